@@ -1,0 +1,6 @@
+//! One module per component kind: its run-time state and the decisions it makes.
+//! The simulation loop (`crate::sim`) moves requests between them.
+
+pub mod balancer;
+pub mod station;
+pub mod users;

@@ -1,0 +1,77 @@
+//! A traffic source: Poisson arrivals at `rps`, each request given a kind drawn
+//! from the `mix` and a user id drawn from the population.
+
+use crate::request::Kind;
+use crate::rng::{Stream, StreamPurpose};
+use crate::scenario::UsersSpec;
+use crate::time::Nanos;
+
+#[derive(Debug)]
+pub struct Users {
+    pub rps: f64,
+    /// The one link the users send into.
+    pub link: u16,
+    /// Cumulative shares of read, write, static, job (last one is 1).
+    cumulative_mix: [f64; 4],
+    /// The only kind, when the mix has one (saves a draw per request).
+    single_kind: Option<Kind>,
+    population: u64,
+    arrivals: Stream,
+    attributes: Stream,
+    /// Bumped when the rate changes, so the arrival already scheduled is ignored.
+    pub epoch: u32,
+    /// Requests generated so far (numbers the requests for sampling).
+    pub generated: u64,
+}
+
+impl Users {
+    pub fn new(spec: &UsersSpec, link: u16, seed: u64, index: usize) -> Users {
+        let shares = spec.mix.shares();
+        let total: f64 = shares.iter().sum();
+        let mut cumulative_mix = [0.0; 4];
+        let mut acc = 0.0;
+        for (i, s) in shares.iter().enumerate() {
+            acc += s / total;
+            cumulative_mix[i] = acc;
+        }
+        cumulative_mix[3] = 1.0;
+        let nonzero: Vec<usize> = (0..4).filter(|&i| shares[i] > 0.0).collect();
+        let single_kind = (nonzero.len() == 1).then(|| Kind::ALL[nonzero[0]]);
+        Users {
+            rps: spec.rps,
+            link,
+            cumulative_mix,
+            single_kind,
+            population: spec.population,
+            arrivals: Stream::new(seed, index, StreamPurpose::Arrivals),
+            attributes: Stream::new(seed, index, StreamPurpose::RequestKind),
+            epoch: 0,
+            generated: 0,
+        }
+    }
+
+    /// Time until the next request, or `None` when the rate is zero.
+    #[inline]
+    pub fn next_gap(&mut self) -> Option<Nanos> {
+        if self.rps <= 0.0 {
+            return None;
+        }
+        let gap_s = self.arrivals.exponential(1.0 / self.rps);
+        Some((gap_s * 1e9 + 0.5) as Nanos)
+    }
+
+    /// Kind and user of a new request.
+    #[inline]
+    pub fn draw_request(&mut self) -> (Kind, u32) {
+        let user = (self.attributes.uniform() * self.population as f64) as u32;
+        let kind = match self.single_kind {
+            Some(k) => k,
+            None => {
+                let u = self.attributes.uniform();
+                let i = self.cumulative_mix.iter().position(|&c| u < c).unwrap_or(3);
+                Kind::ALL[i]
+            }
+        };
+        (kind, user)
+    }
+}

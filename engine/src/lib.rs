@@ -1,0 +1,53 @@
+//! # scalelab-engine
+//!
+//! The simulation core of Scale Lab: a deterministic, per-request discrete-event
+//! simulator of web architectures (users, load balancers, web servers, databases).
+//! Pure Rust with no web dependency: it runs natively (tests, CLI, benchmarks) and
+//! in the browser (wasm32) with bit-identical results for the same seed.
+//!
+//! ```
+//! use scalelab_engine::{Scenario, Simulation};
+//!
+//! let scenario = Scenario::from_json(r#"{
+//!   "version": 1, "seed": 7, "duration_s": 20, "warmup_s": 2,
+//!   "nodes": [
+//!     {"id": "users", "kind": "users", "rps": 100},
+//!     {"id": "app", "kind": "web_server", "workers": 2,
+//!      "service": {"dist": "exponential", "mean_ms": 5}}
+//!   ],
+//!   "links": [{"from": "users", "to": "app"}]
+//! }"#).unwrap();
+//! let mut sim = Simulation::new(scenario);
+//! sim.run_to_end();
+//! let report = sim.report();
+//! let r = &report.requests;
+//! assert_eq!(r.generated, r.ok + r.failed.total() + r.in_flight);
+//! assert!(report.nodes.get("app").unwrap().summary.utilization > 0.1);
+//! ```
+
+pub mod components;
+pub mod error;
+pub mod event;
+pub mod histogram;
+pub mod hops;
+pub mod limits;
+pub mod parse;
+pub mod report;
+pub mod request;
+pub mod rng;
+pub mod scenario;
+pub mod series;
+pub mod sim;
+pub mod stats;
+pub mod time;
+pub mod validate;
+
+pub use error::{Issue, ScenarioError};
+pub use hops::Hop;
+pub use report::Report;
+pub use request::{Cause, Kind};
+pub use scenario::Scenario;
+pub use series::{NodePoint, SecondPoint};
+pub use sim::{Outcomes, Progress, Simulation};
+pub use stats::NodeSummary;
+pub use validate::check_link;

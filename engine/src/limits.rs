@@ -1,0 +1,22 @@
+//! The ranges the engine accepts. Values outside them are refused with a message
+//! (never clamped silently): they are either nonsense or beyond what a browser can
+//! simulate request by request.
+
+/// Largest scenario document read, in bytes.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+pub const MAX_NODES: usize = 500;
+pub const MAX_LINKS: usize = 2_000;
+pub const MAX_ID_LEN: usize = 64;
+/// 30 simulated days.
+pub const MAX_DURATION_S: f64 = 30.0 * 86_400.0;
+/// Ten million requests per second from one source.
+pub const MAX_RPS: f64 = 10_000_000.0;
+pub const MAX_POPULATION: u64 = 1_000_000_000;
+pub const MAX_WORKERS: u32 = 100_000;
+/// One hour of service time.
+pub const MAX_SERVICE_MS: f64 = 3_600_000.0;
+pub const MAX_CV: f64 = 20.0;
+pub const MAX_QUEUE_LIMIT: u64 = 10_000_000;
+pub const MAX_TIMEOUT_MS: f64 = 3_600_000.0;
+/// One minute one way: more than any real network path.
+pub const MAX_LATENCY_MS: f64 = 60_000.0;

@@ -1,0 +1,511 @@
+//! Reading a scenario document: JSON text to a checked [`Scenario`].
+//!
+//! We walk a `serde_json::Value` by hand instead of deriving `Deserialize`, because
+//! the user needs *every* problem at once, each with the path of its field
+//! (`nodes[2].workers: must be at least 1`), and unknown fields named with a
+//! suggestion (`nodes[0].wrkers: unknown field; did you mean "workers"?`).
+//! Serde's derived errors stop at the first problem and give a line and column.
+
+use crate::error::{Issue, ScenarioError};
+use crate::limits::*;
+use crate::scenario::*;
+use crate::validate::validate_graph;
+use serde_json::{Map, Value};
+
+pub fn parse_scenario(text: &str) -> Result<Scenario, ScenarioError> {
+    if text.len() > MAX_DOCUMENT_BYTES {
+        return Err(ScenarioError::Invalid(vec![Issue {
+            path: String::new(),
+            message: format!(
+                "the document is {} KB; scenarios larger than {} KB are refused",
+                text.len() / 1024,
+                MAX_DOCUMENT_BYTES / 1024
+            ),
+        }]));
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| ScenarioError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })?;
+    parse_value(&value)
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Checks an already-parsed JSON value.
+pub fn parse_value(value: &Value) -> Result<Scenario, ScenarioError> {
+    let mut p = Parser { issues: Vec::new() };
+    let scenario = p.scenario(value);
+    if let Some(s) = &scenario {
+        validate_graph(s, &mut p.issues);
+    }
+    match scenario {
+        Some(s) if p.issues.is_empty() => Ok(s),
+        _ => Err(ScenarioError::Invalid(p.issues)),
+    }
+}
+
+struct Parser {
+    issues: Vec<Issue>,
+}
+
+/// An object being read: remembers which fields were asked for, so that the rest
+/// can be reported as unknown.
+struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+    known: Vec<&'static str>,
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The closest of `options` to `word`, if it is close enough to be a likely typo.
+pub(crate) fn suggest<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
+    options
+        .iter()
+        .map(|o| (edit_distance(word, o), *o))
+        .filter(|(d, o)| *d <= 2.max(o.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, o)| o)
+}
+
+fn one_of_message(value: &str, options: &[&str]) -> String {
+    let list = options.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ");
+    match suggest(value, options) {
+        Some(s) => format!("\"{value}\" is not one of {list}; did you mean \"{s}\"?"),
+        None => format!("\"{value}\" is not one of {list}"),
+    }
+}
+
+impl Parser {
+    fn issue(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.issues.push(Issue { path: path.into(), message: message.into() });
+    }
+
+    fn object<'a>(&mut self, v: &'a Value, path: &str) -> Option<Obj<'a>> {
+        match v {
+            Value::Object(map) => Some(Obj { map, path: path.to_string(), known: Vec::new() }),
+            other => {
+                self.issue(path, format!("must be an object, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    /// Reports the fields of `obj` that nobody asked for.
+    fn finish(&mut self, obj: Obj<'_>) {
+        for key in obj.map.keys() {
+            if !obj.known.contains(&key.as_str()) {
+                let msg = match suggest(key, &obj.known) {
+                    Some(s) => format!("unknown field; did you mean \"{s}\"?"),
+                    None => format!("unknown field; expected one of: {}", obj.known.join(", ")),
+                };
+                self.issue(join(&obj.path, key), msg);
+            }
+        }
+    }
+
+    fn get<'a>(&mut self, obj: &mut Obj<'a>, field: &'static str) -> Option<&'a Value> {
+        obj.known.push(field);
+        obj.map.get(field)
+    }
+
+    /// A finite number in `[min, max]`; `default` when absent (required when `None`).
+    fn number(&mut self, obj: &mut Obj<'_>, field: &'static str, default: Option<f64>, min: f64, max: f64) -> Option<f64> {
+        let path = join(&obj.path, field);
+        match self.get(obj, field) {
+            None => {
+                if default.is_none() {
+                    self.issue(path, "missing; this field is required");
+                }
+                default
+            }
+            Some(Value::Number(n)) => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                self.check_range(&path, x, min, max).then_some(x)
+            }
+            Some(other) => {
+                self.issue(path, format!("must be a number, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    fn check_range(&mut self, path: &str, x: f64, min: f64, max: f64) -> bool {
+        if !x.is_finite() {
+            self.issue(path, "must be a finite number");
+            false
+        } else if x < min {
+            self.issue(path, format!("must be at least {min}, not {x}"));
+            false
+        } else if x > max {
+            self.issue(path, format!("must be at most {max}, not {x}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A whole number in `[min, max]`; `default` when absent (required when `None`).
+    fn integer(&mut self, obj: &mut Obj<'_>, field: &'static str, default: Option<u64>, min: u64, max: u64) -> Option<u64> {
+        let path = join(&obj.path, field);
+        match self.get(obj, field) {
+            None => {
+                if default.is_none() {
+                    self.issue(path, "missing; this field is required");
+                }
+                default
+            }
+            Some(v) => self.integer_value(&path, v, min, max),
+        }
+    }
+
+    fn integer_value(&mut self, path: &str, v: &Value, min: u64, max: u64) -> Option<u64> {
+        match v {
+            Value::Number(n) => {
+                let parsed = n.as_u64().or_else(|| {
+                    // Accept 4.0 but not 4.5 or -1.
+                    n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64).map(|f| f as u64)
+                });
+                match parsed {
+                    None if n.as_f64().is_some_and(|f| f < 0.0) => {
+                        self.issue(path, format!("must be at least {min}, not {n}"));
+                        None
+                    }
+                    None => {
+                        self.issue(path, format!("must be a whole number, not {n}"));
+                        None
+                    }
+                    Some(x) if x < min => {
+                        self.issue(path, format!("must be at least {min}, not {x}"));
+                        None
+                    }
+                    Some(x) if x > max => {
+                        self.issue(path, format!("must be at most {max}, not {x}"));
+                        None
+                    }
+                    Some(x) => Some(x),
+                }
+            }
+            other => {
+                self.issue(path, format!("must be a whole number, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    fn string<'a>(&mut self, obj: &mut Obj<'a>, field: &'static str, default: Option<&'a str>) -> Option<&'a str> {
+        let path = join(&obj.path, field);
+        match self.get(obj, field) {
+            None => {
+                if default.is_none() {
+                    self.issue(path, "missing; this field is required");
+                }
+                default
+            }
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(other) => {
+                self.issue(path, format!("must be a string, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    /// One of a fixed set of names.
+    fn choice(&mut self, obj: &mut Obj<'_>, field: &'static str, default: Option<&'static str>, options: &[&'static str]) -> Option<&'static str> {
+        let path = join(&obj.path, field);
+        let s = self.string(obj, field, default)?;
+        match options.iter().find(|o| **o == s) {
+            Some(o) => Some(*o),
+            None => {
+                self.issue(path, one_of_message(s, options));
+                None
+            }
+        }
+    }
+
+    fn scenario(&mut self, v: &Value) -> Option<Scenario> {
+        let mut obj = self.object(v, "")?;
+        let version = self.version(&mut obj);
+        let seed = self.integer(&mut obj, "seed", Some(1), 0, u64::MAX);
+        let duration_s = self.number(&mut obj, "duration_s", Some(60.0), 0.0, MAX_DURATION_S);
+        if duration_s == Some(0.0) {
+            self.issue("duration_s", "must be more than 0");
+        }
+        let warmup_s = self.number(&mut obj, "warmup_s", Some(0.0), 0.0, MAX_DURATION_S);
+        if let (Some(d), Some(w)) = (duration_s, warmup_s) {
+            if w >= d && d > 0.0 {
+                self.issue("warmup_s", format!("must be less than duration_s ({d}), not {w}"));
+            }
+        }
+        let name = match self.get(&mut obj, "name") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.chars().count() <= 200 => Some(s.clone()),
+            Some(Value::String(_)) => {
+                self.issue("name", "must be at most 200 characters");
+                None
+            }
+            Some(other) => {
+                self.issue("name", format!("must be a string, not {}", type_name(other)));
+                None
+            }
+        };
+        let nodes = self.list(&mut obj, "nodes", MAX_NODES, |p, v, path| p.node(v, path));
+        let links = self.list(&mut obj, "links", MAX_LINKS, |p, v, path| p.link(v, path));
+        self.finish(obj);
+        Some(Scenario {
+            version: version?,
+            seed: seed?,
+            duration_s: duration_s?,
+            warmup_s: warmup_s?,
+            name,
+            nodes: nodes?,
+            links: links?,
+        })
+    }
+
+    fn version(&mut self, obj: &mut Obj<'_>) -> Option<u32> {
+        match self.get(obj, "version") {
+            None => {
+                self.issue("version", format!("missing; add \"version\": {FORMAT_VERSION}"));
+                None
+            }
+            Some(v) => {
+                let n = self.integer_value("version", v, 1, u64::MAX)?;
+                if n > FORMAT_VERSION as u64 {
+                    self.issue(
+                        "version",
+                        format!(
+                            "this scenario uses format version {n}, newer than this Scale Lab understands \
+                             (up to {FORMAT_VERSION}); open it with a newer Scale Lab"
+                        ),
+                    );
+                    return None;
+                }
+                Some(n as u32)
+            }
+        }
+    }
+
+    /// A list field: each item parsed with `item`; all items are checked even when
+    /// some fail, so that every problem is reported.
+    fn list<T>(
+        &mut self,
+        obj: &mut Obj<'_>,
+        field: &'static str,
+        max: usize,
+        mut item: impl FnMut(&mut Self, &Value, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let Some(v) = self.get(obj, field) else {
+            self.issue(field, "missing; this field is required");
+            return None;
+        };
+        let Value::Array(items) = v else {
+            self.issue(field, format!("must be a list, not {}", type_name(v)));
+            return None;
+        };
+        if items.len() > max {
+            self.issue(field, format!("has {} entries; at most {max} are allowed", items.len()));
+            return None;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, v) in items.iter().enumerate() {
+            match item(self, v, &format!("{field}[{i}]")) {
+                Some(x) => out.push(x),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn node(&mut self, v: &Value, path: &str) -> Option<Node> {
+        let mut obj = self.object(v, path)?;
+        let id = self.string(&mut obj, "id", None).map(str::to_string);
+        let kind = self.choice(&mut obj, "kind", None, NODE_KINDS);
+        let x = self.number(&mut obj, "x", Some(0.0), -1e6, 1e6);
+        let y = self.number(&mut obj, "y", Some(0.0), -1e6, 1e6);
+        let has_x = obj.map.contains_key("x");
+        let has_y = obj.map.contains_key("y");
+        let spec = match kind {
+            Some("users") => self.users(&mut obj).map(NodeSpec::Users),
+            Some("load_balancer") => {
+                let algorithm = self.choice(&mut obj, "algorithm", Some("round_robin"), ALGORITHMS);
+                algorithm.map(|a| {
+                    NodeSpec::LoadBalancer(LoadBalancerSpec {
+                        algorithm: match a {
+                            "round_robin" => Algorithm::RoundRobin,
+                            "least_connections" => Algorithm::LeastConnections,
+                            "random" => Algorithm::Random,
+                            _ => Algorithm::Sticky,
+                        },
+                    })
+                })
+            }
+            Some("web_server") => self.station(&mut obj, 4, 10.0).map(NodeSpec::WebServer),
+            Some("database") => self.station(&mut obj, 8, 5.0).map(NodeSpec::Database),
+            _ => {
+                // Without a kind we cannot tell which fields belong; skip the
+                // unknown-field check rather than flag every field.
+                return None;
+            }
+        };
+        self.finish(obj);
+        Some(Node {
+            id: id?,
+            spec: spec?,
+            x: if has_x { x } else { None },
+            y: if has_y { y } else { None },
+        })
+    }
+
+    fn users(&mut self, obj: &mut Obj<'_>) -> Option<UsersSpec> {
+        let rps = self.number(obj, "rps", Some(100.0), 0.0, MAX_RPS);
+        let arrivals = self.choice(obj, "arrivals", Some("poisson"), &["poisson"]);
+        let population = self.integer(obj, "population", Some(10_000), 1, MAX_POPULATION);
+        let mix_path = join(&obj.path, "mix");
+        let mix = match self.get(obj, "mix") {
+            None => Some(Mix::ALL_READ),
+            Some(v) => self.mix(v, &mix_path),
+        };
+        arrivals?;
+        Some(UsersSpec { rps: rps?, arrivals: Arrivals::Poisson, mix: mix?, population: population? })
+    }
+
+    fn mix(&mut self, v: &Value, path: &str) -> Option<Mix> {
+        let mut obj = self.object(v, path)?;
+        let read = self.number(&mut obj, "read", Some(0.0), 0.0, 1e9);
+        let write = self.number(&mut obj, "write", Some(0.0), 0.0, 1e9);
+        let static_ = self.number(&mut obj, "static", Some(0.0), 0.0, 1e9);
+        let job = self.number(&mut obj, "job", Some(0.0), 0.0, 1e9);
+        self.finish(obj);
+        let mix = Mix { read: read?, write: write?, static_: static_?, job: job? };
+        if mix.shares().iter().sum::<f64>() <= 0.0 {
+            self.issue(path, "needs at least one share above 0 (read, write, static or job)");
+            return None;
+        }
+        Some(mix)
+    }
+
+    fn station(&mut self, obj: &mut Obj<'_>, default_workers: u64, default_mean_ms: f64) -> Option<StationSpec> {
+        let workers = self.integer(obj, "workers", Some(default_workers), 1, MAX_WORKERS as u64);
+        let service_path = join(&obj.path, "service");
+        let service = match self.get(obj, "service") {
+            None => Some(Service { dist: Dist::Exponential, mean_ms: default_mean_ms, cv: None }),
+            Some(v) => self.service(v, &service_path),
+        };
+        let ql_path = join(&obj.path, "queue_limit");
+        let queue_limit = match self.get(obj, "queue_limit") {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => self.integer_value(&ql_path, v, 0, MAX_QUEUE_LIMIT).map(|q| Some(q as u32)),
+        };
+        let to_path = join(&obj.path, "timeout_ms");
+        let timeout_ms = match self.get(obj, "timeout_ms") {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::Number(n)) => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                if x == 0.0 {
+                    self.issue(&to_path, "must be more than 0 (use null for no timeout)");
+                    None
+                } else {
+                    self.check_range(&to_path, x, 0.0, MAX_TIMEOUT_MS).then_some(Some(x))
+                }
+            }
+            Some(other) => {
+                self.issue(&to_path, format!("must be a number of milliseconds or null, not {}", type_name(other)));
+                None
+            }
+        };
+        Some(StationSpec {
+            workers: workers? as u32,
+            service: service?,
+            queue_limit: queue_limit?,
+            timeout_ms: timeout_ms?,
+        })
+    }
+
+    fn service(&mut self, v: &Value, path: &str) -> Option<Service> {
+        let mut obj = self.object(v, path)?;
+        let dist = self.choice(&mut obj, "dist", Some("exponential"), DISTS);
+        let mean_ms = self.number(&mut obj, "mean_ms", None, 0.0, MAX_SERVICE_MS);
+        if mean_ms == Some(0.0) {
+            self.issue(join(path, "mean_ms"), "must be more than 0");
+        }
+        let cv_present = obj.map.contains_key("cv");
+        let cv = self.number(&mut obj, "cv", Some(1.0), 0.0, MAX_CV);
+        self.finish(obj);
+        let dist = match dist? {
+            "exponential" => Dist::Exponential,
+            "constant" => Dist::Constant,
+            _ => Dist::Lognormal,
+        };
+        if cv_present && dist != Dist::Lognormal {
+            self.issue(
+                join(path, "cv"),
+                "applies only to \"lognormal\" (exponential always has cv 1, constant has cv 0)",
+            );
+            return None;
+        }
+        let mean_ms = mean_ms.filter(|m| *m > 0.0)?;
+        Some(Service { dist, mean_ms, cv: if dist == Dist::Lognormal { cv } else { None } })
+    }
+
+    fn link(&mut self, v: &Value, path: &str) -> Option<Link> {
+        let mut obj = self.object(v, path)?;
+        let from = self.string(&mut obj, "from", None).map(str::to_string);
+        let to = self.string(&mut obj, "to", None).map(str::to_string);
+        let latency_ms = self.number(&mut obj, "latency_ms", Some(0.0), 0.0, MAX_LATENCY_MS);
+        self.finish(obj);
+        Some(Link { from: from?, to: to?, latency_ms: latency_ms? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_find_near_misses_only() {
+        assert_eq!(suggest("wrkers", &["workers", "service"]), Some("workers"));
+        assert_eq!(suggest("round-robin", ALGORITHMS), Some("round_robin"));
+        assert_eq!(suggest("banana", &["workers", "service"]), None);
+    }
+}

@@ -1,0 +1,205 @@
+//! Requests in flight and the arena that stores them.
+//!
+//! A request carries its path as a small stack of frames, one per node it has
+//! entered: it goes down the stack as it is forwarded (users, load balancer, web
+//! server, database) and back up as the response returns. The arena reuses the
+//! slots of finished requests, so a run in steady state allocates nothing per
+//! request however long it lasts.
+
+use crate::time::Nanos;
+
+/// Deepest path a request can take (users, balancer, server, database and room
+/// for the tiers later issues add).
+pub const MAX_DEPTH: usize = 8;
+
+/// The kind of work a request asks for (the `mix` of a traffic source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Kind {
+    Read = 0,
+    Write = 1,
+    Static = 2,
+    Job = 3,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Read, Kind::Write, Kind::Static, Kind::Job];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Read => "read",
+            Kind::Write => "write",
+            Kind::Static => "static",
+            Kind::Job => "job",
+        }
+    }
+
+    /// Whether a web server needs its database to answer this kind.
+    pub fn needs_database(self) -> bool {
+        matches!(self, Kind::Read | Kind::Write)
+    }
+}
+
+/// Why a request failed. Every request ends either in success or in exactly one
+/// of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Cause {
+    /// A bounded queue was full when the request arrived.
+    Rejected = 0,
+    /// The caller stopped waiting: `timeout_ms` passed at some node.
+    Timeout = 1,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 2] = [Cause::Rejected, Cause::Timeout];
+    pub const COUNT: usize = Self::ALL.len();
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::Rejected => "rejected",
+            Cause::Timeout => "timeout",
+        }
+    }
+}
+
+/// Where a request stands at one node of its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameState {
+    /// On the wire towards this node, or passing through (load balancer, users).
+    Transit,
+    Queued,
+    InService,
+    /// Served here, now waiting for a downstream node while holding a worker.
+    AwaitingDownstream,
+    /// This node is finished with the request.
+    Done,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    pub node: u16,
+    /// The link the request took to get here (the response takes it back).
+    pub link: u16,
+    pub state: FrameState,
+    /// The caller stopped waiting (timeout); any work still going on here is wasted.
+    pub abandoned: bool,
+    /// When the request reached this node.
+    pub arrived: Nanos,
+}
+
+const EMPTY_FRAME: Frame = Frame { node: 0, link: 0, state: FrameState::Done, abandoned: false, arrived: 0 };
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Bumped on every reuse of the slot, so stale references can be detected.
+    pub generation: u32,
+    pub kind: Kind,
+    pub user: u32,
+    pub born: Nanos,
+    /// Counted in the statistics window (born between warm-up and the end).
+    pub in_window: bool,
+    /// Drawn for the animation: its hops are recorded.
+    pub sampled: bool,
+    /// The source has heard back: the outcome is recorded.
+    pub finished: bool,
+    /// Set once the request has failed; the response carries the failure up.
+    pub failure: Option<Cause>,
+    /// Lines of activity still holding the slot: the request itself, plus work a
+    /// node goes on doing after the caller gave up. The slot is freed at zero.
+    pub lines: u8,
+    /// Frames pushed so far. A response moving up does not pop them: work that
+    /// goes on after a timeout still needs the frames below the point of failure.
+    pub depth: u8,
+    pub frames: [Frame; MAX_DEPTH],
+}
+
+/// Slots for requests, reused after a request ends.
+#[derive(Debug, Default)]
+pub struct Arena {
+    slots: Vec<Request>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl Arena {
+    /// A new request slot (reused when one is free).
+    pub fn alloc(&mut self, kind: Kind, user: u32, born: Nanos, in_window: bool, sampled: bool) -> u32 {
+        self.live += 1;
+        let fresh = |generation| Request {
+            generation,
+            kind,
+            user,
+            born,
+            in_window,
+            sampled,
+            finished: false,
+            failure: None,
+            lines: 1,
+            depth: 0,
+            frames: [EMPTY_FRAME; MAX_DEPTH],
+        };
+        match self.free.pop() {
+            Some(i) => {
+                let slot = &mut self.slots[i as usize];
+                let generation = slot.generation.wrapping_add(1);
+                // Only the header needs resetting; frames above `depth` are never read.
+                slot.generation = generation;
+                slot.kind = kind;
+                slot.user = user;
+                slot.born = born;
+                slot.in_window = in_window;
+                slot.sampled = sampled;
+                slot.finished = false;
+                slot.failure = None;
+                slot.lines = 1;
+                slot.depth = 0;
+                i
+            }
+            None => {
+                self.slots.push(fresh(0));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    pub fn free(&mut self, id: u32) {
+        debug_assert!(self.slots[id as usize].lines == 0);
+        self.live -= 1;
+        self.free.push(id);
+    }
+
+    #[inline]
+    pub fn get(&self, id: u32) -> &Request {
+        &self.slots[id as usize]
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, id: u32) -> &mut Request {
+        &mut self.slots[id as usize]
+    }
+
+    /// Requests currently alive.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Slots ever created (live plus free): the arena's memory high-water mark.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Live requests that count in the statistics window and have not yet reached
+    /// an outcome (their source has not heard back). Counted by scanning, as an
+    /// independent check on the running counters.
+    pub fn count_open_in_window(&self) -> u64 {
+        let free: std::collections::HashSet<u32> = self.free.iter().copied().collect();
+        (0..self.slots.len() as u32)
+            .filter(|i| !free.contains(i))
+            .map(|i| &self.slots[i as usize])
+            .filter(|r| r.in_window && !r.finished)
+            .count() as u64
+    }
+}

@@ -1,0 +1,648 @@
+//! The simulation: a discrete-event loop that moves every request through the
+//! architecture, one event at a time, in simulated time.
+//!
+//! A request goes *down* its path (users, load balancer, web server, database),
+//! pushing a frame at each node, and its response comes back *up* the same
+//! frames. Wires with zero latency are crossed at once, without an event.
+//!
+//! Every request ends in exactly one outcome, recorded when its response (or its
+//! failure) reaches the users. A node that goes on working after the caller gave
+//! up (a timeout) keeps the request's slot alive as an extra "line" until the work
+//! ends; the slot is reused only when no line is left.
+
+use crate::components::balancer::Balancer;
+use crate::components::station::{Deadline, Station};
+use crate::components::users::Users;
+use crate::event::{Event, EventQueue};
+use crate::histogram::Histogram;
+use crate::hops::{Hop, HopLog};
+use crate::request::{Arena, Cause, FrameState, Frame, Kind};
+use crate::scenario::{NodeSpec, Scenario};
+use crate::series::{NodePoint, SecondPoint, Series};
+use crate::stats::{NodeCounters, NodeStats, NodeSummary};
+use crate::time::{ms_to_ns, secs_to_ns, Nanos, NS_PER_S};
+
+/// The run-time side of a node.
+#[derive(Debug)]
+pub(crate) enum Component {
+    Users(Users),
+    Balancer(Balancer),
+    Station(Station),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wire {
+    pub from: u16,
+    pub to: u16,
+    pub latency: Nanos,
+}
+
+/// Outcome counts of a set of requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    pub generated: u64,
+    pub ok: u64,
+    pub failed: [u64; Cause::COUNT],
+}
+
+impl Outcomes {
+    pub fn failed_total(&self) -> u64 {
+        self.failed.iter().sum()
+    }
+}
+
+/// What a call to [`Simulation::run_until`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Events processed by this call.
+    pub events: u64,
+    /// The clock reached the requested time (false: the event budget ran out first).
+    pub reached: bool,
+    /// The clock reached the scenario's `duration_s`: nothing more will happen.
+    pub finished: bool,
+}
+
+/// A running simulation of one scenario.
+pub struct Simulation {
+    pub(crate) scenario: Scenario,
+    pub(crate) now: Nanos,
+    pub(crate) end: Nanos,
+    pub(crate) warmup: Nanos,
+    queue: EventQueue,
+    pub(crate) arena: crate::request::Arena,
+    pub(crate) components: Vec<Component>,
+    pub(crate) stats: Vec<NodeStats>,
+    pub(crate) wires: Vec<Wire>,
+    pub(crate) events: u64,
+    /// Every request since the start.
+    pub(crate) totals: Outcomes,
+    /// Requests born in the statistics window (warm-up to end).
+    pub(crate) window: Outcomes,
+    /// End-to-end latency of successful requests born in the window.
+    pub(crate) latency: Histogram,
+    second_latency: Histogram,
+    second: Outcomes,
+    pub(crate) at_warmup: Vec<NodeCounters>,
+    at_tick: Vec<NodeCounters>,
+    pub(crate) series: Series,
+    hops: HopLog,
+}
+
+impl Simulation {
+    /// Builds a simulation of a checked scenario (see [`Scenario::from_json`]).
+    pub fn new(scenario: Scenario) -> Simulation {
+        let index = |id: &str| scenario.node_index(id).expect("validated: links name existing nodes") as u16;
+        let wires: Vec<Wire> = scenario
+            .links
+            .iter()
+            .map(|l| Wire { from: index(&l.from), to: index(&l.to), latency: ms_to_ns(l.latency_ms) })
+            .collect();
+        let outgoing = |node: usize| -> Vec<u16> {
+            wires.iter().enumerate().filter(|(_, w)| w.from as usize == node).map(|(i, _)| i as u16).collect()
+        };
+        let seed = scenario.seed;
+        let components: Vec<Component> = scenario
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| match &node.spec {
+                NodeSpec::Users(spec) => {
+                    Component::Users(Users::new(spec, outgoing(i)[0], seed, i))
+                }
+                NodeSpec::LoadBalancer(spec) => {
+                    Component::Balancer(Balancer::new(spec.algorithm, outgoing(i), seed, i))
+                }
+                NodeSpec::WebServer(spec) | NodeSpec::Database(spec) => {
+                    Component::Station(Station::new(spec, outgoing(i).first().copied(), seed, i))
+                }
+            })
+            .collect();
+        let n = components.len();
+        let mut sim = Simulation {
+            now: 0,
+            end: secs_to_ns(scenario.duration_s),
+            warmup: secs_to_ns(scenario.warmup_s),
+            scenario,
+            queue: EventQueue::new(),
+            arena: Arena::default(),
+            components,
+            stats: vec![NodeStats::default(); n],
+            wires,
+            events: 0,
+            totals: Outcomes::default(),
+            window: Outcomes::default(),
+            latency: Histogram::new(),
+            second_latency: Histogram::new(),
+            second: Outcomes::default(),
+            at_warmup: vec![NodeCounters::default(); n],
+            at_tick: vec![NodeCounters::default(); n],
+            series: Series::default(),
+            hops: HopLog::default(),
+        };
+        for i in 0..n {
+            sim.schedule_next_arrival(i as u16);
+        }
+        if sim.warmup > 0 {
+            sim.queue.schedule(sim.warmup, Event::WarmupEnd);
+        }
+        sim.queue.schedule(NS_PER_S, Event::Tick);
+        sim
+    }
+
+    /// Processes events in time order until the clock reaches `until` (events at
+    /// exactly `until` are left for the next call) or `max_events` were processed.
+    /// Stepping in many small calls gives exactly the same run as one large call.
+    pub fn run_until(&mut self, until: Nanos, max_events: u64) -> Progress {
+        let limit = until.min(self.end);
+        let mut done = 0;
+        while done < max_events {
+            match self.queue.peek_time() {
+                Some(t) if t < limit => {}
+                _ => {
+                    self.now = self.now.max(limit);
+                    return Progress { events: done, reached: true, finished: self.now >= self.end };
+                }
+            }
+            let (t, event) = self.queue.pop().expect("peeked");
+            self.now = t;
+            self.events += 1;
+            done += 1;
+            self.dispatch(event);
+        }
+        let reached = self.queue.peek_time().is_none_or(|t| t >= limit);
+        if reached {
+            self.now = self.now.max(limit);
+        }
+        Progress { events: done, reached, finished: reached && self.now >= self.end }
+    }
+
+    /// Runs to the scenario's `duration_s`.
+    pub fn run_to_end(&mut self) {
+        while !self.run_until(self.end, u64::MAX).finished {}
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> Nanos {
+        self.now
+    }
+
+    /// When the run ends (`duration_s`).
+    pub fn end(&self) -> Nanos {
+        self.end
+    }
+
+    /// Events processed since the start.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Outcomes of every request since the start (warm-up included).
+    pub fn totals(&self) -> Outcomes {
+        self.totals
+    }
+
+    /// Requests alive now (sent, not yet answered, or still being worked on).
+    pub fn live_requests(&self) -> usize {
+        self.arena.live()
+    }
+
+    /// Follow one request in `every` for the animation (0: none).
+    pub fn set_sample_every(&mut self, every: u32) {
+        self.hops.sample_every = every;
+    }
+
+    /// Moves the hops logged since the last call into `out`.
+    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) {
+        self.hops.drain_into(out);
+    }
+
+    /// The last seconds of the per-second series.
+    pub fn series(&self) -> &Series {
+        &self.series
+    }
+
+    /// The scenario's wires as (from node, to node) index pairs, in link order.
+    pub fn wire_ends(&self) -> Vec<(u16, u16)> {
+        self.wires.iter().map(|w| (w.from, w.to)).collect()
+    }
+
+    /// Summary of node `i` from the end of the warm-up to now.
+    pub fn node_summary(&self, i: usize) -> NodeSummary {
+        let start = self.warmup.min(self.now);
+        let reading = self.stats[i].read(self.now).since(&self.at_warmup[i]);
+        NodeSummary::from_counters(&reading, self.now - start, self.workers_of(i))
+    }
+
+    pub(crate) fn workers_of(&self, i: usize) -> u32 {
+        match &self.components[i] {
+            Component::Station(st) => st.workers,
+            _ => 0,
+        }
+    }
+
+    /// Busy workers and waiting requests at node `i` right now.
+    pub fn node_load(&self, i: usize) -> (u32, u32, u32) {
+        match &self.components[i] {
+            Component::Station(st) => (st.busy, st.waiting, st.workers),
+            _ => (0, 0, 0),
+        }
+    }
+
+    /// Changes the request rate of a traffic source. The next arrival is drawn
+    /// afresh at the new rate (Poisson arrivals have no memory, so this is exact).
+    pub fn set_rps(&mut self, node: usize, rps: f64) -> Result<(), String> {
+        if !(rps.is_finite() && (0.0..=crate::limits::MAX_RPS).contains(&rps)) {
+            return Err(format!("requests per second must be between 0 and {}", crate::limits::MAX_RPS));
+        }
+        let Some(Component::Users(u)) = self.components.get_mut(node) else {
+            return Err("only a users node has a request rate".into());
+        };
+        u.rps = rps;
+        u.epoch = u.epoch.wrapping_add(1);
+        if let crate::scenario::NodeSpec::Users(spec) = &mut self.scenario.nodes[node].spec {
+            spec.rps = rps;
+        }
+        self.schedule_next_arrival(node as u16);
+        Ok(())
+    }
+
+    // ---- the event loop ----
+
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Arrival { node, epoch } => self.on_arrival(node, epoch),
+            Event::Deliver { req, frame, up: false } => self.arrive_down(req, frame),
+            Event::Deliver { req, frame, up: true } => self.arrive_up(req, frame),
+            Event::ServiceDone { node, req, frame } => self.on_service_done(node, req, frame),
+            Event::DeadlineSweep { node } => self.on_deadline_sweep(node),
+            Event::Tick => self.on_tick(),
+            Event::WarmupEnd => {
+                for i in 0..self.stats.len() {
+                    self.at_warmup[i] = self.stats[i].read(self.now);
+                }
+            }
+        }
+    }
+
+    fn schedule_next_arrival(&mut self, node: u16) {
+        if let Component::Users(u) = &mut self.components[node as usize] {
+            if let Some(gap) = u.next_gap() {
+                let epoch = u.epoch;
+                self.queue.schedule(self.now.saturating_add(gap), Event::Arrival { node, epoch });
+            }
+        }
+    }
+
+    fn on_arrival(&mut self, node: u16, epoch: u32) {
+        let Component::Users(u) = &mut self.components[node as usize] else { return };
+        if u.epoch != epoch {
+            return; // the rate changed since this arrival was drawn
+        }
+        let (kind, user) = u.draw_request();
+        let number = u.generated;
+        u.generated += 1;
+        let link = u.link;
+        self.schedule_next_arrival(node);
+
+        let in_window = self.now >= self.warmup;
+        let every = self.hops.sample_every as u64;
+        let sampled = every > 0 && number % every == 0;
+        let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
+        let r = self.arena.get_mut(req);
+        r.frames[0] = Frame { node, link: u16::MAX, state: FrameState::Transit, abandoned: false, arrived: self.now };
+        r.depth = 1;
+        self.stats[node as usize].counters.arrivals += 1;
+        self.totals.generated += 1;
+        self.second.generated += 1;
+        if in_window {
+            self.window.generated += 1;
+        }
+        self.send_down(req, 0, link);
+    }
+
+    /// Sends request `req` from its frame `from` over wire `link` to the next node.
+    fn send_down(&mut self, req: u32, from: u8, link: u16) {
+        let wire = self.wires[link as usize];
+        let at = self.now + wire.latency;
+        let f = from + 1;
+        let r = self.arena.get_mut(req);
+        debug_assert!((f as usize) < crate::request::MAX_DEPTH, "validation bounds path depth");
+        r.frames[f as usize] = Frame { node: wire.to, link, state: FrameState::Transit, abandoned: false, arrived: at };
+        r.depth = f + 1;
+        if r.sampled {
+            let (kind, failed) = (r.kind, r.failure.is_some());
+            self.log_hop(link, wire.from, wire.to, at, kind, false, failed);
+        }
+        if wire.latency == 0 {
+            self.arrive_down(req, f);
+        } else {
+            self.queue.schedule(at, Event::Deliver { req, frame: f, up: false });
+        }
+    }
+
+    /// Sends the response of `req` from its frame `from` back to the frame above.
+    fn send_up(&mut self, req: u32, from: u8) {
+        let r = self.arena.get_mut(req);
+        let frame = &mut r.frames[from as usize];
+        frame.state = FrameState::Done;
+        let link = frame.link;
+        let wire = self.wires[link as usize];
+        let at = self.now + wire.latency;
+        if r.sampled {
+            let (kind, failed) = (r.kind, r.failure.is_some());
+            self.log_hop(link, wire.to, wire.from, at, kind, true, failed);
+        }
+        if wire.latency == 0 {
+            self.arrive_up(req, from - 1);
+        } else {
+            self.queue.schedule(at, Event::Deliver { req, frame: from - 1, up: true });
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn log_hop(&mut self, link: u16, from: u16, to: u16, end: Nanos, kind: Kind, response: bool, failed: bool) {
+        self.hops.push(Hop { link, from, to, start: self.now, end, kind, response, failed });
+    }
+
+    /// A request reaches the node of its frame `f`, on its way down.
+    fn arrive_down(&mut self, req: u32, f: u8) {
+        let node = self.arena.get(req).frames[f as usize].node as usize;
+        self.stats[node].counters.arrivals += 1;
+        match &mut self.components[node] {
+            Component::Balancer(b) => {
+                let i = b.choose(self.arena.get(req).user);
+                b.backends[i].open += 1;
+                let link = b.backends[i].link;
+                self.send_down(req, f, link);
+            }
+            Component::Station(st) => {
+                let (free, full) = (st.has_free_worker(), st.queue_is_full());
+                if free {
+                    self.admit_deadline(node, req, f);
+                    self.start_service(node, req, f);
+                } else if full {
+                    self.stats[node].counters.rejected += 1;
+                    self.fail(req, Cause::Rejected);
+                    self.send_up(req, f);
+                } else {
+                    st.queue.push_back((req, f));
+                    st.waiting += 1;
+                    let waiting = st.waiting as u64;
+                    self.stats[node].queued.set(self.now, waiting);
+                    self.arena.get_mut(req).frames[f as usize].state = FrameState::Queued;
+                    self.admit_deadline(node, req, f);
+                }
+            }
+            Component::Users(_) => unreachable!("validation: nothing sends requests to users"),
+        }
+    }
+
+    /// Registers an admitted request for its station's timeout, if it has one.
+    fn admit_deadline(&mut self, node: usize, req: u32, f: u8) {
+        let Component::Station(st) = &mut self.components[node] else { return };
+        let Some(timeout) = st.timeout else { return };
+        let at = self.now + timeout;
+        let generation = self.arena.get(req).generation;
+        st.deadlines.push_back(Deadline { at, req, generation, frame: f });
+        if !st.sweep_scheduled {
+            st.sweep_scheduled = true;
+            self.queue.schedule(at, Event::DeadlineSweep { node: node as u16 });
+        }
+    }
+
+    fn start_service(&mut self, node: usize, req: u32, f: u8) {
+        let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+        st.busy += 1;
+        let busy = st.busy as u64;
+        let duration = st.service.sample(&mut st.rng);
+        let stats = &mut self.stats[node];
+        stats.busy.set(self.now, busy);
+        let frame = &mut self.arena.get_mut(req).frames[f as usize];
+        frame.state = FrameState::InService;
+        stats.counters.started += 1;
+        stats.counters.wait_sum += (self.now - frame.arrived) as u128;
+        self.queue.schedule(self.now + duration, Event::ServiceDone { node: node as u16, req, frame: f });
+    }
+
+    fn on_service_done(&mut self, node: u16, req: u32, f: u8) {
+        let node = node as usize;
+        let r = self.arena.get(req);
+        let (abandoned, kind) = (r.frames[f as usize].abandoned, r.kind);
+        let Component::Station(st) = &self.components[node] else { unreachable!() };
+        let downstream = st.downstream;
+        if abandoned {
+            // The caller gave up while we worked: the work is wasted, the worker freed.
+            self.release_worker(node, req, f);
+            self.end_line(req);
+        } else if let (Some(link), true) = (downstream, kind.needs_database()) {
+            // Thread-per-request: the worker stays held while the database answers.
+            self.arena.get_mut(req).frames[f as usize].state = FrameState::AwaitingDownstream;
+            self.send_down(req, f, link);
+        } else {
+            self.release_worker(node, req, f);
+            self.stats[node].counters.completed += 1;
+            self.send_up(req, f);
+        }
+    }
+
+    /// The worker holding `req` (frame `f`) at station `node` is free again: record
+    /// the departure and start the oldest live waiting request, if any.
+    fn release_worker(&mut self, node: usize, req: u32, f: u8) {
+        let arrived = self.arena.get(req).frames[f as usize].arrived;
+        let stats = &mut self.stats[node];
+        stats.counters.departed += 1;
+        stats.counters.sojourn_sum += (self.now - arrived) as u128;
+        let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+        st.busy -= 1;
+        let busy = st.busy as u64;
+        stats.busy.set(self.now, busy);
+        // Drop finished requests from the front of the deadline list now, so the
+        // next sweep is scheduled for a request that can still time out.
+        while let Some(d) = st.deadlines.front() {
+            let r = self.arena.get(d.req);
+            let gone = r.generation != d.generation || r.frames[d.frame as usize].state == FrameState::Done;
+            if !gone {
+                break;
+            }
+            st.deadlines.pop_front();
+        }
+        loop {
+            let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+            let Some((next, nf)) = st.queue.pop_front() else { break };
+            if self.arena.get(next).frames[nf as usize].abandoned {
+                // Its caller gave up while it waited; its queue place is now gone.
+                self.end_line(next);
+                continue;
+            }
+            st.waiting -= 1;
+            let waiting = st.waiting as u64;
+            self.stats[node].queued.set(self.now, waiting);
+            self.start_service(node, next, nf);
+            break;
+        }
+    }
+
+    /// The response of `req` reaches the node of its frame `f`, on its way up.
+    fn arrive_up(&mut self, req: u32, f: u8) {
+        let r = self.arena.get(req);
+        let frame = r.frames[f as usize];
+        let below_link = r.frames[f as usize + 1].link;
+        let ok = r.failure.is_none();
+        let node = frame.node as usize;
+        match &mut self.components[node] {
+            Component::Users(_) => self.finish(req, node),
+            Component::Balancer(b) => {
+                if let Some(i) = b.backend_of_link(below_link) {
+                    b.backends[i].open -= 1;
+                }
+                let c = &mut self.stats[node].counters;
+                c.departed += 1;
+                c.sojourn_sum += (self.now - frame.arrived) as u128;
+                if ok {
+                    c.completed += 1;
+                }
+                self.send_up(req, f);
+            }
+            Component::Station(_) => {
+                // A web server's database call has come back.
+                self.release_worker(node, req, f);
+                if frame.abandoned {
+                    self.end_line(req);
+                } else {
+                    if ok {
+                        self.stats[node].counters.completed += 1;
+                    }
+                    self.send_up(req, f);
+                }
+            }
+        }
+    }
+
+    /// The response of `req` reached its users: record the one outcome.
+    fn finish(&mut self, req: u32, users: usize) {
+        let r = self.arena.get_mut(req);
+        r.finished = true;
+        let latency = self.now - r.born;
+        let in_window = r.in_window;
+        match r.failure {
+            None => {
+                self.totals.ok += 1;
+                self.second.ok += 1;
+                self.second_latency.record(latency);
+                self.stats[users].counters.completed += 1;
+                if in_window {
+                    self.window.ok += 1;
+                    self.latency.record(latency);
+                }
+            }
+            Some(cause) => {
+                let c = cause as usize;
+                self.totals.failed[c] += 1;
+                self.second.failed[c] += 1;
+                if in_window {
+                    self.window.failed[c] += 1;
+                }
+            }
+        }
+        self.end_line(req);
+    }
+
+    fn fail(&mut self, req: u32, cause: Cause) {
+        let r = self.arena.get_mut(req);
+        if r.failure.is_none() {
+            r.failure = Some(cause);
+        }
+    }
+
+    /// One line of activity on `req` has ended; free the slot when none is left.
+    fn end_line(&mut self, req: u32) {
+        let r = self.arena.get_mut(req);
+        r.lines -= 1;
+        if r.lines == 0 {
+            self.arena.free(req);
+        }
+    }
+
+    fn on_deadline_sweep(&mut self, node: u16) {
+        let n = node as usize;
+        loop {
+            let Component::Station(st) = &mut self.components[n] else { unreachable!() };
+            let Some(&d) = st.deadlines.front() else {
+                st.sweep_scheduled = false;
+                return;
+            };
+            if d.at > self.now {
+                self.queue.schedule(d.at, Event::DeadlineSweep { node });
+                return;
+            }
+            st.deadlines.pop_front();
+            let r = self.arena.get_mut(d.req);
+            if r.generation != d.generation {
+                continue;
+            }
+            let frame = &mut r.frames[d.frame as usize];
+            if frame.abandoned || frame.state == FrameState::Done || frame.node != node {
+                continue;
+            }
+            // The caller gives up. Whatever this node was doing goes on as an
+            // orphan line (a queue place, a busy worker) until it ends by itself.
+            frame.abandoned = true;
+            let (state, arrived) = (frame.state, frame.arrived);
+            r.lines += 1;
+            let c = &mut self.stats[n].counters;
+            c.timeouts += 1;
+            if state == FrameState::Queued {
+                // It leaves the queue now (its entry is skipped when reached).
+                c.departed += 1;
+                c.sojourn_sum += (self.now - arrived) as u128;
+                st.waiting -= 1;
+                let waiting = st.waiting as u64;
+                self.stats[n].queued.set(self.now, waiting);
+            }
+            self.fail(d.req, Cause::Timeout);
+            self.send_up(d.req, d.frame);
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let mut nodes = Vec::with_capacity(self.stats.len());
+        for i in 0..self.stats.len() {
+            let reading = self.stats[i].read(self.now);
+            let delta = reading.since(&self.at_tick[i]);
+            let s = NodeSummary::from_counters(&delta, NS_PER_S, self.workers_of(i));
+            let queue_len = self.node_load(i).1 as u64;
+            nodes.push(NodePoint {
+                throughput_rps: s.throughput_rps,
+                utilization: s.utilization,
+                mean_queue_len: s.mean_queue_len,
+                queue_len,
+            });
+            self.at_tick[i] = reading;
+        }
+        let h = &self.second_latency;
+        self.series.push(SecondPoint {
+            t_s: self.now / NS_PER_S,
+            generated: self.second.generated,
+            ok: self.second.ok,
+            failed: self.second.failed,
+            latency_mean_ms: h.mean() / 1e6,
+            latency_p50_ms: h.quantile(0.50) / 1e6,
+            latency_p95_ms: h.quantile(0.95) / 1e6,
+            latency_p99_ms: h.quantile(0.99) / 1e6,
+            nodes,
+        });
+        self.second = Outcomes::default();
+        self.second_latency.clear();
+        self.queue.schedule(self.now + NS_PER_S, Event::Tick);
+    }
+
+    /// Requests of the statistics window still open, counted by scanning the
+    /// arena: an independent check of `generated = ok + failed + in_flight`.
+    pub fn count_open_window_requests(&self) -> u64 {
+        self.arena.count_open_in_window()
+    }
+}

@@ -1,0 +1,145 @@
+//! Running statistics per node.
+//!
+//! Everything here is cumulative from the start of the run and never reset: the
+//! statistics window (warm-up to end) and the per-second series are differences
+//! between two readings. That keeps one source of truth and makes "what happened
+//! in this window" exact instead of approximate.
+
+use crate::time::Nanos;
+
+/// Integral over time of an integer quantity (busy workers, queue length), kept
+/// exactly in u128 nanosecond-units so long runs lose no precision.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TimeIntegral {
+    value: u64,
+    since: Nanos,
+    area: u128,
+}
+
+impl TimeIntegral {
+    #[inline]
+    pub fn set(&mut self, now: Nanos, value: u64) {
+        self.area += self.value as u128 * (now - self.since) as u128;
+        self.value = value;
+        self.since = now;
+    }
+
+    #[inline]
+    pub fn value(&self) -> u64 {
+        self.value
+    }
+
+    /// The integral from time 0 to `now` (`now` at or after the last change).
+    #[inline]
+    pub fn area_at(&self, now: Nanos) -> u128 {
+        self.area + self.value as u128 * now.saturating_sub(self.since) as u128
+    }
+}
+
+/// Counters of one node, cumulative from the start of the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NodeCounters {
+    /// Requests that reached the node.
+    pub arrivals: u64,
+    /// Requests the node finished and answered (or forwarded an answer for).
+    pub completed: u64,
+    /// Requests turned away because the queue was full.
+    pub rejected: u64,
+    /// Requests whose caller gave up here (`timeout_ms`).
+    pub timeouts: u64,
+    /// Requests that started service, and their total wait before it.
+    pub started: u64,
+    pub wait_sum: u128,
+    /// Requests that left the node after being admitted (answered, or given up
+    /// on), and their total time at the node: Little's law uses these.
+    pub departed: u64,
+    pub sojourn_sum: u128,
+    /// Integrals of busy workers and of waiting requests, read at the same time
+    /// as the counters.
+    pub busy_area: u128,
+    pub queue_area: u128,
+}
+
+impl NodeCounters {
+    /// What happened between an earlier reading `before` and this one.
+    pub fn since(&self, before: &NodeCounters) -> NodeCounters {
+        NodeCounters {
+            arrivals: self.arrivals - before.arrivals,
+            completed: self.completed - before.completed,
+            rejected: self.rejected - before.rejected,
+            timeouts: self.timeouts - before.timeouts,
+            started: self.started - before.started,
+            wait_sum: self.wait_sum - before.wait_sum,
+            departed: self.departed - before.departed,
+            sojourn_sum: self.sojourn_sum - before.sojourn_sum,
+            busy_area: self.busy_area - before.busy_area,
+            queue_area: self.queue_area - before.queue_area,
+        }
+    }
+}
+
+/// Live statistics of one node: counters plus the two time integrals.
+#[derive(Clone, Debug, Default)]
+pub struct NodeStats {
+    pub counters: NodeCounters,
+    pub busy: TimeIntegral,
+    pub queued: TimeIntegral,
+}
+
+impl NodeStats {
+    /// The counters with the integrals brought up to `now`.
+    pub fn read(&self, now: Nanos) -> NodeCounters {
+        NodeCounters { busy_area: self.busy.area_at(now), queue_area: self.queued.area_at(now), ..self.counters }
+    }
+}
+
+/// Summary of one node over an interval, in the units the reports use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct NodeSummary {
+    pub arrivals: u64,
+    pub throughput_rps: f64,
+    pub utilization: f64,
+    pub mean_queue_len: f64,
+    pub mean_wait_ms: f64,
+    pub mean_response_ms: f64,
+    pub rejected: u64,
+    pub timeouts: u64,
+    /// Time-averaged requests at the node (waiting or holding a worker).
+    pub mean_in_node: f64,
+}
+
+impl NodeSummary {
+    /// Summarises `c` (a difference of readings) over `span` nanoseconds for a
+    /// node with `workers` workers (0 for nodes without workers).
+    pub fn from_counters(c: &NodeCounters, span: Nanos, workers: u32) -> NodeSummary {
+        let span_f = span.max(1) as f64;
+        let mean = |sum: u128, n: u64| if n == 0 { 0.0 } else { sum as f64 / n as f64 / 1e6 };
+        let busy = c.busy_area as f64 / span_f;
+        let queue = c.queue_area as f64 / span_f;
+        NodeSummary {
+            arrivals: c.arrivals,
+            throughput_rps: c.completed as f64 / (span_f / 1e9),
+            utilization: if workers == 0 { 0.0 } else { busy / workers as f64 },
+            mean_queue_len: queue,
+            mean_wait_ms: mean(c.wait_sum, c.started),
+            mean_response_ms: mean(c.sojourn_sum, c.departed),
+            rejected: c.rejected,
+            timeouts: c.timeouts,
+            mean_in_node: busy + queue,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integral_is_exact_for_a_step_function() {
+        let mut t = TimeIntegral::default();
+        t.set(10, 2); // 0 on [0,10)
+        t.set(30, 5); // 2 on [10,30) -> 40
+        assert_eq!(t.area_at(30), 40);
+        assert_eq!(t.area_at(40), 90); // 5 on [30,40)
+    }
+}

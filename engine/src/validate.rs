@@ -1,0 +1,115 @@
+//! Checks that need the whole scenario: unique ids, links between existing nodes,
+//! and links that make sense (users cannot call a database directly).
+
+use crate::error::Issue;
+use crate::limits::MAX_ID_LEN;
+use crate::scenario::{NodeSpec, Scenario};
+use std::collections::HashMap;
+
+/// Whether a node of kind `from` may send requests to a node of kind `to`.
+/// `Err` carries the reason, worded for the user; the editor shows it too.
+pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
+    use NodeSpec::*;
+    match (from, to) {
+        (Users(_), LoadBalancer(_)) | (Users(_), WebServer(_)) => Ok(()),
+        (LoadBalancer(_), WebServer(_)) => Ok(()),
+        (WebServer(_), Database(_)) => Ok(()),
+        (Users(_), Database(_)) => {
+            Err("users cannot call a database directly; put a web server in between".into())
+        }
+        (_, Users(_)) => Err("users only send requests; nothing sends requests to users".into()),
+        (LoadBalancer(_), LoadBalancer(_)) => {
+            Err("a load balancer forwards to web servers, not to another load balancer".into())
+        }
+        (LoadBalancer(_), _) => Err("a load balancer forwards only to web servers".into()),
+        (WebServer(_), _) => Err("a web server calls only a database".into()),
+        (Database(_), _) => Err("a database answers requests; it does not call other nodes".into()),
+    }
+}
+
+pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, node) in s.nodes.iter().enumerate() {
+        let path = format!("nodes[{i}].id");
+        if node.id.is_empty() {
+            issues.push(Issue { path, message: "must not be empty".into() });
+        } else if node.id.chars().count() > MAX_ID_LEN {
+            issues.push(Issue { path, message: format!("must be at most {MAX_ID_LEN} characters") });
+        } else if !node.id.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.') {
+            issues.push(Issue {
+                path,
+                message: format!("\"{}\" may use only letters, digits, '_', '-' and '.'", node.id),
+            });
+        } else if let Some(first) = index.insert(node.id.as_str(), i) {
+            index.insert(node.id.as_str(), first);
+            issues.push(Issue {
+                path,
+                message: format!("\"{}\" is already the id of nodes[{first}]; ids must be unique", node.id),
+            });
+        }
+    }
+
+    let mut outgoing = vec![0usize; s.nodes.len()];
+    let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
+    for (i, link) in s.links.iter().enumerate() {
+        let from = lookup(&index, &link.from, &format!("links[{i}].from"), issues);
+        let to = lookup(&index, &link.to, &format!("links[{i}].to"), issues);
+        let (Some(from), Some(to)) = (from, to) else { continue };
+        if from == to {
+            issues.push(Issue {
+                path: format!("links[{i}]"),
+                message: format!("\"{}\" is linked to itself", link.from),
+            });
+            continue;
+        }
+        if let Err(reason) = check_link(&s.nodes[from].spec, &s.nodes[to].spec) {
+            issues.push(Issue { path: format!("links[{i}]"), message: reason });
+            continue;
+        }
+        if let Some(first) = seen.insert((from, to), i) {
+            issues.push(Issue {
+                path: format!("links[{i}]"),
+                message: format!("repeats links[{first}] (\"{}\" to \"{}\")", link.from, link.to),
+            });
+            continue;
+        }
+        outgoing[from] += 1;
+    }
+
+    for (i, node) in s.nodes.iter().enumerate() {
+        let path = format!("nodes[{i}]");
+        match (&node.spec, outgoing[i]) {
+            (NodeSpec::Users(_), 0) => issues.push(Issue {
+                path,
+                message: format!("users \"{}\" are not linked to anything; link them to a load balancer or web server", node.id),
+            }),
+            (NodeSpec::Users(_), n) if n > 1 => issues.push(Issue {
+                path,
+                message: format!("users \"{}\" are linked to {n} nodes; link them to one (a load balancer spreads traffic)", node.id),
+            }),
+            (NodeSpec::LoadBalancer(_), 0) => issues.push(Issue {
+                path,
+                message: format!("load balancer \"{}\" has no servers behind it; link it to at least one web server", node.id),
+            }),
+            (NodeSpec::WebServer(_), n) if n > 1 => issues.push(Issue {
+                path,
+                message: format!("web server \"{}\" is linked to {n} databases; one is supported", node.id),
+            }),
+            _ => {}
+        }
+    }
+}
+
+fn lookup(index: &HashMap<&str, usize>, id: &str, path: &str, issues: &mut Vec<Issue>) -> Option<usize> {
+    let found = index.get(id).copied();
+    if found.is_none() {
+        let mut ids: Vec<&str> = index.keys().copied().collect();
+        ids.sort_unstable(); // a stable suggestion whatever the hash order
+        let message = match crate::parse::suggest(id, &ids) {
+            Some(s) => format!("no node has id \"{id}\"; did you mean \"{s}\"?"),
+            None => format!("no node has id \"{id}\""),
+        };
+        issues.push(Issue { path: path.to_string(), message });
+    }
+    found
+}
