@@ -105,6 +105,9 @@ impl Histogram {
         }
         // Rank of the smallest value with at least q of the values at or below it.
         let rank = ((q.clamp(0.0, 1.0) * self.total as f64).ceil() as u64).max(1);
+        if rank >= self.total {
+            return self.max as f64; // the largest value is known exactly
+        }
         let mut seen = 0u64;
         for (b, &c) in self.counts.iter().enumerate() {
             seen += c;

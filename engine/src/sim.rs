@@ -38,7 +38,7 @@ pub(crate) struct Wire {
 }
 
 /// Outcome counts of a set of requests.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Outcomes {
     pub generated: u64,
     pub ok: u64,
@@ -86,6 +86,7 @@ pub struct Simulation {
     at_tick: Vec<NodeCounters>,
     pub(crate) series: Series,
     hops: HopLog,
+    pub(crate) snap: crate::snapshot::SnapshotBase,
 }
 
 impl Simulation {
@@ -138,6 +139,7 @@ impl Simulation {
             at_tick: vec![NodeCounters::default(); n],
             series: Series::default(),
             hops: HopLog::default(),
+            snap: crate::snapshot::SnapshotBase::new(n),
         };
         for i in 0..n {
             sim.schedule_next_arrival(i as u16);
@@ -533,6 +535,7 @@ impl Simulation {
                 self.totals.ok += 1;
                 self.second.ok += 1;
                 self.second_latency.record(latency);
+                self.snap.latency.record(latency);
                 self.stats[users].counters.completed += 1;
                 if in_window {
                     self.window.ok += 1;

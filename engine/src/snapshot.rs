@@ -1,0 +1,120 @@
+//! Live readings for the browser: what happened since the previous reading.
+//!
+//! The dashboard asks a few times a second; each [`Simulation::take_snapshot`]
+//! covers exactly the simulated time since the last one, so rates and percentiles
+//! describe "now" rather than the whole run, and nothing is counted twice.
+
+use crate::histogram::Histogram;
+use crate::request::Cause;
+use crate::sim::{Component, Outcomes, Simulation};
+use crate::stats::{NodeCounters, NodeSummary};
+use crate::time::Nanos;
+use serde::Serialize;
+
+/// Readings kept between two snapshots.
+#[derive(Debug)]
+pub(crate) struct SnapshotBase {
+    pub at: Nanos,
+    pub totals: Outcomes,
+    pub nodes: Vec<NodeCounters>,
+    /// Latency of successful requests answered since the last snapshot.
+    pub latency: Histogram,
+}
+
+impl SnapshotBase {
+    pub fn new(nodes: usize) -> SnapshotBase {
+        SnapshotBase { at: 0, totals: Outcomes::default(), nodes: vec![NodeCounters::default(); nodes], latency: Histogram::new() }
+    }
+}
+
+/// The system since the previous snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// Simulated time now, and the simulated seconds this snapshot covers.
+    pub now_s: f64,
+    pub span_s: f64,
+    pub events: u64,
+    /// Rates over the span, per simulated second.
+    pub sent_rps: f64,
+    pub ok_rps: f64,
+    pub failed_rps: f64,
+    pub failed_by_cause: Vec<(&'static str, u64)>,
+    /// Failed share of the requests that ended in the span (0 when none ended).
+    pub error_ratio: f64,
+    /// Latency of successful requests answered in the span; `None` when there were none.
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub latency_mean_ms: Option<f64>,
+    /// Since the start of the run.
+    pub totals: Outcomes,
+    /// Requests alive now.
+    pub live_requests: usize,
+    pub nodes: Vec<NodeLive>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeLive {
+    pub id: String,
+    pub kind: &'static str,
+    pub workers: u32,
+    /// Now.
+    pub busy: u32,
+    pub waiting: u32,
+    /// Over the span.
+    pub summary: NodeSummary,
+}
+
+impl Simulation {
+    /// Readings since the previous call (or since the start), then starts a new span.
+    pub fn take_snapshot(&mut self) -> Snapshot {
+        let now = self.now;
+        let span = now - self.snap.at;
+        let span_s = (span as f64 / 1e9).max(1e-9);
+        let mut nodes = Vec::with_capacity(self.stats.len());
+        for i in 0..self.stats.len() {
+            let reading = self.stats[i].read(now);
+            let delta = reading.since(&self.snap.nodes[i]);
+            self.snap.nodes[i] = reading;
+            let (busy, waiting, workers) = match &self.components[i] {
+                Component::Station(st) => (st.busy, st.waiting, st.workers),
+                _ => (0, 0, 0),
+            };
+            nodes.push(NodeLive {
+                id: self.scenario.nodes[i].id.clone(),
+                kind: self.scenario.nodes[i].spec.kind_name(),
+                workers,
+                busy,
+                waiting,
+                summary: NodeSummary::from_counters(&delta, span, workers),
+            });
+        }
+        let t = self.totals;
+        let b = self.snap.totals;
+        let failed: Vec<(&'static str, u64)> =
+            Cause::ALL.iter().map(|&c| (c.name(), t.failed[c as usize] - b.failed[c as usize])).collect();
+        let failed_n: u64 = failed.iter().map(|(_, n)| n).sum();
+        let ok_n = t.ok - b.ok;
+        let h = &self.snap.latency;
+        let some = |v: f64| (h.count() > 0).then_some(v / 1e6);
+        let snapshot = Snapshot {
+            now_s: now as f64 / 1e9,
+            span_s: span as f64 / 1e9,
+            events: self.events,
+            sent_rps: (t.generated - b.generated) as f64 / span_s,
+            ok_rps: ok_n as f64 / span_s,
+            failed_rps: failed_n as f64 / span_s,
+            failed_by_cause: failed,
+            error_ratio: if ok_n + failed_n == 0 { 0.0 } else { failed_n as f64 / (ok_n + failed_n) as f64 },
+            latency_p50_ms: some(h.quantile(0.5)),
+            latency_p99_ms: some(h.quantile(0.99)),
+            latency_mean_ms: some(h.mean()),
+            totals: t,
+            live_requests: self.arena.live(),
+            nodes,
+        };
+        self.snap.at = now;
+        self.snap.totals = t;
+        self.snap.latency.clear();
+        snapshot
+    }
+}

@@ -1,0 +1,77 @@
+//! Number formatting for the dashboard: short, unit-carrying, never "NaN".
+
+/// `1234.5` -> "1,235"; `12.34` -> "12.3"; `0.0123` -> "0.012".
+pub fn number(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let a = x.abs();
+    if a >= 1000.0 {
+        group_thousands(x.round() as i64)
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else if a >= 1.0 {
+        format!("{x:.2}")
+    } else if a == 0.0 {
+        "0".into()
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// Milliseconds, or a dash when there is no value.
+pub fn ms(x: Option<f64>) -> String {
+    match x {
+        Some(v) => format!("{} ms", number(v)),
+        None => "–".into(),
+    }
+}
+
+/// A ratio 0..1 as a percentage.
+pub fn percent(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let p = x * 100.0;
+    if p > 0.0 && p < 0.1 {
+        "<0.1%".into()
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(number(1234567.0), "1,234,567");
+        assert_eq!(number(-1500.0), "-1,500");
+        assert_eq!(number(12.345), "12.3");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(f64::NAN), "–");
+        assert_eq!(ms(None), "–");
+        assert_eq!(ms(Some(4.0)), "4.00 ms");
+        assert_eq!(percent(0.5), "50.0%");
+        assert_eq!(percent(0.0004), "<0.1%");
+    }
+}

@@ -1,0 +1,17 @@
+//! Scale Lab in the browser: a thin Leptos UI over `scalelab-engine`.
+//!
+//! The UI holds no simulation logic. It owns one [`scalelab_engine::Simulation`]
+//! outside the reactive graph, steps it from an animation frame loop, and
+//! publishes a few snapshots a second to signals that the page reads.
+
+pub mod app;
+pub mod bindings;
+pub mod builtin;
+pub mod format;
+pub mod frame_loop;
+pub mod runner;
+
+/// Mounts the app on `<body>`.
+pub fn mount() {
+    leptos::mount::mount_to_body(app::App);
+}
