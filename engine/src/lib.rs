@@ -42,6 +42,7 @@ pub mod snapshot;
 pub mod stats;
 pub mod time;
 pub mod validate;
+pub mod ziggurat;
 
 pub use error::{Issue, ScenarioError};
 pub use hops::Hop;

@@ -32,18 +32,23 @@ fn splitmix64(mut z: u64) -> u64 {
 }
 
 /// One deterministic random stream.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Stream {
     rng: Xoshiro256PlusPlus,
-    /// Second normal deviate from the last Box–Muller pair, if unused.
-    spare_normal: Option<f64>,
+    zig: &'static crate::ziggurat::Tables,
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream").finish_non_exhaustive()
+    }
 }
 
 impl Stream {
     /// The stream for `purpose` at node number `node` under scenario seed `seed`.
     pub fn new(seed: u64, node: usize, purpose: StreamPurpose) -> Stream {
         let mixed = splitmix64(seed ^ splitmix64((node as u64) << 8 | purpose as u64));
-        Stream { rng: Xoshiro256PlusPlus::seed_from_u64(mixed), spare_normal: None }
+        Stream { rng: Xoshiro256PlusPlus::seed_from_u64(mixed), zig: crate::ziggurat::tables() }
     }
 
     /// Uniform in [0, 1) with 53 random bits.
@@ -61,21 +66,15 @@ impl Stream {
     /// Exponential with the given mean.
     #[inline]
     pub fn exponential(&mut self, mean: f64) -> f64 {
-        // 1 - U lies in (0, 1], so the logarithm is finite.
-        -mean * libm::log(1.0 - self.uniform())
+        let rng = &mut self.rng;
+        mean * crate::ziggurat::exponential(self.zig, || rng.next_u64())
     }
 
-    /// Standard normal, by the Box–Muller transform (pairs, one cached).
+    /// Standard normal.
+    #[inline]
     pub fn standard_normal(&mut self) -> f64 {
-        if let Some(z) = self.spare_normal.take() {
-            return z;
-        }
-        let u1 = 1.0 - self.uniform(); // (0, 1]
-        let u2 = self.uniform();
-        let r = libm::sqrt(-2.0 * libm::log(u1));
-        let theta = 2.0 * core::f64::consts::PI * u2;
-        self.spare_normal = Some(r * libm::sin(theta));
-        r * libm::cos(theta)
+        let rng = &mut self.rng;
+        crate::ziggurat::normal(self.zig, || rng.next_u64())
     }
 }
 
