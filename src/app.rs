@@ -19,8 +19,8 @@ const SLIDER_STEPS: f64 = 1000.0;
 
 fn slider_to_rps(v: f64) -> f64 {
     let rps = MIN_RPS * (MAX_RPS / MIN_RPS).powf(v / SLIDER_STEPS);
-    // Round to two significant digits so the value reads like a setting.
-    let magnitude = 10f64.powf(rps.log10().floor() - 1.0);
+    // Round to three significant digits so the value reads like a setting.
+    let magnitude = 10f64.powf(rps.log10().floor() - 2.0);
     (rps / magnitude).round() * magnitude
 }
 
@@ -42,6 +42,9 @@ pub fn App() -> impl IntoView {
     let playing = RwSignal::new(true);
     let behind = RwSignal::new(false);
     let rps = RwSignal::new(initial_rps);
+    // The slider's own position: several positions round to the same rate, and
+    // feeding the rounded rate back would snap the thumb back on every key press.
+    let slider = RwSignal::new(rps_to_slider(initial_rps).round());
     let snapshot: RwSignal<Option<Snapshot>> = RwSignal::new(None);
 
     // The frame loop: step the engine every frame, publish a snapshot a few
@@ -68,6 +71,7 @@ pub fn App() -> impl IntoView {
         let runner = runner.clone();
         move |value: f64| {
             let new_rps = slider_to_rps(value);
+            slider.set(value);
             if runner.borrow_mut().sim.set_rps(users_index, new_rps).is_ok() {
                 rps.set(new_rps);
             }
@@ -98,7 +102,8 @@ pub fn App() -> impl IntoView {
                             min="0"
                             max=SLIDER_STEPS.to_string()
                             step="1"
-                            prop:value=move || rps_to_slider(rps.get()).round().to_string()
+                            prop:value=move || slider.get().to_string()
+                            aria-valuetext=move || format!("{} requests per second", format::number(rps.get()))
                             on:input=move |ev| {
                                 if let Ok(v) = event_target_value(&ev).parse::<f64>() {
                                     set_traffic(v);
@@ -145,13 +150,15 @@ pub fn App() -> impl IntoView {
                                 <tr data-testid=format!("node-row-{}", n.id)>
                                     <th scope="row">{n.id.clone()}</th>
                                     <td>{n.kind.replace('_', " ")}</td>
-                                    <td class="util">
-                                        {has_workers.then(|| view! {
-                                            <span class=format!("bar {level}") aria-hidden="true"><span style=width></span></span>
-                                        })}
-                                        <span data-testid=format!("util-{}", n.id)>
-                                            {if has_workers { format::percent(util) } else { "–".into() }}
-                                        </span>
+                                    <td>
+                                        <div class="util">
+                                            {has_workers.then(|| view! {
+                                                <span class=format!("bar {level}") aria-hidden="true"><span style=width></span></span>
+                                            })}
+                                            <span data-testid=format!("util-{}", n.id)>
+                                                {if has_workers { format::percent(util) } else { "–".into() }}
+                                            </span>
+                                        </div>
                                     </td>
                                     <td>{if has_workers { format!("{} waiting", n.waiting) } else { "–".into() }}</td>
                                     <td>{format!("{}/s", format::number(n.summary.throughput_rps))}</td>
@@ -190,7 +197,9 @@ mod tests {
         assert_eq!(slider_to_rps(0.0), MIN_RPS);
         assert_eq!(slider_to_rps(SLIDER_STEPS), MAX_RPS);
         let mid = slider_to_rps(SLIDER_STEPS / 2.0);
-        assert!((300.0..=330.0).contains(&mid), "{mid}");
+        assert!((310.0..=320.0).contains(&mid), "{mid}");
+        // One step of the slider always changes the rate at the top of the range.
+        assert!(slider_to_rps(SLIDER_STEPS - 1.0) < MAX_RPS);
         assert!((rps_to_slider(300.0) - 492.4).abs() < 1.0);
     }
 }

@@ -1,0 +1,114 @@
+// Shared set-up for the end-to-end tests: serve the built site on 127.0.0.1,
+// drive Debian's Chromium with playwright-core, and collect every console error
+// and page error so tests can assert there were none.
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, '..', '..');
+export const distDir = process.env.SCALELAB_DIST || join(repoRoot, 'dist');
+export const screenshotDir = join(here, 'screenshots');
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForHttp(url, deadlineMs) {
+  const start = Date.now();
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() - start > deadlineMs) throw new Error(`server at ${url} did not answer within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function chromiumPath() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  for (const name of ['chromium', 'chromium-browser']) {
+    try {
+      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
+    } catch {
+      // try the next name
+    }
+  }
+  throw new Error('Chromium not found on PATH: run `cargo xtask setup --test`');
+}
+
+/** Starts the static server and the browser. Call `close()` when done. */
+export async function startSite() {
+  const port = await freePort();
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', distDir], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${baseUrl}/`, 15000);
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+
+  /** Opens `path` in a fresh page; `errors` collects console errors and uncaught exceptions. */
+  async function openPage(path = '/', options = {}) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => errors.push(`page: ${err.message}`));
+    await page.goto(`${baseUrl}${path}`);
+    return { page, context, errors };
+  }
+
+  async function close() {
+    await browser.close();
+    server.kill();
+  }
+
+  return { baseUrl, browser, openPage, close };
+}
+
+/** Saves a screenshot under tests/e2e/screenshots/ and returns its path. */
+export async function screenshot(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** The text of the element with `data-testid=id`. */
+export async function text(page, id) {
+  return (await page.getByTestId(id).textContent())?.trim() ?? '';
+}
+
+/** Parses the first number in a text such as "1,234 requests/s" or "45.0%". */
+export function numberIn(s) {
+  const m = String(s).replace(/,/g, '').match(/-?\d+(\.\d+)?/);
+  if (!m) throw new Error(`no number in "${s}"`);
+  return Number(m[0]);
+}
