@@ -1,0 +1,368 @@
+//! `cargo xtask <command>`: one command each to set up, serve, build, test and
+//! benchmark Scale Lab on a fresh machine. Every tool is installed only when it
+//! is missing or not at the pinned version, so a warm machine pays nothing.
+
+use std::env;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+mod pins;
+use pins::*;
+
+const USAGE: &str = "usage: cargo xtask <command>
+  setup [--test]  install what is missing (with --test: also Chromium and the npm test packages)
+  serve           set up, then build and serve the playground at http://127.0.0.1:8080/
+  build           set up, then build the release site into dist/
+  test            set up, then run every test: engine, app, release build, end-to-end in Chromium
+  bench           set up, then measure engine events/s natively and in headless Chromium";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = repo_root();
+    prepare_path(&root);
+    let outcome = match args.first().map(String::as_str) {
+        Some("setup") => setup(&root, args.iter().any(|a| a == "--test")),
+        Some("serve") => serve(&root),
+        Some("build") => setup(&root, false).and_then(|_| build_site(&root)),
+        Some("test") => test(&root),
+        Some("bench") => bench(&root),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    // xtask/ sits in the repository root.
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_path_buf()
+}
+
+fn tools_bin(root: &Path) -> PathBuf {
+    root.join(".tools").join("node_modules").join(".bin")
+}
+
+/// Puts cargo's bin folder and our npm tools folder in front of PATH, once, so
+/// that every child process (trunk in particular) finds the pinned tools.
+fn prepare_path(root: &Path) {
+    let mut dirs = vec![tools_bin(root)];
+    if let Some(home) = env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo").join("bin"));
+    }
+    if let Some(path) = env::var_os("PATH") {
+        dirs.extend(env::split_paths(&path));
+    }
+    let joined = env::join_paths(dirs).expect("PATH entries are valid");
+    // SAFETY: called at start-up, before any thread is spawned.
+    unsafe { env::set_var("PATH", joined) };
+}
+
+/// Runs a command to completion, inheriting the terminal; fails with `what` on error.
+fn run(what: &str, cmd: &mut Command) -> Result {
+    println!("xtask: $ {}", describe(cmd));
+    let status = cmd.status().map_err(|e| format!("{what}: could not start {}: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what}: `{}` exited with {status}", describe(cmd)))
+    }
+}
+
+/// Runs a command and returns its standard output, or `None` if it cannot run
+/// or fails (used to probe versions).
+fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.stderr(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// Times a step and prints its duration.
+fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    println!("\nxtask: ── {name}");
+    let start = Instant::now();
+    let out = f().map_err(|e| format!("[{name}] {e}"))?;
+    println!("xtask: ── {name}: done in {:.1} s", start.elapsed().as_secs_f64());
+    Ok(out)
+}
+
+// ---- set-up ----
+
+fn setup(root: &Path, for_tests: bool) -> Result {
+    step("set-up", || {
+        let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("reading Cargo.lock: {e}"))?;
+        let bindgen = locked_version(&lock, "wasm-bindgen").ok_or("Cargo.lock has no wasm-bindgen entry")?;
+        let trunk_toml = std::fs::read_to_string(root.join("Trunk.toml")).map_err(|e| format!("reading Trunk.toml: {e}"))?;
+        check_trunk_pin(&trunk_toml, &bindgen)?;
+
+        ensure_wasm_target()?;
+        ensure_cargo_tool("trunk", &["--version"], |v| v.starts_with(&format!("trunk {TRUNK_SERIES}")), || {
+            Command::new("cargo").args(["install", "trunk", "--version", TRUNK_REQUIREMENT, "--locked"]).status()
+        })?;
+        // Not --locked: the registry lacks one of the CLI's locked transitive versions.
+        ensure_cargo_tool("wasm-bindgen", &["--version"], |v| v.trim() == format!("wasm-bindgen {bindgen}"), || {
+            Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &bindgen]).status()
+        })?;
+        ensure_wasm_opt(root)?;
+        if for_tests {
+            ensure_chromium()?;
+            ensure_npm_test_packages(root)?;
+        }
+        Ok(())
+    })
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        println!("xtask: {WASM_TARGET}: already installed");
+        return Ok(());
+    }
+    println!("xtask: {WASM_TARGET}: installing");
+    run("installing the wasm target", Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn ensure_cargo_tool(
+    name: &str,
+    version_args: &[&str],
+    is_pinned: impl Fn(&str) -> bool,
+    install: impl FnOnce() -> std::io::Result<std::process::ExitStatus>,
+) -> Result {
+    let current = output(Command::new(name).args(version_args));
+    if let Some(v) = current.as_deref().filter(|v| is_pinned(v)) {
+        println!("xtask: {name}: already installed ({})", v.trim());
+        return Ok(());
+    }
+    match current {
+        Some(v) => println!("xtask: {name}: found {}, installing the pinned version", v.trim()),
+        None => println!("xtask: {name}: installing"),
+    }
+    let started = Instant::now();
+    let status = install().map_err(|e| format!("installing {name}: {e}"))?;
+    if !status.success() {
+        return Err(format!("installing {name} failed ({status})"));
+    }
+    println!("xtask: {name}: installed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn ensure_wasm_opt(root: &Path) -> Result {
+    let wasm_opt = tools_bin(root).join("wasm-opt");
+    if let Some(v) = output(Command::new(&wasm_opt).arg("--version")).filter(|v| v.contains(WASM_OPT_VERSION)) {
+        println!("xtask: wasm-opt: already installed ({})", v.trim());
+        return Ok(());
+    }
+    println!("xtask: wasm-opt: installing npm {BINARYEN_PACKAGE}");
+    let tools = root.join(".tools");
+    std::fs::create_dir_all(&tools).map_err(|e| format!("creating {}: {e}", tools.display()))?;
+    run(
+        "installing wasm-opt",
+        Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&tools).arg(BINARYEN_PACKAGE),
+    )
+}
+
+fn ensure_chromium() -> Result {
+    for name in ["chromium", "chromium-browser"] {
+        if let Some(v) = output(Command::new(name).arg("--version")) {
+            println!("xtask: chromium: already installed ({})", v.trim());
+            return Ok(());
+        }
+    }
+    println!("xtask: chromium: installing Debian's package");
+    let root_user = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = if root_user { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root_user {
+            c.arg("apt-get");
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run("apt-get update", &mut apt(&["update"]))?;
+    run("installing chromium", &mut apt(&["install", "-y", "--no-install-recommends", "chromium"]))
+}
+
+fn ensure_npm_test_packages(root: &Path) -> Result {
+    let e2e = root.join("tests").join("e2e");
+    let installed = std::fs::read_to_string(e2e.join("node_modules/playwright-core/package.json")).unwrap_or_default();
+    if installed.contains(&format!("\"version\": \"{PLAYWRIGHT_VERSION}\"")) {
+        println!("xtask: playwright-core: already installed ({PLAYWRIGHT_VERSION})");
+        return Ok(());
+    }
+    println!("xtask: npm test packages: installing from tests/e2e/package-lock.json");
+    run("installing npm test packages", Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&e2e))
+}
+
+// ---- build, serve ----
+
+fn build_site(root: &Path) -> Result {
+    step("release build of the site (trunk)", || {
+        run("trunk build", Command::new("trunk").args(["build", "--release", "--offline"]).current_dir(root))
+    })
+}
+
+fn serve(root: &Path) -> Result {
+    setup(root, false)?;
+    println!("\nxtask: serving the playground at http://127.0.0.1:8080/ (Ctrl+C to stop)\n");
+    run(
+        "trunk serve",
+        Command::new("trunk").args(["serve", "--offline", "--address", "127.0.0.1", "--port", "8080"]).current_dir(root),
+    )
+}
+
+fn build_cli(root: &Path) -> Result<PathBuf> {
+    step("release build of the scalelab CLI", || {
+        run("cargo build", Command::new("cargo").args(["build", "--release", "-p", "scalelab-engine"]).current_dir(root))?;
+        Ok(root.join("target").join("release").join("scalelab"))
+    })
+}
+
+// ---- test ----
+
+fn test(root: &Path) -> Result {
+    let started = Instant::now();
+    setup(root, true)?;
+    step("engine tests (native, release: the statistical tests need the speed)", || {
+        run("engine tests", Command::new("cargo").args(["test", "--release", "-p", "scalelab-engine"]).current_dir(root))
+    })?;
+    step("app and xtask tests (native)", || {
+        run("app tests", Command::new("cargo").args(["test", "-p", "scalelab-web", "-p", "xtask"]).current_dir(root))
+    })?;
+    let cli = build_cli(root)?;
+    build_site(root)?;
+    step("end-to-end tests in headless Chromium", || {
+        let e2e = root.join("tests").join("e2e");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&e2e)
+            .map_err(|e| format!("reading {}: {e}", e2e.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".test.js"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err("no end-to-end test files in tests/e2e".into());
+        }
+        run(
+            "end-to-end tests",
+            Command::new("node")
+                .arg("--test")
+                .args(&files)
+                .env("SCALELAB_DIST", root.join("dist"))
+                .env("SCALELAB_CLI", &cli)
+                .current_dir(&e2e),
+        )
+    })?;
+    println!("\nxtask: all tests passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+// ---- bench ----
+
+/// The benchmark models, as scenario files of the engine.
+const BENCH_MODELS: &[(&str, &str)] = &[
+    ("M/M/1 (utilisation 0.9)", "engine/scenarios/bench-mm1.json"),
+    ("users + LB + 4 web servers + database", "engine/scenarios/bench-tiers.json"),
+];
+const BENCH_REPEATS: usize = 3;
+
+fn bench(root: &Path) -> Result {
+    setup(root, true)?;
+    let cli = build_cli(root)?;
+    build_site(root)?;
+    let mut native = Vec::new();
+    step("native engine (release CLI)", || {
+        for (name, file) in BENCH_MODELS {
+            let mut rates = Vec::new();
+            for _ in 0..BENCH_REPEATS {
+                let text = output(Command::new(&cli).arg("run").arg(root.join(file)))
+                    .ok_or_else(|| format!("running {file} failed"))?;
+                let events = json_number(&text, "events").ok_or("report has no events")?;
+                let wall_ms = json_number(&text, "wall_ms").ok_or("report has no wall_ms")?;
+                rates.push(events / (wall_ms / 1e3));
+            }
+            let m = median(&mut rates);
+            println!("xtask: native {name}: {:.2} M events/s (median of {BENCH_REPEATS})", m / 1e6);
+            native.push(m);
+        }
+        Ok(())
+    })?;
+    let browser_json = step("the same models in headless Chromium (release wasm)", || {
+        let e2e = root.join("tests").join("e2e");
+        let out = Command::new("node")
+            .arg("bench.mjs")
+            .args(BENCH_MODELS.iter().map(|(_, f)| root.join(f)))
+            .env("SCALELAB_DIST", root.join("dist"))
+            .env("BENCH_REPEATS", BENCH_REPEATS.to_string())
+            .current_dir(&e2e)
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("starting node: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("browser benchmark failed ({})", out.status));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    })?;
+    let browser: Vec<f64> = browser_json
+        .lines()
+        .filter_map(|l| json_number(l, "events_per_s"))
+        .collect();
+    if browser.len() != BENCH_MODELS.len() {
+        return Err(format!("expected {} browser results, got: {browser_json}", BENCH_MODELS.len()));
+    }
+
+    let machine = machine_description();
+    let mut table = String::new();
+    let _ = writeln!(table, "| model | native M events/s | Chromium (wasm) M events/s | wasm / native |");
+    let _ = writeln!(table, "|---|---:|---:|---:|");
+    for (i, (name, _)) in BENCH_MODELS.iter().enumerate() {
+        let _ = writeln!(
+            table,
+            "| {name} | {:.2} | {:.2} | {:.0}% |",
+            native[i] / 1e6,
+            browser[i] / 1e6,
+            100.0 * browser[i] / native[i]
+        );
+    }
+    println!("\n{table}\nmachine: {machine}");
+    let doc = format!(
+        "# Benchmarks\n\nWritten by `cargo xtask bench` (median of {BENCH_REPEATS} runs each; \
+         targets: at least 20 M events/s natively on M/M/1, browser at least 60% of native).\n\n\
+         Machine: {machine}\n\n{table}"
+    );
+    std::fs::write(root.join("BENCHMARKS.md"), doc).map_err(|e| format!("writing BENCHMARKS.md: {e}"))?;
+    println!("xtask: wrote BENCHMARKS.md");
+    Ok(())
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs[xs.len() / 2]
+}
+
+fn machine_description() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let rustc = output(Command::new("rustc").arg("--version")).unwrap_or_default();
+    let chromium = output(Command::new("chromium").arg("--version")).unwrap_or_default();
+    format!("{cpu}, {cores} cores; {}; {}", rustc.trim(), chromium.trim())
+}
