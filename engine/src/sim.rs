@@ -212,6 +212,11 @@ impl Simulation {
         self.arena.live()
     }
 
+    /// Request slots ever allocated: the arena's memory high-water mark.
+    pub fn arena_capacity(&self) -> usize {
+        self.arena.capacity()
+    }
+
     /// Follow one request in `every` for the animation (0: none).
     pub fn set_sample_every(&mut self, every: u32) {
         self.hops.sample_every = every;

@@ -1,0 +1,115 @@
+//! Bad documents: each is refused, and every problem names its field.
+
+use scalelab_engine::{Scenario, ScenarioError};
+use serde_json::{json, Value};
+
+fn good() -> Value {
+    json!({
+        "version": 1, "seed": 7, "duration_s": 60, "warmup_s": 5,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 100},
+            {"id": "lb", "kind": "load_balancer", "algorithm": "random"},
+            {"id": "app", "kind": "web_server", "workers": 4, "service": {"dist": "exponential", "mean_ms": 4.0}},
+            {"id": "db", "kind": "database", "workers": 2, "service": {"dist": "constant", "mean_ms": 1.0}}
+        ],
+        "links": [
+            {"from": "users", "to": "lb", "latency_ms": 1},
+            {"from": "lb", "to": "app"},
+            {"from": "app", "to": "db"}
+        ]
+    })
+}
+
+fn with(edit: impl FnOnce(&mut Value)) -> String {
+    let mut v = good();
+    edit(&mut v);
+    v.to_string()
+}
+
+fn issues(text: &str) -> Vec<String> {
+    match Scenario::from_json(text) {
+        Ok(_) => vec![],
+        Err(e) => e.issues().iter().map(|i| i.to_string()).collect(),
+    }
+}
+
+#[test]
+fn the_base_document_is_valid() {
+    assert_eq!(issues(&good().to_string()), Vec::<String>::new());
+}
+
+#[test]
+fn each_bad_document_names_its_field() {
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        ("zero workers", with(|v| v["nodes"][2]["workers"] = json!(0)), "nodes[2].workers", "at least 1"),
+        ("fractional workers", with(|v| v["nodes"][2]["workers"] = json!(2.5)), "nodes[2].workers", "whole number"),
+        ("missing version", with(|v| { v.as_object_mut().unwrap().remove("version"); }), "version", "missing"),
+        ("future version", with(|v| v["version"] = json!(99)), "version", "newer"),
+        ("unknown kind", with(|v| v["nodes"][1]["kind"] = json!("load_balancr")), "nodes[1].kind", "did you mean \"load_balancer\""),
+        ("unknown field", with(|v| v["nodes"][2]["wrkers"] = json!(3)), "nodes[2].wrkers", "did you mean \"workers\""),
+        ("unknown algorithm", with(|v| v["nodes"][1]["algorithm"] = json!("round-robin")), "nodes[1].algorithm", "round_robin"),
+        ("link to unknown id", with(|v| v["links"][1]["to"] = json!("ap")), "links[1].to", "did you mean \"app\""),
+        ("users straight to database", with(|v| v["links"][0]["to"] = json!("db")), "links[0]", "web server in between"),
+        ("database calling a server", with(|v| v["links"].as_array_mut().unwrap().push(json!({"from": "db", "to": "app"}))), "links[3]", "does not call"),
+        ("self link", with(|v| v["links"].as_array_mut().unwrap().push(json!({"from": "app", "to": "app"}))), "links[3]", "itself"),
+        ("duplicate link", with(|v| v["links"].as_array_mut().unwrap().push(json!({"from": "lb", "to": "app"}))), "links[3]", "repeats links[1]"),
+        ("duplicate id", with(|v| v["nodes"][3]["id"] = json!("app")), "nodes[3].id", "already the id"),
+        ("negative latency", with(|v| v["links"][0]["latency_ms"] = json!(-1)), "links[0].latency_ms", "at least 0"),
+        ("huge latency", with(|v| v["links"][0]["latency_ms"] = json!(1e9)), "links[0].latency_ms", "at most"),
+        ("zero mean service", with(|v| v["nodes"][2]["service"]["mean_ms"] = json!(0)), "nodes[2].service.mean_ms", "more than 0"),
+        ("cv on exponential", with(|v| v["nodes"][2]["service"]["cv"] = json!(2)), "nodes[2].service.cv", "lognormal"),
+        ("warm-up past the end", with(|v| v["warmup_s"] = json!(60)), "warmup_s", "less than duration_s"),
+        ("zero duration", with(|v| v["duration_s"] = json!(0)), "duration_s", "more than 0"),
+        ("mix all zero", with(|v| v["nodes"][0]["mix"] = json!({"read": 0})), "nodes[0].mix", "at least one share"),
+        ("unknown mix kind", with(|v| v["nodes"][0]["mix"] = json!({"reads": 1})), "nodes[0].mix.reads", "did you mean \"read\""),
+        ("negative queue limit", with(|v| v["nodes"][2]["queue_limit"] = json!(-1)), "nodes[2].queue_limit", "at least 0"),
+        ("fractional queue limit", with(|v| v["nodes"][2]["queue_limit"] = json!(2.5)), "nodes[2].queue_limit", "whole number"),
+        ("zero timeout", with(|v| v["nodes"][2]["timeout_ms"] = json!(0)), "nodes[2].timeout_ms", "null for no timeout"),
+        ("timeout as text", with(|v| v["nodes"][2]["timeout_ms"] = json!("soon")), "nodes[2].timeout_ms", "number of milliseconds"),
+        ("rps beyond the limit", with(|v| v["nodes"][0]["rps"] = json!(1e15)), "nodes[0].rps", "at most"),
+        ("negative rps", with(|v| v["nodes"][0]["rps"] = json!(-5)), "nodes[0].rps", "at least 0"),
+        ("load balancer without servers", with(|v| { v["links"].as_array_mut().unwrap().remove(1); }), "nodes[1]", "no servers behind it"),
+        ("users linked to nothing", with(|v| { v["links"].as_array_mut().unwrap().remove(0); }), "nodes[0]", "not linked"),
+        ("nodes not a list", with(|v| v["nodes"] = json!({})), "nodes", "must be a list"),
+        ("node not an object", with(|v| v["nodes"][1] = json!(3)), "nodes[1]", "must be an object"),
+        ("bad id characters", with(|v| v["nodes"][3]["id"] = json!("<db>")), "nodes[3].id", "only letters"),
+        ("seed negative", with(|v| v["seed"] = json!(-1)), "seed", "at least 0"),
+        ("not an object", "[1, 2]".to_string(), "", "must be an object"),
+        ("syntax error", "{\"version\": 1,\n \"nodes\": [}".to_string(), "", "line 2"),
+        ("over a megabyte", format!("{{\"name\": \"{}\"}}", "x".repeat(1_100_000)), "", "larger than"),
+    ];
+    assert!(cases.len() >= 20);
+    for (name, doc, path, fragment) in cases {
+        let found = issues(&doc);
+        let prefix = if path.is_empty() { String::new() } else { format!("{path}: ") };
+        assert!(
+            found.iter().any(|i| i.starts_with(&prefix) && i.contains(fragment)),
+            "{name}: expected an issue at `{path}` containing {fragment:?}, got {found:#?}"
+        );
+    }
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let doc = with(|v| {
+        v["nodes"][2]["workers"] = json!(0);
+        v["links"][0]["latency_ms"] = json!(-3);
+        v["nodes"][3]["service"]["dist"] = json!("poisson");
+    });
+    let found = issues(&doc);
+    for path in ["nodes[2].workers", "links[0].latency_ms", "nodes[3].service.dist"] {
+        assert!(found.iter().any(|i| i.starts_with(path)), "{path} missing from {found:#?}");
+    }
+    let err = Scenario::from_json(&doc).unwrap_err();
+    assert!(matches!(err, ScenarioError::Invalid(ref v) if v.len() == 3), "{err}");
+    assert!(err.to_string().contains("3 problems"));
+}
+
+#[test]
+fn json_numbers_beyond_f64_are_refused_not_infinite() {
+    // 1e400 overflows f64; serde_json refuses it as a syntax error rather than
+    // handing us infinity, so the message points at the spot.
+    let doc = good().to_string().replace("\"rps\":100", "\"rps\":1e400");
+    let found = issues(&doc);
+    assert!(!found.is_empty() && found[0].contains("line 1"), "{found:?}");
+}
