@@ -7,12 +7,16 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
+/// The frame callback, shared between the loop (which re-registers it) and the
+/// cleanup (which drops it).
+type FrameClosure = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+
 /// Runs `callback(elapsed_ms)` on every animation frame until the current
 /// reactive owner is cleaned up.
 pub fn use_frame_loop(mut callback: impl FnMut(f64) + 'static) {
     let handle: Rc<RefCell<Option<i32>>> = Rc::new(RefCell::new(None));
     let stopped = Rc::new(std::cell::Cell::new(false));
-    let closure: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+    let closure: FrameClosure = Rc::new(RefCell::new(None));
     let last: Rc<std::cell::Cell<Option<f64>>> = Rc::new(std::cell::Cell::new(None));
 
     let (handle2, stopped2, closure2) = (handle.clone(), stopped.clone(), closure.clone());

@@ -30,19 +30,13 @@ pub struct Hop {
     pub failed: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct HopLog {
     /// Follow one request in this many; 0 follows none.
     pub sample_every: u32,
     hops: VecDeque<Hop>,
     /// Hops lost because the log was full.
     pub dropped: u64,
-}
-
-impl Default for HopLog {
-    fn default() -> Self {
-        HopLog { sample_every: 0, hops: VecDeque::new(), dropped: 0 }
-    }
 }
 
 impl HopLog {
@@ -63,5 +57,9 @@ impl HopLog {
 
     pub fn len(&self) -> usize {
         self.hops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hops.is_empty()
     }
 }

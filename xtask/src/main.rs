@@ -197,7 +197,7 @@ fn ensure_chromium() -> Result {
         c
     };
     run("apt-get update", &mut apt(&["update"]))?;
-    run("installing chromium", &mut apt(&["install", "-y", "--no-install-recommends", "chromium"]))
+    run("installing chromium", &mut apt(&["install", "-y", "chromium"]))
 }
 
 fn ensure_npm_test_packages(root: &Path) -> Result {
@@ -224,7 +224,7 @@ fn serve(root: &Path) -> Result {
     println!("\nxtask: serving the playground at http://127.0.0.1:8080/ (Ctrl+C to stop)\n");
     run(
         "trunk serve",
-        Command::new("trunk").args(["serve", "--offline", "--address", "127.0.0.1", "--port", "8080"]).current_dir(root),
+        Command::new("trunk").args(["serve", "--release", "--offline", "--address", "127.0.0.1", "--port", "8080"]).current_dir(root),
     )
 }
 
