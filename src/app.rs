@@ -32,6 +32,7 @@ fn rps_to_slider(rps: f64) -> f64 {
 pub fn App() -> impl IntoView {
     let scenario = Scenario::from_json(STARTER_SCENARIO).expect("the built-in scenario is valid");
     let users_index = scenario.node_index("users").expect("the starter has users");
+    let users_id = scenario.nodes[users_index].id.clone();
     let title = scenario.name.clone().unwrap_or_default();
     let initial_rps = match &scenario.nodes[users_index].spec {
         scalelab_engine::scenario::NodeSpec::Users(u) => u.rps,
@@ -72,7 +73,7 @@ pub fn App() -> impl IntoView {
         move |value: f64| {
             let new_rps = slider_to_rps(value);
             slider.set(value);
-            if runner.borrow_mut().sim.set_rps(users_index, new_rps).is_ok() {
+            if runner.borrow_mut().sim.set_rps(&users_id, new_rps).is_ok() {
                 rps.set(new_rps);
             }
         }

@@ -128,11 +128,11 @@ impl Simulation {
         let now: Nanos = self.now;
         let window = now.saturating_sub(self.warmup);
         let nodes = self
-            .scenario
             .nodes
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.id.clone(), NodeReport { kind: n.spec.kind_name(), summary: self.node_summary(i) }))
+            .filter(|(_, n)| !n.removed)
+            .map(|(i, n)| (n.id.clone(), NodeReport { kind: n.kind, summary: self.node_summary(i) }))
             .collect();
         let w = self.window;
         Report {

@@ -51,16 +51,23 @@ pub enum Cause {
     Rejected = 0,
     /// The caller stopped waiting: `timeout_ms` passed at some node.
     Timeout = 1,
+    /// A node on the path was down (failed, or removed from the diagram).
+    NodeDown = 2,
+    /// There was nowhere to send the request: users or a load balancer with
+    /// nothing linked behind them.
+    NoRoute = 3,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 2] = [Cause::Rejected, Cause::Timeout];
+    pub const ALL: [Cause; 4] = [Cause::Rejected, Cause::Timeout, Cause::NodeDown, Cause::NoRoute];
     pub const COUNT: usize = Self::ALL.len();
 
     pub fn name(self) -> &'static str {
         match self {
             Cause::Rejected => "rejected",
             Cause::Timeout => "timeout",
+            Cause::NodeDown => "node_down",
+            Cause::NoRoute => "no_route",
         }
     }
 }
@@ -86,11 +93,14 @@ pub struct Frame {
     pub state: FrameState,
     /// The caller stopped waiting (timeout); any work still going on here is wasted.
     pub abandoned: bool,
+    /// Which life of the station served it: a crash starts a new one, and work
+    /// from an earlier life is discarded when it ends.
+    pub incarnation: u16,
     /// When the request reached this node.
     pub arrived: Nanos,
 }
 
-const EMPTY_FRAME: Frame = Frame { node: 0, link: 0, state: FrameState::Done, abandoned: false, arrived: 0 };
+const EMPTY_FRAME: Frame = Frame { node: 0, link: 0, state: FrameState::Done, abandoned: false, incarnation: 0, arrived: 0 };
 
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -189,6 +199,13 @@ impl Arena {
     /// Slots ever created (live plus free): the arena's memory high-water mark.
     pub fn capacity(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Live requests (slot, request) — for the rare events that must find every
+    /// request at a node, such as a crash.
+    pub fn live_ids(&self) -> Vec<u32> {
+        let free: std::collections::HashSet<u32> = self.free.iter().copied().collect();
+        (0..self.slots.len() as u32).filter(|i| !free.contains(i)).collect()
     }
 
     /// Live requests that count in the statistics window and have not yet reached

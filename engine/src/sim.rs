@@ -35,6 +35,36 @@ pub(crate) struct Wire {
     pub from: u16,
     pub to: u16,
     pub latency: Nanos,
+    /// Unlinked in the diagram; kept so requests already on it can finish.
+    pub removed: bool,
+}
+
+/// Whether a node is serving.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Health {
+    Up,
+    /// Failed: requests reaching it fail with `node_down`.
+    Down,
+    /// Slowed down: service takes `factor` times longer.
+    Degraded { factor: f64 },
+}
+
+/// A node slot of the running simulation. Slots are never reused: a node
+/// removed from the diagram keeps its slot (marked `removed`) so requests and
+/// responses already under way can still find it.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeInfo {
+    pub id: String,
+    pub kind: &'static str,
+    pub removed: bool,
+    pub health: Health,
+}
+
+impl NodeInfo {
+    pub fn serving(&self) -> bool {
+        !self.removed && self.health != Health::Down
+    }
 }
 
 /// Outcome counts of a set of requests.
@@ -70,6 +100,7 @@ pub struct Simulation {
     pub(crate) warmup: Nanos,
     queue: EventQueue,
     pub(crate) arena: crate::request::Arena,
+    pub(crate) nodes: Vec<NodeInfo>,
     pub(crate) components: Vec<Component>,
     pub(crate) stats: Vec<NodeStats>,
     pub(crate) wires: Vec<Wire>,
@@ -83,7 +114,11 @@ pub struct Simulation {
     second_latency: Histogram,
     second: Outcomes,
     pub(crate) at_warmup: Vec<NodeCounters>,
-    at_tick: Vec<NodeCounters>,
+    pub(crate) at_tick: Vec<NodeCounters>,
+    /// Per node, whether it rejected / timed out / failed requests in the last
+    /// second (the log reports when such trouble starts, not every second).
+    troubled: Vec<[bool; 3]>,
+    pub(crate) log: crate::log::EventLog,
     pub(crate) series: Series,
     hops: HopLog,
     pub(crate) snap: crate::snapshot::SnapshotBase,
@@ -96,7 +131,7 @@ impl Simulation {
         let wires: Vec<Wire> = scenario
             .links
             .iter()
-            .map(|l| Wire { from: index(&l.from), to: index(&l.to), latency: ms_to_ns(l.latency_ms) })
+            .map(|l| Wire { from: index(&l.from), to: index(&l.to), latency: ms_to_ns(l.latency_ms), removed: false })
             .collect();
         let outgoing = |node: usize| -> Vec<u16> {
             wires.iter().enumerate().filter(|(_, w)| w.from as usize == node).map(|(i, _)| i as u16).collect()
@@ -107,9 +142,7 @@ impl Simulation {
             .iter()
             .enumerate()
             .map(|(i, node)| match &node.spec {
-                NodeSpec::Users(spec) => {
-                    Component::Users(Users::new(spec, outgoing(i)[0], seed, i))
-                }
+                NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing(i).first().copied(), seed, i)),
                 NodeSpec::LoadBalancer(spec) => {
                     Component::Balancer(Balancer::new(spec.algorithm, outgoing(i), seed, i))
                 }
@@ -119,7 +152,13 @@ impl Simulation {
             })
             .collect();
         let n = components.len();
+        let nodes = scenario
+            .nodes
+            .iter()
+            .map(|node| NodeInfo { id: node.id.clone(), kind: node.spec.kind_name(), removed: false, health: Health::Up })
+            .collect();
         let mut sim = Simulation {
+            nodes,
             now: 0,
             end: secs_to_ns(scenario.duration_s),
             warmup: secs_to_ns(scenario.warmup_s),
@@ -137,6 +176,8 @@ impl Simulation {
             second: Outcomes::default(),
             at_warmup: vec![NodeCounters::default(); n],
             at_tick: vec![NodeCounters::default(); n],
+            troubled: vec![[false; 3]; n],
+            log: crate::log::EventLog::default(),
             series: Series::default(),
             hops: HopLog::default(),
             snap: crate::snapshot::SnapshotBase::new(n),
@@ -232,9 +273,19 @@ impl Simulation {
         &self.series
     }
 
-    /// The scenario's wires as (from node, to node) index pairs, in link order.
-    pub fn wire_ends(&self) -> Vec<(u16, u16)> {
-        self.wires.iter().map(|w| (w.from, w.to)).collect()
+    /// The id of node slot `slot` (as used in [`Hop`]s), even if since removed.
+    pub fn node_id(&self, slot: u16) -> &str {
+        &self.nodes[slot as usize].id
+    }
+
+    /// Health of the node with this id (`None` if there is none).
+    pub fn health(&self, id: &str) -> Option<Health> {
+        self.slot_of(id).map(|i| self.nodes[i].health)
+    }
+
+    /// The event log: what happened, in words.
+    pub fn log(&self) -> &crate::log::EventLog {
+        &self.log
     }
 
     /// Summary of node `i` from the end of the warm-up to now.
@@ -259,22 +310,19 @@ impl Simulation {
         }
     }
 
-    /// Changes the request rate of a traffic source. The next arrival is drawn
-    /// afresh at the new rate (Poisson arrivals have no memory, so this is exact).
-    pub fn set_rps(&mut self, node: usize, rps: f64) -> Result<(), String> {
-        if !(rps.is_finite() && (0.0..=crate::limits::MAX_RPS).contains(&rps)) {
-            return Err(format!("requests per second must be between 0 and {}", crate::limits::MAX_RPS));
+    /// Changes the request rate of the users node `id` (an [`Edit::UpdateNode`]
+    /// with only the rate changed). Poisson arrivals have no memory, so drawing
+    /// the next arrival afresh at the new rate is exact.
+    ///
+    /// [`Edit::UpdateNode`]: crate::edit::Edit::UpdateNode
+    pub fn set_rps(&mut self, id: &str, rps: f64) -> Result<(), crate::edit::EditError> {
+        let i = self.scenario.node_index(id).ok_or_else(|| crate::edit::EditError::UnknownNode(id.to_string()))?;
+        let mut node = self.scenario.nodes[i].clone();
+        match &mut node.spec {
+            NodeSpec::Users(u) => u.rps = rps,
+            _ => return Err(crate::edit::EditError::NotApplicable(format!("\"{id}\" is not a users node"))),
         }
-        let Some(Component::Users(u)) = self.components.get_mut(node) else {
-            return Err("only a users node has a request rate".into());
-        };
-        u.rps = rps;
-        u.epoch = u.epoch.wrapping_add(1);
-        if let crate::scenario::NodeSpec::Users(spec) = &mut self.scenario.nodes[node].spec {
-            spec.rps = rps;
-        }
-        self.schedule_next_arrival(node as u16);
-        Ok(())
+        self.apply(crate::edit::Edit::UpdateNode { node })
     }
 
     // ---- the event loop ----
@@ -295,7 +343,7 @@ impl Simulation {
         }
     }
 
-    fn schedule_next_arrival(&mut self, node: u16) {
+    pub(crate) fn schedule_next_arrival(&mut self, node: u16) {
         if let Component::Users(u) = &mut self.components[node as usize] {
             if let Some(gap) = u.next_gap() {
                 let epoch = u.epoch;
@@ -305,9 +353,10 @@ impl Simulation {
     }
 
     fn on_arrival(&mut self, node: u16, epoch: u32) {
+        let removed = self.nodes[node as usize].removed;
         let Component::Users(u) = &mut self.components[node as usize] else { return };
-        if u.epoch != epoch {
-            return; // the rate changed since this arrival was drawn
+        if u.epoch != epoch || removed {
+            return; // the rate changed since this arrival was drawn, or the users left
         }
         let (kind, user) = u.draw_request();
         let number = u.generated;
@@ -320,7 +369,7 @@ impl Simulation {
         let sampled = every > 0 && number % every == 0;
         let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
         let r = self.arena.get_mut(req);
-        r.frames[0] = Frame { node, link: u16::MAX, state: FrameState::Transit, abandoned: false, arrived: self.now };
+        r.frames[0] = Frame { node, link: u16::MAX, state: FrameState::Transit, abandoned: false, incarnation: 0, arrived: self.now };
         r.depth = 1;
         self.stats[node as usize].counters.arrivals += 1;
         self.totals.generated += 1;
@@ -328,7 +377,14 @@ impl Simulation {
         if in_window {
             self.window.generated += 1;
         }
-        self.send_down(req, 0, link);
+        match link {
+            Some(link) => self.send_down(req, 0, link),
+            None => {
+                // Unconnected users: the request has nowhere to go.
+                self.fail(req, Cause::NoRoute);
+                self.finish(req, node as usize);
+            }
+        }
     }
 
     /// Sends request `req` from its frame `from` over wire `link` to the next node.
@@ -338,7 +394,7 @@ impl Simulation {
         let f = from + 1;
         let r = self.arena.get_mut(req);
         debug_assert!((f as usize) < crate::request::MAX_DEPTH, "validation bounds path depth");
-        r.frames[f as usize] = Frame { node: wire.to, link, state: FrameState::Transit, abandoned: false, arrived: at };
+        r.frames[f as usize] = Frame { node: wire.to, link, state: FrameState::Transit, abandoned: false, incarnation: 0, arrived: at };
         r.depth = f + 1;
         if r.sampled {
             let (kind, failed) = (r.kind, r.failure.is_some());
@@ -352,7 +408,7 @@ impl Simulation {
     }
 
     /// Sends the response of `req` from its frame `from` back to the frame above.
-    fn send_up(&mut self, req: u32, from: u8) {
+    pub(crate) fn send_up(&mut self, req: u32, from: u8) {
         let r = self.arena.get_mut(req);
         let frame = &mut r.frames[from as usize];
         frame.state = FrameState::Done;
@@ -379,13 +435,24 @@ impl Simulation {
     fn arrive_down(&mut self, req: u32, f: u8) {
         let node = self.arena.get(req).frames[f as usize].node as usize;
         self.stats[node].counters.arrivals += 1;
+        if !self.nodes[node].serving() {
+            self.stats[node].counters.failed_down += 1;
+            self.fail(req, Cause::NodeDown);
+            self.send_up(req, f);
+            return;
+        }
         match &mut self.components[node] {
-            Component::Balancer(b) => {
-                let i = b.choose(self.arena.get(req).user);
-                b.backends[i].open += 1;
-                let link = b.backends[i].link;
-                self.send_down(req, f, link);
-            }
+            Component::Balancer(b) => match b.choose(self.arena.get(req).user) {
+                Some(i) => {
+                    b.backends[i].open += 1;
+                    let link = b.backends[i].link;
+                    self.send_down(req, f, link);
+                }
+                None => {
+                    self.fail(req, Cause::NoRoute);
+                    self.send_up(req, f);
+                }
+            },
             Component::Station(st) => {
                 let (free, full) = (st.has_free_worker(), st.queue_is_full());
                 if free {
@@ -415,8 +482,16 @@ impl Simulation {
         let at = self.now + timeout;
         let generation = self.arena.get(req).generation;
         st.deadlines.push_back(Deadline { at, req, generation, frame: f });
-        if !st.sweep_scheduled {
-            st.sweep_scheduled = true;
+        if st.sweep_at.is_none() {
+            self.schedule_sweep(node, at);
+        }
+    }
+
+    /// Makes sure station `node` sweeps its deadlines at `at` (or earlier).
+    pub(crate) fn schedule_sweep(&mut self, node: usize, at: Nanos) {
+        let Component::Station(st) = &mut self.components[node] else { return };
+        if st.sweep_at.is_none_or(|due| at < due) {
+            st.sweep_at = Some(at);
             self.queue.schedule(at, Event::DeadlineSweep { node: node as u16 });
         }
     }
@@ -425,11 +500,13 @@ impl Simulation {
         let Component::Station(st) = &mut self.components[node] else { unreachable!() };
         st.busy += 1;
         let busy = st.busy as u64;
-        let duration = st.service.sample(&mut st.rng);
+        let duration = st.service.sample(&mut st.rng, st.slowdown);
+        let incarnation = st.incarnation;
         let stats = &mut self.stats[node];
         stats.busy.set(self.now, busy);
         let frame = &mut self.arena.get_mut(req).frames[f as usize];
         frame.state = FrameState::InService;
+        frame.incarnation = incarnation;
         stats.counters.started += 1;
         stats.counters.wait_sum += (self.now - frame.arrived) as u128;
         self.queue.schedule(self.now + duration, Event::ServiceDone { node: node as u16, req, frame: f });
@@ -438,10 +515,13 @@ impl Simulation {
     fn on_service_done(&mut self, node: u16, req: u32, f: u8) {
         let node = node as usize;
         let r = self.arena.get(req);
-        let (abandoned, kind) = (r.frames[f as usize].abandoned, r.kind);
+        let (abandoned, kind, incarnation) = (r.frames[f as usize].abandoned, r.kind, r.frames[f as usize].incarnation);
         let Component::Station(st) = &self.components[node] else { unreachable!() };
         let downstream = st.downstream;
-        if abandoned {
+        if incarnation != st.incarnation {
+            // The server crashed while serving this: its worker is already gone.
+            self.end_line(req);
+        } else if abandoned {
             // The caller gave up while we worked: the work is wasted, the worker freed.
             self.release_worker(node, req, f);
             self.end_line(req);
@@ -477,8 +557,17 @@ impl Simulation {
             }
             st.deadlines.pop_front();
         }
+        self.start_waiting(node);
+    }
+
+    /// Starts waiting requests while station `node` has free workers (after a
+    /// worker frees up, or when workers are added).
+    pub(crate) fn start_waiting(&mut self, node: usize) {
         loop {
             let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+            if !st.has_free_worker() {
+                break;
+            }
             let Some((next, nf)) = st.queue.pop_front() else { break };
             if self.arena.get(next).frames[nf as usize].abandoned {
                 // Its caller gave up while it waited; its queue place is now gone.
@@ -489,7 +578,6 @@ impl Simulation {
             let waiting = st.waiting as u64;
             self.stats[node].queued.set(self.now, waiting);
             self.start_service(node, next, nf);
-            break;
         }
     }
 
@@ -500,12 +588,19 @@ impl Simulation {
         let below_link = r.frames[f as usize + 1].link;
         let ok = r.failure.is_none();
         let node = frame.node as usize;
+        let serving = self.nodes[node].serving();
         match &mut self.components[node] {
             Component::Users(_) => self.finish(req, node),
             Component::Balancer(b) => {
                 if let Some(i) = b.backend_of_link(below_link) {
-                    b.backends[i].open -= 1;
+                    b.backends[i].open = b.backends[i].open.saturating_sub(1);
                 }
+                if !serving && ok {
+                    // The balancer died with this connection open: the answer is lost.
+                    self.stats[node].counters.failed_down += 1;
+                    self.fail(req, Cause::NodeDown);
+                }
+                let ok = ok && serving;
                 let c = &mut self.stats[node].counters;
                 c.departed += 1;
                 c.sojourn_sum += (self.now - frame.arrived) as u128;
@@ -514,8 +609,14 @@ impl Simulation {
                 }
                 self.send_up(req, f);
             }
-            Component::Station(_) => {
+            Component::Station(st) => {
                 // A web server's database call has come back.
+                if frame.incarnation != st.incarnation {
+                    // The server crashed while waiting: its worker is gone, and
+                    // the request already failed upwards.
+                    self.end_line(req);
+                    return;
+                }
                 self.release_worker(node, req, f);
                 if frame.abandoned {
                     self.end_line(req);
@@ -559,7 +660,7 @@ impl Simulation {
         self.end_line(req);
     }
 
-    fn fail(&mut self, req: u32, cause: Cause) {
+    pub(crate) fn fail(&mut self, req: u32, cause: Cause) {
         let r = self.arena.get_mut(req);
         if r.failure.is_none() {
             r.failure = Some(cause);
@@ -567,7 +668,7 @@ impl Simulation {
     }
 
     /// One line of activity on `req` has ended; free the slot when none is left.
-    fn end_line(&mut self, req: u32) {
+    pub(crate) fn end_line(&mut self, req: u32) {
         let r = self.arena.get_mut(req);
         r.lines -= 1;
         if r.lines == 0 {
@@ -577,14 +678,18 @@ impl Simulation {
 
     fn on_deadline_sweep(&mut self, node: u16) {
         let n = node as usize;
+        {
+            let Component::Station(st) = &mut self.components[n] else { unreachable!() };
+            if st.sweep_at != Some(self.now) {
+                return; // superseded by an earlier sweep
+            }
+            st.sweep_at = None;
+        }
         loop {
             let Component::Station(st) = &mut self.components[n] else { unreachable!() };
-            let Some(&d) = st.deadlines.front() else {
-                st.sweep_scheduled = false;
-                return;
-            };
+            let Some(&d) = st.deadlines.front() else { return };
             if d.at > self.now {
-                self.queue.schedule(d.at, Event::DeadlineSweep { node });
+                self.schedule_sweep(n, d.at);
                 return;
             }
             st.deadlines.pop_front();
@@ -630,6 +735,7 @@ impl Simulation {
                 queue_len,
             });
             self.at_tick[i] = reading;
+            self.log_trouble(i, [delta.rejected, delta.timeouts, delta.failed_down]);
         }
         let h = &self.second_latency;
         self.series.push(SecondPoint {
@@ -646,6 +752,30 @@ impl Simulation {
         self.second = Outcomes::default();
         self.second_latency.clear();
         self.queue.schedule(self.now + NS_PER_S, Event::Tick);
+    }
+
+    pub(crate) fn push_trouble_slot(&mut self) {
+        self.troubled.push([false; 3]);
+    }
+
+    /// Logs when a node starts (or stops) turning requests away, once per episode
+    /// rather than every second.
+    fn log_trouble(&mut self, i: usize, counts: [u64; 3]) {
+        use crate::log::Severity;
+        const WHAT: [&str; 3] = ["rejecting requests: queue full", "requests timing out", "failing requests: node is down"];
+        for k in 0..3 {
+            let now_troubled = counts[k] > 0;
+            if now_troubled != self.troubled[i][k] && !self.nodes[i].removed {
+                let id = self.nodes[i].id.clone();
+                let (severity, text) = if now_troubled {
+                    (Severity::Warning, format!("{id}: {} ({} in the last second)", WHAT[k], counts[k]))
+                } else {
+                    (Severity::Info, format!("{id}: no longer {}", WHAT[k].split(':').next().unwrap_or(WHAT[k])))
+                };
+                self.log.push(self.now, Some(&id), severity, text);
+            }
+            self.troubled[i][k] = now_troubled;
+        }
     }
 
     /// Requests of the statistics window still open, counted by scanning the

@@ -56,6 +56,7 @@ pub struct Snapshot {
 pub struct NodeLive {
     pub id: String,
     pub kind: &'static str,
+    pub health: crate::sim::Health,
     pub workers: u32,
     /// Now.
     pub busy: u32,
@@ -75,13 +76,17 @@ impl Simulation {
             let reading = self.stats[i].read(now);
             let delta = reading.since(&self.snap.nodes[i]);
             self.snap.nodes[i] = reading;
+            if self.nodes[i].removed {
+                continue;
+            }
             let (busy, waiting, workers) = match &self.components[i] {
                 Component::Station(st) => (st.busy, st.waiting, st.workers),
                 _ => (0, 0, 0),
             };
             nodes.push(NodeLive {
-                id: self.scenario.nodes[i].id.clone(),
-                kind: self.scenario.nodes[i].spec.kind_name(),
+                id: self.nodes[i].id.clone(),
+                kind: self.nodes[i].kind,
+                health: self.nodes[i].health,
                 workers,
                 busy,
                 waiting,

@@ -47,6 +47,8 @@ pub struct NodeCounters {
     pub rejected: u64,
     /// Requests whose caller gave up here (`timeout_ms`).
     pub timeouts: u64,
+    /// Requests that failed here because the node was down (or crashed with them).
+    pub failed_down: u64,
     /// Requests that started service, and their total wait before it.
     pub started: u64,
     pub wait_sum: u128,
@@ -68,6 +70,7 @@ impl NodeCounters {
             completed: self.completed - before.completed,
             rejected: self.rejected - before.rejected,
             timeouts: self.timeouts - before.timeouts,
+            failed_down: self.failed_down - before.failed_down,
             started: self.started - before.started,
             wait_sum: self.wait_sum - before.wait_sum,
             departed: self.departed - before.departed,
@@ -104,6 +107,8 @@ pub struct NodeSummary {
     pub mean_response_ms: f64,
     pub rejected: u64,
     pub timeouts: u64,
+    /// Requests that failed here because the node was down.
+    pub failed_down: u64,
     /// Time-averaged requests at the node (waiting or holding a worker).
     pub mean_in_node: f64,
 }
@@ -125,6 +130,7 @@ impl NodeSummary {
             mean_response_ms: mean(c.sojourn_sum, c.departed),
             rejected: c.rejected,
             timeouts: c.timeouts,
+            failed_down: c.failed_down,
             mean_in_node: busy + queue,
         }
     }

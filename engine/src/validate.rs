@@ -79,17 +79,9 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
     for (i, node) in s.nodes.iter().enumerate() {
         let path = format!("nodes[{i}]");
         match (&node.spec, outgoing[i]) {
-            (NodeSpec::Users(_), 0) => issues.push(Issue {
-                path,
-                message: format!("users \"{}\" are not linked to anything; link them to a load balancer or web server", node.id),
-            }),
             (NodeSpec::Users(_), n) if n > 1 => issues.push(Issue {
                 path,
                 message: format!("users \"{}\" are linked to {n} nodes; link them to one (a load balancer spreads traffic)", node.id),
-            }),
-            (NodeSpec::LoadBalancer(_), 0) => issues.push(Issue {
-                path,
-                message: format!("load balancer \"{}\" has no servers behind it; link it to at least one web server", node.id),
             }),
             (NodeSpec::WebServer(_), n) if n > 1 => issues.push(Issue {
                 path,
@@ -98,6 +90,30 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
             _ => {}
         }
     }
+}
+
+/// Things that do not stop a scenario from running but make requests fail:
+/// users linked to nothing, a load balancer with no servers behind it (their
+/// requests fail with `no_route`). The editor shows these while a design is
+/// being built; `scalelab validate` prints them.
+pub fn warnings(s: &Scenario) -> Vec<Issue> {
+    let mut out = Vec::new();
+    for (i, node) in s.nodes.iter().enumerate() {
+        let linked = s.links.iter().any(|l| l.from == node.id);
+        let message = match &node.spec {
+            NodeSpec::Users(_) if !linked => format!(
+                "users \"{}\" are not linked to anything, so their requests fail; link them to a load balancer or web server",
+                node.id
+            ),
+            NodeSpec::LoadBalancer(_) if !linked => format!(
+                "load balancer \"{}\" has no servers behind it, so its requests fail; link it to a web server",
+                node.id
+            ),
+            _ => continue,
+        };
+        out.push(Issue { path: format!("nodes[{i}]"), message });
+    }
+    out
 }
 
 fn lookup(index: &HashMap<&str, usize>, id: &str, path: &str, issues: &mut Vec<Issue>) -> Option<usize> {

@@ -87,6 +87,9 @@ fn main() -> ExitCode {
     };
     match args.command.as_str() {
         "validate" => {
+            for w in scalelab_engine::warnings(&scenario) {
+                println!("warning: {w}");
+            }
             println!(
                 "{}: valid scenario (format version {}, {} nodes, {} links)",
                 args.file,

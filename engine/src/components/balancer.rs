@@ -38,9 +38,17 @@ impl Balancer {
         }
     }
 
-    /// The backend (index into `backends`) for a request from `user`.
-    pub fn choose(&mut self, user: u32) -> usize {
+    /// The backend (index into `backends`) for a request from `user`; `None`
+    /// when there is no backend.
+    pub fn choose(&mut self, user: u32) -> Option<usize> {
         let n = self.backends.len();
+        if n == 0 {
+            return None;
+        }
+        Some(self.pick(user, n))
+    }
+
+    fn pick(&mut self, user: u32, n: usize) -> usize {
         match self.algorithm {
             Algorithm::RoundRobin => {
                 let i = self.next % n;
@@ -66,6 +74,17 @@ impl Balancer {
         }
     }
 
+    pub fn add_backend(&mut self, link: u16) {
+        self.backends.push(Backend { link, open: 0 });
+    }
+
+    /// Stops sending to the backend behind `link`; responses already on their
+    /// way back still pass (they find no backend to decrement, which is fine).
+    pub fn remove_backend(&mut self, link: u16) {
+        self.backends.retain(|b| b.link != link);
+        self.next = 0;
+    }
+
     pub fn backend_of_link(&self, link: u16) -> Option<usize> {
         self.backends.iter().position(|b| b.link == link)
     }
@@ -78,14 +97,15 @@ mod tests {
     #[test]
     fn round_robin_cycles_and_sticky_is_stable() {
         let mut b = Balancer::new(Algorithm::RoundRobin, vec![0, 1, 2], 1, 0);
-        let picks: Vec<usize> = (0..6).map(|_| b.choose(0)).collect();
+        let picks: Vec<usize> = (0..6).map(|_| b.choose(0).unwrap()).collect();
         assert_eq!(picks, vec![0, 1, 2, 0, 1, 2]);
         let mut s = Balancer::new(Algorithm::Sticky, vec![0, 1, 2], 1, 0);
         for user in 0..100 {
             let first = s.choose(user);
             assert_eq!(s.choose(user), first);
+            assert!(first.is_some());
         }
-        let spread: std::collections::HashSet<usize> = (0..100).map(|u| s.choose(u)).collect();
+        let spread: std::collections::HashSet<usize> = (0..100).map(|u| s.choose(u).unwrap()).collect();
         assert_eq!(spread.len(), 3);
     }
 
@@ -93,8 +113,11 @@ mod tests {
     fn least_connections_prefers_the_idle_backend() {
         let mut b = Balancer::new(Algorithm::LeastConnections, vec![0, 1], 1, 0);
         b.backends[0].open = 5;
-        assert_eq!(b.choose(0), 1);
+        assert_eq!(b.choose(0), Some(1));
         b.backends[1].open = 9;
-        assert_eq!(b.choose(0), 0);
+        assert_eq!(b.choose(0), Some(0));
+        b.remove_backend(0);
+        b.remove_backend(1);
+        assert_eq!(b.choose(0), None);
     }
 }

@@ -30,13 +30,13 @@ impl ServiceTime {
     }
 
     #[inline]
-    pub fn sample(&self, rng: &mut Stream) -> Nanos {
+    pub fn sample(&self, rng: &mut Stream, slowdown: f64) -> Nanos {
         let ns = match self.dist {
             Dist::Constant => self.mean_ns,
             Dist::Exponential => rng.exponential(self.mean_ns),
             Dist::Lognormal => libm::exp(self.mu + self.sigma * rng.standard_normal()),
         };
-        (ns + 0.5) as Nanos
+        (ns * slowdown + 0.5) as Nanos
     }
 }
 
@@ -65,12 +65,19 @@ pub struct Station {
     /// time plus one constant, so this order is also deadline order and one
     /// scheduled sweep at the front's deadline is enough.
     pub deadlines: VecDeque<Deadline>,
-    pub sweep_scheduled: bool,
+    /// When the one live deadline sweep of this station is due; any other sweep
+    /// event for the station is stale and ignored.
+    pub sweep_at: Option<Nanos>,
     pub service: ServiceTime,
     pub rng: Stream,
     /// The downstream call every read and write makes after its own service
     /// (a web server's database); `None` for a database.
     pub downstream: Option<u16>,
+    /// Service times are multiplied by this (1 when healthy; more when the node
+    /// is slowed down by a fault).
+    pub slowdown: f64,
+    /// Bumped on every crash; see `Frame::incarnation`.
+    pub incarnation: u16,
 }
 
 impl Station {
@@ -83,11 +90,23 @@ impl Station {
             queue_limit: spec.queue_limit,
             timeout: spec.timeout_ms.map(ms_to_ns),
             deadlines: VecDeque::new(),
-            sweep_scheduled: false,
+            sweep_at: None,
             service: ServiceTime::new(spec.service.dist, spec.service.mean_ms, spec.service.cv),
             rng: Stream::new(seed, index, StreamPurpose::Service),
             downstream,
+            slowdown: 1.0,
+            incarnation: 0,
         }
+    }
+
+    /// New parameters while running. Requests already waiting or in service
+    /// keep going; a new timeout applies to everything at the node (so the
+    /// deadline list stays in order), and the caller reschedules the sweep.
+    pub fn update(&mut self, spec: &StationSpec) {
+        self.workers = spec.workers;
+        self.queue_limit = spec.queue_limit;
+        self.service = ServiceTime::new(spec.service.dist, spec.service.mean_ms, spec.service.cv);
+        self.timeout = spec.timeout_ms.map(ms_to_ns);
     }
 
     pub fn has_free_worker(&self) -> bool {
@@ -108,7 +127,7 @@ mod tests {
         let st = ServiceTime::new(Dist::Lognormal, 4.0, Some(2.0));
         let mut rng = Stream::new(3, 0, StreamPurpose::Service);
         let n = 2_000_000;
-        let xs: Vec<f64> = (0..n).map(|_| st.sample(&mut rng) as f64 / 1e6).collect();
+        let xs: Vec<f64> = (0..n).map(|_| st.sample(&mut rng, 1.0) as f64 / 1e6).collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64;
         let cv = var.sqrt() / mean;
@@ -122,6 +141,6 @@ mod tests {
     fn constant_is_constant() {
         let st = ServiceTime::new(Dist::Constant, 2.5, None);
         let mut rng = Stream::new(3, 0, StreamPurpose::Service);
-        assert!((0..10).all(|_| st.sample(&mut rng) == 2_500_000));
+        assert!((0..10).all(|_| st.sample(&mut rng, 1.0) == 2_500_000));
     }
 }

@@ -9,8 +9,9 @@ use crate::time::Nanos;
 #[derive(Debug)]
 pub struct Users {
     pub rps: f64,
-    /// The one link the users send into.
-    pub link: u16,
+    /// The one link the users send into (`None` while the diagram leaves them
+    /// unconnected: their requests then fail with `no_route`).
+    pub link: Option<u16>,
     /// Cumulative shares of read, write, static, job (last one is 1).
     cumulative_mix: [f64; 4],
     /// The only kind, when the mix has one (saves a draw per request).
@@ -25,18 +26,8 @@ pub struct Users {
 }
 
 impl Users {
-    pub fn new(spec: &UsersSpec, link: u16, seed: u64, index: usize) -> Users {
-        let shares = spec.mix.shares();
-        let total: f64 = shares.iter().sum();
-        let mut cumulative_mix = [0.0; 4];
-        let mut acc = 0.0;
-        for (i, s) in shares.iter().enumerate() {
-            acc += s / total;
-            cumulative_mix[i] = acc;
-        }
-        cumulative_mix[3] = 1.0;
-        let nonzero: Vec<usize> = (0..4).filter(|&i| shares[i] > 0.0).collect();
-        let single_kind = (nonzero.len() == 1).then(|| Kind::ALL[nonzero[0]]);
+    pub fn new(spec: &UsersSpec, link: Option<u16>, seed: u64, index: usize) -> Users {
+        let (cumulative_mix, single_kind) = mix_tables(spec);
         Users {
             rps: spec.rps,
             link,
@@ -50,6 +41,35 @@ impl Users {
         }
     }
 
+    /// New parameters while running; the random streams carry on. Returns
+    /// whether the rate changed (the next arrival must then be redrawn).
+    pub fn update(&mut self, spec: &UsersSpec) -> bool {
+        let (cumulative_mix, single_kind) = mix_tables(spec);
+        self.cumulative_mix = cumulative_mix;
+        self.single_kind = single_kind;
+        self.population = spec.population;
+        let rate_changed = self.rps != spec.rps;
+        self.rps = spec.rps;
+        rate_changed
+    }
+}
+
+/// Cumulative shares of the request kinds, and the only kind when there is one.
+fn mix_tables(spec: &UsersSpec) -> ([f64; 4], Option<Kind>) {
+    let shares = spec.mix.shares();
+    let total: f64 = shares.iter().sum();
+    let mut cumulative = [0.0; 4];
+    let mut acc = 0.0;
+    for (i, s) in shares.iter().enumerate() {
+        acc += s / total;
+        cumulative[i] = acc;
+    }
+    cumulative[3] = 1.0;
+    let nonzero: Vec<usize> = (0..4).filter(|&i| shares[i] > 0.0).collect();
+    (cumulative, (nonzero.len() == 1).then(|| Kind::ALL[nonzero[0]]))
+}
+
+impl Users {
     /// Time until the next request, or `None` when the rate is zero.
     #[inline]
     pub fn next_gap(&mut self) -> Option<Nanos> {

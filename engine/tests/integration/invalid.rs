@@ -68,8 +68,7 @@ fn each_bad_document_names_its_field() {
         ("timeout as text", with(|v| v["nodes"][2]["timeout_ms"] = json!("soon")), "nodes[2].timeout_ms", "number of milliseconds"),
         ("rps beyond the limit", with(|v| v["nodes"][0]["rps"] = json!(1e15)), "nodes[0].rps", "at most"),
         ("negative rps", with(|v| v["nodes"][0]["rps"] = json!(-5)), "nodes[0].rps", "at least 0"),
-        ("load balancer without servers", with(|v| { v["links"].as_array_mut().unwrap().remove(1); }), "nodes[1]", "no servers behind it"),
-        ("users linked to nothing", with(|v| { v["links"].as_array_mut().unwrap().remove(0); }), "nodes[0]", "not linked"),
+        ("users linked to two nodes", with(|v| v["links"].as_array_mut().unwrap().push(json!({"from": "users", "to": "app"}))), "nodes[0]", "link them to one"),
         ("nodes not a list", with(|v| v["nodes"] = json!({})), "nodes", "must be a list"),
         ("node not an object", with(|v| v["nodes"][1] = json!(3)), "nodes[1]", "must be an object"),
         ("bad id characters", with(|v| v["nodes"][3]["id"] = json!("<db>")), "nodes[3].id", "only letters"),
@@ -112,4 +111,23 @@ fn json_numbers_beyond_f64_are_refused_not_infinite() {
     let doc = good().to_string().replace("\"rps\":100", "\"rps\":1e400");
     let found = issues(&doc);
     assert!(!found.is_empty() && found[0].contains("line 1"), "{found:?}");
+}
+
+#[test]
+fn unfinished_designs_run_with_warnings_and_fail_their_requests_with_no_route() {
+    // While a design is being built, users may be linked to nothing and a load
+    // balancer may have no servers: valid, warned about, and honest about it.
+    let doc = with(|v| {
+        v["links"].as_array_mut().unwrap().remove(1); // lb -> app
+    });
+    let s = Scenario::from_json(&doc).expect("runs");
+    let w = scalelab_engine::warnings(&s);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].to_string().starts_with("nodes[1]: load balancer \"lb\" has no servers"), "{}", w[0]);
+    let mut sim = scalelab_engine::Simulation::new(s);
+    sim.run_to_end();
+    let r = sim.report();
+    assert!(r.requests.generated > 1000);
+    assert_eq!(r.requests.failed.get(scalelab_engine::Cause::NoRoute), r.requests.generated - r.requests.in_flight);
+    assert_eq!(r.requests.ok, 0);
 }

@@ -2,6 +2,7 @@
 //! Run them in release mode: `cargo test --release -p scalelab-engine`.
 
 mod cli;
+mod edits;
 mod invalid;
 mod invariants;
 mod queueing;

@@ -1,0 +1,379 @@
+//! Changing a running simulation: the closed set of edits the editor (and undo,
+//! and lessons) can make, and faults injected by the user.
+//!
+//! Every edit is checked by applying it to a copy of the scenario and running the
+//! same validation as a loaded file; only a valid result reaches the running
+//! simulation. Requests already under way are never lost: a removed node fails
+//! what it was holding with `node_down`, and requests already on a removed wire
+//! finish crossing it.
+
+use crate::components::balancer::Balancer;
+use crate::components::station::{Deadline, Station};
+use crate::components::users::Users;
+use crate::error::Issue;
+use crate::log::Severity;
+use crate::request::{Cause, FrameState};
+use crate::scenario::{Link, Node, NodeSpec, Scenario};
+use crate::sim::{Component, Health, NodeInfo, Simulation, Wire};
+use crate::stats::{NodeCounters, NodeStats};
+use crate::time::ms_to_ns;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A change to the architecture while it runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "edit", rename_all = "snake_case")]
+pub enum Edit {
+    AddNode { node: Node },
+    /// Removes the node and every link to or from it.
+    RemoveNode { id: String },
+    /// New parameters (and position) for an existing node of the same kind.
+    UpdateNode { node: Node },
+    AddLink { link: Link },
+    RemoveLink { from: String, to: String },
+    /// New latency for an existing link.
+    UpdateLink { link: Link },
+    Fault { id: String, fault: Fault },
+}
+
+/// Faults the user can inject into a node.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case")]
+pub enum Fault {
+    /// The node crashes: what it holds fails, and so does everything sent to it.
+    Fail,
+    /// Back to normal service (a recovered server starts empty).
+    Recover,
+    /// Service takes `factor` times longer (1 < factor <= 100).
+    Slow { factor: f64 },
+}
+
+/// Why an edit was refused; nothing was changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EditError {
+    /// No node has this id.
+    UnknownNode(String),
+    /// No link joins these nodes.
+    UnknownLink { from: String, to: String },
+    /// The edit would make the scenario invalid; every problem, with its field.
+    Invalid(Vec<Issue>),
+    /// The edit makes no sense for this node (for example, failing the users).
+    NotApplicable(String),
+}
+
+impl fmt::Display for EditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EditError::UnknownNode(id) => write!(f, "there is no node \"{id}\""),
+            EditError::UnknownLink { from, to } => write!(f, "there is no link from \"{from}\" to \"{to}\""),
+            EditError::Invalid(issues) => {
+                let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+                write!(f, "{}", text.join("; "))
+            }
+            EditError::NotApplicable(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl std::error::Error for EditError {}
+
+/// Applies `edit` to a copy of `scenario` and checks the result like a file.
+pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
+    let mut s = scenario.clone();
+    match edit {
+        Edit::AddNode { node } => s.nodes.push(node.clone()),
+        Edit::RemoveNode { id } => {
+            let i = s.node_index(id).ok_or_else(|| EditError::UnknownNode(id.clone()))?;
+            s.nodes.remove(i);
+            s.links.retain(|l| l.from != *id && l.to != *id);
+        }
+        Edit::UpdateNode { node } => {
+            let i = s.node_index(&node.id).ok_or_else(|| EditError::UnknownNode(node.id.clone()))?;
+            if s.nodes[i].spec.kind_name() != node.spec.kind_name() {
+                return Err(EditError::NotApplicable(format!(
+                    "\"{}\" is a {}; a node cannot change kind (remove it and add a new one)",
+                    node.id,
+                    s.nodes[i].spec.kind_name()
+                )));
+            }
+            s.nodes[i] = node.clone();
+        }
+        Edit::AddLink { link } => s.links.push(link.clone()),
+        Edit::RemoveLink { from, to } | Edit::UpdateLink { link: Link { from, to, .. } } => {
+            let i = s
+                .links
+                .iter()
+                .position(|l| l.from == *from && l.to == *to)
+                .ok_or_else(|| EditError::UnknownLink { from: from.clone(), to: to.clone() })?;
+            match edit {
+                Edit::UpdateLink { link } => s.links[i] = link.clone(),
+                _ => {
+                    s.links.remove(i);
+                }
+            }
+        }
+        Edit::Fault { id, fault } => {
+            let i = s.node_index(id).ok_or_else(|| EditError::UnknownNode(id.clone()))?;
+            match (&s.nodes[i].spec, fault) {
+                (NodeSpec::Users(_), _) => {
+                    return Err(EditError::NotApplicable("users cannot fail; change their traffic instead".into()))
+                }
+                (NodeSpec::LoadBalancer(_), Fault::Slow { .. }) => {
+                    return Err(EditError::NotApplicable(
+                        "a load balancer adds no processing time here, so it cannot be slowed; fail it instead".into(),
+                    ))
+                }
+                (_, Fault::Slow { factor }) if !(factor.is_finite() && *factor > 1.0 && *factor <= 100.0) => {
+                    return Err(EditError::NotApplicable(format!(
+                        "slow-down factor must be more than 1 and at most 100, not {factor}"
+                    )))
+                }
+                _ => {}
+            }
+        }
+    }
+    if matches!(edit, Edit::Fault { .. }) {
+        return Ok(s); // faults change the running system, not the document
+    }
+    let value = serde_json::to_value(&s).map_err(|e| EditError::NotApplicable(e.to_string()))?;
+    crate::parse::parse_value(&value).map_err(|e| EditError::Invalid(e.issues()))
+}
+
+impl Simulation {
+    /// Applies an edit to the running simulation, or refuses it and changes nothing.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), EditError> {
+        let scenario = edited(&self.scenario, &edit)?;
+        match &edit {
+            Edit::AddNode { node } => {
+                self.add_slot(node);
+                let id = node.id.clone();
+                self.log.push(self.now, Some(&id), Severity::Info, format!("{id} added"));
+            }
+            Edit::RemoveNode { id } => {
+                let slot = self.slot_of(id).expect("edited() checked the id");
+                for w in 0..self.wires.len() {
+                    let wire = self.wires[w];
+                    if !wire.removed && (wire.from as usize == slot || wire.to as usize == slot) {
+                        self.unlink(w);
+                    }
+                }
+                self.crash(slot);
+                self.nodes[slot].removed = true;
+                self.log.push(self.now, Some(id), Severity::Info, format!("{id} removed"));
+            }
+            Edit::UpdateNode { node } => {
+                let slot = self.slot_of(&node.id).expect("edited() checked the id");
+                self.update_slot(slot, &node.spec);
+                self.log.push(self.now, Some(&node.id), Severity::Info, format!("{} settings changed", node.id));
+            }
+            Edit::AddLink { link } => {
+                let (from, to) = (self.slot_of(&link.from).unwrap(), self.slot_of(&link.to).unwrap());
+                self.wires.push(Wire { from: from as u16, to: to as u16, latency: ms_to_ns(link.latency_ms), removed: false });
+                self.link_up(self.wires.len() - 1);
+            }
+            Edit::RemoveLink { from, to } => {
+                let w = self.wire_between(from, to).expect("edited() checked the link");
+                self.unlink(w);
+            }
+            Edit::UpdateLink { link } => {
+                let w = self.wire_between(&link.from, &link.to).expect("edited() checked the link");
+                self.wires[w].latency = ms_to_ns(link.latency_ms);
+            }
+            Edit::Fault { id, fault } => {
+                let slot = self.slot_of(id).expect("edited() checked the id");
+                self.inject(slot, *fault);
+            }
+        }
+        self.scenario = scenario;
+        Ok(())
+    }
+
+    /// The slot of the live (not removed) node with this id.
+    pub(crate) fn slot_of(&self, id: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| !n.removed && n.id == id)
+    }
+
+    fn wire_between(&self, from: &str, to: &str) -> Option<usize> {
+        let (f, t) = (self.slot_of(from)?, self.slot_of(to)?);
+        self.wires.iter().position(|w| !w.removed && w.from as usize == f && w.to as usize == t)
+    }
+
+    fn add_slot(&mut self, node: &Node) {
+        let slot = self.nodes.len();
+        let seed = self.scenario.seed;
+        let component = match &node.spec {
+            NodeSpec::Users(spec) => Component::Users(Users::new(spec, None, seed, slot)),
+            NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec.algorithm, vec![], seed, slot)),
+            NodeSpec::WebServer(spec) | NodeSpec::Database(spec) => Component::Station(Station::new(spec, None, seed, slot)),
+        };
+        self.nodes.push(NodeInfo { id: node.id.clone(), kind: node.spec.kind_name(), removed: false, health: Health::Up });
+        self.components.push(component);
+        let mut stats = NodeStats::default();
+        // Integrals start now, not at time 0.
+        stats.busy.set(self.now, 0);
+        stats.queued.set(self.now, 0);
+        self.stats.push(stats);
+        self.at_warmup.push(NodeCounters::default());
+        self.at_tick.push(NodeCounters::default());
+        self.push_trouble_slot();
+        self.snap.nodes.push(NodeCounters::default());
+        self.schedule_next_arrival(slot as u16);
+    }
+
+    fn update_slot(&mut self, slot: usize, spec: &NodeSpec) {
+        match (&mut self.components[slot], spec) {
+            (Component::Users(u), NodeSpec::Users(spec)) => {
+                if u.update(spec) {
+                    u.epoch = u.epoch.wrapping_add(1);
+                    self.schedule_next_arrival(slot as u16);
+                }
+            }
+            (Component::Balancer(b), NodeSpec::LoadBalancer(spec)) => b.algorithm = spec.algorithm,
+            (Component::Station(st), NodeSpec::WebServer(spec) | NodeSpec::Database(spec)) => {
+                let old_timeout = st.timeout;
+                st.update(spec);
+                if st.timeout != old_timeout {
+                    self.retime_deadlines(slot);
+                }
+                self.start_waiting(slot);
+            }
+            _ => unreachable!("edited() refuses a change of kind"),
+        }
+    }
+
+    /// After a timeout change the new timeout applies to every request at the
+    /// node: the deadline list is rebuilt from the requests there (found by a
+    /// scan; timeout changes are rare), in arrival order, so it stays sorted.
+    fn retime_deadlines(&mut self, slot: usize) {
+        let Component::Station(st) = &mut self.components[slot] else { return };
+        st.deadlines.clear();
+        let (Some(timeout), life) = (st.timeout, st.incarnation) else { return };
+        let mut entries: Vec<Deadline> = Vec::new();
+        for req in self.arena.live_ids() {
+            let r = self.arena.get(req);
+            for f in 0..r.depth {
+                let fr = &r.frames[f as usize];
+                let here = fr.node as usize == slot && !fr.abandoned;
+                let waiting = fr.state == FrameState::Queued;
+                let working = matches!(fr.state, FrameState::InService | FrameState::AwaitingDownstream) && fr.incarnation == life;
+                if here && (waiting || working) {
+                    entries.push(Deadline { at: fr.arrived + timeout, req, generation: r.generation, frame: f });
+                }
+            }
+        }
+        entries.sort_by_key(|d| (d.at, d.req));
+        let first = entries.first().map(|d| d.at.max(self.now));
+        let Component::Station(st) = &mut self.components[slot] else { return };
+        st.deadlines.extend(entries);
+        if let Some(at) = first {
+            self.schedule_sweep(slot, at);
+        }
+    }
+
+    /// Wires `w` into its source: users send into it, a balancer adds a backend,
+    /// a web server calls its database through it.
+    fn link_up(&mut self, w: usize) {
+        let wire = self.wires[w];
+        match &mut self.components[wire.from as usize] {
+            Component::Users(u) => u.link = Some(w as u16),
+            Component::Balancer(b) => b.add_backend(w as u16),
+            Component::Station(st) => st.downstream = Some(w as u16),
+        }
+    }
+
+    fn unlink(&mut self, w: usize) {
+        let wire = self.wires[w];
+        self.wires[w].removed = true;
+        match &mut self.components[wire.from as usize] {
+            Component::Users(u) => u.link = None,
+            Component::Balancer(b) => b.remove_backend(w as u16),
+            Component::Station(st) => st.downstream = None,
+        }
+    }
+
+    fn inject(&mut self, slot: usize, fault: Fault) {
+        let id = self.nodes[slot].id.clone();
+        match fault {
+            Fault::Fail => {
+                if self.nodes[slot].health != Health::Down {
+                    self.crash(slot);
+                    self.nodes[slot].health = Health::Down;
+                    self.log.push(self.now, Some(&id), Severity::Error, format!("{id} failed"));
+                }
+            }
+            Fault::Recover => {
+                if self.nodes[slot].health != Health::Up {
+                    self.nodes[slot].health = Health::Up;
+                    if let Component::Station(st) = &mut self.components[slot] {
+                        st.slowdown = 1.0;
+                    }
+                    self.log.push(self.now, Some(&id), Severity::Info, format!("{id} recovered"));
+                }
+            }
+            Fault::Slow { factor } => {
+                if let Component::Station(st) = &mut self.components[slot] {
+                    st.slowdown = factor;
+                }
+                if self.nodes[slot].health != Health::Down {
+                    self.nodes[slot].health = Health::Degraded { factor };
+                }
+                self.log.push(self.now, Some(&id), Severity::Warning, format!("{id} slowed down {factor}x"));
+            }
+        }
+    }
+
+    /// The node crashes: everything it holds fails with `node_down`. A station
+    /// loses its queue and its workers' work; a balancer loses open connections
+    /// (their answers fail when they come back through it).
+    pub(crate) fn crash(&mut self, slot: usize) {
+        let Component::Station(st) = &mut self.components[slot] else { return };
+        let old_life = st.incarnation;
+        st.incarnation = st.incarnation.wrapping_add(1);
+        st.busy = 0;
+        st.waiting = 0;
+        st.deadlines.clear();
+        let queued: Vec<(u32, u8)> = st.queue.drain(..).collect();
+        self.stats[slot].busy.set(self.now, 0);
+        self.stats[slot].queued.set(self.now, 0);
+        for (req, f) in queued {
+            if self.arena.get(req).frames[f as usize].abandoned {
+                self.end_line(req);
+                continue;
+            }
+            self.depart_failed(slot, req, f);
+            self.fail(req, Cause::NodeDown);
+            self.send_up(req, f);
+        }
+        // Requests in service or waiting on the database: found by a scan of the
+        // live requests (a crash is rare; the hot path keeps no per-worker list).
+        for req in self.arena.live_ids() {
+            let r = self.arena.get(req);
+            let Some(f) = (0..r.depth).find(|&f| {
+                let fr = &r.frames[f as usize];
+                fr.node as usize == slot
+                    && matches!(fr.state, FrameState::InService | FrameState::AwaitingDownstream)
+                    && fr.incarnation == old_life
+                    && !fr.abandoned
+            }) else {
+                continue;
+            };
+            // The work goes on as an orphan line (its pending event or the
+            // database's answer) that ends quietly when it arrives.
+            let r = self.arena.get_mut(req);
+            r.frames[f as usize].abandoned = true;
+            r.lines += 1;
+            self.depart_failed(slot, req, f);
+            self.fail(req, Cause::NodeDown);
+            self.send_up(req, f);
+        }
+    }
+
+    fn depart_failed(&mut self, slot: usize, req: u32, f: u8) {
+        let arrived = self.arena.get(req).frames[f as usize].arrived;
+        let c = &mut self.stats[slot].counters;
+        c.failed_down += 1;
+        c.departed += 1;
+        c.sojourn_sum += (self.now - arrived) as u128;
+    }
+}
