@@ -35,7 +35,7 @@ pub fn App() -> impl IntoView {
     let users_id = scenario.nodes[users_index].id.clone();
     let title = scenario.name.clone().unwrap_or_default();
     let initial_rps = match &scenario.nodes[users_index].spec {
-        scalelab_engine::scenario::NodeSpec::Users(u) => u.rps,
+        scalelab_engine::scenario::NodeSpec::Users(u) => u.rps(),
         _ => 0.0,
     };
     let runner = Rc::new(RefCell::new(Runner::new(Simulation::new(scenario))));

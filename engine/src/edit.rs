@@ -140,7 +140,57 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
     crate::parse::parse_value(&value).map_err(|e| EditError::Invalid(e.issues()))
 }
 
+/// The edits that turn scenario `old` into `new` (nodes matched by id, links by
+/// their ends), in an order that is valid at every step: links go before the
+/// nodes they touch, nodes come before the links that need them. Undo and redo
+/// use this to bring a running simulation to any saved version of the diagram.
+pub fn diff(old: &Scenario, new: &Scenario) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let same_ends = |a: &Link, b: &Link| a.from == b.from && a.to == b.to;
+    let kind_of = |s: &Scenario, id: &str| s.node_index(id).map(|i| s.nodes[i].spec.kind_name());
+    // A node whose kind changed is removed and added again.
+    let replaced = |id: &str| kind_of(old, id).is_some() && kind_of(new, id).is_some() && kind_of(old, id) != kind_of(new, id);
+    for l in &old.links {
+        if !new.links.iter().any(|n| same_ends(l, n)) || replaced(&l.from) || replaced(&l.to) {
+            edits.push(Edit::RemoveLink { from: l.from.clone(), to: l.to.clone() });
+        }
+    }
+    for n in &old.nodes {
+        if new.node_index(&n.id).is_none() || replaced(&n.id) {
+            edits.push(Edit::RemoveNode { id: n.id.clone() });
+        }
+    }
+    for n in &new.nodes {
+        match old.node_index(&n.id) {
+            Some(_) if replaced(&n.id) => edits.push(Edit::AddNode { node: n.clone() }),
+            Some(i) if old.nodes[i] != *n => edits.push(Edit::UpdateNode { node: n.clone() }),
+            Some(_) => {}
+            None => edits.push(Edit::AddNode { node: n.clone() }),
+        }
+    }
+    for l in &new.links {
+        match old.links.iter().find(|o| same_ends(o, l)) {
+            Some(_) if replaced(&l.from) || replaced(&l.to) => edits.push(Edit::AddLink { link: l.clone() }),
+            Some(o) if o.latency_ms != l.latency_ms => edits.push(Edit::UpdateLink { link: l.clone() }),
+            Some(_) => {}
+            None => edits.push(Edit::AddLink { link: l.clone() }),
+        }
+    }
+    edits
+}
+
 impl Simulation {
+    /// Brings the running simulation to `target` (see [`diff`]), applying the
+    /// edits one by one; on the first refusal it stops and reports it.
+    pub fn sync_to(&mut self, target: &Scenario) -> Result<(), EditError> {
+        for edit in diff(&self.scenario, target) {
+            self.apply(edit)?;
+        }
+        // Order of nodes and links, name, seed, duration: the document's, not the run's.
+        self.scenario = target.clone();
+        Ok(())
+    }
+
     /// Applies an edit to the running simulation, or refuses it and changes nothing.
     pub fn apply(&mut self, edit: Edit) -> Result<(), EditError> {
         let scenario = edited(&self.scenario, &edit)?;
@@ -164,12 +214,16 @@ impl Simulation {
             }
             Edit::UpdateNode { node } => {
                 let slot = self.slot_of(&node.id).expect("edited() checked the id");
-                self.update_slot(slot, &node.spec);
-                self.log.push(self.now, Some(&node.id), Severity::Info, format!("{} settings changed", node.id));
+                let old = self.scenario.node_index(&node.id).map(|i| &self.scenario.nodes[i].spec);
+                // A move on the diagram changes only the layout: nothing to run.
+                if old != Some(&node.spec) {
+                    self.update_slot(slot, &node.spec);
+                    self.log.push(self.now, Some(&node.id), Severity::Info, format!("{} settings changed", node.id));
+                }
             }
             Edit::AddLink { link } => {
                 let (from, to) = (self.slot_of(&link.from).unwrap(), self.slot_of(&link.to).unwrap());
-                self.wires.push(Wire { from: from as u16, to: to as u16, latency: ms_to_ns(link.latency_ms), removed: false });
+                self.wires.push(Wire { from: from as u16, to: to as u16, latency: ms_to_ns(link.latency_ms), removed: false, sent: 0 });
                 self.link_up(self.wires.len() - 1);
             }
             Edit::RemoveLink { from, to } => {

@@ -12,6 +12,8 @@ pub const MAX_DURATION_S: f64 = 30.0 * 86_400.0;
 /// Ten million requests per second from one source.
 pub const MAX_RPS: f64 = 10_000_000.0;
 pub const MAX_POPULATION: u64 = 1_000_000_000;
+/// Daily active users of one source (the traffic dial goes to 100 million).
+pub const MAX_DAU: f64 = 1e9;
 pub const MAX_WORKERS: u32 = 100_000;
 /// One hour of service time.
 pub const MAX_SERVICE_MS: f64 = 3_600_000.0;

@@ -51,6 +51,11 @@ impl EventLog {
         self.entries.iter()
     }
 
+    /// The sequence number the next entry will get.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -398,16 +398,53 @@ impl Parser {
     }
 
     fn users(&mut self, obj: &mut Obj<'_>) -> Option<UsersSpec> {
-        let rps = self.number(obj, "rps", Some(100.0), 0.0, MAX_RPS);
+        let has_rps = obj.map.contains_key("rps");
+        let has_dau = obj.map.contains_key("dau");
+        let rate = if has_dau {
+            if has_rps {
+                self.issue(join(&obj.path, "rps"), "give either rps or dau (daily users), not both");
+            }
+            let _ = self.get(obj, "rps");
+            let dau = self.number(obj, "dau", None, 0.0, MAX_DAU);
+            let per_user = self.number(obj, "requests_per_user_per_day", Some(Rate::DEFAULT_REQUESTS_PER_USER_PER_DAY), 0.0, 1e6);
+            let peak = self.number(obj, "peak_factor", Some(Rate::DEFAULT_PEAK_FACTOR), 1.0, 100.0);
+            match (dau, per_user, peak) {
+                (Some(dau), Some(requests_per_user_per_day), Some(peak_factor)) => {
+                    let rate = Rate::Users { dau, requests_per_user_per_day, peak_factor };
+                    if rate.rps() > MAX_RPS {
+                        self.issue(
+                            join(&obj.path, "dau"),
+                            format!("these users make {:.0} requests/s at peak; at most {MAX_RPS} can be simulated", rate.rps()),
+                        );
+                        None
+                    } else {
+                        Some(rate)
+                    }
+                }
+                _ => None,
+            }
+        } else {
+            for field in ["requests_per_user_per_day", "peak_factor"] {
+                if obj.map.contains_key(field) {
+                    self.issue(join(&obj.path, field), "applies only with dau (daily users)");
+                }
+                let _ = self.get(obj, field);
+            }
+            self.number(obj, "rps", Some(100.0), 0.0, MAX_RPS).map(|rps| Rate::Rps { rps })
+        };
         let arrivals = self.choice(obj, "arrivals", Some("poisson"), &["poisson"]);
-        let population = self.integer(obj, "population", Some(10_000), 1, MAX_POPULATION);
+        let default_population = match rate {
+            Some(Rate::Users { dau, .. }) => (dau.round() as u64).clamp(1, MAX_POPULATION),
+            _ => 10_000,
+        };
+        let population = self.integer(obj, "population", Some(default_population), 1, MAX_POPULATION);
         let mix_path = join(&obj.path, "mix");
         let mix = match self.get(obj, "mix") {
             None => Some(Mix::ALL_READ),
             Some(v) => self.mix(v, &mix_path),
         };
         arrivals?;
-        Some(UsersSpec { rps: rps?, arrivals: Arrivals::Poisson, mix: mix?, population: population? })
+        Some(UsersSpec { rate: rate?, arrivals: Arrivals::Poisson, mix: mix?, population: population? })
     }
 
     fn mix(&mut self, v: &Value, path: &str) -> Option<Mix> {

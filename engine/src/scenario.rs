@@ -69,12 +69,60 @@ pub const NODE_KINDS: &[&str] = &["users", "load_balancer", "web_server", "datab
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UsersSpec {
-    /// Mean requests per second, all kinds together.
-    pub rps: f64,
+    /// How much traffic: a request rate, or a number of daily users.
+    #[serde(flatten)]
+    pub rate: Rate,
     pub arrivals: Arrivals,
     pub mix: Mix,
     /// Distinct users the requests come from (sticky routing hashes the user).
     pub population: u64,
+}
+
+/// Seconds in a day.
+const DAY_S: f64 = 86_400.0;
+
+/// Traffic of a users node: either a request rate directly (`rps`), or daily
+/// active users (`dau`) who each make `requests_per_user_per_day` requests, with
+/// the busiest hour `peak_factor` times the day's average. The simulation runs
+/// at the peak rate: that is what the architecture must survive.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Rate {
+    Rps { rps: f64 },
+    Users { dau: f64, requests_per_user_per_day: f64, peak_factor: f64 },
+}
+
+impl Rate {
+    /// Requests per day of one user when only `dau` is given: a user who opens
+    /// the site a few times a day, each visit a burst of page and API requests.
+    pub const DEFAULT_REQUESTS_PER_USER_PER_DAY: f64 = 432.0;
+    /// The busiest hour carries twice the day's average traffic.
+    pub const DEFAULT_PEAK_FACTOR: f64 = 2.0;
+
+    /// Daily users with the default habits.
+    pub fn users(dau: f64) -> Rate {
+        Rate::Users {
+            dau,
+            requests_per_user_per_day: Self::DEFAULT_REQUESTS_PER_USER_PER_DAY,
+            peak_factor: Self::DEFAULT_PEAK_FACTOR,
+        }
+    }
+
+    /// The request rate the simulation runs at (requests per second).
+    pub fn rps(&self) -> f64 {
+        match *self {
+            Rate::Rps { rps } => rps,
+            Rate::Users { dau, requests_per_user_per_day, peak_factor } => {
+                dau * requests_per_user_per_day * peak_factor / DAY_S
+            }
+        }
+    }
+}
+
+impl UsersSpec {
+    pub fn rps(&self) -> f64 {
+        self.rate.rps()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

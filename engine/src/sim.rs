@@ -37,6 +37,8 @@ pub(crate) struct Wire {
     pub latency: Nanos,
     /// Unlinked in the diagram; kept so requests already on it can finish.
     pub removed: bool,
+    /// Requests sent down this wire since the start (for flow display).
+    pub sent: u64,
 }
 
 /// Whether a node is serving.
@@ -131,7 +133,7 @@ impl Simulation {
         let wires: Vec<Wire> = scenario
             .links
             .iter()
-            .map(|l| Wire { from: index(&l.from), to: index(&l.to), latency: ms_to_ns(l.latency_ms), removed: false })
+            .map(|l| Wire { from: index(&l.from), to: index(&l.to), latency: ms_to_ns(l.latency_ms), removed: false, sent: 0 })
             .collect();
         let outgoing = |node: usize| -> Vec<u16> {
             wires.iter().enumerate().filter(|(_, w)| w.from as usize == node).map(|(i, _)| i as u16).collect()
@@ -319,7 +321,7 @@ impl Simulation {
         let i = self.scenario.node_index(id).ok_or_else(|| crate::edit::EditError::UnknownNode(id.to_string()))?;
         let mut node = self.scenario.nodes[i].clone();
         match &mut node.spec {
-            NodeSpec::Users(u) => u.rps = rps,
+            NodeSpec::Users(u) => u.rate = crate::scenario::Rate::Rps { rps },
             _ => return Err(crate::edit::EditError::NotApplicable(format!("\"{id}\" is not a users node"))),
         }
         self.apply(crate::edit::Edit::UpdateNode { node })
@@ -389,6 +391,7 @@ impl Simulation {
 
     /// Sends request `req` from its frame `from` over wire `link` to the next node.
     fn send_down(&mut self, req: u32, from: u8, link: u16) {
+        self.wires[link as usize].sent += 1;
         let wire = self.wires[link as usize];
         let at = self.now + wire.latency;
         let f = from + 1;

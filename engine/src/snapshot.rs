@@ -19,11 +19,19 @@ pub(crate) struct SnapshotBase {
     pub nodes: Vec<NodeCounters>,
     /// Latency of successful requests answered since the last snapshot.
     pub latency: Histogram,
+    /// Requests sent down each wire, at the last snapshot.
+    pub links: Vec<u64>,
 }
 
 impl SnapshotBase {
     pub fn new(nodes: usize) -> SnapshotBase {
-        SnapshotBase { at: 0, totals: Outcomes::default(), nodes: vec![NodeCounters::default(); nodes], latency: Histogram::new() }
+        SnapshotBase {
+            at: 0,
+            totals: Outcomes::default(),
+            nodes: vec![NodeCounters::default(); nodes],
+            latency: Histogram::new(),
+            links: Vec::new(),
+        }
     }
 }
 
@@ -50,6 +58,18 @@ pub struct Snapshot {
     /// Requests alive now.
     pub live_requests: usize,
     pub nodes: Vec<NodeLive>,
+    /// Request flow along each link of the diagram over the span.
+    pub links: Vec<LinkLive>,
+    /// Sequence number of the next log entry (entries before it are in the log).
+    pub log_seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkLive {
+    pub from: String,
+    pub to: String,
+    /// Requests per second sent along the link.
+    pub rps: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -93,6 +113,19 @@ impl Simulation {
                 summary: NodeSummary::from_counters(&delta, span, workers),
             });
         }
+        self.snap.links.resize(self.wires.len(), 0);
+        let mut links = Vec::new();
+        for (w, wire) in self.wires.iter().enumerate() {
+            let sent = wire.sent - self.snap.links[w];
+            self.snap.links[w] = wire.sent;
+            if !wire.removed {
+                links.push(LinkLive {
+                    from: self.nodes[wire.from as usize].id.clone(),
+                    to: self.nodes[wire.to as usize].id.clone(),
+                    rps: sent as f64 / span_s,
+                });
+            }
+        }
         let t = self.totals;
         let b = self.snap.totals;
         let failed: Vec<(&'static str, u64)> =
@@ -116,6 +149,8 @@ impl Simulation {
             totals: t,
             live_requests: self.arena.live(),
             nodes,
+            links,
+            log_seq: self.log.next_seq(),
         };
         self.snap.at = now;
         self.snap.totals = t;

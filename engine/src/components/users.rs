@@ -29,7 +29,7 @@ impl Users {
     pub fn new(spec: &UsersSpec, link: Option<u16>, seed: u64, index: usize) -> Users {
         let (cumulative_mix, single_kind) = mix_tables(spec);
         Users {
-            rps: spec.rps,
+            rps: spec.rps(),
             link,
             cumulative_mix,
             single_kind,
@@ -48,8 +48,8 @@ impl Users {
         self.cumulative_mix = cumulative_mix;
         self.single_kind = single_kind;
         self.population = spec.population;
-        let rate_changed = self.rps != spec.rps;
-        self.rps = spec.rps;
+        let rate_changed = self.rps != spec.rps();
+        self.rps = spec.rps();
         rate_changed
     }
 }
