@@ -183,6 +183,9 @@ impl Simulation {
     /// Brings the running simulation to `target` (see [`diff`]), applying the
     /// edits one by one; on the first refusal it stops and reports it.
     pub fn sync_to(&mut self, target: &Scenario) -> Result<(), EditError> {
+        // Check the destination first, so a refusal leaves the run untouched.
+        let value = serde_json::to_value(target).map_err(|e| EditError::NotApplicable(e.to_string()))?;
+        crate::parse::parse_value(&value).map_err(|e| EditError::Invalid(e.issues()))?;
         for edit in diff(&self.scenario, target) {
             self.apply(edit)?;
         }
@@ -272,6 +275,8 @@ impl Simulation {
         self.at_tick.push(NodeCounters::default());
         self.push_trouble_slot();
         self.snap.nodes.push(NodeCounters::default());
+        let is_station = matches!(self.components[slot], Component::Station(_));
+        self.snap.node_latency.push(is_station.then(crate::histogram::Histogram::new));
         self.schedule_next_arrival(slot as u16);
     }
 

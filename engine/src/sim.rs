@@ -159,6 +159,12 @@ impl Simulation {
             .iter()
             .map(|node| NodeInfo { id: node.id.clone(), kind: node.spec.kind_name(), removed: false, health: Health::Up })
             .collect();
+        let mut snap = crate::snapshot::SnapshotBase::new(n);
+        for (i, c) in components.iter().enumerate() {
+            if matches!(c, Component::Station(_)) {
+                snap.node_latency[i] = Some(Histogram::new());
+            }
+        }
         let mut sim = Simulation {
             nodes,
             now: 0,
@@ -182,7 +188,7 @@ impl Simulation {
             log: crate::log::EventLog::default(),
             series: Series::default(),
             hops: HopLog::default(),
-            snap: crate::snapshot::SnapshotBase::new(n),
+            snap,
         };
         for i in 0..n {
             sim.schedule_next_arrival(i as u16);
@@ -546,6 +552,9 @@ impl Simulation {
         let stats = &mut self.stats[node];
         stats.counters.departed += 1;
         stats.counters.sojourn_sum += (self.now - arrived) as u128;
+        if let Some(h) = &mut self.snap.node_latency[node] {
+            h.record(self.now - arrived);
+        }
         let Component::Station(st) = &mut self.components[node] else { unreachable!() };
         st.busy -= 1;
         let busy = st.busy as u64;

@@ -21,6 +21,9 @@ pub(crate) struct SnapshotBase {
     pub latency: Histogram,
     /// Requests sent down each wire, at the last snapshot.
     pub links: Vec<u64>,
+    /// Time at each station of the requests that left it since the last
+    /// snapshot (allocated for stations only: 40 KB each).
+    pub node_latency: Vec<Option<Histogram>>,
 }
 
 impl SnapshotBase {
@@ -31,6 +34,7 @@ impl SnapshotBase {
             nodes: vec![NodeCounters::default(); nodes],
             latency: Histogram::new(),
             links: Vec::new(),
+            node_latency: (0..nodes).map(|_| None).collect(),
         }
     }
 }
@@ -83,6 +87,9 @@ pub struct NodeLive {
     pub waiting: u32,
     /// Over the span.
     pub summary: NodeSummary,
+    /// 99th percentile of the time requests spent at the node over the span
+    /// (stations only; `None` when nothing left the node).
+    pub p99_ms: Option<f64>,
 }
 
 impl Simulation {
@@ -103,7 +110,13 @@ impl Simulation {
                 Component::Station(st) => (st.busy, st.waiting, st.workers),
                 _ => (0, 0, 0),
             };
+            let p99_ms = self.snap.node_latency.get_mut(i).and_then(Option::as_mut).and_then(|h| {
+                let q = (h.count() > 0).then(|| h.quantile(0.99) / 1e6);
+                h.clear();
+                q
+            });
             nodes.push(NodeLive {
+                p99_ms,
                 id: self.nodes[i].id.clone(),
                 kind: self.nodes[i].kind,
                 health: self.nodes[i].health,
