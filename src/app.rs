@@ -1,206 +1,514 @@
-//! The first page: the starter architecture running live, with its numbers.
+//! The playground: controls on top, palette left, diagram centre, inspector
+//! right, dashboard below. The simulation lives outside the reactive graph
+//! (in the editor's stored runner); a frame loop steps it and publishes a
+//! snapshot a few times a second.
 
 use crate::builtin::STARTER_SCENARIO;
+use crate::dashboard::Dashboard;
+use crate::editor::diagram::{is_typing, Diagram, View};
+use crate::editor::inspector::Inspector;
+use crate::editor::palette::{Palette, PaletteGesture};
+use crate::editor::{Editor, GRID, NODE_H, NODE_W};
 use crate::format;
 use crate::frame_loop::use_frame_loop;
-use crate::runner::Runner;
+use leptos::html;
 use leptos::prelude::*;
-use scalelab_engine::{Scenario, Simulation, Snapshot};
-use std::cell::RefCell;
-use std::rc::Rc;
+use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};
+use scalelab_engine::{Edit, LogEntry, Snapshot};
+use wasm_bindgen::JsCast;
 
 /// How often the numbers on screen are refreshed, in wall-clock milliseconds.
 const SNAPSHOT_EVERY_MS: f64 = 250.0;
+/// Simulated time one press of "Step" advances while paused.
+const STEP_NS: u64 = 100_000_000;
+/// The traffic dial: daily users from 1 to 100 million on a log scale.
+const DIAL_STEPS: f64 = 800.0;
+const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
 
-/// The traffic slider runs on a log scale from `MIN_RPS` to `MAX_RPS`.
-const MIN_RPS: f64 = 10.0;
-const MAX_RPS: f64 = 10_000.0;
-const SLIDER_STEPS: f64 = 1000.0;
-
-fn slider_to_rps(v: f64) -> f64 {
-    let rps = MIN_RPS * (MAX_RPS / MIN_RPS).powf(v / SLIDER_STEPS);
-    // Round to three significant digits so the value reads like a setting.
-    let magnitude = 10f64.powf(rps.log10().floor() - 2.0);
-    (rps / magnitude).round() * magnitude
+pub fn dial_to_users(v: f64) -> f64 {
+    let users = 10f64.powf(v / 100.0);
+    // Two significant digits: the dial reads like a setting.
+    let magnitude = 10f64.powf(users.log10().floor() - 1.0).max(1.0);
+    ((users / magnitude).round() * magnitude).clamp(1.0, 1e8)
 }
 
-fn rps_to_slider(rps: f64) -> f64 {
-    (rps / MIN_RPS).ln() / (MAX_RPS / MIN_RPS).ln() * SLIDER_STEPS
+pub fn users_to_dial(users: f64) -> f64 {
+    (users.max(1.0).log10() * 100.0).clamp(0.0, DIAL_STEPS)
+}
+
+/// Live state the page shows, refreshed from the engine a few times a second.
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub snapshot: RwSignal<Option<Snapshot>>,
+    pub series: RwSignal<Vec<scalelab_engine::SecondPoint>>,
+    pub log: RwSignal<Vec<LogEntry>>,
+    pub behind: RwSignal<bool>,
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     let scenario = Scenario::from_json(STARTER_SCENARIO).expect("the built-in scenario is valid");
-    let users_index = scenario.node_index("users").expect("the starter has users");
-    let users_id = scenario.nodes[users_index].id.clone();
-    let title = scenario.name.clone().unwrap_or_default();
-    let initial_rps = match &scenario.nodes[users_index].spec {
-        scalelab_engine::scenario::NodeSpec::Users(u) => u.rps(),
-        _ => 0.0,
+    let editor = Editor::new(scenario);
+    provide_context(editor);
+    let live = Live {
+        snapshot: RwSignal::new(None),
+        series: RwSignal::new(Vec::new()),
+        log: RwSignal::new(Vec::new()),
+        behind: RwSignal::new(false),
     };
-    let runner = Rc::new(RefCell::new(Runner::new(Simulation::new(scenario))));
+    provide_context(live);
 
     let playing = RwSignal::new(true);
-    let behind = RwSignal::new(false);
-    let rps = RwSignal::new(initial_rps);
-    // The slider's own position: several positions round to the same rate, and
-    // feeding the rounded rate back would snap the thumb back on every key press.
-    let slider = RwSignal::new(rps_to_slider(initial_rps).round());
-    let snapshot: RwSignal<Option<Snapshot>> = RwSignal::new(None);
+    let speed = RwSignal::new(1.0f64);
+    let view = RwSignal::new(View { tx: 20.0, ty: 20.0, scale: 1.0 });
+    let palette = RwSignal::new(None::<PaletteGesture>);
+    let show_help = RwSignal::new(false);
+    let reduced_motion = prefers_reduced_motion();
+    let animate = RwSignal::new(!reduced_motion);
+    let canvas = NodeRef::<html::Canvas>::new();
+    let diagram_ref = NodeRef::<html::Div>::new();
+    let theme = RwSignal::new(Theme::System);
+    let log_seq = StoredValue::new(0u64);
 
-    // The frame loop: step the engine every frame, publish a snapshot a few
-    // times a second. Nothing here re-renders per frame.
+    let publish = move || {
+        let snap = editor.runner.try_update_value(|r| {
+            let snap = r.sim.take_snapshot();
+            let series: Vec<_> = r.sim.series().iter().cloned().collect();
+            let next = log_seq.get_value();
+            let entries: Vec<LogEntry> = r.sim.log().since(next).cloned().collect();
+            (snap, series, entries, r.behind)
+        });
+        if let Some((snap, series, entries, behind)) = snap {
+            if let Some(last) = entries.last() {
+                log_seq.set_value(last.seq + 1);
+            }
+            if !entries.is_empty() {
+                live.log.update(|l| {
+                    l.extend(entries);
+                    let excess = l.len().saturating_sub(100);
+                    l.drain(..excess);
+                });
+            }
+            live.snapshot.set(Some(snap));
+            live.series.set(series);
+            live.behind.set(behind);
+        }
+    };
+
+    // A rebuilt simulation starts with an empty log and series.
+    Effect::new(move |_| {
+        editor.generation.track();
+        log_seq.set_value(0);
+        live.log.set(Vec::new());
+        live.series.set(Vec::new());
+        live.snapshot.set(None);
+    });
+
     {
-        let runner = runner.clone();
         let mut since_snapshot = 0.0;
         use_frame_loop(move |elapsed_ms| {
             if !playing.try_get_untracked().unwrap_or(false) {
                 return;
             }
-            let mut r = runner.borrow_mut();
-            r.advance(elapsed_ms);
+            editor.runner.try_update_value(|r| {
+                r.speed = speed.get_untracked();
+                r.advance(elapsed_ms);
+            });
             since_snapshot += elapsed_ms;
             if since_snapshot >= SNAPSHOT_EVERY_MS {
                 since_snapshot = 0.0;
-                snapshot.set(Some(r.sim.take_snapshot()));
-                behind.set(r.behind);
+                publish();
             }
         });
     }
 
-    let set_traffic = {
-        let runner = runner.clone();
-        move |value: f64| {
-            let new_rps = slider_to_rps(value);
-            slider.set(value);
-            if runner.borrow_mut().sim.set_rps(&users_id, new_rps).is_ok() {
-                rps.set(new_rps);
-            }
+    // Palette drag: follow the pointer anywhere, drop on the diagram.
+    let _move = window_event_listener(leptos::ev::pointermove, move |ev| {
+        if let Some(PaletteGesture::Dragging { kind, x, y, .. }) = palette.get_untracked() {
+            let moved = (ev.client_x() as f64 - x).abs() + (ev.client_y() as f64 - y).abs() > 4.0;
+            palette.set(Some(PaletteGesture::Dragging { kind, x: ev.client_x() as f64, y: ev.client_y() as f64, moved: moved || matches!(palette.get_untracked(), Some(PaletteGesture::Dragging { moved: true, .. })) }));
+        }
+    });
+    let _up = window_event_listener(leptos::ev::pointerup, move |ev| {
+        let Some(PaletteGesture::Dragging { kind, moved, .. }) = palette.get_untracked() else { return };
+        if !moved {
+            palette.set(Some(PaletteGesture::Armed { kind }));
+            editor.announcement.set(format!("Click the diagram to place the {}", crate::editor::kind_label(kind)));
+            return;
+        }
+        palette.set(None);
+        let Some(el) = diagram_ref.get_untracked() else { return };
+        let r = el.get_bounding_client_rect();
+        let (cx, cy) = (ev.client_x() as f64, ev.client_y() as f64);
+        if cx >= r.left() && cx <= r.right() && cy >= r.top() && cy <= r.bottom() {
+            let (wx, wy) = view.get_untracked().to_world(cx - r.left(), cy - r.top());
+            editor.add_node(kind, wx - NODE_W / 2.0, wy - NODE_H / 2.0);
+        }
+    });
+
+    // Keyboard: palette Enter adds a node in view, at a free spot.
+    let add_here = Callback::new(move |kind: &'static str| {
+        let (w, h) = diagram_ref.get_untracked().map(|el| {
+            let r = el.get_bounding_client_rect();
+            (r.width(), r.height())
+        }).unwrap_or((800.0, 500.0));
+        let v = view.get_untracked();
+        let (cx, cy) = v.to_world(w / 2.0, h / 2.0);
+        let (x, y) = free_spot(&editor.doc.get_untracked(), cx - NODE_W / 2.0, cy - NODE_H / 2.0);
+        if let Some(id) = editor.add_node(kind, x, y) {
+            focus_node(&id);
+        }
+    });
+
+    let fit = move || {
+        let Some(el) = diagram_ref.get_untracked() else { return };
+        let r = el.get_bounding_client_rect();
+        let bounds = editor.doc.with_untracked(|d| {
+            d.nodes.iter().fold(None, |acc: Option<(f64, f64, f64, f64)>, n| {
+                let (x, y) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
+                Some(match acc {
+                    None => (x, y, x + NODE_W, y + NODE_H),
+                    Some((a, b, c, d)) => (a.min(x), b.min(y), c.max(x + NODE_W), d.max(y + NODE_H)),
+                })
+            })
+        });
+        if let Some(b) = bounds {
+            view.set(View::fit(b, r.width(), r.height()));
         }
     };
 
-    let metric = move |f: fn(&Snapshot) -> String| move || snapshot.with(|s| s.as_ref().map(f).unwrap_or_else(|| "–".into()));
+    let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if is_typing(&ev) {
+            if ev.key() == "Escape" {
+                blur_active();
+            }
+            return;
+        }
+        let ctrl = ev.ctrl_key() || ev.meta_key();
+        let key = ev.key();
+        let handled = match key.as_str() {
+            "z" | "Z" if ctrl && ev.shift_key() => { editor.redo(); true }
+            "z" | "Z" if ctrl => { editor.undo(); true }
+            "y" | "Y" if ctrl => { editor.redo(); true }
+            "c" if ctrl => { editor.copy(); true }
+            "v" if ctrl => { editor.paste(); true }
+            "d" if ctrl => { editor.duplicate(); true }
+            "Delete" | "Backspace" => { editor.delete_selection(); true }
+            "Escape" => {
+                palette.set(None);
+                show_help.set(false);
+                if editor.connecting_from.get_untracked().is_some() {
+                    editor.connecting_from.set(None);
+                    editor.say("Connection cancelled");
+                }
+                true
+            }
+            "?" => { show_help.update(|h| *h = !*h); true }
+            "c" | "C" if !ctrl => {
+                // The focused node first (keyboard users), else the selected one.
+                match focused_node().or_else(|| editor.selection.get_untracked().nodes.first().cloned()) {
+                    Some(from) => {
+                        editor.connecting_from.set(Some(from.clone()));
+                        editor.say(format!("Connecting from {from}: Tab to the node to connect to and press Enter (Esc cancels)"));
+                    }
+                    None => editor.say("Select a node first, then press C to connect it"),
+                }
+                true
+            }
+            "Enter" => {
+                let focused = focused_node();
+                match (editor.connecting_from.get_untracked(), focused) {
+                    (Some(from), Some(to)) => {
+                        editor.connecting_from.set(None);
+                        if from != to {
+                            editor.connect(&from, &to);
+                        }
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" => {
+                let ids = editor.selection.get_untracked().nodes;
+                if ids.is_empty() || focused_node().is_none() && !ids.iter().any(|_| true) {
+                    false
+                } else {
+                    let step = if ev.shift_key() { 5.0 * GRID } else { GRID };
+                    let (dx, dy) = match key.as_str() {
+                        "ArrowLeft" => (-step, 0.0),
+                        "ArrowRight" => (step, 0.0),
+                        "ArrowUp" => (0.0, -step),
+                        _ => (0.0, step),
+                    };
+                    let moves: Vec<(String, f64, f64)> = ids.iter().filter_map(|id| editor.node(id).map(|n| (id.clone(), n.x.unwrap_or(0.0) + dx, n.y.unwrap_or(0.0) + dy))).collect();
+                    let what = moves.first().map(|(id, x, y)| format!("Moved {id} to {x:.0}, {y:.0}")).unwrap_or_default();
+                    editor.move_nodes(&moves, &what);
+                    true
+                }
+            }
+            "+" | "=" => { view.update(|v| *v = v.zoom_at(1.2, 300.0, 200.0)); true }
+            "-" => { view.update(|v| *v = v.zoom_at(1.0 / 1.2, 300.0, 200.0)); true }
+            "0" => { fit(); true }
+            " " => true, // held for panning; keep the page from scrolling
+            _ => false,
+        };
+        if handled {
+            ev.prevent_default();
+        }
+    });
+
+    // Theme: follows the system unless toggled.
+    Effect::new(move |_| {
+        let t = theme.get();
+        if let Some(root) = document().document_element() {
+            match t {
+                Theme::System => { let _ = root.remove_attribute("data-theme"); }
+                Theme::Light => { let _ = root.set_attribute("data-theme", "light"); }
+                Theme::Dark => { let _ = root.set_attribute("data-theme", "dark"); }
+            }
+        }
+    });
+
+    let users_dau = move || editor.doc.with(|d| d.nodes.iter().find_map(|n| match &n.spec {
+        NodeSpec::Users(u) => Some(match u.rate {
+            Rate::Users { dau, .. } => dau,
+            Rate::Rps { rps } => rps * 86_400.0 / (Rate::DEFAULT_REQUESTS_PER_USER_PER_DAY * Rate::DEFAULT_PEAK_FACTOR),
+        }),
+        _ => None,
+    }));
+    let users_rps = move || editor.doc.with(|d| d.nodes.iter().find_map(|n| match &n.spec {
+        NodeSpec::Users(u) => Some(u.rps()),
+        _ => None,
+    }));
+    let set_dial = move |v: f64| {
+        let users = dial_to_users(v);
+        let doc = editor.doc.get_untracked();
+        let Some(node) = doc.nodes.iter().find(|n| matches!(n.spec, NodeSpec::Users(_))).cloned() else {
+            editor.refuse("Add users to the diagram first");
+            return;
+        };
+        let mut node = node;
+        if let NodeSpec::Users(u) = &mut node.spec {
+            u.rate = match u.rate {
+                Rate::Users { requests_per_user_per_day, peak_factor, .. } => Rate::Users { dau: users, requests_per_user_per_day, peak_factor },
+                Rate::Rps { .. } => Rate::users(users),
+            };
+            u.population = (users as u64).max(1);
+        }
+        let id = node.id.clone();
+        editor.edit(Edit::UpdateNode { node }, &format!("{id}: {} daily users", format::number(users)));
+    };
+
+    // Show the whole design once the diagram has a size.
+    request_animation_frame(move || fit());
 
     view! {
         <div class="app" data-testid="app-ready">
             <header class="topbar">
                 <h1>"Scale Lab"</h1>
-                <span class="scenario-name">{title}</span>
-                <div class="controls" role="group" aria-label="Run controls">
-                    <button
-                        class="play"
-                        data-testid="play-toggle"
-                        aria-pressed=move || playing.get().to_string()
-                        on:click=move |_| playing.update(|p| *p = !*p)
-                    >
+                <div class="controls" role="toolbar" aria-label="Run controls">
+                    <button class="primary" data-testid="play-toggle" aria-pressed=move || playing.get().to_string()
+                        on:click=move |_| playing.update(|p| *p = !*p)>
                         {move || if playing.get() { "Pause" } else { "Play" }}
                     </button>
-                    <label class="traffic">
-                        <span>"Traffic"</span>
-                        <input
-                            type="range"
-                            data-testid="traffic"
-                            min="0"
-                            max=SLIDER_STEPS.to_string()
-                            step="1"
-                            prop:value=move || slider.get().to_string()
-                            aria-valuetext=move || format!("{} requests per second", format::number(rps.get()))
-                            on:input=move |ev| {
-                                if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-                                    set_traffic(v);
-                                }
-                            }
-                        />
-                        <output data-testid="traffic-value">{move || format!("{} requests/s", format::number(rps.get()))}</output>
+                    <button data-testid="step" disabled=move || playing.get() title="Advance 0.1 s of simulated time"
+                        on:click=move |_| {
+                            editor.runner.try_update_value(|r| { let t = r.sim.now() + STEP_NS; r.sim.run_until(t, u64::MAX); });
+                            publish();
+                        }>"Step"</button>
+                    <button data-testid="reset" on:click=move |_| editor.reset()>"Reset"</button>
+                    <label class="inline">
+                        <span>"Speed"</span>
+                        <select data-testid="speed" prop:value=move || speed.get().to_string()
+                            on:change=move |ev| { if let Ok(s) = event_target_value(&ev).parse::<f64>() { speed.set(s); } }>
+                            {SPEEDS.iter().map(|s| view! { <option value=s.to_string()>{format!("{s}x")}</option> }).collect_view()}
+                        </select>
                     </label>
-                    <span class="clock" data-testid="sim-time">
-                        {move || snapshot.with(|s| s.as_ref().map(|s| format!("t = {:.1} s", s.now_s)).unwrap_or_else(|| "t = 0.0 s".into()))}
-                    </span>
-                    <Show when=move || behind.get()>
+                    <label class="inline traffic">
+                        <span>"Users"</span>
+                        <input type="range" min="0" max=DIAL_STEPS.to_string() step="1" data-testid="traffic"
+                            aria-valuetext=move || users_dau().map(|u| format!("{} daily users", format::number(u))).unwrap_or_default()
+                            prop:value=move || users_dau().map(users_to_dial).unwrap_or(0.0).round().to_string()
+                            on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { set_dial(v); } } />
+                        <output data-testid="traffic-value">{move || match (users_dau(), users_rps()) {
+                            (Some(u), Some(r)) => format!("{} users · {} req/s", format::number(u), format::number(r)),
+                            _ => "no users".into(),
+                        }}</output>
+                    </label>
+                    <label class="inline">
+                        <span>"Seed"</span>
+                        <input type="text" inputmode="numeric" class="seed" data-testid="seed"
+                            prop:value=move || editor.doc.with(|d| d.seed.to_string())
+                            on:change=move |ev| {
+                                match event_target_value(&ev).trim().parse::<u64>() {
+                                    Ok(seed) => {
+                                        let mut doc = editor.doc.get_untracked();
+                                        doc.seed = seed;
+                                        editor.load(doc, &format!("Seed set to {seed}; simulation restarted"));
+                                    }
+                                    Err(_) => editor.refuse("The seed must be a whole number from 0 to 18446744073709551615"),
+                                }
+                            } />
+                    </label>
+                    <span class="clock" data-testid="sim-time">{move || live.snapshot.with(|s| format!("t = {:.1} s", s.as_ref().map(|s| s.now_s).unwrap_or(0.0)))}</span>
+                    <Show when=move || live.behind.get()>
                         <span class="behind" role="status">"slower than real time"</span>
                     </Show>
                 </div>
+                <div class="controls secondary" role="toolbar" aria-label="Editing">
+                    <button data-testid="new-diagram" title="Start from an empty diagram (undo brings the old one back)" on:click=move |_| {
+                        let mut empty = editor.doc.get_untracked();
+                        empty.nodes.clear();
+                        empty.links.clear();
+                        empty.name = None;
+                        editor.load(empty, "New empty diagram: add components from the palette");
+                    }>"New"</button>
+                    <button data-testid="undo" disabled=move || !editor.can_undo.get() on:click=move |_| editor.undo() title="Undo (Ctrl+Z)">"Undo"</button>
+                    <button data-testid="redo" disabled=move || !editor.can_redo.get() on:click=move |_| editor.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
+                    <button on:click=move |_| view.update(|v| *v = v.zoom_at(1.2, 300.0, 200.0)) aria-label="Zoom in">"+"</button>
+                    <button on:click=move |_| view.update(|v| *v = v.zoom_at(1.0 / 1.2, 300.0, 200.0)) aria-label="Zoom out">"−"</button>
+                    <button data-testid="fit" on:click=move |_| fit()>"Fit"</button>
+                    <button data-testid="animation-toggle" aria-pressed=move || animate.get().to_string() on:click=move |_| animate.update(|a| *a = !*a)>
+                        {move || if animate.get() { "Hide animation" } else { "Show animation" }}
+                    </button>
+                    <button data-testid="theme-toggle" on:click=move |_| theme.update(|t| *t = t.next())>{move || theme.get().label()}</button>
+                    <button data-testid="help" on:click=move |_| show_help.update(|h| *h = !*h)>"Shortcuts (?)"</button>
+                </div>
             </header>
-
-            <section class="metrics" aria-label="Live metrics" aria-live="off">
-                <Metric label="Requests/s" test_id="metric-rps" value=metric(|s| format::number(s.ok_rps + s.failed_rps)) />
-                <Metric label="p50 latency" test_id="metric-p50" value=metric(|s| format::ms(s.latency_p50_ms)) />
-                <Metric label="p99 latency" test_id="metric-p99" value=metric(|s| format::ms(s.latency_p99_ms)) />
-                <Metric label="Errors" test_id="metric-errors" value=metric(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps))) />
-            </section>
-
-            <section class="nodes" aria-label="Nodes">
-                <table>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Node"</th>
-                            <th scope="col">"Kind"</th>
-                            <th scope="col">"Utilisation"</th>
-                            <th scope="col">"Queue"</th>
-                            <th scope="col">"Throughput"</th>
-                            <th scope="col">"Mean time at node"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || snapshot.with(|s| s.as_ref().map(|s| s.nodes.iter().map(|n| {
-                            let util = n.summary.utilization;
-                            let has_workers = n.workers > 0;
-                            let width = format!("width: {:.1}%", (util * 100.0).clamp(0.0, 100.0));
-                            let level = if util > 0.9 { "hot" } else if util > 0.7 { "warm" } else { "calm" };
-                            view! {
-                                <tr data-testid=format!("node-row-{}", n.id)>
-                                    <th scope="row">{n.id.clone()}</th>
-                                    <td>{n.kind.replace('_', " ")}</td>
-                                    <td>
-                                        <div class="util">
-                                            {has_workers.then(|| view! {
-                                                <span class=format!("bar {level}") aria-hidden="true"><span style=width></span></span>
-                                            })}
-                                            <span data-testid=format!("util-{}", n.id)>
-                                                {if has_workers { format::percent(util) } else { "–".into() }}
-                                            </span>
-                                        </div>
-                                    </td>
-                                    <td>{if has_workers { format!("{} waiting", n.waiting) } else { "–".into() }}</td>
-                                    <td>{format!("{}/s", format::number(n.summary.throughput_rps))}</td>
-                                    <td>{if n.kind == "users" { "–".into() } else { format::ms(Some(n.summary.mean_response_ms)) }}</td>
-                                </tr>
-                            }
-                        }).collect_view()))}
-                    </tbody>
-                </table>
-            </section>
-            <p class="note">
-                "Every number here is computed by the simulation engine from individual simulated requests: "
-                "users send requests over a 20 ms network link to a load balancer, which spreads them over two web servers; "
-                "reads and writes also call the database, holding a web server worker while they wait."
-            </p>
+            <main class="workspace">
+                <Palette gesture=palette on_add_here=add_here />
+                <section class="play-area" aria-label="Play area">
+                    <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref />
+                    {move || editor.notice.get().map(|n| view! {
+                        <div class="notice" class:error=n.error data-testid="notice" role=if n.error { "alert" } else { "status" }>
+                            <span>{n.text}</span>
+                            <button aria-label="Dismiss" on:click=move |_| editor.notice.set(None)>"×"</button>
+                        </div>
+                    })}
+                    {move || palette.get().and_then(|g| match g {
+                        PaletteGesture::Dragging { kind, x, y, moved: true } => Some(view! {
+                            <div class="drag-ghost" style=format!("left:{}px;top:{}px", x - NODE_W / 2.0, y - NODE_H / 2.0)>{crate::editor::kind_label(kind)}</div>
+                        }),
+                        _ => None,
+                    })}
+                </section>
+                <Inspector snapshot=live.snapshot />
+            </main>
+            <Dashboard />
+            <div class="sr-only" aria-live="polite" data-testid="announcer">{move || editor.announcement.get()}</div>
+            <Show when=move || show_help.get()>
+                <HelpDialog on_close=Callback::new(move |_| show_help.set(false)) />
+            </Show>
         </div>
+    }
+}
+
+/// A position near (x, y) where no node sits.
+fn free_spot(doc: &Scenario, x: f64, y: f64) -> (f64, f64) {
+    let taken = |x: f64, y: f64| doc.nodes.iter().any(|n| {
+        let (nx, ny) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
+        (nx - x).abs() < NODE_W && (ny - y).abs() < NODE_H
+    });
+    for ring in 0..30 {
+        for (dx, dy) in [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0), (1.0, 1.0), (-1.0, 1.0)] {
+            let (cx, cy) = (x + dx * ring as f64 * (NODE_W + GRID), y + dy * ring as f64 * (NODE_H + GRID));
+            if !taken(cx, cy) {
+                return (cx, cy);
+            }
+        }
+    }
+    (x, y)
+}
+
+fn focus_node(id: &str) {
+    let id = id.to_string();
+    // After the node has been rendered.
+    request_animation_frame(move || {
+        if let Some(el) = document().query_selector(&format!("[data-node=\"{id}\"]")).ok().flatten() {
+            if let Some(svg) = el.dyn_ref::<web_sys::SvgElement>() {
+                let _ = svg.focus();
+            }
+        }
+    });
+}
+
+fn focused_node() -> Option<String> {
+    document().active_element()?.get_attribute("data-node")
+}
+
+fn blur_active() {
+    if let Some(el) = document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.blur();
+    }
+}
+
+fn prefers_reduced_motion() -> bool {
+    window().match_media("(prefers-reduced-motion: reduce)").ok().flatten().is_some_and(|m| m.matches())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Dark,
+            Theme::Dark => Theme::Light,
+            Theme::Light => Theme::System,
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Theme::System => "Theme: system",
+            Theme::Dark => "Theme: dark",
+            Theme::Light => "Theme: light",
+        }
     }
 }
 
 #[component]
-fn Metric<F: Fn() -> String + Send + Sync + 'static>(label: &'static str, test_id: &'static str, value: F) -> impl IntoView {
+fn HelpDialog(on_close: Callback<()>) -> impl IntoView {
+    const KEYS: &[(&str, &str)] = &[
+        ("Tab / Shift+Tab", "move between palette, nodes and controls"),
+        ("Enter on a palette item", "add that component to the diagram"),
+        ("Arrows (Shift: 5x)", "move the selected nodes"),
+        ("C, then Tab to a node, Enter", "connect the selected node to another"),
+        ("Delete / Backspace", "delete the selection"),
+        ("Ctrl+C, Ctrl+V, Ctrl+D", "copy, paste, duplicate"),
+        ("Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y", "undo, redo"),
+        ("+ / − / 0", "zoom in, zoom out, fit the diagram"),
+        ("Drag empty space, or Space+drag", "pan"),
+        ("Shift+drag on empty space", "select the nodes in a box"),
+        ("Shift or Ctrl+click", "add a node to the selection"),
+        ("Esc", "cancel connecting or placing; close this help"),
+    ];
     view! {
-        <div class="metric">
-            <div class="label">{label}</div>
-            <div class="value" data-testid=test_id>{value}</div>
+        <div class="dialog-backdrop" on:click=move |_| on_close.run(())>
+            <div class="dialog" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" data-testid="help-dialog" on:click=|ev| ev.stop_propagation()>
+                <h2>"Keyboard shortcuts"</h2>
+                <dl>{KEYS.iter().map(|(k, v)| view! { <dt><kbd>{*k}</kbd></dt><dd>{*v}</dd> }).collect_view()}</dl>
+                <button on:click=move |_| on_close.run(())>"Close"</button>
+            </div>
         </div>
     }
 }
+
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn slider_scale_round_trips_and_spans_the_range() {
-        assert_eq!(slider_to_rps(0.0), MIN_RPS);
-        assert_eq!(slider_to_rps(SLIDER_STEPS), MAX_RPS);
-        let mid = slider_to_rps(SLIDER_STEPS / 2.0);
-        assert!((310.0..=320.0).contains(&mid), "{mid}");
-        // One step of the slider always changes the rate at the top of the range.
-        assert!(slider_to_rps(SLIDER_STEPS - 1.0) < MAX_RPS);
-        assert!((rps_to_slider(300.0) - 492.4).abs() < 1.0);
+    fn the_dial_spans_one_to_a_hundred_million_users() {
+        assert_eq!(dial_to_users(0.0), 1.0);
+        assert_eq!(dial_to_users(DIAL_STEPS), 1e8);
+        assert_eq!(dial_to_users(700.0), 1e7);
+        assert!((users_to_dial(1e7) - 700.0).abs() < 1e-9);
+        // Ten million users is the design's 100,000 requests/s.
+        assert!((Rate::users(1e7).rps() - 100_000.0).abs() < 1e-6);
     }
 }

@@ -9,14 +9,14 @@ pub const STARTER_SCENARIO: &str = r#"{
   "duration_s": 2592000,
   "warmup_s": 0,
   "nodes": [
-    {"id": "users", "kind": "users", "rps": 300, "mix": {"read": 0.8, "write": 0.1, "static": 0.1}},
-    {"id": "lb", "kind": "load_balancer", "algorithm": "least_connections"},
+    {"id": "users", "kind": "users", "rps": 300, "mix": {"read": 0.8, "write": 0.1, "static": 0.1}, "x": 0, "y": 100},
+    {"id": "lb", "kind": "load_balancer", "algorithm": "least_connections", "x": 220, "y": 100},
     {"id": "web-1", "kind": "web_server", "workers": 8,
-     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 200, "timeout_ms": 2000},
+     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 200, "timeout_ms": 2000, "x": 440, "y": 40},
     {"id": "web-2", "kind": "web_server", "workers": 8,
-     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 200, "timeout_ms": 2000},
+     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 200, "timeout_ms": 2000, "x": 440, "y": 160},
     {"id": "db", "kind": "database", "workers": 8,
-     "service": {"dist": "exponential", "mean_ms": 4}, "queue_limit": 500, "timeout_ms": 1000}
+     "service": {"dist": "exponential", "mean_ms": 4}, "queue_limit": 500, "timeout_ms": 1000, "x": 660, "y": 100}
   ],
   "links": [
     {"from": "users", "to": "lb", "latency_ms": 20},

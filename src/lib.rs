@@ -7,6 +7,8 @@
 pub mod app;
 pub mod bindings;
 pub mod builtin;
+pub mod dashboard;
+pub mod editor;
 pub mod format;
 pub mod frame_loop;
 pub mod runner;

@@ -57,4 +57,4 @@ pub use log::{LogEntry, Severity};
 pub use sim::{Health, Outcomes, Progress, Simulation};
 pub use snapshot::{LinkLive, NodeLive, Snapshot};
 pub use stats::NodeSummary;
-pub use validate::{check_link, warnings};
+pub use validate::{check_link, typical_latency_ms, warnings};

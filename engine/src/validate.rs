@@ -27,6 +27,19 @@ pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
     }
 }
 
+/// A sensible one-way latency for a new link between these kinds, in
+/// milliseconds: users reach the site over the internet; links inside a data
+/// center are well under a millisecond.
+pub fn typical_latency_ms(from: &NodeSpec, to: &NodeSpec) -> f64 {
+    use NodeSpec::*;
+    match (from, to) {
+        (Users(_), _) => 20.0,
+        (LoadBalancer(_), _) => 0.2,
+        (_, Database(_)) => 0.5,
+        _ => 0.2,
+    }
+}
+
 pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, node) in s.nodes.iter().enumerate() {

@@ -320,3 +320,74 @@ proptest! {
         prop_assert_eq!(r.requests.in_flight, sim.count_open_window_requests());
     }
 }
+
+#[test]
+fn undo_by_diff_brings_the_running_simulation_back_to_any_earlier_design() {
+    let mut sim = starter();
+    let v0 = sim.scenario().clone();
+    sim.run_until(2 * S, u64::MAX);
+    sim.apply(Edit::AddNode { node: web("web-2") }).unwrap();
+    sim.apply(Edit::AddLink { link: link("lb", "web-2", 0.5) }).unwrap();
+    sim.apply(Edit::AddLink { link: link("web-2", "db", 0.5) }).unwrap();
+    let v1 = sim.scenario().clone();
+    sim.run_until(4 * S, u64::MAX);
+    sim.apply(Edit::RemoveNode { id: "web-1".into() }).unwrap();
+    sim.apply(Edit::UpdateLink { link: link("users", "lb", 40.0) }).unwrap();
+    let v2 = sim.scenario().clone();
+    sim.run_until(6 * S, u64::MAX);
+    // Undo twice, redo twice: each time the engine runs exactly that design.
+    for target in [&v1, &v0, &v1, &v2] {
+        sim.sync_to(target).unwrap();
+        assert_eq!(sim.scenario(), target);
+        sim.run_until(sim.now() + S, u64::MAX);
+        let snap = sim.take_snapshot();
+        let mut live: Vec<&str> = snap.nodes.iter().map(|n| n.id.as_str()).collect();
+        let mut want: Vec<&str> = target.nodes.iter().map(|n| n.id.as_str()).collect();
+        live.sort();
+        want.sort();
+        assert_eq!(live, want);
+        assert_eq!(snap.links.len(), target.links.len());
+    }
+    assert_conserved(&sim);
+    // A kind change is a remove and an add.
+    let mut v3 = v2.clone();
+    let i = v3.node_index("web-2").unwrap();
+    v3.nodes[i] = node(json!({"id": "web-2", "kind": "database"}));
+    v3.links.retain(|l| l.from != "web-2");
+    sim.sync_to(&v3).unwrap();
+    assert_eq!(sim.scenario(), &v3);
+}
+
+#[test]
+fn link_flow_is_reported_per_link() {
+    let mut sim = starter();
+    sim.run_until(10 * S, u64::MAX);
+    let snap = sim.take_snapshot();
+    let flow = |from: &str, to: &str| snap.links.iter().find(|l| l.from == from && l.to == to).unwrap().rps;
+    assert!((flow("users", "lb") - 1500.0).abs() < 60.0, "{}", flow("users", "lb"));
+    assert!((flow("lb", "web-1") - 1500.0).abs() < 60.0);
+    // Only reads (80%) call the database.
+    assert!((flow("web-1", "db") - 1200.0).abs() < 60.0, "{}", flow("web-1", "db"));
+}
+
+#[test]
+fn daily_users_become_a_peak_request_rate() {
+    // 10 million daily users, 432 requests each a day, peak twice the average:
+    // 10e6 * 432 * 2 / 86400 = 100,000 requests/s.
+    let doc = json!({"version": 1, "nodes": [{"id": "u", "kind": "users", "dau": 1e7}], "links": []});
+    let s = Scenario::from_json(&doc.to_string()).unwrap();
+    let scalelab_engine::scenario::NodeSpec::Users(u) = &s.nodes[0].spec else { panic!() };
+    assert!((u.rps() - 100_000.0).abs() < 1e-6);
+    assert_eq!(u.population, 10_000_000);
+    // It round-trips as dau, not as rps.
+    let text = s.to_json_pretty();
+    assert!(text.contains("\"dau\"") && !text.contains("\"rps\""), "{text}");
+    assert_eq!(Scenario::from_json(&text).unwrap(), s);
+    // Both at once is refused; so is a peak beyond what can be simulated.
+    let both = json!({"version": 1, "nodes": [{"id": "u", "kind": "users", "dau": 10, "rps": 5}], "links": []});
+    let err = Scenario::from_json(&both.to_string()).unwrap_err().to_string();
+    assert!(err.contains("nodes[0].rps: give either rps or dau"), "{err}");
+    let huge = json!({"version": 1, "nodes": [{"id": "u", "kind": "users", "dau": 1e9, "peak_factor": 50}], "links": []});
+    let err = Scenario::from_json(&huge.to_string()).unwrap_err().to_string();
+    assert!(err.contains("nodes[0].dau") && err.contains("requests/s at peak"), "{err}");
+}

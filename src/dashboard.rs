@@ -1,0 +1,77 @@
+//! The dashboard: headline numbers, errors by cause, the event log, and a text
+//! summary for screen readers. Every number is read from engine snapshots.
+
+use crate::app::Live;
+use crate::format;
+use leptos::prelude::*;
+use scalelab_engine::{Severity, Snapshot};
+
+/// One sentence per aspect of the current state, for screen readers.
+pub fn summary(s: &Snapshot) -> String {
+    let mut parts = vec![format!(
+        "At {:.0} seconds: {} requests per second, {} failing.",
+        s.now_s,
+        format::number(s.ok_rps + s.failed_rps),
+        format::percent(s.error_ratio)
+    )];
+    if let (Some(p50), Some(p99)) = (s.latency_p50_ms, s.latency_p99_ms) {
+        parts.push(format!("Median latency {}, 99th percentile {}.", format::ms(Some(p50)), format::ms(Some(p99))));
+    }
+    let busiest = s.nodes.iter().filter(|n| n.workers > 0).max_by(|a, b| a.summary.utilization.total_cmp(&b.summary.utilization));
+    if let Some(n) = busiest {
+        parts.push(format!("Busiest: {} at {} with {} waiting.", n.id, format::percent(n.summary.utilization), n.waiting));
+    }
+    let down: Vec<&str> = s.nodes.iter().filter(|n| n.health == scalelab_engine::Health::Down).map(|n| n.id.as_str()).collect();
+    if !down.is_empty() {
+        parts.push(format!("Down: {}.", down.join(", ")));
+    }
+    parts.join(" ")
+}
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let snap = live.snapshot;
+    let metric = move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().map(f).unwrap_or_else(|| "–".into()));
+    view! {
+        <section class="dashboard" aria-label="Dashboard">
+            <div class="metrics">
+                <Metric label="Requests/s" test_id="metric-rps" value=metric(|s| format::number(s.ok_rps + s.failed_rps)) />
+                <Metric label="p50 latency" test_id="metric-p50" value=metric(|s| format::ms(s.latency_p50_ms)) />
+                <Metric label="p99 latency" test_id="metric-p99" value=metric(|s| format::ms(s.latency_p99_ms)) />
+                <Metric label="Errors" test_id="metric-errors" value=metric(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps))) />
+            </div>
+            <div class="panels">
+                <div class="panel errors-panel">
+                    <h3>"Errors by cause"</h3>
+                    <ul data-testid="errors-by-cause">
+                        {move || snap.with(|s| s.as_ref().map(|s| s.failed_by_cause.iter().map(|(cause, n)| {
+                            let rate = *n as f64 / s.span_s.max(1e-9);
+                            view! { <li class:active={*n > 0}><span>{cause.replace('_', " ")}</span><span>{format!("{}/s", format::number(rate))}</span></li> }
+                        }).collect_view()))}
+                    </ul>
+                </div>
+                <div class="panel log-panel">
+                    <h3>"Event log"</h3>
+                    <ol class="event-log" data-testid="event-log">
+                        {move || live.log.with(|l| l.iter().rev().take(30).map(|e| {
+                            let class = match e.severity { Severity::Info => "info", Severity::Warning => "warning", Severity::Error => "error" };
+                            view! { <li class=class><time>{format!("{:.1} s", e.t as f64 / 1e9)}</time>" "<span>{e.text.clone()}</span></li> }
+                        }).collect_view())}
+                    </ol>
+                </div>
+            </div>
+            <p class="sr-only" data-testid="summary" aria-live="off">{move || snap.with(|s| s.as_ref().map(summary).unwrap_or_default())}</p>
+        </section>
+    }
+}
+
+#[component]
+fn Metric<F: Fn() -> String + Send + Sync + 'static>(label: &'static str, test_id: &'static str, value: F) -> impl IntoView {
+    view! {
+        <div class="metric">
+            <div class="label">{label}</div>
+            <div class="value" data-testid=test_id>{value}</div>
+        </div>
+    }
+}

@@ -1,0 +1,453 @@
+//! The play area: nodes and links drawn in SVG, with the pointer gestures of the
+//! node editors people know (drag to move, drag from a port to connect, drag
+//! empty space to pan, shift-drag to box-select, wheel to zoom) and a canvas on
+//! top for the moving requests.
+
+use super::palette::{icon_path, PaletteGesture};
+use super::{kind_label, Editor, Selection, GRID, NODE_H, NODE_W};
+use leptos::html;
+use leptos::prelude::*;
+use scalelab_engine::{Health, Snapshot};
+use wasm_bindgen::JsCast;
+
+/// Pan and zoom: screen = world * scale + (tx, ty).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    pub tx: f64,
+    pub ty: f64,
+    pub scale: f64,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View { tx: 0.0, ty: 0.0, scale: 1.0 }
+    }
+}
+
+impl View {
+    pub fn to_world(&self, sx: f64, sy: f64) -> (f64, f64) {
+        ((sx - self.tx) / self.scale, (sy - self.ty) / self.scale)
+    }
+
+    /// Zooms by `factor` keeping the screen point (sx, sy) fixed.
+    pub fn zoom_at(&self, factor: f64, sx: f64, sy: f64) -> View {
+        let scale = (self.scale * factor).clamp(0.25, 3.0);
+        let (wx, wy) = self.to_world(sx, sy);
+        View { scale, tx: sx - wx * scale, ty: sy - wy * scale }
+    }
+
+    /// The view that shows the box (min_x, min_y, max_x, max_y) in a w x h area.
+    pub fn fit(bounds: (f64, f64, f64, f64), w: f64, h: f64) -> View {
+        let (x0, y0, x1, y1) = bounds;
+        let margin = 40.0;
+        let scale = ((w - 2.0 * margin) / (x1 - x0).max(1.0)).min((h - 2.0 * margin) / (y1 - y0).max(1.0)).clamp(0.25, 1.5);
+        View { scale, tx: (w - (x1 - x0) * scale) / 2.0 - x0 * scale, ty: (h - (y1 - y0) * scale) / 2.0 - y0 * scale }
+    }
+}
+
+/// What the pointer is doing on the diagram.
+#[derive(Clone, Debug, Default)]
+enum Gesture {
+    #[default]
+    Idle,
+    Pan { start: (f64, f64), view: View },
+    Move { start: (f64, f64), ids: Vec<String>, moved: bool },
+    Connect { from: String },
+    Box { start: (f64, f64), additive: bool },
+}
+
+/// Where each node is drawn, and the offset of nodes being dragged.
+fn node_box(editor: &Editor, id: &str, drag: Option<&(Vec<String>, f64, f64)>) -> Option<(f64, f64)> {
+    let (x, y) = editor.doc.with(|d| d.node_index(id).map(|i| (d.nodes[i].x.unwrap_or(0.0), d.nodes[i].y.unwrap_or(0.0))))?;
+    match drag {
+        Some((ids, dx, dy)) if ids.iter().any(|i| i == id) => Some((x + dx, y + dy)),
+        _ => Some((x, y)),
+    }
+}
+
+/// Colour class for a load level.
+fn load_class(util: f64) -> &'static str {
+    if util > 0.9 {
+        "hot"
+    } else if util > 0.7 {
+        "warm"
+    } else {
+        "calm"
+    }
+}
+
+#[component]
+pub fn Diagram(
+    snapshot: RwSignal<Option<Snapshot>>,
+    view: RwSignal<View>,
+    palette: RwSignal<Option<PaletteGesture>>,
+    /// Show flow as link thickness and counters instead of moving dots.
+    flow_mode: Signal<bool>,
+    canvas: NodeRef<html::Canvas>,
+    svg_ref: NodeRef<html::Div>,
+) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let gesture = StoredValue::new_local(Gesture::Idle);
+    // Live previews while a gesture is under way.
+    let drag_offset: RwSignal<Option<(Vec<String>, f64, f64)>> = RwSignal::new(None);
+    let connect_to: RwSignal<Option<(f64, f64)>> = RwSignal::new(None);
+    let box_rect: RwSignal<Option<(f64, f64, f64, f64)>> = RwSignal::new(None);
+    let space_down = RwSignal::new(false);
+
+    let local = move |ev: &web_sys::MouseEvent| -> (f64, f64) {
+        let Some(el) = svg_ref.get_untracked() else { return (0.0, 0.0) };
+        let r = el.get_bounding_client_rect();
+        (ev.client_x() as f64 - r.left(), ev.client_y() as f64 - r.top())
+    };
+
+    let _space = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == " " && !is_typing(&ev) {
+            space_down.set(true);
+        }
+    });
+    let _space_up = window_event_listener(leptos::ev::keyup, move |ev| {
+        if ev.key() == " " {
+            space_down.set(false);
+        }
+    });
+
+    let on_background_down = move |ev: web_sys::PointerEvent| {
+        if ev.button() != 0 {
+            return;
+        }
+        let p = local(&ev);
+        if let Some(PaletteGesture::Armed { kind }) = palette.get_untracked() {
+            let (wx, wy) = view.get_untracked().to_world(p.0, p.1);
+            editor.add_node(kind, wx - NODE_W / 2.0, wy - NODE_H / 2.0);
+            palette.set(None);
+            return;
+        }
+        capture(&ev);
+        if ev.shift_key() && !space_down.get_untracked() {
+            gesture.set_value(Gesture::Box { start: p, additive: ev.ctrl_key() || ev.meta_key() });
+            box_rect.set(Some((p.0, p.1, p.0, p.1)));
+        } else {
+            gesture.set_value(Gesture::Pan { start: p, view: view.get_untracked() });
+            if editor.connecting_from.get_untracked().is_none() {
+                editor.selection.set(Selection::default());
+            }
+        }
+    };
+
+    let on_move = move |ev: web_sys::PointerEvent| {
+        let p = local(&ev);
+        match gesture.get_value() {
+            Gesture::Idle => {}
+            Gesture::Pan { start, view: v0 } => {
+                view.set(View { tx: v0.tx + p.0 - start.0, ty: v0.ty + p.1 - start.1, ..v0 });
+            }
+            Gesture::Move { start, ids, .. } => {
+                let s = view.get_untracked().scale;
+                let (dx, dy) = ((p.0 - start.0) / s, (p.1 - start.1) / s);
+                if dx.abs() + dy.abs() > 2.0 {
+                    gesture.set_value(Gesture::Move { start, ids: ids.clone(), moved: true });
+                    // Preview snapped, like the result.
+                    drag_offset.set(Some((ids, (dx / GRID).round() * GRID, (dy / GRID).round() * GRID)));
+                }
+            }
+            Gesture::Connect { .. } => connect_to.set(Some(view.get_untracked().to_world(p.0, p.1))),
+            Gesture::Box { start, .. } => box_rect.set(Some((start.0, start.1, p.0, p.1))),
+        }
+    };
+
+    let on_up = move |ev: web_sys::PointerEvent| {
+        let p = local(&ev);
+        match gesture.get_value() {
+            Gesture::Move { ids, moved: true, .. } => {
+                if let Some((_, dx, dy)) = drag_offset.get_untracked() {
+                    let moves: Vec<(String, f64, f64)> = ids
+                        .iter()
+                        .filter_map(|id| editor.node(id).map(|n| (id.clone(), n.x.unwrap_or(0.0) + dx, n.y.unwrap_or(0.0) + dy)))
+                        .collect();
+                    let what = if ids.len() == 1 { format!("Moved {}", ids[0]) } else { format!("Moved {} nodes", ids.len()) };
+                    editor.move_nodes(&moves, &what);
+                }
+            }
+            Gesture::Connect { from } => {
+                let (wx, wy) = view.get_untracked().to_world(p.0, p.1);
+                let target = editor.doc.with_untracked(|d| {
+                    d.nodes.iter().find(|n| {
+                        let (x, y) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
+                        wx >= x && wx <= x + NODE_W && wy >= y && wy <= y + NODE_H
+                    }).map(|n| n.id.clone())
+                });
+                match target {
+                    Some(to) if to != from => {
+                        editor.connect(&from, &to);
+                    }
+                    Some(_) => editor.refuse(format!("Cannot connect {from} to itself")),
+                    None => {}
+                }
+            }
+            Gesture::Box { start, additive } => {
+                let v = view.get_untracked();
+                let (a, b) = (v.to_world(start.0, start.1), v.to_world(p.0, p.1));
+                let (x0, x1, y0, y1) = (a.0.min(b.0), a.0.max(b.0), a.1.min(b.1), a.1.max(b.1));
+                let inside: Vec<String> = editor.doc.with_untracked(|d| {
+                    d.nodes.iter().filter(|n| {
+                        let (x, y) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
+                        x >= x0 && x + NODE_W <= x1 && y >= y0 && y + NODE_H <= y1
+                    }).map(|n| n.id.clone()).collect()
+                });
+                editor.selection.update(|s| {
+                    if !additive {
+                        s.nodes.clear();
+                    }
+                    for id in inside {
+                        if !s.nodes.contains(&id) {
+                            s.nodes.push(id);
+                        }
+                    }
+                    s.link = None;
+                });
+                let n = editor.selection.get_untracked().nodes.len();
+                editor.announcement.set(format!("{n} node{} selected", if n == 1 { "" } else { "s" }));
+            }
+            _ => {}
+        }
+        gesture.set_value(Gesture::Idle);
+        drag_offset.set(None);
+        connect_to.set(None);
+        box_rect.set(None);
+    };
+
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        ev.prevent_default();
+        let p = local(&ev);
+        let factor = if ev.delta_y() < 0.0 { 1.1 } else { 1.0 / 1.1 };
+        view.update(|v| *v = v.zoom_at(factor, p.0, p.1));
+    };
+
+    let node_down = move |ev: web_sys::PointerEvent, id: String| {
+        if ev.button() != 0 {
+            return;
+        }
+        ev.stop_propagation();
+        if palette.get_untracked().is_some() {
+            palette.set(None);
+        }
+        // Click-to-connect: a node was chosen as the start, this is the end.
+        if let Some(from) = editor.connecting_from.get_untracked() {
+            editor.connecting_from.set(None);
+            if from != id {
+                editor.connect(&from, &id);
+            }
+            return;
+        }
+        if space_down.get_untracked() {
+            capture(&ev);
+            gesture.set_value(Gesture::Pan { start: local(&ev), view: view.get_untracked() });
+            return;
+        }
+        let toggle = ev.shift_key() || ev.ctrl_key() || ev.meta_key();
+        editor.selection.update(|s| {
+            s.link = None;
+            if toggle {
+                if let Some(i) = s.nodes.iter().position(|n| *n == id) {
+                    s.nodes.remove(i);
+                } else {
+                    s.nodes.push(id.clone());
+                }
+            } else if !s.nodes.contains(&id) {
+                *s = Selection::node(&id);
+            }
+        });
+        let ids = editor.selection.get_untracked().nodes;
+        if ids.contains(&id) {
+            capture(&ev);
+            gesture.set_value(Gesture::Move { start: local(&ev), ids, moved: false });
+        }
+    };
+
+    let port_down = move |ev: web_sys::PointerEvent, id: String| {
+        if ev.button() != 0 {
+            return;
+        }
+        ev.stop_propagation();
+        capture(&ev);
+        gesture.set_value(Gesture::Connect { from: id });
+    };
+
+    let live = move |id: &str| snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).cloned()));
+
+    let node_ids = move || editor.doc.with(|d| d.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>());
+    let link_ends = move || editor.doc.with(|d| d.links.iter().map(|l| (l.from.clone(), l.to.clone())).collect::<Vec<_>>());
+
+    view! {
+        <div class="diagram-wrap" node_ref=svg_ref class:panning=move || space_down.get() class:placing=move || palette.get().is_some()>
+            <svg
+                class="diagram"
+                data-testid="diagram"
+                role="application"
+                aria-label="Architecture diagram. Tab to a node; arrows move it; C connects; Delete removes; ? lists every shortcut."
+                on:pointerdown=on_background_down
+                on:pointermove=on_move
+                on:pointerup=on_up
+                on:wheel=on_wheel
+            >
+                <defs>
+                    <pattern id="grid" width=GRID height=GRID patternUnits="userSpaceOnUse"
+                        patternTransform=move || { let v = view.get(); format!("translate({} {}) scale({})", v.tx, v.ty, v.scale) }>
+                        <circle cx="1" cy="1" r="1" class="grid-dot" />
+                    </pattern>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
+                        <path d="M0 0L10 5L0 10z" class="arrow-head" />
+                    </marker>
+                </defs>
+                <rect class="grid-bg" width="100%" height="100%" fill="url(#grid)" />
+                <g transform=move || { let v = view.get(); format!("translate({} {}) scale({})", v.tx, v.ty, v.scale) }>
+                    <For each=link_ends key=|k| k.clone() children=move |(from, to): (String, String)| {
+                        let (f2, t2) = (from.clone(), to.clone());
+                        let ends = Signal::derive(move || {
+                            let d = drag_offset.get();
+                            let a = node_box(&editor, &f2, d.as_ref())?;
+                            let b = node_box(&editor, &t2, d.as_ref())?;
+                            Some((a.0 + NODE_W, a.1 + NODE_H / 2.0, b.0, b.1 + NODE_H / 2.0))
+                        });
+                        let path = Signal::derive(move || ends.get().map(|(x1, y1, x2, y2)| {
+                            let c = ((x2 - x1) / 2.0).abs().max(30.0);
+                            format!("M{x1} {y1} C{} {y1} {} {y2} {x2} {y2}", x1 + c, x2 - c)
+                        }).unwrap_or_default());
+                        let (f3, t3) = (from.clone(), to.clone());
+                        let selected = move || editor.selection.with(|s| s.link.as_ref() == Some(&(f3.clone(), t3.clone())));
+                        let (f4, t4) = (from.clone(), to.clone());
+                        let flow = Signal::derive(move || snapshot.with(|s| s.as_ref().and_then(|s| s.links.iter().find(|l| l.from == f4 && l.to == t4).map(|l| l.rps)).unwrap_or(0.0)));
+                        let width = move || if flow_mode.get() { (1.5 + flow.get().max(0.0).log10().max(0.0) * 1.6).min(9.0) } else { 1.5 };
+                        let (f5, t5) = (from.clone(), to.clone());
+                        let label = Signal::derive(move || {
+                            let (x1, y1, x2, y2) = ends.get()?;
+                            Some(((x1 + x2) / 2.0, (y1 + y2) / 2.0 - 6.0))
+                        });
+                        view! {
+                            <g class="link" class:selected=selected data-testid=format!("link-{from}-{to}")>
+                                <path class="link-hit" d=path on:pointerdown=move |ev: web_sys::PointerEvent| {
+                                    ev.stop_propagation();
+                                    editor.selection.set(Selection { nodes: vec![], link: Some((f5.clone(), t5.clone())) });
+                                    editor.announcement.set(format!("Link from {} to {} selected", f5, t5));
+                                } />
+                                <path class="link-line" d=path stroke-width=width marker-end="url(#arrow)" />
+                                <Show when=move || flow_mode.get()>
+                                    <text class="flow-label" x=move || label.get().map(|l| l.0).unwrap_or(0.0) y=move || label.get().map(|l| l.1).unwrap_or(0.0) text-anchor="middle">
+                                        {move || format!("{}/s", crate::format::number(flow.get()))}
+                                    </text>
+                                </Show>
+                            </g>
+                        }
+                    } />
+                    {move || connect_to.get().and_then(|(x2, y2)| {
+                        let Gesture::Connect { from } = gesture.get_value() else { return None };
+                        let a = node_box(&editor, &from, None)?;
+                        Some(view! { <line class="link-preview" x1=a.0 + NODE_W y1=a.1 + NODE_H / 2.0 x2=x2 y2=y2 /> })
+                    })}
+                    <For each=node_ids key=|id| id.clone() children=move |id: String| {
+                        let kind = editor.node(&id).map(|n| n.spec.kind_name()).unwrap_or("node");
+                        let (i1, i2, i3, i4, i5, i6, i7) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+                        let pos = move || node_box(&editor, &i1, drag_offset.get().as_ref()).unwrap_or((0.0, 0.0));
+                        let selected = move || editor.selection.with(|s| s.nodes.contains(&i2));
+                        let connecting = move || editor.connecting_from.get().as_deref() == Some(i3.as_str());
+                        let state = Signal::derive(move || live(&i4));
+                        let util = Signal::derive(move || state.get().map(|n| n.summary.utilization).unwrap_or(0.0));
+                        let has_workers = kind == "web_server" || kind == "database";
+                        let health = Signal::derive(move || state.get().map(|n| n.health).unwrap_or(Health::Up));
+                        let label = move || {
+                            let n = state.get();
+                            let h = match health.get() { Health::Up => "up", Health::Down => "down", Health::Degraded { .. } => "slowed down" };
+                            match n {
+                                Some(n) if has_workers => format!("{} {}, {}, {:.0}% busy, {} waiting", kind_label(kind), i5, h, n.summary.utilization * 100.0, n.waiting),
+                                _ => format!("{} {}, {}", kind_label(kind), i5, h),
+                            }
+                        };
+                        view! {
+                            <g
+                                class=move || format!("node kind-{kind}")
+                                class:selected=selected
+                                class:connecting=connecting
+                                class:down=move || health.get() == Health::Down
+                                class:degraded=move || matches!(health.get(), Health::Degraded { .. })
+                                transform=move || { let (x, y) = pos(); format!("translate({x} {y})") }
+                                tabindex="0"
+                                role="button"
+                                aria-label=label
+                                data-testid=format!("node-{id}")
+                                data-node=id.clone()
+                                on:pointerdown=move |ev| node_down(ev, i6.clone())
+                                on:focus=move |_| {
+                                    if !editor.selection.with_untracked(|s| s.nodes.contains(&i7)) {
+                                        editor.selection.set(Selection::node(&i7));
+                                    }
+                                }
+                            >
+                                <rect class="node-box" width=NODE_W height=NODE_H rx="8" />
+                                {has_workers.then(|| view! {
+                                    <rect class=move || format!("load {}", load_class(util.get())) x="0" y=NODE_H - 6.0 height="6"
+                                        width=move || (util.get().clamp(0.0, 1.0) * NODE_W).to_string() />
+                                })}
+                                <svg x="10" y="10" width="22" height="22" viewBox="0 0 24 24" class="node-icon" aria-hidden="true"><path d=icon_path(kind)/></svg>
+                                <text x="40" y="25" class="node-id">{id.clone()}</text>
+                                <text x="40" y="44" class="node-kind">{move || {
+                                    match (health.get(), state.get()) {
+                                        (Health::Down, _) => "DOWN".to_string(),
+                                        (_, Some(n)) if has_workers => format!("{:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting),
+                                        (_, Some(n)) => format!("{}/s", crate::format::number(n.summary.throughput_rps)),
+                                        _ => kind_label(kind).to_string(),
+                                    }
+                                }}</text>
+                                {(kind != "database").then(|| { let port_id = id.clone(); view! {
+                                    <circle class="port" cx=NODE_W cy=NODE_H / 2.0 r="7" data-testid=format!("port-{port_id}")
+                                        on:pointerdown=move |ev| port_down(ev, port_id.clone()) />
+                                }})}
+                            </g>
+                        }
+                    } />
+                </g>
+                {move || box_rect.get().map(|(x0, y0, x1, y1)| view! {
+                    <rect class="box-select" x=x0.min(x1) y=y0.min(y1) width=(x1 - x0).abs() height=(y1 - y0).abs() />
+                })}
+            </svg>
+            <canvas class="particles" node_ref=canvas aria-hidden="true"></canvas>
+        </div>
+    }
+}
+
+/// Keeps receiving pointer events while the pointer is down, even outside.
+fn capture(ev: &web_sys::PointerEvent) {
+    if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+        let _ = el.set_pointer_capture(ev.pointer_id());
+    }
+}
+
+/// Whether a key event comes from a text field (shortcuts must not fire there).
+pub fn is_typing(ev: &web_sys::KeyboardEvent) -> bool {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| matches!(el.tag_name().to_ascii_lowercase().as_str(), "input" | "select" | "textarea"))
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoom_keeps_the_point_under_the_cursor() {
+        let v = View { tx: 30.0, ty: -20.0, scale: 1.0 };
+        let z = v.zoom_at(2.0, 200.0, 100.0);
+        let before = v.to_world(200.0, 100.0);
+        let after = z.to_world(200.0, 100.0);
+        assert!((before.0 - after.0).abs() < 1e-9 && (before.1 - after.1).abs() < 1e-9);
+        assert_eq!(v.zoom_at(100.0, 0.0, 0.0).scale, 3.0);
+    }
+
+    #[test]
+    fn fit_shows_the_whole_box() {
+        let v = View::fit((0.0, 0.0, 800.0, 400.0), 1000.0, 600.0);
+        let (x0, y0) = (v.tx, v.ty);
+        let (x1, y1) = (800.0 * v.scale + v.tx, 400.0 * v.scale + v.ty);
+        assert!(x0 >= 39.0 && y0 >= 0.0 && x1 <= 961.0 && y1 <= 600.0, "{v:?}");
+    }
+}

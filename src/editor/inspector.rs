@@ -1,0 +1,372 @@
+//! The inspector: the selected node's parameters (units, limits, inline
+//! messages from the engine's own validation), its live numbers, and faults.
+
+use super::{kind_label, Editor};
+use crate::format;
+use leptos::prelude::*;
+use scalelab_engine::scenario::NodeSpec;
+use scalelab_engine::{Edit, Fault, Health, Snapshot};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// One editable field: where it sits in the node's JSON, how to show it.
+#[derive(Clone, Copy)]
+struct Field {
+    pointer: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    kind: FieldKind,
+    help: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum FieldKind {
+    Number,
+    /// A number or blank (null: none / unbounded).
+    Optional(&'static str),
+    Choice(&'static [&'static str]),
+}
+
+const STATION_FIELDS: &[Field] = &[
+    Field { pointer: "/workers", label: "Workers", unit: "", kind: FieldKind::Number, help: "requests served at the same time" },
+    Field { pointer: "/service/dist", label: "Service time", unit: "", kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]), help: "how service times vary" },
+    Field { pointer: "/service/mean_ms", label: "Mean service", unit: "ms", kind: FieldKind::Number, help: "one request on one worker" },
+    Field { pointer: "/service/cv", label: "Variation (cv)", unit: "", kind: FieldKind::Optional("—"), help: "lognormal only: standard deviation / mean" },
+    Field { pointer: "/queue_limit", label: "Queue limit", unit: "req", kind: FieldKind::Optional("unbounded"), help: "waiting requests beyond this are rejected" },
+    Field { pointer: "/timeout_ms", label: "Timeout", unit: "ms", kind: FieldKind::Optional("none"), help: "callers give up after this long" },
+];
+
+const BALANCER_FIELDS: &[Field] = &[Field {
+    pointer: "/algorithm",
+    label: "Algorithm",
+    unit: "",
+    kind: FieldKind::Choice(&["round_robin", "least_connections", "random", "sticky"]),
+    help: "how a server is picked for each request",
+}];
+
+const USERS_RPS_FIELDS: &[Field] = &[
+    Field { pointer: "/rps", label: "Request rate", unit: "req/s", kind: FieldKind::Number, help: "all request kinds together" },
+];
+const USERS_DAU_FIELDS: &[Field] = &[
+    Field { pointer: "/dau", label: "Daily users", unit: "", kind: FieldKind::Number, help: "active users a day" },
+    Field { pointer: "/requests_per_user_per_day", label: "Requests per user", unit: "/day", kind: FieldKind::Number, help: "pages, API calls and assets" },
+    Field { pointer: "/peak_factor", label: "Peak factor", unit: "x", kind: FieldKind::Number, help: "busiest hour over the day's average" },
+];
+const USERS_MIX_FIELDS: &[Field] = &[
+    Field { pointer: "/mix/read", label: "Reads", unit: "share", kind: FieldKind::Number, help: "pages that read the database" },
+    Field { pointer: "/mix/write", label: "Writes", unit: "share", kind: FieldKind::Number, help: "changes saved to the database" },
+    Field { pointer: "/mix/static", label: "Static", unit: "share", kind: FieldKind::Number, help: "images, scripts, styles" },
+    Field { pointer: "/mix/job", label: "Jobs", unit: "share", kind: FieldKind::Number, help: "background work" },
+];
+
+fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
+    match spec {
+        NodeSpec::Users(u) => {
+            let rate = match u.rate {
+                scalelab_engine::scenario::Rate::Rps { .. } => USERS_RPS_FIELDS,
+                scalelab_engine::scenario::Rate::Users { .. } => USERS_DAU_FIELDS,
+            };
+            vec![rate, USERS_MIX_FIELDS]
+        }
+        NodeSpec::LoadBalancer(_) => vec![BALANCER_FIELDS],
+        NodeSpec::WebServer(_) | NodeSpec::Database(_) => vec![STATION_FIELDS],
+    }
+}
+
+/// Sets `pointer` in a JSON object, creating intermediate objects.
+fn set_pointer(v: &mut Value, pointer: &str, new: Value) {
+    let mut cur = v;
+    let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i == parts.len() - 1 {
+            if new.is_null() && pointer == "/service/cv" {
+                if let Some(o) = cur.as_object_mut() {
+                    o.remove(*part);
+                }
+            } else if let Some(o) = cur.as_object_mut() {
+                o.insert(part.to_string(), new.clone());
+            }
+            return;
+        }
+        if !cur.get(*part).is_some_and(Value::is_object) {
+            if let Some(o) = cur.as_object_mut() {
+                o.insert(part.to_string(), Value::Object(Default::default()));
+            }
+        }
+        cur = cur.get_mut(*part).expect("just inserted");
+    }
+}
+
+/// Shows a JSON value in an input.
+fn show(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => {
+            let f = n.as_f64().unwrap_or(0.0);
+            if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { format!("{f}") }
+        }
+        Some(other) => other.to_string(),
+    }
+}
+
+impl Editor {
+    /// Changes one field of node `id` to the text `raw`, through the engine's
+    /// validation of the whole document; returns the message for the field
+    /// when refused.
+    fn set_field(&self, id: &str, field: &Field, raw: &str) -> Result<(), String> {
+        let doc = self.doc.get_untracked();
+        let i = doc.node_index(id).ok_or("the node is gone")?;
+        let mut value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
+        let raw = raw.trim();
+        let new = match field.kind {
+            FieldKind::Choice(_) => Value::String(raw.to_string()),
+            FieldKind::Optional(_) if raw.is_empty() => Value::Null,
+            _ => match raw.replace(',', "").parse::<f64>() {
+                Ok(x) if x.is_finite() => serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null),
+                _ => return Err(format!("enter a number{}", if matches!(field.kind, FieldKind::Optional(_)) { ", or leave it empty" } else { "" })),
+            },
+        };
+        set_pointer(&mut value["nodes"][i], field.pointer, new);
+        let path = format!("nodes[{i}]{}", field.pointer.replace('/', "."));
+        let parsed = scalelab_engine::parse::parse_value(&value).map_err(|e| {
+            let issues = e.issues();
+            issues.iter().find(|x| x.path == path).or(issues.first()).map(|x| x.message.clone()).unwrap_or_default()
+        })?;
+        self.commit(parsed, &format!("{id}: {} set to {}", field.label.to_lowercase(), if raw.is_empty() { "none" } else { raw }))
+            .map_err(|e| super::reason(&e))
+    }
+
+    fn switch_rate(&self, id: &str, daily_users: bool) {
+        let doc = self.doc.get_untracked();
+        let Some(i) = doc.node_index(id) else { return };
+        let NodeSpec::Users(u) = &doc.nodes[i].spec else { return };
+        let rps = u.rps();
+        let mut node = doc.nodes[i].clone();
+        if let NodeSpec::Users(u) = &mut node.spec {
+            u.rate = if daily_users {
+                let per_day = scalelab_engine::scenario::Rate::DEFAULT_REQUESTS_PER_USER_PER_DAY;
+                let peak = scalelab_engine::scenario::Rate::DEFAULT_PEAK_FACTOR;
+                scalelab_engine::scenario::Rate::users((rps * 86_400.0 / (per_day * peak)).round().max(1.0))
+            } else {
+                scalelab_engine::scenario::Rate::Rps { rps: (rps * 100.0).round() / 100.0 }
+            };
+        }
+        self.edit(Edit::UpdateNode { node }, &format!("{id}: traffic given as {}", if daily_users { "daily users" } else { "a request rate" }));
+    }
+
+    pub fn fault(&self, id: &str, fault: Fault) {
+        let what = match fault {
+            Fault::Fail => format!("{id} failed"),
+            Fault::Recover => format!("{id} recovered"),
+            Fault::Slow { factor } => format!("{id} slowed down {factor}x"),
+        };
+        let result = self.runner.try_update_value(|r| r.sim.apply(Edit::Fault { id: id.to_string(), fault }));
+        match result {
+            Some(Ok(())) => self.say(what),
+            Some(Err(e)) => self.refuse(super::reason(&e)),
+            None => {}
+        }
+    }
+}
+
+#[component]
+pub fn Inspector(snapshot: RwSignal<Option<Snapshot>>) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let errors: RwSignal<HashMap<&'static str, String>> = RwSignal::new(HashMap::new());
+    // A different selection starts with no messages.
+    Effect::new(move |_| {
+        editor.selection.track();
+        errors.set(HashMap::new());
+    });
+
+    let body = move || {
+        let sel = editor.selection.get();
+        if let Some((from, to)) = sel.link.clone() {
+            return view! { <LinkPanel from=from to=to /> }.into_any();
+        }
+        match sel.nodes.len() {
+            0 => view! { <Overview /> }.into_any(),
+            1 => {
+                let id = sel.nodes[0].clone();
+                view! { <NodePanel id=id snapshot=snapshot errors=errors /> }.into_any()
+            }
+            n => view! {
+                <div class="panel">
+                    <h2>{format!("{n} nodes selected")}</h2>
+                    <p class="muted">"Drag to move them together; Delete removes them; Ctrl+C copies, Ctrl+D duplicates."</p>
+                    <button class="danger" on:click=move |_| editor.delete_selection()>"Delete selected"</button>
+                </div>
+            }.into_any(),
+        }
+    };
+    view! { <aside class="inspector" aria-label="Inspector" data-testid="inspector">{body}</aside> }
+}
+
+#[component]
+fn Overview() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let warnings = move || editor.doc.with(scalelab_engine::warnings);
+    view! {
+        <div class="panel">
+            <h2>"Inspector"</h2>
+            <p class="muted">"Select a node or a link to see its settings and live numbers."</p>
+            <ul class="warnings" data-testid="warnings">
+                {move || warnings().into_iter().map(|w| view! { <li>{w.message}</li> }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+#[component]
+fn LinkPanel(from: String, to: String) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let error = RwSignal::new(None::<String>);
+    let (f1, t1, f2, t2) = (from.clone(), to.clone(), from.clone(), to.clone());
+    let latency = move || editor.doc.with(|d| d.links.iter().find(|l| l.from == f1 && l.to == t1).map(|l| l.latency_ms));
+    view! {
+        <div class="panel">
+            <h2>{format!("Link {from} → {to}")}</h2>
+            <label class="field">
+                <span>"Latency (one way)"</span>
+                <span class="input-unit">
+                    <input type="text" inputmode="decimal" data-testid="field-latency_ms"
+                        prop:value=move || latency().map(|l| show(serde_json::Number::from_f64(l).map(Value::Number).as_ref())).unwrap_or_default()
+                        on:change=move |ev| {
+                            let raw = event_target_value(&ev);
+                            match raw.trim().parse::<f64>() {
+                                Ok(ms) if ms.is_finite() => {
+                                    let link = scalelab_engine::scenario::Link { from: f2.clone(), to: t2.clone(), latency_ms: ms };
+                                    match scalelab_engine::edited(&editor.doc.get_untracked(), &Edit::UpdateLink { link }) {
+                                        Ok(new) => { error.set(None); let _ = editor.commit(new, &format!("Latency of {f2} → {t2} set to {ms} ms")); }
+                                        Err(e) => error.set(Some(super::reason(&e))),
+                                    }
+                                }
+                                _ => error.set(Some("enter a number of milliseconds".into())),
+                            }
+                        } />
+                    <span class="unit">"ms"</span>
+                </span>
+            </label>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <p class="muted">"Requests and their responses each pay this delay."</p>
+            <button class="danger" data-testid="delete-link" on:click=move |_| editor.delete_selection()>"Delete link"</button>
+        </div>
+    }
+}
+
+#[component]
+fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<HashMap<&'static str, String>>) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let Some(node) = editor.node(&id) else {
+        return view! { <div class="panel"><p>"This node is gone."</p></div> }.into_any();
+    };
+    let kind = node.spec.kind_name();
+    let id_for_live = id.clone();
+    let live = Signal::derive(move || snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id_for_live).cloned())));
+    let id_v = id.clone();
+    let node_value = Signal::derive(move || editor.doc.with(|d| d.node_index(&id_v).and_then(|i| serde_json::to_value(&d.nodes[i]).ok())));
+    let id_f = id.clone();
+    let field_groups = move || editor.doc.with(|d| d.node_index(&id_f).map(|i| fields_for(&d.nodes[i].spec)).unwrap_or_default());
+    let is_users = kind == "users";
+    let is_station = kind == "web_server" || kind == "database";
+    let id_rate = id.clone();
+    let daily = Signal::derive(move || node_value.get().is_some_and(|v| v.get("dau").is_some()));
+
+    let render_field = move |field: Field, id: String| {
+        let test_id = format!("field-{}", field.pointer.trim_start_matches('/').replace('/', "-"));
+        let value = move || node_value.get().map(|v| show(v.pointer(field.pointer))).unwrap_or_default();
+        let id2 = id.clone();
+        let on_change = move |raw: String| match editor.set_field(&id2, &field, &raw) {
+            Ok(()) => errors.update(|e| { e.remove(field.pointer); }),
+            Err(msg) => errors.update(|e| { e.insert(field.pointer, msg); }),
+        };
+        let error = move || errors.with(|e| e.get(field.pointer).cloned());
+        let input = match field.kind {
+            FieldKind::Choice(options) => {
+                let on_change = on_change.clone();
+                view! {
+                    <select data-testid=test_id.clone() prop:value=value on:change=move |ev| on_change(event_target_value(&ev))>
+                        {options.iter().map(|o| view! { <option value=*o>{o.replace('_', " ")}</option> }).collect_view()}
+                    </select>
+                }.into_any()
+            }
+            FieldKind::Optional(blank) => view! {
+                <input type="text" inputmode="decimal" placeholder=blank data-testid=test_id.clone()
+                    prop:value=value on:change=move |ev| on_change(event_target_value(&ev)) />
+            }.into_any(),
+            FieldKind::Number => view! {
+                <input type="text" inputmode="decimal" data-testid=test_id.clone()
+                    prop:value=value on:change=move |ev| on_change(event_target_value(&ev)) />
+            }.into_any(),
+        };
+        view! {
+            <label class="field" class:invalid=move || error().is_some()>
+                <span title=field.help>{field.label}</span>
+                <span class="input-unit">{input}<span class="unit">{field.unit}</span></span>
+            </label>
+            {move || error().map(|e| view! { <p class="field-error" role="alert" data-testid=format!("error{}", field.pointer.replace('/', "-"))>{e}</p> })}
+        }
+    };
+
+    let id_fields = id.clone();
+    let fields = move || {
+        let id = id_fields.clone();
+        let render_field = render_field.clone();
+        field_groups().into_iter().map(|group| {
+            let id = id.clone();
+            let render_field = render_field.clone();
+            view! { <fieldset>{group.iter().map(move |f| render_field(*f, id.clone())).collect_view()}</fieldset> }
+        }).collect_view()
+    };
+
+    let (id_fail, id_rec, id_slow, id_conn) = (id.clone(), id.clone(), id.clone(), id.clone());
+    let health = Signal::derive(move || live.get().map(|n| n.health).unwrap_or(Health::Up));
+    view! {
+        <div class="panel" data-testid="node-panel">
+            <h2>{id.clone()}<span class="kind-tag">{kind_label(kind)}</span></h2>
+            {is_users.then(|| {
+                let (a, b) = (id_rate.clone(), id_rate.clone());
+                view! {
+                    <div class="segmented" role="group" aria-label="Traffic given as">
+                        <button aria-pressed=move || (!daily.get()).to_string() on:click=move |_| editor.switch_rate(&a, false)>"Requests/s"</button>
+                        <button aria-pressed=move || daily.get().to_string() data-testid="rate-daily" on:click=move |_| editor.switch_rate(&b, true)>"Daily users"</button>
+                    </div>
+                }
+            })}
+            {fields}
+            <h3>"Live"</h3>
+            <dl class="live" data-testid="node-live">
+                {move || live.get().map(|n| {
+                    let s = n.summary;
+                    view! {
+                        <dt>"Throughput"</dt><dd data-testid="live-throughput">{format!("{}/s", format::number(s.throughput_rps))}</dd>
+                        {is_station.then(|| view! {
+                            <dt>"Utilisation"</dt><dd data-testid="live-utilization">{format::percent(s.utilization)}</dd>
+                            <dt>"Queue"</dt><dd data-testid="live-queue">{format!("{} waiting", n.waiting)}</dd>
+                            <dt>"p99 time here"</dt><dd data-testid="live-p99">{format::ms(n.p99_ms)}</dd>
+                        })}
+                        <dt>"Errors here"</dt><dd data-testid="live-errors">{format!("{}", s.rejected + s.timeouts + s.failed_down)}</dd>
+                    }
+                })}
+            </dl>
+            <div class="actions">
+                {(!is_users).then(|| view! {
+                    <button class="danger" data-testid="fault-fail" disabled=move || health.get() == Health::Down on:click=move |_| editor.fault(&id_fail, Fault::Fail)>"Fail"</button>
+                    <button data-testid="fault-recover" disabled=move || health.get() == Health::Up on:click=move |_| editor.fault(&id_rec, Fault::Recover)>"Recover"</button>
+                })}
+                {is_station.then(|| view! {
+                    <button data-testid="fault-slow" on:click=move |_| editor.fault(&id_slow, Fault::Slow { factor: 5.0 })>"Slow down 5x"</button>
+                })}
+                {(kind != "database").then(|| view! {
+                    <button data-testid="connect-from" on:click=move |_| {
+                        editor.connecting_from.set(Some(id_conn.clone()));
+                        editor.say(format!("Connecting from {id_conn}: click the node to connect to (Esc cancels)"));
+                    }>"Connect to…"</button>
+                })}
+                <button class="danger" data-testid="delete-node" on:click=move |_| editor.delete_selection()>"Delete"</button>
+            </div>
+        </div>
+    }.into_any()
+}
+

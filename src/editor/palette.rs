@@ -1,0 +1,80 @@
+//! The palette: every component kind the engine supports, with an icon and a
+//! one-line explanation. Drag one onto the diagram, click one then click the
+//! diagram, or press Enter on one to add it.
+
+use super::Editor;
+use leptos::prelude::*;
+
+/// Palette entries: kind, label, explanation (our words), icon path.
+pub const ENTRIES: &[(&str, &str, &str)] = &[
+    ("users", "Users", "People sending requests: a request rate, or daily users at their busiest hour."),
+    ("load_balancer", "Load balancer", "Spreads requests over several servers, so one can fail or be added without downtime."),
+    ("web_server", "Web server", "Runs the application: a pool of workers, each handling one request at a time."),
+    ("database", "Database", "Stores the data; reads and writes from web servers queue for its workers."),
+];
+
+/// A small icon per kind, drawn as SVG paths in a 24x24 box.
+pub fn icon_path(kind: &str) -> &'static str {
+    match kind {
+        "users" => "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm8 0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM2 19c0-3 3-5 6-5s6 2 6 5v1H2zm12 1v-1c0-1.6-.6-3-1.7-4 .9-.6 2.2-1 3.7-1 3 0 6 2 6 5v1z",
+        "load_balancer" => "M11 3h2v6h-2zM4 13h16v2h-2v3h-2v-3h-3v3h-2v-3H8v3H6v-3H4zM7 9h10l2 4H5z",
+        "web_server" => "M4 4h16v6H4zm0 8h16v6H4zm3-6v2h2V6zm0 8v2h2v-2zm4-8v2h6V6zm0 8v2h6v-2z",
+        "database" => "M12 3c4.4 0 8 1.3 8 3v12c0 1.7-3.6 3-8 3s-8-1.3-8-3V6c0-1.7 3.6-3 8-3zm0 2C8.1 5 6 6 6 6s2.1 1 6 1 6-1 6-1-2.1-1-6-1zM6 9v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5V9c-1.6.7-3.7 1-6 1S7.6 9.7 6 9zm0 6v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5v-3c-1.6.7-3.7 1-6 1s-4.4-.3-6-1z",
+        _ => "M4 4h16v16H4z",
+    }
+}
+
+/// What the palette is doing with the pointer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PaletteGesture {
+    /// A kind is being dragged (pointer at client x, y).
+    Dragging { kind: &'static str, x: f64, y: f64, moved: bool },
+    /// A kind was clicked: the next click on the diagram places it.
+    Armed { kind: &'static str },
+}
+
+#[component]
+pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<&'static str>) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    view! {
+        <nav class="palette" aria-label="Components">
+            <h2>"Components"</h2>
+            <ul>
+                {ENTRIES.iter().map(|&(kind, label, about)| {
+                    let armed = move || matches!(gesture.get(), Some(PaletteGesture::Armed { kind: k }) if k == kind);
+                    view! {
+                        <li>
+                            <button
+                                class="palette-item"
+                                class:armed=armed
+                                data-testid=format!("palette-{kind}")
+                                aria-describedby=format!("about-{kind}")
+                                title=about
+                                on:pointerdown=move |ev| {
+                                    if ev.button() != 0 { return; }
+                                    ev.prevent_default();
+                                    gesture.set(Some(PaletteGesture::Dragging { kind, x: ev.client_x() as f64, y: ev.client_y() as f64, moved: false }));
+                                }
+                                on:keydown=move |ev| {
+                                    if ev.key() == "Enter" || ev.key() == " " {
+                                        ev.prevent_default();
+                                        on_add_here.run(kind);
+                                    }
+                                }
+                            >
+                                <svg viewBox="0 0 24 24" aria-hidden="true" class="icon"><path d=icon_path(kind)/></svg>
+                                <span class="palette-label">{label}</span>
+                            </button>
+                            <p class="palette-about" id=format!("about-{kind}")>{about}</p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="hint">{move || match gesture.get() {
+                Some(PaletteGesture::Armed { kind }) => format!("Click the diagram to place the {}. Esc cancels.", super::kind_label(kind)),
+                _ => "Drag onto the diagram, or click then click the diagram, or press Enter.".into(),
+            }}</p>
+            <span class="sr-only">{move || format!("{} nodes on the diagram", editor.doc.with(|d| d.nodes.len()))}</span>
+        </nav>
+    }
+}

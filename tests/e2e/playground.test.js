@@ -1,0 +1,247 @@
+// The playground, used the way a person uses it: with the mouse, and with the
+// keyboard alone. Every assertion reads what is on screen.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSite, screenshot, text, numberIn } from './harness.js';
+
+let site;
+before(async () => {
+  site = await startSite();
+});
+after(async () => {
+  await site?.close();
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function open(options = {}) {
+  const opened = await site.openPage('/', options);
+  await opened.page.getByTestId('app-ready').waitFor({ timeout: 20000 });
+  await opened.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 10000 });
+  return opened;
+}
+
+const nodeIds = (page) => page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')).sort());
+const linkIds = (page) => page.$$eval('g.link', (els) => els.map((e) => e.getAttribute('data-testid')).sort());
+const notice = (page) => text(page, 'notice');
+
+/** Presses Tab (or Shift+Tab, if that is shorter) until the focused element
+ *  matches `selector`: the keyboard only, as a person without a mouse would. */
+async function tabTo(page, selector, max = 40) {
+  const focused = () => page.evaluate((s) => !!document.activeElement?.matches(s), selector);
+  // Which way is shorter, judged by document order.
+  const back = await page.evaluate((s) => {
+    const target = document.querySelector(s);
+    const active = document.activeElement;
+    if (!target || !active || active === document.body) return false;
+    return !!(target.compareDocumentPosition(active) & Node.DOCUMENT_POSITION_FOLLOWING);
+  }, selector);
+  for (let i = 0; i < max; i++) {
+    if (await focused()) return;
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`could not Tab to ${selector}`);
+}
+
+test('live numbers appear, change while playing, freeze when paused; more users load the servers', async () => {
+  const { page, errors, context } = await open();
+  const t1 = await text(page, 'sim-time');
+  assert.ok(numberIn(await text(page, 'metric-rps')) > 0);
+  await sleep(1200);
+  assert.notEqual(await text(page, 'sim-time'), t1, 'simulated time advances while playing');
+
+  await page.getByTestId('play-toggle').click();
+  assert.equal(await text(page, 'play-toggle'), 'Play');
+  await sleep(400);
+  const frozen = await page.locator('.dashboard').innerText();
+  const frozenNode = await page.getByTestId('node-web-1').textContent();
+  await sleep(1200);
+  assert.equal(await page.locator('.dashboard').innerText(), frozen, 'the dashboard stands still while paused');
+  assert.equal(await page.getByTestId('node-web-1').textContent(), frozenNode);
+  // Step advances a tenth of a second while paused.
+  await page.getByTestId('step').click();
+  const before = numberIn(await text(page, 'sim-time'));
+  await page.getByTestId('step').click();
+  await page.getByTestId('step').click();
+  await sleep(100);
+  assert.ok(Math.abs(numberIn(await text(page, 'sim-time')) - (before + 0.2)) < 0.051, 'two steps = 0.2 s');
+  await page.getByTestId('play-toggle').click();
+
+  // Turn the users up with the keyboard on the dial: utilisation rises.
+  await sleep(2000);
+  const util = async () => numberIn(await page.getByTestId('node-web-1').locator('.node-kind').textContent());
+  const utilBefore = await util();
+  const dial = page.getByTestId('traffic');
+  await dial.focus();
+  for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowRight');
+  await dial.dispatchEvent('change');
+  const shown = await text(page, 'traffic-value');
+  assert.ok(numberIn(shown.split('·')[1]) > 500, `dial now implies ${shown}`);
+  await sleep(2500);
+  const utilAfter = await util();
+  assert.ok(utilAfter > utilBefore * 1.5, `web-1 utilisation rose from ${utilBefore}% to ${utilAfter}%`);
+  await screenshot(page, 'playground-light');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('drag from the palette, undo, redo, click-to-place, connect by dragging a port, refused connection', async () => {
+  const { page, errors, context } = await open();
+  const start = await nodeIds(page);
+  await page.getByTestId('palette-web_server').dragTo(page.getByTestId('diagram'), { targetPosition: { x: 420, y: 380 } });
+  await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n, start.length + 1);
+  assert.ok((await nodeIds(page)).includes('web-3'));
+  assert.match(await text(page, 'announcer'), /Added web server "web-3"/);
+
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n, start.length);
+  await page.keyboard.press('Control+Shift+z');
+  await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n, start.length + 1);
+
+  // Click a palette item, then click the diagram: placed where clicked.
+  await page.getByTestId('palette-database').click();
+  await page.getByTestId('diagram').click({ position: { x: 150, y: 420 } });
+  await page.waitForFunction(() => !!document.querySelector('g[data-node="db-1"]'));
+
+  // Connect web-3 to db by dragging from its port.
+  await page.getByTestId('port-web-3').dragTo(page.getByTestId('node-db'));
+  await page.waitForFunction(() => !!document.querySelector('[data-testid="link-web-3-db"]'));
+  // And lb to web-3, so it takes traffic.
+  await page.getByTestId('port-lb').dragTo(page.getByTestId('node-web-3'));
+  await page.waitForFunction(() => !!document.querySelector('[data-testid="link-lb-web-3"]'));
+  await sleep(1500);
+  assert.ok(numberIn(await page.getByTestId('node-web-3').locator('.node-kind').textContent()) > 0, 'the new server takes requests');
+
+  // A connection that makes no sense is refused, with the reason.
+  await page.getByTestId('port-users').dragTo(page.getByTestId('node-db-1'));
+  assert.match(await notice(page), /Cannot connect users to db-1: users cannot call a database directly; put a web server in between/);
+  assert.ok(!(await linkIds(page)).includes('link-users-db-1'));
+  await screenshot(page, 'playground-edited');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('select, box-select, delete, copy and paste, undo of each', async () => {
+  const { page, errors, context } = await open();
+  const start = await nodeIds(page);
+  await page.getByTestId('node-web-2').click();
+  await page.keyboard.press('Delete');
+  await page.waitForFunction(() => !document.querySelector('g[data-node="web-2"]'));
+  assert.ok(!(await linkIds(page)).includes('link-lb-web-2'), 'its links go with it');
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction(() => !!document.querySelector('[data-testid="link-lb-web-2"]'));
+
+  // Box-select the two web servers (shift-drag on empty space), copy, paste.
+  const box = await page.getByTestId('diagram').boundingBox();
+  const w1 = await page.getByTestId('node-web-1').boundingBox();
+  const w2 = await page.getByTestId('node-web-2').boundingBox();
+  await page.keyboard.down('Shift');
+  await page.mouse.move(w1.x - 15, w1.y - 15);
+  await page.mouse.down();
+  await page.mouse.move(w2.x + w2.width + 15, w2.y + w2.height + 15, { steps: 5 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  assert.match(await text(page, 'announcer'), /2 nodes selected/);
+  await page.keyboard.press('Control+c');
+  await page.keyboard.press('Control+v');
+  await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n, start.length + 2);
+  const after = await nodeIds(page);
+  assert.ok(after.includes('web-3') && after.includes('web-4'), after.join());
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n, start.length);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('keyboard only: build users -> load balancer -> two web servers from an empty diagram', async () => {
+  const { page, errors, context } = await open();
+  await tabTo(page, '[data-testid="new-diagram"]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('g[data-node]').length === 0);
+
+  const add = async (kind, id) => {
+    await tabTo(page, `[data-testid="palette-${kind}"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((i) => document.activeElement?.getAttribute('data-node') === i, id);
+  };
+  const connect = async (from, to) => {
+    await tabTo(page, `g[data-node="${from}"]`);
+    await page.keyboard.press('c');
+    await tabTo(page, `g[data-node="${to}"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(([f, t]) => !!document.querySelector(`[data-testid="link-${f}-${t}"]`), [from, to]);
+  };
+  await add('users', 'users-1');
+  await page.keyboard.press('ArrowUp'); // arrows move the focused node
+  await add('load_balancer', 'lb-1');
+  await add('web_server', 'web-1');
+  await add('web_server', 'web-2');
+  await connect('users-1', 'lb-1');
+  await connect('lb-1', 'web-1');
+  await connect('lb-1', 'web-2');
+  assert.deepEqual(await linkIds(page), ['link-lb-1-web-1', 'link-lb-1-web-2', 'link-users-1-lb-1']);
+  assert.match(await text(page, 'announcer'), /Connected lb-1 to web-2/);
+  await sleep(2000);
+  for (const id of ['web-1', 'web-2']) {
+    assert.match(await page.getByTestId(`node-${id}`).getAttribute('aria-label'), /web server .*busy/);
+    assert.ok(numberIn(await page.getByTestId(`node-${id}`).locator('.node-kind').textContent()) > 0, `${id} is serving`);
+  }
+  // The help lists the shortcuts.
+  await page.keyboard.press('?');
+  await page.getByTestId('help-dialog').waitFor();
+  await page.keyboard.press('Escape');
+  await screenshot(page, 'playground-keyboard-built');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a parameter edit changes the numbers; bad input is refused inline; failing a node shows errors, recovering clears them', async () => {
+  const { page, errors, context } = await open();
+  await page.getByTestId('node-web-1').click();
+  const workers = page.getByTestId('field-workers');
+  await workers.fill('0');
+  await workers.press('Enter');
+  await workers.blur();
+  assert.match(await text(page, 'error-workers'), /at least 1/);
+  assert.equal((await page.getByTestId('node-web-1').getAttribute('aria-label')).includes('web server'), true);
+
+  await sleep(1500);
+  const utilBefore = numberIn(await text(page, 'live-utilization'));
+  await workers.fill('1');
+  await workers.blur();
+  await sleep(2500);
+  const utilAfter = numberIn(await text(page, 'live-utilization'));
+  assert.ok(utilAfter > utilBefore * 3, `one worker instead of eight: ${utilBefore}% -> ${utilAfter}%`);
+  await workers.fill('8');
+  await workers.blur();
+
+  await page.getByTestId('fault-fail').click();
+  await sleep(1200);
+  const causes = await text(page, 'errors-by-cause');
+  assert.ok(numberIn(causes.split('node down')[1]) > 0, `node_down errors while failed: ${causes}`);
+  assert.match(await page.getByTestId('node-web-1').textContent(), /DOWN/);
+  assert.match(await text(page, 'event-log'), /web-1 failed/);
+  await screenshot(page, 'playground-node-down');
+
+  await page.getByTestId('fault-recover').click();
+  await sleep(1500);
+  assert.equal(numberIn((await text(page, 'errors-by-cause')).split('node down')[1]), 0, 'no errors after recovery');
+  assert.match(await text(page, 'event-log'), /web-1 recovered/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('with reduced motion, flow is shown as link thickness and counters', async () => {
+  const { page, errors, context } = await open({ reducedMotion: 'reduce', colorScheme: 'dark' });
+  assert.equal(await text(page, 'animation-toggle'), 'Show animation');
+  await sleep(1000);
+  const label = await page.getByTestId('link-users-lb').locator('.flow-label').textContent();
+  assert.ok(numberIn(label) > 100, `users -> lb carries ${label}`);
+  const width = Number(await page.getByTestId('link-users-lb').locator('.link-line').getAttribute('stroke-width'));
+  assert.ok(width > 3, `a busy link is drawn thick (${width})`);
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(17, 20, 26)', 'dark palette');
+  await screenshot(page, 'playground-dark-reduced-motion');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
