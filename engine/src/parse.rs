@@ -31,7 +31,7 @@ pub fn parse_scenario(text: &str) -> Result<Scenario, ScenarioError> {
     parse_value(&value)
 }
 
-fn strip_position(msg: &str) -> String {
+pub(crate) fn strip_position(msg: &str) -> String {
     match msg.find(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
@@ -40,11 +40,8 @@ fn strip_position(msg: &str) -> String {
 
 /// Checks an already-parsed JSON value.
 pub fn parse_value(value: &Value) -> Result<Scenario, ScenarioError> {
-    let mut p = Parser { issues: Vec::new() };
+    let mut p = Parser { issues: Vec::new(), skeleton: Vec::new() };
     let scenario = p.scenario(value);
-    if let Some(s) = &scenario {
-        validate_graph(s, &mut p.issues);
-    }
     match scenario {
         Some(s) if p.issues.is_empty() => Ok(s),
         _ => Err(ScenarioError::Invalid(p.issues)),
@@ -53,6 +50,10 @@ pub fn parse_value(value: &Value) -> Result<Scenario, ScenarioError> {
 
 struct Parser {
     issues: Vec<Issue>,
+    /// Id and kind of every node entry (with default parameters), even when
+    /// some of its fields are wrong: the wiring can then be checked too, so
+    /// the user sees field and wiring problems together.
+    skeleton: Vec<Option<Node>>,
 }
 
 /// An object being read: remembers which fields were asked for, so that the rest
@@ -291,6 +292,18 @@ impl Parser {
         let nodes = self.list(&mut obj, "nodes", MAX_NODES, |p, v, path| p.node(v, path));
         let links = self.list(&mut obj, "links", MAX_LINKS, |p, v, path| p.link(v, path));
         self.finish(obj);
+        if let Some(links) = &links {
+            let nodes = match &nodes {
+                Some(n) => Some(n.clone()),
+                // Not a list at all (or empty): nothing to check the links against.
+                None if self.skeleton.is_empty() => None,
+                None => self.skeleton.iter().cloned().collect::<Option<Vec<Node>>>(),
+            };
+            if let Some(nodes) = nodes {
+                let wiring = Scenario { version: FORMAT_VERSION, seed: 0, duration_s: 1.0, warmup_s: 0.0, name: None, nodes, links: links.clone() };
+                validate_graph(&wiring, &mut self.issues);
+            }
+        }
         Some(Scenario {
             version: version?,
             seed: seed?,
@@ -358,13 +371,20 @@ impl Parser {
     }
 
     fn node(&mut self, v: &Value, path: &str) -> Option<Node> {
-        let mut obj = self.object(v, path)?;
+        let Some(mut obj) = self.object(v, path) else {
+            self.skeleton.push(None);
+            return None;
+        };
         let id = self.string(&mut obj, "id", None).map(str::to_string);
         let kind = self.choice(&mut obj, "kind", None, NODE_KINDS);
         let x = self.number(&mut obj, "x", Some(0.0), -1e6, 1e6);
         let y = self.number(&mut obj, "y", Some(0.0), -1e6, 1e6);
         let has_x = obj.map.contains_key("x");
         let has_y = obj.map.contains_key("y");
+        self.skeleton.push(match (&id, kind) {
+            (Some(id), Some(kind)) => default_spec(kind).map(|spec| Node { id: id.clone(), spec, x: None, y: None }),
+            _ => None,
+        });
         let spec = match kind {
             Some("users") => self.users(&mut obj).map(NodeSpec::Users),
             Some("load_balancer") => {
@@ -533,6 +553,23 @@ impl Parser {
         self.finish(obj);
         Some(Link { from: from?, to: to?, latency_ms: latency_ms? })
     }
+}
+
+/// A node spec of `kind` with default parameters (for checking wiring only).
+fn default_spec(kind: &str) -> Option<NodeSpec> {
+    let station = || StationSpec {
+        workers: 1,
+        service: Service { dist: Dist::Exponential, mean_ms: 1.0, cv: None },
+        queue_limit: None,
+        timeout_ms: None,
+    };
+    Some(match kind {
+        "users" => NodeSpec::Users(UsersSpec { rate: Rate::Rps { rps: 0.0 }, arrivals: Arrivals::Poisson, mix: Mix::ALL_READ, population: 1 }),
+        "load_balancer" => NodeSpec::LoadBalancer(LoadBalancerSpec { algorithm: Algorithm::RoundRobin }),
+        "web_server" => NodeSpec::WebServer(station()),
+        "database" => NodeSpec::Database(station()),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

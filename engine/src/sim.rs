@@ -298,9 +298,12 @@ impl Simulation {
 
     /// Summary of node `i` from the end of the warm-up to now.
     pub fn node_summary(&self, i: usize) -> NodeSummary {
-        let start = self.warmup.min(self.now);
+        if self.now <= self.warmup {
+            // The statistics window has not started: it is empty, not "since 0".
+            return NodeSummary::from_counters(&NodeCounters::default(), 0, self.workers_of(i));
+        }
         let reading = self.stats[i].read(self.now).since(&self.at_warmup[i]);
-        NodeSummary::from_counters(&reading, self.now - start, self.workers_of(i))
+        NodeSummary::from_counters(&reading, self.now - self.warmup, self.workers_of(i))
     }
 
     pub(crate) fn workers_of(&self, i: usize) -> u32 {

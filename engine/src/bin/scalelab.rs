@@ -54,11 +54,15 @@ fn load(args: &Args) -> Result<Scenario, ExitCode> {
     })?;
     // Overrides are applied to the JSON before checking, so they are validated
     // (and named in messages) exactly like fields written in the file.
-    let mut value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        let err = ScenarioError::Syntax { line: e.line(), column: e.column(), message: e.to_string() };
-        eprintln!("scalelab: {}: {err}", args.file);
-        ExitCode::from(1)
-    })?;
+    // Size limit and syntax are checked exactly as the library checks them.
+    let mut value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) if text.len() <= scalelab_engine::limits::MAX_DOCUMENT_BYTES => v,
+        _ => {
+            let err: ScenarioError = Scenario::from_json(&text).expect_err("too large or not JSON");
+            eprintln!("scalelab: {}: {err}", args.file);
+            return Err(ExitCode::from(1));
+        }
+    };
     if let Some(obj) = value.as_object_mut() {
         if let Some(seed) = args.seed {
             obj.insert("seed".into(), seed.into());

@@ -1,9 +1,16 @@
-//! The `scalelab` command line, run as a user runs it.
+//! The `scalelab` command line, run as a user runs it: the built binary, real
+//! files, exit codes, stdout and stderr. Exit codes: 0 success, 1 invalid
+//! scenario, 2 bad command line or unreadable file; never a panic.
 
+use serde_json::Value;
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn scalelab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scalelab")).args(args).output().expect("the CLI starts")
+    let out = Command::new(env!("CARGO_BIN_EXE_scalelab")).args(args).output().expect("the CLI starts");
+    let err = stderr(&out);
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{args:?} panicked: {err}");
+    out
 }
 
 fn example() -> String {
@@ -14,76 +21,169 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json_of(o: &Output) -> Value {
+    assert!(o.status.success(), "exit {:?}: {}", o.status.code(), stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", stdout(o)))
+}
+
+/// A scratch directory for files written by one test.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scalelab-cli-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[test]
 fn run_prints_the_report_with_the_fixed_keys() {
-    let out = scalelab(&["run", &example(), "--duration", "120"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["sim_time_s", "events", "wall_ms", "requests", "latency_ms", "nodes"] {
-        assert!(r.get(key).is_some(), "missing {key}");
-    }
-    assert_eq!(r["sim_time_s"], 120.0);
-    for key in ["generated", "ok", "in_flight"] {
-        assert!(r["requests"][key].is_u64(), "requests.{key}");
-    }
-    assert!(r["requests"]["failed"]["rejected"].is_u64() && r["requests"]["failed"]["timeout"].is_u64());
-    for key in ["mean", "p50", "p90", "p95", "p99", "p999", "max"] {
-        assert!(r["latency_ms"][key].as_f64().unwrap() > 0.0, "latency_ms.{key}");
-    }
+    // The design's example as written: 600 s, warm-up 60 s, 800/s into four
+    // workers of 4 ms behind a random balancer.
+    let r = json_of(&scalelab(&["run", &example()]));
+    assert_eq!(r["sim_time_s"].as_f64(), Some(600.0));
+    assert!(r["wall_ms"].as_f64().unwrap() > 0.0, "the CLI measures the wall time");
+    let q = &r["requests"];
+    let n = |v: &Value| v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"));
+    let failed = q["failed"].as_object().expect("requests.failed is a map of causes");
+    assert!(failed.contains_key("rejected") && failed.contains_key("timeout"), "{failed:?}");
+    let failed_sum: u64 = failed.values().map(n).sum();
+    assert_eq!(n(&q["generated"]), n(&q["ok"]) + failed_sum + n(&q["in_flight"]));
+    // 540 s at 800/s: 432,000 requests, Poisson SD 657.
+    assert!((n(&q["generated"]) as f64 - 432_000.0).abs() < 5.0 * 657.0, "{q}");
+    // At least an arrival and a service completion per request.
+    assert!(n(&r["events"]) >= 2 * n(&q["generated"]), "{} events", r["events"]);
+    let l = &r["latency_ms"];
+    let keys = ["mean", "p50", "p90", "p95", "p99", "p999", "max"];
+    let values: Vec<f64> = keys.iter().map(|k| l[*k].as_f64().unwrap_or_else(|| panic!("latency_ms.{k}"))).collect();
+    assert!(values[0] > 4.0, "mean latency {} is below the 4 ms service time", values[0]);
+    assert!(values[1..].windows(2).all(|w| w[0] <= w[1]), "quantiles out of order: {l}");
+    let app = &r["nodes"]["app"];
     for key in ["arrivals", "throughput_rps", "utilization", "mean_queue_len", "mean_wait_ms", "mean_response_ms", "rejected"] {
-        assert!(r["nodes"]["app"].get(key).is_some(), "nodes.app.{key}");
+        assert!(app[key].is_number(), "nodes.app.{key} missing or not a number: {app}");
     }
-    // 800/s into 4 workers of 4 ms: utilisation 0.8.
-    let u = r["nodes"]["app"]["utilization"].as_f64().unwrap();
-    assert!((u - 0.8).abs() < 0.02, "utilisation {u}");
+    // 800/s x 4 ms over 4 workers: utilisation 0.8. One run's SE here is about
+    // 0.2% (M/M/4 at rho 0.8, 540 s window), so 0.01 absolute is > 5 SE.
+    let u = app["utilization"].as_f64().unwrap();
+    assert!((u - 0.8).abs() < 0.01, "utilisation {u}");
+    assert_eq!(app["rejected"].as_u64(), Some(0));
 }
 
 #[test]
 fn seed_and_duration_override_the_file() {
-    let a = scalelab(&["run", &example(), "--duration", "90", "--seed", "1"]);
-    let b = scalelab(&["run", &example(), "--duration", "90", "--seed", "2"]);
-    let (a, b): (serde_json::Value, serde_json::Value) =
-        (serde_json::from_slice(&a.stdout).unwrap(), serde_json::from_slice(&b.stdout).unwrap());
-    assert_eq!(a["sim_time_s"], 90.0);
-    assert_eq!(a["seed"], 1);
+    let a = json_of(&scalelab(&["run", &example(), "--duration", "90", "--seed", "1"]));
+    let again = json_of(&scalelab(&["run", &example(), "--seed", "1", "--duration", "90"]));
+    let b = json_of(&scalelab(&["run", &example(), "--duration", "90", "--seed", "2"]));
+    assert_eq!(a["sim_time_s"].as_f64(), Some(90.0));
+    assert_eq!(a["seed"].as_u64(), Some(1));
+    assert_eq!(b["seed"].as_u64(), Some(2));
+    // Same seed: the same run, whatever the flag order (wall_ms aside).
+    let strip = |mut v: Value| {
+        v["wall_ms"] = Value::Null;
+        v
+    };
+    assert_eq!(strip(a.clone()), strip(again));
     assert_ne!(a["requests"]["generated"], b["requests"]["generated"]);
-    // An override is checked like a field of the file.
-    let bad = scalelab(&["run", &example(), "--duration", "90", "--seed", "1", "--duration", "-4"]);
+}
+
+#[test]
+fn overrides_are_checked_like_fields_of_the_file() {
+    let bad = scalelab(&["run", &example(), "--duration", "-4"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("duration_s"), "{}", stderr(&bad));
+    // The file's 60 s warm-up does not fit in 30 s.
+    let short = scalelab(&["run", &example(), "--duration", "30"]);
+    assert_eq!(short.status.code(), Some(1));
+    assert!(stderr(&short).contains("warmup_s"), "{}", stderr(&short));
+    let nan = scalelab(&["run", &example(), "--duration", "NaN"]);
+    assert_eq!(nan.status.code(), Some(1), "{}", stderr(&nan));
+    assert!(stderr(&nan).contains("duration_s"), "{}", stderr(&nan));
 }
 
 #[test]
 fn validate_accepts_good_and_names_the_field_of_bad() {
     let ok = scalelab(&["validate", &example()]);
-    assert!(ok.status.success());
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("valid scenario"));
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("valid scenario"), "{}", stdout(&ok));
 
-    let dir = std::env::temp_dir().join(format!("scalelab-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("validate");
     let bad = dir.join("bad.json");
     let text = std::fs::read_to_string(example()).unwrap().replace("\"workers\": 4", "\"workers\": 0");
+    assert!(text.contains("\"workers\": 0"));
     std::fs::write(&bad, text).unwrap();
     for cmd in ["validate", "run"] {
         let out = scalelab(&[cmd, bad.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(1), "{cmd}");
         assert!(stderr(&out).contains("nodes[2].workers: must be at least 1"), "{}", stderr(&out));
-        assert!(!stderr(&out).contains("panicked"));
+        assert!(stdout(&out).is_empty(), "{cmd} printed a report for an invalid scenario");
     }
+    // Several problems: all named.
+    let many = dir.join("many.json");
+    let text = std::fs::read_to_string(example())
+        .unwrap()
+        .replace("\"workers\": 4", "\"workers\": 0")
+        .replace("\"mean_ms\": 4.0", "\"mean_ms\": -1")
+        .replace("\"algorithm\": \"random\"", "\"algorithm\": \"randm\"");
+    std::fs::write(&many, text).unwrap();
+    let out = scalelab(&["validate", many.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    for path in ["nodes[2].workers", "nodes[2].service.mean_ms", "nodes[1].algorithm"] {
+        assert!(stderr(&out).contains(path), "{path} not named: {}", stderr(&out));
+    }
+    assert!(stderr(&out).contains("did you mean \"random\""), "{}", stderr(&out));
+
     let junk = dir.join("junk.json");
-    std::fs::write(&junk, "not json at all").unwrap();
+    std::fs::write(&junk, "{\n  \"version\": 1,\n  oops\n}").unwrap();
     let out = scalelab(&["run", junk.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("line 1"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("line 3"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_cli_refuses_documents_over_the_size_limit_like_the_library() {
+    // The library refuses documents over 1 MB (limits::MAX_DOCUMENT_BYTES)
+    // before parsing them; the CLI reads the same scenario files and must
+    // refuse them too, with the same message, instead of running them.
+    let dir = scratch("size");
+    let big = dir.join("big.json");
+    let text = std::fs::read_to_string(example()).unwrap();
+    let padded = format!("{text}{}", " ".repeat(1_100_000));
+    assert!(scalelab_engine::Scenario::from_json(&padded).is_err(), "the library refuses it");
+    std::fs::write(&big, padded).unwrap();
+    for cmd in ["validate", "run"] {
+        let out = scalelab(&[cmd, big.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{cmd} accepted a document over 1 MB: {}", stdout(&out).lines().next().unwrap_or(""));
+        assert!(stderr(&out).contains("larger than"), "{}", stderr(&out));
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn bad_command_lines_exit_2_without_panicking() {
-    for args in [vec!["run"], vec!["frobnicate", "x"], vec!["run", "/no/such/file.json"], vec!["run", &example(), "--seed"], vec!["run", &example(), "--seed", "abc"], vec!["run", &example(), "--fast"]] {
-        let args: Vec<&str> = args.iter().map(|s| &**s).collect();
-        let out = scalelab(&args);
+    let example = example();
+    let cases: &[&[&str]] = &[
+        &[],
+        &["run"],
+        &["frobnicate", "x"],
+        &["run", "/no/such/file.json"],
+        &["validate", "/no/such/file.json"],
+        &["run", &example, "--seed"],
+        &["run", &example, "--seed", "abc"],
+        &["run", &example, "--seed", "-1"],
+        &["run", &example, "--duration", "ten"],
+        &["run", &example, "--fast"],
+        &["run", &example, &example],
+        &["validate", &example, "--seed", "3"],
+    ];
+    for args in cases {
+        let out = scalelab(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(!stderr(&out).contains("panicked"), "{args:?}");
-        assert!(!stderr(&out).is_empty());
+        assert!(!stderr(&out).is_empty(), "{args:?}: no message");
+        assert!(stdout(&out).is_empty(), "{args:?}: printed something on stdout");
     }
+    // A directory is not a readable scenario file either.
+    let out = scalelab(&["run", env!("CARGO_MANIFEST_DIR")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }

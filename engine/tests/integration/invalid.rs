@@ -53,7 +53,7 @@ fn each_bad_document_names_its_field() {
         ("database calling a server", with(|v| v["links"].as_array_mut().unwrap().push(json!({"from": "db", "to": "app"}))), "links[3]", "does not call"),
         ("self link", with(|v| v["links"].as_array_mut().unwrap().push(json!({"from": "app", "to": "app"}))), "links[3]", "itself"),
         ("duplicate link", with(|v| v["links"].as_array_mut().unwrap().push(json!({"from": "lb", "to": "app"}))), "links[3]", "repeats links[1]"),
-        ("duplicate id", with(|v| v["nodes"][3]["id"] = json!("app")), "nodes[3].id", "already the id"),
+        ("duplicate id", with(|v| v["nodes"].as_array_mut().unwrap().push(json!({"id": "app", "kind": "web_server"}))), "nodes[4].id", "already the id of nodes[2]"),
         ("negative latency", with(|v| v["links"][0]["latency_ms"] = json!(-1)), "links[0].latency_ms", "at least 0"),
         ("huge latency", with(|v| v["links"][0]["latency_ms"] = json!(1e9)), "links[0].latency_ms", "at most"),
         ("zero mean service", with(|v| v["nodes"][2]["service"]["mean_ms"] = json!(0)), "nodes[2].service.mean_ms", "more than 0"),
@@ -61,7 +61,7 @@ fn each_bad_document_names_its_field() {
         ("warm-up past the end", with(|v| v["warmup_s"] = json!(60)), "warmup_s", "less than duration_s"),
         ("zero duration", with(|v| v["duration_s"] = json!(0)), "duration_s", "more than 0"),
         ("mix all zero", with(|v| v["nodes"][0]["mix"] = json!({"read": 0})), "nodes[0].mix", "at least one share"),
-        ("unknown mix kind", with(|v| v["nodes"][0]["mix"] = json!({"reads": 1})), "nodes[0].mix.reads", "did you mean \"read\""),
+        ("unknown mix kind", with(|v| v["nodes"][0]["mix"] = json!({"read": 1, "reads": 1})), "nodes[0].mix.reads", "did you mean \"read\""),
         ("negative queue limit", with(|v| v["nodes"][2]["queue_limit"] = json!(-1)), "nodes[2].queue_limit", "at least 0"),
         ("fractional queue limit", with(|v| v["nodes"][2]["queue_limit"] = json!(2.5)), "nodes[2].queue_limit", "whole number"),
         ("zero timeout", with(|v| v["nodes"][2]["timeout_ms"] = json!(0)), "nodes[2].timeout_ms", "null for no timeout"),
@@ -71,7 +71,29 @@ fn each_bad_document_names_its_field() {
         ("users linked to two nodes", with(|v| v["links"].as_array_mut().unwrap().push(json!({"from": "users", "to": "app"}))), "nodes[0]", "link them to one"),
         ("nodes not a list", with(|v| v["nodes"] = json!({})), "nodes", "must be a list"),
         ("node not an object", with(|v| v["nodes"][1] = json!(3)), "nodes[1]", "must be an object"),
-        ("bad id characters", with(|v| v["nodes"][3]["id"] = json!("<db>")), "nodes[3].id", "only letters"),
+        ("bad id characters", with(|v| v["nodes"].as_array_mut().unwrap().push(json!({"id": "<db>", "kind": "database"}))), "nodes[4].id", "only letters"),
+        ("link from unknown id", with(|v| v["links"][2]["from"] = json!("apq")), "links[2].from", "did you mean \"app\""),
+        ("unknown dist", with(|v| v["nodes"][2]["service"]["dist"] = json!("lognorm")), "nodes[2].service.dist", "did you mean \"lognormal\""),
+        ("missing mean_ms", with(|v| v["nodes"][2]["service"] = json!({"dist": "constant"})), "nodes[2].service.mean_ms", "missing"),
+        ("cv on constant", with(|v| v["nodes"][3]["service"]["cv"] = json!(0.5)), "nodes[3].service.cv", "lognormal"),
+        ("cv too large", with(|v| v["nodes"][2]["service"] = json!({"dist": "lognormal", "mean_ms": 1, "cv": 21})), "nodes[2].service.cv", "at most 20"),
+        ("too many workers", with(|v| v["nodes"][2]["workers"] = json!(100_001)), "nodes[2].workers", "at most 100000"),
+        ("queue limit as text", with(|v| v["nodes"][2]["queue_limit"] = json!("5")), "nodes[2].queue_limit", "whole number"),
+        ("negative warm-up", with(|v| v["warmup_s"] = json!(-1)), "warmup_s", "at least 0"),
+        ("unknown top-level field", with(|v| v["duraton_s"] = json!(10)), "duraton_s", "did you mean \"duration_s\""),
+        ("unknown arrivals", with(|v| v["nodes"][0]["arrivals"] = json!("uniform")), "nodes[0].arrivals", "\"poisson\""),
+        ("zero population", with(|v| v["nodes"][0]["population"] = json!(0)), "nodes[0].population", "at least 1"),
+        ("missing id", with(|v| { v["nodes"][3].as_object_mut().unwrap().remove("id"); }), "nodes[3].id", "missing"),
+        ("missing nodes", with(|v| { v.as_object_mut().unwrap().remove("nodes"); }), "nodes", "missing"),
+        ("balancer behind a balancer", with(|v| {
+            v["nodes"].as_array_mut().unwrap().push(json!({"id": "lb2", "kind": "load_balancer"}));
+            v["links"].as_array_mut().unwrap().push(json!({"from": "lb", "to": "lb2"}));
+        }), "links[3]", "not to another load balancer"),
+        ("web server to two databases", with(|v| {
+            v["nodes"].as_array_mut().unwrap().push(json!({"id": "db2", "kind": "database"}));
+            v["links"].as_array_mut().unwrap().push(json!({"from": "app", "to": "db2"}));
+        }), "nodes[2]", "one is supported"),
+        ("a name too long", with(|v| v["name"] = json!("n".repeat(201))), "name", "at most 200"),
         ("seed negative", with(|v| v["seed"] = json!(-1)), "seed", "at least 0"),
         ("not an object", "[1, 2]".to_string(), "", "must be an object"),
         ("syntax error", "{\"version\": 1,\n \"nodes\": [}".to_string(), "", "line 2"),
@@ -79,12 +101,21 @@ fn each_bad_document_names_its_field() {
     ];
     assert!(cases.len() >= 20);
     for (name, doc, path, fragment) in cases {
-        let found = issues(&doc);
-        let prefix = if path.is_empty() { String::new() } else { format!("{path}: ") };
+        // The issue is at exactly this path (not merely somewhere), and it is
+        // the only one: a single mistake must not drag in spurious complaints.
+        let found = issue_list(&doc);
         assert!(
-            found.iter().any(|i| i.starts_with(&prefix) && i.contains(fragment)),
+            found.iter().any(|i| i.path == path && i.message.contains(fragment)),
             "{name}: expected an issue at `{path}` containing {fragment:?}, got {found:#?}"
         );
+        assert_eq!(found.len(), 1, "{name}: one mistake, one issue; got {found:#?}");
+    }
+}
+
+fn issue_list(text: &str) -> Vec<scalelab_engine::Issue> {
+    match Scenario::from_json(text) {
+        Ok(_) => vec![],
+        Err(e) => e.issues(),
     }
 }
 
@@ -130,4 +161,38 @@ fn unfinished_designs_run_with_warnings_and_fail_their_requests_with_no_route() 
     assert!(r.requests.generated > 1000);
     assert_eq!(r.requests.failed.get(scalelab_engine::Cause::NoRoute), r.requests.generated - r.requests.in_flight);
     assert_eq!(r.requests.ok, 0);
+}
+
+#[test]
+fn syntax_errors_give_line_and_column() {
+    // The bracket on line 3, column 13 closes nothing that is open.
+    let text = "{\n  \"version\": 1,\n  \"nodes\": [}\n";
+    match Scenario::from_json(text) {
+        Err(ScenarioError::Syntax { line, column, .. }) => assert_eq!((line, column), (3, 13)),
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+    let found = issues(text);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].contains("line 3, column 13"), "{found:?}");
+    // 1e400 is not infinity: JSON numbers beyond f64 are refused where they stand.
+    let doc = "{\"version\": 1,\n \"duration_s\": 1e400}";
+    match Scenario::from_json(doc) {
+        Err(ScenarioError::Syntax { line: 2, .. }) => {}
+        other => panic!("expected a syntax error on line 2, got {other:?}"),
+    }
+}
+
+#[test]
+fn field_problems_and_graph_problems_are_reported_together() {
+    // One mistake in a field (workers 0) and one in the wiring (a link to an
+    // id that does not exist): the user must see both at once, not fix the
+    // first only to be told about the second.
+    let doc = with(|v| {
+        v["nodes"][2]["workers"] = json!(0);
+        v["links"][1]["to"] = json!("ap");
+    });
+    let found = issue_list(&doc);
+    for path in ["nodes[2].workers", "links[1].to"] {
+        assert!(found.iter().any(|i| i.path == path), "{path} missing from {found:#?}");
+    }
 }

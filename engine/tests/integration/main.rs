@@ -1,9 +1,28 @@
 //! The engine's integration tests, in one binary (one link step, shared helpers).
-//! Run them in release mode: `cargo test --release -p scalelab-engine`.
+//! Run them in release mode: `cargo test --release -p scalelab-engine`
+//! (add `-- --nocapture` to see every simulated value next to its theory).
+//!
+//! - `queueing`: M/M/1, M/M/c (Erlang C), M/D/1 and M/G/1 (Pollaczek–Khinchine),
+//!   M/M/1/K and M/G/c/c (Erlang B) blocking, timeouts, Poisson splitting by a
+//!   random balancer, E2/M/1 under round robin; formulas in `theory`, the
+//!   statistical rule (5 standard errors over 20-40 replications, plus a
+//!   stated resolution) in `support::check`.
+//! - `little`: Little's law at every station, with and without failures, and
+//!   end-to-end latency as the sum of its parts.
+//! - `invariants`: conservation (against a scan of the request arena) and
+//!   chunked stepping over random scenarios (proptest), memory, sampling.
+//! - `determinism`: same seed same bytes, other seed other run, independent
+//!   random streams per node.
+//! - `invalid`: bad documents, each named by the path of its field.
+//! - `cli`: the `scalelab` binary: report keys, overrides, exit codes.
+//! - `edits`: live edits and faults on a running simulation.
 
 mod cli;
+mod determinism;
 mod edits;
 mod invalid;
 mod invariants;
+mod little;
 mod queueing;
 mod support;
+mod theory;
