@@ -43,6 +43,8 @@ pub struct Live {
     pub series: RwSignal<Vec<scalelab_engine::SecondPoint>>,
     pub log: RwSignal<Vec<LogEntry>>,
     pub behind: RwSignal<bool>,
+    /// Id, kind and removed flag of each engine node slot (indexes `series` nodes).
+    pub slots: RwSignal<Vec<(String, &'static str, bool)>>,
 }
 
 #[component]
@@ -55,6 +57,7 @@ pub fn App() -> impl IntoView {
         series: RwSignal::new(Vec::new()),
         log: RwSignal::new(Vec::new()),
         behind: RwSignal::new(false),
+        slots: RwSignal::new(Vec::new()),
     };
     provide_context(live);
 
@@ -76,9 +79,12 @@ pub fn App() -> impl IntoView {
             let series: Vec<_> = r.sim.series().iter().cloned().collect();
             let next = log_seq.get_value();
             let entries: Vec<LogEntry> = r.sim.log().since(next).cloned().collect();
-            (snap, series, entries, r.behind)
+            (snap, series, entries, r.behind, r.sim.node_slots())
         });
-        if let Some((snap, series, entries, behind)) = snap {
+        if let Some((snap, series, entries, behind, slots)) = snap {
+            if live.slots.with_untracked(|s| *s != slots) {
+                live.slots.set(slots);
+            }
             if let Some(last) = entries.last() {
                 log_seq.set_value(last.seq + 1);
             }
@@ -298,6 +304,22 @@ pub fn App() -> impl IntoView {
         let id = node.id.clone();
         editor.edit(Edit::UpdateNode { node }, &format!("{id}: {} daily users", format::number(users)));
     };
+
+    // Confirmations fade after a few seconds; refusals stay until dismissed.
+    Effect::new(move |_| {
+        if let Some(n) = editor.notice.get() {
+            if !n.error {
+                set_timeout(
+                    move || {
+                        if editor.notice.try_get_untracked().flatten().as_ref() == Some(&n) {
+                            editor.notice.set(None);
+                        }
+                    },
+                    std::time::Duration::from_secs(5),
+                );
+            }
+        }
+    });
 
     // Show the whole design once the diagram has a size.
     request_animation_frame(move || fit());

@@ -2,6 +2,7 @@
 //! summary for screen readers. Every number is read from engine snapshots.
 
 use crate::app::Live;
+use crate::charts::{Chart, ChartData, Line};
 use crate::format;
 use leptos::prelude::*;
 use scalelab_engine::{Severity, Snapshot};
@@ -41,6 +42,12 @@ pub fn Dashboard() -> impl IntoView {
                 <Metric label="p99 latency" test_id="metric-p99" value=metric(|s| format::ms(s.latency_p99_ms)) />
                 <Metric label="Errors" test_id="metric-errors" value=metric(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps))) />
             </div>
+            <div class="charts">
+                <Chart test_id="chart-throughput" data=Signal::derive(move || throughput_chart(&live)) />
+                <Chart test_id="chart-latency" data=Signal::derive(move || latency_chart(&live)) />
+                <Chart test_id="chart-errors" data=Signal::derive(move || errors_chart(&live)) />
+                <Chart test_id="chart-utilization" data=Signal::derive(move || utilization_chart(&live)) />
+            </div>
             <div class="panels">
                 <div class="panel errors-panel">
                     <h3>"Errors by cause"</h3>
@@ -64,6 +71,77 @@ pub fn Dashboard() -> impl IntoView {
             <p class="sr-only" data-testid="summary" aria-live="off">{move || snap.with(|s| s.as_ref().map(summary).unwrap_or_default())}</p>
         </section>
     }
+}
+
+const BLUE: (u8, u8, u8) = (47, 111, 222);
+const GREEN: (u8, u8, u8) = (46, 157, 98);
+const AMBER: (u8, u8, u8) = (217, 154, 30);
+const RED: (u8, u8, u8) = (214, 69, 69);
+const PURPLE: (u8, u8, u8) = (140, 90, 200);
+
+/// A line from the per-second series.
+fn series_line(live: &Live, label: &str, color: (u8, u8, u8), y: impl Fn(&scalelab_engine::SecondPoint) -> f64) -> Line {
+    let points = live.series.with(|s| s.iter().map(|p| (p.t_s as f64, y(p))).collect());
+    Line { label: label.to_string(), color, points }
+}
+
+fn throughput_chart(live: &Live) -> ChartData {
+    ChartData {
+        title: "Throughput".into(),
+        unit: "req/s".into(),
+        y_min_zero: true,
+        lines: vec![
+            series_line(live, "ok", GREEN, |p| p.ok as f64),
+            series_line(live, "failed", RED, |p| p.failed.iter().sum::<u64>() as f64),
+        ],
+    }
+}
+
+fn latency_chart(live: &Live) -> ChartData {
+    // Seconds with no successful request have no latency: left out, not zero.
+    let line = |label: &str, color, f: fn(&scalelab_engine::SecondPoint) -> f64| {
+        let mut l = series_line(live, label, color, f);
+        let oks: Vec<bool> = live.series.with(|s| s.iter().map(|p| p.ok > 0).collect());
+        l.points = l.points.into_iter().zip(oks).filter(|(_, ok)| *ok).map(|(p, _)| p).collect();
+        l
+    };
+    ChartData {
+        title: "Latency".into(),
+        unit: "ms".into(),
+        y_min_zero: true,
+        lines: vec![
+            line("p50", BLUE, |p| p.latency_p50_ms),
+            line("p95", AMBER, |p| p.latency_p95_ms),
+            line("p99", RED, |p| p.latency_p99_ms),
+        ],
+    }
+}
+
+fn errors_chart(live: &Live) -> ChartData {
+    let colors = [AMBER, PURPLE, RED, BLUE];
+    let lines = scalelab_engine::Cause::ALL
+        .iter()
+        .map(|&c| series_line(live, &c.name().replace('_', " "), colors[c as usize % colors.len()], move |p| p.failed[c as usize] as f64))
+        .collect();
+    ChartData { title: "Errors by cause".into(), unit: "req/s".into(), y_min_zero: true, lines }
+}
+
+/// Mean utilisation of the nodes of each tier that has workers.
+fn utilization_chart(live: &Live) -> ChartData {
+    let slots = live.slots.get();
+    let tiers = [("web tier", "web_server", BLUE), ("database", "database", PURPLE)];
+    let lines = tiers
+        .iter()
+        .filter(|(_, kind, _)| slots.iter().any(|(_, k, removed)| k == kind && !removed))
+        .map(|(label, kind, color)| {
+            let members: Vec<usize> = slots.iter().enumerate().filter(|(_, (_, k, removed))| k == kind && !removed).map(|(i, _)| i).collect();
+            series_line(live, label, *color, move |p| {
+                let (sum, n) = members.iter().filter_map(|&i| p.nodes.get(i)).fold((0.0, 0), |(s, n), np| (s + np.utilization * 100.0, n + 1));
+                if n == 0 { f64::NAN } else { sum / n as f64 }
+            })
+        })
+        .collect();
+    ChartData { title: "Utilisation".into(), unit: "%".into(), y_min_zero: true, lines }
 }
 
 #[component]

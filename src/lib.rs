@@ -7,6 +7,7 @@
 pub mod app;
 pub mod bindings;
 pub mod builtin;
+pub mod charts;
 pub mod dashboard;
 pub mod editor;
 pub mod format;

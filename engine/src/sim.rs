@@ -286,6 +286,12 @@ impl Simulation {
         &self.nodes[slot as usize].id
     }
 
+    /// Every node slot, in slot order (the order of `SecondPoint::nodes`):
+    /// id, kind, and whether it has been removed.
+    pub fn node_slots(&self) -> Vec<(String, &'static str, bool)> {
+        self.nodes.iter().map(|n| (n.id.clone(), n.kind, n.removed)).collect()
+    }
+
     /// Health of the node with this id (`None` if there is none).
     pub fn health(&self, id: &str) -> Option<Health> {
         self.slot_of(id).map(|i| self.nodes[i].health)

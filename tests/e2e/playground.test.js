@@ -80,6 +80,16 @@ test('live numbers appear, change while playing, freeze when paused; more users 
   await sleep(2500);
   const utilAfter = await util();
   assert.ok(utilAfter > utilBefore * 1.5, `web-1 utilisation rose from ${utilBefore}% to ${utilAfter}%`);
+  // The charts are drawn from the engine's per-second series.
+  const caption = await page.getByTestId('chart-latency').locator('figcaption').textContent();
+  assert.match(caption, /Latency, at \d+ seconds: p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms/);
+  const painted = await page.getByTestId('chart-throughput').locator('canvas').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let coloured = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 1] > d[i] + 40 && d[i + 1] > d[i + 2]) coloured++;
+    return coloured;
+  });
+  assert.ok(painted > 50, `the ok line is drawn in green (${painted} pixels)`);
   await screenshot(page, 'playground-light');
   assert.deepEqual(errors, []);
   await context.close();
@@ -88,7 +98,9 @@ test('live numbers appear, change while playing, freeze when paused; more users 
 test('drag from the palette, undo, redo, click-to-place, connect by dragging a port, refused connection', async () => {
   const { page, errors, context } = await open();
   const start = await nodeIds(page);
-  await page.getByTestId('palette-web_server').dragTo(page.getByTestId('diagram'), { targetPosition: { x: 420, y: 380 } });
+  const area = await page.getByTestId('diagram').boundingBox();
+  // Empty corners of the diagram (the starter design is fitted to the middle).
+  await page.getByTestId('palette-web_server').dragTo(page.getByTestId('diagram'), { targetPosition: { x: area.width - 110, y: area.height - 45 } });
   await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n, start.length + 1);
   assert.ok((await nodeIds(page)).includes('web-3'));
   assert.match(await text(page, 'announcer'), /Added web server "web-3"/);
@@ -100,7 +112,7 @@ test('drag from the palette, undo, redo, click-to-place, connect by dragging a p
 
   // Click a palette item, then click the diagram: placed where clicked.
   await page.getByTestId('palette-database').click();
-  await page.getByTestId('diagram').click({ position: { x: 150, y: 420 } });
+  await page.getByTestId('diagram').click({ position: { x: 90, y: area.height - 45 } });
   await page.waitForFunction(() => !!document.querySelector('g[data-node="db-1"]'));
 
   // Connect web-3 to db by dragging from its port.
