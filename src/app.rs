@@ -236,7 +236,7 @@ pub fn App() -> impl IntoView {
             }
             "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" => {
                 let ids = editor.selection.get_untracked().nodes;
-                if ids.is_empty() || focused_node().is_none() && !ids.iter().any(|_| true) {
+                if ids.is_empty() {
                     false
                 } else {
                     let step = if ev.shift_key() { 5.0 * GRID } else { GRID };
