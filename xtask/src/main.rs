@@ -2,6 +2,7 @@
 //! benchmark Scale Lab on a fresh machine. Every tool is installed only when it
 //! is missing or not at the pinned version, so a warm machine pays nothing.
 
+use std::cell::RefCell;
 use std::env;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let root = repo_root();
     prepare_path(&root);
+    let started = Instant::now();
     let outcome = match args.first().map(String::as_str) {
         Some("setup") => setup(&root, args.iter().any(|a| a == "--test")),
         Some("serve") => serve(&root),
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    print_summary(started);
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -53,13 +56,21 @@ fn tools_bin(root: &Path) -> PathBuf {
     root.join(".tools").join("node_modules").join(".bin")
 }
 
-/// Puts cargo's bin folder and our npm tools folder in front of PATH, once, so
-/// that every child process (trunk in particular) finds the pinned tools.
+/// Where `cargo install` puts binaries: $CARGO_HOME/bin, else ~/.cargo/bin.
+fn cargo_bin() -> Option<PathBuf> {
+    env::var_os("CARGO_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|h| h.join("bin"))
+}
+
+/// The one place that handles PATH: puts our npm tools folder (wasm-opt) and
+/// cargo's bin folder (trunk, wasm-bindgen) in front of PATH, once, so that
+/// every child process (trunk in particular) finds the pinned tools.
 fn prepare_path(root: &Path) {
     let mut dirs = vec![tools_bin(root)];
-    if let Some(home) = env::var_os("HOME") {
-        dirs.push(PathBuf::from(home).join(".cargo").join("bin"));
-    }
+    dirs.extend(cargo_bin());
     if let Some(path) = env::var_os("PATH") {
         dirs.extend(env::split_paths(&path));
     }
@@ -95,13 +106,50 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-/// Times a step and prints its duration.
+thread_local! {
+    /// Every step and install so far: (name, seconds, passed), for the summary.
+    static RECORD: RefCell<Vec<(String, f64, bool)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn record(name: &str, secs: f64, ok: bool) {
+    RECORD.with(|r| r.borrow_mut().push((name.to_string(), secs, ok)));
+}
+
+/// Times a step, prints its duration and records it for the summary; an error
+/// is prefixed with the step's name.
 fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     println!("\nxtask: ── {name}");
     let start = Instant::now();
-    let out = f().map_err(|e| format!("[{name}] {e}"))?;
-    println!("xtask: ── {name}: done in {:.1} s", start.elapsed().as_secs_f64());
+    let out = f();
+    let secs = start.elapsed().as_secs_f64();
+    record(name, secs, out.is_ok());
+    let out = out.map_err(|e| format!("[{name}] {e}"))?;
+    println!("xtask: ── {name}: done in {secs:.1} s");
     Ok(out)
+}
+
+/// Prints every recorded step with its time, and the total.
+fn print_summary(started: Instant) {
+    let rows = RECORD.with(|r| r.borrow().clone());
+    if rows.is_empty() {
+        return;
+    }
+    println!("\nxtask: summary");
+    for (name, secs, ok) in &rows {
+        println!("xtask:   {:<6} {secs:>7.1} s  {name}", if *ok { "ok" } else { "FAILED" });
+    }
+    println!("xtask:   total  {:>7.1} s", started.elapsed().as_secs_f64());
+}
+
+/// Runs an install command, timed and recorded as "install <what>".
+fn install(what: &str, cmd: &mut Command) -> Result {
+    let start = Instant::now();
+    let out = run(&format!("installing {what}"), cmd);
+    let secs = start.elapsed().as_secs_f64();
+    record(&format!("install {what}"), secs, out.is_ok());
+    out?;
+    println!("xtask: {what}: installed in {secs:.0} s");
+    Ok(())
 }
 
 // ---- set-up ----
@@ -109,18 +157,22 @@ fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 fn setup(root: &Path, for_tests: bool) -> Result {
     step("set-up", || {
         let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("reading Cargo.lock: {e}"))?;
-        let bindgen = locked_version(&lock, "wasm-bindgen").ok_or("Cargo.lock has no wasm-bindgen entry")?;
+        let bindgen = locked_version(&lock, "wasm-bindgen")?;
         let trunk_toml = std::fs::read_to_string(root.join("Trunk.toml")).map_err(|e| format!("reading Trunk.toml: {e}"))?;
         check_trunk_pin(&trunk_toml, &bindgen)?;
 
         ensure_wasm_target()?;
-        ensure_cargo_tool("trunk", &["--version"], |v| v.starts_with(&format!("trunk {TRUNK_SERIES}")), || {
-            Command::new("cargo").args(["install", "trunk", "--version", TRUNK_REQUIREMENT, "--locked"]).status()
-        })?;
+        ensure_cargo_tool(
+            "trunk",
+            |v| v.starts_with(&format!("trunk {TRUNK_SERIES}")),
+            Command::new("cargo").args(["install", "trunk", "--version", TRUNK_REQUIREMENT, "--locked"]),
+        )?;
         // Not --locked: the registry lacks one of the CLI's locked transitive versions.
-        ensure_cargo_tool("wasm-bindgen", &["--version"], |v| v.trim() == format!("wasm-bindgen {bindgen}"), || {
-            Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &bindgen]).status()
-        })?;
+        ensure_cargo_tool(
+            "wasm-bindgen",
+            |v| v.trim() == format!("wasm-bindgen {bindgen}"),
+            Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &bindgen]),
+        )?;
         ensure_wasm_opt(root)?;
         if for_tests {
             ensure_chromium()?;
@@ -137,16 +189,12 @@ fn ensure_wasm_target() -> Result {
         return Ok(());
     }
     println!("xtask: {WASM_TARGET}: installing");
-    run("installing the wasm target", Command::new("rustup").args(["target", "add", WASM_TARGET]))
+    install(WASM_TARGET, Command::new("rustup").args(["target", "add", WASM_TARGET]))
 }
 
-fn ensure_cargo_tool(
-    name: &str,
-    version_args: &[&str],
-    is_pinned: impl Fn(&str) -> bool,
-    install: impl FnOnce() -> std::io::Result<std::process::ExitStatus>,
-) -> Result {
-    let current = output(Command::new(name).args(version_args));
+/// Installs a cargo-installed tool unless `name --version` already satisfies `is_pinned`.
+fn ensure_cargo_tool(name: &str, is_pinned: impl Fn(&str) -> bool, install_cmd: &mut Command) -> Result {
+    let current = output(Command::new(name).arg("--version"));
     if let Some(v) = current.as_deref().filter(|v| is_pinned(v)) {
         println!("xtask: {name}: already installed ({})", v.trim());
         return Ok(());
@@ -155,13 +203,7 @@ fn ensure_cargo_tool(
         Some(v) => println!("xtask: {name}: found {}, installing the pinned version", v.trim()),
         None => println!("xtask: {name}: installing"),
     }
-    let started = Instant::now();
-    let status = install().map_err(|e| format!("installing {name}: {e}"))?;
-    if !status.success() {
-        return Err(format!("installing {name} failed ({status})"));
-    }
-    println!("xtask: {name}: installed in {:.0} s", started.elapsed().as_secs_f64());
-    Ok(())
+    install(name, install_cmd)
 }
 
 fn ensure_wasm_opt(root: &Path) -> Result {
@@ -173,10 +215,18 @@ fn ensure_wasm_opt(root: &Path) -> Result {
     println!("xtask: wasm-opt: installing npm {BINARYEN_PACKAGE}");
     let tools = root.join(".tools");
     std::fs::create_dir_all(&tools).map_err(|e| format!("creating {}: {e}", tools.display()))?;
-    run(
-        "installing wasm-opt",
-        Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&tools).arg(BINARYEN_PACKAGE),
-    )
+    install(
+        "wasm-opt",
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--save-exact", "--prefix"])
+            .arg(&tools)
+            .arg(BINARYEN_PACKAGE),
+    )?;
+    let v = output(Command::new(&wasm_opt).arg("--version")).unwrap_or_default();
+    if !v.contains(WASM_OPT_VERSION) {
+        return Err(format!("{} reports {:?} after the install, not {WASM_OPT_VERSION}", wasm_opt.display(), v.trim()));
+    }
+    Ok(())
 }
 
 fn ensure_chromium() -> Result {
@@ -196,19 +246,23 @@ fn ensure_chromium() -> Result {
         c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         c
     };
-    run("apt-get update", &mut apt(&["update"]))?;
-    run("installing chromium", &mut apt(&["install", "-y", "chromium"]))
+    install("apt-get update", &mut apt(&["update"]))?;
+    install("chromium", &mut apt(&["install", "-y", "chromium"]))
 }
 
+/// `npm ci` in tests/e2e unless node_modules already matches package-lock.json.
 fn ensure_npm_test_packages(root: &Path) -> Result {
     let e2e = root.join("tests").join("e2e");
-    let installed = std::fs::read_to_string(e2e.join("node_modules/playwright-core/package.json")).unwrap_or_default();
-    if installed.contains(&format!("\"version\": \"{PLAYWRIGHT_VERSION}\"")) {
-        println!("xtask: playwright-core: already installed ({PLAYWRIGHT_VERSION})");
+    let lock = std::fs::read_to_string(e2e.join("package-lock.json"))
+        .map_err(|e| format!("reading tests/e2e/package-lock.json: {e}"))?;
+    let installed = std::fs::read_to_string(e2e.join("node_modules").join(".package-lock.json")).unwrap_or_default();
+    if npm_install_is_current(&lock, &installed) {
+        println!("xtask: npm test packages: already installed (match tests/e2e/package-lock.json)");
         return Ok(());
     }
-    println!("xtask: npm test packages: installing from tests/e2e/package-lock.json");
-    run("installing npm test packages", Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&e2e))
+    let why = if installed.is_empty() { "installing" } else { "stale, reinstalling" };
+    println!("xtask: npm test packages: {why} from tests/e2e/package-lock.json");
+    install("npm test packages", Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&e2e))
 }
 
 // ---- build, serve ----
@@ -228,10 +282,18 @@ fn serve(root: &Path) -> Result {
     )
 }
 
+/// Cargo's target folder: $CARGO_TARGET_DIR if set (relative to the repository), else target/.
+fn target_dir(root: &Path) -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
 fn build_cli(root: &Path) -> Result<PathBuf> {
     step("release build of the scalelab CLI", || {
         run("cargo build", Command::new("cargo").args(["build", "--release", "-p", "scalelab-engine"]).current_dir(root))?;
-        Ok(root.join("target").join("release").join("scalelab"))
+        Ok(target_dir(root).join("release").join("scalelab"))
     })
 }
 
