@@ -12,7 +12,9 @@ pub mod dashboard;
 pub mod editor;
 pub mod format;
 pub mod frame_loop;
+pub mod particles;
 pub mod runner;
+pub mod storage;
 
 /// Mounts the app on `<body>`.
 pub fn mount() {

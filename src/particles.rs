@@ -1,0 +1,798 @@
+//! Sampled requests drawn as dots moving along the wires.
+//!
+//! The engine follows one request in `sample_every` and logs each wire that
+//! request (or its response) crosses as a [`Hop`] with simulated start and end
+//! times. [`Particles`] turns those hops into dots on a `<canvas>` laid over the
+//! diagram: each dot moves from the wire's start to its end as simulated time
+//! goes from `start` to `end`.
+//!
+//! **Minimum life.** Many hops take far less time than a frame (a 1 ms link at
+//! 100x lasts 10 µs of wall time; a zero-latency link lasts nothing), and would
+//! never be seen. So a dot's visual progress along its wire is
+//!
+//! ```text
+//! progress = min(sim progress, wall age / MIN_LIFE_MS)
+//! ```
+//!
+//! where wall age is the wall-clock time since the simulation reached the hop's
+//! start. A dot therefore never crosses its wire in less than [`MIN_LIFE_MS`] of
+//! wall time, and a hop slower than that follows simulated time exactly (once the
+//! wall term has caught up, a few frames at most). A dot is dropped when its
+//! progress reaches 1: the simulation has passed `end` *and* it has been on
+//! screen for `MIN_LIFE_MS`. The price is that at high speed a dot can lag behind
+//! the simulation by up to `MIN_LIFE_MS`, so the successive hops of one request
+//! may overlap on screen; the dots show where requests flow, not a stopwatch.
+//! (The alternative, `max`, would make a zero-length hop sit still on its end
+//! node instead of travelling its wire.) When the run is paused, pass a
+//! `wall_dt_ms` of 0 to freeze every dot where it is.
+//!
+//! **Budget.** Following every request of a busy design would put hundreds of
+//! thousands of dots on screen. [`Particles::suggested_sample_every`] tells the
+//! caller which sampling rate keeps about [`Particles::budget`] dots on screen,
+//! by Little's law: dots on screen = hops per wall second x mean wall life of a
+//! dot. The life of each dot is known when it arrives (the longer of
+//! `MIN_LIFE_MS` and its remaining simulated time at the current speed, which
+//! `advance` measures), so the prediction does not wait for dots to finish, a
+//! wait that at 0.1x with second-long hops would take tens of seconds. Lives
+//! are averaged over about the last half second of wall time. As a safety net
+//! for the frames before the rate has adapted (a jump from 1x to 100x),
+//! [`Particles::ingest`] ignores hops once twice the budget is on screen.
+//!
+//! **Drawing.** Boundary calls per frame scale with colours, not particles: for
+//! each colour one SVG path string holds one small circle per dot (`M x y` and
+//! two relative arcs), built in Rust into a reused buffer, turned into one
+//! `Path2D` and filled once: at most 5 `Path2D`s, 5 fills and one clear a frame. Colours are `&'static str` constants. Everything but
+//! [`Particles::draw`] is pure and runs in native tests.
+//!
+//! Call order each frame: step the simulation, then [`Particles::advance`] with
+//! the new simulated time and the frame's wall time, then [`Particles::ingest`]
+//! with the drained hops, then [`Particles::draw`]. After a reset or a jump back
+//! in simulated time, call [`Particles::clear`].
+
+use scalelab_engine::time::Nanos;
+use scalelab_engine::{Hop, Kind};
+use std::cell::RefCell;
+use std::io::Write as _;
+
+/// Shortest wall-clock time a dot takes to cross its wire, in milliseconds.
+pub const MIN_LIFE_MS: f64 = 150.0;
+
+/// Dots on screen the sampling aims for, unless the caller changes
+/// [`Particles::budget`].
+pub const DEFAULT_BUDGET: usize = 2000;
+
+/// Radius of a dot in CSS pixels (it keeps its size when the diagram is zoomed).
+pub const DOT_RADIUS_CSS: f64 = 3.0;
+
+/// The colours a dot can take, one path (and one fill) per colour per frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Colour {
+    Read = 0,
+    Write = 1,
+    Static = 2,
+    Job = 3,
+    Failed = 4,
+}
+
+/// Number of [`Colour`]s.
+pub const COLOURS: usize = 5;
+
+impl Colour {
+    pub const ALL: [Colour; COLOURS] = [Colour::Read, Colour::Write, Colour::Static, Colour::Job, Colour::Failed];
+
+    /// The colour of a hop: red when the request has failed, else by kind.
+    pub fn of(hop: &Hop) -> Colour {
+        if hop.failed {
+            return Colour::Failed;
+        }
+        match hop.kind {
+            Kind::Read => Colour::Read,
+            Kind::Write => Colour::Write,
+            Kind::Static => Colour::Static,
+            Kind::Job => Colour::Job,
+        }
+    }
+
+    /// The CSS colour on a light or a dark page.
+    pub fn css(self, dark: bool) -> &'static str {
+        if dark {
+            DARK[self as usize]
+        } else {
+            LIGHT[self as usize]
+        }
+    }
+}
+
+/// Read blue, write purple, static teal, job amber, failed red, on the light
+/// page (`--bg: #f4f6f9`); blue, amber and red are the page's own `--accent`,
+/// `--warm` and `--hot`.
+pub const LIGHT: [&str; COLOURS] = ["#2f6fde", "#8a4fd8", "#0f9488", "#d99a1e", "#d64545"];
+
+/// The same hues lightened for the dark page (`--bg: #11141a`).
+pub const DARK: [&str; COLOURS] = ["#6b9cff", "#b48cff", "#35c9b8", "#e8b04a", "#ff6b6b"];
+
+/// Maps world coordinates to canvas pixels:
+/// `canvas_x = (world_x * scale + tx) * dpr`, likewise for y.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    pub tx: f64,
+    pub ty: f64,
+    pub scale: f64,
+    /// The canvas's size in CSS pixels (its backing store is `width * dpr`).
+    pub width: f64,
+    pub height: f64,
+    /// `devicePixelRatio`: canvas pixels per CSS pixel.
+    pub dpr: f64,
+}
+
+impl View {
+    #[inline]
+    fn to_canvas(self, x: f64, y: f64) -> (f64, f64) {
+        ((x * self.scale + self.tx) * self.dpr, (y * self.scale + self.ty) * self.dpr)
+    }
+}
+
+/// A wire's start and end points in world coordinates: `((x0, y0), (x1, y1))`.
+pub type WireEnds = ((f64, f64), (f64, f64));
+
+/// One dot in flight.
+#[derive(Clone, Copy, Debug)]
+struct Particle {
+    /// Wire start and (end - start), world coordinates.
+    x0: f64,
+    y0: f64,
+    dx: f64,
+    dy: f64,
+    start: Nanos,
+    end: Nanos,
+    /// 1 / (end - start), or 0 for a zero-length hop.
+    inv_len: f64,
+    /// Wall milliseconds since the simulation reached `start`.
+    age_ms: f64,
+    colour: Colour,
+}
+
+impl Particle {
+    /// Visual progress along the wire at `now` (see the module docs), or `None`
+    /// before the simulation has reached the hop's start.
+    #[inline]
+    fn progress(&self, now: Nanos) -> Option<f64> {
+        if now < self.start {
+            return None;
+        }
+        let sim = if now >= self.end { 1.0 } else { (now - self.start) as f64 * self.inv_len };
+        Some(sim.min(self.age_ms * (1.0 / MIN_LIFE_MS)).clamp(0.0, 1.0))
+    }
+
+    #[inline]
+    fn finished(&self, now: Nanos) -> bool {
+        now >= self.end && self.age_ms >= MIN_LIFE_MS
+    }
+}
+
+/// The path strings of one frame, one per colour, kept between frames so that
+/// building them allocates nothing once the buffers have grown. (Bytes, not
+/// `String`s: pushing ASCII bytes skips `String::push`'s UTF-8 encoding in the
+/// hot loop; [`Paths::path`] checks them once per colour.)
+#[derive(Debug, Default)]
+pub struct Paths {
+    /// SVG path data per colour (index: `Colour as usize`), ASCII.
+    paths: [Vec<u8>; COLOURS],
+    /// Dots in each path.
+    pub counts: [usize; COLOURS],
+    /// The two arcs that draw a circle from its leftmost point.
+    circle: Vec<u8>,
+}
+
+impl Paths {
+    /// The SVG path data of one colour: one circle subpath per dot.
+    pub fn path(&self, colour: Colour) -> &str {
+        std::str::from_utf8(&self.paths[colour as usize]).unwrap_or_default()
+    }
+
+    /// Dots in all paths.
+    pub fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    /// Bytes of path data in all paths.
+    pub fn len(&self) -> usize {
+        self.paths.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes reserved per colour (it stops growing in a steady stream).
+    pub fn capacities(&self) -> [usize; COLOURS] {
+        std::array::from_fn(|i| self.paths[i].capacity())
+    }
+}
+
+/// The dots on screen and what is needed to draw them.
+#[derive(Debug)]
+pub struct Particles {
+    active: Vec<Particle>,
+    /// Dots the sampling rate aims to keep on screen.
+    pub budget: usize,
+    /// Simulated time at the last `advance`.
+    now: Nanos,
+    /// Simulated nanoseconds per wall millisecond, measured by `advance`.
+    speed: f64,
+    /// Expected wall lives of recent dots (ms), and their count, both decaying
+    /// with wall time: their ratio is the recent mean life.
+    life_sum: f64,
+    life_weight: f64,
+    /// Hops ignored because twice the budget was on screen.
+    skipped: u64,
+    scratch: RefCell<Paths>,
+}
+
+impl Default for Particles {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Wall milliseconds over which dot lives are averaged (exponential decay).
+const LIFE_WINDOW_MS: f64 = 500.0;
+
+/// Sampling changes only when the predicted count leaves this band around the
+/// budget, so the rate does not flicker between neighbours.
+const KEEP_BAND: (f64, f64) = (0.85, 1.15);
+
+impl Particles {
+    pub fn new() -> Self {
+        Particles {
+            active: Vec::new(),
+            budget: DEFAULT_BUDGET,
+            now: 0,
+            speed: 1e6,
+            life_sum: 0.0,
+            life_weight: 0.0,
+            skipped: 0,
+            scratch: RefCell::new(Paths::default()),
+        }
+    }
+
+    /// Dots currently held (drawn unless outside the view).
+    pub fn on_screen(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Hops ignored so far because twice the budget was already on screen.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Room reserved for dots (it stops growing in a steady stream).
+    pub fn capacity(&self) -> usize {
+        self.active.capacity()
+    }
+
+    /// Most dots held at once; later hops are ignored until some finish.
+    pub fn hard_cap(&self) -> usize {
+        self.budget.max(1).saturating_mul(2)
+    }
+
+    /// Drops every dot (after a reset, or when simulated time jumps back).
+    pub fn clear(&mut self) {
+        self.active.clear();
+    }
+
+    /// Mean wall life of the dots that arrived over the last half second or
+    /// so, in milliseconds (at least [`MIN_LIFE_MS`]).
+    pub fn mean_life_ms(&self) -> f64 {
+        if self.life_weight > 1e-9 {
+            (self.life_sum / self.life_weight).max(MIN_LIFE_MS)
+        } else {
+            MIN_LIFE_MS
+        }
+    }
+
+    /// Adds one dot per hop. `ends(from, to)` gives the world coordinates of the
+    /// wire's start and end, or `None` to skip the hop (a node not on screen or
+    /// since removed).
+    pub fn ingest(&mut self, hops: &[Hop], ends: &dyn Fn(u16, u16) -> Option<WireEnds>) {
+        let cap = self.hard_cap();
+        for hop in hops {
+            let Some(((x0, y0), (x1, y1))) = ends(hop.from, hop.to) else { continue };
+            let end = hop.end.max(hop.start);
+            // Its wall life at the current speed, for the sampling budget.
+            let remaining = end - hop.start.max(self.now).min(end);
+            self.life_sum += (remaining as f64 / self.speed).max(MIN_LIFE_MS);
+            self.life_weight += 1.0;
+            if self.active.len() >= cap {
+                self.skipped += 1;
+                continue;
+            }
+            let len = end - hop.start;
+            self.active.push(Particle {
+                x0,
+                y0,
+                dx: x1 - x0,
+                dy: y1 - y0,
+                start: hop.start,
+                end,
+                inv_len: if len == 0 { 0.0 } else { 1.0 / len as f64 },
+                age_ms: 0.0,
+                colour: Colour::of(hop),
+            });
+        }
+    }
+
+    /// Moves time on: simulated time is now `now_ns`, and `wall_dt_ms` of wall
+    /// time has passed since the last call (0 while paused). Drops the dots
+    /// that have finished.
+    pub fn advance(&mut self, now_ns: Nanos, wall_dt_ms: f64) {
+        let dt = if wall_dt_ms.is_finite() { wall_dt_ms.max(0.0) } else { 0.0 };
+        if dt > 0.0 && now_ns > self.now {
+            self.speed = (now_ns - self.now) as f64 / dt;
+        }
+        self.now = now_ns;
+        if dt > 0.0 {
+            let keep = (-dt / LIFE_WINDOW_MS).exp();
+            self.life_sum *= keep;
+            self.life_weight *= keep;
+        }
+        let mut i = 0;
+        while i < self.active.len() {
+            let p = &mut self.active[i];
+            if now_ns >= p.start {
+                p.age_ms += dt;
+            }
+            if p.finished(now_ns) {
+                self.active.swap_remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// The sampling rate (follow one request in this many) that should keep
+    /// about [`budget`](Self::budget) dots on screen, given the rate `current`
+    /// in force and the hops it produced per second of wall time (hops drained
+    /// from the engine over the last fraction of a second, divided by the wall
+    /// seconds). Never 0; at most twice or half `current` per call, so call it
+    /// a few times a second (not while paused: no hops would read as sparse
+    /// traffic).
+    pub fn suggested_sample_every(&self, current: u32, hops_per_second_wall: f64) -> u32 {
+        let current = current.max(1);
+        let rate = if hops_per_second_wall.is_finite() { hops_per_second_wall.max(0.0) } else { 0.0 };
+        // Little's law: dots on screen = arrival rate x mean time on screen.
+        let predicted = rate * self.mean_life_ms() / 1000.0;
+        let budget = self.budget.max(1) as f64;
+        let ratio = predicted / budget;
+        if (KEEP_BAND.0..=KEEP_BAND.1).contains(&ratio) {
+            return current;
+        }
+        // On-screen count scales as 1 / sample_every. Round up: just under the
+        // budget rather than just over.
+        let ideal = (current as f64 * ratio).ceil();
+        let lo = current.div_ceil(2) as f64;
+        let hi = (current as f64 * 2.0).min(u32::MAX as f64);
+        ideal.clamp(lo, hi).max(1.0) as u32
+    }
+
+    /// Builds the frame's paths into `out`: per colour, one circle subpath per
+    /// dot inside the view, in canvas pixels. Reuses `out`'s strings.
+    pub fn build_paths(&self, now_ns: Nanos, view: View, out: &mut Paths) {
+        let r = DOT_RADIUS_CSS * view.dpr;
+        let c = &mut out.circle;
+        c.clear();
+        // From the leftmost point: half a circle to the rightmost, and back.
+        c.push(b'a');
+        push_fixed1(c, r);
+        c.push(b' ');
+        push_fixed1(c, r);
+        c.extend_from_slice(b" 0 1 0 ");
+        push_fixed1(c, 2.0 * r);
+        c.extend_from_slice(b" 0a");
+        push_fixed1(c, r);
+        c.push(b' ');
+        push_fixed1(c, r);
+        c.extend_from_slice(b" 0 1 0 ");
+        push_fixed1(c, -2.0 * r);
+        c.extend_from_slice(b" 0Z");
+        for s in &mut out.paths {
+            s.clear();
+        }
+        out.counts = [0; COLOURS];
+
+        let (max_x, max_y) = (view.width * view.dpr + r, view.height * view.dpr + r);
+        for p in &self.active {
+            let Some(t) = p.progress(now_ns) else { continue };
+            let (cx, cy) = view.to_canvas(p.x0 + p.dx * t, p.y0 + p.dy * t);
+            // Written so that NaN is culled too.
+            if !(cx >= -r && cx <= max_x && cy >= -r && cy <= max_y) {
+                continue;
+            }
+            let c = p.colour as usize;
+            let s = &mut out.paths[c];
+            s.push(b'M');
+            push_fixed1(s, cx - r);
+            s.push(b' ');
+            push_fixed1(s, cy);
+            s.extend_from_slice(&out.circle);
+            out.counts[c] += 1;
+        }
+    }
+
+    /// Clears the canvas and draws every dot: per colour one `Path2D` and one
+    /// fill. `now_ns` is the simulated time of the frame.
+    pub fn draw(&self, ctx: &web_sys::CanvasRenderingContext2d, now_ns: Nanos, view: View, dark: bool) {
+        // The paths are in canvas pixels already.
+        let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        ctx.clear_rect(0.0, 0.0, view.width * view.dpr, view.height * view.dpr);
+        let mut scratch = self.scratch.borrow_mut();
+        self.build_paths(now_ns, view, &mut scratch);
+        for colour in Colour::ALL {
+            let i = colour as usize;
+            if scratch.counts[i] == 0 {
+                continue;
+            }
+            let Ok(path) = web_sys::Path2d::new_with_path_string(scratch.path(colour)) else { continue };
+            ctx.set_fill_style_str(colour.css(dark));
+            ctx.fill_with_path_2d(&path);
+        }
+    }
+}
+
+/// Appends `v` with one decimal ("-12.3"), without going through `f64`'s
+/// `Display` (the hot loop of [`Particles::build_paths`]).
+fn push_fixed1(s: &mut Vec<u8>, v: f64) {
+    // Tenths, rounded half away from zero. (`f64::round` is a library call on
+    // x86-64 without SSE4.1; adding a half and truncating is not.)
+    let tenths = v.abs() * 10.0 + 0.5;
+    if tenths.is_nan() || tenths >= 1e15 {
+        let _ = write!(s, "{v:.1}");
+        return;
+    }
+    let t = tenths as u64;
+    let negative = v < 0.0 && t != 0;
+    // Filled from the end: "-", the whole digits, ".", the tenth.
+    let mut buf = [0u8; 24];
+    let mut i = buf.len();
+    let (mut whole, frac) = (t / 10, t % 10);
+    if frac != 0 {
+        i -= 2;
+        buf[i] = b'.';
+        buf[i + 1] = b'0' + frac as u8;
+    }
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (whole % 10) as u8;
+        whole /= 10;
+        if whole == 0 {
+            break;
+        }
+    }
+    if negative {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    s.extend_from_slice(&buf[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VIEW: View = View { tx: 0.0, ty: 0.0, scale: 1.0, width: 1000.0, height: 1000.0, dpr: 1.0 };
+
+    fn hop(start: Nanos, end: Nanos, kind: Kind, failed: bool) -> Hop {
+        Hop { link: 0, from: 0, to: 1, start, end, kind, response: false, failed }
+    }
+
+    /// Wire from (100, 200) to (300, 600) for every hop.
+    fn wire(_: u16, _: u16) -> Option<WireEnds> {
+        Some(((100.0, 200.0), (300.0, 600.0)))
+    }
+
+    /// The centres of the circles in a path (each subpath starts `M x-r y`).
+    fn centres(path: &str, r: f64) -> Vec<(f64, f64)> {
+        path.split('M')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let head = s.split('a').next().unwrap();
+                let mut it = head.split(' ').map(|v| v.parse::<f64>().unwrap());
+                (it.next().unwrap() + r, it.next().unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fixed_point_formatting() {
+        let mut b = Vec::new();
+        let mut text = |v: f64| {
+            b.clear();
+            push_fixed1(&mut b, v);
+            String::from_utf8(b.clone()).unwrap()
+        };
+        for v in [0.0, 1.0, -1.0, 12.34, -0.04, -0.06, 999.95, 3.0e6, f64::NAN] {
+            let s = text(v);
+            if v.is_nan() {
+                assert_eq!(s, "NaN");
+            } else {
+                assert!((s.parse::<f64>().unwrap() - v).abs() <= 0.05 + 1e-9, "{v} -> {s}");
+            }
+        }
+        assert_eq!(text(-12.34), "-12.3");
+        assert_eq!(text(7.0), "7");
+        assert_eq!(text(-0.04), "0", "no negative zero");
+        assert_eq!(text(1230.06), "1230.1");
+    }
+
+    #[test]
+    fn a_hop_halfway_through_its_time_is_drawn_halfway_along_its_wire() {
+        let mut p = Particles::new();
+        p.ingest(&[hop(1_000_000, 3_000_000, Kind::Read, false)], &wire);
+        // Simulated time at the middle of the hop, and the wall minimum long past.
+        p.advance(2_000_000, 1000.0);
+        let mut out = Paths::default();
+        p.build_paths(2_000_000, VIEW, &mut out);
+        assert_eq!(out.counts[Colour::Read as usize], 1);
+        let c = centres(out.path(Colour::Read), DOT_RADIUS_CSS);
+        assert_eq!(c, vec![(200.0, 400.0)]);
+
+        // The view transform and the device pixel ratio apply.
+        let view = View { tx: 10.0, ty: -20.0, scale: 0.5, dpr: 2.0, ..VIEW };
+        p.build_paths(2_000_000, view, &mut out);
+        let c = centres(out.path(Colour::Read), DOT_RADIUS_CSS * 2.0);
+        assert_eq!(c, vec![((200.0 * 0.5 + 10.0) * 2.0, (400.0 * 0.5 - 20.0) * 2.0)]);
+    }
+
+    #[test]
+    fn a_short_hop_crosses_its_wire_in_the_minimum_wall_time() {
+        let mut p = Particles::new();
+        // Zero-length hop: simulated progress is 1 at once, the wall term paces it.
+        p.ingest(&[hop(5_000, 5_000, Kind::Write, false)], &wire);
+        let mut out = Paths::default();
+        p.advance(5_000, MIN_LIFE_MS / 4.0);
+        p.build_paths(5_000, VIEW, &mut out);
+        assert_eq!(centres(out.path(Colour::Write), DOT_RADIUS_CSS), vec![(150.0, 300.0)]);
+        p.advance(10_000, MIN_LIFE_MS / 4.0);
+        p.build_paths(10_000, VIEW, &mut out);
+        assert_eq!(centres(out.path(Colour::Write), DOT_RADIUS_CSS), vec![(200.0, 400.0)]);
+        p.advance(20_000, MIN_LIFE_MS / 2.0);
+        assert_eq!(p.on_screen(), 0, "dropped after its minimum life");
+    }
+
+    #[test]
+    fn finished_particles_are_dropped_and_paused_ones_are_kept() {
+        let mut p = Particles::new();
+        p.ingest(&[hop(0, 1_000, Kind::Read, false), hop(0, 10_000_000_000, Kind::Job, false), hop(0, 0, Kind::Static, false)], &wire);
+        assert_eq!(p.on_screen(), 3);
+        // Paused: no wall time passes, nothing moves or goes.
+        p.advance(2_000, 0.0);
+        assert_eq!(p.on_screen(), 3);
+        p.advance(2_000, MIN_LIFE_MS + 1.0);
+        assert_eq!(p.on_screen(), 1, "the read and the zero-length static hop are done");
+        let mut out = Paths::default();
+        p.build_paths(2_000, VIEW, &mut out);
+        assert_eq!(out.counts, [0, 0, 0, 1, 0]);
+        p.advance(10_000_000_000, 16.0);
+        assert_eq!(p.on_screen(), 0);
+    }
+
+    #[test]
+    fn skipped_and_culled() {
+        let mut p = Particles::new();
+        let none = |_: u16, _: u16| None;
+        p.ingest(&[hop(0, 100, Kind::Read, false)], &none);
+        assert_eq!(p.on_screen(), 0, "no wire, no dot");
+
+        let far = |_: u16, _: u16| Some(((5000.0, 5000.0), (6000.0, 5000.0)));
+        p.ingest(&[hop(0, 100, Kind::Read, false)], &far);
+        p.ingest(&[hop(0, 100, Kind::Read, false)], &wire);
+        let nan = |_: u16, _: u16| Some(((f64::NAN, 0.0), (1.0, 1.0)));
+        p.ingest(&[hop(0, 100, Kind::Read, false)], &nan);
+        let mut out = Paths::default();
+        p.build_paths(0, VIEW, &mut out);
+        assert_eq!(out.total(), 1, "only the dot inside the view is drawn");
+
+        // Past twice the budget, hops are ignored and counted.
+        p.budget = 3;
+        let hops = vec![hop(0, 100, Kind::Read, false); 10];
+        p.ingest(&hops, &wire);
+        assert_eq!(p.on_screen(), 6);
+        assert_eq!(p.skipped(), 7);
+    }
+
+    #[test]
+    fn one_path_string_per_colour_with_one_subpath_per_particle() {
+        let mut p = Particles::new();
+        let n = 500;
+        let hops: Vec<Hop> = (0..n).map(|i| hop(0, 1_000_000 + i, Kind::Static, false)).collect();
+        p.ingest(&hops, &wire);
+        p.advance(500_000, 16.0);
+        let mut out = Paths::default();
+        p.build_paths(500_000, VIEW, &mut out);
+        assert_eq!(out.counts, [0, 0, n as usize, 0, 0]);
+        let s = out.path(Colour::Static);
+        assert_eq!(s.matches('M').count(), n as usize);
+        assert_eq!(s.matches('Z').count(), n as usize);
+        assert!(Colour::ALL.iter().all(|&c| c == Colour::Static || out.path(c).is_empty()));
+        assert!(s.starts_with('M') && s.ends_with('Z'));
+        // Plain SVG path data: commands, digits, signs, points and spaces only.
+        assert!(s.chars().all(|c| "MaZ0123456789.- ".contains(c)));
+    }
+
+    #[test]
+    fn failed_hops_use_the_failure_colour() {
+        let mut p = Particles::new();
+        p.ingest(&[hop(0, 1_000, Kind::Read, true), hop(0, 1_000, Kind::Write, false)], &wire);
+        p.advance(500, 16.0);
+        let mut out = Paths::default();
+        p.build_paths(500, VIEW, &mut out);
+        assert_eq!(out.counts, [0, 1, 0, 0, 1]);
+        for dark in [false, true] {
+            let palette = if dark { DARK } else { LIGHT };
+            assert_eq!(Colour::Failed.css(dark), palette[4]);
+            // Five distinct colours in each palette, and the palettes differ.
+            for i in 0..COLOURS {
+                for j in i + 1..COLOURS {
+                    assert_ne!(palette[i], palette[j]);
+                }
+            }
+        }
+        assert!(LIGHT.iter().zip(DARK.iter()).all(|(l, d)| l != d));
+        for k in Kind::ALL {
+            assert_eq!(Colour::of(&hop(0, 0, k, true)), Colour::Failed);
+            assert_ne!(Colour::of(&hop(0, 0, k, false)), Colour::Failed);
+        }
+    }
+
+    #[test]
+    fn sampling_never_zero_and_at_most_doubles_or_halves() {
+        let p = Particles::new();
+        assert_eq!(p.suggested_sample_every(1, 1e9), 2);
+        assert_eq!(p.suggested_sample_every(100, 1e12), 200);
+        assert_eq!(p.suggested_sample_every(100, 0.0), 50);
+        assert_eq!(p.suggested_sample_every(1, 0.0), 1);
+        assert_eq!(p.suggested_sample_every(0, 0.0), 1);
+        assert_eq!(p.suggested_sample_every(3, f64::NAN), 2);
+        assert_eq!(p.suggested_sample_every(u32::MAX, 1e300), u32::MAX);
+        // At the budget: no change. 2000 dots / 0.15 s life = 13,333 hops/s.
+        assert_eq!(p.suggested_sample_every(7, 13_333.0), 7);
+    }
+
+    /// A steady stream: `rate` requests per simulated second, `hops` hops each
+    /// (durations from `hop_ns`), sampled one in n by request number, at `speed`;
+    /// 60 frames a second; the sampling adapted four times a second. Returns
+    /// the on-screen counts of each frame and the final sampling.
+    struct Stream {
+        particles: Particles,
+        every: u32,
+        request: u64,
+        now: Nanos,
+        hops_since: u64,
+        wall_since: f64,
+        buf: Vec<Hop>,
+    }
+
+    impl Stream {
+        fn new(every: u32) -> Stream {
+            Stream { particles: Particles::new(), every, request: 0, now: 0, hops_since: 0, wall_since: 0.0, buf: Vec::new() }
+        }
+
+        fn run(&mut self, seconds: f64, rate: f64, speed: f64, hop_ns: &[Nanos]) -> Vec<usize> {
+            let dt = 1000.0 / 60.0;
+            let mut counts = Vec::new();
+            for _ in 0..(seconds * 60.0) as usize {
+                let next = self.now + (dt * 1e6 * speed) as Nanos;
+                // Requests born in (now, next], evenly spaced; sampled by number.
+                let born_until = (next as f64 * rate / 1e9) as u64;
+                self.buf.clear();
+                while self.request < born_until {
+                    self.request += 1;
+                    if self.request.is_multiple_of(self.every as u64) {
+                        let t = (self.request as f64 * 1e9 / rate) as Nanos;
+                        let mut s = t;
+                        for (i, &d) in hop_ns.iter().enumerate() {
+                            let kind = Kind::ALL[i % 4];
+                            // Hops logged with start <= now, as the engine does.
+                            self.buf.push(hop(s.min(next), s.min(next) + d, kind, i == 3));
+                            s += d;
+                        }
+                    }
+                }
+                self.now = next;
+                self.particles.advance(self.now, dt);
+                self.particles.ingest(&self.buf, &wire);
+                self.hops_since += self.buf.len() as u64;
+                self.wall_since += dt;
+                if self.wall_since >= 250.0 {
+                    let hps = self.hops_since as f64 / (self.wall_since / 1000.0);
+                    self.every = self.particles.suggested_sample_every(self.every, hps);
+                    self.hops_since = 0;
+                    self.wall_since = 0.0;
+                }
+                counts.push(self.particles.on_screen());
+            }
+            counts
+        }
+    }
+
+    fn mean(v: &[usize]) -> f64 {
+        v.iter().sum::<usize>() as f64 / v.len() as f64
+    }
+
+    #[test]
+    fn budget_adaptation_converges_near_the_budget() {
+        let budget = DEFAULT_BUDGET as f64;
+        // Busy and fast: 23,000 requests/s, 4 short hops each (one zero-length),
+        // so every dot lives the minimum 150 ms; 13,800 dots at n = 1.
+        let mut s = Stream::new(1);
+        s.run(5.0, 23_000.0, 1.0, &[1_000_000, 0, 500_000, 2_000_000]);
+        let tail = s.run(5.0, 23_000.0, 1.0, &[1_000_000, 0, 500_000, 2_000_000]);
+        let (lo, hi) = (*tail.iter().min().unwrap(), *tail.iter().max().unwrap());
+        println!("busy: sample 1 in {}, on screen {lo}..{hi}, mean {:.0}", s.every, mean(&tail));
+        assert!((0.8 * budget..=1.15 * budget).contains(&mean(&tail)), "mean {}", mean(&tail));
+        assert!(lo as f64 >= 0.6 * budget && hi as f64 <= 1.3 * budget, "{lo}..{hi}");
+
+        // Slow motion with long hops (1 s simulated at 0.1x: 10 s on screen),
+        // starting from a far too sparse sampling.
+        let hops = [1_000_000_000, 1_000_000_000];
+        let mut s = Stream::new(100_000);
+        s.run(40.0, 5_000.0, 0.1, &hops);
+        let tail = s.run(20.0, 5_000.0, 0.1, &hops);
+        println!("slow: sample 1 in {}, mean on screen {:.0}", s.every, mean(&tail));
+        assert!((0.75 * budget..=1.2 * budget).contains(&mean(&tail)), "mean {}", mean(&tail));
+
+        // Light traffic: every request is followed and the rate stays at 1.
+        let mut s = Stream::new(64);
+        s.run(5.0, 50.0, 1.0, &[1_000_000, 1_000_000]);
+        assert_eq!(s.every, 1);
+        let tail = s.run(2.0, 50.0, 1.0, &[1_000_000, 1_000_000]);
+        assert!(mean(&tail) < 0.1 * budget);
+    }
+
+    #[test]
+    fn no_allocation_growth_in_a_steady_stream() {
+        let hops = [1_000_000, 0, 3_000_000, 2_000_000];
+        let mut s = Stream::new(1);
+        s.run(5.0, 23_000.0, 1.0, &hops);
+        let mut out = Paths::default();
+        s.particles.build_paths(s.now, VIEW, &mut out);
+        let cap = s.particles.capacity();
+        let hop_cap = s.buf.capacity();
+        let path_caps = out.capacities();
+        for _ in 0..10 {
+            s.run(1.0, 23_000.0, 1.0, &hops);
+            s.particles.build_paths(s.now, VIEW, &mut out);
+            assert_eq!(s.particles.capacity(), cap);
+            assert_eq!(s.buf.capacity(), hop_cap);
+            assert_eq!(out.capacities(), path_caps);
+        }
+        assert!(cap <= s.particles.hard_cap().next_power_of_two());
+    }
+
+    /// Not a timed assertion: prints how long building the paths of 10,000
+    /// dots takes (run with `--release --nocapture` for a meaningful number).
+    #[test]
+    fn bench_path_strings_for_10000_particles() {
+        let mut p = Particles::new();
+        p.budget = 10_000;
+        let hops: Vec<Hop> = (0..10_000u64)
+            .map(|i| Hop { link: 0, from: (i % 37) as u16, to: (i % 11) as u16, start: 0, end: 1_000_000 + i * 100, kind: Kind::ALL[(i % 4) as usize], response: i % 2 == 0, failed: i % 10 == 0 })
+            .collect();
+        let ends = |a: u16, b: u16| Some(((a as f64 * 25.0, 100.0 + b as f64 * 30.0), (900.0 - b as f64 * 40.0, 700.0 - a as f64 * 10.0)));
+        p.ingest(&hops, &ends);
+        p.advance(400_000, 50.0);
+        let view = View { tx: 20.0, ty: 10.0, scale: 1.1, width: 1200.0, height: 900.0, dpr: 2.0 };
+        let mut out = Paths::default();
+        p.build_paths(400_000, view, &mut out); // warm-up: the strings grow once
+        assert_eq!(out.total(), 10_000);
+        let runs = 200;
+        let t0 = std::time::Instant::now();
+        for _ in 0..runs {
+            p.build_paths(400_000, view, &mut out);
+        }
+        let us = t0.elapsed().as_secs_f64() * 1e6 / runs as f64;
+        let bytes = out.len();
+        println!("particles bench: path strings for 10,000 particles in {us:.0} µs ({bytes} bytes, {} colours)", COLOURS);
+    }
+}
