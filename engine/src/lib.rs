@@ -25,20 +25,25 @@
 //! assert!(report.nodes.get("app").unwrap().summary.utilization > 0.1);
 //! ```
 
+pub mod cache_store;
 pub mod components;
 pub mod error;
 pub mod event;
+pub mod geo;
 pub mod histogram;
 pub mod hops;
+pub mod keys;
 pub mod limits;
 pub mod log;
 pub mod edit;
 pub mod parse;
+pub mod pricing;
 pub mod report;
 pub mod request;
 pub mod rng;
 pub mod scenario;
 pub mod series;
+pub mod sharding;
 pub mod sim;
 pub mod snapshot;
 pub mod stats;
