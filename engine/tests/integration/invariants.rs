@@ -140,7 +140,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: 128,
         failure_persistence: None,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5ca1e_1ab),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5ca1_e1ab),
         ..ProptestConfig::default()
     })]
 
