@@ -3,7 +3,7 @@
 //! (in the editor's stored runner); a frame loop steps it and publishes a
 //! snapshot a few times a second.
 
-use crate::builtin::STARTER_SCENARIO;
+use crate::animation::{Animation, Sampling};
 use crate::dashboard::Dashboard;
 use crate::editor::diagram::{is_typing, Diagram, View};
 use crate::editor::inspector::Inspector;
@@ -11,6 +11,7 @@ use crate::editor::palette::{Palette, PaletteGesture};
 use crate::editor::{Editor, GRID, NODE_H, NODE_W};
 use crate::format;
 use crate::frame_loop::use_frame_loop;
+use crate::keeping::{self, ShareOffer};
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};
@@ -23,6 +24,9 @@ const SNAPSHOT_EVERY_MS: f64 = 250.0;
 const STEP_NS: u64 = 100_000_000;
 /// The traffic dial: daily users from 1 to 100 million on a log scale.
 const DIAL_STEPS: f64 = 800.0;
+/// Wall time the dots get to move after a "Step" while paused: the step's
+/// 0.1 s of simulated time shown at 1x.
+const STEP_WALL_MS: f64 = 100.0;
 const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
 
 pub fn dial_to_users(v: f64) -> f64 {
@@ -49,9 +53,20 @@ pub struct Live {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let scenario = Scenario::from_json(STARTER_SCENARIO).expect("the built-in scenario is valid");
-    let editor = Editor::new(scenario);
+    let opening = keeping::open_from_browser();
+    let editor = Editor::new(opening.scenario);
     provide_context(editor);
+    match opening.message {
+        Some((text, true)) => editor.refuse(text),
+        Some((text, false)) => editor.say(text),
+        None => {}
+    }
+    if opening.clear_fragment {
+        keeping::clear_fragment();
+    }
+    keeping::use_autosave(editor);
+    let share = RwSignal::new(None::<ShareOffer>);
+    let file_input = NodeRef::<html::Input>::new();
     let live = Live {
         snapshot: RwSignal::new(None),
         series: RwSignal::new(Vec::new()),
@@ -71,7 +86,15 @@ pub fn App() -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let diagram_ref = NodeRef::<html::Div>::new();
     let theme = RwSignal::new(Theme::System);
+    let repaint = crate::charts::Repaint(RwSignal::new(0));
+    provide_context(repaint);
+    let _resize = window_event_listener(leptos::ev::resize, move |_| repaint.0.update(|v| *v += 1));
     let log_seq = StoredValue::new(0u64);
+    let animation = StoredValue::new_local(Animation::new());
+    let sampling = RwSignal::new(Sampling::default());
+    let dark = StoredValue::new(crate::charts::page_is_dark());
+    // Set by "Step": the next frame lets the dots move although paused.
+    let stepped = StoredValue::new(false);
 
     let publish = move || {
         let snap = editor.runner.try_update_value(|r| {
@@ -108,22 +131,55 @@ pub fn App() -> impl IntoView {
         live.log.set(Vec::new());
         live.series.set(Vec::new());
         live.snapshot.set(None);
+        animation.update_value(Animation::clear);
     });
 
     {
         let mut since_snapshot = 0.0;
         use_frame_loop(move |elapsed_ms| {
-            if !playing.try_get_untracked().unwrap_or(false) {
+            let Some(is_playing) = playing.try_get_untracked() else { return };
+            if is_playing {
+                editor.runner.try_update_value(|r| {
+                    r.speed = speed.get_untracked();
+                    r.advance(elapsed_ms);
+                });
+            }
+            // The dots move with wall time while playing, hold still while
+            // paused (so pan and zoom still redraw them), and catch up after a step.
+            let wall_ms = if is_playing {
+                elapsed_ms
+            } else if stepped.get_value() {
+                stepped.set_value(false);
+                STEP_WALL_MS
+            } else {
+                0.0
+            };
+            if let Some(canvas) = canvas.get_untracked() {
+                let show = animate.get_untracked();
+                let v = view.get_untracked();
+                let is_dark = dark.get_value();
+                editor.runner.update_value(|r| {
+                    animation.update_value(|a| {
+                        if show {
+                            editor.doc.with_untracked(|doc| a.frame(&mut r.sim, doc, wall_ms, v, &canvas, is_dark));
+                        } else {
+                            a.hide(&mut r.sim, &canvas);
+                        }
+                    })
+                });
+            }
+            if !is_playing {
                 return;
             }
-            editor.runner.try_update_value(|r| {
-                r.speed = speed.get_untracked();
-                r.advance(elapsed_ms);
-            });
             since_snapshot += elapsed_ms;
             if since_snapshot >= SNAPSHOT_EVERY_MS {
                 since_snapshot = 0.0;
                 publish();
+                dark.set_value(crate::charts::page_is_dark());
+                let now = animation.with_value(Animation::sampling);
+                if sampling.get_untracked() != now {
+                    sampling.set(now);
+                }
             }
         });
     }
@@ -273,6 +329,8 @@ pub fn App() -> impl IntoView {
                 Theme::Dark => { let _ = root.set_attribute("data-theme", "dark"); }
             }
         }
+        dark.set_value(crate::charts::page_is_dark());
+        repaint.0.update(|v| *v += 1);
     });
 
     let users_dau = move || editor.doc.with(|d| d.nodes.iter().find_map(|n| match &n.spec {
@@ -336,6 +394,7 @@ pub fn App() -> impl IntoView {
                     <button data-testid="step" disabled=move || playing.get() title="Advance 0.1 s of simulated time"
                         on:click=move |_| {
                             editor.runner.try_update_value(|r| { let t = r.sim.now() + STEP_NS; r.sim.run_until(t, u64::MAX); });
+                            stepped.set_value(true);
                             publish();
                         }>"Step"</button>
                     <button data-testid="reset" on:click=move |_| editor.reset()>"Reset"</button>
@@ -385,6 +444,23 @@ pub fn App() -> impl IntoView {
                         empty.name = None;
                         editor.load(empty, "New empty diagram: add components from the palette");
                     }>"New"</button>
+                    <button data-testid="open-file" title="Open a design saved as a .json file" on:click=move |_| {
+                        if let Some(input) = file_input.get_untracked() { input.click(); }
+                    }>"Open…"</button>
+                    <input type="file" accept=".json,application/json" class="sr-only" tabindex="-1" aria-hidden="true" data-testid="file-input" node_ref=file_input
+                        on:change=move |ev| {
+                            let input: web_sys::HtmlInputElement = event_target(&ev);
+                            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                                keeping::import(editor, file);
+                            }
+                            // Choosing the same file again must fire another change.
+                            input.set_value("");
+                        } />
+                    <button data-testid="save-file" title="Download the design as a .json file" on:click=move |_| keeping::export(editor)>"Save"</button>
+                    <button data-testid="share" title="A link that opens this design" on:click=move |_| {
+                        let page = window().location().href().unwrap_or_default();
+                        share.set(Some(editor.doc.with_untracked(|d| keeping::share_offer(&page, d))));
+                    }>"Share"</button>
                     <button data-testid="undo" disabled=move || !editor.can_undo.get() on:click=move |_| editor.undo() title="Undo (Ctrl+Z)">"Undo"</button>
                     <button data-testid="redo" disabled=move || !editor.can_redo.get() on:click=move |_| editor.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
                     <button on:click=move |_| view.update(|v| *v = v.zoom_at(1.2, 300.0, 200.0)) aria-label="Zoom in">"+"</button>
@@ -401,6 +477,25 @@ pub fn App() -> impl IntoView {
                 <Palette gesture=palette on_add_here=add_here />
                 <section class="play-area" aria-label="Play area">
                     <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref />
+                    <p class="flow-info" data-testid="sampling" aria-live="off">{move || {
+                        if !animate.get() {
+                            return "Flow: link thickness = requests/s".to_string();
+                        }
+                        let s = sampling.get();
+                        let which = match s.every {
+                            0 | 1 => "every request".to_string(),
+                            n => format!("1 in {} requests", format::count(n.into())),
+                        };
+                        format!("Showing {which} · {} dots", format::count(s.on_screen as u64))
+                    }}</p>
+                    <Show when=move || animate.get()>
+                        <ul class="flow-legend" aria-label="Dot colours">
+                            {crate::particles::Colour::ALL.iter().map(|c| {
+                                let c = *c;
+                                view! { <li><span class="swatch" style=move || format!("background:{}", c.css(theme.get().is_dark()))></span>{c.label()}</li> }
+                            }).collect_view()}
+                        </ul>
+                    </Show>
                     {move || editor.notice.get().map(|n| view! {
                         <div class="notice" class:error=n.error data-testid="notice" role=if n.error { "alert" } else { "status" }>
                             <span>{n.text}</span>
@@ -418,6 +513,7 @@ pub fn App() -> impl IntoView {
             </main>
             <Dashboard />
             <div class="sr-only" aria-live="polite" data-testid="announcer">{move || editor.announcement.get()}</div>
+            {move || share.get().map(|offer| view! { <ShareDialog offer=offer on_close=Callback::new(move |_| share.set(None)) /> })}
             <Show when=move || show_help.get()>
                 <HelpDialog on_close=Callback::new(move |_| show_help.set(false)) />
             </Show>
@@ -483,12 +579,67 @@ impl Theme {
             Theme::Light => Theme::System,
         }
     }
+    /// Whether the page is dark under this choice.
+    fn is_dark(self) -> bool {
+        match self {
+            Theme::Dark => true,
+            Theme::Light => false,
+            Theme::System => window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches()),
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Theme::System => "Theme: system",
             Theme::Dark => "Theme: dark",
             Theme::Light => "Theme: light",
         }
+    }
+}
+
+/// The share link, selected for copying, or the offer of a file when the
+/// design is too large for a link.
+#[component]
+fn ShareDialog(offer: ShareOffer, on_close: Callback<()>) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let field = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = field.get() {
+            let _ = input.focus();
+            input.select();
+        }
+    });
+    let body = match offer {
+        ShareOffer::Link(url) => {
+            let copy = url.clone();
+            view! {
+                <p>"Anyone who opens this link sees this design (it travels inside the link; nothing is uploaded)."</p>
+                <input type="text" readonly class="share-url" data-testid="share-url" node_ref=field prop:value=url aria-label="Share link" />
+                <div class="dialog-actions">
+                    <button class="primary" data-testid="copy-link" on:click=move |_| keeping::copy_to_clipboard(editor, copy.clone())>"Copy link"</button>
+                    <button on:click=move |_| on_close.run(())>"Close"</button>
+                </div>
+            }.into_any()
+        }
+        ShareOffer::TooLong(chars) => view! {
+            <p data-testid="share-too-long">{format!(
+                "This design is too large for a link ({} characters; links over {} may be cut short). Save it as a file and send the file instead.",
+                format::count(chars as u64), format::count(crate::storage::MAX_SHARE_URL_CHARS as u64)
+            )}</p>
+            <div class="dialog-actions">
+                <button class="primary" data-testid="share-as-file" on:click=move |_| { keeping::export(editor); on_close.run(()); }>"Save as file"</button>
+                <button on:click=move |_| on_close.run(())>"Close"</button>
+            </div>
+        }.into_any(),
+    };
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| on_close.run(())>
+            <div class="dialog" role="dialog" aria-modal="true" aria-label="Share this design" data-testid="share-dialog" on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
+                <h2>"Share this design"</h2>
+                {body}
+            </div>
+        </div>
     }
 }
 

@@ -312,11 +312,17 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
 
     // Legend: from the right edge leftwards, each entry a swatch and a label;
     // entries that would run into the title are left out (the caption still
-    // names every line).
+    // names every line). When not all fit, lines that are not flat at zero
+    // come first: a legend naming only the idle lines would mislabel the
+    // one line in view.
     let title_end = pad + text_width(&title, title_size) + px(12.0);
     let swatch = px(10.0);
     let mut x = w as f64 - pad;
-    for line in data.lines.iter().rev().filter(|l| !l.label.is_empty()) {
+    let labelled: Vec<&Line> = data.lines.iter().filter(|l| !l.label.is_empty()).collect();
+    let active: Vec<&Line> = labelled.iter().copied().filter(|l| l.points.iter().any(|p| p.1 != 0.0)).collect();
+    let needed: f64 = labelled.iter().map(|l| text_width(&l.label, label_size) + px(5.0) + swatch + px(14.0)).sum();
+    let legend = if x - needed + px(14.0) < title_end && !active.is_empty() { active } else { labelled };
+    for line in legend.into_iter().rev() {
         let label_w = text_width(&line.label, label_size);
         let swatch_left = x - label_w - px(5.0) - swatch;
         if swatch_left < title_end {
@@ -409,7 +415,7 @@ pub fn caption(data: &ChartData) -> String {
 
 /// Whether the page is dark: `data-theme` on `<html>` when set ("dark" or
 /// "light"), else the system preference.
-fn page_is_dark() -> bool {
+pub fn page_is_dark() -> bool {
     let Some(window) = web_sys::window() else { return false };
     let theme = window.document().and_then(|d| d.document_element()).and_then(|e| e.get_attribute("data-theme"));
     match theme.as_deref() {
@@ -447,12 +453,17 @@ fn redraw(canvas: &web_sys::HtmlCanvasElement, data: &ChartData) {
     }
 }
 
+/// Provided by the page and bumped when something every chart depends on
+/// besides its data changes (the theme, the window size), so charts redraw
+/// even while the run is paused and no new data arrives.
+#[derive(Clone, Copy)]
+pub struct Repaint(pub RwSignal<u64>);
+
 /// A time-series line chart, 160 CSS pixels tall and as wide as its
 /// container. The canvas is hidden from assistive technology; the caption
 /// reads the latest values instead.
 ///
-/// It redraws when `data` changes, and only then: a theme switch or a resize
-/// shows at the next snapshot.
+/// It redraws when `data` changes, and when the page's [`Repaint`] is bumped.
 #[component]
 pub fn Chart(
     /// What to draw; a new value redraws the chart.
@@ -463,7 +474,11 @@ pub fn Chart(
     test_id: &'static str,
 ) -> impl IntoView {
     let canvas_ref = NodeRef::<html::Canvas>::new();
+    let repaint = use_context::<Repaint>();
     Effect::new(move |_| {
+        if let Some(Repaint(version)) = repaint {
+            version.track();
+        }
         // The NodeRef is read tracked only so the first draw waits for the
         // canvas; it changes once, at mount. After that, `data` alone drives.
         let canvas = canvas_ref.get();
@@ -572,6 +587,26 @@ mod tests {
         assert!(!out.contains("no data yet"));
         // Dark mode paints the dark panel colour.
         assert!(svg(&sample(), true).to_uppercase().contains("#1A1F28"));
+    }
+
+    #[test]
+    fn a_crowded_legend_names_the_lines_that_are_not_flat_at_zero() {
+        let flat = |label: &str| Line { label: label.into(), color: (1, 2, 3), points: (0..30).map(|i| (i as f64, 0.0)).collect() };
+        let mut busy = flat("rejected");
+        busy.points.iter_mut().for_each(|p| p.1 = 8000.0);
+        let data = ChartData {
+            title: "Errors by cause".into(),
+            unit: "req/s".into(),
+            lines: vec![busy, flat("timeout"), flat("node down"), flat("no route")],
+            y_min_zero: true,
+        };
+        let mut out = String::new();
+        draw(SVGBackend::with_string(&mut out, (300, HEIGHT_CSS)), &data, false).expect("draws");
+        let texts = texts(&out);
+        assert!(texts.contains(&"rejected"), "{texts:?}");
+        assert!(!texts.contains(&"no route"), "{texts:?}");
+        // With room for every entry, all are shown.
+        assert!(["rejected", "timeout", "node down", "no route"].iter().all(|l| self::texts(&svg(&data, false)).contains(l)));
     }
 
     #[test]

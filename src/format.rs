@@ -21,6 +21,11 @@ pub fn number(x: f64) -> String {
     }
 }
 
+/// A whole count with thousands separators: `12345` -> "12,345".
+pub fn count(n: u64) -> String {
+    group_thousands(n.min(i64::MAX as u64) as i64)
+}
+
 fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
@@ -69,6 +74,9 @@ mod tests {
         assert_eq!(number(12.345), "12.3");
         assert_eq!(number(0.0), "0");
         assert_eq!(number(f64::NAN), "–");
+        assert_eq!(count(32), "32");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(u64::MAX), "9,223,372,036,854,775,807");
         assert_eq!(ms(None), "–");
         assert_eq!(ms(Some(4.0)), "4.00 ms");
         assert_eq!(percent(0.5), "50.0%");

@@ -4,6 +4,7 @@
 //! outside the reactive graph, steps it from an animation frame loop, and
 //! publishes a few snapshots a second to signals that the page reads.
 
+pub mod animation;
 pub mod app;
 pub mod bindings;
 pub mod builtin;
@@ -12,6 +13,7 @@ pub mod dashboard;
 pub mod editor;
 pub mod format;
 pub mod frame_loop;
+pub mod keeping;
 pub mod particles;
 pub mod runner;
 pub mod storage;

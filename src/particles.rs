@@ -94,6 +94,17 @@ impl Colour {
         }
     }
 
+    /// What the colour means, for the legend.
+    pub fn label(self) -> &'static str {
+        match self {
+            Colour::Read => "read",
+            Colour::Write => "write",
+            Colour::Static => "static",
+            Colour::Job => "job",
+            Colour::Failed => "failed",
+        }
+    }
+
     /// The CSS colour on a light or a dark page.
     pub fn css(self, dark: bool) -> &'static str {
         if dark {
@@ -133,17 +144,46 @@ impl View {
     }
 }
 
-/// A wire's start and end points in world coordinates: `((x0, y0), (x1, y1))`.
-pub type WireEnds = ((f64, f64), (f64, f64));
+/// A wire's shape in world coordinates: the cubic Bézier curve the diagram
+/// draws (start, two control points, end), so dots ride on the drawn line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Wire {
+    pub p0: (f64, f64),
+    pub c1: (f64, f64),
+    pub c2: (f64, f64),
+    pub p3: (f64, f64),
+}
+
+impl Wire {
+    /// A straight wire: control points at the thirds, so the curve is the
+    /// segment and `t` moves along it at constant speed.
+    pub fn line(a: (f64, f64), b: (f64, f64)) -> Wire {
+        let third = |k: f64| (a.0 + (b.0 - a.0) * k, a.1 + (b.1 - a.1) * k);
+        Wire { p0: a, c1: third(1.0 / 3.0), c2: third(2.0 / 3.0), p3: b }
+    }
+
+    /// The same curve travelled from its end to its start (a response going
+    /// back up the wire its request came down).
+    pub fn reversed(self) -> Wire {
+        Wire { p0: self.p3, c1: self.c2, c2: self.c1, p3: self.p0 }
+    }
+
+    /// The point at parameter `t` in [0, 1].
+    #[inline]
+    pub fn at(&self, t: f64) -> (f64, f64) {
+        let u = 1.0 - t;
+        let (a, b, c, d) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
+        (
+            a * self.p0.0 + b * self.c1.0 + c * self.c2.0 + d * self.p3.0,
+            a * self.p0.1 + b * self.c1.1 + c * self.c2.1 + d * self.p3.1,
+        )
+    }
+}
 
 /// One dot in flight.
 #[derive(Clone, Copy, Debug)]
 struct Particle {
-    /// Wire start and (end - start), world coordinates.
-    x0: f64,
-    y0: f64,
-    dx: f64,
-    dy: f64,
+    wire: Wire,
     start: Nanos,
     end: Nanos,
     /// 1 / (end - start), or 0 for a zero-length hop.
@@ -292,13 +332,13 @@ impl Particles {
         }
     }
 
-    /// Adds one dot per hop. `ends(from, to)` gives the world coordinates of the
-    /// wire's start and end, or `None` to skip the hop (a node not on screen or
-    /// since removed).
-    pub fn ingest(&mut self, hops: &[Hop], ends: &dyn Fn(u16, u16) -> Option<WireEnds>) {
+    /// Adds one dot per hop. `wire(hop)` gives the curve the hop travels, in
+    /// world coordinates and in its direction of travel, or `None` to skip the
+    /// hop (a node since removed).
+    pub fn ingest(&mut self, hops: &[Hop], wire: &dyn Fn(&Hop) -> Option<Wire>) {
         let cap = self.hard_cap();
         for hop in hops {
-            let Some(((x0, y0), (x1, y1))) = ends(hop.from, hop.to) else { continue };
+            let Some(wire) = wire(hop) else { continue };
             let end = hop.end.max(hop.start);
             // Its wall life at the current speed, for the sampling budget.
             let remaining = end - hop.start.max(self.now).min(end);
@@ -310,10 +350,7 @@ impl Particles {
             }
             let len = end - hop.start;
             self.active.push(Particle {
-                x0,
-                y0,
-                dx: x1 - x0,
-                dy: y1 - y0,
+                wire,
                 start: hop.start,
                 end,
                 inv_len: if len == 0 { 0.0 } else { 1.0 / len as f64 },
@@ -404,7 +441,8 @@ impl Particles {
         let (max_x, max_y) = (view.width * view.dpr + r, view.height * view.dpr + r);
         for p in &self.active {
             let Some(t) = p.progress(now_ns) else { continue };
-            let (cx, cy) = view.to_canvas(p.x0 + p.dx * t, p.y0 + p.dy * t);
+            let (wx, wy) = p.wire.at(t);
+            let (cx, cy) = view.to_canvas(wx, wy);
             // Written so that NaN is culled too.
             if !(cx >= -r && cx <= max_x && cy >= -r && cy <= max_y) {
                 continue;
@@ -487,8 +525,8 @@ mod tests {
     }
 
     /// Wire from (100, 200) to (300, 600) for every hop.
-    fn wire(_: u16, _: u16) -> Option<WireEnds> {
-        Some(((100.0, 200.0), (300.0, 600.0)))
+    fn wire(_: &Hop) -> Option<Wire> {
+        Some(Wire::line((100.0, 200.0), (300.0, 600.0)))
     }
 
     /// The centres of the circles in a path (each subpath starts `M x-r y`).
@@ -501,6 +539,24 @@ mod tests {
                 (it.next().unwrap() + r, it.next().unwrap())
             })
             .collect()
+    }
+
+    #[test]
+    fn wires_run_from_start_to_end_and_back() {
+        let w = Wire { p0: (0.0, 0.0), c1: (50.0, 0.0), c2: (50.0, 100.0), p3: (100.0, 100.0) };
+        assert_eq!(w.at(0.0), (0.0, 0.0));
+        assert_eq!(w.at(1.0), (100.0, 100.0));
+        // The S-curve is symmetric about its middle.
+        assert_eq!(w.at(0.5), (50.0, 50.0));
+        let r = w.reversed();
+        for t in [0.0, 0.2, 0.7, 1.0] {
+            let (a, b) = (w.at(t), r.at(1.0 - t));
+            assert!((a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9);
+        }
+        // A straight wire is travelled at constant speed.
+        let l = Wire::line((10.0, 20.0), (40.0, 80.0));
+        let (x, y) = l.at(0.25);
+        assert!((x - 17.5).abs() < 1e-9 && (y - 35.0).abs() < 1e-9);
     }
 
     #[test]
@@ -580,14 +636,14 @@ mod tests {
     #[test]
     fn skipped_and_culled() {
         let mut p = Particles::new();
-        let none = |_: u16, _: u16| None;
+        let none = |_: &Hop| None;
         p.ingest(&[hop(0, 100, Kind::Read, false)], &none);
         assert_eq!(p.on_screen(), 0, "no wire, no dot");
 
-        let far = |_: u16, _: u16| Some(((5000.0, 5000.0), (6000.0, 5000.0)));
+        let far = |_: &Hop| Some(Wire::line((5000.0, 5000.0), (6000.0, 5000.0)));
         p.ingest(&[hop(0, 100, Kind::Read, false)], &far);
         p.ingest(&[hop(0, 100, Kind::Read, false)], &wire);
-        let nan = |_: u16, _: u16| Some(((f64::NAN, 0.0), (1.0, 1.0)));
+        let nan = |_: &Hop| Some(Wire::line((f64::NAN, 0.0), (1.0, 1.0)));
         p.ingest(&[hop(0, 100, Kind::Read, false)], &nan);
         let mut out = Paths::default();
         p.build_paths(0, VIEW, &mut out);
@@ -779,7 +835,10 @@ mod tests {
         let hops: Vec<Hop> = (0..10_000u64)
             .map(|i| Hop { link: 0, from: (i % 37) as u16, to: (i % 11) as u16, start: 0, end: 1_000_000 + i * 100, kind: Kind::ALL[(i % 4) as usize], response: i % 2 == 0, failed: i % 10 == 0 })
             .collect();
-        let ends = |a: u16, b: u16| Some(((a as f64 * 25.0, 100.0 + b as f64 * 30.0), (900.0 - b as f64 * 40.0, 700.0 - a as f64 * 10.0)));
+        let ends = |h: &Hop| {
+            let (a, b) = (h.from as f64, h.to as f64);
+            Some(Wire::line((a * 25.0, 100.0 + b * 30.0), (900.0 - b * 40.0, 700.0 - a * 10.0)))
+        };
         p.ingest(&hops, &ends);
         p.advance(400_000, 50.0);
         let view = View { tx: 20.0, ty: 10.0, scale: 1.1, width: 1200.0, height: 900.0, dpr: 2.0 };

@@ -286,6 +286,11 @@ impl Simulation {
         &self.nodes[slot as usize].id
     }
 
+    /// How many node slots there are (removed nodes keep theirs).
+    pub fn node_slot_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// Every node slot, in slot order (the order of `SecondPoint::nodes`):
     /// id, kind, and whether it has been removed.
     pub fn node_slots(&self) -> Vec<(String, &'static str, bool)> {

@@ -5,6 +5,7 @@
 
 use super::palette::{icon_path, PaletteGesture};
 use super::{kind_label, Editor, Selection, GRID, NODE_H, NODE_W};
+use crate::particles::Wire;
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::{Health, Snapshot};
@@ -63,6 +64,22 @@ fn node_box(editor: &Editor, id: &str, drag: Option<&(Vec<String>, f64, f64)>) -
         Some((ids, dx, dy)) if ids.iter().any(|i| i == id) => Some((x + dx, y + dy)),
         _ => Some((x, y)),
     }
+}
+
+/// The wire from the box at `a` (its output port, right side) to the box at
+/// `b` (its input, left side), both top-left corners in world coordinates: an
+/// S-curve whose ends leave and enter horizontally. The diagram draws it and
+/// the animation moves dots along it, so both use this one definition.
+pub fn wire_between(a: (f64, f64), b: (f64, f64)) -> Wire {
+    let (x1, y1) = (a.0 + NODE_W, a.1 + NODE_H / 2.0);
+    let (x2, y2) = (b.0, b.1 + NODE_H / 2.0);
+    let c = ((x2 - x1) / 2.0).abs().max(30.0);
+    Wire { p0: (x1, y1), c1: (x1 + c, y1), c2: (x2 - c, y2), p3: (x2, y2) }
+}
+
+/// SVG path data of a wire.
+fn wire_path(w: &Wire) -> String {
+    format!("M{} {} C{} {} {} {} {} {}", w.p0.0, w.p0.1, w.c1.0, w.c1.1, w.c2.0, w.c2.1, w.p3.0, w.p3.1)
 }
 
 /// Colour class for a load level.
@@ -273,6 +290,7 @@ pub fn Diagram(
         gesture.set_value(Gesture::Connect { from: id });
     };
 
+    let per_second = move |count: u64| snapshot.with_untracked(|s| s.as_ref().map(|s| count as f64 / s.span_s.max(1e-9)).unwrap_or(0.0));
     let live = move |id: &str| snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).cloned()));
 
     let node_ids = move || editor.doc.with(|d| d.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>());
@@ -303,16 +321,13 @@ pub fn Diagram(
                 <g transform=move || { let v = view.get(); format!("translate({} {}) scale({})", v.tx, v.ty, v.scale) }>
                     <For each=link_ends key=|k| k.clone() children=move |(from, to): (String, String)| {
                         let (f2, t2) = (from.clone(), to.clone());
-                        let ends = Signal::derive(move || {
+                        let wire = Signal::derive(move || {
                             let d = drag_offset.get();
                             let a = node_box(&editor, &f2, d.as_ref())?;
                             let b = node_box(&editor, &t2, d.as_ref())?;
-                            Some((a.0 + NODE_W, a.1 + NODE_H / 2.0, b.0, b.1 + NODE_H / 2.0))
+                            Some(wire_between(a, b))
                         });
-                        let path = Signal::derive(move || ends.get().map(|(x1, y1, x2, y2)| {
-                            let c = ((x2 - x1) / 2.0).abs().max(30.0);
-                            format!("M{x1} {y1} C{} {y1} {} {y2} {x2} {y2}", x1 + c, x2 - c)
-                        }).unwrap_or_default());
+                        let path = Signal::derive(move || wire.get().map(|w| wire_path(&w)).unwrap_or_default());
                         let (f3, t3) = (from.clone(), to.clone());
                         let selected = move || editor.selection.with(|s| s.link.as_ref() == Some(&(f3.clone(), t3.clone())));
                         let (f4, t4) = (from.clone(), to.clone());
@@ -320,8 +335,8 @@ pub fn Diagram(
                         let width = move || if flow_mode.get() { (1.5 + flow.get().max(0.0).log10().max(0.0) * 1.6).min(9.0) } else { 1.5 };
                         let (f5, t5) = (from.clone(), to.clone());
                         let label = Signal::derive(move || {
-                            let (x1, y1, x2, y2) = ends.get()?;
-                            Some(((x1 + x2) / 2.0, (y1 + y2) / 2.0 - 6.0))
+                            let (x, y) = wire.get()?.at(0.5);
+                            Some((x, y - 6.0))
                         });
                         view! {
                             <g class="link" class:selected=selected data-testid=format!("link-{from}-{to}")>
@@ -393,7 +408,9 @@ pub fn Diagram(
                                     match (health.get(), state.get()) {
                                         (Health::Down, _) => "DOWN".to_string(),
                                         (_, Some(n)) if has_workers => format!("{:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting),
-                                        (_, Some(n)) => format!("{}/s", crate::format::number(n.summary.throughput_rps)),
+                                        // Users and load balancers: requests sent on per second,
+                                        // whatever becomes of them downstream.
+                                        (_, Some(n)) => format!("{}/s", crate::format::number(per_second(n.summary.arrivals))),
                                         _ => kind_label(kind).to_string(),
                                     }
                                 }}</text>

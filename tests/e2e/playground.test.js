@@ -257,3 +257,18 @@ test('with reduced motion, flow is shown as link thickness and counters', async 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('charts follow a theme switch while paused', async () => {
+  const { page, errors, context } = await open({ colorScheme: 'light' });
+  await sleep(1200);
+  await page.getByTestId('play-toggle').click();
+  const corner = () => page.getByTestId('chart-latency').locator('canvas').evaluate((c) => Array.from(c.getContext('2d').getImageData(2, 2, 1, 1).data));
+  const light = await corner();
+  await page.getByTestId('theme-toggle').click(); // system (light here) -> dark
+  await page.waitForFunction(() => document.documentElement.getAttribute('data-theme') === 'dark');
+  await sleep(200);
+  const dark = await corner();
+  assert.ok(light[0] > 200 && dark[0] < 60, `chart background went from ${light} to ${dark}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,0 +1,168 @@
+//! The moving requests over the diagram: glue between the engine's sampled
+//! hops, the [`Particles`] layer and the diagram's `<canvas>`.
+//!
+//! Each frame, after the simulation has been stepped, [`Animation::frame`]
+//! drains the hops the engine logged, turns each into a dot on the wire it
+//! crosses (the same curve the diagram draws, see
+//! [`crate::editor::diagram::wire_between`]) and draws the dots. Four times a
+//! second it retunes the engine's sampling ("follow one request in N") so about
+//! [`Particles::budget`] dots are on screen whatever the traffic and speed.
+//! Sampling is by request number, so it never changes what the simulation
+//! computes, only which requests are shown.
+
+use crate::editor::diagram::{wire_between, View as DiagramView};
+use crate::particles::{Particles, View, Wire};
+use scalelab_engine::{Hop, Scenario, Simulation};
+use wasm_bindgen::JsCast;
+
+/// Wall milliseconds between retunings of the sampling rate.
+const RETUNE_EVERY_MS: f64 = 250.0;
+
+/// What the sampling control shows: one request in `every` is drawn, and
+/// `on_screen` dots are in flight.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sampling {
+    pub every: u32,
+    pub on_screen: usize,
+}
+
+pub struct Animation {
+    particles: Particles,
+    hops: Vec<Hop>,
+    every: u32,
+    hops_since: u64,
+    wall_since: f64,
+    /// World position (top-left) of each engine node slot's box, this frame.
+    boxes: Vec<Option<(f64, f64)>>,
+    /// The canvas was cleared and left empty (animation off).
+    blank: bool,
+}
+
+impl Default for Animation {
+    fn default() -> Self {
+        Animation::new()
+    }
+}
+
+impl Animation {
+    pub fn new() -> Animation {
+        Animation {
+            particles: Particles::new(),
+            hops: Vec::new(),
+            every: 1,
+            hops_since: 0,
+            wall_since: 0.0,
+            boxes: Vec::new(),
+            blank: false,
+        }
+    }
+
+    /// Forgets every dot (the run restarted, so their times mean nothing).
+    pub fn clear(&mut self) {
+        self.particles.clear();
+        self.hops_since = 0;
+        self.wall_since = 0.0;
+    }
+
+    pub fn sampling(&self) -> Sampling {
+        Sampling { every: self.every, on_screen: self.particles.on_screen() }
+    }
+
+    /// Stops sampling and empties the canvas (animation hidden, or reduced
+    /// motion): the engine then logs no hops at all.
+    pub fn hide(&mut self, sim: &mut Simulation, canvas: &web_sys::HtmlCanvasElement) {
+        sim.set_sample_every(0);
+        let mut drained = std::mem::take(&mut self.hops);
+        sim.drain_hops(&mut drained);
+        drained.clear();
+        self.hops = drained;
+        if !self.blank {
+            self.particles.clear();
+            if let Some(ctx) = context(canvas) {
+                let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+                ctx.clear_rect(0.0, 0.0, canvas.width() as f64, canvas.height() as f64);
+            }
+            self.blank = true;
+        }
+    }
+
+    /// One frame: `wall_dt_ms` of wall time has passed during which the
+    /// simulation ran (0 while paused, so the dots hold still).
+    pub fn frame(
+        &mut self,
+        sim: &mut Simulation,
+        doc: &Scenario,
+        wall_dt_ms: f64,
+        view: DiagramView,
+        canvas: &web_sys::HtmlCanvasElement,
+        dark: bool,
+    ) {
+        self.blank = false;
+        sim.set_sample_every(self.every);
+        let now = sim.now();
+        self.particles.advance(now, wall_dt_ms);
+        sim.drain_hops(&mut self.hops);
+
+        if !self.hops.is_empty() {
+            self.locate_boxes(sim, doc);
+            let boxes = &self.boxes;
+            let wire = |hop: &Hop| -> Option<Wire> {
+                let from = (*boxes.get(hop.from as usize)?)?;
+                let to = (*boxes.get(hop.to as usize)?)?;
+                // Wires run from the caller's output port to the callee's
+                // input; a response travels the caller's wire backwards.
+                Some(if hop.response { wire_between(to, from).reversed() } else { wire_between(from, to) })
+            };
+            self.particles.ingest(&self.hops, &wire);
+        }
+
+        if wall_dt_ms > 0.0 {
+            self.hops_since += self.hops.len() as u64;
+            self.wall_since += wall_dt_ms;
+            if self.wall_since >= RETUNE_EVERY_MS {
+                let per_second = self.hops_since as f64 / (self.wall_since / 1000.0);
+                self.every = self.particles.suggested_sample_every(self.every, per_second);
+                self.hops_since = 0;
+                self.wall_since = 0.0;
+            }
+        }
+
+        let Some(size) = fit_canvas(canvas) else { return };
+        let Some(ctx) = context(canvas) else { return };
+        let view = View { tx: view.tx, ty: view.ty, scale: view.scale, width: size.0, height: size.1, dpr: size.2 };
+        self.particles.draw(&ctx, now, view, dark);
+    }
+
+    /// Where each engine node slot's box is in the diagram (removed nodes and
+    /// nodes the diagram does not show: `None`).
+    fn locate_boxes(&mut self, sim: &Simulation, doc: &Scenario) {
+        let count = sim.node_slot_count();
+        self.boxes.clear();
+        self.boxes.extend((0..count).map(|slot| {
+            let id = sim.node_id(slot as u16);
+            let node = &doc.nodes[doc.node_index(id)?];
+            Some((node.x.unwrap_or(0.0), node.y.unwrap_or(0.0)))
+        }));
+    }
+}
+
+/// Sizes the canvas's backing store to its CSS box times the device pixel
+/// ratio (a resize clears it, which is fine: it is redrawn every frame).
+/// Returns (CSS width, CSS height, ratio), or `None` when not laid out.
+fn fit_canvas(canvas: &web_sys::HtmlCanvasElement) -> Option<(f64, f64, f64)> {
+    let (w, h) = (canvas.client_width(), canvas.client_height());
+    if w <= 0 || h <= 0 {
+        return None;
+    }
+    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).filter(|r| r.is_finite() && *r > 0.0).unwrap_or(1.0);
+    let (bw, bh) = ((w as f64 * dpr).round() as u32, (h as f64 * dpr).round() as u32);
+    if canvas.width() != bw || canvas.height() != bh {
+        canvas.set_width(bw);
+        canvas.set_height(bh);
+    }
+    Some((w as f64, h as f64, dpr))
+}
+
+fn context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
+}
