@@ -61,7 +61,8 @@ pub const MIN_LIFE_MS: f64 = 150.0;
 /// [`Particles::budget`].
 pub const DEFAULT_BUDGET: usize = 2000;
 
-/// Radius of a dot in CSS pixels (it keeps its size when the diagram is zoomed).
+/// Radius of a dot in CSS pixels at 100% zoom and above (zoomed out it
+/// shrinks with the diagram, down to half).
 pub const DOT_RADIUS_CSS: f64 = 3.0;
 
 /// The colours a dot can take, one path (and one fill) per colour per frame.
@@ -416,7 +417,9 @@ impl Particles {
     /// Builds the frame's paths into `out`: per colour, one circle subpath per
     /// dot inside the view, in canvas pixels. Reuses `out`'s strings.
     pub fn build_paths(&self, now_ns: Nanos, view: View, out: &mut Paths) {
-        let r = DOT_RADIUS_CSS * view.dpr;
+        // Zoomed out, dots shrink with the diagram (down to half size) so
+        // they do not bury the small node boxes.
+        let r = DOT_RADIUS_CSS * view.scale.clamp(0.5, 1.0) * view.dpr;
         let c = &mut out.circle;
         c.clear();
         // From the leftmost point: half a circle to the rightmost, and back.

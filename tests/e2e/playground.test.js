@@ -272,3 +272,23 @@ test('charts follow a theme switch while paused', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('fits a 900 x 600 frame: no sideways scrolling, the diagram and controls in view', async () => {
+  const { page, errors, context } = await open({ viewport: { width: 900, height: 600 } });
+  const [scrollWidth] = await page.evaluate(() => [document.documentElement.scrollWidth]);
+  assert.ok(scrollWidth <= 900, `page is ${scrollWidth} px wide`);
+  const diagram = await page.getByTestId('diagram').boundingBox();
+  assert.ok(diagram.height >= 300 && diagram.width >= 450, `diagram ${diagram.width} x ${diagram.height}`);
+  for (const id of ['play-toggle', 'traffic', 'speed', 'share', 'undo']) {
+    const box = await page.getByTestId(id).boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= 600 && box.x + box.width <= 900, `${id} in view: ${JSON.stringify(box)}`);
+  }
+  // Every node of the starter design is inside the diagram after fitting.
+  for (const id of ['users', 'lb', 'web-1', 'web-2', 'db']) {
+    const box = await page.getByTestId(`node-${id}`).boundingBox();
+    assert.ok(box.x >= diagram.x && box.x + box.width <= diagram.x + diagram.width, `${id} inside horizontally`);
+  }
+  await screenshot(page, 'playground-900x600');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
