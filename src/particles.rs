@@ -599,8 +599,10 @@ mod tests {
         // The view transform and the device pixel ratio apply.
         let view = View { tx: 10.0, ty: -20.0, scale: 0.5, dpr: 2.0, ..VIEW };
         p.build_paths(2_000_000, view, &mut out);
-        let c = centres(out.path(Colour::Read), DOT_RADIUS_CSS * 2.0);
+        // At half zoom the dot is half size: radius 3 x 0.5 CSS px x 2 device px.
+        let c = centres(out.path(Colour::Read), DOT_RADIUS_CSS * 0.5 * 2.0);
         assert_eq!(c, vec![((200.0 * 0.5 + 10.0) * 2.0, (400.0 * 0.5 - 20.0) * 2.0)]);
+        assert!(out.path(Colour::Read).contains("a3 3 0 1 0 6 0"), "{}", out.path(Colour::Read));
     }
 
     #[test]

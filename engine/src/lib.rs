@@ -25,6 +25,8 @@
 //! assert!(report.nodes.get("app").unwrap().summary.utilization > 0.1);
 //! ```
 
+pub mod alerts;
+pub mod autoscale;
 pub mod cache_store;
 pub mod components;
 pub mod error;
@@ -35,9 +37,12 @@ pub mod hops;
 pub mod keys;
 pub mod limits;
 pub mod log;
+pub mod dns;
 pub mod edit;
 pub mod parse;
 pub mod pricing;
+pub mod profile;
+pub mod replication;
 pub mod report;
 pub mod request;
 pub mod rng;
