@@ -36,7 +36,8 @@ const PREALLOC_LIMIT: u64 = 1 << 16;
 const NIL: u32 = u32::MAX;
 
 /// Which entry makes room when a full store takes a new key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Policy {
     /// Least recently used: a hit or a fill makes an entry the most recent.
     Lru,

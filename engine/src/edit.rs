@@ -8,7 +8,7 @@
 //! finish crossing it.
 
 use crate::components::balancer::Balancer;
-use crate::components::station::{Deadline, Station};
+use crate::components::station::{CacheState, Deadline, Role, Station};
 use crate::components::users::Users;
 use crate::error::Issue;
 use crate::log::Severity;
@@ -46,6 +46,8 @@ pub enum Fault {
     Recover,
     /// Service takes `factor` times longer (1 < factor <= 100).
     Slow { factor: f64 },
+    /// A cache forgets everything and starts cold (the database feels it).
+    Flush,
 }
 
 /// Why an edit was refused; nothing was changed.
@@ -123,6 +125,12 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
                     return Err(EditError::NotApplicable(
                         "a load balancer adds no processing time here, so it cannot be slowed; fail it instead".into(),
                     ))
+                }
+                (spec, Fault::Flush) if !matches!(spec, NodeSpec::Cache(_)) => {
+                    return Err(EditError::NotApplicable(format!(
+                        "only a cache can be flushed; \"{id}\" is a {}",
+                        spec.kind_name().replace('_', " ")
+                    )))
                 }
                 (_, Fault::Slow { factor }) if !(factor.is_finite() && *factor > 1.0 && *factor <= 100.0) => {
                     return Err(EditError::NotApplicable(format!(
@@ -261,8 +269,11 @@ impl Simulation {
         let seed = self.scenario.seed;
         let component = match &node.spec {
             NodeSpec::Users(spec) => Component::Users(Users::new(spec, None, seed, slot)),
-            NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec.algorithm, vec![], seed, slot)),
-            NodeSpec::WebServer(spec) | NodeSpec::Database(spec) => Component::Station(Station::new(spec, None, seed, slot)),
+            NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, vec![], seed, slot)),
+            spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_)) => {
+                let station = spec.station().expect("these kinds are stations");
+                Component::Station(Station::new(station, Role::for_spec(spec), seed, slot))
+            }
         };
         self.nodes.push(NodeInfo { id: node.id.clone(), kind: node.spec.kind_name(), removed: false, health: Health::Up });
         self.components.push(component);
@@ -277,7 +288,9 @@ impl Simulation {
         self.snap.nodes.push(NodeCounters::default());
         let is_station = matches!(self.components[slot], Component::Station(_));
         self.snap.node_latency.push(is_station.then(crate::histogram::Histogram::new));
+        self.primary_of.push(None);
         self.schedule_next_arrival(slot as u16);
+        self.schedule_health_check(slot);
     }
 
     fn update_slot(&mut self, slot: usize, spec: &NodeSpec) {
@@ -288,10 +301,25 @@ impl Simulation {
                     self.schedule_next_arrival(slot as u16);
                 }
             }
-            (Component::Balancer(b), NodeSpec::LoadBalancer(spec)) => b.algorithm = spec.algorithm,
-            (Component::Station(st), NodeSpec::WebServer(spec) | NodeSpec::Database(spec)) => {
+            (Component::Balancer(b), NodeSpec::LoadBalancer(spec)) => {
+                if b.update(spec) {
+                    self.schedule_health_check(slot);
+                }
+            }
+            (Component::Station(st), spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_))) => {
                 let old_timeout = st.timeout;
-                st.update(spec);
+                st.update(spec.station().expect("these kinds are stations"));
+                match (&mut st.role, spec) {
+                    (Role::Web(w), NodeSpec::WebServer(web)) => w.waiting = web.waiting,
+                    (Role::Cache(c), NodeSpec::Cache(cache)) => {
+                        c.invalidate_on_write = cache.invalidate_on_write;
+                        if c.needs_rebuild(cache) {
+                            // A new size or policy: the cache restarts empty.
+                            **c = CacheState::new(cache);
+                        }
+                    }
+                    _ => {}
+                }
                 if st.timeout != old_timeout {
                     self.retime_deadlines(slot);
                 }
@@ -330,14 +358,14 @@ impl Simulation {
         }
     }
 
-    /// Wires `w` into its source: users send into it, a balancer adds a backend,
-    /// a web server calls its database through it.
+    /// Wires `w` into its source: users send into it, a balancer adds a
+    /// backend, a web server gains a cache or database (or a primary a replica).
     fn link_up(&mut self, w: usize) {
         let wire = self.wires[w];
         match &mut self.components[wire.from as usize] {
             Component::Users(u) => u.link = Some(w as u16),
             Component::Balancer(b) => b.add_backend(w as u16),
-            Component::Station(st) => st.downstream = Some(w as u16),
+            Component::Station(_) => self.refresh_roles(),
         }
     }
 
@@ -347,7 +375,7 @@ impl Simulation {
         match &mut self.components[wire.from as usize] {
             Component::Users(u) => u.link = None,
             Component::Balancer(b) => b.remove_backend(w as u16),
-            Component::Station(st) => st.downstream = None,
+            Component::Station(_) => self.refresh_roles(),
         }
     }
 
@@ -359,6 +387,12 @@ impl Simulation {
                     self.crash(slot);
                     self.nodes[slot].health = Health::Down;
                     self.log.push(self.now, Some(&id), Severity::Error, format!("{id} failed"));
+                    if let Component::Balancer(b) = &self.components[slot] {
+                        if b.pair {
+                            let at = self.now + b.failover;
+                            self.queue_takeover(slot, at);
+                        }
+                    }
                 }
             }
             Fault::Recover => {
@@ -369,6 +403,12 @@ impl Simulation {
                     }
                     self.log.push(self.now, Some(&id), Severity::Info, format!("{id} recovered"));
                 }
+            }
+            Fault::Flush => {
+                if let Component::Station(Station { role: Role::Cache(c), .. }) = &mut self.components[slot] {
+                    c.flush();
+                }
+                self.log.push(self.now, Some(&id), Severity::Warning, format!("{id} flushed: it starts cold"));
             }
             Fault::Slow { factor } => {
                 if let Component::Station(st) = &mut self.components[slot] {
@@ -387,6 +427,9 @@ impl Simulation {
     /// (their answers fail when they come back through it).
     pub(crate) fn crash(&mut self, slot: usize) {
         let Component::Station(st) = &mut self.components[slot] else { return };
+        if let Role::Cache(c) = &mut st.role {
+            c.flush(); // memory is gone: it comes back cold
+        }
         let old_life = st.incarnation;
         st.incarnation = st.incarnation.wrapping_add(1);
         st.busy = 0;
@@ -422,7 +465,13 @@ impl Simulation {
             let r = self.arena.get_mut(req);
             r.frames[f as usize].abandoned = true;
             r.lines += 1;
-            self.depart_failed(slot, req, f);
+            if r.frames[f as usize].holding {
+                self.depart_failed(slot, req, f);
+            } else {
+                // An asynchronous server's request waiting on a call has
+                // already left its worker (and been counted as departed).
+                self.stats[slot].counters.failed_down += 1;
+            }
             self.fail(req, Cause::NodeDown);
             self.send_up(req, f);
         }

@@ -21,6 +21,11 @@ pub enum Event {
     ServiceDone { node: u16, req: u32, frame: u8 },
     /// Station `node` checks for requests past their deadline.
     DeadlineSweep { node: u16 },
+    /// Load balancer `node` probes its servers (ignored if its health-check
+    /// settings changed since: `epoch` no longer matches).
+    HealthCheck { node: u16, epoch: u32 },
+    /// The standby of balancer pair `node` takes over from the failed one.
+    Takeover { node: u16 },
     /// A simulated second ends: the per-second series takes a point.
     Tick,
     /// The warm-up ends: statistics start from here.

@@ -29,8 +29,10 @@ pub const MAX_KEYS: u64 = 100_000_000;
 /// The largest Zipf exponent accepted. Beyond ~3 practically every request goes to
 /// the first few keys, so larger values only add numerical trouble.
 pub const MAX_EXPONENT: f64 = 5.0;
-/// Up to this many keys the generalized harmonic number is summed term by term.
-const EXACT_SUM_MAX: u64 = 1_000_000;
+/// Up to this many keys the generalized harmonic number is summed term by term
+/// (beyond, Euler–Maclaurin is as accurate and costs microseconds, not the
+/// milliseconds a million terms take each time a users node is built).
+const EXACT_SUM_MAX: u64 = 10_000;
 /// Above [`EXACT_SUM_MAX`], this many leading terms are still summed exactly and
 /// the rest is approximated by Euler–Maclaurin (see [`generalized_harmonic`]).
 const EM_HEAD: u64 = 1000;
@@ -199,7 +201,7 @@ fn expm1_over_x(x: f64) -> f64 {
 /// The generalized harmonic number `H(n, s) = sum_{k=1}^{n} k^-s` (0 for `n = 0`),
 /// the normalising constant of Zipf's law.
 ///
-/// For `n <= 1,000,000` the terms are summed exactly (compensated summation, so the
+/// For `n <= 10,000` the terms are summed exactly (compensated summation, so the
 /// result is correct to a few ulps). Beyond that, the first 1000 terms are summed
 /// and the tail `k = a..=n` (`a = 1001`) comes from the Euler–Maclaurin formula
 ///
@@ -209,7 +211,7 @@ fn expm1_over_x(x: f64) -> f64 {
 /// = s(s+1)(s+2) / (720 a^(s+3))`, largest near `s = 0.2` and below `2e-13` for
 /// every `s` in `[0, 5]`; since `H >= 1` that is also a relative bound.
 ///
-/// Cost: O(min(n, 10^6)). Meant for `0 <= s <= MAX_EXPONENT`; other `s` give a
+/// Cost: O(min(n, 10^4)). Meant for `0 <= s <= MAX_EXPONENT`; other `s` give a
 /// meaningless number (NaN for NaN) but never panic.
 pub fn generalized_harmonic(n: u64, s: f64) -> f64 {
     if s == 0.0 {
@@ -265,7 +267,7 @@ pub struct KeyPopularity {
 
 impl KeyPopularity {
     /// `keys` in `1..=MAX_KEYS`, `exponent` in `[0, MAX_EXPONENT]`,
-    /// `celebrity_share` in `[0, 1)`. Costs O(min(keys, 10^6)) once, for the
+    /// `celebrity_share` in `[0, 1)`. Costs O(min(keys, 10^4)) once, for the
     /// normalising constant (sampling itself needs none).
     pub fn new(keys: u64, exponent: f64, celebrity_share: f64) -> Result<KeyPopularity, KeysError> {
         let zipf = Zipf::new(keys, exponent)?;
@@ -316,7 +318,7 @@ impl KeyPopularity {
     }
 
     /// The share of requests that touch the `k` most popular keys (`0..k`): what a
-    /// perfect cache of `k` items would serve. Costs O(min(k, 10^6)).
+    /// perfect cache of `k` items would serve. Costs O(min(k, 10^4)).
     pub fn top_share(&self, k: u64) -> f64 {
         if k == 0 {
             return 0.0;

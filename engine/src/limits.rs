@@ -22,3 +22,8 @@ pub const MAX_QUEUE_LIMIT: u64 = 10_000_000;
 pub const MAX_TIMEOUT_MS: f64 = 3_600_000.0;
 /// One minute one way: more than any real network path.
 pub const MAX_LATENCY_MS: f64 = 60_000.0;
+/// Detection plus promotion (databases) or takeover (balancer pairs): an hour.
+pub const MAX_FAILOVER_S: f64 = 3_600.0;
+/// Health-check probes at most every ten minutes.
+pub const MAX_CHECK_INTERVAL_S: f64 = 600.0;
+pub const MAX_CHECK_THRESHOLD: u64 = 20;

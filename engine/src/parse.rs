@@ -387,21 +387,26 @@ impl Parser {
         });
         let spec = match kind {
             Some("users") => self.users(&mut obj).map(NodeSpec::Users),
-            Some("load_balancer") => {
-                let algorithm = self.choice(&mut obj, "algorithm", Some("round_robin"), ALGORITHMS);
-                algorithm.map(|a| {
-                    NodeSpec::LoadBalancer(LoadBalancerSpec {
-                        algorithm: match a {
-                            "round_robin" => Algorithm::RoundRobin,
-                            "least_connections" => Algorithm::LeastConnections,
-                            "random" => Algorithm::Random,
-                            _ => Algorithm::Sticky,
-                        },
-                    })
-                })
+            Some("load_balancer") => self.balancer(&mut obj).map(NodeSpec::LoadBalancer),
+            Some("web_server") => {
+                let station = self.station(&mut obj, 4, 10.0);
+                let waiting = self.choice(&mut obj, "waiting", Some("thread"), WAITINGS);
+                Some(NodeSpec::WebServer(WebServerSpec {
+                    station: station?,
+                    waiting: if waiting? == "async" { Waiting::Async } else { Waiting::Thread },
+                }))
             }
-            Some("web_server") => self.station(&mut obj, 4, 10.0).map(NodeSpec::WebServer),
-            Some("database") => self.station(&mut obj, 8, 5.0).map(NodeSpec::Database),
+            Some("cache") => self.cache(&mut obj).map(NodeSpec::Cache),
+            Some("database") => {
+                let station = self.station(&mut obj, 8, 5.0);
+                let replication_lag_ms = self.number(&mut obj, "replication_lag_ms", Some(100.0), 0.0, MAX_LATENCY_MS);
+                let failover_s = self.number(&mut obj, "failover_s", Some(10.0), 0.0, MAX_FAILOVER_S);
+                Some(NodeSpec::Database(DatabaseSpec {
+                    station: station?,
+                    replication_lag_ms: replication_lag_ms?,
+                    failover_s: failover_s?,
+                }))
+            }
             _ => {
                 // Without a kind we cannot tell which fields belong; skip the
                 // unknown-field check rather than flag every field.
@@ -463,8 +468,103 @@ impl Parser {
             None => Some(Mix::ALL_READ),
             Some(v) => self.mix(v, &mix_path),
         };
+        let keys_path = join(&obj.path, "keys");
+        let keys = match self.get(obj, "keys") {
+            None => Some(Keys::DEFAULT),
+            Some(v) => self.keys(v, &keys_path),
+        };
         arrivals?;
-        Some(UsersSpec { rate: rate?, arrivals: Arrivals::Poisson, mix: mix?, population: population? })
+        Some(UsersSpec { rate: rate?, arrivals: Arrivals::Poisson, mix: mix?, population: population?, keys: keys? })
+    }
+
+    fn boolean(&mut self, obj: &mut Obj<'_>, field: &'static str, default: bool) -> Option<bool> {
+        let path = join(&obj.path, field);
+        match self.get(obj, field) {
+            None => Some(default),
+            Some(Value::Bool(b)) => Some(*b),
+            Some(other) => {
+                self.issue(path, format!("must be true or false, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    fn balancer(&mut self, obj: &mut Obj<'_>) -> Option<LoadBalancerSpec> {
+        let algorithm = self.choice(obj, "algorithm", Some("round_robin"), ALGORITHMS);
+        let hc_path = join(&obj.path, "health_check");
+        let health_check = match self.get(obj, "health_check") {
+            None => Some(Some(HealthCheck::DEFAULT)),
+            Some(Value::Null) => Some(None),
+            Some(v) => {
+                let mut hc = self.object(v, &hc_path)?;
+                let interval_s = self.number(&mut hc, "interval_s", Some(HealthCheck::DEFAULT.interval_s), 0.1, MAX_CHECK_INTERVAL_S);
+                let threshold = self.integer(&mut hc, "threshold", Some(HealthCheck::DEFAULT.threshold as u64), 1, MAX_CHECK_THRESHOLD);
+                self.finish(hc);
+                Some(Some(HealthCheck { interval_s: interval_s?, threshold: threshold? as u32 }))
+            }
+        };
+        let pair = self.boolean(obj, "pair", false);
+        let failover_s = self.number(obj, "failover_s", Some(2.0), 0.0, MAX_FAILOVER_S);
+        Some(LoadBalancerSpec {
+            algorithm: match algorithm? {
+                "round_robin" => Algorithm::RoundRobin,
+                "least_connections" => Algorithm::LeastConnections,
+                "random" => Algorithm::Random,
+                _ => Algorithm::Sticky,
+            },
+            health_check: health_check?,
+            pair: pair?,
+            failover_s: failover_s?,
+        })
+    }
+
+    fn cache(&mut self, obj: &mut Obj<'_>) -> Option<CacheSpec> {
+        let station = self.station(obj, 16, 0.5);
+        let capacity = self.integer(obj, "capacity", Some(10_000), 1, crate::cache_store::MAX_CAPACITY);
+        let policy = self.choice(obj, "policy", Some("lru"), POLICIES);
+        let ttl_path = join(&obj.path, "ttl_s");
+        let ttl_s = match self.get(obj, "ttl_s") {
+            None => Some(Some(300.0)),
+            Some(Value::Null) => Some(None),
+            Some(Value::Number(n)) => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                if x == 0.0 {
+                    self.issue(&ttl_path, "must be more than 0 (use null for entries that never expire)");
+                    None
+                } else {
+                    self.check_range(&ttl_path, x, 0.0, MAX_DURATION_S).then_some(Some(x))
+                }
+            }
+            Some(other) => {
+                self.issue(&ttl_path, format!("must be a number of seconds or null, not {}", type_name(other)));
+                None
+            }
+        };
+        let invalidate_on_write = self.boolean(obj, "invalidate_on_write", true);
+        Some(CacheSpec {
+            station: station?,
+            capacity: capacity?,
+            policy: match policy? {
+                "lfu" => crate::cache_store::Policy::Lfu,
+                "fifo" => crate::cache_store::Policy::Fifo,
+                _ => crate::cache_store::Policy::Lru,
+            },
+            ttl_s: ttl_s?,
+            invalidate_on_write: invalidate_on_write?,
+        })
+    }
+
+    fn keys(&mut self, v: &Value, path: &str) -> Option<Keys> {
+        let mut obj = self.object(v, path)?;
+        let count = self.integer(&mut obj, "count", Some(Keys::DEFAULT.count), 1, crate::keys::MAX_KEYS);
+        let zipf = self.number(&mut obj, "zipf", Some(Keys::DEFAULT.zipf), 0.0, crate::keys::MAX_EXPONENT);
+        let celebrity_share = self.number(&mut obj, "celebrity_share", Some(0.0), 0.0, 1.0);
+        self.finish(obj);
+        if celebrity_share == Some(1.0) {
+            self.issue(join(path, "celebrity_share"), "must be less than 1 (the celebrity cannot take every request)");
+            return None;
+        }
+        Some(Keys { count: count?, zipf: zipf?, celebrity_share: celebrity_share? })
     }
 
     fn mix(&mut self, v: &Value, path: &str) -> Option<Mix> {
@@ -564,10 +664,28 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
         timeout_ms: None,
     };
     Some(match kind {
-        "users" => NodeSpec::Users(UsersSpec { rate: Rate::Rps { rps: 0.0 }, arrivals: Arrivals::Poisson, mix: Mix::ALL_READ, population: 1 }),
-        "load_balancer" => NodeSpec::LoadBalancer(LoadBalancerSpec { algorithm: Algorithm::RoundRobin }),
-        "web_server" => NodeSpec::WebServer(station()),
-        "database" => NodeSpec::Database(station()),
+        "users" => NodeSpec::Users(UsersSpec {
+            rate: Rate::Rps { rps: 0.0 },
+            arrivals: Arrivals::Poisson,
+            mix: Mix::ALL_READ,
+            population: 1,
+            keys: Keys::DEFAULT,
+        }),
+        "load_balancer" => NodeSpec::LoadBalancer(LoadBalancerSpec {
+            algorithm: Algorithm::RoundRobin,
+            health_check: None,
+            pair: false,
+            failover_s: 0.0,
+        }),
+        "web_server" => NodeSpec::WebServer(WebServerSpec { station: station(), waiting: Waiting::Thread }),
+        "cache" => NodeSpec::Cache(CacheSpec {
+            station: station(),
+            capacity: 1,
+            policy: crate::cache_store::Policy::Lru,
+            ttl_s: None,
+            invalidate_on_write: true,
+        }),
+        "database" => NodeSpec::Database(DatabaseSpec { station: station(), replication_lag_ms: 0.0, failover_s: 0.0 }),
         _ => return None,
     })
 }

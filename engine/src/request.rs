@@ -98,9 +98,17 @@ pub struct Frame {
     pub incarnation: u16,
     /// When the request reached this node.
     pub arrived: Nanos,
+    /// A web server's progress through its calls (see `sim::web_step`).
+    pub step: u8,
+    /// The request holds one of this station's workers.
+    pub holding: bool,
 }
 
-const EMPTY_FRAME: Frame = Frame { node: 0, link: 0, state: FrameState::Done, abandoned: false, incarnation: 0, arrived: 0 };
+pub(crate) const EMPTY_FRAME: Frame =
+    Frame { node: 0, link: 0, state: FrameState::Done, abandoned: false, incarnation: 0, arrived: 0, step: 0, holding: false };
+
+/// `Request::key` before a node has needed one.
+pub const NO_KEY: u64 = u64::MAX;
 
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -117,6 +125,11 @@ pub struct Request {
     pub finished: bool,
     /// Set once the request has failed; the response carries the failure up.
     pub failure: Option<Cause>,
+    /// The data key it reads or writes, drawn from its source's key popularity
+    /// the first time a node needs it ([`NO_KEY`] until then).
+    pub key: u64,
+    /// The last cache asked did not have the key.
+    pub cache_miss: bool,
     /// Lines of activity still holding the slot: the request itself, plus work a
     /// node goes on doing after the caller gave up. The slot is freed at zero.
     pub lines: u8,
@@ -147,6 +160,8 @@ impl Arena {
             sampled,
             finished: false,
             failure: None,
+            key: NO_KEY,
+            cache_miss: false,
             lines: 1,
             depth: 0,
             frames: [EMPTY_FRAME; MAX_DEPTH],
@@ -164,6 +179,8 @@ impl Arena {
                 slot.sampled = sampled;
                 slot.finished = false;
                 slot.failure = None;
+                slot.key = NO_KEY;
+                slot.cache_miss = false;
                 slot.lines = 1;
                 slot.depth = 0;
                 i

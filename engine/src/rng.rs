@@ -21,6 +21,8 @@ pub enum StreamPurpose {
     RequestKind = 2,
     Service = 3,
     Routing = 4,
+    /// Which data key a request touches (drawn only when a node needs it).
+    Keys = 5,
 }
 
 /// SplitMix64 step: the standard way to turn one seed into many well-mixed seeds.

@@ -47,8 +47,9 @@ pub struct Node {
 pub enum NodeSpec {
     Users(UsersSpec),
     LoadBalancer(LoadBalancerSpec),
-    WebServer(StationSpec),
-    Database(StationSpec),
+    WebServer(WebServerSpec),
+    Cache(CacheSpec),
+    Database(DatabaseSpec),
 }
 
 impl NodeSpec {
@@ -58,13 +59,33 @@ impl NodeSpec {
             NodeSpec::Users(_) => "users",
             NodeSpec::LoadBalancer(_) => "load_balancer",
             NodeSpec::WebServer(_) => "web_server",
+            NodeSpec::Cache(_) => "cache",
             NodeSpec::Database(_) => "database",
+        }
+    }
+
+    /// The workers, queue and service time of nodes that serve requests.
+    pub fn station(&self) -> Option<&StationSpec> {
+        match self {
+            NodeSpec::WebServer(w) => Some(&w.station),
+            NodeSpec::Cache(c) => Some(&c.station),
+            NodeSpec::Database(d) => Some(&d.station),
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) => None,
+        }
+    }
+
+    pub fn station_mut(&mut self) -> Option<&mut StationSpec> {
+        match self {
+            NodeSpec::WebServer(w) => Some(&mut w.station),
+            NodeSpec::Cache(c) => Some(&mut c.station),
+            NodeSpec::Database(d) => Some(&mut d.station),
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) => None,
         }
     }
 }
 
 /// Every `kind` this build knows, in palette order.
-pub const NODE_KINDS: &[&str] = &["users", "load_balancer", "web_server", "database"];
+pub const NODE_KINDS: &[&str] = &["users", "load_balancer", "web_server", "cache", "database"];
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -76,6 +97,22 @@ pub struct UsersSpec {
     pub mix: Mix,
     /// Distinct users the requests come from (sticky routing hashes the user).
     pub population: u64,
+    /// Which data each request reads or writes (caches and replicas need it).
+    pub keys: Keys,
+}
+
+/// The data keys requests touch: `count` keys whose popularity follows Zipf's
+/// law with exponent `zipf` (0: all equally popular; about 1: typical web
+/// content), plus a `celebrity_share` of all requests that go to one key.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Keys {
+    pub count: u64,
+    pub zipf: f64,
+    pub celebrity_share: f64,
+}
+
+impl Keys {
+    pub const DEFAULT: Keys = Keys { count: 100_000, zipf: 0.9, celebrity_share: 0.0 };
 }
 
 /// Seconds in a day.
@@ -153,6 +190,27 @@ impl Mix {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoadBalancerSpec {
     pub algorithm: Algorithm,
+    /// How the balancer notices dead servers; `None`: it never does, and keeps
+    /// sending them their share of requests.
+    pub health_check: Option<HealthCheck>,
+    /// An active-passive pair: when the active balancer fails, the standby
+    /// takes over after `failover_s`, so the balancer is no single point of failure.
+    pub pair: bool,
+    pub failover_s: f64,
+}
+
+/// The balancer probes every server each `interval_s`; `threshold` failed
+/// probes in a row take a server out of rotation, and as many passed ones in a
+/// row bring it back. A dead server therefore keeps receiving requests for up
+/// to `interval_s * threshold` seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct HealthCheck {
+    pub interval_s: f64,
+    pub threshold: u32,
+}
+
+impl HealthCheck {
+    pub const DEFAULT: HealthCheck = HealthCheck { interval_s: 2.0, threshold: 3 };
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -177,6 +235,61 @@ pub struct StationSpec {
     pub queue_limit: Option<u32>,
     /// A caller gives up this long after the request reached this node; `None`: never.
     pub timeout_ms: Option<f64>,
+}
+
+/// A web server: a station whose reads and writes call the cache and database
+/// tiers linked behind it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WebServerSpec {
+    #[serde(flatten)]
+    pub station: StationSpec,
+    pub waiting: Waiting,
+}
+
+/// What a web server's worker does while a downstream call is out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Waiting {
+    /// Thread per request: the worker waits, held, until the answer comes
+    /// (a slow database then runs the web tier out of workers).
+    Thread,
+    /// Asynchronous: the worker is freed while the call is out and the answer
+    /// is handled without one.
+    Async,
+}
+
+pub const WAITINGS: &[&str] = &["thread", "async"];
+
+/// A read-through cache: web servers ask it first on a read; on a miss they
+/// read the database and fill the cache with the answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CacheSpec {
+    #[serde(flatten)]
+    pub station: StationSpec,
+    /// Items the cache holds.
+    pub capacity: u64,
+    pub policy: crate::cache_store::Policy,
+    /// Entries expire this long after they were filled; `None`: never.
+    pub ttl_s: Option<f64>,
+    /// A write removes the key from the cache. Without it, readers get the old
+    /// value until it expires or is evicted (counted as stale reads).
+    pub invalidate_on_write: bool,
+}
+
+pub const POLICIES: &[&str] = &["lru", "lfu", "fifo"];
+
+/// A relational database. Linked from another database, it is that one's read
+/// replica: it applies the primary's writes `replication_lag_ms` late and
+/// takes reads; the primary takes the writes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DatabaseSpec {
+    #[serde(flatten)]
+    pub station: StationSpec,
+    /// As a replica: how far behind the primary it runs.
+    pub replication_lag_ms: f64,
+    /// As a primary with replicas: how long after it fails a replica is
+    /// promoted to take the writes (detection plus promotion).
+    pub failover_s: f64,
 }
 
 /// Service time of one request on one worker.

@@ -11,12 +11,12 @@
 //! ends; the slot is reused only when no line is left.
 
 use crate::components::balancer::Balancer;
-use crate::components::station::{Deadline, Station};
+use crate::components::station::{Deadline, Role, Station};
 use crate::components::users::Users;
 use crate::event::{Event, EventQueue};
 use crate::histogram::Histogram;
 use crate::hops::{Hop, HopLog};
-use crate::request::{Arena, Cause, FrameState, Frame, Kind};
+use crate::request::{Arena, Cause, FrameState, Frame, Kind, EMPTY_FRAME, NO_KEY};
 use crate::scenario::{NodeSpec, Scenario};
 use crate::series::{NodePoint, SecondPoint, Series};
 use crate::stats::{NodeCounters, NodeStats, NodeSummary};
@@ -124,6 +124,8 @@ pub struct Simulation {
     pub(crate) series: Series,
     hops: HopLog,
     pub(crate) snap: crate::snapshot::SnapshotBase,
+    /// For each database slot that is a read replica, its primary's slot.
+    pub(crate) primary_of: Vec<Option<u16>>,
 }
 
 impl Simulation {
@@ -145,11 +147,10 @@ impl Simulation {
             .enumerate()
             .map(|(i, node)| match &node.spec {
                 NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing(i).first().copied(), seed, i)),
-                NodeSpec::LoadBalancer(spec) => {
-                    Component::Balancer(Balancer::new(spec.algorithm, outgoing(i), seed, i))
-                }
-                NodeSpec::WebServer(spec) | NodeSpec::Database(spec) => {
-                    Component::Station(Station::new(spec, outgoing(i).first().copied(), seed, i))
+                NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing(i), seed, i)),
+                spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_)) => {
+                    let station = spec.station().expect("these kinds are stations");
+                    Component::Station(Station::new(station, Role::for_spec(spec), seed, i))
                 }
             })
             .collect();
@@ -189,9 +190,12 @@ impl Simulation {
             series: Series::default(),
             hops: HopLog::default(),
             snap,
+            primary_of: vec![None; n],
         };
+        sim.refresh_roles();
         for i in 0..n {
             sim.schedule_next_arrival(i as u16);
+            sim.schedule_health_check(i);
         }
         if sim.warmup > 0 {
             sim.queue.schedule(sim.warmup, Event::WarmupEnd);
@@ -356,6 +360,8 @@ impl Simulation {
             Event::Deliver { req, frame, up: true } => self.arrive_up(req, frame),
             Event::ServiceDone { node, req, frame } => self.on_service_done(node, req, frame),
             Event::DeadlineSweep { node } => self.on_deadline_sweep(node),
+            Event::HealthCheck { node, epoch } => self.on_health_check(node, epoch),
+            Event::Takeover { node } => self.on_takeover(node),
             Event::Tick => self.on_tick(),
             Event::WarmupEnd => {
                 for i in 0..self.stats.len() {
@@ -391,7 +397,7 @@ impl Simulation {
         let sampled = every > 0 && number % every == 0;
         let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
         let r = self.arena.get_mut(req);
-        r.frames[0] = Frame { node, link: u16::MAX, state: FrameState::Transit, abandoned: false, incarnation: 0, arrived: self.now };
+        r.frames[0] = Frame { node, link: u16::MAX, state: FrameState::Transit, arrived: self.now, ..EMPTY_FRAME };
         r.depth = 1;
         self.stats[node as usize].counters.arrivals += 1;
         self.totals.generated += 1;
@@ -417,7 +423,7 @@ impl Simulation {
         let f = from + 1;
         let r = self.arena.get_mut(req);
         debug_assert!((f as usize) < crate::request::MAX_DEPTH, "validation bounds path depth");
-        r.frames[f as usize] = Frame { node: wire.to, link, state: FrameState::Transit, abandoned: false, incarnation: 0, arrived: at };
+        r.frames[f as usize] = Frame { node: wire.to, link, state: FrameState::Transit, arrived: at, ..EMPTY_FRAME };
         r.depth = f + 1;
         if r.sampled {
             let (kind, failed) = (r.kind, r.failure.is_some());
@@ -530,6 +536,7 @@ impl Simulation {
         let frame = &mut self.arena.get_mut(req).frames[f as usize];
         frame.state = FrameState::InService;
         frame.incarnation = incarnation;
+        frame.holding = true;
         stats.counters.started += 1;
         stats.counters.wait_sum += (self.now - frame.arrived) as u128;
         self.queue.schedule(self.now + duration, Event::ServiceDone { node: node as u16, req, frame: f });
@@ -540,7 +547,7 @@ impl Simulation {
         let r = self.arena.get(req);
         let (abandoned, kind, incarnation) = (r.frames[f as usize].abandoned, r.kind, r.frames[f as usize].incarnation);
         let Component::Station(st) = &self.components[node] else { unreachable!() };
-        let downstream = st.downstream;
+        let _ = kind;
         if incarnation != st.incarnation {
             // The server crashed while serving this: its worker is already gone.
             self.end_line(req);
@@ -548,21 +555,338 @@ impl Simulation {
             // The caller gave up while we worked: the work is wasted, the worker freed.
             self.release_worker(node, req, f);
             self.end_line(req);
-        } else if let (Some(link), true) = (downstream, kind.needs_database()) {
-            // Thread-per-request: the worker stays held while the database answers.
-            self.arena.get_mut(req).frames[f as usize].state = FrameState::AwaitingDownstream;
-            self.send_down(req, f, link);
         } else {
-            self.release_worker(node, req, f);
-            self.stats[node].counters.completed += 1;
-            self.send_up(req, f);
+            match &st.role {
+                Role::Web(_) => self.web_step(node, req, f),
+                Role::Cache(_) => {
+                    self.cache_lookup(node, req);
+                    self.answer(node, req, f);
+                }
+                Role::Database => self.answer(node, req, f),
+            }
         }
+    }
+
+    /// Station `node` is done with `req` (its frame `f`): the worker it still
+    /// holds is freed, and the response goes back up.
+    fn answer(&mut self, node: usize, req: u32, f: u8) {
+        if self.arena.get(req).frames[f as usize].holding {
+            self.release_worker(node, req, f);
+        }
+        if self.arena.get(req).failure.is_none() {
+            self.stats[node].counters.completed += 1;
+        }
+        self.send_up(req, f);
+    }
+
+    /// The key `req` reads or writes, drawn from its source the first time.
+    fn key_of(&mut self, req: u32) -> u64 {
+        let r = self.arena.get(req);
+        if r.key != NO_KEY {
+            return r.key;
+        }
+        let source = r.frames[0].node as usize;
+        let key = match &mut self.components[source] {
+            Component::Users(u) => u.draw_key(),
+            _ => 0,
+        };
+        self.arena.get_mut(req).key = key;
+        key
+    }
+
+    /// A web server's next move for `req`, each time it has finished a part
+    /// (its own service, or a call it made). Reads ask the cache first, then
+    /// on a miss the database (a replica when there is one) and fill the
+    /// cache; writes go to the primary and then invalidate the cached key;
+    /// static files and jobs are answered by the server itself.
+    fn web_step(&mut self, node: usize, req: u32, f: u8) {
+        const SERVED: u8 = 0;
+        const ASKED_CACHE: u8 = 1;
+        const READ_DB: u8 = 2;
+        const WROTE_DB: u8 = 3;
+        let r = self.arena.get(req);
+        let (kind, step) = (r.kind, r.frames[f as usize].step);
+        match (kind, step) {
+            (Kind::Read, SERVED) => match self.serving_cache(node, req) {
+                Some(link) => self.call(node, req, f, link, ASKED_CACHE),
+                None => self.read_database(node, req, f, READ_DB),
+            },
+            (Kind::Read, ASKED_CACHE) => {
+                if self.arena.get(req).cache_miss {
+                    self.read_database(node, req, f, READ_DB);
+                } else {
+                    self.answer(node, req, f);
+                }
+            }
+            (Kind::Read, READ_DB) => {
+                // Read-through: the answer is put in the cache on its way out.
+                if let Some(link) = self.serving_cache(node, req) {
+                    let key = self.key_of(req);
+                    let now = self.now;
+                    if let Some(c) = self.cache_state(self.wires[link as usize].to as usize) {
+                        c.store.fill(key, 0, now);
+                        c.stale.remove(&key);
+                    }
+                }
+                self.answer(node, req, f);
+            }
+            (Kind::Write, SERVED) => match self.write_target(node) {
+                Ok(Some(link)) => self.call(node, req, f, link, WROTE_DB),
+                Ok(None) => self.answer(node, req, f),
+                Err(cause) => {
+                    self.fail(req, cause);
+                    self.answer(node, req, f);
+                }
+            },
+            (Kind::Write, WROTE_DB) => {
+                self.after_write(node, req);
+                self.answer(node, req, f);
+            }
+            _ => self.answer(node, req, f),
+        }
+    }
+
+    /// Sends `req` from web server `node` down `link`, to continue at `step`
+    /// when the answer comes back. An asynchronous server frees the worker now.
+    fn call(&mut self, node: usize, req: u32, f: u8, link: u16, step: u8) {
+        let frame = &mut self.arena.get_mut(req).frames[f as usize];
+        frame.step = step;
+        frame.state = FrameState::AwaitingDownstream;
+        let held = frame.holding;
+        let async_waiting = matches!(
+            &self.components[node],
+            Component::Station(Station { role: Role::Web(w), .. }) if w.waiting == crate::scenario::Waiting::Async
+        );
+        if held && async_waiting {
+            self.release_worker(node, req, f);
+            // `release_worker` may have started another request; this frame's
+            // state is still "awaiting" (it holds no worker now).
+        }
+        self.send_down(req, f, link);
+    }
+
+    /// The cache link for `req`'s key, if the web server has caches and that
+    /// cache is up (a cache that is down is skipped: reads go to the database).
+    fn serving_cache(&mut self, node: usize, req: u32) -> Option<u16> {
+        let has_caches = matches!(&self.components[node], Component::Station(Station { role: Role::Web(w), .. }) if !w.caches.is_empty());
+        if !has_caches {
+            return None;
+        }
+        let key = self.key_of(req);
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return None };
+        let link = w.cache_link(key)?;
+        self.nodes[self.wires[link as usize].to as usize].serving().then_some(link)
+    }
+
+    fn cache_state(&mut self, slot: usize) -> Option<&mut crate::components::station::CacheState> {
+        match &mut self.components[slot] {
+            Component::Station(Station { role: Role::Cache(c), .. }) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// A cache node serves `req`: a hit answers it; a miss tells the web
+    /// server to read the database.
+    fn cache_lookup(&mut self, node: usize, req: u32) {
+        let key = self.key_of(req);
+        let now = self.now;
+        let Some(c) = self.cache_state(node) else { return };
+        let hit = matches!(c.store.get(key, now), crate::cache_store::Lookup::Hit { .. });
+        let stale = hit && c.stale.contains(&key);
+        if !hit {
+            c.stale.remove(&key);
+        }
+        let counters = &mut self.stats[node].counters;
+        if hit {
+            counters.hits += 1;
+            if stale {
+                counters.stale_reads += 1;
+            }
+        } else {
+            counters.misses += 1;
+        }
+        self.arena.get_mut(req).cache_miss = !hit;
+    }
+
+    /// After a successful write, the cached copy of the key is removed, or,
+    /// when the cache does not invalidate on writes, marked stale.
+    fn after_write(&mut self, node: usize, req: u32) {
+        if self.arena.get(req).failure.is_some() {
+            return;
+        }
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return };
+        if w.caches.is_empty() {
+            return;
+        }
+        let key = self.key_of(req);
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return };
+        let Some(link) = w.cache_link(key) else { return };
+        let now = self.now;
+        let Some(c) = self.cache_state(self.wires[link as usize].to as usize) else { return };
+        if c.invalidate_on_write {
+            c.store.invalidate(key);
+            c.stale.remove(&key);
+        } else if c.store.contains(key, now) {
+            c.stale.insert(key);
+        }
+    }
+
+    /// Sends a read to the database: round robin over the linked replicas
+    /// that are up, else the primary. Without a database the server answers
+    /// by itself (it keeps its data locally).
+    fn read_database(&mut self, node: usize, req: u32, f: u8, step: u8) {
+        match self.read_target(node) {
+            Some(link) => self.call(node, req, f, link, step),
+            None => self.answer(node, req, f),
+        }
+    }
+
+    fn read_target(&mut self, node: usize) -> Option<u16> {
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return None };
+        if w.databases.is_empty() {
+            return None;
+        }
+        let replicas: Vec<u16> = w
+            .databases
+            .iter()
+            .copied()
+            .filter(|&l| {
+                let to = self.wires[l as usize].to as usize;
+                self.primary_of[to].is_some() && self.nodes[to].serving()
+            })
+            .collect();
+        if replicas.is_empty() {
+            return self.write_target(node).ok().flatten().or_else(|| w.databases.first().copied());
+        }
+        let Component::Station(Station { role: Role::Web(w), .. }) = &mut self.components[node] else { return None };
+        let i = w.next_read % replicas.len();
+        w.next_read = (i + 1) % replicas.len();
+        Some(replicas[i])
+    }
+
+    /// The link to the primary database for a write: `Ok(None)` when the
+    /// server has no database, `Err(no_route)` when it is linked only to
+    /// replicas.
+    fn write_target(&self, node: usize) -> Result<Option<u16>, Cause> {
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return Ok(None) };
+        if w.databases.is_empty() {
+            return Ok(None);
+        }
+        w.databases
+            .iter()
+            .copied()
+            .find(|&l| self.primary_of[self.wires[l as usize].to as usize].is_none())
+            .map(Some)
+            .ok_or(Cause::NoRoute)
+    }
+
+    /// Recomputes who calls whom from the live wires: each web server's cache
+    /// and database links, and which databases replicate which. Called after
+    /// every change of wiring (rare), so the hot path only reads the result.
+    pub(crate) fn refresh_roles(&mut self) {
+        let n = self.components.len();
+        self.primary_of = vec![None; n];
+        let mut caches: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut databases: Vec<Vec<u16>> = vec![Vec::new(); n];
+        for (w, wire) in self.wires.iter().enumerate() {
+            if wire.removed || self.nodes[wire.from as usize].removed || self.nodes[wire.to as usize].removed {
+                continue;
+            }
+            let (from, to) = (wire.from as usize, wire.to as usize);
+            match (self.nodes[from].kind, self.nodes[to].kind) {
+                ("web_server", "cache") => caches[from].push(w as u16),
+                ("web_server", "database") => databases[from].push(w as u16),
+                ("database", "database") => self.primary_of[to] = Some(from as u16),
+                _ => {}
+            }
+        }
+        for (slot, component) in self.components.iter_mut().enumerate() {
+            if let Component::Station(Station { role: Role::Web(w), .. }) = component {
+                w.set_caches(std::mem::take(&mut caches[slot]));
+                w.databases = std::mem::take(&mut databases[slot]);
+            }
+        }
+    }
+
+    /// Starts balancer `node`'s round of health-check probes, if it has them.
+    pub(crate) fn schedule_health_check(&mut self, node: usize) {
+        if let Component::Balancer(b) = &self.components[node] {
+            if let Some(hc) = b.health_check {
+                let at = self.now + crate::time::secs_to_ns(hc.interval_s).max(1);
+                self.queue.schedule(at, Event::HealthCheck { node: node as u16, epoch: b.check_epoch });
+            }
+        }
+    }
+
+    /// The balancer probes each server: a server that is down fails the probe.
+    /// `threshold` results in a row against what it believes change its mind.
+    fn on_health_check(&mut self, node: u16, epoch: u32) {
+        let slot = node as usize;
+        if self.nodes[slot].removed {
+            return;
+        }
+        let Component::Balancer(b) = &self.components[slot] else { return };
+        let Some(hc) = b.health_check else { return };
+        if b.check_epoch != epoch {
+            return; // the settings changed; a newer round is running
+        }
+        // A balancer that is itself down probes nothing until it is back.
+        let probing = self.nodes[slot].serving();
+        let alive: Vec<bool> = b.backends.iter().map(|be| self.nodes[self.wires[be.link as usize].to as usize].serving()).collect();
+        let mut changes = Vec::new();
+        if probing {
+            let Component::Balancer(b) = &mut self.components[slot] else { return };
+            for (be, up) in b.backends.iter_mut().zip(alive) {
+                if be.healthy != up {
+                    be.streak += 1;
+                    if be.streak >= hc.threshold {
+                        be.healthy = up;
+                        be.streak = 0;
+                        changes.push((be.link, up));
+                    }
+                } else {
+                    be.streak = 0;
+                }
+            }
+        }
+        let id = self.nodes[slot].id.clone();
+        for (link, up) in changes {
+            let server = self.nodes[self.wires[link as usize].to as usize].id.clone();
+            let (severity, text) = if up {
+                (crate::log::Severity::Info, format!("{id}: {server} passed {} health checks; back in rotation", hc.threshold))
+            } else {
+                (
+                    crate::log::Severity::Warning,
+                    format!("{id}: {server} failed {} health checks in a row; taken out of rotation", hc.threshold),
+                )
+            };
+            self.log.push(self.now, Some(&id), severity, text);
+        }
+        let at = self.now + crate::time::secs_to_ns(hc.interval_s).max(1);
+        self.queue.schedule(at, Event::HealthCheck { node, epoch });
+    }
+
+    pub(crate) fn queue_takeover(&mut self, node: usize, at: Nanos) {
+        self.queue.schedule(at, Event::Takeover { node: node as u16 });
+    }
+
+    /// The standby of a failed balancer pair has taken over.
+    fn on_takeover(&mut self, node: u16) {
+        let slot = node as usize;
+        if self.nodes[slot].removed || self.nodes[slot].health != Health::Down {
+            return;
+        }
+        self.nodes[slot].health = Health::Up;
+        let id = self.nodes[slot].id.clone();
+        self.log.push(self.now, Some(&id), crate::log::Severity::Info, format!("{id}: the standby took over"));
     }
 
     /// The worker holding `req` (frame `f`) at station `node` is free again: record
     /// the departure and start the oldest live waiting request, if any.
     fn release_worker(&mut self, node: usize, req: u32, f: u8) {
-        let arrived = self.arena.get(req).frames[f as usize].arrived;
+        let frame = &mut self.arena.get_mut(req).frames[f as usize];
+        frame.holding = false;
+        let arrived = frame.arrived;
         let stats = &mut self.stats[node];
         stats.counters.departed += 1;
         stats.counters.sojourn_sum += (self.now - arrived) as u128;
@@ -636,21 +960,22 @@ impl Simulation {
                 self.send_up(req, f);
             }
             Component::Station(st) => {
-                // A web server's database call has come back.
+                // A web server's call (cache or database) has come back.
                 if frame.incarnation != st.incarnation {
                     // The server crashed while waiting: its worker is gone, and
                     // the request already failed upwards.
                     self.end_line(req);
                     return;
                 }
-                self.release_worker(node, req, f);
                 if frame.abandoned {
-                    self.end_line(req);
-                } else {
-                    if ok {
-                        self.stats[node].counters.completed += 1;
+                    if frame.holding {
+                        self.release_worker(node, req, f);
                     }
-                    self.send_up(req, f);
+                    self.end_line(req);
+                } else if ok {
+                    self.web_step(node, req, f);
+                } else {
+                    self.answer(node, req, f);
                 }
             }
         }

@@ -60,6 +60,11 @@ pub struct NodeCounters {
     /// as the counters.
     pub busy_area: u128,
     pub queue_area: u128,
+    /// Caches: lookups that found the key, that did not, and hits on a key
+    /// written since it was cached (the reader got an old value).
+    pub hits: u64,
+    pub misses: u64,
+    pub stale_reads: u64,
 }
 
 impl NodeCounters {
@@ -77,6 +82,9 @@ impl NodeCounters {
             sojourn_sum: self.sojourn_sum - before.sojourn_sum,
             busy_area: self.busy_area - before.busy_area,
             queue_area: self.queue_area - before.queue_area,
+            hits: self.hits - before.hits,
+            misses: self.misses - before.misses,
+            stale_reads: self.stale_reads - before.stale_reads,
         }
     }
 }
@@ -111,6 +119,20 @@ pub struct NodeSummary {
     pub failed_down: u64,
     /// Time-averaged requests at the node (waiting or holding a worker).
     pub mean_in_node: f64,
+    /// Caches that were asked anything in the interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheSummary>,
+}
+
+/// What a cache did over an interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct CacheSummary {
+    pub hits: u64,
+    pub misses: u64,
+    /// Hits on a key written since it was cached.
+    pub stale_reads: u64,
+    /// hits / (hits + misses).
+    pub hit_ratio: f64,
 }
 
 impl NodeSummary {
@@ -132,6 +154,12 @@ impl NodeSummary {
             timeouts: c.timeouts,
             failed_down: c.failed_down,
             mean_in_node: busy + queue,
+            cache: (c.hits + c.misses > 0).then(|| CacheSummary {
+                hits: c.hits,
+                misses: c.misses,
+                stale_reads: c.stale_reads,
+                hit_ratio: c.hits as f64 / (c.hits + c.misses) as f64,
+            }),
         }
     }
 }

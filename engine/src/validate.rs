@@ -13,17 +13,29 @@ pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
     match (from, to) {
         (Users(_), LoadBalancer(_)) | (Users(_), WebServer(_)) => Ok(()),
         (LoadBalancer(_), WebServer(_)) => Ok(()),
-        (WebServer(_), Database(_)) => Ok(()),
+        (WebServer(_), Database(_)) | (WebServer(_), Cache(_)) => Ok(()),
+        // Replication: the primary sends its writes to the replica.
+        (Database(_), Database(_)) => Ok(()),
         (Users(_), Database(_)) => {
             Err("users cannot call a database directly; put a web server in between".into())
+        }
+        (Users(_), Cache(_)) | (LoadBalancer(_), Cache(_)) => {
+            Err("only web servers use a cache; link the cache from a web server".into())
         }
         (_, Users(_)) => Err("users only send requests; nothing sends requests to users".into()),
         (LoadBalancer(_), LoadBalancer(_)) => {
             Err("a load balancer forwards to web servers, not to another load balancer".into())
         }
         (LoadBalancer(_), _) => Err("a load balancer forwards only to web servers".into()),
-        (WebServer(_), _) => Err("a web server calls only a database".into()),
-        (Database(_), _) => Err("a database answers requests; it does not call other nodes".into()),
+        (WebServer(_), _) => Err("a web server calls caches and databases".into()),
+        (Cache(_), _) => Err(
+            "a cache answers from memory; on a miss the web server reads the database itself, so link the web server to the database"
+                .into(),
+        ),
+        (Database(_), _) => Err(
+            "a database answers requests and does not call other nodes; its only link out is to a read replica (another database)"
+                .into(),
+        ),
     }
 }
 
@@ -63,6 +75,8 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
     }
 
     let mut outgoing = vec![0usize; s.nodes.len()];
+    // For each database, the database it replicates (its primary).
+    let mut primary_of: Vec<Option<usize>> = vec![None; s.nodes.len()];
     let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, link) in s.links.iter().enumerate() {
         let from = lookup(&index, &link.from, &format!("links[{i}].from"), issues);
@@ -87,6 +101,34 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
             continue;
         }
         outgoing[from] += 1;
+        if let (NodeSpec::Database(_), NodeSpec::Database(_)) = (&s.nodes[from].spec, &s.nodes[to].spec) {
+            if let Some(p) = primary_of[to] {
+                issues.push(Issue {
+                    path: format!("links[{i}]"),
+                    message: format!(
+                        "\"{}\" already replicates \"{}\"; a replica has one primary",
+                        link.to, s.nodes[p].id
+                    ),
+                });
+                continue;
+            }
+            primary_of[to] = Some(from);
+        }
+    }
+    // Replication is one level deep: a replica's own replicas would need
+    // chained lag, which the simulation does not model.
+    for (r, p) in primary_of.iter().enumerate() {
+        if let Some(p) = *p {
+            if primary_of[p].is_some() {
+                issues.push(Issue {
+                    path: format!("nodes[{p}]"),
+                    message: format!(
+                        "\"{}\" is a replica and has its own replica \"{}\"; link every replica to the primary instead",
+                        s.nodes[p].id, s.nodes[r].id
+                    ),
+                });
+            }
+        }
     }
 
     for (i, node) in s.nodes.iter().enumerate() {
@@ -96,10 +138,29 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
                 path,
                 message: format!("users \"{}\" are linked to {n} nodes; link them to one (a load balancer spreads traffic)", node.id),
             }),
-            (NodeSpec::WebServer(_), n) if n > 1 => issues.push(Issue {
-                path,
-                message: format!("web server \"{}\" is linked to {n} databases; one is supported", node.id),
-            }),
+            (NodeSpec::WebServer(_), _) => {
+                // Its databases must be one primary and replicas of it.
+                let dbs: Vec<usize> = s
+                    .links
+                    .iter()
+                    .filter(|l| l.from == node.id)
+                    .filter_map(|l| index.get(l.to.as_str()).copied())
+                    .filter(|&d| matches!(s.nodes[d].spec, NodeSpec::Database(_)))
+                    .collect();
+                let root = |d: usize| primary_of[d].unwrap_or(d);
+                if let Some(&first) = dbs.first() {
+                    if let Some(&other) = dbs.iter().find(|&&d| root(d) != root(first)) {
+                        issues.push(Issue {
+                            path,
+                            message: format!(
+                                "web server \"{}\" is linked to databases \"{}\" and \"{}\", which do not replicate each other; \
+                                 link it to one primary and that primary's replicas",
+                                node.id, s.nodes[root(first)].id, s.nodes[root(other)].id
+                            ),
+                        });
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -122,11 +183,34 @@ pub fn warnings(s: &Scenario) -> Vec<Issue> {
                 "load balancer \"{}\" has no servers behind it, so its requests fail; link it to a web server",
                 node.id
             ),
+            NodeSpec::WebServer(_) if replicas_only(s, &node.id) => format!(
+                "web server \"{}\" is linked only to read replicas, so its writes fail; link it to their primary too",
+                node.id
+            ),
             _ => continue,
         };
         out.push(Issue { path: format!("nodes[{i}]"), message });
     }
     out
+}
+
+/// Whether `web` is linked to databases that are all replicas (of a primary
+/// it is not linked to).
+fn replicas_only(s: &Scenario, web: &str) -> bool {
+    let is_replica = |id: &str| {
+        s.links.iter().any(|l| {
+            l.to == id
+                && s.node_index(&l.from).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Database(_)))
+        })
+    };
+    let dbs: Vec<&str> = s
+        .links
+        .iter()
+        .filter(|l| l.from == web)
+        .filter(|l| s.node_index(&l.to).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Database(_))))
+        .map(|l| l.to.as_str())
+        .collect();
+    !dbs.is_empty() && dbs.iter().all(|d| is_replica(d))
 }
 
 fn lookup(index: &HashMap<&str, usize>, id: &str, path: &str, issues: &mut Vec<Issue>) -> Option<usize> {

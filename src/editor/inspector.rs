@@ -25,6 +25,11 @@ enum FieldKind {
     /// A number or blank (null: none / unbounded).
     Optional(&'static str),
     Choice(&'static [&'static str]),
+    /// true / false, shown as a checkbox.
+    Toggle,
+    /// An optional group of settings: a checkbox that sets the field to this
+    /// JSON (the defaults) when ticked and to null when cleared.
+    Enabled(&'static str),
 }
 
 const STATION_FIELDS: &[Field] = &[
@@ -36,13 +41,48 @@ const STATION_FIELDS: &[Field] = &[
     Field { pointer: "/timeout_ms", label: "Timeout", unit: "ms", kind: FieldKind::Optional("none"), help: "callers give up after this long" },
 ];
 
-const BALANCER_FIELDS: &[Field] = &[Field {
-    pointer: "/algorithm",
-    label: "Algorithm",
+const BALANCER_FIELDS: &[Field] = &[
+    Field {
+        pointer: "/algorithm",
+        label: "Algorithm",
+        unit: "",
+        kind: FieldKind::Choice(&["round_robin", "least_connections", "random", "sticky"]),
+        help: "how a server is picked for each request",
+    },
+    Field { pointer: "/pair", label: "Standby pair", unit: "", kind: FieldKind::Toggle, help: "a second balancer takes over when this one fails" },
+    Field { pointer: "/failover_s", label: "Takeover time", unit: "s", kind: FieldKind::Number, help: "how long the standby takes to step in" },
+];
+const HEALTH_FIELDS: &[Field] = &[
+    Field { pointer: "/health_check", label: "Health checks", unit: "", kind: FieldKind::Enabled(r#"{"interval_s":2,"threshold":3}"#), help: "probe servers so dead ones are taken out of rotation" },
+    Field { pointer: "/health_check/interval_s", label: "Probe every", unit: "s", kind: FieldKind::Number, help: "time between probes of each server" },
+    Field { pointer: "/health_check/threshold", label: "Threshold", unit: "probes", kind: FieldKind::Number, help: "results in a row that change the balancer's mind" },
+];
+const WEB_FIELDS: &[Field] = &[Field {
+    pointer: "/waiting",
+    label: "While calling",
     unit: "",
-    kind: FieldKind::Choice(&["round_robin", "least_connections", "random", "sticky"]),
-    help: "how a server is picked for each request",
+    kind: FieldKind::Choice(&["thread", "async"]),
+    help: "thread: the worker waits for the database; async: it serves others meanwhile",
 }];
+const CACHE_FIELDS: &[Field] = &[
+    Field { pointer: "/capacity", label: "Capacity", unit: "items", kind: FieldKind::Number, help: "keys the cache holds" },
+    Field { pointer: "/policy", label: "Eviction", unit: "", kind: FieldKind::Choice(&["lru", "lfu", "fifo"]), help: "which key makes room when the cache is full" },
+    Field { pointer: "/ttl_s", label: "Time to live", unit: "s", kind: FieldKind::Optional("never"), help: "entries expire this long after they were filled" },
+    Field { pointer: "/invalidate_on_write", label: "Invalidate on write", unit: "", kind: FieldKind::Toggle, help: "a write removes the cached copy; otherwise readers may get old data" },
+];
+const CACHE_STATION_FIELDS: &[Field] = &[
+    Field { pointer: "/workers", label: "Workers", unit: "", kind: FieldKind::Number, help: "lookups served at the same time" },
+    Field { pointer: "/service/mean_ms", label: "Lookup time", unit: "ms", kind: FieldKind::Number, help: "one lookup on one worker" },
+];
+const DATABASE_FIELDS: &[Field] = &[
+    Field { pointer: "/replication_lag_ms", label: "Replication lag", unit: "ms", kind: FieldKind::Number, help: "as a replica: how far behind the primary it runs" },
+    Field { pointer: "/failover_s", label: "Failover time", unit: "s", kind: FieldKind::Number, help: "as a primary: how long until a replica takes over when it fails" },
+];
+const USERS_KEY_FIELDS: &[Field] = &[
+    Field { pointer: "/keys/count", label: "Data keys", unit: "", kind: FieldKind::Number, help: "distinct items (users, posts) requests read and write" },
+    Field { pointer: "/keys/zipf", label: "Popularity skew", unit: "", kind: FieldKind::Number, help: "Zipf exponent: 0 all alike, about 1 a few items are very popular" },
+    Field { pointer: "/keys/celebrity_share", label: "Celebrity share", unit: "", kind: FieldKind::Number, help: "share of all requests that go to one item" },
+];
 
 const USERS_RPS_FIELDS: &[Field] = &[
     Field { pointer: "/rps", label: "Request rate", unit: "req/s", kind: FieldKind::Number, help: "all request kinds together" },
@@ -66,10 +106,18 @@ fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
                 scalelab_engine::scenario::Rate::Rps { .. } => USERS_RPS_FIELDS,
                 scalelab_engine::scenario::Rate::Users { .. } => USERS_DAU_FIELDS,
             };
-            vec![rate, USERS_MIX_FIELDS]
+            vec![rate, USERS_MIX_FIELDS, USERS_KEY_FIELDS]
         }
-        NodeSpec::LoadBalancer(_) => vec![BALANCER_FIELDS],
-        NodeSpec::WebServer(_) | NodeSpec::Database(_) => vec![STATION_FIELDS],
+        NodeSpec::LoadBalancer(b) => {
+            if b.health_check.is_some() {
+                vec![BALANCER_FIELDS, HEALTH_FIELDS]
+            } else {
+                vec![BALANCER_FIELDS, &HEALTH_FIELDS[..1]]
+            }
+        }
+        NodeSpec::WebServer(_) => vec![STATION_FIELDS, WEB_FIELDS],
+        NodeSpec::Cache(_) => vec![CACHE_FIELDS, CACHE_STATION_FIELDS],
+        NodeSpec::Database(_) => vec![STATION_FIELDS, DATABASE_FIELDS],
     }
 }
 
@@ -121,6 +169,9 @@ impl Editor {
         let raw = raw.trim();
         let new = match field.kind {
             FieldKind::Choice(_) => Value::String(raw.to_string()),
+            FieldKind::Toggle => Value::Bool(raw == "true"),
+            FieldKind::Enabled(defaults) if raw == "true" => serde_json::from_str(defaults).map_err(|e| e.to_string())?,
+            FieldKind::Enabled(_) => Value::Null,
             FieldKind::Optional(_) if raw.is_empty() => Value::Null,
             _ => match raw.replace(',', "").parse::<f64>() {
                 Ok(x) if x.is_finite() => serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null),
@@ -160,6 +211,7 @@ impl Editor {
             Fault::Fail => format!("{id} failed"),
             Fault::Recover => format!("{id} recovered"),
             Fault::Slow { factor } => format!("{id} slowed down {factor}x"),
+            Fault::Flush => format!("{id} flushed: it starts cold"),
         };
         let result = self.runner.try_update_value(|r| r.sim.apply(Edit::Fault { id: id.to_string(), fault }));
         match result {
@@ -269,7 +321,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
     let id_f = id.clone();
     let field_groups = move || editor.doc.with(|d| d.node_index(&id_f).map(|i| fields_for(&d.nodes[i].spec)).unwrap_or_default());
     let is_users = kind == "users";
-    let is_station = kind == "web_server" || kind == "database";
+    let is_station = matches!(kind, "web_server" | "cache" | "database");
     let id_rate = id.clone();
     let daily = Signal::derive(move || node_value.get().is_some_and(|v| v.get("dau").is_some()));
 
@@ -299,6 +351,13 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 <input type="text" inputmode="decimal" data-testid=test_id.clone()
                     prop:value=value on:change=move |ev| on_change(event_target_value(&ev)) />
             }.into_any(),
+            FieldKind::Toggle | FieldKind::Enabled(_) => {
+                let checked = move || node_value.get().and_then(|v| v.pointer(field.pointer).map(|x| x.as_bool().unwrap_or(!x.is_null()))).unwrap_or(false);
+                view! {
+                    <input type="checkbox" data-testid=test_id.clone() prop:checked=checked
+                        on:change=move |ev| on_change(event_target_checked(&ev).to_string()) />
+                }.into_any()
+            }
         };
         view! {
             <label class="field" class:invalid=move || error().is_some()>
@@ -320,7 +379,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
         }).collect_view()
     };
 
-    let (id_fail, id_rec, id_slow, id_conn) = (id.clone(), id.clone(), id.clone(), id.clone());
+    let (id_fail, id_rec, id_slow, id_conn, id_flush) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
     let health = Signal::derive(move || live.get().map(|n| n.health).unwrap_or(Health::Up));
     view! {
         <div class="panel" data-testid="node-panel">
@@ -346,6 +405,10 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                             <dt>"Queue"</dt><dd data-testid="live-queue">{format!("{} waiting", n.waiting)}</dd>
                             <dt>"p99 time here"</dt><dd data-testid="live-p99">{format::ms(n.p99_ms)}</dd>
                         })}
+                        {s.cache.map(|c| view! {
+                            <dt>"Hit ratio"</dt><dd data-testid="live-hit-ratio">{format::percent(c.hit_ratio)}</dd>
+                            <dt>"Stale reads"</dt><dd data-testid="live-stale-reads">{format::count(c.stale_reads)}</dd>
+                        })}
                         <dt>"Errors here"</dt><dd data-testid="live-errors">{format!("{}", s.rejected + s.timeouts + s.failed_down)}</dd>
                     }
                 })}
@@ -358,7 +421,10 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 {is_station.then(|| view! {
                     <button data-testid="fault-slow" on:click=move |_| editor.fault(&id_slow, Fault::Slow { factor: 5.0 })>"Slow down 5x"</button>
                 })}
-                {(kind != "database").then(|| view! {
+                {(kind == "cache").then(|| { let id_flush = id_flush.clone(); view! {
+                    <button data-testid="fault-flush" title="Empty the cache: every key misses until refilled" on:click=move |_| editor.fault(&id_flush, Fault::Flush)>"Flush"</button>
+                }})}
+                {(kind != "cache").then(|| view! {
                     <button data-testid="connect-from" on:click=move |_| {
                         editor.connecting_from.set(Some(id_conn.clone()));
                         editor.say(format!("Connecting from {id_conn}: click the node to connect to (Esc cancels)"));

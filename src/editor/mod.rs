@@ -367,6 +367,7 @@ fn id_prefix(kind: &str) -> &'static str {
         "users" => "users",
         "load_balancer" => "lb",
         "web_server" => "web",
+        "cache" => "cache",
         "database" => "db",
         _ => "node",
     }
@@ -383,6 +384,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "users" => "users",
         "load_balancer" => "load balancer",
         "web_server" => "web server",
+        "cache" => "cache",
         "database" => "database",
         _ => "node",
     }
@@ -401,7 +403,7 @@ pub fn default_node(id: &str, kind: &str, x: f64, y: f64) -> Option<Node> {
 
 /// Gives nodes without a position one: a column per tier, left to right.
 pub fn lay_out_missing(s: &mut Scenario) {
-    let mut rows = [0usize; 4];
+    let mut rows = [0usize; 5];
     for node in &mut s.nodes {
         if node.x.is_some() && node.y.is_some() {
             continue;
@@ -410,7 +412,8 @@ pub fn lay_out_missing(s: &mut Scenario) {
             NodeSpec::Users(_) => 0,
             NodeSpec::LoadBalancer(_) => 1,
             NodeSpec::WebServer(_) => 2,
-            NodeSpec::Database(_) => 3,
+            NodeSpec::Cache(_) => 3,
+            NodeSpec::Database(_) => 4,
         };
         node.x = Some(40.0 + col as f64 * 220.0);
         node.y = Some(40.0 + rows[col] as f64 * 100.0);

@@ -10,7 +10,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("users", "Users", "People sending requests: a request rate, or daily users at their busiest hour."),
     ("load_balancer", "Load balancer", "Spreads requests over several servers, so one can fail or be added without downtime."),
     ("web_server", "Web server", "Runs the application: a pool of workers, each handling one request at a time."),
-    ("database", "Database", "Stores the data; reads and writes from web servers queue for its workers."),
+    ("cache", "Cache", "Keeps popular data in memory: web servers ask it before the database and fill it on a miss."),
+    ("database", "Database", "Stores the data. Link one database to another to make it a read replica."),
 ];
 
 /// A small icon per kind, drawn as SVG paths in a 24x24 box.
@@ -20,6 +21,7 @@ pub fn icon_path(kind: &str) -> &'static str {
         "load_balancer" => "M11 3h2v6h-2zM4 13h16v2h-2v3h-2v-3h-3v3h-2v-3H8v3H6v-3H4zM7 9h10l2 4H5z",
         "web_server" => "M4 4h16v6H4zm0 8h16v6H4zm3-6v2h2V6zm0 8v2h2v-2zm4-8v2h6V6zm0 8v2h6v-2z",
         "database" => "M12 3c4.4 0 8 1.3 8 3v12c0 1.7-3.6 3-8 3s-8-1.3-8-3V6c0-1.7 3.6-3 8-3zm0 2C8.1 5 6 6 6 6s2.1 1 6 1 6-1 6-1-2.1-1-6-1zM6 9v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5V9c-1.6.7-3.7 1-6 1S7.6 9.7 6 9zm0 6v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5v-3c-1.6.7-3.7 1-6 1s-4.4-.3-6-1z",
+        "cache" => "M13 2 4 14h6l-1 8 9-12h-6z",
         _ => "M4 4h16v16H4z",
     }
 }

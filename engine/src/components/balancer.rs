@@ -1,21 +1,44 @@
 //! A load balancer: picks a backend for each request. It holds no workers and adds
 //! no delay of its own; it counts open connections per backend for
 //! `least_connections`.
+//!
+//! With health checks it sends only to backends it believes healthy. It learns
+//! that a server died only from its probes (see `Simulation::on_health_check`),
+//! so a dead server keeps getting requests until the probes have failed
+//! `threshold` times in a row: the detection time the lessons show.
 
 use crate::rng::{Stream, StreamPurpose};
-use crate::scenario::Algorithm;
+use crate::scenario::{Algorithm, LoadBalancerSpec};
+
+impl Backend {
+    fn new(link: u16) -> Backend {
+        // A new server is trusted until its probes say otherwise.
+        Backend { link, open: 0, healthy: true, streak: 0 }
+    }
+}
 
 #[derive(Debug)]
 pub struct Backend {
     pub link: u16,
     /// Requests sent to this backend whose responses have not come back.
     pub open: u32,
+    /// In rotation: the balancer believes the server is up.
+    pub healthy: bool,
+    /// Probes in a row that disagreed with `healthy` (failed while healthy,
+    /// passed while out of rotation).
+    pub streak: u32,
 }
 
 #[derive(Debug)]
 pub struct Balancer {
     pub algorithm: Algorithm,
     pub backends: Vec<Backend>,
+    pub health_check: Option<crate::scenario::HealthCheck>,
+    /// Bumped when the health-check settings change, so the probe already
+    /// scheduled is ignored and a new round is started.
+    pub check_epoch: u32,
+    pub pair: bool,
+    pub failover: crate::time::Nanos,
     next: usize,
     rng: Stream,
 }
@@ -29,23 +52,33 @@ fn hash_user(user: u32) -> u64 {
 }
 
 impl Balancer {
-    pub fn new(algorithm: Algorithm, links: Vec<u16>, seed: u64, index: usize) -> Balancer {
+    pub fn new(spec: &LoadBalancerSpec, links: Vec<u16>, seed: u64, index: usize) -> Balancer {
         Balancer {
-            algorithm,
-            backends: links.into_iter().map(|link| Backend { link, open: 0 }).collect(),
+            algorithm: spec.algorithm,
+            backends: links.into_iter().map(Backend::new).collect(),
+            health_check: spec.health_check,
+            check_epoch: 0,
+            pair: spec.pair,
+            failover: crate::time::secs_to_ns(spec.failover_s),
             next: 0,
             rng: Stream::new(seed, index, StreamPurpose::Routing),
         }
     }
 
-    /// The backend (index into `backends`) for a request from `user`; `None`
-    /// when there is no backend.
+    /// The backend (index into `backends`) for a request from `user`, among
+    /// those in rotation; `None` when there is none.
     pub fn choose(&mut self, user: u32) -> Option<usize> {
         let n = self.backends.len();
-        if n == 0 {
+        let healthy = self.backends.iter().filter(|b| b.healthy).count();
+        if healthy == 0 {
             return None;
         }
-        Some(self.pick(user, n))
+        if healthy == n {
+            return Some(self.pick(user, n));
+        }
+        // Some are out of rotation: pick among the rest by their rank.
+        let rank = self.pick_among_healthy(user, healthy);
+        self.backends.iter().enumerate().filter(|(_, b)| b.healthy).nth(rank).map(|(i, _)| i)
     }
 
     fn pick(&mut self, user: u32, n: usize) -> usize {
@@ -74,8 +107,57 @@ impl Balancer {
         }
     }
 
+    /// The same rules over the `healthy` backends in rotation (as ranks
+    /// 0..healthy). Sticky users of a removed server are re-hashed over the
+    /// rest, as a real balancer does.
+    fn pick_among_healthy(&mut self, user: u32, healthy: usize) -> usize {
+        match self.algorithm {
+            Algorithm::RoundRobin => {
+                let i = self.next % healthy;
+                self.next = (i + 1) % healthy;
+                i
+            }
+            Algorithm::Random => self.rng.below(healthy as u32) as usize,
+            Algorithm::Sticky => (hash_user(user) % healthy as u64) as usize,
+            Algorithm::LeastConnections => {
+                let open: Vec<u32> = self.backends.iter().filter(|b| b.healthy).map(|b| b.open).collect();
+                let start = self.next % healthy;
+                let mut best = start;
+                for k in 1..healthy {
+                    let i = (start + k) % healthy;
+                    if open[i] < open[best] {
+                        best = i;
+                    }
+                }
+                self.next = (best + 1) % healthy;
+                best
+            }
+        }
+    }
+
     pub fn add_backend(&mut self, link: u16) {
-        self.backends.push(Backend { link, open: 0 });
+        self.backends.push(Backend::new(link));
+    }
+
+    /// New settings while running; returns whether the health checks changed
+    /// (the caller then starts a new round of probes).
+    pub fn update(&mut self, spec: &LoadBalancerSpec) -> bool {
+        self.algorithm = spec.algorithm;
+        self.pair = spec.pair;
+        self.failover = crate::time::secs_to_ns(spec.failover_s);
+        if self.health_check == spec.health_check {
+            return false;
+        }
+        self.health_check = spec.health_check;
+        self.check_epoch = self.check_epoch.wrapping_add(1);
+        if spec.health_check.is_none() {
+            // Without probes it cannot tell: everything is back in rotation.
+            for b in &mut self.backends {
+                b.healthy = true;
+                b.streak = 0;
+            }
+        }
+        true
     }
 
     /// Stops sending to the backend behind `link`; responses already on their
@@ -94,12 +176,29 @@ impl Balancer {
 mod tests {
     use super::*;
 
+    fn spec(algorithm: Algorithm) -> LoadBalancerSpec {
+        LoadBalancerSpec { algorithm, health_check: None, pair: false, failover_s: 0.0 }
+    }
+
+    #[test]
+    fn only_backends_in_rotation_are_chosen() {
+        for algorithm in [Algorithm::RoundRobin, Algorithm::Random, Algorithm::Sticky, Algorithm::LeastConnections] {
+            let mut b = Balancer::new(&spec(algorithm), vec![0, 1, 2], 1, 0);
+            b.backends[1].healthy = false;
+            let picks: std::collections::HashSet<usize> = (0..200).map(|u| b.choose(u).unwrap()).collect();
+            assert_eq!(picks, [0, 2].into_iter().collect(), "{algorithm:?}");
+            b.backends[0].healthy = false;
+            b.backends[2].healthy = false;
+            assert_eq!(b.choose(7), None);
+        }
+    }
+
     #[test]
     fn round_robin_cycles_and_sticky_is_stable() {
-        let mut b = Balancer::new(Algorithm::RoundRobin, vec![0, 1, 2], 1, 0);
+        let mut b = Balancer::new(&spec(Algorithm::RoundRobin), vec![0, 1, 2], 1, 0);
         let picks: Vec<usize> = (0..6).map(|_| b.choose(0).unwrap()).collect();
         assert_eq!(picks, vec![0, 1, 2, 0, 1, 2]);
-        let mut s = Balancer::new(Algorithm::Sticky, vec![0, 1, 2], 1, 0);
+        let mut s = Balancer::new(&spec(Algorithm::Sticky), vec![0, 1, 2], 1, 0);
         for user in 0..100 {
             let first = s.choose(user);
             assert_eq!(s.choose(user), first);
@@ -111,7 +210,7 @@ mod tests {
 
     #[test]
     fn least_connections_prefers_the_idle_backend() {
-        let mut b = Balancer::new(Algorithm::LeastConnections, vec![0, 1], 1, 0);
+        let mut b = Balancer::new(&spec(Algorithm::LeastConnections), vec![0, 1], 1, 0);
         b.backends[0].open = 5;
         assert_eq!(b.choose(0), Some(1));
         b.backends[1].open = 9;

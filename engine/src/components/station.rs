@@ -4,8 +4,11 @@
 //! case it is rejected. With `timeout_ms`, the caller gives up that long after the
 //! request arrived here.
 
+use crate::cache_store::CacheStore;
 use crate::rng::{Stream, StreamPurpose};
-use crate::scenario::{Dist, StationSpec};
+use crate::scenario::{CacheSpec, Dist, NodeSpec, StationSpec, Waiting};
+use crate::sharding::Router;
+use std::collections::HashSet;
 use crate::time::{ms_to_ns, Nanos};
 use std::collections::VecDeque;
 
@@ -70,9 +73,8 @@ pub struct Station {
     pub sweep_at: Option<Nanos>,
     pub service: ServiceTime,
     pub rng: Stream,
-    /// The downstream call every read and write makes after its own service
-    /// (a web server's database); `None` for a database.
-    pub downstream: Option<u16>,
+    /// What the station is: what it does after serving a request.
+    pub role: Role,
     /// Service times are multiplied by this (1 when healthy; more when the node
     /// is slowed down by a fault).
     pub slowdown: f64,
@@ -80,8 +82,108 @@ pub struct Station {
     pub incarnation: u16,
 }
 
+/// What a station does besides queueing and serving.
+#[derive(Debug)]
+pub enum Role {
+    /// Calls its caches and databases for reads and writes.
+    Web(WebCalls),
+    /// Looks the request's key up in its store.
+    Cache(Box<CacheState>),
+    Database,
+}
+
+/// A web server's downstream links (wire indices), refreshed whenever the
+/// wiring changes.
+#[derive(Debug)]
+pub struct WebCalls {
+    pub waiting: Waiting,
+    /// Links to cache nodes; a key goes to one of them by consistent hashing.
+    pub caches: Vec<u16>,
+    pub ring: Option<Router>,
+    /// Links to databases: one primary and any of its replicas.
+    pub databases: Vec<u16>,
+    /// Round-robin position over the read replicas.
+    pub next_read: usize,
+}
+
+impl WebCalls {
+    pub fn new(waiting: Waiting) -> WebCalls {
+        WebCalls { waiting, caches: Vec::new(), ring: None, databases: Vec::new(), next_read: 0 }
+    }
+
+    /// The cache link responsible for `key` (the same one every time while the
+    /// set of caches stays the same), or `None` without caches.
+    pub fn cache_link(&self, key: u64) -> Option<u16> {
+        match self.caches.len() {
+            0 => None,
+            1 => Some(self.caches[0]),
+            _ => {
+                let shard = self.ring.as_ref().map_or(0, |r| r.shard_of(key) as usize);
+                self.caches.get(shard).copied()
+            }
+        }
+    }
+
+    /// New cache links: the ring is rebuilt (virtual nodes keep the keys that
+    /// move to about 1/n when a cache is added).
+    pub fn set_caches(&mut self, links: Vec<u16>) {
+        if links != self.caches {
+            self.ring = (links.len() > 1)
+                .then(|| Router::consistent_hash(links.len() as u32, CACHE_VNODES).ok())
+                .flatten();
+            self.caches = links;
+        }
+    }
+}
+
+/// Virtual nodes per cache on the consistent-hashing ring.
+const CACHE_VNODES: u32 = 100;
+
+/// The memory of a cache node.
+#[derive(Debug)]
+pub struct CacheState {
+    pub store: CacheStore,
+    /// Keys written since they were cached, when writes do not invalidate: a
+    /// hit on one is a stale read. At most the store's size (entries leave
+    /// this set when refilled, invalidated or found missing).
+    pub stale: HashSet<u64>,
+    pub invalidate_on_write: bool,
+}
+
+impl CacheState {
+    pub fn new(spec: &CacheSpec) -> CacheState {
+        let ttl = spec.ttl_s.map(|s| ((s * 1e9) as Nanos).max(1));
+        let store = CacheStore::new(spec.capacity, spec.policy, ttl)
+            .or_else(|_| CacheStore::new(1, spec.policy, None))
+            .expect("a one-item cache is valid");
+        CacheState { store, stale: HashSet::new(), invalidate_on_write: spec.invalidate_on_write }
+    }
+
+    /// Whether a change of settings needs a new (cold) store.
+    pub fn needs_rebuild(&self, spec: &CacheSpec) -> bool {
+        let ttl = spec.ttl_s.map(|s| ((s * 1e9) as Nanos).max(1));
+        self.store.capacity() != spec.capacity || self.store.policy() != spec.policy || self.store.ttl() != ttl
+    }
+
+    /// Forgets everything (a restart or a flush).
+    pub fn flush(&mut self) {
+        self.store.flush();
+        self.stale.clear();
+    }
+}
+
+impl Role {
+    pub fn for_spec(spec: &NodeSpec) -> Role {
+        match spec {
+            NodeSpec::WebServer(w) => Role::Web(WebCalls::new(w.waiting)),
+            NodeSpec::Cache(c) => Role::Cache(Box::new(CacheState::new(c))),
+            _ => Role::Database,
+        }
+    }
+}
+
 impl Station {
-    pub fn new(spec: &StationSpec, downstream: Option<u16>, seed: u64, index: usize) -> Station {
+    pub fn new(spec: &StationSpec, role: Role, seed: u64, index: usize) -> Station {
         Station {
             workers: spec.workers,
             busy: 0,
@@ -93,7 +195,7 @@ impl Station {
             sweep_at: None,
             service: ServiceTime::new(spec.service.dist, spec.service.mean_ms, spec.service.cv),
             rng: Stream::new(seed, index, StreamPurpose::Service),
-            downstream,
+            role,
             slowdown: 1.0,
             incarnation: 0,
         }

@@ -1,6 +1,7 @@
 //! A traffic source: Poisson arrivals at `rps`, each request given a kind drawn
 //! from the `mix` and a user id drawn from the population.
 
+use crate::keys::KeyPopularity;
 use crate::request::Kind;
 use crate::rng::{Stream, StreamPurpose};
 use crate::scenario::UsersSpec;
@@ -19,6 +20,9 @@ pub struct Users {
     population: u64,
     arrivals: Stream,
     attributes: Stream,
+    keys_spec: crate::scenario::Keys,
+    keys: KeyPopularity,
+    key_rng: Stream,
     /// Bumped when the rate changes, so the arrival already scheduled is ignored.
     pub epoch: u32,
     /// Requests generated so far (numbers the requests for sampling).
@@ -36,6 +40,9 @@ impl Users {
             population: spec.population,
             arrivals: Stream::new(seed, index, StreamPurpose::Arrivals),
             attributes: Stream::new(seed, index, StreamPurpose::RequestKind),
+            keys_spec: spec.keys,
+            keys: popularity(&spec.keys),
+            key_rng: Stream::new(seed, index, StreamPurpose::Keys),
             epoch: 0,
             generated: 0,
         }
@@ -48,10 +55,22 @@ impl Users {
         self.cumulative_mix = cumulative_mix;
         self.single_kind = single_kind;
         self.population = spec.population;
+        if self.keys_spec != spec.keys {
+            self.keys_spec = spec.keys;
+            self.keys = popularity(&spec.keys);
+        }
         let rate_changed = self.rps != spec.rps();
         self.rps = spec.rps();
         rate_changed
     }
+}
+
+/// The parser has checked the ranges, so this cannot fail; the fallback keeps
+/// the engine panic-free if a future caller skips the parser.
+fn popularity(k: &crate::scenario::Keys) -> KeyPopularity {
+    KeyPopularity::new(k.count, k.zipf, k.celebrity_share)
+        .or_else(|_| KeyPopularity::new(crate::scenario::Keys::DEFAULT.count, crate::scenario::Keys::DEFAULT.zipf, 0.0))
+        .expect("the default key popularity is valid")
 }
 
 /// Cumulative shares of the request kinds, and the only kind when there is one.
@@ -78,6 +97,14 @@ impl Users {
         }
         let gap_s = self.arrivals.exponential(1.0 / self.rps);
         Some((gap_s * 1e9 + 0.5) as Nanos)
+    }
+
+    /// The data key of one request (keys are drawn only when a node needs
+    /// one, from a stream of their own, so designs without caches or replicas
+    /// draw no keys and their results do not change).
+    #[inline]
+    pub fn draw_key(&mut self) -> u64 {
+        self.keys.sample(&mut self.key_rng)
     }
 
     /// Kind and user of a new request.

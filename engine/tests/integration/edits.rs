@@ -156,13 +156,13 @@ fn parameter_edits_take_effect_and_a_shorter_timeout_applies_at_once() {
     // One worker at 3 ms for ~1200 reads/s: overloaded, the queue grows.
     let mut w = web("web-1");
     if let scalelab_engine::scenario::NodeSpec::WebServer(spec) = &mut w.spec {
-        spec.workers = 1;
+        spec.station.workers = 1;
     }
     sim.apply(Edit::UpdateNode { node: w.clone() }).unwrap();
     sim.run_until(8 * S, u64::MAX);
     assert!(sim.take_snapshot().nodes.iter().find(|n| n.id == "web-1").unwrap().waiting > 100);
     if let scalelab_engine::scenario::NodeSpec::WebServer(spec) = &mut w.spec {
-        spec.timeout_ms = Some(50.0);
+        spec.station.timeout_ms = Some(50.0);
     }
     sim.apply(Edit::UpdateNode { node: w }).unwrap();
     sim.run_until(8 * S + 100_000_000, u64::MAX);
@@ -279,7 +279,7 @@ proptest! {
                     let id = pick(i);
                     match sim.scenario().nodes.iter().find(|n| n.id == id).cloned() {
                         Some(mut n) => {
-                            if let scalelab_engine::scenario::NodeSpec::WebServer(s) | scalelab_engine::scenario::NodeSpec::Database(s) = &mut n.spec {
+                            if let Some(s) = n.spec.station_mut() {
                                 s.workers = w;
                             }
                             sim.apply(Edit::UpdateNode { node: n })
@@ -291,7 +291,7 @@ proptest! {
                     let id = pick(i);
                     match sim.scenario().nodes.iter().find(|n| n.id == id).cloned() {
                         Some(mut n) => {
-                            if let scalelab_engine::scenario::NodeSpec::WebServer(s) | scalelab_engine::scenario::NodeSpec::Database(s) = &mut n.spec {
+                            if let Some(s) = n.spec.station_mut() {
                                 s.timeout_ms = t;
                                 s.queue_limit = Some(20);
                             }

@@ -92,7 +92,7 @@ fn each_bad_document_names_its_field() {
         ("web server to two databases", with(|v| {
             v["nodes"].as_array_mut().unwrap().push(json!({"id": "db2", "kind": "database"}));
             v["links"].as_array_mut().unwrap().push(json!({"from": "app", "to": "db2"}));
-        }), "nodes[2]", "one is supported"),
+        }), "nodes[2]", "which do not replicate each other"),
         ("a name too long", with(|v| v["name"] = json!("n".repeat(201))), "name", "at most 200"),
         ("seed negative", with(|v| v["seed"] = json!(-1)), "seed", "at least 0"),
         ("not an object", "[1, 2]".to_string(), "", "must be an object"),

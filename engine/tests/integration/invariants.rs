@@ -32,8 +32,10 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
         proptest::collection::vec(station, 4),
         (0.0f64..5.0, 0.0f64..1.0, 0.0f64..1.0, 0.0f64..1.0, 0.0f64..0.3),
         (3.0f64..12.0, 0.0f64..2.0),
+        // A cache (and its size), async web servers, a read replica.
+        (any::<bool>(), 1u64..500, any::<bool>(), any::<bool>(), any::<bool>()),
     )
-        .prop_map(|(seed, (n_web, with_lb, alg), (with_db, rps, population), stations, (lat_in, read, write, stat, job), (duration, warmup))| {
+        .prop_map(|(seed, (n_web, with_lb, alg), (with_db, rps, population), stations, (lat_in, read, write, stat, job), (duration, warmup), (with_cache, capacity, asynchronous, with_replica, invalidate))| {
             let dists = ["exponential", "constant", "lognormal"];
             let node = |i: usize, kind: &str, id: String| {
                 let (workers, d, mean, cv, ql, to, _) = stations[i];
@@ -52,7 +54,15 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
             }
             for w in 0..n_web {
                 let id = format!("web{w}");
-                nodes.push(node(w, "web_server", id.clone()));
+                let mut web = node(w, "web_server", id.clone());
+                web["waiting"] = json!(if asynchronous { "async" } else { "thread" });
+                nodes.push(web);
+                if with_cache {
+                    links.push(json!({"from": id, "to": "cache", "latency_ms": 0.1}));
+                }
+                if with_db && with_replica {
+                    links.push(json!({"from": id, "to": "replica", "latency_ms": stations[3].6}));
+                }
                 if with_lb {
                     links.push(json!({"from": "lb", "to": id, "latency_ms": stations[w].6}));
                 } else if w == 0 {
@@ -64,6 +74,14 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
             }
             if with_db {
                 nodes.push(node(3, "database", "db".into()));
+                if with_replica {
+                    nodes.push(node(2, "database", "replica".into()));
+                    links.push(json!({"from": "db", "to": "replica"}));
+                }
+            }
+            if with_cache {
+                nodes.push(json!({"id": "cache", "kind": "cache", "capacity": capacity, "ttl_s": 0.5,
+                    "invalidate_on_write": invalidate, "workers": 2, "service": {"dist": "exponential", "mean_ms": 0.3}}));
             }
             json!({"version": 1, "seed": seed, "duration_s": duration, "warmup_s": warmup, "nodes": nodes, "links": links})
         })

@@ -18,6 +18,7 @@
 //! - `edits`: live edits and faults on a running simulation.
 
 mod cli;
+mod components;
 mod determinism;
 mod edits;
 mod invalid;

@@ -1,0 +1,309 @@
+//! Behaviour of the components of the journey, each asserted with numbers:
+//! health checks, balancer pairs, caches (against Che's approximation),
+//! stale reads, read replicas, and thread-per-request against async waiting.
+
+use crate::support::{const_ms, exp_ms, scenario};
+use scalelab_engine::keys::KeyPopularity;
+use scalelab_engine::{Edit, Fault, Simulation};
+use serde_json::{json, Value};
+
+const S: u64 = 1_000_000_000;
+
+fn fault(sim: &mut Simulation, id: &str, fault: Fault) {
+    sim.apply(Edit::Fault { id: id.into(), fault }).unwrap_or_else(|e| panic!("{id}: {e}"));
+}
+
+/// Requests that reached node `id` between two snapshots.
+fn arrivals_between(sim: &mut Simulation, id: &str, until: u64) -> u64 {
+    sim.take_snapshot();
+    sim.run_until(until, u64::MAX);
+    let snap = sim.take_snapshot();
+    snap.nodes.iter().find(|n| n.id == id).map_or(0, |n| n.summary.arrivals)
+}
+
+fn balanced(health_check: Value) -> Value {
+    json!({
+        "version": 1, "seed": 5, "duration_s": 60,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 1000},
+            {"id": "lb", "kind": "load_balancer", "algorithm": "round_robin", "health_check": health_check},
+            {"id": "web-1", "kind": "web_server", "workers": 8, "service": exp_ms(2.0)},
+            {"id": "web-2", "kind": "web_server", "workers": 8, "service": exp_ms(2.0)}
+        ],
+        "links": [
+            {"from": "users", "to": "lb"}, {"from": "lb", "to": "web-1"}, {"from": "lb", "to": "web-2"}
+        ]
+    })
+}
+
+#[test]
+fn a_dead_server_gets_traffic_until_the_health_checks_notice_then_none() {
+    // Probes every second; three failures in a row take a server out. It dies
+    // at 10.3 s; the probes at 11, 12 and 13 s fail, so it is out at 13 s.
+    let mut sim = Simulation::new(scenario(&balanced(json!({"interval_s": 1, "threshold": 3}))));
+    sim.run_until(10 * S + 300_000_000, u64::MAX);
+    fault(&mut sim, "web-2", Fault::Fail);
+    let during = arrivals_between(&mut sim, "web-2", 13 * S - 1);
+    // Round robin sends it every other request: 500/s for 2.7 s = 1350.
+    let expected = 500.0 * 2.7;
+    eprintln!("dead web-2 received {during} requests before detection (expected about {expected})");
+    assert!((during as f64 - expected).abs() < 5.0 * expected.sqrt() + 2.0, "{during} vs {expected}");
+    let after = arrivals_between(&mut sim, "web-2", 20 * S);
+    assert_eq!(after, 0, "out of rotation: no requests after detection");
+    let log: Vec<String> = sim.log().since(0).map(|e| e.text.clone()).collect();
+    assert!(log.iter().any(|t| t.contains("web-2 failed 3 health checks in a row")), "{log:?}");
+
+    // Back at 20.3 s: three passed probes (21, 22, 23 s) bring it back into rotation.
+    sim.run_until(20 * S + 300_000_000, u64::MAX);
+    fault(&mut sim, "web-2", Fault::Recover);
+    assert_eq!(arrivals_between(&mut sim, "web-2", 23 * S - 1), 0, "still out until the third passed probe");
+    assert!(arrivals_between(&mut sim, "web-2", 25 * S) > 900, "back in rotation");
+
+    // Without health checks the dead server keeps its share for ever.
+    let mut blind = Simulation::new(scenario(&balanced(Value::Null)));
+    blind.run_until(10 * S, u64::MAX);
+    fault(&mut blind, "web-2", Fault::Fail);
+    blind.run_until(11 * S, u64::MAX);
+    let late = arrivals_between(&mut blind, "web-2", 30 * S);
+    assert!((late as f64 - 500.0 * 19.0).abs() < 5.0 * (500.0f64 * 19.0).sqrt(), "{late}");
+}
+
+#[test]
+fn a_balancer_pair_is_back_after_the_takeover_time() {
+    let mut doc = balanced(Value::Null);
+    doc["nodes"][1]["pair"] = json!(true);
+    doc["nodes"][1]["failover_s"] = json!(2);
+    let mut sim = Simulation::new(scenario(&doc));
+    sim.run_until(5 * S, u64::MAX);
+    fault(&mut sim, "lb", Fault::Fail);
+    sim.take_snapshot();
+    sim.run_until(7 * S - 1, u64::MAX);
+    let gap = sim.take_snapshot();
+    assert!(gap.error_ratio > 0.99, "while the standby takes over, requests fail: {}", gap.error_ratio);
+    sim.run_until(8 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(10 * S, u64::MAX);
+    let after = sim.take_snapshot();
+    assert_eq!(after.error_ratio, 0.0);
+    assert_eq!(sim.health("lb"), Some(scalelab_engine::Health::Up));
+}
+
+/// Users reading `keys` (Zipf `s`) through one web server and a cache of
+/// `capacity` items, with a fast database; links have no latency, so a miss
+/// is refilled within a fraction of a millisecond.
+fn cached(capacity: u64, keys: u64, s: f64, extra: Value) -> Value {
+    let mut doc = json!({
+        "version": 1, "seed": 11, "duration_s": 120, "warmup_s": 20,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 20000, "keys": {"count": keys, "zipf": s}},
+            {"id": "web", "kind": "web_server", "workers": 64, "service": const_ms(0.05)},
+            {"id": "cache", "kind": "cache", "workers": 64, "service": const_ms(0.01), "capacity": capacity, "ttl_s": null},
+            {"id": "db", "kind": "database", "workers": 64, "service": const_ms(0.05)}
+        ],
+        "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "cache"}, {"from": "web", "to": "db"}]
+    });
+    if let Value::Object(extra) = extra {
+        for (k, v) in extra {
+            doc["nodes"][2][k] = v;
+        }
+    }
+    doc
+}
+
+/// Che's approximation of an LRU cache's hit ratio under independent requests:
+/// the characteristic time T solves sum_i (1 - e^(-p_i T)) = C, and the hit
+/// ratio is sum_i p_i (1 - e^(-p_i T)).
+fn che_lru(pop: &KeyPopularity, capacity: u64) -> f64 {
+    let p: Vec<f64> = (0..pop.keys()).map(|k| pop.probability(k)).collect();
+    let occupied = |t: f64| p.iter().map(|pi| 1.0 - (-pi * t).exp()).sum::<f64>();
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while occupied(hi) < capacity as f64 {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if occupied(mid) < capacity as f64 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    p.iter().map(|pi| pi * (1.0 - (-pi * lo).exp())).sum()
+}
+
+#[test]
+fn an_lru_cache_hits_as_often_as_che_predicts() {
+    let (keys, s) = (10_000u64, 0.8);
+    let pop = KeyPopularity::new(keys, s, 0.0).unwrap();
+    for capacity in [100u64, 1000] {
+        let r = crate::support::run(&cached(capacity, keys, s, Value::Null));
+        let c = r.nodes.get("cache").unwrap().summary.cache.expect("the cache was used");
+        let theory = che_lru(&pop, capacity);
+        let lookups = (c.hits + c.misses) as f64;
+        eprintln!("LRU capacity {capacity}: hit ratio {:.4} over {lookups} lookups, Che {theory:.4}", c.hit_ratio);
+        // Within 2% of Che (the approximation itself is accurate to about 1%
+        // here; the sampling error of 2 million lookups is 0.03%).
+        assert!((c.hit_ratio - theory).abs() <= 0.02 * theory, "{} vs {theory}", c.hit_ratio);
+        // The database sees exactly the misses.
+        let db = r.nodes.get("db").unwrap().summary.arrivals;
+        assert!((db as i64 - c.misses as i64).abs() <= 64, "db {db} vs misses {}", c.misses);
+    }
+}
+
+#[test]
+fn writes_without_invalidation_cause_stale_reads_and_with_it_none() {
+    let stale = |invalidate: bool| {
+        let mut doc = cached(1000, 10_000, 0.8, json!({"invalidate_on_write": invalidate}));
+        doc["nodes"][0]["mix"] = json!({"read": 0.9, "write": 0.1});
+        let r = crate::support::run(&doc);
+        let c = r.nodes.get("cache").unwrap().summary.cache.unwrap();
+        (c.stale_reads, c.hits)
+    };
+    let (with_stale, hits) = stale(false);
+    let (without, _) = stale(true);
+    eprintln!("stale reads: {with_stale} of {hits} hits without invalidation, {without} with it");
+    assert!(with_stale as f64 > 0.05 * hits as f64, "{with_stale} of {hits}");
+    assert_eq!(without, 0);
+}
+
+#[test]
+fn a_failed_cache_sends_every_read_to_the_database_and_comes_back_cold() {
+    let mut sim = Simulation::new(scenario(&cached(1000, 10_000, 0.8, Value::Null)));
+    sim.run_until(30 * S, u64::MAX);
+    let db_warm = arrivals_between(&mut sim, "db", 40 * S);
+    fault(&mut sim, "cache", Fault::Fail);
+    let db_down = arrivals_between(&mut sim, "db", 50 * S);
+    let reads = arrivals_between(&mut sim, "web", 50 * S); // nothing: no time passed
+    assert_eq!(reads, 0);
+    eprintln!("database reads per 10 s: {db_warm} with a warm cache, {db_down} with it down");
+    assert!((db_down as f64 - 200_000.0).abs() < 5.0 * 200_000f64.sqrt(), "all 20,000/s reach the database: {db_down}");
+    // A warm cache of 1000 items hits 44% of reads (Che), so the database
+    // saw 56% of them.
+    assert!((db_warm as f64 / db_down as f64 - 0.56).abs() < 0.01, "{db_warm} / {db_down}");
+    fault(&mut sim, "cache", Fault::Recover);
+    // The first 10 ms after the restart (200 reads): the cache is cold.
+    sim.take_snapshot();
+    sim.run_until(50 * S + 10_000_000, u64::MAX);
+    let cold = sim.take_snapshot();
+    let hit = |snap: &scalelab_engine::Snapshot| {
+        snap.nodes.iter().find(|n| n.id == "cache").and_then(|n| n.summary.cache).map_or(0.0, |c| c.hit_ratio)
+    };
+    sim.run_until(60 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(70 * S, u64::MAX);
+    let warm = sim.take_snapshot();
+    eprintln!("hit ratio just after the restart {:.3}, ten seconds later {:.3}", hit(&cold), hit(&warm));
+    assert!(hit(&cold) < 0.5 * hit(&warm), "cold {} vs warm {}", hit(&cold), hit(&warm));
+
+    // A flush empties it without downtime.
+    fault(&mut sim, "cache", Fault::Flush);
+    sim.take_snapshot();
+    sim.run_until(70 * S + 10_000_000, u64::MAX);
+    assert!(hit(&sim.take_snapshot()) < 0.5 * hit(&warm));
+    assert!(Simulation::new(scenario(&balanced(Value::Null))).apply(Edit::Fault { id: "web-1".into(), fault: Fault::Flush }).is_err());
+}
+
+#[test]
+fn several_caches_split_the_keys_between_them() {
+    let mut doc = cached(1000, 10_000, 0.8, Value::Null);
+    doc["nodes"].as_array_mut().unwrap().push(json!({"id": "cache-2", "kind": "cache", "capacity": 1000, "ttl_s": null}));
+    doc["links"].as_array_mut().unwrap().push(json!({"from": "web", "to": "cache-2"}));
+    let r = crate::support::run(&doc);
+    let a = r.nodes.get("cache").unwrap().summary;
+    let b = r.nodes.get("cache-2").unwrap().summary;
+    let share = a.arrivals as f64 / (a.arrivals + b.arrivals) as f64;
+    eprintln!("two caches: {} and {} lookups, hit ratios {:.3} and {:.3}", a.arrivals, b.arrivals, a.cache.unwrap().hit_ratio, b.cache.unwrap().hit_ratio);
+    // Hot keys land on one or the other, so the split is uneven but both work.
+    assert!((0.15..0.85).contains(&share), "{share}");
+    // Twice the memory: a better hit ratio than one cache of 1000 alone.
+    let one = crate::support::run(&cached(1000, 10_000, 0.8, Value::Null));
+    let single = one.nodes.get("cache").unwrap().summary.cache.unwrap().hit_ratio;
+    let hits = (a.cache.unwrap().hits + b.cache.unwrap().hits) as f64;
+    let both = hits / (a.arrivals + b.arrivals) as f64;
+    assert!(both > single + 0.05, "two caches {both} vs one {single}");
+}
+
+fn replicated() -> Value {
+    json!({
+        "version": 1, "seed": 3, "duration_s": 40,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 2000, "mix": {"read": 0.8, "write": 0.2}},
+            {"id": "web", "kind": "web_server", "workers": 64, "service": exp_ms(1.0)},
+            {"id": "primary", "kind": "database", "workers": 16, "service": exp_ms(1.0)},
+            {"id": "replica-1", "kind": "database", "workers": 16, "service": exp_ms(1.0)},
+            {"id": "replica-2", "kind": "database", "workers": 16, "service": exp_ms(1.0)}
+        ],
+        "links": [
+            {"from": "users", "to": "web"},
+            {"from": "web", "to": "primary"}, {"from": "web", "to": "replica-1"}, {"from": "web", "to": "replica-2"},
+            {"from": "primary", "to": "replica-1"}, {"from": "primary", "to": "replica-2"}
+        ]
+    })
+}
+
+#[test]
+fn reads_go_to_the_replicas_and_writes_to_the_primary() {
+    let mut sim = Simulation::new(scenario(&replicated()));
+    sim.run_until(2 * S, u64::MAX);
+    let count = |sim: &mut Simulation, until: u64| {
+        sim.take_snapshot();
+        sim.run_until(until, u64::MAX);
+        let snap = sim.take_snapshot();
+        let n = |id: &str| snap.nodes.iter().find(|n| n.id == id).unwrap().summary.arrivals as f64;
+        (n("primary"), n("replica-1"), n("replica-2"))
+    };
+    let (p, r1, r2) = count(&mut sim, 12 * S);
+    eprintln!("10 s: primary {p} (writes), replicas {r1} and {r2} (reads)");
+    // 400 writes/s and 1600 reads/s, reads alternating between replicas.
+    assert!((p - 4000.0).abs() < 5.0 * 4000f64.sqrt(), "{p}");
+    assert!((r1 - 8000.0).abs() < 5.0 * 8000f64.sqrt() && (r1 - r2).abs() <= 1.0, "{r1} {r2}");
+
+    fault(&mut sim, "replica-1", Fault::Fail);
+    let (p, r1, r2) = count(&mut sim, 22 * S);
+    assert_eq!(r1, 0.0);
+    assert!((r2 - 16000.0).abs() < 5.0 * 16000f64.sqrt(), "the other replica takes every read: {r2}");
+    assert!((p - 4000.0).abs() < 5.0 * 4000f64.sqrt());
+
+    fault(&mut sim, "replica-2", Fault::Fail);
+    let (p, _, _) = count(&mut sim, 32 * S);
+    assert!((p - 20000.0).abs() < 5.0 * 20000f64.sqrt(), "with no replica the primary takes reads too: {p}");
+    assert!(sim.take_snapshot().error_ratio < 1e-9);
+}
+
+/// A web tier of 4 workers in front of a database slowed to 50 ms: with a
+/// thread per request each request holds a worker for 51 ms, so the tier can
+/// serve 4 / 0.051 = 78 requests/s; with async waiting a worker is busy 1 ms.
+fn slow_database(waiting: &str) -> Value {
+    json!({
+        "version": 1, "seed": 8, "duration_s": 30, "warmup_s": 5,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 200},
+            {"id": "web", "kind": "web_server", "workers": 4, "service": const_ms(1.0), "queue_limit": 50, "waiting": waiting},
+            {"id": "db", "kind": "database", "workers": 64, "service": const_ms(50.0)}
+        ],
+        "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "db"}]
+    })
+}
+
+#[test]
+fn a_slow_database_exhausts_a_thread_per_request_tier_but_not_an_async_one() {
+    let thread = crate::support::run(&slow_database("thread"));
+    let asynchronous = crate::support::run(&slow_database("async"));
+    let errors = |r: &scalelab_engine::Report| r.requests.failed.total() as f64 / r.requests.generated as f64;
+    let util = |r: &scalelab_engine::Report| r.nodes.get("web").unwrap().summary.utilization;
+    eprintln!(
+        "thread per request: {:.1}% errors, web utilisation {:.2}; async: {:.1}% errors, utilisation {:.2}",
+        100.0 * errors(&thread),
+        util(&thread),
+        100.0 * errors(&asynchronous),
+        util(&asynchronous)
+    );
+    // Thread: capacity 78/s of 200/s offered: about 61% rejected.
+    assert!((errors(&thread) - (1.0 - 4.0 / 0.051 / 200.0)).abs() < 0.03, "{}", errors(&thread));
+    assert!(util(&thread) > 0.99);
+    assert_eq!(asynchronous.requests.failed.total(), 0);
+    // Async: 200/s x 1 ms on 4 workers = 5% busy.
+    assert!((util(&asynchronous) - 0.05).abs() < 0.005, "{}", util(&asynchronous));
+    let p50 = asynchronous.latency_ms.p50;
+    assert!((p50 - 51.0).abs() < 1.0, "an async request still takes the database's 50 ms: {p50}");
+}
