@@ -289,6 +289,7 @@ impl Simulation {
         let is_station = matches!(self.components[slot], Component::Station(_));
         self.snap.node_latency.push(is_station.then(crate::histogram::Histogram::new));
         self.primary_of.push(None);
+        self.replicas_of.push(Vec::new());
         self.schedule_next_arrival(slot as u16);
         self.schedule_health_check(slot);
     }
@@ -311,6 +312,10 @@ impl Simulation {
                 st.update(spec.station().expect("these kinds are stations"));
                 match (&mut st.role, spec) {
                     (Role::Web(w), NodeSpec::WebServer(web)) => w.waiting = web.waiting,
+                    (Role::Database(db), NodeSpec::Database(d)) => {
+                        db.lag = ms_to_ns(d.replication_lag_ms);
+                        db.failover = crate::time::secs_to_ns(d.failover_s);
+                    }
                     (Role::Cache(c), NodeSpec::Cache(cache)) => {
                         c.invalidate_on_write = cache.invalidate_on_write;
                         if c.needs_rebuild(cache) {
@@ -387,6 +392,7 @@ impl Simulation {
                     self.crash(slot);
                     self.nodes[slot].health = Health::Down;
                     self.log.push(self.now, Some(&id), Severity::Error, format!("{id} failed"));
+                    self.primary_failed(slot);
                     if let Component::Balancer(b) = &self.components[slot] {
                         if b.pair {
                             let at = self.now + b.failover;

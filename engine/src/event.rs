@@ -26,6 +26,8 @@ pub enum Event {
     HealthCheck { node: u16, epoch: u32 },
     /// The standby of balancer pair `node` takes over from the failed one.
     Takeover { node: u16 },
+    /// The failover time of failed primary `node` has passed: promote a replica.
+    Promote { node: u16 },
     /// A simulated second ends: the per-second series takes a point.
     Tick,
     /// The warm-up ends: statistics start from here.

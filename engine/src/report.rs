@@ -26,6 +26,9 @@ pub struct Report {
     pub window_s: f64,
     pub requests: RequestCounts,
     pub latency_ms: LatencySummary,
+    /// Acknowledged writes lost because a primary failed before they reached
+    /// the replica promoted in its place (whole run).
+    pub lost_writes: u64,
     pub nodes: NodeReports,
 }
 
@@ -149,6 +152,7 @@ impl Simulation {
                 in_flight: w.generated - w.ok - w.failed_total(),
             },
             latency_ms: LatencySummary::of(&self.latency),
+            lost_writes: self.lost_writes,
             nodes: NodeReports(nodes),
         }
     }

@@ -126,6 +126,13 @@ pub struct Simulation {
     pub(crate) snap: crate::snapshot::SnapshotBase,
     /// For each database slot that is a read replica, its primary's slot.
     pub(crate) primary_of: Vec<Option<u16>>,
+    /// For each primary, its replicas' slots (from `primary_of`).
+    pub(crate) replicas_of: Vec<Vec<u16>>,
+    /// Replicas promoted after their primary failed: (old primary, new primary).
+    pub(crate) promotions: Vec<(u16, u16)>,
+    /// Acknowledged writes that were lost because the primary failed before
+    /// they reached the replica promoted in its place.
+    pub(crate) lost_writes: u64,
 }
 
 impl Simulation {
@@ -191,6 +198,9 @@ impl Simulation {
             hops: HopLog::default(),
             snap,
             primary_of: vec![None; n],
+            replicas_of: vec![Vec::new(); n],
+            promotions: Vec::new(),
+            lost_writes: 0,
         };
         sim.refresh_roles();
         for i in 0..n {
@@ -362,6 +372,7 @@ impl Simulation {
             Event::DeadlineSweep { node } => self.on_deadline_sweep(node),
             Event::HealthCheck { node, epoch } => self.on_health_check(node, epoch),
             Event::Takeover { node } => self.on_takeover(node),
+            Event::Promote { node } => self.on_promote(node),
             Event::Tick => self.on_tick(),
             Event::WarmupEnd => {
                 for i in 0..self.stats.len() {
@@ -562,7 +573,10 @@ impl Simulation {
                     self.cache_lookup(node, req);
                     self.answer(node, req, f);
                 }
-                Role::Database => self.answer(node, req, f),
+                Role::Database(_) => {
+                    self.replicate(node, req);
+                    self.answer(node, req, f);
+                }
             }
         }
     }
@@ -800,11 +814,123 @@ impl Simulation {
                 _ => {}
             }
         }
+        // Promotions made while running override the wiring: the promoted
+        // replica is the primary, the rest (and the old primary) replicate it.
+        for &(old, new) in &self.promotions {
+            let (old, new) = (old as usize, new as usize);
+            if self.primary_of[new] != Some(old as u16) {
+                continue; // rewired since
+            }
+            for p in self.primary_of.iter_mut() {
+                if *p == Some(old as u16) {
+                    *p = Some(new as u16);
+                }
+            }
+            self.primary_of[new] = None;
+            self.primary_of[old] = Some(new as u16);
+        }
+        self.replicas_of = vec![Vec::new(); n];
+        for (r, p) in self.primary_of.iter().enumerate() {
+            if let Some(p) = p {
+                self.replicas_of[*p as usize].push(r as u16);
+            }
+        }
         for (slot, component) in self.components.iter_mut().enumerate() {
             if let Component::Station(Station { role: Role::Web(w), .. }) = component {
                 w.set_caches(std::mem::take(&mut caches[slot]));
                 w.databases = std::mem::take(&mut databases[slot]);
             }
+        }
+    }
+
+    /// Replication at database `node` after it served `req`: a primary's
+    /// write is shipped to each replica (arriving its lag later); a replica's
+    /// read of a key with a write still on its way is a stale read.
+    fn replicate(&mut self, node: usize, req: u32) {
+        let kind = self.arena.get(req).kind;
+        let is_replica = self.primary_of[node].is_some();
+        if kind == Kind::Write && !is_replica && !self.replicas_of[node].is_empty() && self.arena.get(req).failure.is_none() {
+            let key = self.key_of(req);
+            let now = self.now;
+            for i in 0..self.replicas_of[node].len() {
+                let r = self.replicas_of[node][i] as usize;
+                if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[r] {
+                    let lag = db.lag;
+                    db.log.record_write(key, now, lag);
+                }
+            }
+        } else if kind == Kind::Read && is_replica {
+            let key = self.key_of(req);
+            let now = self.now;
+            if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[node] {
+                db.log.advance(now);
+                if db.log.is_stale(key, now) {
+                    self.stats[node].counters.stale_reads += 1;
+                }
+            }
+        }
+    }
+
+    /// A primary with replicas has failed: each replica notes the writes it
+    /// never received, and a promotion is due after the failover time.
+    pub(crate) fn primary_failed(&mut self, node: usize) {
+        if self.primary_of[node].is_some() || self.replicas_of[node].is_empty() {
+            return;
+        }
+        let now = self.now;
+        for i in 0..self.replicas_of[node].len() {
+            let r = self.replicas_of[node][i] as usize;
+            if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[r] {
+                db.missed_at_failure = db.log.fail_primary(now);
+            }
+        }
+        let failover = match &self.components[node] {
+            Component::Station(Station { role: Role::Database(db), .. }) => db.failover,
+            _ => 0,
+        };
+        self.queue.schedule(now + failover, Event::Promote { node: node as u16 });
+    }
+
+    /// The failover time has passed: if the primary is still down, its first
+    /// replica that is up becomes the primary. Writes it had not received are lost.
+    fn on_promote(&mut self, node: u16) {
+        let p = node as usize;
+        if self.nodes[p].removed || self.nodes[p].health != Health::Down || self.primary_of[p].is_some() {
+            return; // back already, or no longer a primary
+        }
+        let id = self.nodes[p].id.clone();
+        let Some(r) = self.replicas_of[p].iter().copied().find(|&r| self.nodes[r as usize].serving()) else {
+            self.log.push(self.now, Some(&id), crate::log::Severity::Error, format!("{id}: no replica is up to promote; writes keep failing"));
+            return;
+        };
+        let lost = match &self.components[r as usize] {
+            Component::Station(Station { role: Role::Database(db), .. }) => db.missed_at_failure,
+            _ => 0,
+        };
+        self.lost_writes += lost;
+        self.promotions.push((node, r));
+        self.refresh_roles();
+        let rid = self.nodes[r as usize].id.clone();
+        self.log.push(
+            self.now,
+            Some(&rid),
+            crate::log::Severity::Warning,
+            format!("{rid} promoted to primary in place of {id}; {lost} acknowledged writes that had not reached it are lost"),
+        );
+    }
+
+    /// Acknowledged writes lost to primary failures so far.
+    pub fn lost_writes(&self) -> u64 {
+        self.lost_writes
+    }
+
+    /// How far replica `slot` is behind its primary now (the age of the oldest
+    /// write it has not applied); `None` for anything but a replica.
+    pub fn replication_lag(&self, slot: usize) -> Option<Nanos> {
+        self.primary_of.get(slot)?.as_ref()?;
+        match &self.components[slot] {
+            Component::Station(Station { role: Role::Database(db), .. }) => Some(db.log.current_lag(self.now)),
+            _ => None,
         }
     }
 

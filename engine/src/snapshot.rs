@@ -61,6 +61,8 @@ pub struct Snapshot {
     pub totals: Outcomes,
     /// Requests alive now.
     pub live_requests: usize,
+    /// Acknowledged writes lost to primary failures since the start.
+    pub lost_writes: u64,
     pub nodes: Vec<NodeLive>,
     /// Request flow along each link of the diagram over the span.
     pub links: Vec<LinkLive>,
@@ -90,6 +92,8 @@ pub struct NodeLive {
     /// 99th percentile of the time requests spent at the node over the span
     /// (stations only; `None` when nothing left the node).
     pub p99_ms: Option<f64>,
+    /// Read replicas: how far behind their primary they are now.
+    pub replication_lag_ms: Option<f64>,
 }
 
 impl Simulation {
@@ -117,6 +121,7 @@ impl Simulation {
             });
             nodes.push(NodeLive {
                 p99_ms,
+                replication_lag_ms: self.replication_lag(i).map(|ns| ns as f64 / 1e6),
                 id: self.nodes[i].id.clone(),
                 kind: self.nodes[i].kind,
                 health: self.nodes[i].health,
@@ -161,6 +166,7 @@ impl Simulation {
             latency_mean_ms: some(h.mean()),
             totals: t,
             live_requests: self.arena.live(),
+            lost_writes: self.lost_writes,
             nodes,
             links,
             log_seq: self.log.next_seq(),

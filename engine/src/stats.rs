@@ -119,6 +119,9 @@ pub struct NodeSummary {
     pub failed_down: u64,
     /// Time-averaged requests at the node (waiting or holding a worker).
     pub mean_in_node: f64,
+    /// Reads that got an old value: cache hits on a key written since it was
+    /// cached, or replica reads of a key whose latest write had not arrived.
+    pub stale_reads: u64,
     /// Caches that were asked anything in the interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
@@ -129,8 +132,6 @@ pub struct NodeSummary {
 pub struct CacheSummary {
     pub hits: u64,
     pub misses: u64,
-    /// Hits on a key written since it was cached.
-    pub stale_reads: u64,
     /// hits / (hits + misses).
     pub hit_ratio: f64,
 }
@@ -154,10 +155,10 @@ impl NodeSummary {
             timeouts: c.timeouts,
             failed_down: c.failed_down,
             mean_in_node: busy + queue,
+            stale_reads: c.stale_reads,
             cache: (c.hits + c.misses > 0).then(|| CacheSummary {
                 hits: c.hits,
                 misses: c.misses,
-                stale_reads: c.stale_reads,
                 hit_ratio: c.hits as f64 / (c.hits + c.misses) as f64,
             }),
         }

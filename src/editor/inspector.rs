@@ -398,6 +398,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
             <dl class="live" data-testid="node-live">
                 {move || live.get().map(|n| {
                     let s = n.summary;
+                    let span = snapshot.with(|s| s.as_ref().map_or(1.0, |s| s.span_s.max(1e-9)));
                     view! {
                         <dt>"Throughput"</dt><dd data-testid="live-throughput">{format!("{}/s", format::number(s.throughput_rps))}</dd>
                         {is_station.then(|| view! {
@@ -407,7 +408,12 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                         })}
                         {s.cache.map(|c| view! {
                             <dt>"Hit ratio"</dt><dd data-testid="live-hit-ratio">{format::percent(c.hit_ratio)}</dd>
-                            <dt>"Stale reads"</dt><dd data-testid="live-stale-reads">{format::count(c.stale_reads)}</dd>
+                        })}
+                        {(kind == "cache" || kind == "database").then(|| view! {
+                            <dt>"Stale reads"</dt><dd data-testid="live-stale-reads">{format!("{}/s", format::number(s.stale_reads as f64 / span))}</dd>
+                        })}
+                        {n.replication_lag_ms.map(|lag| view! {
+                            <dt>"Replication lag"</dt><dd data-testid="live-replication-lag">{format::ms(Some(lag))}</dd>
                         })}
                         <dt>"Errors here"</dt><dd data-testid="live-errors">{format!("{}", s.rejected + s.timeouts + s.failed_down)}</dd>
                     }

@@ -89,7 +89,37 @@ pub enum Role {
     Web(WebCalls),
     /// Looks the request's key up in its store.
     Cache(Box<CacheState>),
-    Database,
+    Database(Box<DbState>),
+}
+
+/// A database's replication settings and, as a replica, the primary's writes
+/// it has not applied yet.
+#[derive(Debug, Default)]
+pub struct DbState {
+    /// As a replica: how far behind the primary it runs.
+    pub lag: Nanos,
+    /// As a primary: time from its failure to a replica's promotion.
+    pub failover: Nanos,
+    pub log: crate::replication::ReplicationLog,
+    /// As a replica, when its primary failed: the acknowledged writes it had
+    /// not received. They are lost if this replica is promoted.
+    pub missed_at_failure: u64,
+}
+
+/// Pending writes one replica may track (about 60 bytes each: 12 MB); beyond
+/// it the oldest are summarised (see `ReplicationLog`).
+const MAX_PENDING_WRITES: usize = 200_000;
+
+impl DbState {
+    pub fn new(spec: &crate::scenario::DatabaseSpec) -> DbState {
+        DbState {
+            lag: ms_to_ns(spec.replication_lag_ms),
+            failover: crate::time::secs_to_ns(spec.failover_s),
+            log: crate::replication::ReplicationLog::with_max_pending(MAX_PENDING_WRITES)
+                .unwrap_or_else(|_| crate::replication::ReplicationLog::new()),
+            missed_at_failure: 0,
+        }
+    }
 }
 
 /// A web server's downstream links (wire indices), refreshed whenever the
@@ -177,7 +207,9 @@ impl Role {
         match spec {
             NodeSpec::WebServer(w) => Role::Web(WebCalls::new(w.waiting)),
             NodeSpec::Cache(c) => Role::Cache(Box::new(CacheState::new(c))),
-            _ => Role::Database,
+            NodeSpec::Database(d) => Role::Database(Box::new(DbState::new(d))),
+            // Not stations; never asked.
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) => Role::Database(Box::default()),
         }
     }
 }

@@ -156,8 +156,8 @@ fn writes_without_invalidation_cause_stale_reads_and_with_it_none() {
         let mut doc = cached(1000, 10_000, 0.8, json!({"invalidate_on_write": invalidate}));
         doc["nodes"][0]["mix"] = json!({"read": 0.9, "write": 0.1});
         let r = crate::support::run(&doc);
-        let c = r.nodes.get("cache").unwrap().summary.cache.unwrap();
-        (c.stale_reads, c.hits)
+        let summary = r.nodes.get("cache").unwrap().summary;
+        (summary.stale_reads, summary.cache.unwrap().hits)
     };
     let (with_stale, hits) = stale(false);
     let (without, _) = stale(true);
@@ -306,4 +306,79 @@ fn a_slow_database_exhausts_a_thread_per_request_tier_but_not_an_async_one() {
     assert!((util(&asynchronous) - 0.05).abs() < 0.005, "{}", util(&asynchronous));
     let p50 = asynchronous.latency_ms.p50;
     assert!((p50 - 51.0).abs() < 1.0, "an async request still takes the database's 50 ms: {p50}");
+}
+
+/// Writes and reads on uniformly popular keys, a primary with one replica
+/// 200 ms behind, and a five-second failover.
+fn with_replica(seed: u64) -> Value {
+    json!({
+        "version": 1, "seed": seed, "duration_s": 30,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 2000, "mix": {"read": 0.5, "write": 0.5}, "keys": {"count": 1000, "zipf": 0}},
+            {"id": "web", "kind": "web_server", "workers": 64, "service": const_ms(0.1)},
+            {"id": "primary", "kind": "database", "workers": 64, "service": const_ms(0.1), "failover_s": 5},
+            {"id": "replica", "kind": "database", "workers": 64, "service": const_ms(0.1), "replication_lag_ms": 200}
+        ],
+        "links": [
+            {"from": "users", "to": "web"}, {"from": "web", "to": "primary"}, {"from": "web", "to": "replica"},
+            {"from": "primary", "to": "replica"}
+        ]
+    })
+}
+
+#[test]
+fn lost_writes_on_a_primary_failure_are_the_writes_inside_the_lag_window() {
+    // 1000 writes/s acknowledged; the replica is 200 ms behind: about 200
+    // writes exist only on the primary at any moment.
+    // 40 replications: the count is Poisson (SE of the mean sqrt(200/40) = 2.2,
+    // 5.6% at 5 SE; the resolution allows 1.46x that, see `support::check`).
+    let lost: Vec<f64> = crate::support::replicate(40, |seed| {
+        let mut sim = Simulation::new(scenario(&with_replica(seed)));
+        sim.run_until(10 * S + 300_000_000, u64::MAX);
+        fault(&mut sim, "primary", Fault::Fail);
+        sim.run_until(16 * S, u64::MAX);
+        sim.lost_writes() as f64
+    });
+    crate::support::check("lost writes at a primary failure (w*L = 200)", &lost, 200.0, 0.0, 0.085);
+}
+
+#[test]
+fn a_replica_is_promoted_after_the_failover_time_and_reads_can_be_stale() {
+    let mut sim = Simulation::new(scenario(&with_replica(1)));
+    sim.run_until(2 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(10 * S, u64::MAX);
+    let before = sim.take_snapshot();
+    let replica = before.nodes.iter().find(|n| n.id == "replica").unwrap();
+    // A key is written 1000/1000 = once a second (Poisson); a read finds its
+    // latest write still on the way with probability 1 - e^(-1 x 0.2).
+    let stale_share = replica.summary.stale_reads as f64 / replica.summary.arrivals as f64;
+    let theory = 1.0 - (-0.2f64).exp();
+    let se = (theory * (1.0 - theory) / replica.summary.arrivals as f64).sqrt();
+    eprintln!("stale reads at the replica: {stale_share:.4} (theory {theory:.4}, SE {se:.4})");
+    assert!((stale_share - theory).abs() < 5.0 * se, "{stale_share} vs {theory}");
+    let lag = replica.replication_lag_ms.expect("a replica reports its lag");
+    assert!(lag > 150.0 && lag <= 200.0, "the oldest unapplied write is nearly 200 ms old: {lag}");
+
+    fault(&mut sim, "primary", Fault::Fail);
+    sim.take_snapshot();
+    sim.run_until(15 * S - 1, u64::MAX);
+    let gap = sim.take_snapshot();
+    let failed_writes = gap.failed_by_cause.iter().find(|(c, _)| *c == "node_down").unwrap().1 as f64;
+    assert!((failed_writes - 5000.0).abs() < 5.0 * 5000f64.sqrt(), "writes fail until the promotion: {failed_writes}");
+    sim.run_until(15 * S + 1_000_000, u64::MAX);
+    let log: Vec<String> = sim.log().since(0).map(|e| e.text.clone()).collect();
+    assert!(log.iter().any(|t| t.starts_with("replica promoted to primary in place of primary;")), "{log:?}");
+    sim.take_snapshot();
+    sim.run_until(20 * S, u64::MAX);
+    let after = sim.take_snapshot();
+    assert_eq!(after.error_ratio, 0.0, "the promoted replica takes writes and reads");
+    // The old primary comes back as a replica of the new one.
+    fault(&mut sim, "primary", Fault::Recover);
+    sim.take_snapshot();
+    sim.run_until(25 * S, u64::MAX);
+    let back = sim.take_snapshot();
+    let old = back.nodes.iter().find(|n| n.id == "primary").unwrap();
+    assert!(old.replication_lag_ms.is_some(), "the old primary now replicates");
+    assert_eq!(back.error_ratio, 0.0);
 }
