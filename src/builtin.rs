@@ -11,11 +11,11 @@ pub const STARTER_SCENARIO: &str = r#"{
   "nodes": [
     {"id": "users", "kind": "users", "rps": 300, "mix": {"read": 0.8, "write": 0.1, "static": 0.1}, "x": 0, "y": 100},
     {"id": "lb", "kind": "load_balancer", "algorithm": "least_connections", "x": 220, "y": 100},
-    {"id": "web-1", "kind": "web_server", "workers": 8,
+    {"id": "web-1", "kind": "web_server", "size": "xlarge",
      "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 200, "timeout_ms": 2000, "x": 440, "y": 40},
-    {"id": "web-2", "kind": "web_server", "workers": 8,
+    {"id": "web-2", "kind": "web_server", "size": "xlarge",
      "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 200, "timeout_ms": 2000, "x": 440, "y": 160},
-    {"id": "db", "kind": "database", "workers": 8,
+    {"id": "db", "kind": "database", "size": "xlarge",
      "service": {"dist": "exponential", "mean_ms": 4}, "queue_limit": 500, "timeout_ms": 1000, "x": 660, "y": 100}
   ],
   "links": [

@@ -41,12 +41,24 @@ pub fn Dashboard() -> impl IntoView {
                 <Metric label="p50 latency" test_id="metric-p50" value=metric(|s| format::ms(s.latency_p50_ms)) />
                 <Metric label="p99 latency" test_id="metric-p99" value=metric(|s| format::ms(s.latency_p99_ms)) />
                 <Metric label="Errors" test_id="metric-errors" value=metric(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps))) />
+                <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
+                <Show when=move || has_kind(&live, "database") && replicas_present(&live)>
+                    <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
+                </Show>
             </div>
             <div class="charts">
                 <Chart test_id="chart-throughput" data=Signal::derive(move || throughput_chart(&live)) />
                 <Chart test_id="chart-latency" data=Signal::derive(move || latency_chart(&live)) />
                 <Chart test_id="chart-errors" data=Signal::derive(move || errors_chart(&live)) />
                 <Chart test_id="chart-utilization" data=Signal::derive(move || utilization_chart(&live)) />
+                // Charts for parts the design has, and only then: never a flat
+                // line for something that is not there.
+                <Show when=move || has_kind(&live, "cache")>
+                    <Chart test_id="chart-hit-ratio" data=Signal::derive(move || per_node_chart(&live, "Cache hit ratio", "%", "cache", |p| p.hit_ratio.map(|h| h * 100.0))) />
+                </Show>
+                <Show when=move || replicas_present(&live)>
+                    <Chart test_id="chart-replication-lag" data=Signal::derive(move || per_node_chart(&live, "Replication lag", "ms", "database", |p| p.replication_lag_ms)) />
+                </Show>
             </div>
             <div class="panels">
                 <div class="panel errors-panel">
@@ -129,7 +141,7 @@ fn errors_chart(live: &Live) -> ChartData {
 /// Mean utilisation of the nodes of each tier that has workers.
 fn utilization_chart(live: &Live) -> ChartData {
     let slots = live.slots.get();
-    let tiers = [("web tier", "web_server", BLUE), ("database", "database", PURPLE)];
+    let tiers = [("web tier", "web_server", BLUE), ("cache", "cache", AMBER), ("database", "database", PURPLE)];
     let lines = tiers
         .iter()
         .filter(|(_, kind, _)| slots.iter().any(|(_, k, removed)| k == kind && !removed))
@@ -142,6 +154,33 @@ fn utilization_chart(live: &Live) -> ChartData {
         })
         .collect();
     ChartData { title: "Utilisation".into(), unit: "%".into(), y_min_zero: true, lines }
+}
+
+/// Whether the running design has a node of `kind`.
+fn has_kind(live: &Live, kind: &str) -> bool {
+    live.slots.with(|s| s.iter().any(|(_, k, removed)| *k == kind && !removed))
+}
+
+/// Whether any database is a read replica (it reports a replication lag).
+fn replicas_present(live: &Live) -> bool {
+    live.snapshot.with(|s| s.as_ref().is_some_and(|s| s.nodes.iter().any(|n| n.replication_lag_ms.is_some())))
+}
+
+/// One line per node of `kind` that has the value `y` (seconds without it
+/// are left out, not drawn as zero).
+fn per_node_chart(live: &Live, title: &str, unit: &str, kind: &str, y: fn(&scalelab_engine::NodePoint) -> Option<f64>) -> ChartData {
+    const COLOURS: [(u8, u8, u8); 5] = [BLUE, PURPLE, AMBER, GREEN, RED];
+    let slots = live.slots.get();
+    let lines = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, k, removed))| *k == kind && !removed)
+        .filter_map(|(i, (id, _, _))| {
+            let points: Vec<(f64, f64)> = live.series.with(|s| s.iter().filter_map(|p| Some((p.t_s as f64, y(p.nodes.get(i)?)?))).collect());
+            (!points.is_empty()).then(|| Line { label: id.clone(), color: COLOURS[i % COLOURS.len()], points })
+        })
+        .collect();
+    ChartData { title: title.into(), unit: unit.into(), y_min_zero: true, lines }
 }
 
 #[component]

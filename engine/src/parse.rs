@@ -389,7 +389,7 @@ impl Parser {
             Some("users") => self.users(&mut obj).map(NodeSpec::Users),
             Some("load_balancer") => self.balancer(&mut obj).map(NodeSpec::LoadBalancer),
             Some("web_server") => {
-                let station = self.station(&mut obj, 4, 10.0);
+                let station = self.station(&mut obj, Some(crate::pricing::InstanceKind::WebServer), 4, 10.0);
                 let waiting = self.choice(&mut obj, "waiting", Some("thread"), WAITINGS);
                 Some(NodeSpec::WebServer(WebServerSpec {
                     station: station?,
@@ -398,7 +398,7 @@ impl Parser {
             }
             Some("cache") => self.cache(&mut obj).map(NodeSpec::Cache),
             Some("database") => {
-                let station = self.station(&mut obj, 8, 5.0);
+                let station = self.station(&mut obj, Some(crate::pricing::InstanceKind::Database), 8, 5.0);
                 let replication_lag_ms = self.number(&mut obj, "replication_lag_ms", Some(100.0), 0.0, MAX_LATENCY_MS);
                 let failover_s = self.number(&mut obj, "failover_s", Some(10.0), 0.0, MAX_FAILOVER_S);
                 Some(NodeSpec::Database(DatabaseSpec {
@@ -519,7 +519,7 @@ impl Parser {
     }
 
     fn cache(&mut self, obj: &mut Obj<'_>) -> Option<CacheSpec> {
-        let station = self.station(obj, 16, 0.5);
+        let station = self.station(obj, None, 16, 0.5);
         let capacity = self.integer(obj, "capacity", Some(10_000), 1, crate::cache_store::MAX_CAPACITY);
         let policy = self.choice(obj, "policy", Some("lru"), POLICIES);
         let ttl_path = join(&obj.path, "ttl_s");
@@ -582,8 +582,50 @@ impl Parser {
         Some(mix)
     }
 
-    fn station(&mut self, obj: &mut Obj<'_>, default_workers: u64, default_mean_ms: f64) -> Option<StationSpec> {
-        let workers = self.integer(obj, "workers", Some(default_workers), 1, MAX_WORKERS as u64);
+    /// The workers, service and limits of a station. `ladder`: the price list
+    /// its `size` comes from (none for caches, which are priced by memory).
+    fn station(
+        &mut self,
+        obj: &mut Obj<'_>,
+        ladder: Option<crate::pricing::InstanceKind>,
+        default_workers: u64,
+        default_mean_ms: f64,
+    ) -> Option<StationSpec> {
+        let size_path = join(&obj.path, "size");
+        let size = match ladder {
+            None => Some(None),
+            Some(kind) => match self.get(obj, "size") {
+                None | Some(Value::Null) => Some(None),
+                Some(Value::String(name)) => match crate::pricing::instance_size(kind, name) {
+                    Ok(size) => Some(Some(size)),
+                    Err(e) => {
+                        self.issue(&size_path, e.to_string());
+                        None
+                    }
+                },
+                Some(other) => {
+                    self.issue(&size_path, format!("must be a size name such as \"large\", not {}", type_name(other)));
+                    None
+                }
+            },
+        };
+        let has_workers = obj.map.contains_key("workers");
+        let mut workers = self.integer(obj, "workers", Some(default_workers), 1, MAX_WORKERS as u64);
+        if let Some(Some(size)) = size {
+            let vcpu = u64::from(size.vcpu);
+            if has_workers && workers.is_some_and(|w| w != vcpu) {
+                self.issue(
+                    join(&obj.path, "workers"),
+                    format!(
+                        "size \"{}\" has {vcpu} vCPU, so {vcpu} workers; remove \"workers\" to use the size, or remove \"size\" to set workers yourself",
+                        size.name
+                    ),
+                );
+                workers = None;
+            } else {
+                workers = Some(vcpu);
+            }
+        }
         let service_path = join(&obj.path, "service");
         let service = match self.get(obj, "service") {
             None => Some(Service { dist: Dist::Exponential, mean_ms: default_mean_ms, cv: None }),
@@ -612,6 +654,7 @@ impl Parser {
             }
         };
         Some(StationSpec {
+            size: size?.map(|s| s.name.to_string()),
             workers: workers? as u32,
             service: service?,
             queue_limit: queue_limit?,
@@ -658,6 +701,7 @@ impl Parser {
 /// A node spec of `kind` with default parameters (for checking wiring only).
 fn default_spec(kind: &str) -> Option<NodeSpec> {
     let station = || StationSpec {
+        size: None,
         workers: 1,
         service: Service { dist: Dist::Exponential, mean_ms: 1.0, cv: None },
         queue_limit: None,

@@ -29,6 +29,8 @@ pub struct Report {
     /// Acknowledged writes lost because a primary failed before they reached
     /// the replica promoted in its place (whole run).
     pub lost_writes: u64,
+    /// The design's monthly cost at the end of the run, in dollars.
+    pub cost_per_month_usd: f64,
     pub nodes: NodeReports,
 }
 
@@ -153,6 +155,7 @@ impl Simulation {
             },
             latency_ms: LatencySummary::of(&self.latency),
             lost_writes: self.lost_writes,
+            cost_per_month_usd: self.monthly_costs().iter().map(|(_, c)| c).sum(),
             nodes: NodeReports(nodes),
         }
     }

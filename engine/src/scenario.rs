@@ -229,6 +229,11 @@ pub const ALGORITHMS: &[&str] = &["round_robin", "least_connections", "random", 
 /// Web servers and databases are both stations.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StationSpec {
+    /// A machine size from the price list (`crate::pricing`): it sets the
+    /// workers (one per vCPU) and the cost. `None`: `workers` is given
+    /// directly and priced per vCPU.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
     pub workers: u32,
     pub service: Service,
     /// Most requests that may wait (not counting those in service); `None`: unbounded.

@@ -35,6 +35,10 @@ pub struct NodePoint {
     pub mean_queue_len: f64,
     /// Waiting requests at the end of the second.
     pub queue_len: u64,
+    /// Caches: hits over lookups in the second (`None` without lookups).
+    pub hit_ratio: Option<f64>,
+    /// Read replicas: how far behind the primary at the end of the second.
+    pub replication_lag_ms: Option<f64>,
 }
 
 /// A ring of the latest [`SERIES_CAPACITY`] seconds.

@@ -919,6 +919,24 @@ impl Simulation {
         );
     }
 
+    /// Machines node `slot` runs now (an autoscaling group's size; else 1).
+    pub fn instances(&self, _slot: usize) -> u32 {
+        1
+    }
+
+    /// Monthly cost of each node of the design as it runs now, in dollars
+    /// (see [`crate::cost`]), in scenario order.
+    pub fn monthly_costs(&self) -> Vec<(String, f64)> {
+        self.scenario
+            .nodes
+            .iter()
+            .map(|n| {
+                let instances = self.slot_of(&n.id).map_or(1, |slot| self.instances(slot));
+                (n.id.clone(), crate::cost::node_monthly_usd(&n.spec, instances))
+            })
+            .collect()
+    }
+
     /// Acknowledged writes lost to primary failures so far.
     pub fn lost_writes(&self) -> u64 {
         self.lost_writes
@@ -1210,6 +1228,8 @@ impl Simulation {
                 utilization: s.utilization,
                 mean_queue_len: s.mean_queue_len,
                 queue_len,
+                hit_ratio: s.cache.map(|c| c.hit_ratio),
+                replication_lag_ms: self.replication_lag(i).map(|ns| ns as f64 / 1e6),
             });
             self.at_tick[i] = reading;
             self.log_trouble(i, [delta.rejected, delta.timeouts, delta.failed_down]);

@@ -63,6 +63,8 @@ pub struct Snapshot {
     pub live_requests: usize,
     /// Acknowledged writes lost to primary failures since the start.
     pub lost_writes: u64,
+    /// The whole design's monthly cost as it runs now, in dollars.
+    pub cost_per_month_usd: f64,
     pub nodes: Vec<NodeLive>,
     /// Request flow along each link of the diagram over the span.
     pub links: Vec<LinkLive>,
@@ -94,6 +96,8 @@ pub struct NodeLive {
     pub p99_ms: Option<f64>,
     /// Read replicas: how far behind their primary they are now.
     pub replication_lag_ms: Option<f64>,
+    /// What the node costs per month as it runs now, in dollars.
+    pub cost_per_month_usd: f64,
 }
 
 impl Simulation {
@@ -102,6 +106,8 @@ impl Simulation {
         let now = self.now;
         let span = now - self.snap.at;
         let span_s = (span as f64 / 1e9).max(1e-9);
+        let costs = self.monthly_costs();
+        let cost_of = |id: &str| costs.iter().find(|(n, _)| n == id).map_or(0.0, |(_, c)| *c);
         let mut nodes = Vec::with_capacity(self.stats.len());
         for i in 0..self.stats.len() {
             let reading = self.stats[i].read(now);
@@ -122,6 +128,7 @@ impl Simulation {
             nodes.push(NodeLive {
                 p99_ms,
                 replication_lag_ms: self.replication_lag(i).map(|ns| ns as f64 / 1e6),
+                cost_per_month_usd: cost_of(&self.nodes[i].id),
                 id: self.nodes[i].id.clone(),
                 kind: self.nodes[i].kind,
                 health: self.nodes[i].health,
@@ -167,6 +174,7 @@ impl Simulation {
             totals: t,
             live_requests: self.arena.live(),
             lost_writes: self.lost_writes,
+            cost_per_month_usd: costs.iter().map(|(_, c)| c).sum(),
             nodes,
             links,
             log_seq: self.log.next_seq(),

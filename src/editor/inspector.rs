@@ -30,8 +30,24 @@ enum FieldKind {
     /// An optional group of settings: a checkbox that sets the field to this
     /// JSON (the defaults) when ticked and to null when cleared.
     Enabled(&'static str),
+    /// A machine size from this price list, or "custom" (workers set by hand).
+    Size(scalelab_engine::pricing::InstanceKind),
 }
 
+const WEB_SIZE_FIELDS: &[Field] = &[Field {
+    pointer: "/size",
+    label: "Machine size",
+    unit: "",
+    kind: FieldKind::Size(scalelab_engine::pricing::InstanceKind::WebServer),
+    help: "vertical scaling: one worker per vCPU; bigger costs more, up to a top size",
+}];
+const DATABASE_SIZE_FIELDS: &[Field] = &[Field {
+    pointer: "/size",
+    label: "Machine size",
+    unit: "",
+    kind: FieldKind::Size(scalelab_engine::pricing::InstanceKind::Database),
+    help: "vertical scaling: one worker per vCPU, up to a huge and very expensive top size",
+}];
 const STATION_FIELDS: &[Field] = &[
     Field { pointer: "/workers", label: "Workers", unit: "", kind: FieldKind::Number, help: "requests served at the same time" },
     Field { pointer: "/service/dist", label: "Service time", unit: "", kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]), help: "how service times vary" },
@@ -115,9 +131,9 @@ fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
                 vec![BALANCER_FIELDS, &HEALTH_FIELDS[..1]]
             }
         }
-        NodeSpec::WebServer(_) => vec![STATION_FIELDS, WEB_FIELDS],
+        NodeSpec::WebServer(_) => vec![WEB_SIZE_FIELDS, STATION_FIELDS, WEB_FIELDS],
         NodeSpec::Cache(_) => vec![CACHE_FIELDS, CACHE_STATION_FIELDS],
-        NodeSpec::Database(_) => vec![STATION_FIELDS, DATABASE_FIELDS],
+        NodeSpec::Database(_) => vec![DATABASE_SIZE_FIELDS, STATION_FIELDS, DATABASE_FIELDS],
     }
 }
 
@@ -168,7 +184,7 @@ impl Editor {
         let mut value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
         let raw = raw.trim();
         let new = match field.kind {
-            FieldKind::Choice(_) => Value::String(raw.to_string()),
+            FieldKind::Choice(_) | FieldKind::Size(_) => Value::String(raw.to_string()),
             FieldKind::Toggle => Value::Bool(raw == "true"),
             FieldKind::Enabled(defaults) if raw == "true" => serde_json::from_str(defaults).map_err(|e| e.to_string())?,
             FieldKind::Enabled(_) => Value::Null,
@@ -178,7 +194,26 @@ impl Editor {
                 _ => return Err(format!("enter a number{}", if matches!(field.kind, FieldKind::Optional(_)) { ", or leave it empty" } else { "" })),
             },
         };
-        set_pointer(&mut value["nodes"][i], field.pointer, new);
+        if let FieldKind::Size(_) = field.kind {
+            // A size sets the workers; "custom" keeps today's workers by hand.
+            let node = &mut value["nodes"][i];
+            if let Some(o) = node.as_object_mut() {
+                if raw == "custom" {
+                    o.remove("size");
+                } else {
+                    o.insert("size".into(), Value::String(raw.to_string()));
+                    o.remove("workers");
+                }
+            }
+        } else if field.pointer == "/workers" && value["nodes"][i].get("size").is_some() {
+            // Setting workers by hand makes the size custom.
+            if let Some(o) = value["nodes"][i].as_object_mut() {
+                o.remove("size");
+            }
+            set_pointer(&mut value["nodes"][i], field.pointer, new);
+        } else {
+            set_pointer(&mut value["nodes"][i], field.pointer, new);
+        }
         let path = format!("nodes[{i}]{}", field.pointer.replace('/', "."));
         let parsed = scalelab_engine::parse::parse_value(&value).map_err(|e| {
             let issues = e.issues();
@@ -351,6 +386,18 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 <input type="text" inputmode="decimal" data-testid=test_id.clone()
                     prop:value=value on:change=move |ev| on_change(event_target_value(&ev)) />
             }.into_any(),
+            FieldKind::Size(ladder) => {
+                let on_change = on_change.clone();
+                let current = move || node_value.get().and_then(|v| v.get("size").and_then(|s| s.as_str().map(str::to_string))).unwrap_or_else(|| "custom".into());
+                view! {
+                    <select data-testid=test_id.clone() prop:value=current on:change=move |ev| on_change(event_target_value(&ev))>
+                        <option value="custom">"custom (set workers)"</option>
+                        {ladder.sizes().iter().map(|s| view! {
+                            <option value=s.name>{format!("{} · {} vCPU · ${}/mo", s.name, s.vcpu, format::count(s.monthly_usd as u64))}</option>
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            }
             FieldKind::Toggle | FieldKind::Enabled(_) => {
                 let checked = move || node_value.get().and_then(|v| v.pointer(field.pointer).map(|x| x.as_bool().unwrap_or(!x.is_null()))).unwrap_or(false);
                 view! {
@@ -416,6 +463,9 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                             <dt>"Replication lag"</dt><dd data-testid="live-replication-lag">{format::ms(Some(lag))}</dd>
                         })}
                         <dt>"Errors here"</dt><dd data-testid="live-errors">{format!("{}", s.rejected + s.timeouts + s.failed_down)}</dd>
+                        {(n.cost_per_month_usd > 0.0).then(|| view! {
+                            <dt>"Cost"</dt><dd data-testid="live-cost">{format!("${}/month", format::count(n.cost_per_month_usd.round() as u64))}</dd>
+                        })}
                     }
                 })}
             </dl>

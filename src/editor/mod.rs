@@ -394,8 +394,12 @@ pub fn kind_label(kind: &str) -> &'static str {
 /// parser as a file, so the defaults live in one place).
 pub fn default_node(id: &str, kind: &str, x: f64, y: f64) -> Option<Node> {
     let mut node = json!({"id": id, "kind": kind, "x": x, "y": y});
-    if kind == "users" {
-        node["dau"] = json!(10_000); // 100 requests/s at peak with the default habits
+    match kind {
+        "users" => node["dau"] = json!(10_000), // 100 requests/s at peak with the default habits
+        // Machines start at a priced size (4 and 8 vCPU: the parser's default workers).
+        "web_server" => node["size"] = json!("large"),
+        "database" => node["size"] = json!("xlarge"),
+        _ => {}
     }
     let doc = json!({"version": 1, "nodes": [node], "links": []});
     Scenario::from_json(&doc.to_string()).ok().map(|mut s| s.nodes.remove(0))
