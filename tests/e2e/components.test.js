@@ -1,0 +1,126 @@
+// The components of the journey, placed from the palette and wired by hand
+// the way a learner does it, then read on the dashboard and in the inspector.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSite, screenshot, text, numberIn } from './harness.js';
+
+let site;
+before(async () => {
+  site = await startSite();
+});
+after(async () => {
+  await site?.close();
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function open(options = {}) {
+  const opened = await site.openPage('/', options);
+  await opened.page.getByTestId('app-ready').waitFor({ timeout: 20000 });
+  await opened.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 10000 });
+  return opened;
+}
+
+/** Places a palette component in an empty spot of the diagram and returns its id. */
+async function place(page, kind, x, y) {
+  const before = await page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
+  await page.getByTestId(`palette-${kind}`).click();
+  await page.getByTestId('diagram').click({ position: { x, y } });
+  await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n + 1, before.length);
+  const after = await page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
+  return after.find((id) => !before.includes(id));
+}
+
+async function connect(page, from, to) {
+  await page.getByTestId(`port-${from}`).dragTo(page.getByTestId(`node-${to}`));
+  await page.waitForFunction((id) => !!document.querySelector(`[data-testid="${id}"]`), `link-${from}-${to}`);
+}
+
+test('a cache placed between the web servers and the database takes reads off the database', async () => {
+  const { page, errors, context } = await open();
+  await page.getByTestId('fit').click();
+  const area = await page.getByTestId('diagram').boundingBox();
+  const cache = await place(page, 'cache', area.width - 120, area.height - 50);
+  assert.equal(cache, 'cache-1');
+  await connect(page, 'web-1', cache);
+  await connect(page, 'web-2', cache);
+  await page.getByTestId('node-db').click();
+  await sleep(1500);
+  const dbBefore = numberIn(await text(page, 'live-throughput'));
+  // The hit-ratio chart appears only now that the design has a cache.
+  await page.getByTestId('chart-hit-ratio').waitFor();
+  await sleep(3000);
+  await page.getByTestId(`node-${cache}`).click();
+  const hits = numberIn(await text(page, 'live-hit-ratio'));
+  assert.ok(hits > 20, `the cache answers reads: ${hits}% hits`);
+  await page.getByTestId('node-db').click();
+  await sleep(1200);
+  const dbAfter = numberIn(await text(page, 'live-throughput'));
+  assert.ok(dbAfter < dbBefore * 0.85, `database load fell from ${dbBefore}/s to ${dbAfter}/s`);
+  assert.match(await text(page, 'metric-cost'), /^\$[\d,]+\/month$/);
+  const caption = await page.getByTestId('chart-hit-ratio').locator('figcaption').textContent();
+  assert.match(caption, /Cache hit ratio, at \d+ seconds: cache-1 [\d.]+ %/);
+
+  // Flushing the cache: the next seconds miss more.
+  await page.getByTestId(`node-${cache}`).click();
+  await page.getByTestId('fault-flush').click();
+  assert.match(await text(page, 'notice'), /cache-1 flushed: it starts cold/);
+  await screenshot(page, 'component-cache');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a read replica takes the reads; failing the primary promotes it and counts lost writes', async () => {
+  const { page, errors, context } = await open();
+  await page.getByTestId('fit').click();
+  const area = await page.getByTestId('diagram').boundingBox();
+  const replica = await place(page, 'database', area.width - 120, area.height - 50);
+  assert.equal(replica, 'db-1');
+  await connect(page, 'db', replica);
+  await connect(page, 'web-1', replica);
+  await connect(page, 'web-2', replica);
+  await sleep(2500);
+  await page.getByTestId(`node-${replica}`).click();
+  assert.ok(numberIn(await text(page, 'live-throughput')) > 100, 'the replica serves the reads');
+  assert.match(await text(page, 'live-replication-lag'), /ms$/);
+  await page.getByTestId('chart-replication-lag').waitFor();
+  assert.equal(await text(page, 'metric-lost-writes'), '0');
+
+  // The replica's failover settings live on the primary.
+  await page.getByTestId('node-db').click();
+  const failover = page.getByTestId('field-failover_s');
+  await failover.fill('2');
+  await failover.press('Enter');
+  await failover.dispatchEvent('change');
+  await page.getByTestId('fault-fail').click();
+  await page.waitForFunction(() => /promoted to primary/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 15000 });
+  const lost = numberIn(await text(page, 'metric-lost-writes'));
+  assert.ok(lost >= 0, `lost writes shown: ${lost}`);
+  assert.match(await text(page, 'event-log'), /db-1 promoted to primary in place of db; \d+ acknowledged writes that had not reached it are lost/);
+  await sleep(1500);
+  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, 'after the promotion the site works again');
+  await screenshot(page, 'component-replica');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('health checks take a dead server out of rotation; async waiting is a setting', async () => {
+  const { page, errors, context } = await open();
+  await page.getByTestId('node-lb').click();
+  assert.equal(await page.getByTestId('field-health_check').isChecked(), true, 'balancers probe by default');
+  await page.getByTestId('node-web-2').click();
+  await page.getByTestId('fault-fail').click();
+  await page.waitForFunction(() => /web-2 failed 3 health checks in a row; taken out of rotation/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 15000 });
+  await sleep(1500);
+  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, 'errors stop once the dead server is out');
+
+  await page.getByTestId('node-web-1').click();
+  await page.getByTestId('field-waiting').selectOption('async');
+  assert.match(await text(page, 'notice'), /web-1: while calling set to async/);
+  await page.getByTestId('field-size').selectOption('2xlarge');
+  await sleep(300);
+  assert.equal(await page.getByTestId('field-workers').inputValue(), '16', 'the size sets the workers');
+  assert.match(await text(page, 'live-cost'), /\$560\/month/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
