@@ -36,6 +36,11 @@ pub fn Dashboard() -> impl IntoView {
     let metric = move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().map(f).unwrap_or_else(|| "–".into()));
     view! {
         <section class="dashboard" aria-label="Dashboard">
+            {move || snap.with(|s| s.as_ref().filter(|s| !s.alerts_firing.is_empty()).map(|s| view! {
+                <p class="alerts-firing" role="status" data-testid="alerts-firing">
+                    <strong>"Alert firing: "</strong>{s.alerts_firing.join(", ")}
+                </p>
+            }))}
             <div class="metrics">
                 <Metric label="Requests/s" test_id="metric-rps" value=metric(|s| format::number(s.ok_rps + s.failed_rps)) />
                 <Metric label="p50 latency" test_id="metric-p50" value=metric(|s| format::ms(s.latency_p50_ms)) />

@@ -197,6 +197,10 @@ impl Simulation {
         for edit in diff(&self.scenario, target) {
             self.apply(edit)?;
         }
+        if self.scenario.alerts != target.alerts {
+            // New rules start with no history.
+            self.alerts = Self::alert_rules(target);
+        }
         // Order of nodes and links, name, seed, duration: the document's, not the run's.
         self.scenario = target.clone();
         Ok(())

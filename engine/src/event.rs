@@ -28,6 +28,8 @@ pub enum Event {
     Takeover { node: u16 },
     /// The failover time of failed primary `node` has passed: promote a replica.
     Promote { node: u16 },
+    /// The scenario's scheduled fault number `index` happens.
+    ScheduledFault { index: u32 },
     /// A simulated second ends: the per-second series takes a point.
     Tick,
     /// The warm-up ends: statistics start from here.

@@ -27,3 +27,5 @@ pub const MAX_FAILOVER_S: f64 = 3_600.0;
 /// Health-check probes at most every ten minutes.
 pub const MAX_CHECK_INTERVAL_S: f64 = 600.0;
 pub const MAX_CHECK_THRESHOLD: u64 = 20;
+/// Faults a scenario may schedule.
+pub const MAX_SCHEDULED_FAULTS: usize = 1_000;

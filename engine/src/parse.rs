@@ -291,7 +291,52 @@ impl Parser {
         };
         let nodes = self.list(&mut obj, "nodes", MAX_NODES, |p, v, path| p.node(v, path));
         let links = self.list(&mut obj, "links", MAX_LINKS, |p, v, path| p.link(v, path));
+        let faults = if obj.map.contains_key("faults") {
+            self.list(&mut obj, "faults", MAX_SCHEDULED_FAULTS, |p, v, path| p.scheduled_fault(v, path, duration_s))
+        } else {
+            obj.known.push("faults");
+            Some(Vec::new())
+        };
+        let alerts = match obj.map.get("alerts") {
+            None | Some(Value::Null) => {
+                obj.known.push("alerts");
+                Some(None)
+            }
+            Some(_) => self.list(&mut obj, "alerts", crate::alerts::MAX_RULES, |p, v, path| p.alert(v, path)).map(Some),
+        };
         self.finish(obj);
+        // Faults and alerts name nodes: those must exist.
+        let ids: Vec<String> = match &nodes {
+            Some(n) => n.iter().map(|n| n.id.clone()).collect(),
+            None => self.skeleton.iter().flatten().map(|n| n.id.clone()).collect(),
+        };
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut missing = Vec::new();
+        for (i, f) in faults.iter().flatten().enumerate() {
+            if !ids.contains(&f.node.as_str()) {
+                missing.push((format!("faults[{i}].node"), f.node.clone()));
+            } else if let (crate::edit::Fault::Flush, Some(nodes)) = (f.fault, &nodes) {
+                if nodes.iter().any(|n| n.id == f.node && !matches!(n.spec, NodeSpec::Cache(_))) {
+                    self.issue(format!("faults[{i}].fault"), format!("only a cache can be flushed; \"{}\" is not a cache", f.node));
+                }
+            }
+        }
+        for (i, a) in alerts.iter().flatten().flatten().enumerate() {
+            if let Some(node) = &a.node {
+                if !ids.contains(&node.as_str()) {
+                    missing.push((format!("alerts[{i}].node"), node.clone()));
+                }
+            }
+        }
+        if !ids.is_empty() || nodes.is_some() {
+            for (path, id) in missing {
+                let message = match suggest(&id, &ids) {
+                    Some(s) => format!("no node has id \"{id}\"; did you mean \"{s}\"?"),
+                    None => format!("no node has id \"{id}\""),
+                };
+                self.issue(path, message);
+            }
+        }
         if let Some(links) = &links {
             let nodes = match &nodes {
                 Some(n) => Some(n.clone()),
@@ -300,7 +345,17 @@ impl Parser {
                 None => self.skeleton.iter().cloned().collect::<Option<Vec<Node>>>(),
             };
             if let Some(nodes) = nodes {
-                let wiring = Scenario { version: FORMAT_VERSION, seed: 0, duration_s: 1.0, warmup_s: 0.0, name: None, nodes, links: links.clone() };
+                let wiring = Scenario {
+                    version: FORMAT_VERSION,
+                    seed: 0,
+                    duration_s: 1.0,
+                    warmup_s: 0.0,
+                    name: None,
+                    nodes,
+                    links: links.clone(),
+                    faults: Vec::new(),
+                    alerts: None,
+                };
                 validate_graph(&wiring, &mut self.issues);
             }
         }
@@ -312,7 +367,71 @@ impl Parser {
             name,
             nodes: nodes?,
             links: links?,
+            faults: faults?,
+            alerts: alerts?,
         })
+    }
+
+    fn scheduled_fault(&mut self, v: &Value, path: &str, duration_s: Option<f64>) -> Option<ScheduledFault> {
+        let mut obj = self.object(v, path)?;
+        let at_s = self.number(&mut obj, "at_s", None, 0.0, duration_s.unwrap_or(MAX_DURATION_S));
+        let node = self.string(&mut obj, "node", None).map(str::to_string);
+        let fault = self.choice(&mut obj, "fault", None, &["fail", "recover", "slow", "flush"]);
+        let factor_path = join(path, "factor");
+        let has_factor = obj.map.contains_key("factor");
+        let factor = self.number(&mut obj, "factor", Some(5.0), 1.0, 100.0);
+        self.finish(obj);
+        let fault = match fault? {
+            "fail" => crate::edit::Fault::Fail,
+            "recover" => crate::edit::Fault::Recover,
+            "flush" => crate::edit::Fault::Flush,
+            _ => {
+                let factor = factor?;
+                if factor <= 1.0 {
+                    self.issue(factor_path, "must be more than 1 (a slow-down)");
+                    return None;
+                }
+                crate::edit::Fault::Slow { factor }
+            }
+        };
+        if has_factor && !matches!(fault, crate::edit::Fault::Slow { .. }) {
+            self.issue(factor_path, "applies only to \"slow\"");
+            return None;
+        }
+        Some(ScheduledFault { at_s: at_s?, node: node?, fault })
+    }
+
+    fn alert(&mut self, v: &Value, path: &str) -> Option<AlertSpec> {
+        let mut obj = self.object(v, path)?;
+        let name = self.string(&mut obj, "name", None).map(str::to_string);
+        let metric = self.choice(&mut obj, "metric", None, ALERT_METRICS);
+        let node = match self.get(&mut obj, "node") {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(other) => {
+                self.issue(join(path, "node"), format!("must be a node id, not {}", type_name(other)));
+                None
+            }
+        };
+        let above = if obj.map.contains_key("above") { self.number(&mut obj, "above", None, -1e15, 1e15).map(Some) } else { obj.known.push("above"); Some(None) };
+        let below = if obj.map.contains_key("below") { self.number(&mut obj, "below", None, -1e15, 1e15).map(Some) } else { obj.known.push("below"); Some(None) };
+        let for_s = self.integer(&mut obj, "for_s", Some(10), 1, u64::from(crate::alerts::MAX_FOR_S));
+        self.finish(obj);
+        let spec = AlertSpec {
+            name: name?,
+            metric: metric?.to_string(),
+            node: node?,
+            above: above?,
+            below: below?,
+            for_s: for_s? as u32,
+        };
+        match spec.to_rule() {
+            Ok(_) => Some(spec),
+            Err(why) => {
+                self.issue(path, why);
+                None
+            }
+        }
     }
 
     fn version(&mut self, obj: &mut Obj<'_>) -> Option<u32> {

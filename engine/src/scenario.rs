@@ -27,6 +27,67 @@ pub struct Scenario {
     pub name: Option<String>,
     pub nodes: Vec<Node>,
     pub links: Vec<Link>,
+    /// Faults that happen by themselves at set times (a lesson's outage).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<ScheduledFault>,
+    /// Alert rules watched every simulated second; `None`: the default rules
+    /// (error rate above 1% for 10 s, p99 above one second for 10 s).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<Vec<AlertSpec>>,
+}
+
+/// A fault injected at `at_s` simulated seconds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScheduledFault {
+    pub at_s: f64,
+    pub node: String,
+    #[serde(flatten)]
+    pub fault: crate::edit::Fault,
+}
+
+/// An alert rule as written in a scenario: `metric` (with `node` for the
+/// per-node metrics), exactly one of `above` / `below`, and how many seconds in
+/// a row the condition must hold.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlertSpec {
+    pub name: String,
+    pub metric: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub above: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub below: Option<f64>,
+    pub for_s: u32,
+}
+
+/// Metric names of alert rules; the last four need a `node`.
+pub const ALERT_METRICS: &[&str] =
+    &["error_rate", "p50_ms", "p95_ms", "p99_ms", "throughput", "utilization", "queue", "replication_lag_ms"];
+
+impl AlertSpec {
+    /// The engine's rule, or why not (the parser reports it at the rule's path).
+    pub fn to_rule(&self) -> Result<crate::alerts::AlertRule, String> {
+        use crate::alerts::{AlertRule, Metric, Op};
+        let node = || self.node.clone().ok_or_else(|| format!("metric \"{}\" needs a \"node\"", self.metric));
+        let metric = match self.metric.as_str() {
+            "error_rate" => Metric::ErrorRate,
+            "p50_ms" => Metric::P50Ms,
+            "p95_ms" => Metric::P95Ms,
+            "p99_ms" => Metric::P99Ms,
+            "throughput" => Metric::Throughput,
+            "utilization" => Metric::NodeUtilization { node: node()? },
+            "queue" => Metric::NodeQueue { node: node()? },
+            "replication_lag_ms" => Metric::ReplicationLagMs { node: node()? },
+            other => return Err(format!("unknown metric \"{other}\"; expected one of: {}", ALERT_METRICS.join(", "))),
+        };
+        let (op, threshold) = match (self.above, self.below) {
+            (Some(t), None) => (Op::Above, t),
+            (None, Some(t)) => (Op::Below, t),
+            _ => return Err("give exactly one of \"above\" and \"below\"".into()),
+        };
+        AlertRule::new(self.name.clone(), metric, op, threshold, self.for_s).map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

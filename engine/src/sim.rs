@@ -133,6 +133,8 @@ pub struct Simulation {
     /// Acknowledged writes that were lost because the primary failed before
     /// they reached the replica promoted in its place.
     pub(crate) lost_writes: u64,
+    /// Alert rules, checked every simulated second.
+    pub(crate) alerts: crate::alerts::Alerts,
 }
 
 impl Simulation {
@@ -201,7 +203,12 @@ impl Simulation {
             replicas_of: vec![Vec::new(); n],
             promotions: Vec::new(),
             lost_writes: 0,
+            alerts: crate::alerts::Alerts::new(Vec::new()).expect("no rules is a valid set"),
         };
+        sim.alerts = Self::alert_rules(&sim.scenario);
+        for (i, f) in sim.scenario.faults.iter().enumerate() {
+            sim.queue.schedule(secs_to_ns(f.at_s), Event::ScheduledFault { index: i as u32 });
+        }
         sim.refresh_roles();
         for i in 0..n {
             sim.schedule_next_arrival(i as u16);
@@ -373,6 +380,7 @@ impl Simulation {
             Event::HealthCheck { node, epoch } => self.on_health_check(node, epoch),
             Event::Takeover { node } => self.on_takeover(node),
             Event::Promote { node } => self.on_promote(node),
+            Event::ScheduledFault { index } => self.on_scheduled_fault(index as usize),
             Event::Tick => self.on_tick(),
             Event::WarmupEnd => {
                 for i in 0..self.stats.len() {
@@ -937,6 +945,63 @@ impl Simulation {
             .collect()
     }
 
+    /// The scenario's alert rules (the defaults when it has none). The parser
+    /// has checked them; a rule it would refuse is left out rather than panic.
+    pub(crate) fn alert_rules(scenario: &Scenario) -> crate::alerts::Alerts {
+        let rules: Vec<crate::alerts::AlertRule> = match &scenario.alerts {
+            None => crate::alerts::default_rules(),
+            Some(specs) => specs.iter().filter_map(|a| a.to_rule().ok()).collect(),
+        };
+        crate::alerts::Alerts::new(rules)
+            .or_else(|_| crate::alerts::Alerts::new(Vec::new()))
+            .expect("no rules is a valid set")
+    }
+
+    /// Evaluates the alert rules on the second that just ended (the newest
+    /// series point) and logs what fired or resolved.
+    fn check_alerts(&mut self) {
+        use crate::alerts::{ChangeKind, Metric};
+        let Some(p) = self.series.latest() else { return };
+        let finished = p.ok + p.failed.iter().sum::<u64>();
+        let slot = |id: &str| self.nodes.iter().position(|n| !n.removed && n.id == id);
+        let value_of = |m: &Metric| -> Option<f64> {
+            match m {
+                Metric::ErrorRate => (finished > 0).then(|| p.failed.iter().sum::<u64>() as f64 / finished as f64),
+                Metric::P50Ms => (p.ok > 0).then_some(p.latency_p50_ms),
+                Metric::P95Ms => (p.ok > 0).then_some(p.latency_p95_ms),
+                Metric::P99Ms => (p.ok > 0).then_some(p.latency_p99_ms),
+                Metric::Throughput => Some(p.ok as f64),
+                Metric::NodeUtilization { node } => Some(p.nodes.get(slot(node)?)?.utilization),
+                Metric::NodeQueue { node } => Some(p.nodes.get(slot(node)?)?.queue_len as f64),
+                Metric::QueueBacklog { node } => Some(p.nodes.get(slot(node)?)?.queue_len as f64),
+                Metric::ReplicationLagMs { node } => p.nodes.get(slot(node)?)?.replication_lag_ms,
+            }
+        };
+        let t_s = p.t_s;
+        let changes = self.alerts.evaluate(t_s, &value_of);
+        for c in changes {
+            let severity = match c.kind {
+                ChangeKind::Fired => crate::log::Severity::Error,
+                ChangeKind::Resolved => crate::log::Severity::Info,
+            };
+            self.log.push(self.now, None, severity, c.to_string());
+        }
+    }
+
+    /// Names of the alert rules firing now.
+    pub fn alerts_firing(&self) -> Vec<String> {
+        self.alerts.firing().map(str::to_string).collect()
+    }
+
+    /// A fault the scenario scheduled. If the node has gone (removed while
+    /// running), the log says so instead.
+    fn on_scheduled_fault(&mut self, index: usize) {
+        let Some(f) = self.scenario.faults.get(index).cloned() else { return };
+        if let Err(e) = self.apply(crate::edit::Edit::Fault { id: f.node.clone(), fault: f.fault }) {
+            self.log.push(self.now, Some(&f.node), crate::log::Severity::Warning, format!("scheduled fault skipped: {e}"));
+        }
+    }
+
     /// Acknowledged writes lost to primary failures so far.
     pub fn lost_writes(&self) -> u64 {
         self.lost_writes
@@ -1246,6 +1311,7 @@ impl Simulation {
             latency_p99_ms: h.quantile(0.99) / 1e6,
             nodes,
         });
+        self.check_alerts();
         self.second = Outcomes::default();
         self.second_latency.clear();
         self.queue.schedule(self.now + NS_PER_S, Event::Tick);

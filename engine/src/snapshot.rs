@@ -65,6 +65,8 @@ pub struct Snapshot {
     pub lost_writes: u64,
     /// The whole design's monthly cost as it runs now, in dollars.
     pub cost_per_month_usd: f64,
+    /// Names of the alert rules firing now.
+    pub alerts_firing: Vec<String>,
     pub nodes: Vec<NodeLive>,
     /// Request flow along each link of the diagram over the span.
     pub links: Vec<LinkLive>,
@@ -175,6 +177,7 @@ impl Simulation {
             live_requests: self.arena.live(),
             lost_writes: self.lost_writes,
             cost_per_month_usd: costs.iter().map(|(_, c)| c).sum(),
+            alerts_firing: self.alerts_firing(),
             nodes,
             links,
             log_seq: self.log.next_seq(),

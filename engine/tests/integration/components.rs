@@ -382,3 +382,38 @@ fn a_replica_is_promoted_after_the_failover_time_and_reads_can_be_stale() {
     assert!(old.replication_lag_ms.is_some(), "the old primary now replicates");
     assert_eq!(back.error_ratio, 0.0);
 }
+
+#[test]
+fn scheduled_faults_happen_on_time_and_alerts_fire_after_their_hold() {
+    let mut doc = balanced(Value::Null);
+    doc["faults"] = json!([{"at_s": 5, "node": "web-2", "fault": "fail"}, {"at_s": 30, "node": "web-2", "fault": "recover"}]);
+    let mut sim = Simulation::new(scenario(&doc));
+    sim.run_until(5 * S - 1, u64::MAX);
+    assert_eq!(sim.health("web-2"), Some(scalelab_engine::Health::Up));
+    sim.run_until(5 * S + 1, u64::MAX);
+    assert_eq!(sim.health("web-2"), Some(scalelab_engine::Health::Down));
+    // Half the requests fail from 5 s (no health checks): the default rule
+    // "error rate above 1% for 10 s" fires with the tick at 15 s, not before.
+    sim.run_until(15 * S - 1, u64::MAX);
+    assert!(sim.alerts_firing().is_empty(), "{:?}", sim.alerts_firing());
+    sim.run_until(15 * S + 1, u64::MAX);
+    assert_eq!(sim.alerts_firing(), vec!["high error rate".to_string()]);
+    sim.run_until(32 * S, u64::MAX);
+    assert!(sim.alerts_firing().is_empty(), "resolved after the recovery at 30 s");
+    let log: Vec<String> = sim.log().since(0).map(|e| e.text.clone()).collect();
+    assert!(log.iter().any(|t| t.contains("alert \"high error rate\" fired")), "{log:?}");
+    assert!(log.iter().any(|t| t.contains("alert \"high error rate\" resolved")), "{log:?}");
+
+    // Rules of the scenario's own, and their mistakes named by path.
+    let mut own = balanced(Value::Null);
+    own["alerts"] = json!([{"name": "busy web-1", "metric": "utilization", "node": "web-1", "above": 0.05, "for_s": 3}]);
+    let mut sim = Simulation::new(scenario(&own));
+    sim.run_until(4 * S + 1, u64::MAX);
+    assert_eq!(sim.alerts_firing(), vec!["busy web-1".to_string()]);
+    let mut bad = balanced(Value::Null);
+    bad["alerts"] = json!([{"name": "x", "metric": "utilization", "node": "web-9", "above": 0.5}]);
+    bad["faults"] = json!([{"at_s": 1, "node": "web-1", "fault": "flush"}]);
+    let err = scalelab_engine::Scenario::from_json(&bad.to_string()).unwrap_err().to_string();
+    assert!(err.contains("alerts[0].node: no node has id \"web-9\"; did you mean \"web-1\"?"), "{err}");
+    assert!(err.contains("faults[0].fault: only a cache can be flushed"), "{err}");
+}
