@@ -61,6 +61,9 @@ pub fn Dashboard() -> impl IntoView {
                 <Show when=move || has_kind(&live, "cache")>
                     <Chart test_id="chart-hit-ratio" data=Signal::derive(move || per_node_chart(&live, "Cache hit ratio", "%", "cache", |p| p.hit_ratio.map(|h| h * 100.0))) />
                 </Show>
+                <Show when=move || has_kind(&live, "queue")>
+                    <Chart test_id="chart-backlog" data=Signal::derive(move || per_node_chart(&live, "Queue backlog", "jobs", "queue", |p| Some(p.queue_len as f64))) />
+                </Show>
                 <Show when=move || replicas_present(&live)>
                     <Chart test_id="chart-replication-lag" data=Signal::derive(move || per_node_chart(&live, "Replication lag", "ms", "database", |p| p.replication_lag_ms)) />
                 </Show>
@@ -146,7 +149,7 @@ fn errors_chart(live: &Live) -> ChartData {
 /// Mean utilisation of the nodes of each tier that has workers.
 fn utilization_chart(live: &Live) -> ChartData {
     let slots = live.slots.get();
-    let tiers = [("web tier", "web_server", BLUE), ("cache", "cache", AMBER), ("database", "database", PURPLE)];
+    let tiers = [("web tier", "web_server", BLUE), ("cache", "cache", AMBER), ("database", "database", PURPLE), ("workers", "workers", GREEN)];
     let lines = tiers
         .iter()
         .filter(|(_, kind, _)| slots.iter().any(|(_, k, removed)| k == kind && !removed))

@@ -12,6 +12,8 @@ use crate::scenario::{NodeSpec, StationSpec};
 
 /// Memory one cached item takes, with the cache's own overhead: 1 KiB.
 pub const CACHE_ITEM_BYTES: f64 = 1024.0;
+/// A managed queue's base charge (its per-request charge comes with traffic).
+pub const QUEUE_BASE_MONTHLY_USD: f64 = 10.0;
 /// A cache node is never billed below this much memory.
 pub const CACHE_MIN_GIB: f64 = 1.0;
 
@@ -24,6 +26,9 @@ pub fn node_monthly_usd(spec: &NodeSpec, instances: u32) -> f64 {
         NodeSpec::LoadBalancer(b) => pricing::LOAD_BALANCER_MONTHLY_USD * if b.pair { 2.0 } else { 1.0 },
         NodeSpec::WebServer(w) => machines * machine_usd(InstanceKind::WebServer, &w.station),
         NodeSpec::Database(d) => machine_usd(InstanceKind::Database, &d.station),
+        NodeSpec::Workers(w) => machines * machine_usd(InstanceKind::Worker, &w.station),
+        // A managed queue is billed per request; a flat base keeps it visible.
+        NodeSpec::Queue(_) => QUEUE_BASE_MONTHLY_USD,
         NodeSpec::Cache(c) => {
             let gib = (c.capacity as f64 * CACHE_ITEM_BYTES / f64::from(1u32 << 30)).max(CACHE_MIN_GIB);
             pricing::cache_nodes_monthly_usd(1, gib).unwrap_or(0.0)

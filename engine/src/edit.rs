@@ -274,7 +274,8 @@ impl Simulation {
         let component = match &node.spec {
             NodeSpec::Users(spec) => Component::Users(Users::new(spec, None, seed, slot)),
             NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, vec![], seed, slot)),
-            spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_)) => {
+            NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
+            spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_) | NodeSpec::Workers(_)) => {
                 let station = spec.station().expect("these kinds are stations");
                 Component::Station(Station::new(station, Role::for_spec(spec), seed, slot))
             }
@@ -311,6 +312,8 @@ impl Simulation {
                     self.schedule_health_check(slot);
                 }
             }
+            // A smaller capacity refuses new jobs until the backlog is below it.
+            (Component::Queue(q), NodeSpec::Queue(spec)) => q.capacity = spec.capacity,
             (Component::Station(st), spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_))) => {
                 let old_timeout = st.timeout;
                 st.update(spec.station().expect("these kinds are stations"));
@@ -333,6 +336,8 @@ impl Simulation {
                     self.retime_deadlines(slot);
                 }
                 self.start_waiting(slot);
+                // More workers in a pool take more jobs at once.
+                self.feed_pools_of(slot);
             }
             _ => unreachable!("edited() refuses a change of kind"),
         }
@@ -374,7 +379,11 @@ impl Simulation {
         match &mut self.components[wire.from as usize] {
             Component::Users(u) => u.link = Some(w as u16),
             Component::Balancer(b) => b.add_backend(w as u16),
-            Component::Station(_) => self.refresh_roles(),
+            Component::Station(_) | Component::Queue(_) => {
+                self.refresh_roles();
+                // A pool newly linked to a queue starts taking its jobs.
+                self.feed_pools(wire.from as usize);
+            }
         }
     }
 
@@ -384,7 +393,7 @@ impl Simulation {
         match &mut self.components[wire.from as usize] {
             Component::Users(u) => u.link = None,
             Component::Balancer(b) => b.remove_backend(w as u16),
-            Component::Station(_) => self.refresh_roles(),
+            Component::Station(_) | Component::Queue(_) => self.refresh_roles(),
         }
     }
 
@@ -412,6 +421,9 @@ impl Simulation {
                         st.slowdown = 1.0;
                     }
                     self.log.push(self.now, Some(&id), Severity::Info, format!("{id} recovered"));
+                    // A queue or pool back up: jobs flow again.
+                    self.feed_pools(slot);
+                    self.feed_pools_of(slot);
                 }
             }
             Fault::Flush => {
@@ -440,6 +452,24 @@ impl Simulation {
         if let Role::Cache(c) = &mut st.role {
             c.flush(); // memory is gone: it comes back cold
         }
+        if let Role::Workers(p) = &mut st.role {
+            // The queue is durable: unfinished jobs go back to its front.
+            let jobs = p.drain();
+            let n = jobs.len() as u64;
+            for (published, queue) in jobs {
+                if let Component::Queue(q) = &mut self.components[queue as usize] {
+                    q.backlog.push_front(published);
+                    q.redelivered += 1;
+                    let backlog = q.backlog.len() as u64;
+                    self.stats[queue as usize].queued.set(self.now, backlog);
+                }
+            }
+            if n > 0 {
+                let id = self.nodes[slot].id.clone();
+                self.log.push(self.now, Some(&id), Severity::Warning, format!("{id}: {n} unfinished jobs go back to their queue"));
+            }
+        }
+        let Component::Station(st) = &mut self.components[slot] else { return };
         let old_life = st.incarnation;
         st.incarnation = st.incarnation.wrapping_add(1);
         st.busy = 0;

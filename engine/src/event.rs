@@ -30,6 +30,9 @@ pub enum Event {
     Promote { node: u16 },
     /// The scenario's scheduled fault number `index` happens.
     ScheduledFault { index: u32 },
+    /// Worker `worker` of pool `node` finishes its job (ignored if the pool has
+    /// crashed since: `incarnation` no longer matches).
+    JobDone { node: u16, worker: u32, incarnation: u16 },
     /// A simulated second ends: the per-second series takes a point.
     Tick,
     /// The warm-up ends: statistics start from here.

@@ -29,3 +29,5 @@ pub const MAX_CHECK_INTERVAL_S: f64 = 600.0;
 pub const MAX_CHECK_THRESHOLD: u64 = 20;
 /// Faults a scenario may schedule.
 pub const MAX_SCHEDULED_FAULTS: usize = 1_000;
+/// Messages one queue may hold.
+pub const MAX_QUEUE_CAPACITY: u64 = 100_000_000;

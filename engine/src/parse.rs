@@ -516,6 +516,13 @@ impl Parser {
                 }))
             }
             Some("cache") => self.cache(&mut obj).map(NodeSpec::Cache),
+            Some("queue") => {
+                let capacity = self.integer(&mut obj, "capacity", Some(100_000), 1, MAX_QUEUE_CAPACITY);
+                Some(NodeSpec::Queue(QueueSpec { capacity: capacity? }))
+            }
+            Some("workers") => self
+                .station(&mut obj, Some(crate::pricing::InstanceKind::Worker), 4, 200.0)
+                .map(|station| NodeSpec::Workers(WorkersSpec { station })),
             Some("database") => {
                 let station = self.station(&mut obj, Some(crate::pricing::InstanceKind::Database), 8, 5.0);
                 let replication_lag_ms = self.number(&mut obj, "replication_lag_ms", Some(100.0), 0.0, MAX_LATENCY_MS);
@@ -849,6 +856,8 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
             invalidate_on_write: true,
         }),
         "database" => NodeSpec::Database(DatabaseSpec { station: station(), replication_lag_ms: 0.0, failover_s: 0.0 }),
+        "queue" => NodeSpec::Queue(QueueSpec { capacity: 1 }),
+        "workers" => NodeSpec::Workers(WorkersSpec { station: station() }),
         _ => return None,
     })
 }

@@ -111,6 +111,8 @@ pub enum NodeSpec {
     WebServer(WebServerSpec),
     Cache(CacheSpec),
     Database(DatabaseSpec),
+    Queue(QueueSpec),
+    Workers(WorkersSpec),
 }
 
 impl NodeSpec {
@@ -122,6 +124,8 @@ impl NodeSpec {
             NodeSpec::WebServer(_) => "web_server",
             NodeSpec::Cache(_) => "cache",
             NodeSpec::Database(_) => "database",
+            NodeSpec::Queue(_) => "queue",
+            NodeSpec::Workers(_) => "workers",
         }
     }
 
@@ -131,7 +135,8 @@ impl NodeSpec {
             NodeSpec::WebServer(w) => Some(&w.station),
             NodeSpec::Cache(c) => Some(&c.station),
             NodeSpec::Database(d) => Some(&d.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) => None,
+            NodeSpec::Workers(w) => Some(&w.station),
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) => None,
         }
     }
 
@@ -140,13 +145,14 @@ impl NodeSpec {
             NodeSpec::WebServer(w) => Some(&mut w.station),
             NodeSpec::Cache(c) => Some(&mut c.station),
             NodeSpec::Database(d) => Some(&mut d.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) => None,
+            NodeSpec::Workers(w) => Some(&mut w.station),
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) => None,
         }
     }
 }
 
 /// Every `kind` this build knows, in palette order.
-pub const NODE_KINDS: &[&str] = &["users", "load_balancer", "web_server", "cache", "database"];
+pub const NODE_KINDS: &[&str] = &["users", "load_balancer", "web_server", "cache", "database", "queue", "workers"];
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -356,6 +362,23 @@ pub struct DatabaseSpec {
     /// As a primary with replicas: how long after it fails a replica is
     /// promoted to take the writes (detection plus promotion).
     pub failover_s: f64,
+}
+
+/// A durable message queue: web servers put jobs on it and answer the user at
+/// once; worker pools linked from it take the jobs off, oldest first. A full
+/// queue refuses new jobs (the user's request fails: rejected).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QueueSpec {
+    /// Most messages it holds.
+    pub capacity: u64,
+}
+
+/// A pool of workers processing jobs from the queues linked to it, each
+/// worker one job at a time (`service` is the processing time).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorkersSpec {
+    #[serde(flatten)]
+    pub station: StationSpec,
 }
 
 /// Service time of one request on one worker.

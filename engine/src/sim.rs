@@ -28,6 +28,7 @@ pub(crate) enum Component {
     Users(Users),
     Balancer(Balancer),
     Station(Station),
+    Queue(crate::components::queue::QueueState),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -157,7 +158,8 @@ impl Simulation {
             .map(|(i, node)| match &node.spec {
                 NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing(i).first().copied(), seed, i)),
                 NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing(i), seed, i)),
-                spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_)) => {
+                NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
+                spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_) | NodeSpec::Workers(_)) => {
                     let station = spec.station().expect("these kinds are stations");
                     Component::Station(Station::new(station, Role::for_spec(spec), seed, i))
                 }
@@ -349,7 +351,16 @@ impl Simulation {
     pub fn node_load(&self, i: usize) -> (u32, u32, u32) {
         match &self.components[i] {
             Component::Station(st) => (st.busy, st.waiting, st.workers),
+            Component::Queue(q) => (0, q.backlog.len().min(u32::MAX as usize) as u32, 0),
             _ => (0, 0, 0),
+        }
+    }
+
+    /// A queue's oldest waiting job's age now (`None`: not a queue, or empty).
+    pub fn oldest_job_age(&self, slot: usize) -> Option<Nanos> {
+        match &self.components[slot] {
+            Component::Queue(q) => q.oldest_age(self.now),
+            _ => None,
         }
     }
 
@@ -381,6 +392,7 @@ impl Simulation {
             Event::Takeover { node } => self.on_takeover(node),
             Event::Promote { node } => self.on_promote(node),
             Event::ScheduledFault { index } => self.on_scheduled_fault(index as usize),
+            Event::JobDone { node, worker, incarnation } => self.on_job_done(node, worker, incarnation),
             Event::Tick => self.on_tick(),
             Event::WarmupEnd => {
                 for i in 0..self.stats.len() {
@@ -519,7 +531,97 @@ impl Simulation {
                     self.admit_deadline(node, req, f);
                 }
             }
+            Component::Queue(q) => {
+                // The job is put on the queue (or refused when it is full),
+                // and the web server is answered at once.
+                if q.is_full() {
+                    self.stats[node].counters.rejected += 1;
+                    self.fail(req, Cause::Rejected);
+                } else {
+                    q.backlog.push_back(self.now);
+                    let backlog = q.backlog.len() as u64;
+                    self.stats[node].queued.set(self.now, backlog);
+                    self.stats[node].counters.completed += 1;
+                    self.feed_pools(node);
+                }
+                self.send_up(req, f);
+            }
             Component::Users(_) => unreachable!("validation: nothing sends requests to users"),
+        }
+    }
+
+    /// Hands jobs from queue `queue` to its worker pools while they have free
+    /// workers (both must be up).
+    pub(crate) fn feed_pools(&mut self, queue: usize) {
+        if !self.nodes[queue].serving() {
+            return;
+        }
+        let pools = match &self.components[queue] {
+            Component::Queue(q) => q.pools.clone(),
+            _ => return,
+        };
+        for pool in pools {
+            let pool = pool as usize;
+            if !self.nodes[pool].serving() {
+                continue;
+            }
+            loop {
+                let Component::Queue(q) = &mut self.components[queue] else { return };
+                let Some(&published) = q.backlog.front() else { return };
+                let Component::Station(st) = &mut self.components[pool] else { break };
+                let workers = st.workers;
+                let Role::Workers(p) = &mut st.role else { break };
+                let Some(worker) = p.take(workers, published, queue as u16) else { break };
+                st.busy += 1;
+                let (busy, incarnation) = (st.busy as u64, st.incarnation);
+                let duration = st.service.sample(&mut st.rng, st.slowdown);
+                let Component::Queue(q) = &mut self.components[queue] else { return };
+                q.backlog.pop_front();
+                let backlog = q.backlog.len() as u64;
+                self.stats[queue].queued.set(self.now, backlog);
+                let c = &mut self.stats[pool];
+                c.busy.set(self.now, busy);
+                c.counters.arrivals += 1;
+                c.counters.started += 1;
+                c.counters.wait_sum += (self.now - published) as u128;
+                self.queue.schedule(self.now + duration, Event::JobDone { node: pool as u16, worker, incarnation });
+            }
+        }
+    }
+
+    /// A worker of pool `node` finished its job (unless the pool crashed
+    /// since: then the job was given back to its queue already).
+    fn on_job_done(&mut self, node: u16, worker: u32, incarnation: u16) {
+        let pool = node as usize;
+        let Component::Station(st) = &mut self.components[pool] else { return };
+        if st.incarnation != incarnation {
+            return;
+        }
+        let Role::Workers(p) = &mut st.role else { return };
+        let Some((published, queue)) = p.finish(worker) else { return };
+        st.busy -= 1;
+        let busy = st.busy as u64;
+        let c = &mut self.stats[pool];
+        c.busy.set(self.now, busy);
+        c.counters.completed += 1;
+        c.counters.departed += 1;
+        // Time from publish to done: what a user waiting for the photo sees.
+        c.counters.sojourn_sum += (self.now - published) as u128;
+        if let Some(h) = &mut self.snap.node_latency[pool] {
+            h.record(self.now - published);
+        }
+        let _ = queue;
+        self.feed_pools_of(pool);
+    }
+
+    /// Lets pool `pool` take more jobs from each of its queues.
+    pub(crate) fn feed_pools_of(&mut self, pool: usize) {
+        let queues = match &self.components[pool] {
+            Component::Station(Station { role: Role::Workers(p), .. }) => p.queues.clone(),
+            _ => return,
+        };
+        for q in queues {
+            self.feed_pools(q as usize);
         }
     }
 
@@ -585,6 +687,9 @@ impl Simulation {
                     self.replicate(node, req);
                     self.answer(node, req, f);
                 }
+                // Pools receive no requests (validation: nothing links to them
+                // but queues, which send jobs).
+                Role::Workers(_) => self.answer(node, req, f),
             }
         }
     }
@@ -626,6 +731,7 @@ impl Simulation {
         const ASKED_CACHE: u8 = 1;
         const READ_DB: u8 = 2;
         const WROTE_DB: u8 = 3;
+        const PUBLISHED: u8 = 4;
         let r = self.arena.get(req);
         let (kind, step) = (r.kind, r.frames[f as usize].step);
         match (kind, step) {
@@ -663,6 +769,16 @@ impl Simulation {
             (Kind::Write, WROTE_DB) => {
                 self.after_write(node, req);
                 self.answer(node, req, f);
+            }
+            (Kind::Job, SERVED) => {
+                let queue = match &self.components[node] {
+                    Component::Station(Station { role: Role::Web(w), .. }) => w.queues.first().copied(),
+                    _ => None,
+                };
+                match queue {
+                    Some(link) => self.call(node, req, f, link, PUBLISHED),
+                    None => self.answer(node, req, f),
+                }
             }
             _ => self.answer(node, req, f),
         }
@@ -810,6 +926,9 @@ impl Simulation {
         self.primary_of = vec![None; n];
         let mut caches: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut databases: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut queues: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut pools: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut pool_queues: Vec<Vec<u16>> = vec![Vec::new(); n];
         for (w, wire) in self.wires.iter().enumerate() {
             if wire.removed || self.nodes[wire.from as usize].removed || self.nodes[wire.to as usize].removed {
                 continue;
@@ -818,7 +937,12 @@ impl Simulation {
             match (self.nodes[from].kind, self.nodes[to].kind) {
                 ("web_server", "cache") => caches[from].push(w as u16),
                 ("web_server", "database") => databases[from].push(w as u16),
+                ("web_server", "queue") => queues[from].push(w as u16),
                 ("database", "database") => self.primary_of[to] = Some(from as u16),
+                ("queue", "workers") => {
+                    pools[from].push(to as u16);
+                    pool_queues[to].push(from as u16);
+                }
                 _ => {}
             }
         }
@@ -844,9 +968,15 @@ impl Simulation {
             }
         }
         for (slot, component) in self.components.iter_mut().enumerate() {
-            if let Component::Station(Station { role: Role::Web(w), .. }) = component {
-                w.set_caches(std::mem::take(&mut caches[slot]));
-                w.databases = std::mem::take(&mut databases[slot]);
+            match component {
+                Component::Station(Station { role: Role::Web(w), .. }) => {
+                    w.set_caches(std::mem::take(&mut caches[slot]));
+                    w.databases = std::mem::take(&mut databases[slot]);
+                    w.queues = std::mem::take(&mut queues[slot]);
+                }
+                Component::Station(Station { role: Role::Workers(p), .. }) => p.queues = std::mem::take(&mut pool_queues[slot]),
+                Component::Queue(q) => q.pools = std::mem::take(&mut pools[slot]),
+                _ => {}
             }
         }
     }
@@ -1168,6 +1298,7 @@ impl Simulation {
                 }
                 self.send_up(req, f);
             }
+            Component::Queue(_) => unreachable!("validation: a queue calls nothing, so no answer comes back to it"),
             Component::Station(st) => {
                 // A web server's call (cache or database) has come back.
                 if frame.incarnation != st.incarnation {

@@ -6,7 +6,7 @@
 
 use crate::histogram::Histogram;
 use crate::request::Cause;
-use crate::sim::{Component, Outcomes, Simulation};
+use crate::sim::{Outcomes, Simulation};
 use crate::stats::{NodeCounters, NodeSummary};
 use crate::time::Nanos;
 use serde::Serialize;
@@ -100,6 +100,8 @@ pub struct NodeLive {
     pub replication_lag_ms: Option<f64>,
     /// What the node costs per month as it runs now, in dollars.
     pub cost_per_month_usd: f64,
+    /// Queues: how long the oldest waiting job has waited.
+    pub oldest_job_age_ms: Option<f64>,
 }
 
 impl Simulation {
@@ -118,10 +120,7 @@ impl Simulation {
             if self.nodes[i].removed {
                 continue;
             }
-            let (busy, waiting, workers) = match &self.components[i] {
-                Component::Station(st) => (st.busy, st.waiting, st.workers),
-                _ => (0, 0, 0),
-            };
+            let (busy, waiting, workers) = self.node_load(i);
             let p99_ms = self.snap.node_latency.get_mut(i).and_then(Option::as_mut).and_then(|h| {
                 let q = (h.count() > 0).then(|| h.quantile(0.99) / 1e6);
                 h.clear();
@@ -131,6 +130,7 @@ impl Simulation {
                 p99_ms,
                 replication_lag_ms: self.replication_lag(i).map(|ns| ns as f64 / 1e6),
                 cost_per_month_usd: cost_of(&self.nodes[i].id),
+                oldest_job_age_ms: self.oldest_job_age(i).map(|ns| ns as f64 / 1e6),
                 id: self.nodes[i].id.clone(),
                 kind: self.nodes[i].kind,
                 health: self.nodes[i].health,

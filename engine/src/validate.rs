@@ -13,7 +13,14 @@ pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
     match (from, to) {
         (Users(_), LoadBalancer(_)) | (Users(_), WebServer(_)) => Ok(()),
         (LoadBalancer(_), WebServer(_)) => Ok(()),
-        (WebServer(_), Database(_)) | (WebServer(_), Cache(_)) => Ok(()),
+        (WebServer(_), Database(_)) | (WebServer(_), Cache(_)) | (WebServer(_), Queue(_)) => Ok(()),
+        (Queue(_), Workers(_)) => Ok(()),
+        (Users(_), Queue(_)) | (LoadBalancer(_), Queue(_)) => {
+            Err("jobs are put on a queue by web servers; link a web server to the queue".into())
+        }
+        (_, Workers(_)) => Err("workers take their jobs from a queue; link a queue to the workers".into()),
+        (Queue(_), _) => Err("a queue hands its jobs only to workers".into()),
+        (Workers(_), _) => Err("workers process jobs from their queue and call nothing here".into()),
         // Replication: the primary sends its writes to the replica.
         (Database(_), Database(_)) => Ok(()),
         (Users(_), Database(_)) => {
@@ -27,7 +34,7 @@ pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
             Err("a load balancer forwards to web servers, not to another load balancer".into())
         }
         (LoadBalancer(_), _) => Err("a load balancer forwards only to web servers".into()),
-        (WebServer(_), _) => Err("a web server calls caches and databases".into()),
+        (WebServer(_), _) => Err("a web server calls caches, databases and queues".into()),
         (Cache(_), _) => Err(
             "a cache answers from memory; on a miss the web server reads the database itself, so link the web server to the database"
                 .into(),

@@ -367,7 +367,7 @@ pub fn Diagram(
                         let connecting = move || editor.connecting_from.get().as_deref() == Some(i3.as_str());
                         let state = Signal::derive(move || live(&i4));
                         let util = Signal::derive(move || state.get().map(|n| n.summary.utilization).unwrap_or(0.0));
-                        let has_workers = matches!(kind, "web_server" | "cache" | "database");
+                        let has_workers = matches!(kind, "web_server" | "cache" | "database" | "workers");
                         let health = Signal::derive(move || state.get().map(|n| n.health).unwrap_or(Health::Up));
                         let label = move || {
                             let n = state.get();
@@ -407,6 +407,10 @@ pub fn Diagram(
                                 <text x="40" y="44" class="node-kind">{move || {
                                     match (health.get(), state.get()) {
                                         (Health::Down, _) => "DOWN".to_string(),
+                                        (_, Some(n)) if kind == "queue" => match n.oldest_job_age_ms {
+                                            Some(age) => format!("{} jobs · oldest {}", crate::format::count(n.waiting.into()), crate::format::ms(Some(age))),
+                                            None => "empty".to_string(),
+                                        },
                                         (_, Some(n)) if kind == "cache" => match n.summary.cache {
                                             Some(c) => format!("{:.0}% hits · {:.0}% busy", c.hit_ratio * 100.0, n.summary.utilization * 100.0),
                                             None => "no lookups".to_string(),
@@ -420,7 +424,7 @@ pub fn Diagram(
                                 }}</text>
                                 // Caches only answer; every other kind links onwards
                                 // (a database to its read replicas).
-                                {(kind != "cache").then(|| { let port_id = id.clone(); view! {
+                                {(kind != "cache" && kind != "workers").then(|| { let port_id = id.clone(); view! {
                                     <circle class="port" cx=NODE_W cy=NODE_H / 2.0 r="7" data-testid=format!("port-{port_id}")
                                         on:pointerdown=move |ev| port_down(ev, port_id.clone()) />
                                 }})}

@@ -94,6 +94,19 @@ const DATABASE_FIELDS: &[Field] = &[
     Field { pointer: "/replication_lag_ms", label: "Replication lag", unit: "ms", kind: FieldKind::Number, help: "as a replica: how far behind the primary it runs" },
     Field { pointer: "/failover_s", label: "Failover time", unit: "s", kind: FieldKind::Number, help: "as a primary: how long until a replica takes over when it fails" },
 ];
+const QUEUE_FIELDS: &[Field] = &[Field { pointer: "/capacity", label: "Capacity", unit: "jobs", kind: FieldKind::Number, help: "a full queue refuses new jobs" }];
+const WORKERS_SIZE_FIELDS: &[Field] = &[Field {
+    pointer: "/size",
+    label: "Machine size",
+    unit: "",
+    kind: FieldKind::Size(scalelab_engine::pricing::InstanceKind::Worker),
+    help: "one worker per vCPU",
+}];
+const WORKERS_FIELDS: &[Field] = &[
+    Field { pointer: "/workers", label: "Workers", unit: "", kind: FieldKind::Number, help: "jobs processed at the same time" },
+    Field { pointer: "/service/dist", label: "Job time", unit: "", kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]), help: "how processing times vary" },
+    Field { pointer: "/service/mean_ms", label: "Mean job time", unit: "ms", kind: FieldKind::Number, help: "one job on one worker" },
+];
 const USERS_KEY_FIELDS: &[Field] = &[
     Field { pointer: "/keys/count", label: "Data keys", unit: "", kind: FieldKind::Number, help: "distinct items (users, posts) requests read and write" },
     Field { pointer: "/keys/zipf", label: "Popularity skew", unit: "", kind: FieldKind::Number, help: "Zipf exponent: 0 all alike, about 1 a few items are very popular" },
@@ -134,6 +147,8 @@ fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
         NodeSpec::WebServer(_) => vec![WEB_SIZE_FIELDS, STATION_FIELDS, WEB_FIELDS],
         NodeSpec::Cache(_) => vec![CACHE_FIELDS, CACHE_STATION_FIELDS],
         NodeSpec::Database(_) => vec![DATABASE_SIZE_FIELDS, STATION_FIELDS, DATABASE_FIELDS],
+        NodeSpec::Queue(_) => vec![QUEUE_FIELDS],
+        NodeSpec::Workers(_) => vec![WORKERS_SIZE_FIELDS, WORKERS_FIELDS],
     }
 }
 
@@ -356,7 +371,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
     let id_f = id.clone();
     let field_groups = move || editor.doc.with(|d| d.node_index(&id_f).map(|i| fields_for(&d.nodes[i].spec)).unwrap_or_default());
     let is_users = kind == "users";
-    let is_station = matches!(kind, "web_server" | "cache" | "database");
+    let is_station = matches!(kind, "web_server" | "cache" | "database" | "workers");
     let id_rate = id.clone();
     let daily = Signal::derive(move || node_value.get().is_some_and(|v| v.get("dau").is_some()));
 
@@ -458,6 +473,10 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                         })}
                         {(kind == "cache" || kind == "database").then(|| view! {
                             <dt>"Stale reads"</dt><dd data-testid="live-stale-reads">{format!("{}/s", format::number(s.stale_reads as f64 / span))}</dd>
+                        })}
+                        {(kind == "queue").then(|| view! {
+                            <dt>"Backlog"</dt><dd data-testid="live-backlog">{format!("{} jobs", format::count(n.waiting.into()))}</dd>
+                            <dt>"Oldest job"</dt><dd data-testid="live-oldest-job">{format::ms(n.oldest_job_age_ms)}</dd>
                         })}
                         {n.replication_lag_ms.map(|lag| view! {
                             <dt>"Replication lag"</dt><dd data-testid="live-replication-lag">{format::ms(Some(lag))}</dd>

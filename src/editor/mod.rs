@@ -369,6 +369,8 @@ fn id_prefix(kind: &str) -> &'static str {
         "web_server" => "web",
         "cache" => "cache",
         "database" => "db",
+        "queue" => "queue",
+        "workers" => "workers",
         _ => "node",
     }
 }
@@ -386,6 +388,8 @@ pub fn kind_label(kind: &str) -> &'static str {
         "web_server" => "web server",
         "cache" => "cache",
         "database" => "database",
+        "queue" => "message queue",
+        "workers" => "workers",
         _ => "node",
     }
 }
@@ -399,6 +403,7 @@ pub fn default_node(id: &str, kind: &str, x: f64, y: f64) -> Option<Node> {
         // Machines start at a priced size (4 and 8 vCPU: the parser's default workers).
         "web_server" => node["size"] = json!("large"),
         "database" => node["size"] = json!("xlarge"),
+        "workers" => node["size"] = json!("large"),
         _ => {}
     }
     let doc = json!({"version": 1, "nodes": [node], "links": []});
@@ -416,8 +421,8 @@ pub fn lay_out_missing(s: &mut Scenario) {
             NodeSpec::Users(_) => 0,
             NodeSpec::LoadBalancer(_) => 1,
             NodeSpec::WebServer(_) => 2,
-            NodeSpec::Cache(_) => 3,
-            NodeSpec::Database(_) => 4,
+            NodeSpec::Cache(_) | NodeSpec::Queue(_) => 3,
+            NodeSpec::Database(_) | NodeSpec::Workers(_) => 4,
         };
         node.x = Some(40.0 + col as f64 * 220.0);
         node.y = Some(40.0 + rows[col] as f64 * 100.0);

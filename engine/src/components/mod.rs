@@ -2,5 +2,6 @@
 //! The simulation loop (`crate::sim`) moves requests between them.
 
 pub mod balancer;
+pub mod queue;
 pub mod station;
 pub mod users;

@@ -90,6 +90,8 @@ pub enum Role {
     /// Looks the request's key up in its store.
     Cache(Box<CacheState>),
     Database(Box<DbState>),
+    /// Takes jobs from its queues instead of receiving requests.
+    Workers(Box<crate::components::queue::PoolState>),
 }
 
 /// A database's replication settings and, as a replica, the primary's writes
@@ -132,13 +134,15 @@ pub struct WebCalls {
     pub ring: Option<Router>,
     /// Links to databases: one primary and any of its replicas.
     pub databases: Vec<u16>,
+    /// Links to message queues: jobs go to the first.
+    pub queues: Vec<u16>,
     /// Round-robin position over the read replicas.
     pub next_read: usize,
 }
 
 impl WebCalls {
     pub fn new(waiting: Waiting) -> WebCalls {
-        WebCalls { waiting, caches: Vec::new(), ring: None, databases: Vec::new(), next_read: 0 }
+        WebCalls { waiting, caches: Vec::new(), ring: None, databases: Vec::new(), queues: Vec::new(), next_read: 0 }
     }
 
     /// The cache link responsible for `key` (the same one every time while the
@@ -208,8 +212,9 @@ impl Role {
             NodeSpec::WebServer(w) => Role::Web(WebCalls::new(w.waiting)),
             NodeSpec::Cache(c) => Role::Cache(Box::new(CacheState::new(c))),
             NodeSpec::Database(d) => Role::Database(Box::new(DbState::new(d))),
+            NodeSpec::Workers(_) => Role::Workers(Box::default()),
             // Not stations; never asked.
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) => Role::Database(Box::default()),
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) => Role::Database(Box::default()),
         }
     }
 }

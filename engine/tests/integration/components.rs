@@ -417,3 +417,85 @@ fn scheduled_faults_happen_on_time_and_alerts_fire_after_their_hold() {
     assert!(err.contains("alerts[0].node: no node has id \"web-9\"; did you mean \"web-1\"?"), "{err}");
     assert!(err.contains("faults[0].fault: only a cache can be flushed"), "{err}");
 }
+
+/// Users whose every request is a job: a web server puts it on a queue and
+/// answers; a pool of `workers` processes jobs taking `mean_ms` on average.
+fn jobs(rps: f64, workers: u32, service: Value, capacity: u64, seed: u64) -> Value {
+    json!({
+        "version": 1, "seed": seed, "duration_s": 4000, "warmup_s": 50,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": rps, "mix": {"job": 1}},
+            {"id": "web", "kind": "web_server", "workers": 16, "service": const_ms(1.0)},
+            {"id": "queue", "kind": "queue", "capacity": capacity},
+            {"id": "pool", "kind": "workers", "workers": workers, "service": service}
+        ],
+        "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "queue", "latency_ms": 0.5}, {"from": "queue", "to": "pool"}]
+    })
+}
+
+#[test]
+fn a_worker_pool_behind_a_queue_is_an_m_m_c_queue_and_users_are_answered_at_once() {
+    // 15 jobs/s on 4 workers of 200 ms: utilisation 0.75; the time a job waits
+    // in the queue is Erlang C's.
+    let (lambda, c, mean_s) = (15.0, 4u32, 0.2);
+    // 40 runs of about 60,000 jobs: the SE of the mean wait is about 1%.
+    let waits: Vec<f64> = crate::support::replicate(40, |seed| {
+        let r = crate::support::run(&jobs(lambda, c, exp_ms(1000.0 * mean_s), 1_000_000, seed));
+        r.nodes.get("pool").unwrap().summary.mean_wait_ms
+    });
+    let a = lambda * mean_s;
+    let theory_ms = 1000.0 * crate::theory::erlang_c(c, a) * mean_s / (c as f64 - a);
+    crate::support::check("job wait in the queue (M/M/4, rho 0.75)", &waits, theory_ms, 0.0, 0.08);
+
+    let r = crate::support::run(&jobs(lambda, c, exp_ms(200.0), 1_000_000, 1));
+    // The user hears back after the web server's 1 ms and the 0.5 ms hop each way.
+    assert!((r.latency_ms.mean - 2.0).abs() < 0.05, "answered at once: {}", r.latency_ms.mean);
+    assert_eq!(r.requests.failed.total(), 0);
+}
+
+#[test]
+fn a_backlog_grows_when_jobs_outpace_the_workers_and_a_crashed_pool_loses_nothing() {
+    // 100 jobs/s against 4 workers x 200 ms = 20 jobs/s: 80 more each second.
+    let mut doc = jobs(100.0, 4, const_ms(200.0), 1_000_000, 2);
+    doc["warmup_s"] = json!(0);
+    let mut sim = Simulation::new(scenario(&doc));
+    sim.run_until(10 * S, u64::MAX);
+    let snap = sim.take_snapshot();
+    let q = snap.nodes.iter().find(|n| n.id == "queue").unwrap();
+    eprintln!("after 10 s: backlog {}, oldest job {:?} ms", q.waiting, q.oldest_job_age_ms);
+    assert!((q.waiting as f64 - 800.0).abs() < 5.0 * 1000f64.sqrt(), "{}", q.waiting);
+    assert!(q.oldest_job_age_ms.unwrap() > 7_000.0, "{:?}", q.oldest_job_age_ms);
+
+    // The pool crashes with 4 jobs in hand: they go back to the queue.
+    fault(&mut sim, "pool", Fault::Fail);
+    let backlog = |sim: &mut Simulation| sim.take_snapshot().nodes.iter().find(|n| n.id == "queue").unwrap().waiting as i64;
+    let before = backlog(&mut sim);
+    sim.run_until(12 * S, u64::MAX);
+    let during = backlog(&mut sim);
+    assert!((during - before - 200).abs() < 5 * 15, "nothing drains while the pool is down: {before} -> {during}");
+    fault(&mut sim, "pool", Fault::Recover);
+    sim.run_until(60 * S, u64::MAX);
+    // Conservation of jobs: every job put on the queue was processed, is
+    // still in the queue, or is in a worker's hands.
+    let r = sim.report();
+    let queue = r.nodes.get("queue").unwrap().summary;
+    let pool = r.nodes.get("pool").unwrap().summary;
+    let published = queue.arrivals - queue.rejected;
+    let processed = (pool.throughput_rps * r.window_s).round() as u64;
+    let snap = sim.take_snapshot();
+    let waiting = snap.nodes.iter().find(|n| n.id == "queue").unwrap().waiting as u64;
+    let busy = snap.nodes.iter().find(|n| n.id == "pool").unwrap().busy as u64;
+    assert_eq!(published, processed + waiting + busy, "published {published}, processed {processed}, waiting {waiting}, busy {busy}");
+    let log: Vec<String> = sim.log().since(0).map(|e| e.text.clone()).collect();
+    assert!(log.iter().any(|t| t == "pool: 4 unfinished jobs go back to their queue"), "{log:?}");
+}
+
+#[test]
+fn a_full_queue_refuses_jobs_and_the_user_request_fails() {
+    let r = crate::support::run(&jobs(100.0, 1, const_ms(1000.0), 50, 3));
+    let rejected = r.requests.failed.get(scalelab_engine::Cause::Rejected) as f64;
+    // The pool takes 1 job/s; the queue stays full, so about 99 of 100 fail.
+    let share = rejected / r.requests.generated as f64;
+    assert!((share - 0.99).abs() < 0.01, "{share}");
+    assert!(r.nodes.get("queue").unwrap().summary.rejected > 0);
+}
