@@ -29,6 +29,8 @@ pub fn node_monthly_usd(spec: &NodeSpec, instances: u32) -> f64 {
         NodeSpec::Workers(w) => machines * machine_usd(InstanceKind::Worker, &w.station),
         // A managed queue is billed per request; a flat base keeps it visible.
         NodeSpec::Queue(_) => QUEUE_BASE_MONTHLY_USD,
+        // Routing lives in the application's data-access layer: no machine.
+        NodeSpec::ShardRouter(_) => 0.0,
         NodeSpec::Cache(c) => {
             let gib = (c.capacity as f64 * CACHE_ITEM_BYTES / f64::from(1u32 << 30)).max(CACHE_MIN_GIB);
             pricing::cache_nodes_monthly_usd(1, gib).unwrap_or(0.0)

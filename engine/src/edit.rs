@@ -121,10 +121,11 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
                 (NodeSpec::Users(_), _) => {
                     return Err(EditError::NotApplicable("users cannot fail; change their traffic instead".into()))
                 }
-                (NodeSpec::LoadBalancer(_), Fault::Slow { .. }) => {
-                    return Err(EditError::NotApplicable(
-                        "a load balancer adds no processing time here, so it cannot be slowed; fail it instead".into(),
-                    ))
+                (spec @ (NodeSpec::LoadBalancer(_) | NodeSpec::ShardRouter(_) | NodeSpec::Queue(_)), Fault::Slow { .. }) => {
+                    return Err(EditError::NotApplicable(format!(
+                        "a {} adds no processing time here, so it cannot be slowed; fail it instead",
+                        spec.kind_name().replace('_', " ")
+                    )))
                 }
                 (spec, Fault::Flush) if !matches!(spec, NodeSpec::Cache(_)) => {
                     return Err(EditError::NotApplicable(format!(
@@ -275,6 +276,7 @@ impl Simulation {
             NodeSpec::Users(spec) => Component::Users(Users::new(spec, None, seed, slot)),
             NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, vec![], seed, slot)),
             NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
+            NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
             spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_) | NodeSpec::Workers(_)) => {
                 let station = spec.station().expect("these kinds are stations");
                 Component::Station(Station::new(station, Role::for_spec(spec), seed, slot))
@@ -314,6 +316,12 @@ impl Simulation {
             }
             // A smaller capacity refuses new jobs until the backlog is below it.
             (Component::Queue(q), NodeSpec::Queue(spec)) => q.capacity = spec.capacity,
+            (Component::ShardRouter(r), NodeSpec::ShardRouter(spec)) => {
+                let shards = r.links.len();
+                if let Some(moved) = r.update(spec) {
+                    self.log_reshard(slot, shards, shards, moved);
+                }
+            }
             (Component::Station(st), spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_))) => {
                 let old_timeout = st.timeout;
                 st.update(spec.station().expect("these kinds are stations"));
@@ -379,7 +387,7 @@ impl Simulation {
         match &mut self.components[wire.from as usize] {
             Component::Users(u) => u.link = Some(w as u16),
             Component::Balancer(b) => b.add_backend(w as u16),
-            Component::Station(_) | Component::Queue(_) => {
+            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) => {
                 self.refresh_roles();
                 // A pool newly linked to a queue starts taking its jobs.
                 self.feed_pools(wire.from as usize);
@@ -393,7 +401,7 @@ impl Simulation {
         match &mut self.components[wire.from as usize] {
             Component::Users(u) => u.link = None,
             Component::Balancer(b) => b.remove_backend(w as u16),
-            Component::Station(_) | Component::Queue(_) => self.refresh_roles(),
+            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) => self.refresh_roles(),
         }
     }
 

@@ -516,6 +516,14 @@ impl Parser {
                 }))
             }
             Some("cache") => self.cache(&mut obj).map(NodeSpec::Cache),
+            Some("shard_router") => {
+                let routing = self.choice(&mut obj, "routing", Some("modulo"), SHARD_ROUTINGS);
+                let vnodes = self.integer(&mut obj, "vnodes", Some(100), 1, u64::from(crate::sharding::MAX_VNODES_PER_SHARD));
+                Some(NodeSpec::ShardRouter(ShardRouterSpec {
+                    routing: if routing? == "consistent_hash" { ShardRouting::ConsistentHash } else { ShardRouting::Modulo },
+                    vnodes: vnodes? as u32,
+                }))
+            }
             Some("queue") => {
                 let capacity = self.integer(&mut obj, "capacity", Some(100_000), 1, MAX_QUEUE_CAPACITY);
                 Some(NodeSpec::Queue(QueueSpec { capacity: capacity? }))
@@ -857,6 +865,7 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
         }),
         "database" => NodeSpec::Database(DatabaseSpec { station: station(), replication_lag_ms: 0.0, failover_s: 0.0 }),
         "queue" => NodeSpec::Queue(QueueSpec { capacity: 1 }),
+        "shard_router" => NodeSpec::ShardRouter(ShardRouterSpec { routing: ShardRouting::Modulo, vnodes: 1 }),
         "workers" => NodeSpec::Workers(WorkersSpec { station: station() }),
         _ => return None,
     })

@@ -113,6 +113,7 @@ pub enum NodeSpec {
     Database(DatabaseSpec),
     Queue(QueueSpec),
     Workers(WorkersSpec),
+    ShardRouter(ShardRouterSpec),
 }
 
 impl NodeSpec {
@@ -126,6 +127,7 @@ impl NodeSpec {
             NodeSpec::Database(_) => "database",
             NodeSpec::Queue(_) => "queue",
             NodeSpec::Workers(_) => "workers",
+            NodeSpec::ShardRouter(_) => "shard_router",
         }
     }
 
@@ -136,7 +138,7 @@ impl NodeSpec {
             NodeSpec::Cache(c) => Some(&c.station),
             NodeSpec::Database(d) => Some(&d.station),
             NodeSpec::Workers(w) => Some(&w.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) => None,
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => None,
         }
     }
 
@@ -146,13 +148,14 @@ impl NodeSpec {
             NodeSpec::Cache(c) => Some(&mut c.station),
             NodeSpec::Database(d) => Some(&mut d.station),
             NodeSpec::Workers(w) => Some(&mut w.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) => None,
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => None,
         }
     }
 }
 
 /// Every `kind` this build knows, in palette order.
-pub const NODE_KINDS: &[&str] = &["users", "load_balancer", "web_server", "cache", "database", "queue", "workers"];
+pub const NODE_KINDS: &[&str] =
+    &["users", "load_balancer", "web_server", "cache", "database", "shard_router", "queue", "workers"];
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -363,6 +366,26 @@ pub struct DatabaseSpec {
     /// promoted to take the writes (detection plus promotion).
     pub failover_s: f64,
 }
+
+/// Splits the data over the databases linked to it (the shards, in link
+/// order): each request goes to the shard of its key (the user whose data it
+/// reads or writes). `modulo`: shard = key mod N, simple, but adding a shard
+/// moves most keys; `consistent_hash`: a ring with `vnodes` points per shard,
+/// so adding one moves only about 1/(N+1) of them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShardRouterSpec {
+    pub routing: ShardRouting,
+    pub vnodes: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShardRouting {
+    Modulo,
+    ConsistentHash,
+}
+
+pub const SHARD_ROUTINGS: &[&str] = &["modulo", "consistent_hash"];
 
 /// A durable message queue: web servers put jobs on it and answer the user at
 /// once; worker pools linked from it take the jobs off, oldest first. A full

@@ -29,6 +29,7 @@ pub(crate) enum Component {
     Balancer(Balancer),
     Station(Station),
     Queue(crate::components::queue::QueueState),
+    ShardRouter(crate::components::shard_router::ShardRouter),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -159,6 +160,7 @@ impl Simulation {
                 NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing(i).first().copied(), seed, i)),
                 NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing(i), seed, i)),
                 NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
+                NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
                 spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_) | NodeSpec::Workers(_)) => {
                     let station = spec.station().expect("these kinds are stations");
                     Component::Station(Station::new(station, Role::for_spec(spec), seed, i))
@@ -529,6 +531,17 @@ impl Simulation {
                     self.stats[node].queued.set(self.now, waiting);
                     self.arena.get_mut(req).frames[f as usize].state = FrameState::Queued;
                     self.admit_deadline(node, req, f);
+                }
+            }
+            Component::ShardRouter(_) => {
+                let key = self.key_of(req);
+                let Component::ShardRouter(r) = &self.components[node] else { unreachable!() };
+                match r.link_for(key) {
+                    Some(link) => self.send_down(req, f, link),
+                    None => {
+                        self.fail(req, Cause::NoRoute);
+                        self.send_up(req, f);
+                    }
                 }
             }
             Component::Queue(q) => {
@@ -929,6 +942,8 @@ impl Simulation {
         let mut queues: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut pools: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut pool_queues: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut shards: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut resharded: Vec<(usize, usize, f64)> = Vec::new();
         for (w, wire) in self.wires.iter().enumerate() {
             if wire.removed || self.nodes[wire.from as usize].removed || self.nodes[wire.to as usize].removed {
                 continue;
@@ -938,6 +953,9 @@ impl Simulation {
                 ("web_server", "cache") => caches[from].push(w as u16),
                 ("web_server", "database") => databases[from].push(w as u16),
                 ("web_server", "queue") => queues[from].push(w as u16),
+                // The router stands in for the data tier.
+                ("web_server", "shard_router") => databases[from].push(w as u16),
+                ("shard_router", "database") => shards[from].push(w as u16),
                 ("database", "database") => self.primary_of[to] = Some(from as u16),
                 ("queue", "workers") => {
                     pools[from].push(to as u16);
@@ -976,8 +994,19 @@ impl Simulation {
                 }
                 Component::Station(Station { role: Role::Workers(p), .. }) => p.queues = std::mem::take(&mut pool_queues[slot]),
                 Component::Queue(q) => q.pools = std::mem::take(&mut pools[slot]),
+                Component::ShardRouter(r) => {
+                    let before = r.links.len();
+                    let links = std::mem::take(&mut shards[slot]);
+                    let after = links.len();
+                    if let Some(moved) = r.set_links(links) {
+                        resharded.push((slot, before * 1000 + after, moved));
+                    }
+                }
                 _ => {}
             }
+        }
+        for (slot, counts, moved) in resharded {
+            self.log_reshard(slot, counts / 1000, counts % 1000, moved);
         }
     }
 
@@ -1147,6 +1176,21 @@ impl Simulation {
         }
     }
 
+    /// Logs a change in the number of shards and the data it moves.
+    pub(crate) fn log_reshard(&mut self, slot: usize, before: usize, after: usize, moved: f64) {
+        let id = self.nodes[slot].id.clone();
+        let how = match &self.components[slot] {
+            Component::ShardRouter(r) if r.routing == crate::scenario::ShardRouting::ConsistentHash => "consistent hashing",
+            _ => "modulo",
+        };
+        self.log.push(
+            self.now,
+            Some(&id),
+            crate::log::Severity::Warning,
+            format!("{id}: {before} -> {after} shards with {how}: {:.0}% of the keys move to another shard", moved * 100.0),
+        );
+    }
+
     /// Starts balancer `node`'s round of health-check probes, if it has them.
     pub(crate) fn schedule_health_check(&mut self, node: usize) {
         if let Component::Balancer(b) = &self.components[node] {
@@ -1299,6 +1343,15 @@ impl Simulation {
                 self.send_up(req, f);
             }
             Component::Queue(_) => unreachable!("validation: a queue calls nothing, so no answer comes back to it"),
+            Component::ShardRouter(_) => {
+                let c = &mut self.stats[node].counters;
+                c.departed += 1;
+                c.sojourn_sum += (self.now - frame.arrived) as u128;
+                if ok {
+                    c.completed += 1;
+                }
+                self.send_up(req, f);
+            }
             Component::Station(st) => {
                 // A web server's call (cache or database) has come back.
                 if frame.incarnation != st.incarnation {

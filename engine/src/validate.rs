@@ -15,6 +15,9 @@ pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
         (LoadBalancer(_), WebServer(_)) => Ok(()),
         (WebServer(_), Database(_)) | (WebServer(_), Cache(_)) | (WebServer(_), Queue(_)) => Ok(()),
         (Queue(_), Workers(_)) => Ok(()),
+        (WebServer(_), ShardRouter(_)) | (ShardRouter(_), Database(_)) => Ok(()),
+        (_, ShardRouter(_)) => Err("web servers send their reads and writes to a shard router".into()),
+        (ShardRouter(_), _) => Err("a shard router sends each key to one of the databases (shards) linked to it".into()),
         (Users(_), Queue(_)) | (LoadBalancer(_), Queue(_)) => {
             Err("jobs are put on a queue by web servers; link a web server to the queue".into())
         }
@@ -154,6 +157,22 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
                     .filter_map(|l| index.get(l.to.as_str()).copied())
                     .filter(|&d| matches!(s.nodes[d].spec, NodeSpec::Database(_)))
                     .collect();
+                let routers = s
+                    .links
+                    .iter()
+                    .filter(|l| l.from == node.id)
+                    .filter_map(|l| index.get(l.to.as_str()).copied())
+                    .filter(|&d| matches!(s.nodes[d].spec, NodeSpec::ShardRouter(_)))
+                    .count();
+                if routers > 0 && (routers > 1 || !dbs.is_empty()) {
+                    issues.push(Issue {
+                        path: path.clone(),
+                        message: format!(
+                            "web server \"{}\" is linked to a shard router and to other data stores; with shards, link it to the one router only",
+                            node.id
+                        ),
+                    });
+                }
                 let root = |d: usize| primary_of[d].unwrap_or(d);
                 if let Some(&first) = dbs.first() {
                     if let Some(&other) = dbs.iter().find(|&&d| root(d) != root(first)) {

@@ -3,5 +3,6 @@
 
 pub mod balancer;
 pub mod queue;
+pub mod shard_router;
 pub mod station;
 pub mod users;

@@ -214,7 +214,9 @@ impl Role {
             NodeSpec::Database(d) => Role::Database(Box::new(DbState::new(d))),
             NodeSpec::Workers(_) => Role::Workers(Box::default()),
             // Not stations; never asked.
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) => Role::Database(Box::default()),
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => {
+                Role::Database(Box::default())
+            }
         }
     }
 }

@@ -499,3 +499,60 @@ fn a_full_queue_refuses_jobs_and_the_user_request_fails() {
     assert!((share - 0.99).abs() < 0.01, "{share}");
     assert!(r.nodes.get("queue").unwrap().summary.rejected > 0);
 }
+
+/// Users reading and writing through a shard router to `shards` databases.
+fn sharded(routing: &str, shards: usize, celebrity: f64) -> Value {
+    let mut nodes = vec![
+        json!({"id": "users", "kind": "users", "rps": 4000, "mix": {"read": 0.7, "write": 0.3},
+               "keys": {"count": 1_000_000, "zipf": 0, "celebrity_share": celebrity}}),
+        json!({"id": "web", "kind": "web_server", "workers": 256, "service": const_ms(0.1)}),
+        json!({"id": "router", "kind": "shard_router", "routing": routing}),
+    ];
+    let mut links = vec![json!({"from": "users", "to": "web"}), json!({"from": "web", "to": "router"})];
+    for i in 0..shards {
+        nodes.push(json!({"id": format!("shard-{i}"), "kind": "database", "workers": 64, "service": const_ms(0.1)}));
+        links.push(json!({"from": "router", "to": format!("shard-{i}")}));
+    }
+    json!({"version": 1, "seed": 4, "duration_s": 30, "nodes": nodes, "links": links})
+}
+
+#[test]
+fn shards_split_the_keys_and_a_celebrity_makes_one_shard_hot() {
+    let r = crate::support::run(&sharded("modulo", 4, 0.3));
+    let arrivals: Vec<f64> = (0..4).map(|i| r.nodes.get(&format!("shard-{i}")).unwrap().summary.arrivals as f64).collect();
+    let total: f64 = arrivals.iter().sum();
+    let shares: Vec<f64> = arrivals.iter().map(|a| a / total).collect();
+    eprintln!("shard shares with a 30% celebrity: {shares:.3?}");
+    // Key 0 (the celebrity) lives on shard 0: 0.3 + 0.7 / 4 of all requests.
+    let hot = 0.3 + 0.7 / 4.0;
+    let se = (hot * (1.0 - hot) / total).sqrt();
+    assert!((shares[0] - hot).abs() < 5.0 * se, "{} vs {hot}", shares[0]);
+    for s in &shares[1..] {
+        assert!((s - 0.7 / 4.0).abs() < 5.0 * se, "{s}");
+    }
+}
+
+#[test]
+fn adding_a_shard_moves_most_keys_with_modulo_and_few_with_consistent_hashing() {
+    for (routing, expected, tolerance) in [("modulo", 0.8, 1e-9), ("consistent_hash", 0.2, 0.2 * 0.1)] {
+        let mut sim = Simulation::new(scenario(&sharded(routing, 4, 0.0)));
+        sim.run_until(S, u64::MAX);
+        let mut add = |sim: &mut Simulation| {
+            let shard = scenario(&json!({"version": 1, "nodes": [{"id": "shard-4", "kind": "database", "workers": 64}], "links": []})).nodes.remove(0);
+            sim.apply(Edit::AddNode { node: shard }).unwrap();
+            sim.apply(Edit::AddLink { link: scalelab_engine::scenario::Link { from: "router".into(), to: "shard-4".into(), latency_ms: 0.0 } }).unwrap();
+        };
+        add(&mut sim);
+        let text = sim.log().since(0).map(|e| e.text.clone()).find(|t| t.contains("4 -> 5 shards")).expect("resharding is logged");
+        let pct: f64 = text.split(": ").nth(2).unwrap().split('%').next().unwrap().parse().unwrap();
+        eprintln!("{routing}: {text}");
+        assert!((pct / 100.0 - expected).abs() <= tolerance + 0.005, "{routing}: {pct}% vs {expected}");
+        // The new shard takes its share of requests at once.
+        sim.take_snapshot();
+        sim.run_until(3 * S, u64::MAX);
+        let snap = sim.take_snapshot();
+        let new = snap.nodes.iter().find(|n| n.id == "shard-4").unwrap().summary.arrivals as f64;
+        let all: f64 = snap.nodes.iter().filter(|n| n.id.starts_with("shard-")).map(|n| n.summary.arrivals as f64).sum();
+        assert!((new / all - 0.2).abs() < 0.03, "{routing}: the fifth shard takes {}", new / all);
+    }
+}
