@@ -31,6 +31,7 @@ pub fn node_monthly_usd(spec: &NodeSpec, instances: u32) -> f64 {
         NodeSpec::Queue(_) => QUEUE_BASE_MONTHLY_USD,
         // Routing lives in the application's data-access layer: no machine.
         NodeSpec::ShardRouter(_) => 0.0,
+        NodeSpec::Nosql(n) => pricing::nosql_partitions_monthly_usd(n.partitions),
         NodeSpec::Cache(c) => {
             let gib = (c.capacity as f64 * CACHE_ITEM_BYTES / f64::from(1u32 << 30)).max(CACHE_MIN_GIB);
             pricing::cache_nodes_monthly_usd(1, gib).unwrap_or(0.0)

@@ -277,9 +277,13 @@ impl Simulation {
             NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, vec![], seed, slot)),
             NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
             NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
-            spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_) | NodeSpec::Workers(_)) => {
-                let station = spec.station().expect("these kinds are stations");
-                Component::Station(Station::new(station, Role::for_spec(spec), seed, slot))
+            spec @ (NodeSpec::WebServer(_)
+                | NodeSpec::Cache(_)
+                | NodeSpec::Database(_)
+                | NodeSpec::Workers(_)
+                | NodeSpec::Nosql(_)) => {
+                let station = spec.station_runtime().expect("these kinds are stations");
+                Component::Station(Station::new(&station, Role::for_spec(spec), seed, slot))
             }
         };
         self.nodes.push(NodeInfo { id: node.id.clone(), kind: node.spec.kind_name(), removed: false, health: Health::Up });
@@ -322,11 +326,14 @@ impl Simulation {
                     self.log_reshard(slot, shards, shards, moved);
                 }
             }
-            (Component::Station(st), spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_))) => {
+            (Component::Station(st), spec) if spec.station().is_some() => {
                 let old_timeout = st.timeout;
-                st.update(spec.station().expect("these kinds are stations"));
+                st.update(&spec.station_runtime().expect("these kinds are stations"));
                 match (&mut st.role, spec) {
-                    (Role::Web(w), NodeSpec::WebServer(web)) => w.waiting = web.waiting,
+                    (Role::Web(w), NodeSpec::WebServer(web)) => {
+                        w.waiting = web.waiting;
+                        w.sessions = web.sessions;
+                    }
                     (Role::Database(db), NodeSpec::Database(d)) => {
                         db.lag = ms_to_ns(d.replication_lag_ms);
                         db.failover = crate::time::secs_to_ns(d.failover_s);
@@ -456,6 +463,7 @@ impl Simulation {
     /// loses its queue and its workers' work; a balancer loses open connections
     /// (their answers fail when they come back through it).
     pub(crate) fn crash(&mut self, slot: usize) {
+        self.drop_sessions(slot);
         let Component::Station(st) = &mut self.components[slot] else { return };
         if let Role::Cache(c) = &mut st.role {
             c.flush(); // memory is gone: it comes back cold

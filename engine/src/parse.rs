@@ -510,12 +510,23 @@ impl Parser {
             Some("web_server") => {
                 let station = self.station(&mut obj, Some(crate::pricing::InstanceKind::WebServer), 4, 10.0);
                 let waiting = self.choice(&mut obj, "waiting", Some("thread"), WAITINGS);
+                let sessions = self.choice(&mut obj, "sessions", Some("none"), SESSIONS);
                 Some(NodeSpec::WebServer(WebServerSpec {
                     station: station?,
                     waiting: if waiting? == "async" { Waiting::Async } else { Waiting::Thread },
+                    sessions: match sessions? {
+                        "local" => Sessions::Local,
+                        "shared" => Sessions::Shared,
+                        _ => Sessions::None,
+                    },
                 }))
             }
             Some("cache") => self.cache(&mut obj).map(NodeSpec::Cache),
+            Some("nosql") => {
+                let station = self.station(&mut obj, None, 8, 1.0);
+                let partitions = self.integer(&mut obj, "partitions", Some(4), 1, 1024);
+                Some(NodeSpec::Nosql(NosqlSpec { station: station?, partitions: partitions? as u32 }))
+            }
             Some("shard_router") => {
                 let routing = self.choice(&mut obj, "routing", Some("modulo"), SHARD_ROUTINGS);
                 let vnodes = self.integer(&mut obj, "vnodes", Some(100), 1, u64::from(crate::sharding::MAX_VNODES_PER_SHARD));
@@ -855,7 +866,8 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
             pair: false,
             failover_s: 0.0,
         }),
-        "web_server" => NodeSpec::WebServer(WebServerSpec { station: station(), waiting: Waiting::Thread }),
+        "web_server" => NodeSpec::WebServer(WebServerSpec { station: station(), waiting: Waiting::Thread, sessions: Sessions::None }),
+        "nosql" => NodeSpec::Nosql(NosqlSpec { station: station(), partitions: 1 }),
         "cache" => NodeSpec::Cache(CacheSpec {
             station: station(),
             capacity: 1,

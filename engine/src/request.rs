@@ -130,6 +130,8 @@ pub struct Request {
     pub key: u64,
     /// The last cache asked did not have the key.
     pub cache_miss: bool,
+    /// The call under way is a session lookup, not a data read.
+    pub session_call: bool,
     /// Lines of activity still holding the slot: the request itself, plus work a
     /// node goes on doing after the caller gave up. The slot is freed at zero.
     pub lines: u8,
@@ -162,6 +164,7 @@ impl Arena {
             failure: None,
             key: NO_KEY,
             cache_miss: false,
+            session_call: false,
             lines: 1,
             depth: 0,
             frames: [EMPTY_FRAME; MAX_DEPTH],
@@ -181,6 +184,7 @@ impl Arena {
                 slot.failure = None;
                 slot.key = NO_KEY;
                 slot.cache_miss = false;
+                slot.session_call = false;
                 slot.lines = 1;
                 slot.depth = 0;
                 i

@@ -114,6 +114,7 @@ pub enum NodeSpec {
     Queue(QueueSpec),
     Workers(WorkersSpec),
     ShardRouter(ShardRouterSpec),
+    Nosql(NosqlSpec),
 }
 
 impl NodeSpec {
@@ -128,6 +129,7 @@ impl NodeSpec {
             NodeSpec::Queue(_) => "queue",
             NodeSpec::Workers(_) => "workers",
             NodeSpec::ShardRouter(_) => "shard_router",
+            NodeSpec::Nosql(_) => "nosql",
         }
     }
 
@@ -138,7 +140,17 @@ impl NodeSpec {
             NodeSpec::Cache(c) => Some(&c.station),
             NodeSpec::Database(d) => Some(&d.station),
             NodeSpec::Workers(w) => Some(&w.station),
+            NodeSpec::Nosql(n) => Some(&n.station),
             NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => None,
+        }
+    }
+
+    /// The station the simulation runs for this node: as written, except a
+    /// NoSQL store, whose workers are per partition.
+    pub fn station_runtime(&self) -> Option<StationSpec> {
+        match self {
+            NodeSpec::Nosql(n) => Some(StationSpec { workers: n.total_workers(), ..n.station.clone() }),
+            other => other.station().cloned(),
         }
     }
 
@@ -148,6 +160,7 @@ impl NodeSpec {
             NodeSpec::Cache(c) => Some(&mut c.station),
             NodeSpec::Database(d) => Some(&mut d.station),
             NodeSpec::Workers(w) => Some(&mut w.station),
+            NodeSpec::Nosql(n) => Some(&mut n.station),
             NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => None,
         }
     }
@@ -155,7 +168,7 @@ impl NodeSpec {
 
 /// Every `kind` this build knows, in palette order.
 pub const NODE_KINDS: &[&str] =
-    &["users", "load_balancer", "web_server", "cache", "database", "shard_router", "queue", "workers"];
+    &["users", "load_balancer", "web_server", "cache", "database", "shard_router", "nosql", "queue", "workers"];
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -319,7 +332,24 @@ pub struct WebServerSpec {
     #[serde(flatten)]
     pub station: StationSpec,
     pub waiting: Waiting,
+    pub sessions: Sessions,
 }
+
+/// Where a web server keeps logged-in users' sessions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sessions {
+    /// No sessions (an API without logins, or not modelled).
+    None,
+    /// In the server's own memory: a user must keep coming back to the same
+    /// server (sticky balancing), and sessions die with the server.
+    Local,
+    /// In a shared store (a NoSQL store or a cache linked to the server): any
+    /// server can take any user, at the price of one more call per request.
+    Shared,
+}
+
+pub const SESSIONS: &[&str] = &["none", "local", "shared"];
 
 /// What a web server's worker does while a downstream call is out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -386,6 +416,25 @@ pub enum ShardRouting {
 }
 
 pub const SHARD_ROUTINGS: &[&str] = &["modulo", "consistent_hash"];
+
+/// A key-value (NoSQL) store: fast single-key reads and writes, spread over
+/// `partitions` that each add `workers` (it scales out by adding partitions).
+/// A web server uses it as its session store when its sessions are shared,
+/// and as its data store when it has no relational database.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NosqlSpec {
+    /// `workers` is per partition here.
+    #[serde(flatten)]
+    pub station: StationSpec,
+    pub partitions: u32,
+}
+
+impl NosqlSpec {
+    /// Workers across all partitions.
+    pub fn total_workers(&self) -> u32 {
+        self.station.workers.saturating_mul(self.partitions)
+    }
+}
 
 /// A durable message queue: web servers put jobs on it and answer the user at
 /// once; worker pools linked from it take the jobs off, oldest first. A full

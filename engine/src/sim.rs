@@ -137,6 +137,18 @@ pub struct Simulation {
     pub(crate) lost_writes: u64,
     /// Alert rules, checked every simulated second.
     pub(crate) alerts: crate::alerts::Alerts,
+    /// Which web server holds each user group's session (only built when a
+    /// web server keeps sessions locally).
+    pub(crate) session_home: Option<Vec<u16>>,
+}
+
+/// User groups for local sessions: users are hashed into this many groups
+/// (2 MB of memory); a population larger than this shares groups.
+const SESSION_BUCKETS: usize = 1 << 20;
+const NO_HOME: u16 = u16::MAX;
+
+fn session_bucket(user: u32) -> usize {
+    (crate::sharding::key_hash(u64::from(user)) as usize) & (SESSION_BUCKETS - 1)
 }
 
 impl Simulation {
@@ -161,9 +173,13 @@ impl Simulation {
                 NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing(i), seed, i)),
                 NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
                 NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
-                spec @ (NodeSpec::WebServer(_) | NodeSpec::Cache(_) | NodeSpec::Database(_) | NodeSpec::Workers(_)) => {
-                    let station = spec.station().expect("these kinds are stations");
-                    Component::Station(Station::new(station, Role::for_spec(spec), seed, i))
+                spec @ (NodeSpec::WebServer(_)
+                | NodeSpec::Cache(_)
+                | NodeSpec::Database(_)
+                | NodeSpec::Workers(_)
+                | NodeSpec::Nosql(_)) => {
+                    let station = spec.station_runtime().expect("these kinds are stations");
+                    Component::Station(Station::new(&station, Role::for_spec(spec), seed, i))
                 }
             })
             .collect();
@@ -208,6 +224,7 @@ impl Simulation {
             promotions: Vec::new(),
             lost_writes: 0,
             alerts: crate::alerts::Alerts::new(Vec::new()).expect("no rules is a valid set"),
+            session_home: None,
         };
         sim.alerts = Self::alert_rules(&sim.scenario);
         for (i, f) in sim.scenario.faults.iter().enumerate() {
@@ -745,8 +762,29 @@ impl Simulation {
         const READ_DB: u8 = 2;
         const WROTE_DB: u8 = 3;
         const PUBLISHED: u8 = 4;
+        const SESSION_DONE: u8 = 5;
         let r = self.arena.get(req);
-        let (kind, step) = (r.kind, r.frames[f as usize].step);
+        let (kind, mut step) = (r.kind, r.frames[f as usize].step);
+        if step == SERVED && kind != Kind::Static {
+            // Whose session is this? Locally kept: it must be here. Shared: ask the store first.
+            let (sessions, store) = match &self.components[node] {
+                Component::Station(Station { role: Role::Web(w), .. }) => (w.sessions, w.session_store),
+                _ => (crate::scenario::Sessions::None, None),
+            };
+            match (sessions, store) {
+                (crate::scenario::Sessions::Local, _) => self.check_local_session(node, req),
+                (crate::scenario::Sessions::Shared, Some(link)) => {
+                    self.arena.get_mut(req).session_call = true;
+                    self.call(node, req, f, link, SESSION_DONE);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if step == SESSION_DONE {
+            self.arena.get_mut(req).session_call = false;
+            step = SERVED;
+        }
         match (kind, step) {
             (Kind::Read, SERVED) => match self.serving_cache(node, req) {
                 Some(link) => self.call(node, req, f, link, ASKED_CACHE),
@@ -816,6 +854,35 @@ impl Simulation {
         self.send_down(req, f, link);
     }
 
+    /// A web server keeping sessions in memory sees user `req.user`: if the
+    /// user's session lives on another server (or nowhere, after a crash),
+    /// it is lost and started again here.
+    fn check_local_session(&mut self, node: usize, req: u32) {
+        let bucket = session_bucket(self.arena.get(req).user);
+        let homes = self.session_home.get_or_insert_with(|| vec![NO_HOME; SESSION_BUCKETS]);
+        let home = homes[bucket];
+        if home != node as u16 {
+            if home != NO_HOME {
+                self.stats[node].counters.sessions_lost += 1;
+            }
+            homes[bucket] = node as u16;
+        }
+    }
+
+    /// A web server with local sessions crashed: every session it held is
+    /// lost (counted now, once per user group).
+    pub(crate) fn drop_sessions(&mut self, node: usize) {
+        let Some(homes) = &mut self.session_home else { return };
+        let mut lost = 0;
+        for h in homes.iter_mut() {
+            if *h == node as u16 {
+                *h = NO_HOME;
+                lost += 1;
+            }
+        }
+        self.stats[node].counters.sessions_lost += lost;
+    }
+
     /// The cache link for `req`'s key, if the web server has caches and that
     /// cache is up (a cache that is down is skipped: reads go to the database).
     fn serving_cache(&mut self, node: usize, req: u32) -> Option<u16> {
@@ -839,6 +906,9 @@ impl Simulation {
     /// A cache node serves `req`: a hit answers it; a miss tells the web
     /// server to read the database.
     fn cache_lookup(&mut self, node: usize, req: u32) {
+        if self.arena.get(req).session_call {
+            return; // a session read, not a data lookup
+        }
         let key = self.key_of(req);
         let now = self.now;
         let Some(c) = self.cache_state(node) else { return };
@@ -943,6 +1013,7 @@ impl Simulation {
         let mut pools: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut pool_queues: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut shards: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut nosqls: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut resharded: Vec<(usize, usize, f64)> = Vec::new();
         for (w, wire) in self.wires.iter().enumerate() {
             if wire.removed || self.nodes[wire.from as usize].removed || self.nodes[wire.to as usize].removed {
@@ -955,6 +1026,7 @@ impl Simulation {
                 ("web_server", "queue") => queues[from].push(w as u16),
                 // The router stands in for the data tier.
                 ("web_server", "shard_router") => databases[from].push(w as u16),
+                ("web_server", "nosql") => nosqls[from].push(w as u16),
                 ("shard_router", "database") => shards[from].push(w as u16),
                 ("database", "database") => self.primary_of[to] = Some(from as u16),
                 ("queue", "workers") => {
@@ -988,8 +1060,17 @@ impl Simulation {
         for (slot, component) in self.components.iter_mut().enumerate() {
             match component {
                 Component::Station(Station { role: Role::Web(w), .. }) => {
-                    w.set_caches(std::mem::take(&mut caches[slot]));
-                    w.databases = std::mem::take(&mut databases[slot]);
+                    let caches = std::mem::take(&mut caches[slot]);
+                    let nosql = std::mem::take(&mut nosqls[slot]);
+                    // Sessions go to a NoSQL store if there is one, else a cache.
+                    w.session_store = nosql.first().or(caches.first()).copied();
+                    w.set_caches(caches);
+                    let mut dbs = std::mem::take(&mut databases[slot]);
+                    if dbs.is_empty() {
+                        // Without a relational database the NoSQL store holds the data.
+                        dbs = nosql.into_iter().take(1).collect();
+                    }
+                    w.databases = dbs;
                     w.queues = std::mem::take(&mut queues[slot]);
                 }
                 Component::Station(Station { role: Role::Workers(p), .. }) => p.queues = std::mem::take(&mut pool_queues[slot]),
@@ -1014,6 +1095,9 @@ impl Simulation {
     /// write is shipped to each replica (arriving its lag later); a replica's
     /// read of a key with a write still on its way is a stale read.
     fn replicate(&mut self, node: usize, req: u32) {
+        if self.arena.get(req).session_call {
+            return;
+        }
         let kind = self.arena.get(req).kind;
         let is_replica = self.primary_of[node].is_some();
         if kind == Kind::Write && !is_replica && !self.replicas_of[node].is_empty() && self.arena.get(req).failure.is_none() {

@@ -67,6 +67,8 @@ pub struct Snapshot {
     pub cost_per_month_usd: f64,
     /// Names of the alert rules firing now.
     pub alerts_firing: Vec<String>,
+    /// Users who lost their session (local sessions) since the start.
+    pub sessions_lost: u64,
     pub nodes: Vec<NodeLive>,
     /// Request flow along each link of the diagram over the span.
     pub links: Vec<LinkLive>,
@@ -178,6 +180,7 @@ impl Simulation {
             lost_writes: self.lost_writes,
             cost_per_month_usd: costs.iter().map(|(_, c)| c).sum(),
             alerts_firing: self.alerts_firing(),
+            sessions_lost: self.stats.iter().map(|s| s.counters.sessions_lost).sum(),
             nodes,
             links,
             log_seq: self.log.next_seq(),

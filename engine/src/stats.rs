@@ -65,6 +65,9 @@ pub struct NodeCounters {
     pub hits: u64,
     pub misses: u64,
     pub stale_reads: u64,
+    /// Web servers keeping sessions locally: users whose session was not on
+    /// the server they reached (or died with it), so they had to log in again.
+    pub sessions_lost: u64,
 }
 
 impl NodeCounters {
@@ -85,6 +88,7 @@ impl NodeCounters {
             hits: self.hits - before.hits,
             misses: self.misses - before.misses,
             stale_reads: self.stale_reads - before.stale_reads,
+            sessions_lost: self.sessions_lost - before.sessions_lost,
         }
     }
 }
@@ -122,6 +126,8 @@ pub struct NodeSummary {
     /// Reads that got an old value: cache hits on a key written since it was
     /// cached, or replica reads of a key whose latest write had not arrived.
     pub stale_reads: u64,
+    /// Users who lost their session here (see `NodeCounters::sessions_lost`).
+    pub sessions_lost: u64,
     /// Caches that were asked anything in the interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
@@ -156,6 +162,7 @@ impl NodeSummary {
             failed_down: c.failed_down,
             mean_in_node: busy + queue,
             stale_reads: c.stale_reads,
+            sessions_lost: c.sessions_lost,
             cache: (c.hits + c.misses > 0).then(|| CacheSummary {
                 hits: c.hits,
                 misses: c.misses,

@@ -15,6 +15,9 @@ pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
         (LoadBalancer(_), WebServer(_)) => Ok(()),
         (WebServer(_), Database(_)) | (WebServer(_), Cache(_)) | (WebServer(_), Queue(_)) => Ok(()),
         (Queue(_), Workers(_)) => Ok(()),
+        (WebServer(_), Nosql(_)) => Ok(()),
+        (_, Nosql(_)) => Err("only web servers read and write a NoSQL store".into()),
+        (Nosql(_), _) => Err("a NoSQL store answers requests and calls nothing".into()),
         (WebServer(_), ShardRouter(_)) | (ShardRouter(_), Database(_)) => Ok(()),
         (_, ShardRouter(_)) => Err("web servers send their reads and writes to a shard router".into()),
         (ShardRouter(_), _) => Err("a shard router sends each key to one of the databases (shards) linked to it".into()),
@@ -209,6 +212,18 @@ pub fn warnings(s: &Scenario) -> Vec<Issue> {
                 "load balancer \"{}\" has no servers behind it, so its requests fail; link it to a web server",
                 node.id
             ),
+            NodeSpec::WebServer(w)
+                if w.sessions == crate::scenario::Sessions::Shared
+                    && !s.links.iter().any(|l| {
+                        l.from == node.id
+                            && s.node_index(&l.to).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Nosql(_) | NodeSpec::Cache(_)))
+                    }) =>
+            {
+                format!(
+                    "web server \"{}\" keeps sessions in a shared store but is linked to none; link it to a NoSQL store or a cache",
+                    node.id
+                )
+            }
             NodeSpec::WebServer(_) if replicas_only(s, &node.id) => format!(
                 "web server \"{}\" is linked only to read replicas, so its writes fail; link it to their primary too",
                 node.id

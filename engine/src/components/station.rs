@@ -85,7 +85,8 @@ pub struct Station {
 /// What a station does besides queueing and serving.
 #[derive(Debug)]
 pub enum Role {
-    /// Calls its caches and databases for reads and writes.
+    /// Calls its caches and databases for reads and writes (a NoSQL store
+    /// serves like a database without replicas).
     Web(WebCalls),
     /// Looks the request's key up in its store.
     Cache(Box<CacheState>),
@@ -129,6 +130,9 @@ impl DbState {
 #[derive(Debug)]
 pub struct WebCalls {
     pub waiting: Waiting,
+    pub sessions: crate::scenario::Sessions,
+    /// The shared session store's link (a NoSQL store, else a cache).
+    pub session_store: Option<u16>,
     /// Links to cache nodes; a key goes to one of them by consistent hashing.
     pub caches: Vec<u16>,
     pub ring: Option<Router>,
@@ -141,8 +145,17 @@ pub struct WebCalls {
 }
 
 impl WebCalls {
-    pub fn new(waiting: Waiting) -> WebCalls {
-        WebCalls { waiting, caches: Vec::new(), ring: None, databases: Vec::new(), queues: Vec::new(), next_read: 0 }
+    pub fn new(waiting: Waiting, sessions: crate::scenario::Sessions) -> WebCalls {
+        WebCalls {
+            waiting,
+            sessions,
+            session_store: None,
+            caches: Vec::new(),
+            ring: None,
+            databases: Vec::new(),
+            queues: Vec::new(),
+            next_read: 0,
+        }
     }
 
     /// The cache link responsible for `key` (the same one every time while the
@@ -209,10 +222,11 @@ impl CacheState {
 impl Role {
     pub fn for_spec(spec: &NodeSpec) -> Role {
         match spec {
-            NodeSpec::WebServer(w) => Role::Web(WebCalls::new(w.waiting)),
+            NodeSpec::WebServer(w) => Role::Web(WebCalls::new(w.waiting, w.sessions)),
             NodeSpec::Cache(c) => Role::Cache(Box::new(CacheState::new(c))),
             NodeSpec::Database(d) => Role::Database(Box::new(DbState::new(d))),
             NodeSpec::Workers(_) => Role::Workers(Box::default()),
+            NodeSpec::Nosql(_) => Role::Database(Box::default()),
             // Not stations; never asked.
             NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => {
                 Role::Database(Box::default())

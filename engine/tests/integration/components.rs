@@ -556,3 +556,68 @@ fn adding_a_shard_moves_most_keys_with_modulo_and_few_with_consistent_hashing() 
         assert!((new / all - 0.2).abs() < 0.03, "{routing}: the fifth shard takes {}", new / all);
     }
 }
+
+/// Two web servers behind a balancer with `algorithm`, keeping sessions `sessions`.
+fn sessions(algorithm: &str, sessions: &str) -> Value {
+    json!({
+        "version": 1, "seed": 6, "duration_s": 30,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 1000, "population": 10000},
+            {"id": "lb", "kind": "load_balancer", "algorithm": algorithm, "health_check": {"interval_s": 1, "threshold": 1}},
+            {"id": "web-1", "kind": "web_server", "workers": 16, "service": exp_ms(2.0), "sessions": sessions},
+            {"id": "web-2", "kind": "web_server", "workers": 16, "service": exp_ms(2.0), "sessions": sessions},
+            {"id": "store", "kind": "nosql", "partitions": 2, "service": const_ms(1.0)}
+        ],
+        "links": [
+            {"from": "users", "to": "lb"}, {"from": "lb", "to": "web-1"}, {"from": "lb", "to": "web-2"},
+            {"from": "web-1", "to": "store"}, {"from": "web-2", "to": "store"}
+        ]
+    })
+}
+
+fn lost_sessions(sim: &mut Simulation) -> u64 {
+    sim.take_snapshot().sessions_lost
+}
+
+#[test]
+fn local_sessions_need_sticky_balancing_and_die_with_their_server() {
+    // Round robin: a returning user lands on the other server half the time,
+    // and the session is not there. Of 20,000 requests from 10,000 users,
+    // 10,000 (1 - e^-2) = 8,647 are first visits; half the rest lose theirs.
+    let mut rr = Simulation::new(scenario(&sessions("round_robin", "local")));
+    rr.run_until(20 * S, u64::MAX);
+    let lost = lost_sessions(&mut rr) as f64;
+    let expected = 0.5 * (20_000.0 - 10_000.0 * (1.0 - (-2.0f64).exp()));
+    eprintln!("round robin with local sessions: {lost} of 20,000 requests found no session (expected about {expected:.0})");
+    assert!((lost - expected).abs() < 0.05 * expected, "{lost}");
+
+    // Sticky: users stay with their server; no session is lost until one dies.
+    let mut sticky = Simulation::new(scenario(&sessions("sticky", "local")));
+    sticky.run_until(10 * S, u64::MAX);
+    assert_eq!(lost_sessions(&mut sticky), 0);
+    fault(&mut sticky, "web-2", Fault::Fail);
+    // Its users' sessions die with it: half of the 10,000 (1 - e^-1) = 6,321
+    // users seen in the first 10 s.
+    let at_crash = lost_sessions(&mut sticky) as f64;
+    let expected = 0.5 * 10_000.0 * (1.0 - (-1.0f64).exp());
+    eprintln!("sticky: {at_crash} sessions died with web-2 (expected about {expected:.0})");
+    assert!((at_crash - expected).abs() < 5.0 * expected.sqrt(), "{at_crash}");
+    sticky.run_until(20 * S, u64::MAX);
+    assert!(sticky.take_snapshot().error_ratio < 0.01);
+}
+
+#[test]
+fn shared_sessions_let_any_server_take_any_user_for_one_more_call() {
+    let shared = crate::support::run(&sessions("round_robin", "shared"));
+    let none = crate::support::run(&sessions("round_robin", "none"));
+    let lost: u64 = shared.nodes.0.iter().map(|(_, n)| n.summary.sessions_lost).sum();
+    assert_eq!(lost, 0);
+    // Every request reads its session from the store, then its data (the
+    // store is the only database here): 2000 calls/s.
+    let store = shared.nodes.get("store").unwrap().summary.throughput_rps;
+    assert!((store - 2000.0).abs() < 5.0 * (2000.0f64 / 30.0).sqrt(), "{store}");
+    // The extra call costs about the store's 1 ms.
+    let extra = shared.latency_ms.mean - none.latency_ms.mean;
+    eprintln!("a shared session store adds {extra:.3} ms per request");
+    assert!((extra - 1.0).abs() < 0.2, "{extra}");
+}
