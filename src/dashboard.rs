@@ -32,6 +32,7 @@ pub fn summary(s: &Snapshot) -> String {
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let live = expect_context::<Live>();
+    let editor = expect_context::<crate::editor::Editor>();
     let snap = live.snapshot;
     let metric = move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().map(f).unwrap_or_else(|| "–".into()));
     view! {
@@ -49,6 +50,9 @@ pub fn Dashboard() -> impl IntoView {
                 <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
                 <Show when=move || has_kind(&live, "database") && replicas_present(&live)>
                     <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
+                </Show>
+                <Show when=move || local_sessions(editor)>
+                    <Metric label="Sessions lost" test_id="metric-sessions-lost" value=metric(|s| format::count(s.sessions_lost)) />
                 </Show>
             </div>
             <div class="charts">
@@ -167,6 +171,13 @@ fn utilization_chart(live: &Live) -> ChartData {
 /// Whether the running design has a node of `kind`.
 fn has_kind(live: &Live, kind: &str) -> bool {
     live.slots.with(|s| s.iter().any(|(_, k, removed)| *k == kind && !removed))
+}
+
+/// Whether any web server keeps sessions in its own memory.
+fn local_sessions(editor: crate::editor::Editor) -> bool {
+    editor.doc.with(|d| {
+        d.nodes.iter().any(|n| matches!(&n.spec, scalelab_engine::scenario::NodeSpec::WebServer(w) if w.sessions == scalelab_engine::scenario::Sessions::Local))
+    })
 }
 
 /// Whether any database is a read replica (it reports a replication lag).

@@ -367,7 +367,7 @@ pub fn Diagram(
                         let connecting = move || editor.connecting_from.get().as_deref() == Some(i3.as_str());
                         let state = Signal::derive(move || live(&i4));
                         let util = Signal::derive(move || state.get().map(|n| n.summary.utilization).unwrap_or(0.0));
-                        let has_workers = matches!(kind, "web_server" | "cache" | "database" | "workers");
+                        let has_workers = matches!(kind, "web_server" | "cache" | "database" | "workers" | "nosql");
                         let health = Signal::derive(move || state.get().map(|n| n.health).unwrap_or(Health::Up));
                         let label = move || {
                             let n = state.get();
@@ -424,7 +424,7 @@ pub fn Diagram(
                                 }}</text>
                                 // Caches only answer; every other kind links onwards
                                 // (a database to its read replicas).
-                                {(kind != "cache" && kind != "workers").then(|| { let port_id = id.clone(); view! {
+                                {(!matches!(kind, "cache" | "workers" | "nosql")).then(|| { let port_id = id.clone(); view! {
                                     <circle class="port" cx=NODE_W cy=NODE_H / 2.0 r="7" data-testid=format!("port-{port_id}")
                                         on:pointerdown=move |ev| port_down(ev, port_id.clone()) />
                                 }})}

@@ -73,13 +73,31 @@ const HEALTH_FIELDS: &[Field] = &[
     Field { pointer: "/health_check/interval_s", label: "Probe every", unit: "s", kind: FieldKind::Number, help: "time between probes of each server" },
     Field { pointer: "/health_check/threshold", label: "Threshold", unit: "probes", kind: FieldKind::Number, help: "results in a row that change the balancer's mind" },
 ];
-const WEB_FIELDS: &[Field] = &[Field {
-    pointer: "/waiting",
-    label: "While calling",
-    unit: "",
-    kind: FieldKind::Choice(&["thread", "async"]),
-    help: "thread: the worker waits for the database; async: it serves others meanwhile",
-}];
+const WEB_FIELDS: &[Field] = &[
+    Field {
+        pointer: "/waiting",
+        label: "While calling",
+        unit: "",
+        kind: FieldKind::Choice(&["thread", "async"]),
+        help: "thread: the worker waits for the database; async: it serves others meanwhile",
+    },
+    Field {
+        pointer: "/sessions",
+        label: "Sessions",
+        unit: "",
+        kind: FieldKind::Choice(&["none", "local", "shared"]),
+        help: "local: in this server's memory (needs sticky balancing); shared: in a NoSQL store or cache",
+    },
+];
+const SHARD_FIELDS: &[Field] = &[
+    Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(&["modulo", "consistent_hash"]), help: "how a key picks its shard" },
+    Field { pointer: "/vnodes", label: "Virtual nodes", unit: "per shard", kind: FieldKind::Number, help: "consistent hashing: more points on the ring spread keys more evenly" },
+];
+const NOSQL_FIELDS: &[Field] = &[
+    Field { pointer: "/partitions", label: "Partitions", unit: "", kind: FieldKind::Number, help: "scale out: each partition adds its workers" },
+    Field { pointer: "/workers", label: "Workers", unit: "per partition", kind: FieldKind::Number, help: "requests one partition serves at once" },
+    Field { pointer: "/service/mean_ms", label: "Mean service", unit: "ms", kind: FieldKind::Number, help: "one read or write" },
+];
 const CACHE_FIELDS: &[Field] = &[
     Field { pointer: "/capacity", label: "Capacity", unit: "items", kind: FieldKind::Number, help: "keys the cache holds" },
     Field { pointer: "/policy", label: "Eviction", unit: "", kind: FieldKind::Choice(&["lru", "lfu", "fifo"]), help: "which key makes room when the cache is full" },
@@ -148,6 +166,8 @@ fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
         NodeSpec::Cache(_) => vec![CACHE_FIELDS, CACHE_STATION_FIELDS],
         NodeSpec::Database(_) => vec![DATABASE_SIZE_FIELDS, STATION_FIELDS, DATABASE_FIELDS],
         NodeSpec::Queue(_) => vec![QUEUE_FIELDS],
+        NodeSpec::ShardRouter(_) => vec![SHARD_FIELDS],
+        NodeSpec::Nosql(_) => vec![NOSQL_FIELDS],
         NodeSpec::Workers(_) => vec![WORKERS_SIZE_FIELDS, WORKERS_FIELDS],
     }
 }
@@ -371,7 +391,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
     let id_f = id.clone();
     let field_groups = move || editor.doc.with(|d| d.node_index(&id_f).map(|i| fields_for(&d.nodes[i].spec)).unwrap_or_default());
     let is_users = kind == "users";
-    let is_station = matches!(kind, "web_server" | "cache" | "database" | "workers");
+    let is_station = matches!(kind, "web_server" | "cache" | "database" | "workers" | "nosql");
     let id_rate = id.clone();
     let daily = Signal::derive(move || node_value.get().is_some_and(|v| v.get("dau").is_some()));
 
@@ -473,6 +493,9 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                         })}
                         {(kind == "cache" || kind == "database").then(|| view! {
                             <dt>"Stale reads"</dt><dd data-testid="live-stale-reads">{format!("{}/s", format::number(s.stale_reads as f64 / span))}</dd>
+                        })}
+                        {(kind == "web_server").then(|| view! {
+                            <dt>"Sessions lost"</dt><dd data-testid="live-sessions-lost">{format!("{}/s", format::number(s.sessions_lost as f64 / span))}</dd>
                         })}
                         {(kind == "queue").then(|| view! {
                             <dt>"Backlog"</dt><dd data-testid="live-backlog">{format!("{} jobs", format::count(n.waiting.into()))}</dd>

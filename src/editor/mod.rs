@@ -371,6 +371,8 @@ fn id_prefix(kind: &str) -> &'static str {
         "database" => "db",
         "queue" => "queue",
         "workers" => "workers",
+        "shard_router" => "shards",
+        "nosql" => "nosql",
         _ => "node",
     }
 }
@@ -390,6 +392,8 @@ pub fn kind_label(kind: &str) -> &'static str {
         "database" => "database",
         "queue" => "message queue",
         "workers" => "workers",
+        "shard_router" => "shard router",
+        "nosql" => "NoSQL store",
         _ => "node",
     }
 }
@@ -421,8 +425,8 @@ pub fn lay_out_missing(s: &mut Scenario) {
             NodeSpec::Users(_) => 0,
             NodeSpec::LoadBalancer(_) => 1,
             NodeSpec::WebServer(_) => 2,
-            NodeSpec::Cache(_) | NodeSpec::Queue(_) => 3,
-            NodeSpec::Database(_) | NodeSpec::Workers(_) => 4,
+            NodeSpec::Cache(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => 3,
+            NodeSpec::Database(_) | NodeSpec::Workers(_) | NodeSpec::Nosql(_) => 4,
         };
         node.x = Some(40.0 + col as f64 * 220.0);
         node.y = Some(40.0 + rows[col] as f64 * 100.0);

@@ -12,6 +12,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("web_server", "Web server", "Runs the application: a pool of workers, each handling one request at a time."),
     ("cache", "Cache", "Keeps popular data in memory: web servers ask it before the database and fill it on a miss."),
     ("database", "Database", "Stores the data. Link one database to another to make it a read replica."),
+    ("shard_router", "Shard router", "Splits the data over several databases by key (user id): each shard holds a part."),
+    ("nosql", "NoSQL store", "A key-value store with partitions: fast single-key reads and writes; a home for sessions."),
     ("queue", "Message queue", "Holds jobs so web servers can answer at once; workers take them off later."),
     ("workers", "Workers", "A pool that processes jobs from a queue, one job per worker at a time."),
 ];
@@ -25,6 +27,8 @@ pub fn icon_path(kind: &str) -> &'static str {
         "database" => "M12 3c4.4 0 8 1.3 8 3v12c0 1.7-3.6 3-8 3s-8-1.3-8-3V6c0-1.7 3.6-3 8-3zm0 2C8.1 5 6 6 6 6s2.1 1 6 1 6-1 6-1-2.1-1-6-1zM6 9v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5V9c-1.6.7-3.7 1-6 1S7.6 9.7 6 9zm0 6v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5v-3c-1.6.7-3.7 1-6 1s-4.4-.3-6-1z",
         "cache" => "M13 2 4 14h6l-1 8 9-12h-6z",
         "queue" => "M3 6h18v3H3zm0 5h18v3H3zm0 5h12v3H3z",
+        "shard_router" => "M3 11h6l4-6h8v2h-7l-4 6 4 6h7v2h-8l-4-6H3z",
+        "nosql" => "M4 4h7v7H4zm9 0h7v7h-7zM4 13h7v7H4zm9 0h7v7h-7z",
         "workers" => "M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8zm9 3h-2.1a7 7 0 0 0-1-2.4l1.5-1.5-1.5-1.5-1.5 1.5A7 7 0 0 0 13 6.1V4h-2v2.1a7 7 0 0 0-2.4 1L7.1 5.6 5.6 7.1l1.5 1.5A7 7 0 0 0 6.1 11H4v2h2.1a7 7 0 0 0 1 2.4l-1.5 1.5 1.5 1.5 1.5-1.5a7 7 0 0 0 2.4 1V20h2v-2.1a7 7 0 0 0 2.4-1l1.5 1.5 1.5-1.5-1.5-1.5a7 7 0 0 0 1-2.4H21z",
         _ => "M4 4h16v16H4z",
     }

@@ -166,3 +166,48 @@ test('a message queue and a worker pool take the jobs; the backlog is charted', 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('shards behind a shard router share the load; adding a shard reports the keys that move; local sessions are counted', async () => {
+  const { page, errors, context } = await open();
+  await page.getByTestId('node-db').click();
+  await page.keyboard.press('Delete');
+  await page.waitForFunction(() => !document.querySelector('g[data-node="db"]'));
+  await page.getByTestId('fit').click();
+  const area = await page.getByTestId('diagram').boundingBox();
+  const router = await place(page, 'shard_router', area.width - 330, area.height - 60);
+  const a = await place(page, 'database', area.width - 120, 60);
+  const b = await place(page, 'database', area.width - 120, area.height - 60);
+  await connect(page, 'web-1', router);
+  await connect(page, 'web-2', router);
+  await connect(page, router, a);
+  await connect(page, router, b);
+  await sleep(2000);
+  for (const shard of [a, b]) {
+    await page.getByTestId(`node-${shard}`).click();
+    await sleep(300);
+    assert.ok(numberIn(await text(page, 'live-throughput')) > 50, `${shard} takes its share`);
+  }
+  const c = await place(page, 'database', area.width - 330, 60);
+  await connect(page, router, c);
+  await page.waitForFunction(() => /2 -> 3 shards with modulo: 67% of the keys move/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''));
+
+  // Local sessions: with sticky balancing a user always returns to the same
+  // server, so no session is lost; with round robin they bounce and lose it.
+  await page.getByTestId('node-lb').click();
+  await page.getByTestId('field-algorithm').selectOption('sticky');
+  for (const web of ['web-1', 'web-2']) {
+    await page.getByTestId(`node-${web}`).click();
+    await page.getByTestId('field-sessions').selectOption('local');
+  }
+  await page.getByTestId('metric-sessions-lost').waitFor();
+  await page.getByTestId('speed').selectOption('10');
+  await sleep(2000);
+  assert.equal(numberIn(await text(page, 'metric-sessions-lost')), 0, 'sticky: nobody loses a session');
+  await page.getByTestId('node-lb').click();
+  await page.getByTestId('field-algorithm').selectOption('round_robin');
+  await sleep(2000);
+  assert.ok(numberIn(await text(page, 'metric-sessions-lost')) > 0, 'round robin: users bounce between servers and lose their sessions');
+  await screenshot(page, 'component-shards');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
