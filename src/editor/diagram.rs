@@ -294,6 +294,8 @@ pub fn Diagram(
     let live = move |id: &str| snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).cloned()));
 
     let node_ids = move || editor.doc.with(|d| d.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>());
+    // Recomputed when the design changes, not every frame.
+    let spofs = Memo::new(move |_| editor.doc.with(scalelab_engine::single_points_of_failure));
     let link_ends = move || editor.doc.with(|d| d.links.iter().map(|l| (l.from.clone(), l.to.clone())).collect::<Vec<_>>());
 
     view! {
@@ -404,6 +406,16 @@ pub fn Diagram(
                                 })}
                                 <svg x="10" y="10" width="22" height="22" viewBox="0 0 24 24" class="node-icon" aria-hidden="true"><path d=icon_path(kind)/></svg>
                                 <text x="40" y="25" class="node-id">{id.clone()}</text>
+                                {
+                                    let i8 = id.clone();
+                                    move || spofs.with(|s| s.contains(&i8)).then(|| view! {
+                                        <g class="spof-badge" data-testid=format!("spof-{}", i8)>
+                                            <title>"Single point of failure: if this fails, some requests cannot be served"</title>
+                                            <rect x=NODE_W - 40.0 y="-9" width="40" height="16" rx="4" />
+                                            <text x=NODE_W - 20.0 y="3" text-anchor="middle">"SPOF"</text>
+                                        </g>
+                                    })
+                                }
                                 <text x="40" y="44" class="node-kind">{move || {
                                     match (health.get(), state.get()) {
                                         (Health::Down, _) => "DOWN".to_string(),
