@@ -301,6 +301,7 @@ impl Simulation {
         self.snap.node_latency.push(is_station.then(crate::histogram::Histogram::new));
         self.primary_of.push(None);
         self.replicas_of.push(Vec::new());
+        self.set_group(slot, &node.spec);
         self.schedule_next_arrival(slot as u16);
         self.schedule_health_check(slot);
     }
@@ -328,7 +329,11 @@ impl Simulation {
             }
             (Component::Station(st), spec) if spec.station().is_some() => {
                 let old_timeout = st.timeout;
+                let workers = st.workers;
                 st.update(&spec.station_runtime().expect("these kinds are stations"));
+                if st.group.is_some() {
+                    st.workers = workers; // the group sets its size below
+                }
                 match (&mut st.role, spec) {
                     (Role::Web(w), NodeSpec::WebServer(web)) => {
                         w.waiting = web.waiting;
@@ -349,6 +354,10 @@ impl Simulation {
                 }
                 if st.timeout != old_timeout {
                     self.retime_deadlines(slot);
+                }
+                let grouped = matches!(&self.components[slot], Component::Station(st) if st.group.is_some());
+                if grouped || spec.autoscale_policy().is_some() {
+                    self.set_group(slot, spec);
                 }
                 self.start_waiting(slot);
                 // More workers in a pool take more jobs at once.

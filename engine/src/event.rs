@@ -33,6 +33,9 @@ pub enum Event {
     /// Worker `worker` of pool `node` finishes its job (ignored if the pool has
     /// crashed since: `incarnation` no longer matches).
     JobDone { node: u16, worker: u32, incarnation: u16 },
+    /// Autoscaling group `node` checks its load or has machines ready (ignored
+    /// if its settings changed since: `epoch` no longer matches).
+    Autoscale { node: u16, epoch: u32 },
     /// A simulated second ends: the per-second series takes a point.
     Tick,
     /// The warm-up ends: statistics start from here.

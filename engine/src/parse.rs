@@ -511,6 +511,7 @@ impl Parser {
                 let station = self.station(&mut obj, Some(crate::pricing::InstanceKind::WebServer), 4, 10.0);
                 let waiting = self.choice(&mut obj, "waiting", Some("thread"), WAITINGS);
                 let sessions = self.choice(&mut obj, "sessions", Some("none"), SESSIONS);
+                let autoscale = self.autoscale(&mut obj, true);
                 Some(NodeSpec::WebServer(WebServerSpec {
                     station: station?,
                     waiting: if waiting? == "async" { Waiting::Async } else { Waiting::Thread },
@@ -519,6 +520,7 @@ impl Parser {
                         "shared" => Sessions::Shared,
                         _ => Sessions::None,
                     },
+                    autoscale: autoscale?,
                 }))
             }
             Some("cache") => self.cache(&mut obj).map(NodeSpec::Cache),
@@ -539,9 +541,11 @@ impl Parser {
                 let capacity = self.integer(&mut obj, "capacity", Some(100_000), 1, MAX_QUEUE_CAPACITY);
                 Some(NodeSpec::Queue(QueueSpec { capacity: capacity? }))
             }
-            Some("workers") => self
-                .station(&mut obj, Some(crate::pricing::InstanceKind::Worker), 4, 200.0)
-                .map(|station| NodeSpec::Workers(WorkersSpec { station })),
+            Some("workers") => {
+                let station = self.station(&mut obj, Some(crate::pricing::InstanceKind::Worker), 4, 200.0);
+                let autoscale = self.autoscale(&mut obj, false);
+                Some(NodeSpec::Workers(WorkersSpec { station: station?, autoscale: autoscale? }))
+            }
             Some("database") => {
                 let station = self.station(&mut obj, Some(crate::pricing::InstanceKind::Database), 8, 5.0);
                 let replication_lag_ms = self.number(&mut obj, "replication_lag_ms", Some(100.0), 0.0, MAX_LATENCY_MS);
@@ -618,8 +622,85 @@ impl Parser {
             None => Some(Keys::DEFAULT),
             Some(v) => self.keys(v, &keys_path),
         };
+        let profile_path = join(&obj.path, "profile");
+        let profile = match self.get(obj, "profile") {
+            None | Some(Value::Null) => Some(crate::profile::Profile::Steady),
+            Some(v) => self.profile(v, &profile_path),
+        };
+        if let (Some(rate), Some(profile)) = (&rate, &profile) {
+            let peak = rate.rps() * profile.max_multiplier();
+            if peak > MAX_RPS {
+                self.issue(&profile_path, format!("at its peak this profile asks for {peak:.0} requests/s; at most {MAX_RPS} can be simulated"));
+                return None;
+            }
+        }
         arrivals?;
-        Some(UsersSpec { rate: rate?, arrivals: Arrivals::Poisson, mix: mix?, population: population?, keys: keys? })
+        Some(UsersSpec { rate: rate?, arrivals: Arrivals::Poisson, mix: mix?, population: population?, keys: keys?, profile: profile? })
+    }
+
+    /// A traffic profile: `shape` and its parameters, each with a default so
+    /// that picking a shape in the editor gives something that runs.
+    fn profile(&mut self, v: &Value, path: &str) -> Option<crate::profile::Profile> {
+        use crate::profile::Profile;
+        let mut obj = self.object(v, path)?;
+        let shape = self.choice(&mut obj, "shape", None, &["steady", "ramp", "spike", "daily"]);
+        let big = crate::profile::MAX_MULTIPLIER;
+        let built = match shape? {
+            "steady" => Ok(Profile::Steady),
+            "ramp" => {
+                let from = self.number(&mut obj, "from", Some(0.2), 0.0, big);
+                let to = self.number(&mut obj, "to", Some(1.0), 0.0, big);
+                let start_s = self.number(&mut obj, "start_s", Some(0.0), 0.0, MAX_DURATION_S);
+                let end_s = self.number(&mut obj, "end_s", Some(60.0), 0.0, MAX_DURATION_S);
+                Profile::ramp(from?, to?, start_s?, end_s?)
+            }
+            "spike" => {
+                let at_s = self.number(&mut obj, "at_s", Some(30.0), 0.0, MAX_DURATION_S);
+                let duration_s = self.number(&mut obj, "duration_s", Some(10.0), 0.0, MAX_DURATION_S);
+                let multiplier = self.number(&mut obj, "multiplier", Some(5.0), 0.0, big);
+                Profile::spike(at_s?, duration_s?, multiplier?)
+            }
+            _ => {
+                let period_s = self.number(&mut obj, "period_s", Some(120.0), crate::profile::MIN_PERIOD_S, MAX_DURATION_S);
+                let trough = self.number(&mut obj, "trough", Some(0.0), 0.0, 1.0);
+                Profile::daily(period_s?, trough?)
+            }
+        };
+        self.finish(obj);
+        match built {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.issue(path, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// An optional autoscaling group (`web`: by utilisation; else by backlog).
+    fn autoscale(&mut self, obj: &mut Obj<'_>, web: bool) -> Option<Option<AutoscaleSpec>> {
+        use crate::autoscale::{AutoscalePolicy, MAX_DELAY_S, MAX_INSTANCES};
+        let path = join(&obj.path, "autoscale");
+        let v = match self.get(obj, "autoscale") {
+            None | Some(Value::Null) => return Some(None),
+            Some(v) => v,
+        };
+        let mut a = self.object(v, &path)?;
+        let min = self.integer(&mut a, "min", Some(if web { 2 } else { 1 }), 0, u64::from(MAX_INSTANCES));
+        let max = self.integer(&mut a, "max", Some(10), 1, u64::from(MAX_INSTANCES));
+        let (target_default, target_max) = if web { (AutoscalePolicy::DEFAULT_UTILIZATION_TARGET, 0.95) } else { (100.0, crate::autoscale::MAX_BACKLOG_TARGET) };
+        let target = self.number(&mut a, "target", Some(target_default), 0.0, target_max);
+        let boot_s = self.number(&mut a, "boot_s", Some(AutoscalePolicy::DEFAULT_BOOT_S), 0.0, MAX_DELAY_S);
+        let cooldown_s = self.number(&mut a, "cooldown_s", Some(AutoscalePolicy::DEFAULT_COOLDOWN_S), 0.0, MAX_DELAY_S);
+        self.finish(a);
+        let spec = AutoscaleSpec { min: min? as u32, max: max? as u32, target: target?, boot_s: boot_s?, cooldown_s: cooldown_s? };
+        let policy = if web { AutoscalePolicy::utilization(spec.min, spec.max, spec.target) } else { AutoscalePolicy::backlog(spec.min, spec.max, spec.target) };
+        match policy.and_then(|p| p.with_timing(spec.boot_s, spec.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S)) {
+            Ok(_) => Some(Some(spec)),
+            Err(e) => {
+                self.issue(path, e.to_string());
+                None
+            }
+        }
     }
 
     fn boolean(&mut self, obj: &mut Obj<'_>, field: &'static str, default: bool) -> Option<bool> {
@@ -859,6 +940,7 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
             mix: Mix::ALL_READ,
             population: 1,
             keys: Keys::DEFAULT,
+            profile: crate::profile::Profile::Steady,
         }),
         "load_balancer" => NodeSpec::LoadBalancer(LoadBalancerSpec {
             algorithm: Algorithm::RoundRobin,
@@ -866,7 +948,7 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
             pair: false,
             failover_s: 0.0,
         }),
-        "web_server" => NodeSpec::WebServer(WebServerSpec { station: station(), waiting: Waiting::Thread, sessions: Sessions::None }),
+        "web_server" => NodeSpec::WebServer(WebServerSpec { station: station(), waiting: Waiting::Thread, sessions: Sessions::None, autoscale: None }),
         "nosql" => NodeSpec::Nosql(NosqlSpec { station: station(), partitions: 1 }),
         "cache" => NodeSpec::Cache(CacheSpec {
             station: station(),
@@ -878,7 +960,7 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
         "database" => NodeSpec::Database(DatabaseSpec { station: station(), replication_lag_ms: 0.0, failover_s: 0.0 }),
         "queue" => NodeSpec::Queue(QueueSpec { capacity: 1 }),
         "shard_router" => NodeSpec::ShardRouter(ShardRouterSpec { routing: ShardRouting::Modulo, vnodes: 1 }),
-        "workers" => NodeSpec::Workers(WorkersSpec { station: station() }),
+        "workers" => NodeSpec::Workers(WorkersSpec { station: station(), autoscale: None }),
         _ => return None,
     })
 }

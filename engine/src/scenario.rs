@@ -145,6 +145,19 @@ impl NodeSpec {
         }
     }
 
+    /// The autoscaling group settings of web servers and worker pools, as the
+    /// engine's policy (utilisation for servers, backlog for workers).
+    pub fn autoscale_policy(&self) -> Option<Result<crate::autoscale::AutoscalePolicy, crate::autoscale::AutoscaleError>> {
+        use crate::autoscale::AutoscalePolicy;
+        let (a, web) = match self {
+            NodeSpec::WebServer(w) => (w.autoscale?, true),
+            NodeSpec::Workers(w) => (w.autoscale?, false),
+            _ => return None,
+        };
+        let policy = if web { AutoscalePolicy::utilization(a.min, a.max, a.target) } else { AutoscalePolicy::backlog(a.min, a.max, a.target) };
+        Some(policy.and_then(|p| p.with_timing(a.boot_s, a.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S)))
+    }
+
     /// The station the simulation runs for this node: as written, except a
     /// NoSQL store, whose workers are per partition.
     pub fn station_runtime(&self) -> Option<StationSpec> {
@@ -182,6 +195,13 @@ pub struct UsersSpec {
     pub population: u64,
     /// Which data each request reads or writes (caches and replicas need it).
     pub keys: Keys,
+    /// How the rate changes over time (a multiplier of the rate above).
+    #[serde(skip_serializing_if = "is_steady")]
+    pub profile: crate::profile::Profile,
+}
+
+fn is_steady(p: &crate::profile::Profile) -> bool {
+    *p == crate::profile::Profile::Steady
 }
 
 /// The data keys requests touch: `count` keys whose popularity follows Zipf's
@@ -333,6 +353,22 @@ pub struct WebServerSpec {
     pub station: StationSpec,
     pub waiting: Waiting,
     pub sessions: Sessions,
+    /// An autoscaling group of such servers (`station` is one machine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<AutoscaleSpec>,
+}
+
+/// An autoscaling group: between `min` and `max` machines, grown or shrunk to
+/// keep the load near `target` (utilisation 0..1 for web servers; waiting
+/// jobs per machine for workers). New machines serve `boot_s` after they are
+/// started; the group shrinks only after `cooldown_s` of lower load.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct AutoscaleSpec {
+    pub min: u32,
+    pub max: u32,
+    pub target: f64,
+    pub boot_s: f64,
+    pub cooldown_s: f64,
 }
 
 /// Where a web server keeps logged-in users' sessions.
@@ -451,6 +487,9 @@ pub struct QueueSpec {
 pub struct WorkersSpec {
     #[serde(flatten)]
     pub station: StationSpec,
+    /// Grow the pool with the backlog (`target`: waiting jobs per machine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<AutoscaleSpec>,
 }
 
 /// Service time of one request on one worker.

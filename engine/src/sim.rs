@@ -234,6 +234,8 @@ impl Simulation {
         for i in 0..n {
             sim.schedule_next_arrival(i as u16);
             sim.schedule_health_check(i);
+            let spec = sim.scenario.nodes[i].spec.clone();
+            sim.set_group(i, &spec);
         }
         if sim.warmup > 0 {
             sim.queue.schedule(sim.warmup, Event::WarmupEnd);
@@ -412,6 +414,7 @@ impl Simulation {
             Event::Promote { node } => self.on_promote(node),
             Event::ScheduledFault { index } => self.on_scheduled_fault(index as usize),
             Event::JobDone { node, worker, incarnation } => self.on_job_done(node, worker, incarnation),
+            Event::Autoscale { node, epoch } => self.on_autoscale(node as usize, epoch),
             Event::Tick => self.on_tick(),
             Event::WarmupEnd => {
                 for i in 0..self.stats.len() {
@@ -423,9 +426,9 @@ impl Simulation {
 
     pub(crate) fn schedule_next_arrival(&mut self, node: u16) {
         if let Component::Users(u) = &mut self.components[node as usize] {
-            if let Some(gap) = u.next_gap() {
+            if let Some(at) = u.next_arrival(self.now) {
                 let epoch = u.epoch;
-                self.queue.schedule(self.now.saturating_add(gap), Event::Arrival { node, epoch });
+                self.queue.schedule(at, Event::Arrival { node, epoch });
             }
         }
     }
@@ -599,6 +602,9 @@ impl Simulation {
                 let Component::Queue(q) = &mut self.components[queue] else { return };
                 let Some(&published) = q.backlog.front() else { return };
                 let Component::Station(st) = &mut self.components[pool] else { break };
+                if st.busy >= st.workers {
+                    break; // (a pool that shrank still finishes the jobs it holds)
+                }
                 let workers = st.workers;
                 let Role::Workers(p) = &mut st.role else { break };
                 let Some(worker) = p.take(workers, published, queue as u16) else { break };
@@ -1170,9 +1176,150 @@ impl Simulation {
         );
     }
 
-    /// Machines node `slot` runs now (an autoscaling group's size; else 1).
-    pub fn instances(&self, _slot: usize) -> u32 {
-        1
+    /// Machines node `slot` pays for now: an autoscaling group's running and
+    /// booting machines; else 1.
+    pub fn instances(&self, slot: usize) -> u32 {
+        match &self.components[slot] {
+            Component::Station(Station { group: Some(g), .. }) => g.scaler.running() + g.scaler.booting(),
+            _ => 1,
+        }
+    }
+
+    /// An autoscaling group's running and booting machines (`None`: no group).
+    pub fn group_size(&self, slot: usize) -> Option<(u32, u32)> {
+        match &self.components[slot] {
+            Component::Station(Station { group: Some(g), .. }) => Some((g.scaler.running(), g.scaler.booting())),
+            _ => None,
+        }
+    }
+
+    /// Makes station `slot` an autoscaling group per `spec` (or a single
+    /// machine without one). A group keeps its machines when its settings
+    /// change; a new group starts at its minimum.
+    pub(crate) fn set_group(&mut self, slot: usize, spec: &NodeSpec) {
+        let now = self.now;
+        let Component::Station(st) = &mut self.components[slot] else { return };
+        let per_instance = spec.station_runtime().map_or(st.workers, |s| s.workers);
+        match spec.autoscale_policy() {
+            Some(Ok(policy)) => {
+                let epoch = st.group.as_ref().map_or(0, |g| g.epoch.wrapping_add(1));
+                let scaler = match st.group.take() {
+                    Some(mut g) => {
+                        let _ = g.scaler.set_policy(policy, now);
+                        g.scaler
+                    }
+                    None => match crate::autoscale::Autoscaler::new(policy, now) {
+                        Ok(s) => s,
+                        Err(_) => return,
+                    },
+                };
+                st.workers = scaler.running().saturating_mul(per_instance);
+                let next = scaler.next_event_time();
+                let busy_area = self.stats[slot].busy.area_at(now);
+                let arrivals = self.stats[slot].counters.arrivals;
+                st.group = Some(Box::new(crate::components::station::Group {
+                    scaler,
+                    per_instance,
+                    last_busy_area: busy_area,
+                    last_arrivals: arrivals,
+                    last_check: now,
+                    epoch,
+                }));
+                self.queue.schedule(next.max(now), Event::Autoscale { node: slot as u16, epoch });
+            }
+            _ => {
+                if st.group.take().is_some() {
+                    st.workers = per_instance;
+                }
+            }
+        }
+    }
+
+    /// An autoscaling group's callback: machines that finished booting start
+    /// serving; at a check, the group is resized to track its target.
+    fn on_autoscale(&mut self, slot: usize, epoch: u32) {
+        let now = self.now;
+        if self.nodes[slot].removed {
+            return;
+        }
+        let load = self.group_load(slot);
+        let Component::Station(st) = &mut self.components[slot] else { return };
+        let Some(g) = st.group.as_mut() else { return };
+        if g.epoch != epoch {
+            return;
+        }
+        let mut lines = Vec::new();
+        let before = g.scaler.running();
+        let ready = g.scaler.poll_ready(now);
+        // The load was measured on the machines running until now; spread
+        // over the ones that just became ready, it is that much lower.
+        let load = if ready > 0 && before > 0 { load * f64::from(before) / f64::from(g.scaler.running()) } else { load };
+        if ready > 0 {
+            st.workers = st.workers.saturating_add(ready.saturating_mul(g.per_instance));
+            lines.push(format!(
+                "{ready} machine{} ready: {} running",
+                if ready == 1 { "" } else { "s" },
+                g.scaler.running()
+            ));
+        }
+        if now >= g.scaler.next_check() {
+            let action = g.scaler.evaluate(now, load);
+            if let crate::autoscale::ScaleAction::In { count, .. } = action {
+                st.workers = st.workers.saturating_sub(count.saturating_mul(g.per_instance));
+            }
+            if action.is_change() {
+                lines.push(action.to_string());
+            }
+            g.last_busy_area = self.stats[slot].busy.area_at(now);
+            g.last_arrivals = self.stats[slot].counters.arrivals;
+            g.last_check = now;
+        }
+        let next = g.scaler.next_event_time().max(now + 1);
+        self.queue.schedule(next, Event::Autoscale { node: slot as u16, epoch });
+        let id = self.nodes[slot].id.clone();
+        for line in lines {
+            self.log.push(now, Some(&id), crate::log::Severity::Info, format!("{id}: {line}"));
+        }
+        if ready > 0 {
+            self.start_waiting(slot);
+            self.feed_pools_of(slot);
+        }
+    }
+
+    /// What a group tracks: utilisation since its last check (web servers),
+    /// or waiting jobs per running machine (worker pools).
+    fn group_load(&self, slot: usize) -> f64 {
+        let Component::Station(st) = &self.components[slot] else { return 0.0 };
+        let Some(g) = &st.group else { return 0.0 };
+        match g.scaler.policy().metric {
+            crate::autoscale::Metric::Utilization => {
+                // Busy time says 100% once the servers are saturated, however
+                // far behind they are; the work that arrived (requests x mean
+                // service time) tells how many machines the load needs, as
+                // request-count target tracking does. The larger of the two.
+                let dt = self.now.saturating_sub(g.last_check);
+                if dt == 0 || st.workers == 0 {
+                    return 0.0;
+                }
+                let capacity = dt as f64 * f64::from(st.workers);
+                let busy = self.stats[slot].busy.area_at(self.now).saturating_sub(g.last_busy_area) as f64 / capacity;
+                let arrived = self.stats[slot].counters.arrivals.saturating_sub(g.last_arrivals) as f64;
+                let offered = arrived * st.service.mean_ns() * st.slowdown / capacity;
+                busy.min(1.0).max(offered)
+            }
+            crate::autoscale::Metric::Backlog => {
+                let Role::Workers(p) = &st.role else { return 0.0 };
+                let backlog: usize = p
+                    .queues
+                    .iter()
+                    .map(|&q| match &self.components[q as usize] {
+                        Component::Queue(q) => q.backlog.len(),
+                        _ => 0,
+                    })
+                    .sum();
+                backlog as f64 / f64::from(g.scaler.running().max(1))
+            }
+        }
     }
 
     /// Monthly cost of each node of the design as it runs now, in dollars

@@ -104,6 +104,8 @@ pub struct NodeLive {
     pub cost_per_month_usd: f64,
     /// Queues: how long the oldest waiting job has waited.
     pub oldest_job_age_ms: Option<f64>,
+    /// Autoscaling groups: machines running and booting.
+    pub group: Option<(u32, u32)>,
 }
 
 impl Simulation {
@@ -133,6 +135,7 @@ impl Simulation {
                 replication_lag_ms: self.replication_lag(i).map(|ns| ns as f64 / 1e6),
                 cost_per_month_usd: cost_of(&self.nodes[i].id),
                 oldest_job_age_ms: self.oldest_job_age(i).map(|ns| ns as f64 / 1e6),
+                group: self.group_size(i),
                 id: self.nodes[i].id.clone(),
                 kind: self.nodes[i].kind,
                 health: self.nodes[i].health,

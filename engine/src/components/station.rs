@@ -32,6 +32,11 @@ impl ServiceTime {
         ServiceTime { dist, mean_ns, mu: libm::log(mean_ns) - sigma2 / 2.0, sigma: libm::sqrt(sigma2) }
     }
 
+    /// The mean service time, in nanoseconds.
+    pub fn mean_ns(&self) -> f64 {
+        self.mean_ns
+    }
+
     #[inline]
     pub fn sample(&self, rng: &mut Stream, slowdown: f64) -> Nanos {
         let ns = match self.dist {
@@ -80,6 +85,24 @@ pub struct Station {
     pub slowdown: f64,
     /// Bumped on every crash; see `Frame::incarnation`.
     pub incarnation: u16,
+    /// An autoscaling group: `workers` is then its running machines times
+    /// the workers of one machine.
+    pub group: Option<Box<Group>>,
+}
+
+/// The state of an autoscaling group of stations.
+#[derive(Debug)]
+pub struct Group {
+    pub scaler: crate::autoscale::Autoscaler,
+    /// Workers of one machine.
+    pub per_instance: u32,
+    /// The busy-worker integral and the time at the last check (utilisation
+    /// since then is what the group tracks).
+    pub last_busy_area: u128,
+    pub last_arrivals: u64,
+    pub last_check: Nanos,
+    /// Bumped when the settings change, so older callbacks are ignored.
+    pub epoch: u32,
 }
 
 /// What a station does besides queueing and serving.
@@ -251,6 +274,7 @@ impl Station {
             role,
             slowdown: 1.0,
             incarnation: 0,
+            group: None,
         }
     }
 

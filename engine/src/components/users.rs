@@ -21,6 +21,8 @@ pub struct Users {
     arrivals: Stream,
     attributes: Stream,
     keys_spec: crate::scenario::Keys,
+    /// A rate that changes over time (`None`: steady, plain exponential gaps).
+    profiled: Option<crate::profile::ProfiledArrivals>,
     keys: KeyPopularity,
     key_rng: Stream,
     /// Bumped when the rate changes, so the arrival already scheduled is ignored.
@@ -41,6 +43,7 @@ impl Users {
             arrivals: Stream::new(seed, index, StreamPurpose::Arrivals),
             attributes: Stream::new(seed, index, StreamPurpose::RequestKind),
             keys_spec: spec.keys,
+            profiled: profiled(spec),
             keys: popularity(&spec.keys),
             key_rng: Stream::new(seed, index, StreamPurpose::Keys),
             epoch: 0,
@@ -59,10 +62,21 @@ impl Users {
             self.keys_spec = spec.keys;
             self.keys = popularity(&spec.keys);
         }
-        let rate_changed = self.rps != spec.rps();
+        let profile_changed = self.profiled.as_ref().map(|p| *p.profile()) != profiled(spec).map(|p| *p.profile());
+        let rate_changed = self.rps != spec.rps() || profile_changed;
         self.rps = spec.rps();
+        if rate_changed {
+            self.profiled = profiled(spec);
+        }
         rate_changed
     }
+}
+
+fn profiled(spec: &UsersSpec) -> Option<crate::profile::ProfiledArrivals> {
+    if spec.profile == crate::profile::Profile::Steady {
+        return None;
+    }
+    crate::profile::ProfiledArrivals::new(spec.rps(), spec.profile).ok()
 }
 
 /// The parser has checked the ranges, so this cannot fail; the fallback keeps
@@ -89,7 +103,16 @@ fn mix_tables(spec: &UsersSpec) -> ([f64; 4], Option<Kind>) {
 }
 
 impl Users {
-    /// Time until the next request, or `None` when the rate is zero.
+    /// When the next request comes after `now`, or `None` when no more come.
+    #[inline]
+    pub fn next_arrival(&mut self, now: Nanos) -> Option<Nanos> {
+        if let Some(p) = &mut self.profiled {
+            return p.next_arrival(now, &mut self.arrivals);
+        }
+        self.next_gap().map(|gap| now.saturating_add(gap))
+    }
+
+    /// Time until the next request at the steady rate, or `None` when it is zero.
     #[inline]
     pub fn next_gap(&mut self) -> Option<Nanos> {
         if self.rps <= 0.0 {

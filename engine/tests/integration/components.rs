@@ -621,3 +621,96 @@ fn shared_sessions_let_any_server_take_any_user_for_one_more_call() {
     eprintln!("a shared session store adds {extra:.3} ms per request");
     assert!((extra - 1.0).abs() < 0.2, "{extra}");
 }
+
+#[test]
+fn a_traffic_spike_multiplies_the_requests_for_its_duration_only() {
+    let doc = json!({
+        "version": 1, "seed": 9, "duration_s": 60,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 500, "profile": {"shape": "spike", "at_s": 20, "duration_s": 10, "multiplier": 4}},
+            {"id": "web", "kind": "web_server", "workers": 64, "service": exp_ms(1.0)}
+        ],
+        "links": [{"from": "users", "to": "web"}]
+    });
+    let mut sim = Simulation::new(scenario(&doc));
+    let mut count = |until: u64| arrivals_between(&mut sim, "web", until) as f64;
+    let before = count(20 * S);
+    let during = count(30 * S);
+    let after = count(40 * S);
+    eprintln!("arrivals per 10 s: {before} before, {during} during the x4 spike, {after} after");
+    for (got, want) in [(before / 2.0, 5000.0), (during, 20000.0), (after, 5000.0)] {
+        assert!((got - want).abs() < 5.0 * want.sqrt(), "{got} vs {want}");
+    }
+    // A steady profile written out gives the same run as none at all.
+    let mut steady = doc.clone();
+    steady["nodes"][0]["profile"] = json!({"shape": "steady"});
+    let mut plain = doc.clone();
+    plain["nodes"][0].as_object_mut().unwrap().remove("profile");
+    assert_eq!(crate::support::run(&steady), crate::support::run(&plain));
+}
+
+#[test]
+fn an_autoscaling_group_grows_after_the_boot_delay_and_shrinks_after_the_cooldown() {
+    // Machines of 4 workers x 10 ms (400 req/s each), target 60%. 200 req/s
+    // keep one machine at 50%. A x1.5 spike from 60 s to 180 s puts it at 75%:
+    // ceil(0.75 / 0.6) = 2 machines are needed, and then run at 37.5%.
+    let doc = json!({
+        "version": 1, "seed": 12, "duration_s": 400,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 200,
+             "profile": {"shape": "spike", "at_s": 60, "duration_s": 120, "multiplier": 1.5}},
+            {"id": "lb", "kind": "load_balancer", "health_check": null},
+            {"id": "web", "kind": "web_server", "workers": 4, "service": exp_ms(10.0),
+             "autoscale": {"min": 1, "max": 8, "target": 0.6, "boot_s": 30, "cooldown_s": 60}}
+        ],
+        "links": [{"from": "users", "to": "lb"}, {"from": "lb", "to": "web"}]
+    });
+    let mut sim = Simulation::new(scenario(&doc));
+    let size = |sim: &mut Simulation| sim.take_snapshot().nodes.iter().find(|n| n.id == "web").unwrap().group.unwrap();
+    sim.run_until(59 * S, u64::MAX);
+    assert_eq!(size(&mut sim), (1, 0), "200 req/s: one machine at 50%");
+    // The first check after the spike starts a machine...
+    sim.run_until(62 * S, u64::MAX);
+    assert_eq!(size(&mut sim), (1, 1), "a second machine boots");
+    let log: Vec<(u64, String)> = sim.log().since(0).map(|e| (e.t, e.text.clone())).collect();
+    let (started, line) = log.iter().find(|(_, t)| t.starts_with("web: scaling out:")).cloned().expect("scale-out logged");
+    assert!(line.contains("above target 60%"), "{line}");
+    // ... which serves exactly 30 s later.
+    sim.run_until(started + 30 * S - 1, u64::MAX);
+    assert_eq!(size(&mut sim), (1, 1));
+    sim.run_until(started + 30 * S + 1, u64::MAX);
+    assert_eq!(size(&mut sim), (2, 0));
+    // Two machines at 37.5% are on target: no flapping until the spike ends.
+    sim.run_until(180 * S, u64::MAX);
+    assert_eq!(size(&mut sim), (2, 0));
+    // At 180 s the load falls (25% on two): they shrink only after the 60 s cooldown.
+    sim.run_until(235 * S, u64::MAX);
+    assert_eq!(size(&mut sim), (2, 0), "no scale-in before the cooldown");
+    sim.run_until(250 * S, u64::MAX);
+    assert_eq!(size(&mut sim), (1, 0), "back to one machine after the cooldown");
+    let log: Vec<String> = sim.log().since(0).map(|e| e.text.clone()).collect();
+    assert!(log.iter().any(|t| t.starts_with("web: scaling in:")), "{log:?}");
+    // Cost follows the machines: a balancer and one machine of 4 vCPU.
+    let cost = sim.take_snapshot().cost_per_month_usd;
+    assert!((cost - (20.0 + 4.0 * 35.0)).abs() < 1e-9, "{cost}");
+}
+
+#[test]
+fn a_saturated_group_sizes_itself_from_the_offered_load() {
+    // A x5 spike saturates the one machine; busy time would say only 100%,
+    // but the 1000 req/s that arrive need 1000 x 10 ms / 4 = 2.5 machines' worth
+    // of work: the first check starts ceil(2.5 / 0.6) - 1 = 4 machines at once.
+    let doc = json!({
+        "version": 1, "seed": 13, "duration_s": 100,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 200, "profile": {"shape": "spike", "at_s": 20, "duration_s": 60, "multiplier": 5}},
+            {"id": "web", "kind": "web_server", "workers": 4, "service": exp_ms(10.0), "queue_limit": 500,
+             "autoscale": {"min": 1, "max": 8, "target": 0.6, "boot_s": 10, "cooldown_s": 60}}
+        ],
+        "links": [{"from": "users", "to": "web"}]
+    });
+    let mut sim = Simulation::new(scenario(&doc));
+    sim.run_until(22 * S, u64::MAX);
+    let group = sim.take_snapshot().nodes.iter().find(|n| n.id == "web").unwrap().group.unwrap();
+    assert_eq!(group, (1, 4), "{group:?}");
+}
