@@ -427,6 +427,11 @@ pub fn Diagram(
                                             Some(c) => format!("{:.0}% hits · {:.0}% busy", c.hit_ratio * 100.0, n.summary.utilization * 100.0),
                                             None => "no lookups".to_string(),
                                         },
+                                        (_, Some(n)) if has_workers && n.group.is_some() => {
+                                            let (running, booting) = n.group.unwrap_or_default();
+                                            let boot = if booting > 0 { format!(" +{booting}") } else { String::new() };
+                                            format!("×{running}{boot} · {:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting)
+                                        }
                                         (_, Some(n)) if has_workers => format!("{:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting),
                                         // Users and load balancers: requests sent on per second,
                                         // whatever becomes of them downstream.

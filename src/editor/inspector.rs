@@ -125,6 +125,41 @@ const WORKERS_FIELDS: &[Field] = &[
     Field { pointer: "/service/dist", label: "Job time", unit: "", kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]), help: "how processing times vary" },
     Field { pointer: "/service/mean_ms", label: "Mean job time", unit: "ms", kind: FieldKind::Number, help: "one job on one worker" },
 ];
+const AUTOSCALE_WEB: &[Field] = &[
+    Field { pointer: "/autoscale", label: "Autoscaling", unit: "", kind: FieldKind::Enabled(r#"{"min":2,"max":10,"target":0.6,"boot_s":30,"cooldown_s":60}"#), help: "a group of such machines, grown and shrunk with the load" },
+];
+const AUTOSCALE_WORKERS: &[Field] = &[
+    Field { pointer: "/autoscale", label: "Autoscaling", unit: "", kind: FieldKind::Enabled(r#"{"min":1,"max":10,"target":100,"boot_s":30,"cooldown_s":60}"#), help: "grow the pool with the backlog" },
+];
+const AUTOSCALE_FIELDS: &[Field] = &[
+    Field { pointer: "/autoscale/min", label: "Minimum", unit: "machines", kind: FieldKind::Number, help: "never fewer" },
+    Field { pointer: "/autoscale/max", label: "Maximum", unit: "machines", kind: FieldKind::Number, help: "never more" },
+    Field { pointer: "/autoscale/target", label: "Target", unit: "", kind: FieldKind::Number, help: "web servers: utilisation 0..1 to keep; workers: waiting jobs per machine" },
+    Field { pointer: "/autoscale/boot_s", label: "Boot time", unit: "s", kind: FieldKind::Number, help: "a new machine serves this long after it is started" },
+    Field { pointer: "/autoscale/cooldown_s", label: "Cooldown", unit: "s", kind: FieldKind::Number, help: "lower load must last this long before machines are stopped" },
+];
+const PROFILE_SHAPE: &[Field] = &[Field {
+    pointer: "/profile/shape",
+    label: "Traffic shape",
+    unit: "",
+    kind: FieldKind::Choice(&["steady", "ramp", "spike", "daily"]),
+    help: "how the rate above changes over time",
+}];
+const PROFILE_RAMP: &[Field] = &[
+    Field { pointer: "/profile/from", label: "From", unit: "x", kind: FieldKind::Number, help: "multiplier of the rate at the start" },
+    Field { pointer: "/profile/to", label: "To", unit: "x", kind: FieldKind::Number, help: "multiplier of the rate at the end" },
+    Field { pointer: "/profile/start_s", label: "Start", unit: "s", kind: FieldKind::Number, help: "when the ramp starts" },
+    Field { pointer: "/profile/end_s", label: "End", unit: "s", kind: FieldKind::Number, help: "when it reaches its end" },
+];
+const PROFILE_SPIKE: &[Field] = &[
+    Field { pointer: "/profile/at_s", label: "At", unit: "s", kind: FieldKind::Number, help: "when the spike starts" },
+    Field { pointer: "/profile/duration_s", label: "For", unit: "s", kind: FieldKind::Number, help: "how long it lasts" },
+    Field { pointer: "/profile/multiplier", label: "Multiplier", unit: "x", kind: FieldKind::Number, help: "traffic during the spike" },
+];
+const PROFILE_DAILY: &[Field] = &[
+    Field { pointer: "/profile/period_s", label: "A day lasts", unit: "s", kind: FieldKind::Number, help: "compress a day to watch it pass" },
+    Field { pointer: "/profile/trough", label: "Quietest", unit: "x", kind: FieldKind::Number, help: "the night's traffic, as a share of the peak" },
+];
 const USERS_KEY_FIELDS: &[Field] = &[
     Field { pointer: "/keys/count", label: "Data keys", unit: "", kind: FieldKind::Number, help: "distinct items (users, posts) requests read and write" },
     Field { pointer: "/keys/zipf", label: "Popularity skew", unit: "", kind: FieldKind::Number, help: "Zipf exponent: 0 all alike, about 1 a few items are very popular" },
@@ -153,7 +188,13 @@ fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
                 scalelab_engine::scenario::Rate::Rps { .. } => USERS_RPS_FIELDS,
                 scalelab_engine::scenario::Rate::Users { .. } => USERS_DAU_FIELDS,
             };
-            vec![rate, USERS_MIX_FIELDS, USERS_KEY_FIELDS]
+            let profile: &[Field] = match u.profile {
+                scalelab_engine::profile::Profile::Steady => &[],
+                scalelab_engine::profile::Profile::Ramp { .. } => PROFILE_RAMP,
+                scalelab_engine::profile::Profile::Spike { .. } => PROFILE_SPIKE,
+                scalelab_engine::profile::Profile::Daily { .. } => PROFILE_DAILY,
+            };
+            vec![rate, PROFILE_SHAPE, profile, USERS_MIX_FIELDS, USERS_KEY_FIELDS]
         }
         NodeSpec::LoadBalancer(b) => {
             if b.health_check.is_some() {
@@ -162,13 +203,19 @@ fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
                 vec![BALANCER_FIELDS, &HEALTH_FIELDS[..1]]
             }
         }
-        NodeSpec::WebServer(_) => vec![WEB_SIZE_FIELDS, STATION_FIELDS, WEB_FIELDS],
+        NodeSpec::WebServer(w) => {
+            let scaling: &[Field] = if w.autoscale.is_some() { AUTOSCALE_FIELDS } else { &[] };
+            vec![WEB_SIZE_FIELDS, STATION_FIELDS, WEB_FIELDS, AUTOSCALE_WEB, scaling]
+        }
         NodeSpec::Cache(_) => vec![CACHE_FIELDS, CACHE_STATION_FIELDS],
         NodeSpec::Database(_) => vec![DATABASE_SIZE_FIELDS, STATION_FIELDS, DATABASE_FIELDS],
         NodeSpec::Queue(_) => vec![QUEUE_FIELDS],
         NodeSpec::ShardRouter(_) => vec![SHARD_FIELDS],
         NodeSpec::Nosql(_) => vec![NOSQL_FIELDS],
-        NodeSpec::Workers(_) => vec![WORKERS_SIZE_FIELDS, WORKERS_FIELDS],
+        NodeSpec::Workers(w) => {
+            let scaling: &[Field] = if w.autoscale.is_some() { AUTOSCALE_FIELDS } else { &[] };
+            vec![WORKERS_SIZE_FIELDS, WORKERS_FIELDS, AUTOSCALE_WORKERS, scaling]
+        }
     }
 }
 
@@ -240,6 +287,9 @@ impl Editor {
                     o.remove("workers");
                 }
             }
+        } else if field.pointer == "/profile/shape" {
+            // A new shape starts from its own defaults.
+            value["nodes"][i]["profile"] = serde_json::json!({ "shape": raw });
         } else if field.pointer == "/workers" && value["nodes"][i].get("size").is_some() {
             // Setting workers by hand makes the size custom.
             if let Some(o) = value["nodes"][i].as_object_mut() {
@@ -496,6 +546,9 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                         })}
                         {(kind == "web_server").then(|| view! {
                             <dt>"Sessions lost"</dt><dd data-testid="live-sessions-lost">{format!("{}/s", format::number(s.sessions_lost as f64 / span))}</dd>
+                        })}
+                        {n.group.map(|(running, booting)| view! {
+                            <dt>"Machines"</dt><dd data-testid="live-machines">{if booting > 0 { format!("{running} running, {booting} booting") } else { format!("{running} running") }}</dd>
                         })}
                         {(kind == "queue").then(|| view! {
                             <dt>"Backlog"</dt><dd data-testid="live-backlog">{format!("{} jobs", format::count(n.waiting.into()))}</dd>

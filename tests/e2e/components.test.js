@@ -211,3 +211,34 @@ test('shards behind a shard router share the load; adding a shard reports the ke
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('an autoscaling group grows with the traffic; a traffic spike is a setting of the users', async () => {
+  const { page, errors, context } = await open();
+  await page.getByTestId('node-web-1').click();
+  await page.getByTestId('field-autoscale').check();
+  await page.getByTestId('live-machines').waitFor();
+  await sleep(500);
+  assert.match(await text(page, 'live-machines'), /^2 running/);
+  assert.equal(await page.getByTestId('field-autoscale-max').inputValue(), '10');
+  // Ten times the users, at 25x speed so the 30 s boot passes quickly.
+  await page.getByTestId('traffic').evaluate((el) => {
+    el.value = String(Number(el.value) + 100);
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.getByTestId('speed').selectOption('25');
+  await page.waitForFunction(() => /web-1: scaling out/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 15000 });
+  await page.getByTestId('node-web-1').click();
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid="live-machines"]')?.textContent ?? '';
+    return Number(t.match(/^(\d+)/)?.[1] ?? 0) > 2;
+  }, null, { timeout: 15000 });
+  assert.match(await page.getByTestId('node-web-1').locator('.node-kind').textContent(), /^×\d+/);
+  await screenshot(page, 'component-autoscaling');
+
+  await page.getByTestId('node-users').click();
+  await page.getByTestId('field-profile-shape').selectOption('spike');
+  await page.getByTestId('field-profile-multiplier').waitFor();
+  assert.equal(await page.getByTestId('field-profile-multiplier').inputValue(), '5');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
