@@ -12,6 +12,8 @@ use crate::scenario::{NodeSpec, StationSpec};
 
 /// Memory one cached item takes, with the cache's own overhead: 1 KiB.
 pub const CACHE_ITEM_BYTES: f64 = 1024.0;
+/// A hosted DNS zone with its queries.
+pub const DNS_MONTHLY_USD: f64 = 5.0;
 /// A managed queue's base charge (its per-request charge comes with traffic).
 pub const QUEUE_BASE_MONTHLY_USD: f64 = 10.0;
 /// A cache node is never billed below this much memory.
@@ -32,6 +34,8 @@ pub fn node_monthly_usd(spec: &NodeSpec, instances: u32) -> f64 {
         // Routing lives in the application's data-access layer: no machine.
         NodeSpec::ShardRouter(_) => 0.0,
         NodeSpec::Nosql(n) => pricing::nosql_partitions_monthly_usd(n.partitions),
+        // A hosted zone and its queries: a few dollars; shown, not hidden.
+        NodeSpec::Dns(_) => DNS_MONTHLY_USD,
         NodeSpec::Cache(c) => {
             let gib = (c.capacity as f64 * CACHE_ITEM_BYTES / f64::from(1u32 << 30)).max(CACHE_MIN_GIB);
             pricing::cache_nodes_monthly_usd(1, gib).unwrap_or(0.0)

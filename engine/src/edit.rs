@@ -121,7 +121,7 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
                 (NodeSpec::Users(_), _) => {
                     return Err(EditError::NotApplicable("users cannot fail; change their traffic instead".into()))
                 }
-                (spec @ (NodeSpec::LoadBalancer(_) | NodeSpec::ShardRouter(_) | NodeSpec::Queue(_)), Fault::Slow { .. }) => {
+                (spec @ (NodeSpec::LoadBalancer(_) | NodeSpec::ShardRouter(_) | NodeSpec::Queue(_) | NodeSpec::Dns(_)), Fault::Slow { .. }) => {
                     return Err(EditError::NotApplicable(format!(
                         "a {} adds no processing time here, so it cannot be slowed; fail it instead",
                         spec.kind_name().replace('_', " ")
@@ -277,6 +277,7 @@ impl Simulation {
             NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, vec![], seed, slot)),
             NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
             NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
+            NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ slot as u64)),
             spec @ (NodeSpec::WebServer(_)
                 | NodeSpec::Cache(_)
                 | NodeSpec::Database(_)
@@ -321,6 +322,10 @@ impl Simulation {
             }
             // A smaller capacity refuses new jobs until the backlog is below it.
             (Component::Queue(q), NodeSpec::Queue(spec)) => q.capacity = spec.capacity,
+            (Component::Dns(d), NodeSpec::Dns(spec)) => {
+                let links = d.links.clone();
+                d.configure(spec, links);
+            }
             (Component::ShardRouter(r), NodeSpec::ShardRouter(spec)) => {
                 let shards = r.links.len();
                 if let Some(moved) = r.update(spec) {
@@ -403,7 +408,7 @@ impl Simulation {
         match &mut self.components[wire.from as usize] {
             Component::Users(u) => u.link = Some(w as u16),
             Component::Balancer(b) => b.add_backend(w as u16),
-            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) => {
+            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) | Component::Dns(_) => {
                 self.refresh_roles();
                 // A pool newly linked to a queue starts taking its jobs.
                 self.feed_pools(wire.from as usize);
@@ -417,7 +422,7 @@ impl Simulation {
         match &mut self.components[wire.from as usize] {
             Component::Users(u) => u.link = None,
             Component::Balancer(b) => b.remove_backend(w as u16),
-            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) => self.refresh_roles(),
+            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) | Component::Dns(_) => self.refresh_roles(),
         }
     }
 

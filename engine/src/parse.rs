@@ -529,6 +529,39 @@ impl Parser {
                 let partitions = self.integer(&mut obj, "partitions", Some(4), 1, 1024);
                 Some(NodeSpec::Nosql(NosqlSpec { station: station?, partitions: partitions? as u32 }))
             }
+            Some("dns") => {
+                let ttl_s = self.number(&mut obj, "ttl_s", Some(60.0), 0.0, crate::dns::MAX_TTL_S as f64);
+                let resolve_ms = self.number(&mut obj, "resolve_ms", Some(30.0), 0.0, crate::dns::MAX_RESOLVE_MS);
+                let routing = self.choice(&mut obj, "routing", Some("single"), &["single", "weighted"]);
+                let weights_path = join(&obj.path, "weights");
+                let weights = match self.get(&mut obj, "weights") {
+                    None | Some(Value::Null) => Some(Vec::new()),
+                    Some(Value::Array(items)) if items.len() <= crate::dns::MAX_TARGETS => {
+                        let mut out = Vec::new();
+                        let mut ok = true;
+                        for (i, w) in items.iter().enumerate() {
+                            match w.as_f64() {
+                                Some(x) if x.is_finite() && x >= 0.0 => out.push(x),
+                                _ => {
+                                    self.issue(format!("{weights_path}[{i}]"), "must be a number of at least 0");
+                                    ok = false;
+                                }
+                            }
+                        }
+                        ok.then_some(out)
+                    }
+                    Some(_) => {
+                        self.issue(&weights_path, format!("must be a list of at most {} numbers", crate::dns::MAX_TARGETS));
+                        None
+                    }
+                };
+                Some(NodeSpec::Dns(DnsSpec {
+                    ttl_s: ttl_s?,
+                    resolve_ms: resolve_ms?,
+                    routing: if routing? == "weighted" { DnsRouting::Weighted } else { DnsRouting::Single },
+                    weights: weights?,
+                }))
+            }
             Some("shard_router") => {
                 let routing = self.choice(&mut obj, "routing", Some("modulo"), SHARD_ROUTINGS);
                 let vnodes = self.integer(&mut obj, "vnodes", Some(100), 1, u64::from(crate::sharding::MAX_VNODES_PER_SHARD));
@@ -960,6 +993,7 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
         "database" => NodeSpec::Database(DatabaseSpec { station: station(), replication_lag_ms: 0.0, failover_s: 0.0 }),
         "queue" => NodeSpec::Queue(QueueSpec { capacity: 1 }),
         "shard_router" => NodeSpec::ShardRouter(ShardRouterSpec { routing: ShardRouting::Modulo, vnodes: 1 }),
+        "dns" => NodeSpec::Dns(DnsSpec { ttl_s: 0.0, resolve_ms: 0.0, routing: DnsRouting::Single, weights: Vec::new() }),
         "workers" => NodeSpec::Workers(WorkersSpec { station: station(), autoscale: None }),
         _ => return None,
     })

@@ -115,6 +115,7 @@ pub enum NodeSpec {
     Workers(WorkersSpec),
     ShardRouter(ShardRouterSpec),
     Nosql(NosqlSpec),
+    Dns(DnsSpec),
 }
 
 impl NodeSpec {
@@ -130,6 +131,7 @@ impl NodeSpec {
             NodeSpec::Workers(_) => "workers",
             NodeSpec::ShardRouter(_) => "shard_router",
             NodeSpec::Nosql(_) => "nosql",
+            NodeSpec::Dns(_) => "dns",
         }
     }
 
@@ -141,7 +143,9 @@ impl NodeSpec {
             NodeSpec::Database(d) => Some(&d.station),
             NodeSpec::Workers(w) => Some(&w.station),
             NodeSpec::Nosql(n) => Some(&n.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => None,
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) => {
+                None
+            }
         }
     }
 
@@ -174,14 +178,16 @@ impl NodeSpec {
             NodeSpec::Database(d) => Some(&mut d.station),
             NodeSpec::Workers(w) => Some(&mut w.station),
             NodeSpec::Nosql(n) => Some(&mut n.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => None,
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) => {
+                None
+            }
         }
     }
 }
 
 /// Every `kind` this build knows, in palette order.
 pub const NODE_KINDS: &[&str] =
-    &["users", "load_balancer", "web_server", "cache", "database", "shard_router", "nosql", "queue", "workers"];
+    &["users", "dns", "load_balancer", "web_server", "cache", "database", "shard_router", "nosql", "queue", "workers"];
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -431,6 +437,29 @@ pub struct DatabaseSpec {
     /// As a primary with replicas: how long after it fails a replica is
     /// promoted to take the writes (detection plus promotion).
     pub failover_s: f64,
+}
+
+/// DNS between users and the site: clients resolve the site's name to one of
+/// the entry points linked from here (a load balancer or web server per data
+/// center) and their resolvers keep the answer for `ttl_s`. A resolution costs
+/// `resolve_ms` when it is not cached. `single`: always the first entry;
+/// `weighted`: split by `weights` among the entries that are up. When an entry
+/// dies, clients with a cached answer keep going to it until it expires.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DnsSpec {
+    pub ttl_s: f64,
+    pub resolve_ms: f64,
+    pub routing: DnsRouting,
+    /// One per entry (link order); missing ones count 1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DnsRouting {
+    Single,
+    Weighted,
 }
 
 /// Splits the data over the databases linked to it (the shards, in link

@@ -30,6 +30,7 @@ pub(crate) enum Component {
     Station(Station),
     Queue(crate::components::queue::QueueState),
     ShardRouter(crate::components::shard_router::ShardRouter),
+    Dns(crate::components::dns::DnsNode),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -173,6 +174,7 @@ impl Simulation {
                 NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing(i), seed, i)),
                 NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
                 NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
+                NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ i as u64)),
                 spec @ (NodeSpec::WebServer(_)
                 | NodeSpec::Cache(_)
                 | NodeSpec::Database(_)
@@ -470,9 +472,14 @@ impl Simulation {
 
     /// Sends request `req` from its frame `from` over wire `link` to the next node.
     fn send_down(&mut self, req: u32, from: u8, link: u16) {
+        self.send_down_after(req, from, link, 0);
+    }
+
+    /// The same, leaving `delay` later (a DNS lookup before the connection).
+    fn send_down_after(&mut self, req: u32, from: u8, link: u16, delay: Nanos) {
         self.wires[link as usize].sent += 1;
         let wire = self.wires[link as usize];
-        let at = self.now + wire.latency;
+        let at = self.now + delay + wire.latency;
         let f = from + 1;
         let r = self.arena.get_mut(req);
         debug_assert!((f as usize) < crate::request::MAX_DEPTH, "validation bounds path depth");
@@ -482,7 +489,7 @@ impl Simulation {
             let (kind, failed) = (r.kind, r.failure.is_some());
             self.log_hop(link, wire.from, wire.to, at, kind, false, failed);
         }
-        if wire.latency == 0 {
+        if at == self.now {
             self.arrive_down(req, f);
         } else {
             self.queue.schedule(at, Event::Deliver { req, frame: f, up: false });
@@ -551,6 +558,26 @@ impl Simulation {
                     self.stats[node].queued.set(self.now, waiting);
                     self.arena.get_mut(req).frames[f as usize].state = FrameState::Queued;
                     self.admit_deadline(node, req, f);
+                }
+            }
+            Component::Dns(_) => {
+                // Entry points that are up, as the authority sees them.
+                let mut view = crate::dns::DnsView::all_healthy();
+                if let Component::Dns(d) = &self.components[node] {
+                    for (i, &link) in d.links.iter().enumerate() {
+                        view.set_healthy(i, self.nodes[self.wires[link as usize].to as usize].serving());
+                    }
+                }
+                let user = u64::from(self.arena.get(req).user);
+                let now = self.now;
+                let Component::Dns(d) = &mut self.components[node] else { unreachable!() };
+                let resolved = d.cache_mut().map(|c| c.resolve(user, crate::geo::Region::UsEast, now, &view));
+                match resolved.and_then(|r| Some((d.links.get(r.target?).copied()?, r.resolution_latency))) {
+                    Some((link, delay)) => self.send_down_after(req, f, link, delay),
+                    None => {
+                        self.fail(req, Cause::NoRoute);
+                        self.send_up(req, f);
+                    }
                 }
             }
             Component::ShardRouter(_) => {
@@ -1020,6 +1047,7 @@ impl Simulation {
         let mut pool_queues: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut shards: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut nosqls: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut entries: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut resharded: Vec<(usize, usize, f64)> = Vec::new();
         for (w, wire) in self.wires.iter().enumerate() {
             if wire.removed || self.nodes[wire.from as usize].removed || self.nodes[wire.to as usize].removed {
@@ -1034,6 +1062,7 @@ impl Simulation {
                 ("web_server", "shard_router") => databases[from].push(w as u16),
                 ("web_server", "nosql") => nosqls[from].push(w as u16),
                 ("shard_router", "database") => shards[from].push(w as u16),
+                ("dns", _) => entries[from].push(w as u16),
                 ("database", "database") => self.primary_of[to] = Some(from as u16),
                 ("queue", "workers") => {
                     pools[from].push(to as u16);
@@ -1081,6 +1110,10 @@ impl Simulation {
                 }
                 Component::Station(Station { role: Role::Workers(p), .. }) => p.queues = std::mem::take(&mut pool_queues[slot]),
                 Component::Queue(q) => q.pools = std::mem::take(&mut pools[slot]),
+                Component::Dns(d) => {
+                    let spec = d.spec.clone();
+                    d.configure(&spec, std::mem::take(&mut entries[slot]));
+                }
                 Component::ShardRouter(r) => {
                     let before = r.links.len();
                     let links = std::mem::take(&mut shards[slot]);
@@ -1574,7 +1607,7 @@ impl Simulation {
                 self.send_up(req, f);
             }
             Component::Queue(_) => unreachable!("validation: a queue calls nothing, so no answer comes back to it"),
-            Component::ShardRouter(_) => {
+            Component::ShardRouter(_) | Component::Dns(_) => {
                 let c = &mut self.stats[node].counters;
                 c.departed += 1;
                 c.sojourn_sum += (self.now - frame.arrived) as u128;

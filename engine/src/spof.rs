@@ -25,7 +25,12 @@ pub fn single_points_of_failure(s: &Scenario) -> Vec<String> {
         .iter()
         .enumerate()
         .filter(|(i, n)| {
-            !matches!(n.spec, NodeSpec::Users(_) | NodeSpec::ShardRouter(_) | NodeSpec::Workers(_) | NodeSpec::Cache(_))
+            // Shard routers and DNS are not machines of ours (a library in the
+            // application; a managed, replicated service).
+            !matches!(
+                n.spec,
+                NodeSpec::Users(_) | NodeSpec::ShardRouter(_) | NodeSpec::Workers(_) | NodeSpec::Cache(_) | NodeSpec::Dns(_)
+            )
                 && !graph.serves(Some(*i))
         })
         .map(|(_, n)| n.id.clone())
@@ -79,6 +84,11 @@ impl<'a> Graph<'a> {
 
     fn entry_serves(&self, entry: usize, kind: usize, up: &dyn Fn(usize) -> bool) -> bool {
         match self.spec(entry) {
+            // Plain DNS names one entry; weighted DNS stops naming a dead one.
+            NodeSpec::Dns(d) => match d.routing {
+                crate::scenario::DnsRouting::Single => self.out[entry].first().is_some_and(|&e| self.entry_serves(e, kind, up)),
+                crate::scenario::DnsRouting::Weighted => self.out[entry].iter().any(|&e| self.entry_serves(e, kind, up)),
+            },
             NodeSpec::LoadBalancer(b) => {
                 (up(entry) || b.pair) && self.out[entry].iter().any(|&w| self.web_serves(w, kind, up))
             }

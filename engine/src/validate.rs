@@ -11,7 +11,10 @@ use std::collections::HashMap;
 pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
     use NodeSpec::*;
     match (from, to) {
-        (Users(_), LoadBalancer(_)) | (Users(_), WebServer(_)) => Ok(()),
+        (Users(_), LoadBalancer(_)) | (Users(_), WebServer(_)) | (Users(_), Dns(_)) => Ok(()),
+        (Dns(_), LoadBalancer(_)) | (Dns(_), WebServer(_)) => Ok(()),
+        (Dns(_), _) => Err("DNS points users at the site's entry points: load balancers or web servers".into()),
+        (_, Dns(_)) => Err("only users look up the site's name in DNS".into()),
         (LoadBalancer(_), WebServer(_)) => Ok(()),
         (WebServer(_), Database(_)) | (WebServer(_), Cache(_)) | (WebServer(_), Queue(_)) => Ok(()),
         (Queue(_), Workers(_)) => Ok(()),

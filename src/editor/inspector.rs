@@ -89,6 +89,11 @@ const WEB_FIELDS: &[Field] = &[
         help: "local: in this server's memory (needs sticky balancing); shared: in a NoSQL store or cache",
     },
 ];
+const DNS_FIELDS: &[Field] = &[
+    Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(&["single", "weighted"]), help: "single: always the first entry; weighted: split among the entries that are up" },
+    Field { pointer: "/ttl_s", label: "TTL", unit: "s", kind: FieldKind::Number, help: "how long resolvers keep an answer (and keep using it after a failure)" },
+    Field { pointer: "/resolve_ms", label: "Lookup time", unit: "ms", kind: FieldKind::Number, help: "what a lookup costs when the answer is not cached" },
+];
 const SHARD_FIELDS: &[Field] = &[
     Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(&["modulo", "consistent_hash"]), help: "how a key picks its shard" },
     Field { pointer: "/vnodes", label: "Virtual nodes", unit: "per shard", kind: FieldKind::Number, help: "consistent hashing: more points on the ring spread keys more evenly" },
@@ -211,6 +216,7 @@ fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
         NodeSpec::Database(_) => vec![DATABASE_SIZE_FIELDS, STATION_FIELDS, DATABASE_FIELDS],
         NodeSpec::Queue(_) => vec![QUEUE_FIELDS],
         NodeSpec::ShardRouter(_) => vec![SHARD_FIELDS],
+        NodeSpec::Dns(_) => vec![DNS_FIELDS],
         NodeSpec::Nosql(_) => vec![NOSQL_FIELDS],
         NodeSpec::Workers(w) => {
             let scaling: &[Field] = if w.autoscale.is_some() { AUTOSCALE_FIELDS } else { &[] };

@@ -373,6 +373,7 @@ fn id_prefix(kind: &str) -> &'static str {
         "workers" => "workers",
         "shard_router" => "shards",
         "nosql" => "nosql",
+        "dns" => "dns",
         _ => "node",
     }
 }
@@ -394,6 +395,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "workers" => "workers",
         "shard_router" => "shard router",
         "nosql" => "NoSQL store",
+        "dns" => "DNS",
         _ => "node",
     }
 }
@@ -423,7 +425,7 @@ pub fn lay_out_missing(s: &mut Scenario) {
         }
         let col = match node.spec {
             NodeSpec::Users(_) => 0,
-            NodeSpec::LoadBalancer(_) => 1,
+            NodeSpec::LoadBalancer(_) | NodeSpec::Dns(_) => 1,
             NodeSpec::WebServer(_) => 2,
             NodeSpec::Cache(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => 3,
             NodeSpec::Database(_) | NodeSpec::Workers(_) | NodeSpec::Nosql(_) => 4,

@@ -242,3 +242,31 @@ test('an autoscaling group grows with the traffic; a traffic spike is a setting 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('DNS in front of the balancer: users resolve the name, then connect', async () => {
+  const { page, errors, context } = await open();
+  // Click the middle of the wire (a curve: the middle of its box may miss it).
+  const mid = await page.getByTestId('link-users-lb').locator('.link-hit').evaluate((path) => {
+    const p = path.getPointAtLength(path.getTotalLength() / 2);
+    const m = path.getScreenCTM();
+    return { x: p.x * m.a + p.y * m.c + m.e, y: p.x * m.b + p.y * m.d + m.f };
+  });
+  await page.mouse.click(mid.x, mid.y);
+  assert.match(await text(page, 'announcer'), /Link from users to lb selected/);
+  await page.keyboard.press('Delete');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="link-users-lb"]'));
+  await page.getByTestId('fit').click();
+  const area = await page.getByTestId('diagram').boundingBox();
+  const dns = await place(page, 'dns', 120, area.height - 50);
+  assert.equal(dns, 'dns-1');
+  await connect(page, 'users', dns);
+  await connect(page, dns, 'lb');
+  await sleep(1500);
+  await page.getByTestId(`node-${dns}`).click();
+  assert.equal(await page.getByTestId('field-ttl_s').inputValue(), '60');
+  assert.ok(numberIn(await text(page, 'live-throughput')) > 100, 'requests pass through DNS');
+  assert.ok(numberIn(await text(page, 'metric-errors')) < 1);
+  await screenshot(page, 'component-dns');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -2,6 +2,7 @@
 //! The simulation loop (`crate::sim`) moves requests between them.
 
 pub mod balancer;
+pub mod dns;
 pub mod queue;
 pub mod shard_router;
 pub mod station;

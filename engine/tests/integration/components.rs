@@ -714,3 +714,50 @@ fn a_saturated_group_sizes_itself_from_the_offered_load() {
     let group = sim.take_snapshot().nodes.iter().find(|n| n.id == "web").unwrap().group.unwrap();
     assert_eq!(group, (1, 4), "{group:?}");
 }
+
+/// Users behind DNS that splits them between two data centers' balancers.
+fn two_data_centers(ttl_s: f64) -> Value {
+    json!({
+        "version": 1, "seed": 14, "duration_s": 60,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 2000, "population": 100000},
+            {"id": "dns", "kind": "dns", "routing": "weighted", "weights": [1, 1], "ttl_s": ttl_s, "resolve_ms": 30},
+            {"id": "lb-a", "kind": "load_balancer"}, {"id": "lb-b", "kind": "load_balancer"},
+            {"id": "web-a", "kind": "web_server", "workers": 32, "service": exp_ms(2.0)},
+            {"id": "web-b", "kind": "web_server", "workers": 32, "service": exp_ms(2.0)}
+        ],
+        "links": [
+            {"from": "users", "to": "dns"}, {"from": "dns", "to": "lb-a"}, {"from": "dns", "to": "lb-b"},
+            {"from": "lb-a", "to": "web-a"}, {"from": "lb-b", "to": "web-b"}
+        ]
+    })
+}
+
+#[test]
+fn dns_failover_takes_the_ttl_clients_keep_hitting_a_dead_data_center_until_their_answer_expires() {
+    let mut sim = Simulation::new(scenario(&two_data_centers(10.0)));
+    sim.run_until(20 * S, u64::MAX);
+    let split = arrivals_between(&mut sim, "lb-a", 30 * S) as f64;
+    assert!((split - 10_000.0).abs() < 5.0 * 10_000f64.sqrt() + 300.0, "half of 20,000 to lb-a: {split}");
+    fault(&mut sim, "lb-a", Fault::Fail);
+    let during = arrivals_between(&mut sim, "lb-a", 40 * S - 1);
+    let after = arrivals_between(&mut sim, "lb-a", 60 * S);
+    eprintln!("requests to the dead lb-a: {during} within the 10 s TTL, {after} after it");
+    assert!(during > 1_000, "cached answers keep sending clients to the dead center");
+    assert_eq!(after, 0, "every answer has expired 10 s after the failure");
+
+    // With a TTL of 0 every request asks again and none goes to the dead one.
+    let mut fresh = Simulation::new(scenario(&two_data_centers(0.0)));
+    fresh.run_until(20 * S, u64::MAX);
+    fault(&mut fresh, "lb-a", Fault::Fail);
+    // (Requests resolved in the last 30 ms before the failure are still on
+    // their way to it.)
+    fresh.run_until(20 * S + 50_000_000, u64::MAX);
+    assert_eq!(arrivals_between(&mut fresh, "lb-a", 30 * S), 0);
+    // A cached lookup is free; a lookup on a miss costs its 30 ms.
+    let r = crate::support::run(&two_data_centers(0.0));
+    let cached = crate::support::run(&two_data_centers(60.0));
+    eprintln!("mean latency: {:.2} ms resolving every time, {:.2} ms with a 60 s TTL", r.latency_ms.mean, cached.latency_ms.mean);
+    assert!((r.latency_ms.mean - cached.latency_ms.mean) > 25.0);
+}
+

@@ -1,0 +1,57 @@
+//! A DNS node: the first hop of every request. Each user's resolver group
+//! keeps its answer (an entry point, by link) for the TTL; see `crate::dns`.
+//! The authority answers only with entry points that are up, so after an
+//! entry dies traffic drains from it as the cached answers expire.
+
+use crate::dns::{DnsConfig, DnsPolicy, ResolverCache};
+use crate::geo::Region;
+use crate::scenario::{DnsRouting, DnsSpec};
+
+#[derive(Debug)]
+pub struct DnsNode {
+    pub spec: DnsSpec,
+    /// Links to the entry points, in link order (target i is `links[i]`).
+    pub links: Vec<u16>,
+    cache: Option<ResolverCache>,
+    seed: u64,
+}
+
+impl DnsNode {
+    pub fn new(spec: &DnsSpec, seed: u64) -> DnsNode {
+        DnsNode { spec: spec.clone(), links: Vec::new(), cache: None, seed }
+    }
+
+    /// New entry links or settings: resolvers start empty (every client asks
+    /// again), which is what a changed record does once old answers expire.
+    pub fn configure(&mut self, spec: &DnsSpec, links: Vec<u16>) {
+        if *spec == self.spec && links == self.links && (self.cache.is_some() || links.is_empty()) {
+            return;
+        }
+        self.spec = spec.clone();
+        self.links = links;
+        self.cache = None;
+        if self.links.is_empty() {
+            return;
+        }
+        let n = self.links.len();
+        let policy = match spec.routing {
+            DnsRouting::Single => DnsPolicy::Single { target: 0 },
+            DnsRouting::Weighted => {
+                DnsPolicy::Weighted { weights: (0..n).map(|i| spec.weights.get(i).copied().unwrap_or(1.0)).collect() }
+            }
+        };
+        let mut config = DnsConfig::new(vec![Region::UsEast; n], policy);
+        config.ttl_s = spec.ttl_s.round() as u64;
+        config.resolve_ms = spec.resolve_ms;
+        config.seed = self.seed;
+        // Weights that are all zero are refused by the resolver: fall back to
+        // an even split rather than leave the site unreachable.
+        self.cache = ResolverCache::new(config.clone())
+            .or_else(|_| ResolverCache::new(DnsConfig { policy: DnsPolicy::Weighted { weights: vec![1.0; n] }, ..config }))
+            .ok();
+    }
+
+    pub fn cache_mut(&mut self) -> Option<&mut ResolverCache> {
+        self.cache.as_mut()
+    }
+}
