@@ -65,6 +65,9 @@ pub fn Dashboard() -> impl IntoView {
                 <Show when=move || has_kind(&live, "cache")>
                     <Chart test_id="chart-hit-ratio" data=Signal::derive(move || per_node_chart(&live, "Cache hit ratio", "%", "cache", |p| p.hit_ratio.map(|h| h * 100.0))) />
                 </Show>
+                <Show when=move || has_kind(&live, "cdn")>
+                    <Chart test_id="chart-cdn-hit-ratio" data=Signal::derive(move || per_node_chart(&live, "CDN hit ratio", "%", "cdn", |p| p.hit_ratio.map(|h| h * 100.0))) />
+                </Show>
                 <Show when=move || has_kind(&live, "queue")>
                     <Chart test_id="chart-backlog" data=Signal::derive(move || per_node_chart(&live, "Queue backlog", "jobs", "queue", |p| Some(p.queue_len as f64))) />
                 </Show>

@@ -20,6 +20,20 @@ pub const QUEUE_BASE_MONTHLY_USD: f64 = 10.0;
 pub const CACHE_MIN_GIB: f64 = 1.0;
 
 /// Monthly cost in dollars of one node running `instances` machines (an
+/// autoscaling group's current size; 1 otherwise). A CDN is billed by the
+/// data it serves: `static_rps` static requests a second, every second of the
+/// month (the rate the design is built for).
+pub fn node_monthly_usd_with_traffic(spec: &NodeSpec, instances: u32, static_rps: f64) -> f64 {
+    match spec {
+        NodeSpec::Cdn(c) => {
+            let gb = static_rps * pricing::SECONDS_PER_MONTH * c.object_kb / 1e6;
+            pricing::cdn_monthly_usd(crate::geo::Region::UsEast, gb, static_rps * pricing::SECONDS_PER_MONTH / 1e6).unwrap_or(0.0)
+        }
+        other => node_monthly_usd(other, instances),
+    }
+}
+
+/// Monthly cost in dollars of one node running `instances` machines (an
 /// autoscaling group's current size; 1 otherwise).
 pub fn node_monthly_usd(spec: &NodeSpec, instances: u32) -> f64 {
     let machines = f64::from(instances.max(1));
@@ -36,6 +50,8 @@ pub fn node_monthly_usd(spec: &NodeSpec, instances: u32) -> f64 {
         NodeSpec::Nosql(n) => pricing::nosql_partitions_monthly_usd(n.partitions),
         // A hosted zone and its queries: a few dollars; shown, not hidden.
         NodeSpec::Dns(_) => DNS_MONTHLY_USD,
+        // Billed by traffic: see `node_monthly_usd_with_traffic`.
+        NodeSpec::Cdn(_) => 0.0,
         NodeSpec::Cache(c) => {
             let gib = (c.capacity as f64 * CACHE_ITEM_BYTES / f64::from(1u32 << 30)).max(CACHE_MIN_GIB);
             pricing::cache_nodes_monthly_usd(1, gib).unwrap_or(0.0)

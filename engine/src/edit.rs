@@ -121,7 +121,7 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
                 (NodeSpec::Users(_), _) => {
                     return Err(EditError::NotApplicable("users cannot fail; change their traffic instead".into()))
                 }
-                (spec @ (NodeSpec::LoadBalancer(_) | NodeSpec::ShardRouter(_) | NodeSpec::Queue(_) | NodeSpec::Dns(_)), Fault::Slow { .. }) => {
+                (spec @ (NodeSpec::LoadBalancer(_) | NodeSpec::ShardRouter(_) | NodeSpec::Queue(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_)), Fault::Slow { .. }) => {
                     return Err(EditError::NotApplicable(format!(
                         "a {} adds no processing time here, so it cannot be slowed; fail it instead",
                         spec.kind_name().replace('_', " ")
@@ -278,6 +278,7 @@ impl Simulation {
             NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
             NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
             NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ slot as u64)),
+            NodeSpec::Cdn(c) => Component::Cdn(crate::sim::Cdn::new(c)),
             spec @ (NodeSpec::WebServer(_)
                 | NodeSpec::Cache(_)
                 | NodeSpec::Database(_)
@@ -322,6 +323,15 @@ impl Simulation {
             }
             // A smaller capacity refuses new jobs until the backlog is below it.
             (Component::Queue(q), NodeSpec::Queue(spec)) => q.capacity = spec.capacity,
+            (Component::Cdn(c), NodeSpec::Cdn(spec)) => {
+                c.fallback = spec.fallback_to_origin;
+                let ttl = Some(((spec.ttl_s * 1e9) as crate::time::Nanos).max(1));
+                if c.store.capacity() != spec.capacity || c.store.ttl() != ttl {
+                    let origin = c.origin;
+                    *c = crate::sim::Cdn::new(spec); // resized: the edges start cold
+                    c.origin = origin;
+                }
+            }
             (Component::Dns(d), NodeSpec::Dns(spec)) => {
                 let links = d.links.clone();
                 d.configure(spec, links);
@@ -406,9 +416,9 @@ impl Simulation {
     fn link_up(&mut self, w: usize) {
         let wire = self.wires[w];
         match &mut self.components[wire.from as usize] {
-            Component::Users(u) => u.link = Some(w as u16),
+            Component::Users(_) => self.refresh_roles(),
             Component::Balancer(b) => b.add_backend(w as u16),
-            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) | Component::Dns(_) => {
+            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) | Component::Dns(_) | Component::Cdn(_) => {
                 self.refresh_roles();
                 // A pool newly linked to a queue starts taking its jobs.
                 self.feed_pools(wire.from as usize);
@@ -420,9 +430,11 @@ impl Simulation {
         let wire = self.wires[w];
         self.wires[w].removed = true;
         match &mut self.components[wire.from as usize] {
-            Component::Users(u) => u.link = None,
+            Component::Users(_) => self.refresh_roles(),
             Component::Balancer(b) => b.remove_backend(w as u16),
-            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) | Component::Dns(_) => self.refresh_roles(),
+            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) | Component::Dns(_) | Component::Cdn(_) => {
+                self.refresh_roles()
+            }
         }
     }
 
@@ -478,6 +490,9 @@ impl Simulation {
     /// (their answers fail when they come back through it).
     pub(crate) fn crash(&mut self, slot: usize) {
         self.drop_sessions(slot);
+        if let Component::Cdn(c) = &mut self.components[slot] {
+            c.store.flush(); // the edges come back cold
+        }
         let Component::Station(st) = &mut self.components[slot] else { return };
         if let Role::Cache(c) = &mut st.role {
             c.flush(); // memory is gone: it comes back cold

@@ -529,6 +529,13 @@ impl Parser {
                 let partitions = self.integer(&mut obj, "partitions", Some(4), 1, 1024);
                 Some(NodeSpec::Nosql(NosqlSpec { station: station?, partitions: partitions? as u32 }))
             }
+            Some("cdn") => {
+                let capacity = self.integer(&mut obj, "capacity", Some(100_000), 1, crate::cache_store::MAX_CAPACITY);
+                let ttl_s = self.number(&mut obj, "ttl_s", Some(3600.0), 0.001, MAX_DURATION_S);
+                let fallback = self.boolean(&mut obj, "fallback_to_origin", true);
+                let object_kb = self.number(&mut obj, "object_kb", Some(100.0), 0.001, 1e7);
+                Some(NodeSpec::Cdn(CdnSpec { capacity: capacity?, ttl_s: ttl_s?, fallback_to_origin: fallback?, object_kb: object_kb? }))
+            }
             Some("dns") => {
                 let ttl_s = self.number(&mut obj, "ttl_s", Some(60.0), 0.0, crate::dns::MAX_TTL_S as f64);
                 let resolve_ms = self.number(&mut obj, "resolve_ms", Some(30.0), 0.0, crate::dns::MAX_RESOLVE_MS);
@@ -993,6 +1000,7 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
         "database" => NodeSpec::Database(DatabaseSpec { station: station(), replication_lag_ms: 0.0, failover_s: 0.0 }),
         "queue" => NodeSpec::Queue(QueueSpec { capacity: 1 }),
         "shard_router" => NodeSpec::ShardRouter(ShardRouterSpec { routing: ShardRouting::Modulo, vnodes: 1 }),
+        "cdn" => NodeSpec::Cdn(CdnSpec { capacity: 1, ttl_s: 1.0, fallback_to_origin: true, object_kb: 1.0 }),
         "dns" => NodeSpec::Dns(DnsSpec { ttl_s: 0.0, resolve_ms: 0.0, routing: DnsRouting::Single, weights: Vec::new() }),
         "workers" => NodeSpec::Workers(WorkersSpec { station: station(), autoscale: None }),
         _ => return None,

@@ -116,6 +116,7 @@ pub enum NodeSpec {
     ShardRouter(ShardRouterSpec),
     Nosql(NosqlSpec),
     Dns(DnsSpec),
+    Cdn(CdnSpec),
 }
 
 impl NodeSpec {
@@ -132,6 +133,7 @@ impl NodeSpec {
             NodeSpec::ShardRouter(_) => "shard_router",
             NodeSpec::Nosql(_) => "nosql",
             NodeSpec::Dns(_) => "dns",
+            NodeSpec::Cdn(_) => "cdn",
         }
     }
 
@@ -143,7 +145,7 @@ impl NodeSpec {
             NodeSpec::Database(d) => Some(&d.station),
             NodeSpec::Workers(w) => Some(&w.station),
             NodeSpec::Nosql(n) => Some(&n.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) => {
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_) => {
                 None
             }
         }
@@ -178,7 +180,7 @@ impl NodeSpec {
             NodeSpec::Database(d) => Some(&mut d.station),
             NodeSpec::Workers(w) => Some(&mut w.station),
             NodeSpec::Nosql(n) => Some(&mut n.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) => {
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_) => {
                 None
             }
         }
@@ -187,7 +189,7 @@ impl NodeSpec {
 
 /// Every `kind` this build knows, in palette order.
 pub const NODE_KINDS: &[&str] =
-    &["users", "dns", "load_balancer", "web_server", "cache", "database", "shard_router", "nosql", "queue", "workers"];
+    &["users", "dns", "cdn", "load_balancer", "web_server", "cache", "database", "shard_router", "nosql", "queue", "workers"];
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -437,6 +439,22 @@ pub struct DatabaseSpec {
     /// As a primary with replicas: how long after it fails a replica is
     /// promoted to take the writes (detection plus promotion).
     pub failover_s: f64,
+}
+
+/// A content delivery network: edge servers near the users answer static
+/// requests from their cache (objects with a TTL, the request's key is the
+/// object); a miss is fetched from the origin (the balancer or web server
+/// linked from here) and kept. Users linked to a CDN send it their static
+/// requests. If it is down, they go to the origin when `fallback_to_origin`,
+/// and fail otherwise.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CdnSpec {
+    /// Objects the edges keep.
+    pub capacity: u64,
+    pub ttl_s: f64,
+    pub fallback_to_origin: bool,
+    /// Average size of a static object, for the bandwidth bill.
+    pub object_kb: f64,
 }
 
 /// DNS between users and the site: clients resolve the site's name to one of

@@ -31,6 +31,25 @@ pub(crate) enum Component {
     Queue(crate::components::queue::QueueState),
     ShardRouter(crate::components::shard_router::ShardRouter),
     Dns(crate::components::dns::DnsNode),
+    Cdn(Cdn),
+}
+
+/// A CDN's edges: a cache of static objects and the link to the origin.
+#[derive(Debug)]
+pub(crate) struct Cdn {
+    pub store: crate::cache_store::CacheStore,
+    pub fallback: bool,
+    pub origin: Option<u16>,
+}
+
+impl Cdn {
+    pub fn new(spec: &crate::scenario::CdnSpec) -> Cdn {
+        let ttl = ((spec.ttl_s * 1e9) as Nanos).max(1);
+        let store = crate::cache_store::CacheStore::new(spec.capacity, crate::cache_store::Policy::Lru, Some(ttl))
+            .or_else(|_| crate::cache_store::CacheStore::new(1, crate::cache_store::Policy::Lru, None))
+            .expect("a one-item cache is valid");
+        Cdn { store, fallback: spec.fallback_to_origin, origin: None }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -175,6 +194,7 @@ impl Simulation {
                 NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
                 NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
                 NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ i as u64)),
+                NodeSpec::Cdn(c) => Component::Cdn(Cdn::new(c)),
                 spec @ (NodeSpec::WebServer(_)
                 | NodeSpec::Cache(_)
                 | NodeSpec::Database(_)
@@ -444,7 +464,18 @@ impl Simulation {
         let (kind, user) = u.draw_request();
         let number = u.generated;
         u.generated += 1;
-        let link = u.link;
+        let mut link = u.link;
+        if kind == Kind::Static {
+            if let Some(cdn_link) = u.cdn_link {
+                // Static files go to the CDN, or to the site itself when the
+                // CDN is down and falls back to the origin.
+                let cdn = self.wires[cdn_link as usize].to as usize;
+                let fallback = matches!(&self.components[cdn], Component::Cdn(c) if c.fallback);
+                if self.nodes[cdn].serving() || !fallback {
+                    link = Some(cdn_link);
+                }
+            }
+        }
         self.schedule_next_arrival(node);
 
         let in_window = self.now >= self.warmup;
@@ -558,6 +589,29 @@ impl Simulation {
                     self.stats[node].queued.set(self.now, waiting);
                     self.arena.get_mut(req).frames[f as usize].state = FrameState::Queued;
                     self.admit_deadline(node, req, f);
+                }
+            }
+            Component::Cdn(_) => {
+                let key = self.key_of(req);
+                let now = self.now;
+                let Component::Cdn(c) = &mut self.components[node] else { unreachable!() };
+                let hit = matches!(c.store.get(key, now), crate::cache_store::Lookup::Hit { .. });
+                let origin = c.origin;
+                if hit {
+                    // Served from the edge.
+                    let counters = &mut self.stats[node].counters;
+                    counters.hits += 1;
+                    counters.completed += 1;
+                    self.send_up(req, f);
+                } else {
+                    self.stats[node].counters.misses += 1;
+                    match origin {
+                        Some(link) => self.send_down(req, f, link),
+                        None => {
+                            self.fail(req, Cause::NoRoute);
+                            self.send_up(req, f);
+                        }
+                    }
                 }
             }
             Component::Dns(_) => {
@@ -1048,6 +1102,7 @@ impl Simulation {
         let mut shards: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut nosqls: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut entries: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut cdn_links: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut resharded: Vec<(usize, usize, f64)> = Vec::new();
         for (w, wire) in self.wires.iter().enumerate() {
             if wire.removed || self.nodes[wire.from as usize].removed || self.nodes[wire.to as usize].removed {
@@ -1063,6 +1118,9 @@ impl Simulation {
                 ("web_server", "nosql") => nosqls[from].push(w as u16),
                 ("shard_router", "database") => shards[from].push(w as u16),
                 ("dns", _) => entries[from].push(w as u16),
+                ("cdn", _) => entries[from].push(w as u16),
+                ("users", "cdn") => cdn_links[from].push(w as u16),
+                ("users", _) => entries[from].push(w as u16),
                 ("database", "database") => self.primary_of[to] = Some(from as u16),
                 ("queue", "workers") => {
                     pools[from].push(to as u16);
@@ -1113,6 +1171,11 @@ impl Simulation {
                 Component::Dns(d) => {
                     let spec = d.spec.clone();
                     d.configure(&spec, std::mem::take(&mut entries[slot]));
+                }
+                Component::Cdn(c) => c.origin = entries[slot].first().copied(),
+                Component::Users(u) => {
+                    u.link = entries[slot].first().copied();
+                    u.cdn_link = cdn_links[slot].first().copied();
                 }
                 Component::ShardRouter(r) => {
                     let before = r.links.len();
@@ -1363,7 +1426,22 @@ impl Simulation {
             .iter()
             .map(|n| {
                 let instances = self.slot_of(&n.id).map_or(1, |slot| self.instances(slot));
-                (n.id.clone(), crate::cost::node_monthly_usd(&n.spec, instances))
+                // A CDN's bill follows the static traffic of the users linked to it.
+                let static_rps: f64 = self
+                    .scenario
+                    .links
+                    .iter()
+                    .filter(|l| l.to == n.id)
+                    .filter_map(|l| self.scenario.node_index(&l.from))
+                    .filter_map(|u| match &self.scenario.nodes[u].spec {
+                        NodeSpec::Users(users) => {
+                            let shares = users.mix.shares();
+                            Some(users.rps() * shares[2] / shares.iter().sum::<f64>().max(f64::MIN_POSITIVE))
+                        }
+                        _ => None,
+                    })
+                    .sum();
+                (n.id.clone(), crate::cost::node_monthly_usd_with_traffic(&n.spec, instances, static_rps))
             })
             .collect()
     }
@@ -1607,6 +1685,18 @@ impl Simulation {
                 self.send_up(req, f);
             }
             Component::Queue(_) => unreachable!("validation: a queue calls nothing, so no answer comes back to it"),
+            Component::Cdn(_) => {
+                // The origin's answer: kept at the edge, passed on.
+                if ok && serving {
+                    let key = self.key_of(req);
+                    let now = self.now;
+                    if let Component::Cdn(c) = &mut self.components[node] {
+                        c.store.fill(key, 0, now);
+                    }
+                    self.stats[node].counters.completed += 1;
+                }
+                self.send_up(req, f);
+            }
             Component::ShardRouter(_) | Component::Dns(_) => {
                 let c = &mut self.stats[node].counters;
                 c.departed += 1;

@@ -76,9 +76,19 @@ impl<'a> Graph<'a> {
             if users.rps() <= 0.0 {
                 return true;
             }
-            let Some(&entry) = self.out[u].first() else { return true };
+            let is_cdn = |i: &usize| matches!(self.spec(*i), NodeSpec::Cdn(_));
+            let Some(&entry) = self.out[u].iter().find(|i| !is_cdn(i)) else { return true };
+            let cdn = self.out[u].iter().copied().find(is_cdn);
             let shares = users.mix.shares();
-            (0..4).filter(|&k| shares[k] > 0.0).all(|k| self.entry_serves(entry, k, &up))
+            (0..4).filter(|&k| shares[k] > 0.0).all(|k| match (k, cdn) {
+                // Static files: through the CDN (which misses to the origin), or
+                // straight to the site when it is down and falls back.
+                (2, Some(c)) => {
+                    let fallback = matches!(self.spec(c), NodeSpec::Cdn(spec) if spec.fallback_to_origin);
+                    (up(c) || fallback) && self.entry_serves(entry, k, &up)
+                }
+                _ => self.entry_serves(entry, k, &up),
+            })
         })
     }
 

@@ -13,6 +13,9 @@ pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
     match (from, to) {
         (Users(_), LoadBalancer(_)) | (Users(_), WebServer(_)) | (Users(_), Dns(_)) => Ok(()),
         (Dns(_), LoadBalancer(_)) | (Dns(_), WebServer(_)) => Ok(()),
+        (Users(_), Cdn(_)) | (Cdn(_), LoadBalancer(_)) | (Cdn(_), WebServer(_)) => Ok(()),
+        (Cdn(_), _) => Err("a CDN fetches what it misses from the origin: a load balancer or web server".into()),
+        (_, Cdn(_)) => Err("users fetch static files from a CDN; link the users to it".into()),
         (Dns(_), _) => Err("DNS points users at the site's entry points: load balancers or web servers".into()),
         (_, Dns(_)) => Err("only users look up the site's name in DNS".into()),
         (LoadBalancer(_), WebServer(_)) => Ok(()),
@@ -150,9 +153,30 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
     for (i, node) in s.nodes.iter().enumerate() {
         let path = format!("nodes[{i}]");
         match (&node.spec, outgoing[i]) {
-            (NodeSpec::Users(_), n) if n > 1 => issues.push(Issue {
+            (NodeSpec::Users(_), _) => {
+                // One entry for the site, and at most one CDN for static files.
+                let targets: Vec<&NodeSpec> = s
+                    .links
+                    .iter()
+                    .filter(|l| l.from == node.id)
+                    .filter_map(|l| index.get(l.to.as_str()).map(|&t| &s.nodes[t].spec))
+                    .collect();
+                let cdns = targets.iter().filter(|t| matches!(t, NodeSpec::Cdn(_))).count();
+                let entries = targets.len() - cdns;
+                if entries > 1 || cdns > 1 {
+                    issues.push(Issue {
+                        path,
+                        message: format!(
+                            "users \"{}\" are linked to {} nodes; link them to one entry (a load balancer or DNS spreads traffic) and at most one CDN",
+                            node.id,
+                            targets.len()
+                        ),
+                    });
+                }
+            }
+            (NodeSpec::Cdn(_), n) if n > 1 => issues.push(Issue {
                 path,
-                message: format!("users \"{}\" are linked to {n} nodes; link them to one (a load balancer spreads traffic)", node.id),
+                message: format!("CDN \"{}\" is linked to {n} origins; link it to one (a load balancer)", node.id),
             }),
             (NodeSpec::WebServer(_), _) => {
                 // Its databases must be one primary and replicas of it.

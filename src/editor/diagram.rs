@@ -423,6 +423,10 @@ pub fn Diagram(
                                             Some(age) => format!("{} jobs · oldest {}", crate::format::count(n.waiting.into()), crate::format::ms(Some(age))),
                                             None => "empty".to_string(),
                                         },
+                                        (_, Some(n)) if kind == "cdn" => match n.summary.cache {
+                                            Some(c) => format!("{:.0}% from the edge", c.hit_ratio * 100.0),
+                                            None => "no static requests".to_string(),
+                                        },
                                         (_, Some(n)) if kind == "cache" => match n.summary.cache {
                                             Some(c) => format!("{:.0}% hits · {:.0}% busy", c.hit_ratio * 100.0, n.summary.utilization * 100.0),
                                             None => "no lookups".to_string(),

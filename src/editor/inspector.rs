@@ -94,6 +94,12 @@ const DNS_FIELDS: &[Field] = &[
     Field { pointer: "/ttl_s", label: "TTL", unit: "s", kind: FieldKind::Number, help: "how long resolvers keep an answer (and keep using it after a failure)" },
     Field { pointer: "/resolve_ms", label: "Lookup time", unit: "ms", kind: FieldKind::Number, help: "what a lookup costs when the answer is not cached" },
 ];
+const CDN_FIELDS: &[Field] = &[
+    Field { pointer: "/capacity", label: "Capacity", unit: "objects", kind: FieldKind::Number, help: "objects the edges keep" },
+    Field { pointer: "/ttl_s", label: "Time to live", unit: "s", kind: FieldKind::Number, help: "an object is fetched again from the origin after this long" },
+    Field { pointer: "/fallback_to_origin", label: "Fall back to origin", unit: "", kind: FieldKind::Toggle, help: "when the CDN is down, users fetch static files from the site itself" },
+    Field { pointer: "/object_kb", label: "Object size", unit: "KB", kind: FieldKind::Number, help: "average size, for the bandwidth bill" },
+];
 const SHARD_FIELDS: &[Field] = &[
     Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(&["modulo", "consistent_hash"]), help: "how a key picks its shard" },
     Field { pointer: "/vnodes", label: "Virtual nodes", unit: "per shard", kind: FieldKind::Number, help: "consistent hashing: more points on the ring spread keys more evenly" },
@@ -217,6 +223,7 @@ fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
         NodeSpec::Queue(_) => vec![QUEUE_FIELDS],
         NodeSpec::ShardRouter(_) => vec![SHARD_FIELDS],
         NodeSpec::Dns(_) => vec![DNS_FIELDS],
+        NodeSpec::Cdn(_) => vec![CDN_FIELDS],
         NodeSpec::Nosql(_) => vec![NOSQL_FIELDS],
         NodeSpec::Workers(w) => {
             let scaling: &[Field] = if w.autoscale.is_some() { AUTOSCALE_FIELDS } else { &[] };

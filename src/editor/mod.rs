@@ -374,6 +374,7 @@ fn id_prefix(kind: &str) -> &'static str {
         "shard_router" => "shards",
         "nosql" => "nosql",
         "dns" => "dns",
+        "cdn" => "cdn",
         _ => "node",
     }
 }
@@ -396,6 +397,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "shard_router" => "shard router",
         "nosql" => "NoSQL store",
         "dns" => "DNS",
+        "cdn" => "CDN",
         _ => "node",
     }
 }
@@ -425,7 +427,7 @@ pub fn lay_out_missing(s: &mut Scenario) {
         }
         let col = match node.spec {
             NodeSpec::Users(_) => 0,
-            NodeSpec::LoadBalancer(_) | NodeSpec::Dns(_) => 1,
+            NodeSpec::LoadBalancer(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_) => 1,
             NodeSpec::WebServer(_) => 2,
             NodeSpec::Cache(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => 3,
             NodeSpec::Database(_) | NodeSpec::Workers(_) | NodeSpec::Nosql(_) => 4,

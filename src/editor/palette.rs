@@ -9,6 +9,7 @@ use leptos::prelude::*;
 pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("users", "Users", "People sending requests: a request rate, or daily users at their busiest hour."),
     ("dns", "DNS", "Turns the site's name into an address; resolvers keep the answer for its TTL, even after a failure."),
+    ("cdn", "CDN", "Edge servers near the users keep static files (images, scripts) so they need not come from the site."),
     ("load_balancer", "Load balancer", "Spreads requests over several servers, so one can fail or be added without downtime."),
     ("web_server", "Web server", "Runs the application: a pool of workers, each handling one request at a time."),
     ("cache", "Cache", "Keeps popular data in memory: web servers ask it before the database and fill it on a miss."),
@@ -27,6 +28,7 @@ pub fn icon_path(kind: &str) -> &'static str {
         "web_server" => "M4 4h16v6H4zm0 8h16v6H4zm3-6v2h2V6zm0 8v2h2v-2zm4-8v2h6V6zm0 8v2h6v-2z",
         "database" => "M12 3c4.4 0 8 1.3 8 3v12c0 1.7-3.6 3-8 3s-8-1.3-8-3V6c0-1.7 3.6-3 8-3zm0 2C8.1 5 6 6 6 6s2.1 1 6 1 6-1 6-1-2.1-1-6-1zM6 9v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5V9c-1.6.7-3.7 1-6 1S7.6 9.7 6 9zm0 6v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5v-3c-1.6.7-3.7 1-6 1s-4.4-.3-6-1z",
         "cache" => "M13 2 4 14h6l-1 8 9-12h-6z",
+        "cdn" => "M12 3 3 8v8l9 5 9-5V8zm0 2.3 6.5 3.6L12 12.5 5.5 8.9zM5 10.6l6 3.3v5.4l-6-3.3zm8 8.7v-5.4l6-3.3v5.4z",
         "dns" => "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm6.9 6h-3a15 15 0 0 0-1.3-4A8 8 0 0 1 18.9 8zM12 4c.8 1.1 1.5 2.5 1.9 4h-3.8c.4-1.5 1.1-2.9 1.9-4zM4.3 14a8 8 0 0 1 0-4h3.4a16 16 0 0 0 0 4zm.8 2h3a15 15 0 0 0 1.3 4A8 8 0 0 1 5.1 16zm3-8h-3a8 8 0 0 1 4.3-4A15 15 0 0 0 8.1 8zM12 20c-.8-1.1-1.5-2.5-1.9-4h3.8c-.4 1.5-1.1 2.9-1.9 4zm2.3-6H9.7a14 14 0 0 1 0-4h4.6a14 14 0 0 1 0 4zm.3 5.6a15 15 0 0 0 1.3-3.6h3a8 8 0 0 1-4.3 3.6zM16.3 14a16 16 0 0 0 0-4h3.4a8 8 0 0 1 0 4z",
         "queue" => "M3 6h18v3H3zm0 5h18v3H3zm0 5h12v3H3z",
         "shard_router" => "M3 11h6l4-6h8v2h-7l-4 6 4 6h7v2h-8l-4-6H3z",

@@ -270,3 +270,26 @@ test('DNS in front of the balancer: users resolve the name, then connect', async
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a CDN takes the static files; failing it falls back to the origin', async () => {
+  const { page, errors, context } = await open();
+  await page.getByTestId('fit').click();
+  const area = await page.getByTestId('diagram').boundingBox();
+  const cdn = await place(page, 'cdn', 120, area.height - 50);
+  assert.equal(cdn, 'cdn-1');
+  await connect(page, 'users', cdn);
+  await connect(page, cdn, 'lb');
+  await page.getByTestId('chart-cdn-hit-ratio').waitFor();
+  await page.getByTestId('speed').selectOption('10');
+  await sleep(2500);
+  await page.getByTestId(`node-${cdn}`).click();
+  await sleep(400);
+  assert.ok(numberIn(await text(page, 'live-hit-ratio')) > 20, 'static files come from the edge');
+  assert.match(await page.getByTestId(`node-${cdn}`).locator('.node-kind').textContent(), /% from the edge/);
+  await page.getByTestId('fault-fail').click();
+  await sleep(1500);
+  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, 'falls back to the origin');
+  await screenshot(page, 'component-cdn');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

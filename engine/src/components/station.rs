@@ -251,7 +251,7 @@ impl Role {
             NodeSpec::Workers(_) => Role::Workers(Box::default()),
             NodeSpec::Nosql(_) => Role::Database(Box::default()),
             // Not stations; never asked.
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) => {
+            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_) => {
                 Role::Database(Box::default())
             }
         }

@@ -13,6 +13,8 @@ pub struct Users {
     /// The one link the users send into (`None` while the diagram leaves them
     /// unconnected: their requests then fail with `no_route`).
     pub link: Option<u16>,
+    /// The CDN its static requests go to, if linked to one.
+    pub cdn_link: Option<u16>,
     /// Cumulative shares of read, write, static, job (last one is 1).
     cumulative_mix: [f64; 4],
     /// The only kind, when the mix has one (saves a draw per request).
@@ -37,6 +39,7 @@ impl Users {
         Users {
             rps: spec.rps(),
             link,
+            cdn_link: None,
             cumulative_mix,
             single_kind,
             population: spec.population,

@@ -761,3 +761,56 @@ fn dns_failover_takes_the_ttl_clients_keep_hitting_a_dead_data_center_until_thei
     assert!((r.latency_ms.mean - cached.latency_ms.mean) > 25.0);
 }
 
+
+/// Users whose static requests go to a CDN in front of one web server.
+fn with_cdn(fallback: bool) -> Value {
+    json!({
+        "version": 1, "seed": 15, "duration_s": 60, "warmup_s": 10,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 1000, "mix": {"read": 0.5, "static": 0.5}, "keys": {"count": 1000, "zipf": 1}},
+            {"id": "cdn", "kind": "cdn", "capacity": 10000, "ttl_s": 600, "fallback_to_origin": fallback},
+            {"id": "web", "kind": "web_server", "workers": 32, "service": exp_ms(2.0)}
+        ],
+        "links": [{"from": "users", "to": "web", "latency_ms": 40}, {"from": "users", "to": "cdn", "latency_ms": 10}, {"from": "cdn", "to": "web", "latency_ms": 30}]
+    })
+}
+
+#[test]
+fn a_cdn_serves_static_files_from_the_edge_and_falls_back_to_the_origin() {
+    let r = crate::support::run(&with_cdn(true));
+    let cdn = r.nodes.get("cdn").unwrap().summary;
+    let web = r.nodes.get("web").unwrap().summary;
+    let hit = cdn.cache.unwrap().hit_ratio;
+    eprintln!("CDN hit ratio {hit:.4}; the origin sees {} requests, {} of them reads", web.arrivals, r.requests.generated / 2);
+    // 1000 objects, all fit and the TTL outlasts the run: the only misses are
+    // the first request for each rare object after the warm-up (and requests
+    // for it while the edge is still fetching it).
+    assert!(hit > 0.98, "{hit}");
+    // The origin sees the reads and almost no static requests.
+    let misses = cdn.cache.unwrap().misses as f64;
+    assert!((web.arrivals as f64 - 25_000.0 - misses).abs() < 5.0 * 25_000f64.sqrt(), "{}", web.arrivals);
+    // A hit is two 10 ms hops (20 ms); a read two 40 ms hops and the server's
+    // 2 ms: the mean of half and half is about 51 ms.
+    assert!((r.latency_ms.mean - 51.0).abs() < 1.0 && r.latency_ms.p99 > 80.0, "{:?}", r.latency_ms);
+
+    // The CDN fails: with fallback static files go to the origin; without, they fail.
+    for (fallback, failing) in [(true, false), (false, true)] {
+        let mut sim = Simulation::new(scenario(&with_cdn(fallback)));
+        sim.run_until(10 * S, u64::MAX);
+        fault(&mut sim, "cdn", Fault::Fail);
+        sim.run_until(11 * S, u64::MAX);
+        sim.take_snapshot();
+        sim.run_until(20 * S, u64::MAX);
+        let snap = sim.take_snapshot();
+        eprintln!("CDN down, fallback {fallback}: error ratio {:.3}", snap.error_ratio);
+        if failing {
+            assert!((snap.error_ratio - 0.5).abs() < 0.03, "{}", snap.error_ratio);
+        } else {
+            assert_eq!(snap.error_ratio, 0.0);
+        }
+    }
+    // Its bill follows the static traffic: 500 req/s of 100 KB for a month.
+    let cost = Simulation::new(scenario(&with_cdn(true))).monthly_costs().into_iter().find(|(id, _)| id == "cdn").unwrap().1;
+    let gb = 500.0 * 730.0 * 3600.0 * 100.0 / 1e6;
+    assert!((cost - (gb * 0.085 + 500.0 * 730.0 * 3600.0 / 1e6)).abs() < 1.0, "{cost}");
+}
