@@ -380,7 +380,7 @@ pub fn App() -> impl IntoView {
     });
 
     // Show the whole design once the diagram has a size.
-    request_animation_frame(move || fit());
+    request_animation_frame(fit);
 
     view! {
         <div class="app" data-testid="app-ready">

@@ -516,10 +516,8 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
     let id_fields = id.clone();
     let fields = move || {
         let id = id_fields.clone();
-        let render_field = render_field.clone();
         field_groups().into_iter().map(|group| {
             let id = id.clone();
-            let render_field = render_field.clone();
             view! { <fieldset>{group.iter().map(move |f| render_field(*f, id.clone())).collect_view()}</fieldset> }
         }).collect_view()
     };

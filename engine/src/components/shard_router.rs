@@ -36,7 +36,7 @@ impl ShardRouter {
     /// New shard links (or new settings): rebuilds the routing and returns the
     /// share of keys that moved, when there were shards before and after.
     pub fn set_links(&mut self, links: Vec<u16>) -> Option<f64> {
-        if links == self.links && self.router.is_some() == !links.is_empty() {
+        if links == self.links && self.router.is_some() != links.is_empty() {
             return None;
         }
         let old = self.router.take();

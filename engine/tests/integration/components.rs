@@ -537,7 +537,7 @@ fn adding_a_shard_moves_most_keys_with_modulo_and_few_with_consistent_hashing() 
     for (routing, expected, tolerance) in [("modulo", 0.8, 1e-9), ("consistent_hash", 0.2, 0.2 * 0.1)] {
         let mut sim = Simulation::new(scenario(&sharded(routing, 4, 0.0)));
         sim.run_until(S, u64::MAX);
-        let mut add = |sim: &mut Simulation| {
+        let add = |sim: &mut Simulation| {
             let shard = scenario(&json!({"version": 1, "nodes": [{"id": "shard-4", "kind": "database", "workers": 64}], "links": []})).nodes.remove(0);
             sim.apply(Edit::AddNode { node: shard }).unwrap();
             sim.apply(Edit::AddLink { link: scalelab_engine::scenario::Link { from: "router".into(), to: "shard-4".into(), latency_ms: 0.0 } }).unwrap();
