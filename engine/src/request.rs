@@ -35,10 +35,6 @@ impl Kind {
         }
     }
 
-    /// Whether a web server needs its database to answer this kind.
-    pub fn needs_database(self) -> bool {
-        matches!(self, Kind::Read | Kind::Write)
-    }
 }
 
 /// Why a request failed. Every request ends either in success or in exactly one

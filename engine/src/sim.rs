@@ -715,7 +715,7 @@ impl Simulation {
             return;
         }
         let Role::Workers(p) = &mut st.role else { return };
-        let Some((published, queue)) = p.finish(worker) else { return };
+        let Some((published, _queue)) = p.finish(worker) else { return };
         st.busy -= 1;
         let busy = st.busy as u64;
         let c = &mut self.stats[pool];
@@ -727,7 +727,6 @@ impl Simulation {
         if let Some(h) = &mut self.snap.node_latency[pool] {
             h.record(self.now - published);
         }
-        let _ = queue;
         self.feed_pools_of(pool);
     }
 
@@ -783,9 +782,8 @@ impl Simulation {
     fn on_service_done(&mut self, node: u16, req: u32, f: u8) {
         let node = node as usize;
         let r = self.arena.get(req);
-        let (abandoned, kind, incarnation) = (r.frames[f as usize].abandoned, r.kind, r.frames[f as usize].incarnation);
+        let (abandoned, incarnation) = (r.frames[f as usize].abandoned, r.frames[f as usize].incarnation);
         let Component::Station(st) = &self.components[node] else { unreachable!() };
-        let _ = kind;
         if incarnation != st.incarnation {
             // The server crashed while serving this: its worker is already gone.
             self.end_line(req);
