@@ -115,6 +115,14 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
                 }
             }
         }
+        Edit::Fault { id, fault } if s.node_index(id).is_none() && s.data_center(id).is_some() => {
+            // A whole data center: an outage, or its end.
+            if !matches!(fault, Fault::Fail | Fault::Recover) {
+                return Err(EditError::NotApplicable(format!(
+                    "a data center can fail (an outage) or recover; slow down or flush its nodes one by one instead of \"{id}\""
+                )));
+            }
+        }
         Edit::Fault { id, fault } => {
             let i = s.node_index(id).ok_or_else(|| EditError::UnknownNode(id.clone()))?;
             match (&s.nodes[i].spec, fault) {
@@ -250,10 +258,27 @@ impl Simulation {
                 let w = self.wire_between(&link.from, &link.to).expect("edited() checked the link");
                 self.wires[w].latency = ms_to_ns(link.latency_ms);
             }
-            Edit::Fault { id, fault } => {
-                let slot = self.slot_of(id).expect("edited() checked the id");
-                self.inject(slot, *fault);
-            }
+            Edit::Fault { id, fault } => match self.slot_of(id) {
+                Some(slot) => self.inject(slot, *fault),
+                None => {
+                    // A data center: every node in it (users are never in one).
+                    let members: Vec<usize> = self
+                        .scenario
+                        .nodes
+                        .iter()
+                        .filter(|n| n.dc.as_deref() == Some(id.as_str()) && !matches!(n.spec, NodeSpec::Users(_)))
+                        .filter_map(|n| self.slot_of(&n.id))
+                        .collect();
+                    let (severity, what) = match fault {
+                        Fault::Fail => (Severity::Error, "outage: everything in it is down"),
+                        _ => (Severity::Info, "back up"),
+                    };
+                    self.log.push(self.now, Some(id), severity, format!("data center {id}: {what}"));
+                    for slot in members {
+                        self.inject(slot, *fault);
+                    }
+                }
+            },
         }
         self.scenario = scenario;
         Ok(())
@@ -333,8 +358,8 @@ impl Simulation {
                 }
             }
             (Component::Dns(d), NodeSpec::Dns(spec)) => {
-                let links = d.links.clone();
-                d.configure(spec, links);
+                let (links, regions) = (d.links.clone(), d.regions().to_vec());
+                d.configure(spec, links, regions);
             }
             (Component::ShardRouter(r), NodeSpec::ShardRouter(spec)) => {
                 let shards = r.links.len();

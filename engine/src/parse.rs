@@ -297,6 +297,12 @@ impl Parser {
             obj.known.push("faults");
             Some(Vec::new())
         };
+        let data_centers = if obj.map.contains_key("data_centers") {
+            self.list(&mut obj, "data_centers", MAX_NODES, |p, v, path| p.data_center(v, path))
+        } else {
+            obj.known.push("data_centers");
+            Some(Vec::new())
+        };
         let alerts = match obj.map.get("alerts") {
             None | Some(Value::Null) => {
                 obj.known.push("alerts");
@@ -328,6 +334,33 @@ impl Parser {
                 }
             }
         }
+        // Nodes name data centers that exist; data-center ids are their own
+        // (faults may name either, so they must not clash with node ids).
+        if let (Some(dcs), Some(node_list)) = (&data_centers, &nodes) {
+            let dc_ids: Vec<&str> = dcs.iter().map(|d| d.id.as_str()).collect();
+            for (i, d) in dcs.iter().enumerate() {
+                if ids.contains(&d.id.as_str()) {
+                    self.issue(format!("data_centers[{i}].id"), format!("\"{}\" is also a node's id; name the data center differently", d.id));
+                }
+                if dc_ids[..i].contains(&d.id.as_str()) {
+                    self.issue(format!("data_centers[{i}].id"), format!("\"{}\" is used twice; data center ids must be unique", d.id));
+                }
+            }
+            for (i, n) in node_list.iter().enumerate() {
+                if let Some(dc) = &n.dc {
+                    if !dc_ids.contains(&dc.as_str()) {
+                        let message = match suggest(dc, &dc_ids) {
+                            Some(s) => format!("no data center has id \"{dc}\"; did you mean \"{s}\"?"),
+                            None if dc_ids.is_empty() => format!("no data center has id \"{dc}\" (add it to \"data_centers\")"),
+                            None => format!("no data center has id \"{dc}\"; expected one of: {}", dc_ids.join(", ")),
+                        };
+                        self.issue(format!("nodes[{i}].dc"), message);
+                    }
+                }
+            }
+            // A fault may name a data center.
+            missing.retain(|(path, id)| !(path.starts_with("faults[") && dc_ids.contains(&id.as_str())));
+        }
         if !ids.is_empty() || nodes.is_some() {
             for (path, id) in missing {
                 let message = match suggest(&id, &ids) {
@@ -355,6 +388,7 @@ impl Parser {
                     links: links.clone(),
                     faults: Vec::new(),
                     alerts: None,
+                    data_centers: Vec::new(),
                 };
                 validate_graph(&wiring, &mut self.issues);
             }
@@ -369,7 +403,29 @@ impl Parser {
             links: links?,
             faults: faults?,
             alerts: alerts?,
+            data_centers: data_centers?,
         })
+    }
+
+    fn data_center(&mut self, v: &Value, path: &str) -> Option<DataCenter> {
+        let mut obj = self.object(v, path)?;
+        let id = self.string(&mut obj, "id", None).map(str::to_string);
+        let region = self.region(&mut obj, "region");
+        self.finish(obj);
+        Some(DataCenter { id: id?, region: region? })
+    }
+
+    /// A region name (`us-east`, `eu`...), with a suggestion when it is not one.
+    fn region(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<crate::geo::Region> {
+        let path = join(&obj.path, field);
+        let name = self.string(obj, field, None)?;
+        match name.parse::<crate::geo::Region>() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.issue(path, e.to_string());
+                None
+            }
+        }
     }
 
     fn scheduled_fault(&mut self, v: &Value, path: &str, duration_s: Option<f64>) -> Option<ScheduledFault> {
@@ -496,12 +552,20 @@ impl Parser {
         };
         let id = self.string(&mut obj, "id", None).map(str::to_string);
         let kind = self.choice(&mut obj, "kind", None, NODE_KINDS);
+        let dc = match self.get(&mut obj, "dc") {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(other) => {
+                self.issue(join(path, "dc"), format!("must be the id of a data center, not {}", type_name(other)));
+                None
+            }
+        };
         let x = self.number(&mut obj, "x", Some(0.0), -1e6, 1e6);
         let y = self.number(&mut obj, "y", Some(0.0), -1e6, 1e6);
         let has_x = obj.map.contains_key("x");
         let has_y = obj.map.contains_key("y");
         self.skeleton.push(match (&id, kind) {
-            (Some(id), Some(kind)) => default_spec(kind).map(|spec| Node { id: id.clone(), spec, x: None, y: None }),
+            (Some(id), Some(kind)) => default_spec(kind).map(|spec| Node { id: id.clone(), spec, dc: None, x: None, y: None }),
             _ => None,
         });
         let spec = match kind {
@@ -539,7 +603,7 @@ impl Parser {
             Some("dns") => {
                 let ttl_s = self.number(&mut obj, "ttl_s", Some(60.0), 0.0, crate::dns::MAX_TTL_S as f64);
                 let resolve_ms = self.number(&mut obj, "resolve_ms", Some(30.0), 0.0, crate::dns::MAX_RESOLVE_MS);
-                let routing = self.choice(&mut obj, "routing", Some("single"), &["single", "weighted"]);
+                let routing = self.choice(&mut obj, "routing", Some("single"), &["single", "weighted", "nearest"]);
                 let weights_path = join(&obj.path, "weights");
                 let weights = match self.get(&mut obj, "weights") {
                     None | Some(Value::Null) => Some(Vec::new()),
@@ -565,7 +629,11 @@ impl Parser {
                 Some(NodeSpec::Dns(DnsSpec {
                     ttl_s: ttl_s?,
                     resolve_ms: resolve_ms?,
-                    routing: if routing? == "weighted" { DnsRouting::Weighted } else { DnsRouting::Single },
+                    routing: match routing? {
+                        "weighted" => DnsRouting::Weighted,
+                        "nearest" => DnsRouting::Nearest,
+                        _ => DnsRouting::Single,
+                    },
                     weights: weights?,
                 }))
             }
@@ -606,6 +674,7 @@ impl Parser {
         Some(Node {
             id: id?,
             spec: spec?,
+            dc: dc?,
             x: if has_x { x } else { None },
             y: if has_y { y } else { None },
         })
@@ -662,6 +731,37 @@ impl Parser {
             None => Some(Keys::DEFAULT),
             Some(v) => self.keys(v, &keys_path),
         };
+        let regions_path = join(&obj.path, "regions");
+        let regions = match self.get(obj, "regions") {
+            None | Some(Value::Null) => Some(Vec::new()),
+            Some(Value::Array(items)) if items.len() <= crate::geo::Region::ALL.len() => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for (i, item) in items.iter().enumerate() {
+                    let p = format!("{regions_path}[{i}]");
+                    let Some(mut o) = self.object(item, &p) else {
+                        ok = false;
+                        continue;
+                    };
+                    let region = self.region(&mut o, "region");
+                    let share = self.number(&mut o, "share", None, 0.0, 1e9);
+                    self.finish(o);
+                    match (region, share) {
+                        (Some(region), Some(share)) => out.push(RegionShare { region, share }),
+                        _ => ok = false,
+                    }
+                }
+                if ok && !out.is_empty() && out.iter().map(|r| r.share).sum::<f64>() <= 0.0 {
+                    self.issue(&regions_path, "needs at least one share above 0");
+                    ok = false;
+                }
+                ok.then_some(out)
+            }
+            Some(_) => {
+                self.issue(&regions_path, "must be a list of {\"region\", \"share\"} entries, one per region");
+                None
+            }
+        };
         let profile_path = join(&obj.path, "profile");
         let profile = match self.get(obj, "profile") {
             None | Some(Value::Null) => Some(crate::profile::Profile::Steady),
@@ -675,7 +775,15 @@ impl Parser {
             }
         }
         arrivals?;
-        Some(UsersSpec { rate: rate?, arrivals: Arrivals::Poisson, mix: mix?, population: population?, keys: keys?, profile: profile? })
+        Some(UsersSpec {
+            rate: rate?,
+            arrivals: Arrivals::Poisson,
+            mix: mix?,
+            population: population?,
+            keys: keys?,
+            profile: profile?,
+            regions: regions?,
+        })
     }
 
     /// A traffic profile: `shape` and its parameters, each with a default so
@@ -981,6 +1089,7 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
             population: 1,
             keys: Keys::DEFAULT,
             profile: crate::profile::Profile::Steady,
+            regions: Vec::new(),
         }),
         "load_balancer" => NodeSpec::LoadBalancer(LoadBalancerSpec {
             algorithm: Algorithm::RoundRobin,

@@ -128,6 +128,8 @@ pub struct Request {
     pub cache_miss: bool,
     /// The call under way is a session lookup, not a data read.
     pub session_call: bool,
+    /// The region the request comes from (its users' region), if any.
+    pub region: Option<crate::geo::Region>,
     /// Lines of activity still holding the slot: the request itself, plus work a
     /// node goes on doing after the caller gave up. The slot is freed at zero.
     pub lines: u8,
@@ -161,6 +163,7 @@ impl Arena {
             key: NO_KEY,
             cache_miss: false,
             session_call: false,
+            region: None,
             lines: 1,
             depth: 0,
             frames: [EMPTY_FRAME; MAX_DEPTH],
@@ -181,6 +184,7 @@ impl Arena {
                 slot.key = NO_KEY;
                 slot.cache_miss = false;
                 slot.session_call = false;
+                slot.region = None;
                 slot.lines = 1;
                 slot.depth = 0;
                 i

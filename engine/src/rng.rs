@@ -23,6 +23,8 @@ pub enum StreamPurpose {
     Routing = 4,
     /// Which data key a request touches (drawn only when a node needs it).
     Keys = 5,
+    /// Which region a request comes from (drawn only when users have regions).
+    Regions = 6,
 }
 
 /// SplitMix64 step: the standard way to turn one seed into many well-mixed seeds.

@@ -34,6 +34,25 @@ pub struct Scenario {
     /// (error rate above 1% for 10 s, p99 above one second for 10 s).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts: Option<Vec<AlertSpec>>,
+    /// Data centers, each in a region; nodes name theirs with `dc`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_centers: Vec<DataCenter>,
+}
+
+/// A data center: the nodes placed in it (`dc` on the node) share its region,
+/// an outage takes them all down, and traffic between regions pays the
+/// cross-region latency of `crate::geo`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DataCenter {
+    pub id: String,
+    pub region: crate::geo::Region,
+}
+
+/// A share of a users node's requests coming from one region.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RegionShare {
+    pub region: crate::geo::Region,
+    pub share: f64,
 }
 
 /// A fault injected at `at_s` simulated seconds.
@@ -95,6 +114,9 @@ pub struct Node {
     pub id: String,
     #[serde(flatten)]
     pub spec: NodeSpec,
+    /// The data center the node is in (an id of `Scenario::data_centers`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dc: Option<String>,
     /// Position on the diagram (layout only; the engine ignores it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub x: Option<f64>,
@@ -206,6 +228,9 @@ pub struct UsersSpec {
     /// How the rate changes over time (a multiplier of the rate above).
     #[serde(skip_serializing_if = "is_steady")]
     pub profile: crate::profile::Profile,
+    /// Where the users are; empty: nowhere in particular (no cross-region latency).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionShare>,
 }
 
 fn is_steady(p: &crate::profile::Profile) -> bool {
@@ -461,7 +486,9 @@ pub struct CdnSpec {
 /// the entry points linked from here (a load balancer or web server per data
 /// center) and their resolvers keep the answer for `ttl_s`. A resolution costs
 /// `resolve_ms` when it is not cached. `single`: always the first entry;
-/// `weighted`: split by `weights` among the entries that are up. When an entry
+/// `weighted`: split by `weights` among the entries that are up; `nearest`
+/// (GeoDNS): each user to the entry closest to their region that is up (by the
+/// regions of the entries' data centers). When an entry
 /// dies, clients with a cached answer keep going to it until it expires.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DnsSpec {
@@ -478,6 +505,8 @@ pub struct DnsSpec {
 pub enum DnsRouting {
     Single,
     Weighted,
+    /// GeoDNS: each client region to the nearest entry that is up.
+    Nearest,
 }
 
 /// Splits the data over the databases linked to it (the shards, in link
@@ -581,5 +610,15 @@ impl Scenario {
 
     pub fn node_index(&self, id: &str) -> Option<usize> {
         self.nodes.iter().position(|n| n.id == id)
+    }
+
+    pub fn data_center(&self, id: &str) -> Option<&DataCenter> {
+        self.data_centers.iter().find(|d| d.id == id)
+    }
+
+    /// The region of the node with this id, if it is in a data center.
+    pub fn region_of(&self, id: &str) -> Option<crate::geo::Region> {
+        let node = &self.nodes[self.node_index(id)?];
+        Some(self.data_center(node.dc.as_deref()?)?.region)
     }
 }

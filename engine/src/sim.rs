@@ -160,6 +160,11 @@ pub struct Simulation {
     /// Which web server holds each user group's session (only built when a
     /// web server keeps sessions locally).
     pub(crate) session_home: Option<Vec<u16>>,
+    /// The region of each node slot's data center (`None`: not in one).
+    pub(crate) slot_region: Vec<Option<crate::geo::Region>>,
+    /// Whether any node is in a data center or any users have regions (else
+    /// no wire pays a cross-region delay and the check is skipped).
+    pub(crate) geography: bool,
 }
 
 /// User groups for local sessions: users are hashed into this many groups
@@ -247,6 +252,8 @@ impl Simulation {
             lost_writes: 0,
             alerts: crate::alerts::Alerts::new(Vec::new()).expect("no rules is a valid set"),
             session_home: None,
+            slot_region: vec![None; n],
+            geography: false,
         };
         sim.alerts = Self::alert_rules(&sim.scenario);
         for (i, f) in sim.scenario.faults.iter().enumerate() {
@@ -462,6 +469,7 @@ impl Simulation {
             return; // the rate changed since this arrival was drawn, or the users left
         }
         let (kind, user) = u.draw_request();
+        let region = u.draw_region();
         let number = u.generated;
         u.generated += 1;
         let mut link = u.link;
@@ -484,6 +492,7 @@ impl Simulation {
         let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
         let r = self.arena.get_mut(req);
         r.frames[0] = Frame { node, link: u16::MAX, state: FrameState::Transit, arrived: self.now, ..EMPTY_FRAME };
+        r.region = region;
         r.depth = 1;
         self.stats[node as usize].counters.arrivals += 1;
         self.totals.generated += 1;
@@ -510,7 +519,8 @@ impl Simulation {
     fn send_down_after(&mut self, req: u32, from: u8, link: u16, delay: Nanos) {
         self.wires[link as usize].sent += 1;
         let wire = self.wires[link as usize];
-        let at = self.now + delay + wire.latency;
+        let geo = if self.geography { self.geo_delay(req, wire.from, wire.to) } else { 0 };
+        let at = self.now + delay + wire.latency + geo;
         let f = from + 1;
         let r = self.arena.get_mut(req);
         debug_assert!((f as usize) < crate::request::MAX_DEPTH, "validation bounds path depth");
@@ -529,17 +539,17 @@ impl Simulation {
 
     /// Sends the response of `req` from its frame `from` back to the frame above.
     pub(crate) fn send_up(&mut self, req: u32, from: u8) {
-        let r = self.arena.get_mut(req);
-        let frame = &mut r.frames[from as usize];
-        frame.state = FrameState::Done;
-        let link = frame.link;
+        let link = self.arena.get(req).frames[from as usize].link;
         let wire = self.wires[link as usize];
-        let at = self.now + wire.latency;
+        let geo = if self.geography { self.geo_delay(req, wire.from, wire.to) } else { 0 };
+        let at = self.now + wire.latency + geo;
+        let r = self.arena.get_mut(req);
+        r.frames[from as usize].state = FrameState::Done;
         if r.sampled {
             let (kind, failed) = (r.kind, r.failure.is_some());
             self.log_hop(link, wire.to, wire.from, at, kind, true, failed);
         }
-        if wire.latency == 0 {
+        if at == self.now {
             self.arrive_up(req, from - 1);
         } else {
             self.queue.schedule(at, Event::Deliver { req, frame: from - 1, up: true });
@@ -624,8 +634,9 @@ impl Simulation {
                 }
                 let user = u64::from(self.arena.get(req).user);
                 let now = self.now;
+                let region = self.arena.get(req).region.unwrap_or(crate::geo::Region::UsEast);
                 let Component::Dns(d) = &mut self.components[node] else { unreachable!() };
-                let resolved = d.cache_mut().map(|c| c.resolve(user, crate::geo::Region::UsEast, now, &view));
+                let resolved = d.cache_mut().map(|c| c.resolve(user, region, now, &view));
                 match resolved.and_then(|r| Some((d.links.get(r.target?).copied()?, r.resolution_latency))) {
                     Some((link, delay)) => self.send_down_after(req, f, link, delay),
                     None => {
@@ -1091,6 +1102,11 @@ impl Simulation {
     /// every change of wiring (rare), so the hot path only reads the result.
     pub(crate) fn refresh_roles(&mut self) {
         let n = self.components.len();
+        self.slot_region = (0..n)
+            .map(|slot| if self.nodes[slot].removed { None } else { self.scenario.region_of(&self.nodes[slot].id) })
+            .collect();
+        self.geography = self.slot_region.iter().any(Option::is_some)
+            || self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if !u.regions.is_empty()));
         self.primary_of = vec![None; n];
         let mut caches: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut databases: Vec<Vec<u16>> = vec![Vec::new(); n];
@@ -1168,7 +1184,12 @@ impl Simulation {
                 Component::Queue(q) => q.pools = std::mem::take(&mut pools[slot]),
                 Component::Dns(d) => {
                     let spec = d.spec.clone();
-                    d.configure(&spec, std::mem::take(&mut entries[slot]));
+                    let links = std::mem::take(&mut entries[slot]);
+                    let regions = links
+                        .iter()
+                        .map(|&l| self.slot_region[self.wires[l as usize].to as usize].unwrap_or(crate::geo::Region::UsEast))
+                        .collect();
+                    d.configure(&spec, links, regions);
                 }
                 Component::Cdn(c) => c.origin = entries[slot].first().copied(),
                 Component::Users(u) => {
@@ -1205,8 +1226,13 @@ impl Simulation {
             let now = self.now;
             for i in 0..self.replicas_of[node].len() {
                 let r = self.replicas_of[node][i] as usize;
+                // A replica in another region also waits for the write to cross.
+                let distance = match (self.slot_region[node], self.slot_region[r]) {
+                    (Some(a), Some(b)) if a != b => ms_to_ns(crate::geo::one_way_ms(a, b)),
+                    _ => 0,
+                };
                 if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[r] {
-                    let lag = db.lag;
+                    let lag = db.lag + distance;
                     db.log.record_write(key, now, lag);
                 }
             }
@@ -1514,6 +1540,26 @@ impl Simulation {
             Component::Station(Station { role: Role::Database(db), .. }) => Some(db.log.current_lag(self.now)),
             _ => None,
         }
+    }
+
+    /// The cross-region part of crossing the wire `from` -> `to` (each way):
+    /// between data centers in different regions, their one-way latency; from
+    /// the users' side (users, DNS, CDN edges: no data center) into a data
+    /// center, the latency from the request's region to the center's.
+    fn geo_delay(&self, req: u32, from: u16, to: u16) -> Nanos {
+        let (a, b) = (self.slot_region[from as usize], self.slot_region[to as usize]);
+        let (a, b) = match (a, b) {
+            (Some(a), Some(b)) => (a, b),
+            (None, Some(b)) => match self.arena.get(req).region {
+                Some(client) => (client, b),
+                None => return 0,
+            },
+            _ => return 0,
+        };
+        if a == b {
+            return 0; // the link's own latency covers a region
+        }
+        ms_to_ns(crate::geo::one_way_ms(a, b))
     }
 
     /// Logs a change in the number of shards and the data it moves.

@@ -97,7 +97,9 @@ impl<'a> Graph<'a> {
             // Plain DNS names one entry; weighted DNS stops naming a dead one.
             NodeSpec::Dns(d) => match d.routing {
                 crate::scenario::DnsRouting::Single => self.out[entry].first().is_some_and(|&e| self.entry_serves(e, kind, up)),
-                crate::scenario::DnsRouting::Weighted => self.out[entry].iter().any(|&e| self.entry_serves(e, kind, up)),
+                crate::scenario::DnsRouting::Weighted | crate::scenario::DnsRouting::Nearest => {
+                    self.out[entry].iter().any(|&e| self.entry_serves(e, kind, up))
+                }
             },
             NodeSpec::LoadBalancer(b) => {
                 (up(entry) || b.pair) && self.out[entry].iter().any(|&w| self.web_serves(w, kind, up))

@@ -12,23 +12,27 @@ pub struct DnsNode {
     pub spec: DnsSpec,
     /// Links to the entry points, in link order (target i is `links[i]`).
     pub links: Vec<u16>,
+    /// Region of each entry (its data center's; `us-east` when it has none).
+    regions: Vec<Region>,
     cache: Option<ResolverCache>,
     seed: u64,
 }
 
 impl DnsNode {
     pub fn new(spec: &DnsSpec, seed: u64) -> DnsNode {
-        DnsNode { spec: spec.clone(), links: Vec::new(), cache: None, seed }
+        DnsNode { spec: spec.clone(), links: Vec::new(), regions: Vec::new(), cache: None, seed }
     }
 
-    /// New entry links or settings: resolvers start empty (every client asks
-    /// again), which is what a changed record does once old answers expire.
-    pub fn configure(&mut self, spec: &DnsSpec, links: Vec<u16>) {
-        if *spec == self.spec && links == self.links && (self.cache.is_some() || links.is_empty()) {
+    /// New entry links (with the region of each entry) or settings: resolvers
+    /// start empty (every client asks again), which is what a changed record
+    /// does once old answers expire.
+    pub fn configure(&mut self, spec: &DnsSpec, links: Vec<u16>, regions: Vec<Region>) {
+        if *spec == self.spec && links == self.links && regions == self.regions && (self.cache.is_some() || links.is_empty()) {
             return;
         }
         self.spec = spec.clone();
         self.links = links;
+        self.regions = regions;
         self.cache = None;
         if self.links.is_empty() {
             return;
@@ -39,8 +43,10 @@ impl DnsNode {
             DnsRouting::Weighted => {
                 DnsPolicy::Weighted { weights: (0..n).map(|i| spec.weights.get(i).copied().unwrap_or(1.0)).collect() }
             }
+            DnsRouting::Nearest => DnsPolicy::Nearest,
         };
-        let mut config = DnsConfig::new(vec![Region::UsEast; n], policy);
+        let targets = (0..n).map(|i| self.regions.get(i).copied().unwrap_or(Region::UsEast)).collect();
+        let mut config = DnsConfig::new(targets, policy);
         config.ttl_s = spec.ttl_s.round() as u64;
         config.resolve_ms = spec.resolve_ms;
         config.seed = self.seed;
@@ -49,6 +55,10 @@ impl DnsNode {
         self.cache = ResolverCache::new(config.clone())
             .or_else(|_| ResolverCache::new(DnsConfig { policy: DnsPolicy::Weighted { weights: vec![1.0; n] }, ..config }))
             .ok();
+    }
+
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
     }
 
     pub fn cache_mut(&mut self) -> Option<&mut ResolverCache> {

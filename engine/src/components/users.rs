@@ -27,6 +27,9 @@ pub struct Users {
     profiled: Option<crate::profile::ProfiledArrivals>,
     keys: KeyPopularity,
     key_rng: Stream,
+    /// Cumulative shares of the users' regions (empty: no regions).
+    regions: Vec<(f64, crate::geo::Region)>,
+    region_rng: Stream,
     /// Bumped when the rate changes, so the arrival already scheduled is ignored.
     pub epoch: u32,
     /// Requests generated so far (numbers the requests for sampling).
@@ -49,6 +52,8 @@ impl Users {
             profiled: profiled(spec),
             keys: popularity(&spec.keys),
             key_rng: Stream::new(seed, index, StreamPurpose::Keys),
+            regions: region_table(spec),
+            region_rng: Stream::new(seed, index, StreamPurpose::Regions),
             epoch: 0,
             generated: 0,
         }
@@ -61,6 +66,7 @@ impl Users {
         self.cumulative_mix = cumulative_mix;
         self.single_kind = single_kind;
         self.population = spec.population;
+        self.regions = region_table(spec);
         if self.keys_spec != spec.keys {
             self.keys_spec = spec.keys;
             self.keys = popularity(&spec.keys);
@@ -73,6 +79,22 @@ impl Users {
         }
         rate_changed
     }
+}
+
+fn region_table(spec: &UsersSpec) -> Vec<(f64, crate::geo::Region)> {
+    let total: f64 = spec.regions.iter().map(|r| r.share).sum();
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    let mut acc = 0.0;
+    let mut table: Vec<(f64, crate::geo::Region)> = spec.regions.iter().map(|r| {
+        acc += r.share / total;
+        (acc, r.region)
+    }).collect();
+    if let Some(last) = table.last_mut() {
+        last.0 = 1.0;
+    }
+    table
 }
 
 fn profiled(spec: &UsersSpec) -> Option<crate::profile::ProfiledArrivals> {
@@ -131,6 +153,20 @@ impl Users {
     #[inline]
     pub fn draw_key(&mut self) -> u64 {
         self.keys.sample(&mut self.key_rng)
+    }
+
+    /// The region a new request comes from (`None` when the users have none).
+    /// Drawn from a stream of its own, so adding regions changes nothing else.
+    #[inline]
+    pub fn draw_region(&mut self) -> Option<crate::geo::Region> {
+        match self.regions.len() {
+            0 => None,
+            1 => Some(self.regions[0].1),
+            _ => {
+                let u = self.region_rng.uniform();
+                self.regions.iter().find(|(c, _)| u < *c).or(self.regions.last()).map(|(_, r)| *r)
+            }
+        }
     }
 
     /// Kind and user of a new request.

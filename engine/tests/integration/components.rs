@@ -814,3 +814,68 @@ fn a_cdn_serves_static_files_from_the_edge_and_falls_back_to_the_origin() {
     let gb = 500.0 * 730.0 * 3600.0 * 100.0 / 1e6;
     assert!((cost - (gb * 0.085 + 500.0 * 730.0 * 3600.0 / 1e6)).abs() < 1.0, "{cost}");
 }
+
+/// Users in the US east and in Europe, GeoDNS, a data center in each region.
+fn two_regions(routing: &str) -> Value {
+    let dc = |id: &str, dc: &str| json!({"id": id, "kind": "web_server", "workers": 64, "service": const_ms(1.0), "dc": dc});
+    json!({
+        "version": 1, "seed": 16, "duration_s": 60,
+        "data_centers": [{"id": "east", "region": "us-east"}, {"id": "europe", "region": "eu"}],
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 1000, "population": 100000,
+             "regions": [{"region": "us-east", "share": 0.5}, {"region": "eu", "share": 0.5}]},
+            {"id": "dns", "kind": "dns", "routing": routing, "ttl_s": 5, "resolve_ms": 0},
+            dc("web-east", "east"), dc("web-eu", "europe")
+        ],
+        "links": [
+            {"from": "users", "to": "dns", "latency_ms": 10},
+            {"from": "dns", "to": "web-east"}, {"from": "dns", "to": "web-eu"}
+        ]
+    })
+}
+
+#[test]
+fn geodns_sends_each_region_to_its_own_data_center_and_an_outage_moves_them_across_the_ocean() {
+    let rtt = scalelab_engine::geo::rtt_ms(scalelab_engine::geo::Region::UsEast, scalelab_engine::geo::Region::Europe);
+    // Nearest: every user reaches the data center in their region: 2 x 10 ms + 1 ms.
+    let near = crate::support::run(&two_regions("nearest"));
+    assert!((near.latency_ms.mean - 21.0).abs() < 0.1, "{}", near.latency_ms.mean);
+    let east = near.nodes.get("web-east").unwrap().summary.arrivals as f64;
+    let eu = near.nodes.get("web-eu").unwrap().summary.arrivals as f64;
+    assert!((east / (east + eu) - 0.5).abs() < 0.02, "{east} {eu}");
+    // Single DNS sends everyone east: the Europeans pay the ocean both ways.
+    let single = crate::support::run(&two_regions("single"));
+    let expected = 21.0 + 0.5 * rtt;
+    eprintln!("mean latency: {:.2} ms nearest, {:.2} ms all to us-east (expected {expected:.2}; RTT {rtt} ms)", near.latency_ms.mean, single.latency_ms.mean);
+    assert!((single.latency_ms.mean - expected).abs() < 1.0, "{}", single.latency_ms.mean);
+
+    // The European data center goes down: after the 5 s TTL everyone is served in the east.
+    let mut sim = Simulation::new(scenario(&two_regions("nearest")));
+    sim.run_until(10 * S, u64::MAX);
+    fault(&mut sim, "europe", Fault::Fail);
+    assert_eq!(sim.health("web-eu"), Some(scalelab_engine::Health::Down));
+    sim.run_until(16 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(26 * S, u64::MAX);
+    let after = sim.take_snapshot();
+    assert_eq!(after.error_ratio, 0.0);
+    assert!((after.latency_mean_ms.unwrap() - expected).abs() < 1.5, "{:?}", after.latency_mean_ms);
+    let log: Vec<String> = sim.log().since(0).map(|e| e.text.clone()).collect();
+    assert!(log.iter().any(|t| t == "data center europe: outage: everything in it is down"), "{log:?}");
+    assert!(Simulation::new(scenario(&two_regions("nearest"))).apply(Edit::Fault { id: "europe".into(), fault: Fault::Flush }).is_err());
+}
+
+#[test]
+fn a_replica_in_another_region_lags_by_the_distance_too() {
+    let mut doc = with_replica(21);
+    doc["data_centers"] = json!([{"id": "a", "region": "us-east"}, {"id": "b", "region": "eu"}]);
+    doc["nodes"][2]["dc"] = json!("a");
+    doc["nodes"][3]["dc"] = json!("b");
+    doc["nodes"][1]["dc"] = json!("a");
+    let mut sim = Simulation::new(scenario(&doc));
+    sim.run_until(10 * S, u64::MAX);
+    let lag = sim.take_snapshot().nodes.iter().find(|n| n.id == "replica").unwrap().replication_lag_ms.unwrap();
+    let distance = scalelab_engine::geo::one_way_ms(scalelab_engine::geo::Region::UsEast, scalelab_engine::geo::Region::Europe);
+    eprintln!("cross-region replica lag {lag:.1} ms (200 + {distance})");
+    assert!(lag > 200.0 && lag <= 200.0 + distance + 1e-6 && lag > 150.0 + distance, "{lag}");
+}
