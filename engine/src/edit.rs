@@ -203,6 +203,8 @@ impl Simulation {
         // Check the destination first, so a refusal leaves the run untouched.
         let value = serde_json::to_value(target).map_err(|e| EditError::NotApplicable(e.to_string()))?;
         crate::parse::parse_value(&value).map_err(|e| EditError::Invalid(e.issues()))?;
+        let geography_changed = self.scenario.data_centers != target.data_centers
+            || self.scenario.nodes.iter().any(|n| target.node_index(&n.id).is_some_and(|i| target.nodes[i].dc != n.dc));
         for edit in diff(&self.scenario, target) {
             self.apply(edit)?;
         }
@@ -212,6 +214,10 @@ impl Simulation {
         }
         // Order of nodes and links, name, seed, duration: the document's, not the run's.
         self.scenario = target.clone();
+        if geography_changed {
+            // Regions of nodes decide latencies and GeoDNS answers.
+            self.refresh_roles();
+        }
         Ok(())
     }
 

@@ -879,3 +879,20 @@ fn a_replica_in_another_region_lags_by_the_distance_too() {
     eprintln!("cross-region replica lag {lag:.1} ms (200 + {distance})");
     assert!(lag > 200.0 && lag <= 200.0 + distance + 1e-6 && lag > 150.0 + distance, "{lag}");
 }
+
+#[test]
+fn moving_a_node_to_another_data_center_while_running_changes_its_latency() {
+    let mut sim = Simulation::new(scenario(&two_regions("single")));
+    sim.run_until(5 * S, u64::MAX);
+    let mut moved = sim.scenario().clone();
+    // Both web servers in Europe now: the east's users cross the ocean.
+    let i = moved.node_index("web-east").unwrap();
+    moved.nodes[i].dc = Some("europe".into());
+    sim.sync_to(&moved).unwrap();
+    sim.run_until(6 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(16 * S, u64::MAX);
+    let rtt = scalelab_engine::geo::rtt_ms(scalelab_engine::geo::Region::UsEast, scalelab_engine::geo::Region::Europe);
+    let mean = sim.take_snapshot().latency_mean_ms.unwrap();
+    assert!((mean - (21.0 + 0.5 * rtt)).abs() < 1.5, "{mean}");
+}
