@@ -321,6 +321,23 @@ pub fn Diagram(
                 </defs>
                 <rect class="grid-bg" width="100%" height="100%" fill="url(#grid)" />
                 <g transform=move || { let v = view.get(); format!("translate({} {}) scale({})", v.tx, v.ty, v.scale) }>
+                    // Data centers: a labelled area around the nodes in each.
+                    {move || editor.doc.with(|d| d.data_centers.iter().filter_map(|dc| {
+                        let members: Vec<(f64, f64)> = d.nodes.iter()
+                            .filter(|n| n.dc.as_deref() == Some(dc.id.as_str()))
+                            .map(|n| (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0)))
+                            .collect();
+                        let x0 = members.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+                        let y0 = members.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+                        let x1 = members.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max) + NODE_W;
+                        let y1 = members.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max) + NODE_H;
+                        (!members.is_empty()).then(|| view! {
+                            <g class="dc-area" data-testid=format!("dc-area-{}", dc.id)>
+                                <rect x=x0 - 16.0 y=y0 - 30.0 width=x1 - x0 + 32.0 height=y1 - y0 + 46.0 rx="12" />
+                                <text x=x0 - 6.0 y=y0 - 12.0>{format!("{} · {}", dc.id, dc.region.label())}</text>
+                            </g>
+                        })
+                    }).collect_view())}
                     <For each=link_ends key=|k| k.clone() children=move |(from, to): (String, String)| {
                         let (f2, t2) = (from.clone(), to.clone());
                         let wire = Signal::derive(move || {

@@ -90,7 +90,7 @@ const WEB_FIELDS: &[Field] = &[
     },
 ];
 const DNS_FIELDS: &[Field] = &[
-    Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(&["single", "weighted"]), help: "single: always the first entry; weighted: split among the entries that are up" },
+    Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(&["single", "weighted", "nearest"]), help: "single: always the first entry; weighted: split among the entries that are up; nearest (GeoDNS): each region to its closest entry that is up" },
     Field { pointer: "/ttl_s", label: "TTL", unit: "s", kind: FieldKind::Number, help: "how long resolvers keep an answer (and keep using it after a failure)" },
     Field { pointer: "/resolve_ms", label: "Lookup time", unit: "ms", kind: FieldKind::Number, help: "what a lookup costs when the answer is not cached" },
 ];
@@ -339,6 +339,77 @@ impl Editor {
         self.edit(Edit::UpdateNode { node }, &format!("{id}: traffic given as {}", if daily_users { "daily users" } else { "a request rate" }));
     }
 
+    /// A new data center (in the first region no other center uses).
+    pub fn add_dc(&self) {
+        let mut doc = self.doc.get_untracked();
+        let id = (1..).map(|n| format!("dc-{n}")).find(|id| doc.data_center(id).is_none() && doc.node_index(id).is_none()).expect("a number is free");
+        let used: Vec<_> = doc.data_centers.iter().map(|d| d.region).collect();
+        let region = scalelab_engine::geo::Region::ALL.iter().copied().find(|r| !used.contains(r)).unwrap_or(scalelab_engine::geo::Region::UsEast);
+        doc.data_centers.push(scalelab_engine::scenario::DataCenter { id: id.clone(), region });
+        if let Err(e) = self.commit(doc, &format!("Added data center {id} in {}; put nodes in it from their inspector", region.label())) {
+            self.refuse(super::reason(&e));
+        }
+    }
+
+    /// Removes a data center; its nodes stay, in none.
+    pub fn remove_dc(&self, id: &str) {
+        let mut doc = self.doc.get_untracked();
+        doc.data_centers.retain(|d| d.id != id);
+        for n in &mut doc.nodes {
+            if n.dc.as_deref() == Some(id) {
+                n.dc = None;
+            }
+        }
+        if let Err(e) = self.commit(doc, &format!("Removed data center {id}")) {
+            self.refuse(super::reason(&e));
+        }
+    }
+
+    pub fn set_dc_region(&self, id: &str, region: &str) {
+        let Ok(region) = region.parse::<scalelab_engine::geo::Region>() else { return };
+        let mut doc = self.doc.get_untracked();
+        if let Some(dc) = doc.data_centers.iter_mut().find(|d| d.id == id) {
+            dc.region = region;
+        }
+        if let Err(e) = self.commit(doc, &format!("Data center {id} is now in {}", region.label())) {
+            self.refuse(super::reason(&e));
+        }
+    }
+
+    /// Puts node `id` in data center `dc` ("" for none).
+    pub fn set_node_dc(&self, id: &str, dc: &str) {
+        let mut doc = self.doc.get_untracked();
+        let Some(i) = doc.node_index(id) else { return };
+        doc.nodes[i].dc = (!dc.is_empty()).then(|| dc.to_string());
+        let what = if dc.is_empty() { format!("{id} is in no data center") } else { format!("{id} is in data center {dc}") };
+        if let Err(e) = self.commit(doc, &what) {
+            self.refuse(super::reason(&e));
+        }
+    }
+
+    /// The users' regions from text such as "us-east 60, eu 40" (shares).
+    pub fn set_regions(&self, id: &str, text: &str) -> Result<(), String> {
+        let mut regions = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let mut words = part.split_whitespace();
+            let name = words.next().unwrap_or_default();
+            let region = name.parse::<scalelab_engine::geo::Region>().map_err(|e| e.to_string())?;
+            let share = match words.next() {
+                Some(w) => w.trim_end_matches('%').parse::<f64>().map_err(|_| format!("\"{w}\" is not a share; write for example \"us-east 60, eu 40\""))?,
+                None => 1.0,
+            };
+            regions.push(scalelab_engine::scenario::RegionShare { region, share });
+        }
+        let mut doc = self.doc.get_untracked();
+        let i = doc.node_index(id).ok_or("the node is gone")?;
+        if let NodeSpec::Users(u) = &mut doc.nodes[i].spec {
+            u.regions = regions;
+        }
+        let value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
+        let parsed = scalelab_engine::parse::parse_value(&value).map_err(|e| e.issues().first().map(|x| x.message.clone()).unwrap_or_default())?;
+        self.commit(parsed, &format!("{id}: regions set")).map_err(|e| super::reason(&e))
+    }
+
     pub fn fault(&self, id: &str, fault: Fault) {
         let what = match fault {
             Fault::Fail => format!("{id} failed"),
@@ -392,6 +463,7 @@ pub fn Inspector(snapshot: RwSignal<Option<Snapshot>>) -> impl IntoView {
 fn Overview() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let warnings = move || editor.doc.with(scalelab_engine::warnings);
+    let dcs = move || editor.doc.with(|d| d.data_centers.clone());
     view! {
         <div class="panel">
             <h2>"Inspector"</h2>
@@ -399,6 +471,26 @@ fn Overview() -> impl IntoView {
             <ul class="warnings" data-testid="warnings">
                 {move || warnings().into_iter().map(|w| view! { <li>{w.message}</li> }).collect_view()}
             </ul>
+            <h3>"Data centers"</h3>
+            <p class="muted">"Group nodes in a region: traffic between regions pays the distance, and an outage takes a whole center down."</p>
+            <ul class="data-centers" data-testid="data-centers">
+                {move || dcs().into_iter().map(|dc| {
+                    let (id1, id2, id3, id4) = (dc.id.clone(), dc.id.clone(), dc.id.clone(), dc.id.clone());
+                    view! {
+                        <li data-testid=format!("dc-{}", dc.id)>
+                            <strong>{dc.id.clone()}</strong>
+                            <select aria-label=format!("Region of {}", dc.id) data-testid=format!("dc-region-{}", dc.id) prop:value=dc.region.name()
+                                on:change=move |ev| editor.set_dc_region(&id1, &event_target_value(&ev))>
+                                {scalelab_engine::geo::Region::ALL.iter().map(|r| view! { <option value=r.name()>{r.label()}</option> }).collect_view()}
+                            </select>
+                            <button class="danger" data-testid=format!("dc-fail-{}", dc.id) on:click=move |_| editor.fault(&id2, Fault::Fail)>"Outage"</button>
+                            <button data-testid=format!("dc-recover-{}", dc.id) on:click=move |_| editor.fault(&id3, Fault::Recover)>"Recover"</button>
+                            <button data-testid=format!("dc-remove-{}", dc.id) on:click=move |_| editor.remove_dc(&id4)>"Remove"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <button data-testid="add-dc" on:click=move |_| editor.add_dc()>"Add data center"</button>
         </div>
     }
 }
@@ -523,6 +615,8 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
     };
 
     let (id_fail, id_rec, id_slow, id_conn, id_flush) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+    let (id_dc, id_r) = (id.clone(), id.clone());
+    let region_error = RwSignal::new(None::<String>);
     let health = Signal::derive(move || live.get().map(|n| n.health).unwrap_or(Health::Up));
     view! {
         <div class="panel" data-testid="node-panel">
@@ -537,6 +631,43 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 }
             })}
             {fields}
+            {(!is_users).then(|| {
+                let id_dc = id_dc.clone();
+                let id_dc2 = id_dc.clone();
+                let current = move || editor.doc.with(|d| d.node_index(&id_dc2).and_then(|i| d.nodes[i].dc.clone()).unwrap_or_default());
+                move || editor.doc.with(|d| !d.data_centers.is_empty()).then(|| {
+                    let id_dc = id_dc.clone();
+                    let current = current.clone();
+                    view! {
+                        <label class="field">
+                            <span title="the data center (and so the region) this node runs in">"Data center"</span>
+                            <select data-testid="field-dc" prop:value=current on:change=move |ev| editor.set_node_dc(&id_dc, &event_target_value(&ev))>
+                                <option value="">"none"</option>
+                                {editor.doc.with_untracked(|d| d.data_centers.iter().map(|dc| view! { <option value=dc.id.clone()>{format!("{} ({})", dc.id, dc.region.name())}</option> }).collect_view())}
+                            </select>
+                        </label>
+                    }
+                })
+            })}
+            {is_users.then(|| {
+                let id_r = id_r.clone();
+                let id_r2 = id_r.clone();
+                let text = move || editor.doc.with(|d| match d.node_index(&id_r2).map(|i| &d.nodes[i].spec) {
+                    Some(NodeSpec::Users(u)) => u.regions.iter().map(|r| format!("{} {}", r.region.name(), r.share)).collect::<Vec<_>>().join(", "),
+                    _ => String::new(),
+                });
+                view! {
+                    <label class="field" class:invalid=move || region_error.get().is_some()>
+                        <span title="where the users are, as region shares: us-east, us-west, sa, eu, asia, oceania">"Regions"</span>
+                        <input type="text" data-testid="field-regions" placeholder="anywhere" prop:value=text
+                            on:change=move |ev| match editor.set_regions(&id_r, &event_target_value(&ev)) {
+                                Ok(()) => region_error.set(None),
+                                Err(e) => region_error.set(Some(e)),
+                            } />
+                    </label>
+                    {move || region_error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="error-regions">{e}</p> })}
+                }
+            })}
             <h3>"Live"</h3>
             <dl class="live" data-testid="node-live">
                 {move || live.get().map(|n| {

@@ -293,3 +293,39 @@ test('a CDN takes the static files; failing it falls back to the origin', async 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('data centers in regions: nodes placed in them, users far away pay the distance, an outage takes a center down', async () => {
+  const { page, errors, context } = await open();
+  const area = await page.getByTestId('diagram').boundingBox();
+  await page.getByTestId('diagram').click({ position: { x: 20, y: area.height - 20 } }); // nothing selected: the overview
+  await page.getByTestId('add-dc').click();
+  await page.getByTestId('add-dc').click();
+  await page.getByTestId('dc-region-dc-2').selectOption('eu');
+  for (const [node, dc] of [['lb', 'dc-1'], ['web-1', 'dc-1'], ['web-2', 'dc-1'], ['db', 'dc-1']]) {
+    await page.getByTestId(`node-${node}`).click();
+    await page.getByTestId('field-dc').selectOption(dc);
+  }
+  await page.getByTestId('dc-area-dc-1').waitFor();
+  assert.match(await page.getByTestId('dc-area-dc-1').textContent(), /dc-1 · North America \(east\)/);
+  await sleep(1500);
+  const near = numberIn(await text(page, 'metric-p50'));
+  // The users move to Europe: every request crosses the ocean both ways.
+  await page.getByTestId('node-users').click();
+  await page.getByTestId('field-regions').fill('eu 100');
+  await page.getByTestId('field-regions').dispatchEvent('change');
+  await sleep(2000);
+  const far = numberIn(await text(page, 'metric-p50'));
+  assert.ok(far > near + 60, `p50 from ${near} ms to ${far} ms`);
+  // A bad region is refused with a suggestion; the design keeps its regions.
+  await page.getByTestId('field-regions').fill('europe 100');
+  await page.getByTestId('field-regions').dispatchEvent('change');
+  assert.match(await text(page, 'error-regions'), /did you mean "eu"/);
+
+  await page.getByTestId('diagram').click({ position: { x: 20, y: area.height - 20 } });
+  await page.getByTestId('dc-fail-dc-1').click();
+  await page.waitForFunction(() => /data center dc-1: outage/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''));
+  assert.match(await page.getByTestId('node-web-1').locator('.node-kind').textContent(), /DOWN/);
+  await screenshot(page, 'component-data-centers');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
