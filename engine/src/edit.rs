@@ -34,6 +34,8 @@ pub enum Edit {
     /// New latency for an existing link.
     UpdateLink { link: Link },
     Fault { id: String, fault: Fault },
+    /// Cuts (or heals) the network between data centers `a` and `b`.
+    Partition { a: String, b: String, cut: bool },
 }
 
 /// Faults the user can inject into a node.
@@ -48,6 +50,10 @@ pub enum Fault {
     Slow { factor: f64 },
     /// A cache forgets everything and starts cold (the database feels it).
     Flush,
+    /// Scheduled only (with `with`): cut the network between two data centers.
+    Partition,
+    /// Scheduled only (with `with`): restore it.
+    Heal,
 }
 
 /// Why an edit was refused; nothing was changed.
@@ -115,6 +121,19 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
                 }
             }
         }
+        Edit::Partition { a, b, .. } => {
+            for id in [a, b] {
+                if s.data_center(id).is_none() {
+                    return Err(EditError::NotApplicable(format!("there is no data center \"{id}\"")));
+                }
+            }
+            if a == b {
+                return Err(EditError::NotApplicable(format!("a partition is between two different data centers, not \"{a}\" and itself")));
+            }
+        }
+        Edit::Fault { fault: Fault::Partition | Fault::Heal, .. } => {
+            return Err(EditError::NotApplicable("a partition names two data centers: use a partition, not a fault of one node".into()));
+        }
         Edit::Fault { id, fault } if s.node_index(id).is_none() && s.data_center(id).is_some() => {
             // A whole data center: an outage, or its end.
             if !matches!(fault, Fault::Fail | Fault::Recover) {
@@ -150,7 +169,7 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
             }
         }
     }
-    if matches!(edit, Edit::Fault { .. }) {
+    if matches!(edit, Edit::Fault { .. } | Edit::Partition { .. }) {
         return Ok(s); // faults change the running system, not the document
     }
     let value = serde_json::to_value(&s).map_err(|e| EditError::NotApplicable(e.to_string()))?;
@@ -263,6 +282,17 @@ impl Simulation {
             Edit::UpdateLink { link } => {
                 let w = self.wire_between(&link.from, &link.to).expect("edited() checked the link");
                 self.wires[w].latency = ms_to_ns(link.latency_ms);
+            }
+            Edit::Partition { a, b, cut } => {
+                let pair = if a < b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
+                let had = self.partitions.contains(&pair);
+                if *cut && !had {
+                    self.partitions.push(pair);
+                    self.log.push(self.now, Some(a), Severity::Error, format!("network partition: {a} and {b} cannot reach each other"));
+                } else if !*cut && had {
+                    self.partitions.retain(|p| *p != pair);
+                    self.log.push(self.now, Some(a), Severity::Info, format!("network between {a} and {b} healed"));
+                }
             }
             Edit::Fault { id, fault } => match self.slot_of(id) {
                 Some(slot) => self.inject(slot, *fault),
@@ -498,6 +528,8 @@ impl Simulation {
                     self.feed_pools_of(slot);
                 }
             }
+            // Refused by `edited` (a partition is an `Edit::Partition`).
+            Fault::Partition | Fault::Heal => {}
             Fault::Flush => {
                 if let Component::Station(Station { role: Role::Cache(c), .. }) = &mut self.components[slot] {
                     c.flush();

@@ -360,6 +360,15 @@ impl Parser {
             }
             // A fault may name a data center.
             missing.retain(|(path, id)| !(path.starts_with("faults[") && dc_ids.contains(&id.as_str())));
+            for (i, f) in faults.iter().flatten().enumerate() {
+                if let Some(with) = &f.with {
+                    for (field, id) in [("node", &f.node), ("with", with)] {
+                        if !dc_ids.contains(&id.as_str()) {
+                            self.issue(format!("faults[{i}].{field}"), format!("a partition is between data centers; \"{id}\" is not one"));
+                        }
+                    }
+                }
+            }
         }
         if !ids.is_empty() || nodes.is_some() {
             for (path, id) in missing {
@@ -432,7 +441,15 @@ impl Parser {
         let mut obj = self.object(v, path)?;
         let at_s = self.number(&mut obj, "at_s", None, 0.0, duration_s.unwrap_or(MAX_DURATION_S));
         let node = self.string(&mut obj, "node", None).map(str::to_string);
-        let fault = self.choice(&mut obj, "fault", None, &["fail", "recover", "slow", "flush"]);
+        let fault = self.choice(&mut obj, "fault", None, &["fail", "recover", "slow", "flush", "partition", "heal"]);
+        let with = match self.get(&mut obj, "with") {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(other) => {
+                self.issue(join(path, "with"), format!("must be a data center id, not {}", type_name(other)));
+                None
+            }
+        };
         let factor_path = join(path, "factor");
         let has_factor = obj.map.contains_key("factor");
         let factor = self.number(&mut obj, "factor", Some(5.0), 1.0, 100.0);
@@ -441,6 +458,8 @@ impl Parser {
             "fail" => crate::edit::Fault::Fail,
             "recover" => crate::edit::Fault::Recover,
             "flush" => crate::edit::Fault::Flush,
+            "partition" => crate::edit::Fault::Partition,
+            "heal" => crate::edit::Fault::Heal,
             _ => {
                 let factor = factor?;
                 if factor <= 1.0 {
@@ -454,7 +473,16 @@ impl Parser {
             self.issue(factor_path, "applies only to \"slow\"");
             return None;
         }
-        Some(ScheduledFault { at_s: at_s?, node: node?, fault })
+        let with = with?;
+        let pairwise = matches!(fault, crate::edit::Fault::Partition | crate::edit::Fault::Heal);
+        if pairwise != with.is_some() {
+            self.issue(
+                join(path, "with"),
+                if pairwise { "a partition needs \"with\": the other data center" } else { "applies only to \"partition\" and \"heal\"" },
+            );
+            return None;
+        }
+        Some(ScheduledFault { at_s: at_s?, node: node?, fault, with })
     }
 
     fn alert(&mut self, v: &Value, path: &str) -> Option<AlertSpec> {
@@ -762,6 +790,7 @@ impl Parser {
                 None
             }
         };
+        let mobile_share = self.number(obj, "mobile_share", Some(0.0), 0.0, 1.0);
         let profile_path = join(&obj.path, "profile");
         let profile = match self.get(obj, "profile") {
             None | Some(Value::Null) => Some(crate::profile::Profile::Steady),
@@ -783,6 +812,7 @@ impl Parser {
             keys: keys?,
             profile: profile?,
             regions: regions?,
+            mobile_share: mobile_share?,
         })
     }
 
@@ -1090,6 +1120,7 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
             keys: Keys::DEFAULT,
             profile: crate::profile::Profile::Steady,
             regions: Vec::new(),
+            mobile_share: 0.0,
         }),
         "load_balancer" => NodeSpec::LoadBalancer(LoadBalancerSpec {
             algorithm: Algorithm::RoundRobin,

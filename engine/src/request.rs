@@ -52,10 +52,13 @@ pub enum Cause {
     /// There was nowhere to send the request: users or a load balancer with
     /// nothing linked behind them.
     NoRoute = 3,
+    /// The network between two data centers was cut while the request had to
+    /// cross it.
+    Partition = 4,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 4] = [Cause::Rejected, Cause::Timeout, Cause::NodeDown, Cause::NoRoute];
+    pub const ALL: [Cause; 5] = [Cause::Rejected, Cause::Timeout, Cause::NodeDown, Cause::NoRoute, Cause::Partition];
     pub const COUNT: usize = Self::ALL.len();
 
     pub fn name(self) -> &'static str {
@@ -64,6 +67,7 @@ impl Cause {
             Cause::Timeout => "timeout",
             Cause::NodeDown => "node_down",
             Cause::NoRoute => "no_route",
+            Cause::Partition => "partition",
         }
     }
 }
@@ -130,6 +134,8 @@ pub struct Request {
     pub session_call: bool,
     /// The region the request comes from (its users' region), if any.
     pub region: Option<crate::geo::Region>,
+    /// It comes from a mobile app (a slower first hop).
+    pub mobile: bool,
     /// Lines of activity still holding the slot: the request itself, plus work a
     /// node goes on doing after the caller gave up. The slot is freed at zero.
     pub lines: u8,
@@ -164,6 +170,7 @@ impl Arena {
             cache_miss: false,
             session_call: false,
             region: None,
+            mobile: false,
             lines: 1,
             depth: 0,
             frames: [EMPTY_FRAME; MAX_DEPTH],
@@ -185,6 +192,7 @@ impl Arena {
                 slot.cache_miss = false;
                 slot.session_call = false;
                 slot.region = None;
+                slot.mobile = false;
                 slot.lines = 1;
                 slot.depth = 0;
                 i

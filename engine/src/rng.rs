@@ -25,6 +25,8 @@ pub enum StreamPurpose {
     Keys = 5,
     /// Which region a request comes from (drawn only when users have regions).
     Regions = 6,
+    /// Whether a request comes from a mobile app (drawn only when some do).
+    Clients = 7,
 }
 
 /// SplitMix64 step: the standard way to turn one seed into many well-mixed seeds.

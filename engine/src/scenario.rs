@@ -59,9 +59,13 @@ pub struct RegionShare {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScheduledFault {
     pub at_s: f64,
+    /// A node, or a data center (an outage; or one side of a partition).
     pub node: String,
     #[serde(flatten)]
     pub fault: crate::edit::Fault,
+    /// For `partition` and `heal`: the other data center.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
 }
 
 /// An alert rule as written in a scenario: `metric` (with `node` for the
@@ -231,7 +235,13 @@ pub struct UsersSpec {
     /// Where the users are; empty: nowhere in particular (no cross-region latency).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<RegionShare>,
+    /// Share of requests from mobile apps (the rest from browsers): a mobile
+    /// network adds `MOBILE_EXTRA_MS` each way on the first hop.
+    pub mobile_share: f64,
 }
+
+/// Extra one-way latency of a mobile network over a fixed line, in milliseconds.
+pub const MOBILE_EXTRA_MS: f64 = 30.0;
 
 fn is_steady(p: &crate::profile::Profile) -> bool {
     *p == crate::profile::Profile::Steady

@@ -165,6 +165,8 @@ pub struct Simulation {
     /// Whether any node is in a data center or any users have regions (else
     /// no wire pays a cross-region delay and the check is skipped).
     pub(crate) geography: bool,
+    /// Pairs of data centers (ids, in order) whose network is cut.
+    pub(crate) partitions: Vec<(String, String)>,
 }
 
 /// User groups for local sessions: users are hashed into this many groups
@@ -254,6 +256,7 @@ impl Simulation {
             session_home: None,
             slot_region: vec![None; n],
             geography: false,
+            partitions: Vec::new(),
         };
         sim.alerts = Self::alert_rules(&sim.scenario);
         for (i, f) in sim.scenario.faults.iter().enumerate() {
@@ -470,6 +473,7 @@ impl Simulation {
         }
         let (kind, user) = u.draw_request();
         let region = u.draw_region();
+        let mobile = u.draw_mobile();
         let number = u.generated;
         u.generated += 1;
         let mut link = u.link;
@@ -493,6 +497,7 @@ impl Simulation {
         let r = self.arena.get_mut(req);
         r.frames[0] = Frame { node, link: u16::MAX, state: FrameState::Transit, arrived: self.now, ..EMPTY_FRAME };
         r.region = region;
+        r.mobile = mobile;
         r.depth = 1;
         self.stats[node as usize].counters.arrivals += 1;
         self.totals.generated += 1;
@@ -520,7 +525,7 @@ impl Simulation {
         self.wires[link as usize].sent += 1;
         let wire = self.wires[link as usize];
         let geo = if self.geography { self.geo_delay(req, wire.from, wire.to) } else { 0 };
-        let at = self.now + delay + wire.latency + geo;
+        let at = self.now + delay + wire.latency + geo + self.mobile_delay(req, wire.from);
         let f = from + 1;
         let r = self.arena.get_mut(req);
         debug_assert!((f as usize) < crate::request::MAX_DEPTH, "validation bounds path depth");
@@ -542,7 +547,7 @@ impl Simulation {
         let link = self.arena.get(req).frames[from as usize].link;
         let wire = self.wires[link as usize];
         let geo = if self.geography { self.geo_delay(req, wire.from, wire.to) } else { 0 };
-        let at = self.now + wire.latency + geo;
+        let at = self.now + wire.latency + geo + self.mobile_delay(req, wire.from);
         let r = self.arena.get_mut(req);
         r.frames[from as usize].state = FrameState::Done;
         if r.sampled {
@@ -561,9 +566,29 @@ impl Simulation {
         self.hops.push(Hop { link, from, to, start: self.now, end, kind, response, failed });
     }
 
+    /// Whether a partition separates the data centers of slots `a` and `b`.
+    fn cut_off(&self, a: usize, b: usize) -> bool {
+        let dc = |slot: usize| self.scenario.node_index(&self.nodes[slot].id).and_then(|i| self.scenario.nodes[i].dc.as_deref());
+        match (dc(a), dc(b)) {
+            (Some(x), Some(y)) if x != y => {
+                self.partitions.iter().any(|(p, q)| (p == x && q == y) || (p == y && q == x))
+            }
+            _ => false,
+        }
+    }
+
     /// A request reaches the node of its frame `f`, on its way down.
     fn arrive_down(&mut self, req: u32, f: u8) {
         let node = self.arena.get(req).frames[f as usize].node as usize;
+        if !self.partitions.is_empty() && f > 0 {
+            let from = self.arena.get(req).frames[f as usize - 1].node as usize;
+            if self.cut_off(from, node) {
+                // It never got there: the caller learns of it as a failure.
+                self.fail(req, Cause::Partition);
+                self.send_up(req, f);
+                return;
+            }
+        }
         self.stats[node].counters.arrivals += 1;
         if !self.nodes[node].serving() {
             self.stats[node].counters.failed_down += 1;
@@ -1522,7 +1547,15 @@ impl Simulation {
     /// running), the log says so instead.
     fn on_scheduled_fault(&mut self, index: usize) {
         let Some(f) = self.scenario.faults.get(index).cloned() else { return };
-        if let Err(e) = self.apply(crate::edit::Edit::Fault { id: f.node.clone(), fault: f.fault }) {
+        let edit = match (f.fault, &f.with) {
+            (crate::edit::Fault::Partition | crate::edit::Fault::Heal, Some(with)) => crate::edit::Edit::Partition {
+                a: f.node.clone(),
+                b: with.clone(),
+                cut: f.fault == crate::edit::Fault::Partition,
+            },
+            _ => crate::edit::Edit::Fault { id: f.node.clone(), fault: f.fault },
+        };
+        if let Err(e) = self.apply(edit) {
             self.log.push(self.now, Some(&f.node), crate::log::Severity::Warning, format!("scheduled fault skipped: {e}"));
         }
     }
@@ -1560,6 +1593,16 @@ impl Simulation {
             return 0; // the link's own latency covers a region
         }
         ms_to_ns(crate::geo::one_way_ms(a, b))
+    }
+
+    /// A mobile request's first hop (out of the users node, and back) is slower.
+    #[inline]
+    fn mobile_delay(&self, req: u32, from: u16) -> Nanos {
+        if self.arena.get(req).mobile && matches!(self.components[from as usize], Component::Users(_)) {
+            ms_to_ns(crate::scenario::MOBILE_EXTRA_MS)
+        } else {
+            0
+        }
     }
 
     /// Logs a change in the number of shards and the data it moves.

@@ -171,6 +171,13 @@ const PROFILE_DAILY: &[Field] = &[
     Field { pointer: "/profile/period_s", label: "A day lasts", unit: "s", kind: FieldKind::Number, help: "compress a day to watch it pass" },
     Field { pointer: "/profile/trough", label: "Quietest", unit: "x", kind: FieldKind::Number, help: "the night's traffic, as a share of the peak" },
 ];
+const USERS_CLIENT_FIELDS: &[Field] = &[Field {
+    pointer: "/mobile_share",
+    label: "Mobile share",
+    unit: "0..1",
+    kind: FieldKind::Number,
+    help: "requests from mobile apps: their network adds 30 ms each way",
+}];
 const USERS_KEY_FIELDS: &[Field] = &[
     Field { pointer: "/keys/count", label: "Data keys", unit: "", kind: FieldKind::Number, help: "distinct items (users, posts) requests read and write" },
     Field { pointer: "/keys/zipf", label: "Popularity skew", unit: "", kind: FieldKind::Number, help: "Zipf exponent: 0 all alike, about 1 a few items are very popular" },
@@ -205,7 +212,7 @@ fn fields_for(spec: &NodeSpec) -> Vec<&'static [Field]> {
                 scalelab_engine::profile::Profile::Spike { .. } => PROFILE_SPIKE,
                 scalelab_engine::profile::Profile::Daily { .. } => PROFILE_DAILY,
             };
-            vec![rate, PROFILE_SHAPE, profile, USERS_MIX_FIELDS, USERS_KEY_FIELDS]
+            vec![rate, PROFILE_SHAPE, profile, USERS_MIX_FIELDS, USERS_CLIENT_FIELDS, USERS_KEY_FIELDS]
         }
         NodeSpec::LoadBalancer(b) => {
             if b.health_check.is_some() {
@@ -339,6 +346,24 @@ impl Editor {
         self.edit(Edit::UpdateNode { node }, &format!("{id}: traffic given as {}", if daily_users { "daily users" } else { "a request rate" }));
     }
 
+    /// Cuts (or heals) the network between data center `id` and every other.
+    pub fn partition_dc(&self, id: &str, cut: bool) {
+        let others: Vec<String> = self.doc.with_untracked(|d| d.data_centers.iter().filter(|x| x.id != id).map(|x| x.id.clone()).collect());
+        if others.is_empty() {
+            self.refuse("A partition needs a second data center");
+            return;
+        }
+        let result = self.runner.try_update_value(|r| {
+            others.iter().try_for_each(|b| r.sim.apply(Edit::Partition { a: id.to_string(), b: b.clone(), cut }))
+        });
+        match result {
+            Some(Ok(())) if cut => self.say(format!("{id} is cut off from the other data centers")),
+            Some(Ok(())) => self.say(format!("The network to {id} is healed")),
+            Some(Err(e)) => self.refuse(super::reason(&e)),
+            None => {}
+        }
+    }
+
     /// A new data center (in the first region no other center uses).
     pub fn add_dc(&self) {
         let mut doc = self.doc.get_untracked();
@@ -416,6 +441,7 @@ impl Editor {
             Fault::Recover => format!("{id} recovered"),
             Fault::Slow { factor } => format!("{id} slowed down {factor}x"),
             Fault::Flush => format!("{id} flushed: it starts cold"),
+            Fault::Partition | Fault::Heal => format!("{id}: network changed"),
         };
         let result = self.runner.try_update_value(|r| r.sim.apply(Edit::Fault { id: id.to_string(), fault }));
         match result {
@@ -485,12 +511,24 @@ fn Overview() -> impl IntoView {
                             </select>
                             <button class="danger" data-testid=format!("dc-fail-{}", dc.id) on:click=move |_| editor.fault(&id2, Fault::Fail)>"Outage"</button>
                             <button data-testid=format!("dc-recover-{}", dc.id) on:click=move |_| editor.fault(&id3, Fault::Recover)>"Recover"</button>
+                            <button data-testid=format!("dc-cut-{}", dc.id) title="Cut the network between this data center and the others" on:click={let id = dc.id.clone(); move |_| editor.partition_dc(&id, true)}>"Cut off"</button>
+                            <button data-testid=format!("dc-heal-{}", dc.id) on:click={let id = dc.id.clone(); move |_| editor.partition_dc(&id, false)}>"Heal"</button>
                             <button data-testid=format!("dc-remove-{}", dc.id) on:click=move |_| editor.remove_dc(&id4)>"Remove"</button>
                         </li>
                     }
                 }).collect_view()}
             </ul>
             <button data-testid="add-dc" on:click=move |_| editor.add_dc()>"Add data center"</button>
+            <h3>"Alert rules"</h3>
+            <ul class="alert-rules" data-testid="alert-rules">
+                {move || editor.doc.with(|d| {
+                    let rules: Vec<scalelab_engine::alerts::AlertRule> = match &d.alerts {
+                        None => scalelab_engine::alerts::default_rules(),
+                        Some(specs) => specs.iter().filter_map(|a| a.to_rule().ok()).collect(),
+                    };
+                    rules.into_iter().map(|r| view! { <li><strong>{r.name.clone()}</strong>": "{r.condition()}</li> }).collect_view()
+                })}
+            </ul>
         </div>
     }
 }

@@ -322,10 +322,36 @@ test('data centers in regions: nodes placed in them, users far away pay the dist
   assert.match(await text(page, 'error-regions'), /did you mean "eu"/);
 
   await page.getByTestId('diagram').click({ position: { x: 20, y: area.height - 20 } });
+  assert.match(await text(page, 'alert-rules'), /high error rate: error rate above 1% for 10 s/);
+  await page.getByTestId('dc-cut-dc-1').click();
+  await page.waitForFunction(() => /network partition: dc-1 and dc-2 cannot reach each other/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''));
+  await page.getByTestId('dc-heal-dc-1').click();
   await page.getByTestId('dc-fail-dc-1').click();
   await page.waitForFunction(() => /data center dc-1: outage/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''));
   assert.match(await page.getByTestId('node-web-1').locator('.node-kind').textContent(), /DOWN/);
   await screenshot(page, 'component-data-centers');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a NoSQL store keeps shared sessions, so any server can take any user', async () => {
+  const { page, errors, context } = await open();
+  await page.getByTestId('fit').click();
+  const area = await page.getByTestId('diagram').boundingBox();
+  const store = await place(page, 'nosql', area.width - 120, area.height - 50);
+  assert.equal(store, 'nosql-1');
+  await connect(page, 'web-1', store);
+  await connect(page, 'web-2', store);
+  for (const web of ['web-1', 'web-2']) {
+    await page.getByTestId(`node-${web}`).click();
+    await page.getByTestId('field-sessions').selectOption('shared');
+  }
+  await sleep(2000);
+  await page.getByTestId(`node-${store}`).click();
+  await sleep(300);
+  assert.ok(numberIn(await text(page, 'live-throughput')) > 100, 'every request reads its session');
+  assert.equal(await page.getByTestId('metric-sessions-lost').count(), 0, 'no local sessions, nothing to lose');
+  assert.match(await page.getByTestId(`node-${store}`).locator('.node-kind').textContent(), /% · \d+ waiting/);
   assert.deepEqual(errors, []);
   await context.close();
 });

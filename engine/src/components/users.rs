@@ -30,6 +30,8 @@ pub struct Users {
     /// Cumulative shares of the users' regions (empty: no regions).
     regions: Vec<(f64, crate::geo::Region)>,
     region_rng: Stream,
+    mobile_share: f64,
+    client_rng: Stream,
     /// Bumped when the rate changes, so the arrival already scheduled is ignored.
     pub epoch: u32,
     /// Requests generated so far (numbers the requests for sampling).
@@ -54,6 +56,8 @@ impl Users {
             key_rng: Stream::new(seed, index, StreamPurpose::Keys),
             regions: region_table(spec),
             region_rng: Stream::new(seed, index, StreamPurpose::Regions),
+            mobile_share: spec.mobile_share,
+            client_rng: Stream::new(seed, index, StreamPurpose::Clients),
             epoch: 0,
             generated: 0,
         }
@@ -67,6 +71,7 @@ impl Users {
         self.single_kind = single_kind;
         self.population = spec.population;
         self.regions = region_table(spec);
+        self.mobile_share = spec.mobile_share;
         if self.keys_spec != spec.keys {
             self.keys_spec = spec.keys;
             self.keys = popularity(&spec.keys);
@@ -167,6 +172,13 @@ impl Users {
                 self.regions.iter().find(|(c, _)| u < *c).or(self.regions.last()).map(|(_, r)| *r)
             }
         }
+    }
+
+    /// Whether a new request comes from a mobile app (drawn from its own
+    /// stream, and only when some requests do).
+    #[inline]
+    pub fn draw_mobile(&mut self) -> bool {
+        self.mobile_share > 0.0 && (self.mobile_share >= 1.0 || self.client_rng.uniform() < self.mobile_share)
     }
 
     /// Kind and user of a new request.

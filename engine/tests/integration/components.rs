@@ -896,3 +896,49 @@ fn moving_a_node_to_another_data_center_while_running_changes_its_latency() {
     let mean = sim.take_snapshot().latency_mean_ms.unwrap();
     assert!((mean - (21.0 + 0.5 * rtt)).abs() < 1.5, "{mean}");
 }
+
+#[test]
+fn a_partition_between_data_centers_fails_the_requests_that_must_cross_it() {
+    // Web servers in the east; the database in Europe.
+    let mut doc = two_regions("single");
+    doc["nodes"].as_array_mut().unwrap().push(json!({"id": "db", "kind": "database", "workers": 64, "service": const_ms(1.0), "dc": "europe"}));
+    doc["links"].as_array_mut().unwrap().push(json!({"from": "web-east", "to": "db"}));
+    doc["faults"] = json!([
+        {"at_s": 10, "node": "east", "fault": "partition", "with": "europe"},
+        {"at_s": 20, "node": "east", "fault": "heal", "with": "europe"}
+    ]);
+    let mut sim = Simulation::new(scenario(&doc));
+    sim.run_until(10 * S - 1, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(10 * S + 200_000_000, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(19 * S, u64::MAX);
+    let cut = sim.take_snapshot();
+    let partition = cut.failed_by_cause.iter().find(|(c, _)| *c == "partition").unwrap().1;
+    eprintln!("during the partition: error ratio {:.3}, {partition} failed crossing it", cut.error_ratio);
+    // Every request is a read that needs the database across the ocean.
+    assert!(cut.error_ratio > 0.99 && partition > 0, "{}", cut.error_ratio);
+    sim.run_until(21 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(30 * S, u64::MAX);
+    assert_eq!(sim.take_snapshot().error_ratio, 0.0, "healed");
+    let bad = {
+        let mut d = doc.clone();
+        d["faults"] = json!([{"at_s": 1, "node": "east", "fault": "partition"}]);
+        scalelab_engine::Scenario::from_json(&d.to_string()).unwrap_err().to_string()
+    };
+    assert!(bad.contains("faults[0].with: a partition needs \"with\""), "{bad}");
+}
+
+#[test]
+fn mobile_clients_pay_a_slower_first_hop() {
+    let mut doc = with_cdn(true);
+    doc["nodes"][0]["mix"] = json!({"read": 1});
+    let fixed = crate::support::run(&doc);
+    doc["nodes"][0]["mobile_share"] = json!(0.5);
+    let mixed = crate::support::run(&doc);
+    let extra = mixed.latency_ms.mean - fixed.latency_ms.mean;
+    eprintln!("half the users on mobile add {extra:.2} ms on average (expected 30)");
+    // Half the requests pay 30 ms each way.
+    assert!((extra - 30.0).abs() < 1.0, "{extra}");
+}
