@@ -386,8 +386,8 @@ impl Simulation {
             (Component::Queue(q), NodeSpec::Queue(spec)) => q.capacity = spec.capacity,
             (Component::Cdn(c), NodeSpec::Cdn(spec)) => {
                 c.fallback = spec.fallback_to_origin;
-                let ttl = Some(((spec.ttl_s * 1e9) as crate::time::Nanos).max(1));
-                if c.store.capacity() != spec.capacity || c.store.ttl() != ttl {
+                let ttl = ((spec.ttl_s * 1e9) as crate::time::Nanos).max(1);
+                if c.capacity != spec.capacity || c.ttl != ttl {
                     let origin = c.origin;
                     *c = crate::sim::Cdn::new(spec); // resized: the edges start cold
                     c.origin = origin;
@@ -554,7 +554,7 @@ impl Simulation {
     pub(crate) fn crash(&mut self, slot: usize) {
         self.drop_sessions(slot);
         if let Component::Cdn(c) = &mut self.components[slot] {
-            c.store.flush(); // the edges come back cold
+            c.flush(); // the edges come back cold
         }
         let Component::Station(st) = &mut self.components[slot] else { return };
         if let Role::Cache(c) = &mut st.role {

@@ -476,10 +476,11 @@ pub struct DatabaseSpec {
     pub failover_s: f64,
 }
 
-/// A content delivery network: edge servers near the users answer static
-/// requests from their cache (objects with a TTL, the request's key is the
-/// object); a miss is fetched from the origin (the balancer or web server
-/// linked from here) and kept. Users linked to a CDN send it their static
+/// A content delivery network: an edge location in every region answers the
+/// static requests of the users there from its own cache (objects with a TTL;
+/// the request's key is the object); a miss is fetched from the origin (the
+/// balancer or web server linked from here) and kept at that edge. Users reach
+/// the edge of their own region, so no cross-region latency applies. Users linked to a CDN send it their static
 /// requests. If it is down, they go to the origin when `fallback_to_origin`,
 /// and fail otherwise.
 #[derive(Clone, Debug, PartialEq, Serialize)]

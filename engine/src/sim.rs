@@ -34,21 +34,46 @@ pub(crate) enum Component {
     Cdn(Cdn),
 }
 
-/// A CDN's edges: a cache of static objects and the link to the origin.
+/// A CDN: an edge location in every region, each with its own cache of
+/// static objects (a user is served by the edge of their region, so a popular
+/// object is fetched from the origin once per region), and the link to the origin.
 #[derive(Debug)]
 pub(crate) struct Cdn {
-    pub store: crate::cache_store::CacheStore,
+    /// One edge per region, in `Region::ALL` order; created when first used.
+    pub edges: Vec<Option<crate::cache_store::CacheStore>>,
+    pub capacity: u64,
+    pub ttl: Nanos,
     pub fallback: bool,
     pub origin: Option<u16>,
 }
 
 impl Cdn {
     pub fn new(spec: &crate::scenario::CdnSpec) -> Cdn {
-        let ttl = ((spec.ttl_s * 1e9) as Nanos).max(1);
-        let store = crate::cache_store::CacheStore::new(spec.capacity, crate::cache_store::Policy::Lru, Some(ttl))
-            .or_else(|_| crate::cache_store::CacheStore::new(1, crate::cache_store::Policy::Lru, None))
-            .expect("a one-item cache is valid");
-        Cdn { store, fallback: spec.fallback_to_origin, origin: None }
+        Cdn {
+            edges: (0..crate::geo::Region::ALL.len()).map(|_| None).collect(),
+            capacity: spec.capacity,
+            ttl: ((spec.ttl_s * 1e9) as Nanos).max(1),
+            fallback: spec.fallback_to_origin,
+            origin: None,
+        }
+    }
+
+    /// The edge serving users of `region` (users without a region: the first).
+    pub fn edge(&mut self, region: Option<crate::geo::Region>) -> &mut crate::cache_store::CacheStore {
+        let i = region.map_or(0, crate::geo::Region::index);
+        let (capacity, ttl) = (self.capacity, self.ttl);
+        self.edges[i].get_or_insert_with(|| {
+            crate::cache_store::CacheStore::new(capacity, crate::cache_store::Policy::Lru, Some(ttl))
+                .or_else(|_| crate::cache_store::CacheStore::new(1, crate::cache_store::Policy::Lru, None))
+                .expect("a one-item cache is valid")
+        })
+    }
+
+    /// Every edge forgets everything (an outage).
+    pub fn flush(&mut self) {
+        for e in self.edges.iter_mut().flatten() {
+            e.flush();
+        }
     }
 }
 
@@ -629,8 +654,9 @@ impl Simulation {
             Component::Cdn(_) => {
                 let key = self.key_of(req);
                 let now = self.now;
+                let region = self.arena.get(req).region;
                 let Component::Cdn(c) = &mut self.components[node] else { unreachable!() };
-                let hit = matches!(c.store.get(key, now), crate::cache_store::Lookup::Hit { .. });
+                let hit = matches!(c.edge(region).get(key, now), crate::cache_store::Lookup::Hit { .. });
                 let origin = c.origin;
                 if hit {
                     // Served from the edge.
@@ -1777,8 +1803,9 @@ impl Simulation {
                 if ok && serving {
                     let key = self.key_of(req);
                     let now = self.now;
+                    let region = self.arena.get(req).region;
                     if let Component::Cdn(c) = &mut self.components[node] {
-                        c.store.fill(key, 0, now);
+                        c.edge(region).fill(key, 0, now);
                     }
                     self.stats[node].counters.completed += 1;
                 }

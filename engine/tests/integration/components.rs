@@ -975,3 +975,22 @@ fn a_worker_pool_grows_with_its_backlog() {
     let log: Vec<String> = sim.log().since(0).map(|e| e.text.clone()).collect();
     assert!(log.iter().any(|t| t.starts_with("pool: scaling out:") && t.contains("backlog")), "{log:?}");
 }
+
+#[test]
+fn each_region_has_its_own_cdn_edge() {
+    // The same 1000 objects requested from two regions: each edge fetches each
+    // object once, so the origin sees about twice the misses of one region.
+    let mut one = with_cdn(true);
+    one["nodes"][0]["mix"] = json!({"static": 1});
+    one["nodes"][0]["regions"] = json!([{"region": "us-east", "share": 1}]);
+    let mut two = one.clone();
+    two["nodes"][0]["regions"] = json!([{"region": "us-east", "share": 0.5}, {"region": "eu", "share": 0.5}]);
+    let misses = |doc: &Value| {
+        let mut d = doc.clone();
+        d["warmup_s"] = json!(0);
+        crate::support::run(&d).nodes.get("cdn").unwrap().summary.cache.unwrap().misses as f64
+    };
+    let (m1, m2) = (misses(&one), misses(&two));
+    eprintln!("origin fetches: {m1} with users in one region, {m2} in two");
+    assert!(m2 > 1.7 * m1 && m2 < 2.3 * m1, "{m1} {m2}");
+}
