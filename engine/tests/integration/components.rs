@@ -994,3 +994,40 @@ fn each_region_has_its_own_cdn_edge() {
     eprintln!("origin fetches: {m1} with users in one region, {m2} in two");
     assert!(m2 > 1.7 * m1 && m2 < 2.3 * m1, "{m1} {m2}");
 }
+
+#[test]
+fn nosql_partitions_and_machine_sizes_add_capacity() {
+    // A NoSQL store as the data tier: 4 partitions carry 4 times the workers
+    // of one, so the same load keeps each 4 times less busy.
+    let store = |partitions: u32| {
+        let doc = json!({
+            "version": 1, "seed": 17, "duration_s": 60, "warmup_s": 5,
+            "nodes": [
+                {"id": "users", "kind": "users", "rps": 2000, "mix": {"read": 0.5, "write": 0.5}},
+                {"id": "web", "kind": "web_server", "workers": 128, "service": const_ms(0.1)},
+                {"id": "kv", "kind": "nosql", "partitions": partitions, "workers": 8, "service": exp_ms(2.0)}
+            ],
+            "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "kv"}]
+        });
+        crate::support::run(&doc).nodes.get("kv").unwrap().summary.utilization
+    };
+    let (one, four) = (store(1), store(4));
+    eprintln!("NoSQL utilisation: {one:.3} with 1 partition, {four:.3} with 4");
+    // 2000/s x 2 ms = 4 busy workers: 0.5 of 8, 0.125 of 32.
+    assert!((one - 0.5).abs() < 0.02 && (four - 0.125).abs() < 0.01, "{one} {four}");
+
+    // Vertical scaling: a size up doubles the workers and halves the load.
+    let sized = |size: &str| {
+        let doc = json!({
+            "version": 1, "seed": 18, "duration_s": 60, "warmup_s": 5,
+            "nodes": [{"id": "users", "kind": "users", "rps": 300}, {"id": "web", "kind": "web_server", "size": size, "service": exp_ms(10.0)}],
+            "links": [{"from": "users", "to": "web"}]
+        });
+        crate::support::run(&doc)
+    };
+    let (large, xlarge) = (sized("large"), sized("xlarge"));
+    let util = |r: &scalelab_engine::Report| r.nodes.get("web").unwrap().summary.utilization;
+    assert!((util(&large) - 0.75).abs() < 0.03 && (util(&xlarge) - 0.375).abs() < 0.02, "{} {}", util(&large), util(&xlarge));
+    assert!(xlarge.latency_ms.p99 < large.latency_ms.p99, "more workers, shorter waits");
+    assert_eq!((large.cost_per_month_usd, xlarge.cost_per_month_usd), (140.0, 280.0));
+}
