@@ -364,6 +364,10 @@ impl Simulation {
         self.snap.node_latency.push(is_station.then(crate::histogram::Histogram::new));
         self.primary_of.push(None);
         self.replicas_of.push(Vec::new());
+        if let NodeSpec::Users(u) = &node.spec {
+            self.any_mobile |= u.mobile_share > 0.0;
+            self.geography |= !u.regions.is_empty();
+        }
         self.set_group(slot, &node.spec);
         self.schedule_next_arrival(slot as u16);
         self.schedule_health_check(slot);
@@ -372,6 +376,9 @@ impl Simulation {
     fn update_slot(&mut self, slot: usize, spec: &NodeSpec) {
         match (&mut self.components[slot], spec) {
             (Component::Users(u), NodeSpec::Users(spec)) => {
+                // (The flags only switch checks on; they never need to go off.)
+                self.any_mobile |= spec.mobile_share > 0.0;
+                self.geography |= !spec.regions.is_empty();
                 if u.update(spec) {
                     u.epoch = u.epoch.wrapping_add(1);
                     self.schedule_next_arrival(slot as u16);

@@ -192,6 +192,8 @@ pub struct Simulation {
     pub(crate) geography: bool,
     /// Pairs of data centers (ids, in order) whose network is cut.
     pub(crate) partitions: Vec<(String, String)>,
+    /// Whether any users have mobile clients (else the first-hop check is skipped).
+    pub(crate) any_mobile: bool,
 }
 
 /// User groups for local sessions: users are hashed into this many groups
@@ -282,6 +284,7 @@ impl Simulation {
             slot_region: vec![None; n],
             geography: false,
             partitions: Vec::new(),
+            any_mobile: false,
         };
         sim.alerts = Self::alert_rules(&sim.scenario);
         for (i, f) in sim.scenario.faults.iter().enumerate() {
@@ -1158,6 +1161,7 @@ impl Simulation {
             .collect();
         self.geography = self.slot_region.iter().any(Option::is_some)
             || self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if !u.regions.is_empty()));
+        self.any_mobile = self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if u.mobile_share > 0.0));
         self.primary_of = vec![None; n];
         let mut caches: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut databases: Vec<Vec<u16>> = vec![Vec::new(); n];
@@ -1624,7 +1628,7 @@ impl Simulation {
     /// A mobile request's first hop (out of the users node, and back) is slower.
     #[inline]
     fn mobile_delay(&self, req: u32, from: u16) -> Nanos {
-        if self.arena.get(req).mobile && matches!(self.components[from as usize], Component::Users(_)) {
+        if self.any_mobile && self.arena.get(req).mobile && matches!(self.components[from as usize], Component::Users(_)) {
             ms_to_ns(crate::scenario::MOBILE_EXTRA_MS)
         } else {
             0

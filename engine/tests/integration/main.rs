@@ -23,6 +23,7 @@ mod determinism;
 mod edits;
 mod invalid;
 mod invariants;
+mod lessons;
 mod little;
 mod queueing;
 mod support;
