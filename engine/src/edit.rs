@@ -310,6 +310,11 @@ impl Simulation {
                         _ => (Severity::Info, "back up"),
                     };
                     self.log.push(self.now, Some(id), severity, format!("data center {id}: {what}"));
+                    match fault {
+                        Fault::Fail if !self.dcs_down.contains(id) => self.dcs_down.push(id.clone()),
+                        Fault::Recover => self.dcs_down.retain(|d| d != id),
+                        _ => {}
+                    }
                     for slot in members {
                         self.inject(slot, *fault);
                     }

@@ -194,6 +194,8 @@ pub struct Simulation {
     pub(crate) partitions: Vec<(String, String)>,
     /// Whether any users have mobile clients (else the first-hop check is skipped).
     pub(crate) any_mobile: bool,
+    /// Data centers in an outage (a standby in one cannot take over).
+    pub(crate) dcs_down: Vec<String>,
 }
 
 /// User groups for local sessions: users are hashed into this many groups
@@ -285,6 +287,7 @@ impl Simulation {
             geography: false,
             partitions: Vec::new(),
             any_mobile: false,
+            dcs_down: Vec::new(),
         };
         sim.alerts = Self::alert_rules(&sim.scenario);
         for (i, f) in sim.scenario.faults.iter().enumerate() {
@@ -550,8 +553,17 @@ impl Simulation {
 
     /// The same, leaving `delay` later (a DNS lookup before the connection).
     fn send_down_after(&mut self, req: u32, from: u8, link: u16, delay: Nanos) {
+        let to = self.wires[link as usize].to;
+        self.send_down_to(req, from, link, delay, to);
+    }
+
+    /// Sends over wire `link` but to node `to`, which may differ from the
+    /// wire's end: a shard router reaching the replica promoted in place of
+    /// the primary it is wired to.
+    fn send_down_to(&mut self, req: u32, from: u8, link: u16, delay: Nanos, to: u16) {
         self.wires[link as usize].sent += 1;
-        let wire = self.wires[link as usize];
+        let mut wire = self.wires[link as usize];
+        wire.to = to;
         let geo = if self.geography { self.geo_delay(req, wire.from, wire.to) } else { 0 };
         let at = self.now + delay + wire.latency + geo + self.mobile_delay(req, wire.from);
         let f = from + 1;
@@ -703,7 +715,13 @@ impl Simulation {
                 let key = self.key_of(req);
                 let Component::ShardRouter(r) = &self.components[node] else { unreachable!() };
                 match r.link_for(key) {
-                    Some(link) => self.send_down(req, f, link),
+                    Some(link) => {
+                        // A shard whose primary failed is served by the replica
+                        // promoted in its place.
+                        let shard = self.wires[link as usize].to;
+                        let to = self.primary_of[shard as usize].unwrap_or(shard);
+                        self.send_down_to(req, f, link, 0, to);
+                    }
                     None => {
                         self.fail(req, Cause::NoRoute);
                         self.send_up(req, f);
@@ -972,8 +990,14 @@ impl Simulation {
                 self.answer(node, req, f);
             }
             (Kind::Job, SERVED) => {
+                // The first queue that is up (a second queue is a spare).
                 let queue = match &self.components[node] {
-                    Component::Station(Station { role: Role::Web(w), .. }) => w.queues.first().copied(),
+                    Component::Station(Station { role: Role::Web(w), .. }) => w
+                        .queues
+                        .iter()
+                        .copied()
+                        .find(|&l| self.nodes[self.wires[l as usize].to as usize].serving())
+                        .or(w.queues.first().copied()),
                     _ => None,
                 };
                 match queue {
@@ -1716,6 +1740,12 @@ impl Simulation {
     fn on_takeover(&mut self, node: u16) {
         let slot = node as usize;
         if self.nodes[slot].removed || self.nodes[slot].health != Health::Down {
+            return;
+        }
+        let id = self.nodes[slot].id.clone();
+        let dc = self.scenario.node_index(&id).and_then(|i| self.scenario.nodes[i].dc.clone());
+        if dc.is_some_and(|dc| self.dcs_down.contains(&dc)) {
+            // The standby is in the same dead data center.
             return;
         }
         self.nodes[slot].health = Health::Up;

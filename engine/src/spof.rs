@@ -125,7 +125,11 @@ impl<'a> Graph<'a> {
         }
         match kind {
             0 | 1 => self.data_serves(w, up),
-            3 => self.linked(w, |s| matches!(s, NodeSpec::Queue(_))).first().is_none_or(|&q| up(q)),
+            // Jobs go to the first queue that is up: a second queue is a spare.
+            3 => {
+                let queues = self.linked(w, |s| matches!(s, NodeSpec::Queue(_)));
+                queues.is_empty() || queues.iter().any(|&q| up(q))
+            }
             _ => true,
         }
     }
@@ -134,8 +138,12 @@ impl<'a> Graph<'a> {
     /// reads going and is replaced for writes, so one rule covers both.
     fn data_serves(&self, w: usize, up: &dyn Fn(usize) -> bool) -> bool {
         if let Some(&router) = self.linked(w, |s| matches!(s, NodeSpec::ShardRouter(_))).first() {
-            // Every shard holds some users' data.
-            return self.out[router].iter().all(|&shard| self.db_serves(shard, &[shard], up));
+            // Every shard holds some users' data; the router follows a
+            // shard's promotion to its replica.
+            return self.out[router].iter().all(|&shard| {
+                let replicas: Vec<usize> = self.out[shard].iter().copied().filter(|&r| self.primary_of[r] == Some(shard)).collect();
+                self.db_serves(shard, &replicas, up)
+            });
         }
         let dbs = self.linked(w, |s| matches!(s, NodeSpec::Database(_)));
         if dbs.is_empty() {

@@ -1031,3 +1031,61 @@ fn nosql_partitions_and_machine_sizes_add_capacity() {
     assert!(xlarge.latency_ms.p99 < large.latency_ms.p99, "more workers, shorter waits");
     assert_eq!((large.cost_per_month_usd, xlarge.cost_per_month_usd), (140.0, 280.0));
 }
+
+#[test]
+fn a_sharded_tier_with_replicas_fails_over_and_is_no_single_point_of_failure() {
+    // Two shards, each a primary with a replica the router can fail over to.
+    let mut doc = sharded("modulo", 2, 0.0);
+    for i in 0..2 {
+        doc["nodes"].as_array_mut().unwrap().push(json!({"id": format!("replica-{i}"), "kind": "database", "workers": 64, "service": const_ms(0.1), "failover_s": 5}));
+        doc["nodes"][3 + i]["failover_s"] = json!(5);
+        doc["links"].as_array_mut().unwrap().push(json!({"from": format!("shard-{i}"), "to": format!("replica-{i}")}));
+    }
+    let s = scenario(&doc);
+    assert!(scalelab_engine::single_points_of_failure(&s).iter().all(|id| !id.starts_with("shard")), "{:?}", scalelab_engine::single_points_of_failure(&s));
+    let mut sim = Simulation::new(s);
+    sim.run_until(5 * S, u64::MAX);
+    fault(&mut sim, "shard-0", Fault::Fail);
+    sim.take_snapshot();
+    sim.run_until(6 * S, u64::MAX);
+    let gap = sim.take_snapshot();
+    assert!((gap.error_ratio - 0.5).abs() < 0.05, "half the keys live on the failed shard: {}", gap.error_ratio);
+    sim.run_until(11 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(15 * S, u64::MAX);
+    assert_eq!(sim.take_snapshot().error_ratio, 0.0, "the router reaches the promoted replica");
+    // Without replicas each shard is a single point of failure.
+    let bare = scenario(&sharded("modulo", 2, 0.0));
+    assert_eq!(scalelab_engine::single_points_of_failure(&bare), vec!["web", "shard-0", "shard-1"]);
+}
+
+#[test]
+fn a_spare_queue_takes_the_jobs_and_a_standby_balancer_dies_with_its_data_center() {
+    let mut doc = jobs(50.0, 4, const_ms(10.0), 1000, 7);
+    doc["nodes"].as_array_mut().unwrap().push(json!({"id": "queue-2", "kind": "queue"}));
+    doc["links"].as_array_mut().unwrap().push(json!({"from": "web", "to": "queue-2"}));
+    doc["links"].as_array_mut().unwrap().push(json!({"from": "queue-2", "to": "pool"}));
+    let s = scenario(&doc);
+    assert!(!scalelab_engine::single_points_of_failure(&s).contains(&"queue".to_string()));
+    let mut sim = Simulation::new(s);
+    sim.run_until(5 * S, u64::MAX);
+    fault(&mut sim, "queue", Fault::Fail);
+    sim.take_snapshot();
+    sim.run_until(10 * S, u64::MAX);
+    assert_eq!(sim.take_snapshot().error_ratio, 0.0, "jobs go to the spare queue");
+
+    // A balancer pair inside a data center that goes down stays down.
+    let mut dc = balanced(Value::Null);
+    dc["data_centers"] = json!([{"id": "east", "region": "us-east"}]);
+    dc["nodes"][1]["pair"] = json!(true);
+    for i in 1..4 {
+        dc["nodes"][i]["dc"] = json!("east");
+    }
+    let mut sim = Simulation::new(scenario(&dc));
+    sim.run_until(S, u64::MAX);
+    fault(&mut sim, "east", Fault::Fail);
+    sim.run_until(10 * S, u64::MAX);
+    assert_eq!(sim.health("lb"), Some(scalelab_engine::Health::Down), "no standby takes over in a dead data center");
+    fault(&mut sim, "east", Fault::Recover);
+    assert_eq!(sim.health("lb"), Some(scalelab_engine::Health::Up));
+}
