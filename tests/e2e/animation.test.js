@@ -37,6 +37,18 @@ function canvasPixels(page, rgb = null) {
   }, rgb);
 }
 
+/** Polls the canvas for up to 5 s until at least `min` pixels are painted
+ *  (near `rgb`, if given): how many dots are in flight at one instant varies. */
+async function waitPainted(page, min, rgb = null) {
+  let px = { painted: 0, near: 0 };
+  for (let i = 0; i < 20; i++) {
+    px = await canvasPixels(page, rgb);
+    if ((rgb ? px.near : px.painted) > min) break;
+    await sleep(250);
+  }
+  return px;
+}
+
 const canvasHash = (page) =>
   page.locator('canvas.particles').evaluate((c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -52,8 +64,8 @@ test('sampled requests move along the wires; pausing freezes them; hiding clears
   assert.match(shown, /^Showing every request · [\d,]+ dots$/, shown);
   assert.ok(numberIn(shown.split('·')[1]) > 20, shown);
   // Reads are blue (#2f6fde on the light page): most of the starter traffic.
-  const px = await canvasPixels(page, [0x2f, 0x6f, 0xde]);
-  assert.ok(px.near > 200, `read-coloured dots on the canvas: ${JSON.stringify(px)}`);
+  const px = await waitPainted(page, 100, [0x2f, 0x6f, 0xde]);
+  assert.ok(px.near > 100, `read-coloured dots on the canvas: ${JSON.stringify(px)}`);
   // The dots move between frames.
   const a = await canvasHash(page);
   await sleep(100);
@@ -74,7 +86,7 @@ test('sampled requests move along the wires; pausing freezes them; hiding clears
   assert.ok(numberIn(await page.getByTestId('link-users-lb').locator('.flow-label').textContent()) > 0);
   await page.getByTestId('animation-toggle').click();
   await sleep(600);
-  assert.ok((await canvasPixels(page)).painted > 100, 'shown again');
+  assert.ok((await waitPainted(page, 100)).painted > 100, 'shown again');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -106,7 +118,7 @@ test('failed requests are drawn red', async () => {
   await page.getByTestId('fault-fail').click();
   await sleep(800);
   // Failed responses are #ff6b6b on the dark page.
-  const px = await canvasPixels(page, [0xff, 0x6b, 0x6b]);
+  const px = await waitPainted(page, 100, [0xff, 0x6b, 0x6b]);
   assert.ok(px.near > 100, `red dots: ${JSON.stringify(px)}`);
   await screenshot(page, 'animation-failures-dark');
   assert.deepEqual(errors, []);
@@ -120,7 +132,7 @@ test('with reduced motion nothing moves until the user asks for it', async () =>
   assert.equal(await text(page, 'sampling'), 'Flow: link thickness = requests/s');
   await page.getByTestId('animation-toggle').click();
   await sleep(800);
-  assert.ok((await canvasPixels(page)).painted > 50);
+  assert.ok((await waitPainted(page, 50)).painted > 50);
   assert.deepEqual(errors, []);
   await context.close();
 });
