@@ -23,9 +23,8 @@
 //! like any other entry).
 
 use crate::time::Nanos;
-use std::collections::HashMap;
+use crate::sharding::KeyMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// The largest capacity accepted (as many items as there can be keys).
 pub const MAX_CAPACITY: u64 = 100_000_000;
@@ -135,7 +134,7 @@ pub struct CacheStore {
     policy: Policy,
     capacity: u32,
     ttl: Option<Nanos>,
-    index: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
+    index: KeyMap<u32>,
     entries: Vec<Entry>,
     free_entries: Vec<u32>,
     lists: Vec<List>,
@@ -169,7 +168,7 @@ impl CacheStore {
             ttl,
             // Twice the items: a table at most half full always cleans up its
             // deleted-slot markers in place, so churn never makes it reallocate.
-            index: HashMap::with_capacity_and_hasher(2 * reserve, Default::default()),
+            index: KeyMap::with_capacity_and_hasher(2 * reserve, Default::default()),
             entries: Vec::with_capacity(reserve),
             free_entries: Vec::with_capacity(reserve),
             lists: Vec::with_capacity(list_slots),
@@ -466,31 +465,6 @@ impl CacheStore {
             self.lists[next as usize].prev = prev;
         }
         self.free_lists.push(list);
-    }
-}
-
-/// A fast, fixed (unseeded) hasher for u64 keys: the SplitMix64 finaliser. Keys
-/// come from the simulation, not from an adversary, so hash flooding is not a
-/// concern, and a fixed hash keeps even the performance reproducible.
-#[derive(Clone, Copy, Debug, Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, k: u64) {
-        let mut z = (self.0 ^ k).wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        self.0 = z ^ (z >> 31);
     }
 }
 

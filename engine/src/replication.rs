@@ -39,9 +39,8 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::sharding::key_hash;
+use crate::sharding::KeyMap;
 use crate::time::Nanos;
 
 /// The default cap on writes tracked one by one.
@@ -105,7 +104,7 @@ pub struct ReplicationLog {
     /// Pending writes, oldest first; apply times never decrease along it.
     pending: VecDeque<Pending>,
     /// Key → sequence number of its latest pending write.
-    latest: HashMap<u64, u64, BuildHasherDefault<KeyHasher>>,
+    latest: KeyMap<u64>,
     /// Sequence number of `pending[0]` (each write gets the next number).
     front_seq: u64,
     /// The latest time seen.
@@ -291,28 +290,6 @@ impl ReplicationLog {
 
     pub fn counters(&self) -> ReplicationCounters {
         self.counters
-    }
-}
-
-/// The map's hasher: [`key_hash`], fixed and fast. Keys come from the simulation,
-/// so hash flooding is no concern, and the map is only used for lookups, so its
-/// order never reaches a result.
-#[derive(Clone, Copy, Debug, Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, k: u64) {
-        self.0 = key_hash(self.0 ^ k);
     }
 }
 

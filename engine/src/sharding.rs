@@ -57,6 +57,32 @@ pub const fn key_hash(key: u64) -> u64 {
     mix64(key.wrapping_add(GAMMA))
 }
 
+/// The hasher of maps keyed by `u64` data keys ([`KeyMap`]): [`key_hash`],
+/// fixed and fast. Keys come from the simulation, not from an adversary, so hash
+/// flooding is no concern; such maps serve lookups only, so their iteration
+/// order never reaches a result.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, k: u64) {
+        self.0 = key_hash(self.0 ^ k);
+    }
+}
+
+/// A map from data keys, hashed by [`KeyHasher`].
+pub(crate) type KeyMap<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// The ring position of virtual node `vnode` of shard `shard`. It depends on the
 /// shard's own id and the vnode index only — never on how many shards exist — which
 /// is what lets a ring grow or shrink without disturbing the other shards' points.

@@ -43,13 +43,6 @@ pub struct Balancer {
     rng: Stream,
 }
 
-/// A well-mixed hash of a user id, so sticky routing spreads users evenly.
-fn hash_user(user: u32) -> u64 {
-    let mut z = (user as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 impl Balancer {
     pub fn new(spec: &LoadBalancerSpec, links: Vec<u16>, seed: u64, index: usize) -> Balancer {
@@ -89,7 +82,7 @@ impl Balancer {
                 i
             }
             Algorithm::Random => self.rng.below(n as u32) as usize,
-            Algorithm::Sticky => (hash_user(user) % n as u64) as usize,
+            Algorithm::Sticky => (crate::sharding::key_hash(u64::from(user)) % n as u64) as usize,
             Algorithm::LeastConnections => {
                 // Fewest open connections; ties go to the first after the last pick,
                 // so equal backends share the load instead of the first one taking it.
@@ -118,7 +111,7 @@ impl Balancer {
                 i
             }
             Algorithm::Random => self.rng.below(healthy as u32) as usize,
-            Algorithm::Sticky => (hash_user(user) % healthy as u64) as usize,
+            Algorithm::Sticky => (crate::sharding::key_hash(u64::from(user)) % healthy as u64) as usize,
             Algorithm::LeastConnections => {
                 let open: Vec<u32> = self.backends.iter().filter(|b| b.healthy).map(|b| b.open).collect();
                 let start = self.next % healthy;
