@@ -3,7 +3,7 @@
 // the animation (or reduced motion) leaves an empty canvas.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn } from './harness.js';
+import { startSite, screenshot, text, numberIn, sleep } from './harness.js';
 
 let site;
 before(async () => {
@@ -13,7 +13,6 @@ after(async () => {
   await site?.close();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function open(options = {}) {
   const opened = await site.openPage('/', options);

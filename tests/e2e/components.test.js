@@ -2,7 +2,7 @@
 // the way a learner does it, then read on the dashboard and in the inspector.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn } from './harness.js';
+import { startSite, screenshot, text, numberIn, sleep, openRunning } from './harness.js';
 
 let site;
 before(async () => {
@@ -12,14 +12,8 @@ after(async () => {
   await site?.close();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function open(options = {}) {
-  const opened = await site.openPage('/', options);
-  await opened.page.getByTestId('app-ready').waitFor({ timeout: 20000 });
-  await opened.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 10000 });
-  return opened;
-}
+const open = (options = {}) => openRunning(site, options);
 
 /** Places a palette component in an empty spot of the diagram and returns its id. */
 async function place(page, kind, x, y) {

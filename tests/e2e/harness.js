@@ -112,3 +112,20 @@ export function numberIn(s) {
   if (!m) throw new Error(`no number in "${s}"`);
   return Number(m[0]);
 }
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Ids of the nodes and links on the diagram, sorted. */
+export const nodeIds = (page) => page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')).sort());
+export const linkIds = (page) => page.$$eval('g.link', (els) => els.map((e) => e.getAttribute('data-testid')).sort());
+
+/** The text of the notice under the diagram. */
+export const notice = (page) => text(page, 'notice');
+
+/** Opens the playground and waits until it shows live numbers. */
+export async function openRunning(site, options = {}) {
+  const opened = await site.openPage('/', options);
+  await opened.page.getByTestId('app-ready').waitFor({ timeout: 20000 });
+  await opened.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 10000 });
+  return opened;
+}

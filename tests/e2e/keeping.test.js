@@ -6,7 +6,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSite, screenshot, text } from './harness.js';
+import { startSite, screenshot, text, nodeIds, linkIds, notice } from './harness.js';
 
 let site;
 before(async () => {
@@ -26,9 +26,6 @@ async function open(path = '/', options = {}) {
   return opened;
 }
 
-const nodeIds = (page) => page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')).sort());
-const linkIds = (page) => page.$$eval('g.link', (els) => els.map((e) => e.getAttribute('data-testid')).sort());
-const notice = (page) => text(page, 'notice');
 
 /** Deletes web-2 by selecting it and pressing Delete: a change worth keeping. */
 async function deleteWeb2(page) {

@@ -2,7 +2,7 @@
 // keyboard alone. Every assertion reads what is on screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn } from './harness.js';
+import { startSite, screenshot, text, numberIn, sleep, nodeIds, linkIds, notice, openRunning } from './harness.js';
 
 let site;
 before(async () => {
@@ -12,18 +12,9 @@ after(async () => {
   await site?.close();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function open(options = {}) {
-  const opened = await site.openPage('/', options);
-  await opened.page.getByTestId('app-ready').waitFor({ timeout: 20000 });
-  await opened.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 10000 });
-  return opened;
-}
+const open = (options = {}) => openRunning(site, options);
 
-const nodeIds = (page) => page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')).sort());
-const linkIds = (page) => page.$$eval('g.link', (els) => els.map((e) => e.getAttribute('data-testid')).sort());
-const notice = (page) => text(page, 'notice');
 
 /** Presses Tab (or Shift+Tab, if that is shorter) until the focused element
  *  matches `selector`: the keyboard only, as a person without a mouse would. */
