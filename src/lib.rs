@@ -12,6 +12,7 @@ pub mod charts;
 pub mod dashboard;
 pub mod editor;
 pub mod format;
+pub mod page;
 pub mod frame_loop;
 pub mod keeping;
 pub mod particles;
