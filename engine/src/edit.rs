@@ -231,6 +231,9 @@ impl Simulation {
             // New rules start with no history.
             self.alerts = Self::alert_rules(target);
         }
+        if self.scenario.goal != target.goal {
+            self.goal = Self::goal_tracker(target);
+        }
         // Order of nodes and links, name, seed, duration: the document's, not the run's.
         self.scenario = target.clone();
         if geography_changed {
@@ -243,6 +246,22 @@ impl Simulation {
     /// Applies an edit to the running simulation, or refuses it and changes nothing.
     pub fn apply(&mut self, edit: Edit) -> Result<(), EditError> {
         let scenario = edited(&self.scenario, &edit)?;
+        // The goal is about the design that runs: a change to it (not a move
+        // on the diagram, not a fault) starts the goal over.
+        let redesign = match &edit {
+            Edit::Fault { .. } | Edit::Partition { .. } => false,
+            Edit::UpdateNode { node } => self.scenario.node_index(&node.id).is_none_or(|i| {
+                let old = &self.scenario.nodes[i];
+                old.spec != node.spec || old.dc != node.dc
+            }),
+            _ => true,
+        };
+        if redesign {
+            let now_s = self.now.div_ceil(crate::time::NS_PER_S);
+            if let Some(g) = self.goal.as_mut() {
+                g.restart(now_s);
+            }
+        }
         match &edit {
             Edit::AddNode { node } => {
                 self.add_slot(node);
@@ -400,9 +419,9 @@ impl Simulation {
                 c.fallback = spec.fallback_to_origin;
                 let ttl = ((spec.ttl_s * 1e9) as crate::time::Nanos).max(1);
                 if c.capacity != spec.capacity || c.ttl != ttl {
-                    let origin = c.origin;
+                    let origins = std::mem::take(&mut c.origins);
                     *c = crate::sim::Cdn::new(spec); // resized: the edges start cold
-                    c.origin = origin;
+                    c.origins = origins;
                 }
             }
             (Component::Dns(d), NodeSpec::Dns(spec)) => {

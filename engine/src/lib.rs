@@ -33,6 +33,7 @@ pub mod cost;
 pub mod error;
 pub mod event;
 pub mod geo;
+pub mod goal;
 pub mod histogram;
 pub mod hops;
 pub mod keys;

@@ -310,6 +310,16 @@ impl Parser {
             }
             Some(_) => self.list(&mut obj, "alerts", crate::alerts::MAX_RULES, |p, v, path| p.alert(v, path)).map(Some),
         };
+        let goal = match obj.map.get("goal") {
+            None | Some(Value::Null) => {
+                obj.known.push("goal");
+                Some(None)
+            }
+            Some(v) => {
+                obj.known.push("goal");
+                self.goal(v, "goal").map(Some)
+            }
+        };
         self.finish(obj);
         // Faults and alerts name nodes: those must exist.
         let ids: Vec<String> = match &nodes {
@@ -331,6 +341,34 @@ impl Parser {
             if let Some(node) = &a.node {
                 if !ids.contains(&node.as_str()) {
                     missing.push((format!("alerts[{i}].node"), node.clone()));
+                }
+            }
+        }
+        // A goal's drills fail nodes or data centers that exist, and wait for
+        // alert rules that exist (checks may name nodes the learner has yet to add).
+        if let Some(Some(g)) = &goal {
+            let dc_ids: Vec<String> = data_centers.iter().flatten().map(|d| d.id.clone()).collect();
+            let rule_names: Vec<String> = match &alerts {
+                Some(Some(specs)) => specs.iter().map(|a| a.name.clone()).collect(),
+                _ => crate::alerts::default_rules().iter().map(|r| r.name.clone()).collect(),
+            };
+            for (i, d) in g.drills.iter().enumerate() {
+                match d {
+                    crate::goal::Drill::Failure { fail, .. } => {
+                        if !ids.contains(&fail.as_str()) && !dc_ids.contains(fail) {
+                            missing.push((format!("goal.drills[{i}].fail"), fail.clone()));
+                        }
+                    }
+                    crate::goal::Drill::Alert { alert } => {
+                        if !rule_names.contains(alert) {
+                            let names: Vec<&str> = rule_names.iter().map(String::as_str).collect();
+                            let message = match suggest(alert, &names) {
+                                Some(s) => format!("no alert rule is named \"{alert}\"; did you mean \"{s}\"?"),
+                                None => format!("no alert rule is named \"{alert}\"; the rules are: {}", names.join(", ")),
+                            };
+                            self.issue(format!("goal.drills[{i}].alert"), message);
+                        }
+                    }
                 }
             }
         }
@@ -359,7 +397,7 @@ impl Parser {
                 }
             }
             // A fault may name a data center.
-            missing.retain(|(path, id)| !(path.starts_with("faults[") && dc_ids.contains(&id.as_str())));
+            missing.retain(|(path, id)| !((path.starts_with("faults[") || path.starts_with("goal.")) && dc_ids.contains(&id.as_str())));
             for (i, f) in faults.iter().flatten().enumerate() {
                 if let Some(with) = &f.with {
                     for (field, id) in [("node", &f.node), ("with", with)] {
@@ -398,6 +436,7 @@ impl Parser {
                     faults: Vec::new(),
                     alerts: None,
                     data_centers: Vec::new(),
+                    goal: None,
                 };
                 validate_graph(&wiring, &mut self.issues);
             }
@@ -413,6 +452,7 @@ impl Parser {
             faults: faults?,
             alerts: alerts?,
             data_centers: data_centers?,
+            goal: goal?,
         })
     }
 
@@ -485,6 +525,85 @@ impl Parser {
         Some(ScheduledFault { at_s: at_s?, node: node?, fault, with })
     }
 
+    fn goal(&mut self, v: &Value, path: &str) -> Option<crate::goal::Goal> {
+        use crate::goal::{Goal, MAX_CHECKS, MAX_DRILLS, MAX_HOLD_S};
+        let mut obj = self.object(v, path)?;
+        let hold_s = self.integer(&mut obj, "hold_s", Some(30), 1, u64::from(MAX_HOLD_S));
+        let checks = self.list(&mut obj, "checks", MAX_CHECKS, |p, v, path| p.goal_check(v, path));
+        let drills = if obj.map.contains_key("drills") {
+            self.list(&mut obj, "drills", MAX_DRILLS, |p, v, path| p.goal_drill(v, path))
+        } else {
+            obj.known.push("drills");
+            Some(Vec::new())
+        };
+        self.finish(obj);
+        Some(Goal { hold_s: hold_s? as u32, checks: checks?, drills: drills? })
+    }
+
+    fn goal_check(&mut self, v: &Value, path: &str) -> Option<crate::goal::Check> {
+        use crate::goal::{Check, GoalMetric, GOAL_METRICS};
+        let mut obj = self.object(v, path)?;
+        let metric = self.choice(&mut obj, "metric", None, GOAL_METRICS).and_then(GoalMetric::from_name);
+        let node = self.optional_string(&mut obj, "node");
+        let kind = match obj.map.get("kind") {
+            Some(Value::String(_)) => self.choice(&mut obj, "kind", None, NODE_KINDS).map(|k| Some(k.to_string())),
+            _ => self.optional_string(&mut obj, "kind"),
+        };
+        let below = if obj.map.contains_key("below") { self.number(&mut obj, "below", None, -1e15, 1e15).map(Some) } else { obj.known.push("below"); Some(None) };
+        let above = if obj.map.contains_key("above") { self.number(&mut obj, "above", None, -1e15, 1e15).map(Some) } else { obj.known.push("above"); Some(None) };
+        self.finish(obj);
+        let (metric, node, kind, below, above) = (metric?, node?, kind?, below?, above?);
+        if below.is_some() == above.is_some() {
+            self.issue(path, "give exactly one bound: \"below\" or \"above\"");
+            return None;
+        }
+        if metric.per_node() && node.is_none() && kind.is_none() {
+            self.issue(path, format!("\"{}\" is measured at a node: add \"node\" (an id) or \"kind\" (the worst node of that kind counts)", GOAL_METRICS.iter().find(|m| GoalMetric::from_name(m) == Some(metric)).unwrap_or(&"")));
+            return None;
+        }
+        Some(Check { metric, node, kind, below, above })
+    }
+
+    fn goal_drill(&mut self, v: &Value, path: &str) -> Option<crate::goal::Drill> {
+        use crate::goal::{Drill, MAX_HOLD_S};
+        let mut obj = self.object(v, path)?;
+        if obj.map.contains_key("alert") {
+            let alert = self.string(&mut obj, "alert", None).map(str::to_string);
+            self.finish(obj);
+            return Some(Drill::Alert { alert: alert? });
+        }
+        if !obj.map.contains_key("fail") {
+            self.issue(path, "a drill either fails something (\"fail\": a node or data center id) or waits for an alert (\"alert\": a rule's name)");
+            return None;
+        }
+        let fail = self.string(&mut obj, "fail", None).map(str::to_string);
+        let errors_below = self.number(&mut obj, "errors_below", Some(0.01), 0.0, 1.0);
+        let within_s = self.integer(&mut obj, "within_s", None, 1, u64::from(MAX_HOLD_S));
+        let lost = if obj.map.contains_key("lost_writes_below") { self.integer(&mut obj, "lost_writes_below", None, 1, u64::MAX).map(Some) } else { obj.known.push("lost_writes_below"); Some(None) };
+        let sessions = if obj.map.contains_key("sessions_lost_below") { self.integer(&mut obj, "sessions_lost_below", None, 1, u64::MAX).map(Some) } else { obj.known.push("sessions_lost_below"); Some(None) };
+        self.finish(obj);
+        Some(Drill::Failure {
+            fail: fail?,
+            errors_below: errors_below?,
+            within_s: within_s? as u32,
+            lost_writes_below: lost?,
+            sessions_lost_below: sessions?,
+        })
+    }
+
+    /// An optional string field: `Some(None)` when absent or null.
+    fn optional_string(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<Option<String>> {
+        let path = join(&obj.path, field);
+        match self.get(obj, field) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(other) => {
+                self.issue(path, format!("must be a string, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
     fn alert(&mut self, v: &Value, path: &str) -> Option<AlertSpec> {
         let mut obj = self.object(v, path)?;
         let name = self.string(&mut obj, "name", None).map(str::to_string);
@@ -550,22 +669,23 @@ impl Parser {
         max: usize,
         mut item: impl FnMut(&mut Self, &Value, &str) -> Option<T>,
     ) -> Option<Vec<T>> {
+        let path = join(&obj.path, field);
         let Some(v) = self.get(obj, field) else {
-            self.issue(field, "missing; this field is required");
+            self.issue(path, "missing; this field is required");
             return None;
         };
         let Value::Array(items) = v else {
-            self.issue(field, format!("must be a list, not {}", type_name(v)));
+            self.issue(path, format!("must be a list, not {}", type_name(v)));
             return None;
         };
         if items.len() > max {
-            self.issue(field, format!("has {} entries; at most {max} are allowed", items.len()));
+            self.issue(path, format!("has {} entries; at most {max} are allowed", items.len()));
             return None;
         }
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, v) in items.iter().enumerate() {
-            match item(self, v, &format!("{field}[{i}]")) {
+            match item(self, v, &format!("{path}[{i}]")) {
                 Some(x) => out.push(x),
                 None => ok = false,
             }

@@ -37,6 +37,9 @@ pub struct Scenario {
     /// Data centers, each in a region; nodes name theirs with `dc`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data_centers: Vec<DataCenter>,
+    /// What the design must achieve (a lesson's goal), checked by the engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal: Option<crate::goal::Goal>,
 }
 
 /// A data center: the nodes placed in it (`dc` on the node) share its region,

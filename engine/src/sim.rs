@@ -36,7 +36,9 @@ pub(crate) enum Component {
 
 /// A CDN: an edge location in every region, each with its own cache of
 /// static objects (a user is served by the edge of their region, so a popular
-/// object is fetched from the origin once per region), and the link to the origin.
+/// object is fetched from the origin once per region), and the links to its
+/// origins (several data centers can each be one: a miss goes to the nearest
+/// origin that is up, so the CDN survives a data-center outage).
 #[derive(Debug)]
 pub(crate) struct Cdn {
     /// One edge per region, in `Region::ALL` order; created when first used.
@@ -44,7 +46,7 @@ pub(crate) struct Cdn {
     pub capacity: u64,
     pub ttl: Nanos,
     pub fallback: bool,
-    pub origin: Option<u16>,
+    pub origins: Vec<u16>,
 }
 
 impl Cdn {
@@ -54,7 +56,7 @@ impl Cdn {
             capacity: spec.capacity,
             ttl: ((spec.ttl_s * 1e9) as Nanos).max(1),
             fallback: spec.fallback_to_origin,
-            origin: None,
+            origins: Vec::new(),
         }
     }
 
@@ -182,6 +184,10 @@ pub struct Simulation {
     pub(crate) lost_writes: u64,
     /// Alert rules, checked every simulated second.
     pub(crate) alerts: crate::alerts::Alerts,
+    /// Names of the alert rules that fired in the second just ended.
+    fired_now: Vec<String>,
+    /// The scenario's goal, checked every simulated second.
+    pub(crate) goal: Option<crate::goal::GoalTracker>,
     /// Which web server holds each user group's session (only built when a
     /// web server keeps sessions locally).
     pub(crate) session_home: Option<Vec<u16>>,
@@ -282,6 +288,8 @@ impl Simulation {
             promotions: Vec::new(),
             lost_writes: 0,
             alerts: crate::alerts::Alerts::new(Vec::new()).expect("no rules is a valid set"),
+            fired_now: Vec::new(),
+            goal: None,
             session_home: None,
             slot_region: vec![None; n],
             geography: false,
@@ -290,6 +298,7 @@ impl Simulation {
             dcs_down: Vec::new(),
         };
         sim.alerts = Self::alert_rules(&sim.scenario);
+        sim.goal = Self::goal_tracker(&sim.scenario);
         for (i, f) in sim.scenario.faults.iter().enumerate() {
             sim.queue.schedule(secs_to_ns(f.at_s), Event::ScheduledFault { index: i as u32 });
         }
@@ -672,7 +681,7 @@ impl Simulation {
                 let region = self.arena.get(req).region;
                 let Component::Cdn(c) = &mut self.components[node] else { unreachable!() };
                 let hit = matches!(c.edge(region).get(key, now), crate::cache_store::Lookup::Hit { .. });
-                let origin = c.origin;
+                let origin = if hit { None } else { self.cdn_origin(node, region) };
                 if hit {
                     // Served from the edge.
                     let counters = &mut self.stats[node].counters;
@@ -1270,7 +1279,7 @@ impl Simulation {
                         .collect();
                     d.configure(&spec, links, regions);
                 }
-                Component::Cdn(c) => c.origin = entries[slot].first().copied(),
+                Component::Cdn(c) => c.origins = std::mem::take(&mut entries[slot]),
                 Component::Users(u) => {
                     u.link = entries[slot].first().copied();
                     u.cdn_link = cdn_links[slot].first().copied();
@@ -1583,13 +1592,64 @@ impl Simulation {
         };
         let t_s = p.t_s;
         let changes = self.alerts.evaluate(t_s, &value_of);
+        self.fired_now.clear();
         for c in changes {
+            if c.kind == ChangeKind::Fired {
+                self.fired_now.push(c.rule.clone());
+            }
             let severity = match c.kind {
                 ChangeKind::Fired => crate::log::Severity::Error,
                 ChangeKind::Resolved => crate::log::Severity::Info,
             };
             self.log.push(self.now, None, severity, c.to_string());
         }
+    }
+
+    pub(crate) fn goal_tracker(scenario: &Scenario) -> Option<crate::goal::GoalTracker> {
+        let g = scenario.goal.clone()?;
+        Some(crate::goal::GoalTracker::new(g, scenario.warmup_s.ceil() as u64))
+    }
+
+    /// Hands the second that just ended to the goal (if the scenario has one).
+    fn track_goal(&mut self, nodes: &[crate::goal::NodeSecond]) {
+        let Some(mut tracker) = self.goal.take() else { return };
+        let traffic_rps: f64 = self
+            .scenario
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.spec {
+                crate::scenario::NodeSpec::Users(u) => Some(u.rps()),
+                _ => None,
+            })
+            .sum();
+        let second = crate::goal::Second {
+            t_s: self.now / NS_PER_S,
+            ok: self.second.ok,
+            failed: self.second.failed_total(),
+            latency: &self.second_latency,
+            nodes,
+            dcs_down: &self.dcs_down,
+            lost_writes: self.lost_writes,
+            sessions_lost: self.stats.iter().map(|s| s.counters.sessions_lost).sum(),
+            fired: &self.fired_now,
+            traffic_rps,
+        };
+        tracker.second(&second, || crate::goal::WindowEnd {
+            cost_usd_per_month: self.monthly_costs().iter().map(|(_, c)| c).sum(),
+            single_points_of_failure: crate::spof::single_points_of_failure(&self.scenario)
+                .into_iter()
+                .map(|id| {
+                    let kind = self.scenario.node_index(&id).map_or("", |i| self.scenario.nodes[i].spec.kind_name());
+                    (id, kind)
+                })
+                .collect(),
+        });
+        self.goal = Some(tracker);
+    }
+
+    /// How the scenario's goal stands (`None`: the scenario has no goal).
+    pub fn goal_status(&self) -> Option<&crate::goal::GoalStatus> {
+        self.goal.as_ref().map(|g| g.status())
     }
 
     /// Names of the alert rules firing now.
@@ -1612,6 +1672,26 @@ impl Simulation {
         if let Err(e) = self.apply(edit) {
             self.log.push(self.now, Some(&f.node), crate::log::Severity::Warning, format!("scheduled fault skipped: {e}"));
         }
+    }
+
+    /// The origin a CDN fetches a miss from: of its origins that are up, the
+    /// nearest to the edge (the user's region); if none is up, the first (the
+    /// fetch then fails there, as it would).
+    fn cdn_origin(&self, cdn: usize, region: Option<crate::geo::Region>) -> Option<u16> {
+        let Component::Cdn(c) = &self.components[cdn] else { return None };
+        let distance = |link: u16| {
+            let to = self.wires[link as usize].to as usize;
+            match (region, self.slot_region[to]) {
+                (Some(a), Some(b)) => crate::geo::one_way_ms(a, b),
+                _ => 0.0,
+            }
+        };
+        c.origins
+            .iter()
+            .copied()
+            .filter(|&l| self.nodes[self.wires[l as usize].to as usize].serving())
+            .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))
+            .or_else(|| c.origins.first().copied())
     }
 
     /// Acknowledged writes lost to primary failures so far.
@@ -1969,11 +2049,24 @@ impl Simulation {
 
     fn on_tick(&mut self) {
         let mut nodes = Vec::with_capacity(self.stats.len());
+        let mut goal_nodes = Vec::new();
         for i in 0..self.stats.len() {
             let reading = self.stats[i].read(self.now);
             let delta = reading.since(&self.at_tick[i]);
             let s = NodeSummary::from_counters(&delta, NS_PER_S, self.workers_of(i));
             let queue_len = self.node_load(i).1 as u64;
+            if self.goal.is_some() && !self.nodes[i].removed {
+                goal_nodes.push(crate::goal::NodeSecond {
+                    id: self.nodes[i].id.clone(),
+                    kind: self.nodes[i].kind,
+                    down: self.nodes[i].health == Health::Down,
+                    utilization: s.utilization,
+                    queue_len,
+                    hits: delta.hits,
+                    lookups: delta.hits + delta.misses,
+                    oldest_job_s: self.oldest_job_age(i).map(|ns| ns as f64 / 1e9),
+                });
+            }
             nodes.push(NodePoint {
                 throughput_rps: s.throughput_rps,
                 utilization: s.utilization,
@@ -1998,6 +2091,7 @@ impl Simulation {
             nodes,
         });
         self.check_alerts();
+        self.track_goal(&goal_nodes);
         self.second = Outcomes::default();
         self.second_latency.clear();
         self.queue.schedule(self.now + NS_PER_S, Event::Tick);

@@ -174,10 +174,6 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
                     });
                 }
             }
-            (NodeSpec::Cdn(_), n) if n > 1 => issues.push(Issue {
-                path,
-                message: format!("CDN \"{}\" is linked to {n} origins; link it to one (a load balancer)", node.id),
-            }),
             (NodeSpec::WebServer(_), _) => {
                 // Its databases must be one primary and replicas of it.
                 let dbs: Vec<usize> = s

@@ -1089,3 +1089,32 @@ fn a_spare_queue_takes_the_jobs_and_a_standby_balancer_dies_with_its_data_center
     fault(&mut sim, "east", Fault::Recover);
     assert_eq!(sim.health("lb"), Some(scalelab_engine::Health::Up));
 }
+
+#[test]
+fn a_cdn_with_an_origin_in_each_data_center_fetches_from_the_nearest_that_is_up() {
+    // Static files only, a cold CDN with a 1 s TTL so misses keep coming.
+    let mut doc = two_regions("nearest");
+    doc["nodes"][0]["mix"] = json!({"static": 1});
+    doc["nodes"].as_array_mut().unwrap().push(json!({"id": "cdn", "kind": "cdn", "capacity": 100, "ttl_s": 1, "fallback_to_origin": false}));
+    let links = doc["links"].as_array_mut().unwrap();
+    links.push(json!({"from": "users", "to": "cdn"}));
+    links.push(json!({"from": "cdn", "to": "web-east"}));
+    links.push(json!({"from": "cdn", "to": "web-eu"}));
+    let mut sim = Simulation::new(scenario(&doc));
+    sim.run_until(10 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(20 * S, u64::MAX);
+    let before = sim.take_snapshot();
+    let arrivals = |s: &scalelab_engine::Snapshot, id: &str| s.nodes.iter().find(|n| n.id == id).unwrap().summary.arrivals as f64;
+    let (east, eu) = (arrivals(&before, "web-east"), arrivals(&before, "web-eu"));
+    // Each region's edge fetches from its own data center.
+    assert!(east > 100.0 && (east / (east + eu) - 0.5).abs() < 0.05, "{east} {eu}");
+    // Europe goes dark: every miss goes east, and nothing fails.
+    fault(&mut sim, "europe", Fault::Fail);
+    sim.run_until(21 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(31 * S, u64::MAX);
+    let after = sim.take_snapshot();
+    assert_eq!(after.error_ratio, 0.0, "{:?}", after.failed_by_cause);
+    assert!(arrivals(&after, "web-east") > 1.7 * east, "{} vs {east}", arrivals(&after, "web-east"));
+}

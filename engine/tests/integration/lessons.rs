@@ -225,10 +225,10 @@ fn lesson_13_starting_design_does_not_meet_the_ten_million_user_goal() {
     let spofs = single_points_of_failure(&r.scenario);
     let p99 = s.latency_p99_ms.unwrap_or(f64::INFINITY);
     eprintln!("lesson 13: p99 {p99:.1} ms, errors {:.3}%, single points of failure {spofs:?}, ${:.0}/month", 100.0 * s.error_ratio, s.cost_per_month_usd);
-    // The goal: p99 under 300 ms, errors under 0.1%, no single point of failure, under $400,000 a month.
-    let meets = p99 < 300.0 && s.error_ratio < 0.001 && spofs.is_empty() && s.cost_per_month_usd < 400_000.0;
+    // The goal: p99 under 400 ms, errors under 0.1%, no single point of failure, under $400,000 a month.
+    let meets = p99 < 400.0 && s.error_ratio < 0.001 && spofs.is_empty() && s.cost_per_month_usd < 400_000.0;
     assert!(!meets, "the starting design must not meet the goal");
     assert!(!spofs.is_empty(), "the starting design has single points of failure to find");
-    assert!(s.error_ratio >= 0.001 || p99 >= 300.0, "and it is short of capacity too");
+    assert!(s.error_ratio >= 0.001 || p99 >= 400.0, "and it is short of capacity too");
     assert!(s.cost_per_month_usd > 0.0);
 }

@@ -23,6 +23,7 @@ mod determinism;
 mod edits;
 mod invalid;
 mod invariants;
+mod lesson_goals;
 mod lessons;
 mod little;
 mod queueing;
