@@ -55,6 +55,7 @@ pub mod sim;
 pub mod snapshot;
 pub mod spof;
 pub mod stats;
+pub mod theory;
 pub mod time;
 pub mod validate;
 pub mod ziggurat;

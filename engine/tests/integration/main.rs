@@ -26,6 +26,7 @@ mod invariants;
 mod lesson_goals;
 mod lessons;
 mod little;
+mod node_theory;
 mod queueing;
 mod support;
 mod theory;

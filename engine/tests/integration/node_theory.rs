@@ -1,0 +1,91 @@
+//! The theory the inspector shows beside a node's measured numbers: the right
+//! model with its assumptions where it applies (and close to what the
+//! simulation measures), and a plain reason where it does not.
+
+use scalelab_engine::theory::NodeTheory;
+use scalelab_engine::{Edit, Fault, Scenario, Simulation};
+use serde_json::{json, Value};
+
+const S: u64 = 1_000_000_000;
+
+fn sim(doc: Value) -> Simulation {
+    Simulation::new(Scenario::from_json(&doc.to_string()).unwrap())
+}
+
+fn station(service: Value, rps: f64, workers: u32) -> Value {
+    json!({
+        "version": 1, "seed": 5, "duration_s": 400, "warmup_s": 20,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": rps},
+            {"id": "server", "kind": "web_server", "workers": workers, "service": service}
+        ],
+        "links": [{"from": "users", "to": "server"}]
+    })
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "runs 300 simulated seconds; run with --release")]
+fn an_mmc_station_is_predicted_by_erlang_c_and_the_simulation_agrees() {
+    // M/M/4 at 80%: 3200/s into 4 workers of 1 ms. 300 s hold about a
+    // million arrivals; the mean wait's standard error is then about 1%, so
+    // 5% is a safe bound.
+    let mut s = sim(station(json!({"dist": "exponential", "mean_ms": 1.0}), 3200.0, 4));
+    s.run_until(20 * S, u64::MAX);
+    s.take_snapshot();
+    s.run_until(320 * S, u64::MAX);
+    let snap = s.take_snapshot();
+    let server = snap.nodes.iter().find(|n| n.id == "server").unwrap();
+    let rate = server.summary.arrivals as f64 / snap.span_s;
+    let Some(NodeTheory::Applies { prediction: p, assumptions }) = s.theory("server", rate) else { panic!("{:?}", s.theory("server", rate)) };
+    eprintln!("theory {:.4} ms wait, simulated {:.4} ms; utilisation {:.4} vs {:.4}", p.wait_ms, server.summary.mean_wait_ms, p.utilization, server.summary.utilization);
+    assert_eq!((p.model.as_str(), p.exact, p.workers), ("M/M/4 (Erlang C)", true, 4));
+    assert!((p.wait_ms / server.summary.mean_wait_ms - 1.0).abs() < 0.05, "{} vs {}", p.wait_ms, server.summary.mean_wait_ms);
+    assert!((p.utilization - server.summary.utilization).abs() < 0.01);
+    assert_eq!(assumptions, vec!["arrivals are random and independent (Poisson)".to_string()]);
+}
+
+#[test]
+fn a_lognormal_station_gets_the_approximation_said_so_and_a_slow_one_its_factor() {
+    let mut s = sim(station(json!({"dist": "lognormal", "mean_ms": 2.0, "cv": 0.5}), 1000.0, 4));
+    s.run_until(S, u64::MAX);
+    let Some(NodeTheory::Applies { prediction: p, .. }) = s.theory("server", 1000.0) else { panic!() };
+    assert!(!p.exact && p.model == "M/G/4 (Allen–Cunneen approximation)" && (p.utilization - 0.5).abs() < 1e-12);
+    s.apply(Edit::Fault { id: "server".into(), fault: Fault::Slow { factor: 5.0 } }).unwrap();
+    // Five times slower: 10 ms at 1000/s is 10 erlangs on 4 workers, overloaded.
+    match s.theory("server", 1000.0) {
+        Some(NodeTheory::Overloaded { utilization, assumptions }) => {
+            assert!((utilization - 2.5).abs() < 1e-12);
+            assert!(assumptions.iter().any(|a| a == "service slowed down 5x"), "{assumptions:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    s.apply(Edit::Fault { id: "server".into(), fault: Fault::Fail }).unwrap();
+    let Some(NodeTheory::DoesNotApply { reasons }) = s.theory("server", 1000.0) else { panic!() };
+    assert_eq!(reasons, vec!["it is down: nothing is served".to_string()]);
+    assert!(s.theory("users", 1000.0).is_none(), "users have no workers");
+}
+
+#[test]
+fn a_web_server_that_waits_on_its_database_is_not_a_simple_queue_and_the_balancer_is_named() {
+    let doc = json!({
+        "version": 1, "seed": 5, "duration_s": 60,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 100},
+            {"id": "lb", "kind": "load_balancer", "algorithm": "round_robin"},
+            {"id": "web-1", "kind": "web_server", "workers": 8, "queue_limit": 50, "timeout_ms": 2000},
+            {"id": "web-2", "kind": "web_server", "workers": 8},
+            {"id": "db", "kind": "database", "workers": 8}
+        ],
+        "links": [
+            {"from": "users", "to": "lb"}, {"from": "lb", "to": "web-1"}, {"from": "lb", "to": "web-2"},
+            {"from": "web-2", "to": "db"}
+        ]
+    });
+    let s = sim(doc);
+    let Some(NodeTheory::DoesNotApply { reasons }) = s.theory("web-2", 50.0) else { panic!() };
+    assert!(reasons[0].contains("wait for the calls"), "{reasons:?}");
+    let Some(NodeTheory::Applies { assumptions, .. }) = s.theory("web-1", 50.0) else { panic!() };
+    let text = assumptions.join("; ");
+    assert!(text.contains("lb deals requests out in turn"), "{text}");
+    assert!(text.contains("here 50") && text.contains("after 2000 ms"), "{text}");
+}
