@@ -261,6 +261,7 @@ impl Simulation {
             if let Some(g) = self.goal.as_mut() {
                 g.restart(now_s);
             }
+            self.batches.restart(now_s);
         }
         match &edit {
             Edit::AddNode { node } => {

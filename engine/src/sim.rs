@@ -188,6 +188,8 @@ pub struct Simulation {
     fired_now: Vec<String>,
     /// The scenario's goal, checked every simulated second.
     pub(crate) goal: Option<crate::goal::GoalTracker>,
+    /// Batches of the headline numbers, for their confidence intervals.
+    pub(crate) batches: crate::confidence::Batches,
     /// Which web server holds each user group's session (only built when a
     /// web server keeps sessions locally).
     pub(crate) session_home: Option<Vec<u16>>,
@@ -290,6 +292,7 @@ impl Simulation {
             alerts: crate::alerts::Alerts::new(Vec::new()).expect("no rules is a valid set"),
             fired_now: Vec::new(),
             goal: None,
+            batches: crate::confidence::Batches::new(0),
             session_home: None,
             slot_region: vec![None; n],
             geography: false,
@@ -299,6 +302,7 @@ impl Simulation {
         };
         sim.alerts = Self::alert_rules(&sim.scenario);
         sim.goal = Self::goal_tracker(&sim.scenario);
+        sim.batches = crate::confidence::Batches::new(sim.scenario.warmup_s.ceil() as u64);
         for (i, f) in sim.scenario.faults.iter().enumerate() {
             sim.queue.schedule(secs_to_ns(f.at_s), Event::ScheduledFault { index: i as u32 });
         }
@@ -1647,6 +1651,12 @@ impl Simulation {
         self.goal = Some(tracker);
     }
 
+    /// Mean and p99 latency and the error rate with 95% confidence intervals
+    /// (batch means over the last batches since the warm-up or the last design change).
+    pub fn headline(&self) -> crate::confidence::Headline {
+        self.batches.headline()
+    }
+
     /// How the scenario's goal stands (`None`: the scenario has no goal).
     pub fn goal_status(&self) -> Option<&crate::goal::GoalStatus> {
         self.goal.as_ref().map(|g| g.status())
@@ -2092,6 +2102,7 @@ impl Simulation {
         });
         self.check_alerts();
         self.track_goal(&goal_nodes);
+        self.batches.second(self.now / NS_PER_S, self.second.ok, self.second.failed_total(), &self.second_latency);
         self.second = Outcomes::default();
         self.second_latency.clear();
         self.queue.schedule(self.now + NS_PER_S, Event::Tick);

@@ -1,4 +1,6 @@
-//! The theory the inspector shows beside a node's measured numbers: the right
+//! What the page shows beside the simulated numbers to say how far to trust
+//! them: the confidence intervals of the headline numbers, and the theory the
+//! inspector shows beside a node's measured numbers: the right
 //! model with its assumptions where it applies (and close to what the
 //! simulation measures), and a plain reason where it does not.
 
@@ -88,4 +90,39 @@ fn a_web_server_that_waits_on_its_database_is_not_a_simple_queue_and_the_balance
     let text = assumptions.join("; ");
     assert!(text.contains("lb deals requests out in turn"), "{text}");
     assert!(text.contains("here 50") && text.contains("after 2000 ms"), "{text}");
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "100 runs of 300 simulated seconds; run with --release")]
+fn batch_means_intervals_cover_the_true_mm1_mean_and_p99_about_95_percent_of_the_time() {
+    // M/M/1 at 80%: 800/s into one 1 ms worker. True mean response 5 ms, p99
+    // ln(100) / 200 = 23.03 ms. The queue forgets in about 0.09 s, so 10 s
+    // batches are close to independent. 100 seeded runs of 30 batches: the
+    // number of intervals covering the truth is binomial(100, 0.95), whose
+    // standard deviation is 2.2; 88 is three below the mean.
+    let mean = 5.0;
+    let p99 = 100f64.ln() / 200.0 * 1e3;
+    let runs = crate::support::replicate(100, |seed| {
+        let mut doc = station(json!({"dist": "exponential", "mean_ms": 1.0}), 800.0, 1);
+        doc["seed"] = json!(seed + 1);
+        doc["warmup_s"] = json!(5);
+        let mut s = sim(doc);
+        s.run_until(306 * S, u64::MAX);
+        s.headline()
+    });
+    let covered = |f: &dyn Fn(&scalelab_engine::confidence::Headline) -> bool| runs.iter().filter(|h| f(h)).count();
+    let mean_hits = covered(&|h| h.mean_latency_ms.unwrap().contains(mean));
+    // The histogram reports a p99 within 0.4% of a recorded value: allow for it.
+    let p99_hits = covered(&|h| {
+        let iv = h.p99_latency_ms.unwrap();
+        (iv.mean - p99).abs() <= iv.half_width + 0.004 * p99
+    });
+    let widths: Vec<f64> = runs.iter().map(|h| h.mean_latency_ms.unwrap().half_width / mean).collect();
+    let typical = widths.iter().sum::<f64>() / widths.len() as f64;
+    eprintln!("95% intervals: mean covered {mean_hits}/100, p99 covered {p99_hits}/100; typical mean half-width {:.2}%", typical * 100.0);
+    assert!((88..=100).contains(&mean_hits), "{mean_hits}");
+    assert!((88..=100).contains(&p99_hits), "{p99_hits}");
+    // Not absurdly wide either (about 3.7% measured).
+    assert!(typical < 0.06, "intervals this long should be narrow: {typical}");
+    assert!(runs.iter().all(|h| h.mean_latency_ms.unwrap().batches == 30));
 }
