@@ -70,7 +70,7 @@ pub use series::{NodePoint, SecondPoint};
 pub use edit::{diff, edited, Edit, EditError, Fault};
 pub use log::{LogEntry, Severity};
 pub use sim::{Health, Outcomes, Progress, Simulation};
-pub use snapshot::{LinkLive, NodeLive, Snapshot};
+pub use snapshot::{LinkLive, NodeLive, RegionLive, Snapshot};
 pub use stats::NodeSummary;
 pub use spof::single_points_of_failure;
 pub use validate::{check_link, typical_latency_ms, warnings};

@@ -1972,6 +1972,10 @@ impl Simulation {
         r.finished = true;
         let latency = self.now - r.born;
         let in_window = r.in_window;
+        if let Some(region) = r.region {
+            self.snap.record_region(region, r.failure.is_none().then_some(latency));
+        }
+        let r = self.arena.get(req);
         match r.failure {
             None => {
                 self.totals.ok += 1;

@@ -24,6 +24,35 @@ pub(crate) struct SnapshotBase {
     /// Time at each station of the requests that left it since the last
     /// snapshot (allocated for stations only: 40 KB each).
     pub node_latency: Vec<Option<Histogram>>,
+    /// Per user region (`Region::ALL` order), requests finished since the last
+    /// snapshot; allocated when the first request with a region finishes.
+    pub regions: Vec<RegionReading>,
+}
+
+/// Requests of one user region finished since the last snapshot.
+#[derive(Debug, Default)]
+pub(crate) struct RegionReading {
+    pub ok: u64,
+    pub failed: u64,
+    pub latency: Histogram,
+}
+
+impl SnapshotBase {
+    /// Counts a finished request of a user in `region`.
+    #[inline]
+    pub fn record_region(&mut self, region: crate::geo::Region, latency: Option<Nanos>) {
+        if self.regions.is_empty() {
+            self.regions = crate::geo::Region::ALL.iter().map(|_| RegionReading::default()).collect();
+        }
+        let r = &mut self.regions[region.index()];
+        match latency {
+            Some(ns) => {
+                r.ok += 1;
+                r.latency.record(ns);
+            }
+            None => r.failed += 1,
+        }
+    }
 }
 
 impl SnapshotBase {
@@ -35,6 +64,7 @@ impl SnapshotBase {
             latency: Histogram::new(),
             links: Vec::new(),
             node_latency: (0..nodes).map(|_| None).collect(),
+            regions: Vec::new(),
         }
     }
 }
@@ -74,6 +104,21 @@ pub struct Snapshot {
     pub links: Vec<LinkLive>,
     /// Sequence number of the next log entry (entries before it are in the log).
     pub log_seq: u64,
+    /// Per user region that finished requests since the last snapshot.
+    pub regions: Vec<RegionLive>,
+}
+
+/// One user region since the previous snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RegionLive {
+    /// The region's name in scenario files (`"eu"`), and for people (`"Europe"`).
+    pub region: &'static str,
+    pub label: &'static str,
+    pub ok_rps: f64,
+    pub failed_rps: f64,
+    pub error_ratio: f64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -187,6 +232,28 @@ impl Simulation {
             nodes,
             links,
             log_seq: self.log.next_seq(),
+            regions: self
+                .snap
+                .regions
+                .iter_mut()
+                .zip(crate::geo::Region::ALL)
+                .filter(|(r, _)| r.ok + r.failed > 0)
+                .map(|(r, region)| {
+                    let h = &r.latency;
+                    let live = RegionLive {
+                        region: region.name(),
+                        label: region.label(),
+                        ok_rps: r.ok as f64 / span_s,
+                        failed_rps: r.failed as f64 / span_s,
+                        error_ratio: r.failed as f64 / (r.ok + r.failed) as f64,
+                        latency_p50_ms: (h.count() > 0).then(|| h.quantile(0.5) / 1e6),
+                        latency_p99_ms: (h.count() > 0).then(|| h.quantile(0.99) / 1e6),
+                    };
+                    (r.ok, r.failed) = (0, 0);
+                    r.latency.clear();
+                    live
+                })
+                .collect(),
         };
         self.snap.at = now;
         self.snap.totals = t;

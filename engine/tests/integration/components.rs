@@ -1118,3 +1118,31 @@ fn a_cdn_with_an_origin_in_each_data_center_fetches_from_the_nearest_that_is_up(
     assert_eq!(after.error_ratio, 0.0, "{:?}", after.failed_by_cause);
     assert!(arrivals(&after, "web-east") > 1.7 * east, "{} vs {east}", arrivals(&after, "web-east"));
 }
+
+#[test]
+fn each_user_region_has_its_own_latency_and_errors() {
+    // Everyone is sent to us-east: the Europeans pay the ocean both ways.
+    let mut sim = Simulation::new(scenario(&two_regions("single")));
+    sim.run_until(10 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(20 * S, u64::MAX);
+    let snap = sim.take_snapshot();
+    let rtt = scalelab_engine::geo::rtt_ms(scalelab_engine::geo::Region::UsEast, scalelab_engine::geo::Region::Europe);
+    let names: Vec<&str> = snap.regions.iter().map(|r| r.region).collect();
+    assert_eq!(names, vec!["us-east", "eu"]);
+    let (east, eu) = (&snap.regions[0], &snap.regions[1]);
+    assert_eq!((east.label, eu.label), ("North America (east)", "Europe"));
+    // Constant 1 ms service and 10 ms to DNS each way: 21 ms, plus the ocean.
+    assert!((east.latency_p50_ms.unwrap() - 21.0).abs() < 0.2, "{east:?}");
+    assert!((eu.latency_p50_ms.unwrap() - (21.0 + rtt)).abs() < 0.5, "{eu:?} rtt {rtt}");
+    assert!((east.ok_rps + eu.ok_rps - snap.ok_rps).abs() < 1e-6 && east.error_ratio == 0.0);
+    // Europe's data center is not in the picture; failing east fails everyone.
+    fault(&mut sim, "web-east", Fault::Fail);
+    sim.run_until(21 * S, u64::MAX);
+    let snap = sim.take_snapshot();
+    assert!(snap.regions.iter().all(|r| r.error_ratio > 0.9), "{:?}", snap.regions);
+    // Users without regions report none.
+    let mut plain = Simulation::new(scenario(&with_cdn(true)));
+    plain.run_until(5 * S, u64::MAX);
+    assert!(plain.take_snapshot().regions.is_empty());
+}
