@@ -48,6 +48,7 @@ pub mod profile;
 pub mod replication;
 pub mod report;
 pub mod request;
+pub mod resilience;
 pub mod rng;
 pub mod scenario;
 pub mod series;

@@ -28,5 +28,6 @@ mod lessons;
 mod little;
 mod node_theory;
 mod queueing;
+mod resilience;
 mod support;
 mod theory;

@@ -1,0 +1,88 @@
+//! The resilience report: every node and data center failed in turn.
+
+use scalelab_engine::resilience::{ResilienceOptions, ResilienceRun};
+use scalelab_engine::Scenario;
+use serde_json::{json, Value};
+
+fn design(replica: bool) -> Value {
+    let mut nodes = vec![
+        json!({"id": "users", "kind": "users", "rps": 400, "mix": {"read": 0.8, "write": 0.2}}),
+        json!({"id": "lb", "kind": "load_balancer", "pair": true, "failover_s": 2}),
+        json!({"id": "web-1", "kind": "web_server", "workers": 16, "service": {"dist": "exponential", "mean_ms": 5}}),
+        json!({"id": "web-2", "kind": "web_server", "workers": 16, "service": {"dist": "exponential", "mean_ms": 5}}),
+        json!({"id": "db", "kind": "database", "workers": 16, "failover_s": 5, "service": {"dist": "exponential", "mean_ms": 2}}),
+    ];
+    let mut links = vec![
+        json!({"from": "users", "to": "lb"}),
+        json!({"from": "lb", "to": "web-1"}),
+        json!({"from": "lb", "to": "web-2"}),
+        json!({"from": "web-1", "to": "db"}),
+        json!({"from": "web-2", "to": "db"}),
+    ];
+    if replica {
+        nodes.push(json!({"id": "replica", "kind": "database", "workers": 16, "replication_lag_ms": 50, "service": {"dist": "exponential", "mean_ms": 2}}));
+        links.push(json!({"from": "db", "to": "replica"}));
+        links.push(json!({"from": "web-1", "to": "replica"}));
+        links.push(json!({"from": "web-2", "to": "replica"}));
+    }
+    json!({"version": 1, "seed": 3, "duration_s": 600, "warmup_s": 5, "nodes": nodes, "links": links})
+}
+
+fn report(doc: &Value) -> scalelab_engine::resilience::ResilienceReport {
+    let scenario = Scenario::from_json(&doc.to_string()).unwrap();
+    let mut run = ResilienceRun::new(&scenario, ResilienceOptions { warmup_s: 10, after_s: 30 });
+    assert_eq!(run.total(), 5 + usize::from(doc["nodes"].as_array().unwrap().len() == 6));
+    // In slices, the way the page runs it: progress only grows.
+    let mut last = 0.0;
+    let mut slices = 0;
+    while !run.step(20_000) {
+        let p = run.progress();
+        assert!(p >= last && p <= 1.0, "{p} after {last}");
+        last = p;
+        slices += 1;
+    }
+    assert!(slices > 10, "the work was cut into slices: {slices}");
+    assert_eq!((run.finished(), run.progress()), (run.total(), 1.0));
+    run.report().unwrap()
+}
+
+#[test]
+fn one_database_is_listed_first_as_a_single_point_of_failure_and_a_replica_with_failover_is_not() {
+    let single = report(&design(false));
+    assert_eq!(single.baseline.failed, None);
+    assert_eq!(single.baseline.error_rate, 0.0);
+    let first = &single.trials[0];
+    assert_eq!((first.failed.as_deref(), first.single_point_of_failure, first.kind), (Some("db"), true, "database"));
+    assert!(first.error_rate > 0.95 && first.recovered_after_s.is_none(), "{first:?}");
+    // Losing one web server of two costs a few seconds of errors (health
+    // checks), then nothing; the balancer pair takes over in 2 s.
+    let web = single.trials.iter().find(|t| t.failed.as_deref() == Some("web-1")).unwrap();
+    assert!(!web.single_point_of_failure && web.recovered_after_s.is_some_and(|s| s <= 10), "{web:?}");
+    let lb = single.trials.iter().find(|t| t.failed.as_deref() == Some("lb")).unwrap();
+    assert!(!lb.single_point_of_failure && lb.recovered_after_s.is_some_and(|s| s <= 5), "{lb:?}");
+
+    let replicated = report(&design(true));
+    assert!(replicated.trials.iter().all(|t| !t.single_point_of_failure), "{:?}", replicated.trials);
+    let db = replicated.trials.iter().find(|t| t.failed.as_deref() == Some("db")).unwrap();
+    eprintln!("primary failure with a replica: {db:?}");
+    // Writes fail until the replica is promoted (5 s), then everything works.
+    assert!(db.recovered_after_s.is_some_and(|s| (4..=8).contains(&s)), "{db:?}");
+    assert!(db.error_rate < 0.2 && db.peak_error_rate > 0.1, "{db:?}");
+    assert!(db.lost_writes > 0, "writes inside the replication lag are lost: {db:?}");
+}
+
+#[test]
+fn a_data_center_outage_is_a_trial_too() {
+    let mut doc = design(true);
+    doc["data_centers"] = json!([{"id": "east", "region": "us-east"}]);
+    for n in doc["nodes"].as_array_mut().unwrap().iter_mut().skip(1) {
+        n["dc"] = json!("east");
+    }
+    let scenario = Scenario::from_json(&doc.to_string()).unwrap();
+    let mut run = ResilienceRun::new(&scenario, ResilienceOptions { warmup_s: 5, after_s: 10 });
+    while !run.step(u64::MAX) {}
+    let r = run.report().unwrap();
+    let dc = r.trials.iter().find(|t| t.kind == "data center").unwrap();
+    assert_eq!(dc.failed.as_deref(), Some("east"));
+    assert!(dc.error_rate > 0.99, "{dc:?}");
+}
