@@ -31,6 +31,7 @@ pub mod cache_store;
 pub mod components;
 pub mod confidence;
 pub mod cost;
+pub mod envelope;
 pub mod error;
 pub mod event;
 pub mod geo;
