@@ -29,6 +29,7 @@ pub mod alerts;
 pub mod autoscale;
 pub mod cache_store;
 pub mod components;
+pub mod compare;
 pub mod confidence;
 pub mod cost;
 pub mod envelope;

@@ -1,4 +1,6 @@
-//! The resilience report: every node and data center failed in turn.
+//! Designs tried against failures and against each other: the resilience
+//! report (every node and data center failed in turn) and A/B pairing (two
+//! designs under the very same requests).
 
 use scalelab_engine::resilience::{ResilienceOptions, ResilienceRun};
 use scalelab_engine::Scenario;
@@ -85,4 +87,40 @@ fn a_data_center_outage_is_a_trial_too() {
     let dc = r.trials.iter().find(|t| t.kind == "data center").unwrap();
     assert_eq!(dc.failed.as_deref(), Some("east"));
     assert!(dc.error_rate > 0.99, "{dc:?}");
+}
+
+/// A lesson's scenario (the lessons are the natural designs to compare).
+fn lesson(n: u32) -> Scenario {
+    Scenario::from_json(&crate::lesson_goals::lesson_json(n).to_string()).unwrap()
+}
+
+#[test]
+fn two_designs_compared_see_the_very_same_requests() {
+    use scalelab_engine::compare::pair;
+    let a = lesson(4);
+    // B: lesson 3's single server, with its users moved to the end of the
+    // list and another seed; pairing puts both right.
+    let mut b = lesson(3);
+    b.seed = 999;
+    let users = b.nodes.remove(0);
+    b.nodes.push(users);
+    let p = pair(&a, &b).unwrap();
+    assert!(p.notes.iter().any(|n| n.contains("seed set to A's")), "{:?}", p.notes);
+    assert!(p.notes.iter().any(|n| n.contains("users: traffic set to A's")), "{:?}", p.notes);
+    let (mut sa, mut sb) = (scalelab_engine::Simulation::new(p.a.clone()), scalelab_engine::Simulation::new(p.b.clone()));
+    sa.run_until(20 * 1_000_000_000, u64::MAX);
+    sb.run_until(20 * 1_000_000_000, u64::MAX);
+    let per_second = |s: &scalelab_engine::Simulation| s.series().iter().map(|p| p.generated).collect::<Vec<u64>>();
+    assert_eq!(per_second(&sa), per_second(&sb), "the same arrivals, second by second");
+    assert_eq!(sa.totals().generated, sb.totals().generated);
+    // ...and different outcomes: one server cannot carry lesson 4's traffic.
+    assert!(sb.totals().failed_total() > 100 * sa.totals().failed_total().max(1), "{:?} vs {:?}", sb.totals(), sa.totals());
+
+    // The same faults at the same times, where B has what they name.
+    let (with_faults, has_workers, lacks_workers) = (lesson(11), lesson(10), lesson(4));
+    let p = pair(&with_faults, &has_workers).unwrap();
+    assert_eq!(p.b.faults, with_faults.faults);
+    let p = pair(&with_faults, &lacks_workers).unwrap();
+    assert!(p.b.faults.is_empty());
+    assert!(p.notes.iter().any(|n| n.contains("the fault on photo-workers at 90 s is left out")), "{:?}", p.notes);
 }
