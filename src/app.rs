@@ -49,22 +49,46 @@ pub struct Live {
     pub behind: RwSignal<bool>,
     /// Id, kind and removed flag of each engine node slot (indexes `series` nodes).
     pub slots: RwSignal<Vec<(String, &'static str, bool)>>,
+    /// How the design stands against its goal (lessons), as the engine says.
+    pub goal: RwSignal<Option<scalelab_engine::goal::GoalStatus>>,
 }
 
 #[component]
 pub fn App() -> impl IntoView {
-    let opening = keeping::open_from_browser();
-    let editor = Editor::new(opening.scenario);
+    // What the address asks for (lesson, embed mode...), read once.
+    let options = crate::page::from_browser();
+    provide_context(options.clone());
+    let embed = options.embed;
+    // An embedded playground shows the design in its address and leaves the
+    // autosave alone (see keeping::open_embedded).
+    // `?lesson=N` (see keeping.rs for how it ranks against links and autosave).
+    let asked = options.lesson.and_then(|n| crate::lessons::scenario(n).map(|s| (n, s)));
+    let mut opening = if embed { keeping::open_embedded_with_lesson(asked) } else { keeping::open_from_browser_with_lesson(asked) };
+    // A lesson opened over the autosave: Undo brings the autosave back.
+    let editor = match opening.replaced.take() {
+        Some(earlier) => {
+            let e = Editor::new(earlier);
+            e.load(opening.scenario.clone(), "");
+            e
+        }
+        None => Editor::new(opening.scenario.clone()),
+    };
+    editor.read_only.set(!options.editable());
     provide_context(editor);
     match opening.message {
         Some((text, true)) => editor.refuse(text),
         Some((text, false)) => editor.say(text),
         None => {}
     }
+    if !options.problems.is_empty() {
+        editor.refuse(options.problems.join(". "));
+    }
     if opening.clear_fragment {
         keeping::clear_fragment();
     }
-    keeping::use_autosave(editor);
+    if !embed {
+        keeping::use_autosave(editor);
+    }
     let share = RwSignal::new(None::<ShareOffer>);
     let file_input = NodeRef::<html::Input>::new();
     let live = Live {
@@ -73,8 +97,10 @@ pub fn App() -> impl IntoView {
         log: RwSignal::new(Vec::new()),
         behind: RwSignal::new(false),
         slots: RwSignal::new(Vec::new()),
+        goal: RwSignal::new(None),
     };
     provide_context(live);
+    let lessons = crate::lesson_panel::use_lessons(editor, live, &options);
 
     let playing = RwSignal::new(true);
     let speed = RwSignal::new(1.0f64);
@@ -102,9 +128,12 @@ pub fn App() -> impl IntoView {
             let series: Vec<_> = r.sim.series().iter().cloned().collect();
             let next = log_seq.get_value();
             let entries: Vec<LogEntry> = r.sim.log().since(next).cloned().collect();
-            (snap, series, entries, r.behind, r.sim.node_slots())
+            (snap, series, entries, r.behind, r.sim.node_slots(), r.sim.goal_status().cloned())
         });
-        if let Some((snap, series, entries, behind, slots)) = snap {
+        if let Some((snap, series, entries, behind, slots, goal)) = snap {
+            if live.goal.with_untracked(|g| *g != goal) {
+                live.goal.set(goal);
+            }
             if live.slots.with_untracked(|s| *s != slots) {
                 live.slots.set(slots);
             }
@@ -131,6 +160,7 @@ pub fn App() -> impl IntoView {
         live.log.set(Vec::new());
         live.series.set(Vec::new());
         live.snapshot.set(None);
+        live.goal.set(None);
         animation.update_value(Animation::clear);
     });
 
@@ -266,6 +296,7 @@ pub fn App() -> impl IntoView {
                 true
             }
             "?" => { show_help.update(|h| *h = !*h); true }
+            "c" | "C" if !ctrl && !editor.may_change() => true,
             "c" | "C" if !ctrl => {
                 // The focused node first (keyboard users), else the selected one.
                 match focused_node().or_else(|| editor.selection.get_untracked().nodes.first().cloned()) {
@@ -360,7 +391,7 @@ pub fn App() -> impl IntoView {
             u.population = (users as u64).max(1);
         }
         let id = node.id.clone();
-        editor.edit(Edit::UpdateNode { node }, &format!("{id}: {} daily users", format::number(users)));
+        editor.edit_traffic(Edit::UpdateNode { node }, &format!("{id}: {} daily users", format::number(users)));
     };
 
     // Confirmations fade after a few seconds; refusals stay until dismissed.
@@ -379,11 +410,36 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    // Show the whole design once the diagram has a size.
-    request_animation_frame(fit);
+    // Show the whole design once the diagram has a size (and again when a
+    // lesson is loaded, or the lesson panel opens or closes).
+    Effect::new(move |_| {
+        lessons.fit.track();
+        request_animation_frame(fit);
+    });
+
+    // Messages with a page that embeds this one (embed.rs).
+    let ignored_messages = crate::embed::use_host_messages(editor, live, playing, &options);
+    let editable = options.editable();
+    let show_palette = !embed || options.palette;
+    // In a narrow frame the inspector opens only with a selection, which
+    // changes the diagram's room: fit the design to it again.
+    if embed {
+        Effect::new(move |was: Option<bool>| {
+            let selected = !editor.selection.with(|s| s.is_empty());
+            let narrow = window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w <= 760.0);
+            // With the lesson panel open, the inspector also comes and goes.
+            if was.is_some_and(|w| w != selected) && (narrow || lessons.shown.get_untracked()) {
+                request_animation_frame(fit);
+            }
+            selected
+        });
+    }
 
     view! {
-        <div class="app" data-testid="app-ready">
+        <div class="app" data-testid="app-ready" class:embed=embed class:read-only=move || editor.read_only.get() class:no-palette=!show_palette
+            class:has-selection=move || !editor.selection.with(|s| s.is_empty())
+            class:lesson-open=move || lessons.shown.get()
+            data-ignored-messages=move || ignored_messages.get().to_string()>
             <header class="topbar">
                 <h1>"Scale Lab"</h1>
                 <div class="controls" role="toolbar" aria-label="Run controls">
@@ -416,12 +472,13 @@ pub fn App() -> impl IntoView {
                             _ => "no users".into(),
                         }}</output>
                     </label>
-                    <label class="inline">
+                    <label class="inline" hidden=embed>
                         <span>"Seed"</span>
                         <input type="text" inputmode="numeric" class="seed" data-testid="seed"
                             prop:value=move || editor.doc.with(|d| d.seed.to_string())
                             on:change=move |ev| {
                                 match event_target_value(&ev).trim().parse::<u64>() {
+                                    Ok(_) if !editor.may_change() => {}
                                     Ok(seed) => {
                                         let mut doc = editor.doc.get_untracked();
                                         doc.seed = seed;
@@ -437,45 +494,59 @@ pub fn App() -> impl IntoView {
                     </Show>
                 </div>
                 <div class="controls secondary" role="toolbar" aria-label="Editing">
-                    <button data-testid="new-diagram" title="Start from an empty diagram (undo brings the old one back)" on:click=move |_| {
-                        let mut empty = editor.doc.get_untracked();
-                        empty.nodes.clear();
-                        empty.links.clear();
-                        empty.name = None;
-                        editor.load(empty, "New empty diagram: add components from the palette");
-                    }>"New"</button>
-                    <button data-testid="open-file" title="Open a design saved as a .json file" on:click=move |_| {
-                        if let Some(input) = file_input.get_untracked() { input.click(); }
-                    }>"Open…"</button>
-                    <input type="file" accept=".json,application/json" class="sr-only" tabindex="-1" aria-hidden="true" data-testid="file-input" node_ref=file_input
-                        on:change=move |ev| {
-                            let input: web_sys::HtmlInputElement = event_target(&ev);
-                            if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                                keeping::import(editor, file);
-                            }
-                            // Choosing the same file again must fire another change.
-                            input.set_value("");
-                        } />
-                    <button data-testid="save-file" title="Download the design as a .json file" on:click=move |_| keeping::export(editor)>"Save"</button>
-                    <button data-testid="share" title="A link that opens this design" on:click=move |_| {
-                        let page = window().location().href().unwrap_or_default();
-                        share.set(Some(editor.doc.with_untracked(|d| keeping::share_offer(&page, d))));
-                    }>"Share"</button>
-                    <button data-testid="undo" disabled=move || !editor.can_undo.get() on:click=move |_| editor.undo() title="Undo (Ctrl+Z)">"Undo"</button>
-                    <button data-testid="redo" disabled=move || !editor.can_redo.get() on:click=move |_| editor.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
-                    <button on:click=move |_| view.update(|v| *v = v.zoom_at(1.2, 300.0, 200.0)) aria-label="Zoom in">"+"</button>
-                    <button on:click=move |_| view.update(|v| *v = v.zoom_at(1.0 / 1.2, 300.0, 200.0)) aria-label="Zoom out">"−"</button>
+                    <crate::lesson_panel::LessonsButton />
+                    {(!embed).then(|| view! {
+                        <button data-testid="new-diagram" title="Start from an empty diagram (undo brings the old one back)" on:click=move |_| {
+                            if !editor.may_change() { return; }
+                            let mut empty = editor.doc.get_untracked();
+                            empty.nodes.clear();
+                            empty.links.clear();
+                            empty.name = None;
+                            empty.goal = None;
+                            editor.load(empty, "New empty diagram: add components from the palette");
+                        }>"New"</button>
+                        <button data-testid="open-file" title="Open a design saved as a .json file" on:click=move |_| {
+                            if !editor.may_change() { return; }
+                            if let Some(input) = file_input.get_untracked() { input.click(); }
+                        }>"Open…"</button>
+                        <input type="file" accept=".json,application/json" class="sr-only" tabindex="-1" aria-hidden="true" data-testid="file-input" node_ref=file_input
+                            on:change=move |ev| {
+                                let input: web_sys::HtmlInputElement = event_target(&ev);
+                                if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                                    keeping::import(editor, file);
+                                }
+                                // Choosing the same file again must fire another change.
+                                input.set_value("");
+                            } />
+                        <button data-testid="save-file" title="Download the design as a .json file" on:click=move |_| keeping::export(editor)>"Save"</button>
+                        <button data-testid="share" title="A link that opens this design" on:click=move |_| {
+                            let page = window().location().href().unwrap_or_default();
+                            share.set(Some(editor.doc.with_untracked(|d| keeping::share_offer(&page, d))));
+                        }>"Share"</button>
+                        <crate::embed::EmbedButton />
+                    })}
+                    {embed.then(|| view! {
+                        <crate::embed::EmbedButton />
+                        <crate::embed::OpenFullLink />
+                    })}
+                    <button data-testid="undo" hidden=!editable disabled=move || !editor.can_undo.get() on:click=move |_| editor.undo() title="Undo (Ctrl+Z)">"Undo"</button>
+                    <button data-testid="redo" hidden=!editable disabled=move || !editor.can_redo.get() on:click=move |_| editor.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
+                    <button hidden=embed on:click=move |_| view.update(|v| *v = v.zoom_at(1.2, 300.0, 200.0)) aria-label="Zoom in">"+"</button>
+                    <button hidden=embed on:click=move |_| view.update(|v| *v = v.zoom_at(1.0 / 1.2, 300.0, 200.0)) aria-label="Zoom out">"−"</button>
                     <button data-testid="fit" on:click=move |_| fit()>"Fit"</button>
                     <button data-testid="animation-toggle" aria-pressed=move || animate.get().to_string() on:click=move |_| animate.update(|a| *a = !*a)>
                         {move || if animate.get() { "Hide animation" } else { "Show animation" }}
                     </button>
-                    <button data-testid="theme-toggle" on:click=move |_| theme.update(|t| *t = t.next())>{move || theme.get().label()}</button>
-                    <button data-testid="help" on:click=move |_| show_help.update(|h| *h = !*h)>"Shortcuts (?)"</button>
+                    <button data-testid="theme-toggle" hidden=embed on:click=move |_| theme.update(|t| *t = t.next())>{move || theme.get().label()}</button>
+                    <button data-testid="help" hidden=embed on:click=move |_| show_help.update(|h| *h = !*h)>"Shortcuts (?)"</button>
                 </div>
             </header>
             <main class="workspace">
-                <Palette gesture=palette on_add_here=add_here />
+                {show_palette.then(|| view! { <Palette gesture=palette on_add_here=add_here /> })}
                 <section class="play-area" aria-label="Play area">
+                    {embed.then(|| view! {
+                        <p class="embed-hint" hidden=move || !editor.selection.with(|s| s.is_empty())>"Click a node for its numbers and faults"</p>
+                    })}
                     <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref />
                     <p class="flow-info" data-testid="sampling" aria-live="off">{move || {
                         if !animate.get() {
@@ -512,6 +583,7 @@ pub fn App() -> impl IntoView {
                 <Inspector snapshot=live.snapshot />
             </main>
             <Dashboard />
+            <crate::lesson_panel::LessonPanel />
             <div class="sr-only" aria-live="polite" data-testid="announcer">{move || editor.announcement.get()}</div>
             {move || share.get().map(|offer| view! { <ShareDialog offer=offer on_close=Callback::new(move |_| share.set(None)) /> })}
             <Show when=move || show_help.get()>

@@ -3,10 +3,19 @@
 //!
 //! The formats and the browser calls are in [`crate::storage`]; this module
 //! decides when they happen and what the user is told. Rules:
-//! - Opening: a share link in the address (`#s=...`) wins, then the newest
-//!   autosaved version the engine accepts, then the starter design. A link that
-//!   cannot be opened is reported and the autosave is opened instead, so a bad
-//!   link never costs the user their work.
+//! - Opening: a share link in the address (`#s=...`) wins, then a lesson asked
+//!   for with `?lesson=N`, then the newest autosaved version the engine
+//!   accepts, then the starter design. A link that cannot be opened is reported
+//!   and the next choice is opened instead, so a bad link never costs the user
+//!   their work. Why this order, for `?lesson=N`:
+//!   - `?lesson=4#s=...` is somebody's own design for lesson 4, shared: the
+//!     person opening it expects to see that design, with lesson 4 beside it
+//!     and its goal judging it (the goal is added to the design if missing).
+//!   - `?lesson=4` alone is a link from a course: it opens lesson 4 even over
+//!     the autosave, which stays one Undo away (and in the autosave list),
+//!     except when the autosave already is a design for lesson 4 (it carries
+//!     lesson 4's goal): that is the user's work on this very lesson, and a
+//!     reload must not throw it away.
 //! - Once a shared design is open, the fragment is removed from the address:
 //!   reloading then shows the autosave (the shared design plus any edits), not
 //!   the link's original again.
@@ -27,11 +36,27 @@ pub struct Opening {
     pub message: Option<(String, bool)>,
     /// The address carried a share link that should now be removed from it.
     pub clear_fragment: bool,
+    /// The autosaved design a lesson was opened over: it goes on the undo
+    /// stack, so Undo brings it back.
+    pub replaced: Option<Scenario>,
 }
+
+/// A lesson asked for by the address: its number and its design.
+pub type AskedLesson<'a> = Option<(u32, &'a Scenario)>;
 
 /// Decides what the page opens with from the address fragment and the
 /// autosaved versions (newest first), as read from the browser.
 pub fn choose_opening(fragment: &str, autosaved: Result<Vec<storage::SavedVersion>, StorageError>) -> Opening {
+    choose_opening_with_lesson(fragment, autosaved, None)
+}
+
+/// [`choose_opening`] when the address also asks for a lesson (see the
+/// module's notes for the order).
+pub fn choose_opening_with_lesson(
+    fragment: &str,
+    autosaved: Result<Vec<storage::SavedVersion>, StorageError>,
+    lesson: AskedLesson<'_>,
+) -> Opening {
     let mut notes: Vec<(String, bool)> = Vec::new();
     let has_link = !matches!(storage::scenario_from_fragment(fragment), Err(ShareError::NoScenario));
     if has_link {
@@ -39,41 +64,81 @@ pub fn choose_opening(fragment: &str, autosaved: Result<Vec<storage::SavedVersio
             .map_err(|e| e.to_string())
             .and_then(|json| Scenario::from_json(&json).map_err(|e| format!("the design in it is not valid: {e}")));
         match shared {
-            Ok(scenario) => {
-                return Opening {
-                    scenario,
-                    message: Some(("Opened the design from the share link".into(), false)),
-                    clear_fragment: true,
+            Ok(mut scenario) => {
+                let mut text = "Opened the design from the share link".to_string();
+                if let Some((n, l)) = lesson {
+                    if scenario.goal != l.goal {
+                        scenario.goal = l.goal.clone();
+                    }
+                    text = format!("{text}, judged by lesson {n}'s goal");
                 }
+                return Opening { scenario, message: Some((text, false)), clear_fragment: true, replaced: None };
             }
             Err(why) => notes.push((format!("The share link could not be opened: {why}"), true)),
         }
     }
-    match autosaved {
-        Ok(versions) => {
-            // A version the engine no longer accepts is skipped, not fatal.
-            if let Some(scenario) = versions.iter().find_map(|v| Scenario::from_json(&v.json).ok()) {
-                let what = if notes.is_empty() { "Restored your last diagram (autosaved)".to_string() } else { "Your last autosaved diagram is shown instead".to_string() };
-                notes.push((what, false));
-                return finish(scenario, notes, has_link);
-            }
+    // A version the engine no longer accepts is skipped, not fatal.
+    let saved = match autosaved {
+        Ok(versions) => versions.iter().find_map(|v| Scenario::from_json(&v.json).ok()),
+        Err(e) => {
+            notes.push((e.to_string(), false));
+            None
         }
-        Err(e) => notes.push((e.to_string(), false)),
+    };
+    if let Some((n, l)) = lesson {
+        let ours = saved.as_ref().is_some_and(|s| s.goal.is_some() && s.goal == l.goal);
+        if let (true, Some(scenario)) = (ours, saved.clone()) {
+            notes.insert(0, (format!("Restored your work on lesson {n} (autosaved)"), false));
+            return finish(scenario, notes, has_link, None);
+        }
+        if saved.is_some() {
+            notes.insert(notes.len().min(1), (format!("Opened lesson {n}; Undo brings back your previous diagram"), false));
+        }
+        return finish(l.clone(), notes, has_link, saved);
+    }
+    if let Some(scenario) = saved {
+        let what = if notes.is_empty() { "Restored your last diagram (autosaved)".to_string() } else { "Your last autosaved diagram is shown instead".to_string() };
+        notes.push((what, false));
+        return finish(scenario, notes, has_link, None);
     }
     let starter = Scenario::from_json(STARTER_SCENARIO).expect("the built-in scenario is valid");
-    finish(starter, notes, has_link)
+    finish(starter, notes, has_link, None)
 }
 
-fn finish(scenario: Scenario, notes: Vec<(String, bool)>, clear_fragment: bool) -> Opening {
+fn finish(scenario: Scenario, notes: Vec<(String, bool)>, clear_fragment: bool, replaced: Option<Scenario>) -> Opening {
     let error = notes.iter().any(|(_, e)| *e);
     let message = (!notes.is_empty()).then(|| (notes.into_iter().map(|(t, _)| t).collect::<Vec<_>>().join(". "), error));
-    Opening { scenario, message, clear_fragment }
+    Opening { scenario, message, clear_fragment, replaced }
 }
 
 /// Reads the address and the autosave and chooses the opening diagram.
 pub fn open_from_browser() -> Opening {
+    open_from_browser_with_lesson(None)
+}
+
+/// [`open_from_browser`] when the address asks for a lesson.
+pub fn open_from_browser_with_lesson(lesson: AskedLesson<'_>) -> Opening {
     let fragment = window().location().hash().unwrap_or_default();
-    choose_opening(&fragment, storage::autosaved_versions())
+    choose_opening_with_lesson(&fragment, storage::autosaved_versions(), lesson)
+}
+
+/// The opening diagram of an embedded playground: the design in the address,
+/// else the starter. The autosave is neither read nor written there: the host
+/// page decides what its frames show, and the user's own work in the full page
+/// is never replaced by a frame's. The fragment stays, so reloading the frame
+/// shows the same design.
+pub fn open_embedded() -> Opening {
+    open_embedded_with_lesson(None)
+}
+
+/// [`open_embedded`] when the address asks for a lesson.
+pub fn open_embedded_with_lesson(lesson: AskedLesson<'_>) -> Opening {
+    let fragment = window().location().hash().unwrap_or_default();
+    let mut o = choose_opening_with_lesson(&fragment, Ok(Vec::new()), lesson);
+    o.clear_fragment = false;
+    // Only problems are worth saying in a frame.
+    o.message = o.message.filter(|(_, error)| *error);
+    o
 }
 
 /// Removes the fragment from the address without reloading or adding a
@@ -130,6 +195,9 @@ pub fn export(editor: Editor) {
 /// Opens a scenario file the user chose; on any problem the current diagram
 /// stays as it was and the message names the file and the field.
 pub fn import(editor: Editor, file: web_sys::File) {
+    if !editor.may_change() {
+        return;
+    }
     leptos::task::spawn_local(async move {
         let name = file.name();
         let text = match storage::read_file_text(file).await {
@@ -163,11 +231,24 @@ pub fn share_offer(page_url: &str, scenario: &Scenario) -> ShareOffer {
 
 /// Copies `text` to the clipboard; says whether it worked.
 pub fn copy_to_clipboard(editor: Editor, text: String) {
-    let clipboard = window().navigator().clipboard();
+    copy_text(editor, text, "Link copied to the clipboard", "The browser did not allow copying: select the link and copy it by hand");
+}
+
+/// Copies `text` to the clipboard and says `done`, or `refused` when the
+/// browser does not allow it (no clipboard outside secure pages, or a frame
+/// without the clipboard-write permission).
+pub fn copy_text(editor: Editor, text: String, done: &'static str, refused: &'static str) {
+    let navigator = window().navigator();
+    let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined() && !c.is_null());
+    if !has_clipboard {
+        editor.refuse(refused);
+        return;
+    }
+    let clipboard = navigator.clipboard();
     leptos::task::spawn_local(async move {
         match wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text)).await {
-            Ok(_) => editor.say("Link copied to the clipboard"),
-            Err(_) => editor.refuse("The browser did not allow copying: select the link and copy it by hand"),
+            Ok(_) => editor.say(done),
+            Err(_) => editor.refuse(refused),
         }
     });
 }
@@ -240,6 +321,54 @@ mod tests {
         assert_eq!(o.scenario, starter);
         assert!(!o.clear_fragment);
         assert!(o.message.unwrap().0.contains("autosave is off"));
+    }
+
+    #[test]
+    fn a_lesson_link_opens_the_lesson_over_the_autosave_which_undo_brings_back() {
+        let lesson = crate::lessons::scenario(4).unwrap();
+        let mine = design("mine");
+        let o = choose_opening_with_lesson("", Ok(vec![saved(&mine)]), Some((4, lesson)));
+        assert_eq!(&o.scenario, lesson);
+        assert_eq!(o.replaced.as_ref(), Some(&mine));
+        let (text, error) = o.message.unwrap();
+        assert!(!error);
+        assert!(text.contains("Opened lesson 4") && text.contains("Undo"), "{text}");
+        // Nothing saved: the lesson, and nothing to say.
+        let o = choose_opening_with_lesson("", Ok(vec![]), Some((4, lesson)));
+        assert_eq!(&o.scenario, lesson);
+        assert!(o.replaced.is_none() && o.message.is_none());
+    }
+
+    #[test]
+    fn a_reload_keeps_the_users_work_on_the_same_lesson() {
+        let lesson = crate::lessons::scenario(4).unwrap();
+        let mut worked = lesson.clone();
+        worked.seed = 99;
+        let o = choose_opening_with_lesson("", Ok(vec![saved(&worked)]), Some((4, lesson)));
+        assert_eq!(o.scenario, worked);
+        assert!(o.replaced.is_none());
+        assert!(o.message.unwrap().0.contains("Restored your work on lesson 4"));
+        // Work on another lesson is not this lesson's.
+        let other = crate::lessons::scenario(5).unwrap();
+        let o = choose_opening_with_lesson("", Ok(vec![saved(other)]), Some((4, lesson)));
+        assert_eq!(&o.scenario, lesson);
+    }
+
+    #[test]
+    fn a_share_link_wins_over_a_lesson_and_gets_its_goal() {
+        let lesson = crate::lessons::scenario(4).unwrap();
+        let shared = design("shared");
+        assert!(shared.goal.is_none());
+        let fragment = format!("#{}", storage::share_fragment(&shared.to_json_pretty()));
+        let o = choose_opening_with_lesson(&fragment, Ok(vec![]), Some((4, lesson)));
+        assert_eq!(o.scenario.nodes, shared.nodes);
+        assert_eq!(o.scenario.goal, lesson.goal);
+        assert!(o.message.unwrap().0.contains("lesson 4"));
+        // A damaged link: the lesson, and the reason.
+        let o = choose_opening_with_lesson("#s=broken*", Err(StorageError::Unavailable), Some((4, lesson)));
+        assert_eq!(&o.scenario, lesson);
+        let (text, error) = o.message.unwrap();
+        assert!(error && text.contains("could not be opened") && text.contains("lesson progress"), "{text}");
     }
 
     #[test]

@@ -11,13 +11,19 @@ pub mod builtin;
 pub mod charts;
 pub mod dashboard;
 pub mod editor;
+pub mod embed;
 pub mod format;
 pub mod page;
 pub mod frame_loop;
 pub mod keeping;
+pub mod lesson_panel;
+pub mod lessons;
+pub mod markdown;
 pub mod particles;
+pub mod progress;
 pub mod runner;
 pub mod storage;
+pub mod trial;
 
 /// Mounts the app on `<body>`.
 pub fn mount() {

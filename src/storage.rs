@@ -294,12 +294,14 @@ pub enum StorageError {
 
 impl fmt::Display for StorageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const KEEP: &str = "use Export to keep your work as a file";
+        const KEEP: &str = "use Save to keep your work as a file";
         match self {
+            // Lesson progress is kept in the same storage, so this one
+            // message speaks for both (progress.rs reports nothing itself).
             StorageError::Unavailable => write!(
                 f,
-                "autosave is off: this browser does not let the page store data here \
-                 (private browsing, or an embedded page); {KEEP}"
+                "autosave is off and lesson progress will not be remembered: this browser \
+                 does not let the page store data here (private browsing, or an embedded page); {KEEP}"
             ),
             StorageError::QuotaExceeded => write!(
                 f,
@@ -406,7 +408,7 @@ pub fn push_version(
 
 /// `window.localStorage`, or why not. Reading the property itself throws in a
 /// sandboxed or third-party frame; `web-sys` turns that into an `Err`.
-fn local_storage() -> Result<web_sys::Storage, StorageError> {
+pub(crate) fn local_storage() -> Result<web_sys::Storage, StorageError> {
     let window = web_sys::window().ok_or(StorageError::Unavailable)?;
     match window.local_storage() {
         Ok(Some(storage)) => Ok(storage),
@@ -415,7 +417,7 @@ fn local_storage() -> Result<web_sys::Storage, StorageError> {
 }
 
 /// Classifies an exception thrown by a `Storage` method.
-fn storage_error(err: &JsValue) -> StorageError {
+pub(crate) fn storage_error(err: &JsValue) -> StorageError {
     if let Some(dom) = err.dyn_ref::<web_sys::DomException>() {
         let name = dom.name();
         // Chrome and Safari: QuotaExceededError (code 22); old Firefox:
@@ -852,7 +854,7 @@ mod tests {
             StorageError::QuotaExceeded,
             StorageError::Failed("x".into()),
         ] {
-            assert!(e.to_string().contains("Export"), "{e}");
+            assert!(e.to_string().contains("use Save"), "{e}");
         }
     }
 }

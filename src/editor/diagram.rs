@@ -275,7 +275,11 @@ pub fn Diagram(
             }
         });
         let ids = editor.selection.get_untracked().nodes;
-        if ids.contains(&id) {
+        if editor.read_only.get_untracked() {
+            // Nodes stay put in a read-only design: dragging one pans instead.
+            capture(&ev);
+            gesture.set_value(Gesture::Pan { start: local(&ev), view: view.get_untracked() });
+        } else if ids.contains(&id) {
             capture(&ev);
             gesture.set_value(Gesture::Move { start: local(&ev), ids, moved: false });
         }
@@ -286,6 +290,9 @@ pub fn Diagram(
             return;
         }
         ev.stop_propagation();
+        if !editor.may_change() {
+            return;
+        }
         capture(&ev);
         gesture.set_value(Gesture::Connect { from: id });
     };

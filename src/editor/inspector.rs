@@ -477,7 +477,7 @@ pub fn Inspector(snapshot: RwSignal<Option<Snapshot>>) -> impl IntoView {
                 <div class="panel">
                     <h2>{format!("{n} nodes selected")}</h2>
                     <p class="muted">"Drag to move them together; Delete removes them; Ctrl+C copies, Ctrl+D duplicates."</p>
-                    <button class="danger" on:click=move |_| editor.delete_selection()>"Delete selected"</button>
+                    <button class="danger" hidden=move || editor.read_only.get() on:click=move |_| editor.delete_selection()>"Delete selected"</button>
                 </div>
             }.into_any(),
         }
@@ -497,28 +497,32 @@ fn Overview() -> impl IntoView {
             <ul class="warnings" data-testid="warnings">
                 {move || warnings().into_iter().map(|w| view! { <li>{w.message}</li> }).collect_view()}
             </ul>
-            <h3>"Data centers"</h3>
-            <p class="muted">"Group nodes in a region: traffic between regions pays the distance, and an outage takes a whole center down."</p>
-            <ul class="data-centers" data-testid="data-centers">
-                {move || dcs().into_iter().map(|dc| {
-                    let (id1, id2, id3, id4) = (dc.id.clone(), dc.id.clone(), dc.id.clone(), dc.id.clone());
-                    view! {
-                        <li data-testid=format!("dc-{}", dc.id)>
-                            <strong>{dc.id.clone()}</strong>
-                            <select aria-label=format!("Region of {}", dc.id) data-testid=format!("dc-region-{}", dc.id) prop:value=dc.region.name()
-                                on:change=move |ev| editor.set_dc_region(&id1, &event_target_value(&ev))>
-                                {scalelab_engine::geo::Region::ALL.iter().map(|r| view! { <option value=r.name()>{r.label()}</option> }).collect_view()}
-                            </select>
-                            <button class="danger" data-testid=format!("dc-fail-{}", dc.id) on:click=move |_| editor.fault(&id2, Fault::Fail)>"Outage"</button>
-                            <button data-testid=format!("dc-recover-{}", dc.id) on:click=move |_| editor.fault(&id3, Fault::Recover)>"Recover"</button>
-                            <button data-testid=format!("dc-cut-{}", dc.id) title="Cut the network between this data center and the others" on:click={let id = dc.id.clone(); move |_| editor.partition_dc(&id, true)}>"Cut off"</button>
-                            <button data-testid=format!("dc-heal-{}", dc.id) on:click={let id = dc.id.clone(); move |_| editor.partition_dc(&id, false)}>"Heal"</button>
-                            <button data-testid=format!("dc-remove-{}", dc.id) on:click=move |_| editor.remove_dc(&id4)>"Remove"</button>
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-            <button data-testid="add-dc" on:click=move |_| editor.add_dc()>"Add data center"</button>
+            // A read-only design without data centers has nothing to show here.
+            <Show when=move || !editor.read_only.get() || editor.doc.with(|d| !d.data_centers.is_empty())>
+                <h3>"Data centers"</h3>
+                <p class="muted">"Group nodes in a region: traffic between regions pays the distance, and an outage takes a whole center down."</p>
+                <ul class="data-centers" data-testid="data-centers">
+                    {move || dcs().into_iter().map(|dc| {
+                        let (id1, id2, id3, id4) = (dc.id.clone(), dc.id.clone(), dc.id.clone(), dc.id.clone());
+                        view! {
+                            <li data-testid=format!("dc-{}", dc.id)>
+                                <strong>{dc.id.clone()}</strong>
+                                <select aria-label=format!("Region of {}", dc.id) data-testid=format!("dc-region-{}", dc.id) disabled=move || editor.read_only.get() prop:value=dc.region.name()
+                                    on:change=move |ev| editor.set_dc_region(&id1, &event_target_value(&ev))>
+                                    {scalelab_engine::geo::Region::ALL.iter().map(|r| view! { <option value=r.name()>{r.label()}</option> }).collect_view()}
+                                </select>
+                                <button class="danger" data-testid=format!("dc-fail-{}", dc.id) on:click=move |_| editor.fault(&id2, Fault::Fail)>"Outage"</button>
+                                <button data-testid=format!("dc-recover-{}", dc.id) on:click=move |_| editor.fault(&id3, Fault::Recover)>"Recover"</button>
+                                <button data-testid=format!("dc-cut-{}", dc.id) title="Cut the network between this data center and the others" on:click={let id = dc.id.clone(); move |_| editor.partition_dc(&id, true)}>"Cut off"</button>
+                                <button data-testid=format!("dc-heal-{}", dc.id) on:click={let id = dc.id.clone(); move |_| editor.partition_dc(&id, false)}>"Heal"</button>
+                                <button data-testid=format!("dc-remove-{}", dc.id) hidden=move || editor.read_only.get() on:click=move |_| editor.remove_dc(&id4)>"Remove"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <button data-testid="add-dc" hidden=move || editor.read_only.get() on:click=move |_| editor.add_dc()>"Add data center"</button>
+            </Show>
+            <ReadOnlyNote />
             <h3>"Alert rules"</h3>
             <ul class="alert-rules" data-testid="alert-rules">
                 {move || editor.doc.with(|d| {
@@ -530,6 +534,19 @@ fn Overview() -> impl IntoView {
                 })}
             </ul>
         </div>
+    }
+}
+
+/// Said in the inspector of a read-only (embedded) playground.
+#[component]
+fn ReadOnlyNote() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    view! {
+        <Show when=move || editor.read_only.get()>
+            <p class="read-only-note" data-testid="read-only-note">
+                "Read-only: run it, turn the traffic up and fail nodes; open it in Scale Lab to change the design."
+            </p>
+        </Show>
     }
 }
 
@@ -545,7 +562,7 @@ fn LinkPanel(from: String, to: String) -> impl IntoView {
             <label class="field">
                 <span>"Latency (one way)"</span>
                 <span class="input-unit">
-                    <input type="text" inputmode="decimal" data-testid="field-latency_ms"
+                    <input type="text" inputmode="decimal" data-testid="field-latency_ms" disabled=move || editor.read_only.get()
                         prop:value=move || latency().map(|l| show(serde_json::Number::from_f64(l).map(Value::Number).as_ref())).unwrap_or_default()
                         on:change=move |ev| {
                             let raw = event_target_value(&ev);
@@ -565,7 +582,8 @@ fn LinkPanel(from: String, to: String) -> impl IntoView {
             </label>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <p class="muted">"Requests and their responses each pay this delay."</p>
-            <button class="danger" data-testid="delete-link" on:click=move |_| editor.delete_selection()>"Delete link"</button>
+            <button class="danger" data-testid="delete-link" hidden=move || editor.read_only.get() on:click=move |_| editor.delete_selection()>"Delete link"</button>
+            <ReadOnlyNote />
         </div>
     }
 }
@@ -587,6 +605,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
     let is_station = matches!(kind, "web_server" | "cache" | "database" | "workers" | "nosql");
     let id_rate = id.clone();
     let daily = Signal::derive(move || node_value.get().is_some_and(|v| v.get("dau").is_some()));
+    let read_only = move || editor.read_only.get();
 
     let render_field = move |field: Field, id: String| {
         let test_id = format!("field-{}", field.pointer.trim_start_matches('/').replace('/', "-"));
@@ -601,24 +620,24 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
             FieldKind::Choice(options) => {
                 let on_change = on_change.clone();
                 view! {
-                    <select data-testid=test_id.clone() prop:value=value on:change=move |ev| on_change(event_target_value(&ev))>
+                    <select data-testid=test_id.clone() disabled=read_only prop:value=value on:change=move |ev| on_change(event_target_value(&ev))>
                         {options.iter().map(|o| view! { <option value=*o>{o.replace('_', " ")}</option> }).collect_view()}
                     </select>
                 }.into_any()
             }
             FieldKind::Optional(blank) => view! {
-                <input type="text" inputmode="decimal" placeholder=blank data-testid=test_id.clone()
+                <input type="text" inputmode="decimal" placeholder=blank data-testid=test_id.clone() disabled=read_only
                     prop:value=value on:change=move |ev| on_change(event_target_value(&ev)) />
             }.into_any(),
             FieldKind::Number => view! {
-                <input type="text" inputmode="decimal" data-testid=test_id.clone()
+                <input type="text" inputmode="decimal" data-testid=test_id.clone() disabled=read_only
                     prop:value=value on:change=move |ev| on_change(event_target_value(&ev)) />
             }.into_any(),
             FieldKind::Size(ladder) => {
                 let on_change = on_change.clone();
                 let current = move || node_value.get().and_then(|v| v.get("size").and_then(|s| s.as_str().map(str::to_string))).unwrap_or_else(|| "custom".into());
                 view! {
-                    <select data-testid=test_id.clone() prop:value=current on:change=move |ev| on_change(event_target_value(&ev))>
+                    <select data-testid=test_id.clone() disabled=read_only prop:value=current on:change=move |ev| on_change(event_target_value(&ev))>
                         <option value="custom">"custom (set workers)"</option>
                         {ladder.sizes().iter().map(|s| view! {
                             <option value=s.name>{format!("{} · {} vCPU · ${}/mo", s.name, s.vcpu, format::count(s.monthly_usd as u64))}</option>
@@ -629,7 +648,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
             FieldKind::Toggle | FieldKind::Enabled(_) => {
                 let checked = move || node_value.get().and_then(|v| v.pointer(field.pointer).map(|x| x.as_bool().unwrap_or(!x.is_null()))).unwrap_or(false);
                 view! {
-                    <input type="checkbox" data-testid=test_id.clone() prop:checked=checked
+                    <input type="checkbox" data-testid=test_id.clone() disabled=read_only prop:checked=checked
                         on:change=move |ev| on_change(event_target_checked(&ev).to_string()) />
                 }.into_any()
             }
@@ -663,8 +682,8 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 let (a, b) = (id_rate.clone(), id_rate.clone());
                 view! {
                     <div class="segmented" role="group" aria-label="Traffic given as">
-                        <button aria-pressed=move || (!daily.get()).to_string() on:click=move |_| editor.switch_rate(&a, false)>"Requests/s"</button>
-                        <button aria-pressed=move || daily.get().to_string() data-testid="rate-daily" on:click=move |_| editor.switch_rate(&b, true)>"Daily users"</button>
+                        <button aria-pressed=move || (!daily.get()).to_string() disabled=read_only on:click=move |_| editor.switch_rate(&a, false)>"Requests/s"</button>
+                        <button aria-pressed=move || daily.get().to_string() data-testid="rate-daily" disabled=read_only on:click=move |_| editor.switch_rate(&b, true)>"Daily users"</button>
                     </div>
                 }
             })}
@@ -679,7 +698,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                     view! {
                         <label class="field">
                             <span title="the data center (and so the region) this node runs in">"Data center"</span>
-                            <select data-testid="field-dc" prop:value=current on:change=move |ev| editor.set_node_dc(&id_dc, &event_target_value(&ev))>
+                            <select data-testid="field-dc" disabled=read_only prop:value=current on:change=move |ev| editor.set_node_dc(&id_dc, &event_target_value(&ev))>
                                 <option value="">"none"</option>
                                 {editor.doc.with_untracked(|d| d.data_centers.iter().map(|dc| view! { <option value=dc.id.clone()>{format!("{} ({})", dc.id, dc.region.name())}</option> }).collect_view())}
                             </select>
@@ -697,7 +716,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 view! {
                     <label class="field" class:invalid=move || region_error.get().is_some()>
                         <span title="where the users are, as region shares: us-east, us-west, sa, eu, asia, oceania">"Regions"</span>
-                        <input type="text" data-testid="field-regions" placeholder="anywhere" prop:value=text
+                        <input type="text" data-testid="field-regions" placeholder="anywhere" disabled=read_only prop:value=text
                             on:change=move |ev| match editor.set_regions(&id_r, &event_target_value(&ev)) {
                                 Ok(()) => region_error.set(None),
                                 Err(e) => region_error.set(Some(e)),
@@ -756,13 +775,14 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                     <button data-testid="fault-flush" title="Empty the cache: every key misses until refilled" on:click=move |_| editor.fault(&id_flush, Fault::Flush)>"Flush"</button>
                 }})}
                 {(kind != "cache").then(|| view! {
-                    <button data-testid="connect-from" on:click=move |_| {
+                    <button data-testid="connect-from" hidden=read_only on:click=move |_| {
                         editor.connecting_from.set(Some(id_conn.clone()));
                         editor.say(format!("Connecting from {id_conn}: click the node to connect to (Esc cancels)"));
                     }>"Connect to…"</button>
                 })}
-                <button class="danger" data-testid="delete-node" on:click=move |_| editor.delete_selection()>"Delete"</button>
+                <button class="danger" data-testid="delete-node" hidden=read_only on:click=move |_| editor.delete_selection()>"Delete"</button>
             </div>
+            <ReadOnlyNote />
         </div>
     }.into_any()
 }

@@ -22,6 +22,8 @@ pub const NODE_H: f64 = 64.0;
 pub const GRID: f64 = 20.0;
 /// Undo steps kept.
 const HISTORY: usize = 200;
+/// What a read-only (embedded) playground says when a change is tried.
+pub const READ_ONLY_MESSAGE: &str = "This embedded design is read-only: open it in Scale Lab to change it";
 
 /// What is selected: nodes (by id) and at most one link.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -65,6 +67,9 @@ pub struct Editor {
     clipboard: StoredValue<Option<Scenario>>,
     /// Bumped when the simulation is rebuilt (reset, new seed, loaded file).
     pub generation: RwSignal<u64>,
+    /// An embedded design without `edit=1`: changes to the design are refused
+    /// (with [`READ_ONLY_MESSAGE`]); running it, the traffic dial and faults still work.
+    pub read_only: RwSignal<bool>,
 }
 
 impl Editor {
@@ -84,6 +89,18 @@ impl Editor {
             can_redo: RwSignal::new(false),
             clipboard: StoredValue::new(None),
             generation: RwSignal::new(0),
+            read_only: RwSignal::new(false),
+        }
+    }
+
+    /// Whether the design may be changed by the user; when it may not, says so
+    /// (once per try) and returns false.
+    pub fn may_change(&self) -> bool {
+        if self.read_only.get_untracked() {
+            self.refuse(READ_ONLY_MESSAGE);
+            false
+        } else {
+            true
         }
     }
 
@@ -101,8 +118,17 @@ impl Editor {
 
     /// Makes `new` the document: the running simulation is brought to it, the
     /// previous version goes on the undo stack. Refused (with the engine's
-    /// reason) if the engine will not run it.
+    /// reason) if the engine will not run it, and in a read-only playground.
     pub fn commit(&self, new: Scenario, what: &str) -> Result<(), EditError> {
+        if self.read_only.get_untracked() && self.doc.with_untracked(|d| *d != new) {
+            return Err(EditError::NotApplicable(READ_ONLY_MESSAGE.into()));
+        }
+        self.commit_always(new, what)
+    }
+
+    /// [`Editor::commit`] without the read-only check: for the run's own
+    /// settings (the traffic dial), which a read-only playground still offers.
+    fn commit_always(&self, new: Scenario, what: &str) -> Result<(), EditError> {
         let old = self.doc.get_untracked();
         if old == new {
             return Ok(());
@@ -134,12 +160,27 @@ impl Editor {
         }
     }
 
+    /// Changes the users' traffic (the dial), even in a read-only playground.
+    pub fn edit_traffic(&self, edit: Edit, what: &str) -> bool {
+        match edited(&self.doc.get_untracked(), &edit).and_then(|new| self.commit_always(new, what)) {
+            Ok(()) => true,
+            Err(e) => {
+                self.refuse(reason(&e));
+                false
+            }
+        }
+    }
+
     pub fn undo(&self) {
-        self.step_history(true);
+        if self.may_change() {
+            self.step_history(true);
+        }
     }
 
     pub fn redo(&self) {
-        self.step_history(false);
+        if self.may_change() {
+            self.step_history(false);
+        }
     }
 
     fn step_history(&self, back: bool) {
@@ -220,6 +261,9 @@ impl Editor {
 
     /// Adds a node of `kind` with its top-left corner near `(x, y)`.
     pub fn add_node(&self, kind: &str, x: f64, y: f64) -> Option<String> {
+        if !self.may_change() {
+            return None;
+        }
         let doc = self.doc.get_untracked();
         let id = fresh_id(&doc, kind);
         let node = default_node(&id, kind, snap(x), snap(y))?;
@@ -234,6 +278,9 @@ impl Editor {
     /// Links `from` to `to` with a typical latency; refused with the reason when
     /// the connection makes no sense.
     pub fn connect(&self, from: &str, to: &str) -> bool {
+        if !self.may_change() {
+            return false;
+        }
         let doc = self.doc.get_untracked();
         let (Some(a), Some(b)) = (doc.node_index(from), doc.node_index(to)) else { return false };
         if let Err(why) = scalelab_engine::check_link(&doc.nodes[a].spec, &doc.nodes[b].spec) {
@@ -255,6 +302,9 @@ impl Editor {
     /// one undo step.
     pub fn delete_selection(&self) {
         let sel = self.selection.get_untracked();
+        if !self.may_change() {
+            return;
+        }
         if sel.is_empty() {
             self.say("Nothing selected to delete");
             return;
@@ -279,6 +329,9 @@ impl Editor {
 
     /// Moves nodes to new top-left positions (snapped), as one undo step.
     pub fn move_nodes(&self, positions: &[(String, f64, f64)], what: &str) {
+        if !self.may_change() {
+            return;
+        }
         let mut doc = self.doc.get_untracked();
         for (id, x, y) in positions {
             if let Some(i) = doc.node_index(id) {
@@ -309,6 +362,9 @@ impl Editor {
     /// Pastes the copied nodes (and the links among them) with fresh ids,
     /// offset so they do not sit on the originals; they become the selection.
     pub fn paste(&self) {
+        if !self.may_change() {
+            return;
+        }
         let Some(clip) = self.clipboard.get_value() else {
             self.say("Nothing to paste: copy nodes first");
             return;
@@ -337,6 +393,9 @@ impl Editor {
     }
 
     pub fn duplicate(&self) {
+        if !self.may_change() {
+            return;
+        }
         self.copy();
         self.paste();
     }

@@ -3,7 +3,8 @@
 // and page error so tests can assert there were none.
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -53,12 +54,31 @@ function chromiumPath() {
 
 /** Starts the static server and the browser. Call `close()` when done. */
 export async function startSite() {
+  return launch(distDir, '/');
+}
+
+/**
+ * Like `startSite`, for a site built for a sub-path (`cargo xtask dist --base
+ * /scale-lab/`): `dir` is served at `base`, and nothing is served at `/` but
+ * the folder holding it. `baseUrl` is the server's origin; open pages with
+ * paths that start with `base`.
+ */
+export async function startSiteAt(dir, base) {
+  const root = mkdtempSync(join(tmpdir(), 'scalelab-site-'));
+  const parts = base.split('/').filter(Boolean);
+  if (parts.length === 0) return launch(dir, '/');
+  mkdirSync(join(root, ...parts.slice(0, -1)), { recursive: true });
+  symlinkSync(resolve(dir), join(root, ...parts), 'dir');
+  return launch(root, base);
+}
+
+async function launch(dir, base) {
   const port = await freePort();
-  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', distDir], {
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], {
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${baseUrl}/`, 15000);
+  await waitForHttp(`${baseUrl}${base}`, 15000);
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,

@@ -16,6 +16,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   setup [--test]  install what is missing (with --test: also Chromium and the npm test packages)
   serve           set up, then build and serve the playground at http://127.0.0.1:8080/
   build           set up, then build the release site into dist/
+  dist [--base /scale-lab/] [--out DIR]
+                  set up, then build a static site to host at that path (default /, into dist/;
+                  DIR is emptied first)
   test            set up, then run every test: engine, app, release build, end-to-end in Chromium
   bench           set up, then measure engine events/s natively and in headless Chromium";
 
@@ -30,6 +33,13 @@ fn main() -> ExitCode {
         Some("setup") => setup(&root, args.iter().any(|a| a == "--test")),
         Some("serve") => serve(&root),
         Some("build") => setup(&root, false).and_then(|_| build_site(&root)),
+        Some("dist") => match DistArgs::parse(&args[1..]) {
+            Ok(d) => setup(&root, false).and_then(|_| dist(&root, &d)),
+            Err(e) => {
+                eprintln!("xtask dist: {e}\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         Some("test") => test(&root),
         Some("bench") => bench(&root),
         _ => {
@@ -273,6 +283,118 @@ fn build_site(root: &Path) -> Result {
     })
 }
 
+/// `dist` options: the path the site is served under and the output folder.
+#[derive(Debug, PartialEq)]
+struct DistArgs {
+    base: String,
+    out: Option<PathBuf>,
+}
+
+impl DistArgs {
+    fn parse(args: &[String]) -> Result<DistArgs> {
+        let mut d = DistArgs { base: "/".into(), out: None };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let (key, inline) = match a.split_once('=') {
+                Some((k, v)) => (k, Some(v.to_string())),
+                None => (a.as_str(), None),
+            };
+            let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{key} needs a value"));
+            match key {
+                "--base" => d.base = normalise_base(&value()?)?,
+                "--out" => d.out = Some(PathBuf::from(value()?)),
+                other => return Err(format!("unknown option {other}")),
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// `scale-lab` or `/scale-lab` to `/scale-lab/`; a full URL keeps its scheme
+/// and host. Paths with spaces, queries or fragments are refused.
+fn normalise_base(base: &str) -> Result<String> {
+    let b = base.trim();
+    if b.is_empty() || b.contains(['?', '#', ' ', '"', '\'', '<', '>']) {
+        return Err(format!("--base {base:?}: give a path such as /scale-lab/"));
+    }
+    let mut out = if b.contains("://") || b.starts_with('/') { b.to_string() } else { format!("/{b}") };
+    if !out.ends_with('/') {
+        out.push('/');
+    }
+    Ok(out)
+}
+
+/// Builds the release site for `base` into the output folder, then prints
+/// where it is and how large.
+fn dist(root: &Path, d: &DistArgs) -> Result {
+    let out = match &d.out {
+        Some(o) if o.is_absolute() => o.clone(),
+        Some(o) => env::current_dir().map_err(|e| e.to_string())?.join(o),
+        None => root.join("dist"),
+    };
+    check_out_dir(root, &out)?;
+    build_site_at(root, &d.base, &out)?;
+    let (files, bytes) = folder_size(&out);
+    println!(
+        "\nxtask: the site is in {} ({files} files, {:.1} MB): copy that folder's contents to the server so that it answers at {}",
+        out.display(),
+        bytes as f64 / 1e6,
+        d.base
+    );
+    Ok(())
+}
+
+/// Trunk empties the output folder: refuse one that holds the repository or
+/// anything other than an earlier build.
+fn check_out_dir(root: &Path, out: &Path) -> Result {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (root, target) = (abs(root), abs(out));
+    if root.starts_with(&target) {
+        return Err(format!("--out {}: that folder holds the repository, and the build empties it", out.display()));
+    }
+    if target.is_file() {
+        return Err(format!("--out {}: that is a file", out.display()));
+    }
+    let earlier_build = target.join("index.html").is_file();
+    let empty = std::fs::read_dir(&target).map(|mut d| d.next().is_none()).unwrap_or(true);
+    if !empty && !earlier_build {
+        return Err(format!("--out {}: the folder is not empty and holds no earlier build; the build would empty it", out.display()));
+    }
+    Ok(())
+}
+
+fn folder_size(dir: &Path) -> (u64, u64) {
+    let mut files = 0;
+    let mut bytes = 0;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                let (f, b) = folder_size(&p);
+                files += f;
+                bytes += b;
+            } else if let Ok(m) = e.metadata() {
+                files += 1;
+                bytes += m.len();
+            }
+        }
+    }
+    (files, bytes)
+}
+
+fn build_site_at(root: &Path, base: &str, out: &Path) -> Result {
+    step(&format!("release build of the site for {base} (trunk)"), || {
+        std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+        run(
+            "trunk build",
+            Command::new("trunk")
+                .args(["build", "--release", "--offline", "--public-url", base, "--dist"])
+                .arg(out)
+                .current_dir(root),
+        )
+    })
+}
+
 fn serve(root: &Path) -> Result {
     setup(root, false)?;
     println!("\nxtask: serving the playground at http://127.0.0.1:8080/ (Ctrl+C to stop)\n");
@@ -299,6 +421,9 @@ fn build_cli(root: &Path) -> Result<PathBuf> {
 
 // ---- test ----
 
+/// The sub-path the hosting tests serve the site under.
+const SUBPATH_BASE: &str = "/scale-lab/";
+
 fn test(root: &Path) -> Result {
     let started = Instant::now();
     setup(root, true)?;
@@ -310,6 +435,11 @@ fn test(root: &Path) -> Result {
     })?;
     let cli = build_cli(root)?;
     build_site(root)?;
+    // The same site for a sub-path, for the hosting tests (cargo reuses the
+    // wasm it just built; trunk only re-links and re-optimises).
+    let sub_dist = target_dir(root).join("dist-scale-lab");
+    check_out_dir(root, &sub_dist)?;
+    build_site_at(root, SUBPATH_BASE, &sub_dist)?;
     step("end-to-end tests in headless Chromium", || {
         let e2e = root.join("tests").join("e2e");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&e2e)
@@ -327,6 +457,8 @@ fn test(root: &Path) -> Result {
                 .arg("--test")
                 .args(&files)
                 .env("SCALELAB_DIST", root.join("dist"))
+                .env("SCALELAB_SUBPATH_DIST", &sub_dist)
+                .env("SCALELAB_SUBPATH_BASE", SUBPATH_BASE)
                 .env("SCALELAB_CLI", &cli)
                 .current_dir(&e2e),
         )
@@ -427,4 +559,40 @@ fn machine_description() -> String {
     let rustc = output(Command::new("rustc").arg("--version")).unwrap_or_default();
     let chromium = output(Command::new("chromium").arg("--version")).unwrap_or_default();
     format!("{cpu}, {cores} cores; {}; {}", rustc.trim(), chromium.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn dist_options_read_the_base_and_the_output_folder() {
+        assert_eq!(DistArgs::parse(&[]).unwrap(), DistArgs { base: "/".into(), out: None });
+        let d = DistArgs::parse(&args(&["--base", "scale-lab", "--out=site"])).unwrap();
+        assert_eq!(d, DistArgs { base: "/scale-lab/".into(), out: Some(PathBuf::from("site")) });
+        assert_eq!(DistArgs::parse(&args(&["--base=/a/b"])).unwrap().base, "/a/b/");
+        assert_eq!(normalise_base("https://cdn.example/lab").unwrap(), "https://cdn.example/lab/");
+        assert!(DistArgs::parse(&args(&["--base"])).is_err());
+        assert!(DistArgs::parse(&args(&["--bsae", "/x/"])).is_err());
+        assert!(normalise_base("/a b/").is_err());
+        assert!(normalise_base("/x/?y").is_err());
+    }
+
+    #[test]
+    fn the_output_folder_may_not_hold_the_repository_or_other_files() {
+        let root = repo_root();
+        assert!(check_out_dir(&root, &root).is_err());
+        assert!(check_out_dir(&root, root.parent().unwrap()).is_err());
+        assert!(check_out_dir(&root, &root.join("xtask")).is_err(), "a folder with other files");
+        let fresh = env::temp_dir().join(format!("scalelab-dist-check-{}", std::process::id()));
+        assert!(check_out_dir(&root, &fresh).is_ok(), "a folder that does not exist yet");
+        std::fs::create_dir_all(&fresh).unwrap();
+        std::fs::write(fresh.join("index.html"), "x").unwrap();
+        assert!(check_out_dir(&root, &fresh).is_ok(), "an earlier build");
+        std::fs::remove_dir_all(&fresh).unwrap();
+    }
 }

@@ -1,0 +1,632 @@
+//! Embedding the playground in other pages: the embed code, the "Open in
+//! Scale Lab" link, and the messages exchanged with a host page.
+//!
+//! Messages (`window.postMessage`, documented in the README):
+//! - out, to the parent page when the playground runs in a frame: `ready` once
+//!   the app is mounted, then `metrics` once a second while there are numbers;
+//!   only to the parent's origin when the browser tells it and it is allowed,
+//!   else to each allowed origin (the browser drops the others). Never to "*".
+//! - in: `load`, `play`, `pause`, `reset`, accepted only from the playground's
+//!   own origin or an origin listed in the address (`?origin=`); everything
+//!   else is ignored and counted (`data-ignored-messages` on the app's root).
+//!   Each accepted message is answered with `ack` or `error`.
+//!
+//! The pure parts (the snippet, origin checks, message shapes) are tested
+//! natively; the rest is the browser glue.
+
+use crate::app::Live;
+use crate::editor::Editor;
+use crate::format;
+use crate::keeping;
+use crate::page::{OpenLesson, PageOptions};
+use crate::storage;
+use leptos::html;
+use leptos::prelude::*;
+use scalelab_engine::goal::GoalStatus;
+use scalelab_engine::{Scenario, Snapshot};
+use serde_json::{json, Value};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The `source` of every message the playground sends.
+pub const SOURCE: &str = "scale-lab";
+/// The version of the message shapes.
+pub const VERSION: u32 = 1;
+/// The iframe size the embed code asks for.
+pub const FRAME_WIDTH: u32 = 900;
+pub const FRAME_HEIGHT: u32 = 600;
+/// How often metrics are sent, in wall-clock milliseconds.
+const METRICS_EVERY_MS: u64 = 1000;
+
+// ---- addresses and the embed code (pure) ----
+
+/// The page's address without its query and fragment: `https://x.org/scale-lab/`.
+pub fn page_base(href: &str) -> &str {
+    let end = href.find(['?', '#']).unwrap_or(href.len());
+    &href[..end]
+}
+
+/// What an embed shows besides the design: readers may edit it, the palette is shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EmbedChoice {
+    pub edit: bool,
+    pub palette: bool,
+}
+
+/// The address of the full page for `lesson`, or else for the design `json`
+/// (a share link). `Err(length)` when the link would be too long.
+pub fn full_page_url(base: &str, lesson: Option<u32>, json: &str) -> Result<String, usize> {
+    match lesson {
+        Some(n) => Ok(format!("{base}?lesson={n}")),
+        None => fitting(storage::share_url(base, json)),
+    }
+}
+
+/// The address an iframe opens: `?lesson=N&embed=1` for a lesson, else
+/// `?embed=1#s=<the design>`. `Err(length)` when the link would be too long.
+pub fn embed_src(base: &str, lesson: Option<u32>, json: &str, choice: EmbedChoice) -> Result<String, usize> {
+    let mut query = match lesson {
+        Some(n) => format!("?lesson={n}&embed=1"),
+        None => "?embed=1".to_string(),
+    };
+    if choice.edit {
+        query.push_str("&edit=1");
+    }
+    if choice.palette {
+        query.push_str("&palette=1");
+    }
+    match lesson {
+        Some(_) => Ok(format!("{base}{query}")),
+        None => fitting(format!("{base}{query}#{}", storage::share_fragment(json))),
+    }
+}
+
+fn fitting(url: String) -> Result<String, usize> {
+    if storage::share_url_fits(&url) {
+        Ok(url)
+    } else {
+        Err(url.chars().count())
+    }
+}
+
+/// The frame's title (read out by screen readers): the lesson, else the design's name.
+pub fn frame_title(lesson: Option<u32>, name: Option<&str>) -> String {
+    match (lesson, name.map(str::trim).filter(|n| !n.is_empty())) {
+        (Some(n), _) => format!("Scale Lab: lesson {n}"),
+        (None, Some(name)) => format!("Scale Lab: {name}"),
+        (None, None) => "Scale Lab: a web architecture, simulated".to_string(),
+    }
+}
+
+/// Escapes text for an HTML attribute value in double (or single) quotes.
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `<iframe>` element to paste into a page.
+pub fn embed_snippet(src: &str, title: &str, width: u32, height: u32) -> String {
+    format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"{width}\" height=\"{height}\" loading=\"lazy\" allow=\"clipboard-write\" style=\"border: 1px solid #d5dbe5; border-radius: 8px; max-width: 100%;\"></iframe>",
+        escape_attr(src),
+        escape_attr(title)
+    )
+}
+
+// ---- origins (pure) ----
+
+/// Whether a message from `origin` is obeyed: the playground's own origin or
+/// one listed in the address. Sandboxed frames and files (`null`) never are.
+pub fn origin_allowed(origin: &str, own: &str, listed: &[String]) -> bool {
+    if origin.is_empty() || origin == "null" {
+        return false;
+    }
+    let origin = origin.to_ascii_lowercase();
+    origin == own.to_ascii_lowercase() || listed.iter().any(|o| *o == origin)
+}
+
+/// Where outgoing messages go: the parent's origin when the browser tells it
+/// (`location.ancestorOrigins`) and it is allowed (nothing when it is not),
+/// else every allowed origin in turn.
+pub fn post_targets(parent: Option<&str>, own: &str, listed: &[String]) -> Vec<String> {
+    match parent {
+        Some(p) if origin_allowed(p, own, listed) => vec![p.to_string()],
+        Some(_) => Vec::new(),
+        None => {
+            let mut all = vec![own.to_string()];
+            all.extend(listed.iter().filter(|o| o.as_str() != own).cloned());
+            all
+        }
+    }
+}
+
+// ---- messages (pure) ----
+
+/// What a host page asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Load(Box<Scenario>),
+    Play,
+    Pause,
+    Reset,
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Load(_) => "load",
+            Command::Play => "play",
+            Command::Pause => "pause",
+            Command::Reset => "reset",
+        }
+    }
+}
+
+/// A message from an allowed origin, read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Incoming {
+    /// Not a message for us (not an object with a `type`, or one of ours): ignored.
+    Ignore,
+    Command(Command),
+    /// Answered with `{type: "error", for, message}`.
+    Refused { for_type: String, message: String },
+}
+
+/// Reads a message's data (as JSON).
+pub fn read_message(data: &Value) -> Incoming {
+    let Some(kind) = data.get("type").and_then(Value::as_str) else { return Incoming::Ignore };
+    if data.get("source").and_then(Value::as_str) == Some(SOURCE) {
+        return Incoming::Ignore;
+    }
+    let refused = |message: String| Incoming::Refused { for_type: kind.to_string(), message };
+    match kind {
+        "play" => Incoming::Command(Command::Play),
+        "pause" => Incoming::Command(Command::Pause),
+        "reset" => Incoming::Command(Command::Reset),
+        "load" => {
+            let text = match data.get("scenario") {
+                Some(Value::String(s)) => s.clone(),
+                Some(v @ Value::Object(_)) => v.to_string(),
+                Some(_) => return refused("\"scenario\" must be a scenario object or its JSON text".into()),
+                None => return refused("a load message needs a \"scenario\"".into()),
+            };
+            if text.len() > storage::MAX_SCENARIO_BYTES {
+                return refused(format!("the scenario is larger than {} MiB", storage::MAX_SCENARIO_BYTES >> 20));
+            }
+            match Scenario::from_json(&text) {
+                Ok(s) => Incoming::Command(Command::Load(Box::new(s))),
+                Err(e) => refused(format!("the scenario is not valid: {e}")),
+            }
+        }
+        other => refused(format!("unknown message type \"{other}\" (known: load, play, pause, reset)")),
+    }
+}
+
+pub fn ready_message(lesson: Option<u32>, name: Option<&str>) -> Value {
+    json!({"source": SOURCE, "type": "ready", "version": VERSION, "lesson": lesson, "name": name})
+}
+
+pub fn ack_message(for_type: &str) -> Value {
+    json!({"source": SOURCE, "type": "ack", "version": VERSION, "for": for_type})
+}
+
+pub fn error_message(for_type: &str, message: &str) -> Value {
+    json!({"source": SOURCE, "type": "error", "version": VERSION, "for": for_type, "message": message})
+}
+
+/// Numbers rounded for the wire: finite, at most 4 decimals (`null` when unknown).
+fn num(x: f64) -> Value {
+    if x.is_finite() {
+        json!((x * 1e4).round() / 1e4)
+    } else {
+        Value::Null
+    }
+}
+
+/// The latest numbers, as sent once a second.
+pub fn metrics_message(s: &Snapshot, goal: Option<&GoalStatus>) -> Value {
+    let goal = goal.map(|g| {
+        json!({"met": g.met(), "met_at_s": g.met_at_s, "checks_met": g.checks_met, "held_s": g.held_s, "hold_s": g.hold_s})
+    });
+    json!({
+        "source": SOURCE,
+        "type": "metrics",
+        "version": VERSION,
+        "t_s": num(s.now_s),
+        "sent_rps": num(s.sent_rps),
+        "ok_rps": num(s.ok_rps),
+        "error_ratio": num(s.error_ratio),
+        "p50_ms": s.latency_p50_ms.map(num),
+        "p99_ms": s.latency_p99_ms.map(num),
+        "cost_per_month_usd": num(s.cost_per_month_usd),
+        "lost_writes": s.lost_writes,
+        "alerts_firing": s.alerts_firing,
+        "goal": goal,
+    })
+}
+
+// ---- the browser side ----
+
+fn to_js(v: &Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL)
+}
+
+/// The parent window, when the page runs in a frame.
+fn parent_window() -> Option<web_sys::Window> {
+    let me = window();
+    let parent = me.parent().ok().flatten()?;
+    (!js_sys::Object::is(&parent, &me)).then_some(parent)
+}
+
+/// The parent page's origin where the browser tells it (Chromium, Safari).
+fn parent_origin() -> Option<String> {
+    let list = js_sys::Reflect::get(&window().location(), &"ancestorOrigins".into()).ok()?;
+    if list.is_undefined() || list.is_null() {
+        return None;
+    }
+    js_sys::Reflect::get(&list, &JsValue::from(0)).ok()?.as_string()
+}
+
+/// Talks with the host page (see the module's comment). Returns the count of
+/// ignored messages, shown on the app's root as `data-ignored-messages`.
+pub fn use_host_messages(editor: Editor, live: Live, playing: RwSignal<bool>, options: &PageOptions) -> RwSignal<u32> {
+    let ignored = RwSignal::new(0u32);
+    let own = window().location().origin().unwrap_or_default();
+    let listed = options.origins.clone();
+    let open_lesson = use_context::<OpenLesson>();
+    let lesson_now = move || open_lesson.and_then(|l| l.0.get_untracked());
+
+    {
+        let (own, listed) = (own.clone(), listed.clone());
+        let handle = window_event_listener(leptos::ev::message, move |ev: web_sys::MessageEvent| {
+            let origin = ev.origin();
+            if !origin_allowed(&origin, &own, &listed) {
+                ignored.update(|n| *n += 1);
+                web_sys::console::info_1(&format!("Scale Lab ignored a message from {origin}: that origin is not allowed (see ?origin=)").into());
+                return;
+            }
+            let data = js_sys::JSON::stringify(&ev.data()).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str::<Value>(&s).ok());
+            let reply = |msg: Value| {
+                if let Some(source) = ev.source() {
+                    let target: web_sys::Window = source.unchecked_into();
+                    let _ = target.post_message(&to_js(&msg), &origin);
+                }
+            };
+            match data.as_ref().map(read_message).unwrap_or(Incoming::Ignore) {
+                Incoming::Ignore => ignored.update(|n| *n += 1),
+                Incoming::Refused { for_type, message } => reply(error_message(&for_type, &message)),
+                Incoming::Command(command) => {
+                    let name = command.name();
+                    match command {
+                        Command::Load(scenario) => {
+                            // The host is the author: this works in a read-only frame too.
+                            editor.load(*scenario, "Opened the design sent by the page around this playground");
+                            if let Some(l) = open_lesson {
+                                l.0.set(None);
+                            }
+                        }
+                        Command::Play => playing.set(true),
+                        Command::Pause => playing.set(false),
+                        Command::Reset => editor.reset(),
+                    }
+                    reply(ack_message(name));
+                }
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+
+    let Some(parent) = parent_window() else { return ignored };
+    let targets = post_targets(parent_origin().as_deref(), &own, &listed);
+    if targets.is_empty() {
+        web_sys::console::info_1(&"Scale Lab: the page around this frame is not in the allowed origins (?origin=), so no messages are sent to it".into());
+        return ignored;
+    }
+    let post = std::rc::Rc::new(move |msg: Value| {
+        let js = to_js(&msg);
+        for t in &targets {
+            let _ = parent.post_message(&js, t);
+        }
+    });
+    {
+        let post = post.clone();
+        // After the first render.
+        set_timeout(
+            move || {
+                let name = editor.doc.try_with_untracked(|d| d.name.clone()).flatten();
+                post(ready_message(lesson_now(), name.as_deref()));
+            },
+            std::time::Duration::ZERO,
+        );
+    }
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            let Some(snap) = live.snapshot.try_get_untracked().flatten() else { return };
+            let goal = live.goal.try_get_untracked().flatten();
+            post(metrics_message(&snap, goal.as_ref()));
+        },
+        std::time::Duration::from_millis(METRICS_EVERY_MS),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    ignored
+}
+
+// ---- components ----
+
+/// The current lesson, if one is open (`OpenLesson` context; absent: none).
+fn current_lesson() -> Option<u32> {
+    use_context::<OpenLesson>().and_then(|l| l.0.get())
+}
+
+fn here() -> String {
+    page_base(&window().location().href().unwrap_or_default()).to_string()
+}
+
+/// "Copy embed code": opens the dialog with the snippet.
+#[component]
+pub fn EmbedButton(#[prop(optional)] label: Option<&'static str>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <button data-testid="embed-code" title="Copy embed code: HTML that shows this in a frame on another page" on:click=move |_| open.set(true)>
+            {label.unwrap_or("Embed")}
+        </button>
+        <Show when=move || open.get()>
+            <EmbedDialog on_close=Callback::new(move |_| open.set(false)) />
+        </Show>
+    }
+}
+
+#[component]
+fn EmbedDialog(on_close: Callback<()>) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let options = use_context::<PageOptions>().unwrap_or_default();
+    let choice = RwSignal::new(EmbedChoice { edit: options.embed && options.edit, palette: options.embed && options.palette });
+    let lesson = current_lesson();
+    let base = here();
+    let json = editor.doc.with_untracked(Scenario::to_json_pretty);
+    let name = editor.doc.with_untracked(|d| d.name.clone());
+    let title = frame_title(lesson, name.as_deref());
+    let snippet = Memo::new(move |_| {
+        embed_src(&base, lesson, &json, choice.get()).map(|src| embed_snippet(&src, &title, FRAME_WIDTH, FRAME_HEIGHT))
+    });
+    let field = NodeRef::<html::Textarea>::new();
+    Effect::new(move |_| {
+        snippet.track();
+        if let Some(t) = field.get() {
+            let _ = t.focus();
+            t.select();
+        }
+    });
+    let what = if lesson.is_some() { "this lesson" } else { "this design" };
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| on_close.run(())>
+            <div class="dialog" role="dialog" aria-modal="true" aria-label="Embed code" data-testid="embed-dialog" on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| if ev.key() == "Escape" { on_close.run(()) }>
+                <h2>{format!("Embed {what}")}</h2>
+                <p>{format!("Paste this HTML into a web page to show {what} in a frame. It runs in the reader's browser; nothing is uploaded.")}</p>
+                <div class="embed-choices">
+                    <label><input type="checkbox" data-testid="embed-edit" prop:checked=move || choice.get().edit
+                        on:change=move |ev| choice.update(|c| c.edit = event_target_checked(&ev)) />" Readers may change the design"</label>
+                    <label><input type="checkbox" data-testid="embed-palette" prop:checked=move || choice.get().palette
+                        on:change=move |ev| choice.update(|c| c.palette = event_target_checked(&ev)) />" Show the components palette"</label>
+                </div>
+                {move || match snippet.get() {
+                    Ok(code) => {
+                        let copy = code.clone();
+                        view! {
+                            <textarea readonly rows="6" class="embed-code" data-testid="embed-snippet" node_ref=field aria-label="Embed code" prop:value=code></textarea>
+                            <div class="dialog-actions">
+                                <button class="primary" data-testid="copy-embed" on:click=move |_| keeping::copy_text(
+                                    editor, copy.clone(), "Embed code copied to the clipboard",
+                                    "The browser did not allow copying: select the code and copy it by hand")>"Copy code"</button>
+                                <button on:click=move |_| on_close.run(())>"Close"</button>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(chars) => view! {
+                        <p data-testid="embed-too-long">{format!(
+                            "This design is too large for an embed link ({} characters; links over {} may be cut short). Save it as a file: a page can send it to an embedded playground with a \"load\" message.",
+                            format::count(chars as u64), format::count(storage::MAX_SHARE_URL_CHARS as u64)
+                        )}</p>
+                        <div class="dialog-actions">
+                            <button class="primary" data-testid="embed-as-file" on:click=move |_| { keeping::export(editor); on_close.run(()); }>"Save as file"</button>
+                            <button on:click=move |_| on_close.run(())>"Close"</button>
+                        </div>
+                    }.into_any(),
+                }}
+            </div>
+        </div>
+    }
+}
+
+/// "Open in Scale Lab ↗": the same lesson or design in the full page, in a new tab.
+#[component]
+pub fn OpenFullLink() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let open_lesson = use_context::<OpenLesson>();
+    let base = here();
+    let url = Memo::new(move |_| {
+        let lesson = open_lesson.and_then(|l| l.0.get());
+        editor.doc.with(|d| full_page_url(&base, lesson, &d.to_json_pretty()))
+    });
+    let base = here();
+    view! {
+        <a class="open-full" data-testid="open-full" target="_blank" rel="noopener"
+            href=move || url.get().unwrap_or_else(|_| base.clone())
+            title="Open this in the full playground, in a new tab"
+            on:click=move |ev| {
+                if url.get_untracked().is_err() {
+                    // Too large for a link: hand it over as a file instead.
+                    ev.prevent_default();
+                    keeping::export(editor);
+                    editor.say("This design is too large for a link: it was saved as a file; open it in Scale Lab with Open…");
+                }
+            }>
+            "Open in Scale Lab ↗"
+        </a>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn starter() -> Scenario {
+        Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap()
+    }
+
+    #[test]
+    fn the_base_drops_query_and_fragment() {
+        assert_eq!(page_base("https://x.org/scale-lab/?lesson=2&embed=1#s=abc"), "https://x.org/scale-lab/");
+        assert_eq!(page_base("https://x.org/scale-lab/index.html#s=abc"), "https://x.org/scale-lab/index.html");
+        assert_eq!(page_base("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn a_lesson_embeds_by_number_and_a_design_by_share_fragment() {
+        let json = starter().to_json_pretty();
+        let base = "https://x.org/scale-lab/";
+        assert_eq!(embed_src(base, Some(4), &json, EmbedChoice::default()).unwrap(), "https://x.org/scale-lab/?lesson=4&embed=1");
+        assert_eq!(
+            embed_src(base, Some(4), &json, EmbedChoice { edit: true, palette: true }).unwrap(),
+            "https://x.org/scale-lab/?lesson=4&embed=1&edit=1&palette=1"
+        );
+        let design = embed_src(base, None, &json, EmbedChoice::default()).unwrap();
+        let (front, fragment) = design.split_once('#').unwrap();
+        assert_eq!(front, "https://x.org/scale-lab/?embed=1");
+        // The fragment opens the same design.
+        let back = storage::scenario_from_fragment(fragment).unwrap();
+        assert_eq!(Scenario::from_json(&back).unwrap(), starter());
+        // What the address asks for is what the page reads.
+        let query = &front[front.find('?').unwrap()..];
+        let o = PageOptions::from_query(query);
+        assert!(o.embed && !o.editable());
+        assert_eq!(full_page_url(base, Some(3), &json).unwrap(), "https://x.org/scale-lab/?lesson=3");
+        assert!(full_page_url(base, None, &json).unwrap().starts_with("https://x.org/scale-lab/#s="));
+    }
+
+    #[test]
+    fn a_design_too_large_for_a_link_is_refused_with_its_length() {
+        // Random-looking ids do not compress.
+        let mut big = starter();
+        let template = big.nodes[2].clone();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..600 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut n = template.clone();
+            n.id = format!("web-{x:016x}-{i}");
+            big.nodes.push(n);
+        }
+        let json = big.to_json_pretty();
+        assert!(matches!(embed_src("https://x.org/", None, &json, EmbedChoice::default()), Err(n) if n > storage::MAX_SHARE_URL_CHARS));
+        assert!(full_page_url("https://x.org/", None, &json).is_err());
+        // A lesson is a number, whatever the design.
+        assert!(embed_src("https://x.org/", Some(2), &json, EmbedChoice::default()).is_ok());
+    }
+
+    #[test]
+    fn the_snippet_escapes_its_attributes() {
+        let s = embed_snippet("https://x.org/?lesson=4&embed=1", "Scale Lab: \"Tom & Jerry's\" <shop>", 900, 600);
+        assert!(s.starts_with("<iframe src=\"https://x.org/?lesson=4&amp;embed=1\""), "{s}");
+        assert!(s.contains("title=\"Scale Lab: &quot;Tom &amp; Jerry&#39;s&quot; &lt;shop&gt;\""), "{s}");
+        assert!(s.contains("width=\"900\" height=\"600\""));
+        assert!(s.contains("loading=\"lazy\""));
+        assert!(s.ends_with("></iframe>"));
+        // Exactly one element: nothing in the values can close the tag.
+        assert_eq!(s.matches('<').count(), 2);
+        assert_eq!(s.matches('>').count(), 2);
+    }
+
+    #[test]
+    fn frame_titles_name_the_lesson_or_the_design() {
+        assert_eq!(frame_title(Some(4), Some("x")), "Scale Lab: lesson 4");
+        assert_eq!(frame_title(None, Some("My shop")), "Scale Lab: My shop");
+        assert_eq!(frame_title(None, Some("  ")), "Scale Lab: a web architecture, simulated");
+    }
+
+    #[test]
+    fn only_the_own_and_listed_origins_are_obeyed() {
+        let own = "https://lab.example";
+        let listed = vec!["https://course.example".to_string()];
+        assert!(origin_allowed("https://lab.example", own, &listed));
+        assert!(origin_allowed("https://course.example", own, &listed));
+        assert!(origin_allowed("HTTPS://COURSE.EXAMPLE", own, &listed));
+        for bad in ["https://evil.example", "https://course.example:8443", "http://course.example", "null", "", "*"] {
+            assert!(!origin_allowed(bad, own, &listed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn messages_go_to_the_parent_only_when_it_is_allowed() {
+        let own = "https://lab.example";
+        let listed = vec!["https://course.example".to_string(), "https://lab.example".to_string()];
+        assert_eq!(post_targets(Some("https://course.example"), own, &listed), vec!["https://course.example"]);
+        assert!(post_targets(Some("https://evil.example"), own, &listed).is_empty());
+        // Unknown parent: each allowed origin once, never "*".
+        assert_eq!(post_targets(None, own, &listed), vec!["https://lab.example", "https://course.example"]);
+    }
+
+    #[test]
+    fn incoming_messages_are_read_or_refused_with_a_reason() {
+        assert_eq!(read_message(&json!({"type": "play"})), Incoming::Command(Command::Play));
+        assert_eq!(read_message(&json!({"type": "pause"})), Incoming::Command(Command::Pause));
+        assert_eq!(read_message(&json!({"type": "reset"})), Incoming::Command(Command::Reset));
+        let scenario: Value = serde_json::from_str(crate::builtin::STARTER_SCENARIO).unwrap();
+        let as_object = read_message(&json!({"type": "load", "scenario": scenario}));
+        let as_text = read_message(&json!({"type": "load", "scenario": crate::builtin::STARTER_SCENARIO}));
+        assert_eq!(as_object, Incoming::Command(Command::Load(Box::new(starter()))));
+        assert_eq!(as_object, as_text);
+        match read_message(&json!({"type": "load", "scenario": {"version": 1, "nodes": [{"id": "a", "kind": "teapot"}], "links": []}})) {
+            Incoming::Refused { for_type, message } => {
+                assert_eq!(for_type, "load");
+                assert!(message.contains("nodes[0].kind"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(read_message(&json!({"type": "load"})), Incoming::Refused { .. }));
+        assert!(matches!(read_message(&json!({"type": "load", "scenario": 3})), Incoming::Refused { .. }));
+        assert!(matches!(read_message(&json!({"type": "explode"})), Incoming::Refused { message, .. } if message.contains("unknown")));
+        // Not for us: ignored.
+        assert_eq!(read_message(&json!("hello")), Incoming::Ignore);
+        assert_eq!(read_message(&json!({"kind": "play"})), Incoming::Ignore);
+        assert_eq!(read_message(&json!({"type": 3})), Incoming::Ignore);
+        assert_eq!(read_message(&json!({"source": "scale-lab", "type": "metrics"})), Incoming::Ignore);
+    }
+
+    #[test]
+    fn outgoing_messages_have_the_documented_shapes() {
+        let ready = ready_message(Some(4), Some("Lesson four"));
+        assert_eq!(ready, json!({"source": "scale-lab", "type": "ready", "version": 1, "lesson": 4, "name": "Lesson four"}));
+        assert_eq!(ready_message(None, None)["lesson"], Value::Null);
+        assert_eq!(ack_message("load"), json!({"source": "scale-lab", "type": "ack", "version": 1, "for": "load"}));
+        assert_eq!(error_message("load", "bad")["message"], "bad");
+
+        let mut sim = scalelab_engine::Simulation::new(starter());
+        sim.run_until(5_000_000_000, u64::MAX);
+        let snap = sim.take_snapshot();
+        let m = metrics_message(&snap, None);
+        for key in ["t_s", "sent_rps", "ok_rps", "error_ratio", "p50_ms", "p99_ms", "cost_per_month_usd", "lost_writes", "alerts_firing", "goal"] {
+            assert!(m.get(key).is_some(), "{key} missing in {m}");
+        }
+        assert_eq!(m["type"], "metrics");
+        assert_eq!(m["version"], 1);
+        assert!((m["t_s"].as_f64().unwrap() - 5.0).abs() < 1e-9);
+        assert!(m["sent_rps"].as_f64().unwrap() > 0.0);
+        assert!(m["alerts_firing"].is_array());
+        assert_eq!(m["goal"], Value::Null);
+        assert_eq!(num(f64::NAN), Value::Null);
+        assert_eq!(num(1.234_567), json!(1.2346));
+    }
+}

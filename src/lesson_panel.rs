@@ -1,0 +1,467 @@
+//! The lesson panel: the list of the thirteen lessons (ticks for completed
+//! ones) and the open lesson — its text, what changed since the step before,
+//! things to try, the goal with the engine's live verdict, and a before/after
+//! table measured by background trials.
+//!
+//! Which lesson is open is [`OpenLesson`]. A lesson stays open while the
+//! design running carries its goal (edits keep it: any design that meets the
+//! goal passes); loading something else (New, Open…, Undo past the lesson)
+//! closes it. The goal status is `Live::goal`, read from the engine; this
+//! module only shows it, and records a lesson as completed when it is met.
+//!
+//! Stable selectors for tests: `lessons-button`, `lesson-panel`,
+//! `lesson-list`, `lesson-item-N` (with `data-completed`), `lesson-title`,
+//! `lesson-goal`, `goal-check` (each row, `data-passing="true|false"`),
+//! `goal-drill` (`data-state="not_tried|running|passed|failed"`), `goal-met`,
+//! `before-after` (`data-state="measuring|done"`, cells `ba-before`,
+//! `ba-after`), `lesson-prev`, `lesson-next`, `lesson-all`, `lesson-close`,
+//! `lesson-restart`, `lesson-changes`.
+
+use crate::app::Live;
+use crate::editor::Editor;
+use crate::lessons;
+use crate::markdown;
+use crate::page::{OpenLesson, PageOptions};
+use crate::progress::{self, Progress};
+use crate::trial::{BeforeAfter, Row};
+use leptos::prelude::*;
+use scalelab_engine::goal::{DrillState, GoalStatus};
+use std::collections::HashMap;
+
+/// Wall-clock milliseconds of trial work per animation frame.
+const TRIAL_SLICE_MS: f64 = 6.0;
+/// Events per call into a trial (the clock is read between calls).
+const TRIAL_EVENTS: u64 = 10_000;
+
+/// What the panel and the top bar share.
+#[derive(Clone, Copy)]
+pub struct LessonsUi {
+    pub open: OpenLesson,
+    /// The panel is visible.
+    pub shown: RwSignal<bool>,
+    /// The panel shows the list rather than the open lesson.
+    pub listing: RwSignal<bool>,
+    pub progress: RwSignal<Progress>,
+    /// The user was told progress cannot be stored (it lives for this visit only).
+    said_blocked: StoredValue<bool>,
+    /// Whether this module must say so itself: in an embedded page there is
+    /// no autosave whose message already says it.
+    say_blocked: bool,
+    editor: Editor,
+    /// Bumped to ask the page to fit the diagram to its new size or design.
+    pub fit: RwSignal<u64>,
+}
+
+/// Sets up lessons for the page: provides [`OpenLesson`] and [`LessonsUi`],
+/// opens the lesson the address asks for (the design was chosen by
+/// `keeping`), or the one open last if the design restored is that lesson's.
+pub fn use_lessons(editor: Editor, live: Live, options: &PageOptions) -> LessonsUi {
+    let stored = progress::load().unwrap_or_default();
+    let doc_lesson = editor.doc.with_untracked(lessons::lesson_with_goal);
+    let first = match options.lesson {
+        Some(n) if lessons::source(n).is_some() => Some(n),
+        _ => stored.last.filter(|n| Some(*n) == doc_lesson),
+    };
+    let ui = LessonsUi {
+        open: OpenLesson(RwSignal::new(first)),
+        shown: RwSignal::new(first.is_some()),
+        listing: RwSignal::new(false),
+        progress: RwSignal::new(stored),
+        said_blocked: StoredValue::new(false),
+        say_blocked: options.embed,
+        editor,
+        fit: RwSignal::new(0),
+    };
+    provide_context(ui.open);
+    provide_context(ui);
+    if first.is_some() {
+        ui.remember_open(first);
+    }
+
+    // A design without the open lesson's goal closes the lesson.
+    Effect::new(move |_| {
+        let Some(n) = ui.open.0.get() else { return };
+        let same = editor.doc.with(|d| d.goal.as_ref() == lessons::scenario(n).and_then(|s| s.goal.as_ref()));
+        if !same {
+            ui.open.0.set(None);
+            ui.remember_open(None);
+        }
+    });
+    // The goal met while a lesson is open completes that lesson.
+    Effect::new(move |_| {
+        let met = live.goal.with(|g| g.as_ref().is_some_and(GoalStatus::met));
+        let Some(n) = ui.open.0.get_untracked() else { return };
+        if met && !ui.progress.with_untracked(|p| p.completed.contains(&n)) {
+            ui.progress.update(|p| {
+                p.completed.insert(n);
+            });
+            ui.persist();
+        }
+    });
+    ui
+}
+
+impl LessonsUi {
+    fn remember_open(&self, n: Option<u32>) {
+        if self.progress.with_untracked(|p| p.last != n) {
+            self.progress.update(|p| p.last = n);
+            self.persist();
+        }
+    }
+
+    /// Stores the progress; when the browser refuses, says so once (in an
+    /// embedded page; elsewhere the autosave's message already said it).
+    fn persist(&self) {
+        if progress::save(&self.progress.get_untracked()).is_err() && self.say_blocked && !self.said_blocked.get_value() {
+            self.said_blocked.set_value(true);
+            add_note(self.editor, BLOCKED);
+        }
+    }
+
+    /// Shows the panel or hides it.
+    pub fn show(&self, shown: bool) {
+        self.shown.set(shown);
+        self.refit();
+    }
+
+    fn refit(&self) {
+        self.fit.update(|f| *f += 1);
+    }
+
+    /// Loads lesson `n`'s design and opens its text.
+    pub fn open_lesson(&self, editor: Editor, live: Live, n: u32) {
+        let (Some(s), Some(t)) = (lessons::scenario(n), lessons::text(n)) else { return };
+        let undo = if editor.read_only.get_untracked() { "" } else { " (Undo brings back the previous diagram)" };
+        editor.load(s.clone(), &format!("Lesson {n}: {}{undo}", t.title));
+        // The last status was another design's.
+        live.goal.set(None);
+        self.open.0.set(Some(n));
+        self.listing.set(false);
+        self.shown.set(true);
+        self.remember_open(Some(n));
+        self.refit();
+    }
+}
+
+const BLOCKED: &str = "Lesson progress will not be remembered: this browser does not let the page store data here";
+
+/// Adds `text` to the notice on screen (one notice, not two), or shows it.
+fn add_note(editor: Editor, text: &str) {
+    match editor.notice.get_untracked() {
+        Some(n) if !n.text.contains(text) => {
+            let joined = format!("{}. {text}", n.text.trim_end_matches('.'));
+            if n.error {
+                editor.refuse(joined);
+            } else {
+                editor.say(joined);
+            }
+        }
+        Some(_) => {}
+        None => editor.say(text),
+    }
+}
+
+/// The "Lessons" button of the top bar.
+#[component]
+pub fn LessonsButton() -> impl IntoView {
+    let ui = expect_context::<LessonsUi>();
+    view! {
+        <button data-testid="lessons-button" class="lessons-button" aria-controls="lesson-panel"
+            aria-expanded=move || ui.shown.get().to_string()
+            title="The guided journey from one user to millions"
+            on:click=move |_| ui.show(!ui.shown.get_untracked())>
+            "Lessons"
+        </button>
+    }
+}
+
+/// The panel (shown while [`LessonsUi::shown`]).
+#[component]
+pub fn LessonPanel() -> impl IntoView {
+    let ui = expect_context::<LessonsUi>();
+    let editor = expect_context::<Editor>();
+    let live = expect_context::<Live>();
+    let table = use_before_after(ui);
+    // The lesson on show: the open one, unless the list was asked for.
+    let showing = Memo::new(move |_| if ui.listing.get() { None } else { ui.open.0.get() });
+    view! {
+        <Show when=move || ui.shown.get()>
+            <aside id="lesson-panel" class="lesson-panel" data-testid="lesson-panel" aria-label="Lessons">
+                <div class="lesson-bar">
+                    {move || showing.get().is_none().then(|| view! { <span class="lesson-bar-title">"Lessons"</span> })}
+                    {move || showing.get().map(|n| view! {
+                        <button data-testid="lesson-all" on:click=move |_| ui.listing.set(true)>"All lessons"</button>
+                        <button data-testid="lesson-prev" disabled={n <= 1} aria-label="Previous lesson"
+                            on:click=move |_| ui.open_lesson(editor, live, n - 1)>"‹ Prev"</button>
+                        <button data-testid="lesson-next" disabled={n >= lessons::COUNT as u32} aria-label="Next lesson"
+                            on:click=move |_| ui.open_lesson(editor, live, n + 1)>"Next ›"</button>
+                    })}
+                    <button class="lesson-close" data-testid="lesson-close" aria-label="Close the lessons" title="Close (the lesson stays open)"
+                        on:click=move |_| ui.show(false)>"×"</button>
+                </div>
+                <div class="lesson-body">
+                    {move || match showing.get() {
+                        Some(n) => view! { <LessonView n=n table=table /> }.into_any(),
+                        None => view! { <LessonList /> }.into_any(),
+                    }}
+                </div>
+            </aside>
+        </Show>
+    }
+}
+
+#[component]
+fn LessonList() -> impl IntoView {
+    let ui = expect_context::<LessonsUi>();
+    let editor = expect_context::<Editor>();
+    let live = expect_context::<Live>();
+    let done = move |n: u32| ui.progress.with(|p| p.completed.contains(&n));
+    view! {
+        <p class="lesson-intro">"From one user to millions, one step at a time. Each lesson loads a design, explains it and sets a goal the simulation checks."</p>
+        <p class="muted lesson-count">{move || format!("{} of {} completed", ui.progress.with(|p| p.completed.len()), lessons::COUNT)}</p>
+        <ol class="lesson-list" data-testid="lesson-list">
+            {(1..=lessons::COUNT as u32).map(|n| {
+                let title = lessons::text(n).map(|t| t.title.clone()).unwrap_or_default();
+                view! {
+                    <li>
+                        <button class="lesson-item" data-testid=format!("lesson-item-{n}")
+                            data-completed=move || done(n).to_string()
+                            aria-current=move || (ui.open.0.get() == Some(n)).then_some("true")
+                            on:click=move |_| {
+                                if ui.open.0.get_untracked() == Some(n) {
+                                    // Already open: show it, keep the work on it.
+                                    ui.listing.set(false);
+                                } else {
+                                    ui.open_lesson(editor, live, n);
+                                }
+                            }>
+                            <span class="lesson-num">{format!("{n}.")}</span>
+                            <span class="lesson-name">{title}</span>
+                            <span class="tick" aria-hidden="true">{move || if done(n) { "✓" } else { "" }}</span>
+                            <span class="sr-only">{move || if done(n) { " (completed)" } else { "" }}</span>
+                        </button>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+#[component]
+fn LessonView(n: u32, table: RwSignal<Option<TableView>>) -> impl IntoView {
+    let ui = expect_context::<LessonsUi>();
+    let editor = expect_context::<Editor>();
+    let live = expect_context::<Live>();
+    let Some(text) = lessons::text(n) else { return ().into_any() };
+    let changes = (n > 1)
+        .then(|| lessons::scenario(n - 1).zip(lessons::scenario(n)).map(|(a, b)| lessons::changes(a, b)))
+        .flatten();
+    let completed = move || ui.progress.with(|p| p.completed.contains(&n));
+    view! {
+        <article class="lesson">
+            <h2 data-testid="lesson-title">{format!("{n}. {}", text.title)}</h2>
+            <Show when=completed>
+                <p class="lesson-done">"✓ Completed"</p>
+            </Show>
+            <div class="lesson-text" data-testid="lesson-text">{markdown::blocks_view(&text.explanation, 2)}</div>
+            {changes.map(|lines| view! {
+                <section class="lesson-changes" data-testid="lesson-changes">
+                    <h3>{format!("What changed from step {}", n - 1)}</h3>
+                    <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                </section>
+            })}
+            <section class="lesson-try">
+                <h3>"Try this"</h3>
+                <ul>{text.try_this.iter().map(|i| view! { <li>{markdown::inline_view(i)}</li> }).collect_view()}</ul>
+            </section>
+            <section class="lesson-goal" data-testid="lesson-goal">
+                <h3>"Goal"</h3>
+                <div class="goal-text">{markdown::blocks_view(&text.goal, 2)}</div>
+                <GoalStatusView />
+            </section>
+            {(n > 1).then(|| view! { <BeforeAfterTable n=n table=table /> })}
+            <p class="lesson-actions">
+                <button data-testid="lesson-restart" title="Load this lesson's design again (Undo brings yours back)"
+                    on:click=move |_| ui.open_lesson(editor, live, n)>"Start this lesson over"</button>
+            </p>
+        </article>
+    }
+    .into_any()
+}
+
+fn drill_state(s: DrillState) -> (&'static str, &'static str) {
+    match s {
+        DrillState::NotTried => ("not_tried", "not tried"),
+        DrillState::Running => ("running", "running"),
+        DrillState::Passed => ("passed", "passed"),
+        DrillState::Failed => ("failed", "failed"),
+    }
+}
+
+/// The engine's verdict on the running design, as it stands.
+#[component]
+fn GoalStatusView() -> impl IntoView {
+    let live = expect_context::<Live>();
+    move || {
+        live.goal.with(|g| match g {
+            None => view! { <p class="muted goal-wait">"Waiting for the first numbers…"</p> }.into_any(),
+            Some(g) => {
+                let met = g.met_at_s.map(|t| view! {
+                    <p class="goal-met" data-testid="goal-met" role="status">{format!("✓ Goal met at t = {t} s")}</p>
+                });
+                let held = if g.checks_met {
+                    if g.drills.iter().all(|d| d.state == DrillState::Passed) { String::new() } else { "Checks met; now the drills.".to_string() }
+                } else {
+                    format!("Checks held together: {} of {} s", g.held_s, g.hold_s)
+                };
+                view! {
+                    {met}
+                    <ul class="goal-checks" aria-label="Checks">
+                        {g.checks.iter().map(|c| view! {
+                            <li data-testid="goal-check" data-passing=c.passing.to_string() class:passing=c.passing>
+                                <span class="mark" aria-hidden="true">{if c.passing { "✓" } else { "✗" }}</span>
+                                <span class="goal-label">{c.label.clone()}</span>
+                                <span class="goal-value">{c.value_text.clone()}</span>
+                                <span class="sr-only">{if c.passing { "passing" } else { "not passing" }}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    {(!held.is_empty()).then(|| view! { <p class="muted goal-held">{held}</p> })}
+                    {(!g.drills.is_empty()).then(|| view! {
+                        <ul class="goal-drills" aria-label="Drills">
+                            {g.drills.iter().map(|d| {
+                                let (state, words) = drill_state(d.state);
+                                view! {
+                                    <li data-testid="goal-drill" data-state=state class=format!("drill {state}")>
+                                        <span class="goal-label">{d.label.clone()}</span>
+                                        <span class="drill-state">{words}</span>
+                                        {(!d.detail.is_empty()).then(|| view! { <span class="drill-detail">{d.detail.clone()}</span> })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    })}
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+/// The before/after table as shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableView {
+    pub lesson: u32,
+    pub fraction: f64,
+    pub rows: Vec<Row>,
+    pub done: bool,
+}
+
+/// Runs the before/after trials of the lesson on show, a slice per animation
+/// frame, and publishes the table. A lesson's results are kept once measured
+/// (the runs are deterministic); changing lessons abandons a running trial.
+fn use_before_after(ui: LessonsUi) -> RwSignal<Option<TableView>> {
+    let table = RwSignal::new(None::<TableView>);
+    let trial = StoredValue::new_local(None::<(u32, BeforeAfter)>);
+    let cache = StoredValue::new(HashMap::<u32, Vec<Row>>::new());
+    crate::frame_loop::use_frame_loop(move |_| {
+        let Some(shown) = ui.shown.try_get_untracked() else { return };
+        let wanted = if shown && !ui.listing.get_untracked() { ui.open.0.get_untracked().filter(|n| *n > 1) } else { None };
+        let Some(n) = wanted else {
+            return;
+        };
+        if let Some(rows) = cache.with_value(|c| c.get(&n).cloned()) {
+            if table.with_untracked(|t| t.as_ref().map(|t| t.lesson) != Some(n)) {
+                table.set(Some(TableView { lesson: n, fraction: 1.0, rows, done: true }));
+            }
+            return;
+        }
+        let (Some(prev), Some(this)) = (lessons::scenario(n - 1), lessons::scenario(n)) else { return };
+        let started = now_ms();
+        let mut finished = None;
+        trial.update_value(|t| {
+            if t.as_ref().map(|(m, _)| *m) != Some(n) {
+                let ba = BeforeAfter::new(prev, this);
+                table.set(Some(TableView { lesson: n, fraction: 0.0, rows: ba.rows(), done: false }));
+                *t = Some((n, ba));
+            }
+            let Some((_, ba)) = t.as_mut() else { return };
+            while !ba.done() && now_ms() - started < TRIAL_SLICE_MS {
+                ba.step(TRIAL_EVENTS);
+            }
+            if ba.done() {
+                finished = Some(ba.rows());
+            } else {
+                let f = ba.fraction();
+                if table.with_untracked(|v| v.as_ref().is_none_or(|v| (v.fraction * 100.0).floor() != (f * 100.0).floor())) {
+                    table.update(|v| {
+                        if let Some(v) = v {
+                            v.fraction = f;
+                        }
+                    });
+                }
+            }
+        });
+        if let Some(rows) = finished {
+            trial.set_value(None);
+            cache.update_value(|c| {
+                c.insert(n, rows.clone());
+            });
+            table.set(Some(TableView { lesson: n, fraction: 1.0, rows, done: true }));
+        }
+    });
+    table
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+#[component]
+fn BeforeAfterTable(n: u32, table: RwSignal<Option<TableView>>) -> impl IntoView {
+    let mine = move || table.get().filter(|t| t.lesson == n);
+    let cell = |c: Option<scalelab_engine::goal::CheckStatus>, id: &'static str| match c {
+        Some(c) => view! {
+            <td data-testid=id class:passing=c.passing class:failing=!c.passing>
+                <span class="mark" aria-hidden="true">{if c.passing { "✓ " } else { "✗ " }}</span>{c.value_text}
+            </td>
+        }
+        .into_any(),
+        None => view! { <td data-testid=id class="unknown">"—"</td> }.into_any(),
+    };
+    view! {
+        <section class="before-after" data-testid="before-after"
+            data-state=move || if mine().is_some_and(|t| t.done) { "done" } else { "measuring" }>
+            <h3>"Before and after"</h3>
+            <p class="muted ba-note">{format!("Both designs at this step's traffic, measured by the simulation over {} s after the warm-up.", 2 * scalelab_engine::goal::WINDOW_S)}</p>
+            {move || {
+                let t = mine();
+                let progress = match &t {
+                    Some(t) if !t.done => Some(format!("Measuring… {:.0}%", t.fraction * 100.0)),
+                    None => Some("Measuring… 0%".to_string()),
+                    _ => None,
+                };
+                let rows = t.map(|t| t.rows).unwrap_or_default();
+                view! {
+                    {progress.map(|p| view! { <p class="ba-progress" data-testid="ba-progress">{p}</p> })}
+                    <table>
+                        <thead><tr>
+                            <th scope="col">"Check"</th>
+                            <th scope="col">{format!("Step {} design", n - 1)}</th>
+                            <th scope="col">"This step's design"</th>
+                        </tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| view! {
+                                <tr>
+                                    <th scope="row">{r.label}</th>
+                                    {cell(r.before, "ba-before")}
+                                    {cell(r.after, "ba-after")}
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+            }}
+        </section>
+    }
+}
