@@ -69,10 +69,20 @@ impl Histogram {
         self.max = self.max.max(v);
     }
 
-    pub fn clear(&mut self) {
-        if self.total > 0 {
-            self.counts.fill(0);
+    /// The buckets that can hold anything: those of the exact min and max
+    /// (empty when nothing was recorded). Walks and clears stay inside them,
+    /// which matters for the per-second histograms read every simulated second.
+    fn used(&self) -> std::ops::Range<usize> {
+        if self.total == 0 {
+            0..0
+        } else {
+            bucket_of(self.min)..bucket_of(self.max) + 1
         }
+    }
+
+    pub fn clear(&mut self) {
+        let used = self.used();
+        self.counts[used].fill(0);
         self.total = 0;
         self.sum = 0;
         self.min = u64::MAX;
@@ -109,10 +119,11 @@ impl Histogram {
             return self.max as f64; // the largest value is known exactly
         }
         let mut seen = 0u64;
-        for (b, &c) in self.counts.iter().enumerate() {
+        let used = self.used();
+        for (b, &c) in self.counts[used.clone()].iter().enumerate() {
             seen += c;
             if seen >= rank {
-                return bucket_mid(b).clamp(self.min as f64, self.max as f64);
+                return bucket_mid(used.start + b).clamp(self.min as f64, self.max as f64);
             }
         }
         self.max as f64
@@ -120,7 +131,8 @@ impl Histogram {
 
     /// Adds every value of `other` to this histogram.
     pub fn merge(&mut self, other: &Histogram) {
-        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
+        let used = other.used();
+        for (a, b) in self.counts[used.clone()].iter_mut().zip(other.counts[used].iter()) {
             *a += *b;
         }
         self.total += other.total;
