@@ -51,6 +51,8 @@ pub struct Live {
     pub slots: RwSignal<Vec<(String, &'static str, bool)>>,
     /// How the design stands against its goal (lessons), as the engine says.
     pub goal: RwSignal<Option<scalelab_engine::goal::GoalStatus>>,
+    /// The headline numbers over the last batches, with 95% intervals.
+    pub headline: RwSignal<scalelab_engine::confidence::Headline>,
 }
 
 #[component]
@@ -98,6 +100,7 @@ pub fn App() -> impl IntoView {
         behind: RwSignal::new(false),
         slots: RwSignal::new(Vec::new()),
         goal: RwSignal::new(None),
+        headline: RwSignal::new(Default::default()),
     };
     provide_context(live);
     let lessons = crate::lesson_panel::use_lessons(editor, live, &options);
@@ -128,9 +131,12 @@ pub fn App() -> impl IntoView {
             let series: Vec<_> = r.sim.series().iter().cloned().collect();
             let next = log_seq.get_value();
             let entries: Vec<LogEntry> = r.sim.log().since(next).cloned().collect();
-            (snap, series, entries, r.behind, r.sim.node_slots(), r.sim.goal_status().cloned())
+            (snap, series, entries, r.behind, r.sim.node_slots(), r.sim.goal_status().cloned(), r.sim.headline())
         });
-        if let Some((snap, series, entries, behind, slots, goal)) = snap {
+        if let Some((snap, series, entries, behind, slots, goal, headline)) = snap {
+            if live.headline.with_untracked(|h| *h != headline) {
+                live.headline.set(headline);
+            }
             if live.goal.with_untracked(|g| *g != goal) {
                 live.goal.set(goal);
             }
@@ -161,6 +167,7 @@ pub fn App() -> impl IntoView {
         live.series.set(Vec::new());
         live.snapshot.set(None);
         live.goal.set(None);
+        live.headline.set(Default::default());
         animation.update_value(Animation::clear);
     });
 

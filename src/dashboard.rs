@@ -44,9 +44,12 @@ pub fn Dashboard() -> impl IntoView {
             }))}
             <div class="metrics">
                 <Metric label="Requests/s" test_id="metric-rps" value=metric(|s| format::number(s.ok_rps + s.failed_rps)) />
-                <Metric label="p50 latency" test_id="metric-p50" value=metric(|s| format::ms(s.latency_p50_ms)) />
-                <Metric label="p99 latency" test_id="metric-p99" value=metric(|s| format::ms(s.latency_p99_ms)) />
-                <Metric label="Errors" test_id="metric-errors" value=metric(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps))) />
+                <Metric label="p50 latency" test_id="metric-p50" value=metric(|s| format::ms(s.latency_p50_ms))
+                    note=Signal::derive(move || live.headline.with(|h| h.mean_latency_ms.map(|iv| format!("mean {}", interval_ms(&iv))))) />
+                <Metric label="p99 latency" test_id="metric-p99" value=metric(|s| format::ms(s.latency_p99_ms))
+                    note=Signal::derive(move || live.headline.with(|h| h.p99_latency_ms.map(|iv| interval_ms(&iv)))) />
+                <Metric label="Errors" test_id="metric-errors" value=metric(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps)))
+                    note=Signal::derive(move || live.headline.with(|h| h.error_rate.map(|iv| format!("{} ± {}, {}", format::percent(iv.mean), format::percent(iv.half_width), span(&iv))))) />
                 <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
                 <Show when=move || has_kind(&live, "database") && replicas_present(&live)>
                     <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
@@ -206,11 +209,32 @@ fn per_node_chart(live: &Live, title: &str, unit: &str, kind: &str, y: fn(&scale
 }
 
 #[component]
-fn Metric<F: Fn() -> String + Send + Sync + 'static>(label: &'static str, test_id: &'static str, value: F) -> impl IntoView {
+fn Metric<F: Fn() -> String + Send + Sync + 'static>(
+    label: &'static str,
+    test_id: &'static str,
+    value: F,
+    /// The same figure over the last batches with its 95% interval (engine::confidence).
+    #[prop(optional)]
+    note: Option<Signal<Option<String>>>,
+) -> impl IntoView {
     view! {
         <div class="metric">
             <div class="label">{label}</div>
             <div class="value" data-testid=test_id>{value}</div>
+            {note.map(|n| view! {
+                <div class="interval" data-testid=format!("{test_id}-interval") title="Over the last 10 s batches of the run (at most 30), with a 95% confidence interval from batch means">
+                    {move || n.get().unwrap_or_default()}
+                </div>
+            })}
         </div>
     }
+}
+
+/// "88.7 ± 1.2 ms, last 120 s".
+fn interval_ms(iv: &scalelab_engine::confidence::Interval) -> String {
+    format!("{} ± {}, {}", format::ms(Some(iv.mean)), format::ms(Some(iv.half_width)), span(iv))
+}
+
+fn span(iv: &scalelab_engine::confidence::Interval) -> String {
+    format!("last {} s", iv.batches as u32 * scalelab_engine::confidence::BATCH_S)
 }
