@@ -79,6 +79,25 @@ pub fn Dashboard() -> impl IntoView {
                 </Show>
             </div>
             <div class="panels">
+                <Show when=move || snap.with(|s| s.as_ref().is_some_and(|s| !s.regions.is_empty()))>
+                    <div class="panel regions-panel">
+                        <h3>"By user region"</h3>
+                        <table data-testid="regions">
+                            <thead><tr><th>"Region"</th><th>"Requests/s"</th><th>"Errors"</th><th>"p50"</th><th>"p99"</th></tr></thead>
+                            <tbody>
+                                {move || snap.with(|s| s.as_ref().map(|s| s.regions.iter().map(|r| view! {
+                                    <tr data-testid=format!("region-{}", r.region)>
+                                        <th scope="row">{r.label}</th>
+                                        <td>{format::number(r.ok_rps + r.failed_rps)}</td>
+                                        <td>{format::percent(r.error_ratio)}</td>
+                                        <td>{format::ms(r.latency_p50_ms)}</td>
+                                        <td>{format::ms(r.latency_p99_ms)}</td>
+                                    </tr>
+                                }).collect_view()))}
+                            </tbody>
+                        </table>
+                    </div>
+                </Show>
                 <div class="panel errors-panel">
                     <h3>"Errors by cause"</h3>
                     <ul data-testid="errors-by-cause">

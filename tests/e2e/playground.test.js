@@ -313,3 +313,23 @@ test('after a minute of simulated time the headline numbers carry 95% intervals 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('users in several regions get a per-region table: far from every data center means slower', async () => {
+  const plain = await open();
+  assert.equal(await plain.page.getByTestId('regions').count(), 0, 'no regions, no table');
+  await plain.context.close();
+  const { page, errors, context } = await site.openPage('/?lesson=9');
+  await page.getByTestId('regions').waitFor({ timeout: 20000 });
+  await page.getByTestId('speed').selectOption('5');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="regions"] tbody tr').length === 4, null, { timeout: 20000 });
+  const row = async (r) => (await page.getByTestId(`region-${r}`).locator('td').allTextContents()).map((t) => t.trim());
+  const labels = await page.locator('[data-testid="regions"] tbody th').allTextContents();
+  assert.deepEqual(labels, ['North America (east)', 'North America (west)', 'Europe', 'Asia']);
+  await sleep(1500);
+  const [eu, asia] = [await row('eu'), await row('asia')];
+  assert.ok(numberIn(asia[0]) > 0 && numberIn(eu[0]) > numberIn(asia[0]), `35% of users in Europe, 15% in Asia: ${eu[0]} vs ${asia[0]}`);
+  assert.ok(numberIn(asia[2]) > numberIn(eu[2]) + 50, `Asia's median ${asia[2]} is far above Europe's ${eu[2]}`);
+  await screenshot(page, 'playground-regions');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
