@@ -192,6 +192,8 @@ struct Particle {
     /// Wall milliseconds since the simulation reached `start`.
     age_ms: f64,
     colour: Colour,
+    /// The request it belongs to (its trace: `Simulation::trace`).
+    request: u64,
 }
 
 impl Particle {
@@ -357,6 +359,7 @@ impl Particles {
                 inv_len: if len == 0 { 0.0 } else { 1.0 / len as f64 },
                 age_ms: 0.0,
                 colour: Colour::of(hop),
+                request: hop.request,
             });
         }
     }
@@ -412,6 +415,20 @@ impl Particles {
         let lo = current.div_ceil(2) as f64;
         let hi = (current as f64 * 2.0).min(u32::MAX as f64);
         ideal.clamp(lo, hi).max(1.0) as u32
+    }
+
+    /// The request of the dot nearest to the world point `(x, y)`, if one is
+    /// drawn within `within` world units of it (a click on a dot).
+    pub fn request_near(&self, x: f64, y: f64, within: f64) -> Option<u64> {
+        self.active
+            .iter()
+            .filter_map(|p| {
+                let (px, py) = p.wire.at(p.progress(self.now)?);
+                let d2 = (px - x).powi(2) + (py - y).powi(2);
+                (d2 <= within * within).then_some((d2, p.request))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, r)| r)
     }
 
     /// Builds the frame's paths into `out`: per colour, one circle subpath per
@@ -524,7 +541,7 @@ mod tests {
     const VIEW: View = View { tx: 0.0, ty: 0.0, scale: 1.0, width: 1000.0, height: 1000.0, dpr: 1.0 };
 
     fn hop(start: Nanos, end: Nanos, kind: Kind, failed: bool) -> Hop {
-        Hop { link: 0, from: 0, to: 1, start, end, kind, response: false, failed }
+        Hop { link: 0, from: 0, to: 1, start, end, kind, response: false, failed, request: start }
     }
 
     /// Wire from (100, 200) to (300, 600) for every hop.
@@ -560,6 +577,19 @@ mod tests {
         let l = Wire::line((10.0, 20.0), (40.0, 80.0));
         let (x, y) = l.at(0.25);
         assert!((x - 17.5).abs() < 1e-9 && (y - 35.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_click_picks_the_nearest_dot_and_only_a_near_one() {
+        let mut p = Particles::new();
+        p.advance(0, 0.0);
+        p.ingest(&[hop(0, 1000, Kind::Read, false), hop(500, 1500, Kind::Read, false)], &wire);
+        // Enough wall time that the dots keep up with simulated time.
+        p.advance(750, 10_000.0);
+        // At 750 the first dot is three quarters along (250, 500), the second a quarter (150, 300).
+        assert_eq!(p.request_near(252.0, 497.0, 8.0), Some(0));
+        assert_eq!(p.request_near(150.0, 305.0, 8.0), Some(500));
+        assert_eq!(p.request_near(200.0, 400.0, 8.0), None, "between the two, near neither");
     }
 
     #[test]
@@ -838,7 +868,7 @@ mod tests {
         let mut p = Particles::new();
         p.budget = 10_000;
         let hops: Vec<Hop> = (0..10_000u64)
-            .map(|i| Hop { link: 0, from: (i % 37) as u16, to: (i % 11) as u16, start: 0, end: 1_000_000 + i * 100, kind: Kind::ALL[(i % 4) as usize], response: i % 2 == 0, failed: i % 10 == 0 })
+            .map(|i| Hop { link: 0, from: (i % 37) as u16, to: (i % 11) as u16, start: 0, end: 1_000_000 + i * 100, kind: Kind::ALL[(i % 4) as usize], response: i % 2 == 0, failed: i % 10 == 0, request: i })
             .collect();
         let ends = |h: &Hop| {
             let (a, b) = (h.from as f64, h.to as f64);

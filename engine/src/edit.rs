@@ -624,7 +624,7 @@ impl Simulation {
                 continue;
             }
             self.depart_failed(slot, req, f);
-            self.fail(req, Cause::NodeDown);
+            self.fail(req, slot, Cause::NodeDown);
             self.send_up(req, f);
         }
         // Requests in service or waiting on the database: found by a scan of the
@@ -652,7 +652,7 @@ impl Simulation {
                 // already left its worker (and been counted as departed).
                 self.stats[slot].counters.failed_down += 1;
             }
-            self.fail(req, Cause::NodeDown);
+            self.fail(req, slot, Cause::NodeDown);
             self.send_up(req, f);
         }
     }

@@ -28,6 +28,8 @@ pub struct Hop {
     pub response: bool,
     /// The request has failed (the response carries an error).
     pub failed: bool,
+    /// The request's number: its trace is `Simulation::trace(request)`.
+    pub request: u64,
 }
 
 #[derive(Debug, Default)]

@@ -27,6 +27,7 @@
 
 pub mod alerts;
 pub mod autoscale;
+pub mod breakdown;
 pub mod cache_store;
 pub mod components;
 pub mod compare;
@@ -61,6 +62,7 @@ pub mod spof;
 pub mod stats;
 pub mod theory;
 pub mod time;
+pub mod trace;
 pub mod validate;
 pub mod ziggurat;
 

@@ -121,6 +121,10 @@ pub struct Request {
     pub in_window: bool,
     /// Drawn for the animation: its hops are recorded.
     pub sampled: bool,
+    /// Its number in the run (0 for the first request born).
+    pub number: u64,
+    /// Its trace in the simulation's trace book, or [`crate::trace::NO_TRACE`].
+    pub trace: u32,
     /// The source has heard back: the outcome is recorded.
     pub finished: bool,
     /// Set once the request has failed; the response carries the failure up.
@@ -164,6 +168,8 @@ impl Arena {
             born,
             in_window,
             sampled,
+            number: 0,
+            trace: crate::trace::NO_TRACE,
             finished: false,
             failure: None,
             key: NO_KEY,
@@ -186,6 +192,7 @@ impl Arena {
                 slot.born = born;
                 slot.in_window = in_window;
                 slot.sampled = sampled;
+                slot.trace = crate::trace::NO_TRACE;
                 slot.finished = false;
                 slot.failure = None;
                 slot.key = NO_KEY;

@@ -21,6 +21,7 @@ use crate::scenario::{NodeSpec, Scenario};
 use crate::series::{NodePoint, SecondPoint, Series};
 use crate::stats::{NodeCounters, NodeStats, NodeSummary};
 use crate::time::{ms_to_ns, secs_to_ns, Nanos, NS_PER_S};
+use crate::trace::{Mark, TraceBook, BREAKDOWN_EVERY, NO_TRACE};
 
 /// The run-time side of a node.
 #[derive(Debug)]
@@ -204,7 +205,18 @@ pub struct Simulation {
     pub(crate) any_mobile: bool,
     /// Data centers in an outage (a standby in one cannot take over).
     pub(crate) dcs_down: Vec<String>,
+    /// Traces of the requests followed hop by hop.
+    pub(crate) traces: TraceBook,
+    /// Where the time of traced requests born in the window went.
+    pub(crate) breakdown_window: crate::breakdown::BreakdownSums,
+    /// The same over the current and the previous `RECENT_BREAKDOWN_S`.
+    pub(crate) breakdown_recent: [crate::breakdown::BreakdownSums; 2],
+    /// Scratch space for reading a trace.
+    reading: crate::trace::Reading,
 }
+
+/// Simulated seconds in each half of the breakdown's sliding window.
+pub const RECENT_BREAKDOWN_S: u64 = 30;
 
 /// User groups for local sessions: users are hashed into this many groups
 /// (2 MB of memory); a population larger than this shares groups.
@@ -299,6 +311,10 @@ impl Simulation {
             partitions: Vec::new(),
             any_mobile: false,
             dcs_down: Vec::new(),
+            traces: TraceBook::default(),
+            breakdown_window: Default::default(),
+            breakdown_recent: Default::default(),
+            reading: Default::default(),
         };
         sim.alerts = Self::alert_rules(&sim.scenario);
         sim.goal = Self::goal_tracker(&sim.scenario);
@@ -538,11 +554,26 @@ impl Simulation {
         let every = self.hops.sample_every as u64;
         let sampled = every > 0 && number % every == 0;
         let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
+        let number = self.totals.generated;
+        let breakdown = number % BREAKDOWN_EVERY == 0;
+        let keep = sampled || std::mem::take(&mut self.traces.want_next);
+        let trace = if breakdown || keep {
+            if keep && !sampled {
+                self.traces.asked = Some(number);
+            }
+            let t = self.traces.start(number, kind, self.now, node, breakdown, keep);
+            self.traces.get_mut(t).region = region;
+            t
+        } else {
+            NO_TRACE
+        };
         let r = self.arena.get_mut(req);
         r.frames[0] = Frame { node, link: u16::MAX, state: FrameState::Transit, arrived: self.now, ..EMPTY_FRAME };
         r.region = region;
         r.mobile = mobile;
         r.depth = 1;
+        r.number = number;
+        r.trace = trace;
         self.stats[node as usize].counters.arrivals += 1;
         self.totals.generated += 1;
         self.second.generated += 1;
@@ -553,7 +584,7 @@ impl Simulation {
             Some(link) => self.send_down(req, 0, link),
             None => {
                 // Unconnected users: the request has nowhere to go.
-                self.fail(req, Cause::NoRoute);
+                self.fail(req, node as usize, Cause::NoRoute);
                 self.finish(req, node as usize);
             }
         }
@@ -584,9 +615,14 @@ impl Simulation {
         debug_assert!((f as usize) < crate::request::MAX_DEPTH, "validation bounds path depth");
         r.frames[f as usize] = Frame { node: wire.to, link, state: FrameState::Transit, arrived: at, ..EMPTY_FRAME };
         r.depth = f + 1;
+        if r.trace != NO_TRACE {
+            let t = r.trace;
+            self.traces.push(t, Mark::Down { depth: f, node: wire.to, start: self.now, end: at });
+        }
+        let r = self.arena.get(req);
         if r.sampled {
-            let (kind, failed) = (r.kind, r.failure.is_some());
-            self.log_hop(link, wire.from, wire.to, at, kind, false, failed);
+            let (kind, failed, number) = (r.kind, r.failure.is_some(), r.number);
+            self.log_hop(link, wire.from, wire.to, at, kind, false, failed, number);
         }
         if at == self.now {
             self.arrive_down(req, f);
@@ -603,9 +639,14 @@ impl Simulation {
         let at = self.now + wire.latency + geo + self.mobile_delay(req, wire.from);
         let r = self.arena.get_mut(req);
         r.frames[from as usize].state = FrameState::Done;
+        if r.trace != NO_TRACE {
+            let t = r.trace;
+            self.traces.push(t, Mark::Up { depth: from, start: self.now, end: at });
+        }
+        let r = self.arena.get(req);
         if r.sampled {
-            let (kind, failed) = (r.kind, r.failure.is_some());
-            self.log_hop(link, wire.to, wire.from, at, kind, true, failed);
+            let (kind, failed, number) = (r.kind, r.failure.is_some(), r.number);
+            self.log_hop(link, wire.to, wire.from, at, kind, true, failed, number);
         }
         if at == self.now {
             self.arrive_up(req, from - 1);
@@ -615,8 +656,8 @@ impl Simulation {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn log_hop(&mut self, link: u16, from: u16, to: u16, end: Nanos, kind: Kind, response: bool, failed: bool) {
-        self.hops.push(Hop { link, from, to, start: self.now, end, kind, response, failed });
+    fn log_hop(&mut self, link: u16, from: u16, to: u16, end: Nanos, kind: Kind, response: bool, failed: bool, request: u64) {
+        self.hops.push(Hop { link, from, to, start: self.now, end, kind, response, failed, request });
     }
 
     /// Whether a partition separates the data centers of slots `a` and `b`.
@@ -637,7 +678,7 @@ impl Simulation {
             let from = self.arena.get(req).frames[f as usize - 1].node as usize;
             if self.cut_off(from, node) {
                 // It never got there: the caller learns of it as a failure.
-                self.fail(req, Cause::Partition);
+                self.fail(req, node, Cause::Partition);
                 self.send_up(req, f);
                 return;
             }
@@ -645,7 +686,7 @@ impl Simulation {
         self.stats[node].counters.arrivals += 1;
         if !self.nodes[node].serving() {
             self.stats[node].counters.failed_down += 1;
-            self.fail(req, Cause::NodeDown);
+            self.fail(req, node, Cause::NodeDown);
             self.send_up(req, f);
             return;
         }
@@ -657,7 +698,7 @@ impl Simulation {
                     self.send_down(req, f, link);
                 }
                 None => {
-                    self.fail(req, Cause::NoRoute);
+                    self.fail(req, node, Cause::NoRoute);
                     self.send_up(req, f);
                 }
             },
@@ -668,14 +709,19 @@ impl Simulation {
                     self.start_service(node, req, f);
                 } else if full {
                     self.stats[node].counters.rejected += 1;
-                    self.fail(req, Cause::Rejected);
+                    self.fail(req, node, Cause::Rejected);
                     self.send_up(req, f);
                 } else {
                     st.queue.push_back((req, f));
                     st.waiting += 1;
                     let waiting = st.waiting as u64;
                     self.stats[node].queued.set(self.now, waiting);
-                    self.arena.get_mut(req).frames[f as usize].state = FrameState::Queued;
+                    let r = self.arena.get_mut(req);
+                    r.frames[f as usize].state = FrameState::Queued;
+                    if r.trace != NO_TRACE {
+                        let t = r.trace;
+                        self.traces.push(t, Mark::Queued { depth: f, at: self.now });
+                    }
                     self.admit_deadline(node, req, f);
                 }
             }
@@ -697,7 +743,7 @@ impl Simulation {
                     match origin {
                         Some(link) => self.send_down(req, f, link),
                         None => {
-                            self.fail(req, Cause::NoRoute);
+                            self.fail(req, node, Cause::NoRoute);
                             self.send_up(req, f);
                         }
                     }
@@ -719,7 +765,7 @@ impl Simulation {
                 match resolved.and_then(|r| Some((d.links.get(r.target?).copied()?, r.resolution_latency))) {
                     Some((link, delay)) => self.send_down_after(req, f, link, delay),
                     None => {
-                        self.fail(req, Cause::NoRoute);
+                        self.fail(req, node, Cause::NoRoute);
                         self.send_up(req, f);
                     }
                 }
@@ -736,7 +782,7 @@ impl Simulation {
                         self.send_down_to(req, f, link, 0, to);
                     }
                     None => {
-                        self.fail(req, Cause::NoRoute);
+                        self.fail(req, node, Cause::NoRoute);
                         self.send_up(req, f);
                     }
                 }
@@ -746,7 +792,7 @@ impl Simulation {
                 // and the web server is answered at once.
                 if q.is_full() {
                     self.stats[node].counters.rejected += 1;
-                    self.fail(req, Cause::Rejected);
+                    self.fail(req, node, Cause::Rejected);
                 } else {
                     q.backlog.push_back(self.now);
                     let backlog = q.backlog.len() as u64;
@@ -866,7 +912,11 @@ impl Simulation {
         let incarnation = st.incarnation;
         let stats = &mut self.stats[node];
         stats.busy.set(self.now, busy);
-        let frame = &mut self.arena.get_mut(req).frames[f as usize];
+        let r = self.arena.get_mut(req);
+        if r.trace != NO_TRACE {
+            self.traces.push(r.trace, Mark::ServiceStart { depth: f, at: self.now });
+        }
+        let frame = &mut r.frames[f as usize];
         frame.state = FrameState::InService;
         frame.incarnation = incarnation;
         frame.holding = true;
@@ -878,6 +928,9 @@ impl Simulation {
     fn on_service_done(&mut self, node: u16, req: u32, f: u8) {
         let node = node as usize;
         let r = self.arena.get(req);
+        if r.trace != NO_TRACE {
+            self.traces.push(r.trace, Mark::ServiceEnd { depth: f, at: self.now });
+        }
         let (abandoned, incarnation) = (r.frames[f as usize].abandoned, r.frames[f as usize].incarnation);
         let Component::Station(st) = &self.components[node] else { unreachable!() };
         if incarnation != st.incarnation {
@@ -994,7 +1047,7 @@ impl Simulation {
                 Ok(Some(link)) => self.call(node, req, f, link, WROTE_DB),
                 Ok(None) => self.answer(node, req, f),
                 Err(cause) => {
-                    self.fail(req, cause);
+                    self.fail(req, node, cause);
                     self.answer(node, req, f);
                 }
             },
@@ -1910,7 +1963,7 @@ impl Simulation {
                 if !serving && ok {
                     // The balancer died with this connection open: the answer is lost.
                     self.stats[node].counters.failed_down += 1;
-                    self.fail(req, Cause::NodeDown);
+                    self.fail(req, node, Cause::NodeDown);
                 }
                 let ok = ok && serving;
                 let c = &mut self.stats[node].counters;
@@ -1975,6 +2028,11 @@ impl Simulation {
         if let Some(region) = r.region {
             self.snap.record_region(region, r.failure.is_none().then_some(latency));
         }
+        let r = self.arena.get_mut(req);
+        if r.trace != NO_TRACE {
+            let (t, ok) = (std::mem::replace(&mut r.trace, NO_TRACE), r.failure.is_none());
+            self.end_trace(t, ok, latency, in_window);
+        }
         let r = self.arena.get(req);
         match r.failure {
             None => {
@@ -2000,10 +2058,31 @@ impl Simulation {
         self.end_line(req);
     }
 
-    pub(crate) fn fail(&mut self, req: u32, cause: Cause) {
+    /// The traced request of trace `t` reached its users: a successful one
+    /// traced for the breakdown adds its parts there.
+    fn end_trace(&mut self, t: u32, ok: bool, latency: Nanos, in_window: bool) {
+        self.traces.push(t, Mark::Finished { at: self.now });
+        let buf = self.traces.get(t);
+        if ok && buf.breakdown {
+            crate::trace::interpret(buf, self.now, &mut self.reading);
+            let visits = &self.reading.visits;
+            if in_window {
+                self.breakdown_window.add(latency, visits, self.now);
+            }
+            self.breakdown_recent[1].add(latency, visits, self.now);
+        }
+        self.traces.end(t);
+    }
+
+    /// Request `req` fails at node `node` (only its first failure counts).
+    pub(crate) fn fail(&mut self, req: u32, node: usize, cause: Cause) {
         let r = self.arena.get_mut(req);
         if r.failure.is_none() {
             r.failure = Some(cause);
+            let trace = r.trace;
+            if trace != NO_TRACE {
+                self.traces.push(trace, Mark::Failed { node: node as u16, cause });
+            }
         }
     }
 
@@ -2056,7 +2135,7 @@ impl Simulation {
                 let waiting = st.waiting as u64;
                 self.stats[n].queued.set(self.now, waiting);
             }
-            self.fail(d.req, Cause::Timeout);
+            self.fail(d.req, n, Cause::Timeout);
             self.send_up(d.req, d.frame);
         }
     }
@@ -2109,6 +2188,10 @@ impl Simulation {
         self.batches.second(self.now / NS_PER_S, self.second.ok, self.second.failed_total(), &self.second_latency);
         self.second = Outcomes::default();
         self.second_latency.clear();
+        if (self.now / NS_PER_S).is_multiple_of(RECENT_BREAKDOWN_S) {
+            self.breakdown_recent.swap(0, 1);
+            self.breakdown_recent[1].clear();
+        }
         self.queue.schedule(self.now + NS_PER_S, Event::Tick);
     }
 

@@ -462,3 +462,43 @@ impl crate::Simulation {
         })
     }
 }
+
+/// Theory beside the simulation for one node, over the last seconds.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TheoryCheck {
+    /// Seconds measured (up to the window asked for).
+    pub window_s: u32,
+    /// Requests served per second over the window: the arrival rate fed to the theory.
+    pub arrival_rps: f64,
+    pub simulated_utilization: f64,
+    /// Mean wait before service, by Little's law from the mean queue length.
+    pub simulated_wait_ms: Option<f64>,
+    pub theory: NodeTheory,
+}
+
+impl crate::Simulation {
+    /// [`theory`](Self::theory) at the node's measured rate over the last
+    /// `window_s` simulated seconds, with the simulated figures of the same
+    /// seconds beside it (`None`: not a node with workers, or no seconds yet).
+    pub fn theory_check(&self, id: &str, window_s: u32) -> Option<TheoryCheck> {
+        let slot = self.slot_of(id)?;
+        let series = self.series();
+        let skip = series.len().saturating_sub(window_s as usize);
+        let points: Vec<&crate::series::NodePoint> = series.iter().skip(skip).filter_map(|p| p.nodes.get(slot)).collect();
+        if points.is_empty() {
+            return None;
+        }
+        let n = points.len() as f64;
+        let rate = points.iter().map(|p| p.throughput_rps).sum::<f64>() / n;
+        let utilization = points.iter().map(|p| p.utilization).sum::<f64>() / n;
+        let queue = points.iter().map(|p| p.mean_queue_len).sum::<f64>() / n;
+        let theory = self.theory(id, rate)?;
+        Some(TheoryCheck {
+            window_s: points.len() as u32,
+            arrival_rps: rate,
+            simulated_utilization: utilization,
+            simulated_wait_ms: (rate > 0.0).then(|| queue / rate * 1e3),
+            theory,
+        })
+    }
+}

@@ -31,3 +31,4 @@ mod queueing;
 mod resilience;
 mod support;
 mod theory;
+mod traces;

@@ -126,3 +126,18 @@ fn batch_means_intervals_cover_the_true_mm1_mean_and_p99_about_95_percent_of_the
     assert!(typical < 0.06, "intervals this long should be narrow: {typical}");
     assert!(runs.iter().all(|h| h.mean_latency_ms.unwrap().batches == 30));
 }
+
+#[test]
+fn the_check_over_the_last_seconds_puts_theory_and_simulation_side_by_side() {
+    let mut s = sim(station(json!({"dist": "exponential", "mean_ms": 1.0}), 3200.0, 4));
+    assert!(s.theory_check("server", 10).is_none(), "no seconds yet");
+    s.run_until(60 * S, u64::MAX);
+    let c = s.theory_check("server", 30).unwrap();
+    assert_eq!(c.window_s, 30);
+    assert!((c.arrival_rps / 3200.0 - 1.0).abs() < 0.03, "{}", c.arrival_rps);
+    let NodeTheory::Applies { prediction: p, .. } = &c.theory else { panic!("{c:?}") };
+    assert!((c.simulated_utilization - p.utilization).abs() < 0.03, "{c:?}");
+    // 30 s of M/M/4 at 80%: the simulated wait is within 15% of Erlang C.
+    assert!((c.simulated_wait_ms.unwrap() / p.wait_ms - 1.0).abs() < 0.15, "{c:?}");
+    assert!(s.theory_check("users", 30).is_none());
+}
