@@ -7,8 +7,15 @@
 //! A's seed, A's users (moved to A's places in the list), A's run length and
 //! A's scheduled faults, where B has the node or data center they name. What
 //! it had to change is said in `notes`.
+//!
+//! [`Figures`] are one run's numbers for the comparison, and [`differences`]
+//! the table of B against A with a verdict per row, judged by the engine's
+//! 95% intervals where it has them.
 
+use crate::confidence::{Headline, Interval};
+use crate::request::Cause;
 use crate::scenario::{Node, NodeSpec};
+use crate::sim::Simulation;
 use crate::Scenario;
 
 /// Two designs ready to run side by side.
@@ -107,6 +114,190 @@ pub fn pair(a: &Scenario, b: &Scenario) -> Result<Pairing, CompareError> {
         }
     }
     Ok(Pairing { a: a.clone(), b: b2, notes })
+}
+
+/// One design's numbers in a comparison, all from the engine: totals and
+/// latency over the statistics window (warm-up to now), and the headline
+/// intervals over the last batches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figures {
+    /// Simulated seconds now, and of statistics window so far (0 in the warm-up).
+    pub now_s: f64,
+    pub window_s: f64,
+    /// Requests the users sent in the window (the same in A and B when the
+    /// traffic is identical and both are at the same time).
+    pub generated: u64,
+    pub ok: u64,
+    pub failed: u64,
+    /// Every cause, in `Cause::ALL` order.
+    pub failed_by_cause: Vec<(&'static str, u64)>,
+    /// Successful requests per simulated second of the window.
+    pub throughput_rps: Option<f64>,
+    /// Failed share of the window's requests that have ended.
+    pub error_rate: Option<f64>,
+    pub latency_mean_ms: Option<f64>,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub lost_writes: u64,
+    pub cost_per_month_usd: f64,
+    /// Mean and p99 latency and error rate with 95% intervals (batch means).
+    pub headline: Headline,
+}
+
+impl Figures {
+    pub fn of(sim: &Simulation) -> Figures {
+        let r = sim.report();
+        let q = &r.requests;
+        let failed = q.failed.total();
+        let ended = q.ok + failed;
+        let window = r.window_s > 0.0;
+        let latency = |v: f64| (r.latency_ms.count > 0).then_some(v);
+        Figures {
+            now_s: r.sim_time_s,
+            window_s: r.window_s,
+            generated: q.generated,
+            ok: q.ok,
+            failed,
+            failed_by_cause: Cause::ALL.iter().map(|&c| (c.name(), q.failed.get(c))).collect(),
+            throughput_rps: window.then(|| q.ok as f64 / r.window_s),
+            error_rate: (ended > 0).then(|| failed as f64 / ended as f64),
+            latency_mean_ms: latency(r.latency_ms.mean),
+            latency_p50_ms: latency(r.latency_ms.p50),
+            latency_p99_ms: latency(r.latency_ms.p99),
+            lost_writes: r.lost_writes,
+            cost_per_month_usd: r.cost_per_month_usd,
+            headline: sim.headline(),
+        }
+    }
+}
+
+/// The rows of the table of differences.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Requests sent in the window: equal when the traffic is identical.
+    Requests,
+    Throughput,
+    MeanLatency,
+    P50Latency,
+    P99Latency,
+    ErrorRate,
+    LostWrites,
+    Cost,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 8] = [
+        Metric::Requests,
+        Metric::Throughput,
+        Metric::MeanLatency,
+        Metric::P50Latency,
+        Metric::P99Latency,
+        Metric::ErrorRate,
+        Metric::LostWrites,
+        Metric::Cost,
+    ];
+
+    /// A stable name (`"p99_latency"`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::Requests => "requests",
+            Metric::Throughput => "throughput",
+            Metric::MeanLatency => "mean_latency",
+            Metric::P50Latency => "p50_latency",
+            Metric::P99Latency => "p99_latency",
+            Metric::ErrorRate => "error_rate",
+            Metric::LostWrites => "lost_writes",
+            Metric::Cost => "cost",
+        }
+    }
+}
+
+/// How B compares with A on one metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Exactly equal.
+    Same,
+    /// B is better: its interval lies wholly on the better side of A's (or,
+    /// for an exact tally, its value is better).
+    Better,
+    Worse,
+    /// The 95% intervals overlap: the run cannot tell the designs apart.
+    NoClearDifference,
+    /// Judged by intervals, but one side has none yet (too few batches).
+    NotYet,
+    /// Neither an interval nor an exact tally (p50, throughput): not judged.
+    NotJudged,
+}
+
+/// One row of the table of differences.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    pub metric: Metric,
+    /// The values compared: the interval means when the row is judged by
+    /// intervals and both have one, else the window's figures.
+    pub a: Option<f64>,
+    pub b: Option<f64>,
+    pub b_minus_a: Option<f64>,
+    /// The intervals the verdict used (rows judged by intervals only).
+    pub a_interval: Option<Interval>,
+    pub b_interval: Option<Interval>,
+    pub verdict: Verdict,
+}
+
+/// The table of differences between A's and B's figures. Mean and p99
+/// latency and the error rate are judged by their 95% intervals (overlapping
+/// intervals: no clear difference); lost writes and cost are exact tallies of
+/// the same traffic and judged by value; requests sent, throughput and p50
+/// have neither and are only shown. Lower is better except for throughput.
+pub fn differences(a: &Figures, b: &Figures) -> Vec<Difference> {
+    Metric::ALL.iter().map(|&m| difference(m, a, b)).collect()
+}
+
+fn difference(metric: Metric, a: &Figures, b: &Figures) -> Difference {
+    let interval = |f: &Figures| match metric {
+        Metric::MeanLatency => f.headline.mean_latency_ms,
+        Metric::P99Latency => f.headline.p99_latency_ms,
+        Metric::ErrorRate => f.headline.error_rate,
+        _ => None,
+    };
+    let value = |f: &Figures| match metric {
+        Metric::Requests => Some(f.generated as f64),
+        Metric::Throughput => f.throughput_rps,
+        Metric::MeanLatency => f.latency_mean_ms,
+        Metric::P50Latency => f.latency_p50_ms,
+        Metric::P99Latency => f.latency_p99_ms,
+        Metric::ErrorRate => f.error_rate,
+        Metric::LostWrites => Some(f.lost_writes as f64),
+        Metric::Cost => Some(f.cost_per_month_usd),
+    };
+    let by_interval = matches!(metric, Metric::MeanLatency | Metric::P99Latency | Metric::ErrorRate);
+    let (ia, ib) = (interval(a), interval(b));
+    let (va, vb) = match (ia, ib) {
+        (Some(x), Some(y)) => (Some(x.mean), Some(y.mean)),
+        _ => (value(a), value(b)),
+    };
+    let b_minus_a = va.zip(vb).map(|(x, y)| y - x);
+    // B's change in the direction of "better": lower is better but for throughput.
+    let better = |x: f64, y: f64| if metric == Metric::Throughput { y > x } else { y < x };
+    let verdict = match (va, vb) {
+        (Some(x), Some(y)) if x == y && ia.map(|i| i.half_width) == ib.map(|i| i.half_width) => Verdict::Same,
+        _ if by_interval => match (ia, ib) {
+            (Some(x), Some(y)) if (x.mean - y.mean).abs() <= x.half_width + y.half_width => Verdict::NoClearDifference,
+            (Some(x), Some(y)) if better(x.mean, y.mean) => Verdict::Better,
+            (Some(_), Some(_)) => Verdict::Worse,
+            _ => Verdict::NotYet,
+        },
+        (Some(x), Some(y)) if matches!(metric, Metric::LostWrites | Metric::Cost) => {
+            if better(x, y) {
+                Verdict::Better
+            } else {
+                Verdict::Worse
+            }
+        }
+        _ => Verdict::NotJudged,
+    };
+    let (a_interval, b_interval) = if by_interval { (ia, ib) } else { (None, None) };
+    Difference { metric, a: va, b: vb, b_minus_a, a_interval, b_interval, verdict }
 }
 
 #[cfg(test)]

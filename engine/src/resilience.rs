@@ -104,6 +104,13 @@ impl ResilienceRun {
         self.done.len()
     }
 
+    /// The trial running now (or next): what it fails (`None`: the baseline)
+    /// and its kind. `None` once every trial is done. Lets the page say which
+    /// failure it is trying while the report is computed.
+    pub fn current(&self) -> Option<(Option<&str>, &'static str)> {
+        self.targets.get(self.done.len()).map(|(id, kind)| (id.as_deref(), *kind))
+    }
+
     /// Share of the work done, 0..=1 (by simulated time).
     pub fn progress(&self) -> f64 {
         let per = (self.options.warmup_s + self.options.after_s) as f64;

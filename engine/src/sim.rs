@@ -556,9 +556,10 @@ impl Simulation {
         let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
         let number = self.totals.generated;
         let breakdown = number % BREAKDOWN_EVERY == 0;
-        let keep = sampled || std::mem::take(&mut self.traces.want_next);
+        let asked = std::mem::take(&mut self.traces.want_next);
+        let keep = sampled || asked;
         let trace = if breakdown || keep {
-            if keep && !sampled {
+            if asked {
                 self.traces.asked = Some(number);
             }
             let t = self.traces.start(number, kind, self.now, node, breakdown, keep);

@@ -76,6 +76,9 @@ pub(crate) struct TraceBook {
     pub want_next: bool,
     /// The number of the request traced for the last `trace_next`.
     pub asked: Option<u64>,
+    /// Its trace once it has ended (kept apart, so many followed requests
+    /// ending after it cannot push it out).
+    asked_ended: Option<TraceBuf>,
     /// In-progress trace of each followed request, by number (for lookups).
     live: std::collections::HashMap<u64, u32>,
 }
@@ -126,6 +129,9 @@ impl TraceBook {
             let number = buf.number;
             let kept = TraceBuf { marks: std::mem::take(&mut buf.marks), ..buf.clone() };
             self.live.remove(&number);
+            if self.asked == Some(number) {
+                self.asked_ended = Some(kept.clone());
+            }
             if self.kept.len() == KEPT_TRACES {
                 if let Some(old) = self.kept.pop_front() {
                     self.spare.push(old.marks);
@@ -136,10 +142,30 @@ impl TraceBook {
         self.free.push(trace);
     }
 
+    /// Keeps request `number`'s trace as the asked one (see `Simulation::follow_trace`).
+    pub fn follow(&mut self, number: u64) -> bool {
+        if self.live.contains_key(&number) {
+            self.asked = Some(number);
+            self.asked_ended = None;
+            return true;
+        }
+        match self.kept.iter().rev().find(|b| b.number == number) {
+            Some(b) => {
+                self.asked_ended = Some(b.clone());
+                self.asked = Some(number);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// A followed request's trace, in progress or finished.
     pub fn find(&self, number: u64) -> Option<&TraceBuf> {
         if let Some(&i) = self.live.get(&number) {
             return Some(&self.bufs[i as usize]);
+        }
+        if let Some(b) = self.asked_ended.as_ref().filter(|b| b.number == number) {
+            return Some(b);
         }
         self.kept.iter().rev().find(|b| b.number == number)
     }
@@ -397,8 +423,18 @@ impl crate::Simulation {
         self.traces.asked = None;
     }
 
-    /// The request traced for the last [`trace_next`](Self::trace_next), in
-    /// flight or ended (`None` until it is born).
+    /// Follows request `number` (a clicked dot) the way [`trace_next`](Self::trace_next)
+    /// follows the next one: its trace stays readable with
+    /// [`asked_trace`](Self::asked_trace) however many requests end after it.
+    /// False when that request was not traced or its trace is gone.
+    pub fn follow_trace(&mut self, number: u64) -> bool {
+        self.traces.want_next = false;
+        self.traces.follow(number)
+    }
+
+    /// The request traced for the last [`trace_next`](Self::trace_next) (or
+    /// followed with [`follow_trace`](Self::follow_trace)), in flight or ended
+    /// (`None` until it is born).
     pub fn asked_trace(&self) -> Option<Trace> {
         self.trace(self.traces.asked?)
     }

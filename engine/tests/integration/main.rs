@@ -16,8 +16,10 @@
 //! - `invalid`: bad documents, each named by the path of its field.
 //! - `cli`: the `scalelab` binary: report keys, overrides, exit codes.
 //! - `edits`: live edits and faults on a running simulation.
+//! - `compare`: A/B figures and the table of differences.
 
 mod cli;
+mod compare;
 mod components;
 mod determinism;
 mod edits;
@@ -29,6 +31,7 @@ mod little;
 mod node_theory;
 mod queueing;
 mod resilience;
+mod resilience_progress;
 mod support;
 mod theory;
 mod traces;

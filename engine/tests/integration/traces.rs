@@ -124,6 +124,25 @@ fn trace_the_next_request_follows_one_request_to_its_end_and_says_where_it_faile
     assert_eq!(&path[..3], ["users", "dns", "load_balancer"], "{t:#?}");
     assert!((own_sum(&t) - t.latency_ms).abs() < 1e-6);
 
+    // The animation may be following that very request: it is found all the same.
+    s.set_sample_every(1);
+    s.trace_next();
+    s.run_until(7 * S, u64::MAX);
+    let t = s.asked_trace().expect("asked while every request is drawn");
+    assert!(t.born_s >= 6.0, "{t:#?}");
+
+    // A request the animation drew can be followed the same way (a clicked dot).
+    let mut hops = Vec::new();
+    s.drain_hops(&mut hops);
+    let drawn = hops.last().unwrap().request;
+    assert!(s.follow_trace(drawn));
+    s.run_until(9 * S, u64::MAX);
+    let t = s.asked_trace().unwrap();
+    assert_eq!(t.number, drawn);
+    assert_ne!(t.outcome, TraceOutcome::InFlight);
+    assert!(s.trace(drawn + 1).is_none(), "two seconds of requests later, its neighbour is gone; the followed one is kept");
+    assert!(!s.follow_trace(u64::MAX), "never born");
+
     // With the database down, a traced write fails there, and says so.
     let mut s = sim(&web_and_db(100.0, 4, 2.0, None));
     s.run_until(2 * S, u64::MAX);
