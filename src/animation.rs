@@ -133,6 +133,15 @@ impl Animation {
         self.particles.draw(&ctx, now, view, dark);
     }
 
+    /// The request of the dot under the diagram point `(x, y)` (CSS pixels
+    /// from the diagram's corner), for "click a particle to trace it".
+    pub fn request_at(&self, x: f64, y: f64, view: DiagramView) -> Option<u64> {
+        let (wx, wy) = view.to_world(x, y);
+        // A dot is small: accept a click a few pixels off it.
+        let within = (crate::particles::DOT_RADIUS_CSS + 5.0) / view.scale.max(1e-6);
+        self.particles.request_near(wx, wy, within)
+    }
+
     /// Where each engine node slot's box is in the diagram (removed nodes and
     /// nodes the diagram does not show: `None`).
     fn locate_boxes(&mut self, sim: &Simulation, doc: &Scenario) {

@@ -53,6 +53,8 @@ pub struct Live {
     pub goal: RwSignal<Option<scalelab_engine::goal::GoalStatus>>,
     /// The headline numbers over the last batches, with 95% intervals.
     pub headline: RwSignal<scalelab_engine::confidence::Headline>,
+    /// Where the time of recent requests went, by node and cause.
+    pub breakdown: RwSignal<Option<scalelab_engine::breakdown::LatencyBreakdown>>,
 }
 
 #[component]
@@ -101,9 +103,13 @@ pub fn App() -> impl IntoView {
         slots: RwSignal::new(Vec::new()),
         goal: RwSignal::new(None),
         headline: RwSignal::new(Default::default()),
+        breakdown: RwSignal::new(None),
     };
     provide_context(live);
     let lessons = crate::lesson_panel::use_lessons(editor, live, &options);
+    let tracing = crate::trace_panel::use_tracing();
+    // The resilience report and the estimate (one panel at a time).
+    crate::resilience_panel::use_tools();
 
     let playing = RwSignal::new(true);
     let speed = RwSignal::new(1.0f64);
@@ -131,9 +137,12 @@ pub fn App() -> impl IntoView {
             let series: Vec<_> = r.sim.series().iter().cloned().collect();
             let next = log_seq.get_value();
             let entries: Vec<LogEntry> = r.sim.log().since(next).cloned().collect();
-            (snap, series, entries, r.behind, r.sim.node_slots(), r.sim.goal_status().cloned(), r.sim.headline())
+            tracing.refresh(&r.sim);
+            let breakdown = r.sim.latency_breakdown();
+            (snap, series, entries, r.behind, r.sim.node_slots(), r.sim.goal_status().cloned(), r.sim.headline(), breakdown)
         });
-        if let Some((snap, series, entries, behind, slots, goal, headline)) = snap {
+        if let Some((snap, series, entries, behind, slots, goal, headline, breakdown)) = snap {
+            live.breakdown.set(breakdown);
             if live.headline.with_untracked(|h| *h != headline) {
                 live.headline.set(headline);
             }
@@ -168,6 +177,7 @@ pub fn App() -> impl IntoView {
         live.snapshot.set(None);
         live.goal.set(None);
         live.headline.set(Default::default());
+        live.breakdown.set(None);
         animation.update_value(Animation::clear);
     });
 
@@ -500,8 +510,14 @@ pub fn App() -> impl IntoView {
                         <span class="behind" role="status">"slower than real time"</span>
                     </Show>
                 </div>
-                <div class="controls secondary" role="toolbar" aria-label="Editing">
+                <div class="controls tools" role="toolbar" aria-label="Learn and analyse">
                     <crate::lesson_panel::LessonsButton />
+                    <crate::compare_panel::CompareButton />
+                    <crate::resilience_panel::ResilienceButton />
+                    <crate::envelope_panel::EnvelopeButton />
+                    <crate::trace_panel::TraceButton />
+                </div>
+                <div class="controls secondary" role="toolbar" aria-label="Editing">
                     {(!embed).then(|| view! {
                         <button data-testid="new-diagram" title="Start from an empty diagram (undo brings the old one back)" on:click=move |_| {
                             if !editor.may_change() { return; }
@@ -538,14 +554,12 @@ pub fn App() -> impl IntoView {
                     })}
                     <button data-testid="undo" hidden=!editable disabled=move || !editor.can_undo.get() on:click=move |_| editor.undo() title="Undo (Ctrl+Z)">"Undo"</button>
                     <button data-testid="redo" hidden=!editable disabled=move || !editor.can_redo.get() on:click=move |_| editor.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
-                    <button hidden=embed on:click=move |_| view.update(|v| *v = v.zoom_at(1.2, 300.0, 200.0)) aria-label="Zoom in">"+"</button>
-                    <button hidden=embed on:click=move |_| view.update(|v| *v = v.zoom_at(1.0 / 1.2, 300.0, 200.0)) aria-label="Zoom out">"−"</button>
-                    <button data-testid="fit" on:click=move |_| fit()>"Fit"</button>
                     <button data-testid="animation-toggle" aria-pressed=move || animate.get().to_string() on:click=move |_| animate.update(|a| *a = !*a)>
                         {move || if animate.get() { "Hide animation" } else { "Show animation" }}
                     </button>
-                    <button data-testid="theme-toggle" hidden=embed on:click=move |_| theme.update(|t| *t = t.next())>{move || theme.get().label()}</button>
-                    <button data-testid="help" hidden=embed on:click=move |_| show_help.update(|h| *h = !*h)>"Shortcuts (?)"</button>
+                    <button data-testid="theme-toggle" hidden=embed on:click=move |_| theme.update(|t| *t = t.next())
+                        aria-label=move || theme.get().label() title=move || format!("{} (click to change)", theme.get().label())>{move || theme.get().short()}</button>
+                    <button data-testid="help" hidden=embed on:click=move |_| show_help.update(|h| *h = !*h) aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">"?"</button>
                 </div>
             </header>
             <main class="workspace">
@@ -554,7 +568,21 @@ pub fn App() -> impl IntoView {
                     {embed.then(|| view! {
                         <p class="embed-hint" hidden=move || !editor.selection.with(|s| s.is_empty())>"Click a node for its numbers and faults"</p>
                     })}
-                    <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref />
+                    <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref
+                        on_pick=Callback::new(move |(x, y): (f64, f64)| {
+                            // A click on a moving dot traces its request.
+                            let hit = animate.get_untracked().then(|| animation.with_value(|a| a.request_at(x, y, view.get_untracked()))).flatten();
+                            if let Some(n) = hit {
+                                tracing.pick(editor, n);
+                            }
+                            hit.is_some()
+                        }) />
+                    <div class="zoom-controls" role="toolbar" aria-label="Zoom">
+                        <button hidden=embed on:click=move |_| view.update(|v| *v = v.zoom_at(1.2, 300.0, 200.0)) aria-label="Zoom in" title="Zoom in">"+"</button>
+                        <button hidden=embed on:click=move |_| view.update(|v| *v = v.zoom_at(1.0 / 1.2, 300.0, 200.0)) aria-label="Zoom out" title="Zoom out">"−"</button>
+                        <button data-testid="fit" on:click=move |_| fit() title="Fit the whole design in view">"Fit"</button>
+                    </div>
+                    <crate::trace_panel::TracePanel />
                     <p class="flow-info" data-testid="sampling" aria-live="off">{move || {
                         if !animate.get() {
                             return "Flow: link thickness = requests/s".to_string();
@@ -590,7 +618,10 @@ pub fn App() -> impl IntoView {
                 <Inspector snapshot=live.snapshot />
             </main>
             <Dashboard />
+            <crate::compare_panel::ComparePanel />
             <crate::lesson_panel::LessonPanel />
+            <crate::resilience_panel::ResiliencePanel />
+            <crate::envelope_panel::EnvelopePanel />
             <div class="sr-only" aria-live="polite" data-testid="announcer">{move || editor.announcement.get()}</div>
             {move || share.get().map(|offer| view! { <ShareDialog offer=offer on_close=Callback::new(move |_| share.set(None)) /> })}
             <Show when=move || show_help.get()>
@@ -672,6 +703,15 @@ impl Theme {
             Theme::System => "Theme: system",
             Theme::Dark => "Theme: dark",
             Theme::Light => "Theme: light",
+        }
+    }
+
+    /// The button's own text (its label says the rest).
+    fn short(self) -> &'static str {
+        match self {
+            Theme::System => "Auto theme",
+            Theme::Dark => "Dark",
+            Theme::Light => "Light",
         }
     }
 }

@@ -98,6 +98,7 @@ pub fn Dashboard() -> impl IntoView {
                         </table>
                     </div>
                 </Show>
+                <crate::breakdown_panel::BreakdownPanel />
                 <div class="panel errors-panel">
                     <h3>"Errors by cause"</h3>
                     <ul data-testid="errors-by-cause">

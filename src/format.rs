@@ -83,3 +83,64 @@ mod tests {
         assert_eq!(percent(0.0004), "<0.1%");
     }
 }
+
+/// A size in bytes with a decimal (SI) unit, as storage is sold:
+/// `432e9` -> "432 GB", `1500.0` -> "1.50 kB".
+pub fn bytes(x: f64) -> String {
+    si(x, &["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"])
+}
+
+/// A rate in bits per second with a decimal unit, as links are sold:
+/// `8e9` -> "8.00 Gbit/s".
+pub fn bits_per_s(x: f64) -> String {
+    si(x, &["bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s", "Pbit/s", "Ebit/s", "Zbit/s", "Ybit/s"])
+}
+
+/// `x` scaled by powers of 1000 to the largest unit it reaches, three
+/// significant digits (beyond the last unit, the number grows).
+fn si(x: f64, units: &[&str]) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let mut v = x;
+    let mut unit = 0;
+    while v.abs() >= 1000.0 && unit + 1 < units.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    // "999.6" would round to "1000 kB": step up instead.
+    if v.abs() >= 999.5 && unit + 1 < units.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    let digits = if unit == 0 || v.abs() >= 100.0 || v == 0.0 {
+        format!("{}", v.round())
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    let digits = if v.abs() >= 1000.0 { group_thousands(v.round() as i64) } else { digits };
+    format!("{digits} {}", units[unit])
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_bit_rates() {
+        assert_eq!(bytes(0.0), "0 B");
+        assert_eq!(bytes(999.0), "999 B");
+        assert_eq!(bytes(1500.0), "1.50 kB");
+        assert_eq!(bytes(432e9), "432 GB");
+        assert_eq!(bytes(432e9 * 365.0 * 5.0), "788 TB");
+        assert_eq!(bytes(999_600.0), "1.00 MB");
+        assert_eq!(bytes(12_345.0), "12.3 kB");
+        assert_eq!(bytes(f64::NAN), "–");
+        assert_eq!(bytes(2e27), "2,000 YB");
+        assert_eq!(bits_per_s(8e9), "8.00 Gbit/s");
+        assert_eq!(bits_per_s(240_000.0), "240 kbit/s");
+        assert_eq!(bits_per_s(f64::INFINITY), "–");
+    }
+}

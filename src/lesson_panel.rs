@@ -280,6 +280,7 @@ fn LessonView(n: u32, table: RwSignal<Option<TableView>>) -> impl IntoView {
                 <GoalStatusView />
             </section>
             {(n > 1).then(|| view! { <BeforeAfterTable n=n table=table /> })}
+            {(n > 1).then(|| view! { <crate::compare_panel::ComparePreviousButton n=n /> })}
             <p class="lesson-actions">
                 <button data-testid="lesson-restart" title="Load this lesson's design again (Undo brings yours back)"
                     on:click=move |_| ui.open_lesson(editor, live, n)>"Start this lesson over"</button>

@@ -7,8 +7,12 @@
 pub mod animation;
 pub mod app;
 pub mod bindings;
+pub mod breakdown_panel;
 pub mod builtin;
 pub mod charts;
+pub mod compare_panel;
+pub mod compare_run;
+pub mod compare_view;
 pub mod dashboard;
 pub mod editor;
 pub mod embed;
@@ -21,8 +25,11 @@ pub mod lessons;
 pub mod markdown;
 pub mod particles;
 pub mod progress;
+pub mod resilience_panel;
+pub mod envelope_panel;
 pub mod runner;
 pub mod storage;
+pub mod trace_panel;
 pub mod trial;
 
 /// Mounts the app on `<body>`.

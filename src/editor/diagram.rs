@@ -102,6 +102,10 @@ pub fn Diagram(
     flow_mode: Signal<bool>,
     canvas: NodeRef<html::Canvas>,
     svg_ref: NodeRef<html::Div>,
+    /// Offered a press on empty space first (diagram CSS pixels): true when it
+    /// took it (a dot was clicked, to trace its request), so no pan starts.
+    #[prop(optional)]
+    on_pick: Option<Callback<(f64, f64), bool>>,
 ) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let gesture = StoredValue::new_local(Gesture::Idle);
@@ -137,6 +141,9 @@ pub fn Diagram(
             let (wx, wy) = view.get_untracked().to_world(p.0, p.1);
             editor.add_node(kind, wx - NODE_W / 2.0, wy - NODE_H / 2.0);
             palette.set(None);
+            return;
+        }
+        if !ev.shift_key() && on_pick.is_some_and(|pick| pick.run(p)) {
             return;
         }
         capture(&ev);
@@ -368,6 +375,10 @@ pub fn Diagram(
                             <g class="link" class:selected=selected data-testid=format!("link-{from}-{to}")>
                                 <path class="link-hit" d=path on:pointerdown=move |ev: web_sys::PointerEvent| {
                                     ev.stop_propagation();
+                                    // Dots ride on the wires: a click on one traces its request.
+                                    if ev.button() == 0 && on_pick.is_some_and(|pick| pick.run(local(&ev))) {
+                                        return;
+                                    }
                                     editor.selection.set(Selection { nodes: vec![], link: Some((f5.clone(), t5.clone())) });
                                     editor.announcement.set(format!("Link from {} to {} selected", f5, t5));
                                 } />

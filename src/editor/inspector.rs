@@ -597,6 +597,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
     let kind = node.spec.kind_name();
     let id_for_live = id.clone();
     let live = Signal::derive(move || snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id_for_live).cloned())));
+    let id_theory = id.clone();
     let id_v = id.clone();
     let node_value = Signal::derive(move || editor.doc.with(|d| d.node_index(&id_v).and_then(|i| serde_json::to_value(&d.nodes[i]).ok())));
     let id_f = id.clone();
@@ -763,6 +764,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                     }
                 })}
             </dl>
+            {is_station.then(|| view! { <TheoryBeside id=id_theory.clone() snapshot=snapshot /> })}
             <div class="actions">
                 {(!is_users).then(|| view! {
                     <button class="danger" data-testid="fault-fail" disabled=move || health.get() == Health::Down on:click=move |_| editor.fault(&id_fail, Fault::Fail)>"Fail"</button>
@@ -787,3 +789,56 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
     }.into_any()
 }
 
+
+/// Seconds of simulated time the theory is checked over: long enough that a
+/// queue near saturation does not make the simulated wait swing far from the
+/// mean the formula gives (ten seconds of an M/M/1 at 80% often miss by 40%).
+const THEORY_WINDOW_S: u32 = 30;
+
+/// Queueing theory beside the simulated numbers of a node (both from the
+/// engine: `Simulation::theory_check`), with the assumptions stated, or why
+/// theory does not apply.
+#[component]
+fn TheoryBeside(id: String, snapshot: RwSignal<Option<Snapshot>>) -> impl IntoView {
+    use scalelab_engine::theory::NodeTheory;
+    let editor = expect_context::<Editor>();
+    let check = move || {
+        snapshot.track();
+        editor.runner.try_with_value(|r| r.sim.theory_check(&id, THEORY_WINDOW_S)).flatten()
+    };
+    view! {
+        <section class="theory" data-testid="theory">
+            <h3>"Queueing theory"</h3>
+            {move || match check() {
+                None => view! { <p class="muted">"Measuring…"</p> }.into_any(),
+                Some(c) => {
+                    let over = format!("last {} s at {}/s", c.window_s, format::number(c.arrival_rps));
+                    match c.theory {
+                        NodeTheory::Applies { prediction: p, assumptions } => view! {
+                            <p data-testid="theory-model">{format!("{}, {over}", p.model)}</p>
+                            <dl class="live">
+                                <dt>"Utilisation"</dt>
+                                <dd data-testid="theory-utilization">{format!("simulated {} · theory {}", format::percent(c.simulated_utilization), format::percent(p.utilization))}</dd>
+                                <dt>"Mean wait"</dt>
+                                <dd data-testid="theory-wait">{format!("simulated {} · theory {}", format::ms(c.simulated_wait_ms), format::ms(Some(p.wait_ms)))}</dd>
+                            </dl>
+                            <p class="muted">"Assumes:"</p>
+                            <ul class="assumptions" data-testid="theory-assumptions">
+                                {assumptions.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        NodeTheory::Overloaded { utilization, .. } => view! {
+                            <p data-testid="theory-model">{format!(
+                                "Overloaded ({over}): the work needs {} of the workers, so there is no steady state; the queue grows until requests are turned away or time out",
+                                format::percent(utilization)
+                            )}</p>
+                        }.into_any(),
+                        NodeTheory::DoesNotApply { reasons } => view! {
+                            <p data-testid="theory-model">{format!("Theory does not apply here: {}", reasons.join("; "))}</p>
+                        }.into_any(),
+                    }
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,197 @@
+//! One request, hop by hop: "Trace the next request", or a click on a moving
+//! dot, opens its path with the time it spent on the wires, queued, in
+//! service and waiting for the nodes it called, and how it ended. Every
+//! number is the engine's trace of that request (`Simulation::trace`).
+
+use crate::editor::Editor;
+use crate::format;
+use leptos::prelude::*;
+use scalelab_engine::trace::{Trace, TraceHop, TraceOutcome};
+use scalelab_engine::Simulation;
+
+/// Which request the panel follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// The next request born after the button was pressed.
+    Next,
+    /// A request the animation drew (a clicked dot).
+    Request(u64),
+}
+
+#[derive(Clone, Copy)]
+pub struct Tracing {
+    pub follow: RwSignal<Option<Follow>>,
+    /// Its trace as the engine last gave it (`None`: not born yet, or gone).
+    pub trace: RwSignal<Option<Trace>>,
+}
+
+/// Sets up tracing for the page (one panel, in context).
+pub fn use_tracing() -> Tracing {
+    let t = Tracing { follow: RwSignal::new(None), trace: RwSignal::new(None) };
+    provide_context(t);
+    let editor = expect_context::<Editor>();
+    // A rebuilt simulation has other requests: the trace is gone.
+    Effect::new(move |first: Option<()>| {
+        editor.generation.track();
+        if first.is_some() {
+            t.close();
+        }
+    });
+    t
+}
+
+impl Tracing {
+    /// Reads the followed request's trace from the engine (each time the page
+    /// publishes its numbers, so an in-flight request is seen moving on).
+    pub fn refresh(&self, sim: &Simulation) {
+        let Some(follow) = self.follow.try_get_untracked().flatten() else { return };
+        // Both are the engine's "asked" trace, kept however many others end.
+        let trace = match follow {
+            Follow::Next | Follow::Request(_) => sim.asked_trace(),
+        };
+        if self.trace.with_untracked(|t| *t != trace) {
+            self.trace.set(trace);
+        }
+    }
+
+    /// Asks the engine to trace the next request born.
+    pub fn next(&self, editor: Editor) {
+        editor.runner.update_value(|r| r.sim.trace_next());
+        self.trace.set(None);
+        self.follow.set(Some(Follow::Next));
+    }
+
+    /// Follows request `number` (a clicked dot).
+    pub fn pick(&self, editor: Editor, number: u64) {
+        let kept = editor.runner.try_update_value(|r| r.sim.follow_trace(number)).unwrap_or(false);
+        self.trace.set(None);
+        self.follow.set(Some(Follow::Request(number)));
+        if kept {
+            editor.runner.with_value(|r| self.refresh(&r.sim));
+        }
+    }
+
+    pub fn close(&self) {
+        self.follow.set(None);
+        self.trace.set(None);
+    }
+}
+
+/// The toolbar button.
+#[component]
+pub fn TraceButton() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let tracing = expect_context::<Tracing>();
+    view! {
+        <button data-testid="trace-next" title="Follow the next request through the design, hop by hop (or click a moving dot)"
+            on:click=move |_| tracing.next(editor)>"Trace a request"</button>
+    }
+}
+
+fn outcome_text(t: &Trace) -> String {
+    let what = match t.region {
+        Some(r) => format!("A {} from {}", t.kind.name(), r.label()),
+        None => format!("A {}", t.kind.name()),
+    };
+    match &t.outcome {
+        TraceOutcome::InFlight => format!("{what}, in flight for {} so far.", format::ms(Some(t.latency_ms))),
+        TraceOutcome::Ok => format!("{what}, answered in {}.", format::ms(Some(t.latency_ms))),
+        TraceOutcome::Failed { cause, at } => {
+            format!("{what}, failed after {}: {} at {at}.", format::ms(Some(t.latency_ms)), cause_words(*cause))
+        }
+    }
+}
+
+/// Why a request failed, in words.
+fn cause_words(cause: scalelab_engine::Cause) -> &'static str {
+    use scalelab_engine::Cause;
+    match cause {
+        Cause::Rejected => "turned away because the queue was full",
+        Cause::Timeout => "timed out, the caller stopped waiting",
+        Cause::NodeDown => "the node was down",
+        Cause::NoRoute => "there was nowhere to send it",
+        Cause::Partition => "the network between data centers was cut",
+    }
+}
+
+/// A hop's bar on the request's time line: where it arrived, and its queue,
+/// service and waiting, as shares of the whole.
+fn bar(h: &TraceHop, total_ms: f64) -> impl IntoView {
+    let total = total_ms.max(1e-9);
+    let pct = |v: f64| format!("{:.2}%", (v / total * 100.0).clamp(0.0, 100.0));
+    let at = h.arrived_ms;
+    let segments = [
+        ("queued", at, h.queued_ms),
+        ("service", at + h.queued_ms, h.service_ms),
+        ("waiting", at + h.queued_ms + h.service_ms, h.waiting_ms),
+    ];
+    view! {
+        <div class="trace-bar" aria-hidden="true">
+            {segments.into_iter().filter(|s| s.2 > 0.0).map(|(class, from, len)| view! {
+                <span class=class style=format!("left:{};width:{}", pct(from), pct(len))></span>
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// The panel, shown while a request is followed.
+#[component]
+pub fn TracePanel() -> impl IntoView {
+    let tracing = expect_context::<Tracing>();
+    view! {
+        <Show when=move || tracing.follow.get().is_some()>
+            <aside class="trace-panel" data-testid="trace-panel" aria-label="Request trace">
+                <header>
+                    <h3>{move || match tracing.trace.with(|t| t.as_ref().map(|t| t.number)) {
+                        Some(n) => format!("Request #{}", format::count(n + 1)),
+                        None => "Request trace".to_string(),
+                    }}</h3>
+                    <button data-testid="trace-close" aria-label="Close the trace" on:click=move |_| tracing.close()>"×"</button>
+                </header>
+                {move || tracing.trace.with(|t| match t {
+                    None => view! {
+                        <p class="muted" data-testid="trace-outcome">{match tracing.follow.get() {
+                            Some(Follow::Next) => "Waiting for the next request to arrive (the simulation must be running).",
+                            _ => "This request's trace is no longer kept: pick a dot that is moving now.",
+                        }}</p>
+                    }.into_any(),
+                    Some(t) => {
+                        let total = t.latency_ms;
+                        let failed = matches!(t.outcome, TraceOutcome::Failed { .. });
+                        view! {
+                            <p data-testid="trace-outcome" class:failed=failed data-state=match t.outcome {
+                                TraceOutcome::InFlight => "in_flight", TraceOutcome::Ok => "ok", TraceOutcome::Failed { .. } => "failed" }>
+                                {outcome_text(t)}
+                            </p>
+                            <table class="trace-hops">
+                                <thead><tr>
+                                    <th scope="col">"Hop"</th><th scope="col">"Network"</th><th scope="col">"Queued"</th>
+                                    <th scope="col">"Service"</th><th scope="col">"Waiting on calls"</th><th scope="col">"Time line"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {t.hops.iter().skip(1).map(|h| view! {
+                                        <tr data-testid=format!("trace-hop-{}", h.node) class:failed=h.failed.is_some() class:cut=!h.answered && t.outcome != TraceOutcome::InFlight>
+                                            <th scope="row" style=format!("padding-left:{}em", 0.3 + 0.8 * f64::from(h.depth.saturating_sub(1)))>
+                                                {h.node.clone()}
+                                                {h.failed.map(|c| view! { <span class="why">{format!(" ✗ {}", c.name().replace('_', " "))}</span> })}
+                                            </th>
+                                            <td data-part="network">{format::ms(Some(h.network_ms))}</td>
+                                            <td data-part="queued">{format::ms(Some(h.queued_ms))}</td>
+                                            <td data-part="service">{format::ms(Some(h.service_ms))}</td>
+                                            <td data-part="waiting">{format::ms(Some(h.waiting_ms))}</td>
+                                            <td>{bar(h, total)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <p class="muted trace-note">
+                                "Network, queued and service times add up, over the hops, to the whole. "
+                                "Waiting on calls is the time a node held the request while the nodes below it worked: their parts, not counted twice."
+                            </p>
+                        }.into_any()
+                    }
+                })}
+            </aside>
+        </Show>
+    }
+}
