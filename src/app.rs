@@ -570,8 +570,10 @@ pub fn App() -> impl IntoView {
                     })}
                     <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref
                         on_pick=Callback::new(move |(x, y): (f64, f64)| {
-                            // A click on a moving dot traces its request.
-                            let hit = animate.get_untracked().then(|| animation.with_value(|a| a.request_at(x, y, view.get_untracked()))).flatten();
+                            // Paused, a click on a dot traces its request. (Playing, dots
+                            // crowd the busy wires, and a click there selects the wire.)
+                            let paused = !playing.get_untracked();
+                            let hit = (paused && animate.get_untracked()).then(|| animation.with_value(|a| a.request_at(x, y, view.get_untracked()))).flatten();
                             if let Some(n) = hit {
                                 tracing.pick(editor, n);
                             }

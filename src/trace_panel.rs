@@ -83,7 +83,7 @@ pub fn TraceButton() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let tracing = expect_context::<Tracing>();
     view! {
-        <button data-testid="trace-next" title="Follow the next request through the design, hop by hop (or click a moving dot)"
+        <button data-testid="trace-next" title="Follow the next request through the design, hop by hop (or pause and click a dot)"
             on:click=move |_| tracing.next(editor)>"Trace a request"</button>
     }
 }

@@ -102,8 +102,9 @@ pub fn Diagram(
     flow_mode: Signal<bool>,
     canvas: NodeRef<html::Canvas>,
     svg_ref: NodeRef<html::Div>,
-    /// Offered a press on empty space first (diagram CSS pixels): true when it
-    /// took it (a dot was clicked, to trace its request), so no pan starts.
+    /// Offered a press on empty space or a wire first (diagram CSS pixels):
+    /// true when it took it (a dot was clicked, to trace its request), so no
+    /// pan starts and no wire is selected.
     #[prop(optional)]
     on_pick: Option<Callback<(f64, f64), bool>>,
 ) -> impl IntoView {
@@ -375,7 +376,8 @@ pub fn Diagram(
                             <g class="link" class:selected=selected data-testid=format!("link-{from}-{to}")>
                                 <path class="link-hit" d=path on:pointerdown=move |ev: web_sys::PointerEvent| {
                                     ev.stop_propagation();
-                                    // Dots ride on the wires: a click on one traces its request.
+                                    // Dots ride on the wires: when the picker takes the click
+                                    // (paused, on a dot), it traces that request instead.
                                     if ev.button() == 0 && on_pick.is_some_and(|pick| pick.run(local(&ev))) {
                                         return;
                                     }

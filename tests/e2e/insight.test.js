@@ -142,7 +142,7 @@ test('trace a request: its hops add up to its latency, and a failed one says whe
   await context.close();
 });
 
-test('a click on a moving dot traces that request', async () => {
+test('paused, a click on a dot traces that request', async () => {
   const { page, errors, context } = await open();
   // Slow motion keeps dots on the wires; pause so they hold still.
   await page.getByTestId('speed').selectOption('0.1');
@@ -175,7 +175,7 @@ test('a click on a moving dot traces that request', async () => {
   const state = await page.getByTestId('trace-outcome').getAttribute('data-state');
   assert.ok(['in_flight', 'ok', 'failed'].includes(state), state);
   assert.ok((await page.getByTestId('trace-panel').locator('tbody tr').count()) >= 1, 'its hops so far');
-  // The click traced; it did not select a link or start a pan.
+  // Paused, the dot wins over the wire it rides on.
   assert.equal(await page.locator('g.link.selected').count(), 0);
   // Playing on, an in-flight request ends.
   await page.getByTestId('speed').selectOption('1');
