@@ -142,7 +142,9 @@ pub fn App() -> impl IntoView {
             (snap, series, entries, r.behind, r.sim.node_slots(), r.sim.goal_status().cloned(), r.sim.headline(), breakdown)
         });
         if let Some((snap, series, entries, behind, slots, goal, headline, breakdown)) = snap {
-            live.breakdown.set(breakdown);
+            if live.breakdown.with_untracked(|b| *b != breakdown) {
+                live.breakdown.set(breakdown);
+            }
             if live.headline.with_untracked(|h| *h != headline) {
                 live.headline.set(headline);
             }
@@ -712,8 +714,8 @@ impl Theme {
     fn short(self) -> &'static str {
         match self {
             Theme::System => "Auto theme",
-            Theme::Dark => "Dark",
-            Theme::Light => "Light",
+            Theme::Dark => "Dark theme",
+            Theme::Light => "Light theme",
         }
     }
 }
