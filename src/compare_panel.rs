@@ -27,7 +27,7 @@ use crate::compare_run::{PairRun, CHUNK_EVENTS};
 use crate::compare_view::{seconds, setting, Reading, Results, RunInfo};
 use crate::editor::Editor;
 use crate::lessons;
-use crate::page::{OpenLesson, PageOptions};
+use crate::page::{embedded, OpenLesson};
 use crate::storage;
 use leptos::html;
 use leptos::prelude::*;
@@ -153,7 +153,7 @@ pub struct CompareUi {
 /// comes first. `None` in an embedded page: its compact layout leaves the
 /// comparison to the full page.
 fn use_compare() -> Option<CompareUi> {
-    if use_context::<PageOptions>().is_some_and(|o| o.embed) {
+    if embedded() {
         return None;
     }
     if let Some(ui) = use_context::<CompareUi>() {

@@ -19,7 +19,7 @@
 use crate::app::Live;
 use crate::editor::Editor;
 use crate::format;
-use crate::page::PageOptions;
+use crate::page::embedded;
 use crate::resilience_panel::{OpenTool, Tool};
 use leptos::prelude::*;
 use scalelab_engine::envelope::{estimate, Envelope, EnvelopeError, EnvelopeInput};
@@ -150,10 +150,6 @@ fn evaluate(texts: &[String]) -> Outcome {
     }
     let estimate = estimate(&input).ok().filter(|_| problems.iter().all(Option::is_none));
     Outcome { problems, estimate }
-}
-
-fn embedded() -> bool {
-    use_context::<PageOptions>().is_some_and(|o| o.embed)
 }
 
 /// The "Estimate" button of the top bar (not in an embedded page).

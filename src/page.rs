@@ -26,6 +26,12 @@ pub struct PageOptions {
     pub problems: Vec<String>,
 }
 
+/// Whether the page is embedded in course material (`?embed=1`), as the
+/// page's options in context say; the analysis tools stay out of that layout.
+pub fn embedded() -> bool {
+    use_context::<PageOptions>().is_some_and(|o| o.embed)
+}
+
 impl PageOptions {
     /// Reads a query string (`location.search`, with or without the leading `?`).
     pub fn from_query(search: &str) -> PageOptions {

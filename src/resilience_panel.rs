@@ -23,7 +23,7 @@
 
 use crate::editor::{Editor, Selection};
 use crate::format;
-use crate::page::PageOptions;
+use crate::page::embedded;
 use leptos::prelude::*;
 use scalelab_engine::resilience::{ResilienceOptions, ResilienceReport, ResilienceRun, Trial, RECOVERED_BELOW, RECOVERED_FOR_S};
 use scalelab_engine::Scenario;
@@ -238,10 +238,6 @@ pub fn use_tools() {
     };
     provide_context(ui);
     crate::frame_loop::use_frame_loop(move |_| ui.work());
-}
-
-fn embedded() -> bool {
-    use_context::<PageOptions>().is_some_and(|o| o.embed)
 }
 
 /// The "Resilience" button of the top bar (not in an embedded page: the

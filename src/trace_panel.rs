@@ -44,11 +44,12 @@ impl Tracing {
     /// Reads the followed request's trace from the engine (each time the page
     /// publishes its numbers, so an in-flight request is seen moving on).
     pub fn refresh(&self, sim: &Simulation) {
-        let Some(follow) = self.follow.try_get_untracked().flatten() else { return };
-        // Both are the engine's "asked" trace, kept however many others end.
-        let trace = match follow {
-            Follow::Next | Follow::Request(_) => sim.asked_trace(),
-        };
+        if self.follow.try_get_untracked().flatten().is_none() {
+            return;
+        }
+        // A clicked dot and the next request alike are the engine's "asked"
+        // trace, kept however many others end.
+        let trace = sim.asked_trace();
         if self.trace.with_untracked(|t| *t != trace) {
             self.trace.set(trace);
         }
