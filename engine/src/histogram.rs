@@ -18,7 +18,8 @@ const BUCKETS: usize = SUB_BUCKETS + OCTAVES * SUB_BUCKETS;
 /// Latency histogram; see the module docs for the error bound.
 #[derive(Clone, Debug)]
 pub struct Histogram {
-    counts: Box<[u64]>,
+    /// A fixed-size array, so indexing by `bucket_of` needs no bounds check.
+    counts: Box<[u64; BUCKETS]>,
     total: u64,
     sum: u128,
     min: Nanos,
@@ -57,7 +58,7 @@ fn bucket_mid(b: usize) -> f64 {
 
 impl Histogram {
     pub fn new() -> Histogram {
-        Histogram { counts: vec![0; BUCKETS].into_boxed_slice(), total: 0, sum: 0, min: u64::MAX, max: 0 }
+        Histogram { counts: Box::new([0; BUCKETS]), total: 0, sum: 0, min: u64::MAX, max: 0 }
     }
 
     #[inline]
