@@ -13,6 +13,7 @@ pub mod charts;
 pub mod compare_panel;
 pub mod compare_run;
 pub mod compare_view;
+pub mod crash;
 pub mod dashboard;
 pub mod editor;
 pub mod embed;
