@@ -131,7 +131,7 @@ pub fn origin_allowed(origin: &str, own: &str, listed: &[String]) -> bool {
         return false;
     }
     let origin = origin.to_ascii_lowercase();
-    origin == own.to_ascii_lowercase() || listed.iter().any(|o| *o == origin)
+    origin == own.to_ascii_lowercase() || listed.contains(&origin)
 }
 
 /// Where outgoing messages go: the parent's origin when the browser tells it
@@ -383,6 +383,9 @@ pub fn EmbedButton(#[prop(optional)] label: Option<&'static str>) -> impl IntoVi
         <Show when=move || open.get()>
             <EmbedDialog on_close=Callback::new(move |_| open.set(false)) />
         </Show>
+        // The autosave's earlier versions sit beside Embed in the full page's
+        // editing toolbar (an embedded playground keeps no autosave).
+        {(!crate::page::embedded()).then(|| view! { <keeping::EarlierVersions /> })}
     }
 }
 

@@ -169,6 +169,95 @@ pub fn use_autosave(editor: Editor) {
     });
 }
 
+/// One line about an autosaved version for the "Earlier versions" list: its
+/// name and size, or why it can no longer be opened.
+pub fn version_summary(json: &str) -> String {
+    match Scenario::from_json(json) {
+        Ok(s) => {
+            let nodes = s.nodes.len();
+            let size = format!("{nodes} node{}, {} link{}", if nodes == 1 { "" } else { "s" }, s.links.len(), if s.links.len() == 1 { "" } else { "s" });
+            match s.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                Some(name) => format!("{name} · {size}"),
+                None => size,
+            }
+        }
+        Err(_) => "cannot be opened by this version of Scale Lab".to_string(),
+    }
+}
+
+/// When a version was saved, in the reader's local time: "14:03:27", with
+/// the date in front when it was not today.
+fn saved_at(ms: u64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    let today = js_sys::Date::new_0();
+    let time = format!("{:02}:{:02}:{:02}", d.get_hours(), d.get_minutes(), d.get_seconds());
+    let same_day = d.get_full_year() == today.get_full_year() && d.get_month() == today.get_month() && d.get_date() == today.get_date();
+    if same_day {
+        time
+    } else {
+        format!("{}-{:02}-{:02} {time}", d.get_full_year(), d.get_month() + 1, d.get_date())
+    }
+}
+
+/// "Earlier versions": the autosaved versions with their times, so a bad
+/// change (or a bad file opened over good work) can be rolled back past
+/// what Undo holds, even after a reload. Choosing one loads it like a file:
+/// Undo brings back the diagram on screen, and the autosave then puts the
+/// chosen version first without dropping the others.
+#[component]
+pub fn EarlierVersions() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let open = RwSignal::new(false);
+    let listed = RwSignal::new(Ok(Vec::<storage::SavedVersion>::new()));
+    let toggle = move |_| {
+        if !open.get_untracked() {
+            listed.set(storage::autosaved_versions());
+        }
+        open.update(|o| *o = !*o);
+    };
+    let restore = move |v: storage::SavedVersion| {
+        open.set(false);
+        if !editor.may_change() {
+            return;
+        }
+        let when = saved_at(v.saved_at_ms);
+        match Scenario::from_json(&v.json) {
+            Ok(scenario) => editor.load(scenario, &format!("Restored the version autosaved at {when} (Undo brings back the diagram you had)")),
+            Err(e) => editor.refuse(format!("The version autosaved at {when} cannot be opened: {e}; your diagram is unchanged")),
+        }
+    };
+    view! {
+        <div class="versions-menu" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <button data-testid="earlier-versions" aria-haspopup="true" aria-expanded=move || open.get().to_string()
+                title="Designs autosaved in this browser: go back to an earlier one" on:click=toggle>"Earlier versions"</button>
+            <Show when=move || open.get()>
+                <div class="versions-list" data-testid="versions-list" role="group" aria-label="Autosaved versions, newest first">
+                    {move || match listed.get() {
+                        Err(e) => view! { <p class="versions-none">{e.to_string()}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="versions-none">"Nothing has been autosaved yet."</p> }.into_any(),
+                        Ok(list) => {
+                            let current = editor.doc.with_untracked(Scenario::to_json_pretty);
+                            view! {
+                                <p class="versions-note">"Autosaved in this browser, newest first. Choosing one keeps the others."</p>
+                                <ol>
+                                    {list.into_iter().enumerate().map(|(i, v)| {
+                                        let on_screen = v.json == current;
+                                        let label = format!("{} · {}{}", saved_at(v.saved_at_ms), version_summary(&v.json), if on_screen { " (on screen)" } else { "" });
+                                        view! {
+                                            <li><button data-testid=format!("version-{i}") disabled=on_screen
+                                                on:click=move |_| restore(v.clone())>{label}</button></li>
+                                        }
+                                    }).collect_view()}
+                                </ol>
+                            }.into_any()
+                        }
+                    }}
+                </div>
+            </Show>
+        </div>
+    }
+}
+
 /// `scalelab-<name>.json`, with the name cut to letters, digits and dashes.
 pub fn file_name(scenario: &Scenario) -> String {
     let slug: String = scenario
@@ -369,6 +458,17 @@ mod tests {
         assert_eq!(&o.scenario, lesson);
         let (text, error) = o.message.unwrap();
         assert!(error && text.contains("could not be opened") && text.contains("lesson progress"), "{text}");
+    }
+
+    #[test]
+    fn versions_are_summed_up_by_name_and_size() {
+        let mut s = design("Shop");
+        assert_eq!(version_summary(&s.to_json_pretty()), format!("Shop · {} nodes, {} links", s.nodes.len(), s.links.len()));
+        s.name = None;
+        s.nodes.truncate(1);
+        s.links.clear();
+        assert_eq!(version_summary(&s.to_json_pretty()), "1 node, 0 links");
+        assert_eq!(version_summary("{\"version\": 1, \"nodes\": ["), "cannot be opened by this version of Scale Lab");
     }
 
     #[test]

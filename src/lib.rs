@@ -13,10 +13,12 @@ pub mod charts;
 pub mod compare_panel;
 pub mod compare_run;
 pub mod compare_view;
+pub mod crash;
 pub mod dashboard;
 pub mod editor;
 pub mod embed;
 pub mod format;
+pub mod fuzz;
 pub mod page;
 pub mod frame_loop;
 pub mod keeping;
@@ -32,7 +34,9 @@ pub mod storage;
 pub mod trace_panel;
 pub mod trial;
 
-/// Mounts the app on `<body>`.
+/// Mounts the app on `<body>`, then starts fuzzing if the address asks
+/// for it (`?fuzz=SEED`, see [`fuzz`]).
 pub fn mount() {
     leptos::mount::mount_to_body(app::App);
+    fuzz::start_if_asked();
 }

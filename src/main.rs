@@ -2,6 +2,8 @@
 //! Everything else lives in the library so tests can reach it.
 
 fn main() {
-    console_error_panic_hook::set_once();
+    // Our hook calls console_error_panic_hook's, then shows the crash screen
+    // and stops autosave (crash.rs).
+    scalelab_web::crash::install();
     scalelab_web::mount();
 }

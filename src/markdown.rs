@@ -202,6 +202,25 @@ mod tests {
     }
 
     #[test]
+    fn html_in_every_kind_of_block_stays_text() {
+        // The tree holds only text, strong and code; the views render each as
+        // a text node (Leptos sets textContent), so nothing here can become an
+        // element or run: the markup survives as the characters written.
+        const XSS: &str = "<img src=x onerror=\"window.__xss=1\">";
+        let md = format!("## {XSS}\n\n{XSS} **{XSS}** `{XSS}`\n\n- {XSS}\n  {XSS}\n");
+        assert_eq!(
+            parse(&md),
+            vec![
+                Block::Heading(2, vec![t(XSS)]),
+                Block::Paragraph(vec![t(&format!("{XSS} ")), Strong(XSS.into()), t(" "), Code(XSS.into())]),
+                Block::List(vec![vec![t(&format!("{XSS} {XSS}"))]]),
+            ]
+        );
+        // Entities are not decoded either: "&lt;" stays four characters.
+        assert_eq!(parse("&lt;b&gt;"), vec![Block::Paragraph(vec![t("&lt;b&gt;")])]);
+    }
+
+    #[test]
     fn plain_text_joins_the_pieces() {
         assert_eq!(plain_text(&inlines("Fail **web-1** now")), "Fail web-1 now");
     }

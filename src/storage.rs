@@ -456,7 +456,15 @@ pub fn storage_available() -> bool {
 /// When the storage is full, it retries keeping only this newest version
 /// (dropping the older ones) before giving up. Pass only scenarios the engine
 /// accepted: the list is for recovering good work.
+///
+/// After a panic ([`crate::crash::crashed`]) nothing is written: the state a
+/// panic leaves behind is not trusted, and the last version saved before it
+/// is what the recovery reload brings back. (The crash overlay has told the
+/// user; there is nothing more to report, so this returns `Ok`.)
 pub fn autosave(json: &str) -> Result<(), StorageError> {
+    if crate::crash::crashed() {
+        return Ok(());
+    }
     let storage = local_storage()?;
     let stored = storage
         .get_item(AUTOSAVE_KEY)

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
+mod csp;
 mod pins;
 use pins::*;
 
@@ -279,7 +280,8 @@ fn ensure_npm_test_packages(root: &Path) -> Result {
 
 fn build_site(root: &Path) -> Result {
     step("release build of the site (trunk)", || {
-        run("trunk build", Command::new("trunk").args(["build", "--release", "--offline"]).current_dir(root))
+        run("trunk build", Command::new("trunk").args(["build", "--release", "--offline"]).current_dir(root))?;
+        csp::apply(&root.join("dist").join("index.html"), "/")
     })
 }
 
@@ -391,7 +393,8 @@ fn build_site_at(root: &Path, base: &str, out: &Path) -> Result {
                 .args(["build", "--release", "--offline", "--public-url", base, "--dist"])
                 .arg(out)
                 .current_dir(root),
-        )
+        )?;
+        csp::apply(&out.join("index.html"), base)
     })
 }
 
