@@ -38,10 +38,12 @@ pub(crate) fn strip_position(msg: &str) -> String {
     }
 }
 
-/// Checks an already-parsed JSON value.
+/// Checks an already-parsed JSON value (an older format is migrated first,
+/// see [`crate::migrate`]).
 pub fn parse_value(value: &Value) -> Result<Scenario, ScenarioError> {
+    let value = crate::migrate::migrate(value);
     let mut p = Parser { issues: Vec::new(), skeleton: Vec::new() };
-    let scenario = p.scenario(value);
+    let scenario = p.scenario(&value);
     match scenario {
         Some(s) if p.issues.is_empty() => Ok(s),
         _ => Err(ScenarioError::Invalid(p.issues)),

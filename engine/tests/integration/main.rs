@@ -14,6 +14,8 @@
 //! - `determinism`: same seed same bytes, other seed other run, independent
 //!   random streams per node.
 //! - `invalid`: bad documents, each named by the path of its field.
+//! - `formats`: scenario format versions: version 1 migrated to the
+//!   current one, newer versions refused.
 //! - `cli`: the `scalelab` binary: report keys, overrides, exit codes.
 //! - `edits`: live edits and faults on a running simulation.
 //! - `compare`: A/B figures and the table of differences.
@@ -23,6 +25,7 @@ mod compare;
 mod components;
 mod determinism;
 mod edits;
+mod formats;
 mod invalid;
 mod invariants;
 mod lesson_goals;
