@@ -75,7 +75,7 @@ pub use scenario::Scenario;
 pub use series::{NodePoint, SecondPoint};
 pub use edit::{diff, edited, Edit, EditError, Fault};
 pub use log::{LogEntry, Severity};
-pub use sim::{Health, Outcomes, Progress, Simulation};
+pub use sim::{Health, MemoryUse, Outcomes, Progress, Simulation};
 pub use snapshot::{LinkLive, NodeLive, RegionLive, Snapshot};
 pub use stats::NodeSummary;
 pub use spof::single_points_of_failure;

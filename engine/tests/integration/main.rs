@@ -19,6 +19,8 @@
 //! - `cli`: the `scalelab` binary: report keys, overrides, exit codes.
 //! - `edits`: live edits and faults on a running simulation.
 //! - `compare`: A/B figures and the table of differences.
+//! - `reliability`: nonsense parameters refused by field, the in-flight cap,
+//!   bounded memory over long runs.
 
 mod cli;
 mod compare;
@@ -33,6 +35,7 @@ mod lessons;
 mod little;
 mod node_theory;
 mod queueing;
+mod reliability;
 mod resilience;
 mod resilience_progress;
 mod support;
