@@ -168,7 +168,9 @@ impl Parser {
                     Some(s) => format!("unknown field; did you mean \"{s}\"?"),
                     None => format!("unknown field; expected one of: {}", obj.known.join(", ")),
                 };
-                self.issue(join(&obj.path, key), msg);
+                // A field named "" still needs a path the user can see.
+                let name = if key.is_empty() { "\"\"" } else { key.as_str() };
+                self.issue(join(&obj.path, name), msg);
             }
         }
     }

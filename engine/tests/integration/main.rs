@@ -14,6 +14,9 @@
 //! - `determinism`: same seed same bytes, other seed other run, independent
 //!   random streams per node.
 //! - `invalid`: bad documents, each named by the path of its field.
+//! - `fuzz`: arbitrary and mutated documents never panic the reader, are
+//!   refused by field or run with finite, balanced numbers
+//!   (`SCALELAB_FUZZ_CASES=N` for more cases).
 //! - `formats`: scenario format versions: version 1 migrated to the
 //!   current one, newer versions refused.
 //! - `cli`: the `scalelab` binary: report keys, overrides, exit codes.
@@ -28,6 +31,7 @@ mod components;
 mod determinism;
 mod edits;
 mod formats;
+mod fuzz;
 mod invalid;
 mod invariants;
 mod lesson_goals;
