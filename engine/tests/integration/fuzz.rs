@@ -558,7 +558,11 @@ fn all_finite(thing: &impl std::fmt::Debug, what: &str) -> Result<(), TestCaseEr
 /// An accepted scenario runs a short stretch without panicking, and its
 /// numbers are finite and balance.
 fn run_briefly(s: Scenario) -> Result<(), TestCaseError> {
-    let mut sim = Simulation::new(s);
+    run_on(Simulation::new(s))
+}
+
+/// Runs `sim` on a short stretch (see [`run_briefly`]) and checks its numbers.
+fn run_on(mut sim: Simulation) -> Result<(), TestCaseError> {
     // SCALELAB_FUZZ_RUN_S runs longer stretches (more events per case).
     let run_s: f64 = std::env::var("SCALELAB_FUZZ_RUN_S").ok().and_then(|s| s.parse().ok()).unwrap_or(1.5);
     let until = sim.end().min((run_s * 1e9) as u64);
@@ -724,5 +728,72 @@ fn an_unknown_field_with_an_empty_name_is_reported_at_a_path() {
     ] {
         let issues = Scenario::from_json(&doc.to_string()).unwrap_err().issues();
         assert!(issues.iter().any(|i| i.path == path && i.message.contains("unknown field")), "{issues:?}");
+    }
+}
+
+fn any_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        prop::sample::select(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, -1.0, 1e-300, 1e308, 1e15, 0.5, 2.0]),
+        any::<f64>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// The edit API with nonsense numbers (NaN and infinities included, which
+    /// no file can hold): refused with a message naming the node's field and
+    /// the run untouched, or accepted and run with finite numbers.
+    #[test]
+    fn edits_with_any_numbers_are_refused_by_field_or_run(
+        doc in any::<Index>(),
+        node in any::<Index>(),
+        field in 0u8..6,
+        x in any_f64(),
+    ) {
+        let (_, v) = &shipped()[doc.index(shipped().len())];
+        let scenario = Scenario::from_json(&v.to_string()).unwrap();
+        let mut sim = Simulation::new(scenario.clone());
+        sim.run_until(200_000_000, 20_000);
+        let i = node.index(scenario.nodes.len());
+        let mut n = scenario.nodes[i].clone();
+        match (field, n.spec.station_mut()) {
+            (0, Some(st)) => st.service.mean_ms = x,
+            (1, Some(st)) => st.timeout_ms = Some(x),
+            (2, Some(st)) => st.workers = x as u32,
+            (3, Some(st)) => st.service.cv = Some(x),
+            (4, _) => n.x = Some(x),
+            _ => n.y = Some(x),
+        }
+        let edit = scalelab_engine::Edit::UpdateNode { node: n };
+        match sim.apply(edit.clone()) {
+            Ok(()) => run_on(sim)?,
+            Err(scalelab_engine::EditError::Invalid(issues)) => {
+                let prefix = format!("nodes[{i}]");
+                prop_assert!(issues.iter().any(|is| is.path.starts_with(&prefix)), "{:?}: {:?}", edit, issues);
+                prop_assert_eq!(sim.scenario(), &scenario);
+            }
+            Err(other) => prop_assert!(false, "{edit:?}: {other}"),
+        }
+    }
+
+    /// The back-of-the-envelope estimate with any numbers: an estimate with
+    /// finite figures, or a refusal naming the field.
+    #[test]
+    fn the_envelope_estimate_takes_any_numbers(xs in prop::collection::vec(any_f64(), 7)) {
+        use scalelab_engine::envelope::{estimate, EnvelopeInput};
+        let input = EnvelopeInput {
+            daily_users: xs[0],
+            requests_per_user_per_day: xs[1],
+            peak_factor: xs[2],
+            write_share: xs[3],
+            bytes_per_write: xs[4],
+            bytes_per_response: xs[5],
+            retention_years: xs[6],
+        };
+        match estimate(&input) {
+            Ok(e) => all_finite(&e, "estimate")?,
+            Err(e) => prop_assert!(!e.field.is_empty() && !e.message.is_empty()),
+        }
     }
 }
