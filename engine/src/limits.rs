@@ -35,7 +35,7 @@ pub const MAX_QUEUE_CAPACITY: u64 = 10_000_000;
 /// once with cause `overflow` (counted like any failure), so a design flooded
 /// far past its capacity with unbounded queues cannot run the machine (or the
 /// browser tab) out of memory. A request costs about 400 bytes while alive (its
-/// arena slot with eight path frames, 240 bytes, plus its events, queue places,
+/// arena slot with eight path frames, about 250 bytes, plus its events, queue places,
 /// deadline entry and, one in eight, trace marks): half a million is about
 /// 200 MB at the very worst, the arena alone about 120 MB. Real designs stay
 /// far below: 100,000 requests/s (the largest lesson) at a 3-second timeout
