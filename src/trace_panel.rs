@@ -112,6 +112,7 @@ fn cause_words(cause: scalelab_engine::Cause) -> &'static str {
         Cause::NodeDown => "the node was down",
         Cause::NoRoute => "there was nowhere to send it",
         Cause::Partition => "the network between data centers was cut",
+        Cause::Overflow => "too many requests were in flight: the simulation's cap was reached",
     }
 }
 

@@ -9,7 +9,7 @@
 //! use scalelab_engine::{Scenario, Simulation};
 //!
 //! let scenario = Scenario::from_json(r#"{
-//!   "version": 1, "seed": 7, "duration_s": 20, "warmup_s": 2,
+//!   "version": 2, "seed": 7, "duration_s": 20, "warmup_s": 2,
 //!   "nodes": [
 //!     {"id": "users", "kind": "users", "rps": 100},
 //!     {"id": "app", "kind": "web_server", "workers": 2,
@@ -43,6 +43,7 @@ pub mod hops;
 pub mod keys;
 pub mod limits;
 pub mod log;
+pub mod migrate;
 pub mod dns;
 pub mod edit;
 pub mod parse;
@@ -74,7 +75,7 @@ pub use scenario::Scenario;
 pub use series::{NodePoint, SecondPoint};
 pub use edit::{diff, edited, Edit, EditError, Fault};
 pub use log::{LogEntry, Severity};
-pub use sim::{Health, Outcomes, Progress, Simulation};
+pub use sim::{Health, MemoryUse, Outcomes, Progress, Simulation};
 pub use snapshot::{LinkLive, NodeLive, RegionLive, Snapshot};
 pub use stats::NodeSummary;
 pub use spof::single_points_of_failure;

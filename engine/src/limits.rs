@@ -29,5 +29,15 @@ pub const MAX_CHECK_INTERVAL_S: f64 = 600.0;
 pub const MAX_CHECK_THRESHOLD: u64 = 20;
 /// Faults a scenario may schedule.
 pub const MAX_SCHEDULED_FAULTS: usize = 1_000;
-/// Messages one queue may hold.
-pub const MAX_QUEUE_CAPACITY: u64 = 100_000_000;
+/// Messages one queue may hold (8 bytes each while waiting: at most 80 MB).
+pub const MAX_QUEUE_CAPACITY: u64 = 10_000_000;
+/// Requests alive at once in one simulation. Beyond it a new request ends at
+/// once with cause `overflow` (counted like any failure), so a design flooded
+/// far past its capacity with unbounded queues cannot run the machine (or the
+/// browser tab) out of memory. A request costs about 400 bytes while alive (its
+/// arena slot with eight path frames, about 250 bytes, plus its events, queue places,
+/// deadline entry and, one in eight, trace marks): half a million is about
+/// 200 MB at the very worst, the arena alone about 120 MB. Real designs stay
+/// far below: 100,000 requests/s (the largest lesson) at a 3-second timeout
+/// hold 300,000.
+pub const MAX_IN_FLIGHT: usize = 500_000;

@@ -23,12 +23,39 @@ pub fn parse_scenario(text: &str) -> Result<Scenario, ScenarioError> {
             ),
         }]));
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| ScenarioError::Syntax {
-        line: e.line(),
-        column: e.column(),
-        message: strip_position(&e.to_string()),
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let mut message = strip_position(&e.to_string());
+        // 1e400 is valid JSON but no f64: say which field holds it.
+        if message.starts_with("number out of range") {
+            if let Some(field) = field_before(text, e.line(), e.column()) {
+                message = format!("{message} in field \"{field}\" (numbers must be finite, at most about 1.8e308)");
+            }
+        }
+        ScenarioError::Syntax { line: e.line(), column: e.column(), message }
     })?;
     parse_value(&value)
+}
+
+/// The name of the object field whose value ends at `line`, `column` (the
+/// last `"name":` before that point), if there is one.
+fn field_before(text: &str, line: usize, column: usize) -> Option<&str> {
+    let mut offset = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        if i + 1 == line {
+            offset += column.min(l.len());
+            break;
+        }
+        offset += l.len() + 1;
+    }
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let colon = before.rfind(':')?;
+    let quoted = before[..colon].trim_end().strip_suffix('"')?;
+    let key = &quoted[quoted.rfind('"')? + 1..];
+    (!key.is_empty() && key.len() <= 64).then_some(key)
 }
 
 pub(crate) fn strip_position(msg: &str) -> String {
@@ -38,10 +65,12 @@ pub(crate) fn strip_position(msg: &str) -> String {
     }
 }
 
-/// Checks an already-parsed JSON value.
+/// Checks an already-parsed JSON value (an older format is migrated first,
+/// see [`crate::migrate`]).
 pub fn parse_value(value: &Value) -> Result<Scenario, ScenarioError> {
+    let value = crate::migrate::migrate(value);
     let mut p = Parser { issues: Vec::new(), skeleton: Vec::new() };
-    let scenario = p.scenario(value);
+    let scenario = p.scenario(&value);
     match scenario {
         Some(s) if p.issues.is_empty() => Ok(s),
         _ => Err(ScenarioError::Invalid(p.issues)),
@@ -139,7 +168,9 @@ impl Parser {
                     Some(s) => format!("unknown field; did you mean \"{s}\"?"),
                     None => format!("unknown field; expected one of: {}", obj.known.join(", ")),
                 };
-                self.issue(join(&obj.path, key), msg);
+                // A field named "" still needs a path the user can see.
+                let name = if key.is_empty() { "\"\"" } else { key.as_str() };
+                self.issue(join(&obj.path, name), msg);
             }
         }
     }
@@ -479,7 +510,15 @@ impl Parser {
 
     fn scheduled_fault(&mut self, v: &Value, path: &str, duration_s: Option<f64>) -> Option<ScheduledFault> {
         let mut obj = self.object(v, path)?;
-        let at_s = self.number(&mut obj, "at_s", None, 0.0, duration_s.unwrap_or(MAX_DURATION_S));
+        let at_path = join(path, "at_s");
+        let at_s = self.number(&mut obj, "at_s", None, 0.0, MAX_DURATION_S);
+        let at_s = match (at_s, duration_s) {
+            (Some(at), Some(d)) if at > d => {
+                self.issue(at_path, format!("must be at most the scenario's duration_s ({d}), not {at}"));
+                None
+            }
+            (at, _) => at,
+        };
         let node = self.string(&mut obj, "node", None).map(str::to_string);
         let fault = self.choice(&mut obj, "fault", None, &["fail", "recover", "slow", "flush", "partition", "heal"]);
         let with = match self.get(&mut obj, "with") {

@@ -55,10 +55,16 @@ pub enum Cause {
     /// The network between two data centers was cut while the request had to
     /// cross it.
     Partition = 4,
+    /// Too many requests were in flight: the simulation's cap
+    /// ([`crate::limits::MAX_IN_FLIGHT`]) was reached when it was born, so it
+    /// ended at once. A design far beyond its capacity with unbounded queues
+    /// gets here instead of running out of memory.
+    Overflow = 5,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 5] = [Cause::Rejected, Cause::Timeout, Cause::NodeDown, Cause::NoRoute, Cause::Partition];
+    pub const ALL: [Cause; 6] =
+        [Cause::Rejected, Cause::Timeout, Cause::NodeDown, Cause::NoRoute, Cause::Partition, Cause::Overflow];
     pub const COUNT: usize = Self::ALL.len();
 
     pub fn name(self) -> &'static str {
@@ -68,6 +74,7 @@ impl Cause {
             Cause::NodeDown => "node_down",
             Cause::NoRoute => "no_route",
             Cause::Partition => "partition",
+            Cause::Overflow => "overflow",
         }
     }
 }

@@ -11,8 +11,9 @@
 
 use serde::Serialize;
 
-/// The scenario format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The scenario format this build writes. It reads this one and every older
+/// one (migrated by [`crate::migrate`]); version 2 renamed two alert metrics.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scenario {
@@ -89,7 +90,7 @@ pub struct AlertSpec {
 
 /// Metric names of alert rules; the last four need a `node`.
 pub const ALERT_METRICS: &[&str] =
-    &["error_rate", "p50_ms", "p95_ms", "p99_ms", "throughput", "utilization", "queue", "replication_lag_ms"];
+    &["error_rate", "p50_ms", "p95_ms", "p99_ms", "throughput_rps", "utilization", "backlog", "replication_lag_ms"];
 
 impl AlertSpec {
     /// The engine's rule, or why not (the parser reports it at the rule's path).
@@ -101,9 +102,9 @@ impl AlertSpec {
             "p50_ms" => Metric::P50Ms,
             "p95_ms" => Metric::P95Ms,
             "p99_ms" => Metric::P99Ms,
-            "throughput" => Metric::Throughput,
+            "throughput_rps" => Metric::Throughput,
             "utilization" => Metric::NodeUtilization { node: node()? },
-            "queue" => Metric::NodeQueue { node: node()? },
+            "backlog" => Metric::NodeQueue { node: node()? },
             "replication_lag_ms" => Metric::ReplicationLagMs { node: node()? },
             other => return Err(format!("unknown metric \"{other}\"; expected one of: {}", ALERT_METRICS.join(", "))),
         };

@@ -133,6 +133,26 @@ impl Outcomes {
     }
 }
 
+/// The sizes that grow with the traffic a run holds ([`Simulation::memory`]).
+/// All are bounded by [`crate::limits::MAX_IN_FLIGHT`] (stations' queue and
+/// deadline entries belong to live requests) except `queued_jobs`, bounded by
+/// the queues' capacities.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryUse {
+    /// Requests alive now.
+    pub live_requests: usize,
+    /// Request slots ever allocated: the arena's high-water mark.
+    pub arena_slots: usize,
+    /// Events scheduled now.
+    pub pending_events: usize,
+    /// Room in the event list: its high-water mark.
+    pub event_capacity: usize,
+    /// Waiting places and deadline entries at all stations.
+    pub station_entries: usize,
+    /// Jobs waiting on message queues.
+    pub queued_jobs: usize,
+}
+
 /// What a call to [`Simulation::run_until`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
@@ -213,6 +233,9 @@ pub struct Simulation {
     pub(crate) breakdown_recent: [crate::breakdown::BreakdownSums; 2],
     /// Scratch space for reading a trace.
     reading: crate::trace::Reading,
+    /// Requests overflowed (see `overflow`) since the last tick: logged once
+    /// per episode.
+    overflowing: bool,
 }
 
 /// Simulated seconds in each half of the breakdown's sliding window.
@@ -315,6 +338,7 @@ impl Simulation {
             breakdown_window: Default::default(),
             breakdown_recent: Default::default(),
             reading: Default::default(),
+            overflowing: false,
         };
         sim.alerts = Self::alert_rules(&sim.scenario);
         sim.goal = Self::goal_tracker(&sim.scenario);
@@ -400,6 +424,28 @@ impl Simulation {
     /// Request slots ever allocated: the arena's memory high-water mark.
     pub fn arena_capacity(&self) -> usize {
         self.arena.capacity()
+    }
+
+    /// How much the run holds now and at most, in items: what a long run must
+    /// keep flat (see [`MemoryUse`]).
+    pub fn memory(&self) -> MemoryUse {
+        let mut station_entries = 0;
+        let mut queued_jobs = 0;
+        for c in &self.components {
+            match c {
+                Component::Station(st) => station_entries += st.queue.len() + st.deadlines.len(),
+                Component::Queue(q) => queued_jobs += q.backlog.len(),
+                _ => {}
+            }
+        }
+        MemoryUse {
+            live_requests: self.arena.live(),
+            arena_slots: self.arena.capacity(),
+            pending_events: self.queue.len(),
+            event_capacity: self.queue.capacity(),
+            station_entries,
+            queued_jobs,
+        }
     }
 
     /// Follow one request in `every` for the animation (0: none).
@@ -551,11 +597,15 @@ impl Simulation {
         self.schedule_next_arrival(node);
 
         let in_window = self.now >= self.warmup;
+        if self.arena.live() >= crate::limits::MAX_IN_FLIGHT {
+            self.overflow(node as usize, region, in_window);
+            return;
+        }
         let every = self.hops.sample_every as u64;
         let sampled = every > 0 && number % every == 0;
         let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
         let number = self.totals.generated;
-        let breakdown = number % BREAKDOWN_EVERY == 0;
+        let breakdown = number.is_multiple_of(BREAKDOWN_EVERY);
         let asked = std::mem::take(&mut self.traces.want_next);
         let keep = sampled || asked;
         let trace = if breakdown || keep {
@@ -588,6 +638,33 @@ impl Simulation {
                 self.fail(req, node as usize, Cause::NoRoute);
                 self.finish(req, node as usize);
             }
+        }
+    }
+
+    /// A request born while `MAX_IN_FLIGHT` requests are alive ends at once
+    /// with cause `overflow`: counted like any other outcome, but it takes no
+    /// arena slot, so memory stays bounded however far the design is flooded.
+    fn overflow(&mut self, users: usize, region: Option<crate::geo::Region>, in_window: bool) {
+        let c = Cause::Overflow as usize;
+        self.stats[users].counters.arrivals += 1;
+        self.totals.generated += 1;
+        self.totals.failed[c] += 1;
+        self.second.generated += 1;
+        self.second.failed[c] += 1;
+        if in_window {
+            self.window.generated += 1;
+            self.window.failed[c] += 1;
+        }
+        if let Some(region) = region {
+            self.snap.record_region(region, None);
+        }
+        if !self.overflowing {
+            self.overflowing = true;
+            let text = format!(
+                "too many requests in flight: the simulation's cap of {} was reached; new requests fail (overflow) until some finish",
+                crate::limits::MAX_IN_FLIGHT
+            );
+            self.log.push(self.now, None, crate::log::Severity::Warning, text);
         }
     }
 
@@ -891,6 +968,18 @@ impl Simulation {
         let at = self.now + timeout;
         let generation = self.arena.get(req).generation;
         st.deadlines.push_back(Deadline { at, req, generation, frame: f });
+        // Entries of requests that already left wait behind the oldest one
+        // still here (a long timeout and one slow request): drop them once
+        // they outnumber the live requests, so the list is bounded by the
+        // requests in flight, not by the rate times the timeout.
+        if st.deadlines.len() > 2 * self.arena.live().max(1024) {
+            let arena = &self.arena;
+            st.deadlines.retain(|d| {
+                let r = arena.get(d.req);
+                let fr = &r.frames[d.frame as usize];
+                r.generation == d.generation && !fr.abandoned && fr.state != FrameState::Done && fr.node as usize == node
+            });
+        }
         if st.sweep_at.is_none() {
             self.schedule_sweep(node, at);
         }
@@ -2184,6 +2273,10 @@ impl Simulation {
             latency_p99_ms: h.quantile(0.99) / 1e6,
             nodes,
         });
+        if self.overflowing && self.second.failed[Cause::Overflow as usize] == 0 {
+            self.overflowing = false;
+            self.log.push(self.now, None, crate::log::Severity::Info, "requests in flight back under the cap".to_string());
+        }
         self.check_alerts();
         self.track_goal(&goal_nodes);
         self.batches.second(self.now / NS_PER_S, self.second.ok, self.second.failed_total(), &self.second_latency);

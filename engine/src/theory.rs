@@ -339,7 +339,7 @@ pub fn predict(workers: u32, arrival_rps: f64, service_ms: f64, cv: f64) -> Resu
     let c = workers.max(1);
     let mean_s = service_ms / 1e3;
     let rho = arrival_rps * mean_s / c as f64;
-    if !(rho < 1.0) {
+    if rho.is_nan() || rho >= 1.0 {
         return Err(rho);
     }
     let mmc = Mmc { c, lambda: arrival_rps, mu: 1.0 / mean_s };

@@ -14,15 +14,24 @@
 //! - `determinism`: same seed same bytes, other seed other run, independent
 //!   random streams per node.
 //! - `invalid`: bad documents, each named by the path of its field.
+//! - `fuzz`: arbitrary and mutated documents never panic the reader, are
+//!   refused by field or run with finite, balanced numbers
+//!   (`SCALELAB_FUZZ_CASES=N` for more cases).
+//! - `formats`: scenario format versions: version 1 migrated to the
+//!   current one, newer versions refused.
 //! - `cli`: the `scalelab` binary: report keys, overrides, exit codes.
 //! - `edits`: live edits and faults on a running simulation.
 //! - `compare`: A/B figures and the table of differences.
+//! - `reliability`: nonsense parameters refused by field, the in-flight cap,
+//!   bounded memory over long runs.
 
 mod cli;
 mod compare;
 mod components;
 mod determinism;
 mod edits;
+mod formats;
+mod fuzz;
 mod invalid;
 mod invariants;
 mod lesson_goals;
@@ -30,6 +39,7 @@ mod lessons;
 mod little;
 mod node_theory;
 mod queueing;
+mod reliability;
 mod resilience;
 mod resilience_progress;
 mod support;
