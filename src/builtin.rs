@@ -3,7 +3,7 @@
 //! checks as any file a user loads.
 
 pub const STARTER_SCENARIO: &str = r#"{
-  "version": 1,
+  "version": 2,
   "name": "Two web servers and a database",
   "seed": 7,
   "duration_s": 2592000,

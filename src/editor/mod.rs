@@ -473,7 +473,7 @@ pub fn default_node(id: &str, kind: &str, x: f64, y: f64) -> Option<Node> {
         "workers" => node["size"] = json!("large"),
         _ => {}
     }
-    let doc = json!({"version": 1, "nodes": [node], "links": []});
+    let doc = json!({"version": scalelab_engine::scenario::FORMAT_VERSION, "nodes": [node], "links": []});
     Scenario::from_json(&doc.to_string()).ok().map(|mut s| s.nodes.remove(0))
 }
 
