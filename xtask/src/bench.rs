@@ -530,7 +530,7 @@ fn contributors(root: &Path, rep: &mut Report) -> Result {
         .map_or(0, |m| m.len());
     let named_len = std::fs::metadata(&named).map(|m| m.len()).unwrap_or(0);
     let mut crates: Vec<(String, f64)> = Vec::new();
-    for it in &items {
+    for it in items.iter().filter(|i| crate_of(i.get("name").and_then(Value::as_str).unwrap_or("")) != NAME_SECTION) {
         let name = it.get("name").and_then(Value::as_str).unwrap_or("");
         let size = it.get("shallow_size").and_then(Value::as_f64).unwrap_or(0.0);
         let c = crate_of(name);
@@ -540,33 +540,32 @@ fn contributors(root: &Path, rep: &mut Report) -> Result {
         }
     }
     crates.sort_by(|a, b| b.1.total_cmp(&a.1));
+    // Shares of the module without its name section (what is shipped).
+    let items: Vec<&Value> = items.iter().filter(|i| crate_of(i.get("name").and_then(Value::as_str).unwrap_or("")) != NAME_SECTION).collect();
     let total: f64 = items.iter().filter_map(|i| i.get("shallow_size").and_then(Value::as_f64)).sum();
     let mut s = format!(
         "### The wasm module's largest contributors\n\ntwiggy on the release wasm rebuilt with its name section \
          (wasm-bindgen, then `wasm-opt -Oz --debuginfo`): {} with names; the shipped module is {}. \
-         Sizes are twiggy's shallow sizes; the name section itself is not part of the shipped module.\n\n\
-         By crate (the first path of each function's name; `other` = data, tables, imports, unnamed):\n\n\
+         Sizes are twiggy's shallow sizes, shares of the module without its name section ({}).\n\n\
+         By crate (the first path of each function's name; `other`: tables, imports, shims, unnamed code):\n\n\
          | crate | bytes | share |\n|---|---:|---:|\n",
         kb(named_len as f64),
-        kb(shipped as f64)
+        kb(shipped as f64),
+        kb(total)
     );
-    for (c, size) in crates.iter().filter(|(c, _)| c != "name section").take(12) {
+    for (c, size) in crates.iter().filter(|(c, _)| c != NAME_SECTION).take(12) {
         let _ = writeln!(s, "| {c} | {} | {:.1}% |", kb(*size), 100.0 * size / total);
     }
     s.push_str("\nLargest items:\n\n| item | bytes | share |\n|---|---:|---:|\n");
     for it in items.iter().take(15) {
         let name = it.get("name").and_then(Value::as_str).unwrap_or("?");
         let name: String = name.chars().take(110).collect::<String>().replace('|', "\\|");
-        let _ = writeln!(
-            s,
-            "| `{name}` | {} | {:.1}% |",
-            kb(it.get("shallow_size").and_then(Value::as_f64).unwrap_or(0.0)),
-            it.get("shallow_size_percent").and_then(Value::as_f64).unwrap_or(0.0)
-        );
+        let size = it.get("shallow_size").and_then(Value::as_f64).unwrap_or(0.0);
+        let _ = writeln!(s, "| `{name}` | {} | {:.1}% |", kb(size), 100.0 * size / total);
     }
     let top3: Vec<String> = crates
         .iter()
-        .filter(|(c, _)| c != "name section")
+        .filter(|(c, _)| c != NAME_SECTION)
         .take(3)
         .map(|(c, size)| format!("{c} {}", kb(*size)))
         .collect();
@@ -575,10 +574,15 @@ fn contributors(root: &Path, rep: &mut Report) -> Result {
     Ok(())
 }
 
+const NAME_SECTION: &str = "name section";
+
 /// The crate a twiggy item belongs to, from its demangled name.
 fn crate_of(name: &str) -> String {
-    if name.contains("\"name\"") || name.starts_with("custom section") && name.contains("name") {
-        return "name section".into();
+    if name.ends_with("\" subsection") {
+        return NAME_SECTION.into();
+    }
+    if name.starts_with("data segment") {
+        return "data segments".into();
     }
     // `<T as core::fmt::Debug>::fmt` belongs to T's crate; `core::...` to core.
     let trimmed = name.trim_start_matches(['<', '&', '*', ' ']).trim_start_matches("mut ").trim_start_matches("dyn ");
@@ -614,12 +618,12 @@ fn paint(root: &Path, rep: &mut Report) -> Result {
     let v = out.first().ok_or("no result")?;
     let (fcp, interactive) = (num(v, "fcp_ms")?, num(v, "interactive_ms")?);
     rep.row(
-        "first contentful paint (localhost, fresh profile, median of 5)",
+        "first contentful paint (localhost, fresh browser context, median of 5)",
         format!("{} ms", ms(fcp)),
         "< 300 ms",
         Mark::of(fcp < 300.0),
     );
-    rep.row("diagram interactive (its nodes in the page, next frame)", format!("{} ms", ms(interactive)), "", Mark::Info);
+    rep.row("diagram interactive (its nodes in the DOM, the next frame, not before first paint)", format!("{} ms", ms(interactive)), "", Mark::Info);
     Ok(())
 }
 
@@ -917,6 +921,8 @@ mod tests {
         assert_eq!(crate_of("scalelab_engine::sim::Simulation::step::h0123"), "scalelab_engine");
         assert_eq!(crate_of("<leptos::View as core::fmt::Debug>::fmt"), "leptos");
         assert_eq!(crate_of("data[0]"), "other");
+        assert_eq!(crate_of("\"function names\" subsection"), NAME_SECTION);
+        assert_eq!(crate_of("data segment \".rodata.101\""), "data segments");
         assert_eq!(crate_of("dlmalloc"), "other");
     }
 }
