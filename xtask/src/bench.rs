@@ -223,7 +223,7 @@ pub fn bench(root: &Path, args: &[String]) -> Result {
         println!("{s}");
     }
     println!("machine: {machine}");
-    let doc = document(&machine, &table, &rep.sections, started.elapsed().as_secs_f64());
+    let doc = document(&machine, &load_before, &table, &rep.sections, started.elapsed().as_secs_f64());
     let bench_dir = target_dir(root).join("bench");
     std::fs::create_dir_all(&bench_dir).map_err(|e| format!("creating {}: {e}", bench_dir.display()))?;
     std::fs::write(bench_dir.join("last.md"), &doc).map_err(|e| format!("writing target/bench/last.md: {e}"))?;
@@ -406,10 +406,28 @@ fn simpy_python(root: &Path) -> Result<PathBuf> {
         return Ok(python);
     }
     if !python.exists() {
+        if output(Command::new("python3").args(["-c", "import ensurepip, venv"])).is_none() {
+            // Debian ships venv's pip bootstrap separately.
+            apt_install("python3-venv")?;
+        }
         install("bench venv", Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
     install(SIMPY, Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", SIMPY]))?;
     Ok(python)
+}
+
+fn apt_install(package: &str) -> Result {
+    let root_user = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = Command::new(if root_user { "apt-get" } else { "sudo" });
+        if !root_user {
+            c.arg("apt-get");
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    install("apt-get update", &mut apt(&["update"]))?;
+    install(package, &mut apt(&["install", "-y", package]))
 }
 
 fn peer(root: &Path, bench_bin: &Path, rep: &mut Report) -> Result {
@@ -828,12 +846,21 @@ fn machine_description(load_before: &str) -> String {
     )
 }
 
-fn document(machine: &str, table: &str, sections: &[String], secs: f64) -> String {
+fn document(machine: &str, load_before: &str, table: &str, sections: &[String], secs: f64) -> String {
     let date = output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])).unwrap_or_default();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
+    let busy = load_before.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > 0.5 * cores);
+    let warning = if busy {
+        "**The machine was busy when this was measured** (see the load average below): wall-clock figures \
+         (events/s, frames, paint) are pessimistic and noisy; the CPU-time figures are less affected. \
+         Re-measure on a quiet machine.\n\n"
+    } else {
+        ""
+    };
     format!(
         "# Benchmarks\n\n\
 Written by `cargo xtask bench` on {} in {:.0} s. Targets are DESIGN.md's budgets (section 6).\n\n\
-Machine: {machine}\n\n\
+{warning}Machine: {machine}\n\n\
 {table}\n\
 {}\n\
 {HOW}",
