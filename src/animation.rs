@@ -46,8 +46,12 @@ impl Default for Animation {
 
 impl Animation {
     pub fn new() -> Animation {
+        let mut particles = Particles::new();
+        if let Some(dots) = dots_asked() {
+            particles.budget = dots;
+        }
         Animation {
-            particles: Particles::new(),
+            particles,
             hops: Vec::new(),
             every: 1,
             hops_since: 0,
@@ -174,4 +178,21 @@ fn fit_canvas(canvas: &web_sys::HtmlCanvasElement) -> Option<(f64, f64, f64)> {
 
 fn context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
     canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
+}
+
+/// Benchmark-only: `?dots=N` in the address (1 to 100,000) makes the sampling
+/// aim for N dots on screen instead of [`crate::particles::DEFAULT_BUDGET`], so
+/// `cargo xtask bench` can time frames with 10,000 particles (see
+/// tests/e2e/bench-page.mjs). Not a user setting: nothing links to it.
+fn dots_asked() -> Option<usize> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let search = web_sys::window()?.location().search().ok()?;
+        let value = search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("dots="))?;
+        value.parse::<usize>().ok().filter(|n| (1..=100_000).contains(n))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        None
+    }
 }

@@ -432,6 +432,11 @@ fn redraw(canvas: &web_sys::HtmlCanvasElement, data: &ChartData) {
     if css_width <= 0 {
         return; // not laid out (hidden); the next snapshot will try again
     }
+    // Only redraws that draw are timed (a hidden chart returns above).
+    let timing = bench_timing();
+    if let Some(perf) = &timing {
+        let _ = perf.mark(REDRAW_MARK);
+    }
     let ratio = web_sys::window().map(|w| w.device_pixel_ratio()).filter(|r| r.is_finite() && *r > 0.0).unwrap_or(1.0);
     let width = (css_width as f64 * ratio).round() as u32;
     let height = (HEIGHT_CSS as f64 * ratio).round() as u32;
@@ -450,6 +455,31 @@ fn redraw(canvas: &web_sys::HtmlCanvasElement, data: &ChartData) {
     }
     if let Err(e) = draw(backend, data, page_is_dark()) {
         leptos::logging::warn!("chart {:?}: {e}", data.title);
+    }
+    if let Some(perf) = &timing {
+        let _ = perf.measure_with_start_mark(REDRAW_MEASURE, REDRAW_MARK);
+        perf.clear_marks_with_mark_name(REDRAW_MARK);
+    }
+}
+
+/// Benchmark-only timing of chart redraws: with `?perf` in the address, each
+/// redraw of a visible chart (sizing the canvas and drawing) is wrapped in
+/// `performance.mark`/`measure` named [`REDRAW_MEASURE`], which `cargo xtask
+/// bench` reads (tests/e2e/bench-page.mjs). Off otherwise,
+/// since measure entries pile up in the page's performance timeline.
+const REDRAW_MARK: &str = "scalelab-chart-redraw-start";
+pub const REDRAW_MEASURE: &str = "scalelab-chart-redraw";
+
+fn bench_timing() -> Option<web_sys::Performance> {
+    thread_local! {
+        static ON: bool = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .is_some_and(|s| s.trim_start_matches('?').split('&').any(|kv| kv == "perf" || kv.starts_with("perf=")));
+    }
+    if ON.with(|on| *on) {
+        web_sys::window()?.performance()
+    } else {
+        None
     }
 }
 

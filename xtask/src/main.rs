@@ -4,11 +4,11 @@
 
 use std::cell::RefCell;
 use std::env;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
+mod bench;
 mod csp;
 mod pins;
 use pins::*;
@@ -21,7 +21,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                   set up, then build a static site to host at that path (default /, into dist/;
                   DIR is emptied first)
   test            set up, then run every test: engine, app, release build, end-to-end in Chromium
-  bench           set up, then measure engine events/s natively and in headless Chromium";
+  bench [--only engine,peer,size,paint,frames,particles,memory] [--hours 1,24] [--minutes 1,10] [--repeats 3]
+                  set up, then measure every performance budget (engine events/s natively and in
+                  Chromium, frames, particles, charts, site size, first paint, memory, a SimPy peer)
+                  and print each beside its target; a full run writes BENCHMARKS.md";
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -42,7 +45,7 @@ fn main() -> ExitCode {
             }
         },
         Some("test") => test(&root),
-        Some("bench") => bench(&root),
+        Some("bench") => bench::bench(&root, &args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -470,99 +473,7 @@ fn test(root: &Path) -> Result {
     Ok(())
 }
 
-// ---- bench ----
-
-/// The benchmark models, as scenario files of the engine.
-const BENCH_MODELS: &[(&str, &str)] = &[
-    ("M/M/1 (utilisation 0.9)", "engine/scenarios/bench-mm1.json"),
-    ("users + LB + 4 web servers + database", "engine/scenarios/bench-tiers.json"),
-];
-const BENCH_REPEATS: usize = 3;
-
-fn bench(root: &Path) -> Result {
-    setup(root, true)?;
-    let cli = build_cli(root)?;
-    build_site(root)?;
-    let mut native = Vec::new();
-    step("native engine (release CLI)", || {
-        for (name, file) in BENCH_MODELS {
-            let mut rates = Vec::new();
-            for _ in 0..BENCH_REPEATS {
-                let text = output(Command::new(&cli).arg("run").arg(root.join(file)))
-                    .ok_or_else(|| format!("running {file} failed"))?;
-                let events = json_number(&text, "events").ok_or("report has no events")?;
-                let wall_ms = json_number(&text, "wall_ms").ok_or("report has no wall_ms")?;
-                rates.push(events / (wall_ms / 1e3));
-            }
-            let m = median(&mut rates);
-            println!("xtask: native {name}: {:.2} M events/s (median of {BENCH_REPEATS})", m / 1e6);
-            native.push(m);
-        }
-        Ok(())
-    })?;
-    let browser_json = step("the same models in headless Chromium (release wasm)", || {
-        let e2e = root.join("tests").join("e2e");
-        let out = Command::new("node")
-            .arg("bench.mjs")
-            .args(BENCH_MODELS.iter().map(|(_, f)| root.join(f)))
-            .env("SCALELAB_DIST", root.join("dist"))
-            .env("BENCH_REPEATS", BENCH_REPEATS.to_string())
-            .current_dir(&e2e)
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| format!("starting node: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("browser benchmark failed ({})", out.status));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    })?;
-    let browser: Vec<f64> = browser_json
-        .lines()
-        .filter_map(|l| json_number(l, "events_per_s"))
-        .collect();
-    if browser.len() != BENCH_MODELS.len() {
-        return Err(format!("expected {} browser results, got: {browser_json}", BENCH_MODELS.len()));
-    }
-
-    let machine = machine_description();
-    let mut table = String::new();
-    let _ = writeln!(table, "| model | native M events/s | Chromium (wasm) M events/s | wasm / native |");
-    let _ = writeln!(table, "|---|---:|---:|---:|");
-    for (i, (name, _)) in BENCH_MODELS.iter().enumerate() {
-        let _ = writeln!(
-            table,
-            "| {name} | {:.2} | {:.2} | {:.0}% |",
-            native[i] / 1e6,
-            browser[i] / 1e6,
-            100.0 * browser[i] / native[i]
-        );
-    }
-    println!("\n{table}\nmachine: {machine}");
-    let doc = format!(
-        "# Benchmarks\n\nWritten by `cargo xtask bench` (median of {BENCH_REPEATS} runs each; \
-         targets: at least 20 M events/s natively on M/M/1, browser at least 60% of native).\n\n\
-         Machine: {machine}\n\n{table}"
-    );
-    std::fs::write(root.join("BENCHMARKS.md"), doc).map_err(|e| format!("writing BENCHMARKS.md: {e}"))?;
-    println!("xtask: wrote BENCHMARKS.md");
-    Ok(())
-}
-
-fn median(xs: &mut [f64]) -> f64 {
-    xs.sort_by(|a, b| a.total_cmp(b));
-    xs[xs.len() / 2]
-}
-
-fn machine_description() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    let rustc = output(Command::new("rustc").arg("--version")).unwrap_or_default();
-    let chromium = output(Command::new("chromium").arg("--version")).unwrap_or_default();
-    format!("{cpu}, {cores} cores; {}; {}", rustc.trim(), chromium.trim())
-}
+// ---- bench: see bench.rs ----
 
 #[cfg(test)]
 mod tests {

@@ -109,15 +109,6 @@ pub fn npm_install_is_current(package_lock: &str, installed_lock: &str) -> bool 
         && installed.iter().all(|i| locked.iter().any(|l| same(l, i)))
 }
 
-/// A top-level number in a JSON text, found by key (enough for our own reports).
-pub fn json_number(text: &str, key: &str) -> Option<f64> {
-    let needle = format!("\"{key}\":");
-    let start = text.find(&needle)? + needle.len();
-    let rest = text[start..].trim_start();
-    let end = rest.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))).unwrap_or(rest.len());
-    rest[..end].parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,14 +210,5 @@ mod tests {
             packages.iter().any(|e| e.path == "node_modules/playwright-core" && e.version == PLAYWRIGHT_VERSION),
             "{packages:?}"
         );
-    }
-
-    #[test]
-    fn finds_numbers_in_reports() {
-        let t = "{\n  \"events\": 123,\n  \"wall_ms\": 4.5e1,\n \"x\": {\"events_per_s\": 7}}";
-        assert_eq!(json_number(t, "events"), Some(123.0));
-        assert_eq!(json_number(t, "wall_ms"), Some(45.0));
-        assert_eq!(json_number(t, "events_per_s"), Some(7.0));
-        assert_eq!(json_number(t, "missing"), None);
     }
 }

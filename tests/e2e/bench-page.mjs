@@ -1,0 +1,324 @@
+// Page half of `cargo xtask bench`: measures the real page in headless
+// Chromium, the way a user runs it. Each argument names one figure:
+//
+//   paint      first-contentful-paint and the time until the diagram is
+//              interactive (its nodes in the DOM, the next frame, and not
+//              before first paint), in a fresh context (median of BENCH_PAINT_RUNS)
+//   frames     frame intervals, dropped frames, long tasks and chart redraw
+//              times while the design given by BENCH_DESIGN (lesson 13, about
+//              100,000 requests/s) runs at 1x for BENCH_FRAMES_S seconds,
+//              animation on; also simulated seconds per wall second
+//   particles  the same design with `?dots=10000` (the animation aims for
+//              10,000 dots instead of about 2,000) at BENCH_PARTICLES_SPEED,
+//              frame intervals for BENCH_PARTICLES_S seconds
+//   memory     wasm linear memory and JS heap after each of BENCH_MEMORY_MIN
+//              wall minutes (e.g. "1,10") of fast-forward (100x) of the design
+//
+// The design is loaded through a share link (`#s=` + base64url of raw DEFLATE
+// of the JSON, as src/storage.rs writes them), as a user who follows a link.
+// `?perf` turns on the page's performance.measure entries around each chart
+// redraw (src/charts.rs). One JSON line is printed per figure.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+const distDir = process.env.SCALELAB_DIST || join(repoRoot, 'dist');
+const designFile = process.env.BENCH_DESIGN || join(repoRoot, 'lessons', '13-millions-of-users.json');
+const env = (name, dflt) => Number(process.env[name] || dflt);
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForHttp(url) {
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+function chromiumPath() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  for (const name of ['chromium', 'chromium-browser']) {
+    try {
+      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
+    } catch {
+      // next
+    }
+  }
+  throw new Error('Chromium not found on PATH: run `cargo xtask setup --test`');
+}
+
+/** The share-link fragment of a scenario, exactly as src/storage.rs builds it. */
+export function shareFragment(json) {
+  const compact = JSON.stringify(JSON.parse(json));
+  return 's=' + deflateRawSync(Buffer.from(compact, 'utf8')).toString('base64url');
+}
+
+// Runs in the page before any of its scripts: keeps the wasm exports (trunk
+// hands them over in its TrunkApplicationStarted event) for the memory
+// figure, and notes when the diagram's first node is in the DOM and the frame
+// after it (the diagram drawn, its handlers attached: interactive).
+function pageProbe() {
+  window.__bench = {};
+  addEventListener('TrunkApplicationStarted', (e) => {
+    window.__bench.wasm = e.detail && e.detail.wasm;
+  });
+  const seen = () => {
+    if (window.__bench.nodes || !document.querySelector('g[data-node]')) return false;
+    window.__bench.nodes = performance.now();
+    requestAnimationFrame(() => {
+      window.__bench.interactive = performance.now();
+    });
+    return true;
+  };
+  new MutationObserver((_, obs) => {
+    if (seen()) obs.disconnect();
+  }).observe(document, { childList: true, subtree: true });
+}
+
+// Runs in the page: records every requestAnimationFrame timestamp for `secs`
+// seconds, the long tasks meanwhile, the simulated clock at both ends, the
+// frames on which the page said it was slower than real time, the dots on
+// screen as the page's sampling line says (refreshed 4 times a second), and
+// the chart redraw measures taken meanwhile.
+async function recordFrames(secs) {
+  const clock = () => {
+    const m = document.querySelector('[data-testid="sim-time"]')?.textContent.match(/[\d.]+/);
+    return m ? Number(m[0]) : NaN;
+  };
+  const dots = () => {
+    const m = document.querySelector('[data-testid="sampling"]')?.textContent.replace(/,/g, '').match(/(\d+) dots/);
+    return m ? Number(m[1]) : NaN;
+  };
+  const longs = [];
+  let obs = null;
+  try {
+    obs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longs.push(e.duration);
+    });
+    obs.observe({ type: 'longtask' });
+  } catch {
+    obs = null;
+  }
+  const start = performance.now();
+  const sim0 = clock();
+  const stamps = [];
+  const onScreen = [];
+  let behind = 0;
+  await new Promise((done) => {
+    const tick = (t) => {
+      stamps.push(t);
+      if (document.querySelector('.behind')) behind++;
+      onScreen.push(dots());
+      if (t - stamps[0] < secs * 1000) requestAnimationFrame(tick);
+      else done();
+    };
+    requestAnimationFrame(tick);
+  });
+  const sim1 = clock();
+  if (obs) obs.disconnect();
+  const redraws = performance
+    .getEntriesByName('scalelab-chart-redraw')
+    .filter((e) => e.startTime >= start)
+    .map((e) => e.duration);
+  const seen = onScreen.filter((d) => Number.isFinite(d));
+  const dotStats = seen.length
+    ? { min: Math.min(...seen), mean: seen.reduce((a, b) => a + b, 0) / seen.length, max: Math.max(...seen) }
+    : null;
+  return { stamps, longs, longtasks_observed: obs !== null, sim0, sim1, behind, dots: dotStats, redraws };
+}
+
+const pct = (xs, p) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const VSYNC_MS = 1000 / 60;
+
+/** Frame statistics from rAF timestamps (ms). Dropped: missed vsyncs in intervals over 1.5 frames. */
+function frameStats(r) {
+  const iv = [];
+  for (let i = 1; i < r.stamps.length; i++) iv.push(r.stamps[i] - r.stamps[i - 1]);
+  const wall_s = (r.stamps.at(-1) - r.stamps[0]) / 1000;
+  const dropped = iv.filter((d) => d > 1.5 * VSYNC_MS).reduce((n, d) => n + Math.max(1, Math.round(d / VSYNC_MS) - 1), 0);
+  const longs = [...r.longs].sort((a, b) => b - a);
+  return {
+    frames: iv.length,
+    wall_s,
+    fps: iv.length / wall_s,
+    p50_ms: pct(iv, 50),
+    p95_ms: pct(iv, 95),
+    p99_ms: pct(iv, 99),
+    max_ms: Math.max(...iv),
+    dropped,
+    expected_frames: Math.round((wall_s * 1000) / VSYNC_MS),
+    long_tasks: r.longtasks_observed ? longs.length : null,
+    longest_tasks_ms: r.longtasks_observed ? longs.slice(0, 3).map((d) => Math.round(d)) : null,
+    sim_s: r.sim1 - r.sim0,
+    realtime_ratio: (r.sim1 - r.sim0) / wall_s,
+    behind_frames: r.behind,
+    dots: r.dots,
+    chart_redraws: r.redraws.length,
+    chart_p50_ms: pct(r.redraws, 50),
+    chart_p95_ms: pct(r.redraws, 95),
+  };
+}
+
+async function launch() {
+  const port = await freePort();
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', distDir], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${baseUrl}/`);
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // Exact JS heap figures, and a gc() to call before reading them.
+      '--enable-precise-memory-info',
+      '--js-flags=--expose-gc',
+      // A headless page is never in the background: keep its frames coming.
+      '--disable-renderer-backgrounding',
+      '--disable-background-timer-throttling',
+      '--disable-backgrounding-occluded-windows',
+    ],
+  });
+  async function open(path) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.addInitScript(pageProbe);
+    await page.goto(`${baseUrl}${path}`);
+    await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, {
+      timeout: 60000,
+    });
+    return { page, context, errors };
+  }
+  return {
+    open,
+    async close() {
+      await browser.close();
+      server.kill();
+    },
+  };
+}
+
+const trafficText = (page) => page.getByTestId('traffic-value').textContent();
+
+async function paint(site) {
+  const runs = env('BENCH_PAINT_RUNS', 5);
+  const fcp = [];
+  const interactive = [];
+  for (let i = 0; i < runs; i++) {
+    const { page, context } = await site.open('/');
+    await page.waitForFunction(() => window.__bench.interactive !== undefined, null, { timeout: 60000 });
+    const r = await page.evaluate(() => ({
+      fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+      interactive: window.__bench.interactive,
+    }));
+    fcp.push(r.fcp);
+    // Not before it is painted: the frame callback after the nodes' insertion
+    // can run before that frame is presented (which is FCP's time).
+    interactive.push(Math.max(r.fcp ?? 0, r.interactive));
+    await context.close();
+  }
+  return { figure: 'paint', fcp_ms: pct(fcp, 50), interactive_ms: pct(interactive, 50), runs: { fcp, interactive } };
+}
+
+async function frames(site, design) {
+  const secs = env('BENCH_FRAMES_S', 20);
+  const { page, context, errors } = await site.open(`/?perf#${shareFragment(design)}`);
+  const traffic = await trafficText(page);
+  await page.waitForTimeout(3000); // past start-up and the first retuning of the sampling
+  const r = await page.evaluate(recordFrames, secs);
+  await context.close();
+  return { figure: 'frames', traffic, seconds: secs, ...frameStats(r), errors };
+}
+
+async function particles(site, design) {
+  const secs = env('BENCH_PARTICLES_S', 10);
+  const speed = process.env.BENCH_PARTICLES_SPEED || '0.1';
+  const { page, context, errors } = await site.open(`/?dots=10000#${shareFragment(design)}`);
+  await page.getByTestId('speed').selectOption(speed);
+  // The sampling retunes four times a second; wait until it has reached the budget.
+  await page
+    .waitForFunction(() => Number(document.querySelector('[data-testid="sampling"]')?.textContent.replace(/,/g, '').match(/(\d+) dots/)?.[1]) >= 9000, null, {
+      timeout: 20000,
+    })
+    .catch(() => {});
+  const r = await page.evaluate(recordFrames, secs);
+  await context.close();
+  return { figure: 'particles', speed: Number(speed), seconds: secs, ...frameStats(r), errors };
+}
+
+async function memory(site, design) {
+  const marks = (process.env.BENCH_MEMORY_MIN || '1,10').split(',').map(Number);
+  const { page, context, errors } = await site.open(`/#${shareFragment(design)}`);
+  await page.getByTestId('speed').selectOption('100');
+  const started = Date.now();
+  const readings = [];
+  for (const min of marks) {
+    const wait = started + min * 60000 - Date.now();
+    if (wait > 0) await page.waitForTimeout(wait);
+    readings.push(
+      await page.evaluate((minutes) => {
+        if (window.gc) window.gc();
+        const m = document.querySelector('[data-testid="sim-time"]')?.textContent.match(/[\d.]+/);
+        return {
+          wall_min: minutes,
+          sim_s: m ? Number(m[0]) : null,
+          wasm_bytes: window.__bench.wasm?.memory?.buffer.byteLength ?? null,
+          js_heap_bytes: performance.memory?.usedJSHeapSize ?? null,
+        };
+      }, min),
+    );
+  }
+  await context.close();
+  return { figure: 'memory', readings, errors };
+}
+
+const wanted = process.argv.slice(2);
+const design = readFileSync(designFile, 'utf8');
+const site = await launch();
+try {
+  for (const w of wanted) {
+    const f = { paint, frames, particles, memory }[w];
+    if (!f) throw new Error(`unknown figure ${w}: paint, frames, particles or memory`);
+    console.log(JSON.stringify(await f(site, design)));
+  }
+} finally {
+  await site.close();
+}
