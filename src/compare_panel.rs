@@ -30,6 +30,7 @@ use crate::lessons;
 use crate::page::{embedded, OpenLesson};
 use crate::storage;
 use leptos::html;
+use crate::frame_loop::now_ms;
 use leptos::prelude::*;
 use scalelab_engine::compare::pair;
 use scalelab_engine::scenario::{NodeSpec, ScheduledFault};
@@ -359,9 +360,6 @@ fn read_autosaves() -> Vec<Saved> {
         .collect()
 }
 
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
-}
 
 /// The "Compare" button of the top bar.
 #[component]

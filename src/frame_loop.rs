@@ -51,3 +51,8 @@ pub fn use_frame_loop(mut callback: impl FnMut(f64) + 'static) {
 fn request(c: &Closure<dyn FnMut(f64)>) -> Option<i32> {
     web_sys::window()?.request_animation_frame(c.as_ref().unchecked_ref()).ok()
 }
+
+/// The page's millisecond clock (`performance.now()`), 0 where there is none.
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}

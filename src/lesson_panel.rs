@@ -24,6 +24,7 @@ use crate::markdown;
 use crate::page::{OpenLesson, PageOptions};
 use crate::progress::{self, Progress};
 use crate::trial::{BeforeAfter, Row};
+use crate::frame_loop::now_ms;
 use leptos::prelude::*;
 use scalelab_engine::goal::{DrillState, GoalStatus};
 use std::collections::HashMap;
@@ -414,9 +415,6 @@ fn use_before_after(ui: LessonsUi) -> RwSignal<Option<TableView>> {
     table
 }
 
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
-}
 
 #[component]
 fn BeforeAfterTable(n: u32, table: RwSignal<Option<TableView>>) -> impl IntoView {
