@@ -663,6 +663,13 @@ fn page_errors(v: &Value) -> String {
     }
 }
 
+/// The frame-time target: one frame of a 60 Hz display. requestAnimationFrame
+/// fires once per vsync, so a page that never misses one shows intervals of
+/// 16.67 ms, which Chromium's 0.1 ms timestamps round to 16.6 or 16.7; a missed
+/// vsync makes 33.3. "Under 16.7 ms" therefore means at most one vsync plus
+/// that rounding.
+const ONE_FRAME_MS: f64 = 1000.0 / 60.0 + 0.1;
+
 fn frames(root: &Path, rep: &mut Report) -> Result {
     let out = page(root, &["frames"], &[])?;
     let v = out.first().ok_or("no result")?;
@@ -672,8 +679,8 @@ fn frames(root: &Path, rep: &mut Report) -> Result {
     rep.row(
         &format!("frame time, lesson 13 at 1x ({traffic}), animation on, {secs:.0} s"),
         format!("p50 {} / p95 {} / p99 {} ms (max {} ms){}", ms(num(v, "p50_ms")?), ms(p95), ms(num(v, "p99_ms")?), ms(num(v, "max_ms")?), page_errors(v)),
-        "p95 < 16.7 ms",
-        Mark::of(p95 < 16.7),
+        "p95 within one 60 Hz frame (16.7 ms)",
+        Mark::of(p95 <= ONE_FRAME_MS),
     );
     let longest = v
         .get("longest_tasks_ms")
@@ -735,8 +742,8 @@ fn particles(root: &Path, rep: &mut Report) -> Result {
             if enough { "" } else { " (fewer than 9,000: the figure is not of 10,000)" },
             page_errors(v)
         ),
-        "60 fps (p95 < 16.7 ms)",
-        if enough { Mark::of(p95 < 16.7) } else { Mark::Failed },
+        "60 fps (p95 within one 60 Hz frame, 16.7 ms)",
+        if enough { Mark::of(p95 <= ONE_FRAME_MS) } else { Mark::Failed },
     );
     Ok(())
 }
