@@ -38,6 +38,10 @@ pub mod trial;
 /// Mounts the app on `<body>`, then starts fuzzing if the address asks
 /// for it (`?fuzz=SEED`, see [`fuzz`]).
 pub fn mount() {
+    // The loading notice in index.html gave the first paint; the app replaces it.
+    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
+        boot.remove();
+    }
     leptos::mount::mount_to_body(app::App);
     fuzz::start_if_asked();
 }
