@@ -26,8 +26,11 @@ use crate::time::Nanos;
 use crate::sharding::KeyMap;
 use std::fmt;
 
-/// The largest capacity accepted (as many items as there can be keys).
-pub const MAX_CAPACITY: u64 = 100_000_000;
+/// The largest capacity accepted. An item costs about 70 bytes (its entry and
+/// its place in the index), so a full cache of this size takes about 700 MB;
+/// ten times more would exhaust the page's 4 GB of wasm memory over a long
+/// run with many keys.
+pub const MAX_CAPACITY: u64 = 10_000_000;
 /// Memory reserved up front is for at most this many items; a bigger store grows
 /// (by doubling) while it fills, which stops once it has been full.
 const PREALLOC_LIMIT: u64 = 1 << 16;

@@ -86,6 +86,8 @@ fn zero_negative_and_out_of_range_values_are_refused_by_field() {
         (with(|v| v["nodes"][2]["timeout_ms"] = json!(-1)), "nodes[2].timeout_ms", "at least 0"),
         (with(|v| v["nodes"][2]["queue_limit"] = json!(-1)), "nodes[2].queue_limit", "at least 0"),
         (with(|v| v["nodes"][4]["capacity"] = json!(0)), "nodes[4].capacity", "at least 1"),
+        // About 70 bytes an item: a bigger cache could fill gigabytes.
+        (with(|v| v["nodes"][4]["capacity"] = json!(10_000_001)), "nodes[4].capacity", "at most 10000000"),
         (with(|v| v["nodes"][4]["ttl_s"] = json!(0)), "nodes[4].ttl_s", "more than 0"),
         (with(|v| v["nodes"][1]["health_check"] = json!({"interval_s": 0})), "nodes[1].health_check.interval_s", "at least"),
         (with(|v| v["nodes"][3]["failover_s"] = json!(-1)), "nodes[3].failover_s", "at least 0"),
