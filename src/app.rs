@@ -190,7 +190,8 @@ pub fn App() -> impl IntoView {
             if is_playing {
                 editor.runner.try_update_value(|r| {
                     r.speed = speed.get_untracked();
-                    r.advance_within(elapsed_ms, crate::runner::ENGINE_MS_PER_FRAME, crate::frame_loop::now_ms);
+                    let budget = crate::runner::engine_ms_per_frame(r.speed);
+                    r.advance_within(elapsed_ms, budget, crate::frame_loop::now_ms);
                 });
             }
             // The dots move with wall time while playing, hold still while

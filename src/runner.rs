@@ -18,9 +18,23 @@ use scalelab_engine::Simulation;
 /// without trying to replay minutes at once).
 const MAX_FRAME_GAP_MS: f64 = 100.0;
 
-/// Wall-clock milliseconds of engine work per frame: about half of a 60 Hz
-/// frame, leaving the rest for drawing the dots, charts and the page.
+/// Wall-clock milliseconds of engine work per frame at real time or slower:
+/// about half of a 60 Hz frame, leaving the rest for drawing the dots, charts
+/// and the page.
 pub const ENGINE_MS_PER_FRAME: f64 = 8.0;
+
+/// The same when fast-forwarding: there the point is to get far quickly, so
+/// the engine takes most of the time and frames come at about 25 a second.
+pub const ENGINE_MS_PER_FAST_FRAME: f64 = 30.0;
+
+/// The engine's share of a frame at `speed` (simulated seconds per second).
+pub fn engine_ms_per_frame(speed: f64) -> f64 {
+    if speed > 1.0 {
+        ENGINE_MS_PER_FAST_FRAME
+    } else {
+        ENGINE_MS_PER_FRAME
+    }
+}
 
 /// Events between two looks at the clock (a few tens of microseconds of work).
 pub const SLICE_EVENTS: u64 = 2_000;
@@ -130,5 +144,13 @@ mod tests {
         assert_eq!(one.sim.events(), r.sim.events());
         assert_eq!(one.sim.now(), r.sim.now());
         assert_eq!(one.sim.report().to_json_pretty(), r.sim.report().to_json_pretty());
+    }
+
+    #[test]
+    fn fast_forward_gives_the_engine_more_of_each_frame() {
+        assert_eq!(engine_ms_per_frame(1.0), ENGINE_MS_PER_FRAME);
+        assert_eq!(engine_ms_per_frame(0.1), ENGINE_MS_PER_FRAME);
+        assert!(engine_ms_per_frame(10.0) > 2.0 * ENGINE_MS_PER_FRAME);
+        assert!(engine_ms_per_frame(100.0) < 1000.0 / 20.0, "still about 25 frames a second");
     }
 }
