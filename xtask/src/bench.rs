@@ -685,12 +685,12 @@ fn frames(root: &Path, rep: &mut Report) -> Result {
     let longest = v
         .get("longest_tasks_ms")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_f64).map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(", "))
-        .unwrap_or_else(|| "not observable".into());
+        .map(|a| a.iter().filter_map(Value::as_f64).map(|x| format!("{x:.0} ms")).collect::<Vec<_>>())
+        .map_or_else(|| ", longest not observable".into(), |l| if l.is_empty() { String::new() } else { format!(", longest {}", l.join(", ")) });
     rep.row(
         "dropped frames (missed vsyncs in intervals > 25 ms) and long tasks",
         format!(
-            "{:.0} dropped of {:.0} expected ({:.0} fps); {} long tasks (> 50 ms), longest {longest} ms; {} dots on screen",
+            "{:.0} dropped of {:.0} expected ({:.0} fps); {} long tasks (> 50 ms){longest}; {} dots on screen",
             num(v, "dropped")?,
             num(v, "expected_frames")?,
             num(v, "fps")?,
