@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--only a,b] [--hours 1,24] [--minutes 1,10] [--repeats N]`:
+//! `cargo xtask bench [--only a,b] [--hours 1,24] [--minutes 1,10,30] [--repeats N]`:
 //! measures every budget of DESIGN.md section 6 and prints each figure beside
 //! its target with a pass/miss mark, in one table; a full run also writes it to
 //! BENCHMARKS.md. The measuring is done by:
@@ -41,7 +41,7 @@ pub struct Options {
 
 impl Options {
     pub fn parse(args: &[String]) -> Result<Options> {
-        let mut o = Options { only: Vec::new(), hours: vec![1.0, 24.0], minutes: vec![1.0, 10.0], repeats: 3 };
+        let mut o = Options { only: Vec::new(), hours: vec![1.0, 24.0], minutes: vec![1.0, 10.0, 30.0], repeats: 3 };
         let mut it = args.iter();
         let list = |v: &str| -> Result<Vec<f64>> {
             let xs: Vec<f64> = v.split(',').map(|x| x.trim().parse::<f64>().map_err(|_| format!("not a number: {x:?}"))).collect::<Result<_>>()?;
@@ -806,24 +806,42 @@ fn memory(root: &Path, bench_bin: &Path, opts: &Options, rep: &mut Report) -> Re
                 let (a, b) = (&r[0], &r[r.len() - 1]);
                 let (wa, wb) = (num(a, "wasm_bytes")?, num(b, "wasm_bytes")?);
                 let js = |x: &Value| x.get("js_heap_bytes").and_then(Value::as_f64).map_or("?".into(), mb);
+                let at = |f: &dyn Fn(&Value) -> String| r.iter().map(f).collect::<Vec<_>>().join(" → ");
+                let wall = at(&|x| num(x, "wall_min").map_or("?".into(), |m| format!("{m}")));
                 rep.row(
-                    &format!(
-                        "memory, page, lesson 13 in fast-forward (100x), after {} and {} min",
-                        num(a, "wall_min")?,
-                        num(b, "wall_min")?
-                    ),
+                    &format!("memory, page, lesson 13 (its duration set to 30 days) in fast-forward (100x), after {wall} min"),
                     format!(
-                        "wasm memory {} → {}; JS heap {} → {} (after gc()); simulated {:.0} s → {:.0} s{}",
-                        mb(wa),
-                        mb(wb),
-                        js(a),
-                        js(b),
-                        num(a, "sim_s")?,
-                        num(b, "sim_s")?,
+                        "wasm memory {}; JS heap {} (after gc()){}",
+                        at(&|x| num(x, "wasm_bytes").map_or("?".into(), mb)),
+                        at(&js),
                         page_errors(v)
                     ),
                     "flat (wasm memory: last ≤ first + 5%)",
                     Mark::of(wb <= wa * 1.05),
+                );
+                // No slowdown: simulated seconds per wall minute in each
+                // interval between readings; the last against the fastest
+                // before it (the native memory run shares the machine during
+                // the first minutes, so an early interval may be the slowest).
+                let mut rates = Vec::new();
+                for w in r.windows(2) {
+                    let (x, y) = (&w[0], &w[1]);
+                    let rate = (num(y, "sim_s")? - num(x, "sim_s")?) / (num(y, "wall_min")? - num(x, "wall_min")?);
+                    rates.push((rate, format!("{rate:.0} ({}–{} min)", num(x, "wall_min")?, num(y, "wall_min")?)));
+                }
+                let last = rates.last().map_or(0.0, |r| r.0);
+                let before = &rates[..rates.len() - 1];
+                let fastest_before = if before.is_empty() { last } else { before.iter().map(|r| r.0).fold(f64::MIN, f64::max) };
+                rep.row(
+                    "speed of the same fast-forward over time (simulated s per wall minute)",
+                    format!(
+                        "{}; the last {:+.0}% against the fastest before it; simulated {}",
+                        rates.iter().map(|r| r.1.as_str()).collect::<Vec<_>>().join(", "),
+                        (last / fastest_before - 1.0) * 100.0,
+                        at(&|x| num(x, "sim_s").map_or("?".into(), |s| format!("{s:.0} s")))
+                    ),
+                    "no slowdown (last ≥ 90% of the fastest before)",
+                    Mark::of(last >= fastest_before * 0.9),
                 );
             } else {
                 failed.push(format!("page memory: {} readings", r.len()));
@@ -890,7 +908,7 @@ Written by `cargo xtask bench` on {} in {:.0} s. Targets are DESIGN.md's budgets
 
 const HOW: &str = "## How to run\n\n\
 ```\n\
-cargo xtask bench                              # every figure (about 15 minutes), writes this file\n\
+cargo xtask bench                              # every figure (about 35 minutes), writes this file\n\
 cargo xtask bench --only size,frames           # some figures: engine, peer, size, paint, frames (with charts), particles, memory\n\
 cargo xtask bench --only memory --hours 1,2 --minutes 0.5,1   # a shorter memory run\n\
 cargo xtask bench --repeats 5                  # runs per engine figure (default 3; natively that many before and after the browser's)\n\
@@ -929,10 +947,11 @@ interactive = the frame after the diagram's first node is in the DOM (a Mutation
 - **memory, native**: `scalelab-bench memory` with a counting global allocator (bytes live and peak), the request \
 arena's slots (its high-water mark) and RSS from /proc/self/status, at each simulated hour asked. It runs beside the \
 page's fast-forward (one core each), so its wall time is of a shared machine.\n\
-- **memory, page**: lesson 13 at 100x (the engine runs as fast as its per-frame budget lets it) for 10 minutes; at \
-1 and 10 minutes the wasm linear memory (`memory.buffer.byteLength` of the exports trunk hands over in its \
+- **memory, page**: lesson 13, its duration set to 30 days so that it is still running at the end, at 100x (the engine \
+runs as fast as its per-frame budget lets it) for 30 minutes; at 1, 10 and 30 minutes the wasm linear memory (`memory.buffer.byteLength` of the exports trunk hands over in its \
 `TrunkApplicationStarted` event) and `performance.memory.usedJSHeapSize` after `gc()` (Chromium started with \
-`--enable-precise-memory-info --js-flags=--expose-gc`).\n\
+`--enable-precise-memory-info --js-flags=--expose-gc`), and the page's clock, whose progress per wall minute in each \
+interval is the speed row: the last interval must keep 90% of the fastest before it.\n\
 - **M/M/c peer**: the same M/M/4 model (utilisation 0.9, exponential 1 ms service, 1,000,000 customers) in the engine \
 (engine/scenarios/bench-mmc.json) and in SimPy (xtask/peer/mmc_simpy.py, only `env.run()` timed). Customers per second \
 compare the two fairly; the engine's events per customer are its own (arrival, hops, service, response), SimPy's \

@@ -21,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask <command>
                   set up, then build a static site to host at that path (default /, into dist/;
                   DIR is emptied first)
   test            set up, then run every test: engine, app, release build, end-to-end in Chromium
-  bench [--only engine,peer,size,paint,frames,particles,memory] [--hours 1,24] [--minutes 1,10] [--repeats 3]
+  bench [--only engine,peer,size,paint,frames,particles,memory] [--hours 1,24] [--minutes 1,10,30] [--repeats 3]
                   set up, then measure every performance budget (engine events/s natively and in
                   Chromium, frames, particles, charts, site size, first paint, memory, a SimPy peer)
                   and print each beside its target; a full run writes BENCHMARKS.md";
