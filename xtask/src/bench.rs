@@ -45,7 +45,7 @@ impl Options {
         let mut it = args.iter();
         let list = |v: &str| -> Result<Vec<f64>> {
             let xs: Vec<f64> = v.split(',').map(|x| x.trim().parse::<f64>().map_err(|_| format!("not a number: {x:?}"))).collect::<Result<_>>()?;
-            if xs.len() < 2 || xs.iter().any(|x| !(*x > 0.0)) || xs.windows(2).any(|w| w[0] >= w[1]) {
+            if xs.len() < 2 || xs.iter().any(|x| !x.is_finite() || *x <= 0.0) || xs.windows(2).any(|w| w[0] >= w[1]) {
                 return Err(format!("{v:?}: give at least two increasing positive numbers, e.g. 1,24"));
             }
             Ok(xs)
