@@ -84,15 +84,23 @@ impl Raster {
         self.mask_radius = radius;
     }
 
-    /// Stamps a disc of colour `rgb` centred on (`cx`, `cy`) (pixels; the
-    /// centre snaps to the nearest pixel). Where dots overlap, the more opaque
-    /// one shows. Anything outside the buffer (or not a number) is clipped.
+    /// Stamps a disc of colour `rgb` centred on (`cx`, `cy`) (canvas
+    /// coordinates: pixel `i` spans `i..i + 1`, its middle is `i + 0.5`, as a
+    /// canvas path sees it). The disc is centred on the middle of the pixel
+    /// that holds (`cx`, `cy`), so it is off by half a pixel at most, like a
+    /// path's antialiasing. Where dots overlap, the more opaque one shows.
+    /// Anything outside the buffer (or not a number) is clipped.
     pub fn dot(&mut self, cx: f64, cy: f64, rgb: [u8; 3]) {
         if !(cx.is_finite() && cy.is_finite()) || self.width == 0 {
             return;
         }
         let half = (self.mask_size / 2) as i64;
-        let (x0, y0) = (cx.round() as i64 - half, cy.round() as i64 - half);
+        // The mask is centred on the middle of its centre pixel, so that pixel
+        // is the one holding the centre: floor, not round. (Rounding drew every
+        // dot half a pixel right of and below its wire on average, up to a
+        // whole pixel: a dot on a node's edge then covered pixels inside the
+        // node's box, where a click selects the node.)
+        let (x0, y0) = (cx.floor() as i64 - half, cy.floor() as i64 - half);
         let size = self.mask_size as i64;
         let (w, h) = (self.width as i64, self.height as i64);
         let (ya, yb) = (y0.max(0), (y0 + size).min(h));
@@ -161,6 +169,52 @@ mod tests {
         // Symmetric.
         assert_eq!(r.pixel(17, 10), r.pixel(23, 10));
         assert_eq!(r.pixel(20, 7), r.pixel(20, 13));
+    }
+
+    #[test]
+    fn a_dot_is_centred_on_the_pixel_that_holds_its_centre() {
+        // A dot on a node box's left edge at x = 425.68 (canvas pixels) must
+        // be drawn around pixel 425 (425..426), the one the edge crosses, not
+        // 426, which lies wholly inside the box.
+        let mut r = Raster::new();
+        r.start(40, 30, 3.0);
+        r.dot(25.68, 10.9, [1, 2, 3]);
+        assert_eq!(r.pixel(25, 10), [1, 2, 3, 255]);
+        // Symmetric about pixel (25, 10) in both directions.
+        for d in 1..=4 {
+            assert_eq!(r.pixel(25 - d, 10), r.pixel(25 + d, 10), "x offset {d}");
+            assert_eq!(r.pixel(25, 10 - d), r.pixel(25, 10 + d), "y offset {d}");
+        }
+        // Its middle (25.5, 10.5) is within half a pixel of (25.68, 10.9).
+        let mut s = Raster::new();
+        s.start(40, 30, 3.0);
+        s.dot(25.0, 10.0, [1, 2, 3]);
+        s.dot(25.99, 10.99, [4, 5, 6]);
+        assert_eq!(s.pixel(25, 10), [1, 2, 3, 255], "both land on pixel (25, 10), the first stays");
+        assert_eq!(s.pixel(26, 10)[3], 255);
+        assert_eq!(s.pixel(28, 10)[3], s.pixel(22, 10)[3]);
+    }
+
+    #[test]
+    fn every_row_holding_a_dot_is_copied_every_frame() {
+        // So a canvas emptied behind the raster's back (a resize, a clear, a
+        // new element) shows every dot again after one frame, never stale ones
+        // for longer than that.
+        let mut r = Raster::new();
+        let positions = [(5.0, 3.0), (30.0, 27.5), (12.0, 14.0), (12.0, 14.0), (39.0, 0.0)];
+        r.start(40, 30, 2.0);
+        for (i, &(x, y)) in positions.iter().enumerate() {
+            r.start(40, 30, 2.0);
+            r.dot(x, y, [1, 1, 1]);
+            r.dot(positions[(i + 2) % positions.len()].0, 20.0, [1, 1, 1]);
+            let (first, bytes) = r.rows();
+            let end = first + bytes.len() / (40 * 4);
+            for row in 0..30 {
+                if (0..40).any(|x| r.pixel(x, row)[3] > 0) {
+                    assert!((first..end).contains(&row), "frame {i}: row {row} drawn but not copied ({first}..{end})");
+                }
+            }
+        }
     }
 
     #[test]
