@@ -138,11 +138,12 @@ impl Animation {
     }
 
     /// The request of the dot under the diagram point `(x, y)` (CSS pixels
-    /// from the diagram's corner), for "click a particle to trace it"; see
-    /// [`pick_radius`] for how near it must be.
-    pub fn request_at(&self, x: f64, y: f64, view: DiagramView, on_node: bool) -> Option<u64> {
+    /// from the diagram's corner), for "click a particle to trace it".
+    pub fn request_at(&self, x: f64, y: f64, view: DiagramView) -> Option<u64> {
         let (wx, wy) = view.to_world(x, y);
-        self.particles.request_near(wx, wy, pick_radius(view.scale, on_node))
+        // A dot is small: accept a click a few pixels off it.
+        let within = (crate::particles::DOT_RADIUS_CSS + 5.0) / view.scale.max(1e-6);
+        self.particles.request_near(wx, wy, within)
     }
 
     /// Where each engine node slot's box is in the diagram (removed nodes and
@@ -156,22 +157,6 @@ impl Animation {
             Some((node.x.unwrap_or(0.0), node.y.unwrap_or(0.0)))
         }));
     }
-}
-
-/// How far from a dot's centre a click still picks it, in world units at
-/// zoom `scale`. On empty space or a wire a dot is small, so a click a few
-/// pixels off it counts. On a node's box or port, where dots start and end
-/// their wires and are drawn over the node, only a click on the dot as drawn
-/// (its radius shrinks when zoomed out, plus a pixel of antialiased rim), so
-/// the node stays easy to grab.
-pub fn pick_radius(scale: f64, on_node: bool) -> f64 {
-    let scale = if scale.is_finite() { scale.max(1e-6) } else { 1.0 };
-    let css = if on_node {
-        crate::particles::DOT_RADIUS_CSS * scale.clamp(0.5, 1.0) + 1.0
-    } else {
-        crate::particles::DOT_RADIUS_CSS + 5.0
-    };
-    css / scale
 }
 
 /// Sizes the canvas's backing store to its CSS box times the device pixel
@@ -209,48 +194,5 @@ fn dots_asked() -> Option<usize> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::editor::{NODE_H, NODE_W};
-    use scalelab_engine::Kind;
-
-    #[test]
-    fn a_dot_over_a_node_is_picked_only_right_on_it() {
-        // The starter design's first web server's box, as the page shows it.
-        let view = DiagramView { tx: 40.0, ty: 66.8, scale: 0.8765 };
-        let (lb, web) = ((220.0, 100.0), (440.0, 40.0));
-        // A response the web server has just sent back to the load balancer:
-        // on the frame it arrives it sits at its wire's start, the middle of
-        // the server box's left edge, drawn over the box.
-        let mut a = Animation::new();
-        let hop = Hop { link: 1, from: 2, to: 1, start: 1_000, end: 201_000, kind: Kind::Read, response: true, failed: false, request: 77 };
-        a.particles.ingest(&[hop], &|_: &Hop| Some(wire_between(lb, web).reversed()));
-        a.particles.advance(1_000, 0.0);
-        let (ex, ey) = (web.0 * view.scale + view.tx, (web.1 + NODE_H / 2.0) * view.scale + view.ty);
-        // The page clicks a pixel of the dot that lies inside the box.
-        assert_eq!(a.request_at(ex + 1.0, ey + 0.5, view, true), Some(77), "a press on the dot, on the node");
-        assert_eq!(a.request_at(ex + 1.0, ey + 0.5, view, false), Some(77));
-        // Six pixels into the box is the node, not the dot; on a wire it would
-        // still be the dot.
-        assert_eq!(a.request_at(ex + 6.0, ey, view, true), None);
-        assert_eq!(a.request_at(ex - 6.0, ey, view, false), Some(77));
-        // Far from it, nothing.
-        assert_eq!(a.request_at(ex + NODE_W * view.scale / 2.0, ey, view, true), None);
-    }
-
-    #[test]
-    fn the_pick_radius_covers_the_drawn_dot_and_more_off_the_nodes() {
-        for scale in [0.25f64, 0.5, 0.8765, 1.0, 2.0] {
-            let drawn = crate::particles::DOT_RADIUS_CSS * scale.clamp(0.5, 1.0) / scale;
-            let on_node = pick_radius(scale, true);
-            assert!(on_node > drawn && on_node <= drawn + 1.0 / scale + 1e-9, "scale {scale}: {on_node}");
-            assert!(pick_radius(scale, false) > on_node);
-        }
-        assert!(pick_radius(f64::NAN, true).is_finite());
-        assert!(pick_radius(0.0, false).is_finite());
     }
 }

@@ -572,12 +572,11 @@ pub fn App() -> impl IntoView {
                         <p class="embed-hint" hidden=move || !editor.selection.with(|s| s.is_empty())>"Click a node for its numbers and faults"</p>
                     })}
                     <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref
-                        on_pick=Callback::new(move |p: crate::editor::diagram::Pick| {
-                            // Paused, a click on a dot traces its request, also where the
-                            // dot is drawn over a node. (Playing, dots crowd the busy
-                            // wires, and a click there selects the wire or the node.)
+                        on_pick=Callback::new(move |(x, y): (f64, f64)| {
+                            // Paused, a click on a dot traces its request. (Playing, dots
+                            // crowd the busy wires, and a click there selects the wire.)
                             let paused = !playing.get_untracked();
-                            let hit = (paused && animate.get_untracked()).then(|| animation.with_value(|a| a.request_at(p.x, p.y, view.get_untracked(), p.on_node))).flatten();
+                            let hit = (paused && animate.get_untracked()).then(|| animation.with_value(|a| a.request_at(x, y, view.get_untracked()))).flatten();
                             if let Some(n) = hit {
                                 tracing.pick(editor, n);
                             }

@@ -15,7 +15,6 @@ pub mod compare_run;
 pub mod compare_view;
 pub mod crash;
 pub mod dashboard;
-pub mod dot_raster;
 pub mod editor;
 pub mod embed;
 pub mod format;

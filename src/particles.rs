@@ -38,11 +38,10 @@
 //! for the frames before the rate has adapted (a jump from 1x to 100x),
 //! [`Particles::ingest`] ignores hops once twice the budget is on screen.
 //!
-//! **Drawing.** Boundary calls per frame do not grow with the particles: the
-//! dots of the frame are collected per colour ([`Dots`]) and stamped into a
-//! pixel buffer in Rust ([`crate::dot_raster`]), and the rows that changed go
-//! to the canvas in one `putImageData`. (One `Path2D` of circles per colour
-//! took 40 ms to fill for 10,000 dots without a GPU.) Everything but
+//! **Drawing.** Boundary calls per frame scale with colours, not particles: for
+//! each colour one SVG path string holds one small circle per dot (`M x y` and
+//! two relative arcs), built in Rust into a reused buffer, turned into one
+//! `Path2D` and filled once: at most 5 `Path2D`s, 5 fills and one clear a frame. Colours are `&'static str` constants. Everything but
 //! [`Particles::draw`] is pure and runs in native tests.
 //!
 //! Call order each frame: step the simulation, then [`Particles::advance`] with
@@ -52,8 +51,8 @@
 
 use scalelab_engine::time::Nanos;
 use scalelab_engine::{Hop, Kind};
-use crate::dot_raster::{self, Raster};
 use std::cell::RefCell;
+use std::io::Write as _;
 
 /// Shortest wall-clock time a dot takes to cross its wire, in milliseconds.
 pub const MIN_LIFE_MS: f64 = 150.0;
@@ -66,7 +65,7 @@ pub const DEFAULT_BUDGET: usize = 2000;
 /// shrinks with the diagram, down to half).
 pub const DOT_RADIUS_CSS: f64 = 3.0;
 
-/// The colours a dot can take.
+/// The colours a dot can take, one path (and one fill) per colour per frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Colour {
@@ -215,32 +214,43 @@ impl Particle {
     }
 }
 
-/// The dots of one frame inside the view, per colour, in canvas pixels; kept
-/// between frames so that collecting them allocates nothing once grown.
+/// The path strings of one frame, one per colour, kept between frames so that
+/// building them allocates nothing once the buffers have grown. (Bytes, not
+/// `String`s: pushing ASCII bytes skips `String::push`'s UTF-8 encoding in the
+/// hot loop; [`Paths::path`] checks them once per colour.)
 #[derive(Debug, Default)]
-pub struct Dots {
-    /// Centres per colour (index: `Colour as usize`).
-    centres: [Vec<(f64, f64)>; COLOURS],
-    /// Dots of each colour.
+pub struct Paths {
+    /// SVG path data per colour (index: `Colour as usize`), ASCII.
+    paths: [Vec<u8>; COLOURS],
+    /// Dots in each path.
     pub counts: [usize; COLOURS],
-    /// Radius of every dot, in canvas pixels.
-    pub radius: f64,
+    /// The two arcs that draw a circle from its leftmost point.
+    circle: Vec<u8>,
 }
 
-impl Dots {
-    /// The centres of one colour's dots.
-    pub fn centres(&self, colour: Colour) -> &[(f64, f64)] {
-        &self.centres[colour as usize]
+impl Paths {
+    /// The SVG path data of one colour: one circle subpath per dot.
+    pub fn path(&self, colour: Colour) -> &str {
+        std::str::from_utf8(&self.paths[colour as usize]).unwrap_or_default()
     }
 
-    /// Dots in all colours.
+    /// Dots in all paths.
     pub fn total(&self) -> usize {
         self.counts.iter().sum()
     }
 
-    /// Centres reserved per colour (it stops growing in a steady stream).
+    /// Bytes of path data in all paths.
+    pub fn len(&self) -> usize {
+        self.paths.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes reserved per colour (it stops growing in a steady stream).
     pub fn capacities(&self) -> [usize; COLOURS] {
-        std::array::from_fn(|i| self.centres[i].capacity())
+        std::array::from_fn(|i| self.paths[i].capacity())
     }
 }
 
@@ -260,7 +270,7 @@ pub struct Particles {
     life_weight: f64,
     /// Hops ignored because twice the budget was on screen.
     skipped: u64,
-    scratch: RefCell<(Dots, Raster)>,
+    scratch: RefCell<Paths>,
 }
 
 impl Default for Particles {
@@ -286,7 +296,7 @@ impl Particles {
             life_sum: 0.0,
             life_weight: 0.0,
             skipped: 0,
-            scratch: RefCell::new((Dots::default(), Raster::new())),
+            scratch: RefCell::new(Paths::default()),
         }
     }
 
@@ -421,15 +431,30 @@ impl Particles {
             .map(|(_, r)| r)
     }
 
-    /// Collects the frame's dots into `out`: per colour, the centre of each
-    /// dot inside the view, in canvas pixels. Reuses `out`'s lists.
-    pub fn build_dots(&self, now_ns: Nanos, view: View, out: &mut Dots) {
+    /// Builds the frame's paths into `out`: per colour, one circle subpath per
+    /// dot inside the view, in canvas pixels. Reuses `out`'s strings.
+    pub fn build_paths(&self, now_ns: Nanos, view: View, out: &mut Paths) {
         // Zoomed out, dots shrink with the diagram (down to half size) so
         // they do not bury the small node boxes.
         let r = DOT_RADIUS_CSS * view.scale.clamp(0.5, 1.0) * view.dpr;
-        out.radius = r;
-        for c in &mut out.centres {
-            c.clear();
+        let c = &mut out.circle;
+        c.clear();
+        // From the leftmost point: half a circle to the rightmost, and back.
+        c.push(b'a');
+        push_fixed1(c, r);
+        c.push(b' ');
+        push_fixed1(c, r);
+        c.extend_from_slice(b" 0 1 0 ");
+        push_fixed1(c, 2.0 * r);
+        c.extend_from_slice(b" 0a");
+        push_fixed1(c, r);
+        c.push(b' ');
+        push_fixed1(c, r);
+        c.extend_from_slice(b" 0 1 0 ");
+        push_fixed1(c, -2.0 * r);
+        c.extend_from_slice(b" 0Z");
+        for s in &mut out.paths {
+            s.clear();
         }
         out.counts = [0; COLOURS];
 
@@ -443,35 +468,70 @@ impl Particles {
                 continue;
             }
             let c = p.colour as usize;
-            out.centres[c].push((cx, cy));
+            let s = &mut out.paths[c];
+            s.push(b'M');
+            push_fixed1(s, cx - r);
+            s.push(b' ');
+            push_fixed1(s, cy);
+            s.extend_from_slice(&out.circle);
             out.counts[c] += 1;
         }
     }
 
-    /// Draws every dot into a pixel buffer and copies the rows that changed
-    /// to the canvas: two calls into the browser a frame, whatever the number
-    /// of dots. `now_ns` is the simulated time of the frame.
+    /// Clears the canvas and draws every dot: per colour one `Path2D` and one
+    /// fill. `now_ns` is the simulated time of the frame.
     pub fn draw(&self, ctx: &web_sys::CanvasRenderingContext2d, now_ns: Nanos, view: View, dark: bool) {
+        // The paths are in canvas pixels already.
+        let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        ctx.clear_rect(0.0, 0.0, view.width * view.dpr, view.height * view.dpr);
         let mut scratch = self.scratch.borrow_mut();
-        let (dots, raster) = &mut *scratch;
-        self.build_dots(now_ns, view, dots);
-        let (w, h) = ((view.width * view.dpr).round().max(0.0) as usize, (view.height * view.dpr).round().max(0.0) as usize);
-        raster.start(w, h, dots.radius);
+        self.build_paths(now_ns, view, &mut scratch);
         for colour in Colour::ALL {
-            let rgb = dot_raster::rgb(colour.css(dark));
-            for &(x, y) in dots.centres(colour) {
-                raster.dot(x, y, rgb);
+            let i = colour as usize;
+            if scratch.counts[i] == 0 {
+                continue;
             }
-        }
-        let (first, bytes) = raster.rows();
-        if bytes.is_empty() || raster.width() == 0 {
-            return;
-        }
-        let rows = (bytes.len() / (raster.width() * 4)) as u32;
-        if let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(bytes), raster.width() as u32, rows) {
-            let _ = ctx.put_image_data(&image, 0.0, first as f64);
+            let Ok(path) = web_sys::Path2d::new_with_path_string(scratch.path(colour)) else { continue };
+            ctx.set_fill_style_str(colour.css(dark));
+            ctx.fill_with_path_2d(&path);
         }
     }
+}
+
+/// Appends `v` with one decimal ("-12.3"), without going through `f64`'s
+/// `Display` (the hot loop of [`Particles::build_paths`]).
+fn push_fixed1(s: &mut Vec<u8>, v: f64) {
+    // Tenths, rounded half away from zero. (`f64::round` is a library call on
+    // x86-64 without SSE4.1; adding a half and truncating is not.)
+    let tenths = v.abs() * 10.0 + 0.5;
+    if tenths.is_nan() || tenths >= 1e15 {
+        let _ = write!(s, "{v:.1}");
+        return;
+    }
+    let t = tenths as u64;
+    let negative = v < 0.0 && t != 0;
+    // Filled from the end: "-", the whole digits, ".", the tenth.
+    let mut buf = [0u8; 24];
+    let mut i = buf.len();
+    let (mut whole, frac) = (t / 10, t % 10);
+    if frac != 0 {
+        i -= 2;
+        buf[i] = b'.';
+        buf[i + 1] = b'0' + frac as u8;
+    }
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (whole % 10) as u8;
+        whole /= 10;
+        if whole == 0 {
+            break;
+        }
+    }
+    if negative {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    s.extend_from_slice(&buf[i..]);
 }
 
 #[cfg(test)]
@@ -487,6 +547,18 @@ mod tests {
     /// Wire from (100, 200) to (300, 600) for every hop.
     fn wire(_: &Hop) -> Option<Wire> {
         Some(Wire::line((100.0, 200.0), (300.0, 600.0)))
+    }
+
+    /// The centres of the circles in a path (each subpath starts `M x-r y`).
+    fn centres(path: &str, r: f64) -> Vec<(f64, f64)> {
+        path.split('M')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let head = s.split('a').next().unwrap();
+                let mut it = head.split(' ').map(|v| v.parse::<f64>().unwrap());
+                (it.next().unwrap() + r, it.next().unwrap())
+            })
+            .collect()
     }
 
     #[test]
@@ -521,23 +593,46 @@ mod tests {
     }
 
     #[test]
+    fn fixed_point_formatting() {
+        let mut b = Vec::new();
+        let mut text = |v: f64| {
+            b.clear();
+            push_fixed1(&mut b, v);
+            String::from_utf8(b.clone()).unwrap()
+        };
+        for v in [0.0, 1.0, -1.0, 12.34, -0.04, -0.06, 999.95, 3.0e6, f64::NAN] {
+            let s = text(v);
+            if v.is_nan() {
+                assert_eq!(s, "NaN");
+            } else {
+                assert!((s.parse::<f64>().unwrap() - v).abs() <= 0.05 + 1e-9, "{v} -> {s}");
+            }
+        }
+        assert_eq!(text(-12.34), "-12.3");
+        assert_eq!(text(7.0), "7");
+        assert_eq!(text(-0.04), "0", "no negative zero");
+        assert_eq!(text(1230.06), "1230.1");
+    }
+
+    #[test]
     fn a_hop_halfway_through_its_time_is_drawn_halfway_along_its_wire() {
         let mut p = Particles::new();
         p.ingest(&[hop(1_000_000, 3_000_000, Kind::Read, false)], &wire);
         // Simulated time at the middle of the hop, and the wall minimum long past.
         p.advance(2_000_000, 1000.0);
-        let mut out = Dots::default();
-        p.build_dots(2_000_000, VIEW, &mut out);
+        let mut out = Paths::default();
+        p.build_paths(2_000_000, VIEW, &mut out);
         assert_eq!(out.counts[Colour::Read as usize], 1);
-        assert_eq!(out.centres(Colour::Read), [(200.0, 400.0)]);
-        assert_eq!(out.radius, DOT_RADIUS_CSS);
+        let c = centres(out.path(Colour::Read), DOT_RADIUS_CSS);
+        assert_eq!(c, vec![(200.0, 400.0)]);
 
         // The view transform and the device pixel ratio apply.
         let view = View { tx: 10.0, ty: -20.0, scale: 0.5, dpr: 2.0, ..VIEW };
-        p.build_dots(2_000_000, view, &mut out);
+        p.build_paths(2_000_000, view, &mut out);
         // At half zoom the dot is half size: radius 3 x 0.5 CSS px x 2 device px.
-        assert_eq!(out.centres(Colour::Read), [((200.0 * 0.5 + 10.0) * 2.0, (400.0 * 0.5 - 20.0) * 2.0)]);
-        assert_eq!(out.radius, DOT_RADIUS_CSS * 0.5 * 2.0);
+        let c = centres(out.path(Colour::Read), DOT_RADIUS_CSS * 0.5 * 2.0);
+        assert_eq!(c, vec![((200.0 * 0.5 + 10.0) * 2.0, (400.0 * 0.5 - 20.0) * 2.0)]);
+        assert!(out.path(Colour::Read).contains("a3 3 0 1 0 6 0"), "{}", out.path(Colour::Read));
     }
 
     #[test]
@@ -545,13 +640,13 @@ mod tests {
         let mut p = Particles::new();
         // Zero-length hop: simulated progress is 1 at once, the wall term paces it.
         p.ingest(&[hop(5_000, 5_000, Kind::Write, false)], &wire);
-        let mut out = Dots::default();
+        let mut out = Paths::default();
         p.advance(5_000, MIN_LIFE_MS / 4.0);
-        p.build_dots(5_000, VIEW, &mut out);
-        assert_eq!(out.centres(Colour::Write), [(150.0, 300.0)]);
+        p.build_paths(5_000, VIEW, &mut out);
+        assert_eq!(centres(out.path(Colour::Write), DOT_RADIUS_CSS), vec![(150.0, 300.0)]);
         p.advance(10_000, MIN_LIFE_MS / 4.0);
-        p.build_dots(10_000, VIEW, &mut out);
-        assert_eq!(out.centres(Colour::Write), [(200.0, 400.0)]);
+        p.build_paths(10_000, VIEW, &mut out);
+        assert_eq!(centres(out.path(Colour::Write), DOT_RADIUS_CSS), vec![(200.0, 400.0)]);
         p.advance(20_000, MIN_LIFE_MS / 2.0);
         assert_eq!(p.on_screen(), 0, "dropped after its minimum life");
     }
@@ -566,8 +661,8 @@ mod tests {
         assert_eq!(p.on_screen(), 3);
         p.advance(2_000, MIN_LIFE_MS + 1.0);
         assert_eq!(p.on_screen(), 1, "the read and the zero-length static hop are done");
-        let mut out = Dots::default();
-        p.build_dots(2_000, VIEW, &mut out);
+        let mut out = Paths::default();
+        p.build_paths(2_000, VIEW, &mut out);
         assert_eq!(out.counts, [0, 0, 0, 1, 0]);
         p.advance(10_000_000_000, 16.0);
         assert_eq!(p.on_screen(), 0);
@@ -585,8 +680,8 @@ mod tests {
         p.ingest(&[hop(0, 100, Kind::Read, false)], &wire);
         let nan = |_: &Hop| Some(Wire::line((f64::NAN, 0.0), (1.0, 1.0)));
         p.ingest(&[hop(0, 100, Kind::Read, false)], &nan);
-        let mut out = Dots::default();
-        p.build_dots(0, VIEW, &mut out);
+        let mut out = Paths::default();
+        p.build_paths(0, VIEW, &mut out);
         assert_eq!(out.total(), 1, "only the dot inside the view is drawn");
 
         // Past twice the budget, hops are ignored and counted.
@@ -598,21 +693,22 @@ mod tests {
     }
 
     #[test]
-    fn one_list_per_colour_with_one_centre_per_particle() {
+    fn one_path_string_per_colour_with_one_subpath_per_particle() {
         let mut p = Particles::new();
         let n = 500;
         let hops: Vec<Hop> = (0..n).map(|i| hop(0, 1_000_000 + i, Kind::Static, false)).collect();
         p.ingest(&hops, &wire);
         p.advance(500_000, 16.0);
-        let mut out = Dots::default();
-        p.build_dots(500_000, VIEW, &mut out);
+        let mut out = Paths::default();
+        p.build_paths(500_000, VIEW, &mut out);
         assert_eq!(out.counts, [0, 0, n as usize, 0, 0]);
-        assert_eq!(out.centres(Colour::Static).len(), n as usize);
-        assert!(Colour::ALL.iter().all(|&c| c == Colour::Static || out.centres(c).is_empty()));
-        // Every dot lies on the wire from (100, 200) to (300, 600).
-        for &(x, y) in out.centres(Colour::Static) {
-            assert!((y - 200.0 - 2.0 * (x - 100.0)).abs() < 1e-6 && (100.0..=300.0).contains(&x));
-        }
+        let s = out.path(Colour::Static);
+        assert_eq!(s.matches('M').count(), n as usize);
+        assert_eq!(s.matches('Z').count(), n as usize);
+        assert!(Colour::ALL.iter().all(|&c| c == Colour::Static || out.path(c).is_empty()));
+        assert!(s.starts_with('M') && s.ends_with('Z'));
+        // Plain SVG path data: commands, digits, signs, points and spaces only.
+        assert!(s.chars().all(|c| "MaZ0123456789.- ".contains(c)));
     }
 
     #[test]
@@ -620,8 +716,8 @@ mod tests {
         let mut p = Particles::new();
         p.ingest(&[hop(0, 1_000, Kind::Read, true), hop(0, 1_000, Kind::Write, false)], &wire);
         p.advance(500, 16.0);
-        let mut out = Dots::default();
-        p.build_dots(500, VIEW, &mut out);
+        let mut out = Paths::default();
+        p.build_paths(500, VIEW, &mut out);
         assert_eq!(out.counts, [0, 1, 0, 0, 1]);
         for dark in [false, true] {
             let palette = if dark { DARK } else { LIGHT };
@@ -750,14 +846,14 @@ mod tests {
         let hops = [1_000_000, 0, 3_000_000, 2_000_000];
         let mut s = Stream::new(1);
         s.run(5.0, 23_000.0, 1.0, &hops);
-        let mut out = Dots::default();
-        s.particles.build_dots(s.now, VIEW, &mut out);
+        let mut out = Paths::default();
+        s.particles.build_paths(s.now, VIEW, &mut out);
         let cap = s.particles.capacity();
         let hop_cap = s.buf.capacity();
         let path_caps = out.capacities();
         for _ in 0..10 {
             s.run(1.0, 23_000.0, 1.0, &hops);
-            s.particles.build_dots(s.now, VIEW, &mut out);
+            s.particles.build_paths(s.now, VIEW, &mut out);
             assert_eq!(s.particles.capacity(), cap);
             assert_eq!(s.buf.capacity(), hop_cap);
             assert_eq!(out.capacities(), path_caps);
@@ -765,10 +861,10 @@ mod tests {
         assert!(cap <= s.particles.hard_cap().next_power_of_two());
     }
 
-    /// Not a timed assertion: prints how long collecting and stamping 10,000
+    /// Not a timed assertion: prints how long building the paths of 10,000
     /// dots takes (run with `--release --nocapture` for a meaningful number).
     #[test]
-    fn bench_dots_and_pixels_for_10000_particles() {
+    fn bench_path_strings_for_10000_particles() {
         let mut p = Particles::new();
         p.budget = 10_000;
         let hops: Vec<Hop> = (0..10_000u64)
@@ -781,23 +877,16 @@ mod tests {
         p.ingest(&hops, &ends);
         p.advance(400_000, 50.0);
         let view = View { tx: 20.0, ty: 10.0, scale: 1.1, width: 1200.0, height: 900.0, dpr: 2.0 };
-        let mut out = Dots::default();
-        p.build_dots(400_000, view, &mut out); // warm-up: the lists grow once
+        let mut out = Paths::default();
+        p.build_paths(400_000, view, &mut out); // warm-up: the strings grow once
         assert_eq!(out.total(), 10_000);
-        let mut raster = Raster::new();
         let runs = 200;
         let t0 = std::time::Instant::now();
         for _ in 0..runs {
-            p.build_dots(400_000, view, &mut out);
-            raster.start(2400, 1800, out.radius);
-            for colour in Colour::ALL {
-                let rgb = dot_raster::rgb(colour.css(false));
-                for &(x, y) in out.centres(colour) {
-                    raster.dot(x, y, rgb);
-                }
-            }
+            p.build_paths(400_000, view, &mut out);
         }
         let us = t0.elapsed().as_secs_f64() * 1e6 / runs as f64;
-        println!("particles bench: 10,000 dots collected and stamped into a 2400 x 1800 buffer in {us:.0} µs");
+        let bytes = out.len();
+        println!("particles bench: path strings for 10,000 particles in {us:.0} µs ({bytes} bytes, {} colours)", COLOURS);
     }
 }

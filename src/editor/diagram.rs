@@ -93,17 +93,6 @@ fn load_class(util: f64) -> &'static str {
     }
 }
 
-/// A press offered to the dot picker (see [`Diagram`]'s `on_pick`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Pick {
-    /// Where, in CSS pixels from the diagram's corner.
-    pub x: f64,
-    pub y: f64,
-    /// On a node's box or port: only a dot drawn under the pointer should
-    /// take it, not one a few pixels off, or the node would be hard to grab.
-    pub on_node: bool,
-}
-
 #[component]
 pub fn Diagram(
     snapshot: RwSignal<Option<Snapshot>>,
@@ -113,11 +102,11 @@ pub fn Diagram(
     flow_mode: Signal<bool>,
     canvas: NodeRef<html::Canvas>,
     svg_ref: NodeRef<html::Div>,
-    /// Offered a press on empty space, a wire, a node or a port first: true
-    /// when it took it (a dot was clicked, to trace its request), so no pan
-    /// starts and nothing is selected, moved or connected.
+    /// Offered a press on empty space or a wire first (diagram CSS pixels):
+    /// true when it took it (a dot was clicked, to trace its request), so no
+    /// pan starts and no wire is selected.
     #[prop(optional)]
-    on_pick: Option<Callback<Pick, bool>>,
+    on_pick: Option<Callback<(f64, f64), bool>>,
 ) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let gesture = StoredValue::new_local(Gesture::Idle);
@@ -155,7 +144,7 @@ pub fn Diagram(
             palette.set(None);
             return;
         }
-        if !ev.shift_key() && on_pick.is_some_and(|pick| pick.run(Pick { x: p.0, y: p.1, on_node: false })) {
+        if !ev.shift_key() && on_pick.is_some_and(|pick| pick.run(p)) {
             return;
         }
         capture(&ev);
@@ -259,15 +248,6 @@ pub fn Diagram(
         view.update(|v| *v = v.zoom_at(factor, p.0, p.1));
     };
 
-    // Dots are drawn over the nodes, and a dot starts or ends its wire on a
-    // node's edge or port: a press on such a dot goes to the picker, which
-    // takes it only right on the dot (paused), so the rest of the node is
-    // still there to grab.
-    let pick_on_node = move |ev: &web_sys::PointerEvent| {
-        let (x, y) = local(ev);
-        on_pick.is_some_and(|pick| pick.run(Pick { x, y, on_node: true }))
-    };
-
     let node_down = move |ev: web_sys::PointerEvent, id: String| {
         if ev.button() != 0 {
             return;
@@ -290,9 +270,6 @@ pub fn Diagram(
             return;
         }
         let toggle = ev.shift_key() || ev.ctrl_key() || ev.meta_key();
-        if !toggle && pick_on_node(&ev) {
-            return;
-        }
         editor.selection.update(|s| {
             s.link = None;
             if toggle {
@@ -321,9 +298,6 @@ pub fn Diagram(
             return;
         }
         ev.stop_propagation();
-        if pick_on_node(&ev) {
-            return;
-        }
         if !editor.may_change() {
             return;
         }
@@ -404,8 +378,7 @@ pub fn Diagram(
                                     ev.stop_propagation();
                                     // Dots ride on the wires: when the picker takes the click
                                     // (paused, on a dot), it traces that request instead.
-                                    let (x, y) = local(&ev);
-                                    if ev.button() == 0 && on_pick.is_some_and(|pick| pick.run(Pick { x, y, on_node: false })) {
+                                    if ev.button() == 0 && on_pick.is_some_and(|pick| pick.run(local(&ev))) {
                                         return;
                                     }
                                     editor.selection.set(Selection { nodes: vec![], link: Some((f5.clone(), t5.clone())) });
