@@ -65,15 +65,10 @@ test('sampled requests move along the wires; pausing freezes them; hiding clears
   // Reads are blue (#2f6fde on the light page): most of the starter traffic.
   const px = await waitPainted(page, 100, [0x2f, 0x6f, 0xde]);
   assert.ok(px.near > 100, `read-coloured dots on the canvas: ${JSON.stringify(px)}`);
-  // The dots move between frames. (Polled: one stalled frame on a busy
-  // machine must not read as dots that stopped.)
+  // The dots move between frames.
   const a = await canvasHash(page);
-  let moved = false;
-  for (let i = 0; i < 20 && !moved; i++) {
-    await sleep(100);
-    moved = (await canvasHash(page)) !== a;
-  }
-  assert.ok(moved, 'the dots move while playing');
+  await sleep(100);
+  assert.notEqual(await canvasHash(page), a, 'the dots move while playing');
 
   await page.getByTestId('play-toggle').click();
   await sleep(300);
