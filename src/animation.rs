@@ -139,10 +139,10 @@ impl Animation {
 
     /// The request of the dot under the diagram point `(x, y)` (CSS pixels
     /// from the diagram's corner), for "click a particle to trace it".
-    pub fn request_at(&self, x: f64, y: f64, view: DiagramView) -> Option<u64> {
+    /// `slack` is how many CSS pixels beyond the drawn dot still count.
+    pub fn request_at(&self, x: f64, y: f64, view: DiagramView, slack: f64) -> Option<u64> {
         let (wx, wy) = view.to_world(x, y);
-        // A dot is small: accept a click a few pixels off it.
-        let within = (crate::particles::DOT_RADIUS_CSS + 5.0) / view.scale.max(1e-6);
+        let within = (crate::particles::drawn_radius_css(view.scale) + slack) / view.scale.max(1e-6);
         self.particles.request_near(wx, wy, within)
     }
 

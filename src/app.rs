@@ -5,7 +5,7 @@
 
 use crate::animation::{Animation, Sampling};
 use crate::dashboard::Dashboard;
-use crate::editor::diagram::{is_typing, Diagram, View};
+use crate::editor::diagram::{is_typing, Diagram, Pick, View};
 use crate::editor::inspector::Inspector;
 use crate::editor::palette::{Palette, PaletteGesture};
 use crate::editor::{Editor, GRID, NODE_H, NODE_W};
@@ -572,11 +572,16 @@ pub fn App() -> impl IntoView {
                         <p class="embed-hint" hidden=move || !editor.selection.with(|s| s.is_empty())>"Click a node for its numbers and faults"</p>
                     })}
                     <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref
-                        on_pick=Callback::new(move |(x, y): (f64, f64)| {
+                        on_pick=Callback::new(move |p: Pick| {
                             // Paused, a click on a dot traces its request. (Playing, dots
                             // crowd the busy wires, and a click there selects the wire.)
+                            // Over a node only the dot as drawn counts (plus a pixel of
+                            // antialiasing); elsewhere a few pixels off it still do.
+                            let slack = if p.on_node { 1.0 } else { 5.0 };
                             let paused = !playing.get_untracked();
-                            let hit = (paused && animate.get_untracked()).then(|| animation.with_value(|a| a.request_at(x, y, view.get_untracked()))).flatten();
+                            let hit = (paused && animate.get_untracked())
+                                .then(|| animation.with_value(|a| a.request_at(p.x, p.y, view.get_untracked(), slack)))
+                                .flatten();
                             if let Some(n) = hit {
                                 tracing.pick(editor, n);
                             }

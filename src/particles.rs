@@ -65,6 +65,11 @@ pub const DEFAULT_BUDGET: usize = 2000;
 /// shrinks with the diagram, down to half).
 pub const DOT_RADIUS_CSS: f64 = 3.0;
 
+/// The radius a dot is drawn with, in CSS pixels, at diagram zoom `scale`.
+pub fn drawn_radius_css(scale: f64) -> f64 {
+    DOT_RADIUS_CSS * scale.clamp(0.5, 1.0)
+}
+
 /// The colours a dot can take, one path (and one fill) per colour per frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -436,7 +441,7 @@ impl Particles {
     pub fn build_paths(&self, now_ns: Nanos, view: View, out: &mut Paths) {
         // Zoomed out, dots shrink with the diagram (down to half size) so
         // they do not bury the small node boxes.
-        let r = DOT_RADIUS_CSS * view.scale.clamp(0.5, 1.0) * view.dpr;
+        let r = drawn_radius_css(view.scale) * view.dpr;
         let c = &mut out.circle;
         c.clear();
         // From the leftmost point: half a circle to the rightmost, and back.

@@ -93,6 +93,18 @@ fn load_class(util: f64) -> &'static str {
     }
 }
 
+/// A press offered to the dot picker (see [`Diagram`]'s `on_pick`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pick {
+    /// Where, in CSS pixels from the diagram's corner.
+    pub x: f64,
+    pub y: f64,
+    /// On a node's box or port: only a press on the dot as drawn should
+    /// count there, not one a few pixels off, or the node would be hard to
+    /// grab where dots enter and leave it.
+    pub on_node: bool,
+}
+
 #[component]
 pub fn Diagram(
     snapshot: RwSignal<Option<Snapshot>>,
@@ -102,11 +114,11 @@ pub fn Diagram(
     flow_mode: Signal<bool>,
     canvas: NodeRef<html::Canvas>,
     svg_ref: NodeRef<html::Div>,
-    /// Offered a press on empty space or a wire first (diagram CSS pixels):
-    /// true when it took it (a dot was clicked, to trace its request), so no
-    /// pan starts and no wire is selected.
+    /// Offered every plain press first, wherever it lands (empty space, a
+    /// wire, a node, a port): true when it took it (a dot was clicked, to
+    /// trace its request), so nothing under the dot sees the press.
     #[prop(optional)]
-    on_pick: Option<Callback<(f64, f64), bool>>,
+    on_pick: Option<Callback<Pick, bool>>,
 ) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let gesture = StoredValue::new_local(Gesture::Idle);
@@ -142,9 +154,6 @@ pub fn Diagram(
             let (wx, wy) = view.get_untracked().to_world(p.0, p.1);
             editor.add_node(kind, wx - NODE_W / 2.0, wy - NODE_H / 2.0);
             palette.set(None);
-            return;
-        }
-        if !ev.shift_key() && on_pick.is_some_and(|pick| pick.run(p)) {
             return;
         }
         capture(&ev);
@@ -305,6 +314,37 @@ pub fn Diagram(
         gesture.set_value(Gesture::Connect { from: id });
     };
 
+    // Dots are drawn over everything on the diagram, and they start and end
+    // their wires on a node's edge or output port. What is drawn on top is
+    // what a press hits: before a node, port, wire or the background sees a
+    // plain press (capture phase), the picker may take it for the dot there.
+    // Placing a component, connecting, panning with Space and presses with
+    // modifier keys are gestures of their own and skip the picker.
+    let pick_first = move |ev: web_sys::PointerEvent| {
+        let Some(pick) = on_pick else { return };
+        let modified = ev.shift_key() || ev.ctrl_key() || ev.meta_key() || ev.alt_key();
+        if ev.button() != 0
+            || modified
+            || palette.get_untracked().is_some()
+            || editor.connecting_from.get_untracked().is_some()
+            || space_down.get_untracked()
+        {
+            return;
+        }
+        let on_node = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("g[data-node]").ok().flatten())
+            .is_some();
+        let (x, y) = local(&ev);
+        if pick.run(Pick { x, y, on_node }) {
+            // No selection, drag, pan or focus follows (preventing the
+            // default also stops the mouse events and the focus they bring).
+            ev.stop_propagation();
+            ev.prevent_default();
+        }
+    };
+
     let per_second = move |count: u64| snapshot.with_untracked(|s| s.as_ref().map(|s| count as f64 / s.span_s.max(1e-9)).unwrap_or(0.0));
     let live = move |id: &str| snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).cloned()));
 
@@ -314,7 +354,7 @@ pub fn Diagram(
     let link_ends = move || editor.doc.with(|d| d.links.iter().map(|l| (l.from.clone(), l.to.clone())).collect::<Vec<_>>());
 
     view! {
-        <div class="diagram-wrap" node_ref=svg_ref class:panning=move || space_down.get() class:placing=move || palette.get().is_some()>
+        <div class="diagram-wrap" node_ref=svg_ref on:pointerdown:capture=pick_first class:panning=move || space_down.get() class:placing=move || palette.get().is_some()>
             <svg
                 class="diagram"
                 data-testid="diagram"
@@ -376,11 +416,6 @@ pub fn Diagram(
                             <g class="link" class:selected=selected data-testid=format!("link-{from}-{to}")>
                                 <path class="link-hit" d=path on:pointerdown=move |ev: web_sys::PointerEvent| {
                                     ev.stop_propagation();
-                                    // Dots ride on the wires: when the picker takes the click
-                                    // (paused, on a dot), it traces that request instead.
-                                    if ev.button() == 0 && on_pick.is_some_and(|pick| pick.run(local(&ev))) {
-                                        return;
-                                    }
                                     editor.selection.set(Selection { nodes: vec![], link: Some((f5.clone(), t5.clone())) });
                                     editor.announcement.set(format!("Link from {} to {} selected", f5, t5));
                                 } />

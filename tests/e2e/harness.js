@@ -149,3 +149,50 @@ export async function openRunning(site, options = {}) {
   await opened.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 10000 });
   return opened;
 }
+
+// ---- Waiting on the simulation, not on the wall clock ----
+//
+// On a busy machine the page simulates fewer seconds per wall second (it says
+// "slower than real time"), so "sleep 2 s, then read" reads a different
+// stretch of simulated time from run to run. Wait for the simulated clock or
+// for the condition itself instead, with deadlines generous enough for a
+// loaded 2-core machine.
+
+/** The simulated clock on the page, in seconds ("t = 12.3 s"). */
+export const simTime = async (page) => numberIn(await text(page, 'sim-time'));
+
+/** Waits until the page's simulated clock reads at least `s` seconds. */
+export async function simUntil(page, s, timeout = 90000) {
+  await page.waitForFunction(
+    (t) => {
+      const m = (document.querySelector('[data-testid="sim-time"]')?.textContent ?? '').replace(/,/g, '').match(/\d+(\.\d+)?/);
+      return m !== null && Number(m[0]) >= t;
+    },
+    s,
+    { timeout, polling: 50 },
+  );
+}
+
+/** Waits until `seconds` more simulated seconds have run on the page. */
+export async function simFor(page, seconds, timeout = 90000) {
+  await simUntil(page, (await simTime(page)) + seconds, timeout);
+}
+
+/**
+ * Calls `probe` until `ok(value)` holds and returns that value; after
+ * `timeout` ms fails with `what` and the last value seen. For conditions that
+ * become true as the simulation runs (a cache warming up, a server taken out
+ * of rotation): the assertion is the same, only the moment it is read waits.
+ */
+export async function eventually(probe, ok, { what = 'the condition', timeout = 60000, interval = 200 } = {}) {
+  const start = Date.now();
+  let last;
+  for (;;) {
+    last = await probe();
+    if (ok(last)) return last;
+    if (Date.now() - start > timeout) {
+      throw new Error(`${what} did not hold within ${timeout} ms; last value: ${JSON.stringify(last)}`);
+    }
+    await sleep(interval);
+  }
+}

@@ -3,7 +3,7 @@
 // and from a click on a moving dot). Every check reads what is on screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, sleep, openRunning } from './harness.js';
+import { startSite, screenshot, text, numberIn, openRunning, simUntil } from './harness.js';
 
 let site;
 before(async () => {
@@ -33,6 +33,10 @@ const dbBound = {
   ],
 };
 
+/** `dbBound` run for `seconds` only: the run stops there, so the numbers read
+ *  at its end cover the same simulated seconds on every run. */
+const dbBoundFor = (seconds) => ({ ...dbBound, duration_s: seconds });
+
 async function openDesign(page, doc) {
   await page.getByTestId('file-input').setInputFiles({ name: 'design.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
   await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n, doc.nodes.length);
@@ -49,17 +53,19 @@ async function partsSum(rows, parts) {
 
 test('the inspector puts queueing theory beside the simulation, and says where it does not apply', async () => {
   const { page, errors, context } = await open();
-  await openDesign(page, dbBound);
+  await openDesign(page, dbBoundFor(40));
   await page.getByTestId('speed').selectOption('10');
   await page.getByTestId('node-db').click();
   const model = page.getByTestId('theory-model');
-  await page.waitForFunction(() => /M\/M\/1/.test(document.querySelector('[data-testid="theory-model"]')?.textContent ?? ''), null, { timeout: 20000 });
+  await page.waitForFunction(() => /M\/M\/1/.test(document.querySelector('[data-testid="theory-model"]')?.textContent ?? ''), null, { timeout: 30000 });
   assert.match(await model.textContent(), /Pollaczek/);
   // Thirty simulated seconds (the inspector's window) of an M/M/1 near 80%:
   // utilisation within a few points; the mean wait (16 ms at exactly 200/s,
   // 10 to 25 ms at the rates 30 s of Poisson arrivals give) within 40%: a
-  // queue this busy swings slowly, so a half-minute mean is rough.
-  await page.waitForFunction(() => /last 30 s/.test(document.querySelector('[data-testid="theory-model"]')?.textContent ?? ''), null, { timeout: 20000 });
+  // queue this busy swings slowly, so a half-minute mean is rough. The run
+  // ends at 40 s, so the window read is seconds 10 to 40 every time.
+  await simUntil(page, 40);
+  await page.waitForFunction(() => /last 30 s/.test(document.querySelector('[data-testid="theory-model"]')?.textContent ?? ''), null, { timeout: 30000 });
   const [simU, theoryU] = numbers(await text(page, 'theory-utilization'));
   assert.ok(Math.abs(simU - theoryU) < 6 && Math.abs(theoryU - 80) < 6, `utilisation ${simU}% vs ${theoryU}%`);
   const [simW, theoryW] = numbers(await text(page, 'theory-wait'));
@@ -77,16 +83,17 @@ test('the inspector puts queueing theory beside the simulation, and says where i
 
 test('where the time goes: the parts add up to the mean, and the database queue sets the slowest 1%', async () => {
   const { page, errors, context } = await open();
-  await openDesign(page, dbBound);
+  // The run ends at 60 s, so what is read covers the same requests every time.
+  await openDesign(page, dbBoundFor(60));
   await page.getByTestId('speed').selectOption('25');
   const panel = page.getByTestId('breakdown');
-  await page.waitForFunction(() => /mean request takes/.test(document.querySelector('[data-testid="breakdown-summary"]')?.textContent ?? ''), null, { timeout: 20000 });
-  // Wait for a thousand traced requests (about 40 simulated seconds), so
-  // the slowest 1% holds ten or more of them.
+  await simUntil(page, 60);
+  // A thousand traced requests or more (one in eight of 200/s over the last
+  // 30 to 60 s), so the slowest 1% holds ten or more of them.
   await page.waitForFunction(() => {
     const note = document.querySelector('.breakdown-note')?.textContent ?? '';
     return Number((note.match(/From ([\d,]+) traced/)?.[1] ?? '0').replaceAll(',', '')) >= 1000;
-  }, null, { timeout: 60000 });
+  }, null, { timeout: 30000 });
   await page.getByTestId('play-toggle').click();
   const summary = await text(page, 'breakdown-summary');
   const mean = numbers(summary.match(/takes ([\d.,]+) ms/)[1])[0];
@@ -148,45 +155,118 @@ test('trace a request: its hops add up to its latency, and a failed one says whe
   await context.close();
 });
 
-test('paused, a click on a dot traces that request', async () => {
-  const { page, errors, context } = await open();
-  // Slow motion keeps dots on the wires; pause so they hold still.
-  await page.getByTestId('speed').selectOption('0.1');
-  await sleep(1500);
-  await page.getByTestId('play-toggle').click();
-  await sleep(200);
-  // Find a drawn dot: a coloured pixel of the dots' canvas.
-  const dot = await page.evaluate(() => {
+/**
+ * The dots drawn on the diagram's canvas that stand alone (a blob of opaque
+ * pixels the size of one dot, no other dot within 16 px), each with its centre
+ * in page coordinates and what a press there lands on: a node's output
+ * `port`, a `node`'s box, a `wire`, or the `background`; `node` names the
+ * node or the wire's ends.
+ */
+async function lonelyDots(page) {
+  return page.evaluate(() => {
     const c = document.querySelector('canvas.particles');
-    const ctx = c.getContext('2d');
-    const { data, width, height } = ctx.getImageData(0, 0, c.width, c.height);
-    const dpr = c.width / c.getBoundingClientRect().width;
-    const r = c.getBoundingClientRect();
-    for (let y = 2; y < height - 2; y += 2) {
-      for (let x = 2; x < width - 2; x += 2) {
-        const i = (y * width + x) * 4;
-        // The middle of a dot: it and its neighbours are opaque.
-        const opaque = (k) => data[k + 3] > 200;
-        if (opaque(i) && opaque(i + 8) && opaque(i - 8) && opaque(i + 8 * width) && opaque(i - 8 * width)) {
-          return { x: r.left + x / dpr, y: r.top + y / dpr };
+    const { data, width, height } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    const box = c.getBoundingClientRect();
+    const dpr = c.width / box.width;
+    const seen = new Uint8Array(width * height);
+    const blobs = [];
+    for (let start = 0; start < width * height; start++) {
+      if (seen[start] || data[start * 4 + 3] < 128) continue;
+      seen[start] = 1;
+      const stack = [start];
+      let n = 0, sx = 0, sy = 0, x0 = width, x1 = 0, y0 = height, y1 = 0;
+      while (stack.length) {
+        const k = stack.pop();
+        const x = k % width, y = (k - x) / width;
+        n++; sx += x; sy += y;
+        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        for (const [nx, ny] of [[x + 1, y], [x - 1, y], [x, y + 1], [x, y - 1]]) {
+          const j = ny * width + nx;
+          if (nx >= 0 && ny >= 0 && nx < width && ny < height && !seen[j] && data[j * 4 + 3] >= 128) {
+            seen[j] = 1;
+            stack.push(j);
+          }
         }
       }
+      blobs.push({ n, cx: sx / n, cy: sy / n, w: x1 - x0 + 1, h: y1 - y0 + 1 });
     }
-    return null;
+    // Every dot has the same size: the smallest round blob is one dot, and
+    // two dots that overlap make a blob longer one way or with a bite out.
+    const round = blobs.filter((b) => Math.abs(b.w - b.h) <= 1 && b.n >= 0.8 * Math.PI * (b.w / 2) ** 2);
+    const size = Math.min(...round.map((b) => b.w));
+    const single = round.filter((b) => b.w <= size + 1);
+    const css = (b) => ({ x: box.left + (b.cx + 0.5) / dpr, y: box.top + (b.cy + 0.5) / dpr });
+    return single
+      .filter((b) => blobs.every((o) => o === b || Math.hypot(o.cx - b.cx, o.cy - b.cy) / dpr > 16))
+      .map((b) => {
+        const { x, y } = css(b);
+        const el = document.elementFromPoint(x, y);
+        const node = el?.closest('g[data-node]')?.getAttribute('data-node');
+        if (el?.closest('circle.port')) return { x, y, on: 'port', node };
+        if (node) return { x, y, on: 'node', node };
+        const link = el?.closest('g.link')?.getAttribute('data-testid');
+        if (link) return { x, y, on: 'wire', link };
+        return { x, y, on: 'background' };
+      });
   });
-  assert.ok(dot, 'a dot is drawn');
-  await page.mouse.click(dot.x, dot.y);
+}
+
+/** Waits until the page has drawn two more frames (a step's dots have settled). */
+const twoFrames = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+
+test('paused, a click on a dot traces that request, over a port, a node or a wire', async () => {
+  const { page, errors, context } = await open();
+  const nodes = await page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
+  // Slow motion fills the wires with dots; pause so they hold still.
+  await page.getByTestId('speed').selectOption('0.1');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="sampling"]')?.textContent.match(/([\d,]+) dots/)?.[1].replace(/,/g, '')) >= 10,
+    null, { timeout: 30000 });
+  await page.getByTestId('play-toggle').click();
+  await twoFrames(page);
+  // Step 0.1 s at a time until a lone dot lies over a port, one over a
+  // node's box and one on a bare wire (the simulation is paused between
+  // steps, so the dots found are where they stay).
+  const want = ['port', 'node', 'wire'];
+  let found = {};
+  for (let steps = 0; steps < 200 && want.some((w) => !found[w]); steps++) {
+    found = {};
+    for (const d of await lonelyDots(page)) found[d.on] ??= d;
+    if (want.every((w) => found[w])) break;
+    await page.getByTestId('step').click();
+    await twoFrames(page);
+  }
+  assert.ok(want.every((w) => found[w]), `lone dots over a port, a node and a wire: found ${JSON.stringify(found)}`);
+
+  for (const on of want) {
+    const dot = found[on];
+    await page.mouse.click(dot.x, dot.y);
+    const heading = page.getByTestId('trace-panel').locator('h3');
+    await page.waitForFunction(() => /Request #/.test(document.querySelector('[data-testid="trace-panel"] h3')?.textContent ?? ''));
+    const number = (await heading.textContent()).match(/Request #([\d,]+)/)[1];
+    // The press went to the dot, not to what it is drawn over.
+    assert.equal(await page.locator('g.node.selected').count(), 0, `a click on the dot over ${on} selects no node`);
+    assert.equal(await page.locator('g.link.selected').count(), 0, `a click on the dot over ${on} selects no wire`);
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('g[data-node]') ?? null), null, 'no node took the focus');
+    // Its trace is of a request that was there: over a node or its port, it
+    // has visited that node; on a wire, both its ends.
+    const hops = await page.getByTestId('trace-panel').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.testid.replace(/^trace-hop-/, '')));
+    const there = dot.node ? [dot.node] : nodes.filter((n) => n !== 'users' && (dot.link.startsWith(`link-${n}-`) || dot.link.endsWith(`-${n}`)));
+    assert.ok(there.length > 0, `the nodes at ${JSON.stringify(dot)}`);
+    for (const n of there) assert.ok(hops.includes(n), `request #${number}, clicked over ${on} at ${n}, has visited it: ${hops}`);
+    await page.getByTestId('trace-close').click();
+    await page.getByTestId('trace-panel').waitFor({ state: 'detached' });
+  }
+
+  // A plain click on a node away from any dot still selects it.
+  await page.getByTestId('node-db').click({ position: { x: 30, y: 12 } });
+  assert.equal(await page.locator('g.node.selected').getAttribute('data-node'), 'db');
+
+  // Traced again and played on, an in-flight request ends.
+  await page.mouse.click(found.wire.x, found.wire.y);
   await page.getByTestId('trace-panel').waitFor();
-  await page.waitForFunction(() => /Request #/.test(document.querySelector('[data-testid="trace-panel"] h3')?.textContent ?? ''));
-  const state = await page.getByTestId('trace-outcome').getAttribute('data-state');
-  assert.ok(['in_flight', 'ok', 'failed'].includes(state), state);
-  assert.ok((await page.getByTestId('trace-panel').locator('tbody tr').count()) >= 1, 'its hops so far');
-  // Paused, the dot wins over the wire it rides on.
-  assert.equal(await page.locator('g.link.selected').count(), 0);
-  // Playing on, an in-flight request ends.
   await page.getByTestId('speed').selectOption('1');
   await page.getByTestId('play-toggle').click();
-  await page.waitForFunction(() => ['ok', 'failed'].includes(document.querySelector('[data-testid="trace-outcome"]')?.dataset.state), null, { timeout: 10000 });
+  await page.waitForFunction(() => ['ok', 'failed'].includes(document.querySelector('[data-testid="trace-outcome"]')?.dataset.state), null, { timeout: 30000 });
   await screenshot(page, 'insight-dot');
   assert.deepEqual(errors, []);
   await context.close();
