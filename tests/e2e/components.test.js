@@ -2,7 +2,7 @@
 // the way a learner does it, then read on the dashboard and in the inspector.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, sleep, openRunning } from './harness.js';
+import { startSite, screenshot, text, numberIn, openRunning, simUntil, simFor, sel, nextSnapshot, settle, meanOver } from './harness.js';
 
 let site;
 before(async () => {
@@ -33,15 +33,10 @@ async function connect(page, from, to) {
 test('a cache placed between the web servers and the database takes reads off the database', async () => {
   const { page, errors, context } = await open();
   await page.getByTestId('fit').click();
-  // The database's load, averaged over a few snapshots (each covers 250 ms).
+  // The database's load, averaged over 1.5 simulated seconds of snapshots.
   const dbLoad = async () => {
     await page.getByTestId('node-db').click();
-    let sum = 0;
-    for (let i = 0; i < 6; i++) {
-      await sleep(300);
-      sum += numberIn(await text(page, 'live-throughput'));
-    }
-    return sum / 6;
+    return meanOver(page, sel('live-throughput'), 1.5);
   };
   const dbBefore = await dbLoad();
   assert.equal(await page.getByTestId('chart-hit-ratio').count(), 0, 'no cache, no hit-ratio chart');
@@ -52,13 +47,18 @@ test('a cache placed between the web servers and the database takes reads off th
   await connect(page, 'web-2', cache);
   // The hit-ratio chart appears only now that the design has a cache.
   await page.getByTestId('chart-hit-ratio').waitFor();
-  // Speed up so the cold cache fills: 100,000 keys, the popular ones first.
-  await page.getByTestId('speed').selectOption('10');
-  await sleep(3000);
+  // Speed up so the cold cache fills: 100,000 keys, the popular ones first;
+  // 30 simulated seconds of it, however long they take here (a loaded
+  // machine drops frames, and each frame makes up at most 100 ms: a higher
+  // speed gets there sooner).
+  await page.getByTestId('speed').selectOption('25');
+  await simFor(page, 30);
   await page.getByTestId('speed').selectOption('1');
   await page.getByTestId(`node-${cache}`).click();
-  await sleep(600);
-  const hits = numberIn(await text(page, 'live-hit-ratio'));
+  // The hit ratio over the next 2 simulated seconds (snapshots wholly at 1x,
+  // after the 30 s): one quarter-second snapshot holds about 60 lookups, and
+  // reads anywhere from 30% to 70% at this point of the warm-up.
+  const hits = await meanOver(page, sel('live-hit-ratio'), 2);
   assert.ok(hits > 30, `the cache answers reads: ${hits}% hits`);
   const dbAfter = await dbLoad();
   assert.ok(dbAfter < dbBefore * 0.8, `database load fell from ${dbBefore}/s to ${dbAfter}/s`);
@@ -84,9 +84,10 @@ test('a read replica takes the reads; failing the primary promotes it and counts
   await connect(page, 'db', replica);
   await connect(page, 'web-1', replica);
   await connect(page, 'web-2', replica);
-  await sleep(2500);
   await page.getByTestId(`node-${replica}`).click();
-  assert.ok(numberIn(await text(page, 'live-throughput')) > 100, 'the replica serves the reads');
+  // 2.5 simulated seconds on, a snapshot that covers only time after the wiring.
+  const { served } = await settle(page, 2.5, { served: sel('live-throughput') });
+  assert.ok(numberIn(served) > 100, `the replica serves the reads: ${served}`);
   assert.match(await text(page, 'live-replication-lag'), /ms$/);
   await page.getByTestId('chart-replication-lag').waitFor();
   assert.equal(await text(page, 'metric-lost-writes'), '0');
@@ -98,12 +99,14 @@ test('a read replica takes the reads; failing the primary promotes it and counts
   await failover.press('Enter');
   await failover.dispatchEvent('change');
   await page.getByTestId('fault-fail').click();
-  await page.waitForFunction(() => /promoted to primary/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 15000 });
+  // Promotion comes 2 simulated seconds after the failure: no wall deadline of its own.
+  await page.waitForFunction(() => /promoted to primary/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 90000 });
   const lost = numberIn(await text(page, 'metric-lost-writes'));
   assert.ok(lost >= 0, `lost writes shown: ${lost}`);
   assert.match(await text(page, 'event-log'), /db-1 promoted to primary in place of db; \d+ acknowledged writes that had not reached it are lost/);
-  await sleep(1500);
-  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, 'after the promotion the site works again');
+  // 1.5 simulated seconds after the promotion, in a snapshot that starts after it.
+  const { errs } = await settle(page, 1.5, { errs: sel('metric-errors') });
+  assert.ok(numberIn(errs) < 1, `after the promotion the site works again: ${errs}`);
   await screenshot(page, 'component-replica');
   assert.deepEqual(errors, []);
   await context.close();
@@ -114,18 +117,23 @@ test('health checks take a dead server out of rotation; async waiting is a setti
   await page.getByTestId('node-lb').click();
   assert.equal(await page.getByTestId('field-health_check').isChecked(), true, 'balancers probe by default');
   await page.getByTestId('node-web-2').click();
+  // Probes every 2 simulated seconds, 3 in a row: 4 to 6 simulated seconds,
+  // run at 10x (the reading below then covers 2.5 simulated seconds, not 0.25).
+  await page.getByTestId('speed').selectOption('10');
   await page.getByTestId('fault-fail').click();
-  await page.waitForFunction(() => /web-2 failed 3 health checks in a row; taken out of rotation/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 15000 });
-  await sleep(1500);
-  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, 'errors stop once the dead server is out');
+  await page.waitForFunction(() => /web-2 failed 3 health checks in a row; taken out of rotation/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 90000 });
+  // 1.5 simulated seconds later, in a snapshot that starts after it was taken out.
+  const { errs } = await settle(page, 1.5, { errs: sel('metric-errors') });
+  assert.ok(numberIn(errs) < 1, `errors stop once the dead server is out: ${errs}`);
 
   await page.getByTestId('node-web-1').click();
   await page.getByTestId('field-waiting').selectOption('async');
   assert.match(await text(page, 'notice'), /web-1: while calling set to async/);
   await page.getByTestId('field-size').selectOption('2xlarge');
-  await sleep(300);
+  // The cost is what the node costs as it runs: read from a snapshot taken after the change.
+  const { cost } = await nextSnapshot(page, { cost: sel('live-cost') });
   assert.equal(await page.getByTestId('field-workers').inputValue(), '16', 'the size sets the workers');
-  assert.match(await text(page, 'live-cost'), /\$560\/month/);
+  assert.match(cost, /\$560\/month/);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -146,16 +154,20 @@ test('a message queue and a worker pool take the jobs; the backlog is charted', 
   await jobs.fill('1');
   await jobs.dispatchEvent('change');
   await page.getByTestId('chart-backlog').waitFor();
-  await sleep(3000);
   await page.getByTestId(`node-${pool}`).click();
-  assert.ok(numberIn(await text(page, 'live-utilization')) > 10, 'the workers are busy');
+  // 3 simulated seconds after the jobs started, a snapshot wholly after the change.
+  const { busy } = await settle(page, 3, { busy: sel('live-utilization') });
+  assert.ok(numberIn(busy) > 10, `the workers are busy: ${busy}`);
   await page.getByTestId(`node-${queue}`).click();
-  assert.match(await text(page, 'live-backlog'), /^[\d,]+ jobs$/);
-  // 4 workers of 200 ms take 20 jobs/s; about 150/s arrive, so the backlog grows.
-  const first = numberIn(await text(page, 'live-backlog'));
-  await sleep(1500);
-  assert.ok(numberIn(await text(page, 'live-backlog')) > first, 'the backlog grows');
-  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, 'users are answered at once');
+  // The backlog is the queue's length now; read it with the clock of the same snapshot.
+  const first = await nextSnapshot(page, { backlog: sel('live-backlog') });
+  assert.match(first.backlog, /^[\d,]+ jobs$/);
+  // 4 workers of 200 ms take 20 jobs/s; about 150/s arrive, so the backlog grows:
+  // 1.5 simulated seconds later it is longer.
+  await simUntil(page, first.t + 1.5);
+  const later = await nextSnapshot(page, { backlog: sel('live-backlog'), errs: sel('metric-errors') });
+  assert.ok(numberIn(later.backlog) > numberIn(first.backlog), `the backlog grows: ${first.backlog} at ${first.t} s, ${later.backlog} at ${later.t} s`);
+  assert.ok(numberIn(later.errs) < 1, `users are answered at once: ${later.errs}`);
   await screenshot(page, 'component-queue');
   assert.deepEqual(errors, []);
   await context.close();
@@ -175,11 +187,13 @@ test('shards behind a shard router share the load; adding a shard reports the ke
   await connect(page, 'web-2', router);
   await connect(page, router, a);
   await connect(page, router, b);
-  await sleep(2000);
+  // 2 simulated seconds after the wiring, then each shard's load over a
+  // simulated second of snapshots wholly after it.
+  await settle(page, 2);
   for (const shard of [a, b]) {
     await page.getByTestId(`node-${shard}`).click();
-    await sleep(300);
-    assert.ok(numberIn(await text(page, 'live-throughput')) > 50, `${shard} takes its share`);
+    const share = await meanOver(page, sel('live-throughput'), 1);
+    assert.ok(share > 50, `${shard} takes its share: ${share}/s`);
   }
   const c = await place(page, 'database', area.width - 330, 60);
   await connect(page, router, c);
@@ -194,12 +208,14 @@ test('shards behind a shard router share the load; adding a shard reports the ke
     await page.getByTestId('field-sessions').selectOption('local');
   }
   await page.getByTestId('metric-sessions-lost').waitFor();
-  await page.getByTestId('speed').selectOption('10');
-  await sleep(2000);
+  await page.getByTestId('speed').selectOption('25');
+  // 20 simulated seconds of sticky balancing (the count is since the start).
+  await simFor(page, 20);
   assert.equal(numberIn(await text(page, 'metric-sessions-lost')), 0, 'sticky: nobody loses a session');
   await page.getByTestId('node-lb').click();
   await page.getByTestId('field-algorithm').selectOption('round_robin');
-  await sleep(2000);
+  // And 20 of round robin.
+  await simFor(page, 20);
   assert.ok(numberIn(await text(page, 'metric-sessions-lost')) > 0, 'round robin: users bounce between servers and lose their sessions');
   await screenshot(page, 'component-shards');
   assert.deepEqual(errors, []);
@@ -211,8 +227,8 @@ test('an autoscaling group grows with the traffic; a traffic spike is a setting 
   await page.getByTestId('node-web-1').click();
   await page.getByTestId('field-autoscale').check();
   await page.getByTestId('live-machines').waitFor();
-  await sleep(500);
-  assert.match(await text(page, 'live-machines'), /^2 running/);
+  const { machines } = await nextSnapshot(page, { machines: sel('live-machines') });
+  assert.match(machines, /^2 running/);
   assert.equal(await page.getByTestId('field-autoscale-max').inputValue(), '10');
   // Ten times the users, at 25x speed so the 30 s boot passes quickly.
   await page.getByTestId('traffic').evaluate((el) => {
@@ -220,12 +236,14 @@ test('an autoscaling group grows with the traffic; a traffic spike is a setting 
     el.dispatchEvent(new Event('change', { bubbles: true }));
   });
   await page.getByTestId('speed').selectOption('25');
-  await page.waitForFunction(() => /web-1: scaling out/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 15000 });
+  // Conditions the simulation reaches in its own time (a 30 s boot): wall
+  // deadlines generous enough for a machine far slower than real time.
+  await page.waitForFunction(() => /web-1: scaling out/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 90000 });
   await page.getByTestId('node-web-1').click();
   await page.waitForFunction(() => {
     const t = document.querySelector('[data-testid="live-machines"]')?.textContent ?? '';
     return Number(t.match(/^(\d+)/)?.[1] ?? 0) > 2;
-  }, null, { timeout: 15000 });
+  }, null, { timeout: 90000 });
   assert.match(await page.getByTestId('node-web-1').locator('.node-kind').textContent(), /^×\d+/);
   await screenshot(page, 'component-autoscaling');
 
@@ -255,11 +273,12 @@ test('DNS in front of the balancer: users resolve the name, then connect', async
   assert.equal(dns, 'dns-1');
   await connect(page, 'users', dns);
   await connect(page, dns, 'lb');
-  await sleep(1500);
   await page.getByTestId(`node-${dns}`).click();
   assert.equal(await page.getByTestId('field-ttl_s').inputValue(), '60');
-  assert.ok(numberIn(await text(page, 'live-throughput')) > 100, 'requests pass through DNS');
-  assert.ok(numberIn(await text(page, 'metric-errors')) < 1);
+  // 1.5 simulated seconds after the wiring, a snapshot wholly after it.
+  const now = await settle(page, 1.5, { through: sel('live-throughput'), errs: sel('metric-errors') });
+  assert.ok(numberIn(now.through) > 100, `requests pass through DNS: ${now.through}`);
+  assert.ok(numberIn(now.errs) < 1, now.errs);
   await screenshot(page, 'component-dns');
   assert.deepEqual(errors, []);
   await context.close();
@@ -275,14 +294,15 @@ test('a CDN takes the static files; failing it falls back to the origin', async 
   await connect(page, cdn, 'lb');
   await page.getByTestId('chart-cdn-hit-ratio').waitFor();
   await page.getByTestId('speed').selectOption('10');
-  await sleep(2500);
   await page.getByTestId(`node-${cdn}`).click();
-  await sleep(400);
-  assert.ok(numberIn(await text(page, 'live-hit-ratio')) > 20, 'static files come from the edge');
+  // 25 simulated seconds at 10x for the edges to fill, then a snapshot wholly after them.
+  const { edge } = await settle(page, 25, { edge: sel('live-hit-ratio') });
+  assert.ok(numberIn(edge) > 20, `static files come from the edge: ${edge}`);
   assert.match(await page.getByTestId(`node-${cdn}`).locator('.node-kind').textContent(), /% from the edge/);
   await page.getByTestId('fault-fail').click();
-  await sleep(1500);
-  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, 'falls back to the origin');
+  // 15 simulated seconds after the failure (still 10x), a snapshot wholly after it.
+  const { errs } = await settle(page, 15, { errs: sel('metric-errors') });
+  assert.ok(numberIn(errs) < 1, `falls back to the origin: ${errs}`);
   await screenshot(page, 'component-cdn');
   assert.deepEqual(errors, []);
   await context.close();
@@ -301,14 +321,14 @@ test('data centers in regions: nodes placed in them, users far away pay the dist
   }
   await page.getByTestId('dc-area-dc-1').waitFor();
   assert.match(await page.getByTestId('dc-area-dc-1').textContent(), /dc-1 · North America \(east\)/);
-  await sleep(1500);
-  const near = numberIn(await text(page, 'metric-p50'));
+  // Each p50 is read 1.5 / 2 simulated seconds after its change, from a
+  // snapshot that covers only time after it.
+  const near = numberIn((await settle(page, 1.5, { p50: sel('metric-p50') })).p50);
   // The users move to Europe: every request crosses the ocean both ways.
   await page.getByTestId('node-users').click();
   await page.getByTestId('field-regions').fill('eu 100');
   await page.getByTestId('field-regions').dispatchEvent('change');
-  await sleep(2000);
-  const far = numberIn(await text(page, 'metric-p50'));
+  const far = numberIn((await settle(page, 2, { p50: sel('metric-p50') })).p50);
   assert.ok(far > near + 60, `p50 from ${near} ms to ${far} ms`);
   // A bad region is refused with a suggestion; the design keeps its regions.
   await page.getByTestId('field-regions').fill('europe 100');
@@ -340,10 +360,10 @@ test('a NoSQL store keeps shared sessions, so any server can take any user', asy
     await page.getByTestId(`node-${web}`).click();
     await page.getByTestId('field-sessions').selectOption('shared');
   }
-  await sleep(2000);
   await page.getByTestId(`node-${store}`).click();
-  await sleep(300);
-  assert.ok(numberIn(await text(page, 'live-throughput')) > 100, 'every request reads its session');
+  // 2 simulated seconds after the change, a snapshot wholly after it.
+  const { reads } = await settle(page, 2, { reads: sel('live-throughput') });
+  assert.ok(numberIn(reads) > 100, `every request reads its session: ${reads}`);
   assert.equal(await page.getByTestId('metric-sessions-lost').count(), 0, 'no local sessions, nothing to lose');
   assert.match(await page.getByTestId(`node-${store}`).locator('.node-kind').textContent(), /% · \d+ waiting/);
   assert.deepEqual(errors, []);

@@ -24,7 +24,7 @@ for (const name of ['design-example', 'determinism-mixed']) {
     const json = readFileSync(file, 'utf8');
     const native = JSON.parse(execFileSync(cli, ['run', file], { encoding: 'utf8' }));
     const { page, errors, context } = await site.openPage('/');
-    await page.waitForFunction(() => window.wasmBindings !== undefined, null, { timeout: 20000 });
+    await page.waitForFunction(() => window.wasmBindings !== undefined, null, { timeout: 60000 });
     const browserText = await page.evaluate((j) => window.wasmBindings.run_scenario_report(j), json);
     const browser = JSON.parse(browserText);
     assert.ok(native.events > 100000, `a real run: ${native.events} events`);

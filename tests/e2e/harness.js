@@ -145,8 +145,10 @@ export const notice = (page) => text(page, 'notice');
 /** Opens the playground and waits until it shows live numbers. */
 export async function openRunning(site, options = {}) {
   const opened = await site.openPage('/', options);
-  await opened.page.getByTestId('app-ready').waitFor({ timeout: 20000 });
-  await opened.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 10000 });
+  // Deadlines for a loaded machine (two test files at once, each with a
+  // browser compiling 1.7 MB of wasm): they bound a wait, they assert nothing.
+  await opened.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  await opened.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 60000 });
   return opened;
 }
 
@@ -196,3 +198,118 @@ export async function eventually(probe, ok, { what = 'the condition', timeout = 
     await sleep(interval);
   }
 }
+
+// ---- Reading the live numbers at known simulated times ----
+//
+// The page publishes a snapshot about four times a wall second; each covers
+// the simulated time since the previous one (engine/src/snapshot.rs), and the
+// clock (`sim-time`) changes with each. These helpers wait on those snapshots,
+// never on the wall clock, so a busy machine (slower than real time, late
+// frames) reads the same stretch of simulated time as an idle one.
+
+export const sel = (id) => `[data-testid="${id}"]`;
+
+/** Waits for the next snapshot (the clock changes) and returns its time and the
+ *  texts of `sels` ({ name: CSS selector }, or { name: [CSS selector] } for the
+ *  texts of every match), read in the same frame. */
+export async function nextSnapshot(page, sels = {}, timeout = 60000) {
+  const before = await text(page, 'sim-time');
+  const handle = await page.waitForFunction(
+    ([before, sels]) => {
+      const clock = (document.querySelector('[data-testid="sim-time"]')?.textContent ?? '').trim();
+      if (clock === before) return false;
+      const out = { t: Number(clock.replace(/,/g, '').match(/\d+(\.\d+)?/)?.[0]) };
+      for (const [k, s] of Object.entries(sels)) {
+        out[k] = Array.isArray(s)
+          ? Array.from(document.querySelectorAll(s[0]), (e) => e.textContent.trim())
+          : (document.querySelector(s)?.textContent.trim() ?? null);
+      }
+      return out;
+    },
+    [before, sels],
+    { timeout, polling: 'raf' },
+  );
+  return handle.jsonValue();
+}
+
+/** After a change made on the page: waits until `seconds` more simulated
+ *  seconds have run and the snapshot on screen covers only time after the
+ *  change, then returns the texts of `sels` read from that snapshot. */
+export async function settle(page, seconds, sels = {}) {
+  const t0 = await simTime(page); // the change happened at or after this
+  await nextSnapshot(page); // the first snapshot taken after the change
+  await simUntil(page, t0 + seconds);
+  return nextSnapshot(page, sels); // its span starts at or after that one
+}
+
+/** The number in `selector`, averaged over consecutive snapshots covering at
+ *  least `seconds` of simulated time, each weighted by its span. */
+export async function meanOver(page, selector, seconds, timeout = 90000) {
+  return page.evaluate(
+    ([selector, seconds, timeout]) =>
+      new Promise((resolve, reject) => {
+        const num = (s) => Number(String(s ?? '').replace(/,/g, '').match(/-?\d+(\.\d+)?/)?.[0]);
+        const clock = () => (document.querySelector('[data-testid="sim-time"]')?.textContent ?? '').trim();
+        let last = clock();
+        let prev = null;
+        let sum = 0;
+        let span = 0;
+        const start = performance.now();
+        const tick = () => {
+          const c = clock();
+          if (c !== last) {
+            last = c;
+            const t = num(c);
+            if (prev !== null) {
+              const v = num(document.querySelector(selector)?.textContent);
+              if (!Number.isFinite(v)) return reject(new Error(`no number in ${selector} at t = ${t} s`));
+              sum += v * (t - prev);
+              span += t - prev;
+            }
+            prev = t;
+            if (span >= seconds - 1e-6) return resolve(sum / span);
+          }
+          if (performance.now() - start > timeout) return reject(new Error(`${seconds} s of snapshots not seen within ${timeout} ms`));
+          requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+    [selector, seconds, timeout],
+  );
+}
+
+/** Waits for `n` animation frames of the page (the frame loop steps the run
+ *  and publishes snapshots on them). */
+export const frames = (page, n) =>
+  page.evaluate(
+    (n) =>
+      new Promise((resolve) => {
+        let k = 0;
+        const f = () => (++k >= n ? resolve() : requestAnimationFrame(f));
+        requestAnimationFrame(f);
+      }),
+    n,
+  );
+
+/** Waits until the page has published `n` more snapshots (the clock changes
+ *  with each; one per 250 ms of frames while playing). */
+export const snapshots = (page, n, timeout = 90000) =>
+  page.evaluate(
+    ([n, timeout]) =>
+      new Promise((resolve, reject) => {
+        const clock = () => document.querySelector('[data-testid="sim-time"]')?.textContent ?? '';
+        let last = clock();
+        let seen = 0;
+        const start = performance.now();
+        const tick = () => {
+          if (clock() !== last) {
+            last = clock();
+            if (++seen >= n) return resolve();
+          }
+          if (performance.now() - start > timeout) return reject(new Error(`${seen} of ${n} snapshots within ${timeout} ms`));
+          requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+    [n, timeout],
+  );

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
-import { startSiteAt, repoRoot, screenshot, text, sleep, nodeIds, notice } from './harness.js';
+import { startSiteAt, repoRoot, screenshot, text, nodeIds, notice, simFor } from './harness.js';
 
 const base = process.env.SCALELAB_SUBPATH_BASE || '/scale-lab/';
 let subDist = process.env.SCALELAB_SUBPATH_DIST;
@@ -69,12 +69,12 @@ async function open(path, options = {}) {
 }
 
 async function ready(page) {
-  await page.getByTestId('app-ready').waitFor({ timeout: 20000 });
+  await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
 }
 
 async function running(page) {
   await ready(page);
-  await page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 15000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 60000 });
 }
 
 /** The share fragment of a design, made as storage.rs makes it (compact JSON, raw DEFLATE, base64url). */
@@ -123,7 +123,7 @@ test('the example host page embeds two lessons and hears ready and metrics from 
   await page.waitForFunction(() => {
     const got = window.scaleLabReceived ?? [];
     return ['1', '4'].every((l) => got.some((m) => m.frame === l && m.type === 'ready') && got.some((m) => m.frame === l && m.type === 'metrics'));
-  }, null, { timeout: 30000 });
+  }, null, { timeout: 120000 });
   for (const m of await received()) {
     assert.equal(m.source, 'scale-lab');
     assert.equal(m.version, 1);
@@ -166,13 +166,19 @@ test('messages from an origin that is not allowed are ignored and counted; an al
   const stranger = await open(null);
   await stranger.page.goto(`${foreign.origin}/host?src=${encodeURIComponent(playground)}`);
   const frame = stranger.page.frameLocator('iframe');
-  await frame.getByTestId('app-ready').waitFor({ timeout: 20000 });
+  await frame.getByTestId('app-ready').waitFor({ timeout: 60000 });
   const before = await frameIds(frame);
   assert.equal(await frame.getByTestId('app-ready').getAttribute('data-ignored-messages'), '0');
   await post(stranger.page, { type: 'load', scenario: SMALL });
   await post(stranger.page, { type: 'pause' });
-  await frame.locator('[data-ignored-messages="2"]').waitFor({ timeout: 5000 });
-  await sleep(1500);
+  // Counted means handled (and ignored): their effects, had they had any, are on screen.
+  await frame.locator('[data-ignored-messages="2"]').waitFor();
+  assert.deepEqual(await frameIds(frame), before, 'the design did not change');
+  assert.equal(await frame.getByTestId('play-toggle').textContent(), 'Pause', 'still playing');
+  // Metrics go out once a wall second while the numbers run: let the frame run
+  // two simulated seconds (at 1x, at least two wall seconds of live frames),
+  // in which an allowed page would have been sent some.
+  await simFor(stranger.page.frames().find((f) => f !== stranger.page.mainFrame()), 2);
   assert.deepEqual(await frameIds(frame), before, 'the design did not change');
   assert.equal(await frame.getByTestId('play-toggle').textContent(), 'Pause', 'still playing');
   assert.deepEqual(await stranger.page.evaluate(() => window.got), [], 'no ready, metrics or replies to a page that is not allowed');
@@ -184,9 +190,9 @@ test('messages from an origin that is not allowed are ignored and counted; an al
   const allowed = `${playground}&origin=${encodeURIComponent(foreign.origin)}`;
   await friend.page.goto(`${foreign.origin}/host?src=${encodeURIComponent(allowed)}`);
   const frame2 = friend.page.frameLocator('iframe');
-  await frame2.getByTestId('app-ready').waitFor({ timeout: 20000 });
+  await frame2.getByTestId('app-ready').waitFor({ timeout: 60000 });
   const types = () => friend.page.evaluate(() => window.got.map((g) => g.data.type));
-  await friend.page.waitForFunction(() => window.got.some((g) => g.data.type === 'ready') && window.got.some((g) => g.data.type === 'metrics'), null, { timeout: 15000 });
+  await friend.page.waitForFunction(() => window.got.some((g) => g.data.type === 'ready') && window.got.some((g) => g.data.type === 'metrics'), null, { timeout: 60000 });
   assert.ok((await friend.page.evaluate(() => window.got)).every((g) => g.origin === site.baseUrl), 'from the playground');
   await post(friend.page, { type: 'load', scenario: JSON.stringify(SMALL) });
   await friend.page.waitForFunction(() => window.got.some((g) => g.data.type === 'ack' && g.data.for === 'load'));

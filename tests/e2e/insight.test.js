@@ -3,7 +3,7 @@
 // and from a click on a moving dot). Every check reads what is on screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, openRunning, simUntil } from './harness.js';
+import { startSite, screenshot, text, numberIn, openRunning, simUntil, frames } from './harness.js';
 
 let site;
 before(async () => {
@@ -211,9 +211,6 @@ async function lonelyDots(page) {
   });
 }
 
-/** Waits until the page has drawn two more frames (a step's dots have settled). */
-const twoFrames = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-
 test('paused, a click on a dot traces that request, over a port, a node or a wire', async () => {
   const { page, errors, context } = await open();
   const nodes = await page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
@@ -222,7 +219,7 @@ test('paused, a click on a dot traces that request, over a port, a node or a wir
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="sampling"]')?.textContent.match(/([\d,]+) dots/)?.[1].replace(/,/g, '')) >= 10,
     null, { timeout: 30000 });
   await page.getByTestId('play-toggle').click();
-  await twoFrames(page);
+  await frames(page, 2);
   // Step 0.1 s at a time until a lone dot lies over a port, one over a
   // node's box and one on a bare wire (the simulation is paused between
   // steps, so the dots found are where they stay).
@@ -233,7 +230,7 @@ test('paused, a click on a dot traces that request, over a port, a node or a wir
     for (const d of await lonelyDots(page)) found[d.on] ??= d;
     if (want.every((w) => found[w])) break;
     await page.getByTestId('step').click();
-    await twoFrames(page);
+    await frames(page, 2);
   }
   assert.ok(want.every((w) => found[w]), `lone dots over a port, a node and a wire: found ${JSON.stringify(found)}`);
 

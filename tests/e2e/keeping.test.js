@@ -17,7 +17,7 @@ after(async () => {
 });
 
 async function ready(page) {
-  await page.getByTestId('app-ready').waitFor({ timeout: 20000 });
+  await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
 }
 
 async function open(path = '/', options = {}) {
@@ -43,7 +43,7 @@ test('autosave: an edit survives a reload, and the restore is announced', async 
   assert.deepEqual(await nodeIds(page), edited, 'the reloaded page shows the edited design');
   assert.match(await notice(page), /Restored your last diagram/);
   // Undo history starts fresh, but the restored design runs.
-  await page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 60000 });
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -149,7 +149,7 @@ test('a design too large for a link is offered as a file', async () => {
   for (let i = 0; i < 500; i++) nodes.push({ id: `web-${randomBytes(20).toString('hex')}`, kind: 'web_server' });
   const big = { version: 1, name: 'Big farm', nodes, links: [] };
   await page.getByTestId('file-input').setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(big)) });
-  await page.waitForFunction(() => document.querySelectorAll('g[data-node]').length === 500);
+  await page.waitForFunction(() => document.querySelectorAll('g[data-node]').length === 500, null, { timeout: 60000 });
   await page.getByTestId('share').click();
   assert.match(await text(page, 'share-too-long'), /too large for a link \([\d,]+ characters; links over 8,000/);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('share-as-file').click()]);

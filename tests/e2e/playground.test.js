@@ -2,7 +2,7 @@
 // keyboard alone. Every assertion reads what is on screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, sleep, nodeIds, linkIds, notice, openRunning } from './harness.js';
+import { startSite, screenshot, text, numberIn, sleep, nodeIds, linkIds, notice, openRunning, simTime, simUntil, eventually, sel, nextSnapshot, settle, meanOver, frames } from './harness.js';
 
 let site;
 before(async () => {
@@ -14,7 +14,6 @@ after(async () => {
 
 
 const open = (options = {}) => openRunning(site, options);
-
 
 /** Presses Tab (or Shift+Tab, if that is shorter) until the focused element
  *  matches `selector`: the keyboard only, as a person without a mouse would. */
@@ -38,29 +37,38 @@ test('live numbers appear, change while playing, freeze when paused; more users 
   const { page, errors, context } = await open();
   const t1 = await text(page, 'sim-time');
   assert.ok(numberIn(await text(page, 'metric-rps')) > 0);
-  await sleep(1200);
+  // However slowly this machine runs it, the clock moves on.
+  await page.waitForFunction((t) => document.querySelector('[data-testid="sim-time"]')?.textContent.trim() !== t, t1);
   assert.notEqual(await text(page, 'sim-time'), t1, 'simulated time advances while playing');
 
   await page.getByTestId('play-toggle').click();
   assert.equal(await text(page, 'play-toggle'), 'Play');
-  await sleep(400);
+  // Paused, nothing may change however long we look: after the frame that
+  // saw the click, at least 1.2 s and 72 frames (1.2 s at 60 fps) of looking.
+  await frames(page, 2);
   const frozen = await page.locator('.dashboard').innerText();
   const frozenNode = await page.getByTestId('node-web-1').textContent();
-  await sleep(1200);
+  const frozenClock = await text(page, 'sim-time');
+  await Promise.all([sleep(1200), frames(page, 72)]);
   assert.equal(await page.locator('.dashboard').innerText(), frozen, 'the dashboard stands still while paused');
   assert.equal(await page.getByTestId('node-web-1').textContent(), frozenNode);
-  // Step advances a tenth of a second while paused.
+  assert.equal(await text(page, 'sim-time'), frozenClock, 'the clock stands still while paused');
+  // Step advances a tenth of a second while paused. The first step also
+  // publishes what ran between the last snapshot and the pause.
   await page.getByTestId('step').click();
-  const before = numberIn(await text(page, 'sim-time'));
+  await page.waitForFunction((t) => document.querySelector('[data-testid="sim-time"]')?.textContent.trim() !== t, frozenClock);
+  const before = await simTime(page);
   await page.getByTestId('step').click();
   await page.getByTestId('step').click();
-  await sleep(100);
-  assert.ok(Math.abs(numberIn(await text(page, 'sim-time')) - (before + 0.2)) < 0.051, 'two steps = 0.2 s');
+  // Paused, only the steps move the clock: once it shows both it stays there.
+  const stepped = await eventually(() => simTime(page), (t) => t >= before + 0.2 - 0.051, { what: 'the clock to show two steps', timeout: 10000, interval: 50 });
+  assert.ok(Math.abs(stepped - (before + 0.2)) < 0.051, `two steps = 0.2 s: ${before} -> ${stepped}`);
   await page.getByTestId('play-toggle').click();
 
   // Turn the users up with the keyboard on the dial: utilisation rises.
-  await sleep(2000);
-  const util = async () => numberIn(await page.getByTestId('node-web-1').locator('.node-kind').textContent());
+  // web-1's utilisation (the diagram shows each snapshot's), averaged over
+  // 2 simulated seconds of snapshots.
+  const util = () => meanOver(page, `${sel('node-web-1')} .node-kind`, 2);
   const utilBefore = await util();
   const dial = page.getByTestId('traffic');
   await dial.focus();
@@ -69,14 +77,8 @@ test('live numbers appear, change while playing, freeze when paused; more users 
   await dial.dispatchEvent('change');
   const shown = await text(page, 'traffic-value');
   assert.ok(numberIn(shown.split('·')[1]) > 500, `dial now implies ${shown}`);
-  // A busy machine runs the simulation slower than real time, and each
-  // reading covers only the last quarter second: wait for the rise, not a
-  // fixed time, and read it a few times.
-  let utilAfter = 0;
-  for (let i = 0; i < 40 && !(utilAfter > utilBefore * 1.5); i++) {
-    await sleep(500);
-    utilAfter = await util();
-  }
+  // The same average over snapshots that start after the change.
+  const utilAfter = await util();
   assert.ok(utilAfter > utilBefore * 1.5, `web-1 utilisation rose from ${utilBefore}% to ${utilAfter}%`);
   // The charts are drawn from the engine's per-second series.
   const caption = await page.getByTestId('chart-latency').locator('figcaption').textContent();
@@ -119,8 +121,9 @@ test('drag from the palette, undo, redo, click-to-place, connect by dragging a p
   // And lb to web-3, so it takes traffic.
   await page.getByTestId('port-lb').dragTo(page.getByTestId('node-web-3'));
   await page.waitForFunction(() => !!document.querySelector('[data-testid="link-lb-web-3"]'));
-  await sleep(1500);
-  assert.ok(numberIn(await page.getByTestId('node-web-3').locator('.node-kind').textContent()) > 0, 'the new server takes requests');
+  // 1.5 simulated seconds after the wiring, a snapshot wholly after it.
+  const { load } = await settle(page, 1.5, { load: `${sel('node-web-3')} .node-kind` });
+  assert.ok(numberIn(load) > 0, `the new server takes requests: ${load}`);
 
   // A connection that makes no sense is refused, with the reason.
   await page.getByTestId('port-users').dragTo(page.getByTestId('node-db-1'));
@@ -191,10 +194,12 @@ test('keyboard only: build users -> load balancer -> two web servers from an emp
   await connect('lb-1', 'web-2');
   assert.deepEqual(await linkIds(page), ['link-lb-1-web-1', 'link-lb-1-web-2', 'link-users-1-lb-1']);
   assert.match(await text(page, 'announcer'), /Connected lb-1 to web-2/);
-  await sleep(2000);
+  // 2 simulated seconds after the last wire, a snapshot wholly after it; both
+  // servers read from that same snapshot.
+  const seen = await settle(page, 2, { 'web-1': `${sel('node-web-1')} .node-kind`, 'web-2': `${sel('node-web-2')} .node-kind` });
   for (const id of ['web-1', 'web-2']) {
     assert.match(await page.getByTestId(`node-${id}`).getAttribute('aria-label'), /web server .*busy/);
-    assert.ok(numberIn(await page.getByTestId(`node-${id}`).locator('.node-kind').textContent()) > 0, `${id} is serving`);
+    assert.ok(numberIn(seen[id]) > 0, `${id} is serving: ${seen[id]} at ${seen.t} s`);
   }
   // The help lists the shortcuts.
   await page.keyboard.press('?');
@@ -215,27 +220,32 @@ test('a parameter edit changes the numbers; bad input is refused inline; failing
   assert.match(await text(page, 'error-workers'), /at least 1/);
   assert.equal((await page.getByTestId('node-web-1').getAttribute('aria-label')).includes('web server'), true);
 
-  await sleep(1500);
-  const utilBefore = numberIn(await text(page, 'live-utilization'));
+  // (The refused edit left the run alone.) Before: the mean over 1.5 simulated
+  // seconds of snapshots (one quarter-second snapshot of 8 workers at about
+  // 20% swings by a quarter of that). After: 2.5 simulated seconds on, a
+  // snapshot wholly after the change.
+  const utilBefore = await meanOver(page, sel('live-utilization'), 1.5);
   await workers.fill('1');
   await workers.blur();
-  await sleep(2500);
-  const utilAfter = numberIn(await text(page, 'live-utilization'));
+  const utilAfter = numberIn((await settle(page, 2.5, { util: sel('live-utilization') })).util);
   assert.ok(utilAfter > utilBefore * 3, `one worker instead of eight: ${utilBefore}% -> ${utilAfter}%`);
   await workers.fill('8');
   await workers.blur();
 
   await page.getByTestId('fault-fail').click();
-  await sleep(1200);
-  const causes = await text(page, 'errors-by-cause');
+  // While web-1 is down and before the balancer's probes (every 2 s, 3 in a
+  // row) take it out of rotation: a snapshot wholly after the failure,
+  // ending about 1.2 to 2 simulated seconds after it.
+  const { causes } = await settle(page, 1.2, { causes: sel('errors-by-cause') });
   assert.ok(numberIn(causes.split('node down')[1]) > 0, `node_down errors while failed: ${causes}`);
   assert.match(await page.getByTestId('node-web-1').textContent(), /DOWN/);
   assert.match(await text(page, 'event-log'), /web-1 failed/);
   await screenshot(page, 'playground-node-down');
 
   await page.getByTestId('fault-recover').click();
-  await sleep(1500);
-  assert.equal(numberIn((await text(page, 'errors-by-cause')).split('node down')[1]), 0, 'no errors after recovery');
+  // 1.5 simulated seconds after the recovery, a snapshot wholly after it.
+  const after = await settle(page, 1.5, { causes: sel('errors-by-cause') });
+  assert.equal(numberIn(after.causes.split('node down')[1]), 0, `no errors after recovery: ${after.causes}`);
   assert.match(await text(page, 'event-log'), /web-1 recovered/);
   assert.deepEqual(errors, []);
   await context.close();
@@ -244,8 +254,10 @@ test('a parameter edit changes the numbers; bad input is refused inline; failing
 test('with reduced motion, flow is shown as link thickness and counters', async () => {
   const { page, errors, context } = await open({ reducedMotion: 'reduce', colorScheme: 'dark' });
   assert.equal(await text(page, 'animation-toggle'), 'Show animation');
-  await sleep(1000);
-  const label = await page.getByTestId('link-users-lb').locator('.flow-label').textContent();
+  // A simulated second into the run, the label of a fresh snapshot.
+  await simUntil(page, 1);
+  const flow = await nextSnapshot(page, { label: `${sel('link-users-lb')} .flow-label` });
+  const label = flow.label;
   assert.ok(numberIn(label) > 100, `users -> lb carries ${label}`);
   const width = Number(await page.getByTestId('link-users-lb').locator('.link-line').getAttribute('stroke-width'));
   assert.ok(width > 3, `a busy link is drawn thick (${width})`);
@@ -258,14 +270,15 @@ test('with reduced motion, flow is shown as link thickness and counters', async 
 
 test('charts follow a theme switch while paused', async () => {
   const { page, errors, context } = await open({ colorScheme: 'light' });
-  await sleep(1200);
+  // Charts with a few seconds of the per-second series on them.
+  await simUntil(page, 1.2);
   await page.getByTestId('play-toggle').click();
   const corner = () => page.getByTestId('chart-latency').locator('canvas').evaluate((c) => Array.from(c.getContext('2d').getImageData(2, 2, 1, 1).data));
   const light = await corner();
   await page.getByTestId('theme-toggle').click(); // system (light here) -> dark
   await page.waitForFunction(() => document.documentElement.getAttribute('data-theme') === 'dark');
-  await sleep(200);
-  const dark = await corner();
+  // Paused: nothing else draws, so wait for the repaint itself.
+  const dark = await eventually(corner, (px) => px[0] < 60, { what: 'the chart repainted dark', timeout: 10000, interval: 50 });
   assert.ok(light[0] > 200 && dark[0] < 60, `chart background went from ${light} to ${dark}`);
   assert.deepEqual(errors, []);
   await context.close();
@@ -295,12 +308,9 @@ test('after a minute of simulated time the headline numbers carry 95% intervals 
   const { page, errors, context } = await open();
   assert.equal(await text(page, 'metric-p99-interval'), '', 'no interval before five 10 s batches');
   await page.getByTestId('speed').selectOption('25');
-  await page.waitForFunction(
-    () => Number((document.querySelector('[data-testid="sim-time"]')?.textContent ?? '').replace(/[^\d.]/g, '')) >= 62,
-    null,
-    { timeout: 30000, polling: 200 },
-  );
-  await page.getByTestId('metric-p99-interval').filter({ hasText: '±' }).waitFor({ timeout: 5000 });
+  // 62 simulated seconds, however long they take here.
+  await simUntil(page, 62);
+  await page.getByTestId('metric-p99-interval').filter({ hasText: '±' }).waitFor();
   const p99 = await text(page, 'metric-p99-interval');
   const m = p99.match(/^([\d.,]+) ms ± ([\d.,]+) ms, last (\d+) s$/);
   assert.ok(m, `p99 interval reads "${p99}"`);
@@ -319,14 +329,14 @@ test('users in several regions get a per-region table: far from every data cente
   assert.equal(await plain.page.getByTestId('regions').count(), 0, 'no regions, no table');
   await plain.context.close();
   const { page, errors, context } = await site.openPage('/?lesson=9');
-  await page.getByTestId('regions').waitFor({ timeout: 20000 });
+  await page.getByTestId('regions').waitFor({ timeout: 60000 });
   await page.getByTestId('speed').selectOption('5');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="regions"] tbody tr').length === 4, null, { timeout: 20000 });
-  const row = async (r) => (await page.getByTestId(`region-${r}`).locator('td').allTextContents()).map((t) => t.trim());
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="regions"] tbody tr').length === 4, null, { timeout: 60000 });
   const labels = await page.locator('[data-testid="regions"] tbody th').allTextContents();
   assert.deepEqual(labels, ['North America (east)', 'North America (west)', 'Europe', 'Asia']);
-  await sleep(1500);
-  const [eu, asia] = [await row('eu'), await row('asia')];
+  // 7.5 simulated seconds on (1.5 s at 5x), both rows from one snapshot wholly at 5x.
+  const cells = (r) => [`${sel(`region-${r}`)} td`];
+  const { eu, asia } = await settle(page, 7.5, { eu: cells('eu'), asia: cells('asia') });
   assert.ok(numberIn(asia[0]) > 0 && numberIn(eu[0]) > numberIn(asia[0]), `35% of users in Europe, 15% in Asia: ${eu[0]} vs ${asia[0]}`);
   assert.ok(numberIn(asia[2]) > numberIn(eu[2]) + 50, `Asia's median ${asia[2]} is far above Europe's ${eu[2]}`);
   await screenshot(page, 'playground-regions');

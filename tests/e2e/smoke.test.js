@@ -14,7 +14,7 @@ after(async () => {
 
 test('the page boots without errors', async () => {
   const { page, errors, context } = await site.openPage('/');
-  await page.getByTestId('app-ready').waitFor({ state: 'attached', timeout: 20000 });
+  await page.getByTestId('app-ready').waitFor({ state: 'attached', timeout: 60000 });
   assert.equal(await page.title(), 'Scale Lab');
   // The wasm exports are reachable from page scripts (trunk sets window.wasmBindings).
   assert.equal(await page.evaluate(() => typeof window.wasmBindings), 'object');
