@@ -534,7 +534,7 @@ fn size(root: &Path, dist: &Path, rep: &mut Report) -> Result {
 fn contributors(root: &Path, rep: &mut Report) -> Result {
     ensure_twiggy()?;
     let target = target_dir(root);
-    let input = target.join("wasm32-unknown-unknown").join("wasm-release").join("scalelab-web.wasm");
+    let input = crate::site_target_dir(root).join("wasm32-unknown-unknown").join("wasm-release").join("scalelab-web.wasm");
     if !input.is_file() {
         return Err(format!("{} is missing (the site build makes it)", input.display()));
     }

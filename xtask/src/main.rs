@@ -2,10 +2,10 @@
 //! benchmark Scale Lab on a fresh machine. Every tool is installed only when it
 //! is missing or not at the pinned version, so a warm machine pays nothing.
 
-use std::cell::RefCell;
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::Mutex;
 use std::time::Instant;
 
 mod bench;
@@ -120,13 +120,79 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-thread_local! {
-    /// Every step and install so far: (name, seconds, passed), for the summary.
-    static RECORD: RefCell<Vec<(String, f64, bool)>> = const { RefCell::new(Vec::new()) };
+/// Every step and install so far: (name, seconds, passed), for the summary.
+/// (Global, not per thread: `test` builds the site on a second thread.)
+static RECORD: Mutex<Vec<(String, f64, bool)>> = Mutex::new(Vec::new());
+/// Tests counted so far, from the test runners' own result lines.
+static TESTS: Mutex<TestCount> = Mutex::new(TestCount { passed: 0, failed: 0 });
+
+/// Tests that ran: passed and failed (ignored and skipped tests did not run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct TestCount {
+    passed: u64,
+    failed: u64,
+}
+
+impl TestCount {
+    /// Reads one line of output of `cargo test` (`test result: ok. 12 passed;
+    /// 0 failed; 1 ignored; ...`) or of `node --test` (its closing `# pass 12`
+    /// and `# fail 0`, `# cancelled 0` lines; a cancelled test counts as failed).
+    fn read_line(&mut self, line: &str) {
+        let line = line.trim();
+        let number = |s: &str| s.trim().split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse::<u64>().ok());
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            for part in rest.split(';') {
+                let part = part.trim().trim_start_matches("ok.").trim_start_matches("FAILED.").trim();
+                if let Some(n) = part.strip_suffix(" passed").and_then(number) {
+                    self.passed += n;
+                } else if let Some(n) = part.strip_suffix(" failed").and_then(number) {
+                    self.failed += n;
+                }
+            }
+        } else if let Some(n) = line.strip_prefix("# pass ").and_then(number) {
+            self.passed += n;
+        } else if let Some(n) = line.strip_prefix("# fail ").and_then(number) {
+            self.failed += n;
+        } else if let Some(n) = line.strip_prefix("# cancelled ").and_then(number) {
+            self.failed += n;
+        }
+    }
+}
+
+/// Runs a test command to completion, passing its output through and counting
+/// the tests its result lines report (see [`TestCount::read_line`]).
+fn run_tests(what: &str, cmd: &mut Command) -> Result {
+    use std::io::{BufRead, Write};
+    println!("xtask: $ {}", describe(cmd));
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{what}: could not start {}: {e}", describe(cmd)))?;
+    let mut count = TestCount::default();
+    if let Some(out) = child.stdout.take() {
+        let stdout = std::io::stdout();
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            count.read_line(&line);
+            let mut lock = stdout.lock();
+            let _ = writeln!(lock, "{line}");
+        }
+    }
+    let status = child.wait().map_err(|e| format!("{what}: {e}"))?;
+    {
+        let mut t = TESTS.lock().unwrap_or_else(|e| e.into_inner());
+        t.passed += count.passed;
+        t.failed += count.failed;
+    }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what}: `{}` exited with {status} ({} failed)", describe(cmd), count.failed))
+    }
 }
 
 fn record(name: &str, secs: f64, ok: bool) {
-    RECORD.with(|r| r.borrow_mut().push((name.to_string(), secs, ok)));
+    RECORD.lock().unwrap_or_else(|e| e.into_inner()).push((name.to_string(), secs, ok));
 }
 
 /// Times a step, prints its duration and records it for the summary; an error
@@ -142,17 +208,40 @@ fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     Ok(out)
 }
 
-/// Prints every recorded step with its time, and the total.
+/// Prints every recorded step with its time, and the total; after tests, one
+/// line more with the tests run, passed and failed and the time of each stage.
 fn print_summary(started: Instant) {
-    let rows = RECORD.with(|r| r.borrow().clone());
+    let rows = RECORD.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if rows.is_empty() {
         return;
     }
+    let total = started.elapsed().as_secs_f64();
     println!("\nxtask: summary");
     for (name, secs, ok) in &rows {
         println!("xtask:   {:<6} {secs:>7.1} s  {name}", if *ok { "ok" } else { "FAILED" });
     }
-    println!("xtask:   total  {:>7.1} s", started.elapsed().as_secs_f64());
+    println!("xtask:   total  {total:>7.1} s");
+    let tests = *TESTS.lock().unwrap_or_else(|e| e.into_inner());
+    if tests != TestCount::default() {
+        println!("{}", one_line_summary(tests, &rows, total));
+    }
+}
+
+/// `xtask: 1,234 tests run, 1,234 passed, 0 failed · set-up 0.4 s · … · total 612 s`,
+/// each stage by the first word of its step name.
+fn one_line_summary(tests: TestCount, rows: &[(String, f64, bool)], total: f64) -> String {
+    let mut line = format!(
+        "xtask: {} tests run, {} passed, {} failed",
+        tests.passed + tests.failed,
+        tests.passed,
+        tests.failed
+    );
+    for (name, secs, ok) in rows {
+        let short = name.split(" (").next().unwrap_or(name);
+        line.push_str(&format!(" · {short} {secs:.0} s{}", if *ok { "" } else { " FAILED" }));
+    }
+    line.push_str(&format!(" · total {total:.0} s"));
+    line
 }
 
 /// Runs an install command, timed and recorded as "install <what>".
@@ -281,11 +370,21 @@ fn ensure_npm_test_packages(root: &Path) -> Result {
 
 // ---- build, serve ----
 
+/// Cargo's target folder for the browser build: a folder of its own, so that
+/// the site can be built while native tests hold the main target folder's lock.
+fn site_target_dir(root: &Path) -> PathBuf {
+    target_dir(root).join("site")
+}
+
+/// `trunk` with `args`, run in the repository with the site's target folder.
+fn trunk(root: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("trunk");
+    cmd.args(args).current_dir(root).env("CARGO_TARGET_DIR", site_target_dir(root));
+    cmd
+}
+
 fn build_site(root: &Path) -> Result {
-    step("release build of the site (trunk)", || {
-        run("trunk build", Command::new("trunk").args(["build", "--release", "--offline"]).current_dir(root))?;
-        csp::apply(&root.join("dist").join("index.html"), "/")
-    })
+    build_site_at(root, "/", &root.join("dist"), None)
 }
 
 /// `dist` options: the path the site is served under and the output folder.
@@ -338,7 +437,7 @@ fn dist(root: &Path, d: &DistArgs) -> Result {
         None => root.join("dist"),
     };
     check_out_dir(root, &out)?;
-    build_site_at(root, &d.base, &out)?;
+    build_site_at(root, &d.base, &out, None)?;
     let (files, bytes) = folder_size(&out);
     println!(
         "\nxtask: the site is in {} ({files} files, {:.1} MB): copy that folder's contents to the server so that it answers at {}",
@@ -387,27 +486,77 @@ fn folder_size(dir: &Path) -> (u64, u64) {
     (files, bytes)
 }
 
-fn build_site_at(root: &Path, base: &str, out: &Path) -> Result {
-    step(&format!("release build of the site for {base} (trunk)"), || {
+/// Builds the release site for `base` into `out`; with `quiet`, trunk's
+/// output goes to that log instead of the terminal (a build beside others).
+fn build_site_at(root: &Path, base: &str, out: &Path, quiet: Option<&Quiet>) -> Result {
+    let beside = if quiet.is_some() { ", beside the native tests" } else { "" };
+    step(&format!("release build of the site for {base} (trunk{beside})"), || {
         std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-        run(
-            "trunk build",
-            Command::new("trunk")
-                .args(["build", "--release", "--offline", "--public-url", base, "--dist"])
-                .arg(out)
-                .current_dir(root),
-        )?;
+        let mut cmd = trunk(root, &["build", "--release", "--offline", "--public-url", base, "--dist"]);
+        cmd.arg(out);
+        match quiet {
+            Some(q) => q.run("trunk build", &mut cmd)?,
+            None => run("trunk build", &mut cmd)?,
+        }
         csp::apply(&out.join("index.html"), base)
     })
+}
+
+/// Where a step's command writes its output when it runs beside another.
+struct Quiet {
+    file: std::fs::File,
+}
+
+impl Quiet {
+    fn to(path: &Path) -> Result<Quiet> {
+        let file = std::fs::File::create(path).map_err(|e| format!("creating {}: {e}", path.display()))?;
+        Ok(Quiet { file })
+    }
+
+    fn run(&self, what: &str, cmd: &mut Command) -> Result {
+        let (out, err) = match (self.file.try_clone(), self.file.try_clone()) {
+            (Ok(o), Ok(e)) => (o, e),
+            _ => return Err(format!("{what}: cannot write its log")),
+        };
+        let status = cmd
+            .stdout(out)
+            .stderr(err)
+            .status()
+            .map_err(|e| format!("{what}: could not start {}: {e}", describe(cmd)))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{what}: `{}` exited with {status}", describe(cmd)))
+        }
+    }
+}
+
+/// Prints the last `lines` lines of a log file.
+fn print_tail(path: &Path, lines: usize) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    eprintln!("\nxtask: the last lines of {}:", path.display());
+    for line in &all[all.len().saturating_sub(lines)..] {
+        eprintln!("{line}");
+    }
+}
+
+/// The native tests (engine in release, app and xtask), then the CLI the
+/// end-to-end tests compare the browser with.
+fn native_tests(root: &Path) -> Result<PathBuf> {
+    step("engine tests (native, release: the statistical tests need the speed)", || {
+        run_tests("engine tests", Command::new("cargo").args(["test", "--release", "-p", "scalelab-engine"]).current_dir(root))
+    })?;
+    step("app and xtask tests (native)", || {
+        run_tests("app tests", Command::new("cargo").args(["test", "-p", "scalelab-web", "-p", "xtask"]).current_dir(root))
+    })?;
+    build_cli(root)
 }
 
 fn serve(root: &Path) -> Result {
     setup(root, false)?;
     println!("\nxtask: serving the playground at http://127.0.0.1:8080/ (Ctrl+C to stop)\n");
-    run(
-        "trunk serve",
-        Command::new("trunk").args(["serve", "--release", "--offline", "--address", "127.0.0.1", "--port", "8080"]).current_dir(root),
-    )
+    run("trunk serve", &mut trunk(root, &["serve", "--release", "--offline", "--address", "127.0.0.1", "--port", "8080"]))
 }
 
 /// Cargo's target folder: $CARGO_TARGET_DIR if set (relative to the repository), else target/.
@@ -427,25 +576,42 @@ fn build_cli(root: &Path) -> Result<PathBuf> {
 
 // ---- test ----
 
+/// Test files of the end-to-end suite run at once.
+const E2E_WORKERS: usize = 2;
+
 /// The sub-path the hosting tests serve the site under.
 const SUBPATH_BASE: &str = "/scale-lab/";
 
 fn test(root: &Path) -> Result {
     let started = Instant::now();
     setup(root, true)?;
-    step("engine tests (native, release: the statistical tests need the speed)", || {
-        run("engine tests", Command::new("cargo").args(["test", "--release", "-p", "scalelab-engine"]).current_dir(root))
-    })?;
-    step("app and xtask tests (native)", || {
-        run("app tests", Command::new("cargo").args(["test", "-p", "scalelab-web", "-p", "xtask"]).current_dir(root))
-    })?;
-    let cli = build_cli(root)?;
-    build_site(root)?;
-    // The same site for a sub-path, for the hosting tests (cargo reuses the
-    // wasm it just built; trunk only re-links and re-optimises).
     let sub_dist = target_dir(root).join("dist-scale-lab");
     check_out_dir(root, &sub_dist)?;
-    build_site_at(root, SUBPATH_BASE, &sub_dist)?;
+    // The browser build runs beside the native tests. It has a target folder
+    // of its own, so neither waits for the other's lock, and both have long
+    // stretches on one core (fat LTO, wasm-opt) that leave the other idle:
+    // side by side they take about the time of the longer one.
+    let log = target_dir(root).join("site-build.log");
+    let (site, cli) = std::thread::scope(|s| {
+        let site = s.spawn(|| {
+            let quiet = Quiet::to(&log)?;
+            println!("xtask: the site builds beside the native tests; its output goes to {}", log.display());
+            build_site_at(root, "/", &root.join("dist"), Some(&quiet))?;
+            // The same site for a sub-path, for the hosting tests (trunk
+            // reuses the wasm it just built; it re-links and re-optimises).
+            build_site_at(root, SUBPATH_BASE, &sub_dist, Some(&quiet))
+        });
+        let native = native_tests(root);
+        let site = site.join().unwrap_or_else(|_| Err("the site build panicked".into()));
+        (site, native)
+    });
+    if let Err(e) = &site {
+        print_tail(&log, 60);
+        // The native tests' failure, if any, is the one to read first.
+        cli.as_ref().map_err(|n| format!("{n}; and {e}"))?;
+    }
+    let cli = cli?;
+    site?;
     step("end-to-end tests in headless Chromium", || {
         let e2e = root.join("tests").join("e2e");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&e2e)
@@ -457,10 +623,14 @@ fn test(root: &Path) -> Result {
         if files.is_empty() {
             return Err("no end-to-end test files in tests/e2e".into());
         }
-        run(
+        run_tests(
             "end-to-end tests",
             Command::new("node")
                 .arg("--test")
+                // Two files at a time, each with its own server and browser:
+                // the suite takes about half as long, and every test must hold
+                // on a busy machine anyway.
+                .arg(format!("--test-concurrency={E2E_WORKERS}"))
                 .args(&files)
                 .env("SCALELAB_DIST", root.join("dist"))
                 .env("SCALELAB_SUBPATH_DIST", &sub_dist)
@@ -481,6 +651,31 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn test_counts_come_from_the_runners_result_lines() {
+        let mut c = TestCount::default();
+        for line in [
+            "test result: ok. 141 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 370.76s",
+            "test result: FAILED. 3 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s",
+            "running 3 tests",
+            "test a ... ok",
+            "# tests 40",
+            "# pass 37",
+            "# fail 2",
+            "# cancelled 1",
+            "# skipped 0",
+            "ok 3 - 12 passed",
+        ] {
+            c.read_line(line);
+        }
+        assert_eq!(c, TestCount { passed: 141 + 3 + 37, failed: 1 + 2 + 1 });
+        let rows = vec![("set-up".to_string(), 0.4, true), ("end-to-end tests in headless Chromium".to_string(), 301.2, false)];
+        assert_eq!(
+            one_line_summary(c, &rows, 612.3),
+            "xtask: 185 tests run, 181 passed, 4 failed · set-up 0 s · end-to-end tests in headless Chromium 301 s FAILED · total 612 s"
+        );
     }
 
     #[test]
