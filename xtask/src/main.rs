@@ -159,29 +159,23 @@ impl TestCount {
     }
 }
 
-/// Runs a test command to completion, passing its output through (to the
-/// terminal, or with `quiet` to that log) and counting the tests its result
-/// lines report (see [`TestCount::read_line`]).
-fn run_tests(what: &str, cmd: &mut Command, quiet: Option<&Quiet>) -> Result {
+/// Runs a test command to completion, passing its output through and counting
+/// the tests its result lines report (see [`TestCount::read_line`]).
+fn run_tests(what: &str, cmd: &mut Command) -> Result {
     use std::io::{BufRead, Write};
-    let mut sink: Box<dyn Write> = match quiet {
-        Some(q) => {
-            cmd.stderr(q.handle(what)?);
-            Box::new(q.handle(what)?)
-        }
-        None => Box::new(std::io::stdout()),
-    };
-    let _ = writeln!(sink, "xtask: $ {}", describe(cmd));
+    println!("xtask: $ {}", describe(cmd));
     let mut child = cmd
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("{what}: could not start {}: {e}", describe(cmd)))?;
     let mut count = TestCount::default();
     if let Some(out) = child.stdout.take() {
+        let stdout = std::io::stdout();
         for line in std::io::BufReader::new(out).lines() {
             let Ok(line) = line else { break };
             count.read_line(&line);
-            let _ = writeln!(sink, "{line}");
+            let mut lock = stdout.lock();
+            let _ = writeln!(lock, "{line}");
         }
     }
     let status = child.wait().map_err(|e| format!("{what}: {e}"))?;
@@ -233,9 +227,8 @@ fn print_summary(started: Instant) {
     }
 }
 
-/// `xtask: 514 tests run, 514 passed, 0 failed · set-up 3 s · … · total 612 s`:
-/// each stage by its name up to the parenthesis; a stage that ran beside the
-/// engine tests is marked `*`, since its time overlaps theirs.
+/// `xtask: 1,234 tests run, 1,234 passed, 0 failed · set-up 0.4 s · … · total 612 s`,
+/// each stage by the first word of its step name.
 fn one_line_summary(tests: TestCount, rows: &[(String, f64, bool)], total: f64) -> String {
     let mut line = format!(
         "xtask: {} tests run, {} passed, {} failed",
@@ -243,17 +236,11 @@ fn one_line_summary(tests: TestCount, rows: &[(String, f64, bool)], total: f64) 
         tests.passed,
         tests.failed
     );
-    let mut overlapped = false;
     for (name, secs, ok) in rows {
         let short = name.split(" (").next().unwrap_or(name);
-        let beside = name.contains("beside the engine tests");
-        overlapped |= beside;
-        line.push_str(&format!(" · {short}{} {secs:.0} s{}", if beside { "*" } else { "" }, if *ok { "" } else { " FAILED" }));
+        line.push_str(&format!(" · {short} {secs:.0} s{}", if *ok { "" } else { " FAILED" }));
     }
     line.push_str(&format!(" · total {total:.0} s"));
-    if overlapped {
-        line.push_str(" (* beside the engine tests)");
-    }
     line
 }
 
@@ -502,7 +489,7 @@ fn folder_size(dir: &Path) -> (u64, u64) {
 /// Builds the release site for `base` into `out`; with `quiet`, trunk's
 /// output goes to that log instead of the terminal (a build beside others).
 fn build_site_at(root: &Path, base: &str, out: &Path, quiet: Option<&Quiet>) -> Result {
-    let beside = if quiet.is_some() { ", beside the engine tests" } else { "" };
+    let beside = if quiet.is_some() { ", beside the native tests" } else { "" };
     step(&format!("release build of the site for {base} (trunk{beside})"), || {
         std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
         let mut cmd = trunk(root, &["build", "--release", "--offline", "--public-url", base, "--dist"]);
@@ -526,17 +513,14 @@ impl Quiet {
         Ok(Quiet { file })
     }
 
-    /// One more handle on the log, for a child's output.
-    fn handle(&self, what: &str) -> Result<std::fs::File> {
-        self.file.try_clone().map_err(|e| format!("{what}: cannot write its log: {e}"))
-    }
-
     fn run(&self, what: &str, cmd: &mut Command) -> Result {
-        use std::io::Write;
-        let _ = writeln!(self.handle(what)?, "xtask: $ {}", describe(cmd));
+        let (out, err) = match (self.file.try_clone(), self.file.try_clone()) {
+            (Ok(o), Ok(e)) => (o, e),
+            _ => return Err(format!("{what}: cannot write its log")),
+        };
         let status = cmd
-            .stdout(self.handle(what)?)
-            .stderr(self.handle(what)?)
+            .stdout(out)
+            .stderr(err)
             .status()
             .map_err(|e| format!("{what}: could not start {}: {e}", describe(cmd)))?;
         if status.success() {
@@ -557,28 +541,16 @@ fn print_tail(path: &Path, lines: usize) {
     }
 }
 
-/// The engine's tests (native, in release), then the CLI the end-to-end
-/// tests compare the browser with.
-fn engine_tests(root: &Path) -> Result<PathBuf> {
+/// The native tests (engine in release, app and xtask), then the CLI the
+/// end-to-end tests compare the browser with.
+fn native_tests(root: &Path) -> Result<PathBuf> {
     step("engine tests (native, release: the statistical tests need the speed)", || {
-        run_tests("engine tests", Command::new("cargo").args(["test", "--release", "-p", "scalelab-engine"]).current_dir(root), None)
+        run_tests("engine tests", Command::new("cargo").args(["test", "--release", "-p", "scalelab-engine"]).current_dir(root))
+    })?;
+    step("app and xtask tests (native)", || {
+        run_tests("app tests", Command::new("cargo").args(["test", "-p", "scalelab-web", "-p", "xtask"]).current_dir(root))
     })?;
     build_cli(root)
-}
-
-/// The app's and xtask's native tests, in the site's target folder and with
-/// their output in the log of `quiet` (they run beside the engine tests).
-fn app_tests(root: &Path, quiet: &Quiet) -> Result {
-    step("app and xtask tests (native, beside the engine tests)", || {
-        run_tests(
-            "app tests",
-            Command::new("cargo")
-                .args(["test", "-p", "scalelab-web", "-p", "xtask"])
-                .current_dir(root)
-                .env("CARGO_TARGET_DIR", site_target_dir(root)),
-            Some(quiet),
-        )
-    })
 }
 
 fn serve(root: &Path) -> Result {
@@ -615,33 +587,32 @@ fn test(root: &Path) -> Result {
     setup(root, true)?;
     let sub_dist = target_dir(root).join("dist-scale-lab");
     check_out_dir(root, &sub_dist)?;
-    // The app's tests and the browser build run beside the engine's tests.
-    // They have a target folder of their own, so neither waits for the
-    // other's lock, and both sides have long stretches on one core (fat LTO,
-    // wasm-opt, the slowest statistical tests) that leave the other idle.
-    let log = target_dir(root).join("beside-engine-tests.log");
-    let (beside, cli) = std::thread::scope(|s| {
-        let beside = s.spawn(|| {
+    // The browser build runs beside the native tests. It has a target folder
+    // of its own, so neither waits for the other's lock, and both have long
+    // stretches on one core (fat LTO, wasm-opt) that leave the other idle:
+    // side by side they take about the time of the longer one.
+    let log = target_dir(root).join("site-build.log");
+    let (site, cli) = std::thread::scope(|s| {
+        let site = s.spawn(|| {
             let quiet = Quiet::to(&log)?;
-            println!("xtask: the app tests and the site build run beside the engine tests; their output goes to {}", log.display());
-            app_tests(root, &quiet)?;
+            println!("xtask: the site builds beside the native tests; its output goes to {}", log.display());
             build_site_at(root, "/", &root.join("dist"), Some(&quiet))?;
             // The same site for a sub-path, for the hosting tests (trunk
             // reuses the wasm it just built; it re-links and re-optimises).
             build_site_at(root, SUBPATH_BASE, &sub_dist, Some(&quiet))
         });
-        let engine = engine_tests(root);
-        let beside = beside.join().unwrap_or_else(|_| Err("the app tests and site build panicked".into()));
-        (beside, engine)
+        let native = native_tests(root);
+        let site = site.join().unwrap_or_else(|_| Err("the site build panicked".into()));
+        (site, native)
     });
-    if let Err(e) = &beside {
-        print_tail(&log, 80);
-        // The engine's failure, if any, is the one to read first.
+    if let Err(e) = &site {
+        print_tail(&log, 60);
+        // The native tests' failure, if any, is the one to read first.
         cli.as_ref().map_err(|n| format!("{n}; and {e}"))?;
     }
     let cli = cli?;
-    beside?;
-    step("end-to-end tests (headless Chromium, two files at a time)", || {
+    site?;
+    step("end-to-end tests in headless Chromium", || {
         let e2e = root.join("tests").join("e2e");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&e2e)
             .map_err(|e| format!("reading {}: {e}", e2e.display()))?
@@ -666,7 +637,6 @@ fn test(root: &Path) -> Result {
                 .env("SCALELAB_SUBPATH_BASE", SUBPATH_BASE)
                 .env("SCALELAB_CLI", &cli)
                 .current_dir(&e2e),
-            None,
         )
     })?;
     println!("\nxtask: all tests passed in {:.0} s", started.elapsed().as_secs_f64());
@@ -701,15 +671,10 @@ mod tests {
             c.read_line(line);
         }
         assert_eq!(c, TestCount { passed: 141 + 3 + 37, failed: 1 + 2 + 1 });
-        let rows = vec![
-            ("set-up".to_string(), 0.4, true),
-            ("release build of the site for / (trunk, beside the engine tests)".to_string(), 236.6, true),
-            ("end-to-end tests (headless Chromium, two files at a time)".to_string(), 301.2, false),
-        ];
+        let rows = vec![("set-up".to_string(), 0.4, true), ("end-to-end tests in headless Chromium".to_string(), 301.2, false)];
         assert_eq!(
             one_line_summary(c, &rows, 612.3),
-            "xtask: 185 tests run, 181 passed, 4 failed · set-up 0 s · release build of the site for /* 237 s \
-             · end-to-end tests 301 s FAILED · total 612 s (* beside the engine tests)"
+            "xtask: 185 tests run, 181 passed, 4 failed · set-up 0 s · end-to-end tests in headless Chromium 301 s FAILED · total 612 s"
         );
     }
 
