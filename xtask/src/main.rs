@@ -227,8 +227,9 @@ fn print_summary(started: Instant) {
     }
 }
 
-/// `xtask: 1,234 tests run, 1,234 passed, 0 failed · set-up 0.4 s · … · total 612 s`,
-/// each stage by the first word of its step name.
+/// `xtask: 514 tests run, 514 passed, 0 failed · set-up 3 s · … · total 680 s`:
+/// each stage by its name up to the parenthesis; a stage that ran beside the
+/// native tests is marked `*`, since its time overlaps theirs.
 fn one_line_summary(tests: TestCount, rows: &[(String, f64, bool)], total: f64) -> String {
     let mut line = format!(
         "xtask: {} tests run, {} passed, {} failed",
@@ -236,11 +237,17 @@ fn one_line_summary(tests: TestCount, rows: &[(String, f64, bool)], total: f64) 
         tests.passed,
         tests.failed
     );
+    let mut overlapped = false;
     for (name, secs, ok) in rows {
         let short = name.split(" (").next().unwrap_or(name);
-        line.push_str(&format!(" · {short} {secs:.0} s{}", if *ok { "" } else { " FAILED" }));
+        let beside = name.contains("beside the native tests");
+        overlapped |= beside;
+        line.push_str(&format!(" · {short}{} {secs:.0} s{}", if beside { "*" } else { "" }, if *ok { "" } else { " FAILED" }));
     }
     line.push_str(&format!(" · total {total:.0} s"));
+    if overlapped {
+        line.push_str(" (* beside the native tests)");
+    }
     line
 }
 
@@ -612,7 +619,7 @@ fn test(root: &Path) -> Result {
     }
     let cli = cli?;
     site?;
-    step("end-to-end tests in headless Chromium", || {
+    step("end-to-end tests (headless Chromium, two files at a time)", || {
         let e2e = root.join("tests").join("e2e");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&e2e)
             .map_err(|e| format!("reading {}: {e}", e2e.display()))?
@@ -671,10 +678,15 @@ mod tests {
             c.read_line(line);
         }
         assert_eq!(c, TestCount { passed: 141 + 3 + 37, failed: 1 + 2 + 1 });
-        let rows = vec![("set-up".to_string(), 0.4, true), ("end-to-end tests in headless Chromium".to_string(), 301.2, false)];
+        let rows = vec![
+            ("set-up".to_string(), 0.4, true),
+            ("release build of the site for / (trunk, beside the native tests)".to_string(), 236.6, true),
+            ("end-to-end tests (headless Chromium, two files at a time)".to_string(), 301.2, false),
+        ];
         assert_eq!(
             one_line_summary(c, &rows, 612.3),
-            "xtask: 185 tests run, 181 passed, 4 failed · set-up 0 s · end-to-end tests in headless Chromium 301 s FAILED · total 612 s"
+            "xtask: 185 tests run, 181 passed, 4 failed · set-up 0 s · release build of the site for /* 237 s \
+             · end-to-end tests 301 s FAILED · total 612 s (* beside the native tests)"
         );
     }
 
