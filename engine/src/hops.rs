@@ -1,10 +1,16 @@
 //! Sampled request hops for the animation.
 //!
-//! One request in `sample_every` is followed, and each wire it crosses (down with
-//! the request, up with the response) is logged as a hop. The browser drains the
-//! log every frame and draws each hop as a particle moving along its wire at the
-//! simulated times. Sampling is by request number, never by a random draw, so
-//! turning the animation up or down cannot change the simulation's results.
+//! About one request in `sample_every` is followed, and each wire it crosses
+//! (down with the request, up with the response) is logged as a hop. The browser
+//! drains the log every frame and draws each hop as a particle moving along its
+//! wire at the simulated times.
+//!
+//! Which requests are followed is decided by a hash of the request's number
+//! ([`is_sampled`]): never by a random draw, so turning the animation up or down
+//! cannot change the simulation's results, and never by a stride, because a
+//! stride aliases with anything periodic in the design. Every 2nd request behind
+//! a round-robin balancer over two servers is every request to one of them; every
+//! 4th request under modulo sharding over four shards lands on one shard.
 
 use crate::request::Kind;
 use crate::time::Nanos;
@@ -32,9 +38,25 @@ pub struct Hop {
     pub request: u64,
 }
 
+/// Whether request `number` is one of those followed when about one in
+/// `every` is (0: none). The number goes through a 64-bit mixing function
+/// (the finaliser of SplitMix64), so the chosen requests have no period: each
+/// route, kind and outcome is sampled in proportion to its traffic.
+#[inline]
+pub fn is_sampled(number: u64, every: u32) -> bool {
+    if every == 0 {
+        return false;
+    }
+    let mut z = number.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    z % every as u64 == 0
+}
+
 #[derive(Debug, Default)]
 pub struct HopLog {
-    /// Follow one request in this many; 0 follows none.
+    /// Follow about one request in this many (see [`is_sampled`]); 0 follows none.
     pub sample_every: u32,
     hops: VecDeque<Hop>,
     /// Hops lost because the log was full.
@@ -63,5 +85,35 @@ impl HopLog {
 
     pub fn is_empty(&self) -> bool {
         self.hops.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_sampled;
+
+    #[test]
+    fn every_one_follows_all_and_zero_none() {
+        assert!((0..1000).all(|n| is_sampled(n, 1)));
+        assert!((0..1000).all(|n| !is_sampled(n, 0)));
+    }
+
+    #[test]
+    fn one_in_n_of_every_residue_class_is_followed() {
+        // A stride of n would follow all of one residue class mod n and none
+        // of the others; the hash follows about 1 in `every` of each.
+        for (every, period) in [(2u32, 2u64), (4, 4), (3, 6), (8, 4), (30, 10)] {
+            let per_class = 200_000u64;
+            for class in 0..period {
+                let followed = (0..per_class).filter(|i| is_sampled(i * period + class, every)).count() as f64;
+                let p = 1.0 / every as f64;
+                let expected = per_class as f64 * p;
+                let sd = (per_class as f64 * p * (1.0 - p)).sqrt();
+                assert!(
+                    (followed - expected).abs() < 5.0 * sd,
+                    "every {every}, class {class} of {period}: {followed} followed, {expected} expected"
+                );
+            }
+        }
     }
 }

@@ -580,7 +580,6 @@ impl Simulation {
         let (kind, user) = u.draw_request();
         let region = u.draw_region();
         let mobile = u.draw_mobile();
-        let number = u.generated;
         u.generated += 1;
         let mut link = u.link;
         if kind == Kind::Static {
@@ -598,13 +597,12 @@ impl Simulation {
 
         let in_window = self.now >= self.warmup;
         if self.arena.live() >= crate::limits::MAX_IN_FLIGHT {
-            self.overflow(node as usize, region, in_window);
+            self.overflow(node as usize, region, in_window, link, kind);
             return;
         }
-        let every = self.hops.sample_every as u64;
-        let sampled = every > 0 && number % every == 0;
-        let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
         let number = self.totals.generated;
+        let sampled = crate::hops::is_sampled(number, self.hops.sample_every);
+        let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
         let breakdown = number.is_multiple_of(BREAKDOWN_EVERY);
         let asked = std::mem::take(&mut self.traces.want_next);
         let keep = sampled || asked;
@@ -644,8 +642,17 @@ impl Simulation {
     /// A request born while `MAX_IN_FLIGHT` requests are alive ends at once
     /// with cause `overflow`: counted like any other outcome, but it takes no
     /// arena slot, so memory stays bounded however far the design is flooded.
-    fn overflow(&mut self, users: usize, region: Option<crate::geo::Region>, in_window: bool) {
+    fn overflow(&mut self, users: usize, region: Option<crate::geo::Region>, in_window: bool, link: Option<u16>, kind: Kind) {
         let c = Cause::Overflow as usize;
+        // It never leaves the users node, but it failed like any other: when
+        // it is one of the followed requests, its failed answer is drawn on
+        // its first wire (taking no simulated time), so failures show in
+        // proportion even when the cap turns requests away.
+        let number = self.totals.generated;
+        if let Some(link) = link.filter(|_| crate::hops::is_sampled(number, self.hops.sample_every)) {
+            let wire = self.wires[link as usize];
+            self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
+        }
         self.stats[users].counters.arrivals += 1;
         self.totals.generated += 1;
         self.totals.failed[c] += 1;

@@ -305,6 +305,105 @@ fn animation_sampling_does_not_change_the_results() {
     assert_eq!(plain, sampled);
 }
 
+/// Down hops per wire (by the wire's ends) and per request kind on the
+/// users' wires, logged with one request in `every` followed, over `seconds`
+/// simulated seconds after `warm` seconds; and the requests each wire carried
+/// over the same seconds, from the engine's own link counts.
+fn followed_and_carried(mut sim: Simulation, every: u32, warm: u64, seconds: u64) -> Vec<(String, u64, u64)> {
+    use std::collections::BTreeMap;
+    const S: u64 = 1_000_000_000;
+    sim.set_sample_every(every);
+    sim.run_until(warm * S, u64::MAX);
+    let mut hops = Vec::new();
+    sim.drain_hops(&mut hops);
+    sim.take_snapshot();
+    let mut followed: BTreeMap<String, u64> = BTreeMap::new();
+    // Drained every 10 ms, as the page does every frame: the log keeps at
+    // most 16,384 hops, fewer than lesson 12 logs in a tenth of a second.
+    for t in 1..=seconds * 100 {
+        sim.run_until(warm * S + t * S / 100, u64::MAX);
+        sim.drain_hops(&mut hops);
+        for h in hops.iter().filter(|h| !h.response) {
+            *followed.entry(format!("{}->{}", sim.node_id(h.from), sim.node_id(h.to))).or_default() += 1;
+        }
+    }
+    let snap = sim.take_snapshot();
+    snap.links
+        .iter()
+        .map(|l| {
+            let wire = format!("{}->{}", l.from, l.to);
+            let carried = (l.rps * snap.span_s).round() as u64;
+            (wire.clone(), followed.get(&wire).copied().unwrap_or(0), carried)
+        })
+        .collect()
+}
+
+#[test]
+fn followed_requests_cover_every_wire_in_proportion_to_its_traffic() {
+    // Behind a round-robin balancer over two servers (lesson 4), every 2nd
+    // request by number would be every request to one server and none to the
+    // other; under modulo sharding over four shards (lesson 12), every 4th
+    // would pick one shard. Followed by a hash of the number, each wire's dots
+    // are a binomial sample of its requests: within 5 standard deviations.
+    let lesson = |stem: &str| {
+        let path = format!("{}/../lessons/{stem}.json", env!("CARGO_MANIFEST_DIR"));
+        Simulation::new(Scenario::from_json(&std::fs::read_to_string(path).unwrap()).unwrap())
+    };
+    for (stem, every) in [("04-load-balancer", 2u32), ("12-sharding", 4)] {
+        let rows = followed_and_carried(lesson(stem), every, 10, 10);
+        assert!(rows.iter().filter(|r| r.2 > 0).count() >= 4, "{stem}: wires with traffic {rows:?}");
+        let p = 1.0 / every as f64;
+        for (wire, followed, carried) in rows {
+            if carried == 0 {
+                assert_eq!(followed, 0, "{stem}: {wire} carried nothing");
+                continue;
+            }
+            let expected = carried as f64 * p;
+            let sd = (carried as f64 * p * (1.0 - p)).sqrt();
+            assert!(
+                followed > 0 && (followed as f64 - expected).abs() <= 5.0 * sd + 1.0,
+                "{stem}, one in {every}: {wire} carried {carried} requests and {followed} were followed, expected {expected:.0} ± {sd:.0}"
+            );
+        }
+    }
+}
+
+#[test]
+fn followed_requests_fail_in_proportion_overflow_included() {
+    // Far past the in-flight cap, nearly every request fails with `overflow`
+    // and never leaves the users node: its failed answer is still drawn on
+    // the users' wire, so the dots are red in proportion.
+    let doc = json!({
+        "version": 2, "seed": 9, "duration_s": 60, "warmup_s": 0,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 1_000_000},
+            {"id": "app", "kind": "web_server", "workers": 1, "service": {"dist": "exponential", "mean_ms": 50.0}}
+        ],
+        "links": [{"from": "users", "to": "app", "latency_ms": 1}]
+    });
+    let mut sim = simulate(&doc);
+    sim.set_sample_every(100);
+    const S: u64 = 1_000_000_000;
+    sim.run_until(2 * S, u64::MAX);
+    let mut hops = Vec::new();
+    sim.drain_hops(&mut hops);
+    sim.take_snapshot();
+    let (mut answers, mut failed) = (0u64, 0u64);
+    for t in 1..=20 {
+        sim.run_until(2 * S + t * S / 10, u64::MAX);
+        sim.drain_hops(&mut hops);
+        for h in hops.iter().filter(|h| h.response && sim.node_id(h.to) == "users") {
+            answers += 1;
+            failed += h.failed as u64;
+        }
+    }
+    let snap = sim.take_snapshot();
+    let share = snap.error_ratio;
+    assert!(share > 0.99, "nearly all fail: {share}");
+    let drawn = failed as f64 / answers as f64;
+    assert!(answers > 1000 && (drawn - share).abs() < 0.01, "{failed} of {answers} answers drawn red, {share} of requests failed");
+}
+
 #[test]
 fn memory_stays_flat_over_a_long_run() {
     // An hour of simulated traffic at 2,000 requests/s: the arena's slots are
