@@ -36,6 +36,21 @@ pub struct Animation {
     boxes: Vec<Option<(f64, f64)>>,
     /// The canvas was cleared and left empty (animation off).
     blank: bool,
+    /// Test-only (`?count-hops`): hops drained per wire since the page loaded.
+    counts: Option<HopCounts>,
+}
+
+/// What the page's hop feed carried on each wire, for the test that checks
+/// the dots are drawn in proportion to each wire's traffic (see
+/// [`counting_asked`]).
+#[derive(Default)]
+struct HopCounts {
+    /// Per (from, to) node slot of the wire crossed, in the caller-to-callee
+    /// direction: requests going down it, and failed answers coming back.
+    wires: std::collections::BTreeMap<(u16, u16), (u64, u64)>,
+    /// Simulated time of the first and last hop counted.
+    first: Option<u64>,
+    last: u64,
 }
 
 impl Default for Animation {
@@ -58,6 +73,7 @@ impl Animation {
             wall_since: 0.0,
             boxes: Vec::new(),
             blank: false,
+            counts: counting_asked().then(HopCounts::default),
         }
     }
 
@@ -66,6 +82,9 @@ impl Animation {
         self.particles.clear();
         self.hops_since = 0;
         self.wall_since = 0.0;
+        if let Some(counts) = &mut self.counts {
+            *counts = HopCounts::default();
+        }
     }
 
     pub fn sampling(&self) -> Sampling {
@@ -106,6 +125,9 @@ impl Animation {
         let now = sim.now();
         self.particles.advance(now, wall_dt_ms);
         sim.drain_hops(&mut self.hops);
+        if let Some(counts) = &mut self.counts {
+            counts.add(&self.hops);
+        }
 
         if !self.hops.is_empty() {
             self.locate_boxes(sim, doc);
@@ -128,6 +150,9 @@ impl Animation {
                 self.every = self.particles.suggested_sample_every(self.every, per_second);
                 self.hops_since = 0;
                 self.wall_since = 0.0;
+                if let Some(counts) = &self.counts {
+                    counts.publish(sim, canvas);
+                }
             }
         }
 
@@ -178,6 +203,51 @@ fn fit_canvas(canvas: &web_sys::HtmlCanvasElement) -> Option<(f64, f64, f64)> {
 
 fn context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
     canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
+}
+
+impl HopCounts {
+    fn add(&mut self, hops: &[Hop]) {
+        for hop in hops {
+            self.first.get_or_insert(hop.start);
+            self.last = self.last.max(hop.start);
+            let (wire, failed) = if hop.response { ((hop.to, hop.from), hop.failed as u64) } else { ((hop.from, hop.to), 0) };
+            let entry = self.wires.entry(wire).or_default();
+            entry.0 += (!hop.response) as u64;
+            entry.1 += failed;
+        }
+    }
+
+    /// Writes the counts as JSON on the canvas's `data-hop-counts`:
+    /// `{"from_s":…,"to_s":…,"wires":{"users→lb":[down, failed],…}}`.
+    fn publish(&self, sim: &Simulation, canvas: &web_sys::HtmlCanvasElement) {
+        let mut json = format!(
+            "{{\"from_s\":{},\"to_s\":{},\"wires\":{{",
+            self.first.unwrap_or(0) as f64 / 1e9,
+            self.last as f64 / 1e9
+        );
+        for (i, ((from, to), (down, failed))) in self.wires.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            json += &format!("{sep}\"{}→{}\":[{down},{failed}]", sim.node_id(*from), sim.node_id(*to));
+        }
+        json += "}}";
+        let _ = canvas.set_attribute("data-hop-counts", &json);
+    }
+}
+
+/// Test-only: `?count-hops` in the address makes the animation count the hops
+/// it drains on each wire and publish the counts on the canvas four times a
+/// second, so a browser test can check that every wire's dots follow its
+/// traffic. Not a user setting: nothing links to it.
+fn counting_asked() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        search.trim_start_matches('?').split('&').any(|kv| kv == "count-hops")
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        false
+    }
 }
 
 /// Benchmark-only: `?dots=N` in the address (1 to 100,000) makes the sampling

@@ -3,7 +3,7 @@
 // the animation (or reduced motion) leaves an empty canvas.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, simUntil, eventually, snapshots } from './harness.js';
+import { startSite, screenshot, text, numberIn, simUntil, eventually, snapshots, meanOver } from './harness.js';
 
 let site;
 before(async () => {
@@ -166,6 +166,75 @@ test('with reduced motion nothing moves until the user asks for it', async () =>
   assert.equal(await text(page, 'sampling'), 'Flow: link thickness = requests/s');
   await page.getByTestId('animation-toggle').click();
   assert.ok((await waitPainted(page, 50)).painted > 50);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** Round robin over two servers, then modulo sharding over four: the two
+ *  periodic patterns that a stride in the sampling would alias with (every
+ *  2nd request is every request to one server; every 4th lands on one
+ *  shard). A mix of kinds, so a kind cannot alias either. */
+const periodic = {
+  version: 2, name: 'Round robin and modulo shards', seed: 5, duration_s: 86400, warmup_s: 0,
+  nodes: [
+    { id: 'users', kind: 'users', rps: 2000, mix: { read: 0.75, write: 0.1, static: 0.15 }, keys: { count: 100000, zipf: 0.9 }, x: 0, y: 200 },
+    { id: 'lb', kind: 'load_balancer', algorithm: 'round_robin', x: 200, y: 200 },
+    { id: 'web-1', kind: 'web_server', size: '4xlarge', service: { dist: 'lognormal', mean_ms: 6, cv: 1 }, queue_limit: 500, timeout_ms: 3000, x: 400, y: 100 },
+    { id: 'web-2', kind: 'web_server', size: '4xlarge', service: { dist: 'lognormal', mean_ms: 6, cv: 1 }, queue_limit: 500, timeout_ms: 3000, x: 400, y: 300 },
+    { id: 'router', kind: 'shard_router', routing: 'modulo', x: 600, y: 200 },
+    ...[0, 1, 2, 3].map((i) => ({
+      id: `shard-${i}`, kind: 'database', size: '2xlarge', service: { dist: 'exponential', mean_ms: 3 }, queue_limit: 1000, timeout_ms: 2000, x: 800, y: 50 + 100 * i,
+    })),
+  ],
+  links: [
+    { from: 'users', to: 'lb', latency_ms: 5 },
+    { from: 'lb', to: 'web-1', latency_ms: 0.25 },
+    { from: 'lb', to: 'web-2', latency_ms: 0.25 },
+    { from: 'web-1', to: 'router', latency_ms: 0.25 },
+    { from: 'web-2', to: 'router', latency_ms: 0.25 },
+    ...[0, 1, 2, 3].map((i) => ({ from: 'router', to: `shard-${i}`, latency_ms: 0.25 })),
+  ],
+};
+
+test('every wire with traffic gets dots, in proportion to its measured rate', async (t) => {
+  // `?count-hops` makes the page publish how many sampled hops its hop feed
+  // carried on each wire (src/animation.rs); the dots drawn are those hops.
+  const { page, errors, context } = await site.openPage('/?count-hops');
+  await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  await page.getByTestId('file-input').setInputFiles({ name: 'design.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(periodic)) });
+  await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n, periodic.nodes.length);
+  const counts = () => page.locator('canvas.particles').evaluate((c) => JSON.parse(c.getAttribute('data-hop-counts') ?? '{"wires":{}}'));
+  await simUntil(page, 5);
+  const before = await counts();
+  await simUntil(page, 25);
+  const after = await counts();
+  const span = after.to_s - before.to_s;
+  assert.ok(span >= 19, `the hop counts cover ${span} simulated s`);
+  const dots = (wire) => (after.wires[wire]?.[0] ?? 0) - (before.wires[wire]?.[0] ?? 0);
+
+  // The wires' rates as the page measures them, with the animation hidden
+  // (the flow labels), over 20 simulated seconds of the same steady traffic.
+  await page.getByTestId('animation-toggle').click();
+  const wires = periodic.links.map((l) => `${l.from}→${l.to}`);
+  const means = await meanOver(page, periodic.links.map((l) => `[data-testid="link-${l.from}-${l.to}"] .flow-label`), 20);
+  const rates = Object.fromEntries(wires.map((w, i) => [w, means[i]]));
+  const ref = 'users→lb'; // every request crosses it once
+  const n = dots(ref);
+  const requests = rates[ref] * 20;
+  assert.ok(n >= 1000, `enough followed requests to compare shares: ${n}`);
+  for (const w of wires) {
+    const share = dots(w) / n;
+    const expected = rates[w] / rates[ref];
+    // Binomial standard errors of both shares (dots of the followed requests;
+    // rates of all requests over 20 s), four of each.
+    const tolerance = 4 * Math.sqrt((expected * (1 - expected)) / n) + 4 * Math.sqrt((expected * (1 - expected)) / requests) + 1e-9;
+    t.diagnostic(`${w}: ${dots(w)} dots, ${(100 * share).toFixed(2)}% of the followed requests; ${rates[w].toFixed(0)}/s, ${(100 * expected).toFixed(2)}% of the traffic`);
+    assert.ok(dots(w) > 0, `${w} carries ${rates[w].toFixed(0)}/s and got no dots`);
+    assert.ok(
+      Math.abs(share - expected) <= tolerance,
+      `${w}: ${(100 * share).toFixed(1)}% of the dots against ${(100 * expected).toFixed(1)}% of the traffic (± ${(100 * tolerance).toFixed(1)}%)`,
+    );
+  }
   assert.deepEqual(errors, []);
   await context.close();
 });

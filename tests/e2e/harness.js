@@ -243,16 +243,22 @@ export async function settle(page, seconds, sels = {}) {
 }
 
 /** The number in `selector`, averaged over consecutive snapshots covering at
- *  least `seconds` of simulated time, each weighted by its span. */
+ *  least `seconds` of simulated time, each weighted by its span. Given an
+ *  array of selectors, the array of their means over the same snapshots. */
 export async function meanOver(page, selector, seconds, timeout = 90000) {
+  if (Array.isArray(selector)) return meansOver(page, selector, seconds, timeout);
+  return (await meansOver(page, [selector], seconds, timeout))[0];
+}
+
+async function meansOver(page, selectors, seconds, timeout) {
   return page.evaluate(
-    ([selector, seconds, timeout]) =>
+    ([selectors, seconds, timeout]) =>
       new Promise((resolve, reject) => {
         const num = (s) => Number(String(s ?? '').replace(/,/g, '').match(/-?\d+(\.\d+)?/)?.[0]);
         const clock = () => (document.querySelector('[data-testid="sim-time"]')?.textContent ?? '').trim();
         let last = clock();
         let prev = null;
-        let sum = 0;
+        const sums = selectors.map(() => 0);
         let span = 0;
         const start = performance.now();
         const tick = () => {
@@ -261,20 +267,22 @@ export async function meanOver(page, selector, seconds, timeout = 90000) {
             last = c;
             const t = num(c);
             if (prev !== null) {
-              const v = num(document.querySelector(selector)?.textContent);
-              if (!Number.isFinite(v)) return reject(new Error(`no number in ${selector} at t = ${t} s`));
-              sum += v * (t - prev);
+              for (const [i, selector] of selectors.entries()) {
+                const v = num(document.querySelector(selector)?.textContent);
+                if (!Number.isFinite(v)) return reject(new Error(`no number in ${selector} at t = ${t} s`));
+                sums[i] += v * (t - prev);
+              }
               span += t - prev;
             }
             prev = t;
-            if (span >= seconds - 1e-6) return resolve(sum / span);
+            if (span >= seconds - 1e-6) return resolve(sums.map((sum) => sum / span));
           }
           if (performance.now() - start > timeout) return reject(new Error(`${seconds} s of snapshots not seen within ${timeout} ms`));
           requestAnimationFrame(tick);
         };
         requestAnimationFrame(tick);
       }),
-    [selector, seconds, timeout],
+    [selectors, seconds, timeout],
   );
 }
 
