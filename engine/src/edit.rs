@@ -384,9 +384,7 @@ impl Simulation {
         self.at_warmup.push(NodeCounters::default());
         self.at_tick.push(NodeCounters::default());
         self.push_trouble_slot();
-        self.snap.nodes.push(NodeCounters::default());
-        let is_station = matches!(self.components[slot], Component::Station(_));
-        self.snap.node_latency.push(is_station.then(crate::histogram::Histogram::new));
+        self.snap.push_node(matches!(self.components[slot], Component::Station(_)));
         self.primary_of.push(None);
         self.replicas_of.push(Vec::new());
         if let NodeSpec::Users(u) = &node.spec {

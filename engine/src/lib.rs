@@ -48,6 +48,7 @@ pub mod dns;
 pub mod edit;
 pub mod parse;
 pub mod pricing;
+pub mod recent;
 pub mod profile;
 pub mod replication;
 pub mod report;

@@ -290,12 +290,8 @@ impl Simulation {
             .iter()
             .map(|node| NodeInfo { id: node.id.clone(), kind: node.spec.kind_name(), removed: false, health: Health::Up })
             .collect();
-        let mut snap = crate::snapshot::SnapshotBase::new(n);
-        for (i, c) in components.iter().enumerate() {
-            if matches!(c, Component::Station(_)) {
-                snap.node_latency[i] = Some(Histogram::new());
-            }
-        }
+        let stations: Vec<bool> = components.iter().map(|c| matches!(c, Component::Station(_))).collect();
+        let snap = crate::snapshot::SnapshotBase::new(&stations);
         let mut sim = Simulation {
             nodes,
             now: 0,
@@ -951,9 +947,7 @@ impl Simulation {
         c.counters.departed += 1;
         // Time from publish to done: what a user waiting for the photo sees.
         c.counters.sojourn_sum += (self.now - published) as u128;
-        if let Some(h) = &mut self.snap.node_latency[pool] {
-            h.record(self.now - published);
-        }
+        self.snap.record_node_latency(pool, self.now - published);
         self.feed_pools_of(pool);
     }
 
@@ -2002,9 +1996,7 @@ impl Simulation {
         let stats = &mut self.stats[node];
         stats.counters.departed += 1;
         stats.counters.sojourn_sum += (self.now - arrived) as u128;
-        if let Some(h) = &mut self.snap.node_latency[node] {
-            h.record(self.now - arrived);
-        }
+        self.snap.record_node_latency(node, self.now - arrived);
         let Component::Station(st) = &mut self.components[node] else { unreachable!() };
         st.busy -= 1;
         let busy = st.busy as u64;
@@ -2284,6 +2276,13 @@ impl Simulation {
             self.overflowing = false;
             self.log.push(self.now, None, crate::log::Severity::Info, "requests in flight back under the cap".to_string());
         }
+        let mark = crate::recent::Mark {
+            at: self.now,
+            totals: self.totals,
+            nodes: self.at_tick.clone(),
+            links: self.wires.iter().map(|w| w.sent).collect(),
+        };
+        self.snap.recent.close_second(mark, &self.second_latency);
         self.check_alerts();
         self.track_goal(&goal_nodes);
         self.batches.second(self.now / NS_PER_S, self.second.ok, self.second.failed_total(), &self.second_latency);

@@ -34,6 +34,7 @@ mod formats;
 mod fuzz;
 mod invalid;
 mod invariants;
+mod live_window;
 mod lesson_goals;
 mod lessons;
 mod little;
