@@ -86,8 +86,10 @@ window.addEventListener('message', (event) => {
       break;
     case 'metrics':
       show(s, 't_s', `${fixed(m.t_s, 1)} s`);
-      show(s, 'sent_rps', `${fixed(m.sent_rps, 0)} requests/s (${fixed(m.ok_rps, 0)} ok)`);
-      show(s, 'error_ratio', `${fixed(100 * m.error_ratio, 2)}%`);
+      // Rates and ratios cover the last `window_s` whole simulated seconds
+      // (null before the first one ends), as on the page itself.
+      show(s, 'sent_rps', m.window_s > 0 ? `${fixed(m.sent_rps, 1)} requests/s, ${fixed(m.ok_rps, 1)} answered ok (last ${fixed(m.window_s, 0)} s)` : '–');
+      show(s, 'error_ratio', m.error_ratio == null ? '–' : `${fixed(100 * m.error_ratio, 2)}%`);
       show(s, 'p99_ms', m.p99_ms == null ? '–' : `${fixed(m.p99_ms, 1)} ms`);
       show(s, 'cost_per_month_usd', `$${fixed(m.cost_per_month_usd, 0)} a month`);
       show(s, 'alerts_firing', m.alerts_firing.length ? m.alerts_firing.join(', ') : 'none');

@@ -133,7 +133,7 @@ pub fn App() -> impl IntoView {
 
     let publish = move || {
         let snap = editor.runner.try_update_value(|r| {
-            let snap = r.sim.take_snapshot();
+            let snap = r.sim.live_snapshot();
             let series: Vec<_> = r.sim.series().iter().cloned().collect();
             let next = log_seq.get_value();
             let entries: Vec<LogEntry> = r.sim.log().since(next).cloned().collect();
@@ -594,15 +594,16 @@ pub fn App() -> impl IntoView {
                     </div>
                     <crate::trace_panel::TracePanel />
                     <p class="flow-info" data-testid="sampling" aria-live="off">{move || {
+                        let window = live.snapshot.with(|s| format::window(s.as_ref().map_or(0.0, |s| s.span_s)));
                         if !animate.get() {
-                            return "Flow: link thickness = requests/s".to_string();
+                            return format!("Flow: link thickness = requests/s · numbers: {window}");
                         }
                         let s = sampling.get();
                         let which = match s.every {
                             0 | 1 => "every request".to_string(),
-                            n => format!("1 in {} requests", format::count(n.into())),
+                            n => format!("about 1 in {} requests", format::count(n.into())),
                         };
-                        format!("Showing {which} · {} dots", format::count(s.on_screen as u64))
+                        format!("Showing {which} · {} dots · numbers: {window}", format::count(s.on_screen as u64))
                     }}</p>
                     <Show when=move || animate.get()>
                         <ul class="flow-legend" aria-label="Dot colours">

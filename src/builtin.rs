@@ -36,7 +36,7 @@ mod tests {
         let s = scalelab_engine::Scenario::from_json(STARTER_SCENARIO).expect("valid");
         let mut sim = scalelab_engine::Simulation::new(s);
         sim.run_until(5_000_000_000, u64::MAX);
-        let snap = sim.take_snapshot();
+        let snap = sim.live_snapshot();
         assert!(snap.ok_rps > 200.0, "{snap:?}");
     }
 }

@@ -241,20 +241,22 @@ pub fn Results(reading: RwSignal<Option<Reading>>, info: RunInfo) -> impl IntoVi
 #[component]
 fn SideView(side: &'static str, label: String, f: Figures) -> impl IntoView {
     let h = &f.headline;
-    let iv_ms = |iv: Option<Interval>| iv.map(|i| format!("± {} ms, last {} s", format::number(i.half_width), i.batches * 10));
+    // The notes give the interval's own mean: the table compares those, over
+    // the last batches, while the cards' values cover the whole window.
+    let note = |m: Metric, iv: Option<Interval>| iv.map(|i| format!("{} {}, last {} s", value_text(m, i.mean), half_width_text(m, &i), i.batches * 10));
     let causes: Vec<String> = f.failed_by_cause.iter().filter(|(_, n)| *n > 0).map(|(c, n)| format!("{} {}", c.replace('_', " "), format::count(*n))).collect();
     let causes = if causes.is_empty() { "none".to_string() } else { causes.join(" · ") };
     let cards: Vec<(&str, &str, String, Option<String>)> = vec![
         ("Requests sent", "requests", format::count(f.generated), None),
         ("Throughput", "throughput", f.throughput_rps.map(|v| format!("{} req/s", format::number(v))).unwrap_or_else(|| "–".into()), None),
-        ("Mean latency", "mean", format::ms(f.latency_mean_ms), iv_ms(h.mean_latency_ms)),
+        ("Mean latency", "mean", format::ms(f.latency_mean_ms), note(Metric::MeanLatency, h.mean_latency_ms)),
         ("p50 latency", "p50", format::ms(f.latency_p50_ms), None),
-        ("p99 latency", "p99", format::ms(f.latency_p99_ms), iv_ms(h.p99_latency_ms)),
+        ("p99 latency", "p99", format::ms(f.latency_p99_ms), note(Metric::P99Latency, h.p99_latency_ms)),
         (
             "Errors",
             "errors",
             f.error_rate.map(format::percent).unwrap_or_else(|| "–".into()),
-            h.error_rate.map(|i| format!("± {}, last {} s", format::percent(i.half_width), i.batches * 10)),
+            note(Metric::ErrorRate, h.error_rate),
         ),
         ("Lost writes", "lost-writes", format::count(f.lost_writes), None),
         ("Cost per month", "cost", format!("${}", format::count(f.cost_per_month_usd.max(0.0).round() as u64)), None),
@@ -262,12 +264,13 @@ fn SideView(side: &'static str, label: String, f: Figures) -> impl IntoView {
     view! {
         <section class=format!("compare-side side-{side}") data-testid=format!("compare-side-{side}") aria-label=format!("Design {}", side.to_uppercase())>
             <h3><span class=format!("side-tag side-{side}")>{side.to_uppercase()}</span>" "{label}</h3>
+            <p class="muted compare-window" data-testid=format!("cmp-{side}-window")>{format!("Since the warm-up ({} s); under a value: the last 10 s batches", format::number(f.window_s))}</p>
             <div class="compare-cards">
                 {cards.into_iter().map(|(name, id, value, note)| view! {
                     <div class="metric">
                         <div class="label">{name}</div>
                         <div class="value" data-testid=format!("cmp-{side}-{id}")>{value}</div>
-                        <div class="interval">{note.unwrap_or_default()}</div>
+                        <div class="interval" data-testid=format!("cmp-{side}-{id}-note")>{note.unwrap_or_default()}</div>
                     </div>
                 }).collect_view()}
             </div>
@@ -315,8 +318,8 @@ fn DiffTable(rows: Vec<Difference>) -> impl IntoView {
                 </tbody>
             </table>
             <p class="muted compare-foot">
-                "* Over the last 10 s batches (up to 5 minutes) with 95% intervals; overlapping intervals mean no clear difference. "
-                "Lost writes and cost are exact for this traffic. Throughput and p50 have no interval and get no verdict."
+                "* Over the last 10 s batches (up to 5 minutes) with 95% intervals, as under the cards' values; overlapping intervals mean no clear difference. "
+                "Rows without * are since the warm-up, as the cards. Lost writes and cost are exact for this traffic. Throughput and p50 have no interval and get no verdict."
             </p>
         </div>
     }

@@ -9,10 +9,14 @@ use scalelab_engine::{Severity, Snapshot};
 
 /// One sentence per aspect of the current state, for screen readers.
 pub fn summary(s: &Snapshot) -> String {
+    if s.span_s == 0.0 {
+        return format!("At {:.1} seconds: no figures until the first simulated second ends.", s.now_s);
+    }
     let mut parts = vec![format!(
-        "At {:.0} seconds: {} requests per second, {} failing.",
+        "At {:.0} seconds, over the {}: {} requests per second sent, {} failing.",
         s.now_s,
-        format::number(s.ok_rps + s.failed_rps),
+        format::window(s.span_s),
+        format::number(s.sent_rps),
         format::percent(s.error_ratio)
     )];
     if let (Some(p50), Some(p99)) = (s.latency_p50_ms, s.latency_p99_ms) {
@@ -35,6 +39,8 @@ pub fn Dashboard() -> impl IntoView {
     let editor = expect_context::<crate::editor::Editor>();
     let snap = live.snapshot;
     let metric = move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().map(f).unwrap_or_else(|| "–".into()));
+    // Rates, latencies and ratios: over the live window, none before it has a second.
+    let windowed = move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(f).unwrap_or_else(|| "–".into()));
     view! {
         <section class="dashboard" aria-label="Dashboard">
             {move || snap.with(|s| s.as_ref().filter(|s| !s.alerts_firing.is_empty()).map(|s| view! {
@@ -42,13 +48,17 @@ pub fn Dashboard() -> impl IntoView {
                     <strong>"Alert firing: "</strong>{s.alerts_firing.join(", ")}
                 </p>
             }))}
+            <p class="metrics-window" data-testid="metrics-window">
+                {move || snap.with(|s| format!("Requests, latency and errors: {}", format::window(s.as_ref().map_or(0.0, |s| s.span_s))))}
+                " · intervals: 10 s batches"
+            </p>
             <div class="metrics">
-                <Metric label="Requests/s" test_id="metric-rps" value=metric(|s| format::number(s.ok_rps + s.failed_rps)) />
-                <Metric label="p50 latency" test_id="metric-p50" value=metric(|s| format::ms(s.latency_p50_ms))
+                <Metric label="Requests/s" test_id="metric-rps" value=windowed(|s| format::number(s.sent_rps)) />
+                <Metric label="p50 latency" test_id="metric-p50" value=windowed(|s| format::ms(s.latency_p50_ms))
                     note=Signal::derive(move || live.headline.with(|h| h.mean_latency_ms.map(|iv| format!("mean {}", interval_ms(&iv))))) />
-                <Metric label="p99 latency" test_id="metric-p99" value=metric(|s| format::ms(s.latency_p99_ms))
+                <Metric label="p99 latency" test_id="metric-p99" value=windowed(|s| format::ms(s.latency_p99_ms))
                     note=Signal::derive(move || live.headline.with(|h| h.p99_latency_ms.map(|iv| interval_ms(&iv)))) />
-                <Metric label="Errors" test_id="metric-errors" value=metric(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps)))
+                <Metric label="Errors" test_id="metric-errors" value=windowed(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps)))
                     note=Signal::derive(move || live.headline.with(|h| h.error_rate.map(|iv| format!("{} ± {}, {}", format::percent(iv.mean), format::percent(iv.half_width), span(&iv))))) />
                 <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
                 <Show when=move || has_kind(&live, "database") && replicas_present(&live)>
@@ -81,9 +91,9 @@ pub fn Dashboard() -> impl IntoView {
             <div class="panels">
                 <Show when=move || snap.with(|s| s.as_ref().is_some_and(|s| !s.regions.is_empty()))>
                     <div class="panel regions-panel">
-                        <h3>"By user region"</h3>
+                        <h3>"By user region "<span class="muted window">{move || snap.with(|s| format::window(s.as_ref().map_or(0.0, |s| s.span_s)))}</span></h3>
                         <table data-testid="regions">
-                            <thead><tr><th>"Region"</th><th>"Requests/s"</th><th>"Errors"</th><th>"p50"</th><th>"p99"</th></tr></thead>
+                            <thead><tr><th>"Region"</th><th title="Requests of users in the region that ended (answered or failed) per second">"Finished/s"</th><th>"Errors"</th><th>"p50"</th><th>"p99"</th></tr></thead>
                             <tbody>
                                 {move || snap.with(|s| s.as_ref().map(|s| s.regions.iter().map(|r| view! {
                                     <tr data-testid=format!("region-{}", r.region)>
@@ -100,12 +110,20 @@ pub fn Dashboard() -> impl IntoView {
                 </Show>
                 <crate::breakdown_panel::BreakdownPanel />
                 <div class="panel errors-panel">
-                    <h3>"Errors by cause"</h3>
+                    <h3>"Errors by cause "<span class="muted window">{move || snap.with(|s| format::window(s.as_ref().map_or(0.0, |s| s.span_s)))}</span></h3>
+                    // Only the causes that occurred in the window: a list of
+                    // every cause at 0/s named failures a healthy system never had.
                     <ul data-testid="errors-by-cause">
-                        {move || snap.with(|s| s.as_ref().map(|s| s.failed_by_cause.iter().map(|(cause, n)| {
-                            let rate = *n as f64 / s.span_s.max(1e-9);
-                            view! { <li class:active={*n > 0}><span>{cause.replace('_', " ")}</span><span>{format!("{}/s", format::number(rate))}</span></li> }
-                        }).collect_view()))}
+                        {move || snap.with(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(|s| {
+                            let occurred: Vec<_> = s.failed_by_cause.iter().filter(|(_, n)| *n > 0).collect();
+                            if occurred.is_empty() {
+                                return view! { <li class="none">{format!("None in the {}", format::window(s.span_s))}</li> }.into_any();
+                            }
+                            occurred.into_iter().map(|(cause, n)| {
+                                let rate = *n as f64 / s.span_s;
+                                view! { <li class="active" data-cause=*cause><span>{cause.replace('_', " ")}</span><span>{format!("{}/s", format::number(rate))}</span></li> }
+                            }).collect_view().into_any()
+                        }))}
                     </ul>
                 </div>
                 <div class="panel log-panel">

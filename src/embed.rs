@@ -237,14 +237,18 @@ pub fn metrics_message(s: &Snapshot, goal: Option<&GoalStatus>) -> Value {
     let goal = goal.map(|g| {
         json!({"met": g.met(), "met_at_s": g.met_at_s, "checks_met": g.checks_met, "held_s": g.held_s, "hold_s": g.hold_s})
     });
+    // Rates and ratios over the page's live window (the last whole simulated
+    // seconds, `window_s`); none before the first second has ended.
+    let windowed = |v: f64| (s.span_s > 0.0).then(|| num(v));
     json!({
         "source": SOURCE,
         "type": "metrics",
         "version": VERSION,
         "t_s": num(s.now_s),
-        "sent_rps": num(s.sent_rps),
-        "ok_rps": num(s.ok_rps),
-        "error_ratio": num(s.error_ratio),
+        "window_s": num(s.span_s),
+        "sent_rps": windowed(s.sent_rps),
+        "ok_rps": windowed(s.ok_rps),
+        "error_ratio": windowed(s.error_ratio),
         "p50_ms": s.latency_p50_ms.map(num),
         "p99_ms": s.latency_p99_ms.map(num),
         "cost_per_month_usd": num(s.cost_per_month_usd),
@@ -617,15 +621,19 @@ mod tests {
         assert_eq!(error_message("load", "bad")["message"], "bad");
 
         let mut sim = scalelab_engine::Simulation::new(starter());
-        sim.run_until(5_000_000_000, u64::MAX);
-        let snap = sim.take_snapshot();
+        sim.run_until(500_000_000, u64::MAX);
+        let early = metrics_message(&sim.live_snapshot(), None);
+        assert_eq!((early["window_s"].as_f64(), &early["sent_rps"]), (Some(0.0), &Value::Null), "no rate before a whole second");
+        sim.run_until(6_500_000_000, u64::MAX);
+        let snap = sim.live_snapshot();
         let m = metrics_message(&snap, None);
-        for key in ["t_s", "sent_rps", "ok_rps", "error_ratio", "p50_ms", "p99_ms", "cost_per_month_usd", "lost_writes", "alerts_firing", "goal"] {
+        assert_eq!(m["window_s"], 5.0, "the last five whole seconds");
+        for key in ["t_s", "window_s", "sent_rps", "ok_rps", "error_ratio", "p50_ms", "p99_ms", "cost_per_month_usd", "lost_writes", "alerts_firing", "goal"] {
             assert!(m.get(key).is_some(), "{key} missing in {m}");
         }
         assert_eq!(m["type"], "metrics");
         assert_eq!(m["version"], 1);
-        assert!((m["t_s"].as_f64().unwrap() - 5.0).abs() < 1e-9);
+        assert!((m["t_s"].as_f64().unwrap() - 6.5).abs() < 1e-9);
         assert!(m["sent_rps"].as_f64().unwrap() > 0.0);
         assert!(m["alerts_firing"].is_array());
         assert_eq!(m["goal"], Value::Null);

@@ -260,8 +260,8 @@ pub fn EnvelopePanel() -> impl IntoView {
                                     <th scope="row">"Requests/s, day's average"</th>
                                     <td data-testid="env-average-rps">{value(|e| format!("{}/s", format::number(e.average_rps)))}</td>
                                     <td class="muted" rowspan="2">
-                                        <span class="env-sim" data-testid="env-sim-rps">{move || live.snapshot.with(|s| s.as_ref().map_or_else(|| "–".to_string(), |s| format::number(s.ok_rps + s.failed_rps)))}</span>
-                                        " requests/s measured (the dashboard's Requests/s)"
+                                        <span class="env-sim" data-testid="env-sim-rps">{move || live.snapshot.with(|s| s.as_ref().filter(|s| s.span_s > 0.0).map_or_else(|| "–".to_string(), |s| format::number(s.sent_rps)))}</span>
+                                        {move || live.snapshot.with(|s| format!(" requests/s sent, {} (the dashboard's Requests/s)", format::window(s.as_ref().map_or(0.0, |s| s.span_s))))}
                                         <br />
                                         {move || design_rps().map(|r| view! {
                                             <span>"The design's users send "<span data-testid="env-design-rps">{format::number(r)}</span>"/s: the peak rate."</span>

@@ -1,6 +1,16 @@
 //! Number formatting for the dashboard: short, unit-carrying, never "NaN".
 
 /// `1234.5` -> "1,235"; `12.34` -> "12.3"; `0.0123` -> "0.012".
+/// The window the page's live figures cover, for saying so on screen:
+/// "last 5 s" (fewer seconds at the start of a run), or why there are none yet.
+pub fn window(span_s: f64) -> String {
+    if span_s > 0.0 {
+        format!("last {span_s:.0} s")
+    } else {
+        "none until the first simulated second ends".to_string()
+    }
+}
+
 pub fn number(x: f64) -> String {
     if !x.is_finite() {
         return "–".into();

@@ -345,7 +345,8 @@ pub fn Diagram(
         }
     };
 
-    let per_second = move |count: u64| snapshot.with_untracked(|s| s.as_ref().map(|s| count as f64 / s.span_s.max(1e-9)).unwrap_or(0.0));
+    // Over the live window (the last whole simulated seconds); none before it has a second.
+    let per_second = move |count: u64| snapshot.with_untracked(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(|s| count as f64 / s.span_s));
     let live = move |id: &str| snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).cloned()));
 
     let node_ids = move || editor.doc.with(|d| d.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>());
@@ -511,7 +512,10 @@ pub fn Diagram(
                                         (_, Some(n)) if has_workers => format!("{:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting),
                                         // Users and load balancers: requests sent on per second,
                                         // whatever becomes of them downstream.
-                                        (_, Some(n)) => format!("{}/s", crate::format::number(per_second(n.summary.arrivals))),
+                                        (_, Some(n)) => match per_second(n.summary.arrivals) {
+                                            Some(rate) => format!("{}/s", crate::format::number(rate)),
+                                            None => "–/s".to_string(),
+                                        },
                                         _ => kind_label(kind).to_string(),
                                     }
                                 }}</text>

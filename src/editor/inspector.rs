@@ -727,10 +727,12 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 }
             })}
             <h3>"Live"</h3>
+            <p class="hint" data-testid="node-live-window">{move || snapshot.with(|s| format!("Rates and the p99: {}; queue and machines: now", crate::format::window(s.as_ref().map_or(0.0, |s| s.span_s))))}</p>
             <dl class="live" data-testid="node-live">
                 {move || live.get().map(|n| {
                     let s = n.summary;
-                    let span = snapshot.with(|s| s.as_ref().map_or(1.0, |s| s.span_s.max(1e-9)));
+                    let span = snapshot.with(|s| s.as_ref().map_or(0.0, |s| s.span_s));
+                    let rate = move |n: u64| if span > 0.0 { format!("{}/s", format::number(n as f64 / span)) } else { "–".to_string() };
                     view! {
                         <dt>"Throughput"</dt><dd data-testid="live-throughput">{format!("{}/s", format::number(s.throughput_rps))}</dd>
                         {is_station.then(|| view! {
@@ -742,10 +744,10 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                             <dt>"Hit ratio"</dt><dd data-testid="live-hit-ratio">{format::percent(c.hit_ratio)}</dd>
                         })}
                         {(kind == "cache" || kind == "database").then(|| view! {
-                            <dt>"Stale reads"</dt><dd data-testid="live-stale-reads">{format!("{}/s", format::number(s.stale_reads as f64 / span))}</dd>
+                            <dt>"Stale reads"</dt><dd data-testid="live-stale-reads">{rate(s.stale_reads)}</dd>
                         })}
                         {(kind == "web_server").then(|| view! {
-                            <dt>"Sessions lost"</dt><dd data-testid="live-sessions-lost">{format!("{}/s", format::number(s.sessions_lost as f64 / span))}</dd>
+                            <dt>"Sessions lost"</dt><dd data-testid="live-sessions-lost">{rate(s.sessions_lost)}</dd>
                         })}
                         {n.group.map(|(running, booting)| view! {
                             <dt>"Machines"</dt><dd data-testid="live-machines">{if booting > 0 { format!("{running} running, {booting} booting") } else { format!("{running} running") }}</dd>
@@ -757,7 +759,7 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                         {n.replication_lag_ms.map(|lag| view! {
                             <dt>"Replication lag"</dt><dd data-testid="live-replication-lag">{format::ms(Some(lag))}</dd>
                         })}
-                        <dt>"Errors here"</dt><dd data-testid="live-errors">{format!("{}", s.rejected + s.timeouts + s.failed_down)}</dd>
+                        <dt>"Errors here"</dt><dd data-testid="live-errors">{rate(s.rejected + s.timeouts + s.failed_down)}</dd>
                         {(n.cost_per_month_usd > 0.0).then(|| view! {
                             <dt>"Cost"</dt><dd data-testid="live-cost">{format!("${}/month", format::count(n.cost_per_month_usd.round() as u64))}</dd>
                         })}

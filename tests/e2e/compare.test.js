@@ -92,7 +92,7 @@ function shown(page) {
     const t = (el) => el?.textContent.trim() ?? null;
     const side = (s) =>
       Object.fromEntries(
-        ['requests', 'throughput', 'mean', 'p50', 'p99', 'errors', 'causes', 'lost-writes', 'cost'].map((id) => [id, t(document.querySelector(`[data-testid="cmp-${s}-${id}"]`))]),
+        ['requests', 'throughput', 'mean', 'p50', 'p99', 'errors', 'causes', 'lost-writes', 'cost', 'mean-note', 'p99-note', 'errors-note'].map((id) => [id, t(document.querySelector(`[data-testid="cmp-${s}-${id}"]`))]),
       );
     const diff = Object.fromEntries(
       [...document.querySelectorAll('[data-testid="compare-diff"] tbody tr')].map((tr) => [
@@ -180,6 +180,15 @@ test('lesson 3 against the step before: the same requests, and B clearly better'
   assert.equal(r.diff.cost.verdict, 'worse');
   // No interval for p50: shown, not judged.
   assert.equal(r.diff.p50_latency.verdict, 'not-judged');
+  // The figures the table judges are those under the cards' values, over
+  // the same batches; the cards' values are since the warm-up, as they say.
+  const squeeze = (s) => s.replace(/\s/g, '');
+  for (const [row, note] of [['mean_latency', 'mean-note'], ['p99_latency', 'p99-note'], ['error_rate', 'errors-note']]) {
+    for (const side of ['a', 'b']) {
+      assert.equal(squeeze(r[side][note].replace(/, last \d+ s$/, '')), squeeze(r.diff[row][side]), `${row}, ${side}: card "${r[side][note]}", table "${r.diff[row][side]}"`);
+    }
+  }
+  assert.match(await text(page, 'cmp-a-window'), /^Since the warm-up/);
 
   // Paused means paused: nothing moves while the page draws frames (the
   // live run, which goes on behind the dialog, advances half a second).

@@ -201,9 +201,10 @@ export async function eventually(probe, ok, { what = 'the condition', timeout = 
 
 // ---- Reading the live numbers at known simulated times ----
 //
-// The page publishes a snapshot about four times a wall second; each covers
-// the simulated time since the previous one (engine/src/snapshot.rs), and the
-// clock (`sim-time`) changes with each. These helpers wait on those snapshots,
+// The page publishes a snapshot about four times a wall second, and the clock
+// (`sim-time`) changes with each; its rates, latencies and ratios cover the
+// last LIVE_WINDOW_S whole simulated seconds (engine/src/recent.rs), so they
+// change once per simulated second. These helpers wait on those snapshots,
 // never on the wall clock, so a busy machine (slower than real time, late
 // frames) reads the same stretch of simulated time as an idle one.
 
@@ -236,11 +237,16 @@ export async function nextSnapshot(page, sels = {}, timeout = 60000) {
  *  seconds have run and the snapshot on screen covers only time after the
  *  change, then returns the texts of `sels` read from that snapshot. */
 export async function settle(page, seconds, sels = {}) {
-  const t0 = await simTime(page); // the change happened at or after this
-  await nextSnapshot(page); // the first snapshot taken after the change
-  await simUntil(page, t0 + seconds);
-  return nextSnapshot(page, sels); // its span starts at or after that one
+  const t0 = await simTime(page); // the change happened at or after this (to 0.1 s)
+  // The live figures cover the last LIVE_WINDOW_S whole seconds
+  // (engine/src/recent.rs): once the clock passes floor(t0) + 1 + that, the
+  // window starts after the change.
+  await simUntil(page, Math.max(t0 + seconds, Math.floor(t0) + 1 + LIVE_WINDOW_S));
+  return nextSnapshot(page, sels);
 }
+
+/** The whole simulated seconds the page's live figures cover. */
+export const LIVE_WINDOW_S = 5;
 
 /** The number in `selector`, averaged over consecutive snapshots covering at
  *  least `seconds` of simulated time, each weighted by its span. Given an

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
-import { startSiteAt, repoRoot, screenshot, text, nodeIds, notice, simFor } from './harness.js';
+import { startSiteAt, repoRoot, screenshot, text, nodeIds, notice, simFor, numberIn, eventually } from './harness.js';
 
 const base = process.env.SCALELAB_SUBPATH_BASE || '/scale-lab/';
 let subDist = process.env.SCALELAB_SUBPATH_DIST;
@@ -130,10 +130,12 @@ test('the example host page embeds two lessons and hears ready and metrics from 
     if (m.type === 'ready') assert.equal(m.lesson, Number(m.frame), `the ready message names the lesson: ${JSON.stringify(m)}`);
   }
   const metrics = (await received()).filter((m) => m.type === 'metrics');
-  for (const key of ['t_s', 'sent_rps', 'ok_rps', 'error_ratio', 'p50_ms', 'p99_ms', 'cost_per_month_usd', 'lost_writes', 'alerts_firing']) {
+  for (const key of ['t_s', 'window_s', 'sent_rps', 'ok_rps', 'error_ratio', 'p50_ms', 'p99_ms', 'cost_per_month_usd', 'lost_writes', 'alerts_firing']) {
     assert.ok(key in metrics[0], `metrics carry ${key}: ${JSON.stringify(metrics[0])}`);
   }
-  assert.ok(metrics.some((m) => m.sent_rps > 0), 'the numbers are live');
+  // No rate before a whole simulated second has ended; then live numbers.
+  for (const m of metrics) if (m.window_s === 0) assert.equal(m.sent_rps, null, JSON.stringify(m));
+  await eventually(received, (got) => got.some((m) => m.type === 'metrics' && m.window_s > 0 && m.sent_rps > 0), { what: 'live numbers' });
   // Shown on the page, per frame.
   const second = page.locator('section[data-lesson="4"]');
   await page.waitForFunction(() => /\d s$/.test(document.querySelector('section[data-lesson="4"] [data-field="t_s"]').textContent));
@@ -145,10 +147,33 @@ test('the example host page embeds two lessons and hears ready and metrics from 
   await page.waitForFunction(() => document.querySelector('section[data-lesson="4"] [data-field="reply"]').textContent === 'done: load');
   await frame.locator('g[data-node="web-b"]').waitFor();
   assert.deepEqual(await frameIds(frame), ['lb', 'users', 'web-a', 'web-b']);
-  // Pause and play.
+  // Pause and play, once the new design has run a full live window.
+  await eventually(async () => numberIn(await frame.getByTestId('sim-time').textContent()), (t) => t >= 6.5, { what: 'the frame running its new design for 6.5 s', timeout: 90000 });
   await second.getByRole('button', { name: 'Pause' }).click();
   await page.waitForFunction(() => document.querySelector('section[data-lesson="4"] [data-field="reply"]').textContent === 'done: pause');
   assert.equal(await frame.getByTestId('play-toggle').textContent(), 'Play');
+  // Paused, the frame's figures hold still, and the message about them says
+  // what the frame shows: the users node, the Requests/s card and the host's
+  // line give one rate over one window.
+  const shownAt = numberIn(await frame.getByTestId('sim-time').textContent());
+  const message = await eventually(
+    async () => (await received()).filter((m) => m.frame === '4' && m.type === 'metrics').at(-1),
+    (m) => m && Math.abs(m.t_s - shownAt) < 0.05,
+    { what: `a metrics message at t = ${shownAt} s` },
+  );
+  assert.equal(message.window_s, 5, JSON.stringify(message));
+  const usersNode = await frame.locator('[data-testid="node-users"] .node-kind').textContent();
+  for (const [where, shown] of [['users node', usersNode], ['Requests/s card', await frame.getByTestId('metric-rps').textContent()]]) {
+    const n = numberIn(shown);
+    const digits = shown.replace(/,/g, '').match(/\.(\d+)/)?.[1].length ?? 0;
+    assert.ok(Math.abs(n - message.sent_rps) <= 0.5 * 10 ** -digits + 1e-9, `${where} ${shown} against sent_rps ${message.sent_rps}`);
+  }
+  const hostLine = await eventually(
+    () => second.locator('[data-field="sent_rps"]').textContent(),
+    (s) => s.startsWith(`${message.sent_rps.toFixed(1)} requests/s`),
+    { what: 'the host page showing the message' },
+  );
+  assert.match(hostLine, /\(last 5 s\)$/);
   await second.getByRole('button', { name: 'Play' }).click();
   await page.waitForFunction(() => document.querySelector('section[data-lesson="4"] [data-field="reply"]').textContent === 'done: play');
   assert.equal(await frame.getByTestId('play-toggle').textContent(), 'Pause');
