@@ -3,7 +3,7 @@
 // the animation (or reduced motion) leaves an empty canvas.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, simUntil, eventually, snapshots, meanOver } from './harness.js';
+import { startSite, screenshot, text, numberIn, simUntil, eventually, snapshots, meanOver, frames } from './harness.js';
 
 let site;
 before(async () => {
@@ -235,6 +235,49 @@ test('every wire with traffic gets dots, in proportion to its measured rate', as
       `${w}: ${(100 * share).toFixed(1)}% of the dots against ${(100 * expected).toFixed(1)}% of the traffic (± ${(100 * tolerance).toFixed(1)}%)`,
     );
   }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('requests the in-flight cap turns away are drawn red, in proportion', async (t) => {
+  // 200,000 requests/s into one worker with an unbounded queue: once 500,000
+  // are in flight (2.5 s), nearly every new one ends at once with `overflow`
+  // without leaving the users node. Its failed answer is drawn on the first
+  // wire, so the dots are as red as the errors card says.
+  const flood = {
+    version: 2, name: 'Flood', seed: 4, duration_s: 86400, warmup_s: 0,
+    nodes: [
+      { id: 'users', kind: 'users', rps: 200000, mix: { read: 1 }, x: 0, y: 100 },
+      { id: 'web', kind: 'web_server', workers: 1, service: { dist: 'exponential', mean_ms: 1 }, x: 300, y: 100 },
+    ],
+    links: [{ from: 'users', to: 'web', latency_ms: 1 }],
+  };
+  const { page, errors, context } = await site.openPage('/?count-hops');
+  await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  await page.getByTestId('file-input').setInputFiles({ name: 'flood.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(flood)) });
+  await page.waitForFunction(() => document.querySelectorAll('g[data-node]').length === 2);
+  const counts = () => page.locator('canvas.particles').evaluate((c) => JSON.parse(c.getAttribute('data-hop-counts') ?? '{"wires":{}}').wires['users→web'] ?? [0, 0]);
+  await simUntil(page, 6);
+  const [down0, failed0] = await counts();
+  await simUntil(page, 16);
+  const [down1, failed1] = await counts();
+  await page.getByTestId('play-toggle').click();
+  await frames(page, 5);
+  const card = await text(page, 'metric-errors');
+  const ratio = numberIn(card) / 100;
+  const followed = down1 - down0 + (failed1 - failed0);
+  const red = (failed1 - failed0) / followed;
+  t.diagnostic(`${failed1 - failed0} red of ${followed} followed requests (${(100 * red).toFixed(2)}%); errors card ${card}`);
+  assert.ok(followed >= 1000, `enough followed requests: ${followed}`);
+  assert.ok(ratio > 0.99, `the flood fails nearly everything: ${card}`);
+  // Binomial standard error of the red share, four of them, plus the
+  // card's rounding (0.1 points).
+  const tolerance = 4 * Math.sqrt((ratio * (1 - ratio)) / followed) + 0.001;
+  assert.ok(Math.abs(red - ratio) <= tolerance, `${(100 * red).toFixed(2)}% of the dots red against ${card} (± ${(100 * tolerance).toFixed(2)} points)`);
+  const px = await canvasPixels(page, [0xd6, 0x45, 0x45]);
+  t.diagnostic(`canvas: ${JSON.stringify(px)}`);
+  assert.ok(px.near > 50, `red dots on the canvas, paused: ${JSON.stringify(px)}`);
+  await screenshot(page, 'animation-flood');
   assert.deepEqual(errors, []);
   await context.close();
 });
