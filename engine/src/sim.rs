@@ -959,8 +959,7 @@ impl Simulation {
         let busy = st.busy as u64;
         // More were busy than the pool has (it shrank): one fewer available.
         let shrunk = st.busy >= st.workers;
-        let c = &mut self.stats[pool];
-        c.busy.set(self.now, busy);
+        self.stats[pool].busy.set(self.now, busy);
         if shrunk {
             self.note_available(pool);
         }

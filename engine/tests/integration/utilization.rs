@@ -143,6 +143,10 @@ fn a_tier_with_a_server_down_reads_the_load_of_the_server_that_is_up() {
     // With no node available at all, a tier has no utilisation.
     assert_eq!(point(30).utilization_of(&[w1]), None);
     assert_eq!(point(30).utilization_of(&[]), None);
+    // The inspector's theory check over the last 30 s: web-1 was up for
+    // 9.5 of them, at about 62.5%; the seconds it was down do not count.
+    let check = sim.theory_check("web-1", 30).unwrap();
+    assert!((check.simulated_utilization - 0.625).abs() < 0.05, "{check:?}");
 }
 
 #[test]
