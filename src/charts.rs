@@ -8,9 +8,14 @@
 //! decimates each line to at most one point per pixel column, keeping each
 //! column's minimum and maximum so that a one-sample spike stays visible.
 //!
+//! Every line drawn is named in the legend: entries that do not fit beside
+//! the title flow into rows under it, and a line that finds no room in the
+//! legend at all is not drawn ("+N more" says so; the caption reads it).
+//!
 //! [`Chart`] is the component: a `<figure>` holding the canvas and a
-//! visually hidden caption that reads the latest value of each line. It
-//! redraws from an effect that tracks only its data.
+//! caption that states the chart's window on screen and, for screen
+//! readers, reads each line's latest value and its range. It redraws from an
+//! effect that tracks only its data.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -22,7 +27,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// enlarged by `devicePixelRatio` draws the same picture, sharper.
 pub const HEIGHT_CSS: u32 = 160;
 
-/// One series: `points` are (simulated seconds, value), in time order.
+/// One series: `points` are (simulated seconds, value), in time order, one
+/// per simulated second (the engine's per-second series; the caption says so).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Line {
     pub label: String,
@@ -235,6 +241,107 @@ fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size * CHAR_EM
 }
 
+/// `text`, cut short with "…" to fit `width` at `size` (at least one
+/// character and the ellipsis).
+fn fit_text(text: &str, width: f64, size: f64) -> String {
+    if text_width(text, size) <= width {
+        return text.to_string();
+    }
+    let keep = ((width / (size * CHAR_EM)).floor() as usize).saturating_sub(1).max(1);
+    let mut cut: String = text.chars().take(keep).collect();
+    cut.push('…');
+    cut
+}
+
+/// Sizes of the legend, in backend pixels.
+struct LegendMetrics {
+    label_size: f64,
+    swatch: f64,
+    /// Between a swatch and its label.
+    swatch_gap: f64,
+    /// Between two entries.
+    gap: f64,
+    row: f64,
+}
+
+/// One legend entry: the line it names, the left edge of its swatch, its row
+/// (0: beside the title, 1 and on: under it), and its text.
+#[derive(Debug, PartialEq)]
+struct Entry {
+    line: usize,
+    x: f64,
+    row: usize,
+    text: String,
+}
+
+/// Where the legend goes.
+#[derive(Debug, Default, PartialEq)]
+struct Legend {
+    entries: Vec<Entry>,
+    /// Rows used under the title (0: the legend fits beside it).
+    rows_below: usize,
+    /// Lines with no room: "+N more", at (x, row).
+    more: Option<(f64, usize, String)>,
+}
+
+/// Lays out the legend of `lines` (those with a label) across a chart `w`
+/// pixels wide whose title ends at `title_end`: beside the title, right
+/// aligned, when every entry fits there; else in rows under it, as many as
+/// `max_rows`. Entries that still find no room are counted in "+N more".
+fn legend_layout(lines: &[Line], w: f64, pad: f64, title_end: f64, max_rows: usize, m: &LegendMetrics) -> Legend {
+    let labelled: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].label.is_empty()).collect();
+    let entry_w = |text: &str| m.swatch + m.swatch_gap + text_width(text, m.label_size);
+    let total: f64 = labelled.iter().map(|&i| entry_w(&lines[i].label)).sum::<f64>() + m.gap * labelled.len().saturating_sub(1) as f64;
+    let mut legend = Legend::default();
+    if labelled.is_empty() {
+        return legend;
+    }
+    if w - pad - total >= title_end {
+        let mut x = w - pad - total;
+        for &i in &labelled {
+            legend.entries.push(Entry { line: i, x, row: 0, text: lines[i].label.clone() });
+            x += entry_w(&lines[i].label) + m.gap;
+        }
+        return legend;
+    }
+    // Rows under the title, left to right.
+    let right = w - pad;
+    let widest = (right - pad - m.swatch - m.swatch_gap).max(0.0);
+    let (mut x, mut row) = (pad, 1);
+    let mut overflow = false;
+    for &i in &labelled {
+        let text = fit_text(&lines[i].label, widest, m.label_size);
+        let ew = entry_w(&text);
+        if x > pad && x + ew > right {
+            (x, row) = (pad, row + 1);
+        }
+        if row > max_rows {
+            overflow = true;
+            break;
+        }
+        legend.entries.push(Entry { line: i, x, row, text });
+        x += ew + m.gap;
+    }
+    if overflow {
+        // "+N more" at the end of the last row, giving up entries from its
+        // end until it fits (each one given up is one more).
+        loop {
+            let text = format!("+{} more", labelled.len() - legend.entries.len());
+            let (x, row) = match legend.entries.last() {
+                Some(e) => (e.x + entry_w(&e.text) + m.gap, e.row),
+                None => (pad, 1),
+            };
+            if x + text_width(&text, m.label_size) <= right || legend.entries.is_empty() {
+                legend.more = Some((x, row, text));
+                break;
+            }
+            legend.entries.pop();
+        }
+    }
+    legend.rows_below = legend.entries.last().map_or(1, |e| e.row);
+    legend
+}
+
 /// Draws `data` onto `backend`: title, legend, axes with a few ticks, and the
 /// lines, each decimated to one point per pixel column (minimum and maximum
 /// kept). With no finite point it draws the axes and "no data yet". Sizes are
@@ -286,14 +393,22 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
     let y_ticks = ticks(y_lo, y_hi, y_step);
     let y_labels: Vec<String> = y_ticks.iter().map(|&v| y_label(v, y_step)).collect();
 
-    // Layout: a header row (title, legend), the plot, a row of x labels.
+    // Layout: a header row (title, and the legend if it fits there), rows of
+    // legend entries that did not, the plot, a row of x labels.
     let pad = px(6.0);
     let header = px(20.0);
     let y_label_w = y_labels.iter().map(|l| text_width(l, label_size)).fold(0.0, f64::max);
     let left = pad + y_label_w + px(6.0);
     let right = w as f64 - px(14.0);
-    let top = header + px(4.0);
     let bottom = h as f64 - label_size - px(8.0);
+    let title = if data.unit.is_empty() { data.title.clone() } else { format!("{} ({})", data.title, data.unit) };
+    let title_size = px(12.0);
+    let title_end = pad + text_width(&title, title_size) + px(12.0);
+    let metrics = LegendMetrics { label_size, swatch: px(10.0), swatch_gap: px(5.0), gap: px(14.0), row: px(14.0) };
+    // Legend rows may take the plot down to 40 CSS pixels, no further.
+    let max_rows = ((bottom - header - px(4.0) - px(40.0)) / metrics.row).floor().max(0.0) as usize;
+    let legend = legend_layout(&data.lines, w as f64, pad, title_end, max_rows, &metrics);
+    let top = header + legend.rows_below as f64 * metrics.row + px(4.0);
     if right - left < 8.0 || bottom - top < 8.0 {
         // Too small to show anything useful; the background is drawn.
         return root.present().map_err(|e| e.to_string());
@@ -303,38 +418,23 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
     let at = |x: f64, y: f64| (x.round() as i32, y.round() as i32);
 
     // Title, with the unit.
-    let title = if data.unit.is_empty() { data.title.clone() } else { format!("{} ({})", data.title, data.unit) };
-    let title_size = px(12.0);
     let title_style = TextStyle::from((FONT, title_size, FontStyle::Bold).into_font())
         .color(&colors.title)
         .pos(Pos::new(HPos::Left, VPos::Center));
     root.draw(&Text::new(title.clone(), at(pad, header / 2.0), title_style)).map_err(|e| e.to_string())?;
 
-    // Legend: from the right edge leftwards, each entry a swatch and a label;
-    // entries that would run into the title are left out (the caption still
-    // names every line). When not all fit, lines that are not flat at zero
-    // come first: a legend naming only the idle lines would mislabel the
-    // one line in view.
-    let title_end = pad + text_width(&title, title_size) + px(12.0);
-    let swatch = px(10.0);
-    let mut x = w as f64 - pad;
-    let labelled: Vec<&Line> = data.lines.iter().filter(|l| !l.label.is_empty()).collect();
-    let active: Vec<&Line> = labelled.iter().copied().filter(|l| l.points.iter().any(|p| p.1 != 0.0)).collect();
-    let needed: f64 = labelled.iter().map(|l| text_width(&l.label, label_size) + px(5.0) + swatch + px(14.0)).sum();
-    let legend = if x - needed + px(14.0) < title_end && !active.is_empty() { active } else { labelled };
-    for line in legend.into_iter().rev() {
-        let label_w = text_width(&line.label, label_size);
-        let swatch_left = x - label_w - px(5.0) - swatch;
-        if swatch_left < title_end {
-            break;
-        }
-        let (r, g, b) = line.color;
-        let y = header / 2.0;
-        root.draw(&Rectangle::new([at(swatch_left, y - px(1.5)), at(swatch_left + swatch, y + px(1.5))], RGBColor(r, g, b).filled()))
+    // Legend: a swatch and a label per line (see `legend_layout`).
+    let row_y = |row: usize| header / 2.0 + row as f64 * metrics.row;
+    for e in &legend.entries {
+        let (r, g, b) = data.lines[e.line].color;
+        let y = row_y(e.row);
+        root.draw(&Rectangle::new([at(e.x, y - px(1.5)), at(e.x + metrics.swatch, y + px(1.5))], RGBColor(r, g, b).filled()))
             .map_err(|e| e.to_string())?;
-        root.draw(&Text::new(line.label.clone(), at(x, y), label(Pos::new(HPos::Right, VPos::Center))))
-            .map_err(|e| e.to_string())?;
-        x = swatch_left - px(14.0);
+        let text_x = e.x + metrics.swatch + metrics.swatch_gap;
+        root.draw(&Text::new(e.text.clone(), at(text_x, y), label(Pos::new(HPos::Left, VPos::Center)))).map_err(|e| e.to_string())?;
+    }
+    if let Some((x, row, text)) = &legend.more {
+        root.draw(&Text::new(text.clone(), at(*x, row_y(*row)), label(Pos::new(HPos::Left, VPos::Center)))).map_err(|e| e.to_string())?;
     }
 
     // Horizontal grid lines with their labels.
@@ -366,10 +466,12 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
         return root.present().map_err(|e| e.to_string());
     }
 
-    // The lines, one point per pixel column at most.
+    // The lines the legend names (or the one line the title names), one
+    // point per pixel column at most.
     let columns = (right - left).round().max(1.0) as usize;
     let stroke = px(1.5).max(1.0) as u32;
-    for line in &data.lines {
+    let named = |i: usize| legend.entries.iter().any(|e| e.line == i) || (data.lines.len() == 1 && data.lines[0].label.is_empty());
+    for line in data.lines.iter().enumerate().filter(|(i, _)| named(*i)).map(|(_, l)| l) {
         let points: Vec<(i32, i32)> = decimate(&line.points, (x_min, x_max), columns).into_iter().map(|(x, y)| at(x_of(x), y_of(y))).collect();
         let (r, g, b) = line.color;
         let style = RGBColor(r, g, b).stroke_width(stroke);
@@ -383,32 +485,46 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
     root.present().map_err(|e| e.to_string())
 }
 
-/// The latest value of each line in words, for screen readers: "Latency, at
-/// 42 seconds: p50 12.3 ms, p99 48.0 ms."
+/// The chart's window in words, for the screen: "One point per simulated
+/// second, last 600 s" (the seconds from the first point to the last).
+pub fn window_note(data: &ChartData) -> String {
+    let xs = || data.lines.iter().flat_map(|l| l.points.iter()).filter(|p| p.0.is_finite() && p.1.is_finite()).map(|p| p.0);
+    match (xs().reduce(f64::min), xs().reduce(f64::max)) {
+        (Some(first), Some(last)) => format!("One point per simulated second, last {} s", crate::format::count((last - first).round() as u64 + 1)),
+        _ => "One point per simulated second".into(),
+    }
+}
+
+/// Each line in words, for screen readers: its latest value, then its range
+/// over the chart's window. "Latency, at 42 seconds: p50 12.3 ms, p99 48.0
+/// ms. From lowest to highest: p50 10.1 to 14.2 ms, p99 30.5 to 61.0 ms."
 pub fn caption(data: &ChartData) -> String {
-    let latest = |l: &Line| l.points.iter().rev().copied().find(|p| p.0.is_finite() && p.1.is_finite());
+    let finite = |l: &Line| l.points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()).collect::<Vec<_>>();
+    let with_unit = |v: String| if data.unit.is_empty() { v } else { format!("{v} {}", data.unit) };
+    let named = |label: &str, text: String| if label.is_empty() { text } else { format!("{label} {text}") };
     let mut t_max: Option<f64> = None;
     let mut values = Vec::new();
+    let mut ranges = Vec::new();
     for line in &data.lines {
-        let text = match latest(line) {
-            Some((t, v)) => {
+        let points = finite(line);
+        let text = match points.last() {
+            Some(&(t, v)) => {
                 t_max = Some(t_max.map_or(t, |m: f64| m.max(t)));
-                let v = crate::format::number(v);
-                if data.unit.is_empty() {
-                    v
-                } else {
-                    format!("{v} {}", data.unit)
-                }
+                let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+                let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+                let (lo, hi) = (crate::format::number(lo), crate::format::number(hi));
+                ranges.push(named(&line.label, with_unit(if lo == hi { lo } else { format!("{lo} to {hi}") })));
+                with_unit(crate::format::number(v))
             }
             None => "no data".into(),
         };
-        values.push(if line.label.is_empty() { text } else { format!("{} {text}", line.label) });
+        values.push(named(&line.label, text));
     }
     match t_max {
         None => format!("{}: no data yet.", data.title),
         Some(t) => {
             let t = if t.fract() == 0.0 { format!("{t:.0}") } else { crate::format::number(t) };
-            format!("{}, at {t} seconds: {}.", data.title, values.join(", "))
+            format!("{}, at {t} seconds: {}. From lowest to highest: {}.", data.title, values.join(", "), ranges.join(", "))
         }
     }
 }
@@ -490,8 +606,8 @@ fn bench_timing() -> Option<web_sys::Performance> {
 pub struct Repaint(pub RwSignal<u64>);
 
 /// A time-series line chart, 160 CSS pixels tall and as wide as its
-/// container. The canvas is hidden from assistive technology; the caption
-/// reads the latest values instead.
+/// container, with its window stated under it. The canvas is hidden from
+/// assistive technology; the caption reads the values instead.
 ///
 /// It redraws when `data` changes, and when the page's [`Repaint`] is bumped.
 #[component]
@@ -521,7 +637,10 @@ pub fn Chart(
     view! {
         <figure class="chart" style="margin:0;position:relative" data-testid=(!test_id.is_empty()).then_some(test_id)>
             <canvas node_ref=canvas_ref aria-hidden="true" style=format!("display:block;width:100%;height:{HEIGHT_CSS}px")></canvas>
-            <figcaption class="sr-only">{move || data.with(caption)}</figcaption>
+            <figcaption>
+                <span class="chart-window">{move || data.with(window_note)}</span>
+                <span class="sr-only">" "{move || data.with(caption)}</span>
+            </figcaption>
         </figure>
     }
 }
@@ -619,24 +738,95 @@ mod tests {
         assert!(svg(&sample(), true).to_uppercase().contains("#1A1F28"));
     }
 
+    /// Colours (as SVG writes them) of the polylines drawn in `svg`.
+    fn stroked(svg: &str) -> Vec<String> {
+        svg.split("<polyline").skip(1).filter_map(|p| Some(p.split_once("stroke=\"")?.1.split_once('"')?.0.to_uppercase())).collect()
+    }
+
+    fn hex((r, g, b): (u8, u8, u8)) -> String {
+        format!("#{r:02X}{g:02X}{b:02X}")
+    }
+
+    /// `n` lines of distinct colours, with labels like the dashboard's.
+    fn many(n: usize) -> ChartData {
+        const LABELS: [&str; 8] = ["web tier", "cache", "database", "workers", "node down", "timeout", "shard-0-replica", "overflow"];
+        let lines = (0..n)
+            .map(|i| Line {
+                label: if i < LABELS.len() { LABELS[i].to_string() } else { format!("db-{i}") },
+                color: (10 + i as u8, 200 - i as u8, 7),
+                points: (0..120).map(|t| (t as f64, (i * 10 + t % 7) as f64)).collect(),
+            })
+            .collect();
+        ChartData { title: "Utilisation".into(), unit: "%".into(), lines, y_min_zero: true }
+    }
+
     #[test]
-    fn a_crowded_legend_names_the_lines_that_are_not_flat_at_zero() {
-        let flat = |label: &str| Line { label: label.into(), color: (1, 2, 3), points: (0..30).map(|i| (i as f64, 0.0)).collect() };
-        let mut busy = flat("rejected");
-        busy.points.iter_mut().for_each(|p| p.1 = 8000.0);
-        let data = ChartData {
-            title: "Errors by cause".into(),
-            unit: "req/s".into(),
-            lines: vec![busy, flat("timeout"), flat("node down"), flat("no route")],
-            y_min_zero: true,
-        };
+    fn the_legend_names_every_line_drawn_for_one_to_many_lines() {
+        for width in [260u32, 400, 600, 1200] {
+            for n in 1..=24 {
+                let data = many(n);
+                let mut out = String::new();
+                draw(SVGBackend::with_string(&mut out, (width, HEIGHT_CSS)), &data, false).expect("draws");
+                let texts = texts(&out);
+                let strokes = stroked(&out);
+                let drawn: Vec<&Line> = data.lines.iter().filter(|l| strokes.contains(&hex(l.color))).collect();
+                let more = texts.iter().find(|t| t.starts_with('+') && t.ends_with(" more"));
+                for line in &data.lines {
+                    // Named in full, or cut short with an ellipsis.
+                    let named = texts.iter().any(|t| *t == line.label || (t.ends_with('…') && line.label.starts_with(t.trim_end_matches('…'))));
+                    let is_drawn = drawn.iter().any(|d| d.label == line.label);
+                    assert_eq!(named, is_drawn, "{width} px, {n} lines: {:?} named {named}, drawn {is_drawn}; {texts:?}", line.label);
+                }
+                // What is not drawn is counted, and nothing is dropped quietly.
+                let hidden = n - drawn.len();
+                match more {
+                    Some(t) => assert_eq!(*t, format!("+{hidden} more"), "{width} px, {n} lines"),
+                    None => assert_eq!(hidden, 0, "{width} px, {n} lines: {texts:?}"),
+                }
+                // Room for the lines a dashboard chart has: eight at the
+                // narrowest, more on wider charts.
+                let room = match width { 260 => 8, 400 => 12, _ => 16 };
+                if n <= room {
+                    assert_eq!(hidden, 0, "{width} px, {n} lines: {texts:?}");
+                }
+                // The legend stays on the canvas: every text starts inside it.
+                for x in out.split("<text").skip(1).filter_map(|t| t.split_once("x=\"")?.1.split_once('"')?.0.parse::<f64>().ok()) {
+                    assert!((0.0..width as f64).contains(&x), "{width} px, {n} lines: text at x = {x}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_label_is_cut_short_and_its_line_still_drawn() {
+        let mut data = many(2);
+        data.lines[1].label = "a-very-long-node-name-that-no-legend-row-can-hold-at-all".into();
         let mut out = String::new();
-        draw(SVGBackend::with_string(&mut out, (300, HEIGHT_CSS)), &data, false).expect("draws");
+        draw(SVGBackend::with_string(&mut out, (260, HEIGHT_CSS)), &data, false).expect("draws");
         let texts = texts(&out);
-        assert!(texts.contains(&"rejected"), "{texts:?}");
-        assert!(!texts.contains(&"no route"), "{texts:?}");
-        // With room for every entry, all are shown.
-        assert!(["rejected", "timeout", "node down", "no route"].iter().all(|l| self::texts(&svg(&data, false)).contains(l)));
+        assert!(texts.iter().any(|t| t.starts_with("a-very-long") && t.ends_with('…')), "{texts:?}");
+        assert_eq!(stroked(&out).iter().filter(|c| **c == hex(data.lines[1].color)).count(), 1);
+    }
+
+    #[test]
+    fn a_legend_that_fits_beside_the_title_stays_there() {
+        let m = LegendMetrics { label_size: 11.0, swatch: 10.0, swatch_gap: 5.0, gap: 14.0, row: 14.0 };
+        let wide = legend_layout(&sample().lines, 600.0, 6.0, 100.0, 3, &m);
+        assert_eq!(wide.rows_below, 0);
+        assert!(wide.entries.iter().all(|e| e.row == 0) && wide.more.is_none());
+        assert_eq!(wide.entries.iter().map(|e| e.line).collect::<Vec<_>>(), vec![0, 1, 2], "in the lines' order");
+        let narrow = legend_layout(&sample().lines, 200.0, 6.0, 100.0, 3, &m);
+        assert_eq!(narrow.rows_below, 1);
+        assert!(narrow.entries.iter().all(|e| e.row == 1) && narrow.more.is_none());
+        // No room for any row: every line is counted in "+N more".
+        let none = legend_layout(&sample().lines, 200.0, 6.0, 100.0, 0, &m);
+        assert!(none.entries.is_empty());
+        assert_eq!(none.more.map(|m| m.2), Some("+3 more".to_string()));
+        // Unlabelled lines take no entry.
+        let mut one = sample();
+        one.lines.truncate(1);
+        one.lines[0].label.clear();
+        assert_eq!(legend_layout(&one.lines, 600.0, 6.0, 100.0, 3, &m), Legend::default());
     }
 
     #[test]
@@ -671,15 +861,35 @@ mod tests {
     }
 
     #[test]
-    fn caption_reads_the_latest_values() {
+    fn caption_reads_the_latest_values_and_their_range() {
         let mut data = sample();
         data.lines[0].points.push((61.0, f64::NAN));
         let text = caption(&data);
         assert!(text.starts_with("Latency, at 59.9 seconds: p50 "), "{text}");
         assert!(text.contains(" ms, p90 ") && text.ends_with(" ms."), "{text}");
+        // p50 swings between 0 and 20 ms (10 x (1 + sin)).
+        assert!(text.contains(". From lowest to highest: p50 0.000 to 20.0 ms, p90 "), "{text}");
         assert_eq!(caption(&ChartData { title: "Errors".into(), ..Default::default() }), "Errors: no data yet.");
         let whole = ChartData { title: "Throughput".into(), unit: String::new(), lines: vec![Line { label: String::new(), color: (0, 0, 0), points: vec![(6.0, 1234.0)] }], y_min_zero: false };
-        assert_eq!(caption(&whole), "Throughput, at 6 seconds: 1,234.");
+        assert_eq!(caption(&whole), "Throughput, at 6 seconds: 1,234. From lowest to highest: 1,234.");
+        let util = ChartData {
+            title: "Utilisation".into(),
+            unit: "%".into(),
+            lines: vec![Line { label: "workers".into(), color: (0, 0, 0), points: vec![(1.0, 40.0), (2.0, 100.0), (3.0, 62.5)] }],
+            y_min_zero: true,
+        };
+        assert_eq!(caption(&util), "Utilisation, at 3 seconds: workers 62.5 %. From lowest to highest: workers 40.0 to 100 %.");
+    }
+
+    #[test]
+    fn the_window_is_stated() {
+        let mut data = many(2);
+        assert_eq!(window_note(&data), "One point per simulated second, last 120 s");
+        // The ring of 600 seconds, an hour into the run.
+        data.lines[0].points = (3001..=3600).map(|t| (t as f64, 1.0)).collect();
+        data.lines[1].points = (3100..=3600).map(|t| (t as f64, 1.0)).collect();
+        assert_eq!(window_note(&data), "One point per simulated second, last 600 s");
+        assert_eq!(window_note(&ChartData::default()), "One point per simulated second");
     }
 
     /// Not a timed assertion: prints how long `draw` takes for a full

@@ -17,7 +17,7 @@ use crate::compare_run::PairRun;
 use crate::format;
 use leptos::prelude::*;
 use scalelab_engine::compare::{differences, Difference, Figures, Metric, Verdict};
-use scalelab_engine::confidence::Interval;
+use scalelab_engine::compare::Range;
 use scalelab_engine::Simulation;
 
 /// The colours of A and B, in the charts and the side tags (styles/compare.css).
@@ -141,10 +141,15 @@ fn delta_text(m: Metric, d: f64) -> String {
     format!("{sign}{body}")
 }
 
-fn half_width_text(m: Metric, iv: &Interval) -> String {
+/// The range beside a value: "± 12.3 ms" for a latency (symmetric), the
+/// Wilson range "(95%: 0.26–11.4%)" for the error rate.
+fn range_text(m: Metric, r: &Range) -> String {
     match m {
-        Metric::ErrorRate => format!("± {}", format::percent(iv.half_width)),
-        _ => format!("± {} ms", format::number(iv.half_width)),
+        Metric::ErrorRate => {
+            let full = format::percent_interval(r.value, r.low, r.high);
+            full.split_once(' ').map_or(full.clone(), |(_, range)| range.to_string())
+        }
+        _ => format!("± {} ms", format::number(r.high - r.value)),
     }
 }
 
@@ -243,20 +248,20 @@ fn SideView(side: &'static str, label: String, f: Figures) -> impl IntoView {
     let h = &f.headline;
     // The notes give the interval's own mean: the table compares those, over
     // the last batches, while the cards' values cover the whole window.
-    let note = |m: Metric, iv: Option<Interval>| iv.map(|i| format!("{} {}, last {} s", value_text(m, i.mean), half_width_text(m, &i), i.batches * 10));
+    let note = |m: Metric, r: Option<Range>| r.map(|r| format!("{} {}, last {} s", value_text(m, r.value), range_text(m, &r), r.batches * 10));
     let causes: Vec<String> = f.failed_by_cause.iter().filter(|(_, n)| *n > 0).map(|(c, n)| format!("{} {}", c.replace('_', " "), format::count(*n))).collect();
     let causes = if causes.is_empty() { "none".to_string() } else { causes.join(" · ") };
     let cards: Vec<(&str, &str, String, Option<String>)> = vec![
         ("Requests sent", "requests", format::count(f.generated), None),
         ("Throughput", "throughput", f.throughput_rps.map(|v| format!("{} req/s", format::number(v))).unwrap_or_else(|| "–".into()), None),
-        ("Mean latency", "mean", format::ms(f.latency_mean_ms), note(Metric::MeanLatency, h.mean_latency_ms)),
+        ("Mean latency", "mean", format::ms(f.latency_mean_ms), note(Metric::MeanLatency, h.mean_latency_ms.map(Range::from))),
         ("p50 latency", "p50", format::ms(f.latency_p50_ms), None),
-        ("p99 latency", "p99", format::ms(f.latency_p99_ms), note(Metric::P99Latency, h.p99_latency_ms)),
+        ("p99 latency", "p99", format::ms(f.latency_p99_ms), note(Metric::P99Latency, h.p99_latency_ms.map(Range::from))),
         (
             "Errors",
             "errors",
             f.error_rate.map(format::percent).unwrap_or_else(|| "–".into()),
-            note(Metric::ErrorRate, h.error_rate),
+            note(Metric::ErrorRate, h.error_proportion.map(Range::from)),
         ),
         ("Lost writes", "lost-writes", format::count(f.lost_writes), None),
         ("Cost per month", "cost", format!("${}", format::count(f.cost_per_month_usd.max(0.0).round() as u64)), None),
@@ -281,9 +286,9 @@ fn SideView(side: &'static str, label: String, f: Figures) -> impl IntoView {
 
 #[component]
 fn DiffTable(rows: Vec<Difference>) -> impl IntoView {
-    let cell = |m: Metric, v: Option<f64>, iv: Option<Interval>| {
+    let cell = |m: Metric, v: Option<f64>, r: Option<Range>| {
         let text = v.map(|v| value_text(m, v)).unwrap_or_else(|| "–".into());
-        let hw = iv.map(|i| half_width_text(m, &i));
+        let hw = r.map(|r| range_text(m, &r));
         (text, hw)
     };
     view! {
@@ -341,6 +346,7 @@ mod tests {
         assert_eq!(seconds(2.5), "2.50 s");
         assert_eq!(setting(5.0), "5");
         assert_eq!(value_text(Metric::Requests, 69_895.0), "69,895");
-        assert_eq!(half_width_text(Metric::MeanLatency, &Interval { mean: 1.0, half_width: 12.26, batches: 6 }), "± 12.3 ms");
+        assert_eq!(range_text(Metric::MeanLatency, &Range { value: 1.0, low: -11.26, high: 13.26, batches: 6 }), "± 12.3 ms");
+        assert_eq!(range_text(Metric::ErrorRate, &Range { value: 0.018, low: 0.0026, high: 0.114, batches: 6 }), "(95%: 0.26–11.4%)");
     }
 }

@@ -59,7 +59,7 @@ pub fn Dashboard() -> impl IntoView {
                 <Metric label="p99 latency" test_id="metric-p99" value=windowed(|s| format::ms(s.latency_p99_ms))
                     note=Signal::derive(move || live.headline.with(|h| h.p99_latency_ms.map(|iv| interval_ms(&iv)))) />
                 <Metric label="Errors" test_id="metric-errors" value=windowed(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps)))
-                    note=Signal::derive(move || live.headline.with(|h| h.error_rate.map(|iv| format!("{} ± {}, {}", format::percent(iv.mean), format::percent(iv.half_width), span(&iv))))) />
+                    note=Signal::derive(move || live.headline.with(|h| h.error_proportion.map(|p| format!("{}, {}", format::percent_interval(p.estimate, p.low, p.high), last_s(p.batches))))) />
                 <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
                 <Show when=move || has_kind(&live, "database") && replicas_present(&live)>
                     <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
@@ -146,6 +146,9 @@ const GREEN: (u8, u8, u8) = (46, 157, 98);
 const AMBER: (u8, u8, u8) = (217, 154, 30);
 const RED: (u8, u8, u8) = (214, 69, 69);
 const PURPLE: (u8, u8, u8) = (140, 90, 200);
+const TEAL: (u8, u8, u8) = (32, 150, 160);
+const BROWN: (u8, u8, u8) = (140, 100, 60);
+const PINK: (u8, u8, u8) = (220, 90, 160);
 
 /// A line from the per-second series.
 fn series_line(live: &Live, label: &str, color: (u8, u8, u8), y: impl Fn(&scalelab_engine::SecondPoint) -> f64) -> Line {
@@ -185,16 +188,24 @@ fn latency_chart(live: &Live) -> ChartData {
     }
 }
 
+/// A line per cause that failed a request in the seconds shown (each in a
+/// colour of its own); with none, one line of all causes at zero.
 fn errors_chart(live: &Live) -> ChartData {
-    let colors = [AMBER, PURPLE, RED, BLUE];
-    let lines = scalelab_engine::Cause::ALL
+    const COLOURS: [(u8, u8, u8); 8] = [AMBER, PURPLE, RED, BLUE, TEAL, BROWN, PINK, GREEN];
+    let occurred = |c: scalelab_engine::Cause| live.series.with(|s| s.iter().any(|p| p.failed[c as usize] > 0));
+    let mut lines: Vec<Line> = scalelab_engine::Cause::ALL
         .iter()
-        .map(|&c| series_line(live, &c.name().replace('_', " "), colors[c as usize % colors.len()], move |p| p.failed[c as usize] as f64))
+        .filter(|&&c| occurred(c))
+        .map(|&c| series_line(live, &c.name().replace('_', " "), COLOURS[c as usize % COLOURS.len()], move |p| p.failed[c as usize] as f64))
         .collect();
+    if lines.is_empty() {
+        lines.push(series_line(live, "all causes", GREEN, |p| p.failed.iter().sum::<u64>() as f64));
+    }
     ChartData { title: "Errors by cause".into(), unit: "req/s".into(), y_min_zero: true, lines }
 }
 
-/// Mean utilisation of the nodes of each tier that has workers.
+/// Utilisation of each tier that has workers: its nodes' busy workers over
+/// their available workers (the engine's `SecondPoint::utilization_of`).
 fn utilization_chart(live: &Live) -> ChartData {
     let slots = live.slots.get();
     let tiers = [("web tier", "web_server", BLUE), ("cache", "cache", AMBER), ("database", "database", PURPLE), ("workers", "workers", GREEN)];
@@ -203,10 +214,7 @@ fn utilization_chart(live: &Live) -> ChartData {
         .filter(|(_, kind, _)| slots.iter().any(|(_, k, removed)| k == kind && !removed))
         .map(|(label, kind, color)| {
             let members: Vec<usize> = slots.iter().enumerate().filter(|(_, (_, k, removed))| k == kind && !removed).map(|(i, _)| i).collect();
-            series_line(live, label, *color, move |p| {
-                let (sum, n) = members.iter().filter_map(|&i| p.nodes.get(i)).fold((0.0, 0), |(s, n), np| (s + np.utilization * 100.0, n + 1));
-                if n == 0 { f64::NAN } else { sum / n as f64 }
-            })
+            series_line(live, label, *color, move |p| p.utilization_of(&members).map_or(f64::NAN, |u| u * 100.0))
         })
         .collect();
     ChartData { title: "Utilisation".into(), unit: "%".into(), y_min_zero: true, lines }
@@ -260,7 +268,7 @@ fn Metric<F: Fn() -> String + Send + Sync + 'static>(
             <div class="label">{label}</div>
             <div class="value" data-testid=test_id>{value}</div>
             {note.map(|n| view! {
-                <div class="interval" data-testid=format!("{test_id}-interval") title="Over the last 10 s batches of the run (at most 30), with a 95% confidence interval from batch means">
+                <div class="interval" data-testid=format!("{test_id}-interval") title="Over the last 10 s batches of the run (at most 30), with a 95% confidence interval from batch means (for the error rate, a Wilson score interval that counts failures coming together as fewer)">
                     {move || n.get().unwrap_or_default()}
                 </div>
             })}
@@ -274,5 +282,10 @@ fn interval_ms(iv: &scalelab_engine::confidence::Interval) -> String {
 }
 
 fn span(iv: &scalelab_engine::confidence::Interval) -> String {
-    format!("last {} s", iv.batches as u32 * scalelab_engine::confidence::BATCH_S)
+    last_s(iv.batches)
+}
+
+/// The window of `batches` batches: "last 120 s".
+fn last_s(batches: usize) -> String {
+    format!("last {} s", batches as u32 * scalelab_engine::confidence::BATCH_S)
 }

@@ -73,6 +73,32 @@ pub fn percent(x: f64) -> String {
     }
 }
 
+/// A share with its 95% interval, which need not be symmetric: `0.033,
+/// 0.0054, 0.179` -> "3.3% (95%: 0.54–17.9%)". Below 1% two significant
+/// digits, so that a narrow interval near zero does not read "0.0–0.0%".
+pub fn percent_interval(estimate: f64, low: f64, high: f64) -> String {
+    format!("{}% (95%: {}–{}%)", fine_percent(estimate), fine_percent(low), fine_percent(high))
+}
+
+/// A ratio as a number of percent, without the sign: one decimal from 1%
+/// up, two significant digits below, "<0.0001" below that, "0" for zero.
+fn fine_percent(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let p = x * 100.0;
+    if p == 0.0 {
+        "0".into()
+    } else if p >= 1.0 {
+        format!("{p:.1}")
+    } else if p < 0.0001 {
+        "<0.0001".into()
+    } else {
+        let decimals = (1.0 - p.log10().floor()) as usize;
+        format!("{p:.decimals$}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +117,11 @@ mod tests {
         assert_eq!(ms(Some(4.0)), "4.00 ms");
         assert_eq!(percent(0.5), "50.0%");
         assert_eq!(percent(0.0004), "<0.1%");
+        assert_eq!(percent_interval(0.0333, 0.00543, 0.1789), "3.3% (95%: 0.54–17.9%)");
+        assert_eq!(percent_interval(0.0, 0.0, 0.000123), "0% (95%: 0–0.012%)");
+        assert_eq!(percent_interval(0.5, 0.4, 0.6), "50.0% (95%: 40.0–60.0%)");
+        assert_eq!(percent_interval(1e-7, 0.0, 3e-7), "<0.0001% (95%: 0–<0.0001%)");
+        assert_eq!(percent_interval(1.0, 0.99, 1.0), "100.0% (95%: 99.0–100.0%)");
     }
 }
 

@@ -12,7 +12,7 @@
 //! the table of B against A with a verdict per row, judged by the engine's
 //! 95% intervals where it has them.
 
-use crate::confidence::{Headline, Interval};
+use crate::confidence::{Headline, Interval, Proportion};
 use crate::request::Cause;
 use crate::scenario::{Node, NodeSpec};
 use crate::sim::Simulation;
@@ -229,6 +229,36 @@ pub enum Verdict {
     NotJudged,
 }
 
+/// A 95% range around a figure over the last batches: symmetric for the
+/// latencies (batch means), a Wilson range for the error rate, which stays
+/// within 0–100% where a symmetric one ran below zero.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Range {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Batches of 10 s it covers.
+    pub batches: usize,
+}
+
+impl From<Interval> for Range {
+    fn from(i: Interval) -> Range {
+        Range { value: i.mean, low: i.mean - i.half_width, high: i.mean + i.half_width, batches: i.batches }
+    }
+}
+
+impl From<Proportion> for Range {
+    fn from(p: Proportion) -> Range {
+        Range { value: p.estimate, low: p.low, high: p.high, batches: p.batches }
+    }
+}
+
+impl Range {
+    fn overlaps(&self, other: &Range) -> bool {
+        self.low <= other.high && other.low <= self.high
+    }
+}
+
 /// One row of the table of differences.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Difference {
@@ -238,9 +268,9 @@ pub struct Difference {
     pub a: Option<f64>,
     pub b: Option<f64>,
     pub b_minus_a: Option<f64>,
-    /// The intervals the verdict used (rows judged by intervals only).
-    pub a_interval: Option<Interval>,
-    pub b_interval: Option<Interval>,
+    /// The ranges the verdict used (rows judged by intervals only).
+    pub a_interval: Option<Range>,
+    pub b_interval: Option<Range>,
     pub verdict: Verdict,
 }
 
@@ -254,11 +284,13 @@ pub fn differences(a: &Figures, b: &Figures) -> Vec<Difference> {
 }
 
 fn difference(metric: Metric, a: &Figures, b: &Figures) -> Difference {
-    let interval = |f: &Figures| match metric {
-        Metric::MeanLatency => f.headline.mean_latency_ms,
-        Metric::P99Latency => f.headline.p99_latency_ms,
-        Metric::ErrorRate => f.headline.error_rate,
-        _ => None,
+    let interval = |f: &Figures| -> Option<Range> {
+        match metric {
+            Metric::MeanLatency => f.headline.mean_latency_ms.map(Range::from),
+            Metric::P99Latency => f.headline.p99_latency_ms.map(Range::from),
+            Metric::ErrorRate => f.headline.error_proportion.map(Range::from),
+            _ => None,
+        }
     };
     let value = |f: &Figures| match metric {
         Metric::Requests => Some(f.generated as f64),
@@ -273,17 +305,17 @@ fn difference(metric: Metric, a: &Figures, b: &Figures) -> Difference {
     let by_interval = matches!(metric, Metric::MeanLatency | Metric::P99Latency | Metric::ErrorRate);
     let (ia, ib) = (interval(a), interval(b));
     let (va, vb) = match (ia, ib) {
-        (Some(x), Some(y)) => (Some(x.mean), Some(y.mean)),
+        (Some(x), Some(y)) => (Some(x.value), Some(y.value)),
         _ => (value(a), value(b)),
     };
     let b_minus_a = va.zip(vb).map(|(x, y)| y - x);
     // B's change in the direction of "better": lower is better but for throughput.
     let better = |x: f64, y: f64| if metric == Metric::Throughput { y > x } else { y < x };
     let verdict = match (va, vb) {
-        (Some(x), Some(y)) if x == y && ia.map(|i| i.half_width) == ib.map(|i| i.half_width) => Verdict::Same,
+        (Some(x), Some(y)) if x == y && ia.map(|i| (i.low, i.high)) == ib.map(|i| (i.low, i.high)) => Verdict::Same,
         _ if by_interval => match (ia, ib) {
-            (Some(x), Some(y)) if (x.mean - y.mean).abs() <= x.half_width + y.half_width => Verdict::NoClearDifference,
-            (Some(x), Some(y)) if better(x.mean, y.mean) => Verdict::Better,
+            (Some(x), Some(y)) if x.overlaps(&y) => Verdict::NoClearDifference,
+            (Some(x), Some(y)) if better(x.value, y.value) => Verdict::Better,
             (Some(_), Some(_)) => Verdict::Worse,
             _ => Verdict::NotYet,
         },

@@ -342,6 +342,11 @@ impl Simulation {
             },
         }
         self.scenario = scenario;
+        // Sizes and health may have changed (a fault, new workers, a node
+        // added or removed): utilisation divides by what is available.
+        for slot in 0..self.nodes.len() {
+            self.note_available(slot);
+        }
         Ok(())
     }
 

@@ -31,7 +31,13 @@ pub struct SecondPoint {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct NodePoint {
     pub throughput_rps: f64,
+    /// `busy_workers / available_workers` (0 when none was available).
     pub utilization: f64,
+    /// Busy workers, averaged over the second.
+    pub busy_workers: f64,
+    /// Available workers, averaged over the second: those of running
+    /// machines that are up (see `NodeCounters::available_area`).
+    pub available_workers: f64,
     pub mean_queue_len: f64,
     /// Waiting requests at the end of the second.
     pub queue_len: u64,
@@ -39,6 +45,21 @@ pub struct NodePoint {
     pub hit_ratio: Option<f64>,
     /// Read replicas: how far behind the primary at the end of the second.
     pub replication_lag_ms: Option<f64>,
+}
+
+impl SecondPoint {
+    /// Utilisation of the nodes at `slots` taken together, as of one
+    /// machine room: their busy workers over their available workers in
+    /// this second. A node that was down adds no available workers, so a
+    /// tier with one server down reads its live servers' load; `None` when
+    /// none of them had a worker available.
+    pub fn utilization_of(&self, slots: &[usize]) -> Option<f64> {
+        let (busy, available) = slots
+            .iter()
+            .filter_map(|&i| self.nodes.get(i))
+            .fold((0.0, 0.0), |(b, a), n| (b + n.busy_workers, a + n.available_workers));
+        (available > 0.0).then(|| (busy / available).min(1.0))
+    }
 }
 
 /// A ring of the latest [`SERIES_CAPACITY`] seconds.

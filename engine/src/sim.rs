@@ -348,6 +348,7 @@ impl Simulation {
             sim.schedule_health_check(i);
             let spec = sim.scenario.nodes[i].spec.clone();
             sim.set_group(i, &spec);
+            sim.note_available(i);
         }
         if sim.warmup > 0 {
             sim.queue.schedule(sim.warmup, Event::WarmupEnd);
@@ -499,6 +500,24 @@ impl Simulation {
         match &self.components[i] {
             Component::Station(st) => st.workers,
             _ => 0,
+        }
+    }
+
+    /// Brings node `slot`'s count of available workers up to date, after a
+    /// change of its size (an autoscaling group's machines finished booting
+    /// or were let go, new settings) or of its health. Available are the
+    /// workers of a node that is up (an autoscaling group's running
+    /// machines; booting ones are not in `workers` yet), and never fewer than
+    /// are busy: a group that shrank, or a server given fewer workers,
+    /// finishes the work it holds. A node that is down or removed has none
+    /// (a crash frees every worker). Utilisation divides by this.
+    pub(crate) fn note_available(&mut self, slot: usize) {
+        let Component::Station(st) = &self.components[slot] else { return };
+        let up = if self.nodes[slot].serving() { st.workers } else { 0 };
+        let available = u64::from(up.max(st.busy));
+        let integral = &mut self.stats[slot].available;
+        if integral.value() != available {
+            integral.set(self.now, available);
         }
     }
 
@@ -941,8 +960,13 @@ impl Simulation {
         let Some((published, _queue)) = p.finish(worker) else { return };
         st.busy -= 1;
         let busy = st.busy as u64;
+        // More were busy than the pool has (it shrank): one fewer available.
+        let shrunk = st.busy >= st.workers;
+        self.stats[pool].busy.set(self.now, busy);
+        if shrunk {
+            self.note_available(pool);
+        }
         let c = &mut self.stats[pool];
-        c.busy.set(self.now, busy);
         c.counters.completed += 1;
         c.counters.departed += 1;
         // Time from publish to done: what a user waiting for the photo sees.
@@ -1632,6 +1656,7 @@ impl Simulation {
         }
         let next = g.scaler.next_event_time().max(now + 1);
         self.queue.schedule(next, Event::Autoscale { node: slot as u16, epoch });
+        self.note_available(slot);
         let id = self.nodes[slot].id.clone();
         for line in lines {
             self.log.push(now, Some(&id), crate::log::Severity::Info, format!("{id}: {line}"));
@@ -2001,6 +2026,11 @@ impl Simulation {
         st.busy -= 1;
         let busy = st.busy as u64;
         stats.busy.set(self.now, busy);
+        if st.busy >= st.workers {
+            // More were busy than the node has (it shrank): one fewer available.
+            self.note_available(node);
+        }
+        let Component::Station(st) = &mut self.components[node] else { unreachable!() };
         // Drop finished requests from the front of the deadline list now, so the
         // next sweep is scheduled for a request that can still time out.
         while let Some(d) = st.deadlines.front() {
@@ -2252,6 +2282,8 @@ impl Simulation {
             nodes.push(NodePoint {
                 throughput_rps: s.throughput_rps,
                 utilization: s.utilization,
+                busy_workers: delta.busy_area as f64 / NS_PER_S as f64,
+                available_workers: delta.available_area as f64 / NS_PER_S as f64,
                 mean_queue_len: s.mean_queue_len,
                 queue_len,
                 hit_ratio: s.cache.map(|c| c.hit_ratio),

@@ -60,6 +60,9 @@ pub struct NodeCounters {
     /// as the counters.
     pub busy_area: u128,
     pub queue_area: u128,
+    /// Integral of available workers: those of machines that are up and
+    /// running (not down, not still booting), and never fewer than are busy.
+    pub available_area: u128,
     /// Caches: lookups that found the key, that did not, and hits on a key
     /// written since it was cached (the reader got an old value).
     pub hits: u64,
@@ -85,6 +88,7 @@ impl NodeCounters {
             sojourn_sum: self.sojourn_sum - before.sojourn_sum,
             busy_area: self.busy_area - before.busy_area,
             queue_area: self.queue_area - before.queue_area,
+            available_area: self.available_area - before.available_area,
             hits: self.hits - before.hits,
             misses: self.misses - before.misses,
             stale_reads: self.stale_reads - before.stale_reads,
@@ -93,18 +97,26 @@ impl NodeCounters {
     }
 }
 
-/// Live statistics of one node: counters plus the two time integrals.
+/// Live statistics of one node: counters plus the time integrals.
 #[derive(Clone, Debug, Default)]
 pub struct NodeStats {
     pub counters: NodeCounters,
     pub busy: TimeIntegral,
     pub queued: TimeIntegral,
+    /// Available workers (see [`NodeCounters::available_area`]), kept by
+    /// `Simulation::note_available`.
+    pub available: TimeIntegral,
 }
 
 impl NodeStats {
     /// The counters with the integrals brought up to `now`.
     pub fn read(&self, now: Nanos) -> NodeCounters {
-        NodeCounters { busy_area: self.busy.area_at(now), queue_area: self.queued.area_at(now), ..self.counters }
+        NodeCounters {
+            busy_area: self.busy.area_at(now),
+            queue_area: self.queued.area_at(now),
+            available_area: self.available.area_at(now),
+            ..self.counters
+        }
     }
 }
 
@@ -113,6 +125,10 @@ impl NodeStats {
 pub struct NodeSummary {
     pub arrivals: u64,
     pub throughput_rps: f64,
+    /// Busy workers over available workers, both averaged over the interval
+    /// (see [`NodeCounters::available_area`]): down or booting machines do
+    /// not count, an autoscaling group counts at its size at each instant.
+    /// Never above 1; 0 when no worker was available.
     pub utilization: f64,
     pub mean_queue_len: f64,
     pub mean_wait_ms: f64,
@@ -144,7 +160,10 @@ pub struct CacheSummary {
 
 impl NodeSummary {
     /// Summarises `c` (a difference of readings) over `span` nanoseconds for a
-    /// node with `workers` workers (0 for nodes without workers).
+    /// node with `workers` workers (0 for nodes without workers, which have
+    /// no utilisation). Utilisation divides by the available workers the
+    /// counters recorded, not by `workers`: a group's size and a node's
+    /// health change within the interval.
     pub fn from_counters(c: &NodeCounters, span: Nanos, workers: u32) -> NodeSummary {
         let span_f = span.max(1) as f64;
         let mean = |sum: u128, n: u64| if n == 0 { 0.0 } else { sum as f64 / n as f64 / 1e6 };
@@ -153,7 +172,7 @@ impl NodeSummary {
         NodeSummary {
             arrivals: c.arrivals,
             throughput_rps: c.completed as f64 / (span_f / 1e9),
-            utilization: if workers == 0 { 0.0 } else { busy / workers as f64 },
+            utilization: utilization(c.busy_area, c.available_area, workers),
             mean_queue_len: queue,
             mean_wait_ms: mean(c.wait_sum, c.started),
             mean_response_ms: mean(c.sojourn_sum, c.departed),
@@ -172,6 +191,17 @@ impl NodeSummary {
     }
 }
 
+/// Busy over available worker-time, within [0, 1] (0 when nothing was
+/// available, or for a node without workers).
+fn utilization(busy_area: u128, available_area: u128, workers: u32) -> f64 {
+    if workers == 0 || available_area == 0 {
+        return 0.0;
+    }
+    // Busy workers are always counted as available, so this is at most 1;
+    // the clamp guards the division's rounding.
+    (busy_area as f64 / available_area as f64).min(1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +213,17 @@ mod tests {
         t.set(30, 5); // 2 on [10,30) -> 40
         assert_eq!(t.area_at(30), 40);
         assert_eq!(t.area_at(40), 90); // 5 on [30,40)
+    }
+
+    #[test]
+    fn utilisation_divides_by_the_workers_that_were_available() {
+        // 4 workers for the first half second, then down: busy 3 of 4 while up.
+        let c = NodeCounters { busy_area: 3 * 500_000_000, available_area: 4 * 500_000_000, ..Default::default() };
+        let s = NodeSummary::from_counters(&c, 1_000_000_000, 4);
+        assert_eq!(s.utilization, 0.75);
+        assert_eq!(s.mean_in_node, 1.5, "busy workers are still averaged over the whole span");
+        // Nothing available (down all along), or no workers at all: 0.
+        assert_eq!(NodeSummary::from_counters(&NodeCounters::default(), 1_000_000_000, 4).utilization, 0.0);
+        assert_eq!(NodeSummary::from_counters(&c, 1_000_000_000, 0).utilization, 0.0);
     }
 }

@@ -470,6 +470,8 @@ pub struct TheoryCheck {
     pub window_s: u32,
     /// Requests served per second over the window: the arrival rate fed to the theory.
     pub arrival_rps: f64,
+    /// Busy over available workers over the window (seconds a node was down
+    /// do not lower it).
     pub simulated_utilization: f64,
     /// Mean wait before service, by Little's law from the mean queue length.
     pub simulated_wait_ms: Option<f64>,
@@ -490,7 +492,9 @@ impl crate::Simulation {
         }
         let n = points.len() as f64;
         let rate = points.iter().map(|p| p.throughput_rps).sum::<f64>() / n;
-        let utilization = points.iter().map(|p| p.utilization).sum::<f64>() / n;
+        // Busy over available over the whole window, as each second's is.
+        let available = points.iter().map(|p| p.available_workers).sum::<f64>();
+        let utilization = if available > 0.0 { points.iter().map(|p| p.busy_workers).sum::<f64>() / available } else { 0.0 };
         let queue = points.iter().map(|p| p.mean_queue_len).sum::<f64>() / n;
         let theory = self.theory(id, rate)?;
         Some(TheoryCheck {

@@ -2,7 +2,7 @@
 // keyboard alone. Every assertion reads what is on screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, sleep, nodeIds, linkIds, notice, openRunning, simTime, simUntil, eventually, sel, nextSnapshot, settle, meanOver, frames } from './harness.js';
+import { startSite, screenshot, text, numberIn, sleep, nodeIds, linkIds, notice, openRunning, simTime, simUntil, simFor, eventually, sel, nextSnapshot, settle, meanOver, frames } from './harness.js';
 
 let site;
 before(async () => {
@@ -319,8 +319,88 @@ test('after a minute of simulated time the headline numbers carry 95% intervals 
   assert.ok(span >= 50 && span % 10 === 0, `batches of 10 s: ${span}`);
   assert.ok(mean > 0 && half >= 0 && half < mean, `${mean} ± ${half}`);
   assert.match(await text(page, 'metric-p50-interval'), /^mean [\d.,]+ ms ± [\d.,]+ ms, last \d+ s$/);
-  assert.match(await text(page, 'metric-errors-interval'), /^[<\d.]+% ± [<\d.]+%, last \d+ s$/);
+  // A share gets a range inside 0-100%, not a ± that can run below zero.
+  const errorsNote = await text(page, 'metric-errors-interval');
+  const e = errorsNote.match(/^([<\d.]+)% \(95%: ([<\d.]+)–([<\d.]+)%\), last (\d+) s$/);
+  assert.ok(e, `errors interval reads "${errorsNote}"`);
+  const [est, low, high] = e.slice(1, 4).map((x) => (x.startsWith('<') ? 0 : Number(x)));
+  assert.ok(low >= 0 && low <= est && est <= high && high <= 100, errorsNote);
   await screenshot(page, 'playground-intervals');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** A chart's caption, read as a screen reader reads it: its window, the
+ *  latest value of each line, and each line's range over the window
+ *  ("From lowest to highest: web tier 12.0 to 88.0 %, workers 40.0 to 100 %."). */
+async function readChart(page, id) {
+  const figure = page.getByTestId(id);
+  const windowNote = (await figure.locator('.chart-window').textContent()).trim();
+  const caption = (await figure.locator('figcaption').textContent()).trim();
+  const ranges = caption.split('From lowest to highest: ')[1];
+  assert.ok(ranges, `${id} reads its ranges: "${caption}"`);
+  const lines = ranges.replace(/\.$/, '').split(', ').map((item) => {
+    const m = item.match(/^(.+?) (-?[\d.,]+)(?: to (-?[\d.,]+))?(?: (\S+))?$/);
+    assert.ok(m, `${id}: "${item}" in "${caption}"`);
+    const lo = numberIn(m[2]);
+    return { name: m[1], lo, hi: m[3] === undefined ? lo : numberIn(m[3]) };
+  });
+  return { windowNote, caption, lines };
+}
+
+test('lesson 13 under autoscaling: utilisation stays within 100%; each chart names its lines and states its window', async () => {
+  const { page, errors, context } = await site.openPage('/?lesson=13');
+  await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  // The photo workers boot in 5 s and may shrink 10 s after the load falls:
+  // the pool grows while the backlog is long, then lets machines go while
+  // every worker is still busy finishing a job (where a pool read 162%
+  // before, busy time over the size it had shrunk to).
+  await page.getByTestId('node-photo-workers').click();
+  await page.getByTestId('node-panel').waitFor();
+  for (const [field, value] of [['field-autoscale-boot_s', '5'], ['field-autoscale-cooldown_s', '10']]) {
+    await page.getByTestId(field).fill(value);
+    await page.getByTestId(field).blur();
+  }
+  await page.getByTestId('speed').selectOption('100');
+  await page.waitForFunction(() => /photo-workers: scaling in/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''), null, { timeout: 600000, polling: 'raf' });
+  // A few seconds on, so the seconds of the scale-in are on the charts.
+  await simFor(page, 3, 600000);
+  await page.getByTestId('play-toggle').click();
+
+  const util = await readChart(page, 'chart-utilization');
+  assert.deepEqual(util.lines.map((l) => l.name), ['web tier', 'cache', 'database', 'workers'], util.caption);
+  for (const l of util.lines) assert.ok(l.lo >= 0 && l.hi <= 100, `${l.name} within 0-100%: ${util.caption}`);
+  const workers = util.lines.find((l) => l.name === 'workers');
+  assert.ok(workers.hi >= 90, `the pool was busy, as much as it could be, at times: ${util.caption}`);
+
+  // Every chart on the dashboard: its window on screen, and a name for each
+  // line (the legend draws what the caption names; charts.rs tests that).
+  const t = await simTime(page);
+  const expected = {
+    'chart-throughput': ['ok', 'failed'],
+    'chart-latency': ['p50', 'p95', 'p99'],
+    'chart-utilization': ['web tier', 'cache', 'database', 'workers'],
+    'chart-backlog': ['queue'],
+  };
+  const ids = await page.locator('.dashboard figure.chart').evaluateAll((els) => els.map((e) => e.dataset.testid));
+  assert.ok(ids.length >= 6, `charts: ${ids}`);
+  const nodes = await nodeIds(page);
+  for (const id of ids) {
+    const chart = await readChart(page, id);
+    const m = chart.windowNote.match(/^One point per simulated second, last (\d+) s$/);
+    assert.ok(m && Math.abs(Number(m[1]) - Math.min(600, t)) <= 2, `${id} states its window: "${chart.windowNote}" at ${t} s`);
+    const names = chart.lines.map((l) => l.name);
+    assert.equal(new Set(names).size, names.length, `${id}: ${names}`);
+    if (expected[id]) assert.deepEqual(names, expected[id], chart.caption);
+    else if (id === 'chart-errors') {
+      // Only causes that failed a request in the window are named.
+      for (const l of chart.lines) assert.ok(l.name === 'all causes' || l.hi > 0, `${id} names ${l.name}, which never occurred: ${chart.caption}`);
+    } else {
+      // Per-node charts: one line per node of the diagram.
+      for (const name of names) assert.ok(nodes.includes(name), `${id}: ${name} is a node (${nodes})`);
+    }
+  }
+  await screenshot(page, 'playground-lesson-13-charts');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -68,7 +68,7 @@ fn the_previous_step_at_this_steps_traffic_is_clearly_worse() {
         if r.verdict == Verdict::Better {
             assert!(r.b_minus_a.unwrap() < 0.0, "{r:?}");
             let (ia, ib) = (r.a_interval.unwrap(), r.b_interval.unwrap());
-            assert!((ia.mean - ib.mean).abs() > ia.half_width + ib.half_width, "{r:?}");
+            assert!(ia.high < ib.low || ib.high < ia.low, "the ranges do not overlap: {r:?}");
         }
     }
     // Larger machines cost more: an exact figure, judged by value.
@@ -96,7 +96,7 @@ fn figures(mean_ms: f64, hw: f64) -> Figures {
         latency_p99_ms: Some(mean_ms * 4.0),
         lost_writes: 0,
         cost_per_month_usd: 100.0,
-        headline: Headline { mean_latency_ms: Some(iv), p99_latency_ms: None, error_rate: None },
+        headline: Headline { mean_latency_ms: Some(iv), p99_latency_ms: None, error_rate: None, error_proportion: None },
     }
 }
 

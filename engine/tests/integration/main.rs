@@ -24,6 +24,8 @@
 //! - `compare`: A/B figures and the table of differences.
 //! - `reliability`: nonsense parameters refused by field, the in-flight cap,
 //!   bounded memory over long runs.
+//! - `utilization`: busy over available workers: autoscaling groups at their
+//!   size at each instant, servers that are down left out, never above 100%.
 
 mod cli;
 mod compare;
@@ -46,3 +48,4 @@ mod resilience_progress;
 mod support;
 mod theory;
 mod traces;
+mod utilization;
