@@ -128,6 +128,9 @@ const GREEN: (u8, u8, u8) = (46, 157, 98);
 const AMBER: (u8, u8, u8) = (217, 154, 30);
 const RED: (u8, u8, u8) = (214, 69, 69);
 const PURPLE: (u8, u8, u8) = (140, 90, 200);
+const TEAL: (u8, u8, u8) = (20, 150, 160);
+const GREY: (u8, u8, u8) = (120, 120, 120);
+const PINK: (u8, u8, u8) = (220, 80, 160);
 
 /// A line from the per-second series.
 fn series_line(live: &Live, label: &str, color: (u8, u8, u8), y: impl Fn(&scalelab_engine::SecondPoint) -> f64) -> Line {
@@ -167,11 +170,24 @@ fn latency_chart(live: &Live) -> ChartData {
     }
 }
 
+/// One colour per failure cause, so no two lines of the errors chart share one.
+fn cause_colour(c: scalelab_engine::Cause) -> (u8, u8, u8) {
+    use scalelab_engine::Cause;
+    match c {
+        Cause::Rejected => AMBER,
+        Cause::Timeout => PURPLE,
+        Cause::NodeDown => RED,
+        Cause::NoRoute => BLUE,
+        Cause::Partition => TEAL,
+        Cause::Overflow => GREY,
+        Cause::ClientTimeout => PINK,
+    }
+}
+
 fn errors_chart(live: &Live) -> ChartData {
-    let colors = [AMBER, PURPLE, RED, BLUE];
     let lines = scalelab_engine::Cause::ALL
         .iter()
-        .map(|&c| series_line(live, &c.name().replace('_', " "), colors[c as usize % colors.len()], move |p| p.failed[c as usize] as f64))
+        .map(|&c| series_line(live, &c.name().replace('_', " "), cause_colour(c), move |p| p.failed[c as usize] as f64))
         .collect();
     ChartData { title: "Errors by cause".into(), unit: "req/s".into(), y_min_zero: true, lines }
 }
