@@ -305,6 +305,8 @@ fn an_unbounded_queue_flooded_far_past_capacity_overflows_at_the_cap() {
     assert_eq!(report["requests"]["failed"]["overflow"], json!(overflow));
     let log: Vec<String> = sim.log().entries().map(|e| e.text.clone()).collect();
     assert!(log.iter().any(|t| t.contains(&format!("the simulation's cap of {MAX_IN_FLIGHT} was reached"))), "{log:?}");
+    // The page is told too, for as long as it lasts.
+    assert!(sim.take_snapshot().in_flight_cap_reached);
 }
 
 /// A web server with an hour-long timeout whose oldest request is stuck on a
