@@ -613,6 +613,11 @@ pub fn App() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     </Show>
+                    // The in-flight cap is the simulator's safety net, never part of a
+                    // design: when a run reaches it, say so where the diagram is.
+                    <Show when=move || live.snapshot.with(|s| s.as_ref().is_some_and(|s| s.in_flight_cap_reached))>
+                        <p class="cap-reached" role="status" data-testid="cap-reached">{cap_reached_text()}</p>
+                    </Show>
                     {move || editor.notice.get().map(|n| view! {
                         <div class="notice" class:error=n.error data-testid="notice" role=if n.error { "alert" } else { "status" }>
                             <span>{n.text}</span>
@@ -640,6 +645,16 @@ pub fn App() -> impl IntoView {
             </Show>
         </div>
     }
+}
+
+/// What the page says while the simulator's in-flight cap turns requests away.
+fn cap_reached_text() -> String {
+    format!(
+        "Simulator limit: {} requests are in flight together, so each new one fails immediately (overflow). \
+         This cap keeps the page running; it is not part of your design. Bound the queues and set \
+         timeouts so that waiting requests end.",
+        format::count(scalelab_engine::limits::MAX_IN_FLIGHT as u64)
+    )
 }
 
 /// A position near (x, y) where no node sits.

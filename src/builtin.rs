@@ -1,6 +1,8 @@
 //! The scenario the first page runs: users behind a load balancer, two web
 //! servers, one database. Kept as JSON so it goes through the same parser and
-//! checks as any file a user loads.
+//! checks as any file a user loads. The web servers have the palette's queue
+//! and timeout (500 requests, 3 s); the database's 1 s timeout is shorter, so
+//! a slow database fails a request before its web server gives up on it.
 
 pub const STARTER_SCENARIO: &str = r#"{
   "version": 2,
@@ -12,9 +14,9 @@ pub const STARTER_SCENARIO: &str = r#"{
     {"id": "users", "kind": "users", "rps": 300, "mix": {"read": 0.8, "write": 0.1, "static": 0.1}, "x": 0, "y": 100},
     {"id": "lb", "kind": "load_balancer", "algorithm": "least_connections", "x": 220, "y": 100},
     {"id": "web-1", "kind": "web_server", "size": "xlarge",
-     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 200, "timeout_ms": 2000, "x": 440, "y": 40},
+     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 500, "timeout_ms": 3000, "x": 440, "y": 40},
     {"id": "web-2", "kind": "web_server", "size": "xlarge",
-     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 200, "timeout_ms": 2000, "x": 440, "y": 160},
+     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 500, "timeout_ms": 3000, "x": 440, "y": 160},
     {"id": "db", "kind": "database", "size": "xlarge",
      "service": {"dist": "exponential", "mean_ms": 4}, "queue_limit": 500, "timeout_ms": 1000, "x": 660, "y": 100}
   ],

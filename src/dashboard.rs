@@ -147,7 +147,7 @@ const AMBER: (u8, u8, u8) = (217, 154, 30);
 const RED: (u8, u8, u8) = (214, 69, 69);
 const PURPLE: (u8, u8, u8) = (140, 90, 200);
 const TEAL: (u8, u8, u8) = (32, 150, 160);
-const BROWN: (u8, u8, u8) = (140, 100, 60);
+const GREY: (u8, u8, u8) = (120, 120, 120);
 const PINK: (u8, u8, u8) = (220, 90, 160);
 
 /// A line from the per-second series.
@@ -188,15 +188,28 @@ fn latency_chart(live: &Live) -> ChartData {
     }
 }
 
-/// A line per cause that failed a request in the seconds shown (each in a
-/// colour of its own); with none, one line of all causes at zero.
+/// One colour per failure cause, so no two lines of the errors chart share one.
+fn cause_colour(c: scalelab_engine::Cause) -> (u8, u8, u8) {
+    use scalelab_engine::Cause;
+    match c {
+        Cause::Rejected => AMBER,
+        Cause::Timeout => PURPLE,
+        Cause::NodeDown => RED,
+        Cause::NoRoute => BLUE,
+        Cause::Partition => TEAL,
+        Cause::Overflow => GREY,
+        Cause::ClientTimeout => PINK,
+    }
+}
+
+/// A line per cause that failed a request in the seconds shown; with none,
+/// one line of all causes at zero.
 fn errors_chart(live: &Live) -> ChartData {
-    const COLOURS: [(u8, u8, u8); 8] = [AMBER, PURPLE, RED, BLUE, TEAL, BROWN, PINK, GREEN];
     let occurred = |c: scalelab_engine::Cause| live.series.with(|s| s.iter().any(|p| p.failed[c as usize] > 0));
     let mut lines: Vec<Line> = scalelab_engine::Cause::ALL
         .iter()
         .filter(|&&c| occurred(c))
-        .map(|&c| series_line(live, &c.name().replace('_', " "), COLOURS[c as usize % COLOURS.len()], move |p| p.failed[c as usize] as f64))
+        .map(|&c| series_line(live, &c.name().replace('_', " "), cause_colour(c), move |p| p.failed[c as usize] as f64))
         .collect();
     if lines.is_empty() {
         lines.push(series_line(live, "all causes", GREEN, |p| p.failed.iter().sum::<u64>() as f64));

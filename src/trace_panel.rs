@@ -97,6 +97,9 @@ fn outcome_text(t: &Trace) -> String {
     match &t.outcome {
         TraceOutcome::InFlight => format!("{what}, in flight for {} so far.", format::ms(Some(t.latency_ms))),
         TraceOutcome::Ok => format!("{what}, answered in {}.", format::ms(Some(t.latency_ms))),
+        TraceOutcome::Failed { cause: scalelab_engine::Cause::ClientTimeout, at } => {
+            format!("{what}: no answer within the client timeout of {at}, so the user gave up after {}.", format::ms(Some(t.latency_ms)))
+        }
         TraceOutcome::Failed { cause, at } => {
             format!("{what}, failed after {}: {} at {at}.", format::ms(Some(t.latency_ms)), cause_words(*cause))
         }
@@ -113,6 +116,7 @@ fn cause_words(cause: scalelab_engine::Cause) -> &'static str {
         Cause::NoRoute => "there was nowhere to send it",
         Cause::Partition => "the network between data centers was cut",
         Cause::Overflow => "too many requests were in flight: the simulation's cap was reached",
+        Cause::ClientTimeout => "the user gave up waiting for an answer",
     }
 }
 

@@ -407,9 +407,15 @@ impl Simulation {
                 // (The flags only switch checks on; they never need to go off.)
                 self.any_mobile |= spec.mobile_share > 0.0;
                 self.geography |= !spec.regions.is_empty();
-                if u.update(spec) {
+                let patience = u.client_timeout;
+                let rate_changed = u.update(spec);
+                let patience_changed = u.client_timeout != patience;
+                if rate_changed {
                     u.epoch = u.epoch.wrapping_add(1);
                     self.schedule_next_arrival(slot as u16);
+                }
+                if patience_changed {
+                    self.reschedule_give_up(slot);
                 }
             }
             (Component::Balancer(b), NodeSpec::LoadBalancer(spec)) => {

@@ -21,6 +21,8 @@ pub enum Event {
     ServiceDone { node: u16, req: u32, frame: u8 },
     /// Station `node` checks for requests past their deadline.
     DeadlineSweep { node: u16 },
+    /// Users `node` give up on the requests they have waited for too long.
+    GiveUpSweep { node: u16 },
     /// Load balancer `node` probes its servers (ignored if its health-check
     /// settings changed since: `epoch` no longer matches).
     HealthCheck { node: u16, epoch: u32 },

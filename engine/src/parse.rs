@@ -962,6 +962,7 @@ impl Parser {
                 return None;
             }
         }
+        let client_timeout_ms = self.timeout(obj, "client_timeout_ms", Some(DEFAULT_CLIENT_TIMEOUT_MS), "users who never give up");
         arrivals?;
         Some(UsersSpec {
             rate: rate?,
@@ -972,6 +973,7 @@ impl Parser {
             profile: profile?,
             regions: regions?,
             mobile_share: mobile_share?,
+            client_timeout_ms: client_timeout_ms?,
         })
     }
 
@@ -1199,23 +1201,7 @@ impl Parser {
             None | Some(Value::Null) => Some(None),
             Some(v) => self.integer_value(&ql_path, v, 0, MAX_QUEUE_LIMIT).map(|q| Some(q as u32)),
         };
-        let to_path = join(&obj.path, "timeout_ms");
-        let timeout_ms = match self.get(obj, "timeout_ms") {
-            None | Some(Value::Null) => Some(None),
-            Some(Value::Number(n)) => {
-                let x = n.as_f64().unwrap_or(f64::NAN);
-                if x == 0.0 {
-                    self.issue(&to_path, "must be more than 0 (use null for no timeout)");
-                    None
-                } else {
-                    self.check_range(&to_path, x, 0.0, MAX_TIMEOUT_MS).then_some(Some(x))
-                }
-            }
-            Some(other) => {
-                self.issue(&to_path, format!("must be a number of milliseconds or null, not {}", type_name(other)));
-                None
-            }
-        };
+        let timeout_ms = self.timeout(obj, "timeout_ms", None, "no timeout");
         Some(StationSpec {
             size: size?.map(|s| s.name.to_string()),
             workers: workers? as u32,
@@ -1223,6 +1209,29 @@ impl Parser {
             queue_limit: queue_limit?,
             timeout_ms: timeout_ms?,
         })
+    }
+
+    /// A timeout in milliseconds: a number above 0, or `null` for none
+    /// (`none` says what null means); absent: `default`.
+    fn timeout(&mut self, obj: &mut Obj<'_>, field: &'static str, default: Option<f64>, none: &str) -> Option<Option<f64>> {
+        let path = join(&obj.path, field);
+        match self.get(obj, field) {
+            None => Some(default),
+            Some(Value::Null) => Some(None),
+            Some(Value::Number(n)) => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                if x == 0.0 {
+                    self.issue(&path, format!("must be more than 0 (use null for {none})"));
+                    None
+                } else {
+                    self.check_range(&path, x, 0.0, MAX_TIMEOUT_MS).then_some(Some(x))
+                }
+            }
+            Some(other) => {
+                self.issue(&path, format!("must be a number of milliseconds or null, not {}", type_name(other)));
+                None
+            }
+        }
     }
 
     fn service(&mut self, v: &Value, path: &str) -> Option<Service> {
@@ -1280,6 +1289,7 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
             profile: crate::profile::Profile::Steady,
             regions: Vec::new(),
             mobile_share: 0.0,
+            client_timeout_ms: None,
         }),
         "load_balancer" => NodeSpec::LoadBalancer(LoadBalancerSpec {
             algorithm: Algorithm::RoundRobin,

@@ -60,11 +60,22 @@ pub enum Cause {
     /// ended at once. A design far beyond its capacity with unbounded queues
     /// gets here instead of running out of memory.
     Overflow = 5,
+    /// The users stopped waiting: no answer came within their
+    /// `client_timeout_ms`. Whatever the system was still doing for the
+    /// request goes on, wasted, and its late answer is dropped.
+    ClientTimeout = 6,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 6] =
-        [Cause::Rejected, Cause::Timeout, Cause::NodeDown, Cause::NoRoute, Cause::Partition, Cause::Overflow];
+    pub const ALL: [Cause; 7] = [
+        Cause::Rejected,
+        Cause::Timeout,
+        Cause::NodeDown,
+        Cause::NoRoute,
+        Cause::Partition,
+        Cause::Overflow,
+        Cause::ClientTimeout,
+    ];
     pub const COUNT: usize = Self::ALL.len();
 
     pub fn name(self) -> &'static str {
@@ -75,6 +86,7 @@ impl Cause {
             Cause::NoRoute => "no_route",
             Cause::Partition => "partition",
             Cause::Overflow => "overflow",
+            Cause::ClientTimeout => "client_timeout",
         }
     }
 }
@@ -98,7 +110,8 @@ pub struct Frame {
     /// The link the request took to get here (the response takes it back).
     pub link: u16,
     pub state: FrameState,
-    /// The caller stopped waiting (timeout); any work still going on here is wasted.
+    /// The caller stopped waiting (a timeout; at the users' frame, the users
+    /// gave up): any work still going on here is wasted.
     pub abandoned: bool,
     /// Which life of the station served it: a crash starts a new one, and work
     /// from an earlier life is discarded when it ends.
@@ -132,7 +145,8 @@ pub struct Request {
     pub number: u64,
     /// Its trace in the simulation's trace book, or [`crate::trace::NO_TRACE`].
     pub trace: u32,
-    /// The source has heard back: the outcome is recorded.
+    /// The outcome is recorded: the source has heard back, or its users gave
+    /// up waiting (then `frames[0].abandoned` is set too).
     pub finished: bool,
     /// Set once the request has failed; the response carries the failure up.
     pub failure: Option<Cause>,
@@ -249,6 +263,20 @@ impl Arena {
     pub fn live_ids(&self) -> Vec<u32> {
         let free: std::collections::HashSet<u32> = self.free.iter().copied().collect();
         (0..self.slots.len() as u32).filter(|i| !free.contains(i)).collect()
+    }
+
+    /// Open requests (no outcome yet) from users node `users`, oldest first,
+    /// as (slot, generation). A slot is live while a line holds it.
+    pub fn open_from(&self, users: u16) -> Vec<(u32, u32)> {
+        let mut open: Vec<(Nanos, u64, u32, u32)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.lines > 0 && !r.finished && r.depth > 0 && r.frames[0].node == users)
+            .map(|(i, r)| (r.born, r.number, i as u32, r.generation))
+            .collect();
+        open.sort_unstable();
+        open.into_iter().map(|(_, _, slot, generation)| (slot, generation)).collect()
     }
 
     /// Live requests that count in the statistics window and have not yet reached

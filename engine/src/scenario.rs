@@ -242,7 +242,19 @@ pub struct UsersSpec {
     /// Share of requests from mobile apps (the rest from browsers): a mobile
     /// network adds `MOBILE_EXTRA_MS` each way on the first hop.
     pub mobile_share: f64,
+    /// How long the users wait for an answer before they give up (cause
+    /// `client_timeout`); `None`: they wait for ever. Absent from a document:
+    /// [`DEFAULT_CLIENT_TIMEOUT_MS`]. Always written, `null` included, so a
+    /// saved "never" stays never.
+    pub client_timeout_ms: Option<f64>,
 }
+
+/// How long users wait by default before giving up on a request: about the
+/// limit of a person's attention on a page that does not answer (they reload
+/// or leave), and the read timeout many mobile HTTP clients ship with. It is
+/// longer than every server timeout in the lessons (2 to 5 s), so a server's
+/// own timeout answers first and the users' patience is the last resort.
+pub const DEFAULT_CLIENT_TIMEOUT_MS: f64 = 10_000.0;
 
 /// Extra one-way latency of a mobile network over a fixed line, in milliseconds.
 pub const MOBILE_EXTRA_MS: f64 = 30.0;

@@ -6,9 +6,11 @@
 //! frames. Wires with zero latency are crossed at once, without an event.
 //!
 //! Every request ends in exactly one outcome, recorded when its response (or its
-//! failure) reaches the users. A node that goes on working after the caller gave
-//! up (a timeout) keeps the request's slot alive as an extra "line" until the work
-//! ends; the slot is reused only when no line is left.
+//! failure) reaches the users, or when the users give up waiting for it (their
+//! client timeout: the answer that comes later is dropped). A node that goes on
+//! working after the caller gave up (a timeout) keeps the request's slot alive
+//! as an extra "line" until the work ends; the slot is reused only when no line
+//! is left.
 
 use crate::components::balancer::Balancer;
 use crate::components::station::{Deadline, Role, Station};
@@ -135,8 +137,8 @@ impl Outcomes {
 
 /// The sizes that grow with the traffic a run holds ([`Simulation::memory`]).
 /// All are bounded by [`crate::limits::MAX_IN_FLIGHT`] (stations' queue and
-/// deadline entries belong to live requests) except `queued_jobs`, bounded by
-/// the queues' capacities.
+/// deadline entries, and the users' give-up entries, belong to live requests)
+/// except `queued_jobs`, bounded by the queues' capacities.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MemoryUse {
     /// Requests alive now.
@@ -149,6 +151,9 @@ pub struct MemoryUse {
     pub event_capacity: usize,
     /// Waiting places and deadline entries at all stations.
     pub station_entries: usize,
+    /// Requests the users are waiting for, in the order they give up on
+    /// them (at most the live requests).
+    pub give_up_entries: usize,
     /// Jobs waiting on message queues.
     pub queued_jobs: usize,
 }
@@ -235,7 +240,7 @@ pub struct Simulation {
     reading: crate::trace::Reading,
     /// Requests overflowed (see `overflow`) since the last tick: logged once
     /// per episode.
-    overflowing: bool,
+    pub(crate) overflowing: bool,
 }
 
 /// Simulated seconds in each half of the breakdown's sliding window.
@@ -428,10 +433,12 @@ impl Simulation {
     pub fn memory(&self) -> MemoryUse {
         let mut station_entries = 0;
         let mut queued_jobs = 0;
+        let mut give_up_entries = 0;
         for c in &self.components {
             match c {
                 Component::Station(st) => station_entries += st.queue.len() + st.deadlines.len(),
                 Component::Queue(q) => queued_jobs += q.backlog.len(),
+                Component::Users(u) => give_up_entries += u.waiting.len(),
                 _ => {}
             }
         }
@@ -441,6 +448,7 @@ impl Simulation {
             pending_events: self.queue.len(),
             event_capacity: self.queue.capacity(),
             station_entries,
+            give_up_entries,
             queued_jobs,
         }
     }
@@ -562,6 +570,7 @@ impl Simulation {
             Event::Deliver { req, frame, up: true } => self.arrive_up(req, frame),
             Event::ServiceDone { node, req, frame } => self.on_service_done(node, req, frame),
             Event::DeadlineSweep { node } => self.on_deadline_sweep(node),
+            Event::GiveUpSweep { node } => self.on_give_up_sweep(node as usize),
             Event::HealthCheck { node, epoch } => self.on_health_check(node, epoch),
             Event::Takeover { node } => self.on_takeover(node),
             Event::Promote { node } => self.on_promote(node),
@@ -596,6 +605,12 @@ impl Simulation {
         let region = u.draw_region();
         let mobile = u.draw_mobile();
         u.generated += 1;
+        if let (None, Some(timeout)) = (u.sweep_at, u.client_timeout) {
+            // The oldest request still waiting: the users give up on it first.
+            let at = self.now + timeout.get();
+            u.sweep_at = Some(at);
+            self.queue.schedule(at, Event::GiveUpSweep { node });
+        }
         let mut link = u.link;
         if kind == Kind::Static {
             if let Some(cdn_link) = u.cdn_link {
@@ -721,7 +736,8 @@ impl Simulation {
         }
         let r = self.arena.get(req);
         if r.sampled {
-            let (kind, failed, number) = (r.kind, r.failure.is_some(), r.number);
+            // Failed, or given up by its user (the work below goes on, for nobody).
+            let (kind, failed, number) = (r.kind, r.failure.is_some() || r.frames[0].abandoned, r.number);
             self.log_hop(link, wire.from, wire.to, at, kind, false, failed, number);
         }
         if at == self.now {
@@ -744,8 +760,11 @@ impl Simulation {
             self.traces.push(t, Mark::Up { depth: from, start: self.now, end: at });
         }
         let r = self.arena.get(req);
-        if r.sampled {
-            let (kind, failed, number) = (r.kind, r.failure.is_some(), r.number);
+        // A user who gave up has closed the connection: the late answer is not
+        // drawn reaching them (their failure was, when they gave up).
+        if r.sampled && !(from == 1 && r.frames[0].abandoned) {
+            // Failed, or given up by its user (the work below goes on, for nobody).
+            let (kind, failed, number) = (r.kind, r.failure.is_some() || r.frames[0].abandoned, r.number);
             self.log_hop(link, wire.to, wire.from, at, kind, true, failed, number);
         }
         if at == self.now {
@@ -2074,6 +2093,8 @@ impl Simulation {
         let node = frame.node as usize;
         let serving = self.nodes[node].serving();
         match &mut self.components[node] {
+            // The users gave up on it: the late answer ends its last line.
+            Component::Users(_) if frame.abandoned => self.end_line(req),
             Component::Users(_) => self.finish(req, node),
             Component::Balancer(b) => {
                 if let Some(i) = b.backend_of_link(below_link) {
@@ -2191,6 +2212,102 @@ impl Simulation {
             self.breakdown_recent[1].add(latency, visits, self.now);
         }
         self.traces.end(t);
+    }
+
+    /// Makes sure users `users` look for requests to give up on at `at` (or earlier).
+    fn schedule_give_up(&mut self, users: usize, at: Nanos) {
+        let Component::Users(u) = &mut self.components[users] else { return };
+        if u.sweep_at.is_none_or(|due| at < due) {
+            u.sweep_at = Some(at);
+            self.queue.schedule(at, Event::GiveUpSweep { node: users as u16 });
+        }
+    }
+
+    /// The users' client timeout changed: look again now, so that it applies
+    /// to the requests already waiting too.
+    pub(crate) fn reschedule_give_up(&mut self, users: usize) {
+        self.schedule_give_up(users, self.now);
+    }
+
+    /// Users `users` give up on every request they have waited for longer
+    /// than their client timeout, oldest first, and look again when the
+    /// oldest one left is due.
+    ///
+    /// Nothing is kept per request as it is born or answered (the hot path
+    /// pays nothing): when the list of waiting requests runs out, the arena
+    /// is scanned for the users' open requests, in birth order. Each scan
+    /// finds only requests born since the one before, and the oldest of them
+    /// is due a full timeout after its birth, so scans come at most about
+    /// twice per timeout; answered entries are skipped when reached.
+    fn on_give_up_sweep(&mut self, users: usize) {
+        {
+            let Component::Users(u) = &mut self.components[users] else { return };
+            if u.sweep_at != Some(self.now) {
+                return; // superseded by an earlier sweep
+            }
+            u.sweep_at = None;
+        }
+        let mut scanned = false;
+        loop {
+            let Component::Users(u) = &mut self.components[users] else { return };
+            let Some(timeout) = u.client_timeout else {
+                u.waiting.clear(); // they wait for ever now
+                return;
+            };
+            let Some(&(req, generation)) = u.waiting.front() else {
+                if scanned {
+                    return; // nobody waits: the next request born schedules a look
+                }
+                scanned = true;
+                u.waiting.extend(self.arena.open_from(users as u16));
+                continue;
+            };
+            let r = self.arena.get(req);
+            if r.generation != generation || r.finished {
+                u.waiting.pop_front(); // answered, or failed, meanwhile
+                continue;
+            }
+            let at = r.born + timeout.get();
+            if at > self.now {
+                self.schedule_give_up(users, at);
+                return;
+            }
+            u.waiting.pop_front();
+            self.give_up(req, users);
+        }
+    }
+
+    /// The users stop waiting for `req`: its outcome is `client_timeout`,
+    /// recorded now. Like a station's timeout, nothing below learns of it:
+    /// the request goes on where it is (a queue place, a busy worker, a
+    /// call), wasted, and its answer ends quietly when it reaches the users.
+    fn give_up(&mut self, req: u32, users: usize) {
+        let r = self.arena.get_mut(req);
+        r.finished = true;
+        r.frames[0].abandoned = true;
+        let (in_window, region) = (r.in_window, r.region);
+        if r.sampled && r.depth > 1 {
+            // Drawn like any failure: a red answer on the users' wire, now.
+            let (link, kind, number) = (r.frames[1].link, r.kind, r.number);
+            let wire = self.wires[link as usize];
+            self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
+        }
+        let r = self.arena.get_mut(req);
+        if r.trace != NO_TRACE {
+            let t = std::mem::replace(&mut r.trace, NO_TRACE);
+            self.traces.push(t, Mark::GaveUp { at: self.now });
+            self.traces.end(t);
+        }
+        if let Some(region) = region {
+            self.snap.record_region(region, None);
+        }
+        self.stats[users].counters.timeouts += 1;
+        let c = Cause::ClientTimeout as usize;
+        self.totals.failed[c] += 1;
+        self.second.failed[c] += 1;
+        if in_window {
+            self.window.failed[c] += 1;
+        }
     }
 
     /// Request `req` fails at node `node` (only its first failure counts).
@@ -2336,14 +2453,17 @@ impl Simulation {
     fn log_trouble(&mut self, i: usize, counts: [u64; 3]) {
         use crate::log::Severity;
         const WHAT: [&str; 3] = ["rejecting requests: queue full", "requests timing out", "failing requests: node is down"];
+        // A users node's timeouts are its users giving up.
+        const GIVING_UP: &str = "giving up on requests: no answer within the client timeout";
         for k in 0..3 {
             let now_troubled = counts[k] > 0;
             if now_troubled != self.troubled[i][k] && !self.nodes[i].removed {
                 let id = self.nodes[i].id.clone();
+                let what = if k == 1 && self.nodes[i].kind == "users" { GIVING_UP } else { WHAT[k] };
                 let (severity, text) = if now_troubled {
-                    (Severity::Warning, format!("{id}: {} ({} in the last second)", WHAT[k], counts[k]))
+                    (Severity::Warning, format!("{id}: {what} ({} in the last second)", counts[k]))
                 } else {
-                    (Severity::Info, format!("{id}: no longer {}", WHAT[k].split(':').next().unwrap_or(WHAT[k])))
+                    (Severity::Info, format!("{id}: no longer {}", what.split(':').next().unwrap_or(what)))
                 };
                 self.log.push(self.now, Some(&id), severity, text);
             }

@@ -120,6 +120,11 @@ pub struct Snapshot {
     pub totals: Outcomes,
     /// Requests alive now.
     pub live_requests: usize,
+    /// The simulation's cap on requests alive ([`crate::limits::MAX_IN_FLIGHT`])
+    /// is turning new requests away (cause `overflow`): since it was reached
+    /// and until a simulated second passes without one. A safety net of the
+    /// simulator, never part of a design, so the page says so.
+    pub in_flight_cap_reached: bool,
     /// Acknowledged writes lost to primary failures since the start.
     pub lost_writes: u64,
     /// The whole design's monthly cost as it runs now, in dollars.
@@ -361,6 +366,7 @@ impl Simulation {
             latency_mean_ms: some(h.mean()),
             totals: self.totals,
             live_requests: self.arena.live(),
+            in_flight_cap_reached: self.overflowing,
             lost_writes: self.lost_writes,
             cost_per_month_usd: costs.iter().map(|(_, c)| c).sum(),
             alerts_firing: self.alerts_firing(),

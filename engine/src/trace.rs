@@ -46,6 +46,9 @@ pub(crate) enum Mark {
     Up { depth: u8, start: Nanos, end: Nanos },
     Failed { node: u16, cause: Cause },
     Finished { at: Nanos },
+    /// The users gave up waiting (cause `client_timeout`): the request ends
+    /// here for them, wherever it is, whatever failed before.
+    GaveUp { at: Nanos },
 }
 
 /// The marks of one traced request.
@@ -318,6 +321,20 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
                 out.visits[0].answered = true;
                 out.finished = Some(at);
             }
+            Mark::GaveUp { at } => {
+                settle(&mut out.visits, &open, &mut phase, &mut last, at);
+                // Every visit under way is cut off, as below a timeout.
+                while open.len() > 1 {
+                    let v = open.pop().expect("deeper than the root");
+                    let visit = &mut out.visits[v];
+                    visit.until = Some(at);
+                    visit.arrived = visit.arrived.min(at);
+                }
+                out.visits[0].until = Some(at);
+                out.visits[0].failed = Some(Cause::ClientTimeout);
+                out.failure = Some((buf.source, Cause::ClientTimeout));
+                out.finished = Some(at);
+            }
         }
     }
     if out.finished.is_none() {
@@ -527,6 +544,45 @@ mod tests {
         interpret(&b, 1000, &mut r);
         assert_eq!(r.visits[2].network, 20);
         assert_eq!(total(&r), 31);
+    }
+
+    #[test]
+    fn users_giving_up_cut_every_visit_and_name_the_outcome() {
+        // A server timed out at 150 and its failure is on the wire back when
+        // the users give up at 151; the database still works below.
+        let b = buf(vec![
+            Mark::Down { depth: 1, node: 1, start: 100, end: 101 },
+            Mark::ServiceStart { depth: 1, at: 101 },
+            Mark::ServiceEnd { depth: 1, at: 111 },
+            Mark::Down { depth: 2, node: 2, start: 111, end: 112 },
+            Mark::Queued { depth: 2, at: 112 },
+            Mark::Failed { node: 1, cause: Cause::Timeout },
+            Mark::Up { depth: 1, start: 150, end: 160 },
+            Mark::GaveUp { at: 155 },
+        ]);
+        let mut r = Reading::default();
+        interpret(&b, 1000, &mut r);
+        assert_eq!(r.finished, Some(155));
+        assert_eq!(r.failure, Some((0, Cause::ClientTimeout)), "what the users saw");
+        assert_eq!(r.visits[0].failed, Some(Cause::ClientTimeout));
+        assert_eq!(r.visits[1].failed, Some(Cause::Timeout), "the server did time out");
+        assert_eq!(r.visits[1].network, 1 + 5, "the wire down, and the answer's wire until the users left");
+        assert_eq!(total(&r), 55);
+
+        // Given up while queued two levels down: the visits under way end there.
+        let b = buf(vec![
+            Mark::Down { depth: 1, node: 1, start: 100, end: 101 },
+            Mark::ServiceStart { depth: 1, at: 101 },
+            Mark::ServiceEnd { depth: 1, at: 111 },
+            Mark::Down { depth: 2, node: 2, start: 111, end: 112 },
+            Mark::Queued { depth: 2, at: 112 },
+            Mark::GaveUp { at: 200 },
+        ]);
+        interpret(&b, 1000, &mut r);
+        let db = r.visits[2];
+        assert_eq!((db.queued, db.until, db.answered), (88, Some(200), false));
+        assert_eq!((r.visits[1].until, r.visits[1].answered), (Some(200), false));
+        assert_eq!(total(&r), 100);
     }
 
     #[test]

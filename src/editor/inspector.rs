@@ -53,8 +53,8 @@ const STATION_FIELDS: &[Field] = &[
     Field { pointer: "/service/dist", label: "Service time", unit: "", kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]), help: "how service times vary" },
     Field { pointer: "/service/mean_ms", label: "Mean service", unit: "ms", kind: FieldKind::Number, help: "one request on one worker" },
     Field { pointer: "/service/cv", label: "Variation (cv)", unit: "", kind: FieldKind::Optional("—"), help: "lognormal only: standard deviation / mean" },
-    Field { pointer: "/queue_limit", label: "Queue limit", unit: "req", kind: FieldKind::Optional("unbounded"), help: "waiting requests beyond this are rejected" },
-    Field { pointer: "/timeout_ms", label: "Timeout", unit: "ms", kind: FieldKind::Optional("none"), help: "callers give up after this long" },
+    Field { pointer: "/queue_limit", label: "Queue limit", unit: "req", kind: FieldKind::Optional("unbounded"), help: "waiting requests beyond this are rejected at once, so an overloaded server fails fast instead of making everyone wait" },
+    Field { pointer: "/timeout_ms", label: "Timeout", unit: "ms", kind: FieldKind::Optional("none"), help: "a request not answered within this long (queued, served and waiting on calls) fails with a timeout" },
 ];
 
 const BALANCER_FIELDS: &[Field] = &[
@@ -171,13 +171,22 @@ const PROFILE_DAILY: &[Field] = &[
     Field { pointer: "/profile/period_s", label: "A day lasts", unit: "s", kind: FieldKind::Number, help: "compress a day to watch it pass" },
     Field { pointer: "/profile/trough", label: "Quietest", unit: "x", kind: FieldKind::Number, help: "the night's traffic, as a share of the peak" },
 ];
-const USERS_CLIENT_FIELDS: &[Field] = &[Field {
-    pointer: "/mobile_share",
-    label: "Mobile share",
-    unit: "0..1",
-    kind: FieldKind::Number,
-    help: "requests from mobile apps: their network adds 30 ms each way",
-}];
+const USERS_CLIENT_FIELDS: &[Field] = &[
+    Field {
+        pointer: "/mobile_share",
+        label: "Mobile share",
+        unit: "0..1",
+        kind: FieldKind::Number,
+        help: "requests from mobile apps: their network adds 30 ms each way",
+    },
+    Field {
+        pointer: "/client_timeout_ms",
+        label: "Give up after",
+        unit: "ms",
+        kind: FieldKind::Optional("never"),
+        help: "how long people wait for an answer before giving up, as real users and apps do (10 s by default; empty: for ever); the servers are not told and finish the work anyway",
+    },
+];
 const USERS_KEY_FIELDS: &[Field] = &[
     Field { pointer: "/keys/count", label: "Data keys", unit: "", kind: FieldKind::Number, help: "distinct items (users, posts) requests read and write" },
     Field { pointer: "/keys/zipf", label: "Popularity skew", unit: "", kind: FieldKind::Number, help: "Zipf exponent: 0 all alike, about 1 a few items are very popular" },
@@ -842,5 +851,17 @@ fn TheoryBeside(id: String, snapshot: RwSignal<Option<Snapshot>>) -> impl IntoVi
                 }
             }}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_give_up_field_states_the_engine_default() {
+        let field = USERS_CLIENT_FIELDS.iter().find(|f| f.pointer == "/client_timeout_ms").expect("users can set it");
+        let default_s = scalelab_engine::scenario::DEFAULT_CLIENT_TIMEOUT_MS / 1000.0;
+        assert!(field.help.contains(&format!("({default_s} s by default")), "{}", field.help);
     }
 }

@@ -461,6 +461,11 @@ pub fn kind_label(kind: &str) -> &'static str {
     }
 }
 
+/// Waiting requests a web server from the palette holds (its `queue_limit`).
+pub const WEB_QUEUE_LIMIT: u32 = 500;
+/// How long a web server from the palette gives a request (its `timeout_ms`).
+pub const WEB_TIMEOUT_MS: f64 = 3_000.0;
+
 /// A node of `kind` with the engine's defaults (it goes through the same
 /// parser as a file, so the defaults live in one place).
 pub fn default_node(id: &str, kind: &str, x: f64, y: f64) -> Option<Node> {
@@ -468,7 +473,15 @@ pub fn default_node(id: &str, kind: &str, x: f64, y: f64) -> Option<Node> {
     match kind {
         "users" => node["dau"] = json!(10_000), // 100 requests/s at peak with the default habits
         // Machines start at a priced size (4 and 8 vCPU: the parser's default workers).
-        "web_server" => node["size"] = json!("large"),
+        // A web server's queue and timeout are bounded, as in the lessons and
+        // in life: past its capacity it turns requests away and gives up on
+        // slow ones, so overload shows as errors within seconds rather than
+        // as an ever longer wait (a file may still ask for `null`: unbounded).
+        "web_server" => {
+            node["size"] = json!("large");
+            node["queue_limit"] = json!(WEB_QUEUE_LIMIT);
+            node["timeout_ms"] = json!(WEB_TIMEOUT_MS);
+        }
         "database" => node["size"] = json!("xlarge"),
         "workers" => node["size"] = json!("large"),
         _ => {}
@@ -510,6 +523,58 @@ mod tests {
         assert_eq!(n.spec.kind_name(), "web_server");
         assert_eq!((n.x, n.y), (Some(40.0), Some(60.0)));
         assert!(default_node("x", "teapot", 0.0, 0.0).is_none());
+    }
+
+    /// Users at `rps` straight into one web server, both as the palette
+    /// makes them, for 30 simulated seconds.
+    fn palette_design(rps: f64) -> scalelab_engine::Report {
+        let mut users = default_node("users", "users", 0.0, 0.0).unwrap();
+        if let NodeSpec::Users(u) = &mut users.spec {
+            u.rate = scalelab_engine::scenario::Rate::Rps { rps };
+        }
+        let web = default_node("web-1", "web_server", 220.0, 0.0).unwrap();
+        let mut doc = Scenario::from_json(r#"{"version": 2, "duration_s": 30, "nodes": [], "links": []}"#).unwrap();
+        doc.nodes = vec![users, web];
+        doc.links = vec![scalelab_engine::scenario::Link { from: "users".into(), to: "web-1".into(), latency_ms: 0.0 }];
+        let doc = Scenario::from_json(&serde_json::to_string(&doc).unwrap()).unwrap();
+        let mut sim = scalelab_engine::Simulation::new(doc);
+        sim.run_to_end();
+        assert!(!sim.take_snapshot().in_flight_cap_reached);
+        sim.report()
+    }
+
+    #[test]
+    fn an_overloaded_palette_web_server_turns_requests_away_instead_of_queueing_for_ever() {
+        use scalelab_engine::Cause;
+        // A "large" server: 4 workers at 10 ms, 400 requests/s. Before its
+        // queue was bounded, 2,300 requests/s gave a p99 of tens of seconds
+        // and no errors at all (36,000/s: the simulator's cap).
+        for rps in [2_300.0, 36_000.0] {
+            let r = palette_design(rps);
+            let q = &r.requests;
+            let ended = (q.ok + q.failed.total()) as f64;
+            let rejected = q.failed.get(Cause::Rejected) as f64;
+            eprintln!("{rps}/s: {q:?}, p99 {} ms", r.latency_ms.p99);
+            // About 400 of every rps served: the rest turned away at once.
+            let expected = 1.0 - 400.0 / rps;
+            assert!((rejected / ended - expected).abs() < 0.02, "{rps}/s: rejected {:.3}, expected about {expected:.3}", rejected / ended);
+            assert_eq!(q.failed.total(), q.failed.get(Cause::Rejected), "{rps}/s: only rejections: {q:?}");
+            // A full queue of 500 drains in 1.25 s: that is the longest wait,
+            // well inside the 3 s timeout and the users' 10 s.
+            assert!(r.latency_ms.p99 < 1_500.0 && r.latency_ms.max < WEB_TIMEOUT_MS, "{rps}/s: {:?}", r.latency_ms);
+            assert!(q.in_flight <= u64::from(WEB_QUEUE_LIMIT) + 4, "{rps}/s: {q:?}");
+        }
+    }
+
+    #[test]
+    fn the_palette_says_what_its_defaults_are() {
+        let about = |kind: &str| super::palette::ENTRIES.iter().find(|e| e.0 == kind).unwrap().2;
+        let web = about("web_server");
+        assert!(web.contains(&format!("{WEB_QUEUE_LIMIT} waiting")) && web.contains(&format!("{} s", WEB_TIMEOUT_MS / 1000.0)), "{web}");
+        let users = about("users");
+        assert!(users.contains(&format!("after {} s", scalelab_engine::scenario::DEFAULT_CLIENT_TIMEOUT_MS / 1000.0)), "{users}");
+        let NodeSpec::WebServer(w) = default_node("w", "web_server", 0.0, 0.0).unwrap().spec else { panic!() };
+        assert_eq!((w.station.queue_limit, w.station.timeout_ms), (Some(WEB_QUEUE_LIMIT), Some(WEB_TIMEOUT_MS)));
     }
 
     #[test]

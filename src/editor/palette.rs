@@ -7,11 +7,11 @@ use leptos::prelude::*;
 
 /// Palette entries: kind, label, explanation (our words), icon path.
 pub const ENTRIES: &[(&str, &str, &str)] = &[
-    ("users", "Users", "People sending requests: a request rate, or daily users at their busiest hour."),
+    ("users", "Users", "People sending requests: a request rate, or daily users at their busiest hour. They give up waiting for an answer after 10 s."),
     ("dns", "DNS", "Turns the site's name into an address; resolvers keep the answer for its TTL, even after a failure."),
     ("cdn", "CDN", "Edge servers near the users keep static files (images, scripts) so they need not come from the site."),
     ("load_balancer", "Load balancer", "Spreads requests over several servers, so one can fail or be added without downtime."),
-    ("web_server", "Web server", "Runs the application: a pool of workers, each handling one request at a time."),
+    ("web_server", "Web server", "Runs the application: a pool of workers, each handling one request at a time. Holds at most 500 waiting requests and gives each 3 s, as real servers do, so overload shows as errors rather than endless waits."),
     ("cache", "Cache", "Keeps popular data in memory: web servers ask it before the database and fill it on a miss."),
     ("database", "Database", "Stores the data. Link one database to another to make it a read replica."),
     ("shard_router", "Shard router", "Splits the data over several databases by key (user id): each shard holds a part."),

@@ -247,7 +247,8 @@ test('requests the in-flight cap turns away are drawn red, in proportion', async
   const flood = {
     version: 2, name: 'Flood', seed: 4, duration_s: 86400, warmup_s: 0,
     nodes: [
-      { id: 'users', kind: 'users', rps: 200000, mix: { read: 1 }, x: 0, y: 100 },
+      // Users who never give up: every failure here is the cap's.
+      { id: 'users', kind: 'users', rps: 200000, mix: { read: 1 }, client_timeout_ms: null, x: 0, y: 100 },
       { id: 'web', kind: 'web_server', workers: 1, service: { dist: 'exponential', mean_ms: 1 }, x: 300, y: 100 },
     ],
     links: [{ from: 'users', to: 'web', latency_ms: 1 }],

@@ -1,11 +1,14 @@
 //! A traffic source: Poisson arrivals at `rps`, each request given a kind drawn
-//! from the `mix` and a user id drawn from the population.
+//! from the `mix` and a user id drawn from the population. The users give up
+//! on a request after their client timeout (`Simulation::on_give_up_sweep`).
 
 use crate::keys::KeyPopularity;
 use crate::request::Kind;
 use crate::rng::{Stream, StreamPurpose};
 use crate::scenario::UsersSpec;
 use crate::time::Nanos;
+use std::collections::VecDeque;
+use std::num::NonZeroU64;
 
 #[derive(Debug)]
 pub struct Users {
@@ -36,6 +39,20 @@ pub struct Users {
     pub epoch: u32,
     /// Requests generated so far (numbers the requests for sampling).
     pub generated: u64,
+    /// How long the users wait for an answer (`None`: for ever). Never zero,
+    /// which keeps the option in 8 bytes.
+    pub client_timeout: Option<NonZeroU64>,
+    /// Requests sent and maybe not yet answered, oldest first, as (arena
+    /// slot, generation), from the last scan of the arena: each is given up
+    /// on at its birth plus `client_timeout` (the current one: a new setting
+    /// applies to requests already waiting). See `Simulation::on_give_up_sweep`.
+    pub waiting: VecDeque<(u32, u32)>,
+    /// When the next give-up sweep is scheduled, if one is.
+    pub sweep_at: Option<Nanos>,
+}
+
+fn client_timeout(spec: &UsersSpec) -> Option<NonZeroU64> {
+    spec.client_timeout_ms.and_then(|ms| NonZeroU64::new(crate::time::ms_to_ns(ms).max(1)))
 }
 
 impl Users {
@@ -60,6 +77,9 @@ impl Users {
             client_rng: Stream::new(seed, index, StreamPurpose::Clients),
             epoch: 0,
             generated: 0,
+            client_timeout: client_timeout(spec),
+            waiting: VecDeque::new(),
+            sweep_at: None,
         }
     }
 
@@ -72,6 +92,7 @@ impl Users {
         self.population = spec.population;
         self.regions = region_table(spec);
         self.mobile_share = spec.mobile_share;
+        self.client_timeout = client_timeout(spec);
         if self.keys_spec != spec.keys {
             self.keys_spec = spec.keys;
             self.keys = popularity(&spec.keys);

@@ -127,6 +127,7 @@ const KEYS: &[&str] = &[
     "cv",
     "queue_limit",
     "timeout_ms",
+    "client_timeout_ms",
     "waiting",
     "sessions",
     "autoscale",
@@ -760,6 +761,11 @@ proptest! {
         match (field, n.spec.station_mut()) {
             (0, Some(st)) => st.service.mean_ms = x,
             (1, Some(st)) => st.timeout_ms = Some(x),
+            (1, None) => {
+                if let scalelab_engine::scenario::NodeSpec::Users(u) = &mut n.spec {
+                    u.client_timeout_ms = Some(x);
+                }
+            }
             (2, Some(st)) => st.workers = x as u32,
             (3, Some(st)) => st.service.cv = Some(x),
             (4, _) => n.x = Some(x),

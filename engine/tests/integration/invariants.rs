@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 /// algorithm) or not, with or without a database; 1-4 workers; any service
 /// distribution; queue limits from 0 (no waiting at all) to 5 or none;
 /// timeouts of 1-40 ms (comparable to the service times, so they fire
-/// often) or none; link latencies; any mix of kinds; short runs.
+/// often) or none; link latencies; any mix of kinds; users who give up
+/// after the default 10 s, never, or 5-100 ms (so they do); short runs.
 fn arb_scenario() -> impl Strategy<Value = Value> {
     let station = (
         1u32..=4,
@@ -28,14 +29,14 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
     (
         any::<u64>(),
         (1usize..=3, any::<bool>(), prop_oneof![Just("round_robin"), Just("least_connections"), Just("random"), Just("sticky")]),
-        (any::<bool>(), 50.0f64..3000.0, 1u64..200),
+        (any::<bool>(), 50.0f64..3000.0, 1u64..200, (0u8..3, 5.0f64..100.0)),
         proptest::collection::vec(station, 4),
         (0.0f64..5.0, 0.0f64..1.0, 0.0f64..1.0, 0.0f64..1.0, 0.0f64..0.3),
         (3.0f64..12.0, 0.0f64..2.0),
         // A cache (and its size), async web servers, a read replica.
         (any::<bool>(), 1u64..500, any::<bool>(), any::<bool>(), any::<bool>(), proptest::option::of(1u64..50)),
     )
-        .prop_map(|(seed, (n_web, with_lb, alg), (with_db, rps, population), stations, (lat_in, read, write, stat, job), (duration, warmup), (with_cache, capacity, asynchronous, with_replica, invalidate, queue))| {
+        .prop_map(|(seed, (n_web, with_lb, alg), (with_db, rps, population, (patience, give_up_ms)), stations, (lat_in, read, write, stat, job), (duration, warmup), (with_cache, capacity, asynchronous, with_replica, invalidate, queue))| {
             let dists = ["exponential", "constant", "lognormal"];
             let node = |i: usize, kind: &str, id: String| {
                 let (workers, d, mean, cv, ql, to, _) = stations[i];
@@ -45,8 +46,14 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
                 }
                 json!({"id": id, "kind": kind, "workers": workers, "service": service, "queue_limit": ql, "timeout_ms": to})
             };
-            let mut nodes = vec![json!({"id": "users", "kind": "users", "rps": rps, "population": population,
-                "mix": {"read": read + 0.01, "write": write, "static": stat, "job": job}})];
+            let mut users = json!({"id": "users", "kind": "users", "rps": rps, "population": population,
+                "mix": {"read": read + 0.01, "write": write, "static": stat, "job": job}});
+            match patience {
+                0 => {} // the default
+                1 => users["client_timeout_ms"] = Value::Null,
+                _ => users["client_timeout_ms"] = json!(give_up_ms),
+            }
+            let mut nodes = vec![users];
             let mut links = vec![];
             if with_lb {
                 nodes.push(json!({"id": "lb", "kind": "load_balancer", "algorithm": alg}));
@@ -150,7 +157,9 @@ fn check_report(r: &Report, doc: &Value) -> Result<(), TestCaseError> {
                 prop_assert!(s.mean_wait_ms == 0.0 && s.mean_queue_len == 0.0, "{id}: waited with queue_limit 0: {s:?}");
             }
         }
-        if spec["timeout_ms"].is_null() {
+        // A users node's timeouts are its users giving up (absent: the default applies).
+        let never = if spec["kind"] == "users" { spec.get("client_timeout_ms") == Some(&Value::Null) } else { spec["timeout_ms"].is_null() };
+        if never {
             prop_assert_eq!(s.timeouts, 0);
         }
         // (A message queue refuses by its `capacity` instead.)
@@ -181,6 +190,16 @@ proptest! {
         prop_assert_eq!(r.requests.in_flight, sim.count_open_window_requests());
         if let Some(bound) = success_latency_bound(&doc) {
             prop_assert!(r.latency_ms.max <= bound + 1e-5, "a success took {} ms, bound {bound}", r.latency_ms.max);
+        }
+        // Users who give up hear no answer later than their timeout.
+        let users = &doc["nodes"][0];
+        let patience = match users.get("client_timeout_ms") {
+            None => Some(scalelab_engine::scenario::DEFAULT_CLIENT_TIMEOUT_MS),
+            Some(v) => v.as_f64(),
+        };
+        match patience {
+            Some(ms) => prop_assert!(r.latency_ms.max <= ms + 1e-5, "a success took {} ms, users give up at {ms}", r.latency_ms.max),
+            None => prop_assert_eq!(sim.totals().failed[Cause::ClientTimeout as usize], 0),
         }
         // Whole-run totals: nothing is finished twice.
         let t = sim.totals();
@@ -236,11 +255,12 @@ proptest! {
 #[test]
 fn random_scenarios_do_exercise_rejections_and_timeouts() {
     // The properties above are only worth something if the failure paths run:
-    // over 40 scenarios drawn the same way (seeded), both causes must occur
-    // often, and some runs must end with requests still in flight.
+    // over 40 scenarios drawn the same way (seeded), both causes, and users
+    // giving up, must occur often, and some runs must end with requests
+    // still in flight.
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let (mut rejected, mut timeouts, mut in_flight, mut with_both) = (0, 0, 0, 0);
+    let (mut rejected, mut timeouts, mut in_flight, mut with_both, mut gave_up) = (0, 0, 0, 0, 0);
     for _ in 0..40 {
         let doc = arb_scenario().new_tree(&mut runner).unwrap().current();
         let mut sim = simulate(&doc);
@@ -251,10 +271,11 @@ fn random_scenarios_do_exercise_rejections_and_timeouts() {
         timeouts += to;
         in_flight += r.requests.in_flight;
         with_both += usize::from(rj > 0 && to > 0);
+        gave_up += r.requests.failed.get(Cause::ClientTimeout);
         assert_eq!(r.requests.in_flight, sim.count_open_window_requests());
     }
-    eprintln!("40 random scenarios: {rejected} rejected, {timeouts} timeouts, {in_flight} in flight at the end, {with_both} with both causes");
-    assert!(rejected > 1000 && timeouts > 1000 && in_flight > 0 && with_both >= 4);
+    eprintln!("40 random scenarios: {rejected} rejected, {timeouts} timeouts, {gave_up} given up by their users, {in_flight} in flight at the end, {with_both} with both causes");
+    assert!(rejected > 1000 && timeouts > 1000 && gave_up > 1000 && in_flight > 0 && with_both >= 4);
 }
 
 #[test]
@@ -402,6 +423,45 @@ fn followed_requests_fail_in_proportion_overflow_included() {
     assert!(share > 0.99, "nearly all fail: {share}");
     let drawn = failed as f64 / answers as f64;
     assert!(answers > 1000 && (drawn - share).abs() < 0.01, "{failed} of {answers} answers drawn red, {share} of requests failed");
+}
+
+#[test]
+fn every_failure_is_drawn_once_on_the_users_wire_given_up_ones_included() {
+    // 150 requests/s into a server that answers 100/s: queues grow, the
+    // server turns some away (`rejected`), times some out, and the users give
+    // up on others after 1 s (`client_timeout`) while the work goes on below.
+    // Following every request, each failure is one red answer reaching the
+    // users, whatever its cause, and a given-up request's late answer is not
+    // drawn reaching users who have left.
+    let doc = json!({
+        "version": 2, "seed": 21, "duration_s": 60, "warmup_s": 0,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 150, "client_timeout_ms": 1000},
+            {"id": "app", "kind": "web_server", "workers": 1, "service": {"dist": "exponential", "mean_ms": 10.0}, "queue_limit": 400, "timeout_ms": 1500}
+        ],
+        "links": [{"from": "users", "to": "app", "latency_ms": 1}]
+    });
+    let mut sim = simulate(&doc);
+    sim.set_sample_every(1);
+    const S: u64 = 1_000_000_000;
+    let (mut answers, mut hops) = (Vec::new(), Vec::new());
+    for t in 1..=300 {
+        sim.run_until(t * S / 10, u64::MAX);
+        sim.drain_hops(&mut hops);
+        answers.extend(hops.drain(..).filter(|h| h.response && sim.node_id(h.to) == "users"));
+    }
+    // Answers are logged when they set off; count those that have arrived.
+    let arrived = answers.iter().filter(|h| h.end < sim.now());
+    let red = arrived.clone().filter(|h| h.failed).count() as u64;
+    let ok = arrived.filter(|h| !h.failed).count() as u64;
+    let totals = sim.totals();
+    let gave_up = totals.failed[Cause::ClientTimeout as usize];
+    assert!(gave_up > 100, "users gave up on {gave_up}");
+    assert_eq!(red, totals.failed.iter().sum::<u64>(), "one red answer per failure: {totals:?}");
+    // An answer already on the users' wire (1 ms) when they gave up was drawn
+    // as it set off: the only blue dots reaching users for no success, and
+    // they are rare (the give-up must fall within that millisecond).
+    assert!(ok >= totals.ok && ok - totals.ok <= gave_up / 100, "{ok} blue answers against {} successes, {gave_up} given up", totals.ok);
 }
 
 #[test]

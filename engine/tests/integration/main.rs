@@ -20,6 +20,8 @@
 //! - `formats`: scenario format versions: version 1 migrated to the
 //!   current one, newer versions refused.
 //! - `cli`: the `scalelab` binary: report keys, overrides, exit codes.
+//! - `client_timeout`: users who give up: one outcome each, the late answers
+//!   and later server timeouts dropped, the default, edits, traces.
 //! - `edits`: live edits and faults on a running simulation.
 //! - `compare`: A/B figures and the table of differences.
 //! - `reliability`: nonsense parameters refused by field, the in-flight cap,
@@ -28,6 +30,7 @@
 //!   size at each instant, servers that are down left out, never above 100%.
 
 mod cli;
+mod client_timeout;
 mod compare;
 mod components;
 mod determinism;

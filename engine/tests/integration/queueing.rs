@@ -315,6 +315,35 @@ fn timeouts_fire_at_the_node_after_timeout_ms() {
     }
 }
 
+#[test]
+fn users_give_up_after_their_client_timeout() {
+    // The station of the test above without a timeout of its own: the users
+    // give up instead, 12 ms after sending, which is 10 ms of links plus
+    // 2 ms at the node. So again exactly the requests with S > 2 ms fail,
+    // P = e^-2, now with cause client_timeout; the server is not told, so
+    // its utilisation stays lambda E[S] / c = 1/64 and it answers every
+    // request (the late answers are dropped at the users). Same samples as
+    // above, and the same standard errors.
+    let mut st = Station::new(1000.0, 64, exp_ms(1.0), 100.0);
+    st.link_ms = 5.0;
+    st.warmup_s = 5.0;
+    let obs: Vec<(f64, f64, f64, f64)> = replicate(REPS, |i| {
+        let mut doc = st.doc(1500 + i);
+        doc["nodes"][0]["client_timeout_ms"] = json!(12.0);
+        let r = run(&doc);
+        let q = &r.requests;
+        let gave_up = q.failed.get(Cause::ClientTimeout) as f64;
+        assert_eq!(q.failed.total() as f64, gave_up, "no other cause");
+        assert!(r.latency_ms.max <= 12.0, "a success took {} ms, past the users' 12 ms", r.latency_ms.max);
+        let app = &r.nodes.get("app").unwrap().summary;
+        (gave_up / (gave_up + q.ok as f64), app.utilization, app.throughput_rps / 1000.0, r.latency_ms.mean)
+    });
+    check("client timeouts: share given up", &obs.iter().map(|o| o.0).collect::<Vec<_>>(), exp_timeout_fraction(1.0, 2.0), 0.0, 0.015);
+    check("client timeouts: utilisation (the work goes on)", &obs.iter().map(|o| o.1).collect::<Vec<_>>(), 1.0 / 64.0, 0.0, 0.01);
+    check("client timeouts: the server answers every request", &obs.iter().map(|o| o.2).collect::<Vec<_>>(), 1.0, 0.0, 0.01);
+    check("client timeouts: mean latency of successes (ms)", &obs.iter().map(|o| o.3).collect::<Vec<_>>(), 10.0 + exp_mean_below(1.0, 2.0), 0.0, 0.0005);
+}
+
 fn two_servers(seed: u64, algorithm: &str, duration_s: f64) -> serde_json::Value {
     json!({
         "version": 1, "seed": seed, "duration_s": duration_s, "warmup_s": 20,

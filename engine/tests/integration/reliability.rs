@@ -282,6 +282,7 @@ fn an_unbounded_queue_flooded_far_past_capacity_overflows_at_the_cap() {
         high.live_requests = high.live_requests.max(m.live_requests);
         high.pending_events = high.pending_events.max(m.pending_events);
         high.station_entries = high.station_entries.max(m.station_entries);
+        high.give_up_entries = high.give_up_entries.max(m.give_up_entries);
     }
     let m = sim.memory();
     let r = sim.report();
@@ -297,12 +298,15 @@ fn an_unbounded_queue_flooded_far_past_capacity_overflows_at_the_cap() {
     assert_eq!(q.in_flight, sim.count_open_window_requests());
     assert!(m.arena_slots <= MAX_IN_FLIGHT && high.live_requests <= MAX_IN_FLIGHT, "{m:?}");
     assert!(high.station_entries <= MAX_IN_FLIGHT && high.pending_events <= MAX_IN_FLIGHT + 100, "{high:?}");
+    assert!(high.give_up_entries <= MAX_IN_FLIGHT, "{high:?}");
     // An overflowed request costs its arrival event only.
     assert!(sim.events() < q.generated + 2 * (MAX_IN_FLIGHT as u64) + 1000, "{} events", sim.events());
     let report: Value = serde_json::from_str(&r.to_json_pretty()).unwrap();
     assert_eq!(report["requests"]["failed"]["overflow"], json!(overflow));
     let log: Vec<String> = sim.log().entries().map(|e| e.text.clone()).collect();
     assert!(log.iter().any(|t| t.contains(&format!("the simulation's cap of {MAX_IN_FLIGHT} was reached"))), "{log:?}");
+    // The page is told too, for as long as it lasts.
+    assert!(sim.take_snapshot().in_flight_cap_reached);
 }
 
 /// A web server with an hour-long timeout whose oldest request is stuck on a
@@ -371,6 +375,7 @@ fn memory_is_flat_from_two_to_twenty_minutes_at_ten_thousand_requests_a_second()
     assert!(at_20.arena_slots <= at_2.arena_slots + at_2.arena_slots / 4, "arena {} -> {}", at_2.arena_slots, at_20.arena_slots);
     assert!(at_20.event_capacity <= at_2.event_capacity, "events {} -> {}", at_2.event_capacity, at_20.event_capacity);
     assert!(at_20.station_entries <= 4 * at_2.arena_slots, "{at_20:?}");
+    assert!(at_20.give_up_entries <= at_20.arena_slots, "{at_20:?}");
     assert!(sim.series().len() <= scalelab_engine::series::SERIES_CAPACITY);
     assert!(sim.log().len() <= scalelab_engine::log::LOG_CAPACITY);
 }
