@@ -18,10 +18,11 @@
 //!   (recovering the node would otherwise "fix" any design). An **outage**
 //!   drill is the other way round, for a lesson whose point is to see a
 //!   failure: "fail the server: every request fails; recover it: errors back
-//!   under 1% within 10 s". Its target must stay down until the error rate of
-//!   the [`CONFIRM_S`] whole seconds after the failure is inside the expected
-//!   band (`while_down`), then come back, and the error rate must settle as a
-//!   failure drill's does. "Alert X fires" passes when the alert rule fires.
+//!   under 1% within 10 s". Its target must stay down until the error rate
+//!   over [`CONFIRM_S`] whole seconds, from the second after the one it failed
+//!   in, has been measured inside the expected band (`while_down`); then it
+//!   comes back, and the error rate must settle as a failure drill's does.
+//!   "Alert X fires" passes when the alert rule fires.
 //!
 //! The goal is met, and stays met (`met_at_s`), once the checks have been met
 //! and every drill has passed, in either order. Changing the design (not
@@ -446,8 +447,8 @@ struct Acc {
 enum Attempt {
     Idle { detail: String },
     Running { since_s: u64, lost0: u64, sessions0: u64, good_since: Option<u64> },
-    /// An outage drill's target is down (since `since_s`): its errors are
-    /// summed over the whole seconds after that one until `seen`.
+    /// An outage drill's target is down (seen first at the end of second
+    /// `since_s`): its errors are summed from second `since_s + 2` until `seen`.
     Down { since_s: u64, ok: u64, failed: u64, seconds: u32, seen: Option<f64> },
     /// Back up at `since_s` after its failure was seen (error rate `down_rate`).
     Back { since_s: u64, down_rate: f64, good_since: Option<u64> },
@@ -725,12 +726,14 @@ impl GoalTracker {
                             None => Attempt::Idle {
                                 detail: format!(
                                     "{fail} came back before its failure was measured: fail it, leave it down for {} s, then recover it",
-                                    CONFIRM_S + 1
+                                    CONFIRM_S + 2
                                 ),
                             },
                         })
-                    } else if seen.is_some() || s.t_s == since_s {
-                        // The second it failed in is partly before the failure.
+                    } else if seen.is_some() || s.t_s <= since_s + 1 {
+                        // The second it failed in is partly before the failure,
+                        // and responses already on their way may still arrive
+                        // in the next: the errors are measured from a second later.
                         None
                     } else {
                         let (ok, failed, seconds) = (ok + s.ok, failed + s.failed, seconds + 1);
@@ -878,7 +881,7 @@ fn not_tried(d: &Drill) -> String {
             format!("not tried yet: fail {fail} and leave it down for {} s", within_s + CONFIRM_S)
         }
         Drill::Outage { fail, .. } => {
-            format!("not tried yet: fail {fail}, leave it down for {} s, then recover it", CONFIRM_S + 1)
+            format!("not tried yet: fail {fail}, leave it down for {} s, then recover it", CONFIRM_S + 2)
         }
         Drill::Alert { .. } => "has not fired yet".into(),
     }
@@ -1198,21 +1201,23 @@ mod tests {
         let h = hist(&[10.0; 100]);
         let mut t = GoalTracker::new(outage_drill(Some(0.99), None), 0);
         assert_eq!(t.status().drills[0].label, "Fail web-1: errors at least 99% while it is down; recover it: errors back under 1% within 10 s");
-        assert_eq!(t.status().drills[0].detail, "not tried yet: fail web-1, leave it down for 6 s, then recover it");
+        assert_eq!(t.status().drills[0].detail, "not tried yet: fail web-1, leave it down for 7 s, then recover it");
         let mut f = Feed::new();
         f.second(&mut t, 1, 100, 0, &h);
-        // Failed during second 2: that second is partly before the failure and is not measured.
+        // Failed during second 2: that second is partly before the failure, and
+        // the next may see responses that were on their way; neither is measured.
         f.nodes[0].down = true;
         f.second(&mut t, 2, 60, 40, &h);
-        for s in 3..=6 {
+        f.second(&mut t, 3, 1, 99, &h);
+        for s in 4..=7 {
             f.second(&mut t, s, 0, 100, &h);
             assert_eq!(t.status().drills[0].state, DrillState::Running);
             assert!(t.status().drills[0].detail.contains("measuring"), "{}", t.status().drills[0].detail);
         }
-        f.second(&mut t, 7, 0, 100, &h);
+        f.second(&mut t, 8, 0, 100, &h);
         assert_eq!(t.status().drills[0].detail, "errors at 100% while web-1 is down, as expected: now recover it");
         // Leaving it down longer changes nothing; the goal waits for the recovery.
-        for s in 8..=30 {
+        for s in 9..=30 {
             f.second(&mut t, s, 0, 100, &h);
         }
         assert_eq!(t.status().drills[0].state, DrillState::Running);
@@ -1234,53 +1239,55 @@ mod tests {
     fn an_outage_drill_wants_its_failure_measured_inside_the_band_and_the_errors_to_settle() {
         let h = hist(&[10.0; 100]);
         let mut f = Feed::new();
-        // Back after 3 s: too soon to measure; nothing is decided.
+        // Back after 5 s: too soon to measure; nothing is decided.
         let mut t = GoalTracker::new(outage_drill(Some(0.5), Some(0.95)), 0);
         assert!(t.status().drills[0].label.starts_with("Fail web-1: errors at least 50% and under 95% while it is down;"));
         f.nodes[0].down = true;
-        for s in 1..=4 {
+        for s in 1..=6 {
             f.second(&mut t, s, 15, 85, &h);
         }
         f.nodes[0].down = false;
-        f.second(&mut t, 5, 100, 0, &h);
+        f.second(&mut t, 7, 100, 0, &h);
         let d = &t.status().drills[0];
         assert_eq!(d.state, DrillState::NotTried);
         assert!(d.detail.contains("came back before its failure was measured"), "{}", d.detail);
         // Every request failing is outside the band (the web server should still answer static files).
         f.nodes[0].down = true;
-        for s in 6..=11 {
+        for s in 8..=14 {
             f.second(&mut t, s, 0, 100, &h);
         }
         let d = &t.status().drills[0];
         assert_eq!((d.state, d.detail.as_str()), (DrillState::Failed, "errors at 100% while web-1 was down, expected at least 50% and under 95%"));
-        for s in 12..=14 {
+        for s in 15..=17 {
             f.second(&mut t, s, 15, 85, &h);
         }
         assert_eq!(t.status().drills[0].state, DrillState::Failed, "no new try while it stays down");
         // Recovered, failed again: a new try, inside the band this time; the
         // errors never settle after the recovery, so it fails again, saying so.
         f.nodes[0].down = false;
-        f.second(&mut t, 15, 100, 0, &h);
+        f.second(&mut t, 18, 100, 0, &h);
         f.nodes[0].down = true;
-        for s in 16..=21 {
+        for s in 19..=25 {
             f.second(&mut t, s, 15, 85, &h);
         }
         assert!(t.status().drills[0].detail.contains("as expected"), "{}", t.status().drills[0].detail);
         f.nodes[0].down = false;
-        for s in 22..=32 {
+        for s in 26..=36 {
             f.second(&mut t, s, 90, 10, &h);
         }
         let d = &t.status().drills[0];
         assert_eq!((d.state, d.detail.as_str()), (DrillState::Failed, "errors still at 10% 10 s after web-1 came back"));
         // A third try passes.
         f.nodes[0].down = true;
-        for s in 33..=39 {
+        for s in 37..=43 {
             f.second(&mut t, s, 20, 80, &h);
         }
         f.nodes[0].down = false;
-        for s in 40..=44 {
+        for s in 44..=47 {
             f.second(&mut t, s, 100, 0, &h);
+            assert_eq!(t.status().drills[0].state, DrillState::Running);
         }
+        f.second(&mut t, 48, 100, 0, &h);
         assert_eq!(t.status().drills[0].state, DrillState::Passed, "{:?}", t.status().drills[0]);
     }
 
