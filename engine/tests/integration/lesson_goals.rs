@@ -250,7 +250,6 @@ fn each_lesson_goal_is_met_by_the_change_it_teaches_and_not_without_it() {
             if alone.met() || !reason_ok {
                 wrong.push(format!("{}\n  (alone, not for the expected reason: {missing:?})", describe(plan.lesson, "alone", alone, ALONE_S)));
             }
-            assert!(r.t_s > ALONE_S);
         }
         // Where the learner performed a drill that should go wrong, it is the drill that fails, saying why.
         let drill = |state: DrillState, why: &str| r.status.drills.iter().any(|d| d.state == state && d.detail.contains(why));
