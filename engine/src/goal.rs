@@ -15,8 +15,14 @@
 //!   seconds, starting no later than `within_s` after the failure, with fewer
 //!   lost writes (and lost sessions) than allowed. The target must stay down
 //!   until the drill is decided; bringing it back early abandons the attempt
-//!   (recovering the node would otherwise "fix" any design). "Alert X fires"
-//!   passes when the alert rule fires.
+//!   (recovering the node would otherwise "fix" any design). An **outage**
+//!   drill is the other way round, for a lesson whose point is to see a
+//!   failure: "fail the server: every request fails; recover it: errors back
+//!   under 1% within 10 s". Its target must stay down until the error rate
+//!   over [`CONFIRM_S`] whole seconds, from the second after the one it failed
+//!   in, has been measured inside the expected band (`while_down`); then it
+//!   comes back, and the error rate must settle as a failure drill's does.
+//!   "Alert X fires" passes when the alert rule fires.
 //!
 //! The goal is met, and stays met (`met_at_s`), once the checks have been met
 //! and every drill has passed, in either order. Changing the design (not
@@ -147,8 +153,48 @@ pub enum Drill {
         #[serde(skip_serializing_if = "Option::is_none")]
         sessions_lost_below: Option<u64>,
     },
+    /// Fail a node or a data center, see the failure in the error rate, then
+    /// bring it back: the learner watches what a failure does rather than a
+    /// design that hides it.
+    Outage {
+        /// Node or data-center id.
+        fail: String,
+        /// The error rate expected while it is down.
+        while_down: ErrorBand,
+        /// After it is back: errors under this bound...
+        errors_below: f64,
+        /// ...starting within this many seconds of the recovery.
+        within_s: u32,
+    },
     /// An alert rule must fire.
     Alert { alert: String },
+}
+
+/// An expected range of the error rate: at least `errors_above`, under
+/// `errors_below` (at least one of them).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ErrorBand {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_above: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_below: Option<f64>,
+}
+
+impl ErrorBand {
+    pub fn contains(&self, rate: f64) -> bool {
+        self.errors_above.is_none_or(|a| rate >= a) && self.errors_below.is_none_or(|b| rate < b)
+    }
+
+    /// "at least 99%", "under 25%", "at least 50% and under 95%".
+    pub fn words(&self) -> String {
+        let pct = |v: f64| format_value(GoalMetric::ErrorRate, v);
+        match (self.errors_above, self.errors_below) {
+            (Some(a), Some(b)) => format!("at least {} and under {}", pct(a), pct(b)),
+            (Some(a), None) => format!("at least {}", pct(a)),
+            (None, Some(b)) => format!("under {}", pct(b)),
+            (None, None) => "anything".into(),
+        }
+    }
 }
 
 impl Check {
@@ -207,6 +253,14 @@ impl Check {
 }
 
 impl Drill {
+    /// The node or data center the drill fails.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            Drill::Failure { fail, .. } | Drill::Outage { fail, .. } => Some(fail),
+            Drill::Alert { .. } => None,
+        }
+    }
+
     pub fn label(&self) -> String {
         match self {
             Drill::Failure { fail, errors_below, within_s, lost_writes_below, sessions_lost_below } => {
@@ -226,6 +280,11 @@ impl Drill {
                 }
                 s
             }
+            Drill::Outage { fail, while_down, errors_below, within_s } => format!(
+                "Fail {fail}: errors {} while it is down; recover it: errors back under {} within {within_s} s",
+                while_down.words(),
+                format_value(GoalMetric::ErrorRate, *errors_below)
+            ),
             Drill::Alert { alert } => format!("The alert \"{alert}\" fires"),
         }
     }
@@ -388,6 +447,11 @@ struct Acc {
 enum Attempt {
     Idle { detail: String },
     Running { since_s: u64, lost0: u64, sessions0: u64, good_since: Option<u64> },
+    /// An outage drill's target is down (seen first at the end of second
+    /// `since_s`): its errors are summed from second `since_s + 2` until `seen`.
+    Down { since_s: u64, ok: u64, failed: u64, seconds: u32, seen: Option<f64> },
+    /// Back up at `since_s` after its failure was seen (error rate `down_rate`).
+    Back { since_s: u64, down_rate: f64, good_since: Option<u64> },
     /// Decided. A failed drill can be tried again once its target has been
     /// seen up (`rearmed`) and fails again.
     Done { passed: bool, detail: String, rearmed: bool },
@@ -599,6 +663,37 @@ impl GoalTracker {
         }
     }
 
+    /// An outage drill's target is back (since `since_s`): the errors must
+    /// settle under the bound for [`CONFIRM_S`] seconds, starting within `within_s`.
+    fn outage_back(&self, k: usize, s: &Second<'_>, since_s: u64, down_rate: f64, good_since: Option<u64>) -> Attempt {
+        let Drill::Outage { fail, errors_below, within_s, .. } = &self.goal.drills[k] else {
+            unreachable!("only outage drills come back")
+        };
+        let finished = s.ok + s.failed;
+        let rate = (finished > 0).then(|| s.failed as f64 / finished as f64);
+        let good = rate.is_some_and(|r| r < *errors_below);
+        let good_since = if good { Some(good_since.unwrap_or(s.t_s)) } else { None };
+        let deadline = since_s + u64::from(*within_s);
+        let down = format_value(GoalMetric::ErrorRate, down_rate);
+        match good_since.filter(|g| s.t_s + 1 - g >= u64::from(CONFIRM_S)) {
+            Some(g) if g <= deadline => Attempt::Done {
+                passed: true,
+                detail: format!("errors at {down} while {fail} was down; back under the bound {} s after it recovered", g - since_s),
+                rearmed: false,
+            },
+            _ if s.t_s >= deadline && good_since.is_none() => Attempt::Done {
+                passed: false,
+                detail: format!(
+                    "errors still {} {within_s} s after {fail} came back",
+                    rate.map_or("unmeasurable (nothing finished)".to_string(), |r| format!("at {}", format_value(GoalMetric::ErrorRate, r)))
+                ),
+                // Decided with the target up: the next failure is a new try.
+                rearmed: true,
+            },
+            _ => Attempt::Back { since_s, down_rate, good_since },
+        }
+    }
+
     fn drills_second(&mut self, s: &Second<'_>) {
         self.drills_step(s);
         self.before = (s.lost_writes, s.sessions_lost);
@@ -613,9 +708,64 @@ impl GoalTracker {
                     .iter()
                     .any(|f| f == alert)
                     .then(|| Attempt::Done { passed: true, detail: format!("fired at {} s", s.t_s), rearmed: false }),
-                (Drill::Alert { .. }, Attempt::Done { .. } | Attempt::Running { .. }) => None,
-                (Drill::Failure { fail, .. }, Attempt::Done { passed: false, detail, rearmed: false }) => {
-                    (!is_down(fail, s)).then(|| Attempt::Done { passed: false, detail: detail.clone(), rearmed: true })
+                (Drill::Alert { .. }, Attempt::Done { .. } | Attempt::Running { .. } | Attempt::Down { .. } | Attempt::Back { .. }) => None,
+                (
+                    Drill::Failure { fail, .. } | Drill::Outage { fail, .. },
+                    Attempt::Done { passed: false, detail, rearmed: false },
+                ) => (!is_down(fail, s)).then(|| Attempt::Done { passed: false, detail: detail.clone(), rearmed: true }),
+                (Drill::Outage { fail, .. }, Attempt::Idle { .. } | Attempt::Done { passed: false, rearmed: true, .. }) => {
+                    is_down(fail, s).then_some(Attempt::Down { since_s: s.t_s, ok: 0, failed: 0, seconds: 0, seen: None })
+                }
+                (Drill::Outage { .. }, Attempt::Done { passed: true, .. }) => None,
+                (Drill::Outage { fail, while_down, .. }, Attempt::Down { since_s, ok, failed, seconds, seen }) => {
+                    let (since_s, seen) = (*since_s, *seen);
+                    if !is_down(fail, s) {
+                        Some(match seen {
+                            // Its second of coming back is the first of watching the errors settle.
+                            Some(down_rate) => self.outage_back(k, s, s.t_s, down_rate, None),
+                            None => Attempt::Idle {
+                                detail: format!(
+                                    "{fail} came back before its failure was measured: fail it, leave it down for {} s, then recover it",
+                                    CONFIRM_S + 2
+                                ),
+                            },
+                        })
+                    } else if seen.is_some() || s.t_s <= since_s + 1 {
+                        // The second it failed in is partly before the failure,
+                        // and responses already on their way may still arrive
+                        // in the next: the errors are measured from a second later.
+                        None
+                    } else {
+                        let (ok, failed, seconds) = (ok + s.ok, failed + s.failed, seconds + 1);
+                        let finished = ok + failed;
+                        if seconds < CONFIRM_S || finished == 0 {
+                            Some(Attempt::Down { since_s, ok, failed, seconds, seen: None })
+                        } else {
+                            let rate = failed as f64 / finished as f64;
+                            if while_down.contains(rate) {
+                                Some(Attempt::Down { since_s, ok, failed, seconds, seen: Some(rate) })
+                            } else {
+                                Some(Attempt::Done {
+                                    passed: false,
+                                    detail: format!(
+                                        "errors at {} while {fail} was down, expected {}",
+                                        format_value(GoalMetric::ErrorRate, rate),
+                                        while_down.words()
+                                    ),
+                                    rearmed: false,
+                                })
+                            }
+                        }
+                    }
+                }
+                (Drill::Outage { fail, .. }, Attempt::Back { since_s, down_rate, good_since }) => Some(if is_down(fail, s) {
+                    // Failed again before the errors settled: a new try.
+                    Attempt::Down { since_s: s.t_s, ok: 0, failed: 0, seconds: 0, seen: None }
+                } else {
+                    self.outage_back(k, s, *since_s, *down_rate, *good_since)
+                }),
+                (Drill::Outage { .. }, Attempt::Running { .. }) | (Drill::Failure { .. }, Attempt::Down { .. } | Attempt::Back { .. }) => {
+                    unreachable!("each kind of drill has its own attempts")
                 }
                 (Drill::Failure { fail, .. }, Attempt::Idle { .. } | Attempt::Done { passed: false, rearmed: true, .. }) => {
                     // Losses counted from the end of the previous second: a
@@ -695,6 +845,26 @@ impl GoalTracker {
                     state: DrillState::Running,
                     detail: format!("watching since {since_s} s"),
                 },
+                Attempt::Down { since_s, seen, .. } => {
+                    let fail = d.target().unwrap_or_default();
+                    let detail = match seen {
+                        None => format!("{fail} down since {since_s} s: measuring its errors"),
+                        Some(r) => format!(
+                            "errors at {} while {fail} is down, as expected: now recover it",
+                            format_value(GoalMetric::ErrorRate, *r)
+                        ),
+                    };
+                    DrillStatus { label: d.label(), state: DrillState::Running, detail }
+                }
+                Attempt::Back { since_s, down_rate, .. } => DrillStatus {
+                    label: d.label(),
+                    state: DrillState::Running,
+                    detail: format!(
+                        "errors at {} while {} was down; back at {since_s} s, watching the errors settle",
+                        format_value(GoalMetric::ErrorRate, *down_rate),
+                        d.target().unwrap_or_default()
+                    ),
+                },
                 Attempt::Done { passed, detail, .. } => DrillStatus {
                     label: d.label(),
                     state: if *passed { DrillState::Passed } else { DrillState::Failed },
@@ -709,6 +879,9 @@ fn not_tried(d: &Drill) -> String {
     match d {
         Drill::Failure { fail, within_s, .. } => {
             format!("not tried yet: fail {fail} and leave it down for {} s", within_s + CONFIRM_S)
+        }
+        Drill::Outage { fail, .. } => {
+            format!("not tried yet: fail {fail}, leave it down for {} s, then recover it", CONFIRM_S + 2)
         }
         Drill::Alert { .. } => "has not fired yet".into(),
     }
@@ -1008,6 +1181,114 @@ mod tests {
         assert_eq!(t.status().drills[1].detail, "fired at 3 s");
         assert!(t.status().drills[0].detail.contains("1 sessions lost"), "{}", t.status().drills[0].detail);
         assert!(t.status().met_at_s.is_none());
+    }
+
+    fn outage_drill(above: Option<f64>, below: Option<f64>) -> Goal {
+        Goal {
+            hold_s: 10,
+            checks: vec![],
+            drills: vec![Drill::Outage {
+                fail: "web-1".into(),
+                while_down: ErrorBand { errors_above: above, errors_below: below },
+                errors_below: 0.01,
+                within_s: 10,
+            }],
+        }
+    }
+
+    #[test]
+    fn an_outage_drill_passes_when_the_failure_is_seen_and_the_errors_settle_after_recovery() {
+        let h = hist(&[10.0; 100]);
+        let mut t = GoalTracker::new(outage_drill(Some(0.99), None), 0);
+        assert_eq!(t.status().drills[0].label, "Fail web-1: errors at least 99% while it is down; recover it: errors back under 1% within 10 s");
+        assert_eq!(t.status().drills[0].detail, "not tried yet: fail web-1, leave it down for 7 s, then recover it");
+        let mut f = Feed::new();
+        f.second(&mut t, 1, 100, 0, &h);
+        // Failed during second 2: that second is partly before the failure, and
+        // the next may see responses that were on their way; neither is measured.
+        f.nodes[0].down = true;
+        f.second(&mut t, 2, 60, 40, &h);
+        f.second(&mut t, 3, 1, 99, &h);
+        for s in 4..=7 {
+            f.second(&mut t, s, 0, 100, &h);
+            assert_eq!(t.status().drills[0].state, DrillState::Running);
+            assert!(t.status().drills[0].detail.contains("measuring"), "{}", t.status().drills[0].detail);
+        }
+        f.second(&mut t, 8, 0, 100, &h);
+        assert_eq!(t.status().drills[0].detail, "errors at 100% while web-1 is down, as expected: now recover it");
+        // Leaving it down longer changes nothing; the goal waits for the recovery.
+        for s in 9..=30 {
+            f.second(&mut t, s, 0, 100, &h);
+        }
+        assert_eq!(t.status().drills[0].state, DrillState::Running);
+        assert!(t.status().met_at_s.is_none());
+        // Back during second 31 (some errors in it), clean from 32 on: settled after 1 s.
+        f.nodes[0].down = false;
+        f.second(&mut t, 31, 50, 50, &h);
+        for s in 32..=35 {
+            f.second(&mut t, s, 100, 0, &h);
+            assert_eq!(t.status().drills[0].state, DrillState::Running, "second {s}");
+        }
+        f.second(&mut t, 36, 100, 0, &h);
+        let d = &t.status().drills[0];
+        assert_eq!((d.state, d.detail.as_str()), (DrillState::Passed, "errors at 100% while web-1 was down; back under the bound 1 s after it recovered"));
+        assert_eq!(t.status().met_at_s, Some(36), "no checks: the drill is the whole goal");
+    }
+
+    #[test]
+    fn an_outage_drill_wants_its_failure_measured_inside_the_band_and_the_errors_to_settle() {
+        let h = hist(&[10.0; 100]);
+        let mut f = Feed::new();
+        // Back after 5 s: too soon to measure; nothing is decided.
+        let mut t = GoalTracker::new(outage_drill(Some(0.5), Some(0.95)), 0);
+        assert!(t.status().drills[0].label.starts_with("Fail web-1: errors at least 50% and under 95% while it is down;"));
+        f.nodes[0].down = true;
+        for s in 1..=6 {
+            f.second(&mut t, s, 15, 85, &h);
+        }
+        f.nodes[0].down = false;
+        f.second(&mut t, 7, 100, 0, &h);
+        let d = &t.status().drills[0];
+        assert_eq!(d.state, DrillState::NotTried);
+        assert!(d.detail.contains("came back before its failure was measured"), "{}", d.detail);
+        // Every request failing is outside the band (the web server should still answer static files).
+        f.nodes[0].down = true;
+        for s in 8..=14 {
+            f.second(&mut t, s, 0, 100, &h);
+        }
+        let d = &t.status().drills[0];
+        assert_eq!((d.state, d.detail.as_str()), (DrillState::Failed, "errors at 100% while web-1 was down, expected at least 50% and under 95%"));
+        for s in 15..=17 {
+            f.second(&mut t, s, 15, 85, &h);
+        }
+        assert_eq!(t.status().drills[0].state, DrillState::Failed, "no new try while it stays down");
+        // Recovered, failed again: a new try, inside the band this time; the
+        // errors never settle after the recovery, so it fails again, saying so.
+        f.nodes[0].down = false;
+        f.second(&mut t, 18, 100, 0, &h);
+        f.nodes[0].down = true;
+        for s in 19..=25 {
+            f.second(&mut t, s, 15, 85, &h);
+        }
+        assert!(t.status().drills[0].detail.contains("as expected"), "{}", t.status().drills[0].detail);
+        f.nodes[0].down = false;
+        for s in 26..=36 {
+            f.second(&mut t, s, 90, 10, &h);
+        }
+        let d = &t.status().drills[0];
+        assert_eq!((d.state, d.detail.as_str()), (DrillState::Failed, "errors still at 10% 10 s after web-1 came back"));
+        // A third try passes.
+        f.nodes[0].down = true;
+        for s in 37..=43 {
+            f.second(&mut t, s, 20, 80, &h);
+        }
+        f.nodes[0].down = false;
+        for s in 44..=47 {
+            f.second(&mut t, s, 100, 0, &h);
+            assert_eq!(t.status().drills[0].state, DrillState::Running);
+        }
+        f.second(&mut t, 48, 100, 0, &h);
+        assert_eq!(t.status().drills[0].state, DrillState::Passed, "{:?}", t.status().drills[0]);
     }
 
     #[test]

@@ -385,7 +385,7 @@ impl Parser {
             };
             for (i, d) in g.drills.iter().enumerate() {
                 match d {
-                    crate::goal::Drill::Failure { fail, .. } => {
+                    crate::goal::Drill::Failure { fail, .. } | crate::goal::Drill::Outage { fail, .. } => {
                         if !ids.contains(&fail.as_str()) && !dc_ids.contains(fail) {
                             missing.push((format!("goal.drills[{i}].fail"), fail.clone()));
                         }
@@ -618,8 +618,31 @@ impl Parser {
         let fail = self.string(&mut obj, "fail", None).map(str::to_string);
         let errors_below = self.number(&mut obj, "errors_below", Some(0.01), 0.0, 1.0);
         let within_s = self.integer(&mut obj, "within_s", None, 1, u64::from(MAX_HOLD_S));
+        if let Some(band) = obj.map.get("while_down") {
+            // An outage drill: see the failure, then recover the target.
+            obj.known.push("while_down");
+            let while_down = self.error_band(band, &join(&obj.path, "while_down"));
+            for field in ["lost_writes_below", "sessions_lost_below"] {
+                if obj.map.contains_key(field) {
+                    obj.known.push(field);
+                    self.issue(
+                        join(&obj.path, field),
+                        "applies only to a drill that leaves its target down (without \"while_down\"): an outage drill recovers it",
+                    );
+                }
+            }
+            self.finish(obj);
+            return Some(Drill::Outage {
+                fail: fail?,
+                while_down: while_down?,
+                errors_below: errors_below?,
+                within_s: within_s? as u32,
+            });
+        }
         let lost = if obj.map.contains_key("lost_writes_below") { self.integer(&mut obj, "lost_writes_below", None, 1, u64::MAX).map(Some) } else { obj.known.push("lost_writes_below"); Some(None) };
         let sessions = if obj.map.contains_key("sessions_lost_below") { self.integer(&mut obj, "sessions_lost_below", None, 1, u64::MAX).map(Some) } else { obj.known.push("sessions_lost_below"); Some(None) };
+        // Named for the "did you mean" of a misspelt outage drill.
+        obj.known.push("while_down");
         self.finish(obj);
         Some(Drill::Failure {
             fail: fail?,
@@ -628,6 +651,34 @@ impl Parser {
             lost_writes_below: lost?,
             sessions_lost_below: sessions?,
         })
+    }
+
+    /// An outage drill's expected error rate while its target is down.
+    fn error_band(&mut self, v: &Value, path: &str) -> Option<crate::goal::ErrorBand> {
+        let mut obj = self.object(v, path)?;
+        let bound = |p: &mut Self, obj: &mut Obj<'_>, field: &'static str| {
+            if obj.map.contains_key(field) {
+                p.number(obj, field, None, 0.0, 1.0).map(Some)
+            } else {
+                obj.known.push(field);
+                Some(None)
+            }
+        };
+        let above = bound(self, &mut obj, "errors_above");
+        let below = bound(self, &mut obj, "errors_below");
+        self.finish(obj);
+        let (above, below) = (above?, below?);
+        match (above, below) {
+            (None, None) => {
+                self.issue(path, "give the error rate expected while it is down: \"errors_above\", \"errors_below\" or both");
+                None
+            }
+            (Some(a), Some(b)) if a >= b => {
+                self.issue(path, format!("\"errors_above\" ({a}) must be less than \"errors_below\" ({b})"));
+                None
+            }
+            _ => Some(crate::goal::ErrorBand { errors_above: above, errors_below: below }),
+        }
     }
 
     /// An optional string field: `Some(None)` when absent or null.

@@ -363,8 +363,15 @@ test('two autosaved versions: B takes A\'s seed, so both see the same requests; 
   const deltas = await page.getByTestId('compare-diff').locator('[data-testid="diff-delta"]').allTextContents();
   assert.deepEqual(deltas, Array(8).fill('0'));
 
-  // Lesson 11 schedules a slow-down of its workers; lesson 10 has them, lesson 4 does not.
-  await page.getByTestId('compare-a-source').selectOption('lesson-11');
+  // Lesson 11 with a bad deployment of its workers scheduled (a slowdown,
+  // then the rollback), opened from a file; lesson 10 has the workers, lesson 4 does not.
+  const incident = JSON.parse(readFileSync(join(repoRoot, 'lessons', '11-monitoring-and-automation.json'), 'utf8'));
+  incident.faults = [
+    { at_s: 90, node: 'photo-workers', fault: 'slow', factor: 5 },
+    { at_s: 600, node: 'photo-workers', fault: 'recover' },
+  ];
+  await page.getByTestId('compare-a-file').setInputFiles({ name: 'incident.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(incident)) });
+  await page.waitForFunction(() => document.querySelector('[data-testid="compare-a-source"]')?.value === 'file');
   await page.getByTestId('compare-b-source').selectOption('lesson-10');
   await page.getByTestId('compare-run').click();
   await page.waitForFunction(() => /Lesson 10/.test(document.querySelector('.compare-what')?.textContent ?? ''));

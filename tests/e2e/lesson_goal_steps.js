@@ -37,6 +37,39 @@ export async function failNode(page, id) {
   await page.getByTestId('fault-fail').click();
 }
 
+export async function recoverNode(page, id) {
+  await selectNode(page, id);
+  await page.getByTestId('fault-recover').click();
+}
+
+/**
+ * An outage drill: fails `id`, leaves it down until the drill has measured
+ * the errors (five whole seconds, from a second after the one it failed in)
+ * and says they are as expected, then recovers it. The wait is on the
+ * engine's verdict, since the clock on screen is read a snapshot late.
+ */
+export async function failAndRecover(page, id) {
+  await failNode(page, id);
+  await page.waitForFunction(
+    () => {
+      const d = document.querySelector('[data-testid="goal-drill"]');
+      return d && (d.dataset.state === 'failed' || /as expected/.test(d.textContent));
+    },
+    null,
+    { timeout: RUN_MS, polling: 250 },
+  );
+  assert.equal(await drillState(page), 'running');
+  assert.match(await page.getByTestId('goal-drill').first().textContent(), /as expected: now recover it/);
+  await recoverNode(page, id);
+}
+
+/** Types a number into a field of node `id`'s inspector, as a learner does. */
+export async function setField(page, id, field, value) {
+  await selectNode(page, id);
+  await page.getByTestId(`field-${field}`).fill(String(value));
+  await page.getByTestId(`field-${field}`).press('Enter');
+}
+
 export async function setSize(page, id, size) {
   await selectNode(page, id);
   await page.getByTestId('field-size').selectOption(size);
@@ -44,6 +77,14 @@ export async function setSize(page, id, size) {
 
 export async function goalMet(page, timeout = RUN_MS) {
   await page.getByTestId('goal-met').waitFor({ timeout });
+}
+
+/** The checks pass, and the goal waits for the learner's drill. */
+export async function goalWaitsForDrill(page) {
+  assert.equal(await page.getByTestId('goal-met').count(), 0, 'the goal must not be met');
+  const checks = await page.getByTestId('goal-check').count();
+  assert.equal(await page.locator('[data-testid="goal-check"][data-passing="true"]').count(), checks, 'every check passes');
+  assert.equal(await drillState(page), 'not_tried');
 }
 
 /** The goal has not been met, and some check or drill says why. */

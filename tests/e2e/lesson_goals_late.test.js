@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startSite, simTime, repoRoot } from './harness.js';
-import { openLesson as openOn, runUntil, setSize, goalMet, goalNotMet, drillState, finish } from './lesson_goal_steps.js';
+import { openLesson as openOn, runUntil, selectNode, setSize, failAndRecover, goalMet, goalNotMet, goalWaitsForDrill, drillState, finish } from './lesson_goal_steps.js';
 
 let site;
 before(async () => {
@@ -24,16 +24,24 @@ test('lesson 10: the backlog grows until the photo workers get bigger machines',
   await finish(page, errors, context, 'lesson-10-met');
 });
 
-test('lesson 11: the backlog alert fires during the scripted slowdown', async () => {
+test('lesson 11: the backlog alert fires once the learner slows down the photo workers', async () => {
   const { page, errors, context } = await openLesson(11);
+  await runUntil(page, 60);
+  await goalWaitsForDrill(page);
+  await selectNode(page, 'photo-workers');
+  await page.getByTestId('fault-slow').click();
   await goalMet(page);
   assert.equal(await drillState(page), 'passed');
   await finish(page, errors, context, 'lesson-11-met');
 });
 
-test('lesson 12: four shards keep the busiest database under 70%', async () => {
+test('lesson 12: four shards keep the busiest database under 70%, and a failed shard hurts only its users', async () => {
   const { page, errors, context } = await openLesson(12);
+  await runUntil(page, 50);
+  await goalWaitsForDrill(page);
+  await failAndRecover(page, 'shard-2');
   await goalMet(page);
+  assert.equal(await drillState(page), 'passed');
   await finish(page, errors, context, 'lesson-12-met');
 });
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSite, screenshot, screenshotDir, text, nodeIds, repoRoot } from './harness.js';
+import { failAndRecover } from './lesson_goal_steps.js';
 
 let site;
 before(async () => {
@@ -153,6 +154,8 @@ test('a met goal completes the lesson, and progress survives a reload', async ()
   const { page, errors, context } = await open('/?lesson=1');
   await page.getByTestId('goal-check').first().waitFor({ timeout: 60000 });
   await page.getByTestId('speed').selectOption('100');
+  // The goal needs the learner: fail the server, see every request fail, recover it.
+  await failAndRecover(page, 'server');
   await page.getByTestId('goal-met').waitFor({ timeout: 300000 });
   assert.match(await text(page, 'goal-met'), /Goal met at t = \d+ s/);
   await page.waitForFunction(() => /"completed":\[1\]/.test(localStorage.getItem('scalelab.lessons') ?? ''));
@@ -188,6 +191,7 @@ test('blocked storage: one notice says so, and the lessons still work', async ()
   assert.match(message, /autosave is off/);
   assert.match(message, /lesson progress will not be remembered/);
   await page.getByTestId('speed').selectOption('100');
+  await failAndRecover(page, 'db');
   await page.getByTestId('goal-met').waitFor({ timeout: 300000 });
   await page.getByTestId('lesson-all').click();
   assert.equal(await page.getByTestId('lesson-item-2').getAttribute('data-completed'), 'true', 'remembered for this visit');

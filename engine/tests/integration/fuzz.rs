@@ -163,6 +163,8 @@ const KEYS: &[&str] = &[
     "fail",
     "errors_below",
     "within_s",
+    "while_down",
+    "errors_above",
     "lost_writes_below",
     "sessions_lost_below",
     "alert",

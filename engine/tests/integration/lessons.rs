@@ -195,7 +195,7 @@ fn lesson_4_has_no_single_point_of_failure_in_its_web_tier() {
 }
 
 #[test]
-fn lessons_2_4_5_6_meet_their_goals_as_given() {
+fn lessons_2_4_5_6_meet_their_latency_error_and_cost_checks_as_given() {
     // (lesson, p99 limit in ms, monthly budget in dollars)
     for (n, p99, budget) in [(2, 200.0, 300.0), (4, 250.0, 4_000.0), (5, 250.0, 8_000.0), (6, 150.0, 10_000.0)] {
         let s = &lesson(n).second;
@@ -203,10 +203,15 @@ fn lessons_2_4_5_6_meet_their_goals_as_given() {
         assert!(s.latency_p99_ms.unwrap() < p99, "lesson {n}: p99 {:?}", s.latency_p99_ms);
         assert!(s.cost_per_month_usd < budget, "lesson {n}: ${}", s.cost_per_month_usd);
     }
+}
+
+#[test]
+fn lessons_6_and_7_start_with_a_cache_and_a_cdn_too_small_for_their_goals() {
+    // The learner sizes them (lesson_goals.rs: raised, they meet the goals).
     let cache = node(&lesson(6).second, "cache").summary.cache.expect("the cache is used");
-    assert!(cache.hit_ratio > 0.6, "lesson 6: hit ratio {}", cache.hit_ratio);
+    assert!((0.3..0.6).contains(&cache.hit_ratio), "lesson 6: hit ratio {}, the goal wants above 60%", cache.hit_ratio);
     let cdn = node(&lesson(7).second, "cdn").summary.cache.expect("the CDN is used");
-    assert!(cdn.hit_ratio > 0.5, "lesson 7: CDN hit ratio {}", cdn.hit_ratio);
+    assert!((0.25..0.5).contains(&cdn.hit_ratio), "lesson 7: CDN hit ratio {}, the goal wants above 50%", cdn.hit_ratio);
 }
 
 #[test]

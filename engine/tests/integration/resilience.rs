@@ -116,8 +116,17 @@ fn two_designs_compared_see_the_very_same_requests() {
     // ...and different outcomes: one server cannot carry lesson 4's traffic.
     assert!(sb.totals().failed_total() > 100 * sa.totals().failed_total().max(1), "{:?} vs {:?}", sb.totals(), sa.totals());
 
-    // The same faults at the same times, where B has what they name.
-    let (with_faults, has_workers, lacks_workers) = (lesson(11), lesson(10), lesson(4));
+    // The same faults at the same times, where B has what they name: lesson
+    // 11 with a bad deployment of its workers scheduled (a slowdown at 90 s,
+    // the rollback at 600 s); lesson 10 has the workers, lesson 4 does not.
+    let mut doc = crate::lesson_goals::lesson_json(11);
+    doc["faults"] = serde_json::json!([
+        {"at_s": 90, "node": "photo-workers", "fault": "slow", "factor": 5},
+        {"at_s": 600, "node": "photo-workers", "fault": "recover"}
+    ]);
+    let with_faults = Scenario::from_json(&doc.to_string()).unwrap();
+    let (has_workers, lacks_workers) = (lesson(10), lesson(4));
+    assert_eq!(with_faults.faults.len(), 2);
     let p = pair(&with_faults, &has_workers).unwrap();
     assert_eq!(p.b.faults, with_faults.faults);
     let p = pair(&with_faults, &lacks_workers).unwrap();
