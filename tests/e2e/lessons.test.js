@@ -139,9 +139,8 @@ test('the before/after table fills with numbers from the engine', async () => {
   for (const c of cells) assert.match(c, /\d/, `a measured value: "${c}"`);
   // The step 2 design cannot carry step 3's traffic: some check fails before.
   assert.ok((await page.locator('[data-testid="ba-before"].failing').count()) > 0);
-  // The page stayed live while measuring. (Each reading covers the last
-  // quarter second; one in which no request finished shows "–", so look at
-  // the next ones too.)
+  // The page stayed live while measuring. (A live window in which no request
+  // finished shows "–", so look at the next ones too.)
   await page.waitForFunction(() => /ms/.test(document.querySelector('[data-testid="metric-p99"]')?.textContent ?? ''));
   assert.match(await text(page, 'metric-p99'), /ms/);
   await table.scrollIntoViewIfNeeded();

@@ -221,10 +221,9 @@ test('a parameter edit changes the numbers; bad input is refused inline; failing
   assert.match(await text(page, 'error-workers'), /at least 1/);
   assert.equal((await page.getByTestId('node-web-1').getAttribute('aria-label')).includes('web server'), true);
 
-  // (The refused edit left the run alone.) Before: the mean over 1.5 simulated
-  // seconds of snapshots (one quarter-second snapshot of 8 workers at about
-  // 20% swings by a quarter of that). After: 2.5 simulated seconds on, a
-  // snapshot wholly after the change.
+  // (The refused edit left the run alone.) Before: the live figure averaged
+  // over 1.5 simulated seconds of snapshots. After: once the live window
+  // (the last 5 whole seconds) lies wholly after the change.
   const utilBefore = await meanOver(page, sel('live-utilization'), 1.5);
   await workers.fill('1');
   await workers.blur();
