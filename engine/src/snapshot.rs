@@ -241,9 +241,7 @@ impl Simulation {
             })
             .collect();
         let totals = since(&self.totals, &self.snap.totals);
-        let latency = std::mem::take(&mut self.snap.latency);
-        let snapshot = self.reading(Span { span, totals, nodes, node_p99_ms, links, latency: &latency, regions });
-        self.snap.latency = latency;
+        let snapshot = self.reading(Span { span, totals, nodes, node_p99_ms, links, latency: &self.snap.latency, regions });
         self.snap.at = now;
         self.snap.totals = self.totals;
         self.snap.latency.clear();
