@@ -6,7 +6,6 @@
 use crate::animation::{Animation, Sampling};
 use crate::dashboard::Dashboard;
 use crate::editor::diagram::{is_typing, Diagram, Pick, View};
-use crate::editor::inspector::Inspector;
 use crate::editor::palette::{Palette, PaletteGesture};
 use crate::editor::{Editor, GRID, NODE_H, NODE_W};
 use crate::format;
@@ -27,6 +26,8 @@ const DIAL_STEPS: f64 = 800.0;
 /// Wall time the dots get to move after a "Step" while paused: the step's
 /// 0.1 s of simulated time shown at 1x.
 const STEP_WALL_MS: f64 = 100.0;
+/// Quiet time after the last step of the dial before the run takes its value.
+const DIAL_SETTLE_MS: u64 = 350;
 const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
 
 pub fn dial_to_users(v: f64) -> f64 {
@@ -110,6 +111,7 @@ pub fn App() -> impl IntoView {
     let tracing = crate::trace_panel::use_tracing();
     // The resilience report and the estimate (one panel at a time).
     crate::resilience_panel::use_tools();
+    let layout = crate::layout::use_layout(embed);
 
     let playing = RwSignal::new(true);
     let speed = RwSignal::new(1.0f64);
@@ -124,6 +126,7 @@ pub fn App() -> impl IntoView {
     let repaint = crate::charts::Repaint(RwSignal::new(0));
     provide_context(repaint);
     let _resize = window_event_listener(leptos::ev::resize, move |_| repaint.0.update(|v| *v += 1));
+    let drawer = crate::drawer::use_drawer(layout, repaint.0);
     let log_seq = StoredValue::new(0u64);
     let animation = StoredValue::new_local(Animation::new());
     let sampling = RwSignal::new(Sampling::default());
@@ -272,9 +275,15 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // The view Fit last chose: while the user has not panned or zoomed away
+    // from it, a change of the diagram's room frames the design again.
+    let fitted = StoredValue::new(None::<View>);
     let fit = move || {
         let Some(el) = diagram_ref.get_untracked() else { return };
         let r = el.get_bounding_client_rect();
+        if r.width() < 1.0 || r.height() < 1.0 {
+            return;
+        }
         let bounds = editor.doc.with_untracked(|d| {
             d.nodes.iter().fold(None, |acc: Option<(f64, f64, f64, f64)>, n| {
                 let (x, y) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
@@ -285,7 +294,34 @@ pub fn App() -> impl IntoView {
             })
         });
         if let Some(b) = bounds {
-            view.set(View::fit(b, r.width(), r.height()));
+            let v = View::fit(b, r.width(), r.height());
+            fitted.set_value(Some(v));
+            view.set(v);
+        }
+    };
+    let refit_if_untouched = move || {
+        if fitted.get_value().is_some_and(|f| view.get_untracked() == f) {
+            fit();
+        }
+    };
+
+    // The toolbar's "☰" (narrow windows): the controls that do not fit.
+    let more_open = RwSignal::new(false);
+    // Zoom about the middle of the diagram.
+    let zoom = move |factor: f64| {
+        let (w, h) = diagram_ref.get_untracked().map(|el| {
+            let r = el.get_bounding_client_rect();
+            (r.width(), r.height())
+        }).unwrap_or((600.0, 400.0));
+        view.update(|v| *v = v.zoom_at(factor, w / 2.0, h / 2.0));
+    };
+    // Into the diagram from anywhere: the selected node, else the first one.
+    let enter_diagram = move || {
+        let target = editor.selection.with_untracked(|s| s.nodes.first().cloned())
+            .or_else(|| editor.doc.with_untracked(|d| d.nodes.first().map(|n| n.id.clone())));
+        match target {
+            Some(id) => focus_node(&id),
+            None => editor.say("The diagram is empty: add a component from the palette"),
         }
     };
 
@@ -309,6 +345,8 @@ pub fn App() -> impl IntoView {
             "Escape" => {
                 palette.set(None);
                 show_help.set(false);
+                more_open.set(false);
+                drawer.fold_if_floating();
                 if editor.connecting_from.get_untracked().is_some() {
                     editor.connecting_from.set(None);
                     editor.say("Connection cancelled");
@@ -341,7 +379,7 @@ pub fn App() -> impl IntoView {
                     _ => false,
                 }
             }
-            "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" => {
+            "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" if !ev.alt_key() => {
                 let ids = editor.selection.get_untracked().nodes;
                 if ids.is_empty() {
                     false
@@ -359,9 +397,24 @@ pub fn App() -> impl IntoView {
                     true
                 }
             }
-            "+" | "=" => { view.update(|v| *v = v.zoom_at(1.2, 300.0, 200.0)); true }
-            "-" => { view.update(|v| *v = v.zoom_at(1.0 / 1.2, 300.0, 200.0)); true }
+            "+" | "=" => { zoom(1.2); true }
+            "-" => { zoom(1.0 / 1.2); true }
             "0" => { fit(); true }
+            "g" | "G" if !ctrl => { enter_diagram(); true }
+            "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" if ev.alt_key() => {
+                let (dx, dy) = match key.as_str() {
+                    "ArrowLeft" => (-1.0, 0.0),
+                    "ArrowRight" => (1.0, 0.0),
+                    "ArrowUp" => (0.0, -1.0),
+                    _ => (0.0, 1.0),
+                };
+                match focused_node().and_then(|from| editor.doc.with_untracked(|d| nearest_node(d, &from, dx, dy))) {
+                    Some(next) => focus_node(&next),
+                    None if focused_node().is_none() => enter_diagram(),
+                    None => {}
+                }
+                true
+            }
             " " => true, // held for panning; keep the page from scrolling
             _ => false,
         };
@@ -395,8 +448,7 @@ pub fn App() -> impl IntoView {
         NodeSpec::Users(u) => Some(u.rps()),
         _ => None,
     }));
-    let set_dial = move |v: f64| {
-        let users = dial_to_users(v);
+    let set_users = move |users: f64| {
         let doc = editor.doc.get_untracked();
         let Some(node) = doc.nodes.iter().find(|n| matches!(n.spec, NodeSpec::Users(_))).cloned() else {
             editor.refuse("Add users to the diagram first");
@@ -412,6 +464,34 @@ pub fn App() -> impl IntoView {
         }
         let id = node.id.clone();
         editor.edit_traffic(Edit::UpdateNode { node }, &format!("{id}: {} daily users", format::number(users)));
+    };
+    // The dial's value while it moves: shown at once, applied once it settles
+    // (each arrow-key step fires a change; the run and its log get one).
+    let dial_pending = RwSignal::new(None::<f64>);
+    let dial_seq = StoredValue::new(0u64);
+    let dial_at = RwSignal::new(None::<(f64, f64)>);
+    let set_dial = move |v: f64| {
+        let users = dial_to_users(v);
+        dial_at.set(Some((v, users)));
+        dial_pending.set(Some(users));
+        dial_seq.update_value(|s| *s += 1);
+        let mine = dial_seq.get_value();
+        set_timeout(
+            move || {
+                if dial_seq.try_get_value() == Some(mine) {
+                    if let Some(u) = dial_pending.try_get_untracked().flatten() {
+                        dial_pending.set(None);
+                        set_users(u);
+                    }
+                }
+            },
+            std::time::Duration::from_millis(DIAL_SETTLE_MS),
+        );
+    };
+    let shown_dau = move || dial_pending.get().or_else(users_dau);
+    let shown_rps = move || match dial_pending.get() {
+        Some(u) => Some(Rate::users(u).rps()),
+        None => users_rps(),
     };
 
     // Confirmations fade after a few seconds; refusals stay until dismissed.
@@ -430,214 +510,277 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    // Show the whole design once the diagram has a size (and again when a
-    // lesson is loaded, or the lesson panel opens or closes).
+    // Show the whole design once the diagram has a size, and whenever a
+    // design is loaded (a file, a lesson, an earlier version).
     Effect::new(move |_| {
         lessons.fit.track();
+        editor.loaded.track();
         request_animation_frame(fit);
+    });
+    // The diagram's room changed (the window, a drawer opening, the charts
+    // unfolding): frame the design again, unless the user has moved the view.
+    Effect::new(move |first: Option<()>| {
+        repaint.0.track();
+        layout.track();
+        drawer.tab.track();
+        if first.is_some() {
+            request_animation_frame(refit_if_untouched);
+        }
     });
 
     // Messages with a page that embeds this one (embed.rs).
     let ignored_messages = crate::embed::use_host_messages(editor, live, playing, &options);
     let editable = options.editable();
     let show_palette = !embed || options.palette;
-    // In a narrow frame the inspector opens only with a selection, which
-    // changes the diagram's room: fit the design to it again.
-    if embed {
-        Effect::new(move |was: Option<bool>| {
-            let selected = !editor.selection.with(|s| s.is_empty());
-            let narrow = window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w <= 760.0);
-            // With the lesson panel open, the inspector also comes and goes.
-            if was.is_some_and(|w| w != selected) && (narrow || lessons.shown.get_untracked()) {
-                request_animation_frame(fit);
-            }
-            selected
-        });
-    }
+
+    let dial_label = move || shown_dau().map(|u| format!("{} daily users", format::number(u))).unwrap_or_default();
 
     view! {
         <div class="app" data-testid="app-ready" class:embed=embed class:read-only=move || editor.read_only.get() class:no-palette=!show_palette
             class:has-selection=move || !editor.selection.with(|s| s.is_empty())
             class:lesson-open=move || lessons.shown.get()
+            class:drawer-open=move || drawer.is_open()
+            class:dashboard-open=move || layout.with(|l| l.dashboard_open)
             data-ignored-messages=move || ignored_messages.get().to_string()>
-            <header class="topbar">
-                <h1>"Scale Lab"</h1>
-                <div class="controls" role="toolbar" aria-label="Run controls">
-                    <button class="primary" data-testid="play-toggle" aria-pressed=move || playing.get().to_string()
-                        on:click=move |_| playing.update(|p| *p = !*p)>
-                        {move || if playing.get() { "Pause" } else { "Play" }}
-                    </button>
-                    <button data-testid="step" disabled=move || playing.get() title="Advance 0.1 s of simulated time"
-                        on:click=move |_| {
-                            editor.runner.try_update_value(|r| { let t = r.sim.now() + STEP_NS; r.sim.run_until(t, u64::MAX); });
-                            stepped.set_value(true);
-                            publish();
-                        }>"Step"</button>
-                    <button data-testid="reset" on:click=move |_| editor.reset()>"Reset"</button>
-                    <label class="inline">
-                        <span>"Speed"</span>
-                        <select data-testid="speed" prop:value=move || speed.get().to_string()
-                            on:change=move |ev| { if let Ok(s) = event_target_value(&ev).parse::<f64>() { speed.set(s); } }>
-                            {SPEEDS.iter().map(|s| view! { <option value=s.to_string()>{format!("{s}x")}</option> }).collect_view()}
-                        </select>
-                    </label>
-                    <label class="inline traffic">
-                        <span>"Users"</span>
-                        <input type="range" min="0" max=DIAL_STEPS.to_string() step="1" data-testid="traffic"
-                            aria-valuetext=move || users_dau().map(|u| format!("{} daily users", format::number(u))).unwrap_or_default()
-                            prop:value=move || users_dau().map(users_to_dial).unwrap_or(0.0).round().to_string()
-                            on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { set_dial(v); } } />
-                        <output data-testid="traffic-value">{move || match (users_dau(), users_rps()) {
-                            (Some(u), Some(r)) => format!("{} users · {} req/s", format::number(u), format::number(r)),
-                            _ => "no users".into(),
-                        }}</output>
-                    </label>
-                    <label class="inline" hidden=embed>
-                        <span>"Seed"</span>
-                        <input type="text" inputmode="numeric" class="seed" data-testid="seed"
-                            prop:value=move || editor.doc.with(|d| d.seed.to_string())
-                            on:change=move |ev| {
-                                match event_target_value(&ev).trim().parse::<u64>() {
-                                    Ok(_) if !editor.may_change() => {}
-                                    Ok(seed) => {
-                                        let mut doc = editor.doc.get_untracked();
-                                        doc.seed = seed;
-                                        editor.load(doc, &format!("Seed set to {seed}; simulation restarted"));
-                                    }
-                                    Err(_) => editor.refuse("The seed must be a whole number from 0 to 18446744073709551615"),
-                                }
-                            } />
-                    </label>
-                    <span class="clock" data-testid="sim-time">{move || live.snapshot.with(|s| format!("t = {:.1} s", s.as_ref().map(|s| s.now_s).unwrap_or(0.0)))}</span>
-                    <Show when=move || live.behind.get()>
-                        <span class="behind" role="status">"slower than real time"</span>
-                    </Show>
-                </div>
-                <div class="controls tools" role="toolbar" aria-label="Learn and analyse">
-                    <crate::lesson_panel::LessonsButton />
-                    <crate::compare_panel::CompareButton />
-                    <crate::resilience_panel::ResilienceButton />
-                    <crate::envelope_panel::EnvelopeButton />
-                    <crate::trace_panel::TraceButton />
-                </div>
-                <div class="controls secondary" role="toolbar" aria-label="Editing">
-                    {(!embed).then(|| view! {
-                        <button data-testid="new-diagram" title="Start from an empty diagram (undo brings the old one back)" on:click=move |_| {
-                            if !editor.may_change() { return; }
-                            let mut empty = editor.doc.get_untracked();
-                            empty.nodes.clear();
-                            empty.links.clear();
-                            empty.name = None;
-                            empty.goal = None;
-                            editor.load(empty, "New empty diagram: add components from the palette");
-                        }>"New"</button>
-                        <button data-testid="open-file" title="Open a design saved as a .json file" on:click=move |_| {
-                            if !editor.may_change() { return; }
-                            if let Some(input) = file_input.get_untracked() { input.click(); }
-                        }>"Open…"</button>
-                        <input type="file" accept=".json,application/json" class="sr-only" tabindex="-1" aria-hidden="true" data-testid="file-input" node_ref=file_input
-                            on:change=move |ev| {
-                                let input: web_sys::HtmlInputElement = event_target(&ev);
-                                if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                                    keeping::import(editor, file);
-                                }
-                                // Choosing the same file again must fire another change.
-                                input.set_value("");
-                            } />
-                        <button data-testid="save-file" title="Download the design as a .json file" on:click=move |_| keeping::export(editor)>"Save"</button>
-                        <button data-testid="share" title="A link that opens this design" on:click=move |_| {
-                            let page = window().location().href().unwrap_or_default();
-                            share.set(Some(editor.doc.with_untracked(|d| keeping::share_offer(&page, d))));
-                        }>"Share"</button>
-                        <crate::embed::EmbedButton />
-                    })}
-                    {embed.then(|| view! {
-                        <crate::embed::EmbedButton />
-                        <crate::embed::OpenFullLink />
-                    })}
-                    <button data-testid="undo" hidden=!editable disabled=move || !editor.can_undo.get() on:click=move |_| editor.undo() title="Undo (Ctrl+Z)">"Undo"</button>
-                    <button data-testid="redo" hidden=!editable disabled=move || !editor.can_redo.get() on:click=move |_| editor.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
-                    <button data-testid="animation-toggle" aria-pressed=move || animate.get().to_string() on:click=move |_| animate.update(|a| *a = !*a)>
-                        {move || if animate.get() { "Hide animation" } else { "Show animation" }}
-                    </button>
-                    <button data-testid="theme-toggle" hidden=embed on:click=move |_| theme.update(|t| *t = t.next())
-                        aria-label=move || theme.get().label() title=move || format!("{} (click to change)", theme.get().label())>{move || theme.get().short()}</button>
-                    <button data-testid="help" hidden=embed on:click=move |_| show_help.update(|h| *h = !*h) aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">"?"</button>
-                </div>
-            </header>
-            <main class="workspace">
-                {show_palette.then(|| view! { <Palette gesture=palette on_add_here=add_here /> })}
-                <section class="play-area" aria-label="Play area">
-                    {embed.then(|| view! {
-                        <p class="embed-hint" hidden=move || !editor.selection.with(|s| s.is_empty())>"Click a node for its numbers and faults"</p>
-                    })}
-                    <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref
-                        on_pick=Callback::new(move |p: Pick| {
-                            // Paused, a click on a dot traces its request. (Playing, dots
-                            // crowd the busy wires, and a click there selects the wire.)
-                            // Over a node only the dot as drawn counts (plus a pixel of
-                            // antialiasing); elsewhere a few pixels off it still do.
-                            let slack = if p.on_node { 1.0 } else { 5.0 };
-                            let paused = !playing.get_untracked();
-                            let hit = (paused && animate.get_untracked())
-                                .then(|| animation.with_value(|a| a.request_at(p.x, p.y, view.get_untracked(), slack)))
-                                .flatten();
-                            if let Some(n) = hit {
-                                tracing.pick(editor, n);
-                            }
-                            hit.is_some()
-                        }) />
-                    <div class="zoom-controls" role="toolbar" aria-label="Zoom">
-                        <button hidden=embed on:click=move |_| view.update(|v| *v = v.zoom_at(1.2, 300.0, 200.0)) aria-label="Zoom in" title="Zoom in">"+"</button>
-                        <button hidden=embed on:click=move |_| view.update(|v| *v = v.zoom_at(1.0 / 1.2, 300.0, 200.0)) aria-label="Zoom out" title="Zoom out">"−"</button>
-                        <button data-testid="fit" on:click=move |_| fit() title="Fit the whole design in view">"Fit"</button>
-                    </div>
-                    <crate::trace_panel::TracePanel />
-                    <p class="flow-info" data-testid="sampling" aria-live="off">{move || {
-                        let window = live.snapshot.with(|s| format::window(s.as_ref().map_or(0.0, |s| s.span_s)));
-                        if !animate.get() {
-                            return format!("Flow: link thickness = requests/s · numbers: {window}");
+            <button class="skip-link" data-testid="skip-to-diagram" on:click=move |_| enter_diagram()>"Skip to the diagram (G)"</button>
+            <header class="toolbar" class:more-open=move || more_open.get()
+                on:keydown=move |ev| if ev.key() == "Escape" && more_open.get_untracked() { more_open.set(false) }>
+                <h1 class="brand">"Scale Lab"</h1>
+                <button class="primary run-toggle" data-testid="play-toggle" aria-pressed=move || playing.get().to_string()
+                    on:click=move |_| playing.update(|p| *p = !*p)>
+                    {move || if playing.get() { "Pause" } else { "Play" }}
+                </button>
+                <div class="dial" role="group" aria-label="Traffic">
+                    <input type="range" min="0" max=DIAL_STEPS.to_string() step="1" data-testid="traffic" aria-label="Daily users (log scale)"
+                        aria-valuetext=dial_label
+                        prop:value=move || {
+                            let users = shown_dau();
+                            // Where the user left the knob, while it still gives the design's users
+                            // (users are rounded to two digits: the knob must not jump back).
+                            match (dial_at.get(), users) {
+                                (Some((at, gave)), Some(u)) if (gave - u).abs() < 0.5 => at,
+                                _ => users.map(users_to_dial).unwrap_or(0.0),
+                            }.round().to_string()
                         }
-                        let s = sampling.get();
-                        let which = match s.every {
-                            0 | 1 => "every request".to_string(),
-                            n => format!("about 1 in {} requests", format::count(n.into())),
-                        };
-                        format!("Showing {which} · {} dots · numbers: {window}", format::count(s.on_screen as u64))
-                    }}</p>
-                    <Show when=move || animate.get()>
-                        <ul class="flow-legend" aria-label="Dot colours">
-                            {crate::particles::Colour::ALL.iter().map(|c| {
-                                let c = *c;
-                                view! { <li><span class="swatch" style=move || format!("background:{}", c.css(theme.get().is_dark()))></span>{c.label()}</li> }
-                            }).collect_view()}
-                        </ul>
-                    </Show>
-                    // The in-flight cap is the simulator's safety net, never part of a
-                    // design: when a run reaches it, say so where the diagram is.
-                    <Show when=move || live.snapshot.with(|s| s.as_ref().is_some_and(|s| s.in_flight_cap_reached))>
-                        <p class="cap-reached" role="status" data-testid="cap-reached">{cap_reached_text()}</p>
-                    </Show>
-                    {move || editor.notice.get().map(|n| view! {
-                        <div class="notice" class:error=n.error data-testid="notice" role=if n.error { "alert" } else { "status" }>
-                            <span>{n.text}</span>
-                            <button aria-label="Dismiss" on:click=move |_| editor.notice.set(None)>"×"</button>
+                        on:input=move |ev| {
+                            if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                                dial_at.set(Some((v, dial_to_users(v))));
+                                dial_pending.set(Some(dial_to_users(v)));
+                            }
+                        }
+                        on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { set_dial(v); } } />
+                    <input type="text" inputmode="decimal" class="dial-users" data-testid="traffic-users" aria-label="Daily users"
+                        title="Daily users: type a number (25000, 2.5M) and press Enter"
+                        prop:value=move || shown_dau().map(format::number).unwrap_or_default()
+                        on:change=move |ev| {
+                            let typed = event_target_value(&ev);
+                            match parse_users(&typed) {
+                                Ok(users) => {
+                                    dial_pending.set(None);
+                                    set_users(users);
+                                }
+                                Err(why) => {
+                                    editor.refuse(why);
+                                    // The field shows the design's value again: nothing was changed.
+                                    let input: web_sys::HtmlInputElement = event_target(&ev);
+                                    input.set_value(&shown_dau().map(format::number).unwrap_or_default());
+                                }
+                            }
+                        } />
+                    <output data-testid="traffic-value" class="dial-value">{move || match (shown_dau(), shown_rps()) {
+                        (Some(u), Some(r)) => format!("{} users · {} req/s", format::number(u), format::number(r)),
+                        _ => "no users".into(),
+                    }}</output>
+                </div>
+                <button class="more-toggle" data-testid="more" aria-expanded=move || more_open.get().to_string() aria-controls="toolbar-more"
+                    aria-label="More controls" title="More controls" on:click=move |_| more_open.update(|o| *o = !*o)>"☰"</button>
+                <div class="toolbar-more" id="toolbar-more"
+                    on:click=move |ev| {
+                        // A command chosen from a menu folds the "☰" away too.
+                        let chosen = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                            .and_then(|t| t.closest(".menu-list button:not([aria-haspopup='true'])").ok().flatten());
+                        if chosen.is_some() {
+                            more_open.set(false);
+                        }
+                    }>
+                    <div class="run-more" role="group" aria-label="Run">
+                        <button data-testid="step" disabled=move || playing.get() title="Advance 0.1 s of simulated time"
+                            on:click=move |_| {
+                                editor.runner.try_update_value(|r| { let t = r.sim.now() + STEP_NS; r.sim.run_until(t, u64::MAX); });
+                                stepped.set_value(true);
+                                publish();
+                            }>"Step"</button>
+                        <button data-testid="reset" title="Run the design again from time 0" on:click=move |_| editor.reset()>"Reset"</button>
+                        <label class="inline">
+                            <span>"Speed"</span>
+                            <select data-testid="speed" prop:value=move || speed.get().to_string()
+                                on:change=move |ev| { if let Ok(s) = event_target_value(&ev).parse::<f64>() { speed.set(s); } }>
+                                {SPEEDS.iter().map(|s| view! { <option value=s.to_string()>{format!("{s}x")}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <span class="clock" data-testid="sim-time">{move || live.snapshot.with(|s| format!("t = {:.1} s", s.as_ref().map(|s| s.now_s).unwrap_or(0.0)))}</span>
+                        <Show when=move || live.behind.get()>
+                            <span class="behind" role="status">"slower than real time"</span>
+                        </Show>
+                    </div>
+                    <div class="menus" role="group" aria-label="Menus">
+                        {(!embed).then(|| view! {
+                            <crate::menu::Menu label="File" test_id="file-menu" title="New, open, save, share, embed, earlier versions">
+                                <button data-testid="new-diagram" title="Start from an empty diagram (undo brings the old one back)" on:click=move |_| {
+                                    if !editor.may_change() { return; }
+                                    let mut empty = editor.doc.get_untracked();
+                                    empty.nodes.clear();
+                                    empty.links.clear();
+                                    empty.name = None;
+                                    empty.goal = None;
+                                    editor.load(empty, "New empty diagram: add components from the palette");
+                                }>"New"</button>
+                                <button data-testid="open-file" title="Open a design saved as a .json file" on:click=move |_| {
+                                    if !editor.may_change() { return; }
+                                    if let Some(input) = file_input.get_untracked() { input.click(); }
+                                }>"Open…"</button>
+                                <button data-testid="save-file" title="Download the design as a .json file" on:click=move |_| keeping::export(editor)>"Save"</button>
+                                <button data-testid="share" title="A link that opens this design" on:click=move |_| {
+                                    let page = window().location().href().unwrap_or_default();
+                                    share.set(Some(editor.doc.with_untracked(|d| keeping::share_offer(&page, d))));
+                                }>"Share…"</button>
+                                <crate::embed::EmbedButton label="Embed…" />
+                            </crate::menu::Menu>
+                        })}
+                        <crate::menu::Menu label="Learn" test_id="learn-menu" title="Lessons, comparison, resilience report, estimate, request trace">
+                            <crate::lesson_panel::LessonsButton />
+                            <crate::compare_panel::CompareButton />
+                            <crate::resilience_panel::ResilienceButton />
+                            <crate::envelope_panel::EnvelopeButton />
+                            <crate::trace_panel::TraceButton />
+                        </crate::menu::Menu>
+                        <crate::menu::Menu label="View" test_id="view-menu" title="Animation, theme, seed, keyboard shortcuts">
+                            <button data-testid="animation-toggle" aria-pressed=move || animate.get().to_string() on:click=move |_| animate.update(|a| *a = !*a)>
+                                {move || if animate.get() { "Hide animation" } else { "Show animation" }}
+                            </button>
+                            <button data-testid="theme-toggle" hidden=embed on:click=move |_| theme.update(|t| *t = t.next())
+                                aria-label=move || theme.get().label() title=move || format!("{} (click to change)", theme.get().label())>{move || theme.get().short()}</button>
+                            <button data-testid="palette-labels" hidden=!show_palette aria-pressed=move || layout.with(|l| l.palette_wide).to_string()
+                                on:click=move |_| layout.update(|l| l.palette_wide = !l.palette_wide)>
+                                {move || if layout.with(|l| l.palette_wide) { "Palette: icons only" } else { "Palette: with labels" }}
+                            </button>
+                            <label class="menu-field" hidden=embed>
+                                <span>"Seed"</span>
+                                <input type="text" inputmode="numeric" class="seed" data-testid="seed"
+                                    prop:value=move || editor.doc.with(|d| d.seed.to_string())
+                                    on:change=move |ev| {
+                                        match event_target_value(&ev).trim().parse::<u64>() {
+                                            Ok(_) if !editor.may_change() => {}
+                                            Ok(seed) => {
+                                                let mut doc = editor.doc.get_untracked();
+                                                doc.seed = seed;
+                                                editor.load(doc, &format!("Seed set to {seed}; simulation restarted"));
+                                            }
+                                            Err(_) => editor.refuse("The seed must be a whole number from 0 to 18446744073709551615"),
+                                        }
+                                    } />
+                            </label>
+                            <button data-testid="help" hidden=embed on:click=move |_| show_help.update(|h| *h = !*h) title="Keyboard shortcuts (?)">"Keyboard shortcuts"</button>
+                        </crate::menu::Menu>
+                        {embed.then(|| view! { <crate::embed::EmbedButton /> })}
+                    </div>
+                    <div class="history" role="group" aria-label="History" hidden=!editable>
+                        <button data-testid="undo" disabled=move || !editor.can_undo.get() on:click=move |_| editor.undo() title="Undo (Ctrl+Z)" aria-label="Undo">"↶"</button>
+                        <button data-testid="redo" disabled=move || !editor.can_redo.get() on:click=move |_| editor.redo() title="Redo (Ctrl+Shift+Z)" aria-label="Redo">"↷"</button>
+                    </div>
+                </div>
+                {embed.then(|| view! { <crate::embed::OpenFullLink /> })}
+                {(!embed).then(|| view! {
+                    <input type="file" accept=".json,application/json" class="sr-only" tabindex="-1" aria-hidden="true" data-testid="file-input" node_ref=file_input
+                        on:change=move |ev| {
+                            let input: web_sys::HtmlInputElement = event_target(&ev);
+                            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                                keeping::import(editor, file);
+                            }
+                            // Choosing the same file again must fire another change.
+                            input.set_value("");
+                        } />
+                })}
+            </header>
+            <main class="stage" class:palette-wide=move || layout.with(|l| l.palette_wide)>
+                {show_palette.then(|| view! { <Palette gesture=palette on_add_here=add_here /> })}
+                <section class="play-area" aria-label="Diagram">
+                    <div class="diagram-frame">
+                        <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref
+                            on_pick=Callback::new(move |p: Pick| {
+                                // Paused, a click on a dot traces its request. (Playing, dots
+                                // crowd the busy wires, and a click there selects the wire.)
+                                // Over a node only the dot as drawn counts (plus a pixel of
+                                // antialiasing); elsewhere a few pixels off it still do.
+                                let slack = if p.on_node { 1.0 } else { 5.0 };
+                                let paused = !playing.get_untracked();
+                                let hit = (paused && animate.get_untracked())
+                                    .then(|| animation.with_value(|a| a.request_at(p.x, p.y, view.get_untracked(), slack)))
+                                    .flatten();
+                                if let Some(n) = hit {
+                                    tracing.pick(editor, n);
+                                }
+                                hit.is_some()
+                            }) />
+                        {move || palette.get().and_then(|g| match g {
+                            PaletteGesture::Dragging { kind, x, y, moved: true } => Some(view! {
+                                <div class="drag-ghost" style=format!("left:{}px;top:{}px", x - NODE_W / 2.0, y - NODE_H / 2.0)>{crate::editor::kind_label(kind)}</div>
+                            }),
+                            _ => None,
+                        })}
+                    </div>
+                    // Messages about the diagram sit in a row of their own under it,
+                    // so they never cover a node or a control.
+                    // (It stands above the dialogs too: "Link copied" answers a
+                    // button in the Share dialog.)
+                    <div class="stage-status">
+                        {move || editor.notice.get().map(|n| view! {
+                            <div class="notice" class:error=n.error data-testid="notice" role=if n.error { "alert" } else { "status" }>
+                                <span>{n.text}</span>
+                                <button aria-label="Dismiss" on:click=move |_| editor.notice.set(None)>"×"</button>
+                            </div>
+                        })}
+                        {embed.then(|| view! {
+                            <p class="embed-hint" class:invisible=move || !editor.selection.with(|s| s.is_empty())>"Tap or click a node for its numbers and faults"</p>
+                        })}
+                        // The in-flight cap is the simulator's safety net, never part of a
+                        // design: when a run reaches it, say so where the diagram is.
+                        <Show when=move || live.snapshot.with(|s| s.as_ref().is_some_and(|s| s.in_flight_cap_reached))>
+                            <p class="cap-reached" role="status" data-testid="cap-reached">{cap_reached_text()}</p>
+                        </Show>
+                    </div>
+                    <div class="stage-bar">
+                        <p class="flow-info" data-testid="sampling" aria-live="off">{move || {
+                            let window = live.snapshot.with(|s| format::window(s.as_ref().map_or(0.0, |s| s.span_s)));
+                            if !animate.get() {
+                                return format!("Flow: link thickness = requests/s · numbers: {window}");
+                            }
+                            let s = sampling.get();
+                            let which = match s.every {
+                                0 | 1 => "every request".to_string(),
+                                n => format!("about 1 in {} requests", format::count(n.into())),
+                            };
+                            format!("Showing {which} · {} dots · numbers: {window}", format::count(s.on_screen as u64))
+                        }}</p>
+                        <Show when=move || animate.get()>
+                            <ul class="flow-legend" aria-label="Dot colours">
+                                {crate::particles::Colour::ALL.iter().map(|c| {
+                                    let c = *c;
+                                    view! { <li><span class="swatch" style=move || format!("background:{}", c.css(theme.get().is_dark()))></span>{c.label()}</li> }
+                                }).collect_view()}
+                            </ul>
+                        </Show>
+                        <div class="zoom-controls" role="group" aria-label="Zoom">
+                            <button on:click=move |_| zoom(1.0 / 1.2) aria-label="Zoom out" title="Zoom out (−)">"−"</button>
+                            <button on:click=move |_| zoom(1.2) aria-label="Zoom in" title="Zoom in (+)">"+"</button>
+                            <button data-testid="fit" on:click=move |_| fit() title="Fit the whole design in view (0)">"Fit"</button>
                         </div>
-                    })}
-                    {move || palette.get().and_then(|g| match g {
-                        PaletteGesture::Dragging { kind, x, y, moved: true } => Some(view! {
-                            <div class="drag-ghost" style=format!("left:{}px;top:{}px", x - NODE_W / 2.0, y - NODE_H / 2.0)>{crate::editor::kind_label(kind)}</div>
-                        }),
-                        _ => None,
-                    })}
+                    </div>
                 </section>
-                <Inspector snapshot=live.snapshot />
+                <crate::drawer::SideDrawer />
             </main>
             <Dashboard />
             <crate::compare_panel::ComparePanel />
-            <crate::lesson_panel::LessonPanel />
-            <crate::resilience_panel::ResiliencePanel />
-            <crate::envelope_panel::EnvelopePanel />
             <div class="sr-only" aria-live="polite" data-testid="announcer">{move || editor.announcement.get()}</div>
             {move || share.get().map(|offer| view! { <ShareDialog offer=offer on_close=Callback::new(move |_| share.set(None)) /> })}
             <Show when=move || show_help.get()>
@@ -645,6 +788,43 @@ pub fn App() -> impl IntoView {
             </Show>
         </div>
     }
+}
+
+/// A typed number of daily users: "25000", "25,000", "2.5M", "40k".
+fn parse_users(typed: &str) -> Result<f64, String> {
+    let t = typed.trim().replace([',', '_', ' '], "");
+    let (digits, factor) = match t.chars().last().map(|c| c.to_ascii_lowercase()) {
+        Some('k') => (&t[..t.len() - 1], 1e3),
+        Some('m') => (&t[..t.len() - 1], 1e6),
+        _ => (t.as_str(), 1.0),
+    };
+    let users = digits.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| (v * factor).round());
+    match users {
+        Some(u) if (1.0..=1e8).contains(&u) => Ok(u),
+        _ => Err(format!("\"{}\" is not a number of daily users from 1 to 100 million (write 25000, 25,000, 40k or 2.5M)", typed.trim())),
+    }
+}
+
+/// The node nearest to `from` in the direction (dx, dy), for moving the
+/// keyboard's focus across the diagram with Alt+arrows.
+fn nearest_node(doc: &Scenario, from: &str, dx: f64, dy: f64) -> Option<String> {
+    let at = |n: &scalelab_engine::scenario::Node| (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
+    let origin = doc.nodes.iter().find(|n| n.id == from).map(at)?;
+    doc.nodes
+        .iter()
+        .filter(|n| n.id != from)
+        .filter_map(|n| {
+            let (x, y) = at(n);
+            let (vx, vy) = (x - origin.0, y - origin.1);
+            let along = vx * dx + vy * dy;
+            // In that direction, within 60 degrees either side of it.
+            (along > 0.0 && along * 2.0 >= (vx * vx + vy * vy).sqrt()).then(|| {
+                let across = (vx * dy - vy * dx).abs();
+                (along + 2.0 * across, n.id.clone())
+            })
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id)
 }
 
 /// What the page says while the simulator's in-flight cap turns requests away.
@@ -791,6 +971,8 @@ fn ShareDialog(offer: ShareOffer, on_close: Callback<()>) -> impl IntoView {
 #[component]
 fn HelpDialog(on_close: Callback<()>) -> impl IntoView {
     const KEYS: &[(&str, &str)] = &[
+        ("G", "jump into the diagram (the selected node, else the first)"),
+        ("Alt+arrows", "move the focus to the nearest node that way"),
         ("Tab / Shift+Tab", "move between palette, nodes and controls"),
         ("Enter on a palette item", "add that component to the diagram"),
         ("Arrows (Shift: 5x)", "move the selected nodes"),
@@ -828,5 +1010,30 @@ mod tests {
         assert!((users_to_dial(1e7) - 700.0).abs() < 1e-9);
         // Ten million users is the design's 100,000 requests/s.
         assert!((Rate::users(1e7).rps() - 100_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn typed_users_take_separators_and_suffixes_within_the_dials_range() {
+        assert_eq!(parse_users("25000"), Ok(25_000.0));
+        assert_eq!(parse_users(" 25,000 "), Ok(25_000.0));
+        assert_eq!(parse_users("40k"), Ok(40_000.0));
+        assert_eq!(parse_users("2.5M"), Ok(2_500_000.0));
+        assert_eq!(parse_users("100m"), Ok(1e8));
+        for bad in ["", "lots", "0", "-5", "1e9", "101M", "NaN", "inf", "2.5MM"] {
+            let err = parse_users(bad).unwrap_err();
+            assert!(err.contains("from 1 to 100 million"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn alt_arrows_go_to_the_nearest_node_that_way() {
+        let doc = Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap();
+        // users (0,100) -> lb (220,100) -> web-1 (440,40) / web-2 (440,160) -> db (660,100).
+        assert_eq!(nearest_node(&doc, "users", 1.0, 0.0).as_deref(), Some("lb"));
+        assert_eq!(nearest_node(&doc, "lb", 1.0, 0.0).as_deref(), Some("web-1"));
+        assert_eq!(nearest_node(&doc, "web-1", 0.0, 1.0).as_deref(), Some("web-2"));
+        assert_eq!(nearest_node(&doc, "web-2", 1.0, 0.0).as_deref(), Some("db"));
+        assert_eq!(nearest_node(&doc, "users", -1.0, 0.0), None, "nothing to the left of the users");
+        assert_eq!(nearest_node(&doc, "nobody", 1.0, 0.0), None);
     }
 }

@@ -41,33 +41,62 @@ pub fn Dashboard() -> impl IntoView {
     let metric = move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().map(f).unwrap_or_else(|| "–".into()));
     // Rates, latencies and ratios: over the live window, none before it has a second.
     let windowed = move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(f).unwrap_or_else(|| "–".into()));
+    let layout = expect_context::<RwSignal<crate::layout::Layout>>();
+    let open = move || layout.with(|l| l.dashboard_open);
+    let goal = expect_context::<crate::lesson_panel::LessonsUi>();
     view! {
-        <section class="dashboard" aria-label="Dashboard">
+        <section class="dashboard" class:open=open aria-label="Dashboard" data-testid="dashboard">
             {move || snap.with(|s| s.as_ref().filter(|s| !s.alerts_firing.is_empty()).map(|s| view! {
                 <p class="alerts-firing" role="status" data-testid="alerts-firing">
                     <strong>"Alert firing: "</strong>{s.alerts_firing.join(", ")}
                 </p>
             }))}
-            <p class="metrics-window" data-testid="metrics-window">
-                {move || snap.with(|s| format!("Requests, latency and errors: {}", format::window(s.as_ref().map_or(0.0, |s| s.span_s))))}
-                " · intervals: 10 s batches"
-            </p>
-            <div class="metrics">
-                <Metric label="Requests/s" test_id="metric-rps" value=windowed(|s| format::number(s.sent_rps)) />
-                <Metric label="p50 latency" test_id="metric-p50" value=windowed(|s| format::ms(s.latency_p50_ms))
-                    note=Signal::derive(move || live.headline.with(|h| h.mean_latency_ms.map(|iv| format!("mean {}", interval_ms(&iv))))) />
-                <Metric label="p99 latency" test_id="metric-p99" value=windowed(|s| format::ms(s.latency_p99_ms))
-                    note=Signal::derive(move || live.headline.with(|h| h.p99_latency_ms.map(|iv| interval_ms(&iv)))) />
-                <Metric label="Errors" test_id="metric-errors" value=windowed(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps)))
-                    note=Signal::derive(move || live.headline.with(|h| h.error_proportion.map(|p| format!("{}, {}", format::percent_interval(p.estimate, p.low, p.high), last_s(p.batches))))) />
-                <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
-                <Show when=move || has_kind(&live, "database") && replicas_present(&live)>
-                    <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
-                </Show>
-                <Show when=move || local_sessions(editor)>
-                    <Metric label="Sessions lost" test_id="metric-sessions-lost" value=metric(|s| format::count(s.sessions_lost)) />
-                </Show>
+            // The headline strip: always on screen, whatever else is folded away.
+            <div class="headline">
+                // Short in the strip; the whole sentence in its tooltip and above the charts.
+                <p class="metrics-window" data-testid="metrics-window"
+                    title=move || snap.with(|s| format!("Requests, latency and errors: {}; the intervals under them over 10 s batches", format::window(s.as_ref().map_or(0.0, |s| s.span_s))))>
+                    {move || snap.with(|s| match s.as_ref().map_or(0.0, |s| s.span_s) {
+                        span if span > 0.0 => format::window(span),
+                        _ => "none yet".to_string(),
+                    })}
+                </p>
+                <div class="metrics">
+                    <Metric label="Requests/s" test_id="metric-rps" value=windowed(|s| format::number(s.sent_rps)) />
+                    <Metric label="p50 latency" test_id="metric-p50" value=windowed(|s| format::ms(s.latency_p50_ms))
+                        note=Signal::derive(move || live.headline.with(|h| h.mean_latency_ms.map(|iv| format!("mean {}", interval_ms(&iv))))) />
+                    <Metric label="p99 latency" test_id="metric-p99" value=windowed(|s| format::ms(s.latency_p99_ms))
+                        note=Signal::derive(move || live.headline.with(|h| h.p99_latency_ms.map(|iv| interval_ms(&iv)))) />
+                    <Metric label="Errors" test_id="metric-errors" value=windowed(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps)))
+                        note=Signal::derive(move || live.headline.with(|h| h.error_proportion.map(|p| format!("{}, {}", format::percent_interval(p.estimate, p.low, p.high), last_s(p.batches))))) />
+                    <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
+                    <Show when=move || has_kind(&live, "database") && replicas_present(&live)>
+                        <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
+                    </Show>
+                    <Show when=move || local_sessions(editor)>
+                        <Metric label="Sessions lost" test_id="metric-sessions-lost" value=metric(|s| format::count(s.sessions_lost)) />
+                    </Show>
+                    <Show when=move || live.goal.with(Option::is_some)>
+                        <button class="metric goal-metric" data-testid="metric-goal" class:met=move || live.goal.with(|g| g.as_ref().is_some_and(|g| g.met()))
+                            title="The lesson's goal, as the simulation checks it: open the lesson"
+                            on:click=move |_| {
+                                goal.show(true);
+                                if let Some(d) = use_context::<crate::drawer::Drawer>() { d.show(crate::drawer::Tab::Lesson); }
+                            }>
+                            <span class="label">"Goal"</span>
+                            <span class="value">{move || live.goal.with(|g| g.as_ref().map(goal_words).unwrap_or_default())}</span>
+                        </button>
+                    </Show>
+                </div>
+                <button class="dash-toggle" data-testid="dashboard-toggle" aria-expanded=move || open().to_string() aria-controls="dashboard-more"
+                    title=move || if open() { "Fold the charts away" } else { "Charts, errors by cause, where the time goes and the event log" }
+                    on:click=move |_| layout.update(|l| l.dashboard_open = !l.dashboard_open)>
+                    {move || if open() { "Less ▾" } else { "Charts ▴" }}
+                </button>
             </div>
+            <Show when=open>
+            <div class="dash-more" id="dashboard-more">
+            <p class="muted dash-window">{move || snap.with(|s| format!("Requests, latency and errors: {}", format::window(s.as_ref().map_or(0.0, |s| s.span_s))))}" · intervals: 10 s batches"</p>
             <div class="charts">
                 <Chart test_id="chart-throughput" data=Signal::derive(move || throughput_chart(&live)) />
                 <Chart test_id="chart-latency" data=Signal::derive(move || latency_chart(&live)) />
@@ -136,6 +165,8 @@ pub fn Dashboard() -> impl IntoView {
                     </ol>
                 </div>
             </div>
+            </div>
+            </Show>
             <p class="sr-only" data-testid="summary" aria-live="off">{move || snap.with(|s| s.as_ref().map(summary).unwrap_or_default())}</p>
         </section>
     }
@@ -287,6 +318,23 @@ fn Metric<F: Fn() -> String + Send + Sync + 'static>(
             })}
         </div>
     }
+}
+
+/// The goal in the headline strip: met, or how many of its parts pass now.
+fn goal_words(g: &scalelab_engine::goal::GoalStatus) -> String {
+    if g.met() {
+        return "✓ met".into();
+    }
+    let passing = g.checks.iter().filter(|c| c.passing).count();
+    let drills_passed = g.drills.iter().filter(|d| d.state == scalelab_engine::goal::DrillState::Passed).count();
+    let mut parts = Vec::new();
+    if !g.checks.is_empty() {
+        parts.push(format!("{passing}/{} checks", g.checks.len()));
+    }
+    if !g.drills.is_empty() {
+        parts.push(format!("{drills_passed}/{} drills", g.drills.len()));
+    }
+    parts.join(", ")
 }
 
 /// "88.7 ± 1.2 ms, last 120 s".

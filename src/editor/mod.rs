@@ -67,6 +67,9 @@ pub struct Editor {
     clipboard: StoredValue<Option<Scenario>>,
     /// Bumped when the simulation is rebuilt (reset, new seed, loaded file).
     pub generation: RwSignal<u64>,
+    /// Bumped each time a whole design is loaded (a file, a lesson, an earlier
+    /// version, a link): the page frames the new design.
+    pub loaded: RwSignal<u64>,
     /// An embedded design without `edit=1`: changes to the design are refused
     /// (with [`READ_ONLY_MESSAGE`]); running it, the traffic dial and faults still work.
     pub read_only: RwSignal<bool>,
@@ -89,6 +92,7 @@ impl Editor {
             can_redo: RwSignal::new(false),
             clipboard: StoredValue::new(None),
             generation: RwSignal::new(0),
+            loaded: RwSignal::new(0),
             read_only: RwSignal::new(false),
         }
     }
@@ -240,6 +244,7 @@ impl Editor {
         self.doc.set(scenario);
         self.selection.set(Selection::default());
         self.generation.update(|g| *g += 1);
+        self.loaded.update(|g| *g += 1);
         self.refresh_history_flags();
         if !what.is_empty() {
             self.say(what);

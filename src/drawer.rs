@@ -1,0 +1,249 @@
+//! The side drawer: the inspector, the lesson, a request's trace and the
+//! analysis tools (resilience report, estimate) share one panel beside the
+//! diagram, one tab each. Each panel still decides whether it is open (the
+//! lesson, the trace, the tools keep their own state); the drawer decides
+//! which open one shows, and whether the drawer is folded away.
+//!
+//! Beside the diagram on wide screens; over it (never squeezing it) below
+//! 1000 px; a bottom sheet on a phone held upright (see styles/shell.css).
+
+use crate::layout::{Layout, DRAWER_MAX_PX, DRAWER_MIN_PX};
+use crate::lesson_panel::LessonsUi;
+use crate::resilience_panel::{OpenTool, Tool};
+use crate::trace_panel::Tracing;
+use leptos::prelude::*;
+
+/// Below this window width the drawer floats over the diagram.
+pub const OVERLAY_BELOW_PX: f64 = 1000.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Inspect,
+    Lesson,
+    Trace,
+    Resilience,
+    Estimate,
+}
+
+impl Tab {
+    const ALL: [Tab; 5] = [Tab::Inspect, Tab::Lesson, Tab::Trace, Tab::Resilience, Tab::Estimate];
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Inspect => "Inspect",
+            Tab::Lesson => "Lesson",
+            Tab::Trace => "Trace",
+            Tab::Resilience => "Resilience",
+            Tab::Estimate => "Estimate",
+        }
+    }
+
+    fn test_id(self) -> &'static str {
+        match self {
+            Tab::Inspect => "tab-inspect",
+            Tab::Lesson => "tab-lesson",
+            Tab::Trace => "tab-trace",
+            Tab::Resilience => "tab-resilience",
+            Tab::Estimate => "tab-estimate",
+        }
+    }
+}
+
+/// Which tab shows, and whether the drawer is open.
+#[derive(Clone, Copy)]
+pub struct Drawer {
+    pub tab: RwSignal<Tab>,
+    layout: RwSignal<Layout>,
+    /// The window is narrow: the drawer floats over the diagram, and folds
+    /// itself away when a panel is closed.
+    narrow: Signal<bool>,
+}
+
+impl Drawer {
+    pub fn is_open(&self) -> bool {
+        !self.layout.with(|l| l.drawer_collapsed)
+    }
+
+    pub fn set_open(&self, open: bool) {
+        if self.is_open_untracked() != open {
+            self.layout.update(|l| l.drawer_collapsed = !open);
+        }
+    }
+
+    fn is_open_untracked(&self) -> bool {
+        !self.layout.with_untracked(|l| l.drawer_collapsed)
+    }
+
+    /// Folds the drawer away when it floats over the diagram (Esc).
+    pub fn fold_if_floating(&self) -> bool {
+        let floating = self.narrow.get_untracked() && self.is_open_untracked();
+        if floating {
+            self.set_open(false);
+        }
+        floating
+    }
+
+    /// Shows `tab`, opening the drawer.
+    pub fn show(&self, tab: Tab) {
+        self.tab.set(tab);
+        self.set_open(true);
+    }
+}
+
+fn window_width() -> f64 {
+    window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(1280.0)
+}
+
+/// Sets up the drawer (in context). Call after the panels' own state exists.
+pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Drawer {
+    let editor = expect_context::<crate::editor::Editor>();
+    let lessons = expect_context::<LessonsUi>();
+    let tracing = expect_context::<Tracing>();
+    let tools = expect_context::<OpenTool>();
+    let narrow = Signal::derive(move || {
+        width_changes.track();
+        window_width() < OVERLAY_BELOW_PX
+    });
+    // On a narrow screen the drawer would cover the diagram: it starts folded,
+    // whatever was open (a lesson's goal still shows in the headline strip).
+    if narrow.get_untracked() {
+        layout.update(|l| l.drawer_collapsed = true);
+    }
+    let first = if lessons.shown.get_untracked() { Tab::Lesson } else { Tab::Inspect };
+    let drawer = Drawer { tab: RwSignal::new(first), layout, narrow };
+    provide_context(drawer);
+
+    let available = move |tab: Tab| match tab {
+        Tab::Inspect => true,
+        Tab::Lesson => lessons.shown.get(),
+        Tab::Trace => tracing.follow.with(Option::is_some),
+        Tab::Resilience => tools.0.get() == Some(Tool::Resilience),
+        Tab::Estimate => tools.0.get() == Some(Tool::Estimate),
+    };
+    // A panel that opens comes to the front; one that closes gives way to
+    // the lesson, if open, else the inspector.
+    for tab in [Tab::Lesson, Tab::Trace, Tab::Resilience, Tab::Estimate] {
+        Effect::new(move |was: Option<bool>| {
+            let now = available(tab);
+            match was {
+                Some(false) if now => drawer.show(tab),
+                Some(true) if !now && drawer.tab.get_untracked() == tab => {
+                    let next = if tab != Tab::Lesson && lessons.shown.get_untracked() { Tab::Lesson } else { Tab::Inspect };
+                    drawer.tab.set(next);
+                    // On a narrow screen the closed panel was what the user
+                    // was looking at: give the diagram back.
+                    if narrow.get_untracked() {
+                        drawer.set_open(false);
+                    }
+                }
+                _ => {}
+            }
+            now
+        });
+    }
+    // Selecting something shows its settings.
+    Effect::new(move |was: Option<crate::editor::Selection>| {
+        let sel = editor.selection.get();
+        if was.is_some_and(|w| w != sel) && !sel.is_empty() {
+            drawer.show(Tab::Inspect);
+        }
+        sel
+    });
+    drawer
+}
+
+/// The drawer itself, with its panels in tab order.
+#[component]
+pub fn SideDrawer() -> impl IntoView {
+    let live = expect_context::<crate::app::Live>();
+    let drawer = expect_context::<Drawer>();
+    let lessons = expect_context::<LessonsUi>();
+    let tracing = expect_context::<Tracing>();
+    let tools = expect_context::<OpenTool>();
+    let embedded = crate::page::embedded();
+    let available = move |tab: Tab| match tab {
+        Tab::Inspect => true,
+        Tab::Lesson => lessons.shown.get(),
+        Tab::Trace => tracing.follow.with(Option::is_some),
+        Tab::Resilience => !embedded && tools.0.get() == Some(Tool::Resilience),
+        Tab::Estimate => !embedded && tools.0.get() == Some(Tool::Estimate),
+    };
+    let open = move || drawer.is_open();
+    let width = move || drawer.layout.with(|l| l.drawer_width_px);
+    // Resizing: drag the edge, or focus it and press the arrow keys.
+    let dragging = StoredValue::new(None::<(f64, f64)>);
+    let set_width = move |w: f64| {
+        let cap = (window_width() * 0.6).max(DRAWER_MIN_PX);
+        let w = w.clamp(DRAWER_MIN_PX, DRAWER_MAX_PX.min(cap));
+        drawer.layout.update(|l| l.drawer_width_px = w);
+    };
+    let pane = move |tab: Tab, body: AnyView| {
+        view! {
+            <div class="drawer-pane" id=format!("drawer-{}", tab.test_id()) role="tabpanel" aria-label=tab.label()
+                hidden=move || drawer.tab.get() != tab>{body}</div>
+        }
+    };
+    view! {
+        // The report and the estimate are tables and forms side by side: their
+        // tabs widen the drawer (the width the user chose comes back after).
+        <aside class="drawer" data-testid="drawer" class:open=open class:narrow=move || drawer.narrow.get()
+            class:wide-tab=move || matches!(drawer.tab.get(), Tab::Resilience | Tab::Estimate)
+            style=move || format!("--drawer-width:{}px", width())>
+            <div class="drawer-resize" role="separator" aria-orientation="vertical" aria-label="Panel width" tabindex="0"
+                aria-valuenow=move || format!("{:.0}", width()) aria-valuemin=DRAWER_MIN_PX.to_string() aria-valuemax=DRAWER_MAX_PX.to_string()
+                hidden=move || !open() || drawer.narrow.get()
+                on:pointerdown=move |ev| {
+                    if ev.button() != 0 { return; }
+                    ev.prevent_default();
+                    let handle = ev.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok());
+                    // From the width on screen (a wide tab may show more than the chosen width).
+                    let shown = handle.as_ref().and_then(|h| h.parent_element()).map_or(width(), |d| d.get_bounding_client_rect().width());
+                    if let Some(h) = handle {
+                        let _ = h.set_pointer_capture(ev.pointer_id());
+                    }
+                    dragging.set_value(Some((ev.client_x() as f64, shown)));
+                }
+                on:pointermove=move |ev| {
+                    if let Some((x0, w0)) = dragging.get_value() {
+                        set_width(w0 + x0 - ev.client_x() as f64);
+                    }
+                }
+                on:pointerup=move |_| dragging.set_value(None)
+                on:keydown=move |ev| {
+                    let step = if ev.shift_key() { 80.0 } else { 20.0 };
+                    match ev.key().as_str() {
+                        "ArrowLeft" => { ev.prevent_default(); set_width(width() + step); }
+                        "ArrowRight" => { ev.prevent_default(); set_width(width() - step); }
+                        _ => {}
+                    }
+                }></div>
+            <div class="drawer-panel">
+            <div class="drawer-head">
+                <div class="drawer-tabs" role="tablist" aria-label="Panels">
+                    {Tab::ALL.into_iter().map(|tab| view! {
+                        <button role="tab" class="drawer-tab" data-testid=tab.test_id() hidden=move || !available(tab)
+                            aria-selected=move || (open() && drawer.tab.get() == tab).to_string()
+                            aria-controls=format!("drawer-{}", tab.test_id())
+                            on:click=move |_| {
+                                if open() && drawer.tab.get_untracked() == tab { drawer.set_open(false) } else { drawer.show(tab) }
+                            }>{tab.label()}</button>
+                    }).collect_view()}
+                </div>
+                <button class="drawer-toggle" data-testid="drawer-toggle" aria-expanded=move || open().to_string()
+                    aria-label=move || if open() { "Fold the panel away" } else { "Open the panel" }
+                    title=move || if open() { "Fold the panel away" } else { "Open the panel" }
+                    on:click=move |_| drawer.set_open(!open())>
+                    <span aria-hidden="true">{move || if open() { "⟩" } else { "⟨" }}</span>
+                </button>
+            </div>
+            <div class="drawer-body" hidden=move || !open()>
+                {pane(Tab::Inspect, view! { <crate::editor::inspector::Inspector snapshot=live.snapshot /> }.into_any())}
+                {pane(Tab::Lesson, view! { <crate::lesson_panel::LessonPanel /> }.into_any())}
+                {pane(Tab::Trace, view! { <crate::trace_panel::TracePanel /> }.into_any())}
+                {pane(Tab::Resilience, view! { <crate::resilience_panel::ResiliencePanel /> }.into_any())}
+                {pane(Tab::Estimate, view! { <crate::envelope_panel::EnvelopePanel /> }.into_any())}
+            </div>
+            </div>
+        </aside>
+    }
+}
