@@ -3,7 +3,7 @@
 // the animation (or reduced motion) leaves an empty canvas.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, simUntil, eventually, snapshots, meanOver, frames } from './harness.js';
+import { startSite, screenshot, text, numberIn, simUntil, eventually, snapshots, meanOver, frames, choose } from './harness.js';
 
 let site;
 before(async () => {
@@ -107,13 +107,13 @@ test('sampled requests move along the wires; pausing freezes them; hiding clears
   assert.ok(paused.at(-1).painted > 100, 'paused dots stay visible');
   await page.getByTestId('play-toggle').click();
 
-  await page.getByTestId('animation-toggle').click();
+  await choose(page, 'animation-toggle');
   // Hiding clears the canvas on the next frame.
   const hidden = await overFrames(page, 2);
   assert.equal(hidden.at(-1).painted, 0, 'hidden: nothing on the canvas');
   assert.match(await text(page, 'sampling'), /^Flow: link thickness = requests\/s · numbers: last [1-5] s$/);
   assert.ok(numberIn(await page.getByTestId('link-users-lb').locator('.flow-label').textContent()) > 0);
-  await page.getByTestId('animation-toggle').click();
+  await choose(page, 'animation-toggle');
   assert.ok((await waitPainted(page, 100)).painted > 100, 'shown again');
   assert.deepEqual(errors, []);
   await context.close();
@@ -164,7 +164,7 @@ test('with reduced motion nothing moves until the user asks for it', async () =>
   const frames = await overFrames(page, FRAMES(800));
   assert.equal(Math.max(...frames.map((f) => f.painted)), 0);
   assert.match(await text(page, 'sampling'), /^Flow: link thickness = requests\/s · numbers: last [1-5] s$/);
-  await page.getByTestId('animation-toggle').click();
+  await choose(page, 'animation-toggle');
   assert.ok((await waitPainted(page, 50)).painted > 50);
   assert.deepEqual(errors, []);
   await context.close();
@@ -214,7 +214,7 @@ test('every wire with traffic gets dots, in proportion to its measured rate', as
 
   // The wires' rates as the page measures them, with the animation hidden
   // (the flow labels), over 20 simulated seconds of the same steady traffic.
-  await page.getByTestId('animation-toggle').click();
+  await choose(page, 'animation-toggle');
   const wires = periodic.links.map((l) => `${l.from}→${l.to}`);
   const means = await meanOver(page, periodic.links.map((l) => `[data-testid="link-${l.from}-${l.to}"] .flow-label`), 20);
   const rates = Object.fromEntries(wires.map((w, i) => [w, means[i]]));

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSite, screenshotDir, text, numberIn, repoRoot, nodeIds, simFor } from './harness.js';
+import { startSite, screenshotDir, text, numberIn, repoRoot, nodeIds, simFor, choose } from './harness.js';
 
 let site;
 before(async () => {
@@ -207,7 +207,7 @@ test('lesson 3 against the step before: the same requests, and B clearly better'
 
 test('a design compared with itself differs in nothing', async () => {
   const { page, errors, context } = await open('/?lesson=3');
-  await page.getByTestId('compare-button').click();
+  await choose(page, 'compare-button');
   await page.getByTestId('compare-panel').waitFor();
   assert.equal(await page.getByTestId('compare-panel').getAttribute('data-state'), 'idle');
   await page.getByTestId('compare-a-source').selectOption('current');
@@ -243,7 +243,7 @@ test('a design compared with itself differs in nothing', async () => {
 
 test('failing the database in both raises errors in both, at the same time', async () => {
   const { page, errors, context } = await open('/');
-  await page.getByTestId('compare-button').click();
+  await choose(page, 'compare-button');
   await page.getByTestId('compare-a-source').selectOption('current');
   await page.getByTestId('compare-b-source').selectOption('lesson-4');
   await page.getByTestId('compare-run').click();
@@ -290,7 +290,7 @@ test('failing the database in both raises errors in both, at the same time', asy
 
 test('a bad file for B is refused with a message and changes nothing', async () => {
   const { page, errors, context } = await open('/?lesson=3');
-  await page.getByTestId('compare-button').click();
+  await choose(page, 'compare-button');
   await page.getByTestId('compare-a-source').selectOption('current');
   await page.getByTestId('compare-b-source').selectOption('lesson-4');
   await page.getByTestId('compare-run').click();
@@ -343,10 +343,12 @@ test('a bad file for B is refused with a message and changes nothing', async () 
 test('two autosaved versions: B takes A\'s seed, so both see the same requests; scheduled faults are shared', async () => {
   const { page, errors, context } = await open('/');
   // A second autosaved version of the starter design: another seed.
+  await page.getByTestId('view-menu').click();
   await page.getByTestId('seed').fill('11');
   await page.getByTestId('seed').press('Enter');
+  await page.keyboard.press('Escape');
   await page.waitForFunction(() => /Seed set to 11/.test(document.querySelector('[data-testid="notice"]')?.textContent ?? ''));
-  await page.getByTestId('compare-button').click();
+  await choose(page, 'compare-button');
   const saved = page.getByTestId('compare-a-source').locator('option[value^="auto-"]');
   assert.equal(await saved.count(), 2);
   for (const l of await saved.allTextContents()) assert.match(l, /^Autosaved \d\d:\d\d:\d\d · Two web servers and a database$/);

@@ -2,7 +2,7 @@
 // the way a learner does it, then read on the dashboard and in the inspector.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, openRunning, simUntil, simFor, sel, nextSnapshot, settle, meanOver } from './harness.js';
+import { startSite, screenshot, text, numberIn, openRunning, simUntil, simFor, sel, nextSnapshot, settle, meanOver, showCharts } from './harness.js';
 
 let site;
 before(async () => {
@@ -13,7 +13,12 @@ after(async () => {
 });
 
 
-const open = (options = {}) => openRunning(site, options);
+// These tests read the dashboard's charts and lists: they unfold them first.
+const open = async (options = {}) => {
+  const opened = await openRunning(site, options);
+  await showCharts(opened.page);
+  return opened;
+};
 
 /** Places a palette component in an empty spot of the diagram and returns its id. */
 async function place(page, kind, x, y) {

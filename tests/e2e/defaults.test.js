@@ -4,7 +4,7 @@
 // when a design reaches it, and a bounded design never does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, openRunning, sel, settle } from './harness.js';
+import { startSite, screenshot, text, numberIn, openRunning, sel, settle, choose, showCharts } from './harness.js';
 
 let site;
 before(async () => {
@@ -14,7 +14,12 @@ after(async () => {
   await site?.close();
 });
 
-const open = (options = {}) => openRunning(site, options);
+// These tests read the dashboard's charts and lists: they unfold them first.
+const open = async (options = {}) => {
+  const opened = await openRunning(site, options);
+  await showCharts(opened.page);
+  return opened;
+};
 
 /** Places a palette component in an empty spot of the diagram and returns its id. */
 async function place(page, kind, x, y) {
@@ -67,7 +72,7 @@ test('a web server from the palette is bounded and says why; overloaded, it turn
   const { page, errors, context } = await open();
   assert.match(await page.locator('#about-web_server').textContent(), /at most 500 waiting requests and gives each 3 s.*overload shows as errors/);
   assert.match(await page.locator('#about-users').textContent(), /give up waiting for an answer after 10 s/);
-  await page.getByTestId('new-diagram').click();
+  await choose(page, 'new-diagram');
   await page.waitForFunction(() => document.querySelectorAll('g[data-node]').length === 0);
   const area = await page.getByTestId('diagram').boundingBox();
   const users = await place(page, 'users', 120, area.height / 2);

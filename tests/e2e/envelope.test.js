@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startSite, screenshotDir, text, numberIn, openRunning, simUntil, frames } from './harness.js';
+import { startSite, screenshotDir, text, numberIn, openRunning, simUntil, frames, choose } from './harness.js';
 
 let site;
 before(async () => {
@@ -18,7 +18,7 @@ after(async () => {
 const shot = (page, name) => page.screenshot({ path: join(screenshotDir, `${name}.png`) });
 
 async function openPanel(page) {
-  await page.getByTestId('envelope-button').click();
+  await choose(page, 'envelope-button');
   await page.getByTestId('envelope-panel').waitFor();
 }
 
@@ -150,7 +150,7 @@ test('a lesson\'s users fill the fields in; the panel fits 900 x 600; an embedde
   assert.equal(await text(page, 'env-peak-rps'), '5,000/s');
   assert.equal(await text(page, 'env-design-rps'), '5,000');
   const box = await page.getByTestId('envelope-panel').boundingBox();
-  const bar = await page.locator('.topbar').boundingBox();
+  const bar = await page.locator('.toolbar').boundingBox();
   assert.ok(box.x >= 0 && box.x + box.width <= 900 && box.y >= bar.y + bar.height && box.y + box.height <= 600, JSON.stringify(box));
   assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 900);
   // Every field can be reached and typed in (the panel scrolls inside).
@@ -158,7 +158,7 @@ test('a lesson\'s users fill the fields in; the panel fits 900 x 600; an embedde
   assert.equal(await value(page, 'retention-years'), '2');
   await shot(page, 'envelope-900x600');
   // Only one tool panel at a time: opening the report closes the estimate.
-  await page.getByTestId('resilience-button').click();
+  await choose(page, 'resilience-button');
   await page.getByTestId('envelope-panel').waitFor({ state: 'detached' });
   await page.getByTestId('resilience-panel').waitFor();
   assert.deepEqual(errors, []);

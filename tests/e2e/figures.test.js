@@ -4,7 +4,7 @@
 // snapshot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, simUntil, frames, sel } from './harness.js';
+import { startSite, screenshot, text, numberIn, simUntil, frames, sel, choose, showCharts } from './harness.js';
 
 let site;
 before(async () => {
@@ -25,6 +25,7 @@ function agrees(shown, exact) {
 test('one figure reads the same wherever the page shows it', async () => {
   const { page, errors, context } = await site.openPage('/?lesson=9');
   await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  await showCharts(page);
   await simUntil(page, 12);
   await page.getByTestId('play-toggle').click();
   await frames(page, 10);
@@ -36,7 +37,7 @@ test('one figure reads the same wherever the page shows it', async () => {
   const usersNode = (await page.locator(`${sel('node-users')} .node-kind`).textContent()).trim();
   assert.match(usersNode, /\/s$/);
   assert.equal(numberIn(usersNode), card, `users node ${usersNode} against the card ${card}`);
-  await page.getByTestId('animation-toggle').click();
+  await choose(page, 'animation-toggle');
   await page.locator('.flow-label').first().waitFor();
   const wires = await page.$$eval('g.link[data-testid^="link-users-"] .flow-label', (els) => els.map((e) => e.textContent.trim()));
   assert.ok(wires.length >= 1);
@@ -70,6 +71,7 @@ test('one figure reads the same wherever the page shows it', async () => {
 test('before the first whole second no rate is shown, and the page says why', async () => {
   const { page, errors, context } = await site.openPage('/?lesson=1');
   await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  await showCharts(page);
   // Paused and reset to the start, then stepped 0.1 s at a time.
   await page.getByTestId('play-toggle').click();
   assert.equal(await page.getByTestId('play-toggle').textContent(), 'Play');
@@ -79,7 +81,9 @@ test('before the first whole second no rate is shown, and the page says why', as
   await page.waitForFunction(() => document.querySelector('[data-testid="sim-time"]').textContent === 't = 0.5 s');
   assert.equal(await text(page, 'metric-rps'), '–');
   assert.equal(await text(page, 'metric-p99'), '–');
-  assert.match(await text(page, 'metrics-window'), /none until the first simulated second ends/);
+  assert.equal(await text(page, 'metrics-window'), 'none yet');
+  assert.match(await page.getByTestId('metrics-window').getAttribute('title'), /none until the first simulated second ends/);
+  assert.match(await text(page, 'dashboard'), /Requests, latency and errors: none until the first simulated second ends/);
   for (let i = 0; i < 7; i++) await page.getByTestId('step').click();
   await page.waitForFunction(() => /t = 1\.[2-9]/.test(document.querySelector('[data-testid="sim-time"]').textContent));
   assert.notEqual(await text(page, 'metric-rps'), '–');

@@ -327,3 +327,25 @@ export const snapshots = (page, n, timeout = 90000) =>
       }),
     [n, timeout],
   );
+
+/** Presses the control `id` as a person would: first opening the toolbar's
+ *  "☰" (narrow windows) and the menu (File, Learn, View) that hold it, when
+ *  it is not on screen. */
+export async function choose(page, id) {
+  const item = page.getByTestId(id).first();
+  if (!(await item.isVisible())) {
+    const more = page.getByTestId('more');
+    if ((await more.isVisible()) && (await more.getAttribute('aria-expanded')) !== 'true') await more.click();
+    const menu = await item.evaluate((el) => el.closest('.menu')?.querySelector('.menu-button')?.dataset.testid ?? null);
+    if (menu && !(await item.isVisible())) await page.getByTestId(menu).click();
+  }
+  await item.click();
+}
+
+/** Unfolds the dashboard under the headline strip (charts, errors by cause,
+ *  where the time goes, the event log), as a person presses "Charts". */
+export async function showCharts(page) {
+  const toggle = page.getByTestId('dashboard-toggle');
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.getByTestId('chart-latency').waitFor();
+}

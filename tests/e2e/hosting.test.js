@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
-import { startSiteAt, repoRoot, screenshot, text, nodeIds, notice, simFor, numberIn, eventually } from './harness.js';
+import { startSiteAt, repoRoot, screenshot, text, nodeIds, notice, simFor, numberIn, eventually, choose } from './harness.js';
 
 const base = process.env.SCALELAB_SUBPATH_BASE || '/scale-lab/';
 let subDist = process.env.SCALELAB_SUBPATH_DIST;
@@ -326,7 +326,7 @@ test('Copy embed code gives an iframe for this design (or lesson) and copies it'
   await page.getByTestId('node-web-2').click();
   await page.keyboard.press('Delete');
   await page.waitForFunction(() => !document.querySelector('g[data-node="web-2"]'));
-  await page.getByTestId('embed-code').click();
+  await choose(page, 'embed-code');
   const snippet = () => page.getByTestId('embed-snippet').inputValue();
   const first = await snippet();
   const prefix = `<iframe src="${site.baseUrl}${base}?embed=1#s=`;
@@ -354,7 +354,7 @@ test('Copy embed code gives an iframe for this design (or lesson) and copies it'
   // A lesson is embedded by its number (once the lesson is open in the page).
   await page.goto(`${site.baseUrl}${base}?lesson=2`);
   await ready(page);
-  await page.getByTestId('embed-code').click();
+  await choose(page, 'embed-code');
   const heading = await page.getByTestId('embed-dialog').locator('h2').textContent();
   if (/lesson/.test(heading)) {
     assert.ok((await snippet()).startsWith(`<iframe src="${site.baseUrl}${base}?lesson=2&amp;embed=1"`), await snippet());

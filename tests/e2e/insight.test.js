@@ -3,7 +3,7 @@
 // and from a click on a moving dot). Every check reads what is on screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, openRunning, simUntil, frames } from './harness.js';
+import { startSite, screenshot, text, numberIn, openRunning, simUntil, frames, choose, showCharts } from './harness.js';
 
 let site;
 before(async () => {
@@ -13,7 +13,12 @@ after(async () => {
   await site?.close();
 });
 
-const open = (options = {}) => openRunning(site, options);
+// These tests read the dashboard's charts and lists: they unfold them first.
+const open = async (options = {}) => {
+  const opened = await openRunning(site, options);
+  await showCharts(opened.page);
+  return opened;
+};
 
 /** Numbers in a text, in order ("simulated 27% · theory 26%" -> [27, 26]). */
 const numbers = (s) => [...s.replaceAll(',', '').matchAll(/-?\d+(\.\d+)?/g)].map((m) => Number(m[0]));
@@ -125,7 +130,7 @@ test('where the time goes: the parts add up to the mean, and the database queue 
 
 test('trace a request: its hops add up to its latency, and a failed one says where and why', async () => {
   const { page, errors, context } = await open();
-  await page.getByTestId('trace-next').click();
+  await choose(page, 'trace-next');
   const outcome = page.getByTestId('trace-outcome');
   await page.waitForFunction(() => ['ok', 'failed'].includes(document.querySelector('[data-testid="trace-outcome"]')?.dataset.state), null, { timeout: 10000 });
   const said = await outcome.textContent();
@@ -145,7 +150,7 @@ test('trace a request: its hops add up to its latency, and a failed one says whe
   await page.getByTestId('fault-fail').click();
   let failed = '';
   for (let i = 0; i < 20 && !failed; i++) {
-    await page.getByTestId('trace-next').click();
+    await choose(page, 'trace-next');
     await page.waitForFunction(() => ['ok', 'failed'].includes(document.querySelector('[data-testid="trace-outcome"]')?.dataset.state), null, { timeout: 10000 });
     if ((await outcome.getAttribute('data-state')) === 'failed') failed = await outcome.textContent();
   }

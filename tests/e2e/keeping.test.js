@@ -6,7 +6,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSite, screenshot, text, nodeIds, linkIds, notice } from './harness.js';
+import { startSite, screenshot, text, nodeIds, linkIds, notice, choose } from './harness.js';
 
 let site;
 before(async () => {
@@ -53,14 +53,14 @@ test('save to a file and open it again gives the same diagram; a bad file change
   await deleteWeb2(page);
   const ids = await nodeIds(page);
   const links = await linkIds(page);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-file').click()]);
+  const [download] = await Promise.all([page.waitForEvent('download'), choose(page, 'save-file')]);
   assert.match(download.suggestedFilename(), /^scalelab-[a-z0-9-]+\.json$/);
   const file = join(mkdtempSync(join(tmpdir(), 'scalelab-')), download.suggestedFilename());
   await download.saveAs(file);
   const saved = JSON.parse(readFileSync(file, 'utf8'));
   assert.deepEqual(saved.nodes.map((n) => n.id).sort(), ids);
 
-  await page.getByTestId('new-diagram').click();
+  await choose(page, 'new-diagram');
   await page.waitForFunction(() => document.querySelectorAll('g[data-node]').length === 0);
   await page.getByTestId('file-input').setInputFiles(file);
   await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n, ids.length);
@@ -93,7 +93,7 @@ test('a share link opens the same design elsewhere, then leaves the address', as
   await deleteWeb2(page);
   const ids = await nodeIds(page);
   const links = await linkIds(page);
-  await page.getByTestId('share').click();
+  await choose(page, 'share');
   const url = await page.getByTestId('share-url').inputValue();
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#s=[A-Za-z0-9_-]+$/);
   await page.getByTestId('copy-link').click();
@@ -150,7 +150,7 @@ test('a design too large for a link is offered as a file', async () => {
   const big = { version: 1, name: 'Big farm', nodes, links: [] };
   await page.getByTestId('file-input').setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(big)) });
   await page.waitForFunction(() => document.querySelectorAll('g[data-node]').length === 500, null, { timeout: 60000 });
-  await page.getByTestId('share').click();
+  await choose(page, 'share');
   assert.match(await text(page, 'share-too-long'), /too large for a link \([\d,]+ characters; links over 8,000/);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('share-as-file').click()]);
   assert.equal(download.suggestedFilename(), 'scalelab-big-farm.json');

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSite, screenshot, screenshotDir, text, nodeIds, repoRoot } from './harness.js';
+import { startSite, screenshot, screenshotDir, text, nodeIds, repoRoot, choose } from './harness.js';
 import { failAndRecover } from './lesson_goal_steps.js';
 
 let site;
@@ -59,7 +59,7 @@ async function shot(page, name) {
 test('every lesson loads from the list with its title, text, changes and goal checks', async () => {
   const { page, errors, context } = await open('/');
   assert.equal(await page.getByTestId('lesson-panel').count(), 0, 'the panel starts closed');
-  await page.getByTestId('lessons-button').click();
+  await choose(page, 'lessons-button');
   await page.getByTestId('lesson-list').waitFor();
   await screenshot(page, 'lessons-list');
   for (let n = 1; n <= 13; n++) {
@@ -111,7 +111,7 @@ test('?lesson=5 opens lesson 5; Prev and Next move between lessons; New leaves i
   await page.waitForFunction(() => !document.querySelector('g[data-node="web-3"]'));
   assert.equal(await page.getByTestId('lesson-title').count(), 1, 'an edited lesson design is still the lesson');
   // A new empty diagram is not the lesson any more: the panel lists the lessons.
-  await page.getByTestId('new-diagram').click();
+  await choose(page, 'new-diagram');
   await page.getByTestId('lesson-list').waitFor();
   assert.equal(await page.getByTestId('lesson-item-5').getAttribute('aria-current'), null);
   // Undo brings the lesson design back; the lesson can be opened again from the list.
@@ -120,7 +120,7 @@ test('?lesson=5 opens lesson 5; Prev and Next move between lessons; New leaves i
   // Closing the panel and opening it again.
   await page.getByTestId('lesson-close').click();
   await page.getByTestId('lesson-panel').waitFor({ state: 'detached' });
-  await page.getByTestId('lessons-button').click();
+  await choose(page, 'lessons-button');
   await page.getByTestId('lesson-title').waitFor();
   assert.deepEqual(errors, []);
   await context.close();
@@ -173,7 +173,7 @@ test('a met goal completes the lesson, and progress survives a reload', async ()
   await page.evaluate(() => localStorage.setItem('scalelab.lessons', '{"v":1,"completed":'));
   await page.reload();
   await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
-  await page.getByTestId('lessons-button').click();
+  await choose(page, 'lessons-button');
   await page.getByTestId('lesson-list').waitFor();
   assert.equal(await page.getByTestId('lesson-item-1').getAttribute('data-completed'), 'false');
   assert.deepEqual(errors, []);

@@ -2,7 +2,7 @@
 // keyboard alone. Every assertion reads what is on screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, sleep, nodeIds, linkIds, notice, openRunning, simTime, simUntil, simFor, eventually, sel, nextSnapshot, settle, meanOver, frames } from './harness.js';
+import { startSite, screenshot, text, numberIn, sleep, nodeIds, linkIds, notice, openRunning, simTime, simUntil, simFor, eventually, sel, nextSnapshot, settle, meanOver, frames, choose, showCharts } from './harness.js';
 
 let site;
 before(async () => {
@@ -35,6 +35,7 @@ async function tabTo(page, selector, max = 40) {
 
 test('live numbers appear, change while playing, freeze when paused; more users load the servers', async () => {
   const { page, errors, context } = await open();
+  await showCharts(page);
   const t1 = await text(page, 'sim-time');
   assert.ok(numberIn(await text(page, 'metric-rps')) > 0);
   // However slowly this machine runs it, the clock moves on.
@@ -169,7 +170,10 @@ test('select, box-select, delete, copy and paste, undo of each', async () => {
 
 test('keyboard only: build users -> load balancer -> two web servers from an empty diagram', async () => {
   const { page, errors, context } = await open();
-  await tabTo(page, '[data-testid="new-diagram"]');
+  // New sits in the File menu: Enter opens it on its first command.
+  await tabTo(page, '[data-testid="file-menu"]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'new-diagram');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelectorAll('g[data-node]').length === 0);
 
@@ -213,6 +217,7 @@ test('keyboard only: build users -> load balancer -> two web servers from an emp
 
 test('a parameter edit changes the numbers; bad input is refused inline; failing a node shows errors, recovering clears them', async () => {
   const { page, errors, context } = await open();
+  await showCharts(page);
   await page.getByTestId('node-web-1').click();
   const workers = page.getByTestId('field-workers');
   await workers.fill('0');
@@ -270,12 +275,13 @@ test('with reduced motion, flow is shown as link thickness and counters', async 
 
 test('charts follow a theme switch while paused', async () => {
   const { page, errors, context } = await open({ colorScheme: 'light' });
+  await showCharts(page);
   // Charts with a few seconds of the per-second series on them.
   await simUntil(page, 1.2);
   await page.getByTestId('play-toggle').click();
   const corner = () => page.getByTestId('chart-latency').locator('canvas').evaluate((c) => Array.from(c.getContext('2d').getImageData(2, 2, 1, 1).data));
   const light = await corner();
-  await page.getByTestId('theme-toggle').click(); // system (light here) -> dark
+  await choose(page, 'theme-toggle'); // system (light here) -> dark
   await page.waitForFunction(() => document.documentElement.getAttribute('data-theme') === 'dark');
   // Paused: nothing else draws, so wait for the repaint itself.
   const dark = await eventually(corner, (px) => px[0] < 60, { what: 'the chart repainted dark', timeout: 10000, interval: 50 });
@@ -350,6 +356,7 @@ async function readChart(page, id) {
 test('lesson 13 under autoscaling: utilisation stays within 100%; each chart names its lines and states its window', async () => {
   const { page, errors, context } = await site.openPage('/?lesson=13');
   await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  await showCharts(page);
   // The photo workers boot in 5 s and may shrink 10 s after the load falls:
   // the pool grows while the backlog is long, then lets machines go while
   // every worker is still busy finishing a job (where a pool read 162%
@@ -406,9 +413,12 @@ test('lesson 13 under autoscaling: utilisation stays within 100%; each chart nam
 
 test('users in several regions get a per-region table: far from every data center means slower', async () => {
   const plain = await open();
+  await showCharts(plain.page);
   assert.equal(await plain.page.getByTestId('regions').count(), 0, 'no regions, no table');
   await plain.context.close();
   const { page, errors, context } = await site.openPage('/?lesson=9');
+  await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  await showCharts(page);
   await page.getByTestId('regions').waitFor({ timeout: 60000 });
   await page.getByTestId('speed').selectOption('5');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="regions"] tbody tr').length === 4, null, { timeout: 60000 });

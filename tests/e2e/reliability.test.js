@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSite, distDir, screenshot, sleep, nodeIds, notice } from './harness.js';
+import { startSite, distDir, screenshot, sleep, nodeIds, notice, choose } from './harness.js';
 
 let site;
 before(async () => {
@@ -129,7 +129,7 @@ test('earlier autosaved versions are listed with their times and any of them can
   await deleteNode(page, 'db');
   const latest = await nodeIds(page);
 
-  await page.getByTestId('earlier-versions').click();
+  await choose(page, 'earlier-versions');
   const list = page.getByTestId('versions-list');
   await list.waitFor();
   const rows = await list.locator('li button').allTextContents();
@@ -154,7 +154,7 @@ test('earlier autosaved versions are listed with their times and any of them can
   await page.reload();
   await ready(page);
   assert.deepEqual(await nodeIds(page), starter);
-  await page.getByTestId('earlier-versions').click();
+  await choose(page, 'earlier-versions');
   assert.equal(await page.getByTestId('versions-list').locator('li button').count(), 3);
   await page.keyboard.press('Escape');
   await page.getByTestId('versions-list').waitFor({ state: 'detached' });
@@ -183,10 +183,10 @@ test('user text is never markup: names, alerts, file names and refused ids with 
   // The alert's name in the event log, once it fires.
   await page.waitForFunction((x) => document.body.innerText.includes(`alert "${x}" fired`), XSS, { timeout: 60000 });
   // The name in the earlier versions, the embed code and the compare panel.
-  await page.getByTestId('earlier-versions').click();
+  await choose(page, 'earlier-versions');
   assert.ok((await page.getByTestId('versions-list').textContent()).includes(XSS));
   await page.keyboard.press('Escape');
-  await page.getByTestId('embed-code').click();
+  await choose(page, 'embed-code');
   assert.ok((await page.getByTestId('embed-snippet').inputValue()).includes('&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;'));
   await page.keyboard.press('Escape');
   await closeDialogs(page);
@@ -233,15 +233,15 @@ test('the Content-Security-Policy lets the page work and blocks injected inline 
     await openFrom(page, button);
     await closeDialogs(page);
   }
-  await page.getByTestId('trace-next').click();
-  await page.getByTestId('theme-toggle').click();
-  await page.getByTestId('animation-toggle').click();
-  await page.getByTestId('animation-toggle').click();
+  await choose(page, 'trace-next');
+  await choose(page, 'theme-toggle');
+  await choose(page, 'animation-toggle');
+  await choose(page, 'animation-toggle');
   for (const dialog of ['share', 'embed-code', 'help']) {
     await openFrom(page, dialog);
     await closeDialogs(page);
   }
-  await page.getByTestId('earlier-versions').click();
+  await choose(page, 'earlier-versions');
   await page.keyboard.press('Escape');
   // A violation is reported by an event queued after the fact: give any late one time to arrive.
   await sleep(1000);
@@ -274,7 +274,7 @@ test('the Content-Security-Policy lets the page work and blocks injected inline 
   const embedded = await open('/?embed=1&edit=1&palette=1');
   await embedded.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 60000 });
   await embedded.page.getByTestId('node-web-1').click();
-  await embedded.page.getByTestId('embed-code').click();
+  await choose(embedded.page, 'embed-code');
   await embedded.page.keyboard.press('Escape');
   await embedded.page.getByTestId('embed-dialog').waitFor({ state: 'detached' });
   await sleep(500);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startSite, screenshotDir, text, numberIn, openRunning, simTime, simFor, simUntil } from './harness.js';
+import { startSite, screenshotDir, text, numberIn, openRunning, simTime, simFor, simUntil, choose } from './harness.js';
 
 let site;
 before(async () => {
@@ -56,7 +56,7 @@ const REPORT_MS = 300000;
 
 /** Opens the panel and starts the report. */
 async function runReport(page) {
-  await page.getByTestId('resilience-button').click();
+  await choose(page, 'resilience-button');
   await page.getByTestId('resilience-panel').waitFor();
   await page.getByTestId('resilience-run').click();
 }
@@ -64,7 +64,7 @@ async function runReport(page) {
 test('on the starter design the load balancer and the database are single points of failure, listed first, and never recover', async () => {
   const { page, errors, context } = await openRunning(site);
   assert.equal(await page.getByTestId('resilience-panel').count(), 0, 'the panel starts closed');
-  await page.getByTestId('resilience-button').click();
+  await choose(page, 'resilience-button');
   const panel = page.getByTestId('resilience-panel');
   await panel.waitFor();
   // The plain-words explanation gives the engine's trial lengths.
@@ -110,7 +110,7 @@ test('on the starter design the load balancer and the database are single points
   // Escape closes the panel; the button opens it again with the report kept.
   await page.keyboard.press('Escape');
   await page.getByTestId('resilience-panel').waitFor({ state: 'detached' });
-  await page.getByTestId('resilience-button').click();
+  await choose(page, 'resilience-button');
   assert.equal((await rows(page)).length, 5);
   assert.deepEqual(errors, []);
   await context.close();
@@ -259,7 +259,7 @@ test('the panel fits 1280 x 800 and 900 x 600; an embedded frame has no Resilien
     const box = await page.getByTestId('resilience-panel').boundingBox();
     assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= viewport.width && box.y + box.height <= viewport.height, JSON.stringify(box));
     // The top bar stays uncovered, and the page does not scroll sideways.
-    const bar = await page.locator('.topbar').boundingBox();
+    const bar = await page.locator('.toolbar').boundingBox();
     assert.ok(box.y >= bar.y + bar.height, `panel top ${box.y} under the bar ${bar.y + bar.height}`);
     assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= viewport.width);
     // The whole table is readable inside the panel (it scrolls, never clips).
