@@ -495,13 +495,19 @@ pub fn Diagram(
             let pointer = ev.pointer_id();
             let timer = set_timeout_with_handle(
                 move || {
-                    let Some(Some(pr)) = press.try_get_value() else { return };
-                    if pr.pointer != pointer || pr.far || matches!(gesture.get_value(), Gesture::Pinch { .. }) {
-                        return;
-                    }
-                    abandon();
-                    long_pressed.set_value(true);
-                    actions.set(Some(id));
+                    // Judged at the next frame: the browser hands moves to
+                    // the page at frames, so on a busy page a finger that
+                    // already moved away may not have been seen yet when the
+                    // timer fires; by the frame it has.
+                    request_animation_frame(move || {
+                        let Some(Some(pr)) = press.try_get_value() else { return };
+                        if pr.pointer != pointer || pr.far || matches!(gesture.get_value(), Gesture::Pinch { .. }) {
+                            return;
+                        }
+                        abandon();
+                        long_pressed.set_value(true);
+                        actions.set(Some(id));
+                    });
                 },
                 std::time::Duration::from_millis(LONG_PRESS_MS),
             )
