@@ -59,6 +59,16 @@ pub fn NodeActions(
         }
     });
 
+    // Its node gone (the Delete key, undo, a loaded file): closed, so that it
+    // does not come back with a node of the same name.
+    Effect::new(move |_| {
+        if let Some(id) = open.get() {
+            if editor.doc.with(|d| d.node_index(&id).is_none()) {
+                open.set(None);
+            }
+        }
+    });
+
     let health = move |id: &str| {
         snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).map(|n| n.health)).unwrap_or(Health::Up))
     };
@@ -125,9 +135,9 @@ pub fn NodeActions(
                         editor.selection.set(Selection::node(&i_insp));
                         editor.announcement.set(format!("{i_insp} selected: its settings and numbers are in the inspector"));
                         // The inspector may sit below the diagram on a
-                        // narrow screen: bring it into view.
+                        // narrow screen: bring it into view (only then).
                         if let Some(panel) = document().query_selector("[data-testid=\"inspector\"]").ok().flatten() {
-                            panel.scroll_into_view_with_bool(false);
+                            call_with_options(&panel, "scrollIntoView", "block", "nearest");
                         }
                     }>"Inspect"</button>
                 <button role="menuitem" class="danger" data-testid="node-action-delete" hidden=move || editor.read_only.get()
@@ -160,12 +170,17 @@ fn move_focus(menu: NodeRef<html::Div>, down: bool) {
     focus_without_scrolling(&items[next]);
 }
 
-/// `el.focus({preventScroll: true})`, through Reflect: web-sys's typed
-/// version needs a feature the crate does not enable.
+/// `el.focus({preventScroll: true})`.
 pub fn focus_without_scrolling(el: &web_sys::Element) {
+    call_with_options(el, "focus", "preventScroll", true);
+}
+
+/// `el.method({key: value})`, through Reflect: web-sys's typed versions of
+/// these options need features the crate does not enable.
+fn call_with_options(el: &web_sys::Element, method: &str, key: &str, value: impl Into<wasm_bindgen::JsValue>) {
     let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"preventScroll".into(), &true.into());
-    if let Ok(f) = js_sys::Reflect::get(el, &"focus".into()).and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into)) {
+    let _ = js_sys::Reflect::set(&opts, &key.into(), &value.into());
+    if let Ok(f) = js_sys::Reflect::get(el, &method.into()).and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into)) {
         let _ = f.call1(el, &opts);
     }
 }
