@@ -2,7 +2,14 @@
 //! node editors people know (drag to move, drag from a port to connect, drag
 //! empty space to pan, shift-drag to box-select, wheel to zoom) and a canvas on
 //! top for the moving requests.
+//!
+//! Fingers get the same gestures where a finger can make them, and their own
+//! where it cannot: tap a port then a node to connect (a finger hides what it
+//! drags onto), two fingers to pan and pinch, a long press for the node's
+//! actions (no right button, no hover). Touch pointers are tracked by pointer
+//! id, so a second finger is a pinch, never a second drag.
 
+use super::node_actions::NodeActions;
 use super::palette::{icon_path, PaletteGesture};
 use super::{kind_label, Editor, Selection, GRID, NODE_H, NODE_W};
 use crate::particles::Wire;
@@ -55,6 +62,42 @@ enum Gesture {
     Move { start: (f64, f64), ids: Vec<String>, moved: bool },
     Connect { from: String },
     Box { start: (f64, f64), additive: bool },
+    /// Two fingers: the world point under their midpoint at the start stays
+    /// under their midpoint, and the scale follows their distance.
+    Pinch { mid: (f64, f64), dist: f64, view: View },
+}
+
+/// How far (CSS px) a finger may wander and still make a tap or a long
+/// press: a finger is never quite still, and a node should not twitch.
+const TOUCH_SLOP: f64 = 8.0;
+/// How long a finger rests on a node to open its actions (the platforms' own).
+const LONG_PRESS_MS: u64 = 500;
+
+/// The press that drives the one-pointer gesture under way: only its own
+/// pointer's moves and release act on that gesture.
+#[derive(Clone, Copy, Debug)]
+struct Press {
+    pointer: i32,
+    touch: bool,
+    start: (f64, f64),
+    /// Moved beyond [`TOUCH_SLOP`] since the press: no longer a tap or a long press.
+    far: bool,
+    long_press: Option<TimeoutHandle>,
+}
+
+/// The midpoint and distance of two points.
+fn mid_and_dist(a: (f64, f64), b: (f64, f64)) -> ((f64, f64), f64) {
+    (((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0), ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt())
+}
+
+/// The view of a pinch that started as `v0` with the fingers' midpoint at
+/// `mid0`, `dist0` apart, now at `mid1`, `dist1` apart: the world point that
+/// was under `mid0` is under `mid1`, scaled by the change of distance (within
+/// the wheel's limits).
+pub fn pinched(v0: View, mid0: (f64, f64), dist0: f64, mid1: (f64, f64), dist1: f64) -> View {
+    let scale = (v0.scale * dist1 / dist0.max(1.0)).clamp(0.25, 3.0);
+    let (wx, wy) = v0.to_world(mid0.0, mid0.1);
+    View { scale, tx: mid1.0 - wx * scale, ty: mid1.1 - wy * scale }
 }
 
 /// Where each node is drawn, and the offset of nodes being dragged.
@@ -127,11 +170,39 @@ pub fn Diagram(
     let connect_to: RwSignal<Option<(f64, f64)>> = RwSignal::new(None);
     let box_rect: RwSignal<Option<(f64, f64, f64, f64)>> = RwSignal::new(None);
     let space_down = RwSignal::new(false);
+    // Fingers on the diagram (pointer id, latest position), oldest first.
+    let touches: StoredValue<Vec<(i32, (f64, f64))>, LocalStorage> = StoredValue::new_local(Vec::new());
+    let press: StoredValue<Option<Press>, LocalStorage> = StoredValue::new_local(None);
+    // The node whose actions menu is open.
+    let actions: RwSignal<Option<String>> = RwSignal::new(None);
+    // A long press opened the menu during this touch: the browser's own
+    // context menu, which follows a long press, must not.
+    let long_pressed = StoredValue::new(false);
 
     let local = move |ev: &web_sys::MouseEvent| -> (f64, f64) {
         let Some(el) = svg_ref.get_untracked() else { return (0.0, 0.0) };
         let r = el.get_bounding_client_rect();
         (ev.client_x() as f64 - r.left(), ev.client_y() as f64 - r.top())
+    };
+
+    // Ends the gesture under way without its result (a pinch took over, the
+    // browser cancelled the pointer, a long press opened the menu).
+    let abandon = move || {
+        if let Some(Press { long_press: Some(t), .. }) = press.get_value() {
+            t.clear();
+        }
+        press.set_value(None);
+        gesture.set_value(Gesture::Idle);
+        drag_offset.set(None);
+        connect_to.set(None);
+        box_rect.set(None);
+    };
+    let start_pinch = move || {
+        let pts = touches.get_value();
+        let ((_, a), (_, b)) = (pts[0], pts[1]);
+        let (mid, dist) = mid_and_dist(a, b);
+        abandon();
+        gesture.set_value(Gesture::Pinch { mid, dist, view: view.get_untracked() });
     };
 
     let _space = window_event_listener(leptos::ev::keydown, move |ev| {
@@ -170,8 +241,42 @@ pub fn Diagram(
 
     let on_move = move |ev: web_sys::PointerEvent| {
         let p = local(&ev);
+        let id = ev.pointer_id();
+        if ev.pointer_type() == "touch" {
+            touches.update_value(|t| {
+                if let Some(e) = t.iter_mut().find(|e| e.0 == id) {
+                    e.1 = p;
+                }
+            });
+        }
+        if let Gesture::Pinch { mid, dist, view: v0 } = gesture.get_value() {
+            let pts = touches.get_value();
+            if pts.len() >= 2 && pts[..2].iter().any(|e| e.0 == id) {
+                let (m1, d1) = mid_and_dist(pts[0].1, pts[1].1);
+                view.set(pinched(v0, mid, dist, m1, d1));
+            }
+            return;
+        }
+        let mut touch_still = false;
+        if let Some(mut pr) = press.get_value() {
+            // Another pointer's moves do not drive this gesture.
+            if pr.pointer != id {
+                return;
+            }
+            if !pr.far && (p.0 - pr.start.0).hypot(p.1 - pr.start.1) > TOUCH_SLOP {
+                pr.far = true;
+                if let Some(t) = pr.long_press.take() {
+                    t.clear();
+                }
+                press.set_value(Some(pr));
+            }
+            touch_still = pr.touch && !pr.far;
+        }
         match gesture.get_value() {
             Gesture::Idle => {}
+            // A finger that has not clearly moved may be a tap or a long
+            // press: the node stays put until it does.
+            Gesture::Move { .. } if touch_still => {}
             Gesture::Pan { start, view: v0 } => {
                 view.set(View { tx: v0.tx + p.0 - start.0, ty: v0.ty + p.1 - start.1, ..v0 });
             }
@@ -186,12 +291,55 @@ pub fn Diagram(
             }
             Gesture::Connect { .. } => connect_to.set(Some(view.get_untracked().to_world(p.0, p.1))),
             Gesture::Box { start, .. } => box_rect.set(Some((start.0, start.1, p.0, p.1))),
+            Gesture::Pinch { .. } => {}
         }
     };
 
     let on_up = move |ev: web_sys::PointerEvent| {
         let p = local(&ev);
+        let id = ev.pointer_id();
+        let was_touching = ev.pointer_type() == "touch" && touches.with_value(|t| t.iter().any(|e| e.0 == id));
+        if was_touching {
+            touches.update_value(|t| t.retain(|e| e.0 != id));
+        }
+        if let Gesture::Pinch { .. } = gesture.get_value() {
+            if !was_touching {
+                return;
+            }
+            let rest = touches.get_value();
+            match rest.len() {
+                // A finger left: the others go on from where they are, without a jump.
+                0 => abandon(),
+                1 => {
+                    abandon();
+                    let (pointer, at) = rest[0];
+                    press.set_value(Some(Press { pointer, touch: true, start: at, far: true, long_press: None }));
+                    gesture.set_value(Gesture::Pan { start: at, view: view.get_untracked() });
+                }
+                _ => start_pinch(),
+            }
+            return;
+        }
+        let this_press = press.get_value();
+        if this_press.is_some_and(|pr| pr.pointer != id) {
+            return;
+        }
+        if let Some(Press { long_press: Some(t), .. }) = this_press {
+            t.clear();
+        }
+        press.set_value(None);
+        let tap = this_press.is_some_and(|pr| pr.touch && !pr.far);
         match gesture.get_value() {
+            // A finger covers the node it would be dragged onto: a tap on a
+            // port starts the connection, the next tap on a node ends it.
+            Gesture::Connect { from } if tap => {
+                editor.say(format!("Connecting from {from}: tap the node to connect it to (tap empty space to cancel)"));
+                editor.connecting_from.set(Some(from));
+            }
+            Gesture::Pan { .. } if tap && editor.connecting_from.get_untracked().is_some() => {
+                editor.connecting_from.set(None);
+                editor.say("Connection cancelled");
+            }
             Gesture::Move { ids, moved: true, .. } => {
                 if let Some((_, dx, dy)) = drag_offset.get_untracked() {
                     let moves: Vec<(String, f64, f64)> = ids
@@ -244,10 +392,51 @@ pub fn Diagram(
             }
             _ => {}
         }
+        press.set_value(None);
         gesture.set_value(Gesture::Idle);
         drag_offset.set(None);
         connect_to.set(None);
         box_rect.set(None);
+    };
+
+    // The browser took the pointer back (or never gives its release): drop
+    // the gesture rather than finish it at a position the user did not choose.
+    let on_cancel = move |ev: web_sys::PointerEvent| {
+        let id = ev.pointer_id();
+        touches.update_value(|t| t.retain(|e| e.0 != id));
+        let ours = matches!(gesture.get_value(), Gesture::Pinch { .. }) || press.get_value().is_some_and(|pr| pr.pointer == id);
+        if ours {
+            abandon();
+        }
+    };
+
+    // Right click, or the context-menu key on a focused node: its actions. A
+    // long press makes the browser send this too: the menu is then already
+    // open (or the finger moved, and it was a drag), so it is only kept from
+    // showing the browser's own menu.
+    let on_context_menu = move |ev: web_sys::MouseEvent| {
+        let by_touch = long_pressed.get_value() || touches.with_value(|t| !t.is_empty());
+        let node = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("g[data-node]").ok().flatten())
+            .and_then(|g| g.get_attribute("data-node"));
+        if by_touch {
+            ev.prevent_default();
+        } else if let Some(id) = node {
+            ev.prevent_default();
+            actions.set(Some(id));
+        }
+    };
+
+    // The browser makes a tap of a finger's release unless told otherwise
+    // (its own long press comes later than ours): after our long press that
+    // tap would focus the node under the finger, taking the keyboard out of
+    // the menu just opened. Cancelling the touch's end cancels that tap.
+    let on_touch_end = move |ev: leptos::ev::TouchEvent| {
+        if long_pressed.get_value() {
+            ev.prevent_default();
+        }
     };
 
     let on_wheel = move |ev: web_sys::WheelEvent| {
@@ -300,6 +489,35 @@ pub fn Diagram(
             capture(&ev);
             gesture.set_value(Gesture::Move { start: local(&ev), ids, moved: false });
         }
+        if ev.pointer_type() == "touch" {
+            // Still there, still (within the slop) and alone after a while:
+            // the node's actions, and nothing else of this press (no drag).
+            let pointer = ev.pointer_id();
+            let timer = set_timeout_with_handle(
+                move || {
+                    // Judged at the next frame: the browser hands moves to
+                    // the page at frames, so on a busy page a finger that
+                    // already moved away may not have been seen yet when the
+                    // timer fires; by the frame it has.
+                    request_animation_frame(move || {
+                        let Some(Some(pr)) = press.try_get_value() else { return };
+                        if pr.pointer != pointer || pr.far || matches!(gesture.get_value(), Gesture::Pinch { .. }) {
+                            return;
+                        }
+                        abandon();
+                        long_pressed.set_value(true);
+                        actions.set(Some(id));
+                    });
+                },
+                std::time::Duration::from_millis(LONG_PRESS_MS),
+            )
+            .ok();
+            press.update_value(|p| {
+                if let Some(p) = p.as_mut().filter(|p| p.pointer == pointer) {
+                    p.long_press = timer;
+                }
+            });
+        }
     };
 
     let port_down = move |ev: web_sys::PointerEvent, id: String| {
@@ -321,6 +539,38 @@ pub fn Diagram(
     // Placing a component, connecting, panning with Space and presses with
     // modifier keys are gestures of their own and skip the picker.
     let pick_first = move |ev: web_sys::PointerEvent| {
+        // The actions menu is HTML over the diagram: its presses are its own.
+        let in_diagram = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("svg.diagram").ok().flatten())
+            .is_some();
+        if !in_diagram {
+            return;
+        }
+        long_pressed.set_value(false);
+        if ev.pointer_type() == "touch" {
+            let p = local(&ev);
+            // The first finger of a touch is the primary one: any finger
+            // still listed then is one whose release never came.
+            touches.update_value(|t| {
+                if ev.is_primary() {
+                    t.clear();
+                }
+                t.push((ev.pointer_id(), p));
+            });
+            if touches.with_value(Vec::len) >= 2 {
+                // A second finger: pinch and two-finger pan, from here. The
+                // first finger's drag, connection or pending long press end
+                // unfinished; nothing under this finger sees the press.
+                ev.stop_propagation();
+                ev.prevent_default();
+                actions.set(None);
+                start_pinch();
+                return;
+            }
+        }
+        press.set_value(Some(Press { pointer: ev.pointer_id(), touch: ev.pointer_type() == "touch", start: local(&ev), far: false, long_press: None }));
         let Some(pick) = on_pick else { return };
         let modified = ev.shift_key() || ev.ctrl_key() || ev.meta_key() || ev.alt_key();
         if ev.button() != 0
@@ -364,6 +614,9 @@ pub fn Diagram(
                 on:pointerdown=on_background_down
                 on:pointermove=on_move
                 on:pointerup=on_up
+                on:pointercancel=on_cancel
+                on:contextmenu=on_context_menu
+                on:touchend=on_touch_end
                 on:wheel=on_wheel
             >
                 <defs>
@@ -534,6 +787,7 @@ pub fn Diagram(
                 })}
             </svg>
             <canvas class="particles" node_ref=canvas aria-hidden="true"></canvas>
+            <NodeActions open=actions view=view snapshot=snapshot area=svg_ref />
         </div>
     }
 }
@@ -565,6 +819,22 @@ mod tests {
         let after = z.to_world(200.0, 100.0);
         assert!((before.0 - after.0).abs() < 1e-9 && (before.1 - after.1).abs() < 1e-9);
         assert_eq!(v.zoom_at(100.0, 0.0, 0.0).scale, 3.0);
+    }
+
+    #[test]
+    fn a_pinch_keeps_the_point_under_the_fingers_and_scales_by_their_distance() {
+        let v0 = View { tx: 40.0, ty: -10.0, scale: 0.5 };
+        let (mid0, mid1) = ((300.0, 200.0), (330.0, 215.0));
+        let v = pinched(v0, mid0, 80.0, mid1, 200.0);
+        assert!((v.scale - 1.25).abs() < 1e-12, "{v:?}");
+        let (a, b) = (v0.to_world(mid0.0, mid0.1), v.to_world(mid1.0, mid1.1));
+        assert!((a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9, "{a:?} {b:?}");
+        // Fingers that keep their distance only pan, by the midpoint's move.
+        let p = pinched(v0, mid0, 80.0, mid1, 80.0);
+        assert_eq!(p, View { tx: 70.0, ty: 5.0, scale: 0.5 });
+        // The wheel's limits, and no division by a zero distance.
+        assert_eq!(pinched(v0, mid0, 10.0, mid0, 1_000.0).scale, 3.0);
+        assert_eq!(pinched(v0, mid0, 0.0, mid0, 0.0).scale, 0.25);
     }
 
     #[test]

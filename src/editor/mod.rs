@@ -8,6 +8,7 @@
 
 pub mod diagram;
 pub mod inspector;
+pub mod node_actions;
 pub mod palette;
 
 use crate::runner::Runner;

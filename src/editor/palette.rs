@@ -1,6 +1,7 @@
 //! The palette: every component kind the engine supports, with an icon and a
 //! one-line explanation. Drag one onto the diagram, click one then click the
-//! diagram, or press Enter on one to add it.
+//! diagram, or press Enter on one to add it. With a finger: drag it, or tap
+//! it then tap the diagram (and the page says "tap", not "click").
 
 use super::Editor;
 use leptos::prelude::*;
@@ -50,6 +51,11 @@ pub enum PaletteGesture {
 #[component]
 pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<&'static str>) -> impl IntoView {
     let editor = expect_context::<Editor>();
+    // Whether the last press on the palette was a finger's, so the hint
+    // speaks of tapping; before any press, whether the main pointer is coarse.
+    let by_touch = RwSignal::new(
+        window().match_media("(pointer: coarse)").ok().flatten().is_some_and(|m| m.matches()),
+    );
     view! {
         <nav class="palette" aria-label="Components">
             <h2>"Components"</h2>
@@ -67,7 +73,20 @@ pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<
                                 on:pointerdown=move |ev| {
                                     if ev.button() != 0 { return; }
                                     ev.prevent_default();
+                                    by_touch.set(ev.pointer_type() == "touch");
                                     gesture.set(Some(PaletteGesture::Dragging { kind, x: ev.client_x() as f64, y: ev.client_y() as f64, moved: false }));
+                                }
+                                // A finger's tap arms the item here, before the page's
+                                // own release handler (on the window, after this one)
+                                // would arm it saying "click"; that handler then finds
+                                // nothing being dragged and leaves it. A finger that
+                                // moved is a drag, dropped by that handler as ever.
+                                on:pointerup=move |ev| {
+                                    if ev.pointer_type() != "touch" { return; }
+                                    if let Some(PaletteGesture::Dragging { kind, moved: false, .. }) = gesture.get_untracked() {
+                                        gesture.set(Some(PaletteGesture::Armed { kind }));
+                                        editor.announcement.set(format!("Tap the diagram to place the {}", super::kind_label(kind)));
+                                    }
                                 }
                                 on:keydown=move |ev| {
                                     if ev.key() == "Enter" || ev.key() == " " {
@@ -85,7 +104,9 @@ pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<
                 }).collect_view()}
             </ul>
             <p class="hint">{move || match gesture.get() {
+                Some(PaletteGesture::Armed { kind }) if by_touch.get() => format!("Tap the diagram to place the {}.", super::kind_label(kind)),
                 Some(PaletteGesture::Armed { kind }) => format!("Click the diagram to place the {}. Esc cancels.", super::kind_label(kind)),
+                _ if by_touch.get() => "Drag onto the diagram, or tap then tap the diagram.".into(),
                 _ => "Drag onto the diagram, or click then click the diagram, or press Enter.".into(),
             }}</p>
             <span class="sr-only">{move || format!("{} nodes on the diagram", editor.doc.with(|d| d.nodes.len()))}</span>
