@@ -240,6 +240,15 @@ pub fn readable_size(size: f64, px: f64, scale: f64) -> f64 {
     size.max(px / scale)
 }
 
+/// The normal drawing writes the name after the icon, from x = 40: a name
+/// too long for the rest of the box ("photo-workers" at 14 units ran 5
+/// units past its edge) is narrowed to fit it. None, as before, for the
+/// names that fit.
+fn normal_name_squeeze(name: &str) -> Option<String> {
+    let room = NODE_W - 40.0 - PAD_X;
+    (em_width(name) * NAME_FONT > room).then(|| room.to_string())
+}
+
 /// What small texts that stay in both drawings grow to keep (>= 9 px with room to spare).
 const SMALL_TEXT_PX: f64 = 9.5;
 /// Stylesheet sizes of the wire labels and the SPOF badge's text.
@@ -756,7 +765,9 @@ pub fn Diagram(
                                 {
                                     let name = id.clone();
                                     move || match layout.get() {
-                                        None => Either::Left(view! { <text x="40" y="25" class="node-id">{name.clone()}</text> }),
+                                        None => Either::Left(view! {
+                                            <text x="40" y="25" class="node-id" textLength=normal_name_squeeze(&name) lengthAdjust=normal_name_squeeze(&name).map(|_| "spacingAndGlyphs")>{name.clone()}</text>
+                                        }),
                                         Some(l) => Either::Right(compact_name(&l, kind)),
                                     }
                                 }
@@ -1004,6 +1015,13 @@ mod tests {
         // The badge keeps its text down to the compact drawing's minimum.
         assert!(spof_growth(COMPACT_MIN_SCALE) <= SPOF_MAX_GROWTH);
         assert_eq!(spof_transform(0.1), spof_transform(0.2));
+    }
+
+    #[test]
+    fn long_names_are_narrowed_into_the_normal_box() {
+        assert_eq!(normal_name_squeeze("web-1"), None);
+        assert_eq!(normal_name_squeeze("replica-1"), None);
+        assert_eq!(normal_name_squeeze("photo-workers"), Some("102".to_string()));
     }
 
     #[test]
