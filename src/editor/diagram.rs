@@ -320,12 +320,16 @@ fn load_class(util: f64) -> &'static str {
 }
 
 /// The compact drawing's name: centred, one or two lines; or, when it
-/// cannot be drawn at a readable size, the node's icon large in the box.
-fn compact_name(l: &CompactLabel, kind: &'static str) -> AnyView {
+/// cannot be drawn at a readable size, the node's icon large in the box,
+/// with the name as its tooltip (screen readers have the node's label).
+fn compact_name(l: &CompactLabel, name: &str, kind: &'static str) -> AnyView {
     let x = NODE_W / 2.0;
     match l.lines.as_slice() {
         [] => view! {
-            <svg x=(NODE_W - 40.0) / 2.0 y=(NODE_H - 40.0) / 2.0 width="40" height="40" viewBox="0 0 24 24" class="node-icon node-icon-alone" aria-hidden="true"><path d=icon_path(kind)/></svg>
+            <svg x=(NODE_W - 40.0) / 2.0 y=(NODE_H - 40.0) / 2.0 width="40" height="40" viewBox="0 0 24 24" class="node-icon node-icon-alone" aria-hidden="true">
+                <title>{name.to_string()}</title>
+                <path d=icon_path(kind)/>
+            </svg>
         }
         .into_any(),
         [one] => view! {
@@ -768,7 +772,7 @@ pub fn Diagram(
                                         None => Either::Left(view! {
                                             <text x="40" y="25" class="node-id" textLength=normal_name_squeeze(&name) lengthAdjust=normal_name_squeeze(&name).map(|_| "spacingAndGlyphs")>{name.clone()}</text>
                                         }),
-                                        Some(l) => Either::Right(compact_name(&l, kind)),
+                                        Some(l) => Either::Right(compact_name(&l, &name, kind)),
                                     }
                                 }
                                 {move || {

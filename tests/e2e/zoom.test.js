@@ -53,6 +53,7 @@ function measure(page) {
         box: rect(g.querySelector('.node-box')),
         name: name && name.checkVisibility() ? { ...rect(name), text: name.textContent } : null,
         iconAlone: !!g.querySelector('.node-icon-alone'),
+        iconTitle: g.querySelector('.node-icon-alone title')?.textContent ?? null,
         kindShown: !!g.querySelector('.node-kind')?.checkVisibility(),
         label: g.getAttribute('aria-label'),
       };
@@ -94,6 +95,7 @@ function checkReadable(m, where) {
       assert.ok(!overlap, `${where}: the boxes of ${a.id} and ${b.id} overlap`);
     }
     assert.ok(a.name || a.iconAlone, `${where}: ${a.id} shows neither its name nor its icon`);
+    if (!a.name) assert.equal(a.iconTitle, a.id, `${where}: ${a.id}'s icon stands in for its name: its tooltip names it`);
     assert.ok(a.label.includes(a.id), `${where}: ${a.id}'s label "${a.label}"`);
     if (a.name) {
       assert.equal(a.name.text, a.id);
