@@ -14,6 +14,7 @@ use super::palette::{icon_path, PaletteGesture};
 use super::{kind_label, Editor, Selection, GRID, NODE_H, NODE_W};
 use crate::particles::Wire;
 use leptos::html;
+use leptos::either::Either;
 use leptos::prelude::*;
 use scalelab_engine::{Health, Snapshot};
 use wasm_bindgen::JsCast;
@@ -37,20 +38,245 @@ impl View {
         ((sx - self.tx) / self.scale, (sy - self.ty) / self.scale)
     }
 
-    /// Zooms by `factor` keeping the screen point (sx, sy) fixed.
+    /// Zooms by `factor` keeping the screen point (sx, sy) fixed. Fit may
+    /// have gone below `MIN_ZOOM` to show a big design in a small frame: from
+    /// there zooming out stays put rather than jumping in to the floor.
     pub fn zoom_at(&self, factor: f64, sx: f64, sy: f64) -> View {
-        let scale = (self.scale * factor).clamp(0.25, 3.0);
+        let scale = (self.scale * factor).clamp(MIN_ZOOM.min(self.scale), MAX_ZOOM);
         let (wx, wy) = self.to_world(sx, sy);
         View { scale, tx: sx - wx * scale, ty: sy - wy * scale }
     }
 
-    /// The view that shows the box (min_x, min_y, max_x, max_y) in a w x h area.
+    /// The view that shows the box (min_x, min_y, max_x, max_y) in a w x h
+    /// area, centred, with a 40 px margin. When that margin would leave the
+    /// nodes too small for the compact drawing to keep their names readable
+    /// (`COMPACT_MIN_SCALE`), the margin shrinks (to `FIT_MIN_MARGIN` at
+    /// least, room for the data-center outlines and SPOF badges around the
+    /// boxes) as far as it takes to reach that scale. If even that is not
+    /// enough, the design is too big for the frame: Fit shows the whole of it
+    /// anyway, at whatever scale that takes (names that cannot be drawn at
+    /// 9 px then give way to the node's icon, see [`compact_label`]); the
+    /// learner zooms in to read.
     pub fn fit(bounds: (f64, f64, f64, f64), w: f64, h: f64) -> View {
         let (x0, y0, x1, y1) = bounds;
-        let margin = 40.0;
-        let scale = ((w - 2.0 * margin) / (x1 - x0).max(1.0)).min((h - 2.0 * margin) / (y1 - y0).max(1.0)).clamp(0.25, 1.5);
-        View { scale, tx: (w - (x1 - x0) * scale) / 2.0 - x0 * scale, ty: (h - (y1 - y0) * scale) / 2.0 - y0 * scale }
+        let (bw, bh) = ((x1 - x0).max(1.0), (y1 - y0).max(1.0));
+        let with_margin = |m: f64| ((w - 2.0 * m) / bw).min((h - 2.0 * m) / bh);
+        let roomy = with_margin(FIT_MARGIN);
+        let scale = if roomy >= COMPACT_MIN_SCALE {
+            roomy
+        } else {
+            // Between the two margins, the largest one that still reaches the
+            // readable scale; past them, the whole design at any scale.
+            with_margin(FIT_MIN_MARGIN).min(COMPACT_MIN_SCALE)
+        };
+        let scale = scale.clamp(FIT_FLOOR, FIT_CEILING);
+        View { scale, tx: (w - bw * scale) / 2.0 - x0 * scale, ty: (h - bh * scale) / 2.0 - y0 * scale }
     }
+}
+
+/// Zoom limits of the buttons, keys and wheel.
+const MIN_ZOOM: f64 = 0.25;
+const MAX_ZOOM: f64 = 3.0;
+/// Fit's margin around the design, in CSS px, and the least it shrinks to.
+const FIT_MARGIN: f64 = 40.0;
+const FIT_MIN_MARGIN: f64 = 16.0;
+/// Fit never magnifies a small design more than this; its floor only guards
+/// against a frame with no room at all.
+const FIT_CEILING: f64 = 1.5;
+const FIT_FLOOR: f64 = 0.01;
+
+// ---- Semantic zoom ----
+//
+// A node's box is NODE_W x NODE_H world units at every zoom (wires, dots and
+// hit tests all use those), but what is written in it depends on the scale:
+// the normal drawing (icon, name, kind line, load bar) while its name renders
+// at about 11 CSS px or more, else the compact drawing: the name alone,
+// centred and as large as the box allows (on two lines at a hyphen when one
+// is too wide), and one live figure under it. No text on the diagram is
+// drawn below `TEXT_MIN_PX`: what cannot be drawn that large is hidden.
+
+/// The name's size in the normal drawing (styles/main.css `.node-id`).
+const NAME_FONT: f64 = 14.0;
+/// Screen sizes, in CSS px, the compact drawing aims at for a name and a
+/// figure, and the least a name may be while the layout calls it readable.
+const NAME_PX: f64 = 11.0;
+const NAME_MIN_PX: f64 = 10.0;
+const FIGURE_PX: f64 = 10.0;
+/// No text on the diagram renders smaller than this.
+pub const TEXT_MIN_PX: f64 = 9.0;
+/// Below this scale the normal drawing's name would render under 11 px (and
+/// its kind line under 9): nodes switch to the compact drawing. A clean
+/// threshold on the scale alone, so the same view always draws the same, and
+/// at the threshold the name has the same size in both drawings (14 world
+/// units at 11 px), so crossing it while zooming does not make the name jump.
+pub const COMPACT_BELOW: f64 = NAME_PX / NAME_FONT;
+/// Down to this scale the compact drawing keeps names readable (>= 10 px):
+/// names like "cache-eu" or "web-12" on one line with their figure, and
+/// longer ones made of two parts of up to about nine characters
+/// ("sessions-east", "photo-workers") on two lines. Fit aims at least for it.
+pub const COMPACT_MIN_SCALE: f64 = 0.4;
+/// Room inside the box: side padding (clear of the ports' circles on the
+/// edges), top/bottom padding, gap between name and figure.
+const PAD_X: f64 = 8.0;
+const PAD_Y: f64 = 4.0;
+const FIGURE_GAP: f64 = 4.0;
+/// Ascent of the glyphs above the baseline, in ems (DejaVu Sans, the widest
+/// common UI font; others are within a few hundredths).
+const ASCENT: f64 = 0.76;
+
+/// Whether nodes use the compact drawing at this scale.
+pub fn is_compact(scale: f64) -> bool {
+    scale < COMPACT_BELOW
+}
+
+/// The width of `text` in ems, in bold DejaVu Sans: the font Debian's
+/// Chromium uses for system-ui and among the widest UI fonts, so a name laid
+/// out with it fits with the narrower fonts of other systems too. Measured
+/// with getComputedTextLength; characters not listed count as a wide 1 em.
+pub fn em_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| match c {
+            'a' => 0.675, 'b' | 'd' | 'g' | 'p' | 'q' => 0.716, 'c' => 0.593, 'e' => 0.678, 'f' => 0.435,
+            'h' | 'n' | 'u' => 0.712, 'i' | 'j' | 'l' => 0.343, 'k' => 0.665, 'm' => 1.042, 'o' => 0.687,
+            'r' => 0.493, 's' => 0.595, 't' => 0.478, 'v' | 'y' => 0.652, 'w' => 0.924, 'x' => 0.645, 'z' => 0.582,
+            '0'..='9' => 0.696, 'I' | 'J' => 0.372, 'L' => 0.637, 'E' | 'F' | 'T' => 0.683, 'M' => 0.995, 'W' => 1.103,
+            'A'..='Z' => 0.85, '-' => 0.415, '_' => 0.5, '.' | ',' | '·' => 0.38, ' ' => 0.348, '/' => 0.365,
+            ':' => 0.4, '%' => 1.002, '+' | '×' => 0.838, '–' => 0.5,
+            _ => 1.0,
+        })
+        .sum()
+}
+
+/// The two lines a name breaks into, at the hyphen, underscore, dot or space
+/// that makes the wider line narrowest (a hyphen stays at the end of the
+/// first line, a space goes). None when it has no such place.
+fn split_name(name: &str) -> Option<(String, String)> {
+    name.char_indices()
+        .filter(|&(i, c)| matches!(c, '-' | '_' | '.' | ' ') && i > 0 && i + c.len_utf8() < name.len())
+        .map(|(i, c)| {
+            let cut = i + c.len_utf8();
+            let first = if c == ' ' { &name[..i] } else { &name[..cut] };
+            (first.to_string(), name[cut..].to_string())
+        })
+        .min_by(|a, b| em_width(&a.0).max(em_width(&a.1)).total_cmp(&em_width(&b.0).max(em_width(&b.1))))
+}
+
+/// How the compact drawing writes a node's name at a scale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompactLabel {
+    /// One or two lines; none when the name cannot be drawn at
+    /// `TEXT_MIN_PX` in the box (far zoomed out): the icon stands in.
+    pub lines: Vec<String>,
+    /// Font size of the name, world units.
+    pub size: f64,
+    /// Baseline of the first line; the next one is `size` lower.
+    pub y: f64,
+    /// Room for the figure: its largest font size and its baseline, when it fits.
+    pub figure: Option<(f64, f64)>,
+}
+
+/// Lays out the compact drawing of the node named `name` at `scale`: the
+/// first that keeps the name at `NAME_MIN_PX` or more of one line with the
+/// figure, two lines with the figure, one line alone, two lines alone. The
+/// name aims at `NAME_PX` and the figure at `FIGURE_PX` (never under
+/// `TEXT_MIN_PX`), both within the box. Pure, so it is tested natively; the
+/// figure's own text may make it smaller still (see `figure_size`).
+pub fn compact_label(name: &str, scale: f64) -> CompactLabel {
+    let (w, h) = (NODE_W - 2.0 * PAD_X, NODE_H - 2.0 * PAD_Y);
+    let (aim, least) = (NAME_PX / scale, NAME_MIN_PX / scale);
+    let (fig_aim, fig_least) = (FIGURE_PX / scale, TEXT_MIN_PX / scale);
+    let one = vec![name.to_string()];
+    let two = split_name(name).map(|(a, b)| vec![a, b]);
+    let widest = |lines: &[String]| lines.iter().map(|l| em_width(l)).fold(0.0, f64::max).max(0.1);
+    // A block of n lines of size f is n * f tall (ascent + descent is about
+    // one em), centred in the box with the figure under it.
+    let place = |lines: Vec<String>, size: f64, figure: Option<f64>| {
+        let n = lines.len() as f64;
+        let total = n * size + figure.map_or(0.0, |g| FIGURE_GAP + g);
+        let top = (NODE_H - total) / 2.0;
+        let y = top + ASCENT * size;
+        let figure = figure.map(|g| (g, top + n * size + FIGURE_GAP + ASCENT * g));
+        CompactLabel { lines, size, y, figure }
+    };
+    let mut options: Vec<(Vec<String>, bool)> = vec![(one.clone(), true)];
+    options.extend(two.clone().map(|t| (t, true)));
+    options.push((one.clone(), false));
+    options.extend(two.clone().map(|t| (t, false)));
+    for (lines, with_figure) in options {
+        let n = lines.len() as f64;
+        let fits = w / widest(&lines);
+        if with_figure {
+            let room = h - FIGURE_GAP;
+            let size = aim.min(fits).min((room - fig_least) / n);
+            let fig = fig_aim.min(room - n * size);
+            if size >= least && fig >= fig_least {
+                return place(lines, size, Some(fig));
+            }
+        } else {
+            let size = aim.min(fits).min(h / n);
+            if size >= least {
+                return place(lines, size, None);
+            }
+        }
+    }
+    // Too small to be readable: the biggest the box allows, if that is still
+    // at least TEXT_MIN_PX on screen; else nothing.
+    let best = std::iter::once(one)
+        .chain(two)
+        .map(|lines| {
+            let size = aim.min(w / widest(&lines)).min(h / lines.len() as f64);
+            (lines, size)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match best {
+        Some((lines, size)) if size * scale >= TEXT_MIN_PX => place(lines, size, None),
+        _ => CompactLabel { lines: vec![], size: 0.0, y: 0.0, figure: None },
+    }
+}
+
+/// The figure's font size: the layout's room, narrowed to fit its text in
+/// the box; None when that would render it under `TEXT_MIN_PX`.
+pub fn figure_size(room: f64, text: &str, scale: f64) -> Option<f64> {
+    let size = room.min((NODE_W - 2.0 * PAD_X) / em_width(text).max(0.1));
+    (size * scale >= TEXT_MIN_PX - 1e-9).then_some(size)
+}
+
+/// A small text's font size in world units: its size in the stylesheet, or
+/// larger when that would render under `px` CSS px at this scale.
+pub fn readable_size(size: f64, px: f64, scale: f64) -> f64 {
+    size.max(px / scale)
+}
+
+/// The normal drawing writes the name after the icon, from x = 40: a name
+/// too long for the rest of the box ("photo-workers" at 14 units ran 5
+/// units past its edge) is narrowed to fit it. None, as before, for the
+/// names that fit.
+fn normal_name_squeeze(name: &str) -> Option<String> {
+    let room = NODE_W - 40.0 - PAD_X;
+    (em_width(name) * NAME_FONT > room).then(|| room.to_string())
+}
+
+/// What small texts that stay in both drawings grow to keep (>= 9 px with room to spare).
+const SMALL_TEXT_PX: f64 = 9.5;
+/// Stylesheet sizes of the wire labels and the SPOF badge's text.
+const FLOW_LABEL_FONT: f64 = 10.0 + 1.0;
+const SPOF_FONT: f64 = 10.0;
+
+/// How much the SPOF badge grows (about its bottom right corner, on the
+/// box's top edge, so it grows up and left, away from the name) for its text
+/// to render at `SMALL_TEXT_PX`. Past `SPOF_MAX_GROWTH` (zoomed out beyond
+/// the compact drawing's minimum) it would cover its neighbours: it stays
+/// that size and loses its text, a red tab that still marks the node.
+fn spof_growth(scale: f64) -> f64 {
+    readable_size(SPOF_FONT, SMALL_TEXT_PX, scale) / SPOF_FONT
+}
+const SPOF_MAX_GROWTH: f64 = 2.4;
+
+/// The badge's transform; None (as drawn in the stylesheet) while its text
+/// is readable at its own size.
+fn spof_transform(scale: f64) -> Option<String> {
+    let k = spof_growth(scale).min(SPOF_MAX_GROWTH);
+    (k > 1.0).then(|| format!("translate({NODE_W} 7) scale({k}) translate({} -7)", -NODE_W))
 }
 
 /// What the pointer is doing on the diagram.
@@ -133,6 +359,53 @@ fn load_class(util: f64) -> &'static str {
         "warm"
     } else {
         "calm"
+    }
+}
+
+/// The compact drawing's name: centred, one or two lines; or, when it
+/// cannot be drawn at a readable size, the node's icon large in the box,
+/// with the name as its tooltip (screen readers have the node's label).
+fn compact_name(l: &CompactLabel, name: &str, kind: &'static str) -> AnyView {
+    let x = NODE_W / 2.0;
+    match l.lines.as_slice() {
+        [] => view! {
+            <svg x=(NODE_W - 40.0) / 2.0 y=(NODE_H - 40.0) / 2.0 width="40" height="40" viewBox="0 0 24 24" class="node-icon node-icon-alone" aria-hidden="true">
+                <title>{name.to_string()}</title>
+                <path d=icon_path(kind)/>
+            </svg>
+        }
+        .into_any(),
+        [one] => view! {
+            <text class="node-id" x=x y=l.y text-anchor="middle" style:font-size=format!("{}px", l.size)>{one.clone()}</text>
+        }
+        .into_any(),
+        lines => {
+            let (size, y0) = (l.size, l.y);
+            view! {
+                <text class="node-id" x=x y=y0 text-anchor="middle" style:font-size=format!("{size}px")>
+                    {lines.iter().enumerate().map(|(i, line)| view! { <tspan x=x y=y0 + i as f64 * size>{line.clone()}</tspan> }).collect_view()}
+                </text>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// The one live figure of the compact drawing: what tells most about the
+/// node, from the same live snapshot and window as its normal kind line and
+/// the inspector (utilisation, hit ratio, backlog, requests sent on per second).
+fn compact_figure(kind: &str, health: Health, n: Option<&scalelab_engine::NodeLive>, per_second: impl Fn(u64) -> Option<f64>) -> String {
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    match (health, n) {
+        (Health::Down, _) => "DOWN".to_string(),
+        (_, None) => "–".to_string(),
+        (_, Some(n)) => match kind {
+            "web_server" | "database" | "workers" | "nosql" => format!("{} busy", pct(n.summary.utilization)),
+            "cache" => n.summary.cache.map_or("no lookups".to_string(), |c| format!("{} hits", pct(c.hit_ratio))),
+            "cdn" => n.summary.cache.map_or("–".to_string(), |c| format!("{} edge", pct(c.hit_ratio))),
+            "queue" => format!("{} jobs", crate::format::count(n.waiting.into())),
+            _ => per_second(n.summary.arrivals).map_or("–/s".to_string(), |r| format!("{}/s", crate::format::number(r))),
+        },
     }
 }
 
@@ -600,6 +873,10 @@ pub fn Diagram(
     let live = move |id: &str| snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).cloned()));
 
     let node_ids = move || editor.doc.with(|d| d.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>());
+    // Semantic zoom reads the scale only (a pan changes nothing drawn), and
+    // the drawing switches only when the threshold is crossed.
+    let scale = Memo::new(move |_| view.get().scale);
+    let compact = Memo::new(move |_| is_compact(scale.get()));
     // Recomputed when the design changes, not every frame.
     let spofs = Memo::new(move |_| editor.doc.with(scalelab_engine::single_points_of_failure));
     let link_ends = move || editor.doc.with(|d| d.links.iter().map(|l| (l.from.clone(), l.to.clone())).collect::<Vec<_>>());
@@ -608,6 +885,7 @@ pub fn Diagram(
         <div class="diagram-wrap" node_ref=svg_ref on:pointerdown:capture=pick_first class:panning=move || space_down.get() class:placing=move || palette.get().is_some()>
             <svg
                 class="diagram"
+                class:compact=move || compact.get()
                 data-testid="diagram"
                 role="application"
                 aria-label="Architecture diagram. Tab to a node; arrows move it; C connects; Delete removes; ? lists every shortcut."
@@ -643,7 +921,12 @@ pub fn Diagram(
                         (!members.is_empty()).then(|| view! {
                             <g class="dc-area" data-testid=format!("dc-area-{}", dc.id)>
                                 <rect x=x0 - 16.0 y=y0 - 30.0 width=x1 - x0 + 32.0 height=y1 - y0 + 46.0 rx="12" />
-                                <text x=x0 - 6.0 y=y0 - 12.0>{format!("{} · {}", dc.id, dc.region.label())}</text>
+                                // At 12 world units its name stays >= 9 px down to
+                                // the compact threshold; below it, enlarged, it would
+                                // run into the SPOF badges of the top row: hidden.
+                                {(!compact.get()).then(|| view! {
+                                    <text x=x0 - 6.0 y=y0 - 12.0>{format!("{} · {}", dc.id, dc.region.label())}</text>
+                                })}
                             </g>
                         })
                     }).collect_view())}
@@ -674,8 +957,11 @@ pub fn Diagram(
                                     editor.announcement.set(format!("Link from {} to {} selected", f5, t5));
                                 } />
                                 <path class="link-line" d=path stroke-width=width marker-end="url(#arrow)" />
-                                <Show when=move || flow_mode.get()>
-                                    <text class="flow-label" x=move || label.get().map(|l| l.0).unwrap_or(0.0) y=move || label.get().map(|l| l.1).unwrap_or(0.0) text-anchor="middle">
+                                // Grown to stay >= 9.5 px down to the compact threshold;
+                                // below it the labels of a fan-out would run into each
+                                // other, so only the wires' thickness tells the flow.
+                                <Show when=move || flow_mode.get() && !compact.get()>
+                                    <text class="flow-label" style:font-size=move || format!("{}px", readable_size(FLOW_LABEL_FONT, SMALL_TEXT_PX, scale.get())) x=move || label.get().map(|l| l.0).unwrap_or(0.0) y=move || label.get().map(|l| l.1).unwrap_or(0.0) text-anchor="middle">
                                         {move || format!("{}/s", crate::format::number(flow.get()))}
                                     </text>
                                 </Show>
@@ -697,6 +983,8 @@ pub fn Diagram(
                         let util = Signal::derive(move || state.get().map(|n| n.summary.utilization).unwrap_or(0.0));
                         let has_workers = matches!(kind, "web_server" | "cache" | "database" | "workers" | "nosql");
                         let health = Signal::derive(move || state.get().map(|n| n.health).unwrap_or(Health::Up));
+                        let name = id.clone();
+                        let layout = Memo::new(move |_| compact.get().then(|| compact_label(&name, scale.get())));
                         let label = move || {
                             let n = state.get();
                             let h = match health.get() { Health::Up => "up", Health::Down => "down", Health::Degraded { .. } => "slowed down" };
@@ -731,14 +1019,36 @@ pub fn Diagram(
                                         width=move || (util.get().clamp(0.0, 1.0) * NODE_W).to_string() />
                                 })}
                                 <svg x="10" y="10" width="22" height="22" viewBox="0 0 24 24" class="node-icon" aria-hidden="true"><path d=icon_path(kind)/></svg>
-                                <text x="40" y="25" class="node-id">{id.clone()}</text>
+                                {
+                                    let name = id.clone();
+                                    move || match layout.get() {
+                                        None => Either::Left(view! {
+                                            <text x="40" y="25" class="node-id" textLength=normal_name_squeeze(&name) lengthAdjust=normal_name_squeeze(&name).map(|_| "spacingAndGlyphs")>{name.clone()}</text>
+                                        }),
+                                        Some(l) => Either::Right(compact_name(&l, &name, kind)),
+                                    }
+                                }
+                                {move || {
+                                    let (room, _) = layout.with(|l| l.as_ref().and_then(|l| l.figure))?;
+                                    let text = compact_figure(kind, health.get(), state.get().as_ref(), per_second);
+                                    let s = scale.get();
+                                    let size = figure_size(room, &text, s)?;
+                                    let y = layout.with(|l| l.as_ref().and_then(|l| l.figure).map(|f| f.1))?;
+                                    let hot = has_workers && health.get() != Health::Down;
+                                    Some(view! {
+                                        <text class=move || if hot { format!("node-figure {}", load_class(util.get())) } else { "node-figure".to_string() }
+                                            x=NODE_W / 2.0 y=y text-anchor="middle" style:font-size=format!("{size}px")>{text}</text>
+                                    })
+                                }}
                                 {
                                     let i8 = id.clone();
                                     move || spofs.with(|s| s.contains(&i8)).then(|| view! {
-                                        <g class="spof-badge" data-testid=format!("spof-{}", i8)>
+                                        <g class="spof-badge" data-testid=format!("spof-{}", i8) transform=move || spof_transform(scale.get())>
                                             <title>"Single point of failure: if this fails, some requests cannot be served"</title>
                                             <rect x=NODE_W - 40.0 y="-9" width="40" height="16" rx="4" />
-                                            <text x=NODE_W - 20.0 y="3" text-anchor="middle">"SPOF"</text>
+                                            {move || (spof_growth(scale.get()) <= SPOF_MAX_GROWTH).then(|| view! {
+                                                <text x=NODE_W - 20.0 y="3" text-anchor="middle">"SPOF"</text>
+                                            })}
                                         </g>
                                     })
                                 }
@@ -843,5 +1153,157 @@ mod tests {
         let (x0, y0) = (v.tx, v.ty);
         let (x1, y1) = (800.0 * v.scale + v.tx, 400.0 * v.scale + v.ty);
         assert!(x0 >= 39.0 && y0 >= 0.0 && x1 <= 961.0 && y1 <= 600.0, "{v:?}");
+    }
+
+    /// Where the box lands on screen: (left, top, right, bottom).
+    fn on_screen(v: View, b: (f64, f64, f64, f64)) -> (f64, f64, f64, f64) {
+        (b.0 * v.scale + v.tx, b.1 * v.scale + v.ty, b.2 * v.scale + v.tx, b.3 * v.scale + v.ty)
+    }
+
+    // Lesson 13's nodes: (40, 60) to (1510, 724).
+    const LESSON_13: (f64, f64, f64, f64) = (40.0, 60.0, 1510.0, 724.0);
+
+    #[test]
+    fn fit_keeps_the_40_px_margin_when_names_are_readable_with_it() {
+        let v = View::fit(LESSON_13, 1280.0, 700.0);
+        let s = on_screen(v, LESSON_13);
+        assert!((s.0 - 40.0).abs() < 1e-6 && (1280.0 - s.2 - 40.0).abs() < 1e-6, "{s:?}");
+        assert!(s.1 >= 40.0 - 1e-6 && s.3 <= 660.0 + 1e-6, "{s:?}");
+        assert!(v.scale >= COMPACT_MIN_SCALE);
+    }
+
+    #[test]
+    fn fit_narrows_the_margin_to_reach_the_readable_scale() {
+        // 40 px margins would give (640 - 80) / 1470 = 0.38, under the
+        // compact drawing's minimum; 16 px ones allow 0.41: Fit takes 0.4
+        // and the whole design is still in the frame.
+        let v = View::fit(LESSON_13, 640.0, 480.0);
+        assert!((v.scale - COMPACT_MIN_SCALE).abs() < 1e-9, "{v:?}");
+        let s = on_screen(v, LESSON_13);
+        assert!(s.0 >= FIT_MIN_MARGIN && s.1 >= FIT_MIN_MARGIN && s.2 <= 640.0 - FIT_MIN_MARGIN && s.3 <= 480.0 - FIT_MIN_MARGIN, "{s:?}");
+    }
+
+    #[test]
+    fn fit_shows_a_design_too_big_for_the_frame_whole_anyway() {
+        // A phone held upright: below the readable scale, but all of it shown.
+        let v = View::fit(LESSON_13, 390.0, 600.0);
+        assert!(v.scale < COMPACT_MIN_SCALE && v.scale > 0.2, "{v:?}");
+        let s = on_screen(v, LESSON_13);
+        assert!((s.0 - FIT_MIN_MARGIN).abs() < 1e-6 && (390.0 - s.2 - FIT_MIN_MARGIN).abs() < 1e-6, "{s:?}");
+        assert!(s.1 >= 0.0 && s.3 <= 600.0, "{s:?}");
+        // Zooming out from there stays put instead of jumping in to the floor.
+        assert!(v.zoom_at(1.0 / 1.2, 100.0, 100.0).scale <= v.scale);
+        assert!(v.zoom_at(1.2, 100.0, 100.0).scale > v.scale);
+    }
+
+    #[test]
+    fn fit_does_not_blow_a_small_design_up() {
+        let v = View::fit((0.0, 0.0, 150.0, 64.0), 1920.0, 1080.0);
+        assert_eq!(v.scale, FIT_CEILING);
+        // And a frame with no room at all gives a usable view, not NaN.
+        let v = View::fit(LESSON_13, 0.0, 0.0);
+        assert!(v.scale > 0.0 && v.tx.is_finite() && v.ty.is_finite(), "{v:?}");
+    }
+
+    #[test]
+    fn the_name_has_the_same_size_on_both_sides_of_the_threshold() {
+        assert!(!is_compact(1.0) && !is_compact(COMPACT_BELOW) && is_compact(COMPACT_BELOW - 1e-9));
+        let l = compact_label("web-1", COMPACT_BELOW - 1e-9);
+        assert!((l.size - NAME_FONT).abs() < 1e-6, "{l:?}");
+        // The normal drawing's kind line (11.5 world units) is still >= 9 px there.
+        assert!(11.5 * COMPACT_BELOW >= TEXT_MIN_PX);
+    }
+
+    fn check_fits(name: &str, l: &CompactLabel) {
+        let w = l.lines.iter().map(|t| em_width(t) * l.size).fold(0.0, f64::max);
+        assert!(w <= NODE_W - 2.0 * PAD_X + 1e-6, "{name}: {w} wide, {l:?}");
+        let top = l.y - ASCENT * l.size;
+        let bottom = match l.figure {
+            Some((g, y)) => y + (1.0 - ASCENT) * g,
+            None => l.y + (l.lines.len() as f64 - 1.0) * l.size + (1.0 - ASCENT) * l.size,
+        };
+        assert!(top >= PAD_Y - 1e-6 && bottom <= NODE_H - PAD_Y + 1e-6, "{name}: from {top} to {bottom}, {l:?}");
+    }
+
+    #[test]
+    fn compact_names_stay_readable_down_to_the_minimum_scale() {
+        let names = [
+            "users", "dns", "lb", "web-1", "web-12", "db", "cache", "cache-eu", "primary", "replica-1", "cdn", "lb-east",
+            "web-east", "cache-east", "sessions-east", "sessions-eu", "queue", "photo-workers", "router-east", "shard-3",
+        ];
+        let mut s = COMPACT_BELOW - 1e-9;
+        while s >= COMPACT_MIN_SCALE {
+            for name in names {
+                let l = compact_label(name, s);
+                assert_eq!(l.lines.concat(), name, "at {s}: {l:?}");
+                assert!(l.size * s >= NAME_MIN_PX - 1e-9, "{name} at {s}: {l:?}");
+                assert!(l.size * s <= NAME_PX + 1e-9, "{name} at {s}: {l:?}");
+                if let Some((g, _)) = l.figure {
+                    assert!(g * s >= TEXT_MIN_PX - 1e-9 && g * s <= FIGURE_PX + 1e-9, "{name} at {s}: {l:?}");
+                }
+                check_fits(name, &l);
+            }
+            s *= 0.98;
+        }
+        // The short ones keep their figure all the way down, on one line.
+        for name in ["web-12", "cache-eu", "replica-1", "db"] {
+            let l = compact_label(name, COMPACT_MIN_SCALE);
+            assert!(l.lines.len() == 1 && l.figure.is_some(), "{name}: {l:?}");
+        }
+        // A long one breaks at its hyphen.
+        assert_eq!(compact_label("sessions-east", 0.5).lines, ["sessions-", "east"]);
+    }
+
+    #[test]
+    fn far_out_no_name_is_drawn_under_9_px() {
+        for name in ["lb", "web-1", "sessions-east", "photoworkersandmore", "a b c d e f g h"] {
+            let mut s = COMPACT_MIN_SCALE;
+            while s > 0.05 {
+                let l = compact_label(name, s);
+                if !l.lines.is_empty() {
+                    assert!(l.size * s >= TEXT_MIN_PX - 1e-9, "{name} at {s}: {l:?}");
+                    check_fits(name, &l);
+                }
+                s *= 0.95;
+            }
+        }
+        // Short names outlast long ones; at the zoom floor a two-letter one is still there.
+        assert!(!compact_label("lb", MIN_ZOOM).lines.is_empty());
+        assert!(compact_label("sessions-east", MIN_ZOOM).lines.is_empty());
+    }
+
+    #[test]
+    fn figures_narrow_to_fit_or_go() {
+        assert_eq!(figure_size(20.0, "87% busy", 0.5), Some(20.0));
+        let narrowed = figure_size(25.0, "12,345 jobs", 0.45).unwrap();
+        assert!(narrowed < 25.0 && narrowed * em_width("12,345 jobs") <= NODE_W - 2.0 * PAD_X + 1e-9);
+        assert_eq!(figure_size(25.0, "12,345 jobs", 0.4), None);
+    }
+
+    #[test]
+    fn small_texts_grow_to_stay_readable_and_only_then() {
+        assert_eq!(readable_size(11.0, SMALL_TEXT_PX, 1.0), 11.0);
+        assert!((readable_size(11.0, SMALL_TEXT_PX, 0.5) * 0.5 - SMALL_TEXT_PX).abs() < 1e-9);
+        assert_eq!(spof_transform(1.0), None);
+        assert!(spof_transform(0.5).is_some());
+        // The badge keeps its text down to the compact drawing's minimum.
+        assert!(spof_growth(COMPACT_MIN_SCALE) <= SPOF_MAX_GROWTH);
+        assert_eq!(spof_transform(0.1), spof_transform(0.2));
+    }
+
+    #[test]
+    fn long_names_are_narrowed_into_the_normal_box() {
+        assert_eq!(normal_name_squeeze("web-1"), None);
+        assert_eq!(normal_name_squeeze("replica-1"), None);
+        assert_eq!(normal_name_squeeze("photo-workers"), Some("102".to_string()));
+    }
+
+    #[test]
+    fn names_split_where_the_wider_half_is_narrowest() {
+        assert_eq!(split_name("photo-workers"), Some(("photo-".to_string(), "workers".to_string())));
+        assert_eq!(split_name("a-b-cccccc"), Some(("a-b-".to_string(), "cccccc".to_string())));
+        assert_eq!(split_name("web east"), Some(("web".to_string(), "east".to_string())));
+        assert_eq!(split_name("users"), None);
+        assert_eq!(split_name("-x"), None);
     }
 }
