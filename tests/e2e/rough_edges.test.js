@@ -1,5 +1,5 @@
 // Rough edges, used the way a person meets them: nodes dropped or dragged onto
-// other nodes, duplicated and pasted; the
+// other nodes, duplicated and pasted; the trace popup's Esc and × button; the
 // inspector's drop-downs and fields in a narrow panel. Every assertion reads
 // the page: boxes from the SVG, the popup's place on screen, the widths the
 // browser gave each control.
@@ -114,6 +114,58 @@ test('Ctrl+D twice and Ctrl+V twice put the copies at free spots next to the ori
   now = await boxes(page);
   assert.deepEqual(intersecting(now), [], JSON.stringify(now));
   await screenshot(page, 'rough-edges-duplicates');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the trace popup closes with Esc from anywhere but a text field, and its × stays put as the trace changes', async () => {
+  const { page, errors, context } = await openRunning(site);
+  const panel = page.getByTestId('trace-panel');
+  const outcome = page.getByTestId('trace-outcome');
+  const close = page.getByTestId('trace-close');
+  // Paused, the popup waits for a request: a line of text. Playing, the
+  // request is born and traced: a table of hops under the header.
+  await page.getByTestId('play-toggle').click();
+  await page.getByTestId('trace-next').click();
+  await outcome.waitFor();
+  assert.match(await outcome.textContent(), /Waiting for the next request/);
+  const waiting = await close.boundingBox();
+  await page.getByTestId('play-toggle').click();
+  await page.waitForFunction(() => ['ok', 'failed'].includes(document.querySelector('[data-testid="trace-outcome"]')?.dataset.state), null, { timeout: 30000 });
+  assert.ok((await panel.locator('tbody tr').count()) >= 2, 'the trace has its hops');
+  assert.deepEqual(await close.boundingBox(), waiting, 'the × did not move when the trace came in');
+  // A click on × closes it.
+  await close.click();
+  await panel.waitFor({ state: 'detached' });
+
+  // Esc, with the focus on the toolbar's button that opened it.
+  await page.getByTestId('trace-next').click();
+  await panel.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'trace-next');
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'detached' });
+  // With the focus inside the popup.
+  await page.getByTestId('trace-next').click();
+  await close.focus();
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'detached' });
+  // With nothing focused (the focus left the button).
+  await page.getByTestId('trace-next').click();
+  await panel.waitFor();
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'detached' });
+  // Typing in a field, Esc is the field's (it leaves the field); the next one closes it.
+  await page.getByTestId('trace-next').click();
+  await panel.waitFor();
+  await page.getByTestId('seed').click();
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.activeElement?.dataset.testid !== 'seed');
+  await frames(page, 3);
+  assert.equal(await panel.count(), 1, 'still open after Esc in the seed field');
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'detached' });
+  await screenshot(page, 'rough-edges-trace-closed');
   assert.deepEqual(errors, []);
   await context.close();
 });
