@@ -554,6 +554,7 @@ pub fn App() -> impl IntoView {
                     {embed.then(|| view! {
                         <crate::embed::EmbedButton />
                         <crate::embed::OpenFullLink />
+                        <crate::embed::OriginNote />
                     })}
                     <button data-testid="undo" hidden=!editable disabled=move || !editor.can_undo.get() on:click=move |_| editor.undo() title="Undo (Ctrl+Z)">"Undo"</button>
                     <button data-testid="redo" hidden=!editable disabled=move || !editor.can_redo.get() on:click=move |_| editor.redo() title="Redo (Ctrl+Shift+Z)">"Redo"</button>
