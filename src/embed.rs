@@ -4,12 +4,18 @@
 //! Messages (`window.postMessage`, documented in the README):
 //! - out, to the parent page when the playground runs in a frame: `ready` once
 //!   the app is mounted, then `metrics` once a second while there are numbers;
-//!   only to the parent's origin when the browser tells it and it is allowed,
-//!   else to each allowed origin (the browser drops the others). Never to "*".
+//!   only to the parent's origin when the browser tells it (`parent_origin_from`)
+//!   and it is allowed, else to each allowed origin (the browser drops the
+//!   others). Never to "*". A parent known not to be allowed gets nothing,
+//!   and the frame says so in a note (`OriginNote`).
 //! - in: `load`, `play`, `pause`, `reset`, accepted only from the playground's
 //!   own origin or an origin listed in the address (`?origin=`); everything
 //!   else is ignored and counted (`data-ignored-messages` on the app's root).
 //!   Each accepted message is answered with `ack` or `error`.
+//!
+//!
+//! The embed dialog asks for the course page's address and lists its origin
+//! in the frame's address (`embed_src`), so that page is allowed.
 //!
 //! The pure parts (the snippet, origin checks, message shapes) are tested
 //! natively; the rest is the browser glue.
@@ -141,7 +147,7 @@ pub fn origin_allowed(origin: &str, own: &str, listed: &[String]) -> bool {
 }
 
 /// Where outgoing messages go: the parent's origin when the browser tells it
-/// (`location.ancestorOrigins`) and it is allowed (nothing when it is not),
+/// (`parent_origin_from`) and it is allowed (nothing when it is not),
 /// else every allowed origin in turn.
 pub fn post_targets(parent: Option<&str>, own: &str, listed: &[String]) -> Vec<String> {
     match parent {
