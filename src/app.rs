@@ -269,7 +269,7 @@ pub fn App() -> impl IntoView {
         }).unwrap_or((800.0, 500.0));
         let v = view.get_untracked();
         let (cx, cy) = v.to_world(w / 2.0, h / 2.0);
-        let (x, y) = free_spot(&editor.doc.get_untracked(), cx - NODE_W / 2.0, cy - NODE_H / 2.0);
+        let (x, y) = crate::editor::free_spot(&editor.doc.get_untracked(), cx - NODE_W / 2.0, cy - NODE_H / 2.0);
         if let Some(id) = editor.add_node(kind, x, y) {
             focus_node(&id);
         }
@@ -734,6 +734,7 @@ pub fn App() -> impl IntoView {
                     // (It stands above the dialogs too: "Link copied" answers a
                     // button in the Share dialog.)
                     <div class="stage-status">
+                        {embed.then(|| view! { <crate::embed::OriginNote /> })}
                         {move || editor.notice.get().map(|n| view! {
                             <div class="notice" class:error=n.error data-testid="notice" role=if n.error { "alert" } else { "status" }>
                                 <span>{n.text}</span>
@@ -835,23 +836,6 @@ fn cap_reached_text() -> String {
          timeouts so that waiting requests end.",
         format::count(scalelab_engine::limits::MAX_IN_FLIGHT as u64)
     )
-}
-
-/// A position near (x, y) where no node sits.
-fn free_spot(doc: &Scenario, x: f64, y: f64) -> (f64, f64) {
-    let taken = |x: f64, y: f64| doc.nodes.iter().any(|n| {
-        let (nx, ny) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
-        (nx - x).abs() < NODE_W && (ny - y).abs() < NODE_H
-    });
-    for ring in 0..30 {
-        for (dx, dy) in [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0), (1.0, 1.0), (-1.0, 1.0)] {
-            let (cx, cy) = (x + dx * ring as f64 * (NODE_W + GRID), y + dy * ring as f64 * (NODE_H + GRID));
-            if !taken(cx, cy) {
-                return (cx, cy);
-            }
-        }
-    }
-    (x, y)
 }
 
 fn focus_node(id: &str) {

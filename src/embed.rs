@@ -4,12 +4,18 @@
 //! Messages (`window.postMessage`, documented in the README):
 //! - out, to the parent page when the playground runs in a frame: `ready` once
 //!   the app is mounted, then `metrics` once a second while there are numbers;
-//!   only to the parent's origin when the browser tells it and it is allowed,
-//!   else to each allowed origin (the browser drops the others). Never to "*".
+//!   only to the parent's origin when the browser tells it (`parent_origin_from`)
+//!   and it is allowed, else to each allowed origin (the browser drops the
+//!   others). Never to "*". A parent known not to be allowed gets nothing,
+//!   and the frame says so in a note (`OriginNote`).
 //! - in: `load`, `play`, `pause`, `reset`, accepted only from the playground's
 //!   own origin or an origin listed in the address (`?origin=`); everything
 //!   else is ignored and counted (`data-ignored-messages` on the app's root).
 //!   Each accepted message is answered with `ack` or `error`.
+//!
+//!
+//! The embed dialog asks for the course page's address and lists its origin
+//! in the frame's address (`embed_src`), so that page is allowed.
 //!
 //! The pure parts (the snippet, origin checks, message shapes) are tested
 //! natively; the rest is the browser glue.
@@ -62,8 +68,10 @@ pub fn full_page_url(base: &str, lesson: Option<u32>, json: &str) -> Result<Stri
 }
 
 /// The address an iframe opens: `?lesson=N&embed=1` for a lesson, else
-/// `?embed=1#s=<the design>`. `Err(length)` when the link would be too long.
-pub fn embed_src(base: &str, lesson: Option<u32>, json: &str, choice: EmbedChoice) -> Result<String, usize> {
+/// `?embed=1#s=<the design>`, with `&origin=` (encoded) when the host page's
+/// origin is given, so that page is sent the frame's messages.
+/// `Err(length)` when the link would be too long.
+pub fn embed_src(base: &str, lesson: Option<u32>, json: &str, choice: EmbedChoice, origin: Option<&str>) -> Result<String, usize> {
     let mut query = match lesson {
         Some(n) => format!("?lesson={n}&embed=1"),
         None => "?embed=1".to_string(),
@@ -73,6 +81,10 @@ pub fn embed_src(base: &str, lesson: Option<u32>, json: &str, choice: EmbedChoic
     }
     if choice.palette {
         query.push_str("&palette=1");
+    }
+    if let Some(origin) = origin {
+        query.push_str("&origin=");
+        query.push_str(&crate::page::encode(origin));
     }
     match lesson {
         Some(_) => Ok(format!("{base}{query}")),
@@ -135,7 +147,7 @@ pub fn origin_allowed(origin: &str, own: &str, listed: &[String]) -> bool {
 }
 
 /// Where outgoing messages go: the parent's origin when the browser tells it
-/// (`location.ancestorOrigins`) and it is allowed (nothing when it is not),
+/// (`parent_origin_from`) and it is allowed (nothing when it is not),
 /// else every allowed origin in turn.
 pub fn post_targets(parent: Option<&str>, own: &str, listed: &[String]) -> Vec<String> {
     match parent {
@@ -148,6 +160,28 @@ pub fn post_targets(parent: Option<&str>, own: &str, listed: &[String]) -> Vec<S
         }
     }
 }
+
+/// The parent page's origin: what the browser lists first in
+/// `location.ancestorOrigins` (Chromium, Safari), else the origin of
+/// `document.referrer`, which is the parent's address when a frame is first
+/// loaded (Firefox has no `ancestorOrigins`). `None` when neither says.
+pub fn parent_origin_from(ancestor: Option<&str>, referrer: &str) -> Option<String> {
+    ancestor
+        .and_then(|a| crate::page::normalise_origin(a))
+        .or_else(|| crate::page::origin_of_address(referrer).ok())
+}
+
+/// What the origin note inside a frame says when the page around it is not
+/// allowed: why it hears nothing, and the fix.
+pub fn origin_note_text(parent: &str) -> String {
+    format!(
+        "Host page {parent} is not listed, so it gets no progress messages: add origin={parent} to this frame's address."
+    )
+}
+
+/// The messages a host page receives, in one sentence (said in the embed dialog;
+/// the shapes are `ready_message`, `metrics_message`, `ack_message`, `error_message`).
+pub const MESSAGES_SENT: &str = "The course page receives \"ready\" when the playground has loaded (with the lesson number and the design's name), \"metrics\" once a second while it runs (requests/s, error share, p50 and p99 latency, monthly cost, lost writes, firing alerts and, for a lesson, its goal's progress, where \"met\" turns true once the goal is reached), and \"ack\" or \"error\" in answer to each load, play, pause or reset it sends.";
 
 // ---- messages (pure) ----
 
@@ -271,13 +305,15 @@ fn parent_window() -> Option<web_sys::Window> {
     (!js_sys::Object::is(&parent, &me)).then_some(parent)
 }
 
-/// The parent page's origin where the browser tells it (Chromium, Safari).
+/// The parent page's origin where the browser tells it (`parent_origin_from`).
 fn parent_origin() -> Option<String> {
-    let list = js_sys::Reflect::get(&window().location(), &"ancestorOrigins".into()).ok()?;
-    if list.is_undefined() || list.is_null() {
-        return None;
-    }
-    js_sys::Reflect::get(&list, &JsValue::from(0)).ok()?.as_string()
+    let ancestor = js_sys::Reflect::get(&window().location(), &"ancestorOrigins".into())
+        .ok()
+        .filter(|list| !list.is_undefined() && !list.is_null())
+        .and_then(|list| js_sys::Reflect::get(&list, &JsValue::from(0)).ok())
+        .and_then(|o| o.as_string());
+    let referrer = document().referrer();
+    parent_origin_from(ancestor.as_deref(), &referrer)
 }
 
 /// Talks with the host page (see the module's comment). Returns the count of
@@ -398,18 +434,32 @@ fn EmbedDialog(on_close: Callback<()>) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let options = use_context::<PageOptions>().unwrap_or_default();
     let choice = RwSignal::new(EmbedChoice { edit: options.embed && options.edit, palette: options.embed && options.palette });
+    // The course page's address, as typed (a frame that already lists an origin starts with it).
+    let address = RwSignal::new(options.origins.first().cloned().unwrap_or_default());
+    // The error is shown once the field is left (or Enter pressed), not while typing.
+    let address_done = RwSignal::new(false);
+    let host = Memo::new(move |_| {
+        let a = address.get();
+        (!a.trim().is_empty()).then(|| crate::page::origin_of_address(&a))
+    });
     let lesson = current_lesson();
     let base = here();
+    let own = window().location().origin().unwrap_or_default();
     let json = editor.doc.with_untracked(Scenario::to_json_pretty);
     let name = editor.doc.with_untracked(|d| d.name.clone());
     let title = frame_title(lesson, name.as_deref());
     let snippet = Memo::new(move |_| {
-        embed_src(&base, lesson, &json, choice.get()).map(|src| embed_snippet(&src, &title, FRAME_WIDTH, FRAME_HEIGHT))
+        let origin = host.with(|h| h.clone().and_then(Result::ok));
+        embed_src(&base, lesson, &json, choice.get(), origin.as_deref()).map(|src| embed_snippet(&src, &title, FRAME_WIDTH, FRAME_HEIGHT))
     });
+    let bad_address = move || host.with(|h| matches!(h, Some(Err(_))));
     let field = NodeRef::<html::Textarea>::new();
+    let address_input = NodeRef::<html::Input>::new();
     Effect::new(move |_| {
         snippet.track();
-        if let Some(t) = field.get() {
+        // The code is selected, ready to copy, except while the address is typed.
+        let typing = address_input.get_untracked().is_some_and(|i| document().active_element().is_some_and(|a| js_sys::Object::is(&a, &i)));
+        if let (Some(t), false) = (field.get(), typing) {
             let _ = t.focus();
             t.select();
         }
@@ -427,13 +477,40 @@ fn EmbedDialog(on_close: Callback<()>) -> impl IntoView {
                     <label><input type="checkbox" data-testid="embed-palette" prop:checked=move || choice.get().palette
                         on:change=move |ev| choice.update(|c| c.palette = event_target_checked(&ev)) />" Show the components palette"</label>
                 </div>
+                <label class="embed-host">
+                    <span>"Address of the course page it goes in"</span>
+                    <input type="url" inputmode="url" spellcheck="false" autocomplete="url" data-testid="embed-origin" node_ref=address_input
+                        placeholder="https://course.example.edu/week3" prop:value=move || address.get()
+                        aria-invalid=move || (address_done.get() && bad_address()).to_string()
+                        on:input=move |ev| { address.set(event_target_value(&ev)); address_done.set(false); }
+                        on:change=move |_| address_done.set(true) />
+                </label>
+                {move || match host.get() {
+                    Some(Err(why)) if address_done.get() => view! {
+                        <p class="field-error" role="alert" data-testid="embed-origin-error">{format!("Not usable: {why}.")}</p>
+                    }.into_any(),
+                    Some(Err(_)) => view! { <p class="muted embed-origin-note" data-testid="embed-origin-note">"Type the whole address, starting with https://"</p> }.into_any(),
+                    Some(Ok(origin)) => view! {
+                        <p class="muted embed-origin-note" data-testid="embed-origin-note">{format!("Messages go to pages on {origin} (taken from the address; the path does not matter).")}</p>
+                    }.into_any(),
+                    None => view! {
+                        <p class="muted embed-origin-note" data-testid="embed-origin-note">{format!(
+                            "Without an address the frame still works on any page, but only a page on {own} hears from it: a page on another domain receives nothing until its address is given here."
+                        )}</p>
+                    }.into_any(),
+                }}
+                <p class="muted embed-messages" data-testid="embed-messages">{MESSAGES_SENT}</p>
                 {move || match snippet.get() {
                     Ok(code) => {
                         let copy = code.clone();
                         view! {
                             <textarea readonly rows="6" class="embed-code" data-testid="embed-snippet" node_ref=field aria-label="Embed code" prop:value=code></textarea>
                             <div class="dialog-actions">
-                                <button class="primary" data-testid="copy-embed" on:click=move |_| keeping::copy_text(
+                                // Code copied with a mistyped address would leave the course page
+                                // without messages and nobody the wiser: fix or clear it first.
+                                <button class="primary" data-testid="copy-embed" disabled=bad_address
+                                    title=move || if bad_address() { "Correct the course page's address, or clear it, to copy the code" } else { "" }
+                                    on:click=move |_| keeping::copy_text(
                                     editor, copy.clone(), "Embed code copied to the clipboard",
                                     "The browser did not allow copying: select the code and copy it by hand")>"Copy code"</button>
                                 <button on:click=move |_| on_close.run(())>"Close"</button>
@@ -454,6 +531,28 @@ fn EmbedDialog(on_close: Callback<()>) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// A note inside a frame whose page is not allowed (see `origin_note_text`):
+/// a one-line strip, shown once per load until dismissed. Nothing shows
+/// outside a frame, for an allowed page, or when the browser does not tell
+/// the page's origin (then the messages go to every allowed origin anyway).
+#[component]
+pub fn OriginNote() -> impl IntoView {
+    let options = use_context::<PageOptions>().unwrap_or_default();
+    let own = window().location().origin().unwrap_or_default();
+    let parent = parent_window().and_then(|_| parent_origin()).filter(|p| !origin_allowed(p, &own, &options.origins));
+    let dismissed = RwSignal::new(false);
+    parent.map(|parent| {
+        view! {
+            <Show when=move || !dismissed.get()>
+                <p class="origin-note" role="note" data-testid="origin-note">
+                    <span>{origin_note_text(&parent)}</span>
+                    <button aria-label="Dismiss the note about messages" title="Dismiss" on:click=move |_| dismissed.set(true)>"×"</button>
+                </p>
+            </Show>
+        }
+    })
 }
 
 /// "Open in Scale Lab ↗": the same lesson or design in the full page, in a new tab.
@@ -503,12 +602,12 @@ mod tests {
     fn a_lesson_embeds_by_number_and_a_design_by_share_fragment() {
         let json = starter().to_json_pretty();
         let base = "https://x.org/scale-lab/";
-        assert_eq!(embed_src(base, Some(4), &json, EmbedChoice::default()).unwrap(), "https://x.org/scale-lab/?lesson=4&embed=1");
+        assert_eq!(embed_src(base, Some(4), &json, EmbedChoice::default(), None).unwrap(), "https://x.org/scale-lab/?lesson=4&embed=1");
         assert_eq!(
-            embed_src(base, Some(4), &json, EmbedChoice { edit: true, palette: true }).unwrap(),
+            embed_src(base, Some(4), &json, EmbedChoice { edit: true, palette: true }, None).unwrap(),
             "https://x.org/scale-lab/?lesson=4&embed=1&edit=1&palette=1"
         );
-        let design = embed_src(base, None, &json, EmbedChoice::default()).unwrap();
+        let design = embed_src(base, None, &json, EmbedChoice::default(), None).unwrap();
         let (front, fragment) = design.split_once('#').unwrap();
         assert_eq!(front, "https://x.org/scale-lab/?embed=1");
         // The fragment opens the same design.
@@ -520,6 +619,58 @@ mod tests {
         assert!(o.embed && !o.editable());
         assert_eq!(full_page_url(base, Some(3), &json).unwrap(), "https://x.org/scale-lab/?lesson=3");
         assert!(full_page_url(base, None, &json).unwrap().starts_with("https://x.org/scale-lab/#s="));
+    }
+
+    #[test]
+    fn the_course_page_origin_goes_into_the_frame_address_encoded() {
+        let json = starter().to_json_pretty();
+        let base = "https://x.org/scale-lab/";
+        let origin = crate::page::origin_of_address("https://Course.Example.edu:8443/week3?unit=2").unwrap();
+        let lesson = embed_src(base, Some(4), &json, EmbedChoice { edit: true, palette: false }, Some(&origin)).unwrap();
+        assert_eq!(lesson, "https://x.org/scale-lab/?lesson=4&embed=1&edit=1&origin=https%3A%2F%2Fcourse.example.edu%3A8443");
+        let design = embed_src(base, None, &json, EmbedChoice::default(), Some(&origin)).unwrap();
+        let (front, fragment) = design.split_once('#').unwrap();
+        assert_eq!(front, "https://x.org/scale-lab/?embed=1&origin=https%3A%2F%2Fcourse.example.edu%3A8443");
+        assert!(fragment.starts_with("s="));
+        // The frame reads back exactly that origin as allowed, and nothing else.
+        for src in [&lesson[..], front] {
+            let o = PageOptions::from_query(&src[src.find('?').unwrap()..]);
+            assert_eq!(o.origins, vec![origin.clone()], "{src}");
+            assert!(o.problems.is_empty(), "{:?}", o.problems);
+            assert!(origin_allowed("https://course.example.edu:8443", "https://x.org", &o.origins));
+            assert!(!origin_allowed("https://course.example.edu", "https://x.org", &o.origins));
+        }
+        // In the snippet the address is one attribute value.
+        let snippet = embed_snippet(&lesson, "t", FRAME_WIDTH, FRAME_HEIGHT);
+        assert!(snippet.contains("&amp;origin=https%3A%2F%2Fcourse.example.edu%3A8443\""), "{snippet}");
+    }
+
+    #[test]
+    fn the_parent_origin_comes_from_ancestor_origins_else_the_referrer() {
+        assert_eq!(parent_origin_from(Some("https://course.example"), "https://other.example/x").as_deref(), Some("https://course.example"));
+        assert_eq!(parent_origin_from(None, "https://Course.Example/week3?a#b").as_deref(), Some("https://course.example"));
+        assert_eq!(parent_origin_from(Some("null"), "").as_deref(), None);
+        assert_eq!(parent_origin_from(None, "").as_deref(), None);
+        let text = origin_note_text("https://course.example");
+        assert!(text.contains("https://course.example is not listed") && text.contains("add origin=https://course.example to"), "{text}");
+    }
+
+    #[test]
+    fn the_dialog_names_exactly_the_messages_that_are_sent() {
+        let sent = [ready_message(None, None), metrics_message(&scalelab_engine::Simulation::new(starter()).live_snapshot(), None), ack_message("play"), error_message("load", "x")];
+        for m in &sent {
+            let kind = m["type"].as_str().unwrap();
+            assert!(MESSAGES_SENT.contains(&format!("\"{kind}\"")), "{kind} is not named");
+        }
+        // No message kind is named that does not exist (the goal travels inside "metrics").
+        let quoted: Vec<&str> = MESSAGES_SENT.split('"').skip(1).step_by(2).collect();
+        assert_eq!(quoted, ["ready", "metrics", "met", "ack", "error"]);
+        let goal = scalelab_engine::goal::GoalStatus { checks: vec![], drills: vec![], held_s: 0, hold_s: 10, checks_met: false, met_at_s: None };
+        let m = metrics_message(&scalelab_engine::Simulation::new(starter()).live_snapshot(), Some(&goal));
+        assert!(m["goal"]["met"].is_boolean(), "{m}");
+        for command in ["load", "play", "pause", "reset"] {
+            assert!(MESSAGES_SENT.contains(command), "{command}");
+        }
     }
 
     #[test]
@@ -537,10 +688,10 @@ mod tests {
             big.nodes.push(n);
         }
         let json = big.to_json_pretty();
-        assert!(matches!(embed_src("https://x.org/", None, &json, EmbedChoice::default()), Err(n) if n > storage::MAX_SHARE_URL_CHARS));
+        assert!(matches!(embed_src("https://x.org/", None, &json, EmbedChoice::default(), None), Err(n) if n > storage::MAX_SHARE_URL_CHARS));
         assert!(full_page_url("https://x.org/", None, &json).is_err());
         // A lesson is a number, whatever the design.
-        assert!(embed_src("https://x.org/", Some(2), &json, EmbedChoice::default()).is_ok());
+        assert!(embed_src("https://x.org/", Some(2), &json, EmbedChoice::default(), None).is_ok());
     }
 
     #[test]

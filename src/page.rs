@@ -99,6 +99,41 @@ pub fn normalise_origin(s: &str) -> Option<String> {
     Some(format!("{scheme}://{}", rest.to_ascii_lowercase()))
 }
 
+/// The origin of a web page's address, as a teacher would paste it from the
+/// browser's address bar: `https://course.example.edu/week3?x#y` gives
+/// `https://course.example.edu`. A page receives messages by its origin only,
+/// so the path, query and fragment are dropped; anything that is not an http
+/// or https address is refused with the reason in words.
+pub fn origin_of_address(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("enter the address of the page the frame goes in".into());
+    }
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return Err(format!("\"{s}\" is not a web address: start it with https:// (or http://)"));
+    };
+    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+        return Err(format!("only http and https pages can receive messages, and \"{s}\" is not one"));
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    normalise_origin(&format!("{scheme}://{}", &rest[..end]))
+        .ok_or_else(|| format!("\"{s}\" is not a web address that a browser can open (write it like https://course.example.edu/week3)"))
+}
+
+/// Percent-encodes a query value: everything but the unreserved characters
+/// of RFC 3986, so `https://a.example:8443` stays one value of `origin=`.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Percent-decoding for query values (`+` is a space); bad escapes are kept as written.
 fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -167,6 +202,38 @@ mod tests {
         for bad in ["ftp://a.example", "https://", "https://a.example:99999", "https://user@a.example", "null", "*"] {
             assert_eq!(normalise_origin(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_page_address_gives_its_origin_and_other_schemes_are_refused() {
+        for (address, origin) in [
+            ("https://course.example.edu/week3", "https://course.example.edu"),
+            ("  HTTPS://Course.Example.edu:8443/a/b?c=d#e ", "https://course.example.edu:8443"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("https://course.example.edu?x=1", "https://course.example.edu"),
+            ("https://course.example.edu#top", "https://course.example.edu"),
+        ] {
+            assert_eq!(origin_of_address(address).as_deref(), Ok(origin), "{address}");
+        }
+        for (bad, says) in [
+            ("", "enter the address"),
+            ("course.example.edu/week3", "start it with https://"),
+            ("ftp://files.example.edu/x", "only http and https"),
+            ("javascript://alert(1)", "only http and https"),
+            ("https://", "not a web address"),
+            ("https://user@course.example.edu/", "not a web address"),
+            ("https://course example.edu/", "not a web address"),
+        ] {
+            let e = origin_of_address(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_encoded_origin_reads_back_as_the_same_origin() {
+        let o = "https://course.example.edu:8443";
+        assert_eq!(encode(o), "https%3A%2F%2Fcourse.example.edu%3A8443");
+        assert_eq!(PageOptions::from_query(&format!("?embed=1&origin={}", encode(o))).origins, vec![o.to_string()]);
     }
 
     #[test]

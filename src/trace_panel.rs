@@ -140,10 +140,48 @@ fn bar(h: &TraceHop, total_ms: f64) -> impl IntoView {
     }
 }
 
-/// The panel, shown while a request is followed.
+/// Whether a key press is typing in a text field, where Esc belongs to the
+/// field (a checkbox, a button or a slider with focus is not typing).
+fn typing_in_field(ev: &web_sys::KeyboardEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else { return false };
+    if el.is_content_editable() {
+        return true;
+    }
+    match el.tag_name().to_ascii_lowercase().as_str() {
+        "textarea" | "select" => true,
+        "input" => {
+            let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
+            !matches!(kind.as_str(), "checkbox" | "radio" | "range" | "button" | "submit" | "reset" | "color" | "file" | "image")
+        }
+        _ => false,
+    }
+}
+
+/// The panel, shown while a request is followed. Esc closes it wherever the
+/// focus is (except in a text field, or while a dialog is open: Esc is the
+/// dialog's). Its header, with the × button, stays put: the panel keeps one
+/// size and only the part under the header scrolls, so a trace that grows or
+/// shrinks as the request moves on never moves the button from under the
+/// pointer.
 #[component]
 pub fn TracePanel() -> impl IntoView {
     let tracing = expect_context::<Tracing>();
+    let esc = window_event_listener(leptos::ev::keydown, move |ev| {
+        // Not `default_prevented`: the page's own shortcut handler takes Esc too (it cancels a
+        // placement or a connection) and marks it handled.
+        if ev.key() != "Escape" || typing_in_field(&ev) {
+            return;
+        }
+        if tracing.follow.get_untracked().is_none() {
+            return;
+        }
+        let dialog_open = document().query_selector("[aria-modal=\"true\"]").ok().flatten().is_some();
+        if !dialog_open {
+            tracing.close();
+        }
+    });
+    on_cleanup(move || esc.remove());
     view! {
         <Show when=move || tracing.follow.get().is_some()>
             <aside class="trace-panel" data-testid="trace-panel" aria-label="Request trace">
@@ -152,8 +190,9 @@ pub fn TracePanel() -> impl IntoView {
                         Some(n) => format!("Request #{}", format::count(n + 1)),
                         None => "Request trace".to_string(),
                     }}</h3>
-                    <button data-testid="trace-close" aria-label="Close the trace" on:click=move |_| tracing.close()>"×"</button>
+                    <button data-testid="trace-close" aria-label="Close the trace" title="Close (Esc)" on:click=move |_| tracing.close()>"×"</button>
                 </header>
+                <div class="trace-body">
                 {move || tracing.trace.with(|t| match t {
                     None => view! {
                         <p class="muted" data-testid="trace-outcome">{match tracing.follow.get() {
@@ -197,6 +236,7 @@ pub fn TracePanel() -> impl IntoView {
                         }.into_any()
                     }
                 })}
+                </div>
             </aside>
         </Show>
     }

@@ -649,8 +649,11 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 view! {
                     <select data-testid=test_id.clone() disabled=read_only prop:value=current on:change=move |ev| on_change(event_target_value(&ev))>
                         <option value="custom">"custom (set workers)"</option>
+                        // Name and vCPU only: with the price as well ("24xlarge · 192 vCPU ·
+                        // $17,280/mo") the chosen size did not fit a 240 px inspector. The
+                        // chosen size's price is said under the field.
                         {ladder.sizes().iter().map(|s| view! {
-                            <option value=s.name>{format!("{} · {} vCPU · ${}/mo", s.name, s.vcpu, format::count(s.monthly_usd as u64))}</option>
+                            <option value=s.name>{format!("{} · {} vCPU", s.name, s.vcpu)}</option>
                         }).collect_view()}
                     </select>
                 }.into_any()
@@ -663,11 +666,29 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 }.into_any()
             }
         };
+        // What one machine of the chosen size has and costs (the engine's
+        // price; set by hand, workers are priced per vCPU at the smallest size's rate).
+        let id_price = id.clone();
+        let price = match field.kind {
+            FieldKind::Size(ladder) => Some(move || {
+                editor.doc.with(|d| {
+                    let node = &d.nodes[d.node_index(&id_price)?];
+                    let usd = format::count(scalelab_engine::cost::node_monthly_usd(&node.spec, 1).round() as u64);
+                    let size = node.spec.station().and_then(|st| st.size.as_deref()).and_then(|name| ladder.sizes().iter().find(|s| s.name == name));
+                    Some(match size {
+                        Some(s) => format!("{} GiB RAM · ${usd}/month a machine", format::count(s.ram_gib.into())),
+                        None => format!("Workers set by hand: ${usd}/month a machine"),
+                    })
+                })
+            }),
+            _ => None,
+        };
         view! {
             <label class="field" class:invalid=move || error().is_some()>
                 <span title=field.help>{field.label}</span>
                 <span class="input-unit">{input}<span class="unit">{field.unit}</span></span>
             </label>
+            {price.map(|p| view! { <p class="field-hint" data-testid="size-price">{p}</p> })}
             {move || error().map(|e| view! { <p class="field-error" role="alert" data-testid=format!("error{}", field.pointer.replace('/', "-"))>{e}</p> })}
         }
     };

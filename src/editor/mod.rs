@@ -272,7 +272,9 @@ impl Editor {
         }
         let doc = self.doc.get_untracked();
         let id = fresh_id(&doc, kind);
-        let node = default_node(&id, kind, snap(x), snap(y))?;
+        // Dropped on (or partly over) another node: the nearest free spot instead.
+        let (x, y) = free_spot(&doc, x, y);
+        let node = default_node(&id, kind, x, y)?;
         if self.edit(Edit::AddNode { node }, &format!("Added {} \"{id}\"", kind_label(kind))) {
             self.selection.set(Selection::node(&id));
             Some(id)
@@ -334,16 +336,24 @@ impl Editor {
     }
 
     /// Moves nodes to new top-left positions (snapped), as one undo step.
+    /// Moved onto other nodes, they land together at the nearest free spot
+    /// (the diagram's drag, the arrow keys: every move comes here).
     pub fn move_nodes(&self, positions: &[(String, f64, f64)], what: &str) {
         if !self.may_change() {
             return;
         }
         let mut doc = self.doc.get_untracked();
-        for (id, x, y) in positions {
-            if let Some(i) = doc.node_index(id) {
-                doc.nodes[i].x = Some(snap(*x));
-                doc.nodes[i].y = Some(snap(*y));
-            }
+        let targets: Vec<(usize, f64, f64)> =
+            positions.iter().filter_map(|(id, x, y)| doc.node_index(id).map(|i| (i, snap(*x), snap(*y)))).collect();
+        let moving: Vec<String> = targets.iter().map(|&(i, ..)| doc.nodes[i].id.clone()).collect();
+        let boxes: Vec<(f64, f64)> = targets.iter().map(|&(_, x, y)| (x, y)).collect();
+        // Where the first node is now: a move that does not fit goes on past
+        // what is in the way, never back (an arrow key into a neighbour).
+        let from = targets.first().map(|&(i, ..)| (doc.nodes[i].x.unwrap_or(0.0), doc.nodes[i].y.unwrap_or(0.0)));
+        let (dx, dy) = free_offset(&doc, &boxes, &moving, from);
+        for &(i, x, y) in &targets {
+            doc.nodes[i].x = Some(x + dx);
+            doc.nodes[i].y = Some(y + dy);
         }
         if let Err(e) = self.commit(doc, what) {
             self.refuse(reason(&e));
@@ -365,8 +375,9 @@ impl Editor {
         self.say(format!("Copied {n} node{}", if n == 1 { "" } else { "s" }));
     }
 
-    /// Pastes the copied nodes (and the links among them) with fresh ids,
-    /// offset so they do not sit on the originals; they become the selection.
+    /// Pastes the copied nodes (and the links among them) with fresh ids, as
+    /// a group at the nearest free spot to the originals (next to them, never
+    /// on top of them or of anything else); they become the selection.
     pub fn paste(&self) {
         if !self.may_change() {
             return;
@@ -376,12 +387,14 @@ impl Editor {
             return;
         };
         let mut doc = self.doc.get_untracked();
+        let boxes: Vec<(f64, f64)> = clip.nodes.iter().map(|n| (snap(n.x.unwrap_or(0.0)), snap(n.y.unwrap_or(0.0)))).collect();
+        let (dx, dy) = free_offset(&doc, &boxes, &[], None);
         let mut renamed = Vec::new();
-        for node in &clip.nodes {
+        for (node, (x, y)) in clip.nodes.iter().zip(boxes) {
             let mut copy = node.clone();
             copy.id = fresh_id(&doc, node.spec.kind_name());
-            copy.x = Some(node.x.unwrap_or(0.0) + 2.0 * GRID);
-            copy.y = Some(node.y.unwrap_or(0.0) + 2.0 * GRID);
+            copy.x = Some(x + dx);
+            copy.y = Some(y + dy);
             renamed.push((node.id.clone(), copy.id.clone()));
             doc.nodes.push(copy);
         }
@@ -424,6 +437,74 @@ pub fn reason(e: &EditError) -> String {
 
 pub fn snap(v: f64) -> f64 {
     (v / GRID).round() * GRID
+}
+
+/// The least room kept between two node boxes: half a grid step, so that
+/// nodes snapped to neighbouring places (160 apart across, 80 down) still fit.
+pub const GAP: f64 = GRID / 2.0;
+/// How far (in grid steps, each way) a free spot is looked for before the
+/// nodes are put to the right of everything instead.
+const SEARCH_STEPS: i32 = 40;
+
+/// Whether node boxes with top-left corners `a` and `b` overlap, or come
+/// closer than [`GAP`]; touching or partly covering counts.
+pub fn boxes_clash(a: (f64, f64), b: (f64, f64)) -> bool {
+    (a.0 - b.0).abs() < NODE_W + GAP - 1e-9 && (a.1 - b.1).abs() < NODE_H + GAP - 1e-9
+}
+
+/// The grid offsets to try, nearest first (ties: below, then right, then
+/// above, then left, so a copy lands under its original when there is room).
+fn offsets_nearest_first() -> &'static [(i32, i32)] {
+    static OFFSETS: std::sync::OnceLock<Vec<(i32, i32)>> = std::sync::OnceLock::new();
+    OFFSETS.get_or_init(|| {
+        let n = SEARCH_STEPS;
+        let mut all: Vec<(i32, i32)> = (-n..=n).flat_map(|i| (-n..=n).map(move |j| (i, j))).collect();
+        all.sort_by_key(|&(i, j)| (i * i + j * j, j < 0, i < 0, j.abs(), i.abs()));
+        all
+    })
+}
+
+/// The offset (a whole number of grid steps) that moves the node boxes at
+/// `boxes` (top-left corners) to the nearest place where none of them clashes
+/// with a node of `doc` other than those in `moving`. Boxes keep their places
+/// relative to one another. For a move, `from` is where the first box is now:
+/// the place found is then further along the move than that (an arrow key
+/// pressed into a neighbour hops past it rather than going back or sideways).
+/// When nothing near is free, the offset puts them just right of every node,
+/// which always is.
+pub fn free_offset(doc: &Scenario, boxes: &[(f64, f64)], moving: &[String], from: Option<(f64, f64)>) -> (f64, f64) {
+    let others: Vec<(f64, f64)> = doc
+        .nodes
+        .iter()
+        .filter(|n| !moving.contains(&n.id))
+        .map(|n| (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0)))
+        .collect();
+    let asked = match (from, boxes.first()) {
+        (Some(f), Some(b)) if (b.0, b.1) != f => Some((b.0 - f.0, b.1 - f.1)),
+        _ => None,
+    };
+    let fits = |dx: f64, dy: f64| {
+        let onwards = asked.is_none_or(|(ax, ay)| (ax + dx) * ax + (ay + dy) * ay > 0.0);
+        onwards && boxes.iter().all(|&(x, y)| others.iter().all(|&o| !boxes_clash((x + dx, y + dy), o)))
+    };
+    for &(i, j) in offsets_nearest_first() {
+        let (dx, dy) = (f64::from(i) * GRID, f64::from(j) * GRID);
+        if fits(dx, dy) {
+            return (dx, dy);
+        }
+    }
+    // Right of everything: every box is further right than any other node's edge.
+    let right = others.iter().map(|o| o.0 + NODE_W + GAP).fold(f64::NEG_INFINITY, f64::max);
+    let left = boxes.iter().map(|b| b.0).fold(f64::INFINITY, f64::min);
+    ((((right - left) / GRID).ceil() * GRID).max(GRID), 0.0)
+}
+
+/// The nearest spot to `(x, y)`, snapped to the grid, where a new node clashes
+/// with none (palette drops and clicks, the keyboard's add-in-view).
+pub fn free_spot(doc: &Scenario, x: f64, y: f64) -> (f64, f64) {
+    let (x, y) = (snap(x), snap(y));
+    let (dx, dy) = free_offset(doc, &[(x, y)], &[], None);
+    (x + dx, y + dy)
 }
 
 /// Short prefix for generated ids.
@@ -581,6 +662,145 @@ mod tests {
         assert!(users.contains(&format!("after {} s", scalelab_engine::scenario::DEFAULT_CLIENT_TIMEOUT_MS / 1000.0)), "{users}");
         let NodeSpec::WebServer(w) = default_node("w", "web_server", 0.0, 0.0).unwrap().spec else { panic!() };
         assert_eq!((w.station.queue_limit, w.station.timeout_ms), (Some(WEB_QUEUE_LIMIT), Some(WEB_TIMEOUT_MS)));
+    }
+
+    fn clashes(doc: &Scenario) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (k, a) in doc.nodes.iter().enumerate() {
+            for b in &doc.nodes[k + 1..] {
+                if boxes_clash((a.x.unwrap(), a.y.unwrap()), (b.x.unwrap(), b.y.unwrap())) {
+                    out.push((a.id.clone(), b.id.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    fn at(doc: &Scenario, id: &str) -> (f64, f64) {
+        let n = &doc.nodes[doc.node_index(id).unwrap()];
+        (n.x.unwrap(), n.y.unwrap())
+    }
+
+    #[test]
+    fn boxes_clash_when_they_overlap_or_nearly_touch() {
+        assert!(boxes_clash((0.0, 0.0), (0.0, 0.0)));
+        assert!(boxes_clash((0.0, 0.0), (140.0, 60.0)), "a corner over a corner");
+        assert!(boxes_clash((0.0, 0.0), (NODE_W, 0.0)), "edge to edge leaves no room");
+        assert!(!boxes_clash((0.0, 0.0), (160.0, 0.0)), "the next place across on the grid");
+        assert!(!boxes_clash((0.0, 0.0), (0.0, 80.0)), "the next place down on the grid");
+        assert!(!boxes_clash((0.0, 0.0), (-160.0, -80.0)));
+    }
+
+    #[test]
+    fn a_node_dropped_on_or_partly_over_another_lands_at_the_nearest_free_spot() {
+        let doc = Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap();
+        let (bx, by) = at(&doc, "db");
+        // Somewhere empty: just snapped.
+        assert_eq!(free_spot(&doc, -1003.0, -1011.0), (-1000.0, -1020.0));
+        for (dx, dy) in [(0.0, 0.0), (100.0, 30.0), (-120.0, -50.0), (70.0, -60.0), (7.0, 3.0), (149.0, 63.0)] {
+            let (x, y) = free_spot(&doc, bx + dx, by + dy);
+            assert_eq!((x, y), (snap(x), snap(y)), "on the grid");
+            assert!(doc.nodes.iter().all(|n| !boxes_clash((x, y), (n.x.unwrap(), n.y.unwrap()))), "({dx}, {dy}) landed at ({x}, {y}) on a node");
+            // Nearest: no grid place closer to the snapped drop point is free.
+            let (sx, sy) = (snap(bx + dx), snap(by + dy));
+            let d2 = (x - sx).powi(2) + (y - sy).powi(2);
+            for i in -20..=20 {
+                for j in -20..=20 {
+                    let (cx, cy) = (sx + f64::from(i) * GRID, sy + f64::from(j) * GRID);
+                    if (cx - sx).powi(2) + (cy - sy).powi(2) < d2 - 1e-9 {
+                        assert!(doc.nodes.iter().any(|n| boxes_clash((cx, cy), (n.x.unwrap(), n.y.unwrap()))), "({cx}, {cy}) was free and nearer than ({x}, {y})");
+                    }
+                }
+            }
+        }
+        // Right on a node: the place straight below it, when that is free.
+        let lone = Scenario::from_json(r#"{"version": 2, "nodes": [{"id": "a", "kind": "cache", "x": 100, "y": 100}], "links": []}"#).unwrap();
+        assert_eq!(free_spot(&lone, 100.0, 100.0), (100.0, 180.0));
+    }
+
+    #[test]
+    fn a_group_settles_together_and_a_move_does_not_settle_back_where_it_was() {
+        let doc = Scenario::from_json(
+            r#"{"version": 2, "nodes": [
+                {"id": "a", "kind": "cache", "x": 0, "y": 0},
+                {"id": "b", "kind": "cache", "x": 0, "y": 100},
+                {"id": "c", "kind": "cache", "x": 400, "y": 0}], "links": []}"#,
+        )
+        .unwrap();
+        let moving = vec!["a".to_string(), "b".to_string()];
+        // a and b dragged 380 to the right, a onto c: both shift by one offset.
+        let boxes = [(380.0, 0.0), (380.0, 100.0)];
+        let (dx, dy) = free_offset(&doc, &boxes, &moving, Some((0.0, 0.0)));
+        for b in boxes {
+            assert!(!boxes_clash((b.0 + dx, b.1 + dy), (400.0, 0.0)), "offset ({dx}, {dy})");
+        }
+        // An arrow key pushing a into b right under it: without the rule it
+        // would settle back where it came from; with it, it hops past b
+        // (not sideways, as a free place beside its target is nearer).
+        let stacked = Scenario::from_json(
+            r#"{"version": 2, "nodes": [{"id": "a", "kind": "cache", "x": 0, "y": 0}, {"id": "b", "kind": "cache", "x": 0, "y": 80}], "links": []}"#,
+        )
+        .unwrap();
+        let a = vec!["a".to_string()];
+        assert_eq!(free_offset(&stacked, &[(0.0, 20.0)], &a, None), (0.0, -20.0));
+        assert_eq!(free_offset(&stacked, &[(0.0, 20.0)], &a, Some((0.0, 0.0))), (0.0, 140.0));
+        // Dragged a long way, partly onto c: it lands just under c, where it
+        // was dropped, not back home.
+        assert_eq!(free_offset(&doc, &[(380.0, 20.0)], &a, Some((0.0, 0.0))), (0.0, 60.0));
+    }
+
+    #[test]
+    fn with_no_room_near_the_nodes_go_right_of_everything() {
+        // A wall of nodes wider and taller than the search (40 grid steps each
+        // way, and a box more): 14 across, 26 down around the drop point.
+        let mut doc = Scenario::from_json(r#"{"version": 2, "nodes": [], "links": []}"#).unwrap();
+        for i in 0..14 {
+            for j in 0..26 {
+                let id = format!("n{i}-{j}");
+                doc.nodes.push(default_node(&id, "cache", f64::from(i) * 160.0 - 1040.0, f64::from(j) * 80.0 - 1040.0).unwrap());
+            }
+        }
+        let (x, y) = free_spot(&doc, 0.0, 0.0);
+        assert!(doc.nodes.iter().all(|n| !boxes_clash((x, y), (n.x.unwrap(), n.y.unwrap()))), "({x}, {y})");
+        assert_eq!(y, 0.0);
+        assert!(x >= 13.0 * 160.0 - 1040.0 + NODE_W, "{x}");
+    }
+
+    #[test]
+    fn dropping_duplicating_pasting_and_moving_never_leave_nodes_on_one_another() {
+        let doc = crate::lessons::scenario(4).unwrap().clone();
+        let editor = Editor::new(doc);
+        let d = editor.doc.get_untracked();
+        assert!(clashes(&d).is_empty(), "lesson 4 starts tidy: {:?}", clashes(&d));
+        let (lx, ly) = at(&d, "lb");
+        // A palette drop right on the balancer, and one partly over it.
+        editor.add_node("cache", lx, ly).unwrap();
+        editor.add_node("cache", lx + 90.0, ly + 25.0).unwrap();
+        assert!(clashes(&editor.doc.get_untracked()).is_empty(), "{:?}", clashes(&editor.doc.get_untracked()));
+        // Duplicated twice: next to the original, then next to the copy.
+        let web = d.nodes.iter().find(|n| n.spec.kind_name() == "web_server").unwrap().id.clone();
+        editor.selection.set(Selection::node(&web));
+        editor.duplicate();
+        let first = editor.selection.get_untracked().nodes[0].clone();
+        editor.duplicate();
+        let second = editor.selection.get_untracked().nodes[0].clone();
+        let now = editor.doc.get_untracked();
+        assert_eq!(now.nodes.len(), d.nodes.len() + 4);
+        assert!(clashes(&now).is_empty(), "{:?}", clashes(&now));
+        let dist = |a: (f64, f64), b: (f64, f64)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+        assert!(dist(at(&now, &first), at(&now, &web)) <= 4.0 * (NODE_W + GAP), "the copy is near its original");
+        assert!(dist(at(&now, &second), at(&now, &first)) <= 4.0 * (NODE_W + GAP));
+        // Pasted twice more, and every node dragged onto its neighbour.
+        editor.copy();
+        editor.paste();
+        editor.paste();
+        let ids: Vec<String> = editor.doc.get_untracked().nodes.iter().map(|n| n.id.clone()).collect();
+        for (a, b) in ids.iter().zip(ids.iter().skip(1)) {
+            let (x, y) = at(&editor.doc.get_untracked(), b);
+            editor.move_nodes(&[(a.clone(), x + 30.0, y + 10.0)], "moved");
+            let now = editor.doc.get_untracked();
+            assert!(clashes(&now).is_empty(), "{a} onto {b}: {:?}", clashes(&now));
+        }
     }
 
     #[test]

@@ -111,6 +111,7 @@ test('the site built for a sub-path loads there, with deep links, and no request
   await ready(page);
   const href = await page.getByTestId('open-full').getAttribute('href');
   assert.ok(href.startsWith(`${site.baseUrl}${base}`), href);
+  assert.equal(await page.getByTestId('origin-note').count(), 0, 'no note about messages outside a frame');
   assert.equal(await page.getByTestId('open-full').getAttribute('target'), '_blank');
   assert.deepEqual(errors, []);
   assert.deepEqual(failed, []);
@@ -140,6 +141,8 @@ test('the example host page embeds two lessons and hears ready and metrics from 
   const second = page.locator('section[data-lesson="4"]');
   await page.waitForFunction(() => /\d s$/.test(document.querySelector('section[data-lesson="4"] [data-field="t_s"]').textContent));
   assert.match(await second.locator('[data-field="ready"]').textContent(), /^yes/);
+  // The frames are on the host page's own origin: nothing to warn about.
+  for (const l of ['1', '4']) assert.equal(await page.frameLocator(`section[data-lesson="${l}"] iframe`).getByTestId('origin-note').count(), 0);
 
   // The host sends a design to the second frame (read-only for readers, not for the host).
   const frame = page.frameLocator('section[data-lesson="4"] iframe');
@@ -207,6 +210,31 @@ test('messages from an origin that is not allowed are ignored and counted; an al
   assert.deepEqual(await frameIds(frame), before, 'the design did not change');
   assert.equal(await frame.getByTestId('play-toggle').textContent(), 'Pause', 'still playing');
   assert.deepEqual(await stranger.page.evaluate(() => window.got), [], 'no ready, metrics or replies to a page that is not allowed');
+  // The frame says so itself, on a line of its own: the host's origin is not
+  // listed, so it hears nothing, and the fix.
+  const note = frame.getByTestId('origin-note');
+  assert.equal(await note.count(), 1);
+  const said = await note.textContent();
+  assert.ok(said.includes(`Host page ${foreign.origin} is not listed`) && /gets no progress messages/.test(said), said);
+  assert.ok(said.includes(`add origin=${foreign.origin} to this frame's address`), said);
+  const strip = await note.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const span = el.querySelector('span');
+    const lines = Math.round(span.getBoundingClientRect().height / parseFloat(getComputedStyle(span).lineHeight));
+    const own = el.querySelector('button');
+    const covered = [...document.querySelectorAll('button, input, select, a, [role="button"]')]
+      .filter((c) => c !== own && c.getClientRects().length > 0)
+      .map((c) => ({ id: c.dataset.testid ?? c.textContent.trim(), b: c.getBoundingClientRect() }))
+      .filter(({ b }) => b.left < r.right && r.left < b.right && b.top < r.bottom && r.top < b.bottom)
+      .map(({ id }) => id);
+    return { lines, covered, width: r.width, right: r.right, viewport: innerWidth };
+  });
+  assert.equal(strip.lines, 1, `one line in a 900 px frame: ${JSON.stringify(strip)}`);
+  assert.deepEqual(strip.covered, [], 'it covers no control');
+  assert.ok(strip.right <= strip.viewport, JSON.stringify(strip));
+  await screenshot(stranger.page, 'embed-origin-note');
+  await note.getByRole('button', { name: 'Dismiss the note about messages' }).click();
+  await note.waitFor({ state: 'detached' });
   assert.deepEqual(stranger.errors, []);
   await stranger.context.close();
 
@@ -219,6 +247,7 @@ test('messages from an origin that is not allowed are ignored and counted; an al
   const types = () => friend.page.evaluate(() => window.got.map((g) => g.data.type));
   await friend.page.waitForFunction(() => window.got.some((g) => g.data.type === 'ready') && window.got.some((g) => g.data.type === 'metrics'), null, { timeout: 60000 });
   assert.ok((await friend.page.evaluate(() => window.got)).every((g) => g.origin === site.baseUrl), 'from the playground');
+  assert.equal(await frame2.getByTestId('origin-note').count(), 0, 'an allowed page gets no note');
   await post(friend.page, { type: 'load', scenario: JSON.stringify(SMALL) });
   await friend.page.waitForFunction(() => window.got.some((g) => g.data.type === 'ack' && g.data.for === 'load'));
   await frame2.locator('g[data-node="web"]').waitFor();
@@ -339,8 +368,43 @@ test('Copy embed code gives an iframe for this design (or lesson) and copies it'
   await page.waitForFunction(() => /Embed code copied/.test(document.querySelector('[data-testid="notice"]')?.textContent ?? ''));
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), first);
   await screenshot(page, 'embed-code-dialog');
+  // Without the course page's address, the dialog says who hears the frame,
+  // and what the messages are.
+  const dialog = page.getByTestId('embed-dialog');
+  assert.match(await text(page, 'embed-origin-note'), /a page on another domain receives nothing until its address is given here/);
+  assert.ok((await text(page, 'embed-origin-note')).includes(`only a page on ${site.baseUrl} hears from it`));
+  assert.match(await text(page, 'embed-messages'), /"ready" when the playground has loaded.*"metrics" once a second.*goal's progress.*"ack" or "error"/);
+  // A page's whole address gives its origin, encoded, in the frame's address.
+  const field = page.getByTestId('embed-origin');
+  await field.fill('https://Course.Example.edu/week3?unit=2#top');
+  await page.keyboard.press('Tab');
+  assert.ok((await snippet()).startsWith(`${prefix.replace('?embed=1#s=', '?embed=1&amp;origin=https%3A%2F%2Fcourse.example.edu#s=')}`), await snippet());
+  assert.match(await text(page, 'embed-origin-note'), /Messages go to pages on https:\/\/course\.example\.edu /);
+  // Anything but an http(s) address is refused in words, and not copied.
+  await field.fill('ftp://files.example.edu/week3');
+  await page.keyboard.press('Tab');
+  assert.match(await dialog.getByRole('alert').textContent(), /only http and https pages can receive messages/);
+  assert.equal(await field.getAttribute('aria-invalid'), 'true');
+  assert.ok(await page.getByTestId('copy-embed').isDisabled(), 'no copying with a wrong address');
+  assert.equal(await snippet(), first, 'the snippet has no origin from it');
+  await screenshot(page, 'embed-code-dialog-bad-origin');
+  await field.fill('');
+  assert.equal(await snippet(), first);
+  assert.equal(await dialog.getByRole('alert').count(), 0);
+  // The course page on another origin: given its address, the snippet's frame
+  // sends it ready and metrics, and shows no note.
+  await field.fill(`${foreign.origin}/course/week3`);
+  const forCourse = (await snippet()).match(/src="([^"]*)"/)[1].replace(/&amp;/g, '&');
+  assert.ok(forCourse.includes(`&origin=${encodeURIComponent(foreign.origin)}#s=`), forCourse);
   await page.keyboard.press('Escape');
   await page.getByTestId('embed-dialog').waitFor({ state: 'detached' });
+  const course = await open(null);
+  await course.page.goto(`${foreign.origin}/host?src=${encodeURIComponent(forCourse)}`);
+  await course.page.waitForFunction(() => window.got.some((g) => g.data.type === 'ready') && window.got.some((g) => g.data.type === 'metrics'), null, { timeout: 60000 });
+  assert.deepEqual(await course.page.frameLocator('iframe').locator('g[data-node]').evaluateAll((els) => els.map((e) => e.dataset.node).sort()), ['db', 'lb', 'users', 'web-1']);
+  assert.equal(await course.page.frameLocator('iframe').getByTestId('origin-note').count(), 0);
+  assert.deepEqual(course.errors, []);
+  await course.context.close();
 
   // The snippet's address opens this design, embedded.
   const src = first.match(/src="([^"]*)"/)[1].replace(/&amp;/g, '&');
