@@ -277,7 +277,17 @@ pub fn App() -> impl IntoView {
 
     // The view Fit last chose: while the user has not panned or zoomed away
     // from it, a change of the diagram's room frames the design again.
-    let fitted = StoredValue::new(None::<View>);
+    let fitted = StoredValue::new(None::<(View, f64, f64)>);
+    // The play area's size: the diagram's room, whatever the status row holds.
+    let room = move || {
+        diagram_ref
+            .get_untracked()
+            .and_then(|el| el.closest(".play-area").ok().flatten())
+            .map_or((0.0, 0.0), |a| {
+                let r = a.get_bounding_client_rect();
+                (r.width(), r.height())
+            })
+    };
     let fit = move || {
         let Some(el) = diagram_ref.get_untracked() else { return };
         let r = el.get_bounding_client_rect();
@@ -295,12 +305,19 @@ pub fn App() -> impl IntoView {
         });
         if let Some(b) = bounds {
             let v = View::fit(b, r.width(), r.height());
-            fitted.set_value(Some(v));
+            let (w, h) = room();
+            fitted.set_value(Some((v, w, h)));
             view.set(v);
         }
     };
+    // Only a change of the diagram's room counts (a drawer floating over it
+    // does not, nor a notice in the row under it), and only while the view is
+    // still the one Fit chose.
     let refit_if_untouched = move || {
-        if fitted.get_value().is_some_and(|f| view.get_untracked() == f) {
+        let Some((v, w, h)) = fitted.get_value() else { return };
+        let (rw, rh) = room();
+        let resized = (rw - w).abs() > 0.5 || (rh - h).abs() > 0.5;
+        if resized && view.get_untracked() == v {
             fit();
         }
     };

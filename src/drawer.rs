@@ -141,15 +141,97 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
             now
         });
     }
-    // Selecting something shows its settings.
+    // The goal met: the lesson says so (the learner was likely inspecting the
+    // node they failed). A folded drawer on a narrow screen stays folded: the
+    // headline strip says it there.
+    let live = expect_context::<crate::app::Live>();
+    Effect::new(move |was: Option<bool>| {
+        let met = live.goal.with(|g| g.as_ref().is_some_and(|g| g.met()));
+        if was == Some(false) && met && lessons.shown.get_untracked() && !(narrow.get_untracked() && !drawer.is_open_untracked()) {
+            drawer.show(Tab::Lesson);
+        }
+        met
+    });
+    // Selecting something shows its settings: at once from the keyboard; for
+    // a press, when it ends as a tap or click. A press that drags a node, pans
+    // or pinches, makes a wire, or a long press that opened the node's
+    // actions, leaves the drawer as it was (below 1000 px it would cover the
+    // diagram mid-gesture). Effects run after the event that caused them, so
+    // a press counts until the frame after its release.
+    #[derive(Clone, Copy)]
+    struct Press {
+        x: f64,
+        y: f64,
+        /// Could be a tap that inspects (not a port, not ending a wire, not a second finger).
+        inspects: bool,
+        released: Option<bool>,
+    }
+    let press: StoredValue<Option<Press>> = StoredValue::new(None);
+    let selected_during = StoredValue::new(false);
     Effect::new(move |was: Option<crate::editor::Selection>| {
         let sel = editor.selection.get();
         if was.is_some_and(|w| w != sel) && !sel.is_empty() {
-            drawer.show(Tab::Inspect);
+            if press.get_value().is_some() {
+                // A wire just made selects itself: making the next one
+                // matters more than its settings.
+                selected_during.set_value(sel.link.is_none());
+            } else {
+                drawer.show(Tab::Inspect);
+            }
         }
         sel
     });
+    let on_down = move |ev: web_sys::PointerEvent| {
+        let on_port = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| el.matches(".port").unwrap_or(false));
+        let inspects = ev.is_primary() && !on_port && editor.connecting_from.get_untracked().is_none();
+        if ev.is_primary() {
+            selected_during.set_value(false);
+            press.set_value(Some(Press { x: ev.client_x() as f64, y: ev.client_y() as f64, inspects, released: None }));
+        } else {
+            // A second finger: a pinch, not a tap.
+            press.update_value(|p| if let Some(p) = p { p.inspects = false });
+        }
+    };
+    let on_up = move |ev: web_sys::PointerEvent| {
+        let Some(mut p) = press.get_value() else { return };
+        if p.released.is_some() || !ev.is_primary() {
+            return;
+        }
+        p.released = Some((ev.client_x() as f64 - p.x).abs() + (ev.client_y() as f64 - p.y).abs() <= 8.0);
+        press.set_value(Some(p));
+        request_animation_frame(move || {
+            let Some(p) = press.try_get_value().flatten() else { return };
+            press.set_value(None);
+            let actions_open = document().query_selector("[data-testid=\"node-actions\"]").ok().flatten().is_some();
+            if selected_during.get_value() && p.inspects && p.released == Some(true) && !actions_open {
+                drawer.show(Tab::Inspect);
+            }
+        });
+    };
+    let on_cancel = move |ev: web_sys::PointerEvent| {
+        if ev.is_primary() {
+            press.set_value(None);
+        }
+    };
+    // In the capture phase: the diagram stops the propagation of its presses.
+    listen_capturing("pointerdown", on_down);
+    listen_capturing("pointerup", on_up);
+    listen_capturing("pointercancel", on_cancel);
     drawer
+}
+
+/// A listener on the window for the whole life of the page, called in the
+/// capture phase (before any handler below can stop the event).
+fn listen_capturing(kind: &str, f: impl Fn(web_sys::PointerEvent) + 'static) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let cb = Closure::<dyn Fn(web_sys::PointerEvent)>::new(f);
+    let _ = window().add_event_listener_with_callback_and_bool(kind, cb.as_ref().unchecked_ref(), true);
+    // The page's shell lives as long as the page.
+    cb.forget();
 }
 
 /// The drawer itself, with its panels in tab order.

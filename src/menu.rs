@@ -82,6 +82,11 @@ pub fn Menu(
         let unfolds = command.get_attribute("aria-haspopup").is_some_and(|v| v == "true" || v == "menu" || v == "listbox");
         if !unfolds {
             open.set(false);
+            // The list hides, and the focus with it: back to the menu's
+            // button (a dialog or panel the command opened takes it after).
+            if let Some(b) = button.get_untracked() {
+                let _ = b.focus();
+            }
         }
     };
     view! {

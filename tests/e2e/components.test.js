@@ -187,6 +187,8 @@ test('shards behind a shard router share the load; adding a shard reports the ke
   const router = await place(page, 'shard_router', area.width - 330, area.height - 60);
   const a = await place(page, 'database', area.width - 120, 60);
   const b = await place(page, 'database', area.width - 120, area.height - 60);
+  // A node dropped where another sits lands beside it, maybe out of view: frame them all.
+  await page.getByTestId('fit').click();
   await connect(page, 'web-1', router);
   await connect(page, 'web-2', router);
   await connect(page, router, a);
@@ -200,6 +202,7 @@ test('shards behind a shard router share the load; adding a shard reports the ke
     assert.ok(share > 50, `${shard} takes its share: ${share}/s`);
   }
   const c = await place(page, 'database', area.width - 330, 60);
+  await page.getByTestId('fit').click();
   await connect(page, router, c);
   await page.waitForFunction(() => /2 -> 3 shards with modulo: 67% of the keys move/.test(document.querySelector('[data-testid="event-log"]')?.textContent ?? ''));
 

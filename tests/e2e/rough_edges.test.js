@@ -5,7 +5,7 @@
 // browser gave each control.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, openRunning, nodeIds, text, frames } from './harness.js';
+import { startSite, screenshot, openRunning, nodeIds, text, frames, choose } from './harness.js';
 
 let site;
 before(async () => {
@@ -126,7 +126,7 @@ test('the trace popup closes with Esc from anywhere but a text field, and its ×
   // Paused, the popup waits for a request: a line of text. Playing, the
   // request is born and traced: a table of hops under the header.
   await page.getByTestId('play-toggle').click();
-  await page.getByTestId('trace-next').click();
+  await choose(page, 'trace-next');
   await outcome.waitFor();
   assert.match(await outcome.textContent(), /Waiting for the next request/);
   const waiting = await close.boundingBox();
@@ -138,26 +138,27 @@ test('the trace popup closes with Esc from anywhere but a text field, and its ×
   await close.click();
   await panel.waitFor({ state: 'detached' });
 
-  // Esc, with the focus on the toolbar's button that opened it.
-  await page.getByTestId('trace-next').click();
+  // Esc, with the focus on the toolbar's menu that opened it.
+  await choose(page, 'trace-next');
   await panel.waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'trace-next');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'learn-menu');
   await page.keyboard.press('Escape');
   await panel.waitFor({ state: 'detached' });
   // With the focus inside the popup.
-  await page.getByTestId('trace-next').click();
+  await choose(page, 'trace-next');
   await close.focus();
   await page.keyboard.press('Escape');
   await panel.waitFor({ state: 'detached' });
   // With nothing focused (the focus left the button).
-  await page.getByTestId('trace-next').click();
+  await choose(page, 'trace-next');
   await panel.waitFor();
   await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press('Escape');
   await panel.waitFor({ state: 'detached' });
   // Typing in a field, Esc is the field's (it leaves the field); the next one closes it.
-  await page.getByTestId('trace-next').click();
+  await choose(page, 'trace-next');
   await panel.waitFor();
+  await page.getByTestId('view-menu').click();
   await page.getByTestId('seed').click();
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.activeElement?.dataset.testid !== 'seed');

@@ -8,9 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSite, openRunning, text, nodeIds, linkIds } from './harness.js';
 
-// Tablet upright and phone on its side. [390, 844] (phone upright) joins the
-// list once the page shell gives the diagram room there (today 0 px tall).
+// Phone upright, tablet upright and phone on its side.
 const VIEWPORTS = [
+  [390, 844],
   [820, 1180],
   [844, 390],
 ];
@@ -267,6 +267,9 @@ for (const viewport of VIEWPORTS) {
     await page.getByTestId('palette-web_server').focus();
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => !!document.querySelector('g[data-node="web-3"]'));
+    // Below 1000 px the new node's inspector opens over the diagram: Esc folds it.
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.querySelector('.drawer.narrow.open'));
     const links0 = await linkIds(page);
 
     await tap(cdp, await middle(page, 'port-lb'));
@@ -279,6 +282,9 @@ for (const viewport of VIEWPORTS) {
 
     await tap(cdp, await middle(page, 'port-web-3'));
     await page.waitForFunction(() => document.querySelector('[data-testid="node-web-3"]').classList.contains('connecting'));
+    // The inspector of the node just wired may have opened over the diagram
+    // (below 1000 px): a person folds it (⟩) to see the node under it.
+    if (await page.locator('.drawer.narrow.open').count()) await page.getByTestId('drawer-toggle').tap();
     await tap(cdp, await centreOf(page, 'db'));
     await page.waitForFunction(() => !!document.querySelector('[data-testid="link-web-3-db"]'));
     assert.match(await text(page, 'announcer'), /Connected web-3 to db/);

@@ -5,7 +5,7 @@
 // diagram: they relate the frame to what Fit shows in it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot } from './harness.js';
+import { startSite, screenshot, choose } from './harness.js';
 
 // The layout's contract (src/editor/diagram.rs, src/editor/mod.rs).
 const NODE_W = 150; // a node box's width, world units
@@ -183,7 +183,8 @@ test('wire labels and data-center names stay readable or give way, in light and 
   for (const colorScheme of ['light', 'dark']) {
     const { page, context, errors } = await openLesson(13, { width: 1920, height: 1080 }, colorScheme);
     // Without the animation, the flow is written on every wire.
-    await pressAndPaint(page, page.getByTestId('animation-toggle'));
+    await choose(page, 'animation-toggle');
+    await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
     const links = await page.locator('g.link').count();
     // From readable at the normal drawing...
     for (let i = 0; i < 12 && (await measure(page)).compact; i++) await pressAndPaint(page, page.getByRole('button', { name: 'Zoom in' }));
