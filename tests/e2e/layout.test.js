@@ -220,6 +220,19 @@ for (const frame of FRAMES) {
   });
 }
 
+test('from 360 px up, no width scrolls sideways or puts one control over another', async () => {
+  for (const width of [360, 480, 600, 720, 900, 1000, 1100, 1440]) {
+    const screen = { width, height: width < 720 ? 760 : 700, touch: width < 720 };
+    const { page, errors, context } = await openAt(screen, '/?lesson=6');
+    const m = await measure(page);
+    assert.ok(m.scrollWidth <= m.innerWidth && m.bodyScrollWidth <= m.innerWidth, `${width} px: the page is ${m.scrollWidth} px wide`);
+    assert.deepEqual(await overlaps(page), [], `${width} px: no interactive element over another`);
+    assert.deepEqual(await coveringNodes(page), [], `${width} px: the legend and notices leave the nodes clear`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
 test('layout choices persist: palette labels, a folded drawer and its width, unfolded charts', async () => {
   const screen = SCREENS[3];
   const { page, errors, context } = await openAt(screen, '/');
