@@ -26,8 +26,6 @@ const DIAL_STEPS: f64 = 800.0;
 /// Wall time the dots get to move after a "Step" while paused: the step's
 /// 0.1 s of simulated time shown at 1x.
 const STEP_WALL_MS: f64 = 100.0;
-/// Quiet time after the last step of the dial before the run takes its value.
-const DIAL_SETTLE_MS: u64 = 350;
 const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
 
 pub fn dial_to_users(v: f64) -> f64 {
@@ -482,28 +480,27 @@ pub fn App() -> impl IntoView {
         let id = node.id.clone();
         editor.edit_traffic(Edit::UpdateNode { node }, &format!("{id}: {} daily users", format::number(users)));
     };
-    // The dial's value while it moves: shown at once, applied once it settles
-    // (each arrow-key step fires a change; the run and its log get one).
+    // The dial's value while it moves: shown at once, applied once it settles,
+    // so the run and its log get one change, not one per step: when the key
+    // held on it is released (a held arrow key repeats; each repeat fires a
+    // change), when it loses the focus, or at once for a change that no key
+    // is held for (a drag ends with one).
     let dial_pending = RwSignal::new(None::<f64>);
-    let dial_seq = StoredValue::new(0u64);
+    let dial_key_held = StoredValue::new(false);
     let dial_at = RwSignal::new(None::<(f64, f64)>);
+    let commit_dial = move || {
+        if let Some(u) = dial_pending.get_untracked() {
+            dial_pending.set(None);
+            set_users(u);
+        }
+    };
     let set_dial = move |v: f64| {
         let users = dial_to_users(v);
         dial_at.set(Some((v, users)));
         dial_pending.set(Some(users));
-        dial_seq.update_value(|s| *s += 1);
-        let mine = dial_seq.get_value();
-        set_timeout(
-            move || {
-                if dial_seq.try_get_value() == Some(mine) {
-                    if let Some(u) = dial_pending.try_get_untracked().flatten() {
-                        dial_pending.set(None);
-                        set_users(u);
-                    }
-                }
-            },
-            std::time::Duration::from_millis(DIAL_SETTLE_MS),
-        );
+        if !dial_key_held.get_value() {
+            commit_dial();
+        }
     };
     let shown_dau = move || dial_pending.get().or_else(users_dau);
     let shown_rps = move || match dial_pending.get() {
@@ -585,7 +582,10 @@ pub fn App() -> impl IntoView {
                                 dial_pending.set(Some(dial_to_users(v)));
                             }
                         }
-                        on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { set_dial(v); } } />
+                        on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { set_dial(v); } }
+                        on:keydown=move |_| dial_key_held.set_value(true)
+                        on:keyup=move |_| { dial_key_held.set_value(false); commit_dial(); }
+                        on:blur=move |_| { dial_key_held.set_value(false); commit_dial(); } />
                     <input type="text" inputmode="decimal" class="dial-users" data-testid="traffic-users" aria-label="Daily users"
                         title="Daily users: type a number (25000, 2.5M) and press Enter"
                         prop:value=move || shown_dau().map(format::number).unwrap_or_default()

@@ -152,6 +152,18 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
         }
         met
     });
+    // A lesson opened or closed (the list comes back): the Lesson tab comes
+    // to the front, opening the drawer only where it does not cover the diagram.
+    Effect::new(move |was: Option<Option<u32>>| {
+        let open_lesson = lessons.open.0.get();
+        if was.is_some_and(|w| w != open_lesson) && lessons.shown.get_untracked() {
+            drawer.tab.set(Tab::Lesson);
+            if !narrow.get_untracked() {
+                drawer.set_open(true);
+            }
+        }
+        open_lesson
+    });
     // Selecting something shows its settings: at once from the keyboard; for
     // a press, when it ends as a tap or click. A press that drags a node, pans
     // or pinches, makes a wire, or a long press that opened the node's
@@ -186,7 +198,13 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
             .target()
             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
             .is_some_and(|el| el.matches(".port").unwrap_or(false));
-        let inspects = ev.is_primary() && !on_port && editor.connecting_from.get_untracked().is_none();
+        // A press inside the drawer (a report's row selecting its node) keeps
+        // the panel it was made in.
+        let in_drawer = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| el.closest(".drawer").ok().flatten().is_some());
+        let inspects = ev.is_primary() && !on_port && !in_drawer && editor.connecting_from.get_untracked().is_none();
         if ev.is_primary() {
             selected_during.set_value(false);
             press.set_value(Some(Press { x: ev.client_x() as f64, y: ev.client_y() as f64, inspects, released: None }));

@@ -38,6 +38,9 @@ test('one figure reads the same wherever the page shows it', async () => {
   assert.match(usersNode, /\/s$/);
   assert.equal(numberIn(usersNode), card, `users node ${usersNode} against the card ${card}`);
   await choose(page, 'animation-toggle');
+  // Zoomed out to fit, boxes draw compact and wire labels give way: zoom in
+  // until they are written, as a person would to read them.
+  for (let i = 0; i < 12 && !(await page.locator('.flow-label').first().isVisible()); i++) await page.getByRole('button', { name: 'Zoom in' }).click();
   await page.locator('.flow-label').first().waitFor();
   const wires = await page.$$eval('g.link[data-testid^="link-users-"] .flow-label', (els) => els.map((e) => e.textContent.trim()));
   assert.ok(wires.length >= 1);
@@ -45,6 +48,7 @@ test('one figure reads the same wherever the page shows it', async () => {
   // Each wire's label is rounded on its own.
   assert.ok(Math.abs(wireSum - card) <= wires.length * 0.5 + 1e-9, `users' wires ${wires.join(' + ')} against the card ${card}`);
   assert.match(await text(page, 'sampling'), /numbers: last 5 s$/);
+  await page.getByTestId('fit').click();
 
   // Requests ended: the users node's throughput in the inspector is the sum
   // of the regions table, and the errors card's failures per second are

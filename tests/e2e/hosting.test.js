@@ -288,6 +288,8 @@ test('an embedded design is read-only unless edit=1, but runs, takes traffic and
   assert.deepEqual(await nodeIds(page), ids);
   assert.ok(await page.getByTestId('field-size').isDisabled(), 'the inspector does not look editable');
   assert.equal(await page.getByTestId('delete-node').isVisible(), false);
+  // In a 900 px frame the inspector opened over the diagram: fold it away.
+  await page.getByTestId('drawer-toggle').click();
   // Dragging a node does not move it.
   const box = await page.getByTestId('node-web-2').boundingBox();
   const where = await page.getByTestId('node-web-2').getAttribute('transform');

@@ -310,13 +310,15 @@ test('the dial: a typed number of users, a refused one, and one log line for a r
   assert.match(await notice(page), /"lots" is not a number of daily users/);
   assert.equal(await users.inputValue(), '2,500,000', 'the field shows the design\'s value again');
   assert.match(await text(page, 'traffic-value'), /2,500,000 users/);
-  // Twelve arrow steps, each a change event: the run takes one change.
+  // An arrow key held for twelve steps, each a change event: the run takes
+  // one change, when the key is released.
   await page.getByTestId('dashboard-toggle').click();
   const lines = () => page.getByTestId('event-log').evaluate((l) => [...l.querySelectorAll('li')].filter((li) => /daily users|settings changed/.test(li.textContent)).length);
   const before = await lines();
   const dial = page.getByTestId('traffic');
   await dial.focus();
-  for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowLeft');
+  for (let i = 0; i < 12; i++) await page.keyboard.down('ArrowLeft');
+  await page.keyboard.up('ArrowLeft');
   await page.waitForFunction((n) => [...document.querySelectorAll('[data-testid="event-log"] li')].filter((li) => /daily users|settings changed/.test(li.textContent)).length > n, before, { timeout: 30000 });
   // Another second of the run: still one more line, not twelve.
   const t = numberIn(await text(page, 'sim-time'));

@@ -113,6 +113,8 @@ test('lesson 9: Europe cannot carry everyone until its session store and replica
     const { page, errors, context } = await openLesson(9);
     await runUntil(page, 45);
     await page.getByTestId('diagram').click({ position: { x: 5, y: 5 } });
+    // The design's overview (data centers) is the Inspect tab's, beside the lesson.
+    await page.getByTestId('tab-inspect').click();
     await page.getByTestId('dc-fail-east').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="goal-drill"]')?.dataset.state === 'failed', null, { timeout: RUN_MS, polling: 250 });
     await goalNotMet(page);
@@ -126,6 +128,8 @@ test('lesson 9: Europe cannot carry everyone until its session store and replica
   const changedAt = await simTime(page);
   await runUntil(page, changedAt + 45);
   await page.getByTestId('diagram').click({ position: { x: 5, y: 5 } });
+  // The design's overview (data centers) is the Inspect tab's, beside the lesson.
+  await page.getByTestId('tab-inspect').click();
   await page.getByTestId('dc-fail-east').click();
   await goalMet(page);
   await finish(page, errors, context, 'lesson-9-met');

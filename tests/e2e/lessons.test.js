@@ -203,6 +203,8 @@ test('blocked storage: one notice says so, and the lessons still work', async ()
   const framed = await blockedContext({ width: 900, height: 600 });
   await framed.page.goto(`${site.baseUrl}/?embed=1&lesson=4`);
   await framed.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  // Below 1000 px the lesson waits folded in the drawer (its goal is in the strip).
+  await framed.page.getByTestId('tab-lesson').click();
   await framed.page.getByTestId('lesson-panel').waitFor();
   await framed.page.getByTestId('goal-check').first().waitFor({ timeout: 60000 });
   assert.equal(await framed.page.getByTestId('notice').count(), 1);

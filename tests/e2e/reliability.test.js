@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSite, distDir, screenshot, sleep, nodeIds, notice, choose } from './harness.js';
+import { startSite, distDir, screenshot, sleep, nodeIds, notice, choose, showCharts } from './harness.js';
 
 let site;
 before(async () => {
@@ -64,12 +64,12 @@ const SHOWS = {
 async function openFrom(page, button) {
   if (button === 'lessons-button') {
     const was = await page.getByTestId(button).getAttribute('aria-expanded');
-    await page.getByTestId(button).click();
+    await choose(page, button);
     await page.waitForFunction((w) => document.querySelector('[data-testid="lessons-button"]').getAttribute('aria-expanded') !== w, was);
     if (was === 'false') await page.getByTestId('lesson-panel').waitFor();
     return;
   }
-  await page.getByTestId(button).click();
+  await choose(page, button);
   await page.getByTestId(SHOWS[button]).waitFor();
 }
 
@@ -177,6 +177,7 @@ test('user text is never markup: names, alerts, file names and refused ids with 
     alerts: [{ name: XSS, metric: 'p99_ms', above: 0, for_s: 1 }],
   };
   const file = { name: `${XSS}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(design)) };
+  await showCharts(page);
   await page.getByTestId('file-input').setInputFiles(file);
   await page.waitForFunction(() => document.querySelectorAll('g[data-node]').length === 2);
   assert.equal(await notice(page), `Opened "${XSS}.json" (Undo brings the previous diagram back)×`);
