@@ -305,8 +305,10 @@ test('an embedded design is read-only unless edit=1, but runs, takes traffic and
   assert.match(await notice(page), /read-only/);
   assert.deepEqual(await nodeIds(page), ids);
 
-  // Faults, the traffic dial and the run controls still work.
+  // Faults, the traffic dial and the run controls still work. (web-2 is
+  // still selected, and its inspector was folded away above: open its tab.)
   await page.getByTestId('node-web-2').click();
+  await page.getByTestId('tab-inspect').click();
   await page.getByTestId('fault-fail').click();
   assert.match(await notice(page), /web-2 failed/);
   const traffic = await text(page, 'traffic-value');
@@ -317,7 +319,7 @@ test('an embedded design is read-only unless edit=1, but runs, takes traffic and
   await page.waitForFunction((t) => document.querySelector('[data-testid="traffic-value"]').textContent !== t, traffic);
   await page.getByTestId('play-toggle').click();
   assert.equal(await text(page, 'play-toggle'), 'Play');
-  await page.getByTestId('reset').click();
+  await choose(page, 'reset');
   assert.deepEqual(await nodeIds(page), ids);
   await screenshot(page, 'embed-900x600-read-only');
 
