@@ -2,7 +2,7 @@
 // the way a learner does it, then read on the dashboard and in the inspector.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, openRunning, simUntil, simFor, sel, nextSnapshot, settle, meanOver, showCharts } from './harness.js';
+import { startSite, screenshot, text, numberIn, openRunning, simUntil, simFor, sel, nextSnapshot, settle, meanOver, showCharts, place } from './harness.js';
 
 let site;
 before(async () => {
@@ -19,32 +19,6 @@ const open = async (options = {}) => {
   await showCharts(opened.page);
   return opened;
 };
-
-/** Places a palette component in an empty spot of the diagram and returns its id. */
-async function place(page, kind, x, y) {
-  const before = await page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
-  await page.getByTestId(`palette-${kind}`).click();
-  // The nearest bare background to (x, y): a press on a node would pick the node.
-  const [px, py] = await page.getByTestId('diagram').evaluate((svg, [x, y]) => {
-    const r = svg.getBoundingClientRect();
-    const boxes = [...svg.querySelectorAll('g[data-node]')].map((n) => n.getBoundingClientRect());
-    const bare = (cx, cy) => cx > 8 && cy > 8 && cx < r.width - 8 && cy < r.height - 8
-      && document.elementFromPoint(r.left + cx, r.top + cy)?.matches('rect.grid-bg')
-      && !boxes.some((b) => r.left + cx > b.left - 24 && r.left + cx < b.right + 24 && r.top + cy > b.top - 24 && r.top + cy < b.bottom + 24);
-    for (let ring = 0; ring < 40; ring++) {
-      for (let k = 0; k < Math.max(1, ring * 8); k++) {
-        const a = (2 * Math.PI * k) / Math.max(1, ring * 8);
-        const [cx, cy] = [x + ring * 10 * Math.cos(a), y + ring * 10 * Math.sin(a)];
-        if (bare(cx, cy)) return [cx, cy];
-      }
-    }
-    return [x, y];
-  }, [x, y]);
-  await page.getByTestId('diagram').click({ position: { x: px, y: py } });
-  await page.waitForFunction((n) => document.querySelectorAll('g[data-node]').length === n + 1, before.length);
-  const after = await page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
-  return after.find((id) => !before.includes(id));
-}
 
 async function connect(page, from, to) {
   await page.getByTestId(`port-${from}`).dragTo(page.getByTestId(`node-${to}`));
