@@ -124,6 +124,7 @@ pub fn App() -> impl IntoView {
     let repaint = crate::charts::Repaint(RwSignal::new(0));
     provide_context(repaint);
     let _resize = window_event_listener(leptos::ev::resize, move |_| repaint.0.update(|v| *v += 1));
+    crate::input::track();
     let drawer = crate::drawer::use_drawer(layout, repaint.0);
     let log_seq = StoredValue::new(0u64);
     let animation = StoredValue::new_local(Animation::new());

@@ -235,21 +235,10 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
         }
     };
     // In the capture phase: the diagram stops the propagation of its presses.
-    listen_capturing("pointerdown", on_down);
-    listen_capturing("pointerup", on_up);
-    listen_capturing("pointercancel", on_cancel);
+    crate::input::listen_capturing("pointerdown", on_down);
+    crate::input::listen_capturing("pointerup", on_up);
+    crate::input::listen_capturing("pointercancel", on_cancel);
     drawer
-}
-
-/// A listener on the window for the whole life of the page, called in the
-/// capture phase (before any handler below can stop the event).
-fn listen_capturing(kind: &str, f: impl Fn(web_sys::PointerEvent) + 'static) {
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
-    let cb = Closure::<dyn Fn(web_sys::PointerEvent)>::new(f);
-    let _ = window().add_event_listener_with_callback_and_bool(kind, cb.as_ref().unchecked_ref(), true);
-    // The page's shell lives as long as the page.
-    cb.forget();
 }
 
 /// The drawer itself, with its panels in tab order.

@@ -20,6 +20,7 @@ pub mod editor;
 pub mod embed;
 pub mod format;
 pub mod fuzz;
+pub mod input;
 pub mod page;
 pub mod frame_loop;
 pub mod keeping;

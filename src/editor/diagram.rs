@@ -1008,7 +1008,8 @@ pub fn Diagram(
                                 data-node=id.clone()
                                 on:pointerdown=move |ev| node_down(ev, i6.clone())
                                 on:focus=move |_| {
-                                    if !editor.selection.with_untracked(|s| s.nodes.contains(&i7)) {
+                                    // From the keyboard only: a press selects (or connects) by itself.
+                                    if !crate::input::by_pointer() && !editor.selection.with_untracked(|s| s.nodes.contains(&i7)) {
                                         editor.selection.set(Selection::node(&i7));
                                     }
                                 }

@@ -342,6 +342,15 @@ export async function choose(page, id) {
   await item.click();
 }
 
+/** Brings the side drawer's tab `id` (tab-inspect, tab-lesson, …) to the
+ *  front, as a person does: pressing it only when it is not the one shown
+ *  (pressing the tab on show folds the drawer away). */
+export async function showTab(page, id) {
+  const tab = page.getByTestId(id);
+  if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.getAttribute('aria-selected') === 'true', id);
+}
+
 /** Unfolds the dashboard under the headline strip (charts, errors by cause,
  *  where the time goes, the event log), as a person presses "Charts". */
 export async function showCharts(page) {

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
-import { startSiteAt, repoRoot, screenshot, text, nodeIds, notice, simFor, numberIn, eventually, choose } from './harness.js';
+import { startSiteAt, repoRoot, screenshot, text, nodeIds, notice, simFor, numberIn, eventually, choose, showTab } from './harness.js';
 
 const base = process.env.SCALELAB_SUBPATH_BASE || '/scale-lab/';
 let subDist = process.env.SCALELAB_SUBPATH_DIST;
@@ -308,7 +308,7 @@ test('an embedded design is read-only unless edit=1, but runs, takes traffic and
   // Faults, the traffic dial and the run controls still work. (web-2 is
   // still selected, and its inspector was folded away above: open its tab.)
   await page.getByTestId('node-web-2').click();
-  await page.getByTestId('tab-inspect').click();
+  await showTab(page, 'tab-inspect');
   await page.getByTestId('fault-fail').click();
   assert.match(await notice(page), /web-2 failed/);
   const traffic = await text(page, 'traffic-value');

@@ -9,7 +9,7 @@
 // in lesson_goals_late.test.js.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, simTime } from './harness.js';
+import { startSite, simTime, showTab } from './harness.js';
 import {
   openLesson as openOn,
   RUN_MS,
@@ -114,7 +114,7 @@ test('lesson 9: Europe cannot carry everyone until its session store and replica
     await runUntil(page, 45);
     await page.getByTestId('diagram').click({ position: { x: 5, y: 5 } });
     // The design's overview (data centers) is the Inspect tab's, beside the lesson.
-    await page.getByTestId('tab-inspect').click();
+    await showTab(page, 'tab-inspect');
     await page.getByTestId('dc-fail-east').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="goal-drill"]')?.dataset.state === 'failed', null, { timeout: RUN_MS, polling: 250 });
     await goalNotMet(page);
@@ -129,7 +129,7 @@ test('lesson 9: Europe cannot carry everyone until its session store and replica
   await runUntil(page, changedAt + 45);
   await page.getByTestId('diagram').click({ position: { x: 5, y: 5 } });
   // The design's overview (data centers) is the Inspect tab's, beside the lesson.
-  await page.getByTestId('tab-inspect').click();
+  await showTab(page, 'tab-inspect');
   await page.getByTestId('dc-fail-east').click();
   await goalMet(page);
   await finish(page, errors, context, 'lesson-9-met');

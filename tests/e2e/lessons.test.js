@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSite, screenshot, screenshotDir, text, nodeIds, repoRoot, choose } from './harness.js';
+import { startSite, screenshot, screenshotDir, text, nodeIds, repoRoot, choose, showTab } from './harness.js';
 import { failAndRecover } from './lesson_goal_steps.js';
 
 let site;
@@ -204,7 +204,7 @@ test('blocked storage: one notice says so, and the lessons still work', async ()
   await framed.page.goto(`${site.baseUrl}/?embed=1&lesson=4`);
   await framed.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
   // Below 1000 px the lesson waits folded in the drawer (its goal is in the strip).
-  await framed.page.getByTestId('tab-lesson').click();
+  await showTab(framed.page, 'tab-lesson');
   await framed.page.getByTestId('lesson-panel').waitFor();
   await framed.page.getByTestId('goal-check').first().waitFor({ timeout: 60000 });
   assert.equal(await framed.page.getByTestId('notice').count(), 1);

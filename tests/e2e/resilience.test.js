@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startSite, screenshotDir, text, numberIn, openRunning, simTime, simFor, simUntil, choose } from './harness.js';
+import { startSite, screenshotDir, text, numberIn, openRunning, simTime, simFor, simUntil, choose, showTab } from './harness.js';
 
 let site;
 before(async () => {
@@ -227,7 +227,7 @@ test('an edit marks the report as for an earlier version; moving a node does not
   await page.keyboard.press('Delete');
   await page.waitForFunction(() => !document.querySelector('g[data-node="web-2"]'));
   // Selecting the node brought its settings forward: back to the report's tab.
-  await page.getByTestId('tab-resilience').click();
+  await showTab(page, 'tab-resilience');
   await page.getByTestId('resilience-stale').waitFor();
   assert.match(await text(page, 'resilience-stale'), /for an earlier version of the design/);
   assert.equal(await table.getAttribute('data-stale'), 'true');
@@ -242,7 +242,7 @@ test('an edit marks the report as for an earlier version; moving a node does not
   // Run again on a changed design: current again, and it has one web server fewer.
   await page.getByTestId('node-web-2').click();
   await page.keyboard.press('Delete');
-  await page.getByTestId('tab-resilience').click();
+  await showTab(page, 'tab-resilience');
   await page.getByTestId('resilience-stale').waitFor();
   await page.getByTestId('resilience-run').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="resilience-table"]')?.dataset.stale === 'false', null, { timeout: REPORT_MS });
