@@ -4,30 +4,8 @@
 //! and timeout (500 requests, 3 s); the database's 1 s timeout is shorter, so
 //! a slow database fails a request before its web server gives up on it.
 
-pub const STARTER_SCENARIO: &str = r#"{
-  "version": 2,
-  "name": "Two web servers and a database",
-  "seed": 7,
-  "duration_s": 2592000,
-  "warmup_s": 0,
-  "nodes": [
-    {"id": "users", "kind": "users", "rps": 300, "mix": {"read": 0.8, "write": 0.1, "static": 0.1}, "x": 0, "y": 100},
-    {"id": "lb", "kind": "load_balancer", "algorithm": "least_connections", "x": 220, "y": 100},
-    {"id": "web-1", "kind": "web_server", "size": "xlarge",
-     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 500, "timeout_ms": 3000, "x": 440, "y": 40},
-    {"id": "web-2", "kind": "web_server", "size": "xlarge",
-     "service": {"dist": "lognormal", "mean_ms": 6, "cv": 1.5}, "queue_limit": 500, "timeout_ms": 3000, "x": 440, "y": 160},
-    {"id": "db", "kind": "database", "size": "xlarge",
-     "service": {"dist": "exponential", "mean_ms": 4}, "queue_limit": 500, "timeout_ms": 1000, "x": 660, "y": 100}
-  ],
-  "links": [
-    {"from": "users", "to": "lb", "latency_ms": 20},
-    {"from": "lb", "to": "web-1", "latency_ms": 0.2},
-    {"from": "lb", "to": "web-2", "latency_ms": 0.2},
-    {"from": "web-1", "to": "db", "latency_ms": 0.5},
-    {"from": "web-2", "to": "db", "latency_ms": 0.5}
-  ]
-}"#;
+// In the engine's scenarios, so its golden-output test runs it too.
+pub const STARTER_SCENARIO: &str = include_str!("../engine/scenarios/starter.json");
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,9 @@
 //! - `fuzz`: arbitrary and mutated documents never panic the reader, are
 //!   refused by field or run with finite, balanced numbers
 //!   (`SCALELAB_FUZZ_CASES=N` for more cases).
+//! - `golden`: every shipped scenario and lesson, and scripted live edits,
+//!   give the bytes recorded in `tests/golden_outputs.txt` (a guard for
+//!   changes that must not change a number).
 //! - `formats`: scenario format versions: version 1 migrated to the
 //!   current one, newer versions refused.
 //! - `cli`: the `scalelab` binary: report keys, overrides, exit codes.
@@ -36,6 +39,7 @@ mod components;
 mod determinism;
 mod edits;
 mod formats;
+mod golden;
 mod fuzz;
 mod invalid;
 mod invariants;
