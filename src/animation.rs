@@ -210,7 +210,8 @@ impl HopCounts {
         for hop in hops {
             self.first.get_or_insert(hop.start);
             self.last = self.last.max(hop.start);
-            let (wire, failed) = if hop.response { ((hop.to, hop.from), hop.failed as u64) } else { ((hop.from, hop.to), 0) };
+            let (wire, failed) =
+                if hop.response { ((hop.to, hop.from), hop.failed as u64) } else { ((hop.from, hop.to), 0) };
             let entry = self.wires.entry(wire).or_default();
             entry.0 += (!hop.response) as u64;
             entry.1 += failed;

@@ -66,7 +66,8 @@ pub fn App() -> impl IntoView {
     // autosave alone (see keeping::open_embedded).
     // `?lesson=N` (see keeping.rs for how it ranks against links and autosave).
     let asked = options.lesson.and_then(|n| crate::lessons::scenario(n).map(|s| (n, s)));
-    let mut opening = if embed { keeping::open_embedded_with_lesson(asked) } else { keeping::open_from_browser_with_lesson(asked) };
+    let mut opening =
+        if embed { keeping::open_embedded_with_lesson(asked) } else { keeping::open_from_browser_with_lesson(asked) };
     // A lesson opened over the autosave: Undo brings the autosave back.
     let editor = match opening.replaced.take() {
         Some(earlier) => {
@@ -141,7 +142,16 @@ pub fn App() -> impl IntoView {
             let entries: Vec<LogEntry> = r.sim.log().since(next).cloned().collect();
             tracing.refresh(&r.sim);
             let breakdown = r.sim.latency_breakdown();
-            (snap, series, entries, r.behind, r.sim.node_slots(), r.sim.goal_status().cloned(), r.sim.headline(), breakdown)
+            (
+                snap,
+                series,
+                entries,
+                r.behind,
+                r.sim.node_slots(),
+                r.sim.goal_status().cloned(),
+                r.sim.headline(),
+                breakdown,
+            )
         });
         if let Some((snap, series, entries, behind, slots, goal, headline, breakdown)) = snap {
             if live.breakdown.with_untracked(|b| *b != breakdown) {
@@ -240,7 +250,12 @@ pub fn App() -> impl IntoView {
     let _move = window_event_listener(leptos::ev::pointermove, move |ev| {
         if let Some(PaletteGesture::Dragging { kind, x, y, .. }) = palette.get_untracked() {
             let moved = (ev.client_x() as f64 - x).abs() + (ev.client_y() as f64 - y).abs() > 4.0;
-            palette.set(Some(PaletteGesture::Dragging { kind, x: ev.client_x() as f64, y: ev.client_y() as f64, moved: moved || matches!(palette.get_untracked(), Some(PaletteGesture::Dragging { moved: true, .. })) }));
+            palette.set(Some(PaletteGesture::Dragging {
+                kind,
+                x: ev.client_x() as f64,
+                y: ev.client_y() as f64,
+                moved: moved || matches!(palette.get_untracked(), Some(PaletteGesture::Dragging { moved: true, .. })),
+            }));
         }
     });
     let _up = window_event_listener(leptos::ev::pointerup, move |ev| {
@@ -262,10 +277,13 @@ pub fn App() -> impl IntoView {
 
     // Keyboard: palette Enter adds a node in view, at a free spot.
     let add_here = Callback::new(move |kind: &'static str| {
-        let (w, h) = diagram_ref.get_untracked().map(|el| {
-            let r = el.get_bounding_client_rect();
-            (r.width(), r.height())
-        }).unwrap_or((800.0, 500.0));
+        let (w, h) = diagram_ref
+            .get_untracked()
+            .map(|el| {
+                let r = el.get_bounding_client_rect();
+                (r.width(), r.height())
+            })
+            .unwrap_or((800.0, 500.0));
         let v = view.get_untracked();
         let (cx, cy) = v.to_world(w / 2.0, h / 2.0);
         let (x, y) = crate::editor::free_spot(&editor.doc.get_untracked(), cx - NODE_W / 2.0, cy - NODE_H / 2.0);
@@ -279,13 +297,10 @@ pub fn App() -> impl IntoView {
     let fitted = StoredValue::new(None::<(View, f64, f64)>);
     // The play area's size: the diagram's room, whatever the status row holds.
     let room = move || {
-        diagram_ref
-            .get_untracked()
-            .and_then(|el| el.closest(".play-area").ok().flatten())
-            .map_or((0.0, 0.0), |a| {
-                let r = a.get_bounding_client_rect();
-                (r.width(), r.height())
-            })
+        diagram_ref.get_untracked().and_then(|el| el.closest(".play-area").ok().flatten()).map_or((0.0, 0.0), |a| {
+            let r = a.get_bounding_client_rect();
+            (r.width(), r.height())
+        })
     };
     let fit = move || {
         let Some(el) = diagram_ref.get_untracked() else { return };
@@ -325,15 +340,20 @@ pub fn App() -> impl IntoView {
     let more_open = RwSignal::new(false);
     // Zoom about the middle of the diagram.
     let zoom = move |factor: f64| {
-        let (w, h) = diagram_ref.get_untracked().map(|el| {
-            let r = el.get_bounding_client_rect();
-            (r.width(), r.height())
-        }).unwrap_or((600.0, 400.0));
+        let (w, h) = diagram_ref
+            .get_untracked()
+            .map(|el| {
+                let r = el.get_bounding_client_rect();
+                (r.width(), r.height())
+            })
+            .unwrap_or((600.0, 400.0));
         view.update(|v| *v = v.zoom_at(factor, w / 2.0, h / 2.0));
     };
     // Into the diagram from anywhere: the selected node, else the first one.
     let enter_diagram = move || {
-        let target = editor.selection.with_untracked(|s| s.nodes.first().cloned())
+        let target = editor
+            .selection
+            .with_untracked(|s| s.nodes.first().cloned())
             .or_else(|| editor.doc.with_untracked(|d| d.nodes.first().map(|n| n.id.clone())));
         match target {
             Some(id) => focus_node(&id),
@@ -351,13 +371,34 @@ pub fn App() -> impl IntoView {
         let ctrl = ev.ctrl_key() || ev.meta_key();
         let key = ev.key();
         let handled = match key.as_str() {
-            "z" | "Z" if ctrl && ev.shift_key() => { editor.redo(); true }
-            "z" | "Z" if ctrl => { editor.undo(); true }
-            "y" | "Y" if ctrl => { editor.redo(); true }
-            "c" if ctrl => { editor.copy(); true }
-            "v" if ctrl => { editor.paste(); true }
-            "d" if ctrl => { editor.duplicate(); true }
-            "Delete" | "Backspace" => { editor.delete_selection(); true }
+            "z" | "Z" if ctrl && ev.shift_key() => {
+                editor.redo();
+                true
+            }
+            "z" | "Z" if ctrl => {
+                editor.undo();
+                true
+            }
+            "y" | "Y" if ctrl => {
+                editor.redo();
+                true
+            }
+            "c" if ctrl => {
+                editor.copy();
+                true
+            }
+            "v" if ctrl => {
+                editor.paste();
+                true
+            }
+            "d" if ctrl => {
+                editor.duplicate();
+                true
+            }
+            "Delete" | "Backspace" => {
+                editor.delete_selection();
+                true
+            }
             "Escape" => {
                 palette.set(None);
                 show_help.set(false);
@@ -369,14 +410,19 @@ pub fn App() -> impl IntoView {
                 }
                 true
             }
-            "?" => { show_help.update(|h| *h = !*h); true }
+            "?" => {
+                show_help.update(|h| *h = !*h);
+                true
+            }
             "c" | "C" if !ctrl && !editor.may_change() => true,
             "c" | "C" if !ctrl => {
                 // The focused node first (keyboard users), else the selected one.
                 match focused_node().or_else(|| editor.selection.get_untracked().nodes.first().cloned()) {
                     Some(from) => {
                         editor.connecting_from.set(Some(from.clone()));
-                        editor.say(format!("Connecting from {from}: Tab to the node to connect to and press Enter (Esc cancels)"));
+                        editor.say(format!(
+                            "Connecting from {from}: Tab to the node to connect to and press Enter (Esc cancels)"
+                        ));
                     }
                     None => editor.say("Select a node first, then press C to connect it"),
                 }
@@ -407,16 +453,34 @@ pub fn App() -> impl IntoView {
                         "ArrowUp" => (0.0, -step),
                         _ => (0.0, step),
                     };
-                    let moves: Vec<(String, f64, f64)> = ids.iter().filter_map(|id| editor.node(id).map(|n| (id.clone(), n.x.unwrap_or(0.0) + dx, n.y.unwrap_or(0.0) + dy))).collect();
-                    let what = moves.first().map(|(id, x, y)| format!("Moved {id} to {x:.0}, {y:.0}")).unwrap_or_default();
+                    let moves: Vec<(String, f64, f64)> = ids
+                        .iter()
+                        .filter_map(|id| {
+                            editor.node(id).map(|n| (id.clone(), n.x.unwrap_or(0.0) + dx, n.y.unwrap_or(0.0) + dy))
+                        })
+                        .collect();
+                    let what =
+                        moves.first().map(|(id, x, y)| format!("Moved {id} to {x:.0}, {y:.0}")).unwrap_or_default();
                     editor.move_nodes(&moves, &what);
                     true
                 }
             }
-            "+" | "=" => { zoom(1.2); true }
-            "-" => { zoom(1.0 / 1.2); true }
-            "0" => { fit(); true }
-            "g" | "G" if !ctrl => { enter_diagram(); true }
+            "+" | "=" => {
+                zoom(1.2);
+                true
+            }
+            "-" => {
+                zoom(1.0 / 1.2);
+                true
+            }
+            "0" => {
+                fit();
+                true
+            }
+            "g" | "G" if !ctrl => {
+                enter_diagram();
+                true
+            }
             "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" if ev.alt_key() => {
                 let (dx, dy) = match key.as_str() {
                     "ArrowLeft" => (-1.0, 0.0),
@@ -444,26 +508,42 @@ pub fn App() -> impl IntoView {
         let t = theme.get();
         if let Some(root) = document().document_element() {
             match t {
-                Theme::System => { let _ = root.remove_attribute("data-theme"); }
-                Theme::Light => { let _ = root.set_attribute("data-theme", "light"); }
-                Theme::Dark => { let _ = root.set_attribute("data-theme", "dark"); }
+                Theme::System => {
+                    let _ = root.remove_attribute("data-theme");
+                }
+                Theme::Light => {
+                    let _ = root.set_attribute("data-theme", "light");
+                }
+                Theme::Dark => {
+                    let _ = root.set_attribute("data-theme", "dark");
+                }
             }
         }
         dark.set_value(crate::charts::page_is_dark());
         repaint.0.update(|v| *v += 1);
     });
 
-    let users_dau = move || editor.doc.with(|d| d.nodes.iter().find_map(|n| match &n.spec {
-        NodeSpec::Users(u) => Some(match u.rate {
-            Rate::Users { dau, .. } => dau,
-            Rate::Rps { rps } => rps * 86_400.0 / (Rate::DEFAULT_REQUESTS_PER_USER_PER_DAY * Rate::DEFAULT_PEAK_FACTOR),
-        }),
-        _ => None,
-    }));
-    let users_rps = move || editor.doc.with(|d| d.nodes.iter().find_map(|n| match &n.spec {
-        NodeSpec::Users(u) => Some(u.rps()),
-        _ => None,
-    }));
+    let users_dau = move || {
+        editor.doc.with(|d| {
+            d.nodes.iter().find_map(|n| match &n.spec {
+                NodeSpec::Users(u) => Some(match u.rate {
+                    Rate::Users { dau, .. } => dau,
+                    Rate::Rps { rps } => {
+                        rps * 86_400.0 / (Rate::DEFAULT_REQUESTS_PER_USER_PER_DAY * Rate::DEFAULT_PEAK_FACTOR)
+                    }
+                }),
+                _ => None,
+            })
+        })
+    };
+    let users_rps = move || {
+        editor.doc.with(|d| {
+            d.nodes.iter().find_map(|n| match &n.spec {
+                NodeSpec::Users(u) => Some(u.rps()),
+                _ => None,
+            })
+        })
+    };
     let set_users = move |users: f64| {
         let doc = editor.doc.get_untracked();
         let Some(node) = doc.nodes.iter().find(|n| matches!(n.spec, NodeSpec::Users(_))).cloned() else {
@@ -473,7 +553,9 @@ pub fn App() -> impl IntoView {
         let mut node = node;
         if let NodeSpec::Users(u) = &mut node.spec {
             u.rate = match u.rate {
-                Rate::Users { requests_per_user_per_day, peak_factor, .. } => Rate::Users { dau: users, requests_per_user_per_day, peak_factor },
+                Rate::Users { requests_per_user_per_day, peak_factor, .. } => {
+                    Rate::Users { dau: users, requests_per_user_per_day, peak_factor }
+                }
                 Rate::Rps { .. } => Rate::users(users),
             };
             u.population = (users as u64).max(1);
@@ -820,7 +902,10 @@ fn parse_users(typed: &str) -> Result<f64, String> {
     let users = digits.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| (v * factor).round());
     match users {
         Some(u) if (1.0..=1e8).contains(&u) => Ok(u),
-        _ => Err(format!("\"{}\" is not a number of daily users from 1 to 100 million (write 25000, 25,000, 40k or 2.5M)", typed.trim())),
+        _ => Err(format!(
+            "\"{}\" is not a number of daily users from 1 to 100 million (write 25000, 25,000, 40k or 2.5M)",
+            typed.trim()
+        )),
     }
 }
 
@@ -902,7 +987,9 @@ impl Theme {
         match self {
             Theme::Dark => true,
             Theme::Light => false,
-            Theme::System => window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches()),
+            Theme::System => {
+                window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches())
+            }
         }
     }
 
@@ -998,7 +1085,6 @@ fn HelpDialog(on_close: Callback<()>) -> impl IntoView {
         </div>
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -25,7 +25,9 @@ fn summary(part: &BreakdownPart, group: Group) -> String {
         ),
     };
     match part.largest() {
-        Some((node, what, ms)) if ms > 0.0 => format!("{head}; the largest part is {what} at {node} ({}).", format::ms(Some(ms))),
+        Some((node, what, ms)) if ms > 0.0 => {
+            format!("{head}; the largest part is {what} at {node} ({}).", format::ms(Some(ms)))
+        }
         _ => format!("{head}."),
     }
 }

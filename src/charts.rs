@@ -291,7 +291,8 @@ struct Legend {
 fn legend_layout(lines: &[Line], w: f64, pad: f64, title_end: f64, max_rows: usize, m: &LegendMetrics) -> Legend {
     let labelled: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].label.is_empty()).collect();
     let entry_w = |text: &str| m.swatch + m.swatch_gap + text_width(text, m.label_size);
-    let total: f64 = labelled.iter().map(|&i| entry_w(&lines[i].label)).sum::<f64>() + m.gap * labelled.len().saturating_sub(1) as f64;
+    let total: f64 = labelled.iter().map(|&i| entry_w(&lines[i].label)).sum::<f64>()
+        + m.gap * labelled.len().saturating_sub(1) as f64;
     let mut legend = Legend::default();
     if labelled.is_empty() {
         return legend;
@@ -428,13 +429,18 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
     for e in &legend.entries {
         let (r, g, b) = data.lines[e.line].color;
         let y = row_y(e.row);
-        root.draw(&Rectangle::new([at(e.x, y - px(1.5)), at(e.x + metrics.swatch, y + px(1.5))], RGBColor(r, g, b).filled()))
-            .map_err(|e| e.to_string())?;
+        root.draw(&Rectangle::new(
+            [at(e.x, y - px(1.5)), at(e.x + metrics.swatch, y + px(1.5))],
+            RGBColor(r, g, b).filled(),
+        ))
+        .map_err(|e| e.to_string())?;
         let text_x = e.x + metrics.swatch + metrics.swatch_gap;
-        root.draw(&Text::new(e.text.clone(), at(text_x, y), label(Pos::new(HPos::Left, VPos::Center)))).map_err(|e| e.to_string())?;
+        root.draw(&Text::new(e.text.clone(), at(text_x, y), label(Pos::new(HPos::Left, VPos::Center))))
+            .map_err(|e| e.to_string())?;
     }
     if let Some((x, row, text)) = &legend.more {
-        root.draw(&Text::new(text.clone(), at(*x, row_y(*row)), label(Pos::new(HPos::Left, VPos::Center)))).map_err(|e| e.to_string())?;
+        root.draw(&Text::new(text.clone(), at(*x, row_y(*row)), label(Pos::new(HPos::Left, VPos::Center))))
+            .map_err(|e| e.to_string())?;
     }
 
     // Horizontal grid lines with their labels.
@@ -448,7 +454,8 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
 
     // Axes, and x ticks spaced about 70 CSS pixels apart.
     let axis = ShapeStyle::from(&colors.axis).stroke_width(px(1.0).max(1.0) as u32);
-    root.draw(&PathElement::new(vec![at(left, top), at(left, bottom), at(right, bottom)], axis)).map_err(|e| e.to_string())?;
+    root.draw(&PathElement::new(vec![at(left, top), at(left, bottom), at(right, bottom)], axis))
+        .map_err(|e| e.to_string())?;
     let x_count = ((right - left) / px(70.0)).clamp(1.0, 8.0);
     let x_step = time_step((x_max - x_min) / x_count);
     for t in ticks(x_min, x_max, x_step) {
@@ -456,13 +463,19 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
         root.draw(&PathElement::new(vec![at(x, bottom), at(x, bottom + px(3.0))], axis)).map_err(|e| e.to_string())?;
         // Centred under its tick, unless that would run off the right edge.
         let text = x_label(t, x_step, x_max);
-        let (x, h_pos) = if x + text_width(&text, label_size) / 2.0 > w as f64 - 1.0 { (w as f64 - 1.0, HPos::Right) } else { (x, HPos::Center) };
-        root.draw(&Text::new(text, at(x, bottom + px(4.0)), label(Pos::new(h_pos, VPos::Top)))).map_err(|e| e.to_string())?;
+        let (x, h_pos) = if x + text_width(&text, label_size) / 2.0 > w as f64 - 1.0 {
+            (w as f64 - 1.0, HPos::Right)
+        } else {
+            (x, HPos::Center)
+        };
+        root.draw(&Text::new(text, at(x, bottom + px(4.0)), label(Pos::new(h_pos, VPos::Top))))
+            .map_err(|e| e.to_string())?;
     }
 
     if empty {
         let style = label(Pos::new(HPos::Center, VPos::Center));
-        root.draw(&Text::new("no data yet", at((left + right) / 2.0, (top + bottom) / 2.0), style)).map_err(|e| e.to_string())?;
+        root.draw(&Text::new("no data yet", at((left + right) / 2.0, (top + bottom) / 2.0), style))
+            .map_err(|e| e.to_string())?;
         return root.present().map_err(|e| e.to_string());
     }
 
@@ -470,9 +483,12 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
     // point per pixel column at most.
     let columns = (right - left).round().max(1.0) as usize;
     let stroke = px(1.5).max(1.0) as u32;
-    let named = |i: usize| legend.entries.iter().any(|e| e.line == i) || (data.lines.len() == 1 && data.lines[0].label.is_empty());
+    let named = |i: usize| {
+        legend.entries.iter().any(|e| e.line == i) || (data.lines.len() == 1 && data.lines[0].label.is_empty())
+    };
     for line in data.lines.iter().enumerate().filter(|(i, _)| named(*i)).map(|(_, l)| l) {
-        let points: Vec<(i32, i32)> = decimate(&line.points, (x_min, x_max), columns).into_iter().map(|(x, y)| at(x_of(x), y_of(y))).collect();
+        let points: Vec<(i32, i32)> =
+            decimate(&line.points, (x_min, x_max), columns).into_iter().map(|(x, y)| at(x_of(x), y_of(y))).collect();
         let (r, g, b) = line.color;
         let style = RGBColor(r, g, b).stroke_width(stroke);
         if points.len() == 1 {
@@ -488,9 +504,13 @@ pub fn draw(backend: impl DrawingBackend, data: &ChartData, dark: bool) -> Resul
 /// The chart's window in words, for the screen: "One point per simulated
 /// second, last 600 s" (the seconds from the first point to the last).
 pub fn window_note(data: &ChartData) -> String {
-    let xs = || data.lines.iter().flat_map(|l| l.points.iter()).filter(|p| p.0.is_finite() && p.1.is_finite()).map(|p| p.0);
+    let xs =
+        || data.lines.iter().flat_map(|l| l.points.iter()).filter(|p| p.0.is_finite() && p.1.is_finite()).map(|p| p.0);
     match (xs().reduce(f64::min), xs().reduce(f64::max)) {
-        (Some(first), Some(last)) => format!("One point per simulated second, last {} s", crate::format::count((last - first).round() as u64 + 1)),
+        (Some(first), Some(last)) => format!(
+            "One point per simulated second, last {} s",
+            crate::format::count((last - first).round() as u64 + 1)
+        ),
         _ => "One point per simulated second".into(),
     }
 }
@@ -524,7 +544,12 @@ pub fn caption(data: &ChartData) -> String {
         None => format!("{}: no data yet.", data.title),
         Some(t) => {
             let t = if t.fract() == 0.0 { format!("{t:.0}") } else { crate::format::number(t) };
-            format!("{}, at {t} seconds: {}. From lowest to highest: {}.", data.title, values.join(", "), ranges.join(", "))
+            format!(
+                "{}, at {t} seconds: {}. From lowest to highest: {}.",
+                data.title,
+                values.join(", "),
+                ranges.join(", ")
+            )
         }
     }
 }
@@ -650,7 +675,10 @@ mod tests {
     use super::*;
 
     fn columns_used(points: &[(f64, f64)], range: (f64, f64), columns: usize) -> usize {
-        let mut cols: Vec<usize> = points.iter().map(|p| (((p.0 - range.0) / (range.1 - range.0) * columns as f64).floor() as usize).min(columns - 1)).collect();
+        let mut cols: Vec<usize> = points
+            .iter()
+            .map(|p| (((p.0 - range.0) / (range.1 - range.0) * columns as f64).floor() as usize).min(columns - 1))
+            .collect();
         cols.dedup();
         cols.len()
     }
@@ -708,7 +736,11 @@ mod tests {
         ChartData {
             title: "Latency".into(),
             unit: "ms".into(),
-            lines: vec![line("p50", (47, 111, 222), 10.0), line("p90", (217, 154, 30), 20.0), line("p99", (214, 69, 69), 40.0)],
+            lines: vec![
+                line("p50", (47, 111, 222), 10.0),
+                line("p90", (217, 154, 30), 20.0),
+                line("p99", (214, 69, 69), 40.0),
+            ],
             y_min_zero: true,
         }
     }
@@ -740,7 +772,10 @@ mod tests {
 
     /// Colours (as SVG writes them) of the polylines drawn in `svg`.
     fn stroked(svg: &str) -> Vec<String> {
-        svg.split("<polyline").skip(1).filter_map(|p| Some(p.split_once("stroke=\"")?.1.split_once('"')?.0.to_uppercase())).collect()
+        svg.split("<polyline")
+            .skip(1)
+            .filter_map(|p| Some(p.split_once("stroke=\"")?.1.split_once('"')?.0.to_uppercase()))
+            .collect()
     }
 
     fn hex((r, g, b): (u8, u8, u8)) -> String {
@@ -749,7 +784,8 @@ mod tests {
 
     /// `n` lines of distinct colours, with labels like the dashboard's.
     fn many(n: usize) -> ChartData {
-        const LABELS: [&str; 8] = ["web tier", "cache", "database", "workers", "node down", "timeout", "shard-0-replica", "overflow"];
+        const LABELS: [&str; 8] =
+            ["web tier", "cache", "database", "workers", "node down", "timeout", "shard-0-replica", "overflow"];
         let lines = (0..n)
             .map(|i| Line {
                 label: if i < LABELS.len() { LABELS[i].to_string() } else { format!("db-{i}") },
@@ -773,9 +809,15 @@ mod tests {
                 let more = texts.iter().find(|t| t.starts_with('+') && t.ends_with(" more"));
                 for line in &data.lines {
                     // Named in full, or cut short with an ellipsis.
-                    let named = texts.iter().any(|t| *t == line.label || (t.ends_with('…') && line.label.starts_with(t.trim_end_matches('…'))));
+                    let named = texts.iter().any(|t| {
+                        *t == line.label || (t.ends_with('…') && line.label.starts_with(t.trim_end_matches('…')))
+                    });
                     let is_drawn = drawn.iter().any(|d| d.label == line.label);
-                    assert_eq!(named, is_drawn, "{width} px, {n} lines: {:?} named {named}, drawn {is_drawn}; {texts:?}", line.label);
+                    assert_eq!(
+                        named, is_drawn,
+                        "{width} px, {n} lines: {:?} named {named}, drawn {is_drawn}; {texts:?}",
+                        line.label
+                    );
                 }
                 // What is not drawn is counted, and nothing is dropped quietly.
                 let hidden = n - drawn.len();
@@ -785,12 +827,20 @@ mod tests {
                 }
                 // Room for the lines a dashboard chart has: eight at the
                 // narrowest, more on wider charts.
-                let room = match width { 260 => 8, 400 => 12, _ => 16 };
+                let room = match width {
+                    260 => 8,
+                    400 => 12,
+                    _ => 16,
+                };
                 if n <= room {
                     assert_eq!(hidden, 0, "{width} px, {n} lines: {texts:?}");
                 }
                 // The legend stays on the canvas: every text starts inside it.
-                for x in out.split("<text").skip(1).filter_map(|t| t.split_once("x=\"")?.1.split_once('"')?.0.parse::<f64>().ok()) {
+                for x in out
+                    .split("<text")
+                    .skip(1)
+                    .filter_map(|t| t.split_once("x=\"")?.1.split_once('"')?.0.parse::<f64>().ok())
+                {
                     assert!((0.0..width as f64).contains(&x), "{width} px, {n} lines: text at x = {x}");
                 }
             }
@@ -843,16 +893,26 @@ mod tests {
         let out = svg(&broken, true);
         assert!(texts(&out).contains(&"p99") && !out.contains("no data yet"));
 
-        let all_nan = ChartData { lines: vec![Line { label: "x".into(), color: (0, 0, 0), points: vec![(f64::NAN, f64::NAN)] }], ..Default::default() };
+        let all_nan = ChartData {
+            lines: vec![Line { label: "x".into(), color: (0, 0, 0), points: vec![(f64::NAN, f64::NAN)] }],
+            ..Default::default()
+        };
         assert!(svg(&all_nan, false).contains("no data yet"));
 
         // Extreme and flat values, and sizes too small to hold a plot.
         let extreme = ChartData {
-            lines: vec![Line { label: "big".into(), color: (1, 2, 3), points: vec![(0.0, -1e308), (1.0, 1e308), (1e300, 0.0)] }],
+            lines: vec![Line {
+                label: "big".into(),
+                color: (1, 2, 3),
+                points: vec![(0.0, -1e308), (1.0, 1e308), (1e300, 0.0)],
+            }],
             ..Default::default()
         };
         svg(&extreme, false);
-        let flat = ChartData { lines: vec![Line { label: "flat".into(), color: (1, 2, 3), points: vec![(0.0, 5.0), (1.0, 5.0)] }], ..sample() };
+        let flat = ChartData {
+            lines: vec![Line { label: "flat".into(), color: (1, 2, 3), points: vec![(0.0, 5.0), (1.0, 5.0)] }],
+            ..sample()
+        };
         svg(&flat, false);
         for size in [(0, 0), (1, 1), (30, 20), (600, 10)] {
             let mut s = String::new();
@@ -870,15 +930,27 @@ mod tests {
         // p50 swings between 0 and 20 ms (10 x (1 + sin)).
         assert!(text.contains(". From lowest to highest: p50 0.000 to 20.0 ms, p90 "), "{text}");
         assert_eq!(caption(&ChartData { title: "Errors".into(), ..Default::default() }), "Errors: no data yet.");
-        let whole = ChartData { title: "Throughput".into(), unit: String::new(), lines: vec![Line { label: String::new(), color: (0, 0, 0), points: vec![(6.0, 1234.0)] }], y_min_zero: false };
+        let whole = ChartData {
+            title: "Throughput".into(),
+            unit: String::new(),
+            lines: vec![Line { label: String::new(), color: (0, 0, 0), points: vec![(6.0, 1234.0)] }],
+            y_min_zero: false,
+        };
         assert_eq!(caption(&whole), "Throughput, at 6 seconds: 1,234. From lowest to highest: 1,234.");
         let util = ChartData {
             title: "Utilisation".into(),
             unit: "%".into(),
-            lines: vec![Line { label: "workers".into(), color: (0, 0, 0), points: vec![(1.0, 40.0), (2.0, 100.0), (3.0, 62.5)] }],
+            lines: vec![Line {
+                label: "workers".into(),
+                color: (0, 0, 0),
+                points: vec![(1.0, 40.0), (2.0, 100.0), (3.0, 62.5)],
+            }],
             y_min_zero: true,
         };
-        assert_eq!(caption(&util), "Utilisation, at 3 seconds: workers 62.5 %. From lowest to highest: workers 40.0 to 100 %.");
+        assert_eq!(
+            caption(&util),
+            "Utilisation, at 3 seconds: workers 62.5 %. From lowest to highest: workers 40.0 to 100 %."
+        );
     }
 
     #[test]

@@ -26,11 +26,11 @@
 use crate::compare_run::{PairRun, CHUNK_EVENTS};
 use crate::compare_view::{seconds, setting, Reading, Results, RunInfo};
 use crate::editor::Editor;
+use crate::frame_loop::now_ms;
 use crate::lessons;
 use crate::page::{embedded, OpenLesson};
 use crate::storage;
 use leptos::html;
-use crate::frame_loop::now_ms;
 use leptos::prelude::*;
 use scalelab_engine::compare::pair;
 use scalelab_engine::scenario::{NodeSpec, ScheduledFault};
@@ -214,24 +214,37 @@ impl CompareUi {
         let choice = self.choice(side).get_untracked();
         match &choice.source {
             Source::Current => Ok((self.editor.doc.get_untracked(), "The current design".into())),
-            Source::Autosave(at) => match self.autosaves.with_untracked(|l| l.iter().find(|v| v.saved_at_ms == *at).cloned()) {
-                Some(Saved { label, scenario: Some(s), .. }) => Ok((s, label)),
-                Some(Saved { label, scenario: None, .. }) => Err(format!("{label} can no longer be read")),
-                None => Err("that autosaved version is gone".into()),
-            },
-            Source::Lesson(n) => lessons::scenario(*n).cloned().map(|s| (s, format!("Lesson {n}'s design"))).ok_or_else(|| format!("there is no lesson {n}")),
+            Source::Autosave(at) => {
+                match self.autosaves.with_untracked(|l| l.iter().find(|v| v.saved_at_ms == *at).cloned()) {
+                    Some(Saved { label, scenario: Some(s), .. }) => Ok((s, label)),
+                    Some(Saved { label, scenario: None, .. }) => Err(format!("{label} can no longer be read")),
+                    None => Err("that autosaved version is gone".into()),
+                }
+            }
+            Source::Lesson(n) => lessons::scenario(*n)
+                .cloned()
+                .map(|s| (s, format!("Lesson {n}'s design")))
+                .ok_or_else(|| format!("there is no lesson {n}")),
             Source::PreviousStep(n) => match (lessons::scenario(n.saturating_sub(1)), lessons::scenario(*n)) {
-                (Some(prev), Some(this)) => Ok((scalelab_engine::goal::at_this_traffic(prev, this), capitalised(&previous_step_label(*n)))),
+                (Some(prev), Some(this)) => {
+                    Ok((scalelab_engine::goal::at_this_traffic(prev, this), capitalised(&previous_step_label(*n))))
+                }
                 _ => Err(format!("lesson {n} has no previous step")),
             },
-            Source::File => choice.file.map(|(name, s)| (s, format!("File \"{name}\""))).ok_or_else(|| "no file is open for this side: use Open file…".into()),
+            Source::File => choice
+                .file
+                .map(|(name, s)| (s, format!("File \"{name}\"")))
+                .ok_or_else(|| "no file is open for this side: use Open file…".into()),
         }
     }
 
     /// Pairs the chosen designs and starts running them. On any problem the
     /// message says why and the comparison on screen stays as it was.
     fn start(&self) {
-        let sides = self.resolve(Side::A).map_err(|e| format!("Design A: {e}")).and_then(|a| Ok((a, self.resolve(Side::B).map_err(|e| format!("Design B: {e}"))?)));
+        let sides = self
+            .resolve(Side::A)
+            .map_err(|e| format!("Design A: {e}"))
+            .and_then(|a| Ok((a, self.resolve(Side::B).map_err(|e| format!("Design B: {e}"))?)));
         let ((a, a_label), (b, b_label)) = match sides {
             Ok(s) => s,
             Err(e) => return self.message.set(Some((e, true))),
@@ -299,7 +312,10 @@ impl CompareUi {
                     ui.choice(side).set(Choice { source: Source::File, file: Some((name.clone(), s)) });
                     ui.message.set(Some((format!("Design {letter} is now \"{name}\": press Run to compare"), false)));
                 }
-                Err(e) => ui.message.set(Some((format!("\"{name}\" is not a Scale Lab design: {e}; design {letter} is unchanged"), true))),
+                Err(e) => ui.message.set(Some((
+                    format!("\"{name}\" is not a Scale Lab design: {e}; design {letter} is unchanged"),
+                    true,
+                ))),
             }
         });
     }
@@ -317,7 +333,11 @@ fn previous_step_label(n: u32) -> String {
 /// What can be failed in both: the nodes both designs have (users cannot
 /// fail), then the data centers both have.
 fn common_targets(a: &Scenario, b: &Scenario) -> Vec<String> {
-    let nodes = a.nodes.iter().filter(|n| !matches!(n.spec, NodeSpec::Users(_)) && b.node_index(&n.id).is_some()).map(|n| n.id.clone());
+    let nodes = a
+        .nodes
+        .iter()
+        .filter(|n| !matches!(n.spec, NodeSpec::Users(_)) && b.node_index(&n.id).is_some())
+        .map(|n| n.id.clone());
     let dcs = a.data_centers.iter().filter(|d| b.data_center(&d.id).is_some()).map(|d| d.id.clone());
     nodes.chain(dcs).collect()
 }
@@ -354,12 +374,15 @@ fn read_autosaves() -> Vec<Saved> {
             let when = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(v.saved_at_ms as f64));
             let time = format!("{:02}:{:02}:{:02}", when.get_hours(), when.get_minutes(), when.get_seconds());
             let name = scenario.as_ref().and_then(|s| s.name.clone()).map(|n| format!(" · {n}")).unwrap_or_default();
-            let label = if scenario.is_some() { format!("Autosaved {time}{name}") } else { format!("Autosaved {time} (no longer readable)") };
+            let label = if scenario.is_some() {
+                format!("Autosaved {time}{name}")
+            } else {
+                format!("Autosaved {time} (no longer readable)")
+            };
             Saved { saved_at_ms: v.saved_at_ms, label, scenario }
         })
         .collect()
 }
-
 
 /// The "Compare" button of the top bar.
 #[component]
@@ -398,7 +421,11 @@ pub fn ComparePanel() -> impl IntoView {
     let Some(ui) = use_compare() else { return ().into_any() };
     use_runner(ui);
     let close = move || ui.shown.set(false);
-    let state = move || match (ui.info.with(Option::is_some), ui.reading.with(|r| r.as_ref().is_some_and(|r| r.finished)), ui.playing.get()) {
+    let state = move || match (
+        ui.info.with(Option::is_some),
+        ui.reading.with(|r| r.as_ref().is_some_and(|r| r.finished)),
+        ui.playing.get(),
+    ) {
         (false, _, _) => "idle",
         (true, true, _) => "finished",
         (true, false, true) => "running",
@@ -521,9 +548,15 @@ fn Chooser(ui: CompareUi, side: Side) -> impl IntoView {
 /// The running comparison: what the pairing changed, the controls, the results.
 #[component]
 fn Running(ui: CompareUi, info: RunInfo) -> impl IntoView {
-    let target = RwSignal::new(info.common.iter().find(|id| is_database(ui, id)).or(info.common.first()).cloned().unwrap_or_default());
+    let target = RwSignal::new(
+        info.common.iter().find(|id| is_database(ui, id)).or(info.common.first()).cloned().unwrap_or_default(),
+    );
     let changed = !info.notes.is_empty();
-    let notes = if info.notes.is_empty() { vec!["B already had A's seed, traffic and run length: nothing was changed.".to_string()] } else { info.notes.clone() };
+    let notes = if info.notes.is_empty() {
+        vec!["B already had A's seed, traffic and run length: nothing was changed.".to_string()]
+    } else {
+        info.notes.clone()
+    };
     let mut scheduled = Vec::new();
     if !info.scheduled.is_empty() {
         scheduled.push(format!("Scheduled faults, in both: {}.", info.scheduled.join("; ")));
@@ -600,7 +633,11 @@ fn Running(ui: CompareUi, info: RunInfo) -> impl IntoView {
 }
 
 fn is_database(ui: CompareUi, id: &str) -> bool {
-    ui.run.with_value(|r| r.as_ref().is_some_and(|r| r.a.scenario().node_index(id).is_some_and(|i| matches!(r.a.scenario().nodes[i].spec, NodeSpec::Database(_)))))
+    ui.run.with_value(|r| {
+        r.as_ref().is_some_and(|r| {
+            r.a.scenario().node_index(id).is_some_and(|i| matches!(r.a.scenario().nodes[i].spec, NodeSpec::Database(_)))
+        })
+    })
 }
 
 /// Steps the comparison a slice per animation frame while the panel is

@@ -81,7 +81,11 @@ impl PairRun {
                 self.behind = true;
                 return events;
             }
-            let sim = if self.a.now() <= self.b.now() && self.a.now() < self.target.min(self.a.end()) { &mut self.a } else { &mut self.b };
+            let sim = if self.a.now() <= self.b.now() && self.a.now() < self.target.min(self.a.end()) {
+                &mut self.a
+            } else {
+                &mut self.b
+            };
             events += sim.run_until(self.target, chunk).events;
         }
         self.behind = false;

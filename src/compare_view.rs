@@ -16,8 +16,8 @@ use crate::charts::{Chart, ChartData, Line};
 use crate::compare_run::PairRun;
 use crate::format;
 use leptos::prelude::*;
-use scalelab_engine::compare::{differences, Difference, Figures, Metric, Verdict};
 use scalelab_engine::compare::Range;
+use scalelab_engine::compare::{differences, Difference, Figures, Metric, Verdict};
 use scalelab_engine::Simulation;
 
 /// The colours of A and B, in the charts and the side tags (styles/compare.css).
@@ -63,7 +63,10 @@ pub struct Reading {
 impl Reading {
     pub fn new(run: &PairRun, a: Figures, b: Figures) -> Reading {
         let seconds = |s: &Simulation| -> Vec<SecondView> {
-            s.series().iter().map(|p| (p.t_s as f64, (p.ok > 0).then_some(p.latency_p99_ms), p.failed.iter().sum::<u64>() as f64)).collect()
+            s.series()
+                .iter()
+                .map(|p| (p.t_s as f64, (p.ok > 0).then_some(p.latency_p99_ms), p.failed.iter().sum::<u64>() as f64))
+                .collect()
         };
         // The panel applies only fail and recover in both.
         let faults = run
@@ -210,7 +213,11 @@ pub fn Results(reading: RwSignal<Option<Reading>>, info: RunInfo) -> impl IntoVi
                     .map(|r| {
                         [("A", A_COLOUR, &r.series[0]), ("B", B_COLOUR, &r.series[1])]
                             .into_iter()
-                            .map(|(l, c, s)| Line { label: l.into(), color: c, points: s.iter().filter_map(|p| Some((p.0, y(p)?))).collect() })
+                            .map(|(l, c, s)| Line {
+                                label: l.into(),
+                                color: c,
+                                points: s.iter().filter_map(|p| Some((p.0, y(p)?))).collect(),
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
@@ -248,15 +255,37 @@ fn SideView(side: &'static str, label: String, f: Figures) -> impl IntoView {
     let h = &f.headline;
     // The notes give the interval's own mean: the table compares those, over
     // the last batches, while the cards' values cover the whole window.
-    let note = |m: Metric, r: Option<Range>| r.map(|r| format!("{} {}, last {} s", value_text(m, r.value), range_text(m, &r), r.batches * 10));
-    let causes: Vec<String> = f.failed_by_cause.iter().filter(|(_, n)| *n > 0).map(|(c, n)| format!("{} {}", c.replace('_', " "), format::count(*n))).collect();
+    let note = |m: Metric, r: Option<Range>| {
+        r.map(|r| format!("{} {}, last {} s", value_text(m, r.value), range_text(m, &r), r.batches * 10))
+    };
+    let causes: Vec<String> = f
+        .failed_by_cause
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(c, n)| format!("{} {}", c.replace('_', " "), format::count(*n)))
+        .collect();
     let causes = if causes.is_empty() { "none".to_string() } else { causes.join(" · ") };
     let cards: Vec<(&str, &str, String, Option<String>)> = vec![
         ("Requests sent", "requests", format::count(f.generated), None),
-        ("Throughput", "throughput", f.throughput_rps.map(|v| format!("{} req/s", format::number(v))).unwrap_or_else(|| "–".into()), None),
-        ("Mean latency", "mean", format::ms(f.latency_mean_ms), note(Metric::MeanLatency, h.mean_latency_ms.map(Range::from))),
+        (
+            "Throughput",
+            "throughput",
+            f.throughput_rps.map(|v| format!("{} req/s", format::number(v))).unwrap_or_else(|| "–".into()),
+            None,
+        ),
+        (
+            "Mean latency",
+            "mean",
+            format::ms(f.latency_mean_ms),
+            note(Metric::MeanLatency, h.mean_latency_ms.map(Range::from)),
+        ),
         ("p50 latency", "p50", format::ms(f.latency_p50_ms), None),
-        ("p99 latency", "p99", format::ms(f.latency_p99_ms), note(Metric::P99Latency, h.p99_latency_ms.map(Range::from))),
+        (
+            "p99 latency",
+            "p99",
+            format::ms(f.latency_p99_ms),
+            note(Metric::P99Latency, h.p99_latency_ms.map(Range::from)),
+        ),
         (
             "Errors",
             "errors",
@@ -346,7 +375,13 @@ mod tests {
         assert_eq!(seconds(2.5), "2.50 s");
         assert_eq!(setting(5.0), "5");
         assert_eq!(value_text(Metric::Requests, 69_895.0), "69,895");
-        assert_eq!(range_text(Metric::MeanLatency, &Range { value: 1.0, low: -11.26, high: 13.26, batches: 6 }), "± 12.3 ms");
-        assert_eq!(range_text(Metric::ErrorRate, &Range { value: 0.018, low: 0.0026, high: 0.114, batches: 6 }), "(95%: 0.26–11.4%)");
+        assert_eq!(
+            range_text(Metric::MeanLatency, &Range { value: 1.0, low: -11.26, high: 13.26, batches: 6 }),
+            "± 12.3 ms"
+        );
+        assert_eq!(
+            range_text(Metric::ErrorRate, &Range { value: 0.018, low: 0.0026, high: 0.114, batches: 6 }),
+            "(95%: 0.26–11.4%)"
+        );
     }
 }

@@ -61,9 +61,7 @@ pub fn install() {
             show_overlay(&info.to_string());
         }
     }));
-    let search = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     if has_param(&search, "panic-test") {
         arm_panic_test();
     }
@@ -113,13 +111,10 @@ pub fn recovery_url(href: &str) -> String {
 /// What the overlay says about the autosave.
 fn autosave_sentence() -> String {
     match crate::storage::autosaved_versions() {
-        Ok(v) if !v.is_empty() => {
-            "Your design was autosaved in this browser after your last change before the error; \
+        Ok(v) if !v.is_empty() => "Your design was autosaved in this browser after your last change before the error; \
              nothing that happened after the error was saved. Reload to carry on from there."
-                .to_string()
-        }
-        Ok(_) => "Nothing had been autosaved yet, so the page will open with the starter design."
             .to_string(),
+        Ok(_) => "Nothing had been autosaved yet, so the page will open with the starter design.".to_string(),
         Err(_) => "This browser does not let the page autosave, so the page will open afresh; \
                    if you saved your design as a file, open it again after the reload."
             .to_string(),
@@ -181,13 +176,8 @@ fn show_overlay(detail: &str) {
         // function, so the click runs no wasm.
         let location = window.location();
         let target = recovery_url(&location.href().unwrap_or_default());
-        let assign: js_sys::Function = js_sys::Reflect::get(&location, &"assign".into())
-            .ok()?
-            .dyn_into()
-            .ok()?;
-        let go: js_sys::Function = assign
-            .bind1(&location, &JsValue::from_str(&target))
-            .unchecked_into();
+        let assign: js_sys::Function = js_sys::Reflect::get(&location, &"assign".into()).ok()?.dyn_into().ok()?;
+        let go: js_sys::Function = assign.bind1(&location, &JsValue::from_str(&target)).unchecked_into();
         let _ = button.add_event_listener_with_callback("click", &go);
         let details = el("details", "crash-details", "")?;
         let summary = el("summary", "", "Technical details (for a bug report)")?;
@@ -214,12 +204,11 @@ fn arm_panic_test() {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let listener =
-        Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(|ev: web_sys::KeyboardEvent| {
-            if ev.ctrl_key() && ev.alt_key() && ev.shift_key() && ev.code() == "KeyP" {
-                panic!("panic test: Ctrl+Alt+Shift+P with ?panic-test in the address");
-            }
-        });
+    let listener = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(|ev: web_sys::KeyboardEvent| {
+        if ev.ctrl_key() && ev.alt_key() && ev.shift_key() && ev.code() == "KeyP" {
+            panic!("panic test: Ctrl+Alt+Shift+P with ?panic-test in the address");
+        }
+    });
     let _ = window.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
     listener.forget();
 }
@@ -239,15 +228,9 @@ mod tests {
             recovery_url("http://x.org/?embed=1&panic-test&origin=https%3A%2F%2Fa.example"),
             "http://x.org/?embed=1&origin=https%3A%2F%2Fa.example"
         );
-        assert_eq!(
-            recovery_url("http://x.org/index.html#s=abc"),
-            "http://x.org/index.html"
-        );
+        assert_eq!(recovery_url("http://x.org/index.html#s=abc"), "http://x.org/index.html");
         // A parameter that merely starts like a switch is kept.
-        assert_eq!(
-            recovery_url("http://x.org/?fuzzy=1"),
-            "http://x.org/?fuzzy=1"
-        );
+        assert_eq!(recovery_url("http://x.org/?fuzzy=1"), "http://x.org/?fuzzy=1");
     }
 
     #[test]

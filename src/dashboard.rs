@@ -22,11 +22,18 @@ pub fn summary(s: &Snapshot) -> String {
     if let (Some(p50), Some(p99)) = (s.latency_p50_ms, s.latency_p99_ms) {
         parts.push(format!("Median latency {}, 99th percentile {}.", format::ms(Some(p50)), format::ms(Some(p99))));
     }
-    let busiest = s.nodes.iter().filter(|n| n.workers > 0).max_by(|a, b| a.summary.utilization.total_cmp(&b.summary.utilization));
+    let busiest =
+        s.nodes.iter().filter(|n| n.workers > 0).max_by(|a, b| a.summary.utilization.total_cmp(&b.summary.utilization));
     if let Some(n) = busiest {
-        parts.push(format!("Busiest: {} at {} with {} waiting.", n.id, format::percent(n.summary.utilization), n.waiting));
+        parts.push(format!(
+            "Busiest: {} at {} with {} waiting.",
+            n.id,
+            format::percent(n.summary.utilization),
+            n.waiting
+        ));
     }
-    let down: Vec<&str> = s.nodes.iter().filter(|n| n.health == scalelab_engine::Health::Down).map(|n| n.id.as_str()).collect();
+    let down: Vec<&str> =
+        s.nodes.iter().filter(|n| n.health == scalelab_engine::Health::Down).map(|n| n.id.as_str()).collect();
     if !down.is_empty() {
         parts.push(format!("Down: {}.", down.join(", ")));
     }
@@ -38,9 +45,12 @@ pub fn Dashboard() -> impl IntoView {
     let live = expect_context::<Live>();
     let editor = expect_context::<crate::editor::Editor>();
     let snap = live.snapshot;
-    let metric = move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().map(f).unwrap_or_else(|| "–".into()));
+    let metric =
+        move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().map(f).unwrap_or_else(|| "–".into()));
     // Rates, latencies and ratios: over the live window, none before it has a second.
-    let windowed = move |f: fn(&Snapshot) -> String| move || snap.with(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(f).unwrap_or_else(|| "–".into()));
+    let windowed = move |f: fn(&Snapshot) -> String| {
+        move || snap.with(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(f).unwrap_or_else(|| "–".into()))
+    };
     let layout = expect_context::<RwSignal<crate::layout::Layout>>();
     let open = move || layout.with(|l| l.dashboard_open);
     let goal = expect_context::<crate::lesson_panel::LessonsUi>();
@@ -182,7 +192,12 @@ const GREY: (u8, u8, u8) = (120, 120, 120);
 const PINK: (u8, u8, u8) = (220, 90, 160);
 
 /// A line from the per-second series.
-fn series_line(live: &Live, label: &str, color: (u8, u8, u8), y: impl Fn(&scalelab_engine::SecondPoint) -> f64) -> Line {
+fn series_line(
+    live: &Live,
+    label: &str,
+    color: (u8, u8, u8),
+    y: impl Fn(&scalelab_engine::SecondPoint) -> f64,
+) -> Line {
     let points = live.series.with(|s| s.iter().map(|p| (p.t_s as f64, y(p))).collect());
     Line { label: label.to_string(), color, points }
 }
@@ -252,12 +267,18 @@ fn errors_chart(live: &Live) -> ChartData {
 /// their available workers (the engine's `SecondPoint::utilization_of`).
 fn utilization_chart(live: &Live) -> ChartData {
     let slots = live.slots.get();
-    let tiers = [("web tier", "web_server", BLUE), ("cache", "cache", AMBER), ("database", "database", PURPLE), ("workers", "workers", GREEN)];
+    let tiers = [
+        ("web tier", "web_server", BLUE),
+        ("cache", "cache", AMBER),
+        ("database", "database", PURPLE),
+        ("workers", "workers", GREEN),
+    ];
     let lines = tiers
         .iter()
         .filter(|(_, kind, _)| slots.iter().any(|(_, k, removed)| k == kind && !removed))
         .map(|(label, kind, color)| {
-            let members: Vec<usize> = slots.iter().enumerate().filter(|(_, (_, k, removed))| k == kind && !removed).map(|(i, _)| i).collect();
+            let members: Vec<usize> =
+                slots.iter().enumerate().filter(|(_, (_, k, removed))| k == kind && !removed).map(|(i, _)| i).collect();
             series_line(live, label, *color, move |p| p.utilization_of(&members).map_or(f64::NAN, |u| u * 100.0))
         })
         .collect();
@@ -283,7 +304,13 @@ fn replicas_present(live: &Live) -> bool {
 
 /// One line per node of `kind` that has the value `y` (seconds without it
 /// are left out, not drawn as zero).
-fn per_node_chart(live: &Live, title: &str, unit: &str, kind: &str, y: fn(&scalelab_engine::NodePoint) -> Option<f64>) -> ChartData {
+fn per_node_chart(
+    live: &Live,
+    title: &str,
+    unit: &str,
+    kind: &str,
+    y: fn(&scalelab_engine::NodePoint) -> Option<f64>,
+) -> ChartData {
     const COLOURS: [(u8, u8, u8); 5] = [BLUE, PURPLE, AMBER, GREEN, RED];
     let slots = live.slots.get();
     let lines = slots
@@ -291,7 +318,8 @@ fn per_node_chart(live: &Live, title: &str, unit: &str, kind: &str, y: fn(&scale
         .enumerate()
         .filter(|(_, (_, k, removed))| *k == kind && !removed)
         .filter_map(|(i, (id, _, _))| {
-            let points: Vec<(f64, f64)> = live.series.with(|s| s.iter().filter_map(|p| Some((p.t_s as f64, y(p.nodes.get(i)?)?))).collect());
+            let points: Vec<(f64, f64)> =
+                live.series.with(|s| s.iter().filter_map(|p| Some((p.t_s as f64, y(p.nodes.get(i)?)?))).collect());
             (!points.is_empty()).then(|| Line { label: id.clone(), color: COLOURS[i % COLOURS.len()], points })
         })
         .collect();

@@ -128,7 +128,8 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
             match was {
                 Some(false) if now => drawer.show(tab),
                 Some(true) if !now && drawer.tab.get_untracked() == tab => {
-                    let next = if tab != Tab::Lesson && lessons.shown.get_untracked() { Tab::Lesson } else { Tab::Inspect };
+                    let next =
+                        if tab != Tab::Lesson && lessons.shown.get_untracked() { Tab::Lesson } else { Tab::Inspect };
                     drawer.tab.set(next);
                     // On a narrow screen the closed panel was what the user
                     // was looking at: give the diagram back.
@@ -147,7 +148,11 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
     let live = expect_context::<crate::app::Live>();
     Effect::new(move |was: Option<bool>| {
         let met = live.goal.with(|g| g.as_ref().is_some_and(|g| g.met()));
-        if was == Some(false) && met && lessons.shown.get_untracked() && !(narrow.get_untracked() && !drawer.is_open_untracked()) {
+        if was == Some(false)
+            && met
+            && lessons.shown.get_untracked()
+            && !(narrow.get_untracked() && !drawer.is_open_untracked())
+        {
             drawer.show(Tab::Lesson);
         }
         met
@@ -210,7 +215,11 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
             press.set_value(Some(Press { x: ev.client_x() as f64, y: ev.client_y() as f64, inspects, released: None }));
         } else {
             // A second finger: a pinch, not a tap.
-            press.update_value(|p| if let Some(p) = p { p.inspects = false });
+            press.update_value(|p| {
+                if let Some(p) = p {
+                    p.inspects = false
+                }
+            });
         }
     };
     let on_up = move |ev: web_sys::PointerEvent| {

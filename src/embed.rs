@@ -71,7 +71,13 @@ pub fn full_page_url(base: &str, lesson: Option<u32>, json: &str) -> Result<Stri
 /// `?embed=1#s=<the design>`, with `&origin=` (encoded) when the host page's
 /// origin is given, so that page is sent the frame's messages.
 /// `Err(length)` when the link would be too long.
-pub fn embed_src(base: &str, lesson: Option<u32>, json: &str, choice: EmbedChoice, origin: Option<&str>) -> Result<String, usize> {
+pub fn embed_src(
+    base: &str,
+    lesson: Option<u32>,
+    json: &str,
+    choice: EmbedChoice,
+    origin: Option<&str>,
+) -> Result<String, usize> {
     let mut query = match lesson {
         Some(n) => format!("?lesson={n}&embed=1"),
         None => "?embed=1".to_string(),
@@ -166,9 +172,7 @@ pub fn post_targets(parent: Option<&str>, own: &str, listed: &[String]) -> Vec<S
 /// `document.referrer`, which is the parent's address when a frame is first
 /// loaded (Firefox has no `ancestorOrigins`). `None` when neither says.
 pub fn parent_origin_from(ancestor: Option<&str>, referrer: &str) -> Option<String> {
-    ancestor
-        .and_then(|a| crate::page::normalise_origin(a))
-        .or_else(|| crate::page::origin_of_address(referrer).ok())
+    ancestor.and_then(|a| crate::page::normalise_origin(a)).or_else(|| crate::page::origin_of_address(referrer).ok())
 }
 
 /// What the origin note inside a frame says when the page around it is not
@@ -212,7 +216,10 @@ pub enum Incoming {
     Ignore,
     Command(Command),
     /// Answered with `{type: "error", for, message}`.
-    Refused { for_type: String, message: String },
+    Refused {
+        for_type: String,
+        message: String,
+    },
 }
 
 /// Reads a message's data (as JSON).
@@ -331,10 +338,16 @@ pub fn use_host_messages(editor: Editor, live: Live, playing: RwSignal<bool>, op
             let origin = ev.origin();
             if !origin_allowed(&origin, &own, &listed) {
                 ignored.update(|n| *n += 1);
-                web_sys::console::info_1(&format!("Scale Lab ignored a message from {origin}: that origin is not allowed (see ?origin=)").into());
+                web_sys::console::info_1(
+                    &format!("Scale Lab ignored a message from {origin}: that origin is not allowed (see ?origin=)")
+                        .into(),
+                );
                 return;
             }
-            let data = js_sys::JSON::stringify(&ev.data()).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str::<Value>(&s).ok());
+            let data = js_sys::JSON::stringify(&ev.data())
+                .ok()
+                .and_then(|s| s.as_string())
+                .and_then(|s| serde_json::from_str::<Value>(&s).ok());
             let reply = |msg: Value| {
                 if let Some(source) = ev.source() {
                     let target: web_sys::Window = source.unchecked_into();
@@ -433,7 +446,8 @@ pub fn EmbedButton(#[prop(optional)] label: Option<&'static str>) -> impl IntoVi
 fn EmbedDialog(on_close: Callback<()>) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let options = use_context::<PageOptions>().unwrap_or_default();
-    let choice = RwSignal::new(EmbedChoice { edit: options.embed && options.edit, palette: options.embed && options.palette });
+    let choice =
+        RwSignal::new(EmbedChoice { edit: options.embed && options.edit, palette: options.embed && options.palette });
     // The course page's address, as typed (a frame that already lists an origin starts with it).
     let address = RwSignal::new(options.origins.first().cloned().unwrap_or_default());
     // The error is shown once the field is left (or Enter pressed), not while typing.
@@ -450,7 +464,8 @@ fn EmbedDialog(on_close: Callback<()>) -> impl IntoView {
     let title = frame_title(lesson, name.as_deref());
     let snippet = Memo::new(move |_| {
         let origin = host.with(|h| h.clone().and_then(Result::ok));
-        embed_src(&base, lesson, &json, choice.get(), origin.as_deref()).map(|src| embed_snippet(&src, &title, FRAME_WIDTH, FRAME_HEIGHT))
+        embed_src(&base, lesson, &json, choice.get(), origin.as_deref())
+            .map(|src| embed_snippet(&src, &title, FRAME_WIDTH, FRAME_HEIGHT))
     });
     let bad_address = move || host.with(|h| matches!(h, Some(Err(_))));
     let field = NodeRef::<html::Textarea>::new();
@@ -458,7 +473,9 @@ fn EmbedDialog(on_close: Callback<()>) -> impl IntoView {
     Effect::new(move |_| {
         snippet.track();
         // The code is selected, ready to copy, except while the address is typed.
-        let typing = address_input.get_untracked().is_some_and(|i| document().active_element().is_some_and(|a| js_sys::Object::is(&a, &i)));
+        let typing = address_input
+            .get_untracked()
+            .is_some_and(|i| document().active_element().is_some_and(|a| js_sys::Object::is(&a, &i)));
         if let (Some(t), false) = (field.get(), typing) {
             let _ = t.focus();
             t.select();
@@ -602,7 +619,10 @@ mod tests {
     fn a_lesson_embeds_by_number_and_a_design_by_share_fragment() {
         let json = starter().to_json_pretty();
         let base = "https://x.org/scale-lab/";
-        assert_eq!(embed_src(base, Some(4), &json, EmbedChoice::default(), None).unwrap(), "https://x.org/scale-lab/?lesson=4&embed=1");
+        assert_eq!(
+            embed_src(base, Some(4), &json, EmbedChoice::default(), None).unwrap(),
+            "https://x.org/scale-lab/?lesson=4&embed=1"
+        );
         assert_eq!(
             embed_src(base, Some(4), &json, EmbedChoice { edit: true, palette: true }, None).unwrap(),
             "https://x.org/scale-lab/?lesson=4&embed=1&edit=1&palette=1"
@@ -626,8 +646,12 @@ mod tests {
         let json = starter().to_json_pretty();
         let base = "https://x.org/scale-lab/";
         let origin = crate::page::origin_of_address("https://Course.Example.edu:8443/week3?unit=2").unwrap();
-        let lesson = embed_src(base, Some(4), &json, EmbedChoice { edit: true, palette: false }, Some(&origin)).unwrap();
-        assert_eq!(lesson, "https://x.org/scale-lab/?lesson=4&embed=1&edit=1&origin=https%3A%2F%2Fcourse.example.edu%3A8443");
+        let lesson =
+            embed_src(base, Some(4), &json, EmbedChoice { edit: true, palette: false }, Some(&origin)).unwrap();
+        assert_eq!(
+            lesson,
+            "https://x.org/scale-lab/?lesson=4&embed=1&edit=1&origin=https%3A%2F%2Fcourse.example.edu%3A8443"
+        );
         let design = embed_src(base, None, &json, EmbedChoice::default(), Some(&origin)).unwrap();
         let (front, fragment) = design.split_once('#').unwrap();
         assert_eq!(front, "https://x.org/scale-lab/?embed=1&origin=https%3A%2F%2Fcourse.example.edu%3A8443");
@@ -647,17 +671,32 @@ mod tests {
 
     #[test]
     fn the_parent_origin_comes_from_ancestor_origins_else_the_referrer() {
-        assert_eq!(parent_origin_from(Some("https://course.example"), "https://other.example/x").as_deref(), Some("https://course.example"));
-        assert_eq!(parent_origin_from(None, "https://Course.Example/week3?a#b").as_deref(), Some("https://course.example"));
+        assert_eq!(
+            parent_origin_from(Some("https://course.example"), "https://other.example/x").as_deref(),
+            Some("https://course.example")
+        );
+        assert_eq!(
+            parent_origin_from(None, "https://Course.Example/week3?a#b").as_deref(),
+            Some("https://course.example")
+        );
         assert_eq!(parent_origin_from(Some("null"), "").as_deref(), None);
         assert_eq!(parent_origin_from(None, "").as_deref(), None);
         let text = origin_note_text("https://course.example");
-        assert!(text.contains("https://course.example is not listed") && text.contains("add origin=https://course.example to"), "{text}");
+        assert!(
+            text.contains("https://course.example is not listed")
+                && text.contains("add origin=https://course.example to"),
+            "{text}"
+        );
     }
 
     #[test]
     fn the_dialog_names_exactly_the_messages_that_are_sent() {
-        let sent = [ready_message(None, None), metrics_message(&scalelab_engine::Simulation::new(starter()).live_snapshot(), None), ack_message("play"), error_message("load", "x")];
+        let sent = [
+            ready_message(None, None),
+            metrics_message(&scalelab_engine::Simulation::new(starter()).live_snapshot(), None),
+            ack_message("play"),
+            error_message("load", "x"),
+        ];
         for m in &sent {
             let kind = m["type"].as_str().unwrap();
             assert!(MESSAGES_SENT.contains(&format!("\"{kind}\"")), "{kind} is not named");
@@ -665,7 +704,14 @@ mod tests {
         // No message kind is named that does not exist (the goal travels inside "metrics").
         let quoted: Vec<&str> = MESSAGES_SENT.split('"').skip(1).step_by(2).collect();
         assert_eq!(quoted, ["ready", "metrics", "met", "ack", "error"]);
-        let goal = scalelab_engine::goal::GoalStatus { checks: vec![], drills: vec![], held_s: 0, hold_s: 10, checks_met: false, met_at_s: None };
+        let goal = scalelab_engine::goal::GoalStatus {
+            checks: vec![],
+            drills: vec![],
+            held_s: 0,
+            hold_s: 10,
+            checks_met: false,
+            met_at_s: None,
+        };
         let m = metrics_message(&scalelab_engine::Simulation::new(starter()).live_snapshot(), Some(&goal));
         assert!(m["goal"]["met"].is_boolean(), "{m}");
         for command in ["load", "play", "pause", "reset"] {
@@ -688,7 +734,9 @@ mod tests {
             big.nodes.push(n);
         }
         let json = big.to_json_pretty();
-        assert!(matches!(embed_src("https://x.org/", None, &json, EmbedChoice::default(), None), Err(n) if n > storage::MAX_SHARE_URL_CHARS));
+        assert!(
+            matches!(embed_src("https://x.org/", None, &json, EmbedChoice::default(), None), Err(n) if n > storage::MAX_SHARE_URL_CHARS)
+        );
         assert!(full_page_url("https://x.org/", None, &json).is_err());
         // A lesson is a number, whatever the design.
         assert!(embed_src("https://x.org/", Some(2), &json, EmbedChoice::default(), None).is_ok());
@@ -746,7 +794,9 @@ mod tests {
         let as_text = read_message(&json!({"type": "load", "scenario": crate::builtin::STARTER_SCENARIO}));
         assert_eq!(as_object, Incoming::Command(Command::Load(Box::new(starter()))));
         assert_eq!(as_object, as_text);
-        match read_message(&json!({"type": "load", "scenario": {"version": 1, "nodes": [{"id": "a", "kind": "teapot"}], "links": []}})) {
+        match read_message(
+            &json!({"type": "load", "scenario": {"version": 1, "nodes": [{"id": "a", "kind": "teapot"}], "links": []}}),
+        ) {
             Incoming::Refused { for_type, message } => {
                 assert_eq!(for_type, "load");
                 assert!(message.contains("nodes[0].kind"), "{message}");
@@ -755,7 +805,9 @@ mod tests {
         }
         assert!(matches!(read_message(&json!({"type": "load"})), Incoming::Refused { .. }));
         assert!(matches!(read_message(&json!({"type": "load", "scenario": 3})), Incoming::Refused { .. }));
-        assert!(matches!(read_message(&json!({"type": "explode"})), Incoming::Refused { message, .. } if message.contains("unknown")));
+        assert!(
+            matches!(read_message(&json!({"type": "explode"})), Incoming::Refused { message, .. } if message.contains("unknown"))
+        );
         // Not for us: ignored.
         assert_eq!(read_message(&json!("hello")), Incoming::Ignore);
         assert_eq!(read_message(&json!({"kind": "play"})), Incoming::Ignore);
@@ -766,7 +818,10 @@ mod tests {
     #[test]
     fn outgoing_messages_have_the_documented_shapes() {
         let ready = ready_message(Some(4), Some("Lesson four"));
-        assert_eq!(ready, json!({"source": "scale-lab", "type": "ready", "version": 1, "lesson": 4, "name": "Lesson four"}));
+        assert_eq!(
+            ready,
+            json!({"source": "scale-lab", "type": "ready", "version": 1, "lesson": 4, "name": "Lesson four"})
+        );
         assert_eq!(ready_message(None, None)["lesson"], Value::Null);
         assert_eq!(ack_message("load"), json!({"source": "scale-lab", "type": "ack", "version": 1, "for": "load"}));
         assert_eq!(error_message("load", "bad")["message"], "bad");
@@ -774,12 +829,28 @@ mod tests {
         let mut sim = scalelab_engine::Simulation::new(starter());
         sim.run_until(500_000_000, u64::MAX);
         let early = metrics_message(&sim.live_snapshot(), None);
-        assert_eq!((early["window_s"].as_f64(), &early["sent_rps"]), (Some(0.0), &Value::Null), "no rate before a whole second");
+        assert_eq!(
+            (early["window_s"].as_f64(), &early["sent_rps"]),
+            (Some(0.0), &Value::Null),
+            "no rate before a whole second"
+        );
         sim.run_until(6_500_000_000, u64::MAX);
         let snap = sim.live_snapshot();
         let m = metrics_message(&snap, None);
         assert_eq!(m["window_s"], 5.0, "the last five whole seconds");
-        for key in ["t_s", "window_s", "sent_rps", "ok_rps", "error_ratio", "p50_ms", "p99_ms", "cost_per_month_usd", "lost_writes", "alerts_firing", "goal"] {
+        for key in [
+            "t_s",
+            "window_s",
+            "sent_rps",
+            "ok_rps",
+            "error_ratio",
+            "p50_ms",
+            "p99_ms",
+            "cost_per_month_usd",
+            "lost_writes",
+            "alerts_firing",
+            "goal",
+        ] {
             assert!(m.get(key).is_some(), "{key} missing in {m}");
         }
         assert_eq!(m["type"], "metrics");

@@ -58,20 +58,69 @@ struct Field {
 }
 
 static FIELDS: [Field; 7] = [
-    Field { key: "daily users", label: "Daily users", unit: "users", slug: "daily-users", percent: false,
-        get: |i| i.daily_users, set: |i, v| i.daily_users = v },
-    Field { key: "requests per user per day", label: "Requests per user per day", unit: "requests", slug: "requests-per-user", percent: false,
-        get: |i| i.requests_per_user_per_day, set: |i, v| i.requests_per_user_per_day = v },
-    Field { key: "peak factor", label: "Peak factor", unit: "× average", slug: "peak-factor", percent: false,
-        get: |i| i.peak_factor, set: |i, v| i.peak_factor = v },
-    Field { key: "write share", label: "Write share", unit: "0 to 1", slug: "write-share", percent: true,
-        get: |i| i.write_share, set: |i, v| i.write_share = v },
-    Field { key: "bytes per write", label: "Bytes stored per write", unit: "bytes", slug: "bytes-per-write", percent: false,
-        get: |i| i.bytes_per_write, set: |i, v| i.bytes_per_write = v },
-    Field { key: "bytes per response", label: "Bytes per response", unit: "bytes", slug: "bytes-per-response", percent: false,
-        get: |i| i.bytes_per_response, set: |i, v| i.bytes_per_response = v },
-    Field { key: "retention in years", label: "Data kept for", unit: "years", slug: "retention-years", percent: false,
-        get: |i| i.retention_years, set: |i, v| i.retention_years = v },
+    Field {
+        key: "daily users",
+        label: "Daily users",
+        unit: "users",
+        slug: "daily-users",
+        percent: false,
+        get: |i| i.daily_users,
+        set: |i, v| i.daily_users = v,
+    },
+    Field {
+        key: "requests per user per day",
+        label: "Requests per user per day",
+        unit: "requests",
+        slug: "requests-per-user",
+        percent: false,
+        get: |i| i.requests_per_user_per_day,
+        set: |i, v| i.requests_per_user_per_day = v,
+    },
+    Field {
+        key: "peak factor",
+        label: "Peak factor",
+        unit: "× average",
+        slug: "peak-factor",
+        percent: false,
+        get: |i| i.peak_factor,
+        set: |i, v| i.peak_factor = v,
+    },
+    Field {
+        key: "write share",
+        label: "Write share",
+        unit: "0 to 1",
+        slug: "write-share",
+        percent: true,
+        get: |i| i.write_share,
+        set: |i, v| i.write_share = v,
+    },
+    Field {
+        key: "bytes per write",
+        label: "Bytes stored per write",
+        unit: "bytes",
+        slug: "bytes-per-write",
+        percent: false,
+        get: |i| i.bytes_per_write,
+        set: |i, v| i.bytes_per_write = v,
+    },
+    Field {
+        key: "bytes per response",
+        label: "Bytes per response",
+        unit: "bytes",
+        slug: "bytes-per-response",
+        percent: false,
+        get: |i| i.bytes_per_response,
+        set: |i, v| i.bytes_per_response = v,
+    },
+    Field {
+        key: "retention in years",
+        label: "Data kept for",
+        unit: "years",
+        slug: "retention-years",
+        percent: false,
+        get: |i| i.retention_years,
+        set: |i, v| i.retention_years = v,
+    },
 ];
 
 /// A field's text as a number: thousands separators allowed ("8,640,000"),
@@ -198,10 +247,12 @@ pub fn EnvelopePanel() -> impl IntoView {
     });
     let outcome = Memo::new(move |_| evaluate(&texts.map(|t| t.get())));
     let design_rps = move || {
-        editor.doc.with(|d| d.nodes.iter().find_map(|n| match &n.spec {
-            NodeSpec::Users(u) => Some(u.rps()),
-            _ => None,
-        }))
+        editor.doc.with(|d| {
+            d.nodes.iter().find_map(|n| match &n.spec {
+                NodeSpec::Users(u) => Some(u.rps()),
+                _ => None,
+            })
+        })
     };
     let close = move || open.close(Tool::Estimate, "envelope-button");
     let heading = NodeRef::<leptos::html::H2>::new();
@@ -210,7 +261,9 @@ pub fn EnvelopePanel() -> impl IntoView {
             let _ = h.focus();
         }
     });
-    let value = move |f: fn(&Envelope) -> String| move || outcome.with(|o| o.estimate.as_ref().map_or_else(|| "–".to_string(), f));
+    let value = move |f: fn(&Envelope) -> String| {
+        move || outcome.with(|o| o.estimate.as_ref().map_or_else(|| "–".to_string(), f))
+    };
     view! {
         <Show when=move || open.0.get() == Some(Tool::Estimate)>
             <aside id="envelope-panel" class="tool-sheet envelope-panel" data-testid="envelope-panel" aria-labelledby="envelope-title"
@@ -356,7 +409,15 @@ mod tests {
         let named: Vec<Option<&str>> = o.problems.iter().map(|p| p.as_ref().map(|e| e.field)).collect();
         assert_eq!(
             named,
-            vec![Some("daily users"), None, Some("peak factor"), Some("write share"), None, None, Some("retention in years")]
+            vec![
+                Some("daily users"),
+                None,
+                Some("peak factor"),
+                Some("write share"),
+                None,
+                None,
+                Some("retention in years")
+            ]
         );
         assert!(o.problems[0].as_ref().unwrap().to_string().starts_with("daily users: must be a number"));
     }

@@ -47,9 +47,7 @@ pub fn options_from_query(search: &str) -> Option<FuzzOptions> {
 }
 
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// The `data-testid`s of controls the fuzzer leaves alone (see the module
@@ -126,13 +124,7 @@ const KEYS: &[(&str, &str)] = &[
     ("a", "KeyA"),
     ("1", "Digit1"),
 ];
-const CTRL_KEYS: &[(&str, &str)] = &[
-    ("z", "KeyZ"),
-    ("y", "KeyY"),
-    ("c", "KeyC"),
-    ("v", "KeyV"),
-    ("d", "KeyD"),
-];
+const CTRL_KEYS: &[(&str, &str)] = &[("z", "KeyZ"), ("y", "KeyY"), ("c", "KeyC"), ("v", "KeyV"), ("d", "KeyD")];
 
 /// The frame callback, shared between the loop (which re-registers it) and
 /// itself (it drops itself when the fuzzing stops).
@@ -239,10 +231,7 @@ fn start(options: FuzzOptions) {
 impl Fuzzer {
     fn show(&self) {
         let text = if self.stopped {
-            format!(
-                "fuzzing stopped after {} steps (seed {})",
-                self.step, self.seed
-            )
+            format!("fuzzing stopped after {} steps (seed {})", self.step, self.seed)
         } else {
             format!("fuzzing: step {} (seed {})", self.step, self.seed)
         };
@@ -322,16 +311,10 @@ impl Fuzzer {
         // From a node half the time (moving or connecting it), else from
         // anywhere on the diagram (panning, or a palette item now and then).
         let from_node = self.rng.random_bool(0.5);
-        let start = if from_node {
-            self.pick("g[data-node]").map(|n| centre(&n))
-        } else {
-            None
-        };
+        let start = if from_node { self.pick("g[data-node]").map(|n| centre(&n)) } else { None };
         let start = match start {
             Some(p) => Some(p),
-            None => self
-                .pick("svg.diagram, .palette button, .palette [role=button]")
-                .map(|el| self.point_in(&el)),
+            None => self.pick("svg.diagram, .palette button, .palette [role=button]").map(|el| self.point_in(&el)),
         };
         let Some((x, y)) = start else { return };
         let Some(target) = element_at(x, y) else {
@@ -341,18 +324,8 @@ impl Fuzzer {
         mouse(&target, "mousedown", x, y, 1);
         // Moves go where the page captured the pointer: the diagram, when
         // the press was on it.
-        let target: EventTarget = target
-            .closest("svg.diagram")
-            .ok()
-            .flatten()
-            .unwrap_or(target)
-            .into();
-        self.drag = Some(Drag {
-            target,
-            x,
-            y,
-            moves_left: self.rng.random_range(1..6),
-        });
+        let target: EventTarget = target.closest("svg.diagram").ok().flatten().unwrap_or(target).into();
+        self.drag = Some(Drag { target, x, y, moves_left: self.rng.random_range(1..6) });
     }
 
     fn click_diagram(&mut self) {
@@ -407,10 +380,9 @@ impl Fuzzer {
         init.set_client_y(y as i32);
         init.set_delta_y(self.rng.random_range(-600.0..600.0));
         init.set_ctrl_key(self.rng.random_bool(0.3));
-        if let (Some(target), Ok(ev)) = (
-            element_at(x, y),
-            web_sys::WheelEvent::new_with_event_init_dict("wheel", &init),
-        ) {
+        if let (Some(target), Ok(ev)) =
+            (element_at(x, y), web_sys::WheelEvent::new_with_event_init_dict("wheel", &init))
+        {
             let _ = target.dispatch_event(&ev);
         }
     }
@@ -436,11 +408,7 @@ impl Fuzzer {
                 "range" => {
                     let min = input.min().parse::<f64>().unwrap_or(0.0);
                     let max = input.max().parse::<f64>().unwrap_or(100.0).max(min);
-                    let v = if max > min {
-                        self.rng.random_range(min..=max)
-                    } else {
-                        min
-                    };
+                    let v = if max > min { self.rng.random_range(min..=max) } else { min };
                     input.set_value(&v.round().to_string());
                 }
                 _ => input.set_value(VALUES[self.rng.random_range(0..VALUES.len())]),
@@ -461,10 +429,8 @@ impl Fuzzer {
     fn pick(&mut self, selector: &str) -> Option<Element> {
         let document = web_sys::window()?.document()?;
         let list = document.query_selector_all(selector).ok()?;
-        let candidates: Vec<Element> = (0..list.length())
-            .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
-            .filter(usable)
-            .collect();
+        let candidates: Vec<Element> =
+            (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).filter(usable).collect();
         if candidates.is_empty() {
             return None;
         }
@@ -485,38 +451,18 @@ fn usable(el: &Element) -> bool {
     let Some(window) = web_sys::window() else {
         return false;
     };
-    let w = window
-        .inner_width()
-        .ok()
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0);
-    let h = window
-        .inner_height()
-        .ok()
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0);
+    let w = window.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let h = window.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
     let (cx, cy) = (r.left() + r.width() / 2.0, r.top() + r.height() / 2.0);
     if r.width() <= 0.0 || r.height() <= 0.0 || cx < 0.0 || cy < 0.0 || cx > w || cy > h {
         return false;
     }
-    if el.has_attribute("disabled")
-        || el
-            .closest("[data-fuzz-skip], [inert], [hidden]")
-            .ok()
-            .flatten()
-            .is_some()
-    {
+    if el.has_attribute("disabled") || el.closest("[data-fuzz-skip], [inert], [hidden]").ok().flatten().is_some() {
         return false;
     }
     let tag = el.tag_name().to_ascii_lowercase();
     // A label forwards its click to its field: judge the field.
-    if tag == "label"
-        && el
-            .query_selector("input[type=file]")
-            .ok()
-            .flatten()
-            .is_some()
-    {
+    if tag == "label" && el.query_selector("input[type=file]").ok().flatten().is_some() {
         return false;
     }
     may_fuzz(
@@ -534,15 +480,9 @@ fn centre(el: &Element) -> (f64, f64) {
 }
 
 fn element_at(x: f64, y: f64) -> Option<Element> {
-    let el = web_sys::window()?
-        .document()?
-        .element_from_point(x as f32, y as f32)?;
+    let el = web_sys::window()?.document()?.element_from_point(x as f32, y as f32)?;
     // Never into the badge or the crash screen.
-    el.closest("[data-fuzz-skip], #crash-overlay")
-        .ok()
-        .flatten()
-        .is_none()
-        .then_some(el)
+    el.closest("[data-fuzz-skip], #crash-overlay").ok().flatten().is_none().then_some(el)
 }
 
 /// The events of a mouse click, in the browser's order.
@@ -592,53 +532,26 @@ mod tests {
 
     #[test]
     fn the_address_gives_the_seed_and_the_steps() {
-        assert_eq!(
-            options_from_query("?fuzz=42"),
-            Some(FuzzOptions {
-                seed: 42,
-                steps: None
-            })
-        );
+        assert_eq!(options_from_query("?fuzz=42"), Some(FuzzOptions { seed: 42, steps: None }));
         assert_eq!(
             options_from_query("?lesson=3&fuzz=7&fuzz-steps=500"),
-            Some(FuzzOptions {
-                seed: 7,
-                steps: Some(500)
-            })
+            Some(FuzzOptions { seed: 7, steps: Some(500) })
         );
         assert_eq!(options_from_query("?embed=1"), None);
         // Any text is a seed, always the same one.
         let a = options_from_query("?fuzz=hello").unwrap();
         assert_eq!(a, options_from_query("?fuzz=hello").unwrap());
         assert_ne!(a.seed, options_from_query("?fuzz=hellp").unwrap().seed);
-        assert_eq!(
-            options_from_query("?fuzz&fuzz-steps=x"),
-            Some(FuzzOptions {
-                seed: fnv1a(""),
-                steps: None
-            })
-        );
+        assert_eq!(options_from_query("?fuzz&fuzz-steps=x"), Some(FuzzOptions { seed: fnv1a(""), steps: None }));
     }
 
     #[test]
     fn links_downloads_files_and_the_reload_are_left_alone() {
         assert!(may_fuzz("button", Some("play-toggle"), None, None, false));
         assert!(may_fuzz("a", None, None, Some("#top"), false));
-        assert!(!may_fuzz(
-            "a",
-            Some("open-full"),
-            None,
-            Some("https://x.org/?lesson=3"),
-            false
-        ));
+        assert!(!may_fuzz("a", Some("open-full"), None, Some("https://x.org/?lesson=3"), false));
         assert!(!may_fuzz("a", None, None, Some("blob:x"), true));
-        assert!(!may_fuzz(
-            "input",
-            Some("file-input"),
-            Some("file"),
-            None,
-            false
-        ));
+        assert!(!may_fuzz("input", Some("file-input"), Some("file"), None, false));
         assert!(!may_fuzz("input", None, Some("FILE"), None, false));
         for id in [
             "save-file",

@@ -92,12 +92,19 @@ pub fn choose_opening_with_lesson(
             return finish(scenario, notes, has_link, None);
         }
         if saved.is_some() {
-            notes.insert(notes.len().min(1), (format!("Opened lesson {n}; Undo brings back your previous diagram"), false));
+            notes.insert(
+                notes.len().min(1),
+                (format!("Opened lesson {n}; Undo brings back your previous diagram"), false),
+            );
         }
         return finish(l.clone(), notes, has_link, saved);
     }
     if let Some(scenario) = saved {
-        let what = if notes.is_empty() { "Restored your last diagram (autosaved)".to_string() } else { "Your last autosaved diagram is shown instead".to_string() };
+        let what = if notes.is_empty() {
+            "Restored your last diagram (autosaved)".to_string()
+        } else {
+            "Your last autosaved diagram is shown instead".to_string()
+        };
         notes.push((what, false));
         return finish(scenario, notes, has_link, None);
     }
@@ -107,7 +114,8 @@ pub fn choose_opening_with_lesson(
 
 fn finish(scenario: Scenario, notes: Vec<(String, bool)>, clear_fragment: bool, replaced: Option<Scenario>) -> Opening {
     let error = notes.iter().any(|(_, e)| *e);
-    let message = (!notes.is_empty()).then(|| (notes.into_iter().map(|(t, _)| t).collect::<Vec<_>>().join(". "), error));
+    let message =
+        (!notes.is_empty()).then(|| (notes.into_iter().map(|(t, _)| t).collect::<Vec<_>>().join(". "), error));
     Opening { scenario, message, clear_fragment, replaced }
 }
 
@@ -175,7 +183,12 @@ pub fn version_summary(json: &str) -> String {
     match Scenario::from_json(json) {
         Ok(s) => {
             let nodes = s.nodes.len();
-            let size = format!("{nodes} node{}, {} link{}", if nodes == 1 { "" } else { "s" }, s.links.len(), if s.links.len() == 1 { "" } else { "s" });
+            let size = format!(
+                "{nodes} node{}, {} link{}",
+                if nodes == 1 { "" } else { "s" },
+                s.links.len(),
+                if s.links.len() == 1 { "" } else { "s" }
+            );
             match s.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 Some(name) => format!("{name} · {size}"),
                 None => size,
@@ -191,7 +204,9 @@ fn saved_at(ms: u64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     let today = js_sys::Date::new_0();
     let time = format!("{:02}:{:02}:{:02}", d.get_hours(), d.get_minutes(), d.get_seconds());
-    let same_day = d.get_full_year() == today.get_full_year() && d.get_month() == today.get_month() && d.get_date() == today.get_date();
+    let same_day = d.get_full_year() == today.get_full_year()
+        && d.get_month() == today.get_month()
+        && d.get_date() == today.get_date();
     if same_day {
         time
     } else {
@@ -222,8 +237,12 @@ pub fn EarlierVersions() -> impl IntoView {
         }
         let when = saved_at(v.saved_at_ms);
         match Scenario::from_json(&v.json) {
-            Ok(scenario) => editor.load(scenario, &format!("Restored the version autosaved at {when} (Undo brings back the diagram you had)")),
-            Err(e) => editor.refuse(format!("The version autosaved at {when} cannot be opened: {e}; your diagram is unchanged")),
+            Ok(scenario) => editor.load(
+                scenario,
+                &format!("Restored the version autosaved at {when} (Undo brings back the diagram you had)"),
+            ),
+            Err(e) => editor
+                .refuse(format!("The version autosaved at {when} cannot be opened: {e}; your diagram is unchanged")),
         }
     };
     view! {
@@ -294,7 +313,9 @@ pub fn import(editor: Editor, file: web_sys::File) {
             Err(e) => return editor.refuse(format!("{e}; your diagram is unchanged")),
         };
         match Scenario::from_json(&text) {
-            Ok(scenario) => editor.load(scenario, &format!("Opened \"{name}\" (Undo brings the previous diagram back)")),
+            Ok(scenario) => {
+                editor.load(scenario, &format!("Opened \"{name}\" (Undo brings the previous diagram back)"))
+            }
             Err(e) => editor.refuse(format!("\"{name}\" is not a Scale Lab design: {e}; your diagram is unchanged")),
         }
     });
@@ -320,7 +341,12 @@ pub fn share_offer(page_url: &str, scenario: &Scenario) -> ShareOffer {
 
 /// Copies `text` to the clipboard; says whether it worked.
 pub fn copy_to_clipboard(editor: Editor, text: String) {
-    copy_text(editor, text, "Link copied to the clipboard", "The browser did not allow copying: select the link and copy it by hand");
+    copy_text(
+        editor,
+        text,
+        "Link copied to the clipboard",
+        "The browser did not allow copying: select the link and copy it by hand",
+    );
 }
 
 /// Copies `text` to the clipboard and says `done`, or `refused` when the
@@ -328,7 +354,8 @@ pub fn copy_to_clipboard(editor: Editor, text: String) {
 /// without the clipboard-write permission).
 pub fn copy_text(editor: Editor, text: String, done: &'static str, refused: &'static str) {
     let navigator = window().navigator();
-    let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined() && !c.is_null());
+    let has_clipboard =
+        js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined() && !c.is_null());
     if !has_clipboard {
         editor.refuse(refused);
         return;
@@ -463,7 +490,10 @@ mod tests {
     #[test]
     fn versions_are_summed_up_by_name_and_size() {
         let mut s = design("Shop");
-        assert_eq!(version_summary(&s.to_json_pretty()), format!("Shop · {} nodes, {} links", s.nodes.len(), s.links.len()));
+        assert_eq!(
+            version_summary(&s.to_json_pretty()),
+            format!("Shop · {} nodes, {} links", s.nodes.len(), s.links.len())
+        );
         s.name = None;
         s.nodes.truncate(1);
         s.links.clear();
@@ -483,7 +513,9 @@ mod tests {
     #[test]
     fn long_designs_are_offered_as_files() {
         let page = "https://example.org/scalelab/";
-        assert!(matches!(share_offer(page, &design("small")), ShareOffer::Link(u) if u.starts_with("https://example.org/scalelab/#s=")));
+        assert!(
+            matches!(share_offer(page, &design("small")), ShareOffer::Link(u) if u.starts_with("https://example.org/scalelab/#s="))
+        );
         // Many nodes with random-looking ids do not compress below the limit.
         let mut big = design("big");
         let template = big.nodes[2].clone();

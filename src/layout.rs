@@ -25,7 +25,12 @@ pub struct Layout {
 
 impl Default for Layout {
     fn default() -> Self {
-        Layout { palette_wide: false, drawer_collapsed: false, drawer_width_px: DRAWER_DEFAULT_PX, dashboard_open: false }
+        Layout {
+            palette_wide: false,
+            drawer_collapsed: false,
+            drawer_width_px: DRAWER_DEFAULT_PX,
+            dashboard_open: false,
+        }
     }
 }
 
@@ -62,7 +67,8 @@ impl Layout {
 /// on every change. An embedded page keeps its own defaults and writes
 /// nothing: a course page's frame should not rearrange the full playground.
 pub fn use_layout(embedded: bool) -> RwSignal<Layout> {
-    let stored = if embedded { None } else { crate::storage::local_storage().ok().and_then(|s| s.get_item(KEY).ok().flatten()) };
+    let stored =
+        if embedded { None } else { crate::storage::local_storage().ok().and_then(|s| s.get_item(KEY).ok().flatten()) };
     let layout = RwSignal::new(Layout::parse(stored.as_deref()));
     if !embedded {
         Effect::new(move |_| {

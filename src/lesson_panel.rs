@@ -19,12 +19,12 @@
 
 use crate::app::Live;
 use crate::editor::Editor;
+use crate::frame_loop::now_ms;
 use crate::lessons;
 use crate::markdown;
 use crate::page::{OpenLesson, PageOptions};
 use crate::progress::{self, Progress};
 use crate::trial::{BeforeAfter, Row};
-use crate::frame_loop::now_ms;
 use leptos::prelude::*;
 use scalelab_engine::goal::{DrillState, GoalStatus};
 use std::collections::HashMap;
@@ -113,7 +113,8 @@ impl LessonsUi {
     /// Stores the progress; when the browser refuses, says so once (in an
     /// embedded page; elsewhere the autosave's message already said it).
     fn persist(&self) {
-        if progress::save(&self.progress.get_untracked()).is_err() && self.say_blocked && !self.said_blocked.get_value() {
+        if progress::save(&self.progress.get_untracked()).is_err() && self.say_blocked && !self.said_blocked.get_value()
+        {
             self.said_blocked.set_value(true);
             add_note(self.editor, BLOCKED);
         }
@@ -368,7 +369,8 @@ fn use_before_after(ui: LessonsUi) -> RwSignal<Option<TableView>> {
     let cache = StoredValue::new(HashMap::<u32, Vec<Row>>::new());
     crate::frame_loop::use_frame_loop(move |_| {
         let Some(shown) = ui.shown.try_get_untracked() else { return };
-        let wanted = if shown && !ui.listing.get_untracked() { ui.open.0.get_untracked().filter(|n| *n > 1) } else { None };
+        let wanted =
+            if shown && !ui.listing.get_untracked() { ui.open.0.get_untracked().filter(|n| *n > 1) } else { None };
         let Some(n) = wanted else {
             return;
         };
@@ -395,7 +397,9 @@ fn use_before_after(ui: LessonsUi) -> RwSignal<Option<TableView>> {
                 finished = Some(ba.rows());
             } else {
                 let f = ba.fraction();
-                if table.with_untracked(|v| v.as_ref().is_none_or(|v| (v.fraction * 100.0).floor() != (f * 100.0).floor())) {
+                if table
+                    .with_untracked(|v| v.as_ref().is_none_or(|v| (v.fraction * 100.0).floor() != (f * 100.0).floor()))
+                {
                     table.update(|v| {
                         if let Some(v) = v {
                             v.fraction = f;
@@ -414,7 +418,6 @@ fn use_before_after(ui: LessonsUi) -> RwSignal<Option<TableView>> {
     });
     table
 }
-
 
 #[component]
 fn BeforeAfterTable(n: u32, table: RwSignal<Option<TableView>>) -> impl IntoView {

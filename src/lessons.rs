@@ -59,7 +59,8 @@ pub struct Lesson {
 
 /// Splits a lesson text into title, explanation, things to try and goal.
 pub fn parse_text(number: u32, md: &str) -> Lesson {
-    let mut lesson = Lesson { number, title: String::new(), explanation: Vec::new(), try_this: Vec::new(), goal: Vec::new() };
+    let mut lesson =
+        Lesson { number, title: String::new(), explanation: Vec::new(), try_this: Vec::new(), goal: Vec::new() };
     #[derive(PartialEq)]
     enum Part {
         Explanation,
@@ -135,7 +136,9 @@ pub fn changes(prev: &Scenario, this: &Scenario) -> Vec<String> {
     let mut changed = Vec::new();
     let (mut links_added, mut links_removed) = (0, 0);
     let label = |s: &Scenario, id: &str| {
-        s.node_index(id).map(|i| format!("{} {id}", crate::editor::kind_label(s.nodes[i].spec.kind_name()))).unwrap_or_else(|| id.to_string())
+        s.node_index(id)
+            .map(|i| format!("{} {id}", crate::editor::kind_label(s.nodes[i].spec.kind_name())))
+            .unwrap_or_else(|| id.to_string())
     };
     for edit in scalelab_engine::diff(prev, this) {
         match edit {
@@ -157,10 +160,12 @@ pub fn changes(prev: &Scenario, this: &Scenario) -> Vec<String> {
         }
     }
     let mut out = Vec::new();
-    let traffic = |s: &Scenario| s.nodes.iter().find_map(|n| match &n.spec {
-        NodeSpec::Users(u) => Some(u.rate),
-        _ => None,
-    });
+    let traffic = |s: &Scenario| {
+        s.nodes.iter().find_map(|n| match &n.spec {
+            NodeSpec::Users(u) => Some(u.rate),
+            _ => None,
+        })
+    };
     match (traffic(prev), traffic(this)) {
         (Some(a), Some(b)) if a != b => out.push(format!("Traffic: {} → {}", rate_words(a), rate_words(b))),
         _ => {}
@@ -174,7 +179,12 @@ pub fn changes(prev: &Scenario, this: &Scenario) -> Vec<String> {
     if !changed.is_empty() {
         out.push(format!("Changed: {}", changed.join("; ")));
     }
-    let dcs: Vec<&str> = this.data_centers.iter().filter(|d| !prev.data_centers.iter().any(|p| p.id == d.id)).map(|d| d.id.as_str()).collect();
+    let dcs: Vec<&str> = this
+        .data_centers
+        .iter()
+        .filter(|d| !prev.data_centers.iter().any(|p| p.id == d.id))
+        .map(|d| d.id.as_str())
+        .collect();
     if !dcs.is_empty() {
         out.push(format!("New data centers: {}", dcs.join(", ")));
     }
@@ -202,7 +212,9 @@ fn rate_words(r: Rate) -> String {
 
 /// The settings of a node that differ (not its place on the diagram).
 fn changed_fields(old: &scalelab_engine::scenario::Node, new: &scalelab_engine::scenario::Node) -> Vec<String> {
-    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (serde_json::to_value(old), serde_json::to_value(new)) else {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(old), serde_json::to_value(new))
+    else {
         return Vec::new();
     };
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).filter(|k| !matches!(k.as_str(), "x" | "y" | "id")).collect();

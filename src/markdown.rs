@@ -87,8 +87,12 @@ pub fn inlines(text: &str) -> Vec<Inline> {
     let mut plain = String::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let strong = rest.strip_prefix("**").and_then(|r| r.find("**").filter(|&end| end > 0).map(|end| (&r[..end], &r[end + 2..])));
-        let code = rest.strip_prefix('`').and_then(|r| r.find('`').filter(|&end| end > 0).map(|end| (&r[..end], &r[end + 1..])));
+        let strong = rest
+            .strip_prefix("**")
+            .and_then(|r| r.find("**").filter(|&end| end > 0).map(|end| (&r[..end], &r[end + 2..])));
+        let code = rest
+            .strip_prefix('`')
+            .and_then(|r| r.find('`').filter(|&end| end > 0).map(|end| (&r[..end], &r[end + 1..])));
         let piece = match (strong, code) {
             (Some((inner, after)), _) => Some((Inline::Strong(inner.to_string()), after)),
             (None, Some((inner, after))) => Some((Inline::Code(inner.to_string()), after)),
@@ -185,7 +189,10 @@ mod tests {
 
     #[test]
     fn bold_and_code_and_unmatched_markers() {
-        assert_eq!(inlines("Select **web-1** and `x`."), vec![t("Select "), Strong("web-1".into()), t(" and "), Code("x".into()), t(".")]);
+        assert_eq!(
+            inlines("Select **web-1** and `x`."),
+            vec![t("Select "), Strong("web-1".into()), t(" and "), Code("x".into()), t(".")]
+        );
         assert_eq!(inlines("a ** b"), vec![t("a ** b")]);
         assert_eq!(inlines("2 * 3 `x"), vec![t("2 * 3 `x")]);
         assert_eq!(inlines("****"), vec![t("****")]);

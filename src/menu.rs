@@ -30,15 +30,24 @@ pub fn Menu(
         if !open.get_untracked() {
             return;
         }
-        let inside = root.get_untracked().zip(ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok())).is_some_and(|(r, t)| r.contains(Some(&t)));
+        let inside = root
+            .get_untracked()
+            .zip(ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()))
+            .is_some_and(|(r, t)| r.contains(Some(&t)));
         if !inside {
             open.set(false);
         }
     });
     let items = move || -> Vec<web_sys::HtmlElement> {
         let Some(r) = root.get_untracked() else { return Vec::new() };
-        let Ok(list) = r.query_selector_all(".menu-list button:not([disabled]):not([hidden]), .menu-list a[href]") else { return Vec::new() };
-        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::HtmlElement>().ok()).filter(|e| e.offset_parent().is_some()).collect()
+        let Ok(list) = r.query_selector_all(".menu-list button:not([disabled]):not([hidden]), .menu-list a[href]")
+        else {
+            return Vec::new();
+        };
+        (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(|e| e.offset_parent().is_some())
+            .collect()
     };
     let focus_item = move |delta: i32| {
         let all = items();
@@ -79,7 +88,8 @@ pub fn Menu(
         let Ok(Some(command)) = target.closest(".menu-list button, .menu-list a") else { return };
         // A command that unfolds a list of its own keeps the menu open; one
         // that opens a dialog (`aria-haspopup="dialog"`) closes it.
-        let unfolds = command.get_attribute("aria-haspopup").is_some_and(|v| v == "true" || v == "menu" || v == "listbox");
+        let unfolds =
+            command.get_attribute("aria-haspopup").is_some_and(|v| v == "true" || v == "menu" || v == "listbox");
         if !unfolds {
             open.set(false);
             // The list hides, and the focus with it: back to the menu's

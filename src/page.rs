@@ -43,7 +43,9 @@ impl PageOptions {
             match key {
                 "lesson" => match value.trim().parse::<u32>() {
                     Ok(n) if (1..=LESSONS).contains(&n) => o.lesson = Some(n),
-                    _ => o.problems.push(format!("There is no lesson \"{value}\": lessons are numbered 1 to {LESSONS}")),
+                    _ => {
+                        o.problems.push(format!("There is no lesson \"{value}\": lessons are numbered 1 to {LESSONS}"))
+                    }
                 },
                 "embed" => o.embed = flag(&value),
                 "edit" => o.edit = flag(&value),
@@ -116,8 +118,9 @@ pub fn origin_of_address(s: &str) -> Result<String, String> {
         return Err(format!("only http and https pages can receive messages, and \"{s}\" is not one"));
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    normalise_origin(&format!("{scheme}://{}", &rest[..end]))
-        .ok_or_else(|| format!("\"{s}\" is not a web address that a browser can open (write it like https://course.example.edu/week3)"))
+    normalise_origin(&format!("{scheme}://{}", &rest[..end])).ok_or_else(|| {
+        format!("\"{s}\" is not a web address that a browser can open (write it like https://course.example.edu/week3)")
+    })
 }
 
 /// Percent-encodes a query value: everything but the unreserved characters
@@ -142,13 +145,15 @@ fn decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                Some(b) => {
-                    out.push(b);
-                    i += 2;
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
                 }
-                None => out.push(b'%'),
-            },
+            }
             b => out.push(b),
         }
         i += 1;
@@ -171,7 +176,9 @@ mod tests {
 
     #[test]
     fn reads_lesson_embed_edit_palette_and_origins() {
-        let o = PageOptions::from_query("?lesson=4&embed=1&edit=1&palette&origin=https%3A%2F%2FCourse.Example.edu,http://localhost:8080");
+        let o = PageOptions::from_query(
+            "?lesson=4&embed=1&edit=1&palette&origin=https%3A%2F%2FCourse.Example.edu,http://localhost:8080",
+        );
         assert_eq!(o.lesson, Some(4));
         assert!(o.embed && o.edit && o.palette);
         assert_eq!(o.origins, vec!["https://course.example.edu".to_string(), "http://localhost:8080".to_string()]);
@@ -188,7 +195,9 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported_in_words_and_ignored() {
-        let o = PageOptions::from_query("lesson=14&origin=javascript:alert(1),https://a.example/path,https://ok.example&x=%zz");
+        let o = PageOptions::from_query(
+            "lesson=14&origin=javascript:alert(1),https://a.example/path,https://ok.example&x=%zz",
+        );
         assert_eq!(o.lesson, None);
         assert_eq!(o.origins, vec!["https://ok.example".to_string()]);
         assert_eq!(o.problems.len(), 3, "{:?}", o.problems);

@@ -659,7 +659,14 @@ mod tests {
     #[test]
     fn finished_particles_are_dropped_and_paused_ones_are_kept() {
         let mut p = Particles::new();
-        p.ingest(&[hop(0, 1_000, Kind::Read, false), hop(0, 10_000_000_000, Kind::Job, false), hop(0, 0, Kind::Static, false)], &wire);
+        p.ingest(
+            &[
+                hop(0, 1_000, Kind::Read, false),
+                hop(0, 10_000_000_000, Kind::Job, false),
+                hop(0, 0, Kind::Static, false),
+            ],
+            &wire,
+        );
         assert_eq!(p.on_screen(), 3);
         // Paused: no wall time passes, nothing moves or goes.
         p.advance(2_000, 0.0);
@@ -771,7 +778,15 @@ mod tests {
 
     impl Stream {
         fn new(every: u32) -> Stream {
-            Stream { particles: Particles::new(), every, request: 0, now: 0, hops_since: 0, wall_since: 0.0, buf: Vec::new() }
+            Stream {
+                particles: Particles::new(),
+                every,
+                request: 0,
+                now: 0,
+                hops_since: 0,
+                wall_since: 0.0,
+                buf: Vec::new(),
+            }
         }
 
         fn run(&mut self, seconds: f64, rate: f64, speed: f64, hop_ns: &[Nanos]) -> Vec<usize> {
@@ -873,7 +888,17 @@ mod tests {
         let mut p = Particles::new();
         p.budget = 10_000;
         let hops: Vec<Hop> = (0..10_000u64)
-            .map(|i| Hop { link: 0, from: (i % 37) as u16, to: (i % 11) as u16, start: 0, end: 1_000_000 + i * 100, kind: Kind::ALL[(i % 4) as usize], response: i % 2 == 0, failed: i % 10 == 0, request: i })
+            .map(|i| Hop {
+                link: 0,
+                from: (i % 37) as u16,
+                to: (i % 11) as u16,
+                start: 0,
+                end: 1_000_000 + i * 100,
+                kind: Kind::ALL[(i % 4) as usize],
+                response: i % 2 == 0,
+                failed: i % 10 == 0,
+                request: i,
+            })
             .collect();
         let ends = |h: &Hop| {
             let (a, b) = (h.from as f64, h.to as f64);
@@ -892,6 +917,9 @@ mod tests {
         }
         let us = t0.elapsed().as_secs_f64() * 1e6 / runs as f64;
         let bytes = out.len();
-        println!("particles bench: path strings for 10,000 particles in {us:.0} µs ({bytes} bytes, {} colours)", COLOURS);
+        println!(
+            "particles bench: path strings for 10,000 particles in {us:.0} µs ({bytes} bytes, {} colours)",
+            COLOURS
+        );
     }
 }

@@ -33,7 +33,11 @@ pub fn parse(stored: Option<&str>) -> Progress {
     if o.get("v").and_then(|v| v.as_u64()) != Some(FORMAT) {
         return Progress::default();
     }
-    let completed = o.get("completed").and_then(|c| c.as_array()).map(|a| a.iter().filter_map(lesson_number).collect()).unwrap_or_default();
+    let completed = o
+        .get("completed")
+        .and_then(|c| c.as_array())
+        .map(|a| a.iter().filter_map(lesson_number).collect())
+        .unwrap_or_default();
     let last = o.get("last").and_then(lesson_number);
     Progress { completed, last }
 }
@@ -76,7 +80,9 @@ mod tests {
 
     #[test]
     fn damaged_or_foreign_values_are_empty_progress() {
-        for bad in ["", "null", "[1,2]", "{", "{\"v\":2,\"completed\":[1]}", "{\"completed\":[1]}", "\u{0}", "{\"v\":\"1\"}"] {
+        for bad in
+            ["", "null", "[1,2]", "{", "{\"v\":2,\"completed\":[1]}", "{\"completed\":[1]}", "\u{0}", "{\"v\":\"1\"}"]
+        {
             assert_eq!(parse(Some(bad)), Progress::default(), "{bad:?}");
         }
         assert_eq!(parse(None), Progress::default());

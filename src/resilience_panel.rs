@@ -25,7 +25,9 @@ use crate::editor::{Editor, Selection};
 use crate::format;
 use crate::page::embedded;
 use leptos::prelude::*;
-use scalelab_engine::resilience::{ResilienceOptions, ResilienceReport, ResilienceRun, Trial, RECOVERED_BELOW, RECOVERED_FOR_S};
+use scalelab_engine::resilience::{
+    ResilienceOptions, ResilienceReport, ResilienceRun, Trial, RECOVERED_BELOW, RECOVERED_FOR_S,
+};
 use scalelab_engine::Scenario;
 
 /// Wall-clock milliseconds of report work per animation frame: half a 60 Hz
@@ -119,7 +121,11 @@ impl Step {
     /// "about 12 s left", once the pace is known.
     fn time_left(&self) -> Option<String> {
         let s = self.left_s?;
-        Some(if s < 60.0 { format!("about {} s left", s.ceil().max(1.0)) } else { format!("about {} min left", (s / 60.0).ceil()) })
+        Some(if s < 60.0 {
+            format!("about {} s left", s.ceil().max(1.0))
+        } else {
+            format!("about {} min left", (s / 60.0).ceil())
+        })
     }
 
     /// "trial 2 of 6: failing db (database)".
@@ -190,7 +196,9 @@ impl ReportUi {
                 }
                 // Redraw when something visible moved (a tenth of a percent).
                 let moved = self.state.with_untracked(|s| match s {
-                    State::Running(old) => old.finished != step.finished || (old.fraction - step.fraction).abs() >= 0.001,
+                    State::Running(old) => {
+                        old.finished != step.finished || (old.fraction - step.fraction).abs() >= 0.001
+                    }
                     _ => true,
                 });
                 if moved {
@@ -271,7 +279,9 @@ pub fn ResiliencePanel() -> impl IntoView {
     let open = expect_context::<OpenTool>();
     let ui = expect_context::<ReportUi>();
     let editor = expect_context::<Editor>();
-    let stale = Memo::new(move |_| ui.design.with(|d| d.as_ref().is_some_and(|d| editor.doc.with(|doc| design_only(doc) != *d))));
+    let stale = Memo::new(move |_| {
+        ui.design.with(|d| d.as_ref().is_some_and(|d| editor.doc.with(|doc| design_only(doc) != *d)))
+    });
     let close = move || open.close(Tool::Resilience, "resilience-button");
     let heading = NodeRef::<leptos::html::H2>::new();
     // Opened: the keyboard (and a screen reader) starts at the heading.
@@ -330,10 +340,12 @@ pub fn ResiliencePanel() -> impl IntoView {
 #[component]
 fn ReportStatus(stale: Memo<bool>) -> impl IntoView {
     let ui = expect_context::<ReportUi>();
-    let running = Memo::new(move |_| ui.state.with(|s| match s {
-        State::Running(step) => Some(step.clone()),
-        _ => None,
-    }));
+    let running = Memo::new(move |_| {
+        ui.state.with(|s| match s {
+            State::Running(step) => Some(step.clone()),
+            _ => None,
+        })
+    });
     let words = Memo::new(move |_| running.with(|s| s.as_ref().map(Step::words).unwrap_or_default()));
     view! {
         // A steady element whose parts change: the live region speaks once
@@ -372,10 +384,12 @@ fn ReportStatus(stale: Memo<bool>) -> impl IntoView {
 fn ReportTable(stale: Memo<bool>) -> impl IntoView {
     let ui = expect_context::<ReportUi>();
     let editor = expect_context::<Editor>();
-    let report = Memo::new(move |_| ui.state.with(|s| match s {
-        State::Done(r) => Some(r.clone()),
-        _ => None,
-    }));
+    let report = Memo::new(move |_| {
+        ui.state.with(|s| match s {
+            State::Done(r) => Some(r.clone()),
+            _ => None,
+        })
+    });
     let after_s = ResilienceOptions::default().after_s;
     let select = move |id: &str| {
         if editor.doc.with_untracked(|d| d.node_index(id).is_some()) {

@@ -79,19 +79,12 @@ impl fmt::Display for ShareError {
                  position {p}); {AGAIN}"
             ),
             ShareError::NotBase64 { position: None } => {
-                write!(
-                    f,
-                    "this share link is damaged (not valid base64: wrong length); {AGAIN}"
-                )
+                write!(f, "this share link is damaged (not valid base64: wrong length); {AGAIN}")
             }
-            ShareError::Corrupt => write!(
-                f,
-                "this share link is damaged (its compressed data is incomplete or corrupt); {AGAIN}"
-            ),
-            ShareError::NotText => write!(
-                f,
-                "this share link is damaged (it does not unpack to text); {AGAIN}"
-            ),
+            ShareError::Corrupt => {
+                write!(f, "this share link is damaged (its compressed data is incomplete or corrupt); {AGAIN}")
+            }
+            ShareError::NotText => write!(f, "this share link is damaged (it does not unpack to text); {AGAIN}"),
             ShareError::TooLarge => write!(
                 f,
                 "this share link's scenario is too large (over {} MiB once unpacked), \
@@ -139,10 +132,7 @@ pub fn scenario_from_fragment(fragment: &str) -> Result<String, ShareError> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let encoded = fragment
         .split('&')
-        .find_map(|part| {
-            part.strip_prefix(SHARE_KEY)
-                .and_then(|rest| rest.strip_prefix('='))
-        })
+        .find_map(|part| part.strip_prefix(SHARE_KEY).and_then(|rest| rest.strip_prefix('=')))
         .ok_or(ShareError::NoScenario)?;
     if encoded.trim().is_empty() {
         return Err(ShareError::NoScenario);
@@ -240,17 +230,11 @@ fn base64url_decode(text: &str) -> Result<Vec<u8>, ShareError> {
                 continue;
             }
             b' ' | b'\t' | b'\n' | b'\r' => continue,
-            _ => {
-                return Err(ShareError::NotBase64 {
-                    position: Some(position),
-                })
-            }
+            _ => return Err(ShareError::NotBase64 { position: Some(position) }),
         };
         if padding {
             // Data after padding: the link was spliced or changed.
-            return Err(ShareError::NotBase64 {
-                position: Some(position),
-            });
+            return Err(ShareError::NotBase64 { position: Some(position) });
         }
         acc = (acc << 6) | u32::from(value);
         bits += 6;
@@ -303,10 +287,9 @@ impl fmt::Display for StorageError {
                 "autosave is off and lesson progress will not be remembered: this browser \
                  does not let the page store data here (private browsing, or an embedded page); {KEEP}"
             ),
-            StorageError::QuotaExceeded => write!(
-                f,
-                "autosave failed: the browser's storage for this site is full; {KEEP}"
-            ),
+            StorageError::QuotaExceeded => {
+                write!(f, "autosave failed: the browser's storage for this site is full; {KEEP}")
+            }
             StorageError::Failed(detail) => write!(f, "autosave failed ({detail}); {KEEP}"),
         }
     }
@@ -342,8 +325,7 @@ pub fn parse_versions(stored: Option<&str>) -> Vec<SavedVersion> {
 
 /// The stored text of an autosave list: `[{"saved_at_ms":…,"json":"…"},…]`.
 pub fn versions_to_json(versions: &[SavedVersion]) -> String {
-    let mut out =
-        String::with_capacity(versions.iter().map(|v| v.json.len() + 48).sum::<usize>() + 2);
+    let mut out = String::with_capacity(versions.iter().map(|v| v.json.len() + 48).sum::<usize>() + 2);
     out.push('[');
     for (i, v) in versions.iter().enumerate() {
         if i > 0 {
@@ -386,22 +368,12 @@ fn push_json_string(out: &mut String, text: &str) {
 /// newest version (nothing to write). An older identical version is moved to
 /// the front rather than kept twice, so the list holds distinct versions; only
 /// the [`MAX_VERSIONS`] newest are kept.
-pub fn push_version(
-    mut versions: Vec<SavedVersion>,
-    json: &str,
-    now_ms: u64,
-) -> Option<Vec<SavedVersion>> {
+pub fn push_version(mut versions: Vec<SavedVersion>, json: &str, now_ms: u64) -> Option<Vec<SavedVersion>> {
     if versions.first().is_some_and(|newest| newest.json == json) {
         return None;
     }
     versions.retain(|v| v.json != json);
-    versions.insert(
-        0,
-        SavedVersion {
-            saved_at_ms: now_ms,
-            json: json.to_owned(),
-        },
-    );
+    versions.insert(0, SavedVersion { saved_at_ms: now_ms, json: json.to_owned() });
     versions.truncate(MAX_VERSIONS);
     Some(versions)
 }
@@ -422,10 +394,7 @@ pub(crate) fn storage_error(err: &JsValue) -> StorageError {
         let name = dom.name();
         // Chrome and Safari: QuotaExceededError (code 22); old Firefox:
         // NS_ERROR_DOM_QUOTA_REACHED (code 1014).
-        if name == "QuotaExceededError"
-            || name == "NS_ERROR_DOM_QUOTA_REACHED"
-            || matches!(dom.code(), 22 | 1014)
-        {
+        if name == "QuotaExceededError" || name == "NS_ERROR_DOM_QUOTA_REACHED" || matches!(dom.code(), 22 | 1014) {
             return StorageError::QuotaExceeded;
         }
         if name == "SecurityError" {
@@ -433,10 +402,7 @@ pub(crate) fn storage_error(err: &JsValue) -> StorageError {
         }
         return StorageError::Failed(dom.message());
     }
-    StorageError::Failed(
-        err.as_string()
-            .unwrap_or_else(|| "unknown error".to_owned()),
-    )
+    StorageError::Failed(err.as_string().unwrap_or_else(|| "unknown error".to_owned()))
 }
 
 /// Whether autosave can work here: storage exists and a test write succeeds
@@ -466,9 +432,7 @@ pub fn autosave(json: &str) -> Result<(), StorageError> {
         return Ok(());
     }
     let storage = local_storage()?;
-    let stored = storage
-        .get_item(AUTOSAVE_KEY)
-        .map_err(|e| storage_error(&e))?;
+    let stored = storage.get_item(AUTOSAVE_KEY).map_err(|e| storage_error(&e))?;
     let versions = parse_versions(stored.as_deref());
     let Some(next) = push_version(versions, json, now_ms()) else {
         return Ok(());
@@ -476,9 +440,9 @@ pub fn autosave(json: &str) -> Result<(), StorageError> {
     match storage.set_item(AUTOSAVE_KEY, &versions_to_json(&next)) {
         Ok(()) => Ok(()),
         Err(err) => match storage_error(&err) {
-            StorageError::QuotaExceeded if next.len() > 1 => storage
-                .set_item(AUTOSAVE_KEY, &versions_to_json(&next[..1]))
-                .map_err(|e| storage_error(&e)),
+            StorageError::QuotaExceeded if next.len() > 1 => {
+                storage.set_item(AUTOSAVE_KEY, &versions_to_json(&next[..1])).map_err(|e| storage_error(&e))
+            }
             other => Err(other),
         },
     }
@@ -488,9 +452,7 @@ pub fn autosave(json: &str) -> Result<(), StorageError> {
 /// list; only storage that cannot be read at all is an error.
 pub fn autosaved_versions() -> Result<Vec<SavedVersion>, StorageError> {
     let storage = local_storage()?;
-    let stored = storage
-        .get_item(AUTOSAVE_KEY)
-        .map_err(|e| storage_error(&e))?;
+    let stored = storage.get_item(AUTOSAVE_KEY).map_err(|e| storage_error(&e))?;
     Ok(parse_versions(stored.as_deref()))
 }
 
@@ -514,15 +476,12 @@ pub fn download_json(file_name: &str, json: &str) -> Result<(), String> {
         format!("could not save the file ({what}: {detail})")
     };
     let window = web_sys::window().ok_or("could not save the file (no window)")?;
-    let document = window
-        .document()
-        .ok_or("could not save the file (no document)")?;
+    let document = window.document().ok_or("could not save the file (no document)")?;
 
     let parts = js_sys::Array::of1(&JsValue::from_str(json));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|e| fail("blob", e))?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| fail("blob", e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| fail("url", e))?;
 
     let clicked = (|| -> Result<(), JsValue> {
@@ -530,9 +489,7 @@ pub fn download_json(file_name: &str, json: &str) -> Result<(), String> {
         anchor.set_href(&url);
         anchor.set_download(file_name);
         // Attached while clicked: some browsers ignore clicks on detached links.
-        let body = document
-            .body()
-            .ok_or_else(|| JsValue::from_str("no body"))?;
+        let body = document.body().ok_or_else(|| JsValue::from_str("no body"))?;
         body.append_child(&anchor)?;
         anchor.click();
         anchor.remove();
@@ -568,8 +525,7 @@ pub async fn read_file_text(file: web_sys::File) -> Result<String, String> {
     let text = wasm_bindgen_futures::JsFuture::from(file.text())
         .await
         .map_err(|_| format!("could not read \"{name}\" (the browser refused to read it)"))?;
-    text.as_string()
-        .ok_or_else(|| format!("could not read \"{name}\" as text"))
+    text.as_string().ok_or_else(|| format!("could not read \"{name}\" as text"))
 }
 
 #[cfg(test)]
@@ -590,11 +546,7 @@ mod tests {
 
     #[test]
     fn storage_share_round_trip_of_a_real_scenario() {
-        for name in [
-            "determinism-mixed.json",
-            "design-example.json",
-            "bench-tiers.json",
-        ] {
+        for name in ["determinism-mixed.json", "design-example.json", "bench-tiers.json"] {
             let text = scenario_text(name);
             let original = scalelab_engine::Scenario::from_json(&text).expect("valid scenario");
             let pretty = original.to_json_pretty();
@@ -602,17 +554,11 @@ mod tests {
             let fragment = share_fragment(&pretty);
             assert!(fragment.starts_with("s="), "{fragment}");
             assert!(
-                fragment
-                    .bytes()
-                    .skip(2)
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                fragment.bytes().skip(2).all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
                 "fragment must be URL-safe: {fragment}"
             );
             let url = share_url("https://example.org/scalelab/?embed=1#old", &pretty);
-            assert_eq!(
-                url,
-                format!("https://example.org/scalelab/?embed=1#{fragment}")
-            );
+            assert_eq!(url, format!("https://example.org/scalelab/?embed=1#{fragment}"));
             assert!(share_url_fits(&url), "{name}: {} chars", url.len());
             println!(
                 "{name}: {} bytes pretty (file {} bytes) -> fragment {} chars, url {} chars",
@@ -623,11 +569,7 @@ mod tests {
             );
 
             // With and without '#', and among other fragment parameters.
-            for f in [
-                fragment.clone(),
-                format!("#{fragment}"),
-                format!("#x=1&{fragment}&y"),
-            ] {
+            for f in [fragment.clone(), format!("#{fragment}"), format!("#x=1&{fragment}&y")] {
                 let back = scenario_from_fragment(&f).expect("decodes");
                 assert_eq!(back, compact_json(&pretty));
                 let parsed = scalelab_engine::Scenario::from_json(&back).expect("parses");
@@ -639,28 +581,17 @@ mod tests {
 
     #[test]
     fn storage_share_fragment_is_short() {
-        let pretty = scalelab_engine::Scenario::from_json(&scenario_text("determinism-mixed.json"))
-            .unwrap()
-            .to_json_pretty();
+        let pretty =
+            scalelab_engine::Scenario::from_json(&scenario_text("determinism-mixed.json")).unwrap().to_json_pretty();
         let fragment = share_fragment(&pretty);
-        println!(
-            "determinism-mixed.json share fragment: {} chars",
-            fragment.len()
-        );
-        assert!(
-            fragment.len() < 1200,
-            "fragment is {} chars",
-            fragment.len()
-        );
+        println!("determinism-mixed.json share fragment: {} chars", fragment.len());
+        assert!(fragment.len() < 1200, "fragment is {} chars", fragment.len());
     }
 
     #[test]
     fn storage_compact_json_keeps_strings_and_numbers() {
         let text = "{\n  \"a b\" : [1.50, -2e3 ,\t\"x \\\" y\\\\\" ],\r\n \"c\": \"\\\\\"\n}";
-        assert_eq!(
-            compact_json(text),
-            "{\"a b\":[1.50,-2e3,\"x \\\" y\\\\\"],\"c\":\"\\\\\"}"
-        );
+        assert_eq!(compact_json(text), "{\"a b\":[1.50,-2e3,\"x \\\" y\\\\\"],\"c\":\"\\\\\"}");
         let before: serde_json::Value = serde_json::from_str(text).unwrap();
         let after: serde_json::Value = serde_json::from_str(&compact_json(text)).unwrap();
         assert_eq!(before, after);
@@ -689,48 +620,28 @@ mod tests {
 
     #[test]
     fn storage_damaged_links_give_the_right_error() {
-        let pretty = scalelab_engine::Scenario::from_json(&scenario_text("determinism-mixed.json"))
-            .unwrap()
-            .to_json_pretty();
+        let pretty =
+            scalelab_engine::Scenario::from_json(&scenario_text("determinism-mixed.json")).unwrap().to_json_pretty();
         let fragment = share_fragment(&pretty);
         let payload = &fragment[2..];
 
         // No scenario at all.
         for f in ["", "#", "#s=", "#s=  ", "#t=abc", "#scenario=abc", "#embed"] {
-            assert_eq!(
-                scenario_from_fragment(f),
-                Err(ShareError::NoScenario),
-                "{f:?}"
-            );
+            assert_eq!(scenario_from_fragment(f), Err(ShareError::NoScenario), "{f:?}");
         }
         // A character that is not base64, with its position.
         let mut bad = payload.to_owned();
         bad.replace_range(10..11, "!");
-        assert_eq!(
-            scenario_from_fragment(&format!("s={bad}")),
-            Err(ShareError::NotBase64 { position: Some(10) })
-        );
+        assert_eq!(scenario_from_fragment(&format!("s={bad}")), Err(ShareError::NotBase64 { position: Some(10) }));
         // Percent-encoded junk, data after padding.
-        assert!(matches!(
-            scenario_from_fragment("s=ab%20cd"),
-            Err(ShareError::NotBase64 { position: Some(2) })
-        ));
-        assert!(matches!(
-            scenario_from_fragment("s=ab=cd"),
-            Err(ShareError::NotBase64 { position: Some(3) })
-        ));
+        assert!(matches!(scenario_from_fragment("s=ab%20cd"), Err(ShareError::NotBase64 { position: Some(2) })));
+        assert!(matches!(scenario_from_fragment("s=ab=cd"), Err(ShareError::NotBase64 { position: Some(3) })));
         // A length base64 cannot have (one character past a group of four).
         let odd = &payload[..(payload.len() / 4) * 4 + 1];
-        assert_eq!(
-            scenario_from_fragment(&format!("s={odd}")),
-            Err(ShareError::NotBase64 { position: None })
-        );
+        assert_eq!(scenario_from_fragment(&format!("s={odd}")), Err(ShareError::NotBase64 { position: None }));
         // Cut short at a length that is valid base64: the deflate stream ends early.
         let cut = &payload[..payload.len() / 2 / 4 * 4];
-        assert_eq!(
-            scenario_from_fragment(&format!("s={cut}")),
-            Err(ShareError::Corrupt)
-        );
+        assert_eq!(scenario_from_fragment(&format!("s={cut}")), Err(ShareError::Corrupt));
         // Valid base64 of bytes that are not deflate data (block type 3 is reserved).
         assert_eq!(scenario_from_fragment("s=____"), Err(ShareError::Corrupt));
         // A changed character in the middle: corrupt, or at worst different text
@@ -744,10 +655,7 @@ mod tests {
             }
         }
         // Unpacks to bytes that are not UTF-8.
-        assert_eq!(
-            scenario_from_fragment(&fragment_of_bytes(&[b'{', 0xff, 0xfe, b'}'])),
-            Err(ShareError::NotText)
-        );
+        assert_eq!(scenario_from_fragment(&fragment_of_bytes(&[b'{', 0xff, 0xfe, b'}'])), Err(ShareError::NotText));
         // Every message says what happened.
         assert!(ShareError::NotBase64 { position: Some(3) }
             .to_string()
@@ -783,10 +691,7 @@ mod tests {
     }
 
     fn v(t: u64, json: &str) -> SavedVersion {
-        SavedVersion {
-            saved_at_ms: t,
-            json: json.to_owned(),
-        }
+        SavedVersion { saved_at_ms: t, json: json.to_owned() }
     }
 
     #[test]
@@ -834,15 +739,7 @@ mod tests {
     #[test]
     fn storage_corrupt_versions_read_as_empty() {
         assert_eq!(parse_versions(None), vec![]);
-        for bad in [
-            "",
-            "null",
-            "{}",
-            "[",
-            "not json",
-            "{\"saved_at_ms\":1,\"json\":\"x\"}",
-            "\"[]\"",
-        ] {
+        for bad in ["", "null", "{}", "[", "not json", "{\"saved_at_ms\":1,\"json\":\"x\"}", "\"[]\""] {
             assert_eq!(parse_versions(Some(bad)), vec![], "{bad:?}");
         }
         // Bad entries are dropped, good ones kept, newest first, at most five.
@@ -857,11 +754,7 @@ mod tests {
 
     #[test]
     fn storage_error_messages_say_what_to_do() {
-        for e in [
-            StorageError::Unavailable,
-            StorageError::QuotaExceeded,
-            StorageError::Failed("x".into()),
-        ] {
+        for e in [StorageError::Unavailable, StorageError::QuotaExceeded, StorageError::Failed("x".into())] {
             assert!(e.to_string().contains("use Save"), "{e}");
         }
     }

@@ -98,7 +98,10 @@ fn outcome_text(t: &Trace) -> String {
         TraceOutcome::InFlight => format!("{what}, in flight for {} so far.", format::ms(Some(t.latency_ms))),
         TraceOutcome::Ok => format!("{what}, answered in {}.", format::ms(Some(t.latency_ms))),
         TraceOutcome::Failed { cause: scalelab_engine::Cause::ClientTimeout, at } => {
-            format!("{what}: no answer within the client timeout of {at}, so the user gave up after {}.", format::ms(Some(t.latency_ms)))
+            format!(
+                "{what}: no answer within the client timeout of {at}, so the user gave up after {}.",
+                format::ms(Some(t.latency_ms))
+            )
         }
         TraceOutcome::Failed { cause, at } => {
             format!("{what}, failed after {}: {} at {at}.", format::ms(Some(t.latency_ms)), cause_words(*cause))
@@ -152,7 +155,10 @@ fn typing_in_field(ev: &web_sys::KeyboardEvent) -> bool {
         "textarea" | "select" => true,
         "input" => {
             let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
-            !matches!(kind.as_str(), "checkbox" | "radio" | "range" | "button" | "submit" | "reset" | "color" | "file" | "image")
+            !matches!(
+                kind.as_str(),
+                "checkbox" | "radio" | "range" | "button" | "submit" | "reset" | "color" | "file" | "image"
+            )
         }
         _ => false,
     }

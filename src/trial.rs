@@ -18,7 +18,8 @@ pub struct Trial {
 
 impl Trial {
     pub fn new(scenario: Scenario) -> Trial {
-        let until_s = (scenario.warmup_s.ceil().max(0.0) as u64 + MEASURE_S).min(scenario.duration_s.floor().max(1.0) as u64);
+        let until_s =
+            (scenario.warmup_s.ceil().max(0.0) as u64 + MEASURE_S).min(scenario.duration_s.floor().max(1.0) as u64);
         let mut sim = Simulation::new(scenario);
         // Nobody watches these requests move.
         sim.set_sample_every(0);

@@ -107,9 +107,7 @@ impl Metric {
     fn unit(&self) -> Unit {
         match self {
             Metric::ErrorRate | Metric::NodeUtilization { .. } => Unit::Fraction,
-            Metric::P99Ms | Metric::P95Ms | Metric::P50Ms | Metric::ReplicationLagMs { .. } => {
-                Unit::Ms
-            }
+            Metric::P99Ms | Metric::P95Ms | Metric::P50Ms | Metric::ReplicationLagMs { .. } => Unit::Ms,
             Metric::Throughput => Unit::PerSecond,
             Metric::NodeQueue { .. } => Unit::Requests,
             Metric::QueueBacklog { .. } => Unit::Messages,
@@ -206,13 +204,7 @@ impl AlertRule {
         threshold: f64,
         for_s: u32,
     ) -> Result<AlertRule, AlertError> {
-        let rule = AlertRule {
-            name: name.into(),
-            metric,
-            op,
-            threshold,
-            for_s,
-        };
+        let rule = AlertRule { name: name.into(), metric, op, threshold, for_s };
         rule.validate()?;
         Ok(rule)
     }
@@ -231,16 +223,10 @@ impl AlertRule {
             return Err(AlertError::EmptyNode { rule: rule() });
         }
         if !self.threshold.is_finite() {
-            return Err(AlertError::ThresholdNotFinite {
-                rule: rule(),
-                threshold: self.threshold,
-            });
+            return Err(AlertError::ThresholdNotFinite { rule: rule(), threshold: self.threshold });
         }
         if self.threshold < 0.0 {
-            return Err(AlertError::NegativeThreshold {
-                rule: rule(),
-                threshold: self.threshold,
-            });
+            return Err(AlertError::NegativeThreshold { rule: rule(), threshold: self.threshold });
         }
         if self.metric.unit() == Unit::Fraction && self.threshold > 1.0 {
             return Err(AlertError::FractionAboveOne {
@@ -253,10 +239,7 @@ impl AlertRule {
             return Err(AlertError::CannotFire { rule: rule() });
         }
         if !(1..=MAX_FOR_S).contains(&self.for_s) {
-            return Err(AlertError::ForOutOfRange {
-                rule: rule(),
-                for_s: self.for_s,
-            });
+            return Err(AlertError::ForOutOfRange { rule: rule(), for_s: self.for_s });
         }
         Ok(())
     }
@@ -292,13 +275,7 @@ pub fn default_rules() -> Vec<AlertRule> {
             threshold: 0.01,
             for_s: 10,
         },
-        AlertRule {
-            name: "slow p99".to_string(),
-            metric: Metric::P99Ms,
-            op: Op::Above,
-            threshold: 1000.0,
-            for_s: 10,
-        },
+        AlertRule { name: "slow p99".to_string(), metric: Metric::P99Ms, op: Op::Above, threshold: 1000.0, for_s: 10 },
     ]
 }
 
@@ -318,11 +295,7 @@ pub enum AlertError {
     /// Every metric is zero or more, so a negative threshold makes no sense.
     NegativeThreshold { rule: String, threshold: f64 },
     /// A fraction metric (error rate, utilization) with a threshold above 1.
-    FractionAboveOne {
-        rule: String,
-        metric: String,
-        threshold: f64,
-    },
+    FractionAboveOne { rule: String, metric: String, threshold: f64 },
     /// "Below 0" can never hold: no metric is negative.
     CannotFire { rule: String },
     /// The duration is outside `1..=MAX_FOR_S`.
@@ -335,31 +308,23 @@ impl fmt::Display for AlertError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AlertError::EmptyName => write!(f, "an alert rule needs a name"),
-            AlertError::NameTooLong { chars } => write!(
-                f,
-                "an alert rule name of {chars} characters is too long; use at most {MAX_NAME_CHARS}"
-            ),
-            AlertError::DuplicateName { name } => write!(
-                f,
-                "two alert rules are called \"{name}\"; give each rule its own name"
-            ),
-            AlertError::EmptyNode { rule } => write!(
-                f,
-                "alert \"{rule}\": the metric needs the id of the node to watch"
-            ),
-            AlertError::ThresholdNotFinite { rule, threshold } => write!(
-                f,
-                "alert \"{rule}\": the threshold must be a finite number, got {threshold}"
-            ),
+            AlertError::NameTooLong { chars } => {
+                write!(f, "an alert rule name of {chars} characters is too long; use at most {MAX_NAME_CHARS}")
+            }
+            AlertError::DuplicateName { name } => {
+                write!(f, "two alert rules are called \"{name}\"; give each rule its own name")
+            }
+            AlertError::EmptyNode { rule } => {
+                write!(f, "alert \"{rule}\": the metric needs the id of the node to watch")
+            }
+            AlertError::ThresholdNotFinite { rule, threshold } => {
+                write!(f, "alert \"{rule}\": the threshold must be a finite number, got {threshold}")
+            }
             AlertError::NegativeThreshold { rule, threshold } => write!(
                 f,
                 "alert \"{rule}\": the threshold {threshold} is negative, but the metric never is; use 0 or more"
             ),
-            AlertError::FractionAboveOne {
-                rule,
-                metric,
-                threshold,
-            } => {
+            AlertError::FractionAboveOne { rule, metric, threshold } => {
                 write!(
                     f,
                     "alert \"{rule}\": the {metric} threshold is a fraction from 0 to 1 (0.01 means 1%), got {threshold}"
@@ -373,14 +338,12 @@ impl fmt::Display for AlertError {
                 f,
                 "alert \"{rule}\": \"below 0\" can never happen, so the rule would never fire; use a positive threshold"
             ),
-            AlertError::ForOutOfRange { rule, for_s } => write!(
-                f,
-                "alert \"{rule}\": a duration of {for_s} s is out of range; use 1 to {MAX_FOR_S} seconds"
-            ),
-            AlertError::TooManyRules { count } => write!(
-                f,
-                "{count} alert rules is more than the {MAX_RULES} supported; remove some"
-            ),
+            AlertError::ForOutOfRange { rule, for_s } => {
+                write!(f, "alert \"{rule}\": a duration of {for_s} s is out of range; use 1 to {MAX_FOR_S} seconds")
+            }
+            AlertError::TooManyRules { count } => {
+                write!(f, "{count} alert rules is more than the {MAX_RULES} supported; remove some")
+            }
         }
     }
 }
@@ -456,20 +419,11 @@ impl Alerts {
         for (i, rule) in rules.iter().enumerate() {
             rule.validate()?;
             if rules[..i].iter().any(|r| r.name == rule.name) {
-                return Err(AlertError::DuplicateName {
-                    name: rule.name.clone(),
-                });
+                return Err(AlertError::DuplicateName { name: rule.name.clone() });
             }
         }
         Ok(Alerts {
-            rules: rules
-                .into_iter()
-                .map(|rule| Tracked {
-                    rule,
-                    held_s: 0,
-                    firing_since: None,
-                })
-                .collect(),
+            rules: rules.into_iter().map(|rule| Tracked { rule, held_s: 0, firing_since: None }).collect(),
             last_t_s: None,
         })
     }
@@ -484,11 +438,7 @@ impl Alerts {
     /// order. Call it once per second with increasing `t_s`: a second at or
     /// before the last one evaluated is ignored (nothing changes, no change is
     /// returned), and skipped seconds count as seconds without data.
-    pub fn evaluate(
-        &mut self,
-        t_s: u64,
-        value_of: &dyn Fn(&Metric) -> Option<f64>,
-    ) -> Vec<AlertChange> {
+    pub fn evaluate(&mut self, t_s: u64, value_of: &dyn Fn(&Metric) -> Option<f64>) -> Vec<AlertChange> {
         if self.last_t_s.is_some_and(|last| t_s <= last) {
             return Vec::new();
         }
@@ -508,11 +458,7 @@ impl Alerts {
                         t_s,
                         kind: ChangeKind::Fired,
                         value,
-                        message: format!(
-                            "{} (now {})",
-                            rule.condition(),
-                            rule.metric.format_value(value)
-                        ),
+                        message: format!("{} (now {})", rule.condition(), rule.metric.format_value(value)),
                     });
                 }
             } else {
@@ -540,10 +486,7 @@ impl Alerts {
 
     /// The names of the rules firing now, in rule order.
     pub fn firing(&self) -> impl Iterator<Item = &str> {
-        self.rules
-            .iter()
-            .filter(|t| t.firing_since.is_some())
-            .map(|t| t.rule.name.as_str())
+        self.rules.iter().filter(|t| t.firing_since.is_some()).map(|t| t.rule.name.as_str())
     }
 
     /// Where the rule called `name` stands, or `None` if there is no such rule.
@@ -578,11 +521,7 @@ mod tests {
     /// Evaluates seconds 1, 2, ... with one value per second for every metric,
     /// returning the changes of each second.
     fn run(alerts: &mut Alerts, values: &[Option<f64>]) -> Vec<Vec<AlertChange>> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| alerts.evaluate(i as u64 + 1, &|_| v))
-            .collect()
+        values.iter().enumerate().map(|(i, &v)| alerts.evaluate(i as u64 + 1, &|_| v)).collect()
     }
 
     fn kinds(changes: &[Vec<AlertChange>]) -> Vec<(u64, ChangeKind)> {
@@ -592,8 +531,7 @@ mod tests {
     #[test]
     fn fires_exactly_at_the_for_s_th_consecutive_breaching_second() {
         for for_s in [1u32, 2, 5, 10, 60] {
-            let mut a =
-                Alerts::new(vec![rule("r", Metric::ErrorRate, Op::Above, 0.01, for_s)]).unwrap();
+            let mut a = Alerts::new(vec![rule("r", Metric::ErrorRate, Op::Above, 0.01, for_s)]).unwrap();
             for t in 1..=u64::from(for_s) + 5 {
                 let changes = a.evaluate(t, &|_| Some(0.05));
                 if t == u64::from(for_s) {
@@ -606,10 +544,7 @@ mod tests {
                 }
                 if t < u64::from(for_s) {
                     assert_eq!(a.firing().count(), 0);
-                    assert_eq!(
-                        a.status("r"),
-                        Some(AlertStatus::Pending { held_s: t as u32 })
-                    );
+                    assert_eq!(a.status("r"), Some(AlertStatus::Pending { held_s: t as u32 }));
                 }
             }
             assert_eq!(a.firing().collect::<Vec<_>>(), ["r"]);
@@ -640,19 +575,9 @@ mod tests {
         let good = Some(0.0);
         let values = [bad, bad, bad, bad, bad, good, bad, bad, bad];
         let changes = run(&mut a, &values);
-        assert_eq!(
-            kinds(&changes),
-            [
-                (3, ChangeKind::Fired),
-                (6, ChangeKind::Resolved),
-                (9, ChangeKind::Fired)
-            ]
-        );
+        assert_eq!(kinds(&changes), [(3, ChangeKind::Fired), (6, ChangeKind::Resolved), (9, ChangeKind::Fired)]);
         let resolved = &changes[5][0];
-        assert_eq!(
-            resolved.message,
-            "error rate no longer above 1% after firing for 3 s (now 0%)"
-        );
+        assert_eq!(resolved.message, "error rate no longer above 1% after firing for 3 s (now 0%)");
         assert_eq!(resolved.value, 0.0);
     }
 
@@ -677,11 +602,7 @@ mod tests {
         // Data again, and good: resolves, reporting the whole firing time.
         let c = a.evaluate(100, &|_| Some(0.0));
         assert_eq!(c[0].kind, ChangeKind::Resolved);
-        assert!(
-            c[0].message.contains("after firing for 92 s"),
-            "{}",
-            c[0].message
-        );
+        assert!(c[0].message.contains("after firing for 92 s"), "{}", c[0].message);
     }
 
     #[test]
@@ -696,10 +617,7 @@ mod tests {
         assert!(a.evaluate(10, &|_| Some(1.0)).is_empty());
         let c = a.evaluate(11, &|_| Some(2.0));
         assert_eq!(c.len(), 1);
-        assert_eq!(
-            c[0].message,
-            "throughput below 10 req/s for 3 s (now 2 req/s)"
-        );
+        assert_eq!(c[0].message, "throughput below 10 req/s for 3 s (now 2 req/s)");
         // After a reset the history is gone and earlier seconds are accepted.
         a.reset();
         assert_eq!(a.status("r"), Some(AlertStatus::Ok));
@@ -739,29 +657,9 @@ mod tests {
         let mut a = Alerts::new(vec![
             rule("errors", Metric::ErrorRate, Op::Above, 0.01, 2),
             rule("p99", Metric::P99Ms, Op::Above, 1000.0, 4),
-            rule(
-                "db busy",
-                Metric::NodeUtilization { node: node("db") },
-                Op::Above,
-                0.9,
-                1,
-            ),
-            rule(
-                "web busy",
-                Metric::NodeUtilization { node: node("web") },
-                Op::Above,
-                0.9,
-                1,
-            ),
-            rule(
-                "lag",
-                Metric::ReplicationLagMs {
-                    node: node("replica"),
-                },
-                Op::Above,
-                500.0,
-                3,
-            ),
+            rule("db busy", Metric::NodeUtilization { node: node("db") }, Op::Above, 0.9, 1),
+            rule("web busy", Metric::NodeUtilization { node: node("web") }, Op::Above, 0.9, 1),
+            rule("lag", Metric::ReplicationLagMs { node: node("replica") }, Op::Above, 500.0, 3),
         ])
         .unwrap();
         // Per second: (error rate, p99, db util, web util, lag).
@@ -788,12 +686,7 @@ mod tests {
                 log.push(c.to_string());
             }
             if i == 3 {
-                assert_eq!(
-                    a.firing().collect::<Vec<_>>(),
-                    ["p99", "lag"],
-                    "second {}",
-                    i + 1
-                );
+                assert_eq!(a.firing().collect::<Vec<_>>(), ["p99", "lag"], "second {}", i + 1);
             }
         }
         assert_eq!(
@@ -822,10 +715,7 @@ mod tests {
         assert_eq!(rules[0].condition(), "error rate above 1% for 10 s");
         assert_eq!(rules[1].condition(), "p99 latency above 1000 ms for 10 s");
         let mut a = Alerts::new(rules).unwrap();
-        assert_eq!(
-            a.rules().map(|r| r.name.as_str()).collect::<Vec<_>>(),
-            ["high error rate", "slow p99"]
-        );
+        assert_eq!(a.rules().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["high error rate", "slow p99"]);
         let value_of = |m: &Metric| match m {
             Metric::ErrorRate => Some(0.042),
             Metric::P99Ms => Some(250.0),
@@ -838,10 +728,7 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].rule, "high error rate");
         assert_eq!(c[0].message, "error rate above 1% for 10 s (now 4.2%)");
-        assert_eq!(
-            c[0].to_string(),
-            "alert \"high error rate\" fired: error rate above 1% for 10 s (now 4.2%)"
-        );
+        assert_eq!(c[0].to_string(), "alert \"high error rate\" fired: error rate above 1% for 10 s (now 4.2%)");
     }
 
     #[test]
@@ -858,14 +745,10 @@ mod tests {
         assert_eq!(f(-0.0), "0");
         assert_eq!(f(1e-15), "0");
         assert_eq!(f(f64::NAN), "NaN");
-        let q = Metric::NodeQueue {
-            node: "app".to_string(),
-        };
+        let q = Metric::NodeQueue { node: "app".to_string() };
         assert_eq!(q.format_value(72.0), "72 requests");
         assert_eq!(q.label(), "queue at app");
-        let b = Metric::QueueBacklog {
-            node: "jobs".to_string(),
-        };
+        let b = Metric::QueueBacklog { node: "jobs".to_string() };
         assert_eq!(b.format_value(1500.0), "1500 messages");
         assert_eq!(b.node(), Some("jobs"));
         assert_eq!(Metric::P50Ms.format_value(3.25), "3.25 ms");
@@ -877,19 +760,11 @@ mod tests {
     #[test]
     fn bad_rules_are_refused_with_actionable_messages() {
         let err = |name: &str, metric: Metric, op: Op, threshold: f64, for_s: u32| {
-            AlertRule::new(name, metric, op, threshold, for_s)
-                .unwrap_err()
-                .to_string()
+            AlertRule::new(name, metric, op, threshold, for_s).unwrap_err().to_string()
         };
         use Metric::*;
-        assert_eq!(
-            err("", ErrorRate, Op::Above, 0.01, 10),
-            "an alert rule needs a name"
-        );
-        assert_eq!(
-            err("  ", ErrorRate, Op::Above, 0.01, 10),
-            "an alert rule needs a name"
-        );
+        assert_eq!(err("", ErrorRate, Op::Above, 0.01, 10), "an alert rule needs a name");
+        assert_eq!(err("  ", ErrorRate, Op::Above, 0.01, 10), "an alert rule needs a name");
         assert_eq!(
             err(&"x".repeat(65), ErrorRate, Op::Above, 0.01, 10),
             "an alert rule name of 65 characters is too long; use at most 64"
@@ -941,24 +816,13 @@ mod tests {
             Alerts::new(dup).unwrap_err().to_string(),
             "two alert rules are called \"high error rate\"; give each rule its own name"
         );
-        let many: Vec<AlertRule> = (0..=MAX_RULES)
-            .map(|i| rule(&format!("r{i}"), P50Ms, Op::Above, 1.0, 1))
-            .collect();
-        assert_eq!(
-            Alerts::new(many.clone()).unwrap_err(),
-            AlertError::TooManyRules { count: 101 }
-        );
+        let many: Vec<AlertRule> = (0..=MAX_RULES).map(|i| rule(&format!("r{i}"), P50Ms, Op::Above, 1.0, 1)).collect();
+        assert_eq!(Alerts::new(many.clone()).unwrap_err(), AlertError::TooManyRules { count: 101 });
         assert!(Alerts::new(many[..MAX_RULES].to_vec()).is_ok());
         // Invalid public fields are caught by the evaluator too.
         let mut bad = default_rules();
         bad[1].for_s = 0;
-        assert!(matches!(
-            Alerts::new(bad),
-            Err(AlertError::ForOutOfRange { for_s: 0, .. })
-        ));
-        assert!(Alerts::new(Vec::new())
-            .unwrap()
-            .evaluate(1, &|_| None)
-            .is_empty());
+        assert!(matches!(Alerts::new(bad), Err(AlertError::ForOutOfRange { for_s: 0, .. })));
+        assert!(Alerts::new(Vec::new()).unwrap().evaluate(1, &|_| None).is_empty());
     }
 }

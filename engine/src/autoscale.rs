@@ -125,12 +125,7 @@ impl AutoscalePolicy {
         Self::with_metric(Metric::Backlog, min, max, target)
     }
 
-    fn with_metric(
-        metric: Metric,
-        min: u32,
-        max: u32,
-        target: f64,
-    ) -> Result<Self, AutoscaleError> {
+    fn with_metric(metric: Metric, min: u32, max: u32, target: f64) -> Result<Self, AutoscaleError> {
         let p = AutoscalePolicy {
             metric,
             min,
@@ -146,18 +141,8 @@ impl AutoscalePolicy {
 
     /// The same policy with other timings (seconds): `boot_s` and `cooldown_s` in
     /// `[0, MAX_DELAY_S]`, `check_interval_s` in `[MIN_CHECK_INTERVAL_S, MAX_CHECK_INTERVAL_S]`.
-    pub fn with_timing(
-        self,
-        boot_s: f64,
-        cooldown_s: f64,
-        check_interval_s: f64,
-    ) -> Result<Self, AutoscaleError> {
-        let p = AutoscalePolicy {
-            boot_s,
-            cooldown_s,
-            check_interval_s,
-            ..self
-        };
+    pub fn with_timing(self, boot_s: f64, cooldown_s: f64, check_interval_s: f64) -> Result<Self, AutoscaleError> {
+        let p = AutoscalePolicy { boot_s, cooldown_s, check_interval_s, ..self };
         p.validate()?;
         Ok(p)
     }
@@ -168,10 +153,7 @@ impl AutoscalePolicy {
             return Err(AutoscaleError::Max(self.max));
         }
         if self.min > self.max {
-            return Err(AutoscaleError::MinAboveMax {
-                min: self.min,
-                max: self.max,
-            });
+            return Err(AutoscaleError::MinAboveMax { min: self.min, max: self.max });
         }
         let target_ok = match self.metric {
             Metric::Utilization => {
@@ -183,10 +165,7 @@ impl AutoscalePolicy {
             Metric::Backlog => self.target > 0.0 && self.target <= MAX_BACKLOG_TARGET,
         };
         if !target_ok {
-            return Err(AutoscaleError::Target {
-                metric: self.metric,
-                value: self.target,
-            });
+            return Err(AutoscaleError::Target { metric: self.metric, value: self.target });
         }
         if !(0.0..=MAX_DELAY_S).contains(&self.boot_s) {
             return Err(AutoscaleError::BootTime(self.boot_s));
@@ -230,10 +209,9 @@ pub enum AutoscaleError {
 impl fmt::Display for AutoscaleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            AutoscaleError::Max(m) => write!(
-                f,
-                "the maximum group size must be between 1 and {MAX_INSTANCES} instances, got {m}"
-            ),
+            AutoscaleError::Max(m) => {
+                write!(f, "the maximum group size must be between 1 and {MAX_INSTANCES} instances, got {m}")
+            }
             AutoscaleError::MinAboveMax { min, max } => write!(
                 f,
                 "the minimum group size ({min}) must not exceed the maximum ({max}): lower \
@@ -245,19 +223,13 @@ impl fmt::Display for AutoscaleError {
                  with none running there is no utilization to measure (a minimum of 0 is for \
                  workers that scale on their backlog)"
             ),
-            AutoscaleError::Target {
-                metric: Metric::Utilization,
-                value,
-            } => write!(
+            AutoscaleError::Target { metric: Metric::Utilization, value } => write!(
                 f,
                 "the target utilization must be between {MIN_UTILIZATION_TARGET} and \
                  {MAX_UTILIZATION_TARGET} (0.6 keeps 40% headroom while new instances boot), \
                  got {value}"
             ),
-            AutoscaleError::Target {
-                metric: Metric::Backlog,
-                value,
-            } => write!(
+            AutoscaleError::Target { metric: Metric::Backlog, value } => write!(
                 f,
                 "the target backlog must be more than 0 and at most {MAX_BACKLOG_TARGET} \
                  messages per instance (e.g. 10: each worker should have about 10 waiting), \
@@ -294,12 +266,7 @@ impl std::error::Error for AutoscaleError {}
 pub enum Reason {
     /// The metric away from its target. `running` is the number of instances it
     /// was measured on.
-    Load {
-        metric: Metric,
-        load: f64,
-        target: f64,
-        running: u32,
-    },
+    Load { metric: Metric, load: f64, target: f64, running: u32 },
     /// Fewer instances than the minimum (one died, or the minimum was raised).
     BelowMin { min: u32 },
     /// More instances than the maximum (the maximum was lowered).
@@ -318,32 +285,21 @@ fn number(x: f64) -> String {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Reason::Load {
-                metric,
-                load,
-                target,
-                running,
-            } => {
+            Reason::Load { metric, load, target, running } => {
                 let side = if load > target { "above" } else { "below" };
                 match metric {
-                    Metric::Utilization => write!(
-                        f,
-                        "utilization {:.0}% {side} target {:.0}%",
-                        load * 100.0,
-                        target * 100.0
-                    ),
+                    Metric::Utilization => {
+                        write!(f, "utilization {:.0}% {side} target {:.0}%", load * 100.0, target * 100.0)
+                    }
                     Metric::Backlog if running == 0 => write!(
                         f,
                         "backlog {} with no instance running (target {} per instance)",
                         number(load),
                         number(target)
                     ),
-                    Metric::Backlog => write!(
-                        f,
-                        "backlog {} per instance {side} target {}",
-                        number(load),
-                        number(target)
-                    ),
+                    Metric::Backlog => {
+                        write!(f, "backlog {} per instance {side} target {}", number(load), number(target))
+                    }
                 }
             }
             Reason::BelowMin { min } => write!(f, "below the minimum of {min} instances"),
@@ -377,20 +333,10 @@ pub enum Hold {
 pub enum ScaleAction {
     /// Start `count` instances, ready at `ready_at` (reported by `poll_ready`),
     /// for a group of `desired` instances in all.
-    Out {
-        count: u32,
-        desired: u32,
-        ready_at: Nanos,
-        reason: Reason,
-    },
+    Out { count: u32, desired: u32, ready_at: Nanos, reason: Reason },
     /// Stop `count` running instances now, and cancel `cancelled` booting ones
     /// (only when the maximum was lowered), for a group of `desired` in all.
-    In {
-        count: u32,
-        cancelled: u32,
-        desired: u32,
-        reason: Reason,
-    },
+    In { count: u32, cancelled: u32, desired: u32, reason: Reason },
     /// No change.
     Hold(Hold),
 }
@@ -406,23 +352,13 @@ impl fmt::Display for ScaleAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = |n: u32| if n == 1 { "" } else { "s" };
         match *self {
-            ScaleAction::Out {
-                count,
-                desired,
-                ready_at,
-                reason,
-            } => write!(
+            ScaleAction::Out { count, desired, ready_at, reason } => write!(
                 f,
                 "scaling out: {count} instance{} starting, {desired} in all, ready at {:.1} s: {reason}",
                 s(count),
                 ns_to_secs(ready_at)
             ),
-            ScaleAction::In {
-                count,
-                cancelled,
-                desired,
-                reason,
-            } => {
+            ScaleAction::In { count, cancelled, desired, reason } => {
                 write!(f, "scaling in: {count} instance{} stopped", s(count))?;
                 if cancelled > 0 {
                     write!(f, " and {cancelled} cancelled while booting")?;
@@ -435,22 +371,18 @@ impl fmt::Display for ScaleAction {
                 }
                 Hold::NoData => write!(f, "holding: no measurement"),
                 Hold::OnTarget => write!(f, "holding: on target"),
-                Hold::AtMax { wanted } => write!(
-                    f,
-                    "holding at the maximum: {wanted} instances wanted; raise the maximum"
-                ),
+                Hold::AtMax { wanted } => {
+                    write!(f, "holding at the maximum: {wanted} instances wanted; raise the maximum")
+                }
                 Hold::Booting { wanted } => {
                     write!(f, "holding: {wanted} wanted, waiting for instances to boot")
                 }
-                Hold::Cooldown { wanted, until } => write!(
-                    f,
-                    "holding: {wanted} wanted, cooling down until {:.1} s",
-                    ns_to_secs(until)
-                ),
-                Hold::Stabilizing { wanted, holding } => write!(
-                    f,
-                    "holding: {wanted} wanted now, but {holding} within the cooldown"
-                ),
+                Hold::Cooldown { wanted, until } => {
+                    write!(f, "holding: {wanted} wanted, cooling down until {:.1} s", ns_to_secs(until))
+                }
+                Hold::Stabilizing { wanted, holding } => {
+                    write!(f, "holding: {wanted} wanted now, but {holding} within the cooldown")
+                }
             },
         }
     }
@@ -487,18 +419,10 @@ impl Autoscaler {
     }
 
     /// A group created at `now` with `running` instances already up.
-    pub fn with_running(
-        policy: AutoscalePolicy,
-        running: u32,
-        now: Nanos,
-    ) -> Result<Autoscaler, AutoscaleError> {
+    pub fn with_running(policy: AutoscalePolicy, running: u32, now: Nanos) -> Result<Autoscaler, AutoscaleError> {
         policy.validate()?;
         if !(policy.min..=policy.max).contains(&running) {
-            return Err(AutoscaleError::Initial {
-                initial: running,
-                min: policy.min,
-                max: policy.max,
-            });
+            return Err(AutoscaleError::Initial { initial: running, min: policy.min, max: policy.max });
         }
         let interval = secs_to_ns(policy.check_interval_s).max(1);
         Ok(Autoscaler {
@@ -577,11 +501,7 @@ impl Autoscaler {
     /// the next check, which comes no later than one new interval from now; the
     /// stabilisation window starts afresh, since its counts were computed for the
     /// old target. Instances already booting keep their ready time.
-    pub fn set_policy(
-        &mut self,
-        policy: AutoscalePolicy,
-        now: Nanos,
-    ) -> Result<(), AutoscaleError> {
+    pub fn set_policy(&mut self, policy: AutoscalePolicy, now: Nanos) -> Result<(), AutoscaleError> {
         policy.validate()?;
         self.policy = policy;
         self.boot = secs_to_ns(policy.boot_s);
@@ -598,8 +518,7 @@ impl Autoscaler {
     /// `[min, max]`.
     /// `None` when `load` is NaN or negative.
     pub fn desired(&self, load: f64) -> Option<u32> {
-        self.raw_desired(load)
-            .map(|d| d.clamp(self.policy.min, self.policy.max))
+        self.raw_desired(load).map(|d| d.clamp(self.policy.min, self.policy.max))
     }
 
     /// As [`Autoscaler::desired`] but before clamping to `[min, max]`, saturating
@@ -633,9 +552,7 @@ impl Autoscaler {
     /// when called before [`Autoscaler::next_check`].
     pub fn evaluate(&mut self, now: Nanos, load: f64) -> ScaleAction {
         if now < self.next_check {
-            return ScaleAction::Hold(Hold::NotDue {
-                next_check: self.next_check,
-            });
+            return ScaleAction::Hold(Hold::NotDue { next_check: self.next_check });
         }
         self.next_check = now.saturating_add(self.interval);
         let (min, max) = (self.policy.min, self.policy.max);
@@ -653,22 +570,14 @@ impl Autoscaler {
         };
         let wanted = raw.clamp(min, max);
         self.remember(now, wanted);
-        let reason = Reason::Load {
-            metric: self.policy.metric,
-            load,
-            target: self.policy.target,
-            running: self.running,
-        };
+        let reason =
+            Reason::Load { metric: self.policy.metric, load, target: self.policy.target, running: self.running };
 
         if wanted > capacity {
             return self.start(now, wanted - capacity, reason);
         }
         if wanted == capacity {
-            return ScaleAction::Hold(if raw > max {
-                Hold::AtMax { wanted: raw }
-            } else {
-                Hold::OnTarget
-            });
+            return ScaleAction::Hold(if raw > max { Hold::AtMax { wanted: raw } } else { Hold::OnTarget });
         }
         // Fewer wanted: every guard must agree.
         if self.booting_total > 0 {
@@ -686,12 +595,7 @@ impl Autoscaler {
         let count = capacity - holding;
         self.running -= count;
         self.settled_at = now;
-        ScaleAction::In {
-            count,
-            cancelled: 0,
-            desired: holding,
-            reason,
-        }
+        ScaleAction::In { count, cancelled: 0, desired: holding, reason }
     }
 
     /// Adds this check's recommendation to the stabilisation window and drops
@@ -703,11 +607,7 @@ impl Autoscaler {
             self.recent.pop_back();
         }
         self.recent.push_back((now, wanted));
-        while self
-            .recent
-            .front()
-            .is_some_and(|&(t, _)| t.saturating_add(self.cooldown) < now)
-        {
+        while self.recent.front().is_some_and(|&(t, _)| t.saturating_add(self.cooldown) < now) {
             self.recent.pop_front();
         }
     }
@@ -721,12 +621,7 @@ impl Autoscaler {
         self.booting_total += count;
         // The cooldown before any scale-in counts from when these are ready.
         self.settled_at = self.settled_at.max(ready_at);
-        ScaleAction::Out {
-            count,
-            desired: self.capacity(),
-            ready_at,
-            reason,
-        }
+        ScaleAction::Out { count, desired: self.capacity(), ready_at, reason }
     }
 
     /// Brings the group down to its maximum at once: booting instances go first
@@ -751,12 +646,7 @@ impl Autoscaler {
         self.running -= excess;
         self.settled_at = now;
         self.recent.clear();
-        ScaleAction::In {
-            count: excess,
-            cancelled,
-            desired: max,
-            reason: Reason::AboveMax { max },
-        }
+        ScaleAction::In { count: excess, cancelled, desired: max, reason: Reason::AboveMax { max } }
     }
 }
 
@@ -804,24 +694,13 @@ mod tests {
     #[test]
     fn a_step_in_load_scales_out_at_the_first_check_and_boots_exactly() {
         let mut a = Autoscaler::new(web(), 0).unwrap();
-        assert_eq!(
-            (a.running(), a.booting(), a.next_event_time()),
-            (2, 0, s(1.0))
-        );
+        assert_eq!((a.running(), a.booting(), a.next_event_time()), (2, 0, s(1.0)));
         for t in 1..10 {
             // 30%: the group is larger than needed, but already at its minimum.
-            assert_eq!(
-                a.evaluate(s(t as f64), 0.3),
-                ScaleAction::Hold(Hold::OnTarget)
-            );
+            assert_eq!(a.evaluate(s(t as f64), 0.3), ScaleAction::Hold(Hold::OnTarget));
         }
         // Early calls change nothing.
-        assert_eq!(
-            a.evaluate(s(9.5), 0.9),
-            ScaleAction::Hold(Hold::NotDue {
-                next_check: s(10.0)
-            })
-        );
+        assert_eq!(a.evaluate(s(9.5), 0.9), ScaleAction::Hold(Hold::NotDue { next_check: s(10.0) }));
         // 2 servers at 90% carry 1.8 servers of work: 3 at 60%.
         let action = a.evaluate(s(10.0), 0.9);
         assert_eq!(
@@ -830,12 +709,7 @@ mod tests {
                 count: 1,
                 desired: 3,
                 ready_at: s(40.0),
-                reason: Reason::Load {
-                    metric: Metric::Utilization,
-                    load: 0.9,
-                    target: 0.6,
-                    running: 2
-                }
+                reason: Reason::Load { metric: Metric::Utilization, load: 0.9, target: 0.6, running: 2 }
             }
         );
         assert_eq!(
@@ -848,10 +722,7 @@ mod tests {
         for t in 11..40 {
             assert_eq!(a.next_event_time(), s(t as f64));
             assert_eq!(a.poll_ready(s(t as f64)), 0);
-            assert_eq!(
-                a.evaluate(s(t as f64), 0.9),
-                ScaleAction::Hold(Hold::OnTarget)
-            );
+            assert_eq!(a.evaluate(s(t as f64), 0.9), ScaleAction::Hold(Hold::OnTarget));
         }
         assert_eq!(a.poll_ready(s(40.0) - 1), 0);
         assert_eq!(a.poll_ready(s(40.0)), 1);
@@ -859,17 +730,7 @@ mod tests {
 
         // A steeper step: 3 servers at 240% offered load need 12.
         let action = a.evaluate(s(40.0), 2.4);
-        assert!(
-            matches!(
-                action,
-                ScaleAction::Out {
-                    count: 9,
-                    desired: 12,
-                    ..
-                }
-            ),
-            "{action:?}"
-        );
+        assert!(matches!(action, ScaleAction::Out { count: 9, desired: 12, .. }), "{action:?}");
 
         // With a boot time shorter than the check interval, the next event is the
         // ready time.
@@ -895,34 +756,13 @@ mod tests {
         });
         // 4.8 / 0.6 = 8 servers, then 1.5 / 0.6 = 2.5 -> 3.
         assert_eq!(changes.len(), 2, "{changes:?}");
-        assert!(matches!(
-            changes[0],
-            (
-                10.0,
-                ScaleAction::Out {
-                    count: 6,
-                    desired: 8,
-                    ..
-                }
-            )
-        ));
+        assert!(matches!(changes[0], (10.0, ScaleAction::Out { count: 6, desired: 8, .. })));
         // Lower load seen at every check of [50 s, 110 s]: the scale-in comes at
         // 110 s, not one check earlier.
         let (t, ref action) = changes[1];
         assert_eq!(t, 110.0, "{action}");
-        assert!(matches!(
-            action,
-            ScaleAction::In {
-                count: 5,
-                desired: 3,
-                cancelled: 0,
-                ..
-            }
-        ));
-        assert_eq!(
-            action.to_string(),
-            "scaling in: 5 instances stopped, 3 left: utilization 19% below target 60%"
-        );
+        assert!(matches!(action, ScaleAction::In { count: 5, desired: 3, cancelled: 0, .. }));
+        assert_eq!(action.to_string(), "scaling in: 5 instances stopped, 3 left: utilization 19% below target 60%");
 
         // And the cooldown counts from readiness: a long boot delays the scale-in
         // even though low load has lasted a full cooldown.
@@ -937,65 +777,29 @@ mod tests {
         assert_eq!(b.running(), 4);
         for t in 102..161 {
             let action = b.evaluate(s(t as f64), 0.1);
-            assert_eq!(
-                action,
-                ScaleAction::Hold(Hold::Cooldown {
-                    wanted: 2,
-                    until: s(161.0)
-                }),
-                "{t}"
-            );
+            assert_eq!(action, ScaleAction::Hold(Hold::Cooldown { wanted: 2, until: s(161.0) }), "{t}");
         }
-        assert!(matches!(
-            b.evaluate(s(161.0), 0.1),
-            ScaleAction::In { count: 2, .. }
-        ));
+        assert!(matches!(b.evaluate(s(161.0), 0.1), ScaleAction::In { count: 2, .. }));
     }
 
     #[test]
     fn bounds_hold_with_booting_instances_counted() {
         let mut a = Autoscaler::new(web(), 0).unwrap();
         // Any load, however absurd, stops at the maximum, booting included.
-        assert!(matches!(
-            a.evaluate(s(1.0), f64::INFINITY),
-            ScaleAction::Out {
-                count: 18,
-                desired: 20,
-                ..
-            }
-        ));
-        assert_eq!(
-            a.evaluate(s(2.0), 1e300),
-            ScaleAction::Hold(Hold::AtMax { wanted: u32::MAX })
-        );
+        assert!(matches!(a.evaluate(s(1.0), f64::INFINITY), ScaleAction::Out { count: 18, desired: 20, .. }));
+        assert_eq!(a.evaluate(s(2.0), 1e300), ScaleAction::Hold(Hold::AtMax { wanted: u32::MAX }));
         // 2 running at 500% carry 10 servers of work: 17 wanted, but 20 are coming.
-        assert_eq!(
-            a.evaluate(s(3.0), 5.0),
-            ScaleAction::Hold(Hold::Booting { wanted: 17 })
-        );
+        assert_eq!(a.evaluate(s(3.0), 5.0), ScaleAction::Hold(Hold::Booting { wanted: 17 }));
         assert_eq!(a.poll_ready(s(31.0)), 18);
         let action = a.evaluate(s(31.0), 1.0);
         assert_eq!(action, ScaleAction::Hold(Hold::AtMax { wanted: 34 }));
-        assert_eq!(
-            action.to_string(),
-            "holding at the maximum: 34 instances wanted; raise the maximum"
-        );
+        assert_eq!(action.to_string(), "holding at the maximum: 34 instances wanted; raise the maximum");
         // No load at all shrinks it to its minimum, never below.
         let (changes, sizes) = drive(&mut a, 400.0, |_, _| 0.0);
         assert_eq!(changes.len(), 1);
         // Ready at 31 s, so the cooldown lasts until 91 s; the last check wanting
         // 20 (31 s) leaves the window after 91 s too.
-        assert!(matches!(
-            changes[0],
-            (
-                92.0,
-                ScaleAction::In {
-                    count: 18,
-                    desired: 2,
-                    ..
-                }
-            )
-        ));
+        assert!(matches!(changes[0], (92.0, ScaleAction::In { count: 18, desired: 2, .. })));
         assert_eq!(sizes.last().unwrap().1, 2);
 
         // A crashed instance is replaced at the next check, whatever the load.
@@ -1003,48 +807,24 @@ mod tests {
         assert_eq!(a.running(), 0);
         let t = a.next_check();
         let action = a.evaluate(t, f64::NAN);
-        assert!(matches!(
-            action,
-            ScaleAction::Out {
-                count: 2,
-                reason: Reason::BelowMin { min: 2 },
-                ..
-            }
-        ));
-        assert!(action
-            .to_string()
-            .ends_with("below the minimum of 2 instances"));
+        assert!(matches!(action, ScaleAction::Out { count: 2, reason: Reason::BelowMin { min: 2 }, .. }));
+        assert!(action.to_string().ends_with("below the minimum of 2 instances"));
     }
 
     #[test]
     fn lowering_the_maximum_cuts_at_once_booting_first() {
         let mut a = Autoscaler::with_running(web(), 6, 0).unwrap();
-        assert!(matches!(
-            a.evaluate(s(1.0), 1.2),
-            ScaleAction::Out { count: 6, .. }
-        ));
+        assert!(matches!(a.evaluate(s(1.0), 1.2), ScaleAction::Out { count: 6, .. }));
         assert_eq!(a.capacity(), 12);
-        a.set_policy(AutoscalePolicy::utilization(2, 4, 0.6).unwrap(), s(1.5))
-            .unwrap();
+        a.set_policy(AutoscalePolicy::utilization(2, 4, 0.6).unwrap(), s(1.5)).unwrap();
         let action = a.evaluate(s(2.0), 1.2);
-        assert_eq!(
-            action,
-            ScaleAction::In {
-                count: 2,
-                cancelled: 6,
-                desired: 4,
-                reason: Reason::AboveMax { max: 4 }
-            }
-        );
+        assert_eq!(action, ScaleAction::In { count: 2, cancelled: 6, desired: 4, reason: Reason::AboveMax { max: 4 } });
         assert_eq!(
             action.to_string(),
             "scaling in: 2 instances stopped and 6 cancelled while booting, 4 left: above the \
              maximum of 4 instances"
         );
-        assert_eq!(
-            (a.running(), a.booting(), a.next_event_time()),
-            (4, 0, s(3.0))
-        );
+        assert_eq!((a.running(), a.booting(), a.next_event_time()), (4, 0, s(3.0)));
         assert_eq!(a.poll_ready(s(100.0)), 0);
     }
 
@@ -1067,11 +847,7 @@ mod tests {
         for (running, load, target, want) in cases {
             let p = AutoscalePolicy::utilization(2, 20, target).unwrap();
             let a = Autoscaler::with_running(p, running, 0).unwrap();
-            assert_eq!(
-                a.desired(load),
-                Some(want),
-                "{running} at {load} for {target}"
-            );
+            assert_eq!(a.desired(load), Some(want), "{running} at {load} for {target}");
         }
         // Workers on backlog, including from zero: the whole backlog over the target.
         let p = AutoscalePolicy::backlog(0, 50, 10.0).unwrap();
@@ -1090,33 +866,16 @@ mod tests {
 
     #[test]
     fn workers_scale_from_zero_and_back() {
-        let p = AutoscalePolicy::backlog(0, 50, 10.0)
-            .unwrap()
-            .with_timing(5.0, 30.0, 1.0)
-            .unwrap();
+        let p = AutoscalePolicy::backlog(0, 50, 10.0).unwrap().with_timing(5.0, 30.0, 1.0).unwrap();
         let mut a = Autoscaler::new(p, 0).unwrap();
         assert_eq!(a.evaluate(s(1.0), 0.0), ScaleAction::Hold(Hold::OnTarget));
         let action = a.evaluate(s(2.0), 340.0);
-        assert!(
-            matches!(action, ScaleAction::Out { count: 34, ready_at, .. } if ready_at == s(7.0))
-        );
-        assert!(action
-            .to_string()
-            .ends_with("backlog 340 with no instance running (target 10 per instance)"));
+        assert!(matches!(action, ScaleAction::Out { count: 34, ready_at, .. } if ready_at == s(7.0)));
+        assert!(action.to_string().ends_with("backlog 340 with no instance running (target 10 per instance)"));
         // The backlog drains; the group goes back to zero after the cooldown.
         let (changes, sizes) = drive(&mut a, 100.0, |_, _| 0.0);
         assert_eq!(changes.len(), 1, "{changes:?}");
-        assert!(matches!(
-            changes[0],
-            (
-                37.0,
-                ScaleAction::In {
-                    count: 34,
-                    desired: 0,
-                    ..
-                }
-            )
-        ));
+        assert!(matches!(changes[0], (37.0, ScaleAction::In { count: 34, desired: 0, .. })));
         assert_eq!(sizes.last().unwrap().1, 0);
     }
 
@@ -1128,9 +887,7 @@ mod tests {
         let mut x = 12345u64;
         let (changes, _) = drive(&mut a, 10_000.0, |_, _| {
             // A fixed pseudo-random wobble of ±9% around 60%.
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let u = (x >> 11) as f64 / (1u64 << 53) as f64;
             0.6 * (1.0 + 0.18 * (u - 0.5))
         });
@@ -1139,13 +896,9 @@ mod tests {
         // Demand of 6 ± 1.8 servers with a period of 20 s: the peaks need
         // ceil(7.8 / 0.6) = 13; the troughs alone would need 7.
         let mut a = Autoscaler::with_running(web(), 10, 0).unwrap();
-        let (changes, sizes) = drive(&mut a, 1000.0, |t, n| {
-            (6.0 + 1.8 * libm::sin(2.0 * std::f64::consts::PI * t / 20.0)) / f64::from(n)
-        });
-        let outs = changes
-            .iter()
-            .filter(|(_, c)| matches!(c, ScaleAction::Out { .. }))
-            .count();
+        let (changes, sizes) =
+            drive(&mut a, 1000.0, |t, n| (6.0 + 1.8 * libm::sin(2.0 * std::f64::consts::PI * t / 20.0)) / f64::from(n));
+        let outs = changes.iter().filter(|(_, c)| matches!(c, ScaleAction::Out { .. })).count();
         let ins = changes.len() - outs;
         eprintln!(
             "swinging load: {outs} scale-outs (at {:?} s), {ins} scale-ins, final size {}",
@@ -1169,13 +922,7 @@ mod tests {
     #[test]
     fn closed_loop_converges_to_the_theoretical_size() {
         let (capacity, target): (f64, f64) = (100.0, 0.6);
-        for &(rate, n_star) in &[
-            (1000.0, 17u32),
-            (1500.0, 25),
-            (3000.0, 50),
-            (250.0, 5),
-            (610.0, 11),
-        ] {
+        for &(rate, n_star) in &[(1000.0, 17u32), (1500.0, 25), (3000.0, 50), (250.0, 5), (610.0, 11)] {
             let expect = (rate / (capacity * target)).ceil() as u32;
             assert_eq!(expect, n_star);
             let policy = AutoscalePolicy::utilization(2, 100, target).unwrap();
@@ -1190,8 +937,7 @@ mod tests {
                     rate / 5.0
                 }
             };
-            let (changes, sizes) =
-                drive(&mut a, 600.0, |t, n| rate_at(t) / (f64::from(n) * capacity));
+            let (changes, sizes) = drive(&mut a, 600.0, |t, n| rate_at(t) / (f64::from(n) * capacity));
             let at = |t: f64| sizes.iter().find(|&&(u, _)| u == t).unwrap().1;
             assert_eq!(at(39.0), 2, "rate {rate}");
             assert_eq!(at(40.0), n_star, "rate {rate}: {changes:?}");
@@ -1213,14 +959,9 @@ mod tests {
     #[test]
     fn saturated_measurements_converge_geometrically() {
         let (capacity, target, rate) = (100.0, 0.6, 3000.0);
-        let policy = AutoscalePolicy::utilization(2, 100, target)
-            .unwrap()
-            .with_timing(30.0, 60.0, 1.0)
-            .unwrap();
+        let policy = AutoscalePolicy::utilization(2, 100, target).unwrap().with_timing(30.0, 60.0, 1.0).unwrap();
         let mut a = Autoscaler::new(policy, 0).unwrap();
-        let (changes, sizes) = drive(&mut a, 400.0, |_, n| {
-            (rate / (f64::from(n) * capacity)).min(1.0)
-        });
+        let (changes, sizes) = drive(&mut a, 400.0, |_, n| (rate / (f64::from(n) * capacity)).min(1.0));
         let n_star = 50u32;
         let steps: Vec<(f64, u32)> = changes
             .iter()
@@ -1233,17 +974,7 @@ mod tests {
         // cycle multiplies the group by 1/0.6: 2, 4, 7, 12, 20, 34. At 34 the
         // measured 88% reveals the true demand (30 servers' worth) and the last
         // step goes straight to 50.
-        assert_eq!(
-            steps,
-            vec![
-                (1.0, 4),
-                (31.0, 7),
-                (61.0, 12),
-                (91.0, 20),
-                (121.0, 34),
-                (151.0, 50)
-            ]
-        );
+        assert_eq!(steps, vec![(1.0, 4), (31.0, 7), (61.0, 12), (91.0, 20), (121.0, 34), (151.0, 50)]);
         let reached = sizes.iter().find(|&&(_, n)| n == n_star).unwrap().0;
         let cycles = (f64::from(n_star) / 2.0).ln() / (1.0 / target).ln();
         eprintln!(
@@ -1257,10 +988,7 @@ mod tests {
 
     #[test]
     fn the_window_stays_small_and_bad_inputs_are_harmless() {
-        let p = AutoscalePolicy::utilization(1, MAX_INSTANCES, 0.5)
-            .unwrap()
-            .with_timing(0.0, 3600.0, 0.1)
-            .unwrap();
+        let p = AutoscalePolicy::utilization(1, MAX_INSTANCES, 0.5).unwrap().with_timing(0.0, 3600.0, 0.1).unwrap();
         let mut a = Autoscaler::with_running(p, 1000, 0).unwrap();
         // A slowly falling load: one distinct recommendation per check.
         let mut now = 0;
@@ -1270,23 +998,11 @@ mod tests {
             a.evaluate(now, 0.5 * (1.0 - i as f64 / 40_000.0));
             assert!(a.recent.len() <= MAX_INSTANCES as usize + 1);
         }
-        eprintln!(
-            "window after 36,000 falling checks: {} entries",
-            a.recent.len()
-        );
+        eprintln!("window after 36,000 falling checks: {} entries", a.recent.len());
         // Time going backwards, the end of time, NaN and negative loads.
-        assert!(matches!(
-            a.evaluate(0, 0.9),
-            ScaleAction::Hold(Hold::NotDue { .. })
-        ));
-        assert_eq!(
-            a.evaluate(now + s(1.0), f64::NAN),
-            ScaleAction::Hold(Hold::NoData)
-        );
-        assert_eq!(
-            a.evaluate(now + s(2.0), -1.0),
-            ScaleAction::Hold(Hold::NoData)
-        );
+        assert!(matches!(a.evaluate(0, 0.9), ScaleAction::Hold(Hold::NotDue { .. })));
+        assert_eq!(a.evaluate(now + s(1.0), f64::NAN), ScaleAction::Hold(Hold::NoData));
+        assert_eq!(a.evaluate(now + s(2.0), -1.0), ScaleAction::Hold(Hold::NoData));
         let _ = a.evaluate(Nanos::MAX, 0.9);
         let _ = a.evaluate(Nanos::MAX, 1e308);
         assert!(a.capacity() <= MAX_INSTANCES);
@@ -1308,22 +1024,15 @@ mod tests {
             msg(AutoscalePolicy::utilization(5, 3, 0.6)),
             "the minimum group size (5) must not exceed the maximum (3): lower min or raise max"
         );
-        assert!(
-            msg(AutoscalePolicy::utilization(0, 3, 0.6)).contains("a minimum of 0 is for workers")
-        );
+        assert!(msg(AutoscalePolicy::utilization(0, 3, 0.6)).contains("a minimum of 0 is for workers"));
         assert!(msg(AutoscalePolicy::utilization(1, 3, 60.0))
             .contains("the target utilization must be between 0.05 and 0.95"));
         assert!(msg(AutoscalePolicy::utilization(1, 3, f64::NAN)).contains("got NaN"));
-        assert!(msg(AutoscalePolicy::backlog(0, 3, 0.0))
-            .contains("the target backlog must be more than 0"));
+        assert!(msg(AutoscalePolicy::backlog(0, 3, 0.0)).contains("the target backlog must be more than 0"));
         let p = AutoscalePolicy::backlog(0, 3, 10.0).unwrap();
-        assert!(msg(p.with_timing(-1.0, 60.0, 1.0))
-            .contains("the boot time must be between 0 and 3600 s"));
-        assert!(
-            msg(p.with_timing(30.0, f64::INFINITY, 1.0)).contains("the cooldown must be between")
-        );
-        assert!(msg(p.with_timing(30.0, 60.0, 0.0))
-            .contains("the check interval must be between 0.1 and 600 s"));
+        assert!(msg(p.with_timing(-1.0, 60.0, 1.0)).contains("the boot time must be between 0 and 3600 s"));
+        assert!(msg(p.with_timing(30.0, f64::INFINITY, 1.0)).contains("the cooldown must be between"));
+        assert!(msg(p.with_timing(30.0, 60.0, 0.0)).contains("the check interval must be between 0.1 and 600 s"));
         assert_eq!(
             Autoscaler::with_running(web(), 30, 0).unwrap_err().to_string(),
             "the group must start with between 2 and 20 instances (its minimum and maximum), got 30"

@@ -98,7 +98,8 @@ impl BreakdownSums {
         let mut seen = 0;
         let n = self.classes.len().max(with.map_or(0, |w| w.classes.len()));
         for c in 0..n {
-            seen += self.classes.get(c).map_or(0, |k| k.requests) + with.and_then(|w| w.classes.get(c)).map_or(0, |k| k.requests);
+            seen += self.classes.get(c).map_or(0, |k| k.requests)
+                + with.and_then(|w| w.classes.get(c)).map_or(0, |k| k.requests);
             if seen >= rank {
                 return c;
             }
@@ -108,14 +109,20 @@ impl BreakdownSums {
 
     /// The mean and tail breakdowns of these sums and, if given, another
     /// period's (the two halves of a sliding window), with node names from `name`.
-    pub fn view(&self, with: Option<&BreakdownSums>, name: impl Fn(usize) -> Option<(String, &'static str)>) -> Option<LatencyBreakdown> {
+    pub fn view(
+        &self,
+        with: Option<&BreakdownSums>,
+        name: impl Fn(usize) -> Option<(String, &'static str)>,
+    ) -> Option<LatencyBreakdown> {
         let requests = self.requests + with.map_or(0, |w| w.requests);
         if requests == 0 {
             return None;
         }
         let tail_from = self.tail_start(with);
         let sources: Vec<&BreakdownSums> = std::iter::once(self).chain(with).collect();
-        let depth_of = |slot: usize| sources.iter().map(|s| s.depth.get(slot).copied().unwrap_or(u8::MAX)).min().unwrap_or(u8::MAX);
+        let depth_of = |slot: usize| {
+            sources.iter().map(|s| s.depth.get(slot).copied().unwrap_or(u8::MAX)).min().unwrap_or(u8::MAX)
+        };
         let part = |from: usize| {
             let mut count = 0u64;
             let mut latency = 0u128;
@@ -203,7 +210,10 @@ impl BreakdownPart {
     pub fn largest(&self) -> Option<(&str, &'static str, f64)> {
         self.hops
             .iter()
-            .flat_map(|h| [("network", h.network_ms), ("queueing", h.queueing_ms), ("service", h.service_ms)].map(|(p, v)| (h.node.as_str(), p, v)))
+            .flat_map(|h| {
+                [("network", h.network_ms), ("queueing", h.queueing_ms), ("service", h.service_ms)]
+                    .map(|(p, v)| (h.node.as_str(), p, v))
+            })
             .max_by(|a, b| a.2.total_cmp(&b.2))
     }
 }
@@ -241,7 +251,15 @@ impl crate::Simulation {
 mod tests {
     use super::*;
 
-    fn visit(slot: u16, depth: u8, arrived: Nanos, until: Nanos, network: Nanos, queued: Nanos, service: Nanos) -> Visit {
+    fn visit(
+        slot: u16,
+        depth: u8,
+        arrived: Nanos,
+        until: Nanos,
+        network: Nanos,
+        queued: Nanos,
+        service: Nanos,
+    ) -> Visit {
         Visit { slot, depth, arrived, until: Some(until), answered: true, network, queued, service, failed: None }
     }
 
@@ -265,7 +283,11 @@ mod tests {
         // 97 fast requests (web 1 ms of service) and 3 slow ones (db queue
         // 100 ms): the p99 is a slow one.
         for _ in 0..97 {
-            s.add(1_000_000, &[visit(0, 0, 0, 1_000_000, 0, 0, 0), visit(1, 1, 0, 1_000_000, 0, 0, 1_000_000)], 1_000_000);
+            s.add(
+                1_000_000,
+                &[visit(0, 0, 0, 1_000_000, 0, 0, 0), visit(1, 1, 0, 1_000_000, 0, 0, 1_000_000)],
+                1_000_000,
+            );
         }
         let slow = [
             visit(0, 0, 0, 101_000_000, 0, 0, 0),

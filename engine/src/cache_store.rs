@@ -22,8 +22,8 @@
 //! lookup that hits it, and until then it still occupies a slot (and may be evicted
 //! like any other entry).
 
-use crate::time::Nanos;
 use crate::sharding::KeyMap;
+use crate::time::Nanos;
 use std::fmt;
 
 /// The largest capacity accepted. An item costs about 70 bytes (its entry and
@@ -86,14 +86,10 @@ pub enum CacheError {
 impl fmt::Display for CacheError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CacheError::Capacity(c) => write!(
-                f,
-                "the cache capacity must be between 1 and 100,000,000 items, got {c}"
-            ),
-            CacheError::ZeroTtl => write!(
-                f,
-                "the cache TTL must be positive; leave it out for entries that never expire"
-            ),
+            CacheError::Capacity(c) => write!(f, "the cache capacity must be between 1 and 100,000,000 items, got {c}"),
+            CacheError::ZeroTtl => {
+                write!(f, "the cache TTL must be positive; leave it out for entries that never expire")
+            }
         }
     }
 }
@@ -123,13 +119,7 @@ struct List {
     next: u32,
 }
 
-const EMPTY_LIST: List = List {
-    freq: 1,
-    head: NIL,
-    tail: NIL,
-    prev: NIL,
-    next: NIL,
-};
+const EMPTY_LIST: List = List { freq: 1, head: NIL, tail: NIL, prev: NIL, next: NIL };
 
 /// The key-level store of one cache node: see the module documentation.
 #[derive(Clone, Debug)]
@@ -152,11 +142,7 @@ impl CacheStore {
     /// An empty store of `capacity` items (`1..=MAX_CAPACITY`). With `ttl`, an entry
     /// expires `ttl` after it was last filled: it is served at `fill_time + ttl - 1`
     /// and expired at `fill_time + ttl`.
-    pub fn new(
-        capacity: u64,
-        policy: Policy,
-        ttl: Option<Nanos>,
-    ) -> Result<CacheStore, CacheError> {
+    pub fn new(capacity: u64, policy: Policy, ttl: Option<Nanos>) -> Result<CacheStore, CacheError> {
         if !(1..=MAX_CAPACITY).contains(&capacity) {
             return Err(CacheError::Capacity(capacity));
         }
@@ -198,9 +184,7 @@ impl CacheStore {
         }
         self.touch(slot);
         self.counters.hits += 1;
-        Lookup::Hit {
-            version: self.entries[slot as usize].version,
-        }
+        Lookup::Hit { version: self.entries[slot as usize].version }
     }
 
     /// Stores `key` at data `version`, written at `now` (so its TTL starts now).
@@ -223,14 +207,7 @@ impl CacheStore {
         if self.index.len() >= self.capacity as usize {
             self.evict();
         }
-        let entry = Entry {
-            key,
-            version,
-            expires,
-            prev: NIL,
-            next: NIL,
-            list: NIL,
-        };
+        let entry = Entry { key, version, expires, prev: NIL, next: NIL, list: NIL };
         let slot = match self.free_entries.pop() {
             Some(slot) => {
                 self.entries[slot as usize] = entry;
@@ -275,9 +252,7 @@ impl CacheStore {
 
     /// Whether `key` is cached and fresh at `now`, without counting or reordering.
     pub fn contains(&self, key: u64, now: Nanos) -> bool {
-        self.index
-            .get(&key)
-            .is_some_and(|&slot| !self.is_expired(slot, now))
+        self.index.get(&key).is_some_and(|&slot| !self.is_expired(slot, now))
     }
 
     /// The number of entries held, including expired ones not yet looked up.
@@ -335,13 +310,7 @@ impl CacheStore {
             }
             Policy::Lfu => {
                 let list = self.entries[slot as usize].list;
-                let List {
-                    freq,
-                    head,
-                    tail,
-                    next,
-                    ..
-                } = self.lists[list as usize];
+                let List { freq, head, tail, next, .. } = self.lists[list as usize];
                 let target = freq.saturating_add(1);
                 if next != NIL && self.lists[next as usize].freq == target {
                     self.unlink(slot);
@@ -386,9 +355,7 @@ impl CacheStore {
 
     /// Detaches `slot` from its list (the list itself stays, possibly empty).
     fn unlink(&mut self, slot: u32) {
-        let Entry {
-            prev, next, list, ..
-        } = self.entries[slot as usize];
+        let Entry { prev, next, list, .. } = self.entries[slot as usize];
         if prev == NIL {
             self.lists[list as usize].head = next;
         } else {
@@ -423,13 +390,7 @@ impl CacheStore {
 
     /// A new empty LFU list for `freq`, linked between `prev` and `next`.
     fn new_list(&mut self, freq: u64, prev: u32, next: u32) -> u32 {
-        let list = List {
-            freq,
-            head: NIL,
-            tail: NIL,
-            prev,
-            next,
-        };
+        let list = List { freq, head: NIL, tail: NIL, prev, next };
         let id = match self.free_lists.pop() {
             Some(id) => {
                 self.lists[id as usize] = list;
@@ -453,9 +414,7 @@ impl CacheStore {
 
     /// Unlinks and frees an LFU list that has no entry left.
     fn drop_list_if_empty(&mut self, list: u32) {
-        let List {
-            head, prev, next, ..
-        } = self.lists[list as usize];
+        let List { head, prev, next, .. } = self.lists[list as usize];
         if head != NIL {
             return;
         }
@@ -492,10 +451,7 @@ mod tests {
         while list != NIL {
             let l = c.lists[list as usize];
             if c.policy == Policy::Lfu {
-                assert!(
-                    l.freq > last_freq,
-                    "LFU lists must be in increasing frequency"
-                );
+                assert!(l.freq > last_freq, "LFU lists must be in increasing frequency");
                 assert!(l.head != NIL, "no empty LFU list may stay linked");
                 last_freq = l.freq;
             }
@@ -622,15 +578,7 @@ mod tests {
             c.fill(1, 7, 1150); // a refill restarts the TTL
             assert_eq!(c.get(1, 1249), Lookup::Hit { version: 7 });
             assert_eq!(c.get(1, 1250), Lookup::Expired);
-            assert_eq!(
-                c.counters(),
-                CacheCounters {
-                    hits: 2,
-                    misses: 3,
-                    expirations: 2,
-                    evictions: 0
-                }
-            );
+            assert_eq!(c.counters(), CacheCounters { hits: 2, misses: 3, expirations: 2, evictions: 0 });
             check_invariants(&c);
         }
         // Without a TTL nothing ever expires, even at the end of time.
@@ -660,24 +608,12 @@ mod tests {
             assert_eq!(c.len(), 3);
             check_invariants(&c);
             let before = c.counters();
-            assert_eq!(
-                before,
-                CacheCounters {
-                    hits: 1,
-                    misses: 7,
-                    expirations: 0,
-                    evictions: 2
-                }
-            );
+            assert_eq!(before, CacheCounters { hits: 1, misses: 7, expirations: 0, evictions: 2 });
             c.flush();
             assert!(c.is_empty());
             check_invariants(&c);
             assert_eq!(c.get(4, 0), Lookup::Miss, "a flushed cache is cold");
-            assert_eq!(
-                c.counters().misses,
-                before.misses + 1,
-                "counters survive a flush"
-            );
+            assert_eq!(c.counters().misses, before.misses + 1, "counters survive a flush");
             // And it works normally afterwards.
             for k in 10..20 {
                 c.fill(k, 2, 0);
@@ -703,15 +639,10 @@ mod tests {
             assert_eq!(err, CacheError::Capacity(cap));
         }
         assert_eq!(
-            CacheStore::new(0, Policy::Lru, None)
-                .unwrap_err()
-                .to_string(),
+            CacheStore::new(0, Policy::Lru, None).unwrap_err().to_string(),
             "the cache capacity must be between 1 and 100,000,000 items, got 0"
         );
-        assert_eq!(
-            CacheStore::new(5, Policy::Fifo, Some(0)).unwrap_err(),
-            CacheError::ZeroTtl
-        );
+        assert_eq!(CacheStore::new(5, Policy::Fifo, Some(0)).unwrap_err(), CacheError::ZeroTtl);
         assert!(CacheError::ZeroTtl.to_string().contains("leave it out"));
         // The largest capacity is accepted and costs only the preallocated memory.
         let mut big = CacheStore::new(MAX_CAPACITY, Policy::Lfu, Some(1)).unwrap();
@@ -755,9 +686,7 @@ mod tests {
                                 Some(i) => {
                                     model[i].uses += 1;
                                     model[i].last_use = tick;
-                                    Lookup::Hit {
-                                        version: model[i].version,
-                                    }
+                                    Lookup::Hit { version: model[i].version }
                                 }
                             };
                             assert_eq!(c.get(key, now), expected, "{policy:?} tick {tick}");
@@ -785,14 +714,7 @@ mod tests {
                                         .unwrap();
                                     model.remove(victim);
                                 }
-                                model.push(Naive {
-                                    key,
-                                    version,
-                                    expires,
-                                    uses: 1,
-                                    last_use: tick,
-                                    inserted: tick,
-                                });
+                                model.push(Naive { key, version, expires, uses: 1, last_use: tick, inserted: tick });
                             }
                             c.fill(key, version, now);
                         }
@@ -830,12 +752,7 @@ mod tests {
             let mut rng = Stream::new(9, 0, StreamPurpose::Routing);
             let mut c = store(1000, policy);
             let vecs = |c: &CacheStore| {
-                (
-                    c.entries.capacity(),
-                    c.free_entries.capacity(),
-                    c.lists.capacity(),
-                    c.free_lists.capacity(),
-                )
+                (c.entries.capacity(), c.free_entries.capacity(), c.lists.capacity(), c.free_lists.capacity())
             };
             let (map_before, vecs_before) = (c.index.capacity(), vecs(&c));
             for i in 0..1_000_000u64 {
@@ -846,10 +763,7 @@ mod tests {
                 if i % 3 == 0 {
                     c.invalidate(pop.sample(&mut rng));
                 }
-                assert!(
-                    c.index.capacity() <= map_before,
-                    "{policy:?}: the map grew at {i}"
-                );
+                assert!(c.index.capacity() <= map_before, "{policy:?}: the map grew at {i}");
                 if i == 500_000 {
                     c.flush();
                 }
@@ -864,13 +778,7 @@ mod tests {
     /// Drives a cache with independent requests from `pop` (the independent
     /// reference model), filling on every miss; returns the hit ratio measured over
     /// `measured` requests after `warmup` requests.
-    fn hit_ratio(
-        pop: &KeyPopularity,
-        capacity: u64,
-        policy: Policy,
-        warmup: u64,
-        measured: u64,
-    ) -> f64 {
+    fn hit_ratio(pop: &KeyPopularity, capacity: u64, policy: Policy, warmup: u64, measured: u64) -> f64 {
         hit_ratio_from(store(capacity, policy), pop, warmup, measured)
     }
 
@@ -949,10 +857,7 @@ mod tests {
             let theory = che_lru(&probabilities(&pop), cap);
             let measured = hit_ratio(&pop, cap, Policy::Lru, 200_000, 1_000_000);
             eprintln!("LRU n={n} s={s} c={celeb} C={cap}: measured {measured:.4}, Che {theory:.4}");
-            assert!(
-                (measured - theory).abs() < 0.01,
-                "measured {measured}, Che {theory}"
-            );
+            assert!((measured - theory).abs() < 0.01, "measured {measured}, Che {theory}");
         }
     }
 
@@ -964,13 +869,8 @@ mod tests {
             let pop = KeyPopularity::new(n, s, celeb).unwrap();
             let theory = che_fifo(&probabilities(&pop), cap);
             let measured = hit_ratio(&pop, cap, Policy::Fifo, 200_000, 1_000_000);
-            eprintln!(
-                "FIFO n={n} s={s} c={celeb} C={cap}: measured {measured:.4}, approx {theory:.4}"
-            );
-            assert!(
-                (measured - theory).abs() < 0.01,
-                "measured {measured}, approximation {theory}"
-            );
+            eprintln!("FIFO n={n} s={s} c={celeb} C={cap}: measured {measured:.4}, approx {theory:.4}");
+            assert!((measured - theory).abs() < 0.01, "measured {measured}, approximation {theory}");
         }
     }
 
@@ -1012,10 +912,7 @@ mod tests {
                 "LFU n={n} s={s} c={celeb} C={cap}: warm {warm_measured:.4}, cold {cold:.4}; \
                  top C-1 {floor:.4}, top C {best:.4}, Che LRU {lru:.4}"
             );
-            assert!(
-                warm_measured > floor - 5.0 * se && warm_measured < best + 5.0 * se,
-                "warm start: {warm_measured}"
-            );
+            assert!(warm_measured > floor - 5.0 * se && warm_measured < best + 5.0 * se, "warm start: {warm_measured}");
             assert!(cold > lru + 0.02 && cold < best, "cold start: {cold}");
         }
     }
@@ -1062,10 +959,7 @@ mod tests {
                 (measured - theory) / se,
                 requests[i]
             );
-            assert!(
-                (measured - theory).abs() < 5.0 * se,
-                "λ={rate}: {measured} vs {theory}"
-            );
+            assert!((measured - theory).abs() < 5.0 * se, "λ={rate}: {measured} vs {theory}");
         }
     }
 }

@@ -37,7 +37,9 @@ pub enum CompareError {
 impl std::fmt::Display for CompareError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CompareError::NoTraffic => f.write_str("design A has no users, so there is no traffic to compare under: add users to it"),
+            CompareError::NoTraffic => {
+                f.write_str("design A has no users, so there is no traffic to compare under: add users to it")
+            }
         }
     }
 }
@@ -63,7 +65,11 @@ pub fn pair(a: &Scenario, b: &Scenario) -> Result<Pairing, CompareError> {
     // B's users take A's traffic: matched by id, or one to one.
     let mut placed: Vec<Node> = Vec::new();
     for (_, ua) in &users_a {
-        let matched = users_b.iter().find(|u| u.id == ua.id).or(if users_a.len() == 1 && users_b.len() == 1 { users_b.first() } else { None });
+        let matched = users_b.iter().find(|u| u.id == ua.id).or(if users_a.len() == 1 && users_b.len() == 1 {
+            users_b.first()
+        } else {
+            None
+        });
         match matched {
             Some(ub) => {
                 let mut u = ub.clone();
@@ -89,7 +95,8 @@ pub fn pair(a: &Scenario, b: &Scenario) -> Result<Pairing, CompareError> {
     let places: Vec<usize> = users_a.iter().map(|(i, _)| *i).collect();
     let total = rest.len() + placed.len();
     for i in 0..total {
-        let next = if places.contains(&i) { users.next().or_else(|| rest.pop()) } else { rest.pop().or_else(|| users.next()) };
+        let next =
+            if places.contains(&i) { users.next().or_else(|| rest.pop()) } else { rest.pop().or_else(|| users.next()) };
         if let Some(n) = next {
             nodes.push(n);
         }
@@ -342,7 +349,8 @@ mod tests {
 
     #[test]
     fn no_users_no_comparison() {
-        let a = scenario(r#"{"version":1,"seed":1,"duration_s":10,"nodes":[{"id":"w","kind":"web_server"}],"links":[]}"#);
+        let a =
+            scenario(r#"{"version":1,"seed":1,"duration_s":10,"nodes":[{"id":"w","kind":"web_server"}],"links":[]}"#);
         assert_eq!(pair(&a, &a).unwrap_err(), CompareError::NoTraffic);
         assert!(CompareError::NoTraffic.to_string().contains("add users"));
     }

@@ -49,8 +49,8 @@ pub const Z_975: f64 = 1.959_963_985;
 /// The 97.5% point of Student's t with `df` degrees of freedom (two-sided 95%).
 pub fn t_975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
-        2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
     ];
     match df {
         0 => f64::INFINITY,
@@ -187,7 +187,12 @@ impl Batches {
                 self.done.pop_front();
             }
             let h = &self.current;
-            self.done.push_back(Batch { ok: self.ok, failed: self.failed, mean_ns: h.mean(), p99_ns: h.quantile(0.99) });
+            self.done.push_back(Batch {
+                ok: self.ok,
+                failed: self.failed,
+                mean_ns: h.mean(),
+                p99_ns: h.quantile(0.99),
+            });
             self.current.clear();
             (self.ok, self.failed, self.seconds) = (0, 0, 0);
         }
@@ -197,7 +202,8 @@ impl Batches {
         let with_ok: Vec<&Batch> = self.done.iter().filter(|b| b.ok > 0).collect();
         let mean: Vec<f64> = with_ok.iter().map(|b| b.mean_ns / 1e6).collect();
         // Every batch needs enough requests for its p99 to mean something.
-        let p99: Vec<f64> = if with_ok.len() == self.done.len() && with_ok.iter().all(|b| b.ok >= MIN_REQUESTS_FOR_P99) {
+        let p99: Vec<f64> = if with_ok.len() == self.done.len() && with_ok.iter().all(|b| b.ok >= MIN_REQUESTS_FOR_P99)
+        {
             with_ok.iter().map(|b| b.p99_ns / 1e6).collect()
         } else {
             Vec::new()
@@ -280,7 +286,10 @@ mod tests {
             b.second(t, 10, 0, &h);
         }
         let head = b.headline();
-        assert!(head.mean_latency_ms.is_some() && head.p99_latency_ms.is_none(), "100 requests a batch are too few for a p99");
+        assert!(
+            head.mean_latency_ms.is_some() && head.p99_latency_ms.is_none(),
+            "100 requests a batch are too few for a p99"
+        );
     }
 }
 
@@ -311,9 +320,17 @@ mod proportion_tests {
     #[test]
     fn wilson_matches_published_values() {
         // Newcombe (1998), Statistics in Medicine 17, table I, method 3.
-        for (k, n, lo, hi) in [(81.0, 263.0, 0.2553, 0.3662), (15.0, 148.0, 0.0624, 0.1605), (0.0, 20.0, 0.0, 0.1611), (1.0, 29.0, 0.0061, 0.1718)] {
+        for (k, n, lo, hi) in [
+            (81.0, 263.0, 0.2553, 0.3662),
+            (15.0, 148.0, 0.0624, 0.1605),
+            (0.0, 20.0, 0.0, 0.1611),
+            (1.0, 29.0, 0.0061, 0.1718),
+        ] {
             let (l, h) = wilson(k, n, Z_975);
-            assert!((l - lo).abs() < 5e-5 && (h - hi).abs() < 5e-5, "{k}/{n}: ({l:.4}, {h:.4}), published ({lo}, {hi})");
+            assert!(
+                (l - lo).abs() < 5e-5 && (h - hi).abs() < 5e-5,
+                "{k}/{n}: ({l:.4}, {h:.4}), published ({lo}, {hi})"
+            );
         }
         // With no events the lower bound is 0 and the upper z^2 / (n + z^2).
         let (l, h) = wilson(0.0, 1000.0, Z_975);
@@ -340,7 +357,9 @@ mod proportion_tests {
     fn exact_coverage(n: u64, p: f64) -> f64 {
         let log_pmf = |k: u64| {
             let (k, nf) = (k as f64, n as f64);
-            libm::lgamma(nf + 1.0) - libm::lgamma(k + 1.0) - libm::lgamma(nf - k + 1.0) + k * p.ln() + (nf - k) * (1.0 - p).ln()
+            libm::lgamma(nf + 1.0) - libm::lgamma(k + 1.0) - libm::lgamma(nf - k + 1.0)
+                + k * p.ln()
+                + (nf - k) * (1.0 - p).ln()
         };
         (0..=n)
             .filter(|&k| {
@@ -376,7 +395,12 @@ mod proportion_tests {
     /// Coverage of [`proportion`] and of Wilson on the pooled counts over
     /// `runs` windows of 30 batches of 1,000 trials, each batch at the share
     /// `batch_p` draws.
-    fn batched_coverage(p: f64, runs: usize, seed: u64, batch_p: impl Fn(&mut Xoshiro256PlusPlus) -> f64) -> (f64, f64) {
+    fn batched_coverage(
+        p: f64,
+        runs: usize,
+        seed: u64,
+        batch_p: impl Fn(&mut Xoshiro256PlusPlus) -> f64,
+    ) -> (f64, f64) {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let (mut ours, mut pooled) = (0, 0);
         for _ in 0..runs {

@@ -27,7 +27,8 @@ pub fn node_monthly_usd_with_traffic(spec: &NodeSpec, instances: u32, static_rps
     match spec {
         NodeSpec::Cdn(c) => {
             let gb = static_rps * pricing::SECONDS_PER_MONTH * c.object_kb / 1e6;
-            pricing::cdn_monthly_usd(crate::geo::Region::UsEast, gb, static_rps * pricing::SECONDS_PER_MONTH / 1e6).unwrap_or(0.0)
+            pricing::cdn_monthly_usd(crate::geo::Region::UsEast, gb, static_rps * pricing::SECONDS_PER_MONTH / 1e6)
+                .unwrap_or(0.0)
         }
         other => node_monthly_usd(other, instances),
     }
@@ -98,7 +99,11 @@ mod tests {
         let cache = spec(r#"{"id": "c", "kind": "cache", "capacity": 10000000}"#);
         let gib = 1e7 * 1024.0 / f64::from(1u32 << 30);
         assert!((node_monthly_usd(&cache, 1) - 12.0 * gib).abs() < 1e-9);
-        assert_eq!(node_monthly_usd(&spec(r#"{"id": "c", "kind": "cache", "capacity": 10}"#), 1), 12.0, "billed at least 1 GiB");
+        assert_eq!(
+            node_monthly_usd(&spec(r#"{"id": "c", "kind": "cache", "capacity": 10}"#), 1),
+            12.0,
+            "billed at least 1 GiB"
+        );
         assert_eq!(node_monthly_usd(&spec(r#"{"id": "b", "kind": "load_balancer"}"#), 1), 20.0);
         assert_eq!(node_monthly_usd(&spec(r#"{"id": "b", "kind": "load_balancer", "pair": true}"#), 1), 40.0);
         assert_eq!(node_monthly_usd(&spec(r#"{"id": "u", "kind": "users"}"#), 1), 0.0);

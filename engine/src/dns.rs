@@ -93,14 +93,7 @@ impl DnsConfig {
     /// A configuration with [`DEFAULT_GROUPS`] groups, a 60 s TTL, 20 ms
     /// resolutions and seed 0.
     pub fn new(targets: Vec<Region>, policy: DnsPolicy) -> DnsConfig {
-        DnsConfig {
-            targets,
-            policy,
-            ttl_s: 60,
-            groups: DEFAULT_GROUPS,
-            resolve_ms: 20.0,
-            seed: 0,
-        }
+        DnsConfig { targets, policy, ttl_s: 60, groups: DEFAULT_GROUPS, resolve_ms: 20.0, seed: 0 }
     }
 }
 
@@ -187,22 +180,14 @@ impl std::error::Error for DnsError {}
 
 fn check_policy(policy: &DnsPolicy, targets: usize) -> Result<(), DnsError> {
     match policy {
-        DnsPolicy::Single { target } if *target >= targets => Err(DnsError::TargetOutOfRange {
-            target: *target,
-            targets,
-        }),
+        DnsPolicy::Single { target } if *target >= targets => {
+            Err(DnsError::TargetOutOfRange { target: *target, targets })
+        }
         DnsPolicy::Weighted { weights } => {
             if weights.len() != targets {
-                return Err(DnsError::WeightCount {
-                    weights: weights.len(),
-                    targets,
-                });
+                return Err(DnsError::WeightCount { weights: weights.len(), targets });
             }
-            if let Some((target, &weight)) = weights
-                .iter()
-                .enumerate()
-                .find(|(_, w)| !w.is_finite() || **w < 0.0)
-            {
+            if let Some((target, &weight)) = weights.iter().enumerate().find(|(_, w)| !w.is_finite() || **w < 0.0) {
                 return Err(DnsError::BadWeight { target, weight });
             }
             if weights.iter().all(|&w| w == 0.0) {
@@ -281,11 +266,7 @@ struct Slot {
     queries: u32,
 }
 
-const EMPTY: Slot = Slot {
-    expires: 0,
-    target: NONE,
-    queries: 0,
-};
+const EMPTY: Slot = Slot { expires: 0, target: NONE, queries: 0 };
 
 /// The resolvers in front of all clients; see the module documentation.
 #[derive(Clone, Debug)]
@@ -313,19 +294,13 @@ impl ResolverCache {
         }
         check_policy(&config.policy, n)?;
         if config.ttl_s > MAX_TTL_S {
-            return Err(DnsError::TtlOutOfRange {
-                ttl_s: config.ttl_s,
-            });
+            return Err(DnsError::TtlOutOfRange { ttl_s: config.ttl_s });
         }
         if !(1..=MAX_GROUPS).contains(&config.groups) {
-            return Err(DnsError::GroupsOutOfRange {
-                groups: config.groups,
-            });
+            return Err(DnsError::GroupsOutOfRange { groups: config.groups });
         }
         if !(0.0..=MAX_RESOLVE_MS).contains(&config.resolve_ms) {
-            return Err(DnsError::ResolveMsOutOfRange {
-                resolve_ms: config.resolve_ms,
-            });
+            return Err(DnsError::ResolveMsOutOfRange { resolve_ms: config.resolve_ms });
         }
         Ok(ResolverCache {
             targets: config.targets,
@@ -344,22 +319,12 @@ impl ResolverCache {
     /// resolver cannot know. Otherwise the authority answers from `view`, and the
     /// answer is kept for the TTL: it is a hit up to `now + ttl - 1` and expired
     /// from `now + ttl` on.
-    pub fn resolve(
-        &mut self,
-        user: u64,
-        client_region: Region,
-        now: Nanos,
-        view: &DnsView,
-    ) -> Resolution {
+    pub fn resolve(&mut self, user: u64, client_region: Region, now: Nanos, view: &DnsView) -> Resolution {
         let index = self.slot_index(user, client_region);
         let slot = self.slots[index];
         if slot.target != NONE && now < slot.expires {
             self.counters.hits += 1;
-            return Resolution {
-                target: Some(slot.target as usize),
-                cache_hit: true,
-                resolution_latency: 0,
-            };
+            return Resolution { target: Some(slot.target as usize), cache_hit: true, resolution_latency: 0 };
         }
         self.counters.misses += 1;
         let target = self.authority(index, slot.queries, client_region, view);
@@ -373,28 +338,15 @@ impl ResolverCache {
             Some(_) => {}
             None => {
                 // Not cached: the next request asks again.
-                *slot = Slot {
-                    target: NONE,
-                    ..*slot
-                };
+                *slot = Slot { target: NONE, ..*slot };
                 self.counters.no_answer += 1;
             }
         }
-        Resolution {
-            target,
-            cache_hit: false,
-            resolution_latency: self.resolve_ns,
-        }
+        Resolution { target, cache_hit: false, resolution_latency: self.resolve_ns }
     }
 
     /// The authoritative answer for one slot's `queries`-th question.
-    fn authority(
-        &self,
-        index: usize,
-        queries: u32,
-        client_region: Region,
-        view: &DnsView,
-    ) -> Option<usize> {
+    fn authority(&self, index: usize, queries: u32, client_region: Region, view: &DnsView) -> Option<usize> {
         match &self.policy {
             DnsPolicy::Single { target } => Some(*target),
             DnsPolicy::Nearest => self
@@ -410,20 +362,14 @@ impl ResolverCache {
                 })
                 .map(|(i, _)| i),
             DnsPolicy::Weighted { weights } => {
-                let eligible = || {
-                    weights
-                        .iter()
-                        .enumerate()
-                        .filter(|&(i, &w)| w > 0.0 && view.is_healthy(i))
-                };
+                let eligible = || weights.iter().enumerate().filter(|&(i, &w)| w > 0.0 && view.is_healthy(i));
                 // Scaled by the largest weight, so that the sum cannot overflow.
                 let max = eligible().map(|(_, &w)| w).fold(0.0, f64::max);
                 if max <= 0.0 {
                     return None;
                 }
                 let total: f64 = eligible().map(|(_, &w)| w / max).sum();
-                let draw =
-                    key_hash(self.seed ^ key_hash(((index as u64) << 32) | u64::from(queries)));
+                let draw = key_hash(self.seed ^ key_hash(((index as u64) << 32) | u64::from(queries)));
                 let x = (draw >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * total;
                 let mut sum = 0.0;
                 let mut last = None;
@@ -512,12 +458,7 @@ mod tests {
     use Region::*;
 
     fn cache(targets: Vec<Region>, policy: DnsPolicy, ttl_s: u64, groups: u32) -> ResolverCache {
-        ResolverCache::new(DnsConfig {
-            ttl_s,
-            groups,
-            ..DnsConfig::new(targets, policy)
-        })
-        .unwrap()
+        ResolverCache::new(DnsConfig { ttl_s, groups, ..DnsConfig::new(targets, policy) }).unwrap()
     }
 
     /// Mean and standard error of the mean of a sample.
@@ -534,32 +475,11 @@ mod tests {
         let v = DnsView::all_healthy();
         let t = 5 * NS_PER_S;
         let first = c.resolve(7, UsEast, t, &v);
-        assert_eq!(
-            first,
-            Resolution {
-                target: Some(0),
-                cache_hit: false,
-                resolution_latency: 20 * NS_PER_MS
-            }
-        );
+        assert_eq!(first, Resolution { target: Some(0), cache_hit: false, resolution_latency: 20 * NS_PER_MS });
         let hit = c.resolve(7, UsEast, t + 30 * NS_PER_S - 1, &v);
-        assert_eq!(
-            hit,
-            Resolution {
-                target: Some(0),
-                cache_hit: true,
-                resolution_latency: 0
-            }
-        );
+        assert_eq!(hit, Resolution { target: Some(0), cache_hit: true, resolution_latency: 0 });
         assert!(!c.resolve(7, UsEast, t + 30 * NS_PER_S, &v).cache_hit);
-        assert_eq!(
-            c.counters(),
-            DnsCounters {
-                hits: 1,
-                misses: 2,
-                no_answer: 0
-            }
-        );
+        assert_eq!(c.counters(), DnsCounters { hits: 1, misses: 2, no_answer: 0 });
         assert_eq!(c.ttl(), 30 * NS_PER_S);
     }
 
@@ -611,11 +531,7 @@ mod tests {
             if t >= end {
                 break;
             }
-            let view = if is_down(t) {
-                DnsView::all_healthy().with_down(0)
-            } else {
-                DnsView::all_healthy()
-            };
+            let view = if is_down(t) { DnsView::all_healthy().with_down(0) } else { DnsView::all_healthy() };
             let user = u64::from(who.below(USERS));
             let now = (t * 1e9) as Nanos;
             let r = c.resolve(user, UsEast, now, &view);
@@ -643,10 +559,7 @@ mod tests {
         }
         assert_eq!(to_a_after_ttl, 0, "a request reached A after t0 + TTL");
         assert!(requests_after_ttl > 500_000, "{requests_after_ttl}");
-        assert!(
-            to_a_last_tenth > 100,
-            "{to_a_last_tenth}: A must drain until the end"
-        );
+        assert!(to_a_last_tenth > 100, "{to_a_last_tenth}: A must drain until the end");
         assert_eq!(before_t0.0, before_t0.1, "before t0 everyone uses A");
         let total_users: f64 = per_group.iter().sum::<u64>() as f64;
         for b in 0..T_S as usize {
@@ -662,10 +575,7 @@ mod tests {
             let shares: Vec<f64> = bins.iter().map(|e| e[b].0 as f64 / e[b].1 as f64).collect();
             let (m, se) = mean_se(&shares);
             println!("bin {b}: share to A {m:.4} ± {se:.4}, theory {theory:.4}");
-            assert!(
-                (m - theory).abs() < 5.0 * se,
-                "bin {b}: {m} vs {theory} (se {se})"
-            );
+            assert!((m - theory).abs() < 5.0 * se, "bin {b}: {m} vs {theory} (se {se})");
         }
     }
 
@@ -677,11 +587,7 @@ mod tests {
         let mut before = 0;
         for i in 0..100_000u64 {
             let now = i * NS_PER_MS;
-            let view = if now >= t0 {
-                DnsView::all_healthy().with_down(0)
-            } else {
-                DnsView::all_healthy()
-            };
+            let view = if now >= t0 { DnsView::all_healthy().with_down(0) } else { DnsView::all_healthy() };
             let r = c.resolve(u64::from(rng.below(1 << 30)), Europe, now, &view);
             assert!(!r.cache_hit);
             assert_eq!(r.resolution_latency, 20 * NS_PER_MS);
@@ -699,14 +605,7 @@ mod tests {
     #[test]
     fn weighted_split_matches_the_weights() {
         // 70/30 over 4096 groups × 50 expiries: 204,800 answers.
-        let mut c = cache(
-            vec![UsEast, UsWest],
-            DnsPolicy::Weighted {
-                weights: vec![70.0, 30.0],
-            },
-            60,
-            4096,
-        );
+        let mut c = cache(vec![UsEast, UsWest], DnsPolicy::Weighted { weights: vec![70.0, 30.0] }, 60, 4096);
         let v = DnsView::all_healthy();
         let epochs = 50u64;
         let mut answers = [0u64; 2];
@@ -740,14 +639,7 @@ mod tests {
         assert!((p_same - 0.58).abs() < 5.0 * se_same, "{p_same}");
 
         // Three targets, TTL 0: every request is a fresh draw.
-        let mut c = cache(
-            vec![UsEast, UsWest, Europe],
-            DnsPolicy::Weighted {
-                weights: vec![1.0, 2.0, 7.0],
-            },
-            0,
-            64,
-        );
+        let mut c = cache(vec![UsEast, UsWest, Europe], DnsPolicy::Weighted { weights: vec![1.0, 2.0, 7.0] }, 0, 64);
         let mut counts = [0u64; 3];
         let n = 300_000u64;
         for i in 0..n {
@@ -763,9 +655,7 @@ mod tests {
 
     #[test]
     fn weighted_skips_unhealthy_and_zero_weight_targets() {
-        let policy = DnsPolicy::Weighted {
-            weights: vec![70.0, 30.0, 0.0],
-        };
+        let policy = DnsPolicy::Weighted { weights: vec![70.0, 30.0, 0.0] };
         let mut c = cache(vec![UsEast, UsWest, Europe], policy, 0, 64);
         let a_down = DnsView::all_healthy().with_down(0);
         for u in 0..1000 {
@@ -775,14 +665,7 @@ mod tests {
         let both_down = a_down.with_down(1);
         let mut c = cache(vec![UsEast, UsWest, Europe], c.policy().clone(), 60, 64);
         let r = c.resolve(1, UsEast, 0, &both_down);
-        assert_eq!(
-            r,
-            Resolution {
-                target: None,
-                cache_hit: false,
-                resolution_latency: 20 * NS_PER_MS
-            }
-        );
+        assert_eq!(r, Resolution { target: None, cache_hit: false, resolution_latency: 20 * NS_PER_MS });
         assert_eq!(c.counters().no_answer, 1);
         // The first answer after recovery is cached as usual.
         let r = c.resolve(1, UsEast, 1, &DnsView::all_healthy());
@@ -813,18 +696,9 @@ mod tests {
             }
             c.resolve(9, from, 0, &v).target
         };
-        assert_eq!(
-            pick(&mut c, Europe, &[Europe.index()]),
-            Some(UsEast.index())
-        );
-        assert_eq!(
-            pick(&mut c, Oceania, &[Oceania.index()]),
-            Some(Asia.index())
-        );
-        assert_eq!(
-            pick(&mut c, SouthAmerica, &[SouthAmerica.index()]),
-            Some(UsEast.index())
-        );
+        assert_eq!(pick(&mut c, Europe, &[Europe.index()]), Some(UsEast.index()));
+        assert_eq!(pick(&mut c, Oceania, &[Oceania.index()]), Some(Asia.index()));
+        assert_eq!(pick(&mut c, SouthAmerica, &[SouthAmerica.index()]), Some(UsEast.index()));
         let everything: Vec<usize> = (0..6).collect();
         assert_eq!(pick(&mut c, Asia, &everything), None);
 
@@ -858,12 +732,7 @@ mod tests {
 
     #[test]
     fn a_policy_change_reaches_clients_as_answers_expire() {
-        let mut c = cache(
-            vec![UsEast, UsWest],
-            DnsPolicy::Single { target: 0 },
-            60,
-            64,
-        );
+        let mut c = cache(vec![UsEast, UsWest], DnsPolicy::Single { target: 0 }, 60, 64);
         let v = DnsView::all_healthy();
         for u in 0..10_000 {
             c.resolve(u, UsEast, 0, &v);
@@ -874,10 +743,7 @@ mod tests {
         assert!((0..10_000).all(|u| c.resolve(u, UsEast, late + 1, &v).target == Some(1)));
         assert_eq!(
             c.set_policy(DnsPolicy::Single { target: 2 }),
-            Err(DnsError::TargetOutOfRange {
-                target: 2,
-                targets: 2
-            })
+            Err(DnsError::TargetOutOfRange { target: 2, targets: 2 })
         );
         assert_eq!(c.policy(), &DnsPolicy::Single { target: 1 });
         assert_eq!(c.targets(), [UsEast, UsWest]);
@@ -890,12 +756,7 @@ mod tests {
                 seed,
                 ttl_s: 5,
                 groups: 128,
-                ..DnsConfig::new(
-                    vec![UsEast, Europe, Asia],
-                    DnsPolicy::Weighted {
-                        weights: vec![1.0, 1.0, 1.0],
-                    },
-                )
+                ..DnsConfig::new(vec![UsEast, Europe, Asia], DnsPolicy::Weighted { weights: vec![1.0, 1.0, 1.0] })
             })
             .unwrap();
             let mut rng = Stream::new(seed, 0, StreamPurpose::Routing);
@@ -921,12 +782,7 @@ mod tests {
         assert!(bytes <= 384 * 1024, "{bytes}");
         let v = DnsView::all_healthy();
         for u in 0..1_000_000u64 {
-            c.resolve(
-                u.wrapping_mul(0x9E37_79B9),
-                Region::ALL[(u % 6) as usize],
-                u,
-                &v,
-            );
+            c.resolve(u.wrapping_mul(0x9E37_79B9), Region::ALL[(u % 6) as usize], u, &v);
         }
         assert_eq!(c.slot_count(), 6 * 4096);
         assert_eq!(c.memory_bytes(), bytes);
@@ -944,37 +800,19 @@ mod tests {
         let err = |config: DnsConfig| ResolverCache::new(config).unwrap_err();
         let base = DnsConfig::new(vec![UsEast, Europe], DnsPolicy::Nearest);
         assert_eq!(
-            err(DnsConfig {
-                targets: vec![],
-                ..base.clone()
-            })
-            .to_string(),
+            err(DnsConfig { targets: vec![], ..base.clone() }).to_string(),
             "DNS needs at least one target to point at; link it to a load balancer or server"
         );
         assert_eq!(
-            err(DnsConfig {
-                targets: vec![UsEast; 65],
-                ..base.clone()
-            }),
+            err(DnsConfig { targets: vec![UsEast; 65], ..base.clone() }),
             DnsError::TooManyTargets { targets: 65 }
         );
-        assert!(ResolverCache::new(DnsConfig {
-            targets: vec![UsEast; 64],
-            ..base.clone()
-        })
-        .is_ok());
+        assert!(ResolverCache::new(DnsConfig { targets: vec![UsEast; 64], ..base.clone() }).is_ok());
         assert_eq!(
-            err(DnsConfig {
-                policy: DnsPolicy::Single { target: 2 },
-                ..base.clone()
-            })
-            .to_string(),
+            err(DnsConfig { policy: DnsPolicy::Single { target: 2 }, ..base.clone() }).to_string(),
             "DNS points at target 2, but there are only 2 (numbered 0 to 1)"
         );
-        let weighted = |weights: Vec<f64>| DnsConfig {
-            policy: DnsPolicy::Weighted { weights },
-            ..base.clone()
-        };
+        let weighted = |weights: Vec<f64>| DnsConfig { policy: DnsPolicy::Weighted { weights }, ..base.clone() };
         assert_eq!(
             err(weighted(vec![1.0])).to_string(),
             "weighted DNS needs one weight per target: 2 targets but 1 weights"
@@ -983,75 +821,33 @@ mod tests {
             err(weighted(vec![1.0, -1.0])).to_string(),
             "the weight of target 1 is -1; weights must be finite and not negative (70 and 30 give a 70%/30% split)"
         );
-        assert!(matches!(
-            err(weighted(vec![f64::NAN, 1.0])),
-            DnsError::BadWeight { target: 0, .. }
-        ));
-        assert!(matches!(
-            err(weighted(vec![1.0, f64::INFINITY])),
-            DnsError::BadWeight { target: 1, .. }
-        ));
+        assert!(matches!(err(weighted(vec![f64::NAN, 1.0])), DnsError::BadWeight { target: 0, .. }));
+        assert!(matches!(err(weighted(vec![1.0, f64::INFINITY])), DnsError::BadWeight { target: 1, .. }));
         assert_eq!(
             err(weighted(vec![0.0, 0.0])).to_string(),
             "every DNS weight is zero, so no target would ever be chosen; give at least one target a positive weight"
         );
         assert_eq!(
-            err(DnsConfig {
-                ttl_s: 86_401,
-                ..base.clone()
-            })
-            .to_string(),
+            err(DnsConfig { ttl_s: 86_401, ..base.clone() }).to_string(),
             "a DNS TTL of 86401 s is out of range; use 0 (no caching) to 86400 s (one day); 60 s is common"
         );
         assert_eq!(
-            err(DnsConfig {
-                groups: 0,
-                ..base.clone()
-            })
-            .to_string(),
+            err(DnsConfig { groups: 0, ..base.clone() }).to_string(),
             "0 resolver groups is out of range; use 1 to 4096"
         );
-        assert_eq!(
-            err(DnsConfig {
-                groups: 4097,
-                ..base.clone()
-            }),
-            DnsError::GroupsOutOfRange { groups: 4097 }
-        );
+        assert_eq!(err(DnsConfig { groups: 4097, ..base.clone() }), DnsError::GroupsOutOfRange { groups: 4097 });
         for resolve_ms in [-1.0, f64::NAN, 10_001.0] {
-            assert!(matches!(
-                err(DnsConfig {
-                    resolve_ms,
-                    ..base.clone()
-                }),
-                DnsError::ResolveMsOutOfRange { .. }
-            ));
+            assert!(matches!(err(DnsConfig { resolve_ms, ..base.clone() }), DnsError::ResolveMsOutOfRange { .. }));
         }
         assert_eq!(
-            err(DnsConfig {
-                resolve_ms: -1.0,
-                ..base.clone()
-            })
-            .to_string(),
+            err(DnsConfig { resolve_ms: -1.0, ..base.clone() }).to_string(),
             "a DNS resolution time of -1 ms is out of range; use 0 to 10000 ms (20 to 100 ms is typical)"
         );
         // Huge but finite weights whose sum would overflow still split evenly.
-        let mut c = ResolverCache::new(DnsConfig {
-            ttl_s: 0,
-            ..weighted(vec![f64::MAX, f64::MAX])
-        })
-        .unwrap();
-        let to_0 = (0..1000)
-            .filter(|&u| c.resolve(u, UsEast, 0, &DnsView::all_healthy()).target == Some(0))
-            .count();
+        let mut c = ResolverCache::new(DnsConfig { ttl_s: 0, ..weighted(vec![f64::MAX, f64::MAX]) }).unwrap();
+        let to_0 = (0..1000).filter(|&u| c.resolve(u, UsEast, 0, &DnsView::all_healthy()).target == Some(0)).count();
         assert!((400..=600).contains(&to_0), "{to_0}");
         // The edges are accepted.
-        assert!(ResolverCache::new(DnsConfig {
-            ttl_s: 86_400,
-            groups: 1,
-            resolve_ms: 0.0,
-            ..base
-        })
-        .is_ok());
+        assert!(ResolverCache::new(DnsConfig { ttl_s: 86_400, groups: 1, resolve_ms: 0.0, ..base }).is_ok());
     }
 }

@@ -24,18 +24,38 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "edit", rename_all = "snake_case")]
 pub enum Edit {
-    AddNode { node: Node },
+    AddNode {
+        node: Node,
+    },
     /// Removes the node and every link to or from it.
-    RemoveNode { id: String },
+    RemoveNode {
+        id: String,
+    },
     /// New parameters (and position) for an existing node of the same kind.
-    UpdateNode { node: Node },
-    AddLink { link: Link },
-    RemoveLink { from: String, to: String },
+    UpdateNode {
+        node: Node,
+    },
+    AddLink {
+        link: Link,
+    },
+    RemoveLink {
+        from: String,
+        to: String,
+    },
     /// New latency for an existing link.
-    UpdateLink { link: Link },
-    Fault { id: String, fault: Fault },
+    UpdateLink {
+        link: Link,
+    },
+    Fault {
+        id: String,
+        fault: Fault,
+    },
     /// Cuts (or heals) the network between data centers `a` and `b`.
-    Partition { a: String, b: String, cut: bool },
+    Partition {
+        a: String,
+        b: String,
+        cut: bool,
+    },
 }
 
 /// Faults the user can inject into a node.
@@ -128,11 +148,15 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
                 }
             }
             if a == b {
-                return Err(EditError::NotApplicable(format!("a partition is between two different data centers, not \"{a}\" and itself")));
+                return Err(EditError::NotApplicable(format!(
+                    "a partition is between two different data centers, not \"{a}\" and itself"
+                )));
             }
         }
         Edit::Fault { fault: Fault::Partition | Fault::Heal, .. } => {
-            return Err(EditError::NotApplicable("a partition names two data centers: use a partition, not a fault of one node".into()));
+            return Err(EditError::NotApplicable(
+                "a partition names two data centers: use a partition, not a fault of one node".into(),
+            ));
         }
         Edit::Fault { id, fault } if s.node_index(id).is_none() && s.data_center(id).is_some() => {
             // A whole data center: an outage, or its end.
@@ -148,7 +172,14 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
                 (NodeSpec::Users(_), _) => {
                     return Err(EditError::NotApplicable("users cannot fail; change their traffic instead".into()))
                 }
-                (spec @ (NodeSpec::LoadBalancer(_) | NodeSpec::ShardRouter(_) | NodeSpec::Queue(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_)), Fault::Slow { .. }) => {
+                (
+                    spec @ (NodeSpec::LoadBalancer(_)
+                    | NodeSpec::ShardRouter(_)
+                    | NodeSpec::Queue(_)
+                    | NodeSpec::Dns(_)
+                    | NodeSpec::Cdn(_)),
+                    Fault::Slow { .. },
+                ) => {
                     return Err(EditError::NotApplicable(format!(
                         "a {} adds no processing time here, so it cannot be slowed; fail it instead",
                         spec.kind_name().replace('_', " ")
@@ -185,7 +216,8 @@ pub fn diff(old: &Scenario, new: &Scenario) -> Vec<Edit> {
     let same_ends = |a: &Link, b: &Link| a.from == b.from && a.to == b.to;
     let kind_of = |s: &Scenario, id: &str| s.node_index(id).map(|i| s.nodes[i].spec.kind_name());
     // A node whose kind changed is removed and added again.
-    let replaced = |id: &str| kind_of(old, id).is_some() && kind_of(new, id).is_some() && kind_of(old, id) != kind_of(new, id);
+    let replaced =
+        |id: &str| kind_of(old, id).is_some() && kind_of(new, id).is_some() && kind_of(old, id) != kind_of(new, id);
     for l in &old.links {
         if !new.links.iter().any(|n| same_ends(l, n)) || replaced(&l.from) || replaced(&l.to) {
             edits.push(Edit::RemoveLink { from: l.from.clone(), to: l.to.clone() });
@@ -292,7 +324,13 @@ impl Simulation {
             }
             Edit::AddLink { link } => {
                 let (from, to) = (self.slot_of(&link.from).unwrap(), self.slot_of(&link.to).unwrap());
-                self.wires.push(Wire { from: from as u16, to: to as u16, latency: ms_to_ns(link.latency_ms), removed: false, sent: 0 });
+                self.wires.push(Wire {
+                    from: from as u16,
+                    to: to as u16,
+                    latency: ms_to_ns(link.latency_ms),
+                    removed: false,
+                    sent: 0,
+                });
                 self.link_up(self.wires.len() - 1);
             }
             Edit::RemoveLink { from, to } => {
@@ -308,7 +346,12 @@ impl Simulation {
                 let had = self.partitions.contains(&pair);
                 if *cut && !had {
                     self.partitions.push(pair);
-                    self.log.push(self.now, Some(a), Severity::Error, format!("network partition: {a} and {b} cannot reach each other"));
+                    self.log.push(
+                        self.now,
+                        Some(a),
+                        Severity::Error,
+                        format!("network partition: {a} and {b} cannot reach each other"),
+                    );
                 } else if !*cut && had {
                     self.partitions.retain(|p| *p != pair);
                     self.log.push(self.now, Some(a), Severity::Info, format!("network between {a} and {b} healed"));
@@ -371,15 +414,20 @@ impl Simulation {
             NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ slot as u64)),
             NodeSpec::Cdn(c) => Component::Cdn(crate::sim::Cdn::new(c)),
             spec @ (NodeSpec::WebServer(_)
-                | NodeSpec::Cache(_)
-                | NodeSpec::Database(_)
-                | NodeSpec::Workers(_)
-                | NodeSpec::Nosql(_)) => {
+            | NodeSpec::Cache(_)
+            | NodeSpec::Database(_)
+            | NodeSpec::Workers(_)
+            | NodeSpec::Nosql(_)) => {
                 let station = spec.station_runtime().expect("these kinds are stations");
                 Component::Station(Station::new(&station, Role::for_spec(spec), seed, slot))
             }
         };
-        self.nodes.push(NodeInfo { id: node.id.clone(), kind: node.spec.kind_name(), removed: false, health: Health::Up });
+        self.nodes.push(NodeInfo {
+            id: node.id.clone(),
+            kind: node.spec.kind_name(),
+            removed: false,
+            health: Health::Up,
+        });
         self.components.push(component);
         let mut stats = NodeStats::default();
         // Integrals start now, not at time 0.
@@ -498,7 +546,8 @@ impl Simulation {
                 let fr = &r.frames[f as usize];
                 let here = fr.node as usize == slot && !fr.abandoned;
                 let waiting = fr.state == FrameState::Queued;
-                let working = matches!(fr.state, FrameState::InService | FrameState::AwaitingDownstream) && fr.incarnation == life;
+                let working = matches!(fr.state, FrameState::InService | FrameState::AwaitingDownstream)
+                    && fr.incarnation == life;
                 if here && (waiting || working) {
                     entries.push(Deadline { at: fr.arrived + timeout, req, generation: r.generation, frame: f });
                 }
@@ -520,7 +569,11 @@ impl Simulation {
         match &mut self.components[wire.from as usize] {
             Component::Users(_) => self.refresh_roles(),
             Component::Balancer(b) => b.add_backend(w as u16),
-            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) | Component::Dns(_) | Component::Cdn(_) => {
+            Component::Station(_)
+            | Component::Queue(_)
+            | Component::ShardRouter(_)
+            | Component::Dns(_)
+            | Component::Cdn(_) => {
                 self.refresh_roles();
                 // A pool newly linked to a queue starts taking its jobs.
                 self.feed_pools(wire.from as usize);
@@ -534,9 +587,11 @@ impl Simulation {
         match &mut self.components[wire.from as usize] {
             Component::Users(_) => self.refresh_roles(),
             Component::Balancer(b) => b.remove_backend(w as u16),
-            Component::Station(_) | Component::Queue(_) | Component::ShardRouter(_) | Component::Dns(_) | Component::Cdn(_) => {
-                self.refresh_roles()
-            }
+            Component::Station(_)
+            | Component::Queue(_)
+            | Component::ShardRouter(_)
+            | Component::Dns(_)
+            | Component::Cdn(_) => self.refresh_roles(),
         }
     }
 
@@ -615,7 +670,12 @@ impl Simulation {
             }
             if n > 0 {
                 let id = self.nodes[slot].id.clone();
-                self.log.push(self.now, Some(&id), Severity::Warning, format!("{id}: {n} unfinished jobs go back to their queue"));
+                self.log.push(
+                    self.now,
+                    Some(&id),
+                    Severity::Warning,
+                    format!("{id}: {n} unfinished jobs go back to their queue"),
+                );
             }
         }
         let Component::Station(st) = &mut self.components[slot] else { return };

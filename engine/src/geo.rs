@@ -37,14 +37,8 @@ pub enum Region {
 
 impl Region {
     /// Every region, in declaration order.
-    pub const ALL: [Region; 6] = [
-        Region::UsEast,
-        Region::UsWest,
-        Region::SouthAmerica,
-        Region::Europe,
-        Region::Asia,
-        Region::Oceania,
-    ];
+    pub const ALL: [Region; 6] =
+        [Region::UsEast, Region::UsWest, Region::SouthAmerica, Region::Europe, Region::Asia, Region::Oceania];
 
     /// The name used in scenario files (`"us-east"`, `"eu"`, ...).
     pub const fn name(self) -> &'static str {
@@ -133,11 +127,7 @@ pub struct UnknownRegion {
 
 impl fmt::Display for UnknownRegion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = REGION_NAMES
-            .iter()
-            .map(|n| format!("\"{n}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = REGION_NAMES.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
         write!(f, "\"{}\" is not a region; use one of {list}", self.given)?;
         if let Some(s) = self.suggestion {
             write!(f, "; did you mean \"{s}\" ({})?", s.label())?;
@@ -159,9 +149,7 @@ impl FromStr for Region {
             return Ok(r);
         }
         // Cloud region codes end in a zone number ("eu-west-1"): look at the stem.
-        let stem = key
-            .trim_end_matches(|c: char| c.is_ascii_digit())
-            .trim_end_matches('-');
+        let stem = key.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('-');
         let exact = |word: &str| {
             Region::ALL
                 .into_iter()
@@ -181,10 +169,7 @@ impl FromStr for Region {
             words.retain(|w| w.len().abs_diff(key.len()) <= 1);
             exact(crate::parse::suggest(&key, &words)?)
         });
-        Err(UnknownRegion {
-            given: s.to_string(),
-            suggestion,
-        })
+        Err(UnknownRegion { given: s.to_string(), suggestion })
     }
 }
 
@@ -256,10 +241,7 @@ pub fn client_rtt_ms(client: Region, dc: Region) -> f64 {
 /// order of `candidates`.
 pub fn nearest(from: Region, candidates: &[Region]) -> Option<Region> {
     // RTTs are finite table constants, so `total_cmp` is the ordinary order.
-    candidates
-        .iter()
-        .copied()
-        .min_by(|&x, &y| rtt_ms(from, x).total_cmp(&rtt_ms(from, y)).then(x.cmp(&y)))
+    candidates.iter().copied().min_by(|&x, &y| rtt_ms(from, x).total_cmp(&rtt_ms(from, y)).then(x.cmp(&y)))
 }
 
 #[cfg(test)]
@@ -295,10 +277,7 @@ mod tests {
         for a in Region::ALL {
             for b in Region::ALL {
                 for c in Region::ALL {
-                    assert!(
-                        rtt_ms(a, c) <= rtt_ms(a, b) + rtt_ms(b, c),
-                        "{a}-{c} via {b}"
-                    );
+                    assert!(rtt_ms(a, c) <= rtt_ms(a, b) + rtt_ms(b, c), "{a}-{c} via {b}");
                 }
             }
         }
@@ -341,24 +320,9 @@ mod tests {
             assert_eq!(nearest(a, &[a]), Some(a));
         }
         assert_eq!(nearest(Region::Europe, &[]), None);
-        assert_eq!(
-            nearest(
-                Region::Europe,
-                &[Region::Asia, Region::UsEast, Region::UsWest]
-            ),
-            Some(Region::UsEast)
-        );
-        assert_eq!(
-            nearest(
-                Region::Oceania,
-                &[Region::Europe, Region::Asia, Region::UsEast]
-            ),
-            Some(Region::Asia)
-        );
-        assert_eq!(
-            nearest(Region::SouthAmerica, &[Region::Europe, Region::UsWest]),
-            Some(Region::UsWest)
-        );
+        assert_eq!(nearest(Region::Europe, &[Region::Asia, Region::UsEast, Region::UsWest]), Some(Region::UsEast));
+        assert_eq!(nearest(Region::Oceania, &[Region::Europe, Region::Asia, Region::UsEast]), Some(Region::Asia));
+        assert_eq!(nearest(Region::SouthAmerica, &[Region::Europe, Region::UsWest]), Some(Region::UsWest));
     }
 
     #[test]
@@ -384,10 +348,7 @@ mod tests {
             }
         }
         // With equal RTTs (the same region twice) the first in ALL order wins.
-        assert_eq!(
-            nearest(Region::Asia, &[Region::Europe, Region::Europe]),
-            Some(Region::Europe)
-        );
+        assert_eq!(nearest(Region::Asia, &[Region::Europe, Region::Europe]), Some(Region::Europe));
     }
 
     #[test]
@@ -397,10 +358,7 @@ mod tests {
             assert_eq!(r.to_string(), name);
             assert_eq!(name.parse::<Region>(), Ok(r));
             assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{name}\""));
-            assert_eq!(
-                serde_json::from_str::<Region>(&format!("\"{name}\"")).unwrap(),
-                r
-            );
+            assert_eq!(serde_json::from_str::<Region>(&format!("\"{name}\"")).unwrap(), r);
             assert_eq!(Region::ALL[r.index()], r);
             assert!(!r.label().is_empty());
         }

@@ -445,16 +445,37 @@ struct Acc {
 
 #[derive(Clone, Debug)]
 enum Attempt {
-    Idle { detail: String },
-    Running { since_s: u64, lost0: u64, sessions0: u64, good_since: Option<u64> },
+    Idle {
+        detail: String,
+    },
+    Running {
+        since_s: u64,
+        lost0: u64,
+        sessions0: u64,
+        good_since: Option<u64>,
+    },
     /// An outage drill's target is down (seen first at the end of second
     /// `since_s`): its errors are summed from second `since_s + 2` until `seen`.
-    Down { since_s: u64, ok: u64, failed: u64, seconds: u32, seen: Option<f64> },
+    Down {
+        since_s: u64,
+        ok: u64,
+        failed: u64,
+        seconds: u32,
+        seen: Option<f64>,
+    },
     /// Back up at `since_s` after its failure was seen (error rate `down_rate`).
-    Back { since_s: u64, down_rate: f64, good_since: Option<u64> },
+    Back {
+        since_s: u64,
+        down_rate: f64,
+        good_since: Option<u64>,
+    },
     /// Decided. A failed drill can be tried again once its target has been
     /// seen up (`rearmed`) and fails again.
-    Done { passed: bool, detail: String, rearmed: bool },
+    Done {
+        passed: bool,
+        detail: String,
+        rearmed: bool,
+    },
 }
 
 /// Evaluates a [`Goal`] one simulated second at a time.
@@ -483,7 +504,9 @@ impl GoalTracker {
             checks: goal
                 .checks
                 .iter()
-                .map(|c| CheckStatus { label: c.label(), value: None, value_text: "measuring…".into(), passing: false })
+                .map(|c| CheckStatus {
+                    label: c.label(), value: None, value_text: "measuring…".into(), passing: false
+                })
                 .collect(),
             drills: goal
                 .drills
@@ -658,7 +681,9 @@ impl GoalTracker {
         }
         match best {
             None => (None, "no lookups".into()),
-            Some((v, id)) if c.node.is_none() && acc.nodes.len() > 1 => (Some(v), format!("{} ({id})", format_value(c.metric, v))),
+            Some((v, id)) if c.node.is_none() && acc.nodes.len() > 1 => {
+                (Some(v), format!("{} ({id})", format_value(c.metric, v)))
+            }
             Some((v, _)) => (Some(v), String::new()),
         }
     }
@@ -678,14 +703,20 @@ impl GoalTracker {
         match good_since.filter(|g| s.t_s + 1 - g >= u64::from(CONFIRM_S)) {
             Some(g) if g <= deadline => Attempt::Done {
                 passed: true,
-                detail: format!("errors at {down} while {fail} was down; back under the bound {} s after it recovered", g - since_s),
+                detail: format!(
+                    "errors at {down} while {fail} was down; back under the bound {} s after it recovered",
+                    g - since_s
+                ),
                 rearmed: false,
             },
             _ if s.t_s >= deadline && good_since.is_none() => Attempt::Done {
                 passed: false,
                 detail: format!(
                     "errors still {} {within_s} s after {fail} came back",
-                    rate.map_or("unmeasurable (nothing finished)".to_string(), |r| format!("at {}", format_value(GoalMetric::ErrorRate, r)))
+                    rate.map_or("unmeasurable (nothing finished)".to_string(), |r| format!(
+                        "at {}",
+                        format_value(GoalMetric::ErrorRate, r)
+                    ))
                 ),
                 // Decided with the target up: the next failure is a new try.
                 rearmed: true,
@@ -708,14 +739,26 @@ impl GoalTracker {
                     .iter()
                     .any(|f| f == alert)
                     .then(|| Attempt::Done { passed: true, detail: format!("fired at {} s", s.t_s), rearmed: false }),
-                (Drill::Alert { .. }, Attempt::Done { .. } | Attempt::Running { .. } | Attempt::Down { .. } | Attempt::Back { .. }) => None,
+                (
+                    Drill::Alert { .. },
+                    Attempt::Done { .. } | Attempt::Running { .. } | Attempt::Down { .. } | Attempt::Back { .. },
+                ) => None,
                 (
                     Drill::Failure { fail, .. } | Drill::Outage { fail, .. },
                     Attempt::Done { passed: false, detail, rearmed: false },
-                ) => (!is_down(fail, s)).then(|| Attempt::Done { passed: false, detail: detail.clone(), rearmed: true }),
-                (Drill::Outage { fail, .. }, Attempt::Idle { .. } | Attempt::Done { passed: false, rearmed: true, .. }) => {
-                    is_down(fail, s).then_some(Attempt::Down { since_s: s.t_s, ok: 0, failed: 0, seconds: 0, seen: None })
+                ) => {
+                    (!is_down(fail, s)).then(|| Attempt::Done { passed: false, detail: detail.clone(), rearmed: true })
                 }
+                (
+                    Drill::Outage { fail, .. },
+                    Attempt::Idle { .. } | Attempt::Done { passed: false, rearmed: true, .. },
+                ) => is_down(fail, s).then_some(Attempt::Down {
+                    since_s: s.t_s,
+                    ok: 0,
+                    failed: 0,
+                    seconds: 0,
+                    seen: None,
+                }),
                 (Drill::Outage { .. }, Attempt::Done { passed: true, .. }) => None,
                 (Drill::Outage { fail, while_down, .. }, Attempt::Down { since_s, ok, failed, seconds, seen }) => {
                     let (since_s, seen) = (*since_s, *seen);
@@ -758,16 +801,22 @@ impl GoalTracker {
                         }
                     }
                 }
-                (Drill::Outage { fail, .. }, Attempt::Back { since_s, down_rate, good_since }) => Some(if is_down(fail, s) {
-                    // Failed again before the errors settled: a new try.
-                    Attempt::Down { since_s: s.t_s, ok: 0, failed: 0, seconds: 0, seen: None }
-                } else {
-                    self.outage_back(k, s, *since_s, *down_rate, *good_since)
-                }),
-                (Drill::Outage { .. }, Attempt::Running { .. }) | (Drill::Failure { .. }, Attempt::Down { .. } | Attempt::Back { .. }) => {
+                (Drill::Outage { fail, .. }, Attempt::Back { since_s, down_rate, good_since }) => {
+                    Some(if is_down(fail, s) {
+                        // Failed again before the errors settled: a new try.
+                        Attempt::Down { since_s: s.t_s, ok: 0, failed: 0, seconds: 0, seen: None }
+                    } else {
+                        self.outage_back(k, s, *since_s, *down_rate, *good_since)
+                    })
+                }
+                (Drill::Outage { .. }, Attempt::Running { .. })
+                | (Drill::Failure { .. }, Attempt::Down { .. } | Attempt::Back { .. }) => {
                     unreachable!("each kind of drill has its own attempts")
                 }
-                (Drill::Failure { fail, .. }, Attempt::Idle { .. } | Attempt::Done { passed: false, rearmed: true, .. }) => {
+                (
+                    Drill::Failure { fail, .. },
+                    Attempt::Idle { .. } | Attempt::Done { passed: false, rearmed: true, .. },
+                ) => {
                     // Losses counted from the end of the previous second: a
                     // crash counts what it destroys at the moment it happens.
                     is_down(fail, s).then_some(Attempt::Running {
@@ -802,7 +851,11 @@ impl GoalTracker {
                         let losses = format!(
                             "{} writes lost{}",
                             group(lost as f64),
-                            if sessions_lost_below.is_some() { format!(", {} sessions lost", group(sessions as f64)) } else { String::new() }
+                            if sessions_lost_below.is_some() {
+                                format!(", {} sessions lost", group(sessions as f64))
+                            } else {
+                                String::new()
+                            }
                         );
                         match recovered_at {
                             _ if too_many_writes || too_many_sessions => Some(Attempt::Done {
@@ -813,20 +866,28 @@ impl GoalTracker {
                             // The error rate settled in time: the good streak began by the deadline.
                             Some(g) if g <= deadline => Some(Attempt::Done {
                                 passed: true,
-                                detail: format!("errors back under the bound after {} s; {losses}", g.saturating_sub(since_s)),
+                                detail: format!(
+                                    "errors back under the bound after {} s; {losses}",
+                                    g.saturating_sub(since_s)
+                                ),
                                 rearmed: false,
                             }),
                             // Past the deadline without a good streak under way: any streak would start too late.
-                            _ if s.t_s >= deadline && good_since.is_none() => {
-                                Some(Attempt::Done {
-                                    passed: false,
-                                    detail: format!(
-                                        "errors still {} {within_s} s after {fail} failed; {losses}",
-                                        if finished == 0 { "unmeasurable (nothing finished)".to_string() } else { format!("at {}", format_value(GoalMetric::ErrorRate, s.failed as f64 / finished as f64)) }
-                                    ),
-                                    rearmed: false,
-                                })
-                            }
+                            _ if s.t_s >= deadline && good_since.is_none() => Some(Attempt::Done {
+                                passed: false,
+                                detail: format!(
+                                    "errors still {} {within_s} s after {fail} failed; {losses}",
+                                    if finished == 0 {
+                                        "unmeasurable (nothing finished)".to_string()
+                                    } else {
+                                        format!(
+                                            "at {}",
+                                            format_value(GoalMetric::ErrorRate, s.failed as f64 / finished as f64)
+                                        )
+                                    }
+                                ),
+                                rearmed: false,
+                            }),
                             _ => Some(Attempt::Running { since_s, lost0, sessions0, good_since }),
                         }
                     }
@@ -839,7 +900,9 @@ impl GoalTracker {
                 self.drill_passed[k] = true;
             }
             self.status.drills[k] = match &self.drills[k] {
-                Attempt::Idle { detail } => DrillStatus { label: d.label(), state: DrillState::NotTried, detail: detail.clone() },
+                Attempt::Idle { detail } => {
+                    DrillStatus { label: d.label(), state: DrillState::NotTried, detail: detail.clone() }
+                }
                 Attempt::Running { since_s, .. } => DrillStatus {
                     label: d.label(),
                     state: DrillState::Running,
@@ -955,7 +1018,13 @@ mod tests {
 
     impl Feed {
         fn new() -> Feed {
-            Feed { nodes: vec![NodeSecond { id: "web-1".into(), kind: "web_server", ..Default::default() }], dcs_down: vec![], lost: 0, sessions: 0, fired: vec![] }
+            Feed {
+                nodes: vec![NodeSecond { id: "web-1".into(), kind: "web_server", ..Default::default() }],
+                dcs_down: vec![],
+                lost: 0,
+                sessions: 0,
+                fired: vec![],
+            }
         }
         fn second(&self, t: &mut GoalTracker, t_s: u64, ok: u64, failed: u64, lat: &Histogram) {
             let s = Second {
@@ -970,7 +1039,10 @@ mod tests {
                 fired: &self.fired,
                 traffic_rps: 100.0,
             };
-            t.second(&s, || WindowEnd { cost_usd_per_month: 500.0, single_points_of_failure: vec![("db".into(), "database")] });
+            t.second(&s, || WindowEnd {
+                cost_usd_per_month: 500.0,
+                single_points_of_failure: vec![("db".into(), "database")],
+            });
         }
     }
 
@@ -1032,7 +1104,10 @@ mod tests {
     fn the_window_p99_comes_from_all_its_requests_not_from_one_second() {
         // Nine seconds of 10 ms and one of 1,000 ms, 100 requests each: the
         // window's p99 is in the slow second's range only if > 1% are slow.
-        let mut t = GoalTracker::new(Goal { hold_s: 10, checks: vec![check(GoalMetric::P99Ms, Some(250.0), None)], drills: vec![] }, 0);
+        let mut t = GoalTracker::new(
+            Goal { hold_s: 10, checks: vec![check(GoalMetric::P99Ms, Some(250.0), None)], drills: vec![] },
+            0,
+        );
         let f = Feed::new();
         for s in 1..=10 {
             let h = if s == 3 { hist(&[1000.0; 100]) } else { hist(&[10.0; 100]) };
@@ -1040,7 +1115,10 @@ mod tests {
         }
         let p99 = t.status().checks[0].value.unwrap();
         assert!(p99 > 900.0, "10% of the window is slow, so p99 is slow: {p99}");
-        let mut t = GoalTracker::new(Goal { hold_s: 10, checks: vec![check(GoalMetric::P99Ms, Some(250.0), None)], drills: vec![] }, 0);
+        let mut t = GoalTracker::new(
+            Goal { hold_s: 10, checks: vec![check(GoalMetric::P99Ms, Some(250.0), None)], drills: vec![] },
+            0,
+        );
         for s in 1..=10 {
             let h = if s == 3 { hist(&[1000.0; 5]) } else { hist(&[10.0; 100]) };
             f.second(&mut t, s, 100, 0, &h);
@@ -1055,9 +1133,27 @@ mod tests {
             Goal {
                 hold_s: 10,
                 checks: vec![
-                    Check { metric: GoalMetric::Utilization, node: None, kind: Some("database".into()), below: Some(0.7), above: None },
-                    Check { metric: GoalMetric::HitRatio, node: Some("cache".into()), kind: None, below: None, above: Some(0.6) },
-                    Check { metric: GoalMetric::SinglePointsOfFailure, node: None, kind: Some("web_server".into()), below: Some(1.0), above: None },
+                    Check {
+                        metric: GoalMetric::Utilization,
+                        node: None,
+                        kind: Some("database".into()),
+                        below: Some(0.7),
+                        above: None,
+                    },
+                    Check {
+                        metric: GoalMetric::HitRatio,
+                        node: Some("cache".into()),
+                        kind: None,
+                        below: None,
+                        above: Some(0.6),
+                    },
+                    Check {
+                        metric: GoalMetric::SinglePointsOfFailure,
+                        node: None,
+                        kind: Some("web_server".into()),
+                        below: Some(1.0),
+                        above: None,
+                    },
                 ],
                 drills: vec![],
             },
@@ -1086,7 +1182,13 @@ mod tests {
         Goal {
             hold_s: 10,
             checks: vec![],
-            drills: vec![Drill::Failure { fail: "web-1".into(), errors_below: 0.01, within_s: 10, lost_writes_below: Some(100), sessions_lost_below: None }],
+            drills: vec![Drill::Failure {
+                fail: "web-1".into(),
+                errors_below: 0.01,
+                within_s: 10,
+                lost_writes_below: Some(100),
+                sessions_lost_below: None,
+            }],
         }
     }
 
@@ -1118,12 +1220,20 @@ mod tests {
             }
         }
         assert_eq!(t.status().drills[0].state, DrillState::Failed);
-        assert!(t.status().drills[0].detail.contains("errors still at 33.3% 10 s after web-1 failed"), "{}", t.status().drills[0].detail);
+        assert!(
+            t.status().drills[0].detail.contains("errors still at 33.3% 10 s after web-1 failed"),
+            "{}",
+            t.status().drills[0].detail
+        );
         // Still down, errors gone later (say, autoscaling caught up): still failed.
         for s in 13..=16 {
             f.second(&mut t, s, 100, 0, &h);
         }
-        assert_eq!(t.status().drills[0].state, DrillState::Failed, "a failed attempt does not restart while its target stays down");
+        assert_eq!(
+            t.status().drills[0].state,
+            DrillState::Failed,
+            "a failed attempt does not restart while its target stays down"
+        );
         // A second attempt can pass.
         f.nodes[0].down = false;
         f.second(&mut t, 17, 100, 0, &h);
@@ -1161,7 +1271,13 @@ mod tests {
             hold_s: 10,
             checks: vec![],
             drills: vec![
-                Drill::Failure { fail: "east".into(), errors_below: 0.01, within_s: 60, lost_writes_below: None, sessions_lost_below: Some(1) },
+                Drill::Failure {
+                    fail: "east".into(),
+                    errors_below: 0.01,
+                    within_s: 60,
+                    lost_writes_below: None,
+                    sessions_lost_below: Some(1),
+                },
                 Drill::Alert { alert: "photo backlog".into() },
             ],
         };
@@ -1200,7 +1316,10 @@ mod tests {
     fn an_outage_drill_passes_when_the_failure_is_seen_and_the_errors_settle_after_recovery() {
         let h = hist(&[10.0; 100]);
         let mut t = GoalTracker::new(outage_drill(Some(0.99), None), 0);
-        assert_eq!(t.status().drills[0].label, "Fail web-1: errors at least 99% while it is down; recover it: errors back under 1% within 10 s");
+        assert_eq!(
+            t.status().drills[0].label,
+            "Fail web-1: errors at least 99% while it is down; recover it: errors back under 1% within 10 s"
+        );
         assert_eq!(t.status().drills[0].detail, "not tried yet: fail web-1, leave it down for 7 s, then recover it");
         let mut f = Feed::new();
         f.second(&mut t, 1, 100, 0, &h);
@@ -1231,7 +1350,10 @@ mod tests {
         }
         f.second(&mut t, 36, 100, 0, &h);
         let d = &t.status().drills[0];
-        assert_eq!((d.state, d.detail.as_str()), (DrillState::Passed, "errors at 100% while web-1 was down; back under the bound 1 s after it recovered"));
+        assert_eq!(
+            (d.state, d.detail.as_str()),
+            (DrillState::Passed, "errors at 100% while web-1 was down; back under the bound 1 s after it recovered")
+        );
         assert_eq!(t.status().met_at_s, Some(36), "no checks: the drill is the whole goal");
     }
 
@@ -1241,7 +1363,9 @@ mod tests {
         let mut f = Feed::new();
         // Back after 5 s: too soon to measure; nothing is decided.
         let mut t = GoalTracker::new(outage_drill(Some(0.5), Some(0.95)), 0);
-        assert!(t.status().drills[0].label.starts_with("Fail web-1: errors at least 50% and under 95% while it is down;"));
+        assert!(t.status().drills[0]
+            .label
+            .starts_with("Fail web-1: errors at least 50% and under 95% while it is down;"));
         f.nodes[0].down = true;
         for s in 1..=6 {
             f.second(&mut t, s, 15, 85, &h);
@@ -1257,7 +1381,10 @@ mod tests {
             f.second(&mut t, s, 0, 100, &h);
         }
         let d = &t.status().drills[0];
-        assert_eq!((d.state, d.detail.as_str()), (DrillState::Failed, "errors at 100% while web-1 was down, expected at least 50% and under 95%"));
+        assert_eq!(
+            (d.state, d.detail.as_str()),
+            (DrillState::Failed, "errors at 100% while web-1 was down, expected at least 50% and under 95%")
+        );
         for s in 15..=17 {
             f.second(&mut t, s, 15, 85, &h);
         }
@@ -1276,7 +1403,10 @@ mod tests {
             f.second(&mut t, s, 90, 10, &h);
         }
         let d = &t.status().drills[0];
-        assert_eq!((d.state, d.detail.as_str()), (DrillState::Failed, "errors still at 10% 10 s after web-1 came back"));
+        assert_eq!(
+            (d.state, d.detail.as_str()),
+            (DrillState::Failed, "errors still at 10% 10 s after web-1 came back")
+        );
         // A third try passes.
         f.nodes[0].down = true;
         for s in 37..=43 {
@@ -1315,7 +1445,13 @@ mod tests {
         assert_eq!(check(GoalMetric::ErrorRate, Some(0.001), None).label(), "errors under 0.10%");
         assert_eq!(check(GoalMetric::TrafficRps, None, Some(2500.0)).label(), "traffic at least 2,500 requests/s");
         assert_eq!(check(GoalMetric::SinglePointsOfFailure, Some(1.0), None).label(), "no single point of failure");
-        let backlog = Check { metric: GoalMetric::Backlog, node: Some("queue".into()), kind: None, below: Some(1000.0), above: None };
+        let backlog = Check {
+            metric: GoalMetric::Backlog,
+            node: Some("queue".into()),
+            kind: None,
+            below: Some(1000.0),
+            above: None,
+        };
         assert_eq!(backlog.label(), "backlog of queue under 1,000 jobs");
         assert_eq!(format_value(GoalMetric::P99Ms, 3.25), "3.2 ms");
         assert_eq!(format_value(GoalMetric::HitRatio, 0.6123), "61.2%");

@@ -52,10 +52,7 @@ impl fmt::Display for KeysError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeysError::KeyCount(n) => {
-                write!(
-                    f,
-                    "the number of keys must be between 1 and 100,000,000, got {n}"
-                )
+                write!(f, "the number of keys must be between 1 and 100,000,000, got {n}")
             }
             KeysError::Exponent(s) => write!(
                 f,
@@ -117,13 +114,7 @@ impl Zipf {
         let h_left = big_h(1.5, s) - 1.0;
         let h_right = big_h(n as f64 + 0.5, s);
         let squeeze = 2.0 - big_h_inv(big_h(2.5, s) - h(2.0, s), s);
-        Ok(Zipf {
-            n,
-            s,
-            h_left,
-            h_right,
-            squeeze,
-        })
+        Ok(Zipf { n, s, h_left, h_right, squeeze })
     }
 
     /// The number of ranks.
@@ -275,11 +266,7 @@ impl KeyPopularity {
             return Err(KeysError::CelebrityShare(celebrity_share));
         }
         let norm = generalized_harmonic(keys, exponent);
-        Ok(KeyPopularity {
-            zipf,
-            celebrity: celebrity_share,
-            norm,
-        })
+        Ok(KeyPopularity { zipf, celebrity: celebrity_share, norm })
     }
 
     /// The number of keys.
@@ -428,10 +415,7 @@ mod tests {
             let check = |what: &str, count: u64, p: f64| {
                 let freq = count as f64 / draws as f64;
                 let se = (p * (1.0 - p) / draws as f64).sqrt();
-                eprintln!(
-                    "zipf 1e8 s={s} {what}: measured {freq:.5} exact {p:.5} ({:.1} se)",
-                    (freq - p) / se
-                );
+                eprintln!("zipf 1e8 s={s} {what}: measured {freq:.5} exact {p:.5} ({:.1} se)", (freq - p) / se);
                 assert!((freq - p).abs() < 5.0 * se, "s={s} {what}: {freq} vs {p}");
             };
             for (k, &c) in head.iter().enumerate() {
@@ -464,7 +448,10 @@ mod tests {
                 let p = pop.probability(key);
                 let freq = count as f64 / draws as f64;
                 let se = (p * (1.0 - p) / draws as f64).sqrt();
-                eprintln!("celebrity n={n} s={s} c={c} key {key}: measured {freq:.5} exact {p:.5} ({:.1} se)", (freq - p) / se);
+                eprintln!(
+                    "celebrity n={n} s={s} c={c} key {key}: measured {freq:.5} exact {p:.5} ({:.1} se)",
+                    (freq - p) / se
+                );
                 assert!((freq - p).abs() < 5.0 * se, "key {key}: {freq} vs {p}");
             }
         }
@@ -476,9 +463,7 @@ mod tests {
             let pop = KeyPopularity::new(n, s, c).unwrap();
             let draw = |seed| {
                 let mut rng = stream(seed);
-                (0..1000)
-                    .map(|_| pop.sample(&mut rng))
-                    .collect::<Vec<u64>>()
+                (0..1000).map(|_| pop.sample(&mut rng)).collect::<Vec<u64>>()
             };
             assert_eq!(draw(42), draw(42));
             assert_ne!(draw(42), draw(43));
@@ -498,38 +483,16 @@ mod tests {
 
     #[test]
     fn out_of_range_inputs_are_errors_with_useful_messages() {
-        let bad_s = [
-            -1.0,
-            -1e-300,
-            5.000001,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ];
+        let bad_s = [-1.0, -1e-300, 5.000001, f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
         for s in bad_s {
-            assert!(
-                matches!(Zipf::new(10, s), Err(KeysError::Exponent(_))),
-                "s = {s}"
-            );
-            assert!(matches!(
-                KeyPopularity::new(10, s, 0.0),
-                Err(KeysError::Exponent(_))
-            ));
+            assert!(matches!(Zipf::new(10, s), Err(KeysError::Exponent(_))), "s = {s}");
+            assert!(matches!(KeyPopularity::new(10, s, 0.0), Err(KeysError::Exponent(_))));
         }
         for n in [0, MAX_KEYS + 1, u64::MAX] {
-            assert!(
-                matches!(Zipf::new(n, 1.0), Err(KeysError::KeyCount(_))),
-                "n = {n}"
-            );
+            assert!(matches!(Zipf::new(n, 1.0), Err(KeysError::KeyCount(_))), "n = {n}");
         }
         for c in [-0.1, 1.0, 1.5, f64::NAN, f64::INFINITY, -0.0 - 1e-300] {
-            assert!(
-                matches!(
-                    KeyPopularity::new(10, 1.0, c),
-                    Err(KeysError::CelebrityShare(_))
-                ),
-                "c = {c}"
-            );
+            assert!(matches!(KeyPopularity::new(10, 1.0, c), Err(KeysError::CelebrityShare(_))), "c = {c}");
         }
         assert_eq!(
             KeyPopularity::new(10, -1.0, 0.0).unwrap_err().to_string(),
@@ -539,14 +502,8 @@ mod tests {
             Zipf::new(0, 1.0).unwrap_err().to_string(),
             "the number of keys must be between 1 and 100,000,000, got 0"
         );
-        assert!(KeyPopularity::new(10, 1.0, 1.0)
-            .unwrap_err()
-            .to_string()
-            .contains("less than 1"));
-        assert!(KeyPopularity::new(10, f64::NAN, 0.0)
-            .unwrap_err()
-            .to_string()
-            .ends_with("got NaN"));
+        assert!(KeyPopularity::new(10, 1.0, 1.0).unwrap_err().to_string().contains("less than 1"));
+        assert!(KeyPopularity::new(10, f64::NAN, 0.0).unwrap_err().to_string().ends_with("got NaN"));
         // The message's "100,000,000" is MAX_KEYS.
         assert_eq!(MAX_KEYS, 100_000_000);
     }
@@ -554,27 +511,12 @@ mod tests {
     /// Every accepted corner gives finite constants and in-range samples.
     #[test]
     fn edges_of_the_accepted_range_sample_safely() {
-        let exps = [
-            0.0,
-            1e-300,
-            1e-9,
-            0.3,
-            1.0 - 1e-12,
-            1.0,
-            1.0 + 1e-12,
-            2.0,
-            4.99,
-            5.0,
-        ];
+        let exps = [0.0, 1e-300, 1e-9, 0.3, 1.0 - 1e-12, 1.0, 1.0 + 1e-12, 2.0, 4.99, 5.0];
         for &n in &[1u64, 2, 3, 1000, MAX_KEYS] {
             for &s in &exps {
                 let z = Zipf::new(n, s).unwrap();
                 assert!(z.h_left.is_finite() && z.h_right.is_finite() && z.squeeze.is_finite());
-                assert!(
-                    z.squeeze > 0.0 && z.squeeze <= 0.5,
-                    "n={n} s={s} squeeze {}",
-                    z.squeeze
-                );
+                assert!(z.squeeze > 0.0 && z.squeeze <= 0.5, "n={n} s={s} squeeze {}", z.squeeze);
                 let pop = KeyPopularity::new(n, s, 0.25).unwrap();
                 let mut rng = stream(n ^ s.to_bits());
                 for _ in 0..2000 {
@@ -621,21 +563,13 @@ mod tests {
 
     #[test]
     fn probabilities_sum_to_one_and_top_share_is_consistent() {
-        for &(n, s, c) in &[
-            (1000u64, 1.0, 0.0),
-            (5000, 0.8, 0.2),
-            (100, 0.0, 0.0),
-            (300, 3.0, 0.1),
-        ] {
+        for &(n, s, c) in &[(1000u64, 1.0, 0.0), (5000, 0.8, 0.2), (100, 0.0, 0.0), (300, 3.0, 0.1)] {
             let pop = KeyPopularity::new(n, s, c).unwrap();
             let mut cumulative = 0.0;
             let mut previous = f64::INFINITY;
             for k in 0..n {
                 let p = pop.probability(k);
-                assert!(
-                    p <= previous,
-                    "probabilities must not increase with the key"
-                );
+                assert!(p <= previous, "probabilities must not increase with the key");
                 previous = p;
                 cumulative += p;
                 if k % 97 == 0 {
@@ -659,20 +593,14 @@ mod tests {
                 let exact = exact_harmonic(n, s);
                 let em = exact_harmonic(EM_HEAD, s) + euler_maclaurin_tail(EM_HEAD + 1, n, s);
                 let rel = (em - exact).abs() / exact;
-                assert!(
-                    rel < 1e-13,
-                    "s={s} n={n}: EM {em} exact {exact} rel {rel:e}"
-                );
+                assert!(rel < 1e-13, "s={s} n={n}: EM {em} exact {exact} rel {rel:e}");
             }
         }
         // H(n, 1) = ln n + γ + 1/(2n) - 1/(12 n²) + ...
         let gamma = 0.577_215_664_901_532_9;
         let n = 1e8;
         let h1 = generalized_harmonic(MAX_KEYS, 1.0);
-        assert!(
-            (h1 - (libm::log(n) + gamma + 0.5 / n)).abs() < 1e-12,
-            "H(1e8, 1) = {h1}"
-        );
+        assert!((h1 - (libm::log(n) + gamma + 0.5 / n)).abs() < 1e-12, "H(1e8, 1) = {h1}");
         // H(n, 2) = π²/6 - 1/n + 1/(2n²) - ...
         let h2 = generalized_harmonic(MAX_KEYS, 2.0);
         let pi2_6 = std::f64::consts::PI * std::f64::consts::PI / 6.0;

@@ -36,8 +36,9 @@ const _: () = assert!(STEPS.len() == FORMAT_VERSION as usize - 1);
 /// the parser to read or refuse.
 pub fn migrate(value: &Value) -> Cow<'_, Value> {
     // Read like the parser reads it (1.0 is 1 too).
-    let version =
-        value.get("version").and_then(|v| v.as_u64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)));
+    let version = value
+        .get("version")
+        .and_then(|v| v.as_u64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)));
     let from = match version {
         Some(v) if v >= 1 && v < u64::from(FORMAT_VERSION) => v as usize,
         _ => return Cow::Borrowed(value),

@@ -181,7 +181,14 @@ impl Parser {
     }
 
     /// A finite number in `[min, max]`; `default` when absent (required when `None`).
-    fn number(&mut self, obj: &mut Obj<'_>, field: &'static str, default: Option<f64>, min: f64, max: f64) -> Option<f64> {
+    fn number(
+        &mut self,
+        obj: &mut Obj<'_>,
+        field: &'static str,
+        default: Option<f64>,
+        min: f64,
+        max: f64,
+    ) -> Option<f64> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
             None => {
@@ -217,7 +224,14 @@ impl Parser {
     }
 
     /// A whole number in `[min, max]`; `default` when absent (required when `None`).
-    fn integer(&mut self, obj: &mut Obj<'_>, field: &'static str, default: Option<u64>, min: u64, max: u64) -> Option<u64> {
+    fn integer(
+        &mut self,
+        obj: &mut Obj<'_>,
+        field: &'static str,
+        default: Option<u64>,
+        min: u64,
+        max: u64,
+    ) -> Option<u64> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
             None => {
@@ -282,7 +296,13 @@ impl Parser {
     }
 
     /// One of a fixed set of names.
-    fn choice(&mut self, obj: &mut Obj<'_>, field: &'static str, default: Option<&'static str>, options: &[&'static str]) -> Option<&'static str> {
+    fn choice(
+        &mut self,
+        obj: &mut Obj<'_>,
+        field: &'static str,
+        default: Option<&'static str>,
+        options: &[&'static str],
+    ) -> Option<&'static str> {
         let path = join(&obj.path, field);
         let s = self.string(obj, field, default)?;
         match options.iter().find(|o| **o == s) {
@@ -364,7 +384,10 @@ impl Parser {
                 missing.push((format!("faults[{i}].node"), f.node.clone()));
             } else if let (crate::edit::Fault::Flush, Some(nodes)) = (f.fault, &nodes) {
                 if nodes.iter().any(|n| n.id == f.node && !matches!(n.spec, NodeSpec::Cache(_))) {
-                    self.issue(format!("faults[{i}].fault"), format!("only a cache can be flushed; \"{}\" is not a cache", f.node));
+                    self.issue(
+                        format!("faults[{i}].fault"),
+                        format!("only a cache can be flushed; \"{}\" is not a cache", f.node),
+                    );
                 }
             }
         }
@@ -395,7 +418,9 @@ impl Parser {
                             let names: Vec<&str> = rule_names.iter().map(String::as_str).collect();
                             let message = match suggest(alert, &names) {
                                 Some(s) => format!("no alert rule is named \"{alert}\"; did you mean \"{s}\"?"),
-                                None => format!("no alert rule is named \"{alert}\"; the rules are: {}", names.join(", ")),
+                                None => {
+                                    format!("no alert rule is named \"{alert}\"; the rules are: {}", names.join(", "))
+                                }
                             };
                             self.issue(format!("goal.drills[{i}].alert"), message);
                         }
@@ -409,10 +434,16 @@ impl Parser {
             let dc_ids: Vec<&str> = dcs.iter().map(|d| d.id.as_str()).collect();
             for (i, d) in dcs.iter().enumerate() {
                 if ids.contains(&d.id.as_str()) {
-                    self.issue(format!("data_centers[{i}].id"), format!("\"{}\" is also a node's id; name the data center differently", d.id));
+                    self.issue(
+                        format!("data_centers[{i}].id"),
+                        format!("\"{}\" is also a node's id; name the data center differently", d.id),
+                    );
                 }
                 if dc_ids[..i].contains(&d.id.as_str()) {
-                    self.issue(format!("data_centers[{i}].id"), format!("\"{}\" is used twice; data center ids must be unique", d.id));
+                    self.issue(
+                        format!("data_centers[{i}].id"),
+                        format!("\"{}\" is used twice; data center ids must be unique", d.id),
+                    );
                 }
             }
             for (i, n) in node_list.iter().enumerate() {
@@ -420,7 +451,9 @@ impl Parser {
                     if !dc_ids.contains(&dc.as_str()) {
                         let message = match suggest(dc, &dc_ids) {
                             Some(s) => format!("no data center has id \"{dc}\"; did you mean \"{s}\"?"),
-                            None if dc_ids.is_empty() => format!("no data center has id \"{dc}\" (add it to \"data_centers\")"),
+                            None if dc_ids.is_empty() => {
+                                format!("no data center has id \"{dc}\" (add it to \"data_centers\")")
+                            }
                             None => format!("no data center has id \"{dc}\"; expected one of: {}", dc_ids.join(", ")),
                         };
                         self.issue(format!("nodes[{i}].dc"), message);
@@ -428,12 +461,17 @@ impl Parser {
                 }
             }
             // A fault may name a data center.
-            missing.retain(|(path, id)| !((path.starts_with("faults[") || path.starts_with("goal.")) && dc_ids.contains(&id.as_str())));
+            missing.retain(|(path, id)| {
+                !((path.starts_with("faults[") || path.starts_with("goal.")) && dc_ids.contains(&id.as_str()))
+            });
             for (i, f) in faults.iter().flatten().enumerate() {
                 if let Some(with) = &f.with {
                     for (field, id) in [("node", &f.node), ("with", with)] {
                         if !dc_ids.contains(&id.as_str()) {
-                            self.issue(format!("faults[{i}].{field}"), format!("a partition is between data centers; \"{id}\" is not one"));
+                            self.issue(
+                                format!("faults[{i}].{field}"),
+                                format!("a partition is between data centers; \"{id}\" is not one"),
+                            );
                         }
                     }
                 }
@@ -557,7 +595,11 @@ impl Parser {
         if pairwise != with.is_some() {
             self.issue(
                 join(path, "with"),
-                if pairwise { "a partition needs \"with\": the other data center" } else { "applies only to \"partition\" and \"heal\"" },
+                if pairwise {
+                    "a partition needs \"with\": the other data center"
+                } else {
+                    "applies only to \"partition\" and \"heal\""
+                },
             );
             return None;
         }
@@ -588,8 +630,18 @@ impl Parser {
             Some(Value::String(_)) => self.choice(&mut obj, "kind", None, NODE_KINDS).map(|k| Some(k.to_string())),
             _ => self.optional_string(&mut obj, "kind"),
         };
-        let below = if obj.map.contains_key("below") { self.number(&mut obj, "below", None, -1e15, 1e15).map(Some) } else { obj.known.push("below"); Some(None) };
-        let above = if obj.map.contains_key("above") { self.number(&mut obj, "above", None, -1e15, 1e15).map(Some) } else { obj.known.push("above"); Some(None) };
+        let below = if obj.map.contains_key("below") {
+            self.number(&mut obj, "below", None, -1e15, 1e15).map(Some)
+        } else {
+            obj.known.push("below");
+            Some(None)
+        };
+        let above = if obj.map.contains_key("above") {
+            self.number(&mut obj, "above", None, -1e15, 1e15).map(Some)
+        } else {
+            obj.known.push("above");
+            Some(None)
+        };
         self.finish(obj);
         let (metric, node, kind, below, above) = (metric?, node?, kind?, below?, above?);
         if below.is_some() == above.is_some() {
@@ -639,8 +691,18 @@ impl Parser {
                 within_s: within_s? as u32,
             });
         }
-        let lost = if obj.map.contains_key("lost_writes_below") { self.integer(&mut obj, "lost_writes_below", None, 1, u64::MAX).map(Some) } else { obj.known.push("lost_writes_below"); Some(None) };
-        let sessions = if obj.map.contains_key("sessions_lost_below") { self.integer(&mut obj, "sessions_lost_below", None, 1, u64::MAX).map(Some) } else { obj.known.push("sessions_lost_below"); Some(None) };
+        let lost = if obj.map.contains_key("lost_writes_below") {
+            self.integer(&mut obj, "lost_writes_below", None, 1, u64::MAX).map(Some)
+        } else {
+            obj.known.push("lost_writes_below");
+            Some(None)
+        };
+        let sessions = if obj.map.contains_key("sessions_lost_below") {
+            self.integer(&mut obj, "sessions_lost_below", None, 1, u64::MAX).map(Some)
+        } else {
+            obj.known.push("sessions_lost_below");
+            Some(None)
+        };
         // Named for the "did you mean" of a misspelt outage drill.
         obj.known.push("while_down");
         self.finish(obj);
@@ -670,7 +732,10 @@ impl Parser {
         let (above, below) = (above?, below?);
         match (above, below) {
             (None, None) => {
-                self.issue(path, "give the error rate expected while it is down: \"errors_above\", \"errors_below\" or both");
+                self.issue(
+                    path,
+                    "give the error rate expected while it is down: \"errors_above\", \"errors_below\" or both",
+                );
                 None
             }
             (Some(a), Some(b)) if a >= b => {
@@ -706,8 +771,18 @@ impl Parser {
                 None
             }
         };
-        let above = if obj.map.contains_key("above") { self.number(&mut obj, "above", None, -1e15, 1e15).map(Some) } else { obj.known.push("above"); Some(None) };
-        let below = if obj.map.contains_key("below") { self.number(&mut obj, "below", None, -1e15, 1e15).map(Some) } else { obj.known.push("below"); Some(None) };
+        let above = if obj.map.contains_key("above") {
+            self.number(&mut obj, "above", None, -1e15, 1e15).map(Some)
+        } else {
+            obj.known.push("above");
+            Some(None)
+        };
+        let below = if obj.map.contains_key("below") {
+            self.number(&mut obj, "below", None, -1e15, 1e15).map(Some)
+        } else {
+            obj.known.push("below");
+            Some(None)
+        };
         let for_s = self.integer(&mut obj, "for_s", Some(10), 1, u64::from(crate::alerts::MAX_FOR_S));
         self.finish(obj);
         let spec = AlertSpec {
@@ -803,7 +878,9 @@ impl Parser {
         let has_x = obj.map.contains_key("x");
         let has_y = obj.map.contains_key("y");
         self.skeleton.push(match (&id, kind) {
-            (Some(id), Some(kind)) => default_spec(kind).map(|spec| Node { id: id.clone(), spec, dc: None, x: None, y: None }),
+            (Some(id), Some(kind)) => {
+                default_spec(kind).map(|spec| Node { id: id.clone(), spec, dc: None, x: None, y: None })
+            }
             _ => None,
         });
         let spec = match kind {
@@ -836,7 +913,12 @@ impl Parser {
                 let ttl_s = self.number(&mut obj, "ttl_s", Some(3600.0), 0.001, MAX_DURATION_S);
                 let fallback = self.boolean(&mut obj, "fallback_to_origin", true);
                 let object_kb = self.number(&mut obj, "object_kb", Some(100.0), 0.001, 1e7);
-                Some(NodeSpec::Cdn(CdnSpec { capacity: capacity?, ttl_s: ttl_s?, fallback_to_origin: fallback?, object_kb: object_kb? }))
+                Some(NodeSpec::Cdn(CdnSpec {
+                    capacity: capacity?,
+                    ttl_s: ttl_s?,
+                    fallback_to_origin: fallback?,
+                    object_kb: object_kb?,
+                }))
             }
             Some("dns") => {
                 let ttl_s = self.number(&mut obj, "ttl_s", Some(60.0), 0.0, crate::dns::MAX_TTL_S as f64);
@@ -860,7 +942,10 @@ impl Parser {
                         ok.then_some(out)
                     }
                     Some(_) => {
-                        self.issue(&weights_path, format!("must be a list of at most {} numbers", crate::dns::MAX_TARGETS));
+                        self.issue(
+                            &weights_path,
+                            format!("must be a list of at most {} numbers", crate::dns::MAX_TARGETS),
+                        );
                         None
                     }
                 };
@@ -877,9 +962,14 @@ impl Parser {
             }
             Some("shard_router") => {
                 let routing = self.choice(&mut obj, "routing", Some("modulo"), SHARD_ROUTINGS);
-                let vnodes = self.integer(&mut obj, "vnodes", Some(100), 1, u64::from(crate::sharding::MAX_VNODES_PER_SHARD));
+                let vnodes =
+                    self.integer(&mut obj, "vnodes", Some(100), 1, u64::from(crate::sharding::MAX_VNODES_PER_SHARD));
                 Some(NodeSpec::ShardRouter(ShardRouterSpec {
-                    routing: if routing? == "consistent_hash" { ShardRouting::ConsistentHash } else { ShardRouting::Modulo },
+                    routing: if routing? == "consistent_hash" {
+                        ShardRouting::ConsistentHash
+                    } else {
+                        ShardRouting::Modulo
+                    },
                     vnodes: vnodes? as u32,
                 }))
             }
@@ -909,13 +999,7 @@ impl Parser {
             }
         };
         self.finish(obj);
-        Some(Node {
-            id: id?,
-            spec: spec?,
-            dc: dc?,
-            x: if has_x { x } else { None },
-            y: if has_y { y } else { None },
-        })
+        Some(Node { id: id?, spec: spec?, dc: dc?, x: if has_x { x } else { None }, y: if has_y { y } else { None } })
     }
 
     fn users(&mut self, obj: &mut Obj<'_>) -> Option<UsersSpec> {
@@ -927,7 +1011,8 @@ impl Parser {
             }
             let _ = self.get(obj, "rps");
             let dau = self.number(obj, "dau", None, 0.0, MAX_DAU);
-            let per_user = self.number(obj, "requests_per_user_per_day", Some(Rate::DEFAULT_REQUESTS_PER_USER_PER_DAY), 0.0, 1e6);
+            let per_user =
+                self.number(obj, "requests_per_user_per_day", Some(Rate::DEFAULT_REQUESTS_PER_USER_PER_DAY), 0.0, 1e6);
             let peak = self.number(obj, "peak_factor", Some(Rate::DEFAULT_PEAK_FACTOR), 1.0, 100.0);
             match (dau, per_user, peak) {
                 (Some(dau), Some(requests_per_user_per_day), Some(peak_factor)) => {
@@ -935,7 +1020,10 @@ impl Parser {
                     if rate.rps() > MAX_RPS {
                         self.issue(
                             join(&obj.path, "dau"),
-                            format!("these users make {:.0} requests/s at peak; at most {MAX_RPS} can be simulated", rate.rps()),
+                            format!(
+                                "these users make {:.0} requests/s at peak; at most {MAX_RPS} can be simulated",
+                                rate.rps()
+                            ),
                         );
                         None
                     } else {
@@ -1009,11 +1097,17 @@ impl Parser {
         if let (Some(rate), Some(profile)) = (&rate, &profile) {
             let peak = rate.rps() * profile.max_multiplier();
             if peak > MAX_RPS {
-                self.issue(&profile_path, format!("at its peak this profile asks for {peak:.0} requests/s; at most {MAX_RPS} can be simulated"));
+                self.issue(
+                    &profile_path,
+                    format!(
+                        "at its peak this profile asks for {peak:.0} requests/s; at most {MAX_RPS} can be simulated"
+                    ),
+                );
                 return None;
             }
         }
-        let client_timeout_ms = self.timeout(obj, "client_timeout_ms", Some(DEFAULT_CLIENT_TIMEOUT_MS), "users who never give up");
+        let client_timeout_ms =
+            self.timeout(obj, "client_timeout_ms", Some(DEFAULT_CLIENT_TIMEOUT_MS), "users who never give up");
         arrivals?;
         Some(UsersSpec {
             rate: rate?,
@@ -1051,7 +1145,8 @@ impl Parser {
                 Profile::spike(at_s?, duration_s?, multiplier?)
             }
             _ => {
-                let period_s = self.number(&mut obj, "period_s", Some(120.0), crate::profile::MIN_PERIOD_S, MAX_DURATION_S);
+                let period_s =
+                    self.number(&mut obj, "period_s", Some(120.0), crate::profile::MIN_PERIOD_S, MAX_DURATION_S);
                 let trough = self.number(&mut obj, "trough", Some(0.0), 0.0, 1.0);
                 Profile::daily(period_s?, trough?)
             }
@@ -1077,14 +1172,30 @@ impl Parser {
         let mut a = self.object(v, &path)?;
         let min = self.integer(&mut a, "min", Some(if web { 2 } else { 1 }), 0, u64::from(MAX_INSTANCES));
         let max = self.integer(&mut a, "max", Some(10), 1, u64::from(MAX_INSTANCES));
-        let (target_default, target_max) = if web { (AutoscalePolicy::DEFAULT_UTILIZATION_TARGET, 0.95) } else { (100.0, crate::autoscale::MAX_BACKLOG_TARGET) };
+        let (target_default, target_max) = if web {
+            (AutoscalePolicy::DEFAULT_UTILIZATION_TARGET, 0.95)
+        } else {
+            (100.0, crate::autoscale::MAX_BACKLOG_TARGET)
+        };
         let target = self.number(&mut a, "target", Some(target_default), 0.0, target_max);
         let boot_s = self.number(&mut a, "boot_s", Some(AutoscalePolicy::DEFAULT_BOOT_S), 0.0, MAX_DELAY_S);
         let cooldown_s = self.number(&mut a, "cooldown_s", Some(AutoscalePolicy::DEFAULT_COOLDOWN_S), 0.0, MAX_DELAY_S);
         self.finish(a);
-        let spec = AutoscaleSpec { min: min? as u32, max: max? as u32, target: target?, boot_s: boot_s?, cooldown_s: cooldown_s? };
-        let policy = if web { AutoscalePolicy::utilization(spec.min, spec.max, spec.target) } else { AutoscalePolicy::backlog(spec.min, spec.max, spec.target) };
-        match policy.and_then(|p| p.with_timing(spec.boot_s, spec.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S)) {
+        let spec = AutoscaleSpec {
+            min: min? as u32,
+            max: max? as u32,
+            target: target?,
+            boot_s: boot_s?,
+            cooldown_s: cooldown_s?,
+        };
+        let policy = if web {
+            AutoscalePolicy::utilization(spec.min, spec.max, spec.target)
+        } else {
+            AutoscalePolicy::backlog(spec.min, spec.max, spec.target)
+        };
+        match policy
+            .and_then(|p| p.with_timing(spec.boot_s, spec.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S))
+        {
             Ok(_) => Some(Some(spec)),
             Err(e) => {
                 self.issue(path, e.to_string());
@@ -1113,8 +1224,20 @@ impl Parser {
             Some(Value::Null) => Some(None),
             Some(v) => {
                 let mut hc = self.object(v, &hc_path)?;
-                let interval_s = self.number(&mut hc, "interval_s", Some(HealthCheck::DEFAULT.interval_s), 0.1, MAX_CHECK_INTERVAL_S);
-                let threshold = self.integer(&mut hc, "threshold", Some(HealthCheck::DEFAULT.threshold as u64), 1, MAX_CHECK_THRESHOLD);
+                let interval_s = self.number(
+                    &mut hc,
+                    "interval_s",
+                    Some(HealthCheck::DEFAULT.interval_s),
+                    0.1,
+                    MAX_CHECK_INTERVAL_S,
+                );
+                let threshold = self.integer(
+                    &mut hc,
+                    "threshold",
+                    Some(HealthCheck::DEFAULT.threshold as u64),
+                    1,
+                    MAX_CHECK_THRESHOLD,
+                );
                 self.finish(hc);
                 Some(Some(HealthCheck { interval_s: interval_s?, threshold: threshold? as u32 }))
             }
@@ -1264,7 +1387,13 @@ impl Parser {
 
     /// A timeout in milliseconds: a number above 0, or `null` for none
     /// (`none` says what null means); absent: `default`.
-    fn timeout(&mut self, obj: &mut Obj<'_>, field: &'static str, default: Option<f64>, none: &str) -> Option<Option<f64>> {
+    fn timeout(
+        &mut self,
+        obj: &mut Obj<'_>,
+        field: &'static str,
+        default: Option<f64>,
+        none: &str,
+    ) -> Option<Option<f64>> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
             None => Some(default),
@@ -1348,7 +1477,12 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
             pair: false,
             failover_s: 0.0,
         }),
-        "web_server" => NodeSpec::WebServer(WebServerSpec { station: station(), waiting: Waiting::Thread, sessions: Sessions::None, autoscale: None }),
+        "web_server" => NodeSpec::WebServer(WebServerSpec {
+            station: station(),
+            waiting: Waiting::Thread,
+            sessions: Sessions::None,
+            autoscale: None,
+        }),
         "nosql" => NodeSpec::Nosql(NosqlSpec { station: station(), partitions: 1 }),
         "cache" => NodeSpec::Cache(CacheSpec {
             station: station(),
@@ -1361,7 +1495,9 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
         "queue" => NodeSpec::Queue(QueueSpec { capacity: 1 }),
         "shard_router" => NodeSpec::ShardRouter(ShardRouterSpec { routing: ShardRouting::Modulo, vnodes: 1 }),
         "cdn" => NodeSpec::Cdn(CdnSpec { capacity: 1, ttl_s: 1.0, fallback_to_origin: true, object_kb: 1.0 }),
-        "dns" => NodeSpec::Dns(DnsSpec { ttl_s: 0.0, resolve_ms: 0.0, routing: DnsRouting::Single, weights: Vec::new() }),
+        "dns" => {
+            NodeSpec::Dns(DnsSpec { ttl_s: 0.0, resolve_ms: 0.0, routing: DnsRouting::Single, weights: Vec::new() })
+        }
         "workers" => NodeSpec::Workers(WorkersSpec { station: station(), autoscale: None }),
         _ => return None,
     })

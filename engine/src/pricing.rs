@@ -41,13 +41,7 @@ pub struct InstanceSize {
 
 const fn size(name: &'static str, vcpu: u32, ram_gib: u32, monthly_usd: f64) -> InstanceSize {
     // Both ladders start at 1 vCPU, so the worker factor is the vCPU count.
-    InstanceSize {
-        name,
-        vcpu,
-        ram_gib,
-        worker_factor: vcpu,
-        monthly_usd,
-    }
+    InstanceSize { name, vcpu, ram_gib, worker_factor: vcpu, monthly_usd }
 }
 
 /// General-purpose machines, for web servers and queue workers: 4 GiB of RAM per
@@ -132,11 +126,7 @@ impl InstanceKind {
 #[non_exhaustive]
 pub enum PricingError {
     /// A size name that is not on the ladder at all.
-    UnknownSize {
-        kind: InstanceKind,
-        given: String,
-        suggestion: Option<&'static str>,
-    },
+    UnknownSize { kind: InstanceKind, given: String, suggestion: Option<&'static str> },
     /// A size that exists, but only on a bigger ladder ("huge" for a web server),
     /// or a step up / capacity beyond the top size.
     AboveLargest { kind: InstanceKind, asked: String },
@@ -178,27 +168,17 @@ impl std::error::Error for PricingError {}
 
 /// The size called `name` on `kind`'s ladder (names are matched exactly, in
 /// lower case, as scenario files write them).
-pub fn instance_size(
-    kind: InstanceKind,
-    name: &str,
-) -> Result<&'static InstanceSize, PricingError> {
+pub fn instance_size(kind: InstanceKind, name: &str) -> Result<&'static InstanceSize, PricingError> {
     if let Some(s) = kind.sizes().iter().find(|s| s.name == name) {
         return Ok(s);
     }
     // A size from the bigger ladder is not a typo: it is asking for too much.
     if DATABASE_SIZES.iter().any(|s| s.name == name) {
-        return Err(PricingError::AboveLargest {
-            kind,
-            asked: format!("\"{name}\""),
-        });
+        return Err(PricingError::AboveLargest { kind, asked: format!("\"{name}\"") });
     }
     let names: Vec<&'static str> = kind.sizes().iter().map(|s| s.name).collect();
     let suggestion = crate::parse::suggest(&name.trim().to_ascii_lowercase(), &names);
-    Err(PricingError::UnknownSize {
-        kind,
-        given: name.to_string(),
-        suggestion,
-    })
+    Err(PricingError::UnknownSize { kind, given: name.to_string(), suggestion })
 }
 
 /// The next size up from `name`: what "scale up" does. Asking past the top is
@@ -206,37 +186,21 @@ pub fn instance_size(
 pub fn next_size_up(kind: InstanceKind, name: &str) -> Result<&'static InstanceSize, PricingError> {
     let current = instance_size(kind, name)?;
     let sizes = kind.sizes();
-    let i = sizes
-        .iter()
-        .position(|s| s.name == current.name)
-        .unwrap_or(0);
-    sizes.get(i + 1).ok_or_else(|| PricingError::AboveLargest {
-        kind,
-        asked: format!("one size up from \"{name}\""),
-    })
+    let i = sizes.iter().position(|s| s.name == current.name).unwrap_or(0);
+    sizes.get(i + 1).ok_or_else(|| PricingError::AboveLargest { kind, asked: format!("one size up from \"{name}\"") })
 }
 
 /// The smallest size with at least `vcpu` vCPU, or an error when even the top
 /// size has fewer.
-pub fn smallest_with_vcpu(
-    kind: InstanceKind,
-    vcpu: u32,
-) -> Result<&'static InstanceSize, PricingError> {
+pub fn smallest_with_vcpu(kind: InstanceKind, vcpu: u32) -> Result<&'static InstanceSize, PricingError> {
     kind.sizes()
         .iter()
         .find(|s| s.vcpu >= vcpu)
-        .ok_or_else(|| PricingError::AboveLargest {
-            kind,
-            asked: format!("{vcpu} vCPU"),
-        })
+        .ok_or_else(|| PricingError::AboveLargest { kind, asked: format!("{vcpu} vCPU") })
 }
 
 /// `count` machines of size `size` for a month.
-pub fn instances_monthly_usd(
-    kind: InstanceKind,
-    size: &str,
-    count: u32,
-) -> Result<f64, PricingError> {
+pub fn instances_monthly_usd(kind: InstanceKind, size: &str, count: u32) -> Result<f64, PricingError> {
     Ok(instance_size(kind, size)?.monthly_usd * f64::from(count))
 }
 
@@ -316,11 +280,7 @@ pub fn cache_nodes_monthly_usd(count: u32, memory_gib: f64) -> Result<f64, Prici
 
 /// A CDN serving `gb_served` GB and `million_requests` million requests from
 /// edges in `region`.
-pub fn cdn_monthly_usd(
-    region: Region,
-    gb_served: f64,
-    million_requests: f64,
-) -> Result<f64, PricingError> {
+pub fn cdn_monthly_usd(region: Region, gb_served: f64, million_requests: f64) -> Result<f64, PricingError> {
     let gb = quantity("CDN GB served", gb_served)?;
     let mreq = quantity("CDN requests (millions)", million_requests)?;
     Ok(gb * cdn_per_gb_usd(region) + mreq * CDN_PER_MILLION_REQUESTS_USD)
@@ -340,9 +300,7 @@ pub fn nosql_on_demand_monthly_usd(
     let r = quantity("NoSQL reads (millions)", million_reads)?;
     let w = quantity("NoSQL writes (millions)", million_writes)?;
     let gb = quantity("NoSQL storage (GB)", storage_gb)?;
-    Ok(r * NOSQL_PER_MILLION_READS_USD
-        + w * NOSQL_PER_MILLION_WRITES_USD
-        + gb * NOSQL_PER_GB_MONTH_USD)
+    Ok(r * NOSQL_PER_MILLION_READS_USD + w * NOSQL_PER_MILLION_WRITES_USD + gb * NOSQL_PER_GB_MONTH_USD)
 }
 
 /// A provisioned NoSQL store of `partitions` partitions.
@@ -371,65 +329,28 @@ pub fn per_month(per_second: f64) -> Result<f64, PricingError> {
 /// One line of a monthly bill: a component kind and its plain-number usage.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Item<'a> {
-    Instances {
-        kind: InstanceKind,
-        size: &'a str,
-        count: u32,
-    },
-    LoadBalancers {
-        count: u32,
-        gb_processed: f64,
-    },
-    CacheNodes {
-        count: u32,
-        memory_gib: f64,
-    },
-    Cdn {
-        region: Region,
-        gb_served: f64,
-        million_requests: f64,
-    },
-    Queue {
-        million_requests: f64,
-    },
-    NoSqlOnDemand {
-        million_reads: f64,
-        million_writes: f64,
-        storage_gb: f64,
-    },
-    NoSqlPartitions {
-        partitions: u32,
-    },
-    Transfer {
-        from: Region,
-        to: Region,
-        gb: f64,
-    },
-    InternetEgress {
-        gb: f64,
-    },
+    Instances { kind: InstanceKind, size: &'a str, count: u32 },
+    LoadBalancers { count: u32, gb_processed: f64 },
+    CacheNodes { count: u32, memory_gib: f64 },
+    Cdn { region: Region, gb_served: f64, million_requests: f64 },
+    Queue { million_requests: f64 },
+    NoSqlOnDemand { million_reads: f64, million_writes: f64, storage_gb: f64 },
+    NoSqlPartitions { partitions: u32 },
+    Transfer { from: Region, to: Region, gb: f64 },
+    InternetEgress { gb: f64 },
 }
 
 /// The monthly cost of one bill line, in US dollars.
 pub fn monthly_cost(item: &Item<'_>) -> Result<f64, PricingError> {
     match *item {
         Item::Instances { kind, size, count } => instances_monthly_usd(kind, size, count),
-        Item::LoadBalancers {
-            count,
-            gb_processed,
-        } => load_balancer_monthly_usd(count, gb_processed),
+        Item::LoadBalancers { count, gb_processed } => load_balancer_monthly_usd(count, gb_processed),
         Item::CacheNodes { count, memory_gib } => cache_nodes_monthly_usd(count, memory_gib),
-        Item::Cdn {
-            region,
-            gb_served,
-            million_requests,
-        } => cdn_monthly_usd(region, gb_served, million_requests),
+        Item::Cdn { region, gb_served, million_requests } => cdn_monthly_usd(region, gb_served, million_requests),
         Item::Queue { million_requests } => queue_monthly_usd(million_requests),
-        Item::NoSqlOnDemand {
-            million_reads,
-            million_writes,
-            storage_gb,
-        } => nosql_on_demand_monthly_usd(million_reads, million_writes, storage_gb),
+        Item::NoSqlOnDemand { million_reads, million_writes, storage_gb } => {
+            nosql_on_demand_monthly_usd(million_reads, million_writes, storage_gb)
+        }
         Item::NoSqlPartitions { partitions } => Ok(nosql_partitions_monthly_usd(partitions)),
         Item::Transfer { from, to, gb } => transfer_monthly_usd(from, to, gb),
         Item::InternetEgress { gb } => internet_egress_monthly_usd(gb),
@@ -439,20 +360,14 @@ pub fn monthly_cost(item: &Item<'_>) -> Result<f64, PricingError> {
 /// The whole bill: the lines added in the order given (so the sum is
 /// reproducible to the bit). The first line that cannot be priced is the error.
 pub fn total_monthly_cost(items: &[Item<'_>]) -> Result<f64, PricingError> {
-    items
-        .iter()
-        .try_fold(0.0, |sum, item| Ok(sum + monthly_cost(item)?))
+    items.iter().try_fold(0.0, |sum, item| Ok(sum + monthly_cost(item)?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const KINDS: [InstanceKind; 3] = [
-        InstanceKind::WebServer,
-        InstanceKind::Worker,
-        InstanceKind::Database,
-    ];
+    const KINDS: [InstanceKind; 3] = [InstanceKind::WebServer, InstanceKind::Worker, InstanceKind::Database];
 
     #[test]
     fn ladders_increase_in_every_respect() {
@@ -461,12 +376,7 @@ mod tests {
             assert_eq!(sizes[0].vcpu, 1);
             for w in sizes.windows(2) {
                 let (a, b) = (&w[0], &w[1]);
-                assert!(
-                    b.vcpu > a.vcpu && b.ram_gib > a.ram_gib,
-                    "{} -> {}",
-                    a.name,
-                    b.name
-                );
+                assert!(b.vcpu > a.vcpu && b.ram_gib > a.ram_gib, "{} -> {}", a.name, b.name);
                 assert!(b.monthly_usd > a.monthly_usd && b.worker_factor > a.worker_factor);
             }
             for s in sizes {
@@ -494,22 +404,13 @@ mod tests {
                     let premium = per_vcpu / unit;
                     assert!((3.0..=5.0).contains(&premium), "premium {premium}");
                 } else {
-                    assert!(
-                        (per_vcpu / unit - 1.0).abs() < 0.01,
-                        "{}: {per_vcpu}/vCPU vs {unit}",
-                        s.name
-                    );
+                    assert!((per_vcpu / unit - 1.0).abs() < 0.01, "{}: {per_vcpu}/vCPU vs {unit}", s.name);
                 }
             }
             for w in sizes.windows(2) {
                 if w[1].vcpu == 2 * w[0].vcpu && w[1].name != "huge" {
                     let ratio = w[1].monthly_usd / w[0].monthly_usd;
-                    assert!(
-                        (1.9..=2.1).contains(&ratio),
-                        "{} -> {}: x{ratio}",
-                        w[0].name,
-                        w[1].name
-                    );
+                    assert!((1.9..=2.1).contains(&ratio), "{} -> {}: x{ratio}", w[0].name, w[1].name);
                 }
             }
         }
@@ -525,44 +426,23 @@ mod tests {
         assert_eq!(next_size_up(web, "8xlarge").unwrap().name, "16xlarge");
         let e = next_size_up(web, "16xlarge").unwrap_err();
         assert!(matches!(e, PricingError::AboveLargest { .. }));
-        assert!(
-            e.to_string().contains("\"16xlarge\" (128 vCPU, 512 GiB)"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("\"16xlarge\" (128 vCPU, 512 GiB)"), "{e}");
         assert!(next_size_up(InstanceKind::Database, "huge").is_err());
-        assert_eq!(
-            next_size_up(InstanceKind::Database, "24xlarge")
-                .unwrap()
-                .name,
-            "huge"
-        );
+        assert_eq!(next_size_up(InstanceKind::Database, "24xlarge").unwrap().name, "huge");
 
         // Database-only sizes are "too big", not "unknown", for a web server.
         let e = instance_size(web, "huge").unwrap_err();
         assert!(matches!(e, PricingError::AboveLargest { .. }), "{e:?}");
-        assert!(
-            e.to_string()
-                .starts_with("\"huge\" is above the largest web server size"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("\"huge\" is above the largest web server size"), "{e}");
         assert!(instance_size(InstanceKind::Worker, "24xlarge").is_err());
 
         assert_eq!(smallest_with_vcpu(web, 0).unwrap().name, "small");
         assert_eq!(smallest_with_vcpu(web, 3).unwrap().name, "large");
         assert_eq!(smallest_with_vcpu(web, 128).unwrap().name, "16xlarge");
         assert!(smallest_with_vcpu(web, 129).is_err());
-        assert_eq!(
-            smallest_with_vcpu(InstanceKind::Database, 200)
-                .unwrap()
-                .name,
-            "huge"
-        );
+        assert_eq!(smallest_with_vcpu(InstanceKind::Database, 200).unwrap().name, "huge");
         let e = smallest_with_vcpu(InstanceKind::Database, 449).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("449 vCPU is above the largest database size, \"huge\""),
-            "{e}"
-        );
+        assert!(e.to_string().contains("449 vCPU is above the largest database size, \"huge\""), "{e}");
     }
 
     #[test]
@@ -579,36 +459,18 @@ mod tests {
         assert!(e.to_string().ends_with("did you mean \"2xlarge\"?"), "{e}");
         assert!(e.to_string().contains("\"small\", \"medium\""));
         let e = instance_size(InstanceKind::WebServer, "gigantic").unwrap_err();
-        assert!(matches!(
-            e,
-            PricingError::UnknownSize {
-                suggestion: None,
-                ..
-            }
-        ));
+        assert!(matches!(e, PricingError::UnknownSize { suggestion: None, .. }));
         assert!(matches!(
             instance_size(InstanceKind::WebServer, "Large").unwrap_err(),
-            PricingError::UnknownSize {
-                suggestion: Some("large"),
-                ..
-            }
+            PricingError::UnknownSize { suggestion: Some("large"), .. }
         ));
     }
 
     #[test]
     fn instance_bills_multiply_out() {
-        assert_eq!(
-            instances_monthly_usd(InstanceKind::WebServer, "large", 3).unwrap(),
-            420.0
-        );
-        assert_eq!(
-            instances_monthly_usd(InstanceKind::Database, "huge", 1).unwrap(),
-            160_000.0
-        );
-        assert_eq!(
-            instances_monthly_usd(InstanceKind::Database, "small", 0).unwrap(),
-            0.0
-        );
+        assert_eq!(instances_monthly_usd(InstanceKind::WebServer, "large", 3).unwrap(), 420.0);
+        assert_eq!(instances_monthly_usd(InstanceKind::Database, "huge", 1).unwrap(), 160_000.0);
+        assert_eq!(instances_monthly_usd(InstanceKind::Database, "small", 0).unwrap(), 0.0);
         // The most machines one could ask for is still a finite bill.
         let most = instances_monthly_usd(InstanceKind::Database, "huge", u32::MAX).unwrap();
         assert!(most.is_finite());
@@ -638,15 +500,8 @@ mod tests {
         assert!((cdn_monthly_usd(Region::Europe, 1_000.0, 10.0).unwrap() - 95.0).abs() < 1e-9);
         assert!((queue_monthly_usd(250.0).unwrap() - 100.0).abs() < 1e-9);
         assert!((nosql_on_demand_monthly_usd(100.0, 10.0, 40.0).unwrap() - 47.5).abs() < 1e-9);
-        assert!(
-            (transfer_monthly_usd(Region::UsEast, Region::Europe, 1_000.0).unwrap() - 20.0).abs()
-                < 1e-9
-        );
-        assert!(
-            (transfer_monthly_usd(Region::SouthAmerica, Region::UsEast, 1_000.0).unwrap() - 140.0)
-                .abs()
-                < 1e-9
-        );
+        assert!((transfer_monthly_usd(Region::UsEast, Region::Europe, 1_000.0).unwrap() - 20.0).abs() < 1e-9);
+        assert!((transfer_monthly_usd(Region::SouthAmerica, Region::UsEast, 1_000.0).unwrap() - 140.0).abs() < 1e-9);
         assert!((cache_nodes_monthly_usd(3, 13.0).unwrap() - 468.0).abs() < 1e-9);
         assert!((load_balancer_monthly_usd(1, 10_000.0).unwrap() - 100.0).abs() < 1e-9);
         // 1,000 requests/s all month is 2,628 million requests.
@@ -654,31 +509,17 @@ mod tests {
         // Cheaper to serve from a CDN edge than straight from the servers.
         for r in Region::ALL {
             assert!(cdn_per_gb_usd(r) > 0.0);
-            assert!(
-                transfer_per_gb_usd(r, r)
-                    < transfer_per_gb_usd(r, Region::ALL[(r.index() + 1) % 6])
-            );
+            assert!(transfer_per_gb_usd(r, r) < transfer_per_gb_usd(r, Region::ALL[(r.index() + 1) % 6]));
         }
         assert!(cdn_per_gb_usd(Region::UsEast) < INTERNET_EGRESS_PER_GB_USD);
         // The partition price is the sum its doc comment gives.
         let derived = (1_000.0 * 0.00065 + 3_000.0 * 0.00013) * HOURS_PER_MONTH;
-        assert!(
-            (derived - NOSQL_PARTITION_MONTHLY_USD).abs() < 5.0,
-            "{derived}"
-        );
+        assert!((derived - NOSQL_PARTITION_MONTHLY_USD).abs() < 5.0, "{derived}");
     }
 
     #[test]
     fn bad_quantities_are_errors_never_nan() {
-        let bad = [
-            f64::NAN,
-            -1.0,
-            -0.001,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            1e13,
-            f64::MAX,
-        ];
+        let bad = [f64::NAN, -1.0, -0.001, f64::INFINITY, f64::NEG_INFINITY, 1e13, f64::MAX];
         for v in bad {
             let results = [
                 load_balancer_monthly_usd(1, v),
@@ -702,29 +543,11 @@ mod tests {
         // -0.0 is zero, and the largest accepted quantity gives a finite price.
         assert!(queue_monthly_usd(-0.0).unwrap().is_sign_positive());
         let items = [
-            Item::LoadBalancers {
-                count: u32::MAX,
-                gb_processed: MAX_QUANTITY,
-            },
-            Item::CacheNodes {
-                count: u32::MAX,
-                memory_gib: MAX_QUANTITY,
-            },
-            Item::Cdn {
-                region: Region::Asia,
-                gb_served: MAX_QUANTITY,
-                million_requests: MAX_QUANTITY,
-            },
-            Item::NoSqlOnDemand {
-                million_reads: MAX_QUANTITY,
-                million_writes: MAX_QUANTITY,
-                storage_gb: MAX_QUANTITY,
-            },
-            Item::Transfer {
-                from: Region::SouthAmerica,
-                to: Region::Asia,
-                gb: MAX_QUANTITY,
-            },
+            Item::LoadBalancers { count: u32::MAX, gb_processed: MAX_QUANTITY },
+            Item::CacheNodes { count: u32::MAX, memory_gib: MAX_QUANTITY },
+            Item::Cdn { region: Region::Asia, gb_served: MAX_QUANTITY, million_requests: MAX_QUANTITY },
+            Item::NoSqlOnDemand { million_reads: MAX_QUANTITY, million_writes: MAX_QUANTITY, storage_gb: MAX_QUANTITY },
+            Item::Transfer { from: Region::SouthAmerica, to: Region::Asia, gb: MAX_QUANTITY },
         ];
         for item in &items {
             assert!(monthly_cost(item).unwrap().is_finite(), "{item:?}");
@@ -737,49 +560,21 @@ mod tests {
     #[test]
     fn a_bill_adds_up_in_order() {
         let bill = [
-            Item::Instances {
-                kind: InstanceKind::WebServer,
-                size: "large",
-                count: 4,
-            },
-            Item::Instances {
-                kind: InstanceKind::Database,
-                size: "2xlarge",
-                count: 2,
-            },
-            Item::LoadBalancers {
-                count: 1,
-                gb_processed: 2_000.0,
-            },
-            Item::CacheNodes {
-                count: 2,
-                memory_gib: 13.0,
-            },
-            Item::Cdn {
-                region: Region::UsEast,
-                gb_served: 10_000.0,
-                million_requests: 100.0,
-            },
-            Item::Queue {
-                million_requests: 50.0,
-            },
+            Item::Instances { kind: InstanceKind::WebServer, size: "large", count: 4 },
+            Item::Instances { kind: InstanceKind::Database, size: "2xlarge", count: 2 },
+            Item::LoadBalancers { count: 1, gb_processed: 2_000.0 },
+            Item::CacheNodes { count: 2, memory_gib: 13.0 },
+            Item::Cdn { region: Region::UsEast, gb_served: 10_000.0, million_requests: 100.0 },
+            Item::Queue { million_requests: 50.0 },
             Item::NoSqlPartitions { partitions: 2 },
-            Item::Transfer {
-                from: Region::UsEast,
-                to: Region::Europe,
-                gb: 500.0,
-            },
+            Item::Transfer { from: Region::UsEast, to: Region::Europe, gb: 500.0 },
             Item::InternetEgress { gb: 100.0 },
         ];
         // 560 + 2,880 + 36 + 312 + 950 + 20 + 1,520 + 10 + 9
         let total = total_monthly_cost(&bill).unwrap();
         assert!((total - 6_297.0).abs() < 1e-9, "{total}");
         let mut with_bad = bill.to_vec();
-        with_bad.push(Item::Instances {
-            kind: InstanceKind::WebServer,
-            size: "huge",
-            count: 1,
-        });
+        with_bad.push(Item::Instances { kind: InstanceKind::WebServer, size: "huge", count: 1 });
         assert!(total_monthly_cost(&with_bad).is_err());
         assert_eq!(total_monthly_cost(&[]).unwrap(), 0.0);
     }

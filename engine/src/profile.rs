@@ -92,19 +92,10 @@ pub enum Profile {
     Steady,
     /// `from` before `start_s`, linear to `to` at `end_s`, `to` afterwards.
     /// `start_s == end_s` is a step.
-    Ramp {
-        from: f64,
-        to: f64,
-        start_s: f64,
-        end_s: f64,
-    },
+    Ramp { from: f64, to: f64, start_s: f64, end_s: f64 },
     /// `multiplier` during `[at_s, at_s + duration_s)`, 1 elsewhere (0 is an
     /// outage of the traffic itself, e.g. the app store pulled the app).
-    Spike {
-        at_s: f64,
-        duration_s: f64,
-        multiplier: f64,
-    },
+    Spike { at_s: f64, duration_s: f64, multiplier: f64 },
     /// A cosine day: `trough` at times `0, period_s, 2 period_s, ...`, 1 (the
     /// base rate) at `period_s / 2`, `3 period_s / 2`, ...
     Daily { period_s: f64, trough: f64 },
@@ -130,11 +121,7 @@ pub enum ProfileError {
     /// The profile's highest rate (base × largest multiplier) exceeds `MAX_RPS`.
     PeakRate { base_rps: f64, multiplier: f64 },
     /// A ramp or spike (`what`) that ends after the run does.
-    EndsAfterRun {
-        what: &'static str,
-        ends_s: f64,
-        run_s: f64,
-    },
+    EndsAfterRun { what: &'static str, ends_s: f64, run_s: f64 },
     /// A daily curve whose first peak comes after the run has ended.
     PeakAfterRun { peak_s: f64, run_s: f64 },
 }
@@ -173,25 +160,17 @@ impl fmt::Display for ProfileError {
                 "the trough must be between 0 and 1: the quietest moment's rate as a share \
                  of the peak rate (0.2 is a fifth of it), got {t}"
             ),
-            ProfileError::BaseRate(r) => write!(
-                f,
-                "the base rate must be between 0 and {MAX_RPS} requests per second, got {r}"
-            ),
-            ProfileError::PeakRate {
-                base_rps,
-                multiplier,
-            } => write!(
+            ProfileError::BaseRate(r) => {
+                write!(f, "the base rate must be between 0 and {MAX_RPS} requests per second, got {r}")
+            }
+            ProfileError::PeakRate { base_rps, multiplier } => write!(
                 f,
                 "at its highest this profile asks for {} requests per second ({base_rps} × \
                  {multiplier}); at most {MAX_RPS} can be simulated: lower the rate or the \
                  multiplier",
                 base_rps * multiplier
             ),
-            ProfileError::EndsAfterRun {
-                what,
-                ends_s,
-                run_s,
-            } => write!(
+            ProfileError::EndsAfterRun { what, ends_s, run_s } => write!(
                 f,
                 "the {what} must end before the run does: it ends at {ends_s} s but the run \
                  lasts {run_s} s; start it earlier, shorten it or lengthen the run"
@@ -236,12 +215,7 @@ impl Profile {
     /// (from `end_s` on). Multipliers in `[0, MAX_MULTIPLIER]`, times in seconds
     /// in `[0, MAX_DURATION_S]`, `start_s <= end_s` (equal: a step).
     pub fn ramp(from: f64, to: f64, start_s: f64, end_s: f64) -> Result<Profile, ProfileError> {
-        let p = Profile::Ramp {
-            from,
-            to,
-            start_s,
-            end_s,
-        };
+        let p = Profile::Ramp { from, to, start_s, end_s };
         p.validate()?;
         Ok(p)
     }
@@ -250,11 +224,7 @@ impl Profile {
     /// `multiplier` in `[0, MAX_MULTIPLIER]`, `at_s` in `[0, MAX_DURATION_S]`,
     /// `duration_s` in `(0, MAX_DURATION_S]`.
     pub fn spike(at_s: f64, duration_s: f64, multiplier: f64) -> Result<Profile, ProfileError> {
-        let p = Profile::Spike {
-            at_s,
-            duration_s,
-            multiplier,
-        };
+        let p = Profile::Spike { at_s, duration_s, multiplier };
         p.validate()?;
         Ok(p)
     }
@@ -272,12 +242,7 @@ impl Profile {
     pub fn validate(&self) -> Result<(), ProfileError> {
         match *self {
             Profile::Steady => Ok(()),
-            Profile::Ramp {
-                from,
-                to,
-                start_s,
-                end_s,
-            } => {
+            Profile::Ramp { from, to, start_s, end_s } => {
                 check_multiplier("the ramp's starting multiplier (from)", from)?;
                 check_multiplier("the ramp's final multiplier (to)", to)?;
                 check_time("the ramp's start (start_s)", start_s)?;
@@ -287,11 +252,7 @@ impl Profile {
                 }
                 Ok(())
             }
-            Profile::Spike {
-                at_s,
-                duration_s,
-                multiplier,
-            } => {
+            Profile::Spike { at_s, duration_s, multiplier } => {
                 check_multiplier("the spike's multiplier", multiplier)?;
                 check_time("the spike's start (at_s)", at_s)?;
                 if !(duration_s > 0.0 && duration_s <= MAX_DURATION_S) {
@@ -321,28 +282,19 @@ impl Profile {
             if ends_s <= duration_s {
                 Ok(())
             } else {
-                Err(ProfileError::EndsAfterRun {
-                    what,
-                    ends_s,
-                    run_s: duration_s,
-                })
+                Err(ProfileError::EndsAfterRun { what, ends_s, run_s: duration_s })
             }
         };
         match *self {
             Profile::Steady => Ok(()),
             Profile::Ramp { end_s, .. } => ends("ramp", end_s),
-            Profile::Spike {
-                at_s, duration_s, ..
-            } => ends("spike", at_s + duration_s),
+            Profile::Spike { at_s, duration_s, .. } => ends("spike", at_s + duration_s),
             Profile::Daily { period_s, .. } => {
                 let peak_s = period_s / 2.0;
                 if peak_s <= duration_s {
                     Ok(())
                 } else {
-                    Err(ProfileError::PeakAfterRun {
-                        peak_s,
-                        run_s: duration_s,
-                    })
+                    Err(ProfileError::PeakAfterRun { peak_s, run_s: duration_s })
                 }
             }
         }
@@ -436,12 +388,7 @@ impl Shape {
     fn of(p: &Profile) -> Shape {
         match *p {
             Profile::Steady => Shape::Constant(1.0),
-            Profile::Ramp {
-                from,
-                to,
-                start_s,
-                end_s,
-            } => {
+            Profile::Ramp { from, to, start_s, end_s } => {
                 let (from, to) = (sane(from), sane(to));
                 let start = secs_to_ns(start_s);
                 let end = secs_to_ns(end_s);
@@ -449,36 +396,19 @@ impl Shape {
                     Shape::Constant(from)
                 } else if end <= start {
                     // A step (or an invalid, backwards ramp: treated alike).
-                    Shape::Step {
-                        at: start,
-                        before: from,
-                        after: to,
-                    }
+                    Shape::Step { at: start, before: from, after: to }
                 } else {
-                    Shape::Ramp {
-                        from,
-                        to,
-                        start,
-                        end,
-                    }
+                    Shape::Ramp { from, to, start, end }
                 }
             }
-            Profile::Spike {
-                at_s,
-                duration_s,
-                multiplier,
-            } => {
+            Profile::Spike { at_s, duration_s, multiplier } => {
                 let multiplier = sane(multiplier);
                 let start = secs_to_ns(at_s);
                 let end = start.saturating_add(secs_to_ns(duration_s));
                 if multiplier == 1.0 || end <= start {
                     Shape::Constant(1.0)
                 } else {
-                    Shape::Spike {
-                        start,
-                        end,
-                        multiplier,
-                    }
+                    Shape::Spike { start, end, multiplier }
                 }
             }
             Profile::Daily { period_s, trough } => {
@@ -486,10 +416,7 @@ impl Shape {
                 if trough == 1.0 {
                     Shape::Constant(1.0)
                 } else {
-                    Shape::Daily {
-                        period: secs_to_ns(period_s).max(1),
-                        trough,
-                    }
+                    Shape::Daily { period: secs_to_ns(period_s).max(1), trough }
                 }
             }
         }
@@ -505,12 +432,7 @@ impl Shape {
                     after
                 }
             }
-            Shape::Ramp {
-                from,
-                to,
-                start,
-                end,
-            } => {
+            Shape::Ramp { from, to, start, end } => {
                 if t <= start {
                     from
                 } else if t >= end {
@@ -521,11 +443,7 @@ impl Shape {
                     from + (to - from) * ((t - start) as f64 / (end - start) as f64)
                 }
             }
-            Shape::Spike {
-                start,
-                end,
-                multiplier,
-            } => {
+            Shape::Spike { start, end, multiplier } => {
                 if (start..end).contains(&t) {
                     multiplier
                 } else {
@@ -557,29 +475,16 @@ impl Shape {
         let span = |a: Nanos, b: Nanos| if b > a { secs(b - a) } else { 0.0 };
         match *self {
             Shape::Constant(c) => c * span(t0, t1),
-            Shape::Step { at, before, after } => {
-                before * span(t0, t1.min(at)) + after * span(t0.max(at), t1)
+            Shape::Step { at, before, after } => before * span(t0, t1.min(at)) + after * span(t0.max(at), t1),
+            Shape::Spike { start, end, multiplier } => {
+                span(t0, t1) + (multiplier - 1.0) * span(t0.max(start), t1.min(end))
             }
-            Shape::Spike {
-                start,
-                end,
-                multiplier,
-            } => span(t0, t1) + (multiplier - 1.0) * span(t0.max(start), t1.min(end)),
-            Shape::Ramp {
-                from,
-                to,
-                start,
-                end,
-            } => {
+            Shape::Ramp { from, to, start, end } => {
                 let before = from * span(t0, t1.min(start));
                 let after = to * span(t0.max(end), t1);
                 let (a, b) = (t0.max(start), t1.min(end));
                 // The trapezoid rule is exact for a straight line.
-                let during = if b > a {
-                    0.5 * (self.multiplier(a) + self.multiplier(b)) * secs(b - a)
-                } else {
-                    0.0
-                };
+                let during = if b > a { 0.5 * (self.multiplier(a) + self.multiplier(b)) * secs(b - a) } else { 0.0 };
                 before + during + after
             }
             Shape::Daily { period, trough } => {
@@ -598,11 +503,7 @@ impl Shape {
     /// from `t` alone (never from the future, which keeps thinning exact). `base`
     /// (> 0) sizes the pieces: see [`Shape::monotone_piece`].
     fn piece(&self, t: Nanos, base: f64) -> Piece {
-        let exact = |end, bound| Piece {
-            end,
-            bound,
-            exact: true,
-        };
+        let exact = |end, bound| Piece { end, bound, exact: true };
         match *self {
             Shape::Constant(c) => exact(Nanos::MAX, c),
             Shape::Step { at, before, after } => {
@@ -612,11 +513,7 @@ impl Shape {
                     exact(Nanos::MAX, after)
                 }
             }
-            Shape::Spike {
-                start,
-                end,
-                multiplier,
-            } => {
+            Shape::Spike { start, end, multiplier } => {
                 if t < start {
                     exact(start, 1.0)
                 } else if t < end {
@@ -625,12 +522,7 @@ impl Shape {
                     exact(Nanos::MAX, 1.0)
                 }
             }
-            Shape::Ramp {
-                from,
-                to,
-                start,
-                end,
-            } => {
+            Shape::Ramp { from, to, start, end } => {
                 if t < start {
                     exact(start, from)
                 } else if t >= end {
@@ -645,11 +537,7 @@ impl Shape {
                     // would mostly be crossed empty (a call could cross millions of
                     // them), so bound by the peak for ever. At least half of the
                     // candidates are kept on average over a day.
-                    return Piece {
-                        end: Nanos::MAX,
-                        bound: 1.0 + COS_SLACK,
-                        exact: false,
-                    };
+                    return Piece { end: Nanos::MAX, bound: 1.0 + COS_SLACK, exact: false };
                 }
                 // The first nanosecond of the next hour of the day (rounded up, so
                 // that it is always after `t`). The peak and the troughs fall on hour
@@ -676,17 +564,9 @@ impl Shape {
         let mut e = limit;
         loop {
             let there = self.multiplier(e);
-            let (hi, lo) = if there > here {
-                (there, here)
-            } else {
-                (here, there)
-            };
+            let (hi, lo) = if there > here { (there, here) } else { (here, there) };
             if hi <= 2.0 * lo || base * hi * secs(e - t) <= 2.0 || e - t <= 1 {
-                return Piece {
-                    end: e,
-                    bound: hi * (1.0 + slack),
-                    exact: false,
-                };
+                return Piece { end: e, bound: hi * (1.0 + slack), exact: false };
             }
             e = t + (e - t) / 2;
         }
@@ -722,10 +602,7 @@ impl ProfiledArrivals {
         profile.validate()?;
         let multiplier = profile.max_multiplier();
         if base_rps * multiplier > MAX_RPS {
-            return Err(ProfileError::PeakRate {
-                base_rps,
-                multiplier,
-            });
+            return Err(ProfileError::PeakRate { base_rps, multiplier });
         }
         Ok(ProfiledArrivals::unchecked(base_rps, profile))
     }
@@ -738,11 +615,7 @@ impl ProfiledArrivals {
             candidates: 0,
             last_steps: 0,
             // Empty: valid for no time at all.
-            piece: Piece {
-                end: 0,
-                bound: 0.0,
-                exact: true,
-            },
+            piece: Piece { end: 0, bound: 0.0, exact: true },
             piece_from: 1,
         }
     }
@@ -880,10 +753,7 @@ mod tests {
             let z = (c as f64 - e) / e.sqrt();
             worst_z = worst_z.max(z.abs());
             chi2 += z * z;
-            assert!(
-                z.abs() < 5.0,
-                "{name}: window {i}: {c} arrivals, expected {e:.1}"
-            );
+            assert!(z.abs() < 5.0, "{name}: window {i}: {c} arrivals, expected {e:.1}");
         }
         let total_e = profile.expected_count(base, 0, s(end_s));
         let bound = k as f64 + 6.0 * (2.0 * k as f64).sqrt();
@@ -944,48 +814,12 @@ mod tests {
     #[test]
     fn counts_match_the_integral_for_every_shape() {
         check_windows("steady", 2000.0, Profile::Steady, 50.0, 1.0);
-        check_windows(
-            "ramp 0.2 -> 3",
-            2000.0,
-            Profile::ramp(0.2, 3.0, 20.0, 80.0).unwrap(),
-            100.0,
-            2.0,
-        );
-        check_windows(
-            "ramp 4 -> 0",
-            1000.0,
-            Profile::ramp(4.0, 0.0, 10.0, 50.0).unwrap(),
-            50.0,
-            1.0,
-        );
-        check_windows(
-            "ramp 0 -> 5",
-            1000.0,
-            Profile::ramp(0.0, 5.0, 0.0, 40.0).unwrap(),
-            40.0,
-            1.0,
-        );
-        check_windows(
-            "spike x5",
-            2000.0,
-            Profile::spike(30.0, 10.0, 5.0).unwrap(),
-            60.0,
-            1.0,
-        );
-        check_windows(
-            "daily trough 0.2",
-            2000.0,
-            Profile::daily(120.0, 0.2).unwrap(),
-            240.0,
-            2.0,
-        );
-        check_windows(
-            "daily trough 0",
-            2000.0,
-            Profile::daily(60.0, 0.0).unwrap(),
-            120.0,
-            1.0,
-        );
+        check_windows("ramp 0.2 -> 3", 2000.0, Profile::ramp(0.2, 3.0, 20.0, 80.0).unwrap(), 100.0, 2.0);
+        check_windows("ramp 4 -> 0", 1000.0, Profile::ramp(4.0, 0.0, 10.0, 50.0).unwrap(), 50.0, 1.0);
+        check_windows("ramp 0 -> 5", 1000.0, Profile::ramp(0.0, 5.0, 0.0, 40.0).unwrap(), 40.0, 1.0);
+        check_windows("spike x5", 2000.0, Profile::spike(30.0, 10.0, 5.0).unwrap(), 60.0, 1.0);
+        check_windows("daily trough 0.2", 2000.0, Profile::daily(120.0, 0.2).unwrap(), 240.0, 2.0);
+        check_windows("daily trough 0", 2000.0, Profile::daily(60.0, 0.0).unwrap(), 120.0, 1.0);
     }
 
     /// Below one candidate per hour at the peak, the day is bounded by its peak
@@ -1113,10 +947,7 @@ mod tests {
             // 240,000 steps put every jump of the spike on a grid line.
             let n = 240_000u64;
             let h = (t1 - t0) / n;
-            let numeric: f64 = (0..n)
-                .map(|i| p.multiplier(t0 + i * h + h / 2))
-                .sum::<f64>()
-                * secs(h)
+            let numeric: f64 = (0..n).map(|i| p.multiplier(t0 + i * h + h / 2)).sum::<f64>() * secs(h)
                 + p.multiplier(t1 - 1) * secs(t1 - t0 - n * h);
             let exact = p.expected_count(1.0, t0, t1);
             eprintln!("{p:?}: closed form {exact:.6}, numeric {numeric:.6}");
@@ -1130,8 +961,7 @@ mod tests {
         let mut rng = stream(1);
         let mut zero_base = ProfiledArrivals::new(0.0, Profile::Steady).unwrap();
         assert_eq!(zero_base.next_arrival(0, &mut rng), None);
-        let mut zero_ramp =
-            ProfiledArrivals::new(100.0, Profile::ramp(0.0, 0.0, 0.0, 1.0).unwrap()).unwrap();
+        let mut zero_ramp = ProfiledArrivals::new(100.0, Profile::ramp(0.0, 0.0, 0.0, 1.0).unwrap()).unwrap();
         assert_eq!(zero_ramp.next_arrival(0, &mut rng), None);
 
         // Traffic that fades out: arrivals until the end of the ramp, then none.
@@ -1151,8 +981,7 @@ mod tests {
         assert!(a.last_steps < 20, "{}", a.last_steps);
 
         // No further arrival can be represented after the end of time.
-        let mut steady =
-            ProfiledArrivals::new(1.0, Profile::ramp(0.0, 1e-9, 0.0, 1.0).unwrap()).unwrap();
+        let mut steady = ProfiledArrivals::new(1.0, Profile::ramp(0.0, 1e-9, 0.0, 1.0).unwrap()).unwrap();
         assert_eq!(steady.next_arrival(Nanos::MAX - 10, &mut rng), None);
     }
 
@@ -1162,12 +991,7 @@ mod tests {
     fn every_call_takes_few_steps() {
         let cases: [(f64, Profile, f64, f64); 6] = [
             // A month-long ramp from nothing to a thousandfold, near both ends.
-            (
-                1e4,
-                Profile::ramp(0.0, 1000.0, 0.0, MAX_DURATION_S).unwrap(),
-                0.0,
-                100.0,
-            ),
+            (1e4, Profile::ramp(0.0, 1000.0, 0.0, MAX_DURATION_S).unwrap(), 0.0, 100.0),
             (
                 1e4,
                 Profile::ramp(1000.0, 0.0, 0.0, MAX_DURATION_S).unwrap(),
@@ -1180,12 +1004,7 @@ mod tests {
             (1e7, Profile::daily(MIN_PERIOD_S, 0.0).unwrap(), 0.0, 0.5),
             // A tiny rate over many short days.
             (1e-6, Profile::daily(MIN_PERIOD_S, 0.0).unwrap(), 0.0, 1e8),
-            (
-                1e-6,
-                Profile::ramp(0.0, 1000.0, 0.0, MAX_DURATION_S).unwrap(),
-                0.0,
-                MAX_DURATION_S * 2.0,
-            ),
+            (1e-6, Profile::ramp(0.0, 1000.0, 0.0, MAX_DURATION_S).unwrap(), 0.0, MAX_DURATION_S * 2.0),
         ];
         for (base, p, from_s, to_s) in cases {
             let mut a = ProfiledArrivals::new(base, p).unwrap();
@@ -1217,45 +1036,34 @@ mod tests {
     #[test]
     fn validation_names_the_problem_and_the_fix() {
         let msg = |r: Result<Profile, ProfileError>| r.unwrap_err().to_string();
-        assert!(msg(Profile::ramp(-1.0, 2.0, 0.0, 10.0))
-            .contains("starting multiplier (from) must be between 0 and 1000"));
+        assert!(
+            msg(Profile::ramp(-1.0, 2.0, 0.0, 10.0)).contains("starting multiplier (from) must be between 0 and 1000")
+        );
         assert!(msg(Profile::ramp(1.0, f64::NAN, 0.0, 10.0)).contains("(to)"));
-        assert!(msg(Profile::ramp(1.0, 2.0, -5.0, 10.0))
-            .contains("the ramp's start (start_s) must be a time"));
+        assert!(msg(Profile::ramp(1.0, 2.0, -5.0, 10.0)).contains("the ramp's start (start_s) must be a time"));
         assert!(msg(Profile::ramp(1.0, 2.0, 0.0, 1e9)).contains("(end_s)"));
         assert_eq!(
             msg(Profile::ramp(1.0, 2.0, 60.0, 30.0)),
             "the ramp must not end before it starts: it starts at 60 s and ends at 30 s; \
              swap start_s and end_s or move the end later"
         );
-        assert!(msg(Profile::spike(10.0, 5.0, 1e4))
-            .contains("the spike's multiplier must be between 0 and 1000"));
+        assert!(msg(Profile::spike(10.0, 5.0, 1e4)).contains("the spike's multiplier must be between 0 and 1000"));
         assert!(msg(Profile::spike(f64::INFINITY, 5.0, 2.0)).contains("at_s"));
         assert!(msg(Profile::spike(10.0, 0.0, 2.0)).contains("the spike must last more than 0 s"));
-        assert!(
-            msg(Profile::daily(5.0, 0.2)).contains("between 10 and 2592000 s: 86400 is a real day")
-        );
+        assert!(msg(Profile::daily(5.0, 0.2)).contains("between 10 and 2592000 s: 86400 is a real day"));
         assert!(msg(Profile::daily(120.0, 1.5)).contains("the trough must be between 0 and 1"));
         assert!(msg(Profile::daily(120.0, f64::NAN)).contains("got NaN"));
 
         let err = ProfiledArrivals::new(-1.0, Profile::Steady).unwrap_err();
-        assert!(err
-            .to_string()
-            .contains("the base rate must be between 0 and 10000000"));
+        assert!(err.to_string().contains("the base rate must be between 0 and 10000000"));
         let err = ProfiledArrivals::new(1e5, Profile::spike(1.0, 1.0, 200.0).unwrap()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "at its highest this profile asks for 20000000 requests per second (100000 × 200); \
              at most 10000000 can be simulated: lower the rate or the multiplier"
         );
-        let raw = Profile::Daily {
-            period_s: 0.0,
-            trough: 0.5,
-        };
-        assert_eq!(
-            ProfiledArrivals::new(1.0, raw).unwrap_err(),
-            ProfileError::Period(0.0)
-        );
+        let raw = Profile::Daily { period_s: 0.0, trough: 0.5 };
+        assert_eq!(ProfiledArrivals::new(1.0, raw).unwrap_err(), ProfileError::Period(0.0));
 
         let spike = Profile::spike(100.0, 30.0, 3.0).unwrap();
         assert_eq!(
@@ -1285,36 +1093,12 @@ mod tests {
     #[test]
     fn nonsense_never_panics() {
         let weird = [
-            Profile::Daily {
-                period_s: 0.0,
-                trough: f64::NAN,
-            },
-            Profile::Daily {
-                period_s: f64::NAN,
-                trough: -3.0,
-            },
-            Profile::Ramp {
-                from: f64::NAN,
-                to: f64::INFINITY,
-                start_s: 9.0,
-                end_s: 1.0,
-            },
-            Profile::Ramp {
-                from: -1.0,
-                to: 2.0,
-                start_s: f64::NAN,
-                end_s: f64::NAN,
-            },
-            Profile::Spike {
-                at_s: -1.0,
-                duration_s: f64::INFINITY,
-                multiplier: -2.0,
-            },
-            Profile::Spike {
-                at_s: 1e300,
-                duration_s: 1e300,
-                multiplier: 1e300,
-            },
+            Profile::Daily { period_s: 0.0, trough: f64::NAN },
+            Profile::Daily { period_s: f64::NAN, trough: -3.0 },
+            Profile::Ramp { from: f64::NAN, to: f64::INFINITY, start_s: 9.0, end_s: 1.0 },
+            Profile::Ramp { from: -1.0, to: 2.0, start_s: f64::NAN, end_s: f64::NAN },
+            Profile::Spike { at_s: -1.0, duration_s: f64::INFINITY, multiplier: -2.0 },
+            Profile::Spike { at_s: 1e300, duration_s: 1e300, multiplier: 1e300 },
         ];
         for p in weird {
             assert!(p.validate().is_err(), "{p:?}");
@@ -1352,10 +1136,7 @@ mod tests {
             json(Profile::ramp(1.0, 3.0, 0.0, 60.0).unwrap()),
             r#"{"shape":"ramp","from":1.0,"to":3.0,"start_s":0.0,"end_s":60.0}"#
         );
-        assert_eq!(
-            json(Profile::daily(120.0, 0.2).unwrap()),
-            r#"{"shape":"daily","period_s":120.0,"trough":0.2}"#
-        );
+        assert_eq!(json(Profile::daily(120.0, 0.2).unwrap()), r#"{"shape":"daily","period_s":120.0,"trough":0.2}"#);
         assert_eq!(Profile::default(), Profile::Steady);
     }
 }

@@ -58,10 +58,9 @@ pub enum ReplicationError {
 impl fmt::Display for ReplicationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReplicationError::MaxPending { given } => write!(
-                f,
-                "a replication log must track between 1 and {MAX_PENDING_LIMIT} pending writes, got {given}"
-            ),
+            ReplicationError::MaxPending { given } => {
+                write!(f, "a replication log must track between 1 and {MAX_PENDING_LIMIT} pending writes, got {given}")
+            }
         }
     }
 }
@@ -142,10 +141,7 @@ impl ReplicationLog {
         if !(1..=MAX_PENDING_LIMIT).contains(&max_pending) {
             return Err(ReplicationError::MaxPending { given: max_pending });
         }
-        Ok(ReplicationLog {
-            max_pending,
-            ..ReplicationLog::new()
-        })
+        Ok(ReplicationLog { max_pending, ..ReplicationLog::new() })
     }
 
     /// The primary acknowledged a write of `key` at `at`; it reaches the replica
@@ -166,11 +162,7 @@ impl ReplicationLog {
             self.fold_oldest();
         }
         let seq = self.front_seq + self.pending.len() as u64;
-        self.pending.push_back(Pending {
-            key,
-            acked: at,
-            applied,
-        });
+        self.pending.push_back(Pending { key, acked: at, applied });
         self.latest.insert(key, seq);
     }
 
@@ -227,11 +219,7 @@ impl ReplicationLog {
     pub fn unreplicated_at(&self, now: Nanos) -> u64 {
         let now = now.max(self.clock);
         let applied = self.pending.partition_point(|p| p.applied <= now);
-        let folded = if now < self.folded.last_applied {
-            self.folded.count
-        } else {
-            0
-        };
+        let folded = if now < self.folded.last_applied { self.folded.count } else { 0 };
         (self.pending.len() - applied) as u64 + folded
     }
 
@@ -307,17 +295,7 @@ mod tests {
         // exactly those acknowledged in (t − 100 ms, t].
         let lag = 100 * MS;
         let times: Vec<Nanos> = (0..500).map(|i| i * 7 * MS).collect();
-        for t in [
-            0,
-            1,
-            50 * MS,
-            99 * MS,
-            100 * MS,
-            700 * MS,
-            707 * MS,
-            3493 * MS,
-            5 * NS_PER_S,
-        ] {
+        for t in [0, 1, 50 * MS, 99 * MS, 100 * MS, 700 * MS, 707 * MS, 3493 * MS, 5 * NS_PER_S] {
             let mut log = ReplicationLog::new();
             for (i, &at) in times.iter().enumerate().take_while(|(_, &at)| at <= t) {
                 log.record_write(i as u64 % 13, at, lag);
@@ -388,21 +366,13 @@ mod tests {
         let end = reads_per_key / read_rate;
         let mut rng = Stream::new(9, 0, StreamPurpose::Arrivals);
         // Next event time per stream: writes of keys 0..3, then reads of keys 0..3.
-        let mut next: Vec<f64> = rates
-            .iter()
-            .chain(&[read_rate; 3])
-            .map(|&r| rng.exponential(1.0 / r))
-            .collect();
+        let mut next: Vec<f64> = rates.iter().chain(&[read_rate; 3]).map(|&r| rng.exponential(1.0 / r)).collect();
         let mut reads = [0u64; 3];
         let mut stale = [0u64; 3];
         let mut log = ReplicationLog::new();
         let mut max_pending = 0;
         loop {
-            let (i, &t) = next
-                .iter()
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .unwrap();
+            let (i, &t) = next.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).unwrap();
             if t >= end {
                 break;
             }
@@ -561,14 +531,7 @@ mod tests {
         }
         assert_eq!(log.current_lag(10 * NS_PER_S), 0);
         assert_eq!(log.fail_primary(10 * NS_PER_S), 0);
-        assert_eq!(
-            log.counters(),
-            ReplicationCounters {
-                writes: 10_000,
-                lost: 0,
-                folded: 0
-            }
-        );
+        assert_eq!(log.counters(), ReplicationCounters { writes: 10_000, lost: 0, folded: 0 });
     }
 
     #[test]
@@ -606,11 +569,7 @@ mod tests {
                 let lag = (rng.exponential(50.0) * 1e6) as Nanos;
                 log.record_write(u64::from(rng.below(300)), i * MS, lag);
                 if i % 97 == 0 {
-                    out.push((
-                        log.unreplicated_at(i * MS),
-                        log.is_stale(i % 300, i * MS),
-                        log.current_lag(i * MS),
-                    ));
+                    out.push((log.unreplicated_at(i * MS), log.is_stale(i % 300, i * MS), log.current_lag(i * MS)));
                 }
                 if i % 5000 == 4999 {
                     out.push((log.fail_primary(i * MS), false, 0));

@@ -34,7 +34,6 @@ impl Kind {
             Kind::Job => "job",
         }
     }
-
 }
 
 /// Why a request failed. Every request ends either in success or in exactly one
@@ -124,8 +123,16 @@ pub struct Frame {
     pub holding: bool,
 }
 
-pub(crate) const EMPTY_FRAME: Frame =
-    Frame { node: 0, link: 0, state: FrameState::Done, abandoned: false, incarnation: 0, arrived: 0, step: 0, holding: false };
+pub(crate) const EMPTY_FRAME: Frame = Frame {
+    node: 0,
+    link: 0,
+    state: FrameState::Done,
+    abandoned: false,
+    incarnation: 0,
+    arrived: 0,
+    step: 0,
+    holding: false,
+};
 
 /// `Request::key` before a node has needed one.
 pub const NO_KEY: u64 = u64::MAX;

@@ -175,22 +175,31 @@ impl NodeSpec {
             NodeSpec::Database(d) => Some(&d.station),
             NodeSpec::Workers(w) => Some(&w.station),
             NodeSpec::Nosql(n) => Some(&n.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_) => {
-                None
-            }
+            NodeSpec::Users(_)
+            | NodeSpec::LoadBalancer(_)
+            | NodeSpec::Queue(_)
+            | NodeSpec::ShardRouter(_)
+            | NodeSpec::Dns(_)
+            | NodeSpec::Cdn(_) => None,
         }
     }
 
     /// The autoscaling group settings of web servers and worker pools, as the
     /// engine's policy (utilisation for servers, backlog for workers).
-    pub fn autoscale_policy(&self) -> Option<Result<crate::autoscale::AutoscalePolicy, crate::autoscale::AutoscaleError>> {
+    pub fn autoscale_policy(
+        &self,
+    ) -> Option<Result<crate::autoscale::AutoscalePolicy, crate::autoscale::AutoscaleError>> {
         use crate::autoscale::AutoscalePolicy;
         let (a, web) = match self {
             NodeSpec::WebServer(w) => (w.autoscale?, true),
             NodeSpec::Workers(w) => (w.autoscale?, false),
             _ => return None,
         };
-        let policy = if web { AutoscalePolicy::utilization(a.min, a.max, a.target) } else { AutoscalePolicy::backlog(a.min, a.max, a.target) };
+        let policy = if web {
+            AutoscalePolicy::utilization(a.min, a.max, a.target)
+        } else {
+            AutoscalePolicy::backlog(a.min, a.max, a.target)
+        };
         Some(policy.and_then(|p| p.with_timing(a.boot_s, a.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S)))
     }
 
@@ -210,16 +219,30 @@ impl NodeSpec {
             NodeSpec::Database(d) => Some(&mut d.station),
             NodeSpec::Workers(w) => Some(&mut w.station),
             NodeSpec::Nosql(n) => Some(&mut n.station),
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_) => {
-                None
-            }
+            NodeSpec::Users(_)
+            | NodeSpec::LoadBalancer(_)
+            | NodeSpec::Queue(_)
+            | NodeSpec::ShardRouter(_)
+            | NodeSpec::Dns(_)
+            | NodeSpec::Cdn(_) => None,
         }
     }
 }
 
 /// Every `kind` this build knows, in palette order.
-pub const NODE_KINDS: &[&str] =
-    &["users", "dns", "cdn", "load_balancer", "web_server", "cache", "database", "shard_router", "nosql", "queue", "workers"];
+pub const NODE_KINDS: &[&str] = &[
+    "users",
+    "dns",
+    "cdn",
+    "load_balancer",
+    "web_server",
+    "cache",
+    "database",
+    "shard_router",
+    "nosql",
+    "queue",
+    "workers",
+];
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]

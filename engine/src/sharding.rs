@@ -200,8 +200,7 @@ struct Ring {
 
 impl Ring {
     fn build(members: Vec<u32>, vnodes_per_shard: u32) -> Ring {
-        let mut pairs: Vec<(u64, u16)> =
-            Vec::with_capacity(members.len() * vnodes_per_shard as usize);
+        let mut pairs: Vec<(u64, u16)> = Vec::with_capacity(members.len() * vnodes_per_shard as usize);
         for &shard in &members {
             // Shard ids are checked to be below MAX_SHARDS (1024), so they fit u16.
             let owner = shard as u16;
@@ -211,12 +210,7 @@ impl Ring {
         // ring is the same whatever order the members were given in.
         pairs.sort_unstable();
         let (points, owners) = pairs.into_iter().unzip();
-        Ring {
-            points,
-            owners,
-            members,
-            vnodes_per_shard,
-        }
+        Ring { points, owners, members, vnodes_per_shard }
     }
 
     /// Index of the vnode owning hash `h`: the first point at or after `h`,
@@ -259,9 +253,7 @@ impl Router {
     /// `shard = key % shards`, on the raw key.
     pub fn modulo(shards: u32) -> Result<Router, ShardingError> {
         check_shard_count(u64::from(shards))?;
-        Ok(Router {
-            inner: Inner::Modulo { shards },
-        })
+        Ok(Router { inner: Inner::Modulo { shards } })
     }
 
     /// A hash ring over shards `0..shards`, each with `vnodes_per_shard` points.
@@ -270,18 +262,13 @@ impl Router {
     pub fn consistent_hash(shards: u32, vnodes_per_shard: u32) -> Result<Router, ShardingError> {
         check_shard_count(u64::from(shards))?;
         check_vnodes(vnodes_per_shard)?;
-        Ok(Router {
-            inner: Inner::Ring(Ring::build((0..shards).collect(), vnodes_per_shard)),
-        })
+        Ok(Router { inner: Inner::Ring(Ring::build((0..shards).collect(), vnodes_per_shard)) })
     }
 
     /// A hash ring over an explicit set of shard ids, for example `[0, 1, 3, 4]`
     /// after shard 2 was removed. Every remaining shard keeps its own vnode points,
     /// so only the removed shard's keys move.
-    pub fn consistent_hash_members(
-        members: &[u32],
-        vnodes_per_shard: u32,
-    ) -> Result<Router, ShardingError> {
+    pub fn consistent_hash_members(members: &[u32], vnodes_per_shard: u32) -> Result<Router, ShardingError> {
         check_shard_count(members.len() as u64)?;
         check_vnodes(vnodes_per_shard)?;
         let mut sorted = members.to_vec();
@@ -294,19 +281,16 @@ impl Router {
                 return Err(ShardingError::DuplicateShard { shard });
             }
         }
-        Ok(Router {
-            inner: Inner::Ring(Ring::build(sorted, vnodes_per_shard)),
-        })
+        Ok(Router { inner: Inner::Ring(Ring::build(sorted, vnodes_per_shard)) })
     }
 
     /// The router a [`RouterSpec`] describes.
     pub fn from_spec(spec: &RouterSpec) -> Result<Router, ShardingError> {
         match *spec {
             RouterSpec::Modulo { shards } => Router::modulo(shards),
-            RouterSpec::ConsistentHash {
-                shards,
-                vnodes_per_shard,
-            } => Router::consistent_hash(shards, vnodes_per_shard),
+            RouterSpec::ConsistentHash { shards, vnodes_per_shard } => {
+                Router::consistent_hash(shards, vnodes_per_shard)
+            }
         }
     }
 
@@ -369,10 +353,7 @@ impl fmt::Debug for Router {
     // The ring can hold a million points; print what identifies it instead.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
-            Inner::Modulo { shards } => f
-                .debug_struct("Router::Modulo")
-                .field("shards", shards)
-                .finish(),
+            Inner::Modulo { shards } => f.debug_struct("Router::Modulo").field("shards", shards).finish(),
             Inner::Ring(ring) => f
                 .debug_struct("Router::ConsistentHash")
                 .field("members", &ring.members)
@@ -443,11 +424,7 @@ pub struct Movement {
 /// - otherwise: the ids `0..sample_keys` are routed both ways ([`DEFAULT_SAMPLE_KEYS`]
 ///   is a good choice). `sample_keys` must be in `1..=MAX_SAMPLE_KEYS` even when an
 ///   exact method applies, so that a bad value is caught whatever the routers are.
-pub fn moved_share(
-    from: &Router,
-    to: &Router,
-    sample_keys: u64,
-) -> Result<Movement, ShardingError> {
+pub fn moved_share(from: &Router, to: &Router, sample_keys: u64) -> Result<Movement, ShardingError> {
     check_keys(sample_keys)?;
     Ok(match (&from.inner, &to.inner) {
         (Inner::Modulo { shards: n }, Inner::Modulo { shards: m }) => {
@@ -455,15 +432,9 @@ pub fn moved_share(
             let period = n / gcd(n, m) * m;
             let stay = n.min(m);
             // `period - stay` and `period` are exact in f64 (both below 2^21).
-            Movement {
-                share: (period - stay) as f64 / period as f64,
-                method: MoveMethod::FullPeriod { period },
-            }
+            Movement { share: (period - stay) as f64 / period as f64, method: MoveMethod::FullPeriod { period } }
         }
-        (Inner::Ring(a), Inner::Ring(b)) => Movement {
-            share: ring_moved_share(a, b),
-            method: MoveMethod::HashSpace,
-        },
+        (Inner::Ring(a), Inner::Ring(b)) => Movement { share: ring_moved_share(a, b), method: MoveMethod::HashSpace },
         _ => Movement {
             share: moved_share_sampled(from, to, sample_keys)?,
             method: MoveMethod::Sampled { keys: sample_keys },
@@ -476,9 +447,7 @@ pub fn moved_share(
 /// populations that are not a full modulo period.
 pub fn moved_share_sampled(from: &Router, to: &Router, keys: u64) -> Result<f64, ShardingError> {
     check_keys(keys)?;
-    let moved = (0..keys)
-        .filter(|&k| from.shard_of(k) != to.shard_of(k))
-        .count();
+    let moved = (0..keys).filter(|&k| from.shard_of(k) != to.shard_of(k)).count();
     Ok(moved as f64 / keys as f64)
 }
 
@@ -548,30 +517,15 @@ impl LoadShares {
         let n = members.len().max(1) as f64;
         let mean = live().sum::<f64>() / n;
         let variance = live().map(|s| (s - mean) * (s - mean)).sum::<f64>() / n;
-        let (imbalance, cv) = if mean > 0.0 {
-            (max_share / mean, variance.sqrt() / mean)
-        } else {
-            (1.0, 0.0)
-        };
-        LoadShares {
-            shares,
-            hottest,
-            max_share,
-            imbalance,
-            cv,
-        }
+        let (imbalance, cv) = if mean > 0.0 { (max_share / mean, variance.sqrt() / mean) } else { (1.0, 0.0) };
+        LoadShares { shares, hottest, max_share, imbalance, cv }
     }
 
     /// The shares after one "celebrity" key starts carrying `share` of all
     /// requests: the other requests (`1 - share`) keep spreading as `self` says,
     /// and the celebrity's shard gets `share` on top. Under an even spread over `N`
     /// shards the hot shard therefore carries `share + (1 - share) / N`.
-    pub fn with_celebrity(
-        &self,
-        router: &Router,
-        celebrity_key: u64,
-        share: f64,
-    ) -> Result<LoadShares, ShardingError> {
+    pub fn with_celebrity(&self, router: &Router, celebrity_key: u64, share: f64) -> Result<LoadShares, ShardingError> {
         if !(0.0..=1.0).contains(&share) {
             return Err(ShardingError::CelebrityShareOutOfRange { share });
         }
@@ -596,11 +550,7 @@ pub fn load_shares(router: &Router, weights: &[f64]) -> Result<LoadShares, Shard
 /// Per-shard load for the keys `0..keys`, key `k` weighing `weight(k)` — a
 /// popularity curve such as Zipf, `1 / (k + 1)^s`. Keys are visited in id order,
 /// so the floating-point sums (and the result) are reproducible.
-pub fn load_shares_by(
-    router: &Router,
-    keys: u64,
-    weight: impl Fn(u64) -> f64,
-) -> Result<LoadShares, ShardingError> {
+pub fn load_shares_by(router: &Router, keys: u64, weight: impl Fn(u64) -> f64) -> Result<LoadShares, ShardingError> {
     check_keys(keys)?;
     let mut sums = vec![0.0f64; router.id_bound() as usize];
     for k in 0..keys {
@@ -695,12 +645,7 @@ mod tests {
             let m = moved_share(&modulo(n), &modulo(n + 1), DEFAULT_SAMPLE_KEYS).unwrap();
             let theory = f64::from(n) / f64::from(n + 1);
             assert_eq!(m.share, theory, "{n} -> {}", n + 1);
-            assert_eq!(
-                m.method,
-                MoveMethod::FullPeriod {
-                    period: u64::from(n) * u64::from(n + 1)
-                }
-            );
+            assert_eq!(m.method, MoveMethod::FullPeriod { period: u64::from(n) * u64::from(n + 1) });
         }
         // 4 -> 5: the textbook 80%.
         assert_eq!(moved_share(&modulo(4), &modulo(5), 1).unwrap().share, 0.8);
@@ -712,24 +657,11 @@ mod tests {
 
     #[test]
     fn modulo_closed_form_agrees_with_counting_a_period() {
-        for (n, m) in [
-            (4u32, 5u32),
-            (6, 4),
-            (10, 15),
-            (12, 18),
-            (1024, 1023),
-            (3, 1),
-        ] {
+        for (n, m) in [(4u32, 5u32), (6, 4), (10, 15), (12, 18), (1024, 1023), (3, 1)] {
             let exact = moved_share(&modulo(n), &modulo(m), 1).unwrap();
-            let MoveMethod::FullPeriod { period } = exact.method else {
-                panic!("not full period")
-            };
+            let MoveMethod::FullPeriod { period } = exact.method else { panic!("not full period") };
             let counted = moved_share_sampled(&modulo(n), &modulo(m), period).unwrap();
-            assert!(
-                (exact.share - counted).abs() < 1e-12,
-                "{n}->{m}: {} vs {counted}",
-                exact.share
-            );
+            assert!((exact.share - counted).abs() < 1e-12, "{n}->{m}: {} vs {counted}", exact.share);
         }
     }
 
@@ -742,12 +674,7 @@ mod tests {
                 assert_eq!(m.method, MoveMethod::HashSpace);
                 let theory = 1.0 / f64::from(n + 1);
                 let sd = beta_share_sd(f64::from(n + 1), f64::from(v));
-                assert!(
-                    (m.share - theory).abs() < 4.0 * sd,
-                    "{n}->{} v={v}: {} vs {theory} (sd {sd})",
-                    n + 1,
-                    m.share
-                );
+                assert!((m.share - theory).abs() < 4.0 * sd, "{n}->{} v={v}: {} vs {theory} (sd {sd})", n + 1, m.share);
                 // And it is far below modulo's N/(N+1).
                 assert!(m.share < 0.5 * f64::from(n) / f64::from(n + 1));
             }
@@ -766,9 +693,7 @@ mod tests {
             }
         }
         // The moved keys are exactly those the new shard now holds.
-        let held = (0..DEFAULT_SAMPLE_KEYS)
-            .filter(|&k| new.shard_of(k) == 4)
-            .count() as u64;
+        let held = (0..DEFAULT_SAMPLE_KEYS).filter(|&k| new.shard_of(k) == 4).count() as u64;
         assert_eq!(moved, held);
     }
 
@@ -778,10 +703,7 @@ mod tests {
         let exact = moved_share(&a, &b, 1).unwrap().share;
         let sampled = moved_share_sampled(&a, &b, DEFAULT_SAMPLE_KEYS).unwrap();
         let se = (exact * (1.0 - exact) / DEFAULT_SAMPLE_KEYS as f64).sqrt();
-        assert!(
-            (exact - sampled).abs() < 4.0 * se,
-            "exact {exact} sampled {sampled} se {se}"
-        );
+        assert!((exact - sampled).abs() < 4.0 * se, "exact {exact} sampled {sampled} se {se}");
         // The moved share is the new shard's share of the hash space, to the bit.
         assert_eq!(exact, b.expected_shares().shares[4]);
     }
@@ -801,10 +723,7 @@ mod tests {
         assert_eq!(moved, all.expected_shares().shares[2]);
         assert_eq!(without_2.expected_shares().shares[2], 0.0);
         // Removing the last shard is the same as a ring of one shard fewer.
-        assert_eq!(
-            Router::consistent_hash_members(&[3, 1, 0, 2], 160).unwrap(),
-            ring(4, 160)
-        );
+        assert_eq!(Router::consistent_hash_members(&[3, 1, 0, 2], 160).unwrap(), ring(4, 160));
     }
 
     #[test]
@@ -815,38 +734,19 @@ mod tests {
         let cv = |v: u32| ring(1000, v).expected_shares().cv;
         let theory = |v: f64| ((n - 1.0) / (n * v + 1.0)).sqrt();
         let (cv1, cv200) = (cv(1), cv(200));
-        assert!(
-            (cv1 / theory(1.0) - 1.0).abs() < 0.15,
-            "v=1: cv {cv1} theory {}",
-            theory(1.0)
-        );
-        assert!(
-            (cv200 / theory(200.0) - 1.0).abs() < 0.15,
-            "v=200: cv {cv200} theory {}",
-            theory(200.0)
-        );
+        assert!((cv1 / theory(1.0) - 1.0).abs() < 0.15, "v=1: cv {cv1} theory {}", theory(1.0));
+        assert!((cv200 / theory(200.0) - 1.0).abs() < 0.15, "v=200: cv {cv200} theory {}", theory(200.0));
         let ratio = cv1 / cv200;
-        assert!(
-            (ratio / 200f64.sqrt() - 1.0).abs() < 0.2,
-            "ratio {ratio} vs sqrt(200)"
-        );
+        assert!((ratio / 200f64.sqrt() - 1.0).abs() < 0.2, "ratio {ratio} vs sqrt(200)");
     }
 
     #[test]
     fn uniform_ids_split_exactly_evenly_under_modulo() {
         for n in [1u32, 3, 4, 7, 10, 64] {
             let shares = uniform_load_shares(&modulo(n), u64::from(n) * 1000).unwrap();
-            assert!(
-                shares.shares.iter().all(|&s| s == 1.0 / f64::from(n)),
-                "{n}: {:?}",
-                shares.shares
-            );
+            assert!(shares.shares.iter().all(|&s| s == 1.0 / f64::from(n)), "{n}: {:?}", shares.shares);
             // The summary divides by a mean that is itself rounded: equal to 1 ulp.
-            assert!(
-                (shares.imbalance - 1.0).abs() < 1e-15,
-                "{}",
-                shares.imbalance
-            );
+            assert!((shares.imbalance - 1.0).abs() < 1e-15, "{}", shares.imbalance);
             assert!(shares.cv < 1e-15, "{}", shares.cv);
             assert_eq!(shares.hottest, 0);
         }
@@ -871,10 +771,7 @@ mod tests {
         }
         // On a ring the celebrity lands wherever its hash does.
         let ring = ring(8, 160);
-        let hot = ring
-            .expected_shares()
-            .with_celebrity(&ring, 13, 0.1)
-            .unwrap();
+        let hot = ring.expected_shares().with_celebrity(&ring, 13, 0.1).unwrap();
         assert_eq!(hot.hottest, ring.shard_of(13));
         assert!(hot.imbalance > 1.7);
     }
@@ -896,21 +793,14 @@ mod tests {
     fn modulo_to_ring_moves_about_three_quarters() {
         // Independent placements agree with probability about 1/N.
         let m = moved_share(&modulo(4), &ring(4, 160), DEFAULT_SAMPLE_KEYS).unwrap();
-        assert_eq!(
-            m.method,
-            MoveMethod::Sampled {
-                keys: DEFAULT_SAMPLE_KEYS
-            }
-        );
+        assert_eq!(m.method, MoveMethod::Sampled { keys: DEFAULT_SAMPLE_KEYS });
         assert!((m.share - 0.75).abs() < 0.02, "{}", m.share);
     }
 
     #[test]
     fn ring_lookup_wraps_around() {
         let r = ring(3, 2);
-        let Inner::Ring(ring) = &r.inner else {
-            panic!("not a ring")
-        };
+        let Inner::Ring(ring) = &r.inner else { panic!("not a ring") };
         let first = u32::from(ring.owners[0]);
         let last = *ring.points.last().unwrap();
         assert_eq!(ring.owner_of_hash(u64::MAX), first);
@@ -918,10 +808,7 @@ mod tests {
             assert_eq!(ring.owner_of_hash(last + 1), first);
         }
         assert_eq!(ring.owner_of_hash(0), first);
-        assert_eq!(
-            ring.owner_of_hash(ring.points[1]),
-            u32::from(ring.owners[1])
-        );
+        assert_eq!(ring.owner_of_hash(ring.points[1]), u32::from(ring.owners[1]));
         let shares = r.expected_shares();
         assert!((shares.shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     }
@@ -944,21 +831,12 @@ mod tests {
 
     #[test]
     fn specs_build_routers_and_round_trip() {
-        let spec = RouterSpec::ConsistentHash {
-            shards: 4,
-            vnodes_per_shard: 160,
-        };
+        let spec = RouterSpec::ConsistentHash { shards: 4, vnodes_per_shard: 160 };
         let json = serde_json::to_string(&spec).unwrap();
-        assert_eq!(
-            json,
-            r#"{"routing":"consistent_hash","shards":4,"vnodes_per_shard":160}"#
-        );
+        assert_eq!(json, r#"{"routing":"consistent_hash","shards":4,"vnodes_per_shard":160}"#);
         assert_eq!(serde_json::from_str::<RouterSpec>(&json).unwrap(), spec);
         assert_eq!(Router::from_spec(&spec).unwrap(), ring(4, 160));
-        assert_eq!(
-            Router::from_spec(&RouterSpec::Modulo { shards: 4 }).unwrap(),
-            modulo(4)
-        );
+        assert_eq!(Router::from_spec(&RouterSpec::Modulo { shards: 4 }).unwrap(), modulo(4));
         assert_eq!(format!("{:?}", modulo(4)), "Router::Modulo { shards: 4 }");
     }
 
@@ -980,21 +858,13 @@ mod tests {
             load_shares(&modulo(2), &[f64::INFINITY]).unwrap_err(),
             load_shares(&modulo(2), &[0.0, 0.0]).unwrap_err(),
             load_shares(&modulo(2), &[f64::MAX, f64::MAX]).unwrap_err(),
-            modulo(2)
-                .expected_shares()
-                .with_celebrity(&modulo(2), 0, 1.5)
-                .unwrap_err(),
-            modulo(2)
-                .expected_shares()
-                .with_celebrity(&modulo(2), 0, f64::NAN)
-                .unwrap_err(),
+            modulo(2).expected_shares().with_celebrity(&modulo(2), 0, 1.5).unwrap_err(),
+            modulo(2).expected_shares().with_celebrity(&modulo(2), 0, f64::NAN).unwrap_err(),
         ];
         assert_eq!(cases[0], ShardingError::NoShards);
         assert_eq!(cases[1], ShardingError::TooManyShards { shards: 1025 });
         assert_eq!(cases[5], ShardingError::DuplicateShard { shard: 1 });
-        assert!(
-            matches!(cases[10], ShardingError::BadWeight { key: 1, weight } if weight.is_nan())
-        );
+        assert!(matches!(cases[10], ShardingError::BadWeight { key: 1, weight } if weight.is_nan()));
         for e in &cases {
             let msg = e.to_string();
             assert!(msg.len() > 20 && !msg.contains('{'), "{msg}");

@@ -18,7 +18,7 @@ use crate::components::users::Users;
 use crate::event::{Event, EventQueue};
 use crate::histogram::Histogram;
 use crate::hops::{Hop, HopLog};
-use crate::request::{Arena, Cause, FrameState, Frame, Kind, EMPTY_FRAME, NO_KEY};
+use crate::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_KEY};
 use crate::scenario::{NodeSpec, Scenario};
 use crate::series::{NodePoint, SecondPoint, Series};
 use crate::stats::{NodeCounters, NodeStats, NodeSummary};
@@ -101,7 +101,9 @@ pub enum Health {
     /// Failed: requests reaching it fail with `node_down`.
     Down,
     /// Slowed down: service takes `factor` times longer.
-    Degraded { factor: f64 },
+    Degraded {
+        factor: f64,
+    },
 }
 
 /// A node slot of the running simulation. Slots are never reused: a node
@@ -262,7 +264,13 @@ impl Simulation {
         let wires: Vec<Wire> = scenario
             .links
             .iter()
-            .map(|l| Wire { from: index(&l.from), to: index(&l.to), latency: ms_to_ns(l.latency_ms), removed: false, sent: 0 })
+            .map(|l| Wire {
+                from: index(&l.from),
+                to: index(&l.to),
+                latency: ms_to_ns(l.latency_ms),
+                removed: false,
+                sent: 0,
+            })
             .collect();
         let outgoing = |node: usize| -> Vec<u16> {
             wires.iter().enumerate().filter(|(_, w)| w.from as usize == node).map(|(i, _)| i as u16).collect()
@@ -276,7 +284,9 @@ impl Simulation {
                 NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing(i).first().copied(), seed, i)),
                 NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing(i), seed, i)),
                 NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
-                NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
+                NodeSpec::ShardRouter(r) => {
+                    Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r))
+                }
                 NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ i as u64)),
                 NodeSpec::Cdn(c) => Component::Cdn(Cdn::new(c)),
                 spec @ (NodeSpec::WebServer(_)
@@ -293,7 +303,12 @@ impl Simulation {
         let nodes = scenario
             .nodes
             .iter()
-            .map(|node| NodeInfo { id: node.id.clone(), kind: node.spec.kind_name(), removed: false, health: Health::Up })
+            .map(|node| NodeInfo {
+                id: node.id.clone(),
+                kind: node.spec.kind_name(),
+                removed: false,
+                health: Health::Up,
+            })
             .collect();
         let stations: Vec<bool> = components.iter().map(|c| matches!(c, Component::Station(_))).collect();
         let snap = crate::snapshot::SnapshotBase::new(&stations);
@@ -672,7 +687,14 @@ impl Simulation {
     /// A request born while `MAX_IN_FLIGHT` requests are alive ends at once
     /// with cause `overflow`: counted like any other outcome, but it takes no
     /// arena slot, so memory stays bounded however far the design is flooded.
-    fn overflow(&mut self, users: usize, region: Option<crate::geo::Region>, in_window: bool, link: Option<u16>, kind: Kind) {
+    fn overflow(
+        &mut self,
+        users: usize,
+        region: Option<crate::geo::Region>,
+        in_window: bool,
+        link: Option<u16>,
+        kind: Kind,
+    ) {
         let c = Cause::Overflow as usize;
         // It never leaves the users node, but it failed like any other: when
         // it is one of the followed requests, its failed answer is drawn on
@@ -775,13 +797,25 @@ impl Simulation {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn log_hop(&mut self, link: u16, from: u16, to: u16, end: Nanos, kind: Kind, response: bool, failed: bool, request: u64) {
+    fn log_hop(
+        &mut self,
+        link: u16,
+        from: u16,
+        to: u16,
+        end: Nanos,
+        kind: Kind,
+        response: bool,
+        failed: bool,
+        request: u64,
+    ) {
         self.hops.push(Hop { link, from, to, start: self.now, end, kind, response, failed, request });
     }
 
     /// Whether a partition separates the data centers of slots `a` and `b`.
     fn cut_off(&self, a: usize, b: usize) -> bool {
-        let dc = |slot: usize| self.scenario.node_index(&self.nodes[slot].id).and_then(|i| self.scenario.nodes[i].dc.as_deref());
+        let dc = |slot: usize| {
+            self.scenario.node_index(&self.nodes[slot].id).and_then(|i| self.scenario.nodes[i].dc.as_deref())
+        };
         match (dc(a), dc(b)) {
             (Some(x), Some(y)) if x != y => {
                 self.partitions.iter().any(|(p, q)| (p == x && q == y) || (p == y && q == x))
@@ -1021,7 +1055,10 @@ impl Simulation {
             st.deadlines.retain(|d| {
                 let r = arena.get(d.req);
                 let fr = &r.frames[d.frame as usize];
-                r.generation == d.generation && !fr.abandoned && fr.state != FrameState::Done && fr.node as usize == node
+                r.generation == d.generation
+                    && !fr.abandoned
+                    && fr.state != FrameState::Done
+                    && fr.node as usize == node
             });
         }
         if st.sweep_at.is_none() {
@@ -1385,7 +1422,8 @@ impl Simulation {
             .collect();
         self.geography = self.slot_region.iter().any(Option::is_some)
             || self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if !u.regions.is_empty()));
-        self.any_mobile = self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if u.mobile_share > 0.0));
+        self.any_mobile =
+            self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if u.mobile_share > 0.0));
         self.primary_of = vec![None; n];
         let mut caches: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut databases: Vec<Vec<u16>> = vec![Vec::new(); n];
@@ -1459,14 +1497,18 @@ impl Simulation {
                     w.databases = dbs;
                     w.queues = std::mem::take(&mut queues[slot]);
                 }
-                Component::Station(Station { role: Role::Workers(p), .. }) => p.queues = std::mem::take(&mut pool_queues[slot]),
+                Component::Station(Station { role: Role::Workers(p), .. }) => {
+                    p.queues = std::mem::take(&mut pool_queues[slot])
+                }
                 Component::Queue(q) => q.pools = std::mem::take(&mut pools[slot]),
                 Component::Dns(d) => {
                     let spec = d.spec.clone();
                     let links = std::mem::take(&mut entries[slot]);
                     let regions = links
                         .iter()
-                        .map(|&l| self.slot_region[self.wires[l as usize].to as usize].unwrap_or(crate::geo::Region::UsEast))
+                        .map(|&l| {
+                            self.slot_region[self.wires[l as usize].to as usize].unwrap_or(crate::geo::Region::UsEast)
+                        })
                         .collect();
                     d.configure(&spec, links, regions);
                 }
@@ -1500,7 +1542,11 @@ impl Simulation {
         }
         let kind = self.arena.get(req).kind;
         let is_replica = self.primary_of[node].is_some();
-        if kind == Kind::Write && !is_replica && !self.replicas_of[node].is_empty() && self.arena.get(req).failure.is_none() {
+        if kind == Kind::Write
+            && !is_replica
+            && !self.replicas_of[node].is_empty()
+            && self.arena.get(req).failure.is_none()
+        {
             let key = self.key_of(req);
             let now = self.now;
             for i in 0..self.replicas_of[node].len() {
@@ -1556,7 +1602,12 @@ impl Simulation {
         }
         let id = self.nodes[p].id.clone();
         let Some(r) = self.replicas_of[p].iter().copied().find(|&r| self.nodes[r as usize].serving()) else {
-            self.log.push(self.now, Some(&id), crate::log::Severity::Error, format!("{id}: no replica is up to promote; writes keep failing"));
+            self.log.push(
+                self.now,
+                Some(&id),
+                crate::log::Severity::Error,
+                format!("{id}: no replica is up to promote; writes keep failing"),
+            );
             return;
         };
         let lost = match &self.components[r as usize] {
@@ -1652,7 +1703,8 @@ impl Simulation {
         let ready = g.scaler.poll_ready(now);
         // The load was measured on the machines running until now; spread
         // over the ones that just became ready, it is that much lower.
-        let load = if ready > 0 && before > 0 { load * f64::from(before) / f64::from(g.scaler.running()) } else { load };
+        let load =
+            if ready > 0 && before > 0 { load * f64::from(before) / f64::from(g.scaler.running()) } else { load };
         if ready > 0 {
             st.workers = st.workers.saturating_add(ready.saturating_mul(g.per_instance));
             lines.push(format!(
@@ -1868,7 +1920,12 @@ impl Simulation {
             _ => crate::edit::Edit::Fault { id: f.node.clone(), fault: f.fault },
         };
         if let Err(e) = self.apply(edit) {
-            self.log.push(self.now, Some(&f.node), crate::log::Severity::Warning, format!("scheduled fault skipped: {e}"));
+            self.log.push(
+                self.now,
+                Some(&f.node),
+                crate::log::Severity::Warning,
+                format!("scheduled fault skipped: {e}"),
+            );
         }
     }
 
@@ -1930,7 +1987,10 @@ impl Simulation {
     /// A mobile request's first hop (out of the users node, and back) is slower.
     #[inline]
     fn mobile_delay(&self, req: u32, from: u16) -> Nanos {
-        if self.any_mobile && self.arena.get(req).mobile && matches!(self.components[from as usize], Component::Users(_)) {
+        if self.any_mobile
+            && self.arena.get(req).mobile
+            && matches!(self.components[from as usize], Component::Users(_))
+        {
             ms_to_ns(crate::scenario::MOBILE_EXTRA_MS)
         } else {
             0
@@ -1941,14 +2001,19 @@ impl Simulation {
     pub(crate) fn log_reshard(&mut self, slot: usize, before: usize, after: usize, moved: f64) {
         let id = self.nodes[slot].id.clone();
         let how = match &self.components[slot] {
-            Component::ShardRouter(r) if r.routing == crate::scenario::ShardRouting::ConsistentHash => "consistent hashing",
+            Component::ShardRouter(r) if r.routing == crate::scenario::ShardRouting::ConsistentHash => {
+                "consistent hashing"
+            }
             _ => "modulo",
         };
         self.log.push(
             self.now,
             Some(&id),
             crate::log::Severity::Warning,
-            format!("{id}: {before} -> {after} shards with {how}: {:.0}% of the keys move to another shard", moved * 100.0),
+            format!(
+                "{id}: {before} -> {after} shards with {how}: {:.0}% of the keys move to another shard",
+                moved * 100.0
+            ),
         );
     }
 
@@ -1976,7 +2041,8 @@ impl Simulation {
         }
         // A balancer that is itself down probes nothing until it is back.
         let probing = self.nodes[slot].serving();
-        let alive: Vec<bool> = b.backends.iter().map(|be| self.nodes[self.wires[be.link as usize].to as usize].serving()).collect();
+        let alive: Vec<bool> =
+            b.backends.iter().map(|be| self.nodes[self.wires[be.link as usize].to as usize].serving()).collect();
         let mut changes = Vec::new();
         if probing {
             let Component::Balancer(b) = &mut self.components[slot] else { return };
@@ -1997,7 +2063,10 @@ impl Simulation {
         for (link, up) in changes {
             let server = self.nodes[self.wires[link as usize].to as usize].id.clone();
             let (severity, text) = if up {
-                (crate::log::Severity::Info, format!("{id}: {server} passed {} health checks; back in rotation", hc.threshold))
+                (
+                    crate::log::Severity::Info,
+                    format!("{id}: {server} passed {} health checks; back in rotation", hc.threshold),
+                )
             } else {
                 (
                     crate::log::Severity::Warning,
@@ -2423,7 +2492,12 @@ impl Simulation {
         });
         if self.overflowing && self.second.failed[Cause::Overflow as usize] == 0 {
             self.overflowing = false;
-            self.log.push(self.now, None, crate::log::Severity::Info, "requests in flight back under the cap".to_string());
+            self.log.push(
+                self.now,
+                None,
+                crate::log::Severity::Info,
+                "requests in flight back under the cap".to_string(),
+            );
         }
         let mark = crate::recent::Mark {
             at: self.now,
@@ -2452,7 +2526,8 @@ impl Simulation {
     /// rather than every second.
     fn log_trouble(&mut self, i: usize, counts: [u64; 3]) {
         use crate::log::Severity;
-        const WHAT: [&str; 3] = ["rejecting requests: queue full", "requests timing out", "failing requests: node is down"];
+        const WHAT: [&str; 3] =
+            ["rejecting requests: queue full", "requests timing out", "failing requests: node is down"];
         // A users node's timeouts are its users giving up.
         const GIVING_UP: &str = "giving up on requests: no answer within the client timeout";
         for k in 0..3 {

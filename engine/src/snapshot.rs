@@ -241,7 +241,8 @@ impl Simulation {
             })
             .collect();
         let totals = since(&self.totals, &self.snap.totals);
-        let snapshot = self.reading(Span { span, totals, nodes, node_p99_ms, links, latency: &self.snap.latency, regions });
+        let snapshot =
+            self.reading(Span { span, totals, nodes, node_p99_ms, links, latency: &self.snap.latency, regions });
         self.snap.at = now;
         self.snap.totals = self.totals;
         self.snap.latency.clear();
@@ -345,7 +346,8 @@ impl Simulation {
                 rps: per_s(sent),
             })
             .collect();
-        let failed: Vec<(&'static str, u64)> = Cause::ALL.iter().map(|&c| (c.name(), s.totals.failed[c as usize])).collect();
+        let failed: Vec<(&'static str, u64)> =
+            Cause::ALL.iter().map(|&c| (c.name(), s.totals.failed[c as usize])).collect();
         let failed_n: u64 = failed.iter().map(|(_, n)| n).sum();
         let ok_n = s.totals.ok;
         let h = s.latency;

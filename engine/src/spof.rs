@@ -29,9 +29,12 @@ pub fn single_points_of_failure(s: &Scenario) -> Vec<String> {
             // application; a managed, replicated service).
             !matches!(
                 n.spec,
-                NodeSpec::Users(_) | NodeSpec::ShardRouter(_) | NodeSpec::Workers(_) | NodeSpec::Cache(_) | NodeSpec::Dns(_)
-            )
-                && !graph.serves(Some(*i))
+                NodeSpec::Users(_)
+                    | NodeSpec::ShardRouter(_)
+                    | NodeSpec::Workers(_)
+                    | NodeSpec::Cache(_)
+                    | NodeSpec::Dns(_)
+            ) && !graph.serves(Some(*i))
         })
         .map(|(_, n)| n.id.clone())
         .collect()
@@ -96,7 +99,9 @@ impl<'a> Graph<'a> {
         match self.spec(entry) {
             // Plain DNS names one entry; weighted DNS stops naming a dead one.
             NodeSpec::Dns(d) => match d.routing {
-                crate::scenario::DnsRouting::Single => self.out[entry].first().is_some_and(|&e| self.entry_serves(e, kind, up)),
+                crate::scenario::DnsRouting::Single => {
+                    self.out[entry].first().is_some_and(|&e| self.entry_serves(e, kind, up))
+                }
                 crate::scenario::DnsRouting::Weighted | crate::scenario::DnsRouting::Nearest => {
                     self.out[entry].iter().any(|&e| self.entry_serves(e, kind, up))
                 }
@@ -141,7 +146,8 @@ impl<'a> Graph<'a> {
             // Every shard holds some users' data; the router follows a
             // shard's promotion to its replica.
             return self.out[router].iter().all(|&shard| {
-                let replicas: Vec<usize> = self.out[shard].iter().copied().filter(|&r| self.primary_of[r] == Some(shard)).collect();
+                let replicas: Vec<usize> =
+                    self.out[shard].iter().copied().filter(|&r| self.primary_of[r] == Some(shard)).collect();
                 self.db_serves(shard, &replicas, up)
             });
         }
@@ -194,7 +200,11 @@ mod tests {
                 "links": [{{"from": "u", "to": "lb"}}, {{"from": "lb", "to": "w1"}}, {{"from": "lb", "to": "w2"}},
                 {{"from": "w1", "to": "db"}}, {{"from": "w2", "to": "db"}}, {{"from": "w1", "to": "c"}}
                 {}]}}"#,
-                if replica { r#", {"from": "db", "to": "r"}, {"from": "w1", "to": "r"}, {"from": "w2", "to": "r"}"# } else { "" }
+                if replica {
+                    r#", {"from": "db", "to": "r"}, {"from": "w1", "to": "r"}, {"from": "w2", "to": "r"}"#
+                } else {
+                    ""
+                }
             )
         };
         assert_eq!(spofs(&s(false, false)), vec!["lb", "db"]);
@@ -218,7 +228,9 @@ mod tests {
 
     #[test]
     fn a_design_that_does_not_work_yet_names_none() {
-        let s = format!(r#"{{"version": 1, "nodes": [{USERS}, {{"id": "lb", "kind": "load_balancer"}}], "links": [{{"from": "u", "to": "lb"}}]}}"#);
+        let s = format!(
+            r#"{{"version": 1, "nodes": [{USERS}, {{"id": "lb", "kind": "load_balancer"}}], "links": [{{"from": "u", "to": "lb"}}]}}"#
+        );
         assert!(spofs(&s).is_empty());
     }
 }

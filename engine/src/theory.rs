@@ -345,7 +345,13 @@ pub fn predict(workers: u32, arrival_rps: f64, service_ms: f64, cv: f64) -> Resu
     let mmc = Mmc { c, lambda: arrival_rps, mu: 1.0 / mean_s };
     let exponential = (cv - 1.0).abs() < 1e-9;
     let (wait_s, model, exact) = if c == 1 {
-        let name = if cv == 0.0 { "M/D/1" } else if exponential { "M/M/1" } else { "M/G/1" };
+        let name = if cv == 0.0 {
+            "M/D/1"
+        } else if exponential {
+            "M/M/1"
+        } else {
+            "M/G/1"
+        };
         (pk_wait_mean(arrival_rps, mean_s, second_moment(mean_s, cv)), format!("{name} (Pollaczek–Khinchine)"), true)
     } else if exponential {
         (mmc.wait_mean(), format!("M/M/{c} (Erlang C)"), true)
@@ -486,7 +492,8 @@ impl crate::Simulation {
         let slot = self.slot_of(id)?;
         let series = self.series();
         let skip = series.len().saturating_sub(window_s as usize);
-        let points: Vec<&crate::series::NodePoint> = series.iter().skip(skip).filter_map(|p| p.nodes.get(slot)).collect();
+        let points: Vec<&crate::series::NodePoint> =
+            series.iter().skip(skip).filter_map(|p| p.nodes.get(slot)).collect();
         if points.is_empty() {
             return None;
         }
@@ -494,7 +501,8 @@ impl crate::Simulation {
         let rate = points.iter().map(|p| p.throughput_rps).sum::<f64>() / n;
         // Busy over available over the whole window, as each second's is.
         let available = points.iter().map(|p| p.available_workers).sum::<f64>();
-        let utilization = if available > 0.0 { points.iter().map(|p| p.busy_workers).sum::<f64>() / available } else { 0.0 };
+        let utilization =
+            if available > 0.0 { points.iter().map(|p| p.busy_workers).sum::<f64>() / available } else { 0.0 };
         let queue = points.iter().map(|p| p.mean_queue_len).sum::<f64>() / n;
         let theory = self.theory(id, rate)?;
         Some(TheoryCheck {

@@ -38,17 +38,42 @@ pub const KEPT_TRACES: usize = 512;
 pub(crate) enum Mark {
     /// On the wire towards `node`, which it enters as frame `depth`: leaves at
     /// `start` (a DNS lookup before the connection counts as network), arrives at `end`.
-    Down { depth: u8, node: u16, start: Nanos, end: Nanos },
-    Queued { depth: u8, at: Nanos },
-    ServiceStart { depth: u8, at: Nanos },
-    ServiceEnd { depth: u8, at: Nanos },
+    Down {
+        depth: u8,
+        node: u16,
+        start: Nanos,
+        end: Nanos,
+    },
+    Queued {
+        depth: u8,
+        at: Nanos,
+    },
+    ServiceStart {
+        depth: u8,
+        at: Nanos,
+    },
+    ServiceEnd {
+        depth: u8,
+        at: Nanos,
+    },
     /// The response leaves frame `depth` at `start` and reaches the frame above at `end`.
-    Up { depth: u8, start: Nanos, end: Nanos },
-    Failed { node: u16, cause: Cause },
-    Finished { at: Nanos },
+    Up {
+        depth: u8,
+        start: Nanos,
+        end: Nanos,
+    },
+    Failed {
+        node: u16,
+        cause: Cause,
+    },
+    Finished {
+        at: Nanos,
+    },
     /// The users gave up waiting (cause `client_timeout`): the request ends
     /// here for them, wherever it is, whatever failed before.
-    GaveUp { at: Nanos },
+    GaveUp {
+        at: Nanos,
+    },
 }
 
 /// The marks of one traced request.
@@ -104,7 +129,8 @@ impl TraceBook {
             }
         }
         b.marks.clear();
-        (b.number, b.kind, b.region, b.born, b.source, b.breakdown, b.keep) = (number, kind, None, born, source, breakdown, keep);
+        (b.number, b.kind, b.region, b.born, b.source, b.breakdown, b.keep) =
+            (number, kind, None, born, source, breakdown, keep);
         if keep {
             self.live.insert(number, i);
         }
@@ -215,9 +241,15 @@ pub(crate) struct Reading {
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Phase {
     /// On the wire into visit `v` (the active one), arriving at `arrive`.
-    Entering { v: usize, arrive: Nanos },
+    Entering {
+        v: usize,
+        arrive: Nanos,
+    },
     /// The response of visit `v` on its wire to the active visit, arriving at `arrive`.
-    Returning { v: usize, arrive: Nanos },
+    Returning {
+        v: usize,
+        arrive: Nanos,
+    },
     Queued,
     /// In service, or at the node between its own steps (which take no time).
     Working,
@@ -470,7 +502,16 @@ mod tests {
     use super::*;
 
     fn buf(marks: Vec<Mark>) -> TraceBuf {
-        TraceBuf { number: 0, kind: Kind::Read, region: None, born: 100, source: 0, breakdown: true, keep: false, marks }
+        TraceBuf {
+            number: 0,
+            kind: Kind::Read,
+            region: None,
+            born: 100,
+            source: 0,
+            breakdown: true,
+            keep: false,
+            marks,
+        }
     }
 
     fn total(r: &Reading) -> Nanos {

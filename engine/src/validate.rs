@@ -102,10 +102,8 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
         let to = lookup(&index, &link.to, &format!("links[{i}].to"), issues);
         let (Some(from), Some(to)) = (from, to) else { continue };
         if from == to {
-            issues.push(Issue {
-                path: format!("links[{i}]"),
-                message: format!("\"{}\" is linked to itself", link.from),
-            });
+            issues
+                .push(Issue { path: format!("links[{i}]"), message: format!("\"{}\" is linked to itself", link.from) });
             continue;
         }
         if let Err(reason) = check_link(&s.nodes[from].spec, &s.nodes[to].spec) {
@@ -263,8 +261,7 @@ pub fn warnings(s: &Scenario) -> Vec<Issue> {
 fn replicas_only(s: &Scenario, web: &str) -> bool {
     let is_replica = |id: &str| {
         s.links.iter().any(|l| {
-            l.to == id
-                && s.node_index(&l.from).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Database(_)))
+            l.to == id && s.node_index(&l.from).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Database(_)))
         })
     };
     let dbs: Vec<&str> = s

@@ -13,8 +13,8 @@ use super::node_actions::NodeActions;
 use super::palette::{icon_path, PaletteGesture};
 use super::{kind_label, Editor, Selection, GRID, NODE_H, NODE_W};
 use crate::particles::Wire;
-use leptos::html;
 use leptos::either::Either;
+use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::{Health, Snapshot};
 use wasm_bindgen::JsCast;
@@ -136,12 +136,39 @@ pub fn is_compact(scale: f64) -> bool {
 pub fn em_width(text: &str) -> f64 {
     text.chars()
         .map(|c| match c {
-            'a' => 0.675, 'b' | 'd' | 'g' | 'p' | 'q' => 0.716, 'c' => 0.593, 'e' => 0.678, 'f' => 0.435,
-            'h' | 'n' | 'u' => 0.712, 'i' | 'j' | 'l' => 0.343, 'k' => 0.665, 'm' => 1.042, 'o' => 0.687,
-            'r' => 0.493, 's' => 0.595, 't' => 0.478, 'v' | 'y' => 0.652, 'w' => 0.924, 'x' => 0.645, 'z' => 0.582,
-            '0'..='9' => 0.696, 'I' | 'J' => 0.372, 'L' => 0.637, 'E' | 'F' | 'T' => 0.683, 'M' => 0.995, 'W' => 1.103,
-            'A'..='Z' => 0.85, '-' => 0.415, '_' => 0.5, '.' | ',' | '·' => 0.38, ' ' => 0.348, '/' => 0.365,
-            ':' => 0.4, '%' => 1.002, '+' | '×' => 0.838, '–' => 0.5,
+            'a' => 0.675,
+            'b' | 'd' | 'g' | 'p' | 'q' => 0.716,
+            'c' => 0.593,
+            'e' => 0.678,
+            'f' => 0.435,
+            'h' | 'n' | 'u' => 0.712,
+            'i' | 'j' | 'l' => 0.343,
+            'k' => 0.665,
+            'm' => 1.042,
+            'o' => 0.687,
+            'r' => 0.493,
+            's' => 0.595,
+            't' => 0.478,
+            'v' | 'y' => 0.652,
+            'w' => 0.924,
+            'x' => 0.645,
+            'z' => 0.582,
+            '0'..='9' => 0.696,
+            'I' | 'J' => 0.372,
+            'L' => 0.637,
+            'E' | 'F' | 'T' => 0.683,
+            'M' => 0.995,
+            'W' => 1.103,
+            'A'..='Z' => 0.85,
+            '-' => 0.415,
+            '_' => 0.5,
+            '.' | ',' | '·' => 0.38,
+            ' ' => 0.348,
+            '/' => 0.365,
+            ':' => 0.4,
+            '%' => 1.002,
+            '+' | '×' => 0.838,
+            '–' => 0.5,
             _ => 1.0,
         })
         .sum()
@@ -284,13 +311,29 @@ fn spof_transform(scale: f64) -> Option<String> {
 enum Gesture {
     #[default]
     Idle,
-    Pan { start: (f64, f64), view: View },
-    Move { start: (f64, f64), ids: Vec<String>, moved: bool },
-    Connect { from: String },
-    Box { start: (f64, f64), additive: bool },
+    Pan {
+        start: (f64, f64),
+        view: View,
+    },
+    Move {
+        start: (f64, f64),
+        ids: Vec<String>,
+        moved: bool,
+    },
+    Connect {
+        from: String,
+    },
+    Box {
+        start: (f64, f64),
+        additive: bool,
+    },
     /// Two fingers: the world point under their midpoint at the start stays
     /// under their midpoint, and the scale follows their distance.
-    Pinch { mid: (f64, f64), dist: f64, view: View },
+    Pinch {
+        mid: (f64, f64),
+        dist: f64,
+        view: View,
+    },
 }
 
 /// How far (CSS px) a finger may wander and still make a tap or a long
@@ -328,7 +371,8 @@ pub fn pinched(v0: View, mid0: (f64, f64), dist0: f64, mid1: (f64, f64), dist1: 
 
 /// Where each node is drawn, and the offset of nodes being dragged.
 fn node_box(editor: &Editor, id: &str, drag: Option<&(Vec<String>, f64, f64)>) -> Option<(f64, f64)> {
-    let (x, y) = editor.doc.with(|d| d.node_index(id).map(|i| (d.nodes[i].x.unwrap_or(0.0), d.nodes[i].y.unwrap_or(0.0))))?;
+    let (x, y) =
+        editor.doc.with(|d| d.node_index(id).map(|i| (d.nodes[i].x.unwrap_or(0.0), d.nodes[i].y.unwrap_or(0.0))))?;
     match drag {
         Some((ids, dx, dy)) if ids.iter().any(|i| i == id) => Some((x + dx, y + dy)),
         _ => Some((x, y)),
@@ -394,7 +438,12 @@ fn compact_name(l: &CompactLabel, name: &str, kind: &'static str) -> AnyView {
 /// The one live figure of the compact drawing: what tells most about the
 /// node, from the same live snapshot and window as its normal kind line and
 /// the inspector (utilisation, hit ratio, backlog, requests sent on per second).
-fn compact_figure(kind: &str, health: Health, n: Option<&scalelab_engine::NodeLive>, per_second: impl Fn(u64) -> Option<f64>) -> String {
+fn compact_figure(
+    kind: &str,
+    health: Health,
+    n: Option<&scalelab_engine::NodeLive>,
+    per_second: impl Fn(u64) -> Option<f64>,
+) -> String {
     let pct = |x: f64| format!("{:.0}%", x * 100.0);
     match (health, n) {
         (Health::Down, _) => "DOWN".to_string(),
@@ -404,7 +453,8 @@ fn compact_figure(kind: &str, health: Health, n: Option<&scalelab_engine::NodeLi
             "cache" => n.summary.cache.map_or("no lookups".to_string(), |c| format!("{} hits", pct(c.hit_ratio))),
             "cdn" => n.summary.cache.map_or("–".to_string(), |c| format!("{} edge", pct(c.hit_ratio))),
             "queue" => format!("{} jobs", crate::format::count(n.waiting.into())),
-            _ => per_second(n.summary.arrivals).map_or("–/s".to_string(), |r| format!("{}/s", crate::format::number(r))),
+            _ => per_second(n.summary.arrivals)
+                .map_or("–/s".to_string(), |r| format!("{}/s", crate::format::number(r))),
         },
     }
 }
@@ -606,7 +656,8 @@ pub fn Diagram(
             // A finger covers the node it would be dragged onto: a tap on a
             // port starts the connection, the next tap on a node ends it.
             Gesture::Connect { from } if tap => {
-                editor.say(format!("Connecting from {from}: tap the node to connect it to (tap empty space to cancel)"));
+                editor
+                    .say(format!("Connecting from {from}: tap the node to connect it to (tap empty space to cancel)"));
                 editor.connecting_from.set(Some(from));
             }
             Gesture::Pan { .. } if tap && editor.connecting_from.get_untracked().is_some() => {
@@ -617,19 +668,25 @@ pub fn Diagram(
                 if let Some((_, dx, dy)) = drag_offset.get_untracked() {
                     let moves: Vec<(String, f64, f64)> = ids
                         .iter()
-                        .filter_map(|id| editor.node(id).map(|n| (id.clone(), n.x.unwrap_or(0.0) + dx, n.y.unwrap_or(0.0) + dy)))
+                        .filter_map(|id| {
+                            editor.node(id).map(|n| (id.clone(), n.x.unwrap_or(0.0) + dx, n.y.unwrap_or(0.0) + dy))
+                        })
                         .collect();
-                    let what = if ids.len() == 1 { format!("Moved {}", ids[0]) } else { format!("Moved {} nodes", ids.len()) };
+                    let what =
+                        if ids.len() == 1 { format!("Moved {}", ids[0]) } else { format!("Moved {} nodes", ids.len()) };
                     editor.move_nodes(&moves, &what);
                 }
             }
             Gesture::Connect { from } => {
                 let (wx, wy) = view.get_untracked().to_world(p.0, p.1);
                 let target = editor.doc.with_untracked(|d| {
-                    d.nodes.iter().find(|n| {
-                        let (x, y) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
-                        wx >= x && wx <= x + NODE_W && wy >= y && wy <= y + NODE_H
-                    }).map(|n| n.id.clone())
+                    d.nodes
+                        .iter()
+                        .find(|n| {
+                            let (x, y) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
+                            wx >= x && wx <= x + NODE_W && wy >= y && wy <= y + NODE_H
+                        })
+                        .map(|n| n.id.clone())
                 });
                 match target {
                     Some(to) if to != from => {
@@ -644,10 +701,14 @@ pub fn Diagram(
                 let (a, b) = (v.to_world(start.0, start.1), v.to_world(p.0, p.1));
                 let (x0, x1, y0, y1) = (a.0.min(b.0), a.0.max(b.0), a.1.min(b.1), a.1.max(b.1));
                 let inside: Vec<String> = editor.doc.with_untracked(|d| {
-                    d.nodes.iter().filter(|n| {
-                        let (x, y) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
-                        x >= x0 && x + NODE_W <= x1 && y >= y0 && y + NODE_H <= y1
-                    }).map(|n| n.id.clone()).collect()
+                    d.nodes
+                        .iter()
+                        .filter(|n| {
+                            let (x, y) = (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0));
+                            x >= x0 && x + NODE_W <= x1 && y >= y0 && y + NODE_H <= y1
+                        })
+                        .map(|n| n.id.clone())
+                        .collect()
                 });
                 editor.selection.update(|s| {
                     if !additive {
@@ -677,7 +738,8 @@ pub fn Diagram(
     let on_cancel = move |ev: web_sys::PointerEvent| {
         let id = ev.pointer_id();
         touches.update_value(|t| t.retain(|e| e.0 != id));
-        let ours = matches!(gesture.get_value(), Gesture::Pinch { .. }) || press.get_value().is_some_and(|pr| pr.pointer == id);
+        let ours = matches!(gesture.get_value(), Gesture::Pinch { .. })
+            || press.get_value().is_some_and(|pr| pr.pointer == id);
         if ours {
             abandon();
         }
@@ -843,7 +905,13 @@ pub fn Diagram(
                 return;
             }
         }
-        press.set_value(Some(Press { pointer: ev.pointer_id(), touch: ev.pointer_type() == "touch", start: local(&ev), far: false, long_press: None }));
+        press.set_value(Some(Press {
+            pointer: ev.pointer_id(),
+            touch: ev.pointer_type() == "touch",
+            start: local(&ev),
+            far: false,
+            long_press: None,
+        }));
         let Some(pick) = on_pick else { return };
         let modified = ev.shift_key() || ev.ctrl_key() || ev.meta_key() || ev.alt_key();
         if ev.button() != 0
@@ -869,7 +937,9 @@ pub fn Diagram(
     };
 
     // Over the live window (the last whole simulated seconds); none before it has a second.
-    let per_second = move |count: u64| snapshot.with_untracked(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(|s| count as f64 / s.span_s));
+    let per_second = move |count: u64| {
+        snapshot.with_untracked(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(|s| count as f64 / s.span_s))
+    };
     let live = move |id: &str| snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).cloned()));
 
     let node_ids = move || editor.doc.with(|d| d.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>());
@@ -879,7 +949,8 @@ pub fn Diagram(
     let compact = Memo::new(move |_| is_compact(scale.get()));
     // Recomputed when the design changes, not every frame.
     let spofs = Memo::new(move |_| editor.doc.with(scalelab_engine::single_points_of_failure));
-    let link_ends = move || editor.doc.with(|d| d.links.iter().map(|l| (l.from.clone(), l.to.clone())).collect::<Vec<_>>());
+    let link_ends =
+        move || editor.doc.with(|d| d.links.iter().map(|l| (l.from.clone(), l.to.clone())).collect::<Vec<_>>());
 
     view! {
         <div class="diagram-wrap" node_ref=svg_ref on:pointerdown:capture=pick_first class:panning=move || space_down.get() class:placing=move || palette.get().is_some()>
@@ -1181,7 +1252,13 @@ mod tests {
         let v = View::fit(LESSON_13, 640.0, 480.0);
         assert!((v.scale - COMPACT_MIN_SCALE).abs() < 1e-9, "{v:?}");
         let s = on_screen(v, LESSON_13);
-        assert!(s.0 >= FIT_MIN_MARGIN && s.1 >= FIT_MIN_MARGIN && s.2 <= 640.0 - FIT_MIN_MARGIN && s.3 <= 480.0 - FIT_MIN_MARGIN, "{s:?}");
+        assert!(
+            s.0 >= FIT_MIN_MARGIN
+                && s.1 >= FIT_MIN_MARGIN
+                && s.2 <= 640.0 - FIT_MIN_MARGIN
+                && s.3 <= 480.0 - FIT_MIN_MARGIN,
+            "{s:?}"
+        );
     }
 
     #[test]
@@ -1229,8 +1306,26 @@ mod tests {
     #[test]
     fn compact_names_stay_readable_down_to_the_minimum_scale() {
         let names = [
-            "users", "dns", "lb", "web-1", "web-12", "db", "cache", "cache-eu", "primary", "replica-1", "cdn", "lb-east",
-            "web-east", "cache-east", "sessions-east", "sessions-eu", "queue", "photo-workers", "router-east", "shard-3",
+            "users",
+            "dns",
+            "lb",
+            "web-1",
+            "web-12",
+            "db",
+            "cache",
+            "cache-eu",
+            "primary",
+            "replica-1",
+            "cdn",
+            "lb-east",
+            "web-east",
+            "cache-east",
+            "sessions-east",
+            "sessions-eu",
+            "queue",
+            "photo-workers",
+            "router-east",
+            "shard-3",
         ];
         let mut s = COMPACT_BELOW - 1e-9;
         while s >= COMPACT_MIN_SCALE {

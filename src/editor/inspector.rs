@@ -65,13 +65,43 @@ const BALANCER_FIELDS: &[Field] = &[
         kind: FieldKind::Choice(&["round_robin", "least_connections", "random", "sticky"]),
         help: "how a server is picked for each request",
     },
-    Field { pointer: "/pair", label: "Standby pair", unit: "", kind: FieldKind::Toggle, help: "a second balancer takes over when this one fails" },
-    Field { pointer: "/failover_s", label: "Takeover time", unit: "s", kind: FieldKind::Number, help: "how long the standby takes to step in" },
+    Field {
+        pointer: "/pair",
+        label: "Standby pair",
+        unit: "",
+        kind: FieldKind::Toggle,
+        help: "a second balancer takes over when this one fails",
+    },
+    Field {
+        pointer: "/failover_s",
+        label: "Takeover time",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "how long the standby takes to step in",
+    },
 ];
 const HEALTH_FIELDS: &[Field] = &[
-    Field { pointer: "/health_check", label: "Health checks", unit: "", kind: FieldKind::Enabled(r#"{"interval_s":2,"threshold":3}"#), help: "probe servers so dead ones are taken out of rotation" },
-    Field { pointer: "/health_check/interval_s", label: "Probe every", unit: "s", kind: FieldKind::Number, help: "time between probes of each server" },
-    Field { pointer: "/health_check/threshold", label: "Threshold", unit: "probes", kind: FieldKind::Number, help: "results in a row that change the balancer's mind" },
+    Field {
+        pointer: "/health_check",
+        label: "Health checks",
+        unit: "",
+        kind: FieldKind::Enabled(r#"{"interval_s":2,"threshold":3}"#),
+        help: "probe servers so dead ones are taken out of rotation",
+    },
+    Field {
+        pointer: "/health_check/interval_s",
+        label: "Probe every",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "time between probes of each server",
+    },
+    Field {
+        pointer: "/health_check/threshold",
+        label: "Threshold",
+        unit: "probes",
+        kind: FieldKind::Number,
+        help: "results in a row that change the balancer's mind",
+    },
 ];
 const WEB_FIELDS: &[Field] = &[
     Field {
@@ -95,35 +125,143 @@ const DNS_FIELDS: &[Field] = &[
     Field { pointer: "/resolve_ms", label: "Lookup time", unit: "ms", kind: FieldKind::Number, help: "what a lookup costs when the answer is not cached" },
 ];
 const CDN_FIELDS: &[Field] = &[
-    Field { pointer: "/capacity", label: "Capacity", unit: "objects", kind: FieldKind::Number, help: "objects the edges keep" },
-    Field { pointer: "/ttl_s", label: "Time to live", unit: "s", kind: FieldKind::Number, help: "an object is fetched again from the origin after this long" },
-    Field { pointer: "/fallback_to_origin", label: "Fall back to origin", unit: "", kind: FieldKind::Toggle, help: "when the CDN is down, users fetch static files from the site itself" },
-    Field { pointer: "/object_kb", label: "Object size", unit: "KB", kind: FieldKind::Number, help: "average size, for the bandwidth bill" },
+    Field {
+        pointer: "/capacity",
+        label: "Capacity",
+        unit: "objects",
+        kind: FieldKind::Number,
+        help: "objects the edges keep",
+    },
+    Field {
+        pointer: "/ttl_s",
+        label: "Time to live",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "an object is fetched again from the origin after this long",
+    },
+    Field {
+        pointer: "/fallback_to_origin",
+        label: "Fall back to origin",
+        unit: "",
+        kind: FieldKind::Toggle,
+        help: "when the CDN is down, users fetch static files from the site itself",
+    },
+    Field {
+        pointer: "/object_kb",
+        label: "Object size",
+        unit: "KB",
+        kind: FieldKind::Number,
+        help: "average size, for the bandwidth bill",
+    },
 ];
 const SHARD_FIELDS: &[Field] = &[
-    Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(&["modulo", "consistent_hash"]), help: "how a key picks its shard" },
-    Field { pointer: "/vnodes", label: "Virtual nodes", unit: "per shard", kind: FieldKind::Number, help: "consistent hashing: more points on the ring spread keys more evenly" },
+    Field {
+        pointer: "/routing",
+        label: "Routing",
+        unit: "",
+        kind: FieldKind::Choice(&["modulo", "consistent_hash"]),
+        help: "how a key picks its shard",
+    },
+    Field {
+        pointer: "/vnodes",
+        label: "Virtual nodes",
+        unit: "per shard",
+        kind: FieldKind::Number,
+        help: "consistent hashing: more points on the ring spread keys more evenly",
+    },
 ];
 const NOSQL_FIELDS: &[Field] = &[
-    Field { pointer: "/partitions", label: "Partitions", unit: "", kind: FieldKind::Number, help: "scale out: each partition adds its workers" },
-    Field { pointer: "/workers", label: "Workers", unit: "per partition", kind: FieldKind::Number, help: "requests one partition serves at once" },
-    Field { pointer: "/service/mean_ms", label: "Mean service", unit: "ms", kind: FieldKind::Number, help: "one read or write" },
+    Field {
+        pointer: "/partitions",
+        label: "Partitions",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "scale out: each partition adds its workers",
+    },
+    Field {
+        pointer: "/workers",
+        label: "Workers",
+        unit: "per partition",
+        kind: FieldKind::Number,
+        help: "requests one partition serves at once",
+    },
+    Field {
+        pointer: "/service/mean_ms",
+        label: "Mean service",
+        unit: "ms",
+        kind: FieldKind::Number,
+        help: "one read or write",
+    },
 ];
 const CACHE_FIELDS: &[Field] = &[
-    Field { pointer: "/capacity", label: "Capacity", unit: "items", kind: FieldKind::Number, help: "keys the cache holds" },
-    Field { pointer: "/policy", label: "Eviction", unit: "", kind: FieldKind::Choice(&["lru", "lfu", "fifo"]), help: "which key makes room when the cache is full" },
-    Field { pointer: "/ttl_s", label: "Time to live", unit: "s", kind: FieldKind::Optional("never"), help: "entries expire this long after they were filled" },
-    Field { pointer: "/invalidate_on_write", label: "Invalidate on write", unit: "", kind: FieldKind::Toggle, help: "a write removes the cached copy; otherwise readers may get old data" },
+    Field {
+        pointer: "/capacity",
+        label: "Capacity",
+        unit: "items",
+        kind: FieldKind::Number,
+        help: "keys the cache holds",
+    },
+    Field {
+        pointer: "/policy",
+        label: "Eviction",
+        unit: "",
+        kind: FieldKind::Choice(&["lru", "lfu", "fifo"]),
+        help: "which key makes room when the cache is full",
+    },
+    Field {
+        pointer: "/ttl_s",
+        label: "Time to live",
+        unit: "s",
+        kind: FieldKind::Optional("never"),
+        help: "entries expire this long after they were filled",
+    },
+    Field {
+        pointer: "/invalidate_on_write",
+        label: "Invalidate on write",
+        unit: "",
+        kind: FieldKind::Toggle,
+        help: "a write removes the cached copy; otherwise readers may get old data",
+    },
 ];
 const CACHE_STATION_FIELDS: &[Field] = &[
-    Field { pointer: "/workers", label: "Workers", unit: "", kind: FieldKind::Number, help: "lookups served at the same time" },
-    Field { pointer: "/service/mean_ms", label: "Lookup time", unit: "ms", kind: FieldKind::Number, help: "one lookup on one worker" },
+    Field {
+        pointer: "/workers",
+        label: "Workers",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "lookups served at the same time",
+    },
+    Field {
+        pointer: "/service/mean_ms",
+        label: "Lookup time",
+        unit: "ms",
+        kind: FieldKind::Number,
+        help: "one lookup on one worker",
+    },
 ];
 const DATABASE_FIELDS: &[Field] = &[
-    Field { pointer: "/replication_lag_ms", label: "Replication lag", unit: "ms", kind: FieldKind::Number, help: "as a replica: how far behind the primary it runs" },
-    Field { pointer: "/failover_s", label: "Failover time", unit: "s", kind: FieldKind::Number, help: "as a primary: how long until a replica takes over when it fails" },
+    Field {
+        pointer: "/replication_lag_ms",
+        label: "Replication lag",
+        unit: "ms",
+        kind: FieldKind::Number,
+        help: "as a replica: how far behind the primary it runs",
+    },
+    Field {
+        pointer: "/failover_s",
+        label: "Failover time",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "as a primary: how long until a replica takes over when it fails",
+    },
 ];
-const QUEUE_FIELDS: &[Field] = &[Field { pointer: "/capacity", label: "Capacity", unit: "jobs", kind: FieldKind::Number, help: "a full queue refuses new jobs" }];
+const QUEUE_FIELDS: &[Field] = &[Field {
+    pointer: "/capacity",
+    label: "Capacity",
+    unit: "jobs",
+    kind: FieldKind::Number,
+    help: "a full queue refuses new jobs",
+}];
 const WORKERS_SIZE_FIELDS: &[Field] = &[Field {
     pointer: "/size",
     label: "Machine size",
@@ -132,22 +270,78 @@ const WORKERS_SIZE_FIELDS: &[Field] = &[Field {
     help: "one worker per vCPU",
 }];
 const WORKERS_FIELDS: &[Field] = &[
-    Field { pointer: "/workers", label: "Workers", unit: "", kind: FieldKind::Number, help: "jobs processed at the same time" },
-    Field { pointer: "/service/dist", label: "Job time", unit: "", kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]), help: "how processing times vary" },
-    Field { pointer: "/service/mean_ms", label: "Mean job time", unit: "ms", kind: FieldKind::Number, help: "one job on one worker" },
+    Field {
+        pointer: "/workers",
+        label: "Workers",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "jobs processed at the same time",
+    },
+    Field {
+        pointer: "/service/dist",
+        label: "Job time",
+        unit: "",
+        kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]),
+        help: "how processing times vary",
+    },
+    Field {
+        pointer: "/service/mean_ms",
+        label: "Mean job time",
+        unit: "ms",
+        kind: FieldKind::Number,
+        help: "one job on one worker",
+    },
 ];
-const AUTOSCALE_WEB: &[Field] = &[
-    Field { pointer: "/autoscale", label: "Autoscaling", unit: "", kind: FieldKind::Enabled(r#"{"min":2,"max":10,"target":0.6,"boot_s":30,"cooldown_s":60}"#), help: "a group of such machines, grown and shrunk with the load" },
-];
-const AUTOSCALE_WORKERS: &[Field] = &[
-    Field { pointer: "/autoscale", label: "Autoscaling", unit: "", kind: FieldKind::Enabled(r#"{"min":1,"max":10,"target":100,"boot_s":30,"cooldown_s":60}"#), help: "grow the pool with the backlog" },
-];
+const AUTOSCALE_WEB: &[Field] = &[Field {
+    pointer: "/autoscale",
+    label: "Autoscaling",
+    unit: "",
+    kind: FieldKind::Enabled(r#"{"min":2,"max":10,"target":0.6,"boot_s":30,"cooldown_s":60}"#),
+    help: "a group of such machines, grown and shrunk with the load",
+}];
+const AUTOSCALE_WORKERS: &[Field] = &[Field {
+    pointer: "/autoscale",
+    label: "Autoscaling",
+    unit: "",
+    kind: FieldKind::Enabled(r#"{"min":1,"max":10,"target":100,"boot_s":30,"cooldown_s":60}"#),
+    help: "grow the pool with the backlog",
+}];
 const AUTOSCALE_FIELDS: &[Field] = &[
-    Field { pointer: "/autoscale/min", label: "Minimum", unit: "machines", kind: FieldKind::Number, help: "never fewer" },
-    Field { pointer: "/autoscale/max", label: "Maximum", unit: "machines", kind: FieldKind::Number, help: "never more" },
-    Field { pointer: "/autoscale/target", label: "Target", unit: "", kind: FieldKind::Number, help: "web servers: utilisation 0..1 to keep; workers: waiting jobs per machine" },
-    Field { pointer: "/autoscale/boot_s", label: "Boot time", unit: "s", kind: FieldKind::Number, help: "a new machine serves this long after it is started" },
-    Field { pointer: "/autoscale/cooldown_s", label: "Cooldown", unit: "s", kind: FieldKind::Number, help: "lower load must last this long before machines are stopped" },
+    Field {
+        pointer: "/autoscale/min",
+        label: "Minimum",
+        unit: "machines",
+        kind: FieldKind::Number,
+        help: "never fewer",
+    },
+    Field {
+        pointer: "/autoscale/max",
+        label: "Maximum",
+        unit: "machines",
+        kind: FieldKind::Number,
+        help: "never more",
+    },
+    Field {
+        pointer: "/autoscale/target",
+        label: "Target",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "web servers: utilisation 0..1 to keep; workers: waiting jobs per machine",
+    },
+    Field {
+        pointer: "/autoscale/boot_s",
+        label: "Boot time",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "a new machine serves this long after it is started",
+    },
+    Field {
+        pointer: "/autoscale/cooldown_s",
+        label: "Cooldown",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "lower load must last this long before machines are stopped",
+    },
 ];
 const PROFILE_SHAPE: &[Field] = &[Field {
     pointer: "/profile/shape",
@@ -157,19 +351,67 @@ const PROFILE_SHAPE: &[Field] = &[Field {
     help: "how the rate above changes over time",
 }];
 const PROFILE_RAMP: &[Field] = &[
-    Field { pointer: "/profile/from", label: "From", unit: "x", kind: FieldKind::Number, help: "multiplier of the rate at the start" },
-    Field { pointer: "/profile/to", label: "To", unit: "x", kind: FieldKind::Number, help: "multiplier of the rate at the end" },
-    Field { pointer: "/profile/start_s", label: "Start", unit: "s", kind: FieldKind::Number, help: "when the ramp starts" },
-    Field { pointer: "/profile/end_s", label: "End", unit: "s", kind: FieldKind::Number, help: "when it reaches its end" },
+    Field {
+        pointer: "/profile/from",
+        label: "From",
+        unit: "x",
+        kind: FieldKind::Number,
+        help: "multiplier of the rate at the start",
+    },
+    Field {
+        pointer: "/profile/to",
+        label: "To",
+        unit: "x",
+        kind: FieldKind::Number,
+        help: "multiplier of the rate at the end",
+    },
+    Field {
+        pointer: "/profile/start_s",
+        label: "Start",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "when the ramp starts",
+    },
+    Field {
+        pointer: "/profile/end_s",
+        label: "End",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "when it reaches its end",
+    },
 ];
 const PROFILE_SPIKE: &[Field] = &[
     Field { pointer: "/profile/at_s", label: "At", unit: "s", kind: FieldKind::Number, help: "when the spike starts" },
-    Field { pointer: "/profile/duration_s", label: "For", unit: "s", kind: FieldKind::Number, help: "how long it lasts" },
-    Field { pointer: "/profile/multiplier", label: "Multiplier", unit: "x", kind: FieldKind::Number, help: "traffic during the spike" },
+    Field {
+        pointer: "/profile/duration_s",
+        label: "For",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "how long it lasts",
+    },
+    Field {
+        pointer: "/profile/multiplier",
+        label: "Multiplier",
+        unit: "x",
+        kind: FieldKind::Number,
+        help: "traffic during the spike",
+    },
 ];
 const PROFILE_DAILY: &[Field] = &[
-    Field { pointer: "/profile/period_s", label: "A day lasts", unit: "s", kind: FieldKind::Number, help: "compress a day to watch it pass" },
-    Field { pointer: "/profile/trough", label: "Quietest", unit: "x", kind: FieldKind::Number, help: "the night's traffic, as a share of the peak" },
+    Field {
+        pointer: "/profile/period_s",
+        label: "A day lasts",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "compress a day to watch it pass",
+    },
+    Field {
+        pointer: "/profile/trough",
+        label: "Quietest",
+        unit: "x",
+        kind: FieldKind::Number,
+        help: "the night's traffic, as a share of the peak",
+    },
 ];
 const USERS_CLIENT_FIELDS: &[Field] = &[
     Field {
@@ -188,23 +430,75 @@ const USERS_CLIENT_FIELDS: &[Field] = &[
     },
 ];
 const USERS_KEY_FIELDS: &[Field] = &[
-    Field { pointer: "/keys/count", label: "Data keys", unit: "", kind: FieldKind::Number, help: "distinct items (users, posts) requests read and write" },
-    Field { pointer: "/keys/zipf", label: "Popularity skew", unit: "", kind: FieldKind::Number, help: "Zipf exponent: 0 all alike, about 1 a few items are very popular" },
-    Field { pointer: "/keys/celebrity_share", label: "Celebrity share", unit: "", kind: FieldKind::Number, help: "share of all requests that go to one item" },
+    Field {
+        pointer: "/keys/count",
+        label: "Data keys",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "distinct items (users, posts) requests read and write",
+    },
+    Field {
+        pointer: "/keys/zipf",
+        label: "Popularity skew",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "Zipf exponent: 0 all alike, about 1 a few items are very popular",
+    },
+    Field {
+        pointer: "/keys/celebrity_share",
+        label: "Celebrity share",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "share of all requests that go to one item",
+    },
 ];
 
-const USERS_RPS_FIELDS: &[Field] = &[
-    Field { pointer: "/rps", label: "Request rate", unit: "req/s", kind: FieldKind::Number, help: "all request kinds together" },
-];
+const USERS_RPS_FIELDS: &[Field] = &[Field {
+    pointer: "/rps",
+    label: "Request rate",
+    unit: "req/s",
+    kind: FieldKind::Number,
+    help: "all request kinds together",
+}];
 const USERS_DAU_FIELDS: &[Field] = &[
     Field { pointer: "/dau", label: "Daily users", unit: "", kind: FieldKind::Number, help: "active users a day" },
-    Field { pointer: "/requests_per_user_per_day", label: "Requests per user", unit: "/day", kind: FieldKind::Number, help: "pages, API calls and assets" },
-    Field { pointer: "/peak_factor", label: "Peak factor", unit: "x", kind: FieldKind::Number, help: "busiest hour over the day's average" },
+    Field {
+        pointer: "/requests_per_user_per_day",
+        label: "Requests per user",
+        unit: "/day",
+        kind: FieldKind::Number,
+        help: "pages, API calls and assets",
+    },
+    Field {
+        pointer: "/peak_factor",
+        label: "Peak factor",
+        unit: "x",
+        kind: FieldKind::Number,
+        help: "busiest hour over the day's average",
+    },
 ];
 const USERS_MIX_FIELDS: &[Field] = &[
-    Field { pointer: "/mix/read", label: "Reads", unit: "share", kind: FieldKind::Number, help: "pages that read the database" },
-    Field { pointer: "/mix/write", label: "Writes", unit: "share", kind: FieldKind::Number, help: "changes saved to the database" },
-    Field { pointer: "/mix/static", label: "Static", unit: "share", kind: FieldKind::Number, help: "images, scripts, styles" },
+    Field {
+        pointer: "/mix/read",
+        label: "Reads",
+        unit: "share",
+        kind: FieldKind::Number,
+        help: "pages that read the database",
+    },
+    Field {
+        pointer: "/mix/write",
+        label: "Writes",
+        unit: "share",
+        kind: FieldKind::Number,
+        help: "changes saved to the database",
+    },
+    Field {
+        pointer: "/mix/static",
+        label: "Static",
+        unit: "share",
+        kind: FieldKind::Number,
+        help: "images, scripts, styles",
+    },
     Field { pointer: "/mix/job", label: "Jobs", unit: "share", kind: FieldKind::Number, help: "background work" },
 ];
 
@@ -279,7 +573,11 @@ fn show(v: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => {
             let f = n.as_f64().unwrap_or(0.0);
-            if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { format!("{f}") }
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", f as i64)
+            } else {
+                format!("{f}")
+            }
         }
         Some(other) => other.to_string(),
     }
@@ -297,12 +595,19 @@ impl Editor {
         let new = match field.kind {
             FieldKind::Choice(_) | FieldKind::Size(_) => Value::String(raw.to_string()),
             FieldKind::Toggle => Value::Bool(raw == "true"),
-            FieldKind::Enabled(defaults) if raw == "true" => serde_json::from_str(defaults).map_err(|e| e.to_string())?,
+            FieldKind::Enabled(defaults) if raw == "true" => {
+                serde_json::from_str(defaults).map_err(|e| e.to_string())?
+            }
             FieldKind::Enabled(_) => Value::Null,
             FieldKind::Optional(_) if raw.is_empty() => Value::Null,
             _ => match raw.replace(',', "").parse::<f64>() {
                 Ok(x) if x.is_finite() => serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null),
-                _ => return Err(format!("enter a number{}", if matches!(field.kind, FieldKind::Optional(_)) { ", or leave it empty" } else { "" })),
+                _ => {
+                    return Err(format!(
+                        "enter a number{}",
+                        if matches!(field.kind, FieldKind::Optional(_)) { ", or leave it empty" } else { "" }
+                    ))
+                }
             },
         };
         if let FieldKind::Size(_) = field.kind {
@@ -333,8 +638,11 @@ impl Editor {
             let issues = e.issues();
             issues.iter().find(|x| x.path == path).or(issues.first()).map(|x| x.message.clone()).unwrap_or_default()
         })?;
-        self.commit(parsed, &format!("{id}: {} set to {}", field.label.to_lowercase(), if raw.is_empty() { "none" } else { raw }))
-            .map_err(|e| super::reason(&e))
+        self.commit(
+            parsed,
+            &format!("{id}: {} set to {}", field.label.to_lowercase(), if raw.is_empty() { "none" } else { raw }),
+        )
+        .map_err(|e| super::reason(&e))
     }
 
     fn switch_rate(&self, id: &str, daily_users: bool) {
@@ -352,12 +660,16 @@ impl Editor {
                 scalelab_engine::scenario::Rate::Rps { rps: (rps * 100.0).round() / 100.0 }
             };
         }
-        self.edit(Edit::UpdateNode { node }, &format!("{id}: traffic given as {}", if daily_users { "daily users" } else { "a request rate" }));
+        self.edit(
+            Edit::UpdateNode { node },
+            &format!("{id}: traffic given as {}", if daily_users { "daily users" } else { "a request rate" }),
+        );
     }
 
     /// Cuts (or heals) the network between data center `id` and every other.
     pub fn partition_dc(&self, id: &str, cut: bool) {
-        let others: Vec<String> = self.doc.with_untracked(|d| d.data_centers.iter().filter(|x| x.id != id).map(|x| x.id.clone()).collect());
+        let others: Vec<String> =
+            self.doc.with_untracked(|d| d.data_centers.iter().filter(|x| x.id != id).map(|x| x.id.clone()).collect());
         if others.is_empty() {
             self.refuse("A partition needs a second data center");
             return;
@@ -376,11 +688,20 @@ impl Editor {
     /// A new data center (in the first region no other center uses).
     pub fn add_dc(&self) {
         let mut doc = self.doc.get_untracked();
-        let id = (1..).map(|n| format!("dc-{n}")).find(|id| doc.data_center(id).is_none() && doc.node_index(id).is_none()).expect("a number is free");
+        let id = (1..)
+            .map(|n| format!("dc-{n}"))
+            .find(|id| doc.data_center(id).is_none() && doc.node_index(id).is_none())
+            .expect("a number is free");
         let used: Vec<_> = doc.data_centers.iter().map(|d| d.region).collect();
-        let region = scalelab_engine::geo::Region::ALL.iter().copied().find(|r| !used.contains(r)).unwrap_or(scalelab_engine::geo::Region::UsEast);
+        let region = scalelab_engine::geo::Region::ALL
+            .iter()
+            .copied()
+            .find(|r| !used.contains(r))
+            .unwrap_or(scalelab_engine::geo::Region::UsEast);
         doc.data_centers.push(scalelab_engine::scenario::DataCenter { id: id.clone(), region });
-        if let Err(e) = self.commit(doc, &format!("Added data center {id} in {}; put nodes in it from their inspector", region.label())) {
+        if let Err(e) = self
+            .commit(doc, &format!("Added data center {id} in {}; put nodes in it from their inspector", region.label()))
+        {
             self.refuse(super::reason(&e));
         }
     }
@@ -415,7 +736,8 @@ impl Editor {
         let mut doc = self.doc.get_untracked();
         let Some(i) = doc.node_index(id) else { return };
         doc.nodes[i].dc = (!dc.is_empty()).then(|| dc.to_string());
-        let what = if dc.is_empty() { format!("{id} is in no data center") } else { format!("{id} is in data center {dc}") };
+        let what =
+            if dc.is_empty() { format!("{id} is in no data center") } else { format!("{id} is in data center {dc}") };
         if let Err(e) = self.commit(doc, &what) {
             self.refuse(super::reason(&e));
         }
@@ -429,7 +751,10 @@ impl Editor {
             let name = words.next().unwrap_or_default();
             let region = name.parse::<scalelab_engine::geo::Region>().map_err(|e| e.to_string())?;
             let share = match words.next() {
-                Some(w) => w.trim_end_matches('%').parse::<f64>().map_err(|_| format!("\"{w}\" is not a share; write for example \"us-east 60, eu 40\""))?,
+                Some(w) => w
+                    .trim_end_matches('%')
+                    .parse::<f64>()
+                    .map_err(|_| format!("\"{w}\" is not a share; write for example \"us-east 60, eu 40\""))?,
                 None => 1.0,
             };
             regions.push(scalelab_engine::scenario::RegionShare { region, share });
@@ -440,7 +765,8 @@ impl Editor {
             u.regions = regions;
         }
         let value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
-        let parsed = scalelab_engine::parse::parse_value(&value).map_err(|e| e.issues().first().map(|x| x.message.clone()).unwrap_or_default())?;
+        let parsed = scalelab_engine::parse::parse_value(&value)
+            .map_err(|e| e.issues().first().map(|x| x.message.clone()).unwrap_or_default())?;
         self.commit(parsed, &format!("{id}: regions set")).map_err(|e| super::reason(&e))
     }
 
@@ -564,7 +890,8 @@ fn LinkPanel(from: String, to: String) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let error = RwSignal::new(None::<String>);
     let (f1, t1, f2, t2) = (from.clone(), to.clone(), from.clone(), to.clone());
-    let latency = move || editor.doc.with(|d| d.links.iter().find(|l| l.from == f1 && l.to == t1).map(|l| l.latency_ms));
+    let latency =
+        move || editor.doc.with(|d| d.links.iter().find(|l| l.from == f1 && l.to == t1).map(|l| l.latency_ms));
     view! {
         <div class="panel">
             <h2>{format!("Link {from} → {to}")}</h2>
@@ -598,19 +925,28 @@ fn LinkPanel(from: String, to: String) -> impl IntoView {
 }
 
 #[component]
-fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<HashMap<&'static str, String>>) -> impl IntoView {
+fn NodePanel(
+    id: String,
+    snapshot: RwSignal<Option<Snapshot>>,
+    errors: RwSignal<HashMap<&'static str, String>>,
+) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let Some(node) = editor.node(&id) else {
         return view! { <div class="panel"><p>"This node is gone."</p></div> }.into_any();
     };
     let kind = node.spec.kind_name();
     let id_for_live = id.clone();
-    let live = Signal::derive(move || snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id_for_live).cloned())));
+    let live = Signal::derive(move || {
+        snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id_for_live).cloned()))
+    });
     let id_theory = id.clone();
     let id_v = id.clone();
-    let node_value = Signal::derive(move || editor.doc.with(|d| d.node_index(&id_v).and_then(|i| serde_json::to_value(&d.nodes[i]).ok())));
+    let node_value = Signal::derive(move || {
+        editor.doc.with(|d| d.node_index(&id_v).and_then(|i| serde_json::to_value(&d.nodes[i]).ok()))
+    });
     let id_f = id.clone();
-    let field_groups = move || editor.doc.with(|d| d.node_index(&id_f).map(|i| fields_for(&d.nodes[i].spec)).unwrap_or_default());
+    let field_groups =
+        move || editor.doc.with(|d| d.node_index(&id_f).map(|i| fields_for(&d.nodes[i].spec)).unwrap_or_default());
     let is_users = kind == "users";
     let is_station = matches!(kind, "web_server" | "cache" | "database" | "workers" | "nosql");
     let id_rate = id.clone();
@@ -622,8 +958,12 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
         let value = move || node_value.get().map(|v| show(v.pointer(field.pointer))).unwrap_or_default();
         let id2 = id.clone();
         let on_change = move |raw: String| match editor.set_field(&id2, &field, &raw) {
-            Ok(()) => errors.update(|e| { e.remove(field.pointer); }),
-            Err(msg) => errors.update(|e| { e.insert(field.pointer, msg); }),
+            Ok(()) => errors.update(|e| {
+                e.remove(field.pointer);
+            }),
+            Err(msg) => errors.update(|e| {
+                e.insert(field.pointer, msg);
+            }),
         };
         let error = move || errors.with(|e| e.get(field.pointer).cloned());
         let input = match field.kind {
@@ -638,14 +978,21 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
             FieldKind::Optional(blank) => view! {
                 <input type="text" inputmode="decimal" placeholder=blank data-testid=test_id.clone() disabled=read_only
                     prop:value=value on:change=move |ev| on_change(event_target_value(&ev)) />
-            }.into_any(),
+            }
+            .into_any(),
             FieldKind::Number => view! {
                 <input type="text" inputmode="decimal" data-testid=test_id.clone() disabled=read_only
                     prop:value=value on:change=move |ev| on_change(event_target_value(&ev)) />
-            }.into_any(),
+            }
+            .into_any(),
             FieldKind::Size(ladder) => {
                 let on_change = on_change.clone();
-                let current = move || node_value.get().and_then(|v| v.get("size").and_then(|s| s.as_str().map(str::to_string))).unwrap_or_else(|| "custom".into());
+                let current = move || {
+                    node_value
+                        .get()
+                        .and_then(|v| v.get("size").and_then(|s| s.as_str().map(str::to_string)))
+                        .unwrap_or_else(|| "custom".into())
+                };
                 view! {
                     <select data-testid=test_id.clone() disabled=read_only prop:value=current on:change=move |ev| on_change(event_target_value(&ev))>
                         <option value="custom">"custom (set workers)"</option>
@@ -659,11 +1006,17 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 }.into_any()
             }
             FieldKind::Toggle | FieldKind::Enabled(_) => {
-                let checked = move || node_value.get().and_then(|v| v.pointer(field.pointer).map(|x| x.as_bool().unwrap_or(!x.is_null()))).unwrap_or(false);
+                let checked = move || {
+                    node_value
+                        .get()
+                        .and_then(|v| v.pointer(field.pointer).map(|x| x.as_bool().unwrap_or(!x.is_null())))
+                        .unwrap_or(false)
+                };
                 view! {
                     <input type="checkbox" data-testid=test_id.clone() disabled=read_only prop:checked=checked
                         on:change=move |ev| on_change(event_target_checked(&ev).to_string()) />
-                }.into_any()
+                }
+                .into_any()
             }
         };
         // What one machine of the chosen size has and costs (the engine's
@@ -674,7 +1027,11 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
                 editor.doc.with(|d| {
                     let node = &d.nodes[d.node_index(&id_price)?];
                     let usd = format::count(scalelab_engine::cost::node_monthly_usd(&node.spec, 1).round() as u64);
-                    let size = node.spec.station().and_then(|st| st.size.as_deref()).and_then(|name| ladder.sizes().iter().find(|s| s.name == name));
+                    let size = node
+                        .spec
+                        .station()
+                        .and_then(|st| st.size.as_deref())
+                        .and_then(|name| ladder.sizes().iter().find(|s| s.name == name));
                     Some(match size {
                         Some(s) => format!("{} GiB RAM · ${usd}/month a machine", format::count(s.ram_gib.into())),
                         None => format!("Workers set by hand: ${usd}/month a machine"),
@@ -694,13 +1051,14 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
     };
 
     let id_fields = id.clone();
-    let fields = move || {
-        let id = id_fields.clone();
-        field_groups().into_iter().map(|group| {
+    let fields =
+        move || {
+            let id = id_fields.clone();
+            field_groups().into_iter().map(|group| {
             let id = id.clone();
             view! { <fieldset>{group.iter().map(move |f| render_field(*f, id.clone())).collect_view()}</fieldset> }
         }).collect_view()
-    };
+        };
 
     let (id_fail, id_rec, id_slow, id_conn, id_flush) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
     let (id_dc, id_r) = (id.clone(), id.clone());
@@ -820,7 +1178,6 @@ fn NodePanel(id: String, snapshot: RwSignal<Option<Snapshot>>, errors: RwSignal<
         </div>
     }.into_any()
 }
-
 
 /// Seconds of simulated time the theory is checked over: long enough that a
 /// queue near saturation does not make the simulated wait swing far from the

@@ -387,7 +387,8 @@ impl Editor {
             return;
         };
         let mut doc = self.doc.get_untracked();
-        let boxes: Vec<(f64, f64)> = clip.nodes.iter().map(|n| (snap(n.x.unwrap_or(0.0)), snap(n.y.unwrap_or(0.0)))).collect();
+        let boxes: Vec<(f64, f64)> =
+            clip.nodes.iter().map(|n| (snap(n.x.unwrap_or(0.0)), snap(n.y.unwrap_or(0.0)))).collect();
         let (dx, dy) = free_offset(&doc, &boxes, &[], None);
         let mut renamed = Vec::new();
         for (node, (x, y)) in clip.nodes.iter().zip(boxes) {
@@ -428,9 +429,7 @@ impl Editor {
 /// The user-facing reason of a refused edit.
 pub fn reason(e: &EditError) -> String {
     match e {
-        EditError::Invalid(issues) => {
-            issues.iter().map(|i| i.message.clone()).collect::<Vec<_>>().join("; ")
-        }
+        EditError::Invalid(issues) => issues.iter().map(|i| i.message.clone()).collect::<Vec<_>>().join("; "),
         other => other.to_string(),
     }
 }
@@ -644,7 +643,11 @@ mod tests {
             eprintln!("{rps}/s: {q:?}, p99 {} ms", r.latency_ms.p99);
             // About 400 of every rps served: the rest turned away at once.
             let expected = 1.0 - 400.0 / rps;
-            assert!((rejected / ended - expected).abs() < 0.02, "{rps}/s: rejected {:.3}, expected about {expected:.3}", rejected / ended);
+            assert!(
+                (rejected / ended - expected).abs() < 0.02,
+                "{rps}/s: rejected {:.3}, expected about {expected:.3}",
+                rejected / ended
+            );
             assert_eq!(q.failed.total(), q.failed.get(Cause::Rejected), "{rps}/s: only rejections: {q:?}");
             // A full queue of 500 drains in 1.25 s: that is the longest wait,
             // well inside the 3 s timeout and the users' 10 s.
@@ -657,9 +660,16 @@ mod tests {
     fn the_palette_says_what_its_defaults_are() {
         let about = |kind: &str| super::palette::ENTRIES.iter().find(|e| e.0 == kind).unwrap().2;
         let web = about("web_server");
-        assert!(web.contains(&format!("{WEB_QUEUE_LIMIT} waiting")) && web.contains(&format!("{} s", WEB_TIMEOUT_MS / 1000.0)), "{web}");
+        assert!(
+            web.contains(&format!("{WEB_QUEUE_LIMIT} waiting"))
+                && web.contains(&format!("{} s", WEB_TIMEOUT_MS / 1000.0)),
+            "{web}"
+        );
         let users = about("users");
-        assert!(users.contains(&format!("after {} s", scalelab_engine::scenario::DEFAULT_CLIENT_TIMEOUT_MS / 1000.0)), "{users}");
+        assert!(
+            users.contains(&format!("after {} s", scalelab_engine::scenario::DEFAULT_CLIENT_TIMEOUT_MS / 1000.0)),
+            "{users}"
+        );
         let NodeSpec::WebServer(w) = default_node("w", "web_server", 0.0, 0.0).unwrap().spec else { panic!() };
         assert_eq!((w.station.queue_limit, w.station.timeout_ms), (Some(WEB_QUEUE_LIMIT), Some(WEB_TIMEOUT_MS)));
     }
@@ -700,7 +710,10 @@ mod tests {
         for (dx, dy) in [(0.0, 0.0), (100.0, 30.0), (-120.0, -50.0), (70.0, -60.0), (7.0, 3.0), (149.0, 63.0)] {
             let (x, y) = free_spot(&doc, bx + dx, by + dy);
             assert_eq!((x, y), (snap(x), snap(y)), "on the grid");
-            assert!(doc.nodes.iter().all(|n| !boxes_clash((x, y), (n.x.unwrap(), n.y.unwrap()))), "({dx}, {dy}) landed at ({x}, {y}) on a node");
+            assert!(
+                doc.nodes.iter().all(|n| !boxes_clash((x, y), (n.x.unwrap(), n.y.unwrap()))),
+                "({dx}, {dy}) landed at ({x}, {y}) on a node"
+            );
             // Nearest: no grid place closer to the snapped drop point is free.
             let (sx, sy) = (snap(bx + dx), snap(by + dy));
             let d2 = (x - sx).powi(2) + (y - sy).powi(2);
@@ -708,13 +721,19 @@ mod tests {
                 for j in -20..=20 {
                     let (cx, cy) = (sx + f64::from(i) * GRID, sy + f64::from(j) * GRID);
                     if (cx - sx).powi(2) + (cy - sy).powi(2) < d2 - 1e-9 {
-                        assert!(doc.nodes.iter().any(|n| boxes_clash((cx, cy), (n.x.unwrap(), n.y.unwrap()))), "({cx}, {cy}) was free and nearer than ({x}, {y})");
+                        assert!(
+                            doc.nodes.iter().any(|n| boxes_clash((cx, cy), (n.x.unwrap(), n.y.unwrap()))),
+                            "({cx}, {cy}) was free and nearer than ({x}, {y})"
+                        );
                     }
                 }
             }
         }
         // Right on a node: the place straight below it, when that is free.
-        let lone = Scenario::from_json(r#"{"version": 2, "nodes": [{"id": "a", "kind": "cache", "x": 100, "y": 100}], "links": []}"#).unwrap();
+        let lone = Scenario::from_json(
+            r#"{"version": 2, "nodes": [{"id": "a", "kind": "cache", "x": 100, "y": 100}], "links": []}"#,
+        )
+        .unwrap();
         assert_eq!(free_spot(&lone, 100.0, 100.0), (100.0, 180.0));
     }
 
@@ -757,7 +776,9 @@ mod tests {
         for i in 0..14 {
             for j in 0..26 {
                 let id = format!("n{i}-{j}");
-                doc.nodes.push(default_node(&id, "cache", f64::from(i) * 160.0 - 1040.0, f64::from(j) * 80.0 - 1040.0).unwrap());
+                doc.nodes.push(
+                    default_node(&id, "cache", f64::from(i) * 160.0 - 1040.0, f64::from(j) * 80.0 - 1040.0).unwrap(),
+                );
             }
         }
         let (x, y) = free_spot(&doc, 0.0, 0.0);
@@ -805,7 +826,9 @@ mod tests {
 
     #[test]
     fn layout_fills_only_missing_positions() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/engine/scenarios/design-example.json")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/engine/scenarios/design-example.json"))
+                .unwrap();
         let mut s = Scenario::from_json(&text).unwrap();
         s.nodes[0].x = Some(500.0);
         s.nodes[0].y = Some(500.0);

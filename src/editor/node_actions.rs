@@ -70,7 +70,9 @@ pub fn NodeActions(
     });
 
     let health = move |id: &str| {
-        snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).map(|n| n.health)).unwrap_or(Health::Up))
+        snapshot.with(|s| {
+            s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).map(|n| n.health)).unwrap_or(Health::Up)
+        })
     };
     let close_to_node = move |id: &str| {
         open.set(None);
@@ -82,17 +84,23 @@ pub fn NodeActions(
 
     move || {
         let id = open.get()?;
-        let (x, y, kind) = editor.doc.with(|d| d.node_index(&id).map(|i| (d.nodes[i].x.unwrap_or(0.0), d.nodes[i].y.unwrap_or(0.0), d.nodes[i].spec.kind_name())))?;
+        let (x, y, kind) = editor.doc.with(|d| {
+            d.node_index(&id)
+                .map(|i| (d.nodes[i].x.unwrap_or(0.0), d.nodes[i].y.unwrap_or(0.0), d.nodes[i].spec.kind_name()))
+        })?;
         let v = view.get();
-        let (w, h) = area.get_untracked().map(|a| (a.client_width() as f64, a.client_height() as f64)).unwrap_or((800.0, 600.0));
+        let (w, h) =
+            area.get_untracked().map(|a| (a.client_width() as f64, a.client_height() as f64)).unwrap_or((800.0, 600.0));
         // Under the node's left edge; above it when there is no room below;
         // always inside the diagram.
         let left = (x * v.scale + v.tx).clamp(4.0, (w - MENU_W - 4.0).max(4.0));
         let below = (y + NODE_H) * v.scale + v.ty + 6.0;
         let above = y * v.scale + v.ty - MENU_H - 6.0;
-        let top = if below + MENU_H <= h || above < 0.0 { below } else { above }.clamp(4.0, (h - MENU_H - 4.0).max(4.0));
+        let top =
+            if below + MENU_H <= h || above < 0.0 { below } else { above }.clamp(4.0, (h - MENU_H - 4.0).max(4.0));
         let can_fail = kind != "users";
-        let (i_fail, i_rec, i_del, i_insp, i_key, i_h1, i_h2) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+        let (i_fail, i_rec, i_del, i_insp, i_key, i_h1, i_h2) =
+            (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
         Some(view! {
             <div
                 class="node-actions"
@@ -180,7 +188,9 @@ pub fn focus_without_scrolling(el: &web_sys::Element) {
 fn call_with_options(el: &web_sys::Element, method: &str, key: &str, value: impl Into<wasm_bindgen::JsValue>) {
     let opts = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&opts, &key.into(), &value.into());
-    if let Ok(f) = js_sys::Reflect::get(el, &method.into()).and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into)) {
+    if let Ok(f) =
+        js_sys::Reflect::get(el, &method.into()).and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into))
+    {
         let _ = f.call1(el, &opts);
     }
 }

@@ -53,9 +53,7 @@ pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<
     let editor = expect_context::<Editor>();
     // Whether the last press on the palette was a finger's, so the hint
     // speaks of tapping; before any press, whether the main pointer is coarse.
-    let by_touch = RwSignal::new(
-        window().match_media("(pointer: coarse)").ok().flatten().is_some_and(|m| m.matches()),
-    );
+    let by_touch = RwSignal::new(window().match_media("(pointer: coarse)").ok().flatten().is_some_and(|m| m.matches()));
     view! {
         <nav class="palette" aria-label="Components">
             <h2>"Components"</h2>

@@ -44,7 +44,10 @@ impl Options {
         let mut o = Options { only: Vec::new(), hours: vec![1.0, 24.0], minutes: vec![1.0, 10.0, 30.0], repeats: 3 };
         let mut it = args.iter();
         let list = |v: &str| -> Result<Vec<f64>> {
-            let xs: Vec<f64> = v.split(',').map(|x| x.trim().parse::<f64>().map_err(|_| format!("not a number: {x:?}"))).collect::<Result<_>>()?;
+            let xs: Vec<f64> = v
+                .split(',')
+                .map(|x| x.trim().parse::<f64>().map_err(|_| format!("not a number: {x:?}")))
+                .collect::<Result<_>>()?;
             if xs.len() < 2 || xs.iter().any(|x| !x.is_finite() || *x <= 0.0) || xs.windows(2).any(|w| w[0] >= w[1]) {
                 return Err(format!("{v:?}: give at least two increasing positive numbers, e.g. 1,24"));
             }
@@ -69,7 +72,8 @@ impl Options {
                 "--hours" => o.hours = list(&value()?)?,
                 "--minutes" => o.minutes = list(&value()?)?,
                 "--repeats" => {
-                    o.repeats = value()?.parse().ok().filter(|n| *n >= 1).ok_or("--repeats: a whole number, at least 1")?
+                    o.repeats =
+                        value()?.parse().ok().filter(|n| *n >= 1).ok_or("--repeats: a whole number, at least 1")?
                 }
                 other => return Err(format!("unknown option {other}")),
             }
@@ -161,7 +165,10 @@ pub fn bench(root: &Path, args: &[String]) -> Result {
     let browser = ["engine", "paint", "frames", "particles", "memory", "size"].iter().any(|f| opts.wants(f));
     setup(root, browser)?;
     let bench_bin = step("release build of the engine (scalelab, scalelab-bench)", || {
-        run("cargo build", Command::new("cargo").args(["build", "--release", "-p", "scalelab-engine"]).current_dir(root))?;
+        run(
+            "cargo build",
+            Command::new("cargo").args(["build", "--release", "-p", "scalelab-engine"]).current_dir(root),
+        )?;
         Ok(target_dir(root).join("release").join("scalelab-bench"))
     })?;
     if browser {
@@ -231,7 +238,10 @@ pub fn bench(root: &Path, args: &[String]) -> Result {
         std::fs::write(root.join("BENCHMARKS.md"), &doc).map_err(|e| format!("writing BENCHMARKS.md: {e}"))?;
         println!("xtask: wrote BENCHMARKS.md");
     } else {
-        println!("xtask: a partial run: BENCHMARKS.md left as it was; this table is in {}", bench_dir.join("last.md").display());
+        println!(
+            "xtask: a partial run: BENCHMARKS.md left as it was; this table is in {}",
+            bench_dir.join("last.md").display()
+        );
     }
     if rep.failures.is_empty() {
         Ok(())
@@ -308,8 +318,10 @@ fn mb(bytes: f64) -> String {
 // ---- engine events/s ----
 
 fn engine(root: &Path, bench_bin: &Path, opts: &Options, rep: &mut Report) {
-    let models: [(&str, &str, Option<f64>, f64); 2] =
-        [("M/M/1, utilisation 0.9", MM1, None, 20e6), ("lesson 13, the full architecture", LESSON13, Some(LESSON13_DURATION_S), 10e6)];
+    let models: [(&str, &str, Option<f64>, f64); 2] = [
+        ("M/M/1, utilisation 0.9", MM1, None, 20e6),
+        ("lesson 13, the full architecture", LESSON13, Some(LESSON13_DURATION_S), 10e6),
+    ];
     // (events/s by wall time, by CPU time, events) of each native run.
     let native_runs = |file: &str, duration: Option<f64>, name: &str| -> Result<Vec<(f64, f64, f64)>> {
         let mut runs = Vec::new();
@@ -328,7 +340,8 @@ fn engine(root: &Path, bench_bin: &Path, opts: &Options, rep: &mut Report) {
     };
     // Half the native runs before the browser's and half after, so that a
     // change in the machine's load during the bench falls on both sides.
-    let before: Vec<Result<Vec<(f64, f64, f64)>>> = models.iter().map(|(name, file, d, _)| native_runs(file, *d, name)).collect();
+    let before: Vec<Result<Vec<(f64, f64, f64)>>> =
+        models.iter().map(|(name, file, d, _)| native_runs(file, *d, name)).collect();
     let browser = (|| -> Result<Vec<f64>> {
         let mut cmd = node(root, "bench.mjs");
         cmd.env("BENCH_REPEATS", opts.repeats.to_string());
@@ -390,10 +403,20 @@ fn engine(root: &Path, bench_bin: &Path, opts: &Options, rep: &mut Report) {
                 );
             }
             (Ok(b), None) if b.len() == models.len() => {
-                rep.row(&figure, format!("{:.2} M events/s (no native figure to compare)", b[i] / 1e6), "≥ 60% of native", Mark::Failed);
+                rep.row(
+                    &figure,
+                    format!("{:.2} M events/s (no native figure to compare)", b[i] / 1e6),
+                    "≥ 60% of native",
+                    Mark::Failed,
+                );
             }
             (Ok(b), _) => {
-                rep.row(&figure, format!("could not measure: {} results for {} models", b.len(), models.len()), "", Mark::Failed);
+                rep.row(
+                    &figure,
+                    format!("could not measure: {} results for {} models", b.len(), models.len()),
+                    "",
+                    Mark::Failed,
+                );
                 rep.failures.push(format!("browser {name}: wrong number of results"));
             }
             (Err(e), _) => {
@@ -423,7 +446,10 @@ fn simpy_python(root: &Path) -> Result<PathBuf> {
         }
         install("bench venv", Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
-    install(SIMPY, Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", SIMPY]))?;
+    install(
+        SIMPY,
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", SIMPY]),
+    )?;
     Ok(python)
 }
 
@@ -449,13 +475,21 @@ fn peer(root: &Path, bench_bin: &Path, rep: &mut Report) -> Result {
     let e = e.first().ok_or("no engine result")?;
     let s = json_lines(
         "SimPy M/M/4",
-        Command::new(&python)
-            .arg(root.join("xtask").join("peer").join("mmc_simpy.py"))
-            .args(["--servers", "4", "--utilisation", "0.9", "--mean-ms", "1", "--customers", "1000000"]),
+        Command::new(&python).arg(root.join("xtask").join("peer").join("mmc_simpy.py")).args([
+            "--servers",
+            "4",
+            "--utilisation",
+            "0.9",
+            "--mean-ms",
+            "1",
+            "--customers",
+            "1000000",
+        ]),
     )?;
     let s = s.first().ok_or("no SimPy result")?;
     let (e_events, e_wall, e_customers) = (num(e, "events")?, num(e, "wall_s")?, num(e, "nodes.app.arrivals")?);
-    let (s_model, s_kernel, s_wall, s_customers) = (num(s, "model_events")?, num(s, "kernel_events")?, num(s, "wall_s")?, num(s, "customers")?);
+    let (s_model, s_kernel, s_wall, s_customers) =
+        (num(s, "model_events")?, num(s, "kernel_events")?, num(s, "wall_s")?, num(s, "customers")?);
     let e_rate = e_customers / e_wall;
     let s_rate = s_customers / s_wall;
     let simpy = s.get("simulator").and_then(Value::as_str).unwrap_or("SimPy");
@@ -479,7 +513,8 @@ fn peer(root: &Path, bench_bin: &Path, rep: &mut Report) -> Result {
         "",
         Mark::Info,
     );
-    let (e_wait, s_wait, theory) = (num(e, "nodes.app.mean_wait_ms")?, num(s, "mean_wait_ms")?, num(s, "erlang_c_wait_ms")?);
+    let (e_wait, s_wait, theory) =
+        (num(e, "nodes.app.mean_wait_ms")?, num(s, "mean_wait_ms")?, num(s, "erlang_c_wait_ms")?);
     rep.row(
         "M/M/4: mean wait in queue",
         format!(
@@ -512,7 +547,8 @@ fn size(root: &Path, dist: &Path, rep: &mut Report) -> Result {
         "≤ 250 KB",
         Mark::of(br <= 250.0 * 1024.0),
     );
-    let mut s = String::from("### The site's files\n\n| file | raw | gzip | brotli | first load |\n|---|---:|---:|---:|---|\n");
+    let mut s =
+        String::from("### The site's files\n\n| file | raw | gzip | brotli | first load |\n|---|---:|---:|---:|---|\n");
     for f in v.get("files").and_then(Value::as_array).into_iter().flatten() {
         let name = f.get("file").and_then(Value::as_str).unwrap_or("?");
         let _ = writeln!(
@@ -534,7 +570,8 @@ fn size(root: &Path, dist: &Path, rep: &mut Report) -> Result {
 fn contributors(root: &Path, rep: &mut Report) -> Result {
     ensure_twiggy()?;
     let target = target_dir(root);
-    let input = crate::site_target_dir(root).join("wasm32-unknown-unknown").join("wasm-release").join("scalelab-web.wasm");
+    let input =
+        crate::site_target_dir(root).join("wasm32-unknown-unknown").join("wasm-release").join("scalelab-web.wasm");
     if !input.is_file() {
         return Err(format!("{} is missing (the site build makes it)", input.display()));
     }
@@ -570,7 +607,10 @@ fn contributors(root: &Path, rep: &mut Report) -> Result {
     }
     crates.sort_by(|a, b| b.1.total_cmp(&a.1));
     // Shares of the module without its name section (what is shipped).
-    let items: Vec<&Value> = items.iter().filter(|i| crate_of(i.get("name").and_then(Value::as_str).unwrap_or("")) != NAME_SECTION).collect();
+    let items: Vec<&Value> = items
+        .iter()
+        .filter(|i| crate_of(i.get("name").and_then(Value::as_str).unwrap_or("")) != NAME_SECTION)
+        .collect();
     let total: f64 = items.iter().filter_map(|i| i.get("shallow_size").and_then(Value::as_f64)).sum();
     let mut s = format!(
         "### The wasm module's largest contributors\n\ntwiggy on the release wasm rebuilt with its name section \
@@ -652,13 +692,20 @@ fn paint(root: &Path, rep: &mut Report) -> Result {
         "< 300 ms",
         Mark::of(fcp < 300.0),
     );
-    rep.row("diagram interactive (its nodes in the DOM, the next frame, not before first paint)", format!("{} ms", ms(interactive)), "", Mark::Info);
+    rep.row(
+        "diagram interactive (its nodes in the DOM, the next frame, not before first paint)",
+        format!("{} ms", ms(interactive)),
+        "",
+        Mark::Info,
+    );
     Ok(())
 }
 
 fn page_errors(v: &Value) -> String {
     match v.get("errors").and_then(Value::as_array) {
-        Some(e) if !e.is_empty() => format!("; page errors: {}", e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; ")),
+        Some(e) if !e.is_empty() => {
+            format!("; page errors: {}", e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "))
+        }
         _ => String::new(),
     }
 }
@@ -678,7 +725,14 @@ fn frames(root: &Path, rep: &mut Report) -> Result {
     let p95 = num(v, "p95_ms")?;
     rep.row(
         &format!("frame time, lesson 13 at 1x ({traffic}), animation on, {secs:.0} s"),
-        format!("p50 {} / p95 {} / p99 {} ms (max {} ms){}", ms(num(v, "p50_ms")?), ms(p95), ms(num(v, "p99_ms")?), ms(num(v, "max_ms")?), page_errors(v)),
+        format!(
+            "p50 {} / p95 {} / p99 {} ms (max {} ms){}",
+            ms(num(v, "p50_ms")?),
+            ms(p95),
+            ms(num(v, "p99_ms")?),
+            ms(num(v, "max_ms")?),
+            page_errors(v)
+        ),
         "p95 one 60 Hz vsync (16.7 ms; an interval < 25 ms)",
         Mark::of(p95 <= ONE_FRAME_MS),
     );
@@ -686,7 +740,10 @@ fn frames(root: &Path, rep: &mut Report) -> Result {
         .get("longest_tasks_ms")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_f64).map(|x| format!("{x:.0} ms")).collect::<Vec<_>>())
-        .map_or_else(|| ", longest not observable".into(), |l| if l.is_empty() { String::new() } else { format!(", longest {}", l.join(", ")) });
+        .map_or_else(
+            || ", longest not observable".into(),
+            |l| if l.is_empty() { String::new() } else { format!(", longest {}", l.join(", ")) },
+        );
     rep.row(
         "dropped frames (missed vsyncs in intervals > 25 ms) and long tasks",
         format!(
@@ -719,7 +776,12 @@ fn frames(root: &Path, rep: &mut Report) -> Result {
             "< 2 ms",
             Mark::of(p95 < 2.0),
         ),
-        _ => rep.row("chart redraw", "no redraw measured (the page was built without the ?perf marks?)".into(), "< 2 ms", Mark::Failed),
+        _ => rep.row(
+            "chart redraw",
+            "no redraw measured (the page was built without the ?perf marks?)".into(),
+            "< 2 ms",
+            Mark::Failed,
+        ),
     }
     Ok(())
 }
@@ -765,7 +827,8 @@ fn memory(root: &Path, bench_bin: &Path, opts: &Options, rep: &mut Report) -> Re
     let mut failed = Vec::new();
 
     // Native.
-    let lines: Vec<Value> = String::from_utf8_lossy(&native_out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&native_out.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
     if native_out.status.success() && lines.len() >= 2 {
         let (a, b) = (&lines[0], lines.last().expect("two lines"));
         let (ha, hb) = (num(a, "heap_live_bytes")?, num(b, "heap_live_bytes")?);
@@ -831,7 +894,8 @@ fn memory(root: &Path, bench_bin: &Path, opts: &Options, rep: &mut Report) -> Re
                 }
                 let last = rates.last().map_or(0.0, |r| r.0);
                 let before = &rates[..rates.len() - 1];
-                let fastest_before = if before.is_empty() { last } else { before.iter().map(|r| r.0).fold(f64::MIN, f64::max) };
+                let fastest_before =
+                    if before.is_empty() { last } else { before.iter().map(|r| r.0).fold(f64::MIN, f64::max) };
                 rep.row(
                     "speed of the same fast-forward over time (simulated s per wall minute)",
                     format!(
@@ -859,13 +923,19 @@ fn memory(root: &Path, bench_bin: &Path, opts: &Options, rep: &mut Report) -> Re
 // ---- the document ----
 
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn machine_description(load_before: &str) -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let mem = std::fs::read_to_string("/proc/meminfo")
@@ -885,7 +955,8 @@ fn machine_description(load_before: &str) -> String {
 fn document(machine: &str, load_before: &str, table: &str, sections: &[String], secs: f64) -> String {
     let date = output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])).unwrap_or_default();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
-    let busy = load_before.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > 0.5 * cores);
+    let busy =
+        load_before.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > 0.5 * cores);
     let warning = if busy {
         "**The machine was busy when this was measured** (see the load average below): wall-clock figures \
          (events/s, frames, paint) are pessimistic and noisy; the CPU-time figures are less affected. \

@@ -29,14 +29,10 @@ use sha2::{Digest, Sha256};
 
 /// Adds (or replaces) the policy in the built page at `index`.
 pub fn apply(index: &Path, base: &str) -> Result<(), String> {
-    let html =
-        std::fs::read_to_string(index).map_err(|e| format!("reading {}: {e}", index.display()))?;
+    let html = std::fs::read_to_string(index).map_err(|e| format!("reading {}: {e}", index.display()))?;
     let out = with_policy(&html, base)?;
     std::fs::write(index, out).map_err(|e| format!("writing {}: {e}", index.display()))?;
-    println!(
-        "xtask: Content-Security-Policy written into {}",
-        index.display()
-    );
+    println!("xtask: Content-Security-Policy written into {}", index.display());
     Ok(())
 }
 
@@ -44,30 +40,17 @@ pub fn apply(index: &Path, base: &str) -> Result<(), String> {
 /// the start of `<head>`), before any script, replacing one already there.
 pub fn with_policy(html: &str, base: &str) -> Result<String, String> {
     let html = remove_policy(html);
-    let hashes: Vec<String> = inline_scripts(&html)
-        .iter()
-        .map(|s| sha256_source(s))
-        .collect();
-    let meta = format!(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\" />",
-        policy(&hashes, base)
-    );
+    let hashes: Vec<String> = inline_scripts(&html).iter().map(|s| sha256_source(s)).collect();
+    let meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{}\" />", policy(&hashes, base));
     let at = match html.find("<meta charset") {
-        Some(i) => {
-            i + html[i..]
-                .find('>')
-                .ok_or("index.html: unterminated <meta charset>")?
-                + 1
-        }
+        Some(i) => i + html[i..].find('>').ok_or("index.html: unterminated <meta charset>")? + 1,
         None => {
             let i = html.find("<head>").ok_or("index.html has no <head>")?;
             i + "<head>".len()
         }
     };
     if html.find("<script").is_some_and(|s| s < at) {
-        return Err(
-            "index.html has a script before <meta charset>; the policy would not cover it".into(),
-        );
+        return Err("index.html has a script before <meta charset>; the policy would not cover it".into());
     }
     Ok(format!("{}\n    {meta}{}", &html[..at], &html[at..]))
 }
@@ -152,11 +135,7 @@ fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for k in 0..4 {
             if k <= chunk.len() {
@@ -178,14 +157,8 @@ mod tests {
     #[test]
     fn hashes_match_what_browsers_compute() {
         // `printf 'alert(1)' | openssl dgst -sha256 -binary | base64`
-        assert_eq!(
-            sha256_source("alert(1)"),
-            "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"
-        );
-        assert_eq!(
-            sha256_source(""),
-            "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
-        );
+        assert_eq!(sha256_source("alert(1)"), "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='");
+        assert_eq!(sha256_source(""), "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
         assert_eq!(base64(b"a"), "YQ==");
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(base64(b"abc"), "YWJj");
@@ -193,10 +166,7 @@ mod tests {
 
     #[test]
     fn only_inline_scripts_are_hashed_exactly_as_written() {
-        assert_eq!(
-            inline_scripts(PAGE),
-            vec!["\nimport init from '/a.js';\nawait init();\n"]
-        );
+        assert_eq!(inline_scripts(PAGE), vec!["\nimport init from '/a.js';\nawait init();\n"]);
     }
 
     #[test]
@@ -205,13 +175,8 @@ mod tests {
         let meta = out.find("Content-Security-Policy").unwrap();
         assert!(meta > out.find("<meta charset").unwrap() && meta < out.find("<script").unwrap());
         let hash = sha256_source("\nimport init from '/a.js';\nawait init();\n");
-        assert!(
-            out.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {hash};")),
-            "{out}"
-        );
-        assert!(
-            !out.contains("'unsafe-inline'; ") || out.contains("style-src-attr 'unsafe-inline'")
-        );
+        assert!(out.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {hash};")), "{out}");
+        assert!(!out.contains("'unsafe-inline'; ") || out.contains("style-src-attr 'unsafe-inline'"));
         assert!(!out.contains("script-src 'self' 'unsafe-inline'"));
         // Applying it again replaces it: still one policy, same page.
         assert_eq!(with_policy(&out, "/").unwrap(), out);
@@ -221,13 +186,9 @@ mod tests {
     #[test]
     fn a_site_on_another_origin_allows_that_origin() {
         let p = policy(&[], "https://cdn.example/scale-lab/");
-        assert!(
-            p.contains("script-src 'self' https://cdn.example 'wasm-unsafe-eval'"),
-            "{p}"
-        );
+        assert!(p.contains("script-src 'self' https://cdn.example 'wasm-unsafe-eval'"), "{p}");
         assert!(p.contains("connect-src 'self' https://cdn.example"), "{p}");
-        assert!(policy(&[], "/scale-lab/").starts_with(
-            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self';"
-        ));
+        assert!(policy(&[], "/scale-lab/")
+            .starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self';"));
     }
 }

@@ -164,10 +164,8 @@ impl TestCount {
 fn run_tests(what: &str, cmd: &mut Command) -> Result {
     use std::io::{BufRead, Write};
     println!("xtask: $ {}", describe(cmd));
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("{what}: could not start {}: {e}", describe(cmd)))?;
+    let mut child =
+        cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("{what}: could not start {}: {e}", describe(cmd)))?;
     let mut count = TestCount::default();
     if let Some(out) = child.stdout.take() {
         let stdout = std::io::stdout();
@@ -231,18 +229,18 @@ fn print_summary(started: Instant) {
 /// each stage by its name up to the parenthesis; a stage that ran beside the
 /// native tests is marked `*`, since its time overlaps theirs.
 fn one_line_summary(tests: TestCount, rows: &[(String, f64, bool)], total: f64) -> String {
-    let mut line = format!(
-        "xtask: {} tests run, {} passed, {} failed",
-        tests.passed + tests.failed,
-        tests.passed,
-        tests.failed
-    );
+    let mut line =
+        format!("xtask: {} tests run, {} passed, {} failed", tests.passed + tests.failed, tests.passed, tests.failed);
     let mut overlapped = false;
     for (name, secs, ok) in rows {
         let short = name.split(" (").next().unwrap_or(name);
         let beside = name.contains("beside the native tests");
         overlapped |= beside;
-        line.push_str(&format!(" · {short}{} {secs:.0} s{}", if beside { "*" } else { "" }, if *ok { "" } else { " FAILED" }));
+        line.push_str(&format!(
+            " · {short}{} {secs:.0} s{}",
+            if beside { "*" } else { "" },
+            if *ok { "" } else { " FAILED" }
+        ));
     }
     line.push_str(&format!(" · total {total:.0} s"));
     if overlapped {
@@ -268,7 +266,8 @@ fn setup(root: &Path, for_tests: bool) -> Result {
     step("set-up", || {
         let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("reading Cargo.lock: {e}"))?;
         let bindgen = locked_version(&lock, "wasm-bindgen")?;
-        let trunk_toml = std::fs::read_to_string(root.join("Trunk.toml")).map_err(|e| format!("reading Trunk.toml: {e}"))?;
+        let trunk_toml =
+            std::fs::read_to_string(root.join("Trunk.toml")).map_err(|e| format!("reading Trunk.toml: {e}"))?;
         check_trunk_pin(&trunk_toml, &bindgen)?;
 
         ensure_wasm_target()?;
@@ -469,7 +468,10 @@ fn check_out_dir(root: &Path, out: &Path) -> Result {
     let earlier_build = target.join("index.html").is_file();
     let empty = std::fs::read_dir(&target).map(|mut d| d.next().is_none()).unwrap_or(true);
     if !empty && !earlier_build {
-        return Err(format!("--out {}: the folder is not empty and holds no earlier build; the build would empty it", out.display()));
+        return Err(format!(
+            "--out {}: the folder is not empty and holds no earlier build; the build would empty it",
+            out.display()
+        ));
     }
     Ok(())
 }
@@ -552,10 +554,16 @@ fn print_tail(path: &Path, lines: usize) {
 /// end-to-end tests compare the browser with.
 fn native_tests(root: &Path) -> Result<PathBuf> {
     step("engine tests (native, release: the statistical tests need the speed)", || {
-        run_tests("engine tests", Command::new("cargo").args(["test", "--release", "-p", "scalelab-engine"]).current_dir(root))
+        run_tests(
+            "engine tests",
+            Command::new("cargo").args(["test", "--release", "-p", "scalelab-engine"]).current_dir(root),
+        )
     })?;
     step("app and xtask tests (native)", || {
-        run_tests("app tests", Command::new("cargo").args(["test", "-p", "scalelab-web", "-p", "xtask"]).current_dir(root))
+        run_tests(
+            "app tests",
+            Command::new("cargo").args(["test", "-p", "scalelab-web", "-p", "xtask"]).current_dir(root),
+        )
     })?;
     build_cli(root)
 }
@@ -563,7 +571,10 @@ fn native_tests(root: &Path) -> Result<PathBuf> {
 fn serve(root: &Path) -> Result {
     setup(root, false)?;
     println!("\nxtask: serving the playground at http://127.0.0.1:8080/ (Ctrl+C to stop)\n");
-    run("trunk serve", &mut trunk(root, &["serve", "--release", "--offline", "--address", "127.0.0.1", "--port", "8080"]))
+    run(
+        "trunk serve",
+        &mut trunk(root, &["serve", "--release", "--offline", "--address", "127.0.0.1", "--port", "8080"]),
+    )
 }
 
 /// Cargo's target folder: $CARGO_TARGET_DIR if set (relative to the repository), else target/.
@@ -576,7 +587,10 @@ fn target_dir(root: &Path) -> PathBuf {
 
 fn build_cli(root: &Path) -> Result<PathBuf> {
     step("release build of the scalelab CLI", || {
-        run("cargo build", Command::new("cargo").args(["build", "--release", "-p", "scalelab-engine"]).current_dir(root))?;
+        run(
+            "cargo build",
+            Command::new("cargo").args(["build", "--release", "-p", "scalelab-engine"]).current_dir(root),
+        )?;
         Ok(target_dir(root).join("release").join("scalelab"))
     })
 }

@@ -178,11 +178,21 @@ mod tests {
         assert_eq!(entries.len(), 2, "{entries:?}");
         assert_eq!(
             entries[0],
-            NpmEntry { path: "node_modules/@scope/fsevents".into(), version: "2.0.0".into(), integrity: "sha512-def==".into(), optional: true }
+            NpmEntry {
+                path: "node_modules/@scope/fsevents".into(),
+                version: "2.0.0".into(),
+                integrity: "sha512-def==".into(),
+                optional: true
+            }
         );
         assert_eq!(
             entries[1],
-            NpmEntry { path: "node_modules/playwright-core".into(), version: "1.65.1".into(), integrity: "sha512-abc==".into(), optional: false }
+            NpmEntry {
+                path: "node_modules/playwright-core".into(),
+                version: "1.65.1".into(),
+                integrity: "sha512-abc==".into(),
+                optional: false
+            }
         );
     }
 

@@ -159,7 +159,8 @@ fn main() -> ExitCode {
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let outcome = match (args.first().map(String::as_str), args.get(1)) {
         (Some("memory"), Some(file)) => {
-            let hours: Result<Vec<f64>, _> = flag("--hours").unwrap_or_else(|| "1,24".into()).split(',').map(str::parse).collect();
+            let hours: Result<Vec<f64>, _> =
+                flag("--hours").unwrap_or_else(|| "1,24".into()).split(',').map(str::parse).collect();
             hours.map_err(|e| format!("--hours: {e}")).and_then(|h| memory(file, &h))
         }
         (Some("run"), Some(file)) => match flag("--duration").map(|d| d.parse::<f64>()).transpose() {

@@ -32,7 +32,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         match arg.as_str() {
             "--seed" if command == "run" => {
                 let v = args.next().ok_or("--seed needs a value")?;
-                seed = Some(v.parse().map_err(|_| format!("--seed must be a whole number from 0 to {}, not \"{v}\"", u64::MAX))?);
+                seed = Some(
+                    v.parse()
+                        .map_err(|_| format!("--seed must be a whole number from 0 to {}, not \"{v}\"", u64::MAX))?,
+                );
             }
             "--duration" if command == "run" => {
                 let v = args.next().ok_or("--duration needs a value")?;
@@ -68,7 +71,10 @@ fn load(args: &Args) -> Result<Scenario, ExitCode> {
             obj.insert("seed".into(), seed.into());
         }
         if let Some(d) = args.duration {
-            obj.insert("duration_s".into(), serde_json::Number::from_f64(d).map(Into::into).unwrap_or(serde_json::Value::Null));
+            obj.insert(
+                "duration_s".into(),
+                serde_json::Number::from_f64(d).map(Into::into).unwrap_or(serde_json::Value::Null),
+            );
         }
     }
     scalelab_engine::parse::parse_value(&value).map_err(|err| {

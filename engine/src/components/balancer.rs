@@ -43,7 +43,6 @@ pub struct Balancer {
     rng: Stream,
 }
 
-
 impl Balancer {
     pub fn new(spec: &LoadBalancerSpec, links: Vec<u16>, seed: u64, index: usize) -> Balancer {
         Balancer {

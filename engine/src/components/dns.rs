@@ -27,7 +27,11 @@ impl DnsNode {
     /// start empty (every client asks again), which is what a changed record
     /// does once old answers expire.
     pub fn configure(&mut self, spec: &DnsSpec, links: Vec<u16>, regions: Vec<Region>) {
-        if *spec == self.spec && links == self.links && regions == self.regions && (self.cache.is_some() || links.is_empty()) {
+        if *spec == self.spec
+            && links == self.links
+            && regions == self.regions
+            && (self.cache.is_some() || links.is_empty())
+        {
             return;
         }
         self.spec = spec.clone();
@@ -53,7 +57,9 @@ impl DnsNode {
         // Weights that are all zero are refused by the resolver: fall back to
         // an even split rather than leave the site unreachable.
         self.cache = ResolverCache::new(config.clone())
-            .or_else(|_| ResolverCache::new(DnsConfig { policy: DnsPolicy::Weighted { weights: vec![1.0; n] }, ..config }))
+            .or_else(|_| {
+                ResolverCache::new(DnsConfig { policy: DnsPolicy::Weighted { weights: vec![1.0; n] }, ..config })
+            })
             .ok();
     }
 

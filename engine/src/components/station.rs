@@ -8,8 +8,8 @@ use crate::cache_store::CacheStore;
 use crate::rng::{Stream, StreamPurpose};
 use crate::scenario::{CacheSpec, Dist, NodeSpec, StationSpec, Waiting};
 use crate::sharding::Router;
-use std::collections::HashSet;
 use crate::time::{ms_to_ns, Nanos};
+use std::collections::HashSet;
 use std::collections::VecDeque;
 
 /// Draws service times for one station.
@@ -198,9 +198,8 @@ impl WebCalls {
     /// move to about 1/n when a cache is added).
     pub fn set_caches(&mut self, links: Vec<u16>) {
         if links != self.caches {
-            self.ring = (links.len() > 1)
-                .then(|| Router::consistent_hash(links.len() as u32, CACHE_VNODES).ok())
-                .flatten();
+            self.ring =
+                (links.len() > 1).then(|| Router::consistent_hash(links.len() as u32, CACHE_VNODES).ok()).flatten();
             self.caches = links;
         }
     }
@@ -251,9 +250,12 @@ impl Role {
             NodeSpec::Workers(_) => Role::Workers(Box::default()),
             NodeSpec::Nosql(_) => Role::Database(Box::default()),
             // Not stations; never asked.
-            NodeSpec::Users(_) | NodeSpec::LoadBalancer(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_) => {
-                Role::Database(Box::default())
-            }
+            NodeSpec::Users(_)
+            | NodeSpec::LoadBalancer(_)
+            | NodeSpec::Queue(_)
+            | NodeSpec::ShardRouter(_)
+            | NodeSpec::Dns(_)
+            | NodeSpec::Cdn(_) => Role::Database(Box::default()),
         }
     }
 }

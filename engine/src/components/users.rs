@@ -113,10 +113,14 @@ fn region_table(spec: &UsersSpec) -> Vec<(f64, crate::geo::Region)> {
         return Vec::new();
     }
     let mut acc = 0.0;
-    let mut table: Vec<(f64, crate::geo::Region)> = spec.regions.iter().map(|r| {
-        acc += r.share / total;
-        (acc, r.region)
-    }).collect();
+    let mut table: Vec<(f64, crate::geo::Region)> = spec
+        .regions
+        .iter()
+        .map(|r| {
+            acc += r.share / total;
+            (acc, r.region)
+        })
+        .collect();
     if let Some(last) = table.last_mut() {
         last.0 = 1.0;
     }

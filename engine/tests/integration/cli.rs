@@ -60,7 +60,9 @@ fn run_prints_the_report_with_the_fixed_keys() {
     assert!(values[0] > 4.0, "mean latency {} is below the 4 ms service time", values[0]);
     assert!(values[1..].windows(2).all(|w| w[0] <= w[1]), "quantiles out of order: {l}");
     let app = &r["nodes"]["app"];
-    for key in ["arrivals", "throughput_rps", "utilization", "mean_queue_len", "mean_wait_ms", "mean_response_ms", "rejected"] {
+    for key in
+        ["arrivals", "throughput_rps", "utilization", "mean_queue_len", "mean_wait_ms", "mean_response_ms", "rejected"]
+    {
         assert!(app[key].is_number(), "nodes.app.{key} missing or not a number: {app}");
     }
     // 800/s x 4 ms over 4 workers: utilisation 0.8. One run's SE here is about
@@ -154,7 +156,12 @@ fn the_cli_refuses_documents_over_the_size_limit_like_the_library() {
     std::fs::write(&big, padded).unwrap();
     for cmd in ["validate", "run"] {
         let out = scalelab(&[cmd, big.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(1), "{cmd} accepted a document over 1 MB: {}", stdout(&out).lines().next().unwrap_or(""));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{cmd} accepted a document over 1 MB: {}",
+            stdout(&out).lines().next().unwrap_or("")
+        );
         assert!(stderr(&out).contains("larger than"), "{}", stderr(&out));
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -50,7 +50,13 @@ fn users_give_up_once_and_the_late_answers_are_dropped() {
     let web = r.nodes.get("web").unwrap().summary;
     // Answers over the 60 s window.
     let answered = |rps: f64| (rps * 60.0).round() as u64;
-    eprintln!("slow design: {} generated, {} ok, {gave_up} given up, {} open; web answered {}", q.generated, q.ok, q.in_flight, answered(web.throughput_rps));
+    eprintln!(
+        "slow design: {} generated, {} ok, {gave_up} given up, {} open; web answered {}",
+        q.generated,
+        q.ok,
+        q.in_flight,
+        answered(web.throughput_rps)
+    );
     // The wait passes a second after about 2 s: from then on nearly every
     // request is given up on (60 s at 150/s is about 9,000 requests).
     assert!(gave_up > 7_000 && q.ok < 1_500, "{q:?}");
@@ -63,13 +69,21 @@ fn users_give_up_once_and_the_late_answers_are_dropped() {
     // most of its answers came back after the users had left: dropped, not
     // counted as successes (the users count only the ones they got).
     assert!(web.utilization > 0.99, "{web:?}");
-    assert!(answered(web.throughput_rps) > q.ok + 4_000, "web answered {} but only {} were waited for", answered(web.throughput_rps), q.ok);
+    assert!(
+        answered(web.throughput_rps) > q.ok + 4_000,
+        "web answered {} but only {} were waited for",
+        answered(web.throughput_rps),
+        q.ok
+    );
     assert_eq!(answered(users.throughput_rps), q.ok);
     // Whole run: no request has two outcomes.
     let t = sim.totals();
     assert_eq!(t.generated, t.ok + t.failed_total() + sim.count_open_window_requests());
     let log: Vec<String> = sim.log().entries().map(|e| e.text.clone()).collect();
-    assert!(log.iter().any(|l| l.starts_with("users: giving up on requests: no answer within the client timeout")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.starts_with("users: giving up on requests: no answer within the client timeout")),
+        "{log:?}"
+    );
 }
 
 #[test]
@@ -153,7 +167,11 @@ fn a_traced_request_whose_users_gave_up_ends_there() {
     sim.trace_next();
     sim.run_until(25 * S, u64::MAX);
     let t = sim.asked_trace().expect("born");
-    assert_eq!(t.outcome, scalelab_engine::trace::TraceOutcome::Failed { cause: Cause::ClientTimeout, at: "users".into() }, "{t:#?}");
+    assert_eq!(
+        t.outcome,
+        scalelab_engine::trace::TraceOutcome::Failed { cause: Cause::ClientTimeout, at: "users".into() },
+        "{t:#?}"
+    );
     assert!((t.latency_ms - 1000.0).abs() < 1e-6, "{t:#?}");
     let parts: f64 = t.hops.iter().map(|h| h.network_ms + h.queued_ms + h.service_ms).sum();
     assert!((parts - t.latency_ms).abs() < 1e-6, "the parts add up: {parts} vs {t:#?}");

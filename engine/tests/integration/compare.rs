@@ -96,7 +96,12 @@ fn figures(mean_ms: f64, hw: f64) -> Figures {
         latency_p99_ms: Some(mean_ms * 4.0),
         lost_writes: 0,
         cost_per_month_usd: 100.0,
-        headline: Headline { mean_latency_ms: Some(iv), p99_latency_ms: None, error_rate: None, error_proportion: None },
+        headline: Headline {
+            mean_latency_ms: Some(iv),
+            p99_latency_ms: None,
+            error_rate: None,
+            error_proportion: None,
+        },
     }
 }
 

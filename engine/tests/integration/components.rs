@@ -200,19 +200,30 @@ fn a_failed_cache_sends_every_read_to_the_database_and_comes_back_cold() {
     sim.take_snapshot();
     sim.run_until(70 * S + 10_000_000, u64::MAX);
     assert!(hit(&sim.take_snapshot()) < 0.5 * hit(&warm));
-    assert!(Simulation::new(scenario(&balanced(Value::Null))).apply(Edit::Fault { id: "web-1".into(), fault: Fault::Flush }).is_err());
+    assert!(Simulation::new(scenario(&balanced(Value::Null)))
+        .apply(Edit::Fault { id: "web-1".into(), fault: Fault::Flush })
+        .is_err());
 }
 
 #[test]
 fn several_caches_split_the_keys_between_them() {
     let mut doc = cached(1000, 10_000, 0.8, Value::Null);
-    doc["nodes"].as_array_mut().unwrap().push(json!({"id": "cache-2", "kind": "cache", "capacity": 1000, "ttl_s": null}));
+    doc["nodes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "cache-2", "kind": "cache", "capacity": 1000, "ttl_s": null}));
     doc["links"].as_array_mut().unwrap().push(json!({"from": "web", "to": "cache-2"}));
     let r = crate::support::run(&doc);
     let a = r.nodes.get("cache").unwrap().summary;
     let b = r.nodes.get("cache-2").unwrap().summary;
     let share = a.arrivals as f64 / (a.arrivals + b.arrivals) as f64;
-    eprintln!("two caches: {} and {} lookups, hit ratios {:.3} and {:.3}", a.arrivals, b.arrivals, a.cache.unwrap().hit_ratio, b.cache.unwrap().hit_ratio);
+    eprintln!(
+        "two caches: {} and {} lookups, hit ratios {:.3} and {:.3}",
+        a.arrivals,
+        b.arrivals,
+        a.cache.unwrap().hit_ratio,
+        b.cache.unwrap().hit_ratio
+    );
     // Hot keys land on one or the other, so the split is uneven but both work.
     assert!((0.15..0.85).contains(&share), "{share}");
     // Twice the memory: a better hit ratio than one cache of 1000 alone.
@@ -386,7 +397,8 @@ fn a_replica_is_promoted_after_the_failover_time_and_reads_can_be_stale() {
 #[test]
 fn scheduled_faults_happen_on_time_and_alerts_fire_after_their_hold() {
     let mut doc = balanced(Value::Null);
-    doc["faults"] = json!([{"at_s": 5, "node": "web-2", "fault": "fail"}, {"at_s": 30, "node": "web-2", "fault": "recover"}]);
+    doc["faults"] =
+        json!([{"at_s": 5, "node": "web-2", "fault": "fail"}, {"at_s": 30, "node": "web-2", "fault": "recover"}]);
     let mut sim = Simulation::new(scenario(&doc));
     sim.run_until(5 * S - 1, u64::MAX);
     assert_eq!(sim.health("web-2"), Some(scalelab_engine::Health::Up));
@@ -406,7 +418,8 @@ fn scheduled_faults_happen_on_time_and_alerts_fire_after_their_hold() {
 
     // Rules of the scenario's own, and their mistakes named by path.
     let mut own = balanced(Value::Null);
-    own["alerts"] = json!([{"name": "busy web-1", "metric": "utilization", "node": "web-1", "above": 0.05, "for_s": 3}]);
+    own["alerts"] =
+        json!([{"name": "busy web-1", "metric": "utilization", "node": "web-1", "above": 0.05, "for_s": 3}]);
     let mut sim = Simulation::new(scenario(&own));
     sim.run_until(4 * S + 1, u64::MAX);
     assert_eq!(sim.alerts_firing(), vec!["busy web-1".to_string()]);
@@ -468,7 +481,8 @@ fn a_backlog_grows_when_jobs_outpace_the_workers_and_a_crashed_pool_loses_nothin
 
     // The pool crashes with 4 jobs in hand: they go back to the queue.
     fault(&mut sim, "pool", Fault::Fail);
-    let backlog = |sim: &mut Simulation| sim.take_snapshot().nodes.iter().find(|n| n.id == "queue").unwrap().waiting as i64;
+    let backlog =
+        |sim: &mut Simulation| sim.take_snapshot().nodes.iter().find(|n| n.id == "queue").unwrap().waiting as i64;
     let before = backlog(&mut sim);
     sim.run_until(12 * S, u64::MAX);
     let during = backlog(&mut sim);
@@ -485,7 +499,11 @@ fn a_backlog_grows_when_jobs_outpace_the_workers_and_a_crashed_pool_loses_nothin
     let snap = sim.take_snapshot();
     let waiting = snap.nodes.iter().find(|n| n.id == "queue").unwrap().waiting as u64;
     let busy = snap.nodes.iter().find(|n| n.id == "pool").unwrap().busy as u64;
-    assert_eq!(published, processed + waiting + busy, "published {published}, processed {processed}, waiting {waiting}, busy {busy}");
+    assert_eq!(
+        published,
+        processed + waiting + busy,
+        "published {published}, processed {processed}, waiting {waiting}, busy {busy}"
+    );
     let log: Vec<String> = sim.log().since(0).map(|e| e.text.clone()).collect();
     assert!(log.iter().any(|t| t == "pool: 4 unfinished jobs go back to their queue"), "{log:?}");
 }
@@ -519,7 +537,8 @@ fn sharded(routing: &str, shards: usize, celebrity: f64) -> Value {
 #[test]
 fn shards_split_the_keys_and_a_celebrity_makes_one_shard_hot() {
     let r = crate::support::run(&sharded("modulo", 4, 0.3));
-    let arrivals: Vec<f64> = (0..4).map(|i| r.nodes.get(&format!("shard-{i}")).unwrap().summary.arrivals as f64).collect();
+    let arrivals: Vec<f64> =
+        (0..4).map(|i| r.nodes.get(&format!("shard-{i}")).unwrap().summary.arrivals as f64).collect();
     let total: f64 = arrivals.iter().sum();
     let shares: Vec<f64> = arrivals.iter().map(|a| a / total).collect();
     eprintln!("shard shares with a 30% celebrity: {shares:.3?}");
@@ -539,12 +558,24 @@ fn adding_a_shard_moves_most_keys_with_modulo_and_few_with_consistent_hashing() 
         let mut sim = Simulation::new(scenario(&sharded(routing, 4, 0.0)));
         sim.run_until(S, u64::MAX);
         let add = |sim: &mut Simulation| {
-            let shard = scenario(&json!({"version": 1, "nodes": [{"id": "shard-4", "kind": "database", "workers": 64}], "links": []})).nodes.remove(0);
+            let shard = scenario(
+                &json!({"version": 1, "nodes": [{"id": "shard-4", "kind": "database", "workers": 64}], "links": []}),
+            )
+            .nodes
+            .remove(0);
             sim.apply(Edit::AddNode { node: shard }).unwrap();
-            sim.apply(Edit::AddLink { link: scalelab_engine::scenario::Link { from: "router".into(), to: "shard-4".into(), latency_ms: 0.0 } }).unwrap();
+            sim.apply(Edit::AddLink {
+                link: scalelab_engine::scenario::Link { from: "router".into(), to: "shard-4".into(), latency_ms: 0.0 },
+            })
+            .unwrap();
         };
         add(&mut sim);
-        let text = sim.log().since(0).map(|e| e.text.clone()).find(|t| t.contains("4 -> 5 shards")).expect("resharding is logged");
+        let text = sim
+            .log()
+            .since(0)
+            .map(|e| e.text.clone())
+            .find(|t| t.contains("4 -> 5 shards"))
+            .expect("resharding is logged");
         let pct: f64 = text.split(": ").nth(2).unwrap().split('%').next().unwrap().parse().unwrap();
         eprintln!("{routing}: {text}");
         // (The log rounds to whole percent.)
@@ -554,7 +585,8 @@ fn adding_a_shard_moves_most_keys_with_modulo_and_few_with_consistent_hashing() 
         sim.run_until(3 * S, u64::MAX);
         let snap = sim.take_snapshot();
         let new = snap.nodes.iter().find(|n| n.id == "shard-4").unwrap().summary.arrivals as f64;
-        let all: f64 = snap.nodes.iter().filter(|n| n.id.starts_with("shard-")).map(|n| n.summary.arrivals as f64).sum();
+        let all: f64 =
+            snap.nodes.iter().filter(|n| n.id.starts_with("shard-")).map(|n| n.summary.arrivals as f64).sum();
         assert!((new / all - 0.2).abs() < 0.03, "{routing}: the fifth shard takes {}", new / all);
     }
 }
@@ -590,7 +622,9 @@ fn local_sessions_need_sticky_balancing_and_die_with_their_server() {
     rr.run_until(20 * S, u64::MAX);
     let lost = lost_sessions(&mut rr) as f64;
     let expected = 0.5 * (20_000.0 - 10_000.0 * (1.0 - (-2.0f64).exp()));
-    eprintln!("round robin with local sessions: {lost} of 20,000 requests found no session (expected about {expected:.0})");
+    eprintln!(
+        "round robin with local sessions: {lost} of 20,000 requests found no session (expected about {expected:.0})"
+    );
     assert!((lost - expected).abs() < 0.05 * expected, "{lost}");
 
     // Sticky: users stay with their server; no session is lost until one dies.
@@ -675,7 +709,8 @@ fn an_autoscaling_group_grows_after_the_boot_delay_and_shrinks_after_the_cooldow
     sim.run_until(62 * S, u64::MAX);
     assert_eq!(size(&mut sim), (1, 1), "a second machine boots");
     let log: Vec<(u64, String)> = sim.log().since(0).map(|e| (e.t, e.text.clone())).collect();
-    let (started, line) = log.iter().find(|(_, t)| t.starts_with("web: scaling out:")).cloned().expect("scale-out logged");
+    let (started, line) =
+        log.iter().find(|(_, t)| t.starts_with("web: scaling out:")).cloned().expect("scale-out logged");
     assert!(line.contains("above target 60%"), "{line}");
     // ... which serves exactly 30 s later.
     sim.run_until(started + 30 * S - 1, u64::MAX);
@@ -759,10 +794,12 @@ fn dns_failover_takes_the_ttl_clients_keep_hitting_a_dead_data_center_until_thei
     // A cached lookup is free; a lookup on a miss costs its 30 ms.
     let r = crate::support::run(&two_data_centers(0.0));
     let cached = crate::support::run(&two_data_centers(60.0));
-    eprintln!("mean latency: {:.2} ms resolving every time, {:.2} ms with a 60 s TTL", r.latency_ms.mean, cached.latency_ms.mean);
+    eprintln!(
+        "mean latency: {:.2} ms resolving every time, {:.2} ms with a 60 s TTL",
+        r.latency_ms.mean, cached.latency_ms.mean
+    );
     assert!((r.latency_ms.mean - cached.latency_ms.mean) > 25.0);
 }
-
 
 /// Users whose static requests go to a CDN in front of one web server.
 fn with_cdn(fallback: bool) -> Value {
@@ -783,7 +820,11 @@ fn a_cdn_serves_static_files_from_the_edge_and_falls_back_to_the_origin() {
     let cdn = r.nodes.get("cdn").unwrap().summary;
     let web = r.nodes.get("web").unwrap().summary;
     let hit = cdn.cache.unwrap().hit_ratio;
-    eprintln!("CDN hit ratio {hit:.4}; the origin sees {} requests, {} of them reads", web.arrivals, r.requests.generated / 2);
+    eprintln!(
+        "CDN hit ratio {hit:.4}; the origin sees {} requests, {} of them reads",
+        web.arrivals,
+        r.requests.generated / 2
+    );
     // 1000 objects, all fit and the TTL outlasts the run: the only misses are
     // the first request for each rare object after the warm-up (and requests
     // for it while the edge is still fetching it).
@@ -812,14 +853,16 @@ fn a_cdn_serves_static_files_from_the_edge_and_falls_back_to_the_origin() {
         }
     }
     // Its bill follows the static traffic: 500 req/s of 100 KB for a month.
-    let cost = Simulation::new(scenario(&with_cdn(true))).monthly_costs().into_iter().find(|(id, _)| id == "cdn").unwrap().1;
+    let cost =
+        Simulation::new(scenario(&with_cdn(true))).monthly_costs().into_iter().find(|(id, _)| id == "cdn").unwrap().1;
     let gb = 500.0 * 730.0 * 3600.0 * 100.0 / 1e6;
     assert!((cost - (gb * 0.085 + 500.0 * 730.0 * 3600.0 / 1e6)).abs() < 1.0, "{cost}");
 }
 
 /// Users in the US east and in Europe, GeoDNS, a data center in each region.
 fn two_regions(routing: &str) -> Value {
-    let dc = |id: &str, dc: &str| json!({"id": id, "kind": "web_server", "workers": 64, "service": const_ms(1.0), "dc": dc});
+    let dc =
+        |id: &str, dc: &str| json!({"id": id, "kind": "web_server", "workers": 64, "service": const_ms(1.0), "dc": dc});
     json!({
         "version": 1, "seed": 16, "duration_s": 60,
         "data_centers": [{"id": "east", "region": "us-east"}, {"id": "europe", "region": "eu"}],
@@ -848,7 +891,10 @@ fn geodns_sends_each_region_to_its_own_data_center_and_an_outage_moves_them_acro
     // Single DNS sends everyone east: the Europeans pay the ocean both ways.
     let single = crate::support::run(&two_regions("single"));
     let expected = 21.0 + 0.5 * rtt;
-    eprintln!("mean latency: {:.2} ms nearest, {:.2} ms all to us-east (expected {expected:.2}; RTT {rtt} ms)", near.latency_ms.mean, single.latency_ms.mean);
+    eprintln!(
+        "mean latency: {:.2} ms nearest, {:.2} ms all to us-east (expected {expected:.2}; RTT {rtt} ms)",
+        near.latency_ms.mean, single.latency_ms.mean
+    );
     assert!((single.latency_ms.mean - expected).abs() < 1.0, "{}", single.latency_ms.mean);
 
     // The European data center goes down: after the 5 s TTL everyone is served in the east.
@@ -864,7 +910,9 @@ fn geodns_sends_each_region_to_its_own_data_center_and_an_outage_moves_them_acro
     assert!((after.latency_mean_ms.unwrap() - expected).abs() < 1.5, "{:?}", after.latency_mean_ms);
     let log: Vec<String> = sim.log().since(0).map(|e| e.text.clone()).collect();
     assert!(log.iter().any(|t| t == "data center europe: outage: everything in it is down"), "{log:?}");
-    assert!(Simulation::new(scenario(&two_regions("nearest"))).apply(Edit::Fault { id: "europe".into(), fault: Fault::Flush }).is_err());
+    assert!(Simulation::new(scenario(&two_regions("nearest")))
+        .apply(Edit::Fault { id: "europe".into(), fault: Fault::Flush })
+        .is_err());
 }
 
 #[test]
@@ -877,7 +925,8 @@ fn a_replica_in_another_region_lags_by_the_distance_too() {
     let mut sim = Simulation::new(scenario(&doc));
     sim.run_until(10 * S, u64::MAX);
     let lag = sim.take_snapshot().nodes.iter().find(|n| n.id == "replica").unwrap().replication_lag_ms.unwrap();
-    let distance = scalelab_engine::geo::one_way_ms(scalelab_engine::geo::Region::UsEast, scalelab_engine::geo::Region::Europe);
+    let distance =
+        scalelab_engine::geo::one_way_ms(scalelab_engine::geo::Region::UsEast, scalelab_engine::geo::Region::Europe);
     eprintln!("cross-region replica lag {lag:.1} ms (200 + {distance})");
     assert!(lag > 200.0 && lag <= 200.0 + distance + 1e-6 && lag > 150.0 + distance, "{lag}");
 }
@@ -903,7 +952,10 @@ fn moving_a_node_to_another_data_center_while_running_changes_its_latency() {
 fn a_partition_between_data_centers_fails_the_requests_that_must_cross_it() {
     // Web servers in the east; the database in Europe.
     let mut doc = two_regions("single");
-    doc["nodes"].as_array_mut().unwrap().push(json!({"id": "db", "kind": "database", "workers": 64, "service": const_ms(1.0), "dc": "europe"}));
+    doc["nodes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "db", "kind": "database", "workers": 64, "service": const_ms(1.0), "dc": "europe"}));
     doc["links"].as_array_mut().unwrap().push(json!({"from": "web-east", "to": "db"}));
     doc["faults"] = json!([
         {"at_s": 10, "node": "east", "fault": "partition", "with": "europe"},
@@ -1027,7 +1079,12 @@ fn nosql_partitions_and_machine_sizes_add_capacity() {
     };
     let (large, xlarge) = (sized("large"), sized("xlarge"));
     let util = |r: &scalelab_engine::Report| r.nodes.get("web").unwrap().summary.utilization;
-    assert!((util(&large) - 0.75).abs() < 0.03 && (util(&xlarge) - 0.375).abs() < 0.02, "{} {}", util(&large), util(&xlarge));
+    assert!(
+        (util(&large) - 0.75).abs() < 0.03 && (util(&xlarge) - 0.375).abs() < 0.02,
+        "{} {}",
+        util(&large),
+        util(&xlarge)
+    );
     assert!(xlarge.latency_ms.p99 < large.latency_ms.p99, "more workers, shorter waits");
     assert_eq!((large.cost_per_month_usd, xlarge.cost_per_month_usd), (140.0, 280.0));
 }
@@ -1042,7 +1099,11 @@ fn a_sharded_tier_with_replicas_fails_over_and_is_no_single_point_of_failure() {
         doc["links"].as_array_mut().unwrap().push(json!({"from": format!("shard-{i}"), "to": format!("replica-{i}")}));
     }
     let s = scenario(&doc);
-    assert!(scalelab_engine::single_points_of_failure(&s).iter().all(|id| !id.starts_with("shard")), "{:?}", scalelab_engine::single_points_of_failure(&s));
+    assert!(
+        scalelab_engine::single_points_of_failure(&s).iter().all(|id| !id.starts_with("shard")),
+        "{:?}",
+        scalelab_engine::single_points_of_failure(&s)
+    );
     let mut sim = Simulation::new(s);
     sim.run_until(5 * S, u64::MAX);
     fault(&mut sim, "shard-0", Fault::Fail);
@@ -1095,7 +1156,10 @@ fn a_cdn_with_an_origin_in_each_data_center_fetches_from_the_nearest_that_is_up(
     // Static files only, a cold CDN with a 1 s TTL so misses keep coming.
     let mut doc = two_regions("nearest");
     doc["nodes"][0]["mix"] = json!({"static": 1});
-    doc["nodes"].as_array_mut().unwrap().push(json!({"id": "cdn", "kind": "cdn", "capacity": 100, "ttl_s": 1, "fallback_to_origin": false}));
+    doc["nodes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "cdn", "kind": "cdn", "capacity": 100, "ttl_s": 1, "fallback_to_origin": false}));
     let links = doc["links"].as_array_mut().unwrap();
     links.push(json!({"from": "users", "to": "cdn"}));
     links.push(json!({"from": "cdn", "to": "web-east"}));
@@ -1105,7 +1169,8 @@ fn a_cdn_with_an_origin_in_each_data_center_fetches_from_the_nearest_that_is_up(
     sim.take_snapshot();
     sim.run_until(20 * S, u64::MAX);
     let before = sim.take_snapshot();
-    let arrivals = |s: &scalelab_engine::Snapshot, id: &str| s.nodes.iter().find(|n| n.id == id).unwrap().summary.arrivals as f64;
+    let arrivals =
+        |s: &scalelab_engine::Snapshot, id: &str| s.nodes.iter().find(|n| n.id == id).unwrap().summary.arrivals as f64;
     let (east, eu) = (arrivals(&before, "web-east"), arrivals(&before, "web-eu"));
     // Each region's edge fetches from its own data center.
     assert!(east > 100.0 && (east / (east + eu) - 0.5).abs() < 0.05, "{east} {eu}");

@@ -7,7 +7,8 @@ use scalelab_engine::{Scenario, Simulation};
 use serde_json::json;
 
 fn mixed() -> Scenario {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/determinism-mixed.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/determinism-mixed.json")).unwrap();
     Scenario::from_json(&text).unwrap()
 }
 
@@ -23,7 +24,10 @@ fn same_seed_same_bytes_in_any_thread() {
     // both failure causes, so every random stream and code path is involved.
     let reference = report_json(mixed());
     let r: serde_json::Value = serde_json::from_str(&reference).unwrap();
-    assert!(r["requests"]["failed"]["rejected"].as_u64().unwrap() > 0 && r["requests"]["failed"]["timeout"].as_u64().unwrap() > 0);
+    assert!(
+        r["requests"]["failed"]["rejected"].as_u64().unwrap() > 0
+            && r["requests"]["failed"]["timeout"].as_u64().unwrap() > 0
+    );
     // Four runs at once on other threads: no hidden shared state.
     let again = replicate(4, |_| report_json(mixed()));
     for a in again {
@@ -38,7 +42,8 @@ fn another_seed_gives_another_run() {
     s.seed += 1;
     let b = report_json(s);
     assert_ne!(a, b);
-    let (a, b): (serde_json::Value, serde_json::Value) = (serde_json::from_str(&a).unwrap(), serde_json::from_str(&b).unwrap());
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&a).unwrap(), serde_json::from_str(&b).unwrap());
     assert_ne!(a["requests"]["generated"], b["requests"]["generated"]);
     assert_ne!(a["latency_ms"]["mean"], b["latency_ms"]["mean"]);
 }

@@ -387,7 +387,8 @@ fn daily_users_become_a_peak_request_rate() {
     let both = json!({"version": 1, "nodes": [{"id": "u", "kind": "users", "dau": 10, "rps": 5}], "links": []});
     let err = Scenario::from_json(&both.to_string()).unwrap_err().to_string();
     assert!(err.contains("nodes[0].rps: give either rps or dau"), "{err}");
-    let huge = json!({"version": 1, "nodes": [{"id": "u", "kind": "users", "dau": 1e9, "peak_factor": 50}], "links": []});
+    let huge =
+        json!({"version": 1, "nodes": [{"id": "u", "kind": "users", "dau": 1e9, "peak_factor": 50}], "links": []});
     let err = Scenario::from_json(&huge.to_string()).unwrap_err().to_string();
     assert!(err.contains("nodes[0].dau") && err.contains("requests/s at peak"), "{err}");
 }

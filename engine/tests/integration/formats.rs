@@ -57,7 +57,12 @@ fn every_version_1_file_reads_as_its_version_2_rewrite() {
         let (new_text, new) = read(&v2);
         let old_version = serde_json::from_str::<Value>(&old_text).unwrap()["version"].clone();
         assert_eq!(old_version, json!(1), "{}", v1.display());
-        assert_eq!(serde_json::from_str::<Value>(&new_text).unwrap()["version"], json!(FORMAT_VERSION), "{}", v2.display());
+        assert_eq!(
+            serde_json::from_str::<Value>(&new_text).unwrap()["version"],
+            json!(FORMAT_VERSION),
+            "{}",
+            v2.display()
+        );
         assert_eq!(old, new, "{} and {}", v1.display(), v2.display());
         assert_eq!(old.version, FORMAT_VERSION);
         // Saved again, a migrated document is written in the current format.
@@ -88,7 +93,10 @@ fn version_1_alert_metrics_are_renamed_and_version_2_uses_only_the_new_names() {
     let issues = Scenario::from_json(&doc(2, "queue", "throughput")).unwrap_err().issues();
     let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
     assert_eq!(paths, ["alerts[0].metric", "alerts[1].metric"], "{issues:?}");
-    assert!(issues[0].message.contains("\"backlog\"") && issues[1].message.contains("did you mean \"throughput_rps\""), "{issues:?}");
+    assert!(
+        issues[0].message.contains("\"backlog\"") && issues[1].message.contains("did you mean \"throughput_rps\""),
+        "{issues:?}"
+    );
 }
 
 #[test]

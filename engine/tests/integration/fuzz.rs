@@ -448,7 +448,8 @@ fn arb_mutation() -> impl Strategy<Value = Mutation> {
 fn apply(doc: &mut Value, m: &Mutation) -> Option<Vec<Seg>> {
     let mut all = Vec::new();
     paths(doc, &mut Vec::new(), &mut all);
-    let ids: Vec<Value> = doc["nodes"].as_array().map(|n| n.iter().map(|n| n["id"].clone()).collect()).unwrap_or_default();
+    let ids: Vec<Value> =
+        doc["nodes"].as_array().map(|n| n.iter().map(|n| n["id"].clone()).collect()).unwrap_or_default();
     let push_link = |doc: &mut Value, link: Value| {
         if let Some(links) = doc.get_mut("links").and_then(Value::as_array_mut) {
             links.push(link);
@@ -503,7 +504,11 @@ fn apply(doc: &mut Value, m: &Mutation) -> Option<Vec<Seg>> {
                 let x = get_mut(doc, &path)?;
                 let scaled = x.as_f64().unwrap_or(0.0) * factor;
                 // Whole numbers stay whole where they were (counts, ids of versions).
-                *x = if x.is_u64() && scaled.fract() == 0.0 && scaled < 1e18 { json!(scaled as u64) } else { json!(scaled) };
+                *x = if x.is_u64() && scaled.fract() == 0.0 && scaled < 1e18 {
+                    json!(scaled as u64)
+                } else {
+                    json!(scaled)
+                };
                 return Some(path);
             }
         }
@@ -715,7 +720,10 @@ fn the_fuzzers_reach_past_the_first_check() {
         let doc = arb_scenario_shaped().new_tree(&mut runner).unwrap().current();
         shaped += usize::from(Scenario::from_json(&doc.to_string()).is_ok());
     }
-    eprintln!("mutations: {accepted}/300 accepted, {} distinct problem paths; scenario-shaped: {shaped}/300 accepted", paths.len());
+    eprintln!(
+        "mutations: {accepted}/300 accepted, {} distinct problem paths; scenario-shaped: {shaped}/300 accepted",
+        paths.len()
+    );
     assert!(accepted >= 15 && paths.len() >= 100 && shaped >= 10);
 }
 
@@ -736,7 +744,19 @@ fn an_unknown_field_with_an_empty_name_is_reported_at_a_path() {
 
 fn any_f64() -> impl Strategy<Value = f64> {
     prop_oneof![
-        prop::sample::select(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, -1.0, 1e-300, 1e308, 1e15, 0.5, 2.0]),
+        prop::sample::select(vec![
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+            0.0,
+            -1.0,
+            1e-300,
+            1e308,
+            1e15,
+            0.5,
+            2.0
+        ]),
         any::<f64>(),
     ]
 }

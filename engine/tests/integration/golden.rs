@@ -103,9 +103,17 @@ fn cases() -> Vec<(String, Scenario, Vec<Step>)> {
     cases.push((
         "04-load-balancer, web-1 fails and recovers, web-2 slows".into(),
         load(&lesson("04-load-balancer")),
-        vec![fault(12.0, "web-1", Fault::Fail), fault(15.0, "web-2", Fault::Slow { factor: 3.0 }), fault(20.0, "web-1", Fault::Recover)],
+        vec![
+            fault(12.0, "web-1", Fault::Fail),
+            fault(15.0, "web-2", Fault::Slow { factor: 3.0 }),
+            fault(20.0, "web-1", Fault::Recover),
+        ],
     ));
-    cases.push(("05-database-replication, the primary fails".into(), load(&lesson("05-database-replication")), vec![fault(12.0, "primary", Fault::Fail)]));
+    cases.push((
+        "05-database-replication, the primary fails".into(),
+        load(&lesson("05-database-replication")),
+        vec![fault(12.0, "primary", Fault::Fail)],
+    ));
     cases.push((
         "09-data-centers, east fails; then a partition".into(),
         load(&lesson("09-data-centers")),

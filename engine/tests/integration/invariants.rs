@@ -138,12 +138,17 @@ fn check_report(r: &Report, doc: &Value) -> Result<(), TestCaseError> {
     let l = &r.latency_ms;
     prop_assert!(l.mean.is_finite() && l.max.is_finite());
     if l.count > 0 {
-        prop_assert!(l.p50 <= l.p90 && l.p90 <= l.p95 && l.p95 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, "{:?}", l);
+        prop_assert!(
+            l.p50 <= l.p90 && l.p90 <= l.p95 && l.p95 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max,
+            "{:?}",
+            l
+        );
         prop_assert!(l.mean <= l.max + 1e-9);
     }
     for (id, node) in &r.nodes.0 {
         let s = &node.summary;
-        for x in [s.throughput_rps, s.utilization, s.mean_queue_len, s.mean_wait_ms, s.mean_response_ms, s.mean_in_node] {
+        for x in [s.throughput_rps, s.utilization, s.mean_queue_len, s.mean_wait_ms, s.mean_response_ms, s.mean_in_node]
+        {
             prop_assert!(x.is_finite() && x >= 0.0, "{id}: {s:?}");
         }
         prop_assert!(s.utilization <= 1.0 + 1e-9, "{id}: utilisation {}", s.utilization);
@@ -152,13 +157,24 @@ fn check_report(r: &Report, doc: &Value) -> Result<(), TestCaseError> {
         prop_assert!(s.rejected <= s.arrivals, "{id}: {s:?}");
         let spec = doc["nodes"].as_array().unwrap().iter().find(|n| n["id"] == id.as_str()).unwrap();
         if let Some(limit) = spec["queue_limit"].as_u64() {
-            prop_assert!(s.mean_queue_len <= limit as f64 + 1e-9, "{id}: mean queue {} above limit {limit}", s.mean_queue_len);
+            prop_assert!(
+                s.mean_queue_len <= limit as f64 + 1e-9,
+                "{id}: mean queue {} above limit {limit}",
+                s.mean_queue_len
+            );
             if limit == 0 {
-                prop_assert!(s.mean_wait_ms == 0.0 && s.mean_queue_len == 0.0, "{id}: waited with queue_limit 0: {s:?}");
+                prop_assert!(
+                    s.mean_wait_ms == 0.0 && s.mean_queue_len == 0.0,
+                    "{id}: waited with queue_limit 0: {s:?}"
+                );
             }
         }
         // A users node's timeouts are its users giving up (absent: the default applies).
-        let never = if spec["kind"] == "users" { spec.get("client_timeout_ms") == Some(&Value::Null) } else { spec["timeout_ms"].is_null() };
+        let never = if spec["kind"] == "users" {
+            spec.get("client_timeout_ms") == Some(&Value::Null)
+        } else {
+            spec["timeout_ms"].is_null()
+        };
         if never {
             prop_assert_eq!(s.timeouts, 0);
         }
@@ -306,7 +322,8 @@ fn report_during_warm_up_is_sane() {
 
 #[test]
 fn animation_sampling_does_not_change_the_results() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/determinism-mixed.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/determinism-mixed.json")).unwrap();
     let run = |every: u32| {
         let mut sim = Simulation::new(Scenario::from_json(&text).unwrap());
         sim.set_sample_every(every);
@@ -422,7 +439,10 @@ fn followed_requests_fail_in_proportion_overflow_included() {
     let share = snap.error_ratio;
     assert!(share > 0.99, "nearly all fail: {share}");
     let drawn = failed as f64 / answers as f64;
-    assert!(answers > 1000 && (drawn - share).abs() < 0.01, "{failed} of {answers} answers drawn red, {share} of requests failed");
+    assert!(
+        answers > 1000 && (drawn - share).abs() < 0.01,
+        "{failed} of {answers} answers drawn red, {share} of requests failed"
+    );
 }
 
 #[test]
@@ -461,7 +481,11 @@ fn every_failure_is_drawn_once_on_the_users_wire_given_up_ones_included() {
     // An answer already on the users' wire (1 ms) when they gave up was drawn
     // as it set off: the only blue dots reaching users for no success, and
     // they are rare (the give-up must fall within that millisecond).
-    assert!(ok >= totals.ok && ok - totals.ok <= gave_up / 100, "{ok} blue answers against {} successes, {gave_up} given up", totals.ok);
+    assert!(
+        ok >= totals.ok && ok - totals.ok <= gave_up / 100,
+        "{ok} blue answers against {} successes, {gave_up} given up",
+        totals.ok
+    );
 }
 
 #[test]

@@ -103,7 +103,8 @@ pub fn run(plan: &Plan) -> Outcome {
                 Act::Change(edit) => {
                     let mut doc = serde_json::to_value(sim.scenario()).unwrap();
                     edit(&mut doc);
-                    let changed = Scenario::from_json(&doc.to_string()).unwrap_or_else(|e| panic!("lesson {}: {e}", plan.lesson));
+                    let changed =
+                        Scenario::from_json(&doc.to_string()).unwrap_or_else(|e| panic!("lesson {}: {e}", plan.lesson));
                     sim.sync_to(&changed)
                 }
             };
@@ -120,10 +121,21 @@ pub fn run(plan: &Plan) -> Outcome {
 fn unchanged(_: &mut Value) {}
 
 fn describe(n: u32, what: &str, status: &GoalStatus, t_s: u64) -> String {
-    let checks: Vec<String> =
-        status.checks.iter().map(|c| format!("{}: {} {}", c.label, c.value_text, if c.passing { "ok" } else { "NO" })).collect();
-    let drills: Vec<String> = status.drills.iter().map(|d| format!("{} [{:?}] {}", d.label, d.state, d.detail)).collect();
-    format!("lesson {n} {what} at {t_s} s: met {:?}, held {} of {} s\n  {}\n  {}", status.met_at_s, status.held_s, status.hold_s, checks.join("\n  "), drills.join("\n  "))
+    let checks: Vec<String> = status
+        .checks
+        .iter()
+        .map(|c| format!("{}: {} {}", c.label, c.value_text, if c.passing { "ok" } else { "NO" }))
+        .collect();
+    let drills: Vec<String> =
+        status.drills.iter().map(|d| format!("{} [{:?}] {}", d.label, d.state, d.detail)).collect();
+    format!(
+        "lesson {n} {what} at {t_s} s: met {:?}, held {} of {} s\n  {}\n  {}",
+        status.met_at_s,
+        status.held_s,
+        status.hold_s,
+        checks.join("\n  "),
+        drills.join("\n  ")
+    )
 }
 
 /// Simulated seconds every preset runs untouched before the learner acts.
@@ -151,8 +163,16 @@ fn intended(n: u32) -> (Vec<(u64, Act)>, u64, Missing) {
         3 => (vec![(0, Change(|d| resize(d, "web", "2xlarge")))], 100, Missing::Check("errors")),
         4 => (vec![(0, Fail("web-1"))], 40, Missing::Drill),
         5 => (vec![(0, Fail("primary"))], 45, Missing::Drill),
-        6 => (vec![(0, Change(|d| node_mut(d, "cache")["capacity"] = json!(200_000)))], 80, Missing::Check("hit ratio of cache")),
-        7 => (vec![(0, Change(|d| node_mut(d, "cdn")["capacity"] = json!(100_000)))], 80, Missing::Check("hit ratio of cdn")),
+        6 => (
+            vec![(0, Change(|d| node_mut(d, "cache")["capacity"] = json!(200_000)))],
+            80,
+            Missing::Check("hit ratio of cache"),
+        ),
+        7 => (
+            vec![(0, Change(|d| node_mut(d, "cdn")["capacity"] = json!(100_000)))],
+            80,
+            Missing::Check("hit ratio of cdn"),
+        ),
         8 => (vec![(0, Fail("web-a"))], 120, Missing::Drill),
         9 => (
             vec![
@@ -218,7 +238,12 @@ fn cases() -> Vec<(String, Plan, bool, Option<Missing>)> {
     ));
     out.push((
         "4 failing web-1 without health checks".into(),
-        Plan { lesson: 4, change: |d| node_mut(d, "lb")["health_check"] = Value::Null, acts: vec![(45, Act::Fail("web-1"))], limit_s: 70 },
+        Plan {
+            lesson: 4,
+            change: |d| node_mut(d, "lb")["health_check"] = Value::Null,
+            acts: vec![(45, Act::Fail("web-1"))],
+            limit_s: 70,
+        },
         false,
         None,
     ));
@@ -248,11 +273,15 @@ fn each_lesson_goal_is_met_by_the_change_it_teaches_and_not_without_it() {
                 Missing::Check(label) => alone.checks.iter().any(|c| c.label.starts_with(label) && !c.passing),
             };
             if alone.met() || !reason_ok {
-                wrong.push(format!("{}\n  (alone, not for the expected reason: {missing:?})", describe(plan.lesson, "alone", alone, ALONE_S)));
+                wrong.push(format!(
+                    "{}\n  (alone, not for the expected reason: {missing:?})",
+                    describe(plan.lesson, "alone", alone, ALONE_S)
+                ));
             }
         }
         // Where the learner performed a drill that should go wrong, it is the drill that fails, saying why.
-        let drill = |state: DrillState, why: &str| r.status.drills.iter().any(|d| d.state == state && d.detail.contains(why));
+        let drill =
+            |state: DrillState, why: &str| r.status.drills.iter().any(|d| d.state == state && d.detail.contains(why));
         let reason_ok = match what.as_str() {
             "4 failing web-1 without health checks" => drill(DrillState::Failed, "errors still at"),
             "8 failing web-a with local sessions" => drill(DrillState::Failed, "sessions lost"),
@@ -303,13 +332,20 @@ fn a_goal_is_read_with_every_mistake_named_by_its_field() {
     assert!(e.contains("goal.drills[0].while_down.errors_above"), "{e}");
     let e = drill(json!({"fail": "web-1", "whiledown": {"errors_above": 0.9}, "within_s": 10}));
     assert!(e.contains("goal.drills[0].whiledown") && e.contains("did you mean \"while_down\""), "{e}");
-    let e = drill(json!({"fail": "web-1", "while_down": {"errors_above": 0.9}, "within_s": 10, "lost_writes_below": 5}));
+    let e =
+        drill(json!({"fail": "web-1", "while_down": {"errors_above": 0.9}, "within_s": 10, "lost_writes_below": 5}));
     assert!(e.contains("goal.drills[0].lost_writes_below") && e.contains("an outage drill recovers it"), "{e}");
     let e = drill(json!({"fail": "web-1", "while_down": {"errors_above": 0.9}}));
     assert!(e.contains("goal.drills[0].within_s") && e.contains("required"), "{e}");
-    let ok = with_goal(json!({"checks": [], "drills": [{"fail": "web-1", "while_down": {"errors_below": 0.6}, "within_s": 10}]})).unwrap();
+    let ok = with_goal(
+        json!({"checks": [], "drills": [{"fail": "web-1", "while_down": {"errors_below": 0.6}, "within_s": 10}]}),
+    )
+    .unwrap();
     let d = &ok.goal.as_ref().unwrap().drills[0];
-    assert_eq!(d.label(), "Fail web-1: errors under 60% while it is down; recover it: errors back under 1% within 10 s");
+    assert_eq!(
+        d.label(),
+        "Fail web-1: errors under 60% while it is down; recover it: errors back under 1% within 10 s"
+    );
     assert_eq!(Scenario::from_json(&ok.to_json_pretty()).unwrap().goal, ok.goal, "saved and opened again");
 }
 
@@ -319,7 +355,10 @@ fn a_goal_survives_saving_and_opening_and_every_lesson_has_one() {
         let s = Scenario::from_json(&lesson_json(n).to_string()).unwrap();
         let goal = s.goal.clone().unwrap_or_else(|| panic!("lesson {n} has no goal"));
         assert!(!goal.checks.is_empty(), "lesson {n}");
-        assert!(goal.checks.iter().any(|c| c.metric == scalelab_engine::goal::GoalMetric::TrafficRps), "lesson {n}: the traffic is part of the goal");
+        assert!(
+            goal.checks.iter().any(|c| c.metric == scalelab_engine::goal::GoalMetric::TrafficRps),
+            "lesson {n}: the traffic is part of the goal"
+        );
         let again = Scenario::from_json(&s.to_json_pretty()).unwrap();
         assert_eq!(again.goal, s.goal, "lesson {n}");
     }
@@ -362,6 +401,9 @@ fn moving_a_box_keeps_the_goal_but_changing_the_design_starts_it_over() {
     sim.run_until(70 * S, u64::MAX);
     // The goal now judges the new design: the bigger server is over budget.
     let status = sim.goal_status().unwrap();
-    assert_eq!((status.checks[3].value_text.as_str(), status.checks[3].passing, status.held_s), ("$325/month", false, 0));
+    assert_eq!(
+        (status.checks[3].value_text.as_str(), status.checks[3].passing, status.held_s),
+        ("$325/month", false, 0)
+    );
     assert!(status.checks[1].passing && status.checks[1].value_text != "measuring…");
 }

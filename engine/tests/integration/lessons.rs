@@ -22,7 +22,8 @@ fn lesson_files() -> Vec<(u32, String)> {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter_map(|name| name.strip_suffix(".json").map(str::to_string))
         .map(|stem| {
-            let n = stem.split('-').next().and_then(|d| d.parse().ok()).unwrap_or_else(|| panic!("{stem}.json: no number"));
+            let n =
+                stem.split('-').next().and_then(|d| d.parse().ok()).unwrap_or_else(|| panic!("{stem}.json: no number"));
             (n, stem)
         })
         .collect();
@@ -211,7 +212,11 @@ fn lessons_6_and_7_start_with_a_cache_and_a_cdn_too_small_for_their_goals() {
     let cache = node(&lesson(6).second, "cache").summary.cache.expect("the cache is used");
     assert!((0.3..0.6).contains(&cache.hit_ratio), "lesson 6: hit ratio {}, the goal wants above 60%", cache.hit_ratio);
     let cdn = node(&lesson(7).second, "cdn").summary.cache.expect("the CDN is used");
-    assert!((0.25..0.5).contains(&cdn.hit_ratio), "lesson 7: CDN hit ratio {}, the goal wants above 50%", cdn.hit_ratio);
+    assert!(
+        (0.25..0.5).contains(&cdn.hit_ratio),
+        "lesson 7: CDN hit ratio {}, the goal wants above 50%",
+        cdn.hit_ratio
+    );
 }
 
 #[test]
@@ -229,7 +234,11 @@ fn lesson_13_starting_design_does_not_meet_the_ten_million_user_goal() {
     let s = &r.second;
     let spofs = single_points_of_failure(&r.scenario);
     let p99 = s.latency_p99_ms.unwrap_or(f64::INFINITY);
-    eprintln!("lesson 13: p99 {p99:.1} ms, errors {:.3}%, single points of failure {spofs:?}, ${:.0}/month", 100.0 * s.error_ratio, s.cost_per_month_usd);
+    eprintln!(
+        "lesson 13: p99 {p99:.1} ms, errors {:.3}%, single points of failure {spofs:?}, ${:.0}/month",
+        100.0 * s.error_ratio,
+        s.cost_per_month_usd
+    );
     // The goal: p99 under 400 ms, errors under 0.1%, no single point of failure, under $400,000 a month.
     let meets = p99 < 400.0 && s.error_ratio < 0.001 && spofs.is_empty() && s.cost_per_month_usd < 400_000.0;
     assert!(!meets, "the starting design must not meet the goal");

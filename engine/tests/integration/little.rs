@@ -89,7 +89,10 @@ fn littles_law_and_latency_composition_without_failures() {
     let f = db.arrivals as f64 / (a.arrivals + b.arrivals) as f64;
     assert!((f - 0.7).abs() < 0.005, "read share {f}");
     let service = web_response - web_wait - f * (1.0 + db.mean_response_ms);
-    eprintln!("web: response {web_response:.4} ms = wait {web_wait:.4} + service {service:.4} + {f:.4} x (1.0 + db {:.4})", db.mean_response_ms);
+    eprintln!(
+        "web: response {web_response:.4} ms = wait {web_wait:.4} + service {service:.4} + {f:.4} x (1.0 + db {:.4})",
+        db.mean_response_ms
+    );
     assert!((service - 2.0).abs() < 0.02, "implied web service time {service} ms, drawn with mean 2 ms");
 
     // End to end: the users->lb and lb->web links, each twice, plus the web
@@ -123,7 +126,8 @@ fn end_to_end_mean_is_links_plus_web_response_when_every_request_is_a_read() {
     // Every read calls the database (up to the few that cross the window's
     // edges between their web arrival and their database arrival).
     assert!((db.arrivals as i64 - (a.arrivals + b.arrivals) as i64).abs() < 100, "every read calls the database");
-    let web = (a.mean_response_ms * a.throughput_rps + b.mean_response_ms * b.throughput_rps) / (a.throughput_rps + b.throughput_rps);
+    let web = (a.mean_response_ms * a.throughput_rps + b.mean_response_ms * b.throughput_rps)
+        / (a.throughput_rps + b.throughput_rps);
     assert!(web > 1.0 + 1.0 + 0.8, "the web response ({web}) includes the database call and its links");
     let expected = 2.0 * (10.0 + 0.25) + web;
     assert!((r.latency_ms.mean - expected).abs() <= 1e-3 * expected, "end-to-end {} vs {expected}", r.latency_ms.mean);
@@ -163,10 +167,18 @@ fn littles_law_holds_with_rejections_and_timeouts() {
     );
     for id in ["w1", "w2", "db"] {
         let s = r.nodes.get(id).unwrap().summary;
-        assert!(s.rejected > 1000 && s.timeouts > 1000, "{id}: the failure paths must run ({} rejected, {} timeouts)", s.rejected, s.timeouts);
+        assert!(
+            s.rejected > 1000 && s.timeouts > 1000,
+            "{id}: the failure paths must run ({} rejected, {} timeouts)",
+            s.rejected,
+            s.timeouts
+        );
         let departures_rps = (s.arrivals - s.rejected) as f64 / r.window_s;
         let little = departures_rps * s.mean_response_ms / 1e3;
-        eprintln!("{id}: L = {:.5}, lambda W = {little:.5} (rejected {}, timeouts {})", s.mean_in_node, s.rejected, s.timeouts);
+        eprintln!(
+            "{id}: L = {:.5}, lambda W = {little:.5} (rejected {}, timeouts {})",
+            s.mean_in_node, s.rejected, s.timeouts
+        );
         assert!((s.mean_in_node - little).abs() <= 2e-3 * little, "{id}: L {} vs lambda W {little}", s.mean_in_node);
         // The waiting line is bounded: its time average cannot exceed the limit.
         let limit = if id == "db" { 3.0 } else { 6.0 };

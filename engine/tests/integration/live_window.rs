@@ -86,7 +86,11 @@ fn one_figure_reads_the_same_wherever_it_appears() {
         // The card's ok + failed are the requests that ended in the window,
         // which the users node counts as completed.
         let ended = live.ok_rps + live.failed_rps;
-        assert!((ended - node("users").summary.throughput_rps).abs() < 1e-9, "t = {t}: {ended} against {}", node("users").summary.throughput_rps);
+        assert!(
+            (ended - node("users").summary.throughput_rps).abs() < 1e-9,
+            "t = {t}: {ended} against {}",
+            node("users").summary.throughput_rps
+        );
     }
 }
 

@@ -38,10 +38,20 @@ fn an_mmc_station_is_predicted_by_erlang_c_and_the_simulation_agrees() {
     let snap = s.take_snapshot();
     let server = snap.nodes.iter().find(|n| n.id == "server").unwrap();
     let rate = server.summary.arrivals as f64 / snap.span_s;
-    let Some(NodeTheory::Applies { prediction: p, assumptions }) = s.theory("server", rate) else { panic!("{:?}", s.theory("server", rate)) };
-    eprintln!("theory {:.4} ms wait, simulated {:.4} ms; utilisation {:.4} vs {:.4}", p.wait_ms, server.summary.mean_wait_ms, p.utilization, server.summary.utilization);
+    let Some(NodeTheory::Applies { prediction: p, assumptions }) = s.theory("server", rate) else {
+        panic!("{:?}", s.theory("server", rate))
+    };
+    eprintln!(
+        "theory {:.4} ms wait, simulated {:.4} ms; utilisation {:.4} vs {:.4}",
+        p.wait_ms, server.summary.mean_wait_ms, p.utilization, server.summary.utilization
+    );
     assert_eq!((p.model.as_str(), p.exact, p.workers), ("M/M/4 (Erlang C)", true, 4));
-    assert!((p.wait_ms / server.summary.mean_wait_ms - 1.0).abs() < 0.05, "{} vs {}", p.wait_ms, server.summary.mean_wait_ms);
+    assert!(
+        (p.wait_ms / server.summary.mean_wait_ms - 1.0).abs() < 0.05,
+        "{} vs {}",
+        p.wait_ms,
+        server.summary.mean_wait_ms
+    );
     assert!((p.utilization - server.summary.utilization).abs() < 0.01);
     assert_eq!(assumptions, vec!["arrivals are random and independent (Poisson)".to_string()]);
 }
@@ -119,7 +129,10 @@ fn batch_means_intervals_cover_the_true_mm1_mean_and_p99_about_95_percent_of_the
     });
     let widths: Vec<f64> = runs.iter().map(|h| h.mean_latency_ms.unwrap().half_width / mean).collect();
     let typical = widths.iter().sum::<f64>() / widths.len() as f64;
-    eprintln!("95% intervals: mean covered {mean_hits}/100, p99 covered {p99_hits}/100; typical mean half-width {:.2}%", typical * 100.0);
+    eprintln!(
+        "95% intervals: mean covered {mean_hits}/100, p99 covered {p99_hits}/100; typical mean half-width {:.2}%",
+        typical * 100.0
+    );
     assert!((88..=100).contains(&mean_hits), "{mean_hits}");
     assert!((88..=100).contains(&p99_hits), "{p99_hits}");
     // Not absurdly wide either (about 3.7% measured).

@@ -105,7 +105,13 @@ fn check_mm1(rho: f64, reps: usize, duration_s: f64, warmup_s: f64, res: Mm1Res)
     // (the histogram adds at most 1/256 relative error).
     let quantiles: [(f64, Pick); 4] = [(0.5, |o| o.p50), (0.9, |o| o.p90), (0.99, |o| o.p99), (0.999, |o| o.p999)];
     for ((q, f), r) in quantiles.into_iter().zip(res.quantiles) {
-        check(&tag(&format!("p{} response (ms)", q * 100.0)), &col(&obs, f), ms(m.response_quantile(q)), HISTOGRAM_REL, r);
+        check(
+            &tag(&format!("p{} response (ms)", q * 100.0)),
+            &col(&obs, f),
+            ms(m.response_quantile(q)),
+            HISTOGRAM_REL,
+            r,
+        );
     }
     // The spread between replications must match the autocorrelation theory
     // predicts (Whitt's asymptotic variance of the time-average number in
@@ -186,7 +192,13 @@ fn mmc_four_workers_at_0_8_matches_erlang_c() {
     // exact mixture distribution.
     let quantiles: [(f64, Pick, f64); 3] = [(0.5, |o| o.p50, 0.015), (0.9, |o| o.p90, 0.02), (0.99, |o| o.p99, 0.04)];
     for (q, f, res) in quantiles {
-        check(&format!("M/M/4 p{} response (ms)", q * 100.0), &col(&obs, f), ms(m.response_quantile(q)), HISTOGRAM_REL, res);
+        check(
+            &format!("M/M/4 p{} response (ms)", q * 100.0),
+            &col(&obs, f),
+            ms(m.response_quantile(q)),
+            HISTOGRAM_REL,
+            res,
+        );
     }
 }
 
@@ -277,7 +289,9 @@ fn erlang_loss_with_no_queue_is_insensitive_to_the_service_distribution() {
     // a = 3.2: B = 0.2281. 20 x 95 s at 3200/s: 6 million arrivals per
     // distribution; measured blocking SEs 0.08-0.14%, utilisation 0.02-0.05%.
     let b = erlang_b(4, 3.2);
-    for (name, service) in [("exponential", exp_ms(1.0)), ("constant", const_ms(1.0)), ("lognormal cv=2", lognormal_ms(1.0, 2.0))] {
+    for (name, service) in
+        [("exponential", exp_ms(1.0)), ("constant", const_ms(1.0)), ("lognormal cv=2", lognormal_ms(1.0, 2.0))]
+    {
         let mut st = Station::new(3200.0, 4, service, 100.0);
         st.queue_limit = Some(0);
         st.warmup_s = 5.0;
@@ -305,10 +319,22 @@ fn timeouts_fire_at_the_node_after_timeout_ms() {
     st.link_ms = 5.0;
     st.warmup_s = 5.0;
     let obs = station_reps(&st, 1000, REPS);
-    check("timeouts: share timed out", &col(&obs, |o| o.timeouts / o.arrivals), exp_timeout_fraction(1.0, 2.0), 0.0, 0.015);
+    check(
+        "timeouts: share timed out",
+        &col(&obs, |o| o.timeouts / o.arrivals),
+        exp_timeout_fraction(1.0, 2.0),
+        0.0,
+        0.015,
+    );
     check("timeouts: utilisation (abandoned work continues)", &col(&obs, |o| o.util), 1.0 / 64.0, 0.0, 0.01);
     // Successful requests: 2 x 5 ms of links plus S given S <= 2 ms.
-    check("timeouts: mean latency of successes (ms)", &col(&obs, |o| o.e2e_mean), 10.0 + exp_mean_below(1.0, 2.0), 0.0, 0.0005);
+    check(
+        "timeouts: mean latency of successes (ms)",
+        &col(&obs, |o| o.e2e_mean),
+        10.0 + exp_mean_below(1.0, 2.0),
+        0.0,
+        0.0005,
+    );
     // And none of them took longer than the links plus the timeout.
     for o in &obs {
         assert!(o.e2e_max <= 12.0, "a success took {} ms, past the 2 ms timeout plus 10 ms of links", o.e2e_max);
@@ -338,10 +364,34 @@ fn users_give_up_after_their_client_timeout() {
         let app = &r.nodes.get("app").unwrap().summary;
         (gave_up / (gave_up + q.ok as f64), app.utilization, app.throughput_rps / 1000.0, r.latency_ms.mean)
     });
-    check("client timeouts: share given up", &obs.iter().map(|o| o.0).collect::<Vec<_>>(), exp_timeout_fraction(1.0, 2.0), 0.0, 0.015);
-    check("client timeouts: utilisation (the work goes on)", &obs.iter().map(|o| o.1).collect::<Vec<_>>(), 1.0 / 64.0, 0.0, 0.01);
-    check("client timeouts: the server answers every request", &obs.iter().map(|o| o.2).collect::<Vec<_>>(), 1.0, 0.0, 0.01);
-    check("client timeouts: mean latency of successes (ms)", &obs.iter().map(|o| o.3).collect::<Vec<_>>(), 10.0 + exp_mean_below(1.0, 2.0), 0.0, 0.0005);
+    check(
+        "client timeouts: share given up",
+        &obs.iter().map(|o| o.0).collect::<Vec<_>>(),
+        exp_timeout_fraction(1.0, 2.0),
+        0.0,
+        0.015,
+    );
+    check(
+        "client timeouts: utilisation (the work goes on)",
+        &obs.iter().map(|o| o.1).collect::<Vec<_>>(),
+        1.0 / 64.0,
+        0.0,
+        0.01,
+    );
+    check(
+        "client timeouts: the server answers every request",
+        &obs.iter().map(|o| o.2).collect::<Vec<_>>(),
+        1.0,
+        0.0,
+        0.01,
+    );
+    check(
+        "client timeouts: mean latency of successes (ms)",
+        &obs.iter().map(|o| o.3).collect::<Vec<_>>(),
+        10.0 + exp_mean_below(1.0, 2.0),
+        0.0,
+        0.0005,
+    );
 }
 
 fn two_servers(seed: u64, algorithm: &str, duration_s: f64) -> serde_json::Value {
@@ -397,7 +447,13 @@ fn random_balancing_splits_poisson_traffic_into_two_mm1_queues() {
     check("random LB: server a mean response (ms)", &reps.iter().map(|p| p.a).collect::<Vec<_>>(), w, 0.0, 0.02);
     check("random LB: server b mean response (ms)", &reps.iter().map(|p| p.b).collect::<Vec<_>>(), w, 0.0, 0.02);
     check("random LB: end-to-end mean (ms)", &reps.iter().map(|p| p.e2e).collect::<Vec<_>>(), w, 0.0, 0.015);
-    check("random LB: end-to-end p99 (ms)", &reps.iter().map(|p| p.p99).collect::<Vec<_>>(), m.response_quantile(0.99) * 1e3, HISTOGRAM_REL, 0.045);
+    check(
+        "random LB: end-to-end p99 (ms)",
+        &reps.iter().map(|p| p.p99).collect::<Vec<_>>(),
+        m.response_quantile(0.99) * 1e3,
+        HISTOGRAM_REL,
+        0.045,
+    );
     check("random LB: share to a", &reps.iter().map(|p| p.share_a).collect::<Vec<_>>(), 0.5, 0.0, 0.003);
 }
 
@@ -412,9 +468,27 @@ fn round_robin_gives_each_server_erlang_2_arrivals() {
     // server response 0.20%, wait 0.36%, end to end 0.11%, p99 0.26%.
     let sigma = gi_m_1_sigma(1.0, erlang_gap_lst(2, 1.2));
     let rr = pair_reps("round_robin", 1200);
-    check("round robin: server a mean response (ms)", &rr.iter().map(|p| p.a).collect::<Vec<_>>(), 1.0 / (1.0 - sigma), 0.0, 0.02);
-    check("round robin: server a mean wait (ms)", &rr.iter().map(|p| p.wait_a).collect::<Vec<_>>(), sigma / (1.0 - sigma), 0.0, 0.0325);
-    check("round robin: end-to-end mean (ms)", &rr.iter().map(|p| p.e2e).collect::<Vec<_>>(), 1.0 / (1.0 - sigma), 0.0, 0.0125);
+    check(
+        "round robin: server a mean response (ms)",
+        &rr.iter().map(|p| p.a).collect::<Vec<_>>(),
+        1.0 / (1.0 - sigma),
+        0.0,
+        0.02,
+    );
+    check(
+        "round robin: server a mean wait (ms)",
+        &rr.iter().map(|p| p.wait_a).collect::<Vec<_>>(),
+        sigma / (1.0 - sigma),
+        0.0,
+        0.0325,
+    );
+    check(
+        "round robin: end-to-end mean (ms)",
+        &rr.iter().map(|p| p.e2e).collect::<Vec<_>>(),
+        1.0 / (1.0 - sigma),
+        0.0,
+        0.0125,
+    );
     // GI/M/1 response times are exponential with rate mu (1 - sigma).
     let p99 = -(0.01f64).ln() / (1.0 - sigma);
     check("round robin: end-to-end p99 (ms)", &rr.iter().map(|p| p.p99).collect::<Vec<_>>(), p99, HISTOGRAM_REL, 0.03);

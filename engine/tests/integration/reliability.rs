@@ -57,7 +57,10 @@ fn issues_of_text(text: &str) -> Vec<Issue> {
 #[track_caller]
 fn refused_at(doc: &Value, path: &str, words: &str) {
     let found = issues(doc);
-    assert!(found.iter().any(|i| i.path == path && i.message.contains(words)), "expected {path}: ...{words}...; got {found:#?}");
+    assert!(
+        found.iter().any(|i| i.path == path && i.message.contains(words)),
+        "expected {path}: ...{words}...; got {found:#?}"
+    );
 }
 
 fn with(edit: impl FnOnce(&mut Value)) -> Value {
@@ -89,7 +92,11 @@ fn zero_negative_and_out_of_range_values_are_refused_by_field() {
         // About 70 bytes an item: a bigger cache could fill gigabytes.
         (with(|v| v["nodes"][4]["capacity"] = json!(10_000_001)), "nodes[4].capacity", "at most 10000000"),
         (with(|v| v["nodes"][4]["ttl_s"] = json!(0)), "nodes[4].ttl_s", "more than 0"),
-        (with(|v| v["nodes"][1]["health_check"] = json!({"interval_s": 0})), "nodes[1].health_check.interval_s", "at least"),
+        (
+            with(|v| v["nodes"][1]["health_check"] = json!({"interval_s": 0})),
+            "nodes[1].health_check.interval_s",
+            "at least",
+        ),
         (with(|v| v["nodes"][3]["failover_s"] = json!(-1)), "nodes[3].failover_s", "at least 0"),
         (with(|v| v["nodes"][6]["capacity"] = json!(100_000_000u64)), "nodes[6].capacity", "at most 10000000"),
         (with(|v| v["nodes"][0]["mix"] = json!({"read": 0, "write": 0})), "nodes[0].mix", "at least one share"),
@@ -118,11 +125,17 @@ fn numbers_beyond_f64_are_refused_naming_the_field() {
 
 #[test]
 fn ten_to_the_fifteen_users_are_refused_naming_the_field() {
-    refused_at(&with(|v| v["nodes"][0] = json!({"id": "users", "kind": "users", "dau": 1e15})), "nodes[0].dau", "at most");
+    refused_at(
+        &with(|v| v["nodes"][0] = json!({"id": "users", "kind": "users", "dau": 1e15})),
+        "nodes[0].dau",
+        "at most",
+    );
     refused_at(&with(|v| v["nodes"][0]["rps"] = json!(1e15)), "nodes[0].rps", "at most");
     // Within the range one by one, too many together.
     refused_at(
-        &with(|v| v["nodes"][0] = json!({"id": "users", "kind": "users", "dau": 1e9, "requests_per_user_per_day": 1e6})),
+        &with(|v| {
+            v["nodes"][0] = json!({"id": "users", "kind": "users", "dau": 1e9, "requests_per_user_per_day": 1e6})
+        }),
         "nodes[0].dau",
         "requests/s at peak",
     );
@@ -235,11 +248,23 @@ fn edits_with_nonsense_values_are_refused_and_the_run_is_untouched() {
         (app(|n| n.spec.station_mut().unwrap().timeout_ms = Some(-5.0)), "nodes[2].timeout_ms"),
         (app(|n| n.x = Some(f64::NAN)), "nodes[2].x"),
         (
-            Edit::UpdateLink { link: scalelab_engine::scenario::Link { from: "users".into(), to: "lb".into(), latency_ms: -1.0 } },
+            Edit::UpdateLink {
+                link: scalelab_engine::scenario::Link { from: "users".into(), to: "lb".into(), latency_ms: -1.0 },
+            },
             "links[0].latency_ms",
         ),
-        (Edit::AddLink { link: scalelab_engine::scenario::Link { from: "app".into(), to: "app".into(), latency_ms: 0.0 } }, "links[6]"),
-        (Edit::AddLink { link: scalelab_engine::scenario::Link { from: "lb".into(), to: "lb".into(), latency_ms: 0.0 } }, "links[6]"),
+        (
+            Edit::AddLink {
+                link: scalelab_engine::scenario::Link { from: "app".into(), to: "app".into(), latency_ms: 0.0 },
+            },
+            "links[6]",
+        ),
+        (
+            Edit::AddLink {
+                link: scalelab_engine::scenario::Link { from: "lb".into(), to: "lb".into(), latency_ms: 0.0 },
+            },
+            "links[6]",
+        ),
         (Edit::AddNode { node: scenario.nodes[2].clone() }, "nodes[8].id"),
     ];
     for (edit, path) in cases {
@@ -252,7 +277,9 @@ fn edits_with_nonsense_values_are_refused_and_the_run_is_untouched() {
     }
     for rps in [f64::NAN, f64::INFINITY, -1.0, 1e15] {
         match sim.set_rps("users", rps) {
-            Err(EditError::Invalid(found)) => assert!(found.iter().any(|i| i.path == "nodes[0].rps"), "{rps}: {found:?}"),
+            Err(EditError::Invalid(found)) => {
+                assert!(found.iter().any(|i| i.path == "nodes[0].rps"), "{rps}: {found:?}")
+            }
             other => panic!("rps {rps} gave {other:?}"),
         }
     }
@@ -372,7 +399,12 @@ fn memory_is_flat_from_two_to_twenty_minutes_at_ten_thousand_requests_a_second()
     // High-water marks: the arena's slots grow by one only when more requests
     // are alive than ever before (a rarer and rarer random peak); the event
     // list's room doubles when it grows at all.
-    assert!(at_20.arena_slots <= at_2.arena_slots + at_2.arena_slots / 4, "arena {} -> {}", at_2.arena_slots, at_20.arena_slots);
+    assert!(
+        at_20.arena_slots <= at_2.arena_slots + at_2.arena_slots / 4,
+        "arena {} -> {}",
+        at_2.arena_slots,
+        at_20.arena_slots
+    );
     assert!(at_20.event_capacity <= at_2.event_capacity, "events {} -> {}", at_2.event_capacity, at_20.event_capacity);
     assert!(at_20.station_entries <= 4 * at_2.arena_slots, "{at_20:?}");
     assert!(at_20.give_up_entries <= at_20.arena_slots, "{at_20:?}");

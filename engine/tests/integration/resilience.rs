@@ -107,14 +107,20 @@ fn two_designs_compared_see_the_very_same_requests() {
     let p = pair(&a, &b).unwrap();
     assert!(p.notes.iter().any(|n| n.contains("seed set to A's")), "{:?}", p.notes);
     assert!(p.notes.iter().any(|n| n.contains("users: traffic set to A's")), "{:?}", p.notes);
-    let (mut sa, mut sb) = (scalelab_engine::Simulation::new(p.a.clone()), scalelab_engine::Simulation::new(p.b.clone()));
+    let (mut sa, mut sb) =
+        (scalelab_engine::Simulation::new(p.a.clone()), scalelab_engine::Simulation::new(p.b.clone()));
     sa.run_until(20 * 1_000_000_000, u64::MAX);
     sb.run_until(20 * 1_000_000_000, u64::MAX);
     let per_second = |s: &scalelab_engine::Simulation| s.series().iter().map(|p| p.generated).collect::<Vec<u64>>();
     assert_eq!(per_second(&sa), per_second(&sb), "the same arrivals, second by second");
     assert_eq!(sa.totals().generated, sb.totals().generated);
     // ...and different outcomes: one server cannot carry lesson 4's traffic.
-    assert!(sb.totals().failed_total() > 100 * sa.totals().failed_total().max(1), "{:?} vs {:?}", sb.totals(), sa.totals());
+    assert!(
+        sb.totals().failed_total() > 100 * sa.totals().failed_total().max(1),
+        "{:?} vs {:?}",
+        sb.totals(),
+        sa.totals()
+    );
 
     // The same faults at the same times, where B has what they name: lesson
     // 11 with a bad deployment of its workers scheduled (a slowdown at 90 s,

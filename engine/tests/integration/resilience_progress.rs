@@ -21,7 +21,8 @@ fn the_run_names_each_trial_while_it_runs_baseline_first() {
     let scenario = Scenario::from_json(&doc.to_string()).unwrap();
     let mut run = ResilienceRun::new(&scenario, ResilienceOptions { warmup_s: 3, after_s: 6 });
     // Baseline, then the nodes but the users (scenario order), then the data centers.
-    let expected = [(None, "nothing"), (Some("app"), "web_server"), (Some("db"), "database"), (Some("east"), "data center")];
+    let expected =
+        [(None, "nothing"), (Some("app"), "web_server"), (Some("db"), "database"), (Some("east"), "data center")];
     assert_eq!(run.total(), expected.len());
     let mut seen: Vec<(Option<String>, &'static str)> = Vec::new();
     loop {

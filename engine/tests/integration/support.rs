@@ -93,7 +93,6 @@ pub const REPS: usize = 20;
 /// in another order).
 pub const Z: f64 = 5.0;
 
-
 /// Mean and standard error of independent replications.
 pub fn mean_se(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;

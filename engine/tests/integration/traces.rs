@@ -53,7 +53,11 @@ fn follow_all(s: &mut Simulation, seconds: u64) -> Vec<Trace> {
         s.drain_hops(&mut hops);
         numbers.extend(hops.iter().map(|h| h.request));
         // Ended requests' traces are kept for the last 512: read them now.
-        let done: Vec<u64> = numbers.iter().copied().filter(|&n| s.trace(n).is_some_and(|t| t.outcome != TraceOutcome::InFlight)).collect();
+        let done: Vec<u64> = numbers
+            .iter()
+            .copied()
+            .filter(|&n| s.trace(n).is_some_and(|t| t.outcome != TraceOutcome::InFlight))
+            .collect();
         for n in done {
             numbers.remove(&n);
             ended.push(s.trace(n).unwrap());
@@ -61,7 +65,11 @@ fn follow_all(s: &mut Simulation, seconds: u64) -> Vec<Trace> {
     }
     for t in &ended {
         let sum = own_sum(t);
-        assert!((sum - t.latency_ms).abs() < 1e-6 * t.latency_ms.max(1.0), "parts {sum} ms, latency {} ms: {t:#?}", t.latency_ms);
+        assert!(
+            (sum - t.latency_ms).abs() < 1e-6 * t.latency_ms.max(1.0),
+            "parts {sum} ms, latency {} ms: {t:#?}",
+            t.latency_ms
+        );
         assert_eq!(t.hops[0].depth, 0);
         assert_eq!(t.hops[0].kind, "users");
         for h in &t.hops {
@@ -78,7 +86,9 @@ fn every_traced_request_is_the_sum_of_its_parts_through_every_kind_of_node() {
     // DNS, balancer pair, replicas (5); cache (6); CDN (7); regions and data
     // centers (9); queue (10); shards and NoSQL (12).
     let mut kinds = std::collections::BTreeSet::new();
-    for stem in ["05-database-replication", "06-cache", "07-cdn", "09-data-centers", "10-queue-and-workers", "12-sharding"] {
+    for stem in
+        ["05-database-replication", "06-cache", "07-cdn", "09-data-centers", "10-queue-and-workers", "12-sharding"]
+    {
         let mut s = lesson(stem);
         s.run_until(5 * S, u64::MAX);
         let ended = follow_all(&mut s, 2);
@@ -97,13 +107,18 @@ fn a_timed_out_request_counts_the_database_queue_until_the_server_gave_up() {
     let mut s = sim(&web_and_db(150.0, 4, 10.0, Some(200.0)));
     s.run_until(10 * S, u64::MAX);
     let ended = follow_all(&mut s, 3);
-    let timed_out: Vec<&Trace> =
-        ended.iter().filter(|t| matches!(&t.outcome, TraceOutcome::Failed { cause: Cause::Timeout, at } if at == "web")).collect();
+    let timed_out: Vec<&Trace> = ended
+        .iter()
+        .filter(|t| matches!(&t.outcome, TraceOutcome::Failed { cause: Cause::Timeout, at } if at == "web"))
+        .collect();
     assert!(timed_out.len() > 20, "{} timeouts of {}", timed_out.len(), ended.len());
     for t in timed_out {
         let web = t.hops.iter().find(|h| h.node == "web").unwrap();
         assert_eq!(web.failed, Some(Cause::Timeout));
-        assert!((web.queued_ms + web.service_ms + web.waiting_ms - 200.0).abs() < 1e-6, "the server gave up at 200 ms: {t:#?}");
+        assert!(
+            (web.queued_ms + web.service_ms + web.waiting_ms - 200.0).abs() < 1e-6,
+            "the server gave up at 200 ms: {t:#?}"
+        );
         // What the database did counts only up to the moment the server gave up.
         if let Some(db) = t.hops.iter().find(|h| h.node == "db") {
             assert!(db.arrived_ms + db.queued_ms + db.service_ms <= 201.0 + 1e-6, "{t:#?}");
@@ -140,7 +155,10 @@ fn trace_the_next_request_follows_one_request_to_its_end_and_says_where_it_faile
     let t = s.asked_trace().unwrap();
     assert_eq!(t.number, drawn);
     assert_ne!(t.outcome, TraceOutcome::InFlight);
-    assert!(s.trace(drawn + 1).is_none(), "two seconds of requests later, its neighbour is gone; the followed one is kept");
+    assert!(
+        s.trace(drawn + 1).is_none(),
+        "two seconds of requests later, its neighbour is gone; the followed one is kept"
+    );
     assert!(!s.follow_trace(u64::MAX), "never born");
 
     // With the database down, a traced write fails there, and says so.
@@ -184,8 +202,17 @@ fn the_database_queue_sets_the_p99_and_its_mean_wait_is_the_mm1_wait() {
     assert!((web.waiting_ms - db.own_ms()).abs() < 1e-6, "the server waits exactly the database's time");
     // The tail is the database's queue.
     assert_eq!(b.tail.largest().map(|(n, p, _)| (n, p)), Some(("db", "queueing")), "{:#?}", b.tail);
-    assert!(b.tail.latency_ms >= report.latency_ms.p99 * 0.8, "tail {} p99 {}", b.tail.latency_ms, report.latency_ms.p99);
-    assert!(b.tail.requests * 100 >= b.requests / 2 && b.tail.requests * 100 <= b.requests * 3, "about 1%: {}", b.tail.requests);
+    assert!(
+        b.tail.latency_ms >= report.latency_ms.p99 * 0.8,
+        "tail {} p99 {}",
+        b.tail.latency_ms,
+        report.latency_ms.p99
+    );
+    assert!(
+        b.tail.requests * 100 >= b.requests / 2 && b.tail.requests * 100 <= b.requests * 3,
+        "about 1%: {}",
+        b.tail.requests
+    );
 }
 
 #[test]

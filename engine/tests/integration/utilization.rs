@@ -90,7 +90,10 @@ fn an_autoscaled_worker_pool_is_busy_over_its_running_workers_at_each_instant() 
     assert!(max_utilization > 0.95, "the pool was saturated at times: {max_utilization}");
     // The time-weighted size: the exact integral agrees with 60,000 samples
     // (sizes change a few times a minute, busy workers every few ms).
-    assert!((exact_available - sampled_available).abs() < 0.002 * exact_available, "{exact_available} vs {sampled_available}");
+    assert!(
+        (exact_available - sampled_available).abs() < 0.002 * exact_available,
+        "{exact_available} vs {sampled_available}"
+    );
     assert!((exact_busy - sampled_busy).abs() < 0.01 * exact_busy, "{exact_busy} vs {sampled_busy}");
 }
 
