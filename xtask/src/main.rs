@@ -553,6 +553,14 @@ fn print_tail(path: &Path, lines: usize) {
 /// The native tests (engine in release, app and xtask), then the CLI the
 /// end-to-end tests compare the browser with.
 fn native_tests(root: &Path) -> Result<PathBuf> {
+    step("formatting (cargo fmt --check, rustfmt.toml)", || {
+        if output(Command::new("cargo").args(["fmt", "--version"])).is_none() {
+            println!("xtask: rustfmt: installing");
+            install("rustfmt", Command::new("rustup").args(["component", "add", "rustfmt"]))?;
+        }
+        run("cargo fmt --check", Command::new("cargo").args(["fmt", "--all", "--check"]).current_dir(root))
+            .map_err(|e| format!("{e}: the code is not formatted; `cargo fmt --all` formats it"))
+    })?;
     step("engine tests (native, release: the statistical tests need the speed)", || {
         run_tests(
             "engine tests",
