@@ -11,13 +11,14 @@ use crate::components::balancer::Balancer;
 use crate::components::station::{CacheState, Deadline, Role, Station};
 use crate::components::users::Users;
 use crate::error::Issue;
+pub use crate::fault::Fault;
 use crate::log::Severity;
 use crate::request::{Cause, FrameState};
 use crate::scenario::{Link, Node, NodeSpec, Scenario};
 use crate::sim::{Component, Health, NodeInfo, Simulation, Wire};
 use crate::stats::{NodeCounters, NodeStats};
 use crate::time::ms_to_ns;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 
 /// A change to the architecture while it runs.
@@ -56,24 +57,6 @@ pub enum Edit {
         b: String,
         cut: bool,
     },
-}
-
-/// Faults the user can inject into a node.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "fault", rename_all = "snake_case")]
-pub enum Fault {
-    /// The node crashes: what it holds fails, and so does everything sent to it.
-    Fail,
-    /// Back to normal service (a recovered server starts empty).
-    Recover,
-    /// Service takes `factor` times longer (1 < factor <= 100).
-    Slow { factor: f64 },
-    /// A cache forgets everything and starts cold (the database feels it).
-    Flush,
-    /// Scheduled only (with `with`): cut the network between two data centers.
-    Partition,
-    /// Scheduled only (with `with`): restore it.
-    Heal,
 }
 
 /// Why an edit was refused; nothing was changed.

@@ -167,7 +167,7 @@ impl FromStr for Region {
             let mut words: Vec<&str> = REGION_NAMES.to_vec();
             words.extend(ALIASES.iter().map(|(a, _)| *a).filter(|a| a.len() >= 4));
             words.retain(|w| w.len().abs_diff(key.len()) <= 1);
-            exact(crate::parse::suggest(&key, &words)?)
+            exact(crate::suggest::suggest(&key, &words)?)
         });
         Err(UnknownRegion { given: s.to_string(), suggestion })
     }

@@ -9,6 +9,7 @@
 use crate::error::{Issue, ScenarioError};
 use crate::limits::*;
 use crate::scenario::*;
+use crate::suggest::suggest;
 use crate::validate::validate_graph;
 use serde_json::{Map, Value};
 
@@ -110,31 +111,6 @@ fn join(path: &str, field: &str) -> String {
     } else {
         format!("{path}.{field}")
     }
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// The closest of `options` to `word`, if it is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
-    options
-        .iter()
-        .map(|o| (edit_distance(word, o), *o))
-        .filter(|(d, o)| *d <= 2.max(o.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, o)| o)
 }
 
 fn one_of_message(value: &str, options: &[&str]) -> String {
@@ -382,7 +358,7 @@ impl Parser {
         for (i, f) in faults.iter().flatten().enumerate() {
             if !ids.contains(&f.node.as_str()) {
                 missing.push((format!("faults[{i}].node"), f.node.clone()));
-            } else if let (crate::edit::Fault::Flush, Some(nodes)) = (f.fault, &nodes) {
+            } else if let (crate::fault::Fault::Flush, Some(nodes)) = (f.fault, &nodes) {
                 if nodes.iter().any(|n| n.id == f.node && !matches!(n.spec, NodeSpec::Cache(_))) {
                     self.issue(
                         format!("faults[{i}].fault"),
@@ -572,26 +548,26 @@ impl Parser {
         let factor = self.number(&mut obj, "factor", Some(5.0), 1.0, 100.0);
         self.finish(obj);
         let fault = match fault? {
-            "fail" => crate::edit::Fault::Fail,
-            "recover" => crate::edit::Fault::Recover,
-            "flush" => crate::edit::Fault::Flush,
-            "partition" => crate::edit::Fault::Partition,
-            "heal" => crate::edit::Fault::Heal,
+            "fail" => crate::fault::Fault::Fail,
+            "recover" => crate::fault::Fault::Recover,
+            "flush" => crate::fault::Fault::Flush,
+            "partition" => crate::fault::Fault::Partition,
+            "heal" => crate::fault::Fault::Heal,
             _ => {
                 let factor = factor?;
                 if factor <= 1.0 {
                     self.issue(factor_path, "must be more than 1 (a slow-down)");
                     return None;
                 }
-                crate::edit::Fault::Slow { factor }
+                crate::fault::Fault::Slow { factor }
             }
         };
-        if has_factor && !matches!(fault, crate::edit::Fault::Slow { .. }) {
+        if has_factor && !matches!(fault, crate::fault::Fault::Slow { .. }) {
             self.issue(factor_path, "applies only to \"slow\"");
             return None;
         }
         let with = with?;
-        let pairwise = matches!(fault, crate::edit::Fault::Partition | crate::edit::Fault::Heal);
+        let pairwise = matches!(fault, crate::fault::Fault::Partition | crate::fault::Fault::Heal);
         if pairwise != with.is_some() {
             self.issue(
                 join(path, "with"),
@@ -1509,8 +1485,6 @@ mod tests {
 
     #[test]
     fn suggestions_find_near_misses_only() {
-        assert_eq!(suggest("wrkers", &["workers", "service"]), Some("workers"));
         assert_eq!(suggest("round-robin", ALGORITHMS), Some("round_robin"));
-        assert_eq!(suggest("banana", &["workers", "service"]), None);
     }
 }

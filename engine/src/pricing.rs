@@ -177,7 +177,7 @@ pub fn instance_size(kind: InstanceKind, name: &str) -> Result<&'static Instance
         return Err(PricingError::AboveLargest { kind, asked: format!("\"{name}\"") });
     }
     let names: Vec<&'static str> = kind.sizes().iter().map(|s| s.name).collect();
-    let suggestion = crate::parse::suggest(&name.trim().to_ascii_lowercase(), &names);
+    let suggestion = crate::suggest::suggest(&name.trim().to_ascii_lowercase(), &names);
     Err(PricingError::UnknownSize { kind, given: name.to_string(), suggestion })
 }
 

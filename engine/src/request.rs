@@ -10,6 +10,9 @@ use crate::time::Nanos;
 
 /// Deepest path a request can take (users, balancer, server, database and room
 /// for the tiers later issues add).
+/// `Request::trace` of a request nobody traces.
+pub const NO_TRACE: u32 = u32::MAX;
+
 pub const MAX_DEPTH: usize = 8;
 
 /// The kind of work a request asks for (the `mix` of a traffic source).
@@ -150,7 +153,7 @@ pub struct Request {
     pub sampled: bool,
     /// Its number in the run (0 for the first request born).
     pub number: u64,
-    /// Its trace in the simulation's trace book, or [`crate::trace::NO_TRACE`].
+    /// Its trace in the simulation's trace book, or [`NO_TRACE`].
     pub trace: u32,
     /// The outcome is recorded: the source has heard back, or its users gave
     /// up waiting (then `frames[0].abandoned` is set too).
@@ -197,7 +200,7 @@ impl Arena {
             in_window,
             sampled,
             number: 0,
-            trace: crate::trace::NO_TRACE,
+            trace: NO_TRACE,
             finished: false,
             failure: None,
             key: NO_KEY,
@@ -220,7 +223,7 @@ impl Arena {
                 slot.born = born;
                 slot.in_window = in_window;
                 slot.sampled = sampled;
-                slot.trace = crate::trace::NO_TRACE;
+                slot.trace = NO_TRACE;
                 slot.finished = false;
                 slot.failure = None;
                 slot.key = NO_KEY;

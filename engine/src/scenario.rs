@@ -66,7 +66,7 @@ pub struct ScheduledFault {
     /// A node, or a data center (an outage; or one side of a partition).
     pub node: String,
     #[serde(flatten)]
-    pub fault: crate::edit::Fault,
+    pub fault: crate::fault::Fault,
     /// For `partition` and `heal`: the other data center.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub with: Option<String>,

@@ -18,12 +18,12 @@ use crate::components::users::Users;
 use crate::event::{Event, EventQueue};
 use crate::histogram::Histogram;
 use crate::hops::{Hop, HopLog};
-use crate::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_KEY};
+use crate::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_KEY, NO_TRACE};
 use crate::scenario::{NodeSpec, Scenario};
 use crate::series::{NodePoint, SecondPoint, Series};
 use crate::stats::{NodeCounters, NodeStats, NodeSummary};
 use crate::time::{ms_to_ns, secs_to_ns, Nanos, NS_PER_S};
-use crate::trace::{Mark, TraceBook, BREAKDOWN_EVERY, NO_TRACE};
+use crate::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
 
 /// The run-time side of a node.
 #[derive(Debug)]
@@ -1912,10 +1912,10 @@ impl Simulation {
     fn on_scheduled_fault(&mut self, index: usize) {
         let Some(f) = self.scenario.faults.get(index).cloned() else { return };
         let edit = match (f.fault, &f.with) {
-            (crate::edit::Fault::Partition | crate::edit::Fault::Heal, Some(with)) => crate::edit::Edit::Partition {
+            (crate::fault::Fault::Partition | crate::fault::Fault::Heal, Some(with)) => crate::edit::Edit::Partition {
                 a: f.node.clone(),
                 b: with.clone(),
-                cut: f.fault == crate::edit::Fault::Partition,
+                cut: f.fault == crate::fault::Fault::Partition,
             },
             _ => crate::edit::Edit::Fault { id: f.node.clone(), fault: f.fault },
         };

@@ -27,8 +27,6 @@ use std::collections::VecDeque;
 /// more instructions; one in eight costs 10% (6% on the tiers benchmark) and
 /// still gives hundreds of requests a minute at modest traffic.
 pub const BREAKDOWN_EVERY: u64 = 8;
-/// `Request::trace` of a request nobody traces.
-pub const NO_TRACE: u32 = u32::MAX;
 /// Finished traces of followed requests kept for lookups by number (a click
 /// on a particle that has just arrived still finds its request).
 pub const KEPT_TRACES: usize = 512;

@@ -279,7 +279,7 @@ fn lookup(index: &HashMap<&str, usize>, id: &str, path: &str, issues: &mut Vec<I
     if found.is_none() {
         let mut ids: Vec<&str> = index.keys().copied().collect();
         ids.sort_unstable(); // a stable suggestion whatever the hash order
-        let message = match crate::parse::suggest(id, &ids) {
+        let message = match crate::suggest::suggest(id, &ids) {
             Some(s) => format!("no node has id \"{id}\"; did you mean \"{s}\"?"),
             None => format!("no node has id \"{id}\""),
         };
