@@ -25,50 +25,25 @@
 //! assert!(report.nodes.get("app").unwrap().summary.utilization > 0.1);
 //! ```
 
-pub mod alerts;
-pub mod autoscale;
-pub mod breakdown;
-pub mod cache_store;
-pub mod compare;
+// Layers, lowest first: a module imports only from its own folder or the
+// folders above it in this list (a test in the xtask crate keeps it so).
+pub mod analysis;
+pub mod base;
+pub mod blocks;
 pub mod components;
-pub mod confidence;
-pub mod cost;
-pub mod dns;
-pub mod edit;
-pub mod envelope;
-pub mod error;
-pub mod event;
-pub mod fault;
-pub mod geo;
-pub mod goal;
-pub mod histogram;
-pub mod hops;
-pub mod keys;
-pub mod limits;
-pub mod log;
-pub mod migrate;
-pub mod parse;
-pub mod pricing;
-pub mod profile;
-pub mod recent;
-pub mod replication;
-pub mod report;
-pub mod request;
-pub mod resilience;
-pub mod rng;
-pub mod scenario;
-pub mod series;
-pub mod sharding;
-pub mod sim;
-pub mod snapshot;
-pub mod spof;
-pub mod stats;
-pub mod suggest;
-pub mod theory;
-pub mod time;
-pub mod trace;
-pub mod validate;
-pub mod ziggurat;
+pub mod kernel;
+pub mod metrics;
+pub mod model;
+
+// The paths the CLI, the web app and the tests have always used.
+pub use analysis::{compare, envelope, resilience, theory};
+pub use base::{histogram, limits, rng, suggest, time, ziggurat};
+pub use blocks::{
+    alerts, autoscale, cache_store, dns, event, geo, keys, pricing, profile, replication, request, sharding,
+};
+pub use kernel::{breakdown, edit, recent, report, sim, snapshot, trace};
+pub use metrics::{confidence, hops, log, series, stats};
+pub use model::{cost, error, fault, goal, migrate, parse, scenario, spof, validate};
 
 pub use edit::{diff, edited, Edit, EditError, Fault};
 pub use error::{Issue, ScenarioError};

@@ -7,8 +7,8 @@
 //! so a dead server keeps getting requests until the probes have failed
 //! `threshold` times in a row: the detection time the lessons show.
 
-use crate::rng::{Stream, StreamPurpose};
-use crate::scenario::{Algorithm, LoadBalancerSpec};
+use crate::base::rng::{Stream, StreamPurpose};
+use crate::model::scenario::{Algorithm, LoadBalancerSpec};
 
 impl Backend {
     fn new(link: u16) -> Backend {
@@ -33,12 +33,12 @@ pub struct Backend {
 pub struct Balancer {
     pub algorithm: Algorithm,
     pub backends: Vec<Backend>,
-    pub health_check: Option<crate::scenario::HealthCheck>,
+    pub health_check: Option<crate::model::scenario::HealthCheck>,
     /// Bumped when the health-check settings change, so the probe already
     /// scheduled is ignored and a new round is started.
     pub check_epoch: u32,
     pub pair: bool,
-    pub failover: crate::time::Nanos,
+    pub failover: crate::base::time::Nanos,
     next: usize,
     rng: Stream,
 }
@@ -51,7 +51,7 @@ impl Balancer {
             health_check: spec.health_check,
             check_epoch: 0,
             pair: spec.pair,
-            failover: crate::time::secs_to_ns(spec.failover_s),
+            failover: crate::base::time::secs_to_ns(spec.failover_s),
             next: 0,
             rng: Stream::new(seed, index, StreamPurpose::Routing),
         }
@@ -81,7 +81,7 @@ impl Balancer {
                 i
             }
             Algorithm::Random => self.rng.below(n as u32) as usize,
-            Algorithm::Sticky => (crate::sharding::key_hash(u64::from(user)) % n as u64) as usize,
+            Algorithm::Sticky => (crate::blocks::sharding::key_hash(u64::from(user)) % n as u64) as usize,
             Algorithm::LeastConnections => {
                 // Fewest open connections; ties go to the first after the last pick,
                 // so equal backends share the load instead of the first one taking it.
@@ -110,7 +110,7 @@ impl Balancer {
                 i
             }
             Algorithm::Random => self.rng.below(healthy as u32) as usize,
-            Algorithm::Sticky => (crate::sharding::key_hash(u64::from(user)) % healthy as u64) as usize,
+            Algorithm::Sticky => (crate::blocks::sharding::key_hash(u64::from(user)) % healthy as u64) as usize,
             Algorithm::LeastConnections => {
                 let open: Vec<u32> = self.backends.iter().filter(|b| b.healthy).map(|b| b.open).collect();
                 let start = self.next % healthy;
@@ -136,7 +136,7 @@ impl Balancer {
     pub fn update(&mut self, spec: &LoadBalancerSpec) -> bool {
         self.algorithm = spec.algorithm;
         self.pair = spec.pair;
-        self.failover = crate::time::secs_to_ns(spec.failover_s);
+        self.failover = crate::base::time::secs_to_ns(spec.failover_s);
         if self.health_check == spec.health_check {
             return false;
         }

@@ -1,11 +1,11 @@
 //! A DNS node: the first hop of every request. Each user's resolver group
-//! keeps its answer (an entry point, by link) for the TTL; see `crate::dns`.
+//! keeps its answer (an entry point, by link) for the TTL; see `crate::blocks::dns`.
 //! The authority answers only with entry points that are up, so after an
 //! entry dies traffic drains from it as the cached answers expire.
 
-use crate::dns::{DnsConfig, DnsPolicy, ResolverCache};
-use crate::geo::Region;
-use crate::scenario::{DnsRouting, DnsSpec};
+use crate::blocks::dns::{DnsConfig, DnsPolicy, ResolverCache};
+use crate::blocks::geo::Region;
+use crate::model::scenario::{DnsRouting, DnsSpec};
 
 #[derive(Debug)]
 pub struct DnsNode {

@@ -1,5 +1,5 @@
 //! One module per component kind: its run-time state and the decisions it makes.
-//! The simulation loop (`crate::sim`) moves requests between them.
+//! The simulation loop (`crate::kernel::sim`) moves requests between them.
 
 pub mod balancer;
 pub mod dns;

@@ -9,7 +9,7 @@
 //! durable queue does), and a queue that is down keeps its messages but
 //! accepts and hands out nothing.
 
-use crate::time::Nanos;
+use crate::base::time::Nanos;
 use std::collections::VecDeque;
 
 #[derive(Debug)]

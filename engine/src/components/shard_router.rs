@@ -3,8 +3,8 @@
 //! no delay. When shards are added or removed it reports the share of keys
 //! that now belong to another shard: the data that resharding must move.
 
-use crate::scenario::{ShardRouterSpec, ShardRouting};
-use crate::sharding::{moved_share, Router, DEFAULT_SAMPLE_KEYS};
+use crate::blocks::sharding::{moved_share, Router, DEFAULT_SAMPLE_KEYS};
+use crate::model::scenario::{ShardRouterSpec, ShardRouting};
 
 #[derive(Debug)]
 pub struct ShardRouter {

@@ -4,11 +4,11 @@
 //! case it is rejected. With `timeout_ms`, the caller gives up that long after the
 //! request arrived here.
 
-use crate::cache_store::CacheStore;
-use crate::rng::{Stream, StreamPurpose};
-use crate::scenario::{CacheSpec, Dist, NodeSpec, StationSpec, Waiting};
-use crate::sharding::Router;
-use crate::time::{ms_to_ns, Nanos};
+use crate::base::rng::{Stream, StreamPurpose};
+use crate::base::time::{ms_to_ns, Nanos};
+use crate::blocks::cache_store::CacheStore;
+use crate::blocks::sharding::Router;
+use crate::model::scenario::{CacheSpec, Dist, NodeSpec, StationSpec, Waiting};
 use std::collections::HashSet;
 use std::collections::VecDeque;
 
@@ -93,7 +93,7 @@ pub struct Station {
 /// The state of an autoscaling group of stations.
 #[derive(Debug)]
 pub struct Group {
-    pub scaler: crate::autoscale::Autoscaler,
+    pub scaler: crate::blocks::autoscale::Autoscaler,
     /// Workers of one machine.
     pub per_instance: u32,
     /// The busy-worker integral and the time at the last check (utilisation
@@ -126,7 +126,7 @@ pub struct DbState {
     pub lag: Nanos,
     /// As a primary: time from its failure to a replica's promotion.
     pub failover: Nanos,
-    pub log: crate::replication::ReplicationLog,
+    pub log: crate::blocks::replication::ReplicationLog,
     /// As a replica, when its primary failed: the acknowledged writes it had
     /// not received. They are lost if this replica is promoted.
     pub missed_at_failure: u64,
@@ -137,12 +137,12 @@ pub struct DbState {
 const MAX_PENDING_WRITES: usize = 200_000;
 
 impl DbState {
-    pub fn new(spec: &crate::scenario::DatabaseSpec) -> DbState {
+    pub fn new(spec: &crate::model::scenario::DatabaseSpec) -> DbState {
         DbState {
             lag: ms_to_ns(spec.replication_lag_ms),
-            failover: crate::time::secs_to_ns(spec.failover_s),
-            log: crate::replication::ReplicationLog::with_max_pending(MAX_PENDING_WRITES)
-                .unwrap_or_else(|_| crate::replication::ReplicationLog::new()),
+            failover: crate::base::time::secs_to_ns(spec.failover_s),
+            log: crate::blocks::replication::ReplicationLog::with_max_pending(MAX_PENDING_WRITES)
+                .unwrap_or_else(|_| crate::blocks::replication::ReplicationLog::new()),
             missed_at_failure: 0,
         }
     }
@@ -153,7 +153,7 @@ impl DbState {
 #[derive(Debug)]
 pub struct WebCalls {
     pub waiting: Waiting,
-    pub sessions: crate::scenario::Sessions,
+    pub sessions: crate::model::scenario::Sessions,
     /// The shared session store's link (a NoSQL store, else a cache).
     pub session_store: Option<u16>,
     /// Links to cache nodes; a key goes to one of them by consistent hashing.
@@ -168,7 +168,7 @@ pub struct WebCalls {
 }
 
 impl WebCalls {
-    pub fn new(waiting: Waiting, sessions: crate::scenario::Sessions) -> WebCalls {
+    pub fn new(waiting: Waiting, sessions: crate::model::scenario::Sessions) -> WebCalls {
         WebCalls {
             waiting,
             sessions,

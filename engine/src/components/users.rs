@@ -2,11 +2,11 @@
 //! from the `mix` and a user id drawn from the population. The users give up
 //! on a request after their client timeout (`Simulation::on_give_up_sweep`).
 
-use crate::keys::KeyPopularity;
-use crate::request::Kind;
-use crate::rng::{Stream, StreamPurpose};
-use crate::scenario::UsersSpec;
-use crate::time::Nanos;
+use crate::base::rng::{Stream, StreamPurpose};
+use crate::base::time::Nanos;
+use crate::blocks::keys::KeyPopularity;
+use crate::blocks::request::Kind;
+use crate::model::scenario::UsersSpec;
 use std::collections::VecDeque;
 use std::num::NonZeroU64;
 
@@ -25,13 +25,13 @@ pub struct Users {
     population: u64,
     arrivals: Stream,
     attributes: Stream,
-    keys_spec: crate::scenario::Keys,
+    keys_spec: crate::model::scenario::Keys,
     /// A rate that changes over time (`None`: steady, plain exponential gaps).
-    profiled: Option<crate::profile::ProfiledArrivals>,
+    profiled: Option<crate::blocks::profile::ProfiledArrivals>,
     keys: KeyPopularity,
     key_rng: Stream,
     /// Cumulative shares of the users' regions (empty: no regions).
-    regions: Vec<(f64, crate::geo::Region)>,
+    regions: Vec<(f64, crate::blocks::geo::Region)>,
     region_rng: Stream,
     mobile_share: f64,
     client_rng: Stream,
@@ -52,7 +52,7 @@ pub struct Users {
 }
 
 fn client_timeout(spec: &UsersSpec) -> Option<NonZeroU64> {
-    spec.client_timeout_ms.and_then(|ms| NonZeroU64::new(crate::time::ms_to_ns(ms).max(1)))
+    spec.client_timeout_ms.and_then(|ms| NonZeroU64::new(crate::base::time::ms_to_ns(ms).max(1)))
 }
 
 impl Users {
@@ -107,13 +107,13 @@ impl Users {
     }
 }
 
-fn region_table(spec: &UsersSpec) -> Vec<(f64, crate::geo::Region)> {
+fn region_table(spec: &UsersSpec) -> Vec<(f64, crate::blocks::geo::Region)> {
     let total: f64 = spec.regions.iter().map(|r| r.share).sum();
     if total <= 0.0 {
         return Vec::new();
     }
     let mut acc = 0.0;
-    let mut table: Vec<(f64, crate::geo::Region)> = spec
+    let mut table: Vec<(f64, crate::blocks::geo::Region)> = spec
         .regions
         .iter()
         .map(|r| {
@@ -127,18 +127,24 @@ fn region_table(spec: &UsersSpec) -> Vec<(f64, crate::geo::Region)> {
     table
 }
 
-fn profiled(spec: &UsersSpec) -> Option<crate::profile::ProfiledArrivals> {
-    if spec.profile == crate::profile::Profile::Steady {
+fn profiled(spec: &UsersSpec) -> Option<crate::blocks::profile::ProfiledArrivals> {
+    if spec.profile == crate::blocks::profile::Profile::Steady {
         return None;
     }
-    crate::profile::ProfiledArrivals::new(spec.rps(), spec.profile).ok()
+    crate::blocks::profile::ProfiledArrivals::new(spec.rps(), spec.profile).ok()
 }
 
 /// The parser has checked the ranges, so this cannot fail; the fallback keeps
 /// the engine panic-free if a future caller skips the parser.
-fn popularity(k: &crate::scenario::Keys) -> KeyPopularity {
+fn popularity(k: &crate::model::scenario::Keys) -> KeyPopularity {
     KeyPopularity::new(k.count, k.zipf, k.celebrity_share)
-        .or_else(|_| KeyPopularity::new(crate::scenario::Keys::DEFAULT.count, crate::scenario::Keys::DEFAULT.zipf, 0.0))
+        .or_else(|_| {
+            KeyPopularity::new(
+                crate::model::scenario::Keys::DEFAULT.count,
+                crate::model::scenario::Keys::DEFAULT.zipf,
+                0.0,
+            )
+        })
         .expect("the default key popularity is valid")
 }
 
@@ -188,7 +194,7 @@ impl Users {
     /// The region a new request comes from (`None` when the users have none).
     /// Drawn from a stream of its own, so adding regions changes nothing else.
     #[inline]
-    pub fn draw_region(&mut self) -> Option<crate::geo::Region> {
+    pub fn draw_region(&mut self) -> Option<crate::blocks::geo::Region> {
         match self.regions.len() {
             0 => None,
             1 => Some(self.regions[0].1),

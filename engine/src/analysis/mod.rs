@@ -1,0 +1,9 @@
+//! Questions asked of designs by running them: queueing theory beside the simulation, A/B
+//! comparison, the resilience report, back-of-the-envelope estimates.
+//!
+//! On top: runs simulations, never runs inside one.
+
+pub mod compare;
+pub mod envelope;
+pub mod resilience;
+pub mod theory;

@@ -1,0 +1,303 @@
+//! Requests in flight and the arena that stores them.
+//!
+//! A request carries its path as a small stack of frames, one per node it has
+//! entered: it goes down the stack as it is forwarded (users, load balancer, web
+//! server, database) and back up as the response returns. The arena reuses the
+//! slots of finished requests, so a run in steady state allocates nothing per
+//! request however long it lasts.
+
+use crate::base::time::Nanos;
+
+/// Deepest path a request can take (users, balancer, server, database and room
+/// for the tiers later issues add).
+/// `Request::trace` of a request nobody traces.
+pub const NO_TRACE: u32 = u32::MAX;
+
+pub const MAX_DEPTH: usize = 8;
+
+/// The kind of work a request asks for (the `mix` of a traffic source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Kind {
+    Read = 0,
+    Write = 1,
+    Static = 2,
+    Job = 3,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Read, Kind::Write, Kind::Static, Kind::Job];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Read => "read",
+            Kind::Write => "write",
+            Kind::Static => "static",
+            Kind::Job => "job",
+        }
+    }
+}
+
+/// Why a request failed. Every request ends either in success or in exactly one
+/// of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Cause {
+    /// A bounded queue was full when the request arrived.
+    Rejected = 0,
+    /// The caller stopped waiting: `timeout_ms` passed at some node.
+    Timeout = 1,
+    /// A node on the path was down (failed, or removed from the diagram).
+    NodeDown = 2,
+    /// There was nowhere to send the request: users or a load balancer with
+    /// nothing linked behind them.
+    NoRoute = 3,
+    /// The network between two data centers was cut while the request had to
+    /// cross it.
+    Partition = 4,
+    /// Too many requests were in flight: the simulation's cap
+    /// ([`crate::base::limits::MAX_IN_FLIGHT`]) was reached when it was born, so it
+    /// ended at once. A design far beyond its capacity with unbounded queues
+    /// gets here instead of running out of memory.
+    Overflow = 5,
+    /// The users stopped waiting: no answer came within their
+    /// `client_timeout_ms`. Whatever the system was still doing for the
+    /// request goes on, wasted, and its late answer is dropped.
+    ClientTimeout = 6,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 7] = [
+        Cause::Rejected,
+        Cause::Timeout,
+        Cause::NodeDown,
+        Cause::NoRoute,
+        Cause::Partition,
+        Cause::Overflow,
+        Cause::ClientTimeout,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::Rejected => "rejected",
+            Cause::Timeout => "timeout",
+            Cause::NodeDown => "node_down",
+            Cause::NoRoute => "no_route",
+            Cause::Partition => "partition",
+            Cause::Overflow => "overflow",
+            Cause::ClientTimeout => "client_timeout",
+        }
+    }
+}
+
+/// Where a request stands at one node of its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameState {
+    /// On the wire towards this node, or passing through (load balancer, users).
+    Transit,
+    Queued,
+    InService,
+    /// Served here, now waiting for a downstream node while holding a worker.
+    AwaitingDownstream,
+    /// This node is finished with the request.
+    Done,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    pub node: u16,
+    /// The link the request took to get here (the response takes it back).
+    pub link: u16,
+    pub state: FrameState,
+    /// The caller stopped waiting (a timeout; at the users' frame, the users
+    /// gave up): any work still going on here is wasted.
+    pub abandoned: bool,
+    /// Which life of the station served it: a crash starts a new one, and work
+    /// from an earlier life is discarded when it ends.
+    pub incarnation: u16,
+    /// When the request reached this node.
+    pub arrived: Nanos,
+    /// A web server's progress through its calls (see `sim::web_step`).
+    pub step: u8,
+    /// The request holds one of this station's workers.
+    pub holding: bool,
+}
+
+pub(crate) const EMPTY_FRAME: Frame = Frame {
+    node: 0,
+    link: 0,
+    state: FrameState::Done,
+    abandoned: false,
+    incarnation: 0,
+    arrived: 0,
+    step: 0,
+    holding: false,
+};
+
+/// `Request::key` before a node has needed one.
+pub const NO_KEY: u64 = u64::MAX;
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Bumped on every reuse of the slot, so stale references can be detected.
+    pub generation: u32,
+    pub kind: Kind,
+    pub user: u32,
+    pub born: Nanos,
+    /// Counted in the statistics window (born between warm-up and the end).
+    pub in_window: bool,
+    /// Drawn for the animation: its hops are recorded.
+    pub sampled: bool,
+    /// Its number in the run (0 for the first request born).
+    pub number: u64,
+    /// Its trace in the simulation's trace book, or [`NO_TRACE`].
+    pub trace: u32,
+    /// The outcome is recorded: the source has heard back, or its users gave
+    /// up waiting (then `frames[0].abandoned` is set too).
+    pub finished: bool,
+    /// Set once the request has failed; the response carries the failure up.
+    pub failure: Option<Cause>,
+    /// The data key it reads or writes, drawn from its source's key popularity
+    /// the first time a node needs it ([`NO_KEY`] until then).
+    pub key: u64,
+    /// The last cache asked did not have the key.
+    pub cache_miss: bool,
+    /// The call under way is a session lookup, not a data read.
+    pub session_call: bool,
+    /// The region the request comes from (its users' region), if any.
+    pub region: Option<crate::blocks::geo::Region>,
+    /// It comes from a mobile app (a slower first hop).
+    pub mobile: bool,
+    /// Lines of activity still holding the slot: the request itself, plus work a
+    /// node goes on doing after the caller gave up. The slot is freed at zero.
+    pub lines: u8,
+    /// Frames pushed so far. A response moving up does not pop them: work that
+    /// goes on after a timeout still needs the frames below the point of failure.
+    pub depth: u8,
+    pub frames: [Frame; MAX_DEPTH],
+}
+
+/// Slots for requests, reused after a request ends.
+#[derive(Debug, Default)]
+pub struct Arena {
+    slots: Vec<Request>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl Arena {
+    /// A new request slot (reused when one is free).
+    pub fn alloc(&mut self, kind: Kind, user: u32, born: Nanos, in_window: bool, sampled: bool) -> u32 {
+        self.live += 1;
+        let fresh = |generation| Request {
+            generation,
+            kind,
+            user,
+            born,
+            in_window,
+            sampled,
+            number: 0,
+            trace: NO_TRACE,
+            finished: false,
+            failure: None,
+            key: NO_KEY,
+            cache_miss: false,
+            session_call: false,
+            region: None,
+            mobile: false,
+            lines: 1,
+            depth: 0,
+            frames: [EMPTY_FRAME; MAX_DEPTH],
+        };
+        match self.free.pop() {
+            Some(i) => {
+                let slot = &mut self.slots[i as usize];
+                let generation = slot.generation.wrapping_add(1);
+                // Only the header needs resetting; frames above `depth` are never read.
+                slot.generation = generation;
+                slot.kind = kind;
+                slot.user = user;
+                slot.born = born;
+                slot.in_window = in_window;
+                slot.sampled = sampled;
+                slot.trace = NO_TRACE;
+                slot.finished = false;
+                slot.failure = None;
+                slot.key = NO_KEY;
+                slot.cache_miss = false;
+                slot.session_call = false;
+                slot.region = None;
+                slot.mobile = false;
+                slot.lines = 1;
+                slot.depth = 0;
+                i
+            }
+            None => {
+                self.slots.push(fresh(0));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    pub fn free(&mut self, id: u32) {
+        debug_assert!(self.slots[id as usize].lines == 0);
+        self.live -= 1;
+        self.free.push(id);
+    }
+
+    #[inline]
+    pub fn get(&self, id: u32) -> &Request {
+        &self.slots[id as usize]
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, id: u32) -> &mut Request {
+        &mut self.slots[id as usize]
+    }
+
+    /// Requests currently alive.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Slots ever created (live plus free): the arena's memory high-water mark.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Live requests (slot, request) — for the rare events that must find every
+    /// request at a node, such as a crash.
+    pub fn live_ids(&self) -> Vec<u32> {
+        let free: std::collections::HashSet<u32> = self.free.iter().copied().collect();
+        (0..self.slots.len() as u32).filter(|i| !free.contains(i)).collect()
+    }
+
+    /// Open requests (no outcome yet) from users node `users`, oldest first,
+    /// as (slot, generation). A slot is live while a line holds it.
+    pub fn open_from(&self, users: u16) -> Vec<(u32, u32)> {
+        let mut open: Vec<(Nanos, u64, u32, u32)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.lines > 0 && !r.finished && r.depth > 0 && r.frames[0].node == users)
+            .map(|(i, r)| (r.born, r.number, i as u32, r.generation))
+            .collect();
+        open.sort_unstable();
+        open.into_iter().map(|(_, _, slot, generation)| (slot, generation)).collect()
+    }
+
+    /// Live requests that count in the statistics window and have not yet reached
+    /// an outcome (their source has not heard back). Counted by scanning, as an
+    /// independent check on the running counters.
+    pub fn count_open_in_window(&self) -> u64 {
+        let free: std::collections::HashSet<u32> = self.free.iter().copied().collect();
+        (0..self.slots.len() as u32)
+            .filter(|i| !free.contains(i))
+            .map(|i| &self.slots[i as usize])
+            .filter(|r| r.in_window && !r.finished)
+            .count() as u64
+    }
+}

@@ -1,0 +1,2556 @@
+//! The simulation: a discrete-event loop that moves every request through the
+//! architecture, one event at a time, in simulated time.
+//!
+//! A request goes *down* its path (users, load balancer, web server, database),
+//! pushing a frame at each node, and its response comes back *up* the same
+//! frames. Wires with zero latency are crossed at once, without an event.
+//!
+//! Every request ends in exactly one outcome, recorded when its response (or its
+//! failure) reaches the users, or when the users give up waiting for it (their
+//! client timeout: the answer that comes later is dropped). A node that goes on
+//! working after the caller gave up (a timeout) keeps the request's slot alive
+//! as an extra "line" until the work ends; the slot is reused only when no line
+//! is left.
+
+use crate::base::histogram::Histogram;
+use crate::base::time::{ms_to_ns, secs_to_ns, Nanos, NS_PER_S};
+use crate::blocks::event::{Event, EventQueue};
+use crate::blocks::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_KEY, NO_TRACE};
+use crate::components::balancer::Balancer;
+use crate::components::station::{Deadline, Role, Station};
+use crate::components::users::Users;
+use crate::kernel::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
+use crate::metrics::hops::{Hop, HopLog};
+use crate::metrics::series::{NodePoint, SecondPoint, Series};
+use crate::metrics::stats::{NodeCounters, NodeStats, NodeSummary};
+use crate::model::scenario::{NodeSpec, Scenario};
+
+/// The run-time side of a node.
+#[derive(Debug)]
+pub(crate) enum Component {
+    Users(Users),
+    Balancer(Balancer),
+    Station(Station),
+    Queue(crate::components::queue::QueueState),
+    ShardRouter(crate::components::shard_router::ShardRouter),
+    Dns(crate::components::dns::DnsNode),
+    Cdn(Cdn),
+}
+
+/// A CDN: an edge location in every region, each with its own cache of
+/// static objects (a user is served by the edge of their region, so a popular
+/// object is fetched from the origin once per region), and the links to its
+/// origins (several data centers can each be one: a miss goes to the nearest
+/// origin that is up, so the CDN survives a data-center outage).
+#[derive(Debug)]
+pub(crate) struct Cdn {
+    /// One edge per region, in `Region::ALL` order; created when first used.
+    pub edges: Vec<Option<crate::blocks::cache_store::CacheStore>>,
+    pub capacity: u64,
+    pub ttl: Nanos,
+    pub fallback: bool,
+    pub origins: Vec<u16>,
+}
+
+impl Cdn {
+    pub fn new(spec: &crate::model::scenario::CdnSpec) -> Cdn {
+        Cdn {
+            edges: (0..crate::blocks::geo::Region::ALL.len()).map(|_| None).collect(),
+            capacity: spec.capacity,
+            ttl: ((spec.ttl_s * 1e9) as Nanos).max(1),
+            fallback: spec.fallback_to_origin,
+            origins: Vec::new(),
+        }
+    }
+
+    /// The edge serving users of `region` (users without a region: the first).
+    pub fn edge(&mut self, region: Option<crate::blocks::geo::Region>) -> &mut crate::blocks::cache_store::CacheStore {
+        let i = region.map_or(0, crate::blocks::geo::Region::index);
+        let (capacity, ttl) = (self.capacity, self.ttl);
+        self.edges[i].get_or_insert_with(|| {
+            crate::blocks::cache_store::CacheStore::new(capacity, crate::blocks::cache_store::Policy::Lru, Some(ttl))
+                .or_else(|_| {
+                    crate::blocks::cache_store::CacheStore::new(1, crate::blocks::cache_store::Policy::Lru, None)
+                })
+                .expect("a one-item cache is valid")
+        })
+    }
+
+    /// Every edge forgets everything (an outage).
+    pub fn flush(&mut self) {
+        for e in self.edges.iter_mut().flatten() {
+            e.flush();
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wire {
+    pub from: u16,
+    pub to: u16,
+    pub latency: Nanos,
+    /// Unlinked in the diagram; kept so requests already on it can finish.
+    pub removed: bool,
+    /// Requests sent down this wire since the start (for flow display).
+    pub sent: u64,
+}
+
+/// Whether a node is serving.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Health {
+    Up,
+    /// Failed: requests reaching it fail with `node_down`.
+    Down,
+    /// Slowed down: service takes `factor` times longer.
+    Degraded {
+        factor: f64,
+    },
+}
+
+/// A node slot of the running simulation. Slots are never reused: a node
+/// removed from the diagram keeps its slot (marked `removed`) so requests and
+/// responses already under way can still find it.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeInfo {
+    pub id: String,
+    pub kind: &'static str,
+    pub removed: bool,
+    pub health: Health,
+}
+
+impl NodeInfo {
+    pub fn serving(&self) -> bool {
+        !self.removed && self.health != Health::Down
+    }
+}
+
+/// Outcome counts of a set of requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Outcomes {
+    pub generated: u64,
+    pub ok: u64,
+    pub failed: [u64; Cause::COUNT],
+}
+
+impl Outcomes {
+    pub fn failed_total(&self) -> u64 {
+        self.failed.iter().sum()
+    }
+}
+
+/// The sizes that grow with the traffic a run holds ([`Simulation::memory`]).
+/// All are bounded by [`crate::base::limits::MAX_IN_FLIGHT`] (stations' queue and
+/// deadline entries, and the users' give-up entries, belong to live requests)
+/// except `queued_jobs`, bounded by the queues' capacities.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryUse {
+    /// Requests alive now.
+    pub live_requests: usize,
+    /// Request slots ever allocated: the arena's high-water mark.
+    pub arena_slots: usize,
+    /// Events scheduled now.
+    pub pending_events: usize,
+    /// Room in the event list: its high-water mark.
+    pub event_capacity: usize,
+    /// Waiting places and deadline entries at all stations.
+    pub station_entries: usize,
+    /// Requests the users are waiting for, in the order they give up on
+    /// them (at most the live requests).
+    pub give_up_entries: usize,
+    /// Jobs waiting on message queues.
+    pub queued_jobs: usize,
+}
+
+/// What a call to [`Simulation::run_until`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Events processed by this call.
+    pub events: u64,
+    /// The clock reached the requested time (false: the event budget ran out first).
+    pub reached: bool,
+    /// The clock reached the scenario's `duration_s`: nothing more will happen.
+    pub finished: bool,
+}
+
+/// A running simulation of one scenario.
+pub struct Simulation {
+    pub(crate) scenario: Scenario,
+    pub(crate) now: Nanos,
+    pub(crate) end: Nanos,
+    pub(crate) warmup: Nanos,
+    queue: EventQueue,
+    pub(crate) arena: crate::blocks::request::Arena,
+    pub(crate) nodes: Vec<NodeInfo>,
+    pub(crate) components: Vec<Component>,
+    pub(crate) stats: Vec<NodeStats>,
+    pub(crate) wires: Vec<Wire>,
+    pub(crate) events: u64,
+    /// Every request since the start.
+    pub(crate) totals: Outcomes,
+    /// Requests born in the statistics window (warm-up to end).
+    pub(crate) window: Outcomes,
+    /// End-to-end latency of successful requests born in the window.
+    pub(crate) latency: Histogram,
+    second_latency: Histogram,
+    second: Outcomes,
+    pub(crate) at_warmup: Vec<NodeCounters>,
+    pub(crate) at_tick: Vec<NodeCounters>,
+    /// Per node, whether it rejected / timed out / failed requests in the last
+    /// second (the log reports when such trouble starts, not every second).
+    troubled: Vec<[bool; 3]>,
+    pub(crate) log: crate::metrics::log::EventLog,
+    pub(crate) series: Series,
+    hops: HopLog,
+    pub(crate) snap: crate::kernel::snapshot::SnapshotBase,
+    /// For each database slot that is a read replica, its primary's slot.
+    pub(crate) primary_of: Vec<Option<u16>>,
+    /// For each primary, its replicas' slots (from `primary_of`).
+    pub(crate) replicas_of: Vec<Vec<u16>>,
+    /// Replicas promoted after their primary failed: (old primary, new primary).
+    pub(crate) promotions: Vec<(u16, u16)>,
+    /// Acknowledged writes that were lost because the primary failed before
+    /// they reached the replica promoted in its place.
+    pub(crate) lost_writes: u64,
+    /// Alert rules, checked every simulated second.
+    pub(crate) alerts: crate::blocks::alerts::Alerts,
+    /// Names of the alert rules that fired in the second just ended.
+    fired_now: Vec<String>,
+    /// The scenario's goal, checked every simulated second.
+    pub(crate) goal: Option<crate::model::goal::GoalTracker>,
+    /// Batches of the headline numbers, for their confidence intervals.
+    pub(crate) batches: crate::metrics::confidence::Batches,
+    /// Which web server holds each user group's session (only built when a
+    /// web server keeps sessions locally).
+    pub(crate) session_home: Option<Vec<u16>>,
+    /// The region of each node slot's data center (`None`: not in one).
+    pub(crate) slot_region: Vec<Option<crate::blocks::geo::Region>>,
+    /// Whether any node is in a data center or any users have regions (else
+    /// no wire pays a cross-region delay and the check is skipped).
+    pub(crate) geography: bool,
+    /// Pairs of data centers (ids, in order) whose network is cut.
+    pub(crate) partitions: Vec<(String, String)>,
+    /// Whether any users have mobile clients (else the first-hop check is skipped).
+    pub(crate) any_mobile: bool,
+    /// Data centers in an outage (a standby in one cannot take over).
+    pub(crate) dcs_down: Vec<String>,
+    /// Traces of the requests followed hop by hop.
+    pub(crate) traces: TraceBook,
+    /// Where the time of traced requests born in the window went.
+    pub(crate) breakdown_window: crate::kernel::breakdown::BreakdownSums,
+    /// The same over the current and the previous `RECENT_BREAKDOWN_S`.
+    pub(crate) breakdown_recent: [crate::kernel::breakdown::BreakdownSums; 2],
+    /// Scratch space for reading a trace.
+    reading: crate::kernel::trace::Reading,
+    /// Requests overflowed (see `overflow`) since the last tick: logged once
+    /// per episode.
+    pub(crate) overflowing: bool,
+}
+
+/// Simulated seconds in each half of the breakdown's sliding window.
+pub const RECENT_BREAKDOWN_S: u64 = 30;
+
+/// User groups for local sessions: users are hashed into this many groups
+/// (2 MB of memory); a population larger than this shares groups.
+const SESSION_BUCKETS: usize = 1 << 20;
+const NO_HOME: u16 = u16::MAX;
+
+fn session_bucket(user: u32) -> usize {
+    (crate::blocks::sharding::key_hash(u64::from(user)) as usize) & (SESSION_BUCKETS - 1)
+}
+
+impl Simulation {
+    /// Builds a simulation of a checked scenario (see [`Scenario::from_json`]).
+    pub fn new(scenario: Scenario) -> Simulation {
+        let index = |id: &str| scenario.node_index(id).expect("validated: links name existing nodes") as u16;
+        let wires: Vec<Wire> = scenario
+            .links
+            .iter()
+            .map(|l| Wire {
+                from: index(&l.from),
+                to: index(&l.to),
+                latency: ms_to_ns(l.latency_ms),
+                removed: false,
+                sent: 0,
+            })
+            .collect();
+        let outgoing = |node: usize| -> Vec<u16> {
+            wires.iter().enumerate().filter(|(_, w)| w.from as usize == node).map(|(i, _)| i as u16).collect()
+        };
+        let seed = scenario.seed;
+        let components: Vec<Component> = scenario
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| match &node.spec {
+                NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing(i).first().copied(), seed, i)),
+                NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing(i), seed, i)),
+                NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
+                NodeSpec::ShardRouter(r) => {
+                    Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r))
+                }
+                NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ i as u64)),
+                NodeSpec::Cdn(c) => Component::Cdn(Cdn::new(c)),
+                spec @ (NodeSpec::WebServer(_)
+                | NodeSpec::Cache(_)
+                | NodeSpec::Database(_)
+                | NodeSpec::Workers(_)
+                | NodeSpec::Nosql(_)) => {
+                    let station = spec.station_runtime().expect("these kinds are stations");
+                    Component::Station(Station::new(&station, Role::for_spec(spec), seed, i))
+                }
+            })
+            .collect();
+        let n = components.len();
+        let nodes = scenario
+            .nodes
+            .iter()
+            .map(|node| NodeInfo {
+                id: node.id.clone(),
+                kind: node.spec.kind_name(),
+                removed: false,
+                health: Health::Up,
+            })
+            .collect();
+        let stations: Vec<bool> = components.iter().map(|c| matches!(c, Component::Station(_))).collect();
+        let snap = crate::kernel::snapshot::SnapshotBase::new(&stations);
+        let mut sim = Simulation {
+            nodes,
+            now: 0,
+            end: secs_to_ns(scenario.duration_s),
+            warmup: secs_to_ns(scenario.warmup_s),
+            scenario,
+            queue: EventQueue::new(),
+            arena: Arena::default(),
+            components,
+            stats: vec![NodeStats::default(); n],
+            wires,
+            events: 0,
+            totals: Outcomes::default(),
+            window: Outcomes::default(),
+            latency: Histogram::new(),
+            second_latency: Histogram::new(),
+            second: Outcomes::default(),
+            at_warmup: vec![NodeCounters::default(); n],
+            at_tick: vec![NodeCounters::default(); n],
+            troubled: vec![[false; 3]; n],
+            log: crate::metrics::log::EventLog::default(),
+            series: Series::default(),
+            hops: HopLog::default(),
+            snap,
+            primary_of: vec![None; n],
+            replicas_of: vec![Vec::new(); n],
+            promotions: Vec::new(),
+            lost_writes: 0,
+            alerts: crate::blocks::alerts::Alerts::new(Vec::new()).expect("no rules is a valid set"),
+            fired_now: Vec::new(),
+            goal: None,
+            batches: crate::metrics::confidence::Batches::new(0),
+            session_home: None,
+            slot_region: vec![None; n],
+            geography: false,
+            partitions: Vec::new(),
+            any_mobile: false,
+            dcs_down: Vec::new(),
+            traces: TraceBook::default(),
+            breakdown_window: Default::default(),
+            breakdown_recent: Default::default(),
+            reading: Default::default(),
+            overflowing: false,
+        };
+        sim.alerts = Self::alert_rules(&sim.scenario);
+        sim.goal = Self::goal_tracker(&sim.scenario);
+        sim.batches = crate::metrics::confidence::Batches::new(sim.scenario.warmup_s.ceil() as u64);
+        for (i, f) in sim.scenario.faults.iter().enumerate() {
+            sim.queue.schedule(secs_to_ns(f.at_s), Event::ScheduledFault { index: i as u32 });
+        }
+        sim.refresh_roles();
+        for i in 0..n {
+            sim.schedule_next_arrival(i as u16);
+            sim.schedule_health_check(i);
+            let spec = sim.scenario.nodes[i].spec.clone();
+            sim.set_group(i, &spec);
+            sim.note_available(i);
+        }
+        if sim.warmup > 0 {
+            sim.queue.schedule(sim.warmup, Event::WarmupEnd);
+        }
+        sim.queue.schedule(NS_PER_S, Event::Tick);
+        sim
+    }
+
+    /// Processes events in time order until the clock reaches `until` (events at
+    /// exactly `until` are left for the next call) or `max_events` were processed.
+    /// Stepping in many small calls gives exactly the same run as one large call.
+    pub fn run_until(&mut self, until: Nanos, max_events: u64) -> Progress {
+        let limit = until.min(self.end);
+        let mut done = 0;
+        while done < max_events {
+            match self.queue.peek_time() {
+                Some(t) if t < limit => {}
+                _ => {
+                    self.now = self.now.max(limit);
+                    return Progress { events: done, reached: true, finished: self.now >= self.end };
+                }
+            }
+            let (t, event) = self.queue.pop().expect("peeked");
+            self.now = t;
+            self.events += 1;
+            done += 1;
+            self.dispatch(event);
+        }
+        let reached = self.queue.peek_time().is_none_or(|t| t >= limit);
+        if reached {
+            self.now = self.now.max(limit);
+        }
+        Progress { events: done, reached, finished: reached && self.now >= self.end }
+    }
+
+    /// Runs to the scenario's `duration_s`.
+    pub fn run_to_end(&mut self) {
+        while !self.run_until(self.end, u64::MAX).finished {}
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> Nanos {
+        self.now
+    }
+
+    /// When the run ends (`duration_s`).
+    pub fn end(&self) -> Nanos {
+        self.end
+    }
+
+    /// Events processed since the start.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Outcomes of every request since the start (warm-up included).
+    pub fn totals(&self) -> Outcomes {
+        self.totals
+    }
+
+    /// Requests alive now (sent, not yet answered, or still being worked on).
+    pub fn live_requests(&self) -> usize {
+        self.arena.live()
+    }
+
+    /// Request slots ever allocated: the arena's memory high-water mark.
+    pub fn arena_capacity(&self) -> usize {
+        self.arena.capacity()
+    }
+
+    /// How much the run holds now and at most, in items: what a long run must
+    /// keep flat (see [`MemoryUse`]).
+    pub fn memory(&self) -> MemoryUse {
+        let mut station_entries = 0;
+        let mut queued_jobs = 0;
+        let mut give_up_entries = 0;
+        for c in &self.components {
+            match c {
+                Component::Station(st) => station_entries += st.queue.len() + st.deadlines.len(),
+                Component::Queue(q) => queued_jobs += q.backlog.len(),
+                Component::Users(u) => give_up_entries += u.waiting.len(),
+                _ => {}
+            }
+        }
+        MemoryUse {
+            live_requests: self.arena.live(),
+            arena_slots: self.arena.capacity(),
+            pending_events: self.queue.len(),
+            event_capacity: self.queue.capacity(),
+            station_entries,
+            give_up_entries,
+            queued_jobs,
+        }
+    }
+
+    /// Follow one request in `every` for the animation (0: none).
+    pub fn set_sample_every(&mut self, every: u32) {
+        self.hops.sample_every = every;
+    }
+
+    /// Moves the hops logged since the last call into `out`.
+    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) {
+        self.hops.drain_into(out);
+    }
+
+    /// The last seconds of the per-second series.
+    pub fn series(&self) -> &Series {
+        &self.series
+    }
+
+    /// The id of node slot `slot` (as used in [`Hop`]s), even if since removed.
+    pub fn node_id(&self, slot: u16) -> &str {
+        &self.nodes[slot as usize].id
+    }
+
+    /// How many node slots there are (removed nodes keep theirs).
+    pub fn node_slot_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Every node slot, in slot order (the order of `SecondPoint::nodes`):
+    /// id, kind, and whether it has been removed.
+    pub fn node_slots(&self) -> Vec<(String, &'static str, bool)> {
+        self.nodes.iter().map(|n| (n.id.clone(), n.kind, n.removed)).collect()
+    }
+
+    /// Health of the node with this id (`None` if there is none).
+    pub fn health(&self, id: &str) -> Option<Health> {
+        self.slot_of(id).map(|i| self.nodes[i].health)
+    }
+
+    /// The event log: what happened, in words.
+    pub fn log(&self) -> &crate::metrics::log::EventLog {
+        &self.log
+    }
+
+    /// Summary of node `i` from the end of the warm-up to now.
+    pub fn node_summary(&self, i: usize) -> NodeSummary {
+        if self.now <= self.warmup {
+            // The statistics window has not started: it is empty, not "since 0".
+            return NodeSummary::from_counters(&NodeCounters::default(), 0, self.workers_of(i));
+        }
+        let reading = self.stats[i].read(self.now).since(&self.at_warmup[i]);
+        NodeSummary::from_counters(&reading, self.now - self.warmup, self.workers_of(i))
+    }
+
+    pub(crate) fn workers_of(&self, i: usize) -> u32 {
+        match &self.components[i] {
+            Component::Station(st) => st.workers,
+            _ => 0,
+        }
+    }
+
+    /// Brings node `slot`'s count of available workers up to date, after a
+    /// change of its size (an autoscaling group's machines finished booting
+    /// or were let go, new settings) or of its health. Available are the
+    /// workers of a node that is up (an autoscaling group's running
+    /// machines; booting ones are not in `workers` yet), and never fewer than
+    /// are busy: a group that shrank, or a server given fewer workers,
+    /// finishes the work it holds. A node that is down or removed has none
+    /// (a crash frees every worker). Utilisation divides by this.
+    pub(crate) fn note_available(&mut self, slot: usize) {
+        let Component::Station(st) = &self.components[slot] else { return };
+        let up = if self.nodes[slot].serving() { st.workers } else { 0 };
+        let available = u64::from(up.max(st.busy));
+        let integral = &mut self.stats[slot].available;
+        if integral.value() != available {
+            integral.set(self.now, available);
+        }
+    }
+
+    /// Busy workers and waiting requests at node `i` right now.
+    pub fn node_load(&self, i: usize) -> (u32, u32, u32) {
+        match &self.components[i] {
+            Component::Station(st) => (st.busy, st.waiting, st.workers),
+            Component::Queue(q) => (0, q.backlog.len().min(u32::MAX as usize) as u32, 0),
+            _ => (0, 0, 0),
+        }
+    }
+
+    /// A queue's oldest waiting job's age now (`None`: not a queue, or empty).
+    pub fn oldest_job_age(&self, slot: usize) -> Option<Nanos> {
+        match &self.components[slot] {
+            Component::Queue(q) => q.oldest_age(self.now),
+            _ => None,
+        }
+    }
+
+    /// Changes the request rate of the users node `id` (an [`Edit::UpdateNode`]
+    /// with only the rate changed). Poisson arrivals have no memory, so drawing
+    /// the next arrival afresh at the new rate is exact.
+    ///
+    /// [`Edit::UpdateNode`]: crate::kernel::edit::Edit::UpdateNode
+    pub fn set_rps(&mut self, id: &str, rps: f64) -> Result<(), crate::kernel::edit::EditError> {
+        let i =
+            self.scenario.node_index(id).ok_or_else(|| crate::kernel::edit::EditError::UnknownNode(id.to_string()))?;
+        let mut node = self.scenario.nodes[i].clone();
+        match &mut node.spec {
+            NodeSpec::Users(u) => u.rate = crate::model::scenario::Rate::Rps { rps },
+            _ => return Err(crate::kernel::edit::EditError::NotApplicable(format!("\"{id}\" is not a users node"))),
+        }
+        self.apply(crate::kernel::edit::Edit::UpdateNode { node })
+    }
+
+    // ---- the event loop ----
+
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Arrival { node, epoch } => self.on_arrival(node, epoch),
+            Event::Deliver { req, frame, up: false } => self.arrive_down(req, frame),
+            Event::Deliver { req, frame, up: true } => self.arrive_up(req, frame),
+            Event::ServiceDone { node, req, frame } => self.on_service_done(node, req, frame),
+            Event::DeadlineSweep { node } => self.on_deadline_sweep(node),
+            Event::GiveUpSweep { node } => self.on_give_up_sweep(node as usize),
+            Event::HealthCheck { node, epoch } => self.on_health_check(node, epoch),
+            Event::Takeover { node } => self.on_takeover(node),
+            Event::Promote { node } => self.on_promote(node),
+            Event::ScheduledFault { index } => self.on_scheduled_fault(index as usize),
+            Event::JobDone { node, worker, incarnation } => self.on_job_done(node, worker, incarnation),
+            Event::Autoscale { node, epoch } => self.on_autoscale(node as usize, epoch),
+            Event::Tick => self.on_tick(),
+            Event::WarmupEnd => {
+                for i in 0..self.stats.len() {
+                    self.at_warmup[i] = self.stats[i].read(self.now);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn schedule_next_arrival(&mut self, node: u16) {
+        if let Component::Users(u) = &mut self.components[node as usize] {
+            if let Some(at) = u.next_arrival(self.now) {
+                let epoch = u.epoch;
+                self.queue.schedule(at, Event::Arrival { node, epoch });
+            }
+        }
+    }
+
+    fn on_arrival(&mut self, node: u16, epoch: u32) {
+        let removed = self.nodes[node as usize].removed;
+        let Component::Users(u) = &mut self.components[node as usize] else { return };
+        if u.epoch != epoch || removed {
+            return; // the rate changed since this arrival was drawn, or the users left
+        }
+        let (kind, user) = u.draw_request();
+        let region = u.draw_region();
+        let mobile = u.draw_mobile();
+        u.generated += 1;
+        if let (None, Some(timeout)) = (u.sweep_at, u.client_timeout) {
+            // The oldest request still waiting: the users give up on it first.
+            let at = self.now + timeout.get();
+            u.sweep_at = Some(at);
+            self.queue.schedule(at, Event::GiveUpSweep { node });
+        }
+        let mut link = u.link;
+        if kind == Kind::Static {
+            if let Some(cdn_link) = u.cdn_link {
+                // Static files go to the CDN, or to the site itself when the
+                // CDN is down and falls back to the origin.
+                let cdn = self.wires[cdn_link as usize].to as usize;
+                let fallback = matches!(&self.components[cdn], Component::Cdn(c) if c.fallback);
+                if self.nodes[cdn].serving() || !fallback {
+                    link = Some(cdn_link);
+                }
+            }
+        }
+        self.schedule_next_arrival(node);
+
+        let in_window = self.now >= self.warmup;
+        if self.arena.live() >= crate::base::limits::MAX_IN_FLIGHT {
+            self.overflow(node as usize, region, in_window, link, kind);
+            return;
+        }
+        let number = self.totals.generated;
+        let sampled = crate::metrics::hops::is_sampled(number, self.hops.sample_every);
+        let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
+        let breakdown = number.is_multiple_of(BREAKDOWN_EVERY);
+        let asked = std::mem::take(&mut self.traces.want_next);
+        let keep = sampled || asked;
+        let trace = if breakdown || keep {
+            if asked {
+                self.traces.asked = Some(number);
+            }
+            let t = self.traces.start(number, kind, self.now, node, breakdown, keep);
+            self.traces.get_mut(t).region = region;
+            t
+        } else {
+            NO_TRACE
+        };
+        let r = self.arena.get_mut(req);
+        r.frames[0] = Frame { node, link: u16::MAX, state: FrameState::Transit, arrived: self.now, ..EMPTY_FRAME };
+        r.region = region;
+        r.mobile = mobile;
+        r.depth = 1;
+        r.number = number;
+        r.trace = trace;
+        self.stats[node as usize].counters.arrivals += 1;
+        self.totals.generated += 1;
+        self.second.generated += 1;
+        if in_window {
+            self.window.generated += 1;
+        }
+        match link {
+            Some(link) => self.send_down(req, 0, link),
+            None => {
+                // Unconnected users: the request has nowhere to go.
+                self.fail(req, node as usize, Cause::NoRoute);
+                self.finish(req, node as usize);
+            }
+        }
+    }
+
+    /// A request born while `MAX_IN_FLIGHT` requests are alive ends at once
+    /// with cause `overflow`: counted like any other outcome, but it takes no
+    /// arena slot, so memory stays bounded however far the design is flooded.
+    fn overflow(
+        &mut self,
+        users: usize,
+        region: Option<crate::blocks::geo::Region>,
+        in_window: bool,
+        link: Option<u16>,
+        kind: Kind,
+    ) {
+        let c = Cause::Overflow as usize;
+        // It never leaves the users node, but it failed like any other: when
+        // it is one of the followed requests, its failed answer is drawn on
+        // its first wire (taking no simulated time), so failures show in
+        // proportion even when the cap turns requests away.
+        let number = self.totals.generated;
+        if let Some(link) = link.filter(|_| crate::metrics::hops::is_sampled(number, self.hops.sample_every)) {
+            let wire = self.wires[link as usize];
+            self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
+        }
+        self.stats[users].counters.arrivals += 1;
+        self.totals.generated += 1;
+        self.totals.failed[c] += 1;
+        self.second.generated += 1;
+        self.second.failed[c] += 1;
+        if in_window {
+            self.window.generated += 1;
+            self.window.failed[c] += 1;
+        }
+        if let Some(region) = region {
+            self.snap.record_region(region, None);
+        }
+        if !self.overflowing {
+            self.overflowing = true;
+            let text = format!(
+                "too many requests in flight: the simulation's cap of {} was reached; new requests fail (overflow) until some finish",
+                crate::base::limits::MAX_IN_FLIGHT
+            );
+            self.log.push(self.now, None, crate::metrics::log::Severity::Warning, text);
+        }
+    }
+
+    /// Sends request `req` from its frame `from` over wire `link` to the next node.
+    fn send_down(&mut self, req: u32, from: u8, link: u16) {
+        self.send_down_after(req, from, link, 0);
+    }
+
+    /// The same, leaving `delay` later (a DNS lookup before the connection).
+    fn send_down_after(&mut self, req: u32, from: u8, link: u16, delay: Nanos) {
+        let to = self.wires[link as usize].to;
+        self.send_down_to(req, from, link, delay, to);
+    }
+
+    /// Sends over wire `link` but to node `to`, which may differ from the
+    /// wire's end: a shard router reaching the replica promoted in place of
+    /// the primary it is wired to.
+    fn send_down_to(&mut self, req: u32, from: u8, link: u16, delay: Nanos, to: u16) {
+        self.wires[link as usize].sent += 1;
+        let mut wire = self.wires[link as usize];
+        wire.to = to;
+        let geo = if self.geography { self.geo_delay(req, wire.from, wire.to) } else { 0 };
+        let at = self.now + delay + wire.latency + geo + self.mobile_delay(req, wire.from);
+        let f = from + 1;
+        let r = self.arena.get_mut(req);
+        debug_assert!((f as usize) < crate::blocks::request::MAX_DEPTH, "validation bounds path depth");
+        r.frames[f as usize] = Frame { node: wire.to, link, state: FrameState::Transit, arrived: at, ..EMPTY_FRAME };
+        r.depth = f + 1;
+        if r.trace != NO_TRACE {
+            let t = r.trace;
+            self.traces.push(t, Mark::Down { depth: f, node: wire.to, start: self.now, end: at });
+        }
+        let r = self.arena.get(req);
+        if r.sampled {
+            // Failed, or given up by its user (the work below goes on, for nobody).
+            let (kind, failed, number) = (r.kind, r.failure.is_some() || r.frames[0].abandoned, r.number);
+            self.log_hop(link, wire.from, wire.to, at, kind, false, failed, number);
+        }
+        if at == self.now {
+            self.arrive_down(req, f);
+        } else {
+            self.queue.schedule(at, Event::Deliver { req, frame: f, up: false });
+        }
+    }
+
+    /// Sends the response of `req` from its frame `from` back to the frame above.
+    pub(crate) fn send_up(&mut self, req: u32, from: u8) {
+        let link = self.arena.get(req).frames[from as usize].link;
+        let wire = self.wires[link as usize];
+        let geo = if self.geography { self.geo_delay(req, wire.from, wire.to) } else { 0 };
+        let at = self.now + wire.latency + geo + self.mobile_delay(req, wire.from);
+        let r = self.arena.get_mut(req);
+        r.frames[from as usize].state = FrameState::Done;
+        if r.trace != NO_TRACE {
+            let t = r.trace;
+            self.traces.push(t, Mark::Up { depth: from, start: self.now, end: at });
+        }
+        let r = self.arena.get(req);
+        // A user who gave up has closed the connection: the late answer is not
+        // drawn reaching them (their failure was, when they gave up).
+        if r.sampled && !(from == 1 && r.frames[0].abandoned) {
+            // Failed, or given up by its user (the work below goes on, for nobody).
+            let (kind, failed, number) = (r.kind, r.failure.is_some() || r.frames[0].abandoned, r.number);
+            self.log_hop(link, wire.to, wire.from, at, kind, true, failed, number);
+        }
+        if at == self.now {
+            self.arrive_up(req, from - 1);
+        } else {
+            self.queue.schedule(at, Event::Deliver { req, frame: from - 1, up: true });
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn log_hop(
+        &mut self,
+        link: u16,
+        from: u16,
+        to: u16,
+        end: Nanos,
+        kind: Kind,
+        response: bool,
+        failed: bool,
+        request: u64,
+    ) {
+        self.hops.push(Hop { link, from, to, start: self.now, end, kind, response, failed, request });
+    }
+
+    /// Whether a partition separates the data centers of slots `a` and `b`.
+    fn cut_off(&self, a: usize, b: usize) -> bool {
+        let dc = |slot: usize| {
+            self.scenario.node_index(&self.nodes[slot].id).and_then(|i| self.scenario.nodes[i].dc.as_deref())
+        };
+        match (dc(a), dc(b)) {
+            (Some(x), Some(y)) if x != y => {
+                self.partitions.iter().any(|(p, q)| (p == x && q == y) || (p == y && q == x))
+            }
+            _ => false,
+        }
+    }
+
+    /// A request reaches the node of its frame `f`, on its way down.
+    fn arrive_down(&mut self, req: u32, f: u8) {
+        let node = self.arena.get(req).frames[f as usize].node as usize;
+        if !self.partitions.is_empty() && f > 0 {
+            let from = self.arena.get(req).frames[f as usize - 1].node as usize;
+            if self.cut_off(from, node) {
+                // It never got there: the caller learns of it as a failure.
+                self.fail(req, node, Cause::Partition);
+                self.send_up(req, f);
+                return;
+            }
+        }
+        self.stats[node].counters.arrivals += 1;
+        if !self.nodes[node].serving() {
+            self.stats[node].counters.failed_down += 1;
+            self.fail(req, node, Cause::NodeDown);
+            self.send_up(req, f);
+            return;
+        }
+        match &mut self.components[node] {
+            Component::Balancer(b) => match b.choose(self.arena.get(req).user) {
+                Some(i) => {
+                    b.backends[i].open += 1;
+                    let link = b.backends[i].link;
+                    self.send_down(req, f, link);
+                }
+                None => {
+                    self.fail(req, node, Cause::NoRoute);
+                    self.send_up(req, f);
+                }
+            },
+            Component::Station(st) => {
+                let (free, full) = (st.has_free_worker(), st.queue_is_full());
+                if free {
+                    self.admit_deadline(node, req, f);
+                    self.start_service(node, req, f);
+                } else if full {
+                    self.stats[node].counters.rejected += 1;
+                    self.fail(req, node, Cause::Rejected);
+                    self.send_up(req, f);
+                } else {
+                    st.queue.push_back((req, f));
+                    st.waiting += 1;
+                    let waiting = st.waiting as u64;
+                    self.stats[node].queued.set(self.now, waiting);
+                    let r = self.arena.get_mut(req);
+                    r.frames[f as usize].state = FrameState::Queued;
+                    if r.trace != NO_TRACE {
+                        let t = r.trace;
+                        self.traces.push(t, Mark::Queued { depth: f, at: self.now });
+                    }
+                    self.admit_deadline(node, req, f);
+                }
+            }
+            Component::Cdn(_) => {
+                let key = self.key_of(req);
+                let now = self.now;
+                let region = self.arena.get(req).region;
+                let Component::Cdn(c) = &mut self.components[node] else { unreachable!() };
+                let hit = matches!(c.edge(region).get(key, now), crate::blocks::cache_store::Lookup::Hit { .. });
+                let origin = if hit { None } else { self.cdn_origin(node, region) };
+                if hit {
+                    // Served from the edge.
+                    let counters = &mut self.stats[node].counters;
+                    counters.hits += 1;
+                    counters.completed += 1;
+                    self.send_up(req, f);
+                } else {
+                    self.stats[node].counters.misses += 1;
+                    match origin {
+                        Some(link) => self.send_down(req, f, link),
+                        None => {
+                            self.fail(req, node, Cause::NoRoute);
+                            self.send_up(req, f);
+                        }
+                    }
+                }
+            }
+            Component::Dns(_) => {
+                // Entry points that are up, as the authority sees them.
+                let mut view = crate::blocks::dns::DnsView::all_healthy();
+                if let Component::Dns(d) = &self.components[node] {
+                    for (i, &link) in d.links.iter().enumerate() {
+                        view.set_healthy(i, self.nodes[self.wires[link as usize].to as usize].serving());
+                    }
+                }
+                let user = u64::from(self.arena.get(req).user);
+                let now = self.now;
+                let region = self.arena.get(req).region.unwrap_or(crate::blocks::geo::Region::UsEast);
+                let Component::Dns(d) = &mut self.components[node] else { unreachable!() };
+                let resolved = d.cache_mut().map(|c| c.resolve(user, region, now, &view));
+                match resolved.and_then(|r| Some((d.links.get(r.target?).copied()?, r.resolution_latency))) {
+                    Some((link, delay)) => self.send_down_after(req, f, link, delay),
+                    None => {
+                        self.fail(req, node, Cause::NoRoute);
+                        self.send_up(req, f);
+                    }
+                }
+            }
+            Component::ShardRouter(_) => {
+                let key = self.key_of(req);
+                let Component::ShardRouter(r) = &self.components[node] else { unreachable!() };
+                match r.link_for(key) {
+                    Some(link) => {
+                        // A shard whose primary failed is served by the replica
+                        // promoted in its place.
+                        let shard = self.wires[link as usize].to;
+                        let to = self.primary_of[shard as usize].unwrap_or(shard);
+                        self.send_down_to(req, f, link, 0, to);
+                    }
+                    None => {
+                        self.fail(req, node, Cause::NoRoute);
+                        self.send_up(req, f);
+                    }
+                }
+            }
+            Component::Queue(q) => {
+                // The job is put on the queue (or refused when it is full),
+                // and the web server is answered at once.
+                if q.is_full() {
+                    self.stats[node].counters.rejected += 1;
+                    self.fail(req, node, Cause::Rejected);
+                } else {
+                    q.backlog.push_back(self.now);
+                    let backlog = q.backlog.len() as u64;
+                    self.stats[node].queued.set(self.now, backlog);
+                    self.stats[node].counters.completed += 1;
+                    self.feed_pools(node);
+                }
+                self.send_up(req, f);
+            }
+            Component::Users(_) => unreachable!("validation: nothing sends requests to users"),
+        }
+    }
+
+    /// Hands jobs from queue `queue` to its worker pools while they have free
+    /// workers (both must be up).
+    pub(crate) fn feed_pools(&mut self, queue: usize) {
+        if !self.nodes[queue].serving() {
+            return;
+        }
+        let pools = match &self.components[queue] {
+            Component::Queue(q) => q.pools.clone(),
+            _ => return,
+        };
+        for pool in pools {
+            let pool = pool as usize;
+            if !self.nodes[pool].serving() {
+                continue;
+            }
+            loop {
+                let Component::Queue(q) = &mut self.components[queue] else { return };
+                let Some(&published) = q.backlog.front() else { return };
+                let Component::Station(st) = &mut self.components[pool] else { break };
+                if st.busy >= st.workers {
+                    break; // (a pool that shrank still finishes the jobs it holds)
+                }
+                let workers = st.workers;
+                let Role::Workers(p) = &mut st.role else { break };
+                let Some(worker) = p.take(workers, published, queue as u16) else { break };
+                st.busy += 1;
+                let (busy, incarnation) = (st.busy as u64, st.incarnation);
+                let duration = st.service.sample(&mut st.rng, st.slowdown);
+                let Component::Queue(q) = &mut self.components[queue] else { return };
+                q.backlog.pop_front();
+                let backlog = q.backlog.len() as u64;
+                self.stats[queue].queued.set(self.now, backlog);
+                let c = &mut self.stats[pool];
+                c.busy.set(self.now, busy);
+                c.counters.arrivals += 1;
+                c.counters.started += 1;
+                c.counters.wait_sum += (self.now - published) as u128;
+                self.queue.schedule(self.now + duration, Event::JobDone { node: pool as u16, worker, incarnation });
+            }
+        }
+    }
+
+    /// A worker of pool `node` finished its job (unless the pool crashed
+    /// since: then the job was given back to its queue already).
+    fn on_job_done(&mut self, node: u16, worker: u32, incarnation: u16) {
+        let pool = node as usize;
+        let Component::Station(st) = &mut self.components[pool] else { return };
+        if st.incarnation != incarnation {
+            return;
+        }
+        let Role::Workers(p) = &mut st.role else { return };
+        let Some((published, _queue)) = p.finish(worker) else { return };
+        st.busy -= 1;
+        let busy = st.busy as u64;
+        // More were busy than the pool has (it shrank): one fewer available.
+        let shrunk = st.busy >= st.workers;
+        self.stats[pool].busy.set(self.now, busy);
+        if shrunk {
+            self.note_available(pool);
+        }
+        let c = &mut self.stats[pool];
+        c.counters.completed += 1;
+        // Time from publish to done: what a user waiting for the photo sees.
+        c.counters.depart(self.now - published);
+        self.snap.record_node_latency(pool, self.now - published);
+        self.feed_pools_of(pool);
+    }
+
+    /// Lets pool `pool` take more jobs from each of its queues.
+    pub(crate) fn feed_pools_of(&mut self, pool: usize) {
+        let queues = match &self.components[pool] {
+            Component::Station(Station { role: Role::Workers(p), .. }) => p.queues.clone(),
+            _ => return,
+        };
+        for q in queues {
+            self.feed_pools(q as usize);
+        }
+    }
+
+    /// Registers an admitted request for its station's timeout, if it has one.
+    fn admit_deadline(&mut self, node: usize, req: u32, f: u8) {
+        let Component::Station(st) = &mut self.components[node] else { return };
+        let Some(timeout) = st.timeout else { return };
+        let at = self.now + timeout;
+        let generation = self.arena.get(req).generation;
+        st.deadlines.push_back(Deadline { at, req, generation, frame: f });
+        // Entries of requests that already left wait behind the oldest one
+        // still here (a long timeout and one slow request): drop them once
+        // they outnumber the live requests, so the list is bounded by the
+        // requests in flight, not by the rate times the timeout.
+        if st.deadlines.len() > 2 * self.arena.live().max(1024) {
+            let arena = &self.arena;
+            st.deadlines.retain(|d| {
+                let r = arena.get(d.req);
+                let fr = &r.frames[d.frame as usize];
+                r.generation == d.generation
+                    && !fr.abandoned
+                    && fr.state != FrameState::Done
+                    && fr.node as usize == node
+            });
+        }
+        if st.sweep_at.is_none() {
+            self.schedule_sweep(node, at);
+        }
+    }
+
+    /// Makes sure station `node` sweeps its deadlines at `at` (or earlier).
+    pub(crate) fn schedule_sweep(&mut self, node: usize, at: Nanos) {
+        let Component::Station(st) = &mut self.components[node] else { return };
+        if st.sweep_at.is_none_or(|due| at < due) {
+            st.sweep_at = Some(at);
+            self.queue.schedule(at, Event::DeadlineSweep { node: node as u16 });
+        }
+    }
+
+    fn start_service(&mut self, node: usize, req: u32, f: u8) {
+        let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+        st.busy += 1;
+        let busy = st.busy as u64;
+        let duration = st.service.sample(&mut st.rng, st.slowdown);
+        let incarnation = st.incarnation;
+        let stats = &mut self.stats[node];
+        stats.busy.set(self.now, busy);
+        let r = self.arena.get_mut(req);
+        if r.trace != NO_TRACE {
+            self.traces.push(r.trace, Mark::ServiceStart { depth: f, at: self.now });
+        }
+        let frame = &mut r.frames[f as usize];
+        frame.state = FrameState::InService;
+        frame.incarnation = incarnation;
+        frame.holding = true;
+        stats.counters.started += 1;
+        stats.counters.wait_sum += (self.now - frame.arrived) as u128;
+        self.queue.schedule(self.now + duration, Event::ServiceDone { node: node as u16, req, frame: f });
+    }
+
+    fn on_service_done(&mut self, node: u16, req: u32, f: u8) {
+        let node = node as usize;
+        let r = self.arena.get(req);
+        if r.trace != NO_TRACE {
+            self.traces.push(r.trace, Mark::ServiceEnd { depth: f, at: self.now });
+        }
+        let (abandoned, incarnation) = (r.frames[f as usize].abandoned, r.frames[f as usize].incarnation);
+        let Component::Station(st) = &self.components[node] else { unreachable!() };
+        if incarnation != st.incarnation {
+            // The server crashed while serving this: its worker is already gone.
+            self.end_line(req);
+        } else if abandoned {
+            // The caller gave up while we worked: the work is wasted, the worker freed.
+            self.release_worker(node, req, f);
+            self.end_line(req);
+        } else {
+            match &st.role {
+                Role::Web(_) => self.web_step(node, req, f),
+                Role::Cache(_) => {
+                    self.cache_lookup(node, req);
+                    self.answer(node, req, f);
+                }
+                Role::Database(_) => {
+                    self.replicate(node, req);
+                    self.answer(node, req, f);
+                }
+                // Pools receive no requests (validation: nothing links to them
+                // but queues, which send jobs).
+                Role::Workers(_) => self.answer(node, req, f),
+            }
+        }
+    }
+
+    /// Station `node` is done with `req` (its frame `f`): the worker it still
+    /// holds is freed, and the response goes back up.
+    fn answer(&mut self, node: usize, req: u32, f: u8) {
+        if self.arena.get(req).frames[f as usize].holding {
+            self.release_worker(node, req, f);
+        }
+        if self.arena.get(req).failure.is_none() {
+            self.stats[node].counters.completed += 1;
+        }
+        self.send_up(req, f);
+    }
+
+    /// The key `req` reads or writes, drawn from its source the first time.
+    fn key_of(&mut self, req: u32) -> u64 {
+        let r = self.arena.get(req);
+        if r.key != NO_KEY {
+            return r.key;
+        }
+        let source = r.frames[0].node as usize;
+        let key = match &mut self.components[source] {
+            Component::Users(u) => u.draw_key(),
+            _ => 0,
+        };
+        self.arena.get_mut(req).key = key;
+        key
+    }
+
+    /// A web server's next move for `req`, each time it has finished a part
+    /// (its own service, or a call it made). Reads ask the cache first, then
+    /// on a miss the database (a replica when there is one) and fill the
+    /// cache; writes go to the primary and then invalidate the cached key;
+    /// static files and jobs are answered by the server itself.
+    fn web_step(&mut self, node: usize, req: u32, f: u8) {
+        const SERVED: u8 = 0;
+        const ASKED_CACHE: u8 = 1;
+        const READ_DB: u8 = 2;
+        const WROTE_DB: u8 = 3;
+        const PUBLISHED: u8 = 4;
+        const SESSION_DONE: u8 = 5;
+        let r = self.arena.get(req);
+        let (kind, mut step) = (r.kind, r.frames[f as usize].step);
+        if step == SERVED && kind != Kind::Static {
+            // Whose session is this? Locally kept: it must be here. Shared: ask the store first.
+            let (sessions, store) = match &self.components[node] {
+                Component::Station(Station { role: Role::Web(w), .. }) => (w.sessions, w.session_store),
+                _ => (crate::model::scenario::Sessions::None, None),
+            };
+            match (sessions, store) {
+                (crate::model::scenario::Sessions::Local, _) => self.check_local_session(node, req),
+                (crate::model::scenario::Sessions::Shared, Some(link)) => {
+                    self.arena.get_mut(req).session_call = true;
+                    self.call(node, req, f, link, SESSION_DONE);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if step == SESSION_DONE {
+            self.arena.get_mut(req).session_call = false;
+            step = SERVED;
+        }
+        match (kind, step) {
+            (Kind::Read, SERVED) => match self.serving_cache(node, req) {
+                Some(link) => self.call(node, req, f, link, ASKED_CACHE),
+                None => self.read_database(node, req, f, READ_DB),
+            },
+            (Kind::Read, ASKED_CACHE) => {
+                if self.arena.get(req).cache_miss {
+                    self.read_database(node, req, f, READ_DB);
+                } else {
+                    self.answer(node, req, f);
+                }
+            }
+            (Kind::Read, READ_DB) => {
+                // Read-through: the answer is put in the cache on its way out.
+                if let Some(link) = self.serving_cache(node, req) {
+                    let key = self.key_of(req);
+                    let now = self.now;
+                    if let Some(c) = self.cache_state(self.wires[link as usize].to as usize) {
+                        c.store.fill(key, 0, now);
+                        c.stale.remove(&key);
+                    }
+                }
+                self.answer(node, req, f);
+            }
+            (Kind::Write, SERVED) => match self.write_target(node) {
+                Ok(Some(link)) => self.call(node, req, f, link, WROTE_DB),
+                Ok(None) => self.answer(node, req, f),
+                Err(cause) => {
+                    self.fail(req, node, cause);
+                    self.answer(node, req, f);
+                }
+            },
+            (Kind::Write, WROTE_DB) => {
+                self.after_write(node, req);
+                self.answer(node, req, f);
+            }
+            (Kind::Job, SERVED) => {
+                // The first queue that is up (a second queue is a spare).
+                let queue = match &self.components[node] {
+                    Component::Station(Station { role: Role::Web(w), .. }) => w
+                        .queues
+                        .iter()
+                        .copied()
+                        .find(|&l| self.nodes[self.wires[l as usize].to as usize].serving())
+                        .or(w.queues.first().copied()),
+                    _ => None,
+                };
+                match queue {
+                    Some(link) => self.call(node, req, f, link, PUBLISHED),
+                    None => self.answer(node, req, f),
+                }
+            }
+            _ => self.answer(node, req, f),
+        }
+    }
+
+    /// Sends `req` from web server `node` down `link`, to continue at `step`
+    /// when the answer comes back. An asynchronous server frees the worker now.
+    fn call(&mut self, node: usize, req: u32, f: u8, link: u16, step: u8) {
+        let frame = &mut self.arena.get_mut(req).frames[f as usize];
+        frame.step = step;
+        frame.state = FrameState::AwaitingDownstream;
+        let held = frame.holding;
+        let async_waiting = matches!(
+            &self.components[node],
+            Component::Station(Station { role: Role::Web(w), .. }) if w.waiting == crate::model::scenario::Waiting::Async
+        );
+        if held && async_waiting {
+            self.release_worker(node, req, f);
+            // `release_worker` may have started another request; this frame's
+            // state is still "awaiting" (it holds no worker now).
+        }
+        self.send_down(req, f, link);
+    }
+
+    /// A web server keeping sessions in memory sees user `req.user`: if the
+    /// user's session lives on another server (or nowhere, after a crash),
+    /// it is lost and started again here.
+    fn check_local_session(&mut self, node: usize, req: u32) {
+        let bucket = session_bucket(self.arena.get(req).user);
+        let homes = self.session_home.get_or_insert_with(|| vec![NO_HOME; SESSION_BUCKETS]);
+        let home = homes[bucket];
+        if home != node as u16 {
+            if home != NO_HOME {
+                self.stats[node].counters.sessions_lost += 1;
+            }
+            homes[bucket] = node as u16;
+        }
+    }
+
+    /// A web server with local sessions crashed: every session it held is
+    /// lost (counted now, once per user group).
+    pub(crate) fn drop_sessions(&mut self, node: usize) {
+        let Some(homes) = &mut self.session_home else { return };
+        let mut lost = 0;
+        for h in homes.iter_mut() {
+            if *h == node as u16 {
+                *h = NO_HOME;
+                lost += 1;
+            }
+        }
+        self.stats[node].counters.sessions_lost += lost;
+    }
+
+    /// The cache link for `req`'s key, if the web server has caches and that
+    /// cache is up (a cache that is down is skipped: reads go to the database).
+    fn serving_cache(&mut self, node: usize, req: u32) -> Option<u16> {
+        let has_caches = matches!(&self.components[node], Component::Station(Station { role: Role::Web(w), .. }) if !w.caches.is_empty());
+        if !has_caches {
+            return None;
+        }
+        let key = self.key_of(req);
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return None };
+        let link = w.cache_link(key)?;
+        self.nodes[self.wires[link as usize].to as usize].serving().then_some(link)
+    }
+
+    fn cache_state(&mut self, slot: usize) -> Option<&mut crate::components::station::CacheState> {
+        match &mut self.components[slot] {
+            Component::Station(Station { role: Role::Cache(c), .. }) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// A cache node serves `req`: a hit answers it; a miss tells the web
+    /// server to read the database.
+    fn cache_lookup(&mut self, node: usize, req: u32) {
+        if self.arena.get(req).session_call {
+            return; // a session read, not a data lookup
+        }
+        let key = self.key_of(req);
+        let now = self.now;
+        let Some(c) = self.cache_state(node) else { return };
+        let hit = matches!(c.store.get(key, now), crate::blocks::cache_store::Lookup::Hit { .. });
+        let stale = hit && c.stale.contains(&key);
+        if !hit {
+            c.stale.remove(&key);
+        }
+        let counters = &mut self.stats[node].counters;
+        if hit {
+            counters.hits += 1;
+            if stale {
+                counters.stale_reads += 1;
+            }
+        } else {
+            counters.misses += 1;
+        }
+        self.arena.get_mut(req).cache_miss = !hit;
+    }
+
+    /// After a successful write, the cached copy of the key is removed, or,
+    /// when the cache does not invalidate on writes, marked stale.
+    fn after_write(&mut self, node: usize, req: u32) {
+        if self.arena.get(req).failure.is_some() {
+            return;
+        }
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return };
+        if w.caches.is_empty() {
+            return;
+        }
+        let key = self.key_of(req);
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return };
+        let Some(link) = w.cache_link(key) else { return };
+        let now = self.now;
+        let Some(c) = self.cache_state(self.wires[link as usize].to as usize) else { return };
+        if c.invalidate_on_write {
+            c.store.invalidate(key);
+            c.stale.remove(&key);
+        } else if c.store.contains(key, now) {
+            c.stale.insert(key);
+        }
+    }
+
+    /// Sends a read to the database: round robin over the linked replicas
+    /// that are up, else the primary. Without a database the server answers
+    /// by itself (it keeps its data locally).
+    fn read_database(&mut self, node: usize, req: u32, f: u8, step: u8) {
+        match self.read_target(node) {
+            Some(link) => self.call(node, req, f, link, step),
+            None => self.answer(node, req, f),
+        }
+    }
+
+    fn read_target(&mut self, node: usize) -> Option<u16> {
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return None };
+        if w.databases.is_empty() {
+            return None;
+        }
+        let replicas: Vec<u16> = w
+            .databases
+            .iter()
+            .copied()
+            .filter(|&l| {
+                let to = self.wires[l as usize].to as usize;
+                self.primary_of[to].is_some() && self.nodes[to].serving()
+            })
+            .collect();
+        if replicas.is_empty() {
+            return self.write_target(node).ok().flatten().or_else(|| w.databases.first().copied());
+        }
+        let Component::Station(Station { role: Role::Web(w), .. }) = &mut self.components[node] else { return None };
+        let i = w.next_read % replicas.len();
+        w.next_read = (i + 1) % replicas.len();
+        Some(replicas[i])
+    }
+
+    /// The link to the primary database for a write: `Ok(None)` when the
+    /// server has no database, `Err(no_route)` when it is linked only to
+    /// replicas.
+    fn write_target(&self, node: usize) -> Result<Option<u16>, Cause> {
+        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return Ok(None) };
+        if w.databases.is_empty() {
+            return Ok(None);
+        }
+        w.databases
+            .iter()
+            .copied()
+            .find(|&l| self.primary_of[self.wires[l as usize].to as usize].is_none())
+            .map(Some)
+            .ok_or(Cause::NoRoute)
+    }
+
+    /// Recomputes who calls whom from the live wires: each web server's cache
+    /// and database links, and which databases replicate which. Called after
+    /// every change of wiring (rare), so the hot path only reads the result.
+    pub(crate) fn refresh_roles(&mut self) {
+        let n = self.components.len();
+        self.slot_region = (0..n)
+            .map(|slot| if self.nodes[slot].removed { None } else { self.scenario.region_of(&self.nodes[slot].id) })
+            .collect();
+        self.geography = self.slot_region.iter().any(Option::is_some)
+            || self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if !u.regions.is_empty()));
+        self.any_mobile =
+            self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if u.mobile_share > 0.0));
+        self.primary_of = vec![None; n];
+        let mut caches: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut databases: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut queues: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut pools: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut pool_queues: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut shards: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut nosqls: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut entries: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut cdn_links: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut resharded: Vec<(usize, usize, f64)> = Vec::new();
+        for (w, wire) in self.wires.iter().enumerate() {
+            if wire.removed || self.nodes[wire.from as usize].removed || self.nodes[wire.to as usize].removed {
+                continue;
+            }
+            let (from, to) = (wire.from as usize, wire.to as usize);
+            match (self.nodes[from].kind, self.nodes[to].kind) {
+                ("web_server", "cache") => caches[from].push(w as u16),
+                ("web_server", "database") => databases[from].push(w as u16),
+                ("web_server", "queue") => queues[from].push(w as u16),
+                // The router stands in for the data tier.
+                ("web_server", "shard_router") => databases[from].push(w as u16),
+                ("web_server", "nosql") => nosqls[from].push(w as u16),
+                ("shard_router", "database") => shards[from].push(w as u16),
+                ("dns", _) => entries[from].push(w as u16),
+                ("cdn", _) => entries[from].push(w as u16),
+                ("users", "cdn") => cdn_links[from].push(w as u16),
+                ("users", _) => entries[from].push(w as u16),
+                ("database", "database") => self.primary_of[to] = Some(from as u16),
+                ("queue", "workers") => {
+                    pools[from].push(to as u16);
+                    pool_queues[to].push(from as u16);
+                }
+                _ => {}
+            }
+        }
+        // Promotions made while running override the wiring: the promoted
+        // replica is the primary, the rest (and the old primary) replicate it.
+        for &(old, new) in &self.promotions {
+            let (old, new) = (old as usize, new as usize);
+            if self.primary_of[new] != Some(old as u16) {
+                continue; // rewired since
+            }
+            for p in self.primary_of.iter_mut() {
+                if *p == Some(old as u16) {
+                    *p = Some(new as u16);
+                }
+            }
+            self.primary_of[new] = None;
+            self.primary_of[old] = Some(new as u16);
+        }
+        self.replicas_of = vec![Vec::new(); n];
+        for (r, p) in self.primary_of.iter().enumerate() {
+            if let Some(p) = p {
+                self.replicas_of[*p as usize].push(r as u16);
+            }
+        }
+        for (slot, component) in self.components.iter_mut().enumerate() {
+            match component {
+                Component::Station(Station { role: Role::Web(w), .. }) => {
+                    let caches = std::mem::take(&mut caches[slot]);
+                    let nosql = std::mem::take(&mut nosqls[slot]);
+                    // Sessions go to a NoSQL store if there is one, else a cache.
+                    w.session_store = nosql.first().or(caches.first()).copied();
+                    w.set_caches(caches);
+                    let mut dbs = std::mem::take(&mut databases[slot]);
+                    if dbs.is_empty() {
+                        // Without a relational database the NoSQL store holds the data.
+                        dbs = nosql.into_iter().take(1).collect();
+                    }
+                    w.databases = dbs;
+                    w.queues = std::mem::take(&mut queues[slot]);
+                }
+                Component::Station(Station { role: Role::Workers(p), .. }) => {
+                    p.queues = std::mem::take(&mut pool_queues[slot])
+                }
+                Component::Queue(q) => q.pools = std::mem::take(&mut pools[slot]),
+                Component::Dns(d) => {
+                    let spec = d.spec.clone();
+                    let links = std::mem::take(&mut entries[slot]);
+                    let regions = links
+                        .iter()
+                        .map(|&l| {
+                            self.slot_region[self.wires[l as usize].to as usize]
+                                .unwrap_or(crate::blocks::geo::Region::UsEast)
+                        })
+                        .collect();
+                    d.configure(&spec, links, regions);
+                }
+                Component::Cdn(c) => c.origins = std::mem::take(&mut entries[slot]),
+                Component::Users(u) => {
+                    u.link = entries[slot].first().copied();
+                    u.cdn_link = cdn_links[slot].first().copied();
+                }
+                Component::ShardRouter(r) => {
+                    let before = r.links.len();
+                    let links = std::mem::take(&mut shards[slot]);
+                    let after = links.len();
+                    if let Some(moved) = r.set_links(links) {
+                        resharded.push((slot, before * 1000 + after, moved));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (slot, counts, moved) in resharded {
+            self.log_reshard(slot, counts / 1000, counts % 1000, moved);
+        }
+    }
+
+    /// Replication at database `node` after it served `req`: a primary's
+    /// write is shipped to each replica (arriving its lag later); a replica's
+    /// read of a key with a write still on its way is a stale read.
+    fn replicate(&mut self, node: usize, req: u32) {
+        if self.arena.get(req).session_call {
+            return;
+        }
+        let kind = self.arena.get(req).kind;
+        let is_replica = self.primary_of[node].is_some();
+        if kind == Kind::Write
+            && !is_replica
+            && !self.replicas_of[node].is_empty()
+            && self.arena.get(req).failure.is_none()
+        {
+            let key = self.key_of(req);
+            let now = self.now;
+            for i in 0..self.replicas_of[node].len() {
+                let r = self.replicas_of[node][i] as usize;
+                // A replica in another region also waits for the write to cross.
+                let distance = match (self.slot_region[node], self.slot_region[r]) {
+                    (Some(a), Some(b)) if a != b => ms_to_ns(crate::blocks::geo::one_way_ms(a, b)),
+                    _ => 0,
+                };
+                if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[r] {
+                    let lag = db.lag + distance;
+                    db.log.record_write(key, now, lag);
+                }
+            }
+        } else if kind == Kind::Read && is_replica {
+            let key = self.key_of(req);
+            let now = self.now;
+            if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[node] {
+                db.log.advance(now);
+                if db.log.is_stale(key, now) {
+                    self.stats[node].counters.stale_reads += 1;
+                }
+            }
+        }
+    }
+
+    /// A primary with replicas has failed: each replica notes the writes it
+    /// never received, and a promotion is due after the failover time.
+    pub(crate) fn primary_failed(&mut self, node: usize) {
+        if self.primary_of[node].is_some() || self.replicas_of[node].is_empty() {
+            return;
+        }
+        let now = self.now;
+        for i in 0..self.replicas_of[node].len() {
+            let r = self.replicas_of[node][i] as usize;
+            if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[r] {
+                db.missed_at_failure = db.log.fail_primary(now);
+            }
+        }
+        let failover = match &self.components[node] {
+            Component::Station(Station { role: Role::Database(db), .. }) => db.failover,
+            _ => 0,
+        };
+        self.queue.schedule(now + failover, Event::Promote { node: node as u16 });
+    }
+
+    /// The failover time has passed: if the primary is still down, its first
+    /// replica that is up becomes the primary. Writes it had not received are lost.
+    fn on_promote(&mut self, node: u16) {
+        let p = node as usize;
+        if self.nodes[p].removed || self.nodes[p].health != Health::Down || self.primary_of[p].is_some() {
+            return; // back already, or no longer a primary
+        }
+        let id = self.nodes[p].id.clone();
+        let Some(r) = self.replicas_of[p].iter().copied().find(|&r| self.nodes[r as usize].serving()) else {
+            self.log.push(
+                self.now,
+                Some(&id),
+                crate::metrics::log::Severity::Error,
+                format!("{id}: no replica is up to promote; writes keep failing"),
+            );
+            return;
+        };
+        let lost = match &self.components[r as usize] {
+            Component::Station(Station { role: Role::Database(db), .. }) => db.missed_at_failure,
+            _ => 0,
+        };
+        self.lost_writes += lost;
+        self.promotions.push((node, r));
+        self.refresh_roles();
+        let rid = self.nodes[r as usize].id.clone();
+        self.log.push(
+            self.now,
+            Some(&rid),
+            crate::metrics::log::Severity::Warning,
+            format!("{rid} promoted to primary in place of {id}; {lost} acknowledged writes that had not reached it are lost"),
+        );
+    }
+
+    /// Machines node `slot` pays for now: an autoscaling group's running and
+    /// booting machines; else 1.
+    pub fn instances(&self, slot: usize) -> u32 {
+        match &self.components[slot] {
+            Component::Station(Station { group: Some(g), .. }) => g.scaler.running() + g.scaler.booting(),
+            _ => 1,
+        }
+    }
+
+    /// An autoscaling group's running and booting machines (`None`: no group).
+    pub fn group_size(&self, slot: usize) -> Option<(u32, u32)> {
+        match &self.components[slot] {
+            Component::Station(Station { group: Some(g), .. }) => Some((g.scaler.running(), g.scaler.booting())),
+            _ => None,
+        }
+    }
+
+    /// Makes station `slot` an autoscaling group per `spec` (or a single
+    /// machine without one). A group keeps its machines when its settings
+    /// change; a new group starts at its minimum.
+    pub(crate) fn set_group(&mut self, slot: usize, spec: &NodeSpec) {
+        let now = self.now;
+        let Component::Station(st) = &mut self.components[slot] else { return };
+        let per_instance = spec.station_runtime().map_or(st.workers, |s| s.workers);
+        match spec.autoscale_policy() {
+            Some(Ok(policy)) => {
+                let epoch = st.group.as_ref().map_or(0, |g| g.epoch.wrapping_add(1));
+                let scaler = match st.group.take() {
+                    Some(mut g) => {
+                        let _ = g.scaler.set_policy(policy, now);
+                        g.scaler
+                    }
+                    None => match crate::blocks::autoscale::Autoscaler::new(policy, now) {
+                        Ok(s) => s,
+                        Err(_) => return,
+                    },
+                };
+                st.workers = scaler.running().saturating_mul(per_instance);
+                let next = scaler.next_event_time();
+                let busy_area = self.stats[slot].busy.area_at(now);
+                let arrivals = self.stats[slot].counters.arrivals;
+                st.group = Some(Box::new(crate::components::station::Group {
+                    scaler,
+                    per_instance,
+                    last_busy_area: busy_area,
+                    last_arrivals: arrivals,
+                    last_check: now,
+                    epoch,
+                }));
+                self.queue.schedule(next.max(now), Event::Autoscale { node: slot as u16, epoch });
+            }
+            _ => {
+                if st.group.take().is_some() {
+                    st.workers = per_instance;
+                }
+            }
+        }
+    }
+
+    /// An autoscaling group's callback: machines that finished booting start
+    /// serving; at a check, the group is resized to track its target.
+    fn on_autoscale(&mut self, slot: usize, epoch: u32) {
+        let now = self.now;
+        if self.nodes[slot].removed {
+            return;
+        }
+        let load = self.group_load(slot);
+        let Component::Station(st) = &mut self.components[slot] else { return };
+        let Some(g) = st.group.as_mut() else { return };
+        if g.epoch != epoch {
+            return;
+        }
+        let mut lines = Vec::new();
+        let before = g.scaler.running();
+        let ready = g.scaler.poll_ready(now);
+        // The load was measured on the machines running until now; spread
+        // over the ones that just became ready, it is that much lower.
+        let load =
+            if ready > 0 && before > 0 { load * f64::from(before) / f64::from(g.scaler.running()) } else { load };
+        if ready > 0 {
+            st.workers = st.workers.saturating_add(ready.saturating_mul(g.per_instance));
+            lines.push(format!(
+                "{ready} machine{} ready: {} running",
+                if ready == 1 { "" } else { "s" },
+                g.scaler.running()
+            ));
+        }
+        if now >= g.scaler.next_check() {
+            let action = g.scaler.evaluate(now, load);
+            if let crate::blocks::autoscale::ScaleAction::In { count, .. } = action {
+                st.workers = st.workers.saturating_sub(count.saturating_mul(g.per_instance));
+            }
+            if action.is_change() {
+                lines.push(action.to_string());
+            }
+            g.last_busy_area = self.stats[slot].busy.area_at(now);
+            g.last_arrivals = self.stats[slot].counters.arrivals;
+            g.last_check = now;
+        }
+        let next = g.scaler.next_event_time().max(now + 1);
+        self.queue.schedule(next, Event::Autoscale { node: slot as u16, epoch });
+        self.note_available(slot);
+        let id = self.nodes[slot].id.clone();
+        for line in lines {
+            self.log.push(now, Some(&id), crate::metrics::log::Severity::Info, format!("{id}: {line}"));
+        }
+        if ready > 0 {
+            self.start_waiting(slot);
+            self.feed_pools_of(slot);
+        }
+    }
+
+    /// What a group tracks: utilisation since its last check (web servers),
+    /// or waiting jobs per running machine (worker pools).
+    fn group_load(&self, slot: usize) -> f64 {
+        let Component::Station(st) = &self.components[slot] else { return 0.0 };
+        let Some(g) = &st.group else { return 0.0 };
+        match g.scaler.policy().metric {
+            crate::blocks::autoscale::Metric::Utilization => {
+                // Busy time says 100% once the servers are saturated, however
+                // far behind they are; the work that arrived (requests x mean
+                // service time) tells how many machines the load needs, as
+                // request-count target tracking does. The larger of the two.
+                let dt = self.now.saturating_sub(g.last_check);
+                if dt == 0 || st.workers == 0 {
+                    return 0.0;
+                }
+                let capacity = dt as f64 * f64::from(st.workers);
+                let busy = self.stats[slot].busy.area_at(self.now).saturating_sub(g.last_busy_area) as f64 / capacity;
+                let arrived = self.stats[slot].counters.arrivals.saturating_sub(g.last_arrivals) as f64;
+                let offered = arrived * st.service.mean_ns() * st.slowdown / capacity;
+                busy.min(1.0).max(offered)
+            }
+            crate::blocks::autoscale::Metric::Backlog => {
+                let Role::Workers(p) = &st.role else { return 0.0 };
+                let backlog: usize = p
+                    .queues
+                    .iter()
+                    .map(|&q| match &self.components[q as usize] {
+                        Component::Queue(q) => q.backlog.len(),
+                        _ => 0,
+                    })
+                    .sum();
+                backlog as f64 / f64::from(g.scaler.running().max(1))
+            }
+        }
+    }
+
+    /// Monthly cost of each node of the design as it runs now, in dollars
+    /// (see [`crate::model::cost`]), in scenario order.
+    pub fn monthly_costs(&self) -> Vec<(String, f64)> {
+        self.scenario
+            .nodes
+            .iter()
+            .map(|n| {
+                let instances = self.slot_of(&n.id).map_or(1, |slot| self.instances(slot));
+                // A CDN's bill follows the static traffic of the users linked to it.
+                let static_rps: f64 = self
+                    .scenario
+                    .links
+                    .iter()
+                    .filter(|l| l.to == n.id)
+                    .filter_map(|l| self.scenario.node_index(&l.from))
+                    .filter_map(|u| match &self.scenario.nodes[u].spec {
+                        NodeSpec::Users(users) => {
+                            let shares = users.mix.shares();
+                            Some(users.rps() * shares[2] / shares.iter().sum::<f64>().max(f64::MIN_POSITIVE))
+                        }
+                        _ => None,
+                    })
+                    .sum();
+                (n.id.clone(), crate::model::cost::node_monthly_usd_with_traffic(&n.spec, instances, static_rps))
+            })
+            .collect()
+    }
+
+    /// The scenario's alert rules (the defaults when it has none). The parser
+    /// has checked them; a rule it would refuse is left out rather than panic.
+    pub(crate) fn alert_rules(scenario: &Scenario) -> crate::blocks::alerts::Alerts {
+        let rules: Vec<crate::blocks::alerts::AlertRule> = match &scenario.alerts {
+            None => crate::blocks::alerts::default_rules(),
+            Some(specs) => specs.iter().filter_map(|a| a.to_rule().ok()).collect(),
+        };
+        crate::blocks::alerts::Alerts::new(rules)
+            .or_else(|_| crate::blocks::alerts::Alerts::new(Vec::new()))
+            .expect("no rules is a valid set")
+    }
+
+    /// Evaluates the alert rules on the second that just ended (the newest
+    /// series point) and logs what fired or resolved.
+    fn check_alerts(&mut self) {
+        use crate::blocks::alerts::{ChangeKind, Metric};
+        let Some(p) = self.series.latest() else { return };
+        let finished = p.ok + p.failed.iter().sum::<u64>();
+        let slot = |id: &str| self.nodes.iter().position(|n| !n.removed && n.id == id);
+        let value_of = |m: &Metric| -> Option<f64> {
+            match m {
+                Metric::ErrorRate => (finished > 0).then(|| p.failed.iter().sum::<u64>() as f64 / finished as f64),
+                Metric::P50Ms => (p.ok > 0).then_some(p.latency_p50_ms),
+                Metric::P95Ms => (p.ok > 0).then_some(p.latency_p95_ms),
+                Metric::P99Ms => (p.ok > 0).then_some(p.latency_p99_ms),
+                Metric::Throughput => Some(p.ok as f64),
+                Metric::NodeUtilization { node } => Some(p.nodes.get(slot(node)?)?.utilization),
+                Metric::NodeQueue { node } => Some(p.nodes.get(slot(node)?)?.queue_len as f64),
+                Metric::QueueBacklog { node } => Some(p.nodes.get(slot(node)?)?.queue_len as f64),
+                Metric::ReplicationLagMs { node } => p.nodes.get(slot(node)?)?.replication_lag_ms,
+            }
+        };
+        let t_s = p.t_s;
+        let changes = self.alerts.evaluate(t_s, &value_of);
+        self.fired_now.clear();
+        for c in changes {
+            if c.kind == ChangeKind::Fired {
+                self.fired_now.push(c.rule.clone());
+            }
+            let severity = match c.kind {
+                ChangeKind::Fired => crate::metrics::log::Severity::Error,
+                ChangeKind::Resolved => crate::metrics::log::Severity::Info,
+            };
+            self.log.push(self.now, None, severity, c.to_string());
+        }
+    }
+
+    pub(crate) fn goal_tracker(scenario: &Scenario) -> Option<crate::model::goal::GoalTracker> {
+        let g = scenario.goal.clone()?;
+        Some(crate::model::goal::GoalTracker::new(g, scenario.warmup_s.ceil() as u64))
+    }
+
+    /// Hands the second that just ended to the goal (if the scenario has one).
+    fn track_goal(&mut self, nodes: &[crate::model::goal::NodeSecond]) {
+        let Some(mut tracker) = self.goal.take() else { return };
+        let traffic_rps: f64 = self
+            .scenario
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.spec {
+                crate::model::scenario::NodeSpec::Users(u) => Some(u.rps()),
+                _ => None,
+            })
+            .sum();
+        let second = crate::model::goal::Second {
+            t_s: self.now / NS_PER_S,
+            ok: self.second.ok,
+            failed: self.second.failed_total(),
+            latency: &self.second_latency,
+            nodes,
+            dcs_down: &self.dcs_down,
+            lost_writes: self.lost_writes,
+            sessions_lost: self.stats.iter().map(|s| s.counters.sessions_lost).sum(),
+            fired: &self.fired_now,
+            traffic_rps,
+        };
+        tracker.second(&second, || crate::model::goal::WindowEnd {
+            cost_usd_per_month: self.monthly_costs().iter().map(|(_, c)| c).sum(),
+            single_points_of_failure: crate::model::spof::single_points_of_failure(&self.scenario)
+                .into_iter()
+                .map(|id| {
+                    let kind = self.scenario.node_index(&id).map_or("", |i| self.scenario.nodes[i].spec.kind_name());
+                    (id, kind)
+                })
+                .collect(),
+        });
+        self.goal = Some(tracker);
+    }
+
+    /// Mean and p99 latency and the error rate with 95% confidence intervals
+    /// (batch means over the last batches since the warm-up or the last design change).
+    pub fn headline(&self) -> crate::metrics::confidence::Headline {
+        self.batches.headline()
+    }
+
+    /// How the scenario's goal stands (`None`: the scenario has no goal).
+    pub fn goal_status(&self) -> Option<&crate::model::goal::GoalStatus> {
+        self.goal.as_ref().map(|g| g.status())
+    }
+
+    /// Names of the alert rules firing now.
+    pub fn alerts_firing(&self) -> Vec<String> {
+        self.alerts.firing().map(str::to_string).collect()
+    }
+
+    /// A fault the scenario scheduled. If the node has gone (removed while
+    /// running), the log says so instead.
+    fn on_scheduled_fault(&mut self, index: usize) {
+        let Some(f) = self.scenario.faults.get(index).cloned() else { return };
+        let edit = match (f.fault, &f.with) {
+            (crate::model::fault::Fault::Partition | crate::model::fault::Fault::Heal, Some(with)) => {
+                crate::kernel::edit::Edit::Partition {
+                    a: f.node.clone(),
+                    b: with.clone(),
+                    cut: f.fault == crate::model::fault::Fault::Partition,
+                }
+            }
+            _ => crate::kernel::edit::Edit::Fault { id: f.node.clone(), fault: f.fault },
+        };
+        if let Err(e) = self.apply(edit) {
+            self.log.push(
+                self.now,
+                Some(&f.node),
+                crate::metrics::log::Severity::Warning,
+                format!("scheduled fault skipped: {e}"),
+            );
+        }
+    }
+
+    /// The origin a CDN fetches a miss from: of its origins that are up, the
+    /// nearest to the edge (the user's region); if none is up, the first (the
+    /// fetch then fails there, as it would).
+    fn cdn_origin(&self, cdn: usize, region: Option<crate::blocks::geo::Region>) -> Option<u16> {
+        let Component::Cdn(c) = &self.components[cdn] else { return None };
+        let distance = |link: u16| {
+            let to = self.wires[link as usize].to as usize;
+            match (region, self.slot_region[to]) {
+                (Some(a), Some(b)) => crate::blocks::geo::one_way_ms(a, b),
+                _ => 0.0,
+            }
+        };
+        c.origins
+            .iter()
+            .copied()
+            .filter(|&l| self.nodes[self.wires[l as usize].to as usize].serving())
+            .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))
+            .or_else(|| c.origins.first().copied())
+    }
+
+    /// Acknowledged writes lost to primary failures so far.
+    pub fn lost_writes(&self) -> u64 {
+        self.lost_writes
+    }
+
+    /// How far replica `slot` is behind its primary now (the age of the oldest
+    /// write it has not applied); `None` for anything but a replica.
+    pub fn replication_lag(&self, slot: usize) -> Option<Nanos> {
+        self.primary_of.get(slot)?.as_ref()?;
+        match &self.components[slot] {
+            Component::Station(Station { role: Role::Database(db), .. }) => Some(db.log.current_lag(self.now)),
+            _ => None,
+        }
+    }
+
+    /// The cross-region part of crossing the wire `from` -> `to` (each way):
+    /// between data centers in different regions, their one-way latency; from
+    /// the users' side (users, DNS, CDN edges: no data center) into a data
+    /// center, the latency from the request's region to the center's.
+    fn geo_delay(&self, req: u32, from: u16, to: u16) -> Nanos {
+        let (a, b) = (self.slot_region[from as usize], self.slot_region[to as usize]);
+        let (a, b) = match (a, b) {
+            (Some(a), Some(b)) => (a, b),
+            (None, Some(b)) => match self.arena.get(req).region {
+                Some(client) => (client, b),
+                None => return 0,
+            },
+            _ => return 0,
+        };
+        if a == b {
+            return 0; // the link's own latency covers a region
+        }
+        ms_to_ns(crate::blocks::geo::one_way_ms(a, b))
+    }
+
+    /// A mobile request's first hop (out of the users node, and back) is slower.
+    #[inline]
+    fn mobile_delay(&self, req: u32, from: u16) -> Nanos {
+        if self.any_mobile
+            && self.arena.get(req).mobile
+            && matches!(self.components[from as usize], Component::Users(_))
+        {
+            ms_to_ns(crate::model::scenario::MOBILE_EXTRA_MS)
+        } else {
+            0
+        }
+    }
+
+    /// Logs a change in the number of shards and the data it moves.
+    pub(crate) fn log_reshard(&mut self, slot: usize, before: usize, after: usize, moved: f64) {
+        let id = self.nodes[slot].id.clone();
+        let how = match &self.components[slot] {
+            Component::ShardRouter(r) if r.routing == crate::model::scenario::ShardRouting::ConsistentHash => {
+                "consistent hashing"
+            }
+            _ => "modulo",
+        };
+        self.log.push(
+            self.now,
+            Some(&id),
+            crate::metrics::log::Severity::Warning,
+            format!(
+                "{id}: {before} -> {after} shards with {how}: {:.0}% of the keys move to another shard",
+                moved * 100.0
+            ),
+        );
+    }
+
+    /// Starts balancer `node`'s round of health-check probes, if it has them.
+    pub(crate) fn schedule_health_check(&mut self, node: usize) {
+        if let Component::Balancer(b) = &self.components[node] {
+            if let Some(hc) = b.health_check {
+                let at = self.now + crate::base::time::secs_to_ns(hc.interval_s).max(1);
+                self.queue.schedule(at, Event::HealthCheck { node: node as u16, epoch: b.check_epoch });
+            }
+        }
+    }
+
+    /// The balancer probes each server: a server that is down fails the probe.
+    /// `threshold` results in a row against what it believes change its mind.
+    fn on_health_check(&mut self, node: u16, epoch: u32) {
+        let slot = node as usize;
+        if self.nodes[slot].removed {
+            return;
+        }
+        let Component::Balancer(b) = &self.components[slot] else { return };
+        let Some(hc) = b.health_check else { return };
+        if b.check_epoch != epoch {
+            return; // the settings changed; a newer round is running
+        }
+        // A balancer that is itself down probes nothing until it is back.
+        let probing = self.nodes[slot].serving();
+        let alive: Vec<bool> =
+            b.backends.iter().map(|be| self.nodes[self.wires[be.link as usize].to as usize].serving()).collect();
+        let mut changes = Vec::new();
+        if probing {
+            let Component::Balancer(b) = &mut self.components[slot] else { return };
+            for (be, up) in b.backends.iter_mut().zip(alive) {
+                if be.healthy != up {
+                    be.streak += 1;
+                    if be.streak >= hc.threshold {
+                        be.healthy = up;
+                        be.streak = 0;
+                        changes.push((be.link, up));
+                    }
+                } else {
+                    be.streak = 0;
+                }
+            }
+        }
+        let id = self.nodes[slot].id.clone();
+        for (link, up) in changes {
+            let server = self.nodes[self.wires[link as usize].to as usize].id.clone();
+            let (severity, text) = if up {
+                (
+                    crate::metrics::log::Severity::Info,
+                    format!("{id}: {server} passed {} health checks; back in rotation", hc.threshold),
+                )
+            } else {
+                (
+                    crate::metrics::log::Severity::Warning,
+                    format!("{id}: {server} failed {} health checks in a row; taken out of rotation", hc.threshold),
+                )
+            };
+            self.log.push(self.now, Some(&id), severity, text);
+        }
+        let at = self.now + crate::base::time::secs_to_ns(hc.interval_s).max(1);
+        self.queue.schedule(at, Event::HealthCheck { node, epoch });
+    }
+
+    pub(crate) fn queue_takeover(&mut self, node: usize, at: Nanos) {
+        self.queue.schedule(at, Event::Takeover { node: node as u16 });
+    }
+
+    /// The standby of a failed balancer pair has taken over.
+    fn on_takeover(&mut self, node: u16) {
+        let slot = node as usize;
+        if self.nodes[slot].removed || self.nodes[slot].health != Health::Down {
+            return;
+        }
+        let id = self.nodes[slot].id.clone();
+        let dc = self.scenario.node_index(&id).and_then(|i| self.scenario.nodes[i].dc.clone());
+        if dc.is_some_and(|dc| self.dcs_down.contains(&dc)) {
+            // The standby is in the same dead data center.
+            return;
+        }
+        self.nodes[slot].health = Health::Up;
+        let id = self.nodes[slot].id.clone();
+        self.log.push(self.now, Some(&id), crate::metrics::log::Severity::Info, format!("{id}: the standby took over"));
+    }
+
+    /// The worker holding `req` (frame `f`) at station `node` is free again: record
+    /// the departure and start the oldest live waiting request, if any.
+    fn release_worker(&mut self, node: usize, req: u32, f: u8) {
+        let frame = &mut self.arena.get_mut(req).frames[f as usize];
+        frame.holding = false;
+        let arrived = frame.arrived;
+        let stats = &mut self.stats[node];
+        stats.counters.depart(self.now - arrived);
+        self.snap.record_node_latency(node, self.now - arrived);
+        let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+        st.busy -= 1;
+        let busy = st.busy as u64;
+        stats.busy.set(self.now, busy);
+        if st.busy >= st.workers {
+            // More were busy than the node has (it shrank): one fewer available.
+            self.note_available(node);
+        }
+        let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+        // Drop finished requests from the front of the deadline list now, so the
+        // next sweep is scheduled for a request that can still time out.
+        while let Some(d) = st.deadlines.front() {
+            let r = self.arena.get(d.req);
+            let gone = r.generation != d.generation || r.frames[d.frame as usize].state == FrameState::Done;
+            if !gone {
+                break;
+            }
+            st.deadlines.pop_front();
+        }
+        self.start_waiting(node);
+    }
+
+    /// Starts waiting requests while station `node` has free workers (after a
+    /// worker frees up, or when workers are added).
+    pub(crate) fn start_waiting(&mut self, node: usize) {
+        loop {
+            let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+            if !st.has_free_worker() {
+                break;
+            }
+            let Some((next, nf)) = st.queue.pop_front() else { break };
+            if self.arena.get(next).frames[nf as usize].abandoned {
+                // Its caller gave up while it waited; its queue place is now gone.
+                self.end_line(next);
+                continue;
+            }
+            st.waiting -= 1;
+            let waiting = st.waiting as u64;
+            self.stats[node].queued.set(self.now, waiting);
+            self.start_service(node, next, nf);
+        }
+    }
+
+    /// An answer passed back up through a node that holds no workers (a
+    /// balancer, a shard router, DNS): the request leaves it, answered if `ok`.
+    fn passed_up(&mut self, node: usize, arrived: Nanos, ok: bool) {
+        let c = &mut self.stats[node].counters;
+        c.depart(self.now - arrived);
+        if ok {
+            c.completed += 1;
+        }
+    }
+
+    /// The response of `req` reaches the node of its frame `f`, on its way up.
+    fn arrive_up(&mut self, req: u32, f: u8) {
+        let r = self.arena.get(req);
+        let frame = r.frames[f as usize];
+        let below_link = r.frames[f as usize + 1].link;
+        let ok = r.failure.is_none();
+        let node = frame.node as usize;
+        let serving = self.nodes[node].serving();
+        match &mut self.components[node] {
+            // The users gave up on it: the late answer ends its last line.
+            Component::Users(_) if frame.abandoned => self.end_line(req),
+            Component::Users(_) => self.finish(req, node),
+            Component::Balancer(b) => {
+                if let Some(i) = b.backend_of_link(below_link) {
+                    b.backends[i].open = b.backends[i].open.saturating_sub(1);
+                }
+                if !serving && ok {
+                    // The balancer died with this connection open: the answer is lost.
+                    self.stats[node].counters.failed_down += 1;
+                    self.fail(req, node, Cause::NodeDown);
+                }
+                self.passed_up(node, frame.arrived, ok && serving);
+                self.send_up(req, f);
+            }
+            Component::Queue(_) => unreachable!("validation: a queue calls nothing, so no answer comes back to it"),
+            Component::Cdn(_) => {
+                // The origin's answer: kept at the edge, passed on.
+                if ok && serving {
+                    let key = self.key_of(req);
+                    let now = self.now;
+                    let region = self.arena.get(req).region;
+                    if let Component::Cdn(c) = &mut self.components[node] {
+                        c.edge(region).fill(key, 0, now);
+                    }
+                    self.stats[node].counters.completed += 1;
+                }
+                self.send_up(req, f);
+            }
+            Component::ShardRouter(_) | Component::Dns(_) => {
+                self.passed_up(node, frame.arrived, ok);
+                self.send_up(req, f);
+            }
+            Component::Station(st) => {
+                // A web server's call (cache or database) has come back.
+                if frame.incarnation != st.incarnation {
+                    // The server crashed while waiting: its worker is gone, and
+                    // the request already failed upwards.
+                    self.end_line(req);
+                    return;
+                }
+                if frame.abandoned {
+                    if frame.holding {
+                        self.release_worker(node, req, f);
+                    }
+                    self.end_line(req);
+                } else if ok {
+                    self.web_step(node, req, f);
+                } else {
+                    self.answer(node, req, f);
+                }
+            }
+        }
+    }
+
+    /// The response of `req` reached its users: record the one outcome.
+    fn finish(&mut self, req: u32, users: usize) {
+        let r = self.arena.get_mut(req);
+        r.finished = true;
+        let latency = self.now - r.born;
+        let in_window = r.in_window;
+        if let Some(region) = r.region {
+            self.snap.record_region(region, r.failure.is_none().then_some(latency));
+        }
+        let r = self.arena.get_mut(req);
+        if r.trace != NO_TRACE {
+            let (t, ok) = (std::mem::replace(&mut r.trace, NO_TRACE), r.failure.is_none());
+            self.end_trace(t, ok, latency, in_window);
+        }
+        let r = self.arena.get(req);
+        match r.failure {
+            None => {
+                self.totals.ok += 1;
+                self.second.ok += 1;
+                self.second_latency.record(latency);
+                self.snap.latency.record(latency);
+                self.stats[users].counters.completed += 1;
+                if in_window {
+                    self.window.ok += 1;
+                    self.latency.record(latency);
+                }
+            }
+            Some(cause) => {
+                let c = cause as usize;
+                self.totals.failed[c] += 1;
+                self.second.failed[c] += 1;
+                if in_window {
+                    self.window.failed[c] += 1;
+                }
+            }
+        }
+        self.end_line(req);
+    }
+
+    /// The traced request of trace `t` reached its users: a successful one
+    /// traced for the breakdown adds its parts there.
+    fn end_trace(&mut self, t: u32, ok: bool, latency: Nanos, in_window: bool) {
+        self.traces.push(t, Mark::Finished { at: self.now });
+        let buf = self.traces.get(t);
+        if ok && buf.breakdown {
+            crate::kernel::trace::interpret(buf, self.now, &mut self.reading);
+            let visits = &self.reading.visits;
+            if in_window {
+                self.breakdown_window.add(latency, visits, self.now);
+            }
+            self.breakdown_recent[1].add(latency, visits, self.now);
+        }
+        self.traces.end(t);
+    }
+
+    /// Makes sure users `users` look for requests to give up on at `at` (or earlier).
+    fn schedule_give_up(&mut self, users: usize, at: Nanos) {
+        let Component::Users(u) = &mut self.components[users] else { return };
+        if u.sweep_at.is_none_or(|due| at < due) {
+            u.sweep_at = Some(at);
+            self.queue.schedule(at, Event::GiveUpSweep { node: users as u16 });
+        }
+    }
+
+    /// The users' client timeout changed: look again now, so that it applies
+    /// to the requests already waiting too.
+    pub(crate) fn reschedule_give_up(&mut self, users: usize) {
+        self.schedule_give_up(users, self.now);
+    }
+
+    /// Users `users` give up on every request they have waited for longer
+    /// than their client timeout, oldest first, and look again when the
+    /// oldest one left is due.
+    ///
+    /// Nothing is kept per request as it is born or answered (the hot path
+    /// pays nothing): when the list of waiting requests runs out, the arena
+    /// is scanned for the users' open requests, in birth order. Each scan
+    /// finds only requests born since the one before, and the oldest of them
+    /// is due a full timeout after its birth, so scans come at most about
+    /// twice per timeout; answered entries are skipped when reached.
+    fn on_give_up_sweep(&mut self, users: usize) {
+        {
+            let Component::Users(u) = &mut self.components[users] else { return };
+            if u.sweep_at != Some(self.now) {
+                return; // superseded by an earlier sweep
+            }
+            u.sweep_at = None;
+        }
+        let mut scanned = false;
+        loop {
+            let Component::Users(u) = &mut self.components[users] else { return };
+            let Some(timeout) = u.client_timeout else {
+                u.waiting.clear(); // they wait for ever now
+                return;
+            };
+            let Some(&(req, generation)) = u.waiting.front() else {
+                if scanned {
+                    return; // nobody waits: the next request born schedules a look
+                }
+                scanned = true;
+                u.waiting.extend(self.arena.open_from(users as u16));
+                continue;
+            };
+            let r = self.arena.get(req);
+            if r.generation != generation || r.finished {
+                u.waiting.pop_front(); // answered, or failed, meanwhile
+                continue;
+            }
+            let at = r.born + timeout.get();
+            if at > self.now {
+                self.schedule_give_up(users, at);
+                return;
+            }
+            u.waiting.pop_front();
+            self.give_up(req, users);
+        }
+    }
+
+    /// The users stop waiting for `req`: its outcome is `client_timeout`,
+    /// recorded now. Like a station's timeout, nothing below learns of it:
+    /// the request goes on where it is (a queue place, a busy worker, a
+    /// call), wasted, and its answer ends quietly when it reaches the users.
+    fn give_up(&mut self, req: u32, users: usize) {
+        let r = self.arena.get_mut(req);
+        r.finished = true;
+        r.frames[0].abandoned = true;
+        let (in_window, region) = (r.in_window, r.region);
+        if r.sampled && r.depth > 1 {
+            // Drawn like any failure: a red answer on the users' wire, now.
+            let (link, kind, number) = (r.frames[1].link, r.kind, r.number);
+            let wire = self.wires[link as usize];
+            self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
+        }
+        let r = self.arena.get_mut(req);
+        if r.trace != NO_TRACE {
+            let t = std::mem::replace(&mut r.trace, NO_TRACE);
+            self.traces.push(t, Mark::GaveUp { at: self.now });
+            self.traces.end(t);
+        }
+        if let Some(region) = region {
+            self.snap.record_region(region, None);
+        }
+        self.stats[users].counters.timeouts += 1;
+        let c = Cause::ClientTimeout as usize;
+        self.totals.failed[c] += 1;
+        self.second.failed[c] += 1;
+        if in_window {
+            self.window.failed[c] += 1;
+        }
+    }
+
+    /// Request `req` fails at node `node` (only its first failure counts).
+    pub(crate) fn fail(&mut self, req: u32, node: usize, cause: Cause) {
+        let r = self.arena.get_mut(req);
+        if r.failure.is_none() {
+            r.failure = Some(cause);
+            let trace = r.trace;
+            if trace != NO_TRACE {
+                self.traces.push(trace, Mark::Failed { node: node as u16, cause });
+            }
+        }
+    }
+
+    /// One line of activity on `req` has ended; free the slot when none is left.
+    pub(crate) fn end_line(&mut self, req: u32) {
+        let r = self.arena.get_mut(req);
+        r.lines -= 1;
+        if r.lines == 0 {
+            self.arena.free(req);
+        }
+    }
+
+    fn on_deadline_sweep(&mut self, node: u16) {
+        let n = node as usize;
+        {
+            let Component::Station(st) = &mut self.components[n] else { unreachable!() };
+            if st.sweep_at != Some(self.now) {
+                return; // superseded by an earlier sweep
+            }
+            st.sweep_at = None;
+        }
+        loop {
+            let Component::Station(st) = &mut self.components[n] else { unreachable!() };
+            let Some(&d) = st.deadlines.front() else { return };
+            if d.at > self.now {
+                self.schedule_sweep(n, d.at);
+                return;
+            }
+            st.deadlines.pop_front();
+            let r = self.arena.get_mut(d.req);
+            if r.generation != d.generation {
+                continue;
+            }
+            let frame = &mut r.frames[d.frame as usize];
+            if frame.abandoned || frame.state == FrameState::Done || frame.node != node {
+                continue;
+            }
+            // The caller gives up. Whatever this node was doing goes on as an
+            // orphan line (a queue place, a busy worker) until it ends by itself.
+            frame.abandoned = true;
+            let (state, arrived) = (frame.state, frame.arrived);
+            r.lines += 1;
+            let c = &mut self.stats[n].counters;
+            c.timeouts += 1;
+            if state == FrameState::Queued {
+                // It leaves the queue now (its entry is skipped when reached).
+                c.depart(self.now - arrived);
+                st.waiting -= 1;
+                let waiting = st.waiting as u64;
+                self.stats[n].queued.set(self.now, waiting);
+            }
+            self.fail(d.req, n, Cause::Timeout);
+            self.send_up(d.req, d.frame);
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let mut nodes = Vec::with_capacity(self.stats.len());
+        let mut goal_nodes = Vec::new();
+        for i in 0..self.stats.len() {
+            let reading = self.stats[i].read(self.now);
+            let delta = reading.since(&self.at_tick[i]);
+            let s = NodeSummary::from_counters(&delta, NS_PER_S, self.workers_of(i));
+            let queue_len = self.node_load(i).1 as u64;
+            if self.goal.is_some() && !self.nodes[i].removed {
+                goal_nodes.push(crate::model::goal::NodeSecond {
+                    id: self.nodes[i].id.clone(),
+                    kind: self.nodes[i].kind,
+                    down: self.nodes[i].health == Health::Down,
+                    utilization: s.utilization,
+                    queue_len,
+                    hits: delta.hits,
+                    lookups: delta.hits + delta.misses,
+                    oldest_job_s: self.oldest_job_age(i).map(|ns| ns as f64 / 1e9),
+                });
+            }
+            nodes.push(NodePoint {
+                throughput_rps: s.throughput_rps,
+                utilization: s.utilization,
+                busy_workers: delta.busy_area as f64 / NS_PER_S as f64,
+                available_workers: delta.available_area as f64 / NS_PER_S as f64,
+                mean_queue_len: s.mean_queue_len,
+                queue_len,
+                hit_ratio: s.cache.map(|c| c.hit_ratio),
+                replication_lag_ms: self.replication_lag(i).map(|ns| ns as f64 / 1e6),
+            });
+            self.at_tick[i] = reading;
+            self.log_trouble(i, [delta.rejected, delta.timeouts, delta.failed_down]);
+        }
+        let h = &self.second_latency;
+        self.series.push(SecondPoint {
+            t_s: self.now / NS_PER_S,
+            generated: self.second.generated,
+            ok: self.second.ok,
+            failed: self.second.failed,
+            latency_mean_ms: h.mean() / 1e6,
+            latency_p50_ms: h.quantile(0.50) / 1e6,
+            latency_p95_ms: h.quantile(0.95) / 1e6,
+            latency_p99_ms: h.quantile(0.99) / 1e6,
+            nodes,
+        });
+        if self.overflowing && self.second.failed[Cause::Overflow as usize] == 0 {
+            self.overflowing = false;
+            self.log.push(
+                self.now,
+                None,
+                crate::metrics::log::Severity::Info,
+                "requests in flight back under the cap".to_string(),
+            );
+        }
+        let mark = crate::kernel::recent::Mark {
+            at: self.now,
+            totals: self.totals,
+            nodes: self.at_tick.clone(),
+            links: self.wires.iter().map(|w| w.sent).collect(),
+        };
+        self.snap.recent.close_second(mark, &self.second_latency);
+        self.check_alerts();
+        self.track_goal(&goal_nodes);
+        self.batches.second(self.now / NS_PER_S, self.second.ok, self.second.failed_total(), &self.second_latency);
+        self.second = Outcomes::default();
+        self.second_latency.clear();
+        if (self.now / NS_PER_S).is_multiple_of(RECENT_BREAKDOWN_S) {
+            self.breakdown_recent.swap(0, 1);
+            self.breakdown_recent[1].clear();
+        }
+        self.queue.schedule(self.now + NS_PER_S, Event::Tick);
+    }
+
+    pub(crate) fn push_trouble_slot(&mut self) {
+        self.troubled.push([false; 3]);
+    }
+
+    /// Logs when a node starts (or stops) turning requests away, once per episode
+    /// rather than every second.
+    fn log_trouble(&mut self, i: usize, counts: [u64; 3]) {
+        use crate::metrics::log::Severity;
+        const WHAT: [&str; 3] =
+            ["rejecting requests: queue full", "requests timing out", "failing requests: node is down"];
+        // A users node's timeouts are its users giving up.
+        const GIVING_UP: &str = "giving up on requests: no answer within the client timeout";
+        for k in 0..3 {
+            let now_troubled = counts[k] > 0;
+            if now_troubled != self.troubled[i][k] && !self.nodes[i].removed {
+                let id = self.nodes[i].id.clone();
+                let what = if k == 1 && self.nodes[i].kind == "users" { GIVING_UP } else { WHAT[k] };
+                let (severity, text) = if now_troubled {
+                    (Severity::Warning, format!("{id}: {what} ({} in the last second)", counts[k]))
+                } else {
+                    (Severity::Info, format!("{id}: no longer {}", what.split(':').next().unwrap_or(what)))
+                };
+                self.log.push(self.now, Some(&id), severity, text);
+            }
+            self.troubled[i][k] = now_troubled;
+        }
+    }
+
+    /// Requests of the statistics window still open, counted by scanning the
+    /// arena: an independent check of `generated = ok + failed + in_flight`.
+    pub fn count_open_window_requests(&self) -> u64 {
+        self.arena.count_open_in_window()
+    }
+}

@@ -1,0 +1,405 @@
+//! Live readings for the browser: what happened since the previous reading.
+//!
+//! The dashboard asks a few times a second; each [`Simulation::take_snapshot`]
+//! covers exactly the simulated time since the last one, so rates and percentiles
+//! describe "now" rather than the whole run, and nothing is counted twice.
+
+use crate::base::histogram::Histogram;
+use crate::base::time::Nanos;
+use crate::blocks::request::Cause;
+use crate::kernel::sim::{Outcomes, Simulation};
+use crate::metrics::stats::{NodeCounters, NodeSummary};
+use serde::Serialize;
+
+/// Readings kept between two snapshots.
+#[derive(Debug)]
+pub(crate) struct SnapshotBase {
+    pub at: Nanos,
+    pub totals: Outcomes,
+    pub nodes: Vec<NodeCounters>,
+    /// Latency of successful requests answered since the last snapshot.
+    pub latency: Histogram,
+    /// Requests sent down each wire, at the last snapshot.
+    pub links: Vec<u64>,
+    /// Time at each station of the requests that left it since the last
+    /// snapshot (allocated for stations only: 40 KB each).
+    pub node_latency: Vec<Option<Histogram>>,
+    /// Per user region (`Region::ALL` order), requests finished since the last
+    /// snapshot; allocated when the first request with a region finishes.
+    pub regions: Vec<RegionReading>,
+    /// The last whole seconds, for the page's live figures.
+    pub recent: crate::kernel::recent::Recent,
+}
+
+/// Requests of one user region finished since the last snapshot.
+#[derive(Debug, Default)]
+pub(crate) struct RegionReading {
+    pub ok: u64,
+    pub failed: u64,
+    pub latency: Histogram,
+}
+
+impl SnapshotBase {
+    /// Counts a finished request of a user in `region`.
+    #[inline]
+    pub fn record_region(&mut self, region: crate::blocks::geo::Region, latency: Option<Nanos>) {
+        record_region(&mut self.regions, region, latency);
+        self.recent.record_region(region, latency);
+    }
+
+    /// Time a request spent at station `node`, counted when it leaves.
+    #[inline]
+    pub fn record_node_latency(&mut self, node: usize, ns: Nanos) {
+        if let Some(Some(h)) = self.node_latency.get_mut(node) {
+            h.record(ns);
+        }
+        self.recent.record_node_latency(node, ns);
+    }
+
+    /// A node slot was added while running.
+    pub fn push_node(&mut self, station: bool) {
+        self.nodes.push(NodeCounters::default());
+        self.node_latency.push(station.then(Histogram::new));
+        self.recent.push_node(station);
+    }
+}
+
+/// Counts a finished request of a user in `region` in `regions` (allocated on
+/// the first such request).
+#[inline]
+pub(crate) fn record_region(
+    regions: &mut Vec<RegionReading>,
+    region: crate::blocks::geo::Region,
+    latency: Option<Nanos>,
+) {
+    if regions.is_empty() {
+        *regions = crate::blocks::geo::Region::ALL.iter().map(|_| RegionReading::default()).collect();
+    }
+    let r = &mut regions[region.index()];
+    match latency {
+        Some(ns) => {
+            r.ok += 1;
+            r.latency.record(ns);
+        }
+        None => r.failed += 1,
+    }
+}
+
+impl SnapshotBase {
+    /// `stations[i]`: node slot `i` is a station (its latency is kept).
+    pub fn new(stations: &[bool]) -> SnapshotBase {
+        let nodes = stations.len();
+        SnapshotBase {
+            recent: crate::kernel::recent::Recent::new(stations),
+            at: 0,
+            totals: Outcomes::default(),
+            nodes: vec![NodeCounters::default(); nodes],
+            latency: Histogram::new(),
+            links: Vec::new(),
+            node_latency: stations.iter().map(|&s| s.then(Histogram::new)).collect(),
+            regions: Vec::new(),
+        }
+    }
+}
+
+/// The system since the previous snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// Simulated time now, and the simulated seconds this snapshot covers.
+    pub now_s: f64,
+    pub span_s: f64,
+    pub events: u64,
+    /// Rates over the span, per simulated second.
+    pub sent_rps: f64,
+    pub ok_rps: f64,
+    pub failed_rps: f64,
+    pub failed_by_cause: Vec<(&'static str, u64)>,
+    /// Failed share of the requests that ended in the span (0 when none ended).
+    pub error_ratio: f64,
+    /// Latency of successful requests answered in the span; `None` when there were none.
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub latency_mean_ms: Option<f64>,
+    /// Since the start of the run.
+    pub totals: Outcomes,
+    /// Requests alive now.
+    pub live_requests: usize,
+    /// The simulation's cap on requests alive ([`crate::base::limits::MAX_IN_FLIGHT`])
+    /// is turning new requests away (cause `overflow`): since it was reached
+    /// and until a simulated second passes without one. A safety net of the
+    /// simulator, never part of a design, so the page says so.
+    pub in_flight_cap_reached: bool,
+    /// Acknowledged writes lost to primary failures since the start.
+    pub lost_writes: u64,
+    /// The whole design's monthly cost as it runs now, in dollars.
+    pub cost_per_month_usd: f64,
+    /// Names of the alert rules firing now.
+    pub alerts_firing: Vec<String>,
+    /// Users who lost their session (local sessions) since the start.
+    pub sessions_lost: u64,
+    pub nodes: Vec<NodeLive>,
+    /// Request flow along each link of the diagram over the span.
+    pub links: Vec<LinkLive>,
+    /// Sequence number of the next log entry (entries before it are in the log).
+    pub log_seq: u64,
+    /// Per user region that finished requests since the last snapshot.
+    pub regions: Vec<RegionLive>,
+}
+
+/// One user region since the previous snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RegionLive {
+    /// The region's name in scenario files (`"eu"`), and for people (`"Europe"`).
+    pub region: &'static str,
+    pub label: &'static str,
+    pub ok_rps: f64,
+    pub failed_rps: f64,
+    pub error_ratio: f64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkLive {
+    pub from: String,
+    pub to: String,
+    /// Requests per second sent along the link.
+    pub rps: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeLive {
+    pub id: String,
+    pub kind: &'static str,
+    pub health: crate::kernel::sim::Health,
+    pub workers: u32,
+    /// Now.
+    pub busy: u32,
+    pub waiting: u32,
+    /// Over the span.
+    pub summary: NodeSummary,
+    /// 99th percentile of the time requests spent at the node over the span
+    /// (stations only; `None` when nothing left the node).
+    pub p99_ms: Option<f64>,
+    /// Read replicas: how far behind their primary they are now.
+    pub replication_lag_ms: Option<f64>,
+    /// What the node costs per month as it runs now, in dollars.
+    pub cost_per_month_usd: f64,
+    /// Queues: how long the oldest waiting job has waited.
+    pub oldest_job_age_ms: Option<f64>,
+    /// Autoscaling groups: machines running and booting.
+    pub group: Option<(u32, u32)>,
+}
+
+/// What one reading covers, however it was measured: the counters'
+/// differences and the distributions over its span.
+struct Span<'a> {
+    span: Nanos,
+    totals: Outcomes,
+    /// Per node slot.
+    nodes: Vec<NodeCounters>,
+    node_p99_ms: Vec<Option<f64>>,
+    /// Per wire.
+    links: Vec<u64>,
+    latency: &'a Histogram,
+    regions: Vec<RegionLive>,
+}
+
+impl Simulation {
+    /// Readings since the previous call (or since the start), then starts a
+    /// new span: for analysis over chosen stretches of a run (the resilience
+    /// report, tests). The page shows [`Simulation::live_snapshot`] instead.
+    pub fn take_snapshot(&mut self) -> Snapshot {
+        let now = self.now;
+        let span = now - self.snap.at;
+        let span_s = (span as f64 / 1e9).max(1e-9);
+        let mut nodes = Vec::with_capacity(self.stats.len());
+        let mut node_p99_ms = Vec::with_capacity(self.stats.len());
+        for i in 0..self.stats.len() {
+            let reading = self.stats[i].read(now);
+            nodes.push(reading.since(&self.snap.nodes[i]));
+            self.snap.nodes[i] = reading;
+            node_p99_ms.push(self.snap.node_latency.get_mut(i).and_then(Option::as_mut).and_then(|h| {
+                let q = (h.count() > 0).then(|| h.quantile(0.99) / 1e6);
+                h.clear();
+                q
+            }));
+        }
+        self.snap.links.resize(self.wires.len(), 0);
+        let mut links = Vec::with_capacity(self.wires.len());
+        for (w, wire) in self.wires.iter().enumerate() {
+            links.push(wire.sent - self.snap.links[w]);
+            self.snap.links[w] = wire.sent;
+        }
+        let regions = self
+            .snap
+            .regions
+            .iter_mut()
+            .zip(crate::blocks::geo::Region::ALL)
+            .filter(|(r, _)| r.ok + r.failed > 0)
+            .map(|(r, region)| {
+                let live = region_live(region, r.ok, r.failed, &r.latency, span_s);
+                (r.ok, r.failed) = (0, 0);
+                r.latency.clear();
+                live
+            })
+            .collect();
+        let totals = since(&self.totals, &self.snap.totals);
+        let snapshot =
+            self.reading(Span { span, totals, nodes, node_p99_ms, links, latency: &self.snap.latency, regions });
+        self.snap.at = now;
+        self.snap.totals = self.totals;
+        self.snap.latency.clear();
+        snapshot
+    }
+
+    /// The page's live reading: rates, latencies and ratios over the last
+    /// whole simulated seconds ([`crate::kernel::recent::LIVE_WINDOW_S`], fewer at the
+    /// start; `span_s` says how many, 0 before the first second has ended),
+    /// beside what is true now (health, busy workers, queues, cost, alerts).
+    /// Reading it changes nothing, so every place that shows a figure shows
+    /// the same value until the next second ends.
+    pub fn live_snapshot(&self) -> Snapshot {
+        let Some(w) = self.snap.recent.window() else {
+            let zero = Histogram::new();
+            let n = self.stats.len();
+            return self.reading(Span {
+                span: 0,
+                totals: Outcomes::default(),
+                nodes: vec![NodeCounters::default(); n],
+                node_p99_ms: vec![None; n],
+                links: vec![0; self.wires.len()],
+                latency: &zero,
+                regions: Vec::new(),
+            });
+        };
+        let span = w.span();
+        let span_s = span as f64 / 1e9;
+        let mut scratch = Histogram::new();
+        let n = self.stats.len();
+        let node_p99_ms = (0..n)
+            .map(|i| {
+                w.merged(&mut scratch, |s| s.node_latency.get(i).and_then(Option::as_ref));
+                (scratch.count() > 0).then(|| scratch.quantile(0.99) / 1e6)
+            })
+            .collect();
+        let regions = crate::blocks::geo::Region::ALL
+            .iter()
+            .enumerate()
+            .filter_map(|(k, &region)| {
+                let (mut ok, mut failed) = (0, 0);
+                scratch.clear();
+                for s in w.seconds {
+                    if let Some(r) = s.regions.get(k) {
+                        (ok, failed) = (ok + r.ok, failed + r.failed);
+                        scratch.merge(&r.latency);
+                    }
+                }
+                (ok + failed > 0).then(|| region_live(region, ok, failed, &scratch, span_s))
+            })
+            .collect();
+        let mut latency = Histogram::new();
+        w.merged(&mut latency, |s| Some(&s.latency));
+        self.reading(Span {
+            span,
+            totals: since(&w.last.totals, &w.first.totals),
+            nodes: (0..n).map(|i| w.node(i)).collect(),
+            node_p99_ms,
+            links: (0..self.wires.len()).map(|l| w.link(l)).collect(),
+            latency: &latency,
+            regions,
+        })
+    }
+
+    /// A reading of `s` with what is true now. Rates are per simulated
+    /// second of the span; a span of 0 gives rates of 0 and no latency.
+    fn reading(&self, s: Span) -> Snapshot {
+        let now = self.now;
+        let per_s = |n: u64| if s.span == 0 { 0.0 } else { n as f64 / (s.span as f64 / 1e9) };
+        let costs = self.monthly_costs();
+        let cost_of = |id: &str| costs.iter().find(|(n, _)| n == id).map_or(0.0, |(_, c)| *c);
+        let mut nodes = Vec::with_capacity(self.stats.len());
+        for (i, delta) in s.nodes.iter().enumerate() {
+            if self.nodes[i].removed {
+                continue;
+            }
+            let (busy, waiting, workers) = self.node_load(i);
+            nodes.push(NodeLive {
+                p99_ms: s.node_p99_ms[i],
+                replication_lag_ms: self.replication_lag(i).map(|ns| ns as f64 / 1e6),
+                cost_per_month_usd: cost_of(&self.nodes[i].id),
+                oldest_job_age_ms: self.oldest_job_age(i).map(|ns| ns as f64 / 1e6),
+                group: self.group_size(i),
+                id: self.nodes[i].id.clone(),
+                kind: self.nodes[i].kind,
+                health: self.nodes[i].health,
+                workers,
+                busy,
+                waiting,
+                summary: NodeSummary::from_counters(delta, s.span, workers),
+            });
+        }
+        let links = self
+            .wires
+            .iter()
+            .zip(&s.links)
+            .filter(|(wire, _)| !wire.removed)
+            .map(|(wire, &sent)| LinkLive {
+                from: self.nodes[wire.from as usize].id.clone(),
+                to: self.nodes[wire.to as usize].id.clone(),
+                rps: per_s(sent),
+            })
+            .collect();
+        let failed: Vec<(&'static str, u64)> =
+            Cause::ALL.iter().map(|&c| (c.name(), s.totals.failed[c as usize])).collect();
+        let failed_n: u64 = failed.iter().map(|(_, n)| n).sum();
+        let ok_n = s.totals.ok;
+        let h = s.latency;
+        let some = |v: f64| (h.count() > 0).then_some(v / 1e6);
+        Snapshot {
+            now_s: now as f64 / 1e9,
+            span_s: s.span as f64 / 1e9,
+            events: self.events,
+            sent_rps: per_s(s.totals.generated),
+            ok_rps: per_s(ok_n),
+            failed_rps: per_s(failed_n),
+            failed_by_cause: failed,
+            error_ratio: if ok_n + failed_n == 0 { 0.0 } else { failed_n as f64 / (ok_n + failed_n) as f64 },
+            latency_p50_ms: some(h.quantile(0.5)),
+            latency_p99_ms: some(h.quantile(0.99)),
+            latency_mean_ms: some(h.mean()),
+            totals: self.totals,
+            live_requests: self.arena.live(),
+            in_flight_cap_reached: self.overflowing,
+            lost_writes: self.lost_writes,
+            cost_per_month_usd: costs.iter().map(|(_, c)| c).sum(),
+            alerts_firing: self.alerts_firing(),
+            sessions_lost: self.stats.iter().map(|s| s.counters.sessions_lost).sum(),
+            nodes,
+            links,
+            log_seq: self.log.next_seq(),
+            regions: s.regions,
+        }
+    }
+}
+
+fn since(now: &Outcomes, before: &Outcomes) -> Outcomes {
+    let mut d = Outcomes { generated: now.generated - before.generated, ok: now.ok - before.ok, failed: now.failed };
+    for (f, b) in d.failed.iter_mut().zip(before.failed) {
+        *f -= b;
+    }
+    d
+}
+
+fn region_live(region: crate::blocks::geo::Region, ok: u64, failed: u64, h: &Histogram, span_s: f64) -> RegionLive {
+    let per_s = |n: u64| if span_s > 0.0 { n as f64 / span_s } else { 0.0 };
+    RegionLive {
+        region: region.name(),
+        label: region.label(),
+        ok_rps: per_s(ok),
+        failed_rps: per_s(failed),
+        error_ratio: failed as f64 / (ok + failed).max(1) as f64,
+        latency_p50_ms: (h.count() > 0).then(|| h.quantile(0.5) / 1e6),
+        latency_p99_ms: (h.count() > 0).then(|| h.quantile(0.99) / 1e6),
+    }
+}

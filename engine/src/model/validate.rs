@@ -1,0 +1,289 @@
+//! Checks that need the whole scenario: unique ids, links between existing nodes,
+//! and links that make sense (users cannot call a database directly).
+
+use crate::base::limits::MAX_ID_LEN;
+use crate::model::error::Issue;
+use crate::model::scenario::{NodeSpec, Scenario};
+use std::collections::HashMap;
+
+/// Whether a node of kind `from` may send requests to a node of kind `to`.
+/// `Err` carries the reason, worded for the user; the editor shows it too.
+pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
+    use NodeSpec::*;
+    match (from, to) {
+        (Users(_), LoadBalancer(_)) | (Users(_), WebServer(_)) | (Users(_), Dns(_)) => Ok(()),
+        (Dns(_), LoadBalancer(_)) | (Dns(_), WebServer(_)) => Ok(()),
+        (Users(_), Cdn(_)) | (Cdn(_), LoadBalancer(_)) | (Cdn(_), WebServer(_)) => Ok(()),
+        (Cdn(_), _) => Err("a CDN fetches what it misses from the origin: a load balancer or web server".into()),
+        (_, Cdn(_)) => Err("users fetch static files from a CDN; link the users to it".into()),
+        (Dns(_), _) => Err("DNS points users at the site's entry points: load balancers or web servers".into()),
+        (_, Dns(_)) => Err("only users look up the site's name in DNS".into()),
+        (LoadBalancer(_), WebServer(_)) => Ok(()),
+        (WebServer(_), Database(_)) | (WebServer(_), Cache(_)) | (WebServer(_), Queue(_)) => Ok(()),
+        (Queue(_), Workers(_)) => Ok(()),
+        (WebServer(_), Nosql(_)) => Ok(()),
+        (_, Nosql(_)) => Err("only web servers read and write a NoSQL store".into()),
+        (Nosql(_), _) => Err("a NoSQL store answers requests and calls nothing".into()),
+        (WebServer(_), ShardRouter(_)) | (ShardRouter(_), Database(_)) => Ok(()),
+        (_, ShardRouter(_)) => Err("web servers send their reads and writes to a shard router".into()),
+        (ShardRouter(_), _) => Err("a shard router sends each key to one of the databases (shards) linked to it".into()),
+        (Users(_), Queue(_)) | (LoadBalancer(_), Queue(_)) => {
+            Err("jobs are put on a queue by web servers; link a web server to the queue".into())
+        }
+        (_, Workers(_)) => Err("workers take their jobs from a queue; link a queue to the workers".into()),
+        (Queue(_), _) => Err("a queue hands its jobs only to workers".into()),
+        (Workers(_), _) => Err("workers process jobs from their queue and call nothing here".into()),
+        // Replication: the primary sends its writes to the replica.
+        (Database(_), Database(_)) => Ok(()),
+        (Users(_), Database(_)) => {
+            Err("users cannot call a database directly; put a web server in between".into())
+        }
+        (Users(_), Cache(_)) | (LoadBalancer(_), Cache(_)) => {
+            Err("only web servers use a cache; link the cache from a web server".into())
+        }
+        (_, Users(_)) => Err("users only send requests; nothing sends requests to users".into()),
+        (LoadBalancer(_), LoadBalancer(_)) => {
+            Err("a load balancer forwards to web servers, not to another load balancer".into())
+        }
+        (LoadBalancer(_), _) => Err("a load balancer forwards only to web servers".into()),
+        (WebServer(_), _) => Err("a web server calls caches, databases and queues".into()),
+        (Cache(_), _) => Err(
+            "a cache answers from memory; on a miss the web server reads the database itself, so link the web server to the database"
+                .into(),
+        ),
+        (Database(_), _) => Err(
+            "a database answers requests and does not call other nodes; its only link out is to a read replica (another database)"
+                .into(),
+        ),
+    }
+}
+
+/// A sensible one-way latency for a new link between these kinds, in
+/// milliseconds: users reach the site over the internet; links inside a data
+/// center are well under a millisecond.
+pub fn typical_latency_ms(from: &NodeSpec, to: &NodeSpec) -> f64 {
+    use NodeSpec::*;
+    match (from, to) {
+        (Users(_), _) => 20.0,
+        (LoadBalancer(_), _) => 0.2,
+        (_, Database(_)) => 0.5,
+        _ => 0.2,
+    }
+}
+
+pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, node) in s.nodes.iter().enumerate() {
+        let path = format!("nodes[{i}].id");
+        if node.id.is_empty() {
+            issues.push(Issue { path, message: "must not be empty".into() });
+        } else if node.id.chars().count() > MAX_ID_LEN {
+            issues.push(Issue { path, message: format!("must be at most {MAX_ID_LEN} characters") });
+        } else if !node.id.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.') {
+            issues.push(Issue {
+                path,
+                message: format!("\"{}\" may use only letters, digits, '_', '-' and '.'", node.id),
+            });
+        } else if let Some(first) = index.insert(node.id.as_str(), i) {
+            index.insert(node.id.as_str(), first);
+            issues.push(Issue {
+                path,
+                message: format!("\"{}\" is already the id of nodes[{first}]; ids must be unique", node.id),
+            });
+        }
+    }
+
+    let mut outgoing = vec![0usize; s.nodes.len()];
+    // For each database, the database it replicates (its primary).
+    let mut primary_of: Vec<Option<usize>> = vec![None; s.nodes.len()];
+    let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
+    for (i, link) in s.links.iter().enumerate() {
+        let from = lookup(&index, &link.from, &format!("links[{i}].from"), issues);
+        let to = lookup(&index, &link.to, &format!("links[{i}].to"), issues);
+        let (Some(from), Some(to)) = (from, to) else { continue };
+        if from == to {
+            issues
+                .push(Issue { path: format!("links[{i}]"), message: format!("\"{}\" is linked to itself", link.from) });
+            continue;
+        }
+        if let Err(reason) = check_link(&s.nodes[from].spec, &s.nodes[to].spec) {
+            issues.push(Issue { path: format!("links[{i}]"), message: reason });
+            continue;
+        }
+        if let Some(first) = seen.insert((from, to), i) {
+            issues.push(Issue {
+                path: format!("links[{i}]"),
+                message: format!("repeats links[{first}] (\"{}\" to \"{}\")", link.from, link.to),
+            });
+            continue;
+        }
+        outgoing[from] += 1;
+        if let (NodeSpec::Database(_), NodeSpec::Database(_)) = (&s.nodes[from].spec, &s.nodes[to].spec) {
+            if let Some(p) = primary_of[to] {
+                issues.push(Issue {
+                    path: format!("links[{i}]"),
+                    message: format!(
+                        "\"{}\" already replicates \"{}\"; a replica has one primary",
+                        link.to, s.nodes[p].id
+                    ),
+                });
+                continue;
+            }
+            primary_of[to] = Some(from);
+        }
+    }
+    // Replication is one level deep: a replica's own replicas would need
+    // chained lag, which the simulation does not model.
+    for (r, p) in primary_of.iter().enumerate() {
+        if let Some(p) = *p {
+            if primary_of[p].is_some() {
+                issues.push(Issue {
+                    path: format!("nodes[{p}]"),
+                    message: format!(
+                        "\"{}\" is a replica and has its own replica \"{}\"; link every replica to the primary instead",
+                        s.nodes[p].id, s.nodes[r].id
+                    ),
+                });
+            }
+        }
+    }
+
+    for (i, node) in s.nodes.iter().enumerate() {
+        let path = format!("nodes[{i}]");
+        match (&node.spec, outgoing[i]) {
+            (NodeSpec::Users(_), _) => {
+                // One entry for the site, and at most one CDN for static files.
+                let targets: Vec<&NodeSpec> = s
+                    .links
+                    .iter()
+                    .filter(|l| l.from == node.id)
+                    .filter_map(|l| index.get(l.to.as_str()).map(|&t| &s.nodes[t].spec))
+                    .collect();
+                let cdns = targets.iter().filter(|t| matches!(t, NodeSpec::Cdn(_))).count();
+                let entries = targets.len() - cdns;
+                if entries > 1 || cdns > 1 {
+                    issues.push(Issue {
+                        path,
+                        message: format!(
+                            "users \"{}\" are linked to {} nodes; link them to one entry (a load balancer or DNS spreads traffic) and at most one CDN",
+                            node.id,
+                            targets.len()
+                        ),
+                    });
+                }
+            }
+            (NodeSpec::WebServer(_), _) => {
+                // Its databases must be one primary and replicas of it.
+                let dbs: Vec<usize> = s
+                    .links
+                    .iter()
+                    .filter(|l| l.from == node.id)
+                    .filter_map(|l| index.get(l.to.as_str()).copied())
+                    .filter(|&d| matches!(s.nodes[d].spec, NodeSpec::Database(_)))
+                    .collect();
+                let routers = s
+                    .links
+                    .iter()
+                    .filter(|l| l.from == node.id)
+                    .filter_map(|l| index.get(l.to.as_str()).copied())
+                    .filter(|&d| matches!(s.nodes[d].spec, NodeSpec::ShardRouter(_)))
+                    .count();
+                if routers > 0 && (routers > 1 || !dbs.is_empty()) {
+                    issues.push(Issue {
+                        path: path.clone(),
+                        message: format!(
+                            "web server \"{}\" is linked to a shard router and to other data stores; with shards, link it to the one router only",
+                            node.id
+                        ),
+                    });
+                }
+                let root = |d: usize| primary_of[d].unwrap_or(d);
+                if let Some(&first) = dbs.first() {
+                    if let Some(&other) = dbs.iter().find(|&&d| root(d) != root(first)) {
+                        issues.push(Issue {
+                            path,
+                            message: format!(
+                                "web server \"{}\" is linked to databases \"{}\" and \"{}\", which do not replicate each other; \
+                                 link it to one primary and that primary's replicas",
+                                node.id, s.nodes[root(first)].id, s.nodes[root(other)].id
+                            ),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Things that do not stop a scenario from running but make requests fail:
+/// users linked to nothing, a load balancer with no servers behind it (their
+/// requests fail with `no_route`). The editor shows these while a design is
+/// being built; `scalelab validate` prints them.
+pub fn warnings(s: &Scenario) -> Vec<Issue> {
+    let mut out = Vec::new();
+    for (i, node) in s.nodes.iter().enumerate() {
+        let linked = s.links.iter().any(|l| l.from == node.id);
+        let message = match &node.spec {
+            NodeSpec::Users(_) if !linked => format!(
+                "users \"{}\" are not linked to anything, so their requests fail; link them to a load balancer or web server",
+                node.id
+            ),
+            NodeSpec::LoadBalancer(_) if !linked => format!(
+                "load balancer \"{}\" has no servers behind it, so its requests fail; link it to a web server",
+                node.id
+            ),
+            NodeSpec::WebServer(w)
+                if w.sessions == crate::model::scenario::Sessions::Shared
+                    && !s.links.iter().any(|l| {
+                        l.from == node.id
+                            && s.node_index(&l.to).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Nosql(_) | NodeSpec::Cache(_)))
+                    }) =>
+            {
+                format!(
+                    "web server \"{}\" keeps sessions in a shared store but is linked to none; link it to a NoSQL store or a cache",
+                    node.id
+                )
+            }
+            NodeSpec::WebServer(_) if replicas_only(s, &node.id) => format!(
+                "web server \"{}\" is linked only to read replicas, so its writes fail; link it to their primary too",
+                node.id
+            ),
+            _ => continue,
+        };
+        out.push(Issue { path: format!("nodes[{i}]"), message });
+    }
+    out
+}
+
+/// Whether `web` is linked to databases that are all replicas (of a primary
+/// it is not linked to).
+fn replicas_only(s: &Scenario, web: &str) -> bool {
+    let is_replica = |id: &str| {
+        s.links.iter().any(|l| {
+            l.to == id && s.node_index(&l.from).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Database(_)))
+        })
+    };
+    let dbs: Vec<&str> = s
+        .links
+        .iter()
+        .filter(|l| l.from == web)
+        .filter(|l| s.node_index(&l.to).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Database(_))))
+        .map(|l| l.to.as_str())
+        .collect();
+    !dbs.is_empty() && dbs.iter().all(|d| is_replica(d))
+}
+
+fn lookup(index: &HashMap<&str, usize>, id: &str, path: &str, issues: &mut Vec<Issue>) -> Option<usize> {
+    let found = index.get(id).copied();
+    if found.is_none() {
+        let mut ids: Vec<&str> = index.keys().copied().collect();
+        ids.sort_unstable(); // a stable suggestion whatever the hash order
+        let message = match crate::base::suggest::suggest(id, &ids) {
+            Some(s) => format!("no node has id \"{id}\"; did you mean \"{s}\"?"),
+            None => format!("no node has id \"{id}\""),
+        };
+        issues.push(Issue { path: path.to_string(), message });
+    }
+    found
+}
