@@ -28,12 +28,11 @@
 //! hands: a visitor who follows such a link and presses the chord sees the
 //! recovery screen, and their autosave is kept.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-static CRASHED: AtomicBool = AtomicBool::new(false);
 static PANICS: AtomicU32 = AtomicU32::new(0);
 /// Panics logged in full after the first; the rest are counted only (a broken
 /// frame loop would otherwise log one every frame).
@@ -42,17 +41,15 @@ const LOGGED_PANICS: u32 = 20;
 /// The id of the overlay element.
 pub const OVERLAY_ID: &str = "crash-overlay";
 
-/// Whether the page has panicked. Once true it stays true until the page is
-/// reloaded.
-pub fn crashed() -> bool {
-    CRASHED.load(Ordering::SeqCst)
-}
+/// Whether the page has panicked (the flag is kept by storage, whose
+/// autosave it stops).
+pub use crate::storage::crashed;
 
 /// Installs the panic hook (console message, then the overlay) and, with
 /// `?panic-test` in the address, the test chord. Call once, before mounting.
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
-        let first = !CRASHED.swap(true, Ordering::SeqCst);
+        let first = crate::storage::mark_crashed();
         let n = PANICS.fetch_add(1, Ordering::SeqCst);
         if n <= LOGGED_PANICS {
             console_error_panic_hook::hook(info);
