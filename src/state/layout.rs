@@ -67,13 +67,16 @@ impl Layout {
 /// on every change. An embedded page keeps its own defaults and writes
 /// nothing: a course page's frame should not rearrange the full playground.
 pub fn use_layout(embedded: bool) -> RwSignal<Layout> {
-    let stored =
-        if embedded { None } else { crate::storage::local_storage().ok().and_then(|s| s.get_item(KEY).ok().flatten()) };
+    let stored = if embedded {
+        None
+    } else {
+        crate::keeping::storage::local_storage().ok().and_then(|s| s.get_item(KEY).ok().flatten())
+    };
     let layout = RwSignal::new(Layout::parse(stored.as_deref()));
     if !embedded {
         Effect::new(move |_| {
             let json = layout.with(Layout::to_json);
-            if let Ok(storage) = crate::storage::local_storage() {
+            if let Ok(storage) = crate::keeping::storage::local_storage() {
                 // A full or refused storage only loses the layout: nothing to tell.
                 let _ = storage.set_item(KEY, &json);
             }

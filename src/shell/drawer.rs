@@ -7,10 +7,10 @@
 //! Beside the diagram on wide screens; over it (never squeezing it) below
 //! 1000 px; a bottom sheet on a phone held upright (see styles/shell.css).
 
-use crate::layout::{Layout, DRAWER_MAX_PX, DRAWER_MIN_PX};
-use crate::lesson_panel::LessonsUi;
-use crate::resilience_panel::{OpenTool, Tool};
-use crate::trace_panel::Tracing;
+use crate::panels::lesson_panel::LessonsUi;
+use crate::panels::resilience_panel::{OpenTool, Tool};
+use crate::panels::trace_panel::Tracing;
+use crate::state::layout::{Layout, DRAWER_MAX_PX, DRAWER_MIN_PX};
 use leptos::prelude::*;
 
 /// Below this window width the drawer floats over the diagram.
@@ -145,7 +145,7 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
     // The goal met: the lesson says so (the learner was likely inspecting the
     // node they failed). A folded drawer on a narrow screen stays folded: the
     // headline strip says it there.
-    let live = expect_context::<crate::app::Live>();
+    let live = expect_context::<crate::shell::app::Live>();
     Effect::new(move |was: Option<bool>| {
         let met = live.goal.with(|g| g.as_ref().is_some_and(|g| g.met()));
         if was == Some(false)
@@ -244,21 +244,21 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
         }
     };
     // In the capture phase: the diagram stops the propagation of its presses.
-    crate::input::listen_capturing("pointerdown", on_down);
-    crate::input::listen_capturing("pointerup", on_up);
-    crate::input::listen_capturing("pointercancel", on_cancel);
+    crate::base::input::listen_capturing("pointerdown", on_down);
+    crate::base::input::listen_capturing("pointerup", on_up);
+    crate::base::input::listen_capturing("pointercancel", on_cancel);
     drawer
 }
 
 /// The drawer itself, with its panels in tab order.
 #[component]
 pub fn SideDrawer() -> impl IntoView {
-    let live = expect_context::<crate::app::Live>();
+    let live = expect_context::<crate::shell::app::Live>();
     let drawer = expect_context::<Drawer>();
     let lessons = expect_context::<LessonsUi>();
     let tracing = expect_context::<Tracing>();
     let tools = expect_context::<OpenTool>();
-    let embedded = crate::page::embedded();
+    let embedded = crate::base::page::embedded();
     let available = move |tab: Tab| match tab {
         Tab::Inspect => true,
         Tab::Lesson => lessons.shown.get(),
@@ -336,10 +336,10 @@ pub fn SideDrawer() -> impl IntoView {
             </div>
             <div class="drawer-body" hidden=move || !open()>
                 {pane(Tab::Inspect, view! { <crate::editor::inspector::Inspector snapshot=live.snapshot /> }.into_any())}
-                {pane(Tab::Lesson, view! { <crate::lesson_panel::LessonPanel /> }.into_any())}
-                {pane(Tab::Trace, view! { <crate::trace_panel::TracePanel /> }.into_any())}
-                {pane(Tab::Resilience, view! { <crate::resilience_panel::ResiliencePanel /> }.into_any())}
-                {pane(Tab::Estimate, view! { <crate::envelope_panel::EnvelopePanel /> }.into_any())}
+                {pane(Tab::Lesson, view! { <crate::panels::lesson_panel::LessonPanel /> }.into_any())}
+                {pane(Tab::Trace, view! { <crate::panels::trace_panel::TracePanel /> }.into_any())}
+                {pane(Tab::Resilience, view! { <crate::panels::resilience_panel::ResiliencePanel /> }.into_any())}
+                {pane(Tab::Estimate, view! { <crate::panels::envelope_panel::EnvelopePanel /> }.into_any())}
             </div>
             </div>
         </aside>

@@ -9,7 +9,7 @@
 //! Rust at all.
 //!
 //! Rules:
-//! - The hook sets [`crashed`] first; from then on [`crate::storage::autosave`]
+//! - The hook sets [`crashed`] first; from then on [`crate::keeping::storage::autosave`]
 //!   refuses to write, so whatever state the panic left behind (an edit half
 //!   applied, an undo stack out of step) can never replace the last good
 //!   autosave. What comes back after the reload is the diagram as it was
@@ -43,13 +43,13 @@ pub const OVERLAY_ID: &str = "crash-overlay";
 
 /// Whether the page has panicked (the flag is kept by storage, whose
 /// autosave it stops).
-pub use crate::storage::crashed;
+pub use crate::keeping::storage::crashed;
 
 /// Installs the panic hook (console message, then the overlay) and, with
 /// `?panic-test` in the address, the test chord. Call once, before mounting.
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
-        let first = crate::storage::mark_crashed();
+        let first = crate::keeping::storage::mark_crashed();
         let n = PANICS.fetch_add(1, Ordering::SeqCst);
         if n <= LOGGED_PANICS {
             console_error_panic_hook::hook(info);
@@ -107,7 +107,7 @@ pub fn recovery_url(href: &str) -> String {
 
 /// What the overlay says about the autosave.
 fn autosave_sentence() -> String {
-    match crate::storage::autosaved_versions() {
+    match crate::keeping::storage::autosaved_versions() {
         Ok(v) if !v.is_empty() => "Your design was autosaved in this browser after your last change before the error; \
              nothing that happened after the error was saved. Reload to carry on from there."
             .to_string(),

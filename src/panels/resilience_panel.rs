@@ -21,9 +21,9 @@
 //! `res-errors`, `res-peak`, `res-p99`, `res-lost-writes`, `res-sessions`,
 //! `res-recovered`, and the badge `res-spof`.
 
+use crate::base::format;
+use crate::base::page::embedded;
 use crate::editor::{Editor, Selection};
-use crate::format;
-use crate::page::embedded;
 use leptos::prelude::*;
 use scalelab_engine::resilience::{
     ResilienceOptions, ResilienceReport, ResilienceRun, Trial, RECOVERED_BELOW, RECOVERED_FOR_S,
@@ -245,7 +245,7 @@ pub fn use_tools() {
         started_ms: StoredValue::new(0.0),
     };
     provide_context(ui);
-    crate::frame_loop::use_frame_loop(move |_| ui.work());
+    crate::run::frame_loop::use_frame_loop(move |_| ui.work());
 }
 
 /// The "Resilience" button of the top bar (not in an embedded page: the
@@ -512,7 +512,7 @@ mod tests {
     use super::*;
 
     fn starter() -> Scenario {
-        Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap()
+        Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap()
     }
 
     #[test]

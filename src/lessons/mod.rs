@@ -3,7 +3,9 @@
 //! line, paragraphs, a `## Try this` list and a `## Goal` paragraph). Both are
 //! parsed the first time a lesson is asked for, and kept.
 
-use crate::markdown::{self, Block, Inline};
+pub mod markdown;
+
+use markdown::{Block, Inline};
 use scalelab_engine::scenario::{NodeSpec, Rate};
 use scalelab_engine::{Edit, Scenario};
 use std::sync::OnceLock;
@@ -21,8 +23,8 @@ macro_rules! lesson {
         LessonSource {
             number: $n,
             slug: $slug,
-            json: include_str!(concat!("../lessons/", $slug, ".json")),
-            markdown: include_str!(concat!("../lessons/", $slug, ".md")),
+            json: include_str!(concat!("../../lessons/", $slug, ".json")),
+            markdown: include_str!(concat!("../../lessons/", $slug, ".md")),
         }
     };
 }
@@ -205,8 +207,8 @@ pub fn changes(prev: &Scenario, this: &Scenario) -> Vec<String> {
 
 fn rate_words(r: Rate) -> String {
     match r {
-        Rate::Users { dau, .. } => format!("{} daily users", crate::format::number(dau)),
-        Rate::Rps { rps } => format!("{} requests/s", crate::format::number(rps)),
+        Rate::Users { dau, .. } => format!("{} daily users", crate::base::format::number(dau)),
+        Rate::Rps { rps } => format!("{} requests/s", crate::base::format::number(rps)),
     }
 }
 
