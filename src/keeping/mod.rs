@@ -24,6 +24,7 @@
 //! - A file or link that fails to open leaves the current diagram untouched.
 
 pub mod crash;
+pub mod layout;
 pub mod progress;
 pub mod storage;
 

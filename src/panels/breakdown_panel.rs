@@ -5,7 +5,7 @@
 //! (`Simulation::latency_breakdown`); the page only lays them out.
 
 use crate::base::format;
-use crate::shell::app::Live;
+use crate::state::Live;
 use leptos::prelude::*;
 use scalelab_engine::breakdown::{BreakdownPart, HopShare};
 

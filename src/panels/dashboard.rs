@@ -3,7 +3,7 @@
 
 use crate::base::format;
 use crate::panels::charts::{Chart, ChartData, Line};
-use crate::shell::app::Live;
+use crate::state::Live;
 use leptos::prelude::*;
 use scalelab_engine::{Severity, Snapshot};
 
@@ -51,7 +51,7 @@ pub fn Dashboard() -> impl IntoView {
     let windowed = move |f: fn(&Snapshot) -> String| {
         move || snap.with(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(f).unwrap_or_else(|| "–".into()))
     };
-    let layout = expect_context::<RwSignal<crate::state::layout::Layout>>();
+    let layout = expect_context::<RwSignal<crate::state::Layout>>();
     let open = move || layout.with(|l| l.dashboard_open);
     let goal = expect_context::<crate::panels::lesson_panel::LessonsUi>();
     view! {
@@ -91,7 +91,7 @@ pub fn Dashboard() -> impl IntoView {
                             title="The lesson's goal, as the simulation checks it: open the lesson"
                             on:click=move |_| {
                                 goal.show(true);
-                                if let Some(d) = use_context::<crate::shell::drawer::Drawer>() { d.show(crate::shell::drawer::Tab::Lesson); }
+                                if let Some(d) = use_context::<crate::state::Drawer>() { d.show(crate::state::Tab::Lesson); }
                             }>
                             <span class="label">"Goal"</span>
                             <span class="value">{move || live.goal.with(|g| g.as_ref().map(goal_words).unwrap_or_default())}</span>

@@ -19,8 +19,7 @@
 use crate::base::format;
 use crate::base::page::embedded;
 use crate::editor::Editor;
-use crate::panels::resilience_panel::{OpenTool, Tool};
-use crate::shell::app::Live;
+use crate::state::{Live, OpenTool, Tool};
 use leptos::prelude::*;
 use scalelab_engine::envelope::{estimate, Envelope, EnvelopeError, EnvelopeInput};
 use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};

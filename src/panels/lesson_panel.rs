@@ -24,7 +24,7 @@ use crate::lessons;
 use crate::lessons::markdown;
 use crate::run::frame_loop::now_ms;
 use crate::run::trial::{BeforeAfter, Row};
-use crate::shell::app::Live;
+use crate::state::Live;
 use leptos::prelude::*;
 use scalelab_engine::goal::{DrillState, GoalStatus};
 use std::collections::HashMap;

@@ -11,10 +11,11 @@ use crate::keeping::{self, ShareOffer};
 use crate::panels::dashboard::Dashboard;
 use crate::run::frame_loop::use_frame_loop;
 use crate::shell::animation::{Animation, Sampling};
+use crate::state::Live;
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};
-use scalelab_engine::{Edit, LogEntry, Snapshot};
+use scalelab_engine::{Edit, LogEntry};
 use wasm_bindgen::JsCast;
 
 /// How often the numbers on screen are refreshed, in wall-clock milliseconds.
@@ -37,23 +38,6 @@ pub fn dial_to_users(v: f64) -> f64 {
 
 pub fn users_to_dial(users: f64) -> f64 {
     (users.max(1.0).log10() * 100.0).clamp(0.0, DIAL_STEPS)
-}
-
-/// Live state the page shows, refreshed from the engine a few times a second.
-#[derive(Clone, Copy)]
-pub struct Live {
-    pub snapshot: RwSignal<Option<Snapshot>>,
-    pub series: RwSignal<Vec<scalelab_engine::SecondPoint>>,
-    pub log: RwSignal<Vec<LogEntry>>,
-    pub behind: RwSignal<bool>,
-    /// Id, kind and removed flag of each engine node slot (indexes `series` nodes).
-    pub slots: RwSignal<Vec<(String, &'static str, bool)>>,
-    /// How the design stands against its goal (lessons), as the engine says.
-    pub goal: RwSignal<Option<scalelab_engine::goal::GoalStatus>>,
-    /// The headline numbers over the last batches, with 95% intervals.
-    pub headline: RwSignal<scalelab_engine::confidence::Headline>,
-    /// Where the time of recent requests went, by node and cause.
-    pub breakdown: RwSignal<Option<scalelab_engine::breakdown::LatencyBreakdown>>,
 }
 
 #[component]
@@ -110,7 +94,7 @@ pub fn App() -> impl IntoView {
     let tracing = crate::panels::trace_panel::use_tracing();
     // The resilience report and the estimate (one panel at a time).
     crate::panels::resilience_panel::use_tools();
-    let layout = crate::state::layout::use_layout(embed);
+    let layout = crate::keeping::layout::use_layout(embed);
 
     let playing = RwSignal::new(true);
     let speed = RwSignal::new(1.0f64);

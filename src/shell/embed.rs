@@ -25,7 +25,7 @@ use crate::base::page::{OpenLesson, PageOptions};
 use crate::editor::Editor;
 use crate::keeping;
 use crate::keeping::storage;
-use crate::shell::app::Live;
+use crate::state::Live;
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::goal::GoalStatus;
