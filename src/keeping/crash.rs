@@ -16,7 +16,7 @@
 //!   autosaved before the panic.
 //! - The button reloads the page at the same address without the test
 //!   switches (`panic-test`, `fuzz`, `fuzz-steps`) and without a fragment, so
-//!   the page opens the newest autosave (see `keeping.rs`) and a fuzzing run
+//!   the page opens the newest autosave (see `keeping/mod.rs`) and a fuzzing run
 //!   that crashed does not start again.
 //! - Only the first panic builds the overlay; later ones (other callbacks
 //!   running into the broken state) are logged, up to a limit.

@@ -48,7 +48,7 @@ pub fn App() -> impl IntoView {
     let embed = options.embed;
     // An embedded playground shows the design in its address and leaves the
     // autosave alone (see keeping::open_embedded).
-    // `?lesson=N` (see keeping.rs for how it ranks against links and autosave).
+    // `?lesson=N` (see keeping/mod.rs for how it ranks against links and autosave).
     let asked = options.lesson.and_then(|n| crate::lessons::scenario(n).map(|s| (n, s)));
     let mut opening =
         if embed { keeping::open_embedded_with_lesson(asked) } else { keeping::open_from_browser_with_lesson(asked) };
