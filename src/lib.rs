@@ -3,48 +3,34 @@
 //! The UI holds no simulation logic. It owns one [`scalelab_engine::Simulation`]
 //! outside the reactive graph, steps it from an animation frame loop, and
 //! publishes a few snapshots a second to signals that the page reads.
+//!
+//! The modules are layers, one folder each, from the bottom up: `base`,
+//! `state`, `lessons`, `run`, `canvas`, `editor`, `keeping`, `panels`,
+//! `shell`. A module imports only from its own folder or the folders below
+//! it (ARCHITECTURE.md; the test `layers` in xtask keeps it so).
 
-pub mod animation;
-pub mod app;
-pub mod bindings;
-pub mod breakdown_panel;
-pub mod builtin;
-pub mod charts;
-pub mod compare_panel;
-pub mod compare_run;
-pub mod compare_view;
-pub mod crash;
-pub mod dashboard;
-pub mod drawer;
+pub mod base;
+pub mod canvas;
 pub mod editor;
-pub mod embed;
-pub mod envelope_panel;
-pub mod format;
-pub mod frame_loop;
-pub mod fuzz;
-pub mod input;
 pub mod keeping;
-pub mod layout;
-pub mod lesson_panel;
 pub mod lessons;
-pub mod markdown;
-pub mod menu;
-pub mod page;
-pub mod particles;
-pub mod progress;
-pub mod resilience_panel;
-pub mod runner;
-pub mod storage;
-pub mod trace_panel;
-pub mod trial;
+pub mod panels;
+pub mod run;
+pub mod shell;
+pub mod state;
+
+// The paths the editor still names from before the folders (`crate::format`...).
+pub use base::{builtin, format, input};
+pub use canvas::particles;
+pub use run::runner;
 
 /// Mounts the app on `<body>`, then starts fuzzing if the address asks
-/// for it (`?fuzz=SEED`, see [`fuzz`]).
+/// for it (`?fuzz=SEED`, see [`shell::fuzz`]).
 pub fn mount() {
     // The loading notice in index.html gave the first paint; the app replaces it.
     if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
         boot.remove();
     }
-    leptos::mount::mount_to_body(app::App);
-    fuzz::start_if_asked();
+    leptos::mount::mount_to_body(shell::app::App);
+    shell::fuzz::start_if_asked();
 }

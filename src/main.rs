@@ -3,7 +3,7 @@
 
 fn main() {
     // Our hook calls console_error_panic_hook's, then shows the crash screen
-    // and stops autosave (crash.rs).
-    scalelab_web::crash::install();
+    // and stops autosave (keeping/crash.rs).
+    scalelab_web::keeping::crash::install();
     scalelab_web::mount();
 }

@@ -198,7 +198,7 @@ const periodic = {
 
 test('every wire with traffic gets dots, in proportion to its measured rate', async (t) => {
   // `?count-hops` makes the page publish how many sampled hops its hop feed
-  // carried on each wire (src/animation.rs); the dots drawn are those hops.
+  // carried on each wire (src/shell/animation.rs); the dots drawn are those hops.
   const { page, errors, context } = await site.openPage('/?count-hops');
   await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
   await page.getByTestId('file-input').setInputFiles({ name: 'design.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(periodic)) });

@@ -15,9 +15,9 @@
 //              wall minutes (e.g. "1,10") of fast-forward (100x) of the design
 //
 // The design is loaded through a share link (`#s=` + base64url of raw DEFLATE
-// of the JSON, as src/storage.rs writes them), as a user who follows a link.
+// of the JSON, as src/keeping/storage.rs writes them), as a user who follows a link.
 // `?perf` turns on the page's performance.measure entries around each chart
-// redraw (src/charts.rs). One JSON line is printed per figure.
+// redraw (src/panels/charts.rs). One JSON line is printed per figure.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
@@ -69,7 +69,7 @@ function chromiumPath() {
   throw new Error('Chromium not found on PATH: run `cargo xtask setup --test`');
 }
 
-/** The share-link fragment of a scenario, exactly as src/storage.rs builds it. */
+/** The share-link fragment of a scenario, exactly as src/keeping/storage.rs builds it. */
 export function shareFragment(json) {
   const compact = JSON.stringify(JSON.parse(json));
   return 's=' + deflateRawSync(Buffer.from(compact, 'utf8')).toString('base64url');

@@ -1,6 +1,6 @@
 // The A/B comparison: two designs on the very same requests, side by side,
 // with a table of differences judged by the engine's intervals. Selectors are
-// the data-testids listed in src/compare_panel.rs and src/compare_view.rs.
+// the data-testids listed in src/panels/compare_panel.rs and src/panels/compare_view.rs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ async function reach(page, t, timeout = 180000) {
  * Pauses the comparison and waits until the numbers on screen hold still.
  *
  * After the click the panel publishes once more, on the first frame where
- * both designs stand at the same time again (src/compare_panel.rs
+ * both designs stand at the same time again (src/panels/compare_panel.rs
  * `use_runner`, `publish_now`), then never while paused. Wall time says
  * nothing about how many frames a loaded machine drew, so this counts frames
  * in the page: nothing in the panel may change for 60 frames and 1.5 s in a

@@ -1,6 +1,6 @@
 // The guided lessons in the page: the list, each lesson's text and live goal,
 // `?lesson=N`, the before/after table, progress kept across reloads, and
-// blocked storage. Selectors are the data-testids listed in src/lesson_panel.rs.
+// blocked storage. Selectors are the data-testids listed in src/panels/lesson_panel.rs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';

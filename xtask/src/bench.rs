@@ -997,16 +997,16 @@ engine/scenarios/bench-mm1.json; lesson 13 is lessons/13-millions-of-users.json 
 site (tests/e2e/bench.mjs), timed inside the page around the one call, the live page paused; the ratio is to the \
 native wall-time figure.\n\
 - **frame time**: tests/e2e/bench-page.mjs opens the page with lesson 13 in a share link (`#s=` with raw DEFLATE + \
-base64url of the JSON, as src/storage.rs makes them), at 1x with the animation on, waits 3 s, then records every \
+base64url of the JSON, as src/keeping/storage.rs makes them), at 1x with the animation on, waits 3 s, then records every \
 `requestAnimationFrame` timestamp for 20 s; frame time = interval between frames (p50/p95/p99). Dropped frames = \
 missed vsyncs (an interval of n × 16.7 ms counts n − 1) over intervals longer than 1.5 × 16.7 ms. Long tasks come \
 from a `PerformanceObserver` of type `longtask` (tasks over 50 ms).\n\
 - **kept up with real time**: the page's clock (`t = … s`) at the end minus at the start of those 20 s, over the \
 wall seconds; the clock is refreshed 4 times a second, so ±0.3 s. \"Slower than real time\" is the page's own notice.\n\
-- **chart redraw**: with `?perf` in the address, src/charts.rs wraps each chart redraw in `performance.mark`/`measure` \
+- **chart redraw**: with `?perf` in the address, src/panels/charts.rs wraps each chart redraw in `performance.mark`/`measure` \
 (`scalelab-chart-redraw`); the measures taken during the frame-time run, p50/p95.\n\
 - **10,000 particles**: `?dots=10000` makes the animation aim for 10,000 dots instead of about 2,000 \
-(src/animation.rs); lesson 13 at 0.1x so the frame holds little engine work and mostly the dots; the dots on screen \
+(src/shell/animation.rs); lesson 13 at 0.1x so the frame holds little engine work and mostly the dots; the dots on screen \
 are read from the page's sampling line each frame of the 10 s recorded (mean, min, max; the animation ignores new hops past twice its budget).\n\
 - **site size**: every file of dist/ (tests/e2e/bench-size.mjs, node's zlib: gzip level 9, brotli quality 11); \
 \"first load\" leaves out public/, which holds the embedding example.\n\

@@ -10,6 +10,8 @@ use std::time::Instant;
 
 mod bench;
 mod csp;
+#[cfg(test)]
+mod layers;
 mod pins;
 use pins::*;
 

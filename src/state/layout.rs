@@ -1,13 +1,11 @@
 //! The page's layout choices (palette labels shown, side drawer open and its
 //! width, dashboard charts expanded), kept per browser so the page opens the
-//! way its user left it. The parsing is pure and forgiving: anything damaged
-//! or out of range falls back to the default, never to an error.
+//! way its user left it (`keeping::layout` reads and writes it). The parsing
+//! is pure and forgiving: anything damaged or out of range falls back to the
+//! default, never to an error.
 
-use leptos::prelude::*;
-
-const KEY: &str = "scalelab.layout.v1";
 /// The side drawer's width limits, in CSS px (the page also caps it at a
-/// share of the window, see `drawer.rs`).
+/// share of the window, see `shell/drawer.rs`).
 pub const DRAWER_MIN_PX: f64 = 260.0;
 pub const DRAWER_MAX_PX: f64 = 720.0;
 pub const DRAWER_DEFAULT_PX: f64 = 340.0;
@@ -61,26 +59,6 @@ impl Layout {
         })
         .to_string()
     }
-}
-
-/// The layout as a signal, read from this browser's storage, and written back
-/// on every change. An embedded page keeps its own defaults and writes
-/// nothing: a course page's frame should not rearrange the full playground.
-pub fn use_layout(embedded: bool) -> RwSignal<Layout> {
-    let stored =
-        if embedded { None } else { crate::storage::local_storage().ok().and_then(|s| s.get_item(KEY).ok().flatten()) };
-    let layout = RwSignal::new(Layout::parse(stored.as_deref()));
-    if !embedded {
-        Effect::new(move |_| {
-            let json = layout.with(Layout::to_json);
-            if let Ok(storage) = crate::storage::local_storage() {
-                // A full or refused storage only loses the layout: nothing to tell.
-                let _ = storage.set_item(KEY, &json);
-            }
-        });
-    }
-    provide_context(layout);
-    layout
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! p99. The numbers are the engine's breakdown of its traced requests
 //! (`Simulation::latency_breakdown`); the page only lays them out.
 
-use crate::app::Live;
-use crate::format;
+use crate::base::format;
+use crate::state::Live;
 use leptos::prelude::*;
 use scalelab_engine::breakdown::{BreakdownPart, HopShare};
 

@@ -17,14 +17,14 @@
 //! `ba-after`), `lesson-prev`, `lesson-next`, `lesson-all`, `lesson-close`,
 //! `lesson-restart`, `lesson-changes`.
 
-use crate::app::Live;
+use crate::base::page::{OpenLesson, PageOptions};
 use crate::editor::Editor;
-use crate::frame_loop::now_ms;
+use crate::keeping::progress::{self, Progress};
 use crate::lessons;
-use crate::markdown;
-use crate::page::{OpenLesson, PageOptions};
-use crate::progress::{self, Progress};
-use crate::trial::{BeforeAfter, Row};
+use crate::lessons::markdown;
+use crate::run::frame_loop::now_ms;
+use crate::run::trial::{BeforeAfter, Row};
+use crate::state::Live;
 use leptos::prelude::*;
 use scalelab_engine::goal::{DrillState, GoalStatus};
 use std::collections::HashMap;
@@ -256,7 +256,11 @@ fn LessonView(n: u32, table: RwSignal<Option<TableView>>) -> impl IntoView {
     let live = expect_context::<Live>();
     let Some(text) = lessons::text(n) else { return ().into_any() };
     let changes = (n > 1)
-        .then(|| lessons::scenario(n - 1).zip(lessons::scenario(n)).map(|(a, b)| lessons::changes(a, b)))
+        .then(|| {
+            lessons::scenario(n - 1)
+                .zip(lessons::scenario(n))
+                .map(|(a, b)| crate::panels::lesson_changes::changes(a, b))
+        })
         .flatten();
     let completed = move || ui.progress.with(|p| p.completed.contains(&n));
     view! {
@@ -282,7 +286,7 @@ fn LessonView(n: u32, table: RwSignal<Option<TableView>>) -> impl IntoView {
                 <GoalStatusView />
             </section>
             {(n > 1).then(|| view! { <BeforeAfterTable n=n table=table /> })}
-            {(n > 1).then(|| view! { <crate::compare_panel::ComparePreviousButton n=n /> })}
+            {(n > 1).then(|| view! { <crate::panels::compare_panel::ComparePreviousButton n=n /> })}
             <p class="lesson-actions">
                 <button data-testid="lesson-restart" title="Load this lesson's design again (Undo brings yours back)"
                     on:click=move |_| ui.open_lesson(editor, live, n)>"Start this lesson over"</button>
@@ -367,7 +371,7 @@ fn use_before_after(ui: LessonsUi) -> RwSignal<Option<TableView>> {
     let table = RwSignal::new(None::<TableView>);
     let trial = StoredValue::new_local(None::<(u32, BeforeAfter)>);
     let cache = StoredValue::new(HashMap::<u32, Vec<Row>>::new());
-    crate::frame_loop::use_frame_loop(move |_| {
+    crate::run::frame_loop::use_frame_loop(move |_| {
         let Some(shown) = ui.shown.try_get_untracked() else { return };
         let wanted =
             if shown && !ui.listing.get_untracked() { ui.open.0.get_untracked().filter(|n| *n > 1) } else { None };

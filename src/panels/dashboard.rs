@@ -1,9 +1,9 @@
 //! The dashboard: headline numbers, errors by cause, the event log, and a text
 //! summary for screen readers. Every number is read from engine snapshots.
 
-use crate::app::Live;
-use crate::charts::{Chart, ChartData, Line};
-use crate::format;
+use crate::base::format;
+use crate::panels::charts::{Chart, ChartData, Line};
+use crate::state::Live;
 use leptos::prelude::*;
 use scalelab_engine::{Severity, Snapshot};
 
@@ -51,9 +51,9 @@ pub fn Dashboard() -> impl IntoView {
     let windowed = move |f: fn(&Snapshot) -> String| {
         move || snap.with(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(f).unwrap_or_else(|| "–".into()))
     };
-    let layout = expect_context::<RwSignal<crate::layout::Layout>>();
+    let layout = expect_context::<RwSignal<crate::state::Layout>>();
     let open = move || layout.with(|l| l.dashboard_open);
-    let goal = expect_context::<crate::lesson_panel::LessonsUi>();
+    let goal = expect_context::<crate::panels::lesson_panel::LessonsUi>();
     view! {
         <section class="dashboard" class:open=open aria-label="Dashboard" data-testid="dashboard">
             {move || snap.with(|s| s.as_ref().filter(|s| !s.alerts_firing.is_empty()).map(|s| view! {
@@ -91,7 +91,7 @@ pub fn Dashboard() -> impl IntoView {
                             title="The lesson's goal, as the simulation checks it: open the lesson"
                             on:click=move |_| {
                                 goal.show(true);
-                                if let Some(d) = use_context::<crate::drawer::Drawer>() { d.show(crate::drawer::Tab::Lesson); }
+                                if let Some(d) = use_context::<crate::state::Drawer>() { d.show(crate::state::Tab::Lesson); }
                             }>
                             <span class="label">"Goal"</span>
                             <span class="value">{move || live.goal.with(|g| g.as_ref().map(goal_words).unwrap_or_default())}</span>
@@ -147,7 +147,7 @@ pub fn Dashboard() -> impl IntoView {
                         </table>
                     </div>
                 </Show>
-                <crate::breakdown_panel::BreakdownPanel />
+                <crate::panels::breakdown_panel::BreakdownPanel />
                 <div class="panel errors-panel">
                     <h3>"Errors by cause "<span class="muted window">{move || snap.with(|s| format::window(s.as_ref().map_or(0.0, |s| s.span_s)))}</span></h3>
                     // Only the causes that occurred in the window: a list of

@@ -27,7 +27,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, EventTarget};
 
-use crate::crash;
+use crate::keeping::crash;
 
 /// What the address asks of the fuzzer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

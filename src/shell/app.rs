@@ -3,18 +3,19 @@
 //! (in the editor's stored runner); a frame loop steps it and publishes a
 //! snapshot a few times a second.
 
-use crate::animation::{Animation, Sampling};
-use crate::dashboard::Dashboard;
+use crate::base::format;
 use crate::editor::diagram::{is_typing, Diagram, Pick, View};
 use crate::editor::palette::{Palette, PaletteGesture};
 use crate::editor::{Editor, GRID, NODE_H, NODE_W};
-use crate::format;
-use crate::frame_loop::use_frame_loop;
 use crate::keeping::{self, ShareOffer};
+use crate::panels::dashboard::Dashboard;
+use crate::run::frame_loop::use_frame_loop;
+use crate::shell::animation::{Animation, Sampling};
+use crate::state::Live;
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};
-use scalelab_engine::{Edit, LogEntry, Snapshot};
+use scalelab_engine::{Edit, LogEntry};
 use wasm_bindgen::JsCast;
 
 /// How often the numbers on screen are refreshed, in wall-clock milliseconds.
@@ -39,32 +40,15 @@ pub fn users_to_dial(users: f64) -> f64 {
     (users.max(1.0).log10() * 100.0).clamp(0.0, DIAL_STEPS)
 }
 
-/// Live state the page shows, refreshed from the engine a few times a second.
-#[derive(Clone, Copy)]
-pub struct Live {
-    pub snapshot: RwSignal<Option<Snapshot>>,
-    pub series: RwSignal<Vec<scalelab_engine::SecondPoint>>,
-    pub log: RwSignal<Vec<LogEntry>>,
-    pub behind: RwSignal<bool>,
-    /// Id, kind and removed flag of each engine node slot (indexes `series` nodes).
-    pub slots: RwSignal<Vec<(String, &'static str, bool)>>,
-    /// How the design stands against its goal (lessons), as the engine says.
-    pub goal: RwSignal<Option<scalelab_engine::goal::GoalStatus>>,
-    /// The headline numbers over the last batches, with 95% intervals.
-    pub headline: RwSignal<scalelab_engine::confidence::Headline>,
-    /// Where the time of recent requests went, by node and cause.
-    pub breakdown: RwSignal<Option<scalelab_engine::breakdown::LatencyBreakdown>>,
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     // What the address asks for (lesson, embed mode...), read once.
-    let options = crate::page::from_browser();
+    let options = crate::base::page::from_browser();
     provide_context(options.clone());
     let embed = options.embed;
     // An embedded playground shows the design in its address and leaves the
     // autosave alone (see keeping::open_embedded).
-    // `?lesson=N` (see keeping.rs for how it ranks against links and autosave).
+    // `?lesson=N` (see keeping/mod.rs for how it ranks against links and autosave).
     let asked = options.lesson.and_then(|n| crate::lessons::scenario(n).map(|s| (n, s)));
     let mut opening =
         if embed { keeping::open_embedded_with_lesson(asked) } else { keeping::open_from_browser_with_lesson(asked) };
@@ -106,11 +90,11 @@ pub fn App() -> impl IntoView {
         breakdown: RwSignal::new(None),
     };
     provide_context(live);
-    let lessons = crate::lesson_panel::use_lessons(editor, live, &options);
-    let tracing = crate::trace_panel::use_tracing();
+    let lessons = crate::panels::lesson_panel::use_lessons(editor, live, &options);
+    let tracing = crate::panels::trace_panel::use_tracing();
     // The resilience report and the estimate (one panel at a time).
-    crate::resilience_panel::use_tools();
-    let layout = crate::layout::use_layout(embed);
+    crate::panels::resilience_panel::use_tools();
+    let layout = crate::keeping::layout::use_layout(embed);
 
     let playing = RwSignal::new(true);
     let speed = RwSignal::new(1.0f64);
@@ -122,15 +106,15 @@ pub fn App() -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let diagram_ref = NodeRef::<html::Div>::new();
     let theme = RwSignal::new(Theme::System);
-    let repaint = crate::charts::Repaint(RwSignal::new(0));
+    let repaint = crate::panels::charts::Repaint(RwSignal::new(0));
     provide_context(repaint);
     let _resize = window_event_listener(leptos::ev::resize, move |_| repaint.0.update(|v| *v += 1));
-    crate::input::track();
-    let drawer = crate::drawer::use_drawer(layout, repaint.0);
+    crate::base::input::track();
+    let drawer = crate::shell::drawer::use_drawer(layout, repaint.0);
     let log_seq = StoredValue::new(0u64);
     let animation = StoredValue::new_local(Animation::new());
     let sampling = RwSignal::new(Sampling::default());
-    let dark = StoredValue::new(crate::charts::page_is_dark());
+    let dark = StoredValue::new(crate::panels::charts::page_is_dark());
     // Set by "Step": the next frame lets the dots move although paused.
     let stepped = StoredValue::new(false);
 
@@ -202,8 +186,8 @@ pub fn App() -> impl IntoView {
             if is_playing {
                 editor.runner.try_update_value(|r| {
                     r.speed = speed.get_untracked();
-                    let budget = crate::runner::engine_ms_per_frame(r.speed);
-                    r.advance_within(elapsed_ms, budget, crate::frame_loop::now_ms);
+                    let budget = crate::run::runner::engine_ms_per_frame(r.speed);
+                    r.advance_within(elapsed_ms, budget, crate::run::frame_loop::now_ms);
                 });
             }
             // The dots move with wall time while playing, hold still while
@@ -237,7 +221,7 @@ pub fn App() -> impl IntoView {
             if since_snapshot >= SNAPSHOT_EVERY_MS {
                 since_snapshot = 0.0;
                 publish();
-                dark.set_value(crate::charts::page_is_dark());
+                dark.set_value(crate::panels::charts::page_is_dark());
                 let now = animation.with_value(Animation::sampling);
                 if sampling.get_untracked() != now {
                     sampling.set(now);
@@ -519,7 +503,7 @@ pub fn App() -> impl IntoView {
                 }
             }
         }
-        dark.set_value(crate::charts::page_is_dark());
+        dark.set_value(crate::panels::charts::page_is_dark());
         repaint.0.update(|v| *v += 1);
     });
 
@@ -626,7 +610,7 @@ pub fn App() -> impl IntoView {
     });
 
     // Messages with a page that embeds this one (embed.rs).
-    let ignored_messages = crate::embed::use_host_messages(editor, live, playing, &options);
+    let ignored_messages = crate::shell::embed::use_host_messages(editor, live, playing, &options);
     let editable = options.editable();
     let show_palette = !embed || options.palette;
 
@@ -725,7 +709,7 @@ pub fn App() -> impl IntoView {
                     </div>
                     <div class="menus" role="group" aria-label="Menus">
                         {(!embed).then(|| view! {
-                            <crate::menu::Menu label="File" test_id="file-menu" title="New, open, save, share, embed, earlier versions">
+                            <crate::shell::menu::Menu label="File" test_id="file-menu" title="New, open, save, share, embed, earlier versions">
                                 <button data-testid="new-diagram" title="Start from an empty diagram (undo brings the old one back)" on:click=move |_| {
                                     if !editor.may_change() { return; }
                                     let mut empty = editor.doc.get_untracked();
@@ -744,17 +728,17 @@ pub fn App() -> impl IntoView {
                                     let page = window().location().href().unwrap_or_default();
                                     share.set(Some(editor.doc.with_untracked(|d| keeping::share_offer(&page, d))));
                                 }>"Share…"</button>
-                                <crate::embed::EmbedButton label="Embed…" />
-                            </crate::menu::Menu>
+                                <crate::shell::embed::EmbedButton label="Embed…" />
+                            </crate::shell::menu::Menu>
                         })}
-                        <crate::menu::Menu label="Learn" test_id="learn-menu" title="Lessons, comparison, resilience report, estimate, request trace">
-                            <crate::lesson_panel::LessonsButton />
-                            <crate::compare_panel::CompareButton />
-                            <crate::resilience_panel::ResilienceButton />
-                            <crate::envelope_panel::EnvelopeButton />
-                            <crate::trace_panel::TraceButton />
-                        </crate::menu::Menu>
-                        <crate::menu::Menu label="View" test_id="view-menu" title="Animation, theme, seed, keyboard shortcuts">
+                        <crate::shell::menu::Menu label="Learn" test_id="learn-menu" title="Lessons, comparison, resilience report, estimate, request trace">
+                            <crate::panels::lesson_panel::LessonsButton />
+                            <crate::panels::compare_panel::CompareButton />
+                            <crate::panels::resilience_panel::ResilienceButton />
+                            <crate::panels::envelope_panel::EnvelopeButton />
+                            <crate::panels::trace_panel::TraceButton />
+                        </crate::shell::menu::Menu>
+                        <crate::shell::menu::Menu label="View" test_id="view-menu" title="Animation, theme, seed, keyboard shortcuts">
                             <button data-testid="animation-toggle" aria-pressed=move || animate.get().to_string() on:click=move |_| animate.update(|a| *a = !*a)>
                                 {move || if animate.get() { "Hide animation" } else { "Show animation" }}
                             </button>
@@ -781,15 +765,15 @@ pub fn App() -> impl IntoView {
                                     } />
                             </label>
                             <button data-testid="help" hidden=embed on:click=move |_| show_help.update(|h| *h = !*h) title="Keyboard shortcuts (?)">"Keyboard shortcuts"</button>
-                        </crate::menu::Menu>
-                        {embed.then(|| view! { <crate::embed::EmbedButton /> })}
+                        </crate::shell::menu::Menu>
+                        {embed.then(|| view! { <crate::shell::embed::EmbedButton /> })}
                     </div>
                     <div class="history" role="group" aria-label="History" hidden=!editable>
                         <button data-testid="undo" disabled=move || !editor.can_undo.get() on:click=move |_| editor.undo() title="Undo (Ctrl+Z)" aria-label="Undo">"↶"</button>
                         <button data-testid="redo" disabled=move || !editor.can_redo.get() on:click=move |_| editor.redo() title="Redo (Ctrl+Shift+Z)" aria-label="Redo">"↷"</button>
                     </div>
                 </div>
-                {embed.then(|| view! { <crate::embed::OpenFullLink /> })}
+                {embed.then(|| view! { <crate::shell::embed::OpenFullLink /> })}
                 {(!embed).then(|| view! {
                     <input type="file" accept=".json,application/json" class="sr-only" tabindex="-1" aria-hidden="true" data-testid="file-input" node_ref=file_input
                         on:change=move |ev| {
@@ -834,7 +818,7 @@ pub fn App() -> impl IntoView {
                     // (It stands above the dialogs too: "Link copied" answers a
                     // button in the Share dialog.)
                     <div class="stage-status">
-                        {embed.then(|| view! { <crate::embed::OriginNote /> })}
+                        {embed.then(|| view! { <crate::shell::embed::OriginNote /> })}
                         {move || editor.notice.get().map(|n| view! {
                             <div class="notice" class:error=n.error data-testid="notice" role=if n.error { "alert" } else { "status" }>
                                 <span>{n.text}</span>
@@ -865,7 +849,7 @@ pub fn App() -> impl IntoView {
                         }}</p>
                         <Show when=move || animate.get()>
                             <ul class="flow-legend" aria-label="Dot colours">
-                                {crate::particles::Colour::ALL.iter().map(|c| {
+                                {crate::canvas::particles::Colour::ALL.iter().map(|c| {
                                     let c = *c;
                                     view! { <li><span class="swatch" style=move || format!("background:{}", c.css(theme.get().is_dark()))></span>{c.label()}</li> }
                                 }).collect_view()}
@@ -878,10 +862,10 @@ pub fn App() -> impl IntoView {
                         </div>
                     </div>
                 </section>
-                <crate::drawer::SideDrawer />
+                <crate::shell::drawer::SideDrawer />
             </main>
             <Dashboard />
-            <crate::compare_panel::ComparePanel />
+            <crate::panels::compare_panel::ComparePanel />
             <div class="sr-only" aria-live="polite" data-testid="announcer">{move || editor.announcement.get()}</div>
             {move || share.get().map(|offer| view! { <ShareDialog offer=offer on_close=Callback::new(move |_| share.set(None)) /> })}
             <Show when=move || show_help.get()>
@@ -1038,7 +1022,7 @@ fn ShareDialog(offer: ShareOffer, on_close: Callback<()>) -> impl IntoView {
         ShareOffer::TooLong(chars) => view! {
             <p data-testid="share-too-long">{format!(
                 "This design is too large for a link ({} characters; links over {} may be cut short). Save it as a file and send the file instead.",
-                format::count(chars as u64), format::count(crate::storage::MAX_SHARE_URL_CHARS as u64)
+                format::count(chars as u64), format::count(crate::keeping::storage::MAX_SHARE_URL_CHARS as u64)
             )}</p>
             <div class="dialog-actions">
                 <button class="primary" data-testid="share-as-file" on:click=move |_| { keeping::export(editor); on_close.run(()); }>"Save as file"</button>
@@ -1115,7 +1099,7 @@ mod tests {
 
     #[test]
     fn alt_arrows_go_to_the_nearest_node_that_way() {
-        let doc = Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap();
+        let doc = Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap();
         // users (0,100) -> lb (220,100) -> web-1 (440,40) / web-2 (440,160) -> db (660,100).
         assert_eq!(nearest_node(&doc, "users", 1.0, 0.0).as_deref(), Some("lb"));
         assert_eq!(nearest_node(&doc, "lb", 1.0, 0.0).as_deref(), Some("web-1"));

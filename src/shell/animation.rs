@@ -10,8 +10,8 @@
 //! Sampling is by request number, so it never changes what the simulation
 //! computes, only which requests are shown.
 
+use crate::canvas::particles::{Particles, View, Wire};
 use crate::editor::diagram::{wire_between, View as DiagramView};
-use crate::particles::{Particles, View, Wire};
 use scalelab_engine::{Hop, Scenario, Simulation};
 use wasm_bindgen::JsCast;
 
@@ -167,7 +167,7 @@ impl Animation {
     /// `slack` is how many CSS pixels beyond the drawn dot still count.
     pub fn request_at(&self, x: f64, y: f64, view: DiagramView, slack: f64) -> Option<u64> {
         let (wx, wy) = view.to_world(x, y);
-        let within = (crate::particles::drawn_radius_css(view.scale) + slack) / view.scale.max(1e-6);
+        let within = (crate::canvas::particles::drawn_radius_css(view.scale) + slack) / view.scale.max(1e-6);
         self.particles.request_near(wx, wy, within)
     }
 
@@ -252,7 +252,7 @@ fn counting_asked() -> bool {
 }
 
 /// Benchmark-only: `?dots=N` in the address (1 to 100,000) makes the sampling
-/// aim for N dots on screen instead of [`crate::particles::DEFAULT_BUDGET`], so
+/// aim for N dots on screen instead of [`crate::canvas::particles::DEFAULT_BUDGET`], so
 /// `cargo xtask bench` can time frames with 10,000 particles (see
 /// tests/e2e/bench-page.mjs). Not a user setting: nothing links to it.
 fn dots_asked() -> Option<usize> {

@@ -9,14 +9,14 @@
 //! Rust at all.
 //!
 //! Rules:
-//! - The hook sets [`crashed`] first; from then on [`crate::storage::autosave`]
+//! - The hook sets [`crashed`] first; from then on [`crate::keeping::storage::autosave`]
 //!   refuses to write, so whatever state the panic left behind (an edit half
 //!   applied, an undo stack out of step) can never replace the last good
 //!   autosave. What comes back after the reload is the diagram as it was
 //!   autosaved before the panic.
 //! - The button reloads the page at the same address without the test
 //!   switches (`panic-test`, `fuzz`, `fuzz-steps`) and without a fragment, so
-//!   the page opens the newest autosave (see `keeping.rs`) and a fuzzing run
+//!   the page opens the newest autosave (see `keeping/mod.rs`) and a fuzzing run
 //!   that crashed does not start again.
 //! - Only the first panic builds the overlay; later ones (other callbacks
 //!   running into the broken state) are logged, up to a limit.
@@ -28,12 +28,11 @@
 //! hands: a visitor who follows such a link and presses the chord sees the
 //! recovery screen, and their autosave is kept.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-static CRASHED: AtomicBool = AtomicBool::new(false);
 static PANICS: AtomicU32 = AtomicU32::new(0);
 /// Panics logged in full after the first; the rest are counted only (a broken
 /// frame loop would otherwise log one every frame).
@@ -42,17 +41,15 @@ const LOGGED_PANICS: u32 = 20;
 /// The id of the overlay element.
 pub const OVERLAY_ID: &str = "crash-overlay";
 
-/// Whether the page has panicked. Once true it stays true until the page is
-/// reloaded.
-pub fn crashed() -> bool {
-    CRASHED.load(Ordering::SeqCst)
-}
+/// Whether the page has panicked (the flag is kept by storage, whose
+/// autosave it stops).
+pub use crate::keeping::storage::crashed;
 
 /// Installs the panic hook (console message, then the overlay) and, with
 /// `?panic-test` in the address, the test chord. Call once, before mounting.
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
-        let first = !CRASHED.swap(true, Ordering::SeqCst);
+        let first = crate::keeping::storage::mark_crashed();
         let n = PANICS.fetch_add(1, Ordering::SeqCst);
         if n <= LOGGED_PANICS {
             console_error_panic_hook::hook(info);
@@ -110,7 +107,7 @@ pub fn recovery_url(href: &str) -> String {
 
 /// What the overlay says about the autosave.
 fn autosave_sentence() -> String {
-    match crate::storage::autosaved_versions() {
+    match crate::keeping::storage::autosaved_versions() {
         Ok(v) if !v.is_empty() => "Your design was autosaved in this browser after your last change before the error; \
              nothing that happened after the error was saved. Reload to carry on from there."
             .to_string(),

@@ -7,88 +7,14 @@
 //! Beside the diagram on wide screens; over it (never squeezing it) below
 //! 1000 px; a bottom sheet on a phone held upright (see styles/shell.css).
 
-use crate::layout::{Layout, DRAWER_MAX_PX, DRAWER_MIN_PX};
-use crate::lesson_panel::LessonsUi;
-use crate::resilience_panel::{OpenTool, Tool};
-use crate::trace_panel::Tracing;
+use crate::panels::lesson_panel::LessonsUi;
+use crate::panels::trace_panel::Tracing;
+use crate::state::layout::{Layout, DRAWER_MAX_PX, DRAWER_MIN_PX};
+use crate::state::{Drawer, OpenTool, Tab, Tool};
 use leptos::prelude::*;
 
 /// Below this window width the drawer floats over the diagram.
 pub const OVERLAY_BELOW_PX: f64 = 1000.0;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tab {
-    Inspect,
-    Lesson,
-    Trace,
-    Resilience,
-    Estimate,
-}
-
-impl Tab {
-    const ALL: [Tab; 5] = [Tab::Inspect, Tab::Lesson, Tab::Trace, Tab::Resilience, Tab::Estimate];
-
-    fn label(self) -> &'static str {
-        match self {
-            Tab::Inspect => "Inspect",
-            Tab::Lesson => "Lesson",
-            Tab::Trace => "Trace",
-            Tab::Resilience => "Resilience",
-            Tab::Estimate => "Estimate",
-        }
-    }
-
-    fn test_id(self) -> &'static str {
-        match self {
-            Tab::Inspect => "tab-inspect",
-            Tab::Lesson => "tab-lesson",
-            Tab::Trace => "tab-trace",
-            Tab::Resilience => "tab-resilience",
-            Tab::Estimate => "tab-estimate",
-        }
-    }
-}
-
-/// Which tab shows, and whether the drawer is open.
-#[derive(Clone, Copy)]
-pub struct Drawer {
-    pub tab: RwSignal<Tab>,
-    layout: RwSignal<Layout>,
-    /// The window is narrow: the drawer floats over the diagram, and folds
-    /// itself away when a panel is closed.
-    narrow: Signal<bool>,
-}
-
-impl Drawer {
-    pub fn is_open(&self) -> bool {
-        !self.layout.with(|l| l.drawer_collapsed)
-    }
-
-    pub fn set_open(&self, open: bool) {
-        if self.is_open_untracked() != open {
-            self.layout.update(|l| l.drawer_collapsed = !open);
-        }
-    }
-
-    fn is_open_untracked(&self) -> bool {
-        !self.layout.with_untracked(|l| l.drawer_collapsed)
-    }
-
-    /// Folds the drawer away when it floats over the diagram (Esc).
-    pub fn fold_if_floating(&self) -> bool {
-        let floating = self.narrow.get_untracked() && self.is_open_untracked();
-        if floating {
-            self.set_open(false);
-        }
-        floating
-    }
-
-    /// Shows `tab`, opening the drawer.
-    pub fn show(&self, tab: Tab) {
-        self.tab.set(tab);
-        self.set_open(true);
-    }
-}
 
 fn window_width() -> f64 {
     window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(1280.0)
@@ -145,7 +71,7 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
     // The goal met: the lesson says so (the learner was likely inspecting the
     // node they failed). A folded drawer on a narrow screen stays folded: the
     // headline strip says it there.
-    let live = expect_context::<crate::app::Live>();
+    let live = expect_context::<crate::state::Live>();
     Effect::new(move |was: Option<bool>| {
         let met = live.goal.with(|g| g.as_ref().is_some_and(|g| g.met()));
         if was == Some(false)
@@ -244,21 +170,21 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
         }
     };
     // In the capture phase: the diagram stops the propagation of its presses.
-    crate::input::listen_capturing("pointerdown", on_down);
-    crate::input::listen_capturing("pointerup", on_up);
-    crate::input::listen_capturing("pointercancel", on_cancel);
+    crate::base::input::listen_capturing("pointerdown", on_down);
+    crate::base::input::listen_capturing("pointerup", on_up);
+    crate::base::input::listen_capturing("pointercancel", on_cancel);
     drawer
 }
 
 /// The drawer itself, with its panels in tab order.
 #[component]
 pub fn SideDrawer() -> impl IntoView {
-    let live = expect_context::<crate::app::Live>();
+    let live = expect_context::<crate::state::Live>();
     let drawer = expect_context::<Drawer>();
     let lessons = expect_context::<LessonsUi>();
     let tracing = expect_context::<Tracing>();
     let tools = expect_context::<OpenTool>();
-    let embedded = crate::page::embedded();
+    let embedded = crate::base::page::embedded();
     let available = move |tab: Tab| match tab {
         Tab::Inspect => true,
         Tab::Lesson => lessons.shown.get(),
@@ -336,10 +262,10 @@ pub fn SideDrawer() -> impl IntoView {
             </div>
             <div class="drawer-body" hidden=move || !open()>
                 {pane(Tab::Inspect, view! { <crate::editor::inspector::Inspector snapshot=live.snapshot /> }.into_any())}
-                {pane(Tab::Lesson, view! { <crate::lesson_panel::LessonPanel /> }.into_any())}
-                {pane(Tab::Trace, view! { <crate::trace_panel::TracePanel /> }.into_any())}
-                {pane(Tab::Resilience, view! { <crate::resilience_panel::ResiliencePanel /> }.into_any())}
-                {pane(Tab::Estimate, view! { <crate::envelope_panel::EnvelopePanel /> }.into_any())}
+                {pane(Tab::Lesson, view! { <crate::panels::lesson_panel::LessonPanel /> }.into_any())}
+                {pane(Tab::Trace, view! { <crate::panels::trace_panel::TracePanel /> }.into_any())}
+                {pane(Tab::Resilience, view! { <crate::panels::resilience_panel::ResiliencePanel /> }.into_any())}
+                {pane(Tab::Estimate, view! { <crate::panels::envelope_panel::EnvelopePanel /> }.into_any())}
             </div>
             </div>
         </aside>

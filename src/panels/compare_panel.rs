@@ -4,11 +4,11 @@
 //! The user picks design A and design B (the current design, an autosaved
 //! version, a lesson's design, a file), the engine pairs them
 //! (`scalelab_engine::compare::pair`: B takes A's seed, users, run length and
-//! scheduled faults, and says what it changed), and [`crate::compare_run`]
+//! scheduled faults, and says what it changed), and [`crate::run::compare_run`]
 //! steps both in lockstep a slice per animation frame beside the live run.
 //! The numbers and the verdicts in the table are the engine's
 //! (`compare::Figures`, `compare::differences`); this module formats them.
-//! [`crate::compare_view`] draws the results.
+//! [`crate::panels::compare_view`] draws the results.
 //!
 //! The comparison lives outside the live playground: it never touches the
 //! editor's document or its simulation.
@@ -23,13 +23,13 @@
 //! `compare-recover`, `compare-fault-log`, and those of `compare_view`;
 //! `lesson-compare` is the lesson panel's "Compare with the previous step".
 
-use crate::compare_run::{PairRun, CHUNK_EVENTS};
-use crate::compare_view::{seconds, setting, Reading, Results, RunInfo};
+use crate::base::page::{embedded, OpenLesson};
 use crate::editor::Editor;
-use crate::frame_loop::now_ms;
+use crate::keeping::storage;
 use crate::lessons;
-use crate::page::{embedded, OpenLesson};
-use crate::storage;
+use crate::panels::compare_view::{seconds, setting, Reading, Results, RunInfo};
+use crate::run::compare_run::{PairRun, CHUNK_EVENTS};
+use crate::run::frame_loop::now_ms;
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::compare::pair;
@@ -644,7 +644,7 @@ fn is_database(ui: CompareUi, id: &str) -> bool {
 /// shown, and publishes what both designs stand at four times a second.
 fn use_runner(ui: CompareUi) {
     let mut since = 0.0;
-    crate::frame_loop::use_frame_loop(move |elapsed_ms| {
+    crate::run::frame_loop::use_frame_loop(move |elapsed_ms| {
         let Some(shown) = ui.shown.try_get_untracked() else { return };
         if !shown {
             return;

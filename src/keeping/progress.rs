@@ -6,7 +6,7 @@
 //! When the browser gives the page no storage, progress lives for this visit
 //! only (the caller says so once, together with autosave).
 
-use crate::storage::StorageError;
+use crate::keeping::storage::StorageError;
 use std::collections::BTreeSet;
 
 pub const PROGRESS_KEY: &str = "scalelab.lessons";
@@ -54,15 +54,15 @@ pub fn to_json(p: &Progress) -> String {
 
 /// The progress stored in this browser.
 pub fn load() -> Result<Progress, StorageError> {
-    let storage = crate::storage::local_storage()?;
-    let stored = storage.get_item(PROGRESS_KEY).map_err(|e| crate::storage::storage_error(&e))?;
+    let storage = crate::keeping::storage::local_storage()?;
+    let stored = storage.get_item(PROGRESS_KEY).map_err(|e| crate::keeping::storage::storage_error(&e))?;
     Ok(parse(stored.as_deref()))
 }
 
 /// Stores `p`.
 pub fn save(p: &Progress) -> Result<(), StorageError> {
-    let storage = crate::storage::local_storage()?;
-    storage.set_item(PROGRESS_KEY, &to_json(p)).map_err(|e| crate::storage::storage_error(&e))
+    let storage = crate::keeping::storage::local_storage()?;
+    storage.set_item(PROGRESS_KEY, &to_json(p)).map_err(|e| crate::keeping::storage::storage_error(&e))
 }
 
 #[cfg(test)]

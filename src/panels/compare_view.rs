@@ -12,9 +12,9 @@
 //! per metric (`data-verdict="same|better|worse|unclear|not-yet|not-judged"`,
 //! cells `diff-a`, `diff-b`, `diff-delta`, `diff-verdict`).
 
-use crate::charts::{Chart, ChartData, Line};
-use crate::compare_run::PairRun;
-use crate::format;
+use crate::base::format;
+use crate::panels::charts::{Chart, ChartData, Line};
+use crate::run::compare_run::PairRun;
 use leptos::prelude::*;
 use scalelab_engine::compare::Range;
 use scalelab_engine::compare::{differences, Difference, Figures, Metric, Verdict};

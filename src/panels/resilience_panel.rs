@@ -21,9 +21,10 @@
 //! `res-errors`, `res-peak`, `res-p99`, `res-lost-writes`, `res-sessions`,
 //! `res-recovered`, and the badge `res-spof`.
 
+use crate::base::format;
+use crate::base::page::embedded;
 use crate::editor::{Editor, Selection};
-use crate::format;
-use crate::page::embedded;
+use crate::state::{OpenTool, Tool};
 use leptos::prelude::*;
 use scalelab_engine::resilience::{
     ResilienceOptions, ResilienceReport, ResilienceRun, Trial, RECOVERED_BELOW, RECOVERED_FOR_S,
@@ -35,37 +36,6 @@ use scalelab_engine::Scenario;
 const SLICE_MS: f64 = 8.0;
 /// Events per call into the run (the clock is read between calls).
 const EVENTS_PER_CALL: u64 = 10_000;
-
-/// The tool panels at the bottom of the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tool {
-    Resilience,
-    Estimate,
-}
-
-/// Which tool panel is open, if any (one at a time: they take the same place).
-#[derive(Clone, Copy)]
-pub struct OpenTool(pub RwSignal<Option<Tool>>);
-
-impl OpenTool {
-    /// Opens `tool`, or closes it when it is already open.
-    pub fn toggle(&self, tool: Tool) {
-        let now = if self.0.get_untracked() == Some(tool) { None } else { Some(tool) };
-        self.0.set(now);
-    }
-
-    /// Closes `tool` and gives the keyboard back to the button that opened it.
-    pub fn close(&self, tool: Tool, button_id: &str) {
-        if self.0.get_untracked() == Some(tool) {
-            self.0.set(None);
-        }
-        if let Some(el) = document().get_element_by_id(button_id) {
-            if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
-                let _ = el.focus();
-            }
-        }
-    }
-}
 
 /// Where a report stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -245,7 +215,7 @@ pub fn use_tools() {
         started_ms: StoredValue::new(0.0),
     };
     provide_context(ui);
-    crate::frame_loop::use_frame_loop(move |_| ui.work());
+    crate::run::frame_loop::use_frame_loop(move |_| ui.work());
 }
 
 /// The "Resilience" button of the top bar (not in an embedded page: the
@@ -512,7 +482,7 @@ mod tests {
     use super::*;
 
     fn starter() -> Scenario {
-        Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap()
+        Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap()
     }
 
     #[test]

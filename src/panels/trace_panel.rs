@@ -3,8 +3,8 @@
 //! service and waiting for the nodes it called, and how it ended. Every
 //! number is the engine's trace of that request (`Simulation::trace`).
 
+use crate::base::format;
 use crate::editor::Editor;
-use crate::format;
 use leptos::prelude::*;
 use scalelab_engine::trace::{Trace, TraceHop, TraceOutcome};
 use scalelab_engine::Simulation;

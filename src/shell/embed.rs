@@ -20,12 +20,12 @@
 //! The pure parts (the snippet, origin checks, message shapes) are tested
 //! natively; the rest is the browser glue.
 
-use crate::app::Live;
+use crate::base::format;
+use crate::base::page::{OpenLesson, PageOptions};
 use crate::editor::Editor;
-use crate::format;
 use crate::keeping;
-use crate::page::{OpenLesson, PageOptions};
-use crate::storage;
+use crate::keeping::storage;
+use crate::state::Live;
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::goal::GoalStatus;
@@ -90,7 +90,7 @@ pub fn embed_src(
     }
     if let Some(origin) = origin {
         query.push_str("&origin=");
-        query.push_str(&crate::page::encode(origin));
+        query.push_str(&crate::base::page::encode(origin));
     }
     match lesson {
         Some(_) => Ok(format!("{base}{query}")),
@@ -172,7 +172,9 @@ pub fn post_targets(parent: Option<&str>, own: &str, listed: &[String]) -> Vec<S
 /// `document.referrer`, which is the parent's address when a frame is first
 /// loaded (Firefox has no `ancestorOrigins`). `None` when neither says.
 pub fn parent_origin_from(ancestor: Option<&str>, referrer: &str) -> Option<String> {
-    ancestor.and_then(|a| crate::page::normalise_origin(a)).or_else(|| crate::page::origin_of_address(referrer).ok())
+    ancestor
+        .and_then(|a| crate::base::page::normalise_origin(a))
+        .or_else(|| crate::base::page::origin_of_address(referrer).ok())
 }
 
 /// What the origin note inside a frame says when the page around it is not
@@ -438,7 +440,7 @@ pub fn EmbedButton(#[prop(optional)] label: Option<&'static str>) -> impl IntoVi
         </Show>
         // The autosave's earlier versions sit beside Embed in the full page's
         // editing toolbar (an embedded playground keeps no autosave).
-        {(!crate::page::embedded()).then(|| view! { <keeping::EarlierVersions /> })}
+        {(!crate::base::page::embedded()).then(|| view! { <keeping::EarlierVersions /> })}
     }
 }
 
@@ -454,7 +456,7 @@ fn EmbedDialog(on_close: Callback<()>) -> impl IntoView {
     let address_done = RwSignal::new(false);
     let host = Memo::new(move |_| {
         let a = address.get();
-        (!a.trim().is_empty()).then(|| crate::page::origin_of_address(&a))
+        (!a.trim().is_empty()).then(|| crate::base::page::origin_of_address(&a))
     });
     let lesson = current_lesson();
     let base = here();
@@ -605,7 +607,7 @@ mod tests {
     use super::*;
 
     fn starter() -> Scenario {
-        Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap()
+        Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap()
     }
 
     #[test]
@@ -645,7 +647,7 @@ mod tests {
     fn the_course_page_origin_goes_into_the_frame_address_encoded() {
         let json = starter().to_json_pretty();
         let base = "https://x.org/scale-lab/";
-        let origin = crate::page::origin_of_address("https://Course.Example.edu:8443/week3?unit=2").unwrap();
+        let origin = crate::base::page::origin_of_address("https://Course.Example.edu:8443/week3?unit=2").unwrap();
         let lesson =
             embed_src(base, Some(4), &json, EmbedChoice { edit: true, palette: false }, Some(&origin)).unwrap();
         assert_eq!(
@@ -789,9 +791,9 @@ mod tests {
         assert_eq!(read_message(&json!({"type": "play"})), Incoming::Command(Command::Play));
         assert_eq!(read_message(&json!({"type": "pause"})), Incoming::Command(Command::Pause));
         assert_eq!(read_message(&json!({"type": "reset"})), Incoming::Command(Command::Reset));
-        let scenario: Value = serde_json::from_str(crate::builtin::STARTER_SCENARIO).unwrap();
+        let scenario: Value = serde_json::from_str(crate::base::builtin::STARTER_SCENARIO).unwrap();
         let as_object = read_message(&json!({"type": "load", "scenario": scenario}));
-        let as_text = read_message(&json!({"type": "load", "scenario": crate::builtin::STARTER_SCENARIO}));
+        let as_text = read_message(&json!({"type": "load", "scenario": crate::base::builtin::STARTER_SCENARIO}));
         assert_eq!(as_object, Incoming::Command(Command::Load(Box::new(starter()))));
         assert_eq!(as_object, as_text);
         match read_message(

@@ -509,7 +509,7 @@ pub fn window_note(data: &ChartData) -> String {
     match (xs().reduce(f64::min), xs().reduce(f64::max)) {
         (Some(first), Some(last)) => format!(
             "One point per simulated second, last {} s",
-            crate::format::count((last - first).round() as u64 + 1)
+            crate::base::format::count((last - first).round() as u64 + 1)
         ),
         _ => "One point per simulated second".into(),
     }
@@ -532,9 +532,9 @@ pub fn caption(data: &ChartData) -> String {
                 t_max = Some(t_max.map_or(t, |m: f64| m.max(t)));
                 let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
                 let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-                let (lo, hi) = (crate::format::number(lo), crate::format::number(hi));
+                let (lo, hi) = (crate::base::format::number(lo), crate::base::format::number(hi));
                 ranges.push(named(&line.label, with_unit(if lo == hi { lo } else { format!("{lo} to {hi}") })));
-                with_unit(crate::format::number(v))
+                with_unit(crate::base::format::number(v))
             }
             None => "no data".into(),
         };
@@ -543,7 +543,7 @@ pub fn caption(data: &ChartData) -> String {
     match t_max {
         None => format!("{}: no data yet.", data.title),
         Some(t) => {
-            let t = if t.fract() == 0.0 { format!("{t:.0}") } else { crate::format::number(t) };
+            let t = if t.fract() == 0.0 { format!("{t:.0}") } else { crate::base::format::number(t) };
             format!(
                 "{}, at {t} seconds: {}. From lowest to highest: {}.",
                 data.title,

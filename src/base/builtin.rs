@@ -5,7 +5,7 @@
 //! a slow database fails a request before its web server gives up on it.
 
 // In the engine's scenarios, so its golden-output test runs it too.
-pub const STARTER_SCENARIO: &str = include_str!("../engine/scenarios/starter.json");
+pub const STARTER_SCENARIO: &str = include_str!("../../engine/scenarios/starter.json");
 
 #[cfg(test)]
 mod tests {

@@ -91,7 +91,7 @@ mod tests {
     use scalelab_engine::Scenario;
 
     fn runner() -> Runner {
-        Runner::new(Simulation::new(Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap()))
+        Runner::new(Simulation::new(Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap()))
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Keeping the user's work: which diagram the page opens with, autosave after
 //! every change, files (open and save) and share links, wired to the editor.
 //!
-//! The formats and the browser calls are in [`crate::storage`]; this module
+//! The formats and the browser calls are in [`crate::keeping::storage`]; this module
 //! decides when they happen and what the user is told. Rules:
 //! - Opening: a share link in the address (`#s=...`) wins, then a lesson asked
 //!   for with `?lesson=N`, then the newest autosaved version the engine
@@ -23,11 +23,16 @@
 //!   editor holds has been), and says once, not on every edit, when it fails.
 //! - A file or link that fails to open leaves the current diagram untouched.
 
-use crate::builtin::STARTER_SCENARIO;
+pub mod crash;
+pub mod layout;
+pub mod progress;
+pub mod storage;
+
+use crate::base::builtin::STARTER_SCENARIO;
 use crate::editor::Editor;
-use crate::storage::{self, ShareError, StorageError};
 use leptos::prelude::*;
 use scalelab_engine::Scenario;
+use storage::{ShareError, StorageError};
 
 /// The diagram the page opens with, and what to tell the user about it.
 pub struct Opening {
@@ -372,7 +377,7 @@ pub fn copy_text(editor: Editor, text: String, done: &'static str, refused: &'st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::SavedVersion;
+    use crate::keeping::storage::SavedVersion;
 
     fn design(name: &str) -> Scenario {
         let mut s = Scenario::from_json(STARTER_SCENARIO).unwrap();

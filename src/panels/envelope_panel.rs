@@ -16,11 +16,10 @@
 //! and beside them `env-sim-rps` (as the dashboard's Requests/s) and
 //! `env-design-rps` (the rate the design's users send at).
 
-use crate::app::Live;
+use crate::base::format;
+use crate::base::page::embedded;
 use crate::editor::Editor;
-use crate::format;
-use crate::page::embedded;
-use crate::resilience_panel::{OpenTool, Tool};
+use crate::state::{Live, OpenTool, Tool};
 use leptos::prelude::*;
 use scalelab_engine::envelope::{estimate, Envelope, EnvelopeError, EnvelopeInput};
 use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};
@@ -424,7 +423,7 @@ mod tests {
 
     #[test]
     fn the_starting_point_is_the_designs_users() {
-        let starter = Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap();
+        let starter = Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap();
         // 300 requests/s, given as a rate: the daily users that send it with
         // the default habits, so the estimate's peak is the design's rate.
         let i = from_design(&starter);

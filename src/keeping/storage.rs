@@ -20,6 +20,7 @@
 //! values and are tested natively; the browser parts are thin wrappers.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -417,18 +418,33 @@ pub fn storage_available() -> bool {
     ok
 }
 
+/// Set by the panic hook (`crash.rs`) and never cleared. It lives here, with
+/// the autosave it stops, so that storage needs nothing from the crash screen.
+static CRASHED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the page has panicked. Once true it stays true until the page is
+/// reloaded.
+pub fn crashed() -> bool {
+    CRASHED.load(Ordering::SeqCst)
+}
+
+/// Records a panic (the panic hook calls it first); `true` the first time.
+pub fn mark_crashed() -> bool {
+    !CRASHED.swap(true, Ordering::SeqCst)
+}
+
 /// Saves `json` as the newest version, unless it equals the newest already.
 ///
 /// When the storage is full, it retries keeping only this newest version
 /// (dropping the older ones) before giving up. Pass only scenarios the engine
 /// accepted: the list is for recovering good work.
 ///
-/// After a panic ([`crate::crash::crashed`]) nothing is written: the state a
+/// After a panic ([`crashed`]) nothing is written: the state a
 /// panic leaves behind is not trusted, and the last version saved before it
 /// is what the recovery reload brings back. (The crash overlay has told the
 /// user; there is nothing more to report, so this returns `Ok`.)
 pub fn autosave(json: &str) -> Result<(), StorageError> {
-    if crate::crash::crashed() {
+    if crashed() {
         return Ok(());
     }
     let storage = local_storage()?;

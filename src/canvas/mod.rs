@@ -1,0 +1,4 @@
+//! The moving dots drawn on the diagram's canvas: pure geometry and sampling,
+//! one `draw`. Knows nothing of the editor or the page.
+
+pub mod particles;

@@ -1,0 +1,14 @@
+//! The panels around the diagram: the dashboard and its charts, the lesson,
+//! trace, resilience, estimate and comparison panels. They read the page's
+//! state from context (`state`) and the editor; none imports the shell.
+
+pub mod breakdown_panel;
+pub mod charts;
+pub mod compare_panel;
+pub mod compare_view;
+pub mod dashboard;
+pub mod envelope_panel;
+pub mod lesson_changes;
+pub mod lesson_panel;
+pub mod resilience_panel;
+pub mod trace_panel;

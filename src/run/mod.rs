@@ -1,0 +1,9 @@
+//! Stepping runs against the wall clock: the frame loop and page clock, the
+//! live run's time budget, the background runs (lesson trials, A/B pairs),
+//! and the functions exported to JavaScript. No views.
+
+pub mod bindings;
+pub mod compare_run;
+pub mod frame_loop;
+pub mod runner;
+pub mod trial;
