@@ -20,12 +20,42 @@ fn window_width() -> f64 {
     window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(1280.0)
 }
 
+/// The panels' own state, which says whether each tab's panel is open.
+#[derive(Clone, Copy)]
+struct Panels {
+    lessons: LessonsUi,
+    tracing: Tracing,
+    tools: OpenTool,
+    /// The analysis tools stay out of an embedded page.
+    embedded: bool,
+}
+
+impl Panels {
+    fn from_context() -> Panels {
+        Panels {
+            lessons: expect_context(),
+            tracing: expect_context(),
+            tools: expect_context(),
+            embedded: crate::base::page::embedded(),
+        }
+    }
+
+    /// Whether `tab`'s panel is open (reactive).
+    fn open(self, tab: Tab) -> bool {
+        match tab {
+            Tab::Inspect => true,
+            Tab::Lesson => self.lessons.shown.get(),
+            Tab::Trace => self.tracing.follow.with(Option::is_some),
+            Tab::Resilience => !self.embedded && self.tools.0.get() == Some(Tool::Resilience),
+            Tab::Estimate => !self.embedded && self.tools.0.get() == Some(Tool::Estimate),
+        }
+    }
+}
+
 /// Sets up the drawer (in context). Call after the panels' own state exists.
 pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Drawer {
     let editor = expect_context::<crate::editor::Editor>();
     let lessons = expect_context::<LessonsUi>();
-    let tracing = expect_context::<Tracing>();
-    let tools = expect_context::<OpenTool>();
     let narrow = Signal::derive(move || {
         width_changes.track();
         window_width() < OVERLAY_BELOW_PX
@@ -39,13 +69,8 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
     let drawer = Drawer { tab: RwSignal::new(first), layout, narrow };
     provide_context(drawer);
 
-    let available = move |tab: Tab| match tab {
-        Tab::Inspect => true,
-        Tab::Lesson => lessons.shown.get(),
-        Tab::Trace => tracing.follow.with(Option::is_some),
-        Tab::Resilience => tools.0.get() == Some(Tool::Resilience),
-        Tab::Estimate => tools.0.get() == Some(Tool::Estimate),
-    };
+    let panels = Panels::from_context();
+    let available = move |tab: Tab| panels.open(tab);
     // A panel that opens comes to the front; one that closes gives way to
     // the lesson, if open, else the inspector.
     for tab in [Tab::Lesson, Tab::Trace, Tab::Resilience, Tab::Estimate] {
@@ -181,17 +206,8 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
 pub fn SideDrawer() -> impl IntoView {
     let live = expect_context::<crate::state::Live>();
     let drawer = expect_context::<Drawer>();
-    let lessons = expect_context::<LessonsUi>();
-    let tracing = expect_context::<Tracing>();
-    let tools = expect_context::<OpenTool>();
-    let embedded = crate::base::page::embedded();
-    let available = move |tab: Tab| match tab {
-        Tab::Inspect => true,
-        Tab::Lesson => lessons.shown.get(),
-        Tab::Trace => tracing.follow.with(Option::is_some),
-        Tab::Resilience => !embedded && tools.0.get() == Some(Tool::Resilience),
-        Tab::Estimate => !embedded && tools.0.get() == Some(Tool::Estimate),
-    };
+    let panels = Panels::from_context();
+    let available = move |tab: Tab| panels.open(tab);
     let open = move || drawer.is_open();
     let width = move || drawer.layout.with(|l| l.drawer_width_px);
     // Resizing: drag the edge, or focus it and press the arrow keys.
