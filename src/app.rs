@@ -14,7 +14,7 @@ use crate::keeping::{self, ShareOffer};
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};
-use scalelab_engine::{Edit, LogEntry, Snapshot};
+use scalelab_engine::{Edit, LogEntry, NodeKind, Snapshot};
 use wasm_bindgen::JsCast;
 
 /// How often the numbers on screen are refreshed, in wall-clock milliseconds.
@@ -47,7 +47,7 @@ pub struct Live {
     pub log: RwSignal<Vec<LogEntry>>,
     pub behind: RwSignal<bool>,
     /// Id, kind and removed flag of each engine node slot (indexes `series` nodes).
-    pub slots: RwSignal<Vec<(String, &'static str, bool)>>,
+    pub slots: RwSignal<Vec<(String, NodeKind, bool)>>,
     /// How the design stands against its goal (lessons), as the engine says.
     pub goal: RwSignal<Option<scalelab_engine::goal::GoalStatus>>,
     /// The headline numbers over the last batches, with 95% intervals.

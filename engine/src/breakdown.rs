@@ -10,6 +10,7 @@
 //! over all nodes, to the latency; its waiting time is the part of that spent
 //! below it, so it is shown beside and never added in.
 
+use crate::kind::NodeKind;
 use crate::time::Nanos;
 use crate::trace::Visit;
 use serde::Serialize;
@@ -112,7 +113,7 @@ impl BreakdownSums {
     pub fn view(
         &self,
         with: Option<&BreakdownSums>,
-        name: impl Fn(usize) -> Option<(String, &'static str)>,
+        name: impl Fn(usize) -> Option<(String, NodeKind)>,
     ) -> Option<LatencyBreakdown> {
         let requests = self.requests + with.map_or(0, |w| w.requests);
         if requests == 0 {
@@ -179,7 +180,7 @@ impl BreakdownSums {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HopShare {
     pub node: String,
-    pub kind: &'static str,
+    pub kind: NodeKind,
     /// On the wires to this node and back.
     pub network_ms: f64,
     pub queueing_ms: f64,
@@ -241,7 +242,7 @@ impl crate::Simulation {
         self.breakdown_window.view(None, |slot| self.breakdown_name(slot))
     }
 
-    fn breakdown_name(&self, slot: usize) -> Option<(String, &'static str)> {
+    fn breakdown_name(&self, slot: usize) -> Option<(String, NodeKind)> {
         let n = self.nodes.get(slot)?;
         Some((n.id.clone(), n.kind))
     }
@@ -263,8 +264,9 @@ mod tests {
         Visit { slot, depth, arrived, until: Some(until), answered: true, network, queued, service, failed: None }
     }
 
-    fn name(slot: usize) -> Option<(String, &'static str)> {
-        Some((["users", "web", "db"][slot].to_string(), "x"))
+    fn name(slot: usize) -> Option<(String, NodeKind)> {
+        let kinds = [NodeKind::Users, NodeKind::WebServer, NodeKind::Database];
+        Some((["users", "web", "db"][slot].to_string(), kinds[slot]))
     }
 
     #[test]

@@ -422,12 +422,7 @@ impl Simulation {
                 Component::Station(Station::new(&station, Role::for_spec(spec), seed, slot))
             }
         };
-        self.nodes.push(NodeInfo {
-            id: node.id.clone(),
-            kind: node.spec.kind_name(),
-            removed: false,
-            health: Health::Up,
-        });
+        self.nodes.push(NodeInfo { id: node.id.clone(), kind: node.spec.kind(), removed: false, health: Health::Up });
         self.components.push(component);
         let mut stats = NodeStats::default();
         // Integrals start now, not at time 0.

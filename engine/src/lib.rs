@@ -82,4 +82,4 @@ pub use sim::{Health, MemoryUse, Outcomes, Progress, Simulation};
 pub use snapshot::{LinkLive, NodeLive, RegionLive, Snapshot};
 pub use spof::single_points_of_failure;
 pub use stats::NodeSummary;
-pub use validate::{check_link, typical_latency_ms, warnings};
+pub use validate::{check_link, warnings};

@@ -627,8 +627,9 @@ impl Parser {
         let metric = self.choice(&mut obj, "metric", None, GOAL_METRICS).and_then(GoalMetric::from_name);
         let node = self.optional_string(&mut obj, "node");
         let kind = match obj.map.get("kind") {
-            Some(Value::String(_)) => self.choice(&mut obj, "kind", None, NODE_KINDS).map(|k| Some(k.to_string())),
-            _ => self.optional_string(&mut obj, "kind"),
+            Some(Value::String(_)) => self.choice(&mut obj, "kind", None, &NodeKind::NAMES).map(NodeKind::from_name),
+            // Absent or null (a string is the arm above), or refused.
+            _ => self.optional_string(&mut obj, "kind").map(|_| None),
         };
         let below = if obj.map.contains_key("below") {
             self.number(&mut obj, "below", None, -1e15, 1e15).map(Some)

@@ -166,7 +166,7 @@ pub struct LinkLive {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeLive {
     pub id: String,
-    pub kind: &'static str,
+    pub kind: crate::kind::NodeKind,
     pub health: crate::sim::Health,
     pub workers: u32,
     /// Now.

@@ -392,7 +392,7 @@ pub enum TraceOutcome {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceHop {
     pub node: String,
-    pub kind: &'static str,
+    pub kind: crate::kind::NodeKind,
     /// 0 for the users, 1 for the first node they reach, and so on.
     pub depth: u8,
     /// Arrival here, from the request's birth.
@@ -425,7 +425,7 @@ pub struct Trace {
 const MS: f64 = 1e6;
 
 /// The public trace of `buf`, with node ids and kinds from `name(slot)`.
-pub(crate) fn to_trace(buf: &TraceBuf, now: Nanos, name: impl Fn(u16) -> (String, &'static str)) -> Trace {
+pub(crate) fn to_trace(buf: &TraceBuf, now: Nanos, name: impl Fn(u16) -> (String, crate::kind::NodeKind)) -> Trace {
     let mut r = Reading::default();
     interpret(buf, now, &mut r);
     let end = r.finished.unwrap_or(now);

@@ -291,11 +291,14 @@ impl Editor {
         }
         let doc = self.doc.get_untracked();
         let (Some(a), Some(b)) = (doc.node_index(from), doc.node_index(to)) else { return false };
-        if let Err(why) = scalelab_engine::check_link(&doc.nodes[a].spec, &doc.nodes[b].spec) {
-            self.refuse(format!("Cannot connect {from} to {to}: {why}"));
-            return false;
-        }
-        let latency_ms = scalelab_engine::typical_latency_ms(&doc.nodes[a].spec, &doc.nodes[b].spec);
+        let role = match scalelab_engine::check_link(&doc.nodes[a].spec, &doc.nodes[b].spec) {
+            Ok(role) => role,
+            Err(why) => {
+                self.refuse(format!("Cannot connect {from} to {to}: {why}"));
+                return false;
+            }
+        };
+        let latency_ms = role.typical_latency_ms();
         let link = Link { from: from.into(), to: to.into(), latency_ms };
         let ok = self.edit(Edit::AddLink { link }, &format!("Connected {from} to {to}"));
         if ok {
