@@ -373,12 +373,6 @@ impl fmt::Debug for NodeKind {
     }
 }
 
-impl fmt::Display for NodeKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 // `ALL` is in declaration order, each kind once (so `k as usize` is its
 // place in `ALL`).
 const _: () = {

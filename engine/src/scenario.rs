@@ -199,7 +199,15 @@ impl NodeSpec {
         let (a, web) = match self {
             NodeSpec::WebServer(w) => (w.autoscale?, true),
             NodeSpec::Workers(w) => (w.autoscale?, false),
-            _ => return None,
+            NodeSpec::Users(_)
+            | NodeSpec::LoadBalancer(_)
+            | NodeSpec::Cache(_)
+            | NodeSpec::Database(_)
+            | NodeSpec::Queue(_)
+            | NodeSpec::ShardRouter(_)
+            | NodeSpec::Nosql(_)
+            | NodeSpec::Dns(_)
+            | NodeSpec::Cdn(_) => return None,
         };
         let policy = if web {
             AutoscalePolicy::utilization(a.min, a.max, a.target)
@@ -234,9 +242,6 @@ impl NodeSpec {
         }
     }
 }
-
-/// Every `kind` this build knows, in palette order.
-pub const NODE_KINDS: &[&str] = &NodeKind::NAMES;
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -157,7 +157,19 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
                     }
                 }
             }
-            _ => {}
+            // Their links are checked one by one above.
+            (
+                NodeSpec::LoadBalancer(_)
+                | NodeSpec::Cache(_)
+                | NodeSpec::Database(_)
+                | NodeSpec::Queue(_)
+                | NodeSpec::Workers(_)
+                | NodeSpec::ShardRouter(_)
+                | NodeSpec::Nosql(_)
+                | NodeSpec::Dns(_)
+                | NodeSpec::Cdn(_),
+                _,
+            ) => {}
         }
     }
 }
@@ -195,7 +207,18 @@ pub fn warnings(s: &Scenario) -> Vec<Issue> {
                 "web server \"{}\" is linked only to read replicas, so its writes fail; link it to their primary too",
                 node.id
             ),
-            _ => continue,
+            // Nothing to warn about.
+            NodeSpec::Users(_)
+            | NodeSpec::LoadBalancer(_)
+            | NodeSpec::WebServer(_)
+            | NodeSpec::Cache(_)
+            | NodeSpec::Database(_)
+            | NodeSpec::Queue(_)
+            | NodeSpec::Workers(_)
+            | NodeSpec::ShardRouter(_)
+            | NodeSpec::Nosql(_)
+            | NodeSpec::Dns(_)
+            | NodeSpec::Cdn(_) => continue,
         };
         out.push(Issue { path: format!("nodes[{i}]"), message });
     }
