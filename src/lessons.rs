@@ -136,9 +136,7 @@ pub fn changes(prev: &Scenario, this: &Scenario) -> Vec<String> {
     let mut changed = Vec::new();
     let (mut links_added, mut links_removed) = (0, 0);
     let label = |s: &Scenario, id: &str| {
-        s.node_index(id)
-            .map(|i| format!("{} {id}", crate::editor::kind_label(s.nodes[i].spec.kind_name())))
-            .unwrap_or_else(|| id.to_string())
+        s.node_index(id).map(|i| format!("{} {id}", s.nodes[i].spec.kind().label())).unwrap_or_else(|| id.to_string())
     };
     for edit in scalelab_engine::diff(prev, this) {
         match edit {

@@ -168,11 +168,6 @@ impl NodeSpec {
         }
     }
 
-    /// The `kind` name used in scenario files.
-    pub fn kind_name(&self) -> &'static str {
-        self.kind().name()
-    }
-
     /// The workers, queue and service time of nodes that serve requests.
     pub fn station(&self) -> Option<&StationSpec> {
         match self {
