@@ -8,8 +8,8 @@ use crate::scenario::{NodeSpec, Scenario};
 use std::collections::HashMap;
 
 /// Whether node `from` may send requests to node `to`, and in what role
-/// ([`NodeKind::link_to`]). `Err` carries the reason, worded for the user;
-/// the editor shows it too.
+/// ([`NodeKind::link_to`](crate::kind::NodeKind::link_to)). `Err` carries the
+/// reason, worded for the user; the editor shows it too.
 pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<LinkRole, &'static str> {
     from.kind().link_to(to.kind())
 }
