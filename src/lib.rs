@@ -19,11 +19,6 @@ pub mod run;
 pub mod shell;
 pub mod state;
 
-// The paths the editor still names from before the folders (`crate::format`...).
-pub use base::{builtin, format, input};
-pub use canvas::particles;
-pub use run::runner;
-
 /// Mounts the app on `<body>`, then starts fuzzing if the address asks
 /// for it (`?fuzz=SEED`, see [`shell::fuzz`]).
 pub fn mount() {

@@ -25,8 +25,9 @@
 //! assert!(report.nodes.get("app").unwrap().summary.utilization > 0.1);
 //! ```
 
-// Layers, lowest first: a module imports only from its own folder or the
-// folders above it in this list (a test in the xtask crate keeps it so).
+// Layers, lowest first: base, blocks, model, metrics, components, kernel,
+// analysis. A module imports only from its own folder or the folders below
+// it (the test `layers` in the xtask crate keeps it so).
 pub mod analysis;
 pub mod base;
 pub mod blocks;
@@ -43,11 +44,12 @@ pub use blocks::{
 };
 pub use kernel::{breakdown, edit, recent, report, sim, snapshot, trace};
 pub use metrics::{confidence, hops, log, series, stats};
-pub use model::{cost, error, fault, goal, migrate, parse, scenario, spof, validate};
+pub use model::{cost, error, fault, goal, kind, migrate, parse, scenario, spof, validate};
 
 pub use edit::{diff, edited, Edit, EditError, Fault};
 pub use error::{Issue, ScenarioError};
 pub use hops::Hop;
+pub use kind::{LinkRole, NodeKind};
 pub use log::{LogEntry, Severity};
 pub use report::Report;
 pub use request::{Cause, Kind};
@@ -57,4 +59,4 @@ pub use sim::{Health, MemoryUse, Outcomes, Progress, Simulation};
 pub use snapshot::{LinkLive, NodeLive, RegionLive, Snapshot};
 pub use spof::single_points_of_failure;
 pub use stats::NodeSummary;
-pub use validate::{check_link, typical_latency_ms, warnings};
+pub use validate::{check_link, warnings};

@@ -11,12 +11,12 @@
 
 use super::node_actions::NodeActions;
 use super::palette::{icon_path, PaletteGesture};
-use super::{kind_label, Editor, Selection, GRID, NODE_H, NODE_W};
-use crate::particles::Wire;
+use super::{Editor, Selection, GRID, NODE_H, NODE_W};
+use crate::canvas::particles::Wire;
 use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
-use scalelab_engine::{Health, Snapshot};
+use scalelab_engine::{Health, NodeKind, NodeLive, Snapshot};
 use wasm_bindgen::JsCast;
 
 /// Pan and zoom: screen = world * scale + (tx, ty).
@@ -409,7 +409,7 @@ fn load_class(util: f64) -> &'static str {
 /// The compact drawing's name: centred, one or two lines; or, when it
 /// cannot be drawn at a readable size, the node's icon large in the box,
 /// with the name as its tooltip (screen readers have the node's label).
-fn compact_name(l: &CompactLabel, name: &str, kind: &'static str) -> AnyView {
+fn compact_name(l: &CompactLabel, name: &str, kind: NodeKind) -> AnyView {
     let x = NODE_W / 2.0;
     match l.lines.as_slice() {
         [] => view! {
@@ -439,9 +439,9 @@ fn compact_name(l: &CompactLabel, name: &str, kind: &'static str) -> AnyView {
 /// node, from the same live snapshot and window as its normal kind line and
 /// the inspector (utilisation, hit ratio, backlog, requests sent on per second).
 fn compact_figure(
-    kind: &str,
+    kind: NodeKind,
     health: Health,
-    n: Option<&scalelab_engine::NodeLive>,
+    n: Option<&NodeLive>,
     per_second: impl Fn(u64) -> Option<f64>,
 ) -> String {
     let pct = |x: f64| format!("{:.0}%", x * 100.0);
@@ -449,12 +449,62 @@ fn compact_figure(
         (Health::Down, _) => "DOWN".to_string(),
         (_, None) => "–".to_string(),
         (_, Some(n)) => match kind {
-            "web_server" | "database" | "workers" | "nosql" => format!("{} busy", pct(n.summary.utilization)),
-            "cache" => n.summary.cache.map_or("no lookups".to_string(), |c| format!("{} hits", pct(c.hit_ratio))),
-            "cdn" => n.summary.cache.map_or("–".to_string(), |c| format!("{} edge", pct(c.hit_ratio))),
-            "queue" => format!("{} jobs", crate::format::count(n.waiting.into())),
-            _ => per_second(n.summary.arrivals)
-                .map_or("–/s".to_string(), |r| format!("{}/s", crate::format::number(r))),
+            NodeKind::WebServer | NodeKind::Database | NodeKind::Workers | NodeKind::Nosql => {
+                format!("{} busy", pct(n.summary.utilization))
+            }
+            NodeKind::Cache => {
+                n.summary.cache.map_or("no lookups".to_string(), |c| format!("{} hits", pct(c.hit_ratio)))
+            }
+            NodeKind::Cdn => n.summary.cache.map_or("–".to_string(), |c| format!("{} edge", pct(c.hit_ratio))),
+            NodeKind::Queue => format!("{} jobs", crate::base::format::count(n.waiting.into())),
+            NodeKind::Users | NodeKind::Dns | NodeKind::LoadBalancer | NodeKind::ShardRouter => {
+                per_second(n.summary.arrivals)
+                    .map_or("–/s".to_string(), |r| format!("{}/s", crate::base::format::number(r)))
+            }
+        },
+    }
+}
+
+/// The normal drawing's line under the name: what the node is doing now
+/// (its kind, before the run has numbers for it).
+fn kind_line(kind: NodeKind, health: Health, n: Option<&NodeLive>, per_second: impl Fn(u64) -> Option<f64>) -> String {
+    match (health, n) {
+        (Health::Down, _) => "DOWN".to_string(),
+        (_, None) => kind.label().to_string(),
+        (_, Some(n)) => match kind {
+            NodeKind::Queue => match n.oldest_job_age_ms {
+                Some(age) => {
+                    format!(
+                        "{} jobs · oldest {}",
+                        crate::base::format::count(n.waiting.into()),
+                        crate::base::format::ms(Some(age))
+                    )
+                }
+                None => "empty".to_string(),
+            },
+            NodeKind::Cdn => match n.summary.cache {
+                Some(c) => format!("{:.0}% from the edge", c.hit_ratio * 100.0),
+                None => "no static requests".to_string(),
+            },
+            NodeKind::Cache => match n.summary.cache {
+                Some(c) => format!("{:.0}% hits · {:.0}% busy", c.hit_ratio * 100.0, n.summary.utilization * 100.0),
+                None => "no lookups".to_string(),
+            },
+            NodeKind::WebServer | NodeKind::Database | NodeKind::Workers | NodeKind::Nosql => match n.group {
+                Some((running, booting)) => {
+                    let boot = if booting > 0 { format!(" +{booting}") } else { String::new() };
+                    format!("×{running}{boot} · {:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting)
+                }
+                None => format!("{:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting),
+            },
+            // Users, DNS, balancers and routers: requests sent on per second,
+            // whatever becomes of them downstream.
+            NodeKind::Users | NodeKind::Dns | NodeKind::LoadBalancer | NodeKind::ShardRouter => {
+                match per_second(n.summary.arrivals) {
+                    Some(rate) => format!("{}/s", crate::base::format::number(rate)),
+                    None => "–/s".to_string(),
+                }
+            }
         },
     }
 }
@@ -1033,7 +1083,7 @@ pub fn Diagram(
                                 // other, so only the wires' thickness tells the flow.
                                 <Show when=move || flow_mode.get() && !compact.get()>
                                     <text class="flow-label" style:font-size=move || format!("{}px", readable_size(FLOW_LABEL_FONT, SMALL_TEXT_PX, scale.get())) x=move || label.get().map(|l| l.0).unwrap_or(0.0) y=move || label.get().map(|l| l.1).unwrap_or(0.0) text-anchor="middle">
-                                        {move || format!("{}/s", crate::format::number(flow.get()))}
+                                        {move || format!("{}/s", crate::base::format::number(flow.get()))}
                                     </text>
                                 </Show>
                             </g>
@@ -1045,14 +1095,14 @@ pub fn Diagram(
                         Some(view! { <line class="link-preview" x1=a.0 + NODE_W y1=a.1 + NODE_H / 2.0 x2=x2 y2=y2 /> })
                     })}
                     <For each=node_ids key=|id| id.clone() children=move |id: String| {
-                        let kind = editor.node(&id).map(|n| n.spec.kind_name()).unwrap_or("node");
+                        let Some(kind) = editor.node(&id).map(|n| n.spec.kind()) else { return ().into_any() };
                         let (i1, i2, i3, i4, i5, i6, i7) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
                         let pos = move || node_box(&editor, &i1, drag_offset.get().as_ref()).unwrap_or((0.0, 0.0));
                         let selected = move || editor.selection.with(|s| s.nodes.contains(&i2));
                         let connecting = move || editor.connecting_from.get().as_deref() == Some(i3.as_str());
                         let state = Signal::derive(move || live(&i4));
                         let util = Signal::derive(move || state.get().map(|n| n.summary.utilization).unwrap_or(0.0));
-                        let has_workers = matches!(kind, "web_server" | "cache" | "database" | "workers" | "nosql");
+                        let has_workers = kind.is_station();
                         let health = Signal::derive(move || state.get().map(|n| n.health).unwrap_or(Health::Up));
                         let name = id.clone();
                         let layout = Memo::new(move |_| compact.get().then(|| compact_label(&name, scale.get())));
@@ -1060,13 +1110,13 @@ pub fn Diagram(
                             let n = state.get();
                             let h = match health.get() { Health::Up => "up", Health::Down => "down", Health::Degraded { .. } => "slowed down" };
                             match n {
-                                Some(n) if has_workers => format!("{} {}, {}, {:.0}% busy, {} waiting", kind_label(kind), i5, h, n.summary.utilization * 100.0, n.waiting),
-                                _ => format!("{} {}, {}", kind_label(kind), i5, h),
+                                Some(n) if has_workers => format!("{} {}, {}, {:.0}% busy, {} waiting", kind.label(), i5, h, n.summary.utilization * 100.0, n.waiting),
+                                _ => format!("{} {}, {}", kind.label(), i5, h),
                             }
                         };
                         view! {
                             <g
-                                class=move || format!("node kind-{kind}")
+                                class=move || format!("node kind-{}", kind.name())
                                 class:selected=selected
                                 class:connecting=connecting
                                 class:down=move || health.get() == Health::Down
@@ -1080,7 +1130,7 @@ pub fn Diagram(
                                 on:pointerdown=move |ev| node_down(ev, i6.clone())
                                 on:focus=move |_| {
                                     // From the keyboard only: a press selects (or connects) by itself.
-                                    if !crate::input::by_pointer() && !editor.selection.with_untracked(|s| s.nodes.contains(&i7)) {
+                                    if !crate::base::input::by_pointer() && !editor.selection.with_untracked(|s| s.nodes.contains(&i7)) {
                                         editor.selection.set(Selection::node(&i7));
                                     }
                                 }
@@ -1124,44 +1174,15 @@ pub fn Diagram(
                                         </g>
                                     })
                                 }
-                                <text x="40" y="44" class="node-kind">{move || {
-                                    match (health.get(), state.get()) {
-                                        (Health::Down, _) => "DOWN".to_string(),
-                                        (_, Some(n)) if kind == "queue" => match n.oldest_job_age_ms {
-                                            Some(age) => format!("{} jobs · oldest {}", crate::format::count(n.waiting.into()), crate::format::ms(Some(age))),
-                                            None => "empty".to_string(),
-                                        },
-                                        (_, Some(n)) if kind == "cdn" => match n.summary.cache {
-                                            Some(c) => format!("{:.0}% from the edge", c.hit_ratio * 100.0),
-                                            None => "no static requests".to_string(),
-                                        },
-                                        (_, Some(n)) if kind == "cache" => match n.summary.cache {
-                                            Some(c) => format!("{:.0}% hits · {:.0}% busy", c.hit_ratio * 100.0, n.summary.utilization * 100.0),
-                                            None => "no lookups".to_string(),
-                                        },
-                                        (_, Some(n)) if has_workers && n.group.is_some() => {
-                                            let (running, booting) = n.group.unwrap_or_default();
-                                            let boot = if booting > 0 { format!(" +{booting}") } else { String::new() };
-                                            format!("×{running}{boot} · {:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting)
-                                        }
-                                        (_, Some(n)) if has_workers => format!("{:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting),
-                                        // Users and load balancers: requests sent on per second,
-                                        // whatever becomes of them downstream.
-                                        (_, Some(n)) => match per_second(n.summary.arrivals) {
-                                            Some(rate) => format!("{}/s", crate::format::number(rate)),
-                                            None => "–/s".to_string(),
-                                        },
-                                        _ => kind_label(kind).to_string(),
-                                    }
-                                }}</text>
-                                // Caches only answer; every other kind links onwards
-                                // (a database to its read replicas).
-                                {(!matches!(kind, "cache" | "workers" | "nosql")).then(|| { let port_id = id.clone(); view! {
+                                <text x="40" y="44" class="node-kind">{move || kind_line(kind, health.get(), state.get().as_ref(), per_second)}</text>
+                                // Caches, NoSQL stores and workers only answer; every
+                                // other kind links onwards (a database to its read replicas).
+                                {kind.links_onward().then(|| { let port_id = id.clone(); view! {
                                     <circle class="port" cx=NODE_W cy=NODE_H / 2.0 r="7" data-testid=format!("port-{port_id}")
                                         on:pointerdown=move |ev| port_down(ev, port_id.clone()) />
                                 }})}
                             </g>
-                        }
+                        }.into_any()
                     } />
                 </g>
                 {move || box_rect.get().map(|(x0, y0, x1, y1)| view! {

@@ -1,11 +1,11 @@
 //! The inspector: the selected node's parameters (units, limits, inline
 //! messages from the engine's own validation), its live numbers, and faults.
 
-use super::{kind_label, Editor};
-use crate::format;
+use super::Editor;
+use crate::base::format;
 use leptos::prelude::*;
 use scalelab_engine::scenario::NodeSpec;
-use scalelab_engine::{Edit, Fault, Health, Snapshot};
+use scalelab_engine::{Edit, Fault, Health, NodeKind, Snapshot};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -934,7 +934,7 @@ fn NodePanel(
     let Some(node) = editor.node(&id) else {
         return view! { <div class="panel"><p>"This node is gone."</p></div> }.into_any();
     };
-    let kind = node.spec.kind_name();
+    let kind = node.spec.kind();
     let id_for_live = id.clone();
     let live = Signal::derive(move || {
         snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id_for_live).cloned()))
@@ -947,8 +947,8 @@ fn NodePanel(
     let id_f = id.clone();
     let field_groups =
         move || editor.doc.with(|d| d.node_index(&id_f).map(|i| fields_for(&d.nodes[i].spec)).unwrap_or_default());
-    let is_users = kind == "users";
-    let is_station = matches!(kind, "web_server" | "cache" | "database" | "workers" | "nosql");
+    let is_users = kind == NodeKind::Users;
+    let is_station = kind.is_station();
     let id_rate = id.clone();
     let daily = Signal::derive(move || node_value.get().is_some_and(|v| v.get("dau").is_some()));
     let read_only = move || editor.read_only.get();
@@ -1066,7 +1066,7 @@ fn NodePanel(
     let health = Signal::derive(move || live.get().map(|n| n.health).unwrap_or(Health::Up));
     view! {
         <div class="panel" data-testid="node-panel">
-            <h2>{id.clone()}<span class="kind-tag">{kind_label(kind)}</span></h2>
+            <h2>{id.clone()}<span class="kind-tag">{kind.label()}</span></h2>
             {is_users.then(|| {
                 let (a, b) = (id_rate.clone(), id_rate.clone());
                 view! {
@@ -1115,7 +1115,7 @@ fn NodePanel(
                 }
             })}
             <h3>"Live"</h3>
-            <p class="hint" data-testid="node-live-window">{move || snapshot.with(|s| format!("Rates and the p99: {}; queue and machines: now", crate::format::window(s.as_ref().map_or(0.0, |s| s.span_s))))}</p>
+            <p class="hint" data-testid="node-live-window">{move || snapshot.with(|s| format!("Rates and the p99: {}; queue and machines: now", crate::base::format::window(s.as_ref().map_or(0.0, |s| s.span_s))))}</p>
             <dl class="live" data-testid="node-live">
                 {move || live.get().map(|n| {
                     let s = n.summary;
@@ -1131,16 +1131,16 @@ fn NodePanel(
                         {s.cache.map(|c| view! {
                             <dt>"Hit ratio"</dt><dd data-testid="live-hit-ratio">{format::percent(c.hit_ratio)}</dd>
                         })}
-                        {(kind == "cache" || kind == "database").then(|| view! {
+                        {matches!(kind, NodeKind::Cache | NodeKind::Database).then(|| view! {
                             <dt>"Stale reads"</dt><dd data-testid="live-stale-reads">{rate(s.stale_reads)}</dd>
                         })}
-                        {(kind == "web_server").then(|| view! {
+                        {(kind == NodeKind::WebServer).then(|| view! {
                             <dt>"Sessions lost"</dt><dd data-testid="live-sessions-lost">{rate(s.sessions_lost)}</dd>
                         })}
                         {n.group.map(|(running, booting)| view! {
                             <dt>"Machines"</dt><dd data-testid="live-machines">{if booting > 0 { format!("{running} running, {booting} booting") } else { format!("{running} running") }}</dd>
                         })}
-                        {(kind == "queue").then(|| view! {
+                        {(kind == NodeKind::Queue).then(|| view! {
                             <dt>"Backlog"</dt><dd data-testid="live-backlog">{format!("{} jobs", format::count(n.waiting.into()))}</dd>
                             <dt>"Oldest job"</dt><dd data-testid="live-oldest-job">{format::ms(n.oldest_job_age_ms)}</dd>
                         })}
@@ -1163,10 +1163,10 @@ fn NodePanel(
                 {is_station.then(|| view! {
                     <button data-testid="fault-slow" on:click=move |_| editor.fault(&id_slow, Fault::Slow { factor: 5.0 })>"Slow down 5x"</button>
                 })}
-                {(kind == "cache").then(|| { let id_flush = id_flush.clone(); view! {
+                {(kind == NodeKind::Cache).then(|| { let id_flush = id_flush.clone(); view! {
                     <button data-testid="fault-flush" title="Empty the cache: every key misses until refilled" on:click=move |_| editor.fault(&id_flush, Fault::Flush)>"Flush"</button>
                 }})}
-                {(kind != "cache").then(|| view! {
+                {(kind != NodeKind::Cache).then(|| view! {
                     <button data-testid="connect-from" hidden=read_only on:click=move |_| {
                         editor.connecting_from.set(Some(id_conn.clone()));
                         editor.say(format!("Connecting from {id_conn}: click the node to connect to (Esc cancels)"));

@@ -11,10 +11,10 @@ pub mod inspector;
 pub mod node_actions;
 pub mod palette;
 
-use crate::runner::Runner;
+use crate::run::runner::Runner;
 use leptos::prelude::*;
 use scalelab_engine::scenario::{Link, Node, NodeSpec, Scenario};
-use scalelab_engine::{edited, Edit, EditError, Simulation};
+use scalelab_engine::{edited, Edit, EditError, NodeKind, Simulation};
 use serde_json::json;
 
 /// Node box size and snapping grid, in diagram units.
@@ -266,7 +266,7 @@ impl Editor {
     // ---- editing operations ----
 
     /// Adds a node of `kind` with its top-left corner near `(x, y)`.
-    pub fn add_node(&self, kind: &str, x: f64, y: f64) -> Option<String> {
+    pub fn add_node(&self, kind: NodeKind, x: f64, y: f64) -> Option<String> {
         if !self.may_change() {
             return None;
         }
@@ -275,7 +275,7 @@ impl Editor {
         // Dropped on (or partly over) another node: the nearest free spot instead.
         let (x, y) = free_spot(&doc, x, y);
         let node = default_node(&id, kind, x, y)?;
-        if self.edit(Edit::AddNode { node }, &format!("Added {} \"{id}\"", kind_label(kind))) {
+        if self.edit(Edit::AddNode { node }, &format!("Added {} \"{id}\"", kind.label())) {
             self.selection.set(Selection::node(&id));
             Some(id)
         } else {
@@ -291,11 +291,14 @@ impl Editor {
         }
         let doc = self.doc.get_untracked();
         let (Some(a), Some(b)) = (doc.node_index(from), doc.node_index(to)) else { return false };
-        if let Err(why) = scalelab_engine::check_link(&doc.nodes[a].spec, &doc.nodes[b].spec) {
-            self.refuse(format!("Cannot connect {from} to {to}: {why}"));
-            return false;
-        }
-        let latency_ms = scalelab_engine::typical_latency_ms(&doc.nodes[a].spec, &doc.nodes[b].spec);
+        let role = match scalelab_engine::check_link(&doc.nodes[a].spec, &doc.nodes[b].spec) {
+            Ok(role) => role,
+            Err(why) => {
+                self.refuse(format!("Cannot connect {from} to {to}: {why}"));
+                return false;
+            }
+        };
+        let latency_ms = role.typical_latency_ms();
         let link = Link { from: from.into(), to: to.into(), latency_ms };
         let ok = self.edit(Edit::AddLink { link }, &format!("Connected {from} to {to}"));
         if ok {
@@ -393,7 +396,7 @@ impl Editor {
         let mut renamed = Vec::new();
         for (node, (x, y)) in clip.nodes.iter().zip(boxes) {
             let mut copy = node.clone();
-            copy.id = fresh_id(&doc, node.spec.kind_name());
+            copy.id = fresh_id(&doc, node.spec.kind());
             copy.x = Some(x + dx);
             copy.y = Some(y + dy);
             renamed.push((node.id.clone(), copy.id.clone()));
@@ -506,45 +509,10 @@ pub fn free_spot(doc: &Scenario, x: f64, y: f64) -> (f64, f64) {
     (x + dx, y + dy)
 }
 
-/// Short prefix for generated ids.
-fn id_prefix(kind: &str) -> &'static str {
-    match kind {
-        "users" => "users",
-        "load_balancer" => "lb",
-        "web_server" => "web",
-        "cache" => "cache",
-        "database" => "db",
-        "queue" => "queue",
-        "workers" => "workers",
-        "shard_router" => "shards",
-        "nosql" => "nosql",
-        "dns" => "dns",
-        "cdn" => "cdn",
-        _ => "node",
-    }
-}
-
 /// `web-3`: the first free number for this kind.
-pub fn fresh_id(doc: &Scenario, kind: &str) -> String {
-    let prefix = id_prefix(kind);
+pub fn fresh_id(doc: &Scenario, kind: NodeKind) -> String {
+    let prefix = kind.id_prefix();
     (1..).map(|n| format!("{prefix}-{n}")).find(|id| doc.node_index(id).is_none()).expect("some number is free")
-}
-
-pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "users" => "users",
-        "load_balancer" => "load balancer",
-        "web_server" => "web server",
-        "cache" => "cache",
-        "database" => "database",
-        "queue" => "message queue",
-        "workers" => "workers",
-        "shard_router" => "shard router",
-        "nosql" => "NoSQL store",
-        "dns" => "DNS",
-        "cdn" => "CDN",
-        _ => "node",
-    }
 }
 
 /// Waiting requests a web server from the palette holds (its `queue_limit`).
@@ -554,23 +522,30 @@ pub const WEB_TIMEOUT_MS: f64 = 3_000.0;
 
 /// A node of `kind` with the engine's defaults (it goes through the same
 /// parser as a file, so the defaults live in one place).
-pub fn default_node(id: &str, kind: &str, x: f64, y: f64) -> Option<Node> {
-    let mut node = json!({"id": id, "kind": kind, "x": x, "y": y});
+pub fn default_node(id: &str, kind: NodeKind, x: f64, y: f64) -> Option<Node> {
+    let mut node = json!({"id": id, "kind": kind.name(), "x": x, "y": y});
     match kind {
-        "users" => node["dau"] = json!(10_000), // 100 requests/s at peak with the default habits
+        NodeKind::Users => node["dau"] = json!(10_000), // 100 requests/s at peak with the default habits
         // Machines start at a priced size (4 and 8 vCPU: the parser's default workers).
         // A web server's queue and timeout are bounded, as in the lessons and
         // in life: past its capacity it turns requests away and gives up on
         // slow ones, so overload shows as errors within seconds rather than
         // as an ever longer wait (a file may still ask for `null`: unbounded).
-        "web_server" => {
+        NodeKind::WebServer => {
             node["size"] = json!("large");
             node["queue_limit"] = json!(WEB_QUEUE_LIMIT);
             node["timeout_ms"] = json!(WEB_TIMEOUT_MS);
         }
-        "database" => node["size"] = json!("xlarge"),
-        "workers" => node["size"] = json!("large"),
-        _ => {}
+        NodeKind::Database => node["size"] = json!("xlarge"),
+        NodeKind::Workers => node["size"] = json!("large"),
+        // The parser's defaults as they are.
+        NodeKind::Dns
+        | NodeKind::Cdn
+        | NodeKind::LoadBalancer
+        | NodeKind::Cache
+        | NodeKind::ShardRouter
+        | NodeKind::Nosql
+        | NodeKind::Queue => {}
     }
     let doc = json!({"version": scalelab_engine::scenario::FORMAT_VERSION, "nodes": [node], "links": []});
     Scenario::from_json(&doc.to_string()).ok().map(|mut s| s.nodes.remove(0))
@@ -602,23 +577,29 @@ mod tests {
 
     #[test]
     fn fresh_ids_and_defaults_come_from_the_engine() {
-        let doc = Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap();
-        assert_eq!(fresh_id(&doc, "web_server"), "web-3");
-        assert_eq!(fresh_id(&doc, "load_balancer"), "lb-1");
-        let n = default_node("web-3", "web_server", 40.0, 60.0).unwrap();
-        assert_eq!(n.spec.kind_name(), "web_server");
+        let doc = Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap();
+        assert_eq!(fresh_id(&doc, NodeKind::WebServer), "web-3");
+        assert_eq!(fresh_id(&doc, NodeKind::LoadBalancer), "lb-1");
+        let n = default_node("web-3", NodeKind::WebServer, 40.0, 60.0).unwrap();
+        assert_eq!(n.spec.kind(), NodeKind::WebServer);
         assert_eq!((n.x, n.y), (Some(40.0), Some(60.0)));
-        assert!(default_node("x", "teapot", 0.0, 0.0).is_none());
+        // Every kind in the palette makes a node the engine takes, with an id of its own.
+        for kind in NodeKind::ALL {
+            let id = fresh_id(&doc, kind);
+            assert!(id.starts_with(kind.id_prefix()) && doc.node_index(&id).is_none(), "{id}");
+            assert_eq!(default_node(&id, kind, 0.0, 0.0).map(|n| n.spec.kind()), Some(kind));
+        }
+        assert!(default_node("not an id", NodeKind::Cache, 0.0, 0.0).is_none());
     }
 
     /// Users at `rps` straight into one web server, both as the palette
     /// makes them, for 30 simulated seconds.
     fn palette_design(rps: f64) -> scalelab_engine::Report {
-        let mut users = default_node("users", "users", 0.0, 0.0).unwrap();
+        let mut users = default_node("users", NodeKind::Users, 0.0, 0.0).unwrap();
         if let NodeSpec::Users(u) = &mut users.spec {
             u.rate = scalelab_engine::scenario::Rate::Rps { rps };
         }
-        let web = default_node("web-1", "web_server", 220.0, 0.0).unwrap();
+        let web = default_node("web-1", NodeKind::WebServer, 220.0, 0.0).unwrap();
         let mut doc = Scenario::from_json(r#"{"version": 2, "duration_s": 30, "nodes": [], "links": []}"#).unwrap();
         doc.nodes = vec![users, web];
         doc.links = vec![scalelab_engine::scenario::Link { from: "users".into(), to: "web-1".into(), latency_ms: 0.0 }];
@@ -658,19 +639,18 @@ mod tests {
 
     #[test]
     fn the_palette_says_what_its_defaults_are() {
-        let about = |kind: &str| super::palette::ENTRIES.iter().find(|e| e.0 == kind).unwrap().2;
-        let web = about("web_server");
+        let web = NodeKind::WebServer.blurb();
         assert!(
             web.contains(&format!("{WEB_QUEUE_LIMIT} waiting"))
                 && web.contains(&format!("{} s", WEB_TIMEOUT_MS / 1000.0)),
             "{web}"
         );
-        let users = about("users");
+        let users = NodeKind::Users.blurb();
         assert!(
             users.contains(&format!("after {} s", scalelab_engine::scenario::DEFAULT_CLIENT_TIMEOUT_MS / 1000.0)),
             "{users}"
         );
-        let NodeSpec::WebServer(w) = default_node("w", "web_server", 0.0, 0.0).unwrap().spec else { panic!() };
+        let NodeSpec::WebServer(w) = default_node("w", NodeKind::WebServer, 0.0, 0.0).unwrap().spec else { panic!() };
         assert_eq!((w.station.queue_limit, w.station.timeout_ms), (Some(WEB_QUEUE_LIMIT), Some(WEB_TIMEOUT_MS)));
     }
 
@@ -703,7 +683,7 @@ mod tests {
 
     #[test]
     fn a_node_dropped_on_or_partly_over_another_lands_at_the_nearest_free_spot() {
-        let doc = Scenario::from_json(crate::builtin::STARTER_SCENARIO).unwrap();
+        let doc = Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap();
         let (bx, by) = at(&doc, "db");
         // Somewhere empty: just snapped.
         assert_eq!(free_spot(&doc, -1003.0, -1011.0), (-1000.0, -1020.0));
@@ -777,7 +757,8 @@ mod tests {
             for j in 0..26 {
                 let id = format!("n{i}-{j}");
                 doc.nodes.push(
-                    default_node(&id, "cache", f64::from(i) * 160.0 - 1040.0, f64::from(j) * 80.0 - 1040.0).unwrap(),
+                    default_node(&id, NodeKind::Cache, f64::from(i) * 160.0 - 1040.0, f64::from(j) * 80.0 - 1040.0)
+                        .unwrap(),
                 );
             }
         }
@@ -795,11 +776,11 @@ mod tests {
         assert!(clashes(&d).is_empty(), "lesson 4 starts tidy: {:?}", clashes(&d));
         let (lx, ly) = at(&d, "lb");
         // A palette drop right on the balancer, and one partly over it.
-        editor.add_node("cache", lx, ly).unwrap();
-        editor.add_node("cache", lx + 90.0, ly + 25.0).unwrap();
+        editor.add_node(NodeKind::Cache, lx, ly).unwrap();
+        editor.add_node(NodeKind::Cache, lx + 90.0, ly + 25.0).unwrap();
         assert!(clashes(&editor.doc.get_untracked()).is_empty(), "{:?}", clashes(&editor.doc.get_untracked()));
         // Duplicated twice: next to the original, then next to the copy.
-        let web = d.nodes.iter().find(|n| n.spec.kind_name() == "web_server").unwrap().id.clone();
+        let web = d.nodes.iter().find(|n| n.spec.kind() == NodeKind::WebServer).unwrap().id.clone();
         editor.selection.set(Selection::node(&web));
         editor.duplicate();
         let first = editor.selection.get_untracked().nodes[0].clone();

@@ -11,7 +11,7 @@ use super::diagram::View;
 use super::{Editor, Selection, NODE_H};
 use leptos::html;
 use leptos::prelude::*;
-use scalelab_engine::{Fault, Health, Snapshot};
+use scalelab_engine::{Fault, Health, NodeKind, Snapshot};
 use wasm_bindgen::JsCast;
 
 /// Room the menu needs inside the diagram, in CSS px (styles/touch.css gives
@@ -86,7 +86,7 @@ pub fn NodeActions(
         let id = open.get()?;
         let (x, y, kind) = editor.doc.with(|d| {
             d.node_index(&id)
-                .map(|i| (d.nodes[i].x.unwrap_or(0.0), d.nodes[i].y.unwrap_or(0.0), d.nodes[i].spec.kind_name()))
+                .map(|i| (d.nodes[i].x.unwrap_or(0.0), d.nodes[i].y.unwrap_or(0.0), d.nodes[i].spec.kind()))
         })?;
         let v = view.get();
         let (w, h) =
@@ -98,7 +98,7 @@ pub fn NodeActions(
         let above = y * v.scale + v.ty - MENU_H - 6.0;
         let top =
             if below + MENU_H <= h || above < 0.0 { below } else { above }.clamp(4.0, (h - MENU_H - 4.0).max(4.0));
-        let can_fail = kind != "users";
+        let can_fail = kind != NodeKind::Users;
         let (i_fail, i_rec, i_del, i_insp, i_key, i_h1, i_h2) =
             (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
         Some(view! {

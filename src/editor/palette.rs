@@ -5,37 +5,22 @@
 
 use super::Editor;
 use leptos::prelude::*;
-
-/// Palette entries: kind, label, explanation (our words), icon path.
-pub const ENTRIES: &[(&str, &str, &str)] = &[
-    ("users", "Users", "People sending requests: a request rate, or daily users at their busiest hour. They give up waiting for an answer after 10 s."),
-    ("dns", "DNS", "Turns the site's name into an address; resolvers keep the answer for its TTL, even after a failure."),
-    ("cdn", "CDN", "Edge servers near the users keep static files (images, scripts) so they need not come from the site."),
-    ("load_balancer", "Load balancer", "Spreads requests over several servers, so one can fail or be added without downtime."),
-    ("web_server", "Web server", "Runs the application: a pool of workers, each handling one request at a time. Holds at most 500 waiting requests and gives each 3 s, as real servers do, so overload shows as errors rather than endless waits."),
-    ("cache", "Cache", "Keeps popular data in memory: web servers ask it before the database and fill it on a miss."),
-    ("database", "Database", "Stores the data. Link one database to another to make it a read replica."),
-    ("shard_router", "Shard router", "Splits the data over several databases by key (user id): each shard holds a part."),
-    ("nosql", "NoSQL store", "A key-value store with partitions: fast single-key reads and writes; a home for sessions."),
-    ("queue", "Message queue", "Holds jobs so web servers can answer at once; workers take them off later."),
-    ("workers", "Workers", "A pool that processes jobs from a queue, one job per worker at a time."),
-];
+use scalelab_engine::NodeKind;
 
 /// A small icon per kind, drawn as SVG paths in a 24x24 box.
-pub fn icon_path(kind: &str) -> &'static str {
+pub fn icon_path(kind: NodeKind) -> &'static str {
     match kind {
-        "users" => "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm8 0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM2 19c0-3 3-5 6-5s6 2 6 5v1H2zm12 1v-1c0-1.6-.6-3-1.7-4 .9-.6 2.2-1 3.7-1 3 0 6 2 6 5v1z",
-        "load_balancer" => "M11 3h2v6h-2zM4 13h16v2h-2v3h-2v-3h-3v3h-2v-3H8v3H6v-3H4zM7 9h10l2 4H5z",
-        "web_server" => "M4 4h16v6H4zm0 8h16v6H4zm3-6v2h2V6zm0 8v2h2v-2zm4-8v2h6V6zm0 8v2h6v-2z",
-        "database" => "M12 3c4.4 0 8 1.3 8 3v12c0 1.7-3.6 3-8 3s-8-1.3-8-3V6c0-1.7 3.6-3 8-3zm0 2C8.1 5 6 6 6 6s2.1 1 6 1 6-1 6-1-2.1-1-6-1zM6 9v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5V9c-1.6.7-3.7 1-6 1S7.6 9.7 6 9zm0 6v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5v-3c-1.6.7-3.7 1-6 1s-4.4-.3-6-1z",
-        "cache" => "M13 2 4 14h6l-1 8 9-12h-6z",
-        "cdn" => "M12 3 3 8v8l9 5 9-5V8zm0 2.3 6.5 3.6L12 12.5 5.5 8.9zM5 10.6l6 3.3v5.4l-6-3.3zm8 8.7v-5.4l6-3.3v5.4z",
-        "dns" => "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm6.9 6h-3a15 15 0 0 0-1.3-4A8 8 0 0 1 18.9 8zM12 4c.8 1.1 1.5 2.5 1.9 4h-3.8c.4-1.5 1.1-2.9 1.9-4zM4.3 14a8 8 0 0 1 0-4h3.4a16 16 0 0 0 0 4zm.8 2h3a15 15 0 0 0 1.3 4A8 8 0 0 1 5.1 16zm3-8h-3a8 8 0 0 1 4.3-4A15 15 0 0 0 8.1 8zM12 20c-.8-1.1-1.5-2.5-1.9-4h3.8c-.4 1.5-1.1 2.9-1.9 4zm2.3-6H9.7a14 14 0 0 1 0-4h4.6a14 14 0 0 1 0 4zm.3 5.6a15 15 0 0 0 1.3-3.6h3a8 8 0 0 1-4.3 3.6zM16.3 14a16 16 0 0 0 0-4h3.4a8 8 0 0 1 0 4z",
-        "queue" => "M3 6h18v3H3zm0 5h18v3H3zm0 5h12v3H3z",
-        "shard_router" => "M3 11h6l4-6h8v2h-7l-4 6 4 6h7v2h-8l-4-6H3z",
-        "nosql" => "M4 4h7v7H4zm9 0h7v7h-7zM4 13h7v7H4zm9 0h7v7h-7z",
-        "workers" => "M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8zm9 3h-2.1a7 7 0 0 0-1-2.4l1.5-1.5-1.5-1.5-1.5 1.5A7 7 0 0 0 13 6.1V4h-2v2.1a7 7 0 0 0-2.4 1L7.1 5.6 5.6 7.1l1.5 1.5A7 7 0 0 0 6.1 11H4v2h2.1a7 7 0 0 0 1 2.4l-1.5 1.5 1.5 1.5 1.5-1.5a7 7 0 0 0 2.4 1V20h2v-2.1a7 7 0 0 0 2.4-1l1.5 1.5 1.5-1.5-1.5-1.5a7 7 0 0 0 1-2.4H21z",
-        _ => "M4 4h16v16H4z",
+        NodeKind::Users => "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm8 0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM2 19c0-3 3-5 6-5s6 2 6 5v1H2zm12 1v-1c0-1.6-.6-3-1.7-4 .9-.6 2.2-1 3.7-1 3 0 6 2 6 5v1z",
+        NodeKind::LoadBalancer => "M11 3h2v6h-2zM4 13h16v2h-2v3h-2v-3h-3v3h-2v-3H8v3H6v-3H4zM7 9h10l2 4H5z",
+        NodeKind::WebServer => "M4 4h16v6H4zm0 8h16v6H4zm3-6v2h2V6zm0 8v2h2v-2zm4-8v2h6V6zm0 8v2h6v-2z",
+        NodeKind::Database => "M12 3c4.4 0 8 1.3 8 3v12c0 1.7-3.6 3-8 3s-8-1.3-8-3V6c0-1.7 3.6-3 8-3zm0 2C8.1 5 6 6 6 6s2.1 1 6 1 6-1 6-1-2.1-1-6-1zM6 9v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5V9c-1.6.7-3.7 1-6 1S7.6 9.7 6 9zm0 6v3c0 .3 2.1 1.5 6 1.5s6-1.2 6-1.5v-3c-1.6.7-3.7 1-6 1s-4.4-.3-6-1z",
+        NodeKind::Cache => "M13 2 4 14h6l-1 8 9-12h-6z",
+        NodeKind::Cdn => "M12 3 3 8v8l9 5 9-5V8zm0 2.3 6.5 3.6L12 12.5 5.5 8.9zM5 10.6l6 3.3v5.4l-6-3.3zm8 8.7v-5.4l6-3.3v5.4z",
+        NodeKind::Dns => "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm6.9 6h-3a15 15 0 0 0-1.3-4A8 8 0 0 1 18.9 8zM12 4c.8 1.1 1.5 2.5 1.9 4h-3.8c.4-1.5 1.1-2.9 1.9-4zM4.3 14a8 8 0 0 1 0-4h3.4a16 16 0 0 0 0 4zm.8 2h3a15 15 0 0 0 1.3 4A8 8 0 0 1 5.1 16zm3-8h-3a8 8 0 0 1 4.3-4A15 15 0 0 0 8.1 8zM12 20c-.8-1.1-1.5-2.5-1.9-4h3.8c-.4 1.5-1.1 2.9-1.9 4zm2.3-6H9.7a14 14 0 0 1 0-4h4.6a14 14 0 0 1 0 4zm.3 5.6a15 15 0 0 0 1.3-3.6h3a8 8 0 0 1-4.3 3.6zM16.3 14a16 16 0 0 0 0-4h3.4a8 8 0 0 1 0 4z",
+        NodeKind::Queue => "M3 6h18v3H3zm0 5h18v3H3zm0 5h12v3H3z",
+        NodeKind::ShardRouter => "M3 11h6l4-6h8v2h-7l-4 6 4 6h7v2h-8l-4-6H3z",
+        NodeKind::Nosql => "M4 4h7v7H4zm9 0h7v7h-7zM4 13h7v7H4zm9 0h7v7h-7z",
+        NodeKind::Workers => "M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8zm9 3h-2.1a7 7 0 0 0-1-2.4l1.5-1.5-1.5-1.5-1.5 1.5A7 7 0 0 0 13 6.1V4h-2v2.1a7 7 0 0 0-2.4 1L7.1 5.6 5.6 7.1l1.5 1.5A7 7 0 0 0 6.1 11H4v2h2.1a7 7 0 0 0 1 2.4l-1.5 1.5 1.5 1.5 1.5-1.5a7 7 0 0 0 2.4 1V20h2v-2.1a7 7 0 0 0 2.4-1l1.5 1.5 1.5-1.5-1.5-1.5a7 7 0 0 0 1-2.4H21z",
     }
 }
 
@@ -43,13 +28,13 @@ pub fn icon_path(kind: &str) -> &'static str {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum PaletteGesture {
     /// A kind is being dragged (pointer at client x, y).
-    Dragging { kind: &'static str, x: f64, y: f64, moved: bool },
+    Dragging { kind: NodeKind, x: f64, y: f64, moved: bool },
     /// A kind was clicked: the next click on the diagram places it.
-    Armed { kind: &'static str },
+    Armed { kind: NodeKind },
 }
 
 #[component]
-pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<&'static str>) -> impl IntoView {
+pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<NodeKind>) -> impl IntoView {
     let editor = expect_context::<Editor>();
     // Whether the last press on the palette was a finger's, so the hint
     // speaks of tapping; before any press, whether the main pointer is coarse.
@@ -58,15 +43,16 @@ pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<
         <nav class="palette" aria-label="Components">
             <h2>"Components"</h2>
             <ul>
-                {ENTRIES.iter().map(|&(kind, label, about)| {
+                {NodeKind::ALL.into_iter().map(|kind| {
+                    let (name, about) = (kind.name(), kind.blurb());
                     let armed = move || matches!(gesture.get(), Some(PaletteGesture::Armed { kind: k }) if k == kind);
                     view! {
                         <li>
                             <button
                                 class="palette-item"
                                 class:armed=armed
-                                data-testid=format!("palette-{kind}")
-                                aria-describedby=format!("about-{kind}")
+                                data-testid=format!("palette-{name}")
+                                aria-describedby=format!("about-{name}")
                                 title=about
                                 on:pointerdown=move |ev| {
                                     if ev.button() != 0 { return; }
@@ -83,7 +69,7 @@ pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<
                                     if ev.pointer_type() != "touch" { return; }
                                     if let Some(PaletteGesture::Dragging { kind, moved: false, .. }) = gesture.get_untracked() {
                                         gesture.set(Some(PaletteGesture::Armed { kind }));
-                                        editor.announcement.set(format!("Tap the diagram to place the {}", super::kind_label(kind)));
+                                        editor.announcement.set(format!("Tap the diagram to place the {}", kind.label()));
                                     }
                                 }
                                 on:keydown=move |ev| {
@@ -94,16 +80,16 @@ pub fn Palette(gesture: RwSignal<Option<PaletteGesture>>, on_add_here: Callback<
                                 }
                             >
                                 <svg viewBox="0 0 24 24" aria-hidden="true" class="icon"><path d=icon_path(kind)/></svg>
-                                <span class="palette-label">{label}</span>
+                                <span class="palette-label">{kind.title()}</span>
                             </button>
-                            <p class="palette-about" id=format!("about-{kind}")>{about}</p>
+                            <p class="palette-about" id=format!("about-{name}")>{about}</p>
                         </li>
                     }
                 }).collect_view()}
             </ul>
             <p class="hint">{move || match gesture.get() {
-                Some(PaletteGesture::Armed { kind }) if by_touch.get() => format!("Tap the diagram to place the {}.", super::kind_label(kind)),
-                Some(PaletteGesture::Armed { kind }) => format!("Click the diagram to place the {}. Esc cancels.", super::kind_label(kind)),
+                Some(PaletteGesture::Armed { kind }) if by_touch.get() => format!("Tap the diagram to place the {}.", kind.label()),
+                Some(PaletteGesture::Armed { kind }) => format!("Click the diagram to place the {}. Esc cancels.", kind.label()),
                 _ if by_touch.get() => "Drag onto the diagram, or tap then tap the diagram.".into(),
                 _ => "Drag onto the diagram, or click then click the diagram, or press Enter.".into(),
             }}</p>

@@ -3,6 +3,7 @@
 //! line, paragraphs, a `## Try this` list and a `## Goal` paragraph). Both are
 //! parsed the first time a lesson is asked for, and kept.
 
+pub mod changes;
 pub mod markdown;
 
 use markdown::{Block, Inline};

@@ -5,7 +5,7 @@ use crate::base::format;
 use crate::panels::charts::{Chart, ChartData, Line};
 use crate::state::Live;
 use leptos::prelude::*;
-use scalelab_engine::{Severity, Snapshot};
+use scalelab_engine::{NodeKind, Severity, Snapshot};
 
 /// One sentence per aspect of the current state, for screen readers.
 pub fn summary(s: &Snapshot) -> String {
@@ -80,7 +80,7 @@ pub fn Dashboard() -> impl IntoView {
                     <Metric label="Errors" test_id="metric-errors" value=windowed(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps)))
                         note=Signal::derive(move || live.headline.with(|h| h.error_proportion.map(|p| format!("{}, {}", format::percent_interval(p.estimate, p.low, p.high), last_s(p.batches))))) />
                     <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
-                    <Show when=move || has_kind(&live, "database") && replicas_present(&live)>
+                    <Show when=move || has_kind(&live, NodeKind::Database) && replicas_present(&live)>
                         <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
                     </Show>
                     <Show when=move || local_sessions(editor)>
@@ -114,17 +114,17 @@ pub fn Dashboard() -> impl IntoView {
                 <Chart test_id="chart-utilization" data=Signal::derive(move || utilization_chart(&live)) />
                 // Charts for parts the design has, and only then: never a flat
                 // line for something that is not there.
-                <Show when=move || has_kind(&live, "cache")>
-                    <Chart test_id="chart-hit-ratio" data=Signal::derive(move || per_node_chart(&live, "Cache hit ratio", "%", "cache", |p| p.hit_ratio.map(|h| h * 100.0))) />
+                <Show when=move || has_kind(&live, NodeKind::Cache)>
+                    <Chart test_id="chart-hit-ratio" data=Signal::derive(move || per_node_chart(&live, "Cache hit ratio", "%", NodeKind::Cache, |p| p.hit_ratio.map(|h| h * 100.0))) />
                 </Show>
-                <Show when=move || has_kind(&live, "cdn")>
-                    <Chart test_id="chart-cdn-hit-ratio" data=Signal::derive(move || per_node_chart(&live, "CDN hit ratio", "%", "cdn", |p| p.hit_ratio.map(|h| h * 100.0))) />
+                <Show when=move || has_kind(&live, NodeKind::Cdn)>
+                    <Chart test_id="chart-cdn-hit-ratio" data=Signal::derive(move || per_node_chart(&live, "CDN hit ratio", "%", NodeKind::Cdn, |p| p.hit_ratio.map(|h| h * 100.0))) />
                 </Show>
-                <Show when=move || has_kind(&live, "queue")>
-                    <Chart test_id="chart-backlog" data=Signal::derive(move || per_node_chart(&live, "Queue backlog", "jobs", "queue", |p| Some(p.queue_len as f64))) />
+                <Show when=move || has_kind(&live, NodeKind::Queue)>
+                    <Chart test_id="chart-backlog" data=Signal::derive(move || per_node_chart(&live, "Queue backlog", "jobs", NodeKind::Queue, |p| Some(p.queue_len as f64))) />
                 </Show>
                 <Show when=move || replicas_present(&live)>
-                    <Chart test_id="chart-replication-lag" data=Signal::derive(move || per_node_chart(&live, "Replication lag", "ms", "database", |p| p.replication_lag_ms)) />
+                    <Chart test_id="chart-replication-lag" data=Signal::derive(move || per_node_chart(&live, "Replication lag", "ms", NodeKind::Database, |p| p.replication_lag_ms)) />
                 </Show>
             </div>
             <div class="panels">
@@ -268,10 +268,10 @@ fn errors_chart(live: &Live) -> ChartData {
 fn utilization_chart(live: &Live) -> ChartData {
     let slots = live.slots.get();
     let tiers = [
-        ("web tier", "web_server", BLUE),
-        ("cache", "cache", AMBER),
-        ("database", "database", PURPLE),
-        ("workers", "workers", GREEN),
+        ("web tier", NodeKind::WebServer, BLUE),
+        ("cache", NodeKind::Cache, AMBER),
+        ("database", NodeKind::Database, PURPLE),
+        ("workers", NodeKind::Workers, GREEN),
     ];
     let lines = tiers
         .iter()
@@ -286,7 +286,7 @@ fn utilization_chart(live: &Live) -> ChartData {
 }
 
 /// Whether the running design has a node of `kind`.
-fn has_kind(live: &Live, kind: &str) -> bool {
+fn has_kind(live: &Live, kind: NodeKind) -> bool {
     live.slots.with(|s| s.iter().any(|(_, k, removed)| *k == kind && !removed))
 }
 
@@ -308,7 +308,7 @@ fn per_node_chart(
     live: &Live,
     title: &str,
     unit: &str,
-    kind: &str,
+    kind: NodeKind,
     y: fn(&scalelab_engine::NodePoint) -> Option<f64>,
 ) -> ChartData {
     const COLOURS: [(u8, u8, u8); 5] = [BLUE, PURPLE, AMBER, GREEN, RED];

@@ -257,9 +257,7 @@ fn LessonView(n: u32, table: RwSignal<Option<TableView>>) -> impl IntoView {
     let Some(text) = lessons::text(n) else { return ().into_any() };
     let changes = (n > 1)
         .then(|| {
-            lessons::scenario(n - 1)
-                .zip(lessons::scenario(n))
-                .map(|(a, b)| crate::panels::lesson_changes::changes(a, b))
+            lessons::scenario(n - 1).zip(lessons::scenario(n)).map(|(a, b)| crate::lessons::changes::changes(a, b))
         })
         .flatten();
     let completed = move || ui.progress.with(|p| p.completed.contains(&n));

@@ -8,7 +8,6 @@ pub mod compare_panel;
 pub mod compare_view;
 pub mod dashboard;
 pub mod envelope_panel;
-pub mod lesson_changes;
 pub mod lesson_panel;
 pub mod resilience_panel;
 pub mod trace_panel;

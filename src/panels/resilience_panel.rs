@@ -27,7 +27,7 @@ use crate::editor::{Editor, Selection};
 use crate::state::{OpenTool, Tool};
 use leptos::prelude::*;
 use scalelab_engine::resilience::{
-    ResilienceOptions, ResilienceReport, ResilienceRun, Trial, RECOVERED_BELOW, RECOVERED_FOR_S,
+    ResilienceOptions, ResilienceReport, ResilienceRun, Trial, TrialKind, RECOVERED_BELOW, RECOVERED_FOR_S,
 };
 use scalelab_engine::Scenario;
 
@@ -76,7 +76,7 @@ struct Step {
     fraction: f64,
     /// The trial under way: what it fails (`None`: the baseline) and its kind.
     failing: Option<String>,
-    kind: &'static str,
+    kind: TrialKind,
     /// Wall-clock seconds left at the pace so far (the page's own clock,
     /// not the simulation's): `None` until there is a pace to go by.
     left_s: Option<f64>,
@@ -84,7 +84,8 @@ struct Step {
 
 impl Step {
     fn of(run: &ResilienceRun) -> Step {
-        let (failing, kind) = run.current().map_or((None, "nothing"), |(id, kind)| (id.map(str::to_string), kind));
+        let (failing, kind) =
+            run.current().map_or((None, TrialKind::Nothing), |(id, kind)| (id.map(str::to_string), kind));
         Step { finished: run.finished(), total: run.total(), fraction: run.progress(), failing, kind, left_s: None }
     }
 
@@ -418,7 +419,7 @@ fn ReportTable(stale: Memo<bool>) -> impl IntoView {
 #[component]
 fn TrialRow(trial: Trial, after_s: u64, select: Callback<String>) -> impl IntoView {
     let baseline = trial.failed.is_none();
-    let is_node = trial.kind != "data center" && !baseline;
+    let is_node = matches!(trial.kind, TrialKind::Node(_)) && !baseline;
     let id = trial.failed.clone().unwrap_or_default();
     let name = match (&trial.failed, trial.kind) {
         (None, _) => view! { <span>"Nothing (baseline)"</span> }.into_any(),
@@ -438,7 +439,7 @@ fn TrialRow(trial: Trial, after_s: u64, select: Callback<String>) -> impl IntoVi
     let row_pick = id.clone();
     view! {
         <tr data-testid=if baseline { "resilience-baseline" } else { "resilience-row" }
-            data-failed=id data-kind=trial.kind data-spof=spof.to_string()
+            data-failed=id data-kind=trial.kind.name() data-spof=spof.to_string()
             class:baseline=baseline class:spof=spof class:pickable=is_node
             on:click=move |_| if is_node { select.run(row_pick.clone()) }>
             <th scope="row" data-testid="res-failed">
@@ -459,11 +460,11 @@ fn TrialRow(trial: Trial, after_s: u64, select: Callback<String>) -> impl IntoVi
 }
 
 /// A trial's kind in words ("web server", "data center").
-fn kind_words(kind: &'static str) -> &'static str {
+fn kind_words(kind: TrialKind) -> &'static str {
     match kind {
-        "data center" => "data center",
-        "nothing" => "nothing",
-        k => crate::editor::kind_label(k),
+        TrialKind::DataCenter => "data center",
+        TrialKind::Nothing => "nothing",
+        TrialKind::Node(k) => k.label(),
     }
 }
 
@@ -480,6 +481,7 @@ fn recovered_words(after: Option<u64>, watched_s: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scalelab_engine::NodeKind;
 
     fn starter() -> Scenario {
         Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap()
@@ -508,10 +510,10 @@ mod tests {
         // Baseline, lb, web-1, web-2, db: the users never fail.
         assert_eq!(step.total, 5);
         assert_eq!(step.words(), "Trial 1 of 5: the baseline, nothing failed");
-        let step = Step { finished: 4, failing: Some("db".into()), kind: "database", ..step };
+        let step = Step { finished: 4, failing: Some("db".into()), kind: TrialKind::Node(NodeKind::Database), ..step };
         assert_eq!(step.words(), "Trial 5 of 5: failing db (database)");
-        assert_eq!(kind_words("data center"), "data center");
-        assert_eq!(kind_words("load_balancer"), "load balancer");
+        assert_eq!(kind_words(TrialKind::DataCenter), "data center");
+        assert_eq!(kind_words(TrialKind::Node(NodeKind::LoadBalancer)), "load balancer");
         assert_eq!(recovered_words(None, 60), "never within the trial (60 s)");
         assert_eq!(recovered_words(Some(7), 60), "7 s");
         assert_eq!(recovered_words(Some(0), 60), "stayed under 1.0%");

@@ -15,7 +15,7 @@ use crate::state::Live;
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};
-use scalelab_engine::{Edit, LogEntry};
+use scalelab_engine::{Edit, LogEntry, NodeKind};
 use wasm_bindgen::JsCast;
 
 /// How often the numbers on screen are refreshed, in wall-clock milliseconds.
@@ -246,7 +246,7 @@ pub fn App() -> impl IntoView {
         let Some(PaletteGesture::Dragging { kind, moved, .. }) = palette.get_untracked() else { return };
         if !moved {
             palette.set(Some(PaletteGesture::Armed { kind }));
-            editor.announcement.set(format!("Click the diagram to place the {}", crate::editor::kind_label(kind)));
+            editor.announcement.set(format!("Click the diagram to place the {}", kind.label()));
             return;
         }
         palette.set(None);
@@ -260,7 +260,7 @@ pub fn App() -> impl IntoView {
     });
 
     // Keyboard: palette Enter adds a node in view, at a free spot.
-    let add_here = Callback::new(move |kind: &'static str| {
+    let add_here = Callback::new(move |kind: NodeKind| {
         let (w, h) = diagram_ref
             .get_untracked()
             .map(|el| {
@@ -808,7 +808,7 @@ pub fn App() -> impl IntoView {
                             }) />
                         {move || palette.get().and_then(|g| match g {
                             PaletteGesture::Dragging { kind, x, y, moved: true } => Some(view! {
-                                <div class="drag-ghost" style=format!("left:{}px;top:{}px", x - NODE_W / 2.0, y - NODE_H / 2.0)>{crate::editor::kind_label(kind)}</div>
+                                <div class="drag-ghost" style=format!("left:{}px;top:{}px", x - NODE_W / 2.0, y - NODE_H / 2.0)>{kind.label()}</div>
                             }),
                             _ => None,
                         })}

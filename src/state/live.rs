@@ -13,7 +13,7 @@ pub struct Live {
     pub log: RwSignal<Vec<LogEntry>>,
     pub behind: RwSignal<bool>,
     /// Id, kind and removed flag of each engine node slot (indexes `series` nodes).
-    pub slots: RwSignal<Vec<(String, &'static str, bool)>>,
+    pub slots: RwSignal<Vec<(String, scalelab_engine::NodeKind, bool)>>,
     /// How the design stands against its goal (lessons), as the engine says.
     pub goal: RwSignal<Option<scalelab_engine::goal::GoalStatus>>,
     /// The headline numbers over the last batches, with 95% intervals.

@@ -11,8 +11,9 @@
 
 use crate::base::time::NS_PER_S;
 use crate::kernel::edit::{Edit, Fault};
+use crate::model::kind::NodeKind;
 use crate::{kernel::sim::Simulation, model::scenario::Scenario};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// How long each trial runs before and after the failure.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -36,8 +37,8 @@ pub const RECOVERED_BELOW: f64 = 0.01;
 pub struct Trial {
     /// The node or data center that failed (`None`: the baseline, nothing failed).
     pub failed: Option<String>,
-    /// Its kind (`"database"`, `"data center"`).
-    pub kind: &'static str,
+    /// What it is (written `"database"`, `"data center"`, `"nothing"`).
+    pub kind: TrialKind,
     /// The graph says the design cannot serve without it.
     pub single_point_of_failure: bool,
     /// Over the seconds after the failure.
@@ -50,6 +51,34 @@ pub struct Trial {
     /// Seconds from the failure until the error rate stayed under 1% for 5 s
     /// (0: it never rose above 1%; `None`: not within the trial).
     pub recovered_after_s: Option<u64>,
+}
+
+/// What a trial fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrialKind {
+    /// Nothing: the baseline.
+    Nothing,
+    /// A node of this kind.
+    Node(NodeKind),
+    /// A whole data center.
+    DataCenter,
+}
+
+impl TrialKind {
+    /// As the report writes it: `"nothing"`, the node kind's name, `"data center"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrialKind::Nothing => "nothing",
+            TrialKind::Node(kind) => kind.name(),
+            TrialKind::DataCenter => "data center",
+        }
+    }
+}
+
+impl Serialize for TrialKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -65,7 +94,7 @@ pub struct ResilienceRun {
     options: ResilienceOptions,
     spofs: Vec<String>,
     /// `None` is the baseline; then each node and data center.
-    targets: Vec<(Option<String>, &'static str)>,
+    targets: Vec<(Option<String>, TrialKind)>,
     current: Option<Simulation>,
     /// Lost writes and lost sessions when the current trial's failure happened.
     at_failure: (u64, u64),
@@ -74,14 +103,15 @@ pub struct ResilienceRun {
 
 impl ResilienceRun {
     pub fn new(scenario: &Scenario, options: ResilienceOptions) -> ResilienceRun {
-        let mut targets: Vec<(Option<String>, &'static str)> = vec![(None, "nothing")];
+        let mut targets: Vec<(Option<String>, TrialKind)> = vec![(None, TrialKind::Nothing)];
         for n in &scenario.nodes {
-            if n.spec.kind_name() != "users" {
-                targets.push((Some(n.id.clone()), n.spec.kind_name()));
+            // Users cannot fail.
+            if n.spec.kind() != NodeKind::Users {
+                targets.push((Some(n.id.clone()), TrialKind::Node(n.spec.kind())));
             }
         }
         for dc in &scenario.data_centers {
-            targets.push((Some(dc.id.clone()), "data center"));
+            targets.push((Some(dc.id.clone()), TrialKind::DataCenter));
         }
         ResilienceRun {
             scenario: scenario.clone(),
@@ -107,7 +137,7 @@ impl ResilienceRun {
     /// The trial running now (or next): what it fails (`None`: the baseline)
     /// and its kind. `None` once every trial is done. Lets the page say which
     /// failure it is trying while the report is computed.
-    pub fn current(&self) -> Option<(Option<&str>, &'static str)> {
+    pub fn current(&self) -> Option<(Option<&str>, TrialKind)> {
         self.targets.get(self.done.len()).map(|(id, kind)| (id.as_deref(), *kind))
     }
 

@@ -12,6 +12,7 @@
 
 use crate::base::time::Nanos;
 use crate::kernel::trace::Visit;
+use crate::model::kind::NodeKind;
 use serde::Serialize;
 
 /// Latency classes per doubling: the tail's edge is within 19% of the p99.
@@ -112,7 +113,7 @@ impl BreakdownSums {
     pub fn view(
         &self,
         with: Option<&BreakdownSums>,
-        name: impl Fn(usize) -> Option<(String, &'static str)>,
+        name: impl Fn(usize) -> Option<(String, NodeKind)>,
     ) -> Option<LatencyBreakdown> {
         let requests = self.requests + with.map_or(0, |w| w.requests);
         if requests == 0 {
@@ -179,7 +180,7 @@ impl BreakdownSums {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HopShare {
     pub node: String,
-    pub kind: &'static str,
+    pub kind: NodeKind,
     /// On the wires to this node and back.
     pub network_ms: f64,
     pub queueing_ms: f64,
@@ -241,7 +242,7 @@ impl crate::kernel::sim::Simulation {
         self.breakdown_window.view(None, |slot| self.breakdown_name(slot))
     }
 
-    fn breakdown_name(&self, slot: usize) -> Option<(String, &'static str)> {
+    fn breakdown_name(&self, slot: usize) -> Option<(String, NodeKind)> {
         let n = self.nodes.get(slot)?;
         Some((n.id.clone(), n.kind))
     }
@@ -263,8 +264,9 @@ mod tests {
         Visit { slot, depth, arrived, until: Some(until), answered: true, network, queued, service, failed: None }
     }
 
-    fn name(slot: usize) -> Option<(String, &'static str)> {
-        Some((["users", "web", "db"][slot].to_string(), "x"))
+    fn name(slot: usize) -> Option<(String, NodeKind)> {
+        let kinds = [NodeKind::Users, NodeKind::WebServer, NodeKind::Database];
+        Some((["users", "web", "db"][slot].to_string(), kinds[slot]))
     }
 
     #[test]

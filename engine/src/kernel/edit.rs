@@ -17,6 +17,7 @@ use crate::metrics::log::Severity;
 use crate::metrics::stats::{NodeCounters, NodeStats};
 use crate::model::error::Issue;
 pub use crate::model::fault::Fault;
+use crate::model::kind::NodeKind;
 use crate::model::scenario::{Link, Node, NodeSpec, Scenario};
 use serde::Serialize;
 use std::fmt;
@@ -101,11 +102,11 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
         }
         Edit::UpdateNode { node } => {
             let i = s.node_index(&node.id).ok_or_else(|| EditError::UnknownNode(node.id.clone()))?;
-            if s.nodes[i].spec.kind_name() != node.spec.kind_name() {
+            if s.nodes[i].spec.kind() != node.spec.kind() {
                 return Err(EditError::NotApplicable(format!(
                     "\"{}\" is a {}; a node cannot change kind (remove it and add a new one)",
                     node.id,
-                    s.nodes[i].spec.kind_name()
+                    s.nodes[i].spec.kind().name()
                 )));
             }
             s.nodes[i] = node.clone();
@@ -151,35 +152,31 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
         }
         Edit::Fault { id, fault } => {
             let i = s.node_index(id).ok_or_else(|| EditError::UnknownNode(id.clone()))?;
-            match (&s.nodes[i].spec, fault) {
-                (NodeSpec::Users(_), _) => {
-                    return Err(EditError::NotApplicable("users cannot fail; change their traffic instead".into()))
-                }
-                (
-                    spec @ (NodeSpec::LoadBalancer(_)
-                    | NodeSpec::ShardRouter(_)
-                    | NodeSpec::Queue(_)
-                    | NodeSpec::Dns(_)
-                    | NodeSpec::Cdn(_)),
-                    Fault::Slow { .. },
-                ) => {
+            let kind = s.nodes[i].spec.kind();
+            // The kind as its name reads ("load balancer", "nosql").
+            let words = || kind.name().replace('_', " ");
+            if kind == NodeKind::Users {
+                return Err(EditError::NotApplicable("users cannot fail; change their traffic instead".into()));
+            }
+            match fault {
+                Fault::Slow { .. } if !kind.is_station() => {
                     return Err(EditError::NotApplicable(format!(
                         "a {} adds no processing time here, so it cannot be slowed; fail it instead",
-                        spec.kind_name().replace('_', " ")
+                        words()
                     )))
                 }
-                (spec, Fault::Flush) if !matches!(spec, NodeSpec::Cache(_)) => {
+                Fault::Flush if kind != NodeKind::Cache => {
                     return Err(EditError::NotApplicable(format!(
                         "only a cache can be flushed; \"{id}\" is a {}",
-                        spec.kind_name().replace('_', " ")
+                        words()
                     )))
                 }
-                (_, Fault::Slow { factor }) if !(factor.is_finite() && *factor > 1.0 && *factor <= 100.0) => {
+                Fault::Slow { factor } if !(factor.is_finite() && *factor > 1.0 && *factor <= 100.0) => {
                     return Err(EditError::NotApplicable(format!(
                         "slow-down factor must be more than 1 and at most 100, not {factor}"
                     )))
                 }
-                _ => {}
+                Fault::Fail | Fault::Recover | Fault::Slow { .. } | Fault::Flush | Fault::Partition | Fault::Heal => {}
             }
         }
     }
@@ -197,7 +194,7 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
 pub fn diff(old: &Scenario, new: &Scenario) -> Vec<Edit> {
     let mut edits = Vec::new();
     let same_ends = |a: &Link, b: &Link| a.from == b.from && a.to == b.to;
-    let kind_of = |s: &Scenario, id: &str| s.node_index(id).map(|i| s.nodes[i].spec.kind_name());
+    let kind_of = |s: &Scenario, id: &str| s.node_index(id).map(|i| s.nodes[i].spec.kind());
     // A node whose kind changed is removed and added again.
     let replaced =
         |id: &str| kind_of(old, id).is_some() && kind_of(new, id).is_some() && kind_of(old, id) != kind_of(new, id);
@@ -405,12 +402,7 @@ impl Simulation {
                 Component::Station(Station::new(&station, Role::for_spec(spec), seed, slot))
             }
         };
-        self.nodes.push(NodeInfo {
-            id: node.id.clone(),
-            kind: node.spec.kind_name(),
-            removed: false,
-            health: Health::Up,
-        });
+        self.nodes.push(NodeInfo { id: node.id.clone(), kind: node.spec.kind(), removed: false, health: Health::Up });
         self.components.push(component);
         let mut stats = NodeStats::default();
         // Integrals start now, not at time 0.

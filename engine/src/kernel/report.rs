@@ -96,7 +96,7 @@ impl LatencySummary {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeReport {
-    pub kind: &'static str,
+    pub kind: crate::model::kind::NodeKind,
     #[serde(flatten)]
     pub summary: NodeSummary,
 }

@@ -23,6 +23,7 @@ use crate::kernel::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
 use crate::metrics::hops::{Hop, HopLog};
 use crate::metrics::series::{NodePoint, SecondPoint, Series};
 use crate::metrics::stats::{NodeCounters, NodeStats, NodeSummary};
+use crate::model::kind::{LinkRole, NodeKind};
 use crate::model::scenario::{NodeSpec, Scenario};
 
 /// The run-time side of a node.
@@ -114,7 +115,7 @@ pub enum Health {
 #[derive(Clone, Debug)]
 pub(crate) struct NodeInfo {
     pub id: String,
-    pub kind: &'static str,
+    pub kind: NodeKind,
     pub removed: bool,
     pub health: Health,
 }
@@ -305,12 +306,7 @@ impl Simulation {
         let nodes = scenario
             .nodes
             .iter()
-            .map(|node| NodeInfo {
-                id: node.id.clone(),
-                kind: node.spec.kind_name(),
-                removed: false,
-                health: Health::Up,
-            })
+            .map(|node| NodeInfo { id: node.id.clone(), kind: node.spec.kind(), removed: false, health: Health::Up })
             .collect();
         let stations: Vec<bool> = components.iter().map(|c| matches!(c, Component::Station(_))).collect();
         let snap = crate::kernel::snapshot::SnapshotBase::new(&stations);
@@ -497,7 +493,7 @@ impl Simulation {
 
     /// Every node slot, in slot order (the order of `SecondPoint::nodes`):
     /// id, kind, and whether it has been removed.
-    pub fn node_slots(&self) -> Vec<(String, &'static str, bool)> {
+    pub fn node_slots(&self) -> Vec<(String, NodeKind, bool)> {
         self.nodes.iter().map(|n| (n.id.clone(), n.kind, n.removed)).collect()
     }
 
@@ -1442,24 +1438,24 @@ impl Simulation {
                 continue;
             }
             let (from, to) = (wire.from as usize, wire.to as usize);
-            match (self.nodes[from].kind, self.nodes[to].kind) {
-                ("web_server", "cache") => caches[from].push(w as u16),
-                ("web_server", "database") => databases[from].push(w as u16),
-                ("web_server", "queue") => queues[from].push(w as u16),
+            // Every wire was checked when it was made: its ends may link.
+            let Ok(role) = self.nodes[from].kind.link_to(self.nodes[to].kind) else { continue };
+            match role {
+                LinkRole::Entry | LinkRole::Resolve | LinkRole::Origin => entries[from].push(w as u16),
+                LinkRole::Static => cdn_links[from].push(w as u16),
+                // A balancer keeps its own backends (`link_up`, `unlink`).
+                LinkRole::Balance => {}
+                LinkRole::CacheAside => caches[from].push(w as u16),
                 // The router stands in for the data tier.
-                ("web_server", "shard_router") => databases[from].push(w as u16),
-                ("web_server", "nosql") => nosqls[from].push(w as u16),
-                ("shard_router", "database") => shards[from].push(w as u16),
-                ("dns", _) => entries[from].push(w as u16),
-                ("cdn", _) => entries[from].push(w as u16),
-                ("users", "cdn") => cdn_links[from].push(w as u16),
-                ("users", _) => entries[from].push(w as u16),
-                ("database", "database") => self.primary_of[to] = Some(from as u16),
-                ("queue", "workers") => {
+                LinkRole::Query | LinkRole::Route => databases[from].push(w as u16),
+                LinkRole::KeyValue => nosqls[from].push(w as u16),
+                LinkRole::Publish => queues[from].push(w as u16),
+                LinkRole::Shard => shards[from].push(w as u16),
+                LinkRole::Replicate => self.primary_of[to] = Some(from as u16),
+                LinkRole::Consume => {
                     pools[from].push(to as u16);
                     pool_queues[to].push(from as u16);
                 }
-                _ => {}
             }
         }
         // Promotions made while running override the wiring: the promoted
@@ -1885,9 +1881,9 @@ impl Simulation {
             cost_usd_per_month: self.monthly_costs().iter().map(|(_, c)| c).sum(),
             single_points_of_failure: crate::model::spof::single_points_of_failure(&self.scenario)
                 .into_iter()
-                .map(|id| {
-                    let kind = self.scenario.node_index(&id).map_or("", |i| self.scenario.nodes[i].spec.kind_name());
-                    (id, kind)
+                .filter_map(|id| {
+                    let kind = self.scenario.nodes[self.scenario.node_index(&id)?].spec.kind();
+                    Some((id, kind))
                 })
                 .collect(),
         });
@@ -2536,7 +2532,7 @@ impl Simulation {
             let now_troubled = counts[k] > 0;
             if now_troubled != self.troubled[i][k] && !self.nodes[i].removed {
                 let id = self.nodes[i].id.clone();
-                let what = if k == 1 && self.nodes[i].kind == "users" { GIVING_UP } else { WHAT[k] };
+                let what = if k == 1 && self.nodes[i].kind == NodeKind::Users { GIVING_UP } else { WHAT[k] };
                 let (severity, text) = if now_troubled {
                     (Severity::Warning, format!("{id}: {what} ({} in the last second)", counts[k]))
                 } else {

@@ -390,7 +390,7 @@ pub enum TraceOutcome {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceHop {
     pub node: String,
-    pub kind: &'static str,
+    pub kind: crate::model::kind::NodeKind,
     /// 0 for the users, 1 for the first node they reach, and so on.
     pub depth: u8,
     /// Arrival here, from the request's birth.
@@ -423,7 +423,11 @@ pub struct Trace {
 const MS: f64 = 1e6;
 
 /// The public trace of `buf`, with node ids and kinds from `name(slot)`.
-pub(crate) fn to_trace(buf: &TraceBuf, now: Nanos, name: impl Fn(u16) -> (String, &'static str)) -> Trace {
+pub(crate) fn to_trace(
+    buf: &TraceBuf,
+    now: Nanos,
+    name: impl Fn(u16) -> (String, crate::model::kind::NodeKind),
+) -> Trace {
     let mut r = Reading::default();
     interpret(buf, now, &mut r);
     let end = r.finished.unwrap_or(now);

@@ -35,6 +35,7 @@
 //! counters per check plus one latency histogram.
 
 use crate::base::histogram::Histogram;
+use crate::model::kind::NodeKind;
 use serde::Serialize;
 
 /// Length of a measurement window, in simulated seconds.
@@ -67,7 +68,7 @@ pub struct Check {
     /// A node kind: the worst node of that kind counts (the busiest database,
     /// the coldest cache); for single points of failure, only that kind counts.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<NodeKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub below: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,7 +208,7 @@ impl Check {
         };
         let at = |what: &str| match (&self.node, &self.kind) {
             (Some(n), _) => format!("{what} of {n}"),
-            (None, Some(k)) => format!("{what} of the worst {}", kind_words(k, false)),
+            (None, Some(k)) => format!("{what} of the worst {}", kind_words(*k, false)),
             (None, None) => what.to_string(),
         };
         let b = format_value(self.metric, bound);
@@ -220,7 +221,7 @@ impl Check {
             GoalMetric::ErrorRate => format!("errors {word} {b}"),
             GoalMetric::CostUsdPerMonth => format!("cost {word} {b}"),
             GoalMetric::SinglePointsOfFailure => {
-                let among = self.kind.as_deref().map(|k| format!(" among {}", kind_words(k, true))).unwrap_or_default();
+                let among = self.kind.map(|k| format!(" among {}", kind_words(k, true))).unwrap_or_default();
                 match self.below {
                     Some(x) if x <= 1.0 => format!("no single point of failure{among}"),
                     _ => format!("single points of failure{among} {word} {}", bound),
@@ -228,7 +229,7 @@ impl Check {
             }
             GoalMetric::HitRatio => format!("{} {word} {b}", at("hit ratio")),
             GoalMetric::Utilization => match (&self.node, &self.kind) {
-                (None, Some(k)) => format!("busiest {} {word} {b} busy", kind_words(k, false)),
+                (None, Some(k)) => format!("busiest {} {word} {b} busy", kind_words(*k, false)),
                 _ => format!("{} {word} {b}", at("utilization")),
             },
             GoalMetric::Backlog => format!("{} {word} {b}", at("backlog")),
@@ -290,9 +291,10 @@ impl Drill {
     }
 }
 
-/// "database" → "database" / "databases"; "web_server" → "web server(s)".
-fn kind_words(kind: &str, plural: bool) -> String {
-    let words = kind.replace('_', " ");
+/// "database" → "database" / "databases"; "web_server" → "web server(s)":
+/// the kind's name as a goal in a file writes it, not its label.
+fn kind_words(kind: NodeKind, plural: bool) -> String {
+    let words = kind.name().replace('_', " ");
     if plural {
         format!("{words}s")
     } else {
@@ -394,10 +396,10 @@ impl GoalStatus {
 }
 
 /// One node during one simulated second.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct NodeSecond {
     pub id: String,
-    pub kind: &'static str,
+    pub kind: NodeKind,
     pub down: bool,
     pub utilization: f64,
     /// Waiting at the end of the second.
@@ -432,7 +434,7 @@ pub struct Second<'a> {
 pub struct WindowEnd {
     pub cost_usd_per_month: f64,
     /// Ids and kinds of the single points of failure.
-    pub single_points_of_failure: Vec<(String, &'static str)>,
+    pub single_points_of_failure: Vec<(String, NodeKind)>,
 }
 
 /// Per-check sums over the current window.
@@ -611,7 +613,7 @@ impl GoalTracker {
                     let ids: Vec<&str> = end
                         .single_points_of_failure
                         .iter()
-                        .filter(|(_, kind)| c.kind.as_deref().is_none_or(|k| k == *kind))
+                        .filter(|(_, kind)| c.kind.is_none_or(|k| k == *kind))
                         .map(|(id, _)| id.as_str())
                         .collect();
                     let text = if ids.is_empty() { "none".to_string() } else { ids.join(", ") };
@@ -652,7 +654,7 @@ impl GoalTracker {
         if acc.nodes.is_empty() {
             let what = match (&c.node, &c.kind) {
                 (Some(n), _) => format!("no node {n}"),
-                (None, Some(kind)) => format!("no {}", kind_words(kind, false)),
+                (None, Some(kind)) => format!("no {}", kind_words(*kind, false)),
                 _ => "no node".into(),
             };
             return (None, what);
@@ -953,7 +955,7 @@ fn not_tried(d: &Drill) -> String {
 fn matches_node(c: &Check, n: &NodeSecond) -> bool {
     match (&c.node, &c.kind) {
         (Some(id), _) => *id == n.id,
-        (None, Some(kind)) => kind == n.kind,
+        (None, Some(kind)) => *kind == n.kind,
         (None, None) => false,
     }
 }
@@ -1011,6 +1013,19 @@ mod tests {
         h
     }
 
+    fn node(id: &str, kind: NodeKind, utilization: f64) -> NodeSecond {
+        NodeSecond {
+            id: id.into(),
+            kind,
+            down: false,
+            utilization,
+            queue_len: 0,
+            hits: 0,
+            lookups: 0,
+            oldest_job_s: None,
+        }
+    }
+
     struct Feed {
         nodes: Vec<NodeSecond>,
         dcs_down: Vec<String>,
@@ -1022,7 +1037,7 @@ mod tests {
     impl Feed {
         fn new() -> Feed {
             Feed {
-                nodes: vec![NodeSecond { id: "web-1".into(), kind: "web_server", ..Default::default() }],
+                nodes: vec![node("web-1", NodeKind::WebServer, 0.0)],
                 dcs_down: vec![],
                 lost: 0,
                 sessions: 0,
@@ -1044,7 +1059,7 @@ mod tests {
             };
             t.second(&s, || WindowEnd {
                 cost_usd_per_month: 500.0,
-                single_points_of_failure: vec![("db".into(), "database")],
+                single_points_of_failure: vec![("db".into(), NodeKind::Database)],
             });
         }
     }
@@ -1139,7 +1154,7 @@ mod tests {
                     Check {
                         metric: GoalMetric::Utilization,
                         node: None,
-                        kind: Some("database".into()),
+                        kind: Some(NodeKind::Database),
                         below: Some(0.7),
                         above: None,
                     },
@@ -1153,7 +1168,7 @@ mod tests {
                     Check {
                         metric: GoalMetric::SinglePointsOfFailure,
                         node: None,
-                        kind: Some("web_server".into()),
+                        kind: Some(NodeKind::WebServer),
                         below: Some(1.0),
                         above: None,
                     },
@@ -1163,10 +1178,7 @@ mod tests {
             0,
         );
         let mut f = Feed::new();
-        f.nodes = vec![
-            NodeSecond { id: "shard-1".into(), kind: "database", utilization: 0.5, ..Default::default() },
-            NodeSecond { id: "shard-2".into(), kind: "database", utilization: 0.8, ..Default::default() },
-        ];
+        f.nodes = vec![node("shard-1", NodeKind::Database, 0.5), node("shard-2", NodeKind::Database, 0.8)];
         let h = hist(&[10.0; 10]);
         for s in 1..=10 {
             f.second(&mut t, s, 10, 0, &h);

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod error;
 pub mod fault;
 pub mod goal;
+pub mod kind;
 pub mod migrate;
 pub mod parse;
 pub mod scenario;

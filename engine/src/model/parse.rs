@@ -606,8 +606,9 @@ impl Parser {
         let metric = self.choice(&mut obj, "metric", None, GOAL_METRICS).and_then(GoalMetric::from_name);
         let node = self.optional_string(&mut obj, "node");
         let kind = match obj.map.get("kind") {
-            Some(Value::String(_)) => self.choice(&mut obj, "kind", None, NODE_KINDS).map(|k| Some(k.to_string())),
-            _ => self.optional_string(&mut obj, "kind"),
+            Some(Value::String(_)) => self.choice(&mut obj, "kind", None, &NodeKind::NAMES).map(NodeKind::from_name),
+            // Absent or null (a string is the arm above), or refused.
+            _ => self.optional_string(&mut obj, "kind").map(|_| None),
         };
         let below = if obj.map.contains_key("below") {
             self.number(&mut obj, "below", None, -1e15, 1e15).map(Some)
@@ -843,7 +844,7 @@ impl Parser {
             return None;
         };
         let id = self.string(&mut obj, "id", None).map(str::to_string);
-        let kind = self.choice(&mut obj, "kind", None, NODE_KINDS);
+        let kind = self.choice(&mut obj, "kind", None, &NodeKind::NAMES).and_then(NodeKind::from_name);
         let dc = match self.get(&mut obj, "dc") {
             None | Some(Value::Null) => Some(None),
             Some(Value::String(s)) => Some(Some(s.clone())),
@@ -858,14 +859,19 @@ impl Parser {
         let has_y = obj.map.contains_key("y");
         self.skeleton.push(match (&id, kind) {
             (Some(id), Some(kind)) => {
-                default_spec(kind).map(|spec| Node { id: id.clone(), spec, dc: None, x: None, y: None })
+                Some(Node { id: id.clone(), spec: default_spec(kind), dc: None, x: None, y: None })
             }
             _ => None,
         });
+        let Some(kind) = kind else {
+            // Without a kind we cannot tell which fields belong; skip the
+            // unknown-field check rather than flag every field.
+            return None;
+        };
         let spec = match kind {
-            Some("users") => self.users(&mut obj).map(NodeSpec::Users),
-            Some("load_balancer") => self.balancer(&mut obj).map(NodeSpec::LoadBalancer),
-            Some("web_server") => {
+            NodeKind::Users => self.users(&mut obj).map(NodeSpec::Users),
+            NodeKind::LoadBalancer => self.balancer(&mut obj).map(NodeSpec::LoadBalancer),
+            NodeKind::WebServer => {
                 let station = self.station(&mut obj, Some(crate::blocks::pricing::InstanceKind::WebServer), 4, 10.0);
                 let waiting = self.choice(&mut obj, "waiting", Some("thread"), WAITINGS);
                 let sessions = self.choice(&mut obj, "sessions", Some("none"), SESSIONS);
@@ -881,13 +887,13 @@ impl Parser {
                     autoscale: autoscale?,
                 }))
             }
-            Some("cache") => self.cache(&mut obj).map(NodeSpec::Cache),
-            Some("nosql") => {
+            NodeKind::Cache => self.cache(&mut obj).map(NodeSpec::Cache),
+            NodeKind::Nosql => {
                 let station = self.station(&mut obj, None, 8, 1.0);
                 let partitions = self.integer(&mut obj, "partitions", Some(4), 1, 1024);
                 Some(NodeSpec::Nosql(NosqlSpec { station: station?, partitions: partitions? as u32 }))
             }
-            Some("cdn") => {
+            NodeKind::Cdn => {
                 let capacity =
                     self.integer(&mut obj, "capacity", Some(100_000), 1, crate::blocks::cache_store::MAX_CAPACITY);
                 let ttl_s = self.number(&mut obj, "ttl_s", Some(3600.0), 0.001, MAX_DURATION_S);
@@ -900,7 +906,7 @@ impl Parser {
                     object_kb: object_kb?,
                 }))
             }
-            Some("dns") => {
+            NodeKind::Dns => {
                 let ttl_s = self.number(&mut obj, "ttl_s", Some(60.0), 0.0, crate::blocks::dns::MAX_TTL_S as f64);
                 let resolve_ms =
                     self.number(&mut obj, "resolve_ms", Some(30.0), 0.0, crate::blocks::dns::MAX_RESOLVE_MS);
@@ -941,7 +947,7 @@ impl Parser {
                     weights: weights?,
                 }))
             }
-            Some("shard_router") => {
+            NodeKind::ShardRouter => {
                 let routing = self.choice(&mut obj, "routing", Some("modulo"), SHARD_ROUTINGS);
                 let vnodes = self.integer(
                     &mut obj,
@@ -959,16 +965,16 @@ impl Parser {
                     vnodes: vnodes? as u32,
                 }))
             }
-            Some("queue") => {
+            NodeKind::Queue => {
                 let capacity = self.integer(&mut obj, "capacity", Some(100_000), 1, MAX_QUEUE_CAPACITY);
                 Some(NodeSpec::Queue(QueueSpec { capacity: capacity? }))
             }
-            Some("workers") => {
+            NodeKind::Workers => {
                 let station = self.station(&mut obj, Some(crate::blocks::pricing::InstanceKind::Worker), 4, 200.0);
                 let autoscale = self.autoscale(&mut obj, false);
                 Some(NodeSpec::Workers(WorkersSpec { station: station?, autoscale: autoscale? }))
             }
-            Some("database") => {
+            NodeKind::Database => {
                 let station = self.station(&mut obj, Some(crate::blocks::pricing::InstanceKind::Database), 8, 5.0);
                 let replication_lag_ms = self.number(&mut obj, "replication_lag_ms", Some(100.0), 0.0, MAX_LATENCY_MS);
                 let failover_s = self.number(&mut obj, "failover_s", Some(10.0), 0.0, MAX_FAILOVER_S);
@@ -977,11 +983,6 @@ impl Parser {
                     replication_lag_ms: replication_lag_ms?,
                     failover_s: failover_s?,
                 }))
-            }
-            _ => {
-                // Without a kind we cannot tell which fields belong; skip the
-                // unknown-field check rather than flag every field.
-                return None;
             }
         };
         self.finish(obj);
@@ -1440,7 +1441,7 @@ impl Parser {
 }
 
 /// A node spec of `kind` with default parameters (for checking wiring only).
-fn default_spec(kind: &str) -> Option<NodeSpec> {
+fn default_spec(kind: NodeKind) -> NodeSpec {
     let station = || StationSpec {
         size: None,
         workers: 1,
@@ -1448,8 +1449,8 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
         queue_limit: None,
         timeout_ms: None,
     };
-    Some(match kind {
-        "users" => NodeSpec::Users(UsersSpec {
+    match kind {
+        NodeKind::Users => NodeSpec::Users(UsersSpec {
             rate: Rate::Rps { rps: 0.0 },
             arrivals: Arrivals::Poisson,
             mix: Mix::ALL_READ,
@@ -1460,36 +1461,37 @@ fn default_spec(kind: &str) -> Option<NodeSpec> {
             mobile_share: 0.0,
             client_timeout_ms: None,
         }),
-        "load_balancer" => NodeSpec::LoadBalancer(LoadBalancerSpec {
+        NodeKind::LoadBalancer => NodeSpec::LoadBalancer(LoadBalancerSpec {
             algorithm: Algorithm::RoundRobin,
             health_check: None,
             pair: false,
             failover_s: 0.0,
         }),
-        "web_server" => NodeSpec::WebServer(WebServerSpec {
+        NodeKind::WebServer => NodeSpec::WebServer(WebServerSpec {
             station: station(),
             waiting: Waiting::Thread,
             sessions: Sessions::None,
             autoscale: None,
         }),
-        "nosql" => NodeSpec::Nosql(NosqlSpec { station: station(), partitions: 1 }),
-        "cache" => NodeSpec::Cache(CacheSpec {
+        NodeKind::Nosql => NodeSpec::Nosql(NosqlSpec { station: station(), partitions: 1 }),
+        NodeKind::Cache => NodeSpec::Cache(CacheSpec {
             station: station(),
             capacity: 1,
             policy: crate::blocks::cache_store::Policy::Lru,
             ttl_s: None,
             invalidate_on_write: true,
         }),
-        "database" => NodeSpec::Database(DatabaseSpec { station: station(), replication_lag_ms: 0.0, failover_s: 0.0 }),
-        "queue" => NodeSpec::Queue(QueueSpec { capacity: 1 }),
-        "shard_router" => NodeSpec::ShardRouter(ShardRouterSpec { routing: ShardRouting::Modulo, vnodes: 1 }),
-        "cdn" => NodeSpec::Cdn(CdnSpec { capacity: 1, ttl_s: 1.0, fallback_to_origin: true, object_kb: 1.0 }),
-        "dns" => {
+        NodeKind::Database => {
+            NodeSpec::Database(DatabaseSpec { station: station(), replication_lag_ms: 0.0, failover_s: 0.0 })
+        }
+        NodeKind::Queue => NodeSpec::Queue(QueueSpec { capacity: 1 }),
+        NodeKind::ShardRouter => NodeSpec::ShardRouter(ShardRouterSpec { routing: ShardRouting::Modulo, vnodes: 1 }),
+        NodeKind::Cdn => NodeSpec::Cdn(CdnSpec { capacity: 1, ttl_s: 1.0, fallback_to_origin: true, object_kb: 1.0 }),
+        NodeKind::Dns => {
             NodeSpec::Dns(DnsSpec { ttl_s: 0.0, resolve_ms: 0.0, routing: DnsRouting::Single, weights: Vec::new() })
         }
-        "workers" => NodeSpec::Workers(WorkersSpec { station: station(), autoscale: None }),
-        _ => return None,
-    })
+        NodeKind::Workers => NodeSpec::Workers(WorkersSpec { station: station(), autoscale: None }),
+    }
 }
 
 #[cfg(test)]

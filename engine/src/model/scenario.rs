@@ -9,6 +9,7 @@
 //! Reading a document is [`Scenario::from_json`]; it reports every problem with the
 //! path of its field. Writing one is `serde_json::to_string(&scenario)`.
 
+pub use crate::model::kind::NodeKind;
 use serde::Serialize;
 
 /// The scenario format this build writes. It reads this one and every older
@@ -150,20 +151,20 @@ pub enum NodeSpec {
 }
 
 impl NodeSpec {
-    /// The `kind` name used in scenario files.
-    pub fn kind_name(&self) -> &'static str {
+    /// The node's kind: its name, words, wiring rules ([`NodeKind`]).
+    pub fn kind(&self) -> NodeKind {
         match self {
-            NodeSpec::Users(_) => "users",
-            NodeSpec::LoadBalancer(_) => "load_balancer",
-            NodeSpec::WebServer(_) => "web_server",
-            NodeSpec::Cache(_) => "cache",
-            NodeSpec::Database(_) => "database",
-            NodeSpec::Queue(_) => "queue",
-            NodeSpec::Workers(_) => "workers",
-            NodeSpec::ShardRouter(_) => "shard_router",
-            NodeSpec::Nosql(_) => "nosql",
-            NodeSpec::Dns(_) => "dns",
-            NodeSpec::Cdn(_) => "cdn",
+            NodeSpec::Users(_) => NodeKind::Users,
+            NodeSpec::LoadBalancer(_) => NodeKind::LoadBalancer,
+            NodeSpec::WebServer(_) => NodeKind::WebServer,
+            NodeSpec::Cache(_) => NodeKind::Cache,
+            NodeSpec::Database(_) => NodeKind::Database,
+            NodeSpec::Queue(_) => NodeKind::Queue,
+            NodeSpec::Workers(_) => NodeKind::Workers,
+            NodeSpec::ShardRouter(_) => NodeKind::ShardRouter,
+            NodeSpec::Nosql(_) => NodeKind::Nosql,
+            NodeSpec::Dns(_) => NodeKind::Dns,
+            NodeSpec::Cdn(_) => NodeKind::Cdn,
         }
     }
 
@@ -193,7 +194,15 @@ impl NodeSpec {
         let (a, web) = match self {
             NodeSpec::WebServer(w) => (w.autoscale?, true),
             NodeSpec::Workers(w) => (w.autoscale?, false),
-            _ => return None,
+            NodeSpec::Users(_)
+            | NodeSpec::LoadBalancer(_)
+            | NodeSpec::Cache(_)
+            | NodeSpec::Database(_)
+            | NodeSpec::Queue(_)
+            | NodeSpec::ShardRouter(_)
+            | NodeSpec::Nosql(_)
+            | NodeSpec::Dns(_)
+            | NodeSpec::Cdn(_) => return None,
         };
         let policy = if web {
             AutoscalePolicy::utilization(a.min, a.max, a.target)
@@ -228,21 +237,6 @@ impl NodeSpec {
         }
     }
 }
-
-/// Every `kind` this build knows, in palette order.
-pub const NODE_KINDS: &[&str] = &[
-    "users",
-    "dns",
-    "cdn",
-    "load_balancer",
-    "web_server",
-    "cache",
-    "database",
-    "shard_router",
-    "nosql",
-    "queue",
-    "workers",
-];
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]

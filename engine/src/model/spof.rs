@@ -109,7 +109,16 @@ impl<'a> Graph<'a> {
             NodeSpec::LoadBalancer(b) => {
                 (up(entry) || b.pair) && self.out[entry].iter().any(|&w| self.web_serves(w, kind, up))
             }
-            _ => self.web_serves(entry, kind, up),
+            NodeSpec::WebServer(_) => self.web_serves(entry, kind, up),
+            // Not an entry: the wiring rules link users and DNS to none of these.
+            NodeSpec::Users(_)
+            | NodeSpec::Cdn(_)
+            | NodeSpec::Cache(_)
+            | NodeSpec::Database(_)
+            | NodeSpec::ShardRouter(_)
+            | NodeSpec::Nosql(_)
+            | NodeSpec::Queue(_)
+            | NodeSpec::Workers(_) => false,
         }
     }
 

@@ -3,72 +3,15 @@
 
 use crate::base::limits::MAX_ID_LEN;
 use crate::model::error::Issue;
+use crate::model::kind::LinkRole;
 use crate::model::scenario::{NodeSpec, Scenario};
 use std::collections::HashMap;
 
-/// Whether a node of kind `from` may send requests to a node of kind `to`.
-/// `Err` carries the reason, worded for the user; the editor shows it too.
-pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<(), String> {
-    use NodeSpec::*;
-    match (from, to) {
-        (Users(_), LoadBalancer(_)) | (Users(_), WebServer(_)) | (Users(_), Dns(_)) => Ok(()),
-        (Dns(_), LoadBalancer(_)) | (Dns(_), WebServer(_)) => Ok(()),
-        (Users(_), Cdn(_)) | (Cdn(_), LoadBalancer(_)) | (Cdn(_), WebServer(_)) => Ok(()),
-        (Cdn(_), _) => Err("a CDN fetches what it misses from the origin: a load balancer or web server".into()),
-        (_, Cdn(_)) => Err("users fetch static files from a CDN; link the users to it".into()),
-        (Dns(_), _) => Err("DNS points users at the site's entry points: load balancers or web servers".into()),
-        (_, Dns(_)) => Err("only users look up the site's name in DNS".into()),
-        (LoadBalancer(_), WebServer(_)) => Ok(()),
-        (WebServer(_), Database(_)) | (WebServer(_), Cache(_)) | (WebServer(_), Queue(_)) => Ok(()),
-        (Queue(_), Workers(_)) => Ok(()),
-        (WebServer(_), Nosql(_)) => Ok(()),
-        (_, Nosql(_)) => Err("only web servers read and write a NoSQL store".into()),
-        (Nosql(_), _) => Err("a NoSQL store answers requests and calls nothing".into()),
-        (WebServer(_), ShardRouter(_)) | (ShardRouter(_), Database(_)) => Ok(()),
-        (_, ShardRouter(_)) => Err("web servers send their reads and writes to a shard router".into()),
-        (ShardRouter(_), _) => Err("a shard router sends each key to one of the databases (shards) linked to it".into()),
-        (Users(_), Queue(_)) | (LoadBalancer(_), Queue(_)) => {
-            Err("jobs are put on a queue by web servers; link a web server to the queue".into())
-        }
-        (_, Workers(_)) => Err("workers take their jobs from a queue; link a queue to the workers".into()),
-        (Queue(_), _) => Err("a queue hands its jobs only to workers".into()),
-        (Workers(_), _) => Err("workers process jobs from their queue and call nothing here".into()),
-        // Replication: the primary sends its writes to the replica.
-        (Database(_), Database(_)) => Ok(()),
-        (Users(_), Database(_)) => {
-            Err("users cannot call a database directly; put a web server in between".into())
-        }
-        (Users(_), Cache(_)) | (LoadBalancer(_), Cache(_)) => {
-            Err("only web servers use a cache; link the cache from a web server".into())
-        }
-        (_, Users(_)) => Err("users only send requests; nothing sends requests to users".into()),
-        (LoadBalancer(_), LoadBalancer(_)) => {
-            Err("a load balancer forwards to web servers, not to another load balancer".into())
-        }
-        (LoadBalancer(_), _) => Err("a load balancer forwards only to web servers".into()),
-        (WebServer(_), _) => Err("a web server calls caches, databases and queues".into()),
-        (Cache(_), _) => Err(
-            "a cache answers from memory; on a miss the web server reads the database itself, so link the web server to the database"
-                .into(),
-        ),
-        (Database(_), _) => Err(
-            "a database answers requests and does not call other nodes; its only link out is to a read replica (another database)"
-                .into(),
-        ),
-    }
-}
-
-/// A sensible one-way latency for a new link between these kinds, in
-/// milliseconds: users reach the site over the internet; links inside a data
-/// center are well under a millisecond.
-pub fn typical_latency_ms(from: &NodeSpec, to: &NodeSpec) -> f64 {
-    use NodeSpec::*;
-    match (from, to) {
-        (Users(_), _) => 20.0,
-        (LoadBalancer(_), _) => 0.2,
-        (_, Database(_)) => 0.5,
-        _ => 0.2,
-    }
+/// Whether node `from` may send requests to node `to`, and in what role
+/// ([`NodeKind::link_to`](crate::model::kind::NodeKind::link_to)). `Err` carries the
+/// reason, worded for the user; the editor shows it too.
+pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<LinkRole, &'static str> {
+    from.kind().link_to(to.kind())
 }
 
 pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
@@ -106,10 +49,13 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
                 .push(Issue { path: format!("links[{i}]"), message: format!("\"{}\" is linked to itself", link.from) });
             continue;
         }
-        if let Err(reason) = check_link(&s.nodes[from].spec, &s.nodes[to].spec) {
-            issues.push(Issue { path: format!("links[{i}]"), message: reason });
-            continue;
-        }
+        let role = match check_link(&s.nodes[from].spec, &s.nodes[to].spec) {
+            Ok(role) => role,
+            Err(reason) => {
+                issues.push(Issue { path: format!("links[{i}]"), message: reason.to_string() });
+                continue;
+            }
+        };
         if let Some(first) = seen.insert((from, to), i) {
             issues.push(Issue {
                 path: format!("links[{i}]"),
@@ -118,7 +64,7 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
             continue;
         }
         outgoing[from] += 1;
-        if let (NodeSpec::Database(_), NodeSpec::Database(_)) = (&s.nodes[from].spec, &s.nodes[to].spec) {
+        if role == LinkRole::Replicate {
             if let Some(p) = primary_of[to] {
                 issues.push(Issue {
                     path: format!("links[{i}]"),
@@ -211,7 +157,19 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
                     }
                 }
             }
-            _ => {}
+            // Their links are checked one by one above.
+            (
+                NodeSpec::LoadBalancer(_)
+                | NodeSpec::Cache(_)
+                | NodeSpec::Database(_)
+                | NodeSpec::Queue(_)
+                | NodeSpec::Workers(_)
+                | NodeSpec::ShardRouter(_)
+                | NodeSpec::Nosql(_)
+                | NodeSpec::Dns(_)
+                | NodeSpec::Cdn(_),
+                _,
+            ) => {}
         }
     }
 }
@@ -249,7 +207,18 @@ pub fn warnings(s: &Scenario) -> Vec<Issue> {
                 "web server \"{}\" is linked only to read replicas, so its writes fail; link it to their primary too",
                 node.id
             ),
-            _ => continue,
+            // Nothing to warn about.
+            NodeSpec::Users(_)
+            | NodeSpec::LoadBalancer(_)
+            | NodeSpec::WebServer(_)
+            | NodeSpec::Cache(_)
+            | NodeSpec::Database(_)
+            | NodeSpec::Queue(_)
+            | NodeSpec::Workers(_)
+            | NodeSpec::ShardRouter(_)
+            | NodeSpec::Nosql(_)
+            | NodeSpec::Dns(_)
+            | NodeSpec::Cdn(_) => continue,
         };
         out.push(Issue { path: format!("nodes[{i}]"), message });
     }

@@ -311,7 +311,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
 /// them by position, and now and then a field with any value.
 fn arb_scenario_shaped() -> impl Strategy<Value = Value> {
     let field = || prop::option::weighted(0.25, (prop::sample::select(KEYS), arb_json()));
-    let node = (prop::sample::select(scalelab_engine::scenario::NODE_KINDS), field());
+    let node = (prop::sample::select(&scalelab_engine::NodeKind::NAMES[..]), field());
     let link = (0usize..6, 0usize..6, prop::option::weighted(0.3, arb_number()));
     (
         prop::sample::select(vec![json!(2), json!(2), json!(2), json!(1), json!(3), json!(2.0), json!("2")]),

@@ -5,7 +5,7 @@
 //! The lessons are run once, all in parallel (`support::replicate`), and every
 //! test reads the shared results.
 
-use scalelab_engine::{single_points_of_failure, Scenario, Simulation, Snapshot};
+use scalelab_engine::{single_points_of_failure, NodeKind, Scenario, Simulation, Snapshot};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -95,7 +95,7 @@ fn node<'a>(snap: &'a Snapshot, id: &str) -> &'a scalelab_engine::NodeLive {
 }
 
 fn web_server_ids(s: &Scenario) -> Vec<String> {
-    s.nodes.iter().filter(|n| n.spec.kind_name() == "web_server").map(|n| n.id.clone()).collect()
+    s.nodes.iter().filter(|n| n.spec.kind() == NodeKind::WebServer).map(|n| n.id.clone()).collect()
 }
 
 #[test]

@@ -13,7 +13,7 @@
 
 use scalelab_engine::limits::MAX_IN_FLIGHT;
 use scalelab_engine::scenario::NodeSpec;
-use scalelab_engine::{Cause, Edit, EditError, Issue, Scenario, Simulation};
+use scalelab_engine::{Cause, Edit, EditError, Issue, LinkRole, NodeKind, Scenario, Simulation};
 use serde_json::{json, Value};
 
 const S: u64 = 1_000_000_000;
@@ -207,13 +207,10 @@ fn cycles_of_calls_are_refused_with_the_reason() {
 /// path frames a request carries.
 #[test]
 fn the_allowed_links_between_kinds_have_no_cycle_and_fit_a_request_path() {
-    let kinds: Vec<Value> = scalelab_engine::scenario::NODE_KINDS.iter().map(|k| json!({"id": k, "kind": k})).collect();
+    let kinds: Vec<Value> = NodeKind::NAMES.iter().map(|k| json!({"id": k, "kind": k})).collect();
     let s = Scenario::from_json(&json!({"version": 2, "nodes": kinds, "links": []}).to_string()).unwrap();
     let specs: Vec<&NodeSpec> = s.nodes.iter().map(|n| &n.spec).collect();
-    let calls = |a: usize, b: usize| {
-        let replication = matches!((specs[a], specs[b]), (NodeSpec::Database(_), NodeSpec::Database(_)));
-        !replication && scalelab_engine::check_link(specs[a], specs[b]).is_ok()
-    };
+    let calls = |a: usize, b: usize| matches!(scalelab_engine::check_link(specs[a], specs[b]), Ok(role) if role != LinkRole::Replicate);
     // Longest chain of calls from each kind, by depth-first search; a cycle
     // would make a kind reachable from itself.
     fn longest(from: usize, n: usize, calls: &dyn Fn(usize, usize) -> bool, on_path: &mut Vec<bool>) -> usize {

@@ -2,8 +2,8 @@
 //! report (every node and data center failed in turn) and A/B pairing (two
 //! designs under the very same requests).
 
-use scalelab_engine::resilience::{ResilienceOptions, ResilienceRun};
-use scalelab_engine::Scenario;
+use scalelab_engine::resilience::{ResilienceOptions, ResilienceRun, TrialKind};
+use scalelab_engine::{NodeKind, Scenario};
 use serde_json::{json, Value};
 
 fn design(replica: bool) -> Value {
@@ -54,7 +54,10 @@ fn one_database_is_listed_first_as_a_single_point_of_failure_and_a_replica_with_
     assert_eq!(single.baseline.failed, None);
     assert_eq!(single.baseline.error_rate, 0.0);
     let first = &single.trials[0];
-    assert_eq!((first.failed.as_deref(), first.single_point_of_failure, first.kind), (Some("db"), true, "database"));
+    assert_eq!(
+        (first.failed.as_deref(), first.single_point_of_failure, first.kind),
+        (Some("db"), true, TrialKind::Node(NodeKind::Database))
+    );
     assert!(first.error_rate > 0.95 && first.recovered_after_s.is_none(), "{first:?}");
     // Losing one web server of two costs a few seconds of errors (health
     // checks), then nothing; the balancer pair takes over in 2 s.
@@ -84,7 +87,7 @@ fn a_data_center_outage_is_a_trial_too() {
     let mut run = ResilienceRun::new(&scenario, ResilienceOptions { warmup_s: 5, after_s: 10 });
     while !run.step(u64::MAX) {}
     let r = run.report().unwrap();
-    let dc = r.trials.iter().find(|t| t.kind == "data center").unwrap();
+    let dc = r.trials.iter().find(|t| t.kind == TrialKind::DataCenter).unwrap();
     assert_eq!(dc.failed.as_deref(), Some("east"));
     assert!(dc.error_rate > 0.99, "{dc:?}");
 }

@@ -29,8 +29,8 @@ fn the_run_names_each_trial_while_it_runs_baseline_first() {
         match run.current() {
             Some((id, kind)) => {
                 // The trial named is the one after those finished.
-                assert_eq!((id, kind), expected[run.finished()]);
-                let t = (id.map(str::to_string), kind);
+                assert_eq!((id, kind.name()), expected[run.finished()]);
+                let t = (id.map(str::to_string), kind.name());
                 if seen.last() != Some(&t) {
                     seen.push(t);
                 }

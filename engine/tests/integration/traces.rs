@@ -5,7 +5,7 @@
 //! queueing theory; tracing changes nothing in the run.
 
 use scalelab_engine::trace::{Trace, TraceOutcome};
-use scalelab_engine::{Cause, Edit, Fault, Scenario, Simulation};
+use scalelab_engine::{Cause, Edit, Fault, NodeKind, Scenario, Simulation};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -71,7 +71,7 @@ fn follow_all(s: &mut Simulation, seconds: u64) -> Vec<Trace> {
             t.latency_ms
         );
         assert_eq!(t.hops[0].depth, 0);
-        assert_eq!(t.hops[0].kind, "users");
+        assert_eq!(t.hops[0].kind, NodeKind::Users);
         for h in &t.hops {
             assert!(h.network_ms >= 0.0 && h.queued_ms >= 0.0 && h.service_ms >= 0.0 && h.waiting_ms >= 0.0, "{t:#?}");
         }
@@ -95,8 +95,9 @@ fn every_traced_request_is_the_sum_of_its_parts_through_every_kind_of_node() {
         assert!(ended.len() > 100, "{stem}: {} traces", ended.len());
         kinds.extend(ended.iter().flat_map(|t| t.hops.iter().map(|h| h.kind)));
     }
-    for k in ["dns", "load_balancer", "web_server", "database", "cache", "cdn", "queue", "shard_router", "nosql"] {
-        assert!(kinds.contains(k), "no trace went through a {k}: {kinds:?}");
+    use NodeKind::*;
+    for k in [Dns, LoadBalancer, WebServer, Database, Cache, Cdn, Queue, ShardRouter, Nosql] {
+        assert!(kinds.contains(&k), "no trace went through a {}: {kinds:?}", k.name());
     }
 }
 
@@ -135,8 +136,8 @@ fn trace_the_next_request_follows_one_request_to_its_end_and_says_where_it_faile
     s.run_until(6 * S, u64::MAX);
     let t = s.asked_trace().expect("a request was born in that second");
     assert_ne!(t.outcome, TraceOutcome::InFlight, "{t:#?}");
-    let path: Vec<&str> = t.hops.iter().map(|h| h.kind).collect();
-    assert_eq!(&path[..3], ["users", "dns", "load_balancer"], "{t:#?}");
+    let path: Vec<NodeKind> = t.hops.iter().map(|h| h.kind).collect();
+    assert_eq!(&path[..3], [NodeKind::Users, NodeKind::Dns, NodeKind::LoadBalancer], "{t:#?}");
     assert!((own_sum(&t) - t.latency_ms).abs() < 1e-6);
 
     // The animation may be following that very request: it is found all the same.

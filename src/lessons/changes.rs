@@ -1,9 +1,8 @@
 //! What changed from one lesson step to the next, in words, for the lesson
-//! panel ("Added: load balancer lb, web server web-2"). It names kinds the
-//! way the editor does, so it sits above the editor, not with the lessons.
+//! panel ("Added: load balancer lb, web server web-2"), naming kinds by the
+//! engine's kind table.
 
 use crate::base::format;
-use crate::editor::kind_label;
 use scalelab_engine::scenario::{NodeSpec, Rate};
 use scalelab_engine::{Edit, Scenario};
 
@@ -15,9 +14,7 @@ pub fn changes(prev: &Scenario, this: &Scenario) -> Vec<String> {
     let mut changed = Vec::new();
     let (mut links_added, mut links_removed) = (0, 0);
     let label = |s: &Scenario, id: &str| {
-        s.node_index(id)
-            .map(|i| format!("{} {id}", kind_label(s.nodes[i].spec.kind_name())))
-            .unwrap_or_else(|| id.to_string())
+        s.node_index(id).map(|i| format!("{} {id}", s.nodes[i].spec.kind().label())).unwrap_or_else(|| id.to_string())
     };
     for edit in scalelab_engine::diff(prev, this) {
         match edit {
