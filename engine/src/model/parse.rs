@@ -167,12 +167,7 @@ impl Parser {
     ) -> Option<f64> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
-            None => {
-                if default.is_none() {
-                    self.issue(path, "missing; this field is required");
-                }
-                default
-            }
+            None => self.absent(path, default),
             Some(Value::Number(n)) => {
                 let x = n.as_f64().unwrap_or(f64::NAN);
                 self.check_range(&path, x, min, max).then_some(x)
@@ -182,6 +177,14 @@ impl Parser {
                 None
             }
         }
+    }
+
+    /// An absent field: its `default`, or (when it has none) a problem.
+    fn absent<T>(&mut self, path: String, default: Option<T>) -> Option<T> {
+        if default.is_none() {
+            self.issue(path, "missing; this field is required");
+        }
+        default
     }
 
     fn check_range(&mut self, path: &str, x: f64, min: f64, max: f64) -> bool {
@@ -210,12 +213,7 @@ impl Parser {
     ) -> Option<u64> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
-            None => {
-                if default.is_none() {
-                    self.issue(path, "missing; this field is required");
-                }
-                default
-            }
+            None => self.absent(path, default),
             Some(v) => self.integer_value(&path, v, min, max),
         }
     }
@@ -257,12 +255,7 @@ impl Parser {
     fn string<'a>(&mut self, obj: &mut Obj<'a>, field: &'static str, default: Option<&'a str>) -> Option<&'a str> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
-            None => {
-                if default.is_none() {
-                    self.issue(path, "missing; this field is required");
-                }
-                default
-            }
+            None => self.absent(path, default),
             Some(Value::String(s)) => Some(s.as_str()),
             Some(other) => {
                 self.issue(path, format!("must be a string, not {}", type_name(other)));
@@ -816,8 +809,7 @@ impl Parser {
     ) -> Option<Vec<T>> {
         let path = join(&obj.path, field);
         let Some(v) = self.get(obj, field) else {
-            self.issue(path, "missing; this field is required");
-            return None;
+            return self.absent(path, None);
         };
         let Value::Array(items) = v else {
             self.issue(path, format!("must be a list, not {}", type_name(v)));
