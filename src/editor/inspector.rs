@@ -1166,7 +1166,8 @@ fn NodePanel(
                 {(kind == NodeKind::Cache).then(|| { let id_flush = id_flush.clone(); view! {
                     <button data-testid="fault-flush" title="Empty the cache: every key misses until refilled" on:click=move |_| editor.fault(&id_flush, Fault::Flush)>"Flush"</button>
                 }})}
-                {(kind != NodeKind::Cache).then(|| view! {
+                // Only kinds that may link to something (the diagram gives them a port).
+                {kind.links_onward().then(|| view! {
                     <button data-testid="connect-from" hidden=read_only on:click=move |_| {
                         editor.connecting_from.set(Some(id_conn.clone()));
                         editor.say(format!("Connecting from {id_conn}: click the node to connect to (Esc cancels)"));

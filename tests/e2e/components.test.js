@@ -149,10 +149,15 @@ test('a message queue and a worker pool take the jobs; the backlog is charted', 
   await jobs.dispatchEvent('change');
   await page.getByTestId('chart-backlog').waitFor();
   await page.getByTestId(`node-${pool}`).click();
+  // Workers only answer: neither a port on the diagram nor "Connect to…" in the inspector.
+  await page.getByTestId('node-panel').waitFor();
+  assert.equal(await page.getByTestId(`port-${pool}`).count(), 0, 'a worker pool has no output port');
+  assert.equal(await page.getByTestId('connect-from').count(), 0, 'nor a "Connect to…" button');
   // 3 simulated seconds after the jobs started, a snapshot wholly after the change.
   const { busy } = await settle(page, 3, { busy: sel('live-utilization') });
   assert.ok(numberIn(busy) > 10, `the workers are busy: ${busy}`);
   await page.getByTestId(`node-${queue}`).click();
+  assert.equal(await page.getByTestId('connect-from').count(), 1, 'a queue links on to its workers: "Connect to…" is offered');
   // The backlog is the queue's length now; read it with the clock of the same snapshot.
   const first = await nextSnapshot(page, { backlog: sel('live-backlog') });
   assert.match(first.backlog, /^[\d,]+ jobs$/);
