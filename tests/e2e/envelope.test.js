@@ -1,7 +1,7 @@
 // The back-of-the-envelope panel, used as a person uses it: open it, type
 // numbers, read the estimate and the simulation's numbers beside it.
 // Selectors are the data-testids listed in src/panels/envelope_panel.rs; the
-// arithmetic and the messages are the engine's (engine/src/envelope.rs).
+// arithmetic and the messages are the engine's (engine/src/analysis/envelope.rs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

@@ -203,7 +203,7 @@ export async function eventually(probe, ok, { what = 'the condition', timeout = 
 //
 // The page publishes a snapshot about four times a wall second, and the clock
 // (`sim-time`) changes with each; its rates, latencies and ratios cover the
-// last LIVE_WINDOW_S whole simulated seconds (engine/src/recent.rs), so they
+// last LIVE_WINDOW_S whole simulated seconds (engine/src/kernel/recent.rs), so they
 // change once per simulated second. These helpers wait on those snapshots,
 // never on the wall clock, so a busy machine (slower than real time, late
 // frames) reads the same stretch of simulated time as an idle one.
@@ -239,7 +239,7 @@ export async function nextSnapshot(page, sels = {}, timeout = 60000) {
 export async function settle(page, seconds, sels = {}) {
   const t0 = await simTime(page); // the change happened at or after this (to 0.1 s)
   // The live figures cover the last LIVE_WINDOW_S whole seconds
-  // (engine/src/recent.rs): once the clock passes floor(t0) + 1 + that, the
+  // (engine/src/kernel/recent.rs): once the clock passes floor(t0) + 1 + that, the
   // window starts after the change.
   await simUntil(page, Math.max(t0 + seconds, Math.floor(t0) + 1 + LIVE_WINDOW_S));
   return nextSnapshot(page, sels);

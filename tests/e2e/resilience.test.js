@@ -1,7 +1,7 @@
 // The resilience report, used as a person uses it: open the panel, run the
 // report, watch the progress bar, read the table, cancel, edit the design.
 // Selectors are the data-testids listed in src/panels/resilience_panel.rs; the
-// numbers are the engine's (engine/src/resilience.rs), read off the screen.
+// numbers are the engine's (engine/src/analysis/resilience.rs), read off the screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
