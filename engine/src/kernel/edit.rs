@@ -9,9 +9,7 @@
 
 use crate::base::time::ms_to_ns;
 use crate::blocks::request::{Cause, FrameState};
-use crate::components::balancer::Balancer;
 use crate::components::station::{CacheState, Deadline, Role, Station};
-use crate::components::users::Users;
 use crate::kernel::sim::{Component, Health, NodeInfo, Simulation, Wire};
 use crate::metrics::log::Severity;
 use crate::metrics::stats::{NodeCounters, NodeStats};
@@ -385,23 +383,7 @@ impl Simulation {
 
     fn add_slot(&mut self, node: &Node) {
         let slot = self.nodes.len();
-        let seed = self.scenario.seed;
-        let component = match &node.spec {
-            NodeSpec::Users(spec) => Component::Users(Users::new(spec, None, seed, slot)),
-            NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, vec![], seed, slot)),
-            NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
-            NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
-            NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ slot as u64)),
-            NodeSpec::Cdn(c) => Component::Cdn(crate::kernel::sim::Cdn::new(c)),
-            spec @ (NodeSpec::WebServer(_)
-            | NodeSpec::Cache(_)
-            | NodeSpec::Database(_)
-            | NodeSpec::Workers(_)
-            | NodeSpec::Nosql(_)) => {
-                let station = spec.station_runtime().expect("these kinds are stations");
-                Component::Station(Station::new(&station, Role::for_spec(spec), seed, slot))
-            }
-        };
+        let component = Component::for_node(&node.spec, Vec::new(), self.scenario.seed, slot);
         self.nodes.push(NodeInfo { id: node.id.clone(), kind: node.spec.kind(), removed: false, health: Health::Up });
         self.components.push(component);
         let mut stats = NodeStats::default();

@@ -38,6 +38,30 @@ pub(crate) enum Component {
     Cdn(Cdn),
 }
 
+impl Component {
+    /// The run-time side of a node of `spec` in slot `slot`, at start-up or
+    /// added while running: `outgoing` are its links in scenario order (a node
+    /// added live has none yet; its links arrive as edits of their own).
+    pub(crate) fn for_node(spec: &NodeSpec, outgoing: Vec<u16>, seed: u64, slot: usize) -> Component {
+        match spec {
+            NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing.first().copied(), seed, slot)),
+            NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing, seed, slot)),
+            NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
+            NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
+            NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ slot as u64)),
+            NodeSpec::Cdn(c) => Component::Cdn(Cdn::new(c)),
+            spec @ (NodeSpec::WebServer(_)
+            | NodeSpec::Cache(_)
+            | NodeSpec::Database(_)
+            | NodeSpec::Workers(_)
+            | NodeSpec::Nosql(_)) => {
+                let station = spec.station_runtime().expect("these kinds are stations");
+                Component::Station(Station::new(&station, Role::for_spec(spec), seed, slot))
+            }
+        }
+    }
+}
+
 /// A CDN: an edge location in every region, each with its own cache of
 /// static objects (a user is served by the edge of their region, so a popular
 /// object is fetched from the origin once per region), and the links to its
@@ -283,24 +307,7 @@ impl Simulation {
             .nodes
             .iter()
             .enumerate()
-            .map(|(i, node)| match &node.spec {
-                NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing(i).first().copied(), seed, i)),
-                NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing(i), seed, i)),
-                NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
-                NodeSpec::ShardRouter(r) => {
-                    Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r))
-                }
-                NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ i as u64)),
-                NodeSpec::Cdn(c) => Component::Cdn(Cdn::new(c)),
-                spec @ (NodeSpec::WebServer(_)
-                | NodeSpec::Cache(_)
-                | NodeSpec::Database(_)
-                | NodeSpec::Workers(_)
-                | NodeSpec::Nosql(_)) => {
-                    let station = spec.station_runtime().expect("these kinds are stations");
-                    Component::Station(Station::new(&station, Role::for_spec(spec), seed, i))
-                }
-            })
+            .map(|(i, node)| Component::for_node(&node.spec, outgoing(i), seed, i))
             .collect();
         let n = components.len();
         let nodes = scenario
