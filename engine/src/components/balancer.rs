@@ -8,6 +8,8 @@
 //! `threshold` times in a row: the detection time the lessons show.
 
 use crate::base::rng::{Stream, StreamPurpose};
+use crate::blocks::request::Cause;
+use crate::components::{passed_up, Arrival, Reply, Visit};
 use crate::model::scenario::{Algorithm, LoadBalancerSpec};
 
 impl Backend {
@@ -161,6 +163,37 @@ impl Balancer {
 
     pub fn backend_of_link(&self, link: u16) -> Option<usize> {
         self.backends.iter().position(|b| b.link == link)
+    }
+
+    /// A request arrives: it goes to the backend chosen (one more connection
+    /// open to it), or fails when no backend may take it.
+    pub(crate) fn arrive(&mut self, v: &mut Visit) -> Arrival {
+        match self.choose(v.req.user) {
+            Some(i) => {
+                self.backends[i].open += 1;
+                let link = self.backends[i].link;
+                Arrival::Forward { link, to: v.net.end(link) as u16, delay: 0 }
+            }
+            None => Arrival::Fail(Cause::NoRoute),
+        }
+    }
+
+    /// A backend's answer passes back through: its connection closes. A
+    /// balancer that died with the connection open loses the answer.
+    pub(crate) fn answered(&mut self, v: &mut Visit, below: u16) -> Reply {
+        if let Some(i) = self.backend_of_link(below) {
+            self.backends[i].open = self.backends[i].open.saturating_sub(1);
+        }
+        let (ok, serving) = (v.req.failure.is_none(), v.serving());
+        if !serving && ok {
+            v.stats.counters.failed_down += 1;
+        }
+        passed_up(v, ok && serving);
+        if !serving && ok {
+            Reply::Fail(Cause::NodeDown)
+        } else {
+            Reply::Pass
+        }
     }
 }
 

@@ -3,8 +3,10 @@
 //! The authority answers only with entry points that are up, so after an
 //! entry dies traffic drains from it as the cached answers expire.
 
-use crate::blocks::dns::{DnsConfig, DnsPolicy, ResolverCache};
+use crate::blocks::dns::{DnsConfig, DnsPolicy, DnsView, ResolverCache};
 use crate::blocks::geo::Region;
+use crate::blocks::request::Cause;
+use crate::components::{Arrival, Visit};
 use crate::model::scenario::{DnsRouting, DnsSpec};
 
 #[derive(Debug)]
@@ -69,5 +71,23 @@ impl DnsNode {
 
     pub fn cache_mut(&mut self) -> Option<&mut ResolverCache> {
         self.cache.as_mut()
+    }
+
+    /// A request asks for the site's address: its resolver group answers
+    /// (from its cache, or after a lookup that takes time) with an entry
+    /// point, and the request connects there once it has the answer.
+    pub(crate) fn arrive(&mut self, v: &mut Visit) -> Arrival {
+        // Entry points that are up, as the authority sees them.
+        let mut view = DnsView::all_healthy();
+        for (i, &link) in self.links.iter().enumerate() {
+            view.set_healthy(i, v.net.end_serving(link));
+        }
+        let user = u64::from(v.req.user);
+        let region = v.req.region.unwrap_or(Region::UsEast);
+        let resolved = self.cache.as_mut().map(|c| c.resolve(user, region, v.now, &view));
+        match resolved.and_then(|r| Some((self.links.get(r.target?).copied()?, r.resolution_latency))) {
+            Some((link, delay)) => Arrival::Forward { link, to: v.net.end(link) as u16, delay },
+            None => Arrival::Fail(Cause::NoRoute),
+        }
     }
 }

@@ -10,6 +10,8 @@
 //! accepts and hands out nothing.
 
 use crate::base::time::Nanos;
+use crate::blocks::request::Cause;
+use crate::components::{Arrival, Visit};
 use std::collections::VecDeque;
 
 #[derive(Debug)]
@@ -30,6 +32,19 @@ impl QueueState {
 
     pub fn is_full(&self) -> bool {
         self.backlog.len() as u64 >= self.capacity
+    }
+
+    /// A web server publishes a job: it is put on the queue (or refused when
+    /// the queue is full), and the web server is answered at once.
+    pub(crate) fn arrive(&mut self, v: &mut Visit) -> Arrival {
+        if self.is_full() {
+            v.stats.counters.rejected += 1;
+            return Arrival::Fail(Cause::Rejected);
+        }
+        self.backlog.push_back(v.now);
+        v.stats.queued.set(v.now, self.backlog.len() as u64);
+        v.stats.counters.completed += 1;
+        Arrival::Publish
     }
 
     /// Age of the oldest waiting job at `now`.

@@ -3,7 +3,9 @@
 //! no delay. When shards are added or removed it reports the share of keys
 //! that now belong to another shard: the data that resharding must move.
 
+use crate::blocks::request::Cause;
 use crate::blocks::sharding::{moved_share, Router, DEFAULT_SAMPLE_KEYS};
+use crate::components::{Arrival, Visit};
 use crate::model::scenario::{ShardRouterSpec, ShardRouting};
 
 #[derive(Debug)]
@@ -73,5 +75,18 @@ impl ShardRouter {
     pub fn link_for(&self, key: u64) -> Option<u16> {
         let shard = self.router.as_ref()?.shard_of(key) as usize;
         self.links.get(shard).copied()
+    }
+
+    /// A request goes to the shard holding its key. A shard whose primary
+    /// failed is served by the replica promoted in its place.
+    pub(crate) fn arrive(&mut self, v: &mut Visit) -> Arrival {
+        match self.link_for(v.key()) {
+            Some(link) => {
+                let shard = v.net.end(link);
+                let to = v.net.primary_of[shard].unwrap_or(shard as u16);
+                Arrival::Forward { link, to, delay: 0 }
+            }
+            None => Arrival::Fail(Cause::NoRoute),
+        }
     }
 }

@@ -6,10 +6,12 @@
 
 use crate::base::rng::{Stream, StreamPurpose};
 use crate::base::time::{ms_to_ns, Nanos};
-use crate::blocks::cache_store::CacheStore;
-use crate::blocks::sharding::Router;
-use crate::model::scenario::{CacheSpec, Dist, NodeSpec, StationSpec, Waiting};
-use std::collections::HashSet;
+use crate::blocks::request::{Cause, FrameState};
+use crate::components::cache::CacheState;
+use crate::components::database::DbState;
+use crate::components::web::WebCalls;
+use crate::components::{Arrival, Component, Next, Visit, Work};
+use crate::model::scenario::{Dist, NodeSpec, StationSpec};
 use std::collections::VecDeque;
 
 /// Draws service times for one station.
@@ -118,129 +120,6 @@ pub enum Role {
     Workers(Box<crate::components::queue::PoolState>),
 }
 
-/// A database's replication settings and, as a replica, the primary's writes
-/// it has not applied yet.
-#[derive(Debug, Default)]
-pub struct DbState {
-    /// As a replica: how far behind the primary it runs.
-    pub lag: Nanos,
-    /// As a primary: time from its failure to a replica's promotion.
-    pub failover: Nanos,
-    pub log: crate::blocks::replication::ReplicationLog,
-    /// As a replica, when its primary failed: the acknowledged writes it had
-    /// not received. They are lost if this replica is promoted.
-    pub missed_at_failure: u64,
-}
-
-/// Pending writes one replica may track (about 60 bytes each: 12 MB); beyond
-/// it the oldest are summarised (see `ReplicationLog`).
-const MAX_PENDING_WRITES: usize = 200_000;
-
-impl DbState {
-    pub fn new(spec: &crate::model::scenario::DatabaseSpec) -> DbState {
-        DbState {
-            lag: ms_to_ns(spec.replication_lag_ms),
-            failover: crate::base::time::secs_to_ns(spec.failover_s),
-            log: crate::blocks::replication::ReplicationLog::with_max_pending(MAX_PENDING_WRITES)
-                .unwrap_or_else(|_| crate::blocks::replication::ReplicationLog::new()),
-            missed_at_failure: 0,
-        }
-    }
-}
-
-/// A web server's downstream links (wire indices), refreshed whenever the
-/// wiring changes.
-#[derive(Debug)]
-pub struct WebCalls {
-    pub waiting: Waiting,
-    pub sessions: crate::model::scenario::Sessions,
-    /// The shared session store's link (a NoSQL store, else a cache).
-    pub session_store: Option<u16>,
-    /// Links to cache nodes; a key goes to one of them by consistent hashing.
-    pub caches: Vec<u16>,
-    pub ring: Option<Router>,
-    /// Links to databases: one primary and any of its replicas.
-    pub databases: Vec<u16>,
-    /// Links to message queues: jobs go to the first.
-    pub queues: Vec<u16>,
-    /// Round-robin position over the read replicas.
-    pub next_read: usize,
-}
-
-impl WebCalls {
-    pub fn new(waiting: Waiting, sessions: crate::model::scenario::Sessions) -> WebCalls {
-        WebCalls {
-            waiting,
-            sessions,
-            session_store: None,
-            caches: Vec::new(),
-            ring: None,
-            databases: Vec::new(),
-            queues: Vec::new(),
-            next_read: 0,
-        }
-    }
-
-    /// The cache link responsible for `key` (the same one every time while the
-    /// set of caches stays the same), or `None` without caches.
-    pub fn cache_link(&self, key: u64) -> Option<u16> {
-        match self.caches.len() {
-            0 => None,
-            1 => Some(self.caches[0]),
-            _ => {
-                let shard = self.ring.as_ref().map_or(0, |r| r.shard_of(key) as usize);
-                self.caches.get(shard).copied()
-            }
-        }
-    }
-
-    /// New cache links: the ring is rebuilt (virtual nodes keep the keys that
-    /// move to about 1/n when a cache is added).
-    pub fn set_caches(&mut self, links: Vec<u16>) {
-        if links != self.caches {
-            self.ring =
-                (links.len() > 1).then(|| Router::consistent_hash(links.len() as u32, CACHE_VNODES).ok()).flatten();
-            self.caches = links;
-        }
-    }
-}
-
-/// Virtual nodes per cache on the consistent-hashing ring.
-const CACHE_VNODES: u32 = 100;
-
-/// The memory of a cache node.
-#[derive(Debug)]
-pub struct CacheState {
-    pub store: CacheStore,
-    /// Keys written since they were cached, when writes do not invalidate: a
-    /// hit on one is a stale read. At most the store's size (entries leave
-    /// this set when refilled, invalidated or found missing).
-    pub stale: HashSet<u64>,
-    pub invalidate_on_write: bool,
-}
-
-impl CacheState {
-    pub fn new(spec: &CacheSpec) -> CacheState {
-        let ttl = spec.ttl_s.map(|s| ((s * 1e9) as Nanos).max(1));
-        let store = CacheStore::new(spec.capacity, spec.policy, ttl)
-            .or_else(|_| CacheStore::new(1, spec.policy, None))
-            .expect("a one-item cache is valid");
-        CacheState { store, stale: HashSet::new(), invalidate_on_write: spec.invalidate_on_write }
-    }
-
-    /// Whether a change of settings needs a new (cold) store.
-    pub fn needs_rebuild(&self, spec: &CacheSpec) -> bool {
-        let ttl = spec.ttl_s.map(|s| ((s * 1e9) as Nanos).max(1));
-        self.store.capacity() != spec.capacity || self.store.policy() != spec.policy || self.store.ttl() != ttl
-    }
-
-    /// Forgets everything (a restart or a flush).
-    pub fn flush(&mut self) {
-        self.store.flush();
-        self.stale.clear();
-    }
-}
-
 impl Role {
     pub fn for_spec(spec: &NodeSpec) -> Role {
         match spec {
@@ -296,6 +175,51 @@ impl Station {
 
     pub fn queue_is_full(&self) -> bool {
         self.queue_limit.is_some_and(|limit| self.waiting >= limit)
+    }
+
+    /// A request arrives: served at once by a free worker, else it waits its
+    /// turn, unless the queue is full and it is refused.
+    pub(crate) fn arrive(&mut self, v: &mut Visit) -> Arrival {
+        if self.has_free_worker() {
+            Arrival::Serve
+        } else if self.queue_is_full() {
+            v.stats.counters.rejected += 1;
+            Arrival::Fail(Cause::Rejected)
+        } else {
+            self.queue.push_back((v.id, v.f));
+            self.waiting += 1;
+            v.stats.queued.set(v.now, self.waiting as u64);
+            v.req.frames[v.f as usize].state = FrameState::Queued;
+            Arrival::Wait
+        }
+    }
+}
+
+/// Station `w.node` has served `w.req`: what its role does next (a web
+/// server makes its calls, a cache looks the key up, a database replicates).
+pub(crate) fn served(w: &mut Work) -> Next {
+    let role = match &w.components[w.node] {
+        Component::Station(st) => &st.role,
+        Component::Users(_)
+        | Component::Balancer(_)
+        | Component::Queue(_)
+        | Component::ShardRouter(_)
+        | Component::Dns(_)
+        | Component::Cdn(_) => return Next::Answer,
+    };
+    match role {
+        Role::Web(_) => crate::components::web::step(w),
+        Role::Cache(_) => {
+            crate::components::cache::lookup(w);
+            Next::Answer
+        }
+        Role::Database(_) => {
+            crate::components::database::replicate(w);
+            Next::Answer
+        }
+        // Pools receive no requests (validation: nothing links to them but
+        // queues, which send jobs).
+        Role::Workers(_) => Next::Answer,
     }
 }
 

@@ -9,7 +9,8 @@
 
 use crate::base::time::ms_to_ns;
 use crate::blocks::request::{Cause, FrameState};
-use crate::components::station::{CacheState, Deadline, Role, Station};
+use crate::components::cache::CacheState;
+use crate::components::station::{Deadline, Role, Station};
 use crate::kernel::sim::{Component, Health, NodeInfo, Simulation, Wire};
 use crate::metrics::log::Severity;
 use crate::metrics::stats::{NodeCounters, NodeStats};
@@ -435,7 +436,7 @@ impl Simulation {
                 let ttl = ((spec.ttl_s * 1e9) as crate::base::time::Nanos).max(1);
                 if c.capacity != spec.capacity || c.ttl != ttl {
                     let origins = std::mem::take(&mut c.origins);
-                    *c = crate::kernel::sim::Cdn::new(spec); // resized: the edges start cold
+                    *c = crate::components::cdn::Cdn::new(spec); // resized: the edges start cold
                     c.origins = origins;
                 }
             }

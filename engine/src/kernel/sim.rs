@@ -15,10 +15,10 @@
 use crate::base::histogram::Histogram;
 use crate::base::time::{ms_to_ns, secs_to_ns, Nanos, NS_PER_S};
 use crate::blocks::event::{Event, EventQueue};
-use crate::blocks::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_KEY, NO_TRACE};
-use crate::components::balancer::Balancer;
+use crate::blocks::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_TRACE};
+use crate::components::net::Net;
 use crate::components::station::{Deadline, Role, Station};
-use crate::components::users::Users;
+use crate::components::{Arrival, Next, Reply, Visit, Work};
 use crate::kernel::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
 use crate::metrics::hops::{Hop, HopLog};
 use crate::metrics::series::{NodePoint, SecondPoint, Series};
@@ -26,129 +26,39 @@ use crate::metrics::stats::{NodeCounters, NodeStats, NodeSummary};
 use crate::model::kind::{LinkRole, NodeKind};
 use crate::model::scenario::{NodeSpec, Scenario};
 
-/// The run-time side of a node.
-#[derive(Debug)]
-pub(crate) enum Component {
-    Users(Users),
-    Balancer(Balancer),
-    Station(Station),
-    Queue(crate::components::queue::QueueState),
-    ShardRouter(crate::components::shard_router::ShardRouter),
-    Dns(crate::components::dns::DnsNode),
-    Cdn(Cdn),
-}
-
-impl Component {
-    /// The run-time side of a node of `spec` in slot `slot`, at start-up or
-    /// added while running: `outgoing` are its links in scenario order (a node
-    /// added live has none yet; its links arrive as edits of their own).
-    pub(crate) fn for_node(spec: &NodeSpec, outgoing: Vec<u16>, seed: u64, slot: usize) -> Component {
-        match spec {
-            NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing.first().copied(), seed, slot)),
-            NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing, seed, slot)),
-            NodeSpec::Queue(q) => Component::Queue(crate::components::queue::QueueState::new(q.capacity)),
-            NodeSpec::ShardRouter(r) => Component::ShardRouter(crate::components::shard_router::ShardRouter::new(r)),
-            NodeSpec::Dns(d) => Component::Dns(crate::components::dns::DnsNode::new(d, seed ^ slot as u64)),
-            NodeSpec::Cdn(c) => Component::Cdn(Cdn::new(c)),
-            spec @ (NodeSpec::WebServer(_)
-            | NodeSpec::Cache(_)
-            | NodeSpec::Database(_)
-            | NodeSpec::Workers(_)
-            | NodeSpec::Nosql(_)) => {
-                let station = spec.station_runtime().expect("these kinds are stations");
-                Component::Station(Station::new(&station, Role::for_spec(spec), seed, slot))
-            }
+/// The network as the components see it, borrowed field by field (so the
+/// components themselves can be borrowed beside it).
+macro_rules! net {
+    ($sim:expr) => {
+        Net {
+            nodes: &$sim.nodes,
+            wires: &$sim.wires,
+            primary_of: &$sim.primary_of,
+            replicas_of: &$sim.replicas_of,
+            slot_region: &$sim.slot_region,
         }
-    }
+    };
 }
 
-/// A CDN: an edge location in every region, each with its own cache of
-/// static objects (a user is served by the edge of their region, so a popular
-/// object is fetched from the origin once per region), and the links to its
-/// origins (several data centers can each be one: a miss goes to the nearest
-/// origin that is up, so the CDN survives a data-center outage).
-#[derive(Debug)]
-pub(crate) struct Cdn {
-    /// One edge per region, in `Region::ALL` order; created when first used.
-    pub edges: Vec<Option<crate::blocks::cache_store::CacheStore>>,
-    pub capacity: u64,
-    pub ttl: Nanos,
-    pub fallback: bool,
-    pub origins: Vec<u16>,
-}
-
-impl Cdn {
-    pub fn new(spec: &crate::model::scenario::CdnSpec) -> Cdn {
-        Cdn {
-            edges: (0..crate::blocks::geo::Region::ALL.len()).map(|_| None).collect(),
-            capacity: spec.capacity,
-            ttl: ((spec.ttl_s * 1e9) as Nanos).max(1),
-            fallback: spec.fallback_to_origin,
-            origins: Vec::new(),
+/// A station's work on request `req` (its frame `f`) at `node`.
+macro_rules! work {
+    ($sim:expr, $node:expr, $req:expr, $f:expr) => {
+        Work {
+            now: $sim.now,
+            node: $node,
+            req: $sim.arena.get_mut($req),
+            f: $f,
+            components: &mut $sim.components,
+            net: net!($sim),
+            stats: &mut $sim.stats,
+            sessions: &mut $sim.sessions,
         }
-    }
-
-    /// The edge serving users of `region` (users without a region: the first).
-    pub fn edge(&mut self, region: Option<crate::blocks::geo::Region>) -> &mut crate::blocks::cache_store::CacheStore {
-        let i = region.map_or(0, crate::blocks::geo::Region::index);
-        let (capacity, ttl) = (self.capacity, self.ttl);
-        self.edges[i].get_or_insert_with(|| {
-            crate::blocks::cache_store::CacheStore::new(capacity, crate::blocks::cache_store::Policy::Lru, Some(ttl))
-                .or_else(|_| {
-                    crate::blocks::cache_store::CacheStore::new(1, crate::blocks::cache_store::Policy::Lru, None)
-                })
-                .expect("a one-item cache is valid")
-        })
-    }
-
-    /// Every edge forgets everything (an outage).
-    pub fn flush(&mut self) {
-        for e in self.edges.iter_mut().flatten() {
-            e.flush();
-        }
-    }
+    };
 }
 
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Wire {
-    pub from: u16,
-    pub to: u16,
-    pub latency: Nanos,
-    /// Unlinked in the diagram; kept so requests already on it can finish.
-    pub removed: bool,
-    /// Requests sent down this wire since the start (for flow display).
-    pub sent: u64,
-}
-
-/// Whether a node is serving.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "state")]
-pub enum Health {
-    Up,
-    /// Failed: requests reaching it fail with `node_down`.
-    Down,
-    /// Slowed down: service takes `factor` times longer.
-    Degraded {
-        factor: f64,
-    },
-}
-
-/// A node slot of the running simulation. Slots are never reused: a node
-/// removed from the diagram keeps its slot (marked `removed`) so requests and
-/// responses already under way can still find it.
-#[derive(Clone, Debug)]
-pub(crate) struct NodeInfo {
-    pub id: String,
-    pub kind: NodeKind,
-    pub removed: bool,
-    pub health: Health,
-}
-
-impl NodeInfo {
-    pub fn serving(&self) -> bool {
-        !self.removed && self.health != Health::Down
-    }
-}
+pub use crate::components::net::Health;
+pub(crate) use crate::components::net::{NodeInfo, Wire};
+pub(crate) use crate::components::Component;
 
 /// Outcome counts of a set of requests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -245,9 +155,8 @@ pub struct Simulation {
     pub(crate) goal: Option<crate::model::goal::GoalTracker>,
     /// Batches of the headline numbers, for their confidence intervals.
     pub(crate) batches: crate::metrics::confidence::Batches,
-    /// Which web server holds each user group's session (only built when a
-    /// web server keeps sessions locally).
-    pub(crate) session_home: Option<Vec<u16>>,
+    /// Which web server holds each user group's session.
+    pub(crate) sessions: crate::components::web::SessionHomes,
     /// The region of each node slot's data center (`None`: not in one).
     pub(crate) slot_region: Vec<Option<crate::blocks::geo::Region>>,
     /// Whether any node is in a data center or any users have regions (else
@@ -274,15 +183,6 @@ pub struct Simulation {
 
 /// Simulated seconds in each half of the breakdown's sliding window.
 pub const RECENT_BREAKDOWN_S: u64 = 30;
-
-/// User groups for local sessions: users are hashed into this many groups
-/// (2 MB of memory); a population larger than this shares groups.
-const SESSION_BUCKETS: usize = 1 << 20;
-const NO_HOME: u16 = u16::MAX;
-
-fn session_bucket(user: u32) -> usize {
-    (crate::blocks::sharding::key_hash(u64::from(user)) as usize) & (SESSION_BUCKETS - 1)
-}
 
 impl Simulation {
     /// Builds a simulation of a checked scenario (see [`Scenario::from_json`]).
@@ -349,7 +249,7 @@ impl Simulation {
             fired_now: Vec::new(),
             goal: None,
             batches: crate::metrics::confidence::Batches::new(0),
-            session_home: None,
+            sessions: Default::default(),
             slot_region: vec![None; n],
             geography: false,
             partitions: Vec::new(),
@@ -635,11 +535,8 @@ impl Simulation {
         let mut link = u.link;
         if kind == Kind::Static {
             if let Some(cdn_link) = u.cdn_link {
-                // Static files go to the CDN, or to the site itself when the
-                // CDN is down and falls back to the origin.
-                let cdn = self.wires[cdn_link as usize].to as usize;
-                let fallback = matches!(&self.components[cdn], Component::Cdn(c) if c.fallback);
-                if self.nodes[cdn].serving() || !fallback {
+                let net = net!(self);
+                if crate::components::cdn::takes_static(&self.components, net, cdn_link) {
                     link = Some(cdn_link);
                 }
             }
@@ -735,18 +632,14 @@ impl Simulation {
 
     /// Sends request `req` from its frame `from` over wire `link` to the next node.
     fn send_down(&mut self, req: u32, from: u8, link: u16) {
-        self.send_down_after(req, from, link, 0);
-    }
-
-    /// The same, leaving `delay` later (a DNS lookup before the connection).
-    fn send_down_after(&mut self, req: u32, from: u8, link: u16, delay: Nanos) {
         let to = self.wires[link as usize].to;
-        self.send_down_to(req, from, link, delay, to);
+        self.send_down_to(req, from, link, 0, to);
     }
 
-    /// Sends over wire `link` but to node `to`, which may differ from the
-    /// wire's end: a shard router reaching the replica promoted in place of
-    /// the primary it is wired to.
+    /// Sends over wire `link` but to node `to`, leaving `delay` from now (a
+    /// DNS lookup before the connection). `to` may differ from the wire's
+    /// end: a shard router reaching the replica promoted in place of the
+    /// primary it is wired to.
     fn send_down_to(&mut self, req: u32, from: u8, link: u16, delay: Nanos, to: u16) {
         self.wires[link as usize].sent += 1;
         let mut wire = self.wires[link as usize];
@@ -849,119 +742,38 @@ impl Simulation {
             self.send_up(req, f);
             return;
         }
-        match &mut self.components[node] {
-            Component::Balancer(b) => match b.choose(self.arena.get(req).user) {
-                Some(i) => {
-                    b.backends[i].open += 1;
-                    let link = b.backends[i].link;
-                    self.send_down(req, f, link);
-                }
-                None => {
-                    self.fail(req, node, Cause::NoRoute);
-                    self.send_up(req, f);
-                }
-            },
-            Component::Station(st) => {
-                let (free, full) = (st.has_free_worker(), st.queue_is_full());
-                if free {
-                    self.admit_deadline(node, req, f);
-                    self.start_service(node, req, f);
-                } else if full {
-                    self.stats[node].counters.rejected += 1;
-                    self.fail(req, node, Cause::Rejected);
-                    self.send_up(req, f);
-                } else {
-                    st.queue.push_back((req, f));
-                    st.waiting += 1;
-                    let waiting = st.waiting as u64;
-                    self.stats[node].queued.set(self.now, waiting);
-                    let r = self.arena.get_mut(req);
-                    r.frames[f as usize].state = FrameState::Queued;
-                    if r.trace != NO_TRACE {
-                        let t = r.trace;
-                        self.traces.push(t, Mark::Queued { depth: f, at: self.now });
-                    }
-                    self.admit_deadline(node, req, f);
-                }
-            }
-            Component::Cdn(_) => {
-                let key = self.key_of(req);
-                let now = self.now;
-                let region = self.arena.get(req).region;
-                let Component::Cdn(c) = &mut self.components[node] else { unreachable!() };
-                let hit = matches!(c.edge(region).get(key, now), crate::blocks::cache_store::Lookup::Hit { .. });
-                let origin = if hit { None } else { self.cdn_origin(node, region) };
-                if hit {
-                    // Served from the edge.
-                    let counters = &mut self.stats[node].counters;
-                    counters.hits += 1;
-                    counters.completed += 1;
-                    self.send_up(req, f);
-                } else {
-                    self.stats[node].counters.misses += 1;
-                    match origin {
-                        Some(link) => self.send_down(req, f, link),
-                        None => {
-                            self.fail(req, node, Cause::NoRoute);
-                            self.send_up(req, f);
-                        }
-                    }
-                }
-            }
-            Component::Dns(_) => {
-                // Entry points that are up, as the authority sees them.
-                let mut view = crate::blocks::dns::DnsView::all_healthy();
-                if let Component::Dns(d) = &self.components[node] {
-                    for (i, &link) in d.links.iter().enumerate() {
-                        view.set_healthy(i, self.nodes[self.wires[link as usize].to as usize].serving());
-                    }
-                }
-                let user = u64::from(self.arena.get(req).user);
-                let now = self.now;
-                let region = self.arena.get(req).region.unwrap_or(crate::blocks::geo::Region::UsEast);
-                let Component::Dns(d) = &mut self.components[node] else { unreachable!() };
-                let resolved = d.cache_mut().map(|c| c.resolve(user, region, now, &view));
-                match resolved.and_then(|r| Some((d.links.get(r.target?).copied()?, r.resolution_latency))) {
-                    Some((link, delay)) => self.send_down_after(req, f, link, delay),
-                    None => {
-                        self.fail(req, node, Cause::NoRoute);
-                        self.send_up(req, f);
-                    }
-                }
-            }
-            Component::ShardRouter(_) => {
-                let key = self.key_of(req);
-                let Component::ShardRouter(r) = &self.components[node] else { unreachable!() };
-                match r.link_for(key) {
-                    Some(link) => {
-                        // A shard whose primary failed is served by the replica
-                        // promoted in its place.
-                        let shard = self.wires[link as usize].to;
-                        let to = self.primary_of[shard as usize].unwrap_or(shard);
-                        self.send_down_to(req, f, link, 0, to);
-                    }
-                    None => {
-                        self.fail(req, node, Cause::NoRoute);
-                        self.send_up(req, f);
-                    }
-                }
-            }
-            Component::Queue(q) => {
-                // The job is put on the queue (or refused when it is full),
-                // and the web server is answered at once.
-                if q.is_full() {
-                    self.stats[node].counters.rejected += 1;
-                    self.fail(req, node, Cause::Rejected);
-                } else {
-                    q.backlog.push_back(self.now);
-                    let backlog = q.backlog.len() as u64;
-                    self.stats[node].queued.set(self.now, backlog);
-                    self.stats[node].counters.completed += 1;
-                    self.feed_pools(node);
-                }
+        let (component, mut v) = Visit::new(
+            self.now,
+            node,
+            req,
+            self.arena.get_mut(req),
+            f,
+            &mut self.components,
+            net!(self),
+            &mut self.stats[node],
+        );
+        match component.arrive(&mut v) {
+            Arrival::Forward { link, to, delay } => self.send_down_to(req, f, link, delay, to),
+            Arrival::Answer => self.send_up(req, f),
+            Arrival::Fail(cause) => {
+                self.fail(req, node, cause);
                 self.send_up(req, f);
             }
-            Component::Users(_) => unreachable!("validation: nothing sends requests to users"),
+            Arrival::Serve => {
+                self.admit_deadline(node, req, f);
+                self.start_service(node, req, f);
+            }
+            Arrival::Wait => {
+                let r = self.arena.get(req);
+                if r.trace != NO_TRACE {
+                    self.traces.push(r.trace, Mark::Queued { depth: f, at: self.now });
+                }
+                self.admit_deadline(node, req, f);
+            }
+            Arrival::Publish => {
+                self.feed_pools(node);
+                self.send_up(req, f);
+            }
         }
     }
 
@@ -1117,20 +929,8 @@ impl Simulation {
             self.release_worker(node, req, f);
             self.end_line(req);
         } else {
-            match &st.role {
-                Role::Web(_) => self.web_step(node, req, f),
-                Role::Cache(_) => {
-                    self.cache_lookup(node, req);
-                    self.answer(node, req, f);
-                }
-                Role::Database(_) => {
-                    self.replicate(node, req);
-                    self.answer(node, req, f);
-                }
-                // Pools receive no requests (validation: nothing links to them
-                // but queues, which send jobs).
-                Role::Workers(_) => self.answer(node, req, f),
-            }
+            let next = crate::components::station::served(&mut work!(self, node, req, f));
+            self.carry_out(node, req, f, next);
         }
     }
 
@@ -1146,275 +946,32 @@ impl Simulation {
         self.send_up(req, f);
     }
 
-    /// The key `req` reads or writes, drawn from its source the first time.
-    fn key_of(&mut self, req: u32) -> u64 {
-        let r = self.arena.get(req);
-        if r.key != NO_KEY {
-            return r.key;
-        }
-        let source = r.frames[0].node as usize;
-        let key = match &mut self.components[source] {
-            Component::Users(u) => u.draw_key(),
-            _ => 0,
-        };
-        self.arena.get_mut(req).key = key;
-        key
-    }
-
-    /// A web server's next move for `req`, each time it has finished a part
-    /// (its own service, or a call it made). Reads ask the cache first, then
-    /// on a miss the database (a replica when there is one) and fill the
-    /// cache; writes go to the primary and then invalidate the cached key;
-    /// static files and jobs are answered by the server itself.
-    fn web_step(&mut self, node: usize, req: u32, f: u8) {
-        const SERVED: u8 = 0;
-        const ASKED_CACHE: u8 = 1;
-        const READ_DB: u8 = 2;
-        const WROTE_DB: u8 = 3;
-        const PUBLISHED: u8 = 4;
-        const SESSION_DONE: u8 = 5;
-        let r = self.arena.get(req);
-        let (kind, mut step) = (r.kind, r.frames[f as usize].step);
-        if step == SERVED && kind != Kind::Static {
-            // Whose session is this? Locally kept: it must be here. Shared: ask the store first.
-            let (sessions, store) = match &self.components[node] {
-                Component::Station(Station { role: Role::Web(w), .. }) => (w.sessions, w.session_store),
-                _ => (crate::model::scenario::Sessions::None, None),
-            };
-            match (sessions, store) {
-                (crate::model::scenario::Sessions::Local, _) => self.check_local_session(node, req),
-                (crate::model::scenario::Sessions::Shared, Some(link)) => {
-                    self.arena.get_mut(req).session_call = true;
-                    self.call(node, req, f, link, SESSION_DONE);
-                    return;
+    /// Carries out station `node`'s next move for `req` (its frame `f`).
+    fn carry_out(&mut self, node: usize, req: u32, f: u8, next: Next) {
+        match next {
+            Next::Call { link, step, free_worker } => {
+                let frame = &mut self.arena.get_mut(req).frames[f as usize];
+                frame.step = step;
+                frame.state = FrameState::AwaitingDownstream;
+                if frame.holding && free_worker {
+                    self.release_worker(node, req, f);
+                    // `release_worker` may have started another request; this frame's
+                    // state is still "awaiting" (it holds no worker now).
                 }
-                _ => {}
+                self.send_down(req, f, link);
             }
-        }
-        if step == SESSION_DONE {
-            self.arena.get_mut(req).session_call = false;
-            step = SERVED;
-        }
-        match (kind, step) {
-            (Kind::Read, SERVED) => match self.serving_cache(node, req) {
-                Some(link) => self.call(node, req, f, link, ASKED_CACHE),
-                None => self.read_database(node, req, f, READ_DB),
-            },
-            (Kind::Read, ASKED_CACHE) => {
-                if self.arena.get(req).cache_miss {
-                    self.read_database(node, req, f, READ_DB);
-                } else {
-                    self.answer(node, req, f);
-                }
-            }
-            (Kind::Read, READ_DB) => {
-                // Read-through: the answer is put in the cache on its way out.
-                if let Some(link) = self.serving_cache(node, req) {
-                    let key = self.key_of(req);
-                    let now = self.now;
-                    if let Some(c) = self.cache_state(self.wires[link as usize].to as usize) {
-                        c.store.fill(key, 0, now);
-                        c.stale.remove(&key);
-                    }
-                }
+            Next::Answer => self.answer(node, req, f),
+            Next::Fail(cause) => {
+                self.fail(req, node, cause);
                 self.answer(node, req, f);
             }
-            (Kind::Write, SERVED) => match self.write_target(node) {
-                Ok(Some(link)) => self.call(node, req, f, link, WROTE_DB),
-                Ok(None) => self.answer(node, req, f),
-                Err(cause) => {
-                    self.fail(req, node, cause);
-                    self.answer(node, req, f);
-                }
-            },
-            (Kind::Write, WROTE_DB) => {
-                self.after_write(node, req);
-                self.answer(node, req, f);
-            }
-            (Kind::Job, SERVED) => {
-                // The first queue that is up (a second queue is a spare).
-                let queue = match &self.components[node] {
-                    Component::Station(Station { role: Role::Web(w), .. }) => w
-                        .queues
-                        .iter()
-                        .copied()
-                        .find(|&l| self.nodes[self.wires[l as usize].to as usize].serving())
-                        .or(w.queues.first().copied()),
-                    _ => None,
-                };
-                match queue {
-                    Some(link) => self.call(node, req, f, link, PUBLISHED),
-                    None => self.answer(node, req, f),
-                }
-            }
-            _ => self.answer(node, req, f),
-        }
-    }
-
-    /// Sends `req` from web server `node` down `link`, to continue at `step`
-    /// when the answer comes back. An asynchronous server frees the worker now.
-    fn call(&mut self, node: usize, req: u32, f: u8, link: u16, step: u8) {
-        let frame = &mut self.arena.get_mut(req).frames[f as usize];
-        frame.step = step;
-        frame.state = FrameState::AwaitingDownstream;
-        let held = frame.holding;
-        let async_waiting = matches!(
-            &self.components[node],
-            Component::Station(Station { role: Role::Web(w), .. }) if w.waiting == crate::model::scenario::Waiting::Async
-        );
-        if held && async_waiting {
-            self.release_worker(node, req, f);
-            // `release_worker` may have started another request; this frame's
-            // state is still "awaiting" (it holds no worker now).
-        }
-        self.send_down(req, f, link);
-    }
-
-    /// A web server keeping sessions in memory sees user `req.user`: if the
-    /// user's session lives on another server (or nowhere, after a crash),
-    /// it is lost and started again here.
-    fn check_local_session(&mut self, node: usize, req: u32) {
-        let bucket = session_bucket(self.arena.get(req).user);
-        let homes = self.session_home.get_or_insert_with(|| vec![NO_HOME; SESSION_BUCKETS]);
-        let home = homes[bucket];
-        if home != node as u16 {
-            if home != NO_HOME {
-                self.stats[node].counters.sessions_lost += 1;
-            }
-            homes[bucket] = node as u16;
         }
     }
 
     /// A web server with local sessions crashed: every session it held is
     /// lost (counted now, once per user group).
     pub(crate) fn drop_sessions(&mut self, node: usize) {
-        let Some(homes) = &mut self.session_home else { return };
-        let mut lost = 0;
-        for h in homes.iter_mut() {
-            if *h == node as u16 {
-                *h = NO_HOME;
-                lost += 1;
-            }
-        }
-        self.stats[node].counters.sessions_lost += lost;
-    }
-
-    /// The cache link for `req`'s key, if the web server has caches and that
-    /// cache is up (a cache that is down is skipped: reads go to the database).
-    fn serving_cache(&mut self, node: usize, req: u32) -> Option<u16> {
-        let has_caches = matches!(&self.components[node], Component::Station(Station { role: Role::Web(w), .. }) if !w.caches.is_empty());
-        if !has_caches {
-            return None;
-        }
-        let key = self.key_of(req);
-        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return None };
-        let link = w.cache_link(key)?;
-        self.nodes[self.wires[link as usize].to as usize].serving().then_some(link)
-    }
-
-    fn cache_state(&mut self, slot: usize) -> Option<&mut crate::components::station::CacheState> {
-        match &mut self.components[slot] {
-            Component::Station(Station { role: Role::Cache(c), .. }) => Some(c),
-            _ => None,
-        }
-    }
-
-    /// A cache node serves `req`: a hit answers it; a miss tells the web
-    /// server to read the database.
-    fn cache_lookup(&mut self, node: usize, req: u32) {
-        if self.arena.get(req).session_call {
-            return; // a session read, not a data lookup
-        }
-        let key = self.key_of(req);
-        let now = self.now;
-        let Some(c) = self.cache_state(node) else { return };
-        let hit = matches!(c.store.get(key, now), crate::blocks::cache_store::Lookup::Hit { .. });
-        let stale = hit && c.stale.contains(&key);
-        if !hit {
-            c.stale.remove(&key);
-        }
-        let counters = &mut self.stats[node].counters;
-        if hit {
-            counters.hits += 1;
-            if stale {
-                counters.stale_reads += 1;
-            }
-        } else {
-            counters.misses += 1;
-        }
-        self.arena.get_mut(req).cache_miss = !hit;
-    }
-
-    /// After a successful write, the cached copy of the key is removed, or,
-    /// when the cache does not invalidate on writes, marked stale.
-    fn after_write(&mut self, node: usize, req: u32) {
-        if self.arena.get(req).failure.is_some() {
-            return;
-        }
-        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return };
-        if w.caches.is_empty() {
-            return;
-        }
-        let key = self.key_of(req);
-        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return };
-        let Some(link) = w.cache_link(key) else { return };
-        let now = self.now;
-        let Some(c) = self.cache_state(self.wires[link as usize].to as usize) else { return };
-        if c.invalidate_on_write {
-            c.store.invalidate(key);
-            c.stale.remove(&key);
-        } else if c.store.contains(key, now) {
-            c.stale.insert(key);
-        }
-    }
-
-    /// Sends a read to the database: round robin over the linked replicas
-    /// that are up, else the primary. Without a database the server answers
-    /// by itself (it keeps its data locally).
-    fn read_database(&mut self, node: usize, req: u32, f: u8, step: u8) {
-        match self.read_target(node) {
-            Some(link) => self.call(node, req, f, link, step),
-            None => self.answer(node, req, f),
-        }
-    }
-
-    fn read_target(&mut self, node: usize) -> Option<u16> {
-        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return None };
-        if w.databases.is_empty() {
-            return None;
-        }
-        let replicas: Vec<u16> = w
-            .databases
-            .iter()
-            .copied()
-            .filter(|&l| {
-                let to = self.wires[l as usize].to as usize;
-                self.primary_of[to].is_some() && self.nodes[to].serving()
-            })
-            .collect();
-        if replicas.is_empty() {
-            return self.write_target(node).ok().flatten().or_else(|| w.databases.first().copied());
-        }
-        let Component::Station(Station { role: Role::Web(w), .. }) = &mut self.components[node] else { return None };
-        let i = w.next_read % replicas.len();
-        w.next_read = (i + 1) % replicas.len();
-        Some(replicas[i])
-    }
-
-    /// The link to the primary database for a write: `Ok(None)` when the
-    /// server has no database, `Err(no_route)` when it is linked only to
-    /// replicas.
-    fn write_target(&self, node: usize) -> Result<Option<u16>, Cause> {
-        let Component::Station(Station { role: Role::Web(w), .. }) = &self.components[node] else { return Ok(None) };
-        if w.databases.is_empty() {
-            return Ok(None);
-        }
-        w.databases
-            .iter()
-            .copied()
-            .find(|&l| self.primary_of[self.wires[l as usize].to as usize].is_none())
-            .map(Some)
-            .ok_or(Cause::NoRoute)
+        self.stats[node].counters.sessions_lost += self.sessions.drop_node(node);
     }
 
     /// Recomputes who calls whom from the live wires: each web server's cache
@@ -1539,46 +1096,6 @@ impl Simulation {
         }
     }
 
-    /// Replication at database `node` after it served `req`: a primary's
-    /// write is shipped to each replica (arriving its lag later); a replica's
-    /// read of a key with a write still on its way is a stale read.
-    fn replicate(&mut self, node: usize, req: u32) {
-        if self.arena.get(req).session_call {
-            return;
-        }
-        let kind = self.arena.get(req).kind;
-        let is_replica = self.primary_of[node].is_some();
-        if kind == Kind::Write
-            && !is_replica
-            && !self.replicas_of[node].is_empty()
-            && self.arena.get(req).failure.is_none()
-        {
-            let key = self.key_of(req);
-            let now = self.now;
-            for i in 0..self.replicas_of[node].len() {
-                let r = self.replicas_of[node][i] as usize;
-                // A replica in another region also waits for the write to cross.
-                let distance = match (self.slot_region[node], self.slot_region[r]) {
-                    (Some(a), Some(b)) if a != b => ms_to_ns(crate::blocks::geo::one_way_ms(a, b)),
-                    _ => 0,
-                };
-                if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[r] {
-                    let lag = db.lag + distance;
-                    db.log.record_write(key, now, lag);
-                }
-            }
-        } else if kind == Kind::Read && is_replica {
-            let key = self.key_of(req);
-            let now = self.now;
-            if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[node] {
-                db.log.advance(now);
-                if db.log.is_stale(key, now) {
-                    self.stats[node].counters.stale_reads += 1;
-                }
-            }
-        }
-    }
-
     /// A primary with replicas has failed: each replica notes the writes it
     /// never received, and a promotion is due after the failover time.
     pub(crate) fn primary_failed(&mut self, node: usize) {
@@ -1586,16 +1103,8 @@ impl Simulation {
             return;
         }
         let now = self.now;
-        for i in 0..self.replicas_of[node].len() {
-            let r = self.replicas_of[node][i] as usize;
-            if let Component::Station(Station { role: Role::Database(db), .. }) = &mut self.components[r] {
-                db.missed_at_failure = db.log.fail_primary(now);
-            }
-        }
-        let failover = match &self.components[node] {
-            Component::Station(Station { role: Role::Database(db), .. }) => db.failover,
-            _ => 0,
-        };
+        let failover =
+            crate::components::database::primary_failed(&mut self.components, node, &self.replicas_of[node], now);
         self.queue.schedule(now + failover, Event::Promote { node: node as u16 });
     }
 
@@ -1616,10 +1125,7 @@ impl Simulation {
             );
             return;
         };
-        let lost = match &self.components[r as usize] {
-            Component::Station(Station { role: Role::Database(db), .. }) => db.missed_at_failure,
-            _ => 0,
-        };
+        let lost = crate::components::database::missed_at_failure(&self.components, r as usize);
         self.lost_writes += lost;
         self.promotions.push((node, r));
         self.refresh_roles();
@@ -1937,26 +1443,6 @@ impl Simulation {
         }
     }
 
-    /// The origin a CDN fetches a miss from: of its origins that are up, the
-    /// nearest to the edge (the user's region); if none is up, the first (the
-    /// fetch then fails there, as it would).
-    fn cdn_origin(&self, cdn: usize, region: Option<crate::blocks::geo::Region>) -> Option<u16> {
-        let Component::Cdn(c) = &self.components[cdn] else { return None };
-        let distance = |link: u16| {
-            let to = self.wires[link as usize].to as usize;
-            match (region, self.slot_region[to]) {
-                (Some(a), Some(b)) => crate::blocks::geo::one_way_ms(a, b),
-                _ => 0.0,
-            }
-        };
-        c.origins
-            .iter()
-            .copied()
-            .filter(|&l| self.nodes[self.wires[l as usize].to as usize].serving())
-            .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))
-            .or_else(|| c.origins.first().copied())
-    }
-
     /// Acknowledged writes lost to primary failures so far.
     pub fn lost_writes(&self) -> u64 {
         self.lost_writes
@@ -1966,10 +1452,7 @@ impl Simulation {
     /// write it has not applied); `None` for anything but a replica.
     pub fn replication_lag(&self, slot: usize) -> Option<Nanos> {
         self.primary_of.get(slot)?.as_ref()?;
-        match &self.components[slot] {
-            Component::Station(Station { role: Role::Database(db), .. }) => Some(db.log.current_lag(self.now)),
-            _ => None,
-        }
+        crate::components::database::lag(&self.components, slot, self.now)
     }
 
     /// The cross-region part of crossing the wire `from` -> `to` (each way):
@@ -2160,77 +1643,52 @@ impl Simulation {
         }
     }
 
-    /// An answer passed back up through a node that holds no workers (a
-    /// balancer, a shard router, DNS): the request leaves it, answered if `ok`.
-    fn passed_up(&mut self, node: usize, arrived: Nanos, ok: bool) {
-        let c = &mut self.stats[node].counters;
-        c.depart(self.now - arrived);
-        if ok {
-            c.completed += 1;
-        }
-    }
-
     /// The response of `req` reaches the node of its frame `f`, on its way up.
     fn arrive_up(&mut self, req: u32, f: u8) {
         let r = self.arena.get(req);
-        let frame = r.frames[f as usize];
-        let below_link = r.frames[f as usize + 1].link;
-        let ok = r.failure.is_none();
-        let node = frame.node as usize;
-        let serving = self.nodes[node].serving();
-        match &mut self.components[node] {
-            // The users gave up on it: the late answer ends its last line.
-            Component::Users(_) if frame.abandoned => self.end_line(req),
-            Component::Users(_) => self.finish(req, node),
-            Component::Balancer(b) => {
-                if let Some(i) = b.backend_of_link(below_link) {
-                    b.backends[i].open = b.backends[i].open.saturating_sub(1);
-                }
-                if !serving && ok {
-                    // The balancer died with this connection open: the answer is lost.
-                    self.stats[node].counters.failed_down += 1;
-                    self.fail(req, node, Cause::NodeDown);
-                }
-                self.passed_up(node, frame.arrived, ok && serving);
+        let below = r.frames[f as usize + 1].link;
+        let node = r.frames[f as usize].node as usize;
+        let (component, mut v) = Visit::new(
+            self.now,
+            node,
+            req,
+            self.arena.get_mut(req),
+            f,
+            &mut self.components,
+            net!(self),
+            &mut self.stats[node],
+        );
+        match component.answered(&mut v, below) {
+            Reply::Pass => self.send_up(req, f),
+            Reply::Fail(cause) => {
+                self.fail(req, node, cause);
                 self.send_up(req, f);
             }
-            Component::Queue(_) => unreachable!("validation: a queue calls nothing, so no answer comes back to it"),
-            Component::Cdn(_) => {
-                // The origin's answer: kept at the edge, passed on.
-                if ok && serving {
-                    let key = self.key_of(req);
-                    let now = self.now;
-                    let region = self.arena.get(req).region;
-                    if let Component::Cdn(c) = &mut self.components[node] {
-                        c.edge(region).fill(key, 0, now);
-                    }
-                    self.stats[node].counters.completed += 1;
-                }
-                self.send_up(req, f);
+            Reply::Finish => self.finish(req, node),
+            Reply::Drop => self.end_line(req),
+            Reply::Resume => self.resume(node, req, f),
+        }
+    }
+
+    /// A station's call for `req` (its frame `f`) has come back.
+    fn resume(&mut self, node: usize, req: u32, f: u8) {
+        let r = self.arena.get(req);
+        let (frame, ok) = (r.frames[f as usize], r.failure.is_none());
+        let Component::Station(st) = &self.components[node] else { return };
+        if frame.incarnation != st.incarnation {
+            // The server crashed while waiting: its worker is gone, and
+            // the request already failed upwards.
+            self.end_line(req);
+        } else if frame.abandoned {
+            if frame.holding {
+                self.release_worker(node, req, f);
             }
-            Component::ShardRouter(_) | Component::Dns(_) => {
-                self.passed_up(node, frame.arrived, ok);
-                self.send_up(req, f);
-            }
-            Component::Station(st) => {
-                // A web server's call (cache or database) has come back.
-                if frame.incarnation != st.incarnation {
-                    // The server crashed while waiting: its worker is gone, and
-                    // the request already failed upwards.
-                    self.end_line(req);
-                    return;
-                }
-                if frame.abandoned {
-                    if frame.holding {
-                        self.release_worker(node, req, f);
-                    }
-                    self.end_line(req);
-                } else if ok {
-                    self.web_step(node, req, f);
-                } else {
-                    self.answer(node, req, f);
-                }
-            }
+            self.end_line(req);
+        } else if ok {
+            let next = crate::components::web::step(&mut work!(self, node, req, f));
+            self.carry_out(node, req, f, next);
+        } else {
+            self.answer(node, req, f);
         }
     }
 
