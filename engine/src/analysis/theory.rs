@@ -407,7 +407,7 @@ impl crate::kernel::sim::Simulation {
         let slot = self.slot_of(id)?;
         let mut reasons = Vec::new();
         let mut assumptions = vec!["arrivals are random and independent (Poisson)".to_string()];
-        let factor = match self.nodes[slot].health {
+        let factor = match self.net.nodes[slot].health {
             crate::kernel::sim::Health::Down => {
                 reasons.push("it is down: nothing is served".to_string());
                 1.0

@@ -167,6 +167,7 @@ impl Balancer {
 
     /// A request arrives: it goes to the backend chosen (one more connection
     /// open to it), or fails when no backend may take it.
+    #[inline]
     pub(crate) fn arrive(&mut self, v: &mut Visit) -> Arrival {
         match self.choose(v.req.user) {
             Some(i) => {
@@ -180,6 +181,7 @@ impl Balancer {
 
     /// A backend's answer passes back through: its connection closes. A
     /// balancer that died with the connection open loses the answer.
+    #[inline]
     pub(crate) fn answered(&mut self, v: &mut Visit, below: u16) -> Reply {
         if let Some(i) = self.backend_of_link(below) {
             self.backends[i].open = self.backends[i].open.saturating_sub(1);

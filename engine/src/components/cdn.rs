@@ -8,7 +8,7 @@ use crate::base::time::Nanos;
 use crate::blocks::cache_store::{CacheStore, Lookup, Policy};
 use crate::blocks::geo::Region;
 use crate::blocks::request::Cause;
-use crate::components::net::Net;
+use crate::components::net::Network;
 use crate::components::{Arrival, Component, Reply, Visit};
 
 #[derive(Debug)]
@@ -81,7 +81,7 @@ impl Cdn {
     /// The origin a miss is fetched from: of the origins that are up, the
     /// nearest to the edge (the user's region); if none is up, the first (the
     /// fetch then fails there, as it would).
-    fn origin(&self, net: Net, region: Option<Region>) -> Option<u16> {
+    fn origin(&self, net: &Network, region: Option<Region>) -> Option<u16> {
         let distance = |link: u16| match (region, net.slot_region[net.end(link)]) {
             (Some(a), Some(b)) => crate::blocks::geo::one_way_ms(a, b),
             _ => 0.0,
@@ -98,7 +98,7 @@ impl Cdn {
 /// Whether the users' static files go over `link` to their CDN: while it is
 /// up, or when it is down but does not fall back to the origin (they fail
 /// there). Otherwise they go to the site itself.
-pub(crate) fn takes_static(components: &[Component], net: Net, link: u16) -> bool {
+pub(crate) fn takes_static(components: &[Component], net: &Network, link: u16) -> bool {
     let cdn = net.end(link);
     let fallback = matches!(&components[cdn], Component::Cdn(c) if c.fallback);
     net.nodes[cdn].serving() || !fallback

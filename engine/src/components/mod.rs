@@ -26,7 +26,7 @@ use crate::blocks::request::{Cause, Frame, Request, NO_KEY};
 use crate::metrics::stats::NodeStats;
 use crate::model::scenario::NodeSpec;
 use balancer::Balancer;
-use net::Net;
+use net::Network;
 use station::{Role, Station};
 use users::Users;
 
@@ -100,41 +100,23 @@ pub(crate) struct Visit<'a> {
     /// The request's slot in the arena, and the request.
     pub id: u32,
     pub req: &'a mut Request,
-    /// The request's frame index at this node, and the frame as it was when the visit began.
+    /// The request's frame index at this node.
     pub f: u8,
-    pub frame: Frame,
-    pub net: Net<'a>,
+    pub net: &'a Network,
     pub stats: &'a mut NodeStats,
-    /// The users who sent it, who draw its key on first use.
-    users: Option<&'a mut Users>,
 }
 
-impl<'a> Visit<'a> {
-    /// Builds the visit of `req` (frame `f`) at `node`; `components` lends
-    /// the node's component, returned beside the visit.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        now: Nanos,
-        node: usize,
-        id: u32,
-        req: &'a mut Request,
-        f: u8,
-        components: &'a mut [Component],
-        net: Net<'a>,
-        stats: &'a mut NodeStats,
-    ) -> (&'a mut Component, Visit<'a>) {
-        let frame = req.frames[f as usize];
-        let source = req.frames[0].node as usize;
-        let (component, users) = with_source(components, node, source);
-        (component, Visit { now, node, id, req, f, frame, net, stats, users })
+impl Visit<'_> {
+    /// The key the request reads or writes: drawn before a component that
+    /// routes by key sees the request (see [`Component::routes_by_key`]).
+    pub fn key(&self) -> u64 {
+        debug_assert!(self.req.key != NO_KEY, "drawn before a component routing by key decides");
+        self.req.key
     }
 
-    /// The key the request reads or writes, drawn from its users the first time.
-    pub fn key(&mut self) -> u64 {
-        if self.req.key == NO_KEY {
-            self.req.key = self.users.as_deref_mut().map_or(0, Users::draw_key);
-        }
-        self.req.key
+    /// The request's frame at this node.
+    pub fn frame(&self) -> &Frame {
+        &self.req.frames[self.f as usize]
     }
 
     /// Whether this node is serving.
@@ -143,21 +125,17 @@ impl<'a> Visit<'a> {
     }
 }
 
-/// The component at `node`, and the users at `source` if that slot holds users.
-fn with_source(components: &mut [Component], node: usize, source: usize) -> (&mut Component, Option<&mut Users>) {
-    let (here, there) = if source == node {
-        return (&mut components[node], None);
-    } else if node < source {
-        let (low, high) = components.split_at_mut(source);
-        (&mut low[node], &mut high[0])
-    } else {
-        let (low, high) = components.split_at_mut(node);
-        (&mut high[0], &mut low[source])
-    };
-    match there {
-        Component::Users(u) => (here, Some(u)),
-        _ => (here, None),
+/// The key `req` reads or writes, drawn from the users who sent it the first
+/// time it is needed (so the key stream is consumed only by requests that
+/// touch data, in the order they first do).
+pub(crate) fn key_of(components: &mut [Component], req: &mut Request) -> u64 {
+    if req.key == NO_KEY {
+        req.key = match &mut components[req.frames[0].node as usize] {
+            Component::Users(u) => u.draw_key(),
+            _ => 0,
+        };
     }
+    req.key
 }
 
 /// A station's work on a request, with every component in reach: a web
@@ -170,7 +148,7 @@ pub(crate) struct Work<'a> {
     /// The request's frame index at this node.
     pub f: u8,
     pub components: &'a mut [Component],
-    pub net: Net<'a>,
+    pub net: &'a Network,
     pub stats: &'a mut [NodeStats],
     pub sessions: &'a mut web::SessionHomes,
 }
@@ -178,14 +156,7 @@ pub(crate) struct Work<'a> {
 impl Work<'_> {
     /// The key the request reads or writes, drawn from its users the first time.
     pub fn key(&mut self) -> u64 {
-        if self.req.key == NO_KEY {
-            let source = self.req.frames[0].node as usize;
-            self.req.key = match &mut self.components[source] {
-                Component::Users(u) => u.draw_key(),
-                _ => 0,
-            };
-        }
-        self.req.key
+        key_of(self.components, self.req)
     }
 }
 
@@ -212,10 +183,27 @@ impl Component {
         }
     }
 
-    /// A request reached this (serving) node on its way down.
-    #[inline]
-    pub(crate) fn arrive(&mut self, v: &mut Visit) -> Arrival {
+    /// Whether the component routes requests by their key (a CDN edge looks
+    /// it up, a shard router picks the shard holding it): the key is then
+    /// drawn before it decides.
+    fn routes_by_key(&self) -> bool {
         match self {
+            Component::Cdn(_) | Component::ShardRouter(_) => true,
+            Component::Users(_)
+            | Component::Balancer(_)
+            | Component::Station(_)
+            | Component::Queue(_)
+            | Component::Dns(_) => false,
+        }
+    }
+
+    /// A request reached serving node `v.node` on its way down: what happens.
+    #[inline]
+    pub(crate) fn arrive(components: &mut [Component], v: &mut Visit) -> Arrival {
+        if components[v.node].routes_by_key() {
+            key_of(components, v.req);
+        }
+        match &mut components[v.node] {
             Component::Balancer(b) => b.arrive(v),
             Component::Station(st) => st.arrive(v),
             Component::Cdn(c) => c.arrive(v),
@@ -226,12 +214,12 @@ impl Component {
         }
     }
 
-    /// The answer to a request this node passed down came back; `below` is
-    /// the wire it came back on.
+    /// The answer to a request node `v.node` passed down came back; `below`
+    /// is the wire it came back on.
     #[inline]
-    pub(crate) fn answered(&mut self, v: &mut Visit, below: u16) -> Reply {
-        match self {
-            Component::Users(_) if v.frame.abandoned => Reply::Drop,
+    pub(crate) fn answered(components: &mut [Component], v: &mut Visit, below: u16) -> Reply {
+        match &mut components[v.node] {
+            Component::Users(_) if v.frame().abandoned => Reply::Drop,
             Component::Users(_) => Reply::Finish,
             Component::Balancer(b) => b.answered(v, below),
             Component::Cdn(c) => c.answered(v),
@@ -249,8 +237,9 @@ impl Component {
 /// An answer passed back up through a node that holds no workers (a
 /// balancer, a shard router, DNS): the request leaves it, answered if `ok`.
 pub(crate) fn passed_up(v: &mut Visit, ok: bool) {
+    let stayed = v.now - v.frame().arrived;
     let c = &mut v.stats.counters;
-    c.depart(v.now - v.frame.arrived);
+    c.depart(stayed);
     if ok {
         c.completed += 1;
     }

@@ -47,20 +47,21 @@ pub(crate) struct Wire {
     pub sent: u64,
 }
 
-/// A read-only view of the network for a component deciding what to do.
-#[derive(Clone, Copy)]
-pub(crate) struct Net<'a> {
-    pub nodes: &'a [NodeInfo],
-    pub wires: &'a [Wire],
+/// The network: node slots, wires, and who replicates whom. The kernel
+/// changes it (faults, edits, rewiring); components read it while they decide.
+#[derive(Debug)]
+pub(crate) struct Network {
+    pub nodes: Vec<NodeInfo>,
+    pub wires: Vec<Wire>,
     /// For each database slot that is a read replica, its primary's slot.
-    pub primary_of: &'a [Option<u16>],
-    /// For each primary, its replicas' slots.
-    pub replicas_of: &'a [Vec<u16>],
+    pub primary_of: Vec<Option<u16>>,
+    /// For each primary, its replicas' slots (from `primary_of`).
+    pub replicas_of: Vec<Vec<u16>>,
     /// The region of each slot's data center (`None`: not in one).
-    pub slot_region: &'a [Option<Region>],
+    pub slot_region: Vec<Option<Region>>,
 }
 
-impl Net<'_> {
+impl Network {
     /// The node at the far end of wire `link`.
     #[inline]
     pub fn end(&self, link: u16) -> usize {

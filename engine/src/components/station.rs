@@ -179,6 +179,7 @@ impl Station {
 
     /// A request arrives: served at once by a free worker, else it waits its
     /// turn, unless the queue is full and it is refused.
+    #[inline]
     pub(crate) fn arrive(&mut self, v: &mut Visit) -> Arrival {
         if self.has_free_worker() {
             Arrival::Serve
@@ -197,6 +198,7 @@ impl Station {
 
 /// Station `w.node` has served `w.req`: what its role does next (a web
 /// server makes its calls, a cache looks the key up, a database replicates).
+#[inline]
 pub(crate) fn served(w: &mut Work) -> Next {
     let role = match &w.components[w.node] {
         Component::Station(st) => &st.role,

@@ -137,6 +137,7 @@ pub(crate) fn step(w: &mut Work) -> Next {
     let (kind, mut step) = (w.req.kind, w.req.frames[w.f as usize].step);
     let Some(c) = calls(w.components, node) else { return Next::Answer };
     let (sessions, store) = (c.sessions, c.session_store);
+    let (has_caches, has_databases) = (!c.caches.is_empty(), !c.databases.is_empty());
     // An asynchronous server frees its worker while it waits for a call.
     let free_worker = c.waiting == Waiting::Async;
     let call = |link: u16, step: u8| Next::Call { link, step, free_worker };
@@ -159,7 +160,9 @@ pub(crate) fn step(w: &mut Work) -> Next {
         step = SERVED;
     }
     match (kind, step) {
-        (Kind::Read, SERVED) => match serving_cache(w) {
+        // A server without caches or databases keeps its data itself.
+        (Kind::Read | Kind::Write, SERVED) if !has_caches && !has_databases => Next::Answer,
+        (Kind::Read, SERVED) => match serving_cache(w, has_caches) {
             Some(link) => call(link, ASKED_CACHE),
             None => read_target(w).map_or(Next::Answer, |link| call(link, READ_DB)),
         },
@@ -168,7 +171,7 @@ pub(crate) fn step(w: &mut Work) -> Next {
         }
         (Kind::Read, READ_DB) => {
             // Read-through: the answer is put in the cache on its way out.
-            if let Some(link) = serving_cache(w) {
+            if let Some(link) = serving_cache(w, has_caches) {
                 let key = w.key();
                 cache::fill(w.components, w.net.end(link), key, w.now);
             }
@@ -195,8 +198,8 @@ pub(crate) fn step(w: &mut Work) -> Next {
 
 /// The cache link for the request's key, if the server has caches and that
 /// cache is up (a cache that is down is skipped: reads go to the database).
-fn serving_cache(w: &mut Work) -> Option<u16> {
-    if calls(w.components, w.node)?.caches.is_empty() {
+fn serving_cache(w: &mut Work, has_caches: bool) -> Option<u16> {
+    if !has_caches {
         return None;
     }
     let key = w.key();

@@ -243,7 +243,7 @@ impl crate::kernel::sim::Simulation {
     }
 
     fn breakdown_name(&self, slot: usize) -> Option<(String, NodeKind)> {
-        let n = self.nodes.get(slot)?;
+        let n = self.net.nodes.get(slot)?;
         Some((n.id.clone(), n.kind))
     }
 }

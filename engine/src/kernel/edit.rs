@@ -282,14 +282,14 @@ impl Simulation {
             }
             Edit::RemoveNode { id } => {
                 let slot = self.slot_of(id).expect("edited() checked the id");
-                for w in 0..self.wires.len() {
-                    let wire = self.wires[w];
+                for w in 0..self.net.wires.len() {
+                    let wire = self.net.wires[w];
                     if !wire.removed && (wire.from as usize == slot || wire.to as usize == slot) {
                         self.unlink(w);
                     }
                 }
                 self.crash(slot);
-                self.nodes[slot].removed = true;
+                self.net.nodes[slot].removed = true;
                 self.log.push(self.now, Some(id), Severity::Info, format!("{id} removed"));
             }
             Edit::UpdateNode { node } => {
@@ -303,14 +303,14 @@ impl Simulation {
             }
             Edit::AddLink { link } => {
                 let (from, to) = (self.slot_of(&link.from).unwrap(), self.slot_of(&link.to).unwrap());
-                self.wires.push(Wire {
+                self.net.wires.push(Wire {
                     from: from as u16,
                     to: to as u16,
                     latency: ms_to_ns(link.latency_ms),
                     removed: false,
                     sent: 0,
                 });
-                self.link_up(self.wires.len() - 1);
+                self.link_up(self.net.wires.len() - 1);
             }
             Edit::RemoveLink { from, to } => {
                 let w = self.wire_between(from, to).expect("edited() checked the link");
@@ -318,7 +318,7 @@ impl Simulation {
             }
             Edit::UpdateLink { link } => {
                 let w = self.wire_between(&link.from, &link.to).expect("edited() checked the link");
-                self.wires[w].latency = ms_to_ns(link.latency_ms);
+                self.net.wires[w].latency = ms_to_ns(link.latency_ms);
             }
             Edit::Partition { a, b, cut } => {
                 let pair = if a < b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
@@ -366,7 +366,7 @@ impl Simulation {
         self.scenario = scenario;
         // Sizes and health may have changed (a fault, new workers, a node
         // added or removed): utilisation divides by what is available.
-        for slot in 0..self.nodes.len() {
+        for slot in 0..self.net.nodes.len() {
             self.note_available(slot);
         }
         Ok(())
@@ -374,18 +374,23 @@ impl Simulation {
 
     /// The slot of the live (not removed) node with this id.
     pub(crate) fn slot_of(&self, id: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| !n.removed && n.id == id)
+        self.net.nodes.iter().position(|n| !n.removed && n.id == id)
     }
 
     fn wire_between(&self, from: &str, to: &str) -> Option<usize> {
         let (f, t) = (self.slot_of(from)?, self.slot_of(to)?);
-        self.wires.iter().position(|w| !w.removed && w.from as usize == f && w.to as usize == t)
+        self.net.wires.iter().position(|w| !w.removed && w.from as usize == f && w.to as usize == t)
     }
 
     fn add_slot(&mut self, node: &Node) {
-        let slot = self.nodes.len();
+        let slot = self.net.nodes.len();
         let component = Component::for_node(&node.spec, Vec::new(), self.scenario.seed, slot);
-        self.nodes.push(NodeInfo { id: node.id.clone(), kind: node.spec.kind(), removed: false, health: Health::Up });
+        self.net.nodes.push(NodeInfo {
+            id: node.id.clone(),
+            kind: node.spec.kind(),
+            removed: false,
+            health: Health::Up,
+        });
         self.components.push(component);
         let mut stats = NodeStats::default();
         // Integrals start now, not at time 0.
@@ -396,8 +401,8 @@ impl Simulation {
         self.at_tick.push(NodeCounters::default());
         self.push_trouble_slot();
         self.snap.push_node(matches!(self.components[slot], Component::Station(_)));
-        self.primary_of.push(None);
-        self.replicas_of.push(Vec::new());
+        self.net.primary_of.push(None);
+        self.net.replicas_of.push(Vec::new());
         if let NodeSpec::Users(u) = &node.spec {
             self.any_mobile |= u.mobile_share > 0.0;
             self.geography |= !u.regions.is_empty();
@@ -523,7 +528,7 @@ impl Simulation {
     /// Wires `w` into its source: users send into it, a balancer adds a
     /// backend, a web server gains a cache or database (or a primary a replica).
     fn link_up(&mut self, w: usize) {
-        let wire = self.wires[w];
+        let wire = self.net.wires[w];
         match &mut self.components[wire.from as usize] {
             Component::Users(_) => self.refresh_roles(),
             Component::Balancer(b) => b.add_backend(w as u16),
@@ -540,8 +545,8 @@ impl Simulation {
     }
 
     fn unlink(&mut self, w: usize) {
-        let wire = self.wires[w];
-        self.wires[w].removed = true;
+        let wire = self.net.wires[w];
+        self.net.wires[w].removed = true;
         match &mut self.components[wire.from as usize] {
             Component::Users(_) => self.refresh_roles(),
             Component::Balancer(b) => b.remove_backend(w as u16),
@@ -554,12 +559,12 @@ impl Simulation {
     }
 
     fn inject(&mut self, slot: usize, fault: Fault) {
-        let id = self.nodes[slot].id.clone();
+        let id = self.net.nodes[slot].id.clone();
         match fault {
             Fault::Fail => {
-                if self.nodes[slot].health != Health::Down {
+                if self.net.nodes[slot].health != Health::Down {
                     self.crash(slot);
-                    self.nodes[slot].health = Health::Down;
+                    self.net.nodes[slot].health = Health::Down;
                     self.log.push(self.now, Some(&id), Severity::Error, format!("{id} failed"));
                     self.primary_failed(slot);
                     if let Component::Balancer(b) = &self.components[slot] {
@@ -571,8 +576,8 @@ impl Simulation {
                 }
             }
             Fault::Recover => {
-                if self.nodes[slot].health != Health::Up {
-                    self.nodes[slot].health = Health::Up;
+                if self.net.nodes[slot].health != Health::Up {
+                    self.net.nodes[slot].health = Health::Up;
                     if let Component::Station(st) = &mut self.components[slot] {
                         st.slowdown = 1.0;
                     }
@@ -594,8 +599,8 @@ impl Simulation {
                 if let Component::Station(st) = &mut self.components[slot] {
                     st.slowdown = factor;
                 }
-                if self.nodes[slot].health != Health::Down {
-                    self.nodes[slot].health = Health::Degraded { factor };
+                if self.net.nodes[slot].health != Health::Down {
+                    self.net.nodes[slot].health = Health::Degraded { factor };
                 }
                 self.log.push(self.now, Some(&id), Severity::Warning, format!("{id} slowed down {factor}x"));
             }
@@ -627,7 +632,7 @@ impl Simulation {
                 }
             }
             if n > 0 {
-                let id = self.nodes[slot].id.clone();
+                let id = self.net.nodes[slot].id.clone();
                 self.log.push(
                     self.now,
                     Some(&id),

@@ -133,6 +133,7 @@ impl Simulation {
         let now: Nanos = self.now;
         let window = now.saturating_sub(self.warmup);
         let nodes = self
+            .net
             .nodes
             .iter()
             .enumerate()

@@ -16,7 +16,7 @@ use crate::base::histogram::Histogram;
 use crate::base::time::{ms_to_ns, secs_to_ns, Nanos, NS_PER_S};
 use crate::blocks::event::{Event, EventQueue};
 use crate::blocks::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_TRACE};
-use crate::components::net::Net;
+use crate::components::net::Network;
 use crate::components::station::{Deadline, Role, Station};
 use crate::components::{Arrival, Next, Reply, Visit, Work};
 use crate::kernel::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
@@ -26,16 +26,17 @@ use crate::metrics::stats::{NodeCounters, NodeStats, NodeSummary};
 use crate::model::kind::{LinkRole, NodeKind};
 use crate::model::scenario::{NodeSpec, Scenario};
 
-/// The network as the components see it, borrowed field by field (so the
-/// components themselves can be borrowed beside it).
-macro_rules! net {
-    ($sim:expr) => {
-        Net {
-            nodes: &$sim.nodes,
-            wires: &$sim.wires,
-            primary_of: &$sim.primary_of,
-            replicas_of: &$sim.replicas_of,
-            slot_region: &$sim.slot_region,
+/// Request `req` (its frame `f`) at `node`, as the node's component sees it.
+macro_rules! visit {
+    ($sim:expr, $node:expr, $req:expr, $f:expr) => {
+        Visit {
+            now: $sim.now,
+            node: $node,
+            id: $req,
+            req: $sim.arena.get_mut($req),
+            f: $f,
+            net: &$sim.net,
+            stats: &mut $sim.stats[$node],
         }
     };
 }
@@ -49,7 +50,7 @@ macro_rules! work {
             req: $sim.arena.get_mut($req),
             f: $f,
             components: &mut $sim.components,
-            net: net!($sim),
+            net: &$sim.net,
             stats: &mut $sim.stats,
             sessions: &mut $sim.sessions,
         }
@@ -116,10 +117,10 @@ pub struct Simulation {
     pub(crate) warmup: Nanos,
     queue: EventQueue,
     pub(crate) arena: crate::blocks::request::Arena,
-    pub(crate) nodes: Vec<NodeInfo>,
+    /// The node slots, the wires between them and the database topology.
+    pub(crate) net: Network,
     pub(crate) components: Vec<Component>,
     pub(crate) stats: Vec<NodeStats>,
-    pub(crate) wires: Vec<Wire>,
     pub(crate) events: u64,
     /// Every request since the start.
     pub(crate) totals: Outcomes,
@@ -138,10 +139,6 @@ pub struct Simulation {
     pub(crate) series: Series,
     hops: HopLog,
     pub(crate) snap: crate::kernel::snapshot::SnapshotBase,
-    /// For each database slot that is a read replica, its primary's slot.
-    pub(crate) primary_of: Vec<Option<u16>>,
-    /// For each primary, its replicas' slots (from `primary_of`).
-    pub(crate) replicas_of: Vec<Vec<u16>>,
     /// Replicas promoted after their primary failed: (old primary, new primary).
     pub(crate) promotions: Vec<(u16, u16)>,
     /// Acknowledged writes that were lost because the primary failed before
@@ -157,8 +154,6 @@ pub struct Simulation {
     pub(crate) batches: crate::metrics::confidence::Batches,
     /// Which web server holds each user group's session.
     pub(crate) sessions: crate::components::web::SessionHomes,
-    /// The region of each node slot's data center (`None`: not in one).
-    pub(crate) slot_region: Vec<Option<crate::blocks::geo::Region>>,
     /// Whether any node is in a data center or any users have regions (else
     /// no wire pays a cross-region delay and the check is skipped).
     pub(crate) geography: bool,
@@ -217,8 +212,15 @@ impl Simulation {
             .collect();
         let stations: Vec<bool> = components.iter().map(|c| matches!(c, Component::Station(_))).collect();
         let snap = crate::kernel::snapshot::SnapshotBase::new(&stations);
-        let mut sim = Simulation {
+        let net = Network {
             nodes,
+            wires,
+            primary_of: vec![None; n],
+            replicas_of: vec![Vec::new(); n],
+            slot_region: vec![None; n],
+        };
+        let mut sim = Simulation {
+            net,
             now: 0,
             end: secs_to_ns(scenario.duration_s),
             warmup: secs_to_ns(scenario.warmup_s),
@@ -227,7 +229,6 @@ impl Simulation {
             arena: Arena::default(),
             components,
             stats: vec![NodeStats::default(); n],
-            wires,
             events: 0,
             totals: Outcomes::default(),
             window: Outcomes::default(),
@@ -241,8 +242,6 @@ impl Simulation {
             series: Series::default(),
             hops: HopLog::default(),
             snap,
-            primary_of: vec![None; n],
-            replicas_of: vec![Vec::new(); n],
             promotions: Vec::new(),
             lost_writes: 0,
             alerts: crate::blocks::alerts::Alerts::new(Vec::new()).expect("no rules is a valid set"),
@@ -250,7 +249,6 @@ impl Simulation {
             goal: None,
             batches: crate::metrics::confidence::Batches::new(0),
             sessions: Default::default(),
-            slot_region: vec![None; n],
             geography: false,
             partitions: Vec::new(),
             any_mobile: false,
@@ -390,23 +388,23 @@ impl Simulation {
 
     /// The id of node slot `slot` (as used in [`Hop`]s), even if since removed.
     pub fn node_id(&self, slot: u16) -> &str {
-        &self.nodes[slot as usize].id
+        &self.net.nodes[slot as usize].id
     }
 
     /// How many node slots there are (removed nodes keep theirs).
     pub fn node_slot_count(&self) -> usize {
-        self.nodes.len()
+        self.net.nodes.len()
     }
 
     /// Every node slot, in slot order (the order of `SecondPoint::nodes`):
     /// id, kind, and whether it has been removed.
     pub fn node_slots(&self) -> Vec<(String, NodeKind, bool)> {
-        self.nodes.iter().map(|n| (n.id.clone(), n.kind, n.removed)).collect()
+        self.net.nodes.iter().map(|n| (n.id.clone(), n.kind, n.removed)).collect()
     }
 
     /// Health of the node with this id (`None` if there is none).
     pub fn health(&self, id: &str) -> Option<Health> {
-        self.slot_of(id).map(|i| self.nodes[i].health)
+        self.slot_of(id).map(|i| self.net.nodes[i].health)
     }
 
     /// The event log: what happened, in words.
@@ -441,7 +439,7 @@ impl Simulation {
     /// (a crash frees every worker). Utilisation divides by this.
     pub(crate) fn note_available(&mut self, slot: usize) {
         let Component::Station(st) = &self.components[slot] else { return };
-        let up = if self.nodes[slot].serving() { st.workers } else { 0 };
+        let up = if self.net.nodes[slot].serving() { st.workers } else { 0 };
         let available = u64::from(up.max(st.busy));
         let integral = &mut self.stats[slot].available;
         if integral.value() != available {
@@ -517,7 +515,7 @@ impl Simulation {
     }
 
     fn on_arrival(&mut self, node: u16, epoch: u32) {
-        let removed = self.nodes[node as usize].removed;
+        let removed = self.net.nodes[node as usize].removed;
         let Component::Users(u) = &mut self.components[node as usize] else { return };
         if u.epoch != epoch || removed {
             return; // the rate changed since this arrival was drawn, or the users left
@@ -535,7 +533,7 @@ impl Simulation {
         let mut link = u.link;
         if kind == Kind::Static {
             if let Some(cdn_link) = u.cdn_link {
-                let net = net!(self);
+                let net = &self.net;
                 if crate::components::cdn::takes_static(&self.components, net, cdn_link) {
                     link = Some(cdn_link);
                 }
@@ -605,7 +603,7 @@ impl Simulation {
         // proportion even when the cap turns requests away.
         let number = self.totals.generated;
         if let Some(link) = link.filter(|_| crate::metrics::hops::is_sampled(number, self.hops.sample_every)) {
-            let wire = self.wires[link as usize];
+            let wire = self.net.wires[link as usize];
             self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
         }
         self.stats[users].counters.arrivals += 1;
@@ -632,7 +630,7 @@ impl Simulation {
 
     /// Sends request `req` from its frame `from` over wire `link` to the next node.
     fn send_down(&mut self, req: u32, from: u8, link: u16) {
-        let to = self.wires[link as usize].to;
+        let to = self.net.wires[link as usize].to;
         self.send_down_to(req, from, link, 0, to);
     }
 
@@ -641,8 +639,8 @@ impl Simulation {
     /// end: a shard router reaching the replica promoted in place of the
     /// primary it is wired to.
     fn send_down_to(&mut self, req: u32, from: u8, link: u16, delay: Nanos, to: u16) {
-        self.wires[link as usize].sent += 1;
-        let mut wire = self.wires[link as usize];
+        self.net.wires[link as usize].sent += 1;
+        let mut wire = self.net.wires[link as usize];
         wire.to = to;
         let geo = if self.geography { self.geo_delay(req, wire.from, wire.to) } else { 0 };
         let at = self.now + delay + wire.latency + geo + self.mobile_delay(req, wire.from);
@@ -671,7 +669,7 @@ impl Simulation {
     /// Sends the response of `req` from its frame `from` back to the frame above.
     pub(crate) fn send_up(&mut self, req: u32, from: u8) {
         let link = self.arena.get(req).frames[from as usize].link;
-        let wire = self.wires[link as usize];
+        let wire = self.net.wires[link as usize];
         let geo = if self.geography { self.geo_delay(req, wire.from, wire.to) } else { 0 };
         let at = self.now + wire.latency + geo + self.mobile_delay(req, wire.from);
         let r = self.arena.get_mut(req);
@@ -713,7 +711,7 @@ impl Simulation {
     /// Whether a partition separates the data centers of slots `a` and `b`.
     fn cut_off(&self, a: usize, b: usize) -> bool {
         let dc = |slot: usize| {
-            self.scenario.node_index(&self.nodes[slot].id).and_then(|i| self.scenario.nodes[i].dc.as_deref())
+            self.scenario.node_index(&self.net.nodes[slot].id).and_then(|i| self.scenario.nodes[i].dc.as_deref())
         };
         match (dc(a), dc(b)) {
             (Some(x), Some(y)) if x != y => {
@@ -736,23 +734,14 @@ impl Simulation {
             }
         }
         self.stats[node].counters.arrivals += 1;
-        if !self.nodes[node].serving() {
+        if !self.net.nodes[node].serving() {
             self.stats[node].counters.failed_down += 1;
             self.fail(req, node, Cause::NodeDown);
             self.send_up(req, f);
             return;
         }
-        let (component, mut v) = Visit::new(
-            self.now,
-            node,
-            req,
-            self.arena.get_mut(req),
-            f,
-            &mut self.components,
-            net!(self),
-            &mut self.stats[node],
-        );
-        match component.arrive(&mut v) {
+        let mut v = visit!(self, node, req, f);
+        match Component::arrive(&mut self.components, &mut v) {
             Arrival::Forward { link, to, delay } => self.send_down_to(req, f, link, delay, to),
             Arrival::Answer => self.send_up(req, f),
             Arrival::Fail(cause) => {
@@ -780,7 +769,7 @@ impl Simulation {
     /// Hands jobs from queue `queue` to its worker pools while they have free
     /// workers (both must be up).
     pub(crate) fn feed_pools(&mut self, queue: usize) {
-        if !self.nodes[queue].serving() {
+        if !self.net.nodes[queue].serving() {
             return;
         }
         let pools = match &self.components[queue] {
@@ -789,7 +778,7 @@ impl Simulation {
         };
         for pool in pools {
             let pool = pool as usize;
-            if !self.nodes[pool].serving() {
+            if !self.net.nodes[pool].serving() {
                 continue;
             }
             loop {
@@ -947,6 +936,7 @@ impl Simulation {
     }
 
     /// Carries out station `node`'s next move for `req` (its frame `f`).
+    #[inline(always)]
     fn carry_out(&mut self, node: usize, req: u32, f: u8, next: Next) {
         match next {
             Next::Call { link, step, free_worker } => {
@@ -979,14 +969,21 @@ impl Simulation {
     /// every change of wiring (rare), so the hot path only reads the result.
     pub(crate) fn refresh_roles(&mut self) {
         let n = self.components.len();
-        self.slot_region = (0..n)
-            .map(|slot| if self.nodes[slot].removed { None } else { self.scenario.region_of(&self.nodes[slot].id) })
-            .collect();
-        self.geography = self.slot_region.iter().any(Option::is_some)
+        self.net.slot_region =
+            (0..n)
+                .map(|slot| {
+                    if self.net.nodes[slot].removed {
+                        None
+                    } else {
+                        self.scenario.region_of(&self.net.nodes[slot].id)
+                    }
+                })
+                .collect();
+        self.geography = self.net.slot_region.iter().any(Option::is_some)
             || self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if !u.regions.is_empty()));
         self.any_mobile =
             self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if u.mobile_share > 0.0));
-        self.primary_of = vec![None; n];
+        self.net.primary_of = vec![None; n];
         let mut caches: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut databases: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut queues: Vec<Vec<u16>> = vec![Vec::new(); n];
@@ -997,13 +994,13 @@ impl Simulation {
         let mut entries: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut cdn_links: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut resharded: Vec<(usize, usize, f64)> = Vec::new();
-        for (w, wire) in self.wires.iter().enumerate() {
-            if wire.removed || self.nodes[wire.from as usize].removed || self.nodes[wire.to as usize].removed {
+        for (w, wire) in self.net.wires.iter().enumerate() {
+            if wire.removed || self.net.nodes[wire.from as usize].removed || self.net.nodes[wire.to as usize].removed {
                 continue;
             }
             let (from, to) = (wire.from as usize, wire.to as usize);
             // Every wire was checked when it was made: its ends may link.
-            let Ok(role) = self.nodes[from].kind.link_to(self.nodes[to].kind) else { continue };
+            let Ok(role) = self.net.nodes[from].kind.link_to(self.net.nodes[to].kind) else { continue };
             match role {
                 LinkRole::Entry | LinkRole::Resolve | LinkRole::Origin => entries[from].push(w as u16),
                 LinkRole::Static => cdn_links[from].push(w as u16),
@@ -1015,7 +1012,7 @@ impl Simulation {
                 LinkRole::KeyValue => nosqls[from].push(w as u16),
                 LinkRole::Publish => queues[from].push(w as u16),
                 LinkRole::Shard => shards[from].push(w as u16),
-                LinkRole::Replicate => self.primary_of[to] = Some(from as u16),
+                LinkRole::Replicate => self.net.primary_of[to] = Some(from as u16),
                 LinkRole::Consume => {
                     pools[from].push(to as u16);
                     pool_queues[to].push(from as u16);
@@ -1026,21 +1023,21 @@ impl Simulation {
         // replica is the primary, the rest (and the old primary) replicate it.
         for &(old, new) in &self.promotions {
             let (old, new) = (old as usize, new as usize);
-            if self.primary_of[new] != Some(old as u16) {
+            if self.net.primary_of[new] != Some(old as u16) {
                 continue; // rewired since
             }
-            for p in self.primary_of.iter_mut() {
+            for p in self.net.primary_of.iter_mut() {
                 if *p == Some(old as u16) {
                     *p = Some(new as u16);
                 }
             }
-            self.primary_of[new] = None;
-            self.primary_of[old] = Some(new as u16);
+            self.net.primary_of[new] = None;
+            self.net.primary_of[old] = Some(new as u16);
         }
-        self.replicas_of = vec![Vec::new(); n];
-        for (r, p) in self.primary_of.iter().enumerate() {
+        self.net.replicas_of = vec![Vec::new(); n];
+        for (r, p) in self.net.primary_of.iter().enumerate() {
             if let Some(p) = p {
-                self.replicas_of[*p as usize].push(r as u16);
+                self.net.replicas_of[*p as usize].push(r as u16);
             }
         }
         for (slot, component) in self.components.iter_mut().enumerate() {
@@ -1069,7 +1066,7 @@ impl Simulation {
                     let regions = links
                         .iter()
                         .map(|&l| {
-                            self.slot_region[self.wires[l as usize].to as usize]
+                            self.net.slot_region[self.net.wires[l as usize].to as usize]
                                 .unwrap_or(crate::blocks::geo::Region::UsEast)
                         })
                         .collect();
@@ -1099,12 +1096,12 @@ impl Simulation {
     /// A primary with replicas has failed: each replica notes the writes it
     /// never received, and a promotion is due after the failover time.
     pub(crate) fn primary_failed(&mut self, node: usize) {
-        if self.primary_of[node].is_some() || self.replicas_of[node].is_empty() {
+        if self.net.primary_of[node].is_some() || self.net.replicas_of[node].is_empty() {
             return;
         }
         let now = self.now;
         let failover =
-            crate::components::database::primary_failed(&mut self.components, node, &self.replicas_of[node], now);
+            crate::components::database::primary_failed(&mut self.components, node, &self.net.replicas_of[node], now);
         self.queue.schedule(now + failover, Event::Promote { node: node as u16 });
     }
 
@@ -1112,11 +1109,11 @@ impl Simulation {
     /// replica that is up becomes the primary. Writes it had not received are lost.
     fn on_promote(&mut self, node: u16) {
         let p = node as usize;
-        if self.nodes[p].removed || self.nodes[p].health != Health::Down || self.primary_of[p].is_some() {
+        if self.net.nodes[p].removed || self.net.nodes[p].health != Health::Down || self.net.primary_of[p].is_some() {
             return; // back already, or no longer a primary
         }
-        let id = self.nodes[p].id.clone();
-        let Some(r) = self.replicas_of[p].iter().copied().find(|&r| self.nodes[r as usize].serving()) else {
+        let id = self.net.nodes[p].id.clone();
+        let Some(r) = self.net.replicas_of[p].iter().copied().find(|&r| self.net.nodes[r as usize].serving()) else {
             self.log.push(
                 self.now,
                 Some(&id),
@@ -1129,7 +1126,7 @@ impl Simulation {
         self.lost_writes += lost;
         self.promotions.push((node, r));
         self.refresh_roles();
-        let rid = self.nodes[r as usize].id.clone();
+        let rid = self.net.nodes[r as usize].id.clone();
         self.log.push(
             self.now,
             Some(&rid),
@@ -1201,7 +1198,7 @@ impl Simulation {
     /// serving; at a check, the group is resized to track its target.
     fn on_autoscale(&mut self, slot: usize, epoch: u32) {
         let now = self.now;
-        if self.nodes[slot].removed {
+        if self.net.nodes[slot].removed {
             return;
         }
         let load = self.group_load(slot);
@@ -1240,7 +1237,7 @@ impl Simulation {
         let next = g.scaler.next_event_time().max(now + 1);
         self.queue.schedule(next, Event::Autoscale { node: slot as u16, epoch });
         self.note_available(slot);
-        let id = self.nodes[slot].id.clone();
+        let id = self.net.nodes[slot].id.clone();
         for line in lines {
             self.log.push(now, Some(&id), crate::metrics::log::Severity::Info, format!("{id}: {line}"));
         }
@@ -1332,7 +1329,7 @@ impl Simulation {
         use crate::blocks::alerts::{ChangeKind, Metric};
         let Some(p) = self.series.latest() else { return };
         let finished = p.ok + p.failed.iter().sum::<u64>();
-        let slot = |id: &str| self.nodes.iter().position(|n| !n.removed && n.id == id);
+        let slot = |id: &str| self.net.nodes.iter().position(|n| !n.removed && n.id == id);
         let value_of = |m: &Metric| -> Option<f64> {
             match m {
                 Metric::ErrorRate => (finished > 0).then(|| p.failed.iter().sum::<u64>() as f64 / finished as f64),
@@ -1451,7 +1448,7 @@ impl Simulation {
     /// How far replica `slot` is behind its primary now (the age of the oldest
     /// write it has not applied); `None` for anything but a replica.
     pub fn replication_lag(&self, slot: usize) -> Option<Nanos> {
-        self.primary_of.get(slot)?.as_ref()?;
+        self.net.primary_of.get(slot)?.as_ref()?;
         crate::components::database::lag(&self.components, slot, self.now)
     }
 
@@ -1460,7 +1457,7 @@ impl Simulation {
     /// the users' side (users, DNS, CDN edges: no data center) into a data
     /// center, the latency from the request's region to the center's.
     fn geo_delay(&self, req: u32, from: u16, to: u16) -> Nanos {
-        let (a, b) = (self.slot_region[from as usize], self.slot_region[to as usize]);
+        let (a, b) = (self.net.slot_region[from as usize], self.net.slot_region[to as usize]);
         let (a, b) = match (a, b) {
             (Some(a), Some(b)) => (a, b),
             (None, Some(b)) => match self.arena.get(req).region {
@@ -1490,7 +1487,7 @@ impl Simulation {
 
     /// Logs a change in the number of shards and the data it moves.
     pub(crate) fn log_reshard(&mut self, slot: usize, before: usize, after: usize, moved: f64) {
-        let id = self.nodes[slot].id.clone();
+        let id = self.net.nodes[slot].id.clone();
         let how = match &self.components[slot] {
             Component::ShardRouter(r) if r.routing == crate::model::scenario::ShardRouting::ConsistentHash => {
                 "consistent hashing"
@@ -1522,7 +1519,7 @@ impl Simulation {
     /// `threshold` results in a row against what it believes change its mind.
     fn on_health_check(&mut self, node: u16, epoch: u32) {
         let slot = node as usize;
-        if self.nodes[slot].removed {
+        if self.net.nodes[slot].removed {
             return;
         }
         let Component::Balancer(b) = &self.components[slot] else { return };
@@ -1531,9 +1528,12 @@ impl Simulation {
             return; // the settings changed; a newer round is running
         }
         // A balancer that is itself down probes nothing until it is back.
-        let probing = self.nodes[slot].serving();
-        let alive: Vec<bool> =
-            b.backends.iter().map(|be| self.nodes[self.wires[be.link as usize].to as usize].serving()).collect();
+        let probing = self.net.nodes[slot].serving();
+        let alive: Vec<bool> = b
+            .backends
+            .iter()
+            .map(|be| self.net.nodes[self.net.wires[be.link as usize].to as usize].serving())
+            .collect();
         let mut changes = Vec::new();
         if probing {
             let Component::Balancer(b) = &mut self.components[slot] else { return };
@@ -1550,9 +1550,9 @@ impl Simulation {
                 }
             }
         }
-        let id = self.nodes[slot].id.clone();
+        let id = self.net.nodes[slot].id.clone();
         for (link, up) in changes {
-            let server = self.nodes[self.wires[link as usize].to as usize].id.clone();
+            let server = self.net.nodes[self.net.wires[link as usize].to as usize].id.clone();
             let (severity, text) = if up {
                 (
                     crate::metrics::log::Severity::Info,
@@ -1577,17 +1577,17 @@ impl Simulation {
     /// The standby of a failed balancer pair has taken over.
     fn on_takeover(&mut self, node: u16) {
         let slot = node as usize;
-        if self.nodes[slot].removed || self.nodes[slot].health != Health::Down {
+        if self.net.nodes[slot].removed || self.net.nodes[slot].health != Health::Down {
             return;
         }
-        let id = self.nodes[slot].id.clone();
+        let id = self.net.nodes[slot].id.clone();
         let dc = self.scenario.node_index(&id).and_then(|i| self.scenario.nodes[i].dc.clone());
         if dc.is_some_and(|dc| self.dcs_down.contains(&dc)) {
             // The standby is in the same dead data center.
             return;
         }
-        self.nodes[slot].health = Health::Up;
-        let id = self.nodes[slot].id.clone();
+        self.net.nodes[slot].health = Health::Up;
+        let id = self.net.nodes[slot].id.clone();
         self.log.push(self.now, Some(&id), crate::metrics::log::Severity::Info, format!("{id}: the standby took over"));
     }
 
@@ -1648,17 +1648,8 @@ impl Simulation {
         let r = self.arena.get(req);
         let below = r.frames[f as usize + 1].link;
         let node = r.frames[f as usize].node as usize;
-        let (component, mut v) = Visit::new(
-            self.now,
-            node,
-            req,
-            self.arena.get_mut(req),
-            f,
-            &mut self.components,
-            net!(self),
-            &mut self.stats[node],
-        );
-        match component.answered(&mut v, below) {
+        let mut v = visit!(self, node, req, f);
+        match Component::answered(&mut self.components, &mut v, below) {
             Reply::Pass => self.send_up(req, f),
             Reply::Fail(cause) => {
                 self.fail(req, node, cause);
@@ -1822,7 +1813,7 @@ impl Simulation {
         if r.sampled && r.depth > 1 {
             // Drawn like any failure: a red answer on the users' wire, now.
             let (link, kind, number) = (r.frames[1].link, r.kind, r.number);
-            let wire = self.wires[link as usize];
+            let wire = self.net.wires[link as usize];
             self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
         }
         let r = self.arena.get_mut(req);
@@ -1916,11 +1907,11 @@ impl Simulation {
             let delta = reading.since(&self.at_tick[i]);
             let s = NodeSummary::from_counters(&delta, NS_PER_S, self.workers_of(i));
             let queue_len = self.node_load(i).1 as u64;
-            if self.goal.is_some() && !self.nodes[i].removed {
+            if self.goal.is_some() && !self.net.nodes[i].removed {
                 goal_nodes.push(crate::model::goal::NodeSecond {
-                    id: self.nodes[i].id.clone(),
-                    kind: self.nodes[i].kind,
-                    down: self.nodes[i].health == Health::Down,
+                    id: self.net.nodes[i].id.clone(),
+                    kind: self.net.nodes[i].kind,
+                    down: self.net.nodes[i].health == Health::Down,
                     utilization: s.utilization,
                     queue_len,
                     hits: delta.hits,
@@ -1966,7 +1957,7 @@ impl Simulation {
             at: self.now,
             totals: self.totals,
             nodes: self.at_tick.clone(),
-            links: self.wires.iter().map(|w| w.sent).collect(),
+            links: self.net.wires.iter().map(|w| w.sent).collect(),
         };
         self.snap.recent.close_second(mark, &self.second_latency);
         self.check_alerts();
@@ -1995,9 +1986,9 @@ impl Simulation {
         const GIVING_UP: &str = "giving up on requests: no answer within the client timeout";
         for k in 0..3 {
             let now_troubled = counts[k] > 0;
-            if now_troubled != self.troubled[i][k] && !self.nodes[i].removed {
-                let id = self.nodes[i].id.clone();
-                let what = if k == 1 && self.nodes[i].kind == NodeKind::Users { GIVING_UP } else { WHAT[k] };
+            if now_troubled != self.troubled[i][k] && !self.net.nodes[i].removed {
+                let id = self.net.nodes[i].id.clone();
+                let what = if k == 1 && self.net.nodes[i].kind == NodeKind::Users { GIVING_UP } else { WHAT[k] };
                 let (severity, text) = if now_troubled {
                     (Severity::Warning, format!("{id}: {what} ({} in the last second)", counts[k]))
                 } else {

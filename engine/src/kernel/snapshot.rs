@@ -225,9 +225,9 @@ impl Simulation {
                 q
             }));
         }
-        self.snap.links.resize(self.wires.len(), 0);
-        let mut links = Vec::with_capacity(self.wires.len());
-        for (w, wire) in self.wires.iter().enumerate() {
+        self.snap.links.resize(self.net.wires.len(), 0);
+        let mut links = Vec::with_capacity(self.net.wires.len());
+        for (w, wire) in self.net.wires.iter().enumerate() {
             links.push(wire.sent - self.snap.links[w]);
             self.snap.links[w] = wire.sent;
         }
@@ -268,7 +268,7 @@ impl Simulation {
                 totals: Outcomes::default(),
                 nodes: vec![NodeCounters::default(); n],
                 node_p99_ms: vec![None; n],
-                links: vec![0; self.wires.len()],
+                links: vec![0; self.net.wires.len()],
                 latency: &zero,
                 regions: Vec::new(),
             });
@@ -305,7 +305,7 @@ impl Simulation {
             totals: since(&w.last.totals, &w.first.totals),
             nodes: (0..n).map(|i| w.node(i)).collect(),
             node_p99_ms,
-            links: (0..self.wires.len()).map(|l| w.link(l)).collect(),
+            links: (0..self.net.wires.len()).map(|l| w.link(l)).collect(),
             latency: &latency,
             regions,
         })
@@ -320,19 +320,19 @@ impl Simulation {
         let cost_of = |id: &str| costs.iter().find(|(n, _)| n == id).map_or(0.0, |(_, c)| *c);
         let mut nodes = Vec::with_capacity(self.stats.len());
         for (i, delta) in s.nodes.iter().enumerate() {
-            if self.nodes[i].removed {
+            if self.net.nodes[i].removed {
                 continue;
             }
             let (busy, waiting, workers) = self.node_load(i);
             nodes.push(NodeLive {
                 p99_ms: s.node_p99_ms[i],
                 replication_lag_ms: self.replication_lag(i).map(|ns| ns as f64 / 1e6),
-                cost_per_month_usd: cost_of(&self.nodes[i].id),
+                cost_per_month_usd: cost_of(&self.net.nodes[i].id),
                 oldest_job_age_ms: self.oldest_job_age(i).map(|ns| ns as f64 / 1e6),
                 group: self.group_size(i),
-                id: self.nodes[i].id.clone(),
-                kind: self.nodes[i].kind,
-                health: self.nodes[i].health,
+                id: self.net.nodes[i].id.clone(),
+                kind: self.net.nodes[i].kind,
+                health: self.net.nodes[i].health,
                 workers,
                 busy,
                 waiting,
@@ -340,13 +340,14 @@ impl Simulation {
             });
         }
         let links = self
+            .net
             .wires
             .iter()
             .zip(&s.links)
             .filter(|(wire, _)| !wire.removed)
             .map(|(wire, &sent)| LinkLive {
-                from: self.nodes[wire.from as usize].id.clone(),
-                to: self.nodes[wire.to as usize].id.clone(),
+                from: self.net.nodes[wire.from as usize].id.clone(),
+                to: self.net.nodes[wire.to as usize].id.clone(),
                 rps: per_s(sent),
             })
             .collect();

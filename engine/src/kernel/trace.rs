@@ -495,7 +495,9 @@ impl crate::kernel::sim::Simulation {
     /// asked for. Ended ones are kept for the last [`KEPT_TRACES`].
     pub fn trace(&self, number: u64) -> Option<Trace> {
         let buf = self.traces.find(number)?;
-        Some(to_trace(buf, self.now(), |slot| (self.nodes[slot as usize].id.clone(), self.nodes[slot as usize].kind)))
+        Some(to_trace(buf, self.now(), |slot| {
+            (self.net.nodes[slot as usize].id.clone(), self.net.nodes[slot as usize].kind)
+        }))
     }
 }
 
