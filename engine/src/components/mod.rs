@@ -22,6 +22,7 @@ pub mod users;
 pub mod web;
 
 use crate::base::time::Nanos;
+use crate::blocks::geo::Region;
 use crate::blocks::request::{Cause, Frame, Request, NO_KEY};
 use crate::metrics::stats::NodeStats;
 use crate::model::scenario::NodeSpec;
@@ -91,6 +92,28 @@ pub(crate) enum Next {
     },
     Answer,
     Fail(Cause),
+}
+
+/// A node's live outgoing links (wire indices) by the role each plays for it
+/// (see `LinkRole`), and for queues and pools who consumes whom (slots).
+/// Rebuilt after every change of wiring, so the hot path only reads it.
+#[derive(Debug, Default)]
+pub(crate) struct Links {
+    /// Where its requests enter: the users' first hop, DNS targets, CDN origins.
+    pub entries: Vec<u16>,
+    /// Users: to their CDN, for static files.
+    pub statics: Vec<u16>,
+    pub caches: Vec<u16>,
+    /// Web servers: databases, or a shard router standing in for them.
+    pub databases: Vec<u16>,
+    pub nosqls: Vec<u16>,
+    pub queues: Vec<u16>,
+    /// Shard routers: to their shards.
+    pub shards: Vec<u16>,
+    /// Queues: the worker pools consuming them (slots).
+    pub pools: Vec<u16>,
+    /// Worker pools: the queues they consume (slots).
+    pub consumed: Vec<u16>,
 }
 
 /// A request at one node, as that node's component sees it.
@@ -181,6 +204,37 @@ impl Component {
                 Component::Station(Station::new(&station, Role::for_spec(spec), seed, slot))
             }
         }
+    }
+
+    /// The wiring changed: the component keeps the links it uses. A shard
+    /// router whose number of shards changed returns (before, after, share
+    /// of the keys that move).
+    pub(crate) fn rewire(&mut self, links: Links, net: &Network) -> Option<(usize, usize, f64)> {
+        match self {
+            Component::Users(u) => {
+                u.link = links.entries.first().copied();
+                u.cdn_link = links.statics.first().copied();
+            }
+            Component::Station(Station { role: Role::Web(w), .. }) => w.rewire(links),
+            Component::Station(Station { role: Role::Workers(p), .. }) => p.queues = links.consumed,
+            Component::Queue(q) => q.pools = links.pools,
+            Component::Dns(d) => {
+                let spec = d.spec.clone();
+                let regions =
+                    links.entries.iter().map(|&l| net.slot_region[net.end(l)].unwrap_or(Region::UsEast)).collect();
+                d.configure(&spec, links.entries, regions);
+            }
+            Component::Cdn(c) => c.origins = links.entries,
+            Component::ShardRouter(r) => {
+                let before = r.links.len();
+                let after = links.shards.len();
+                return r.set_links(links.shards).map(|moved| (before, after, moved));
+            }
+            // A balancer keeps its own backends (`link_up`, `unlink`); caches
+            // and databases call nothing.
+            Component::Balancer(_) | Component::Station(Station { role: Role::Cache(_) | Role::Database(_), .. }) => {}
+        }
+        None
     }
 
     /// Whether the component routes requests by their key (a CDN edge looks

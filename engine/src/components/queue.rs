@@ -11,7 +11,10 @@
 
 use crate::base::time::Nanos;
 use crate::blocks::request::Cause;
-use crate::components::{Arrival, Visit};
+use crate::components::net::Network;
+use crate::components::station::{Role, Station};
+use crate::components::{Arrival, Component, Visit};
+use crate::metrics::stats::NodeStats;
 use std::collections::VecDeque;
 
 #[derive(Debug)]
@@ -114,5 +117,99 @@ mod tests {
         assert_eq!(p.drain(), vec![(40, 0), (20, 0)]);
         assert_eq!(p.take(2, 50, 0), Some(0));
         assert_eq!(p.take(2, 60, 0), Some(1));
+    }
+}
+
+/// A job handed to a worker: `worker` of `pool` (its `incarnation`) is busy
+/// with it for `duration`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Handed {
+    pub pool: u16,
+    pub worker: u32,
+    pub incarnation: u16,
+    pub duration: Nanos,
+}
+
+/// Hands jobs from queue `queue` to its worker pools while they have free
+/// workers (both must be up); `handed` is told of each job handed out.
+pub(crate) fn feed_pools(
+    components: &mut [Component],
+    net: &Network,
+    stats: &mut [NodeStats],
+    queue: usize,
+    now: Nanos,
+    mut handed: impl FnMut(Handed),
+) {
+    if !net.nodes[queue].serving() {
+        return;
+    }
+    let pools = match &components[queue] {
+        Component::Queue(q) => q.pools.clone(),
+        _ => return,
+    };
+    for pool in pools {
+        let pool = pool as usize;
+        if !net.nodes[pool].serving() {
+            continue;
+        }
+        loop {
+            let Component::Queue(q) = &mut components[queue] else { return };
+            let Some(&published) = q.backlog.front() else { return };
+            let Component::Station(st) = &mut components[pool] else { break };
+            if st.busy >= st.workers {
+                break; // (a pool that shrank still finishes the jobs it holds)
+            }
+            let workers = st.workers;
+            let Role::Workers(p) = &mut st.role else { break };
+            let Some(worker) = p.take(workers, published, queue as u16) else { break };
+            st.busy += 1;
+            let (busy, incarnation) = (st.busy as u64, st.incarnation);
+            let duration = st.service.sample(&mut st.rng, st.slowdown);
+            let Component::Queue(q) = &mut components[queue] else { return };
+            q.backlog.pop_front();
+            stats[queue].queued.set(now, q.backlog.len() as u64);
+            let c = &mut stats[pool];
+            c.busy.set(now, busy);
+            c.counters.arrivals += 1;
+            c.counters.started += 1;
+            c.counters.wait_sum += (now - published) as u128;
+            handed(Handed { pool: pool as u16, worker, incarnation, duration });
+        }
+    }
+}
+
+/// Worker `worker` of pool `pool` finished its job, unless the pool crashed
+/// since (a new `incarnation`: the job was given back to its queue already).
+/// Returns the time from the job's publish to now (what a user waiting for
+/// its result sees), and whether the pool had more busy than it has workers
+/// (it shrank: one fewer is available now).
+pub(crate) fn job_done(
+    components: &mut [Component],
+    stats: &mut [NodeStats],
+    pool: usize,
+    worker: u32,
+    incarnation: u16,
+    now: Nanos,
+) -> Option<(Nanos, bool)> {
+    let Component::Station(st) = &mut components[pool] else { return None };
+    if st.incarnation != incarnation {
+        return None;
+    }
+    let Role::Workers(p) = &mut st.role else { return None };
+    let (published, _queue) = p.finish(worker)?;
+    st.busy -= 1;
+    let shrunk = st.busy >= st.workers;
+    let c = &mut stats[pool];
+    c.busy.set(now, st.busy as u64);
+    c.counters.completed += 1;
+    c.counters.depart(now - published);
+    Some((now - published, shrunk))
+}
+
+/// The queues pool `pool` takes jobs from.
+pub(crate) fn queues_of(components: &[Component], pool: usize) -> &[u16] {
+    match &components[pool] {
+        Component::Station(Station { role: Role::Workers(p), .. }) => &p.queues,
+        _ => &[],
     }
 }

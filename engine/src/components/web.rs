@@ -67,6 +67,17 @@ impl WebCalls {
         }
     }
 
+    /// New wiring: its caches, databases (a NoSQL store holds the data when
+    /// there is no relational database), queues and session store (a NoSQL
+    /// store if there is one, else a cache).
+    pub(crate) fn rewire(&mut self, links: crate::components::Links) {
+        self.session_store = links.nosqls.first().or(links.caches.first()).copied();
+        self.set_caches(links.caches);
+        self.databases =
+            if links.databases.is_empty() { links.nosqls.into_iter().take(1).collect() } else { links.databases };
+        self.queues = links.queues;
+    }
+
     /// New cache links: the ring is rebuilt (virtual nodes keep the keys that
     /// move to about 1/n when a cache is added).
     pub fn set_caches(&mut self, links: Vec<u16>) {

@@ -18,7 +18,7 @@ use crate::blocks::event::{Event, EventQueue};
 use crate::blocks::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_TRACE};
 use crate::components::net::Network;
 use crate::components::station::{Deadline, Role, Station};
-use crate::components::{Arrival, Next, Reply, Visit, Work};
+use crate::components::{Arrival, Links, Next, Reply, Visit, Work};
 use crate::kernel::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
 use crate::metrics::hops::{Hop, HopLog};
 use crate::metrics::series::{NodePoint, SecondPoint, Series};
@@ -766,80 +766,40 @@ impl Simulation {
         }
     }
 
-    /// Hands jobs from queue `queue` to its worker pools while they have free
-    /// workers (both must be up).
+    /// Hands jobs from queue `queue` to its worker pools while they have
+    /// free workers, and schedules the end of each.
     pub(crate) fn feed_pools(&mut self, queue: usize) {
-        if !self.net.nodes[queue].serving() {
-            return;
-        }
-        let pools = match &self.components[queue] {
-            Component::Queue(q) => q.pools.clone(),
-            _ => return,
-        };
-        for pool in pools {
-            let pool = pool as usize;
-            if !self.net.nodes[pool].serving() {
-                continue;
-            }
-            loop {
-                let Component::Queue(q) = &mut self.components[queue] else { return };
-                let Some(&published) = q.backlog.front() else { return };
-                let Component::Station(st) = &mut self.components[pool] else { break };
-                if st.busy >= st.workers {
-                    break; // (a pool that shrank still finishes the jobs it holds)
-                }
-                let workers = st.workers;
-                let Role::Workers(p) = &mut st.role else { break };
-                let Some(worker) = p.take(workers, published, queue as u16) else { break };
-                st.busy += 1;
-                let (busy, incarnation) = (st.busy as u64, st.incarnation);
-                let duration = st.service.sample(&mut st.rng, st.slowdown);
-                let Component::Queue(q) = &mut self.components[queue] else { return };
-                q.backlog.pop_front();
-                let backlog = q.backlog.len() as u64;
-                self.stats[queue].queued.set(self.now, backlog);
-                let c = &mut self.stats[pool];
-                c.busy.set(self.now, busy);
-                c.counters.arrivals += 1;
-                c.counters.started += 1;
-                c.counters.wait_sum += (self.now - published) as u128;
-                self.queue.schedule(self.now + duration, Event::JobDone { node: pool as u16, worker, incarnation });
-            }
-        }
+        let events = &mut self.queue;
+        let now = self.now;
+        crate::components::queue::feed_pools(&mut self.components, &self.net, &mut self.stats, queue, now, |h| {
+            let done = Event::JobDone { node: h.pool, worker: h.worker, incarnation: h.incarnation };
+            events.schedule(now + h.duration, done);
+        });
     }
 
     /// A worker of pool `node` finished its job (unless the pool crashed
     /// since: then the job was given back to its queue already).
     fn on_job_done(&mut self, node: u16, worker: u32, incarnation: u16) {
         let pool = node as usize;
-        let Component::Station(st) = &mut self.components[pool] else { return };
-        if st.incarnation != incarnation {
-            return;
-        }
-        let Role::Workers(p) = &mut st.role else { return };
-        let Some((published, _queue)) = p.finish(worker) else { return };
-        st.busy -= 1;
-        let busy = st.busy as u64;
-        // More were busy than the pool has (it shrank): one fewer available.
-        let shrunk = st.busy >= st.workers;
-        self.stats[pool].busy.set(self.now, busy);
+        let done = crate::components::queue::job_done(
+            &mut self.components,
+            &mut self.stats,
+            pool,
+            worker,
+            incarnation,
+            self.now,
+        );
+        let Some((latency, shrunk)) = done else { return };
         if shrunk {
             self.note_available(pool);
         }
-        let c = &mut self.stats[pool];
-        c.counters.completed += 1;
-        // Time from publish to done: what a user waiting for the photo sees.
-        c.counters.depart(self.now - published);
-        self.snap.record_node_latency(pool, self.now - published);
+        self.snap.record_node_latency(pool, latency);
         self.feed_pools_of(pool);
     }
 
     /// Lets pool `pool` take more jobs from each of its queues.
     pub(crate) fn feed_pools_of(&mut self, pool: usize) {
-        let queues = match &self.components[pool] {
-            Component::Station(Station { role: Role::Workers(p), .. }) => p.queues.clone(),
-            _ => return,
-        };
+        let queues = crate::components::queue::queues_of(&self.components, pool).to_vec();
         for q in queues {
             self.feed_pools(q as usize);
         }
@@ -984,15 +944,7 @@ impl Simulation {
         self.any_mobile =
             self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if u.mobile_share > 0.0));
         self.net.primary_of = vec![None; n];
-        let mut caches: Vec<Vec<u16>> = vec![Vec::new(); n];
-        let mut databases: Vec<Vec<u16>> = vec![Vec::new(); n];
-        let mut queues: Vec<Vec<u16>> = vec![Vec::new(); n];
-        let mut pools: Vec<Vec<u16>> = vec![Vec::new(); n];
-        let mut pool_queues: Vec<Vec<u16>> = vec![Vec::new(); n];
-        let mut shards: Vec<Vec<u16>> = vec![Vec::new(); n];
-        let mut nosqls: Vec<Vec<u16>> = vec![Vec::new(); n];
-        let mut entries: Vec<Vec<u16>> = vec![Vec::new(); n];
-        let mut cdn_links: Vec<Vec<u16>> = vec![Vec::new(); n];
+        let mut links: Vec<Links> = (0..n).map(|_| Links::default()).collect();
         let mut resharded: Vec<(usize, usize, f64)> = Vec::new();
         for (w, wire) in self.net.wires.iter().enumerate() {
             if wire.removed || self.net.nodes[wire.from as usize].removed || self.net.nodes[wire.to as usize].removed {
@@ -1002,20 +954,20 @@ impl Simulation {
             // Every wire was checked when it was made: its ends may link.
             let Ok(role) = self.net.nodes[from].kind.link_to(self.net.nodes[to].kind) else { continue };
             match role {
-                LinkRole::Entry | LinkRole::Resolve | LinkRole::Origin => entries[from].push(w as u16),
-                LinkRole::Static => cdn_links[from].push(w as u16),
+                LinkRole::Entry | LinkRole::Resolve | LinkRole::Origin => links[from].entries.push(w as u16),
+                LinkRole::Static => links[from].statics.push(w as u16),
                 // A balancer keeps its own backends (`link_up`, `unlink`).
                 LinkRole::Balance => {}
-                LinkRole::CacheAside => caches[from].push(w as u16),
+                LinkRole::CacheAside => links[from].caches.push(w as u16),
                 // The router stands in for the data tier.
-                LinkRole::Query | LinkRole::Route => databases[from].push(w as u16),
-                LinkRole::KeyValue => nosqls[from].push(w as u16),
-                LinkRole::Publish => queues[from].push(w as u16),
-                LinkRole::Shard => shards[from].push(w as u16),
+                LinkRole::Query | LinkRole::Route => links[from].databases.push(w as u16),
+                LinkRole::KeyValue => links[from].nosqls.push(w as u16),
+                LinkRole::Publish => links[from].queues.push(w as u16),
+                LinkRole::Shard => links[from].shards.push(w as u16),
                 LinkRole::Replicate => self.net.primary_of[to] = Some(from as u16),
                 LinkRole::Consume => {
-                    pools[from].push(to as u16);
-                    pool_queues[to].push(from as u16);
+                    links[from].pools.push(to as u16);
+                    links[to].consumed.push(from as u16);
                 }
             }
         }
@@ -1041,51 +993,8 @@ impl Simulation {
             }
         }
         for (slot, component) in self.components.iter_mut().enumerate() {
-            match component {
-                Component::Station(Station { role: Role::Web(w), .. }) => {
-                    let caches = std::mem::take(&mut caches[slot]);
-                    let nosql = std::mem::take(&mut nosqls[slot]);
-                    // Sessions go to a NoSQL store if there is one, else a cache.
-                    w.session_store = nosql.first().or(caches.first()).copied();
-                    w.set_caches(caches);
-                    let mut dbs = std::mem::take(&mut databases[slot]);
-                    if dbs.is_empty() {
-                        // Without a relational database the NoSQL store holds the data.
-                        dbs = nosql.into_iter().take(1).collect();
-                    }
-                    w.databases = dbs;
-                    w.queues = std::mem::take(&mut queues[slot]);
-                }
-                Component::Station(Station { role: Role::Workers(p), .. }) => {
-                    p.queues = std::mem::take(&mut pool_queues[slot])
-                }
-                Component::Queue(q) => q.pools = std::mem::take(&mut pools[slot]),
-                Component::Dns(d) => {
-                    let spec = d.spec.clone();
-                    let links = std::mem::take(&mut entries[slot]);
-                    let regions = links
-                        .iter()
-                        .map(|&l| {
-                            self.net.slot_region[self.net.wires[l as usize].to as usize]
-                                .unwrap_or(crate::blocks::geo::Region::UsEast)
-                        })
-                        .collect();
-                    d.configure(&spec, links, regions);
-                }
-                Component::Cdn(c) => c.origins = std::mem::take(&mut entries[slot]),
-                Component::Users(u) => {
-                    u.link = entries[slot].first().copied();
-                    u.cdn_link = cdn_links[slot].first().copied();
-                }
-                Component::ShardRouter(r) => {
-                    let before = r.links.len();
-                    let links = std::mem::take(&mut shards[slot]);
-                    let after = links.len();
-                    if let Some(moved) = r.set_links(links) {
-                        resharded.push((slot, before * 1000 + after, moved));
-                    }
-                }
-                _ => {}
+            if let Some((before, after, moved)) = component.rewire(std::mem::take(&mut links[slot]), &self.net) {
+                resharded.push((slot, before * 1000 + after, moved));
             }
         }
         for (slot, counts, moved) in resharded {
