@@ -298,3 +298,210 @@ pub(crate) fn passed_up(v: &mut Visit, ok: bool) {
         c.completed += 1;
     }
 }
+
+/// Each kind's decisions, tested on their own: no event loop, only a
+/// network, the components and one request at a time.
+#[cfg(test)]
+mod tests {
+    use super::net::{Health, NodeInfo, Wire};
+    use super::*;
+    use crate::blocks::request::{Arena, Kind, EMPTY_FRAME};
+    use crate::model::scenario::Scenario;
+
+    /// A scenario's components on their network, outside any simulation.
+    struct Rig {
+        net: Network,
+        components: Vec<Component>,
+        stats: Vec<NodeStats>,
+        arena: Arena,
+    }
+
+    impl Rig {
+        /// The nodes of a scenario (ids `n0`, `n1`…) and wires between them
+        /// by slot (only the components' view: the scenario itself has no links).
+        fn new(nodes: &str, links: &[(usize, usize)]) -> Rig {
+            let json = format!(
+                r#"{{"version": 2, "seed": 1, "duration_s": 10, "warmup_s": 0, "nodes": [{nodes}], "links": []}}"#
+            );
+            let scenario = Scenario::from_json(&json).expect("a valid test scenario");
+            let wires: Vec<Wire> = links
+                .iter()
+                .map(|&(a, b)| Wire { from: a as u16, to: b as u16, latency: 0, removed: false, sent: 0 })
+                .collect();
+            let n = scenario.nodes.len();
+            let components = (0..n).map(|i| Component::for_node(&scenario.nodes[i].spec, Vec::new(), 1, i)).collect();
+            let nodes = scenario
+                .nodes
+                .iter()
+                .map(|s| NodeInfo { id: s.id.clone(), kind: s.spec.kind(), removed: false, health: Health::Up })
+                .collect();
+            Rig {
+                net: Network {
+                    nodes,
+                    wires,
+                    primary_of: vec![None; n],
+                    replicas_of: vec![Vec::new(); n],
+                    slot_region: vec![None; n],
+                },
+                components,
+                stats: vec![NodeStats::default(); n],
+                arena: Arena::default(),
+            }
+        }
+
+        /// A read for `key` from users in slot 0 (and `region`), now at `node` as its frame 1.
+        fn request(&mut self, key: u64, region: Option<Region>, node: usize) -> u32 {
+            let id = self.arena.alloc(Kind::Read, 7, 0, true, false);
+            let r = self.arena.get_mut(id);
+            r.key = key;
+            r.region = region;
+            r.frames[0] = Frame { node: 0, ..EMPTY_FRAME };
+            r.frames[1] = Frame { node: node as u16, ..EMPTY_FRAME };
+            r.depth = 2;
+            id
+        }
+
+        fn arrive(&mut self, id: u32) -> Arrival {
+            let node = self.arena.get(id).frames[1].node as usize;
+            let mut v = Visit {
+                now: 1_000,
+                node,
+                id,
+                req: self.arena.get_mut(id),
+                f: 1,
+                net: &self.net,
+                stats: &mut self.stats[node],
+            };
+            Component::arrive(&mut self.components, &mut v)
+        }
+
+        fn answered(&mut self, id: u32, below: u16) -> Reply {
+            let node = self.arena.get(id).frames[1].node as usize;
+            let mut v = Visit {
+                now: 1_000,
+                node,
+                id,
+                req: self.arena.get_mut(id),
+                f: 1,
+                net: &self.net,
+                stats: &mut self.stats[node],
+            };
+            Component::answered(&mut self.components, &mut v, below)
+        }
+    }
+
+    const USERS: &str = r#"{"id": "n0", "kind": "users", "rps": 10}"#;
+
+    fn web(i: usize) -> String {
+        format!(
+            r#"{{"id": "n{i}", "kind": "web_server", "workers": 1, "service": {{"dist": "constant", "mean_ms": 1}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_cdn_edge_fetches_a_miss_from_the_nearest_origin_and_then_answers_it() {
+        let cdn =
+            r#"{"id": "n1", "kind": "cdn", "capacity": 100, "ttl_s": 60, "fallback_to_origin": true, "object_kb": 10}"#;
+        let mut rig = Rig::new(&format!("{USERS}, {cdn}, {}, {}", web(2), web(3)), &[(0, 1), (1, 2), (1, 3)]);
+        rig.net.slot_region[2] = Some(Region::UsEast);
+        rig.net.slot_region[3] = Some(Region::Europe);
+        let Component::Cdn(c) = &mut rig.components[1] else { panic!("a CDN") };
+        c.origins = vec![1, 2];
+
+        let first = rig.request(42, Some(Region::Europe), 1);
+        assert_eq!(rig.arrive(first), Arrival::Forward { link: 2, to: 3, delay: 0 }, "a miss goes to the EU origin");
+        assert_eq!(rig.answered(first, 2), Reply::Pass);
+        let again = rig.request(42, Some(Region::Europe), 1);
+        assert_eq!(rig.arrive(again), Arrival::Answer, "the EU edge keeps what it fetched");
+        let elsewhere = rig.request(42, Some(Region::UsEast), 1);
+        assert_eq!(
+            rig.arrive(elsewhere),
+            Arrival::Forward { link: 1, to: 2, delay: 0 },
+            "each region has its own edge"
+        );
+        let c = &rig.stats[1].counters;
+        assert_eq!((c.hits, c.misses, c.completed), (1, 2, 2));
+
+        rig.net.nodes[3].health = Health::Down;
+        let other = rig.request(43, Some(Region::Europe), 1);
+        assert_eq!(rig.arrive(other), Arrival::Forward { link: 1, to: 2, delay: 0 }, "the EU origin is down");
+        rig.net.nodes[2].health = Health::Down;
+        let none = rig.request(44, Some(Region::Europe), 1);
+        assert_eq!(
+            rig.arrive(none),
+            Arrival::Forward { link: 1, to: 2, delay: 0 },
+            "none is up: the first, to fail there"
+        );
+    }
+
+    #[test]
+    fn a_station_serves_while_it_has_workers_then_queues_then_refuses() {
+        let station = r#"{"id": "n1", "kind": "web_server", "workers": 1, "queue_limit": 1, "service": {"dist": "constant", "mean_ms": 1}}"#;
+        let mut rig = Rig::new(&format!("{USERS}, {station}"), &[(0, 1)]);
+        let a = rig.request(1, None, 1);
+        assert_eq!(rig.arrive(a), Arrival::Serve);
+        let Component::Station(st) = &mut rig.components[1] else { panic!("a station") };
+        st.busy = 1; // the kernel started its service
+        let b = rig.request(2, None, 1);
+        assert_eq!(rig.arrive(b), Arrival::Wait);
+        assert_eq!(rig.arena.get(b).frames[1].state, crate::blocks::request::FrameState::Queued);
+        let c = rig.request(3, None, 1);
+        assert_eq!(rig.arrive(c), Arrival::Fail(Cause::Rejected));
+        let Component::Station(st) = &rig.components[1] else { panic!("a station") };
+        assert_eq!((st.waiting, st.queue.len()), (1, 1));
+        assert_eq!(rig.stats[1].counters.rejected, 1);
+        assert_eq!(rig.stats[1].queued.value(), 1);
+    }
+
+    #[test]
+    fn a_queue_takes_jobs_until_it_is_full() {
+        let queue = r#"{"id": "n1", "kind": "queue", "capacity": 2}"#;
+        let mut rig = Rig::new(&format!("{USERS}, {queue}"), &[]);
+        let arrivals: Vec<Arrival> = (0..3)
+            .map(|k| {
+                let id = rig.request(k, None, 1);
+                rig.arrive(id)
+            })
+            .collect();
+        assert_eq!(arrivals, [Arrival::Publish, Arrival::Publish, Arrival::Fail(Cause::Rejected)]);
+        let c = &rig.stats[1].counters;
+        assert_eq!((c.completed, c.rejected), (2, 1));
+    }
+
+    #[test]
+    fn a_shard_router_sends_a_key_to_its_shard_or_the_replica_promoted_there() {
+        let router = r#"{"id": "n1", "kind": "shard_router", "routing": "modulo"}"#;
+        let db = |i: usize| {
+            format!(
+                r#"{{"id": "n{i}", "kind": "database", "workers": 1, "service": {{"dist": "constant", "mean_ms": 1}}}}"#
+            )
+        };
+        let mut rig = Rig::new(&format!("{USERS}, {router}, {}, {}", db(2), db(3)), &[(0, 1), (1, 2), (1, 3)]);
+        rig.components[1].rewire(Links { shards: vec![1, 2], ..Links::default() }, &rig.net);
+        let id = rig.request(5, None, 1);
+        let Arrival::Forward { link, to, delay: 0 } = rig.arrive(id) else { panic!("forwarded") };
+        assert_eq!(to as usize, rig.net.end(link), "to the shard at the end of its link");
+        // The shard's primary failed and its replica (slot 0 stands in) was promoted.
+        rig.net.primary_of[to as usize] = Some(0);
+        let again = rig.request(5, None, 1);
+        assert_eq!(rig.arrive(again), Arrival::Forward { link, to: 0, delay: 0 }, "the same key, the promoted replica");
+    }
+
+    #[test]
+    fn a_balancer_that_died_with_a_connection_open_loses_its_answer() {
+        let lb = r#"{"id": "n1", "kind": "load_balancer", "algorithm": "least_connections"}"#;
+        let mut rig = Rig::new(&format!("{USERS}, {lb}, {}", web(2)), &[(0, 1), (1, 2)]);
+        let Component::Balancer(b) = &mut rig.components[1] else { panic!("a balancer") };
+        b.add_backend(1);
+        let id = rig.request(1, None, 1);
+        assert_eq!(rig.arrive(id), Arrival::Forward { link: 1, to: 2, delay: 0 });
+        let Component::Balancer(b) = &rig.components[1] else { panic!("a balancer") };
+        assert_eq!(b.backends[0].open, 1);
+        rig.net.nodes[1].health = Health::Down;
+        assert_eq!(rig.answered(id, 1), Reply::Fail(Cause::NodeDown));
+        let Component::Balancer(b) = &rig.components[1] else { panic!("a balancer") };
+        assert_eq!(b.backends[0].open, 0, "the connection is closed either way");
+        let c = &rig.stats[1].counters;
+        assert_eq!((c.failed_down, c.completed, c.departed), (1, 0, 1));
+    }
+}

@@ -51,7 +51,7 @@ pub fn is_sampled(number: u64, every: u32) -> bool {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
-    z % every as u64 == 0
+    z.is_multiple_of(every as u64)
 }
 
 #[derive(Debug, Default)]
