@@ -9,6 +9,7 @@
 
 use crate::base::rng::{Stream, StreamPurpose};
 use crate::blocks::request::Cause;
+use crate::components::net::Network;
 use crate::components::{passed_up, Arrival, Reply, Visit};
 use crate::model::scenario::{Algorithm, LoadBalancerSpec};
 
@@ -163,6 +164,28 @@ impl Balancer {
 
     pub fn backend_of_link(&self, link: u16) -> Option<usize> {
         self.backends.iter().position(|b| b.link == link)
+    }
+
+    /// One round of health checks: each backend that is down fails its probe.
+    /// `threshold` results in a row against what the balancer believes change
+    /// its mind. Returns the backends (links) whose state changed, and to what
+    /// (`true`: back in rotation).
+    pub(crate) fn probe(&mut self, net: &Network, threshold: u32) -> Vec<(u16, bool)> {
+        let mut changes = Vec::new();
+        for be in &mut self.backends {
+            let up = net.end_serving(be.link);
+            if be.healthy != up {
+                be.streak += 1;
+                if be.streak >= threshold {
+                    be.healthy = up;
+                    be.streak = 0;
+                    changes.push((be.link, up));
+                }
+            } else {
+                be.streak = 0;
+            }
+        }
+        changes
     }
 
     /// A request arrives: it goes to the backend chosen (one more connection

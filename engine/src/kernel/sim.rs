@@ -1438,27 +1438,8 @@ impl Simulation {
         }
         // A balancer that is itself down probes nothing until it is back.
         let probing = self.net.nodes[slot].serving();
-        let alive: Vec<bool> = b
-            .backends
-            .iter()
-            .map(|be| self.net.nodes[self.net.wires[be.link as usize].to as usize].serving())
-            .collect();
-        let mut changes = Vec::new();
-        if probing {
-            let Component::Balancer(b) = &mut self.components[slot] else { return };
-            for (be, up) in b.backends.iter_mut().zip(alive) {
-                if be.healthy != up {
-                    be.streak += 1;
-                    if be.streak >= hc.threshold {
-                        be.healthy = up;
-                        be.streak = 0;
-                        changes.push((be.link, up));
-                    }
-                } else {
-                    be.streak = 0;
-                }
-            }
-        }
+        let Component::Balancer(b) = &mut self.components[slot] else { return };
+        let changes = if probing { b.probe(&self.net, hc.threshold) } else { Vec::new() };
         let id = self.net.nodes[slot].id.clone();
         for (link, up) in changes {
             let server = self.net.nodes[self.net.wires[link as usize].to as usize].id.clone();
