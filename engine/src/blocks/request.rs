@@ -120,7 +120,7 @@ pub struct Frame {
     pub incarnation: u16,
     /// When the request reached this node.
     pub arrived: Nanos,
-    /// A web server's progress through its calls (see `sim::web_step`).
+    /// A web server's progress through its calls (see `components::web::step`).
     pub step: u8,
     /// The request holds one of this station's workers.
     pub holding: bool,

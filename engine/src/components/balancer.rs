@@ -3,7 +3,7 @@
 //! `least_connections`.
 //!
 //! With health checks it sends only to backends it believes healthy. It learns
-//! that a server died only from its probes (see `Simulation::on_health_check`),
+//! that a server died only from its probes (see `Balancer::probe`),
 //! so a dead server keeps getting requests until the probes have failed
 //! `threshold` times in a row: the detection time the lessons show.
 
