@@ -36,6 +36,14 @@ impl CacheState {
         self.store.capacity() != spec.capacity || self.store.policy() != spec.policy || self.store.ttl() != ttl
     }
 
+    /// New settings: a new size or policy restarts the cache empty.
+    pub fn retune(&mut self, spec: &CacheSpec) {
+        self.invalidate_on_write = spec.invalidate_on_write;
+        if self.needs_rebuild(spec) {
+            *self = CacheState::new(spec);
+        }
+    }
+
     /// Forgets everything (a restart or a flush).
     pub fn flush(&mut self) {
         self.store.flush();

@@ -43,6 +43,16 @@ impl Cdn {
         })
     }
 
+    /// New settings: a new size or lifetime starts the edges cold.
+    pub(crate) fn retune(&mut self, spec: &crate::model::scenario::CdnSpec) {
+        self.fallback = spec.fallback_to_origin;
+        let fresh = Cdn::new(spec);
+        if self.capacity != fresh.capacity || self.ttl != fresh.ttl {
+            let origins = std::mem::take(&mut self.origins);
+            *self = Cdn { origins, ..fresh };
+        }
+    }
+
     /// Every edge forgets everything (an outage).
     pub fn flush(&mut self) {
         for e in self.edges.iter_mut().flatten() {

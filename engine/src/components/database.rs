@@ -36,6 +36,12 @@ impl DbState {
             missed_at_failure: 0,
         }
     }
+
+    /// New replication settings; the writes on their way keep their lag.
+    pub fn retune(&mut self, spec: &crate::model::scenario::DatabaseSpec) {
+        self.lag = ms_to_ns(spec.replication_lag_ms);
+        self.failover = crate::base::time::secs_to_ns(spec.failover_s);
+    }
 }
 
 fn db(components: &[Component], slot: usize) -> Option<&DbState> {

@@ -94,6 +94,24 @@ pub(crate) enum Next {
     Fail(Cause),
 }
 
+/// What the kernel must do after a component took new settings
+/// ([`Component::retune`]).
+#[derive(Debug, Default)]
+pub(crate) struct Retuned {
+    /// Users: a new rate; the arrival already drawn is stale (its epoch moved on).
+    pub rate: bool,
+    /// Users: a new client timeout; their give-up sweep is due at another time.
+    pub patience: bool,
+    /// Balancer: new health-check settings; a new round of probes starts.
+    pub health_checks: bool,
+    /// Shard router: new routing over its shards (how many), moving this
+    /// share of the keys.
+    pub resharded: Option<(usize, f64)>,
+    /// Station: new settings; `true` when its timeout changed (the deadlines
+    /// of the requests there are rebuilt).
+    pub station: Option<bool>,
+}
+
 /// A node's live outgoing links (wire indices) by the role each plays for it
 /// (see `LinkRole`), and for queues and pools who consumes whom (slots).
 /// Rebuilt after every change of wiring, so the hot path only reads it.
@@ -188,6 +206,10 @@ impl Component {
     /// added while running: `outgoing` are its links in scenario order (a node
     /// added live has none yet; its links arrive as edits of their own).
     pub(crate) fn for_node(spec: &NodeSpec, outgoing: Vec<u16>, seed: u64, slot: usize) -> Component {
+        let station = |spec: &NodeSpec, role: Role| {
+            let station = spec.station_runtime().expect("a station's spec has station settings");
+            Component::Station(Station::new(&station, role, seed, slot))
+        };
         match spec {
             NodeSpec::Users(spec) => Component::Users(Users::new(spec, outgoing.first().copied(), seed, slot)),
             NodeSpec::LoadBalancer(spec) => Component::Balancer(Balancer::new(spec, outgoing, seed, slot)),
@@ -195,15 +217,76 @@ impl Component {
             NodeSpec::ShardRouter(r) => Component::ShardRouter(shard_router::ShardRouter::new(r)),
             NodeSpec::Dns(d) => Component::Dns(dns::DnsNode::new(d, seed ^ slot as u64)),
             NodeSpec::Cdn(c) => Component::Cdn(cdn::Cdn::new(c)),
-            spec @ (NodeSpec::WebServer(_)
-            | NodeSpec::Cache(_)
-            | NodeSpec::Database(_)
-            | NodeSpec::Workers(_)
-            | NodeSpec::Nosql(_)) => {
-                let station = spec.station_runtime().expect("these kinds are stations");
-                Component::Station(Station::new(&station, Role::for_spec(spec), seed, slot))
+            NodeSpec::WebServer(w) => station(spec, Role::Web(web::WebCalls::new(w.waiting, w.sessions))),
+            NodeSpec::Cache(c) => station(spec, Role::Cache(Box::new(cache::CacheState::new(c)))),
+            NodeSpec::Database(d) => station(spec, Role::Database(Box::new(database::DbState::new(d)))),
+            // A NoSQL store serves like a database without replicas.
+            NodeSpec::Nosql(_) => station(spec, Role::Database(Box::default())),
+            NodeSpec::Workers(_) => station(spec, Role::Workers(Box::default())),
+        }
+    }
+
+    /// New settings for this node, of the same kind (`edited()` refuses a
+    /// change of kind). Requests already here keep going. Returns what the
+    /// kernel must do about it.
+    pub(crate) fn retune(&mut self, spec: &NodeSpec) -> Retuned {
+        const SAME_KIND: &str = "edited() refuses a change of kind";
+        let mut r = Retuned::default();
+        match self {
+            Component::Users(u) => {
+                let NodeSpec::Users(spec) = spec else { unreachable!("{SAME_KIND}") };
+                let patience = u.client_timeout;
+                r.rate = u.update(spec);
+                r.patience = u.client_timeout != patience;
+                if r.rate {
+                    u.epoch = u.epoch.wrapping_add(1);
+                }
+            }
+            Component::Balancer(b) => {
+                let NodeSpec::LoadBalancer(spec) = spec else { unreachable!("{SAME_KIND}") };
+                r.health_checks = b.update(spec);
+            }
+            Component::Queue(q) => {
+                let NodeSpec::Queue(spec) = spec else { unreachable!("{SAME_KIND}") };
+                // A smaller capacity refuses new jobs until the backlog is below it.
+                q.capacity = spec.capacity;
+            }
+            Component::Cdn(c) => {
+                let NodeSpec::Cdn(spec) = spec else { unreachable!("{SAME_KIND}") };
+                c.retune(spec);
+            }
+            Component::Dns(d) => {
+                let NodeSpec::Dns(spec) = spec else { unreachable!("{SAME_KIND}") };
+                let (links, regions) = (d.links.clone(), d.regions().to_vec());
+                d.configure(spec, links, regions);
+            }
+            Component::ShardRouter(router) => {
+                let NodeSpec::ShardRouter(spec) = spec else { unreachable!("{SAME_KIND}") };
+                let shards = router.links.len();
+                r.resharded = router.update(spec).map(|moved| (shards, moved));
+            }
+            Component::Station(st) => {
+                let Some(settings) = spec.station_runtime() else { unreachable!("{SAME_KIND}") };
+                let (old_timeout, workers) = (st.timeout, st.workers);
+                st.update(&settings);
+                if st.group.is_some() {
+                    st.workers = workers; // the group sets its size (`set_group`)
+                }
+                match (&mut st.role, spec) {
+                    (Role::Web(w), NodeSpec::WebServer(web)) => {
+                        w.waiting = web.waiting;
+                        w.sessions = web.sessions;
+                    }
+                    (Role::Database(db), NodeSpec::Database(d)) => db.retune(d),
+                    (Role::Cache(c), NodeSpec::Cache(cache)) => c.retune(cache),
+                    // NoSQL stores and worker pools have nothing beyond the station's settings.
+                    (Role::Database(_), NodeSpec::Nosql(_)) | (Role::Workers(_), NodeSpec::Workers(_)) => {}
+                    _ => unreachable!("{SAME_KIND}"),
+                }
+                r.station = Some(st.timeout != old_timeout);
             }
         }
+        r
     }
 
     /// The wiring changed: the component keeps the links it uses. A shard

@@ -11,7 +11,7 @@ use crate::components::cache::CacheState;
 use crate::components::database::DbState;
 use crate::components::web::WebCalls;
 use crate::components::{Arrival, Component, Next, Visit, Work};
-use crate::model::scenario::{Dist, NodeSpec, StationSpec};
+use crate::model::scenario::{Dist, StationSpec};
 use std::collections::VecDeque;
 
 /// Draws service times for one station.
@@ -118,25 +118,6 @@ pub enum Role {
     Database(Box<DbState>),
     /// Takes jobs from its queues instead of receiving requests.
     Workers(Box<crate::components::queue::PoolState>),
-}
-
-impl Role {
-    pub fn for_spec(spec: &NodeSpec) -> Role {
-        match spec {
-            NodeSpec::WebServer(w) => Role::Web(WebCalls::new(w.waiting, w.sessions)),
-            NodeSpec::Cache(c) => Role::Cache(Box::new(CacheState::new(c))),
-            NodeSpec::Database(d) => Role::Database(Box::new(DbState::new(d))),
-            NodeSpec::Workers(_) => Role::Workers(Box::default()),
-            NodeSpec::Nosql(_) => Role::Database(Box::default()),
-            // Not stations; never asked.
-            NodeSpec::Users(_)
-            | NodeSpec::LoadBalancer(_)
-            | NodeSpec::Queue(_)
-            | NodeSpec::ShardRouter(_)
-            | NodeSpec::Dns(_)
-            | NodeSpec::Cdn(_) => Role::Database(Box::default()),
-        }
-    }
 }
 
 impl Station {

@@ -9,7 +9,6 @@
 
 use crate::base::time::ms_to_ns;
 use crate::blocks::request::{Cause, FrameState};
-use crate::components::cache::CacheState;
 use crate::components::station::{Deadline, Role, Station};
 use crate::kernel::sim::{Component, Health, NodeInfo, Simulation, Wire};
 use crate::metrics::log::Severity;
@@ -413,85 +412,35 @@ impl Simulation {
     }
 
     fn update_slot(&mut self, slot: usize, spec: &NodeSpec) {
-        match (&mut self.components[slot], spec) {
-            (Component::Users(u), NodeSpec::Users(spec)) => {
-                // (The flags only switch checks on; they never need to go off.)
-                self.any_mobile |= spec.mobile_share > 0.0;
-                self.geography |= !spec.regions.is_empty();
-                let patience = u.client_timeout;
-                let rate_changed = u.update(spec);
-                let patience_changed = u.client_timeout != patience;
-                if rate_changed {
-                    u.epoch = u.epoch.wrapping_add(1);
-                    self.schedule_next_arrival(slot as u16);
-                }
-                if patience_changed {
-                    self.reschedule_give_up(slot);
-                }
+        if let NodeSpec::Users(spec) = spec {
+            // (The flags only switch checks on; they never need to go off.)
+            self.any_mobile |= spec.mobile_share > 0.0;
+            self.geography |= !spec.regions.is_empty();
+        }
+        let retuned = self.components[slot].retune(spec);
+        if retuned.rate {
+            self.schedule_next_arrival(slot as u16);
+        }
+        if retuned.patience {
+            self.reschedule_give_up(slot);
+        }
+        if retuned.health_checks {
+            self.schedule_health_check(slot);
+        }
+        if let Some((shards, moved)) = retuned.resharded {
+            self.log_reshard(slot, shards, shards, moved);
+        }
+        if let Some(timeout_changed) = retuned.station {
+            if timeout_changed {
+                self.retime_deadlines(slot);
             }
-            (Component::Balancer(b), NodeSpec::LoadBalancer(spec)) => {
-                if b.update(spec) {
-                    self.schedule_health_check(slot);
-                }
+            let grouped = matches!(&self.components[slot], Component::Station(st) if st.group.is_some());
+            if grouped || spec.autoscale_policy().is_some() {
+                self.set_group(slot, spec);
             }
-            // A smaller capacity refuses new jobs until the backlog is below it.
-            (Component::Queue(q), NodeSpec::Queue(spec)) => q.capacity = spec.capacity,
-            (Component::Cdn(c), NodeSpec::Cdn(spec)) => {
-                c.fallback = spec.fallback_to_origin;
-                let ttl = ((spec.ttl_s * 1e9) as crate::base::time::Nanos).max(1);
-                if c.capacity != spec.capacity || c.ttl != ttl {
-                    let origins = std::mem::take(&mut c.origins);
-                    *c = crate::components::cdn::Cdn::new(spec); // resized: the edges start cold
-                    c.origins = origins;
-                }
-            }
-            (Component::Dns(d), NodeSpec::Dns(spec)) => {
-                let (links, regions) = (d.links.clone(), d.regions().to_vec());
-                d.configure(spec, links, regions);
-            }
-            (Component::ShardRouter(r), NodeSpec::ShardRouter(spec)) => {
-                let shards = r.links.len();
-                if let Some(moved) = r.update(spec) {
-                    self.log_reshard(slot, shards, shards, moved);
-                }
-            }
-            (Component::Station(st), spec) if spec.station().is_some() => {
-                let old_timeout = st.timeout;
-                let workers = st.workers;
-                st.update(&spec.station_runtime().expect("these kinds are stations"));
-                if st.group.is_some() {
-                    st.workers = workers; // the group sets its size below
-                }
-                match (&mut st.role, spec) {
-                    (Role::Web(w), NodeSpec::WebServer(web)) => {
-                        w.waiting = web.waiting;
-                        w.sessions = web.sessions;
-                    }
-                    (Role::Database(db), NodeSpec::Database(d)) => {
-                        db.lag = ms_to_ns(d.replication_lag_ms);
-                        db.failover = crate::base::time::secs_to_ns(d.failover_s);
-                    }
-                    (Role::Cache(c), NodeSpec::Cache(cache)) => {
-                        c.invalidate_on_write = cache.invalidate_on_write;
-                        if c.needs_rebuild(cache) {
-                            // A new size or policy: the cache restarts empty.
-                            **c = CacheState::new(cache);
-                        }
-                    }
-                    _ => {}
-                }
-                if st.timeout != old_timeout {
-                    self.retime_deadlines(slot);
-                }
-                let grouped = matches!(&self.components[slot], Component::Station(st) if st.group.is_some());
-                if grouped || spec.autoscale_policy().is_some() {
-                    self.set_group(slot, spec);
-                }
-                self.start_waiting(slot);
-                // More workers in a pool take more jobs at once.
-                self.feed_pools_of(slot);
-            }
-            _ => unreachable!("edited() refuses a change of kind"),
+            self.start_waiting(slot);
+            // More workers in a pool take more jobs at once.
+            self.feed_pools_of(slot);
         }
     }
 
