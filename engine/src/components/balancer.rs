@@ -134,6 +134,23 @@ impl Balancer {
         self.backends.push(Backend::new(link));
     }
 
+    /// The wiring changed: `links` are its backends now. Backends it keeps
+    /// keep their state (open connections, what the probes said); new ones
+    /// join at the end, trusted until probed. Responses from a backend that
+    /// left still pass back (they find no backend to decrement, which is fine).
+    pub(crate) fn rewire(&mut self, links: &[u16]) {
+        let before = self.backends.len();
+        self.backends.retain(|b| links.contains(&b.link));
+        if self.backends.len() != before {
+            self.next = 0;
+        }
+        for &link in links {
+            if self.backend_of_link(link).is_none() {
+                self.add_backend(link);
+            }
+        }
+    }
+
     /// New settings while running; returns whether the health checks changed
     /// (the caller then starts a new round of probes).
     pub fn update(&mut self, spec: &LoadBalancerSpec) -> bool {
@@ -153,13 +170,6 @@ impl Balancer {
             }
         }
         true
-    }
-
-    /// Stops sending to the backend behind `link`; responses already on their
-    /// way back still pass (they find no backend to decrement, which is fine).
-    pub fn remove_backend(&mut self, link: u16) {
-        self.backends.retain(|b| b.link != link);
-        self.next = 0;
     }
 
     pub fn backend_of_link(&self, link: u16) -> Option<usize> {
@@ -265,8 +275,17 @@ mod tests {
         assert_eq!(b.choose(0), Some(1));
         b.backends[1].open = 9;
         assert_eq!(b.choose(0), Some(0));
-        b.remove_backend(0);
-        b.remove_backend(1);
+        b.rewire(&[]);
         assert_eq!(b.choose(0), None);
+    }
+
+    #[test]
+    fn rewiring_keeps_what_a_balancer_knows_of_the_backends_it_keeps() {
+        let mut b = Balancer::new(&spec(Algorithm::LeastConnections), vec![3, 5], 1, 0);
+        b.backends[1].open = 4;
+        b.backends[1].healthy = false;
+        b.rewire(&[5, 8]);
+        let kept: Vec<(u16, u32, bool)> = b.backends.iter().map(|be| (be.link, be.open, be.healthy)).collect();
+        assert_eq!(kept, [(5, 4, false), (8, 0, true)], "link 3 left, 5 kept its state, 8 joined trusted");
     }
 }

@@ -121,6 +121,8 @@ pub(crate) struct Links {
     pub entries: Vec<u16>,
     /// Users: to their CDN, for static files.
     pub statics: Vec<u16>,
+    /// Balancers: to their backends.
+    pub balanced: Vec<u16>,
     pub caches: Vec<u16>,
     /// Web servers: databases, or a shard router standing in for them.
     pub databases: Vec<u16>,
@@ -313,9 +315,9 @@ impl Component {
                 let after = links.shards.len();
                 return r.set_links(links.shards).map(|moved| (before, after, moved));
             }
-            // A balancer keeps its own backends (`link_up`, `unlink`); caches
-            // and databases call nothing.
-            Component::Balancer(_) | Component::Station(Station { role: Role::Cache(_) | Role::Database(_), .. }) => {}
+            Component::Balancer(b) => b.rewire(&links.balanced),
+            // Caches and databases call nothing.
+            Component::Station(Station { role: Role::Cache(_) | Role::Database(_), .. }) => {}
         }
         None
     }

@@ -474,37 +474,20 @@ impl Simulation {
         }
     }
 
-    /// Wires `w` into its source: users send into it, a balancer adds a
-    /// backend, a web server gains a cache or database (or a primary a replica).
+    /// Wires `w` into its source: each component takes its links anew (users
+    /// send into it, a balancer gains a backend, a web server a cache or
+    /// database, a primary a replica), and a queue newly linked to a pool
+    /// starts handing it jobs.
     fn link_up(&mut self, w: usize) {
-        let wire = self.net.wires[w];
-        match &mut self.components[wire.from as usize] {
-            Component::Users(_) => self.refresh_roles(),
-            Component::Balancer(b) => b.add_backend(w as u16),
-            Component::Station(_)
-            | Component::Queue(_)
-            | Component::ShardRouter(_)
-            | Component::Dns(_)
-            | Component::Cdn(_) => {
-                self.refresh_roles();
-                // A pool newly linked to a queue starts taking its jobs.
-                self.feed_pools(wire.from as usize);
-            }
-        }
+        let from = self.net.wires[w].from as usize;
+        self.refresh_roles();
+        self.feed_pools(from);
     }
 
+    /// Unwires `w`: requests already on it finish their way.
     fn unlink(&mut self, w: usize) {
-        let wire = self.net.wires[w];
         self.net.wires[w].removed = true;
-        match &mut self.components[wire.from as usize] {
-            Component::Users(_) => self.refresh_roles(),
-            Component::Balancer(b) => b.remove_backend(w as u16),
-            Component::Station(_)
-            | Component::Queue(_)
-            | Component::ShardRouter(_)
-            | Component::Dns(_)
-            | Component::Cdn(_) => self.refresh_roles(),
-        }
+        self.refresh_roles();
     }
 
     fn inject(&mut self, slot: usize, fault: Fault) {

@@ -956,8 +956,7 @@ impl Simulation {
             match role {
                 LinkRole::Entry | LinkRole::Resolve | LinkRole::Origin => links[from].entries.push(w as u16),
                 LinkRole::Static => links[from].statics.push(w as u16),
-                // A balancer keeps its own backends (`link_up`, `unlink`).
-                LinkRole::Balance => {}
+                LinkRole::Balance => links[from].balanced.push(w as u16),
                 LinkRole::CacheAside => links[from].caches.push(w as u16),
                 // The router stands in for the data tier.
                 LinkRole::Query | LinkRole::Route => links[from].databases.push(w as u16),
