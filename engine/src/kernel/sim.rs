@@ -945,7 +945,7 @@ impl Simulation {
             self.scenario.nodes.iter().any(|n| matches!(&n.spec, NodeSpec::Users(u) if u.mobile_share > 0.0));
         self.net.primary_of = vec![None; n];
         let mut links: Vec<Links> = (0..n).map(|_| Links::default()).collect();
-        let mut resharded: Vec<(usize, usize, f64)> = Vec::new();
+        let mut resharded: Vec<(usize, usize, usize, f64)> = Vec::new();
         for (w, wire) in self.net.wires.iter().enumerate() {
             if wire.removed || self.net.nodes[wire.from as usize].removed || self.net.nodes[wire.to as usize].removed {
                 continue;
@@ -993,11 +993,11 @@ impl Simulation {
         }
         for (slot, component) in self.components.iter_mut().enumerate() {
             if let Some((before, after, moved)) = component.rewire(std::mem::take(&mut links[slot]), &self.net) {
-                resharded.push((slot, before * 1000 + after, moved));
+                resharded.push((slot, before, after, moved));
             }
         }
-        for (slot, counts, moved) in resharded {
-            self.log_reshard(slot, counts / 1000, counts % 1000, moved);
+        for (slot, before, after, moved) in resharded {
+            self.log_reshard(slot, before, after, moved);
         }
     }
 
