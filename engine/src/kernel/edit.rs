@@ -185,6 +185,24 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
     crate::model::parse::parse_value(&value).map_err(|e| EditError::Invalid(e.issues()))
 }
 
+/// `edit` with its node or link as the checked document `checked` holds it,
+/// so that what runs is what was checked and what the document says: a
+/// number no file can hold (an infinite timeout, from the API) reads back as
+/// the file would read it.
+fn as_checked(edit: Edit, checked: &Scenario) -> Edit {
+    let node = |id: &str| checked.node_index(id).map(|i| checked.nodes[i].clone());
+    let link = |from: &str, to: &str| checked.links.iter().find(|l| l.from == from && l.to == to).cloned();
+    match edit {
+        Edit::AddNode { node: n } => Edit::AddNode { node: node(&n.id).unwrap_or(n) },
+        Edit::UpdateNode { node: n } => Edit::UpdateNode { node: node(&n.id).unwrap_or(n) },
+        Edit::AddLink { link: l } => Edit::AddLink { link: link(&l.from, &l.to).unwrap_or(l) },
+        Edit::UpdateLink { link: l } => Edit::UpdateLink { link: link(&l.from, &l.to).unwrap_or(l) },
+        other @ (Edit::RemoveNode { .. } | Edit::RemoveLink { .. } | Edit::Fault { .. } | Edit::Partition { .. }) => {
+            other
+        }
+    }
+}
+
 /// The edits that turn scenario `old` into `new` (nodes matched by id, links by
 /// their ends), in an order that is valid at every step: links go before the
 /// nodes they touch, nodes come before the links that need them. Undo and redo
@@ -256,6 +274,7 @@ impl Simulation {
     /// Applies an edit to the running simulation, or refuses it and changes nothing.
     pub fn apply(&mut self, edit: Edit) -> Result<(), EditError> {
         let scenario = edited(&self.scenario, &edit)?;
+        let edit = as_checked(edit, &scenario);
         // The goal is about the design that runs: a change to it (not a move
         // on the diagram, not a fault) starts the goal over.
         let redesign = match &edit {

@@ -68,6 +68,29 @@ fn a_server_added_behind_the_balancer_starts_taking_requests() {
     assert_conserved(&sim);
 }
 
+/// The API can carry numbers no file can hold. An infinite timeout is
+/// stored as a file would read it (no timeout), and that is what runs: it
+/// once ran as a deadline that overflowed, timing every request out at once
+/// (and panicked in a debug build).
+#[test]
+fn an_infinite_timeout_runs_as_the_document_says_no_timeout() {
+    let mut sim = starter();
+    sim.run_until(2 * S, u64::MAX);
+    let mut db = sim.scenario().nodes[3].clone();
+    db.spec.station_mut().unwrap().timeout_ms = Some(f64::INFINITY);
+    sim.apply(Edit::UpdateNode { node: db }).unwrap();
+    assert_eq!(sim.scenario().nodes[3].spec.station().unwrap().timeout_ms, None);
+    let before = sim_timeouts(&sim);
+    sim.run_until(6 * S, u64::MAX);
+    assert_eq!(sim_timeouts(&sim), before, "no request timed out at the database");
+    assert!(sim.totals().ok > 4_000, "requests are still answered: {:?}", sim.totals());
+    assert_conserved(&sim);
+}
+
+fn sim_timeouts(sim: &Simulation) -> u64 {
+    sim.totals().failed[Cause::Timeout as usize]
+}
+
 #[test]
 fn removing_a_busy_server_fails_its_requests_with_a_cause_and_loses_none() {
     let mut sim = starter();
