@@ -263,23 +263,28 @@ fn errors_chart(live: &Live) -> ChartData {
     ChartData { title: "Errors by cause".into(), unit: "req/s".into(), y_min_zero: true, lines }
 }
 
-/// Utilisation of each tier that has workers: its nodes' busy workers over
+/// Utilisation of each tier that has workers (every station kind the design
+/// has, named as the kind table names it): its nodes' busy workers over
 /// their available workers (the engine's `SecondPoint::utilization_of`).
 fn utilization_chart(live: &Live) -> ChartData {
+    const COLOURS: [(u8, u8, u8); 6] = [BLUE, AMBER, PURPLE, TEAL, GREEN, PINK];
     let slots = live.slots.get();
-    let tiers = [
-        ("web tier", NodeKind::WebServer, BLUE),
-        ("cache", NodeKind::Cache, AMBER),
-        ("database", NodeKind::Database, PURPLE),
-        ("workers", NodeKind::Workers, GREEN),
-    ];
-    let lines = tiers
+    let lines = NodeKind::ALL
         .iter()
-        .filter(|(_, kind, _)| slots.iter().any(|(_, k, removed)| k == kind && !removed))
-        .map(|(label, kind, color)| {
-            let members: Vec<usize> =
-                slots.iter().enumerate().filter(|(_, (_, k, removed))| k == kind && !removed).map(|(i, _)| i).collect();
-            series_line(live, label, *color, move |p| p.utilization_of(&members).map_or(f64::NAN, |u| u * 100.0))
+        .filter(|kind| kind.is_station())
+        .enumerate()
+        .filter_map(|(i, &kind)| {
+            let members: Vec<usize> = slots
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, k, removed))| *k == kind && !removed)
+                .map(|(i, _)| i)
+                .collect();
+            (!members.is_empty()).then(|| {
+                let y =
+                    move |p: &scalelab_engine::SecondPoint| p.utilization_of(&members).map_or(f64::NAN, |u| u * 100.0);
+                series_line(live, kind.label(), COLOURS[i % COLOURS.len()], y)
+            })
         })
         .collect();
     ChartData { title: "Utilisation".into(), unit: "%".into(), y_min_zero: true, lines }
