@@ -1,7 +1,10 @@
-//! `cargo xtask bench [--only a,b] [--hours 1,24] [--minutes 1,10,30] [--repeats N]`:
+//! `cargo xtask bench [--only a,b] [--hours 1,24] [--minutes 1,10,30] [--repeats N] [--against REV]`:
 //! measures every budget of DESIGN.md section 6 and prints each figure beside
 //! its target with a pass/miss mark, in one table; a full run also writes it to
-//! BENCHMARKS.md. The measuring is done by:
+//! BENCHMARKS.md. With `--against REV` the native engine figures are also
+//! measured for the commit REV (built in a worktree under the target
+//! directory), the two in turn on the same scenario files, and each row says
+//! by how much this tree is faster or slower. The measuring is done by:
 //!
 //! - `scalelab-bench` (engine/src/bin/scalelab-bench.rs): native events/s
 //!   (wall and CPU time), memory over simulated hours (counting allocator);
@@ -37,11 +40,19 @@ pub struct Options {
     pub hours: Vec<f64>,
     pub minutes: Vec<f64>,
     pub repeats: usize,
+    /// A commit to compare the native engine with, side by side.
+    pub against: Option<String>,
 }
 
 impl Options {
     pub fn parse(args: &[String]) -> Result<Options> {
-        let mut o = Options { only: Vec::new(), hours: vec![1.0, 24.0], minutes: vec![1.0, 10.0, 30.0], repeats: 3 };
+        let mut o = Options {
+            only: Vec::new(),
+            hours: vec![1.0, 24.0],
+            minutes: vec![1.0, 10.0, 30.0],
+            repeats: 3,
+            against: None,
+        };
         let mut it = args.iter();
         let list = |v: &str| -> Result<Vec<f64>> {
             let xs: Vec<f64> = v
@@ -75,6 +86,7 @@ impl Options {
                     o.repeats =
                         value()?.parse().ok().filter(|n| *n >= 1).ok_or("--repeats: a whole number, at least 1")?
                 }
+                "--against" => o.against = Some(value()?),
                 other => return Err(format!("unknown option {other}")),
             }
         }
@@ -182,6 +194,13 @@ pub fn bench(root: &Path, args: &[String]) -> Result {
             engine(root, &bench_bin, &opts, &mut rep);
             Ok(())
         })?;
+        if let Some(rev) = &opts.against {
+            let old = step(&format!("release build of the engine at {rev}"), || build_at(root, rev))?;
+            step(&format!("engine events/s, native, this tree beside {rev}"), || {
+                engine_against(root, &bench_bin, &old, rev, &opts, &mut rep);
+                Ok(())
+            })?;
+        }
     }
     if opts.wants("peer") {
         step("M/M/c beside a SimPy model", || {
@@ -317,26 +336,111 @@ fn mb(bytes: f64) -> String {
 
 // ---- engine events/s ----
 
+/// The engine's native models: name, scenario file, duration (`None`: the
+/// file's), target events/s.
+const ENGINE_MODELS: [(&str, &str, Option<f64>, f64); 2] = [
+    ("M/M/1, utilisation 0.9", MM1, None, 20e6),
+    ("lesson 13, the full architecture", LESSON13, Some(LESSON13_DURATION_S), 10e6),
+];
+
+/// One native run of `bench_bin` on `file`: (events/s by wall time, by CPU
+/// time, events).
+fn native_run(root: &Path, bench_bin: &Path, file: &str, duration: Option<f64>, name: &str) -> Result<(f64, f64, f64)> {
+    let mut cmd = Command::new(bench_bin);
+    cmd.arg("run").arg(root.join(file));
+    if let Some(d) = duration {
+        cmd.args(["--duration", &d.to_string()]);
+    }
+    let out = json_lines(name, &mut cmd)?;
+    let v = out.first().ok_or("no result")?;
+    let events = num(v, "events")?;
+    Ok((events / num(v, "wall_s")?, events / num(v, "cpu_s")?, events))
+}
+
+/// Builds `scalelab-bench` as it was at commit `rev`, in a worktree under the
+/// target directory (its own target directory, kept between runs).
+fn build_at(root: &Path, rev: &str) -> Result<PathBuf> {
+    let base = target_dir(root).join("bench-against");
+    let tree = base.join("tree");
+    if tree.exists() {
+        let _ = Command::new("git").args(["worktree", "remove", "--force"]).arg(&tree).current_dir(root).status();
+        let _ = std::fs::remove_dir_all(&tree);
+    }
+    run(
+        "git worktree",
+        Command::new("git").args(["worktree", "add", "--detach"]).arg(&tree).arg(rev).current_dir(root),
+    )?;
+    let built = run(
+        "cargo build (the older commit)",
+        Command::new("cargo")
+            .args(["build", "--release", "-p", "scalelab-engine", "--bin", "scalelab-bench"])
+            .env("CARGO_TARGET_DIR", base.join("target"))
+            .current_dir(&tree),
+    );
+    let _ = Command::new("git").args(["worktree", "remove", "--force"]).arg(&tree).current_dir(root).status();
+    built?;
+    Ok(base.join("target").join("release").join("scalelab-bench"))
+}
+
+/// Native events/s of this tree and of commit `rev`, run in turn (ABBA, so a
+/// drift in the machine's speed falls on both), each pair giving a ratio.
+fn engine_against(root: &Path, new: &Path, old: &Path, rev: &str, opts: &Options, rep: &mut Report) {
+    for (name, file, duration, _) in ENGINE_MODELS {
+        let pairs = (|| -> Result<Vec<(f64, f64)>> {
+            let mut pairs = Vec::new();
+            for i in 0..2 * opts.repeats {
+                let (a, b) = if i % 2 == 0 {
+                    let a = native_run(root, new, file, duration, name)?;
+                    (a, native_run(root, old, file, duration, name)?)
+                } else {
+                    let b = native_run(root, old, file, duration, name)?;
+                    (native_run(root, new, file, duration, name)?, b)
+                };
+                if a.2 != b.2 {
+                    return Err(format!("the two builds ran {} and {} events: not the same simulation", a.2, b.2));
+                }
+                pairs.push((a.1, b.1));
+            }
+            Ok(pairs)
+        })();
+        let figure = format!("engine, native: {name}, this tree beside {rev}");
+        match pairs {
+            Ok(pairs) => {
+                let mut ratios: Vec<f64> = pairs.iter().map(|(a, b)| a / b).collect();
+                let mut news: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+                let mut olds: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+                let (ratio, new_rate, old_rate) = (median(&mut ratios), median(&mut news), median(&mut olds));
+                println!(
+                    "xtask: native {name}: {:.2} M events/s here, {:.2} M at {rev} (by CPU time): x{ratio:.3}",
+                    new_rate / 1e6,
+                    old_rate / 1e6
+                );
+                rep.row(
+                    &figure,
+                    format!(
+                        "{:.2} M events/s here, {:.2} M at {rev}: {:+.1}% (by CPU time, median of {} pairs run in turn)",
+                        new_rate / 1e6,
+                        old_rate / 1e6,
+                        (ratio - 1.0) * 100.0,
+                        pairs.len()
+                    ),
+                    "within 3%",
+                    Mark::of(ratio >= 0.97),
+                );
+            }
+            Err(e) => {
+                rep.row(&figure, format!("could not measure: {e}"), "", Mark::Failed);
+                rep.failures.push(format!("native {name} beside {rev}: {e}"));
+            }
+        }
+    }
+}
+
 fn engine(root: &Path, bench_bin: &Path, opts: &Options, rep: &mut Report) {
-    let models: [(&str, &str, Option<f64>, f64); 2] = [
-        ("M/M/1, utilisation 0.9", MM1, None, 20e6),
-        ("lesson 13, the full architecture", LESSON13, Some(LESSON13_DURATION_S), 10e6),
-    ];
+    let models = ENGINE_MODELS;
     // (events/s by wall time, by CPU time, events) of each native run.
     let native_runs = |file: &str, duration: Option<f64>, name: &str| -> Result<Vec<(f64, f64, f64)>> {
-        let mut runs = Vec::new();
-        for _ in 0..opts.repeats {
-            let mut cmd = Command::new(bench_bin);
-            cmd.arg("run").arg(root.join(file));
-            if let Some(d) = duration {
-                cmd.args(["--duration", &d.to_string()]);
-            }
-            let out = json_lines(name, &mut cmd)?;
-            let v = out.first().ok_or("no result")?;
-            let events = num(v, "events")?;
-            runs.push((events / num(v, "wall_s")?, events / num(v, "cpu_s")?, events));
-        }
-        Ok(runs)
+        (0..opts.repeats).map(|_| native_run(root, bench_bin, file, duration, name)).collect()
     };
     // Half the native runs before the browser's and half after, so that a
     // change in the machine's load during the bench falls on both sides.
@@ -1049,6 +1153,9 @@ mod tests {
         assert!(Options::parse(&args(&["--hours", "24,1"])).is_err());
         assert!(Options::parse(&args(&["--minutes", "1"])).is_err());
         assert!(Options::parse(&args(&["--repeats", "0"])).is_err());
+        assert_eq!(Options::parse(&args(&["--against", "ec03bf5"])).unwrap().against.as_deref(), Some("ec03bf5"));
+        assert_eq!(d.against, None);
+        assert!(Options::parse(&args(&["--against"])).is_err());
     }
 
     #[test]

@@ -24,9 +24,11 @@ const USAGE: &str = "usage: cargo xtask <command>
                   DIR is emptied first)
   test            set up, then run every test: engine, app, release build, end-to-end in Chromium
   bench [--only engine,peer,size,paint,frames,particles,memory] [--hours 1,24] [--minutes 1,10,30] [--repeats 3]
+        [--against REV]
                   set up, then measure every performance budget (engine events/s natively and in
                   Chromium, frames, particles, charts, site size, first paint, memory, a SimPy peer)
-                  and print each beside its target; a full run writes BENCHMARKS.md";
+                  and print each beside its target; a full run writes BENCHMARKS.md. --against REV
+                  also runs the native engine as built at commit REV, in turn with this tree";
 
 type Result<T = ()> = std::result::Result<T, String>;
 

@@ -446,7 +446,8 @@ mod tests {
             id
         }
 
-        fn arrive(&mut self, id: u32) -> Arrival {
+        /// Runs `decide` on request `id` at its frame 1, as the node sees it.
+        fn at<T>(&mut self, id: u32, decide: impl FnOnce(&mut [Component], &mut Visit) -> T) -> T {
             let node = self.arena.get(id).frames[1].node as usize;
             let mut v = Visit {
                 now: 1_000,
@@ -457,21 +458,15 @@ mod tests {
                 net: &self.net,
                 stats: &mut self.stats[node],
             };
-            Component::arrive(&mut self.components, &mut v)
+            decide(&mut self.components, &mut v)
+        }
+
+        fn arrive(&mut self, id: u32) -> Arrival {
+            self.at(id, |components, v| Component::arrive(components, v))
         }
 
         fn answered(&mut self, id: u32, below: u16) -> Reply {
-            let node = self.arena.get(id).frames[1].node as usize;
-            let mut v = Visit {
-                now: 1_000,
-                node,
-                id,
-                req: self.arena.get_mut(id),
-                f: 1,
-                net: &self.net,
-                stats: &mut self.stats[node],
-            };
-            Component::answered(&mut self.components, &mut v, below)
+            self.at(id, |components, v| Component::answered(components, v, below))
         }
     }
 
