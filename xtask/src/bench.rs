@@ -1087,6 +1087,7 @@ cargo xtask bench                              # every figure (about 35 minutes)
 cargo xtask bench --only size,frames           # some figures: engine, peer, size, paint, frames (with charts), particles, memory\n\
 cargo xtask bench --only memory --hours 1,2 --minutes 0.5,1   # a shorter memory run\n\
 cargo xtask bench --repeats 5                  # runs per engine figure (default 3; natively that many before and after the browser's)\n\
+cargo xtask bench --only engine --against main~3   # the native engine beside an older commit's, in turn, with the change\n\
 ```\n\n\
 A run with `--only` prints the table and writes it to target/bench/last.md, leaving this file alone; a run of every figure (with any `--hours`, `--minutes`, `--repeats`; the rows say which were used) rewrites this file. \
 The bench installs what it needs: the site's tools and Chromium (`cargo xtask setup --test`), twiggy (`cargo install`), \
