@@ -44,12 +44,12 @@ pub use blocks::{
 };
 pub use kernel::{breakdown, edit, recent, report, sim, snapshot, trace};
 pub use metrics::{confidence, hops, log, series, stats};
-pub use model::{cost, error, fault, goal, kind, migrate, parse, scenario, spof, validate};
+pub use model::{cost, error, fault, fields, goal, kinds, migrate, parse, scenario, spof, validate};
 
 pub use edit::{diff, edited, Edit, EditError, Fault};
 pub use error::{Issue, ScenarioError};
 pub use hops::Hop;
-pub use kind::{LinkRole, NodeKind};
+pub use kinds::{LinkRole, NodeKind};
 pub use log::{LogEntry, Severity};
 pub use report::Report;
 pub use request::{Cause, Kind};

@@ -16,6 +16,7 @@ use crate::canvas::particles::Wire;
 use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
+use scalelab_engine::kinds::Figure;
 use scalelab_engine::{Health, NodeKind, NodeLive, Snapshot};
 use wasm_bindgen::JsCast;
 
@@ -448,19 +449,13 @@ fn compact_figure(
     match (health, n) {
         (Health::Down, _) => "DOWN".to_string(),
         (_, None) => "–".to_string(),
-        (_, Some(n)) => match kind {
-            NodeKind::WebServer | NodeKind::Database | NodeKind::Workers | NodeKind::Nosql => {
-                format!("{} busy", pct(n.summary.utilization))
-            }
-            NodeKind::Cache => {
-                n.summary.cache.map_or("no lookups".to_string(), |c| format!("{} hits", pct(c.hit_ratio)))
-            }
-            NodeKind::Cdn => n.summary.cache.map_or("–".to_string(), |c| format!("{} edge", pct(c.hit_ratio))),
-            NodeKind::Queue => format!("{} jobs", crate::base::format::count(n.waiting.into())),
-            NodeKind::Users | NodeKind::Dns | NodeKind::LoadBalancer | NodeKind::ShardRouter => {
-                per_second(n.summary.arrivals)
-                    .map_or("–/s".to_string(), |r| format!("{}/s", crate::base::format::number(r)))
-            }
+        (_, Some(n)) => match kind.about().figure {
+            Figure::Busy => format!("{} busy", pct(n.summary.utilization)),
+            Figure::Hits => n.summary.cache.map_or("no lookups".to_string(), |c| format!("{} hits", pct(c.hit_ratio))),
+            Figure::Edge => n.summary.cache.map_or("–".to_string(), |c| format!("{} edge", pct(c.hit_ratio))),
+            Figure::Jobs => format!("{} jobs", crate::base::format::count(n.waiting.into())),
+            Figure::Rate => per_second(n.summary.arrivals)
+                .map_or("–/s".to_string(), |r| format!("{}/s", crate::base::format::number(r))),
         },
     }
 }
@@ -471,8 +466,8 @@ fn kind_line(kind: NodeKind, health: Health, n: Option<&NodeLive>, per_second: i
     match (health, n) {
         (Health::Down, _) => "DOWN".to_string(),
         (_, None) => kind.label().to_string(),
-        (_, Some(n)) => match kind {
-            NodeKind::Queue => match n.oldest_job_age_ms {
+        (_, Some(n)) => match kind.about().figure {
+            Figure::Jobs => match n.oldest_job_age_ms {
                 Some(age) => {
                     format!(
                         "{} jobs · oldest {}",
@@ -482,15 +477,15 @@ fn kind_line(kind: NodeKind, health: Health, n: Option<&NodeLive>, per_second: i
                 }
                 None => "empty".to_string(),
             },
-            NodeKind::Cdn => match n.summary.cache {
+            Figure::Edge => match n.summary.cache {
                 Some(c) => format!("{:.0}% from the edge", c.hit_ratio * 100.0),
                 None => "no static requests".to_string(),
             },
-            NodeKind::Cache => match n.summary.cache {
+            Figure::Hits => match n.summary.cache {
                 Some(c) => format!("{:.0}% hits · {:.0}% busy", c.hit_ratio * 100.0, n.summary.utilization * 100.0),
                 None => "no lookups".to_string(),
             },
-            NodeKind::WebServer | NodeKind::Database | NodeKind::Workers | NodeKind::Nosql => match n.group {
+            Figure::Busy => match n.group {
                 Some((running, booting)) => {
                     let boot = if booting > 0 { format!(" +{booting}") } else { String::new() };
                     format!("×{running}{boot} · {:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting)
@@ -499,12 +494,10 @@ fn kind_line(kind: NodeKind, health: Health, n: Option<&NodeLive>, per_second: i
             },
             // Users, DNS, balancers and routers: requests sent on per second,
             // whatever becomes of them downstream.
-            NodeKind::Users | NodeKind::Dns | NodeKind::LoadBalancer | NodeKind::ShardRouter => {
-                match per_second(n.summary.arrivals) {
-                    Some(rate) => format!("{}/s", crate::base::format::number(rate)),
-                    None => "–/s".to_string(),
-                }
-            }
+            Figure::Rate => match per_second(n.summary.arrivals) {
+                Some(rate) => format!("{}/s", crate::base::format::number(rate)),
+                None => "–/s".to_string(),
+            },
         },
     }
 }

@@ -13,7 +13,7 @@ pub mod palette;
 
 use crate::run::runner::Runner;
 use leptos::prelude::*;
-use scalelab_engine::scenario::{Link, Node, NodeSpec, Scenario};
+use scalelab_engine::scenario::{Link, Node, Scenario};
 use scalelab_engine::{edited, Edit, EditError, NodeKind, Simulation};
 use serde_json::json;
 
@@ -515,38 +515,14 @@ pub fn fresh_id(doc: &Scenario, kind: NodeKind) -> String {
     (1..).map(|n| format!("{prefix}-{n}")).find(|id| doc.node_index(id).is_none()).expect("some number is free")
 }
 
-/// Waiting requests a web server from the palette holds (its `queue_limit`).
-pub const WEB_QUEUE_LIMIT: u32 = 500;
-/// How long a web server from the palette gives a request (its `timeout_ms`).
-pub const WEB_TIMEOUT_MS: f64 = 3_000.0;
-
-/// A node of `kind` with the engine's defaults (it goes through the same
-/// parser as a file, so the defaults live in one place).
+/// A node of `kind` with the engine's defaults and the settings the kind
+/// places new nodes with (`About::placed`: machines at a priced size, a web
+/// server's bounded queue and timeout). It goes through the same parser as a
+/// file, so the defaults live in one place.
 pub fn default_node(id: &str, kind: NodeKind, x: f64, y: f64) -> Option<Node> {
     let mut node = json!({"id": id, "kind": kind.name(), "x": x, "y": y});
-    match kind {
-        NodeKind::Users => node["dau"] = json!(10_000), // 100 requests/s at peak with the default habits
-        // Machines start at a priced size (4 and 8 vCPU: the parser's default workers).
-        // A web server's queue and timeout are bounded, as in the lessons and
-        // in life: past its capacity it turns requests away and gives up on
-        // slow ones, so overload shows as errors within seconds rather than
-        // as an ever longer wait (a file may still ask for `null`: unbounded).
-        NodeKind::WebServer => {
-            node["size"] = json!("large");
-            node["queue_limit"] = json!(WEB_QUEUE_LIMIT);
-            node["timeout_ms"] = json!(WEB_TIMEOUT_MS);
-        }
-        NodeKind::Database => node["size"] = json!("xlarge"),
-        NodeKind::Workers => node["size"] = json!("large"),
-        // The parser's defaults as they are.
-        NodeKind::Dns
-        | NodeKind::Cdn
-        | NodeKind::LoadBalancer
-        | NodeKind::Cache
-        | NodeKind::ShardRouter
-        | NodeKind::Nosql
-        | NodeKind::Queue => {}
-    }
+    let placed: serde_json::Map<String, serde_json::Value> = serde_json::from_str(kind.about().placed).ok()?;
+    node.as_object_mut()?.extend(placed);
     let doc = json!({"version": scalelab_engine::scenario::FORMAT_VERSION, "nodes": [node], "links": []});
     Scenario::from_json(&doc.to_string()).ok().map(|mut s| s.nodes.remove(0))
 }
@@ -558,13 +534,7 @@ pub fn lay_out_missing(s: &mut Scenario) {
         if node.x.is_some() && node.y.is_some() {
             continue;
         }
-        let col = match node.spec {
-            NodeSpec::Users(_) => 0,
-            NodeSpec::LoadBalancer(_) | NodeSpec::Dns(_) | NodeSpec::Cdn(_) => 1,
-            NodeSpec::WebServer(_) => 2,
-            NodeSpec::Cache(_) | NodeSpec::Queue(_) | NodeSpec::ShardRouter(_) => 3,
-            NodeSpec::Database(_) | NodeSpec::Workers(_) | NodeSpec::Nosql(_) => 4,
-        };
+        let col = usize::from(node.spec.kind().about().column).min(rows.len() - 1);
         node.x = Some(40.0 + col as f64 * 220.0);
         node.y = Some(40.0 + rows[col] as f64 * 100.0);
         rows[col] += 1;
@@ -574,6 +544,7 @@ pub fn lay_out_missing(s: &mut Scenario) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scalelab_engine::scenario::NodeSpec;
 
     #[test]
     fn fresh_ids_and_defaults_come_from_the_engine() {
@@ -632,17 +603,25 @@ mod tests {
             assert_eq!(q.failed.total(), q.failed.get(Cause::Rejected), "{rps}/s: only rejections: {q:?}");
             // A full queue of 500 drains in 1.25 s: that is the longest wait,
             // well inside the 3 s timeout and the users' 10 s.
-            assert!(r.latency_ms.p99 < 1_500.0 && r.latency_ms.max < WEB_TIMEOUT_MS, "{rps}/s: {:?}", r.latency_ms);
-            assert!(q.in_flight <= u64::from(WEB_QUEUE_LIMIT) + 4, "{rps}/s: {q:?}");
+            let (queue_limit, timeout_ms) = palette_web_limits();
+            assert!(r.latency_ms.p99 < 1_500.0 && r.latency_ms.max < timeout_ms, "{rps}/s: {:?}", r.latency_ms);
+            assert!(q.in_flight <= u64::from(queue_limit) + 4, "{rps}/s: {q:?}");
         }
+    }
+
+    /// The queue limit and timeout of a web server from the palette.
+    fn palette_web_limits() -> (u32, f64) {
+        let NodeSpec::WebServer(w) = default_node("w", NodeKind::WebServer, 0.0, 0.0).unwrap().spec else { panic!() };
+        (w.station.queue_limit.unwrap(), w.station.timeout_ms.unwrap())
     }
 
     #[test]
     fn the_palette_says_what_its_defaults_are() {
         let web = NodeKind::WebServer.blurb();
+        let (queue_limit, timeout_ms) = palette_web_limits();
+        assert_eq!((queue_limit, timeout_ms), (500, 3_000.0));
         assert!(
-            web.contains(&format!("{WEB_QUEUE_LIMIT} waiting"))
-                && web.contains(&format!("{} s", WEB_TIMEOUT_MS / 1000.0)),
+            web.contains(&format!("{queue_limit} waiting")) && web.contains(&format!("{} s", timeout_ms / 1000.0)),
             "{web}"
         );
         let users = NodeKind::Users.blurb();
@@ -650,8 +629,6 @@ mod tests {
             users.contains(&format!("after {} s", scalelab_engine::scenario::DEFAULT_CLIENT_TIMEOUT_MS / 1000.0)),
             "{users}"
         );
-        let NodeSpec::WebServer(w) = default_node("w", NodeKind::WebServer, 0.0, 0.0).unwrap().spec else { panic!() };
-        assert_eq!((w.station.queue_limit, w.station.timeout_ms), (Some(WEB_QUEUE_LIMIT), Some(WEB_TIMEOUT_MS)));
     }
 
     fn clashes(doc: &Scenario) -> Vec<(String, String)> {

@@ -11,7 +11,7 @@
 
 use crate::base::time::NS_PER_S;
 use crate::kernel::edit::{Edit, Fault};
-use crate::model::kind::NodeKind;
+use crate::model::kinds::NodeKind;
 use crate::{kernel::sim::Simulation, model::scenario::Scenario};
 use serde::{Serialize, Serializer};
 

@@ -25,6 +25,7 @@ use crate::base::time::Nanos;
 use crate::blocks::geo::Region;
 use crate::blocks::request::{Cause, Frame, Request, NO_KEY};
 use crate::metrics::stats::NodeStats;
+use crate::model::kinds::LinkRole;
 use crate::model::scenario::NodeSpec;
 use balancer::Balancer;
 use net::Network;
@@ -134,6 +135,35 @@ pub(crate) struct Links {
     pub pools: Vec<u16>,
     /// Worker pools: the queues they consume (slots).
     pub consumed: Vec<u16>,
+}
+
+/// Sorts wire `w` (`from` to `to`, in `role`) into the links of its ends,
+/// or, for replication, into who replicates whom (`primary_of`).
+pub(crate) fn sort_wire(
+    links: &mut [Links],
+    primary_of: &mut [Option<u16>],
+    role: LinkRole,
+    w: usize,
+    from: usize,
+    to: usize,
+) {
+    let wire = w as u16;
+    match role {
+        LinkRole::Entry | LinkRole::Resolve | LinkRole::Origin => links[from].entries.push(wire),
+        LinkRole::Static => links[from].statics.push(wire),
+        LinkRole::Balance => links[from].balanced.push(wire),
+        LinkRole::CacheAside => links[from].caches.push(wire),
+        // The router stands in for the data tier.
+        LinkRole::Query | LinkRole::Route => links[from].databases.push(wire),
+        LinkRole::KeyValue => links[from].nosqls.push(wire),
+        LinkRole::Publish => links[from].queues.push(wire),
+        LinkRole::Shard => links[from].shards.push(wire),
+        LinkRole::Replicate => primary_of[to] = Some(from as u16),
+        LinkRole::Consume => {
+            links[from].pools.push(to as u16);
+            links[to].consumed.push(from as u16);
+        }
+    }
 }
 
 /// A request at one node, as that node's component sees it.
@@ -462,7 +492,7 @@ mod tests {
         }
 
         fn arrive(&mut self, id: u32) -> Arrival {
-            self.at(id, |components, v| Component::arrive(components, v))
+            self.at(id, Component::arrive)
         }
 
         fn answered(&mut self, id: u32, below: u16) -> Reply {

@@ -4,7 +4,7 @@
 
 use crate::base::time::Nanos;
 use crate::blocks::geo::Region;
-use crate::model::kind::NodeKind;
+use crate::model::kinds::NodeKind;
 
 /// Whether a node is serving.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]

@@ -12,7 +12,7 @@
 
 use crate::base::time::Nanos;
 use crate::kernel::trace::Visit;
-use crate::model::kind::NodeKind;
+use crate::model::kinds::NodeKind;
 use serde::Serialize;
 
 /// Latency classes per doubling: the tail's edge is within 19% of the p99.

@@ -15,7 +15,7 @@ use crate::metrics::log::Severity;
 use crate::metrics::stats::{NodeCounters, NodeStats};
 use crate::model::error::Issue;
 pub use crate::model::fault::Fault;
-use crate::model::kind::NodeKind;
+use crate::model::kinds::NodeKind;
 use crate::model::scenario::{Link, Node, NodeSpec, Scenario};
 use serde::Serialize;
 use std::fmt;

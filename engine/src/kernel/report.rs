@@ -96,7 +96,7 @@ impl LatencySummary {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeReport {
-    pub kind: crate::model::kind::NodeKind,
+    pub kind: crate::model::kinds::NodeKind,
     #[serde(flatten)]
     pub summary: NodeSummary,
 }

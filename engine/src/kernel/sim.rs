@@ -23,7 +23,7 @@ use crate::kernel::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
 use crate::metrics::hops::{Hop, HopLog};
 use crate::metrics::series::{NodePoint, SecondPoint, Series};
 use crate::metrics::stats::{NodeCounters, NodeStats, NodeSummary};
-use crate::model::kind::{LinkRole, NodeKind};
+use crate::model::kinds::NodeKind;
 use crate::model::scenario::{NodeSpec, Scenario};
 
 /// Request `req` (its frame `f`) at `node`, as the node's component sees it.
@@ -953,22 +953,7 @@ impl Simulation {
             let (from, to) = (wire.from as usize, wire.to as usize);
             // Every wire was checked when it was made: its ends may link.
             let Ok(role) = self.net.nodes[from].kind.link_to(self.net.nodes[to].kind) else { continue };
-            match role {
-                LinkRole::Entry | LinkRole::Resolve | LinkRole::Origin => links[from].entries.push(w as u16),
-                LinkRole::Static => links[from].statics.push(w as u16),
-                LinkRole::Balance => links[from].balanced.push(w as u16),
-                LinkRole::CacheAside => links[from].caches.push(w as u16),
-                // The router stands in for the data tier.
-                LinkRole::Query | LinkRole::Route => links[from].databases.push(w as u16),
-                LinkRole::KeyValue => links[from].nosqls.push(w as u16),
-                LinkRole::Publish => links[from].queues.push(w as u16),
-                LinkRole::Shard => links[from].shards.push(w as u16),
-                LinkRole::Replicate => self.net.primary_of[to] = Some(from as u16),
-                LinkRole::Consume => {
-                    links[from].pools.push(to as u16);
-                    links[to].consumed.push(from as u16);
-                }
-            }
+            crate::components::sort_wire(&mut links, &mut self.net.primary_of, role, w, from, to);
         }
         // Promotions made while running override the wiring: the promoted
         // replica is the primary, the rest (and the old primary) replicate it.

@@ -170,7 +170,7 @@ pub struct LinkLive {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeLive {
     pub id: String,
-    pub kind: crate::model::kind::NodeKind,
+    pub kind: crate::model::kinds::NodeKind,
     pub health: crate::kernel::sim::Health,
     pub workers: u32,
     /// Now.

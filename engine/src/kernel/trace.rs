@@ -390,7 +390,7 @@ pub enum TraceOutcome {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceHop {
     pub node: String,
-    pub kind: crate::model::kind::NodeKind,
+    pub kind: crate::model::kinds::NodeKind,
     /// 0 for the users, 1 for the first node they reach, and so on.
     pub depth: u8,
     /// Arrival here, from the request's birth.
@@ -426,7 +426,7 @@ const MS: f64 = 1e6;
 pub(crate) fn to_trace(
     buf: &TraceBuf,
     now: Nanos,
-    name: impl Fn(u16) -> (String, crate::model::kind::NodeKind),
+    name: impl Fn(u16) -> (String, crate::model::kinds::NodeKind),
 ) -> Trace {
     let mut r = Reading::default();
     interpret(buf, now, &mut r);

@@ -8,6 +8,7 @@
 //! not for a budget.
 
 use crate::blocks::pricing::{self, InstanceKind};
+use crate::model::kinds::Bill;
 use crate::model::scenario::{NodeSpec, StationSpec};
 
 /// Memory one cached item takes, with the cache's own overhead: 1 KiB.
@@ -24,49 +25,20 @@ pub const CACHE_MIN_GIB: f64 = 1.0;
 /// data it serves: `static_rps` static requests a second, every second of the
 /// month (the rate the design is built for).
 pub fn node_monthly_usd_with_traffic(spec: &NodeSpec, instances: u32, static_rps: f64) -> f64 {
-    match spec {
-        NodeSpec::Cdn(c) => {
-            let gb = static_rps * pricing::SECONDS_PER_MONTH * c.object_kb / 1e6;
-            pricing::cdn_monthly_usd(
-                crate::blocks::geo::Region::UsEast,
-                gb,
-                static_rps * pricing::SECONDS_PER_MONTH / 1e6,
-            )
-            .unwrap_or(0.0)
-        }
-        other => node_monthly_usd(other, instances),
-    }
+    spec.settings().monthly_usd(&Bill { instances, static_rps: Some(static_rps) })
 }
 
 /// Monthly cost in dollars of one node running `instances` machines (an
-/// autoscaling group's current size; 1 otherwise).
+/// autoscaling group's current size; 1 otherwise), without what it is billed
+/// for by traffic. Each kind prices itself (`Settings::monthly_usd` in its
+/// file under `crate::model::kinds`).
 pub fn node_monthly_usd(spec: &NodeSpec, instances: u32) -> f64 {
-    let machines = f64::from(instances.max(1));
-    match spec {
-        NodeSpec::Users(_) => 0.0,
-        NodeSpec::LoadBalancer(b) => pricing::LOAD_BALANCER_MONTHLY_USD * if b.pair { 2.0 } else { 1.0 },
-        NodeSpec::WebServer(w) => machines * machine_usd(InstanceKind::WebServer, &w.station),
-        NodeSpec::Database(d) => machine_usd(InstanceKind::Database, &d.station),
-        NodeSpec::Workers(w) => machines * machine_usd(InstanceKind::Worker, &w.station),
-        // A managed queue is billed per request; a flat base keeps it visible.
-        NodeSpec::Queue(_) => QUEUE_BASE_MONTHLY_USD,
-        // Routing lives in the application's data-access layer: no machine.
-        NodeSpec::ShardRouter(_) => 0.0,
-        NodeSpec::Nosql(n) => pricing::nosql_partitions_monthly_usd(n.partitions),
-        // A hosted zone and its queries: a few dollars; shown, not hidden.
-        NodeSpec::Dns(_) => DNS_MONTHLY_USD,
-        // Billed by traffic: see `node_monthly_usd_with_traffic`.
-        NodeSpec::Cdn(_) => 0.0,
-        NodeSpec::Cache(c) => {
-            let gib = (c.capacity as f64 * CACHE_ITEM_BYTES / f64::from(1u32 << 30)).max(CACHE_MIN_GIB);
-            pricing::cache_nodes_monthly_usd(1, gib).unwrap_or(0.0)
-        }
-    }
+    spec.settings().monthly_usd(&Bill { instances, static_rps: None })
 }
 
 /// One machine: its size's price, or without a size the ladder's price per
 /// vCPU (its smallest size's) times the workers (one per vCPU).
-fn machine_usd(kind: InstanceKind, station: &StationSpec) -> f64 {
+pub(crate) fn machine_usd(kind: InstanceKind, station: &StationSpec) -> f64 {
     if let Some(size) = station.size.as_deref().and_then(|name| pricing::instance_size(kind, name).ok()) {
         return size.monthly_usd;
     }

@@ -35,7 +35,7 @@
 //! counters per check plus one latency histogram.
 
 use crate::base::histogram::Histogram;
-use crate::model::kind::NodeKind;
+use crate::model::kinds::NodeKind;
 use serde::Serialize;
 
 /// Length of a measurement window, in simulated seconds.

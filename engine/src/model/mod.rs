@@ -7,8 +7,9 @@
 pub mod cost;
 pub mod error;
 pub mod fault;
+pub mod fields;
 pub mod goal;
-pub mod kind;
+pub mod kinds;
 pub mod migrate;
 pub mod parse;
 pub mod scenario;

@@ -78,7 +78,7 @@ pub fn parse_value(value: &Value) -> Result<Scenario, ScenarioError> {
     }
 }
 
-struct Parser {
+pub(crate) struct Parser {
     issues: Vec<Issue>,
     /// Id and kind of every node entry (with default parameters), even when
     /// some of its fields are wrong: the wiring can then be checked too, so
@@ -88,13 +88,13 @@ struct Parser {
 
 /// An object being read: remembers which fields were asked for, so that the rest
 /// can be reported as unknown.
-struct Obj<'a> {
-    map: &'a Map<String, Value>,
-    path: String,
+pub(crate) struct Obj<'a> {
+    pub(crate) map: &'a Map<String, Value>,
+    pub(crate) path: String,
     known: Vec<&'static str>,
 }
 
-fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -105,7 +105,7 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn join(path: &str, field: &str) -> String {
+pub(crate) fn join(path: &str, field: &str) -> String {
     if path.is_empty() {
         field.to_string()
     } else {
@@ -122,11 +122,11 @@ fn one_of_message(value: &str, options: &[&str]) -> String {
 }
 
 impl Parser {
-    fn issue(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn issue(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.issues.push(Issue { path: path.into(), message: message.into() });
     }
 
-    fn object<'a>(&mut self, v: &'a Value, path: &str) -> Option<Obj<'a>> {
+    pub(crate) fn object<'a>(&mut self, v: &'a Value, path: &str) -> Option<Obj<'a>> {
         match v {
             Value::Object(map) => Some(Obj { map, path: path.to_string(), known: Vec::new() }),
             other => {
@@ -137,7 +137,7 @@ impl Parser {
     }
 
     /// Reports the fields of `obj` that nobody asked for.
-    fn finish(&mut self, obj: Obj<'_>) {
+    pub(crate) fn finish(&mut self, obj: Obj<'_>) {
         for key in obj.map.keys() {
             if !obj.known.contains(&key.as_str()) {
                 let msg = match suggest(key, &obj.known) {
@@ -151,13 +151,13 @@ impl Parser {
         }
     }
 
-    fn get<'a>(&mut self, obj: &mut Obj<'a>, field: &'static str) -> Option<&'a Value> {
+    pub(crate) fn get<'a>(&mut self, obj: &mut Obj<'a>, field: &'static str) -> Option<&'a Value> {
         obj.known.push(field);
         obj.map.get(field)
     }
 
     /// A finite number in `[min, max]`; `default` when absent (required when `None`).
-    fn number(
+    pub(crate) fn number(
         &mut self,
         obj: &mut Obj<'_>,
         field: &'static str,
@@ -203,7 +203,7 @@ impl Parser {
     }
 
     /// A whole number in `[min, max]`; `default` when absent (required when `None`).
-    fn integer(
+    pub(crate) fn integer(
         &mut self,
         obj: &mut Obj<'_>,
         field: &'static str,
@@ -218,7 +218,7 @@ impl Parser {
         }
     }
 
-    fn integer_value(&mut self, path: &str, v: &Value, min: u64, max: u64) -> Option<u64> {
+    pub(crate) fn integer_value(&mut self, path: &str, v: &Value, min: u64, max: u64) -> Option<u64> {
         match v {
             Value::Number(n) => {
                 let parsed = n.as_u64().or_else(|| {
@@ -252,7 +252,12 @@ impl Parser {
         }
     }
 
-    fn string<'a>(&mut self, obj: &mut Obj<'a>, field: &'static str, default: Option<&'a str>) -> Option<&'a str> {
+    pub(crate) fn string<'a>(
+        &mut self,
+        obj: &mut Obj<'a>,
+        field: &'static str,
+        default: Option<&'a str>,
+    ) -> Option<&'a str> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
             None => self.absent(path, default),
@@ -265,7 +270,7 @@ impl Parser {
     }
 
     /// One of a fixed set of names.
-    fn choice(
+    pub(crate) fn choice(
         &mut self,
         obj: &mut Obj<'_>,
         field: &'static str,
@@ -506,7 +511,7 @@ impl Parser {
     }
 
     /// A region name (`us-east`, `eu`...), with a suggestion when it is not one.
-    fn region(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<crate::blocks::geo::Region> {
+    pub(crate) fn region(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<crate::blocks::geo::Region> {
         let path = join(&obj.path, field);
         let name = self.string(obj, field, None)?;
         match name.parse::<crate::blocks::geo::Region>() {
@@ -720,7 +725,7 @@ impl Parser {
     }
 
     /// An optional string field: `Some(None)` when absent or null.
-    fn optional_string(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<Option<String>> {
+    pub(crate) fn optional_string(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<Option<String>> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
             None | Some(Value::Null) => Some(None),
@@ -800,7 +805,7 @@ impl Parser {
 
     /// A list field: each item parsed with `item`; all items are checked even when
     /// some fail, so that every problem is reported.
-    fn list<T>(
+    pub(crate) fn list<T>(
         &mut self,
         obj: &mut Obj<'_>,
         field: &'static str,
@@ -850,9 +855,7 @@ impl Parser {
         let has_x = obj.map.contains_key("x");
         let has_y = obj.map.contains_key("y");
         self.skeleton.push(match (&id, kind) {
-            (Some(id), Some(kind)) => {
-                Some(Node { id: id.clone(), spec: default_spec(kind), dc: None, x: None, y: None })
-            }
+            (Some(id), Some(kind)) => Some(Node { id: id.clone(), spec: kind.skeleton(), dc: None, x: None, y: None }),
             _ => None,
         });
         let Some(kind) = kind else {
@@ -860,293 +863,13 @@ impl Parser {
             // unknown-field check rather than flag every field.
             return None;
         };
-        let spec = match kind {
-            NodeKind::Users => self.users(&mut obj).map(NodeSpec::Users),
-            NodeKind::LoadBalancer => self.balancer(&mut obj).map(NodeSpec::LoadBalancer),
-            NodeKind::WebServer => {
-                let station = self.station(&mut obj, Some(crate::blocks::pricing::InstanceKind::WebServer), 4, 10.0);
-                let waiting = self.choice(&mut obj, "waiting", Some("thread"), WAITINGS);
-                let sessions = self.choice(&mut obj, "sessions", Some("none"), SESSIONS);
-                let autoscale = self.autoscale(&mut obj, true);
-                Some(NodeSpec::WebServer(WebServerSpec {
-                    station: station?,
-                    waiting: if waiting? == "async" { Waiting::Async } else { Waiting::Thread },
-                    sessions: match sessions? {
-                        "local" => Sessions::Local,
-                        "shared" => Sessions::Shared,
-                        _ => Sessions::None,
-                    },
-                    autoscale: autoscale?,
-                }))
-            }
-            NodeKind::Cache => self.cache(&mut obj).map(NodeSpec::Cache),
-            NodeKind::Nosql => {
-                let station = self.station(&mut obj, None, 8, 1.0);
-                let partitions = self.integer(&mut obj, "partitions", Some(4), 1, 1024);
-                Some(NodeSpec::Nosql(NosqlSpec { station: station?, partitions: partitions? as u32 }))
-            }
-            NodeKind::Cdn => {
-                let capacity =
-                    self.integer(&mut obj, "capacity", Some(100_000), 1, crate::blocks::cache_store::MAX_CAPACITY);
-                let ttl_s = self.number(&mut obj, "ttl_s", Some(3600.0), 0.001, MAX_DURATION_S);
-                let fallback = self.boolean(&mut obj, "fallback_to_origin", true);
-                let object_kb = self.number(&mut obj, "object_kb", Some(100.0), 0.001, 1e7);
-                Some(NodeSpec::Cdn(CdnSpec {
-                    capacity: capacity?,
-                    ttl_s: ttl_s?,
-                    fallback_to_origin: fallback?,
-                    object_kb: object_kb?,
-                }))
-            }
-            NodeKind::Dns => {
-                let ttl_s = self.number(&mut obj, "ttl_s", Some(60.0), 0.0, crate::blocks::dns::MAX_TTL_S as f64);
-                let resolve_ms =
-                    self.number(&mut obj, "resolve_ms", Some(30.0), 0.0, crate::blocks::dns::MAX_RESOLVE_MS);
-                let routing = self.choice(&mut obj, "routing", Some("single"), &["single", "weighted", "nearest"]);
-                let weights_path = join(&obj.path, "weights");
-                let weights = match self.get(&mut obj, "weights") {
-                    None | Some(Value::Null) => Some(Vec::new()),
-                    Some(Value::Array(items)) if items.len() <= crate::blocks::dns::MAX_TARGETS => {
-                        let mut out = Vec::new();
-                        let mut ok = true;
-                        for (i, w) in items.iter().enumerate() {
-                            match w.as_f64() {
-                                Some(x) if x.is_finite() && x >= 0.0 => out.push(x),
-                                _ => {
-                                    self.issue(format!("{weights_path}[{i}]"), "must be a number of at least 0");
-                                    ok = false;
-                                }
-                            }
-                        }
-                        ok.then_some(out)
-                    }
-                    Some(_) => {
-                        self.issue(
-                            &weights_path,
-                            format!("must be a list of at most {} numbers", crate::blocks::dns::MAX_TARGETS),
-                        );
-                        None
-                    }
-                };
-                Some(NodeSpec::Dns(DnsSpec {
-                    ttl_s: ttl_s?,
-                    resolve_ms: resolve_ms?,
-                    routing: match routing? {
-                        "weighted" => DnsRouting::Weighted,
-                        "nearest" => DnsRouting::Nearest,
-                        _ => DnsRouting::Single,
-                    },
-                    weights: weights?,
-                }))
-            }
-            NodeKind::ShardRouter => {
-                let routing = self.choice(&mut obj, "routing", Some("modulo"), SHARD_ROUTINGS);
-                let vnodes = self.integer(
-                    &mut obj,
-                    "vnodes",
-                    Some(100),
-                    1,
-                    u64::from(crate::blocks::sharding::MAX_VNODES_PER_SHARD),
-                );
-                Some(NodeSpec::ShardRouter(ShardRouterSpec {
-                    routing: if routing? == "consistent_hash" {
-                        ShardRouting::ConsistentHash
-                    } else {
-                        ShardRouting::Modulo
-                    },
-                    vnodes: vnodes? as u32,
-                }))
-            }
-            NodeKind::Queue => {
-                let capacity = self.integer(&mut obj, "capacity", Some(100_000), 1, MAX_QUEUE_CAPACITY);
-                Some(NodeSpec::Queue(QueueSpec { capacity: capacity? }))
-            }
-            NodeKind::Workers => {
-                let station = self.station(&mut obj, Some(crate::blocks::pricing::InstanceKind::Worker), 4, 200.0);
-                let autoscale = self.autoscale(&mut obj, false);
-                Some(NodeSpec::Workers(WorkersSpec { station: station?, autoscale: autoscale? }))
-            }
-            NodeKind::Database => {
-                let station = self.station(&mut obj, Some(crate::blocks::pricing::InstanceKind::Database), 8, 5.0);
-                let replication_lag_ms = self.number(&mut obj, "replication_lag_ms", Some(100.0), 0.0, MAX_LATENCY_MS);
-                let failover_s = self.number(&mut obj, "failover_s", Some(10.0), 0.0, MAX_FAILOVER_S);
-                Some(NodeSpec::Database(DatabaseSpec {
-                    station: station?,
-                    replication_lag_ms: replication_lag_ms?,
-                    failover_s: failover_s?,
-                }))
-            }
-        };
+        let spec = kind.parse(self, &mut obj);
         self.finish(obj);
         Some(Node { id: id?, spec: spec?, dc: dc?, x: if has_x { x } else { None }, y: if has_y { y } else { None } })
     }
 
-    fn users(&mut self, obj: &mut Obj<'_>) -> Option<UsersSpec> {
-        let has_rps = obj.map.contains_key("rps");
-        let has_dau = obj.map.contains_key("dau");
-        let rate = if has_dau {
-            if has_rps {
-                self.issue(join(&obj.path, "rps"), "give either rps or dau (daily users), not both");
-            }
-            let _ = self.get(obj, "rps");
-            let dau = self.number(obj, "dau", None, 0.0, MAX_DAU);
-            let per_user =
-                self.number(obj, "requests_per_user_per_day", Some(Rate::DEFAULT_REQUESTS_PER_USER_PER_DAY), 0.0, 1e6);
-            let peak = self.number(obj, "peak_factor", Some(Rate::DEFAULT_PEAK_FACTOR), 1.0, 100.0);
-            match (dau, per_user, peak) {
-                (Some(dau), Some(requests_per_user_per_day), Some(peak_factor)) => {
-                    let rate = Rate::Users { dau, requests_per_user_per_day, peak_factor };
-                    if rate.rps() > MAX_RPS {
-                        self.issue(
-                            join(&obj.path, "dau"),
-                            format!(
-                                "these users make {:.0} requests/s at peak; at most {MAX_RPS} can be simulated",
-                                rate.rps()
-                            ),
-                        );
-                        None
-                    } else {
-                        Some(rate)
-                    }
-                }
-                _ => None,
-            }
-        } else {
-            for field in ["requests_per_user_per_day", "peak_factor"] {
-                if obj.map.contains_key(field) {
-                    self.issue(join(&obj.path, field), "applies only with dau (daily users)");
-                }
-                let _ = self.get(obj, field);
-            }
-            self.number(obj, "rps", Some(100.0), 0.0, MAX_RPS).map(|rps| Rate::Rps { rps })
-        };
-        let arrivals = self.choice(obj, "arrivals", Some("poisson"), &["poisson"]);
-        let default_population = match rate {
-            Some(Rate::Users { dau, .. }) => (dau.round() as u64).clamp(1, MAX_POPULATION),
-            _ => 10_000,
-        };
-        let population = self.integer(obj, "population", Some(default_population), 1, MAX_POPULATION);
-        let mix_path = join(&obj.path, "mix");
-        let mix = match self.get(obj, "mix") {
-            None => Some(Mix::ALL_READ),
-            Some(v) => self.mix(v, &mix_path),
-        };
-        let keys_path = join(&obj.path, "keys");
-        let keys = match self.get(obj, "keys") {
-            None => Some(Keys::DEFAULT),
-            Some(v) => self.keys(v, &keys_path),
-        };
-        let regions_path = join(&obj.path, "regions");
-        let regions = match self.get(obj, "regions") {
-            None | Some(Value::Null) => Some(Vec::new()),
-            Some(Value::Array(items)) if items.len() <= crate::blocks::geo::Region::ALL.len() => {
-                let mut out = Vec::new();
-                let mut ok = true;
-                for (i, item) in items.iter().enumerate() {
-                    let p = format!("{regions_path}[{i}]");
-                    let Some(mut o) = self.object(item, &p) else {
-                        ok = false;
-                        continue;
-                    };
-                    let region = self.region(&mut o, "region");
-                    let share = self.number(&mut o, "share", None, 0.0, 1e9);
-                    self.finish(o);
-                    match (region, share) {
-                        (Some(region), Some(share)) => out.push(RegionShare { region, share }),
-                        _ => ok = false,
-                    }
-                }
-                if ok && !out.is_empty() && out.iter().map(|r| r.share).sum::<f64>() <= 0.0 {
-                    self.issue(&regions_path, "needs at least one share above 0");
-                    ok = false;
-                }
-                ok.then_some(out)
-            }
-            Some(_) => {
-                self.issue(&regions_path, "must be a list of {\"region\", \"share\"} entries, one per region");
-                None
-            }
-        };
-        let mobile_share = self.number(obj, "mobile_share", Some(0.0), 0.0, 1.0);
-        let profile_path = join(&obj.path, "profile");
-        let profile = match self.get(obj, "profile") {
-            None | Some(Value::Null) => Some(crate::blocks::profile::Profile::Steady),
-            Some(v) => self.profile(v, &profile_path),
-        };
-        if let (Some(rate), Some(profile)) = (&rate, &profile) {
-            let peak = rate.rps() * profile.max_multiplier();
-            if peak > MAX_RPS {
-                self.issue(
-                    &profile_path,
-                    format!(
-                        "at its peak this profile asks for {peak:.0} requests/s; at most {MAX_RPS} can be simulated"
-                    ),
-                );
-                return None;
-            }
-        }
-        let client_timeout_ms =
-            self.timeout(obj, "client_timeout_ms", Some(DEFAULT_CLIENT_TIMEOUT_MS), "users who never give up");
-        arrivals?;
-        Some(UsersSpec {
-            rate: rate?,
-            arrivals: Arrivals::Poisson,
-            mix: mix?,
-            population: population?,
-            keys: keys?,
-            profile: profile?,
-            regions: regions?,
-            mobile_share: mobile_share?,
-            client_timeout_ms: client_timeout_ms?,
-        })
-    }
-
-    /// A traffic profile: `shape` and its parameters, each with a default so
-    /// that picking a shape in the editor gives something that runs.
-    fn profile(&mut self, v: &Value, path: &str) -> Option<crate::blocks::profile::Profile> {
-        use crate::blocks::profile::Profile;
-        let mut obj = self.object(v, path)?;
-        let shape = self.choice(&mut obj, "shape", None, &["steady", "ramp", "spike", "daily"]);
-        let big = crate::blocks::profile::MAX_MULTIPLIER;
-        let built = match shape? {
-            "steady" => Ok(Profile::Steady),
-            "ramp" => {
-                let from = self.number(&mut obj, "from", Some(0.2), 0.0, big);
-                let to = self.number(&mut obj, "to", Some(1.0), 0.0, big);
-                let start_s = self.number(&mut obj, "start_s", Some(0.0), 0.0, MAX_DURATION_S);
-                let end_s = self.number(&mut obj, "end_s", Some(60.0), 0.0, MAX_DURATION_S);
-                Profile::ramp(from?, to?, start_s?, end_s?)
-            }
-            "spike" => {
-                let at_s = self.number(&mut obj, "at_s", Some(30.0), 0.0, MAX_DURATION_S);
-                let duration_s = self.number(&mut obj, "duration_s", Some(10.0), 0.0, MAX_DURATION_S);
-                let multiplier = self.number(&mut obj, "multiplier", Some(5.0), 0.0, big);
-                Profile::spike(at_s?, duration_s?, multiplier?)
-            }
-            _ => {
-                let period_s = self.number(
-                    &mut obj,
-                    "period_s",
-                    Some(120.0),
-                    crate::blocks::profile::MIN_PERIOD_S,
-                    MAX_DURATION_S,
-                );
-                let trough = self.number(&mut obj, "trough", Some(0.0), 0.0, 1.0);
-                Profile::daily(period_s?, trough?)
-            }
-        };
-        self.finish(obj);
-        match built {
-            Ok(p) => Some(p),
-            Err(e) => {
-                self.issue(path, e.to_string());
-                None
-            }
-        }
-    }
-
     /// An optional autoscaling group (`web`: by utilisation; else by backlog).
-    fn autoscale(&mut self, obj: &mut Obj<'_>, web: bool) -> Option<Option<AutoscaleSpec>> {
+    pub(crate) fn autoscale(&mut self, obj: &mut Obj<'_>, web: bool) -> Option<Option<AutoscaleSpec>> {
         use crate::blocks::autoscale::{AutoscalePolicy, MAX_DELAY_S, MAX_INSTANCES};
         let path = join(&obj.path, "autoscale");
         let v = match self.get(obj, "autoscale") {
@@ -1188,7 +911,7 @@ impl Parser {
         }
     }
 
-    fn boolean(&mut self, obj: &mut Obj<'_>, field: &'static str, default: bool) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, obj: &mut Obj<'_>, field: &'static str, default: bool) -> Option<bool> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
             None => Some(default),
@@ -1200,98 +923,9 @@ impl Parser {
         }
     }
 
-    fn balancer(&mut self, obj: &mut Obj<'_>) -> Option<LoadBalancerSpec> {
-        let algorithm = self.choice(obj, "algorithm", Some("round_robin"), ALGORITHMS);
-        let hc_path = join(&obj.path, "health_check");
-        let health_check = match self.get(obj, "health_check") {
-            None => Some(Some(HealthCheck::DEFAULT)),
-            Some(Value::Null) => Some(None),
-            Some(v) => {
-                let mut hc = self.object(v, &hc_path)?;
-                let interval_s = self.number(
-                    &mut hc,
-                    "interval_s",
-                    Some(HealthCheck::DEFAULT.interval_s),
-                    0.1,
-                    MAX_CHECK_INTERVAL_S,
-                );
-                let threshold = self.integer(
-                    &mut hc,
-                    "threshold",
-                    Some(HealthCheck::DEFAULT.threshold as u64),
-                    1,
-                    MAX_CHECK_THRESHOLD,
-                );
-                self.finish(hc);
-                Some(Some(HealthCheck { interval_s: interval_s?, threshold: threshold? as u32 }))
-            }
-        };
-        let pair = self.boolean(obj, "pair", false);
-        let failover_s = self.number(obj, "failover_s", Some(2.0), 0.0, MAX_FAILOVER_S);
-        Some(LoadBalancerSpec {
-            algorithm: match algorithm? {
-                "round_robin" => Algorithm::RoundRobin,
-                "least_connections" => Algorithm::LeastConnections,
-                "random" => Algorithm::Random,
-                _ => Algorithm::Sticky,
-            },
-            health_check: health_check?,
-            pair: pair?,
-            failover_s: failover_s?,
-        })
-    }
-
-    fn cache(&mut self, obj: &mut Obj<'_>) -> Option<CacheSpec> {
-        let station = self.station(obj, None, 16, 0.5);
-        let capacity = self.integer(obj, "capacity", Some(10_000), 1, crate::blocks::cache_store::MAX_CAPACITY);
-        let policy = self.choice(obj, "policy", Some("lru"), POLICIES);
-        let ttl_s =
-            self.positive_or_null(obj, "ttl_s", Some(300.0), MAX_DURATION_S, "seconds", "entries that never expire");
-        let invalidate_on_write = self.boolean(obj, "invalidate_on_write", true);
-        Some(CacheSpec {
-            station: station?,
-            capacity: capacity?,
-            policy: match policy? {
-                "lfu" => crate::blocks::cache_store::Policy::Lfu,
-                "fifo" => crate::blocks::cache_store::Policy::Fifo,
-                _ => crate::blocks::cache_store::Policy::Lru,
-            },
-            ttl_s: ttl_s?,
-            invalidate_on_write: invalidate_on_write?,
-        })
-    }
-
-    fn keys(&mut self, v: &Value, path: &str) -> Option<Keys> {
-        let mut obj = self.object(v, path)?;
-        let count = self.integer(&mut obj, "count", Some(Keys::DEFAULT.count), 1, crate::blocks::keys::MAX_KEYS);
-        let zipf = self.number(&mut obj, "zipf", Some(Keys::DEFAULT.zipf), 0.0, crate::blocks::keys::MAX_EXPONENT);
-        let celebrity_share = self.number(&mut obj, "celebrity_share", Some(0.0), 0.0, 1.0);
-        self.finish(obj);
-        if celebrity_share == Some(1.0) {
-            self.issue(join(path, "celebrity_share"), "must be less than 1 (the celebrity cannot take every request)");
-            return None;
-        }
-        Some(Keys { count: count?, zipf: zipf?, celebrity_share: celebrity_share? })
-    }
-
-    fn mix(&mut self, v: &Value, path: &str) -> Option<Mix> {
-        let mut obj = self.object(v, path)?;
-        let read = self.number(&mut obj, "read", Some(0.0), 0.0, 1e9);
-        let write = self.number(&mut obj, "write", Some(0.0), 0.0, 1e9);
-        let static_ = self.number(&mut obj, "static", Some(0.0), 0.0, 1e9);
-        let job = self.number(&mut obj, "job", Some(0.0), 0.0, 1e9);
-        self.finish(obj);
-        let mix = Mix { read: read?, write: write?, static_: static_?, job: job? };
-        if mix.shares().iter().sum::<f64>() <= 0.0 {
-            self.issue(path, "needs at least one share above 0 (read, write, static or job)");
-            return None;
-        }
-        Some(mix)
-    }
-
     /// The workers, service and limits of a station. `ladder`: the price list
     /// its `size` comes from (none for caches, which are priced by memory).
-    fn station(
+    pub(crate) fn station(
         &mut self,
         obj: &mut Obj<'_>,
         ladder: Option<crate::blocks::pricing::InstanceKind>,
@@ -1355,7 +989,7 @@ impl Parser {
 
     /// A timeout in milliseconds: more than 0 and at most `MAX_TIMEOUT_MS`, or
     /// null (`none` says what null means); absent: `default`.
-    fn timeout(
+    pub(crate) fn timeout(
         &mut self,
         obj: &mut Obj<'_>,
         field: &'static str,
@@ -1367,7 +1001,7 @@ impl Parser {
 
     /// A number more than 0 and at most `max`, in `unit`, or null (`none` says
     /// what null means); absent: `default`.
-    fn positive_or_null(
+    pub(crate) fn positive_or_null(
         &mut self,
         obj: &mut Obj<'_>,
         field: &'static str,
@@ -1396,7 +1030,7 @@ impl Parser {
         }
     }
 
-    fn service(&mut self, v: &Value, path: &str) -> Option<Service> {
+    pub(crate) fn service(&mut self, v: &Value, path: &str) -> Option<Service> {
         let mut obj = self.object(v, path)?;
         let dist = self.choice(&mut obj, "dist", Some("exponential"), DISTS);
         let mean_ms = self.number(&mut obj, "mean_ms", None, 0.0, MAX_SERVICE_MS);
@@ -1429,60 +1063,6 @@ impl Parser {
         let latency_ms = self.number(&mut obj, "latency_ms", Some(0.0), 0.0, MAX_LATENCY_MS);
         self.finish(obj);
         Some(Link { from: from?, to: to?, latency_ms: latency_ms? })
-    }
-}
-
-/// A node spec of `kind` with default parameters (for checking wiring only).
-fn default_spec(kind: NodeKind) -> NodeSpec {
-    let station = || StationSpec {
-        size: None,
-        workers: 1,
-        service: Service { dist: Dist::Exponential, mean_ms: 1.0, cv: None },
-        queue_limit: None,
-        timeout_ms: None,
-    };
-    match kind {
-        NodeKind::Users => NodeSpec::Users(UsersSpec {
-            rate: Rate::Rps { rps: 0.0 },
-            arrivals: Arrivals::Poisson,
-            mix: Mix::ALL_READ,
-            population: 1,
-            keys: Keys::DEFAULT,
-            profile: crate::blocks::profile::Profile::Steady,
-            regions: Vec::new(),
-            mobile_share: 0.0,
-            client_timeout_ms: None,
-        }),
-        NodeKind::LoadBalancer => NodeSpec::LoadBalancer(LoadBalancerSpec {
-            algorithm: Algorithm::RoundRobin,
-            health_check: None,
-            pair: false,
-            failover_s: 0.0,
-        }),
-        NodeKind::WebServer => NodeSpec::WebServer(WebServerSpec {
-            station: station(),
-            waiting: Waiting::Thread,
-            sessions: Sessions::None,
-            autoscale: None,
-        }),
-        NodeKind::Nosql => NodeSpec::Nosql(NosqlSpec { station: station(), partitions: 1 }),
-        NodeKind::Cache => NodeSpec::Cache(CacheSpec {
-            station: station(),
-            capacity: 1,
-            policy: crate::blocks::cache_store::Policy::Lru,
-            ttl_s: None,
-            invalidate_on_write: true,
-        }),
-        NodeKind::Database => {
-            NodeSpec::Database(DatabaseSpec { station: station(), replication_lag_ms: 0.0, failover_s: 0.0 })
-        }
-        NodeKind::Queue => NodeSpec::Queue(QueueSpec { capacity: 1 }),
-        NodeKind::ShardRouter => NodeSpec::ShardRouter(ShardRouterSpec { routing: ShardRouting::Modulo, vnodes: 1 }),
-        NodeKind::Cdn => NodeSpec::Cdn(CdnSpec { capacity: 1, ttl_s: 1.0, fallback_to_origin: true, object_kb: 1.0 }),
-        NodeKind::Dns => {
-            NodeSpec::Dns(DnsSpec { ttl_s: 0.0, resolve_ms: 0.0, routing: DnsRouting::Single, weights: Vec::new() })
-        }
-        NodeKind::Workers => NodeSpec::Workers(WorkersSpec { station: station(), autoscale: None }),
     }
 }
 

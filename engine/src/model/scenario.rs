@@ -9,7 +9,18 @@
 //! Reading a document is [`Scenario::from_json`]; it reports every problem with the
 //! path of its field. Writing one is `serde_json::to_string(&scenario)`.
 
-pub use crate::model::kind::NodeKind;
+pub use crate::model::kinds::cache::*;
+pub use crate::model::kinds::cdn::*;
+pub use crate::model::kinds::database::*;
+pub use crate::model::kinds::dns::*;
+pub use crate::model::kinds::load_balancer::*;
+pub use crate::model::kinds::nosql::*;
+pub use crate::model::kinds::queue::*;
+pub use crate::model::kinds::shard_router::*;
+pub use crate::model::kinds::users::*;
+pub use crate::model::kinds::web_server::*;
+pub use crate::model::kinds::workers::*;
+pub use crate::model::kinds::{NodeKind, NodeSpec};
 use serde::Serialize;
 
 /// The scenario format this build writes. It reads this one and every older
@@ -133,277 +144,6 @@ pub struct Node {
     pub y: Option<f64>,
 }
 
-/// The kind of a node and its parameters.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum NodeSpec {
-    Users(UsersSpec),
-    LoadBalancer(LoadBalancerSpec),
-    WebServer(WebServerSpec),
-    Cache(CacheSpec),
-    Database(DatabaseSpec),
-    Queue(QueueSpec),
-    Workers(WorkersSpec),
-    ShardRouter(ShardRouterSpec),
-    Nosql(NosqlSpec),
-    Dns(DnsSpec),
-    Cdn(CdnSpec),
-}
-
-impl NodeSpec {
-    /// The node's kind: its name, words, wiring rules ([`NodeKind`]).
-    pub fn kind(&self) -> NodeKind {
-        match self {
-            NodeSpec::Users(_) => NodeKind::Users,
-            NodeSpec::LoadBalancer(_) => NodeKind::LoadBalancer,
-            NodeSpec::WebServer(_) => NodeKind::WebServer,
-            NodeSpec::Cache(_) => NodeKind::Cache,
-            NodeSpec::Database(_) => NodeKind::Database,
-            NodeSpec::Queue(_) => NodeKind::Queue,
-            NodeSpec::Workers(_) => NodeKind::Workers,
-            NodeSpec::ShardRouter(_) => NodeKind::ShardRouter,
-            NodeSpec::Nosql(_) => NodeKind::Nosql,
-            NodeSpec::Dns(_) => NodeKind::Dns,
-            NodeSpec::Cdn(_) => NodeKind::Cdn,
-        }
-    }
-
-    /// The workers, queue and service time of nodes that serve requests.
-    pub fn station(&self) -> Option<&StationSpec> {
-        match self {
-            NodeSpec::WebServer(w) => Some(&w.station),
-            NodeSpec::Cache(c) => Some(&c.station),
-            NodeSpec::Database(d) => Some(&d.station),
-            NodeSpec::Workers(w) => Some(&w.station),
-            NodeSpec::Nosql(n) => Some(&n.station),
-            NodeSpec::Users(_)
-            | NodeSpec::LoadBalancer(_)
-            | NodeSpec::Queue(_)
-            | NodeSpec::ShardRouter(_)
-            | NodeSpec::Dns(_)
-            | NodeSpec::Cdn(_) => None,
-        }
-    }
-
-    /// The autoscaling group settings of web servers and worker pools, as the
-    /// engine's policy (utilisation for servers, backlog for workers).
-    pub fn autoscale_policy(
-        &self,
-    ) -> Option<Result<crate::blocks::autoscale::AutoscalePolicy, crate::blocks::autoscale::AutoscaleError>> {
-        use crate::blocks::autoscale::AutoscalePolicy;
-        let (a, web) = match self {
-            NodeSpec::WebServer(w) => (w.autoscale?, true),
-            NodeSpec::Workers(w) => (w.autoscale?, false),
-            NodeSpec::Users(_)
-            | NodeSpec::LoadBalancer(_)
-            | NodeSpec::Cache(_)
-            | NodeSpec::Database(_)
-            | NodeSpec::Queue(_)
-            | NodeSpec::ShardRouter(_)
-            | NodeSpec::Nosql(_)
-            | NodeSpec::Dns(_)
-            | NodeSpec::Cdn(_) => return None,
-        };
-        let policy = if web {
-            AutoscalePolicy::utilization(a.min, a.max, a.target)
-        } else {
-            AutoscalePolicy::backlog(a.min, a.max, a.target)
-        };
-        Some(policy.and_then(|p| p.with_timing(a.boot_s, a.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S)))
-    }
-
-    /// The station the simulation runs for this node: as written, except a
-    /// NoSQL store, whose workers are per partition.
-    pub fn station_runtime(&self) -> Option<StationSpec> {
-        match self {
-            NodeSpec::Nosql(n) => Some(StationSpec { workers: n.total_workers(), ..n.station.clone() }),
-            other => other.station().cloned(),
-        }
-    }
-
-    pub fn station_mut(&mut self) -> Option<&mut StationSpec> {
-        match self {
-            NodeSpec::WebServer(w) => Some(&mut w.station),
-            NodeSpec::Cache(c) => Some(&mut c.station),
-            NodeSpec::Database(d) => Some(&mut d.station),
-            NodeSpec::Workers(w) => Some(&mut w.station),
-            NodeSpec::Nosql(n) => Some(&mut n.station),
-            NodeSpec::Users(_)
-            | NodeSpec::LoadBalancer(_)
-            | NodeSpec::Queue(_)
-            | NodeSpec::ShardRouter(_)
-            | NodeSpec::Dns(_)
-            | NodeSpec::Cdn(_) => None,
-        }
-    }
-}
-
-/// A traffic source: a population of users sending requests.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct UsersSpec {
-    /// How much traffic: a request rate, or a number of daily users.
-    #[serde(flatten)]
-    pub rate: Rate,
-    pub arrivals: Arrivals,
-    pub mix: Mix,
-    /// Distinct users the requests come from (sticky routing hashes the user).
-    pub population: u64,
-    /// Which data each request reads or writes (caches and replicas need it).
-    pub keys: Keys,
-    /// How the rate changes over time (a multiplier of the rate above).
-    #[serde(skip_serializing_if = "is_steady")]
-    pub profile: crate::blocks::profile::Profile,
-    /// Where the users are; empty: nowhere in particular (no cross-region latency).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub regions: Vec<RegionShare>,
-    /// Share of requests from mobile apps (the rest from browsers): a mobile
-    /// network adds `MOBILE_EXTRA_MS` each way on the first hop.
-    pub mobile_share: f64,
-    /// How long the users wait for an answer before they give up (cause
-    /// `client_timeout`); `None`: they wait for ever. Absent from a document:
-    /// [`DEFAULT_CLIENT_TIMEOUT_MS`]. Always written, `null` included, so a
-    /// saved "never" stays never.
-    pub client_timeout_ms: Option<f64>,
-}
-
-/// How long users wait by default before giving up on a request: about the
-/// limit of a person's attention on a page that does not answer (they reload
-/// or leave), and the read timeout many mobile HTTP clients ship with. It is
-/// longer than every server timeout in the lessons (2 to 5 s), so a server's
-/// own timeout answers first and the users' patience is the last resort.
-pub const DEFAULT_CLIENT_TIMEOUT_MS: f64 = 10_000.0;
-
-/// Extra one-way latency of a mobile network over a fixed line, in milliseconds.
-pub const MOBILE_EXTRA_MS: f64 = 30.0;
-
-fn is_steady(p: &crate::blocks::profile::Profile) -> bool {
-    *p == crate::blocks::profile::Profile::Steady
-}
-
-/// The data keys requests touch: `count` keys whose popularity follows Zipf's
-/// law with exponent `zipf` (0: all equally popular; about 1: typical web
-/// content), plus a `celebrity_share` of all requests that go to one key.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Keys {
-    pub count: u64,
-    pub zipf: f64,
-    pub celebrity_share: f64,
-}
-
-impl Keys {
-    pub const DEFAULT: Keys = Keys { count: 100_000, zipf: 0.9, celebrity_share: 0.0 };
-}
-
-/// Seconds in a day.
-const DAY_S: f64 = 86_400.0;
-
-/// Traffic of a users node: either a request rate directly (`rps`), or daily
-/// active users (`dau`) who each make `requests_per_user_per_day` requests, with
-/// the busiest hour `peak_factor` times the day's average. The simulation runs
-/// at the peak rate: that is what the architecture must survive.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Rate {
-    Rps { rps: f64 },
-    Users { dau: f64, requests_per_user_per_day: f64, peak_factor: f64 },
-}
-
-impl Rate {
-    /// Requests per day of one user when only `dau` is given: a user who opens
-    /// the site a few times a day, each visit a burst of page and API requests.
-    pub const DEFAULT_REQUESTS_PER_USER_PER_DAY: f64 = 432.0;
-    /// The busiest hour carries twice the day's average traffic.
-    pub const DEFAULT_PEAK_FACTOR: f64 = 2.0;
-
-    /// Daily users with the default habits.
-    pub fn users(dau: f64) -> Rate {
-        Rate::Users {
-            dau,
-            requests_per_user_per_day: Self::DEFAULT_REQUESTS_PER_USER_PER_DAY,
-            peak_factor: Self::DEFAULT_PEAK_FACTOR,
-        }
-    }
-
-    /// The request rate the simulation runs at (requests per second).
-    pub fn rps(&self) -> f64 {
-        match *self {
-            Rate::Rps { rps } => rps,
-            Rate::Users { dau, requests_per_user_per_day, peak_factor } => {
-                dau * requests_per_user_per_day * peak_factor / DAY_S
-            }
-        }
-    }
-}
-
-impl UsersSpec {
-    pub fn rps(&self) -> f64 {
-        self.rate.rps()
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Arrivals {
-    /// Independent arrivals: exponential gaps between requests.
-    Poisson,
-}
-
-/// Shares of request kinds; they need not sum to 1 (they are normalised).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Mix {
-    pub read: f64,
-    pub write: f64,
-    #[serde(rename = "static")]
-    pub static_: f64,
-    pub job: f64,
-}
-
-impl Mix {
-    pub const ALL_READ: Mix = Mix { read: 1.0, write: 0.0, static_: 0.0, job: 0.0 };
-
-    pub fn shares(&self) -> [f64; 4] {
-        [self.read, self.write, self.static_, self.job]
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LoadBalancerSpec {
-    pub algorithm: Algorithm,
-    /// How the balancer notices dead servers; `None`: it never does, and keeps
-    /// sending them their share of requests.
-    pub health_check: Option<HealthCheck>,
-    /// An active-passive pair: when the active balancer fails, the standby
-    /// takes over after `failover_s`, so the balancer is no single point of failure.
-    pub pair: bool,
-    pub failover_s: f64,
-}
-
-/// The balancer probes every server each `interval_s`; `threshold` failed
-/// probes in a row take a server out of rotation, and as many passed ones in a
-/// row bring it back. A dead server therefore keeps receiving requests for up
-/// to `interval_s * threshold` seconds.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct HealthCheck {
-    pub interval_s: f64,
-    pub threshold: u32,
-}
-
-impl HealthCheck {
-    pub const DEFAULT: HealthCheck = HealthCheck { interval_s: 2.0, threshold: 3 };
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Algorithm {
-    RoundRobin,
-    LeastConnections,
-    Random,
-    /// The same user always goes to the same server (a hash of the user id).
-    Sticky,
-}
-
-pub const ALGORITHMS: &[&str] = &["round_robin", "least_connections", "random", "sticky"];
-
 /// A station: `workers` parallel workers in front of one FIFO queue.
 /// Web servers and databases are both stations.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -421,17 +161,18 @@ pub struct StationSpec {
     pub timeout_ms: Option<f64>,
 }
 
-/// A web server: a station whose reads and writes call the cache and database
-/// tiers linked behind it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct WebServerSpec {
-    #[serde(flatten)]
-    pub station: StationSpec,
-    pub waiting: Waiting,
-    pub sessions: Sessions,
-    /// An autoscaling group of such servers (`station` is one machine).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub autoscale: Option<AutoscaleSpec>,
+impl StationSpec {
+    /// One worker, 1 ms exponential service, no limits: valid station
+    /// settings for a kind's [`skeleton`](crate::model::kinds::Spec::skeleton).
+    pub(crate) fn skeleton() -> StationSpec {
+        StationSpec {
+            size: None,
+            workers: 1,
+            service: Service { dist: Dist::Exponential, mean_ms: 1.0, cv: None },
+            queue_limit: None,
+            timeout_ms: None,
+        }
+    }
 }
 
 /// An autoscaling group: between `min` and `max` machines, grown or shrunk to
@@ -445,171 +186,6 @@ pub struct AutoscaleSpec {
     pub target: f64,
     pub boot_s: f64,
     pub cooldown_s: f64,
-}
-
-/// Where a web server keeps logged-in users' sessions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sessions {
-    /// No sessions (an API without logins, or not modelled).
-    None,
-    /// In the server's own memory: a user must keep coming back to the same
-    /// server (sticky balancing), and sessions die with the server.
-    Local,
-    /// In a shared store (a NoSQL store or a cache linked to the server): any
-    /// server can take any user, at the price of one more call per request.
-    Shared,
-}
-
-pub const SESSIONS: &[&str] = &["none", "local", "shared"];
-
-/// What a web server's worker does while a downstream call is out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Waiting {
-    /// Thread per request: the worker waits, held, until the answer comes
-    /// (a slow database then runs the web tier out of workers).
-    Thread,
-    /// Asynchronous: the worker is freed while the call is out and the answer
-    /// is handled without one.
-    Async,
-}
-
-pub const WAITINGS: &[&str] = &["thread", "async"];
-
-/// A read-through cache: web servers ask it first on a read; on a miss they
-/// read the database and fill the cache with the answer.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CacheSpec {
-    #[serde(flatten)]
-    pub station: StationSpec,
-    /// Items the cache holds.
-    pub capacity: u64,
-    pub policy: crate::blocks::cache_store::Policy,
-    /// Entries expire this long after they were filled; `None`: never.
-    pub ttl_s: Option<f64>,
-    /// A write removes the key from the cache. Without it, readers get the old
-    /// value until it expires or is evicted (counted as stale reads).
-    pub invalidate_on_write: bool,
-}
-
-pub const POLICIES: &[&str] = &["lru", "lfu", "fifo"];
-
-/// A relational database. Linked from another database, it is that one's read
-/// replica: it applies the primary's writes `replication_lag_ms` late and
-/// takes reads; the primary takes the writes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct DatabaseSpec {
-    #[serde(flatten)]
-    pub station: StationSpec,
-    /// As a replica: how far behind the primary it runs.
-    pub replication_lag_ms: f64,
-    /// As a primary with replicas: how long after it fails a replica is
-    /// promoted to take the writes (detection plus promotion).
-    pub failover_s: f64,
-}
-
-/// A content delivery network: an edge location in every region answers the
-/// static requests of the users there from its own cache (objects with a TTL;
-/// the request's key is the object); a miss is fetched from the origin (the
-/// balancer or web server linked from here) and kept at that edge. Users reach
-/// the edge of their own region, so no cross-region latency applies. Users linked to a CDN send it their static
-/// requests. If it is down, they go to the origin when `fallback_to_origin`,
-/// and fail otherwise.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CdnSpec {
-    /// Objects the edges keep.
-    pub capacity: u64,
-    pub ttl_s: f64,
-    pub fallback_to_origin: bool,
-    /// Average size of a static object, for the bandwidth bill.
-    pub object_kb: f64,
-}
-
-/// DNS between users and the site: clients resolve the site's name to one of
-/// the entry points linked from here (a load balancer or web server per data
-/// center) and their resolvers keep the answer for `ttl_s`. A resolution costs
-/// `resolve_ms` when it is not cached. `single`: always the first entry;
-/// `weighted`: split by `weights` among the entries that are up; `nearest`
-/// (GeoDNS): each user to the entry closest to their region that is up (by the
-/// regions of the entries' data centers). When an entry
-/// dies, clients with a cached answer keep going to it until it expires.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct DnsSpec {
-    pub ttl_s: f64,
-    pub resolve_ms: f64,
-    pub routing: DnsRouting,
-    /// One per entry (link order); missing ones count 1.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub weights: Vec<f64>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DnsRouting {
-    Single,
-    Weighted,
-    /// GeoDNS: each client region to the nearest entry that is up.
-    Nearest,
-}
-
-/// Splits the data over the databases linked to it (the shards, in link
-/// order): each request goes to the shard of its key (the user whose data it
-/// reads or writes). `modulo`: shard = key mod N, simple, but adding a shard
-/// moves most keys; `consistent_hash`: a ring with `vnodes` points per shard,
-/// so adding one moves only about 1/(N+1) of them.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ShardRouterSpec {
-    pub routing: ShardRouting,
-    pub vnodes: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ShardRouting {
-    Modulo,
-    ConsistentHash,
-}
-
-pub const SHARD_ROUTINGS: &[&str] = &["modulo", "consistent_hash"];
-
-/// A key-value (NoSQL) store: fast single-key reads and writes, spread over
-/// `partitions` that each add `workers` (it scales out by adding partitions).
-/// A web server uses it as its session store when its sessions are shared,
-/// and as its data store when it has no relational database.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct NosqlSpec {
-    /// `workers` is per partition here.
-    #[serde(flatten)]
-    pub station: StationSpec,
-    pub partitions: u32,
-}
-
-impl NosqlSpec {
-    /// Workers across all partitions.
-    pub fn total_workers(&self) -> u32 {
-        self.station.workers.saturating_mul(self.partitions)
-    }
-}
-
-/// A durable message queue: web servers put jobs on it and answer the user at
-/// once; worker pools linked from it take the jobs off, oldest first. A full
-/// queue refuses new jobs (the user's request fails: rejected).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct QueueSpec {
-    /// Most messages it holds.
-    pub capacity: u64,
-}
-
-/// A pool of workers processing jobs from the queues linked to it, each
-/// worker one job at a time (`service` is the processing time).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct WorkersSpec {
-    #[serde(flatten)]
-    pub station: StationSpec,
-    /// Grow the pool with the backlog (`target`: waiting jobs per machine).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub autoscale: Option<AutoscaleSpec>,
 }
 
 /// Service time of one request on one worker.

@@ -25,22 +25,18 @@ pub fn single_points_of_failure(s: &Scenario) -> Vec<String> {
         .iter()
         .enumerate()
         .filter(|(i, n)| {
-            // Shard routers and DNS are not machines of ours (a library in the
-            // application; a managed, replicated service).
-            !matches!(
-                n.spec,
-                NodeSpec::Users(_)
-                    | NodeSpec::ShardRouter(_)
-                    | NodeSpec::Workers(_)
-                    | NodeSpec::Cache(_)
-                    | NodeSpec::Dns(_)
-            ) && !graph.serves(Some(*i))
+            // Only machines of ours (see `About::can_be_single_point`): not
+            // the users, a library in the application (a shard router), a
+            // managed replicated service (DNS), or what requests do without
+            // while it is down (a cache, workers).
+            n.spec.kind().about().can_be_single_point && !graph.serves(Some(*i))
         })
         .map(|(_, n)| n.id.clone())
         .collect()
 }
 
-struct Graph<'a> {
+/// A design as a graph of who sends requests to whom.
+pub struct Graph<'a> {
     s: &'a Scenario,
     out: Vec<Vec<usize>>,
     /// For each replica, its primary.
@@ -95,35 +91,20 @@ impl<'a> Graph<'a> {
         })
     }
 
-    fn entry_serves(&self, entry: usize, kind: usize, up: &dyn Fn(usize) -> bool) -> bool {
-        match self.spec(entry) {
-            // Plain DNS names one entry; weighted DNS stops naming a dead one.
-            NodeSpec::Dns(d) => match d.routing {
-                crate::model::scenario::DnsRouting::Single => {
-                    self.out[entry].first().is_some_and(|&e| self.entry_serves(e, kind, up))
-                }
-                crate::model::scenario::DnsRouting::Weighted | crate::model::scenario::DnsRouting::Nearest => {
-                    self.out[entry].iter().any(|&e| self.entry_serves(e, kind, up))
-                }
-            },
-            NodeSpec::LoadBalancer(b) => {
-                (up(entry) || b.pair) && self.out[entry].iter().any(|&w| self.web_serves(w, kind, up))
-            }
-            NodeSpec::WebServer(_) => self.web_serves(entry, kind, up),
-            // Not an entry: the wiring rules link users and DNS to none of these.
-            NodeSpec::Users(_)
-            | NodeSpec::Cdn(_)
-            | NodeSpec::Cache(_)
-            | NodeSpec::Database(_)
-            | NodeSpec::ShardRouter(_)
-            | NodeSpec::Nosql(_)
-            | NodeSpec::Queue(_)
-            | NodeSpec::Workers(_) => false,
-        }
+    /// Whether requests of `kind` that reach `entry` (a node users or DNS
+    /// send them to) are served: its kind says how
+    /// ([`crate::model::kinds::Settings::serves_as_entry`]).
+    pub(crate) fn entry_serves(&self, entry: usize, kind: usize, up: &dyn Fn(usize) -> bool) -> bool {
+        self.spec(entry).settings().serves_as_entry(self, entry, kind, up)
+    }
+
+    /// The nodes `i` links to, in link order.
+    pub(crate) fn out(&self, i: usize) -> &[usize] {
+        &self.out[i]
     }
 
     /// Kinds: 0 read, 1 write, 2 static, 3 job (the order of `Mix::shares`).
-    fn web_serves(&self, w: usize, kind: usize, up: &dyn Fn(usize) -> bool) -> bool {
+    pub(crate) fn web_serves(&self, w: usize, kind: usize, up: &dyn Fn(usize) -> bool) -> bool {
         let NodeSpec::WebServer(web) = self.spec(w) else { return false };
         if !up(w) {
             return false;

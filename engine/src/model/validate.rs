@@ -3,12 +3,12 @@
 
 use crate::base::limits::MAX_ID_LEN;
 use crate::model::error::Issue;
-use crate::model::kind::LinkRole;
-use crate::model::scenario::{NodeSpec, Scenario};
+use crate::model::kinds::LinkRole;
+use crate::model::scenario::{Node, NodeSpec, Scenario};
 use std::collections::HashMap;
 
 /// Whether node `from` may send requests to node `to`, and in what role
-/// ([`NodeKind::link_to`](crate::model::kind::NodeKind::link_to)). `Err` carries the
+/// ([`NodeKind::link_to`](crate::model::kinds::NodeKind::link_to)). `Err` carries the
 /// reason, worded for the user; the editor shows it too.
 pub fn check_link(from: &NodeSpec, to: &NodeSpec) -> Result<LinkRole, &'static str> {
     from.kind().link_to(to.kind())
@@ -36,7 +36,6 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
         }
     }
 
-    let mut outgoing = vec![0usize; s.nodes.len()];
     // For each database, the database it replicates (its primary).
     let mut primary_of: Vec<Option<usize>> = vec![None; s.nodes.len()];
     let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
@@ -63,7 +62,6 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
             });
             continue;
         }
-        outgoing[from] += 1;
         if role == LinkRole::Replicate {
             if let Some(p) = primary_of[to] {
                 issues.push(Issue {
@@ -94,83 +92,40 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
         }
     }
 
+    // Each kind's own rules about its links taken together.
     for (i, node) in s.nodes.iter().enumerate() {
-        let path = format!("nodes[{i}]");
-        match (&node.spec, outgoing[i]) {
-            (NodeSpec::Users(_), _) => {
-                // One entry for the site, and at most one CDN for static files.
-                let targets: Vec<&NodeSpec> = s
-                    .links
-                    .iter()
-                    .filter(|l| l.from == node.id)
-                    .filter_map(|l| index.get(l.to.as_str()).map(|&t| &s.nodes[t].spec))
-                    .collect();
-                let cdns = targets.iter().filter(|t| matches!(t, NodeSpec::Cdn(_))).count();
-                let entries = targets.len() - cdns;
-                if entries > 1 || cdns > 1 {
-                    issues.push(Issue {
-                        path,
-                        message: format!(
-                            "users \"{}\" are linked to {} nodes; link them to one entry (a load balancer or DNS spreads traffic) and at most one CDN",
-                            node.id,
-                            targets.len()
-                        ),
-                    });
-                }
-            }
-            (NodeSpec::WebServer(_), _) => {
-                // Its databases must be one primary and replicas of it.
-                let dbs: Vec<usize> = s
-                    .links
-                    .iter()
-                    .filter(|l| l.from == node.id)
-                    .filter_map(|l| index.get(l.to.as_str()).copied())
-                    .filter(|&d| matches!(s.nodes[d].spec, NodeSpec::Database(_)))
-                    .collect();
-                let routers = s
-                    .links
-                    .iter()
-                    .filter(|l| l.from == node.id)
-                    .filter_map(|l| index.get(l.to.as_str()).copied())
-                    .filter(|&d| matches!(s.nodes[d].spec, NodeSpec::ShardRouter(_)))
-                    .count();
-                if routers > 0 && (routers > 1 || !dbs.is_empty()) {
-                    issues.push(Issue {
-                        path: path.clone(),
-                        message: format!(
-                            "web server \"{}\" is linked to a shard router and to other data stores; with shards, link it to the one router only",
-                            node.id
-                        ),
-                    });
-                }
-                let root = |d: usize| primary_of[d].unwrap_or(d);
-                if let Some(&first) = dbs.first() {
-                    if let Some(&other) = dbs.iter().find(|&&d| root(d) != root(first)) {
-                        issues.push(Issue {
-                            path,
-                            message: format!(
-                                "web server \"{}\" is linked to databases \"{}\" and \"{}\", which do not replicate each other; \
-                                 link it to one primary and that primary's replicas",
-                                node.id, s.nodes[root(first)].id, s.nodes[root(other)].id
-                            ),
-                        });
-                    }
-                }
-            }
-            // Their links are checked one by one above.
-            (
-                NodeSpec::LoadBalancer(_)
-                | NodeSpec::Cache(_)
-                | NodeSpec::Database(_)
-                | NodeSpec::Queue(_)
-                | NodeSpec::Workers(_)
-                | NodeSpec::ShardRouter(_)
-                | NodeSpec::Nosql(_)
-                | NodeSpec::Dns(_)
-                | NodeSpec::Cdn(_),
-                _,
-            ) => {}
+        let wiring = Wiring { s, node, index: &index, primary_of: &primary_of };
+        for message in node.spec.settings().wiring_problems(&wiring) {
+            issues.push(Issue { path: format!("nodes[{i}]"), message });
         }
+    }
+}
+
+/// A node in a design being checked, as its kind's wiring rules see it
+/// ([`crate::model::kinds::Settings::wiring_problems`]).
+pub struct Wiring<'a> {
+    pub s: &'a Scenario,
+    pub node: &'a Node,
+    index: &'a HashMap<&'a str, usize>,
+    /// For each database, the database it replicates (its primary).
+    primary_of: &'a [Option<usize>],
+}
+
+impl Wiring<'_> {
+    /// The nodes this one links to, in link order (links to ids that do not
+    /// exist are reported on their own).
+    pub fn targets(&self) -> Vec<usize> {
+        self.s
+            .links
+            .iter()
+            .filter(|l| l.from == self.node.id)
+            .filter_map(|l| self.index.get(l.to.as_str()).copied())
+            .collect()
+    }
+
+    /// The primary database `d` replicates, or `d` itself.
+    pub fn primary_or_self(&self, d: usize) -> usize {
+        self.primary_of[d].unwrap_or(d)
     }
 }
 
@@ -181,53 +136,16 @@ pub(crate) fn validate_graph(s: &Scenario, issues: &mut Vec<Issue>) {
 pub fn warnings(s: &Scenario) -> Vec<Issue> {
     let mut out = Vec::new();
     for (i, node) in s.nodes.iter().enumerate() {
-        let linked = s.links.iter().any(|l| l.from == node.id);
-        let message = match &node.spec {
-            NodeSpec::Users(_) if !linked => format!(
-                "users \"{}\" are not linked to anything, so their requests fail; link them to a load balancer or web server",
-                node.id
-            ),
-            NodeSpec::LoadBalancer(_) if !linked => format!(
-                "load balancer \"{}\" has no servers behind it, so its requests fail; link it to a web server",
-                node.id
-            ),
-            NodeSpec::WebServer(w)
-                if w.sessions == crate::model::scenario::Sessions::Shared
-                    && !s.links.iter().any(|l| {
-                        l.from == node.id
-                            && s.node_index(&l.to).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Nosql(_) | NodeSpec::Cache(_)))
-                    }) =>
-            {
-                format!(
-                    "web server \"{}\" keeps sessions in a shared store but is linked to none; link it to a NoSQL store or a cache",
-                    node.id
-                )
-            }
-            NodeSpec::WebServer(_) if replicas_only(s, &node.id) => format!(
-                "web server \"{}\" is linked only to read replicas, so its writes fail; link it to their primary too",
-                node.id
-            ),
-            // Nothing to warn about.
-            NodeSpec::Users(_)
-            | NodeSpec::LoadBalancer(_)
-            | NodeSpec::WebServer(_)
-            | NodeSpec::Cache(_)
-            | NodeSpec::Database(_)
-            | NodeSpec::Queue(_)
-            | NodeSpec::Workers(_)
-            | NodeSpec::ShardRouter(_)
-            | NodeSpec::Nosql(_)
-            | NodeSpec::Dns(_)
-            | NodeSpec::Cdn(_) => continue,
-        };
-        out.push(Issue { path: format!("nodes[{i}]"), message });
+        if let Some(message) = node.spec.settings().warning(node, s) {
+            out.push(Issue { path: format!("nodes[{i}]"), message });
+        }
     }
     out
 }
 
 /// Whether `web` is linked to databases that are all replicas (of a primary
 /// it is not linked to).
-fn replicas_only(s: &Scenario, web: &str) -> bool {
+pub(crate) fn replicas_only(s: &Scenario, web: &str) -> bool {
     let is_replica = |id: &str| {
         s.links.iter().any(|l| {
             l.to == id && s.node_index(&l.from).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Database(_)))

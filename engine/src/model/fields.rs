@@ -1,0 +1,75 @@
+//! What the inspector lets a user edit on a node: each field's place in the
+//! node's JSON, its words and unit, and how it is entered. Each kind's file
+//! lists its own ([`crate::model::kinds::Settings::fields`]); the groups
+//! several kinds share are here.
+
+/// One editable field: where it sits in the node's JSON, how to show it.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    pub pointer: &'static str,
+    pub label: &'static str,
+    pub unit: &'static str,
+    pub kind: FieldKind,
+    pub help: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FieldKind {
+    Number,
+    /// A number or blank (null: none / unbounded).
+    Optional(&'static str),
+    Choice(&'static [&'static str]),
+    /// true / false, shown as a checkbox.
+    Toggle,
+    /// An optional group of settings: a checkbox that sets the field to this
+    /// JSON (the defaults) when ticked and to null when cleared.
+    Enabled(&'static str),
+    /// A machine size from this price list, or "custom" (workers set by hand).
+    Size(crate::blocks::pricing::InstanceKind),
+}
+
+pub const STATION_FIELDS: &[Field] = &[
+    Field { pointer: "/workers", label: "Workers", unit: "", kind: FieldKind::Number, help: "requests served at the same time" },
+    Field { pointer: "/service/dist", label: "Service time", unit: "", kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]), help: "how service times vary" },
+    Field { pointer: "/service/mean_ms", label: "Mean service", unit: "ms", kind: FieldKind::Number, help: "one request on one worker" },
+    Field { pointer: "/service/cv", label: "Variation (cv)", unit: "", kind: FieldKind::Optional("—"), help: "lognormal only: standard deviation / mean" },
+    Field { pointer: "/queue_limit", label: "Queue limit", unit: "req", kind: FieldKind::Optional("unbounded"), help: "waiting requests beyond this are rejected at once, so an overloaded server fails fast instead of making everyone wait" },
+    Field { pointer: "/timeout_ms", label: "Timeout", unit: "ms", kind: FieldKind::Optional("none"), help: "a request not answered within this long (queued, served and waiting on calls) fails with a timeout" },
+];
+pub const AUTOSCALE_FIELDS: &[Field] = &[
+    Field {
+        pointer: "/autoscale/min",
+        label: "Minimum",
+        unit: "machines",
+        kind: FieldKind::Number,
+        help: "never fewer",
+    },
+    Field {
+        pointer: "/autoscale/max",
+        label: "Maximum",
+        unit: "machines",
+        kind: FieldKind::Number,
+        help: "never more",
+    },
+    Field {
+        pointer: "/autoscale/target",
+        label: "Target",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "web servers: utilisation 0..1 to keep; workers: waiting jobs per machine",
+    },
+    Field {
+        pointer: "/autoscale/boot_s",
+        label: "Boot time",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "a new machine serves this long after it is started",
+    },
+    Field {
+        pointer: "/autoscale/cooldown_s",
+        label: "Cooldown",
+        unit: "s",
+        kind: FieldKind::Number,
+        help: "lower load must last this long before machines are stopped",
+    },
+];

@@ -1,0 +1,152 @@
+//! A read-through cache: web servers ask it before the data store and fill
+//! it on a miss; priced by the memory its items need.
+
+use crate::model::fields::{Field, FieldKind};
+use crate::model::kinds::{About, Bill, Figure, Settings, Spec};
+use crate::model::parse::{Obj, Parser};
+use crate::base::limits::*;
+use crate::blocks::pricing;
+use crate::model::cost::{CACHE_ITEM_BYTES, CACHE_MIN_GIB};
+use crate::model::scenario::StationSpec;
+use crate::model::spof::Graph;
+use serde::Serialize;
+
+/// A read-through cache: web servers ask it first on a read; on a miss they
+/// read the database and fill the cache with the answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CacheSpec {
+    #[serde(flatten)]
+    pub station: StationSpec,
+    /// Items the cache holds.
+    pub capacity: u64,
+    pub policy: crate::blocks::cache_store::Policy,
+    /// Entries expire this long after they were filled; `None`: never.
+    pub ttl_s: Option<f64>,
+    /// A write removes the key from the cache. Without it, readers get the old
+    /// value until it expires or is evicted (counted as stale reads).
+    pub invalidate_on_write: bool,
+}
+
+pub const POLICIES: &[&str] = &["lru", "lfu", "fifo"];
+
+impl Spec for CacheSpec {
+    const ABOUT: About = About {
+        name: "cache",
+        label: "cache",
+        title: "Cache",
+        blurb: "Keeps popular data in memory: web servers ask it before the database and fill it on a miss.",
+        id_prefix: "cache",
+        icon: "M13 2 4 14h6l-1 8 9-12h-6z",
+        station: true,
+        can_be_single_point: false,
+        column: 3,
+        figure: Figure::Hits,
+        placed: "{}",
+        links: &[],
+        linked_from: &[],
+        refuses: &[],
+        only_from: Some("only web servers use a cache; link the cache from a web server"),
+        calls: "a cache answers from memory; on a miss the web server reads the database itself, so link the web server to the database",
+    };
+
+    fn parse(p: &mut Parser, obj: &mut Obj<'_>) -> Option<Self> {
+        p.cache(obj)
+    }
+
+    fn skeleton() -> Self {
+        CacheSpec { station: StationSpec::skeleton(), capacity: 1, policy: crate::blocks::cache_store::Policy::Lru, ttl_s: None, invalidate_on_write: true }
+    }
+}
+
+impl Settings for CacheSpec {
+    fn monthly_usd(&self, _: &Bill) -> f64 {
+        let gib = (self.capacity as f64 * CACHE_ITEM_BYTES / f64::from(1u32 << 30)).max(CACHE_MIN_GIB);
+        pricing::cache_nodes_monthly_usd(1, gib).unwrap_or(0.0)
+    }
+
+    /// Not an entry: nothing sends users' requests to it.
+    fn serves_as_entry(&self, _: &Graph, _: usize, _: usize, _: &dyn Fn(usize) -> bool) -> bool {
+        false
+    }
+
+    fn fields(&self) -> Vec<&'static [Field]> {
+        vec![CACHE_FIELDS, CACHE_STATION_FIELDS]
+    }
+
+    fn station(&self) -> Option<&StationSpec> {
+        Some(&self.station)
+    }
+
+    fn station_mut(&mut self) -> Option<&mut StationSpec> {
+        Some(&mut self.station)
+    }
+}
+
+impl Parser {
+    fn cache(&mut self, obj: &mut Obj<'_>) -> Option<CacheSpec> {
+        let station = self.station(obj, None, 16, 0.5);
+        let capacity = self.integer(obj, "capacity", Some(10_000), 1, crate::blocks::cache_store::MAX_CAPACITY);
+        let policy = self.choice(obj, "policy", Some("lru"), POLICIES);
+        let ttl_s =
+            self.positive_or_null(obj, "ttl_s", Some(300.0), MAX_DURATION_S, "seconds", "entries that never expire");
+        let invalidate_on_write = self.boolean(obj, "invalidate_on_write", true);
+        Some(CacheSpec {
+            station: station?,
+            capacity: capacity?,
+            policy: match policy? {
+                "lfu" => crate::blocks::cache_store::Policy::Lfu,
+                "fifo" => crate::blocks::cache_store::Policy::Fifo,
+                _ => crate::blocks::cache_store::Policy::Lru,
+            },
+            ttl_s: ttl_s?,
+            invalidate_on_write: invalidate_on_write?,
+        })
+    }
+}
+
+pub const CACHE_FIELDS: &[Field] = &[
+    Field {
+        pointer: "/capacity",
+        label: "Capacity",
+        unit: "items",
+        kind: FieldKind::Number,
+        help: "keys the cache holds",
+    },
+    Field {
+        pointer: "/policy",
+        label: "Eviction",
+        unit: "",
+        kind: FieldKind::Choice(&["lru", "lfu", "fifo"]),
+        help: "which key makes room when the cache is full",
+    },
+    Field {
+        pointer: "/ttl_s",
+        label: "Time to live",
+        unit: "s",
+        kind: FieldKind::Optional("never"),
+        help: "entries expire this long after they were filled",
+    },
+    Field {
+        pointer: "/invalidate_on_write",
+        label: "Invalidate on write",
+        unit: "",
+        kind: FieldKind::Toggle,
+        help: "a write removes the cached copy; otherwise readers may get old data",
+    },
+];
+pub const CACHE_STATION_FIELDS: &[Field] = &[
+    Field {
+        pointer: "/workers",
+        label: "Workers",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "lookups served at the same time",
+    },
+    Field {
+        pointer: "/service/mean_ms",
+        label: "Lookup time",
+        unit: "ms",
+        kind: FieldKind::Number,
+        help: "one lookup on one worker",
+    },
+];
