@@ -895,14 +895,7 @@ impl Parser {
             boot_s: boot_s?,
             cooldown_s: cooldown_s?,
         };
-        let policy = if web {
-            AutoscalePolicy::utilization(spec.min, spec.max, spec.target)
-        } else {
-            AutoscalePolicy::backlog(spec.min, spec.max, spec.target)
-        };
-        match policy
-            .and_then(|p| p.with_timing(spec.boot_s, spec.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S))
-        {
+        match spec.policy(if web { AutoscalePolicy::utilization } else { AutoscalePolicy::backlog }) {
             Ok(_) => Some(Some(spec)),
             Err(e) => {
                 self.issue(path, e.to_string());

@@ -9,6 +9,7 @@
 //! Reading a document is [`Scenario::from_json`]; it reports every problem with the
 //! path of its field. Writing one is `serde_json::to_string(&scenario)`.
 
+use crate::blocks::autoscale::{AutoscaleError, AutoscalePolicy};
 pub use crate::model::kinds::cache::*;
 pub use crate::model::kinds::cdn::*;
 pub use crate::model::kinds::database::*;
@@ -186,6 +187,19 @@ pub struct AutoscaleSpec {
     pub target: f64,
     pub boot_s: f64,
     pub cooldown_s: f64,
+}
+
+impl AutoscaleSpec {
+    /// The engine's policy for this group: `steer` says what it steers by
+    /// (`AutoscalePolicy::utilization` for servers, `backlog` for workers),
+    /// with the group's boot time and cooldown.
+    pub fn policy(
+        &self,
+        steer: fn(u32, u32, f64) -> Result<AutoscalePolicy, AutoscaleError>,
+    ) -> Result<AutoscalePolicy, AutoscaleError> {
+        steer(self.min, self.max, self.target)
+            .and_then(|p| p.with_timing(self.boot_s, self.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S))
+    }
 }
 
 /// Service time of one request on one worker.

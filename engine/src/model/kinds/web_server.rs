@@ -125,11 +125,7 @@ impl Settings for WebServerSpec {
 
     /// A group of servers, grown and shrunk to keep their utilisation near the target.
     fn autoscale_policy(&self) -> Option<Result<AutoscalePolicy, AutoscaleError>> {
-        let a = self.autoscale?;
-        Some(
-            AutoscalePolicy::utilization(a.min, a.max, a.target)
-                .and_then(|p| p.with_timing(a.boot_s, a.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S)),
-        )
+        Some(self.autoscale?.policy(AutoscalePolicy::utilization))
     }
 
     /// Its data tier is one shard router, or one primary and its replicas.

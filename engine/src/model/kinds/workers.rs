@@ -79,11 +79,7 @@ impl Settings for WorkersSpec {
 
     /// A pool grown and shrunk to keep the waiting jobs per machine near the target.
     fn autoscale_policy(&self) -> Option<Result<AutoscalePolicy, AutoscaleError>> {
-        let a = self.autoscale?;
-        Some(
-            AutoscalePolicy::backlog(a.min, a.max, a.target)
-                .and_then(|p| p.with_timing(a.boot_s, a.cooldown_s, AutoscalePolicy::DEFAULT_CHECK_INTERVAL_S)),
-        )
+        Some(self.autoscale?.policy(AutoscalePolicy::backlog))
     }
 }
 
