@@ -151,8 +151,8 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
         Edit::Fault { id, fault } => {
             let i = s.node_index(id).ok_or_else(|| EditError::UnknownNode(id.clone()))?;
             let kind = s.nodes[i].spec.kind();
-            // The kind as its name reads ("load balancer", "nosql").
-            let words = || kind.name().replace('_', " ");
+            // The kind in words ("load balancer", "NoSQL store"), as the palette says it.
+            let words = || kind.label();
             if kind == NodeKind::Users {
                 return Err(EditError::NotApplicable("users cannot fail; change their traffic instead".into()));
             }

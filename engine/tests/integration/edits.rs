@@ -227,6 +227,22 @@ fn refused_edits_change_nothing_and_say_why() {
 }
 
 #[test]
+fn a_refused_fault_names_the_kind_as_the_palette_does() {
+    let doc = json!({"version": 2, "nodes": [
+        {"id": "users", "kind": "users", "rps": 10},
+        {"id": "dns", "kind": "dns"},
+        {"id": "web", "kind": "web_server"},
+        {"id": "kv", "kind": "nosql"}
+    ], "links": [{"from": "users", "to": "dns"}, {"from": "dns", "to": "web"}, {"from": "web", "to": "kv"}]});
+    let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).unwrap());
+    let why = |sim: &mut Simulation, id: &str, fault: Fault| {
+        sim.apply(Edit::Fault { id: id.into(), fault }).unwrap_err().to_string()
+    };
+    assert!(why(&mut sim, "dns", Fault::Slow { factor: 2.0 }).contains("a DNS adds no processing time"));
+    assert!(why(&mut sim, "kv", Fault::Flush).contains("\"kv\" is a NoSQL store"));
+}
+
+#[test]
 fn the_same_edits_at_the_same_times_give_the_same_run() {
     let run = || {
         let mut sim = starter();
