@@ -134,7 +134,7 @@ impl EventQueue {
         let entry = Entry { key, event };
         // A small heap is cheaper than the lanes' bookkeeping (an M/M/1 model
         // holds three events), so lanes start only when the heap is large.
-        if self.heap.len() >= LANES_FROM && matches!(event, Event::Deliver { .. }) && self.to_lane(entry, at) {
+        if self.heap.len() >= LANES_FROM && matches!(event, Event::Deliver { .. }) && self.put_in_lane(entry, at) {
             return;
         }
         self.heap.push(entry);
@@ -143,7 +143,7 @@ impl EventQueue {
     /// Files a hop in the lane of its delay; false when it must go to the heap.
     /// Kept out of line so that `schedule` stays small enough to inline.
     #[inline(never)]
-    fn to_lane(&mut self, entry: Entry, at: Nanos) -> bool {
+    fn put_in_lane(&mut self, entry: Entry, at: Nanos) -> bool {
         let Some(delay) = at.checked_sub(self.now) else { return false };
         if let Some(i) = self.lanes.iter().position(|l| l.delay == delay) {
             let lane = &mut self.lanes[i];

@@ -10,7 +10,7 @@
 use crate::base::rng::{Stream, StreamPurpose};
 use crate::blocks::request::Cause;
 use crate::components::net::Network;
-use crate::components::{passed_up, Arrival, Reply, Visit};
+use crate::components::{pass_unless_died, Arrival, Reply, Visit};
 use crate::model::scenario::{Algorithm, LoadBalancerSpec};
 
 impl Backend {
@@ -219,16 +219,7 @@ impl Balancer {
         if let Some(i) = self.backend_of_link(below) {
             self.backends[i].open = self.backends[i].open.saturating_sub(1);
         }
-        let (ok, serving) = (v.req.failure.is_none(), v.serving());
-        if !serving && ok {
-            v.stats.counters.failed_down += 1;
-        }
-        passed_up(v, ok && serving);
-        if !serving && ok {
-            Reply::Fail(Cause::NodeDown)
-        } else {
-            Reply::Pass
-        }
+        pass_unless_died(v)
     }
 }
 

@@ -16,6 +16,8 @@ pub mod database;
 pub mod dns;
 pub mod net;
 pub mod queue;
+#[cfg(test)]
+pub(crate) mod rig;
 pub mod shard_router;
 pub mod station;
 pub mod users;
@@ -352,6 +354,26 @@ impl Component {
         None
     }
 
+    /// The node crashed: what the component kept in memory is gone (a cache
+    /// and a CDN's edges come back cold). What the kernel holds for it (its
+    /// queue, its workers' work, jobs to hand back) the kernel clears itself.
+    pub(crate) fn forget(&mut self) {
+        match self {
+            Component::Cdn(c) => c.flush(),
+            Component::Station(Station { role: Role::Cache(c), .. }) => c.flush(),
+            // Nothing kept in memory that a restart loses: users are not a
+            // machine, a balancer's open connections fail as their answers
+            // come back through it, routers and DNS keep no state of their
+            // own, a queue is durable, and a station's work is the kernel's.
+            Component::Users(_)
+            | Component::Balancer(_)
+            | Component::Queue(_)
+            | Component::ShardRouter(_)
+            | Component::Dns(_)
+            | Component::Station(Station { role: Role::Web(_) | Role::Database(_) | Role::Workers(_), .. }) => {}
+        }
+    }
+
     /// Whether the component routes requests by their key (a CDN edge looks
     /// it up, a shard router picks the shard holding it): the key is then
     /// drawn before it decides.
@@ -403,6 +425,22 @@ impl Component {
     }
 }
 
+/// An answer passing back up through a node that holds the caller's
+/// connection (a balancer): lost, failing with `node_down`, if the node
+/// died while it was below.
+pub(crate) fn pass_unless_died(v: &mut Visit) -> Reply {
+    let (ok, serving) = (v.req.failure.is_none(), v.serving());
+    if !serving && ok {
+        v.stats.counters.failed_down += 1;
+    }
+    passed_up(v, ok && serving);
+    if !serving && ok {
+        Reply::Fail(Cause::NodeDown)
+    } else {
+        Reply::Pass
+    }
+}
+
 /// An answer passed back up through a node that holds no workers (a
 /// balancer, a shard router, DNS): the request leaves it, answered if `ok`.
 pub(crate) fn passed_up(v: &mut Visit, ok: bool) {
@@ -418,87 +456,9 @@ pub(crate) fn passed_up(v: &mut Visit, ok: bool) {
 /// network, the components and one request at a time.
 #[cfg(test)]
 mod tests {
-    use super::net::{Health, NodeInfo, Wire};
+    use super::net::Health;
+    use super::rig::Rig;
     use super::*;
-    use crate::blocks::request::{Arena, Kind, EMPTY_FRAME};
-    use crate::model::scenario::Scenario;
-
-    /// A scenario's components on their network, outside any simulation.
-    struct Rig {
-        net: Network,
-        components: Vec<Component>,
-        stats: Vec<NodeStats>,
-        arena: Arena,
-    }
-
-    impl Rig {
-        /// The nodes of a scenario (ids `n0`, `n1`…) and wires between them
-        /// by slot (only the components' view: the scenario itself has no links).
-        fn new(nodes: &str, links: &[(usize, usize)]) -> Rig {
-            let json = format!(
-                r#"{{"version": 2, "seed": 1, "duration_s": 10, "warmup_s": 0, "nodes": [{nodes}], "links": []}}"#
-            );
-            let scenario = Scenario::from_json(&json).expect("a valid test scenario");
-            let wires: Vec<Wire> = links
-                .iter()
-                .map(|&(a, b)| Wire { from: a as u16, to: b as u16, latency: 0, removed: false, sent: 0 })
-                .collect();
-            let n = scenario.nodes.len();
-            let components = (0..n).map(|i| Component::for_node(&scenario.nodes[i].spec, Vec::new(), 1, i)).collect();
-            let nodes = scenario
-                .nodes
-                .iter()
-                .map(|s| NodeInfo { id: s.id.clone(), kind: s.spec.kind(), removed: false, health: Health::Up })
-                .collect();
-            Rig {
-                net: Network {
-                    nodes,
-                    wires,
-                    primary_of: vec![None; n],
-                    replicas_of: vec![Vec::new(); n],
-                    slot_region: vec![None; n],
-                },
-                components,
-                stats: vec![NodeStats::default(); n],
-                arena: Arena::default(),
-            }
-        }
-
-        /// A read for `key` from users in slot 0 (and `region`), now at `node` as its frame 1.
-        fn request(&mut self, key: u64, region: Option<Region>, node: usize) -> u32 {
-            let id = self.arena.alloc(Kind::Read, 7, 0, true, false);
-            let r = self.arena.get_mut(id);
-            r.key = key;
-            r.region = region;
-            r.frames[0] = Frame { node: 0, ..EMPTY_FRAME };
-            r.frames[1] = Frame { node: node as u16, ..EMPTY_FRAME };
-            r.depth = 2;
-            id
-        }
-
-        /// Runs `decide` on request `id` at its frame 1, as the node sees it.
-        fn at<T>(&mut self, id: u32, decide: impl FnOnce(&mut [Component], &mut Visit) -> T) -> T {
-            let node = self.arena.get(id).frames[1].node as usize;
-            let mut v = Visit {
-                now: 1_000,
-                node,
-                id,
-                req: self.arena.get_mut(id),
-                f: 1,
-                net: &self.net,
-                stats: &mut self.stats[node],
-            };
-            decide(&mut self.components, &mut v)
-        }
-
-        fn arrive(&mut self, id: u32) -> Arrival {
-            self.at(id, Component::arrive)
-        }
-
-        fn answered(&mut self, id: u32, below: u16) -> Reply {
-            self.at(id, |components, v| Component::answered(components, v, below))
-        }
-    }
 
     const USERS: &str = r#"{"id": "n0", "kind": "users", "rps": 10}"#;
 

@@ -563,13 +563,8 @@ impl Simulation {
     /// (their answers fail when they come back through it).
     pub(crate) fn crash(&mut self, slot: usize) {
         self.drop_sessions(slot);
-        if let Component::Cdn(c) = &mut self.components[slot] {
-            c.flush(); // the edges come back cold
-        }
+        self.components[slot].forget();
         let Component::Station(st) = &mut self.components[slot] else { return };
-        if let Role::Cache(c) = &mut st.role {
-            c.flush(); // memory is gone: it comes back cold
-        }
         if let Role::Workers(p) = &mut st.role {
             // The queue is durable: unfinished jobs go back to its front.
             let jobs = p.drain();
