@@ -1,12 +1,12 @@
 //! A read-through cache: web servers ask it before the data store and fill
 //! it on a miss; priced by the memory its items need.
 
-use crate::model::fields::{Field, FieldKind};
-use crate::model::kinds::{About, Bill, Figure, Settings, Spec};
-use crate::model::parse::{Obj, Parser};
 use crate::base::limits::*;
 use crate::blocks::pricing;
 use crate::model::cost::{CACHE_ITEM_BYTES, CACHE_MIN_GIB};
+use crate::model::fields::{Field, FieldKind};
+use crate::model::kinds::{About, Bill, Figure, Settings, Spec};
+use crate::model::parse::{Obj, Parser};
 use crate::model::scenario::StationSpec;
 use crate::model::spof::Graph;
 use serde::Serialize;
@@ -104,7 +104,7 @@ impl Parser {
     }
 }
 
-pub const CACHE_FIELDS: &[Field] = &[
+const CACHE_FIELDS: &[Field] = &[
     Field {
         pointer: "/capacity",
         label: "Capacity",
@@ -134,7 +134,7 @@ pub const CACHE_FIELDS: &[Field] = &[
         help: "a write removes the cached copy; otherwise readers may get old data",
     },
 ];
-pub const CACHE_STATION_FIELDS: &[Field] = &[
+const CACHE_STATION_FIELDS: &[Field] = &[
     Field {
         pointer: "/workers",
         label: "Workers",

@@ -1,11 +1,11 @@
 //! A content delivery network: edges near the users answer static requests
 //! from their own caches and fetch what they miss from the origin.
 
+use crate::base::limits::*;
+use crate::blocks::pricing;
 use crate::model::fields::{Field, FieldKind};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
 use crate::model::parse::{Obj, Parser};
-use crate::base::limits::*;
-use crate::blocks::pricing;
 use crate::model::spof::Graph;
 use serde::Serialize;
 
@@ -76,7 +76,8 @@ impl Settings for CdnSpec {
             .unwrap_or(0.0)
     }
 
-    /// Not an entry: users send it only their static requests, which the single-point check follows itself.
+    /// Not an entry: users send it only their static requests, which the
+    /// single-point check follows itself.
     fn serves_as_entry(&self, _: &Graph, _: usize, _: usize, _: &dyn Fn(usize) -> bool) -> bool {
         false
     }
@@ -86,7 +87,7 @@ impl Settings for CdnSpec {
     }
 }
 
-pub const CDN_FIELDS: &[Field] = &[
+const CDN_FIELDS: &[Field] = &[
     Field {
         pointer: "/capacity",
         label: "Capacity",

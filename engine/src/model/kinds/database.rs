@@ -1,13 +1,12 @@
 //! A relational database: a station that stores the data; linked from
 //! another database, that one's read replica.
 
-use crate::model::fields::{Field, FieldKind};
-use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
-use crate::model::parse::{Obj, Parser};
 use crate::base::limits::*;
 use crate::blocks::pricing::InstanceKind;
 use crate::model::cost::machine_usd;
-use crate::model::fields::STATION_FIELDS;
+use crate::model::fields::{Field, FieldKind, STATION_FIELDS};
+use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
+use crate::model::parse::{Obj, Parser};
 use crate::model::scenario::StationSpec;
 use crate::model::spof::Graph;
 use serde::Serialize;
@@ -85,14 +84,14 @@ impl Settings for DatabaseSpec {
     }
 }
 
-pub const DATABASE_SIZE_FIELDS: &[Field] = &[Field {
+const DATABASE_SIZE_FIELDS: &[Field] = &[Field {
     pointer: "/size",
     label: "Machine size",
     unit: "",
     kind: FieldKind::Size(crate::blocks::pricing::InstanceKind::Database),
     help: "vertical scaling: one worker per vCPU, up to a huge and very expensive top size",
 }];
-pub const DATABASE_FIELDS: &[Field] = &[
+const DATABASE_FIELDS: &[Field] = &[
     Field {
         pointer: "/replication_lag_ms",
         label: "Replication lag",

@@ -3,11 +3,10 @@
 
 use crate::model::fields::{Field, FieldKind};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
-use crate::model::parse::{Obj, Parser};
-use crate::model::parse::join;
-use serde_json::Value;
+use crate::model::parse::{Obj, Parser, join};
 use crate::model::spof::Graph;
 use serde::Serialize;
+use serde_json::Value;
 
 /// DNS between users and the site: clients resolve the site's name to one of
 /// the entry points linked from here (a load balancer or web server per data
@@ -124,7 +123,7 @@ impl Settings for DnsSpec {
     }
 }
 
-pub const DNS_FIELDS: &[Field] = &[
+const DNS_FIELDS: &[Field] = &[
     Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(&["single", "weighted", "nearest"]), help: "single: always the first entry; weighted: split among the entries that are up; nearest (GeoDNS): each region to its closest entry that is up" },
     Field { pointer: "/ttl_s", label: "TTL", unit: "s", kind: FieldKind::Number, help: "how long resolvers keep an answer (and keep using it after a failure)" },
     Field { pointer: "/resolve_ms", label: "Lookup time", unit: "ms", kind: FieldKind::Number, help: "what a lookup costs when the answer is not cached" },

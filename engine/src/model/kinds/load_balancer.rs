@@ -1,16 +1,15 @@
 //! A load balancer: spreads requests over its web servers by an algorithm,
 //! probes them, and may be a pair with a standby.
 
-use crate::model::fields::{Field, FieldKind};
-use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
-use crate::model::parse::{Obj, Parser};
 use crate::base::limits::*;
 use crate::blocks::pricing;
-use crate::model::parse::join;
-use serde_json::Value;
+use crate::model::fields::{Field, FieldKind};
+use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
+use crate::model::parse::{Obj, Parser, join};
 use crate::model::scenario::{Node, Scenario};
 use crate::model::spof::Graph;
 use serde::Serialize;
+use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoadBalancerSpec {
@@ -152,7 +151,7 @@ impl Parser {
     }
 }
 
-pub const BALANCER_FIELDS: &[Field] = &[
+const BALANCER_FIELDS: &[Field] = &[
     Field {
         pointer: "/algorithm",
         label: "Algorithm",
@@ -175,7 +174,7 @@ pub const BALANCER_FIELDS: &[Field] = &[
         help: "how long the standby takes to step in",
     },
 ];
-pub const HEALTH_FIELDS: &[Field] = &[
+const HEALTH_FIELDS: &[Field] = &[
     Field {
         pointer: "/health_check",
         label: "Health checks",

@@ -246,7 +246,7 @@ impl NodeKind {
 
 /// What a link does: the role the node linked to plays for the node linking
 /// to it. The simulation wires its components by these
-/// (`Simulation::refresh_roles`), and the editor picks a link's latency by them.
+/// (`components::sort_wire`), and the editor picks a link's latency by them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LinkRole {
     /// Users send their requests to the site's entry: a load balancer, a web

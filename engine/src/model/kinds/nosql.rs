@@ -1,10 +1,10 @@
 //! A key-value (NoSQL) store: partitions of workers, fast single-key reads
 //! and writes; a home for shared sessions.
 
+use crate::blocks::pricing;
 use crate::model::fields::{Field, FieldKind};
 use crate::model::kinds::{About, Bill, Figure, Settings, Spec};
 use crate::model::parse::{Obj, Parser};
-use crate::blocks::pricing;
 use crate::model::scenario::StationSpec;
 use crate::model::spof::Graph;
 use serde::Serialize;
@@ -87,7 +87,7 @@ impl Settings for NosqlSpec {
     }
 }
 
-pub const NOSQL_FIELDS: &[Field] = &[
+const NOSQL_FIELDS: &[Field] = &[
     Field {
         pointer: "/partitions",
         label: "Partitions",

@@ -1,10 +1,10 @@
 //! A durable message queue: web servers put jobs on it and answer at once;
 //! the worker pools linked from it take them off.
 
+use crate::base::limits::*;
 use crate::model::fields::{Field, FieldKind};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
 use crate::model::parse::{Obj, Parser};
-use crate::base::limits::*;
 use crate::model::spof::Graph;
 use serde::Serialize;
 
@@ -63,7 +63,7 @@ impl Settings for QueueSpec {
     }
 }
 
-pub const QUEUE_FIELDS: &[Field] = &[Field {
+const QUEUE_FIELDS: &[Field] = &[Field {
     pointer: "/capacity",
     label: "Capacity",
     unit: "jobs",

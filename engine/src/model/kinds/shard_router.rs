@@ -87,7 +87,7 @@ impl Settings for ShardRouterSpec {
     }
 }
 
-pub const SHARD_FIELDS: &[Field] = &[
+const SHARD_FIELDS: &[Field] = &[
     Field {
         pointer: "/routing",
         label: "Routing",

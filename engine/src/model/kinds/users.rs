@@ -2,18 +2,15 @@
 //! busiest hour), what they read and write, where they are, and how long
 //! they wait.
 
-use crate::model::fields::{Field, FieldKind};
-use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
-use crate::model::parse::{Obj, Parser};
 use crate::base::limits::*;
-use crate::model::parse::join;
-use crate::model::scenario::RegionShare;
-use serde_json::Value;
-use crate::model::kinds::NodeSpec;
-use crate::model::scenario::{Node, Scenario};
-use crate::model::validate::Wiring;
+use crate::model::fields::{Field, FieldKind};
+use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, NodeSpec, Settings, Spec};
+use crate::model::parse::{Obj, Parser, join};
+use crate::model::scenario::{Node, RegionShare, Scenario};
 use crate::model::spof::Graph;
+use crate::model::validate::Wiring;
 use serde::Serialize;
+use serde_json::Value;
 
 /// A traffic source: a population of users sending requests.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -427,14 +424,14 @@ impl Parser {
     }
 }
 
-pub const PROFILE_SHAPE: &[Field] = &[Field {
+const PROFILE_SHAPE: &[Field] = &[Field {
     pointer: "/profile/shape",
     label: "Traffic shape",
     unit: "",
     kind: FieldKind::Choice(&["steady", "ramp", "spike", "daily"]),
     help: "how the rate above changes over time",
 }];
-pub const PROFILE_RAMP: &[Field] = &[
+const PROFILE_RAMP: &[Field] = &[
     Field {
         pointer: "/profile/from",
         label: "From",
@@ -464,7 +461,7 @@ pub const PROFILE_RAMP: &[Field] = &[
         help: "when it reaches its end",
     },
 ];
-pub const PROFILE_SPIKE: &[Field] = &[
+const PROFILE_SPIKE: &[Field] = &[
     Field { pointer: "/profile/at_s", label: "At", unit: "s", kind: FieldKind::Number, help: "when the spike starts" },
     Field {
         pointer: "/profile/duration_s",
@@ -481,7 +478,7 @@ pub const PROFILE_SPIKE: &[Field] = &[
         help: "traffic during the spike",
     },
 ];
-pub const PROFILE_DAILY: &[Field] = &[
+const PROFILE_DAILY: &[Field] = &[
     Field {
         pointer: "/profile/period_s",
         label: "A day lasts",
@@ -497,7 +494,7 @@ pub const PROFILE_DAILY: &[Field] = &[
         help: "the night's traffic, as a share of the peak",
     },
 ];
-pub const USERS_CLIENT_FIELDS: &[Field] = &[
+const USERS_CLIENT_FIELDS: &[Field] = &[
     Field {
         pointer: "/mobile_share",
         label: "Mobile share",
@@ -513,7 +510,7 @@ pub const USERS_CLIENT_FIELDS: &[Field] = &[
         help: "how long people wait for an answer before giving up, as real users and apps do (10 s by default; empty: for ever); the servers are not told and finish the work anyway",
     },
 ];
-pub const USERS_KEY_FIELDS: &[Field] = &[
+const USERS_KEY_FIELDS: &[Field] = &[
     Field {
         pointer: "/keys/count",
         label: "Data keys",
@@ -536,14 +533,14 @@ pub const USERS_KEY_FIELDS: &[Field] = &[
         help: "share of all requests that go to one item",
     },
 ];
-pub const USERS_RPS_FIELDS: &[Field] = &[Field {
+const USERS_RPS_FIELDS: &[Field] = &[Field {
     pointer: "/rps",
     label: "Request rate",
     unit: "req/s",
     kind: FieldKind::Number,
     help: "all request kinds together",
 }];
-pub const USERS_DAU_FIELDS: &[Field] = &[
+const USERS_DAU_FIELDS: &[Field] = &[
     Field { pointer: "/dau", label: "Daily users", unit: "", kind: FieldKind::Number, help: "active users a day" },
     Field {
         pointer: "/requests_per_user_per_day",
@@ -560,7 +557,7 @@ pub const USERS_DAU_FIELDS: &[Field] = &[
         help: "busiest hour over the day's average",
     },
 ];
-pub const USERS_MIX_FIELDS: &[Field] = &[
+const USERS_MIX_FIELDS: &[Field] = &[
     Field {
         pointer: "/mix/read",
         label: "Reads",

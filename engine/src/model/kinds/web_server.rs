@@ -2,18 +2,15 @@
 //! data and queue tiers linked behind it, keeps sessions, and may be an
 //! autoscaling group.
 
-use crate::model::fields::{Field, FieldKind};
-use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
-use crate::model::parse::{Obj, Parser};
 use crate::blocks::autoscale::{AutoscaleError, AutoscalePolicy};
 use crate::blocks::pricing::InstanceKind;
 use crate::model::cost::machine_usd;
-use crate::model::fields::{AUTOSCALE_FIELDS, STATION_FIELDS};
-use crate::model::scenario::{AutoscaleSpec, StationSpec};
-use crate::model::kinds::NodeSpec;
-use crate::model::scenario::{Node, Scenario};
-use crate::model::validate::{replicas_only, Wiring};
+use crate::model::fields::{AUTOSCALE_FIELDS, Field, FieldKind, STATION_FIELDS};
+use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, NodeSpec, Settings, Spec};
+use crate::model::parse::{Obj, Parser};
+use crate::model::scenario::{AutoscaleSpec, Node, Scenario, StationSpec};
 use crate::model::spof::Graph;
+use crate::model::validate::{Wiring, replicas_only};
 use serde::Serialize;
 
 /// A web server: a station whose reads and writes call the cache and database
@@ -174,14 +171,14 @@ impl Settings for WebServerSpec {
     }
 }
 
-pub const WEB_SIZE_FIELDS: &[Field] = &[Field {
+const WEB_SIZE_FIELDS: &[Field] = &[Field {
     pointer: "/size",
     label: "Machine size",
     unit: "",
     kind: FieldKind::Size(crate::blocks::pricing::InstanceKind::WebServer),
     help: "vertical scaling: one worker per vCPU; bigger costs more, up to a top size",
 }];
-pub const WEB_FIELDS: &[Field] = &[
+const WEB_FIELDS: &[Field] = &[
     Field {
         pointer: "/waiting",
         label: "While calling",
@@ -197,7 +194,7 @@ pub const WEB_FIELDS: &[Field] = &[
         help: "local: in this server's memory (needs sticky balancing); shared: in a NoSQL store or cache",
     },
 ];
-pub const AUTOSCALE_WEB: &[Field] = &[Field {
+const AUTOSCALE_WEB: &[Field] = &[Field {
     pointer: "/autoscale",
     label: "Autoscaling",
     unit: "",

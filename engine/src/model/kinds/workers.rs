@@ -1,13 +1,12 @@
 //! A pool of workers processing jobs from the queues linked to it; may be an
 //! autoscaling group that grows with the backlog.
 
-use crate::model::fields::{Field, FieldKind};
-use crate::model::kinds::{About, Bill, Figure, Settings, Spec};
-use crate::model::parse::{Obj, Parser};
 use crate::blocks::autoscale::{AutoscaleError, AutoscalePolicy};
 use crate::blocks::pricing::InstanceKind;
 use crate::model::cost::machine_usd;
-use crate::model::fields::AUTOSCALE_FIELDS;
+use crate::model::fields::{AUTOSCALE_FIELDS, Field, FieldKind};
+use crate::model::kinds::{About, Bill, Figure, Settings, Spec};
+use crate::model::parse::{Obj, Parser};
 use crate::model::scenario::{AutoscaleSpec, StationSpec};
 use crate::model::spof::Graph;
 use serde::Serialize;
@@ -83,14 +82,14 @@ impl Settings for WorkersSpec {
     }
 }
 
-pub const WORKERS_SIZE_FIELDS: &[Field] = &[Field {
+const WORKERS_SIZE_FIELDS: &[Field] = &[Field {
     pointer: "/size",
     label: "Machine size",
     unit: "",
     kind: FieldKind::Size(crate::blocks::pricing::InstanceKind::Worker),
     help: "one worker per vCPU",
 }];
-pub const WORKERS_FIELDS: &[Field] = &[
+const WORKERS_FIELDS: &[Field] = &[
     Field {
         pointer: "/workers",
         label: "Workers",
@@ -113,7 +112,7 @@ pub const WORKERS_FIELDS: &[Field] = &[
         help: "one job on one worker",
     },
 ];
-pub const AUTOSCALE_WORKERS: &[Field] = &[Field {
+const AUTOSCALE_WORKERS: &[Field] = &[Field {
     pointer: "/autoscale",
     label: "Autoscaling",
     unit: "",
