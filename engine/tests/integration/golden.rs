@@ -8,7 +8,9 @@
 //!
 //! A change that is meant to change the numbers rewrites the file with
 //! `SCALELAB_BLESS=1 cargo test --release -p scalelab-engine golden` and says
-//! why in its commit.
+//! why in its commit. To see what changed, not just that something did,
+//! `SCALELAB_GOLDEN_DUMP=DIR` also writes each case's outputs, one per line,
+//! to `DIR/NAME.txt`: dump before and after, and compare the folders.
 
 use scalelab_engine::edit::{Edit, Fault};
 use scalelab_engine::time::secs_to_ns;
@@ -51,9 +53,26 @@ fn load(path: &Path) -> Scenario {
     s
 }
 
-/// Runs `scenario` with `steps`, a second at a time, and hashes what it gives.
-fn fingerprint(scenario: Scenario, steps: &[Step]) -> String {
-    let mut h = Fnv::new();
+/// What a case gives: hashed, and kept whole when dumping.
+struct Output {
+    hash: Fnv,
+    dump: Option<String>,
+}
+
+impl Output {
+    /// One piece of output (`what` labels it in the dump only).
+    fn write(&mut self, what: &str, text: &str) {
+        self.hash.write(text.as_bytes());
+        if let Some(dump) = &mut self.dump {
+            let _ = writeln!(dump, "{what}: {text}");
+        }
+    }
+}
+
+/// Runs `scenario` with `steps`, a second at a time, and hashes what it gives
+/// (writing it to `dump`, a file, as well, when given).
+fn fingerprint(scenario: Scenario, steps: &[Step], dump: Option<PathBuf>) -> String {
+    let mut out = Output { hash: Fnv::new(), dump: dump.as_ref().map(|_| String::new()) };
     let mut sim = Simulation::new(scenario);
     sim.set_sample_every(4);
     let mut hops: Vec<Hop> = Vec::new();
@@ -64,20 +83,23 @@ fn fingerprint(scenario: Scenario, steps: &[Step]) -> String {
             sim.apply(edit.clone()).unwrap_or_else(|e| panic!("at {second} s, {edit:?}: {e}"));
         }
         sim.run_until(secs_to_ns(second).min(sim.end()), u64::MAX);
-        h.write(serde_json::to_string(&sim.live_snapshot()).unwrap().as_bytes());
+        out.write(&format!("snapshot at {second} s"), &serde_json::to_string(&sim.live_snapshot()).unwrap());
         hops.clear();
         sim.drain_hops(&mut hops);
         for hop in &hops {
-            h.write(format!("{hop:?}").as_bytes());
+            out.write("hop", &format!("{hop:?}"));
         }
     }
     let mut traced = String::new();
     for number in [1, 2, 3, 100, 1000] {
         let _ = write!(traced, "{:?}", sim.trace(number));
     }
-    h.write(traced.as_bytes());
-    h.write(sim.report().to_json_pretty().as_bytes());
-    format!("{:016x}", h.0)
+    out.write("traces", &traced);
+    out.write("report", &sim.report().to_json_pretty());
+    if let (Some(path), Some(text)) = (dump, out.dump) {
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    format!("{:016x}", out.hash.0)
 }
 
 fn lesson(slug: &str) -> PathBuf {
@@ -153,10 +175,17 @@ fn cases() -> Vec<(String, Scenario, Vec<Step>)> {
 
 #[test]
 fn reports_and_live_figures_are_byte_for_byte_what_they_were() {
+    let dump_dir = std::env::var_os("SCALELAB_GOLDEN_DUMP").map(PathBuf::from);
+    if let Some(dir) = &dump_dir {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    }
     let got: Vec<(String, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = cases()
             .into_iter()
-            .map(|(name, scenario, steps)| scope.spawn(move || (name, fingerprint(scenario, &steps))))
+            .map(|(name, scenario, steps)| {
+                let dump = dump_dir.as_ref().map(|dir| dir.join(format!("{name}.txt")));
+                scope.spawn(move || (name, fingerprint(scenario, &steps, dump)))
+            })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
