@@ -225,6 +225,15 @@ impl EventQueue {
 mod tests {
     use super::*;
 
+    /// The event queue holds one `Event` per pending thing: a new variant
+    /// that makes it larger should be a deliberate (benchmarked) change.
+    #[test]
+    fn events_keep_their_size() {
+        let size = std::mem::size_of::<Event>();
+        eprintln!("Event {size} bytes");
+        assert_eq!(size, 12);
+    }
+
     #[test]
     fn orders_by_time_then_by_scheduling_order() {
         let mut q = EventQueue::new();

@@ -301,3 +301,18 @@ impl Arena {
             .count() as u64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sizes the hot path is tuned for: every request slot is one
+    /// `Request`, and every hop copies a `Frame`. A change that grows either
+    /// should be deliberate (and benchmarked), so it has to change this test.
+    #[test]
+    fn requests_and_frames_keep_their_size() {
+        let (request, frame) = (std::mem::size_of::<Request>(), std::mem::size_of::<Frame>());
+        eprintln!("Request {request} bytes, Frame {frame} bytes");
+        assert_eq!((request, frame), (240, 24), "on a 64-bit machine");
+    }
+}
