@@ -28,7 +28,7 @@ pub enum FieldKind {
     Size(crate::blocks::pricing::InstanceKind),
 }
 
-pub const STATION_FIELDS: &[Field] = &[
+pub(crate) const STATION_FIELDS: &[Field] = &[
     Field { pointer: "/workers", label: "Workers", unit: "", kind: FieldKind::Number, help: "requests served at the same time" },
     Field { pointer: "/service/dist", label: "Service time", unit: "", kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]), help: "how service times vary" },
     Field { pointer: "/service/mean_ms", label: "Mean service", unit: "ms", kind: FieldKind::Number, help: "one request on one worker" },
@@ -36,7 +36,7 @@ pub const STATION_FIELDS: &[Field] = &[
     Field { pointer: "/queue_limit", label: "Queue limit", unit: "req", kind: FieldKind::Optional("unbounded"), help: "waiting requests beyond this are rejected at once, so an overloaded server fails fast instead of making everyone wait" },
     Field { pointer: "/timeout_ms", label: "Timeout", unit: "ms", kind: FieldKind::Optional("none"), help: "a request not answered within this long (queued, served and waiting on calls) fails with a timeout" },
 ];
-pub const AUTOSCALE_FIELDS: &[Field] = &[
+pub(crate) const AUTOSCALE_FIELDS: &[Field] = &[
     Field {
         pointer: "/autoscale/min",
         label: "Minimum",

@@ -94,7 +94,7 @@ pub(crate) struct Obj<'a> {
     known: Vec<&'static str>,
 }
 
-pub(crate) fn type_name(v: &Value) -> &'static str {
+fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -218,7 +218,7 @@ impl Parser {
         }
     }
 
-    pub(crate) fn integer_value(&mut self, path: &str, v: &Value, min: u64, max: u64) -> Option<u64> {
+    fn integer_value(&mut self, path: &str, v: &Value, min: u64, max: u64) -> Option<u64> {
         match v {
             Value::Number(n) => {
                 let parsed = n.as_u64().or_else(|| {
@@ -252,12 +252,7 @@ impl Parser {
         }
     }
 
-    pub(crate) fn string<'a>(
-        &mut self,
-        obj: &mut Obj<'a>,
-        field: &'static str,
-        default: Option<&'a str>,
-    ) -> Option<&'a str> {
+    fn string<'a>(&mut self, obj: &mut Obj<'a>, field: &'static str, default: Option<&'a str>) -> Option<&'a str> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
             None => self.absent(path, default),
@@ -725,7 +720,7 @@ impl Parser {
     }
 
     /// An optional string field: `Some(None)` when absent or null.
-    pub(crate) fn optional_string(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<Option<String>> {
+    fn optional_string(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<Option<String>> {
         let path = join(&obj.path, field);
         match self.get(obj, field) {
             None | Some(Value::Null) => Some(None),
@@ -805,7 +800,7 @@ impl Parser {
 
     /// A list field: each item parsed with `item`; all items are checked even when
     /// some fail, so that every problem is reported.
-    pub(crate) fn list<T>(
+    fn list<T>(
         &mut self,
         obj: &mut Obj<'_>,
         field: &'static str,
@@ -1023,7 +1018,7 @@ impl Parser {
         }
     }
 
-    pub(crate) fn service(&mut self, v: &Value, path: &str) -> Option<Service> {
+    fn service(&mut self, v: &Value, path: &str) -> Option<Service> {
         let mut obj = self.object(v, path)?;
         let dist = self.choice(&mut obj, "dist", Some("exponential"), DISTS);
         let mean_ms = self.number(&mut obj, "mean_ms", None, 0.0, MAX_SERVICE_MS);

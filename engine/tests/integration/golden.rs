@@ -9,8 +9,9 @@
 //! A change that is meant to change the numbers rewrites the file with
 //! `SCALELAB_BLESS=1 cargo test --release -p scalelab-engine golden` and says
 //! why in its commit. To see what changed, not just that something did,
-//! `SCALELAB_GOLDEN_DUMP=DIR` also writes each case's outputs, one per line,
-//! to `DIR/NAME.txt`: dump before and after, and compare the folders.
+//! `SCALELAB_GOLDEN_DUMP=DIR` also writes each case's outputs to
+//! `DIR/NAME.txt`, each piece labelled on a line of its own (the report
+//! spans several): dump before and after, and compare the folders.
 
 use scalelab_engine::edit::{Edit, Fault};
 use scalelab_engine::time::secs_to_ns;

@@ -54,7 +54,13 @@ impl Spec for CacheSpec {
     }
 
     fn skeleton() -> Self {
-        CacheSpec { station: StationSpec::skeleton(), capacity: 1, policy: crate::blocks::cache_store::Policy::Lru, ttl_s: None, invalidate_on_write: true }
+        CacheSpec {
+            station: StationSpec::skeleton(),
+            capacity: 1,
+            policy: crate::blocks::cache_store::Policy::Lru,
+            ttl_s: None,
+            invalidate_on_write: true,
+        }
     }
 }
 

@@ -47,17 +47,11 @@ impl Spec for CdnSpec {
     };
 
     fn parse(p: &mut Parser, obj: &mut Obj<'_>) -> Option<Self> {
-        let capacity =
-            p.integer(obj, "capacity", Some(100_000), 1, crate::blocks::cache_store::MAX_CAPACITY);
+        let capacity = p.integer(obj, "capacity", Some(100_000), 1, crate::blocks::cache_store::MAX_CAPACITY);
         let ttl_s = p.number(obj, "ttl_s", Some(3600.0), 0.001, MAX_DURATION_S);
         let fallback = p.boolean(obj, "fallback_to_origin", true);
         let object_kb = p.number(obj, "object_kb", Some(100.0), 0.001, 1e7);
-        Some(CdnSpec {
-            capacity: capacity?,
-            ttl_s: ttl_s?,
-            fallback_to_origin: fallback?,
-            object_kb: object_kb?,
-        })
+        Some(CdnSpec { capacity: capacity?, ttl_s: ttl_s?, fallback_to_origin: fallback?, object_kb: object_kb? })
     }
 
     fn skeleton() -> Self {

@@ -49,11 +49,7 @@ impl Spec for DatabaseSpec {
         let station = p.station(obj, Some(crate::blocks::pricing::InstanceKind::Database), 8, 5.0);
         let replication_lag_ms = p.number(obj, "replication_lag_ms", Some(100.0), 0.0, MAX_LATENCY_MS);
         let failover_s = p.number(obj, "failover_s", Some(10.0), 0.0, MAX_FAILOVER_S);
-        Some(DatabaseSpec {
-            station: station?,
-            replication_lag_ms: replication_lag_ms?,
-            failover_s: failover_s?,
-        })
+        Some(DatabaseSpec { station: station?, replication_lag_ms: replication_lag_ms?, failover_s: failover_s? })
     }
 
     fn skeleton() -> Self {

@@ -3,7 +3,7 @@
 
 use crate::model::fields::{Field, FieldKind};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
-use crate::model::parse::{Obj, Parser, join};
+use crate::model::parse::{join, Obj, Parser};
 use crate::model::spof::Graph;
 use serde::Serialize;
 use serde_json::Value;
@@ -57,8 +57,7 @@ impl Spec for DnsSpec {
 
     fn parse(p: &mut Parser, obj: &mut Obj<'_>) -> Option<Self> {
         let ttl_s = p.number(obj, "ttl_s", Some(60.0), 0.0, crate::blocks::dns::MAX_TTL_S as f64);
-        let resolve_ms =
-            p.number(obj, "resolve_ms", Some(30.0), 0.0, crate::blocks::dns::MAX_RESOLVE_MS);
+        let resolve_ms = p.number(obj, "resolve_ms", Some(30.0), 0.0, crate::blocks::dns::MAX_RESOLVE_MS);
         let routing = p.choice(obj, "routing", Some("single"), &["single", "weighted", "nearest"]);
         let weights_path = join(&obj.path, "weights");
         let weights = match p.get(obj, "weights") {

@@ -5,7 +5,7 @@ use crate::base::limits::*;
 use crate::blocks::pricing;
 use crate::model::fields::{Field, FieldKind};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
-use crate::model::parse::{Obj, Parser, join};
+use crate::model::parse::{join, Obj, Parser};
 use crate::model::scenario::{Node, Scenario};
 use crate::model::spof::Graph;
 use serde::Serialize;

@@ -7,10 +7,11 @@
 //! and [`About`]: its name and words, its icon, what it links to and in what
 //! role, and what the diagram shows on it.
 //!
-//! The list at the bottom ([`kinds!`]) makes [`NodeKind`] and [`NodeSpec`]
-//! from it, so a kind added there and given its file is known to the parser,
-//! the wiring rules, the palette, the diagram and the inspector; the
-//! compiler asks for what the kind must say ([`Spec`], [`Settings`]).
+//! The list below (`kinds!`, with the kind's `mod` line above it) makes
+//! [`NodeKind`] and [`NodeSpec`], so a kind added there and given its file is
+//! known to the parser, the wiring rules, the palette, the diagram and the
+//! inspector; the compiler asks for what the kind must say (`Spec`,
+//! [`Settings`]).
 //! Kinds are strings only in files: [`NodeKind::name`] writes one,
 //! [`NodeKind::from_name`] reads one.
 
@@ -317,12 +318,10 @@ impl fmt::Debug for NodeKind {
 }
 
 /// Makes, from one line per kind (`Variant = module::SpecType`, in palette
-/// order), the kinds' modules, [`NodeKind`], [`NodeSpec`] and what
-/// dispatches from them to each kind's [`Spec`] and [`Settings`].
+/// order), [`NodeKind`], [`NodeSpec`] and what dispatches from them to each
+/// kind's `Spec` and [`Settings`].
 macro_rules! kinds {
     ($($kind:ident = $module:ident :: $spec:ident,)+) => {
-        $(pub mod $module;)+
-
         /// The kind of a node (a [`NodeSpec`] without its settings).
         /// Declared in palette order.
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -380,7 +379,7 @@ macro_rules! kinds {
                 }
             }
 
-            pub fn settings_mut(&mut self) -> &mut dyn Settings {
+            pub(crate) fn settings_mut(&mut self) -> &mut dyn Settings {
                 match self {
                     $(NodeSpec::$kind(s) => s,)+
                 }
@@ -388,6 +387,19 @@ macro_rules! kinds {
         }
     };
 }
+
+// Declared here rather than by the macro, so that rustfmt reaches them.
+pub mod cache;
+pub mod cdn;
+pub mod database;
+pub mod dns;
+pub mod load_balancer;
+pub mod nosql;
+pub mod queue;
+pub mod shard_router;
+pub mod users;
+pub mod web_server;
+pub mod workers;
 
 kinds! {
     Users = users::UsersSpec,

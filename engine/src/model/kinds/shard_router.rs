@@ -49,19 +49,9 @@ impl Spec for ShardRouterSpec {
 
     fn parse(p: &mut Parser, obj: &mut Obj<'_>) -> Option<Self> {
         let routing = p.choice(obj, "routing", Some("modulo"), SHARD_ROUTINGS);
-        let vnodes = p.integer(
-            obj,
-            "vnodes",
-            Some(100),
-            1,
-            u64::from(crate::blocks::sharding::MAX_VNODES_PER_SHARD),
-        );
+        let vnodes = p.integer(obj, "vnodes", Some(100), 1, u64::from(crate::blocks::sharding::MAX_VNODES_PER_SHARD));
         Some(ShardRouterSpec {
-            routing: if routing? == "consistent_hash" {
-                ShardRouting::ConsistentHash
-            } else {
-                ShardRouting::Modulo
-            },
+            routing: if routing? == "consistent_hash" { ShardRouting::ConsistentHash } else { ShardRouting::Modulo },
             vnodes: vnodes? as u32,
         })
     }

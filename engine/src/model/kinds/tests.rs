@@ -171,3 +171,17 @@ fn the_kinds_files_agree_with_the_registry() {
         assert!(!skeleton.settings().fields().concat().is_empty(), "{k:?}: nothing to edit");
     }
 }
+
+#[test]
+fn the_palette_blurbs_state_the_placed_defaults() {
+    // A web server from the palette holds 500 waiting requests and gives each
+    // 3 s; its blurb says so.
+    let placed: serde_json::Value = serde_json::from_str(NodeKind::WebServer.about().placed).unwrap();
+    let (queue_limit, timeout_ms) = (placed["queue_limit"].as_u64().unwrap(), placed["timeout_ms"].as_f64().unwrap());
+    let blurb = NodeKind::WebServer.blurb();
+    assert!(blurb.contains(&format!("{queue_limit} waiting")), "{blurb}");
+    assert!(blurb.contains(&format!("{} s", timeout_ms / 1000.0)), "{blurb}");
+    let users = NodeKind::Users.blurb();
+    let default_s = crate::model::scenario::DEFAULT_CLIENT_TIMEOUT_MS / 1000.0;
+    assert!(users.contains(&format!("after {default_s} s")), "{users}");
+}

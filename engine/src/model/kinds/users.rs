@@ -5,7 +5,7 @@
 use crate::base::limits::*;
 use crate::model::fields::{Field, FieldKind};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, NodeSpec, Settings, Spec};
-use crate::model::parse::{Obj, Parser, join};
+use crate::model::parse::{join, Obj, Parser};
 use crate::model::scenario::{Node, RegionShare, Scenario};
 use crate::model::spof::Graph;
 use crate::model::validate::Wiring;

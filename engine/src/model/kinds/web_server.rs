@@ -5,12 +5,12 @@
 use crate::blocks::autoscale::{AutoscaleError, AutoscalePolicy};
 use crate::blocks::pricing::InstanceKind;
 use crate::model::cost::machine_usd;
-use crate::model::fields::{AUTOSCALE_FIELDS, Field, FieldKind, STATION_FIELDS};
+use crate::model::fields::{Field, FieldKind, AUTOSCALE_FIELDS, STATION_FIELDS};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, NodeSpec, Settings, Spec};
 use crate::model::parse::{Obj, Parser};
 use crate::model::scenario::{AutoscaleSpec, Node, Scenario, StationSpec};
 use crate::model::spof::Graph;
-use crate::model::validate::{Wiring, replicas_only};
+use crate::model::validate::{replicas_only, Wiring};
 use serde::Serialize;
 
 /// A web server: a station whose reads and writes call the cache and database
@@ -94,7 +94,12 @@ impl Spec for WebServerSpec {
     }
 
     fn skeleton() -> Self {
-        WebServerSpec { station: StationSpec::skeleton(), waiting: Waiting::Thread, sessions: Sessions::None, autoscale: None }
+        WebServerSpec {
+            station: StationSpec::skeleton(),
+            waiting: Waiting::Thread,
+            sessions: Sessions::None,
+            autoscale: None,
+        }
     }
 }
 
@@ -130,7 +135,8 @@ impl Settings for WebServerSpec {
         let mut problems = Vec::new();
         let (s, id) = (wiring.s, &wiring.node.id);
         let targets = wiring.targets();
-        let dbs: Vec<usize> = targets.iter().copied().filter(|&d| matches!(s.nodes[d].spec, NodeSpec::Database(_))).collect();
+        let dbs: Vec<usize> =
+            targets.iter().copied().filter(|&d| matches!(s.nodes[d].spec, NodeSpec::Database(_))).collect();
         let routers = targets.iter().filter(|&&d| matches!(s.nodes[d].spec, NodeSpec::ShardRouter(_))).count();
         if routers > 0 && (routers > 1 || !dbs.is_empty()) {
             problems.push(format!(
@@ -154,7 +160,8 @@ impl Settings for WebServerSpec {
     fn warning(&self, node: &Node, s: &Scenario) -> Option<String> {
         let linked_to_store = s.links.iter().any(|l| {
             l.from == node.id
-                && s.node_index(&l.to).is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Nosql(_) | NodeSpec::Cache(_)))
+                && s.node_index(&l.to)
+                    .is_some_and(|i| matches!(s.nodes[i].spec, NodeSpec::Nosql(_) | NodeSpec::Cache(_)))
         });
         if self.sessions == Sessions::Shared && !linked_to_store {
             return Some(format!(

@@ -4,7 +4,7 @@
 use crate::blocks::autoscale::{AutoscaleError, AutoscalePolicy};
 use crate::blocks::pricing::InstanceKind;
 use crate::model::cost::machine_usd;
-use crate::model::fields::{AUTOSCALE_FIELDS, Field, FieldKind};
+use crate::model::fields::{Field, FieldKind, AUTOSCALE_FIELDS};
 use crate::model::kinds::{About, Bill, Figure, Settings, Spec};
 use crate::model::parse::{Obj, Parser};
 use crate::model::scenario::{AutoscaleSpec, StationSpec};
