@@ -220,6 +220,23 @@ for (const frame of FRAMES) {
   });
 }
 
+test('"slower than real time" appearing moves no control: the toolbar keeps its row at every width', async () => {
+  for (const width of [1000, 1100, 1440]) {
+    const { page, errors, context } = await openAt({ width, height: 700 }, '/?lesson=13');
+    const before = await page.getByTestId('file-menu').boundingBox();
+    // A slowed processor and the top speed put the run behind real time on any machine.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
+    await page.getByTestId('speed').selectOption('100');
+    await page.locator('.behind').waitFor({ timeout: 60000 });
+    assert.deepEqual(await overlaps(page), [], `${width} px: no interactive element over another while behind`);
+    assert.deepEqual(await page.getByTestId('file-menu').boundingBox(), before, `${width} px: the File menu stayed where it was`);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
 test('from 360 px up, no width scrolls sideways or puts one control over another', async () => {
   for (const width of [360, 480, 600, 720, 900, 1000, 1100, 1440]) {
     const screen = { width, height: width < 720 ? 760 : 700, touch: width < 720 };
