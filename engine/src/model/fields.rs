@@ -30,7 +30,7 @@ pub enum FieldKind {
 
 pub(crate) const STATION_FIELDS: &[Field] = &[
     Field { pointer: "/workers", label: "Workers", unit: "", kind: FieldKind::Number, help: "requests served at the same time" },
-    Field { pointer: "/service/dist", label: "Service time", unit: "", kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]), help: "how service times vary" },
+    Field { pointer: "/service/dist", label: "Service time", unit: "", kind: FieldKind::Choice(crate::model::scenario::DISTS), help: "how service times vary" },
     Field { pointer: "/service/mean_ms", label: "Mean service", unit: "ms", kind: FieldKind::Number, help: "one request on one worker" },
     Field { pointer: "/service/cv", label: "Variation (cv)", unit: "", kind: FieldKind::Optional("—"), help: "lognormal only: standard deviation / mean" },
     Field { pointer: "/queue_limit", label: "Queue limit", unit: "req", kind: FieldKind::Optional("unbounded"), help: "waiting requests beyond this are rejected at once, so an overloaded server fails fast instead of making everyone wait" },

@@ -122,7 +122,7 @@ const CACHE_FIELDS: &[Field] = &[
         pointer: "/policy",
         label: "Eviction",
         unit: "",
-        kind: FieldKind::Choice(&["lru", "lfu", "fifo"]),
+        kind: FieldKind::Choice(POLICIES),
         help: "which key makes room when the cache is full",
     },
     Field {

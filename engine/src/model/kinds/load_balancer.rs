@@ -156,7 +156,7 @@ const BALANCER_FIELDS: &[Field] = &[
         pointer: "/algorithm",
         label: "Algorithm",
         unit: "",
-        kind: FieldKind::Choice(&["round_robin", "least_connections", "random", "sticky"]),
+        kind: FieldKind::Choice(ALGORITHMS),
         help: "how a server is picked for each request",
     },
     Field {

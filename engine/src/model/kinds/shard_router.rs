@@ -82,7 +82,7 @@ const SHARD_FIELDS: &[Field] = &[
         pointer: "/routing",
         label: "Routing",
         unit: "",
-        kind: FieldKind::Choice(&["modulo", "consistent_hash"]),
+        kind: FieldKind::Choice(SHARD_ROUTINGS),
         help: "how a key picks its shard",
     },
     Field {

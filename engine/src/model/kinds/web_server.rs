@@ -190,14 +190,14 @@ const WEB_FIELDS: &[Field] = &[
         pointer: "/waiting",
         label: "While calling",
         unit: "",
-        kind: FieldKind::Choice(&["thread", "async"]),
+        kind: FieldKind::Choice(WAITINGS),
         help: "thread: the worker waits for the database; async: it serves others meanwhile",
     },
     Field {
         pointer: "/sessions",
         label: "Sessions",
         unit: "",
-        kind: FieldKind::Choice(&["none", "local", "shared"]),
+        kind: FieldKind::Choice(SESSIONS),
         help: "local: in this server's memory (needs sticky balancing); shared: in a NoSQL store or cache",
     },
 ];

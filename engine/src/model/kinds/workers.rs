@@ -101,7 +101,7 @@ const WORKERS_FIELDS: &[Field] = &[
         pointer: "/service/dist",
         label: "Job time",
         unit: "",
-        kind: FieldKind::Choice(&["exponential", "constant", "lognormal"]),
+        kind: FieldKind::Choice(crate::model::scenario::DISTS),
         help: "how processing times vary",
     },
     Field {
