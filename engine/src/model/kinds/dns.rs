@@ -35,6 +35,8 @@ pub enum DnsRouting {
     Nearest,
 }
 
+pub const DNS_ROUTINGS: &[&str] = &["single", "weighted", "nearest"];
+
 impl Spec for DnsSpec {
     const ABOUT: About = About {
         name: "dns",
@@ -58,7 +60,7 @@ impl Spec for DnsSpec {
     fn parse(p: &mut Parser, obj: &mut Obj<'_>) -> Option<Self> {
         let ttl_s = p.number(obj, "ttl_s", Some(60.0), 0.0, crate::blocks::dns::MAX_TTL_S as f64);
         let resolve_ms = p.number(obj, "resolve_ms", Some(30.0), 0.0, crate::blocks::dns::MAX_RESOLVE_MS);
-        let routing = p.choice(obj, "routing", Some("single"), &["single", "weighted", "nearest"]);
+        let routing = p.choice(obj, "routing", Some("single"), DNS_ROUTINGS);
         let weights_path = join(&obj.path, "weights");
         let weights = match p.get(obj, "weights") {
             None | Some(Value::Null) => Some(Vec::new()),
@@ -123,7 +125,7 @@ impl Settings for DnsSpec {
 }
 
 const DNS_FIELDS: &[Field] = &[
-    Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(&["single", "weighted", "nearest"]), help: "single: always the first entry; weighted: split among the entries that are up; nearest (GeoDNS): each region to its closest entry that is up" },
+    Field { pointer: "/routing", label: "Routing", unit: "", kind: FieldKind::Choice(DNS_ROUTINGS), help: "single: always the first entry; weighted: split among the entries that are up; nearest (GeoDNS): each region to its closest entry that is up" },
     Field { pointer: "/ttl_s", label: "TTL", unit: "s", kind: FieldKind::Number, help: "how long resolvers keep an answer (and keep using it after a failure)" },
     Field { pointer: "/resolve_ms", label: "Lookup time", unit: "ms", kind: FieldKind::Number, help: "what a lookup costs when the answer is not cached" },
 ];
