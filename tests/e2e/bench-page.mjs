@@ -102,7 +102,11 @@ function pageProbe() {
 // frames on which the page said it was slower than real time, the dots on
 // screen as the page's sampling line says (refreshed 4 times a second), and
 // the chart redraw measures taken meanwhile.
-async function recordFrames(secs) {
+// `what` is the seconds to record, or { until: a selector } to record until
+// it matches.
+async function recordFrames(what) {
+  const secs = typeof what === 'number' ? what : Infinity;
+  const until = typeof what === 'number' ? null : what.until;
   const clock = () => {
     const m = document.querySelector('[data-testid="sim-time"]')?.textContent.match(/[\d.]+/);
     return m ? Number(m[0]) : NaN;
@@ -131,7 +135,8 @@ async function recordFrames(secs) {
       stamps.push(t);
       if (document.querySelector('.behind')) behind++;
       onScreen.push(dots());
-      if (t - stamps[0] < secs * 1000) requestAnimationFrame(tick);
+      const over = until ? document.querySelector(until) !== null : t - stamps[0] >= secs * 1000;
+      if (!over) requestAnimationFrame(tick);
       else done();
     };
     requestAnimationFrame(tick);
@@ -284,6 +289,24 @@ async function particles(site, design) {
   return { figure: 'particles', speed: Number(speed), seconds: secs, ...frameStats(r), errors };
 }
 
+// The live page while the resilience report of lesson 5 (9 trials) is worked
+// on, a slice per frame: every frame from the click on Run until the table is
+// shown, and how long the report took.
+async function report(site) {
+  const { page, context, errors } = await site.open('/?lesson=5');
+  await page.waitForTimeout(3000);
+  const item = page.getByTestId('resilience-button').first();
+  if (!(await item.isVisible())) {
+    const menu = await item.evaluate((el) => el.closest('.menu')?.querySelector('.menu-button')?.dataset.testid ?? null);
+    if (menu) await page.getByTestId(menu).click();
+  }
+  await item.click();
+  await page.getByTestId('resilience-run').click();
+  const r = await page.evaluate(recordFrames, { until: '[data-testid="resilience-table"]' });
+  await context.close();
+  return { figure: 'report', design: 'lesson 5', ...frameStats(r), errors };
+}
+
 async function memory(site, design) {
   const marks = (process.env.BENCH_MEMORY_MIN || '1,10,30').split(',').map(Number);
   // Lesson 13 ends after one simulated hour, which fast-forward reaches in
@@ -320,8 +343,8 @@ const design = readFileSync(designFile, 'utf8');
 const site = await launch();
 try {
   for (const w of wanted) {
-    const f = { paint, frames, particles, memory }[w];
-    if (!f) throw new Error(`unknown figure ${w}: paint, frames, particles or memory`);
+    const f = { paint, frames, particles, report, memory }[w];
+    if (!f) throw new Error(`unknown figure ${w}: paint, frames, particles, report or memory`);
     console.log(JSON.stringify(await f(site, design)));
   }
 } finally {
