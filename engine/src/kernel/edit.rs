@@ -97,6 +97,9 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
             let i = s.node_index(id).ok_or_else(|| EditError::UnknownNode(id.clone()))?;
             s.nodes.remove(i);
             s.links.retain(|l| l.from != *id && l.to != *id);
+            // Its scheduled faults go with it from the design (the run skips
+            // them, saying so: see `Simulation::on_scheduled_fault`).
+            s.faults.retain(|f| f.node != *id);
         }
         Edit::UpdateNode { node } => {
             let i = s.node_index(&node.id).ok_or_else(|| EditError::UnknownNode(node.id.clone()))?;

@@ -112,6 +112,10 @@ pub struct Progress {
 /// A running simulation of one scenario.
 pub struct Simulation {
     pub(crate) scenario: Scenario,
+    /// The faults the scenario scheduled when the run started, by the index
+    /// their events carry. Live edits change the design's own list (removing
+    /// a node drops its faults); what was scheduled stays as it was.
+    script: Vec<crate::model::scenario::ScheduledFault>,
     pub(crate) now: Nanos,
     pub(crate) end: Nanos,
     pub(crate) warmup: Nanos,
@@ -220,6 +224,7 @@ impl Simulation {
             slot_region: vec![None; n],
         };
         let mut sim = Simulation {
+            script: scenario.faults.clone(),
             net,
             now: 0,
             end: secs_to_ns(scenario.duration_s),
@@ -262,7 +267,7 @@ impl Simulation {
         sim.alerts = Self::alert_rules(&sim.scenario);
         sim.goal = Self::goal_tracker(&sim.scenario);
         sim.batches = crate::metrics::confidence::Batches::new(sim.scenario.warmup_s.ceil() as u64);
-        for (i, f) in sim.scenario.faults.iter().enumerate() {
+        for (i, f) in sim.script.iter().enumerate() {
             sim.queue.schedule(secs_to_ns(f.at_s), Event::ScheduledFault { index: i as u32 });
         }
         sim.refresh_roles();
@@ -1312,7 +1317,7 @@ impl Simulation {
     /// A fault the scenario scheduled. If the node has gone (removed while
     /// running), the log says so instead.
     fn on_scheduled_fault(&mut self, index: usize) {
-        let Some(f) = self.scenario.faults.get(index).cloned() else { return };
+        let Some(f) = self.script.get(index).cloned() else { return };
         let edit = match (f.fault, &f.with) {
             (crate::model::fault::Fault::Partition | crate::model::fault::Fault::Heal, Some(with)) => {
                 crate::kernel::edit::Edit::Partition {

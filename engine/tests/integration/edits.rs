@@ -431,3 +431,52 @@ fn daily_users_become_a_peak_request_rate() {
     let err = Scenario::from_json(&huge.to_string()).unwrap_err().to_string();
     assert!(err.contains("nodes[0].dau") && err.contains("requests/s at peak"), "{err}");
 }
+
+/// A design with a scheduled fault: web-2 dies at 20 s, web-1 at 40 s.
+fn with_scheduled_faults() -> Scenario {
+    let mut doc = serde_json::to_value(starter().scenario()).unwrap();
+    doc["nodes"].as_array_mut().unwrap().push(serde_json::to_value(web("web-2")).unwrap());
+    doc["links"]
+        .as_array_mut()
+        .unwrap()
+        .extend([json!({"from": "lb", "to": "web-2"}), json!({"from": "web-2", "to": "db"})]);
+    doc["faults"] = json!([
+        {"at_s": 20, "node": "web-2", "fault": "fail"},
+        {"at_s": 40, "node": "web-1", "fault": "slow", "factor": 2}
+    ]);
+    Scenario::from_json(&doc.to_string()).unwrap()
+}
+
+/// Undo after opening a design with scheduled faults syncs the run to a
+/// design without the node a fault names: the node goes, its fault leaves
+/// the design, and when its time comes the run says it was skipped. The
+/// other fault still happens, to the node it named (the run keeps what it
+/// scheduled, not positions in the design's changing list).
+#[test]
+fn removing_a_node_that_a_scheduled_fault_names_is_allowed_and_the_fault_is_skipped() {
+    let scenario = with_scheduled_faults();
+    let mut sim = Simulation::new(scenario.clone());
+    sim.run_until(10 * S, u64::MAX);
+    let mut without = scenario.clone();
+    without.nodes.retain(|n| n.id != "web-2");
+    without.links.retain(|l| l.from != "web-2" && l.to != "web-2");
+    without.faults.retain(|f| f.node != "web-2");
+    sim.sync_to(&without).unwrap();
+    assert_eq!(sim.scenario().faults.len(), 1);
+    sim.run_until(30 * S, u64::MAX);
+    assert_eq!(sim.health("web-1"), Some(Health::Up), "web-2's fault did not land on web-1");
+    sim.run_until(45 * S, u64::MAX);
+    let said: Vec<&str> = sim.log().entries().map(|e| e.text.as_str()).collect();
+    assert!(said.iter().any(|t| t.starts_with("scheduled fault skipped")), "{said:?}");
+    assert_eq!(sim.health("web-1"), Some(Health::Degraded { factor: 2.0 }));
+    assert_conserved(&sim);
+
+    // Removing the node by an edit, as Delete does, drops its fault too.
+    let mut sim = Simulation::new(scenario);
+    sim.run_until(10 * S, u64::MAX);
+    sim.apply(Edit::RemoveNode { id: "web-2".into() }).unwrap();
+    assert!(sim.scenario().faults.iter().all(|f| f.node != "web-2"));
+    sim.run_until(45 * S, u64::MAX);
+    assert_eq!(sim.health("web-1"), Some(Health::Degraded { factor: 2.0 }));
+    assert_conserved(&sim);
+}
