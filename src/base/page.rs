@@ -1,4 +1,5 @@
-//! What the page's address asks for: `?lesson=4&embed=1&edit=1&palette=1&origin=https://course.example`.
+//! What the page's address asks for: `?lesson=4&embed=1&edit=1&palette=1&origin=https://course.example`,
+//! or `?example=sinkholing` instead of a lesson.
 //!
 //! Parsed once at start-up. Unknown parameters are ignored (a course platform
 //! may add its own); a bad value is reported in words and otherwise ignored, so
@@ -13,6 +14,9 @@ pub const LESSONS: u32 = 13;
 pub struct PageOptions {
     /// `?lesson=N`: open lesson N (1..=13).
     pub lesson: Option<u32>,
+    /// `?example=NAME`: open the example NAME (checked against the list by
+    /// the page, which says so when there is none by that name).
+    pub example: Option<String>,
     /// `?embed=1`: the compact layout for an iframe.
     pub embed: bool,
     /// `?edit=1`: an embedded design may be edited (embedded designs are read-only otherwise).
@@ -47,6 +51,7 @@ impl PageOptions {
                         o.problems.push(format!("There is no lesson \"{value}\": lessons are numbered 1 to {LESSONS}"))
                     }
                 },
+                "example" => o.example = Some(value.trim().to_string()),
                 "embed" => o.embed = flag(&value),
                 "edit" => o.edit = flag(&value),
                 "palette" => o.palette = flag(&value),
@@ -180,10 +185,19 @@ mod tests {
             "?lesson=4&embed=1&edit=1&palette&origin=https%3A%2F%2FCourse.Example.edu,http://localhost:8080",
         );
         assert_eq!(o.lesson, Some(4));
+        assert_eq!(o.example, None);
         assert!(o.embed && o.edit && o.palette);
         assert_eq!(o.origins, vec!["https://course.example.edu".to_string(), "http://localhost:8080".to_string()]);
         assert!(o.problems.is_empty(), "{:?}", o.problems);
         assert!(o.editable());
+    }
+
+    #[test]
+    fn reads_an_example_by_name() {
+        let o = PageOptions::from_query("?example=sinkholing&embed=1");
+        assert_eq!(o.example.as_deref(), Some("sinkholing"));
+        assert_eq!(o.lesson, None);
+        assert!(o.embed && o.problems.is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! The formats and the browser calls are in [`crate::keeping::storage`]; this module
 //! decides when they happen and what the user is told. Rules:
 //! - Opening: a share link in the address (`#s=...`) wins, then a lesson asked
-//!   for with `?lesson=N`, then the newest autosaved version the engine
+//!   for with `?lesson=N` (or an example, `?example=NAME`, by the same rules), then the newest autosaved version the engine
 //!   accepts, then the starter design. A link that cannot be opened is reported
 //!   and the next choice is opened instead, so a bad link never costs the user
 //!   their work. Why this order, for `?lesson=N`:
@@ -46,21 +46,26 @@ pub struct Opening {
     pub replaced: Option<Scenario>,
 }
 
-/// A lesson asked for by the address: its number and its design.
-pub type AskedLesson<'a> = Option<(u32, &'a Scenario)>;
+/// A design the address asks for: a lesson (`?lesson=N`) or an example
+/// (`?example=NAME`), by the name the user is told ("lesson 4", "the Balancer
+/// sinkholing example") and its design.
+pub struct Asked<'a> {
+    pub name: String,
+    pub scenario: &'a Scenario,
+}
 
 /// Decides what the page opens with from the address fragment and the
 /// autosaved versions (newest first), as read from the browser.
 pub fn choose_opening(fragment: &str, autosaved: Result<Vec<storage::SavedVersion>, StorageError>) -> Opening {
-    choose_opening_with_lesson(fragment, autosaved, None)
+    choose_opening_with(fragment, autosaved, None)
 }
 
 /// [`choose_opening`] when the address also asks for a lesson (see the
 /// module's notes for the order).
-pub fn choose_opening_with_lesson(
+pub fn choose_opening_with(
     fragment: &str,
     autosaved: Result<Vec<storage::SavedVersion>, StorageError>,
-    lesson: AskedLesson<'_>,
+    asked: Option<Asked<'_>>,
 ) -> Opening {
     let mut notes: Vec<(String, bool)> = Vec::new();
     let has_link = !matches!(storage::scenario_from_fragment(fragment), Err(ShareError::NoScenario));
@@ -71,11 +76,11 @@ pub fn choose_opening_with_lesson(
         match shared {
             Ok(mut scenario) => {
                 let mut text = "Opened the design from the share link".to_string();
-                if let Some((n, l)) = lesson {
+                if let Some(Asked { name, scenario: l }) = &asked {
                     if scenario.goal != l.goal {
                         scenario.goal = l.goal.clone();
                     }
-                    text = format!("{text}, judged by lesson {n}'s goal");
+                    text = format!("{text}, judged by {name}'s goal");
                 }
                 return Opening { scenario, message: Some((text, false)), clear_fragment: true, replaced: None };
             }
@@ -90,17 +95,14 @@ pub fn choose_opening_with_lesson(
             None
         }
     };
-    if let Some((n, l)) = lesson {
+    if let Some(Asked { name, scenario: l }) = asked {
         let ours = saved.as_ref().is_some_and(|s| s.goal.is_some() && s.goal == l.goal);
         if let (true, Some(scenario)) = (ours, saved.clone()) {
-            notes.insert(0, (format!("Restored your work on lesson {n} (autosaved)"), false));
+            notes.insert(0, (format!("Restored your work on {name} (autosaved)"), false));
             return finish(scenario, notes, has_link, None);
         }
         if saved.is_some() {
-            notes.insert(
-                notes.len().min(1),
-                (format!("Opened lesson {n}; Undo brings back your previous diagram"), false),
-            );
+            notes.insert(notes.len().min(1), (format!("Opened {name}; Undo brings back your previous diagram"), false));
         }
         return finish(l.clone(), notes, has_link, saved);
     }
@@ -126,13 +128,13 @@ fn finish(scenario: Scenario, notes: Vec<(String, bool)>, clear_fragment: bool, 
 
 /// Reads the address and the autosave and chooses the opening diagram.
 pub fn open_from_browser() -> Opening {
-    open_from_browser_with_lesson(None)
+    open_from_browser_with(None)
 }
 
-/// [`open_from_browser`] when the address asks for a lesson.
-pub fn open_from_browser_with_lesson(lesson: AskedLesson<'_>) -> Opening {
+/// [`open_from_browser`] when the address asks for a lesson or an example.
+pub fn open_from_browser_with(asked: Option<Asked<'_>>) -> Opening {
     let fragment = window().location().hash().unwrap_or_default();
-    choose_opening_with_lesson(&fragment, storage::autosaved_versions(), lesson)
+    choose_opening_with(&fragment, storage::autosaved_versions(), asked)
 }
 
 /// The opening diagram of an embedded playground: the design in the address,
@@ -141,13 +143,13 @@ pub fn open_from_browser_with_lesson(lesson: AskedLesson<'_>) -> Opening {
 /// is never replaced by a frame's. The fragment stays, so reloading the frame
 /// shows the same design.
 pub fn open_embedded() -> Opening {
-    open_embedded_with_lesson(None)
+    open_embedded_with(None)
 }
 
-/// [`open_embedded`] when the address asks for a lesson.
-pub fn open_embedded_with_lesson(lesson: AskedLesson<'_>) -> Opening {
+/// [`open_embedded`] when the address asks for a lesson or an example.
+pub fn open_embedded_with(asked: Option<Asked<'_>>) -> Opening {
     let fragment = window().location().hash().unwrap_or_default();
-    let mut o = choose_opening_with_lesson(&fragment, Ok(Vec::new()), lesson);
+    let mut o = choose_opening_with(&fragment, Ok(Vec::new()), asked);
     o.clear_fragment = false;
     // Only problems are worth saying in a frame.
     o.message = o.message.filter(|(_, error)| *error);
@@ -444,18 +446,22 @@ mod tests {
         assert!(o.message.unwrap().0.contains("autosave is off"));
     }
 
+    fn lesson_4(scenario: &Scenario) -> Option<Asked<'_>> {
+        Some(Asked { name: "lesson 4".into(), scenario })
+    }
+
     #[test]
     fn a_lesson_link_opens_the_lesson_over_the_autosave_which_undo_brings_back() {
         let lesson = crate::lessons::scenario(4).unwrap();
         let mine = design("mine");
-        let o = choose_opening_with_lesson("", Ok(vec![saved(&mine)]), Some((4, lesson)));
+        let o = choose_opening_with("", Ok(vec![saved(&mine)]), lesson_4(lesson));
         assert_eq!(&o.scenario, lesson);
         assert_eq!(o.replaced.as_ref(), Some(&mine));
         let (text, error) = o.message.unwrap();
         assert!(!error);
         assert!(text.contains("Opened lesson 4") && text.contains("Undo"), "{text}");
         // Nothing saved: the lesson, and nothing to say.
-        let o = choose_opening_with_lesson("", Ok(vec![]), Some((4, lesson)));
+        let o = choose_opening_with("", Ok(vec![]), lesson_4(lesson));
         assert_eq!(&o.scenario, lesson);
         assert!(o.replaced.is_none() && o.message.is_none());
     }
@@ -465,13 +471,13 @@ mod tests {
         let lesson = crate::lessons::scenario(4).unwrap();
         let mut worked = lesson.clone();
         worked.seed = 99;
-        let o = choose_opening_with_lesson("", Ok(vec![saved(&worked)]), Some((4, lesson)));
+        let o = choose_opening_with("", Ok(vec![saved(&worked)]), lesson_4(lesson));
         assert_eq!(o.scenario, worked);
         assert!(o.replaced.is_none());
         assert!(o.message.unwrap().0.contains("Restored your work on lesson 4"));
         // Work on another lesson is not this lesson's.
         let other = crate::lessons::scenario(5).unwrap();
-        let o = choose_opening_with_lesson("", Ok(vec![saved(other)]), Some((4, lesson)));
+        let o = choose_opening_with("", Ok(vec![saved(other)]), lesson_4(lesson));
         assert_eq!(&o.scenario, lesson);
     }
 
@@ -481,12 +487,12 @@ mod tests {
         let shared = design("shared");
         assert!(shared.goal.is_none());
         let fragment = format!("#{}", storage::share_fragment(&shared.to_json_pretty()));
-        let o = choose_opening_with_lesson(&fragment, Ok(vec![]), Some((4, lesson)));
+        let o = choose_opening_with(&fragment, Ok(vec![]), lesson_4(lesson));
         assert_eq!(o.scenario.nodes, shared.nodes);
         assert_eq!(o.scenario.goal, lesson.goal);
         assert!(o.message.unwrap().0.contains("lesson 4"));
         // A damaged link: the lesson, and the reason.
-        let o = choose_opening_with_lesson("#s=broken*", Err(StorageError::Unavailable), Some((4, lesson)));
+        let o = choose_opening_with("#s=broken*", Err(StorageError::Unavailable), lesson_4(lesson));
         assert_eq!(&o.scenario, lesson);
         let (text, error) = o.message.unwrap();
         assert!(error && text.contains("could not be opened") && text.contains("lesson progress"), "{text}");

@@ -4,6 +4,7 @@
 //! parsed the first time a lesson is asked for, and kept.
 
 pub mod changes;
+pub mod examples;
 pub mod markdown;
 
 use markdown::{Block, Inline};

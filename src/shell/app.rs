@@ -7,7 +7,8 @@ use crate::base::format;
 use crate::editor::diagram::{is_typing, Diagram, Pick, View};
 use crate::editor::palette::{Palette, PaletteGesture};
 use crate::editor::{Editor, GRID, NODE_H, NODE_W};
-use crate::keeping::{self, ShareOffer};
+use crate::keeping::{self, Asked, ShareOffer};
+use crate::lessons::examples;
 use crate::panels::dashboard::Dashboard;
 use crate::run::frame_loop::use_frame_loop;
 use crate::shell::animation::{Animation, Sampling};
@@ -48,10 +49,21 @@ pub fn App() -> impl IntoView {
     let embed = options.embed;
     // An embedded playground shows the design in its address and leaves the
     // autosave alone (see keeping::open_embedded).
-    // `?lesson=N` (see keeping/mod.rs for how it ranks against links and autosave).
-    let asked = options.lesson.and_then(|n| crate::lessons::scenario(n).map(|s| (n, s)));
-    let mut opening =
-        if embed { keeping::open_embedded_with_lesson(asked) } else { keeping::open_from_browser_with_lesson(asked) };
+    // `?lesson=N` or `?example=NAME` (see keeping/mod.rs for how it ranks
+    // against links and autosave); a lesson wins over an example.
+    let mut problems = options.problems.clone();
+    let asked = match (options.lesson, options.example.as_deref()) {
+        (Some(n), _) => crate::lessons::scenario(n).map(|scenario| Asked { name: format!("lesson {n}"), scenario }),
+        (None, Some(name)) => {
+            let found = examples::scenario(name).zip(examples::called(name));
+            if found.is_none() {
+                problems.push(examples::unknown(name));
+            }
+            found.map(|(scenario, name)| Asked { name, scenario })
+        }
+        (None, None) => None,
+    };
+    let mut opening = if embed { keeping::open_embedded_with(asked) } else { keeping::open_from_browser_with(asked) };
     // A lesson opened over the autosave: Undo brings the autosave back.
     let editor = match opening.replaced.take() {
         Some(earlier) => {
@@ -68,8 +80,8 @@ pub fn App() -> impl IntoView {
         Some((text, false)) => editor.say(text),
         None => {}
     }
-    if !options.problems.is_empty() {
-        editor.refuse(options.problems.join(". "));
+    if !problems.is_empty() {
+        editor.refuse(problems.join(". "));
     }
     if opening.clear_fragment {
         keeping::clear_fragment();

@@ -29,6 +29,8 @@
 //! - `compare`: A/B figures and the table of differences.
 //! - `reliability`: nonsense parameters refused by field, the in-flight cap,
 //!   bounded memory over long runs.
+//! - `overload`: the overload examples (`examples/`): each fails as shipped
+//!   and recovers with the change its note suggests.
 //! - `utilization`: busy over available workers: autoscaling groups at their
 //!   size at each instant, servers that are down left out, never above 100%.
 
@@ -48,6 +50,7 @@ mod lessons;
 mod little;
 mod live_window;
 mod node_theory;
+mod overload;
 mod queueing;
 mod reliability;
 mod resilience;

@@ -1,0 +1,69 @@
+//! The overload examples (`examples/NAME.json`): each shows one way a system
+//! fails under load. Each test runs the example as shipped and asserts the
+//! failure it shows, then the change its note suggests and asserts the cure,
+//! on several seeds.
+
+use scalelab_engine::series::Series;
+use scalelab_engine::{Scenario, Simulation};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// Example `name`'s document.
+pub fn example_json(name: &str) -> Value {
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples")).join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn node_mut<'a>(doc: &'a mut Value, id: &str) -> &'a mut Value {
+    doc["nodes"].as_array_mut().unwrap().iter_mut().find(|n| n["id"] == id).unwrap_or_else(|| panic!("no node {id}"))
+}
+
+/// Runs `doc` with `seed` to its end.
+fn run(doc: &Value, seed: u64) -> Simulation {
+    let mut doc = doc.clone();
+    doc["seed"] = json!(seed);
+    let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).unwrap());
+    sim.run_to_end();
+    sim
+}
+
+/// Failed over finished requests in the seconds ending in `(from_s, to_s]`.
+fn error_share(series: &Series, from_s: u64, to_s: u64) -> f64 {
+    let (mut ok, mut failed) = (0u64, 0u64);
+    for p in series.iter().filter(|p| p.t_s > from_s && p.t_s <= to_s) {
+        ok += p.ok;
+        failed += p.failed.iter().sum::<u64>();
+    }
+    assert!(ok + failed > 10_000, "too few requests between {from_s} and {to_s} s");
+    failed as f64 / (ok + failed) as f64
+}
+
+const SEEDS: [u64; 3] = [1, 2, 3];
+
+/// Least connections without health checks sends most requests to the dead
+/// server, which refuses them at once and so always has the fewest open:
+/// more than half fail, where round robin loses the dead server's quarter.
+/// Health checks take it out of rotation and meet the example's goal.
+#[test]
+fn sinkholing_least_connections_pours_traffic_into_the_dead_server() {
+    let shipped = example_json("sinkholing");
+    assert_eq!(shipped["faults"][0]["at_s"], 20, "web-2 dies at 20 s");
+    for seed in SEEDS {
+        let sim = run(&shipped, seed);
+        let sinkhole = error_share(sim.series(), 30, 120);
+        assert!(sinkhole > 0.5, "seed {seed}: least connections lost {sinkhole:.3}");
+        assert!(!sim.goal_status().unwrap().met(), "seed {seed}: the shipped example misses its goal");
+
+        let mut rr = shipped.clone();
+        node_mut(&mut rr, "lb")["algorithm"] = json!("round_robin");
+        let quarter = error_share(run(&rr, seed).series(), 30, 120);
+        assert!((quarter - 0.25).abs() < 0.01, "seed {seed}: round robin lost {quarter:.4}, the dead server's quarter");
+
+        let mut checked = shipped.clone();
+        node_mut(&mut checked, "lb")["health_check"] = json!({"interval_s": 2, "threshold": 3});
+        let sim = run(&checked, seed);
+        assert_eq!(error_share(sim.series(), 40, 120), 0.0, "seed {seed}: out of rotation, nothing fails");
+        assert!(sim.goal_status().unwrap().met(), "seed {seed}: health checks meet the goal");
+    }
+}

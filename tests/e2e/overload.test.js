@@ -1,0 +1,56 @@
+// The overload examples, opened with ?example=NAME: each opens like a lesson
+// (Undo brings back the design it replaced) and shows its failure in the
+// page's own figures.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil } from './harness.js';
+
+let site;
+before(async () => {
+  site = await startSite();
+});
+after(async () => {
+  await site?.close();
+});
+
+async function open(path, options = {}) {
+  const opened = await site.openPage(path, options);
+  await opened.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  return opened;
+}
+
+test('?example=sinkholing opens the example over the autosave, shows more than half the requests failing once web-2 dies, and Undo brings the design back', async () => {
+  const { page, errors, context } = await open('/');
+  // A design of the user's own, autosaved: the starter without web-2.
+  await page.getByTestId('node-web-2').click();
+  await page.keyboard.press('Delete');
+  await page.waitForFunction(() => !document.querySelector('g[data-node="web-2"]'));
+  const mine = await nodeIds(page);
+
+  await page.goto(`${site.baseUrl}/?example=sinkholing`);
+  await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  assert.deepEqual((await nodeIds(page)).sort(), ['lb', 'users', 'web-1', 'web-2', 'web-3', 'web-4']);
+  assert.match(await notice(page), /^Opened the Balancer sinkholing example; Undo brings back your previous diagram/);
+  // Fast-forward past the failure at 20 s and the 5 s the cards read.
+  await page.getByTestId('speed').selectOption('10');
+  await simUntil(page, 32);
+  await page.getByTestId('play-toggle').click();
+  const share = numberIn(await text(page, 'metric-errors'));
+  // Round robin would lose a quarter, the dead server's share; this loses more.
+  assert.ok(share > 40, `errors ${await text(page, 'metric-errors')}`);
+  await screenshot(page, 'example-sinkholing');
+
+  await page.getByTestId('undo').click();
+  await page.waitForFunction(() => !document.querySelector('g[data-node="web-4"]'));
+  assert.deepEqual((await nodeIds(page)).sort(), [...mine].sort());
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an unknown example is named in words with the list, and the page opens as it would without it', async () => {
+  const { page, errors, context } = await open('/?example=sinkhole');
+  assert.match(await notice(page), /There is no example "sinkhole": the examples are sinkholing/);
+  assert.ok((await nodeIds(page)).includes('web-2'), 'the starter design');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
