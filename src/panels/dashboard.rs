@@ -190,6 +190,10 @@ const PURPLE: (u8, u8, u8) = (140, 90, 200);
 const TEAL: (u8, u8, u8) = (32, 150, 160);
 const GREY: (u8, u8, u8) = (120, 120, 120);
 const PINK: (u8, u8, u8) = (220, 90, 160);
+const ORANGE: (u8, u8, u8) = (232, 112, 24);
+const NAVY: (u8, u8, u8) = (40, 62, 140);
+const BROWN: (u8, u8, u8) = (140, 95, 55);
+const OLIVE: (u8, u8, u8) = (122, 136, 30);
 
 /// A line from the per-second series.
 fn series_line(
@@ -245,6 +249,10 @@ fn cause_colour(c: scalelab_engine::Cause) -> (u8, u8, u8) {
         Cause::Partition => TEAL,
         Cause::Overflow => GREY,
         Cause::ClientTimeout => PINK,
+        Cause::RateLimited => ORANGE,
+        Cause::CircuitOpen => NAVY,
+        Cause::Shed => BROWN,
+        Cause::Error => OLIVE,
     }
 }
 

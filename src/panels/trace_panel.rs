@@ -120,6 +120,10 @@ fn cause_words(cause: scalelab_engine::Cause) -> &'static str {
         Cause::Partition => "the network between data centers was cut",
         Cause::Overflow => "too many requests were in flight: the simulation's cap was reached",
         Cause::ClientTimeout => "the user gave up waiting for an answer",
+        Cause::RateLimited => "turned away by a rate limit: too many requests",
+        Cause::CircuitOpen => "not sent: the caller's circuit breaker was open",
+        Cause::Shed => "dropped from a queue: it had waited too long, or nobody was waiting for it any more",
+        Cause::Error => "the node answered with an error",
     }
 }
 

@@ -66,10 +66,23 @@ pub enum Cause {
     /// `client_timeout_ms`. Whatever the system was still doing for the
     /// request goes on, wasted, and its late answer is dropped.
     ClientTimeout = 6,
+    /// A rate limiter turned the request away: its caller sent more than the
+    /// limit allows (an HTTP 429, answered at once).
+    RateLimited = 7,
+    /// A caller's circuit breaker was open: the call failed at once, without
+    /// being sent.
+    CircuitOpen = 8,
+    /// A station dropped the request from its queue: it had waited longer
+    /// than the station's limit, or its caller had already given up on it.
+    Shed = 9,
+    /// The node failed the request at once (errors injected as a fault).
+    Error = 10,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 7] = [
+    /// Every cause, by its number: new causes are appended, so a cause's
+    /// place in per-cause arrays never changes.
+    pub const ALL: [Cause; 11] = [
         Cause::Rejected,
         Cause::Timeout,
         Cause::NodeDown,
@@ -77,6 +90,10 @@ impl Cause {
         Cause::Partition,
         Cause::Overflow,
         Cause::ClientTimeout,
+        Cause::RateLimited,
+        Cause::CircuitOpen,
+        Cause::Shed,
+        Cause::Error,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -89,6 +106,10 @@ impl Cause {
             Cause::Partition => "partition",
             Cause::Overflow => "overflow",
             Cause::ClientTimeout => "client_timeout",
+            Cause::RateLimited => "rate_limited",
+            Cause::CircuitOpen => "circuit_open",
+            Cause::Shed => "shed",
+            Cause::Error => "error",
         }
     }
 }
@@ -314,5 +335,18 @@ mod tests {
         let (request, frame) = (std::mem::size_of::<Request>(), std::mem::size_of::<Frame>());
         eprintln!("Request {request} bytes, Frame {frame} bytes");
         assert_eq!((request, frame), (240, 24), "on a 64-bit machine");
+    }
+
+    /// Per-cause arrays (totals, the live window, each second of the series)
+    /// are indexed by the cause's number, so `ALL` lists them in that order
+    /// and names are unique.
+    #[test]
+    fn every_cause_is_listed_at_its_number_with_its_own_name() {
+        for (i, c) in Cause::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{c:?}");
+            assert_eq!(serde_json::to_value(c).unwrap(), c.name(), "the report and the serialised cause agree");
+        }
+        let names: std::collections::HashSet<&str> = Cause::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names.len(), Cause::COUNT);
     }
 }

@@ -1,5 +1,7 @@
 //! The JSON report of a run: the keys fixed by the design (`sim_time_s`, `events`,
-//! `wall_ms`, `requests`, `latency_ms`, `nodes`) and a few more.
+//! `wall_ms`, `requests`, `latency_ms`, `nodes`) and a few more: goodput (the
+//! successes users waited for) beside throughput (every success, late ones
+//! included), and attempts per request.
 //!
 //! `requests` counts the requests *born* in the statistics window (warm-up to
 //! end), so that `generated = ok + sum(failed) + in_flight` holds exactly:
@@ -25,6 +27,14 @@ pub struct Report {
     /// Length of the statistics window.
     pub window_s: f64,
     pub requests: RequestCounts,
+    /// Successes within the users' deadline per second of the window.
+    pub goodput_rps: f64,
+    /// Successful answers per second of the window, on time or late: never
+    /// below the goodput; far above it when the work is done for nobody.
+    pub throughput_rps: f64,
+    /// Attempts per request born in the window (1 without retries; `null`
+    /// without requests): how much the retries multiply the load.
+    pub attempts_per_request: Option<f64>,
     pub latency_ms: LatencySummary,
     /// Acknowledged writes lost because a primary failed before they reached
     /// the replica promoted in its place (whole run).
@@ -34,12 +44,19 @@ pub struct Report {
     pub nodes: NodeReports,
 }
 
+/// The window's requests. `ok` are successes within the users' deadline;
+/// `late_ok` successes that came after the users gave up (counted in `failed`
+/// as `client_timeout`); `attempts` every request's first attempt and its
+/// `retries`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequestCounts {
     pub generated: u64,
     pub ok: u64,
     pub failed: FailedCounts,
     pub in_flight: u64,
+    pub late_ok: u64,
+    pub attempts: u64,
+    pub retries: u64,
 }
 
 /// Failures by cause, every cause present (0 when none happened).
@@ -141,19 +158,27 @@ impl Simulation {
             .map(|(i, n)| (n.id.clone(), NodeReport { kind: n.kind, summary: self.node_summary(i) }))
             .collect();
         let w = self.window;
+        let window_s = ns_to_secs(window);
+        let per_s = |n: u64| if window_s > 0.0 { n as f64 / window_s } else { 0.0 };
         Report {
             sim_time_s: ns_to_secs(now),
             events: self.events,
             wall_ms: 0.0,
             seed: self.scenario.seed,
             warmup_s: ns_to_secs(self.warmup.min(now)),
-            window_s: ns_to_secs(window),
+            window_s,
             requests: RequestCounts {
                 generated: w.generated,
                 ok: w.ok,
                 failed: FailedCounts(w.failed),
                 in_flight: w.generated - w.ok - w.failed_total(),
+                late_ok: w.late_ok,
+                attempts: w.attempts(),
+                retries: w.retries,
             },
+            goodput_rps: per_s(w.ok),
+            throughput_rps: per_s(w.answered_ok()),
+            attempts_per_request: w.attempts_per_request(),
             latency_ms: LatencySummary::of(&self.latency),
             lost_writes: self.lost_writes,
             cost_per_month_usd: self.monthly_costs().iter().map(|(_, c)| c).sum(),

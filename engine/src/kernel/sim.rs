@@ -62,16 +62,39 @@ pub(crate) use crate::components::net::{NodeInfo, Wire};
 pub(crate) use crate::components::Component;
 
 /// Outcome counts of a set of requests.
+///
+/// `ok` are successes within the users' deadline (goodput); `late_ok` are
+/// successes that reached users who had already given up (counted as
+/// `client_timeout` in `failed`, so not an outcome of their own): work done
+/// for nobody. `retries` are the attempts beyond each request's first, so a
+/// request's attempts are `generated + retries`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Outcomes {
     pub generated: u64,
     pub ok: u64,
     pub failed: [u64; Cause::COUNT],
+    pub late_ok: u64,
+    pub retries: u64,
 }
 
 impl Outcomes {
     pub fn failed_total(&self) -> u64 {
         self.failed.iter().sum()
+    }
+
+    /// Attempts sent: every request's first, and its retries.
+    pub fn attempts(&self) -> u64 {
+        self.generated + self.retries
+    }
+
+    /// Answers produced: on time, or too late for users who gave up.
+    pub fn answered_ok(&self) -> u64 {
+        self.ok + self.late_ok
+    }
+
+    /// Attempts per request (`None` without requests).
+    pub fn attempts_per_request(&self) -> Option<f64> {
+        (self.generated > 0).then(|| self.attempts() as f64 / self.generated as f64)
     }
 }
 
@@ -1535,7 +1558,10 @@ impl Simulation {
                 self.send_up(req, f);
             }
             Reply::Finish => self.finish(req, node),
-            Reply::Drop => self.end_line(req),
+            Reply::Drop => {
+                self.late_answer(req);
+                self.end_line(req);
+            }
             Reply::Resume => self.resume(node, req, f),
         }
     }
@@ -1713,6 +1739,20 @@ impl Simulation {
         }
     }
 
+    /// The answer to `req` reached users who had given up on it: a success is
+    /// counted as late (throughput that was nobody's goodput).
+    fn late_answer(&mut self, req: u32) {
+        let r = self.arena.get(req);
+        if r.failure.is_none() {
+            let in_window = r.in_window;
+            self.totals.late_ok += 1;
+            self.second.late_ok += 1;
+            if in_window {
+                self.window.late_ok += 1;
+            }
+        }
+    }
+
     /// Request `req` fails at node `node` (only its first failure counts).
     pub(crate) fn fail(&mut self, req: u32, node: usize, cause: Cause) {
         let r = self.arena.get_mut(req);
@@ -1817,6 +1857,8 @@ impl Simulation {
             generated: self.second.generated,
             ok: self.second.ok,
             failed: self.second.failed,
+            late_ok: self.second.late_ok,
+            retries: self.second.retries,
             latency_mean_ms: h.mean() / 1e6,
             latency_p50_ms: h.quantile(0.50) / 1e6,
             latency_p95_ms: h.quantile(0.95) / 1e6,

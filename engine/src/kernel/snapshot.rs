@@ -111,8 +111,15 @@ pub struct Snapshot {
     pub events: u64,
     /// Rates over the span, per simulated second.
     pub sent_rps: f64,
+    /// Successes within the users' deadline: the goodput.
     pub ok_rps: f64,
     pub failed_rps: f64,
+    /// Successful answers produced, on time or too late for users who had
+    /// given up: the throughput, never below the goodput (`ok_rps`).
+    pub throughput_rps: f64,
+    /// Attempts sent per request sent (1 without retries; `None` when none
+    /// was sent).
+    pub attempts_per_request: Option<f64>,
     pub failed_by_cause: Vec<(&'static str, u64)>,
     /// Failed share of the requests that ended in the span (0 when none ended).
     pub error_ratio: f64,
@@ -364,6 +371,8 @@ impl Simulation {
             sent_rps: per_s(s.totals.generated),
             ok_rps: per_s(ok_n),
             failed_rps: per_s(failed_n),
+            throughput_rps: per_s(s.totals.answered_ok()),
+            attempts_per_request: s.totals.attempts_per_request(),
             failed_by_cause: failed,
             error_ratio: if ok_n + failed_n == 0 { 0.0 } else { failed_n as f64 / (ok_n + failed_n) as f64 },
             latency_p50_ms: some(h.quantile(0.5)),
@@ -385,7 +394,13 @@ impl Simulation {
 }
 
 fn since(now: &Outcomes, before: &Outcomes) -> Outcomes {
-    let mut d = Outcomes { generated: now.generated - before.generated, ok: now.ok - before.ok, failed: now.failed };
+    let mut d = Outcomes {
+        generated: now.generated - before.generated,
+        ok: now.ok - before.ok,
+        failed: now.failed,
+        late_ok: now.late_ok - before.late_ok,
+        retries: now.retries - before.retries,
+    };
     for (f, b) in d.failed.iter_mut().zip(before.failed) {
         *f -= b;
     }

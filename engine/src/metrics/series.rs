@@ -19,6 +19,10 @@ pub struct SecondPoint {
     pub ok: u64,
     /// Failures during the second, by cause (index = `Cause as usize`).
     pub failed: [u64; Cause::COUNT],
+    /// Successes that reached users who had given up (see `Outcomes`).
+    pub late_ok: u64,
+    /// Attempts beyond each request's first, sent during the second.
+    pub retries: u64,
     pub latency_mean_ms: f64,
     pub latency_p50_ms: f64,
     pub latency_p95_ms: f64,

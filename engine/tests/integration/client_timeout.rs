@@ -76,6 +76,17 @@ fn users_give_up_once_and_the_late_answers_are_dropped() {
         q.ok
     );
     assert_eq!(answered(users.throughput_rps), q.ok);
+    // The report says so in its own figures: the successes users waited for
+    // are the goodput; the throughput adds the late ones, and matches what
+    // the server answered (to within the requests still on the way back when
+    // the run stopped: 6 ms of answers at 100/s).
+    assert_eq!(r.goodput_rps, q.ok as f64 / 60.0);
+    assert_eq!(r.throughput_rps, (q.ok + q.late_ok) as f64 / 60.0);
+    assert!(q.late_ok > 4_000, "{q:?}");
+    let served = answered(web.throughput_rps);
+    assert!(served.abs_diff(q.ok + q.late_ok) <= 2, "web answered {served}, users got {} + {} late", q.ok, q.late_ok);
+    // No retries here: one attempt per request.
+    assert_eq!((q.attempts, q.retries, r.attempts_per_request), (q.generated, 0, Some(1.0)));
     // Whole run: no request has two outcomes.
     let t = sim.totals();
     assert_eq!(t.generated, t.ok + t.failed_total() + sim.count_open_window_requests());
@@ -96,6 +107,11 @@ fn a_server_timeout_after_the_users_left_is_not_a_second_outcome() {
     eprintln!("server timeout behind the users': {q:?}, web timeouts {}", web.timeouts);
     assert!(web.timeouts > 1_000, "the server timed requests out: {web:?}");
     assert_eq!(q.failed.get(Cause::Timeout), 0, "but each had ended already, as client_timeout");
+    // A request given up on comes back later either answered (in time for
+    // the server's 1.5 s, too late for the users: a late success) or timed
+    // out by the server, never both.
+    assert!(q.late_ok > 0, "{q:?}");
+    assert!(q.late_ok + web.timeouts <= q.failed.get(Cause::ClientTimeout), "{q:?}, web timeouts {}", web.timeouts);
     assert!(q.failed.get(Cause::ClientTimeout) > 1_000);
     let t = sim.totals();
     assert_eq!(t.generated, t.ok + t.failed_total() + sim.count_open_window_requests());

@@ -93,7 +93,7 @@ fn fingerprint(scenario: Scenario, steps: &[Step], dump: Option<PathBuf>) -> Str
     }
     let mut traced = String::new();
     for number in [1, 2, 3, 100, 1000] {
-        let _ = write!(traced, "{:?}", sim.trace(number));
+        traced.push_str(&serde_json::to_string(&sim.trace(number)).unwrap());
     }
     out.write("traces", &traced);
     out.write("report", &sim.report().to_json_pretty());

@@ -135,6 +135,15 @@ fn check_report(r: &Report, doc: &Value) -> Result<(), TestCaseError> {
     let q = &r.requests;
     prop_assert_eq!(q.generated, q.ok + q.failed.total() + q.in_flight);
     prop_assert_eq!(q.ok, r.latency_ms.count);
+    // Goodput and throughput are the window's successes, on time and in all;
+    // with nobody retrying, one attempt per request.
+    let per_s = |n: u64| if r.window_s > 0.0 { n as f64 / r.window_s } else { 0.0 };
+    prop_assert_eq!(r.goodput_rps, per_s(q.ok));
+    prop_assert_eq!(r.throughput_rps, per_s(q.ok + q.late_ok));
+    prop_assert!(r.throughput_rps >= r.goodput_rps);
+    prop_assert!(q.late_ok <= q.failed.get(Cause::ClientTimeout), "a late success was given up on first: {:?}", q);
+    prop_assert_eq!((q.attempts, q.retries), (q.generated, 0));
+    prop_assert_eq!(r.attempts_per_request, (q.generated > 0).then_some(1.0));
     let l = &r.latency_ms;
     prop_assert!(l.mean.is_finite() && l.max.is_finite());
     if l.count > 0 {
