@@ -3,6 +3,7 @@
 
 use super::Editor;
 use crate::base::format;
+use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::fields::{Field, FieldKind};
 use scalelab_engine::scenario::NodeSpec;
@@ -248,6 +249,8 @@ impl Editor {
             Fault::Fail => format!("{id} failed"),
             Fault::Recover => format!("{id} recovered"),
             Fault::Slow { factor } => format!("{id} slowed down {factor}x"),
+            Fault::Errors { share } => format!("{id}: {} of requests fail (injected errors)", format::percent(share)),
+            Fault::Spike { factor, duration_s } => format!("{id}: service {factor}x slower for {duration_s} s"),
             Fault::Flush => format!("{id} flushed: it starts cold"),
             Fault::Partition | Fault::Heal => format!("{id}: network changed"),
         };
@@ -534,9 +537,11 @@ fn NodePanel(
         };
 
     let (id_fail, id_rec, id_slow, id_conn, id_flush) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
-    let (id_dc, id_r) = (id.clone(), id.clone());
+    let (id_dc, id_r, id_errors, id_spike) = (id.clone(), id.clone(), id.clone(), id.clone());
     let region_error = RwSignal::new(None::<String>);
     let health = Signal::derive(move || live.get().map(|n| n.health).unwrap_or(Health::Up));
+    // Injected errors leave the node up, and Recover is what stops them.
+    let erring = Signal::derive(move || live.get().is_some_and(|n| n.injected_errors.is_some()));
     view! {
         <div class="panel" data-testid="node-panel">
             <h2>{id.clone()}<span class="kind-tag">{kind.label()}</span></h2>
@@ -620,7 +625,10 @@ fn NodePanel(
                         {n.replication_lag_ms.map(|lag| view! {
                             <dt>"Replication lag"</dt><dd data-testid="live-replication-lag">{format::ms(Some(lag))}</dd>
                         })}
-                        <dt>"Errors here"</dt><dd data-testid="live-errors">{rate(s.rejected + s.timeouts + s.failed_down)}</dd>
+                        <dt>"Errors here"</dt><dd data-testid="live-errors">{rate(s.rejected + s.timeouts + s.failed_down + s.errors)}</dd>
+                        {n.injected_errors.map(|share| view! {
+                            <dt>"Injected errors"</dt><dd data-testid="live-injected-errors">{format!("{} of arrivals", format::percent(share))}</dd>
+                        })}
                         {(n.cost_per_month_usd > 0.0).then(|| view! {
                             <dt>"Cost"</dt><dd data-testid="live-cost">{format!("${}/month", format::count(n.cost_per_month_usd.round() as u64))}</dd>
                         })}
@@ -631,11 +639,13 @@ fn NodePanel(
             <div class="actions">
                 {(!is_users).then(|| view! {
                     <button class="danger" data-testid="fault-fail" disabled=move || health.get() == Health::Down on:click=move |_| editor.fault(&id_fail, Fault::Fail)>"Fail"</button>
-                    <button data-testid="fault-recover" disabled=move || health.get() == Health::Up on:click=move |_| editor.fault(&id_rec, Fault::Recover)>"Recover"</button>
+                    <button data-testid="fault-recover" disabled=move || health.get() == Health::Up && !erring.get() on:click=move |_| editor.fault(&id_rec, Fault::Recover)>"Recover"</button>
                 })}
                 {is_station.then(|| view! {
                     <button data-testid="fault-slow" on:click=move |_| editor.fault(&id_slow, Fault::Slow { factor: 5.0 })>"Slow down 5x"</button>
                 })}
+                {(!is_users).then(|| view! { <ErrorsControl id=id_errors.clone() /> })}
+                {is_station.then(|| view! { <SpikeControl id=id_spike.clone() /> })}
                 {(kind == NodeKind::Cache).then(|| { let id_flush = id_flush.clone(); view! {
                     <button data-testid="fault-flush" title="Empty the cache: every key misses until refilled" on:click=move |_| editor.fault(&id_flush, Fault::Flush)>"Flush"</button>
                 }})}
@@ -651,6 +661,56 @@ fn NodePanel(
             <ReadOnlyNote />
         </div>
     }.into_any()
+}
+
+/// A number typed in a fault's field, or what to say when it is not one.
+fn typed(input: NodeRef<html::Input>, what: &str) -> Result<f64, String> {
+    let text = input.get_untracked().map(|i| i.value()).unwrap_or_default();
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("{what}: enter a number, not \"{text}\""))
+}
+
+/// "Inject errors": a share of the requests reaching the node fail at once
+/// (cause `error`) until it recovers.
+#[component]
+fn ErrorsControl(id: String) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let share = NodeRef::<html::Input>::new();
+    let inject = move |_| match typed(share, "share of requests that fail") {
+        Ok(pct) if pct > 0.0 && pct <= 100.0 => editor.fault(&id, Fault::Errors { share: pct / 100.0 }),
+        Ok(pct) => {
+            editor.refuse(format!("the share of requests that fail is a percentage above 0 and at most 100, not {pct}"))
+        }
+        Err(why) => editor.refuse(why),
+    };
+    view! {
+        <div class="fault-extra" title="A share of the requests reaching this node fail at once, as a bug or a bad deploy would; Recover stops it">
+            <label>"Errors "<input type="number" node_ref=share data-testid="fault-errors-share" min="1" max="100" step="1" value="50" aria-label="Share of requests that fail, in percent" />"%"</label>
+            <button data-testid="fault-errors" on:click=inject>"Inject errors"</button>
+        </div>
+    }
+}
+
+/// "Latency spike": service k times slower for some seconds, then back to
+/// what it was by itself.
+#[component]
+fn SpikeControl(id: String) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let (factor, seconds) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
+    let spike = move |_| match (typed(factor, "spike factor"), typed(seconds, "spike length")) {
+        (Ok(factor), Ok(duration_s)) => editor.fault(&id, Fault::Spike { factor, duration_s }),
+        (Err(why), _) | (_, Err(why)) => editor.refuse(why),
+    };
+    view! {
+        <div class="fault-extra" title="Service slows down for a while (a garbage-collection pause, a noisy neighbour), then recovers by itself">
+            <label>"Spike ×"<input type="number" node_ref=factor data-testid="fault-spike-factor" min="1.1" max="100" step="0.5" value="4" aria-label="Spike: times slower" /></label>
+            <label>" for "<input type="number" node_ref=seconds data-testid="fault-spike-seconds" min="1" step="1" value="10" aria-label="Spike: seconds" />" s"</label>
+            <button data-testid="fault-spike" on:click=spike>"Latency spike"</button>
+        </div>
+    }
 }
 
 /// Seconds of simulated time the theory is checked over: long enough that a

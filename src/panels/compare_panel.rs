@@ -350,6 +350,8 @@ fn fault_verb(f: Fault) -> &'static str {
         Fault::Flush => "flush",
         Fault::Partition => "partition",
         Fault::Heal => "heal",
+        Fault::Errors { .. } => "inject errors at",
+        Fault::Spike { .. } => "spike the latency of",
     }
 }
 
@@ -359,6 +361,10 @@ fn fault_text(f: &ScheduledFault) -> String {
         (Fault::Partition, Some(w)) => format!("cut the network between {} and {w}", f.node),
         (Fault::Heal, Some(w)) => format!("restore the network between {} and {w}", f.node),
         (Fault::Slow { factor }, _) => format!("slow down {} ({}×)", f.node, setting(factor)),
+        (Fault::Errors { share }, _) => format!("fail {}% of the requests at {}", setting(share * 100.0), f.node),
+        (Fault::Spike { factor, duration_s }, _) => {
+            format!("slow down {} ({}× for {})", f.node, setting(factor), seconds(duration_s))
+        }
         (fault, _) => format!("{} {}", fault_verb(fault), f.node),
     };
     format!("at {}: {what}", seconds(f.at_s))

@@ -3,7 +3,7 @@
 // page's own figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil } from './harness.js';
+import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime } from './harness.js';
 
 let site;
 before(async () => {
@@ -51,6 +51,44 @@ test('an unknown example is named in words with the list, and the page opens as 
   const { page, errors, context } = await open('/?example=sinkhole');
   assert.match(await notice(page), /There is no example "sinkhole": the examples are sinkholing/);
   assert.ok((await nodeIds(page)).includes('web-2'), 'the starter design');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the inspector injects errors at a share and a latency spike that ends by itself; bad numbers are refused in words', async () => {
+  const { page, errors, context } = await open('/');
+  await page.getByTestId('node-web-1').click();
+  // Nonsense first: nothing is injected, and the reason is said.
+  await page.getByTestId('fault-errors-share').fill('');
+  await page.getByTestId('fault-errors').click();
+  assert.match(await notice(page), /^share of requests that fail: enter a number, not ""/);
+  await page.getByTestId('fault-errors-share').fill('150');
+  await page.getByTestId('fault-errors').click();
+  assert.match(await notice(page), /^the share of requests that fail is a percentage above 0 and at most 100, not 150/);
+  assert.equal(await page.getByTestId('live-injected-errors').count(), 0);
+
+  await page.getByTestId('fault-errors-share').fill('40');
+  await page.getByTestId('fault-errors').click();
+  assert.match(await notice(page), /^web-1: 40.0% of requests fail \(injected errors\)/);
+  await page.getByTestId('live-injected-errors').waitFor();
+  assert.equal(await text(page, 'live-injected-errors'), '40.0% of arrivals');
+  // The errors card reads errors once the 5 s it covers hold some.
+  const t = await simTime(page);
+  await simUntil(page, t + 6);
+  assert.ok(numberIn(await text(page, 'metric-errors')) > 5, await text(page, 'metric-errors'));
+  await page.getByTestId('fault-recover').click();
+  await page.getByTestId('live-injected-errors').waitFor({ state: 'detached' });
+
+  // A spike of 4x for 3 s: the box is drawn slowed down, then back by itself.
+  await page.getByTestId('fault-spike-factor').fill('4');
+  await page.getByTestId('fault-spike-seconds').fill('3');
+  await page.getByTestId('fault-spike').click();
+  assert.match(await notice(page), /^web-1: service 4x slower for 3 s/);
+  await page.waitForFunction(() => document.querySelector('[data-testid="node-web-1"]').classList.contains('degraded'));
+  await screenshot(page, 'fault-spike');
+  const spiked = await simTime(page);
+  await simUntil(page, spiked + 3.5);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="node-web-1"]').classList.contains('degraded'));
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -27,6 +27,11 @@ pub enum StreamPurpose {
     Regions = 6,
     /// Whether a request comes from a mobile app (drawn only when some do).
     Clients = 7,
+    /// Retry backoff jitter (drawn only when a caller's jitter is not none).
+    Retries = 8,
+    /// Whether an injected error hits a request (drawn only while errors are
+    /// injected at the node).
+    Faults = 9,
 }
 
 /// SplitMix64 step: the standard way to turn one seed into many well-mixed seeds.

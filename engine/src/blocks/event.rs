@@ -38,6 +38,9 @@ pub enum Event {
     /// Autoscaling group `node` checks its load or has machines ready (ignored
     /// if its settings changed since: `epoch` no longer matches).
     Autoscale { node: u16, epoch: u32 },
+    /// The latency spike at station `node` ends (ignored if a fault that sets
+    /// its speed came since: `epoch` no longer matches).
+    SpikeEnd { node: u16, epoch: u32 },
     /// A simulated second ends: the per-second series takes a point.
     Tick,
     /// The warm-up ends: statistics start from here.

@@ -7,7 +7,8 @@
 //! what it was holding with `node_down`, and requests already on a removed wire
 //! finish crossing it.
 
-use crate::base::time::ms_to_ns;
+use crate::base::limits::MAX_DURATION_S;
+use crate::base::time::{ms_to_ns, secs_to_ns};
 use crate::blocks::request::{Cause, FrameState};
 use crate::components::station::{Deadline, Role, Station};
 use crate::kernel::sim::{Component, Health, NodeInfo, Simulation, Wire};
@@ -172,12 +173,39 @@ pub fn edited(scenario: &Scenario, edit: &Edit) -> Result<Scenario, EditError> {
                         words()
                     )))
                 }
-                Fault::Slow { factor } if !(factor.is_finite() && *factor > 1.0 && *factor <= 100.0) => {
+                Fault::Spike { .. } if !kind.is_station() => {
+                    return Err(EditError::NotApplicable(format!(
+                        "a {} adds no processing time here, so its latency cannot spike; fail it instead",
+                        words()
+                    )))
+                }
+                Fault::Slow { factor } | Fault::Spike { factor, .. }
+                    if !(factor.is_finite() && *factor > 1.0 && *factor <= 100.0) =>
+                {
                     return Err(EditError::NotApplicable(format!(
                         "slow-down factor must be more than 1 and at most 100, not {factor}"
                     )))
                 }
-                Fault::Fail | Fault::Recover | Fault::Slow { .. } | Fault::Flush | Fault::Partition | Fault::Heal => {}
+                Fault::Spike { duration_s, .. }
+                    if !(duration_s.is_finite() && *duration_s > 0.0 && *duration_s <= MAX_DURATION_S) =>
+                {
+                    return Err(EditError::NotApplicable(format!(
+                        "a spike lasts more than 0 seconds and at most {MAX_DURATION_S}, not {duration_s}"
+                    )))
+                }
+                Fault::Errors { share } if !(share.is_finite() && *share > 0.0 && *share <= 1.0) => {
+                    return Err(EditError::NotApplicable(format!(
+                        "the share of requests that fail must be more than 0 and at most 1 (100%), not {share}"
+                    )))
+                }
+                Fault::Fail
+                | Fault::Recover
+                | Fault::Slow { .. }
+                | Fault::Spike { .. }
+                | Fault::Errors { .. }
+                | Fault::Flush
+                | Fault::Partition
+                | Fault::Heal => {}
             }
         }
     }
@@ -421,6 +449,7 @@ impl Simulation {
         self.at_warmup.push(NodeCounters::default());
         self.at_tick.push(NodeCounters::default());
         self.push_trouble_slot();
+        self.injected.push_node();
         self.snap.push_node(matches!(self.components[slot], Component::Station(_)));
         self.net.primary_of.push(None);
         self.net.replicas_of.push(Vec::new());
@@ -516,6 +545,7 @@ impl Simulation {
         let id = self.net.nodes[slot].id.clone();
         match fault {
             Fault::Fail => {
+                self.injected.speed_set(slot);
                 if self.net.nodes[slot].health != Health::Down {
                     self.crash(slot);
                     self.net.nodes[slot].health = Health::Down;
@@ -530,6 +560,11 @@ impl Simulation {
                 }
             }
             Fault::Recover => {
+                self.injected.speed_set(slot);
+                if self.injected.error_share(slot).is_some() {
+                    self.injected.clear(slot);
+                    self.log.push(self.now, Some(&id), Severity::Info, format!("{id}: no more injected errors"));
+                }
                 if self.net.nodes[slot].health != Health::Up {
                     self.net.nodes[slot].health = Health::Up;
                     if let Component::Station(st) = &mut self.components[slot] {
@@ -550,15 +585,55 @@ impl Simulation {
                 self.log.push(self.now, Some(&id), Severity::Warning, format!("{id} flushed: it starts cold"));
             }
             Fault::Slow { factor } => {
-                if let Component::Station(st) = &mut self.components[slot] {
-                    st.slowdown = factor;
-                }
-                if self.net.nodes[slot].health != Health::Down {
-                    self.net.nodes[slot].health = Health::Degraded { factor };
-                }
+                self.injected.speed_set(slot);
+                self.set_slowdown(slot, factor);
                 self.log.push(self.now, Some(&id), Severity::Warning, format!("{id} slowed down {factor}x"));
             }
+            Fault::Spike { factor, duration_s } => {
+                let Component::Station(st) = &self.components[slot] else { return };
+                let (base, epoch) = self.injected.start_spike(slot, st.slowdown);
+                self.set_slowdown(slot, base * factor);
+                let end = self.now + secs_to_ns(duration_s);
+                self.queue_spike_end(slot, end, epoch);
+                self.log.push(
+                    self.now,
+                    Some(&id),
+                    Severity::Warning,
+                    format!("{id}: latency spike, service {factor}x slower for {duration_s} s"),
+                );
+            }
+            Fault::Errors { share } => {
+                self.injected.set_errors(slot, share, self.scenario.seed);
+                // In percent to a tenth (0.4 is 40, not 40.00000000000001).
+                let pct = (share * 1000.0).round() / 10.0;
+                self.log.push(
+                    self.now,
+                    Some(&id),
+                    Severity::Warning,
+                    format!("{id}: {pct}% of requests fail (injected errors)"),
+                );
+            }
         }
+    }
+
+    /// Station `slot` serves `factor` times slower from now on (1: normal);
+    /// a node that is down stays down.
+    fn set_slowdown(&mut self, slot: usize, factor: f64) {
+        if let Component::Station(st) = &mut self.components[slot] {
+            st.slowdown = factor;
+        }
+        if self.net.nodes[slot].health != Health::Down {
+            self.net.nodes[slot].health = if factor > 1.0 { Health::Degraded { factor } } else { Health::Up };
+        }
+    }
+
+    /// The spike of `epoch` at `slot` is over: service goes back to the speed
+    /// it had before, unless a fault came after the spike (it decides).
+    pub(crate) fn end_spike(&mut self, slot: usize, epoch: u32) {
+        let Some(before) = self.injected.end_spike(slot, epoch) else { return };
+        self.set_slowdown(slot, before);
+        let id = self.net.nodes[slot].id.clone();
+        self.log.push(self.now, Some(&id), Severity::Info, format!("{id}: latency spike over"));
     }
 
     /// The node crashes: everything it holds fails with `node_down`. A station

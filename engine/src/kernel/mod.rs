@@ -5,6 +5,7 @@
 
 pub mod breakdown;
 pub mod edit;
+pub(crate) mod injected;
 pub mod recent;
 pub mod report;
 pub mod sim;

@@ -188,6 +188,8 @@ pub struct Simulation {
     pub(crate) partitions: Vec<(String, String)>,
     /// Whether any users have mobile clients (else the first-hop check is skipped).
     pub(crate) any_mobile: bool,
+    /// Errors injected at nodes, and latency spikes under way.
+    pub(crate) injected: crate::kernel::injected::Injected,
     /// Data centers in an outage (a standby in one cannot take over).
     pub(crate) dcs_down: Vec<String>,
     /// Traces of the requests followed hop by hop.
@@ -280,6 +282,7 @@ impl Simulation {
             geography: false,
             partitions: Vec::new(),
             any_mobile: false,
+            injected: crate::kernel::injected::Injected::new(n),
             dcs_down: Vec::new(),
             traces: TraceBook::default(),
             breakdown_window: Default::default(),
@@ -521,6 +524,7 @@ impl Simulation {
             Event::HealthCheck { node, epoch } => self.on_health_check(node, epoch),
             Event::Takeover { node } => self.on_takeover(node),
             Event::Promote { node } => self.on_promote(node),
+            Event::SpikeEnd { node, epoch } => self.end_spike(node as usize, epoch),
             Event::ScheduledFault { index } => self.on_scheduled_fault(index as usize),
             Event::JobDone { node, worker, incarnation } => self.on_job_done(node, worker, incarnation),
             Event::Autoscale { node, epoch } => self.on_autoscale(node as usize, epoch),
@@ -765,6 +769,12 @@ impl Simulation {
         if !self.net.nodes[node].serving() {
             self.stats[node].counters.failed_down += 1;
             self.fail(req, node, Cause::NodeDown);
+            self.send_up(req, f);
+            return;
+        }
+        if self.injected.any_errors && self.injected.hits(node) {
+            self.stats[node].counters.errors += 1;
+            self.fail(req, node, Cause::Error);
             self.send_up(req, f);
             return;
         }
@@ -1474,6 +1484,11 @@ impl Simulation {
 
     pub(crate) fn queue_takeover(&mut self, node: usize, at: Nanos) {
         self.queue.schedule(at, Event::Takeover { node: node as u16 });
+    }
+
+    /// The latency spike of `epoch` at `node` ends at `at`.
+    pub(crate) fn queue_spike_end(&mut self, node: usize, at: Nanos, epoch: u32) {
+        self.queue.schedule(at, Event::SpikeEnd { node: node as u16, epoch });
     }
 
     /// The standby of a failed balancer pair has taken over.

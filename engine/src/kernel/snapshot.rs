@@ -196,6 +196,10 @@ pub struct NodeLive {
     pub oldest_job_age_ms: Option<f64>,
     /// Autoscaling groups: machines running and booting.
     pub group: Option<(u32, u32)>,
+    /// The share of arriving requests failed by injected errors, while they
+    /// are injected (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub injected_errors: Option<f64>,
 }
 
 /// What one reading covers, however it was measured: the counters'
@@ -337,6 +341,7 @@ impl Simulation {
                 cost_per_month_usd: cost_of(&self.net.nodes[i].id),
                 oldest_job_age_ms: self.oldest_job_age(i).map(|ns| ns as f64 / 1e6),
                 group: self.group_size(i),
+                injected_errors: self.injected.error_share(i),
                 id: self.net.nodes[i].id.clone(),
                 kind: self.net.nodes[i].kind,
                 health: self.net.nodes[i].health,

@@ -49,6 +49,8 @@ pub struct NodeCounters {
     pub timeouts: u64,
     /// Requests that failed here because the node was down (or crashed with them).
     pub failed_down: u64,
+    /// Requests that failed here at once with an injected error.
+    pub errors: u64,
     /// Requests that started service, and their total wait before it.
     pub started: u64,
     pub wait_sum: u128,
@@ -89,6 +91,7 @@ impl NodeCounters {
             rejected: self.rejected - before.rejected,
             timeouts: self.timeouts - before.timeouts,
             failed_down: self.failed_down - before.failed_down,
+            errors: self.errors - before.errors,
             started: self.started - before.started,
             wait_sum: self.wait_sum - before.wait_sum,
             departed: self.departed - before.departed,
@@ -144,6 +147,9 @@ pub struct NodeSummary {
     pub timeouts: u64,
     /// Requests that failed here because the node was down.
     pub failed_down: u64,
+    /// Requests that failed here with an injected error (left out when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub errors: u64,
     /// Time-averaged requests at the node (waiting or holding a worker).
     pub mean_in_node: f64,
     /// Reads that got an old value: cache hits on a key written since it was
@@ -186,6 +192,7 @@ impl NodeSummary {
             rejected: c.rejected,
             timeouts: c.timeouts,
             failed_down: c.failed_down,
+            errors: c.errors,
             mean_in_node: busy + queue,
             stale_reads: c.stale_reads,
             sessions_lost: c.sessions_lost,
@@ -207,6 +214,12 @@ fn utilization(busy_area: u128, available_area: u128, workers: u32) -> f64 {
     // Busy workers are always counted as available, so this is at most 1;
     // the clamp guards the division's rounding.
     (busy_area as f64 / available_area as f64).min(1.0)
+}
+
+/// Counters that only some runs have are left out of the JSON when zero, so
+/// reports of runs without them keep their bytes.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

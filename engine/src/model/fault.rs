@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Fault names as written in scenario files (`"fault": "errors"`).
+pub const FAULTS: &[&str] = &["fail", "recover", "slow", "flush", "partition", "heal", "errors", "spike"];
+
 /// Faults the user can inject into a node.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "fault", rename_all = "snake_case")]
@@ -20,4 +23,10 @@ pub enum Fault {
     Partition,
     /// Scheduled only (with `with`): restore it.
     Heal,
+    /// A share of the requests reaching the node (0 < share <= 1) fail at
+    /// once with cause `error`, until it recovers.
+    Errors { share: f64 },
+    /// Service takes `factor` times longer (1 < factor <= 100) for
+    /// `duration_s` seconds, then goes back to what it was by itself.
+    Spike { factor: f64, duration_s: f64 },
 }

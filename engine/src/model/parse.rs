@@ -530,7 +530,7 @@ impl Parser {
             (at, _) => at,
         };
         let node = self.string(&mut obj, "node", None).map(str::to_string);
-        let fault = self.choice(&mut obj, "fault", None, &["fail", "recover", "slow", "flush", "partition", "heal"]);
+        let fault = self.choice(&mut obj, "fault", None, crate::model::fault::FAULTS);
         let with = match self.get(&mut obj, "with") {
             None | Some(Value::Null) => Some(None),
             Some(Value::String(s)) => Some(Some(s.clone())),
@@ -539,31 +539,65 @@ impl Parser {
                 None
             }
         };
-        let factor_path = join(path, "factor");
-        let has_factor = obj.map.contains_key("factor");
+        // The settings of some faults: each is refused on the others.
+        let (factor_path, share_path, duration_path) =
+            (join(path, "factor"), join(path, "share"), join(path, "duration_s"));
+        let has = |k: &str| obj.map.contains_key(k);
+        let (has_factor, has_share, has_duration) = (has("factor"), has("share"), has("duration_s"));
         let factor = self.number(&mut obj, "factor", Some(5.0), 1.0, 100.0);
+        let share = self.number(&mut obj, "share", Some(0.5), 0.0, 1.0);
+        let duration_s = self.number(&mut obj, "duration_s", Some(10.0), 0.0, MAX_DURATION_S);
         self.finish(obj);
+        use crate::model::fault::Fault;
         let fault = match fault? {
-            "fail" => crate::model::fault::Fault::Fail,
-            "recover" => crate::model::fault::Fault::Recover,
-            "flush" => crate::model::fault::Fault::Flush,
-            "partition" => crate::model::fault::Fault::Partition,
-            "heal" => crate::model::fault::Fault::Heal,
-            _ => {
+            "fail" => Fault::Fail,
+            "recover" => Fault::Recover,
+            "flush" => Fault::Flush,
+            "partition" => Fault::Partition,
+            "heal" => Fault::Heal,
+            "errors" => {
+                let share = share?;
+                if share <= 0.0 {
+                    self.issue(share_path.clone(), "must be more than 0 (the share of requests that fail, up to 1)");
+                    return None;
+                }
+                Fault::Errors { share }
+            }
+            slow_or_spike => {
                 let factor = factor?;
                 if factor <= 1.0 {
                     self.issue(factor_path, "must be more than 1 (a slow-down)");
                     return None;
                 }
-                crate::model::fault::Fault::Slow { factor }
+                if slow_or_spike == "slow" {
+                    Fault::Slow { factor }
+                } else {
+                    let duration_s = duration_s?;
+                    if duration_s <= 0.0 {
+                        self.issue(duration_path, "must be more than 0 seconds (how long the spike lasts)");
+                        return None;
+                    }
+                    Fault::Spike { factor, duration_s }
+                }
             }
         };
-        if has_factor && !matches!(fault, crate::model::fault::Fault::Slow { .. }) {
-            self.issue(factor_path, "applies only to \"slow\"");
-            return None;
+        for (given, applies, at, to) in [
+            (
+                has_factor,
+                matches!(fault, Fault::Slow { .. } | Fault::Spike { .. }),
+                factor_path,
+                "\"slow\" and \"spike\"",
+            ),
+            (has_share, matches!(fault, Fault::Errors { .. }), share_path, "\"errors\""),
+            (has_duration, matches!(fault, Fault::Spike { .. }), duration_path, "\"spike\""),
+        ] {
+            if given && !applies {
+                self.issue(at, format!("applies only to {to}"));
+                return None;
+            }
         }
         let with = with?;
-        let pairwise = matches!(fault, crate::model::fault::Fault::Partition | crate::model::fault::Fault::Heal);
+        let pairwise = matches!(fault, Fault::Partition | Fault::Heal);
         if pairwise != with.is_some() {
             self.issue(
                 join(path, "with"),

@@ -264,6 +264,8 @@ enum Action {
     Fail(usize),
     Recover(usize),
     Slow(usize),
+    Errors(usize, f64),
+    Spike(usize, f64),
     Rps(f64),
     Workers(usize, u32),
     Timeout(usize, Option<f64>),
@@ -277,6 +279,8 @@ fn arb_action() -> impl Strategy<Value = Action> {
         (0usize..6).prop_map(Action::Fail),
         (0usize..6).prop_map(Action::Recover),
         (0usize..6).prop_map(Action::Slow),
+        (0usize..6, 0.01f64..=1.0).prop_map(|(i, p)| Action::Errors(i, p)),
+        (0usize..6, 0.05f64..2.0).prop_map(|(i, s)| Action::Spike(i, s)),
         (10.0f64..4000.0).prop_map(Action::Rps),
         (0usize..6, 1u32..6).prop_map(|(i, w)| Action::Workers(i, w)),
         (0usize..6, proptest::option::of(1.0f64..30.0)).prop_map(|(i, t)| Action::Timeout(i, t)),
@@ -313,6 +317,10 @@ proptest! {
                 Action::Fail(i) => sim.apply(Edit::Fault { id: pick(i), fault: Fault::Fail }),
                 Action::Recover(i) => sim.apply(Edit::Fault { id: pick(i), fault: Fault::Recover }),
                 Action::Slow(i) => sim.apply(Edit::Fault { id: pick(i), fault: Fault::Slow { factor: 3.0 } }),
+                Action::Errors(i, share) => sim.apply(Edit::Fault { id: pick(i), fault: Fault::Errors { share } }),
+                Action::Spike(i, duration_s) => {
+                    sim.apply(Edit::Fault { id: pick(i), fault: Fault::Spike { factor: 4.0, duration_s } })
+                }
                 Action::Rps(r) => sim.set_rps("users", r),
                 Action::Workers(i, w) => {
                     let id = pick(i);

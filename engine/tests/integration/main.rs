@@ -26,6 +26,8 @@
 //! - `client_timeout`: users who give up: one outcome each, the late answers
 //!   and later server timeouts dropped, the default, edits, traces.
 //! - `edits`: live edits and faults on a running simulation.
+//! - `faults`: injected errors (the share asked for) and latency spikes
+//!   (they end by themselves, at the speed before them).
 //! - `compare`: A/B figures and the table of differences.
 //! - `reliability`: nonsense parameters refused by field, the in-flight cap,
 //!   bounded memory over long runs.
@@ -40,6 +42,7 @@ mod compare;
 mod components;
 mod determinism;
 mod edits;
+mod faults;
 mod formats;
 mod fuzz;
 mod golden;
