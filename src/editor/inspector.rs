@@ -445,6 +445,8 @@ fn NodePanel(
         let input = match field.kind {
             FieldKind::Choice(options) => {
                 let on_change = on_change.clone();
+                // A choice left out of the document is at its default, the first.
+                let value = move || Some(value()).filter(|v| !v.is_empty()).unwrap_or_else(|| options[0].to_string());
                 view! {
                     <select data-testid=test_id.clone() disabled=read_only prop:value=value on:change=move |ev| on_change(event_target_value(&ev))>
                         {options.iter().map(|o| view! { <option value=*o>{o.replace('_', " ")}</option> }).collect_view()}

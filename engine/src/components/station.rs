@@ -11,7 +11,7 @@ use crate::components::cache::CacheState;
 use crate::components::database::DbState;
 use crate::components::web::WebCalls;
 use crate::components::{Arrival, Component, Next, Visit, Work};
-use crate::model::scenario::{Dist, StationSpec};
+use crate::model::scenario::{Discipline, Dist, StationSpec};
 use std::collections::VecDeque;
 
 /// Draws service times for one station.
@@ -90,6 +90,19 @@ pub struct Station {
     /// An autoscaling group: `workers` is then its running machines times
     /// the workers of one machine.
     pub group: Option<Box<Group>>,
+    /// Which waiting request is taken next, and what is shed from the queue.
+    pub discipline: Discipline,
+    pub lifo_above: u32,
+    pub max_wait: Option<Nanos>,
+    pub drop_abandoned: bool,
+    /// FIFO with nothing shed: the queue is popped at its front and nothing
+    /// else is looked at (the path every station took before shedding).
+    pub plain: bool,
+    /// Queue entries whose own caller timed out here and that are still in
+    /// the queue (their place is freed when they are reached). LIFO may not
+    /// reach them for a long time: the kernel sweeps them out when they
+    /// outnumber the live ones.
+    pub dead: u32,
 }
 
 /// The state of an autoscaling group of stations.
@@ -137,6 +150,12 @@ impl Station {
             slowdown: 1.0,
             incarnation: 0,
             group: None,
+            discipline: spec.discipline,
+            lifo_above: spec.lifo_above.unwrap_or(Discipline::DEFAULT_LIFO_ABOVE),
+            max_wait: spec.max_wait_ms.map(ms_to_ns),
+            drop_abandoned: spec.drop_abandoned,
+            plain: is_plain(spec),
+            dead: 0,
         }
     }
 
@@ -148,6 +167,20 @@ impl Station {
         self.queue_limit = spec.queue_limit;
         self.service = ServiceTime::new(spec.service.dist, spec.service.mean_ms, spec.service.cv);
         self.timeout = spec.timeout_ms.map(ms_to_ns);
+        self.discipline = spec.discipline;
+        self.lifo_above = spec.lifo_above.unwrap_or(Discipline::DEFAULT_LIFO_ABOVE);
+        self.max_wait = spec.max_wait_ms.map(ms_to_ns);
+        self.drop_abandoned = spec.drop_abandoned;
+        self.plain = is_plain(spec);
+    }
+
+    /// Whether the next request is the newest (LIFO now) or the oldest.
+    pub fn takes_newest(&self) -> bool {
+        match self.discipline {
+            Discipline::Fifo => false,
+            Discipline::Lifo => true,
+            Discipline::AdaptiveLifo => self.waiting >= self.lifo_above,
+        }
     }
 
     pub fn has_free_worker(&self) -> bool {
@@ -162,6 +195,11 @@ impl Station {
     /// turn, unless the queue is full and it is refused.
     #[inline]
     pub(crate) fn arrive(&mut self, v: &mut Visit) -> Arrival {
+        if !self.plain && self.drop_abandoned && v.req.frames[..v.f as usize].iter().any(|fr| fr.abandoned) {
+            // Its caller gave up on the way here: no work for nobody.
+            v.stats.counters.shed += 1;
+            return Arrival::Fail(Cause::Shed);
+        }
         if self.has_free_worker() {
             Arrival::Serve
         } else if self.queue_is_full() {
@@ -175,6 +213,11 @@ impl Station {
             Arrival::Wait
         }
     }
+}
+
+/// FIFO with nothing shed.
+fn is_plain(spec: &StationSpec) -> bool {
+    spec.discipline == Discipline::Fifo && spec.max_wait_ms.is_none() && !spec.drop_abandoned
 }
 
 /// Station `w.node` has served `w.req`: what its role does next (a web

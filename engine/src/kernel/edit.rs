@@ -670,6 +670,7 @@ impl Simulation {
         st.incarnation = st.incarnation.wrapping_add(1);
         st.busy = 0;
         st.waiting = 0;
+        st.dead = 0;
         st.deadlines.clear();
         let queued: Vec<(u32, u8)> = st.queue.drain(..).collect();
         self.stats[slot].busy.set(self.now, 0);

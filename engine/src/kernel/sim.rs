@@ -438,6 +438,12 @@ impl Simulation {
         self.slot_of(id).map(|i| self.net.nodes[i].health)
     }
 
+    /// End-to-end latency of the window's successful requests (the report's
+    /// `latency_ms` summarises it).
+    pub fn latency_histogram(&self) -> &crate::base::histogram::Histogram {
+        &self.latency
+    }
+
     /// The event log: what happened, in words.
     pub fn log(&self) -> &crate::metrics::log::EventLog {
         &self.log
@@ -1547,9 +1553,12 @@ impl Simulation {
             if !st.has_free_worker() {
                 break;
             }
-            let Some((next, nf)) = st.queue.pop_front() else { break };
+            let popped = if st.plain { st.queue.pop_front() } else { self.pop_shedding(node) };
+            let Some((next, nf)) = popped else { break };
+            let Component::Station(st) = &mut self.components[node] else { unreachable!() };
             if self.arena.get(next).frames[nf as usize].abandoned {
                 // Its caller gave up while it waited; its queue place is now gone.
+                st.dead = st.dead.saturating_sub(1);
                 self.end_line(next);
                 continue;
             }
@@ -1557,6 +1566,89 @@ impl Simulation {
             let waiting = st.waiting as u64;
             self.stats[node].queued.set(self.now, waiting);
             self.start_service(node, next, nf);
+        }
+    }
+
+    /// The next request for a free worker of a station that is not plain
+    /// FIFO: first what waited longer than `max_wait` is shed from the front
+    /// (entries are in arrival order), then the newest or the oldest is taken
+    /// by the discipline, and shed instead if `drop_abandoned` and a caller
+    /// above has given up. Entries whose own caller timed out here are left
+    /// to `start_waiting`, as on the plain path.
+    #[cold]
+    fn pop_shedding(&mut self, node: usize) -> Option<(u32, u8)> {
+        self.sweep_dead(node);
+        loop {
+            // What waited too long, oldest first; dead entries on the way are
+            // freed (they would stop the scan).
+            loop {
+                let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+                let (Some(max), Some(&(slot, f))) = (st.max_wait, st.queue.front()) else { break };
+                let frame = &self.arena.get(slot).frames[f as usize];
+                if frame.abandoned {
+                    st.queue.pop_front();
+                    st.dead = st.dead.saturating_sub(1);
+                    self.end_line(slot);
+                } else if self.now - frame.arrived > max {
+                    st.queue.pop_front();
+                    self.shed(node, slot, f);
+                } else {
+                    break;
+                }
+            }
+            let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+            let entry = if st.takes_newest() { st.queue.pop_back() } else { st.queue.pop_front() };
+            let (slot, f) = entry?;
+            let r = self.arena.get(slot);
+            let caller_gone = st.drop_abandoned
+                && !r.frames[f as usize].abandoned
+                && r.frames[..f as usize].iter().any(|fr| fr.abandoned);
+            if !caller_gone {
+                return Some((slot, f));
+            }
+            self.shed(node, slot, f);
+        }
+    }
+
+    /// Request `req`, waiting at `node` (its frame `f`), is dropped from the
+    /// queue: it fails with cause `shed`, and the answer goes up as any
+    /// failure does (callers holding a worker for it need an answer; one that
+    /// reaches a caller who gave up ends there quietly).
+    fn shed(&mut self, node: usize, req: u32, f: u8) {
+        let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+        st.waiting -= 1;
+        let waiting = st.waiting as u64;
+        let arrived = self.arena.get(req).frames[f as usize].arrived;
+        let c = &mut self.stats[node].counters;
+        c.shed += 1;
+        c.depart(self.now - arrived);
+        self.stats[node].queued.set(self.now, waiting);
+        self.fail(req, node, Cause::Shed);
+        self.send_up(req, f);
+    }
+
+    /// LIFO leaves the entries of requests that timed out here at the front
+    /// of the queue, where it may not look for a long time; each holds its
+    /// request's slot. When they outnumber the live entries (plus a margin),
+    /// one pass takes them all out: each entry is removed once, so the cost
+    /// per request stays constant.
+    fn sweep_dead(&mut self, node: usize) {
+        let Component::Station(st) = &mut self.components[node] else { unreachable!() };
+        if st.dead <= st.waiting + 64 {
+            return;
+        }
+        let arena = &self.arena;
+        let mut gone = Vec::with_capacity(st.dead as usize);
+        st.queue.retain(|&(slot, f)| {
+            let dead = arena.get(slot).frames[f as usize].abandoned;
+            if dead {
+                gone.push(slot);
+            }
+            !dead
+        });
+        st.dead = 0;
+        for slot in gone {
+            self.end_line(slot);
         }
     }
 
@@ -1825,6 +1917,7 @@ impl Simulation {
                 // It leaves the queue now (its entry is skipped when reached).
                 c.depart(self.now - arrived);
                 st.waiting -= 1;
+                st.dead += 1;
                 let waiting = st.waiting as u64;
                 self.stats[n].queued.set(self.now, waiting);
             }

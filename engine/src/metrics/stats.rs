@@ -51,6 +51,9 @@ pub struct NodeCounters {
     pub failed_down: u64,
     /// Requests that failed here at once with an injected error.
     pub errors: u64,
+    /// Requests dropped from the queue (waited too long, or nobody waited for
+    /// them any more), or refused on arrival for the latter.
+    pub shed: u64,
     /// Requests that started service, and their total wait before it.
     pub started: u64,
     pub wait_sum: u128,
@@ -92,6 +95,7 @@ impl NodeCounters {
             timeouts: self.timeouts - before.timeouts,
             failed_down: self.failed_down - before.failed_down,
             errors: self.errors - before.errors,
+            shed: self.shed - before.shed,
             started: self.started - before.started,
             wait_sum: self.wait_sum - before.wait_sum,
             departed: self.departed - before.departed,
@@ -150,6 +154,9 @@ pub struct NodeSummary {
     /// Requests that failed here with an injected error (left out when none).
     #[serde(skip_serializing_if = "is_zero")]
     pub errors: u64,
+    /// Requests shed from the queue (left out when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shed: u64,
     /// Time-averaged requests at the node (waiting or holding a worker).
     pub mean_in_node: f64,
     /// Reads that got an old value: cache hits on a key written since it was
@@ -193,6 +200,7 @@ impl NodeSummary {
             timeouts: c.timeouts,
             failed_down: c.failed_down,
             errors: c.errors,
+            shed: c.shed,
             mean_in_node: busy + queue,
             stale_reads: c.stale_reads,
             sessions_lost: c.sessions_lost,

@@ -1000,12 +1000,40 @@ impl Parser {
             Some(v) => self.integer_value(&ql_path, v, 0, MAX_QUEUE_LIMIT).map(|q| Some(q as u32)),
         };
         let timeout_ms = self.timeout(obj, "timeout_ms", None, "no timeout");
+        let discipline = self.choice(obj, "discipline", Some("fifo"), DISCIPLINES).map(|d| match d {
+            "lifo" => Discipline::Lifo,
+            "adaptive_lifo" => Discipline::AdaptiveLifo,
+            _ => Discipline::Fifo,
+        });
+        let lifo_path = join(&obj.path, "lifo_above");
+        let lifo_above = match (discipline, self.get(obj, "lifo_above").cloned()) {
+            (Some(Discipline::AdaptiveLifo), None | Some(Value::Null)) => Some(Some(Discipline::DEFAULT_LIFO_ABOVE)),
+            (Some(Discipline::AdaptiveLifo), Some(v)) => {
+                self.integer_value(&lifo_path, &v, 1, MAX_QUEUE_LIMIT).map(|n| Some(n as u32))
+            }
+            (_, None | Some(Value::Null)) => Some(None),
+            (Some(_), Some(_)) => {
+                self.issue(
+                    lifo_path,
+                    "applies only to \"adaptive_lifo\" (the queue length from which the newest request is served first)",
+                );
+                None
+            }
+            // The discipline itself was refused, with its reason.
+            (None, Some(_)) => None,
+        };
+        let max_wait_ms = self.timeout(obj, "max_wait_ms", None, "no limit");
+        let drop_abandoned = self.boolean(obj, "drop_abandoned", false);
         Some(StationSpec {
             size: size?.map(|s| s.name.to_string()),
             workers: workers? as u32,
             service: service?,
             queue_limit: queue_limit?,
             timeout_ms: timeout_ms?,
+            discipline: discipline?,
+            lifo_above: lifo_above?,
+            max_wait_ms: max_wait_ms?,
+            drop_abandoned: drop_abandoned?,
         })
     }
 

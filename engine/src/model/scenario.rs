@@ -160,6 +160,46 @@ pub struct StationSpec {
     pub queue_limit: Option<u32>,
     /// A caller gives up this long after the request reached this node; `None`: never.
     pub timeout_ms: Option<f64>,
+    /// Which waiting request a free worker takes (see [`Discipline`]).
+    #[serde(skip_serializing_if = "Discipline::is_fifo")]
+    pub discipline: Discipline,
+    /// Adaptive LIFO only: the queue length from which the newest is taken first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifo_above: Option<u32>,
+    /// Requests that waited longer than this are dropped from the queue
+    /// (cause `shed`) instead of served late; `None`: they wait as long as it takes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_wait_ms: Option<f64>,
+    /// Requests whose caller has given up are dropped from the queue (cause
+    /// `shed`) instead of served for nobody.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub drop_abandoned: bool,
+}
+
+/// The order a station takes waiting requests in. FIFO is fair but, behind
+/// callers that time out, serves requests nobody waits for any more; LIFO
+/// serves the newest, whose caller is most likely still there, at the cost of
+/// a long tail for the unlucky old ones; adaptive LIFO is FIFO until the queue
+/// is long.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Discipline {
+    #[default]
+    Fifo,
+    Lifo,
+    AdaptiveLifo,
+}
+
+pub const DISCIPLINES: &[&str] = &["fifo", "lifo", "adaptive_lifo"];
+
+impl Discipline {
+    fn is_fifo(&self) -> bool {
+        *self == Discipline::Fifo
+    }
+
+    /// Adaptive LIFO's queue length from which it serves the newest first,
+    /// when the scenario does not say.
+    pub const DEFAULT_LIFO_ABOVE: u32 = 10;
 }
 
 impl StationSpec {
@@ -172,6 +212,10 @@ impl StationSpec {
             service: Service { dist: Dist::Exponential, mean_ms: 1.0, cv: None },
             queue_limit: None,
             timeout_ms: None,
+            discipline: Discipline::Fifo,
+            lifo_above: None,
+            max_wait_ms: None,
+            drop_abandoned: false,
         }
     }
 }

@@ -13,6 +13,8 @@ use serde_json::{json, Value};
 /// A random valid scenario: 1-3 web servers, behind a load balancer (any
 /// algorithm) or not, with or without a database; 1-4 workers; any service
 /// distribution; queue limits from 0 (no waiting at all) to 5 or none;
+/// FIFO, LIFO, adaptive LIFO or FIFO shedding what waited too long or was
+/// given up on;
 /// timeouts of 1-40 ms (comparable to the service times, so they fire
 /// often) or none; link latencies; any mix of kinds; users who give up
 /// after the default 10 s, never, or 5-100 ms (so they do); short runs.
@@ -25,6 +27,9 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
         proptest::option::of(0u32..6),
         proptest::option::of(1.0f64..40.0),
         0.0f64..2.0,
+        // Queue discipline and shedding: none, LIFO, adaptive LIFO with a
+        // maximum wait, FIFO dropping abandoned requests with one.
+        (0u8..4, 0.5f64..30.0),
     );
     (
         any::<u64>(),
@@ -39,12 +44,26 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
         .prop_map(|(seed, (n_web, with_lb, alg), (with_db, rps, population, (patience, give_up_ms)), stations, (lat_in, read, write, stat, job), (duration, warmup), (with_cache, capacity, asynchronous, with_replica, invalidate, queue))| {
             let dists = ["exponential", "constant", "lognormal"];
             let node = |i: usize, kind: &str, id: String| {
-                let (workers, d, mean, cv, ql, to, _) = stations[i];
+                let (workers, d, mean, cv, ql, to, _, (shed, max_wait)) = stations[i];
                 let mut service = json!({"dist": dists[d], "mean_ms": mean});
                 if d == 2 {
                     service["cv"] = json!(cv);
                 }
-                json!({"id": id, "kind": kind, "workers": workers, "service": service, "queue_limit": ql, "timeout_ms": to})
+                let mut n = json!({"id": id, "kind": kind, "workers": workers, "service": service, "queue_limit": ql, "timeout_ms": to});
+                match shed {
+                    1 => n["discipline"] = json!("lifo"),
+                    2 => {
+                        n["discipline"] = json!("adaptive_lifo");
+                        n["lifo_above"] = json!(2);
+                        n["max_wait_ms"] = json!(max_wait);
+                    }
+                    3 => {
+                        n["drop_abandoned"] = json!(true);
+                        n["max_wait_ms"] = json!(max_wait);
+                    }
+                    _ => {}
+                }
+                n
             };
             let mut users = json!({"id": "users", "kind": "users", "rps": rps, "population": population,
                 "mix": {"read": read + 0.01, "write": write, "static": stat, "job": job}});

@@ -33,6 +33,8 @@
 //!   bounded memory over long runs.
 //! - `overload`: the overload examples (`examples/`): each fails as shipped
 //!   and recovers with the change its note suggests.
+//! - `shedding`: FIFO and LIFO share the M/M/1 mean wait but not the tail,
+//!   the maximum wait holds, LIFO's memory stays flat, goodput collapse.
 //! - `utilization`: busy over available workers: autoscaling groups at their
 //!   size at each instant, servers that are down left out, never above 100%.
 
@@ -58,6 +60,7 @@ mod queueing;
 mod reliability;
 mod resilience;
 mod resilience_progress;
+mod shedding;
 mod support;
 mod theory;
 mod traces;
