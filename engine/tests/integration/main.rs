@@ -31,6 +31,9 @@
 //!   bounded memory over long runs.
 //! - `overload`: the overload examples (`examples/`): each fails as shipped
 //!   and recovers with the change its note suggests.
+//! - `limiter`: the rate limiter against its algorithms (token bucket: the
+//!   rate and at most the burst more; sliding window: the rate within 2%),
+//!   per user, a refusal's latency, conservation and determinism.
 //! - `utilization`: busy over available workers: autoscaling groups at their
 //!   size at each instant, servers that are down left out, never above 100%.
 
@@ -47,6 +50,7 @@ mod invalid;
 mod invariants;
 mod lesson_goals;
 mod lessons;
+mod limiter;
 mod little;
 mod live_window;
 mod node_theory;
