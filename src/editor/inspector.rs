@@ -620,7 +620,7 @@ fn NodePanel(
                         {n.replication_lag_ms.map(|lag| view! {
                             <dt>"Replication lag"</dt><dd data-testid="live-replication-lag">{format::ms(Some(lag))}</dd>
                         })}
-                        <dt>"Errors here"</dt><dd data-testid="live-errors">{rate(s.rejected + s.timeouts + s.failed_down)}</dd>
+                        <dt>"Errors here"</dt><dd data-testid="live-errors">{rate(s.rejected + s.timeouts + s.failed_down + s.rate_limited)}</dd>
                         {(n.cost_per_month_usd > 0.0).then(|| view! {
                             <dt>"Cost"</dt><dd data-testid="live-cost">{format!("${}/month", format::count(n.cost_per_month_usd.round() as u64))}</dd>
                         })}
