@@ -627,7 +627,7 @@ fn NodePanel(
                         {n.replication_lag_ms.map(|lag| view! {
                             <dt>"Replication lag"</dt><dd data-testid="live-replication-lag">{format::ms(Some(lag))}</dd>
                         })}
-                        <dt>"Errors here"</dt><dd data-testid="live-errors">{rate(s.rejected + s.timeouts + s.failed_down + s.errors)}</dd>
+                        <dt>"Errors here"</dt><dd data-testid="live-errors">{rate(s.rejected + s.timeouts + s.failed_down + s.errors + s.shed + s.rate_limited)}</dd>
                         {n.injected_errors.map(|share| view! {
                             <dt>"Injected errors"</dt><dd data-testid="live-injected-errors">{format!("{} of arrivals", format::percent(share))}</dd>
                         })}

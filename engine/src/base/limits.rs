@@ -27,6 +27,12 @@ pub const MAX_FAILOVER_S: f64 = 3_600.0;
 /// Health-check probes at most every ten minutes.
 pub const MAX_CHECK_INTERVAL_S: f64 = 600.0;
 pub const MAX_CHECK_THRESHOLD: u64 = 20;
+/// A rate limiter's bucket: at most a billion requests at once.
+pub const MAX_LIMITER_BURST: u64 = 1_000_000_000;
+/// A rate limiter's sliding window: from a millisecond to an hour (limits are
+/// usually per second, per minute or per hour).
+pub const MIN_LIMITER_WINDOW_S: f64 = 0.001;
+pub const MAX_LIMITER_WINDOW_S: u64 = 3_600;
 /// Faults a scenario may schedule.
 pub const MAX_SCHEDULED_FAULTS: usize = 1_000;
 /// Messages one queue may hold (8 bytes each while waiting: at most 80 MB).

@@ -1,6 +1,6 @@
 //! Mechanisms a component is made of, each usable alone: key popularity, traffic profiles, a
 //! cache's store, consistent hashing, autoscaling control, alert rules, regions and prices,
-//! replication logs, DNS resolvers, the future-event list and the request arena.
+//! replication logs, DNS resolvers, rate limits, the future-event list and the request arena.
 //!
 //! Imports only `base` and this folder: a block knows nothing of scenarios or of the simulation.
 
@@ -11,6 +11,7 @@ pub mod dns;
 pub mod event;
 pub mod geo;
 pub mod keys;
+pub mod limiter;
 pub mod pricing;
 pub mod profile;
 pub mod replication;

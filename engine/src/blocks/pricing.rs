@@ -208,6 +208,11 @@ pub fn instances_monthly_usd(kind: InstanceKind, size: &str, count: u32) -> Resu
 /// processes (the capacity-unit charge, expressed per GB).
 pub const LOAD_BALANCER_MONTHLY_USD: f64 = 20.0;
 pub const LOAD_BALANCER_PER_GB_USD: f64 = 0.008;
+/// A rate limiter: an API gateway (Envoy, Kong, NGINX) on the smallest
+/// general-purpose machine, about $35 a month. A fully managed gateway bills
+/// per million requests instead; like the balancer's per-GB charge, that is
+/// left out of the node's price.
+pub const RATE_LIMITER_MONTHLY_USD: f64 = GENERAL_PURPOSE_SIZES[0].monthly_usd;
 /// In-memory cache nodes: about $12 per GiB of cache memory per month (a
 /// memory-optimised node with ~13 GiB rents for ~$150).
 pub const CACHE_PER_GIB_MONTH_USD: f64 = 12.0;

@@ -16,6 +16,7 @@ pub mod database;
 pub mod dns;
 pub mod net;
 pub mod queue;
+pub mod rate_limiter;
 #[cfg(test)]
 pub(crate) mod rig;
 pub mod shard_router;
@@ -44,6 +45,7 @@ pub(crate) enum Component {
     ShardRouter(shard_router::ShardRouter),
     Dns(dns::DnsNode),
     Cdn(cdn::Cdn),
+    RateLimiter(rate_limiter::RateLimiter),
 }
 
 /// What a node does with a request that reached it on its way down.
@@ -120,7 +122,8 @@ pub(crate) struct Retuned {
 /// Rebuilt after every change of wiring, so the hot path only reads it.
 #[derive(Debug, Default)]
 pub(crate) struct Links {
-    /// Where its requests enter: the users' first hop, DNS targets, CDN origins.
+    /// Where its requests enter: the users' first hop, DNS targets, CDN
+    /// origins, the entry behind a rate limiter.
     pub entries: Vec<u16>,
     /// Users: to their CDN, for static files.
     pub statics: Vec<u16>,
@@ -151,7 +154,7 @@ pub(crate) fn sort_wire(
 ) {
     let wire = w as u16;
     match role {
-        LinkRole::Entry | LinkRole::Resolve | LinkRole::Origin => links[from].entries.push(wire),
+        LinkRole::Entry | LinkRole::Resolve | LinkRole::Origin | LinkRole::Guard => links[from].entries.push(wire),
         LinkRole::Static => links[from].statics.push(wire),
         LinkRole::Balance => links[from].balanced.push(wire),
         LinkRole::CacheAside => links[from].caches.push(wire),
@@ -251,6 +254,9 @@ impl Component {
             NodeSpec::ShardRouter(r) => Component::ShardRouter(shard_router::ShardRouter::new(r)),
             NodeSpec::Dns(d) => Component::Dns(dns::DnsNode::new(d, seed ^ slot as u64)),
             NodeSpec::Cdn(c) => Component::Cdn(cdn::Cdn::new(c)),
+            NodeSpec::RateLimiter(r) => {
+                Component::RateLimiter(rate_limiter::RateLimiter::new(r, outgoing.first().copied()))
+            }
             NodeSpec::WebServer(w) => station(spec, Role::Web(web::WebCalls::new(w.waiting, w.sessions))),
             NodeSpec::Cache(c) => station(spec, Role::Cache(Box::new(cache::CacheState::new(c)))),
             NodeSpec::Database(d) => station(spec, Role::Database(Box::new(database::DbState::new(d)))),
@@ -288,6 +294,10 @@ impl Component {
             Component::Cdn(c) => {
                 let NodeSpec::Cdn(spec) = spec else { unreachable!("{SAME_KIND}") };
                 c.retune(spec);
+            }
+            Component::RateLimiter(l) => {
+                let NodeSpec::RateLimiter(spec) = spec else { unreachable!("{SAME_KIND}") };
+                l.retune(spec);
             }
             Component::Dns(d) => {
                 let NodeSpec::Dns(spec) = spec else { unreachable!("{SAME_KIND}") };
@@ -342,6 +352,7 @@ impl Component {
                 d.configure(&spec, links.entries, regions);
             }
             Component::Cdn(c) => c.origins = links.entries,
+            Component::RateLimiter(l) => l.link = links.entries.first().copied(),
             Component::ShardRouter(r) => {
                 let before = r.links.len();
                 let after = links.shards.len();
@@ -361,6 +372,9 @@ impl Component {
         match self {
             Component::Cdn(c) => c.flush(),
             Component::Station(Station { role: Role::Cache(c), .. }) => c.flush(),
+            // A limiter keeps its counts in memory: after a restart every
+            // caller starts with a full bucket.
+            Component::RateLimiter(l) => l.forget(),
             // Nothing kept in memory that a restart loses: users are not a
             // machine, a balancer's open connections fail as their answers
             // come back through it, routers and DNS keep no state of their
@@ -384,7 +398,8 @@ impl Component {
             | Component::Balancer(_)
             | Component::Station(_)
             | Component::Queue(_)
-            | Component::Dns(_) => false,
+            | Component::Dns(_)
+            | Component::RateLimiter(_) => false,
         }
     }
 
@@ -401,6 +416,7 @@ impl Component {
             Component::Dns(d) => d.arrive(v),
             Component::ShardRouter(r) => r.arrive(v),
             Component::Queue(q) => q.arrive(v),
+            Component::RateLimiter(l) => l.arrive(v),
             Component::Users(_) => unreachable!("validation: nothing sends requests to users"),
         }
     }
@@ -413,6 +429,7 @@ impl Component {
             Component::Users(_) if v.frame().abandoned => Reply::Drop,
             Component::Users(_) => Reply::Finish,
             Component::Balancer(b) => b.answered(v, below),
+            Component::RateLimiter(l) => l.answered(v),
             Component::Cdn(c) => c.answered(v),
             Component::ShardRouter(_) | Component::Dns(_) => {
                 let ok = v.req.failure.is_none();
@@ -426,8 +443,8 @@ impl Component {
 }
 
 /// An answer passing back up through a node that holds the caller's
-/// connection (a balancer): lost, failing with `node_down`, if the node
-/// died while it was below.
+/// connection (a balancer, a rate limiter): lost, failing with `node_down`,
+/// if the node died while it was below.
 pub(crate) fn pass_unless_died(v: &mut Visit) -> Reply {
     let (ok, serving) = (v.req.failure.is_none(), v.serving());
     if !serving && ok {

@@ -76,6 +76,8 @@ pub struct NodeCounters {
     /// Web servers keeping sessions locally: users whose session was not on
     /// the server they reached (or died with it), so they had to log in again.
     pub sessions_lost: u64,
+    /// Rate limiters: requests turned away for going over the limit.
+    pub rate_limited: u64,
 }
 
 impl NodeCounters {
@@ -107,6 +109,7 @@ impl NodeCounters {
             misses: self.misses - before.misses,
             stale_reads: self.stale_reads - before.stale_reads,
             sessions_lost: self.sessions_lost - before.sessions_lost,
+            rate_limited: self.rate_limited - before.rate_limited,
         }
     }
 }
@@ -164,9 +167,19 @@ pub struct NodeSummary {
     pub stale_reads: u64,
     /// Users who lost their session here (see `NodeCounters::sessions_lost`).
     pub sessions_lost: u64,
+    /// Requests a rate limiter turned away (see `NodeCounters::rate_limited`).
+    /// Left out when 0, so reports of designs without a limiter keep their bytes.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rate_limited: u64,
     /// Caches that were asked anything in the interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
+}
+
+/// For `skip_serializing_if`: a count added after the report's keys were
+/// fixed is written only when something happened.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What a cache did over an interval.
@@ -204,6 +217,7 @@ impl NodeSummary {
             mean_in_node: busy + queue,
             stale_reads: c.stale_reads,
             sessions_lost: c.sessions_lost,
+            rate_limited: c.rate_limited,
             cache: (c.hits + c.misses > 0).then(|| CacheSummary {
                 hits: c.hits,
                 misses: c.misses,
@@ -222,12 +236,6 @@ fn utilization(busy_area: u128, available_area: u128, workers: u32) -> f64 {
     // Busy workers are always counted as available, so this is at most 1;
     // the clamp guards the division's rounding.
     (busy_area as f64 / available_area as f64).min(1.0)
-}
-
-/// Counters that only some runs have are left out of the JSON when zero, so
-/// reports of runs without them keep their bytes.
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 #[cfg(test)]

@@ -18,6 +18,12 @@ use serde_json::{json, Value};
 /// timeouts of 1-40 ms (comparable to the service times, so they fire
 /// often) or none; link latencies; any mix of kinds; users who give up
 /// after the default 10 s, never, or 5-100 ms (so they do); short runs.
+///
+/// One scenario in four has a rate limiter in front of the site (either
+/// algorithm, global or per user, at 0.3 to 1.2 times the users' rate). Its
+/// settings come from the high bits of the scenario's seed rather than from
+/// draws of their own, so the other scenarios are drawn exactly as before
+/// (a new draw would shift every case after the first).
 fn arb_scenario() -> impl Strategy<Value = Value> {
     let station = (
         1u32..=4,
@@ -74,9 +80,22 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
             }
             let mut nodes = vec![users];
             let mut links = vec![];
+            // The site's door: the users, or a rate limiter in front of it.
+            let door = if seed >> 62 == 0 {
+                let windows = [0.05, 0.2, 1.0];
+                nodes.push(json!({"id": "limiter", "kind": "rate_limiter",
+                    "algorithm": if seed >> 40 & 1 == 0 { "token_bucket" } else { "sliding_window" },
+                    "per": if seed >> 41 & 1 == 0 { "global" } else { "user" },
+                    "rate_rps": rps * (0.3 + 0.9 * (seed >> 32 & 0xff) as f64 / 255.0),
+                    "burst": 1 + (seed >> 48 & 15), "window_s": windows[(seed >> 44 & 3) as usize % 3]}));
+                links.push(json!({"from": "users", "to": "limiter", "latency_ms": lat_in}));
+                "limiter"
+            } else {
+                "users"
+            };
             if with_lb {
                 nodes.push(json!({"id": "lb", "kind": "load_balancer", "algorithm": alg}));
-                links.push(json!({"from": "users", "to": "lb", "latency_ms": lat_in}));
+                links.push(json!({"from": door, "to": "lb", "latency_ms": if door == "users" { lat_in } else { 0.1 }}));
             }
             for w in 0..n_web {
                 let id = format!("web{w}");
@@ -95,7 +114,7 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
                 if with_lb {
                     links.push(json!({"from": "lb", "to": id, "latency_ms": stations[w].6}));
                 } else if w == 0 {
-                    links.push(json!({"from": "users", "to": id, "latency_ms": lat_in}));
+                    links.push(json!({"from": door, "to": id, "latency_ms": if door == "users" { lat_in } else { 0.1 }}));
                 }
                 if with_db {
                     links.push(json!({"from": id, "to": "db", "latency_ms": stations[3].6}));
@@ -137,13 +156,19 @@ fn success_latency_bound(doc: &Value) -> Option<f64> {
         links.iter().find(|l| l["from"] == from && l["to"] == to).map(|l| l["latency_ms"].as_f64().unwrap())
     };
     let mut bound: f64 = 0.0;
+    // Through a rate limiter, if the users send to one.
+    let (door, to_door) = match latency("users", "limiter") {
+        Some(l) => ("limiter", l),
+        None => ("users", 0.0),
+    };
     for n in nodes.iter().filter(|n| n["kind"] == "web_server") {
         let id = n["id"].as_str().unwrap();
-        let outside = match (latency("users", id), latency("users", "lb"), latency("lb", id)) {
-            (Some(direct), _, _) => direct,
-            (None, Some(a), Some(b)) => a + b,
-            _ => continue, // not reachable
-        };
+        let outside = to_door
+            + match (latency(door, id), latency(door, "lb"), latency("lb", id)) {
+                (Some(direct), _, _) => direct,
+                (None, Some(a), Some(b)) => a + b,
+                _ => continue, // not reachable
+            };
         bound = bound.max(2.0 * outside + n["timeout_ms"].as_f64()?);
     }
     Some(bound)
@@ -209,6 +234,12 @@ fn check_report(r: &Report, doc: &Value) -> Result<(), TestCaseError> {
         // (A message queue refuses by its `capacity` instead.)
         if spec["queue_limit"].is_null() && spec["kind"] != "queue" {
             prop_assert_eq!(s.rejected, 0);
+        }
+        // Only a rate limiter refuses for the rate, and only what reached it.
+        if spec["kind"] == "rate_limiter" {
+            prop_assert!(s.rate_limited <= s.arrivals, "{id}: {s:?}");
+        } else {
+            prop_assert_eq!(s.rate_limited, 0, "{}", id);
         }
     }
     Ok(())
@@ -305,6 +336,7 @@ fn random_scenarios_do_exercise_rejections_and_timeouts() {
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut rejected, mut timeouts, mut in_flight, mut with_both, mut gave_up) = (0, 0, 0, 0, 0);
+    let mut rate_limited = 0;
     for _ in 0..40 {
         let doc = arb_scenario().new_tree(&mut runner).unwrap().current();
         let mut sim = simulate(&doc);
@@ -316,10 +348,12 @@ fn random_scenarios_do_exercise_rejections_and_timeouts() {
         in_flight += r.requests.in_flight;
         with_both += usize::from(rj > 0 && to > 0);
         gave_up += r.requests.failed.get(Cause::ClientTimeout);
+        rate_limited += r.requests.failed.get(Cause::RateLimited);
         assert_eq!(r.requests.in_flight, sim.count_open_window_requests());
     }
-    eprintln!("40 random scenarios: {rejected} rejected, {timeouts} timeouts, {gave_up} given up by their users, {in_flight} in flight at the end, {with_both} with both causes");
+    eprintln!("40 random scenarios: {rejected} rejected, {timeouts} timeouts, {gave_up} given up by their users, {rate_limited} rate limited, {in_flight} in flight at the end, {with_both} with both causes");
     assert!(rejected > 1000 && timeouts > 1000 && gave_up > 1000 && in_flight > 0 && with_both >= 4);
+    assert!(rate_limited > 1000, "the rate limiters' refusals");
 }
 
 #[test]

@@ -33,6 +33,9 @@
 //!   bounded memory over long runs.
 //! - `overload`: the overload examples (`examples/`): each fails as shipped
 //!   and recovers with the change its note suggests.
+//! - `limiter`: the rate limiter against its algorithms (token bucket: the
+//!   rate and at most the burst more; sliding window: the rate within 2%),
+//!   per user, a refusal's latency, conservation and determinism.
 //! - `shedding`: FIFO and LIFO share the M/M/1 mean wait but not the tail,
 //!   the maximum wait holds, LIFO's memory stays flat, goodput collapse.
 //! - `utilization`: busy over available workers: autoscaling groups at their
@@ -52,6 +55,7 @@ mod invalid;
 mod invariants;
 mod lesson_goals;
 mod lessons;
+mod limiter;
 mod little;
 mod live_window;
 mod node_theory;

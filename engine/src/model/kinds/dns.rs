@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// DNS between users and the site: clients resolve the site's name to one of
-/// the entry points linked from here (a load balancer or web server per data
-/// center) and their resolvers keep the answer for `ttl_s`. A resolution costs
+/// the entry points linked from here (a load balancer, web server or rate
+/// limiter per data center) and their resolvers keep the answer for `ttl_s`. A resolution costs
 /// `resolve_ms` when it is not cached. `single`: always the first entry;
 /// `weighted`: split by `weights` among the entries that are up; `nearest`
 /// (GeoDNS): each user to the entry closest to their region that is up (by the
@@ -54,7 +54,7 @@ impl Spec for DnsSpec {
         linked_from: &[],
         refuses: &[],
         only_from: Some("only users look up the site's name in DNS"),
-        calls: "DNS points users at the site's entry points: load balancers or web servers",
+        calls: "DNS points users at the site's entry points: load balancers, web servers or rate limiters",
     };
 
     fn parse(p: &mut Parser, obj: &mut Obj<'_>) -> Option<Self> {

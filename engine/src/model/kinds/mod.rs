@@ -251,16 +251,19 @@ impl NodeKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LinkRole {
     /// Users send their requests to the site's entry: a load balancer, a web
-    /// server, or DNS that names one.
+    /// server, a rate limiter in front of one, or DNS that names one.
     Entry,
     /// Users fetch static files from a CDN.
     Static,
-    /// DNS names an entry point (a load balancer or web server).
+    /// DNS names an entry point (a load balancer, web server or rate limiter).
     Resolve,
     /// A CDN fetches what it misses from the origin.
     Origin,
     /// A load balancer spreads requests over its web servers.
     Balance,
+    /// A rate limiter passes the requests it lets through to the entry it
+    /// stands in front of (a load balancer or web server).
+    Guard,
     /// A web server asks a cache before the data store and fills it on a miss.
     CacheAside,
     /// A web server reads and writes a database: the primary, or a read replica.
@@ -292,6 +295,7 @@ impl LinkRole {
             LinkRole::Resolve
             | LinkRole::Origin
             | LinkRole::Balance
+            | LinkRole::Guard
             | LinkRole::CacheAside
             | LinkRole::Route
             | LinkRole::KeyValue
@@ -396,6 +400,7 @@ pub mod dns;
 pub mod load_balancer;
 pub mod nosql;
 pub mod queue;
+pub mod rate_limiter;
 pub mod shard_router;
 pub mod users;
 pub mod web_server;
@@ -405,6 +410,7 @@ kinds! {
     Users = users::UsersSpec,
     Dns = dns::DnsSpec,
     Cdn = cdn::CdnSpec,
+    RateLimiter = rate_limiter::RateLimiterSpec,
     LoadBalancer = load_balancer::LoadBalancerSpec,
     WebServer = web_server::WebServerSpec,
     Cache = cache::CacheSpec,

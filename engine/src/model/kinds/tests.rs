@@ -26,6 +26,7 @@ fn all_lists_every_kind_once_in_palette_order() {
             "users",
             "dns",
             "cdn",
+            "rate_limiter",
             "load_balancer",
             "web_server",
             "cache",
@@ -77,6 +78,10 @@ fn links_have_their_roles() {
         (Users, WebServer, R::Entry),
         (Users, Dns, R::Entry),
         (Users, Cdn, R::Static),
+        (Users, RateLimiter, R::Entry),
+        (Dns, RateLimiter, R::Resolve),
+        (RateLimiter, LoadBalancer, R::Guard),
+        (RateLimiter, WebServer, R::Guard),
         (Dns, LoadBalancer, R::Resolve),
         (Dns, WebServer, R::Resolve),
         (Cdn, LoadBalancer, R::Origin),
@@ -104,6 +109,7 @@ fn links_have_their_roles() {
     assert_eq!(R::Entry.typical_latency_ms(), 20.0);
     assert_eq!(R::Query.typical_latency_ms(), 0.5);
     assert_eq!(R::Balance.typical_latency_ms(), 0.2);
+    assert_eq!(R::Guard.typical_latency_ms(), 0.2);
 }
 
 #[test]
@@ -125,6 +131,24 @@ fn a_refused_link_says_why_in_terms_of_the_kinds() {
     assert_eq!(why(ShardRouter, Workers), workers_from_queue);
     assert_eq!(why(LoadBalancer, Workers), workers_from_queue);
     assert_eq!(why(Dns, Users), "users only send requests; nothing sends requests to users");
+    let limiter_from_users = "only users, or DNS on their behalf, send requests to a rate limiter";
+    assert_eq!(why(LoadBalancer, RateLimiter), limiter_from_users);
+    assert_eq!(why(Cdn, RateLimiter), limiter_from_users);
+    assert_eq!(why(WebServer, RateLimiter), limiter_from_users);
+    assert_eq!(
+        why(RateLimiter, RateLimiter),
+        "a rate limiter stands in front of a load balancer or web server, not another rate limiter"
+    );
+    assert_eq!(
+        why(RateLimiter, Database),
+        "a rate limiter passes the requests it lets through to one load balancer or web server"
+    );
+    assert_eq!(
+        why(Dns, Database),
+        "DNS points users at the site's entry points: load balancers, web servers or rate limiters"
+    );
+    // (The users' own words are never needed: what they may not link to says why first.)
+    assert!(Users.about().calls.contains("a rate limiter"));
     // Else the linking kind's: what it links to.
     assert_eq!(why(LoadBalancer, Database), "a load balancer forwards only to web servers");
     assert_eq!(why(Cdn, Database), "a CDN fetches what it misses from the origin: a load balancer or web server");

@@ -157,7 +157,7 @@ impl Spec for UsersSpec {
         linked_from: &[],
         refuses: &[(NodeKind::Database, "users cannot call a database directly; put a web server in between")],
         only_from: Some("users only send requests; nothing sends requests to users"),
-        calls: "users send their requests to the site's entry (a load balancer, a web server or DNS) and static files to a CDN",
+        calls: "users send their requests to the site's entry (a load balancer, a web server, a rate limiter or DNS) and static files to a CDN",
     };
 
     fn parse(p: &mut Parser, obj: &mut Obj<'_>) -> Option<Self> {
