@@ -3,7 +3,7 @@
 // page's own figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime } from './harness.js';
+import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel } from './harness.js';
 
 let site;
 before(async () => {
@@ -89,6 +89,40 @@ test('the inspector injects errors at a share and a latency spike that ends by i
   const spiked = await simTime(page);
   await simUntil(page, spiked + 3.5);
   await page.waitForFunction(() => !document.querySelector('[data-testid="node-web-1"]').classList.contains('degraded'));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a rate limiter placed from the palette in front of the balancer turns the excess away with 429s, counted as rate limited', async () => {
+  const { page, errors, context } = await openRunning(site);
+  // Take the users' wire to the balancer out, as a learner does: select it, Delete.
+  const mid = await page.getByTestId('link-users-lb').locator('.link-hit').evaluate((path) => {
+    const p = path.getPointAtLength(path.getTotalLength() / 2);
+    const m = path.getScreenCTM();
+    return { x: p.x * m.a + p.y * m.c + m.e, y: p.x * m.b + p.y * m.d + m.f };
+  });
+  await page.mouse.click(mid.x, mid.y);
+  await page.keyboard.press('Delete');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="link-users-lb"]'));
+  await page.getByTestId('fit').click();
+  const area = await page.getByTestId('diagram').boundingBox();
+  const limiter = await place(page, 'rate_limiter', 160, area.height - 60);
+  assert.equal(limiter, 'limiter-1');
+  for (const [from, to] of [['users', limiter], [limiter, 'lb']]) {
+    await page.getByTestId(`port-${from}`).dragTo(page.getByTestId(`node-${to}`));
+    await page.waitForFunction((id) => !!document.querySelector(`[data-testid="${id}"]`), `link-${from}-${to}`);
+  }
+  await page.getByTestId(`node-${limiter}`).click();
+  const offered = numberIn(await text(page, 'metric-rps'));
+  await page.getByTestId('field-rate_rps').fill('100');
+  await page.getByTestId('field-rate_rps').press('Enter');
+  const now = await settle(page, 1.5, { errs: sel('metric-errors'), here: sel('live-errors') });
+  // About 100 of the offered requests a second pass; the rest are refused.
+  const expected = 100 * (1 - 100 / offered);
+  assert.ok(offered > 200, `offered ${offered}/s`);
+  assert.ok(Math.abs(numberIn(now.errs) - expected) < 8, `errors ${now.errs}, expected about ${expected.toFixed(0)}% of ${offered}/s`);
+  assert.ok(Math.abs(numberIn(now.here) - (offered - 100)) < 0.15 * offered, `refused at the limiter: ${now.here}`);
+  await screenshot(page, 'rate-limiter');
   assert.deepEqual(errors, []);
   await context.close();
 });
