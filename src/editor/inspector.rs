@@ -95,6 +95,15 @@ impl Editor {
                     o.remove("workers");
                 }
             }
+        } else if field.pointer == "/discipline" {
+            // Only adaptive LIFO has a threshold (files may set it; it goes
+            // with the discipline that uses it).
+            set_pointer(&mut value["nodes"][i], field.pointer, new);
+            if raw != "adaptive_lifo" {
+                if let Some(o) = value["nodes"][i].as_object_mut() {
+                    o.remove("lifo_above");
+                }
+            }
         } else if field.pointer == "/profile/shape" {
             // A new shape starts from its own defaults.
             value["nodes"][i]["profile"] = serde_json::json!({ "shape": raw });

@@ -43,6 +43,19 @@ pub fn scenario(name: &str) -> Option<&'static Scenario> {
     SCENARIOS[i].get_or_init(|| Scenario::from_json(EXAMPLES[i].json).ok()).as_ref()
 }
 
+/// The note of the example called `name`, parsed once.
+pub fn text(name: &str) -> Option<&'static super::Lesson> {
+    static TEXTS: [OnceLock<super::Lesson>; COUNT] = [const { OnceLock::new() }; COUNT];
+    let i = index(name)?;
+    Some(TEXTS[i].get_or_init(|| super::parse_text(0, EXAMPLES[i].markdown)))
+}
+
+/// The example whose goal `doc` carries, if any (an example's design, edited or not).
+pub fn example_with_goal(doc: &Scenario) -> Option<&'static str> {
+    let goal = doc.goal.as_ref()?;
+    EXAMPLES.iter().map(|e| e.name).find(|&n| scenario(n).and_then(|s| s.goal.as_ref()) == Some(goal))
+}
+
 /// What the user is told an example is called: "the Balancer sinkholing example".
 pub fn called(name: &str) -> Option<String> {
     let title = scenario(name)?.name.clone().unwrap_or_else(|| name.to_string());

@@ -159,7 +159,7 @@ fn range_text(m: Metric, r: &Range) -> String {
 fn label(m: Metric) -> &'static str {
     match m {
         Metric::Requests => "Requests sent",
-        Metric::Throughput => "Throughput (successful)",
+        Metric::Throughput => "Goodput (answered in time)",
         Metric::MeanLatency => "Mean latency",
         Metric::P50Latency => "p50 latency",
         Metric::P99Latency => "p99 latency",
@@ -268,9 +268,9 @@ fn SideView(side: &'static str, label: String, f: Figures) -> impl IntoView {
     let cards: Vec<(&str, &str, String, Option<String>)> = vec![
         ("Requests sent", "requests", format::count(f.generated), None),
         (
-            "Throughput",
+            "Goodput",
             "throughput",
-            f.throughput_rps.map(|v| format!("{} req/s", format::number(v))).unwrap_or_else(|| "–".into()),
+            f.goodput_rps.map(|v| format!("{} req/s", format::number(v))).unwrap_or_else(|| "–".into()),
             None,
         ),
         (
@@ -353,7 +353,7 @@ fn DiffTable(rows: Vec<Difference>) -> impl IntoView {
             </table>
             <p class="muted compare-foot">
                 "* Over the last 10 s batches (up to 5 minutes) with 95% intervals, as under the cards' values; overlapping intervals mean no clear difference. "
-                "Rows without * are since the warm-up, as the cards. Lost writes and cost are exact for this traffic. Throughput and p50 have no interval and get no verdict."
+                "Rows without * are since the warm-up, as the cards. Lost writes and cost are exact for this traffic. Goodput and p50 have no interval and get no verdict."
             </p>
         </div>
     }

@@ -1,5 +1,5 @@
 //! The lesson panel: the list of the thirteen lessons (ticks for completed
-//! ones) and the open lesson — its text, what changed since the step before,
+//! ones) and of the overload examples, and the open lesson or example — its text, what changed since the step before,
 //! things to try, the goal with the engine's live verdict, and a before/after
 //! table measured by background trials.
 //!
@@ -15,13 +15,15 @@
 //! `goal-drill` (`data-state="not_tried|running|passed|failed"`), `goal-met`,
 //! `before-after` (`data-state="measuring|done"`, cells `ba-before`,
 //! `ba-after`), `lesson-prev`, `lesson-next`, `lesson-all`, `lesson-close`,
-//! `lesson-restart`, `lesson-changes`.
+//! `lesson-restart`, `lesson-changes`; for the examples (`?example=NAME`, or
+//! the list's second part) `example-list`, `example-item-NAME` and `example`
+//! (the open example's article, with `lesson-title` and `lesson-goal`).
 
 use crate::base::page::{OpenLesson, PageOptions};
 use crate::editor::Editor;
 use crate::keeping::progress::{self, Progress};
 use crate::lessons;
-use crate::lessons::markdown;
+use crate::lessons::{examples, markdown};
 use crate::run::frame_loop::now_ms;
 use crate::run::trial::{BeforeAfter, Row};
 use crate::state::Live;
@@ -43,6 +45,9 @@ pub struct LessonsUi {
     /// The panel shows the list rather than the open lesson.
     pub listing: RwSignal<bool>,
     pub progress: RwSignal<Progress>,
+    /// The example open (its name), if any: shown like a lesson, without a
+    /// place in the journey. At most one of a lesson and an example is open.
+    pub example: RwSignal<Option<&'static str>>,
     /// The user was told progress cannot be stored (it lives for this visit only).
     said_blocked: StoredValue<bool>,
     /// Whether this module must say so itself: in an embedded page there is
@@ -63,11 +68,18 @@ pub fn use_lessons(editor: Editor, live: Live, options: &PageOptions) -> Lessons
         Some(n) if lessons::source(n).is_some() => Some(n),
         _ => stored.last.filter(|n| Some(*n) == doc_lesson),
     };
+    // `?example=NAME` opened that example's design (see `keeping`), unless a
+    // lesson was asked for too, or a share link won.
+    let example = match (first, options.example.as_deref()) {
+        (None, Some(name)) => editor.doc.with_untracked(examples::example_with_goal).filter(|&n| n == name),
+        _ => None,
+    };
     let ui = LessonsUi {
         open: OpenLesson(RwSignal::new(first)),
-        shown: RwSignal::new(first.is_some()),
+        shown: RwSignal::new(first.is_some() || example.is_some()),
         listing: RwSignal::new(false),
         progress: RwSignal::new(stored),
+        example: RwSignal::new(example),
         said_blocked: StoredValue::new(false),
         say_blocked: options.embed,
         editor,
@@ -86,6 +98,14 @@ pub fn use_lessons(editor: Editor, live: Live, options: &PageOptions) -> Lessons
         if !same {
             ui.open.0.set(None);
             ui.remember_open(None);
+        }
+    });
+    // Nor does an example stay open over a design without its goal.
+    Effect::new(move |_| {
+        let Some(name) = ui.example.get() else { return };
+        let same = editor.doc.with(|d| d.goal.as_ref() == examples::scenario(name).and_then(|s| s.goal.as_ref()));
+        if !same {
+            ui.example.set(None);
         }
     });
     // The goal met while a lesson is open completes that lesson.
@@ -137,10 +157,27 @@ impl LessonsUi {
         editor.load(s.clone(), &format!("Lesson {n}: {}{undo}", t.title));
         // The last status was another design's.
         live.goal.set(None);
+        self.example.set(None);
         self.open.0.set(Some(n));
         self.listing.set(false);
         self.shown.set(true);
         self.remember_open(Some(n));
+        self.refit();
+    }
+}
+
+impl LessonsUi {
+    /// Loads the example called `name` and opens its note.
+    pub fn open_example(&self, editor: Editor, live: Live, name: &'static str) {
+        let (Some(s), Some(t)) = (examples::scenario(name), examples::text(name)) else { return };
+        let undo = if editor.read_only.get_untracked() { "" } else { " (Undo brings back the previous diagram)" };
+        editor.load(s.clone(), &format!("Example: {}{undo}", t.title));
+        live.goal.set(None);
+        self.open.0.set(None);
+        self.remember_open(None);
+        self.example.set(Some(name));
+        self.listing.set(false);
+        self.shown.set(true);
         self.refit();
     }
 }
@@ -186,11 +223,15 @@ pub fn LessonPanel() -> impl IntoView {
     let table = use_before_after(ui);
     // The lesson on show: the open one, unless the list was asked for.
     let showing = Memo::new(move |_| if ui.listing.get() { None } else { ui.open.0.get() });
+    let example = Memo::new(move |_| if ui.listing.get() { None } else { ui.example.get() });
     view! {
         <Show when=move || ui.shown.get()>
             <aside id="lesson-panel" class="lesson-panel" data-testid="lesson-panel" aria-label="Lessons">
                 <div class="lesson-bar">
-                    {move || showing.get().is_none().then(|| view! { <span class="lesson-bar-title">"Lessons"</span> })}
+                    {move || (showing.get().is_none() && example.get().is_none()).then(|| view! { <span class="lesson-bar-title">"Lessons"</span> })}
+                    {move || example.get().map(|_| view! {
+                        <button data-testid="lesson-all" on:click=move |_| ui.listing.set(true)>"All lessons"</button>
+                    })}
                     {move || showing.get().map(|n| view! {
                         <button data-testid="lesson-all" on:click=move |_| ui.listing.set(true)>"All lessons"</button>
                         <button data-testid="lesson-prev" disabled={n <= 1} aria-label="Previous lesson"
@@ -202,9 +243,10 @@ pub fn LessonPanel() -> impl IntoView {
                         on:click=move |_| ui.show(false)>"×"</button>
                 </div>
                 <div class="lesson-body">
-                    {move || match showing.get() {
-                        Some(n) => view! { <LessonView n=n table=table /> }.into_any(),
-                        None => view! { <LessonList /> }.into_any(),
+                    {move || match (showing.get(), example.get()) {
+                        (Some(n), _) => view! { <LessonView n=n table=table /> }.into_any(),
+                        (None, Some(name)) => view! { <ExampleView name=name /> }.into_any(),
+                        (None, None) => view! { <LessonList /> }.into_any(),
                     }}
                 </div>
             </aside>
@@ -246,7 +288,60 @@ fn LessonList() -> impl IntoView {
                 }
             }).collect_view()}
         </ol>
+        <h3 class="lesson-examples-title">"When systems fail under load"</h3>
+        <p class="muted">"Examples, one failure each: what goes wrong, and what fixes it."</p>
+        <ul class="lesson-list" data-testid="example-list">
+            {examples::EXAMPLES.iter().map(|e| {
+                let name = e.name;
+                let title = examples::text(name).map(|t| t.title.clone()).unwrap_or_default();
+                view! {
+                    <li>
+                        <button class="lesson-item" data-testid=format!("example-item-{name}")
+                            aria-current=move || (ui.example.get() == Some(name)).then_some("true")
+                            on:click=move |_| {
+                                if ui.example.get_untracked() == Some(name) {
+                                    ui.listing.set(false);
+                                } else {
+                                    ui.open_example(editor, live, name);
+                                }
+                            }>
+                            <span class="lesson-name">{title}</span>
+                        </button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
+}
+
+/// An open example: its note, things to try and goal, with the engine's
+/// verdict (examples are not part of the journey's progress).
+#[component]
+fn ExampleView(name: &'static str) -> impl IntoView {
+    let ui = expect_context::<LessonsUi>();
+    let editor = expect_context::<Editor>();
+    let live = expect_context::<Live>();
+    let Some(text) = examples::text(name) else { return ().into_any() };
+    view! {
+        <article class="lesson" data-testid="example">
+            <h2 data-testid="lesson-title">{text.title.clone()}</h2>
+            <div class="lesson-text" data-testid="lesson-text">{markdown::blocks_view(&text.explanation, 2)}</div>
+            <section class="lesson-try">
+                <h3>"Try this"</h3>
+                <ul>{text.try_this.iter().map(|i| view! { <li>{markdown::inline_view(i)}</li> }).collect_view()}</ul>
+            </section>
+            <section class="lesson-goal" data-testid="lesson-goal">
+                <h3>"Goal"</h3>
+                <div class="goal-text">{markdown::blocks_view(&text.goal, 2)}</div>
+                <GoalStatusView />
+            </section>
+            <p class="lesson-actions">
+                <button data-testid="lesson-restart" title="Load this example's design again (Undo brings yours back)"
+                    on:click=move |_| ui.open_example(editor, live, name)>"Start this example over"</button>
+            </p>
+        </article>
+    }
+    .into_any()
 }
 
 #[component]

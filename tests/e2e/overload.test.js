@@ -31,6 +31,10 @@ test('?example=sinkholing opens the example over the autosave, shows more than h
   await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
   assert.deepEqual((await nodeIds(page)).sort(), ['lb', 'users', 'web-1', 'web-2', 'web-3', 'web-4']);
   assert.match(await notice(page), /^Opened the Balancer sinkholing example; Undo brings back your previous diagram/);
+  // Its note is open beside the design, with the goal the engine judges.
+  assert.equal(await text(page, 'lesson-title'), 'Balancer sinkholing');
+  assert.match(await text(page, 'lesson-text'), /Least connections sends each request/);
+  assert.equal(await page.getByTestId('goal-check').count(), 2);
   // Fast-forward past the failure at 20 s and the 5 s the cards read.
   await page.getByTestId('speed').selectOption('10');
   await simUntil(page, 32);
@@ -43,6 +47,12 @@ test('?example=sinkholing opens the example over the autosave, shows more than h
   await page.getByTestId('undo').click();
   await page.waitForFunction(() => !document.querySelector('g[data-node="web-4"]'));
   assert.deepEqual((await nodeIds(page)).sort(), [...mine].sort());
+  // The design without the example's goal closes its note, and the panel
+  // lists the lessons and the examples: open the other example from there.
+  await page.getByTestId('example').waitFor({ state: 'detached' });
+  await page.getByTestId('example-item-goodput-collapse').click();
+  assert.equal(await text(page, 'lesson-title'), 'Goodput collapse');
+  assert.deepEqual(await nodeIds(page), ['api', 'users']);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -113,15 +123,21 @@ test('a rate limiter placed from the palette in front of the balancer turns the 
     await page.waitForFunction((id) => !!document.querySelector(`[data-testid="${id}"]`), `link-${from}-${to}`);
   }
   await page.getByTestId(`node-${limiter}`).click();
-  const offered = numberIn(await text(page, 'metric-rps'));
-  await page.getByTestId('field-rate_rps').fill('100');
+  // A rate below the offered load and a small burst (the defaults are 100/s
+  // and one second of it), so the figures read after the change are the rate's.
+  await page.getByTestId('field-rate_rps').fill('150');
   await page.getByTestId('field-rate_rps').press('Enter');
-  const now = await settle(page, 1.5, { errs: sel('metric-errors'), here: sel('live-errors') });
-  // About 100 of the offered requests a second pass; the rest are refused.
-  const expected = 100 * (1 - 100 / offered);
-  assert.ok(offered > 200, `offered ${offered}/s`);
-  assert.ok(Math.abs(numberIn(now.errs) - expected) < 8, `errors ${now.errs}, expected about ${expected.toFixed(0)}% of ${offered}/s`);
-  assert.ok(Math.abs(numberIn(now.here) - (offered - 100)) < 0.15 * offered, `refused at the limiter: ${now.here}`);
+  await page.getByTestId('field-burst').fill('10');
+  await page.getByTestId('field-burst').press('Enter');
+  assert.equal(await page.getByTestId('field-rate_rps').inputValue(), '150');
+  const now = await settle(page, 1.5, { errs: sel('metric-errors'), here: sel('live-errors'), rps: sel('metric-rps') });
+  // 150 of the offered requests a second pass; the rest are refused (the
+  // offered load read in the same snapshot and window as the errors).
+  const offered = numberIn(now.rps);
+  const expected = 100 * (1 - 150 / offered);
+  assert.ok(offered > 250, `offered ${offered}/s`);
+  assert.ok(Math.abs(numberIn(now.errs) - expected) < 5, `errors ${now.errs}, expected about ${expected.toFixed(0)}% of ${offered}/s`);
+  assert.ok(Math.abs(numberIn(now.here) - (offered - 150)) < 0.1 * offered, `refused at the limiter: ${now.here}`);
   await screenshot(page, 'rate-limiter');
   assert.deepEqual(errors, []);
   await context.close();

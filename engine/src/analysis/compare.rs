@@ -138,8 +138,9 @@ pub struct Figures {
     pub failed: u64,
     /// Every cause, in `Cause::ALL` order.
     pub failed_by_cause: Vec<(&'static str, u64)>,
-    /// Successful requests per simulated second of the window.
-    pub throughput_rps: Option<f64>,
+    /// Successful requests per simulated second of the window, answered
+    /// within the users' deadline: the goodput (the report's `goodput_rps`).
+    pub goodput_rps: Option<f64>,
     /// Failed share of the window's requests that have ended.
     pub error_rate: Option<f64>,
     pub latency_mean_ms: Option<f64>,
@@ -166,7 +167,7 @@ impl Figures {
             ok: q.ok,
             failed,
             failed_by_cause: Cause::ALL.iter().map(|&c| (c.name(), q.failed.get(c))).collect(),
-            throughput_rps: window.then(|| q.ok as f64 / r.window_s),
+            goodput_rps: window.then(|| q.ok as f64 / r.window_s),
             error_rate: (ended > 0).then(|| failed as f64 / ended as f64),
             latency_mean_ms: latency(r.latency_ms.mean),
             latency_p50_ms: latency(r.latency_ms.p50),
@@ -183,6 +184,7 @@ impl Figures {
 pub enum Metric {
     /// Requests sent in the window: equal when the traffic is identical.
     Requests,
+    /// Successes answered in time per second: the goodput.
     Throughput,
     MeanLatency,
     P50Latency,
@@ -301,7 +303,7 @@ fn difference(metric: Metric, a: &Figures, b: &Figures) -> Difference {
     };
     let value = |f: &Figures| match metric {
         Metric::Requests => Some(f.generated as f64),
-        Metric::Throughput => f.throughput_rps,
+        Metric::Throughput => f.goodput_rps,
         Metric::MeanLatency => f.latency_mean_ms,
         Metric::P50Latency => f.latency_p50_ms,
         Metric::P99Latency => f.latency_p99_ms,

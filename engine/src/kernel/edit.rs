@@ -339,6 +339,9 @@ impl Simulation {
                 }
                 self.crash(slot);
                 self.net.nodes[slot].removed = true;
+                // No errors drawn for it, no spike ending on it.
+                self.injected.speed_set(slot);
+                self.injected.clear(slot);
                 self.log.push(self.now, Some(id), Severity::Info, format!("{id} removed"));
             }
             Edit::UpdateNode { node } => {

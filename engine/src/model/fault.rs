@@ -27,6 +27,8 @@ pub enum Fault {
     /// once with cause `error`, until it recovers.
     Errors { share: f64 },
     /// Service takes `factor` times longer (1 < factor <= 100) for
-    /// `duration_s` seconds, then goes back to what it was by itself.
+    /// `duration_s` seconds, then goes back to what it was by itself. A
+    /// spike during a spike replaces it: its factor multiplies the speed from
+    /// before the first, and the first's end no longer comes.
     Spike { factor: f64, duration_s: f64 },
 }

@@ -35,7 +35,7 @@ pub(crate) const STATION_FIELDS: &[Field] = &[
     Field { pointer: "/service/cv", label: "Variation (cv)", unit: "", kind: FieldKind::Optional("—"), help: "lognormal only: standard deviation / mean" },
     Field { pointer: "/queue_limit", label: "Queue limit", unit: "req", kind: FieldKind::Optional("unbounded"), help: "waiting requests beyond this are rejected at once, so an overloaded server fails fast instead of making everyone wait" },
     Field { pointer: "/timeout_ms", label: "Timeout", unit: "ms", kind: FieldKind::Optional("none"), help: "a request not answered within this long (queued, served and waiting on calls) fails with a timeout" },
-    Field { pointer: "/discipline", label: "Queue order", unit: "", kind: FieldKind::Choice(crate::model::scenario::DISCIPLINES), help: "which waiting request is served next: the oldest (fifo), the newest (lifo), or the newest only while 10 or more wait (adaptive lifo)" },
+    Field { pointer: "/discipline", label: "Queue order", unit: "", kind: FieldKind::Choice(crate::model::scenario::DISCIPLINES), help: "which waiting request is served next: the oldest (fifo), the newest (lifo), or the newest only while many wait (adaptive lifo: 10 or more, unless the file sets lifo_above)" },
     Field { pointer: "/max_wait_ms", label: "Max wait", unit: "ms", kind: FieldKind::Optional("none"), help: "a request that waited longer is dropped (shed) instead of served late, when its caller has probably given up" },
     Field { pointer: "/drop_abandoned", label: "Drop abandoned", unit: "", kind: FieldKind::Toggle, help: "drop a request whose caller has already given up instead of doing work nobody will use" },
 ];

@@ -89,7 +89,7 @@ fn figures(mean_ms: f64, hw: f64) -> Figures {
         ok: 6000,
         failed: 0,
         failed_by_cause: Vec::new(),
-        throughput_rps: Some(100.0),
+        goodput_rps: Some(100.0),
         error_rate: Some(0.0),
         latency_mean_ms: Some(mean_ms),
         latency_p50_ms: Some(mean_ms * 0.8),
@@ -124,7 +124,7 @@ fn overlapping_intervals_are_no_clear_difference() {
     assert_eq!(row(&differences(&figures(50.0, 2.0), &b), Metric::P99Latency).verdict, Verdict::NotYet);
     // Exact tallies are judged by value; more throughput is better, yet not judged.
     b.lost_writes = 3;
-    b.throughput_rps = Some(101.0);
+    b.goodput_rps = Some(101.0);
     let rows = differences(&figures(50.0, 2.0), &b);
     assert_eq!(row(&rows, Metric::LostWrites).verdict, Verdict::Worse);
     assert_eq!(row(&rows, Metric::LostWrites).b_minus_a, Some(3.0));

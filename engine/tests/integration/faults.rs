@@ -195,3 +195,21 @@ fn scheduled_errors_and_spikes_are_read_and_checked_by_field() {
         assert!(issue.message.contains(words), "{fault}: {}", issue.message);
     }
 }
+
+/// A node removed while a spike or injected errors are on it takes them
+/// along: the spike's end says nothing of a node that is gone.
+#[test]
+fn a_removed_node_keeps_no_injected_fault() {
+    let mut sim = Simulation::new(scenario(&plain(2, json!([]))));
+    sim.run_until(10 * S, u64::MAX);
+    let fault = |f: Fault| Edit::Fault { id: "web".into(), fault: f };
+    sim.apply(fault(Fault::Spike { factor: 3.0, duration_s: 5.0 })).unwrap();
+    sim.apply(fault(Fault::Errors { share: 0.5 })).unwrap();
+    sim.run_until(11 * S, u64::MAX);
+    sim.apply(Edit::RemoveNode { id: "web".into() }).unwrap();
+    sim.run_until(20 * S, u64::MAX);
+    let said: Vec<String> = sim.log().entries().map(|e| e.text.clone()).collect();
+    assert!(!said.iter().any(|t| t == "web: latency spike over"), "{said:?}");
+    let t = sim.totals();
+    assert_eq!(t.generated, t.ok + t.failed_total() + sim.count_open_window_requests());
+}

@@ -201,4 +201,16 @@ fn shedding_settings_are_read_written_and_checked_by_field() {
         let issue = issues.iter().find(|i| i.path == path).unwrap_or_else(|| panic!("{key} = {value}: {e}"));
         assert!(issue.message.contains(words), "{key} = {value}: {}", issue.message);
     }
+    // A worker pool takes jobs from its queue in order: nothing to order or shed.
+    let pool = json!({
+        "version": 2, "duration_s": 60,
+        "nodes": [{"id": "q", "kind": "queue"}, {"id": "pool", "kind": "workers", "discipline": "lifo", "max_wait_ms": 5}],
+        "links": [{"from": "q", "to": "pool"}]
+    });
+    let e = scalelab_engine::Scenario::from_json(&pool.to_string()).unwrap_err();
+    for key in ["discipline", "max_wait_ms"] {
+        let path = format!("nodes[1].{key}");
+        let issue = e.issues().into_iter().find(|i| i.path == path).unwrap_or_else(|| panic!("{key}: {e}"));
+        assert!(issue.message.starts_with("workers take their jobs from a queue"), "{}", issue.message);
+    }
 }

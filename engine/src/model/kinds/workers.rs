@@ -6,7 +6,7 @@ use crate::blocks::pricing::InstanceKind;
 use crate::model::cost::machine_usd;
 use crate::model::fields::{Field, FieldKind, AUTOSCALE_FIELDS};
 use crate::model::kinds::{About, Bill, Figure, Settings, Spec};
-use crate::model::parse::{Obj, Parser};
+use crate::model::parse::{join, Obj, Parser};
 use crate::model::scenario::{AutoscaleSpec, StationSpec};
 use crate::model::spof::Graph;
 use serde::Serialize;
@@ -43,7 +43,20 @@ impl Spec for WorkersSpec {
     };
 
     fn parse(p: &mut Parser, obj: &mut Obj<'_>) -> Option<Self> {
+        // Jobs come off the queue in order: a pool has no queue of its own
+        // to order or shed from.
+        let queueing = ["discipline", "lifo_above", "max_wait_ms", "drop_abandoned"];
+        let given: Vec<&str> = queueing.into_iter().filter(|k| obj.map.contains_key(*k)).collect();
+        for key in &given {
+            p.issue(
+                join(&obj.path, key),
+                "workers take their jobs from a queue, oldest first; queue order and shedding are settings of the stations that receive requests",
+            );
+        }
         let station = p.station(obj, Some(crate::blocks::pricing::InstanceKind::Worker), 4, 200.0);
+        if !given.is_empty() {
+            return None;
+        }
         let autoscale = p.autoscale(obj, false);
         Some(WorkersSpec { station: station?, autoscale: autoscale? })
     }
