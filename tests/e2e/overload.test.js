@@ -142,3 +142,27 @@ test('a rate limiter placed from the palette in front of the balancer turns the 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('queue order can be set to adaptive LIFO and back to FIFO in the inspector, with a maximum wait and dropping abandoned requests', async () => {
+  const { page, errors, context } = await open('/');
+  await page.getByTestId('node-web-1').click();
+  const order = page.getByTestId('field-discipline');
+  assert.equal(await order.inputValue(), 'fifo', 'the default is shown although the design leaves it out');
+  await order.selectOption('adaptive_lifo');
+  await page.waitForFunction(() => document.querySelector('[data-testid="field-discipline"]').value === 'adaptive_lifo');
+  await order.selectOption('fifo');
+  await page.waitForFunction(() => document.querySelector('[data-testid="field-discipline"]').value === 'fifo');
+  assert.equal(await page.locator('.field-error').count(), 0, 'switching back is not refused');
+  await page.getByTestId('field-max_wait_ms').fill('250');
+  await page.getByTestId('field-max_wait_ms').press('Enter');
+  await page.getByTestId('field-drop_abandoned').check();
+  // The design holds what was set, redrawn from the document the engine accepted.
+  await page.getByTestId('node-web-2').click();
+  await page.getByTestId('node-web-1').click();
+  assert.equal(await page.getByTestId('field-discipline').inputValue(), 'fifo');
+  assert.equal(await page.getByTestId('field-max_wait_ms').inputValue(), '250');
+  assert.ok(await page.getByTestId('field-drop_abandoned').isChecked());
+  assert.equal(await page.locator('.field-error').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
