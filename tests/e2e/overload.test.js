@@ -31,9 +31,11 @@ test('?example=sinkholing opens the example over the autosave, shows more than h
   await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
   assert.deepEqual((await nodeIds(page)).sort(), ['lb', 'users', 'web-1', 'web-2', 'web-3', 'web-4']);
   assert.match(await notice(page), /^Opened the Balancer sinkholing example; Undo brings back your previous diagram/);
-  // Its note is open beside the design, with the goal the engine judges.
+  // Its note is open beside the design, with the goal the engine judges
+  // (its rows appear with the engine's first numbers, a frame or more later).
   assert.equal(await text(page, 'lesson-title'), 'Balancer sinkholing');
   assert.match(await text(page, 'lesson-text'), /Least connections sends each request/);
+  await page.getByTestId('goal-check').first().waitFor({ timeout: 60000 });
   assert.equal(await page.getByTestId('goal-check').count(), 2);
   // Fast-forward past the failure at 20 s and the 5 s the cards read.
   await page.getByTestId('speed').selectOption('10');
