@@ -186,8 +186,16 @@ impl Station {
     pub fn service_factor(&self) -> f64 {
         match &self.contention {
             None => self.slowdown,
-            Some(c) => self.slowdown * c.factor(self.load_per_machine()),
+            Some(c) => self.contended(c),
         }
+    }
+
+    /// The slow-down times m(n), out of line so that the path without
+    /// contention stays short.
+    #[cold]
+    #[inline(never)]
+    fn contended(&self, c: &Contention) -> f64 {
+        self.slowdown * c.factor(self.load_per_machine())
     }
 
     /// Busy plus waiting requests, per running machine in an autoscaling
