@@ -187,9 +187,9 @@ pub struct StationSpec {
 ///
 /// When a request starts service, `n` is the number of requests at the node
 /// *counting that request*: the busy workers, itself included, plus the
-/// requests still waiting (a request whose caller timed out at this node is
-/// no longer counted; one whose users gave up still is, as the node does not
-/// know). Its service time is multiplied by
+/// requests still waiting (a waiting request whose caller timed out at this
+/// node no longer counts; one whose users gave up still does, as the node is
+/// not told). Its service time is multiplied by
 ///
 /// m(n) = min(`max_factor`, 1 + `slope` · max(0, n − `knee`)),
 ///
