@@ -26,9 +26,10 @@ macro_rules! example {
     };
 }
 
-pub const COUNT: usize = 2;
+pub const COUNT: usize = 3;
 
-pub const EXAMPLES: [ExampleSource; COUNT] = [example!("sinkholing"), example!("goodput-collapse")];
+pub const EXAMPLES: [ExampleSource; COUNT] =
+    [example!("sinkholing"), example!("goodput-collapse"), example!("tipping-point")];
 
 /// The example called `name`, by its index.
 fn index(name: &str) -> Option<usize> {
@@ -89,6 +90,9 @@ mod tests {
     fn names_are_found_and_unknown_ones_are_listed_in_words() {
         assert_eq!(called("sinkholing").as_deref(), Some("the Balancer sinkholing example"));
         assert!(scenario("nope").is_none() && called("nope").is_none());
-        assert_eq!(unknown("nope"), "There is no example \"nope\": the examples are sinkholing, goodput-collapse");
+        assert_eq!(
+            unknown("nope"),
+            "There is no example \"nope\": the examples are sinkholing, goodput-collapse, tipping-point"
+        );
     }
 }

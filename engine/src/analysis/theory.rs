@@ -447,6 +447,45 @@ impl crate::kernel::sim::Simulation {
                 }
             }
         }
+        if let Some(c) = &station.contention {
+            let grouped = matches!(&node.spec, NodeSpec::WebServer(w) if w.autoscale.is_some())
+                || matches!(&node.spec, NodeSpec::Workers(w) if w.autoscale.is_some());
+            // Pooled over a NoSQL store's partitions, as the run serves it.
+            let pooled = node.spec.station_runtime().and_then(|r| r.contention.map(|p| (p, r.workers)));
+            let tipping =
+                pooled.and_then(|(p, workers)| p.tipping_point(workers, station.service.mean_ms * factor, arrival_rps));
+            let tips = match tipping {
+                Some(n) if !grouped && arrival_rps > 0.0 => format!(
+                    ": at {} requests/s it falls behind beyond about {} requests at the node, and then only gets slower",
+                    arrival_rps.round(),
+                    n.floor()
+                ),
+                _ => String::new(),
+            };
+            reasons.push(format!(
+                "its service slows down as requests pile up (contention: {}% more per request beyond {}, up to {}x), which the formulas leave out{tips}",
+                short(c.slope * 100.0),
+                c.knee,
+                short(c.max_factor)
+            ));
+        }
+        match station.discipline {
+            crate::model::scenario::Discipline::Fifo => {}
+            _ => assumptions.push(
+                "requests are served oldest first (here the newest may go first: the mean wait is the same, but the slowest requests wait far longer)".to_string(),
+            ),
+        }
+        if let Some(w) = station.max_wait_ms {
+            assumptions.push(format!(
+                "nobody is dropped from the queue (here requests that waited over {w} ms are shed, which shortens the wait of the rest: fine while few are)"
+            ));
+        }
+        if station.drop_abandoned {
+            assumptions.push(
+                "every request is served (here those whose caller gave up are dropped: fine while few give up)"
+                    .to_string(),
+            );
+        }
         if let Some(limit) = station.queue_limit {
             assumptions.push(format!("no limit on waiting requests (here {limit}: fine while few are turned away)"));
         }
@@ -467,6 +506,12 @@ impl crate::kernel::sim::Simulation {
             Err(utilization) => NodeTheory::Overloaded { utilization, assumptions },
         })
     }
+}
+
+/// `x` with at most three decimals, without trailing zeros: 0.25, 5, 1.5.
+fn short(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Theory beside the simulation for one node, over the last seconds.

@@ -33,6 +33,14 @@ pub const MAX_LIMITER_BURST: u64 = 1_000_000_000;
 /// usually per second, per minute or per hour).
 pub const MIN_LIMITER_WINDOW_S: f64 = 0.001;
 pub const MAX_LIMITER_WINDOW_S: u64 = 3_600;
+/// Contention (a station slower when busy): each request beyond the knee
+/// adds at most this share of the normal service time...
+pub const MAX_CONTENTION_SLOPE: f64 = 1.0;
+/// ...and the service time grows to at most this multiple of the normal one
+/// (a server ten times slower than usual is thrashing already).
+pub const MAX_CONTENTION_FACTOR: f64 = 10.0;
+/// Requests at a station before contention starts.
+pub const MAX_CONTENTION_KNEE: u64 = 10_000_000;
 /// Faults a scenario may schedule.
 pub const MAX_SCHEDULED_FAULTS: usize = 1_000;
 /// Messages one queue may hold (8 bytes each while waiting: at most 80 MB).

@@ -164,7 +164,8 @@ pub(crate) fn feed_pools(
             let Some(worker) = p.take(workers, published, queue as u16) else { break };
             st.busy += 1;
             let (busy, incarnation) = (st.busy as u64, st.incarnation);
-            let duration = st.service.sample(&mut st.rng, st.slowdown);
+            let factor = st.service_factor();
+            let duration = st.service.sample(&mut st.rng, factor);
             let Component::Queue(q) = &mut components[queue] else { return };
             q.backlog.pop_front();
             stats[queue].queued.set(now, q.backlog.len() as u64);

@@ -2,7 +2,7 @@
 //! both web servers and databases. A request that finds a free worker starts at
 //! once; otherwise it waits, unless `queue_limit` requests already wait, in which
 //! case it is rejected. With `timeout_ms`, the caller gives up that long after the
-//! request arrived here.
+//! request arrived here. With contention, service slows down as requests pile up.
 
 use crate::base::rng::{Stream, StreamPurpose};
 use crate::base::time::{ms_to_ns, Nanos};
@@ -11,7 +11,7 @@ use crate::components::cache::CacheState;
 use crate::components::database::DbState;
 use crate::components::web::WebCalls;
 use crate::components::{Arrival, Component, Next, Visit, Work};
-use crate::model::scenario::{Discipline, Dist, StationSpec};
+use crate::model::scenario::{Contention, Discipline, Dist, StationSpec};
 use std::collections::VecDeque;
 
 /// Draws service times for one station.
@@ -103,6 +103,8 @@ pub struct Station {
     /// reach them for a long time: the kernel sweeps them out when they
     /// outnumber the live ones.
     pub dead: u32,
+    /// Service slower with more requests at the node; `None` on the plain path.
+    pub contention: Option<Contention>,
 }
 
 /// The state of an autoscaling group of stations.
@@ -156,6 +158,7 @@ impl Station {
             drop_abandoned: spec.drop_abandoned,
             plain: is_plain(spec),
             dead: 0,
+            contention: spec.contention,
         }
     }
 
@@ -172,6 +175,37 @@ impl Station {
         self.max_wait = spec.max_wait_ms.map(ms_to_ns);
         self.drop_abandoned = spec.drop_abandoned;
         self.plain = is_plain(spec);
+        self.contention = spec.contention;
+    }
+
+    /// What a service time starting now is multiplied by: the fault's
+    /// slow-down, times the contention's m(n) when the node has contention
+    /// (n: the requests at the node, counting the one starting, which the
+    /// caller has already made busy). One branch when it has none.
+    #[inline]
+    pub fn service_factor(&self) -> f64 {
+        match &self.contention {
+            None => self.slowdown,
+            Some(c) => self.contended(c),
+        }
+    }
+
+    /// The slow-down times m(n), out of line so that the path without
+    /// contention stays short.
+    #[cold]
+    #[inline(never)]
+    fn contended(&self, c: &Contention) -> f64 {
+        self.slowdown * c.factor(self.load_per_machine())
+    }
+
+    /// Busy plus waiting requests, per running machine in an autoscaling
+    /// group (its `workers` are its machines' together).
+    fn load_per_machine(&self) -> f64 {
+        let n = f64::from(self.busy) + f64::from(self.waiting);
+        match &self.group {
+            Some(g) if self.workers > g.per_instance => n * f64::from(g.per_instance) / f64::from(self.workers),
+            _ => n,
+        }
     }
 
     /// Whether the next request is the newest (LIFO now) or the oldest.
@@ -260,6 +294,59 @@ mod tests {
         // and 10% on the cv are about 4 standard errors at this sample size.
         assert!((mean - 4.0).abs() / 4.0 < 0.03, "mean {mean}");
         assert!((cv - 2.0).abs() / 2.0 < 0.10, "cv {cv}");
+    }
+
+    #[test]
+    fn contention_counts_the_starting_request_and_the_waiting_ones() {
+        let c = Contention { slope: 0.02, knee: 8, max_factor: 1.5 };
+        let mut spec = StationSpec::skeleton();
+        spec.workers = 8;
+        spec.contention = Some(c);
+        let mut st = Station::new(&spec, Role::Workers(Box::default()), 1, 0);
+        st.slowdown = 2.0;
+        // Up to the knee: only the fault's slow-down.
+        st.busy = 8;
+        assert_eq!(st.service_factor(), 2.0);
+        // 8 busy (the starting one among them) and 16 waiting: 16 beyond the
+        // knee, 1 + 0.02 * 16 = 1.32.
+        st.waiting = 16;
+        assert!((st.service_factor() - 2.0 * 1.32).abs() < 1e-12);
+        // Capped at max_factor.
+        st.waiting = 1000;
+        assert_eq!(st.service_factor(), 3.0);
+        // Without contention, the slow-down alone however crowded.
+        spec.contention = None;
+        st.update(&spec);
+        assert_eq!(st.service_factor(), 2.0);
+        // Four partitions pooled: per partition the same factor.
+        let p = c.pooled(4);
+        assert!((p.factor(4.0 * 24.0) - c.factor(24.0)).abs() < 1e-12 && p.factor(32.0) == 1.0);
+    }
+
+    #[test]
+    fn a_group_counts_contention_per_machine() {
+        let mut spec = StationSpec::skeleton();
+        spec.workers = 4;
+        spec.contention = Some(Contention { slope: 0.1, knee: 4, max_factor: 10.0 });
+        let mut st = Station::new(&spec, Role::Workers(Box::default()), 1, 0);
+        st.group = Some(Box::new(Group {
+            scaler: crate::blocks::autoscale::Autoscaler::with_running(
+                crate::blocks::autoscale::AutoscalePolicy::utilization(1, 10, 0.5).unwrap(),
+                3,
+                0,
+            )
+            .unwrap(),
+            per_instance: 4,
+            last_busy_area: 0,
+            last_arrivals: 0,
+            last_check: 0,
+            epoch: 0,
+        }));
+        // Three machines, 12 busy and 18 waiting: 10 per machine, 6 beyond.
+        st.workers = 12;
+        st.busy = 12;
+        st.waiting = 18;
+        assert!((st.service_factor() - 1.6).abs() < 1e-12);
     }
 
     #[test]

@@ -889,7 +889,8 @@ impl Simulation {
         let Component::Station(st) = &mut self.components[node] else { unreachable!() };
         st.busy += 1;
         let busy = st.busy as u64;
-        let duration = st.service.sample(&mut st.rng, st.slowdown);
+        let factor = st.service_factor();
+        let duration = st.service.sample(&mut st.rng, factor);
         let incarnation = st.incarnation;
         let stats = &mut self.stats[node];
         stats.busy.set(self.now, busy);

@@ -39,6 +39,47 @@ pub(crate) const STATION_FIELDS: &[Field] = &[
     Field { pointer: "/max_wait_ms", label: "Max wait", unit: "ms", kind: FieldKind::Optional("none"), help: "a request that waited longer is dropped (shed) instead of served late, when its caller has probably given up" },
     Field { pointer: "/drop_abandoned", label: "Drop abandoned", unit: "", kind: FieldKind::Toggle, help: "drop a request whose caller has already given up instead of doing work nobody will use" },
 ];
+/// A station's contention: the checkbox, and its settings while it is on.
+const CONTENTION_FIELDS: &[Field] = &[
+    Field {
+        pointer: "/contention",
+        label: "Contention",
+        unit: "",
+        kind: FieldKind::Enabled(r#"{"slope":0.01,"max_factor":5}"#),
+        help: "a crowded server works slower: with many requests in memory the garbage collector runs more, and threads queue for the same locks",
+    },
+    Field {
+        pointer: "/contention/knee",
+        label: "Slows from",
+        unit: "req",
+        kind: FieldKind::Number,
+        help: "requests at the node (in service and waiting) it can hold at full speed; per machine in a group",
+    },
+    Field {
+        pointer: "/contention/slope",
+        label: "Slow-down per request",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "extra service time each request beyond that adds, as a share of the normal time (0.01: 1% more)",
+    },
+    Field {
+        pointer: "/contention/max_factor",
+        label: "At most",
+        unit: "× slower",
+        kind: FieldKind::Number,
+        help: "the slowest it gets, as a multiple of the normal service time",
+    },
+];
+
+/// The contention group of a station: only its checkbox while it is off.
+pub(crate) fn contention_fields(station: &crate::model::scenario::StationSpec) -> &'static [Field] {
+    if station.contention.is_some() {
+        CONTENTION_FIELDS
+    } else {
+        &CONTENTION_FIELDS[..1]
+    }
+}
+
 pub(crate) const AUTOSCALE_FIELDS: &[Field] = &[
     Field {
         pointer: "/autoscale/min",

@@ -1024,6 +1024,10 @@ impl Parser {
         };
         let max_wait_ms = self.timeout(obj, "max_wait_ms", None, "no limit");
         let drop_abandoned = self.boolean(obj, "drop_abandoned", false);
+        let contention = match self.get(obj, "contention") {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => self.contention(v, &join(&obj.path, "contention"), workers).map(Some),
+        };
         Some(StationSpec {
             size: size?.map(|s| s.name.to_string()),
             workers: workers? as u32,
@@ -1034,7 +1038,24 @@ impl Parser {
             lifo_above: lifo_above?,
             max_wait_ms: max_wait_ms?,
             drop_abandoned: drop_abandoned?,
+            contention: contention?,
         })
+    }
+
+    /// A station's contention object; an absent `knee` is the station's
+    /// `workers` (`None` when they were refused: their message says why).
+    fn contention(&mut self, v: &Value, path: &str, workers: Option<u64>) -> Option<Contention> {
+        let mut obj = self.object(v, path)?;
+        let slope = self.number(&mut obj, "slope", Some(Contention::DEFAULT_SLOPE), 0.0, MAX_CONTENTION_SLOPE);
+        let knee_given = obj.map.contains_key("knee");
+        let knee = self.integer(&mut obj, "knee", Some(workers.unwrap_or(0)), 0, MAX_CONTENTION_KNEE);
+        let max_factor =
+            self.number(&mut obj, "max_factor", Some(Contention::DEFAULT_MAX_FACTOR), 1.0, MAX_CONTENTION_FACTOR);
+        self.finish(obj);
+        if !knee_given {
+            workers?;
+        }
+        Some(Contention { slope: slope?, knee: knee? as u32, max_factor: max_factor? })
     }
 
     /// A timeout in milliseconds: more than 0 and at most `MAX_TIMEOUT_MS`, or

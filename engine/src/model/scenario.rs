@@ -174,6 +174,93 @@ pub struct StationSpec {
     /// `shed`) instead of served for nobody.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub drop_abandoned: bool,
+    /// Service slows down as requests pile up at the node (see
+    /// [`Contention`]); `None`: every request takes the same time however
+    /// busy the node is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contention: Option<Contention>,
+}
+
+/// Load-dependent service time: a busy server is a slower server (garbage
+/// collection with many requests in memory, threads waiting on the same
+/// locks, caches evicting one another's data).
+///
+/// When a request starts service, `n` is the number of requests at the node
+/// *counting that request*: the busy workers, itself included, plus the
+/// requests still waiting (a waiting request whose caller timed out at this
+/// node no longer counts; one whose users gave up still does, as the node is
+/// not told). Its service time is multiplied by
+///
+/// m(n) = min(`max_factor`, 1 + `slope` · max(0, n − `knee`)),
+///
+/// fixed for that request when it starts, on top of a fault's slow-down, and
+/// drawn with no extra random number. A worker pool counts the jobs in its
+/// workers' hands (its backlog waits in the queue). An autoscaling group
+/// counts per machine (n is its requests over its running machines) and a
+/// NoSQL store per partition, so that `knee` is about one machine whatever
+/// the size of the group.
+///
+/// With `c` workers of mean service `S0` and `λ` arrivals a second, the node
+/// keeps up while c / (S0 · m(n)) ≥ λ: there is a tipping point
+/// n* = knee + (c / (λ · S0) − 1) / slope beyond which it serves more slowly
+/// than requests arrive, so the queue grows and makes it slower still.
+///
+/// A document may give the object in part: `slope` is then 0.01, `knee` the
+/// node's `workers` (of one machine, of one partition), `max_factor` 5.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Contention {
+    /// Extra service time per request beyond the knee, as a share of the
+    /// normal time (0.01: each adds 1%).
+    pub slope: f64,
+    /// Requests at the node before it slows down.
+    pub knee: u32,
+    /// The most the service time is multiplied by (at least 1).
+    pub max_factor: f64,
+}
+
+impl Contention {
+    pub const DEFAULT_SLOPE: f64 = 0.01;
+    pub const DEFAULT_MAX_FACTOR: f64 = 5.0;
+
+    /// The service-time multiplier m(n) with `n` requests at the node (a
+    /// fraction for a group: its requests per machine).
+    #[inline]
+    pub fn factor(&self, n: f64) -> f64 {
+        let beyond = n - f64::from(self.knee);
+        if beyond <= 0.0 {
+            1.0
+        } else {
+            (1.0 + self.slope * beyond).min(self.max_factor)
+        }
+    }
+
+    /// The same contention for `units` machines or partitions pooled in one
+    /// station, by their total: 1 + slope · (n / units − knee) is
+    /// 1 + (slope / units) · (n − units · knee).
+    pub fn pooled(&self, units: u32) -> Contention {
+        let units = units.max(1);
+        Contention {
+            slope: self.slope / f64::from(units),
+            knee: self.knee.saturating_mul(units),
+            max_factor: self.max_factor,
+        }
+    }
+
+    /// The number of requests at the node from which it serves fewer than
+    /// `arrival_rps` a second, with `workers` workers of mean `service_ms`:
+    /// n* = knee + (c / (λ · S0) − 1) / slope. `None` when it never does
+    /// (even at `max_factor` it keeps up, or slope is 0 and it keeps up at
+    /// the knee), `Some(knee)` when it cannot keep up even then.
+    pub fn tipping_point(&self, workers: u32, service_ms: f64, arrival_rps: f64) -> Option<f64> {
+        let headroom = f64::from(workers) / (arrival_rps * service_ms / 1e3);
+        if headroom <= 1.0 {
+            return Some(f64::from(self.knee));
+        }
+        if headroom >= self.max_factor || self.slope <= 0.0 {
+            return None;
+        }
+        Some(f64::from(self.knee) + (headroom - 1.0) / self.slope)
+    }
 }
 
 /// The order a station takes waiting requests in. FIFO is fair but, behind
@@ -216,6 +303,7 @@ impl StationSpec {
             lifo_above: None,
             max_wait_ms: None,
             drop_abandoned: false,
+            contention: None,
         }
     }
 }

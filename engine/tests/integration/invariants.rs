@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 /// algorithm) or not, with or without a database; 1-4 workers; any service
 /// distribution; queue limits from 0 (no waiting at all) to 5 or none;
 /// FIFO, LIFO, adaptive LIFO or FIFO shedding what waited too long or was
-/// given up on;
+/// given up on; with or without contention (up to 50% slower per request
+/// beyond a knee of 0-5, capped at 1-6x);
 /// timeouts of 1-40 ms (comparable to the service times, so they fire
 /// often) or none; link latencies; any mix of kinds; users who give up
 /// after the default 10 s, never, or 5-100 ms (so they do); short runs.
@@ -36,6 +37,8 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
         // Queue discipline and shedding: none, LIFO, adaptive LIFO with a
         // maximum wait, FIFO dropping abandoned requests with one.
         (0u8..4, 0.5f64..30.0),
+        // Contention: slope, knee, max_factor.
+        proptest::option::of((0.0f64..0.5, 0u32..6, 1.0f64..6.0)),
     );
     (
         any::<u64>(),
@@ -50,7 +53,7 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
         .prop_map(|(seed, (n_web, with_lb, alg), (with_db, rps, population, (patience, give_up_ms)), stations, (lat_in, read, write, stat, job), (duration, warmup), (with_cache, capacity, asynchronous, with_replica, invalidate, queue))| {
             let dists = ["exponential", "constant", "lognormal"];
             let node = |i: usize, kind: &str, id: String| {
-                let (workers, d, mean, cv, ql, to, _, (shed, max_wait)) = stations[i];
+                let (workers, d, mean, cv, ql, to, _, (shed, max_wait), contention) = stations[i];
                 let mut service = json!({"dist": dists[d], "mean_ms": mean});
                 if d == 2 {
                     service["cv"] = json!(cv);
@@ -68,6 +71,9 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
                         n["max_wait_ms"] = json!(max_wait);
                     }
                     _ => {}
+                }
+                if let Some((slope, knee, max_factor)) = contention {
+                    n["contention"] = json!({"slope": slope, "knee": knee, "max_factor": max_factor});
                 }
                 n
             };

@@ -36,6 +36,9 @@
 //! - `limiter`: the rate limiter against its algorithms (token bucket: the
 //!   rate and at most the burst more; sliding window: the rate within 2%),
 //!   per user, a refusal's latency, conservation and determinism.
+//! - `contention`: a station slower when crowded: capacity at a held number
+//!   of requests is c / (S0 · m(n)); the tipping-point example stays down
+//!   after a spike unless its queue is kept under the tipping point.
 //! - `shedding`: FIFO and LIFO share the M/M/1 mean wait but not the tail,
 //!   the maximum wait holds, LIFO's memory stays flat, goodput collapse.
 //! - `utilization`: busy over available workers: autoscaling groups at their
@@ -45,6 +48,7 @@ mod cli;
 mod client_timeout;
 mod compare;
 mod components;
+mod contention;
 mod determinism;
 mod edits;
 mod faults;

@@ -102,6 +102,65 @@ fn a_web_server_that_waits_on_its_database_is_not_a_simple_queue_and_the_balance
     assert!(text.contains("here 50") && text.contains("after 2000 ms"), "{text}");
 }
 
+/// Contention makes service depend on the queue, which no formula here
+/// allows: theory does not apply, and the reason says where the node tips
+/// over at the rate asked about (n* = knee + (c / (lambda S0) - 1) / slope).
+/// A NoSQL store's knee is per partition, and so is its tipping point.
+#[test]
+fn contention_is_a_reason_theory_does_not_apply_and_names_the_tipping_point() {
+    let mut doc = station(json!({"dist": "exponential", "mean_ms": 10.0}), 600.0, 8);
+    doc["nodes"][1]["contention"] = json!({"slope": 0.0025, "knee": 8, "max_factor": 4});
+    let s = sim(doc.clone());
+    let Some(NodeTheory::DoesNotApply { reasons }) = s.theory("server", 600.0) else { panic!() };
+    assert_eq!(
+        reasons,
+        vec!["its service slows down as requests pile up (contention: 0.25% more per request beyond 8, up to 4x), \
+             which the formulas leave out: at 600 requests/s it falls behind beyond about 141 requests at the node, \
+             and then only gets slower"
+            .to_string()]
+    );
+    // Even four times slower, 8 workers of 10 ms keep up with 150/s: no tipping point to name.
+    let Some(NodeTheory::DoesNotApply { reasons }) = s.theory("server", 150.0) else { panic!() };
+    assert!(reasons[0].ends_with("which the formulas leave out"), "{reasons:?}");
+    let nosql = json!({
+        "version": 1, "seed": 5, "duration_s": 60,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 100},
+            {"id": "web", "kind": "web_server", "workers": 8},
+            {"id": "kv", "kind": "nosql", "partitions": 4, "workers": 2, "service": {"dist": "exponential", "mean_ms": 10.0},
+             "contention": {"slope": 0.01, "knee": 2}}
+        ],
+        "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "kv"}]
+    });
+    // 8 workers of 10 ms at 400/s: headroom 2, so each partition tips at
+    // 2 + 1 / 0.01 = 102 requests, the store at 408.
+    let Some(NodeTheory::DoesNotApply { reasons }) = sim(nosql).theory("kv", 400.0) else { panic!() };
+    assert!(reasons[0].contains("beyond 2, up to 5x") && reasons[0].contains("about 408 requests"), "{reasons:?}");
+}
+
+/// The newest first and shedding leave a prediction of the mean wait: LIFO's
+/// equals FIFO's (the queue's length does not depend on the order), and
+/// what waited too long or was abandoned is a stated assumption, like a
+/// queue limit.
+#[test]
+fn lifo_and_shedding_keep_the_mean_wait_prediction_with_their_assumptions() {
+    let mut doc = station(json!({"dist": "exponential", "mean_ms": 1.0}), 800.0, 1);
+    let fifo = sim(doc.clone()).theory("server", 800.0);
+    doc["nodes"][1]["discipline"] = json!("lifo");
+    doc["nodes"][1]["max_wait_ms"] = json!(50);
+    doc["nodes"][1]["drop_abandoned"] = json!(true);
+    let lifo = sim(doc).theory("server", 800.0);
+    let (Some(NodeTheory::Applies { prediction: f, .. }), Some(NodeTheory::Applies { prediction: l, assumptions })) =
+        (fifo, lifo)
+    else {
+        panic!()
+    };
+    assert_eq!(f, l, "the same mean wait");
+    let text = assumptions.join("; ");
+    assert!(text.contains("the mean wait is the same, but the slowest requests wait far longer"), "{text}");
+    assert!(text.contains("waited over 50 ms are shed") && text.contains("caller gave up are dropped"), "{text}");
+}
+
 #[test]
 #[cfg_attr(debug_assertions, ignore = "100 runs of 300 simulated seconds; run with --release")]
 fn batch_means_intervals_cover_the_true_mm1_mean_and_p99_about_95_percent_of_the_time() {

@@ -4,7 +4,7 @@
 use crate::base::limits::*;
 use crate::blocks::pricing::InstanceKind;
 use crate::model::cost::machine_usd;
-use crate::model::fields::{Field, FieldKind, STATION_FIELDS};
+use crate::model::fields::{contention_fields, Field, FieldKind, STATION_FIELDS};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, Settings, Spec};
 use crate::model::parse::{Obj, Parser};
 use crate::model::scenario::StationSpec;
@@ -68,7 +68,7 @@ impl Settings for DatabaseSpec {
     }
 
     fn fields(&self) -> Vec<&'static [Field]> {
-        vec![DATABASE_SIZE_FIELDS, STATION_FIELDS, DATABASE_FIELDS]
+        vec![DATABASE_SIZE_FIELDS, STATION_FIELDS, contention_fields(&self.station), DATABASE_FIELDS]
     }
 
     fn station(&self) -> Option<&StationSpec> {

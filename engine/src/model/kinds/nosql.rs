@@ -81,9 +81,13 @@ impl Settings for NosqlSpec {
         Some(&mut self.station)
     }
 
-    /// Its `workers` are per partition.
+    /// Its `workers` are per partition, and so is its contention's knee.
     fn station_runtime(&self) -> Option<StationSpec> {
-        Some(StationSpec { workers: self.total_workers(), ..self.station.clone() })
+        Some(StationSpec {
+            workers: self.total_workers(),
+            contention: self.station.contention.map(|c| c.pooled(self.partitions)),
+            ..self.station.clone()
+        })
     }
 }
 

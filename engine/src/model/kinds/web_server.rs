@@ -5,7 +5,7 @@
 use crate::blocks::autoscale::{AutoscaleError, AutoscalePolicy};
 use crate::blocks::pricing::InstanceKind;
 use crate::model::cost::machine_usd;
-use crate::model::fields::{Field, FieldKind, AUTOSCALE_FIELDS, STATION_FIELDS};
+use crate::model::fields::{contention_fields, Field, FieldKind, AUTOSCALE_FIELDS, STATION_FIELDS};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, NodeSpec, Settings, Spec};
 use crate::model::parse::{Obj, Parser};
 use crate::model::scenario::{AutoscaleSpec, Node, Scenario, StationSpec};
@@ -114,7 +114,7 @@ impl Settings for WebServerSpec {
 
     fn fields(&self) -> Vec<&'static [Field]> {
         let scaling: &[Field] = if self.autoscale.is_some() { AUTOSCALE_FIELDS } else { &[] };
-        vec![WEB_SIZE_FIELDS, STATION_FIELDS, WEB_FIELDS, AUTOSCALE_WEB, scaling]
+        vec![WEB_SIZE_FIELDS, STATION_FIELDS, contention_fields(&self.station), WEB_FIELDS, AUTOSCALE_WEB, scaling]
     }
 
     fn station(&self) -> Option<&StationSpec> {
