@@ -125,6 +125,9 @@ test('a rate limiter placed from the palette in front of the balancer turns the 
     await page.waitForFunction((id) => !!document.querySelector(`[data-testid="${id}"]`), `link-${from}-${to}`);
   }
   await page.getByTestId(`node-${limiter}`).click();
+  // Its burst is left at its default, one second of the rate, which follows the rate.
+  assert.equal(await page.getByTestId('field-burst').inputValue(), '');
+  assert.equal(await page.getByTestId('field-burst').getAttribute('placeholder'), '1 s of the rate');
   // A rate below the offered load and a small burst (the defaults are 100/s
   // and one second of it), so the figures read after the change are the rate's.
   await page.getByTestId('field-rate_rps').fill('150');

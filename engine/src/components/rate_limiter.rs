@@ -29,7 +29,7 @@ pub struct RateLimiter {
 /// a future caller skips the parser.
 fn rule(spec: &RateLimiterSpec) -> Rule {
     let rule = match spec.algorithm {
-        LimiterAlgorithm::TokenBucket => Rule::token_bucket(spec.rate_rps, spec.burst),
+        LimiterAlgorithm::TokenBucket => Rule::token_bucket(spec.rate_rps, spec.burst()),
         LimiterAlgorithm::SlidingWindow => Rule::sliding_window(spec.rate_rps, secs_to_ns(spec.window_s)),
     };
     rule.unwrap_or(Rule::TokenBucket { milli_rps: 0, burst: 1 })

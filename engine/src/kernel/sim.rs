@@ -1575,7 +1575,9 @@ impl Simulation {
     /// (entries are in arrival order), then the newest or the oldest is taken
     /// by the discipline, and shed instead if `drop_abandoned` and a caller
     /// above has given up. Entries whose own caller timed out here are left
-    /// to `start_waiting`, as on the plain path.
+    /// to `start_waiting`, as on the plain path. Marked cold because the
+    /// plain FIFO path, which is most stations, never calls it; for a
+    /// station that sheds it is the path taken every time.
     #[cold]
     fn pop_shedding(&mut self, node: usize) -> Option<(u32, u8)> {
         self.sweep_dead(node);

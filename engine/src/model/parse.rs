@@ -218,6 +218,22 @@ impl Parser {
         }
     }
 
+    /// A whole number in `[min, max]`, or `None` when absent or null (the
+    /// field's default then depends on other fields, worked out by its user).
+    pub(crate) fn optional_integer(
+        &mut self,
+        obj: &mut Obj<'_>,
+        field: &'static str,
+        min: u64,
+        max: u64,
+    ) -> Option<Option<u64>> {
+        let path = join(&obj.path, field);
+        match self.get(obj, field) {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => self.integer_value(&path, v, min, max).map(Some),
+        }
+    }
+
     fn integer_value(&mut self, path: &str, v: &Value, min: u64, max: u64) -> Option<u64> {
         match v {
             Value::Number(n) => {

@@ -274,20 +274,28 @@ fn the_settings_round_trip_and_take_their_defaults() {
     assert_eq!(
         limiter,
         &json!({"id": "limiter", "kind": "rate_limiter", "algorithm": "sliding_window", "rate_rps": 20.0,
-                "burst": 20, "window_s": 0.5, "per": "user"})
+                "window_s": 0.5, "per": "user"})
     );
     // Absent: a token bucket of 100/s holding one second of it, for everyone.
+    // The burst is left out of the document, so it follows the rate.
     let plain = scenario(&design(1, 10.0, &[("users", 10.0, 1)], json!({})));
     let text = plain.to_json_pretty();
     let limiter = &serde_json::from_str::<Value>(&text).unwrap()["nodes"][1];
     assert_eq!(
         limiter,
         &json!({"id": "limiter", "kind": "rate_limiter", "algorithm": "token_bucket", "rate_rps": 100.0,
-                "burst": 100, "window_s": 1.0, "per": "global"})
+                "window_s": 1.0, "per": "global"})
     );
     assert_eq!(Scenario::from_json(&text).unwrap(), plain);
+    let burst_of = |s: &Scenario| {
+        let scalelab_engine::scenario::NodeSpec::RateLimiter(spec) = &s.nodes[1].spec else { panic!("a limiter") };
+        spec.burst()
+    };
+    assert_eq!(burst_of(&plain), 100);
     let odd = scenario(&design(1, 10.0, &[("users", 10.0, 1)], json!({"rate_rps": 2.5})));
-    assert!(odd.to_json_pretty().contains("\"burst\": 3"), "one second of 2.5/s, rounded up");
+    assert_eq!(burst_of(&odd), 3, "one second of 2.5/s, rounded up");
+    let null = scenario(&design(1, 10.0, &[("users", 10.0, 1)], json!({"rate_rps": 40, "burst": null})));
+    assert_eq!(burst_of(&null), 40, "null is the default too");
 }
 
 #[test]

@@ -25,9 +25,11 @@ pub struct RateLimiterSpec {
     pub algorithm: LimiterAlgorithm,
     pub rate_rps: f64,
     /// The token bucket's size: requests that may pass at once after a
-    /// quiet spell. Absent from a document: one second of `rate_rps`
-    /// (rounded up, at least 1).
-    pub burst: u64,
+    /// quiet spell. `None` (absent from a document, or null): one second of
+    /// `rate_rps` (rounded up, at least 1), following the rate when it is
+    /// changed; see [`RateLimiterSpec::burst`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u64>,
     /// The sliding window's length.
     pub window_s: f64,
     pub per: LimitPer,
@@ -83,10 +85,7 @@ impl Spec for RateLimiterSpec {
     fn parse(p: &mut Parser, obj: &mut Obj<'_>) -> Option<Self> {
         let algorithm = p.choice(obj, "algorithm", Some("token_bucket"), LIMITER_ALGORITHMS);
         let rate_rps = p.number(obj, "rate_rps", Some(DEFAULT_LIMIT_RPS), 0.0, MAX_RPS);
-        // One second of the rate; any default will do when the rate is
-        // wrong, which is reported on its own.
-        let one_second = rate_rps.map_or(1, |r| (r.ceil() as u64).max(1));
-        let burst = p.integer(obj, "burst", Some(one_second), 1, MAX_LIMITER_BURST);
+        let burst = p.optional_integer(obj, "burst", 1, MAX_LIMITER_BURST);
         let window_s = p.number(obj, "window_s", Some(1.0), MIN_LIMITER_WINDOW_S, MAX_LIMITER_WINDOW_S as f64);
         let per = p.choice(obj, "per", Some("global"), LIMIT_PER);
         Some(RateLimiterSpec {
@@ -105,10 +104,17 @@ impl Spec for RateLimiterSpec {
         RateLimiterSpec {
             algorithm: LimiterAlgorithm::TokenBucket,
             rate_rps: 0.0,
-            burst: 1,
+            burst: None,
             window_s: 1.0,
             per: LimitPer::Global,
         }
+    }
+}
+
+impl RateLimiterSpec {
+    /// The token bucket's size: as set, or one second of the rate.
+    pub fn burst(&self) -> u64 {
+        self.burst.unwrap_or_else(|| (self.rate_rps.ceil() as u64).clamp(1, MAX_LIMITER_BURST))
     }
 }
 
@@ -182,8 +188,8 @@ const BUCKET_FIELDS: &[Field] = &[Field {
     pointer: "/burst",
     label: "Burst",
     unit: "req",
-    kind: FieldKind::Number,
-    help: "requests that may pass at once after a quiet spell (the bucket's size)",
+    kind: FieldKind::Optional("1 s of the rate"),
+    help: "requests that may pass at once after a quiet spell (the bucket's size); left blank, one second of the rate",
 }];
 const WINDOW_FIELDS: &[Field] = &[Field {
     pointer: "/window_s",
