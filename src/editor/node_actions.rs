@@ -188,9 +188,7 @@ pub fn focus_without_scrolling(el: &web_sys::Element) {
 fn call_with_options(el: &web_sys::Element, method: &str, key: &str, value: impl Into<wasm_bindgen::JsValue>) {
     let opts = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&opts, &key.into(), &value.into());
-    if let Ok(f) =
-        js_sys::Reflect::get(el, &method.into()).and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into))
-    {
+    if let Ok(f) = js_sys::Reflect::get(el, &method.into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
         let _ = f.call1(el, &opts);
     }
 }

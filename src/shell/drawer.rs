@@ -102,7 +102,7 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
         if was == Some(false)
             && met
             && lessons.shown.get_untracked()
-            && !(narrow.get_untracked() && !drawer.is_open_untracked())
+            && (!narrow.get_untracked() || drawer.is_open_untracked())
         {
             drawer.show(Tab::Lesson);
         }

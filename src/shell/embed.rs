@@ -173,7 +173,7 @@ pub fn post_targets(parent: Option<&str>, own: &str, listed: &[String]) -> Vec<S
 /// loaded (Firefox has no `ancestorOrigins`). `None` when neither says.
 pub fn parent_origin_from(ancestor: Option<&str>, referrer: &str) -> Option<String> {
     ancestor
-        .and_then(|a| crate::base::page::normalise_origin(a))
+        .and_then(crate::base::page::normalise_origin)
         .or_else(|| crate::base::page::origin_of_address(referrer).ok())
 }
 
