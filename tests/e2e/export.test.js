@@ -91,6 +91,10 @@ const readSvg = (page, svg) =>
       flowLabels: doc.querySelectorAll('.flow-label').length,
       background: doc.querySelector('rect.grid-bg')?.getAttribute('style') ?? null,
       boxStyle: doc.querySelector('g[data-node] rect.node-box')?.getAttribute('style') ?? null,
+      boxStyles: Object.fromEntries(
+        [...doc.querySelectorAll('g[data-node]')].map((g) => [g.getAttribute('data-node'), g.querySelector('rect.node-box')?.getAttribute('style') ?? null]),
+      ),
+      selected: doc.querySelectorAll('.selected').length,
       styled: all.filter((el) => el.hasAttribute('style')).length,
       classAttrs: all.filter((el) => el.hasAttribute('class')).length,
     };
@@ -198,6 +202,9 @@ test('dark theme without numbers or legend: the design only, on a dark backgroun
   const { page, errors, context } = await openRunning(site, { colorScheme: 'dark' });
   await simUntil(page, 1.5);
   const ids = await nodeIds(page);
+  // A selected box is drawn highlighted on the page, but not in the picture.
+  await page.getByTestId('node-web-1').click();
+  await page.waitForFunction(() => document.querySelector('g[data-node="web-1"]')?.classList.contains('selected'));
   await openPicture(page, { numbers: false, legend: false });
   const { bytes } = await download(page, 'picture-download-svg');
   const raw = bytes.toString('utf8');
@@ -221,6 +228,8 @@ test('dark theme without numbers or legend: the design only, on a dark backgroun
   }
   assert.match(svg.background, /fill:\s*rgb\(17, 20, 26\)/, 'the dark background');
   assert.match(svg.boxStyle, /fill:\s*rgb\(34, 40, 52\)/, 'dark boxes');
+  assert.equal(svg.selected, 0, 'no selection in the picture');
+  assert.equal(svg.boxStyles['web-1'], svg.boxStyles['web-2'], 'the selected box is drawn like the others');
 
   const png = await download(page, 'picture-download-png');
   keep('export-dark-plain.png', png.bytes);
