@@ -396,11 +396,16 @@ fn wire_path(w: &Wire) -> String {
     format!("M{} {} C{} {} {} {} {} {}", w.p0.0, w.p0.1, w.c1.0, w.c1.1, w.c2.0, w.c2.1, w.p3.0, w.p3.1)
 }
 
+/// A box's load bar turns amber above this share of its workers busy...
+pub const WARM_ABOVE: f64 = 0.7;
+/// ...and red above this one (the picture's legend says both).
+pub const HOT_ABOVE: f64 = 0.9;
+
 /// Colour class for a load level.
 fn load_class(util: f64) -> &'static str {
-    if util > 0.9 {
+    if util > HOT_ABOVE {
         "hot"
-    } else if util > 0.7 {
+    } else if util > WARM_ABOVE {
         "warm"
     } else {
         "calm"

@@ -25,6 +25,7 @@
 
 pub mod crash;
 pub mod layout;
+pub mod picture;
 pub mod progress;
 pub mod storage;
 
@@ -286,6 +287,11 @@ pub fn EarlierVersions() -> impl IntoView {
 
 /// `scalelab-<name>.json`, with the name cut to letters, digits and dashes.
 pub fn file_name(scenario: &Scenario) -> String {
+    file_name_with(scenario, "json")
+}
+
+/// `scalelab-<name>.<extension>`: the design's file, or a picture of it.
+pub fn file_name_with(scenario: &Scenario, extension: &str) -> String {
     let slug: String = scenario
         .name
         .as_deref()
@@ -294,7 +300,7 @@ pub fn file_name(scenario: &Scenario) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
         .collect();
     let slug = slug.split('-').filter(|s| !s.is_empty()).take(8).collect::<Vec<_>>().join("-");
-    format!("scalelab-{}.json", if slug.is_empty() { "design" } else { &slug })
+    format!("scalelab-{}.{extension}", if slug.is_empty() { "design" } else { &slug })
 }
 
 /// Offers the current design as a file.
@@ -519,6 +525,7 @@ mod tests {
         s.name = None;
         assert_eq!(file_name(&s), "scalelab-design.json");
         assert_eq!(file_name(&design("データ")), "scalelab-design.json");
+        assert_eq!(file_name_with(&design("Shop"), "svg"), "scalelab-shop.svg");
     }
 
     #[test]

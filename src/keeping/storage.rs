@@ -14,7 +14,7 @@
 //!   under [`AUTOSAVE_KEY`]. Storage can be missing, blocked (a sandboxed
 //!   third-party iframe throws on the mere `window.localStorage`) or full; every
 //!   such case is an error value with a message to show, never a panic.
-//! - **Files**: download as a `.json` file, and read a chosen file's text.
+//! - **Files**: download as a file (a design's `.json`, a picture), and read a chosen file's text.
 //!
 //! The pure parts (fragment encoding, the autosave list) take and return plain
 //! values and are tested natively; the browser parts are thin wrappers.
@@ -483,22 +483,35 @@ fn now_ms() -> u64 {
 
 /// Offers `json` as a download named `file_name`.
 pub fn download_json(file_name: &str, json: &str) -> Result<(), String> {
-    let fail = |what: &str, err: JsValue| {
-        let detail = err
-            .dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .or_else(|| err.as_string())
-            .unwrap_or_else(|| "unknown error".to_owned());
-        format!("could not save the file ({what}: {detail})")
-    };
+    download_text(file_name, json, "application/json")
+}
+
+/// Offers `text` as a download named `file_name`, of media type `mime`.
+pub fn download_text(file_name: &str, text: &str, mime: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| save_failed("blob", &e))?;
+    download_blob(file_name, &blob)
+}
+
+/// "could not save the file (what: the browser's reason)".
+fn save_failed(what: &str, err: &JsValue) -> String {
+    let detail = err
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned());
+    format!("could not save the file ({what}: {detail})")
+}
+
+/// Offers `blob` as a download named `file_name`: every file the page saves
+/// (designs, pictures) leaves through here.
+pub fn download_blob(file_name: &str, blob: &web_sys::Blob) -> Result<(), String> {
     let window = web_sys::window().ok_or("could not save the file (no window)")?;
     let document = window.document().ok_or("could not save the file (no document)")?;
-
-    let parts = js_sys::Array::of1(&JsValue::from_str(json));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| fail("blob", e))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| fail("url", e))?;
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(|e| save_failed("url", &e))?;
 
     let clicked = (|| -> Result<(), JsValue> {
         let anchor: web_sys::HtmlAnchorElement = document.create_element("a")?.unchecked_into();
@@ -513,14 +526,14 @@ pub fn download_json(file_name: &str, json: &str) -> Result<(), String> {
     })();
 
     // Revoke later, not at once: some browsers still read the blob after the
-    // click returns. The blob is a few KB, so holding it a while costs nothing.
+    // click returns. Holding a file of a few hundred KB a while costs nothing.
     let revoke_url = url.clone();
     gloo_timers::callback::Timeout::new(30_000, move || {
         let _ = web_sys::Url::revoke_object_url(&revoke_url);
     })
     .forget();
 
-    clicked.map_err(|e| fail("download", e))
+    clicked.map_err(|e| save_failed("download", &e))
 }
 
 /// The text of a file the user chose, refusing files over [`MAX_SCENARIO_BYTES`]

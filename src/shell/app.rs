@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
         keeping::use_autosave(editor);
     }
     let share = RwSignal::new(None::<ShareOffer>);
+    let picture = RwSignal::new(false);
     let file_input = NodeRef::<html::Input>::new();
     let live = Live {
         snapshot: RwSignal::new(None),
@@ -721,7 +722,7 @@ pub fn App() -> impl IntoView {
                     </div>
                     <div class="menus" role="group" aria-label="Menus">
                         {(!embed).then(|| view! {
-                            <crate::shell::menu::Menu label="File" test_id="file-menu" title="New, open, save, share, embed, earlier versions">
+                            <crate::shell::menu::Menu label="File" test_id="file-menu" title="New, open, save, share, picture, embed, earlier versions">
                                 <button data-testid="new-diagram" title="Start from an empty diagram (undo brings the old one back)" on:click=move |_| {
                                     if !editor.may_change() { return; }
                                     let mut empty = editor.doc.get_untracked();
@@ -740,6 +741,8 @@ pub fn App() -> impl IntoView {
                                     let page = window().location().href().unwrap_or_default();
                                     share.set(Some(editor.doc.with_untracked(|d| keeping::share_offer(&page, d))));
                                 }>"Share…"</button>
+                                <button data-testid="picture" aria-haspopup="dialog" title="Download a picture of the diagram: SVG, or PNG for slides"
+                                    on:click=move |_| picture.set(true)>"Picture…"</button>
                                 <crate::shell::embed::EmbedButton label="Embed…" />
                             </crate::shell::menu::Menu>
                         })}
@@ -880,6 +883,9 @@ pub fn App() -> impl IntoView {
             <crate::panels::compare_panel::ComparePanel />
             <div class="sr-only" aria-live="polite" data-testid="announcer">{move || editor.announcement.get()}</div>
             {move || share.get().map(|offer| view! { <ShareDialog offer=offer on_close=Callback::new(move |_| share.set(None)) /> })}
+            <Show when=move || picture.get()>
+                <keeping::picture::PictureDialog view=view on_close=Callback::new(move |_| picture.set(false)) />
+            </Show>
             <Show when=move || show_help.get()>
                 <HelpDialog on_close=Callback::new(move |_| show_help.set(false)) />
             </Show>

@@ -559,6 +559,8 @@ mod tests {
             "embed-as-file",
             "open-file",
             "compare-file",
+            "picture-download-svg",
+            "picture-download-png",
             "copy-link",
             "crash-reload",
             "fuzz-stop",
