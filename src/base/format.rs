@@ -1,6 +1,5 @@
 //! Number formatting for the dashboard: short, unit-carrying, never "NaN".
 
-/// `1234.5` -> "1,235"; `12.34` -> "12.3"; `0.0123` -> "0.012".
 /// The window the page's live figures cover, for saying so on screen:
 /// "last 5 s" (fewer seconds at the start of a run), or why there are none yet.
 pub fn window(span_s: f64) -> String {
@@ -11,6 +10,7 @@ pub fn window(span_s: f64) -> String {
     }
 }
 
+/// `1234.5` -> "1,235"; `12.34` -> "12.3"; `0.0123` -> "0.012".
 pub fn number(x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
@@ -34,6 +34,16 @@ pub fn number(x: f64) -> String {
 /// A whole count with thousands separators: `12345` -> "12,345".
 pub fn count(n: u64) -> String {
     group_thousands(n.min(i64::MAX as u64) as i64)
+}
+
+/// A count short enough for a box's second line: exact below 10,000
+/// ("9,999"), then three significant digits ("15.2k", "152k", "1.00M").
+pub fn short_count(n: u64) -> String {
+    if n < 10_000 {
+        count(n)
+    } else {
+        si(n as f64, &["", "k", "M", "G", "T", "P", "E"]).replace(' ', "")
+    }
 }
 
 fn group_thousands(n: i64) -> String {
@@ -113,6 +123,11 @@ mod tests {
         assert_eq!(count(32), "32");
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(count(u64::MAX), "9,223,372,036,854,775,807");
+        assert_eq!(short_count(9_999), "9,999");
+        assert_eq!(short_count(15_175), "15.2k");
+        assert_eq!(short_count(152_000), "152k");
+        assert_eq!(short_count(999_600), "1.00M");
+        assert_eq!(short_count(u64::MAX), "18.4E");
         assert_eq!(ms(None), "–");
         assert_eq!(ms(Some(4.0)), "4.00 ms");
         assert_eq!(percent(0.5), "50.0%");

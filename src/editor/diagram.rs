@@ -493,9 +493,17 @@ fn kind_line(kind: NodeKind, health: Health, n: Option<&NodeLive>, per_second: i
             Figure::Busy => match n.group {
                 Some((running, booting)) => {
                     let boot = if booting > 0 { format!(" +{booting}") } else { String::new() };
-                    format!("×{running}{boot} · {:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting)
+                    format!(
+                        "×{running}{boot} · {:.0}% · {} waiting",
+                        n.summary.utilization * 100.0,
+                        crate::base::format::short_count(n.waiting.into())
+                    )
                 }
-                None => format!("{:.0}% · {} waiting", n.summary.utilization * 100.0, n.waiting),
+                None => format!(
+                    "{:.0}% · {} waiting",
+                    n.summary.utilization * 100.0,
+                    crate::base::format::short_count(n.waiting.into())
+                ),
             },
             // Users, DNS, balancers and routers: requests sent on per second,
             // whatever becomes of them downstream.
@@ -505,6 +513,19 @@ fn kind_line(kind: NodeKind, health: Health, n: Option<&NodeLive>, per_second: i
             },
         },
     }
+}
+
+/// The kind line's font size and the room it has, in world units: from its
+/// start (x = 40) to short of the port on the box's right edge.
+const KIND_FONT: f64 = 11.5;
+const KIND_ROOM: f64 = NODE_W - 40.0 - PAD_X;
+
+/// The length to squeeze a kind line to when it would run past the box
+/// ("×3 +1 · 100% · 15.2k waiting"), or `None` when it fits. `em_width`
+/// overestimates the drawn width by about a tenth, which the threshold
+/// allows for, so a line that fits is never stretched.
+fn kind_line_squeezed(line: &str) -> Option<f64> {
+    (em_width(line) * KIND_FONT * 0.9 > KIND_ROOM).then_some(KIND_ROOM)
 }
 
 /// A press offered to the dot picker (see [`Diagram`]'s `on_pick`).
@@ -1175,7 +1196,15 @@ pub fn Diagram(
                                         </g>
                                     })
                                 }
-                                <text x="40" y="44" class="node-kind">{move || kind_line(kind, health.get(), state.get().as_ref(), per_second)}</text>
+                                {move || {
+                                    let line = kind_line(kind, health.get(), state.get().as_ref(), per_second);
+                                    let squeeze = kind_line_squeezed(&line);
+                                    view! {
+                                        <text x="40" y="44" class="node-kind"
+                                            textLength=squeeze.map(|w| w.to_string())
+                                            lengthAdjust=squeeze.map(|_| "spacingAndGlyphs")>{line}</text>
+                                    }
+                                }}
                                 // Caches, NoSQL stores and workers only answer; every
                                 // other kind links onwards (a database to its read replicas).
                                 {kind.links_onward().then(|| { let port_id = id.clone(); view! {
@@ -1303,6 +1332,14 @@ mod tests {
         // And a frame with no room at all gives a usable view, not NaN.
         let v = View::fit(LESSON_13, 0.0, 0.0);
         assert!(v.scale > 0.0 && v.tx.is_finite() && v.ty.is_finite(), "{v:?}");
+    }
+
+    #[test]
+    fn a_long_kind_line_is_squeezed_into_the_box_and_a_short_one_left_alone() {
+        assert_eq!(kind_line_squeezed("75% · 0 waiting"), None);
+        assert_eq!(kind_line_squeezed("web server"), None);
+        assert_eq!(kind_line_squeezed("×3 +1 · 100% · 15.2k waiting"), Some(KIND_ROOM));
+        assert_eq!(kind_line_squeezed("15,175 jobs · oldest 1,234 ms"), Some(KIND_ROOM));
     }
 
     #[test]

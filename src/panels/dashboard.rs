@@ -19,6 +19,13 @@ pub fn summary(s: &Snapshot) -> String {
         format::number(s.sent_rps),
         format::percent(s.error_ratio)
     )];
+    if s.throughput_rps > s.ok_rps {
+        parts.push(format!(
+            "Goodput {} per second of {} answered; the rest came after their users gave up.",
+            format::number(s.ok_rps),
+            format::number(s.throughput_rps)
+        ));
+    }
     if let (Some(p50), Some(p99)) = (s.latency_p50_ms, s.latency_p99_ms) {
         parts.push(format!("Median latency {}, 99th percentile {}.", format::ms(Some(p50)), format::ms(Some(p99))));
     }
@@ -65,7 +72,7 @@ pub fn Dashboard() -> impl IntoView {
             <div class="headline">
                 // Short in the strip; the whole sentence in its tooltip and above the charts.
                 <p class="metrics-window" data-testid="metrics-window"
-                    title=move || snap.with(|s| format!("Requests, latency and errors: {}; the intervals under them over 10 s batches", format::window(s.as_ref().map_or(0.0, |s| s.span_s))))>
+                    title=move || snap.with(|s| format!("Requests, goodput, latency and errors: {}; the intervals under them over 10 s batches", format::window(s.as_ref().map_or(0.0, |s| s.span_s))))>
                     {move || snap.with(|s| match s.as_ref().map_or(0.0, |s| s.span_s) {
                         span if span > 0.0 => format::window(span),
                         _ => "none yet".to_string(),
@@ -79,6 +86,15 @@ pub fn Dashboard() -> impl IntoView {
                         note=Signal::derive(move || live.headline.with(|h| h.p99_latency_ms.map(|iv| interval_ms(&iv)))) />
                     <Metric label="Errors" test_id="metric-errors" value=windowed(|s| format!("{} ({}/s)", format::percent(s.error_ratio), format::number(s.failed_rps)))
                         note=Signal::derive(move || live.headline.with(|h| h.error_proportion.map(|p| format!("{}, {}", format::percent_interval(p.estimate, p.low, p.high), last_s(p.batches))))) />
+                    // Goodput beside throughput, once some answer has come too late
+                    // for its users: before that the two are the same figure.
+                    <Show when=move || late_answers(&live)>
+                        <div class="metric" title="Answers that reached their users before they gave up, per second (goodput), and all successful answers, late ones too (throughput)">
+                            <div class="label">"Goodput"</div>
+                            <div class="value" data-testid="metric-goodput">{windowed(|s| format!("{}/s", format::number(s.ok_rps)))}</div>
+                            <div class="interval" data-testid="metric-throughput">{windowed(|s| format!("of {}/s answered", format::number(s.throughput_rps)))}</div>
+                        </div>
+                    </Show>
                     <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
                     <Show when=move || has_kind(&live, NodeKind::Database) && replicas_present(&live)>
                         <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
@@ -106,7 +122,7 @@ pub fn Dashboard() -> impl IntoView {
             </div>
             <Show when=open>
             <div class="dash-more" id="dashboard-more">
-            <p class="muted dash-window">{move || snap.with(|s| format!("Requests, latency and errors: {}", format::window(s.as_ref().map_or(0.0, |s| s.span_s))))}" · intervals: 10 s batches"</p>
+            <p class="muted dash-window">{move || snap.with(|s| format!("Requests, goodput, latency and errors: {}", format::window(s.as_ref().map_or(0.0, |s| s.span_s))))}" · intervals: 10 s batches"</p>
             <div class="charts">
                 <Chart test_id="chart-throughput" data=Signal::derive(move || throughput_chart(&live)) />
                 <Chart test_id="chart-latency" data=Signal::derive(move || latency_chart(&live)) />
@@ -214,8 +230,18 @@ fn throughput_chart(live: &Live) -> ChartData {
         lines: vec![
             series_line(live, "ok", GREEN, |p| p.ok as f64),
             series_line(live, "failed", RED, |p| p.failed.iter().sum::<u64>() as f64),
-        ],
+        ]
+        .into_iter()
+        // Answers that came after their users had left: work done for nobody.
+        .chain(late_answers(live).then(|| series_line(live, "answered too late", ORANGE, |p| p.late_ok as f64)))
+        .collect(),
     }
+}
+
+/// Whether some answer of this run reached users who had already given up,
+/// so goodput and throughput differ.
+fn late_answers(live: &Live) -> bool {
+    live.series.with(|s| s.iter().any(|p| p.late_ok > 0))
 }
 
 fn latency_chart(live: &Live) -> ChartData {

@@ -87,7 +87,7 @@ test('before the first whole second no rate is shown, and the page says why', as
   assert.equal(await text(page, 'metric-p99'), '–');
   assert.equal(await text(page, 'metrics-window'), 'none yet');
   assert.match(await page.getByTestId('metrics-window').getAttribute('title'), /none until the first simulated second ends/);
-  assert.match(await text(page, 'dashboard'), /Requests, latency and errors: none until the first simulated second ends/);
+  assert.match(await text(page, 'dashboard'), /Requests, goodput, latency and errors: none until the first simulated second ends/);
   for (let i = 0; i < 7; i++) await page.getByTestId('step').click();
   await page.waitForFunction(() => /t = 1\.[2-9]/.test(document.querySelector('[data-testid="sim-time"]').textContent));
   assert.notEqual(await text(page, 'metric-rps'), '–');

@@ -3,7 +3,7 @@
 // page's own figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel } from './harness.js';
+import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel, showCharts } from './harness.js';
 
 let site;
 before(async () => {
@@ -168,6 +168,53 @@ test('queue order can be set to adaptive LIFO and back to FIFO in the inspector,
   assert.equal(await page.getByTestId('field-max_wait_ms').inputValue(), '250');
   assert.ok(await page.getByTestId('field-drop_abandoned').isChecked());
   assert.equal(await page.locator('.field-error').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('?example=tipping-point: contention in the inspector, the theory names the tipping point, and after the spike goodput falls far below throughput', async () => {
+  const { page, errors, context } = await open('/?example=tipping-point');
+  await page.getByTestId('node-api').click();
+  assert.equal(await page.getByTestId('field-contention').isChecked(), true);
+  for (const [field, value] of [['knee', '8'], ['slope', '0.0025'], ['max_factor', '4']]) {
+    assert.equal(await page.getByTestId(`field-contention-${field}`).inputValue(), value, field);
+  }
+  // The theory panel names the tipping point at the rate it measured:
+  // n* = knee + (c / (λ S) − 1) / slope, with c = 8 workers and S = 10 ms.
+  await page.waitForFunction(
+    () => /falls behind beyond about \d+ requests/.test(document.querySelector('[data-testid="theory-model"]')?.textContent ?? ''),
+    null,
+    { timeout: 60000 },
+  );
+  const theory = await text(page, 'theory-model');
+  const [, rate, beyond] = theory.match(/at (\d+) requests\/s it falls behind beyond about (\d+) requests/);
+  const expected = 8 + (8 / (Number(rate) * 0.01) - 1) / 0.0025;
+  // The rate is shown rounded to 1/s, which moves n* by under 1 here.
+  assert.ok(Math.abs(Number(beyond) - expected) <= 2, `${theory}: expected about ${expected.toFixed(1)}`);
+
+  // The spike at 60 s tips it over; 30 s later it is still slow, answering
+  // requests whose users have left: goodput far below throughput.
+  await showCharts(page);
+  await page.getByTestId('speed').selectOption('10');
+  await simUntil(page, 95);
+  await page.getByTestId('play-toggle').click();
+  await page.getByTestId('metric-goodput').waitFor();
+  const goodput = numberIn(await text(page, 'metric-goodput'));
+  const throughput = numberIn(await text(page, 'metric-throughput'));
+  assert.ok(throughput > 100 && goodput < 0.2 * throughput, `goodput ${goodput}/s of ${throughput}/s answered`);
+  const chart = await page.getByTestId('chart-throughput').locator('figcaption').textContent();
+  assert.match(chart, /answered too late/);
+  await screenshot(page, 'example-tipping-point');
+
+  // Unticking contention takes its settings away; ticking it again gives the
+  // defaults, the knee at the server's workers.
+  await page.getByTestId('field-contention').uncheck();
+  await page.getByTestId('field-contention-knee').waitFor({ state: 'detached' });
+  await page.getByTestId('field-contention').check();
+  await page.getByTestId('field-contention-knee').waitFor();
+  for (const [field, value] of [['knee', '8'], ['slope', '0.01'], ['max_factor', '5']]) {
+    assert.equal(await page.getByTestId(`field-contention-${field}`).inputValue(), value, field);
+  }
   assert.deepEqual(errors, []);
   await context.close();
 });
