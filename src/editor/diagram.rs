@@ -1349,9 +1349,9 @@ mod tests {
         assert!((l.size - NAME_FONT).abs() < 1e-6, "{l:?}");
     }
 
-    // The normal drawing's kind line (11.5 world units) is still >= 9 px at
-    // the threshold: checked when the constants are compiled.
-    const _: () = assert!(11.5 * COMPACT_BELOW >= TEXT_MIN_PX);
+    // The normal drawing's kind line is still >= 9 px at the threshold:
+    // checked when the constants are compiled.
+    const _: () = assert!(KIND_FONT * COMPACT_BELOW >= TEXT_MIN_PX);
 
     fn check_fits(name: &str, l: &CompactLabel) {
         let w = l.lines.iter().map(|t| em_width(t) * l.size).fold(0.0, f64::max);

@@ -768,7 +768,7 @@ fn TheoryBeside(id: String, snapshot: RwSignal<Option<Snapshot>>) -> impl IntoVi
                             )}</p>
                         }.into_any(),
                         NodeTheory::DoesNotApply { reasons } => view! {
-                            <p data-testid="theory-model">{format!("Theory does not apply here: {}", reasons.join("; "))}</p>
+                            <p data-testid="theory-model">{format!("Theory does not apply here ({over}): {}", reasons.join("; "))}</p>
                         }.into_any(),
                     }
                 }

@@ -45,6 +45,9 @@ const KEY_W: f64 = 52.0;
 pub const PNG_SCALE: f64 = 2.0;
 /// The longest PNG side drawn: larger canvases fail in some browsers.
 pub const MAX_PNG_SIDE: u32 = 16_384;
+/// The most pixels a PNG is drawn with: Safari on phones refuses canvases
+/// over about 16.7 million, and a check before drawing allocates nothing.
+pub const MAX_PNG_PIXELS: u64 = 16_777_216;
 
 /// What the picture shows besides the design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,12 +183,29 @@ pub fn png_size(width: f64, height: f64) -> Result<(u32, u32), String> {
             format::count(u64::from(MAX_PNG_SIDE))
         ));
     }
+    if (w as u64) * (h as u64) > MAX_PNG_PIXELS {
+        return Err(format!(
+            "a PNG of this design would be {} × {} pixels, more than phones draw (at most {} million in all); \
+             download the SVG instead, or zoom in on part of it",
+            format::count(w as u64),
+            format::count(h as u64),
+            MAX_PNG_PIXELS / 1_000_000
+        ));
+    }
     Ok((w as u32, h as u32))
 }
 
 /// The picture's title: the design's name, else what it is.
 pub fn title(scenario: &Scenario) -> String {
-    match scenario.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+    // Characters XML 1.0 cannot carry (controls other than tab and line
+    // ends) would make the file unreadable: left out.
+    let name = scenario.name.as_deref().map(|n| {
+        n.chars()
+            .filter(|&c| c >= ' ' || matches!(c, '\t' | '\n' | '\r'))
+            .filter(|&c| c != '\u{FFFE}' && c != '\u{FFFF}')
+            .collect::<String>()
+    });
+    match name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(name) => name.to_string(),
         None => "A design in Scale Lab".to_string(),
     }
@@ -402,6 +422,10 @@ fn strip(editor: Editor, root: &web_sys::Element, options: Options) -> Result<()
             let id = node.get_attribute("data-node").unwrap_or_default();
             if let (Some(line), Some(n)) = (node.query_selector(".node-kind")?, editor.node(&id)) {
                 line.set_text_content(Some(n.spec.kind().label()));
+                // The live line may have been squeezed to fit; the kind's name
+                // is short and drawn at its own width.
+                line.remove_attribute("textLength")?;
+                line.remove_attribute("lengthAdjust")?;
             }
         }
     }
@@ -733,6 +757,9 @@ mod tests {
         let err = png_size(9000.0, 300.0).unwrap_err();
         assert!(err.contains("18,000 × 600") && err.contains("SVG"), "{err}");
         assert!(png_size(0.0, 10.0).is_err());
+        // Each side within the limit, but too many pixels in all.
+        assert_eq!(png_size(4096.0, 2048.0), Ok((8192, 4096)));
+        assert!(png_size(6000.0, 6000.0).unwrap_err().contains("16 million"));
         assert!(png_size(f64::NAN, 10.0).is_err());
     }
 
@@ -775,5 +802,7 @@ mod tests {
         assert_eq!(title(&s), "Shop");
         s.name = Some(" ".into());
         assert_eq!(title(&s), "A design in Scale Lab");
+        s.name = Some("Sh\u{1}op\u{FFFF}".into());
+        assert_eq!(title(&s), "Shop", "characters XML cannot carry are left out");
     }
 }

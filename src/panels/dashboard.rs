@@ -95,6 +95,13 @@ pub fn Dashboard() -> impl IntoView {
                             <div class="interval" data-testid="metric-throughput">{windowed(|s| format!("of {}/s answered", format::number(s.throughput_rps)))}</div>
                         </div>
                     </Show>
+                    // Retries multiply the load: shown once the run has retried.
+                    <Show when=move || retried(&live)>
+                        <div class="metric" title="Attempts sent per request the users sent: 1 without retries; each retry adds load on what is already struggling">
+                            <div class="label">"Attempts"</div>
+                            <div class="value" data-testid="metric-attempts">{windowed(|s| s.attempts_per_request.map_or_else(|| "–".to_string(), |a| format!("×{a:.2} per request")))}</div>
+                        </div>
+                    </Show>
                     <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
                     <Show when=move || has_kind(&live, NodeKind::Database) && replicas_present(&live)>
                         <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
@@ -228,7 +235,7 @@ fn throughput_chart(live: &Live) -> ChartData {
         unit: "req/s".into(),
         y_min_zero: true,
         lines: vec![
-            series_line(live, "ok", GREEN, |p| p.ok as f64),
+            series_line(live, "goodput", GREEN, |p| p.ok as f64),
             series_line(live, "failed", RED, |p| p.failed.iter().sum::<u64>() as f64),
         ]
         .into_iter()
@@ -236,6 +243,11 @@ fn throughput_chart(live: &Live) -> ChartData {
         .chain(late_answers(live).then(|| series_line(live, "answered too late", ORANGE, |p| p.late_ok as f64)))
         .collect(),
     }
+}
+
+/// Whether some request of this run was retried.
+fn retried(live: &Live) -> bool {
+    live.series.with(|s| s.iter().any(|p| p.retries > 0))
 }
 
 /// Whether some answer of this run reached users who had already given up,

@@ -241,6 +241,26 @@ test('dark theme without numbers or legend: the design only, on a dark backgroun
   await context.close();
 });
 
+test('a box whose live line was squeezed to fit says its kind at its own width when the numbers are left out', async () => {
+  const { page, errors, context } = await site.openPage('/?example=goodput-collapse');
+  await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  // One worker behind 10% more than it serves: the queue grows, and the box's
+  // line ("100% · 150 waiting") is squeezed into the box.
+  await simUntil(page, 15);
+  await pause(page);
+  const kindLine = page.locator('g[data-node="api"] .node-kind');
+  assert.ok(await kindLine.getAttribute('textLength'), `squeezed on the page: ${await kindLine.textContent()}`);
+  await openPicture(page, { numbers: false, legend: false });
+  const { bytes } = await download(page, 'picture-download-svg');
+  const raw = bytes.toString('utf8');
+  const svg = await readSvg(page, raw);
+  assertSelfContained(svg, raw);
+  assert.equal(svg.kindLines.api, 'web server');
+  assert.ok(!/textLength|lengthAdjust/.test(raw), 'no line is stretched to the squeezed length');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('an empty diagram gives no picture and says why', async () => {
   const { page, errors, context } = await openRunning(site);
   await choose(page, 'new-diagram');

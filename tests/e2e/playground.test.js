@@ -385,7 +385,7 @@ test('lesson 13 under autoscaling: utilisation stays within 100%; each chart nam
   // line (the legend draws what the caption names; charts.rs tests that).
   const t = await simTime(page);
   const expected = {
-    'chart-throughput': ['ok', 'failed'],
+    'chart-throughput': ['goodput', 'failed'],
     'chart-latency': ['p50', 'p95', 'p99'],
     'chart-utilization': ['web server', 'cache', 'database', 'NoSQL store', 'workers'],
     'chart-backlog': ['queue'],

@@ -400,7 +400,7 @@ impl crate::kernel::sim::Simulation {
     /// by the caller over some window), or `None` if the node has no workers
     /// of its own (users, balancers, DNS, CDN, queues, routers).
     pub fn theory(&self, id: &str, arrival_rps: f64) -> Option<NodeTheory> {
-        use crate::model::scenario::{Algorithm, NodeSpec, Waiting};
+        use crate::model::scenario::{Algorithm, NodeSpec, Tipping, Waiting};
         let s = &self.scenario;
         let node = &s.nodes[s.node_index(id)?];
         let station = node.spec.station()?;
@@ -448,22 +448,29 @@ impl crate::kernel::sim::Simulation {
             }
         }
         if let Some(c) = &station.contention {
-            let grouped = matches!(&node.spec, NodeSpec::WebServer(w) if w.autoscale.is_some())
-                || matches!(&node.spec, NodeSpec::Workers(w) if w.autoscale.is_some());
-            // Pooled over a NoSQL store's partitions, as the run serves it.
-            let pooled = node.spec.station_runtime().and_then(|r| r.contention.map(|p| (p, r.workers)));
-            let tipping =
-                pooled.and_then(|(p, workers)| p.tipping_point(workers, station.service.mean_ms * factor, arrival_rps));
+            // The tipping point needs the time a request holds a worker: not
+            // known for a group (its size moves) nor for a web server that
+            // waits on its calls (the calls' time adds to the service).
+            let grouped = matches!(&node.spec, NodeSpec::WebServer(w) if w.autoscale.is_some());
+            let waits_on_calls = matches!(&node.spec, NodeSpec::WebServer(_)) && calls > 0;
+            // Pooled over a NoSQL store's partitions, as the run serves it,
+            // with the workers it has now.
+            let pooled = node.spec.station_runtime().and_then(|r| r.contention);
+            let tipping = pooled
+                .filter(|_| !grouped && !waits_on_calls && arrival_rps > 0.0)
+                .map(|p| p.tipping_point(self.workers_of(slot), station.service.mean_ms * factor, arrival_rps));
+            // The rate is the one the caller states with its window.
             let tips = match tipping {
-                Some(n) if !grouped && arrival_rps > 0.0 => format!(
-                    ": at {} requests/s it falls behind beyond about {} requests at the node, and then only gets slower",
-                    arrival_rps.round(),
+                Some(Tipping::Beyond(n)) => format!(
+                    ": at this rate it falls behind beyond about {} requests at the node, and then only gets slower",
                     n.floor()
                 ),
-                _ => String::new(),
+                Some(Tipping::Always) => ": at this rate it cannot keep up even at full speed".to_string(),
+                Some(Tipping::Never) | None => String::new(),
             };
+            let per = if matches!(&node.spec, NodeSpec::Nosql(_)) { " per partition" } else { "" };
             reasons.push(format!(
-                "its service slows down as requests pile up (contention: {}% more per request beyond {}, up to {}x), which the formulas leave out{tips}",
+                "its service slows down as requests pile up (contention: {}% more per request beyond {}{per}, up to {}x), which the formulas leave out{tips}",
                 short(c.slope * 100.0),
                 c.knee,
                 short(c.max_factor)

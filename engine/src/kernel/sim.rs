@@ -1274,7 +1274,9 @@ impl Simulation {
                 Metric::P50Ms => (p.ok > 0).then_some(p.latency_p50_ms),
                 Metric::P95Ms => (p.ok > 0).then_some(p.latency_p95_ms),
                 Metric::P99Ms => (p.ok > 0).then_some(p.latency_p99_ms),
-                Metric::Throughput => Some(p.ok as f64),
+                // Every success, late ones too: what the report calls
+                // throughput_rps (goodput is `ok` alone).
+                Metric::Throughput => Some((p.ok + p.late_ok) as f64),
                 Metric::NodeUtilization { node } => Some(p.nodes.get(slot(node)?)?.utilization),
                 Metric::NodeQueue { node } => Some(p.nodes.get(slot(node)?)?.queue_len as f64),
                 Metric::QueueBacklog { node } => Some(p.nodes.get(slot(node)?)?.queue_len as f64),

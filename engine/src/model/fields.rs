@@ -45,7 +45,7 @@ const CONTENTION_FIELDS: &[Field] = &[
         pointer: "/contention",
         label: "Contention",
         unit: "",
-        kind: FieldKind::Enabled(r#"{"slope":0.01,"max_factor":5}"#),
+        kind: FieldKind::Enabled("{}"),
         help: "a crowded server works slower: with many requests in memory the garbage collector runs more, and threads queue for the same locks",
     },
     Field {

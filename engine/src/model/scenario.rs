@@ -194,8 +194,8 @@ pub struct StationSpec {
 /// m(n) = min(`max_factor`, 1 + `slope` · max(0, n − `knee`)),
 ///
 /// fixed for that request when it starts, on top of a fault's slow-down, and
-/// drawn with no extra random number. A worker pool counts the jobs in its
-/// workers' hands (its backlog waits in the queue). An autoscaling group
+/// drawn with no extra random number. (Worker pools refuse it: each worker
+/// holds one job and the rest wait in the queue.) An autoscaling group
 /// counts per machine (n is its requests over its running machines) and a
 /// NoSQL store per partition, so that `knee` is about one machine whatever
 /// the size of the group.
@@ -246,21 +246,30 @@ impl Contention {
         }
     }
 
-    /// The number of requests at the node from which it serves fewer than
-    /// `arrival_rps` a second, with `workers` workers of mean `service_ms`:
-    /// n* = knee + (c / (λ · S0) − 1) / slope. `None` when it never does
-    /// (even at `max_factor` it keeps up, or slope is 0 and it keeps up at
-    /// the knee), `Some(knee)` when it cannot keep up even then.
-    pub fn tipping_point(&self, workers: u32, service_ms: f64, arrival_rps: f64) -> Option<f64> {
+    /// Where a node with `workers` workers of mean `service_ms` falls
+    /// behind `arrival_rps` requests a second: beyond
+    /// n* = knee + (c / (λ · S0) − 1) / slope requests at the node.
+    pub fn tipping_point(&self, workers: u32, service_ms: f64, arrival_rps: f64) -> Tipping {
         let headroom = f64::from(workers) / (arrival_rps * service_ms / 1e3);
         if headroom <= 1.0 {
-            return Some(f64::from(self.knee));
+            Tipping::Always
+        } else if headroom >= self.max_factor || self.slope <= 0.0 {
+            Tipping::Never
+        } else {
+            Tipping::Beyond(f64::from(self.knee) + (headroom - 1.0) / self.slope)
         }
-        if headroom >= self.max_factor || self.slope <= 0.0 {
-            return None;
-        }
-        Some(f64::from(self.knee) + (headroom - 1.0) / self.slope)
     }
+}
+
+/// Where a node with contention falls behind its arrivals.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tipping {
+    /// Even at full speed it serves fewer than arrive: overloaded anyway.
+    Always,
+    /// Even at its slowest (`max_factor`) it keeps up.
+    Never,
+    /// Beyond this many requests at the node it serves fewer than arrive.
+    Beyond(f64),
 }
 
 /// The order a station takes waiting requests in. FIFO is fair but, behind

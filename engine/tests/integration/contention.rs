@@ -206,4 +206,18 @@ fn contention_settings_are_read_written_and_checked_by_field() {
     bad["nodes"][1]["contention"] = json!({});
     let e = Scenario::from_json(&bad.to_string()).unwrap_err();
     assert_eq!(e.issues().iter().map(|i| i.path.as_str()).collect::<Vec<_>>(), ["nodes[1].workers"], "{e}");
+    // A worker pool holds one job per worker: it never crowds, and says so.
+    let pool = json!({
+        "version": 2, "seed": 1, "duration_s": 10,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 10},
+            {"id": "web", "kind": "web_server"},
+            {"id": "jobs", "kind": "queue"},
+            {"id": "pool", "kind": "workers", "contention": {}}
+        ],
+        "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "jobs"}, {"from": "jobs", "to": "pool"}]
+    });
+    let e = Scenario::from_json(&pool.to_string()).unwrap_err();
+    let issue = e.issues().iter().find(|i| i.path == "nodes[3].contention").cloned().unwrap_or_else(|| panic!("{e}"));
+    assert!(issue.message.contains("never get crowded"), "{}", issue.message);
 }

@@ -115,13 +115,24 @@ fn contention_is_a_reason_theory_does_not_apply_and_names_the_tipping_point() {
     assert_eq!(
         reasons,
         vec!["its service slows down as requests pile up (contention: 0.25% more per request beyond 8, up to 4x), \
-             which the formulas leave out: at 600 requests/s it falls behind beyond about 141 requests at the node, \
+             which the formulas leave out: at this rate it falls behind beyond about 141 requests at the node, \
              and then only gets slower"
             .to_string()]
     );
     // Even four times slower, 8 workers of 10 ms keep up with 150/s: no tipping point to name.
     let Some(NodeTheory::DoesNotApply { reasons }) = s.theory("server", 150.0) else { panic!() };
     assert!(reasons[0].ends_with("which the formulas leave out"), "{reasons:?}");
+    // At 1000/s it needs 10 workers at full speed: no point to name, it is behind anyway.
+    let Some(NodeTheory::DoesNotApply { reasons }) = s.theory("server", 1000.0) else { panic!() };
+    assert!(reasons[0].ends_with("at this rate it cannot keep up even at full speed"), "{reasons:?}");
+    // A web server waiting on its calls holds a worker longer than its own
+    // service time: the point is not named, as it would be wrong.
+    let mut calling = doc.clone();
+    calling["nodes"].as_array_mut().unwrap().push(json!({"id": "db", "kind": "database", "workers": 8}));
+    calling["links"].as_array_mut().unwrap().push(json!({"from": "server", "to": "db"}));
+    let Some(NodeTheory::DoesNotApply { reasons }) = sim(calling).theory("server", 600.0) else { panic!() };
+    let contention = reasons.iter().find(|r| r.contains("contention")).expect("contention named");
+    assert!(contention.ends_with("which the formulas leave out"), "{reasons:?}");
     let nosql = json!({
         "version": 1, "seed": 5, "duration_s": 60,
         "nodes": [
@@ -135,7 +146,10 @@ fn contention_is_a_reason_theory_does_not_apply_and_names_the_tipping_point() {
     // 8 workers of 10 ms at 400/s: headroom 2, so each partition tips at
     // 2 + 1 / 0.01 = 102 requests, the store at 408.
     let Some(NodeTheory::DoesNotApply { reasons }) = sim(nosql).theory("kv", 400.0) else { panic!() };
-    assert!(reasons[0].contains("beyond 2, up to 5x") && reasons[0].contains("about 408 requests"), "{reasons:?}");
+    assert!(
+        reasons[0].contains("beyond 2 per partition, up to 5x") && reasons[0].contains("about 408 requests"),
+        "{reasons:?}"
+    );
 }
 
 /// The newest first and shedding leave a prediction of the mean wait: LIFO's

@@ -53,8 +53,17 @@ impl Spec for WorkersSpec {
                 "workers take their jobs from a queue, oldest first; queue order and shedding are settings of the stations that receive requests",
             );
         }
+        // Nor does it crowd: a worker holds one job at a time and the rest
+        // wait in the queue, so a contention knee would count only jobs in hand.
+        let crowded = obj.map.contains_key("contention");
+        if crowded {
+            p.issue(
+                join(&obj.path, "contention"),
+                "workers hold one job each and leave the rest in their queue, so they never get crowded; contention is a setting of the stations that receive requests",
+            );
+        }
         let station = p.station(obj, Some(crate::blocks::pricing::InstanceKind::Worker), 4, 200.0);
-        if !given.is_empty() {
+        if !given.is_empty() || crowded {
             return None;
         }
         let autoscale = p.autoscale(obj, false);
