@@ -55,7 +55,7 @@ pub use report::Report;
 pub use request::{Cause, Kind};
 pub use scenario::Scenario;
 pub use series::{NodePoint, SecondPoint};
-pub use sim::{Health, MemoryUse, Outcomes, Progress, Simulation};
+pub use sim::{AttemptOutcomes, Health, MemoryUse, Outcomes, Progress, Simulation};
 pub use snapshot::{LinkLive, NodeLive, RegionLive, Snapshot};
 pub use spof::single_points_of_failure;
 pub use stats::NodeSummary;

@@ -41,6 +41,9 @@ pub const MAX_CONTENTION_SLOPE: f64 = 1.0;
 pub const MAX_CONTENTION_FACTOR: f64 = 10.0;
 /// Requests at a station before contention starts.
 pub const MAX_CONTENTION_KNEE: u64 = 10_000_000;
+/// Attempts a caller may make per request, the first included (a call
+/// policy's `max_attempts`). Retries are not simulated yet: one attempt.
+pub const MAX_ATTEMPTS: u64 = 1;
 /// Faults a scenario may schedule.
 pub const MAX_SCHEDULED_FAULTS: usize = 1_000;
 /// Messages one queue may hold (8 bytes each while waiting: at most 80 MB).

@@ -72,6 +72,12 @@ pub(crate) enum Mark {
     GaveUp {
         at: Nanos,
     },
+    /// The caller's attempt passed its timeout (`CallPolicy::attempt_timeout_ms`):
+    /// the caller stops waiting for it, wherever it is. The work below goes
+    /// on for nobody, and its marks stop here.
+    AttemptEnded {
+        at: Nanos,
+    },
 }
 
 /// The marks of one traced request.
@@ -350,6 +356,18 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
                 out.visits[0].until = Some(at);
                 out.visits[0].answered = true;
                 out.finished = Some(at);
+            }
+            Mark::AttemptEnded { at } => {
+                settle(&mut out.visits, &open, &mut phase, &mut last, at);
+                // The attempt's visits are cut off, as below a timeout; the
+                // caller (users) holds the request again.
+                while open.len() > 1 {
+                    let v = open.pop().expect("deeper than the root");
+                    let visit = &mut out.visits[v];
+                    visit.until = Some(at);
+                    visit.arrived = visit.arrived.min(at);
+                }
+                phase = Phase::Working;
             }
             Mark::GaveUp { at } => {
                 settle(&mut out.visits, &open, &mut phase, &mut last, at);

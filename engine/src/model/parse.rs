@@ -1058,6 +1058,20 @@ impl Parser {
         Some(Contention { slope: slope?, knee: knee? as u32, max_factor: max_factor? })
     }
 
+    /// A caller's call policy (`retry` on users): the object, or null for none.
+    pub(crate) fn call_policy(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<Option<CallPolicy>> {
+        let path = join(&obj.path, field);
+        let v = match self.get(obj, field) {
+            None | Some(Value::Null) => return Some(None),
+            Some(v) => v,
+        };
+        let mut p = self.object(v, &path)?;
+        let attempt_timeout_ms = self.timeout(&mut p, "attempt_timeout_ms", None, "no timeout per attempt");
+        let max_attempts = self.integer(&mut p, "max_attempts", Some(1), 1, MAX_ATTEMPTS);
+        self.finish(p);
+        Some(Some(CallPolicy { attempt_timeout_ms: attempt_timeout_ms?, max_attempts: max_attempts? as u32 }))
+    }
+
     /// A timeout in milliseconds: more than 0 and at most `MAX_TIMEOUT_MS`, or
     /// null (`none` says what null means); absent: `default`.
     pub(crate) fn timeout(

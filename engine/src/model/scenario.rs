@@ -263,6 +263,30 @@ impl Contention {
     }
 }
 
+/// How a caller calls: how long it waits for each attempt and how many it
+/// makes. Users carry one as `retry` (the client's policy); it is one struct
+/// so that other callers (web servers calling their data tier) can share it.
+///
+/// Each attempt is sent as a request of its own below the caller; the
+/// caller's request keeps the one outcome, decided after its last attempt.
+/// An attempt that has no answer `attempt_timeout_ms` after it was sent ends
+/// with cause `timeout` for the caller; the work below goes on (nobody below
+/// is told), as with a station's `timeout_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CallPolicy {
+    /// How long the caller waits for each attempt, from sending it to its
+    /// answer (wires included); `None`: as long as it takes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt_timeout_ms: Option<f64>,
+    /// Attempts per request, the first included (1: no retries).
+    pub max_attempts: u32,
+}
+
+impl CallPolicy {
+    /// One attempt, no timeout: the caller behaves as one without a policy.
+    pub const SINGLE: CallPolicy = CallPolicy { attempt_timeout_ms: None, max_attempts: 1 };
+}
+
 /// The order a station takes waiting requests in. FIFO is fair but, behind
 /// callers that time out, serves requests nobody waits for any more; LIFO
 /// serves the newest, whose caller is most likely still there, at the cost of

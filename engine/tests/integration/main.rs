@@ -41,9 +41,13 @@
 //!   after a spike unless its queue is kept under the tipping point.
 //! - `shedding`: FIFO and LIFO share the M/M/1 mean wait but not the tail,
 //!   the maximum wait holds, LIFO's memory stays flat, goodput collapse.
+//! - `attempts`: users with a call policy: attempts timed out at the M/M/1
+//!   response-time tail, one attempt without a timeout the same run as none,
+//!   requests and attempts each conserved, policy edits while running.
 //! - `utilization`: busy over available workers: autoscaling groups at their
 //!   size at each instant, servers that are down left out, never above 100%.
 
+mod attempts;
 mod cli;
 mod client_timeout;
 mod compare;

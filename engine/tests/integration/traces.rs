@@ -102,6 +102,31 @@ fn every_traced_request_is_the_sum_of_its_parts_through_every_kind_of_node() {
 }
 
 #[test]
+fn an_attempt_past_its_timeout_ends_the_trace_at_the_users_and_still_adds_up() {
+    // The same overloaded database, the web server without a timeout; the
+    // users' client gives each attempt 150 ms. A timed-out request ends at
+    // the users 150 ms after it was sent, its visits below cut off there.
+    let mut doc = web_and_db(150.0, 4, 10.0, None);
+    doc["nodes"][0]["retry"] = json!({"attempt_timeout_ms": 150});
+    // Followed from the start, while the database's queue is still short.
+    let mut s = sim(&doc);
+    let ended = follow_all(&mut s, 3);
+    let timed_out: Vec<&Trace> = ended
+        .iter()
+        .filter(|t| matches!(&t.outcome, TraceOutcome::Failed { cause: Cause::Timeout, at } if at == "users"))
+        .collect();
+    assert!(timed_out.len() > 20, "{} timeouts of {}", timed_out.len(), ended.len());
+    for t in timed_out {
+        assert!((t.latency_ms - 150.0).abs() < 1e-6, "{t:#?}");
+        for h in &t.hops[1..] {
+            assert!(!h.answered, "cut off before any answer: {t:#?}");
+            assert!(h.arrived_ms + h.queued_ms + h.service_ms + h.waiting_ms <= 150.0 + 1e-6, "{t:#?}");
+        }
+    }
+    assert!(ended.iter().any(|t| t.outcome == TraceOutcome::Ok), "and some were answered in time");
+}
+
+#[test]
 fn a_timed_out_request_counts_the_database_queue_until_the_server_gave_up() {
     // The database is overloaded (150/s into 10 ms): the web server gives up
     // after 200 ms while the request still queues at the database.
