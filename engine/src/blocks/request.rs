@@ -97,6 +97,24 @@ impl Cause {
     ];
     pub const COUNT: usize = Self::ALL.len();
 
+    /// Whether a caller with a call policy retries an attempt that failed
+    /// with this cause: the trouble may pass (a full queue, a timeout, a
+    /// node down or cut off, a shed, an error, a 429). Not retried: no
+    /// route (nothing to try), an open circuit (it fails fast on purpose),
+    /// overflow (the simulator's cap) and the users' own giving up.
+    pub fn retryable(self) -> bool {
+        match self {
+            Cause::Rejected
+            | Cause::Timeout
+            | Cause::NodeDown
+            | Cause::Partition
+            | Cause::Shed
+            | Cause::Error
+            | Cause::RateLimited => true,
+            Cause::NoRoute | Cause::CircuitOpen | Cause::Overflow | Cause::ClientTimeout => false,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Cause::Rejected => "rejected",

@@ -52,6 +52,10 @@ pub struct Users {
     /// The client's call policy and its attempts' deadlines (`None`: each
     /// request is sent as it is, once).
     pub caller: Option<Box<crate::components::caller::Caller>>,
+    /// The run's seed and this node's slot (a policy added while running
+    /// seeds its jitter's stream from them).
+    seed: u64,
+    slot: usize,
 }
 
 fn client_timeout(spec: &UsersSpec) -> Option<NonZeroU64> {
@@ -83,7 +87,9 @@ impl Users {
             client_timeout: client_timeout(spec),
             waiting: VecDeque::new(),
             sweep_at: None,
-            caller: crate::components::caller::for_policy(spec.retry),
+            caller: crate::components::caller::for_policy(spec.retry, seed, index),
+            seed,
+            slot: index,
         }
     }
 
@@ -96,7 +102,7 @@ impl Users {
             (Some(c), Some(p)) => c.update(p),
             (None, None) => false,
             (c, p) => {
-                *c = crate::components::caller::for_policy(p);
+                *c = crate::components::caller::for_policy(p, self.seed, self.slot);
                 true
             }
         }

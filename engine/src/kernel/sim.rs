@@ -18,6 +18,7 @@ use crate::blocks::event::{Event, EventQueue};
 use crate::blocks::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_SLOT, NO_TRACE};
 use crate::components::net::Network;
 use crate::components::station::{Deadline, Role, Station};
+use crate::components::users::Users;
 use crate::components::{Arrival, Links, Next, Reply, Visit, Work};
 use crate::kernel::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
 use crate::metrics::hops::{Hop, HopLog};
@@ -573,6 +574,7 @@ impl Simulation {
             Event::DeadlineSweep { node } => self.on_deadline_sweep(node),
             Event::GiveUpSweep { node } => self.on_give_up_sweep(node as usize),
             Event::AttemptSweep { node } => self.on_attempt_sweep(node as usize),
+            Event::Retry { req, generation } => self.on_retry(req, generation),
             Event::HealthCheck { node, epoch } => self.on_health_check(node, epoch),
             Event::Takeover { node } => self.on_takeover(node),
             Event::Promote { node } => self.on_promote(node),
@@ -615,15 +617,7 @@ impl Simulation {
             u.sweep_at = Some(at);
             self.queue.schedule(at, Event::GiveUpSweep { node });
         }
-        let mut link = u.link;
-        if kind == Kind::Static {
-            if let Some(cdn_link) = u.cdn_link {
-                let net = &self.net;
-                if crate::components::cdn::takes_static(&self.components, net, cdn_link) {
-                    link = Some(cdn_link);
-                }
-            }
-        }
+        let link = self.entry_link(node as usize, kind);
         self.schedule_next_arrival(node);
 
         let in_window = self.now >= self.warmup;
@@ -661,7 +655,10 @@ impl Simulation {
             self.window.generated += 1;
         }
         match link {
-            Some(link) if with_policy => self.send_attempt(req, 0, link),
+            Some(link) if with_policy => {
+                self.arena.get_mut(req).attempt = 0;
+                self.send_attempt(req, 0, link)
+            }
             Some(link) => self.send_down(req, 0, link),
             None => {
                 // Unconnected users: the request has nowhere to go.
@@ -669,6 +666,21 @@ impl Simulation {
                 self.finish(req, node as usize);
             }
         }
+    }
+
+    /// The wire users `users` send a request of `kind` on: their CDN's for
+    /// static files when it takes them, else their entry's (`None`: unlinked).
+    #[inline]
+    fn entry_link(&self, users: usize, kind: Kind) -> Option<u16> {
+        let Component::Users(u) = &self.components[users] else { return None };
+        if kind == Kind::Static {
+            if let Some(cdn_link) = u.cdn_link {
+                if crate::components::cdn::takes_static(&self.components, &self.net, cdn_link) {
+                    return Some(cdn_link);
+                }
+            }
+        }
+        u.link
     }
 
     /// A request born while `MAX_IN_FLIGHT` requests are alive ends at once
@@ -1882,7 +1894,9 @@ impl Simulation {
             self.abandon_attempt(child);
             Some(self.arena.get(child).frames[1].link)
         } else {
-            None
+            // Waiting to retry: drawn on the wire the retry would take.
+            let kind = r.kind;
+            self.entry_link(users, kind)
         };
         let r = self.arena.get(req);
         if let (true, Some(link)) = (r.sampled, below) {
@@ -1931,6 +1945,13 @@ impl Simulation {
             self.fail(parent, caller, Cause::Overflow);
             self.finish(parent, caller);
             return;
+        }
+        let retrying = matches!(&self.components[caller],
+            Component::Users(u) if u.caller.as_ref().is_some_and(|c| c.policy.max_attempts > 1));
+        if retrying {
+            // Every attempt reads or writes the same data: the key is drawn
+            // once, for the parent.
+            crate::components::key_of(&mut self.components, self.arena.get_mut(parent));
         }
         let p = self.arena.get_mut(parent);
         p.attempt = p.attempt.saturating_add(1);
@@ -2030,6 +2051,12 @@ impl Simulation {
         debug_assert!(p.child == clone, "the parent's line is held by its attempt");
         p.child = NO_SLOT;
         let caller = p.frames[base as usize].node as usize;
+        if ok {
+            if let Component::Users(Users { caller: Some(cl), .. }) = &mut self.components[caller] {
+                cl.succeeded();
+            }
+        }
+        let p = self.arena.get_mut(parent);
         if p.finished {
             // Its users gave up while the attempt was under way.
             if ok {
@@ -2039,12 +2066,64 @@ impl Simulation {
         } else {
             p.key = key;
             p.cache_miss = cache_miss;
-            if let Some(cause) = failure {
-                self.fail(parent, caller, cause);
+            match failure {
+                Some(cause) => self.retry_or_fail(parent, caller, cause),
+                None => self.finish(parent, caller),
             }
-            self.finish(parent, caller);
         }
         self.end_line(clone);
+    }
+
+    /// The attempt of `parent` failed with `cause`, its users still waiting:
+    /// the caller retries it after its backoff (the retry's timer now owns
+    /// the parent's line), or the parent fails with that cause.
+    fn retry_or_fail(&mut self, parent: u32, caller: usize, cause: Cause) {
+        let sent = u32::from(self.arena.get(parent).attempt);
+        let delay = match &mut self.components[caller] {
+            Component::Users(Users { caller: Some(cl), .. }) => cl.retry_after(cause, sent),
+            _ => None,
+        };
+        let Some(delay) = delay else {
+            self.fail(parent, caller, cause);
+            self.finish(parent, caller);
+            return;
+        };
+        let p = self.arena.get(parent);
+        let (generation, trace) = (p.generation, p.trace);
+        let at = self.now + delay;
+        if trace != NO_TRACE {
+            self.traces.push(trace, Mark::Backoff { start: self.now, end: at });
+        }
+        self.queue.schedule(at, Event::Retry { req: parent, generation });
+    }
+
+    /// The backoff of request `req` is over: its caller sends the next
+    /// attempt, unless its users gave up meanwhile (then its line ends).
+    fn on_retry(&mut self, req: u32, generation: u32) {
+        let p = self.arena.get(req);
+        debug_assert!(p.generation == generation, "the retry's timer holds the request's line");
+        if p.generation != generation {
+            return;
+        }
+        let (users, kind, in_window) = (p.frames[0].node as usize, p.kind, p.in_window);
+        if p.finished {
+            self.end_line(req);
+            return;
+        }
+        self.totals.retries += 1;
+        self.second.retries += 1;
+        if in_window {
+            self.window.retries += 1;
+        }
+        self.stats[users].counters.retries += 1;
+        match self.entry_link(users, kind) {
+            Some(link) => self.send_attempt(req, 0, link),
+            None => {
+                // Unlinked since: the retry has nowhere to go.
+                self.fail(req, users, Cause::NoRoute);
+                self.finish(req, users);
+            }
+        }
     }
 
     /// The parent of attempt `clone` no longer waits for it (its users gave
@@ -2126,8 +2205,7 @@ impl Simulation {
             let wire = self.net.wires[link as usize];
             self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
         }
-        self.fail(parent, caller, Cause::Timeout);
-        self.finish(parent, caller);
+        self.retry_or_fail(parent, caller, Cause::Timeout);
     }
 
     /// A caller's timeout per attempt changed (or its policy came or went):

@@ -81,6 +81,8 @@ pub struct NodeCounters {
     /// Callers with a call policy (users): attempts that got no answer
     /// within the timeout per attempt.
     pub call_timeouts: u64,
+    /// Callers with a call policy: attempts sent again after one failed.
+    pub retries: u64,
 }
 
 impl NodeCounters {
@@ -114,6 +116,7 @@ impl NodeCounters {
             sessions_lost: self.sessions_lost - before.sessions_lost,
             rate_limited: self.rate_limited - before.rate_limited,
             call_timeouts: self.call_timeouts - before.call_timeouts,
+            retries: self.retries - before.retries,
         }
     }
 }
@@ -179,6 +182,9 @@ pub struct NodeSummary {
     /// `NodeCounters::call_timeouts`); left out when 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub call_timeouts: u64,
+    /// A caller's retries (see `NodeCounters::retries`); left out when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub retries: u64,
     /// Caches that were asked anything in the interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
@@ -227,6 +233,7 @@ impl NodeSummary {
             sessions_lost: c.sessions_lost,
             rate_limited: c.rate_limited,
             call_timeouts: c.call_timeouts,
+            retries: c.retries,
             cache: (c.hits + c.misses > 0).then(|| CacheSummary {
                 hits: c.hits,
                 misses: c.misses,

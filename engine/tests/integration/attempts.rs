@@ -182,7 +182,7 @@ fn a_policy_edited_while_running_applies_to_the_attempts_under_way() {
     sim.run_until(10 * S, u64::MAX);
     assert_eq!(timeouts(&sim), 0, "no timeout per attempt yet");
     // Attempts already waiting seconds time out as soon as the timeout is 1 s.
-    let edit = with(Some(CallPolicy { attempt_timeout_ms: Some(1000.0), max_attempts: 1 }), &sim);
+    let edit = with(Some(CallPolicy::attempts(1, Some(1000.0))), &sim);
     sim.apply(edit).unwrap();
     sim.run_until(10 * S + 1, u64::MAX);
     assert!(timeouts(&sim) > 100, "{:?}", sim.totals());
@@ -212,7 +212,7 @@ fn the_policy_is_read_checked_by_field_and_written_only_when_set() {
     let base = mm1(1, 10.0, json!({"attempt_timeout_ms": 250, "max_attempts": 1}), 10.0);
     let s = scenario(&base);
     let NodeSpec::Users(u) = &s.nodes[0].spec else { panic!() };
-    assert_eq!(u.retry, Some(CallPolicy { attempt_timeout_ms: Some(250.0), max_attempts: 1 }));
+    assert_eq!(u.retry, Some(CallPolicy::attempts(1, Some(250.0))));
     let written = serde_json::to_value(&s).unwrap();
     assert_eq!(written["nodes"][0]["retry"], json!({"attempt_timeout_ms": 250.0, "max_attempts": 1}));
     assert_eq!(Scenario::from_json(&written.to_string()).unwrap(), s, "it round-trips");
@@ -253,4 +253,42 @@ fn the_policy_is_read_checked_by_field_and_written_only_when_set() {
     );
     refused(json!({"attempt_timeout": 10}), "nodes[0].retry.attempt_timeout", "did you mean \"attempt_timeout_ms\"");
     refused(json!(3), "nodes[0].retry", "must be an object");
+
+    // Retries: backoff, jitter and budget, each checked by field.
+    let full = json!({"attempt_timeout_ms": 100.0, "max_attempts": 4, "backoff": "exponential", "backoff_ms": 50.0,
+        "backoff_cap_ms": 2000.0, "jitter": "full", "budget": {"tokens": 10, "refill": 0.1}});
+    let s = scenario(&mm1(1, 10.0, full.clone(), 10.0));
+    let written = serde_json::to_value(&s).unwrap();
+    assert_eq!(written["nodes"][0]["retry"], full, "written as read");
+    assert_eq!(Scenario::from_json(&written.to_string()).unwrap(), s, "it round-trips");
+    let s = scenario(&mm1(1, 10.0, json!({"max_attempts": 3, "backoff": "exponential", "budget": {}}), 10.0));
+    let NodeSpec::Users(u) = &s.nodes[0].spec else { panic!() };
+    let p = u.retry.unwrap();
+    assert_eq!((p.backoff_ms, p.backoff_cap_ms), (Some(100.0), Some(10_000.0)), "the defaults");
+    assert_eq!(p.budget, Some(scalelab_engine::scenario::RetryBudget { tokens: 10, refill: 0.1 }));
+    refused(json!({"max_attempts": 11}), "nodes[0].retry.max_attempts", "at most 10");
+    refused(json!({"backoff": "linear"}), "nodes[0].retry.backoff", "\"none\", \"constant\", \"exponential\"");
+    refused(
+        json!({"backoff_ms": 10}),
+        "nodes[0].retry.backoff_ms",
+        "applies only to a \"constant\" or \"exponential\"",
+    );
+    refused(
+        json!({"backoff": "constant", "backoff_cap_ms": 10}),
+        "nodes[0].retry.backoff_cap_ms",
+        "applies only to an \"exponential\"",
+    );
+    refused(
+        json!({"backoff": "exponential", "backoff_ms": 100, "backoff_cap_ms": 10}),
+        "nodes[0].retry.backoff_cap_ms",
+        "at least backoff_ms (100)",
+    );
+    refused(json!({"backoff": "constant", "backoff_ms": -1}), "nodes[0].retry.backoff_ms", "at least 0");
+    refused(json!({"jitter": "full"}), "nodes[0].retry.jitter", "applies only with a \"constant\" or \"exponential\"");
+    refused(json!({"backoff": "constant", "jitter": "ful"}), "nodes[0].retry.jitter", "did you mean \"full\"");
+    refused(json!({"budget": {"tokens": 1001}}), "nodes[0].retry.budget.tokens", "at most 1000");
+    refused(json!({"budget": {"refill": 0}}), "nodes[0].retry.budget.refill", "at least 0.001");
+    refused(json!({"budget": {"refill": 2}}), "nodes[0].retry.budget.refill", "at most 1");
+    refused(json!({"budget": {"token": 2}}), "nodes[0].retry.budget.token", "did you mean \"tokens\"");
+    refused(json!({"budget": 5}), "nodes[0].retry.budget", "must be an object");
 }

@@ -135,6 +135,17 @@ const KEYS: &[&str] = &[
     "retry",
     "attempt_timeout_ms",
     "max_attempts",
+    "backoff",
+    "backoff_ms",
+    "backoff_cap_ms",
+    "constant",
+    "exponential",
+    "jitter",
+    "full",
+    "equal",
+    "budget",
+    "tokens",
+    "refill",
     "waiting",
     "sessions",
     "autoscale",
@@ -820,7 +831,7 @@ proptest! {
             (4, _) => n.x = Some(x),
             (5, None) if users => {
                 if let scalelab_engine::scenario::NodeSpec::Users(u) = &mut n.spec {
-                    u.retry = Some(scalelab_engine::scenario::CallPolicy { attempt_timeout_ms: Some(x), max_attempts: 1 });
+                    u.retry = Some(scalelab_engine::scenario::CallPolicy::attempts(2, Some(x)));
                 }
             }
             _ => n.y = Some(x),

@@ -37,7 +37,7 @@ fn web_and_db(rps: f64, web_workers: u32, db_ms: f64, web_timeout_ms: Option<f64
 }
 
 fn own_sum(t: &Trace) -> f64 {
-    t.hops.iter().map(|h| h.network_ms + h.queued_ms + h.service_ms).sum()
+    t.hops.iter().map(|h| h.network_ms + h.queued_ms + h.service_ms + h.backoff_ms).sum()
 }
 
 /// Follows every request for `seconds`, and checks each ended trace; returns
@@ -76,7 +76,9 @@ fn follow_all(s: &mut Simulation, seconds: u64) -> Vec<Trace> {
             assert!(h.network_ms >= 0.0 && h.queued_ms >= 0.0 && h.service_ms >= 0.0 && h.waiting_ms >= 0.0, "{t:#?}");
         }
         // The users waited for everything else.
-        assert!((t.hops[0].waiting_ms - t.latency_ms).abs() < 1e-6 * t.latency_ms.max(1.0), "{t:#?}");
+        // (Or waited to retry: their backoff.)
+        let users = &t.hops[0];
+        assert!((users.waiting_ms + users.backoff_ms - t.latency_ms).abs() < 1e-6 * t.latency_ms.max(1.0), "{t:#?}");
     }
     ended
 }
