@@ -451,6 +451,15 @@ impl crate::kernel::sim::Simulation {
                 assumptions.push(format!("the group's size now ({} to {} machines as load changes)", a.min, a.max));
             }
         }
+        let retrying = s
+            .nodes
+            .iter()
+            .any(|n| matches!(&n.spec, NodeSpec::Users(u) if u.retry.is_some_and(|r| r.max_attempts > 1)));
+        if retrying {
+            assumptions.push(
+                "users retry failed attempts: the arrivals include the retries, which follow failures rather than come independently, so they bunch when the node struggles".to_string(),
+            );
+        }
         for l in s.links.iter().filter(|l| l.to == id) {
             if let Some(i) = s.node_index(&l.from) {
                 if let NodeSpec::LoadBalancer(b) = &s.nodes[i].spec {

@@ -279,3 +279,18 @@ fn retries_with_timeouts_give_ups_and_edits_keep_both_books_in_any_stepping() {
     sim.run_to_end();
     check_both(&sim);
 }
+
+#[test]
+fn theory_says_retries_are_not_independent_arrivals() {
+    use scalelab_engine::theory::NodeTheory;
+    let assumptions = |retry: Value| {
+        let sim = Simulation::new(scenario(&flaky(1, 0.5, retry, 10.0)));
+        match sim.theory("app", 1000.0) {
+            Some(NodeTheory::Applies { assumptions, .. }) => assumptions,
+            other => panic!("{other:?}"),
+        }
+    };
+    let said = |a: &[String]| a.iter().any(|s| s.contains("users retry failed attempts"));
+    assert!(said(&assumptions(json!({"max_attempts": 3}))));
+    assert!(!said(&assumptions(json!({"max_attempts": 1, "attempt_timeout_ms": 50}))), "one attempt: no retries");
+}
