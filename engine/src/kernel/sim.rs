@@ -1929,6 +1929,7 @@ impl Simulation {
     /// stays where it is and keeps the one outcome). The attempt shares the
     /// parent's number, key and trace, so it is drawn and traced as the
     /// parent would be. With a timeout per attempt its deadline is noted.
+    #[cold]
     fn send_attempt(&mut self, parent: u32, f: u8, link: u16) {
         let fi = f as usize;
         let p = self.arena.get_mut(parent);
@@ -2031,6 +2032,7 @@ impl Simulation {
     /// under way. Whichever ends the attempt first (this answer, its
     /// timeout) continues the parent or ends its line, so the parent's
     /// outcome is decided once.
+    #[cold]
     fn attempt_ended(&mut self, clone: u32) {
         let c = self.arena.get_mut(clone);
         let (ok, in_window) = (c.failure.is_none(), c.in_window);
