@@ -200,6 +200,18 @@ pub fn erlang_gap_lst(k: u32, lambda: f64) -> impl Fn(f64) -> f64 {
     move |s: f64| (lambda / (lambda + s)).powi(k as i32)
 }
 
+/// Attempts per request when each attempt fails independently with
+/// probability `p` and a request makes up to `n` attempts, retrying at once
+/// after each failure: 1 + p + ... + p^(n-1) = (1 − pⁿ)/(1 − p) (n for p = 1).
+/// The request then succeeds with probability 1 − pⁿ. With p = 0.5 and four
+/// attempts, the callee sees 1.875 times the load the users send.
+pub fn retry_amplification(n: u32, p: f64) -> f64 {
+    if p >= 1.0 {
+        return f64::from(n);
+    }
+    (1.0 - p.powi(n as i32)) / (1.0 - p)
+}
+
 /// For an exponential service time with mean `m` and a caller that gives up
 /// `t` after arrival (no waiting): P(S > t) and E[S | S <= t].
 pub fn exp_timeout_fraction(m: f64, t: f64) -> f64 {
@@ -213,6 +225,15 @@ pub fn exp_mean_below(m: f64, t: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_amplification_is_the_geometric_sum() {
+        assert!((retry_amplification(4, 0.5) - 1.875).abs() < 1e-12);
+        assert!((retry_amplification(4, 0.3) - 1.417).abs() < 1e-12);
+        assert_eq!(retry_amplification(1, 0.7), 1.0, "one attempt, no amplification");
+        assert_eq!(retry_amplification(3, 0.0), 1.0);
+        assert_eq!(retry_amplification(3, 1.0), 3.0, "everything fails: every attempt is made");
+    }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol * b.abs().max(1e-300)
@@ -429,6 +450,15 @@ impl crate::kernel::sim::Simulation {
             if let Some(a) = &w.autoscale {
                 assumptions.push(format!("the group's size now ({} to {} machines as load changes)", a.min, a.max));
             }
+        }
+        let retrying = s
+            .nodes
+            .iter()
+            .any(|n| matches!(&n.spec, NodeSpec::Users(u) if u.retry.is_some_and(|r| r.max_attempts > 1)));
+        if retrying {
+            assumptions.push(
+                "users retry failed attempts: the arrivals include the retries, which follow failures rather than come independently, so they bunch when the node struggles".to_string(),
+            );
         }
         for l in s.links.iter().filter(|l| l.to == id) {
             if let Some(i) = s.node_index(&l.from) {

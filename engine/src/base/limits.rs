@@ -41,6 +41,13 @@ pub const MAX_CONTENTION_SLOPE: f64 = 1.0;
 pub const MAX_CONTENTION_FACTOR: f64 = 10.0;
 /// Requests at a station before contention starts.
 pub const MAX_CONTENTION_KNEE: u64 = 10_000_000;
+/// Attempts a caller may make per request, the first included (a call
+/// policy's `max_attempts`): nine retries is far beyond any sane client.
+pub const MAX_ATTEMPTS: u64 = 10;
+/// A retry budget's size, in retries.
+pub const MAX_RETRY_TOKENS: u64 = 1_000;
+/// A retry budget's refill per success: a thousandth of a token at least.
+pub const MIN_RETRY_REFILL: f64 = 0.001;
 /// Faults a scenario may schedule.
 pub const MAX_SCHEDULED_FAULTS: usize = 1_000;
 /// Messages one queue may hold (8 bytes each while waiting: at most 80 MB).

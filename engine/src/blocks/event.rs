@@ -23,6 +23,11 @@ pub enum Event {
     DeadlineSweep { node: u16 },
     /// Users `node` give up on the requests they have waited for too long.
     GiveUpSweep { node: u16 },
+    /// Caller `node` ends the attempts that passed their timeout.
+    AttemptSweep { node: u16 },
+    /// Request `req` (while its generation is `generation`) is retried: its
+    /// caller sends its next attempt.
+    Retry { req: u32, generation: u32 },
     /// Load balancer `node` probes its servers (ignored if its health-check
     /// settings changed since: `epoch` no longer matches).
     HealthCheck { node: u16, epoch: u32 },

@@ -97,6 +97,24 @@ impl Cause {
     ];
     pub const COUNT: usize = Self::ALL.len();
 
+    /// Whether a caller with a call policy retries an attempt that failed
+    /// with this cause: the trouble may pass (a full queue, a timeout, a
+    /// node down or cut off, a shed, an error, a 429). Not retried: no
+    /// route (nothing to try), an open circuit (it fails fast on purpose),
+    /// overflow (the simulator's cap) and the users' own giving up.
+    pub fn retryable(self) -> bool {
+        match self {
+            Cause::Rejected
+            | Cause::Timeout
+            | Cause::NodeDown
+            | Cause::Partition
+            | Cause::Shed
+            | Cause::Error
+            | Cause::RateLimited => true,
+            Cause::NoRoute | Cause::CircuitOpen | Cause::Overflow | Cause::ClientTimeout => false,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Cause::Rejected => "rejected",
@@ -125,6 +143,10 @@ pub enum FrameState {
     AwaitingDownstream,
     /// This node is finished with the request.
     Done,
+    /// The base frame of an attempt (a clone of a request its caller sends
+    /// with a call policy): the answer that reaches it ends the attempt, and
+    /// the caller decides for the parent (`Simulation::attempt_ended`).
+    Caller,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -160,6 +182,10 @@ pub(crate) const EMPTY_FRAME: Frame = Frame {
 
 /// `Request::key` before a node has needed one.
 pub const NO_KEY: u64 = u64::MAX;
+
+/// `Request::parent` of a request that is not an attempt, and
+/// `Request::child` of one with no attempt under way.
+pub const NO_SLOT: u32 = u32::MAX;
 
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -198,7 +224,27 @@ pub struct Request {
     /// Frames pushed so far. A response moving up does not pop them: work that
     /// goes on after a timeout still needs the frames below the point of failure.
     pub depth: u8,
+    /// The caller's frame an attempt was sent from (attempts only).
+    pub base: u8,
+    /// Attempts sent so far (a parent), or which attempt this is, from 1 (an
+    /// attempt). Only requests of callers with a call policy set it.
+    pub attempt: u8,
+    /// An attempt's parent: the request its caller holds, which keeps the
+    /// one outcome ([`NO_SLOT`] for every other request), and the parent's
+    /// generation.
+    pub parent: u32,
+    pub parent_gen: u32,
+    /// A parent's attempt under way ([`NO_SLOT`]: none).
+    pub child: u32,
     pub frames: [Frame; MAX_DEPTH],
+}
+
+impl Request {
+    /// An attempt: a clone of its parent, sent by a caller with a call policy.
+    #[inline]
+    pub fn is_attempt(&self) -> bool {
+        self.parent != NO_SLOT
+    }
 }
 
 /// Slots for requests, reused after a request ends.
@@ -231,6 +277,11 @@ impl Arena {
             mobile: false,
             lines: 1,
             depth: 0,
+            base: 0,
+            attempt: 0,
+            parent: NO_SLOT,
+            parent_gen: 0,
+            child: NO_SLOT,
             frames: [EMPTY_FRAME; MAX_DEPTH],
         };
         match self.free.pop() {
@@ -254,6 +305,9 @@ impl Arena {
                 slot.mobile = false;
                 slot.lines = 1;
                 slot.depth = 0;
+                // `base`, `attempt` and `parent_gen` are set where they are read.
+                slot.parent = NO_SLOT;
+                slot.child = NO_SLOT;
                 i
             }
             None => {
@@ -297,13 +351,14 @@ impl Arena {
     }
 
     /// Open requests (no outcome yet) from users node `users`, oldest first,
-    /// as (slot, generation). A slot is live while a line holds it.
+    /// as (slot, generation); their attempts are not requests of their own.
+    /// A slot is live while a line holds it.
     pub fn open_from(&self, users: u16) -> Vec<(u32, u32)> {
         let mut open: Vec<(Nanos, u64, u32, u32)> = self
             .slots
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.lines > 0 && !r.finished && r.depth > 0 && r.frames[0].node == users)
+            .filter(|(_, r)| r.lines > 0 && !r.finished && r.depth > 0 && r.frames[0].node == users && !r.is_attempt())
             .map(|(i, r)| (r.born, r.number, i as u32, r.generation))
             .collect();
         open.sort_unstable();
@@ -312,13 +367,25 @@ impl Arena {
 
     /// Live requests that count in the statistics window and have not yet reached
     /// an outcome (their source has not heard back). Counted by scanning, as an
-    /// independent check on the running counters.
+    /// independent check on the running counters. Attempts are not requests.
     pub fn count_open_in_window(&self) -> u64 {
         let free: std::collections::HashSet<u32> = self.free.iter().copied().collect();
         (0..self.slots.len() as u32)
             .filter(|i| !free.contains(i))
             .map(|i| &self.slots[i as usize])
-            .filter(|r| r.in_window && !r.finished)
+            .filter(|r| r.in_window && !r.finished && !r.is_attempt())
+            .count() as u64
+    }
+
+    /// Attempts of users' requests born in the statistics window that have
+    /// not ended yet (no answer, no timeout), counted by scanning: the check
+    /// of `sent = ok + failed + open` for attempts.
+    pub fn count_open_attempts_in_window(&self) -> u64 {
+        let free: std::collections::HashSet<u32> = self.free.iter().copied().collect();
+        (0..self.slots.len() as u32)
+            .filter(|i| !free.contains(i))
+            .map(|i| &self.slots[i as usize])
+            .filter(|r| r.in_window && !r.finished && r.is_attempt() && r.base == 0)
             .count() as u64
     }
 }
@@ -334,7 +401,7 @@ mod tests {
     fn requests_and_frames_keep_their_size() {
         let (request, frame) = (std::mem::size_of::<Request>(), std::mem::size_of::<Frame>());
         eprintln!("Request {request} bytes, Frame {frame} bytes");
-        assert_eq!((request, frame), (240, 24), "on a 64-bit machine");
+        assert_eq!((request, frame), (256, 24), "on a 64-bit machine");
     }
 
     /// Per-cause arrays (totals, the live window, each second of the series)

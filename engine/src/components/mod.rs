@@ -11,6 +11,7 @@
 
 pub mod balancer;
 pub mod cache;
+pub mod caller;
 pub mod cdn;
 pub mod database;
 pub mod dns;
@@ -107,6 +108,8 @@ pub(crate) struct Retuned {
     pub rate: bool,
     /// Users: a new client timeout; their give-up sweep is due at another time.
     pub patience: bool,
+    /// Users: a new call policy whose attempts' deadlines must be rebuilt.
+    pub caller: bool,
     /// Balancer: new health-check settings; a new round of probes starts.
     pub health_checks: bool,
     /// Shard router: new routing over its shards (how many), moving this
@@ -278,6 +281,7 @@ impl Component {
                 let patience = u.client_timeout;
                 r.rate = u.update(spec);
                 r.patience = u.client_timeout != patience;
+                r.caller = u.update_policy(spec);
                 if r.rate {
                     u.epoch = u.epoch.wrapping_add(1);
                 }

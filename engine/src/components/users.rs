@@ -49,6 +49,13 @@ pub struct Users {
     pub waiting: VecDeque<(u32, u32)>,
     /// When the next give-up sweep is scheduled, if one is.
     pub sweep_at: Option<Nanos>,
+    /// The client's call policy and its attempts' deadlines (`None`: each
+    /// request is sent as it is, once).
+    pub caller: Option<Box<crate::components::caller::Caller>>,
+    /// The run's seed and this node's slot (a policy added while running
+    /// seeds its jitter's stream from them).
+    seed: u64,
+    slot: usize,
 }
 
 fn client_timeout(spec: &UsersSpec) -> Option<NonZeroU64> {
@@ -80,6 +87,24 @@ impl Users {
             client_timeout: client_timeout(spec),
             waiting: VecDeque::new(),
             sweep_at: None,
+            caller: crate::components::caller::for_policy(spec.retry, seed, index),
+            seed,
+            slot: index,
+        }
+    }
+
+    /// A new call policy while running. Returns whether the deadlines of the
+    /// attempts under way must be rebuilt: the timeout changed, or the
+    /// policy came or went (attempts sent without one have no deadline; with
+    /// none, attempts under way wait for their answers).
+    pub fn update_policy(&mut self, spec: &UsersSpec) -> bool {
+        match (&mut self.caller, spec.retry) {
+            (Some(c), Some(p)) => c.update(p),
+            (None, None) => false,
+            (c, p) => {
+                *c = crate::components::caller::for_policy(p, self.seed, self.slot);
+                true
+            }
         }
     }
 

@@ -261,7 +261,19 @@ mod tests {
         queued: Nanos,
         service: Nanos,
     ) -> Visit {
-        Visit { slot, depth, arrived, until: Some(until), answered: true, network, queued, service, failed: None }
+        Visit {
+            slot,
+            depth,
+            arrived,
+            until: Some(until),
+            answered: true,
+            network,
+            queued,
+            service,
+            backoff: 0,
+            attempt: 1,
+            failed: None,
+        }
     }
 
     fn name(slot: usize) -> Option<(String, NodeKind)> {

@@ -478,6 +478,9 @@ impl Simulation {
         if retuned.patience {
             self.reschedule_give_up(slot);
         }
+        if retuned.caller {
+            self.retime_attempts(slot);
+        }
         if retuned.health_checks {
             self.schedule_health_check(slot);
         }

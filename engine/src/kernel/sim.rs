@@ -15,9 +15,10 @@
 use crate::base::histogram::Histogram;
 use crate::base::time::{ms_to_ns, secs_to_ns, Nanos, NS_PER_S};
 use crate::blocks::event::{Event, EventQueue};
-use crate::blocks::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_TRACE};
+use crate::blocks::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_SLOT, NO_TRACE};
 use crate::components::net::Network;
 use crate::components::station::{Deadline, Role, Station};
+use crate::components::users::Users;
 use crate::components::{Arrival, Links, Next, Reply, Visit, Work};
 use crate::kernel::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
 use crate::metrics::hops::{Hop, HopLog};
@@ -98,6 +99,37 @@ impl Outcomes {
     }
 }
 
+/// What became of the attempts sent by callers with a call policy (users
+/// with `retry`), for requests of one set (the whole run, or born in the
+/// statistics window). An attempt ends once: answered (`ok`, or failed with
+/// the answer's cause), or past its timeout (`timeout`). Requests of callers
+/// without a policy are not counted here: each is its own single attempt.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AttemptOutcomes {
+    pub sent: u64,
+    pub ok: u64,
+    pub failed: [u64; Cause::COUNT],
+}
+
+impl AttemptOutcomes {
+    pub fn failed_total(&self) -> u64 {
+        self.failed.iter().sum()
+    }
+
+    /// Attempts sent that have not ended.
+    pub fn open(&self) -> u64 {
+        self.sent - self.ok - self.failed_total()
+    }
+
+    #[inline]
+    fn ended(&mut self, failure: Option<Cause>) {
+        match failure {
+            None => self.ok += 1,
+            Some(c) => self.failed[c as usize] += 1,
+        }
+    }
+}
+
 /// The sizes that grow with the traffic a run holds ([`Simulation::memory`]).
 /// All are bounded by [`crate::base::limits::MAX_IN_FLIGHT`] (stations' queue and
 /// deadline entries, and the users' give-up entries, belong to live requests)
@@ -119,6 +151,9 @@ pub struct MemoryUse {
     pub give_up_entries: usize,
     /// Jobs waiting on message queues.
     pub queued_jobs: usize,
+    /// Deadlines of attempts kept by callers with a timeout per attempt
+    /// (at most about twice the live requests).
+    pub attempt_entries: usize,
 }
 
 /// What a call to [`Simulation::run_until`] did.
@@ -153,6 +188,10 @@ pub struct Simulation {
     pub(crate) totals: Outcomes,
     /// Requests born in the statistics window (warm-up to end).
     pub(crate) window: Outcomes,
+    /// Attempts of callers with a call policy, over the whole run and for
+    /// requests born in the window.
+    pub(crate) attempts_totals: AttemptOutcomes,
+    pub(crate) attempts_window: AttemptOutcomes,
     /// End-to-end latency of successful requests born in the window.
     pub(crate) latency: Histogram,
     second_latency: Histogram,
@@ -262,6 +301,8 @@ impl Simulation {
             events: 0,
             totals: Outcomes::default(),
             window: Outcomes::default(),
+            attempts_totals: AttemptOutcomes::default(),
+            attempts_window: AttemptOutcomes::default(),
             latency: Histogram::new(),
             second_latency: Histogram::new(),
             second: Outcomes::default(),
@@ -383,11 +424,15 @@ impl Simulation {
         let mut station_entries = 0;
         let mut queued_jobs = 0;
         let mut give_up_entries = 0;
+        let mut attempt_entries = 0;
         for c in &self.components {
             match c {
                 Component::Station(st) => station_entries += st.queue.len() + st.deadlines.len(),
                 Component::Queue(q) => queued_jobs += q.backlog.len(),
-                Component::Users(u) => give_up_entries += u.waiting.len(),
+                Component::Users(u) => {
+                    give_up_entries += u.waiting.len();
+                    attempt_entries += u.caller.as_ref().map_or(0, |c| c.deadlines.len());
+                }
                 _ => {}
             }
         }
@@ -399,6 +444,7 @@ impl Simulation {
             station_entries,
             give_up_entries,
             queued_jobs,
+            attempt_entries,
         }
     }
 
@@ -527,6 +573,8 @@ impl Simulation {
             Event::ServiceDone { node, req, frame } => self.on_service_done(node, req, frame),
             Event::DeadlineSweep { node } => self.on_deadline_sweep(node),
             Event::GiveUpSweep { node } => self.on_give_up_sweep(node as usize),
+            Event::AttemptSweep { node } => self.on_attempt_sweep(node as usize),
+            Event::Retry { req, generation } => self.on_retry(req, generation),
             Event::HealthCheck { node, epoch } => self.on_health_check(node, epoch),
             Event::Takeover { node } => self.on_takeover(node),
             Event::Promote { node } => self.on_promote(node),
@@ -559,6 +607,7 @@ impl Simulation {
             return; // the rate changed since this arrival was drawn, or the users left
         }
         let (kind, user) = u.draw_request();
+        let with_policy = u.caller.is_some();
         let region = u.draw_region();
         let mobile = u.draw_mobile();
         u.generated += 1;
@@ -568,15 +617,7 @@ impl Simulation {
             u.sweep_at = Some(at);
             self.queue.schedule(at, Event::GiveUpSweep { node });
         }
-        let mut link = u.link;
-        if kind == Kind::Static {
-            if let Some(cdn_link) = u.cdn_link {
-                let net = &self.net;
-                if crate::components::cdn::takes_static(&self.components, net, cdn_link) {
-                    link = Some(cdn_link);
-                }
-            }
-        }
+        let link = self.entry_link(node as usize, kind);
         self.schedule_next_arrival(node);
 
         let in_window = self.now >= self.warmup;
@@ -614,6 +655,10 @@ impl Simulation {
             self.window.generated += 1;
         }
         match link {
+            Some(link) if with_policy => {
+                self.arena.get_mut(req).attempt = 0;
+                self.send_attempt(req, 0, link)
+            }
             Some(link) => self.send_down(req, 0, link),
             None => {
                 // Unconnected users: the request has nowhere to go.
@@ -621,6 +666,21 @@ impl Simulation {
                 self.finish(req, node as usize);
             }
         }
+    }
+
+    /// The wire users `users` send a request of `kind` on: their CDN's for
+    /// static files when it takes them, else their entry's (`None`: unlinked).
+    #[inline]
+    fn entry_link(&self, users: usize, kind: Kind) -> Option<u16> {
+        let Component::Users(u) = &self.components[users] else { return None };
+        if kind == Kind::Static {
+            if let Some(cdn_link) = u.cdn_link {
+                if crate::components::cdn::takes_static(&self.components, &self.net, cdn_link) {
+                    return Some(cdn_link);
+                }
+            }
+        }
+        u.link
     }
 
     /// A request born while `MAX_IN_FLIGHT` requests are alive ends at once
@@ -1660,6 +1720,10 @@ impl Simulation {
     /// The response of `req` reaches the node of its frame `f`, on its way up.
     fn arrive_up(&mut self, req: u32, f: u8) {
         let r = self.arena.get(req);
+        if r.frames[f as usize].state == FrameState::Caller {
+            // An attempt is back at its caller, which decides for its parent.
+            return self.attempt_ended(req);
+        }
         let below = r.frames[f as usize + 1].link;
         let node = r.frames[f as usize].node as usize;
         let mut v = visit!(self, node, req, f);
@@ -1826,10 +1890,22 @@ impl Simulation {
         let r = self.arena.get_mut(req);
         r.finished = true;
         r.frames[0].abandoned = true;
-        let (in_window, region) = (r.in_window, r.region);
-        if r.sampled && r.depth > 1 {
+        let (in_window, region, child) = (r.in_window, r.region, r.child);
+        // The users' wire: the request's own, or its attempt's under way.
+        let below = if r.depth > 1 {
+            Some(r.frames[1].link)
+        } else if child != NO_SLOT {
+            self.abandon_attempt(child);
+            Some(self.arena.get(child).frames[1].link)
+        } else {
+            // Waiting to retry: drawn on the wire the retry would take.
+            let kind = r.kind;
+            self.entry_link(users, kind)
+        };
+        let r = self.arena.get(req);
+        if let (true, Some(link)) = (r.sampled, below) {
             // Drawn like any failure: a red answer on the users' wire, now.
-            let (link, kind, number) = (r.frames[1].link, r.kind, r.number);
+            let (kind, number) = (r.kind, r.number);
             let wire = self.net.wires[link as usize];
             self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
         }
@@ -1851,17 +1927,330 @@ impl Simulation {
         }
     }
 
+    /// Sends an attempt of `parent` (held at its frame `f` by a caller with a
+    /// call policy) over wire `link`: a clone of the parent down to frame
+    /// `f`, whose frame `f` waits for the answer as the caller (the parent
+    /// stays where it is and keeps the one outcome). The attempt shares the
+    /// parent's number, key and trace, so it is drawn and traced as the
+    /// parent would be. With a timeout per attempt its deadline is noted.
+    #[cold]
+    fn send_attempt(&mut self, parent: u32, f: u8, link: u16) {
+        let fi = f as usize;
+        let p = self.arena.get_mut(parent);
+        let caller = p.frames[fi].node as usize;
+        let in_window = p.in_window;
+        self.attempts_totals.sent += 1;
+        if in_window {
+            self.attempts_window.sent += 1;
+        }
+        if self.arena.live() >= crate::base::limits::MAX_IN_FLIGHT {
+            // No slot for the attempt: it fails at once, as a request born
+            // beyond the cap does.
+            self.attempt_counted(in_window, Some(Cause::Overflow));
+            self.fail(parent, caller, Cause::Overflow);
+            self.finish(parent, caller);
+            return;
+        }
+        let retrying = matches!(&self.components[caller],
+            Component::Users(u) if u.caller.as_ref().is_some_and(|c| c.policy.max_attempts > 1));
+        if retrying {
+            // Every attempt reads or writes the same data: the key is drawn
+            // once, for the parent.
+            crate::components::key_of(&mut self.components, self.arena.get_mut(parent));
+        }
+        let p = self.arena.get_mut(parent);
+        p.attempt = p.attempt.saturating_add(1);
+        let (kind, user, born, sampled, number) = (p.kind, p.user, p.born, p.sampled, p.number);
+        let (trace, key, region, mobile, attempt, generation) =
+            (p.trace, p.key, p.region, p.mobile, p.attempt, p.generation);
+        let frames = p.frames;
+        let clone = self.arena.alloc(kind, user, born, in_window, sampled);
+        let c = self.arena.get_mut(clone);
+        c.number = number;
+        c.trace = trace;
+        c.key = key;
+        c.region = region;
+        c.mobile = mobile;
+        c.frames[..=fi].copy_from_slice(&frames[..=fi]);
+        c.frames[fi].state = FrameState::Caller;
+        c.frames[fi].arrived = self.now;
+        c.frames[fi].abandoned = false;
+        c.depth = f + 1;
+        c.base = f;
+        c.attempt = attempt;
+        c.parent = parent;
+        c.parent_gen = generation;
+        let c_generation = c.generation;
+        self.arena.get_mut(parent).child = clone;
+        if let Component::Users(u) = &mut self.components[caller] {
+            if let Some(cl) = u.caller.as_deref_mut() {
+                if let Some(timeout) = cl.timeout {
+                    let at = self.now + timeout;
+                    let d = crate::components::caller::AttemptDeadline { at, slot: clone, generation: c_generation };
+                    cl.deadlines.push_back(d);
+                    // Entries of attempts answered long before their
+                    // deadline pile up behind the oldest open one: dropped
+                    // once they outnumber the live requests, as a
+                    // station's deadlines are.
+                    if cl.deadlines.len() > 2 * self.arena.live().max(1024) {
+                        let arena = &self.arena;
+                        cl.deadlines.retain(|d| {
+                            let r = arena.get(d.slot);
+                            r.generation == d.generation && !r.finished && r.is_attempt()
+                        });
+                    }
+                    if cl.sweep_at.is_none() {
+                        cl.sweep_at = Some(at);
+                        self.queue.schedule(at, Event::AttemptSweep { node: caller as u16 });
+                    }
+                }
+            }
+        }
+        self.send_down(clone, f, link);
+    }
+
+    /// Counts an attempt's end (its answer's cause, or `None`: a success).
+    fn attempt_counted(&mut self, in_window: bool, failure: Option<Cause>) {
+        self.attempts_totals.ended(failure);
+        if in_window {
+            self.attempts_window.ended(failure);
+        }
+    }
+
+    /// A success nobody waited for any more: an answer to users who gave
+    /// up, or to an attempt past its timeout (throughput, not goodput).
+    fn count_late_ok(&mut self, in_window: bool) {
+        self.totals.late_ok += 1;
+        self.second.late_ok += 1;
+        if in_window {
+            self.window.late_ok += 1;
+        }
+    }
+
+    /// The answer to attempt `clone` reached its caller. A late answer (the
+    /// attempt timed out) just ends the attempt's line. Otherwise the
+    /// attempt ends now, and its answer decides for the parent: the
+    /// parent's users hear it, unless they gave up meanwhile.
+    ///
+    /// Exactly one pending thing owns an open parent's line: its attempt
+    /// under way. Whichever ends the attempt first (this answer, its
+    /// timeout) continues the parent or ends its line, so the parent's
+    /// outcome is decided once.
+    #[cold]
+    fn attempt_ended(&mut self, clone: u32) {
+        let c = self.arena.get_mut(clone);
+        let (ok, in_window) = (c.failure.is_none(), c.in_window);
+        if c.finished {
+            if ok {
+                self.count_late_ok(in_window);
+            }
+            self.end_line(clone);
+            return;
+        }
+        c.finished = true;
+        // Work still going on below (an orphan line) must not mark the
+        // parent's trace any more.
+        c.trace = NO_TRACE;
+        let (parent, failure, key, cache_miss, base) = (c.parent, c.failure, c.key, c.cache_miss, c.base);
+        self.attempt_counted(in_window, failure);
+        let p = self.arena.get_mut(parent);
+        debug_assert!(p.child == clone, "the parent's line is held by its attempt");
+        p.child = NO_SLOT;
+        let caller = p.frames[base as usize].node as usize;
+        if ok {
+            if let Component::Users(Users { caller: Some(cl), .. }) = &mut self.components[caller] {
+                cl.succeeded();
+            }
+        }
+        let p = self.arena.get_mut(parent);
+        if p.finished {
+            // Its users gave up while the attempt was under way.
+            if ok {
+                self.count_late_ok(in_window);
+            }
+            self.end_line(parent);
+        } else {
+            p.key = key;
+            p.cache_miss = cache_miss;
+            match failure {
+                Some(cause) => self.retry_or_fail(parent, caller, cause),
+                None => self.finish(parent, caller),
+            }
+        }
+        self.end_line(clone);
+    }
+
+    /// The attempt of `parent` failed with `cause`, its users still waiting:
+    /// the caller retries it after its backoff (the retry's timer now owns
+    /// the parent's line), or the parent fails with that cause.
+    fn retry_or_fail(&mut self, parent: u32, caller: usize, cause: Cause) {
+        let sent = u32::from(self.arena.get(parent).attempt);
+        let delay = match &mut self.components[caller] {
+            Component::Users(Users { caller: Some(cl), .. }) => cl.retry_after(cause, sent),
+            _ => None,
+        };
+        let Some(delay) = delay else {
+            self.fail(parent, caller, cause);
+            self.finish(parent, caller);
+            return;
+        };
+        let p = self.arena.get(parent);
+        let (generation, trace) = (p.generation, p.trace);
+        let at = self.now + delay;
+        if trace != NO_TRACE {
+            self.traces.push(trace, Mark::Backoff { start: self.now, end: at });
+        }
+        self.queue.schedule(at, Event::Retry { req: parent, generation });
+    }
+
+    /// The backoff of request `req` is over: its caller sends the next
+    /// attempt, unless its users gave up meanwhile (then its line ends).
+    fn on_retry(&mut self, req: u32, generation: u32) {
+        let p = self.arena.get(req);
+        debug_assert!(p.generation == generation, "the retry's timer holds the request's line");
+        if p.generation != generation {
+            return;
+        }
+        let (users, kind, in_window) = (p.frames[0].node as usize, p.kind, p.in_window);
+        if p.finished {
+            self.end_line(req);
+            return;
+        }
+        self.totals.retries += 1;
+        self.second.retries += 1;
+        if in_window {
+            self.window.retries += 1;
+        }
+        self.stats[users].counters.retries += 1;
+        match self.entry_link(users, kind) {
+            Some(link) => self.send_attempt(req, 0, link),
+            None => {
+                // Unlinked since: the retry has nowhere to go.
+                self.fail(req, users, Cause::NoRoute);
+                self.finish(req, users);
+            }
+        }
+    }
+
+    /// The parent of attempt `clone` no longer waits for it (its users gave
+    /// up): the attempt's caller frame is abandoned (a station dropping
+    /// abandoned work sees it) and its marks stop, as the parent's trace
+    /// has ended. Its answer, or its timeout, still ends it.
+    fn abandon_attempt(&mut self, clone: u32) {
+        let c = self.arena.get_mut(clone);
+        let base = c.base as usize;
+        c.frames[base].abandoned = true;
+        c.trace = NO_TRACE;
+    }
+
+    /// Makes sure caller `node` sweeps its attempts' deadlines at `at` (or earlier).
+    pub(crate) fn schedule_attempt_sweep(&mut self, node: usize, at: Nanos) {
+        let Component::Users(u) = &mut self.components[node] else { return };
+        let Some(cl) = u.caller.as_deref_mut() else { return };
+        if cl.sweep_at.is_none_or(|due| at < due) {
+            cl.sweep_at = Some(at);
+            self.queue.schedule(at, Event::AttemptSweep { node: node as u16 });
+        }
+    }
+
+    /// Caller `node` ends every attempt past its deadline, oldest first, and
+    /// looks again when the oldest one left is due.
+    fn on_attempt_sweep(&mut self, node: usize) {
+        {
+            let Component::Users(u) = &mut self.components[node] else { return };
+            let Some(cl) = u.caller.as_deref_mut() else { return };
+            if cl.sweep_at != Some(self.now) {
+                return; // superseded by an earlier sweep
+            }
+            cl.sweep_at = None;
+        }
+        loop {
+            let Component::Users(u) = &mut self.components[node] else { return };
+            let Some(cl) = u.caller.as_deref_mut() else { return };
+            let Some(&d) = cl.deadlines.front() else { return };
+            if d.at > self.now {
+                self.schedule_attempt_sweep(node, d.at);
+                return;
+            }
+            cl.deadlines.pop_front();
+            let r = self.arena.get(d.slot);
+            if r.generation != d.generation || r.finished || !r.is_attempt() {
+                continue; // answered meanwhile
+            }
+            self.attempt_timed_out(d.slot);
+        }
+    }
+
+    /// Attempt `clone` got no answer within its caller's timeout: it ends
+    /// with cause `timeout`, and the caller decides for its parent. The
+    /// work below goes on (nobody below is told); its late answer ends the
+    /// attempt's line when it comes back.
+    fn attempt_timed_out(&mut self, clone: u32) {
+        let c = self.arena.get_mut(clone);
+        c.finished = true;
+        let base = c.base as usize;
+        c.frames[base].abandoned = true;
+        let trace = std::mem::replace(&mut c.trace, NO_TRACE);
+        let (parent, in_window, sampled, kind, number) = (c.parent, c.in_window, c.sampled, c.kind, c.number);
+        let (caller, link) = (c.frames[base].node as usize, c.frames[base + 1].link);
+        if trace != NO_TRACE {
+            self.traces.push(trace, Mark::AttemptEnded { at: self.now });
+        }
+        self.attempt_counted(in_window, Some(Cause::Timeout));
+        self.stats[caller].counters.call_timeouts += 1;
+        let p = self.arena.get_mut(parent);
+        debug_assert!(p.child == clone, "the parent's line is held by its attempt");
+        p.child = NO_SLOT;
+        if p.finished {
+            // Its users had given up already (and their failure was drawn).
+            self.end_line(parent);
+            return;
+        }
+        if sampled {
+            // Drawn like any failure: a red answer on the caller's wire, now.
+            let wire = self.net.wires[link as usize];
+            self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
+        }
+        self.retry_or_fail(parent, caller, Cause::Timeout);
+    }
+
+    /// A caller's timeout per attempt changed (or its policy came or went):
+    /// its deadline list is rebuilt from its attempts under way (found by a
+    /// scan; edits are rare), each due its new timeout after it was sent.
+    pub(crate) fn retime_attempts(&mut self, node: usize) {
+        let Component::Users(u) = &mut self.components[node] else { return };
+        let Some(cl) = u.caller.as_deref_mut() else { return };
+        cl.deadlines.clear();
+        let Some(timeout) = cl.timeout else { return };
+        let mut entries: Vec<crate::components::caller::AttemptDeadline> = Vec::new();
+        for slot in self.arena.live_ids() {
+            let r = self.arena.get(slot);
+            let base = &r.frames[r.base as usize];
+            if r.is_attempt() && !r.finished && base.node as usize == node && base.state == FrameState::Caller {
+                entries.push(crate::components::caller::AttemptDeadline {
+                    at: base.arrived + timeout,
+                    slot,
+                    generation: r.generation,
+                });
+            }
+        }
+        entries.sort_by_key(|d| (d.at, d.slot));
+        let first = entries.first().map(|d| d.at.max(self.now));
+        let Component::Users(u) = &mut self.components[node] else { return };
+        let Some(cl) = u.caller.as_deref_mut() else { return };
+        cl.deadlines.extend(entries);
+        if let Some(at) = first {
+            self.schedule_attempt_sweep(node, at);
+        }
+    }
+
     /// The answer to `req` reached users who had given up on it: a success is
     /// counted as late (throughput that was nobody's goodput).
     fn late_answer(&mut self, req: u32) {
         let r = self.arena.get(req);
         if r.failure.is_none() {
             let in_window = r.in_window;
-            self.totals.late_ok += 1;
-            self.second.late_ok += 1;
-            if in_window {
-                self.window.late_ok += 1;
-            }
+            self.count_late_ok(in_window);
         }
     }
 
@@ -2038,5 +2427,17 @@ impl Simulation {
     /// arena: an independent check of `generated = ok + failed + in_flight`.
     pub fn count_open_window_requests(&self) -> u64 {
         self.arena.count_open_in_window()
+    }
+
+    /// What became of the attempts of callers with a call policy, for the
+    /// requests born in the statistics window (see [`AttemptOutcomes`]).
+    pub fn attempt_outcomes(&self) -> AttemptOutcomes {
+        self.attempts_window
+    }
+
+    /// The window's attempts under way, counted by scanning the arena: an
+    /// independent check of `sent = ok + failed + open` for attempts.
+    pub fn count_open_attempts(&self) -> u64 {
+        self.arena.count_open_attempts_in_window()
     }
 }

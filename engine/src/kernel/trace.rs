@@ -72,6 +72,18 @@ pub(crate) enum Mark {
     GaveUp {
         at: Nanos,
     },
+    /// The caller's attempt passed its timeout (`CallPolicy::attempt_timeout_ms`):
+    /// the caller stops waiting for it, wherever it is. The work below goes
+    /// on for nobody, and its marks stop here.
+    AttemptEnded {
+        at: Nanos,
+    },
+    /// The caller's attempt failed and it retries: it waits from `start` to
+    /// `end` (its backoff), then sends the next attempt.
+    Backoff {
+        start: Nanos,
+        end: Nanos,
+    },
 }
 
 /// The marks of one traced request.
@@ -214,6 +226,10 @@ pub(crate) struct Visit {
     pub network: Nanos,
     pub queued: Nanos,
     pub service: Nanos,
+    /// The caller's waits before its retries (the users' visit).
+    pub backoff: Nanos,
+    /// Which attempt of the request entered this node (1: the first).
+    pub attempt: u8,
     pub failed: Option<Cause>,
 }
 
@@ -221,7 +237,7 @@ impl Visit {
     /// Time the request spent below this node, in the nodes it called (and on their wires).
     pub fn waiting(&self, now: Nanos) -> Nanos {
         let until = self.until.unwrap_or(now);
-        until.saturating_sub(self.arrived).saturating_sub(self.queued + self.service)
+        until.saturating_sub(self.arrived).saturating_sub(self.queued + self.service + self.backoff)
     }
 }
 
@@ -251,6 +267,8 @@ enum Phase {
     Queued,
     /// In service, or at the node between its own steps (which take no time).
     Working,
+    /// The caller waits to retry.
+    Backoff,
 }
 
 /// Reads the marks of a request born at `born` at users node `source` into
@@ -271,6 +289,8 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
         network: 0,
         queued: 0,
         service: 0,
+        backoff: 0,
+        attempt: 1,
         failed: None,
     };
     out.visits.push(root);
@@ -296,9 +316,11 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
             }
             Phase::Queued => visits[active].queued += until - *last,
             Phase::Working => visits[active].service += until - *last,
+            Phase::Backoff => visits[active].backoff += until - *last,
         }
         *last = until;
     };
+    let mut attempt = 1u8;
     for &mark in &buf.marks {
         let depth = open.len() - 1;
         match mark {
@@ -307,7 +329,7 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
                     continue; // work below a caller that gave up
                 }
                 settle(&mut out.visits, &open, &mut phase, &mut last, start);
-                out.visits.push(Visit { slot: node, depth: d, arrived: end, ..root });
+                out.visits.push(Visit { slot: node, depth: d, arrived: end, attempt, ..root });
                 open.push(out.visits.len() - 1);
                 phase = Phase::Entering { v: out.visits.len() - 1, arrive: end };
             }
@@ -350,6 +372,26 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
                 out.visits[0].until = Some(at);
                 out.visits[0].answered = true;
                 out.finished = Some(at);
+            }
+            Mark::AttemptEnded { at } => {
+                settle(&mut out.visits, &open, &mut phase, &mut last, at);
+                // The attempt's visits are cut off, as below a timeout; the
+                // caller (users) holds the request again.
+                while open.len() > 1 {
+                    let v = open.pop().expect("deeper than the root");
+                    let visit = &mut out.visits[v];
+                    visit.until = Some(at);
+                    visit.arrived = visit.arrived.min(at);
+                }
+                phase = Phase::Working;
+            }
+            Mark::Backoff { start, .. } => {
+                settle(&mut out.visits, &open, &mut phase, &mut last, start);
+                // The failed attempt is behind: the request's outcome is
+                // decided by a later one (its failure stays on its visits).
+                out.failure = None;
+                attempt = attempt.saturating_add(1);
+                phase = Phase::Backoff;
             }
             Mark::GaveUp { at } => {
                 settle(&mut out.visits, &open, &mut phase, &mut last, at);
@@ -405,6 +447,20 @@ pub struct TraceHop {
     pub answered: bool,
     /// The request failed here, and why.
     pub failed: Option<Cause>,
+    /// Which attempt of the request this is (left out for the first).
+    #[serde(skip_serializing_if = "is_first")]
+    pub attempt: u8,
+    /// The users' waits before their retries (left out when none).
+    #[serde(skip_serializing_if = "is_zero_ms")]
+    pub backoff_ms: f64,
+}
+
+fn is_first(n: &u8) -> bool {
+    *n <= 1
+}
+
+fn is_zero_ms(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// A request's path, hop by hop, and its outcome.
@@ -452,6 +508,8 @@ pub(crate) fn to_trace(
                 waiting_ms: v.waiting(end) as f64 / MS,
                 answered: v.answered,
                 failed: v.failed,
+                attempt: v.attempt,
+                backoff_ms: v.backoff as f64 / MS,
             }
         })
         .collect();

@@ -78,6 +78,11 @@ pub struct NodeCounters {
     pub sessions_lost: u64,
     /// Rate limiters: requests turned away for going over the limit.
     pub rate_limited: u64,
+    /// Callers with a call policy (users): attempts that got no answer
+    /// within the timeout per attempt.
+    pub call_timeouts: u64,
+    /// Callers with a call policy: attempts sent again after one failed.
+    pub retries: u64,
 }
 
 impl NodeCounters {
@@ -110,6 +115,8 @@ impl NodeCounters {
             stale_reads: self.stale_reads - before.stale_reads,
             sessions_lost: self.sessions_lost - before.sessions_lost,
             rate_limited: self.rate_limited - before.rate_limited,
+            call_timeouts: self.call_timeouts - before.call_timeouts,
+            retries: self.retries - before.retries,
         }
     }
 }
@@ -171,6 +178,13 @@ pub struct NodeSummary {
     /// Left out when 0, so reports of designs without a limiter keep their bytes.
     #[serde(skip_serializing_if = "is_zero")]
     pub rate_limited: u64,
+    /// A caller's attempts that passed their timeout (see
+    /// `NodeCounters::call_timeouts`); left out when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub call_timeouts: u64,
+    /// A caller's retries (see `NodeCounters::retries`); left out when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub retries: u64,
     /// Caches that were asked anything in the interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
@@ -218,6 +232,8 @@ impl NodeSummary {
             stale_reads: c.stale_reads,
             sessions_lost: c.sessions_lost,
             rate_limited: c.rate_limited,
+            call_timeouts: c.call_timeouts,
+            retries: c.retries,
             cache: (c.hits + c.misses > 0).then(|| CacheSummary {
                 hits: c.hits,
                 misses: c.misses,

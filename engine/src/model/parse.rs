@@ -1074,6 +1074,93 @@ impl Parser {
         Some(Contention { slope: slope?, knee: knee? as u32, max_factor: max_factor? })
     }
 
+    /// A caller's call policy (`retry` on users): the object, or null for none.
+    pub(crate) fn call_policy(&mut self, obj: &mut Obj<'_>, field: &'static str) -> Option<Option<CallPolicy>> {
+        let path = join(&obj.path, field);
+        let v = match self.get(obj, field) {
+            None | Some(Value::Null) => return Some(None),
+            Some(v) => v,
+        };
+        let mut p = self.object(v, &path)?;
+        let attempt_timeout_ms = self.timeout(&mut p, "attempt_timeout_ms", None, "no timeout per attempt");
+        let max_attempts = self.integer(&mut p, "max_attempts", Some(1), 1, MAX_ATTEMPTS);
+        let backoff = self.choice(&mut p, "backoff", Some("none"), BACKOFFS).map(|b| match b {
+            "constant" => BackoffKind::Constant,
+            "exponential" => BackoffKind::Exponential,
+            _ => BackoffKind::None,
+        });
+        // The delays apply only to a backoff that has them.
+        let mut delay = |parser: &mut Parser, field: &'static str, applies: bool, default: f64, what: &str| {
+            let given = p.map.contains_key(field);
+            let x = parser.number(&mut p, field, Some(default), 0.0, MAX_TIMEOUT_MS);
+            match (applies, given) {
+                (true, _) => x.map(Some),
+                (false, false) => Some(None),
+                (false, true) => {
+                    parser.issue(join(&p.path, field), format!("applies only to {what}"));
+                    None
+                }
+            }
+        };
+        // (A backoff refused has its own message: its delays are read as if they applied.)
+        let delayed = backoff != Some(BackoffKind::None);
+        let backoff_ms =
+            delay(self, "backoff_ms", delayed, BackoffKind::DEFAULT_MS, "a \"constant\" or \"exponential\" backoff");
+        let exponential = !matches!(backoff, Some(BackoffKind::None | BackoffKind::Constant));
+        let backoff_cap_ms =
+            delay(self, "backoff_cap_ms", exponential, BackoffKind::DEFAULT_CAP_MS, "an \"exponential\" backoff");
+        if let (Some(Some(first)), Some(Some(cap))) = (backoff_ms, backoff_cap_ms) {
+            if cap < first {
+                self.issue(
+                    join(&p.path, "backoff_cap_ms"),
+                    format!("must be at least backoff_ms ({first}), not {cap}"),
+                );
+            }
+        }
+        let jitter_given = p.map.contains_key("jitter");
+        let jitter = self.choice(&mut p, "jitter", Some("none"), JITTERS).map(|j| match j {
+            "full" => JitterKind::Full,
+            "equal" => JitterKind::Equal,
+            _ => JitterKind::None,
+        });
+        if jitter_given && !delayed && jitter.is_some_and(|j| j != JitterKind::None) {
+            self.issue(
+                join(&p.path, "jitter"),
+                "applies only with a \"constant\" or \"exponential\" backoff (there is no delay to spread)",
+            );
+        }
+        let budget_path = join(&p.path, "budget");
+        let budget = match self.get(&mut p, "budget") {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => self.retry_budget(v, &budget_path).map(Some),
+        };
+        self.finish(p);
+        let policy = CallPolicy {
+            attempt_timeout_ms: attempt_timeout_ms?,
+            max_attempts: max_attempts? as u32,
+            backoff: backoff?,
+            backoff_ms: backoff_ms?,
+            backoff_cap_ms: backoff_cap_ms?,
+            jitter: jitter?,
+            budget: budget?,
+        };
+        if policy.backoff_cap_ms.zip(policy.backoff_ms).is_some_and(|(cap, first)| cap < first) {
+            return None;
+        }
+        if !delayed && policy.jitter != JitterKind::None {
+            return None;
+        }
+        Some(Some(policy))
+    }
+
+    fn retry_budget(&mut self, v: &Value, path: &str) -> Option<RetryBudget> {
+        let mut obj = self.object(v, path)?;
+        let tokens = self.integer(&mut obj, "tokens", Some(RetryBudget::DEFAULT.tokens as u64), 0, MAX_RETRY_TOKENS);
+        let refill = self.number(&mut obj, "refill", Some(RetryBudget::DEFAULT.refill), MIN_RETRY_REFILL, 1.0);
+        self.finish(obj);
+        Some(RetryBudget { tokens: tokens? as u32, refill: refill? })
+    }
+
     /// A timeout in milliseconds: more than 0 and at most `MAX_TIMEOUT_MS`, or
     /// null (`none` says what null means); absent: `default`.
     pub(crate) fn timeout(

@@ -272,6 +272,117 @@ pub enum Tipping {
     Beyond(f64),
 }
 
+/// How a caller calls: how long it waits for each attempt and how many it
+/// makes. Users carry one as `retry` (the client's policy); it is one struct
+/// so that other callers (web servers calling their data tier) can share it.
+///
+/// Each attempt is sent as a request of its own below the caller; the
+/// caller's request keeps the one outcome, decided after its last attempt.
+/// An attempt that has no answer `attempt_timeout_ms` after it was sent ends
+/// with cause `timeout` for the caller; the work below goes on (nobody below
+/// is told), as with a station's `timeout_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CallPolicy {
+    /// How long the caller waits for each attempt, from sending it to its
+    /// answer (wires included); `None`: as long as it takes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt_timeout_ms: Option<f64>,
+    /// Attempts per request, the first included (1: no retries). An attempt
+    /// that failed with a cause worth retrying ([`Cause::retryable`]) is
+    /// retried while attempts remain and the budget allows.
+    ///
+    /// [`Cause::retryable`]: crate::blocks::request::Cause::retryable
+    pub max_attempts: u32,
+    /// The wait before each retry (`none`: at once).
+    #[serde(skip_serializing_if = "BackoffKind::is_none")]
+    pub backoff: BackoffKind,
+    /// The constant delay, or the exponential's first (`None` without a backoff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backoff_ms: Option<f64>,
+    /// The exponential backoff's longest delay (`None` for the others).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backoff_cap_ms: Option<f64>,
+    /// How the delay is spread (`none` without a backoff).
+    #[serde(skip_serializing_if = "JitterKind::is_none")]
+    pub jitter: JitterKind,
+    /// A retry budget (`None`: retries are limited by `max_attempts` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<RetryBudget>,
+}
+
+impl CallPolicy {
+    /// One attempt, no timeout: the caller behaves as one without a policy.
+    pub const SINGLE: CallPolicy = CallPolicy {
+        attempt_timeout_ms: None,
+        max_attempts: 1,
+        backoff: BackoffKind::None,
+        backoff_ms: None,
+        backoff_cap_ms: None,
+        jitter: JitterKind::None,
+        budget: None,
+    };
+
+    /// Up to `max_attempts`, at once, each waited for `attempt_timeout_ms`.
+    pub fn attempts(max_attempts: u32, attempt_timeout_ms: Option<f64>) -> CallPolicy {
+        CallPolicy { attempt_timeout_ms, max_attempts, ..CallPolicy::SINGLE }
+    }
+}
+
+/// The wait before each retry: none, a constant `backoff_ms`, or
+/// exponential (`backoff_ms` doubling with each retry, at most `backoff_cap_ms`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackoffKind {
+    #[default]
+    None,
+    Constant,
+    Exponential,
+}
+
+pub const BACKOFFS: &[&str] = &["none", "constant", "exponential"];
+
+impl BackoffKind {
+    fn is_none(&self) -> bool {
+        *self == BackoffKind::None
+    }
+
+    /// The first delay when a document gives none.
+    pub const DEFAULT_MS: f64 = 100.0;
+    /// The exponential backoff's cap when a document gives none.
+    pub const DEFAULT_CAP_MS: f64 = 10_000.0;
+}
+
+/// How a backoff delay d is spread: none, full (anywhere in [0, d)) or equal
+/// (anywhere in [d/2, d)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JitterKind {
+    #[default]
+    None,
+    Full,
+    Equal,
+}
+
+pub const JITTERS: &[&str] = &["none", "full", "equal"];
+
+impl JitterKind {
+    fn is_none(&self) -> bool {
+        *self == JitterKind::None
+    }
+}
+
+/// A retry budget: a bucket of `tokens` retries, full at the start; each
+/// retry spends one, each successful attempt puts back `refill` of one.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RetryBudget {
+    pub tokens: u32,
+    pub refill: f64,
+}
+
+impl RetryBudget {
+    pub const DEFAULT: RetryBudget = RetryBudget { tokens: 10, refill: 0.1 };
+}
+
 /// The order a station takes waiting requests in. FIFO is fair but, behind
 /// callers that time out, serves requests nobody waits for any more; LIFO
 /// serves the newest, whose caller is most likely still there, at the cost of

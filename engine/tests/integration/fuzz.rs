@@ -132,6 +132,20 @@ const KEYS: &[&str] = &[
     "queue_limit",
     "timeout_ms",
     "client_timeout_ms",
+    "retry",
+    "attempt_timeout_ms",
+    "max_attempts",
+    "backoff",
+    "backoff_ms",
+    "backoff_cap_ms",
+    "constant",
+    "exponential",
+    "jitter",
+    "full",
+    "equal",
+    "budget",
+    "tokens",
+    "refill",
     "waiting",
     "sessions",
     "autoscale",
@@ -800,6 +814,7 @@ proptest! {
         sim.run_until(200_000_000, 20_000);
         let i = node.index(scenario.nodes.len());
         let mut n = scenario.nodes[i].clone();
+        let users = matches!(n.spec, scalelab_engine::scenario::NodeSpec::Users(_));
         match (field, n.spec.station_mut()) {
             (0, Some(st)) => st.service.mean_ms = x,
             (1, Some(st)) => st.timeout_ms = Some(x),
@@ -811,6 +826,11 @@ proptest! {
             (2, Some(st)) => st.workers = x as u32,
             (3, Some(st)) => st.service.cv = Some(x),
             (4, _) => n.x = Some(x),
+            (5, None) if users => {
+                if let scalelab_engine::scenario::NodeSpec::Users(u) = &mut n.spec {
+                    u.retry = Some(scalelab_engine::scenario::CallPolicy::attempts(2, Some(x)));
+                }
+            }
             _ => n.y = Some(x),
         }
         let edit = scalelab_engine::Edit::UpdateNode { node: n };

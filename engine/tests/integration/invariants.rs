@@ -7,7 +7,7 @@
 //! in arbitrary pieces is the same run as one call.
 
 use proptest::prelude::*;
-use scalelab_engine::{Cause, Report, Scenario, Simulation};
+use scalelab_engine::{AttemptOutcomes, Cause, Report, Scenario, Simulation};
 use serde_json::{json, Value};
 
 /// A random valid scenario: 1-3 web servers, behind a load balancer (any
@@ -19,6 +19,13 @@ use serde_json::{json, Value};
 /// timeouts of 1-40 ms (comparable to the service times, so they fire
 /// often) or none; link latencies; any mix of kinds; users who give up
 /// after the default 10 s, never, or 5-100 ms (so they do); short runs.
+///
+/// One scenario in four has users without a call policy; the others have
+/// one attempt each without a timeout, or 1 to 4 attempts with a timeout of
+/// 2 to 92 ms (so attempts time out often), retried at once or after a
+/// constant or exponential backoff with any jitter, with or without a
+/// budget. Drawn from the seed's bits 50 to 61, as the limiter's settings
+/// are.
 ///
 /// One scenario in four has a rate limiter in front of the site (either
 /// algorithm, global or per user, at 0.3 to 1.2 times the users' rate). Its
@@ -83,6 +90,27 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
                 0 => {} // the default
                 1 => users["client_timeout_ms"] = Value::Null,
                 _ => users["client_timeout_ms"] = json!(give_up_ms),
+            }
+            match seed >> 56 & 3 {
+                0 => {}
+                1 => users["retry"] = json!({}),
+                _ => {
+                    let mut retry = json!({"attempt_timeout_ms": 2 + 6 * (seed >> 58 & 15), "max_attempts": 1 + (seed >> 50 & 3)});
+                    match seed >> 52 & 3 {
+                        0 => {}
+                        1 => retry["backoff"] = json!("constant"),
+                        _ => {
+                            retry["backoff"] = json!("exponential");
+                            retry["backoff_ms"] = json!(1 + (seed >> 54 & 3));
+                            retry["backoff_cap_ms"] = json!(10);
+                            retry["jitter"] = json!(["none", "full", "equal", "full"][(seed >> 55 & 1) as usize * 2 + (seed >> 53 & 1) as usize]);
+                        }
+                    }
+                    if seed >> 57 & 1 == 1 {
+                        retry["budget"] = json!({"tokens": seed >> 50 & 15, "refill": 0.2});
+                    }
+                    users["retry"] = retry;
+                }
             }
             let mut nodes = vec![users];
             let mut links = vec![];
@@ -177,23 +205,49 @@ fn success_latency_bound(doc: &Value) -> Option<f64> {
             };
         bound = bound.max(2.0 * outside + n["timeout_ms"].as_f64()?);
     }
-    Some(bound)
+    // Each attempt within that, and the waits between them.
+    let retry = &nodes[0]["retry"];
+    let attempts = retry["max_attempts"].as_f64().unwrap_or(1.0);
+    let wait = match retry["backoff"].as_str() {
+        Some("constant") => retry["backoff_ms"].as_f64().unwrap_or(100.0),
+        Some("exponential") => retry["backoff_cap_ms"].as_f64().unwrap_or(10_000.0),
+        _ => 0.0,
+    };
+    Some(attempts * bound + (attempts - 1.0) * wait)
 }
 
-/// Checks that hold for every report, at the end or in the middle of a run.
-fn check_report(r: &Report, doc: &Value) -> Result<(), TestCaseError> {
+/// Checks that hold for every report, at the end or in the middle of a run,
+/// and for the attempts of the users' call policy (`attempts`, read at the
+/// same moment).
+fn check_report(r: &Report, doc: &Value, attempts: &AttemptOutcomes) -> Result<(), TestCaseError> {
     let q = &r.requests;
     prop_assert_eq!(q.generated, q.ok + q.failed.total() + q.in_flight);
+    // Attempts: each ends once; with a policy every request (that found a
+    // slot) sends one, without one none is counted apart from its request.
+    let a = attempts;
+    prop_assert_eq!(a.sent, a.ok + a.failed_total() + a.open());
+    // Attempts are the requests' first ones and their retries.
+    prop_assert_eq!(q.attempts, q.generated + q.retries);
+    prop_assert_eq!(r.attempts_per_request, (q.generated > 0).then(|| q.attempts as f64 / q.generated as f64));
+    let retry = &doc["nodes"][0]["retry"];
+    if retry.is_object() {
+        prop_assert!(a.sent <= q.attempts && a.sent + q.failed.get(Cause::Overflow) >= q.attempts, "{a:?} {q:?}");
+        prop_assert!(a.ok <= q.ok + q.late_ok, "a success is on time or late: {a:?} {q:?}");
+        let most = retry["max_attempts"].as_u64().unwrap_or(1);
+        prop_assert!(q.retries <= (most - 1) * q.generated, "{q:?}");
+    } else {
+        prop_assert_eq!((a.sent, q.retries), (0, 0));
+    }
     prop_assert_eq!(q.ok, r.latency_ms.count);
-    // Goodput and throughput are the window's successes, on time and in all;
-    // with nobody retrying, one attempt per request.
+    // Goodput and throughput are the window's successes, on time and in all.
     let per_s = |n: u64| if r.window_s > 0.0 { n as f64 / r.window_s } else { 0.0 };
     prop_assert_eq!(r.goodput_rps, per_s(q.ok));
     prop_assert_eq!(r.throughput_rps, per_s(q.ok + q.late_ok));
     prop_assert!(r.throughput_rps >= r.goodput_rps);
-    prop_assert!(q.late_ok <= q.failed.get(Cause::ClientTimeout), "a late success was given up on first: {:?}", q);
-    prop_assert_eq!((q.attempts, q.retries), (q.generated, 0));
-    prop_assert_eq!(r.attempts_per_request, (q.generated > 0).then_some(1.0));
+    // A late success was given up on first: by its users, or by its caller
+    // at its timeout per attempt.
+    let attempts_timed_out = a.failed[Cause::Timeout as usize];
+    prop_assert!(q.late_ok <= q.failed.get(Cause::ClientTimeout) + attempts_timed_out, "{:?} {:?}", q, a);
     let l = &r.latency_ms;
     prop_assert!(l.mean.is_finite() && l.max.is_finite());
     if l.count > 0 {
@@ -267,8 +321,9 @@ proptest! {
         let mut sim = simulate(&doc);
         sim.run_to_end();
         let r = sim.report();
-        check_report(&r, &doc)?;
+        check_report(&r, &doc, &sim.attempt_outcomes())?;
         prop_assert_eq!(r.requests.in_flight, sim.count_open_window_requests());
+        prop_assert_eq!(sim.attempt_outcomes().open(), sim.count_open_attempts());
         if let Some(bound) = success_latency_bound(&doc) {
             prop_assert!(r.latency_ms.max <= bound + 1e-5, "a success took {} ms, bound {bound}", r.latency_ms.max);
         }
@@ -324,12 +379,14 @@ proptest! {
             // have started (see report_during_warm_up_is_sane for before).
             if chunked.now() > warmup_ns && calls.is_multiple_of(3) {
                 let r = chunked.report();
-                check_report(&r, &doc)?;
+                check_report(&r, &doc, &chunked.attempt_outcomes())?;
                 prop_assert_eq!(r.requests.in_flight, chunked.count_open_window_requests());
+                prop_assert_eq!(chunked.attempt_outcomes().open(), chunked.count_open_attempts());
             }
             prop_assert!(calls < 5_000_000, "stepping does not finish");
         }
         prop_assert_eq!(chunked.report().to_json_pretty(), whole.report().to_json_pretty());
+        prop_assert_eq!(chunked.attempt_outcomes(), whole.attempt_outcomes());
     }
 }
 
@@ -342,7 +399,7 @@ fn random_scenarios_do_exercise_rejections_and_timeouts() {
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut rejected, mut timeouts, mut in_flight, mut with_both, mut gave_up) = (0, 0, 0, 0, 0);
-    let mut rate_limited = 0;
+    let (mut rate_limited, mut attempts_timed_out, mut retries) = (0, 0, 0);
     for _ in 0..40 {
         let doc = arb_scenario().new_tree(&mut runner).unwrap().current();
         let mut sim = simulate(&doc);
@@ -355,11 +412,15 @@ fn random_scenarios_do_exercise_rejections_and_timeouts() {
         with_both += usize::from(rj > 0 && to > 0);
         gave_up += r.requests.failed.get(Cause::ClientTimeout);
         rate_limited += r.requests.failed.get(Cause::RateLimited);
+        attempts_timed_out += sim.attempt_outcomes().failed[Cause::Timeout as usize];
+        retries += r.requests.retries;
         assert_eq!(r.requests.in_flight, sim.count_open_window_requests());
     }
     eprintln!("40 random scenarios: {rejected} rejected, {timeouts} timeouts, {gave_up} given up by their users, {rate_limited} rate limited, {in_flight} in flight at the end, {with_both} with both causes");
     assert!(rejected > 1000 && timeouts > 1000 && gave_up > 1000 && in_flight > 0 && with_both >= 4);
     assert!(rate_limited > 1000, "the rate limiters' refusals");
+    assert!(attempts_timed_out > 1000, "the users' attempts past their timeout: {attempts_timed_out}");
+    assert!(retries > 1000, "the users' retries: {retries}");
 }
 
 #[test]

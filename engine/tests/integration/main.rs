@@ -41,9 +41,16 @@
 //!   after a spike unless its queue is kept under the tipping point.
 //! - `shedding`: FIFO and LIFO share the M/M/1 mean wait but not the tail,
 //!   the maximum wait holds, LIFO's memory stays flat, goodput collapse.
+//! - `attempts`: users with a call policy: attempts timed out at the M/M/1
+//!   response-time tail, one attempt without a timeout the same run as none,
+//!   requests and attempts each conserved, policy edits while running.
+//! - `retries`: retries at the users: attempts per request (1 − pⁿ)/(1 − p)
+//!   and success 1 − pⁿ under independent failures, the retry budget's
+//!   bound, backoff and jitter in traces, causes not retried, both books.
 //! - `utilization`: busy over available workers: autoscaling groups at their
 //!   size at each instant, servers that are down left out, never above 100%.
 
+mod attempts;
 mod cli;
 mod client_timeout;
 mod compare;
@@ -68,6 +75,7 @@ mod queueing;
 mod reliability;
 mod resilience;
 mod resilience_progress;
+mod retries;
 mod shedding;
 mod support;
 mod theory;

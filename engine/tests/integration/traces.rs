@@ -37,7 +37,7 @@ fn web_and_db(rps: f64, web_workers: u32, db_ms: f64, web_timeout_ms: Option<f64
 }
 
 fn own_sum(t: &Trace) -> f64 {
-    t.hops.iter().map(|h| h.network_ms + h.queued_ms + h.service_ms).sum()
+    t.hops.iter().map(|h| h.network_ms + h.queued_ms + h.service_ms + h.backoff_ms).sum()
 }
 
 /// Follows every request for `seconds`, and checks each ended trace; returns
@@ -76,7 +76,9 @@ fn follow_all(s: &mut Simulation, seconds: u64) -> Vec<Trace> {
             assert!(h.network_ms >= 0.0 && h.queued_ms >= 0.0 && h.service_ms >= 0.0 && h.waiting_ms >= 0.0, "{t:#?}");
         }
         // The users waited for everything else.
-        assert!((t.hops[0].waiting_ms - t.latency_ms).abs() < 1e-6 * t.latency_ms.max(1.0), "{t:#?}");
+        // (Or waited to retry: their backoff.)
+        let users = &t.hops[0];
+        assert!((users.waiting_ms + users.backoff_ms - t.latency_ms).abs() < 1e-6 * t.latency_ms.max(1.0), "{t:#?}");
     }
     ended
 }
@@ -99,6 +101,31 @@ fn every_traced_request_is_the_sum_of_its_parts_through_every_kind_of_node() {
     for k in [Dns, LoadBalancer, WebServer, Database, Cache, Cdn, Queue, ShardRouter, Nosql] {
         assert!(kinds.contains(&k), "no trace went through a {}: {kinds:?}", k.name());
     }
+}
+
+#[test]
+fn an_attempt_past_its_timeout_ends_the_trace_at_the_users_and_still_adds_up() {
+    // The same overloaded database, the web server without a timeout; the
+    // users' client gives each attempt 150 ms. A timed-out request ends at
+    // the users 150 ms after it was sent, its visits below cut off there.
+    let mut doc = web_and_db(150.0, 4, 10.0, None);
+    doc["nodes"][0]["retry"] = json!({"attempt_timeout_ms": 150});
+    // Followed from the start, while the database's queue is still short.
+    let mut s = sim(&doc);
+    let ended = follow_all(&mut s, 3);
+    let timed_out: Vec<&Trace> = ended
+        .iter()
+        .filter(|t| matches!(&t.outcome, TraceOutcome::Failed { cause: Cause::Timeout, at } if at == "users"))
+        .collect();
+    assert!(timed_out.len() > 20, "{} timeouts of {}", timed_out.len(), ended.len());
+    for t in timed_out {
+        assert!((t.latency_ms - 150.0).abs() < 1e-6, "{t:#?}");
+        for h in &t.hops[1..] {
+            assert!(!h.answered, "cut off before any answer: {t:#?}");
+            assert!(h.arrived_ms + h.queued_ms + h.service_ms + h.waiting_ms <= 150.0 + 1e-6, "{t:#?}");
+        }
+    }
+    assert!(ended.iter().any(|t| t.outcome == TraceOutcome::Ok), "and some were answered in time");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use crate::base::limits::*;
 use crate::model::fields::{Field, FieldKind};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, NodeSpec, Settings, Spec};
 use crate::model::parse::{join, Obj, Parser};
-use crate::model::scenario::{Node, RegionShare, Scenario};
+use crate::model::scenario::{CallPolicy, Node, RegionShare, Scenario};
 use crate::model::spof::Graph;
 use crate::model::validate::Wiring;
 use serde::Serialize;
@@ -38,6 +38,11 @@ pub struct UsersSpec {
     /// [`DEFAULT_CLIENT_TIMEOUT_MS`]. Always written, `null` included, so a
     /// saved "never" stays never.
     pub client_timeout_ms: Option<f64>,
+    /// How the users' client calls the site: a timeout per attempt and
+    /// attempts per request (see [`CallPolicy`]); `None`: one attempt, as
+    /// long as the users wait. Left out of a document when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<CallPolicy>,
 }
 
 /// How long users wait by default before giving up on a request: about the
@@ -175,6 +180,7 @@ impl Spec for UsersSpec {
             regions: Vec::new(),
             mobile_share: 0.0,
             client_timeout_ms: None,
+            retry: None,
         }
     }
 }
@@ -337,6 +343,7 @@ impl Parser {
         }
         let client_timeout_ms =
             self.timeout(obj, "client_timeout_ms", Some(DEFAULT_CLIENT_TIMEOUT_MS), "users who never give up");
+        let retry = self.call_policy(obj, "retry");
         arrivals?;
         Some(UsersSpec {
             rate: rate?,
@@ -348,6 +355,7 @@ impl Parser {
             regions: regions?,
             mobile_share: mobile_share?,
             client_timeout_ms: client_timeout_ms?,
+            retry: retry?,
         })
     }
 

@@ -1,0 +1,182 @@
+//! A caller with a call policy ([`CallPolicy`]): what it keeps to time its
+//! attempts out and to retry them. The kernel sends each attempt as a clone
+//! of the caller's request (`Simulation::send_attempt`) and decides when one
+//! ends (`Simulation::attempt_ended`, `Simulation::on_attempt_sweep`) and
+//! whether to retry (`Simulation::retry_or_fail`); this is the caller's side
+//! of the books: deadlines, backoff, jitter and the retry budget.
+
+use crate::base::rng::{Stream, StreamPurpose};
+use crate::base::time::{ms_to_ns, Nanos};
+use crate::blocks::request::Cause;
+use crate::blocks::retry::{Backoff, Budget, Jitter};
+use crate::model::scenario::{BackoffKind, CallPolicy, JitterKind};
+use std::collections::VecDeque;
+
+/// An attempt's deadline: the attempt in arena slot `slot` (while its
+/// generation is `generation`) ends with `timeout` at `at` unless answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptDeadline {
+    pub at: Nanos,
+    pub slot: u32,
+    pub generation: u32,
+}
+
+#[derive(Debug)]
+pub struct Caller {
+    pub policy: CallPolicy,
+    /// The timeout per attempt (`None`: none), in nanoseconds, at least 1.
+    pub timeout: Option<Nanos>,
+    /// Deadlines of the attempts sent, in the order sent: with one timeout
+    /// per caller that is also the order they fall due, so one sweep at the
+    /// front's time suffices (as a station's `deadlines`). Entries of
+    /// attempts answered meanwhile are skipped when reached.
+    pub deadlines: VecDeque<AttemptDeadline>,
+    /// When the next sweep of `deadlines` is scheduled, if one is.
+    pub sweep_at: Option<Nanos>,
+    backoff: Backoff,
+    jitter: Jitter,
+    budget: Option<Budget>,
+    /// Jitter's draws (only when jitter is not none).
+    rng: Stream,
+}
+
+impl Caller {
+    pub fn new(policy: CallPolicy, seed: u64, slot: usize) -> Caller {
+        Caller {
+            policy,
+            timeout: timeout(&policy),
+            deadlines: VecDeque::new(),
+            sweep_at: None,
+            backoff: backoff(&policy),
+            jitter: jitter(&policy),
+            budget: policy.budget.map(|b| Budget::new(b.tokens, b.refill)),
+            rng: Stream::new(seed, slot, StreamPurpose::Retries),
+        }
+    }
+
+    /// New settings while running; the budget keeps its tokens (at most its
+    /// new size) and the jitter's stream carries on. Returns whether the
+    /// deadlines of the attempts under way must be rebuilt (the timeout
+    /// changed).
+    pub fn update(&mut self, policy: CallPolicy) -> bool {
+        let before = self.timeout;
+        self.policy = policy;
+        self.timeout = timeout(&policy);
+        self.backoff = backoff(&policy);
+        self.jitter = jitter(&policy);
+        self.budget = match (self.budget, policy.budget) {
+            (Some(b), Some(p)) => Some(b.retuned(p.tokens, p.refill)),
+            (_, p) => p.map(|p| Budget::new(p.tokens, p.refill)),
+        };
+        self.timeout != before
+    }
+
+    /// After an attempt failed with `cause`, its request having sent
+    /// `sent` attempts: the delay before retrying it, or `None` when it is
+    /// not retried (a cause not worth retrying, no attempts left, or no
+    /// token in the budget, which a retry spends).
+    pub fn retry_after(&mut self, cause: Cause, sent: u32) -> Option<Nanos> {
+        if !cause.retryable() || sent >= self.policy.max_attempts {
+            return None;
+        }
+        if let Some(b) = &mut self.budget {
+            if !b.try_spend() {
+                return None;
+            }
+        }
+        let d = self.backoff.delay(sent);
+        Some(if self.jitter.draws() { self.jitter.apply(d, self.rng.uniform()) } else { d })
+    }
+
+    /// An attempt succeeded: the budget gets its share of a token back.
+    pub fn succeeded(&mut self) {
+        if let Some(b) = &mut self.budget {
+            b.succeeded();
+        }
+    }
+
+    /// Tokens left in the retry budget (`None`: no budget).
+    pub fn tokens(&self) -> Option<f64> {
+        self.budget.map(|b| b.tokens())
+    }
+}
+
+fn backoff(policy: &CallPolicy) -> Backoff {
+    let ns = |ms: Option<f64>, default: f64| ms_to_ns(ms.unwrap_or(default));
+    match policy.backoff {
+        BackoffKind::None => Backoff::None,
+        BackoffKind::Constant => Backoff::Constant { delay: ns(policy.backoff_ms, BackoffKind::DEFAULT_MS) },
+        BackoffKind::Exponential => Backoff::Exponential {
+            base: ns(policy.backoff_ms, BackoffKind::DEFAULT_MS),
+            cap: ns(policy.backoff_cap_ms, BackoffKind::DEFAULT_CAP_MS),
+        },
+    }
+}
+
+fn jitter(policy: &CallPolicy) -> Jitter {
+    match policy.jitter {
+        JitterKind::None => Jitter::None,
+        JitterKind::Full => Jitter::Full,
+        JitterKind::Equal => Jitter::Equal,
+    }
+}
+
+fn timeout(policy: &CallPolicy) -> Option<Nanos> {
+    policy.attempt_timeout_ms.map(|ms| ms_to_ns(ms).max(1))
+}
+
+/// The run-time caller for `policy` (`None` without one) of node `slot`.
+pub fn for_policy(policy: Option<CallPolicy>, seed: u64, slot: usize) -> Option<Box<Caller>> {
+    policy.map(|p| Box::new(Caller::new(p, seed, slot)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timeout_change_asks_for_the_deadlines_to_be_rebuilt() {
+        let mut c = Caller::new(CallPolicy::attempts(1, Some(20.0)), 1, 0);
+        assert_eq!(c.timeout, Some(20_000_000));
+        assert!(!c.update(CallPolicy::attempts(3, Some(20.0))));
+        assert!(c.update(CallPolicy::attempts(1, None)));
+        assert_eq!(c.timeout, None);
+        // A tiny timeout still waits a nanosecond.
+        assert_eq!(Caller::new(CallPolicy::attempts(1, Some(1e-9)), 1, 0).timeout, Some(1));
+    }
+
+    #[test]
+    fn retries_follow_the_cause_the_attempts_left_and_the_budget() {
+        let policy = CallPolicy {
+            backoff: BackoffKind::Exponential,
+            backoff_ms: Some(50.0),
+            backoff_cap_ms: Some(150.0),
+            budget: Some(crate::model::scenario::RetryBudget { tokens: 2, refill: 0.5 }),
+            ..CallPolicy::attempts(4, None)
+        };
+        let mut c = Caller::new(policy, 1, 0);
+        assert_eq!(c.retry_after(Cause::NoRoute, 1), None, "nowhere to go: not worth a retry");
+        assert_eq!(c.retry_after(Cause::ClientTimeout, 1), None);
+        assert_eq!(c.retry_after(Cause::Error, 4), None, "no attempts left");
+        assert_eq!(c.retry_after(Cause::Error, 1), Some(50_000_000));
+        assert_eq!(c.retry_after(Cause::Timeout, 3), Some(150_000_000), "200 ms capped at 150");
+        assert_eq!(c.retry_after(Cause::Error, 1), None, "the budget is spent");
+        c.succeeded();
+        c.succeeded();
+        assert_eq!(c.tokens(), Some(1.0));
+        assert_eq!(c.retry_after(Cause::Rejected, 2), Some(100_000_000));
+        // Full jitter draws below the delay.
+        let mut j = Caller::new(
+            CallPolicy {
+                backoff: BackoffKind::Constant,
+                backoff_ms: Some(10.0),
+                jitter: JitterKind::Full,
+                ..CallPolicy::attempts(2, None)
+            },
+            1,
+            0,
+        );
+        let d = j.retry_after(Cause::Shed, 1).unwrap();
+        assert!(d < 10_000_000, "{d}");
+    }
+}
