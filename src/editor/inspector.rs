@@ -104,6 +104,20 @@ impl Editor {
                     o.remove("lifo_above");
                 }
             }
+        } else if field.pointer == "/retry/backoff" {
+            // The waits go with the backoff that has them: none has no wait
+            // (nor jitter), a constant one no cap.
+            set_pointer(&mut value["nodes"][i], field.pointer, new);
+            if let Some(o) = value["nodes"][i]["retry"].as_object_mut() {
+                let dropped: &[&str] = match raw {
+                    "none" => &["backoff_ms", "backoff_cap_ms", "jitter"],
+                    "constant" => &["backoff_cap_ms"],
+                    _ => &[],
+                };
+                for k in dropped {
+                    o.remove(*k);
+                }
+            }
         } else if field.pointer == "/profile/shape" {
             // A new shape starts from its own defaults.
             value["nodes"][i]["profile"] = serde_json::json!({ "shape": raw });
@@ -121,11 +135,14 @@ impl Editor {
             let issues = e.issues();
             issues.iter().find(|x| x.path == path).or(issues.first()).map(|x| x.message.clone()).unwrap_or_default()
         })?;
-        self.commit(
-            parsed,
-            &format!("{id}: {} set to {}", field.label.to_lowercase(), if raw.is_empty() { "none" } else { raw }),
-        )
-        .map_err(|e| super::reason(&e))
+        let what = field.label.to_lowercase();
+        let said = match (field.kind, raw) {
+            (FieldKind::Toggle | FieldKind::Enabled(_), "true") => format!("{id}: {what} on"),
+            (FieldKind::Toggle | FieldKind::Enabled(_), _) => format!("{id}: {what} off"),
+            (_, "") => format!("{id}: {what} set to none"),
+            _ => format!("{id}: {what} set to {raw}"),
+        };
+        self.commit(parsed, &said).map_err(|e| super::reason(&e))
     }
 
     fn switch_rate(&self, id: &str, daily_users: bool) {
@@ -566,6 +583,14 @@ fn NodePanel(
                 }
             })}
             {fields}
+            {is_users.then(|| {
+                // What the retry policy does to the load, in the engine's numbers.
+                let id = id.clone();
+                move || editor.doc.with(|d| match d.node_index(&id).map(|i| &d.nodes[i].spec) {
+                    Some(NodeSpec::Users(u)) => u.retry.as_ref().and_then(scalelab_engine::theory::retry_load),
+                    _ => None,
+                }).map(|words| view! { <p class="muted" data-testid="retry-load">{words}</p> })
+            })}
             {(!is_users).then(|| {
                 let id_dc = id_dc.clone();
                 let id_dc2 = id_dc.clone();

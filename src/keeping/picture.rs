@@ -758,7 +758,8 @@ mod tests {
         assert!(err.contains("18,000 × 600") && err.contains("SVG"), "{err}");
         assert!(png_size(0.0, 10.0).is_err());
         // Each side within the limit, but too many pixels in all.
-        assert_eq!(png_size(4096.0, 2048.0), Ok((8192, 4096)));
+        assert_eq!(png_size(2048.0, 2048.0), Ok((4096, 4096)), "exactly the limit");
+        assert!(png_size(2048.0, 2049.0).is_err());
         assert!(png_size(6000.0, 6000.0).unwrap_err().contains("16 million"));
         assert!(png_size(f64::NAN, 10.0).is_err());
     }

@@ -219,3 +219,60 @@ test('?example=tipping-point: contention in the inspector, the theory names the 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('users who retry: the inspector sets timeouts and retries and says what they cost; at 50% failing attempts the attempts card reads (1 − 0.5⁴)/(1 − 0.5)', async () => {
+  const { page, errors, context } = await open('/');
+  await page.getByTestId('node-users').click();
+  // Off at first: the checkbox alone.
+  assert.equal(await page.getByTestId('field-retry').isChecked(), false);
+  assert.equal(await page.getByTestId('field-retry-max_attempts').count(), 0);
+  await page.getByTestId('field-retry').check();
+  await page.getByTestId('field-retry-max_attempts').waitFor();
+  // One attempt until asked for more: nothing to say about the load yet.
+  assert.equal(await page.getByTestId('field-retry-max_attempts').inputValue(), '1');
+  assert.equal(await page.getByTestId('retry-load').count(), 0);
+  await page.getByTestId('field-retry-max_attempts').fill('4');
+  await page.getByTestId('field-retry-max_attempts').press('Enter');
+  await page.getByTestId('retry-load').waitFor();
+  assert.equal(
+    await text(page, 'retry-load'),
+    'Up to ×4 attempts per request: if 10% of attempts fail, what it calls gets ×1.11 the load; at 50%, ×1.88; when all fail, ×4.',
+  );
+  // An exponential backoff brings its waits and jitter; back to none takes
+  // them away again, and nothing is refused on the way.
+  await page.getByTestId('field-retry-backoff').selectOption('exponential');
+  await page.getByTestId('field-retry-backoff_cap_ms').waitFor();
+  assert.equal(await page.getByTestId('field-retry-backoff_ms').inputValue(), '100');
+  await page.getByTestId('field-retry-jitter').selectOption('full');
+  await page.getByTestId('field-retry-backoff').selectOption('none');
+  await page.getByTestId('field-retry-jitter').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('field-retry-backoff_ms').count(), 0);
+  assert.equal(await page.locator('.field-error').count(), 0);
+  // A budget says what it caps.
+  await page.getByTestId('field-retry-budget').check();
+  await page.getByTestId('field-retry-budget-tokens').waitFor();
+  assert.match(await text(page, 'retry-load'), /The budget caps that: at most 10 retries at once, then about one retry per 10 successful attempts\.$/);
+  await screenshot(page, 'users-retry');
+  await page.getByTestId('field-retry-budget').uncheck();
+  await page.getByTestId('field-retry-budget-tokens').waitFor({ state: 'detached' });
+
+  // Half the attempts fail at the balancer, each on its own: 1.875 attempts
+  // per request, and 0.5⁴ = 6.25% of requests fail all four.
+  await page.getByTestId('node-lb').click();
+  await page.getByTestId('fault-errors-share').fill('50');
+  await page.getByTestId('fault-errors').click();
+  await page.getByTestId('live-injected-errors').waitFor();
+  const t = await simTime(page);
+  await simUntil(page, t + 6.5);
+  await page.getByTestId('play-toggle').click();
+  await page.getByTestId('metric-attempts').waitFor();
+  // About 1,500 requests in the 5 s the cards cover: the standard error of
+  // the mean attempts is 0.027 and of the failed share 0.63 points; the
+  // bounds are over 5 of them.
+  const attempts = numberIn(await text(page, 'metric-attempts'));
+  assert.ok(Math.abs(attempts - 1.875) < 0.15, `attempts ${await text(page, 'metric-attempts')}`);
+  const failed = numberIn(await text(page, 'metric-errors'));
+  assert.ok(Math.abs(failed - 6.25) < 3.2, `errors ${await text(page, 'metric-errors')}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

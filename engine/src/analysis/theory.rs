@@ -212,6 +212,34 @@ pub fn retry_amplification(n: u32, p: f64) -> f64 {
     (1.0 - p.powi(n as i32)) / (1.0 - p)
 }
 
+/// What a caller's retry policy does to the load on what it calls, in
+/// words for the inspector (`None` without retries): attempts per request
+/// at a few shares of failing attempts, from [`retry_amplification`], which
+/// assumes attempts fail independently (a struggling callee fails more as
+/// the retries add to its load, so this is the least it costs), and what a
+/// budget caps it at.
+pub fn retry_load(policy: &crate::model::scenario::CallPolicy) -> Option<String> {
+    let n = policy.max_attempts;
+    if n <= 1 {
+        return None;
+    }
+    let times = |p: f64| format!("×{:.2}", retry_amplification(n, p));
+    let mut words = format!(
+        "Up to ×{n} attempts per request: if 10% of attempts fail, what it calls gets {} the load; at 50%, {}; when all fail, ×{n}.",
+        times(0.1),
+        times(0.5)
+    );
+    if let Some(b) = policy.budget {
+        let then = if b.refill > 0.0 {
+            format!("then about one retry per {} successful attempts", short(1.0 / b.refill))
+        } else {
+            "then none".to_string()
+        };
+        words.push_str(&format!(" The budget caps that: at most {} retries at once, {then}.", b.tokens));
+    }
+    Some(words)
+}
+
 /// For an exponential service time with mean `m` and a caller that gives up
 /// `t` after arrival (no waiting): P(S > t) and E[S | S <= t].
 pub fn exp_timeout_fraction(m: f64, t: f64) -> f64 {
@@ -233,6 +261,23 @@ mod tests {
         assert_eq!(retry_amplification(1, 0.7), 1.0, "one attempt, no amplification");
         assert_eq!(retry_amplification(3, 0.0), 1.0);
         assert_eq!(retry_amplification(3, 1.0), 3.0, "everything fails: every attempt is made");
+    }
+
+    #[test]
+    fn the_retry_load_is_said_in_numbers() {
+        use crate::model::scenario::{CallPolicy, RetryBudget};
+        assert_eq!(retry_load(&CallPolicy::attempts(1, Some(200.0))), None, "no retries, no extra load");
+        let four = CallPolicy::attempts(4, None);
+        assert_eq!(
+            retry_load(&four).unwrap(),
+            "Up to ×4 attempts per request: if 10% of attempts fail, what it calls gets ×1.11 the load; at 50%, ×1.88; when all fail, ×4."
+        );
+        let budgeted = CallPolicy { budget: Some(RetryBudget { tokens: 10, refill: 0.1 }), ..four };
+        assert!(retry_load(&budgeted).unwrap().ends_with(
+            "The budget caps that: at most 10 retries at once, then about one retry per 10 successful attempts."
+        ));
+        let empty = CallPolicy { budget: Some(RetryBudget { tokens: 3, refill: 0.0 }), ..four };
+        assert!(retry_load(&empty).unwrap().ends_with("at most 3 retries at once, then none."));
     }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {

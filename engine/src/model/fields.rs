@@ -71,6 +71,101 @@ const CONTENTION_FIELDS: &[Field] = &[
     },
 ];
 
+/// A caller's retry policy (users' `retry`): the checkbox, then what is on.
+const RETRY_ON: &[Field] = &[Field {
+    pointer: "/retry",
+    label: "Timeouts and retries",
+    unit: "",
+    kind: FieldKind::Enabled("{}"),
+    help: "give up on each attempt after a while, and try again when an attempt fails",
+}];
+const RETRY_FIELDS: &[Field] = &[
+    Field {
+        pointer: "/retry/attempt_timeout_ms",
+        label: "Attempt timeout",
+        unit: "ms",
+        kind: FieldKind::Optional("none"),
+        help: "how long to wait for each attempt's answer, wires included; then it counts as failed (the work below goes on)",
+    },
+    Field {
+        pointer: "/retry/max_attempts",
+        label: "Attempts",
+        unit: "at most",
+        kind: FieldKind::Number,
+        help: "attempts per request, the first included (1: no retries); failures worth retrying are tried again while attempts remain",
+    },
+    Field {
+        pointer: "/retry/backoff",
+        label: "Backoff",
+        unit: "",
+        kind: FieldKind::Choice(crate::model::scenario::BACKOFFS),
+        help: "the wait before a retry: none (at once), constant, or exponential (doubling each time, up to a cap)",
+    },
+];
+const RETRY_DELAY: &[Field] = &[Field {
+    pointer: "/retry/backoff_ms",
+    label: "First wait",
+    unit: "ms",
+    kind: FieldKind::Number,
+    help: "the wait before a retry (exponential: before the first, then doubled)",
+}];
+const RETRY_CAP: &[Field] = &[Field {
+    pointer: "/retry/backoff_cap_ms",
+    label: "Longest wait",
+    unit: "ms",
+    kind: FieldKind::Number,
+    help: "the exponential backoff stops doubling here",
+}];
+const RETRY_JITTER: &[Field] = &[Field {
+    pointer: "/retry/jitter",
+    label: "Jitter",
+    unit: "",
+    kind: FieldKind::Choice(crate::model::scenario::JITTERS),
+    help: "spreads the waits so retries do not come back together: full (anywhere from 0 to the wait) or equal (from half the wait to all of it)",
+}];
+const RETRY_BUDGET_ON: &[Field] = &[Field {
+    pointer: "/retry/budget",
+    label: "Retry budget",
+    unit: "",
+    kind: FieldKind::Enabled("{}"),
+    help: "each retry spends a token and each success earns back part of one, so retries stop when most attempts fail",
+}];
+const RETRY_BUDGET: &[Field] = &[
+    Field {
+        pointer: "/retry/budget/tokens",
+        label: "Tokens",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "retries that may be spent at once (the bucket's size, full at the start)",
+    },
+    Field {
+        pointer: "/retry/budget/refill",
+        label: "Earned per success",
+        unit: "token",
+        kind: FieldKind::Number,
+        help: "what a successful attempt puts back (0.1: one retry per ten successes in the long run)",
+    },
+];
+
+/// The retry group of a caller: its checkbox, and what applies to the
+/// policy it has (the delays only with a backoff, the cap only when
+/// exponential, the budget's settings while it is on).
+pub(crate) fn retry_fields(policy: Option<&crate::model::scenario::CallPolicy>) -> Vec<&'static [Field]> {
+    use crate::model::scenario::BackoffKind;
+    let Some(p) = policy else { return vec![RETRY_ON] };
+    let mut groups = vec![RETRY_ON, RETRY_FIELDS];
+    match p.backoff {
+        BackoffKind::None => {}
+        BackoffKind::Constant => groups.extend([RETRY_DELAY, RETRY_JITTER]),
+        BackoffKind::Exponential => groups.extend([RETRY_DELAY, RETRY_CAP, RETRY_JITTER]),
+    }
+    groups.push(RETRY_BUDGET_ON);
+    if p.budget.is_some() {
+        groups.push(RETRY_BUDGET);
+    }
+    groups
+}
+
 /// The contention group of a station: only its checkbox while it is off.
 pub(crate) fn contention_fields(station: &crate::model::scenario::StationSpec) -> &'static [Field] {
     if station.contention.is_some() {
@@ -117,3 +212,44 @@ pub(crate) const AUTOSCALE_FIELDS: &[Field] = &[
         help: "lower load must last this long before machines are stopped",
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::scenario::{BackoffKind, CallPolicy, RetryBudget};
+
+    fn pointers(groups: Vec<&'static [Field]>) -> Vec<&'static str> {
+        groups.concat().iter().map(|f| f.pointer).collect()
+    }
+
+    /// Each setting is offered only where the policy uses it, so the
+    /// inspector never shows a field the parser would refuse or ignore.
+    #[test]
+    fn the_retry_group_shows_what_the_policy_uses() {
+        assert_eq!(pointers(retry_fields(None)), ["/retry"]);
+        let plain = CallPolicy::attempts(3, None);
+        assert_eq!(
+            pointers(retry_fields(Some(&plain))),
+            ["/retry", "/retry/attempt_timeout_ms", "/retry/max_attempts", "/retry/backoff", "/retry/budget"]
+        );
+        let constant = CallPolicy { backoff: BackoffKind::Constant, backoff_ms: Some(50.0), ..plain };
+        assert!(pointers(retry_fields(Some(&constant))).contains(&"/retry/jitter"));
+        assert!(!pointers(retry_fields(Some(&constant))).contains(&"/retry/backoff_cap_ms"));
+        let exponential = CallPolicy {
+            backoff: BackoffKind::Exponential,
+            backoff_cap_ms: Some(2000.0),
+            budget: Some(RetryBudget::DEFAULT),
+            ..constant
+        };
+        let all = pointers(retry_fields(Some(&exponential)));
+        for p in [
+            "/retry/backoff_ms",
+            "/retry/backoff_cap_ms",
+            "/retry/jitter",
+            "/retry/budget/tokens",
+            "/retry/budget/refill",
+        ] {
+            assert!(all.contains(&p), "{p} in {all:?}");
+        }
+    }
+}

@@ -207,7 +207,9 @@ impl Settings for UsersSpec {
             crate::blocks::profile::Profile::Spike { .. } => PROFILE_SPIKE,
             crate::blocks::profile::Profile::Daily { .. } => PROFILE_DAILY,
         };
-        vec![rate, PROFILE_SHAPE, profile, USERS_MIX_FIELDS, USERS_CLIENT_FIELDS, USERS_KEY_FIELDS]
+        let mut groups = vec![rate, PROFILE_SHAPE, profile, USERS_MIX_FIELDS, USERS_CLIENT_FIELDS, USERS_KEY_FIELDS];
+        groups.extend(crate::model::fields::retry_fields(self.retry.as_ref()));
+        groups
     }
 
     /// One entry for the site, and at most one CDN for static files.
