@@ -26,6 +26,7 @@
 use crate::base::format;
 use crate::editor::diagram::{View, HOT_ABOVE, WARM_ABOVE};
 use crate::editor::Editor;
+use crate::keeping::storage::{js_reason, text_blob};
 use crate::state::Live;
 use leptos::prelude::*;
 use scalelab_engine::Scenario;
@@ -256,19 +257,12 @@ impl Picture {
     /// The SVG file's text, drawn `scale` times the picture's size (the
     /// drawing is the same; only its width and height in pixels change).
     pub fn markup(&self, scale: f64) -> Result<String, String> {
-        let fail = |e: JsValue| format!("the picture could not be written ({})", describe(&e));
+        let fail = |e: JsValue| format!("the picture could not be written ({})", js_reason(&e));
         self.root.set_attribute("width", &(self.width * scale).to_string()).map_err(fail)?;
         self.root.set_attribute("height", &(self.height * scale).to_string()).map_err(fail)?;
         let text = web_sys::XmlSerializer::new().and_then(|s| s.serialize_to_string(&self.root)).map_err(fail)?;
         Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{text}\n"))
     }
-}
-
-fn describe(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".to_owned())
 }
 
 /// Draws the picture of the diagram as the page shows it now. `view` is the
@@ -278,7 +272,7 @@ pub fn draw(editor: Editor, live: Live, view: View, options: Options) -> Result<
     if editor.doc.with_untracked(|d| d.nodes.is_empty()) {
         return Err("the diagram is empty: there is nothing to draw".into());
     }
-    let fail = |e: JsValue| format!("the picture could not be drawn ({})", describe(&e));
+    let fail = |e: JsValue| format!("the picture could not be drawn ({})", js_reason(&e));
     let window = web_sys::window().ok_or("the picture could not be drawn (no window)")?;
     let document = window.document().ok_or("the picture could not be drawn (no document)")?;
     let diagram = document
@@ -581,21 +575,13 @@ fn build_legend(
     Ok(g)
 }
 
-/// A blob of `text` of media type `mime`.
-fn text_blob(text: &str, mime: &str) -> Result<web_sys::Blob, String> {
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    web_sys::Blob::new_with_str_sequence_and_options(&js_sys::Array::of1(&JsValue::from_str(text)), &options)
-        .map_err(|e| format!("the picture could not be written ({})", describe(&e)))
-}
-
 /// Draws the SVG `markup` (already `width` × `height` pixels) on a canvas and
 /// returns it as a PNG.
 async fn png(markup: &str, width: u32, height: u32) -> Result<web_sys::Blob, String> {
     use wasm_bindgen_futures::JsFuture;
-    let fail = |e: JsValue| format!("the PNG could not be made ({})", describe(&e));
+    let fail = |e: JsValue| format!("the PNG could not be made ({})", js_reason(&e));
     let document = web_sys::window().and_then(|w| w.document()).ok_or("the PNG could not be made (no document)")?;
-    let blob = text_blob(markup, "image/svg+xml;charset=utf-8")?;
+    let blob = text_blob(markup, "image/svg+xml;charset=utf-8").map_err(fail)?;
     // A blob: URL of the picture itself: same origin, so the canvas stays
     // readable (a canvas that drew a foreign image cannot be saved).
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
@@ -603,7 +589,7 @@ async fn png(markup: &str, width: u32, height: u32) -> Result<web_sys::Blob, Str
     image.set_src(&url);
     let decoded = JsFuture::from(image.decode()).await;
     let _ = web_sys::Url::revoke_object_url(&url);
-    decoded.map_err(|e| format!("the browser could not read the picture back ({})", describe(&e)))?;
+    decoded.map_err(|e| format!("the browser could not read the picture back ({})", js_reason(&e)))?;
 
     let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").map_err(fail)?.unchecked_into();
     canvas.set_width(width);

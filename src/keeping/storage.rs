@@ -488,22 +488,28 @@ pub fn download_json(file_name: &str, json: &str) -> Result<(), String> {
 
 /// Offers `text` as a download named `file_name`, of media type `mime`.
 pub fn download_text(file_name: &str, text: &str, mime: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let blob = text_blob(text, mime).map_err(|e| save_failed("blob", &e))?;
+    download_blob(file_name, &blob)
+}
+
+/// `text` as a blob of type `mime`.
+pub fn text_blob(text: &str, mime: &str) -> Result<web_sys::Blob, JsValue> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob =
-        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| save_failed("blob", &e))?;
-    download_blob(file_name, &blob)
+    web_sys::Blob::new_with_str_sequence_and_options(&js_sys::Array::of1(&JsValue::from_str(text)), &options)
+}
+
+/// The browser's reason in an error it threw, in words.
+pub fn js_reason(err: &JsValue) -> String {
+    err.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned())
 }
 
 /// "could not save the file (what: the browser's reason)".
 fn save_failed(what: &str, err: &JsValue) -> String {
-    let detail = err
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| err.as_string())
-        .unwrap_or_else(|| "unknown error".to_owned());
-    format!("could not save the file ({what}: {detail})")
+    format!("could not save the file ({what}: {})", js_reason(err))
 }
 
 /// Offers `blob` as a download named `file_name`: every file the page saves
