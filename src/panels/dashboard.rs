@@ -245,15 +245,15 @@ fn throughput_chart(live: &Live) -> ChartData {
     }
 }
 
-/// Whether some request of this run was retried.
+/// Whether some request of this run was retried (the run's totals).
 fn retried(live: &Live) -> bool {
-    live.series.with(|s| s.iter().any(|p| p.retries > 0))
+    live.snapshot.with(|s| s.as_ref().is_some_and(|s| s.totals.retries > 0))
 }
 
 /// Whether some answer of this run reached users who had already given up,
-/// so goodput and throughput differ.
+/// so goodput and throughput differ (the run's totals).
 fn late_answers(live: &Live) -> bool {
-    live.series.with(|s| s.iter().any(|p| p.late_ok > 0))
+    live.snapshot.with(|s| s.as_ref().is_some_and(|s| s.totals.late_ok > 0))
 }
 
 fn latency_chart(live: &Live) -> ChartData {
