@@ -300,6 +300,16 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
     open.push(0);
     let mut phase = Phase::Working;
     let mut last = buf.born;
+    // Every visit under way below the root ends at `at` (an attempt past its
+    // timeout, users giving up), as below a timeout.
+    let cut_below_root = |visits: &mut Vec<Visit>, open: &mut Vec<usize>, at: Nanos| {
+        while open.len() > 1 {
+            let v = open.pop().expect("deeper than the root");
+            let visit = &mut visits[v];
+            visit.until = Some(at);
+            visit.arrived = visit.arrived.min(at);
+        }
+    };
     let settle = |visits: &mut Vec<Visit>, open: &[usize], phase: &mut Phase, last: &mut Nanos, until: Nanos| {
         if until <= *last {
             return;
@@ -377,12 +387,7 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
                 settle(&mut out.visits, &open, &mut phase, &mut last, at);
                 // The attempt's visits are cut off, as below a timeout; the
                 // caller (users) holds the request again.
-                while open.len() > 1 {
-                    let v = open.pop().expect("deeper than the root");
-                    let visit = &mut out.visits[v];
-                    visit.until = Some(at);
-                    visit.arrived = visit.arrived.min(at);
-                }
+                cut_below_root(&mut out.visits, &mut open, at);
                 phase = Phase::Working;
             }
             Mark::Backoff { start, .. } => {
@@ -396,12 +401,7 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
             Mark::GaveUp { at } => {
                 settle(&mut out.visits, &open, &mut phase, &mut last, at);
                 // Every visit under way is cut off, as below a timeout.
-                while open.len() > 1 {
-                    let v = open.pop().expect("deeper than the root");
-                    let visit = &mut out.visits[v];
-                    visit.until = Some(at);
-                    visit.arrived = visit.arrived.min(at);
-                }
+                cut_below_root(&mut out.visits, &mut open, at);
                 out.visits[0].until = Some(at);
                 out.visits[0].failed = Some(Cause::ClientTimeout);
                 out.failure = Some((buf.source, Cause::ClientTimeout));

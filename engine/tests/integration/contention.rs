@@ -9,7 +9,7 @@
 use crate::overload::example_json;
 use crate::support::*;
 use scalelab_engine::series::Series;
-use scalelab_engine::{Scenario, Simulation};
+use scalelab_engine::Scenario;
 use serde_json::{json, Value};
 
 /// m(n) as the scenario states it.
@@ -55,14 +55,6 @@ fn capacity_at_a_held_number_of_requests_is_c_over_s0_times_m_of_n() {
 
 fn node_mut<'a>(doc: &'a mut Value, id: &str) -> &'a mut Value {
     doc["nodes"].as_array_mut().unwrap().iter_mut().find(|n| n["id"] == id).unwrap()
-}
-
-fn run_seed(doc: &Value, seed: u64) -> Simulation {
-    let mut doc = doc.clone();
-    doc["seed"] = json!(seed);
-    let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).unwrap());
-    sim.run_to_end();
-    sim
 }
 
 /// Successes over requests sent in the seconds ending in `(from_s, to_s]`.

@@ -3,8 +3,8 @@
 //! failure it shows, then the change its note suggests and asserts the cure,
 //! on several seeds.
 
+use crate::support::run_seed;
 use scalelab_engine::series::Series;
-use scalelab_engine::{Scenario, Simulation};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -17,15 +17,6 @@ pub fn example_json(name: &str) -> Value {
 
 fn node_mut<'a>(doc: &'a mut Value, id: &str) -> &'a mut Value {
     doc["nodes"].as_array_mut().unwrap().iter_mut().find(|n| n["id"] == id).unwrap_or_else(|| panic!("no node {id}"))
-}
-
-/// Runs `doc` with `seed` to its end.
-fn run(doc: &Value, seed: u64) -> Simulation {
-    let mut doc = doc.clone();
-    doc["seed"] = json!(seed);
-    let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).unwrap());
-    sim.run_to_end();
-    sim
 }
 
 /// Failed over finished requests in the seconds ending in `(from_s, to_s]`.
@@ -50,19 +41,19 @@ fn sinkholing_least_connections_pours_traffic_into_the_dead_server() {
     let shipped = example_json("sinkholing");
     assert_eq!(shipped["faults"][0]["at_s"], 20, "web-2 dies at 20 s");
     for seed in SEEDS {
-        let sim = run(&shipped, seed);
+        let sim = run_seed(&shipped, seed);
         let sinkhole = error_share(sim.series(), 30, 120);
         assert!(sinkhole > 0.5, "seed {seed}: least connections lost {sinkhole:.3}");
         assert!(!sim.goal_status().unwrap().met(), "seed {seed}: the shipped example misses its goal");
 
         let mut rr = shipped.clone();
         node_mut(&mut rr, "lb")["algorithm"] = json!("round_robin");
-        let quarter = error_share(run(&rr, seed).series(), 30, 120);
+        let quarter = error_share(run_seed(&rr, seed).series(), 30, 120);
         assert!((quarter - 0.25).abs() < 0.01, "seed {seed}: round robin lost {quarter:.4}, the dead server's quarter");
 
         let mut checked = shipped.clone();
         node_mut(&mut checked, "lb")["health_check"] = json!({"interval_s": 2, "threshold": 3});
-        let sim = run(&checked, seed);
+        let sim = run_seed(&checked, seed);
         assert_eq!(error_share(sim.series(), 40, 120), 0.0, "seed {seed}: out of rotation, nothing fails");
         assert!(sim.goal_status().unwrap().met(), "seed {seed}: health checks meet the goal");
     }

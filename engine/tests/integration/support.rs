@@ -15,6 +15,15 @@ pub fn run(doc: &Value) -> Report {
     sim.report()
 }
 
+/// Runs `doc` with `seed` to its end.
+pub fn run_seed(doc: &Value, seed: u64) -> Simulation {
+    let mut doc = doc.clone();
+    doc["seed"] = json!(seed);
+    let mut sim = Simulation::new(scenario(&doc));
+    sim.run_to_end();
+    sim
+}
+
 pub fn exp_ms(mean: f64) -> Value {
     json!({"dist": "exponential", "mean_ms": mean})
 }
