@@ -94,7 +94,7 @@ fn outcome_text(t: &Trace) -> String {
         Some(r) => format!("A {} from {}", t.kind.name(), r.label()),
         None => format!("A {}", t.kind.name()),
     };
-    match &t.outcome {
+    let sentence = match &t.outcome {
         TraceOutcome::InFlight => format!("{what}, in flight for {} so far.", format::ms(Some(t.latency_ms))),
         TraceOutcome::Ok => format!("{what}, answered in {}.", format::ms(Some(t.latency_ms))),
         TraceOutcome::Failed { cause: scalelab_engine::Cause::ClientTimeout, at } => {
@@ -106,7 +106,36 @@ fn outcome_text(t: &Trace) -> String {
         TraceOutcome::Failed { cause, at } => {
             format!("{what}, failed after {}: {} at {at}.", format::ms(Some(t.latency_ms)), cause_words(*cause))
         }
+    };
+    match attempts_text(t) {
+        Some(more) => format!("{sentence} {more}"),
+        None => sentence,
     }
+}
+
+/// The users' attempts, when they retried: how many, and how long they
+/// waited between them (their backoff, which is part of the whole time).
+fn attempts_text(t: &Trace) -> Option<String> {
+    let attempts = t.hops.iter().map(|h| h.attempt).max().unwrap_or(1);
+    if attempts <= 1 {
+        return None;
+    }
+    let backoff = t.hops.first().map_or(0.0, |users| users.backoff_ms);
+    let so_far = if t.outcome == TraceOutcome::InFlight { " so far" } else { "" };
+    Some(if backoff > 0.0 {
+        format!("{attempts} attempts{so_far}, {} of the time waiting before retries.", format::ms(Some(backoff)))
+    } else {
+        format!("{attempts} attempts{so_far}, each retry sent at once.")
+    })
+}
+
+/// The label of a hop that starts another attempt ("attempt 2 ·"), so the
+/// rows read as one path per attempt.
+fn attempt_label(hops: &[TraceHop], i: usize) -> Option<String> {
+    let h = &hops[i];
+    let starts =
+        h.attempt > 1 && hops[..i].iter().rev().find(|p| p.depth <= h.depth).is_none_or(|p| p.attempt != h.attempt);
+    starts.then(|| format!("attempt {} · ", h.attempt))
 }
 
 /// Why a request failed, in words.
@@ -224,9 +253,10 @@ pub fn TracePanel() -> impl IntoView {
                                     <th scope="col">"Service"</th><th scope="col">"Waiting on calls"</th><th scope="col">"Time line"</th>
                                 </tr></thead>
                                 <tbody>
-                                    {t.hops.iter().skip(1).map(|h| view! {
-                                        <tr data-testid=format!("trace-hop-{}", h.node) class:failed=h.failed.is_some() class:cut=!h.answered && t.outcome != TraceOutcome::InFlight>
+                                    {t.hops.iter().enumerate().skip(1).map(|(i, h)| view! {
+                                        <tr data-testid=format!("trace-hop-{}", h.node) data-attempt=h.attempt.to_string() class:failed=h.failed.is_some() class:cut=!h.answered && t.outcome != TraceOutcome::InFlight>
                                             <th scope="row" style=format!("padding-left:{}em", 0.3 + 0.8 * f64::from(h.depth.saturating_sub(1)))>
+                                                {attempt_label(&t.hops, i).map(|l| view! { <span class="attempt">{l}</span> })}
                                                 {h.node.clone()}
                                                 {h.failed.map(|c| view! { <span class="why">{format!(" ✗ {}", c.name().replace('_', " "))}</span> })}
                                             </th>
@@ -242,6 +272,8 @@ pub fn TracePanel() -> impl IntoView {
                             <p class="muted trace-note">
                                 "Network, queued and service times add up, over the hops, to the whole. "
                                 "Waiting on calls is the time a node held the request while the nodes below it worked: their parts, not counted twice."
+                                {(t.hops.first().map_or(0.0, |u| u.backoff_ms) > 0.0).then_some(
+                                    " The users' waits before their retries are the rest of the whole: the gaps in the time lines.")}
                             </p>
                         }.into_any()
                     }

@@ -3,7 +3,7 @@
 // page's own figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel, showCharts } from './harness.js';
+import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel, showCharts, choose } from './harness.js';
 
 let site;
 before(async () => {
@@ -273,6 +273,25 @@ test('users who retry: the inspector sets timeouts and retries and says what the
   assert.ok(Math.abs(attempts - 1.875) < 0.15, `attempts ${await text(page, 'metric-attempts')}`);
   const failed = numberIn(await text(page, 'metric-errors'));
   assert.ok(Math.abs(failed - 6.25) < 3.2, `errors ${await text(page, 'metric-errors')}`);
+
+  // The trace shows each attempt. Half the requests retry, so one of the
+  // next twenty traced does but with odds of 2⁻²⁰; its rows carry their
+  // attempt's number, and each attempt after the first is labelled once.
+  await page.getByTestId('play-toggle').click();
+  let said = '';
+  for (let i = 0; i < 20 && !/attempts/.test(said); i++) {
+    await choose(page, 'trace-next');
+    await page.waitForFunction(() => ['ok', 'failed'].includes(document.querySelector('[data-testid="trace-outcome"]')?.dataset.state), null, { timeout: 10000 });
+    said = await text(page, 'trace-outcome');
+  }
+  assert.match(said, /[2-4] attempts, each retry sent at once\.$/);
+  const n = Number(said.match(/([2-4]) attempts/)[1]);
+  const rows = page.getByTestId('trace-panel').locator('tbody tr');
+  const seen = await rows.evaluateAll((trs) => [...new Set(trs.map((tr) => Number(tr.dataset.attempt)))]);
+  assert.deepEqual(seen, Array.from({ length: n }, (_, i) => i + 1));
+  const labels = await page.getByTestId('trace-panel').locator('.attempt').allTextContents();
+  assert.deepEqual(labels, seen.slice(1).map((a) => `attempt ${a} · `));
+  await screenshot(page, 'trace-attempts');
   assert.deepEqual(errors, []);
   await context.close();
 });
