@@ -69,6 +69,15 @@ fn remove_policy(html: &str) -> String {
     }
 }
 
+/// The policy written into a built page, as the value of a
+/// `Content-Security-Policy` header (`None` if the page carries none).
+pub fn policy_in(html: &str) -> Option<&str> {
+    const START: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"";
+    let i = html.find(START)? + START.len();
+    let len = html[i..].find('"')?;
+    Some(&html[i..i + len])
+}
+
 /// The text of every `<script>` without a `src`, exactly as written (the
 /// browser hashes these very bytes).
 pub fn inline_scripts(html: &str) -> Vec<&str> {
@@ -181,6 +190,14 @@ mod tests {
         // Applying it again replaces it: still one policy, same page.
         assert_eq!(with_policy(&out, "/").unwrap(), out);
         assert_eq!(out.matches("Content-Security-Policy").count(), 1);
+    }
+
+    #[test]
+    fn the_policy_a_page_carries_is_read_back_for_the_header() {
+        let out = with_policy(PAGE, "/").unwrap();
+        let hash = sha256_source("\nimport init from '/a.js';\nawait init();\n");
+        assert_eq!(policy_in(&out), Some(policy(&[hash], "/").as_str()));
+        assert_eq!(policy_in(PAGE), None);
     }
 
     #[test]

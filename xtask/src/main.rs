@@ -455,6 +455,23 @@ fn dist(root: &Path, d: &DistArgs) -> Result {
         bytes as f64 / 1e6,
         d.base
     );
+    print_headers(&out)
+}
+
+/// The headers the server should send (README, "Server headers"): the policy
+/// is the one written into this build's page, plus what only a header can say.
+fn print_headers(out: &Path) -> Result {
+    let index = out.join("index.html");
+    let html = std::fs::read_to_string(&index).map_err(|e| format!("reading {}: {e}", index.display()))?;
+    let policy =
+        csp::policy_in(&html).ok_or_else(|| format!("{} carries no Content-Security-Policy", index.display()))?;
+    println!(
+        "xtask: headers for this build (see the README's \"Server headers\"):\n  \
+         index.html: Content-Security-Policy: {policy}\n  \
+         *.wasm: Content-Type: application/wasm\n  \
+         hashed files (NAME-<hash>.js/.wasm/.css/.svg): Cache-Control: public, max-age=31536000, immutable\n  \
+         index.html and public/: Cache-Control: no-cache"
+    );
     Ok(())
 }
 
@@ -714,6 +731,29 @@ mod tests {
             "xtask: 185 tests run, 181 passed, 4 failed · set-up 0 s · release build of the site for /* 237 s \
              · end-to-end tests 301 s FAILED · total 612 s (* beside the native tests)"
         );
+    }
+
+    /// The Pages workflow publishes what the tests tested: its commands are
+    /// CI's and the README's, and its dist options parse.
+    #[test]
+    fn the_pages_workflow_runs_the_tested_commands() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+        let workflow = read(".github/workflows/pages.yml");
+        let commands: Vec<&str> = workflow
+            .lines()
+            .map(|l| l.trim().trim_start_matches("run: "))
+            .filter(|l| l.starts_with("cargo "))
+            .collect();
+        assert_eq!(commands, ["cargo xtask test", "cargo xtask dist --base \"$base\" --out site"]);
+        assert!(read(".ci/run").lines().any(|l| l == "cargo xtask test"));
+        let readme = read("README.md");
+        assert!(readme.starts_with("# Scale Lab") && readme.contains("cargo xtask test "));
+        assert!(readme.contains(".github/workflows/pages.yml"), "the README says how the hosted page is made");
+        for base in ["/", "/scale-lab/"] {
+            let d = DistArgs::parse(&args(&["--base", base, "--out", "site"])).unwrap();
+            assert_eq!((d.base.as_str(), d.out.as_deref()), (base, Some(Path::new("site"))));
+        }
     }
 
     #[test]
