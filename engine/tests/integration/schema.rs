@@ -370,3 +370,193 @@ fn the_schema_and_the_parser_agree_on_the_fuzz_corpus() {
         assert!(t.beyond_total() * 4 < t.refused_by_both, "the schema misses too many refusals");
     }
 }
+
+/// A document with `value` at `field` of an object of the definition
+/// `def` (`""`: the scenario itself), the rest as simple as can be.
+fn placed(def: &str, field: &str, value: &Value) -> Value {
+    let mut doc = json!({"version": 2, "nodes": [{"id": "n", "kind": "web_server"}], "links": []});
+    let set = |o: &mut Value| o[field] = value.clone();
+    match def {
+        "" => set(&mut doc),
+        kind if NodeKind::NAMES.contains(&kind) => {
+            let mut node = json!({"id": "n", "kind": kind});
+            if kind == "users" && ["requests_per_user_per_day", "peak_factor"].contains(&field) {
+                node["dau"] = json!(1000); // these apply only with dau
+            }
+            set(&mut node);
+            doc["nodes"][0] = node;
+        }
+        "service" => {
+            doc["nodes"][0]["service"] = json!({"dist": "lognormal", "mean_ms": 1});
+            set(&mut doc["nodes"][0]["service"]);
+        }
+        "contention" | "autoscale_web" => {
+            let at = if def == "contention" { "contention" } else { "autoscale" };
+            doc["nodes"][0][at] = json!({});
+            set(&mut doc["nodes"][0][at]);
+        }
+        "autoscale_workers" => {
+            doc["nodes"][0] = json!({"id": "n", "kind": "workers", "autoscale": {}});
+            set(&mut doc["nodes"][0]["autoscale"]);
+        }
+        "health_check" => {
+            doc["nodes"][0] = json!({"id": "n", "kind": "load_balancer", "health_check": {}});
+            set(&mut doc["nodes"][0]["health_check"]);
+        }
+        "mix" | "keys" | "call_policy" | "retry_budget" | "region_share" => {
+            let (at, start) = match def {
+                "mix" => ("mix", json!({"read": 1})),
+                "keys" => ("keys", json!({})),
+                "call_policy" => ("retry", json!({"backoff": "exponential"})),
+                "retry_budget" => ("retry", json!({"budget": {}})),
+                _ => ("regions", json!([{"region": "eu", "share": 1}])),
+            };
+            doc["nodes"][0] = json!({"id": "n", "kind": "users"});
+            doc["nodes"][0][at] = start;
+            let target = match def {
+                "retry_budget" => &mut doc["nodes"][0]["retry"]["budget"],
+                "region_share" => &mut doc["nodes"][0]["regions"][0],
+                _ => &mut doc["nodes"][0][at],
+            };
+            set(target);
+        }
+        "link" => {
+            doc["nodes"] = json!([{"id": "u", "kind": "users"}, {"id": "n", "kind": "web_server"}]);
+            doc["links"] = json!([{"from": "u", "to": "n"}]);
+            set(&mut doc["links"][0]);
+        }
+        "fault" => {
+            let fault = match field {
+                "factor" => "slow",
+                "share" => "errors",
+                "duration_s" => "spike",
+                _ => "fail",
+            };
+            doc["duration_s"] = json!(2_592_000);
+            doc["faults"] = json!([{"at_s": 1, "node": "n", "fault": fault}]);
+            set(&mut doc["faults"][0]);
+        }
+        "alert" => {
+            doc["alerts"] = json!([{"name": "a", "metric": "p99_ms", "above": 1}]);
+            if field == "below" {
+                doc["alerts"][0].as_object_mut().unwrap().remove("above");
+            }
+            set(&mut doc["alerts"][0]);
+        }
+        "check" => {
+            doc["goal"] = json!({"checks": [{"metric": "p99_ms", "below": 1}]});
+            if field == "above" {
+                doc["goal"]["checks"][0].as_object_mut().unwrap().remove("below");
+            }
+            set(&mut doc["goal"]["checks"][0]);
+        }
+        "goal" => {
+            doc["goal"] = json!({"checks": []});
+            set(&mut doc["goal"]);
+        }
+        "failure_drill" | "outage_drill" | "error_band" => {
+            let mut drill = json!({"fail": "n", "within_s": 10});
+            if def != "failure_drill" {
+                drill["while_down"] = json!({"errors_above": 0.1});
+            }
+            doc["goal"] = json!({"checks": [], "drills": [drill]});
+            let d = &mut doc["goal"]["drills"][0];
+            set(if def == "error_band" { &mut d["while_down"] } else { d });
+        }
+        other => panic!("no place for a {other} in a test document: add one to `placed`"),
+    }
+    doc
+}
+
+/// Values just inside and just outside each bound of a number's schema,
+/// and each value of an enum.
+fn probes(p: &Value) -> Vec<Value> {
+    let types = match &p["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let mut out: Vec<Value> = p.get("enum").and_then(Value::as_array).cloned().unwrap_or_default();
+    let whole = types.contains(&"integer");
+    if !whole && !types.contains(&"number") {
+        return out;
+    }
+    let step = |x: f64| if whole { 1.0 } else { 1e-6 * x.abs().max(1.0) };
+    let number = |x: f64| {
+        if whole && x.abs() < 9e15 {
+            json!(x as i64)
+        } else if whole && x >= 1.8e19 {
+            json!(u64::MAX)
+        } else {
+            json!(x)
+        }
+    };
+    for (key, below) in [("minimum", true), ("exclusiveMinimum", true), ("maximum", false), ("exclusiveMaximum", false)]
+    {
+        let Some(bound) = p.get(key).and_then(Value::as_f64) else { continue };
+        let inward = if below { step(bound) } else { -step(bound) };
+        if key.starts_with("exclusive") {
+            out.extend([number(bound), number(bound + inward)]);
+        } else if bound >= 1.8e19 {
+            out.extend([number(bound), json!(bound * 2.0)]);
+        } else {
+            out.extend([number(bound), number(bound - inward)]);
+        }
+    }
+    out
+}
+
+/// Every range and enum the schema states is the parser's: at each bound
+/// and just beyond it, and for each value of each enum, the schema and the
+/// parser agree (but for the checks a schema cannot make, as above).
+#[test]
+fn the_schema_and_the_parser_agree_at_every_bound() {
+    let validator = Validator::new();
+    let s = schema();
+    let mut objects: Vec<(String, &Value)> = vec![(String::new(), s)];
+    for (name, def) in s["definitions"].as_object().unwrap() {
+        objects.push((name.clone(), def));
+        // A profile's shapes are objects of their own.
+        for branch in def.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+            if name == "profile" {
+                objects.push((name.clone(), &branch["then"]));
+            }
+        }
+    }
+    let mut tally = Tally::default();
+    let mut checked = 0;
+    for (def, object) in objects {
+        let Some(props) = object.get("properties").and_then(Value::as_object) else { continue };
+        let shape = object["properties"]["shape"]["const"].as_str();
+        for (field, p) in props {
+            if ["version", "kind", "shape"].contains(&field.as_str()) {
+                continue;
+            }
+            for value in probes(p) {
+                let mut doc = match (def.as_str(), shape) {
+                    ("profile", Some(shape)) => {
+                        let mut d = placed("users", "profile", &json!({"shape": shape}));
+                        d["duration_s"] = json!(2_592_000);
+                        d["nodes"][0]["profile"][field] = value.clone();
+                        d
+                    }
+                    ("profile", None) => continue,
+                    _ => placed(&def, field, &value),
+                };
+                if def.is_empty() && field == "warmup_s" {
+                    doc["duration_s"] = json!(2_592_000);
+                }
+                compare(&validator, &doc, &mut tally);
+                checked += 1;
+            }
+        }
+    }
+    eprintln!(
+        "bounds and enums: {checked} documents; {} accepted by both, {} refused by both, {} by the parser only ({:?})",
+        tally.accepted,
+        tally.refused_by_both,
+        tally.beyond_total(),
+        tally.beyond
+    );
+    assert!(checked >= 300 && tally.accepted >= checked / 3 && tally.refused_by_both >= checked / 4);
+}
