@@ -358,6 +358,8 @@ impl Parser {
                 self.goal(v, "goal").map(Some)
             }
         };
+        // Where editors find the format's JSON Schema: read, and not kept.
+        let _ = self.string(&mut obj, "$schema", Some(""));
         self.finish(obj);
         // Faults and alerts name nodes: those must exist.
         let ids: Vec<String> = match &nodes {

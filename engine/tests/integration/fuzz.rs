@@ -38,7 +38,7 @@ fn config(default_cases: u32) -> ProptestConfig {
 }
 
 /// Every shipped scenario document, parsed as JSON.
-fn shipped() -> &'static [(String, Value)] {
+pub(crate) fn shipped() -> &'static [(String, Value)] {
     static DOCS: OnceLock<Vec<(String, Value)>> = OnceLock::new();
     DOCS.get_or_init(|| {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -343,7 +343,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
 
 /// A document shaped like a scenario: nodes of real kinds, links between
 /// them by position, and now and then a field with any value.
-fn arb_scenario_shaped() -> impl Strategy<Value = Value> {
+pub(crate) fn arb_scenario_shaped() -> impl Strategy<Value = Value> {
     let field = || prop::option::weighted(0.25, (prop::sample::select(KEYS), arb_json()));
     let node = (prop::sample::select(&scalelab_engine::NodeKind::NAMES[..]), field());
     let link = (0usize..6, 0usize..6, prop::option::weighted(0.3, arb_number()));
@@ -386,7 +386,7 @@ fn arb_scenario_shaped() -> impl Strategy<Value = Value> {
 
 /// A step into a JSON value.
 #[derive(Clone, Debug, PartialEq)]
-enum Seg {
+pub(crate) enum Seg {
     Key(String),
     At(usize),
 }
@@ -445,7 +445,7 @@ fn get_mut<'a>(v: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
 
 /// One change to a document.
 #[derive(Clone, Debug)]
-enum Mutation {
+pub(crate) enum Mutation {
     /// Replace the value at a path (chosen by index among all paths).
     Replace(Index, Value),
     /// Delete the field or list item at a path.
@@ -465,7 +465,7 @@ enum Mutation {
     Extreme(Index, f64),
 }
 
-fn arb_mutation() -> impl Strategy<Value = Mutation> {
+pub(crate) fn arb_mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         6 => (any::<Index>(), arb_json()).prop_map(|(i, v)| Mutation::Replace(i, v)),
         2 => any::<Index>().prop_map(Mutation::Delete),
@@ -479,7 +479,7 @@ fn arb_mutation() -> impl Strategy<Value = Mutation> {
 }
 
 /// Applies `m` to `doc`; returns the path of a replaced value.
-fn apply(doc: &mut Value, m: &Mutation) -> Option<Vec<Seg>> {
+pub(crate) fn apply(doc: &mut Value, m: &Mutation) -> Option<Vec<Seg>> {
     let mut all = Vec::new();
     paths(doc, &mut Vec::new(), &mut all);
     let ids: Vec<Value> =

@@ -47,6 +47,11 @@
 //! - `retries`: retries at the users: attempts per request (1 − pⁿ)/(1 − p)
 //!   and success 1 − pⁿ under independent failures, the retry budget's
 //!   bound, backoff and jitter in traces, causes not retried, both books.
+//! - `schema`: the scenario format's JSON Schema (`public/schema/scenario.json`):
+//!   every shipped scenario follows it, it is the current format version,
+//!   and it agrees with the parser on a sample of the fuzz corpus (what the
+//!   parser accepts it accepts; what the parser refuses it refuses, but for
+//!   wiring, references and limits relating two fields, which are counted).
 //! - `utilization`: busy over available workers: autoscaling groups at their
 //!   size at each instant, servers that are down left out, never above 100%.
 
@@ -76,6 +81,7 @@ mod reliability;
 mod resilience;
 mod resilience_progress;
 mod retries;
+mod schema;
 mod shedding;
 mod support;
 mod theory;
