@@ -47,10 +47,16 @@
 //! - `retries`: retries at the users: attempts per request (1 − pⁿ)/(1 − p)
 //!   and success 1 − pⁿ under independent failures, the retry budget's
 //!   bound, backoff and jitter in traces, causes not retried, both books.
+//! - `calls`: web servers' call policy (`calls`): retries amplify the
+//!   database's load by (1 − pⁿ)/(1 − p), a retry picks its replica again
+//!   (a live one after a crash), the calls' own books through timeouts,
+//!   give-ups, crashes, edits and any stepping, traces that keep the users'
+//!   attempt numbers.
 //! - `utilization`: busy over available workers: autoscaling groups at their
 //!   size at each instant, servers that are down left out, never above 100%.
 
 mod attempts;
+mod calls;
 mod cli;
 mod client_timeout;
 mod compare;
