@@ -573,6 +573,26 @@ mod tests {
     }
 
     #[test]
+    fn a_web_servers_crash_fills_its_retry_budget_again_and_users_keep_theirs() {
+        let calls = r#"{"id": "n1", "kind": "web_server", "workers": 1, "service": {"dist": "constant", "mean_ms": 1},
+            "calls": {"max_attempts": 4, "budget": {"tokens": 2, "refill": 0.1}}}"#;
+        let users = r#"{"id": "n0", "kind": "users", "rps": 10, "retry": {"max_attempts": 4, "budget": {"tokens": 2, "refill": 0.1}}}"#;
+        let mut rig = Rig::new(&format!("{users}, {calls}"), &[(0, 1)]);
+        for c in &mut rig.components {
+            let caller = c.caller_mut().expect("both have a policy");
+            assert!(caller.retry_after(Cause::Error, 1).is_some() && caller.retry_after(Cause::Error, 1).is_some());
+            assert_eq!(caller.retry_after(Cause::Error, 1), None, "spent");
+            c.forget();
+        }
+        assert_eq!(
+            rig.components[1].caller().and_then(|c| c.tokens()),
+            Some(2.0),
+            "a restarted server's budget is full"
+        );
+        assert_eq!(rig.components[0].caller().and_then(|c| c.tokens()), Some(0.0), "users are not a machine");
+    }
+
+    #[test]
     fn a_queue_takes_jobs_until_it_is_full() {
         let queue = r#"{"id": "n1", "kind": "queue", "capacity": 2}"#;
         let mut rig = Rig::new(&format!("{USERS}, {queue}"), &[]);
