@@ -583,11 +583,12 @@ fn NodePanel(
                 }
             })}
             {fields}
-            {is_users.then(|| {
+            {(is_users || kind == NodeKind::WebServer).then(|| {
                 // What the retry policy does to the load, in the engine's numbers.
                 let id = id.clone();
                 move || editor.doc.with(|d| match d.node_index(&id).map(|i| &d.nodes[i].spec) {
                     Some(NodeSpec::Users(u)) => u.retry.as_ref().and_then(scalelab_engine::theory::retry_load),
+                    Some(NodeSpec::WebServer(w)) => w.calls.as_ref().and_then(scalelab_engine::theory::calls_load),
                     _ => None,
                 }).map(|words| view! { <p class="muted" data-testid="retry-load">{words}</p> })
             })}
@@ -633,6 +634,10 @@ fn NodePanel(
             <dl class="live" data-testid="node-live">
                 {move || live.get().map(|n| {
                     let s = n.summary;
+                    // A web server with a call policy: its calls' timeouts and retries.
+                    let calls_on = || editor.doc.with(|d| {
+                        matches!(d.node_index(&n.id).map(|i| &d.nodes[i].spec), Some(NodeSpec::WebServer(w)) if w.calls.is_some())
+                    });
                     let span = snapshot.with(|s| s.as_ref().map_or(0.0, |s| s.span_s));
                     let rate = move |n: u64| if span > 0.0 { format!("{}/s", format::number(n as f64 / span)) } else { "–".to_string() };
                     view! {
@@ -650,6 +655,10 @@ fn NodePanel(
                         })}
                         {(kind == NodeKind::WebServer).then(|| view! {
                             <dt>"Sessions lost"</dt><dd data-testid="live-sessions-lost">{rate(s.sessions_lost)}</dd>
+                        })}
+                        {(kind == NodeKind::WebServer && calls_on()).then(|| view! {
+                            <dt title="attempts that got no answer within the attempt timeout">"Call timeouts"</dt><dd data-testid="live-call-timeouts">{rate(s.call_timeouts)}</dd>
+                            <dt title="attempts sent again after one failed">"Retries"</dt><dd data-testid="live-retries">{rate(s.retries)}</dd>
                         })}
                         {n.group.map(|(running, booting)| view! {
                             <dt>"Machines"</dt><dd data-testid="live-machines">{if booting > 0 { format!("{running} running, {booting} booting") } else { format!("{running} running") }}</dd>

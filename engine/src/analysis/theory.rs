@@ -219,13 +219,23 @@ pub fn retry_amplification(n: u32, p: f64) -> f64 {
 /// the retries add to its load, so this is the least it costs), and what a
 /// budget caps it at.
 pub fn retry_load(policy: &crate::model::scenario::CallPolicy) -> Option<String> {
+    load_words(policy, "request")
+}
+
+/// The same for a web server's policy on its calls (`calls`): attempts per
+/// call to its cache, data and queue tiers.
+pub fn calls_load(policy: &crate::model::scenario::CallPolicy) -> Option<String> {
+    load_words(policy, "call")
+}
+
+fn load_words(policy: &crate::model::scenario::CallPolicy, per: &str) -> Option<String> {
     let n = policy.max_attempts;
     if n <= 1 {
         return None;
     }
     let times = |p: f64| format!("×{:.2}", retry_amplification(n, p));
     let mut words = format!(
-        "Up to ×{n} attempts per request: if 10% of attempts fail, what it calls gets {} the load; at 50%, {}; when all fail, ×{n}.",
+        "Up to ×{n} attempts per {per}: if 10% of attempts fail, what it calls gets {} the load; at 50%, {}; when all fail, ×{n}.",
         times(0.1),
         times(0.5)
     );
@@ -278,6 +288,9 @@ mod tests {
         ));
         let empty = CallPolicy { budget: Some(RetryBudget { tokens: 3, refill: 0.0 }), ..four };
         assert!(retry_load(&empty).unwrap().ends_with("at most 3 retries at once, then none."));
+        // A web server's calls: the same numbers, per call.
+        assert_eq!(calls_load(&budgeted).unwrap(), retry_load(&budgeted).unwrap().replace("per request", "per call"));
+        assert_eq!(calls_load(&CallPolicy::attempts(1, Some(100.0))), None);
     }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -503,6 +516,17 @@ impl crate::kernel::sim::Simulation {
         if retrying {
             assumptions.push(
                 "users retry failed attempts: the arrivals include the retries, which follow failures rather than come independently, so they bunch when the node struggles".to_string(),
+            );
+        }
+        // A web server linked to this node that retries its calls.
+        let calling = s.links.iter().filter(|l| l.to == id).any(|l| {
+            s.node_index(&l.from).is_some_and(
+                |i| matches!(&s.nodes[i].spec, NodeSpec::WebServer(w) if w.calls.is_some_and(|c| c.max_attempts > 1)),
+            )
+        });
+        if calling {
+            assumptions.push(
+                "web servers retry their failed calls here: the arrivals include the retries, which follow failures rather than come independently, so they bunch when the node struggles".to_string(),
             );
         }
         for l in s.links.iter().filter(|l| l.to == id) {

@@ -26,8 +26,8 @@ pub enum Event {
     /// Caller `node` ends the attempts that passed their timeout.
     AttemptSweep { node: u16 },
     /// Request `req` (while its generation is `generation`) is retried: its
-    /// caller sends its next attempt.
-    Retry { req: u32, generation: u32 },
+    /// caller (at its frame `frame`: 0 for users) sends its next attempt.
+    Retry { req: u32, generation: u32, frame: u8 },
     /// Load balancer `node` probes its servers (ignored if its health-check
     /// settings changed since: `epoch` no longer matches).
     HealthCheck { node: u16, epoch: u32 },

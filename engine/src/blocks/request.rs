@@ -167,6 +167,9 @@ pub struct Frame {
     pub step: u8,
     /// The request holds one of this station's workers.
     pub holding: bool,
+    /// Attempts sent so far for the call under way, by a web server with a
+    /// call policy (0 otherwise).
+    pub tries: u8,
 }
 
 pub(crate) const EMPTY_FRAME: Frame = Frame {
@@ -178,6 +181,7 @@ pub(crate) const EMPTY_FRAME: Frame = Frame {
     arrived: 0,
     step: 0,
     holding: false,
+    tries: 0,
 };
 
 /// `Request::key` before a node has needed one.
@@ -374,6 +378,18 @@ impl Arena {
             .filter(|i| !free.contains(i))
             .map(|i| &self.slots[i as usize])
             .filter(|r| r.in_window && !r.finished && !r.is_attempt())
+            .count() as u64
+    }
+
+    /// Calls of web servers with a call policy (attempts sent from a frame
+    /// below the users'), for requests born in the statistics window, that
+    /// have not ended yet.
+    pub fn count_open_calls_in_window(&self) -> u64 {
+        let free: std::collections::HashSet<u32> = self.free.iter().copied().collect();
+        (0..self.slots.len() as u32)
+            .filter(|i| !free.contains(i))
+            .map(|i| &self.slots[i as usize])
+            .filter(|r| r.in_window && !r.finished && r.is_attempt() && r.base > 0)
             .count() as u64
     }
 

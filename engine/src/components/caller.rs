@@ -95,6 +95,12 @@ impl Caller {
         }
     }
 
+    /// The caller's machine restarted: its retry budget, kept in memory,
+    /// starts full again.
+    pub fn restarted(&mut self) {
+        self.budget = self.policy.budget.map(|b| Budget::new(b.tokens, b.refill));
+    }
+
     /// Tokens left in the retry budget (`None`: no budget).
     pub fn tokens(&self) -> Option<f64> {
         self.budget.map(|b| b.tokens())
@@ -128,6 +134,22 @@ fn timeout(policy: &CallPolicy) -> Option<Nanos> {
 /// The run-time caller for `policy` (`None` without one) of node `slot`.
 pub fn for_policy(policy: Option<CallPolicy>, seed: u64, slot: usize) -> Option<Box<Caller>> {
     policy.map(|p| Box::new(Caller::new(p, seed, slot)))
+}
+
+/// A new call policy while running, for the caller kept in `caller` by
+/// node `slot`. Returns whether the deadlines of the attempts under way
+/// must be rebuilt: the timeout changed, or the policy came or went
+/// (attempts sent without one have no deadline; with none, attempts under
+/// way wait for their answers).
+pub fn retune(caller: &mut Option<Box<Caller>>, policy: Option<CallPolicy>, seed: u64, slot: usize) -> bool {
+    match (caller, policy) {
+        (Some(c), Some(p)) => c.update(p),
+        (None, None) => false,
+        (c, p) => {
+            *c = for_policy(p, seed, slot);
+            true
+        }
+    }
 }
 
 #[cfg(test)]
@@ -178,5 +200,19 @@ mod tests {
         );
         let d = j.retry_after(Cause::Shed, 1).unwrap();
         assert!(d < 10_000_000, "{d}");
+    }
+
+    #[test]
+    fn a_restart_fills_the_budget_again() {
+        let policy = CallPolicy {
+            budget: Some(crate::model::scenario::RetryBudget { tokens: 2, refill: 0.1 }),
+            ..CallPolicy::attempts(4, None)
+        };
+        let mut c = Caller::new(policy, 1, 0);
+        assert!(c.retry_after(Cause::Error, 1).is_some());
+        assert!(c.retry_after(Cause::Error, 1).is_some());
+        assert_eq!(c.retry_after(Cause::Error, 1), None, "spent");
+        c.restarted();
+        assert_eq!(c.tokens(), Some(2.0));
     }
 }

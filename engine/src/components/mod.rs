@@ -96,6 +96,13 @@ pub(crate) enum Next {
         step: u8,
         free_worker: bool,
     },
+    /// The same, by a caller with a call policy: the call is sent as an
+    /// attempt (a clone of the request), timed out and retried by the policy.
+    Attempt {
+        link: u16,
+        step: u8,
+        free_worker: bool,
+    },
     Answer,
     Fail(Cause),
 }
@@ -108,7 +115,7 @@ pub(crate) struct Retuned {
     pub rate: bool,
     /// Users: a new client timeout; their give-up sweep is due at another time.
     pub patience: bool,
-    /// Users: a new call policy whose attempts' deadlines must be rebuilt.
+    /// Users, web servers: a new call policy whose attempts' deadlines must be rebuilt.
     pub caller: bool,
     /// Balancer: new health-check settings; a new round of probes starts.
     pub health_checks: bool,
@@ -260,7 +267,7 @@ impl Component {
             NodeSpec::RateLimiter(r) => {
                 Component::RateLimiter(rate_limiter::RateLimiter::new(r, outgoing.first().copied()))
             }
-            NodeSpec::WebServer(w) => station(spec, Role::Web(web::WebCalls::new(w.waiting, w.sessions))),
+            NodeSpec::WebServer(w) => station(spec, Role::Web(web::WebCalls::new(w, seed, slot))),
             NodeSpec::Cache(c) => station(spec, Role::Cache(Box::new(cache::CacheState::new(c)))),
             NodeSpec::Database(d) => station(spec, Role::Database(Box::new(database::DbState::new(d)))),
             // A NoSQL store serves like a database without replicas.
@@ -321,10 +328,7 @@ impl Component {
                     st.workers = workers; // the group sets its size (`set_group`)
                 }
                 match (&mut st.role, spec) {
-                    (Role::Web(w), NodeSpec::WebServer(web)) => {
-                        w.waiting = web.waiting;
-                        w.sessions = web.sessions;
-                    }
+                    (Role::Web(w), NodeSpec::WebServer(web)) => r.caller = w.retune(web),
                     (Role::Database(db), NodeSpec::Database(d)) => db.retune(d),
                     (Role::Cache(c), NodeSpec::Cache(cache)) => c.retune(cache),
                     // NoSQL stores and worker pools have nothing beyond the station's settings.
@@ -379,6 +383,12 @@ impl Component {
             // A limiter keeps its counts in memory: after a restart every
             // caller starts with a full bucket.
             Component::RateLimiter(l) => l.forget(),
+            // So does a web server its retry budget.
+            Component::Station(Station { role: Role::Web(w), .. }) => {
+                if let Some(c) = w.caller.as_deref_mut() {
+                    c.restarted();
+                }
+            }
             // Nothing kept in memory that a restart loses: users are not a
             // machine, a balancer's open connections fail as their answers
             // come back through it, routers and DNS keep no state of their
@@ -388,7 +398,25 @@ impl Component {
             | Component::Queue(_)
             | Component::ShardRouter(_)
             | Component::Dns(_)
-            | Component::Station(Station { role: Role::Web(_) | Role::Database(_) | Role::Workers(_), .. }) => {}
+            | Component::Station(Station { role: Role::Database(_) | Role::Workers(_), .. }) => {}
+        }
+    }
+
+    /// The caller kept by this node when it has a call policy (users with
+    /// `retry`, a web server with `calls`).
+    pub(crate) fn caller_mut(&mut self) -> Option<&mut caller::Caller> {
+        match self {
+            Component::Users(u) => u.caller.as_deref_mut(),
+            Component::Station(Station { role: Role::Web(w), .. }) => w.caller.as_deref_mut(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn caller(&self) -> Option<&caller::Caller> {
+        match self {
+            Component::Users(u) => u.caller.as_deref(),
+            Component::Station(Station { role: Role::Web(w), .. }) => w.caller.as_deref(),
+            _ => None,
         }
     }
 
@@ -542,6 +570,26 @@ mod tests {
         assert_eq!((st.waiting, st.queue.len()), (1, 1));
         assert_eq!(rig.stats[1].counters.rejected, 1);
         assert_eq!(rig.stats[1].queued.value(), 1);
+    }
+
+    #[test]
+    fn a_web_servers_crash_fills_its_retry_budget_again_and_users_keep_theirs() {
+        let calls = r#"{"id": "n1", "kind": "web_server", "workers": 1, "service": {"dist": "constant", "mean_ms": 1},
+            "calls": {"max_attempts": 4, "budget": {"tokens": 2, "refill": 0.1}}}"#;
+        let users = r#"{"id": "n0", "kind": "users", "rps": 10, "retry": {"max_attempts": 4, "budget": {"tokens": 2, "refill": 0.1}}}"#;
+        let mut rig = Rig::new(&format!("{users}, {calls}"), &[(0, 1)]);
+        for c in &mut rig.components {
+            let caller = c.caller_mut().expect("both have a policy");
+            assert!(caller.retry_after(Cause::Error, 1).is_some() && caller.retry_after(Cause::Error, 1).is_some());
+            assert_eq!(caller.retry_after(Cause::Error, 1), None, "spent");
+            c.forget();
+        }
+        assert_eq!(
+            rig.components[1].caller().and_then(|c| c.tokens()),
+            Some(2.0),
+            "a restarted server's budget is full"
+        );
+        assert_eq!(rig.components[0].caller().and_then(|c| c.tokens()), Some(0.0), "users are not a machine");
     }
 
     #[test]

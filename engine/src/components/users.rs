@@ -98,14 +98,7 @@ impl Users {
     /// policy came or went (attempts sent without one have no deadline; with
     /// none, attempts under way wait for their answers).
     pub fn update_policy(&mut self, spec: &UsersSpec) -> bool {
-        match (&mut self.caller, spec.retry) {
-            (Some(c), Some(p)) => c.update(p),
-            (None, None) => false,
-            (c, p) => {
-                *c = crate::components::caller::for_policy(p, self.seed, self.slot);
-                true
-            }
-        }
+        crate::components::caller::retune(&mut self.caller, spec.retry, self.seed, self.slot)
     }
 
     /// New parameters while running; the random streams carry on. Returns

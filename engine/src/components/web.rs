@@ -38,10 +38,18 @@ pub struct WebCalls {
     pub queues: Vec<u16>,
     /// Round-robin position over the read replicas.
     pub next_read: usize,
+    /// The server's call policy and its attempts' deadlines (`None`: each
+    /// call is made once, and waited for).
+    pub caller: Option<Box<crate::components::caller::Caller>>,
+    /// The run's seed and this node's slot (a policy added while running
+    /// seeds its jitter's stream from them).
+    seed: u64,
+    slot: usize,
 }
 
 impl WebCalls {
-    pub fn new(waiting: Waiting, sessions: crate::model::scenario::Sessions) -> WebCalls {
+    pub fn new(spec: &crate::model::kinds::web_server::WebServerSpec, seed: u64, slot: usize) -> WebCalls {
+        let (waiting, sessions) = (spec.waiting, spec.sessions);
         WebCalls {
             waiting,
             sessions,
@@ -51,7 +59,18 @@ impl WebCalls {
             databases: Vec::new(),
             queues: Vec::new(),
             next_read: 0,
+            caller: crate::components::caller::for_policy(spec.calls, seed, slot),
+            seed,
+            slot,
         }
+    }
+
+    /// New settings while running. Returns whether the deadlines of the
+    /// calls under way must be rebuilt (see [`crate::components::caller::retune`]).
+    pub(crate) fn retune(&mut self, spec: &crate::model::kinds::web_server::WebServerSpec) -> bool {
+        self.waiting = spec.waiting;
+        self.sessions = spec.sessions;
+        crate::components::caller::retune(&mut self.caller, spec.calls, self.seed, self.slot)
     }
 
     /// The cache link responsible for `key` (the same one every time while the
@@ -151,7 +170,16 @@ pub(crate) fn step(w: &mut Work) -> Next {
     let (has_caches, has_databases) = (!c.caches.is_empty(), !c.databases.is_empty());
     // An asynchronous server frees its worker while it waits for a call.
     let free_worker = c.waiting == Waiting::Async;
-    let call = |link: u16, step: u8| Next::Call { link, step, free_worker };
+    // With a call policy each call goes out as an attempt the policy times
+    // out and retries.
+    let with_policy = c.caller.is_some();
+    let call = move |link: u16, step: u8| {
+        if with_policy {
+            Next::Attempt { link, step, free_worker }
+        } else {
+            Next::Call { link, step, free_worker }
+        }
+    };
     if step == SERVED && kind != Kind::Static {
         // Whose session is this? Locally kept: it must be here. Shared: ask the store first.
         match (sessions, store) {
@@ -204,6 +232,38 @@ pub(crate) fn step(w: &mut Work) -> Next {
             queue.map_or(Next::Answer, |link| call(link, PUBLISHED))
         }
         _ => Next::Answer,
+    }
+}
+
+/// Where web server `w.node` sends the retry of the call its frame waits
+/// on (the step it continues at says which), chosen now as a first call
+/// would be: a replica that went down since is passed over, a cache that
+/// went down sends the read to the database. `Fail(no_route)`: the link is
+/// gone since.
+pub(crate) fn retry_target(w: &mut Work) -> Next {
+    let step = w.req.frames[w.f as usize].step;
+    let Some(c) = calls(w.components, w.node) else { return Next::Fail(Cause::NoRoute) };
+    let (free_worker, store, has_caches) = (c.waiting == Waiting::Async, c.session_store, !c.caches.is_empty());
+    let attempt = |link: u16, step: u8| Next::Attempt { link, step, free_worker };
+    let nowhere = Next::Fail(Cause::NoRoute);
+    match step {
+        SESSION_DONE => store.map_or(nowhere, |link| attempt(link, SESSION_DONE)),
+        ASKED_CACHE => match serving_cache(w, has_caches) {
+            Some(link) => attempt(link, ASKED_CACHE),
+            None => read_target(w).map_or(nowhere, |link| attempt(link, READ_DB)),
+        },
+        READ_DB => read_target(w).map_or(nowhere, |link| attempt(link, READ_DB)),
+        WROTE_DB => match write_target(w) {
+            Ok(Some(link)) => attempt(link, WROTE_DB),
+            Ok(None) => nowhere,
+            Err(cause) => Next::Fail(cause),
+        },
+        PUBLISHED => {
+            let queues = calls(w.components, w.node).map_or(&[][..], |c| &c.queues[..]);
+            let queue = queues.iter().copied().find(|&l| w.net.end_serving(l)).or(queues.first().copied());
+            queue.map_or(nowhere, |link| attempt(link, PUBLISHED))
+        }
+        _ => nowhere,
     }
 }
 

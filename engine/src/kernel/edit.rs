@@ -708,6 +708,11 @@ impl Simulation {
             let r = self.arena.get_mut(req);
             r.frames[f as usize].abandoned = true;
             r.lines += 1;
+            if r.child != crate::blocks::request::NO_SLOT {
+                // A web server's call under way: its attempt learns of it.
+                self.abandon_below(req, f as usize);
+            }
+            let r = self.arena.get(req);
             if r.frames[f as usize].holding {
                 self.depart_failed(slot, req, f);
             } else {

@@ -18,7 +18,6 @@ use crate::blocks::event::{Event, EventQueue};
 use crate::blocks::request::{Arena, Cause, Frame, FrameState, Kind, EMPTY_FRAME, NO_SLOT, NO_TRACE};
 use crate::components::net::Network;
 use crate::components::station::{Deadline, Role, Station};
-use crate::components::users::Users;
 use crate::components::{Arrival, Links, Next, Reply, Visit, Work};
 use crate::kernel::trace::{Mark, TraceBook, BREAKDOWN_EVERY};
 use crate::metrics::hops::{Hop, HopLog};
@@ -192,6 +191,10 @@ pub struct Simulation {
     /// requests born in the window.
     pub(crate) attempts_totals: AttemptOutcomes,
     pub(crate) attempts_window: AttemptOutcomes,
+    /// The same for the calls of web servers with a call policy (`calls`):
+    /// a request's calls are not its attempts, so they have books of their own.
+    pub(crate) calls_totals: AttemptOutcomes,
+    pub(crate) calls_window: AttemptOutcomes,
     /// End-to-end latency of successful requests born in the window.
     pub(crate) latency: Histogram,
     second_latency: Histogram,
@@ -303,6 +306,8 @@ impl Simulation {
             window: Outcomes::default(),
             attempts_totals: AttemptOutcomes::default(),
             attempts_window: AttemptOutcomes::default(),
+            calls_totals: AttemptOutcomes::default(),
+            calls_window: AttemptOutcomes::default(),
             latency: Histogram::new(),
             second_latency: Histogram::new(),
             second: Outcomes::default(),
@@ -427,7 +432,10 @@ impl Simulation {
         let mut attempt_entries = 0;
         for c in &self.components {
             match c {
-                Component::Station(st) => station_entries += st.queue.len() + st.deadlines.len(),
+                Component::Station(st) => {
+                    station_entries += st.queue.len() + st.deadlines.len();
+                    attempt_entries += c.caller().map_or(0, |c| c.deadlines.len());
+                }
                 Component::Queue(q) => queued_jobs += q.backlog.len(),
                 Component::Users(u) => {
                     give_up_entries += u.waiting.len();
@@ -574,7 +582,7 @@ impl Simulation {
             Event::DeadlineSweep { node } => self.on_deadline_sweep(node),
             Event::GiveUpSweep { node } => self.on_give_up_sweep(node as usize),
             Event::AttemptSweep { node } => self.on_attempt_sweep(node as usize),
-            Event::Retry { req, generation } => self.on_retry(req, generation),
+            Event::Retry { req, generation, frame } => self.on_retry(req, generation, frame),
             Event::HealthCheck { node, epoch } => self.on_health_check(node, epoch),
             Event::Takeover { node } => self.on_takeover(node),
             Event::Promote { node } => self.on_promote(node),
@@ -1015,12 +1023,28 @@ impl Simulation {
                 }
                 self.send_down(req, f, link);
             }
+            Next::Attempt { link, step, free_worker } => self.call_with_policy(node, req, f, link, step, free_worker),
             Next::Answer => self.answer(node, req, f),
             Next::Fail(cause) => {
                 self.fail(req, node, cause);
                 self.answer(node, req, f);
             }
         }
+    }
+
+    /// Web server `node` calls over `link` for `req` (its frame `f`) under
+    /// its call policy: as a plain call, but the call goes out as an attempt
+    /// (a clone of `req`) that the policy times out and retries.
+    #[cold]
+    fn call_with_policy(&mut self, node: usize, req: u32, f: u8, link: u16, step: u8, free_worker: bool) {
+        let frame = &mut self.arena.get_mut(req).frames[f as usize];
+        frame.step = step;
+        frame.state = FrameState::AwaitingDownstream;
+        frame.tries = 0;
+        if frame.holding && free_worker {
+            self.release_worker(node, req, f);
+        }
+        self.send_attempt(req, f, link);
     }
 
     /// A web server with local sessions crashed: every session it held is
@@ -1891,11 +1915,12 @@ impl Simulation {
         r.finished = true;
         r.frames[0].abandoned = true;
         let (in_window, region, child) = (r.in_window, r.region, r.child);
+        self.abandon_below(req, 0);
+        let r = self.arena.get(req);
         // The users' wire: the request's own, or its attempt's under way.
         let below = if r.depth > 1 {
             Some(r.frames[1].link)
         } else if child != NO_SLOT {
-            self.abandon_attempt(child);
             Some(self.arena.get(child).frames[1].link)
         } else {
             // Waiting to retry: drawn on the wire the retry would take.
@@ -1939,30 +1964,40 @@ impl Simulation {
         let p = self.arena.get_mut(parent);
         let caller = p.frames[fi].node as usize;
         let in_window = p.in_window;
-        self.attempts_totals.sent += 1;
+        let books = if fi == 0 { &mut self.attempts_totals } else { &mut self.calls_totals };
+        books.sent += 1;
         if in_window {
-            self.attempts_window.sent += 1;
+            let books = if fi == 0 { &mut self.attempts_window } else { &mut self.calls_window };
+            books.sent += 1;
         }
         if self.arena.live() >= crate::base::limits::MAX_IN_FLIGHT {
             // No slot for the attempt: it fails at once, as a request born
             // beyond the cap does.
-            self.attempt_counted(in_window, Some(Cause::Overflow));
+            self.attempt_counted(f, in_window, Some(Cause::Overflow));
             self.fail(parent, caller, Cause::Overflow);
-            self.finish(parent, caller);
+            self.decided(parent, caller, f);
             return;
         }
-        let retrying = matches!(&self.components[caller],
-            Component::Users(u) if u.caller.as_ref().is_some_and(|c| c.policy.max_attempts > 1));
+        let retrying = self.components[caller].caller().is_some_and(|c| c.policy.max_attempts > 1);
         if retrying {
             // Every attempt reads or writes the same data: the key is drawn
             // once, for the parent.
             crate::components::key_of(&mut self.components, self.arena.get_mut(parent));
         }
         let p = self.arena.get_mut(parent);
-        p.attempt = p.attempt.saturating_add(1);
+        // Users number their requests' attempts; a web server counts the
+        // attempts of its call under way in its frame.
+        let attempt = if fi == 0 {
+            p.attempt = p.attempt.saturating_add(1);
+            p.attempt
+        } else {
+            let fr = &mut p.frames[fi];
+            fr.tries = fr.tries.saturating_add(1);
+            fr.tries
+        };
         let (kind, user, born, sampled, number) = (p.kind, p.user, p.born, p.sampled, p.number);
-        let (trace, key, region, mobile, attempt, generation) =
-            (p.trace, p.key, p.region, p.mobile, p.attempt, p.generation);
+        let (trace, key, region, mobile, generation) = (p.trace, p.key, p.region, p.mobile, p.generation);
+        let session_call = p.session_call;
         let frames = p.frames;
         let clone = self.arena.alloc(kind, user, born, in_window, sampled);
         let c = self.arena.get_mut(clone);
@@ -1971,6 +2006,7 @@ impl Simulation {
         c.key = key;
         c.region = region;
         c.mobile = mobile;
+        c.session_call = session_call;
         c.frames[..=fi].copy_from_slice(&frames[..=fi]);
         c.frames[fi].state = FrameState::Caller;
         c.frames[fi].arrived = self.now;
@@ -1982,8 +2018,8 @@ impl Simulation {
         c.parent_gen = generation;
         let c_generation = c.generation;
         self.arena.get_mut(parent).child = clone;
-        if let Component::Users(u) = &mut self.components[caller] {
-            if let Some(cl) = u.caller.as_deref_mut() {
+        {
+            if let Some(cl) = self.components[caller].caller_mut() {
                 if let Some(timeout) = cl.timeout {
                     let at = self.now + timeout;
                     let d = crate::components::caller::AttemptDeadline { at, slot: clone, generation: c_generation };
@@ -2009,11 +2045,53 @@ impl Simulation {
         self.send_down(clone, f, link);
     }
 
-    /// Counts an attempt's end (its answer's cause, or `None`: a success).
-    fn attempt_counted(&mut self, in_window: bool, failure: Option<Cause>) {
-        self.attempts_totals.ended(failure);
+    /// Counts the end of an attempt sent from frame `base` (its answer's
+    /// cause, or `None`: a success): the users' attempts (frame 0) in their
+    /// books, a web server's calls in theirs.
+    fn attempt_counted(&mut self, base: u8, in_window: bool, failure: Option<Cause>) {
+        let (totals, window) = if base == 0 {
+            (&mut self.attempts_totals, &mut self.attempts_window)
+        } else {
+            (&mut self.calls_totals, &mut self.calls_window)
+        };
+        totals.ended(failure);
         if in_window {
-            self.attempts_window.ended(failure);
+            window.ended(failure);
+        }
+    }
+
+    /// The outcome of `parent`'s attempts is decided (its `failure` says
+    /// which): users record it, a web server (its frame `f`) goes on as
+    /// when a plain call comes back.
+    fn decided(&mut self, parent: u32, caller: usize, f: u8) {
+        if f == 0 {
+            self.finish(parent, caller);
+        } else {
+            self.resume(caller, parent, f);
+        }
+    }
+
+    /// Whether web server `node` no longer holds `req` at its frame `f`: a
+    /// timeout there gave up on it, or the server crashed since (`resume`
+    /// then ends its line).
+    fn call_parent_gone(&self, node: usize, req: u32, f: u8) -> bool {
+        let frame = &self.arena.get(req).frames[f as usize];
+        frame.abandoned
+            || !matches!(&self.components[node], Component::Station(st) if st.incarnation == frame.incarnation)
+    }
+
+    /// Request `slot` no longer waits at its frame `f` (its users gave up,
+    /// its attempt timed out, a timeout or a crash at a web server): its
+    /// attempts under way, and theirs, learn it (their copy of frame `f` is
+    /// abandoned, which a station dropping abandoned work sees) and stop
+    /// marking the trace, which may end now.
+    pub(crate) fn abandon_below(&mut self, slot: u32, f: usize) {
+        let mut c = self.arena.get(slot).child;
+        while c != NO_SLOT {
+            let r = self.arena.get_mut(c);
+            r.frames[f].abandoned = true;
+            r.trace = NO_TRACE;
+            c = r.child;
         }
     }
 
@@ -2039,9 +2117,9 @@ impl Simulation {
     #[cold]
     fn attempt_ended(&mut self, clone: u32) {
         let c = self.arena.get_mut(clone);
-        let (ok, in_window) = (c.failure.is_none(), c.in_window);
+        let (ok, in_window, base) = (c.failure.is_none(), c.in_window, c.base);
         if c.finished {
-            if ok {
+            if ok && base == 0 {
                 self.count_late_ok(in_window);
             }
             self.end_line(clone);
@@ -2051,19 +2129,27 @@ impl Simulation {
         // Work still going on below (an orphan line) must not mark the
         // parent's trace any more.
         c.trace = NO_TRACE;
-        let (parent, failure, key, cache_miss, base) = (c.parent, c.failure, c.key, c.cache_miss, c.base);
-        self.attempt_counted(in_window, failure);
+        let (parent, failure, key, cache_miss) = (c.parent, c.failure, c.key, c.cache_miss);
+        self.attempt_counted(base, in_window, failure);
         let p = self.arena.get_mut(parent);
         debug_assert!(p.child == clone, "the parent's line is held by its attempt");
         p.child = NO_SLOT;
         let caller = p.frames[base as usize].node as usize;
         if ok {
-            if let Component::Users(Users { caller: Some(cl), .. }) = &mut self.components[caller] {
+            if let Some(cl) = self.components[caller].caller_mut() {
                 cl.succeeded();
             }
         }
         let p = self.arena.get_mut(parent);
-        if p.finished {
+        if base > 0 {
+            // A web server's call: its answer goes on as a plain call's would.
+            p.key = key;
+            p.cache_miss = cache_miss;
+            match failure {
+                Some(cause) => self.retry_or_fail(parent, caller, base, cause),
+                None => self.resume(caller, parent, base),
+            }
+        } else if p.finished {
             // Its users gave up while the attempt was under way.
             if ok {
                 self.count_late_ok(in_window);
@@ -2073,7 +2159,7 @@ impl Simulation {
             p.key = key;
             p.cache_miss = cache_miss;
             match failure {
-                Some(cause) => self.retry_or_fail(parent, caller, cause),
+                Some(cause) => self.retry_or_fail(parent, caller, 0, cause),
                 None => self.finish(parent, caller),
             }
         }
@@ -2083,33 +2169,44 @@ impl Simulation {
     /// The attempt of `parent` failed with `cause`, its users still waiting:
     /// the caller retries it after its backoff (the retry's timer now owns
     /// the parent's line), or the parent fails with that cause.
-    fn retry_or_fail(&mut self, parent: u32, caller: usize, cause: Cause) {
-        let sent = u32::from(self.arena.get(parent).attempt);
-        let delay = match &mut self.components[caller] {
-            Component::Users(Users { caller: Some(cl), .. }) => cl.retry_after(cause, sent),
-            _ => None,
-        };
+    /// For a web server's call (frame `f` > 0), the same, unless the server
+    /// no longer holds the request: then its line ends (`resume`).
+    fn retry_or_fail(&mut self, parent: u32, caller: usize, f: u8, cause: Cause) {
+        if f > 0 && self.call_parent_gone(caller, parent, f) {
+            self.resume(caller, parent, f);
+            return;
+        }
+        let p = self.arena.get(parent);
+        let sent = u32::from(if f == 0 { p.attempt } else { p.frames[f as usize].tries });
+        let delay = self.components[caller].caller_mut().and_then(|cl| cl.retry_after(cause, sent));
         let Some(delay) = delay else {
             self.fail(parent, caller, cause);
-            self.finish(parent, caller);
+            self.decided(parent, caller, f);
             return;
         };
         let p = self.arena.get(parent);
         let (generation, trace) = (p.generation, p.trace);
         let at = self.now + delay;
         if trace != NO_TRACE {
-            self.traces.push(trace, Mark::Backoff { start: self.now, end: at });
+            self.traces.push(trace, Mark::Backoff { depth: f, start: self.now, end: at });
         }
-        self.queue.schedule(at, Event::Retry { req: parent, generation });
+        self.queue.schedule(at, Event::Retry { req: parent, generation, frame: f });
     }
 
     /// The backoff of request `req` is over: its caller sends the next
     /// attempt, unless its users gave up meanwhile (then its line ends).
-    fn on_retry(&mut self, req: u32, generation: u32) {
+    /// A web server's retry (frame `f` > 0) goes where the call would go
+    /// now: the target is chosen again (a replica that went down meanwhile
+    /// is passed over, as for a first call).
+    fn on_retry(&mut self, req: u32, generation: u32, f: u8) {
         let p = self.arena.get(req);
         debug_assert!(p.generation == generation, "the retry's timer holds the request's line");
         if p.generation != generation {
             return;
+        }
+        if f > 0 {
+            let node = p.frames[f as usize].node as usize;
+            return self.retry_call(node, req, f);
         }
         let (users, kind, in_window) = (p.frames[0].node as usize, p.kind, p.in_window);
         if p.finished {
@@ -2132,21 +2229,31 @@ impl Simulation {
         }
     }
 
-    /// The parent of attempt `clone` no longer waits for it (its users gave
-    /// up): the attempt's caller frame is abandoned (a station dropping
-    /// abandoned work sees it) and its marks stop, as the parent's trace
-    /// has ended. Its answer, or its timeout, still ends it.
-    fn abandon_attempt(&mut self, clone: u32) {
-        let c = self.arena.get_mut(clone);
-        let base = c.base as usize;
-        c.frames[base].abandoned = true;
-        c.trace = NO_TRACE;
+    /// The backoff of web server `node`'s call for `req` (its frame `f`) is
+    /// over: the call is sent again where it would go now, unless the server
+    /// no longer holds the request (its line then ends).
+    fn retry_call(&mut self, node: usize, req: u32, f: u8) {
+        if self.call_parent_gone(node, req, f) {
+            self.resume(node, req, f);
+            return;
+        }
+        self.stats[node].counters.retries += 1;
+        match crate::components::web::retry_target(&mut work!(self, node, req, f)) {
+            Next::Attempt { link, step, .. } | Next::Call { link, step, .. } => {
+                self.arena.get_mut(req).frames[f as usize].step = step;
+                self.send_attempt(req, f, link);
+            }
+            Next::Fail(cause) => {
+                self.fail(req, node, cause);
+                self.answer(node, req, f);
+            }
+            Next::Answer => self.answer(node, req, f),
+        }
     }
 
     /// Makes sure caller `node` sweeps its attempts' deadlines at `at` (or earlier).
     pub(crate) fn schedule_attempt_sweep(&mut self, node: usize, at: Nanos) {
-        let Component::Users(u) = &mut self.components[node] else { return };
-        let Some(cl) = u.caller.as_deref_mut() else { return };
+        let Some(cl) = self.components[node].caller_mut() else { return };
         if cl.sweep_at.is_none_or(|due| at < due) {
             cl.sweep_at = Some(at);
             self.queue.schedule(at, Event::AttemptSweep { node: node as u16 });
@@ -2157,16 +2264,14 @@ impl Simulation {
     /// looks again when the oldest one left is due.
     fn on_attempt_sweep(&mut self, node: usize) {
         {
-            let Component::Users(u) = &mut self.components[node] else { return };
-            let Some(cl) = u.caller.as_deref_mut() else { return };
+            let Some(cl) = self.components[node].caller_mut() else { return };
             if cl.sweep_at != Some(self.now) {
                 return; // superseded by an earlier sweep
             }
             cl.sweep_at = None;
         }
         loop {
-            let Component::Users(u) = &mut self.components[node] else { return };
-            let Some(cl) = u.caller.as_deref_mut() else { return };
+            let Some(cl) = self.components[node].caller_mut() else { return };
             let Some(&d) = cl.deadlines.front() else { return };
             if d.at > self.now {
                 self.schedule_attempt_sweep(node, d.at);
@@ -2193,15 +2298,23 @@ impl Simulation {
         let trace = std::mem::replace(&mut c.trace, NO_TRACE);
         let (parent, in_window, sampled, kind, number) = (c.parent, c.in_window, c.sampled, c.kind, c.number);
         let (caller, link) = (c.frames[base].node as usize, c.frames[base + 1].link);
+        // A users' attempt may be waiting on a web server's call in turn.
+        self.abandon_below(clone, base);
         if trace != NO_TRACE {
-            self.traces.push(trace, Mark::AttemptEnded { at: self.now });
+            self.traces.push(trace, Mark::AttemptEnded { depth: base as u8, at: self.now });
         }
-        self.attempt_counted(in_window, Some(Cause::Timeout));
+        self.attempt_counted(base as u8, in_window, Some(Cause::Timeout));
         self.stats[caller].counters.call_timeouts += 1;
         let p = self.arena.get_mut(parent);
         debug_assert!(p.child == clone, "the parent's line is held by its attempt");
         p.child = NO_SLOT;
-        if p.finished {
+        if base > 0 && self.call_parent_gone(caller, parent, base as u8) {
+            // The web server no longer holds the request: its line ends.
+            self.resume(caller, parent, base as u8);
+            return;
+        }
+        let p = self.arena.get_mut(parent);
+        if base == 0 && p.finished {
             // Its users had given up already (and their failure was drawn).
             self.end_line(parent);
             return;
@@ -2211,15 +2324,14 @@ impl Simulation {
             let wire = self.net.wires[link as usize];
             self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
         }
-        self.retry_or_fail(parent, caller, Cause::Timeout);
+        self.retry_or_fail(parent, caller, base as u8, Cause::Timeout);
     }
 
     /// A caller's timeout per attempt changed (or its policy came or went):
     /// its deadline list is rebuilt from its attempts under way (found by a
     /// scan; edits are rare), each due its new timeout after it was sent.
     pub(crate) fn retime_attempts(&mut self, node: usize) {
-        let Component::Users(u) = &mut self.components[node] else { return };
-        let Some(cl) = u.caller.as_deref_mut() else { return };
+        let Some(cl) = self.components[node].caller_mut() else { return };
         cl.deadlines.clear();
         let Some(timeout) = cl.timeout else { return };
         let mut entries: Vec<crate::components::caller::AttemptDeadline> = Vec::new();
@@ -2236,8 +2348,7 @@ impl Simulation {
         }
         entries.sort_by_key(|d| (d.at, d.slot));
         let first = entries.first().map(|d| d.at.max(self.now));
-        let Component::Users(u) = &mut self.components[node] else { return };
-        let Some(cl) = u.caller.as_deref_mut() else { return };
+        let Some(cl) = self.components[node].caller_mut() else { return };
         cl.deadlines.extend(entries);
         if let Some(at) = first {
             self.schedule_attempt_sweep(node, at);
@@ -2305,6 +2416,11 @@ impl Simulation {
             frame.abandoned = true;
             let (state, arrived) = (frame.state, frame.arrived);
             r.lines += 1;
+            if r.child != NO_SLOT {
+                // A web server's call under way: its attempt learns of it.
+                self.abandon_below(d.req, d.frame as usize);
+            }
+            let Component::Station(st) = &mut self.components[n] else { unreachable!() };
             let c = &mut self.stats[n].counters;
             c.timeouts += 1;
             if state == FrameState::Queued {
@@ -2433,6 +2549,18 @@ impl Simulation {
     /// requests born in the statistics window (see [`AttemptOutcomes`]).
     pub fn attempt_outcomes(&self) -> AttemptOutcomes {
         self.attempts_window
+    }
+
+    /// What became of the calls of web servers with a call policy, for the
+    /// requests born in the statistics window (see [`AttemptOutcomes`]).
+    pub fn call_outcomes(&self) -> AttemptOutcomes {
+        self.calls_window
+    }
+
+    /// The window's calls under way (attempts of web servers), counted by
+    /// scanning the arena: the check of `sent = ok + failed + open` for them.
+    pub fn count_open_calls(&self) -> u64 {
+        self.arena.count_open_calls_in_window()
     }
 
     /// The window's attempts under way, counted by scanning the arena: an

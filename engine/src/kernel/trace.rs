@@ -76,11 +76,15 @@ pub(crate) enum Mark {
     /// the caller stops waiting for it, wherever it is. The work below goes
     /// on for nobody, and its marks stop here.
     AttemptEnded {
+        /// The caller's frame (0: the users; a web server's calls below).
+        depth: u8,
         at: Nanos,
     },
     /// The caller's attempt failed and it retries: it waits from `start` to
     /// `end` (its backoff), then sends the next attempt.
     Backoff {
+        /// The caller's frame (0: the users; a web server's calls below).
+        depth: u8,
         start: Nanos,
         end: Nanos,
     },
@@ -300,10 +304,10 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
     open.push(0);
     let mut phase = Phase::Working;
     let mut last = buf.born;
-    // Every visit under way below the root ends at `at` (an attempt past its
+    // Every visit under way below `depth` ends at `at` (an attempt past its
     // timeout, users giving up), as below a timeout.
-    let cut_below_root = |visits: &mut Vec<Visit>, open: &mut Vec<usize>, at: Nanos| {
-        while open.len() > 1 {
+    let cut_below = |visits: &mut Vec<Visit>, open: &mut Vec<usize>, depth: usize, at: Nanos| {
+        while open.len() > depth + 1 {
             let v = open.pop().expect("deeper than the root");
             let visit = &mut visits[v];
             visit.until = Some(at);
@@ -383,25 +387,35 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
                 out.visits[0].answered = true;
                 out.finished = Some(at);
             }
-            Mark::AttemptEnded { at } => {
+            Mark::AttemptEnded { depth: d, at } => {
+                if d as usize > depth {
+                    continue; // below a caller that gave up already
+                }
                 settle(&mut out.visits, &open, &mut phase, &mut last, at);
                 // The attempt's visits are cut off, as below a timeout; the
-                // caller (users) holds the request again.
-                cut_below_root(&mut out.visits, &mut open, at);
+                // caller (users, or a web server) holds the request again.
+                cut_below(&mut out.visits, &mut open, d as usize, at);
                 phase = Phase::Working;
             }
-            Mark::Backoff { start, .. } => {
+            Mark::Backoff { depth: d, start, .. } => {
+                if d as usize != depth {
+                    continue;
+                }
                 settle(&mut out.visits, &open, &mut phase, &mut last, start);
                 // The failed attempt is behind: the request's outcome is
                 // decided by a later one (its failure stays on its visits).
                 out.failure = None;
-                attempt = attempt.saturating_add(1);
+                // The users' attempts are numbered; a web server's retries
+                // of its calls are not the request's attempts.
+                if d == 0 {
+                    attempt = attempt.saturating_add(1);
+                }
                 phase = Phase::Backoff;
             }
             Mark::GaveUp { at } => {
                 settle(&mut out.visits, &open, &mut phase, &mut last, at);
                 // Every visit under way is cut off, as below a timeout.
-                cut_below_root(&mut out.visits, &mut open, at);
+                cut_below(&mut out.visits, &mut open, 0, at);
                 out.visits[0].until = Some(at);
                 out.visits[0].failed = Some(Cause::ClientTimeout);
                 out.failure = Some((buf.source, Cause::ClientTimeout));

@@ -71,100 +71,115 @@ const CONTENTION_FIELDS: &[Field] = &[
     },
 ];
 
-/// A caller's retry policy (users' `retry`): the checkbox, then what is on.
-const RETRY_ON: &[Field] = &[Field {
-    pointer: "/retry",
-    label: "Timeouts and retries",
-    unit: "",
-    kind: FieldKind::Enabled("{}"),
-    help: "give up on each attempt after a while, and try again when an attempt fails",
-}];
-const RETRY_FIELDS: &[Field] = &[
-    Field {
-        pointer: "/retry/attempt_timeout_ms",
-        label: "Attempt timeout",
-        unit: "ms",
-        kind: FieldKind::Optional("none"),
-        help: "how long to wait for each attempt's answer, wires included; then it counts as failed (the work below goes on)",
-    },
-    Field {
-        pointer: "/retry/max_attempts",
-        label: "Attempts",
-        unit: "at most",
-        kind: FieldKind::Number,
-        help: "attempts per request, the first included (1: no retries); failures worth retrying are tried again while attempts remain",
-    },
-    Field {
-        pointer: "/retry/backoff",
-        label: "Backoff",
-        unit: "",
-        kind: FieldKind::Choice(crate::model::scenario::BACKOFFS),
-        help: "the wait before a retry: none (at once), constant, or exponential (doubling each time, up to a cap)",
-    },
-];
-const RETRY_DELAY: &[Field] = &[Field {
-    pointer: "/retry/backoff_ms",
-    label: "First wait",
-    unit: "ms",
-    kind: FieldKind::Number,
-    help: "the wait before a retry (exponential: before the first, then doubled)",
-}];
-const RETRY_CAP: &[Field] = &[Field {
-    pointer: "/retry/backoff_cap_ms",
-    label: "Longest wait",
-    unit: "ms",
-    kind: FieldKind::Number,
-    help: "the exponential backoff stops doubling here",
-}];
-const RETRY_JITTER: &[Field] = &[Field {
-    pointer: "/retry/jitter",
-    label: "Jitter",
-    unit: "",
-    kind: FieldKind::Choice(crate::model::scenario::JITTERS),
-    help: "spreads the waits so retries do not come back together: full (anywhere from 0 to the wait) or equal (from half the wait to all of it)",
-}];
-const RETRY_BUDGET_ON: &[Field] = &[Field {
-    pointer: "/retry/budget",
-    label: "Retry budget",
-    unit: "",
-    kind: FieldKind::Enabled("{}"),
-    help: "each retry spends a token and each success earns back part of one, so retries stop when most attempts fail",
-}];
-const RETRY_BUDGET: &[Field] = &[
-    Field {
-        pointer: "/retry/budget/tokens",
-        label: "Tokens",
-        unit: "",
-        kind: FieldKind::Number,
-        help: "retries that may be spent at once (the bucket's size, full at the start)",
-    },
-    Field {
-        pointer: "/retry/budget/refill",
-        label: "Earned per success",
-        unit: "token",
-        kind: FieldKind::Number,
-        help: "what a successful attempt puts back (0.1: one retry per ten successes in the long run)",
-    },
-];
-
-/// The retry group of a caller: its checkbox, and what applies to the
-/// policy it has (the delays only with a backoff, the cap only when
-/// exponential, the budget's settings while it is on).
-pub(crate) fn retry_fields(policy: Option<&crate::model::scenario::CallPolicy>) -> Vec<&'static [Field]> {
-    use crate::model::scenario::BackoffKind;
-    let Some(p) = policy else { return vec![RETRY_ON] };
-    let mut groups = vec![RETRY_ON, RETRY_FIELDS];
-    match p.backoff {
-        BackoffKind::None => {}
-        BackoffKind::Constant => groups.extend([RETRY_DELAY, RETRY_JITTER]),
-        BackoffKind::Exponential => groups.extend([RETRY_DELAY, RETRY_CAP, RETRY_JITTER]),
-    }
-    groups.push(RETRY_BUDGET_ON);
-    if p.budget.is_some() {
-        groups.push(RETRY_BUDGET);
-    }
-    groups
+/// The fields of a call policy ([`crate::model::scenario::CallPolicy`]) kept
+/// under `$root` (users' `/retry`, a web server's `/calls`): the checkbox,
+/// then what is on, and the function that picks the groups a policy uses.
+macro_rules! policy_fields {
+    ($group:ident, $root:literal, $on_label:literal, $on_help:literal, $per:literal) => {
+        /// The group of a call policy: its checkbox, and what applies to
+        /// the policy it has (the delays only with a backoff, the cap only
+        /// when exponential, the budget's settings while it is on).
+        pub(crate) fn $group(policy: Option<&crate::model::scenario::CallPolicy>) -> Vec<&'static [Field]> {
+            use crate::model::scenario::BackoffKind;
+            const ON: &[Field] =
+                &[Field { pointer: $root, label: $on_label, unit: "", kind: FieldKind::Enabled("{}"), help: $on_help }];
+            const FIELDS: &[Field] = &[
+                Field {
+                    pointer: concat!($root, "/attempt_timeout_ms"),
+                    label: "Attempt timeout",
+                    unit: "ms",
+                    kind: FieldKind::Optional("none"),
+                    help: "how long to wait for each attempt's answer, wires included; then it counts as failed (the work below goes on)",
+                },
+                Field {
+                    pointer: concat!($root, "/max_attempts"),
+                    label: "Attempts",
+                    unit: "at most",
+                    kind: FieldKind::Number,
+                    help: concat!("attempts per ", $per, ", the first included (1: no retries); failures worth retrying are tried again while attempts remain"),
+                },
+                Field {
+                    pointer: concat!($root, "/backoff"),
+                    label: "Backoff",
+                    unit: "",
+                    kind: FieldKind::Choice(crate::model::scenario::BACKOFFS),
+                    help: "the wait before a retry: none (at once), constant, or exponential (doubling each time, up to a cap)",
+                },
+            ];
+            const DELAY: &[Field] = &[Field {
+                pointer: concat!($root, "/backoff_ms"),
+                label: "First wait",
+                unit: "ms",
+                kind: FieldKind::Number,
+                help: "the wait before a retry (exponential: before the first, then doubled)",
+            }];
+            const CAP: &[Field] = &[Field {
+                pointer: concat!($root, "/backoff_cap_ms"),
+                label: "Longest wait",
+                unit: "ms",
+                kind: FieldKind::Number,
+                help: "the exponential backoff stops doubling here",
+            }];
+            const JITTER: &[Field] = &[Field {
+                pointer: concat!($root, "/jitter"),
+                label: "Jitter",
+                unit: "",
+                kind: FieldKind::Choice(crate::model::scenario::JITTERS),
+                help: "spreads the waits so retries do not come back together: full (anywhere from 0 to the wait) or equal (from half the wait to all of it)",
+            }];
+            const BUDGET_ON: &[Field] = &[Field {
+                pointer: concat!($root, "/budget"),
+                label: "Retry budget",
+                unit: "",
+                kind: FieldKind::Enabled("{}"),
+                help: "each retry spends a token and each success earns back part of one, so retries stop when most attempts fail",
+            }];
+            const BUDGET: &[Field] = &[
+                Field {
+                    pointer: concat!($root, "/budget/tokens"),
+                    label: "Tokens",
+                    unit: "",
+                    kind: FieldKind::Number,
+                    help: "retries that may be spent at once (the bucket's size, full at the start)",
+                },
+                Field {
+                    pointer: concat!($root, "/budget/refill"),
+                    label: "Earned per success",
+                    unit: "token",
+                    kind: FieldKind::Number,
+                    help: "what a successful attempt puts back (0.1: one retry per ten successes in the long run)",
+                },
+            ];
+            let Some(p) = policy else { return vec![ON] };
+            let mut groups = vec![ON, FIELDS];
+            match p.backoff {
+                BackoffKind::None => {}
+                BackoffKind::Constant => groups.extend([DELAY, JITTER]),
+                BackoffKind::Exponential => groups.extend([DELAY, CAP, JITTER]),
+            }
+            groups.push(BUDGET_ON);
+            if p.budget.is_some() {
+                groups.push(BUDGET);
+            }
+            groups
+        }
+    };
 }
+
+policy_fields!(
+    retry_fields,
+    "/retry",
+    "Timeouts and retries",
+    "give up on each attempt after a while, and try again when an attempt fails",
+    "request"
+);
+policy_fields!(
+    calls_fields,
+    "/calls",
+    "Calls: timeouts and retries",
+    "give up on each call to the cache, database or queue after a while, and try the call again when it fails (the server keeps trying even after its user has given up)",
+    "call"
+);
 
 /// The contention group of a station: only its checkbox while it is off.
 pub(crate) fn contention_fields(station: &crate::model::scenario::StationSpec) -> &'static [Field] {
@@ -224,6 +239,19 @@ mod tests {
 
     /// Each setting is offered only where the policy uses it, so the
     /// inspector never shows a field the parser would refuse or ignore.
+    #[test]
+    fn the_calls_group_is_the_retry_group_under_calls() {
+        assert_eq!(pointers(calls_fields(None)), ["/calls"]);
+        let budgeted = crate::model::scenario::CallPolicy {
+            backoff: crate::model::scenario::BackoffKind::Exponential,
+            budget: Some(crate::model::scenario::RetryBudget { tokens: 10, refill: 0.1 }),
+            ..crate::model::scenario::CallPolicy::attempts(4, Some(100.0))
+        };
+        let retry: Vec<String> =
+            pointers(retry_fields(Some(&budgeted))).iter().map(|p| p.replace("/retry", "/calls")).collect();
+        assert_eq!(pointers(calls_fields(Some(&budgeted))), retry);
+    }
+
     #[test]
     fn the_retry_group_shows_what_the_policy_uses() {
         assert_eq!(pointers(retry_fields(None)), ["/retry"]);

@@ -133,6 +133,7 @@ const KEYS: &[&str] = &[
     "timeout_ms",
     "client_timeout_ms",
     "retry",
+    "calls",
     "attempt_timeout_ms",
     "max_attempts",
     "backoff",
@@ -815,6 +816,10 @@ proptest! {
         let i = node.index(scenario.nodes.len());
         let mut n = scenario.nodes[i].clone();
         let users = matches!(n.spec, scalelab_engine::scenario::NodeSpec::Users(_));
+        if let (5, scalelab_engine::scenario::NodeSpec::WebServer(w)) = (field, &mut n.spec) {
+            // A web server's calls: timed out at x, tried twice.
+            w.calls = Some(scalelab_engine::scenario::CallPolicy::attempts(2, Some(x)));
+        }
         match (field, n.spec.station_mut()) {
             (0, Some(st)) => st.service.mean_ms = x,
             (1, Some(st)) => st.timeout_ms = Some(x),

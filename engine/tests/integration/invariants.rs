@@ -27,6 +27,11 @@ use serde_json::{json, Value};
 /// budget. Drawn from the seed's bits 50 to 61, as the limiter's settings
 /// are.
 ///
+/// Three scenarios in four have web servers with a call policy (`calls`)
+/// drawn the same way from the seed's bits 0 to 12: one call each, or up
+/// to 4 attempts timed out at 1 to 16 ms, at once or after a backoff, with
+/// or without a budget.
+///
 /// One scenario in four has a rate limiter in front of the site (either
 /// algorithm, global or per user, at 0.3 to 1.2 times the users' rate). Its
 /// settings come from the high bits of the scenario's seed rather than from
@@ -135,6 +140,9 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
                 let id = format!("web{w}");
                 let mut web = node(w, "web_server", id.clone());
                 web["waiting"] = json!(if asynchronous { "async" } else { "thread" });
+                if let Some(calls) = calls_policy(seed) {
+                    web["calls"] = calls;
+                }
                 nodes.push(web);
                 if with_cache {
                     links.push(json!({"from": id, "to": "cache", "latency_ms": 0.1}));
@@ -172,6 +180,41 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
             }
             json!({"version": 1, "seed": seed, "duration_s": duration, "warmup_s": warmup, "nodes": nodes, "links": links})
         })
+}
+
+/// The web servers' call policy drawn from the seed's low bits (`None`:
+/// none, in one scenario in four).
+fn calls_policy(seed: u64) -> Option<Value> {
+    match seed & 3 {
+        0 => None,
+        1 => Some(json!({})),
+        _ => {
+            let mut calls = json!({"attempt_timeout_ms": 1 + (seed >> 2 & 15), "max_attempts": 1 + (seed >> 6 & 3)});
+            match seed >> 8 & 3 {
+                0 => {}
+                1 => calls["backoff"] = json!("constant"),
+                _ => {
+                    calls["backoff"] = json!("exponential");
+                    calls["backoff_ms"] = json!(1 + (seed >> 10 & 1));
+                    calls["backoff_cap_ms"] = json!(6);
+                    calls["jitter"] = json!(["none", "full"][(seed >> 11 & 1) as usize]);
+                }
+            }
+            if seed >> 12 & 1 == 1 {
+                calls["budget"] = json!({"tokens": seed >> 2 & 7, "refill": 0.3});
+            }
+            Some(calls)
+        }
+    }
+}
+
+/// The books of the web servers' calls: each ends once, and those under
+/// way are the attempts found in the arena.
+fn check_calls(sim: &Simulation) -> Result<(), TestCaseError> {
+    let c = sim.call_outcomes();
+    prop_assert_eq!(c.sent, c.ok + c.failed_total() + c.open(), "{:?}", c);
+    prop_assert_eq!(c.open(), sim.count_open_calls());
+    Ok(())
 }
 
 fn simulate(doc: &Value) -> Simulation {
@@ -324,6 +367,10 @@ proptest! {
         check_report(&r, &doc, &sim.attempt_outcomes())?;
         prop_assert_eq!(r.requests.in_flight, sim.count_open_window_requests());
         prop_assert_eq!(sim.attempt_outcomes().open(), sim.count_open_attempts());
+        check_calls(&sim)?;
+        if calls_policy(doc["seed"].as_u64().unwrap()).is_none() {
+            prop_assert_eq!(sim.call_outcomes().sent, 0);
+        }
         if let Some(bound) = success_latency_bound(&doc) {
             prop_assert!(r.latency_ms.max <= bound + 1e-5, "a success took {} ms, bound {bound}", r.latency_ms.max);
         }
@@ -382,11 +429,13 @@ proptest! {
                 check_report(&r, &doc, &chunked.attempt_outcomes())?;
                 prop_assert_eq!(r.requests.in_flight, chunked.count_open_window_requests());
                 prop_assert_eq!(chunked.attempt_outcomes().open(), chunked.count_open_attempts());
+                check_calls(&chunked)?;
             }
             prop_assert!(calls < 5_000_000, "stepping does not finish");
         }
         prop_assert_eq!(chunked.report().to_json_pretty(), whole.report().to_json_pretty());
         prop_assert_eq!(chunked.attempt_outcomes(), whole.attempt_outcomes());
+        prop_assert_eq!(chunked.call_outcomes(), whole.call_outcomes());
     }
 }
 
@@ -400,6 +449,7 @@ fn random_scenarios_do_exercise_rejections_and_timeouts() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let (mut rejected, mut timeouts, mut in_flight, mut with_both, mut gave_up) = (0, 0, 0, 0, 0);
     let (mut rate_limited, mut attempts_timed_out, mut retries) = (0, 0, 0);
+    let (mut calls_timed_out, mut call_retries) = (0, 0);
     for _ in 0..40 {
         let doc = arb_scenario().new_tree(&mut runner).unwrap().current();
         let mut sim = simulate(&doc);
@@ -414,6 +464,9 @@ fn random_scenarios_do_exercise_rejections_and_timeouts() {
         rate_limited += r.requests.failed.get(Cause::RateLimited);
         attempts_timed_out += sim.attempt_outcomes().failed[Cause::Timeout as usize];
         retries += r.requests.retries;
+        calls_timed_out += sim.call_outcomes().failed[Cause::Timeout as usize];
+        call_retries +=
+            r.nodes.0.iter().filter(|(id, _)| id.starts_with("web")).map(|(_, n)| n.summary.retries).sum::<u64>();
         assert_eq!(r.requests.in_flight, sim.count_open_window_requests());
     }
     eprintln!("40 random scenarios: {rejected} rejected, {timeouts} timeouts, {gave_up} given up by their users, {rate_limited} rate limited, {in_flight} in flight at the end, {with_both} with both causes");
@@ -421,6 +474,8 @@ fn random_scenarios_do_exercise_rejections_and_timeouts() {
     assert!(rate_limited > 1000, "the rate limiters' refusals");
     assert!(attempts_timed_out > 1000, "the users' attempts past their timeout: {attempts_timed_out}");
     assert!(retries > 1000, "the users' retries: {retries}");
+    assert!(calls_timed_out > 1000, "the web servers' calls past their timeout: {calls_timed_out}");
+    assert!(call_retries > 1000, "the web servers' retries: {call_retries}");
 }
 
 #[test]

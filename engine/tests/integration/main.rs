@@ -52,10 +52,16 @@
 //!   and it agrees with the parser on a sample of the fuzz corpus (what the
 //!   parser accepts it accepts; what the parser refuses it refuses, but for
 //!   wiring, references and limits relating two fields, which are counted).
+//! - `calls`: web servers' call policy (`calls`): retries amplify the
+//!   database's load by (1 − pⁿ)/(1 − p), a retry picks its replica again
+//!   (a live one after a crash), the calls' own books through timeouts,
+//!   give-ups, crashes, edits and any stepping, traces that keep the users'
+//!   attempt numbers.
 //! - `utilization`: busy over available workers: autoscaling groups at their
 //!   size at each instant, servers that are down left out, never above 100%.
 
 mod attempts;
+mod calls;
 mod cli;
 mod client_timeout;
 mod compare;

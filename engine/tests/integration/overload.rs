@@ -58,3 +58,75 @@ fn sinkholing_least_connections_pours_traffic_into_the_dead_server() {
         assert!(sim.goal_status().unwrap().met(), "seed {seed}: health checks meet the goal");
     }
 }
+
+/// Successes over requests sent, in the seconds ending in `(from_s, to_s]`.
+fn goodput_share(series: &Series, from_s: u64, to_s: u64) -> f64 {
+    let (mut ok, mut sent) = (0u64, 0u64);
+    for p in series.iter().filter(|p| p.t_s > from_s && p.t_s <= to_s) {
+        ok += p.ok;
+        sent += p.generated;
+    }
+    assert!(sent > 10_000, "too few requests between {from_s} and {to_s} s");
+    ok as f64 / sent as f64
+}
+
+/// Every web server of `doc` gets the call policy `calls`.
+fn web_calls(doc: &Value, calls: Value) -> Value {
+    let mut doc = doc.clone();
+    for n in doc["nodes"].as_array_mut().unwrap().iter_mut().filter(|n| n["kind"] == "web_server") {
+        n["calls"] = calls.clone();
+    }
+    doc
+}
+
+/// Four web servers time their database calls out at 100 ms and retry
+/// them at once, up to 4 attempts, against a database 75% busy with room
+/// for 1000 waiting calls. A 10 s latency spike fills its queue; each call
+/// then waits longer than 100 ms, so every attempt times out and is sent
+/// again: four times the load, all of it for attempts nobody waits for.
+/// The spike is long over, the load the users send is the same, and the
+/// site stays down to the end of a 10-minute run (a metastable failure).
+/// A retry budget, or a single attempt, takes the extra load away and the
+/// database drains within seconds; exponential backoff with full jitter
+/// only spreads the same four attempts over time, and stays down.
+#[test]
+fn retry_storm_stays_down_after_its_trigger_unless_the_retries_are_limited() {
+    let mut shipped = example_json("retry-storm");
+    assert_eq!(shipped["faults"][0]["at_s"], 60, "the database is 4 times slower from 60 s");
+    assert_eq!(shipped["faults"][0]["duration_s"], 10);
+    // Ten minutes: the last one is what the failure has become.
+    shipped["duration_s"] = json!(600);
+    let budget = web_calls(
+        &shipped,
+        json!({"attempt_timeout_ms": 100, "max_attempts": 4, "budget": {"tokens": 10, "refill": 0.1}}),
+    );
+    let single = web_calls(&shipped, json!({"attempt_timeout_ms": 100, "max_attempts": 1}));
+    let backoff = web_calls(
+        &shipped,
+        json!({"attempt_timeout_ms": 100, "max_attempts": 4, "backoff": "exponential", "backoff_ms": 50,
+               "backoff_cap_ms": 2000, "jitter": "full"}),
+    );
+    for seed in SEEDS {
+        let sim = run_seed(&shipped, seed);
+        let before = goodput_share(sim.series(), 10, 60);
+        assert!(before > 0.99, "seed {seed}: healthy before the spike ({before:.4})");
+        let last = goodput_share(sim.series(), 540, 600);
+        assert!(last < 0.01, "seed {seed}: still down in the last minute ({last:.4})");
+        assert!(!sim.goal_status().unwrap().met(), "seed {seed}: the shipped example misses its goal");
+        let report = sim.report();
+        let web = &report.nodes.get("web-1").unwrap().summary;
+        assert!(web.call_timeouts > 0 && web.retries > web.arrivals, "seed {seed}: {web:?}");
+
+        for (fix, doc) in [("a retry budget", &budget), ("one attempt", &single)] {
+            let sim = run_seed(doc, seed);
+            let last = goodput_share(sim.series(), 540, 600);
+            assert!(last > 0.99, "seed {seed}: {fix} recovers ({last:.4})");
+            let soon = goodput_share(sim.series(), 90, 120);
+            assert!(soon > 0.99, "seed {seed}: {fix} recovers within 20 s of the spike's end ({soon:.4})");
+            assert!(sim.goal_status().unwrap().met(), "seed {seed}: {fix} meets the goal");
+        }
+        let sim = run_seed(&backoff, seed);
+        let last = goodput_share(sim.series(), 540, 600);
+        assert!(last < 0.01, "seed {seed}: backoff alone stays down ({last:.4})");
+    }
+}

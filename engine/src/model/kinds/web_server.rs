@@ -8,7 +8,7 @@ use crate::model::cost::machine_usd;
 use crate::model::fields::{contention_fields, Field, FieldKind, AUTOSCALE_FIELDS, STATION_FIELDS};
 use crate::model::kinds::{About, Bill, Figure, LinkRole, NodeKind, NodeSpec, Settings, Spec};
 use crate::model::parse::{Obj, Parser};
-use crate::model::scenario::{AutoscaleSpec, Node, Scenario, StationSpec};
+use crate::model::scenario::{AutoscaleSpec, CallPolicy, Node, Scenario, StationSpec};
 use crate::model::spof::Graph;
 use crate::model::validate::{replicas_only, Wiring};
 use serde::Serialize;
@@ -24,6 +24,11 @@ pub struct WebServerSpec {
     /// An autoscaling group of such servers (`station` is one machine).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autoscale: Option<AutoscaleSpec>,
+    /// How the server calls its cache, data and queue tiers: a timeout per
+    /// attempt and retries (see [`CallPolicy`]); `None`: each call is made
+    /// once and waited for as long as it takes. Left out when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls: Option<CallPolicy>,
 }
 
 /// Where a web server keeps logged-in users' sessions.
@@ -81,6 +86,7 @@ impl Spec for WebServerSpec {
         let waiting = p.choice(obj, "waiting", Some("thread"), WAITINGS);
         let sessions = p.choice(obj, "sessions", Some("none"), SESSIONS);
         let autoscale = p.autoscale(obj, true);
+        let calls = p.call_policy(obj, "calls");
         Some(WebServerSpec {
             station: station?,
             waiting: if waiting? == "async" { Waiting::Async } else { Waiting::Thread },
@@ -90,6 +96,7 @@ impl Spec for WebServerSpec {
                 _ => Sessions::None,
             },
             autoscale: autoscale?,
+            calls: calls?,
         })
     }
 
@@ -99,6 +106,7 @@ impl Spec for WebServerSpec {
             waiting: Waiting::Thread,
             sessions: Sessions::None,
             autoscale: None,
+            calls: None,
         }
     }
 }
@@ -114,7 +122,10 @@ impl Settings for WebServerSpec {
 
     fn fields(&self) -> Vec<&'static [Field]> {
         let scaling: &[Field] = if self.autoscale.is_some() { AUTOSCALE_FIELDS } else { &[] };
-        vec![WEB_SIZE_FIELDS, STATION_FIELDS, contention_fields(&self.station), WEB_FIELDS, AUTOSCALE_WEB, scaling]
+        let mut groups =
+            vec![WEB_SIZE_FIELDS, STATION_FIELDS, contention_fields(&self.station), WEB_FIELDS, AUTOSCALE_WEB, scaling];
+        groups.extend(crate::model::fields::calls_fields(self.calls.as_ref()));
+        groups
     }
 
     fn station(&self) -> Option<&StationSpec> {
