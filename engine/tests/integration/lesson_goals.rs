@@ -315,7 +315,7 @@ fn a_goal_is_read_with_every_mistake_named_by_its_field() {
     let e = err(json!({"checks": [], "drills": [{"alert": "high error rat"}]}));
     assert!(e.contains("goal.drills[0].alert") && e.contains("did you mean"), "{e}");
     let e = err(json!({"checks": [], "drills": [{"within_s": 10}]}));
-    assert!(e.contains("a drill either fails something"), "{e}");
+    assert!(e.contains("a drill fails something") && e.contains("slows a node down"), "{e}");
     let e = err(json!({"hold_s": 0, "checks": []}));
     assert!(e.contains("goal.hold_s"), "{e}");
     let e = err(json!({"checks": [{"metric": "utilization", "kind": "databse", "below": 0.5}]}));
@@ -337,6 +337,42 @@ fn a_goal_is_read_with_every_mistake_named_by_its_field() {
     assert!(e.contains("goal.drills[0].lost_writes_below") && e.contains("an outage drill recovers it"), "{e}");
     let e = drill(json!({"fail": "web-1", "while_down": {"errors_above": 0.9}}));
     assert!(e.contains("goal.drills[0].within_s") && e.contains("required"), "{e}");
+    let e = err(json!({"checks": [{"metric": "goodput_shar", "above": 0.9}]}));
+    assert!(e.contains("goal.checks[0].metric") && e.contains("did you mean \"goodput_share\""), "{e}");
+    // Slowdown drills: a latency spike, then the goodput must come back.
+    let slow = |fields: Value| {
+        let mut d = json!({"slow": "web-1", "factor": 4, "for_s": 10, "goodput_back_above": 0.9, "within_s": 60});
+        for (k, v) in fields.as_object().unwrap() {
+            if v.is_null() {
+                d.as_object_mut().unwrap().remove(k);
+            } else {
+                d[k] = v.clone();
+            }
+        }
+        drill(d)
+    };
+    let e = slow(json!({"slow": "web-9"}));
+    assert!(e.contains("goal.drills[0].slow") && e.contains("did you mean \"web-1\""), "{e}");
+    let e = slow(json!({"factor": 1}));
+    assert!(e.contains("goal.drills[0].factor"), "{e}");
+    let e = slow(json!({"goodput_back_above": 1.5}));
+    assert!(e.contains("goal.drills[0].goodput_back_above"), "{e}");
+    let e = slow(json!({"goodput_back_above": null}));
+    assert!(e.contains("goal.drills[0].goodput_back_above") && e.contains("required"), "{e}");
+    let e = slow(json!({"for_s": 0}));
+    assert!(e.contains("goal.drills[0].for_s"), "{e}");
+    let e = slow(json!({"within_s": null}));
+    assert!(e.contains("goal.drills[0].within_s") && e.contains("required"), "{e}");
+    let e = slow(json!({"factr": 4}));
+    assert!(e.contains("goal.drills[0].factr") && e.contains("did you mean \"factor\""), "{e}");
+    let e = drill(json!({"fail": "web-1", "within_s": 10, "slwo": "web-1"}));
+    assert!(e.contains("goal.drills[0].slwo") && e.contains("did you mean \"slow\""), "{e}");
+    let ok = with_goal(json!({"checks": [], "drills": [{"slow": "web-1", "factor": 2.5, "for_s": 10, "goodput_back_above": 0.9, "within_s": 60}]})).unwrap();
+    assert_eq!(
+        ok.goal.as_ref().unwrap().drills[0].label(),
+        "Slow web-1 ×2.5 for 10 s: goodput back above 90% within 60 s"
+    );
+    assert_eq!(Scenario::from_json(&ok.to_json_pretty()).unwrap().goal, ok.goal, "saved and opened again");
     let ok = with_goal(
         json!({"checks": [], "drills": [{"fail": "web-1", "while_down": {"errors_below": 0.6}, "within_s": 10}]}),
     )
