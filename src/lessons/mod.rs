@@ -155,7 +155,7 @@ mod tests {
             assert!(scenario(s.number).is_some());
             assert_eq!(lesson_with_goal(scenario(s.number).unwrap()), Some(s.number));
         }
-        assert!(source(0).is_none() && source(14).is_none());
+        assert!(source(0).is_none() && source(COUNT as u32 + 1).is_none());
     }
 
     #[test]
