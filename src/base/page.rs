@@ -8,11 +8,11 @@
 use leptos::prelude::*;
 
 /// The highest lesson number.
-pub const LESSONS: u32 = 13;
+pub const LESSONS: u32 = 16;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PageOptions {
-    /// `?lesson=N`: open lesson N (1..=13).
+    /// `?lesson=N`: open lesson N (1..=16).
     pub lesson: Option<u32>,
     /// `?example=NAME`: open the example NAME (checked against the list by
     /// the page, which says so when there is none by that name).
@@ -210,12 +210,12 @@ mod tests {
     #[test]
     fn bad_values_are_reported_in_words_and_ignored() {
         let o = PageOptions::from_query(
-            "lesson=14&origin=javascript:alert(1),https://a.example/path,https://ok.example&x=%zz",
+            "lesson=17&origin=javascript:alert(1),https://a.example/path,https://ok.example&x=%zz",
         );
         assert_eq!(o.lesson, None);
         assert_eq!(o.origins, vec!["https://ok.example".to_string()]);
         assert_eq!(o.problems.len(), 3, "{:?}", o.problems);
-        assert!(o.problems[0].contains("lessons are numbered 1 to 13"));
+        assert!(o.problems[0].contains("lessons are numbered 1 to 16"));
         assert!(PageOptions::from_query("lesson=abc").problems[0].contains("\"abc\""));
     }
 

@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn bad_entries_are_dropped_and_the_rest_kept() {
-        let p = parse(Some(r#"{"v":1,"completed":[1,"2",0,14,-3,2.5,99999999999,5,5],"last":77}"#));
+        let p = parse(Some(r#"{"v":1,"completed":[1,"2",0,17,-3,2.5,99999999999,5,5],"last":77}"#));
         assert_eq!(p.completed.into_iter().collect::<Vec<_>>(), vec![1, 5]);
         assert_eq!(p.last, None);
         let p = parse(Some(r#"{"v":1,"completed":"all","last":3}"#));

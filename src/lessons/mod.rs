@@ -1,4 +1,4 @@
-//! The thirteen lessons, built into the page: each is a scenario document
+//! The sixteen lessons, built into the page: each is a scenario document
 //! (`lessons/NN-slug.json`) and a text (`lessons/NN-slug.md`: a `# N. Title`
 //! line, paragraphs, a `## Try this` list and a `## Goal` paragraph). Both are
 //! parsed the first time a lesson is asked for, and kept.
@@ -30,7 +30,7 @@ macro_rules! lesson {
     };
 }
 
-pub const COUNT: usize = 13;
+pub const COUNT: usize = 16;
 
 pub const LESSONS: [LessonSource; COUNT] = [
     lesson!(1, "01-single-server"),
@@ -46,6 +46,9 @@ pub const LESSONS: [LessonSource; COUNT] = [
     lesson!(11, "11-monitoring-and-automation"),
     lesson!(12, "12-sharding"),
     lesson!(13, "13-millions-of-users"),
+    lesson!(14, "14-timeouts-and-retries"),
+    lesson!(15, "15-retry-storms-and-metastable-failures"),
+    lesson!(16, "16-rate-limits-and-load-shedding"),
 ];
 
 /// A lesson's text, split into its parts.
@@ -152,7 +155,7 @@ mod tests {
             assert!(scenario(s.number).is_some());
             assert_eq!(lesson_with_goal(scenario(s.number).unwrap()), Some(s.number));
         }
-        assert!(source(0).is_none() && source(14).is_none());
+        assert!(source(0).is_none() && source(COUNT as u32 + 1).is_none());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The lesson panel: the list of the thirteen lessons (ticks for completed
+//! The lesson panel: the list of the sixteen lessons (ticks for completed
 //! ones) and of the overload examples, and the open lesson or example — its text, what changed since the step before,
 //! things to try, the goal with the engine's live verdict, and a before/after
 //! table measured by background trials.

@@ -62,7 +62,7 @@ test('every lesson loads from the list with its title, text, changes and goal ch
   await choose(page, 'lessons-button');
   await page.getByTestId('lesson-list').waitFor();
   await screenshot(page, 'lessons-list');
-  for (let n = 1; n <= 13; n++) {
+  for (let n = 1; n <= 16; n++) {
     const { scenario, title } = lessonFiles(n);
     if ((await page.getByTestId('lesson-list').count()) === 0) await page.getByTestId('lesson-all').click();
     await page.getByTestId(`lesson-item-${n}`).click();
@@ -80,7 +80,7 @@ test('every lesson loads from the list with its title, text, changes and goal ch
       assert.ok(p === 'true' || p === 'false');
     }
     assert.equal(await page.getByTestId('lesson-prev').isDisabled(), n === 1);
-    assert.equal(await page.getByTestId('lesson-next').isDisabled(), n === 13);
+    assert.equal(await page.getByTestId('lesson-next').isDisabled(), n === 16);
     if (n === 4) await screenshot(page, 'lesson-4');
     if (n === 13) {
       await page.getByTestId('lesson-goal').scrollIntoViewIfNeeded();
@@ -89,7 +89,7 @@ test('every lesson loads from the list with its title, text, changes and goal ch
   }
   // The list marks the open lesson.
   await page.getByTestId('lesson-all').click();
-  assert.equal(await page.getByTestId('lesson-item-13').getAttribute('aria-current'), 'true');
+  assert.equal(await page.getByTestId('lesson-item-16').getAttribute('aria-current'), 'true');
   assert.deepEqual(errors, []);
   await context.close();
 });

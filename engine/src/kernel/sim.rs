@@ -1401,6 +1401,8 @@ impl Simulation {
             .sum();
         let second = crate::model::goal::Second {
             t_s: self.now / NS_PER_S,
+            generated: self.second.generated,
+            retries: self.second.retries,
             ok: self.second.ok,
             failed: self.second.failed_total(),
             latency: &self.second_latency,
@@ -2454,6 +2456,10 @@ impl Simulation {
                     hits: delta.hits,
                     lookups: delta.hits + delta.misses,
                     oldest_job_s: self.oldest_job_age(i).map(|ns| ns as f64 / 1e9),
+                    slowdown: match self.net.nodes[i].health {
+                        Health::Degraded { factor } => factor,
+                        _ => 1.0,
+                    },
                 });
             }
             nodes.push(NodePoint {

@@ -97,6 +97,12 @@ pub enum GoalMetric {
     Backlog,
     /// Age of the oldest waiting job at the end of the window, seconds.
     OldestJobS,
+    /// Successes within the users' deadline over the requests they sent in
+    /// the window: the share of the demand served in time.
+    GoodputShare,
+    /// Attempts the users sent (first tries and retries) per request they
+    /// sent in the window: the load retries add.
+    AttemptsPerRequest,
 }
 
 /// Metric names as written in scenario files.
@@ -110,6 +116,8 @@ pub const GOAL_METRICS: &[&str] = &[
     "utilization",
     "backlog",
     "oldest_job_s",
+    "goodput_share",
+    "attempts_per_request",
 ];
 
 impl GoalMetric {
@@ -125,6 +133,8 @@ impl GoalMetric {
             "utilization" => Utilization,
             "backlog" => Backlog,
             "oldest_job_s" => OldestJobS,
+            "goodput_share" => GoodputShare,
+            "attempts_per_request" => AttemptsPerRequest,
             _ => return None,
         })
     }
@@ -135,7 +145,10 @@ impl GoalMetric {
     }
 
     fn is_fraction(self) -> bool {
-        matches!(self, GoalMetric::ErrorRate | GoalMetric::HitRatio | GoalMetric::Utilization)
+        matches!(
+            self,
+            GoalMetric::ErrorRate | GoalMetric::HitRatio | GoalMetric::Utilization | GoalMetric::GoodputShare
+        )
     }
 }
 
@@ -165,6 +178,22 @@ pub enum Drill {
         /// After it is back: errors under this bound...
         errors_below: f64,
         /// ...starting within this many seconds of the recovery.
+        within_s: u32,
+    },
+    /// Slow a node down for a while (a latency spike), then see the design
+    /// serve again: a design that stays overloaded after its trigger has
+    /// gone (a retry storm, a metastable failure) does not pass.
+    Slowdown {
+        /// Node id.
+        slow: String,
+        /// The slowdown to apply, at least.
+        factor: f64,
+        /// For this many seconds, at least.
+        for_s: u32,
+        /// Once the node is back to speed: the goodput share of every second
+        /// at least this...
+        goodput_back_above: f64,
+        /// ...starting within this many seconds.
         within_s: u32,
     },
     /// An alert rule must fire.
@@ -234,6 +263,8 @@ impl Check {
             },
             GoalMetric::Backlog => format!("{} {word} {b}", at("backlog")),
             GoalMetric::OldestJobS => format!("{} {word} {b}", at("oldest job")),
+            GoalMetric::GoodputShare => format!("goodput {word} {b} of requests"),
+            GoalMetric::AttemptsPerRequest => format!("attempts per request {word} {b}"),
         }
     }
 
@@ -258,6 +289,7 @@ impl Drill {
     pub fn target(&self) -> Option<&str> {
         match self {
             Drill::Failure { fail, .. } | Drill::Outage { fail, .. } => Some(fail),
+            Drill::Slowdown { slow, .. } => Some(slow),
             Drill::Alert { .. } => None,
         }
     }
@@ -286,8 +318,22 @@ impl Drill {
                 while_down.words(),
                 format_value(GoalMetric::ErrorRate, *errors_below)
             ),
+            Drill::Slowdown { slow, factor, for_s, goodput_back_above, within_s } => format!(
+                "Slow {slow} ×{} for {for_s} s: goodput back above {} within {within_s} s",
+                trim_number(*factor),
+                format_value(GoalMetric::GoodputShare, *goodput_back_above)
+            ),
             Drill::Alert { alert } => format!("The alert \"{alert}\" fires"),
         }
+    }
+}
+
+/// 4 → "4", 2.5 → "2.5".
+fn trim_number(x: f64) -> String {
+    if x == x.round() {
+        format!("{x:.0}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -342,6 +388,8 @@ pub fn format_value(metric: GoalMetric, v: f64) -> String {
         GoalMetric::TrafficRps => format!("{} requests/s", group(v)),
         GoalMetric::Backlog => format!("{} jobs", group(v)),
         GoalMetric::OldestJobS => format!("{v:.1} s"),
+        // "1.42", "1.5", "2".
+        GoalMetric::AttemptsPerRequest => format!("{v:.2}").trim_end_matches('0').trim_end_matches('.').to_string(),
         _ => group(v),
     }
 }
@@ -408,11 +456,18 @@ pub struct NodeSecond {
     pub lookups: u64,
     /// Age of the oldest waiting job at the end of the second, seconds.
     pub oldest_job_s: Option<f64>,
+    /// How many times slower it serves than normal at the end of the second
+    /// (1: normal speed).
+    pub slowdown: f64,
 }
 
 /// The simulation during one second: what the tracker needs to know.
 pub struct Second<'a> {
     pub t_s: u64,
+    /// Requests the users sent, and the retries beyond their first attempts.
+    pub generated: u64,
+    pub retries: u64,
+    /// Successes within the users' deadline.
     pub ok: u64,
     pub failed: u64,
     /// Response times of the second's successful requests.
@@ -465,6 +520,19 @@ enum Attempt {
         seconds: u32,
         seen: Option<f64>,
     },
+    /// A slowdown drill's target is slowed enough, since second `since_s`,
+    /// seen so at `seconds` second ends.
+    Slowed {
+        since_s: u64,
+        seconds: u32,
+    },
+    /// A slowdown drill's target is back to speed since `since_s` after
+    /// `slowed_s` seconds: the goodput must come back.
+    Sped {
+        since_s: u64,
+        slowed_s: u32,
+        good_since: Option<u64>,
+    },
     /// Back up at `since_s` after its failure was seen (error rate `down_rate`).
     Back {
         since_s: u64,
@@ -486,6 +554,8 @@ pub struct GoalTracker {
     goal: Goal,
     /// Windows start at `start_s` (the warm-up's end) and every `WINDOW_S` after.
     start_s: u64,
+    window_generated: u64,
+    window_retries: u64,
     window_ok: u64,
     window_failed: u64,
     latency: Histogram,
@@ -527,6 +597,8 @@ impl GoalTracker {
             before: (0, 0),
             goal,
             start_s: warmup_s,
+            window_generated: 0,
+            window_retries: 0,
             window_ok: 0,
             window_failed: 0,
             latency: Histogram::new(),
@@ -559,6 +631,8 @@ impl GoalTracker {
         if s.t_s <= self.start_s {
             return;
         }
+        self.window_generated += s.generated;
+        self.window_retries += s.retries;
         self.window_ok += s.ok;
         self.window_failed += s.failed;
         self.latency.merge(s.latency);
@@ -608,6 +682,14 @@ impl GoalTracker {
                     0 => (None, "no finished requests".into()),
                     _ => (Some(self.window_failed as f64 / finished as f64), String::new()),
                 },
+                GoalMetric::GoodputShare => match self.window_generated {
+                    0 => (None, "no requests sent".into()),
+                    g => (Some(self.window_ok as f64 / g as f64), String::new()),
+                },
+                GoalMetric::AttemptsPerRequest => match self.window_generated {
+                    0 => (None, "no requests sent".into()),
+                    g => (Some((g + self.window_retries) as f64 / g as f64), String::new()),
+                },
                 GoalMetric::CostUsdPerMonth => (Some(end.cost_usd_per_month), String::new()),
                 GoalMetric::SinglePointsOfFailure => {
                     let ids: Vec<&str> = end
@@ -639,6 +721,8 @@ impl GoalTracker {
         }
         self.status.held_s = (self.held_windows * WINDOW_S).min(self.goal.hold_s.max(WINDOW_S));
         // The next window.
+        self.window_generated = 0;
+        self.window_retries = 0;
         self.window_ok = 0;
         self.window_failed = 0;
         self.latency.clear();
@@ -727,6 +811,39 @@ impl GoalTracker {
         }
     }
 
+    /// A slowdown drill's target is back to speed (since `since_s`, after
+    /// `slowed_s` seconds slowed): the goodput share of every second must
+    /// stay at or above the bound for [`CONFIRM_S`] seconds, starting within `within_s`.
+    fn slow_back(&self, k: usize, s: &Second<'_>, since_s: u64, slowed_s: u32, good_since: Option<u64>) -> Attempt {
+        let Drill::Slowdown { slow, goodput_back_above, within_s, .. } = &self.goal.drills[k] else {
+            unreachable!("only slowdown drills speed up")
+        };
+        let share = (s.generated > 0).then(|| s.ok as f64 / s.generated as f64);
+        let good = share.is_some_and(|g| g >= *goodput_back_above);
+        let good_since = if good { Some(good_since.unwrap_or(s.t_s)) } else { None };
+        let deadline = since_s + u64::from(*within_s);
+        match good_since.filter(|g| s.t_s + 1 - g >= u64::from(CONFIRM_S)) {
+            Some(g) if g <= deadline => Attempt::Done {
+                passed: true,
+                detail: format!("goodput back above the bound {} s after {slow} was back to speed", g - since_s),
+                rearmed: false,
+            },
+            _ if s.t_s >= deadline && good_since.is_none() => Attempt::Done {
+                passed: false,
+                detail: format!(
+                    "goodput still {} {within_s} s after {slow} was back to speed",
+                    share.map_or("unmeasurable (no requests sent)".to_string(), |g| format!(
+                        "at {}",
+                        format_value(GoalMetric::GoodputShare, g)
+                    ))
+                ),
+                // Decided with the target at speed: the next slowdown is a new try.
+                rearmed: true,
+            },
+            _ => Attempt::Sped { since_s, slowed_s, good_since },
+        }
+    }
+
     fn drills_second(&mut self, s: &Second<'_>) {
         self.drills_step(s);
         self.before = (s.lost_writes, s.sessions_lost);
@@ -743,8 +860,53 @@ impl GoalTracker {
                     .then(|| Attempt::Done { passed: true, detail: format!("fired at {} s", s.t_s), rearmed: false }),
                 (
                     Drill::Alert { .. },
-                    Attempt::Done { .. } | Attempt::Running { .. } | Attempt::Down { .. } | Attempt::Back { .. },
+                    Attempt::Done { .. }
+                    | Attempt::Running { .. }
+                    | Attempt::Down { .. }
+                    | Attempt::Back { .. }
+                    | Attempt::Slowed { .. }
+                    | Attempt::Sped { .. },
                 ) => None,
+                (Drill::Slowdown { slow, factor, .. }, Attempt::Idle { .. } | Attempt::Done { passed: false, .. }) => {
+                    node_of(slow, s)
+                        .is_some_and(|n| !n.down && slowed_by(n, *factor))
+                        .then_some(Attempt::Slowed { since_s: s.t_s, seconds: 1 })
+                }
+                (Drill::Slowdown { .. }, Attempt::Done { passed: true, .. }) => None,
+                (Drill::Slowdown { slow, factor, for_s, .. }, Attempt::Slowed { since_s, seconds }) => {
+                    Some(match node_of(slow, s) {
+                        None => Attempt::Idle { detail: format!("no node {slow}") },
+                        Some(n) if n.down => Attempt::Idle {
+                            detail: format!("{slow} failed during the test: slow it down instead (a latency spike)"),
+                        },
+                        Some(n) if slowed_by(n, *factor) => Attempt::Slowed { since_s: *since_s, seconds: seconds + 1 },
+                        // Slowed, but less than the drill asks: wait.
+                        Some(n) if n.slowdown > 1.0 + 1e-9 => Attempt::Slowed { since_s: *since_s, seconds: *seconds },
+                        // Back to speed; the seconds are counted at second ends, so one may be missed.
+                        Some(_) if *seconds + 1 >= *for_s => self.slow_back(k, s, s.t_s, *seconds, None),
+                        Some(_) => Attempt::Idle {
+                            detail: format!(
+                                "{slow} was back to speed after {seconds} s: slow it ×{} for {for_s} s",
+                                trim_number(*factor)
+                            ),
+                        },
+                    })
+                }
+                (Drill::Slowdown { slow, factor, .. }, Attempt::Sped { since_s, slowed_s, good_since }) => {
+                    Some(match node_of(slow, s) {
+                        None => Attempt::Idle { detail: format!("no node {slow}") },
+                        Some(n) if n.down => Attempt::Idle {
+                            detail: format!("{slow} failed during the test: slow it down instead (a latency spike)"),
+                        },
+                        // Slowed again before the goodput came back: a new try.
+                        Some(n) if slowed_by(n, *factor) => Attempt::Slowed { since_s: s.t_s, seconds: 1 },
+                        Some(_) => self.slow_back(k, s, *since_s, *slowed_s, *good_since),
+                    })
+                }
+                (Drill::Slowdown { .. }, Attempt::Running { .. } | Attempt::Down { .. } | Attempt::Back { .. })
+                | (Drill::Failure { .. } | Drill::Outage { .. }, Attempt::Slowed { .. } | Attempt::Sped { .. }) => {
+                    unreachable!("each kind of drill has its own attempts")
+                }
                 (
                     Drill::Failure { fail, .. } | Drill::Outage { fail, .. },
                     Attempt::Done { passed: false, detail, rearmed: false },
@@ -921,6 +1083,19 @@ impl GoalTracker {
                     };
                     DrillStatus { label: d.label(), state: DrillState::Running, detail }
                 }
+                Attempt::Slowed { since_s, .. } => DrillStatus {
+                    label: d.label(),
+                    state: DrillState::Running,
+                    detail: format!("{} slowed since {since_s} s", d.target().unwrap_or_default()),
+                },
+                Attempt::Sped { since_s, slowed_s, .. } => DrillStatus {
+                    label: d.label(),
+                    state: DrillState::Running,
+                    detail: format!(
+                        "{} back to speed at {since_s} s after {slowed_s} s slowed: watching the goodput",
+                        d.target().unwrap_or_default()
+                    ),
+                },
                 Attempt::Back { since_s, down_rate, .. } => DrillStatus {
                     label: d.label(),
                     state: DrillState::Running,
@@ -948,8 +1123,20 @@ fn not_tried(d: &Drill) -> String {
         Drill::Outage { fail, .. } => {
             format!("not tried yet: fail {fail}, leave it down for {} s, then recover it", CONFIRM_S + 2)
         }
+        Drill::Slowdown { slow, factor, for_s, .. } => {
+            format!("not tried yet: give {slow} a latency spike of ×{} for {for_s} s", trim_number(*factor))
+        }
         Drill::Alert { .. } => "has not fired yet".into(),
     }
+}
+
+fn node_of<'a>(id: &str, s: &'a Second<'_>) -> Option<&'a NodeSecond> {
+    s.nodes.iter().find(|n| n.id == id)
+}
+
+/// Serving at least `factor` times slower than normal.
+fn slowed_by(n: &NodeSecond, factor: f64) -> bool {
+    n.slowdown >= factor * (1.0 - 1e-9)
 }
 
 fn matches_node(c: &Check, n: &NodeSecond) -> bool {
@@ -1023,6 +1210,7 @@ mod tests {
             hits: 0,
             lookups: 0,
             oldest_job_s: None,
+            slowdown: 1.0,
         }
     }
 
@@ -1032,6 +1220,9 @@ mod tests {
         lost: u64,
         sessions: u64,
         fired: Vec<String>,
+        /// Requests sent in each second (`None`: as many as finished), and retries.
+        sent: Option<u64>,
+        retries: u64,
     }
 
     impl Feed {
@@ -1042,11 +1233,15 @@ mod tests {
                 lost: 0,
                 sessions: 0,
                 fired: vec![],
+                sent: None,
+                retries: 0,
             }
         }
         fn second(&self, t: &mut GoalTracker, t_s: u64, ok: u64, failed: u64, lat: &Histogram) {
             let s = Second {
                 t_s,
+                generated: self.sent.unwrap_or(ok + failed),
+                retries: self.retries,
                 ok,
                 failed,
                 latency: lat,
@@ -1434,6 +1629,159 @@ mod tests {
         }
         f.second(&mut t, 48, 100, 0, &h);
         assert_eq!(t.status().drills[0].state, DrillState::Passed, "{:?}", t.status().drills[0]);
+    }
+
+    #[test]
+    fn goodput_share_and_attempts_per_request_are_counted_against_the_requests_sent() {
+        let goal = Goal {
+            hold_s: 10,
+            checks: vec![
+                check(GoalMetric::GoodputShare, None, Some(0.9)),
+                check(GoalMetric::AttemptsPerRequest, Some(1.5), None),
+            ],
+            drills: vec![],
+        };
+        let h = hist(&[10.0; 100]);
+        // 100 sent a second, 80 answered in time, 20 still out (not failed yet), 60 retries.
+        let mut t = GoalTracker::new(goal.clone(), 0);
+        let mut f = Feed::new();
+        f.sent = Some(100);
+        f.retries = 60;
+        for s in 1..=10 {
+            f.second(&mut t, s, 80, 0, &h);
+        }
+        let c = &t.status().checks;
+        assert_eq!(c[0].label, "goodput above 90% of requests");
+        assert_eq!(c[1].label, "attempts per request under 1.5");
+        assert_eq!((c[0].value, c[0].value_text.as_str(), c[0].passing), (Some(0.8), "80%", false));
+        assert_eq!((c[1].value, c[1].value_text.as_str(), c[1].passing), (Some(1.6), "1.6", false));
+        // 95 of 100 in time, 20 retries: both pass.
+        let mut t = GoalTracker::new(goal.clone(), 0);
+        f.retries = 20;
+        for s in 1..=10 {
+            f.second(&mut t, s, 95, 5, &h);
+        }
+        assert!(t.status().met(), "{:?}", t.status());
+        // Nothing sent: nothing to measure, and the check does not pass.
+        let mut t = GoalTracker::new(goal, 0);
+        f.sent = Some(0);
+        for s in 1..=10 {
+            f.second(&mut t, s, 0, 0, &h);
+        }
+        assert_eq!((t.status().checks[0].value, t.status().checks[0].value_text.as_str()), (None, "no requests sent"));
+        assert!(!t.status().checks[1].passing);
+    }
+
+    fn slowdown_drill() -> Goal {
+        Goal {
+            hold_s: 10,
+            checks: vec![],
+            drills: vec![Drill::Slowdown {
+                slow: "web-1".into(),
+                factor: 4.0,
+                for_s: 10,
+                goodput_back_above: 0.9,
+                within_s: 30,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_slowdown_drill_passes_when_the_goodput_comes_back_after_the_spike_and_fails_when_it_stays_down() {
+        let h = hist(&[10.0; 100]);
+        let mut t = GoalTracker::new(slowdown_drill(), 0);
+        assert_eq!(t.status().drills[0].label, "Slow web-1 ×4 for 10 s: goodput back above 90% within 30 s");
+        assert_eq!(t.status().drills[0].detail, "not tried yet: give web-1 a latency spike of ×4 for 10 s");
+        let mut f = Feed::new();
+        f.sent = Some(100);
+        f.second(&mut t, 1, 100, 0, &h);
+        // Slowed ×2 only: not the drill.
+        f.nodes[0].slowdown = 2.0;
+        f.second(&mut t, 2, 100, 0, &h);
+        assert_eq!(t.status().drills[0].state, DrillState::NotTried);
+        // Slowed ×4 for 10 s (seconds 3 to 12), goodput gone meanwhile.
+        f.nodes[0].slowdown = 4.0;
+        for s in 3..=12 {
+            f.second(&mut t, s, 0, 100, &h);
+            assert_eq!(t.status().drills[0].state, DrillState::Running, "second {s}");
+        }
+        f.nodes[0].slowdown = 1.0;
+        // Back to speed at 13; the goodput comes back at 20 and holds.
+        for s in 13..=19 {
+            f.second(&mut t, s, 30, 70, &h);
+            assert!(t.status().drills[0].detail.contains("watching the goodput"), "{:?}", t.status().drills[0]);
+        }
+        for s in 20..=23 {
+            f.second(&mut t, s, 95, 5, &h);
+            assert_eq!(t.status().drills[0].state, DrillState::Running, "second {s}");
+        }
+        f.second(&mut t, 24, 95, 5, &h);
+        let d = &t.status().drills[0];
+        assert_eq!(
+            (d.state, d.detail.as_str()),
+            (DrillState::Passed, "goodput back above the bound 7 s after web-1 was back to speed")
+        );
+        assert_eq!(t.status().met_at_s, Some(24), "no checks: the drill is the whole goal");
+
+        // A design that stays collapsed after the trigger has gone fails, saying so; a later try can pass.
+        let mut t = GoalTracker::new(slowdown_drill(), 0);
+        f.nodes[0].slowdown = 4.0;
+        for s in 1..=10 {
+            f.second(&mut t, s, 0, 100, &h);
+        }
+        f.nodes[0].slowdown = 1.0;
+        for s in 11..=41 {
+            f.second(&mut t, s, 2, 98, &h);
+        }
+        let d = &t.status().drills[0];
+        assert_eq!(
+            (d.state, d.detail.as_str()),
+            (DrillState::Failed, "goodput still at 2% 30 s after web-1 was back to speed")
+        );
+        f.nodes[0].slowdown = 4.0;
+        for s in 42..=51 {
+            f.second(&mut t, s, 0, 100, &h);
+        }
+        assert_eq!(t.status().drills[0].state, DrillState::Running, "a new try");
+        f.nodes[0].slowdown = 1.0;
+        for s in 52..=56 {
+            f.second(&mut t, s, 100, 0, &h);
+        }
+        assert_eq!(t.status().drills[0].state, DrillState::Passed);
+    }
+
+    #[test]
+    fn a_slowdown_too_short_or_a_failure_instead_is_not_the_drill() {
+        let h = hist(&[10.0; 100]);
+        let mut t = GoalTracker::new(slowdown_drill(), 0);
+        let mut f = Feed::new();
+        f.nodes[0].slowdown = 5.0;
+        for s in 1..=3 {
+            f.second(&mut t, s, 0, 100, &h);
+        }
+        f.nodes[0].slowdown = 1.0;
+        f.second(&mut t, 4, 100, 0, &h);
+        let d = &t.status().drills[0];
+        assert_eq!(
+            (d.state, d.detail.as_str()),
+            (DrillState::NotTried, "web-1 was back to speed after 3 s: slow it ×4 for 10 s")
+        );
+        // Nine seconds seen slowed is ten seconds of a spike that began between two seconds' ends.
+        f.nodes[0].slowdown = 4.0;
+        for s in 5..=13 {
+            f.second(&mut t, s, 0, 100, &h);
+        }
+        f.nodes[0].slowdown = 1.0;
+        f.second(&mut t, 14, 100, 0, &h);
+        assert!(t.status().drills[0].detail.contains("watching the goodput"), "{:?}", t.status().drills[0]);
+        // Failing the node is another experiment.
+        f.nodes[0].down = true;
+        f.second(&mut t, 15, 0, 100, &h);
+        let d = &t.status().drills[0];
+        assert_eq!(
+            (d.state, d.detail.as_str()),
+            (DrillState::NotTried, "web-1 failed during the test: slow it down instead (a latency spike)")
+        );
     }
 
     #[test]

@@ -403,6 +403,11 @@ impl Parser {
                             missing.push((format!("goal.drills[{i}].fail"), fail.clone()));
                         }
                     }
+                    crate::model::goal::Drill::Slowdown { slow, .. } => {
+                        if !ids.contains(&slow.as_str()) {
+                            missing.push((format!("goal.drills[{i}].slow"), slow.clone()));
+                        }
+                    }
                     crate::model::goal::Drill::Alert { alert } => {
                         if !rule_names.contains(alert) {
                             let names: Vec<&str> = rule_names.iter().map(String::as_str).collect();
@@ -688,8 +693,24 @@ impl Parser {
             self.finish(obj);
             return Some(Drill::Alert { alert: alert? });
         }
+        if obj.map.contains_key("slow") {
+            // A slowdown drill: a latency spike, then the goodput must come back.
+            let slow = self.string(&mut obj, "slow", None).map(str::to_string);
+            let factor = self.number(&mut obj, "factor", None, 1.1, 100.0);
+            let for_s = self.integer(&mut obj, "for_s", None, 1, u64::from(MAX_HOLD_S));
+            let above = self.number(&mut obj, "goodput_back_above", None, 0.0, 1.0);
+            let within_s = self.integer(&mut obj, "within_s", None, 1, u64::from(MAX_HOLD_S));
+            self.finish(obj);
+            return Some(Drill::Slowdown {
+                slow: slow?,
+                factor: factor?,
+                for_s: for_s? as u32,
+                goodput_back_above: above?,
+                within_s: within_s? as u32,
+            });
+        }
         if !obj.map.contains_key("fail") {
-            self.issue(path, "a drill either fails something (\"fail\": a node or data center id) or waits for an alert (\"alert\": a rule's name)");
+            self.issue(path, "a drill fails something (\"fail\": a node or data center id), slows a node down (\"slow\": its id) or waits for an alert (\"alert\": a rule's name)");
             return None;
         }
         let fail = self.string(&mut obj, "fail", None).map(str::to_string);
@@ -728,8 +749,9 @@ impl Parser {
             obj.known.push("sessions_lost_below");
             Some(None)
         };
-        // Named for the "did you mean" of a misspelt outage drill.
+        // Named for the "did you mean" of a misspelt outage or slowdown drill.
         obj.known.push("while_down");
+        obj.known.push("slow");
         self.finish(obj);
         Some(Drill::Failure {
             fail: fail?,

@@ -20,8 +20,7 @@ fn lessons_dir() -> PathBuf {
 /// Lesson `n`'s scenario as JSON (0: the solution to lesson 13 in `lessons/solutions/`).
 pub fn lesson_json(n: u32) -> Value {
     if n == 0 {
-        let text = std::fs::read_to_string(lessons_dir().join("solutions/13-one-solution.json")).unwrap();
-        return serde_json::from_str(&text).unwrap();
+        return solution_json(13);
     }
     let prefix = format!("{n:02}-");
     let entry = std::fs::read_dir(lessons_dir())
@@ -33,6 +32,13 @@ pub fn lesson_json(n: u32) -> Value {
         })
         .unwrap_or_else(|| panic!("lesson {n} is missing"));
     serde_json::from_str(&std::fs::read_to_string(entry).unwrap()).unwrap()
+}
+
+/// The solution to lesson `n` in `lessons/solutions/`.
+pub fn solution_json(n: u32) -> Value {
+    let text = std::fs::read_to_string(lessons_dir().join(format!("solutions/{n}-one-solution.json")))
+        .unwrap_or_else(|e| panic!("solution {n}: {e}"));
+    serde_json::from_str(&text).unwrap()
 }
 
 fn node_mut<'a>(doc: &'a mut Value, id: &str) -> &'a mut Value {
@@ -51,6 +57,8 @@ pub enum Act {
     Fail(&'static str),
     Recover(&'static str),
     Slow(&'static str, f64),
+    /// A latency spike: ×factor for so many seconds.
+    Spike(&'static str, f64, f64),
     /// An edit of the running design (a field in the inspector, a file opened):
     /// the edited document is synced into the run, which goes on.
     Change(fn(&mut Value)),
@@ -100,6 +108,9 @@ pub fn run(plan: &Plan) -> Outcome {
                 Act::Fail(id) => sim.apply(fault(id, Fault::Fail)),
                 Act::Recover(id) => sim.apply(fault(id, Fault::Recover)),
                 Act::Slow(id, factor) => sim.apply(fault(id, Fault::Slow { factor: *factor })),
+                Act::Spike(id, factor, duration_s) => {
+                    sim.apply(fault(id, Fault::Spike { factor: *factor, duration_s: *duration_s }))
+                }
                 Act::Change(edit) => {
                     let mut doc = serde_json::to_value(sim.scenario()).unwrap();
                     edit(&mut doc);
@@ -194,7 +205,14 @@ fn intended(n: u32) -> (Vec<(u64, Act)>, u64, Missing) {
         // One shard down hurts only its own users.
         12 => (vec![(0, Fail("shard-2")), (10, Recover("shard-2"))], 60, Missing::Drill),
         13 => (vec![(0, Change(|d| *d = lesson_json(0)))], 120, Missing::Check("no single point of failure")),
-        _ => unreachable!("thirteen lessons"),
+        // A few retries with a timeout and a budget hide web-3's errors.
+        14 => (vec![(0, Change(|d| *d = solution_json(14)))], 100, Missing::Check("goodput above")),
+        // With a retry budget the design comes back after the spike.
+        15 => (vec![(0, Change(|d| *d = solution_json(15))), (30, Spike("db", 4.0, 10.0))], 120, Missing::Drill),
+        // A rate limiter at what the database can serve.
+        // (The queue built up meanwhile drains first, in about a minute.)
+        16 => (vec![(0, Change(|d| *d = solution_json(16)))], 180, Missing::Check("goodput above")),
+        _ => unreachable!("sixteen lessons"),
     }
 }
 
@@ -202,7 +220,7 @@ fn intended(n: u32) -> (Vec<(u64, Act)>, u64, Missing) {
 fn cases() -> Vec<(String, Plan, bool, Option<Missing>)> {
     let mut out = Vec::new();
     // The heaviest runs first, so that the slowest starts at once.
-    for n in [13, 10, 9, 11, 12, 8, 7, 6, 5, 4, 3, 2, 1] {
+    for n in [13, 10, 9, 11, 12, 8, 7, 6, 16, 15, 14, 5, 4, 3, 2, 1] {
         let (acts, limit_s, missing) = intended(n);
         let acts = acts.into_iter().map(|(t, a)| (ALONE_S + t, a)).collect();
         out.push((
@@ -219,6 +237,20 @@ fn cases() -> Vec<(String, Plan, bool, Option<Missing>)> {
                 None,
             ));
         }
+    }
+    // Without a budget (or with backoff alone, which spaces the same four
+    // attempts out), the spike tips the design into a retry storm that
+    // outlives it.
+    for (what, change) in [
+        ("15 spike with immediate retries as given", unchanged as fn(&mut Value)),
+        ("15 spike with exponential backoff and jitter, no budget", add_backoff),
+    ] {
+        out.push((
+            what.into(),
+            Plan { lesson: 15, change, acts: vec![(60, Act::Spike("db", 4.0, 10.0))], limit_s: 200 },
+            false,
+            None,
+        ));
     }
     out.push((
         "8 failing web-a with local sessions".into(),
@@ -286,6 +318,7 @@ fn each_lesson_goal_is_met_by_the_change_it_teaches_and_not_without_it() {
             "4 failing web-1 without health checks" => drill(DrillState::Failed, "errors still at"),
             "8 failing web-a with local sessions" => drill(DrillState::Failed, "sessions lost"),
             "9 outage of east as given" => drill(DrillState::Failed, "errors still at"),
+            w if w.starts_with("15 spike") => drill(DrillState::Failed, "goodput still at 0%"),
             _ => true,
         };
         if !reason_ok {
@@ -293,6 +326,73 @@ fn each_lesson_goal_is_met_by_the_change_it_teaches_and_not_without_it() {
         }
     }
     assert!(wrong.is_empty(), "goals judged wrongly:\n{}", wrong.join("\n"));
+}
+
+/// Lesson 15 with `change` made before it starts, seed `seed`: the database
+/// slowed ×4 for 10 s at 60 s, `late` (if any) made at 200 s while the design
+/// runs; the goodput share and attempts per request of its tenth minute.
+fn lesson_15_last_minute(seed: u64, change: fn(&mut Value), late: Option<fn(&mut Value)>) -> (f64, f64) {
+    let mut doc = lesson_json(15);
+    change(&mut doc);
+    doc["seed"] = json!(seed);
+    let mut sim = Simulation::new(Scenario::from_json(&doc.to_string()).unwrap());
+    sim.run_until(60 * S, u64::MAX);
+    let spike = Fault::Spike { factor: 4.0, duration_s: 10.0 };
+    sim.apply(Edit::Fault { id: "db".into(), fault: spike }).unwrap();
+    sim.run_until(200 * S, u64::MAX);
+    if let Some(edit) = late {
+        let mut doc = serde_json::to_value(sim.scenario()).unwrap();
+        edit(&mut doc);
+        sim.sync_to(&Scenario::from_json(&doc.to_string()).unwrap()).unwrap();
+    }
+    sim.run_until(540 * S, u64::MAX);
+    sim.take_snapshot();
+    sim.run_until(600 * S, u64::MAX);
+    let last = sim.take_snapshot();
+    (last.ok_rps / last.sent_rps, last.attempts_per_request.unwrap_or(f64::NAN))
+}
+
+fn add_budget(d: &mut Value) {
+    node_mut(d, "users")["retry"]["budget"] = json!({"tokens": 10, "refill": 0.1});
+}
+
+fn add_backoff(d: &mut Value) {
+    let retry = &mut node_mut(d, "users")["retry"];
+    retry["backoff"] = json!("exponential");
+    retry["backoff_ms"] = json!(50);
+    retry["backoff_cap_ms"] = json!(2000);
+    retry["jitter"] = json!("full");
+}
+
+#[test]
+fn lesson_15_retry_storm_outlives_its_trigger_unless_retries_have_a_budget() {
+    // Ten seconds of a slow database, then nine minutes at full speed: as
+    // given (and with backoff alone, which spaces out the same four
+    // attempts) the last minute is still collapsed, four attempts a request;
+    // with a retry budget, from the start or ticked during the storm, it is
+    // served. Three seeds each.
+    type Variant = (&'static str, fn(&mut Value), Option<fn(&mut Value)>, bool);
+    let variants: [Variant; 4] = [
+        ("as given", unchanged, None, false),
+        ("backoff alone", add_backoff, None, false),
+        ("a budget", add_budget, None, true),
+        ("a budget ticked during the storm", unchanged, Some(add_budget), true),
+    ];
+    let runs = crate::support::replicate(variants.len() * 3, |i| {
+        let (_, change, late, _) = variants[(i / 3) as usize];
+        lesson_15_last_minute(1 + i % 3, change, late)
+    });
+    let mut wrong = Vec::new();
+    for (i, (share, attempts)) in runs.iter().enumerate() {
+        let (what, _, _, recovers) = variants[i / 3];
+        let seed = 1 + i % 3;
+        eprintln!("lesson 15, {what}, seed {seed}: last minute goodput {share:.4}, {attempts:.3} attempts per request");
+        let ok = if recovers { *share > 0.95 && *attempts < 1.05 } else { *share < 0.05 && *attempts > 3.9 };
+        if !ok {
+            wrong.push(format!("{what}, seed {seed}: goodput {share:.4}, attempts {attempts:.3}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 fn with_goal(goal: Value) -> Result<Scenario, scalelab_engine::ScenarioError> {
@@ -315,7 +415,7 @@ fn a_goal_is_read_with_every_mistake_named_by_its_field() {
     let e = err(json!({"checks": [], "drills": [{"alert": "high error rat"}]}));
     assert!(e.contains("goal.drills[0].alert") && e.contains("did you mean"), "{e}");
     let e = err(json!({"checks": [], "drills": [{"within_s": 10}]}));
-    assert!(e.contains("a drill either fails something"), "{e}");
+    assert!(e.contains("a drill fails something") && e.contains("slows a node down"), "{e}");
     let e = err(json!({"hold_s": 0, "checks": []}));
     assert!(e.contains("goal.hold_s"), "{e}");
     let e = err(json!({"checks": [{"metric": "utilization", "kind": "databse", "below": 0.5}]}));
@@ -337,6 +437,42 @@ fn a_goal_is_read_with_every_mistake_named_by_its_field() {
     assert!(e.contains("goal.drills[0].lost_writes_below") && e.contains("an outage drill recovers it"), "{e}");
     let e = drill(json!({"fail": "web-1", "while_down": {"errors_above": 0.9}}));
     assert!(e.contains("goal.drills[0].within_s") && e.contains("required"), "{e}");
+    let e = err(json!({"checks": [{"metric": "goodput_shar", "above": 0.9}]}));
+    assert!(e.contains("goal.checks[0].metric") && e.contains("did you mean \"goodput_share\""), "{e}");
+    // Slowdown drills: a latency spike, then the goodput must come back.
+    let slow = |fields: Value| {
+        let mut d = json!({"slow": "web-1", "factor": 4, "for_s": 10, "goodput_back_above": 0.9, "within_s": 60});
+        for (k, v) in fields.as_object().unwrap() {
+            if v.is_null() {
+                d.as_object_mut().unwrap().remove(k);
+            } else {
+                d[k] = v.clone();
+            }
+        }
+        drill(d)
+    };
+    let e = slow(json!({"slow": "web-9"}));
+    assert!(e.contains("goal.drills[0].slow") && e.contains("did you mean \"web-1\""), "{e}");
+    let e = slow(json!({"factor": 1}));
+    assert!(e.contains("goal.drills[0].factor"), "{e}");
+    let e = slow(json!({"goodput_back_above": 1.5}));
+    assert!(e.contains("goal.drills[0].goodput_back_above"), "{e}");
+    let e = slow(json!({"goodput_back_above": null}));
+    assert!(e.contains("goal.drills[0].goodput_back_above") && e.contains("required"), "{e}");
+    let e = slow(json!({"for_s": 0}));
+    assert!(e.contains("goal.drills[0].for_s"), "{e}");
+    let e = slow(json!({"within_s": null}));
+    assert!(e.contains("goal.drills[0].within_s") && e.contains("required"), "{e}");
+    let e = slow(json!({"factr": 4}));
+    assert!(e.contains("goal.drills[0].factr") && e.contains("did you mean \"factor\""), "{e}");
+    let e = drill(json!({"fail": "web-1", "within_s": 10, "slwo": "web-1"}));
+    assert!(e.contains("goal.drills[0].slwo") && e.contains("did you mean \"slow\""), "{e}");
+    let ok = with_goal(json!({"checks": [], "drills": [{"slow": "web-1", "factor": 2.5, "for_s": 10, "goodput_back_above": 0.9, "within_s": 60}]})).unwrap();
+    assert_eq!(
+        ok.goal.as_ref().unwrap().drills[0].label(),
+        "Slow web-1 ×2.5 for 10 s: goodput back above 90% within 60 s"
+    );
+    assert_eq!(Scenario::from_json(&ok.to_json_pretty()).unwrap().goal, ok.goal, "saved and opened again");
     let ok = with_goal(
         json!({"checks": [], "drills": [{"fail": "web-1", "while_down": {"errors_below": 0.6}, "within_s": 10}]}),
     )
@@ -351,7 +487,7 @@ fn a_goal_is_read_with_every_mistake_named_by_its_field() {
 
 #[test]
 fn a_goal_survives_saving_and_opening_and_every_lesson_has_one() {
-    for n in 1..=13 {
+    for n in 1..=16 {
         let s = Scenario::from_json(&lesson_json(n).to_string()).unwrap();
         let goal = s.goal.clone().unwrap_or_else(|| panic!("lesson {n} has no goal"));
         assert!(!goal.checks.is_empty(), "lesson {n}");
