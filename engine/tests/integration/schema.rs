@@ -463,6 +463,11 @@ fn placed(def: &str, field: &str, value: &Value) -> Value {
             let d = &mut doc["goal"]["drills"][0];
             set(if def == "error_band" { &mut d["while_down"] } else { d });
         }
+        "slowdown_drill" => {
+            let drill = json!({"slow": "n", "factor": 4, "for_s": 10, "goodput_back_above": 0.9, "within_s": 20});
+            doc["goal"] = json!({"checks": [], "drills": [drill]});
+            set(&mut doc["goal"]["drills"][0]);
+        }
         other => panic!("no place for a {other} in a test document: add one to `placed`"),
     }
     doc
