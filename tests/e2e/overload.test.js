@@ -295,3 +295,35 @@ test('users who retry: the inspector sets timeouts and retries and says what the
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('?example=retry-storm: web servers retrying their database calls stay down after the spike, and a retry budget ticked on each brings them back', async () => {
+  const { page, errors, context } = await open('/?example=retry-storm');
+  await page.getByTestId('node-web-1').click();
+  assert.equal(await page.getByTestId('field-calls').isChecked(), true);
+  assert.equal(await page.getByTestId('field-calls-max_attempts').inputValue(), '4');
+  assert.equal(await page.getByTestId('field-calls-attempt_timeout_ms').inputValue(), '100');
+  assert.match(await text(page, 'retry-load'), /^Up to ×4 attempts per call/);
+
+  // The spike is 60–70 s; at 100 s the database is still full of retries.
+  await page.getByTestId('speed').selectOption('10');
+  await simUntil(page, 100);
+  await page.getByTestId('play-toggle').click();
+  assert.ok(numberIn(await text(page, 'metric-errors')) > 50, `errors ${await text(page, 'metric-errors')}`);
+  assert.ok(numberIn(await text(page, 'live-retries')) > 100, `web-1 retries ${await text(page, 'live-retries')}`);
+  assert.ok(numberIn(await text(page, 'live-call-timeouts')) > 0, `web-1 call timeouts ${await text(page, 'live-call-timeouts')}`);
+  await screenshot(page, 'example-retry-storm');
+
+  // A budget on every server: the retries stop, the queue drains, the errors end.
+  for (const web of ['web-1', 'web-2', 'web-3', 'web-4']) {
+    await page.getByTestId(`node-${web}`).click();
+    await page.getByTestId('field-calls-budget').check();
+    await page.getByTestId('field-calls-budget-tokens').waitFor();
+  }
+  await page.getByTestId('play-toggle').click();
+  const fixed = await simTime(page);
+  await simUntil(page, fixed + 40);
+  await page.getByTestId('play-toggle').click();
+  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, `errors ${await text(page, 'metric-errors')}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
