@@ -3,34 +3,71 @@
 //! ```text
 //! scalelab run FILE [--seed N] [--duration S]   print the JSON report
 //! scalelab validate FILE                        check a scenario, list every problem
+//! scalelab lesson PATH [--seed N] [--for S] [--expect met|not-met]
+//!                                               check a lesson (or a folder of them) and
+//!                                               print its goal's verdict for the preset
 //! ```
-//! Exit codes: 0 success, 1 invalid scenario, 2 bad command line or unreadable file.
+//! Exit codes: 0 success, 1 invalid scenario (or a lesson whose verdict is
+//! not the expected one), 2 bad command line or unreadable file.
 
 use scalelab_engine::{Scenario, ScenarioError, Simulation};
 use std::process::ExitCode;
 use std::time::Instant;
 
+#[path = "scalelab/lesson.rs"]
+mod lesson;
+
+/// The longest a lesson's preset is run for (`--for`), in simulated seconds.
+const MAX_LESSON_RUN_S: u64 = 86_400;
+
 const USAGE: &str = "usage:
   scalelab run FILE [--seed N] [--duration SECONDS]   run a scenario, print the JSON report
-  scalelab validate FILE                              check a scenario and list every problem";
+  scalelab validate FILE                              check a scenario and list every problem
+  scalelab lesson PATH [--seed N] [--for SECONDS] [--expect met|not-met]
+                                                      check a lesson (FILE.json beside its FILE.md, or a
+                                                      folder of them), run its preset alone and print
+                                                      its goal's verdict (see lessons/WRITING.md)";
 
 struct Args {
     command: String,
     file: String,
     seed: Option<u64>,
     duration: Option<f64>,
+    /// `lesson`: simulated seconds to run the preset for at most.
+    for_s: Option<u64>,
+    /// `lesson`: the verdict the preset must reach (`Some(true)`: met).
+    expect: Option<bool>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let command = args.next().ok_or("missing command")?;
-    if command != "run" && command != "validate" {
+    if !["run", "validate", "lesson"].contains(&command.as_str()) {
         return Err(format!("unknown command \"{command}\""));
     }
     let mut file = None;
-    let (mut seed, mut duration) = (None, None);
+    let (mut seed, mut duration, mut for_s, mut expect) = (None, None, None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--seed" if command == "run" => {
+            "--for" if command == "lesson" => {
+                let v = args.next().ok_or("--for needs a value")?;
+                match v.parse::<u64>() {
+                    Ok(s) if (1..=MAX_LESSON_RUN_S).contains(&s) => for_s = Some(s),
+                    _ => {
+                        return Err(format!(
+                            "--for must be a whole number of seconds from 1 to {MAX_LESSON_RUN_S}, not \"{v}\""
+                        ))
+                    }
+                }
+            }
+            "--expect" if command == "lesson" => {
+                let v = args.next().ok_or("--expect needs a value")?;
+                expect = Some(match v.as_str() {
+                    "met" => true,
+                    "not-met" => false,
+                    _ => return Err(format!("--expect must be \"met\" or \"not-met\", not \"{v}\"")),
+                });
+            }
+            "--seed" if command == "run" || command == "lesson" => {
                 let v = args.next().ok_or("--seed needs a value")?;
                 seed = Some(
                     v.parse()
@@ -47,12 +84,17 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             other => return Err(format!("unexpected argument \"{other}\"")),
         }
     }
-    Ok(Args { command, file: file.ok_or("missing FILE")?, seed, duration })
+    Ok(Args { command, file: file.ok_or("missing FILE")?, seed, duration, for_s, expect })
 }
 
 fn load(args: &Args) -> Result<Scenario, ExitCode> {
-    let text = std::fs::read_to_string(&args.file).map_err(|e| {
-        eprintln!("scalelab: cannot read {}: {e}", args.file);
+    load_file(&args.file, args)
+}
+
+/// `file` checked as the library checks it, with the command line's overrides.
+fn load_file(file: &str, args: &Args) -> Result<Scenario, ExitCode> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        eprintln!("scalelab: cannot read {file}: {e}");
         ExitCode::from(2)
     })?;
     // Overrides are applied to the JSON before checking, so they are validated
@@ -62,7 +104,7 @@ fn load(args: &Args) -> Result<Scenario, ExitCode> {
         Ok(v) if text.len() <= scalelab_engine::limits::MAX_DOCUMENT_BYTES => v,
         _ => {
             let err: ScenarioError = Scenario::from_json(&text).expect_err("too large or not JSON");
-            eprintln!("scalelab: {}: {err}", args.file);
+            eprintln!("scalelab: {file}: {err}");
             return Err(ExitCode::from(1));
         }
     };
@@ -78,7 +120,7 @@ fn load(args: &Args) -> Result<Scenario, ExitCode> {
         }
     }
     scalelab_engine::parse::parse_value(&value).map_err(|err| {
-        eprintln!("scalelab: {}: {err}", args.file);
+        eprintln!("scalelab: {file}: {err}");
         ExitCode::from(1)
     })
 }
@@ -91,6 +133,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.command == "lesson" {
+        return lesson::check(&args);
+    }
     let scenario = match load(&args) {
         Ok(s) => s,
         Err(code) => return code,

@@ -194,3 +194,91 @@ fn bad_command_lines_exit_2_without_panicking() {
     let out = scalelab(&["run", env!("CARGO_MANIFEST_DIR")]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// A copy of lesson 14 (its scenario and note) in a scratch folder, with
+/// the scenario changed by `change`.
+fn lesson_copy(test: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
+    let lessons = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons"));
+    let dir = scratch(test);
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(lessons.join("14-timeouts-and-retries.json")).unwrap()).unwrap();
+    doc.as_object_mut().unwrap().remove("$schema");
+    change(&mut doc);
+    std::fs::write(dir.join("my-lesson.json"), doc.to_string()).unwrap();
+    std::fs::copy(lessons.join("14-timeouts-and-retries.md"), dir.join("my-lesson.md")).unwrap();
+    dir
+}
+
+#[test]
+fn lesson_prints_the_goals_verdict_for_the_preset_and_checks_the_expected_one() {
+    // The preset as shipped: web-3 fails one request in five, so the goodput
+    // check fails and the goal is not met.
+    let dir = lesson_copy("lesson-preset", |_| {});
+    let path = dir.to_string_lossy().to_string();
+    let out = scalelab(&["lesson", &path, "--for", "90", "--expect", "not-met"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(said.contains("my-lesson.json: a valid lesson, \"14. Timeouts and retries\""), "{said}");
+    assert!(said.contains("the preset alone does not meet its goal in 90 s"), "{said}");
+    let goodput = said.lines().find(|l| l.contains("goodput")).unwrap_or_else(|| panic!("{said}"));
+    assert!(goodput.trim_start().starts_with('✗'), "{said}");
+    // Expecting it met is a failure, said in words.
+    let out = scalelab(&["lesson", &path, "--for", "90", "--expect", "met"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("expected the goal met by the preset, but it was not met"), "{}", stderr(&out));
+
+    // With the change the lesson teaches (its solution's retries), the
+    // preset meets the goal: 60 s held after the first windows.
+    let solved = lesson_copy("lesson-solved", |doc| {
+        let users = doc["nodes"].as_array_mut().unwrap().iter_mut().find(|n| n["id"] == "users").unwrap();
+        users["retry"] =
+            serde_json::json!({"attempt_timeout_ms": 500, "max_attempts": 3, "budget": {"tokens": 10, "refill": 0.1}});
+    });
+    let file = solved.join("my-lesson.json").to_string_lossy().to_string();
+    let out = scalelab(&["lesson", &file, "--expect", "met"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let said = stdout(&out);
+    let at: u64 = said
+        .split("meets its goal at t = ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!((60..=120).contains(&at), "{said}");
+    assert!(said.lines().filter(|l| l.trim_start().starts_with('✓')).count() == 4, "{said}");
+}
+
+#[test]
+fn lesson_says_what_is_missing_from_a_lesson_in_words() {
+    // No note beside the scenario: a warning (a solution has none), and the verdict.
+    let dir = lesson_copy("lesson-no-note", |_| {});
+    std::fs::remove_file(dir.join("my-lesson.md")).unwrap();
+    let out = scalelab(&["lesson", &dir.to_string_lossy(), "--for", "20"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("warning: no note") && stdout(&out).contains("my-lesson.md"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("does not meet its goal in 20 s"), "{}", stdout(&out));
+    // No goal.
+    let dir = lesson_copy("lesson-no-goal", |doc| {
+        doc.as_object_mut().unwrap().remove("goal");
+    });
+    let out = scalelab(&["lesson", &dir.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no \"goal\""), "{}", stderr(&out));
+    // A note without a title line.
+    let dir = lesson_copy("lesson-no-title", |_| {});
+    std::fs::write(dir.join("my-lesson.md"), "Some text.\n").unwrap();
+    let out = scalelab(&["lesson", &dir.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("the first line must be the title"), "{}", stderr(&out));
+    // An empty folder, and bad options.
+    let empty = scratch("lesson-empty");
+    let out = scalelab(&["lesson", &empty.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no lesson here"), "{}", stderr(&out));
+    for (opt, value, says) in [("--for", "0", "--for must be a whole number"), ("--expect", "done", "--expect must be")]
+    {
+        let out = scalelab(&["lesson", &empty.to_string_lossy(), opt, value]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+}
