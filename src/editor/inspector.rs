@@ -104,11 +104,14 @@ impl Editor {
                     o.remove("lifo_above");
                 }
             }
-        } else if field.pointer == "/retry/backoff" {
+        } else if let Some(policy @ ("retry" | "calls")) =
+            field.pointer.strip_suffix("/backoff").and_then(|p| p.strip_prefix('/'))
+        {
             // The waits go with the backoff that has them: none has no wait
-            // (nor jitter), a constant one no cap.
+            // (nor jitter), a constant one no cap. Users' retries and web
+            // servers' calls share the policy, and this rule.
             set_pointer(&mut value["nodes"][i], field.pointer, new);
-            if let Some(o) = value["nodes"][i]["retry"].as_object_mut() {
+            if let Some(o) = value["nodes"][i][policy].as_object_mut() {
                 let dropped: &[&str] = match raw {
                     "none" => &["backoff_ms", "backoff_cap_ms", "jitter"],
                     "constant" => &["backoff_cap_ms"],

@@ -259,6 +259,9 @@ pub fn TracePanel() -> impl IntoView {
                                                 {attempt_label(&t.hops, i).map(|l| view! { <span class="attempt">{l}</span> })}
                                                 {h.node.clone()}
                                                 {h.failed.map(|c| view! { <span class="why">{format!(" ✗ {}", c.name().replace('_', " "))}</span> })}
+                                                {(h.backoff_ms > 0.0).then(|| view! {
+                                                    <span class="attempt" data-testid="trace-backoff">{format!(" · {} waiting to retry its calls", format::ms(Some(h.backoff_ms)))}</span>
+                                                })}
                                             </th>
                                             <td data-part="network">{format::ms(Some(h.network_ms))}</td>
                                             <td data-part="queued">{format::ms(Some(h.queued_ms))}</td>
@@ -272,8 +275,8 @@ pub fn TracePanel() -> impl IntoView {
                             <p class="muted trace-note">
                                 "Network, queued and service times add up, over the hops, to the whole. "
                                 "Waiting on calls is the time a node held the request while the nodes below it worked: their parts, not counted twice."
-                                {(t.hops.first().map_or(0.0, |u| u.backoff_ms) > 0.0).then_some(
-                                    " The users' waits before their retries are the rest of the whole: the gaps in the time lines.")}
+                                {t.hops.iter().any(|h| h.backoff_ms > 0.0).then_some(
+                                    " Waits before retries (the users', or a server's for its calls) are the rest of the whole: the gaps in the time lines.")}
                             </p>
                         }.into_any()
                     }

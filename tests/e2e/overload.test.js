@@ -303,6 +303,14 @@ test('?example=retry-storm: web servers retrying their database calls stay down 
   assert.equal(await page.getByTestId('field-calls-max_attempts').inputValue(), '4');
   assert.equal(await page.getByTestId('field-calls-attempt_timeout_ms').inputValue(), '100');
   assert.match(await text(page, 'retry-load'), /^Up to ×4 attempts per call/);
+  // The calls' backoff switches as the users' does: its waits come and go with it.
+  await page.getByTestId('field-calls-backoff').selectOption('exponential');
+  await page.getByTestId('field-calls-backoff_cap_ms').waitFor();
+  await page.getByTestId('field-calls-jitter').selectOption('full');
+  await page.getByTestId('field-calls-backoff').selectOption('none');
+  await page.getByTestId('field-calls-jitter').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('field-calls-backoff_ms').count(), 0);
+  assert.equal(await page.locator('.field-error').count(), 0, 'switching back is not refused');
 
   // The spike is 60–70 s; at 100 s the database is still full of retries.
   await page.getByTestId('speed').selectOption('10');

@@ -464,7 +464,8 @@ pub struct TraceHop {
     /// Which attempt of the request this is (left out for the first).
     #[serde(skip_serializing_if = "is_first")]
     pub attempt: u8,
-    /// The users' waits before their retries (left out when none).
+    /// The waits before retries made from this hop (the users' before their
+    /// attempts, a web server's before its calls'), left out when none.
     #[serde(skip_serializing_if = "is_zero_ms")]
     pub backoff_ms: f64,
 }

@@ -682,9 +682,12 @@ impl GoalTracker {
                     0 => (None, "no finished requests".into()),
                     _ => (Some(self.window_failed as f64 / finished as f64), String::new()),
                 },
+                // Answers are counted when they end and requests when they are
+                // sent, so a window in which a backlog drains can answer more
+                // than it sent: the share is capped at all of them.
                 GoalMetric::GoodputShare => match self.window_generated {
                     0 => (None, "no requests sent".into()),
-                    g => (Some(self.window_ok as f64 / g as f64), String::new()),
+                    g => (Some((self.window_ok as f64 / g as f64).min(1.0)), String::new()),
                 },
                 GoalMetric::AttemptsPerRequest => match self.window_generated {
                     0 => (None, "no requests sent".into()),

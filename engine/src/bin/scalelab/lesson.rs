@@ -12,8 +12,8 @@ use scalelab_engine::{Scenario, Simulation};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// A preset runs for its scenario's duration, but at most this long unless
-/// `--for` says otherwise: long enough for a goal held a few minutes.
+/// A preset runs for at most this long unless `--for` says otherwise (long
+/// enough for a goal held a few minutes), and never past its duration.
 const DEFAULT_RUN_S: u64 = 600;
 
 pub fn check(args: &Args) -> ExitCode {
@@ -72,13 +72,15 @@ fn one(file: &Path, args: &Args) -> u8 {
         println!("  warning: {w}");
     }
 
-    let limit_s = args.for_s.unwrap_or_else(|| (scenario.duration_s.ceil() as u64).clamp(1, DEFAULT_RUN_S));
+    let duration_s = (scenario.duration_s.ceil() as u64).max(1);
+    let limit_s = args.for_s.unwrap_or(DEFAULT_RUN_S).min(duration_s);
     let mut sim = Simulation::new(scenario);
     let mut ran_s = 0;
     for t in 1..=limit_s {
-        sim.run_until(t * 1_000_000_000, u64::MAX);
+        // Just past the second, so the goal has judged the second that ends at t.
+        let progress = sim.run_until(t * 1_000_000_000 + 1, u64::MAX);
         ran_s = t;
-        if sim.goal_status().is_some_and(GoalStatus::met) {
+        if progress.finished || sim.goal_status().is_some_and(GoalStatus::met) {
             break;
         }
     }
