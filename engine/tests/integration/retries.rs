@@ -132,30 +132,8 @@ fn backoff_and_jitter_delay_the_retries_and_the_trace_counts_the_wait() {
     // retried request's latency and in its trace, as the users' backoff.
     let doc = |retry: Value| flaky(5, 0.5, retry, 20.0);
     let mut sim = Simulation::new(scenario(&doc(json!({"max_attempts": 2, "backoff": "constant", "backoff_ms": 20}))));
-    sim.set_sample_every(1);
-    sim.run_until(2 * S, u64::MAX);
-    let mut hops = Vec::new();
-    sim.drain_hops(&mut hops);
-    hops.clear();
-    // Followed for half a second, each trace read as soon as it ended (the
-    // last 512 are kept).
-    let (mut open, mut ended) = (std::collections::BTreeSet::new(), Vec::new());
-    for _ in 0..50 {
-        sim.run_until(sim.now() + S / 100, u64::MAX);
-        sim.drain_hops(&mut hops);
-        open.extend(hops.drain(..).map(|h| h.request));
-        let done: Vec<u64> = open
-            .iter()
-            .copied()
-            .filter(|&n| sim.trace(n).is_some_and(|t| t.outcome != scalelab_engine::trace::TraceOutcome::InFlight))
-            .collect();
-        for n in done {
-            open.remove(&n);
-            ended.push(sim.trace(n).unwrap());
-        }
-    }
     let mut retried = 0;
-    for t in ended {
+    for t in traces_ended_after(&mut sim, 2) {
         let parts: f64 = t.hops.iter().map(|h| h.network_ms + h.queued_ms + h.service_ms + h.backoff_ms).sum();
         assert!((parts - t.latency_ms).abs() < 1e-6, "the parts add up: {t:#?}");
         let users = &t.hops[0];

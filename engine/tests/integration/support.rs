@@ -24,6 +24,34 @@ pub fn run_seed(doc: &Value, seed: u64) -> Simulation {
     sim
 }
 
+/// The traces of the requests seen moving in the half second after `from_s`
+/// simulated seconds, each read as soon as it ended (the engine keeps the
+/// last 512 ended traces, so they are read in 10 ms steps).
+pub fn traces_ended_after(sim: &mut Simulation, from_s: u64) -> Vec<scalelab_engine::trace::Trace> {
+    const S: u64 = 1_000_000_000;
+    sim.set_sample_every(1);
+    sim.run_until(from_s * S, u64::MAX);
+    let mut hops = Vec::new();
+    sim.drain_hops(&mut hops);
+    hops.clear();
+    let (mut open, mut ended) = (std::collections::BTreeSet::new(), Vec::new());
+    for _ in 0..50 {
+        sim.run_until(sim.now() + S / 100, u64::MAX);
+        sim.drain_hops(&mut hops);
+        open.extend(hops.drain(..).map(|h| h.request));
+        let done: Vec<u64> = open
+            .iter()
+            .copied()
+            .filter(|&n| sim.trace(n).is_some_and(|t| t.outcome != scalelab_engine::trace::TraceOutcome::InFlight))
+            .collect();
+        for n in done {
+            open.remove(&n);
+            ended.push(sim.trace(n).unwrap());
+        }
+    }
+    ended
+}
+
 pub fn exp_ms(mean: f64) -> Value {
     json!({"dist": "exponential", "mean_ms": mean})
 }
