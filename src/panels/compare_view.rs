@@ -5,7 +5,10 @@
 //!
 //! Stable selectors for tests: `compare-waiting` (before the statistics
 //! window opens), `compare-results`, `compare-side-a` /
-//! `compare-side-b` with `cmp-a-requests`, `cmp-a-throughput`, `cmp-a-mean`,
+//! `compare-side-b` with `cmp-a-requests`, `cmp-a-throughput` (the goodput;
+//! its note `cmp-a-throughput-note` says how much was answered in all once
+//! some answers came too late), `cmp-a-attempts` (only when either side's
+//! users retried), `cmp-a-mean`,
 //! `cmp-a-p50`, `cmp-a-p99`, `cmp-a-errors`, `cmp-a-causes`,
 //! `cmp-a-lost-writes`, `cmp-a-cost` (and `cmp-b-…`), `compare-chart-p99`,
 //! `compare-chart-errors`, `compare-diff` with one row `diff-<metric key>`
@@ -232,8 +235,8 @@ pub fn Results(reading: RwSignal<Option<Reading>>, info: RunInfo) -> impl IntoVi
                     {
                         let labels = labels.clone();
                         move || reading.with(|r| r.as_ref().map(|r| view! {
-                            <SideView side="a" label=labels[0].clone() f=r.a.clone() />
-                            <SideView side="b" label=labels[1].clone() f=r.b.clone() />
+                            <SideView side="a" label=labels[0].clone() f=r.a.clone() attempts=retried(r) />
+                            <SideView side="b" label=labels[1].clone() f=r.b.clone() attempts=retried(r) />
                         }))
                     }
                 </div>
@@ -249,9 +252,15 @@ pub fn Results(reading: RwSignal<Option<Reading>>, info: RunInfo) -> impl IntoVi
     }
 }
 
+/// Whether either design's users retried: then both sides show an
+/// "Attempts" card, so the cards stay side by side.
+fn retried(r: &Reading) -> bool {
+    [&r.a, &r.b].iter().any(|f| f.attempts_per_request.is_some_and(|a| a > 1.0))
+}
+
 /// One design's figures, as cards like the dashboard's.
 #[component]
-fn SideView(side: &'static str, label: String, f: Figures) -> impl IntoView {
+fn SideView(side: &'static str, label: String, f: Figures, attempts: bool) -> impl IntoView {
     let h = &f.headline;
     // The notes give the interval's own mean: the table compares those, over
     // the last batches, while the cards' values cover the whole window.
@@ -265,13 +274,19 @@ fn SideView(side: &'static str, label: String, f: Figures) -> impl IntoView {
         .map(|(c, n)| format!("{} {}", c.replace('_', " "), format::count(*n)))
         .collect();
     let causes = if causes.is_empty() { "none".to_string() } else { causes.join(" · ") };
-    let cards: Vec<(&str, &str, String, Option<String>)> = vec![
+    // All answers per second, under the goodput, once some came too late for
+    // their users (as the dashboard says it): before that they are one figure.
+    let answered = match (f.goodput_rps, f.throughput_rps) {
+        (Some(good), Some(all)) if all > good => Some(format!("of {} req/s answered", format::number(all))),
+        _ => None,
+    };
+    let mut cards: Vec<(&str, &str, String, Option<String>)> = vec![
         ("Requests sent", "requests", format::count(f.generated), None),
         (
             "Goodput",
             "throughput",
             f.goodput_rps.map(|v| format!("{} req/s", format::number(v))).unwrap_or_else(|| "–".into()),
-            None,
+            answered,
         ),
         (
             "Mean latency",
@@ -295,6 +310,10 @@ fn SideView(side: &'static str, label: String, f: Figures) -> impl IntoView {
         ("Lost writes", "lost-writes", format::count(f.lost_writes), None),
         ("Cost per month", "cost", format!("${}", format::count(f.cost_per_month_usd.max(0.0).round() as u64)), None),
     ];
+    if attempts {
+        let value = f.attempts_per_request.map_or_else(|| "–".to_string(), |a| format!("×{a:.2}"));
+        cards.insert(2, ("Attempts", "attempts", value, Some("per request sent".to_string())));
+    }
     view! {
         <section class=format!("compare-side side-{side}") data-testid=format!("compare-side-{side}") aria-label=format!("Design {}", side.to_uppercase())>
             <h3><span class=format!("side-tag side-{side}")>{side.to_uppercase()}</span>" "{label}</h3>

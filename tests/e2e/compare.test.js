@@ -92,7 +92,7 @@ function shown(page) {
     const t = (el) => el?.textContent.trim() ?? null;
     const side = (s) =>
       Object.fromEntries(
-        ['requests', 'throughput', 'mean', 'p50', 'p99', 'errors', 'causes', 'lost-writes', 'cost', 'mean-note', 'p99-note', 'errors-note'].map((id) => [id, t(document.querySelector(`[data-testid="cmp-${s}-${id}"]`))]),
+        ['requests', 'throughput', 'throughput-note', 'attempts', 'attempts-note', 'mean', 'p50', 'p99', 'errors', 'causes', 'lost-writes', 'cost', 'mean-note', 'p99-note', 'errors-note'].map((id) => [id, t(document.querySelector(`[data-testid="cmp-${s}-${id}"]`))]),
       );
     const diff = Object.fromEntries(
       [...document.querySelectorAll('[data-testid="compare-diff"] tbody tr')].map((tr) => [
@@ -284,6 +284,45 @@ test('failing the database in both raises errors in both, at the same time', asy
   // Recovering works the same way.
   await page.getByTestId('compare-recover').click();
   await page.waitForFunction(() => /db recovered in both/.test(document.querySelector('[data-testid="compare-fault-log"]')?.textContent ?? ''), null, { timeout: 120000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('retrying users: both sides show attempts per request, and the goodput says how much was answered', async () => {
+  // Lesson 15's users send up to 4 attempts of 250 ms; side A is the step before (lesson 14's fix: 3 attempts).
+  const { page, errors, context } = await open('/?lesson=15');
+  await page.getByTestId('lesson-panel').waitFor();
+  await page.getByTestId('lesson-compare').click();
+  await page.getByTestId('compare-panel').waitFor();
+  assert.equal(await page.getByTestId('compare-a-source').inputValue(), 'prev-15');
+  await page.getByTestId('compare-speed').selectOption('50');
+  await reach(page, 20);
+  await page.getByTestId('compare-fail-target').selectOption('db');
+  await page.getByTestId('compare-fail').click();
+  await page.getByTestId('compare-fault-log').waitFor({ timeout: 120000 });
+  const at = numberIn(await text(page, 'compare-fault-log'));
+  await reach(page, at + 10);
+  await pause(page);
+  await shot(page, 'compare-attempts');
+  const r = await shown(page);
+  // Both sides' users retried the failing database, within their attempts.
+  const attempts = {};
+  for (const [side, max] of [['a', 3], ['b', 4]]) {
+    const m = r[side].attempts?.match(/^×(\d+\.\d\d)$/);
+    assert.ok(m, `${side}'s attempts card: ${r[side].attempts}`);
+    assert.equal(r[side]['attempts-note'], 'per request sent');
+    attempts[side] = Number(m[1]);
+    assert.ok(attempts[side] > 1 && attempts[side] <= max, `${side}: ×${attempts[side]}, at most ${max}`);
+  }
+  // Where answers came after their users gave up, the goodput's note says how many were answered in all.
+  for (const side of ['a', 'b']) {
+    const note = r[side]['throughput-note'];
+    if (note) {
+      assert.match(note, /^of [\d,.]+ req\/s answered$/, note);
+      const all = numberIn(note);
+      assert.ok(all > numberIn(r[side].throughput), `${side}: answered ${all} above the goodput ${r[side].throughput}`);
+    }
+  }
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -141,6 +141,13 @@ pub struct Figures {
     /// Successful requests per simulated second of the window, answered
     /// within the users' deadline: the goodput (the report's `goodput_rps`).
     pub goodput_rps: Option<f64>,
+    /// Successful answers per simulated second of the window, late ones too
+    /// (the report's `throughput_rps`): above the goodput when work is done
+    /// for users who have given up.
+    pub throughput_rps: Option<f64>,
+    /// Attempts the users sent per request (the report's
+    /// `attempts_per_request`; `None` without requests).
+    pub attempts_per_request: Option<f64>,
     /// Failed share of the window's requests that have ended.
     pub error_rate: Option<f64>,
     pub latency_mean_ms: Option<f64>,
@@ -168,6 +175,8 @@ impl Figures {
             failed,
             failed_by_cause: Cause::ALL.iter().map(|&c| (c.name(), q.failed.get(c))).collect(),
             goodput_rps: window.then(|| q.ok as f64 / r.window_s),
+            throughput_rps: window.then_some(r.throughput_rps),
+            attempts_per_request: r.attempts_per_request,
             error_rate: (ended > 0).then(|| failed as f64 / ended as f64),
             latency_mean_ms: latency(r.latency_ms.mean),
             latency_p50_ms: latency(r.latency_ms.p50),
