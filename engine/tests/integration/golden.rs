@@ -1,4 +1,4 @@
-//! Golden outputs: every shipped scenario, lesson and example, and scripted runs with
+//! Golden outputs: every shipped scenario, lesson, example and blueprint, and scripted runs with
 //! live edits and faults, give exactly the bytes they gave before.
 //!
 //! A guard for changes that must not change a number (moving code,
@@ -111,7 +111,7 @@ fn lesson(slug: &str) -> PathBuf {
 fn cases() -> Vec<(String, Scenario, Vec<Step>)> {
     let mut cases = Vec::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in [root.join("../lessons"), root.join("../examples"), root.join("scenarios")] {
+    for dir in [root.join("../lessons"), root.join("../examples"), root.join("../blueprints"), root.join("scenarios")] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
         files.retain(|p| p.extension().is_some_and(|e| e == "json"));
         files.sort();

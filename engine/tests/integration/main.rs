@@ -17,6 +17,9 @@
 //! - `fuzz`: arbitrary and mutated documents never panic the reader, are
 //!   refused by field or run with finite, balanced numbers
 //!   (`SCALELAB_FUZZ_CASES=N` for more cases).
+//! - `blueprints`: the designs of real systems (`blueprints/`): each preset
+//!   meets or misses its goal as its note says on three seeds, the note's
+//!   change flips it, and the note quotes the envelope's arithmetic.
 //! - `golden`: every shipped scenario and lesson, and scripted live edits,
 //!   give the bytes recorded in `tests/golden_outputs.txt` (a guard for
 //!   changes that must not change a number).
@@ -61,6 +64,7 @@
 //!   size at each instant, servers that are down left out, never above 100%.
 
 mod attempts;
+mod blueprints;
 mod calls;
 mod cli;
 mod client_timeout;

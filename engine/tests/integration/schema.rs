@@ -2,7 +2,7 @@
 //! by the site at `/public/schema/scenario.json`) against the parser:
 //!
 //! - every shipped scenario (the engine's, the lessons, the lesson
-//!   solutions, the examples: the folders are walked, so a new file is
+//!   solutions, the examples, the blueprints: the folders are walked, so a new file is
 //!   covered) follows the schema;
 //! - the schema describes the current format version, its kinds, faults and
 //!   metrics, and each kind's fields are the ones the parser reads;
@@ -68,7 +68,7 @@ impl Validator {
 /// keeps scenarios in.
 fn shipped_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["engine/scenarios", "lessons", "lessons/solutions", "examples"] {
+    for dir in ["engine/scenarios", "lessons", "lessons/solutions", "examples", "blueprints"] {
         let dir = root().join(dir);
         let mut here: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
