@@ -28,7 +28,7 @@ use crate::keeping::storage;
 use crate::state::Live;
 use leptos::html;
 use leptos::prelude::*;
-use scalelab_engine::goal::GoalStatus;
+use scalelab_engine::goal::{Goal, GoalStatus};
 use scalelab_engine::{Scenario, Snapshot};
 use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
@@ -186,8 +186,9 @@ pub fn origin_note_text(parent: &str) -> String {
 }
 
 /// The messages a host page receives, in one sentence (said in the embed dialog;
-/// the shapes are `ready_message`, `metrics_message`, `ack_message`, `error_message`).
-pub const MESSAGES_SENT: &str = "The course page receives \"ready\" when the playground has loaded (with the lesson number and the design's name), \"metrics\" once a second while it runs (requests/s, error share, p50 and p99 latency, monthly cost, lost writes, firing alerts and, for a lesson, its goal's progress, where \"met\" turns true once the goal is reached), and \"ack\" or \"error\" in answer to each load, play, pause or reset it sends.";
+/// the shapes are `ready_message`, `metrics_message`, `completion_message`,
+/// `ack_message`, `error_message`).
+pub const MESSAGES_SENT: &str = "The course page receives \"ready\" when the playground has loaded (with the lesson number and the design's name), \"metrics\" once a second while it runs (requests/s, error share, p50 and p99 latency, monthly cost, lost writes, firing alerts and, for a lesson, its goal's progress, where \"met\" turns true once the goal is reached), \"goal-met\" when the goal is reached (with the checks' figures and a link to the design that met it) and \"goal-lost\" when a change takes it back, and \"ack\" or \"error\" in answer to each load, play, pause or reset it sends.";
 
 // ---- messages (pure) ----
 
@@ -301,6 +302,138 @@ pub fn metrics_message(s: &Snapshot, goal: Option<&GoalStatus>) -> Value {
     })
 }
 
+// ---- completions (pure) ----
+
+/// What the design on screen is, for a host page recording completions. A
+/// built-in exercise opened by its own kind of address gets a variant here
+/// and one arm in `exercise_fields`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exercise {
+    /// `?lesson=N`.
+    Lesson(u32),
+    /// `?example=NAME`.
+    Example(String),
+    /// Any other design with a goal: a teacher's own, in a link or sent with `load`.
+    Design,
+}
+
+/// The message's fields that say which exercise: `lesson` and `example`,
+/// each null unless it is that kind.
+fn exercise_fields(e: &Exercise) -> [(&'static str, Value); 2] {
+    let (lesson, example) = match e {
+        Exercise::Lesson(n) => (json!(n), Value::Null),
+        Exercise::Example(name) => (Value::Null, json!(name)),
+        Exercise::Design => (Value::Null, Value::Null),
+    };
+    [("lesson", lesson), ("example", example)]
+}
+
+/// A turn of the goal, as the engine's verdict shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Turn {
+    /// The goal of `exercise` was met at simulated second `met_at_s`.
+    Met { exercise: Exercise, met_at_s: u64 },
+    /// The goal met at `met_at_s` no longer is: the design changed (an
+    /// edit, Undo, Reset, another design loaded), and the engine started it over.
+    Lost { exercise: Exercise, met_at_s: u64 },
+}
+
+impl Turn {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Turn::Met { .. } => "goal-met",
+            Turn::Lost { .. } => "goal-lost",
+        }
+    }
+}
+
+/// Follows the engine's verdict (`GoalStatus::met_at_s`) from one look to the
+/// next and says when it turns: `Met` once per meeting, `Lost` only after a
+/// `Met`. A fault does not take a met goal back (the engine keeps it met until
+/// the design changes: its drills fail nodes on purpose), so neither does this.
+#[derive(Clone, Debug, Default)]
+pub struct CompletionWatch {
+    met: Option<(Exercise, u64)>,
+}
+
+impl CompletionWatch {
+    /// The turns since the last look, given the exercise on screen and the goal's status now.
+    pub fn observe(&mut self, exercise: &Exercise, goal: Option<&GoalStatus>) -> Vec<Turn> {
+        let now = goal.and_then(|g| g.met_at_s).map(|t| (exercise.clone(), t));
+        if now == self.met {
+            return Vec::new();
+        }
+        let mut turns = Vec::new();
+        if let Some((exercise, met_at_s)) = self.met.take() {
+            turns.push(Turn::Lost { exercise, met_at_s });
+        }
+        if let Some((exercise, met_at_s)) = now.clone() {
+            turns.push(Turn::Met { exercise, met_at_s });
+        }
+        self.met = now;
+        turns
+    }
+}
+
+/// The `goal-met` or `goal-lost` message: which exercise, when (`t_s`, the
+/// simulated time the page saw the turn; `met_at_s`, the second the goal was
+/// met; `at`, the wall clock as an ISO 8601 string), the engine's figures for
+/// each check (its words, metric, value, the value in words, the bound, and
+/// whether it passes) and drill, and `link`, a share link of the design on
+/// screen (null when too long for a link).
+#[allow(clippy::too_many_arguments)]
+pub fn completion_message(
+    turn: &Turn,
+    name: Option<&str>,
+    goal: Option<&Goal>,
+    status: Option<&GoalStatus>,
+    t_s: f64,
+    at: &str,
+    link: Option<&str>,
+) -> Value {
+    let (Turn::Met { exercise, met_at_s } | Turn::Lost { exercise, met_at_s }) = turn;
+    let checks: Vec<Value> = status
+        .map(|s| {
+            s.checks
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    // The status lists the goal's checks in order.
+                    let spec = goal.and_then(|g| g.checks.get(i)).filter(|spec| spec.label() == c.label);
+                    json!({
+                        "name": c.label,
+                        "metric": spec.map(|s| json!(s.metric)),
+                        "value": c.value.map(num),
+                        "value_text": c.value_text,
+                        "below": spec.and_then(|s| s.below),
+                        "above": spec.and_then(|s| s.above),
+                        "passing": c.passing,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let drills: Vec<Value> = status
+        .map(|s| s.drills.iter().map(|d| json!({"name": d.label, "state": d.state, "detail": d.detail})).collect())
+        .unwrap_or_default();
+    let mut m = json!({
+        "source": SOURCE,
+        "type": turn.kind(),
+        "version": VERSION,
+        "name": name,
+        "t_s": num(t_s),
+        "met_at_s": met_at_s,
+        "at": at,
+        "checks": checks,
+        "drills": drills,
+        "link": link,
+    });
+    for (key, value) in exercise_fields(exercise) {
+        m[key] = value;
+    }
+    m
+}
+
 // ---- the browser side ----
 
 fn to_js(v: &Value) -> JsValue {
@@ -402,6 +535,47 @@ pub fn use_host_messages(editor: Editor, live: Live, playing: RwSignal<bool>, op
             },
             std::time::Duration::ZERO,
         );
+    }
+    {
+        // Completions: "goal-met" and "goal-lost" as the engine's verdict turns
+        // (`CompletionWatch`), with its figures and a link to the design.
+        let post = post.clone();
+        let lessons = use_context::<crate::panels::lesson_panel::LessonsUi>();
+        let watch = StoredValue::new(CompletionWatch::default());
+        let base = here();
+        Effect::new(move |_| {
+            let Some(status) = live.goal.try_get() else { return };
+            // Which exercise is read, not followed: a new one shows in the
+            // verdict the next run publishes.
+            let exercise = match (lesson_now(), lessons.and_then(|l| l.example.try_get_untracked().flatten())) {
+                (Some(n), _) => Exercise::Lesson(n),
+                (None, Some(name)) => Exercise::Example(name.to_string()),
+                (None, None) => Exercise::Design,
+            };
+            let turns = watch.try_update_value(|w| w.observe(&exercise, status.as_ref())).unwrap_or_default();
+            if turns.is_empty() {
+                return;
+            }
+            let Some((name, goal, json)) =
+                editor.doc.try_with_untracked(|d| (d.name.clone(), d.goal.clone(), d.to_json_pretty()))
+            else {
+                return;
+            };
+            let link = full_page_url(&base, None, &json).ok();
+            let t_s = live.snapshot.try_with_untracked(|s| s.as_ref().map(|s| s.now_s)).flatten().unwrap_or(0.0);
+            let at = js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default();
+            for turn in &turns {
+                post(completion_message(
+                    turn,
+                    name.as_deref(),
+                    goal.as_ref(),
+                    status.as_ref(),
+                    t_s,
+                    &at,
+                    link.as_deref(),
+                ));
+            }
+        });
     }
     if let Ok(handle) = set_interval_with_handle(
         move || {
@@ -705,7 +879,13 @@ mod tests {
         }
         // No message kind is named that does not exist (the goal travels inside "metrics").
         let quoted: Vec<&str> = MESSAGES_SENT.split('"').skip(1).step_by(2).collect();
-        assert_eq!(quoted, ["ready", "metrics", "met", "ack", "error"]);
+        assert_eq!(quoted, ["ready", "metrics", "met", "goal-met", "goal-lost", "ack", "error"]);
+        for turn in [
+            Turn::Met { exercise: Exercise::Design, met_at_s: 1 },
+            Turn::Lost { exercise: Exercise::Design, met_at_s: 1 },
+        ] {
+            assert!(MESSAGES_SENT.contains(&format!("\"{}\"", turn.kind())));
+        }
         let goal = scalelab_engine::goal::GoalStatus {
             checks: vec![],
             drills: vec![],
@@ -719,6 +899,117 @@ mod tests {
         for command in ["load", "play", "pause", "reset"] {
             assert!(MESSAGES_SENT.contains(command), "{command}");
         }
+    }
+
+    fn status(met_at_s: Option<u64>) -> GoalStatus {
+        GoalStatus { checks: vec![], drills: vec![], held_s: 0, hold_s: 30, checks_met: met_at_s.is_some(), met_at_s }
+    }
+
+    #[test]
+    fn goal_met_is_sent_once_per_meeting_and_goal_lost_only_after_it() {
+        let lesson = Exercise::Lesson(6);
+        let mut w = CompletionWatch::default();
+        // Nothing before the goal is met, nor without a goal.
+        assert!(w.observe(&lesson, None).is_empty());
+        assert!(w.observe(&lesson, Some(&status(None))).is_empty());
+        // A lost goal is never announced before a met one.
+        assert!(w.observe(&Exercise::Design, None).is_empty());
+        // Met: once, however often the page looks (the figures go on changing).
+        assert_eq!(w.observe(&lesson, Some(&status(Some(52)))), [Turn::Met { exercise: lesson.clone(), met_at_s: 52 }]);
+        for _ in 0..3 {
+            assert!(w.observe(&lesson, Some(&status(Some(52)))).is_empty());
+        }
+        // The design changed, the engine started the goal over: lost, once.
+        assert_eq!(w.observe(&lesson, Some(&status(None))), [Turn::Lost { exercise: lesson.clone(), met_at_s: 52 }]);
+        assert!(w.observe(&lesson, Some(&status(None))).is_empty());
+        assert!(w.observe(&lesson, None).is_empty());
+        // Met again: a new meeting.
+        assert_eq!(w.observe(&lesson, Some(&status(Some(90)))), [Turn::Met { exercise: lesson.clone(), met_at_s: 90 }]);
+        // Restarted and met again between two looks: the old one is lost, the new one met.
+        assert_eq!(
+            w.observe(&lesson, Some(&status(Some(130)))),
+            [
+                Turn::Lost { exercise: lesson.clone(), met_at_s: 90 },
+                Turn::Met { exercise: lesson.clone(), met_at_s: 130 }
+            ]
+        );
+        // Another design loaded (no goal): the lesson's goal is lost, named as the lesson.
+        assert_eq!(w.observe(&Exercise::Design, None), [Turn::Lost { exercise: lesson, met_at_s: 130 }]);
+        let example = Exercise::Example("sinkholing".into());
+        assert_eq!(w.observe(&example, Some(&status(Some(40)))), [Turn::Met { exercise: example, met_at_s: 40 }]);
+    }
+
+    #[test]
+    fn completion_messages_carry_the_engines_figures_and_a_working_link() {
+        // A design with a goal the engine judges, run until it is met.
+        let mut doc: Value = serde_json::from_str(crate::base::builtin::STARTER_SCENARIO).unwrap();
+        doc["goal"] = json!({"hold_s": 20, "checks": [
+            {"metric": "p99_ms", "below": 5000}, {"metric": "error_rate", "below": 0.5}]});
+        let design = Scenario::from_json(&doc.to_string()).unwrap();
+        let mut sim = scalelab_engine::Simulation::new(design.clone());
+        let mut watch = CompletionWatch::default();
+        let lesson = Exercise::Lesson(3);
+        let mut turns = Vec::new();
+        let mut t = 0;
+        while turns.is_empty() && t < 120 {
+            t += 1;
+            sim.run_until(t * 1_000_000_000, u64::MAX);
+            turns = watch.observe(&lesson, sim.goal_status());
+        }
+        let status = sim.goal_status().unwrap().clone();
+        assert_eq!(turns, [Turn::Met { exercise: lesson.clone(), met_at_s: status.met_at_s.unwrap() }]);
+        let json = design.to_json_pretty();
+        let link = full_page_url("https://x.org/scale-lab/", None, &json).unwrap();
+        let m = completion_message(
+            &turns[0],
+            design.name.as_deref(),
+            design.goal.as_ref(),
+            Some(&status),
+            sim.live_snapshot().now_s,
+            "2026-12-06T02:30:00.000Z",
+            Some(&link),
+        );
+        assert_eq!(m["source"], "scale-lab");
+        assert_eq!(m["type"], "goal-met");
+        assert_eq!(m["version"], 1);
+        assert_eq!((&m["lesson"], &m["example"]), (&json!(3), &Value::Null));
+        assert_eq!(m["met_at_s"], json!(status.met_at_s.unwrap()));
+        assert_eq!(m["t_s"], json!(t as f64));
+        assert_eq!(m["at"], "2026-12-06T02:30:00.000Z");
+        // The figures are the engine's, check by check: words, value, bound.
+        let checks = m["checks"].as_array().unwrap();
+        assert_eq!(checks.len(), 2);
+        for (sent, engine) in checks.iter().zip(&status.checks) {
+            assert_eq!(sent["name"], engine.label.as_str());
+            assert_eq!(sent["value_text"], engine.value_text.as_str());
+            assert_eq!(sent["value"], num(engine.value.unwrap()));
+            assert_eq!(sent["passing"], true);
+        }
+        assert_eq!(
+            (&checks[0]["metric"], &checks[0]["below"], &checks[0]["above"]),
+            (&json!("p99_ms"), &json!(5000.0), &Value::Null)
+        );
+        assert_eq!(checks[1]["metric"], "error_rate");
+        assert_eq!(m["drills"], json!([]));
+        // The link opens the design that met the goal.
+        let fragment = m["link"].as_str().unwrap().split_once('#').unwrap().1;
+        assert_eq!(Scenario::from_json(&storage::scenario_from_fragment(fragment).unwrap()).unwrap(), design);
+
+        // Lost: the same fields, the exercise that had met it, and no link when too long.
+        let lost = Turn::Lost { exercise: Exercise::Example("sinkholing".into()), met_at_s: 40 };
+        let m = completion_message(&lost, None, None, None, 61.25, "2026-12-06T02:31:00.000Z", None);
+        assert_eq!(m["type"], "goal-lost");
+        assert_eq!((&m["lesson"], &m["example"]), (&Value::Null, &json!("sinkholing")));
+        assert_eq!((&m["met_at_s"], &m["t_s"], &m["link"]), (&json!(40), &json!(61.25), &Value::Null));
+        assert_eq!((&m["checks"], &m["drills"]), (&json!([]), &json!([])));
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(
+            keys(&m),
+            [
+                "at", "checks", "drills", "example", "lesson", "link", "met_at_s", "name", "source", "t_s", "type",
+                "version"
+            ]
+        );
     }
 
     #[test]
