@@ -771,7 +771,9 @@ pub fn OpenFullLink() -> impl IntoView {
                     editor.say("This design is too large for a link: it was saved as a file; open it in Scale Lab with Open…");
                 }
             }>
-            "Open in Scale Lab ↗"
+            // On a narrow frame the words are left to screen readers and the
+            // arrow stays, so the link does not run over the traffic dial.
+            <span class="open-full-words">"Open in Scale Lab "</span>"↗"
         </a>
     }
 }

@@ -237,16 +237,19 @@ test('"slower than real time" appearing moves no control: the toolbar keeps its 
   }
 });
 
-test('from 360 px up, no width scrolls sideways or puts one control over another', async () => {
-  for (const width of [360, 480, 600, 720, 900, 1000, 1100, 1440]) {
-    const screen = { width, height: width < 720 ? 760 : 700, touch: width < 720 };
-    const { page, errors, context } = await openAt(screen, '/?lesson=6');
-    const m = await measure(page);
-    assert.ok(m.scrollWidth <= m.innerWidth && m.bodyScrollWidth <= m.innerWidth, `${width} px: the page is ${m.scrollWidth} px wide`);
-    assert.deepEqual(await overlaps(page), [], `${width} px: no interactive element over another`);
-    assert.deepEqual(await coveringNodes(page), [], `${width} px: the legend and notices leave the nodes clear`);
-    assert.deepEqual(errors, []);
-    await context.close();
+test('from 360 px up, no width scrolls sideways or puts one control over another, on the page or embedded', async () => {
+  // An embedded playground that may edit has more in its toolbar ("Embed", "Open in Scale Lab").
+  for (const path of ['/?lesson=6', '/?lesson=6&embed=1&edit=1']) {
+    for (const width of [360, 480, 600, 720, 900, 960, 1024, 1100, 1440]) {
+      const screen = { width, height: width < 720 ? 760 : 700, touch: width < 720 };
+      const { page, errors, context } = await openAt(screen, path);
+      const m = await measure(page);
+      assert.ok(m.scrollWidth <= m.innerWidth && m.bodyScrollWidth <= m.innerWidth, `${path} at ${width} px: the page is ${m.scrollWidth} px wide`);
+      assert.deepEqual(await overlaps(page), [], `${path} at ${width} px: no interactive element over another`);
+      assert.deepEqual(await coveringNodes(page), [], `${path} at ${width} px: the legend and notices leave the nodes clear`);
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
   }
 });
 
