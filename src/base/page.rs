@@ -1,5 +1,5 @@
 //! What the page's address asks for: `?lesson=4&embed=1&edit=1&palette=1&origin=https://course.example`,
-//! or `?example=sinkholing` instead of a lesson.
+//! or `?example=sinkholing` or `?blueprint=url-shortener` instead of a lesson.
 //!
 //! Parsed once at start-up. Unknown parameters are ignored (a course platform
 //! may add its own); a bad value is reported in words and otherwise ignored, so
@@ -17,6 +17,8 @@ pub struct PageOptions {
     /// `?example=NAME`: open the example NAME (checked against the list by
     /// the page, which says so when there is none by that name).
     pub example: Option<String>,
+    /// `?blueprint=NAME`: open the blueprint NAME (checked like an example).
+    pub blueprint: Option<String>,
     /// `?embed=1`: the compact layout for an iframe.
     pub embed: bool,
     /// `?edit=1`: an embedded design may be edited (embedded designs are read-only otherwise).
@@ -52,6 +54,7 @@ impl PageOptions {
                     }
                 },
                 "example" => o.example = Some(value.trim().to_string()),
+                "blueprint" => o.blueprint = Some(value.trim().to_string()),
                 "embed" => o.embed = flag(&value),
                 "edit" => o.edit = flag(&value),
                 "palette" => o.palette = flag(&value),
@@ -197,6 +200,14 @@ mod tests {
         let o = PageOptions::from_query("?example=sinkholing&embed=1");
         assert_eq!(o.example.as_deref(), Some("sinkholing"));
         assert_eq!(o.lesson, None);
+        assert!(o.embed && o.problems.is_empty());
+    }
+
+    #[test]
+    fn reads_a_blueprint_by_name() {
+        let o = PageOptions::from_query("?blueprint=url-shortener&embed=1");
+        assert_eq!(o.blueprint.as_deref(), Some("url-shortener"));
+        assert_eq!((o.lesson, o.example.as_deref()), (None, None));
         assert!(o.embed && o.problems.is_empty());
     }
 

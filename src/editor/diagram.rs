@@ -1053,22 +1053,15 @@ pub fn Diagram(
                 <g transform=move || { let v = view.get(); format!("translate({} {}) scale({})", v.tx, v.ty, v.scale) }>
                     // Data centers: a labelled area around the nodes in each.
                     {move || editor.doc.with(|d| d.data_centers.iter().filter_map(|dc| {
-                        let members: Vec<(f64, f64)> = d.nodes.iter()
-                            .filter(|n| n.dc.as_deref() == Some(dc.id.as_str()))
-                            .map(|n| (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0)))
-                            .collect();
-                        let x0 = members.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
-                        let y0 = members.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-                        let x1 = members.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max) + NODE_W;
-                        let y1 = members.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max) + NODE_H;
-                        (!members.is_empty()).then(|| view! {
+                        let (x0, y0, w, h) = dc_area(d, &dc.id)?;
+                        Some(view! {
                             <g class="dc-area" data-testid=format!("dc-area-{}", dc.id)>
-                                <rect x=x0 - 16.0 y=y0 - 30.0 width=x1 - x0 + 32.0 height=y1 - y0 + 46.0 rx="12" />
+                                <rect x=x0 y=y0 width=w height=h rx="12" />
                                 // At 12 world units its name stays >= 9 px down to
                                 // the compact threshold; below it, enlarged, it would
                                 // run into the SPOF badges of the top row: hidden.
                                 {(!compact.get()).then(|| view! {
-                                    <text x=x0 - 6.0 y=y0 - 12.0>{format!("{} · {}", dc.id, dc.region.label())}</text>
+                                    <text x=x0 + 10.0 y=y0 + 18.0>{format!("{} · {}", dc.id, dc.region.label())}</text>
                                 })}
                             </g>
                         })
@@ -1226,6 +1219,90 @@ pub fn Diagram(
 }
 
 /// Keeps receiving pointer events while the pointer is down, even outside.
+/// The area drawn around the nodes of data center `dc` (x, y, width,
+/// height), room for its name above them; `None` when it holds no node.
+fn dc_area(d: &scalelab_engine::Scenario, dc: &str) -> Option<(f64, f64, f64, f64)> {
+    let members: Vec<(f64, f64)> = d
+        .nodes
+        .iter()
+        .filter(|n| n.dc.as_deref() == Some(dc))
+        .map(|n| (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0)))
+        .collect();
+    if members.is_empty() {
+        return None;
+    }
+    let x0 = members.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let y0 = members.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let x1 = members.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max) + NODE_W;
+    let y1 = members.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max) + NODE_H;
+    Some((x0 - 16.0, y0 - 30.0, x1 - x0 + 32.0, y1 - y0 + 46.0))
+}
+
+/// The world box a still drawing of `d` frames: its nodes and data-center
+/// areas, with `margin` around them (x, y, width, height).
+pub fn still_frame(d: &scalelab_engine::Scenario, margin: f64) -> (f64, f64, f64, f64) {
+    let mut boxes: Vec<(f64, f64, f64, f64)> =
+        d.nodes.iter().map(|n| (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0), NODE_W, NODE_H)).collect();
+    boxes.extend(d.data_centers.iter().filter_map(|dc| dc_area(d, &dc.id)));
+    if boxes.is_empty() {
+        return (0.0, 0.0, NODE_W + 2.0 * margin, NODE_H + 2.0 * margin);
+    }
+    let x0 = boxes.iter().map(|b| b.0).fold(f64::INFINITY, f64::min);
+    let y0 = boxes.iter().map(|b| b.1).fold(f64::INFINITY, f64::min);
+    let x1 = boxes.iter().map(|b| b.0 + b.2).fold(f64::NEG_INFINITY, f64::max);
+    let y1 = boxes.iter().map(|b| b.1 + b.3).fold(f64::NEG_INFINITY, f64::max);
+    (x0 - margin, y0 - margin, x1 - x0 + 2.0 * margin, y1 - y0 + 2.0 * margin)
+}
+
+/// A still picture of a design that is not on the page (the gallery's
+/// cards), drawn by the diagram's own parts: its compact drawing at the
+/// scale it will be shown at (`width_px` across), the same wires
+/// ([`wire_between`]), arrow, icons, data-center areas and classes, so the
+/// style sheets and the theme colour it as the diagram. Nothing in it is
+/// live or editable. `key` makes its ids its own (the arrow's marker).
+pub fn still(d: &scalelab_engine::Scenario, width_px: f64, key: &str) -> impl IntoView {
+    let mut d = d.clone();
+    super::lay_out_missing(&mut d);
+    let (x, y, w, h) = still_frame(&d, 20.0);
+    let scale = width_px / w;
+    let at = |id: &str| d.node_index(id).map(|i| (d.nodes[i].x.unwrap_or(0.0), d.nodes[i].y.unwrap_or(0.0)));
+    let marker = format!("arrow-{key}");
+    let wires: Vec<String> =
+        d.links.iter().filter_map(|l| Some(wire_path(&wire_between(at(&l.from)?, at(&l.to)?)))).collect();
+    let areas: Vec<(f64, f64, f64, f64)> = d.data_centers.iter().filter_map(|dc| dc_area(&d, &dc.id)).collect();
+    let nodes: Vec<(String, NodeKind, (f64, f64))> =
+        d.nodes.iter().map(|n| (n.id.clone(), n.spec.kind(), (n.x.unwrap_or(0.0), n.y.unwrap_or(0.0)))).collect();
+    let said = format!("Diagram of {}: {} components", d.name.as_deref().unwrap_or("a design"), nodes.len());
+    let arrow = format!("url(#{marker})");
+    view! {
+        <svg class="still-diagram" viewBox=format!("{x} {y} {w} {h}") preserveAspectRatio="xMidYMid meet"
+            role="img" aria-label=said>
+            <defs>
+                <marker id=marker viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
+                    <path d="M0 0L10 5L0 10z" class="arrow-head" />
+                </marker>
+            </defs>
+            {areas.into_iter().map(|(x, y, w, h)| view! { <g class="dc-area"><rect x=x y=y width=w height=h rx="12" /></g> }).collect_view()}
+            {wires.into_iter().map(|path| view! {
+                <g class="link"><path class="link-line" d=path stroke-width="3" marker-end=arrow.clone() /></g>
+            }).collect_view()}
+            {nodes.into_iter().map(|(id, kind, (nx, ny))| {
+                let mut label = compact_label(&id, scale);
+                // No live figure in a still: the name is centred in the room it had.
+                if let Some((size, _)) = label.figure.take() {
+                    label.y += (FIGURE_GAP + size) / 2.0;
+                }
+                view! {
+                    <g class=format!("node kind-{}", kind.name()) data-still-node=id.clone() transform=format!("translate({nx} {ny})")>
+                        <rect class="node-box" width=NODE_W height=NODE_H rx="8" />
+                        {compact_name(&label, &id, kind)}
+                    </g>
+                }
+            }).collect_view()}
+        </svg>
+    }
+}
+
 fn capture(ev: &web_sys::PointerEvent) {
     if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
         let _ = el.set_pointer_capture(ev.pointer_id());

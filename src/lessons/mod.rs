@@ -3,9 +3,11 @@
 //! line, paragraphs, a `## Try this` list and a `## Goal` paragraph). Both are
 //! parsed the first time a lesson is asked for, and kept.
 
+pub mod blueprints;
 pub mod changes;
 pub mod examples;
 pub mod markdown;
+pub mod shelf;
 
 use markdown::{Block, Inline};
 use scalelab_engine::Scenario;

@@ -1,5 +1,5 @@
 //! The lesson panel: the list of the sixteen lessons (ticks for completed
-//! ones) and of the overload examples, and the open lesson or example — its text, what changed since the step before,
+//! ones), of the overload examples and of the blueprints, and the open lesson, example or blueprint — its text, what changed since the step before,
 //! things to try, the goal with the engine's live verdict, and a before/after
 //! table measured by background trials.
 //!
@@ -17,13 +17,16 @@
 //! `ba-after`), `lesson-prev`, `lesson-next`, `lesson-all`, `lesson-close`,
 //! `lesson-restart`, `lesson-changes`; for the examples (`?example=NAME`, or
 //! the list's second part) `example-list`, `example-item-NAME` and `example`
-//! (the open example's article, with `lesson-title` and `lesson-goal`).
+//! (the open example's article, with `lesson-title` and `lesson-goal`); the
+//! same for the blueprints (`?blueprint=NAME`): `blueprint-list`,
+//! `blueprint-item-NAME`, `blueprint`; `gallery-open` opens the gallery.
 
 use crate::base::page::{OpenLesson, PageOptions};
 use crate::editor::Editor;
 use crate::keeping::progress::{self, Progress};
 use crate::lessons;
-use crate::lessons::{examples, markdown};
+use crate::lessons::markdown;
+use crate::lessons::shelf::{self, Design};
 use crate::run::frame_loop::now_ms;
 use crate::run::trial::{BeforeAfter, Row};
 use crate::state::Live;
@@ -45,9 +48,12 @@ pub struct LessonsUi {
     /// The panel shows the list rather than the open lesson.
     pub listing: RwSignal<bool>,
     pub progress: RwSignal<Progress>,
-    /// The example open (its name), if any: shown like a lesson, without a
-    /// place in the journey. At most one of a lesson and an example is open.
-    pub example: RwSignal<Option<&'static str>>,
+    /// The built-in design open (an example or a blueprint), if any: shown
+    /// like a lesson, without a place in the journey. At most one of a lesson
+    /// and a built-in design is open.
+    pub design: RwSignal<Option<Design>>,
+    /// The gallery of blueprints and examples is shown.
+    pub gallery: RwSignal<bool>,
     /// The user was told progress cannot be stored (it lives for this visit only).
     said_blocked: StoredValue<bool>,
     /// Whether this module must say so itself: in an embedded page there is
@@ -68,10 +74,10 @@ pub fn use_lessons(editor: Editor, live: Live, options: &PageOptions) -> Lessons
         Some(n) if lessons::source(n).is_some() => Some(n),
         _ => stored.last.filter(|n| Some(*n) == doc_lesson),
     };
-    // `?example=NAME` opened that example's design (see `keeping`), unless a
-    // lesson was asked for too, or a share link won.
-    let example = match (first, options.example.as_deref()) {
-        (None, Some(name)) => editor.doc.with_untracked(examples::example_with_goal).filter(|&n| n == name),
+    // `?example=NAME` or `?blueprint=NAME` opened that design (see
+    // `keeping`), unless a lesson was asked for too, or a share link won.
+    let example = match (first, shelf::asked(options)) {
+        (None, Some(Ok(asked))) => editor.doc.with_untracked(shelf::with_goal).filter(|&d| d == asked),
         _ => None,
     };
     let ui = LessonsUi {
@@ -79,7 +85,8 @@ pub fn use_lessons(editor: Editor, live: Live, options: &PageOptions) -> Lessons
         shown: RwSignal::new(first.is_some() || example.is_some()),
         listing: RwSignal::new(false),
         progress: RwSignal::new(stored),
-        example: RwSignal::new(example),
+        design: RwSignal::new(example),
+        gallery: RwSignal::new(false),
         said_blocked: StoredValue::new(false),
         say_blocked: options.embed,
         editor,
@@ -100,12 +107,12 @@ pub fn use_lessons(editor: Editor, live: Live, options: &PageOptions) -> Lessons
             ui.remember_open(None);
         }
     });
-    // Nor does an example stay open over a design without its goal.
+    // Nor does an example or a blueprint stay open over a design without its goal.
     Effect::new(move |_| {
-        let Some(name) = ui.example.get() else { return };
-        let same = editor.doc.with(|d| d.goal.as_ref() == examples::scenario(name).and_then(|s| s.goal.as_ref()));
+        let Some(open) = ui.design.get() else { return };
+        let same = editor.doc.with(|d| d.goal.as_ref() == open.scenario().and_then(|s| s.goal.as_ref()));
         if !same {
-            ui.example.set(None);
+            ui.design.set(None);
         }
     });
     // The goal met while a lesson is open completes that lesson.
@@ -157,7 +164,7 @@ impl LessonsUi {
         editor.load(s.clone(), &format!("Lesson {n}: {}{undo}", t.title));
         // The last status was another design's.
         live.goal.set(None);
-        self.example.set(None);
+        self.design.set(None);
         self.open.0.set(Some(n));
         self.listing.set(false);
         self.shown.set(true);
@@ -167,15 +174,18 @@ impl LessonsUi {
 }
 
 impl LessonsUi {
-    /// Loads the example called `name` and opens its note.
-    pub fn open_example(&self, editor: Editor, live: Live, name: &'static str) {
-        let (Some(s), Some(t)) = (examples::scenario(name), examples::text(name)) else { return };
+    /// Loads a built-in design (an example or a blueprint) and opens its note.
+    pub fn open_design(&self, editor: Editor, live: Live, design: Design) {
+        let (Some(s), Some(t)) = (design.scenario(), design.text()) else { return };
         let undo = if editor.read_only.get_untracked() { "" } else { " (Undo brings back the previous diagram)" };
-        editor.load(s.clone(), &format!("Example: {}{undo}", t.title));
+        let what = design.shelf.what;
+        let what = what[..1].to_ascii_uppercase() + &what[1..];
+        editor.load(s.clone(), &format!("{what}: {}{undo}", t.title));
         live.goal.set(None);
         self.open.0.set(None);
         self.remember_open(None);
-        self.example.set(Some(name));
+        self.gallery.set(false);
+        self.design.set(Some(design));
         self.listing.set(false);
         self.shown.set(true);
         self.refit();
@@ -223,7 +233,7 @@ pub fn LessonPanel() -> impl IntoView {
     let table = use_before_after(ui);
     // The lesson on show: the open one, unless the list was asked for.
     let showing = Memo::new(move |_| if ui.listing.get() { None } else { ui.open.0.get() });
-    let example = Memo::new(move |_| if ui.listing.get() { None } else { ui.example.get() });
+    let example = Memo::new(move |_| if ui.listing.get() { None } else { ui.design.get() });
     view! {
         <Show when=move || ui.shown.get()>
             <aside id="lesson-panel" class="lesson-panel" data-testid="lesson-panel" aria-label="Lessons">
@@ -245,7 +255,7 @@ pub fn LessonPanel() -> impl IntoView {
                 <div class="lesson-body">
                     {move || match (showing.get(), example.get()) {
                         (Some(n), _) => view! { <LessonView n=n table=table /> }.into_any(),
-                        (None, Some(name)) => view! { <ExampleView name=name /> }.into_any(),
+                        (None, Some(design)) => view! { <DesignView design=design /> }.into_any(),
                         (None, None) => view! { <LessonList /> }.into_any(),
                     }}
                 </div>
@@ -290,22 +300,37 @@ fn LessonList() -> impl IntoView {
         </ol>
         <h3 class="lesson-examples-title">"When systems fail under load"</h3>
         <p class="muted">"Examples, one failure each: what goes wrong, and what fixes it."</p>
-        <ul class="lesson-list" data-testid="example-list">
-            {examples::EXAMPLES.iter().map(|e| {
-                let name = e.name;
-                let title = examples::text(name).map(|t| t.title.clone()).unwrap_or_default();
+        <DesignList shelf=&crate::lessons::examples::SHELF test_id="example-list" />
+        <h3 class="lesson-examples-title">"Blueprints of real systems"</h3>
+        <p class="muted">"Designs of systems you know, each with its numbers, its bottleneck and a goal."</p>
+        <DesignList shelf=&crate::lessons::blueprints::SHELF test_id="blueprint-list" />
+        <p class="lesson-gallery-link">
+            <button data-testid="gallery-open" aria-haspopup="dialog" on:click=move |_| ui.gallery.set(true)>"Gallery: every blueprint and example, with its picture"</button>
+        </p>
+    }
+}
+
+/// The designs of one shelf, one button each (`example-item-NAME`, `blueprint-item-NAME`).
+#[component]
+fn DesignList(shelf: &'static shelf::Shelf, test_id: &'static str) -> impl IntoView {
+    let ui = expect_context::<LessonsUi>();
+    let editor = expect_context::<Editor>();
+    let live = expect_context::<Live>();
+    view! {
+        <ul class="lesson-list" data-testid=test_id>
+            {shelf.designs().map(|d| {
                 view! {
                     <li>
-                        <button class="lesson-item" data-testid=format!("example-item-{name}")
-                            aria-current=move || (ui.example.get() == Some(name)).then_some("true")
+                        <button class="lesson-item" data-testid=format!("{}-item-{}", shelf.what, d.name)
+                            aria-current=move || (ui.design.get() == Some(d)).then_some("true")
                             on:click=move |_| {
-                                if ui.example.get_untracked() == Some(name) {
+                                if ui.design.get_untracked() == Some(d) {
                                     ui.listing.set(false);
                                 } else {
-                                    ui.open_example(editor, live, name);
+                                    ui.open_design(editor, live, d);
                                 }
                             }>
-                            <span class="lesson-name">{title}</span>
+                            <span class="lesson-name">{d.title()}</span>
                         </button>
                     </li>
                 }
@@ -314,16 +339,17 @@ fn LessonList() -> impl IntoView {
     }
 }
 
-/// An open example: its note, things to try and goal, with the engine's
-/// verdict (examples are not part of the journey's progress).
+/// An open example or blueprint: its note, things to try and goal, with the
+/// engine's verdict (they are not part of the journey's progress).
 #[component]
-fn ExampleView(name: &'static str) -> impl IntoView {
+fn DesignView(design: Design) -> impl IntoView {
     let ui = expect_context::<LessonsUi>();
     let editor = expect_context::<Editor>();
     let live = expect_context::<Live>();
-    let Some(text) = examples::text(name) else { return ().into_any() };
+    let Some(text) = design.text() else { return ().into_any() };
+    let what = design.shelf.what;
     view! {
-        <article class="lesson" data-testid="example">
+        <article class="lesson" data-testid=what data-name=design.name>
             <h2 data-testid="lesson-title">{text.title.clone()}</h2>
             <div class="lesson-text" data-testid="lesson-text">{markdown::blocks_view(&text.explanation, 2)}</div>
             <section class="lesson-try">
@@ -336,8 +362,8 @@ fn ExampleView(name: &'static str) -> impl IntoView {
                 <GoalStatusView />
             </section>
             <p class="lesson-actions">
-                <button data-testid="lesson-restart" title="Load this example's design again (Undo brings yours back)"
-                    on:click=move |_| ui.open_example(editor, live, name)>"Start this example over"</button>
+                <button data-testid="lesson-restart" title=format!("Load this {what}'s design again (Undo brings yours back)")
+                    on:click=move |_| ui.open_design(editor, live, design)>{format!("Start this {what} over")}</button>
             </p>
         </article>
     }

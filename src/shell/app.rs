@@ -8,7 +8,6 @@ use crate::editor::diagram::{is_typing, Diagram, Pick, View};
 use crate::editor::palette::{Palette, PaletteGesture};
 use crate::editor::{Editor, GRID, NODE_H, NODE_W};
 use crate::keeping::{self, Asked, ShareOffer};
-use crate::lessons::examples;
 use crate::panels::dashboard::Dashboard;
 use crate::run::frame_loop::use_frame_loop;
 use crate::shell::animation::{Animation, Sampling};
@@ -49,18 +48,17 @@ pub fn App() -> impl IntoView {
     let embed = options.embed;
     // An embedded playground shows the design in its address and leaves the
     // autosave alone (see keeping::open_embedded).
-    // `?lesson=N` or `?example=NAME` (see keeping/mod.rs for how it ranks
-    // against links and autosave); a lesson wins over an example.
+    // `?lesson=N`, `?example=NAME` or `?blueprint=NAME` (see keeping/mod.rs
+    // for how it ranks against links and autosave); a lesson wins over an
+    // example, an example over a blueprint.
     let mut problems = options.problems.clone();
-    let asked = match (options.lesson, options.example.as_deref()) {
+    let asked = match (options.lesson, crate::lessons::shelf::asked(&options)) {
         (Some(n), _) => crate::lessons::scenario(n).map(|scenario| Asked { name: format!("lesson {n}"), scenario }),
-        (None, Some(name)) => {
-            let found = examples::scenario(name).zip(examples::called(name));
-            if found.is_none() {
-                problems.push(examples::unknown(name));
-            }
-            found.map(|(scenario, name)| Asked { name, scenario })
+        (None, Some(Err(why))) => {
+            problems.push(why);
+            None
         }
+        (None, Some(Ok(d))) => d.scenario().map(|scenario| Asked { name: d.called(), scenario }),
         (None, None) => None,
     };
     let mut opening = if embed { keeping::open_embedded_with(asked) } else { keeping::open_from_browser_with(asked) };
@@ -746,8 +744,9 @@ pub fn App() -> impl IntoView {
                                 <crate::shell::embed::EmbedButton label="Embed…" />
                             </crate::shell::menu::Menu>
                         })}
-                        <crate::shell::menu::Menu label="Learn" test_id="learn-menu" title="Lessons, comparison, resilience report, estimate, request trace">
+                        <crate::shell::menu::Menu label="Learn" test_id="learn-menu" title="Lessons, gallery of designs, comparison, resilience report, estimate, request trace">
                             <crate::panels::lesson_panel::LessonsButton />
+                            <crate::panels::gallery_panel::GalleryButton />
                             <crate::panels::compare_panel::CompareButton />
                             <crate::panels::resilience_panel::ResilienceButton />
                             <crate::panels::envelope_panel::EnvelopeButton />
@@ -883,6 +882,7 @@ pub fn App() -> impl IntoView {
             <crate::panels::compare_panel::ComparePanel />
             <div class="sr-only" aria-live="polite" data-testid="announcer">{move || editor.announcement.get()}</div>
             {move || share.get().map(|offer| view! { <ShareDialog offer=offer on_close=Callback::new(move |_| share.set(None)) /> })}
+            <crate::panels::gallery_panel::GalleryPanel />
             <Show when=move || picture.get()>
                 <keeping::picture::PictureDialog view=view on_close=Callback::new(move |_| picture.set(false)) />
             </Show>

@@ -108,11 +108,11 @@ pub fn use_drawer(layout: RwSignal<Layout>, width_changes: RwSignal<u64>) -> Dra
         }
         met
     });
-    // A lesson or an example opened or closed (the list comes back): the
+    // A lesson, an example or a blueprint opened or closed (the list comes back): the
     // Lesson tab comes to the front, opening the drawer only where it does
     // not cover the diagram.
-    Effect::new(move |was: Option<(Option<u32>, Option<&'static str>)>| {
-        let open_lesson = (lessons.open.0.get(), lessons.example.get());
+    Effect::new(move |was: Option<(Option<u32>, Option<crate::lessons::shelf::Design>)>| {
+        let open_lesson = (lessons.open.0.get(), lessons.design.get());
         if was.is_some_and(|w| w != open_lesson) && lessons.shown.get_untracked() {
             drawer.tab.set(Tab::Lesson);
             if !narrow.get_untracked() {
