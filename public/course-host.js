@@ -1,5 +1,6 @@
 // A course page that records completions (see the README, "Hosting and
-// embedding", for the messages). It embeds one lesson from a playground
+// embedding", for the messages). It embeds one lesson (?lesson=N), blueprint
+// (?blueprint=NAME) or example (?example=NAME) from a playground
 // (by default the one this page is part of; another with ?playground=ADDRESS),
 // listens to that playground's origin only, and adds a row to the table for
 // each "goal-met" and "goal-lost" it is sent. Kept out of the HTML so the page
@@ -52,15 +53,19 @@ field('playground').placeholder = playground.href;
 
 // The frame: the lesson, embedded, editable (the learner must be able to
 // change the design), and this page's origin listed so it is sent messages.
+// ?blueprint=NAME or ?example=NAME embeds that design instead of a lesson
+// (the playground says so in the frame if it has no such name).
+const builtIn = ['blueprint', 'example'].map((kind) => [kind, params.get(kind)]).find(([, name]) => name);
 const src = new URL(playground);
-src.searchParams.set('lesson', String(lesson));
+if (builtIn) src.searchParams.set(builtIn[0], builtIn[1]);
+else src.searchParams.set('lesson', String(lesson));
 src.searchParams.set('embed', '1');
 src.searchParams.set('edit', '1');
 src.searchParams.set('origin', window.location.origin);
 const frameOrigin = src.origin;
 const iframe = document.createElement('iframe');
 iframe.src = src.href;
-iframe.title = `Scale Lab: lesson ${lesson}`;
+iframe.title = builtIn ? `Scale Lab: the ${builtIn[0]} ${builtIn[1]}` : `Scale Lab: lesson ${lesson}`;
 iframe.allow = 'clipboard-write';
 document.querySelector('.slot').append(iframe);
 
@@ -68,6 +73,7 @@ document.querySelector('.slot').append(iframe);
 function exercise(m) {
   if (typeof m.lesson === 'number') return `Lesson ${m.lesson}`;
   if (typeof m.example === 'string') return `Example ${m.example}`;
+  if (typeof m.blueprint === 'string') return `Blueprint ${m.blueprint}`;
   return m.name ? `Design "${m.name}"` : 'A design';
 }
 

@@ -313,19 +313,22 @@ pub enum Exercise {
     Lesson(u32),
     /// `?example=NAME`.
     Example(String),
+    /// `?blueprint=NAME`.
+    Blueprint(String),
     /// Any other design with a goal: a teacher's own, in a link or sent with `load`.
     Design,
 }
 
-/// The message's fields that say which exercise: `lesson` and `example`,
-/// each null unless it is that kind.
-fn exercise_fields(e: &Exercise) -> [(&'static str, Value); 2] {
-    let (lesson, example) = match e {
-        Exercise::Lesson(n) => (json!(n), Value::Null),
-        Exercise::Example(name) => (Value::Null, json!(name)),
-        Exercise::Design => (Value::Null, Value::Null),
+/// The message's fields that say which exercise: `lesson`, `example` and
+/// `blueprint`, each null unless it is that kind.
+fn exercise_fields(e: &Exercise) -> [(&'static str, Value); 3] {
+    let (lesson, example, blueprint) = match e {
+        Exercise::Lesson(n) => (json!(n), Value::Null, Value::Null),
+        Exercise::Example(name) => (Value::Null, json!(name), Value::Null),
+        Exercise::Blueprint(name) => (Value::Null, Value::Null, json!(name)),
+        Exercise::Design => (Value::Null, Value::Null, Value::Null),
     };
-    [("lesson", lesson), ("example", example)]
+    [("lesson", lesson), ("example", example), ("blueprint", blueprint)]
 }
 
 /// A turn of the goal, as the engine's verdict shows it.
@@ -547,9 +550,13 @@ pub fn use_host_messages(editor: Editor, live: Live, playing: RwSignal<bool>, op
             let Some(status) = live.goal.try_get() else { return };
             // Which exercise is read, not followed: a new one shows in the
             // verdict the next run publishes.
-            let exercise = match (lesson_now(), lessons.and_then(|l| l.example.try_get_untracked().flatten())) {
+            let design = lessons.and_then(|l| l.design.try_get_untracked().flatten());
+            let exercise = match (lesson_now(), design) {
                 (Some(n), _) => Exercise::Lesson(n),
-                (None, Some(name)) => Exercise::Example(name.to_string()),
+                (None, Some(d)) if std::ptr::eq(d.shelf, &crate::lessons::blueprints::SHELF) => {
+                    Exercise::Blueprint(d.name.to_string())
+                }
+                (None, Some(d)) => Exercise::Example(d.name.to_string()),
                 (None, None) => Exercise::Design,
             };
             let turns = watch.try_update_value(|w| w.observe(&exercise, status.as_ref())).unwrap_or_default();
@@ -1001,17 +1008,32 @@ mod tests {
         let lost = Turn::Lost { exercise: Exercise::Example("sinkholing".into()), met_at_s: 40 };
         let m = completion_message(&lost, None, None, None, 61.25, "2026-12-06T02:31:00.000Z", None);
         assert_eq!(m["type"], "goal-lost");
-        assert_eq!((&m["lesson"], &m["example"]), (&Value::Null, &json!("sinkholing")));
+        assert_eq!((&m["lesson"], &m["example"], &m["blueprint"]), (&Value::Null, &json!("sinkholing"), &Value::Null));
         assert_eq!((&m["met_at_s"], &m["t_s"], &m["link"]), (&json!(40), &json!(61.25), &Value::Null));
         assert_eq!((&m["checks"], &m["drills"]), (&json!([]), &json!([])));
         let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
         assert_eq!(
             keys(&m),
             [
-                "at", "checks", "drills", "example", "lesson", "link", "met_at_s", "name", "source", "t_s", "type",
+                "at",
+                "blueprint",
+                "checks",
+                "drills",
+                "example",
+                "lesson",
+                "link",
+                "met_at_s",
+                "name",
+                "source",
+                "t_s",
+                "type",
                 "version"
             ]
         );
+        // A blueprint is named in a field of its own.
+        let met = Turn::Met { exercise: Exercise::Blueprint("chat".into()), met_at_s: 70 };
+        let m = completion_message(&met, None, None, None, 70.0, "2026-12-06T02:31:00.000Z", None);
+        assert_eq!((&m["lesson"], &m["example"], &m["blueprint"]), (&Value::Null, &Value::Null, &json!("chat")));
     }
 
     #[test]

@@ -170,3 +170,31 @@ test('a page whose origin is not listed receives nothing, though the goal is met
   assert.deepEqual(await page.evaluate(() => window.got), [], 'no message to a page that is not listed');
   await context.close();
 });
+
+test('a course page embedding a blueprint records its goal-met under the blueprint\'s name', async () => {
+  // The URL shortener meets its goal as shipped (blueprints/README.md): left
+  // alone at 100x, the frame tells the course page which blueprint it was.
+  const port = new URL(site.baseUrl).port;
+  const hostOrigin = `http://localhost:${port}`;
+  const host = await site.browser.newContext({ viewport: { width: 1280, height: 1100 } });
+  const page = await host.newPage();
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+  await page.goto(`${hostOrigin}/public/course-host.html?blueprint=url-shortener&playground=${encodeURIComponent(`${site.baseUrl}/`)}`);
+  const frame = await lessonFrame(page);
+  const src = new URL(frame.url());
+  assert.equal(src.searchParams.get('blueprint'), 'url-shortener');
+  assert.equal(src.searchParams.get('lesson'), null, 'a blueprint instead of a lesson');
+  await frame.getByTestId('speed').selectOption('100');
+  const rows = page.locator('[data-testid="completions"] tbody tr[data-type]');
+  await rows.first().waitFor({ timeout: RUN_MS });
+  const met = await page.evaluate(() => window.scaleLabCompletions.at(-1));
+  assert.equal(met.type, 'goal-met');
+  assert.deepEqual([met.lesson, met.example, met.blueprint], [null, null, 'url-shortener']);
+  assert.equal(met.name, 'URL shortener');
+  assert.ok(met.checks.length > 0 && met.checks.every((c) => c.passing), JSON.stringify(met.checks));
+  assert.match((await rows.first().locator('td').allTextContents())[0], /^Blueprint url-shortener$/);
+  assert.deepEqual(errors, []);
+  await host.close();
+});
