@@ -55,6 +55,12 @@ fn the_previous_step_at_this_steps_traffic_is_clearly_worse() {
     assert_eq!(fa.generated, fb.generated, "identical traffic");
     assert!(fa.generated > 10_000, "{fa:?}");
     assert_eq!(fa.now_s, 80.0);
+    // Neither design's users retry; every answer counted in the throughput
+    // is at least the goodput's.
+    for f in [&fa, &fb] {
+        assert_eq!(f.attempts_per_request, Some(1.0));
+        assert!(f.throughput_rps.unwrap() >= f.goodput_rps.unwrap(), "{f:?}");
+    }
     let rows = differences(&fa, &fb);
     assert_eq!(row(&rows, Metric::Requests).verdict, Verdict::Same);
     assert_eq!(row(&rows, Metric::Requests).b_minus_a, Some(0.0));
@@ -90,6 +96,8 @@ fn figures(mean_ms: f64, hw: f64) -> Figures {
         failed: 0,
         failed_by_cause: Vec::new(),
         goodput_rps: Some(100.0),
+        throughput_rps: Some(100.0),
+        attempts_per_request: Some(1.0),
         error_rate: Some(0.0),
         latency_mean_ms: Some(mean_ms),
         latency_p50_ms: Some(mean_ms * 0.8),
