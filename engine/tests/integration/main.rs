@@ -61,6 +61,7 @@
 //!   size at each instant, servers that are down left out, never above 100%.
 
 mod attempts;
+mod breaker;
 mod calls;
 mod cli;
 mod client_timeout;
