@@ -40,7 +40,8 @@ pub mod model;
 pub use analysis::{compare, envelope, resilience, theory};
 pub use base::{histogram, limits, rng, suggest, time, ziggurat};
 pub use blocks::{
-    alerts, autoscale, cache_store, dns, event, geo, keys, pricing, profile, replication, request, retry, sharding,
+    alerts, autoscale, breaker, cache_store, dns, event, geo, keys, pricing, profile, replication, request, retry,
+    sharding,
 };
 pub use kernel::{breakdown, edit, recent, report, sim, snapshot, trace};
 pub use metrics::{confidence, hops, log, series, stats};
@@ -56,7 +57,7 @@ pub use request::{Cause, Kind};
 pub use scenario::Scenario;
 pub use series::{NodePoint, SecondPoint};
 pub use sim::{AttemptOutcomes, Health, MemoryUse, Outcomes, Progress, Simulation};
-pub use snapshot::{LinkLive, NodeLive, RegionLive, Snapshot};
+pub use snapshot::{BreakerView, LinkLive, NodeLive, RegionLive, Snapshot};
 pub use spof::single_points_of_failure;
 pub use stats::NodeSummary;
 pub use validate::{check_link, warnings};

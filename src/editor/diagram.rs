@@ -16,6 +16,7 @@ use crate::canvas::particles::Wire;
 use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
+use scalelab_engine::breaker::State as BreakerState;
 use scalelab_engine::kinds::Figure;
 use scalelab_engine::{Health, NodeKind, NodeLive, Snapshot};
 use wasm_bindgen::JsCast;
@@ -1080,13 +1081,22 @@ pub fn Diagram(
                         let (f4, t4) = (from.clone(), to.clone());
                         let flow = Signal::derive(move || snapshot.with(|s| s.as_ref().and_then(|s| s.links.iter().find(|l| l.from == f4 && l.to == t4).map(|l| l.rps)).unwrap_or(0.0)));
                         let width = move || if flow_mode.get() { (1.5 + flow.get().max(0.0).log10().max(0.0) * 1.6).min(9.0) } else { 1.5 };
+                        let (f6, t6) = (from.clone(), to.clone());
+                        // The caller's circuit breaker on this wire, when it has one.
+                        let breaker = Signal::derive(move || snapshot.with(|s| s.as_ref().and_then(|s| s.links.iter().find(|l| l.from == f6 && l.to == t6).and_then(|l| l.breaker)).map(|b| b.state)));
+                        let breaker_words = move || match breaker.get() {
+                            Some(BreakerState::Open) => Some("circuit open"),
+                            Some(BreakerState::HalfOpen) => Some("circuit half-open"),
+                            _ => None,
+                        };
+                        let breaker_id = format!("breaker-{from}-{to}");
                         let (f5, t5) = (from.clone(), to.clone());
                         let label = Signal::derive(move || {
                             let (x, y) = wire.get()?.at(0.5);
                             Some((x, y - 6.0))
                         });
                         view! {
-                            <g class="link" class:selected=selected data-testid=format!("link-{from}-{to}")>
+                            <g class="link" class:selected=selected class:breaker-open=move || breaker.get() == Some(BreakerState::Open) class:breaker-half-open=move || breaker.get() == Some(BreakerState::HalfOpen) data-testid=format!("link-{from}-{to}")>
                                 <path class="link-hit" d=path on:pointerdown=move |ev: web_sys::PointerEvent| {
                                     ev.stop_propagation();
                                     editor.selection.set(Selection { nodes: vec![], link: Some((f5.clone(), t5.clone())) });
@@ -1101,6 +1111,10 @@ pub fn Diagram(
                                         {move || format!("{}/s", crate::base::format::number(flow.get()))}
                                     </text>
                                 </Show>
+                                // Shown even on a small screen: it is short and it is news.
+                                {move || breaker_words().map(|words| view! {
+                                    <text class="breaker-label" data-testid=breaker_id.clone() style:font-size=move || format!("{}px", readable_size(FLOW_LABEL_FONT, SMALL_TEXT_PX, scale.get())) x=move || label.get().map(|l| l.0).unwrap_or(0.0) y=move || label.get().map(|l| l.1 + 20.0).unwrap_or(0.0) text-anchor="middle">{words}</text>
+                                })}
                             </g>
                         }
                     } />

@@ -662,6 +662,7 @@ fn NodePanel(
                         {(kind == NodeKind::WebServer && calls_on()).then(|| view! {
                             <dt title="attempts that got no answer within the attempt timeout">"Call timeouts"</dt><dd data-testid="live-call-timeouts">{rate(s.call_timeouts)}</dd>
                             <dt title="attempts sent again after one failed">"Retries"</dt><dd data-testid="live-retries">{rate(s.retries)}</dd>
+                            <dt title="calls failed at once by an open circuit breaker, without being sent">"Circuit open"</dt><dd data-testid="live-circuit-open">{rate(s.circuit_open)}</dd>
                         })}
                         {n.group.map(|(running, booting)| view! {
                             <dt>"Machines"</dt><dd data-testid="live-machines">{if booting > 0 { format!("{running} running, {booting} booting") } else { format!("{running} running") }}</dd>

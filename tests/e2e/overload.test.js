@@ -335,3 +335,42 @@ test('?example=retry-storm: web servers retrying their database calls stay down 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('?example=retry-storm with a circuit breaker ticked on each web server: the database wire shows the breaker open during the storm, and the site recovers', async () => {
+  const { page, errors, context } = await open('/?example=retry-storm');
+  for (const web of ['web-1', 'web-2', 'web-3', 'web-4']) {
+    await page.getByTestId(`node-${web}`).click();
+    await page.getByTestId('field-calls-breaker').check();
+    await page.getByTestId('field-calls-breaker-trial_calls').waitFor();
+  }
+  assert.equal(await page.getByTestId('field-calls-breaker-cooldown_s').inputValue(), '5');
+  assert.equal(await page.locator('.field-error').count(), 0);
+  assert.equal(await page.locator('.link.breaker-open, .link.breaker-half-open').count(), 0, 'closed before the spike');
+  // The spike is 60–70 s: a breaker opens in it (each is open for 5 s at a time).
+  await page.getByTestId('speed').selectOption('10');
+  await simUntil(page, 58);
+  await page.getByTestId('speed').selectOption('1');
+  await page.waitForFunction(() => document.querySelector('.link.breaker-open'), null, { timeout: 60000 });
+  await page.getByTestId('play-toggle').click();
+  const wire = page.locator('.link.breaker-open').first();
+  const id = await wire.getAttribute('data-testid');
+  assert.match(id, /^link-web-\d-db$/);
+  assert.equal(await text(page, id.replace(/^link-/, 'breaker-')), 'circuit open');
+  assert.ok(numberIn(await text(page, 'live-circuit-open')) >= 0);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForTimeout(400);
+  await screenshot(page, 'breaker-open-1280');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(400);
+  await screenshot(page, 'breaker-open-390');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // The breakers refuse calls, the database drains, the trials close them.
+  await page.getByTestId('play-toggle').click();
+  await page.getByTestId('speed').selectOption('10');
+  await simUntil(page, 130);
+  await page.getByTestId('play-toggle').click();
+  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, `errors ${await text(page, 'metric-errors')}`);
+  assert.equal(await page.locator('.link.breaker-open, .link.breaker-half-open').count(), 0, 'all closed again');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -48,6 +48,17 @@ pub const MAX_ATTEMPTS: u64 = 10;
 pub const MAX_RETRY_TOKENS: u64 = 1_000;
 /// A retry budget's refill per success: a thousandth of a token at least.
 pub const MIN_RETRY_REFILL: f64 = 0.001;
+/// A circuit breaker's window, in seconds (one bucket a second).
+pub const MAX_BREAKER_WINDOW_S: u64 = 600;
+/// A circuit breaker's cooldown, in seconds (a millisecond at least).
+pub const MIN_BREAKER_COOLDOWN_S: f64 = 0.001;
+pub const MAX_BREAKER_COOLDOWN_S: f64 = 3_600.0;
+/// A circuit breaker's minimum of calls before it may open.
+pub const MAX_BREAKER_MIN_CALLS: u64 = 1_000_000;
+/// A circuit breaker's trial calls when half-open.
+pub const MAX_BREAKER_TRIALS: u64 = 1_000;
+/// A circuit breaker's failed share that opens it: at least this much.
+pub const MIN_BREAKER_THRESHOLD: f64 = 0.01;
 /// Faults a scenario may schedule.
 pub const MAX_SCHEDULED_FAULTS: usize = 1_000;
 /// Messages one queue may hold (8 bytes each while waiting: at most 80 MB).

@@ -1,11 +1,12 @@
 //! Mechanisms a component is made of, each usable alone: key popularity, traffic profiles, a
 //! cache's store, consistent hashing, autoscaling control, alert rules, regions and prices,
-//! replication logs, DNS resolvers, rate limits, retry backoff and budgets, the future-event list and the request arena.
+//! replication logs, DNS resolvers, rate limits, retry backoff and budgets, circuit breakers, the future-event list and the request arena.
 //!
 //! Imports only `base` and this folder: a block knows nothing of scenarios or of the simulation.
 
 pub mod alerts;
 pub mod autoscale;
+pub mod breaker;
 pub mod cache_store;
 pub mod dns;
 pub mod event;

@@ -3,10 +3,12 @@
 //! of the caller's request (`Simulation::send_attempt`) and decides when one
 //! ends (`Simulation::attempt_ended`, `Simulation::on_attempt_sweep`) and
 //! whether to retry (`Simulation::retry_or_fail`); this is the caller's side
-//! of the books: deadlines, backoff, jitter and the retry budget.
+//! of the books: deadlines, backoff, jitter, the retry budget and a circuit
+//! breaker per wire it calls over.
 
 use crate::base::rng::{Stream, StreamPurpose};
 use crate::base::time::{ms_to_ns, Nanos};
+use crate::blocks::breaker::{Breaker, State, Transition};
 use crate::blocks::request::Cause;
 use crate::blocks::retry::{Backoff, Budget, Jitter};
 use crate::model::scenario::{BackoffKind, CallPolicy, JitterKind};
@@ -38,6 +40,9 @@ pub struct Caller {
     budget: Option<Budget>,
     /// Jitter's draws (only when jitter is not none).
     rng: Stream,
+    /// With a breaker in the policy: one per wire called over, made on the
+    /// first call (wires are never reused, so a removed wire's just idles).
+    breakers: Vec<(u16, Breaker)>,
 }
 
 impl Caller {
@@ -51,6 +56,7 @@ impl Caller {
             jitter: jitter(&policy),
             budget: policy.budget.map(|b| Budget::new(b.tokens, b.refill)),
             rng: Stream::new(seed, slot, StreamPurpose::Retries),
+            breakers: Vec::new(),
         }
     }
 
@@ -68,6 +74,11 @@ impl Caller {
             (Some(b), Some(p)) => Some(b.retuned(p.tokens, p.refill)),
             (_, p) => p.map(|p| Budget::new(p.tokens, p.refill)),
         };
+        // The breakers keep their state under new settings, and go with the setting.
+        match policy.breaker {
+            Some(b) => self.breakers.iter_mut().for_each(|(_, br)| br.retune(b.settings())),
+            None => self.breakers.clear(),
+        }
         self.timeout != before
     }
 
@@ -96,9 +107,49 @@ impl Caller {
     }
 
     /// The caller's machine restarted: its retry budget, kept in memory,
-    /// starts full again.
+    /// starts full again. So do its breakers, closed: their counts lived in
+    /// the process that died, and a fresh process knows nothing of how its
+    /// dependencies fared (client libraries keep this state in memory).
     pub fn restarted(&mut self) {
         self.budget = self.policy.budget.map(|b| Budget::new(b.tokens, b.refill));
+        self.breakers.clear();
+    }
+
+    fn breaker_mut(&mut self, wire: u16) -> Option<&mut Breaker> {
+        let settings = self.policy.breaker?.settings();
+        let i = match self.breakers.iter().position(|(w, _)| *w == wire) {
+            Some(i) => i,
+            None => {
+                self.breakers.push((wire, Breaker::new(settings)));
+                self.breakers.len() - 1
+            }
+        };
+        Some(&mut self.breakers[i].1)
+    }
+
+    /// May an attempt go out over `wire` at `now`? Always without a
+    /// breaker; with one, as [`Breaker::allow`] says.
+    pub fn allow(&mut self, wire: u16, now: Nanos) -> (bool, Option<Transition>) {
+        match self.breaker_mut(wire) {
+            None => (true, None),
+            Some(b) => b.allow(now),
+        }
+    }
+
+    /// An attempt sent over `wire` at `sent_at` ended at `now` with
+    /// `failure`: the wire's breaker counts it. A `rate_limited` answer is
+    /// not a failure: the callee is up and asks to slow down, which the
+    /// retry policy (a budget, a backoff) is for, not the breaker.
+    pub fn record(&mut self, wire: u16, now: Nanos, sent_at: Nanos, failure: Option<Cause>) -> Option<Transition> {
+        let failed = failure.is_some_and(|c| c != Cause::RateLimited);
+        self.breaker_mut(wire)?.record(now, sent_at, failed)
+    }
+
+    /// The breaker on `wire` at `now` (closed, nothing counted, before the
+    /// first call), or `None` without a breaker in the policy.
+    pub fn breaker_view(&self, wire: u16, now: Nanos) -> Option<(State, f64)> {
+        self.policy.breaker?;
+        Some(self.breakers.iter().find(|(w, _)| *w == wire).map_or((State::Closed, 0.0), |(_, b)| b.view(now)))
     }
 
     /// Tokens left in the retry budget (`None`: no budget).

@@ -236,34 +236,55 @@ pub(crate) fn step(w: &mut Work) -> Next {
 }
 
 /// Where web server `w.node` sends the retry of the call its frame waits
-/// on (the step it continues at says which), chosen now as a first call
+/// on (the step it continues at says which), chosen now as the first call
 /// would be: a replica that went down since is passed over, a cache that
-/// went down sends the read to the database. `Fail(no_route)`: the link is
-/// gone since.
+/// went down sends the read to the database. When the wiring changed
+/// since, the retry meets what a first call would meet now: a server left
+/// without a database answers by itself (it keeps its data), a job with no
+/// queue is done in place, a write with only replicas fails `no_route`.
 pub(crate) fn retry_target(w: &mut Work) -> Next {
     let step = w.req.frames[w.f as usize].step;
-    let Some(c) = calls(w.components, w.node) else { return Next::Fail(Cause::NoRoute) };
+    let Some(c) = calls(w.components, w.node) else { return Next::Answer };
     let (free_worker, store, has_caches) = (c.waiting == Waiting::Async, c.session_store, !c.caches.is_empty());
+    let has_databases = !c.databases.is_empty();
     let attempt = |link: u16, step: u8| Next::Attempt { link, step, free_worker };
-    let nowhere = Next::Fail(Cause::NoRoute);
     match step {
-        SESSION_DONE => store.map_or(nowhere, |link| attempt(link, SESSION_DONE)),
-        ASKED_CACHE => match serving_cache(w, has_caches) {
-            Some(link) => attempt(link, ASKED_CACHE),
-            None => read_target(w).map_or(nowhere, |link| attempt(link, READ_DB)),
+        SESSION_DONE => match store {
+            Some(link) => attempt(link, SESSION_DONE),
+            // No store any more: the session is not read (as for a first
+            // request now), and the data call is retried in its place.
+            None => {
+                w.req.session_call = false;
+                w.req.frames[w.f as usize].step = SERVED;
+                first_data_call(w, has_caches, has_databases, attempt)
+            }
         },
-        READ_DB => read_target(w).map_or(nowhere, |link| attempt(link, READ_DB)),
-        WROTE_DB => match write_target(w) {
-            Ok(Some(link)) => attempt(link, WROTE_DB),
-            Ok(None) => nowhere,
+        READ_DB => read_target(w).map_or(Next::Answer, |link| attempt(link, READ_DB)),
+        ASKED_CACHE | WROTE_DB | PUBLISHED => first_data_call(w, has_caches, has_databases, attempt),
+        _ => Next::Answer,
+    }
+}
+
+/// The data call a web server makes first for `w.req` (after its own
+/// service and any session read), as [`step`] makes it at `SERVED`.
+fn first_data_call(w: &mut Work, has_caches: bool, has_databases: bool, call: impl Fn(u16, u8) -> Next) -> Next {
+    match w.req.kind {
+        Kind::Read | Kind::Write if !has_caches && !has_databases => Next::Answer,
+        Kind::Read => match serving_cache(w, has_caches) {
+            Some(link) => call(link, ASKED_CACHE),
+            None => read_target(w).map_or(Next::Answer, |link| call(link, READ_DB)),
+        },
+        Kind::Write => match write_target(w) {
+            Ok(Some(link)) => call(link, WROTE_DB),
+            Ok(None) => Next::Answer,
             Err(cause) => Next::Fail(cause),
         },
-        PUBLISHED => {
+        Kind::Job => {
             let queues = calls(w.components, w.node).map_or(&[][..], |c| &c.queues[..]);
             let queue = queues.iter().copied().find(|&l| w.net.end_serving(l)).or(queues.first().copied());
-            queue.map_or(nowhere, |link| attempt(link, PUBLISHED))
+            queue.map_or(Next::Answer, |link| call(link, PUBLISHED))
         }
-        _ => nowhere,
+        Kind::Static => Next::Answer,
     }
 }
 

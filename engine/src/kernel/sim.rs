@@ -1972,6 +1972,23 @@ impl Simulation {
             let books = if fi == 0 { &mut self.attempts_window } else { &mut self.calls_window };
             books.sent += 1;
         }
+        if self.components[caller].caller().is_some_and(|c| c.policy.breaker.is_some()) {
+            let Some(cl) = self.components[caller].caller_mut() else { unreachable!() };
+            let (allowed, transition) = cl.allow(link, self.now);
+            if let Some(t) = transition {
+                self.log_breaker(caller, link, t);
+            }
+            if !allowed {
+                // The wire's breaker is open: the attempt fails at once,
+                // nothing is sent, and it is not retried (failing fast is
+                // the point).
+                self.attempt_counted(f, in_window, Some(Cause::CircuitOpen));
+                self.stats[caller].counters.circuit_open += 1;
+                self.fail(parent, caller, Cause::CircuitOpen);
+                self.decided(parent, caller, f);
+                return;
+            }
+        }
         if self.arena.live() >= crate::base::limits::MAX_IN_FLIGHT {
             // No slot for the attempt: it fails at once, as a request born
             // beyond the cap does.
@@ -2045,6 +2062,29 @@ impl Simulation {
             }
         }
         self.send_down(clone, f, link);
+    }
+
+    /// The circuit breaker node `from` keeps on its wire `wire`, now
+    /// (`None`: the node has no breaker in its call policy).
+    pub(crate) fn breaker_view(&self, from: usize, wire: u16) -> Option<crate::kernel::snapshot::BreakerView> {
+        let (state, failure_share) = self.components[from].caller()?.breaker_view(wire, self.now)?;
+        Some(crate::kernel::snapshot::BreakerView { state, failure_share })
+    }
+
+    /// Caller `caller`'s breaker on wire `link` changed state: a line in
+    /// the event log ("web-1 → db: circuit opened (…)").
+    #[cold]
+    fn log_breaker(&mut self, caller: usize, link: u16, t: crate::blocks::breaker::Transition) {
+        use crate::blocks::breaker::Transition;
+        use crate::metrics::log::Severity;
+        let to = self.net.wires[link as usize].to as usize;
+        let id = &self.net.nodes[caller].id;
+        let text = format!("{id} → {}: {}", self.net.nodes[to].id, t.words());
+        let severity = match t {
+            Transition::Opened { .. } | Transition::Reopened => Severity::Warning,
+            Transition::HalfOpened { .. } | Transition::Closed { .. } => Severity::Info,
+        };
+        self.log.push(self.now, Some(id), severity, text);
     }
 
     /// Counts the end of an attempt sent from frame `base` (its answer's
@@ -2132,14 +2172,18 @@ impl Simulation {
         // parent's trace any more.
         c.trace = NO_TRACE;
         let (parent, failure, key, cache_miss) = (c.parent, c.failure, c.key, c.cache_miss);
+        let (sent_at, wire) = (c.frames[base as usize].arrived, c.frames[base as usize + 1].link);
         self.attempt_counted(base, in_window, failure);
         let p = self.arena.get_mut(parent);
         debug_assert!(p.child == clone, "the parent's line is held by its attempt");
         p.child = NO_SLOT;
         let caller = p.frames[base as usize].node as usize;
-        if ok {
-            if let Some(cl) = self.components[caller].caller_mut() {
+        if let Some(cl) = self.components[caller].caller_mut() {
+            if ok {
                 cl.succeeded();
+            }
+            if let Some(t) = cl.record(wire, self.now, sent_at, failure) {
+                self.log_breaker(caller, wire, t);
             }
         }
         let p = self.arena.get_mut(parent);
@@ -2215,14 +2259,18 @@ impl Simulation {
             self.end_line(req);
             return;
         }
-        self.totals.retries += 1;
-        self.second.retries += 1;
-        if in_window {
-            self.window.retries += 1;
-        }
-        self.stats[users].counters.retries += 1;
         match self.entry_link(users, kind) {
-            Some(link) => self.send_attempt(req, 0, link),
+            Some(link) => {
+                // Counted only when it goes out (as a retry refused by an
+                // open breaker does: the caller made it).
+                self.totals.retries += 1;
+                self.second.retries += 1;
+                if in_window {
+                    self.window.retries += 1;
+                }
+                self.stats[users].counters.retries += 1;
+                self.send_attempt(req, 0, link)
+            }
             None => {
                 // Unlinked since: the retry has nowhere to go.
                 self.fail(req, users, Cause::NoRoute);
@@ -2239,9 +2287,11 @@ impl Simulation {
             self.resume(node, req, f);
             return;
         }
-        self.stats[node].counters.retries += 1;
         match crate::components::web::retry_target(&mut work!(self, node, req, f)) {
             Next::Attempt { link, step, .. } | Next::Call { link, step, .. } => {
+                // A retry counts only when it goes out, not when its target
+                // answers or fails it without a call.
+                self.stats[node].counters.retries += 1;
                 self.arena.get_mut(req).frames[f as usize].step = step;
                 self.send_attempt(req, f, link);
             }
@@ -2305,8 +2355,14 @@ impl Simulation {
         if trace != NO_TRACE {
             self.traces.push(trace, Mark::AttemptEnded { depth: base as u8, at: self.now });
         }
+        let sent_at = self.arena.get(clone).frames[base].arrived;
         self.attempt_counted(base as u8, in_window, Some(Cause::Timeout));
         self.stats[caller].counters.call_timeouts += 1;
+        if let Some(t) =
+            self.components[caller].caller_mut().and_then(|cl| cl.record(link, self.now, sent_at, Some(Cause::Timeout)))
+        {
+            self.log_breaker(caller, link, t);
+        }
         let p = self.arena.get_mut(parent);
         debug_assert!(p.child == clone, "the parent's line is held by its attempt");
         p.child = NO_SLOT;

@@ -172,6 +172,19 @@ pub struct LinkLive {
     pub to: String,
     /// Requests per second sent along the link.
     pub rps: f64,
+    /// The caller's circuit breaker on this link, now (left out when the
+    /// caller has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<BreakerView>,
+}
+
+/// A circuit breaker on a link, as the diagram shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct BreakerView {
+    pub state: crate::blocks::breaker::State,
+    /// The failed share of the calls in its window while closed; the one
+    /// that opened it while open or half-open.
+    pub failure_share: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -356,11 +369,13 @@ impl Simulation {
             .wires
             .iter()
             .zip(&s.links)
-            .filter(|(wire, _)| !wire.removed)
-            .map(|(wire, &sent)| LinkLive {
+            .enumerate()
+            .filter(|(_, (wire, _))| !wire.removed)
+            .map(|(w, (wire, &sent))| LinkLive {
                 from: self.net.nodes[wire.from as usize].id.clone(),
                 to: self.net.nodes[wire.to as usize].id.clone(),
                 rps: per_s(sent),
+                breaker: self.breaker_view(wire.from as usize, w as u16),
             })
             .collect();
         let failed: Vec<(&'static str, u64)> =

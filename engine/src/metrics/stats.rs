@@ -83,6 +83,9 @@ pub struct NodeCounters {
     pub call_timeouts: u64,
     /// Callers with a call policy: attempts sent again after one failed.
     pub retries: u64,
+    /// Callers with a circuit breaker: attempts refused by an open breaker
+    /// (failed at once with cause `circuit_open`, nothing sent).
+    pub circuit_open: u64,
 }
 
 impl NodeCounters {
@@ -117,6 +120,7 @@ impl NodeCounters {
             rate_limited: self.rate_limited - before.rate_limited,
             call_timeouts: self.call_timeouts - before.call_timeouts,
             retries: self.retries - before.retries,
+            circuit_open: self.circuit_open - before.circuit_open,
         }
     }
 }
@@ -185,6 +189,10 @@ pub struct NodeSummary {
     /// A caller's retries (see `NodeCounters::retries`); left out when 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub retries: u64,
+    /// Attempts an open circuit breaker refused (see
+    /// `NodeCounters::circuit_open`); left out when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub circuit_open: u64,
     /// Caches that were asked anything in the interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
@@ -234,6 +242,7 @@ impl NodeSummary {
             rate_limited: c.rate_limited,
             call_timeouts: c.call_timeouts,
             retries: c.retries,
+            circuit_open: c.circuit_open,
             cache: (c.hits + c.misses > 0).then(|| CacheSummary {
                 hits: c.hits,
                 misses: c.misses,

@@ -75,7 +75,7 @@ const CONTENTION_FIELDS: &[Field] = &[
 /// under `$root` (users' `/retry`, a web server's `/calls`): the checkbox,
 /// then what is on, and the function that picks the groups a policy uses.
 macro_rules! policy_fields {
-    ($group:ident, $root:literal, $on_label:literal, $on_help:literal, $per:literal) => {
+    ($group:ident, $root:literal, $on_label:literal, $on_help:literal, $per:literal, breaker: $breaker:literal) => {
         /// The group of a call policy: its checkbox, and what applies to
         /// the policy it has (the delays only with a backoff, the cap only
         /// when exponential, the budget's settings while it is on).
@@ -150,6 +150,50 @@ macro_rules! policy_fields {
                     help: "what a successful attempt puts back (0.1: one retry per ten successes in the long run)",
                 },
             ];
+            const BREAKER_ON: &[Field] = &[Field {
+                pointer: concat!($root, "/breaker"),
+                label: "Circuit breaker",
+                unit: "",
+                kind: FieldKind::Enabled("{}"),
+                help: "stops calling a dependency that keeps failing: for a while each call fails at once without being sent, then a few trial calls check whether it is back",
+            }];
+            const BREAKER: &[Field] = &[
+                Field {
+                    pointer: concat!($root, "/breaker/window_s"),
+                    label: "Window",
+                    unit: "s",
+                    kind: FieldKind::Number,
+                    help: "the calls of this many recent seconds are counted",
+                },
+                Field {
+                    pointer: concat!($root, "/breaker/min_calls"),
+                    label: "At least",
+                    unit: "calls",
+                    kind: FieldKind::Number,
+                    help: "it never opens on fewer calls than this in the window",
+                },
+                Field {
+                    pointer: concat!($root, "/breaker/threshold"),
+                    label: "Opens at",
+                    unit: "failed",
+                    kind: FieldKind::Number,
+                    help: "the share of the window's calls that failed which opens it (0.5: half); a 429 is not a failure",
+                },
+                Field {
+                    pointer: concat!($root, "/breaker/cooldown_s"),
+                    label: "Open for",
+                    unit: "s",
+                    kind: FieldKind::Number,
+                    help: "how long it refuses every call before trying again",
+                },
+                Field {
+                    pointer: concat!($root, "/breaker/trial_calls"),
+                    label: "Trial calls",
+                    unit: "",
+                    kind: FieldKind::Number,
+                    help: "calls let through after that: all succeed, it closes; one fails, it opens again",
+                },
+            ];
             let Some(p) = policy else { return vec![ON] };
             let mut groups = vec![ON, FIELDS];
             match p.backoff {
@@ -161,6 +205,12 @@ macro_rules! policy_fields {
             if p.budget.is_some() {
                 groups.push(BUDGET);
             }
+            if $breaker {
+                groups.push(BREAKER_ON);
+                if p.breaker.is_some() {
+                    groups.push(BREAKER);
+                }
+            }
             groups
         }
     };
@@ -171,14 +221,16 @@ policy_fields!(
     "/retry",
     "Timeouts and retries",
     "give up on each attempt after a while, and try again when an attempt fails",
-    "request"
+    "request",
+    breaker: false
 );
 policy_fields!(
     calls_fields,
     "/calls",
     "Calls: timeouts and retries",
     "give up on each call to the cache, database or queue after a while, and try the call again when it fails (the server keeps trying even after its user has given up)",
-    "call"
+    "call",
+    breaker: true
 );
 
 /// The contention group of a station: only its checkbox while it is off.
@@ -240,15 +292,16 @@ mod tests {
     /// Each setting is offered only where the policy uses it, so the
     /// inspector never shows a field the parser would refuse or ignore.
     #[test]
-    fn the_calls_group_is_the_retry_group_under_calls() {
+    fn the_calls_group_is_the_retry_group_under_calls_and_a_breaker() {
         assert_eq!(pointers(calls_fields(None)), ["/calls"]);
         let budgeted = crate::model::scenario::CallPolicy {
             backoff: crate::model::scenario::BackoffKind::Exponential,
             budget: Some(crate::model::scenario::RetryBudget { tokens: 10, refill: 0.1 }),
             ..crate::model::scenario::CallPolicy::attempts(4, Some(100.0))
         };
-        let retry: Vec<String> =
+        let mut retry: Vec<String> =
             pointers(retry_fields(Some(&budgeted))).iter().map(|p| p.replace("/retry", "/calls")).collect();
+        retry.push("/calls/breaker".into());
         assert_eq!(pointers(calls_fields(Some(&budgeted))), retry);
     }
 
@@ -278,6 +331,19 @@ mod tests {
             "/retry/budget/refill",
         ] {
             assert!(all.contains(&p), "{p} in {all:?}");
+        }
+    }
+
+    #[test]
+    fn a_web_servers_calls_offer_a_breaker_and_its_settings_once_ticked() {
+        use crate::model::scenario::BreakerSpec;
+        let plain = CallPolicy::attempts(3, None);
+        assert_eq!(pointers(calls_fields(Some(&plain))).last(), Some(&"/calls/breaker"));
+        assert!(!pointers(retry_fields(Some(&plain))).iter().any(|p| p.contains("breaker")), "users: files only");
+        let guarded = CallPolicy { breaker: Some(BreakerSpec::DEFAULT), ..plain };
+        let all = pointers(calls_fields(Some(&guarded)));
+        for f in ["window_s", "min_calls", "threshold", "cooldown_s", "trial_calls"] {
+            assert!(all.contains(&format!("/calls/breaker/{f}").as_str()), "{f} in {all:?}");
         }
     }
 }

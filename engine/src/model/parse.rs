@@ -1158,6 +1158,11 @@ impl Parser {
             None | Some(Value::Null) => Some(None),
             Some(v) => self.retry_budget(v, &budget_path).map(Some),
         };
+        let breaker_path = join(&p.path, "breaker");
+        let breaker = match self.get(&mut p, "breaker") {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => self.breaker(v, &breaker_path).map(Some),
+        };
         self.finish(p);
         let policy = CallPolicy {
             attempt_timeout_ms: attempt_timeout_ms?,
@@ -1167,6 +1172,7 @@ impl Parser {
             backoff_cap_ms: backoff_cap_ms?,
             jitter: jitter?,
             budget: budget?,
+            breaker: breaker?,
         };
         if policy.backoff_cap_ms.zip(policy.backoff_ms).is_some_and(|(cap, first)| cap < first) {
             return None;
@@ -1175,6 +1181,25 @@ impl Parser {
             return None;
         }
         Some(Some(policy))
+    }
+
+    fn breaker(&mut self, v: &Value, path: &str) -> Option<BreakerSpec> {
+        let mut obj = self.object(v, path)?;
+        let d = BreakerSpec::DEFAULT;
+        let window_s = self.integer(&mut obj, "window_s", Some(d.window_s.into()), 1, MAX_BREAKER_WINDOW_S);
+        let min_calls = self.integer(&mut obj, "min_calls", Some(d.min_calls.into()), 1, MAX_BREAKER_MIN_CALLS);
+        let threshold = self.number(&mut obj, "threshold", Some(d.threshold), MIN_BREAKER_THRESHOLD, 1.0);
+        let cooldown_s =
+            self.number(&mut obj, "cooldown_s", Some(d.cooldown_s), MIN_BREAKER_COOLDOWN_S, MAX_BREAKER_COOLDOWN_S);
+        let trial_calls = self.integer(&mut obj, "trial_calls", Some(d.trial_calls.into()), 1, MAX_BREAKER_TRIALS);
+        self.finish(obj);
+        Some(BreakerSpec {
+            window_s: window_s? as u32,
+            min_calls: min_calls? as u32,
+            threshold: threshold?,
+            cooldown_s: cooldown_s?,
+            trial_calls: trial_calls? as u32,
+        })
     }
 
     fn retry_budget(&mut self, v: &Value, path: &str) -> Option<RetryBudget> {

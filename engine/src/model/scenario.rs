@@ -308,6 +308,9 @@ pub struct CallPolicy {
     /// A retry budget (`None`: retries are limited by `max_attempts` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<RetryBudget>,
+    /// A circuit breaker on each wire the caller calls over (`None`: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<BreakerSpec>,
 }
 
 impl CallPolicy {
@@ -320,6 +323,7 @@ impl CallPolicy {
         backoff_cap_ms: None,
         jitter: JitterKind::None,
         budget: None,
+        breaker: None,
     };
 
     /// Up to `max_attempts`, at once, each waited for `attempt_timeout_ms`.
@@ -381,6 +385,36 @@ pub struct RetryBudget {
 
 impl RetryBudget {
     pub const DEFAULT: RetryBudget = RetryBudget { tokens: 10, refill: 0.1 };
+}
+
+/// A circuit breaker: closed, it counts the results of the last `window_s`
+/// seconds and opens once at least `min_calls` came back and a share of at
+/// least `threshold` failed; open, it refuses every call (cause
+/// `circuit_open`) for `cooldown_s`; then half-open, it lets `trial_calls`
+/// through: all succeed, it closes; one fails, it opens again.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct BreakerSpec {
+    pub window_s: u32,
+    pub min_calls: u32,
+    pub threshold: f64,
+    pub cooldown_s: f64,
+    pub trial_calls: u32,
+}
+
+impl BreakerSpec {
+    pub const DEFAULT: BreakerSpec =
+        BreakerSpec { window_s: 10, min_calls: 20, threshold: 0.5, cooldown_s: 5.0, trial_calls: 3 };
+
+    /// In run-time units.
+    pub fn settings(&self) -> crate::blocks::breaker::Settings {
+        crate::blocks::breaker::Settings {
+            window_s: self.window_s,
+            min_calls: self.min_calls,
+            threshold: self.threshold,
+            cooldown: crate::base::time::secs_to_ns(self.cooldown_s),
+            trial_calls: self.trial_calls,
+        }
+    }
 }
 
 /// The order a station takes waiting requests in. FIFO is fair but, behind

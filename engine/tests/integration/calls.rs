@@ -253,3 +253,27 @@ fn a_calls_policy_is_read_back_as_written_and_refused_by_field() {
         assert!(issue.message.contains(words), "{path}: {}", issue.message);
     }
 }
+
+#[test]
+fn a_retry_whose_database_link_was_removed_meets_what_a_first_call_would_and_is_not_counted() {
+    // Every database call fails; the server retries once after 1 s. At
+    // 1.5 s the database's link is removed, with about 1000 retries
+    // waiting out their backoff. A first call now is answered by the
+    // server itself (without a database it keeps its data), and so is
+    // each of those retries: none is sent, none is counted, and none
+    // fails with a misleading no_route.
+    let doc = flaky_db(2, 1.0, json!({"max_attempts": 2, "backoff": "constant", "backoff_ms": 1000}), 3.0);
+    let mut sim = Simulation::new(scenario(&doc));
+    sim.run_until(1500 * S / 1000, u64::MAX);
+    let at_removal = (sim.call_outcomes().sent, sim.report().nodes.get("app").unwrap().summary.retries);
+    assert!(at_removal.1 > 400, "retries sent before: {at_removal:?}");
+    sim.apply(Edit::RemoveLink { from: "app".into(), to: "db".into() }).unwrap();
+    sim.run_to_end();
+    let r = check_books(&sim);
+    let app = &r.nodes.get("app").unwrap().summary;
+    assert_eq!((sim.call_outcomes().sent, app.retries), at_removal, "nothing sent after, nothing counted");
+    assert_eq!(r.requests.failed.get(Cause::NoRoute), 0, "{:?}", r.requests);
+    // Those waiting at the removal (sent in [0.5, 1.5) s) are answered.
+    assert!(r.requests.ok > 1500, "{:?}", r.requests);
+    assert_eq!(r.requests.failed.total(), r.requests.failed.get(Cause::Error), "{:?}", r.requests);
+}

@@ -114,6 +114,10 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
                     if seed >> 57 & 1 == 1 {
                         retry["budget"] = json!({"tokens": seed >> 50 & 15, "refill": 0.2});
                     }
+                    if seed >> 58 & 3 == 3 {
+                        retry["breaker"] = json!({"window_s": 1, "min_calls": 5, "threshold": 0.3,
+                            "cooldown_s": 0.1, "trial_calls": 2});
+                    }
                     users["retry"] = retry;
                 }
             }
@@ -202,6 +206,14 @@ fn calls_policy(seed: u64) -> Option<Value> {
             }
             if seed >> 12 & 1 == 1 {
                 calls["budget"] = json!({"tokens": seed >> 2 & 7, "refill": 0.3});
+            }
+            if seed >> 13 & 1 == 1 {
+                // A breaker quick to open and to try again, so short runs
+                // see it refuse, go half-open and close.
+                let threshold = [0.1, 0.5][(seed >> 18 & 1) as usize];
+                calls["breaker"] = json!({"window_s": 1 + (seed >> 14 & 1), "min_calls": 1 + (seed >> 15 & 7),
+                    "threshold": threshold, "cooldown_s": 0.05,
+                    "trial_calls": 1 + (seed >> 19 & 3)});
             }
             Some(calls)
         }

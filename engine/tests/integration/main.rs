@@ -65,6 +65,7 @@
 
 mod attempts;
 mod blueprints;
+mod breaker;
 mod calls;
 mod cli;
 mod client_timeout;

@@ -403,18 +403,20 @@ fn placed(def: &str, field: &str, value: &Value) -> Value {
             doc["nodes"][0] = json!({"id": "n", "kind": "load_balancer", "health_check": {}});
             set(&mut doc["nodes"][0]["health_check"]);
         }
-        "mix" | "keys" | "call_policy" | "retry_budget" | "region_share" => {
+        "mix" | "keys" | "call_policy" | "retry_budget" | "breaker" | "region_share" => {
             let (at, start) = match def {
                 "mix" => ("mix", json!({"read": 1})),
                 "keys" => ("keys", json!({})),
                 "call_policy" => ("retry", json!({"backoff": "exponential"})),
                 "retry_budget" => ("retry", json!({"budget": {}})),
+                "breaker" => ("retry", json!({"breaker": {}})),
                 _ => ("regions", json!([{"region": "eu", "share": 1}])),
             };
             doc["nodes"][0] = json!({"id": "n", "kind": "users"});
             doc["nodes"][0][at] = start;
             let target = match def {
                 "retry_budget" => &mut doc["nodes"][0]["retry"]["budget"],
+                "breaker" => &mut doc["nodes"][0]["retry"]["breaker"],
                 "region_share" => &mut doc["nodes"][0]["regions"][0],
                 _ => &mut doc["nodes"][0][at],
             };
