@@ -1090,6 +1090,13 @@ pub fn Diagram(
                             _ => None,
                         };
                         let breaker_id = format!("breaker-{from}-{to}");
+                        // Near the caller's end: wires into one node (a fan-in,
+                        // the usual shape under a breaker) meet at their far end,
+                        // so labels at the middle would run into each other.
+                        let breaker_at = Signal::derive(move || {
+                            let (x, y) = wire.get()?.at(0.25);
+                            Some((x + 6.0, y - 4.0))
+                        });
                         let (f5, t5) = (from.clone(), to.clone());
                         let label = Signal::derive(move || {
                             let (x, y) = wire.get()?.at(0.5);
@@ -1113,7 +1120,7 @@ pub fn Diagram(
                                 </Show>
                                 // Shown even on a small screen: it is short and it is news.
                                 {move || breaker_words().map(|words| view! {
-                                    <text class="breaker-label" data-testid=breaker_id.clone() style:font-size=move || format!("{}px", readable_size(FLOW_LABEL_FONT, SMALL_TEXT_PX, scale.get())) x=move || label.get().map(|l| l.0).unwrap_or(0.0) y=move || label.get().map(|l| l.1 + 20.0).unwrap_or(0.0) text-anchor="middle">{words}</text>
+                                    <text class="breaker-label" data-testid=breaker_id.clone() style:font-size=move || format!("{}px", readable_size(FLOW_LABEL_FONT, SMALL_TEXT_PX, scale.get())) x=move || breaker_at.get().map(|l| l.0).unwrap_or(0.0) y=move || breaker_at.get().map(|l| l.1).unwrap_or(0.0) text-anchor="start">{words}</text>
                                 })}
                             </g>
                         }
