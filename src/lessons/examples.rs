@@ -26,10 +26,15 @@ macro_rules! example {
     };
 }
 
-pub const COUNT: usize = 4;
+pub const COUNT: usize = 5;
 
-pub const EXAMPLES: [ExampleSource; COUNT] =
-    [example!("sinkholing"), example!("goodput-collapse"), example!("tipping-point"), example!("retry-storm")];
+pub const EXAMPLES: [ExampleSource; COUNT] = [
+    example!("sinkholing"),
+    example!("goodput-collapse"),
+    example!("tipping-point"),
+    example!("retry-storm"),
+    example!("cache-stampede"),
+];
 
 /// The example called `name`, by its index.
 fn index(name: &str) -> Option<usize> {
@@ -92,7 +97,7 @@ mod tests {
         assert!(scenario("nope").is_none() && called("nope").is_none());
         assert_eq!(
             unknown("nope"),
-            "There is no example \"nope\": the examples are sinkholing, goodput-collapse, tipping-point, retry-storm"
+            "There is no example \"nope\": the examples are sinkholing, goodput-collapse, tipping-point, retry-storm, cache-stampede"
         );
     }
 }

@@ -48,6 +48,9 @@ pub const MAX_ATTEMPTS: u64 = 10;
 pub const MAX_RETRY_TOKENS: u64 = 1_000;
 /// A retry budget's refill per success: a thousandth of a token at least.
 pub const MIN_RETRY_REFILL: f64 = 0.001;
+/// A cache's early-refresh β: beyond this, keys are refreshed long before
+/// they expire (β multiplies the fill time in the refresh window).
+pub const MAX_EARLY_REFRESH: f64 = 100.0;
 /// Faults a scenario may schedule.
 pub const MAX_SCHEDULED_FAULTS: usize = 1_000;
 /// Messages one queue may hold (8 bytes each while waiting: at most 80 MB).
