@@ -15,6 +15,7 @@ pub const EXAMPLES: &[Source] = &[
     source!("examples", "goodput-collapse"),
     source!("examples", "tipping-point"),
     source!("examples", "retry-storm"),
+    source!("examples", "cache-stampede"),
 ];
 
 pub static SHELF: Shelf = Shelf::new("example", EXAMPLES);
@@ -50,7 +51,7 @@ mod tests {
         assert!(scenario("nope").is_none() && called("nope").is_none() && SHELF.find("nope").is_none());
         assert_eq!(
             unknown("nope"),
-            "There is no example \"nope\": the examples are sinkholing, goodput-collapse, tipping-point, retry-storm"
+            "There is no example \"nope\": the examples are sinkholing, goodput-collapse, tipping-point, retry-storm, cache-stampede"
         );
         assert_eq!(SHELF.find("sinkholing").unwrap().query(), "?example=sinkholing");
     }

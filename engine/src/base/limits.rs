@@ -59,6 +59,9 @@ pub const MAX_BREAKER_MIN_CALLS: u64 = 1_000_000;
 pub const MAX_BREAKER_TRIALS: u64 = 1_000;
 /// A circuit breaker's failed share that opens it: at least this much.
 pub const MIN_BREAKER_THRESHOLD: f64 = 0.01;
+/// A cache's early-refresh β: beyond this, keys are refreshed long before
+/// they expire (β multiplies the fill time in the refresh window).
+pub const MAX_EARLY_REFRESH: f64 = 100.0;
 /// Faults a scenario may schedule.
 pub const MAX_SCHEDULED_FAULTS: usize = 1_000;
 /// Messages one queue may hold (8 bytes each while waiting: at most 80 MB).

@@ -32,6 +32,9 @@ pub enum StreamPurpose {
     /// Whether an injected error hits a request (drawn only while errors are
     /// injected at the node).
     Faults = 9,
+    /// Whether a cache hit is refreshed early (drawn only on hits at caches
+    /// with early refresh on).
+    Refresh = 10,
 }
 
 /// SplitMix64 step: the standard way to turn one seed into many well-mixed seeds.

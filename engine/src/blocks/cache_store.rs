@@ -255,6 +255,12 @@ impl CacheStore {
         self.index.get(&key).is_some_and(|&slot| !self.is_expired(slot, now))
     }
 
+    /// When `key`'s entry expires (`Nanos::MAX` without TTL), if it is held,
+    /// without counting or reordering (early refresh reads it after a hit).
+    pub fn expires(&self, key: u64) -> Option<Nanos> {
+        self.index.get(&key).map(|&slot| self.entries[slot as usize].expires)
+    }
+
     /// The number of entries held, including expired ones not yet looked up.
     pub fn len(&self) -> usize {
         self.index.len()

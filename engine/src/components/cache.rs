@@ -3,6 +3,7 @@
 //! answer is put in the cache on its way back), and after a write removes the
 //! key, or marks it stale when the cache does not invalidate on writes.
 
+use crate::base::rng::{Stream, StreamPurpose};
 use crate::base::time::Nanos;
 use crate::blocks::cache_store::{CacheStore, Lookup};
 use crate::components::station::{Role, Station};
@@ -19,15 +20,50 @@ pub struct CacheState {
     /// this set when refilled, invalidated or found missing).
     pub stale: HashSet<u64>,
     pub invalidate_on_write: bool,
+    /// Web servers coalesce their misses on this cache's keys (one read per
+    /// key in flight per server; see `Simulation::coalesce`).
+    pub coalesce: bool,
+    /// Early refresh: its β and its own random stream (`None`: off, and
+    /// nothing is drawn, so designs without it keep their numbers).
+    refresh: Option<(f64, Stream)>,
+    /// How long the last fill took: from the reader's arrival at its web
+    /// server to the database's answer being put in the cache. It stands in
+    /// for the key's own recompute time Δ: keys of one cache are read from
+    /// the same database, so one figure per cache serves (and costs no
+    /// memory per key). 0 until the first fill.
+    last_fill: Nanos,
+    seed: u64,
+    slot: usize,
 }
 
 impl CacheState {
-    pub fn new(spec: &CacheSpec) -> CacheState {
+    pub fn new(spec: &CacheSpec, seed: u64, slot: usize) -> CacheState {
         let ttl = spec.ttl_s.map(|s| ((s * 1e9) as Nanos).max(1));
         let store = CacheStore::new(spec.capacity, spec.policy, ttl)
             .or_else(|_| CacheStore::new(1, spec.policy, None))
             .expect("a one-item cache is valid");
-        CacheState { store, stale: HashSet::new(), invalidate_on_write: spec.invalidate_on_write }
+        let mut c = CacheState {
+            store,
+            stale: HashSet::new(),
+            invalidate_on_write: spec.invalidate_on_write,
+            coalesce: spec.coalesce,
+            refresh: None,
+            last_fill: 0,
+            seed,
+            slot,
+        };
+        c.set_refresh(spec.early_refresh);
+        c
+    }
+
+    /// Early refresh with `beta` (0: off). A stream already drawn from is
+    /// kept, so turning β up or down goes on with the same draws.
+    fn set_refresh(&mut self, beta: f64) {
+        self.refresh = match self.refresh.take() {
+            _ if beta <= 0.0 => None,
+            Some((_, rng)) => Some((beta, rng)),
+            None => Some((beta, Stream::new(self.seed, self.slot, StreamPurpose::Refresh))),
+        };
     }
 
     /// Whether a change of settings needs a new (cold) store.
@@ -39,8 +75,10 @@ impl CacheState {
     /// New settings: a new size or policy restarts the cache empty.
     pub fn retune(&mut self, spec: &CacheSpec) {
         self.invalidate_on_write = spec.invalidate_on_write;
+        self.coalesce = spec.coalesce;
+        self.set_refresh(spec.early_refresh);
         if self.needs_rebuild(spec) {
-            *self = CacheState::new(spec);
+            *self = CacheState::new(spec, self.seed, self.slot);
         }
     }
 
@@ -67,7 +105,14 @@ pub(crate) fn lookup(w: &mut Work) {
     let (node, now) = (w.node, w.now);
     let key = w.key();
     let Some(c) = cache_mut(w.components, node) else { return };
-    let hit = matches!(c.store.get(key, now), Lookup::Hit { .. });
+    let mut hit = matches!(c.store.get(key, now), Lookup::Hit { .. });
+    if hit && c.refresh.is_some() && c.refresh_early(key, now) {
+        // Taken as a miss: this reader reads the database and refills the
+        // key before it expires for everyone.
+        w.stats[node].counters.early_refreshes += 1;
+        hit = false;
+    }
+    let Some(c) = cache_mut(w.components, node) else { return };
     let stale = hit && c.stale.contains(&key);
     if !hit {
         c.stale.remove(&key);
@@ -84,12 +129,39 @@ pub(crate) fn lookup(w: &mut Work) {
     w.req.cache_miss = !hit;
 }
 
-/// Read-through: the database's answer for `key` is kept in cache `slot`.
-pub(crate) fn fill(components: &mut [Component], slot: usize, key: u64, now: Nanos) {
+impl CacheState {
+    /// Early refresh ("XFetch"): whether a hit on `key` at `now` is taken
+    /// as a miss. With Δ the last fill's duration and β the setting, the
+    /// chance is exp(−(expires − now)/(β·Δ)): negligible while expiry is
+    /// many Δ away, certain at expiry, so about one reader refreshes the
+    /// key in the last few Δ before it expires, while the others still hit.
+    /// One draw per hit, from the cache's own stream.
+    #[cold]
+    fn refresh_early(&mut self, key: u64, now: Nanos) -> bool {
+        let Some((beta, rng)) = &mut self.refresh else { return false };
+        let Some(expires) = self.store.expires(key) else { return false };
+        let u = rng.uniform();
+        if expires == Nanos::MAX || self.last_fill == 0 {
+            return false; // never expires, or no fill measured yet
+        }
+        let left = expires.saturating_sub(now) as f64;
+        u < (-left / (*beta * self.last_fill as f64)).exp()
+    }
+}
+
+/// Read-through: the database's answer for `key` is kept in cache `slot`;
+/// `took` is how long the fill took (see `CacheState::last_fill`).
+pub(crate) fn fill(components: &mut [Component], slot: usize, key: u64, now: Nanos, took: Nanos) {
     if let Some(c) = cache_mut(components, slot) {
         c.store.fill(key, 0, now);
         c.stale.remove(&key);
+        c.last_fill = took;
     }
+}
+
+/// Whether cache `slot` wants its misses coalesced at the web servers.
+pub(crate) fn coalesces(components: &[Component], slot: usize) -> bool {
+    matches!(&components[slot], Component::Station(Station { role: Role::Cache(c), .. }) if c.coalesce)
 }
 
 /// `key` was written: cache `slot` drops its copy, or, when it does not

@@ -103,6 +103,12 @@ pub(crate) enum Next {
         step: u8,
         free_worker: bool,
     },
+    /// A read missed at a cache that coalesces misses: the kernel sends
+    /// the read to the database unless one for the key is under way, then
+    /// the request waits for that one (`Simulation::coalesce`).
+    Coalesce {
+        free_worker: bool,
+    },
     Answer,
     Fail(Cause),
 }
@@ -268,7 +274,7 @@ impl Component {
                 Component::RateLimiter(rate_limiter::RateLimiter::new(r, outgoing.first().copied()))
             }
             NodeSpec::WebServer(w) => station(spec, Role::Web(web::WebCalls::new(w, seed, slot))),
-            NodeSpec::Cache(c) => station(spec, Role::Cache(Box::new(cache::CacheState::new(c)))),
+            NodeSpec::Cache(c) => station(spec, Role::Cache(Box::new(cache::CacheState::new(c, seed, slot)))),
             NodeSpec::Database(d) => station(spec, Role::Database(Box::new(database::DbState::new(d)))),
             // A NoSQL store serves like a database without replicas.
             NodeSpec::Nosql(_) => station(spec, Role::Database(Box::default())),

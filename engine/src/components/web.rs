@@ -20,6 +20,11 @@ const READ_DB: u8 = 2;
 const WROTE_DB: u8 = 3;
 const PUBLISHED: u8 = 4;
 const SESSION_DONE: u8 = 5;
+/// Coalescing misses: the read of the database that other readers of the
+/// same key wait for (its return wakes them, `Simulation::wake_parked`).
+pub(crate) const LEADING: u8 = 6;
+/// Coalescing misses: waiting for another reader's database answer.
+pub(crate) const PARKED: u8 = 7;
 
 /// A web server's downstream links (wire indices), refreshed whenever the
 /// wiring changes.
@@ -41,10 +46,26 @@ pub struct WebCalls {
     /// The server's call policy and its attempts' deadlines (`None`: each
     /// call is made once, and waited for).
     pub caller: Option<Box<crate::components::caller::Caller>>,
+    /// Coalesced misses: per key, the read of it under way and the readers
+    /// waiting for its answer. An entry lives while its leader's read is
+    /// out, so there are never more entries, nor waiting readers, than
+    /// requests at the server. Ordered, so a crash fails them in the same
+    /// order every run. Boxed: a station's role stays small.
+    #[allow(clippy::box_collection)]
+    pub(crate) inflight: Box<std::collections::BTreeMap<u64, Flight>>,
     /// The run's seed and this node's slot (a policy added while running
     /// seeds its jitter's stream from them).
     seed: u64,
     slot: usize,
+}
+
+/// One key's read under way at a web server that coalesces misses: the
+/// request reading it (slot, generation) and the readers waiting for it.
+#[derive(Debug)]
+pub(crate) struct Flight {
+    pub leader: (u32, u32),
+    /// Waiting readers: slot, generation, frame.
+    pub parked: Vec<(u32, u32, u8)>,
 }
 
 impl WebCalls {
@@ -60,6 +81,7 @@ impl WebCalls {
             queues: Vec::new(),
             next_read: 0,
             caller: crate::components::caller::for_policy(spec.calls, seed, slot),
+            inflight: Box::default(),
             seed,
             slot,
         }
@@ -206,13 +228,20 @@ pub(crate) fn step(w: &mut Work) -> Next {
             None => read_target(w).map_or(Next::Answer, |link| call(link, READ_DB)),
         },
         (Kind::Read, ASKED_CACHE) if w.req.cache_miss => {
+            if coalescing(w) {
+                // The kernel leads the read or waits for the one under way.
+                return Next::Coalesce { free_worker };
+            }
             read_target(w).map_or(Next::Answer, |link| call(link, READ_DB))
         }
-        (Kind::Read, READ_DB) => {
+        (Kind::Read, READ_DB | LEADING) => {
             // Read-through: the answer is put in the cache on its way out.
             if let Some(link) = serving_cache(w, has_caches) {
                 let key = w.key();
-                cache::fill(w.components, w.net.end(link), key, w.now);
+                // How long the fill took, counted from the reader's arrival
+                // here (see `cache::CacheState::last_fill`).
+                let took = w.now.saturating_sub(w.req.frames[w.f as usize].arrived).max(1);
+                cache::fill(w.components, w.net.end(link), key, w.now, took);
             }
             Next::Answer
         }
@@ -259,7 +288,8 @@ pub(crate) fn retry_target(w: &mut Work) -> Next {
                 first_data_call(w, has_caches, has_databases, attempt)
             }
         },
-        READ_DB => read_target(w).map_or(Next::Answer, |link| attempt(link, READ_DB)),
+        // A coalescing server's own read of a missed key is retried as itself.
+        READ_DB | LEADING => read_target(w).map_or(Next::Answer, |link| attempt(link, step)),
         ASKED_CACHE | WROTE_DB | PUBLISHED => first_data_call(w, has_caches, has_databases, attempt),
         _ => Next::Answer,
     }
@@ -285,6 +315,37 @@ fn first_data_call(w: &mut Work, has_caches: bool, has_databases: bool, call: im
             queue.map_or(Next::Answer, |link| call(link, PUBLISHED))
         }
         Kind::Static => Next::Answer,
+    }
+}
+
+/// Whether the cache that missed `w.req`'s key coalesces misses (asked
+/// again: the cache serving the key now).
+fn coalescing(w: &mut Work) -> bool {
+    let has_caches = calls(w.components, w.node).is_some_and(|c| !c.caches.is_empty());
+    serving_cache(w, has_caches).is_some_and(|link| cache::coalesces(w.components, w.net.end(link)))
+}
+
+/// A coalescing server's read of the database for a missed key that no
+/// other reader is reading: the call (continuing at `LEADING`), or an
+/// answer when the server has no database.
+pub(crate) fn lead(w: &mut Work) -> Next {
+    read_alone(w, LEADING)
+}
+
+/// After the read another reader led failed, each reader that waited for it
+/// reads the database alone, as without coalescing.
+pub(crate) fn read_again(w: &mut Work) -> Next {
+    read_alone(w, READ_DB)
+}
+
+/// A read of the database for `w.req`'s key, continuing at `step`.
+fn read_alone(w: &mut Work, step: u8) -> Next {
+    let Some(c) = calls(w.components, w.node) else { return Next::Answer };
+    let (with_policy, free_worker) = (c.caller.is_some(), c.waiting == Waiting::Async);
+    match read_target(w) {
+        Some(link) if with_policy => Next::Attempt { link, step, free_worker },
+        Some(link) => Next::Call { link, step, free_worker },
+        None => Next::Answer,
     }
 }
 

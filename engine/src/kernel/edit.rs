@@ -671,6 +671,8 @@ impl Simulation {
                 );
             }
         }
+        // Readers waiting for another's read of their key fail first.
+        self.fail_parked(slot);
         let Component::Station(st) = &mut self.components[slot] else { return };
         let old_life = st.incarnation;
         st.incarnation = st.incarnation.wrapping_add(1);

@@ -4,6 +4,7 @@
 //! Imports anything below; nothing below imports it.
 
 pub mod breakdown;
+mod coalesce;
 pub mod edit;
 pub(crate) mod injected;
 pub mod recent;

@@ -998,7 +998,7 @@ impl Simulation {
 
     /// Station `node` is done with `req` (its frame `f`): the worker it still
     /// holds is freed, and the response goes back up.
-    fn answer(&mut self, node: usize, req: u32, f: u8) {
+    pub(crate) fn answer(&mut self, node: usize, req: u32, f: u8) {
         if self.arena.get(req).frames[f as usize].holding {
             self.release_worker(node, req, f);
         }
@@ -1010,7 +1010,7 @@ impl Simulation {
 
     /// Carries out station `node`'s next move for `req` (its frame `f`).
     #[inline(always)]
-    fn carry_out(&mut self, node: usize, req: u32, f: u8, next: Next) {
+    pub(crate) fn carry_out(&mut self, node: usize, req: u32, f: u8, next: Next) {
         match next {
             Next::Call { link, step, free_worker } => {
                 let frame = &mut self.arena.get_mut(req).frames[f as usize];
@@ -1024,6 +1024,7 @@ impl Simulation {
                 self.send_down(req, f, link);
             }
             Next::Attempt { link, step, free_worker } => self.call_with_policy(node, req, f, link, step, free_worker),
+            Next::Coalesce { free_worker } => self.coalesce(node, req, f, free_worker),
             Next::Answer => self.answer(node, req, f),
             Next::Fail(cause) => {
                 self.fail(req, node, cause);
@@ -1605,7 +1606,7 @@ impl Simulation {
 
     /// The worker holding `req` (frame `f`) at station `node` is free again: record
     /// the departure and start the oldest live waiting request, if any.
-    fn release_worker(&mut self, node: usize, req: u32, f: u8) {
+    pub(crate) fn release_worker(&mut self, node: usize, req: u32, f: u8) {
         let frame = &mut self.arena.get_mut(req).frames[f as usize];
         frame.holding = false;
         let arrived = frame.arrived;
@@ -1770,6 +1771,9 @@ impl Simulation {
 
     /// A station's call for `req` (its frame `f`) has come back.
     fn resume(&mut self, node: usize, req: u32, f: u8) {
+        if self.arena.get(req).frames[f as usize].step == crate::components::web::LEADING {
+            self.wake_parked(node, req, f);
+        }
         let r = self.arena.get(req);
         let (frame, ok) = (r.frames[f as usize], r.failure.is_none());
         let Component::Station(st) = &self.components[node] else { return };
@@ -2297,9 +2301,23 @@ impl Simulation {
             }
             Next::Fail(cause) => {
                 self.fail(req, node, cause);
+                self.wake_if_leading(node, req, f);
                 self.answer(node, req, f);
             }
-            Next::Answer => self.answer(node, req, f),
+            // (A retry's target is never a coalesced read.)
+            Next::Answer | Next::Coalesce { .. } => {
+                self.wake_if_leading(node, req, f);
+                self.answer(node, req, f);
+            }
+        }
+    }
+
+    /// A coalescing server's read of a key that ends without its call
+    /// coming back (its retry found no database to ask): the readers
+    /// waiting on it are woken as `resume` wakes them, or none would be.
+    fn wake_if_leading(&mut self, node: usize, req: u32, f: u8) {
+        if self.arena.get(req).frames[f as usize].step == crate::components::web::LEADING {
+            self.wake_parked(node, req, f);
         }
     }
 

@@ -73,6 +73,13 @@ pub struct NodeCounters {
     pub hits: u64,
     pub misses: u64,
     pub stale_reads: u64,
+    /// Caches with early refresh: hits taken as misses to refill a key
+    /// before it expires (counted in `misses` too).
+    pub early_refreshes: u64,
+    /// Web servers coalescing misses: reads that waited for another
+    /// reader's database answer for the same key instead of reading it
+    /// themselves (their cache counted them as misses).
+    pub coalesced: u64,
     /// Web servers keeping sessions locally: users whose session was not on
     /// the server they reached (or died with it), so they had to log in again.
     pub sessions_lost: u64,
@@ -116,6 +123,8 @@ impl NodeCounters {
             hits: self.hits - before.hits,
             misses: self.misses - before.misses,
             stale_reads: self.stale_reads - before.stale_reads,
+            early_refreshes: self.early_refreshes - before.early_refreshes,
+            coalesced: self.coalesced - before.coalesced,
             sessions_lost: self.sessions_lost - before.sessions_lost,
             rate_limited: self.rate_limited - before.rate_limited,
             call_timeouts: self.call_timeouts - before.call_timeouts,
@@ -176,6 +185,14 @@ pub struct NodeSummary {
     /// Reads that got an old value: cache hits on a key written since it was
     /// cached, or replica reads of a key whose latest write had not arrived.
     pub stale_reads: u64,
+    /// Hits a cache took as misses to refresh early (see
+    /// `NodeCounters::early_refreshes`); left out when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub early_refreshes: u64,
+    /// Reads a web server answered from another reader's fill (see
+    /// `NodeCounters::coalesced`); left out when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub coalesced: u64,
     /// Users who lost their session here (see `NodeCounters::sessions_lost`).
     pub sessions_lost: u64,
     /// Requests a rate limiter turned away (see `NodeCounters::rate_limited`).
@@ -238,6 +255,8 @@ impl NodeSummary {
             shed: c.shed,
             mean_in_node: busy + queue,
             stale_reads: c.stale_reads,
+            early_refreshes: c.early_refreshes,
+            coalesced: c.coalesced,
             sessions_lost: c.sessions_lost,
             rate_limited: c.rate_limited,
             call_timeouts: c.call_timeouts,

@@ -162,6 +162,8 @@ const KEYS: &[&str] = &[
     "policy",
     "ttl_s",
     "invalidate_on_write",
+    "coalesce",
+    "early_refresh",
     "replication_lag_ms",
     "routing",
     "weights",

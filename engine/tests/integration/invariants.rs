@@ -179,8 +179,17 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
                 links.push(json!({"from": "queue", "to": "pool"}));
             }
             if with_cache {
-                nodes.push(json!({"id": "cache", "kind": "cache", "capacity": capacity, "ttl_s": 0.5,
-                    "invalidate_on_write": invalidate, "workers": 2, "service": {"dist": "exponential", "mean_ms": 0.3}}));
+                let mut cache = json!({"id": "cache", "kind": "cache", "capacity": capacity, "ttl_s": 0.5,
+                    "invalidate_on_write": invalidate, "workers": 2, "service": {"dist": "exponential", "mean_ms": 0.3}});
+                // Coalesced misses in half the designs; early refresh in
+                // three in four, from gentle to eager.
+                if seed >> 20 & 1 == 1 {
+                    cache["coalesce"] = json!(true);
+                }
+                if let Some(beta) = [None, Some(0.5), Some(1.0), Some(20.0)][(seed >> 21 & 3) as usize] {
+                    cache["early_refresh"] = json!(beta);
+                }
+                nodes.push(cache);
             }
             json!({"version": 1, "seed": seed, "duration_s": duration, "warmup_s": warmup, "nodes": nodes, "links": links})
         })

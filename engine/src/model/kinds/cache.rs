@@ -25,6 +25,20 @@ pub struct CacheSpec {
     /// A write removes the key from the cache. Without it, readers get the old
     /// value until it expires or is evicted (counted as stale reads).
     pub invalidate_on_write: bool,
+    /// Request coalescing at each web server: on a miss, one read of a key
+    /// goes to the database while the server's later readers of that key
+    /// wait for its answer. Left out of the document when off.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub coalesce: bool,
+    /// Early refresh (probabilistic early expiration) with this β: a hit is
+    /// taken as a miss with probability exp(−(expires − now)/(β·Δ)), Δ the
+    /// time the cache's last fill took. 0: off (left out of the document).
+    #[serde(skip_serializing_if = "is_off")]
+    pub early_refresh: f64,
+}
+
+fn is_off(beta: &f64) -> bool {
+    *beta == 0.0
 }
 
 pub const POLICIES: &[&str] = &["lru", "lfu", "fifo"];
@@ -60,6 +74,8 @@ impl Spec for CacheSpec {
             policy: crate::blocks::cache_store::Policy::Lru,
             ttl_s: None,
             invalidate_on_write: true,
+            coalesce: false,
+            early_refresh: 0.0,
         }
     }
 }
@@ -96,6 +112,8 @@ impl Parser {
         let ttl_s =
             self.positive_or_null(obj, "ttl_s", Some(300.0), MAX_DURATION_S, "seconds", "entries that never expire");
         let invalidate_on_write = self.boolean(obj, "invalidate_on_write", true);
+        let coalesce = self.boolean(obj, "coalesce", false);
+        let early_refresh = self.number(obj, "early_refresh", Some(0.0), 0.0, MAX_EARLY_REFRESH);
         Some(CacheSpec {
             station: station?,
             capacity: capacity?,
@@ -106,6 +124,8 @@ impl Parser {
             },
             ttl_s: ttl_s?,
             invalidate_on_write: invalidate_on_write?,
+            coalesce: coalesce?,
+            early_refresh: early_refresh?,
         })
     }
 }
@@ -138,6 +158,20 @@ const CACHE_FIELDS: &[Field] = &[
         unit: "",
         kind: FieldKind::Toggle,
         help: "a write removes the cached copy; otherwise readers may get old data",
+    },
+    Field {
+        pointer: "/coalesce",
+        label: "Coalesce misses",
+        unit: "",
+        kind: FieldKind::Toggle,
+        help: "on a miss, each web server sends one read per key to the database; its other readers of that key wait for that answer instead of piling onto the database",
+    },
+    Field {
+        pointer: "/early_refresh",
+        label: "Early refresh (β)",
+        unit: "",
+        kind: FieldKind::Number,
+        help: "a few readers refresh a key shortly before it expires, more often the closer the expiry, so a popular key never expires for everyone at once; 0 is off, 1 is usual, larger refreshes earlier",
     },
 ];
 const CACHE_STATION_FIELDS: &[Field] = &[
