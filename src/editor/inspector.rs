@@ -641,6 +641,11 @@ fn NodePanel(
                     let calls_on = || editor.doc.with(|d| {
                         matches!(d.node_index(&n.id).map(|i| &d.nodes[i].spec), Some(NodeSpec::WebServer(w)) if w.calls.is_some())
                     });
+                    // Caches that coalesce misses or refresh early (the web server
+                    // counts the reads it answered from another reader's fill).
+                    let coalescing = editor.doc.with(|d| d.nodes.iter().any(|m| matches!(&m.spec, NodeSpec::Cache(c) if c.coalesce)));
+                    let refreshing = kind == NodeKind::Cache
+                        && editor.doc.with(|d| matches!(d.node_index(&n.id).map(|i| &d.nodes[i].spec), Some(NodeSpec::Cache(c)) if c.early_refresh > 0.0));
                     let span = snapshot.with(|s| s.as_ref().map_or(0.0, |s| s.span_s));
                     let rate = move |n: u64| if span > 0.0 { format!("{}/s", format::number(n as f64 / span)) } else { "–".to_string() };
                     view! {
@@ -658,6 +663,12 @@ fn NodePanel(
                         })}
                         {(kind == NodeKind::WebServer).then(|| view! {
                             <dt>"Sessions lost"</dt><dd data-testid="live-sessions-lost">{rate(s.sessions_lost)}</dd>
+                        })}
+                        {(kind == NodeKind::WebServer && coalescing).then(|| view! {
+                            <dt title="reads of a missed key answered by another reader's read of the database">"Coalesced reads"</dt><dd data-testid="live-coalesced">{rate(s.coalesced)}</dd>
+                        })}
+                        {refreshing.then(|| view! {
+                            <dt title="hits taken as misses to refresh a key shortly before it expires">"Early refreshes"</dt><dd data-testid="live-early-refreshes">{rate(s.early_refreshes)}</dd>
                         })}
                         {(kind == NodeKind::WebServer && calls_on()).then(|| view! {
                             <dt title="attempts that got no answer within the attempt timeout">"Call timeouts"</dt><dd data-testid="live-call-timeouts">{rate(s.call_timeouts)}</dd>
