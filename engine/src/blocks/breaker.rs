@@ -196,6 +196,19 @@ impl Breaker {
         }
     }
 
+    /// A call sent at `sent_at` ended in a way that says nothing of the
+    /// callee (its caller gave up on it, or restarted): not counted, and a
+    /// trial among them gives its place back, so half-open still hears
+    /// `trial_calls` answers before it decides.
+    pub fn withdraw(&mut self, sent_at: Nanos) {
+        if self.opened_at.is_some_and(|t| sent_at <= t) {
+            return; // not one of this half-open phase's trials
+        }
+        if let Phase::HalfOpen { sent, succeeded } = self.phase {
+            self.phase = Phase::HalfOpen { sent: sent.saturating_sub(1).max(succeeded), succeeded };
+        }
+    }
+
     /// Where it is at `now` (an open breaker past its cooldown reads as
     /// half-open, the state its next call finds) and the failed share: of
     /// the window's results while closed (0 without any), the one that
@@ -302,6 +315,26 @@ mod tests {
         (0..n).filter_map(|i| b.record(t, t - MS, i >= n - failed)).collect()
     }
 
+    #[test]
+    fn a_withdrawn_trial_gives_its_place_back() {
+        let mut b = Breaker::new(settings());
+        let s = SECOND;
+        for i in 0..20 {
+            b.record(s + i, s, true);
+        }
+        assert!(matches!(b.view(s + 100).0, State::Open));
+        let after = s + 100 + b.settings().cooldown;
+        // Every trial goes out; one comes back as its caller's doing.
+        for _ in 0..b.settings().trial_calls {
+            assert!(b.allow(after).0);
+        }
+        assert!(!b.allow(after).0, "all trials are out");
+        b.withdraw(after);
+        assert!(b.allow(after + 1).0, "the withdrawn trial's place is free again");
+        // A result from before it opened is not a trial: nothing changes.
+        b.withdraw(s);
+        assert!(!b.allow(after + 2).0);
+    }
     #[test]
     fn it_opens_only_with_enough_calls_and_a_high_enough_failed_share() {
         let mut b = Breaker::new(settings());

@@ -106,7 +106,8 @@ pub(crate) fn lookup(w: &mut Work) {
     let key = w.key();
     let Some(c) = cache_mut(w.components, node) else { return };
     let mut hit = matches!(c.store.get(key, now), Lookup::Hit { .. });
-    if hit && c.refresh.is_some() && c.refresh_early(key, now) {
+    let refreshed = hit && c.refresh.is_some() && c.refresh_early(key, now);
+    if refreshed {
         // Taken as a miss: this reader reads the database and refills the
         // key before it expires for everyone.
         w.stats[node].counters.early_refreshes += 1;
@@ -114,7 +115,9 @@ pub(crate) fn lookup(w: &mut Work) {
     }
     let Some(c) = cache_mut(w.components, node) else { return };
     let stale = hit && c.stale.contains(&key);
-    if !hit {
+    // A real miss has no copy left to be stale; an early refresh leaves the
+    // copy (stale or not) for other readers until the refill replaces it.
+    if !hit && !refreshed {
         c.stale.remove(&key);
     }
     let counters = &mut w.stats[node].counters;

@@ -145,6 +145,15 @@ impl Caller {
         self.breaker_mut(wire)?.record(now, sent_at, failed)
     }
 
+    /// An attempt sent over `wire` at `sent_at` ended by the caller's own
+    /// doing (it gave up on the call, or restarted since): the wire's
+    /// breaker does not count it ([`Breaker::withdraw`]).
+    pub fn withdraw(&mut self, wire: u16, sent_at: Nanos) {
+        if let Some(b) = self.breaker_mut(wire) {
+            b.withdraw(sent_at);
+        }
+    }
+
     /// The breaker on `wire` at `now` (closed, nothing counted, before the
     /// first call), or `None` without a breaker in the policy.
     pub fn breaker_view(&self, wire: u16, now: Nanos) -> Option<(State, f64)> {

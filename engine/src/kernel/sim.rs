@@ -1976,6 +1976,16 @@ impl Simulation {
             let books = if fi == 0 { &mut self.attempts_window } else { &mut self.calls_window };
             books.sent += 1;
         }
+        if self.arena.live() >= crate::base::limits::MAX_IN_FLIGHT {
+            // No slot for the attempt: it fails at once, as a request born
+            // beyond the cap does. (Before the breaker is asked: a trial it
+            // let through must be sent, or half-open would wait for its
+            // answer for ever.)
+            self.attempt_counted(f, in_window, Some(Cause::Overflow));
+            self.fail(parent, caller, Cause::Overflow);
+            self.decided(parent, caller, f);
+            return;
+        }
         if self.components[caller].caller().is_some_and(|c| c.policy.breaker.is_some()) {
             let Some(cl) = self.components[caller].caller_mut() else { unreachable!() };
             let (allowed, transition) = cl.allow(link, self.now);
@@ -1992,14 +2002,6 @@ impl Simulation {
                 self.decided(parent, caller, f);
                 return;
             }
-        }
-        if self.arena.live() >= crate::base::limits::MAX_IN_FLIGHT {
-            // No slot for the attempt: it fails at once, as a request born
-            // beyond the cap does.
-            self.attempt_counted(f, in_window, Some(Cause::Overflow));
-            self.fail(parent, caller, Cause::Overflow);
-            self.decided(parent, caller, f);
-            return;
         }
         let retrying = self.components[caller].caller().is_some_and(|c| c.policy.max_attempts > 1);
         if retrying {
@@ -2182,11 +2184,17 @@ impl Simulation {
         debug_assert!(p.child == clone, "the parent's line is held by its attempt");
         p.child = NO_SLOT;
         let caller = p.frames[base as usize].node as usize;
+        // A call the server itself gave up on (a timeout there, shed below as
+        // abandoned) or made before it restarted tells its breaker nothing
+        // about the callee.
+        let own_doing = base > 0 && self.call_parent_gone(caller, parent, base);
         if let Some(cl) = self.components[caller].caller_mut() {
             if ok {
                 cl.succeeded();
             }
-            if let Some(t) = cl.record(wire, self.now, sent_at, failure) {
+            if own_doing {
+                cl.withdraw(wire, sent_at);
+            } else if let Some(t) = cl.record(wire, self.now, sent_at, failure) {
                 self.log_breaker(caller, wire, t);
             }
         }
@@ -2376,10 +2384,15 @@ impl Simulation {
         let sent_at = self.arena.get(clone).frames[base].arrived;
         self.attempt_counted(base as u8, in_window, Some(Cause::Timeout));
         self.stats[caller].counters.call_timeouts += 1;
-        if let Some(t) =
-            self.components[caller].caller_mut().and_then(|cl| cl.record(link, self.now, sent_at, Some(Cause::Timeout)))
-        {
-            self.log_breaker(caller, link, t);
+        // As for an answer (`attempt_ended`): a call the server had given up
+        // on, or made before it restarted, tells its breaker nothing.
+        let own_doing = base > 0 && self.call_parent_gone(caller, parent, base as u8);
+        if let Some(cl) = self.components[caller].caller_mut() {
+            if own_doing {
+                cl.withdraw(link, sent_at);
+            } else if let Some(t) = cl.record(link, self.now, sent_at, Some(Cause::Timeout)) {
+                self.log_breaker(caller, link, t);
+            }
         }
         let p = self.arena.get_mut(parent);
         debug_assert!(p.child == clone, "the parent's line is held by its attempt");
