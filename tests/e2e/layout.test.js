@@ -310,7 +310,7 @@ test('keyboard: G jumps into the diagram, Alt+arrows move between nodes, Esc clo
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.activeElement?.dataset.testid === 'lessons-button');
   await page.keyboard.press('ArrowDown');
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'compare-button');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'gallery-button');
   await page.keyboard.press('Escape');
   assert.equal(await page.getByTestId('learn-menu').getAttribute('aria-expanded'), 'false');
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'learn-menu');
