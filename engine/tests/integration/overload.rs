@@ -190,7 +190,7 @@ fn per_second(doc: &Value, seed: u64, id: &str, from_s: u64, to_s: u64) -> (Vec<
 /// goes to the database, so in the second after the flush the database
 /// gets 8 to 9 times its usual load (measured 634 to 698 reads against
 /// 77 to 80 a second, the writes), its queue passes the 1 s timeout (425 to
-/// 509 timeouts the next second) and the goal (under 1% errors for 120 s)
+/// 509 timeouts the next second) and the goal (under 1% errors for 130 s)
 /// is never met. Coalescing misses at the web server sends one read per
 /// key: that second stays within 1.5 times the usual load (measured 81 to
 /// 97: the 10 keys add at most 10 reads, the rest is the writes' Poisson
