@@ -71,16 +71,25 @@ async function panelChecks(frame) {
   );
 }
 
-test('a course page on another origin records goal-met with the engine figures and a working link, then goal-lost', async () => {
-  const port = new URL(site.baseUrl).port;
-  const hostOrigin = `http://localhost:${port}`;
+/**
+ * The course page on http://localhost:PORT (another origin than the
+ * playground's 127.0.0.1), asked for `query` (`lesson=6`, `blueprint=NAME`)
+ * from this site's playground, with its console errors collected and its
+ * frame's app up.
+ */
+async function openCourse(query) {
+  const hostOrigin = `http://localhost:${new URL(site.baseUrl).port}`;
   const host = await site.browser.newContext({ viewport: { width: 1280, height: 1100 } });
   const page = await host.newPage();
   const errors = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
-  await page.goto(`${hostOrigin}/public/course-host.html?lesson=${LESSON}&playground=${encodeURIComponent(`${site.baseUrl}/`)}`);
-  const frame = await lessonFrame(page);
+  await page.goto(`${hostOrigin}/public/course-host.html?${query}&playground=${encodeURIComponent(`${site.baseUrl}/`)}`);
+  return { hostOrigin, host, page, errors, frame: await lessonFrame(page) };
+}
+
+test('a course page on another origin records goal-met with the engine figures and a working link, then goal-lost', async () => {
+  const { hostOrigin, host, page, errors, frame } = await openCourse(`lesson=${LESSON}`);
   const src = new URL(frame.url());
   assert.equal(src.origin, site.baseUrl, 'the lesson comes from the other origin');
   assert.equal(src.searchParams.get('origin'), hostOrigin, 'and lists the course page');
@@ -174,15 +183,7 @@ test('a page whose origin is not listed receives nothing, though the goal is met
 test('a course page embedding a blueprint records its goal-met under the blueprint\'s name', async () => {
   // The URL shortener meets its goal as shipped (blueprints/README.md): left
   // alone at 100x, the frame tells the course page which blueprint it was.
-  const port = new URL(site.baseUrl).port;
-  const hostOrigin = `http://localhost:${port}`;
-  const host = await site.browser.newContext({ viewport: { width: 1280, height: 1100 } });
-  const page = await host.newPage();
-  const errors = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
-  page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
-  await page.goto(`${hostOrigin}/public/course-host.html?blueprint=url-shortener&playground=${encodeURIComponent(`${site.baseUrl}/`)}`);
-  const frame = await lessonFrame(page);
+  const { host, page, errors, frame } = await openCourse('blueprint=url-shortener');
   const src = new URL(frame.url());
   assert.equal(src.searchParams.get('blueprint'), 'url-shortener');
   assert.equal(src.searchParams.get('lesson'), null, 'a blueprint instead of a lesson');
