@@ -178,3 +178,43 @@ pub(crate) fn written(components: &mut [Component], slot: usize, key: u64, now: 
         c.stale.insert(key);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::rig::Rig;
+
+    const SECOND: Nanos = 1_000_000_000;
+
+    /// A copy written meanwhile stays stale while one reader refreshes it
+    /// early: the others still read it (stale reads), until the refill.
+    #[test]
+    fn an_early_refresh_leaves_a_stale_copy_stale_for_the_other_readers() {
+        let users = r#"{"id": "n0", "kind": "users", "rps": 10}"#;
+        let cache = r#"{"id": "n1", "kind": "cache", "ttl_s": 60, "invalidate_on_write": false, "early_refresh": 100}"#;
+        let mut rig = Rig::new(&format!("{users}, {cache}"), &[(0, 1)]);
+        let key = 5;
+        // Filled at 1 s in 1 s, then written: the copy is stale.
+        fill(&mut rig.components, 1, key, SECOND, SECOND);
+        written(&mut rig.components, 1, key, SECOND);
+        let read = |rig: &mut Rig, at: Nanos| {
+            let id = rig.request(key, None, 1);
+            rig.work(id, at, lookup);
+            rig.arena.get(id).cache_miss
+        };
+        // A nanosecond before it expires at 61 s, a hit refreshes it for
+        // certain (with probability exp(−1 ns/(β·1 s))).
+        let last_moment = 61 * SECOND - 1;
+        assert!(read(&mut rig, last_moment), "the first reader refreshes it early");
+        let c = cache_mut(&mut rig.components, 1).unwrap();
+        assert!(c.stale.contains(&key), "the copy is still the written-over one");
+        c.set_refresh(0.0);
+        assert!(!read(&mut rig, last_moment), "another reader hits the copy");
+        let counters = &rig.stats[1].counters;
+        assert_eq!((counters.early_refreshes, counters.misses, counters.hits, counters.stale_reads), (1, 1, 1, 1));
+        // The refill replaces it: fresh again.
+        fill(&mut rig.components, 1, key, 61 * SECOND, SECOND);
+        assert!(!read(&mut rig, 62 * SECOND));
+        assert_eq!((rig.stats[1].counters.hits, rig.stats[1].counters.stale_reads), (2, 1));
+    }
+}

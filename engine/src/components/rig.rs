@@ -2,7 +2,8 @@
 //! simulation, so each kind's decisions can be tested in its own module.
 
 use super::net::{Health, Network, NodeInfo, Wire};
-use super::{Arrival, Component, Reply, Visit};
+use super::web::SessionHomes;
+use super::{Arrival, Component, Reply, Visit, Work};
 use crate::blocks::geo::Region;
 use crate::blocks::request::{Arena, Frame, Kind, EMPTY_FRAME};
 use crate::metrics::stats::NodeStats;
@@ -73,6 +74,24 @@ impl Rig {
             stats: &mut self.stats[node],
         };
         decide(&mut self.components, &mut v)
+    }
+
+    /// Runs `serve` on request `id` at its frame 1 as a node's service
+    /// sees it (a cache's lookup, a web server's next step), at `now`.
+    pub fn work<T>(&mut self, id: u32, now: crate::base::time::Nanos, serve: impl FnOnce(&mut Work) -> T) -> T {
+        let node = self.arena.get(id).frames[1].node as usize;
+        let mut sessions = SessionHomes::default();
+        let mut w = Work {
+            now,
+            node,
+            req: self.arena.get_mut(id),
+            f: 1,
+            components: &mut self.components,
+            net: &self.net,
+            stats: &mut self.stats,
+            sessions: &mut sessions,
+        };
+        serve(&mut w)
     }
 
     pub fn arrive(&mut self, id: u32) -> Arrival {
