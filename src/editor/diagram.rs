@@ -285,6 +285,10 @@ fn normal_name_squeeze(name: &str) -> Option<String> {
     (em_width(name) * NAME_FONT > room).then(|| room.to_string())
 }
 
+/// The radius of a breaker's mark on a wire in the compact drawing, in CSS
+/// px on screen (its diameter about a line of small text).
+const BREAKER_MARK_R: f64 = 6.0;
+
 /// What small texts that stay in both drawings grow to keep (>= 9 px with room to spare).
 const SMALL_TEXT_PX: f64 = 9.5;
 /// Stylesheet sizes of the wire labels and the SPOF badge's text.
@@ -1118,9 +1122,38 @@ pub fn Diagram(
                                         {move || format!("{}/s", crate::base::format::number(flow.get()))}
                                     </text>
                                 </Show>
-                                // Shown even on a small screen: it is short and it is news.
-                                {move || breaker_words().map(|words| view! {
-                                    <text class="breaker-label" data-testid=breaker_id.clone() style:font-size=move || format!("{}px", readable_size(FLOW_LABEL_FONT, SMALL_TEXT_PX, scale.get())) x=move || breaker_at.get().map(|l| l.0).unwrap_or(0.0) y=move || breaker_at.get().map(|l| l.1).unwrap_or(0.0) text-anchor="start">{words}</text>
+                                // Shown even on a small screen, since it is news: as words
+                                // where they fit; in the compact drawing (a phone) the
+                                // columns are too close for them, so a mark on the wire
+                                // says it (a struck circle open, a half-filled one
+                                // half-open), its words in its tooltip.
+                                {move || breaker_words().map(|words| if compact.get() {
+                                    // Halfway, in the gap between the two columns, and no
+                                    // wider than most of that gap, so it covers no box.
+                                    let w = wire.get();
+                                    let (x, y) = w.map(|w| w.at(0.5)).unwrap_or_default();
+                                    let gap = w.map_or(f64::INFINITY, |w| w.p3.0 - w.p0.0);
+                                    let mut k = readable_size(1.0, 1.0, scale.get());
+                                    if gap > 0.0 {
+                                        k = k.min(0.35 * gap / BREAKER_MARK_R);
+                                    }
+                                    let half_open = breaker.get() == Some(BreakerState::HalfOpen);
+                                    view! {
+                                        <g class="breaker-mark" data-testid=breaker_id.clone() role="img" aria-label=words transform=format!("translate({x} {y}) scale({k})")>
+                                            <title>{words}</title>
+                                            <circle r=BREAKER_MARK_R />
+                                            {if half_open {
+                                                view! { <path class="breaker-mark-fill" d=format!("M0 {r} A{r} {r} 0 0 1 0 -{r} Z", r = BREAKER_MARK_R) /> }.into_any()
+                                            } else {
+                                                let d = BREAKER_MARK_R * std::f64::consts::FRAC_1_SQRT_2;
+                                                view! { <line x1=-d y1=d x2=d y2=-d /> }.into_any()
+                                            }}
+                                        </g>
+                                    }.into_any()
+                                } else {
+                                    view! {
+                                        <text class="breaker-label" data-testid=breaker_id.clone() style:font-size=move || format!("{}px", readable_size(FLOW_LABEL_FONT, SMALL_TEXT_PX, scale.get())) x=move || breaker_at.get().map(|l| l.0).unwrap_or(0.0) y=move || breaker_at.get().map(|l| l.1).unwrap_or(0.0) text-anchor="start">{words}</text>
+                                    }.into_any()
                                 })}
                             </g>
                         }

@@ -102,6 +102,15 @@ pub fn Dashboard() -> impl IntoView {
                             <div class="value" data-testid="metric-attempts">{windowed(|s| s.attempts_per_request.map_or_else(|| "–".to_string(), |a| format!("×{a:.2} per request")))}</div>
                         </div>
                     </Show>
+                    // Circuit breakers, once a caller has one: how many of the wires
+                    // they guard are cut off now (the diagram marks which).
+                    <Show when=move || guarded_wires(&live).is_some()>
+                        <div class="metric" title="Wires guarded by a circuit breaker, now: open ones fail calls at once without sending them; half-open ones let a few trial calls through to see whether the callee is back. The diagram marks each wire.">
+                            <div class="label">"Breakers now"</div>
+                            <div class="value" data-testid="metric-breakers">{move || guarded_wires(&live).map(|b| b.headline()).unwrap_or_default()}</div>
+                            <div class="interval" data-testid="metric-breakers-note">{move || guarded_wires(&live).map(|b| b.note()).unwrap_or_default()}</div>
+                        </div>
+                    </Show>
                     <Metric label="Cost" test_id="metric-cost" value=metric(|s| format!("${}/month", format::count(s.cost_per_month_usd.round() as u64))) />
                     <Show when=move || has_kind(&live, NodeKind::Database) && replicas_present(&live)>
                         <Metric label="Lost writes" test_id="metric-lost-writes" value=metric(|s| format::count(s.lost_writes)) />
@@ -248,6 +257,57 @@ fn throughput_chart(live: &Live) -> ChartData {
 /// Whether some request of this run was retried (the run's totals).
 fn retried(live: &Live) -> bool {
     live.snapshot.with(|s| s.as_ref().is_some_and(|s| s.totals.retries > 0))
+}
+
+/// The wires the snapshot reports a circuit breaker on, by state now
+/// (`None`: no caller has a breaker).
+fn guarded_wires(live: &Live) -> Option<BreakerCount> {
+    use scalelab_engine::breaker::State;
+    live.snapshot.with(|s| {
+        let s = s.as_ref()?;
+        let mut count = BreakerCount::default();
+        for b in s.links.iter().filter_map(|l| l.breaker) {
+            match b.state {
+                State::Closed => count.closed += 1,
+                State::Open => count.open += 1,
+                State::HalfOpen => count.half_open += 1,
+            }
+        }
+        (count.total() > 0).then_some(count)
+    })
+}
+
+/// How many guarded wires' breakers are in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct BreakerCount {
+    closed: u32,
+    open: u32,
+    half_open: u32,
+}
+
+impl BreakerCount {
+    fn total(self) -> u32 {
+        self.closed + self.open + self.half_open
+    }
+
+    /// "2 open" (or "all closed"), the headline of the card.
+    fn headline(self) -> String {
+        match (self.open, self.half_open) {
+            (0, 0) => "all closed".into(),
+            (0, h) => format!("{h} half-open"),
+            (o, _) => format!("{o} open"),
+        }
+    }
+
+    /// "of 4 wires · 1 half-open": what the headline leaves out.
+    fn note(self) -> String {
+        let wires = if self.total() == 1 { "wire" } else { "wires" };
+        let mut s = format!("of {} {wires}", self.total());
+        if self.open > 0 && self.half_open > 0 {
+            s.push_str(&format!(" · {} half-open", self.half_open));
+        }
+        s
+    }
 }
 
 /// Whether some answer of this run reached users who had already given up,
@@ -428,4 +488,18 @@ fn span(iv: &scalelab_engine::confidence::Interval) -> String {
 /// The window of `batches` batches: "last 120 s".
 fn last_s(batches: usize) -> String {
     format!("last {} s", batches as u32 * scalelab_engine::confidence::BATCH_S)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BreakerCount;
+
+    #[test]
+    fn the_breaker_card_names_the_worst_state_first_and_counts_every_wire() {
+        let c = |closed, open, half_open| BreakerCount { closed, open, half_open };
+        assert_eq!((c(4, 0, 0).headline(), c(4, 0, 0).note()), ("all closed".into(), "of 4 wires".into()));
+        assert_eq!((c(1, 0, 0).headline(), c(1, 0, 0).note()), ("all closed".into(), "of 1 wire".into()));
+        assert_eq!((c(2, 0, 2).headline(), c(2, 0, 2).note()), ("2 half-open".into(), "of 4 wires".into()));
+        assert_eq!((c(1, 2, 1).headline(), c(1, 2, 1).note()), ("2 open".into(), "of 4 wires · 1 half-open".into()));
+    }
 }

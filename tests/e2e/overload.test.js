@@ -349,9 +349,16 @@ test('?example=retry-storm with a circuit breaker ticked on each web server: the
   // The spike is 60–70 s: a breaker opens in it (each is open for 5 s at a time).
   await page.getByTestId('speed').selectOption('10');
   await simUntil(page, 58);
+  assert.equal(await text(page, 'metric-breakers'), 'all closed');
+  assert.equal(await text(page, 'metric-breakers-note'), 'of 4 wires');
   await page.getByTestId('speed').selectOption('1');
   await page.waitForFunction(() => document.querySelector('.link.breaker-open'), null, { timeout: 60000 });
   await page.getByTestId('play-toggle').click();
+  // The headline counts what the diagram marks, from the same snapshot.
+  const open_ = await page.locator('.link.breaker-open').count();
+  const halfOpen = await page.locator('.link.breaker-half-open').count();
+  assert.equal(await text(page, 'metric-breakers'), `${open_} open`);
+  assert.equal(await text(page, 'metric-breakers-note'), halfOpen > 0 ? `of 4 wires · ${halfOpen} half-open` : 'of 4 wires');
   const wire = page.locator('.link.breaker-open').first();
   const id = await wire.getAttribute('data-testid');
   assert.match(id, /^link-web-\d-db$/);
@@ -366,6 +373,16 @@ test('?example=retry-storm with a circuit breaker ticked on each web server: the
   await page.getByTestId('fit').click();
   await page.waitForTimeout(400);
   await screenshot(page, 'breaker-open-390');
+  // There the columns are too close for words: the wire carries a mark,
+  // clear of every box (the words ran into the database's box).
+  const mark = page.getByTestId(id.replace(/^link-/, 'breaker-'));
+  assert.equal(await mark.getAttribute('aria-label'), 'circuit open');
+  const m = await mark.boundingBox();
+  for (const box of await page.locator('.node .node-box').all()) {
+    const b = await box.boundingBox();
+    const apart = m.x + m.width <= b.x || b.x + b.width <= m.x || m.y + m.height <= b.y || b.y + b.height <= m.y;
+    assert.ok(apart, `the mark ${JSON.stringify(m)} overlaps a box ${JSON.stringify(b)}`);
+  }
   await page.setViewportSize({ width: 1280, height: 800 });
   // The server whose breaker is open refuses calls, and its inspector counts them.
   await page.getByTestId(`node-${id.match(/^link-(web-\d)-db$/)[1]}`).click();
@@ -378,6 +395,7 @@ test('?example=retry-storm with a circuit breaker ticked on each web server: the
   await page.getByTestId('play-toggle').click();
   assert.ok(numberIn(await text(page, 'metric-errors')) < 1, `errors ${await text(page, 'metric-errors')}`);
   assert.equal(await page.locator('.link.breaker-open, .link.breaker-half-open').count(), 0, 'all closed again');
+  assert.equal(await text(page, 'metric-breakers'), 'all closed');
   assert.deepEqual(errors, []);
   await context.close();
 });
