@@ -1097,9 +1097,14 @@ pub fn Diagram(
                         // Near the caller's end: wires into one node (a fan-in,
                         // the usual shape under a breaker) meet at their far end,
                         // so labels at the middle would run into each other.
+                        // On the side away from the callee: above a wire going
+                        // down to it, below one going up (there, above, the words
+                        // ran into the callee's box when the columns are close).
                         let breaker_at = Signal::derive(move || {
-                            let (x, y) = wire.get()?.at(0.25);
-                            Some((x + 6.0, y - 4.0))
+                            let w = wire.get()?;
+                            let (x, y) = w.at(0.25);
+                            let up = w.p3.1 < w.p0.1;
+                            Some((x + 6.0, if up { y + 4.0 } else { y - 4.0 }, up))
                         });
                         let (f5, t5) = (from.clone(), to.clone());
                         let label = Signal::derive(move || {
@@ -1152,7 +1157,7 @@ pub fn Diagram(
                                     }.into_any()
                                 } else {
                                     view! {
-                                        <text class="breaker-label" data-testid=breaker_id.clone() style:font-size=move || format!("{}px", readable_size(FLOW_LABEL_FONT, SMALL_TEXT_PX, scale.get())) x=move || breaker_at.get().map(|l| l.0).unwrap_or(0.0) y=move || breaker_at.get().map(|l| l.1).unwrap_or(0.0) text-anchor="start">{words}</text>
+                                        <text class="breaker-label" data-testid=breaker_id.clone() style:font-size=move || format!("{}px", readable_size(FLOW_LABEL_FONT, SMALL_TEXT_PX, scale.get())) x=move || breaker_at.get().map(|l| l.0).unwrap_or(0.0) y=move || breaker_at.get().map(|l| l.1).unwrap_or(0.0) dominant-baseline=move || if breaker_at.get().is_some_and(|l| l.2) { "hanging" } else { "auto" } text-anchor="start">{words}</text>
                                     }.into_any()
                                 })}
                             </g>

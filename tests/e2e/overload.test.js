@@ -336,6 +336,19 @@ test('?example=retry-storm: web servers retrying their database calls stay down 
   await context.close();
 });
 
+/** Every open breaker's words or mark on the diagram clear every box (`seen`: one of them, which must be there). */
+async function assertClearOfBoxes(page, seen) {
+  await page.getByTestId(seen).waitFor();
+  const boxes = await Promise.all((await page.locator('.node .node-box').all()).map((b) => b.boundingBox()));
+  for (const label of await page.locator('[data-testid^="breaker-"]').all()) {
+    const m = await label.boundingBox();
+    for (const b of boxes) {
+      const apart = m.x + m.width <= b.x || b.x + b.width <= m.x || m.y + m.height <= b.y || b.y + b.height <= m.y;
+      assert.ok(apart, `${await label.getAttribute('data-testid')} at ${JSON.stringify(m)} overlaps a box at ${JSON.stringify(b)}`);
+    }
+  }
+}
+
 test('?example=retry-storm with a circuit breaker ticked on each web server: the database wire shows the breaker open during the storm, and the site recovers', async () => {
   const { page, errors, context } = await open('/?example=retry-storm');
   for (const web of ['web-1', 'web-2', 'web-3', 'web-4']) {
@@ -366,6 +379,7 @@ test('?example=retry-storm with a circuit breaker ticked on each web server: the
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.waitForTimeout(400);
   await screenshot(page, 'breaker-open-1280');
+  await assertClearOfBoxes(page, id.replace(/^link-/, 'breaker-'));
   // On a phone the inspector is a sheet over the diagram: folded, the wire shows.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(400);
@@ -377,12 +391,7 @@ test('?example=retry-storm with a circuit breaker ticked on each web server: the
   // clear of every box (the words ran into the database's box).
   const mark = page.getByTestId(id.replace(/^link-/, 'breaker-'));
   assert.equal(await mark.getAttribute('aria-label'), 'circuit open');
-  const m = await mark.boundingBox();
-  for (const box of await page.locator('.node .node-box').all()) {
-    const b = await box.boundingBox();
-    const apart = m.x + m.width <= b.x || b.x + b.width <= m.x || m.y + m.height <= b.y || b.y + b.height <= m.y;
-    assert.ok(apart, `the mark ${JSON.stringify(m)} overlaps a box ${JSON.stringify(b)}`);
-  }
+  await assertClearOfBoxes(page, id.replace(/^link-/, 'breaker-'));
   await page.setViewportSize({ width: 1280, height: 800 });
   // The server whose breaker is open refuses calls, and its inspector counts them.
   await page.getByTestId(`node-${id.match(/^link-(web-\d)-db$/)[1]}`).click();
