@@ -13,6 +13,12 @@
 //              frame intervals for BENCH_PARTICLES_S seconds
 //   memory     wasm linear memory and JS heap after each of BENCH_MEMORY_MIN
 //              wall minutes (e.g. "1,10") of fast-forward (100x) of the design
+//   throttled  `/` from a local server that gzips every file (level 9), with
+//              the DevTools protocol's network (1.6 Mbps down, 750 kbps up,
+//              150 ms latency) and CPU (4x slower) throttling of Lighthouse's
+//              mobile preset, in a fresh context and a phone-sized viewport:
+//              first paint, the diagram interactive, bytes transferred (median
+//              of BENCH_THROTTLED_RUNS)
 //
 // The design is loaded through a share link (`#s=` + base64url of raw DEFLATE
 // of the JSON, as src/keeping/storage.rs writes them), as a user who follows a link.
@@ -21,10 +27,11 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { join, resolve, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -234,6 +241,7 @@ async function launch() {
   }
   return {
     open,
+    browser,
     async close() {
       await browser.close();
       server.kill();
@@ -338,13 +346,76 @@ async function memory(site, design) {
   return { figure: 'memory', readings, errors };
 }
 
+// A static server for dist/ that sends every file gzip-compressed, as hosts
+// do (python's http.server sends them as they are).
+async function gzipServer() {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
+  const cache = new Map();
+  const base = resolve(distDir);
+  const server = createHttpServer((req, res) => {
+    let p = join(base, decodeURIComponent(req.url.split('?')[0]));
+    if (existsSync(p) && statSync(p).isDirectory()) p = join(p, 'index.html');
+    if (!p.startsWith(base) || !existsSync(p)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    if (!cache.has(p)) cache.set(p, gzipSync(readFileSync(p), { level: 9 }));
+    res.writeHead(200, { 'content-type': types[extname(p)] || 'application/octet-stream', 'content-encoding': 'gzip' });
+    res.end(cache.get(p));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+async function throttled(site) {
+  const runs = env('BENCH_THROTTLED_RUNS', 3);
+  const server = await gzipServer();
+  const fcp = [];
+  const interactive = [];
+  const bytes = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const context = await site.browser.newContext({ viewport: { width: 412, height: 823 } });
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 150,
+        downloadThroughput: (1.6 * 1024 * 1024) / 8,
+        uploadThroughput: (750 * 1024) / 8,
+      });
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      let transferred = 0;
+      cdp.on('Network.loadingFinished', (e) => {
+        transferred += e.encodedDataLength;
+      });
+      await page.addInitScript(pageProbe);
+      await page.goto(`${server.url}/`);
+      await page.waitForFunction(() => window.__bench.interactive !== undefined, null, { timeout: 120000 });
+      const r = await page.evaluate(() => ({
+        fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+        interactive: window.__bench.interactive,
+      }));
+      fcp.push(r.fcp);
+      interactive.push(Math.max(r.fcp ?? 0, r.interactive));
+      bytes.push(transferred);
+      await context.close();
+    }
+  } finally {
+    server.close();
+  }
+  return { figure: 'throttled', fcp_ms: pct(fcp, 50), interactive_ms: pct(interactive, 50), bytes: pct(bytes, 50), runs: { fcp, interactive, bytes } };
+}
+
 const wanted = process.argv.slice(2);
 const design = readFileSync(designFile, 'utf8');
 const site = await launch();
 try {
   for (const w of wanted) {
-    const f = { paint, frames, particles, report, memory }[w];
-    if (!f) throw new Error(`unknown figure ${w}: paint, frames, particles, report or memory`);
+    const f = { paint, frames, particles, report, memory, throttled }[w];
+    if (!f) throw new Error(`unknown figure ${w}: paint, frames, particles, report, memory or throttled`);
     console.log(JSON.stringify(await f(site, design)));
   }
 } finally {
