@@ -334,6 +334,10 @@ test('the dial: a typed number of users, a refused one, and one log line for a r
   // one change, when the key is released.
   await page.getByTestId('dashboard-toggle').click();
   const lines = () => page.getByTestId('event-log').evaluate((l) => [...l.querySelectorAll('li')].filter((li) => /daily users|settings changed/.test(li.textContent)).length);
+  // The typed change's own line first: it reaches the log with the run's
+  // next snapshot, which on a busy machine can come after the count below
+  // (it then passed for one of the arrow keys' lines).
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="event-log"] li')].some((li) => /users settings changed/.test(li.textContent)), null, { timeout: 30000 });
   const before = await lines();
   const dial = page.getByTestId('traffic');
   await dial.focus();
