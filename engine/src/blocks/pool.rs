@@ -65,7 +65,7 @@ impl Pool {
     }
 
     /// The front waiter, given a connection now, if one is free.
-    pub fn next(&mut self) -> Option<Waiter> {
+    pub fn grant_next(&mut self) -> Option<Waiter> {
         if self.in_use >= self.size {
             return None;
         }
@@ -89,7 +89,7 @@ impl Pool {
         self.waiting.front().map(|w| w.since)
     }
 
-    /// A new size: a bigger pool lets waiters in at the next [`Pool::next`];
+    /// A new size: a bigger pool lets waiters in at the next [`Pool::grant_next`];
     /// a smaller one lets the calls in use finish.
     pub fn resize(&mut self, size: u32) {
         self.size = size;
@@ -122,10 +122,10 @@ mod tests {
         assert!(!p.acquire(w(3, 5)));
         assert!(!p.acquire(w(4, 6)));
         assert_eq!((p.in_use(), p.waiting()), (2, 2));
-        assert_eq!(p.next(), None, "nothing is free");
+        assert_eq!(p.grant_next(), None, "nothing is free");
         p.release();
-        assert_eq!(p.next().map(|w| w.slot), Some(3), "first come, first served");
-        assert_eq!(p.next(), None);
+        assert_eq!(p.grant_next().map(|w| w.slot), Some(3), "first come, first served");
+        assert_eq!(p.grant_next(), None);
         assert_eq!(p.in_use(), 2);
     }
 
@@ -137,7 +137,7 @@ mod tests {
         p.release();
         // A connection is free, but someone waits: the newcomer queues.
         assert!(!p.acquire(w(3, 2)));
-        assert_eq!(p.next().map(|w| w.slot), Some(2));
+        assert_eq!(p.grant_next().map(|w| w.slot), Some(2));
     }
 
     #[test]
@@ -147,15 +147,15 @@ mod tests {
         assert!(!p.acquire(w(2, 0)));
         assert!(!p.acquire(w(3, 0)));
         p.resize(3);
-        assert_eq!(p.next().map(|w| w.slot), Some(2));
-        assert_eq!(p.next().map(|w| w.slot), Some(3));
+        assert_eq!(p.grant_next().map(|w| w.slot), Some(2));
+        assert_eq!(p.grant_next().map(|w| w.slot), Some(3));
         assert_eq!(p.in_use(), 3);
         p.resize(1);
         p.release();
         assert!(!p.acquire(w(4, 0)), "two still in use for a pool of one");
         p.release();
         p.release();
-        assert_eq!(p.next().map(|w| w.slot), Some(4));
+        assert_eq!(p.grant_next().map(|w| w.slot), Some(4));
     }
 
     #[test]

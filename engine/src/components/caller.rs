@@ -163,7 +163,7 @@ impl Caller {
 
     /// The next waiter on `wire` given a connection, if one is free.
     pub fn next_waiter(&mut self, wire: u16) -> Option<Waiter> {
-        self.pools.iter_mut().find(|(w, _)| *w == wire)?.1.next()
+        self.pools.iter_mut().find(|(w, _)| *w == wire)?.1.grant_next()
     }
 
     /// The wires with a pool (to wake their waiters after a resize).
