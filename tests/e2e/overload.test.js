@@ -418,3 +418,51 @@ test('?example=cache-stampede: a flush sends the database a burst that times out
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('?example=pool-exhaustion: the slowed database leaves the web servers waiting for connections (the breakdown\'s pool wait, the inspector\'s pool rows); pools of 40 set in the inspector stop the rejections', async () => {
+  const { page, errors, context } = await open('/?example=pool-exhaustion');
+  await showCharts(page);
+  await page.getByTestId('speed').selectOption('10');
+  await simUntil(page, 100);
+  await page.getByTestId('play-toggle').click();
+  assert.ok(numberIn(await text(page, 'metric-errors')) > 10, `errors ${await text(page, 'metric-errors')}`);
+  // Where the time goes: the wait for a connection, a column of its own, is
+  // most of a request's time.
+  const panel = page.getByTestId('breakdown');
+  const summary = await text(page, 'breakdown-summary');
+  assert.match(summary, /largest part is waiting for a connection at web-\d/, summary);
+  const mean = numberIn(summary.match(/takes ([\d.,]+) ms/)[1]);
+  let pool = 0;
+  for (const web of ['web-1', 'web-2']) pool += numberIn(await panel.getByTestId(`breakdown-row-${web}`).locator('[data-part="pool"]').textContent());
+  assert.ok(pool > 0.5 * mean, `pool wait ${pool} ms of ${mean} ms`);
+  // The web server's inspector: every connection in use, calls waiting, turned away.
+  await page.getByTestId('node-web-1').click();
+  if ((await page.getByTestId('drawer-toggle').getAttribute('aria-expanded')) !== 'true') await page.getByTestId('drawer-toggle').click();
+  assert.equal(await text(page, 'live-pool-in-use'), '10 of 10');
+  assert.ok(numberIn(await text(page, 'live-pool-waiting')) > 100, `waiting ${await text(page, 'live-pool-waiting')}`);
+  assert.ok(numberIn(await text(page, 'live-pool-wait')) > 100, `pool wait ${await text(page, 'live-pool-wait')}`);
+  assert.ok(numberIn(await text(page, 'live-errors')) > 10, `turned away at web-1: ${await text(page, 'live-errors')}`);
+  assert.equal(await page.getByTestId('field-calls-pool').isChecked(), true);
+  assert.equal(await page.getByTestId('field-calls-pool-size').inputValue(), '10');
+  await page.getByTestId('field-calls-pool-size').scrollIntoViewIfNeeded();
+  await screenshot(page, 'example-pool-exhaustion-inspector');
+  await page.getByTestId('live-pool-waiting').scrollIntoViewIfNeeded();
+  await screenshot(page, 'example-pool-exhaustion-live');
+  // The learner's change: pools sized for the slow database.
+  for (const web of ['web-1', 'web-2']) {
+    await page.getByTestId(`node-${web}`).click();
+    await page.getByTestId('field-calls-pool-size').fill('40');
+    await page.getByTestId('field-calls-pool-size').press('Enter');
+    assert.equal(await page.getByTestId('field-calls-pool-size').inputValue(), '40');
+  }
+  await page.getByTestId('play-toggle').click();
+  // The live figures' window starts after the change: nothing turned away.
+  await settle(page, 10);
+  await page.getByTestId('play-toggle').click();
+  assert.match(await text(page, 'live-pool-in-use'), / of 40$/);
+  assert.equal(numberIn(await text(page, 'live-errors')), 0, `web-2 after the change: ${await text(page, 'live-errors')}`);
+  assert.equal(numberIn(await text(page, 'live-pool-waiting')), 0);
+  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, `errors ${await text(page, 'metric-errors')}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

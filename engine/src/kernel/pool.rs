@@ -102,6 +102,17 @@ impl Simulation {
         if !self.waited(caller, w) {
             return self.skip_waiter(caller, wire, w, pooled);
         }
+        if self.net.wires[wire as usize].removed {
+            // Unlinked while it waited: the call goes where a first call
+            // would go now (another wire's pool, or no call at all).
+            if pooled {
+                if let Some(cl) = self.components[caller].caller_mut() {
+                    cl.release(wire);
+                }
+            }
+            self.withdraw_waiter(caller, wire, w);
+            return self.call_again(caller, w.slot, w.frame, false);
+        }
         if self.arena.live() >= crate::base::limits::MAX_IN_FLIGHT {
             // No slot for the call: it fails as `send_attempt` fails one.
             if pooled {

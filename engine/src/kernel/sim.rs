@@ -2343,11 +2343,21 @@ impl Simulation {
             self.resume(node, req, f);
             return;
         }
+        self.call_again(node, req, f, true);
+    }
+
+    /// Web server `node` sends its call for `req` (its frame `f`) where a
+    /// first call would go now: a retry (`retry`, counted when it goes
+    /// out), or a call that waited for a connection of a wire removed
+    /// meanwhile.
+    pub(crate) fn call_again(&mut self, node: usize, req: u32, f: u8, retry: bool) {
         match crate::components::web::retry_target(&mut work!(self, node, req, f)) {
             Next::Attempt { link, step, .. } | Next::Call { link, step, .. } => {
                 // A retry counts only when it goes out, not when its target
                 // answers or fails it without a call.
-                self.stats[node].counters.retries += 1;
+                if retry {
+                    self.stats[node].counters.retries += 1;
+                }
                 self.arena.get_mut(req).frames[f as usize].step = step;
                 self.send_attempt(req, f, link);
             }
