@@ -432,6 +432,7 @@ test('?example=pool-exhaustion: the slowed database leaves the web servers waiti
   const summary = await text(page, 'breakdown-summary');
   assert.match(summary, /largest part is waiting for a connection at web-\d/, summary);
   const mean = numberIn(summary.match(/takes ([\d.,]+) ms/)[1]);
+  await screenshot(page, 'example-pool-exhaustion-breakdown');
   let pool = 0;
   for (const web of ['web-1', 'web-2']) pool += numberIn(await panel.getByTestId(`breakdown-row-${web}`).locator('[data-part="pool"]').textContent());
   assert.ok(pool > 0.5 * mean, `pool wait ${pool} ms of ${mean} ms`);

@@ -307,6 +307,10 @@ fn pool_exhaustion_turns_requests_away_until_the_pools_are_big_enough() {
         let b = sim.latency_breakdown().unwrap();
         let pool: f64 = b.mean.hops.iter().filter(|h| webs.contains(&h.node.as_str())).map(|h| h.pool_ms).sum();
         let share = pool / b.mean.latency_ms;
+        // (Least connections spreads the traced requests over both servers;
+        // round robin would send every eighth request, the traced ones, to one.)
+        let shown = b.mean.hops.iter().filter(|h| webs.contains(&h.node.as_str()) && h.pool_ms > 0.0).count();
+        assert_eq!(shown, 2, "seed {seed}: both servers' waits in the breakdown");
         sim.run_to_end();
         let turned_away = rejected(&sim);
         eprintln!(
