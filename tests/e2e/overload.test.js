@@ -3,7 +3,7 @@
 // page's own figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel, showCharts, choose } from './harness.js';
+import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel, showCharts, choose, showTab } from './harness.js';
 
 let site;
 before(async () => {
@@ -449,9 +449,24 @@ test('?example=pool-exhaustion: the slowed database leaves the web servers waiti
   await screenshot(page, 'example-pool-exhaustion-inspector');
   await page.getByTestId('live-pool-waiting').scrollIntoViewIfNeeded();
   await screenshot(page, 'example-pool-exhaustion-live');
+  // A traced request says how long it waited for a connection.
+  await page.getByTestId('play-toggle').click();
+  let pooled = 0;
+  for (let i = 0; i < 10 && pooled === 0; i++) {
+    await choose(page, 'trace-next');
+    await page.waitForFunction(() => ['ok', 'failed'].includes(document.querySelector('[data-testid="trace-outcome"]')?.dataset.state), null, { timeout: 20000 });
+    pooled = await page.getByTestId('trace-pool').count();
+  }
+  assert.ok(pooled > 0, 'one of ten traced requests waited for a connection');
+  assert.match(await text(page, 'trace-pool'), /^· waited [\d,.]+ ms for a connection$/);
+  await screenshot(page, 'example-pool-exhaustion-trace');
+  await page.getByTestId('play-toggle').click();
+  await page.getByTestId('trace-close').click();
   // The learner's change: pools sized for the slow database.
   for (const web of ['web-1', 'web-2']) {
     await page.getByTestId(`node-${web}`).click();
+    if ((await page.getByTestId('drawer-toggle').getAttribute('aria-expanded')) !== 'true') await page.getByTestId('drawer-toggle').click();
+    await showTab(page, 'tab-inspect');
     await page.getByTestId('field-calls-pool-size').fill('40');
     await page.getByTestId('field-calls-pool-size').press('Enter');
     assert.equal(await page.getByTestId('field-calls-pool-size').inputValue(), '40');
