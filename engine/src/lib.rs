@@ -40,8 +40,8 @@ pub mod model;
 pub use analysis::{compare, envelope, resilience, theory};
 pub use base::{histogram, limits, rng, suggest, time, ziggurat};
 pub use blocks::{
-    alerts, autoscale, breaker, cache_store, dns, event, geo, keys, pricing, profile, replication, request, retry,
-    sharding,
+    alerts, autoscale, breaker, cache_store, dns, event, geo, keys, pool, pricing, profile, replication, request,
+    retry, sharding,
 };
 pub use kernel::{breakdown, edit, recent, report, sim, snapshot, trace};
 pub use metrics::{confidence, hops, log, series, stats};

@@ -675,6 +675,14 @@ fn NodePanel(
                             <dt title="attempts sent again after one failed">"Retries"</dt><dd data-testid="live-retries">{rate(s.retries)}</dd>
                             <dt title="calls failed at once by an open circuit breaker, without being sent">"Circuit open"</dt><dd data-testid="live-circuit-open">{rate(s.circuit_open)}</dd>
                         })}
+                        {n.pool.map(|p| view! {
+                            <dt title="connections of its pools out with a call now, of all its pools' connections (one pool per node it calls)">"Connections in use"</dt><dd data-testid="live-pool-in-use">{format!("{} of {}", p.in_use, p.size)}</dd>
+                            <dt title="calls waiting now for a free connection (a thread-mode server's worker waits with each)">"Waiting for a connection"</dt><dd data-testid="live-pool-waiting">{format::count(p.waiting.into())}</dd>
+                            <dt title="mean time a call waited for a connection, the calls that got one at once included">"Pool wait"</dt><dd data-testid="live-pool-wait">{format::ms(Some(s.pool_wait_ms))}</dd>
+                        })}
+                        {(s.pool_timeouts > 0).then(|| view! {
+                            <dt title="calls that waited the pool's longest wait for a connection and failed">"Pool timeouts"</dt><dd data-testid="live-pool-timeouts">{rate(s.pool_timeouts)}</dd>
+                        })}
                         {n.group.map(|(running, booting)| view! {
                             <dt>"Machines"</dt><dd data-testid="live-machines">{if booting > 0 { format!("{running} running, {booting} booting") } else { format!("{running} running") }}</dd>
                         })}

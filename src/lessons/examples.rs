@@ -16,6 +16,7 @@ pub const EXAMPLES: &[Source] = &[
     source!("examples", "tipping-point"),
     source!("examples", "retry-storm"),
     source!("examples", "cache-stampede"),
+    source!("examples", "pool-exhaustion"),
 ];
 
 pub static SHELF: Shelf = Shelf::new("example", EXAMPLES);
@@ -60,7 +61,7 @@ mod tests {
         assert!(scenario("nope").is_none() && called("nope").is_none() && SHELF.find("nope").is_none());
         assert_eq!(
             unknown("nope"),
-            "There is no example \"nope\": the examples are sinkholing, goodput-collapse, tipping-point, retry-storm, cache-stampede"
+            "There is no example \"nope\": the examples are sinkholing, goodput-collapse, tipping-point, retry-storm, cache-stampede, pool-exhaustion"
         );
         assert_eq!(SHELF.find("sinkholing").unwrap().query(), "?example=sinkholing");
     }

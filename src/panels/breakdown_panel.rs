@@ -1,7 +1,8 @@
 //! "Where the time goes": the latency of successful requests split by node
 //! and by cause (network, queueing, service, waiting on calls), for the mean
 //! request and for the slowest 1%, so a learner can see which queue sets the
-//! p99. The numbers are the engine's breakdown of its traced requests
+//! p99. A column for the wait for a pooled connection appears while some
+//! node has that part. The numbers are the engine's breakdown of its traced requests
 //! (`Simulation::latency_breakdown`); the page only lays them out.
 
 use crate::base::format;
@@ -32,17 +33,20 @@ fn summary(part: &BreakdownPart, group: Group) -> String {
     }
 }
 
-/// One row: the node's parts as numbers and as a bar of the whole latency.
-fn row(h: &HopShare, total_ms: f64) -> impl IntoView {
+/// One row: the node's parts as numbers and as a bar of the whole latency
+/// (with the pool's column when `pooled`).
+fn row(h: &HopShare, total_ms: f64, pooled: bool) -> impl IntoView {
     let total = total_ms.max(1e-9);
     let pct = |v: f64| format!("{:.2}%", (v / total * 100.0).clamp(0.0, 100.0));
-    let segments = [("network", h.network_ms), ("queued", h.queueing_ms), ("service", h.service_ms)];
+    let segments =
+        [("network", h.network_ms), ("queued", h.queueing_ms), ("service", h.service_ms), ("pool", h.pool_ms)];
     view! {
         <tr data-testid=format!("breakdown-row-{}", h.node)>
             <th scope="row">{h.node.clone()}</th>
             <td data-part="network">{format::ms(Some(h.network_ms))}</td>
             <td data-part="queueing">{format::ms(Some(h.queueing_ms))}</td>
             <td data-part="service">{format::ms(Some(h.service_ms))}</td>
+            {pooled.then(|| view! { <td data-part="pool">{format::ms(Some(h.pool_ms))}</td> })}
             <td data-part="waiting" class="muted">{format::ms(Some(h.waiting_ms))}</td>
             <td>
                 <div class="share-bar" aria-hidden="true">
@@ -78,19 +82,23 @@ pub fn BreakdownPanel() -> impl IntoView {
                 Some(b) => {
                     let g = group.get();
                     let part = if g == Group::Mean { &b.mean } else { &b.tail };
+                    let pooled = part.hops.iter().any(|h| h.pool_ms > 0.0);
                     view! {
                         <p data-testid="breakdown-summary">{summary(part, g)}</p>
                         <table class="breakdown-table">
                             <thead><tr>
                                 <th scope="col">"Node"</th><th scope="col">"Network"</th><th scope="col">"Queueing"</th>
-                                <th scope="col">"Service"</th><th scope="col" title="Time spent below this node, in the nodes it called: already counted there">"Waiting on calls"</th>
+                                <th scope="col">"Service"</th>
+                                {pooled.then(|| view! { <th scope="col" title="Time its calls waited for a free connection of its pool: its own part of the latency">"Pool wait"</th> })}
+                                <th scope="col" title="Time spent below this node, in the nodes it called: already counted there">"Waiting on calls"</th>
                                 <th scope="col">"Share"</th>
                             </tr></thead>
-                            <tbody>{part.hops.iter().map(|h| row(h, part.latency_ms)).collect_view()}</tbody>
+                            <tbody>{part.hops.iter().map(|h| row(h, part.latency_ms, pooled)).collect_view()}</tbody>
                         </table>
                         <p class="muted breakdown-note">{format!(
-                            "From {} traced requests (one in eight) that succeeded in the last 30 to 60 simulated seconds. Network, queueing and service add up, over the nodes, to the latency.",
-                            format::count(b.requests)
+                            "From {} traced requests (one in eight) that succeeded in the last 30 to 60 simulated seconds. Network, queueing{} and service add up, over the nodes, to the latency.",
+                            format::count(b.requests),
+                            if pooled { ", pool wait" } else { "" }
                         )}</p>
                     }.into_any()
                 }

@@ -165,7 +165,8 @@ fn bar(h: &TraceHop, total_ms: f64) -> impl IntoView {
     let segments = [
         ("queued", at, h.queued_ms),
         ("service", at + h.queued_ms, h.service_ms),
-        ("waiting", at + h.queued_ms + h.service_ms, h.waiting_ms),
+        ("pool", at + h.queued_ms + h.service_ms, h.pool_ms),
+        ("waiting", at + h.queued_ms + h.service_ms + h.pool_ms, h.waiting_ms),
     ];
     view! {
         <div class="trace-bar" aria-hidden="true">
@@ -262,6 +263,9 @@ pub fn TracePanel() -> impl IntoView {
                                                 {(h.backoff_ms > 0.0).then(|| view! {
                                                     <span class="attempt" data-testid="trace-backoff">{format!(" · {} waiting to retry its calls", format::ms(Some(h.backoff_ms)))}</span>
                                                 })}
+                                                {(h.pool_ms > 0.0).then(|| view! {
+                                                    <span class="attempt" data-testid="trace-pool">{format!(" · waited {} for a connection", format::ms(Some(h.pool_ms)))}</span>
+                                                })}
                                             </th>
                                             <td data-part="network">{format::ms(Some(h.network_ms))}</td>
                                             <td data-part="queued">{format::ms(Some(h.queued_ms))}</td>
@@ -277,6 +281,8 @@ pub fn TracePanel() -> impl IntoView {
                                 "Waiting on calls is the time a node held the request while the nodes below it worked: their parts, not counted twice."
                                 {t.hops.iter().any(|h| h.backoff_ms > 0.0).then_some(
                                     " Waits before retries (the users', or a server's for its calls) are the rest of the whole: the gaps in the time lines.")}
+                                {t.hops.iter().any(|h| h.pool_ms > 0.0).then_some(
+                                    " A server's wait for a free connection of its pool is its own time, counted in the whole (striped in the time line).")}
                             </p>
                         }.into_any()
                     }

@@ -3,7 +3,7 @@
 // page's own figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel, showCharts, choose } from './harness.js';
+import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel, showCharts, choose, showTab } from './harness.js';
 
 let site;
 before(async () => {
@@ -442,6 +442,70 @@ test('?example=cache-stampede: a flush sends the database a burst that times out
   assert.ok(numberIn(await text(page, 'metric-errors')) < 1, `errors after the second flush: ${await text(page, 'metric-errors')}`);
   await page.getByTestId('node-db').click();
   assert.equal(numberIn(await text(page, 'live-errors')), 0, `the database after the second flush: ${await text(page, 'live-errors')}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('?example=pool-exhaustion: the slowed database leaves the web servers waiting for connections (the breakdown\'s pool wait, the inspector\'s pool rows); pools of 40 set in the inspector stop the rejections', async () => {
+  const { page, errors, context } = await open('/?example=pool-exhaustion');
+  await showCharts(page);
+  await page.getByTestId('speed').selectOption('10');
+  await simUntil(page, 100);
+  await page.getByTestId('play-toggle').click();
+  assert.ok(numberIn(await text(page, 'metric-errors')) > 10, `errors ${await text(page, 'metric-errors')}`);
+  // Where the time goes: the wait for a connection, a column of its own, is
+  // most of a request's time.
+  const panel = page.getByTestId('breakdown');
+  const summary = await text(page, 'breakdown-summary');
+  assert.match(summary, /largest part is waiting for a connection at web-\d/, summary);
+  const mean = numberIn(summary.match(/takes ([\d.,]+) ms/)[1]);
+  await screenshot(page, 'example-pool-exhaustion-breakdown');
+  let pool = 0;
+  for (const web of ['web-1', 'web-2']) pool += numberIn(await panel.getByTestId(`breakdown-row-${web}`).locator('[data-part="pool"]').textContent());
+  assert.ok(pool > 0.5 * mean, `pool wait ${pool} ms of ${mean} ms`);
+  // The web server's inspector: every connection in use, calls waiting, turned away.
+  await page.getByTestId('node-web-1').click();
+  if ((await page.getByTestId('drawer-toggle').getAttribute('aria-expanded')) !== 'true') await page.getByTestId('drawer-toggle').click();
+  assert.equal(await text(page, 'live-pool-in-use'), '10 of 10');
+  assert.ok(numberIn(await text(page, 'live-pool-waiting')) > 100, `waiting ${await text(page, 'live-pool-waiting')}`);
+  assert.ok(numberIn(await text(page, 'live-pool-wait')) > 100, `pool wait ${await text(page, 'live-pool-wait')}`);
+  assert.ok(numberIn(await text(page, 'live-errors')) > 10, `turned away at web-1: ${await text(page, 'live-errors')}`);
+  assert.equal(await page.getByTestId('field-calls-pool').isChecked(), true);
+  assert.equal(await page.getByTestId('field-calls-pool-size').inputValue(), '10');
+  await page.getByTestId('field-calls-pool-size').scrollIntoViewIfNeeded();
+  await screenshot(page, 'example-pool-exhaustion-inspector');
+  await page.getByTestId('live-pool-waiting').scrollIntoViewIfNeeded();
+  await screenshot(page, 'example-pool-exhaustion-live');
+  // A traced request says how long it waited for a connection.
+  await page.getByTestId('play-toggle').click();
+  let pooled = 0;
+  for (let i = 0; i < 10 && pooled === 0; i++) {
+    await choose(page, 'trace-next');
+    await page.waitForFunction(() => ['ok', 'failed'].includes(document.querySelector('[data-testid="trace-outcome"]')?.dataset.state), null, { timeout: 20000 });
+    pooled = await page.getByTestId('trace-pool').count();
+  }
+  assert.ok(pooled > 0, 'one of ten traced requests waited for a connection');
+  assert.match(await text(page, 'trace-pool'), /^· waited [\d,.]+ ms for a connection$/);
+  await screenshot(page, 'example-pool-exhaustion-trace');
+  await page.getByTestId('play-toggle').click();
+  await page.getByTestId('trace-close').click();
+  // The learner's change: pools sized for the slow database.
+  for (const web of ['web-1', 'web-2']) {
+    await page.getByTestId(`node-${web}`).click();
+    if ((await page.getByTestId('drawer-toggle').getAttribute('aria-expanded')) !== 'true') await page.getByTestId('drawer-toggle').click();
+    await showTab(page, 'tab-inspect');
+    await page.getByTestId('field-calls-pool-size').fill('40');
+    await page.getByTestId('field-calls-pool-size').press('Enter');
+    assert.equal(await page.getByTestId('field-calls-pool-size').inputValue(), '40');
+  }
+  await page.getByTestId('play-toggle').click();
+  // The live figures' window starts after the change: nothing turned away.
+  await settle(page, 10);
+  await page.getByTestId('play-toggle').click();
+  assert.match(await text(page, 'live-pool-in-use'), / of 40$/);
+  assert.equal(numberIn(await text(page, 'live-errors')), 0, `web-2 after the change: ${await text(page, 'live-errors')}`);
+  assert.equal(numberIn(await text(page, 'live-pool-waiting')), 0);
+  assert.ok(numberIn(await text(page, 'metric-errors')) < 1, `errors ${await text(page, 'metric-errors')}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -59,6 +59,8 @@ pub const MAX_BREAKER_MIN_CALLS: u64 = 1_000_000;
 pub const MAX_BREAKER_TRIALS: u64 = 1_000;
 /// A circuit breaker's failed share that opens it: at least this much.
 pub const MIN_BREAKER_THRESHOLD: f64 = 0.01;
+/// Connections in a caller's pool, per wire.
+pub const MAX_POOL_SIZE: u64 = 100_000;
 /// A cache's early-refresh β: beyond this, keys are refreshed long before
 /// they expire (β multiplies the fill time in the refresh window).
 pub const MAX_EARLY_REFRESH: f64 = 100.0;

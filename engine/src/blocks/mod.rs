@@ -1,6 +1,6 @@
 //! Mechanisms a component is made of, each usable alone: key popularity, traffic profiles, a
 //! cache's store, consistent hashing, autoscaling control, alert rules, regions and prices,
-//! replication logs, DNS resolvers, rate limits, retry backoff and budgets, circuit breakers, the future-event list and the request arena.
+//! replication logs, DNS resolvers, rate limits, retry backoff and budgets, circuit breakers, connection pools, the future-event list and the request arena.
 //!
 //! Imports only `base` and this folder: a block knows nothing of scenarios or of the simulation.
 
@@ -13,6 +13,7 @@ pub mod event;
 pub mod geo;
 pub mod keys;
 pub mod limiter;
+pub mod pool;
 pub mod pricing;
 pub mod profile;
 pub mod replication;

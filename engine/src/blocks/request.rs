@@ -170,6 +170,9 @@ pub struct Frame {
     /// Attempts sent so far for the call under way, by a web server with a
     /// call policy (0 otherwise).
     pub tries: u8,
+    /// An attempt's base frame: the attempt holds one of its caller's
+    /// pooled connections, given back when the attempt ends for the caller.
+    pub pooled: bool,
 }
 
 pub(crate) const EMPTY_FRAME: Frame = Frame {
@@ -182,6 +185,7 @@ pub(crate) const EMPTY_FRAME: Frame = Frame {
     step: 0,
     holding: false,
     tries: 0,
+    pooled: false,
 };
 
 /// `Request::key` before a node has needed one.

@@ -3,12 +3,13 @@
 //! of the caller's request (`Simulation::send_attempt`) and decides when one
 //! ends (`Simulation::attempt_ended`, `Simulation::on_attempt_sweep`) and
 //! whether to retry (`Simulation::retry_or_fail`); this is the caller's side
-//! of the books: deadlines, backoff, jitter, the retry budget and a circuit
-//! breaker per wire it calls over.
+//! of the books: deadlines, backoff, jitter, the retry budget, and a circuit
+//! breaker and a connection pool per wire it calls over.
 
 use crate::base::rng::{Stream, StreamPurpose};
 use crate::base::time::{ms_to_ns, Nanos};
 use crate::blocks::breaker::{Breaker, State, Transition};
+use crate::blocks::pool::{Pool, Waiter};
 use crate::blocks::request::Cause;
 use crate::blocks::retry::{Backoff, Budget, Jitter};
 use crate::model::scenario::{BackoffKind, CallPolicy, JitterKind};
@@ -43,6 +44,9 @@ pub struct Caller {
     /// With a breaker in the policy: one per wire called over, made on the
     /// first call (wires are never reused, so a removed wire's just idles).
     breakers: Vec<(u16, Breaker)>,
+    /// With a pool in the policy: one per wire called over, made on the
+    /// first call, as the breakers are.
+    pools: Vec<(u16, Pool)>,
 }
 
 impl Caller {
@@ -57,6 +61,7 @@ impl Caller {
             budget: policy.budget.map(|b| Budget::new(b.tokens, b.refill)),
             rng: Stream::new(seed, slot, StreamPurpose::Retries),
             breakers: Vec::new(),
+            pools: Vec::new(),
         }
     }
 
@@ -78,6 +83,13 @@ impl Caller {
         match policy.breaker {
             Some(b) => self.breakers.iter_mut().for_each(|(_, br)| br.retune(b.settings())),
             None => self.breakers.clear(),
+        }
+        // The pools keep their connections and waiters under a new size
+        // (the kernel wakes the waiters a bigger pool lets in); the kernel
+        // takes the waiters out first when the pool goes (`take_waiters`).
+        match policy.pool {
+            Some(p) => self.pools.iter_mut().for_each(|(_, pool)| pool.resize(p.size)),
+            None => self.pools.clear(),
         }
         self.timeout != before
     }
@@ -113,6 +125,88 @@ impl Caller {
     pub fn restarted(&mut self) {
         self.budget = self.policy.budget.map(|b| Budget::new(b.tokens, b.refill));
         self.breakers.clear();
+        // Its connections died with it (the kernel ended its waiters' lines
+        // and unmarked the calls that held them first).
+        self.pools.clear();
+    }
+
+    /// Whether calls go through a connection pool.
+    #[inline]
+    pub fn pooled(&self) -> bool {
+        self.policy.pool.is_some()
+    }
+
+    fn pool_mut(&mut self, wire: u16) -> Option<&mut Pool> {
+        let size = self.policy.pool?.size;
+        let i = match self.pools.iter().position(|(w, _)| *w == wire) {
+            Some(i) => i,
+            None => {
+                self.pools.push((wire, Pool::new(size)));
+                self.pools.len() - 1
+            }
+        };
+        Some(&mut self.pools[i].1)
+    }
+
+    /// A call over `wire` takes a connection (true; always without a pool)
+    /// or waits in line as `w` (false).
+    pub fn acquire(&mut self, wire: u16, w: Waiter) -> bool {
+        self.pool_mut(wire).is_none_or(|p| p.acquire(w))
+    }
+
+    /// A call over `wire` that held a connection ended: it goes back.
+    pub fn release(&mut self, wire: u16) {
+        if let Some((_, p)) = self.pools.iter_mut().find(|(w, _)| *w == wire) {
+            p.release();
+        }
+    }
+
+    /// The next waiter on `wire` given a connection, if one is free.
+    pub fn next_waiter(&mut self, wire: u16) -> Option<Waiter> {
+        self.pools.iter_mut().find(|(w, _)| *w == wire)?.1.grant_next()
+    }
+
+    /// The wires with a pool (to wake their waiters after a resize).
+    pub fn pool_wires(&self) -> Vec<u16> {
+        self.pools.iter().map(|(w, _)| *w).collect()
+    }
+
+    /// A waiter that has waited its longest (`max_wait`) by `now`, taken
+    /// out of its line, with its wire.
+    pub fn expired_waiter(&mut self, now: Nanos) -> Option<(u16, Waiter)> {
+        let max = self.max_wait()?;
+        let at = now.checked_sub(max)?;
+        self.pools.iter_mut().find_map(|(wire, p)| p.expired(at).map(|w| (*wire, w)))
+    }
+
+    /// When the next waiter will have waited its longest, if any waits.
+    pub fn next_expiry(&self) -> Option<Nanos> {
+        let max = self.max_wait()?;
+        self.pools.iter().filter_map(|(_, p)| p.oldest()).min().map(|t| t + max)
+    }
+
+    fn max_wait(&self) -> Option<Nanos> {
+        self.policy.pool?.max_wait_ms.map(|ms| ms_to_ns(ms).max(1))
+    }
+
+    /// Every waiter of every pool, taken out of line (the pool goes away,
+    /// or the caller crashed), with its wire.
+    pub fn take_waiters(&mut self) -> Vec<(u16, Waiter)> {
+        self.pools.iter_mut().flat_map(|(wire, p)| p.drain().into_iter().map(move |w| (*wire, w))).collect()
+    }
+
+    /// Connections in use, the pools' sizes, and calls waiting, over every
+    /// wire's pool (`None` without a pool in the policy).
+    pub fn pool_view(&self) -> Option<(u32, u32, u32)> {
+        let size = self.policy.pool?.size;
+        let in_use = self.pools.iter().map(|(_, p)| p.in_use()).sum();
+        let waiting = self.pools.iter().map(|(_, p)| p.waiting() as u32).sum();
+        Some((in_use, size.saturating_mul(self.pools.len().max(1) as u32), waiting))
+    }
+
+    /// Calls waiting for a connection (for the memory reading).
+    pub fn pool_entries(&self) -> usize {
+        self.pools.iter().map(|(_, p)| p.waiting()).sum()
     }
 
     fn breaker_mut(&mut self, wire: u16) -> Option<&mut Breaker> {

@@ -27,6 +27,7 @@ struct Parts {
     queued: u64,
     service: u64,
     waiting: u64,
+    pool: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -75,6 +76,7 @@ impl BreakdownSums {
             p.queued += v.queued;
             p.service += v.service;
             p.waiting += v.waiting(end);
+            p.pool += v.pool;
             if self.depth.len() <= slot {
                 self.depth.resize(slot + 1, u8::MAX);
             }
@@ -141,6 +143,7 @@ impl BreakdownSums {
                         t.queued += p.queued;
                         t.service += p.service;
                         t.waiting += p.waiting;
+                        t.pool += p.pool;
                     }
                 }
             }
@@ -161,6 +164,7 @@ impl BreakdownSums {
                             queueing_ms: per(p.queued),
                             service_ms: per(p.service),
                             waiting_ms: per(p.waiting),
+                            pool_ms: per(p.pool),
                         },
                     ))
                 })
@@ -187,12 +191,20 @@ pub struct HopShare {
     pub service_ms: f64,
     /// Waiting for the nodes it called: their parts, not added again.
     pub waiting_ms: f64,
+    /// A web server's calls waiting for a connection of its pool: its own
+    /// part (the callees had not got the call yet). Left out when none.
+    #[serde(skip_serializing_if = "is_zero_ms")]
+    pub pool_ms: f64,
+}
+
+fn is_zero_ms(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl HopShare {
     /// This node's own parts (they add up, over the nodes, to the latency).
     pub fn own_ms(&self) -> f64 {
-        self.network_ms + self.queueing_ms + self.service_ms
+        self.network_ms + self.queueing_ms + self.service_ms + self.pool_ms
     }
 }
 
@@ -212,8 +224,13 @@ impl BreakdownPart {
         self.hops
             .iter()
             .flat_map(|h| {
-                [("network", h.network_ms), ("queueing", h.queueing_ms), ("service", h.service_ms)]
-                    .map(|(p, v)| (h.node.as_str(), p, v))
+                [
+                    ("network", h.network_ms),
+                    ("queueing", h.queueing_ms),
+                    ("service", h.service_ms),
+                    ("waiting for a connection", h.pool_ms),
+                ]
+                .map(|(p, v)| (h.node.as_str(), p, v))
             })
             .max_by(|a, b| a.2.total_cmp(&b.2))
     }
@@ -271,6 +288,7 @@ mod tests {
             queued,
             service,
             backoff: 0,
+            pool: 0,
             attempt: 1,
             failed: None,
         }

@@ -471,7 +471,9 @@ impl Simulation {
             self.any_mobile |= spec.mobile_share > 0.0;
             self.geography |= !spec.regions.is_empty();
         }
+        let orphans = self.pools_before_edit(slot, spec);
         let retuned = self.components[slot].retune(spec);
+        self.pools_edited(slot, orphans);
         if retuned.rate {
             self.schedule_next_arrival(slot as u16);
         }
@@ -646,6 +648,9 @@ impl Simulation {
     /// loses its queue and its workers' work; a balancer loses open connections
     /// (their answers fail when they come back through it).
     pub(crate) fn crash(&mut self, slot: usize) {
+        // Calls waiting for a connection: taken out of line before the
+        // restart empties the pools; failed below with the rest.
+        let pool_waiters = self.pools_before_crash(slot);
         self.drop_sessions(slot);
         self.components[slot].forget();
         let Component::Station(st) = &mut self.components[slot] else { return };
@@ -725,6 +730,8 @@ impl Simulation {
             self.fail(req, slot, Cause::NodeDown);
             self.send_up(req, f);
         }
+        // The waiters' places in line held their requests' (now orphan) lines.
+        self.pools_crashed(slot, pool_waiters);
     }
 
     fn depart_failed(&mut self, slot: usize, req: u32, f: u8) {

@@ -245,6 +245,11 @@ pub struct Simulation {
     /// Requests overflowed (see `overflow`) since the last tick: logged once
     /// per episode.
     pub(crate) overflowing: bool,
+    /// Pools whose freed connections are being handed to waiters, as
+    /// (caller, wire): a connection freed while handing them out (an
+    /// answer coming back at once) is queued here instead of nesting.
+    pub(crate) pool_wakes: Vec<(u16, u16)>,
+    pub(crate) waking: bool,
 }
 
 /// Simulated seconds in each half of the breakdown's sliding window.
@@ -331,6 +336,8 @@ impl Simulation {
             injected: crate::kernel::injected::Injected::new(n),
             dcs_down: Vec::new(),
             traces: TraceBook::default(),
+            pool_wakes: Vec::new(),
+            waking: false,
             breakdown_window: Default::default(),
             breakdown_recent: Default::default(),
             reading: Default::default(),
@@ -434,7 +441,7 @@ impl Simulation {
             match c {
                 Component::Station(st) => {
                     station_entries += st.queue.len() + st.deadlines.len();
-                    attempt_entries += c.caller().map_or(0, |c| c.deadlines.len());
+                    attempt_entries += c.caller().map_or(0, |c| c.deadlines.len() + c.pool_entries());
                 }
                 Component::Queue(q) => queued_jobs += q.backlog.len(),
                 Component::Users(u) => {
@@ -1770,7 +1777,7 @@ impl Simulation {
     }
 
     /// A station's call for `req` (its frame `f`) has come back.
-    fn resume(&mut self, node: usize, req: u32, f: u8) {
+    pub(crate) fn resume(&mut self, node: usize, req: u32, f: u8) {
         if self.arena.get(req).frames[f as usize].step == crate::components::web::LEADING {
             self.wake_parked(node, req, f);
         }
@@ -1964,19 +1971,21 @@ impl Simulation {
     /// stays where it is and keeps the one outcome). The attempt shares the
     /// parent's number, key and trace, so it is drawn and traced as the
     /// parent would be. With a timeout per attempt its deadline is noted.
+    ///
+    /// Order of the checks: the simulator's cap first (as for any request
+    /// born), then the breaker (a call it refuses fails at once and needs
+    /// no connection: waiting in line for one only to be refused would make
+    /// failing fast slow), then the pool (a call with no free connection
+    /// waits in line, its parent still awaiting its call; see
+    /// `kernel/pool.rs`).
     #[cold]
-    fn send_attempt(&mut self, parent: u32, f: u8, link: u16) {
+    pub(crate) fn send_attempt(&mut self, parent: u32, f: u8, link: u16) {
         let fi = f as usize;
         let p = self.arena.get_mut(parent);
         let caller = p.frames[fi].node as usize;
         let in_window = p.in_window;
-        let books = if fi == 0 { &mut self.attempts_totals } else { &mut self.calls_totals };
-        books.sent += 1;
-        if in_window {
-            let books = if fi == 0 { &mut self.attempts_window } else { &mut self.calls_window };
-            books.sent += 1;
-        }
         if self.arena.live() >= crate::base::limits::MAX_IN_FLIGHT {
+            self.count_sent(f, in_window);
             // No slot for the attempt: it fails at once, as a request born
             // beyond the cap does. (Before the breaker is asked: a trial it
             // let through must be sent, or half-open would wait for its
@@ -1996,6 +2005,7 @@ impl Simulation {
                 // The wire's breaker is open: the attempt fails at once,
                 // nothing is sent, and it is not retried (failing fast is
                 // the point).
+                self.count_sent(f, in_window);
                 self.attempt_counted(f, in_window, Some(Cause::CircuitOpen));
                 self.stats[caller].counters.circuit_open += 1;
                 self.fail(parent, caller, Cause::CircuitOpen);
@@ -2003,6 +2013,33 @@ impl Simulation {
                 return;
             }
         }
+        let mut pooled = false;
+        if fi > 0 && self.components[caller].caller().is_some_and(|c| c.pooled()) {
+            if !self.take_connection(caller, parent, f, link) {
+                return; // it waits in line for a connection
+            }
+            pooled = true;
+        }
+        self.launch_attempt(parent, f, link, pooled);
+    }
+
+    /// Counts an attempt (frame 0) or a web server's call as sent.
+    pub(crate) fn count_sent(&mut self, f: u8, in_window: bool) {
+        let books = if f == 0 { &mut self.attempts_totals } else { &mut self.calls_totals };
+        books.sent += 1;
+        if in_window {
+            let books = if f == 0 { &mut self.attempts_window } else { &mut self.calls_window };
+            books.sent += 1;
+        }
+    }
+
+    /// Sends the attempt `send_attempt` let through (holding one of its
+    /// caller's pooled connections when `pooled`).
+    pub(crate) fn launch_attempt(&mut self, parent: u32, f: u8, link: u16, pooled: bool) {
+        let fi = f as usize;
+        let p = self.arena.get(parent);
+        let (caller, in_window) = (p.frames[fi].node as usize, p.in_window);
+        self.count_sent(f, in_window);
         let retrying = self.components[caller].caller().is_some_and(|c| c.policy.max_attempts > 1);
         if retrying {
             // Every attempt reads or writes the same data: the key is drawn
@@ -2036,6 +2073,7 @@ impl Simulation {
         c.frames[fi].state = FrameState::Caller;
         c.frames[fi].arrived = self.now;
         c.frames[fi].abandoned = false;
+        c.frames[fi].pooled = pooled;
         c.depth = f + 1;
         c.base = f;
         c.attempt = attempt;
@@ -2080,7 +2118,7 @@ impl Simulation {
     /// Caller `caller`'s breaker on wire `link` changed state: a line in
     /// the event log ("web-1 → db: circuit opened (…)").
     #[cold]
-    fn log_breaker(&mut self, caller: usize, link: u16, t: crate::blocks::breaker::Transition) {
+    pub(crate) fn log_breaker(&mut self, caller: usize, link: u16, t: crate::blocks::breaker::Transition) {
         use crate::blocks::breaker::Transition;
         use crate::metrics::log::Severity;
         let to = self.net.wires[link as usize].to as usize;
@@ -2096,7 +2134,7 @@ impl Simulation {
     /// Counts the end of an attempt sent from frame `base` (its answer's
     /// cause, or `None`: a success): the users' attempts (frame 0) in their
     /// books, a web server's calls in theirs.
-    fn attempt_counted(&mut self, base: u8, in_window: bool, failure: Option<Cause>) {
+    pub(crate) fn attempt_counted(&mut self, base: u8, in_window: bool, failure: Option<Cause>) {
         let (totals, window) = if base == 0 {
             (&mut self.attempts_totals, &mut self.attempts_window)
         } else {
@@ -2111,7 +2149,7 @@ impl Simulation {
     /// The outcome of `parent`'s attempts is decided (its `failure` says
     /// which): users record it, a web server (its frame `f`) goes on as
     /// when a plain call comes back.
-    fn decided(&mut self, parent: u32, caller: usize, f: u8) {
+    pub(crate) fn decided(&mut self, parent: u32, caller: usize, f: u8) {
         if f == 0 {
             self.finish(parent, caller);
         } else {
@@ -2122,7 +2160,7 @@ impl Simulation {
     /// Whether web server `node` no longer holds `req` at its frame `f`: a
     /// timeout there gave up on it, or the server crashed since (`resume`
     /// then ends its line).
-    fn call_parent_gone(&self, node: usize, req: u32, f: u8) -> bool {
+    pub(crate) fn call_parent_gone(&self, node: usize, req: u32, f: u8) -> bool {
         let frame = &self.arena.get(req).frames[f as usize];
         frame.abandoned
             || !matches!(&self.components[node], Component::Station(st) if st.incarnation == frame.incarnation)
@@ -2179,6 +2217,12 @@ impl Simulation {
         c.trace = NO_TRACE;
         let (parent, failure, key, cache_miss) = (c.parent, c.failure, c.key, c.cache_miss);
         let (sent_at, wire) = (c.frames[base as usize].arrived, c.frames[base as usize + 1].link);
+        if c.frames[base as usize].pooled {
+            // The answer is back: its connection is free for the next call.
+            c.frames[base as usize].pooled = false;
+            let caller = c.frames[base as usize].node as usize;
+            self.connection_back(caller, wire);
+        }
         self.attempt_counted(base, in_window, failure);
         let p = self.arena.get_mut(parent);
         debug_assert!(p.child == clone, "the parent's line is held by its attempt");
@@ -2299,11 +2343,21 @@ impl Simulation {
             self.resume(node, req, f);
             return;
         }
+        self.call_again(node, req, f, true);
+    }
+
+    /// Web server `node` sends its call for `req` (its frame `f`) where a
+    /// first call would go now: a retry (`retry`, counted when it goes
+    /// out), or a call that waited for a connection of a wire removed
+    /// meanwhile.
+    pub(crate) fn call_again(&mut self, node: usize, req: u32, f: u8, retry: bool) {
         match crate::components::web::retry_target(&mut work!(self, node, req, f)) {
             Next::Attempt { link, step, .. } | Next::Call { link, step, .. } => {
                 // A retry counts only when it goes out, not when its target
                 // answers or fails it without a call.
-                self.stats[node].counters.retries += 1;
+                if retry {
+                    self.stats[node].counters.retries += 1;
+                }
                 self.arena.get_mut(req).frames[f as usize].step = step;
                 self.send_attempt(req, f, link);
             }
@@ -2350,10 +2404,9 @@ impl Simulation {
         }
         loop {
             let Some(cl) = self.components[node].caller_mut() else { return };
-            let Some(&d) = cl.deadlines.front() else { return };
+            let Some(&d) = cl.deadlines.front() else { break };
             if d.at > self.now {
-                self.schedule_attempt_sweep(node, d.at);
-                return;
+                break;
             }
             cl.deadlines.pop_front();
             let r = self.arena.get(d.slot);
@@ -2361,6 +2414,14 @@ impl Simulation {
                 continue; // answered meanwhile
             }
             self.attempt_timed_out(d.slot);
+        }
+        // Calls that waited their longest for a connection (a pool's
+        // `max_wait_ms`), then the next look: whichever falls due first.
+        self.expire_waiters(node);
+        let Some(cl) = self.components[node].caller() else { return };
+        let next = [cl.deadlines.front().map(|d| d.at), cl.next_expiry()].into_iter().flatten().min();
+        if let Some(at) = next {
+            self.schedule_attempt_sweep(node, at);
         }
     }
 
@@ -2376,6 +2437,13 @@ impl Simulation {
         let trace = std::mem::replace(&mut c.trace, NO_TRACE);
         let (parent, in_window, sampled, kind, number) = (c.parent, c.in_window, c.sampled, c.kind, c.number);
         let (caller, link) = (c.frames[base].node as usize, c.frames[base + 1].link);
+        if c.frames[base].pooled {
+            // The caller gives up on the call: it closes the connection,
+            // whose late answer it could not tell from the next call's,
+            // and the pool opens a fresh one for the next in line.
+            c.frames[base].pooled = false;
+            self.connection_back(caller, link);
+        }
         // A users' attempt may be waiting on a web server's call in turn.
         self.abandon_below(clone, base);
         if trace != NO_TRACE {

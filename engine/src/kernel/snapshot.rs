@@ -213,6 +213,22 @@ pub struct NodeLive {
     /// are injected (left out otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub injected_errors: Option<f64>,
+    /// A web server with a connection pool, now (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolLive>,
+}
+
+/// A caller's connection pools now, summed over the wires it calls over
+/// (one pool per wire, made on its first call).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PoolLive {
+    /// Connections out with a call.
+    pub in_use: u32,
+    /// Connections in all: the pool's size times the wires with a pool
+    /// (one wire's before the first call).
+    pub size: u32,
+    /// Calls waiting for a connection.
+    pub waiting: u32,
 }
 
 /// What one reading covers, however it was measured: the counters'
@@ -355,6 +371,11 @@ impl Simulation {
                 oldest_job_age_ms: self.oldest_job_age(i).map(|ns| ns as f64 / 1e6),
                 group: self.group_size(i),
                 injected_errors: self.injected.error_share(i),
+                pool: self.components[i].caller().and_then(|c| c.pool_view()).map(|(in_use, size, waiting)| PoolLive {
+                    in_use,
+                    size,
+                    waiting,
+                }),
                 id: self.net.nodes[i].id.clone(),
                 kind: self.net.nodes[i].kind,
                 health: self.net.nodes[i].health,

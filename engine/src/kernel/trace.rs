@@ -88,6 +88,14 @@ pub(crate) enum Mark {
         start: Nanos,
         end: Nanos,
     },
+    /// A web server's call waits for a connection of its pool from `start`
+    /// until the next mark (it is sent, it waited too long, or its caller
+    /// gave up on it).
+    Pool {
+        /// The caller's frame.
+        depth: u8,
+        start: Nanos,
+    },
 }
 
 /// The marks of one traced request.
@@ -232,6 +240,8 @@ pub(crate) struct Visit {
     pub service: Nanos,
     /// The caller's waits before its retries (the users' visit).
     pub backoff: Nanos,
+    /// A web server's waits for a connection of its pool.
+    pub pool: Nanos,
     /// Which attempt of the request entered this node (1: the first).
     pub attempt: u8,
     pub failed: Option<Cause>,
@@ -241,7 +251,7 @@ impl Visit {
     /// Time the request spent below this node, in the nodes it called (and on their wires).
     pub fn waiting(&self, now: Nanos) -> Nanos {
         let until = self.until.unwrap_or(now);
-        until.saturating_sub(self.arrived).saturating_sub(self.queued + self.service + self.backoff)
+        until.saturating_sub(self.arrived).saturating_sub(self.queued + self.service + self.backoff + self.pool)
     }
 }
 
@@ -273,6 +283,8 @@ enum Phase {
     Working,
     /// The caller waits to retry.
     Backoff,
+    /// The caller waits for a pooled connection.
+    Pool,
 }
 
 /// Reads the marks of a request born at `born` at users node `source` into
@@ -294,6 +306,7 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
         queued: 0,
         service: 0,
         backoff: 0,
+        pool: 0,
         attempt: 1,
         failed: None,
     };
@@ -331,6 +344,7 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
             Phase::Queued => visits[active].queued += until - *last,
             Phase::Working => visits[active].service += until - *last,
             Phase::Backoff => visits[active].backoff += until - *last,
+            Phase::Pool => visits[active].pool += until - *last,
         }
         *last = until;
     };
@@ -412,6 +426,13 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
                 }
                 phase = Phase::Backoff;
             }
+            Mark::Pool { depth: d, start } => {
+                if d as usize != depth {
+                    continue;
+                }
+                settle(&mut out.visits, &open, &mut phase, &mut last, start);
+                phase = Phase::Pool;
+            }
             Mark::GaveUp { at } => {
                 settle(&mut out.visits, &open, &mut phase, &mut last, at);
                 // Every visit under way is cut off, as below a timeout.
@@ -468,6 +489,10 @@ pub struct TraceHop {
     /// attempts, a web server's before its calls'), left out when none.
     #[serde(skip_serializing_if = "is_zero_ms")]
     pub backoff_ms: f64,
+    /// The time a web server's calls waited for a connection of its pool
+    /// (part of the whole, like the backoff), left out when none.
+    #[serde(skip_serializing_if = "is_zero_ms")]
+    pub pool_ms: f64,
 }
 
 fn is_first(n: &u8) -> bool {
@@ -525,6 +550,7 @@ pub(crate) fn to_trace(
                 failed: v.failed,
                 attempt: v.attempt,
                 backoff_ms: v.backoff as f64 / MS,
+                pool_ms: v.pool as f64 / MS,
             }
         })
         .collect();

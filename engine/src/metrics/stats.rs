@@ -93,6 +93,14 @@ pub struct NodeCounters {
     /// Callers with a circuit breaker: attempts refused by an open breaker
     /// (failed at once with cause `circuit_open`, nothing sent).
     pub circuit_open: u64,
+    /// Callers with a connection pool: calls that asked it for a
+    /// connection, those that had to wait for one, the time they waited
+    /// (counted when each wait ends), and those that waited the pool's
+    /// longest and failed.
+    pub pool_calls: u64,
+    pub pool_waits: u64,
+    pub pool_wait_sum: u128,
+    pub pool_timeouts: u64,
 }
 
 impl NodeCounters {
@@ -130,6 +138,10 @@ impl NodeCounters {
             call_timeouts: self.call_timeouts - before.call_timeouts,
             retries: self.retries - before.retries,
             circuit_open: self.circuit_open - before.circuit_open,
+            pool_calls: self.pool_calls - before.pool_calls,
+            pool_waits: self.pool_waits - before.pool_waits,
+            pool_wait_sum: self.pool_wait_sum - before.pool_wait_sum,
+            pool_timeouts: self.pool_timeouts - before.pool_timeouts,
         }
     }
 }
@@ -210,6 +222,18 @@ pub struct NodeSummary {
     /// `NodeCounters::circuit_open`); left out when 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub circuit_open: u64,
+    /// Calls that asked a connection pool for a connection, those that
+    /// waited for one, their mean wait over all of them (the calls that
+    /// got one at once count as 0), and the waits that reached the pool's
+    /// `max_wait_ms` (see `NodeCounters::pool_calls`); each left out when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pool_calls: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pool_waits: u64,
+    #[serde(skip_serializing_if = "is_zero_f")]
+    pub pool_wait_ms: f64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pool_timeouts: u64,
     /// Caches that were asked anything in the interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
@@ -219,6 +243,10 @@ pub struct NodeSummary {
 /// fixed is written only when something happened.
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+fn is_zero_f(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// What a cache did over an interval.
@@ -262,6 +290,10 @@ impl NodeSummary {
             call_timeouts: c.call_timeouts,
             retries: c.retries,
             circuit_open: c.circuit_open,
+            pool_calls: c.pool_calls,
+            pool_waits: c.pool_waits,
+            pool_wait_ms: mean(c.pool_wait_sum, c.pool_calls),
+            pool_timeouts: c.pool_timeouts,
             cache: (c.hits + c.misses > 0).then(|| CacheSummary {
                 hits: c.hits,
                 misses: c.misses,

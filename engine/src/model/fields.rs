@@ -194,6 +194,29 @@ macro_rules! policy_fields {
                     help: "calls let through after that: all succeed, it closes; one fails, it opens again",
                 },
             ];
+            const POOL_ON: &[Field] = &[Field {
+                pointer: concat!($root, "/pool"),
+                label: "Connection pool",
+                unit: "",
+                kind: FieldKind::Enabled("{}"),
+                help: "calls share a fixed set of open connections to each tier; when all are taken a call waits in line for one, and that wait is part of the request's time",
+            }];
+            const POOL: &[Field] = &[
+                Field {
+                    pointer: concat!($root, "/pool/size"),
+                    label: "Connections",
+                    unit: "per wire",
+                    kind: FieldKind::Number,
+                    help: "calls that can be out at once to each node this server calls",
+                },
+                Field {
+                    pointer: concat!($root, "/pool/max_wait_ms"),
+                    label: "Max wait",
+                    unit: "ms",
+                    kind: FieldKind::Optional("none"),
+                    help: "a call that has waited this long for a connection fails (a timeout, not retried) instead of waiting on",
+                },
+            ];
             let Some(p) = policy else { return vec![ON] };
             let mut groups = vec![ON, FIELDS];
             match p.backoff {
@@ -209,6 +232,10 @@ macro_rules! policy_fields {
                 groups.push(BREAKER_ON);
                 if p.breaker.is_some() {
                     groups.push(BREAKER);
+                }
+                groups.push(POOL_ON);
+                if p.pool.is_some() {
+                    groups.push(POOL);
                 }
             }
             groups
@@ -302,6 +329,7 @@ mod tests {
         let mut retry: Vec<String> =
             pointers(retry_fields(Some(&budgeted))).iter().map(|p| p.replace("/retry", "/calls")).collect();
         retry.push("/calls/breaker".into());
+        retry.push("/calls/pool".into());
         assert_eq!(pointers(calls_fields(Some(&budgeted))), retry);
     }
 
@@ -338,12 +366,26 @@ mod tests {
     fn a_web_servers_calls_offer_a_breaker_and_its_settings_once_ticked() {
         use crate::model::scenario::BreakerSpec;
         let plain = CallPolicy::attempts(3, None);
-        assert_eq!(pointers(calls_fields(Some(&plain))).last(), Some(&"/calls/breaker"));
+        assert!(pointers(calls_fields(Some(&plain))).ends_with(&["/calls/breaker", "/calls/pool"]));
         assert!(!pointers(retry_fields(Some(&plain))).iter().any(|p| p.contains("breaker")), "users: files only");
         let guarded = CallPolicy { breaker: Some(BreakerSpec::DEFAULT), ..plain };
         let all = pointers(calls_fields(Some(&guarded)));
         for f in ["window_s", "min_calls", "threshold", "cooldown_s", "trial_calls"] {
             assert!(all.contains(&format!("/calls/breaker/{f}").as_str()), "{f} in {all:?}");
         }
+    }
+
+    #[test]
+    fn a_web_servers_calls_offer_a_pool_and_its_settings_once_ticked() {
+        use crate::model::scenario::PoolSpec;
+        let plain = CallPolicy::attempts(1, None);
+        assert!(!pointers(calls_fields(Some(&plain))).contains(&"/calls/pool/size"));
+        assert!(!pointers(retry_fields(Some(&plain))).iter().any(|p| p.contains("pool")), "users have no pool");
+        let pooled = CallPolicy { pool: Some(PoolSpec::DEFAULT), ..plain };
+        assert!(pointers(calls_fields(Some(&pooled))).ends_with(&[
+            "/calls/pool",
+            "/calls/pool/size",
+            "/calls/pool/max_wait_ms"
+        ]));
     }
 }

@@ -1163,6 +1163,11 @@ impl Parser {
             None | Some(Value::Null) => Some(None),
             Some(v) => self.breaker(v, &breaker_path).map(Some),
         };
+        let pool_path = join(&p.path, "pool");
+        let pool = match self.get(&mut p, "pool") {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => self.pool(v, &pool_path).map(Some),
+        };
         self.finish(p);
         let policy = CallPolicy {
             attempt_timeout_ms: attempt_timeout_ms?,
@@ -1173,6 +1178,7 @@ impl Parser {
             jitter: jitter?,
             budget: budget?,
             breaker: breaker?,
+            pool: pool?,
         };
         if policy.backoff_cap_ms.zip(policy.backoff_ms).is_some_and(|(cap, first)| cap < first) {
             return None;
@@ -1200,6 +1206,15 @@ impl Parser {
             cooldown_s: cooldown_s?,
             trial_calls: trial_calls? as u32,
         })
+    }
+
+    fn pool(&mut self, v: &Value, path: &str) -> Option<PoolSpec> {
+        let mut obj = self.object(v, path)?;
+        let size = self.integer(&mut obj, "size", Some(PoolSpec::DEFAULT.size.into()), 1, MAX_POOL_SIZE);
+        let max_wait_ms =
+            self.timeout(&mut obj, "max_wait_ms", None, "calls wait for a connection as long as it takes");
+        self.finish(obj);
+        Some(PoolSpec { size: size? as u32, max_wait_ms: max_wait_ms? })
     }
 
     fn retry_budget(&mut self, v: &Value, path: &str) -> Option<RetryBudget> {

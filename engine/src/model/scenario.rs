@@ -311,6 +311,10 @@ pub struct CallPolicy {
     /// A circuit breaker on each wire the caller calls over (`None`: none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub breaker: Option<BreakerSpec>,
+    /// A connection pool on each wire the caller calls over (`None`: every
+    /// call goes out at once). Web servers only: users have no connections.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolSpec>,
 }
 
 impl CallPolicy {
@@ -324,12 +328,29 @@ impl CallPolicy {
         jitter: JitterKind::None,
         budget: None,
         breaker: None,
+        pool: None,
     };
 
     /// Up to `max_attempts`, at once, each waited for `attempt_timeout_ms`.
     pub fn attempts(max_attempts: u32, attempt_timeout_ms: Option<f64>) -> CallPolicy {
         CallPolicy { attempt_timeout_ms, max_attempts, ..CallPolicy::SINGLE }
     }
+}
+
+/// A connection pool: a call takes one of `size` connections to the wire
+/// it goes over, or waits in line for one (first come, first served) for at
+/// most `max_wait_ms` (`None`: as long as it takes); it gives the
+/// connection back when its attempt ends for the caller (answered, or past
+/// its timeout).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PoolSpec {
+    pub size: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_wait_ms: Option<f64>,
+}
+
+impl PoolSpec {
+    pub const DEFAULT: PoolSpec = PoolSpec { size: 10, max_wait_ms: None };
 }
 
 /// The wait before each retry: none, a constant `backoff_ms`, or

@@ -51,6 +51,28 @@ fn starter_with_cache() -> Simulation {
     Simulation::new(Scenario::from_json(&doc.to_string()).unwrap())
 }
 
+/// The starter with thread-mode web servers calling a slow database
+/// through a pool of two connections: calls wait for one, so crashes,
+/// timeouts, pool edits and removals find waiters.
+fn starter_with_pool() -> Simulation {
+    let doc = json!({
+        "version": 1, "seed": 7, "duration_s": 3600, "warmup_s": 0,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 1500, "mix": {"read": 0.8, "static": 0.2}},
+            {"id": "lb", "kind": "load_balancer", "algorithm": "least_connections"},
+            {"id": "web-1", "kind": "web_server", "workers": 8, "service": {"dist": "exponential", "mean_ms": 3},
+             "calls": {"pool": {"size": 2, "max_wait_ms": 40}, "attempt_timeout_ms": 30, "max_attempts": 2}},
+            {"id": "db", "kind": "database", "workers": 8, "service": {"dist": "exponential", "mean_ms": 5}}
+        ],
+        "links": [
+            {"from": "users", "to": "lb", "latency_ms": 5},
+            {"from": "lb", "to": "web-1", "latency_ms": 0.5},
+            {"from": "web-1", "to": "db", "latency_ms": 0.5}
+        ]
+    });
+    Simulation::new(Scenario::from_json(&doc.to_string()).unwrap())
+}
+
 fn node(v: serde_json::Value) -> Node {
     // A node goes through the same parser as files: wrap it in a scenario.
     let doc = json!({"version": 1, "nodes": [v], "links": []});
@@ -296,6 +318,8 @@ enum Action {
     Timeout(usize, Option<f64>),
     Unlink(usize),
     Flush(usize),
+    /// A web server's pool: a new size, or none.
+    Pool(usize, Option<u32>),
 }
 
 fn arb_action() -> impl Strategy<Value = Action> {
@@ -312,6 +336,7 @@ fn arb_action() -> impl Strategy<Value = Action> {
         (0usize..6, proptest::option::of(1.0f64..30.0)).prop_map(|(i, t)| Action::Timeout(i, t)),
         (0usize..6).prop_map(Action::Unlink),
         (0usize..6).prop_map(Action::Flush),
+        (0usize..6, proptest::option::of(1u32..6)).prop_map(|(i, n)| Action::Pool(i, n)),
     ]
 }
 
@@ -321,8 +346,12 @@ proptest! {
     /// Any sequence of edits and faults at any times: no panic, and every
     /// request is accounted for.
     #[test]
-    fn random_edits_and_faults_lose_no_request(actions in proptest::collection::vec((1u64..400, arb_action()), 1..25), cached in any::<bool>()) {
-        let mut sim = if cached { starter_with_cache() } else { starter() };
+    fn random_edits_and_faults_lose_no_request(actions in proptest::collection::vec((1u64..400, arb_action()), 1..25), design in 0u8..3) {
+        let mut sim = match design {
+            0 => starter(),
+            1 => starter_with_cache(),
+            _ => starter_with_pool(),
+        };
         let mut next_web = 2;
         let ids = |sim: &Simulation| -> Vec<String> {
             sim.scenario().nodes.iter().map(|n| n.id.clone()).filter(|id| id != "users").collect()
@@ -369,6 +398,20 @@ proptest! {
                             if let Some(s) = n.spec.station_mut() {
                                 s.timeout_ms = t;
                                 s.queue_limit = Some(20);
+                            }
+                            sim.apply(Edit::UpdateNode { node: n })
+                        }
+                        None => Ok(()),
+                    }
+                }
+                Action::Pool(i, size) => {
+                    let id = pick(i);
+                    match sim.scenario().nodes.iter().find(|n| n.id == id).cloned() {
+                        Some(mut n) => {
+                            if let scalelab_engine::kinds::NodeSpec::WebServer(w) = &mut n.spec {
+                                let calls = w.calls.unwrap_or(scalelab_engine::scenario::CallPolicy::SINGLE);
+                                let pool = size.map(|size| scalelab_engine::scenario::PoolSpec { size, max_wait_ms: None });
+                                w.calls = Some(scalelab_engine::scenario::CallPolicy { pool, ..calls });
                             }
                             sim.apply(Edit::UpdateNode { node: n })
                         }

@@ -150,6 +150,7 @@ const KEYS: &[&str] = &[
     "breaker",
     "min_calls",
     "trial_calls",
+    "pool",
     "waiting",
     "sessions",
     "autoscale",

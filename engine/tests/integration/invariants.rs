@@ -224,9 +224,23 @@ fn calls_policy(seed: u64) -> Option<Value> {
                     "threshold": threshold, "cooldown_s": 0.05,
                     "trial_calls": 1 + (seed >> 19 & 3)});
             }
-            Some(calls)
+            Some(pooled(calls, seed))
         }
     }
+    .map(|calls| if seed & 3 == 1 { pooled(calls, seed) } else { calls })
+}
+
+/// A connection pool in half the policies (seed bit 22): 1 to 4
+/// connections, so calls wait, with no longest wait or one of 2 or 10 ms.
+fn pooled(mut calls: Value, seed: u64) -> Value {
+    if seed >> 22 & 1 == 1 {
+        let mut pool = json!({"size": 1 + (seed >> 23 & 3)});
+        if let Some(ms) = [None, Some(2.0), Some(10.0), None][(seed >> 25 & 3) as usize] {
+            pool["max_wait_ms"] = json!(ms);
+        }
+        calls["pool"] = pool;
+    }
+    calls
 }
 
 /// The books of the web servers' calls: each ends once, and those under
@@ -358,6 +372,15 @@ fn check_report(r: &Report, doc: &Value, attempts: &AttemptOutcomes) -> Result<(
         // (A message queue refuses by its `capacity` instead.)
         if spec["queue_limit"].is_null() && spec["kind"] != "queue" {
             prop_assert_eq!(s.rejected, 0);
+        }
+        // Pools: a call waits only after asking; only a longest wait times
+        // one out.
+        prop_assert!(s.pool_waits <= s.pool_calls, "{id}: {s:?}");
+        let pool = &spec["calls"]["pool"];
+        if !pool.is_object() {
+            prop_assert_eq!((s.pool_calls, s.pool_waits, s.pool_timeouts), (0, 0, 0), "{}", id);
+        } else if pool["max_wait_ms"].is_null() {
+            prop_assert_eq!(s.pool_timeouts, 0, "{}", id);
         }
         // Only a rate limiter refuses for the rate, and only what reached it.
         if spec["kind"] == "rate_limiter" {

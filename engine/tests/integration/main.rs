@@ -44,6 +44,9 @@
 //!   after a spike unless its queue is kept under the tipping point.
 //! - `shedding`: FIFO and LIFO share the M/M/1 mean wait but not the tail,
 //!   the maximum wait holds, LIFO's memory stays flat, goodput collapse.
+//! - `pools`: connection pools on a web server's calls: an M/M/c queue
+//!   (Erlang C) in front of a database that never queues, the longest wait,
+//!   crashes and edits with calls waiting, traces and the breakdown.
 //! - `attempts`: users with a call policy: attempts timed out at the M/M/1
 //!   response-time tail, one attempt without a timeout the same run as none,
 //!   requests and attempts each conserved, policy edits while running.
@@ -87,6 +90,7 @@ mod little;
 mod live_window;
 mod node_theory;
 mod overload;
+mod pools;
 mod queueing;
 mod reliability;
 mod resilience;

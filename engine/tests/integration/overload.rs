@@ -278,3 +278,67 @@ fn early_refresh_stops_the_stampede_when_a_popular_key_expires() {
         );
     }
 }
+
+/// Pool exhaustion: two thread-mode web servers of 200 workers each call
+/// their database through pools of 10 connections. The database never
+/// queues (100 workers), but when it gets three times slower at 60 s, a
+/// pool of 10 carries fewer queries than arrive: calls wait for a
+/// connection holding their workers, the workers run out, the web queues
+/// fill and turn requests away. Most of a request's time is then the wait
+/// for a connection. With pools of 40 nothing is turned away and the goal
+/// is met.
+#[test]
+fn pool_exhaustion_turns_requests_away_until_the_pools_are_big_enough() {
+    let shipped = example_json("pool-exhaustion");
+    assert_eq!(shipped["faults"][0]["at_s"], 60, "the database slows at 60 s");
+    let webs = ["web-1", "web-2"];
+    let rejected = |sim: &Simulation| -> u64 {
+        let r = sim.report();
+        webs.iter().map(|id| r.nodes.get(id).unwrap().summary.rejected).sum()
+    };
+    for seed in SEEDS {
+        let mut doc = shipped.clone();
+        doc["seed"] = json!(seed);
+        let mut sim = Simulation::new(crate::support::scenario(&doc));
+        // Before the slowdown: nothing turned away, little waiting.
+        sim.run_until(55 * 1_000_000_000, u64::MAX);
+        assert_eq!(rejected(&sim), 0, "seed {seed}: turned away before the slowdown");
+        sim.run_until(150 * 1_000_000_000, u64::MAX);
+        let b = sim.latency_breakdown().unwrap();
+        let pool: f64 = b.mean.hops.iter().filter(|h| webs.contains(&h.node.as_str())).map(|h| h.pool_ms).sum();
+        let share = pool / b.mean.latency_ms;
+        // (Least connections spreads the traced requests over both servers;
+        // round robin would send every eighth request, the traced ones, to one.)
+        let shown = b.mean.hops.iter().filter(|h| webs.contains(&h.node.as_str()) && h.pool_ms > 0.0).count();
+        assert_eq!(shown, 2, "seed {seed}: both servers' waits in the breakdown");
+        sim.run_to_end();
+        let turned_away = rejected(&sim);
+        eprintln!(
+            "pool-exhaustion seed {seed}: pool {pool:.1} ms of {:.1} ms ({:.0}%) in [90, 150] s; {turned_away} turned away; errors {:.3} after 70 s",
+            b.mean.latency_ms,
+            100.0 * share,
+            error_share(sim.series(), 70, 300)
+        );
+        assert!(share > 0.5, "seed {seed}: the wait for a connection is {:.0}% of the latency", 100.0 * share);
+        assert!(turned_away > 1000, "seed {seed}: {turned_away} turned away");
+        assert!(error_share(sim.series(), 70, 300) > 0.1, "seed {seed}");
+        assert!(!sim.goal_status().unwrap().met(), "seed {seed}: the shipped example misses its goal");
+
+        // The note's change: pools of 40 carry the slowed database's queries.
+        let mut bigger = doc.clone();
+        for id in webs {
+            node_mut(&mut bigger, id)["calls"]["pool"]["size"] = json!(40);
+        }
+        let sim = run_seed(&bigger, seed);
+        let r = sim.report();
+        let waits: u64 = webs.iter().map(|id| r.nodes.get(id).unwrap().summary.pool_waits).sum();
+        eprintln!(
+            "pool-exhaustion seed {seed}, pools of 40: {} turned away, {waits} calls waited, errors {:.4}",
+            rejected(&sim),
+            error_share(sim.series(), 70, 300)
+        );
+        assert_eq!(rejected(&sim), 0, "seed {seed}: pools of 40");
+        assert_eq!(error_share(sim.series(), 70, 300), 0.0, "seed {seed}");
+        assert!(sim.goal_status().unwrap().met(), "seed {seed}: pools of 40 meet the goal");
+    }
+}

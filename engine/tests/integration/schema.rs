@@ -403,6 +403,10 @@ fn placed(def: &str, field: &str, value: &Value) -> Value {
             doc["nodes"][0] = json!({"id": "n", "kind": "load_balancer", "health_check": {}});
             set(&mut doc["nodes"][0]["health_check"]);
         }
+        "pool" => {
+            doc["nodes"][0] = json!({"id": "n", "kind": "web_server", "calls": {"pool": {}}});
+            set(&mut doc["nodes"][0]["calls"]["pool"]);
+        }
         "mix" | "keys" | "call_policy" | "retry_budget" | "breaker" | "region_share" => {
             let (at, start) = match def {
                 "mix" => ("mix", json!({"read": 1})),

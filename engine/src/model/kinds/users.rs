@@ -346,6 +346,16 @@ impl Parser {
         let client_timeout_ms =
             self.timeout(obj, "client_timeout_ms", Some(DEFAULT_CLIENT_TIMEOUT_MS), "users who never give up");
         let retry = self.call_policy(obj, "retry");
+        let retry = match retry {
+            Some(Some(p)) if p.pool.is_some() => {
+                self.issue(
+                    join(&join(&obj.path, "retry"), "pool"),
+                    "users have no connection pool: each user has its own connection (a pool belongs in a web server's calls)",
+                );
+                None
+            }
+            r => r,
+        };
         arrivals?;
         Some(UsersSpec {
             rate: rate?,
