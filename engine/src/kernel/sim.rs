@@ -643,7 +643,10 @@ impl Simulation {
         let number = self.totals.generated;
         let sampled = crate::metrics::hops::is_sampled(number, self.hops.sample_every);
         let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
-        let breakdown = number.is_multiple_of(BREAKDOWN_EVERY);
+        // By a hash of the number, not the number itself: every eighth
+        // request behind a round robin over two, four or eight servers
+        // would always reach the same one, and the others never appear.
+        let breakdown = crate::metrics::hops::is_sampled(number, BREAKDOWN_EVERY);
         let asked = std::mem::take(&mut self.traces.want_next);
         let keep = sampled || asked;
         let trace = if breakdown || keep {

@@ -11,7 +11,8 @@
 //! held the request (their parts), shown beside but not added again.
 //!
 //! Only some requests are traced, and tracing changes nothing in the run: one
-//! request in [`BREAKDOWN_EVERY`] by request number (never a random draw) for
+//! request in [`BREAKDOWN_EVERY`], chosen by a hash of its number (never a
+//! random draw, and with no period a balancer's rotation could line up with) for
 //! the latency breakdown, the requests the animation follows (so a clicked
 //! particle has a trace), and the one asked for with
 //! [`Simulation::trace_next`](crate::kernel::sim::Simulation::trace_next).
@@ -26,7 +27,7 @@ use std::collections::VecDeque;
 /// Counted by callgrind, tracing one in four cost the M/M/1 benchmark 16%
 /// more instructions; one in eight costs 10% (6% on the tiers benchmark) and
 /// still gives hundreds of requests a minute at modest traffic.
-pub const BREAKDOWN_EVERY: u64 = 8;
+pub const BREAKDOWN_EVERY: u32 = 8;
 /// Finished traces of followed requests kept for lookups by number (a click
 /// on a particle that has just arrived still finds its request).
 pub const KEPT_TRACES: usize = 512;
