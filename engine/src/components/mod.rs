@@ -641,11 +641,11 @@ mod tests {
         let id = rig.request(1, None, 1);
         assert_eq!(rig.arrive(id), Arrival::Forward { link: 1, to: 2, delay: 0 });
         let Component::Balancer(b) = &rig.components[1] else { panic!("a balancer") };
-        assert_eq!(b.backends[0].open, 1);
+        assert_eq!(b.backends()[0].open, 1);
         rig.net.nodes[1].health = Health::Down;
         assert_eq!(rig.answered(id, 1), Reply::Fail(Cause::NodeDown));
         let Component::Balancer(b) = &rig.components[1] else { panic!("a balancer") };
-        assert_eq!(b.backends[0].open, 0, "the connection is closed either way");
+        assert_eq!(b.backends()[0].open, 0, "the connection is closed either way");
         let c = &rig.stats[1].counters;
         assert_eq!((c.failed_down, c.completed, c.departed), (1, 0, 1));
     }
