@@ -175,6 +175,37 @@ export async function simUntil(page, s, timeout = 90000) {
   );
 }
 
+/**
+ * Pauses the run from inside the page on the first frame its clock reads `s`
+ * or more, and returns the time it stopped at. A test that reads what the
+ * page shows *before* an event needs this: waiting from here and then
+ * clicking Pause takes round trips, and at 10x on a busy machine those ran
+ * the clock seconds past the event.
+ */
+export async function pauseAt(page, s, timeout = 90000) {
+  await page.evaluate(
+    ([t, ms]) =>
+      new Promise((ok, fail) => {
+        const start = performance.now();
+        const tick = () => {
+          const m = (document.querySelector('[data-testid="sim-time"]')?.textContent ?? '').replace(/,/g, '').match(/\d+(\.\d+)?/);
+          if (m !== null && Number(m[0]) >= t) {
+            const play = document.querySelector('[data-testid="play-toggle"]');
+            if (play.getAttribute('aria-pressed') === 'true') play.click();
+            ok();
+          } else if (performance.now() - start > ms) {
+            fail(new Error(`the clock did not reach ${t} s within ${ms} ms`));
+          } else {
+            requestAnimationFrame(tick);
+          }
+        };
+        tick();
+      }),
+    [s, timeout],
+  );
+  return simTime(page);
+}
+
 /** Waits until `seconds` more simulated seconds have run on the page. */
 export async function simFor(page, seconds, timeout = 90000) {
   await simUntil(page, (await simTime(page)) + seconds, timeout);

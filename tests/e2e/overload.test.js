@@ -3,7 +3,7 @@
 // page's own figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, openRunning, place, settle, sel, showCharts, choose, showTab } from './harness.js';
+import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, pauseAt, openRunning, place, settle, sel, showCharts, choose, showTab } from './harness.js';
 
 let site;
 before(async () => {
@@ -361,9 +361,11 @@ test('?example=retry-storm with a circuit breaker ticked on each web server: the
   assert.equal(await page.locator('.link.breaker-open, .link.breaker-half-open').count(), 0, 'closed before the spike');
   // The spike is 60–70 s: a breaker opens in it (each is open for 5 s at a time).
   await page.getByTestId('speed').selectOption('10');
-  await simUntil(page, 58);
+  assert.ok((await pauseAt(page, 50)) < 60, 'paused before the spike');
   assert.equal(await text(page, 'metric-breakers'), 'all closed');
   assert.equal(await text(page, 'metric-breakers-note'), 'of 4 wires');
+  await page.getByTestId('play-toggle').click();
+  await simUntil(page, 58);
   await page.getByTestId('speed').selectOption('1');
   await page.waitForFunction(() => document.querySelector('.link.breaker-open'), null, { timeout: 60000 });
   await page.getByTestId('play-toggle').click();
@@ -412,11 +414,12 @@ test('?example=retry-storm with a circuit breaker ticked on each web server: the
 test('?example=cache-stampede: a flush sends the database a burst that times out; coalescing misses, ticked in the inspector, makes the next flush harmless', async () => {
   const { page, errors, context } = await open('/?example=cache-stampede');
   await page.getByTestId('speed').selectOption('10');
-  await simUntil(page, 57);
+  assert.ok((await pauseAt(page, 57)) < 60, 'paused before the flush');
   await page.getByTestId('speed').selectOption('1');
   // The flush at 60 s: the database's queue passes its 1 s timeout and requests fail.
   await page.getByTestId('node-db').click();
   assert.equal(numberIn(await text(page, 'live-errors')), 0, 'no timeouts at the database before the flush');
+  await page.getByTestId('play-toggle').click();
   await page.waitForFunction(
     () => Number((document.querySelector('[data-testid="live-errors"]')?.textContent ?? '').replace(/,/g, '').match(/[\d.]+/)?.[0] ?? 0) > 20,
     null,
