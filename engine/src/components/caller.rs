@@ -138,14 +138,7 @@ impl Caller {
 
     fn pool_mut(&mut self, wire: u16) -> Option<&mut Pool> {
         let size = self.policy.pool?.size;
-        let i = match self.pools.iter().position(|(w, _)| *w == wire) {
-            Some(i) => i,
-            None => {
-                self.pools.push((wire, Pool::new(size)));
-                self.pools.len() - 1
-            }
-        };
-        Some(&mut self.pools[i].1)
+        Some(per_wire(&mut self.pools, wire, || Pool::new(size)))
     }
 
     /// A call over `wire` takes a connection (true; always without a pool)
@@ -211,14 +204,7 @@ impl Caller {
 
     fn breaker_mut(&mut self, wire: u16) -> Option<&mut Breaker> {
         let settings = self.policy.breaker?.settings();
-        let i = match self.breakers.iter().position(|(w, _)| *w == wire) {
-            Some(i) => i,
-            None => {
-                self.breakers.push((wire, Breaker::new(settings)));
-                self.breakers.len() - 1
-            }
-        };
-        Some(&mut self.breakers[i].1)
+        Some(per_wire(&mut self.breakers, wire, || Breaker::new(settings)))
     }
 
     /// May an attempt go out over `wire` at `now`? Always without a
@@ -259,6 +245,19 @@ impl Caller {
     pub fn tokens(&self) -> Option<f64> {
         self.budget.map(|b| b.tokens())
     }
+}
+
+/// What a caller keeps for wire `wire` (a breaker, a pool), made by `make`
+/// on the first call over it.
+fn per_wire<T>(kept: &mut Vec<(u16, T)>, wire: u16, make: impl FnOnce() -> T) -> &mut T {
+    let i = match kept.iter().position(|(w, _)| *w == wire) {
+        Some(i) => i,
+        None => {
+            kept.push((wire, make()));
+            kept.len() - 1
+        }
+    };
+    &mut kept[i].1
 }
 
 fn backoff(policy: &CallPolicy) -> Backoff {

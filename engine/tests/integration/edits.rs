@@ -9,7 +9,12 @@ use serde_json::json;
 const S: u64 = 1_000_000_000;
 
 fn starter() -> Simulation {
-    let doc = json!({
+    simulation(&starter_doc())
+}
+
+/// The starter's document, for the variants below to change.
+fn starter_doc() -> serde_json::Value {
+    json!({
         "version": 1, "seed": 3, "duration_s": 3600, "warmup_s": 0,
         "nodes": [
             {"id": "users", "kind": "users", "rps": 1500, "mix": {"read": 0.8, "static": 0.2}},
@@ -22,7 +27,10 @@ fn starter() -> Simulation {
             {"from": "lb", "to": "web-1", "latency_ms": 0.5},
             {"from": "web-1", "to": "db", "latency_ms": 0.5}
         ]
-    });
+    })
+}
+
+fn simulation(doc: &serde_json::Value) -> Simulation {
     Simulation::new(Scenario::from_json(&doc.to_string()).unwrap())
 }
 
@@ -48,29 +56,19 @@ fn starter_with_cache() -> Simulation {
             {"from": "web-1", "to": "db", "latency_ms": 0.5}
         ]
     });
-    Simulation::new(Scenario::from_json(&doc.to_string()).unwrap())
+    simulation(&doc)
 }
 
 /// The starter with thread-mode web servers calling a slow database
 /// through a pool of two connections: calls wait for one, so crashes,
 /// timeouts, pool edits and removals find waiters.
 fn starter_with_pool() -> Simulation {
-    let doc = json!({
-        "version": 1, "seed": 7, "duration_s": 3600, "warmup_s": 0,
-        "nodes": [
-            {"id": "users", "kind": "users", "rps": 1500, "mix": {"read": 0.8, "static": 0.2}},
-            {"id": "lb", "kind": "load_balancer", "algorithm": "least_connections"},
-            {"id": "web-1", "kind": "web_server", "workers": 8, "service": {"dist": "exponential", "mean_ms": 3},
-             "calls": {"pool": {"size": 2, "max_wait_ms": 40}, "attempt_timeout_ms": 30, "max_attempts": 2}},
-            {"id": "db", "kind": "database", "workers": 8, "service": {"dist": "exponential", "mean_ms": 5}}
-        ],
-        "links": [
-            {"from": "users", "to": "lb", "latency_ms": 5},
-            {"from": "lb", "to": "web-1", "latency_ms": 0.5},
-            {"from": "web-1", "to": "db", "latency_ms": 0.5}
-        ]
-    });
-    Simulation::new(Scenario::from_json(&doc.to_string()).unwrap())
+    let mut doc = starter_doc();
+    doc["seed"] = json!(7);
+    doc["nodes"][2]["calls"] =
+        json!({"pool": {"size": 2, "max_wait_ms": 40}, "attempt_timeout_ms": 30, "max_attempts": 2});
+    doc["nodes"][3]["service"]["mean_ms"] = json!(5);
+    simulation(&doc)
 }
 
 fn node(v: serde_json::Value) -> Node {
