@@ -268,12 +268,25 @@ export async function nextSnapshot(page, sels = {}, timeout = 60000) {
  *  seconds have run and the snapshot on screen covers only time after the
  *  change, then returns the texts of `sels` read from that snapshot. */
 export async function settle(page, seconds, sels = {}) {
-  const t0 = await simTime(page); // the change happened at or after this (to 0.1 s)
+  const t0 = await changedBy(page);
   // The live figures cover the last LIVE_WINDOW_S whole seconds
   // (engine/src/kernel/recent.rs): once the clock passes floor(t0) + 1 + that, the
   // window starts after the change.
   await simUntil(page, Math.max(t0 + seconds, Math.floor(t0) + 1 + LIVE_WINDOW_S));
   return nextSnapshot(page, sels);
+}
+
+/**
+ * A simulated time at or after a change just made on the running page: the
+ * time of the next snapshot (published after the change) plus the clock's
+ * rounding to 0.1 s. The clock on screen is no such bound. It is the last
+ * snapshot's, and the engine runs ahead of it until the next one, a quarter
+ * of a wall second later (times the speed); the change is made at the
+ * engine's time. Reading the clock instead once let a window "after" a
+ * change start 0.1 s before it on a busy machine.
+ */
+export async function changedBy(page) {
+  return (await nextSnapshot(page)).t + 0.05;
 }
 
 /** The whole simulated seconds the page's live figures cover. */
