@@ -3,7 +3,7 @@
 // the animation (or reduced motion) leaves an empty canvas.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, simUntil, eventually, snapshots, meanOver, frames, choose } from './harness.js';
+import { startSite, screenshot, text, numberIn, simUntil, eventually, snapshots, meanOver, frames, choose, openReady } from './harness.js';
 
 let site;
 before(async () => {
@@ -14,11 +14,7 @@ after(async () => {
 });
 
 
-async function open(options = {}) {
-  const opened = await site.openPage('/', options);
-  await opened.page.getByTestId('app-ready').waitFor({ timeout: 20000 });
-  return opened;
-}
+const open = (options) => openReady(site, '/', options);
 
 /** Painted pixels on the particle canvas: all of them, and those close to a
  *  given colour (the dots are drawn in a handful of flat colours). */

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSite, screenshotDir, text, numberIn, repoRoot, nodeIds, simFor, choose } from './harness.js';
+import { startSite, screenshotDir, text, numberIn, repoRoot, nodeIds, simFor, choose, openReady } from './harness.js';
 
 let site;
 before(async () => {
@@ -15,11 +15,7 @@ after(async () => {
   await site?.close();
 });
 
-async function open(path) {
-  const opened = await site.openPage(path);
-  await opened.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
-  return opened;
-}
+const open = (path) => openReady(site, path);
 
 /** A screenshot of the window as seen (the dialog scrolls inside it). */
 async function shot(page, name) {

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSite, screenshot, text, nodeIds, notice, repoRoot, choose } from './harness.js';
+import { startSite, screenshot, text, nodeIds, notice, repoRoot, choose, openReady } from './harness.js';
 import { RUN_MS, goalNotMet } from './lesson_goal_steps.js';
 
 // What each blueprint's preset, left alone, does with its goal (as its note
@@ -41,11 +41,7 @@ after(async () => {
   await site?.close();
 });
 
-async function open(path, options = {}) {
-  const opened = await site.openPage(path, options);
-  await opened.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
-  return opened;
-}
+const open = (path, options) => openReady(site, path, options);
 
 /** Opens the gallery from the Learn menu (through "☰" in a narrow window). */
 async function openGallery(page) {

@@ -142,12 +142,18 @@ export const linkIds = (page) => page.$$eval('g.link', (els) => els.map((e) => e
 /** The text of the notice under the diagram. */
 export const notice = (page) => text(page, 'notice');
 
+/** Opens `path` in a fresh page (`site.openPage`) and waits until the app is
+ *  ready. The deadline is for a loaded machine (two test files at once, each
+ *  with a browser compiling the wasm): it bounds a wait, it asserts nothing. */
+export async function openReady(site, path = '/', options = {}) {
+  const opened = await site.openPage(path, options);
+  await opened.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  return opened;
+}
+
 /** Opens the playground and waits until it shows live numbers. */
 export async function openRunning(site, options = {}) {
-  const opened = await site.openPage('/', options);
-  // Deadlines for a loaded machine (two test files at once, each with a
-  // browser compiling 1.7 MB of wasm): they bound a wait, they assert nothing.
-  await opened.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
+  const opened = await openReady(site, '/', options);
   await opened.page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, { timeout: 60000 });
   return opened;
 }

@@ -6,7 +6,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSite, screenshot, text, nodeIds, linkIds, notice, choose } from './harness.js';
+import { startSite, screenshot, text, nodeIds, linkIds, notice, choose, openReady } from './harness.js';
 
 let site;
 before(async () => {
@@ -20,11 +20,7 @@ async function ready(page) {
   await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
 }
 
-async function open(path = '/', options = {}) {
-  const opened = await site.openPage(path, options);
-  await ready(opened.page);
-  return opened;
-}
+const open = (path, options) => openReady(site, path, options);
 
 
 /** Deletes web-2 by selecting it and pressing Delete: a change worth keeping. */

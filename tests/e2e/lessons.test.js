@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSite, screenshot, screenshotDir, text, nodeIds, repoRoot, choose, showTab } from './harness.js';
+import { startSite, screenshot, screenshotDir, text, nodeIds, repoRoot, choose, showTab, openReady } from './harness.js';
 import { failAndRecover } from './lesson_goal_steps.js';
 
 let site;
@@ -26,11 +26,7 @@ function lessonFiles(n) {
   return { scenario, title: md.split('\n')[0].replace(/^# /, '') };
 }
 
-async function open(path = '/', options = {}) {
-  const opened = await site.openPage(path, options);
-  await opened.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
-  return opened;
-}
+const open = (path, options) => openReady(site, path, options);
 
 /** Blocks localStorage the way a third-party frame does: reading it throws. */
 async function blockedContext(viewport = { width: 1280, height: 800 }) {

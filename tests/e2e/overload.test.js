@@ -3,7 +3,7 @@
 // page's own figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, pauseAt, openRunning, place, settle, sel, showCharts, choose, showTab } from './harness.js';
+import { startSite, screenshot, text, numberIn, nodeIds, notice, simUntil, simTime, pauseAt, openRunning, place, settle, sel, showCharts, choose, showTab, openReady } from './harness.js';
 
 let site;
 before(async () => {
@@ -13,11 +13,7 @@ after(async () => {
   await site?.close();
 });
 
-async function open(path, options = {}) {
-  const opened = await site.openPage(path, options);
-  await opened.page.getByTestId('app-ready').waitFor({ timeout: 60000 });
-  return opened;
-}
+const open = (path, options) => openReady(site, path, options);
 
 test('?example=sinkholing opens the example over the autosave, shows more than half the requests failing once web-2 dies, and Undo brings the design back', async () => {
   const { page, errors, context } = await open('/');
