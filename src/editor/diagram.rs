@@ -13,6 +13,7 @@ use super::node_actions::NodeActions;
 use super::palette::{icon_path, PaletteGesture};
 use super::{Editor, Selection, GRID, NODE_H, NODE_W};
 use crate::canvas::particles::Wire;
+use crate::state::live::Parts;
 use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
@@ -551,6 +552,9 @@ type Touches = Vec<(i32, (f64, f64))>;
 #[component]
 pub fn Diagram(
     snapshot: RwSignal<Option<Snapshot>>,
+    /// The snapshot's figures per node box and per wire: each box and wire
+    /// subscribes to its own.
+    parts: Parts,
     view: RwSignal<View>,
     palette: RwSignal<Option<PaletteGesture>>,
     /// Show flow as link thickness and counters instead of moving dots.
@@ -1013,11 +1017,11 @@ pub fn Diagram(
         }
     };
 
-    // Over the live window (the last whole simulated seconds); none before it has a second.
-    let per_second = move |count: u64| {
-        snapshot.with_untracked(|s| s.as_ref().filter(|s| s.span_s > 0.0).map(|s| count as f64 / s.span_s))
-    };
-    let live = move |id: &str| snapshot.with(|s| s.as_ref().and_then(|s| s.nodes.iter().find(|n| n.id == id).cloned()));
+    // Each box's and wire's own figures (a signal each, so that a publish
+    // re-runs only what shows a figure that changed).
+    let node_reading = move |id: &str| RwSignal::from(snapshot.with_untracked(|s| parts.node(id, s.as_ref())));
+    let wire_reading =
+        move |from: &str, to: &str| RwSignal::from(snapshot.with_untracked(|s| parts.wire(from, to, s.as_ref())));
 
     let node_ids = move || editor.doc.with(|d| d.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>());
     // Semantic zoom reads the scale only (a pan changes nothing drawn), and
@@ -1082,12 +1086,14 @@ pub fn Diagram(
                         let path = Signal::derive(move || wire.get().map(|w| wire_path(&w)).unwrap_or_default());
                         let (f3, t3) = (from.clone(), to.clone());
                         let selected = move || editor.selection.with(|s| s.link.as_ref() == Some(&(f3.clone(), t3.clone())));
-                        let (f4, t4) = (from.clone(), to.clone());
-                        let flow = Signal::derive(move || snapshot.with(|s| s.as_ref().and_then(|s| s.links.iter().find(|l| l.from == f4 && l.to == t4).map(|l| l.rps)).unwrap_or(0.0)));
-                        let width = move || if flow_mode.get() { (1.5 + flow.get().max(0.0).log10().max(0.0) * 1.6).min(9.0) } else { 1.5 };
-                        let (f6, t6) = (from.clone(), to.clone());
+                        let reading = wire_reading(&from, &to);
+                        let flow = Signal::derive(move || reading.with(|r| r.rps));
+                        // This wire's own view of the mode, so that a change of
+                        // its flow does not leave (and rejoin) every wire's list.
+                        let flowing = Memo::new(move |_| flow_mode.get());
+                        let width = move || if flowing.get() { (1.5 + flow.get().max(0.0).log10().max(0.0) * 1.6).min(9.0) } else { 1.5 };
                         // The caller's circuit breaker on this wire, when it has one.
-                        let breaker = Signal::derive(move || snapshot.with(|s| s.as_ref().and_then(|s| s.links.iter().find(|l| l.from == f6 && l.to == t6).and_then(|l| l.breaker)).map(|b| b.state)));
+                        let breaker = Memo::new(move |_| reading.with(|r| r.breaker));
                         let breaker_words = move || match breaker.get() {
                             Some(BreakerState::Open) => Some("circuit open"),
                             Some(BreakerState::HalfOpen) => Some("circuit half-open"),
@@ -1170,24 +1176,39 @@ pub fn Diagram(
                     })}
                     <For each=node_ids key=|id| id.clone() children=move |id: String| {
                         let Some(kind) = editor.node(&id).map(|n| n.spec.kind()) else { return ().into_any() };
-                        let (i1, i2, i3, i4, i5, i6, i7) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+                        let (i1, i2, i3, i5, i6, i7) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
                         let pos = move || node_box(&editor, &i1, drag_offset.get().as_ref()).unwrap_or((0.0, 0.0));
                         let selected = move || editor.selection.with(|s| s.nodes.contains(&i2));
                         let connecting = move || editor.connecting_from.get().as_deref() == Some(i3.as_str());
-                        let state = Signal::derive(move || live(&i4));
-                        let util = Signal::derive(move || state.get().map(|n| n.summary.utilization).unwrap_or(0.0));
+                        let reading = node_reading(&id);
+                        let state = Signal::derive(move || reading.with(|r| r.as_ref().map(|r| r.node.clone())));
+                        // Over the live window (the last whole simulated seconds); none before it has a second.
+                        let per_second = move |count: u64| {
+                            reading.with_untracked(|r| r.as_ref().filter(|r| r.span_s > 0.0).map(|r| count as f64 / r.span_s))
+                        };
+                        let util = Memo::new(move |_| reading.with(|r| r.as_ref().map(|r| r.node.summary.utilization).unwrap_or(0.0)));
                         let has_workers = kind.is_station();
-                        let health = Signal::derive(move || state.get().map(|n| n.health).unwrap_or(Health::Up));
+                        let health = Memo::new(move |_| reading.with(|r| r.as_ref().map(|r| r.node.health).unwrap_or(Health::Up)));
+                        // The box's own view of the scale, so that a new figure
+                        // does not leave (and rejoin) every box's list.
+                        let box_scale = Memo::new(move |_| scale.get());
                         let name = id.clone();
                         let layout = Memo::new(move |_| compact.get().then(|| compact_label(&name, scale.get())));
-                        let label = move || {
+                        // Memos: a reading that changes what the box does not show
+                        // (busy workers now) rewrites none of its text.
+                        let label = Memo::new(move |_| {
                             let n = state.get();
                             let h = match health.get() { Health::Up => "up", Health::Down => "down", Health::Degraded { .. } => "slowed down" };
                             match n {
                                 Some(n) if has_workers => format!("{} {}, {}, {:.0}% busy, {} waiting", kind.label(), i5, h, n.summary.utilization * 100.0, n.waiting),
                                 _ => format!("{} {}, {}", kind.label(), i5, h),
                             }
-                        };
+                        });
+                        let kind_text = Memo::new(move |_| kind_line(kind, health.get(), state.get().as_ref(), per_second));
+                        let figure_text = Memo::new(move |_| {
+                            layout.with(|l| l.as_ref().and_then(|l| l.figure))?;
+                            Some(compact_figure(kind, health.get(), state.get().as_ref(), per_second))
+                        });
                         view! {
                             <g
                                 class=move || format!("node kind-{}", kind.name())
@@ -1198,7 +1219,7 @@ pub fn Diagram(
                                 transform=move || { let (x, y) = pos(); format!("translate({x} {y})") }
                                 tabindex="0"
                                 role="button"
-                                aria-label=label
+                                aria-label=move || label.get()
                                 data-testid=format!("node-{id}")
                                 data-node=id.clone()
                                 on:pointerdown=move |ev| node_down(ev, i6.clone())
@@ -1226,8 +1247,8 @@ pub fn Diagram(
                                 }
                                 {move || {
                                     let (room, _) = layout.with(|l| l.as_ref().and_then(|l| l.figure))?;
-                                    let text = compact_figure(kind, health.get(), state.get().as_ref(), per_second);
-                                    let s = scale.get();
+                                    let text = figure_text.get()?;
+                                    let s = box_scale.get();
                                     let size = figure_size(room, &text, s)?;
                                     let y = layout.with(|l| l.as_ref().and_then(|l| l.figure).map(|f| f.1))?;
                                     let hot = has_workers && health.get() != Health::Down;
@@ -1249,7 +1270,7 @@ pub fn Diagram(
                                     })
                                 }
                                 {move || {
-                                    let line = kind_line(kind, health.get(), state.get().as_ref(), per_second);
+                                    let line = kind_text.get();
                                     let squeeze = kind_line_squeezed(&line);
                                     view! {
                                         <text x="40" y="44" class="node-kind"

@@ -32,8 +32,11 @@ pub struct Animation {
     every: u32,
     hops_since: u64,
     wall_since: f64,
-    /// World position (top-left) of each engine node slot's box, this frame.
+    /// World position (top-left) of each engine node slot's box, kept until
+    /// the design changes ([`Animation::forget_boxes`]).
     boxes: Vec<Option<(f64, f64)>>,
+    /// `boxes` is of the design as it is now.
+    boxes_known: bool,
     /// The canvas was cleared and left empty (animation off).
     blank: bool,
     /// Test-only (`?count-hops`): hops drained per wire since the page loaded.
@@ -72,6 +75,7 @@ impl Animation {
             hops_since: 0,
             wall_since: 0.0,
             boxes: Vec::new(),
+            boxes_known: false,
             blank: false,
             counts: counting_asked().then(HopCounts::default),
         }
@@ -80,11 +84,18 @@ impl Animation {
     /// Forgets every dot (the run restarted, so their times mean nothing).
     pub fn clear(&mut self) {
         self.particles.clear();
+        self.forget_boxes();
         self.hops_since = 0;
         self.wall_since = 0.0;
         if let Some(counts) = &mut self.counts {
             *counts = HopCounts::default();
         }
+    }
+
+    /// The design changed (a node moved, came or went): where the boxes are
+    /// is looked up again before the next dots are placed.
+    pub fn forget_boxes(&mut self) {
+        self.boxes_known = false;
     }
 
     pub fn sampling(&self) -> Sampling {
@@ -130,7 +141,9 @@ impl Animation {
         }
 
         if !self.hops.is_empty() {
-            self.locate_boxes(sim, doc);
+            if !self.boxes_known || self.boxes.len() != sim.node_slot_count() {
+                self.locate_boxes(sim, doc);
+            }
             let boxes = &self.boxes;
             let wire = |hop: &Hop| -> Option<Wire> {
                 let from = (*boxes.get(hop.from as usize)?)?;
@@ -172,16 +185,26 @@ impl Animation {
     }
 
     /// Where each engine node slot's box is in the diagram (removed nodes and
-    /// nodes the diagram does not show: `None`).
+    /// nodes the diagram does not show: `None`), by one pass over each.
     fn locate_boxes(&mut self, sim: &Simulation, doc: &Scenario) {
-        let count = sim.node_slot_count();
-        self.boxes.clear();
-        self.boxes.extend((0..count).map(|slot| {
-            let id = sim.node_id(slot as u16);
-            let node = &doc.nodes[doc.node_index(id)?];
-            Some((node.x.unwrap_or(0.0), node.y.unwrap_or(0.0)))
-        }));
+        self.boxes = boxes_by_slot(sim, doc);
+        self.boxes_known = true;
     }
+}
+
+/// Where each engine node slot's box is in `doc` (top-left, world units):
+/// the first node of the slot's id, as [`Scenario::node_index`] finds it.
+fn boxes_by_slot(sim: &Simulation, doc: &Scenario) -> Vec<Option<(f64, f64)>> {
+    let mut index = std::collections::HashMap::with_capacity(doc.nodes.len());
+    for (i, n) in doc.nodes.iter().enumerate() {
+        index.entry(n.id.as_str()).or_insert(i);
+    }
+    (0..sim.node_slot_count())
+        .map(|slot| {
+            let node = &doc.nodes[*index.get(sim.node_id(slot as u16))?];
+            Some((node.x.unwrap_or(0.0), node.y.unwrap_or(0.0)))
+        })
+        .collect()
 }
 
 /// Sizes the canvas's backing store to its CSS box times the device pixel
@@ -265,5 +288,44 @@ fn dots_asked() -> Option<usize> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scalelab_engine::Edit;
+
+    /// The table is what a search per slot finds, with a slot left behind by
+    /// a node taken out and put back (it finds the node again) and one of a
+    /// node gone for good (none).
+    #[test]
+    fn the_slot_table_is_what_a_search_by_id_finds() {
+        let mut doc = Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap();
+        let mut sim = Simulation::new(doc.clone());
+        let back = doc.nodes[1].clone();
+        let links: Vec<_> = doc.links.iter().filter(|l| l.from == back.id || l.to == back.id).cloned().collect();
+        sim.apply(Edit::RemoveNode { id: back.id.clone() }).unwrap();
+        sim.apply(Edit::AddNode { node: back }).unwrap();
+        for link in links {
+            sim.apply(Edit::AddLink { link }).unwrap();
+        }
+        let gone = doc.nodes.last().unwrap().id.clone();
+        sim.apply(Edit::RemoveNode { id: gone.clone() }).unwrap();
+        doc = sim.scenario().clone();
+        for (i, n) in doc.nodes.iter_mut().enumerate() {
+            n.x = Some(10.0 * i as f64);
+            n.y = Some(7.0 * i as f64 + 1.0);
+        }
+        let searched: Vec<_> = (0..sim.node_slot_count())
+            .map(|slot| {
+                let node = &doc.nodes[doc.node_index(sim.node_id(slot as u16))?];
+                Some((node.x.unwrap_or(0.0), node.y.unwrap_or(0.0)))
+            })
+            .collect();
+        let table = boxes_by_slot(&sim, &doc);
+        assert_eq!(table, searched);
+        assert_eq!(table.len(), doc.nodes.len() + 2, "the slots of a node put back and of a node gone");
+        assert!(table.iter().filter(|b| b.is_none()).count() == 1, "{table:?}");
     }
 }

@@ -99,6 +99,7 @@ pub fn App() -> impl IntoView {
         goal: RwSignal::new(None),
         headline: RwSignal::new(Default::default()),
         breakdown: RwSignal::new(None),
+        parts: crate::state::live::Parts::new(),
     };
     provide_context(live);
     let lessons = crate::panels::lesson_panel::use_lessons(editor, live, &options);
@@ -171,11 +172,19 @@ pub fn App() -> impl IntoView {
                     l.drain(..excess);
                 });
             }
+            // The boxes and wires first, each only if its figures changed.
+            live.parts.publish(Some(&snap));
             live.snapshot.set(Some(snap));
             live.series.set(series);
             live.behind.set(behind);
         }
     };
+
+    // The dots look up where the boxes are again after any change of design.
+    Effect::new(move |_| {
+        editor.doc.track();
+        animation.update_value(Animation::forget_boxes);
+    });
 
     // A rebuilt simulation starts with an empty log and series.
     Effect::new(move |_| {
@@ -184,6 +193,8 @@ pub fn App() -> impl IntoView {
         live.log.set(Vec::new());
         live.series.set(Vec::new());
         live.snapshot.set(None);
+        live.parts.publish(None);
+        editor.doc.with_untracked(|d| live.parts.keep_only(d));
         live.goal.set(None);
         live.headline.set(Default::default());
         live.breakdown.set(None);
@@ -804,7 +815,7 @@ pub fn App() -> impl IntoView {
                 {show_palette.then(|| view! { <Palette gesture=palette on_add_here=add_here /> })}
                 <section class="play-area" aria-label="Diagram">
                     <div class="diagram-frame">
-                        <Diagram snapshot=live.snapshot view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref
+                        <Diagram snapshot=live.snapshot parts=live.parts view=view palette=palette flow_mode=Signal::derive(move || !animate.get()) canvas=canvas svg_ref=diagram_ref
                             on_pick=Callback::new(move |p: Pick| {
                                 // Paused, a click on a dot traces its request. (Playing, dots
                                 // crowd the busy wires, and a click there selects the wire.)

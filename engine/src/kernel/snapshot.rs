@@ -356,8 +356,7 @@ impl Simulation {
     fn reading(&self, s: Span) -> Snapshot {
         let now = self.now;
         let per_s = |n: u64| if s.span == 0 { 0.0 } else { n as f64 / (s.span as f64 / 1e9) };
-        let costs = self.monthly_costs();
-        let cost_of = |id: &str| costs.iter().find(|(n, _)| n == id).map_or(0.0, |(_, c)| *c);
+        let costs = self.node_costs();
         let mut nodes = Vec::with_capacity(self.stats.len());
         for (i, delta) in s.nodes.iter().enumerate() {
             if self.net.nodes[i].removed {
@@ -367,7 +366,7 @@ impl Simulation {
             nodes.push(NodeLive {
                 p99_ms: s.node_p99_ms[i],
                 replication_lag_ms: self.replication_lag(i).map(|ns| ns as f64 / 1e6),
-                cost_per_month_usd: cost_of(&self.net.nodes[i].id),
+                cost_per_month_usd: costs.by_slot[i],
                 oldest_job_age_ms: self.oldest_job_age(i).map(|ns| ns as f64 / 1e6),
                 group: self.group_size(i),
                 injected_errors: self.injected.error_share(i),
@@ -423,7 +422,7 @@ impl Simulation {
             live_requests: self.arena.live(),
             in_flight_cap_reached: self.overflowing,
             lost_writes: self.lost_writes,
-            cost_per_month_usd: costs.iter().map(|(_, c)| c).sum(),
+            cost_per_month_usd: costs.by_node.iter().sum(),
             alerts_firing: self.alerts_firing(),
             sessions_lost: self.stats.iter().map(|s| s.counters.sessions_lost).sum(),
             nodes,

@@ -112,3 +112,87 @@ fn at_eight_requests_a_second_the_live_rate_stays_near_eight() {
     let mean = rates.iter().sum::<f64>() / rates.len() as f64;
     assert!((mean - 8.0).abs() < 0.5, "mean {mean}/s");
 }
+
+/// Each node's cost and the total in a reading are exactly (bit for bit)
+/// what a search by id over the monthly costs gives, as the reading did
+/// before it kept them by slot: for every shipped design, while running,
+/// and after a node is taken out and put back (its old slot stays, removed,
+/// beside a new one of the same id).
+#[test]
+fn each_node_costs_what_a_search_by_id_gives() {
+    use scalelab_engine::scenario::NodeSpec;
+    use scalelab_engine::{Edit, Scenario};
+    // The costs as they were worked out before: a search per node.
+    let by_search = |sim: &Simulation| -> Vec<(String, f64)> {
+        let s = sim.scenario();
+        let slots = sim.node_slots();
+        s.nodes
+            .iter()
+            .map(|n| {
+                let slot = slots.iter().position(|(id, _, removed)| !removed && *id == n.id);
+                let instances = slot.map_or(1, |slot| sim.instances(slot));
+                let static_rps: f64 = s
+                    .links
+                    .iter()
+                    .filter(|l| l.to == n.id)
+                    .filter_map(|l| s.node_index(&l.from))
+                    .filter_map(|u| match &s.nodes[u].spec {
+                        NodeSpec::Users(users) => {
+                            let shares = users.mix.shares();
+                            Some(users.rps() * shares[2] / shares.iter().sum::<f64>().max(f64::MIN_POSITIVE))
+                        }
+                        _ => None,
+                    })
+                    .sum();
+                (n.id.clone(), scalelab_engine::cost::node_monthly_usd_with_traffic(&n.spec, instances, static_rps))
+            })
+            .collect()
+    };
+    let check = |sim: &Simulation, what: &str| {
+        let costs = by_search(sim);
+        assert_eq!(sim.monthly_costs(), costs, "{what}: monthly costs");
+        let live = sim.live_snapshot();
+        for n in &live.nodes {
+            let c = costs.iter().find(|(id, _)| *id == n.id).map_or(0.0, |(_, c)| *c);
+            assert_eq!(n.cost_per_month_usd.to_bits(), c.to_bits(), "{what}: {}", n.id);
+        }
+        let total: f64 = costs.iter().map(|(_, c)| c).sum();
+        assert_eq!(live.cost_per_month_usd.to_bits(), total.to_bits(), "{what}: total");
+    };
+    let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let mut checked = 0;
+    for dir in ["lessons", "examples", "blueprints"] {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let what = file.display().to_string();
+            let scenario = Scenario::from_json(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            let mut sim = Simulation::new(scenario.clone());
+            check(&sim, &what);
+            sim.run_until(2 * S, u64::MAX);
+            check(&sim, &what);
+            // Out and back: a removed slot and a new one with the same id
+            // (the first node that may be taken out: a fault may name one).
+            let node = scenario
+                .nodes
+                .iter()
+                .find(|n| sim.apply(Edit::RemoveNode { id: n.id.clone() }).is_ok())
+                .unwrap_or_else(|| panic!("{what}: no node may be taken out"))
+                .clone();
+            sim.run_until(3 * S, u64::MAX);
+            check(&sim, &what);
+            sim.sync_to(&scenario).unwrap();
+            sim.run_until(4 * S, u64::MAX);
+            let slots = sim.node_slots();
+            assert!(slots.iter().any(|(id, _, removed)| *removed && *id == node.id), "{what}: a removed slot");
+            assert!(slots.iter().any(|(id, _, removed)| !*removed && *id == node.id), "{what}: back");
+            check(&sim, &what);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "{checked} designs");
+}
