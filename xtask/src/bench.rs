@@ -566,7 +566,7 @@ const FANOUT_RPS_PER_SERVER: f64 = 667.0;
 /// The two sizes compared; DESIGN.md: a 300-server tier within 1.5× of a
 /// 4-server tier in events/s.
 const FANOUT_SIZES: [usize; 2] = [4, 300];
-const FANOUT_ALGORITHMS: [&str; 4] = ["round_robin", "least_connections", "random", "sticky"];
+const FANOUT_ALGORITHMS: [&str; 5] = ["round_robin", "least_connections", "random", "sticky", "two_choices"];
 
 /// Users → one balancer → `servers` web servers, each with the same load,
 /// run for about 2.4 million requests whatever the size.

@@ -541,6 +541,10 @@ impl crate::kernel::sim::Simulation {
                             "{} sends to the least busy server, which is smoother than random: the real wait is shorter",
                             l.from
                         )),
+                        Algorithm::TwoChoices => assumptions.push(format!(
+                            "{} sends to the less busy of two servers drawn at random, which is much smoother than random: the real wait is shorter",
+                            l.from
+                        )),
                         Algorithm::Random | Algorithm::Sticky => {}
                     }
                 }

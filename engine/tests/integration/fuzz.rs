@@ -227,6 +227,7 @@ const WORDS: &[&str] = &[
     "least_connections",
     "random",
     "sticky",
+    "two_choices",
     "exponential",
     "constant",
     "lognormal",

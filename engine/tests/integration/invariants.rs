@@ -54,7 +54,7 @@ fn arb_scenario() -> impl Strategy<Value = Value> {
     );
     (
         any::<u64>(),
-        (1usize..=3, any::<bool>(), prop_oneof![Just("round_robin"), Just("least_connections"), Just("random"), Just("sticky")]),
+        (1usize..=3, any::<bool>(), prop_oneof![Just("round_robin"), Just("least_connections"), Just("random"), Just("sticky"), Just("two_choices")]),
         (any::<bool>(), 50.0f64..3000.0, 1u64..200, (0u8..3, 5.0f64..100.0)),
         proptest::collection::vec(station, 4),
         (0.0f64..5.0, 0.0f64..1.0, 0.0f64..1.0, 0.0f64..1.0, 0.0f64..0.3),

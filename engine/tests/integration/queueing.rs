@@ -505,3 +505,57 @@ fn round_robin_gives_each_server_erlang_2_arrivals() {
     eprintln!("mean response: least connections {lc:.4} ms < round robin {rr:.4} ms < random {random:.4} ms");
     assert!(lc < 0.97 * rr && rr < 0.85 * random, "least connections {lc}, round robin {rr}, random {random}");
 }
+
+/// Users → a balancer picking by `algorithm` → `servers` single-worker
+/// servers of exponential 1 ms service, each offered 900 requests/s
+/// (utilisation 0.9); no health checks, no network time. Returns the mean
+/// end-to-end latency (ms) over `seconds` after a 2 s warm-up: five
+/// relaxation times of one server picked at random, 1 ms / (1 - sqrt 0.9)²
+/// = 0.38 s (two choices relax faster).
+fn supermarket(servers: usize, algorithm: &str, seed: u64, seconds: f64) -> f64 {
+    let mut nodes = vec![
+        json!({"id": "users", "kind": "users", "rps": 900.0 * servers as f64}),
+        json!({"id": "lb", "kind": "load_balancer", "algorithm": algorithm, "health_check": null}),
+    ];
+    let mut links = vec![json!({"from": "users", "to": "lb"})];
+    for i in 0..servers {
+        let id = format!("s{i}");
+        nodes.push(json!({"id": id, "kind": "web_server", "workers": 1, "service": exp_ms(1.0)}));
+        links.push(json!({"from": "lb", "to": id}));
+    }
+    let doc =
+        json!({"version": 1, "seed": seed, "duration_s": 2.0 + seconds, "warmup_s": 2, "nodes": nodes, "links": links});
+    run(&doc).latency_ms.mean
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "statistical: hundreds of millions of events; run with --release")]
+fn two_choices_approaches_the_supermarket_model_as_the_tier_grows() {
+    // Poisson arrivals at 0.9 per server per ms, n servers of one worker and
+    // exponential 1 ms service, each request to the shorter queue of two
+    // different servers drawn at random. As n grows, the share of servers
+    // holding at least i requests tends to 0.9^(2^i - 1) (the "supermarket
+    // model" of Vvedenskaya, Dobrushin and Karpelevich, and Mitzenmacher),
+    // so by Little's law the mean time in the system tends to
+    // sum over i >= 1 of 0.9^(2^i - 2) = 2.614 ms, against 1 / (1 - 0.9) =
+    // 10 ms when each request goes to one server at random.
+    //
+    // A finite tier is a little worse, by about 1/n of the limit: measured
+    // when this test was written (20 x 2000/n s each), the excess was 5.0%,
+    // 2.5%, 1.06%, 0.52%, 0.20% at n = 25, 50, 100, 200, 400, n times the
+    // relative excess 1.25, 1.23, 1.06, 1.04, 0.80. So the check at n = 400
+    // allows 1.5 / n for it, and the excess must shrink with n: at 400 under
+    // a quarter of that at 50 (1/n gives an eighth). 1.8 million requests per
+    // replication at either size; measured SEs 0.10% (n = 50) and 0.085% (400).
+    let limit: f64 = (1..=12).map(|i| 0.9f64.powi((1 << i) - 2)).sum();
+    assert!((limit - 2.61406).abs() < 1e-5, "{limit}");
+    let at =
+        |n: usize, seed_base: u64| replicate(REPS, |i| supermarket(n, "two_choices", seed_base + i, 2000.0 / n as f64));
+    let (small, large) = (at(50, 2050), at(400, 2400));
+    check("two choices, 400 servers: mean response (ms)", &large, limit, 1.5 / 400.0, 0.0125);
+    let excess = |xs: &[f64]| mean_se(xs).0 / limit - 1.0;
+    let (e50, e400) = (excess(&small), excess(&large));
+    eprintln!("excess over the limit: {:.3}% with 50 servers, {:.3}% with 400", 100.0 * e50, 100.0 * e400);
+    assert!(e50 > 5.0 * mean_se(&small).1 / limit, "50 servers wait measurably longer than the limit: {e50}");
+    assert!(e400 < e50 / 4.0, "the excess shrinks with the tier: {e50} at 50, {e400} at 400");
+}

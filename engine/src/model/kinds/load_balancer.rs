@@ -45,9 +45,13 @@ pub enum Algorithm {
     Random,
     /// The same user always goes to the same server (a hash of the user id).
     Sticky,
+    /// Two servers drawn at random, the one with fewer open connections
+    /// ("the power of two choices"): nearly as even as least connections,
+    /// without comparing every server, which is why large balancers use it.
+    TwoChoices,
 }
 
-pub const ALGORITHMS: &[&str] = &["round_robin", "least_connections", "random", "sticky"];
+pub const ALGORITHMS: &[&str] = &["round_robin", "least_connections", "random", "sticky", "two_choices"];
 
 impl Spec for LoadBalancerSpec {
     const ABOUT: About = About {
@@ -142,6 +146,7 @@ impl Parser {
                 "round_robin" => Algorithm::RoundRobin,
                 "least_connections" => Algorithm::LeastConnections,
                 "random" => Algorithm::Random,
+                "two_choices" => Algorithm::TwoChoices,
                 _ => Algorithm::Sticky,
             },
             health_check: health_check?,
@@ -157,7 +162,7 @@ const BALANCER_FIELDS: &[Field] = &[
         label: "Algorithm",
         unit: "",
         kind: FieldKind::Choice(ALGORITHMS),
-        help: "how a server is picked for each request",
+        help: "how a server is picked for each request: in turn (round robin), the one with the fewest open connections (least connections), at random, the same one for each user (sticky), or the less busy of two drawn at random (two choices: almost as even as least connections, without comparing every server)",
     },
     Field {
         pointer: "/pair",
