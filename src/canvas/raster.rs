@@ -188,11 +188,14 @@ impl Raster {
     /// canvas blanks it).
     pub fn begin(&mut self, width: usize, height: usize, radius: f64, dark: bool) {
         if width != self.width || height != self.height {
+            self.pixels = Vec::new();
+            // A canvas too large to hold (memory refused) draws no dots
+            // rather than aborting the page.
+            let n = width.checked_mul(height).filter(|&n| self.pixels.try_reserve_exact(n).is_ok());
+            let (width, height) = if n.is_some() { (width, height) } else { (0, 0) };
+            self.pixels.resize(width * height, 0);
             self.width = width;
             self.height = height;
-            self.pixels.clear();
-            self.pixels.resize(width * height, 0);
-            self.pixels.shrink_to_fit();
             self.last = None;
         } else if let Some(r) = union(self.last, self.drawn) {
             // (What a frame begun and never finished drew is cleared too.)
@@ -444,6 +447,14 @@ mod tests {
         assert_eq!(ras.pixels().len(), 80 * 60);
         assert_eq!(ras.bytes().len(), 80 * 60 * 4);
         assert_eq!(ras.finish(), None);
+
+        // A size no memory can hold: no buffer, no dots, no abort.
+        for (w, h) in [(usize::MAX / 2, 3), (usize::MAX / 4, 1)] {
+            ras.begin(w, h, 3.0, false);
+            ras.stamp(5.0, 0.5, Colour::Read);
+            assert_eq!((ras.width(), ras.height(), ras.pixels().len()), (0, 0, 0));
+            assert_eq!(ras.finish(), None);
+        }
     }
 
     #[test]
