@@ -2,3 +2,4 @@
 //! one `draw`. Knows nothing of the editor or the page.
 
 pub mod particles;
+pub mod raster;

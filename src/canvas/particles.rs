@@ -38,21 +38,24 @@
 //! for the frames before the rate has adapted (a jump from 1x to 100x),
 //! [`Particles::ingest`] ignores hops once twice the budget is on screen.
 //!
-//! **Drawing.** Boundary calls per frame scale with colours, not particles: for
-//! each colour one SVG path string holds one small circle per dot (`M x y` and
-//! two relative arcs), built in Rust into a reused buffer, turned into one
-//! `Path2D` and filled once: at most 5 `Path2D`s, 5 fills and one clear a frame. Colours are `&'static str` constants. Everything but
-//! [`Particles::draw`] is pure and runs in native tests.
+//! **Drawing.** Boundary calls per frame do not grow with the dots: Rust
+//! stamps each dot, a precomputed anti-aliased disc, into a pixel buffer the
+//! size of the canvas ([`crate::canvas::raster`]), and [`Particles::draw`]
+//! puts the rectangle that changed with one `putImageData`. (One SVG path
+//! of arcs per colour, parsed by the browser into a `Path2D`, cost 12 ms a
+//! frame at 10,000 dots.) Everything but [`Particles::draw`] is pure and runs
+//! in native tests.
 //!
 //! Call order each frame: step the simulation, then [`Particles::advance`] with
 //! the new simulated time and the frame's wall time, then [`Particles::ingest`]
 //! with the drained hops, then [`Particles::draw`]. After a reset or a jump back
 //! in simulated time, call [`Particles::clear`].
 
+use crate::canvas::raster::{Raster, Rect};
 use scalelab_engine::time::Nanos;
 use scalelab_engine::{Hop, Kind};
 use std::cell::RefCell;
-use std::io::Write as _;
+use wasm_bindgen::Clamped;
 
 /// Shortest wall-clock time a dot takes to cross its wire, in milliseconds.
 pub const MIN_LIFE_MS: f64 = 150.0;
@@ -70,7 +73,7 @@ pub fn drawn_radius_css(scale: f64) -> f64 {
     DOT_RADIUS_CSS * scale.clamp(0.5, 1.0)
 }
 
-/// The colours a dot can take, one path (and one fill) per colour per frame.
+/// The colours a dot can take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Colour {
@@ -144,6 +147,25 @@ pub struct View {
 }
 
 impl View {
+    /// The canvas's backing store in pixels (as the page sizes it: CSS size
+    /// times the ratio, rounded).
+    pub fn pixels(self) -> (usize, usize) {
+        let px = |css: f64| {
+            let v = (css * self.dpr).round();
+            if v.is_finite() && v > 0.0 {
+                v.min(16_384.0) as usize
+            } else {
+                0
+            }
+        };
+        (px(self.width), px(self.height))
+    }
+
+    /// A dot's radius in canvas pixels.
+    pub fn radius(self) -> f64 {
+        drawn_radius_css(self.scale) * self.dpr
+    }
+
     #[inline]
     fn to_canvas(self, x: f64, y: f64) -> (f64, f64) {
         ((x * self.scale + self.tx) * self.dpr, (y * self.scale + self.ty) * self.dpr)
@@ -219,46 +241,6 @@ impl Particle {
     }
 }
 
-/// The path strings of one frame, one per colour, kept between frames so that
-/// building them allocates nothing once the buffers have grown. (Bytes, not
-/// `String`s: pushing ASCII bytes skips `String::push`'s UTF-8 encoding in the
-/// hot loop; [`Paths::path`] checks them once per colour.)
-#[derive(Debug, Default)]
-pub struct Paths {
-    /// SVG path data per colour (index: `Colour as usize`), ASCII.
-    paths: [Vec<u8>; COLOURS],
-    /// Dots in each path.
-    pub counts: [usize; COLOURS],
-    /// The two arcs that draw a circle from its leftmost point.
-    circle: Vec<u8>,
-}
-
-impl Paths {
-    /// The SVG path data of one colour: one circle subpath per dot.
-    pub fn path(&self, colour: Colour) -> &str {
-        std::str::from_utf8(&self.paths[colour as usize]).unwrap_or_default()
-    }
-
-    /// Dots in all paths.
-    pub fn total(&self) -> usize {
-        self.counts.iter().sum()
-    }
-
-    /// Bytes of path data in all paths.
-    pub fn len(&self) -> usize {
-        self.paths.iter().map(Vec::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Bytes reserved per colour (it stops growing in a steady stream).
-    pub fn capacities(&self) -> [usize; COLOURS] {
-        std::array::from_fn(|i| self.paths[i].capacity())
-    }
-}
-
 /// The dots on screen and what is needed to draw them.
 #[derive(Debug)]
 pub struct Particles {
@@ -275,7 +257,8 @@ pub struct Particles {
     life_weight: f64,
     /// Hops ignored because twice the budget was on screen.
     skipped: u64,
-    scratch: RefCell<Paths>,
+    /// The canvas's pixels, kept between frames (see [`crate::canvas::raster`]).
+    raster: RefCell<Raster>,
 }
 
 impl Default for Particles {
@@ -301,7 +284,7 @@ impl Particles {
             life_sum: 0.0,
             life_weight: 0.0,
             skipped: 0,
-            scratch: RefCell::new(Paths::default()),
+            raster: RefCell::new(Raster::default()),
         }
     }
 
@@ -436,112 +419,58 @@ impl Particles {
             .map(|(_, r)| r)
     }
 
-    /// Builds the frame's paths into `out`: per colour, one circle subpath per
-    /// dot inside the view, in canvas pixels. Reuses `out`'s strings.
-    pub fn build_paths(&self, now_ns: Nanos, view: View, out: &mut Paths) {
-        // Zoomed out, dots shrink with the diagram (down to half size) so
-        // they do not bury the small node boxes.
-        let r = drawn_radius_css(view.scale) * view.dpr;
-        let c = &mut out.circle;
-        c.clear();
-        // From the leftmost point: half a circle to the rightmost, and back.
-        c.push(b'a');
-        push_fixed1(c, r);
-        c.push(b' ');
-        push_fixed1(c, r);
-        c.extend_from_slice(b" 0 1 0 ");
-        push_fixed1(c, 2.0 * r);
-        c.extend_from_slice(b" 0a");
-        push_fixed1(c, r);
-        c.push(b' ');
-        push_fixed1(c, r);
-        c.extend_from_slice(b" 0 1 0 ");
-        push_fixed1(c, -2.0 * r);
-        c.extend_from_slice(b" 0Z");
-        for s in &mut out.paths {
-            s.clear();
-        }
-        out.counts = [0; COLOURS];
-
+    /// The dots of the frame at `now_ns` that the view shows: centre in
+    /// canvas pixels and colour. A dot is kept while its disc of radius
+    /// [`View::radius`] may touch the canvas.
+    pub fn dots(&self, now_ns: Nanos, view: View) -> impl Iterator<Item = (f64, f64, Colour)> + '_ {
+        let r = view.radius();
         let (max_x, max_y) = (view.width * view.dpr + r, view.height * view.dpr + r);
-        for p in &self.active {
-            let Some(t) = p.progress(now_ns) else { continue };
-            let (wx, wy) = p.wire.at(t);
+        self.active.iter().filter_map(move |p| {
+            let (wx, wy) = p.wire.at(p.progress(now_ns)?);
             let (cx, cy) = view.to_canvas(wx, wy);
             // Written so that NaN is culled too.
-            if !(cx >= -r && cx <= max_x && cy >= -r && cy <= max_y) {
-                continue;
-            }
-            let c = p.colour as usize;
-            let s = &mut out.paths[c];
-            s.push(b'M');
-            push_fixed1(s, cx - r);
-            s.push(b' ');
-            push_fixed1(s, cy);
-            s.extend_from_slice(&out.circle);
-            out.counts[c] += 1;
-        }
+            (cx >= -r && cx <= max_x && cy >= -r && cy <= max_y).then_some((cx, cy, p.colour))
+        })
     }
 
-    /// Clears the canvas and draws every dot: per colour one `Path2D` and one
-    /// fill. `now_ns` is the simulated time of the frame.
+    /// Stamps the frame's dots into `raster` (clearing the last frame's) and
+    /// returns the rectangle of canvas pixels to put, if any.
+    pub fn render(&self, now_ns: Nanos, view: View, dark: bool, raster: &mut Raster) -> Option<Rect> {
+        let (w, h) = view.pixels();
+        raster.begin(w, h, view.radius(), dark);
+        for (x, y, colour) in self.dots(now_ns, view) {
+            raster.stamp(x, y, colour);
+        }
+        raster.finish()
+    }
+
+    /// Draws the frame's dots on the canvas: stamped into a pixel buffer in
+    /// Rust, then one `ImageData` over that buffer (a view of wasm memory, no
+    /// copy) and one `putImageData` of the rectangle that changed, whatever
+    /// the number of dots. `now_ns` is the simulated time of the frame.
     pub fn draw(&self, ctx: &web_sys::CanvasRenderingContext2d, now_ns: Nanos, view: View, dark: bool) {
-        // The paths are in canvas pixels already.
-        let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
-        ctx.clear_rect(0.0, 0.0, view.width * view.dpr, view.height * view.dpr);
-        let mut scratch = self.scratch.borrow_mut();
-        self.build_paths(now_ns, view, &mut scratch);
-        for colour in Colour::ALL {
-            let i = colour as usize;
-            if scratch.counts[i] == 0 {
-                continue;
-            }
-            let Ok(path) = web_sys::Path2d::new_with_path_string(scratch.path(colour)) else { continue };
-            ctx.set_fill_style_str(colour.css(dark));
-            ctx.fill_with_path_2d(&path);
-        }
+        let mut raster = self.raster.borrow_mut();
+        let Some(put) = self.render(now_ns, view, dark, &mut raster) else { return };
+        let (w, h) = (raster.width() as u32, raster.height() as u32);
+        let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(raster.bytes()), w, h) else {
+            return;
+        };
+        let _ = ctx.put_image_data_with_dirty_x_and_dirty_y_and_dirty_width_and_dirty_height(
+            &image,
+            0.0,
+            0.0,
+            put.x0 as f64,
+            put.y0 as f64,
+            put.width() as f64,
+            put.height() as f64,
+        );
     }
-}
-
-/// Appends `v` with one decimal ("-12.3"), without going through `f64`'s
-/// `Display` (the hot loop of [`Particles::build_paths`]).
-fn push_fixed1(s: &mut Vec<u8>, v: f64) {
-    // Tenths, rounded half away from zero. (`f64::round` is a library call on
-    // x86-64 without SSE4.1; adding a half and truncating is not.)
-    let tenths = v.abs() * 10.0 + 0.5;
-    if tenths.is_nan() || tenths >= 1e15 {
-        let _ = write!(s, "{v:.1}");
-        return;
-    }
-    let t = tenths as u64;
-    let negative = v < 0.0 && t != 0;
-    // Filled from the end: "-", the whole digits, ".", the tenth.
-    let mut buf = [0u8; 24];
-    let mut i = buf.len();
-    let (mut whole, frac) = (t / 10, t % 10);
-    if frac != 0 {
-        i -= 2;
-        buf[i] = b'.';
-        buf[i + 1] = b'0' + frac as u8;
-    }
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (whole % 10) as u8;
-        whole /= 10;
-        if whole == 0 {
-            break;
-        }
-    }
-    if negative {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    s.extend_from_slice(&buf[i..]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::canvas::raster;
 
     const VIEW: View = View { tx: 0.0, ty: 0.0, scale: 1.0, width: 1000.0, height: 1000.0, dpr: 1.0 };
 
@@ -554,16 +483,16 @@ mod tests {
         Some(Wire::line((100.0, 200.0), (300.0, 600.0)))
     }
 
-    /// The centres of the circles in a path (each subpath starts `M x-r y`).
-    fn centres(path: &str, r: f64) -> Vec<(f64, f64)> {
-        path.split('M')
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                let head = s.split('a').next().unwrap();
-                let mut it = head.split(' ').map(|v| v.parse::<f64>().unwrap());
-                (it.next().unwrap() + r, it.next().unwrap())
-            })
-            .collect()
+    /// The centres of the dots drawn at `now` in `view`.
+    fn centres(p: &Particles, now: Nanos, view: View) -> Vec<(f64, f64)> {
+        p.dots(now, view).map(|(x, y, _)| (x, y)).collect()
+    }
+
+    /// Dots drawn per colour.
+    fn counts(p: &Particles, now: Nanos, view: View) -> [usize; COLOURS] {
+        let mut n = [0; COLOURS];
+        p.dots(now, view).for_each(|(_, _, c)| n[c as usize] += 1);
+        n
     }
 
     #[test]
@@ -598,46 +527,21 @@ mod tests {
     }
 
     #[test]
-    fn fixed_point_formatting() {
-        let mut b = Vec::new();
-        let mut text = |v: f64| {
-            b.clear();
-            push_fixed1(&mut b, v);
-            String::from_utf8(b.clone()).unwrap()
-        };
-        for v in [0.0, 1.0, -1.0, 12.34, -0.04, -0.06, 999.95, 3.0e6, f64::NAN] {
-            let s = text(v);
-            if v.is_nan() {
-                assert_eq!(s, "NaN");
-            } else {
-                assert!((s.parse::<f64>().unwrap() - v).abs() <= 0.05 + 1e-9, "{v} -> {s}");
-            }
-        }
-        assert_eq!(text(-12.34), "-12.3");
-        assert_eq!(text(7.0), "7");
-        assert_eq!(text(-0.04), "0", "no negative zero");
-        assert_eq!(text(1230.06), "1230.1");
-    }
-
-    #[test]
     fn a_hop_halfway_through_its_time_is_drawn_halfway_along_its_wire() {
         let mut p = Particles::new();
         p.ingest(&[hop(1_000_000, 3_000_000, Kind::Read, false)], &wire);
         // Simulated time at the middle of the hop, and the wall minimum long past.
         p.advance(2_000_000, 1000.0);
-        let mut out = Paths::default();
-        p.build_paths(2_000_000, VIEW, &mut out);
-        assert_eq!(out.counts[Colour::Read as usize], 1);
-        let c = centres(out.path(Colour::Read), DOT_RADIUS_CSS);
-        assert_eq!(c, vec![(200.0, 400.0)]);
+        assert_eq!(counts(&p, 2_000_000, VIEW), [1, 0, 0, 0, 0]);
+        assert_eq!(centres(&p, 2_000_000, VIEW), vec![(200.0, 400.0)]);
 
         // The view transform and the device pixel ratio apply.
         let view = View { tx: 10.0, ty: -20.0, scale: 0.5, dpr: 2.0, ..VIEW };
-        p.build_paths(2_000_000, view, &mut out);
-        // At half zoom the dot is half size: radius 3 x 0.5 CSS px x 2 device px.
-        let c = centres(out.path(Colour::Read), DOT_RADIUS_CSS * 0.5 * 2.0);
+        let c = centres(&p, 2_000_000, view);
         assert_eq!(c, vec![((200.0 * 0.5 + 10.0) * 2.0, (400.0 * 0.5 - 20.0) * 2.0)]);
-        assert!(out.path(Colour::Read).contains("a3 3 0 1 0 6 0"), "{}", out.path(Colour::Read));
+        // At half zoom the dot is half size: radius 3 x 0.5 CSS px x 2 device px.
+        assert_eq!(view.radius(), 3.0);
+        assert_eq!(view.pixels(), (2000, 2000));
     }
 
     #[test]
@@ -645,13 +549,10 @@ mod tests {
         let mut p = Particles::new();
         // Zero-length hop: simulated progress is 1 at once, the wall term paces it.
         p.ingest(&[hop(5_000, 5_000, Kind::Write, false)], &wire);
-        let mut out = Paths::default();
         p.advance(5_000, MIN_LIFE_MS / 4.0);
-        p.build_paths(5_000, VIEW, &mut out);
-        assert_eq!(centres(out.path(Colour::Write), DOT_RADIUS_CSS), vec![(150.0, 300.0)]);
+        assert_eq!(centres(&p, 5_000, VIEW), vec![(150.0, 300.0)]);
         p.advance(10_000, MIN_LIFE_MS / 4.0);
-        p.build_paths(10_000, VIEW, &mut out);
-        assert_eq!(centres(out.path(Colour::Write), DOT_RADIUS_CSS), vec![(200.0, 400.0)]);
+        assert_eq!(centres(&p, 10_000, VIEW), vec![(200.0, 400.0)]);
         p.advance(20_000, MIN_LIFE_MS / 2.0);
         assert_eq!(p.on_screen(), 0, "dropped after its minimum life");
     }
@@ -673,9 +574,7 @@ mod tests {
         assert_eq!(p.on_screen(), 3);
         p.advance(2_000, MIN_LIFE_MS + 1.0);
         assert_eq!(p.on_screen(), 1, "the read and the zero-length static hop are done");
-        let mut out = Paths::default();
-        p.build_paths(2_000, VIEW, &mut out);
-        assert_eq!(out.counts, [0, 0, 0, 1, 0]);
+        assert_eq!(counts(&p, 2_000, VIEW), [0, 0, 0, 1, 0]);
         p.advance(10_000_000_000, 16.0);
         assert_eq!(p.on_screen(), 0);
     }
@@ -692,9 +591,7 @@ mod tests {
         p.ingest(&[hop(0, 100, Kind::Read, false)], &wire);
         let nan = |_: &Hop| Some(Wire::line((f64::NAN, 0.0), (1.0, 1.0)));
         p.ingest(&[hop(0, 100, Kind::Read, false)], &nan);
-        let mut out = Paths::default();
-        p.build_paths(0, VIEW, &mut out);
-        assert_eq!(out.total(), 1, "only the dot inside the view is drawn");
+        assert_eq!(centres(&p, 0, VIEW).len(), 1, "only the dot inside the view is drawn");
 
         // Past twice the budget, hops are ignored and counted.
         p.budget = 3;
@@ -705,22 +602,39 @@ mod tests {
     }
 
     #[test]
-    fn one_path_string_per_colour_with_one_subpath_per_particle() {
+    fn every_dot_is_stamped_into_the_canvas_pixels() {
         let mut p = Particles::new();
         let n = 500;
-        let hops: Vec<Hop> = (0..n).map(|i| hop(0, 1_000_000 + i, Kind::Static, false)).collect();
+        let hops: Vec<Hop> = (0..n).map(|i| hop(0, 1_000_000 + i * 1_000, Kind::Static, i % 2 == 0)).collect();
         p.ingest(&hops, &wire);
         p.advance(500_000, 16.0);
-        let mut out = Paths::default();
-        p.build_paths(500_000, VIEW, &mut out);
-        assert_eq!(out.counts, [0, 0, n as usize, 0, 0]);
-        let s = out.path(Colour::Static);
-        assert_eq!(s.matches('M').count(), n as usize);
-        assert_eq!(s.matches('Z').count(), n as usize);
-        assert!(Colour::ALL.iter().all(|&c| c == Colour::Static || out.path(c).is_empty()));
-        assert!(s.starts_with('M') && s.ends_with('Z'));
-        // Plain SVG path data: commands, digits, signs, points and spaces only.
-        assert!(s.chars().all(|c| "MaZ0123456789.- ".contains(c)));
+        assert_eq!(counts(&p, 500_000, VIEW), [0, 0, n as usize / 2, 0, n as usize / 2]);
+        let mut raster = Raster::default();
+        let view = View { width: 400.0, height: 300.0, ..VIEW };
+        let put = p.render(500_000, view, false, &mut raster).unwrap();
+        assert_eq!((raster.width(), raster.height()), (400, 300));
+        // Every centre drawn is opaque, in one of the two colours; the put
+        // covers them all; pixels far from the wire are transparent.
+        let (st, fa) = (raster::rgb(LIGHT[2]), raster::rgb(LIGHT[4]));
+        for (x, y, _) in p.dots(500_000, view) {
+            let px = raster.at(x as usize, y as usize);
+            assert_eq!(px[3], 255);
+            assert!(px[..3] == st || px[..3] == fa, "{px:?}");
+            assert!((put.x0..put.x1).contains(&(x as usize)) && (put.y0..put.y1).contains(&(y as usize)));
+        }
+        assert_eq!(raster.at(390, 10), [0; 4]);
+        // At a device pixel ratio of 2 the canvas and the dots are twice as
+        // large, and the dots sit at twice the coordinates.
+        let view2 = View { dpr: 2.0, ..view };
+        p.render(500_000, view2, true, &mut raster).unwrap();
+        assert_eq!((raster.width(), raster.height()), (800, 600));
+        assert_eq!(raster.radius(), 6.0);
+        let (x1, y1, _) = p.dots(500_000, view).last().unwrap();
+        let (x2, y2, c) = p.dots(500_000, view2).last().unwrap();
+        assert_eq!((x2, y2), (2.0 * x1, 2.0 * y1));
+        let dark = raster::rgb(c.css(true));
+        assert_eq!(raster.at(x2 as usize, y2 as usize)[..3], dark);
+        assert_eq!(raster.at((x2 + 5.0) as usize, y2 as usize)[3], 255, "5 px from the centre: still inside");
     }
 
     #[test]
@@ -728,9 +642,7 @@ mod tests {
         let mut p = Particles::new();
         p.ingest(&[hop(0, 1_000, Kind::Read, true), hop(0, 1_000, Kind::Write, false)], &wire);
         p.advance(500, 16.0);
-        let mut out = Paths::default();
-        p.build_paths(500, VIEW, &mut out);
-        assert_eq!(out.counts, [0, 1, 0, 0, 1]);
+        assert_eq!(counts(&p, 500, VIEW), [0, 1, 0, 0, 1]);
         for dark in [false, true] {
             let palette = if dark { DARK } else { LIGHT };
             assert_eq!(Colour::Failed.css(dark), palette[4]);
@@ -866,25 +778,25 @@ mod tests {
         let hops = [1_000_000, 0, 3_000_000, 2_000_000];
         let mut s = Stream::new(1);
         s.run(5.0, 23_000.0, 1.0, &hops);
-        let mut out = Paths::default();
-        s.particles.build_paths(s.now, VIEW, &mut out);
+        let mut raster = Raster::default();
+        s.particles.render(s.now, VIEW, false, &mut raster);
         let cap = s.particles.capacity();
         let hop_cap = s.buf.capacity();
-        let path_caps = out.capacities();
+        let pixels = raster.pixels().as_ptr();
         for _ in 0..10 {
             s.run(1.0, 23_000.0, 1.0, &hops);
-            s.particles.build_paths(s.now, VIEW, &mut out);
+            s.particles.render(s.now, VIEW, false, &mut raster);
             assert_eq!(s.particles.capacity(), cap);
             assert_eq!(s.buf.capacity(), hop_cap);
-            assert_eq!(out.capacities(), path_caps);
+            assert_eq!(raster.pixels().as_ptr(), pixels, "the same buffer every frame");
         }
         assert!(cap <= s.particles.hard_cap().next_power_of_two());
     }
 
-    /// Not a timed assertion: prints how long building the paths of 10,000
-    /// dots takes (run with `--release --nocapture` for a meaningful number).
+    /// Not a timed assertion: prints how long stamping 10,000 dots takes
+    /// (run with `--release --nocapture` for a meaningful number).
     #[test]
-    fn bench_path_strings_for_10000_particles() {
+    fn bench_stamping_10000_particles() {
         let mut p = Particles::new();
         p.budget = 10_000;
         let hops: Vec<Hop> = (0..10_000u64)
@@ -907,19 +819,15 @@ mod tests {
         p.ingest(&hops, &ends);
         p.advance(400_000, 50.0);
         let view = View { tx: 20.0, ty: 10.0, scale: 1.1, width: 1200.0, height: 900.0, dpr: 2.0 };
-        let mut out = Paths::default();
-        p.build_paths(400_000, view, &mut out); // warm-up: the strings grow once
-        assert_eq!(out.total(), 10_000);
+        let mut raster = Raster::default();
+        p.render(400_000, view, false, &mut raster); // warm-up: the buffer is made once
+        assert_eq!(p.dots(400_000, view).count(), 10_000);
         let runs = 200;
         let t0 = std::time::Instant::now();
         for _ in 0..runs {
-            p.build_paths(400_000, view, &mut out);
+            p.render(400_000, view, false, &mut raster);
         }
         let us = t0.elapsed().as_secs_f64() * 1e6 / runs as f64;
-        let bytes = out.len();
-        println!(
-            "particles bench: path strings for 10,000 particles in {us:.0} µs ({bytes} bytes, {} colours)",
-            COLOURS
-        );
+        println!("particles bench: 10,000 dots stamped into a 2400x1800 buffer in {us:.0} µs");
     }
 }

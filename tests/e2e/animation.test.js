@@ -153,6 +153,46 @@ test('failed requests are drawn red', async () => {
   await context.close();
 });
 
+test('the dots are anti-aliased discs on a transparent canvas: the diagram shows through', async () => {
+  // A phone's device pixel ratio, so the canvas's pixels are not CSS pixels.
+  const { page, errors, context } = await open({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  await waitPainted(page, 100);
+  await page.getByTestId('play-toggle').click();
+  await overFrames(page, 2);
+  const seen = await page.locator('canvas.particles').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const at = c.getBoundingClientRect();
+    const k = c.width / at.width;
+    let clear = 0;
+    let edge = 0;
+    let solid = 0;
+    for (let i = 3; i < d.length; i += 4) {
+      if (d[i] === 0) clear++;
+      else if (d[i] === 255) solid++;
+      else edge++;
+    }
+    // The canvas pixel over the middle of each node box (dots ride the wires
+    // between boxes, never over a box's middle).
+    const boxes = [...document.querySelectorAll('g[data-node] .node-box')].map((b) => {
+      const r = b.getBoundingClientRect();
+      const x = Math.floor((r.left + r.width / 2 - at.left) * k);
+      const y = Math.floor((r.top + r.height / 2 - at.top) * k);
+      const inside = x >= 0 && y >= 0 && x < c.width && y < c.height;
+      return inside ? d[(y * c.width + x) * 4 + 3] : null;
+    });
+    return { ratio: k, clear, edge, solid, total: c.width * c.height, boxes: boxes.filter((a) => a !== null) };
+  });
+  assert.equal(seen.ratio, 2, JSON.stringify(seen));
+  assert.ok(seen.solid > 100, `opaque dot pixels: ${JSON.stringify(seen)}`);
+  // Round, anti-aliased discs have a rim of partly covered pixels (a disc of
+  // radius r canvas pixels: about 2πr of them to πr² opaque ones).
+  assert.ok(seen.edge > 0.2 * seen.solid && seen.edge < 1.5 * seen.solid, `rim pixels: ${JSON.stringify(seen)}`);
+  assert.ok(seen.clear > 0.9 * seen.total, `the canvas is transparent away from the dots: ${JSON.stringify(seen)}`);
+  assert.ok(seen.boxes.length >= 3 && seen.boxes.every((a) => a === 0), `nothing drawn over the node boxes: ${JSON.stringify(seen.boxes)}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('with reduced motion nothing moves until the user asks for it', async () => {
   const { page, errors, context } = await open({ reducedMotion: 'reduce' });
   // Nothing is drawn on any of 800 ms of frames (at 60 fps), with the run going.
