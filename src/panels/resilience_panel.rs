@@ -2,10 +2,10 @@
 //! node and data center of the design on screen.
 //!
 //! The engine does the work (`scalelab_engine::resilience::ResilienceRun`: a
-//! baseline run, then one run per failure); this module starts it on the
-//! current design, steps it a few milliseconds per animation frame beside the
-//! live run so the page never freezes, shows its progress, drops it on
-//! Cancel, and lays out the finished report. A report belongs to the design it
+//! baseline run, then one run per failure) in a worker of its own
+//! ([`JobWorker`]), so the report has a whole core and the live run and the
+//! page keep theirs; this module sends it the current design, shows its
+//! progress, stops the worker on Cancel, and lays out the finished report. A report belongs to the design it
 //! was run on: once the design changes (anything but the layout and the
 //! name), the report says it is for an earlier version.
 //!
@@ -15,7 +15,7 @@
 //! Stable selectors for tests: `resilience-button`, `resilience-panel`,
 //! `resilience-close`, `resilience-run`, `resilience-cancel`,
 //! `resilience-progress` (the `<progress>`), `resilience-status`,
-//! `resilience-cancelled`, `resilience-stale`, `resilience-table` (with
+//! `resilience-cancelled`, `resilience-failed`, `resilience-stale`, `resilience-table` (with
 //! `data-stale`), `resilience-baseline`, `resilience-row` (with
 //! `data-failed`, `data-kind`, `data-spof`), cells `res-failed`, `res-kind`,
 //! `res-errors`, `res-peak`, `res-p99`, `res-lost-writes`, `res-sessions`,
@@ -24,18 +24,14 @@
 use crate::base::format;
 use crate::base::page::embedded;
 use crate::editor::{Editor, Selection};
+use crate::run::worker::JobWorker;
 use crate::state::{OpenTool, Tool};
 use leptos::prelude::*;
+use scalelab_engine::job::{Job, Reply, Working};
 use scalelab_engine::resilience::{
     ResilienceOptions, ResilienceReport, ResilienceRun, Trial, TrialKind, RECOVERED_BELOW, RECOVERED_FOR_S,
 };
 use scalelab_engine::Scenario;
-
-/// Wall-clock milliseconds of report work per animation frame: half a 60 Hz
-/// frame, leaving the rest to the live run, the animation and the page.
-const SLICE_MS: f64 = 8.0;
-/// Events per call into the run (the clock is read between calls).
-const EVENTS_PER_CALL: u64 = 10_000;
 
 /// Where a report stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +41,8 @@ enum State {
     /// Cancelled by the user after this much work (the run is gone).
     Cancelled(Step),
     Done(ResilienceReport),
+    /// The worker could not do it, in words.
+    Failed(String),
 }
 
 /// Which of those, alone: what most of the panel depends on, so that it
@@ -55,6 +53,7 @@ enum Phase {
     Running,
     Cancelled,
     Done,
+    Failed,
 }
 
 impl State {
@@ -64,6 +63,7 @@ impl State {
             State::Running(_) => Phase::Running,
             State::Cancelled(_) => Phase::Cancelled,
             State::Done(_) => Phase::Done,
+            State::Failed(_) => Phase::Failed,
         }
     }
 }
@@ -83,10 +83,9 @@ struct Step {
 }
 
 impl Step {
-    fn of(run: &ResilienceRun) -> Step {
-        let (failing, kind) =
-            run.current().map_or((None, TrialKind::Nothing), |(id, kind)| (id.map(str::to_string), kind));
-        Step { finished: run.finished(), total: run.total(), fraction: run.progress(), failing, kind, left_s: None }
+    fn of(working: Working) -> Step {
+        let Working { finished, total, fraction, failing, kind } = working;
+        Step { finished, total, fraction, failing, kind, left_s: None }
     }
 
     /// "about 12 s left", once the pace is known.
@@ -110,77 +109,69 @@ impl Step {
     }
 }
 
-/// The report's state, shared by the panel and the button; the run itself
-/// stays out of the reactive graph.
+/// The report's state, shared by the panel and the button; the worker
+/// itself stays out of the reactive graph.
 #[derive(Clone, Copy)]
 struct ReportUi {
     state: RwSignal<State>,
     phase: Memo<Phase>,
     /// The design the report (or the run under way) is for, layout left out.
     design: RwSignal<Option<Scenario>>,
-    run: StoredValue<Option<ResilienceRun>, LocalStorage>,
+    worker: StoredValue<Option<JobWorker>, LocalStorage>,
     /// When the run under way started (`performance.now()`, ms).
     started_ms: StoredValue<f64>,
 }
 
 impl ReportUi {
     fn start(&self, doc: &Scenario) {
-        let run = ResilienceRun::new(doc, ResilienceOptions::default());
-        self.state.set(State::Running(Step::of(&run)));
-        self.run.set_value(Some(run));
+        // Where it starts, said at once (no simulation is made here).
+        let first = Step::of(Working::of(&ResilienceRun::new(doc, ResilienceOptions::default())));
+        self.worker.set_value(None);
+        let ui = *self;
+        match JobWorker::start(&Job::resilience(doc), move |reply| ui.hear(reply)) {
+            Ok(worker) => {
+                self.state.set(State::Running(first));
+                self.worker.set_value(Some(worker));
+            }
+            Err(message) => self.state.set(State::Failed(message)),
+        }
         self.started_ms.set_value(now_ms());
         self.design.set(Some(design_only(doc)));
     }
 
     fn cancel(&self) {
-        // Dropping the run is all it takes: nothing else holds its work.
-        self.run.set_value(None);
+        // Stopping the worker is all it takes: nothing else holds its work.
+        self.worker.set_value(None);
         let was = self.state.get_untracked();
         if let State::Running(step) = was {
             self.state.set(State::Cancelled(step));
         }
     }
 
-    /// One frame's slice of work, if a report is running.
-    fn work(&self) {
+    /// What the worker says, while this report is the one running.
+    fn hear(&self, reply: Reply) {
         let running = self.state.try_with_untracked(|s| matches!(s, State::Running(_))).unwrap_or(false);
         if !running {
             return;
         }
-        let started = now_ms();
-        let outcome = self
-            .run
-            .try_update_value(|r| {
-                let run = r.as_mut()?;
-                let mut done = false;
-                while !done && now_ms() - started < SLICE_MS {
-                    done = run.step(EVENTS_PER_CALL);
-                }
-                Some(if done { Err(run.report()) } else { Ok(Step::of(run)) })
-            })
-            .flatten();
-        match outcome {
-            Some(Ok(mut step)) => {
+        match reply {
+            Reply::Working(working) => {
+                let mut step = Step::of(working);
                 let spent_s = (now_ms() - self.started_ms.get_value()) / 1000.0;
                 if step.fraction > 0.02 && spent_s > 1.0 {
                     step.left_s = Some(spent_s * (1.0 - step.fraction) / step.fraction);
                 }
-                // Redraw when something visible moved (a tenth of a percent).
-                let moved = self.state.with_untracked(|s| match s {
-                    State::Running(old) => {
-                        old.finished != step.finished || (old.fraction - step.fraction).abs() >= 0.001
-                    }
-                    _ => true,
-                });
-                if moved {
-                    self.state.set(State::Running(step));
-                }
+                self.state.set(State::Running(step));
             }
-            Some(Err(report)) => {
-                self.run.set_value(None);
-                self.state.set(report.map_or(State::Idle, State::Done));
+            Reply::Resilience { report } => {
+                self.worker.set_value(None);
+                self.state.set(State::Done(report));
             }
-            None => {}
+            Reply::Failed { message } => {
+                self.worker.set_value(None);
+                self.state.set(State::Failed(message));
+            }
+            Reply::Ready | Reply::Report { .. } => {}
         }
     }
 }
@@ -202,8 +193,8 @@ fn now_ms() -> f64 {
 }
 
 /// Sets up the tool panels for the page: provides [`OpenTool`] and the
-/// report's state, and steps a running report on every animation frame (also
-/// while its panel is closed: closing the panel is not cancelling).
+/// report's state (a report goes on while its panel is closed: closing the
+/// panel is not cancelling).
 pub fn use_tools() {
     let open = OpenTool(RwSignal::new(None));
     provide_context(open);
@@ -212,11 +203,10 @@ pub fn use_tools() {
         state,
         phase: Memo::new(move |_| state.with(State::phase)),
         design: RwSignal::new(None),
-        run: StoredValue::new_local(None),
+        worker: StoredValue::new_local(None),
         started_ms: StoredValue::new(0.0),
     };
     provide_context(ui);
-    crate::run::frame_loop::use_frame_loop(move |_| ui.work());
 }
 
 /// The "Resilience" button of the top bar (not in an embedded page: the
@@ -330,6 +320,14 @@ fn ReportStatus(stale: Memo<bool>) -> impl IntoView {
                 <span class="muted" data-testid="resilience-left">{move || running.with(|s| s.as_ref().and_then(Step::time_left))}</span>
             </div>
         </Show>
+        {move || (ui.phase.get() == Phase::Failed).then(|| ui.state.with_untracked(|s| match s {
+            State::Failed(why) => Some(view! {
+                <p class="res-failed" data-testid="resilience-failed" role="alert">
+                    {format!("The report could not be computed: {why}.")}
+                </p>
+            }),
+            _ => None,
+        }))}
         {move || (ui.phase.get() == Phase::Cancelled).then(|| ui.state.with_untracked(|s| match s {
             State::Cancelled(step) => Some(view! {
                 <p class="muted" data-testid="resilience-cancelled" role="status">
@@ -506,7 +504,7 @@ mod tests {
     #[test]
     fn progress_and_recovery_read_as_words() {
         let run = ResilienceRun::new(&starter(), ResilienceOptions::default());
-        let step = Step::of(&run);
+        let step = Step::of(Working::of(&run));
         // Baseline, lb, web-1, web-2, db: the users never fail.
         assert_eq!(step.total, 5);
         assert_eq!(step.words(), "Trial 1 of 5: the baseline, nothing failed");

@@ -1,10 +1,13 @@
 // Same scenario + same seed = same numbers, natively and in the browser: the
 // report computed by the wasm build in Chromium must equal the native CLI's,
-// field for field (except wall_ms, the only measured quantity).
+// field for field (except wall_ms, the only measured quantity). That holds for
+// the page's own module and for the engine's worker (worker/), which is spoken
+// to here in its own protocol (engine/src/analysis/job.rs), as the page does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSite, repoRoot } from './harness.js';
 
@@ -35,3 +38,69 @@ for (const name of ['design-example', 'determinism-mixed']) {
     await context.close();
   });
 }
+
+/**
+ * Runs one job in the engine's worker, started from the page as the page
+ * starts it, and returns its answer (progress replies are counted).
+ */
+async function inWorker(page, job) {
+  return page.evaluate(
+    (job) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(new URL('scalelab-worker_loader.js', document.baseURI));
+        let working = 0;
+        worker.onerror = (e) => reject(new Error(`the worker stopped: ${e.message}`));
+        worker.onmessage = (m) => {
+          const reply = JSON.parse(m.data);
+          if (reply.reply === 'ready') worker.postMessage(JSON.stringify(job));
+          else if (reply.reply === 'working') working += 1;
+          else {
+            worker.terminate();
+            resolve({ reply, working });
+          }
+        };
+      }),
+    job,
+  );
+}
+
+test('the engine worker\'s report equals the CLI\'s', async () => {
+  const file = join(repoRoot, 'engine', 'scenarios', 'determinism-mixed.json');
+  const native = JSON.parse(execFileSync(cli, ['run', file], { encoding: 'utf8' }));
+  const { page, errors, context } = await site.openPage('/');
+  const { reply } = await inWorker(page, { job: 'report', scenario: readFileSync(file, 'utf8') });
+  assert.equal(reply.reply, 'report', JSON.stringify(reply));
+  const browser = JSON.parse(reply.text);
+  assert.ok(native.events > 100000, `a real run: ${native.events} events`);
+  delete native.wall_ms;
+  delete browser.wall_ms;
+  assert.deepEqual(browser, native);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the engine worker\'s resilience report equals the CLI\'s, on lesson 5 and on a design with data centers', async () => {
+  // The global site blueprint at a tenth of its users: three data centers
+  // (so trials of kind "data center"), small enough to run twice here.
+  const global = JSON.parse(readFileSync(join(repoRoot, 'blueprints', 'global-site.json'), 'utf8'));
+  global.nodes.find((n) => n.kind === 'users').dau /= 10;
+  const small = join(mkdtempSync(join(tmpdir(), 'scalelab-det-')), 'global-small.json');
+  writeFileSync(small, JSON.stringify(global));
+  const { page, errors, context } = await site.openPage('/');
+  for (const file of [join(repoRoot, 'lessons', '05-database-replication.json'), small]) {
+    const native = JSON.parse(execFileSync(cli, ['resilience', file], { encoding: 'utf8' }));
+    const { reply, working } = await inWorker(page, { job: 'resilience', scenario: readFileSync(file, 'utf8') });
+    assert.equal(reply.reply, 'resilience', JSON.stringify(reply));
+    assert.ok(working >= 2, `progress was reported along the way (${working} replies)`);
+    assert.ok(native.trials.length >= 8, `a real report: ${native.trials.length} trials`);
+    assert.deepEqual(reply.report, native);
+  }
+  const kinds = (await inWorker(page, { job: 'resilience', scenario: JSON.stringify(global) })).reply.report.trials.map((t) => t.kind);
+  assert.ok(kinds.includes('data center') && kinds.includes('load_balancer'), kinds.join(', '));
+  // A document the engine refuses comes back as words, not as a stuck worker.
+  const { reply } = await inWorker(page, { job: 'resilience', scenario: '{"version": 1}' });
+  assert.equal(reply.reply, 'failed');
+  assert.match(reply.message, /^the design was refused: /);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -113,6 +113,14 @@ test('the site built for a sub-path loads there, with deep links, and no request
   assert.ok(href.startsWith(`${site.baseUrl}${base}`), href);
   assert.equal(await page.getByTestId('origin-note').count(), 0, 'no note about messages outside a frame');
   assert.equal(await page.getByTestId('open-full').getAttribute('target'), '_blank');
+  // The resilience report runs in the engine's worker, whose files the page
+  // finds under the sub-path too: the table comes only from the worker.
+  await page.goto(`${site.baseUrl}${base}index.html#${fragmentOf(SMALL)}`);
+  await running(page);
+  await choose(page, 'resilience-button');
+  await page.getByTestId('resilience-run').click();
+  await page.getByTestId('resilience-table').waitFor({ timeout: 120000 });
+  assert.equal(await page.getByTestId('resilience-failed').count(), 0);
   assert.deepEqual(errors, []);
   assert.deepEqual(failed, []);
   await context.close();

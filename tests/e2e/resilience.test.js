@@ -48,9 +48,9 @@ function rows(page) {
 }
 
 /**
- * How long a report may take in wall time. It is worked on a few milliseconds
- * per animation frame, so a busy machine, which draws fewer frames, takes
- * longer; this is a deadline for waiting, not a measure of the report.
+ * How long a report may take in wall time. It is worked on in the engine's
+ * worker, which a busy machine gives less of a core; this is a deadline for
+ * waiting, not a measure of the report.
  */
 const REPORT_MS = 300000;
 
@@ -120,9 +120,10 @@ test('with a replica and failover (lesson 5) the primary is no single point of f
   const { page, errors, context } = await openLesson(5);
   await runReport(page);
   await page.getByTestId('resilience-progress').waitFor();
-  // Count the frames while the report runs: it is computed a slice per
-  // frame. The bar is read on every frame, in the page, so what is seen does
-  // not depend on how often this process gets to look.
+  // Count the frames while the report runs: it is computed in the engine's
+  // worker while the page goes on drawing. The bar is read on every frame, in
+  // the page, so what is seen does not depend on how often this process gets
+  // to look.
   await page.evaluate(() => {
     window.__gaps = [];
     window.__bar = [];
@@ -153,8 +154,8 @@ test('with a replica and failover (lesson 5) the primary is no single point of f
   assert.ok(new Set(values).size >= 5, `the bar moved: ${values}`);
   assert.ok(seen.some((s) => /^Trial 1 of 9: the baseline, nothing failed/.test(s.status)), seen.map((s) => s.status).join(' | '));
   assert.ok(seen.some((s) => /Trial \d of 9: failing primary \(database\)/.test(s.status)), seen.map((s) => s.status).join(' | '));
-  // The live run went on meanwhile, and the report was worked on across many
-  // frames, not in one long one. How long each frame took is a wall-clock
+  // The live run went on meanwhile, and the page drew frame after frame
+  // while the report was worked on. How long each frame took is a wall-clock
   // figure that a busy machine makes worse: it is measured by
   // `cargo xtask bench --only report`, not asserted here.
   assert.ok(numberIn(await text(page, 'sim-time')) > t0 + 2, 'the live simulation kept running');
@@ -192,8 +193,8 @@ test('Cancel stops the report and leaves the page responsive', async () => {
   assert.equal(await page.getByTestId('resilience-progress').count(), 0);
   assert.equal(await page.getByTestId('resilience-button').getAttribute('aria-busy'), 'false');
   // Nothing goes on behind the screen: no report turns up later. Waiting on
-  // the live clock (at 1x, 2.5 simulated seconds take at least 2.5 s) makes
-  // sure frames ran meanwhile, which is when a report would be worked on.
+  // the live clock (at 1x, 2.5 simulated seconds take at least 2.5 s) gives a
+  // worker left running the time to finish and answer.
   await simFor(page, 2.5);
   assert.equal(await page.getByTestId('resilience-table').count(), 0);
   assert.equal(await text(page, 'resilience-run'), 'Run report');

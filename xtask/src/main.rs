@@ -470,7 +470,7 @@ fn print_headers(out: &Path) -> Result {
          index.html: Content-Security-Policy: {policy}\n  \
          *.wasm: Content-Type: application/wasm\n  \
          hashed files (NAME-<hash>.js/.wasm/.css/.svg): Cache-Control: public, max-age=31536000, immutable\n  \
-         index.html and public/: Cache-Control: no-cache"
+         index.html, scalelab-worker.js, scalelab-worker_bg.wasm, scalelab-worker_loader.js and public/: Cache-Control: no-cache"
     );
     Ok(())
 }

@@ -5,5 +5,6 @@
 
 pub mod compare;
 pub mod envelope;
+pub mod job;
 pub mod resilience;
 pub mod theory;

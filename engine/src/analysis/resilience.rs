@@ -13,7 +13,7 @@ use crate::base::time::NS_PER_S;
 use crate::kernel::edit::{Edit, Fault};
 use crate::model::kinds::NodeKind;
 use crate::{kernel::sim::Simulation, model::scenario::Scenario};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// How long each trial runs before and after the failure.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -33,7 +33,7 @@ pub const RECOVERED_FOR_S: usize = 5;
 pub const RECOVERED_BELOW: f64 = 0.01;
 
 /// What one failure did.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
     /// The node or data center that failed (`None`: the baseline, nothing failed).
     pub failed: Option<String>,
@@ -81,7 +81,21 @@ impl Serialize for TrialKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Read back from its name, for reports that travel as messages (`analysis::job`).
+impl<'de> Deserialize<'de> for TrialKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        match name.as_str() {
+            "nothing" => Ok(TrialKind::Nothing),
+            "data center" => Ok(TrialKind::DataCenter),
+            other => NodeKind::from_name(other)
+                .map(TrialKind::Node)
+                .ok_or_else(|| serde::de::Error::custom(format!("no trial kind is called {other:?}"))),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResilienceReport {
     pub baseline: Trial,
     /// Single points of failure first, then the worst error rate first.

@@ -3,6 +3,7 @@
 //! ```text
 //! scalelab run FILE [--seed N] [--duration S]   print the JSON report
 //! scalelab validate FILE                        check a scenario, list every problem
+//! scalelab resilience FILE [--seed N]           print the resilience report (JSON)
 //! scalelab lesson PATH [--seed N] [--for S] [--expect met|not-met]
 //!                                               check a lesson (or a folder of them) and
 //!                                               print its goal's verdict for the preset
@@ -10,9 +11,19 @@
 //! Exit codes: 0 success, 1 invalid scenario (or a lesson whose verdict is
 //! not the expected one), 2 bad command line or unreadable file.
 
+use scalelab_engine::resilience::{ResilienceOptions, ResilienceRun};
 use scalelab_engine::{Scenario, ScenarioError, Simulation};
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// `println!` for what the CLI prints: a reader that stops reading (`| head`)
+/// ends the output, not the program with a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 #[path = "scalelab/lesson.rs"]
 mod lesson;
@@ -23,6 +34,8 @@ const MAX_LESSON_RUN_S: u64 = 86_400;
 const USAGE: &str = "usage:
   scalelab run FILE [--seed N] [--duration SECONDS]   run a scenario, print the JSON report
   scalelab validate FILE                              check a scenario and list every problem
+  scalelab resilience FILE [--seed N]                 fail each node and data center in turn, print the
+                                                      resilience report as JSON (the page's Resilience panel)
   scalelab lesson PATH [--seed N] [--for SECONDS] [--expect met|not-met]
                                                       check a lesson (FILE.json beside its FILE.md, or a
                                                       folder of them), run its preset alone and print
@@ -41,7 +54,7 @@ struct Args {
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let command = args.next().ok_or("missing command")?;
-    if !["run", "validate", "lesson"].contains(&command.as_str()) {
+    if !["run", "validate", "resilience", "lesson"].contains(&command.as_str()) {
         return Err(format!("unknown command \"{command}\""));
     }
     let mut file = None;
@@ -67,7 +80,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                     _ => return Err(format!("--expect must be \"met\" or \"not-met\", not \"{v}\"")),
                 });
             }
-            "--seed" if command == "run" || command == "lesson" => {
+            "--seed" if ["run", "resilience", "lesson"].contains(&command.as_str()) => {
                 let v = args.next().ok_or("--seed needs a value")?;
                 seed = Some(
                     v.parse()
@@ -143,9 +156,9 @@ fn main() -> ExitCode {
     match args.command.as_str() {
         "validate" => {
             for w in scalelab_engine::warnings(&scenario) {
-                println!("warning: {w}");
+                out!("warning: {w}");
             }
-            println!(
+            out!(
                 "{}: valid scenario (format version {}, {} nodes, {} links)",
                 args.file,
                 scenario.version,
@@ -153,13 +166,19 @@ fn main() -> ExitCode {
                 scenario.links.len()
             );
         }
+        "resilience" => {
+            let mut run = ResilienceRun::new(&scenario, ResilienceOptions::default());
+            while !run.step(u64::MAX) {}
+            let report = run.report().expect("a finished run has its baseline");
+            out!("{}", serde_json::to_string_pretty(&report).expect("a report always serialises"));
+        }
         _ => {
             let started = Instant::now();
             let mut sim = Simulation::new(scenario);
             sim.run_to_end();
             let mut report = sim.report();
             report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
-            println!("{}", report.to_json_pretty());
+            out!("{}", report.to_json_pretty());
         }
     }
     ExitCode::SUCCESS

@@ -38,6 +38,55 @@ fn scratch(test: &str) -> PathBuf {
 }
 
 #[test]
+fn resilience_prints_the_report_the_panel_shows() {
+    // The starter's shape: users, a balancer, two web servers, one database.
+    let dir = scratch("resilience");
+    let file = dir.join("small.json");
+    std::fs::write(
+        &file,
+        r#"{"version": 1, "seed": 3, "duration_s": 100,
+        "nodes": [{"id": "users", "kind": "users", "rps": 300}, {"id": "lb", "kind": "load_balancer"},
+            {"id": "web-1", "kind": "web_server"}, {"id": "web-2", "kind": "web_server"}, {"id": "db", "kind": "database"}],
+        "links": [{"from": "users", "to": "lb"}, {"from": "lb", "to": "web-1"}, {"from": "lb", "to": "web-2"},
+            {"from": "web-1", "to": "db"}, {"from": "web-2", "to": "db"}]}"#,
+    )
+    .unwrap();
+    let r = json_of(&scalelab(&["resilience", file.to_str().unwrap()]));
+    assert_eq!(r["baseline"]["failed"], Value::Null);
+    assert_eq!(r["baseline"]["error_rate"].as_f64(), Some(0.0));
+    let trials = r["trials"].as_array().unwrap();
+    let failed: Vec<&str> = trials.iter().map(|t| t["failed"].as_str().unwrap()).collect();
+    // Single points of failure first, the users never fail.
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    assert_eq!(&failed[..2], ["db", "lb"], "{r}");
+    assert!(trials[..2].iter().all(|t| t["single_point_of_failure"] == true && t["error_rate"].as_f64() == Some(1.0)));
+    // The seed moves the numbers; the same seed gives the same report.
+    let again = json_of(&scalelab(&["resilience", file.to_str().unwrap()]));
+    assert_eq!(r, again);
+    let other = json_of(&scalelab(&["resilience", file.to_str().unwrap(), "--seed", "4"]));
+    assert_ne!(r["baseline"]["p99_ms"], other["baseline"]["p99_ms"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_output_without_a_panic() {
+    use std::process::Stdio;
+    // As `scalelab run FILE | head -c 0` does: the reader is gone before the
+    // report (written after the run) is printed.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scalelab"))
+        .args(["run", &example()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the CLI starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked") && err.is_empty(), "{err}");
+    assert!(out.status.success(), "{:?}", out.status);
+}
+
+#[test]
 fn run_prints_the_report_with_the_fixed_keys() {
     // The design's example as written: 600 s, warm-up 60 s, 800/s into four
     // workers of 4 ms behind a random balancer.

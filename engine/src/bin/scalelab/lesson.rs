@@ -67,9 +67,9 @@ fn one(file: &Path, args: &Args) -> u8 {
             return 1;
         }
     };
-    println!("{name}: a valid lesson, \"{}\"", note.title);
+    out!("{name}: a valid lesson, \"{}\"", note.title);
     for w in scalelab_engine::warnings(&scenario).iter().map(ToString::to_string).chain(note.warnings) {
-        println!("  warning: {w}");
+        out!("  warning: {w}");
     }
 
     let duration_s = (scenario.duration_s.ceil() as u64).max(1);
@@ -90,14 +90,15 @@ fn one(file: &Path, args: &Args) -> u8 {
     };
     let met = status.met();
     match status.met_at_s {
-        Some(at) if met => println!("  the preset meets its goal at t = {at} s, left alone"),
-        _ => println!(
+        Some(at) if met => out!("  the preset meets its goal at t = {at} s, left alone"),
+        _ => out!(
             "  the preset alone does not meet its goal in {ran_s} s (the checks held {} of {} s)",
-            status.held_s, goal.hold_s
+            status.held_s,
+            goal.hold_s
         ),
     }
     for c in &status.checks {
-        println!("    {} {}: {}", if c.passing { "✓" } else { "✗" }, c.label, c.value_text);
+        out!("    {} {}: {}", if c.passing { "✓" } else { "✗" }, c.label, c.value_text);
     }
     for d in &status.drills {
         let state = match d.state {
@@ -107,7 +108,7 @@ fn one(file: &Path, args: &Args) -> u8 {
             DrillState::Failed => "failed",
         };
         let detail = if d.detail.is_empty() { String::new() } else { format!(": {}", d.detail) };
-        println!("    drill {}: {state}{detail}", d.label);
+        out!("    drill {}: {state}{detail}", d.label);
     }
     match args.expect {
         Some(want) if want != met => {

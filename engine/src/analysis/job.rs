@@ -1,0 +1,210 @@
+//! Jobs: a question asked of a design as a message, answered by messages, so
+//! that the work can run away from the page's thread. The site's engine
+//! worker (`worker/`) reads a [`Job`], calls [`run`] and posts each [`Reply`]
+//! back; natively, and in the tests, [`run`] is a plain function call.
+//!
+//! The design travels as its scenario JSON and is read here with the same
+//! parser as everywhere else, so the worker computes exactly what the page
+//! would have computed from the same document: same seed, same numbers.
+//! Messages are JSON text: they are few (a progress reply every
+//! [`EVENTS_PER_PROGRESS`] events, then one answer) and small next to the
+//! work they describe.
+
+use crate::analysis::resilience::{ResilienceOptions, ResilienceReport, ResilienceRun, TrialKind};
+use crate::kernel::sim::Simulation;
+use crate::model::scenario::Scenario;
+use serde::{Deserialize, Serialize};
+
+/// What a worker is asked to compute.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Job {
+    /// Run the design to its end; answered with the report as the CLI prints it.
+    Report { scenario: String },
+    /// The resilience report with the default trial lengths; answered with
+    /// [`Reply::Working`] as it goes, then [`Reply::Resilience`].
+    Resilience { scenario: String },
+}
+
+/// What a worker says back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    /// The worker is listening: messages sent before this would be lost.
+    Ready,
+    /// How far a long job has got.
+    Working(Working),
+    /// The report of [`Job::Report`], pretty JSON (`wall_ms` stays 0: a
+    /// worker has no clock worth reporting).
+    Report { text: String },
+    /// The finished resilience report.
+    Resilience { report: ResilienceReport },
+    /// The job could not be done, in words a user can act on.
+    Failed { message: String },
+}
+
+/// Progress of a resilience report, as the page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Working {
+    /// Trials finished, and in all (the baseline included).
+    pub finished: usize,
+    pub total: usize,
+    /// Share of the work done, 0..=1 (by simulated time).
+    pub fraction: f64,
+    /// The trial under way: what it fails (`None`: the baseline) and its kind.
+    pub failing: Option<String>,
+    pub kind: TrialKind,
+}
+
+impl Working {
+    pub fn of(run: &ResilienceRun) -> Working {
+        let (failing, kind) =
+            run.current().map_or((None, TrialKind::Nothing), |(id, kind)| (id.map(str::to_string), kind));
+        Working { finished: run.finished(), total: run.total(), fraction: run.progress(), failing, kind }
+    }
+}
+
+/// Events between two progress replies: a few tens of milliseconds of work
+/// in a browser, so the bar moves smoothly and messages cost nothing.
+pub const EVENTS_PER_PROGRESS: u64 = 200_000;
+
+impl Job {
+    /// The job of computing `scenario`'s resilience report.
+    pub fn resilience(scenario: &Scenario) -> Job {
+        Job::Resilience { scenario: scenario_text(scenario) }
+    }
+
+    /// As sent to a worker.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a job always serialises")
+    }
+
+    /// A job as received; a message that is not one is refused in words.
+    pub fn from_json(text: &str) -> Result<Job, String> {
+        serde_json::from_str(text)
+            .map_err(|e| format!("the engine's worker was sent something it cannot read ({e}); reload the page"))
+    }
+}
+
+impl Reply {
+    /// As posted back to the page.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a reply always serialises")
+    }
+
+    /// A reply as received; one that is not (a worker from another version
+    /// of the site) becomes [`Reply::Failed`].
+    pub fn from_json(text: &str) -> Reply {
+        serde_json::from_str(text).unwrap_or_else(|e| Reply::Failed {
+            message: format!("the engine's worker answered something this page cannot read ({e}); reload the page"),
+        })
+    }
+}
+
+/// The document as a job carries it: the compact JSON the share links carry.
+fn scenario_text(scenario: &Scenario) -> String {
+    serde_json::to_string(scenario).expect("a scenario always serialises")
+}
+
+/// Does `job`, passing every reply to `reply` as it comes; the last one is
+/// the answer (or [`Reply::Failed`]).
+pub fn run(job: &Job, reply: &mut dyn FnMut(Reply)) {
+    let read = |text: &str| {
+        Scenario::from_json(text).map_err(|e| Reply::Failed { message: format!("the design was refused: {e}") })
+    };
+    match job {
+        Job::Report { scenario } => match read(scenario) {
+            Ok(scenario) => {
+                let mut sim = Simulation::new(scenario);
+                sim.run_to_end();
+                reply(Reply::Report { text: sim.report().to_json_pretty() });
+            }
+            Err(failed) => reply(failed),
+        },
+        Job::Resilience { scenario } => match read(scenario) {
+            Ok(scenario) => {
+                let mut run = ResilienceRun::new(&scenario, ResilienceOptions::default());
+                reply(Reply::Working(Working::of(&run)));
+                while !run.step(EVENTS_PER_PROGRESS) {
+                    reply(Reply::Working(Working::of(&run)));
+                }
+                reply(match run.report() {
+                    Some(report) => Reply::Resilience { report },
+                    None => Reply::Failed { message: "the report has no baseline trial".into() },
+                });
+            }
+            Err(failed) => reply(failed),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STARTER: &str = r#"{"version": 1, "seed": 7, "duration_s": 40,
+        "nodes": [
+            {"id": "users", "kind": "users", "rps": 2000},
+            {"id": "lb", "kind": "load_balancer"},
+            {"id": "web-1", "kind": "web_server", "workers": 32, "service": {"dist": "exponential", "mean_ms": 20}},
+            {"id": "web-2", "kind": "web_server", "workers": 32, "service": {"dist": "exponential", "mean_ms": 20}}
+        ],
+        "links": [
+            {"from": "users", "to": "lb"}, {"from": "lb", "to": "web-1"}, {"from": "lb", "to": "web-2"}
+        ]}"#;
+
+    fn all_replies(job: &Job) -> Vec<Reply> {
+        let mut replies = Vec::new();
+        run(job, &mut |r| replies.push(Reply::from_json(&r.to_json())));
+        replies
+    }
+
+    #[test]
+    fn a_resilience_job_answers_with_what_the_run_computes_after_its_progress() {
+        let scenario = Scenario::from_json(STARTER).unwrap();
+        let job = Job::from_json(&Job::resilience(&scenario).to_json()).unwrap();
+        let replies = all_replies(&job);
+        // The same report as the run computed here, after the message's round trip.
+        let mut direct = ResilienceRun::new(&scenario, ResilienceOptions::default());
+        while !direct.step(u64::MAX) {}
+        let expected = direct.report().unwrap();
+        let Some(Reply::Resilience { report }) = replies.last() else { panic!("ends with the report: {replies:?}") };
+        assert_eq!(report.trials.len(), expected.trials.len());
+        assert_eq!(report.baseline.failed, None);
+        assert_eq!(serde_json::to_string(report).unwrap(), serde_json::to_string(&expected).unwrap());
+        // Progress first: from nothing to every trial, never backwards.
+        let progress: Vec<&Working> =
+            replies.iter().filter_map(|r| if let Reply::Working(w) = r { Some(w) } else { None }).collect();
+        assert!(progress.len() >= 2, "{} progress replies", progress.len());
+        assert_eq!((progress[0].finished, progress[0].fraction, progress[0].failing.as_deref()), (0, 0.0, None));
+        assert!(progress.windows(2).all(|w| w[1].fraction >= w[0].fraction && w[1].finished >= w[0].finished));
+        assert!(progress.iter().all(|w| w.total == 4 && w.finished < 4 && w.fraction < 1.0));
+        // Past the baseline, progress names the part failing, as the design has it.
+        let later = progress.iter().find(|w| w.failing.is_some()).expect("a trial that fails something");
+        let id = later.failing.as_deref().unwrap();
+        assert_eq!(
+            Some(later.kind),
+            scenario.nodes.iter().find(|n| n.id == id).map(|n| TrialKind::Node(n.spec.kind()))
+        );
+        assert_eq!(replies.len(), progress.len() + 1);
+    }
+
+    #[test]
+    fn a_report_job_answers_with_the_clis_report() {
+        let scenario = Scenario::from_json(STARTER).unwrap();
+        let replies = all_replies(&Job::Report { scenario: STARTER.into() });
+        let mut sim = Simulation::new(scenario);
+        sim.run_to_end();
+        assert_eq!(replies, vec![Reply::Report { text: sim.report().to_json_pretty() }]);
+    }
+
+    #[test]
+    fn bad_documents_and_bad_messages_are_refused_in_words() {
+        let replies = all_replies(&Job::Resilience { scenario: "{\"version\": 1}".into() });
+        let [Reply::Failed { message }] = replies.as_slice() else { panic!("{replies:?}") };
+        assert!(message.starts_with("the design was refused: "), "{message}");
+        assert!(Job::from_json("{\"job\": \"dance\"}").unwrap_err().contains("reload the page"));
+        let Reply::Failed { message } = Reply::from_json("[1, 2]") else { panic!("refused") };
+        assert!(message.contains("reload the page"), "{message}");
+    }
+}
