@@ -37,7 +37,7 @@ pub mod metrics;
 pub mod model;
 
 // The paths the CLI, the web app and the tests have always used.
-pub use analysis::{compare, envelope, job, resilience, theory};
+pub use analysis::{before_after, compare, envelope, job, resilience, theory};
 pub use base::{histogram, limits, rng, suggest, time, ziggurat};
 pub use blocks::{
     alerts, autoscale, breaker, cache_store, dns, event, geo, keys, pool, pricing, profile, replication, request,

@@ -27,17 +27,13 @@ use crate::keeping::progress::{self, Progress};
 use crate::lessons;
 use crate::lessons::markdown;
 use crate::lessons::shelf::{self, Design};
-use crate::run::frame_loop::now_ms;
-use crate::run::trial::{BeforeAfter, Row};
+use crate::run::worker::JobWorker;
 use crate::state::Live;
 use leptos::prelude::*;
+use scalelab_engine::before_after::{BeforeAfter, Row};
 use scalelab_engine::goal::{DrillState, GoalStatus};
+use scalelab_engine::job::{Job, Reply};
 use std::collections::HashMap;
-
-/// Wall-clock milliseconds of trial work per animation frame.
-const TRIAL_SLICE_MS: f64 = 6.0;
-/// Events per call into a trial (the clock is read between calls).
-const TRIAL_EVENTS: u64 = 10_000;
 
 /// What the panel and the top bar share.
 #[derive(Clone, Copy)]
@@ -481,15 +477,18 @@ pub struct TableView {
     pub fraction: f64,
     pub rows: Vec<Row>,
     pub done: bool,
+    /// Why it could not be measured, in words.
+    pub failed: Option<String>,
 }
 
-/// Runs the before/after trials of the lesson on show, a slice per animation
-/// frame, and publishes the table. A lesson's results are kept once measured
-/// (the runs are deterministic); changing lessons abandons a running trial.
+/// Measures the before/after table of the lesson on show in the engine's
+/// worker and publishes it. A lesson's results are kept once measured (the
+/// runs are deterministic); changing lessons stops a job under way.
 fn use_before_after(ui: LessonsUi) -> RwSignal<Option<TableView>> {
     let table = RwSignal::new(None::<TableView>);
-    let trial = StoredValue::new_local(None::<(u32, BeforeAfter)>);
+    let job = StoredValue::new_local(None::<(u32, JobWorker)>);
     let cache = StoredValue::new(HashMap::<u32, Vec<Row>>::new());
+    // Checked each frame (cheap: it only starts a job when the lesson on show needs one).
     crate::run::frame_loop::use_frame_loop(move |_| {
         let Some(shown) = ui.shown.try_get_untracked() else { return };
         let wanted =
@@ -499,44 +498,57 @@ fn use_before_after(ui: LessonsUi) -> RwSignal<Option<TableView>> {
         };
         if let Some(rows) = cache.with_value(|c| c.get(&n).cloned()) {
             if table.with_untracked(|t| t.as_ref().map(|t| t.lesson) != Some(n)) {
-                table.set(Some(TableView { lesson: n, fraction: 1.0, rows, done: true }));
+                table.set(Some(TableView { lesson: n, fraction: 1.0, rows, done: true, failed: None }));
             }
             return;
         }
+        let under_way = job.with_value(|j| j.as_ref().map(|(m, _)| *m)) == Some(n);
+        let failed = table.with_untracked(|t| t.as_ref().is_some_and(|t| t.lesson == n && t.failed.is_some()));
+        if under_way || failed {
+            return;
+        }
         let (Some(prev), Some(this)) = (lessons::scenario(n - 1), lessons::scenario(n)) else { return };
-        let started = now_ms();
-        let mut finished = None;
-        trial.update_value(|t| {
-            if t.as_ref().map(|(m, _)| *m) != Some(n) {
-                let ba = BeforeAfter::new(prev, this);
-                table.set(Some(TableView { lesson: n, fraction: 0.0, rows: ba.rows(), done: false }));
-                *t = Some((n, ba));
-            }
-            let Some((_, ba)) = t.as_mut() else { return };
-            while !ba.done() && now_ms() - started < TRIAL_SLICE_MS {
-                ba.step(TRIAL_EVENTS);
-            }
-            if ba.done() {
-                finished = Some(ba.rows());
-            } else {
-                let f = ba.fraction();
-                if table
-                    .with_untracked(|v| v.as_ref().is_none_or(|v| (v.fraction * 100.0).floor() != (f * 100.0).floor()))
-                {
+        // The rows' labels at once, their values once measured.
+        let rows = BeforeAfter::new(prev, this).rows();
+        table.set(Some(TableView { lesson: n, fraction: 0.0, rows, done: false, failed: None }));
+        let hear = move |reply: Reply| match reply {
+            Reply::Measuring { fraction } => {
+                let moved = table.with_untracked(|v| {
+                    v.as_ref()
+                        .is_some_and(|v| v.lesson == n && (v.fraction * 100.0).floor() != (fraction * 100.0).floor())
+                });
+                if moved {
                     table.update(|v| {
                         if let Some(v) = v {
-                            v.fraction = f;
+                            v.fraction = fraction;
                         }
                     });
                 }
             }
-        });
-        if let Some(rows) = finished {
-            trial.set_value(None);
-            cache.update_value(|c| {
-                c.insert(n, rows.clone());
-            });
-            table.set(Some(TableView { lesson: n, fraction: 1.0, rows, done: true }));
+            Reply::BeforeAfter { rows } => {
+                job.set_value(None);
+                cache.update_value(|c| {
+                    c.insert(n, rows.clone());
+                });
+                table.set(Some(TableView { lesson: n, fraction: 1.0, rows, done: true, failed: None }));
+            }
+            Reply::Failed { message } => {
+                job.set_value(None);
+                table.update(|v| {
+                    if let Some(v) = v.as_mut().filter(|v| v.lesson == n) {
+                        v.failed = Some(message);
+                    }
+                });
+            }
+            _ => {}
+        };
+        match JobWorker::start(&Job::before_after(prev, this), hear) {
+            Ok(worker) => job.set_value(Some((n, worker))),
+            Err(message) => table.update(|v| {
+                if let Some(v) = v {
+                    v.failed = Some(message);
+                }
+            }),
         }
     });
     table
@@ -562,6 +574,7 @@ fn BeforeAfterTable(n: u32, table: RwSignal<Option<TableView>>) -> impl IntoView
             {move || {
                 let t = mine();
                 let progress = match &t {
+                    Some(TableView { failed: Some(why), .. }) => Some(format!("Could not be measured: {why}.")),
                     Some(t) if !t.done => Some(format!("Measuring… {:.0}%", t.fraction * 100.0)),
                     None => Some("Measuring… 0%".to_string()),
                     _ => None,

@@ -7,5 +7,4 @@ pub mod bindings;
 pub mod compare_run;
 pub mod frame_loop;
 pub mod runner;
-pub mod trial;
 pub mod worker;

@@ -127,7 +127,7 @@ test('the before/after table fills with numbers from the engine', async () => {
   const table = page.getByTestId('before-after');
   await table.waitFor();
   assert.match(await table.textContent(), /Step 2 design/);
-  // Measured a slice per animation frame: a busy machine takes longer.
+  // Measured in the engine's worker: a busy machine takes longer.
   await page.waitForFunction(() => document.querySelector('[data-testid="before-after"]')?.dataset.state === 'done', null, { timeout: 300000, polling: 250 });
   const cells = await page.locator('[data-testid="ba-before"], [data-testid="ba-after"]').allTextContents();
   const checks = lessonFiles(3).scenario.goal.checks.length;

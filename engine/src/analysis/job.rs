@@ -10,6 +10,7 @@
 //! [`EVENTS_PER_PROGRESS`] events, then one answer) and small next to the
 //! work they describe.
 
+use crate::analysis::before_after::{BeforeAfter, Row};
 use crate::analysis::resilience::{ResilienceOptions, ResilienceReport, ResilienceRun, TrialKind};
 use crate::kernel::sim::Simulation;
 use crate::model::scenario::Scenario;
@@ -24,6 +25,10 @@ pub enum Job {
     /// The resilience report with the default trial lengths; answered with
     /// [`Reply::Working`] as it goes, then [`Reply::Resilience`].
     Resilience { scenario: String },
+    /// A lesson's before/after table: the previous step's design at this
+    /// step's traffic, and this step's; answered with [`Reply::Measuring`] as
+    /// it goes, then [`Reply::BeforeAfter`].
+    BeforeAfter { previous: String, current: String },
 }
 
 /// What a worker says back.
@@ -39,6 +44,10 @@ pub enum Reply {
     Report { text: String },
     /// The finished resilience report.
     Resilience { report: ResilienceReport },
+    /// How far a before/after table has got, 0..=1 (by simulated time).
+    Measuring { fraction: f64 },
+    /// The finished before/after table, one row per check of the goal.
+    BeforeAfter { rows: Vec<Row> },
     /// The job could not be done, in words a user can act on.
     Failed { message: String },
 }
@@ -72,6 +81,11 @@ impl Job {
     /// The job of computing `scenario`'s resilience report.
     pub fn resilience(scenario: &Scenario) -> Job {
         Job::Resilience { scenario: scenario_text(scenario) }
+    }
+
+    /// The job of measuring a lesson step's before/after table.
+    pub fn before_after(previous: &Scenario, current: &Scenario) -> Job {
+        Job::BeforeAfter { previous: scenario_text(previous), current: scenario_text(current) }
     }
 
     /// As sent to a worker.
@@ -135,6 +149,23 @@ pub fn run(job: &Job, reply: &mut dyn FnMut(Reply)) {
             }
             Err(failed) => reply(failed),
         },
+        Job::BeforeAfter { previous, current } => match (read(previous), read(current)) {
+            (Ok(previous), Ok(current)) => {
+                let mut table = BeforeAfter::new(&previous, &current);
+                reply(Reply::Measuring { fraction: 0.0 });
+                while !table.done() {
+                    let mut budget = EVENTS_PER_PROGRESS;
+                    while !table.done() && budget > 0 {
+                        budget = budget.saturating_sub(table.step(budget).max(1));
+                    }
+                    if !table.done() {
+                        reply(Reply::Measuring { fraction: table.fraction() });
+                    }
+                }
+                reply(Reply::BeforeAfter { rows: table.rows() });
+            }
+            (Err(failed), _) | (_, Err(failed)) => reply(failed),
+        },
     }
 }
 
@@ -196,6 +227,27 @@ mod tests {
         let mut sim = Simulation::new(scenario);
         sim.run_to_end();
         assert_eq!(replies, vec![Reply::Report { text: sim.report().to_json_pretty() }]);
+    }
+
+    #[test]
+    fn a_before_after_job_answers_with_the_tables_rows() {
+        let read = |name: &str| {
+            let path = format!("{}/../lessons/{name}.json", env!("CARGO_MANIFEST_DIR"));
+            Scenario::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+        };
+        let (previous, current) = (read("02-web-and-data-tiers"), read("03-vertical-scaling"));
+        let replies = all_replies(&Job::before_after(&previous, &current));
+        let mut direct = BeforeAfter::new(&previous, &current);
+        while !direct.done() {
+            direct.step(u64::MAX);
+        }
+        assert_eq!(replies.last(), Some(&Reply::BeforeAfter { rows: direct.rows() }));
+        let fractions: Vec<f64> = replies
+            .iter()
+            .filter_map(|r| if let Reply::Measuring { fraction } = r { Some(*fraction) } else { None })
+            .collect();
+        assert_eq!(fractions[0], 0.0);
+        assert!(fractions.len() >= 2 && fractions.windows(2).all(|w| w[1] >= w[0] && w[1] < 1.0), "{fractions:?}");
     }
 
     #[test]

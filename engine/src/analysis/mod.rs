@@ -3,6 +3,7 @@
 //!
 //! On top: runs simulations, never runs inside one.
 
+pub mod before_after;
 pub mod compare;
 pub mod envelope;
 pub mod job;

@@ -36,7 +36,7 @@
 
 use crate::base::histogram::Histogram;
 use crate::model::kinds::NodeKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Length of a measurement window, in simulated seconds.
 pub const WINDOW_S: u32 = 10;
@@ -395,7 +395,7 @@ pub fn format_value(metric: GoalMetric, v: f64) -> String {
 }
 
 /// How a check stands, for the page.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckStatus {
     pub label: String,
     /// The value in the last whole window (`None`: no window yet, or nothing to measure).

@@ -1,11 +1,14 @@
-//! Background trials: a second and third simulation, run a slice at a time
-//! beside the live one, for a lesson's before/after table. Each trial runs its
-//! scenario through the warm-up and two of the goal's measurement windows; the
-//! numbers in the table are the engine's goal checks at the end, nothing else.
+//! A lesson's before/after table: the previous step's design at this step's
+//! traffic and this step's design, each run through the warm-up and two of
+//! the goal's measurement windows; the numbers in the table are the engine's
+//! goal checks at the end, nothing else. Stepped in slices (the page runs it
+//! as a job in its engine worker, `analysis::job`).
 
-use scalelab_engine::goal::{self, CheckStatus};
-use scalelab_engine::time::Nanos;
-use scalelab_engine::{Scenario, Simulation};
+use crate::base::time::Nanos;
+use crate::kernel::sim::Simulation;
+use crate::model::goal::{self, CheckStatus};
+use crate::model::scenario::Scenario;
+use serde::{Deserialize, Serialize};
 
 /// Simulated seconds a trial runs after its warm-up: two goal windows, and one
 /// second more so the last window's end has been evaluated.
@@ -66,7 +69,7 @@ pub struct BeforeAfter {
 
 /// One row of the table: a check, and how each design fared (`None`: not
 /// measured yet).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub label: String,
     pub before: Option<CheckStatus>,
@@ -126,13 +129,18 @@ impl BeforeAfter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lessons;
+
+    /// A lesson's design, as shipped in `lessons/`.
+    fn lesson(name: &str) -> Scenario {
+        let path = format!("{}/../lessons/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        Scenario::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
 
     #[test]
     fn lesson_3s_before_and_after_are_measured_by_the_engine() {
-        let prev = lessons::scenario(2).unwrap();
-        let this = lessons::scenario(3).unwrap();
-        let mut ba = BeforeAfter::new(prev, this);
+        let prev = lesson("02-web-and-data-tiers");
+        let this = lesson("03-vertical-scaling");
+        let mut ba = BeforeAfter::new(&prev, &this);
         let rows = ba.rows();
         assert!(!rows.is_empty());
         assert!(rows.iter().all(|r| r.before.is_none() && r.after.is_none()), "nothing before the run");
@@ -158,7 +166,7 @@ mod tests {
 
     #[test]
     fn a_short_scenario_ends_the_trial() {
-        let mut s = lessons::scenario(1).unwrap().clone();
+        let mut s = lesson("01-single-server");
         s.duration_s = 5.0;
         let mut t = Trial::new(s);
         while !t.done() {
