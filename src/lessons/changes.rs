@@ -94,7 +94,7 @@ fn changed_fields(old: &scalelab_engine::scenario::Node, new: &scalelab_engine::
         return Vec::new();
     };
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).filter(|k| !matches!(k.as_str(), "x" | "y" | "id")).collect();
-    keys.sort();
+    scalelab_engine::order::sort(&mut keys);
     keys.dedup();
     let changed: Vec<&str> = keys.into_iter().filter(|k| a.get(*k) != b.get(*k)).map(String::as_str).collect();
     changed
