@@ -38,7 +38,7 @@ pub mod model;
 
 // The paths the CLI, the web app and the tests have always used.
 pub use analysis::{before_after, compare, envelope, job, resilience, theory};
-pub use base::{histogram, limits, rng, suggest, time, ziggurat};
+pub use base::{histogram, limits, order, rng, suggest, time, ziggurat};
 pub use blocks::{
     alerts, autoscale, breaker, cache_store, dns, event, geo, keys, pool, pricing, profile, replication, request,
     retry, sharding,

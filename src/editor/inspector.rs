@@ -64,7 +64,7 @@ impl Editor {
     fn set_field(&self, id: &str, field: &Field, raw: &str) -> Result<(), String> {
         let doc = self.doc.get_untracked();
         let i = doc.node_index(id).ok_or("the node is gone")?;
-        let mut value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
+        let mut value = doc.to_value().map_err(|e| e.to_string())?;
         let raw = raw.trim();
         let new = match field.kind {
             FieldKind::Choice(_) | FieldKind::Size(_) => Value::String(raw.to_string()),
@@ -267,7 +267,7 @@ impl Editor {
         if let NodeSpec::Users(u) = &mut doc.nodes[i].spec {
             u.regions = regions;
         }
-        let value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
+        let value = doc.to_value().map_err(|e| e.to_string())?;
         let parsed = scalelab_engine::parse::parse_value(&value)
             .map_err(|e| e.issues().first().map(|x| x.message.clone()).unwrap_or_default())?;
         self.commit(parsed, &format!("{id}: regions set")).map_err(|e| super::reason(&e))
@@ -446,9 +446,8 @@ fn NodePanel(
     });
     let id_theory = id.clone();
     let id_v = id.clone();
-    let node_value = Signal::derive(move || {
-        editor.doc.with(|d| d.node_index(&id_v).and_then(|i| serde_json::to_value(&d.nodes[i]).ok()))
-    });
+    let node_value =
+        Signal::derive(move || editor.doc.with(|d| d.node_index(&id_v).and_then(|i| d.nodes[i].to_value().ok())));
     let id_f = id.clone();
     let field_groups =
         move || editor.doc.with(|d| d.node_index(&id_f).map(|i| fields_for(&d.nodes[i].spec)).unwrap_or_default());

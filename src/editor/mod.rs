@@ -461,7 +461,8 @@ fn offsets_nearest_first() -> &'static [(i32, i32)] {
     OFFSETS.get_or_init(|| {
         let n = SEARCH_STEPS;
         let mut all: Vec<(i32, i32)> = (-n..=n).flat_map(|i| (-n..=n).map(move |j| (i, j))).collect();
-        all.sort_by_key(|&(i, j)| (i * i + j * j, j < 0, i < 0, j.abs(), i.abs()));
+        let key = |&(i, j): &(i32, i32)| (i * i + j * j, j < 0, i < 0, j.abs(), i.abs());
+        scalelab_engine::order::sort_by(&mut all, |a, b| key(a).cmp(&key(b)));
         all
     })
 }

@@ -319,7 +319,7 @@ pub fn parse_versions(stored: Option<&str>) -> Vec<SavedVersion> {
         .collect();
     // Stored newest first already; a stable sort also repairs a list written by
     // hand or by a clock that went backwards.
-    versions.sort_by_key(|v| std::cmp::Reverse(v.saved_at_ms));
+    scalelab_engine::order::sort_by_u64(&mut versions, |v| !v.saved_at_ms); // newest first
     versions.truncate(MAX_VERSIONS);
     versions
 }

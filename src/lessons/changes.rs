@@ -88,13 +88,11 @@ fn rate_words(r: Rate) -> String {
 
 /// The settings of a node that differ (not its place on the diagram).
 fn changed_fields(old: &scalelab_engine::scenario::Node, new: &scalelab_engine::scenario::Node) -> Vec<String> {
-    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
-        (serde_json::to_value(old), serde_json::to_value(new))
-    else {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (old.to_value(), new.to_value()) else {
         return Vec::new();
     };
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).filter(|k| !matches!(k.as_str(), "x" | "y" | "id")).collect();
-    keys.sort();
+    scalelab_engine::order::sort(&mut keys);
     keys.dedup();
     let changed: Vec<&str> = keys.into_iter().filter(|k| a.get(*k) != b.get(*k)).map(String::as_str).collect();
     changed

@@ -99,7 +99,7 @@ pub fn decimate(points: &[(f64, f64)], x_range: (f64, f64), columns: usize) -> V
     } else {
         sorted = {
             let mut v: Vec<(f64, f64)> = points.iter().filter(finite).copied().collect();
-            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            scalelab_engine::order::sort_by_u64(&mut v, |p| scalelab_engine::order::total_key(p.0));
             v
         };
         &sorted

@@ -501,7 +501,7 @@ fn Chooser(ui: CompareUi, side: Side) -> impl IntoView {
                 steps.push(n);
             }
         }
-        steps.sort_unstable();
+        scalelab_engine::order::sort_by_u64(&mut steps, |&n| u64::from(n));
         steps.dedup();
         for n in steps {
             opts.push((Source::PreviousStep(n).value(), capitalised(&previous_step_label(n))));

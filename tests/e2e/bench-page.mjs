@@ -3,7 +3,10 @@
 //
 //   paint      first-contentful-paint and the time until the diagram is
 //              interactive (its nodes in the DOM, the next frame, and not
-//              before first paint), in a fresh context (median of BENCH_PAINT_RUNS)
+//              before first paint), in a fresh context (median of BENCH_PAINT_RUNS);
+//              the bytes transferred until then, as the local server sends
+//              them (uncompressed) and, in one more load, from a server that
+//              gzips every file (level 9) as hosts do
 //   frames     frame intervals, dropped frames, long tasks and chart redraw
 //              times while the design given by BENCH_DESIGN (lesson 13, about
 //              100,000 requests/s) runs at 1x for BENCH_FRAMES_S seconds,
@@ -17,8 +20,8 @@
 //              the DevTools protocol's network (1.6 Mbps down, 750 kbps up,
 //              150 ms latency) and CPU (4x slower) throttling of Lighthouse's
 //              mobile preset, in a fresh context and a phone-sized viewport:
-//              first paint, the diagram interactive, bytes transferred (median
-//              of BENCH_THROTTLED_RUNS)
+//              first paint, the diagram interactive, bytes transferred until
+//              then (median of BENCH_THROTTLED_RUNS)
 //
 // The design is loaded through a share link (`#s=` + base64url of raw DEFLATE
 // of the JSON, as src/keeping/storage.rs writes them), as a user who follows a link.
@@ -223,7 +226,9 @@ async function launch() {
       '--disable-backgrounding-occluded-windows',
     ],
   });
-  async function open(path) {
+  // `before(context, page)` runs before the page is loaded; `base` is the
+  // server's address (python's http.server by default).
+  async function open(path, { base = baseUrl, before = null } = {}) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = [];
@@ -231,13 +236,14 @@ async function launch() {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
+    const hooked = before ? await before(context, page) : null;
     await page.addInitScript(pageProbe);
-    await page.goto(`${baseUrl}${path}`);
+    await page.goto(`${base}${path}`);
     await page.getByTestId('app-ready').waitFor({ timeout: 60000 });
     await page.waitForFunction(() => document.querySelector('[data-testid="metric-p99"]')?.textContent.includes('ms'), null, {
       timeout: 60000,
     });
-    return { page, context, errors };
+    return { page, context, errors, hooked };
   }
   return {
     open,
@@ -251,24 +257,82 @@ async function launch() {
 
 const trafficText = (page) => page.getByTestId('traffic-value').textContent();
 
+// Counts what a page transfers with the DevTools protocol's network events:
+// the encoded size of every response (headers included) and when its last
+// byte came. `until(page, ms)` sums those that had finished `ms` after the
+// page's time origin (its `performance.now()` clock), `files` lists them.
+async function countTransfers(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const urls = new Map();
+  const done = [];
+  let clock = null; // the protocol's monotonic seconds and the wall clock at one instant
+  cdp.on('Network.requestWillBeSent', (e) => {
+    urls.set(e.requestId, e.request.url);
+    if (clock === null) clock = { mono: e.timestamp, wall_ms: e.wallTime * 1000 };
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    done.push({ url: urls.get(e.requestId), bytes: e.encodedDataLength, t: e.timestamp });
+  });
+  const before = async (page, ms) => {
+    const origin = await page.evaluate(() => performance.timeOrigin);
+    const limit = clock === null ? -Infinity : clock.mono + (origin + ms - clock.wall_ms) / 1000;
+    return done.filter((d) => d.t <= limit);
+  };
+  return {
+    cdp,
+    until: async (page, ms) => (await before(page, ms)).reduce((n, d) => n + d.bytes, 0),
+    files: async (page, ms) => (await before(page, ms)).map((d) => `${d.url.replace(/^https?:\/\/[^/]+/, '')} ${d.bytes}`),
+  };
+}
+
+// First paint and the diagram interactive, from the page's own clock.
+async function loadTimes(page, timeout) {
+  await page.waitForFunction(() => window.__bench.interactive !== undefined, null, { timeout });
+  const r = await page.evaluate(() => ({
+    fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+    interactive: window.__bench.interactive,
+  }));
+  // Not before it is painted: the frame callback after the nodes' insertion
+  // can run before that frame is presented (which is FCP's time).
+  return { fcp: r.fcp, interactive: Math.max(r.fcp ?? 0, r.interactive) };
+}
+
 async function paint(site) {
   const runs = env('BENCH_PAINT_RUNS', 5);
   const fcp = [];
   const interactive = [];
+  const bytes = [];
+  const before = (context, page) => countTransfers(context, page);
   for (let i = 0; i < runs; i++) {
-    const { page, context } = await site.open('/');
-    await page.waitForFunction(() => window.__bench.interactive !== undefined, null, { timeout: 60000 });
-    const r = await page.evaluate(() => ({
-      fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
-      interactive: window.__bench.interactive,
-    }));
+    const { page, context, hooked: net } = await site.open('/', { before });
+    const r = await loadTimes(page, 60000);
     fcp.push(r.fcp);
-    // Not before it is painted: the frame callback after the nodes' insertion
-    // can run before that frame is presented (which is FCP's time).
-    interactive.push(Math.max(r.fcp ?? 0, r.interactive));
+    interactive.push(r.interactive);
+    bytes.push(await net.until(page, r.interactive));
     await context.close();
   }
-  return { figure: 'paint', fcp_ms: pct(fcp, 50), interactive_ms: pct(interactive, 50), runs: { fcp, interactive } };
+  // The same load from a host that gzips, for the bytes alone (its times are
+  // not counted: they are of another server).
+  const server = await gzipServer();
+  let gzip;
+  try {
+    const { page, context, hooked: net } = await site.open('/', { base: server.url, before });
+    const r = await loadTimes(page, 60000);
+    gzip = { bytes: await net.until(page, r.interactive), files: await net.files(page, r.interactive) };
+    await context.close();
+  } finally {
+    server.close();
+  }
+  return {
+    figure: 'paint',
+    fcp_ms: pct(fcp, 50),
+    interactive_ms: pct(interactive, 50),
+    bytes: pct(bytes, 50),
+    gzip_bytes: gzip.bytes,
+    gzip_files: gzip.files,
+    runs: { fcp, interactive, bytes },
+  };
 }
 
 async function frames(site, design) {
@@ -378,8 +442,8 @@ async function throttled(site) {
     for (let i = 0; i < runs; i++) {
       const context = await site.browser.newContext({ viewport: { width: 412, height: 823 } });
       const page = await context.newPage();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Network.enable');
+      const net = await countTransfers(context, page);
+      const cdp = net.cdp;
       await cdp.send('Network.emulateNetworkConditions', {
         offline: false,
         latency: 150,
@@ -387,20 +451,12 @@ async function throttled(site) {
         uploadThroughput: (750 * 1024) / 8,
       });
       await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-      let transferred = 0;
-      cdp.on('Network.loadingFinished', (e) => {
-        transferred += e.encodedDataLength;
-      });
       await page.addInitScript(pageProbe);
       await page.goto(`${server.url}/`);
-      await page.waitForFunction(() => window.__bench.interactive !== undefined, null, { timeout: 120000 });
-      const r = await page.evaluate(() => ({
-        fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
-        interactive: window.__bench.interactive,
-      }));
+      const r = await loadTimes(page, 120000);
       fcp.push(r.fcp);
-      interactive.push(Math.max(r.fcp ?? 0, r.interactive));
-      bytes.push(transferred);
+      interactive.push(r.interactive);
+      bytes.push(await net.until(page, r.interactive));
       await context.close();
     }
   } finally {

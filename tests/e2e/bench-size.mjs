@@ -3,7 +3,9 @@
 // text files), with node's zlib. Prints one JSON line: per file and the total.
 // The embedding example under public/ is shipped too, so the total counts it;
 // `first_load` is what opening the page fetches (everything at the top level:
-// index.html, the JS glue, the wasm, the CSS, the icon).
+// index.html, the JS glue, the wasm, the CSS, the icon), not the engine
+// worker's files (scalelab-worker*), fetched when a job (a resilience report,
+// a before/after table) first starts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -36,7 +38,8 @@ for (const p of walk(dist)) {
         [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
       },
     }).length,
-    first_load: !rel.startsWith('public/'), // public/ holds the embedding example
+    // public/ holds the embedding example; the worker comes with the first job.
+    first_load: !rel.startsWith('public/') && !rel.startsWith('scalelab-worker'),
   });
 }
 files.sort((a, b) => b.raw - a.raw);

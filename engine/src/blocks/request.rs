@@ -369,7 +369,7 @@ impl Arena {
             .filter(|(_, r)| r.lines > 0 && !r.finished && r.depth > 0 && r.frames[0].node == users && !r.is_attempt())
             .map(|(i, r)| (r.born, r.number, i as u32, r.generation))
             .collect();
-        open.sort_unstable();
+        crate::base::order::sort(&mut open);
         open.into_iter().map(|(_, _, slot, generation)| (slot, generation)).collect()
     }
 

@@ -200,16 +200,15 @@ struct Ring {
 
 impl Ring {
     fn build(members: Vec<u32>, vnodes_per_shard: u32) -> Ring {
-        let mut pairs: Vec<(u64, u16)> = Vec::with_capacity(members.len() * vnodes_per_shard as usize);
+        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(members.len() * vnodes_per_shard as usize);
         for &shard in &members {
-            // Shard ids are checked to be below MAX_SHARDS (1024), so they fit u16.
-            let owner = shard as u16;
-            pairs.extend((0..vnodes_per_shard).map(|v| (vnode_point(shard, v), owner)));
+            pairs.extend((0..vnodes_per_shard).map(|v| (vnode_point(shard, v), shard)));
         }
         // Points are distinct (see `vnode_point`), so this order is total and the
         // ring is the same whatever order the members were given in.
-        pairs.sort_unstable();
-        let (points, owners) = pairs.into_iter().unzip();
+        crate::base::order::sort_pairs(&mut pairs);
+        // Shard ids are checked to be below MAX_SHARDS (1024), so they fit u16.
+        let (points, owners) = pairs.into_iter().map(|(point, shard)| (point, shard as u16)).unzip();
         Ring { points, owners, members, vnodes_per_shard }
     }
 
@@ -272,7 +271,7 @@ impl Router {
         check_shard_count(members.len() as u64)?;
         check_vnodes(vnodes_per_shard)?;
         let mut sorted = members.to_vec();
-        sorted.sort_unstable();
+        crate::base::order::sort_by_u64(&mut sorted, |&m| u64::from(m));
         for (i, &shard) in sorted.iter().enumerate() {
             if shard >= MAX_SHARDS {
                 return Err(ShardingError::ShardIdTooLarge { shard });
@@ -466,7 +465,7 @@ fn ring_moved_share(a: &Ring, b: &Ring) -> f64 {
     let mut cuts: Vec<u64> = Vec::with_capacity(a.points.len() + b.points.len());
     cuts.extend_from_slice(&a.points);
     cuts.extend_from_slice(&b.points);
-    cuts.sort_unstable();
+    crate::base::order::sort_by_u64(&mut cuts, |&c| c);
     cuts.dedup();
     let mut moved: u128 = 0;
     for (i, &cut) in cuts.iter().enumerate() {

@@ -95,7 +95,7 @@ impl PoolState {
     /// each back to the front of its queue restores the order.
     pub fn drain(&mut self) -> Vec<(Nanos, u16)> {
         let mut jobs: Vec<(Nanos, u16)> = self.jobs.iter_mut().filter_map(Option::take).collect();
-        jobs.sort_by_key(|j| std::cmp::Reverse(j.0));
+        crate::base::order::sort_by_u64(&mut jobs, |j| !j.0);
         self.free = (0..self.jobs.len() as u32).rev().collect();
         jobs
     }

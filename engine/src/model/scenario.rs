@@ -538,6 +538,15 @@ pub struct Link {
     pub latency_ms: f64,
 }
 
+impl Node {
+    /// The node as a JSON value, through the engine's one copy of the value
+    /// writer (see [`Scenario::to_value`]).
+    #[inline(never)]
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+}
+
 impl Scenario {
     /// Reads and checks a scenario document; see [`crate::model::parse`].
     pub fn from_json(text: &str) -> Result<Scenario, crate::model::error::ScenarioError> {
@@ -547,6 +556,15 @@ impl Scenario {
     /// The scenario as pretty JSON (the inverse of [`Scenario::from_json`]).
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).expect("a scenario always serialises")
+    }
+
+    /// The scenario as a JSON value (what [`crate::model::parse::parse_value`]
+    /// reads). The page calls this rather than `serde_json::to_value`, so
+    /// that the browser module holds one copy of the value writer for the
+    /// scenario (the engine's, which `edited` uses), not one per crate.
+    #[inline(never)]
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
     }
 
     pub fn node_index(&self, id: &str) -> Option<usize> {

@@ -165,7 +165,7 @@ fn lookup(index: &HashMap<&str, usize>, id: &str, path: &str, issues: &mut Vec<I
     let found = index.get(id).copied();
     if found.is_none() {
         let mut ids: Vec<&str> = index.keys().copied().collect();
-        ids.sort_unstable(); // a stable suggestion whatever the hash order
+        crate::base::order::sort(&mut ids); // a stable suggestion whatever the hash order
         let message = match crate::base::suggest::suggest(id, &ids) {
             Some(s) => format!("no node has id \"{id}\"; did you mean \"{s}\"?"),
             None => format!("no node has id \"{id}\""),
