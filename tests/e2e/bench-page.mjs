@@ -362,8 +362,8 @@ async function particles(site, design) {
 }
 
 // The live page while the resilience report of lesson 5 (9 trials) is worked
-// on, a slice per frame: every frame from the click on Run until the table is
-// shown, and how long the report took.
+// on in the engine's worker: every frame from the click on Run until the table
+// is shown, and how long the report took.
 async function report(site) {
   const { page, context, errors } = await site.open('/?lesson=5');
   await page.waitForTimeout(3000);

@@ -1109,8 +1109,8 @@ fn particles(root: &Path, rep: &mut Report) -> Result {
     Ok(())
 }
 
-/// The live page (lesson 5 at 1x) while its resilience report is worked on a
-/// slice per frame: a wall-clock figure, which a busy machine makes worse, so
+/// The live page (lesson 5 at 1x) while its resilience report is worked on in
+/// the engine's worker: a wall-clock figure, which a busy machine makes worse, so
 /// a figure here and not a test's assertion.
 fn report(root: &Path, rep: &mut Report) -> Result {
     let out = page(root, &["report"], &[])?;
@@ -1341,8 +1341,8 @@ DESIGN.md: a 300-node design runs at 1x at 60 fps.\n\
 (src/shell/animation.rs); lesson 13 at 0.1x so the frame holds little engine work and mostly the dots; the dots on screen \
 are read from the page's sampling line each frame of the 10 s recorded (mean, min, max; the animation ignores new hops past twice its budget).\n\
 - **frames during the report**: lesson 5 (`?lesson=5`) at 1x, the resilience report run from its panel; every \
-`requestAnimationFrame` interval from the click on Run until the table is shown; the report is worked on in slices of \
-8 ms of wall time a frame (src/panels/resilience_panel.rs). \"Took\" is that wall time.\n\
+`requestAnimationFrame` interval from the click on Run until the table is shown; the report is worked on in the engine's worker \
+(worker/, src/run/worker.rs), beside the live run on the page's thread. \"Took\" is that wall time.\n\
 - **site size**: every file of dist/ (tests/e2e/bench-size.mjs, node's zlib: gzip level 9, brotli quality 11); \
 \"first load\" leaves out public/, which holds the embedding example.\n\
 - **wasm contributors**: the release wasm from cargo (before wasm-bindgen) run through wasm-bindgen and \
