@@ -3,7 +3,10 @@
 //! request and for the slowest 1%, so a learner can see which queue sets the
 //! p99. A column for the wait for a pooled connection appears while some
 //! node has that part. The numbers are the engine's breakdown of its traced requests
-//! (`Simulation::latency_breakdown`); the page only lays them out.
+//! (`Simulation::latency_breakdown`); the page only lays them out. Tracing
+//! requests for it costs the engine, so it runs only while this panel is on
+//! the page ([`BreakdownShown`]): opened again, the panel starts from the
+//! requests traced since.
 
 use crate::base::format;
 use crate::state::Live;
@@ -59,9 +62,32 @@ fn row(h: &HopShare, total_ms: f64, pooled: bool) -> impl IntoView {
     }
 }
 
+/// Whether "Where the time goes" is on the page: the shell turns the
+/// engine's tracing for the breakdown on only while it is.
+#[derive(Clone, Copy, Debug)]
+pub struct BreakdownShown(pub RwSignal<bool>);
+
+/// The note under the table: what the figures are made from.
+fn note(requests: u64, span_s: f64, pooled: bool) -> String {
+    // The engine's window is 30 to 60 simulated seconds; a shorter one began
+    // when the run started or when this panel was opened.
+    format!(
+        "From {} traced requests (one in eight) that succeeded in the last {span_s:.0} simulated seconds{}. Network, queueing{} and service add up, over the nodes, to the latency.",
+        format::count(requests),
+        if span_s < 30.0 { ", traced while this panel is open" } else { "" },
+        if pooled { ", pool wait" } else { "" }
+    )
+}
+
 #[component]
 pub fn BreakdownPanel() -> impl IntoView {
     let live = expect_context::<Live>();
+    if let Some(BreakdownShown(shown)) = use_context::<BreakdownShown>() {
+        shown.set(true);
+        on_cleanup(move || {
+            let _ = shown.try_set(false);
+        });
+    }
     let group = RwSignal::new(Group::Mean);
     let button = move |g: Group, label: &'static str, test_id: &'static str| {
         view! {
@@ -78,7 +104,7 @@ pub fn BreakdownPanel() -> impl IntoView {
                 </div>
             </div>
             {move || live.breakdown.with(|b| match b {
-                None => view! { <p class="muted" data-testid="breakdown-summary">"No request has finished yet."</p> }.into_any(),
+                None => view! { <p class="muted" data-testid="breakdown-summary">"No traced request has finished yet."</p> }.into_any(),
                 Some(b) => {
                     let g = group.get();
                     let part = if g == Group::Mean { &b.mean } else { &b.tail };
@@ -95,11 +121,7 @@ pub fn BreakdownPanel() -> impl IntoView {
                             </tr></thead>
                             <tbody>{part.hops.iter().map(|h| row(h, part.latency_ms, pooled)).collect_view()}</tbody>
                         </table>
-                        <p class="muted breakdown-note">{format!(
-                            "From {} traced requests (one in eight) that succeeded in the last 30 to 60 simulated seconds. Network, queueing{} and service add up, over the nodes, to the latency.",
-                            format::count(b.requests),
-                            if pooled { ", pool wait" } else { "" }
-                        )}</p>
+                        <p class="muted breakdown-note">{note(b.requests, b.span_s, pooled)}</p>
                     }.into_any()
                 }
             })}

@@ -130,6 +130,8 @@ pub fn App() -> impl IntoView {
     // Set by "Step": the next frame lets the dots move although paused.
     let stepped = StoredValue::new(false);
 
+    let breakdown_shown = crate::panels::breakdown_panel::BreakdownShown(RwSignal::new(false));
+    provide_context(breakdown_shown);
     let publish = move || {
         let snap = editor.runner.try_update_value(|r| {
             let snap = r.sim.live_snapshot();
@@ -137,6 +139,8 @@ pub fn App() -> impl IntoView {
             let next = log_seq.get_value();
             let entries: Vec<LogEntry> = r.sim.log().since(next).cloned().collect();
             tracing.refresh(&r.sim);
+            // Traced for the breakdown only while its panel is on the page.
+            r.sim.set_breakdown(breakdown_shown.0.get_untracked());
             let breakdown = r.sim.latency_breakdown();
             (
                 snap,

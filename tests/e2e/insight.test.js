@@ -86,6 +86,34 @@ test('the inspector puts queueing theory beside the simulation, and says where i
   await context.close();
 });
 
+test('where the time goes is traced only while it is unfolded: opened again, it starts from the requests traced since and says so', async () => {
+  const { page, errors, context } = await open();
+  await openDesign(page, dbBoundFor(600));
+  await page.getByTestId('speed').selectOption('25');
+  await simUntil(page, 40);
+  const before = await page.locator('.breakdown-note').textContent();
+  assert.match(before, /in the last \d+ simulated seconds/, before);
+  // Folded away from 40 s to 80 s: nothing is traced for it meanwhile.
+  await page.getByTestId('dashboard-toggle').click();
+  await page.getByTestId('breakdown').waitFor({ state: 'detached' });
+  await simUntil(page, 80);
+  await page.getByTestId('play-toggle').click();
+  await page.getByTestId('dashboard-toggle').click();
+  assert.equal(await text(page, 'breakdown-summary'), 'No traced request has finished yet.');
+  // Running again slowly, the first traced requests fill it, over the
+  // seconds since it was opened, not the 30 to 60 before.
+  await page.getByTestId('speed').selectOption('1');
+  await page.getByTestId('play-toggle').click();
+  await page.waitForFunction(() => /From [\d,]+ traced/.test(document.querySelector('.breakdown-note')?.textContent ?? ''), null, { timeout: 30000 });
+  await page.getByTestId('play-toggle').click();
+  const note = await page.locator('.breakdown-note').textContent();
+  const span = Number(note.match(/in the last (\d+) simulated seconds/)[1]);
+  assert.ok(span < 10, `the breakdown covers ${span} s since it was opened: ${note}`);
+  assert.match(note, /traced while this panel is open/, note);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('where the time goes: the parts add up to the mean, and the database queue sets the slowest 1%', async () => {
   const { page, errors, context } = await open();
   // The run ends at 60 s, so what is read covers the same requests every time.

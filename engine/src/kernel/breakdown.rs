@@ -176,7 +176,7 @@ impl BreakdownSums {
                 hops: hops.into_iter().map(|(_, _, h)| h).collect(),
             }
         };
-        Some(LatencyBreakdown { requests, mean: part(0), tail: part(tail_from) })
+        Some(LatencyBreakdown { requests, span_s: 0.0, mean: part(0), tail: part(tail_from) })
     }
 }
 
@@ -241,6 +241,10 @@ impl BreakdownPart {
 pub struct LatencyBreakdown {
     /// Traced requests it is made from.
     pub requests: u64,
+    /// The simulated seconds those requests finished in: up to now from the
+    /// start of the window, or from when tracing for the breakdown was last
+    /// turned on ([`crate::kernel::sim::Simulation::set_breakdown`]) if later.
+    pub span_s: f64,
     pub mean: BreakdownPart,
     /// The requests at and beyond the p99 (the class holding it and above).
     pub tail: BreakdownPart,
@@ -248,15 +252,46 @@ pub struct LatencyBreakdown {
 
 impl crate::kernel::sim::Simulation {
     /// Where the time of successful traced requests went over the last 30 to
-    /// 60 simulated seconds (`None`: none finished yet).
+    /// 60 simulated seconds, or since tracing for the breakdown was last
+    /// turned on (`span_s` says which; `None`: none finished yet, or tracing
+    /// is off).
     pub fn latency_breakdown(&self) -> Option<LatencyBreakdown> {
+        if !self.breakdown_on {
+            return None;
+        }
         let [previous, current] = &self.breakdown_recent;
-        current.view(Some(previous), |slot| self.breakdown_name(slot))
+        let mut b = current.view(Some(previous), |slot| self.breakdown_name(slot))?;
+        b.span_s = self.now.saturating_sub(self.breakdown_from[0]) as f64 / 1e9;
+        Some(b)
     }
 
-    /// The same for every traced request born in the statistics window.
+    /// The same for every traced request born in the statistics window
+    /// (while tracing for the breakdown was on).
     pub fn latency_breakdown_window(&self) -> Option<LatencyBreakdown> {
-        self.breakdown_window.view(None, |slot| self.breakdown_name(slot))
+        let mut b = self.breakdown_window.view(None, |slot| self.breakdown_name(slot))?;
+        b.span_s = self.now.saturating_sub(self.warmup) as f64 / 1e9;
+        Some(b)
+    }
+
+    /// Turns tracing for the latency breakdown on or off (on from the
+    /// start). While off, no request is traced for it: nothing is marked on
+    /// its hops and nothing is summed at its end, which is most of what the
+    /// breakdown costs; every other figure of the run is the same either way
+    /// (which requests are traced depends on their numbers, not on a random
+    /// draw). Turned on again, the recent breakdown starts afresh, so it
+    /// never mixes periods with a gap between them. Requests are traced
+    /// from their birth, so those born while it was off are never in it.
+    pub fn set_breakdown(&mut self, on: bool) {
+        if on && !self.breakdown_on {
+            self.breakdown_recent.iter_mut().for_each(BreakdownSums::clear);
+            self.breakdown_from = [self.now; 2];
+        }
+        self.breakdown_on = on;
+    }
+
+    /// Whether requests are traced for the latency breakdown.
+    pub fn breakdown_on(&self) -> bool {
+        self.breakdown_on
     }
 
     fn breakdown_name(&self, slot: usize) -> Option<(String, NodeKind)> {

@@ -7,6 +7,7 @@ pub mod breakdown;
 mod coalesce;
 pub mod edit;
 pub(crate) mod injected;
+mod latency;
 mod pool;
 pub mod recent;
 pub mod report;

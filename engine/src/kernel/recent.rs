@@ -40,7 +40,8 @@ pub(crate) struct SecondDists {
     /// Latency of successful requests answered in the second.
     pub latency: Histogram,
     /// Per node slot (stations only): time at the node of the requests that
-    /// left it in the second.
+    /// left it in the second (filled by `SnapshotBase`'s buffers, complete
+    /// once the second is closed).
     pub node_latency: Vec<Option<Histogram>>,
     /// Per user region (`Region::ALL` order; empty until a request with a
     /// region finishes).
@@ -97,13 +98,6 @@ impl Recent {
     /// A node slot was added while running.
     pub fn push_node(&mut self, station: bool) {
         self.current.node_latency.push(station.then(Histogram::new));
-    }
-
-    #[inline]
-    pub fn record_node_latency(&mut self, node: usize, ns: Nanos) {
-        if let Some(Some(h)) = self.current.node_latency.get_mut(node) {
-            h.record(ns);
-        }
     }
 
     #[inline]

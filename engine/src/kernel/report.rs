@@ -179,7 +179,7 @@ impl Simulation {
             goodput_rps: per_s(w.ok),
             throughput_rps: per_s(w.answered_ok()),
             attempts_per_request: w.attempts_per_request(),
-            latency_ms: LatencySummary::of(&self.latency),
+            latency_ms: LatencySummary::of(&self.latencies.window()),
             lost_writes: self.lost_writes,
             cost_per_month_usd: self.monthly_costs().iter().map(|(_, c)| c).sum(),
             nodes: NodeReports(nodes),

@@ -195,8 +195,10 @@ pub struct Simulation {
     /// a request's calls are not its attempts, so they have books of their own.
     pub(crate) calls_totals: AttemptOutcomes,
     pub(crate) calls_window: AttemptOutcomes,
-    /// End-to-end latency of successful requests born in the window.
-    pub(crate) latency: Histogram,
+    /// End-to-end latency of successful requests: the second under way, the
+    /// span since the last `take_snapshot`, and those born in the window.
+    pub(crate) latencies: crate::kernel::latency::Latencies,
+    /// The last second closed by `on_tick` (from `latencies`).
     second_latency: Histogram,
     second: Outcomes,
     pub(crate) at_warmup: Vec<NodeCounters>,
@@ -240,6 +242,11 @@ pub struct Simulation {
     pub(crate) breakdown_window: crate::kernel::breakdown::BreakdownSums,
     /// The same over the current and the previous `RECENT_BREAKDOWN_S`.
     pub(crate) breakdown_recent: [crate::kernel::breakdown::BreakdownSums; 2],
+    /// When the previous and the current half of `breakdown_recent` started
+    /// (or tracing was turned on again, if later).
+    pub(crate) breakdown_from: [Nanos; 2],
+    /// Whether requests are traced for the breakdown (`set_breakdown`).
+    pub(crate) breakdown_on: bool,
     /// Scratch space for reading a trace.
     reading: crate::kernel::trace::Reading,
     /// Requests overflowed (see `overflow`) since the last tick: logged once
@@ -313,7 +320,7 @@ impl Simulation {
             attempts_window: AttemptOutcomes::default(),
             calls_totals: AttemptOutcomes::default(),
             calls_window: AttemptOutcomes::default(),
-            latency: Histogram::new(),
+            latencies: crate::kernel::latency::Latencies::new(),
             second_latency: Histogram::new(),
             second: Outcomes::default(),
             at_warmup: vec![NodeCounters::default(); n],
@@ -340,6 +347,8 @@ impl Simulation {
             waking: false,
             breakdown_window: Default::default(),
             breakdown_recent: Default::default(),
+            breakdown_from: [0; 2],
+            breakdown_on: true,
             reading: Default::default(),
             overflowing: false,
         };
@@ -501,8 +510,8 @@ impl Simulation {
 
     /// End-to-end latency of the window's successful requests (the report's
     /// `latency_ms` summarises it).
-    pub fn latency_histogram(&self) -> &crate::base::histogram::Histogram {
-        &self.latency
+    pub fn latency_histogram(&self) -> std::borrow::Cow<'_, crate::base::histogram::Histogram> {
+        self.latencies.window()
     }
 
     /// The event log: what happened, in words.
@@ -646,7 +655,7 @@ impl Simulation {
         // By a hash of the number, not the number itself: every eighth
         // request behind a round robin over two, four or eight servers
         // would always reach the same one, and the others never appear.
-        let breakdown = crate::metrics::hops::is_sampled(number, BREAKDOWN_EVERY);
+        let breakdown = self.breakdown_on && crate::metrics::hops::is_sampled(number, BREAKDOWN_EVERY);
         let asked = std::mem::take(&mut self.traces.want_next);
         let keep = sampled || asked;
         let trace = if breakdown || keep {
@@ -1844,12 +1853,10 @@ impl Simulation {
             None => {
                 self.totals.ok += 1;
                 self.second.ok += 1;
-                self.second_latency.record(latency);
-                self.snap.latency.record(latency);
+                self.latencies.record(latency, in_window);
                 self.stats[users].counters.completed += 1;
                 if in_window {
                     self.window.ok += 1;
-                    self.latency.record(latency);
                 }
             }
             Some(cause) => {
@@ -2618,6 +2625,7 @@ impl Simulation {
     }
 
     fn on_tick(&mut self) {
+        self.latencies.close_second(&mut self.second_latency);
         let mut nodes = Vec::with_capacity(self.stats.len());
         let mut goal_nodes = Vec::new();
         for i in 0..self.stats.len() {
@@ -2683,15 +2691,15 @@ impl Simulation {
             nodes: self.at_tick.clone(),
             links: self.net.wires.iter().map(|w| w.sent).collect(),
         };
-        self.snap.recent.close_second(mark, &self.second_latency);
+        self.snap.close_second(mark, &self.second_latency);
         self.check_alerts();
         self.track_goal(&goal_nodes);
         self.batches.second(self.now / NS_PER_S, self.second.ok, self.second.failed_total(), &self.second_latency);
         self.second = Outcomes::default();
-        self.second_latency.clear();
         if (self.now / NS_PER_S).is_multiple_of(RECENT_BREAKDOWN_S) {
             self.breakdown_recent.swap(0, 1);
             self.breakdown_recent[1].clear();
+            self.breakdown_from = [self.breakdown_from[1], self.now];
         }
         self.queue.schedule(self.now + NS_PER_S, Event::Tick);
     }

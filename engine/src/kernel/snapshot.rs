@@ -4,7 +4,7 @@
 //! covers exactly the simulated time since the last one, so rates and percentiles
 //! describe "now" rather than the whole run, and nothing is counted twice.
 
-use crate::base::histogram::Histogram;
+use crate::base::histogram::{Histogram, PENDING};
 use crate::base::time::Nanos;
 use crate::blocks::request::Cause;
 use crate::kernel::sim::{Outcomes, Simulation};
@@ -17,18 +17,22 @@ pub(crate) struct SnapshotBase {
     pub at: Nanos,
     pub totals: Outcomes,
     pub nodes: Vec<NodeCounters>,
-    /// Latency of successful requests answered since the last snapshot.
+    /// Latency of successful requests answered in the span the last
+    /// `take_snapshot` closed (`Simulation::latencies` fills it).
     pub latency: Histogram,
     /// Requests sent down each wire, at the last snapshot.
     pub links: Vec<u64>,
-    /// Time at each station of the requests that left it since the last
-    /// snapshot (allocated for stations only: 40 KB each).
-    pub node_latency: Vec<Option<Histogram>>,
+    /// Time at each station of the requests that left it, buffered and
+    /// added both to the span since the last snapshot and to the second
+    /// under way in `recent` (allocated for stations only: 42 KB each).
+    node_latency: Vec<Option<NodeLatency>>,
     /// Per user region (`Region::ALL` order), requests finished since the last
     /// snapshot; allocated when the first request with a region finishes.
     pub regions: Vec<RegionReading>,
-    /// The last whole seconds, for the page's live figures.
-    pub recent: crate::kernel::recent::Recent,
+    /// The last whole seconds, for the page's live figures. Its per-node
+    /// histograms of the second under way are filled from `node_latency`, so
+    /// a second is closed through [`SnapshotBase::close_second`].
+    recent: crate::kernel::recent::Recent,
 }
 
 /// Requests of one user region finished since the last snapshot.
@@ -37,6 +41,30 @@ pub(crate) struct RegionReading {
     pub ok: u64,
     pub failed: u64,
     pub latency: Histogram,
+}
+
+/// One station's time per request: raw values, added to the span's histogram
+/// and to the second's when the buffer is full or before either is read.
+#[derive(Debug)]
+struct NodeLatency {
+    pending: Vec<Nanos>,
+    span: Histogram,
+}
+
+impl NodeLatency {
+    fn new() -> NodeLatency {
+        NodeLatency { pending: Vec::with_capacity(PENDING), span: Histogram::new() }
+    }
+}
+
+/// Adds node slot `i`'s buffered values to its span histogram and to the
+/// second under way.
+fn fold_node(node: &mut NodeLatency, recent: &mut crate::kernel::recent::Recent, i: usize) {
+    match recent.current.node_latency.get_mut(i).and_then(Option::as_mut) {
+        Some(second) => Histogram::record_all_twice(&node.pending, &mut node.span, second),
+        None => node.span.record_all(&node.pending),
+    }
+    node.pending.clear();
 }
 
 impl SnapshotBase {
@@ -50,16 +78,45 @@ impl SnapshotBase {
     /// Time a request spent at station `node`, counted when it leaves.
     #[inline]
     pub fn record_node_latency(&mut self, node: usize, ns: Nanos) {
-        if let Some(Some(h)) = self.node_latency.get_mut(node) {
-            h.record(ns);
+        if let Some(Some(n)) = self.node_latency.get_mut(node) {
+            n.pending.push(ns);
+            if n.pending.len() >= PENDING {
+                fold_node(n, &mut self.recent, node);
+            }
         }
-        self.recent.record_node_latency(node, ns);
+    }
+
+    /// Node slot `i`'s 99th percentile over the span since the last
+    /// snapshot, in ms (`None` for non-stations and when nothing left it);
+    /// starts the next span.
+    fn close_node_span(&mut self, i: usize) -> Option<f64> {
+        let n = self.node_latency.get_mut(i).and_then(Option::as_mut)?;
+        fold_node(n, &mut self.recent, i);
+        let q = (n.span.count() > 0).then(|| n.span.quantile(0.99) / 1e6);
+        n.span.clear();
+        q
+    }
+
+    /// A whole second ended at `mark.at`; `latency` is the second's latency
+    /// of successful requests.
+    pub fn close_second(&mut self, mark: crate::kernel::recent::Mark, latency: &Histogram) {
+        for (i, n) in self.node_latency.iter_mut().enumerate() {
+            if let Some(n) = n {
+                fold_node(n, &mut self.recent, i);
+            }
+        }
+        self.recent.close_second(mark, latency);
+    }
+
+    /// The finished seconds (their histograms are complete).
+    pub fn recent(&self) -> &crate::kernel::recent::Recent {
+        &self.recent
     }
 
     /// A node slot was added while running.
     pub fn push_node(&mut self, station: bool) {
         self.nodes.push(NodeCounters::default());
-        self.node_latency.push(station.then(Histogram::new));
+        self.node_latency.push(station.then(NodeLatency::new));
         self.recent.push_node(station);
     }
 }
@@ -96,7 +153,7 @@ impl SnapshotBase {
             nodes: vec![NodeCounters::default(); nodes],
             latency: Histogram::new(),
             links: Vec::new(),
-            node_latency: stations.iter().map(|&s| s.then(Histogram::new)).collect(),
+            node_latency: stations.iter().map(|&s| s.then(NodeLatency::new)).collect(),
             regions: Vec::new(),
         }
     }
@@ -250,6 +307,7 @@ impl Simulation {
     /// new span: for analysis over chosen stretches of a run (the resilience
     /// report, tests). The page shows [`Simulation::live_snapshot`] instead.
     pub fn take_snapshot(&mut self) -> Snapshot {
+        self.latencies.close_span(&mut self.snap.latency);
         let now = self.now;
         let span = now - self.snap.at;
         let span_s = (span as f64 / 1e9).max(1e-9);
@@ -259,11 +317,7 @@ impl Simulation {
             let reading = self.stats[i].read(now);
             nodes.push(reading.since(&self.snap.nodes[i]));
             self.snap.nodes[i] = reading;
-            node_p99_ms.push(self.snap.node_latency.get_mut(i).and_then(Option::as_mut).and_then(|h| {
-                let q = (h.count() > 0).then(|| h.quantile(0.99) / 1e6);
-                h.clear();
-                q
-            }));
+            node_p99_ms.push(self.snap.close_node_span(i));
         }
         self.snap.links.resize(self.net.wires.len(), 0);
         let mut links = Vec::with_capacity(self.net.wires.len());
@@ -289,7 +343,6 @@ impl Simulation {
             self.reading(Span { span, totals, nodes, node_p99_ms, links, latency: &self.snap.latency, regions });
         self.snap.at = now;
         self.snap.totals = self.totals;
-        self.snap.latency.clear();
         snapshot
     }
 
@@ -300,7 +353,7 @@ impl Simulation {
     /// Reading it changes nothing, so every place that shows a figure shows
     /// the same value until the next second ends.
     pub fn live_snapshot(&self) -> Snapshot {
-        let Some(w) = self.snap.recent.window() else {
+        let Some(w) = self.snap.recent().window() else {
             let zero = Histogram::new();
             let n = self.stats.len();
             return self.reading(Span {
@@ -457,5 +510,70 @@ fn region_live(region: crate::blocks::geo::Region, ok: u64, failed: u64, h: &His
         error_ratio: failed as f64 / (ok + failed).max(1) as f64,
         latency_p50_ms: (h.count() > 0).then(|| h.quantile(0.5) / 1e6),
         latency_p99_ms: (h.count() > 0).then(|| h.quantile(0.99) / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::recent::{Mark, LIVE_WINDOW_S};
+
+    fn same(a: &Histogram, b: &Histogram) {
+        assert_eq!(a.count(), b.count());
+        assert_eq!(a.mean().to_bits(), b.mean().to_bits());
+        assert_eq!(a.max(), b.max());
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(a.quantile(q).to_bits(), b.quantile(q).to_bits(), "q={q}");
+        }
+    }
+
+    #[test]
+    fn buffered_node_latency_gives_the_histograms_direct_recording_gives() {
+        // Slot 0 a station, 1 not, 2 a station added later; random values,
+        // spans and seconds closed at moments unrelated to the buffer's size.
+        let mut base = SnapshotBase::new(&[true, false]);
+        let mut span = [Histogram::new(), Histogram::new(), Histogram::new()];
+        let mut second = [Histogram::new(), Histogram::new(), Histogram::new()];
+        let mut seconds: Vec<[Histogram; 3]> = Vec::new();
+        let mut x = 99u64;
+        let mut closes = (0, 0);
+        for i in 0..30_000u64 {
+            if i == 5_000 {
+                base.push_node(true);
+            }
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let node = ((x >> 33) % if i < 5_000 { 2 } else { 3 }) as usize;
+            let ns = (x >> 13) % if x.is_multiple_of(7) { 5_000_000_000 } else { 2_000_000 };
+            base.record_node_latency(node, ns);
+            if node != 1 {
+                span[node].record(ns);
+                second[node].record(ns);
+            }
+            if (x >> 7).is_multiple_of(311) {
+                closes.0 += 1;
+                for (n, h) in span.iter_mut().enumerate() {
+                    let want = (h.count() > 0).then(|| h.quantile(0.99) / 1e6);
+                    assert_eq!(base.close_node_span(n), want, "node {n} at value {i}");
+                    h.clear();
+                }
+            }
+            if (x >> 9).is_multiple_of(1_013) {
+                closes.1 += 1;
+                base.close_second(Mark { at: i, ..Mark::default() }, &Histogram::new());
+                seconds.push(std::mem::take(&mut second));
+                let w = base.recent().window().expect("a second has ended");
+                let kept = &seconds[seconds.len().saturating_sub(LIVE_WINDOW_S)..];
+                assert_eq!(w.seconds.len(), kept.len());
+                for (s, want) in w.seconds.iter().zip(kept) {
+                    for (n, direct) in want.iter().enumerate() {
+                        match s.node_latency.get(n).and_then(Option::as_ref) {
+                            Some(h) => same(h, direct),
+                            None => assert!(n == 1 || direct.count() == 0, "node {n}"),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(closes.0 > 50 && closes.1 > 10, "{closes:?}");
     }
 }

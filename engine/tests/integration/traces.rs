@@ -306,3 +306,58 @@ fn the_breakdown_sees_every_server_behind_a_round_robin() {
         assert!((hop.service_ms / 0.5 - 1.0).abs() < 0.1, "{id}: {} ms per request, not 0.5", hop.service_ms);
     }
 }
+
+/// Tracing for the breakdown is switched off and on while a run goes: every
+/// other figure (the report, each second of the series, readings, the
+/// headline, the dots' hops, an asked trace) is the same as with it on
+/// throughout; only the breakdown itself differs.
+#[test]
+fn the_breakdown_switch_changes_nothing_but_the_breakdown() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/determinism-mixed.json")).unwrap();
+    let scenario = scalelab_engine::Scenario::from_json(&text).unwrap();
+    let (mut on, mut switched) = (Simulation::new(scenario.clone()), Simulation::new(scenario));
+    assert!(on.breakdown_on());
+    let end = on.end();
+    let step = end / 40;
+    let (mut hops_on, mut hops_switched) = (Vec::new(), Vec::new());
+    let mut compared_breakdowns = 0;
+    for sim in [&mut on, &mut switched] {
+        sim.set_sample_every(7);
+    }
+    for i in 1..=40u64 {
+        // Off for steps 5 to 14 and 25 to 34.
+        switched.set_breakdown(!(5..15).contains(&i) && !(25..35).contains(&i));
+        if i == 20 {
+            on.trace_next();
+            switched.trace_next();
+        }
+        for sim in [&mut on, &mut switched] {
+            sim.run_until(i * step, u64::MAX);
+        }
+        on.drain_hops(&mut hops_on);
+        switched.drain_hops(&mut hops_switched);
+        assert_eq!(format!("{:?}", on.live_snapshot()), format!("{:?}", switched.live_snapshot()), "step {i}");
+        assert_eq!(format!("{:?}", on.take_snapshot()), format!("{:?}", switched.take_snapshot()), "step {i}");
+        assert_eq!(format!("{:?}", on.headline()), format!("{:?}", switched.headline()), "step {i}");
+        assert_eq!(format!("{:?}", on.asked_trace()), format!("{:?}", switched.asked_trace()), "step {i}");
+        assert_eq!(hops_on, hops_switched, "step {i}");
+        if switched.breakdown_on() {
+            assert!(on.latency_breakdown().is_some());
+            if (16..25).contains(&i) || i >= 36 {
+                // Back on for a while: its own requests only, over a shorter span.
+                let (b_on, b_sw) = (on.latency_breakdown().unwrap(), switched.latency_breakdown().unwrap());
+                assert!(b_sw.requests > 0 && b_sw.requests < b_on.requests, "step {i}: {b_sw:?}");
+                assert!(b_sw.span_s < b_on.span_s, "step {i}");
+                compared_breakdowns += 1;
+            }
+        } else {
+            assert!(switched.latency_breakdown().is_none(), "step {i}");
+        }
+    }
+    assert!(compared_breakdowns > 5);
+    assert!(!hops_on.is_empty());
+    assert_eq!(on.series().iter().collect::<Vec<_>>(), switched.series().iter().collect::<Vec<_>>());
+    assert_eq!(on.report().to_json_pretty(), switched.report().to_json_pretty());
+    assert!(on.latency_breakdown_window().unwrap().requests > switched.latency_breakdown_window().unwrap().requests);
+}
