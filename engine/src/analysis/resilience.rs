@@ -169,7 +169,12 @@ impl ResilienceRun {
             let (target, _) = self.targets[self.done.len()].clone();
             let warm = self.options.warmup_s * NS_PER_S;
             let end = warm + self.options.after_s * NS_PER_S;
-            let sim = self.current.get_or_insert_with(|| Simulation::new(self.scenario.clone()));
+            let sim = self.current.get_or_insert_with(|| {
+                let mut sim = Simulation::new(self.scenario.clone());
+                // The report reads no latency breakdown: no request is traced for one.
+                sim.set_breakdown(false);
+                sim
+            });
             if sim.now() < warm {
                 let p = sim.run_until(warm, budget);
                 budget = budget.saturating_sub(p.events.max(1));
