@@ -21,6 +21,15 @@ after(async () => {
 
 const cli = process.env.SCALELAB_CLI || join(repoRoot, 'target', 'release', 'scalelab');
 
+/** A report's text from the browser equals the CLI's report, but for wall_ms. */
+function assertSameReport(browserText, native) {
+  const browser = JSON.parse(browserText);
+  assert.ok(native.events > 100000, `a real run: ${native.events} events`);
+  delete native.wall_ms;
+  delete browser.wall_ms;
+  assert.deepEqual(browser, native);
+}
+
 for (const name of ['design-example', 'determinism-mixed']) {
   test(`browser and native reports agree on ${name}`, async () => {
     const file = join(repoRoot, 'engine', 'scenarios', `${name}.json`);
@@ -28,12 +37,7 @@ for (const name of ['design-example', 'determinism-mixed']) {
     const native = JSON.parse(execFileSync(cli, ['run', file], { encoding: 'utf8' }));
     const { page, errors, context } = await site.openPage('/');
     await page.waitForFunction(() => window.wasmBindings !== undefined, null, { timeout: 60000 });
-    const browserText = await page.evaluate((j) => window.wasmBindings.run_scenario_report(j), json);
-    const browser = JSON.parse(browserText);
-    assert.ok(native.events > 100000, `a real run: ${native.events} events`);
-    delete native.wall_ms;
-    delete browser.wall_ms;
-    assert.deepEqual(browser, native);
+    assertSameReport(await page.evaluate((j) => window.wasmBindings.run_scenario_report(j), json), native);
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -70,11 +74,7 @@ test('the engine worker\'s report equals the CLI\'s', async () => {
   const { page, errors, context } = await site.openPage('/');
   const { reply } = await inWorker(page, { job: 'report', scenario: readFileSync(file, 'utf8') });
   assert.equal(reply.reply, 'report', JSON.stringify(reply));
-  const browser = JSON.parse(reply.text);
-  assert.ok(native.events > 100000, `a real run: ${native.events} events`);
-  delete native.wall_ms;
-  delete browser.wall_ms;
-  assert.deepEqual(browser, native);
+  assertSameReport(reply.text, native);
   assert.deepEqual(errors, []);
   await context.close();
 });

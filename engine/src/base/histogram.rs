@@ -202,6 +202,20 @@ impl Histogram {
 /// append is a sequential write where a record is a random one into 42 KB.
 pub const PENDING: usize = 256;
 
+/// Test oracle: `a` and `b` hold the same values (count, mean and second
+/// moment to the bit, maximum, quantiles), as a buffered histogram must hold
+/// what recording one by one puts in.
+#[cfg(test)]
+pub(crate) fn assert_same(a: &Histogram, b: &Histogram) {
+    assert_eq!(a.count(), b.count());
+    assert_eq!(a.mean().to_bits(), b.mean().to_bits());
+    assert_eq!(a.second_moment().to_bits(), b.second_moment().to_bits());
+    assert_eq!(a.max(), b.max());
+    for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
+        assert_eq!(a.quantile(q).to_bits(), b.quantile(q).to_bits(), "q={q}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

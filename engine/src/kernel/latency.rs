@@ -81,15 +81,7 @@ impl Latencies {
 mod tests {
     use super::*;
 
-    fn same(a: &Histogram, b: &Histogram) {
-        assert_eq!(a.count(), b.count());
-        assert_eq!(a.mean().to_bits(), b.mean().to_bits());
-        assert_eq!(a.max(), b.max());
-        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
-            assert_eq!(a.quantile(q).to_bits(), b.quantile(q).to_bits(), "q={q}");
-        }
-        assert_eq!(a.second_moment().to_bits(), b.second_moment().to_bits());
-    }
+    use crate::base::histogram::assert_same as same;
 
     #[test]
     fn the_three_histograms_hold_what_direct_recording_holds() {

@@ -518,14 +518,7 @@ mod tests {
     use super::*;
     use crate::kernel::recent::{Mark, LIVE_WINDOW_S};
 
-    fn same(a: &Histogram, b: &Histogram) {
-        assert_eq!(a.count(), b.count());
-        assert_eq!(a.mean().to_bits(), b.mean().to_bits());
-        assert_eq!(a.max(), b.max());
-        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
-            assert_eq!(a.quantile(q).to_bits(), b.quantile(q).to_bits(), "q={q}");
-        }
-    }
+    use crate::base::histogram::assert_same as same;
 
     #[test]
     fn buffered_node_latency_gives_the_histograms_direct_recording_gives() {
