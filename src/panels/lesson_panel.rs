@@ -30,7 +30,7 @@ use crate::lessons::shelf::{self, Design};
 use crate::run::worker::JobWorker;
 use crate::state::Live;
 use leptos::prelude::*;
-use scalelab_engine::before_after::{BeforeAfter, Row};
+use scalelab_engine::before_after::{self, Row};
 use scalelab_engine::goal::{DrillState, GoalStatus};
 use scalelab_engine::job::{Job, Reply};
 use std::collections::HashMap;
@@ -509,7 +509,7 @@ fn use_before_after(ui: LessonsUi) -> RwSignal<Option<TableView>> {
         }
         let (Some(prev), Some(this)) = (lessons::scenario(n - 1), lessons::scenario(n)) else { return };
         // The rows' labels at once, their values once measured.
-        let rows = BeforeAfter::new(prev, this).rows();
+        let rows = before_after::pending_rows(this);
         table.set(Some(TableView { lesson: n, fraction: 0.0, rows, done: false, failed: None }));
         let hear = move |reply: Reply| match reply {
             Reply::Measuring { fraction } => {

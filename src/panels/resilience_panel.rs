@@ -68,15 +68,10 @@ impl State {
     }
 }
 
-/// A running report, as shown: all from the engine's run.
+/// A running report, as shown: the engine's progress, and the time left.
 #[derive(Clone, Debug, PartialEq)]
 struct Step {
-    finished: usize,
-    total: usize,
-    fraction: f64,
-    /// The trial under way: what it fails (`None`: the baseline) and its kind.
-    failing: Option<String>,
-    kind: TrialKind,
+    working: Working,
     /// Wall-clock seconds left at the pace so far (the page's own clock,
     /// not the simulation's): `None` until there is a pace to go by.
     left_s: Option<f64>,
@@ -84,8 +79,7 @@ struct Step {
 
 impl Step {
     fn of(working: Working) -> Step {
-        let Working { finished, total, fraction, failing, kind } = working;
-        Step { finished, total, fraction, failing, kind, left_s: None }
+        Step { working, left_s: None }
     }
 
     /// "about 12 s left", once the pace is known.
@@ -100,11 +94,12 @@ impl Step {
 
     /// "trial 2 of 6: failing db (database)".
     fn words(&self) -> String {
-        let k = (self.finished + 1).min(self.total);
-        match &self.failing {
-            None if self.finished >= self.total => format!("All {} trials done", self.total),
-            None => format!("Trial {k} of {}: the baseline, nothing failed", self.total),
-            Some(id) => format!("Trial {k} of {}: failing {id} ({})", self.total, kind_words(self.kind)),
+        let Working { finished, total, ref failing, kind, .. } = self.working;
+        let k = (finished + 1).min(total);
+        match failing {
+            None if finished >= total => format!("All {total} trials done"),
+            None => format!("Trial {k} of {total}: the baseline, nothing failed"),
+            Some(id) => format!("Trial {k} of {total}: failing {id} ({})", kind_words(kind)),
         }
     }
 }
@@ -158,8 +153,9 @@ impl ReportUi {
             Reply::Working(working) => {
                 let mut step = Step::of(working);
                 let spent_s = (now_ms() - self.started_ms.get_value()) / 1000.0;
-                if step.fraction > 0.02 && spent_s > 1.0 {
-                    step.left_s = Some(spent_s * (1.0 - step.fraction) / step.fraction);
+                let done = step.working.fraction;
+                if done > 0.02 && spent_s > 1.0 {
+                    step.left_s = Some(spent_s * (1.0 - done) / done);
                 }
                 self.state.set(State::Running(step));
             }
@@ -314,9 +310,9 @@ fn ReportStatus(stale: Memo<bool>) -> impl IntoView {
         <Show when=move || running.with(Option::is_some)>
             <div class="res-progress">
                 <progress data-testid="resilience-progress" max="1" aria-label="Share of the report done"
-                    prop:value=move || running.with(|s| s.as_ref().map_or(0.0, |s| s.fraction))></progress>
+                    prop:value=move || running.with(|s| s.as_ref().map_or(0.0, |s| s.working.fraction))></progress>
                 <span role="status" data-testid="resilience-status">{move || words.get()}</span>
-                <span class="muted" aria-hidden="true">{move || running.with(|s| s.as_ref().map(|s| format::percent(s.fraction)))}</span>
+                <span class="muted" aria-hidden="true">{move || running.with(|s| s.as_ref().map(|s| format::percent(s.working.fraction)))}</span>
                 <span class="muted" data-testid="resilience-left">{move || running.with(|s| s.as_ref().and_then(Step::time_left))}</span>
             </div>
         </Show>
@@ -331,7 +327,7 @@ fn ReportStatus(stale: Memo<bool>) -> impl IntoView {
         {move || (ui.phase.get() == Phase::Cancelled).then(|| ui.state.with_untracked(|s| match s {
             State::Cancelled(step) => Some(view! {
                 <p class="muted" data-testid="resilience-cancelled" role="status">
-                    {format!("Cancelled after {} of {} trials; nothing was kept. Run the report again when you are ready.", step.finished, step.total)}
+                    {format!("Cancelled after {} of {} trials; nothing was kept. Run the report again when you are ready.", step.working.finished, step.working.total)}
                 </p>
             }),
             _ => None,
@@ -506,9 +502,15 @@ mod tests {
         let run = ResilienceRun::new(&starter(), ResilienceOptions::default());
         let step = Step::of(Working::of(&run));
         // Baseline, lb, web-1, web-2, db: the users never fail.
-        assert_eq!(step.total, 5);
+        assert_eq!(step.working.total, 5);
         assert_eq!(step.words(), "Trial 1 of 5: the baseline, nothing failed");
-        let step = Step { finished: 4, failing: Some("db".into()), kind: TrialKind::Node(NodeKind::Database), ..step };
+        let working = Working {
+            finished: 4,
+            failing: Some("db".into()),
+            kind: TrialKind::Node(NodeKind::Database),
+            ..step.working
+        };
+        let step = Step::of(working);
         assert_eq!(step.words(), "Trial 5 of 5: failing db (database)");
         assert_eq!(kind_words(TrialKind::DataCenter), "data center");
         assert_eq!(kind_words(TrialKind::Node(NodeKind::LoadBalancer)), "load balancer");

@@ -62,6 +62,14 @@ impl Trial {
     }
 }
 
+/// The table before anything is measured: one row per check of `current`'s
+/// goal, labelled as the trials will label it, without values. Made without
+/// a simulation, for the page to show while the trials run elsewhere.
+pub fn pending_rows(current: &Scenario) -> Vec<Row> {
+    let checks = current.goal.as_ref().map_or(&[][..], |g| &g.checks[..]);
+    checks.iter().map(|c| Row { label: c.label(), before: None, after: None }).collect()
+}
+
 /// The previous step's design and this step's, both at this step's traffic.
 pub struct BeforeAfter {
     pub before: Trial,
@@ -145,6 +153,7 @@ mod tests {
         let rows = ba.rows();
         assert!(!rows.is_empty());
         assert!(rows.iter().all(|r| r.before.is_none() && r.after.is_none()), "nothing before the run");
+        assert_eq!(pending_rows(&this), rows, "the pending table is the trials' own, labels included");
         let mut slices = 0;
         while !ba.done() {
             let ran = ba.step(20_000);
