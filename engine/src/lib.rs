@@ -37,7 +37,7 @@ pub mod metrics;
 pub mod model;
 
 // The paths the CLI, the web app and the tests have always used.
-pub use analysis::{before_after, compare, envelope, job, resilience, theory};
+pub use analysis::{before_after, compare, compare_session, envelope, job, pair_run, resilience, theory};
 pub use base::{histogram, limits, order, rng, suggest, time, ziggurat};
 pub use blocks::{
     alerts, autoscale, breaker, cache_store, dns, event, geo, keys, pool, pricing, profile, replication, request,

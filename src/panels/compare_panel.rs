@@ -4,10 +4,11 @@
 //! The user picks design A and design B (the current design, an autosaved
 //! version, a lesson's design, a file), the engine pairs them
 //! (`scalelab_engine::compare::pair`: B takes A's seed, users, run length and
-//! scheduled faults, and says what it changed), and [`crate::run::compare_run`]
-//! steps both in lockstep a slice per animation frame beside the live run.
-//! The numbers and the verdicts in the table are the engine's
-//! (`compare::Figures`, `compare::differences`); this module formats them.
+//! scheduled faults, and says what it changed), and a worker of its own
+//! ([`JobWorker`], the engine's `compare_session`) runs both in lockstep on
+//! its own clock, sending a reading four times a second, while the page's
+//! thread only draws. The numbers and the verdicts in the table are the
+//! engine's (`pair_run::PairReading`); this module formats them.
 //! [`crate::panels::compare_view`] draws the results.
 //!
 //! The comparison lives outside the live playground: it never touches the
@@ -28,21 +29,15 @@ use crate::editor::Editor;
 use crate::keeping::storage;
 use crate::lessons;
 use crate::panels::compare_view::{seconds, setting, Reading, Results, RunInfo};
-use crate::run::compare_run::{PairRun, CHUNK_EVENTS};
-use crate::run::frame_loop::now_ms;
+use crate::run::worker::JobWorker;
 use leptos::html;
 use leptos::prelude::*;
 use scalelab_engine::compare::pair;
+use scalelab_engine::job::{Job, Reply};
+use scalelab_engine::pair_run::refusal;
 use scalelab_engine::scenario::{NodeSpec, ScheduledFault};
 use scalelab_engine::{Edit, Fault, Scenario};
 
-/// Wall-clock milliseconds of comparison work per animation frame.
-const SLICE_MS: f64 = 8.0;
-/// How often the numbers on screen are refreshed, in wall-clock milliseconds.
-const PUBLISH_EVERY_MS: f64 = 250.0;
-/// Longest wall-clock gap a frame makes up for (a background tab comes back
-/// without trying to replay minutes at once).
-const MAX_FRAME_GAP_MS: f64 = 100.0;
 /// Simulated seconds per wall-clock second.
 const SPEEDS: &[f64] = &[1.0, 5.0, 10.0, 50.0, 100.0];
 const DEFAULT_SPEED: f64 = 10.0;
@@ -135,8 +130,10 @@ pub struct CompareUi {
     a: RwSignal<Choice>,
     b: RwSignal<Choice>,
     autosaves: RwSignal<Vec<Saved>>,
-    /// The two simulations (outside the reactive graph).
-    run: StoredValue<Option<PairRun>, LocalStorage>,
+    /// The worker running the two simulations (outside the reactive graph).
+    run: StoredValue<Option<JobWorker>, LocalStorage>,
+    /// The two designs it runs, as paired (B with A's traffic).
+    paired: StoredValue<Option<(Scenario, Scenario)>, LocalStorage>,
     /// What was paired, set when a run starts.
     info: RwSignal<Option<RunInfo>>,
     /// The latest figures, both at the same simulated time.
@@ -145,9 +142,6 @@ pub struct CompareUi {
     speed: RwSignal<f64>,
     /// The latest message: `(text, is_error)`.
     message: RwSignal<Option<(String, bool)>>,
-    /// Set to publish at once (a run started, a fault, a pause) rather than
-    /// at the next quarter second.
-    publish_now: StoredValue<bool>,
 }
 
 /// The comparison's state, created by whichever of the button and the panel
@@ -175,12 +169,12 @@ fn use_compare() -> Option<CompareUi> {
         b: RwSignal::new(Choice { source: Source::Current, file: None }),
         autosaves: RwSignal::new(Vec::new()),
         run: StoredValue::new_local(None),
+        paired: StoredValue::new_local(None),
         info: RwSignal::new(None),
         reading: RwSignal::new(None),
         playing: RwSignal::new(false),
         speed: RwSignal::new(DEFAULT_SPEED),
         message: RwSignal::new(None),
-        publish_now: StoredValue::new(false),
     };
     provide_context(ui);
     Some(ui)
@@ -271,26 +265,81 @@ impl CompareUi {
             duration_s: pairing.a.duration_s,
             warmup_s: pairing.a.warmup_s,
         };
-        self.run.set_value(Some(PairRun::new(&pairing)));
+        let ui = *self;
+        let job = Job::compare(&pairing.a, &pairing.b, self.speed.get_untracked());
+        let worker = match JobWorker::start(&job, move |reply| ui.hear(reply)) {
+            Ok(w) => w,
+            Err(e) => return self.message.set(Some((format!("Cannot compare: {e}"), true))),
+        };
+        // The run before (if any) stops here, its worker with it.
+        self.run.set_value(Some(worker));
+        self.paired.set_value(Some((pairing.a, pairing.b)));
         self.info.set(Some(info));
         self.reading.set(None);
         self.message.set(None);
         self.playing.set(true);
-        self.publish_now.set_value(true);
     }
 
-    /// Applies `fault` to `id` in both designs at the same simulated time.
-    fn in_both(&self, id: String, fault: Fault) {
-        let mut result = Err("Run a comparison first".to_string());
-        self.run.update_value(|r| {
-            if let Some(r) = r {
-                result = r.in_both(Edit::Fault { id: id.clone(), fault });
+    /// What the comparison's worker says.
+    fn hear(&self, reply: Reply) {
+        match reply {
+            Reply::Compared { reading } => {
+                if reading.finished && self.playing.get_untracked() {
+                    self.playing.set(false);
+                }
+                self.reading.set(Some((*reading).into()));
             }
-        });
-        match result {
+            Reply::Refused { message } => {
+                self.message.set(Some((format!("The comparison refused it: {message}"), true)))
+            }
+            Reply::Failed { message } => {
+                self.playing.set(false);
+                self.message.set(Some((format!("The comparison stopped: {message}"), true)));
+            }
+            _ => {}
+        }
+    }
+
+    /// Tells the comparison's worker `job`; a worker that cannot be told says so.
+    fn tell(&self, job: Job) {
+        let sent = self.run.with_value(|r| r.as_ref().map(|w| w.send(&job)));
+        if let Some(Err(e)) = sent {
+            self.message.set(Some((e, true)));
+        }
+    }
+
+    /// Plays or pauses the comparison (it runs only while the panel is shown).
+    fn set_playing(&self, playing: bool) {
+        self.playing.set(playing);
+        self.tell_clock();
+    }
+
+    fn set_speed(&self, speed: f64) {
+        self.speed.set(speed);
+        self.tell_clock();
+    }
+
+    /// Gives the worker's clock what the controls and the panel say.
+    fn tell_clock(&self) {
+        if self.playing.get_untracked() && self.shown.get_untracked() {
+            self.tell(Job::Play { speed: self.speed.get_untracked() });
+        } else {
+            self.tell(Job::Pause);
+        }
+    }
+
+    /// Applies `fault` to `id` in both designs at the same simulated time;
+    /// checked here first, so a refusal is said at once.
+    fn in_both(&self, id: String, fault: Fault) {
+        let edit = Edit::Fault { id: id.clone(), fault };
+        let checked = self
+            .paired
+            .with_value(|p| p.as_ref().map(|(a, b)| refusal(a, b, &edit)))
+            .unwrap_or_else(|| Err("run a comparison first".into()));
+        match checked {
             Ok(()) => {
                 self.message.set(None);
-                self.publish_now.set_value(true);
+                self.tell(Job::InBoth { id, fault });
             }
             Err(e) => self.message.set(Some((format!("Cannot {} {id} in both: {e}", fault_verb(fault)), true))),
         }
@@ -420,12 +469,18 @@ pub fn ComparePreviousButton(n: u32) -> impl IntoView {
     .into_any()
 }
 
-/// The comparison dialog (shown while [`CompareUi::shown`]), and the frame
-/// loop that runs the comparison while it is shown.
+/// The comparison dialog (shown while [`CompareUi::shown`]); the comparison
+/// runs only while it is shown.
 #[component]
 pub fn ComparePanel() -> impl IntoView {
     let Some(ui) = use_compare() else { return ().into_any() };
-    use_runner(ui);
+    Effect::new(move |was: Option<bool>| {
+        let shown = ui.shown.get();
+        if was.is_some_and(|w| w != shown) {
+            ui.tell_clock();
+        }
+        shown
+    });
     let close = move || ui.shown.set(false);
     let state = move || match (
         ui.info.with(Option::is_some),
@@ -593,16 +648,13 @@ fn Running(ui: CompareUi, info: RunInfo) -> impl IntoView {
         <div class="compare-controls" role="toolbar" aria-label="Comparison run">
             <button class="primary" data-testid="compare-play" aria-pressed=move || ui.playing.get().to_string()
                 disabled=move || ui.reading.with(|r| r.as_ref().is_some_and(|r| r.finished))
-                on:click=move |_| {
-                    ui.playing.update(|p| *p = !*p);
-                    ui.publish_now.set_value(true);
-                }>
+                on:click=move |_| ui.set_playing(!ui.playing.get_untracked())>
                 {move || if ui.playing.get() { "Pause" } else { "Play" }}
             </button>
             <label class="inline">
                 <span>"Speed"</span>
                 <select data-testid="compare-speed" on:change=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).parse::<f64>() { ui.speed.set(v) }
+                    if let Ok(v) = event_target_value(&ev).parse::<f64>() { ui.set_speed(v) }
                 }>
                     {SPEEDS.iter().map(|s| view! { <option value=s.to_string() selected=*s == ui.speed.get_untracked()>{format!("{s}×")}</option> }).collect_view()}
                 </select>
@@ -639,53 +691,8 @@ fn Running(ui: CompareUi, info: RunInfo) -> impl IntoView {
 }
 
 fn is_database(ui: CompareUi, id: &str) -> bool {
-    ui.run.with_value(|r| {
-        r.as_ref().is_some_and(|r| {
-            r.a.scenario().node_index(id).is_some_and(|i| matches!(r.a.scenario().nodes[i].spec, NodeSpec::Database(_)))
-        })
+    ui.paired.with_value(|p| {
+        p.as_ref()
+            .is_some_and(|(a, _)| a.node_index(id).is_some_and(|i| matches!(a.nodes[i].spec, NodeSpec::Database(_))))
     })
-}
-
-/// Steps the comparison a slice per animation frame while the panel is
-/// shown, and publishes what both designs stand at four times a second.
-fn use_runner(ui: CompareUi) {
-    let mut since = 0.0;
-    crate::run::frame_loop::use_frame_loop(move |elapsed_ms| {
-        let Some(shown) = ui.shown.try_get_untracked() else { return };
-        if !shown {
-            return;
-        }
-        let playing = ui.playing.get_untracked();
-        let speed = ui.speed.get_untracked();
-        let started = now_ms();
-        let mut reading = None;
-        let mut force = ui.publish_now.get_value();
-        since += elapsed_ms;
-        ui.run.update_value(|r| {
-            let Some(r) = r else { return };
-            if playing && !r.finished() {
-                let wall = elapsed_ms.clamp(0.0, MAX_FRAME_GAP_MS);
-                r.extend((wall * 1e6 * speed) as u64);
-            }
-            r.advance(CHUNK_EVENTS, || now_ms() - started < SLICE_MS);
-            if r.finished() && playing {
-                force = true;
-            }
-            let due = force || (playing && since >= PUBLISH_EVERY_MS);
-            if due {
-                // Numbers are read only while both stand at the same time.
-                if let Some((a, b)) = r.figures() {
-                    reading = Some(Reading::new(r, a, b));
-                }
-            }
-        });
-        if let Some(reading) = reading {
-            since = 0.0;
-            ui.publish_now.set_value(false);
-            if reading.finished && ui.playing.get_untracked() {
-                ui.playing.set(false);
-            }
-            ui.reading.set(Some(reading));
-        }
-    });
 }

@@ -17,11 +17,11 @@
 
 use crate::base::format;
 use crate::panels::charts::{Chart, ChartData, Line};
-use crate::run::compare_run::PairRun;
 use leptos::prelude::*;
 use scalelab_engine::compare::Range;
-use scalelab_engine::compare::{differences, Difference, Figures, Metric, Verdict};
-use scalelab_engine::Simulation;
+use scalelab_engine::compare::{Difference, Figures, Metric, Verdict};
+use scalelab_engine::pair_run::PairReading;
+use scalelab_engine::Fault;
 
 /// The colours of A and B, in the charts and the side tags (styles/compare.css).
 const A_COLOUR: (u8, u8, u8) = (47, 111, 222);
@@ -63,39 +63,34 @@ pub struct Reading {
     pub series: [Vec<SecondView>; 2],
 }
 
-impl Reading {
-    pub fn new(run: &PairRun, a: Figures, b: Figures) -> Reading {
-        let seconds = |s: &Simulation| -> Vec<SecondView> {
-            s.series()
-                .iter()
-                .map(|p| (p.t_s as f64, (p.ok > 0).then_some(p.latency_p99_ms), p.failed.iter().sum::<u64>() as f64))
-                .collect()
+impl From<PairReading> for Reading {
+    fn from(r: PairReading) -> Reading {
+        let seconds = |v: Vec<scalelab_engine::pair_run::SecondView>| -> Vec<SecondView> {
+            v.into_iter().map(|p| (p.t_s, p.p99_ms, p.failed as f64)).collect()
         };
         // The panel applies only fail and recover in both.
-        let faults = run
+        let faults = r
             .applied
             .iter()
-            .filter_map(|(t, e)| match e {
-                scalelab_engine::Edit::Fault { id, fault } => {
-                    let did = match fault {
-                        scalelab_engine::Fault::Fail => "failed",
-                        scalelab_engine::Fault::Recover => "recovered",
-                        _ => "changed",
-                    };
-                    Some(format!("t = {:.1} s: {id} {did} in both", *t as f64 / 1e9))
-                }
-                _ => None,
+            .map(|f| {
+                let did = match f.fault {
+                    Fault::Fail => "failed",
+                    Fault::Recover => "recovered",
+                    _ => "changed",
+                };
+                format!("t = {:.1} s: {} {did} in both", f.t_s, f.id)
             })
             .collect();
+        let [a, b] = r.series;
         Reading {
-            diffs: differences(&a, &b),
-            a,
-            b,
-            end_s: run.end() as f64 / 1e9,
-            finished: run.finished(),
-            behind: run.behind,
+            a: r.a,
+            b: r.b,
+            diffs: r.diffs,
+            end_s: r.end_s,
+            finished: r.finished,
+            behind: r.behind,
             faults,
-            series: [seconds(&run.a), seconds(&run.b)],
+            series: [seconds(a), seconds(b)],
         }
     }
 }

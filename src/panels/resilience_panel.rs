@@ -167,7 +167,7 @@ impl ReportUi {
                 self.worker.set_value(None);
                 self.state.set(State::Failed(message));
             }
-            Reply::Ready | Reply::Report { .. } | Reply::Measuring { .. } | Reply::BeforeAfter { .. } => {}
+            _ => {}
         }
     }
 }

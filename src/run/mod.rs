@@ -1,10 +1,9 @@
 //! Stepping runs against the wall clock: the frame loop and page clock, the
-//! live run's time budget, the background runs (lesson trials, A/B pairs),
-//! the engine's worker for jobs that run off the page's thread, and the
-//! functions exported to JavaScript. No views.
+//! live run's time budget, the engine's worker for the runs that go on off
+//! the page's thread (the resilience report, lesson trials, A/B comparisons),
+//! and the functions exported to JavaScript. No views.
 
 pub mod bindings;
-pub mod compare_run;
 pub mod frame_loop;
 pub mod runner;
 pub mod worker;

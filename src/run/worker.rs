@@ -1,10 +1,13 @@
 //! Jobs run in the engine's worker (`worker/`, a module of its own started as
 //! a dedicated Web Worker): the page sends a [`Job`] and hears [`Reply`]s,
 //! while its own thread keeps drawing. A [`JobWorker`] is one worker doing
-//! one job; dropping it stops the worker at once, which is how a job is
+//! one job (or running one comparison, steered by the jobs [`JobWorker::send`]
+//! gives it); dropping it stops the worker at once, which is how a job is
 //! cancelled (nothing else holds its work).
 
 use scalelab_engine::job::{Job, Reply};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
@@ -16,6 +19,8 @@ const LOADER: &str = "scalelab-worker_loader.js";
 /// A worker doing one job.
 pub struct JobWorker {
     worker: Worker,
+    /// Jobs given before the worker said it listens, `None` once it has.
+    waiting: Rc<RefCell<Option<Vec<String>>>>,
     listeners: Option<Listeners>,
 }
 
@@ -33,8 +38,9 @@ impl JobWorker {
     pub fn start(job: &Job, on_reply: impl Fn(Reply) + 'static) -> Result<JobWorker, String> {
         let worker = Worker::new(&loader_url()?)
             .map_err(|e| format!("the browser would not start the engine's worker ({})", js_words(&e)))?;
-        let on_reply = std::rc::Rc::new(on_reply);
-        let (sender, job_text) = (worker.clone(), job.to_json());
+        let on_reply = Rc::new(on_reply);
+        let waiting = Rc::new(RefCell::new(Some(vec![job.to_json()])));
+        let (sender, queue) = (worker.clone(), waiting.clone());
         let hear = on_reply.clone();
         let message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let reply = match event.data().as_string() {
@@ -43,8 +49,11 @@ impl JobWorker {
             };
             match reply {
                 Reply::Ready => {
-                    if let Err(e) = sender.post_message(&JsValue::from_str(&job_text)) {
-                        hear(Reply::Failed { message: format!("the job could not be sent ({})", js_words(&e)) });
+                    let jobs = queue.borrow_mut().take().unwrap_or_default();
+                    for text in jobs {
+                        if let Err(e) = sender.post_message(&JsValue::from_str(&text)) {
+                            hear(Reply::Failed { message: format!("the job could not be sent ({})", js_words(&e)) });
+                        }
                     }
                 }
                 reply => hear(reply),
@@ -56,7 +65,20 @@ impl JobWorker {
         });
         worker.set_onmessage(Some(message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(error.as_ref().unchecked_ref()));
-        Ok(JobWorker { worker, listeners: Some(Listeners { _message: message, _error: error }) })
+        Ok(JobWorker { worker, waiting, listeners: Some(Listeners { _message: message, _error: error }) })
+    }
+
+    /// Gives the worker one more job (a command to its comparison): at once
+    /// if it listens, else as soon as it says it does, after the first.
+    pub fn send(&self, job: &Job) -> Result<(), String> {
+        let text = job.to_json();
+        if let Some(queue) = self.waiting.borrow_mut().as_mut() {
+            queue.push(text);
+            return Ok(());
+        }
+        self.worker
+            .post_message(&JsValue::from_str(&text))
+            .map_err(|e| format!("the engine's worker could not be told ({})", js_words(&e)))
     }
 }
 

@@ -465,13 +465,40 @@ async function throttled(site) {
   return { figure: 'throttled', fcp_ms: pct(fcp, 50), interactive_ms: pct(interactive, 50), bytes: pct(bytes, 50), runs: { fcp, interactive, bytes } };
 }
 
+// The live page while the A/B comparison of lesson 9 with its previous step
+// runs at 100x (more than two cores can keep up with, so the comparison runs
+// as fast as it can): every frame for BENCH_COMPARE_S seconds, and how many
+// simulated seconds the comparison covered in them.
+async function compare(site) {
+  const secs = env('BENCH_COMPARE_S', 15);
+  const { page, context, errors } = await site.open('/?lesson=9');
+  await page.waitForTimeout(3000);
+  const button = page.getByTestId('compare-button').first();
+  if (!(await button.isVisible())) {
+    const menu = await button.evaluate((el) => el.closest('.menu')?.querySelector('.menu-button')?.dataset.testid ?? null);
+    if (menu) await page.getByTestId(menu).click();
+  }
+  await button.click();
+  await page.getByTestId('compare-run').click();
+  await page.getByTestId('compare-speed').selectOption('100');
+  const simTime = () =>
+    page.evaluate(() => Number(document.querySelector('[data-testid="compare-time"]')?.textContent.match(/t = ([\d.]+)/)?.[1]));
+  // Past the first reading, so the start is a time the comparison has published.
+  await page.waitForFunction(() => /t = [1-9]/.test(document.querySelector('[data-testid="compare-time"]')?.textContent ?? ''), null, { timeout: 60000 });
+  const t0 = await simTime();
+  const r = await page.evaluate(recordFrames, secs);
+  const t1 = await simTime();
+  await context.close();
+  return { figure: 'compare', design: 'lesson 9 vs its previous step', seconds: secs, compared_s: t1 - t0, ...frameStats(r), errors };
+}
+
 const wanted = process.argv.slice(2);
 const design = readFileSync(designFile, 'utf8');
 const site = await launch();
 try {
   for (const w of wanted) {
-    const f = { paint, frames, particles, report, memory, throttled }[w];
-    if (!f) throw new Error(`unknown figure ${w}: paint, frames, particles, report, memory or throttled`);
+    const f = { paint, frames, particles, report, compare, memory, throttled }[w];
+    if (!f) throw new Error(`unknown figure ${w}: paint, frames, particles, report, compare, memory or throttled`);
     console.log(JSON.stringify(await f(site, design)));
   }
 } finally {

@@ -26,9 +26,9 @@ const simSeconds = async (page, id) => numberIn(await text(page, id));
 
 /**
  * Waits until the comparison has reached `t` simulated seconds. The
- * comparison gets a few milliseconds of each animation frame, so on a busy
- * machine it runs slower than the speed asked for ("slower than asked"): the
- * deadline is generous, and no test assumes a simulated second per wall second.
+ * comparison runs in a worker of its own, which a busy machine can leave
+ * slower than the speed asked for ("slower than asked"): the deadline is
+ * generous, and no test assumes a simulated second per wall second.
  */
 async function reach(page, t, timeout = 180000) {
   await page.waitForFunction(
@@ -44,12 +44,11 @@ async function reach(page, t, timeout = 180000) {
 /**
  * Pauses the comparison and waits until the numbers on screen hold still.
  *
- * After the click the panel publishes once more, on the first frame where
- * both designs stand at the same time again (src/panels/compare_panel.rs
- * `use_runner`, `publish_now`), then never while paused. Wall time says
- * nothing about how many frames a loaded machine drew, so this counts frames
- * in the page: nothing in the panel may change for 60 frames and 1.5 s in a
- * row.
+ * After the click the comparison's worker publishes once more, as soon as
+ * both designs stand at the same time again (engine/src/analysis/compare_session.rs,
+ * `pause`), then never while paused. Wall time says nothing about how many
+ * frames a loaded machine drew, so this counts frames in the page: nothing
+ * in the panel may change for 60 frames and 1.5 s in a row.
  */
 async function pause(page) {
   await page.getByTestId('compare-play').click();

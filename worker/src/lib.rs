@@ -1,7 +1,10 @@
 //! The engine's worker: a WebAssembly module of its own, started by the page
 //! as a dedicated Web Worker, that runs [jobs](scalelab_engine::job) away
 //! from the page's thread. Nothing here computes anything: a message is read
-//! as a [`Job`], [`job::run`] does it, and every [`Reply`] is posted back.
+//! as a [`Job`] and handed to the worker's [`Session`], every [`Reply`] is
+//! posted back, and when the session says so (a comparison running) it is
+//! ticked again: at once through a message channel (a zero-delay task,
+//! where a nested `setTimeout(0)` would wait 4 ms), or after a timeout.
 //!
 //! Messages posted to a worker before it listens are lost, and this module
 //! listens only once its WebAssembly has been compiled, so the first thing
@@ -11,9 +14,34 @@
 //! in `index.html` into `scalelab-worker.js`, `scalelab-worker_bg.wasm` and the
 //! loader `scalelab-worker_loader.js`, which the page starts.
 
-use scalelab_engine::job::{self, Job, Reply};
+use scalelab_engine::compare_session::{Next, SLICE_MS};
+use scalelab_engine::job::{Job, Reply, Session};
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+
+thread_local! {
+    /// What the worker keeps between messages.
+    static SESSION: RefCell<Session> = RefCell::new(Session::default());
+    /// The tick waiting to run, if any.
+    static PENDING: Cell<Pending> = const { Cell::new(Pending::Nothing) };
+    /// A channel whose message runs the next tick as soon as the worker is free.
+    static SOON: MessageChannel = soon_channel();
+    /// The tick as a timeout's callback.
+    static LATER: Closure<dyn FnMut()> = Closure::new(|| {
+        PENDING.set(Pending::Nothing);
+        tick();
+    });
+}
+
+/// The next tick, as scheduled.
+#[derive(Clone, Copy, PartialEq)]
+enum Pending {
+    Nothing,
+    Soon,
+    /// A timeout, by its handle.
+    Timer(i32),
+}
 
 /// Runs when the module is instantiated: listens, then says so.
 #[wasm_bindgen(start)]
@@ -29,7 +57,10 @@ pub fn start() {
             return;
         };
         match Job::from_json(&text) {
-            Ok(job) => job::run(&job, &mut |reply| post(&reply)),
+            Ok(job) => {
+                let next = SESSION.with_borrow_mut(|s| s.receive(job, &mut |reply| post(&reply)));
+                schedule(next);
+            }
             Err(message) => post(&Reply::Failed { message }),
         }
     });
@@ -37,6 +68,52 @@ pub fn start() {
     // The listener lives as long as the worker.
     on_message.forget();
     post(&Reply::Ready);
+}
+
+/// Ticks the session once, for at most [`SLICE_MS`], and schedules the next.
+fn tick() {
+    let now = || scope().performance().map_or(0.0, |p| p.now());
+    let started = now();
+    let next = SESSION.with_borrow_mut(|s| s.tick(started, &mut || now() - started < SLICE_MS, &mut |r| post(&r)));
+    schedule(next);
+}
+
+/// Asks for a tick when `next` says, unless an earlier one is already asked for.
+fn schedule(next: Next) {
+    let pending = PENDING.get();
+    match next {
+        Next::Idle => {}
+        Next::Now if pending != Pending::Soon => {
+            if let Pending::Timer(handle) = pending {
+                scope().clear_timeout_with_handle(handle);
+            }
+            PENDING.set(Pending::Soon);
+            SOON.with(|c| {
+                let _ = c.port2().post_message(&JsValue::NULL);
+            });
+        }
+        Next::After(ms) if pending == Pending::Nothing => {
+            let set = LATER.with(|f| {
+                scope().set_timeout_with_callback_and_timeout_and_arguments_0(f.as_ref().unchecked_ref(), ms as i32)
+            });
+            if let Ok(handle) = set {
+                PENDING.set(Pending::Timer(handle));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The channel whose messages run ticks (its listener lives as long as the worker).
+fn soon_channel() -> MessageChannel {
+    let channel = MessageChannel::new().expect("a worker can make a message channel");
+    let on_tick = Closure::<dyn FnMut(MessageEvent)>::new(|_| {
+        PENDING.set(Pending::Nothing);
+        tick();
+    });
+    channel.port1().set_onmessage(Some(on_tick.as_ref().unchecked_ref()));
+    on_tick.forget();
+    channel
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {

@@ -24,8 +24,20 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// Figures `--only` can name (`charts` is measured with `frames`).
-pub const FIGURES: &[&str] =
-    &["engine", "fanout", "peer", "size", "paint", "throttled", "frames", "design300", "particles", "report", "memory"];
+pub const FIGURES: &[&str] = &[
+    "engine",
+    "fanout",
+    "peer",
+    "size",
+    "paint",
+    "throttled",
+    "frames",
+    "design300",
+    "particles",
+    "report",
+    "compare",
+    "memory",
+];
 
 const MM1: &str = "engine/scenarios/bench-mm1.json";
 /// Lesson 13's design, run for this many simulated seconds (its warm-up is 10 s).
@@ -175,9 +187,10 @@ pub fn bench(root: &Path, args: &[String]) -> Result {
     let opts = Options::parse(args)?;
     let started = Instant::now();
     let load_before = load_average();
-    let browser = ["engine", "paint", "throttled", "frames", "design300", "particles", "report", "memory", "size"]
-        .iter()
-        .any(|f| opts.wants(f));
+    let browser =
+        ["engine", "paint", "throttled", "frames", "design300", "particles", "report", "compare", "memory", "size"]
+            .iter()
+            .any(|f| opts.wants(f));
     setup(root, browser)?;
     let bench_bin = step("release build of the engine (scalelab, scalelab-bench)", || {
         run(
@@ -257,6 +270,12 @@ pub fn bench(root: &Path, args: &[String]) -> Result {
     if opts.wants("report") {
         step("frames while the resilience report runs (page)", || {
             rep.measure("frames during the report", |rep| report(root, rep));
+            Ok(())
+        })?;
+    }
+    if opts.wants("compare") {
+        step("frames while an A/B comparison runs (page)", || {
+            rep.measure("frames during a comparison", |rep| compare(root, rep));
             Ok(())
         })?;
     }
@@ -1109,6 +1128,34 @@ fn particles(root: &Path, rep: &mut Report) -> Result {
     Ok(())
 }
 
+/// The live page (lesson 9 at 1x) while the A/B comparison of lesson 9 with
+/// its previous step runs as fast as it can (asked for 100x) in its worker:
+/// how far it gets in wall time, and the page's frames meanwhile.
+fn compare(root: &Path, rep: &mut Report) -> Result {
+    let out = page(root, &["compare"], &[])?;
+    let v = out.first().ok_or("no result")?;
+    let p95 = num(v, "p95_ms")?;
+    let secs = num(v, "seconds")?;
+    rep.row(
+        "frame time while an A/B comparison runs (lesson 9 and its previous step, asked for 100x)",
+        format!(
+            "p50 {} / p95 {} / p99 {} ms (max {} ms), {:.0} dropped; the comparison covered {:.1} simulated s in {:.0} s ({:.2} per wall second){}",
+            ms(num(v, "p50_ms")?),
+            ms(p95),
+            ms(num(v, "p99_ms")?),
+            ms(num(v, "max_ms")?),
+            num(v, "dropped")?,
+            num(v, "compared_s")?,
+            secs,
+            num(v, "compared_s")? / secs,
+            page_errors(v)
+        ),
+        "p95 one 60 Hz vsync (16.7 ms; an interval < 25 ms)",
+        Mark::of(p95 <= ONE_FRAME_MS),
+    );
+    Ok(())
+}
+
 /// The live page (lesson 5 at 1x) while its resilience report is worked on in
 /// the engine's worker: a wall-clock figure, which a busy machine makes worse, so
 /// a figure here and not a test's assertion.
@@ -1304,7 +1351,7 @@ Written by `cargo xtask bench` on {} in {:.0} s. Targets are DESIGN.md's budgets
 const HOW: &str = "## How to run\n\n\
 ```\n\
 cargo xtask bench                              # every figure (about 35 minutes), writes this file\n\
-cargo xtask bench --only size,frames           # some figures: engine, fanout, peer, size, paint, throttled, frames (with charts), design300, particles, report, memory\n\
+cargo xtask bench --only size,frames           # some figures: engine, fanout, peer, size, paint, throttled, frames (with charts), design300, particles, report, compare, memory\n\
 cargo xtask bench --only memory --hours 1,2 --minutes 0.5,1   # a shorter memory run\n\
 cargo xtask bench --repeats 5                  # runs per engine figure (default 3; natively that many before and after the browser's)\n\
 cargo xtask bench --only engine --against main~3   # the native engine beside an older commit's, in turn, with the change\n\
@@ -1343,6 +1390,10 @@ are read from the page's sampling line each frame of the 10 s recorded (mean, mi
 - **frames during the report**: lesson 5 (`?lesson=5`) at 1x, the resilience report run from its panel; every \
 `requestAnimationFrame` interval from the click on Run until the table is shown; the report is worked on in the engine's worker \
 (worker/, src/run/worker.rs), beside the live run on the page's thread. \"Took\" is that wall time.\n\
+- **frames during a comparison**: lesson 9 (`?lesson=9`) at 1x; the comparison with its previous step started from the \
+Compare dialog and set to 100x, faster than it can run, so it runs flat out in its own worker \
+(engine/src/analysis/compare_session.rs); every `requestAnimationFrame` interval for 15 s after its first reading, and the \
+simulated seconds its clock (`compare-time`) moved meanwhile.\n\
 - **site size**: every file of dist/ (tests/e2e/bench-size.mjs, node's zlib: gzip level 9, brotli quality 11); \
 \"first load\" leaves out public/, which holds the embedding example.\n\
 - **wasm contributors**: the release wasm from cargo (before wasm-bindgen) run through wasm-bindgen and \

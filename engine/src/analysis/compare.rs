@@ -17,6 +17,7 @@ use crate::kernel::sim::Simulation;
 use crate::metrics::confidence::{Headline, Interval, Proportion};
 use crate::model::scenario::Scenario;
 use crate::model::scenario::{Node, NodeSpec};
+use serde::{Deserialize, Serialize};
 
 /// Two designs ready to run side by side.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,7 +127,7 @@ pub fn pair(a: &Scenario, b: &Scenario) -> Result<Pairing, CompareError> {
 /// One design's numbers in a comparison, all from the engine: totals and
 /// latency over the statistics window (warm-up to now), and the headline
 /// intervals over the last batches.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     /// Simulated seconds now, and of statistics window so far (0 in the warm-up).
     pub now_s: f64,
@@ -137,7 +138,7 @@ pub struct Figures {
     pub ok: u64,
     pub failed: u64,
     /// Every cause, in `Cause::ALL` order.
-    pub failed_by_cause: Vec<(&'static str, u64)>,
+    pub failed_by_cause: Vec<(String, u64)>,
     /// Successful requests per simulated second of the window, answered
     /// within the users' deadline: the goodput (the report's `goodput_rps`).
     pub goodput_rps: Option<f64>,
@@ -173,7 +174,7 @@ impl Figures {
             generated: q.generated,
             ok: q.ok,
             failed,
-            failed_by_cause: Cause::ALL.iter().map(|&c| (c.name(), q.failed.get(c))).collect(),
+            failed_by_cause: Cause::ALL.iter().map(|&c| (c.name().to_string(), q.failed.get(c))).collect(),
             goodput_rps: window.then(|| q.ok as f64 / r.window_s),
             throughput_rps: window.then_some(r.throughput_rps),
             attempts_per_request: r.attempts_per_request,
@@ -189,7 +190,7 @@ impl Figures {
 }
 
 /// The rows of the table of differences.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Metric {
     /// Requests sent in the window: equal when the traffic is identical.
     Requests,
@@ -231,7 +232,7 @@ impl Metric {
 }
 
 /// How B compares with A on one metric.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Verdict {
     /// Exactly equal.
     Same,
@@ -250,7 +251,7 @@ pub enum Verdict {
 /// A 95% range around a figure over the last batches: symmetric for the
 /// latencies (batch means), a Wilson range for the error rate, which stays
 /// within 0–100% where a symmetric one ran below zero.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Range {
     pub value: f64,
     pub low: f64,
@@ -278,7 +279,7 @@ impl Range {
 }
 
 /// One row of the table of differences.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
     pub metric: Metric,
     /// The values compared: the interval means when the row is judged by

@@ -1,7 +1,14 @@
 //! Jobs: a question asked of a design as a message, answered by messages, so
 //! that the work can run away from the page's thread. The site's engine
-//! worker (`worker/`) reads a [`Job`], calls [`run`] and posts each [`Reply`]
-//! back; natively, and in the tests, [`run`] is a plain function call.
+//! worker (`worker/`) reads a [`Job`], hands it to its [`Session`] and posts
+//! each [`Reply`] back; natively, and in the tests, [`run`] is a plain
+//! function call.
+//!
+//! Most jobs are one question and one answer. The A/B comparison is a
+//! session instead: [`Job::Compare`] starts it, and the worker keeps it,
+//! ticking it on its own clock ([`Session::tick`]) and posting a reading
+//! four times a second, while [`Job::Play`], [`Job::Pause`] and
+//! [`Job::InBoth`] steer it.
 //!
 //! The design travels as its scenario JSON and is read here with the same
 //! parser as everywhere else, so the worker computes exactly what the page
@@ -11,8 +18,11 @@
 //! work they describe.
 
 use crate::analysis::before_after::{BeforeAfter, Row};
+use crate::analysis::compare_session::{CompareSession, Next};
+use crate::analysis::pair_run::PairReading;
 use crate::analysis::resilience::{ResilienceOptions, ResilienceReport, ResilienceRun, TrialKind};
 use crate::kernel::sim::Simulation;
+use crate::model::fault::Fault;
 use crate::model::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +39,17 @@ pub enum Job {
     /// step's traffic, and this step's; answered with [`Reply::Measuring`] as
     /// it goes, then [`Reply::BeforeAfter`].
     BeforeAfter { previous: String, current: String },
+    /// Start running two paired designs (B already given A's traffic) side by
+    /// side at `speed` simulated seconds per second; answered with
+    /// [`Reply::Compared`] as they go, until the end.
+    Compare { a: String, b: String, speed: f64 },
+    /// Play the comparison at `speed`.
+    Play { speed: f64 },
+    /// Pause the comparison.
+    Pause,
+    /// Fail (or recover) `id` in both designs of the comparison at one time;
+    /// a refusal is answered with [`Reply::Refused`].
+    InBoth { id: String, fault: Fault },
 }
 
 /// What a worker says back.
@@ -48,6 +69,10 @@ pub enum Reply {
     Measuring { fraction: f64 },
     /// The finished before/after table, one row per check of the goal.
     BeforeAfter { rows: Vec<Row> },
+    /// Both designs of the comparison at one simulated time.
+    Compared { reading: Box<PairReading> },
+    /// A command to the comparison was refused and changed nothing, in words.
+    Refused { message: String },
     /// The job could not be done, in words a user can act on.
     Failed { message: String },
 }
@@ -88,6 +113,11 @@ impl Job {
         Job::BeforeAfter { previous: scenario_text(previous), current: scenario_text(current) }
     }
 
+    /// The job of running two paired designs side by side.
+    pub fn compare(a: &Scenario, b: &Scenario, speed: f64) -> Job {
+        Job::Compare { a: scenario_text(a), b: scenario_text(b), speed }
+    }
+
     /// As sent to a worker.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a job always serialises")
@@ -120,12 +150,77 @@ fn scenario_text(scenario: &Scenario) -> String {
     serde_json::to_string(scenario).expect("a scenario always serialises")
 }
 
+/// What a worker keeps between messages: the comparison it runs, if any.
+#[derive(Default)]
+pub struct Session {
+    compare: Option<CompareSession>,
+}
+
+impl Session {
+    /// Takes `job`: a one-shot job is done at once (its replies go to
+    /// `reply`); a comparison starts, or is steered. Returns when the session
+    /// wants its next [`tick`](Session::tick).
+    pub fn receive(&mut self, job: Job, reply: &mut dyn FnMut(Reply)) -> Next {
+        let steer = |session: &mut Option<CompareSession>,
+                     f: &mut dyn FnMut(&mut CompareSession) -> Result<(), String>| {
+            match session {
+                Some(s) => f(s).err().map(|message| Reply::Refused { message }),
+                None => Some(Reply::Refused { message: "run a comparison first".into() }),
+            }
+        };
+        let refused = match job {
+            Job::Compare { a, b, speed } => match (read(&a), read(&b)) {
+                (Ok(a), Ok(b)) => {
+                    self.compare = Some(CompareSession::new(a, b, speed));
+                    None
+                }
+                (Err(failed), _) | (_, Err(failed)) => Some(failed),
+            },
+            Job::Play { speed } => steer(&mut self.compare, &mut |s| {
+                s.play(speed);
+                Ok(())
+            }),
+            Job::Pause => steer(&mut self.compare, &mut |s| {
+                s.pause();
+                Ok(())
+            }),
+            Job::InBoth { id, fault } => steer(&mut self.compare, &mut |s| s.in_both(id.clone(), fault)),
+            job => {
+                run(&job, reply);
+                None
+            }
+        };
+        if let Some(r) = refused {
+            reply(r);
+        }
+        if self.compare.is_some() {
+            Next::Now
+        } else {
+            Next::Idle
+        }
+    }
+
+    /// Runs the comparison for as long as `more()` allows at wall-clock time
+    /// `now_ms`, passing its reading to `reply` when one is due.
+    pub fn tick(&mut self, now_ms: f64, more: &mut dyn FnMut() -> bool, reply: &mut dyn FnMut(Reply)) -> Next {
+        let Some(compare) = &mut self.compare else { return Next::Idle };
+        let (reading, next) = compare.tick(now_ms, more);
+        if let Some(reading) = reading {
+            reply(Reply::Compared { reading: Box::new(reading) });
+        }
+        next
+    }
+}
+
+/// A design as a job carries it, or the reply that refuses it.
+fn read(text: &str) -> Result<Scenario, Reply> {
+    Scenario::from_json(text).map_err(|e| Reply::Failed { message: format!("the design was refused: {e}") })
+}
+
 /// Does `job`, passing every reply to `reply` as it comes; the last one is
-/// the answer (or [`Reply::Failed`]).
+/// the answer (or [`Reply::Failed`]). A comparison's commands need a
+/// [`Session`] and are refused here.
 pub fn run(job: &Job, reply: &mut dyn FnMut(Reply)) {
-    let read = |text: &str| {
-        Scenario::from_json(text).map_err(|e| Reply::Failed { message: format!("the design was refused: {e}") })
-    };
     match job {
         Job::Report { scenario } => match read(scenario) {
             Ok(scenario) => {
@@ -166,6 +261,9 @@ pub fn run(job: &Job, reply: &mut dyn FnMut(Reply)) {
             }
             (Err(failed), _) | (_, Err(failed)) => reply(failed),
         },
+        Job::Compare { .. } | Job::Play { .. } | Job::Pause | Job::InBoth { .. } => {
+            reply(Reply::Failed { message: "a comparison runs in a session, not as a one-shot job".into() })
+        }
     }
 }
 
@@ -248,6 +346,37 @@ mod tests {
             .collect();
         assert_eq!(fractions[0], 0.0);
         assert!(fractions.len() >= 2 && fractions.windows(2).all(|w| w[1] >= w[0] && w[1] < 1.0), "{fractions:?}");
+    }
+
+    #[test]
+    fn a_session_runs_a_comparison_to_its_end_and_refuses_what_it_cannot_do() {
+        let mut session = Session::default();
+        let replies = std::cell::RefCell::new(Vec::new());
+        let mut hear = |r: Reply| replies.borrow_mut().push(Reply::from_json(&r.to_json()));
+        assert_eq!(session.receive(Job::Pause, &mut hear), Next::Idle);
+        let scenario = Scenario::from_json(STARTER).unwrap();
+        let job = Job::from_json(&Job::compare(&scenario, &scenario, 100.0).to_json()).unwrap();
+        assert_eq!(session.receive(job, &mut hear), Next::Now);
+        session.receive(Job::InBoth { id: "users".into(), fault: Fault::Fail }, &mut hear);
+        let mut clock = 0.0;
+        while !matches!(replies.borrow().last(), Some(Reply::Compared { reading }) if reading.finished) {
+            clock += 16.0;
+            session.tick(clock, &mut || true, &mut hear);
+            assert!(clock < 10_000.0, "40 s at 100x ends within 0.4 s of wall time");
+        }
+        let replies = replies.into_inner();
+        assert!(
+            matches!(&replies[0], Reply::Refused { message } if message == "run a comparison first"),
+            "{replies:?}"
+        );
+        assert!(matches!(&replies[1], Reply::Refused { message } if message.contains("design A refuses it")));
+        let Some(Reply::Compared { reading }) = replies.last() else { unreachable!() };
+        assert_eq!(reading.a, reading.b, "the same design twice: the same run");
+        assert_eq!(reading.a.now_s, 40.0);
+        // A one-shot job still answers while a comparison is kept.
+        let mut answers = Vec::new();
+        session.receive(Job::Report { scenario: STARTER.into() }, &mut |r| answers.push(r));
+        assert!(matches!(answers.as_slice(), [Reply::Report { .. }]));
     }
 
     #[test]

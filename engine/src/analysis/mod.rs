@@ -5,7 +5,9 @@
 
 pub mod before_after;
 pub mod compare;
+pub mod compare_session;
 pub mod envelope;
 pub mod job;
+pub mod pair_run;
 pub mod resilience;
 pub mod theory;

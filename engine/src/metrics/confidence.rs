@@ -17,7 +17,7 @@
 //! trials, so the interval counts them as fewer ([`proportion`]).
 
 use crate::base::histogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Length of a batch, in simulated seconds.
@@ -30,7 +30,7 @@ pub const MIN_BATCHES: usize = 5;
 pub const MIN_REQUESTS_FOR_P99: u64 = 500;
 
 /// `mean ± half_width` at 95% confidence, from `batches` batches.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub mean: f64,
     pub half_width: f64,
@@ -73,7 +73,7 @@ pub fn interval(samples: &[f64]) -> Option<Interval> {
 
 /// A proportion over a window of batches with its 95% interval, which lies
 /// within [0, 1]: `low <= estimate <= high`, not symmetric about it.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Proportion {
     /// `events / trials`.
     pub estimate: f64,
@@ -131,7 +131,7 @@ pub fn proportion(batches: &[(u64, u64)]) -> Option<Proportion> {
 }
 
 /// The headline numbers with their intervals (`None`: not enough batches yet).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Headline {
     pub mean_latency_ms: Option<Interval>,
     pub p99_latency_ms: Option<Interval>,

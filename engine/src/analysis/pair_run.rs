@@ -1,15 +1,22 @@
 //! Two paired simulations run in lockstep for the A/B comparison.
 //!
 //! Both advance towards one shared target time; the target moves on only
-//! when both have reached it, so a frame whose event budget runs out leaves
-//! the slower one to catch up first. The numbers on screen are read only
-//! while both stand at the same simulated time, and a fault "in both" is
-//! applied at one instant that both have reached. Nothing here decides what
-//! a request does: it only calls the engine's stepping and edit API.
+//! when both have reached it, so a slice whose event budget runs out leaves
+//! the slower one to catch up first. The numbers are read only while both
+//! stand at the same simulated time ([`PairRun::reading`]), and a fault "in
+//! both" is applied at one instant that both have reached.
+//!
+//! The comparison panel runs this in a worker of its own
+//! ([`crate::analysis::compare_session`]): it only steps the two runs and
+//! reads them, so the same designs give the same reading anywhere.
 
-use scalelab_engine::compare::{Figures, Pairing};
-use scalelab_engine::time::Nanos;
-use scalelab_engine::{edited, Edit, Simulation};
+use crate::analysis::compare::{differences, Difference, Figures, Pairing};
+use crate::base::time::Nanos;
+use crate::kernel::edit::{edited, Edit};
+use crate::kernel::sim::Simulation;
+use crate::model::fault::Fault;
+use crate::model::scenario::Scenario;
+use serde::{Deserialize, Serialize};
 
 /// Simulated nanoseconds per event-budget slice are not fixed; this is the
 /// most events one call into one simulation may run (the caller checks the
@@ -31,9 +38,15 @@ pub struct PairRun {
 }
 
 impl PairRun {
+    /// The two designs of a pairing (B with A's traffic), ready to run.
     pub fn new(p: &Pairing) -> PairRun {
-        let mut a = Simulation::new(p.a.clone());
-        let mut b = Simulation::new(p.b.clone());
+        PairRun::of(p.a.clone(), p.b.clone())
+    }
+
+    /// Two designs already paired (as [`Pairing`] made them), ready to run.
+    pub fn of(a: Scenario, b: Scenario) -> PairRun {
+        let mut a = Simulation::new(a);
+        let mut b = Simulation::new(b);
         // Nobody watches these requests move.
         a.set_sample_every(0);
         b.set_sample_every(0);
@@ -98,9 +111,7 @@ impl PairRun {
     /// else as soon as they do. Checked against both first, so a refusal
     /// changes neither.
     pub fn in_both(&mut self, edit: Edit) -> Result<(), String> {
-        for (side, sim) in [("A", &self.a), ("B", &self.b)] {
-            edited(sim.scenario(), &edit).map_err(|e| format!("design {side} refuses it: {e}"))?;
-        }
+        refusal(self.a.scenario(), self.b.scenario(), &edit)?;
         self.pending.push(edit);
         if self.together() {
             self.apply_pending();
@@ -132,16 +143,114 @@ impl PairRun {
     pub fn figures(&self) -> Option<(Figures, Figures)> {
         self.together().then(|| (Figures::of(&self.a), Figures::of(&self.b)))
     }
+
+    /// Everything the comparison shows, when both stand at the same time.
+    pub fn reading(&self) -> Option<PairReading> {
+        let (a, b) = self.figures()?;
+        let seconds = |s: &Simulation| -> Vec<SecondView> {
+            s.series()
+                .iter()
+                .map(|p| SecondView {
+                    t_s: p.t_s as f64,
+                    p99_ms: (p.ok > 0).then_some(p.latency_p99_ms),
+                    failed: p.failed.iter().sum::<u64>(),
+                })
+                .collect()
+        };
+        let applied = self
+            .applied
+            .iter()
+            .filter_map(|(t, e)| match e {
+                Edit::Fault { id, fault } => Some(AppliedFault { t_s: *t as f64 / 1e9, id: id.clone(), fault: *fault }),
+                _ => None,
+            })
+            .collect();
+        Some(PairReading {
+            diffs: differences(&a, &b),
+            a,
+            b,
+            end_s: self.end() as f64 / 1e9,
+            finished: self.finished(),
+            behind: self.behind,
+            applied,
+            series: [seconds(&self.a), seconds(&self.b)],
+        })
+    }
+}
+
+/// Why `edit` cannot be made in both designs, naming the side that refuses
+/// it; checked before either changes, so a refusal changes neither.
+pub fn refusal(a: &Scenario, b: &Scenario, edit: &Edit) -> Result<(), String> {
+    for (side, s) in [("A", a), ("B", b)] {
+        edited(s, edit).map_err(|e| format!("design {side} refuses it: {e}"))?;
+    }
+    Ok(())
+}
+
+/// One simulated second of one design, for the charts: its end, the p99 of
+/// the requests that succeeded in it (none: no success), and the requests
+/// that failed in it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecondView {
+    pub t_s: f64,
+    pub p99_ms: Option<f64>,
+    pub failed: u64,
+}
+
+/// A fault applied to both designs at one simulated time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AppliedFault {
+    pub t_s: f64,
+    pub id: String,
+    pub fault: Fault,
+}
+
+/// Both designs at one simulated time: what the comparison panel shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PairReading {
+    pub a: Figures,
+    pub b: Figures,
+    pub diffs: Vec<Difference>,
+    /// Simulated seconds the shorter of the two runs lasts.
+    pub end_s: f64,
+    pub finished: bool,
+    /// The last slice ran out of time before both reached the target.
+    pub behind: bool,
+    /// Faults applied to both, in order.
+    pub applied: Vec<AppliedFault>,
+    /// Each design's seconds, A's then B's.
+    pub series: [Vec<SecondView>; 2],
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use scalelab_engine::compare::pair;
-    use scalelab_engine::{Fault, Scenario};
+    use crate::analysis::compare::pair;
+    use crate::kernel::sim::Health;
+    use crate::model::goal::at_this_traffic;
 
-    fn lesson(n: u32) -> Scenario {
-        crate::lessons::scenario(n).unwrap().clone()
+    /// Lesson `n`'s design, as the lessons folder has it.
+    pub(crate) fn lesson(n: u32) -> Scenario {
+        let dir = format!("{}/../lessons", env!("CARGO_MANIFEST_DIR"));
+        let prefix = format!("{n:02}-");
+        let path = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with(&prefix) && name.ends_with(".json")
+            })
+            .unwrap_or_else(|| panic!("no lesson {n} in {dir}"));
+        Scenario::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// The lessons there are.
+    fn lesson_count() -> u32 {
+        let dir = format!("{}/../lessons", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+            .count() as u32
     }
 
     fn run(p: &mut PairRun, sim_s: u64, chunk: u64) {
@@ -159,7 +268,7 @@ mod tests {
 
     #[test]
     fn both_move_in_lockstep_on_the_same_requests() {
-        let a = scalelab_engine::goal::at_this_traffic(&lesson(2), &lesson(3));
+        let a = at_this_traffic(&lesson(2), &lesson(3));
         let mut p = PairRun::new(&pair(&a, &lesson(3)).unwrap());
         run(&mut p, 15, 2_000);
         assert!(p.together());
@@ -191,7 +300,7 @@ mod tests {
         assert_eq!(p.applied.len(), 1);
         assert_eq!(p.applied[0].0, p.now());
         assert_eq!(p.a.health("db"), p.b.health("db"));
-        assert_eq!(p.a.health("db"), Some(scalelab_engine::Health::Down));
+        assert_eq!(p.a.health("db"), Some(Health::Down));
         // Users cannot fail: refused, in neither.
         let err = p.in_both(Edit::Fault { id: "users".into(), fault: Fault::Fail }).unwrap_err();
         assert!(err.contains("design A refuses it"), "{err}");
@@ -206,9 +315,9 @@ mod tests {
     fn every_lesson_pairs_with_its_previous_step() {
         // What the lesson panel's "Compare with the previous step" runs: the
         // paired designs pass the same check as a file, then run a little.
-        for n in 2..=crate::lessons::COUNT as u32 {
+        for n in 2..=lesson_count() {
             let this = lesson(n);
-            let before = scalelab_engine::goal::at_this_traffic(&lesson(n - 1), &this);
+            let before = at_this_traffic(&lesson(n - 1), &this);
             let p = pair(&before, &this).unwrap();
             for s in [&p.a, &p.b] {
                 Scenario::from_json(&s.to_json_pretty()).unwrap_or_else(|e| panic!("lesson {n}: {e}"));
