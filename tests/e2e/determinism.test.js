@@ -104,3 +104,51 @@ test('the engine worker\'s resilience report equals the CLI\'s, on lesson 5 and 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the engine worker\'s A/B comparison, paced by its clock, ends where the CLI\'s does', async () => {
+  // Lesson 3's design and a copy with 64 workers per web server, 60 s: the
+  // same users and seed, so the pairing has nothing to change and the worker
+  // can be given the two files as they are (the page gives it paired designs).
+  const lesson = JSON.parse(readFileSync(join(repoRoot, 'lessons', '03-vertical-scaling.json'), 'utf8'));
+  const a = { ...lesson, duration_s: 60 };
+  const b = structuredClone(a);
+  for (const n of b.nodes.filter((n) => n.kind === 'web_server')) {
+    delete n.size;
+    n.workers = 64;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'scalelab-det-'));
+  const [fa, fb] = [join(dir, 'a.json'), join(dir, 'b.json')];
+  writeFileSync(fa, JSON.stringify(a));
+  writeFileSync(fb, JSON.stringify(b));
+  const native = JSON.parse(execFileSync(cli, ['compare', fa, fb], { encoding: 'utf8' }));
+  assert.deepEqual(native.notes, []);
+  const { page, errors, context } = await site.openPage('/');
+  // As the page does: start it, let it run on its clock (as fast as it can),
+  // and read every reading it publishes until the one at the end.
+  const readings = await page.evaluate(
+    (job) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(new URL('scalelab-worker_loader.js', document.baseURI));
+        const seen = [];
+        worker.onerror = (e) => reject(new Error(`the worker stopped: ${e.message}`));
+        worker.onmessage = (m) => {
+          const reply = JSON.parse(m.data);
+          if (reply.reply === 'ready') worker.postMessage(JSON.stringify(job));
+          else if (reply.reply !== 'compared') reject(new Error(m.data));
+          else {
+            seen.push(reply.reading);
+            if (reply.reading.finished) {
+              worker.terminate();
+              resolve(seen);
+            }
+          }
+        };
+      }),
+    { job: 'compare', a: JSON.stringify(a), b: JSON.stringify(b), speed: 1e6 },
+  );
+  assert.ok(readings.length >= 2, `readings as it went: ${readings.length}`);
+  assert.ok(readings.every((r) => r.a.now_s === r.b.now_s), 'read only while both stand together');
+  assert.deepEqual(readings.at(-1), native.reading);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -118,7 +118,8 @@ impl Job {
         Job::Compare { a: scenario_text(a), b: scenario_text(b), speed }
     }
 
-    /// As sent to a worker.
+    /// As sent to a worker (inlined, as [`Reply::from_json`], for the page's size).
+    #[inline]
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a job always serialises")
     }
@@ -137,7 +138,10 @@ impl Reply {
     }
 
     /// A reply as received; one that is not (a worker from another version
-    /// of the site) becomes [`Reply::Failed`].
+    /// of the site) becomes [`Reply::Failed`]. Inlined so that its reader is
+    /// compiled with its caller: the page's module is built for size, the
+    /// engine for speed, and the reader has no need of speed.
+    #[inline]
     pub fn from_json(text: &str) -> Reply {
         serde_json::from_str(text).unwrap_or_else(|e| Reply::Failed {
             message: format!("the engine's worker answered something this page cannot read ({e}); reload the page"),

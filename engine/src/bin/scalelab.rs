@@ -4,6 +4,8 @@
 //! scalelab run FILE [--seed N] [--duration S]   print the JSON report
 //! scalelab validate FILE                        check a scenario, list every problem
 //! scalelab resilience FILE [--seed N]           print the resilience report (JSON)
+//! scalelab compare A B [--seed N]               run A and B side by side on the same requests,
+//!                                               print the pairing's notes and the reading (JSON)
 //! scalelab lesson PATH [--seed N] [--for S] [--expect met|not-met]
 //!                                               check a lesson (or a folder of them) and
 //!                                               print its goal's verdict for the preset
@@ -11,6 +13,8 @@
 //! Exit codes: 0 success, 1 invalid scenario (or a lesson whose verdict is
 //! not the expected one), 2 bad command line or unreadable file.
 
+use scalelab_engine::compare::pair;
+use scalelab_engine::pair_run::{PairRun, CHUNK_EVENTS};
 use scalelab_engine::resilience::{ResilienceOptions, ResilienceRun};
 use scalelab_engine::{Scenario, ScenarioError, Simulation};
 use std::process::ExitCode;
@@ -36,6 +40,10 @@ const USAGE: &str = "usage:
   scalelab validate FILE                              check a scenario and list every problem
   scalelab resilience FILE [--seed N]                 fail each node and data center in turn, print the
                                                       resilience report as JSON (the page's Resilience panel)
+  scalelab compare A B [--seed N]                     run design B beside design A on the very same requests (B takes
+                                                      A's seed, users, run length and scheduled faults), print what
+                                                      the pairing changed and the comparison at the end as JSON
+                                                      (the page's Compare dialog)
   scalelab lesson PATH [--seed N] [--for SECONDS] [--expect met|not-met]
                                                       check a lesson (FILE.json beside its FILE.md, or a
                                                       folder of them), run its preset alone and print
@@ -44,6 +52,8 @@ const USAGE: &str = "usage:
 struct Args {
     command: String,
     file: String,
+    /// `compare`: design B.
+    other: Option<String>,
     seed: Option<u64>,
     duration: Option<f64>,
     /// `lesson`: simulated seconds to run the preset for at most.
@@ -54,10 +64,10 @@ struct Args {
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let command = args.next().ok_or("missing command")?;
-    if !["run", "validate", "resilience", "lesson"].contains(&command.as_str()) {
+    if !["run", "validate", "resilience", "lesson", "compare"].contains(&command.as_str()) {
         return Err(format!("unknown command \"{command}\""));
     }
-    let mut file = None;
+    let (mut file, mut other) = (None, None);
     let (mut seed, mut duration, mut for_s, mut expect) = (None, None, None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -80,7 +90,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                     _ => return Err(format!("--expect must be \"met\" or \"not-met\", not \"{v}\"")),
                 });
             }
-            "--seed" if ["run", "resilience", "lesson"].contains(&command.as_str()) => {
+            "--seed" if ["run", "resilience", "lesson", "compare"].contains(&command.as_str()) => {
                 let v = args.next().ok_or("--seed needs a value")?;
                 seed = Some(
                     v.parse()
@@ -93,11 +103,15 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 duration = Some(d);
             }
             other if other.starts_with("--") => return Err(format!("unknown option \"{other}\"")),
-            other if file.is_none() => file = Some(other.to_string()),
-            other => return Err(format!("unexpected argument \"{other}\"")),
+            arg if file.is_none() => file = Some(arg.to_string()),
+            arg if command == "compare" && other.is_none() => other = Some(arg.to_string()),
+            arg => return Err(format!("unexpected argument \"{arg}\"")),
         }
     }
-    Ok(Args { command, file: file.ok_or("missing FILE")?, seed, duration, for_s, expect })
+    if command == "compare" && other.is_none() {
+        return Err("compare needs two files, A and B".into());
+    }
+    Ok(Args { command, file: file.ok_or("missing FILE")?, other, seed, duration, for_s, expect })
 }
 
 fn load(args: &Args) -> Result<Scenario, ExitCode> {
@@ -165,6 +179,27 @@ fn main() -> ExitCode {
                 scenario.nodes.len(),
                 scenario.links.len()
             );
+        }
+        "compare" => {
+            let b = match load_file(args.other.as_deref().unwrap_or_default(), &args) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let pairing = match pair(&scenario, &b) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("scalelab: cannot compare: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            let mut run = PairRun::new(&pairing);
+            while !run.finished() {
+                run.extend(u64::MAX);
+                run.advance(CHUNK_EVENTS, || true);
+            }
+            let reading = run.reading().expect("both stand at the end together");
+            let printed = serde_json::json!({ "notes": pairing.notes, "reading": reading });
+            out!("{}", serde_json::to_string_pretty(&printed).expect("a reading always serialises"));
         }
         "resilience" => {
             let mut run = ResilienceRun::new(&scenario, ResilienceOptions::default());

@@ -69,6 +69,52 @@ fn resilience_prints_the_report_the_panel_shows() {
 }
 
 #[test]
+fn compare_prints_the_pairing_and_the_reading_at_the_end() {
+    // Lesson 3's design (one web server, a larger database) and a copy with a
+    // second web server's worth of workers, 60 s: the same users and seed, so
+    // the pairing changes nothing.
+    let dir = scratch("compare");
+    let lesson: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/../lessons/03-vertical-scaling.json", env!("CARGO_MANIFEST_DIR")))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut a = lesson.clone();
+    a["duration_s"] = 60.into();
+    let mut b = a.clone();
+    for node in b["nodes"].as_array_mut().unwrap() {
+        if node["kind"] == "web_server" {
+            node.as_object_mut().unwrap().remove("size");
+            node["workers"] = 64.into();
+        }
+    }
+    let (fa, fb) = (dir.join("a.json"), dir.join("b.json"));
+    std::fs::write(&fa, a.to_string()).unwrap();
+    std::fs::write(&fb, b.to_string()).unwrap();
+    let r = json_of(&scalelab(&["compare", fa.to_str().unwrap(), fb.to_str().unwrap()]));
+    assert_eq!(r["notes"], Value::Array(vec![]), "{}", r["notes"]);
+    let reading = &r["reading"];
+    assert_eq!(reading["finished"], true);
+    assert_eq!(reading["a"]["now_s"].as_f64(), Some(60.0));
+    assert_eq!(reading["a"]["generated"], reading["b"]["generated"], "the very same requests");
+    assert!(reading["a"]["generated"].as_u64().unwrap() > 1000);
+    assert_eq!(reading["diffs"].as_array().unwrap().len(), 8, "one row per metric");
+    // The same command, the same numbers; A's seed moves both.
+    assert_eq!(r, json_of(&scalelab(&["compare", fa.to_str().unwrap(), fb.to_str().unwrap()])));
+    let other = json_of(&scalelab(&["compare", fa.to_str().unwrap(), fb.to_str().unwrap(), "--seed", "99"]));
+    assert_ne!(other["reading"]["a"]["latency_mean_ms"], reading["a"]["latency_mean_ms"]);
+    // Designs that cannot be paired are refused in words.
+    let mut lone = a.clone();
+    lone["nodes"].as_array_mut().unwrap().retain(|n| n["kind"] != "users");
+    lone["links"].as_array_mut().unwrap().retain(|l| l["from"] != "users");
+    let fl = dir.join("lone.json");
+    std::fs::write(&fl, lone.to_string()).unwrap();
+    let out = scalelab(&["compare", fl.to_str().unwrap(), fb.to_str().unwrap()]);
+    assert!(out.status.code() == Some(1) && stderr(&out).contains("scalelab: "), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn a_reader_that_stops_reading_ends_the_output_without_a_panic() {
     use std::process::Stdio;
     // As `scalelab run FILE | head -c 0` does: the reader is gone before the
@@ -232,6 +278,9 @@ fn bad_command_lines_exit_2_without_panicking() {
         &["run", &example, "--fast"],
         &["run", &example, &example],
         &["validate", &example, "--seed", "3"],
+        &["compare", &example],
+        &["compare", &example, &example, &example],
+        &["compare", &example, "/no/such/file.json"],
     ];
     for args in cases {
         let out = scalelab(args);
