@@ -336,6 +336,7 @@ fn DiffTable(rows: Vec<Difference>) -> impl IntoView {
     };
     view! {
         <div class="compare-diff-wrap">
+            <div class="compare-diff-scroll">
             <table class="compare-diff" data-testid="compare-diff">
                 <caption>"B against A"</caption>
                 <thead><tr>
@@ -365,6 +366,7 @@ fn DiffTable(rows: Vec<Difference>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
             <p class="muted compare-foot">
                 "* Over the last 10 s batches (up to 5 minutes) with 95% intervals, as under the cards' values; overlapping intervals mean no clear difference. "
                 "Rows without * are since the warm-up, as the cards. Lost writes and cost are exact for this traffic. Goodput and p50 have no interval and get no verdict."

@@ -432,3 +432,43 @@ test('an embedded playground leaves the comparison to the full page', async () =
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('on a phone, the comparison runs in its worker, pauses with a tap, and fits the screen', async () => {
+  const phone = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
+  const { page, errors, context } = await openReady(site, '/?lesson=4', phone);
+  await choose(page, 'compare-button');
+  const panel = page.getByTestId('compare-panel');
+  await panel.waitFor();
+  assert.equal(await page.getByTestId('compare-a-source').inputValue(), 'prev-4');
+  await page.getByTestId('compare-run').tap();
+  await page.getByTestId('compare-speed').selectOption('100');
+  await reach(page, 30);
+  await page.getByTestId('compare-play').tap();
+  await page.waitForFunction(() => document.querySelector('[data-testid="compare-panel"]')?.dataset.state === 'paused');
+  // Paused in the worker: the clock holds while the page draws frames.
+  await simFor(page, 0.5);
+  const t1 = await text(page, 'compare-time');
+  await simFor(page, 0.5);
+  assert.equal(await text(page, 'compare-time'), t1);
+  // The dialog scrolls inside the screen; nothing is wider than the screen
+  // but the table of differences, which scrolls sideways inside its box.
+  const wide = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="compare-panel"] *')]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 && el.parentElement.closest('.compare-diff-scroll') === null)
+      .map((el) => el.className || el.tagName),
+  );
+  await page.getByTestId('compare-side-a').scrollIntoViewIfNeeded();
+  await shot(page, 'compare-phone');
+  await page.locator('.compare-charts').scrollIntoViewIfNeeded();
+  await shot(page, 'compare-phone-charts');
+  assert.deepEqual(wide, [], 'inside the screen');
+  const table = await page.locator('.compare-diff-scroll').evaluate((el) => ({ scrolls: el.scrollWidth > el.clientWidth, right: el.getBoundingClientRect().right }));
+  assert.ok(table.scrolls && table.right <= 391, `the table scrolls in a box that ends inside the screen: ${JSON.stringify(table)}`);
+  // Its far columns (B − A and the verdict) are reached by scrolling it.
+  await page.locator('.compare-diff-scroll').evaluate((el) => el.scrollBy(1000, 0));
+  const verdict = await page.getByTestId('diff-cost').getByTestId('diff-verdict').boundingBox();
+  assert.ok(verdict.x + verdict.width <= 391, `the verdict column scrolls into view: ${JSON.stringify(verdict)}`);
+  await shot(page, 'compare-phone-table');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
