@@ -392,7 +392,7 @@ fn ReportTable(stale: Memo<bool>) -> impl IntoView {
                             <th scope="col">"Kind"</th>
                             <th scope="col" title="Failed share of the requests that ended after the failure">"Errors"</th>
                             <th scope="col" title="The worst simulated second's error rate">"Worst second"</th>
-                            <th scope="col" title="99th percentile latency of successful requests after the failure">"p99"</th>
+                            <th scope="col" title="99th percentile latency of the requests that succeeded after the failure; with 100% errors these are the few already past the failed part when it failed">"p99"</th>
                             <th scope="col" title="Acknowledged writes that were lost">"Lost writes"</th>
                             <th scope="col" title="Users whose session was lost">"Sessions lost"</th>
                             <th scope="col" title=format!("Until the error rate stayed under {} for {} s", format::percent(RECOVERED_BELOW), RECOVERED_FOR_S)>"Recovered after"</th>
