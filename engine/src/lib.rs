@@ -43,7 +43,7 @@ pub use blocks::{
     alerts, autoscale, breaker, cache_store, dns, event, geo, keys, pool, pricing, profile, replication, request,
     retry, sharding,
 };
-pub use kernel::{breakdown, edit, recent, report, sim, snapshot, trace};
+pub use kernel::{breakdown, edit, publish, recent, report, sim, snapshot, trace};
 pub use metrics::{confidence, hops, log, series, stats};
 pub use model::{cost, error, fault, fields, goal, kinds, migrate, parse, scenario, spof, validate};
 

@@ -44,13 +44,21 @@ impl Tracing {
     /// Reads the followed request's trace from the engine (each time the page
     /// publishes its numbers, so an in-flight request is seen moving on).
     pub fn refresh(&self, sim: &Simulation) {
-        if self.follow.try_get_untracked().flatten().is_none() {
-            return;
+        if self.following() {
+            // A clicked dot and the next request alike are the engine's
+            // "asked" trace, kept however many others end.
+            self.show(sim.asked_trace());
         }
-        // A clicked dot and the next request alike are the engine's "asked"
-        // trace, kept however many others end.
-        let trace = sim.asked_trace();
-        if self.trace.with_untracked(|t| *t != trace) {
+    }
+
+    /// Whether a request is being followed (then each reading carries its trace).
+    pub fn following(&self) -> bool {
+        self.follow.try_get_untracked().flatten().is_some()
+    }
+
+    /// Shows `trace` as the engine read it, while a request is followed.
+    pub fn show(&self, trace: Option<Trace>) {
+        if self.following() && self.trace.with_untracked(|t| *t != trace) {
             self.trace.set(trace);
         }
     }

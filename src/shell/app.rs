@@ -14,8 +14,9 @@ use crate::shell::animation::{Animation, Sampling};
 use crate::state::Live;
 use leptos::html;
 use leptos::prelude::*;
+use scalelab_engine::publish::Published;
 use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};
-use scalelab_engine::{Edit, LogEntry, NodeKind};
+use scalelab_engine::{Edit, NodeKind};
 use wasm_bindgen::JsCast;
 
 /// How often the numbers on screen are refreshed, in wall-clock milliseconds.
@@ -133,27 +134,15 @@ pub fn App() -> impl IntoView {
     let breakdown_shown = crate::panels::breakdown_panel::BreakdownShown(RwSignal::new(false));
     provide_context(breakdown_shown);
     let publish = move || {
-        let snap = editor.runner.try_update_value(|r| {
-            let snap = r.sim.live_snapshot();
-            let series: Vec<_> = r.sim.series().iter().cloned().collect();
-            let next = log_seq.get_value();
-            let entries: Vec<LogEntry> = r.sim.log().since(next).cloned().collect();
-            tracing.refresh(&r.sim);
+        let read = editor.runner.try_update_value(|r| {
             // Traced for the breakdown only while its panel is on the page.
             r.sim.set_breakdown(breakdown_shown.0.get_untracked());
-            let breakdown = r.sim.latency_breakdown();
-            (
-                snap,
-                series,
-                entries,
-                r.behind,
-                r.sim.node_slots(),
-                r.sim.goal_status().cloned(),
-                r.sim.headline(),
-                breakdown,
-            )
+            (r.sim.publish(log_seq.get_value(), tracing.following()), r.behind)
         });
-        if let Some((snap, series, entries, behind, slots, goal, headline, breakdown)) = snap {
+        if let Some((published, behind)) = read {
+            let Published { snapshot: snap, series, log: entries, node_slots: slots, goal, headline, breakdown, trace } =
+                published;
+            tracing.show(trace);
             if live.breakdown.with_untracked(|b| *b != breakdown) {
                 live.breakdown.set(breakdown);
             }

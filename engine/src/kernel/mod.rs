@@ -9,6 +9,7 @@ pub mod edit;
 pub(crate) mod injected;
 mod latency;
 mod pool;
+pub mod publish;
 pub mod recent;
 pub mod report;
 pub mod sim;
