@@ -1,6 +1,6 @@
 //! Mechanisms a component is made of, each usable alone: key popularity, traffic profiles, a
 //! cache's store, consistent hashing, autoscaling control, alert rules, regions and prices,
-//! replication logs, DNS resolvers, rate limits, retry backoff and budgets, circuit breakers, connection pools, the future-event list and the request arena.
+//! replication logs, DNS resolvers, rate limits, retry backoff and budgets, circuit breakers, connection pools, a balancer's rotation, the future-event list and the request arena.
 //!
 //! Imports only `base` and this folder: a block knows nothing of scenarios or of the simulation.
 
@@ -19,4 +19,5 @@ pub mod profile;
 pub mod replication;
 pub mod request;
 pub mod retry;
+pub mod rotation;
 pub mod sharding;

@@ -9,6 +9,7 @@
 
 use crate::base::rng::{Stream, StreamPurpose};
 use crate::blocks::request::Cause;
+use crate::blocks::rotation::Rotation;
 use crate::components::net::Network;
 use crate::components::{pass_unless_died, Arrival, Reply, Visit};
 use crate::model::scenario::{Algorithm, LoadBalancerSpec};
@@ -36,13 +37,14 @@ pub struct Backend {
 pub struct Balancer {
     pub algorithm: Algorithm,
     /// Read through [`Balancer::backends`]; every change of a backend's
-    /// `open` or `healthy` goes through `refresh`, which keeps `tree` true.
+    /// `open` or `healthy` is told to `rotation` (`opened_or_closed`,
+    /// `probe`, `rebuild`), which keeps it true.
     backends: Vec<Backend>,
-    /// Over the backends by index: the fewest open connections among those
-    /// in rotation and how many are in rotation, so a pick costs O(log n)
-    /// whatever the number of backends (a scan per request made 300 servers
-    /// three times slower per event than 4).
-    tree: Rotation,
+    /// Over the backends by index: which are in rotation and (for least
+    /// connections) which of those hold the fewest open connections, so a
+    /// pick reads a word per 64 backends (a scan per request made 300
+    /// servers three times slower per event than 4).
+    rotation: Rotation,
     /// Backend index by wire id (`NONE` where none): an answer finds its
     /// backend in one load.
     by_link: Vec<u32>,
@@ -61,7 +63,7 @@ impl Balancer {
         let mut b = Balancer {
             algorithm: spec.algorithm,
             backends: links.into_iter().map(Backend::new).collect(),
-            tree: Rotation::default(),
+            rotation: Rotation::default(),
             by_link: Vec::new(),
             health_check: spec.health_check,
             check_epoch: 0,
@@ -92,14 +94,14 @@ impl Balancer {
     /// two different ranks and takes the one with fewer open connections
     /// (the first drawn on a tie).
     pub fn choose(&mut self, user: u32) -> Option<usize> {
-        let healthy = self.tree.in_rotation();
+        let healthy = self.rotation.in_rotation();
         if healthy == 0 {
             return None;
         }
         let rank = match self.algorithm {
             Algorithm::RoundRobin => {
-                let i = self.next % healthy;
-                self.next = (i + 1) % healthy;
+                let i = wrap(self.next, healthy);
+                self.next = after(i, healthy);
                 i
             }
             Algorithm::Random => self.rng.below(healthy as u32) as usize,
@@ -116,10 +118,9 @@ impl Balancer {
                 }
             }
             Algorithm::LeastConnections => {
-                let from = self.tree.at_rank(self.next % healthy);
-                let best = self.tree.fewest_from(from);
-                let rank = self.tree.rank_of(best);
-                self.next = (rank + 1) % healthy;
+                let from = self.rotation.at_rank(wrap(self.next, healthy));
+                let best = self.rotation.fewest_from(from);
+                self.next = after(self.rotation.rank_of(best), healthy);
                 return Some(best);
             }
         };
@@ -132,7 +133,7 @@ impl Balancer {
         if healthy == self.backends.len() {
             rank
         } else {
-            self.tree.at_rank(rank)
+            self.rotation.at_rank(rank)
         }
     }
 
@@ -141,25 +142,19 @@ impl Balancer {
         self.rebuild();
     }
 
-    /// Backend `i`'s open connections changed: the tree learns it when it
-    /// is asked for the fewest (the others read only the rotation, so a
-    /// request costs them nothing here; `update` rebuilds the tree when the
-    /// algorithm changes).
+    /// Backend `i`'s open connections changed: the rotation learns it when
+    /// it is asked for the fewest (it counts only for least connections; the
+    /// others read only the rotation, so a request costs them nothing here;
+    /// `update` rebuilds it when the algorithm changes).
+    #[inline]
     fn opened_or_closed(&mut self, i: usize) {
-        if self.algorithm == Algorithm::LeastConnections {
-            self.refresh(i);
-        }
+        self.rotation.set_open(i, self.backends[i].open);
     }
 
-    /// Backend `i`'s open connections or rotation changed: the tree learns it.
-    fn refresh(&mut self, i: usize) {
-        let b = &self.backends[i];
-        self.tree.set(i, b.healthy, b.open);
-    }
-
-    /// The backends changed as a whole: the tree and the wire index again.
+    /// The backends changed as a whole: the rotation and the wire index again.
     fn rebuild(&mut self) {
-        self.tree = Rotation::new(self.backends.iter().map(|b| (b.healthy, b.open)));
+        let counting = self.algorithm == Algorithm::LeastConnections;
+        self.rotation = Rotation::new(self.backends.iter().map(|b| (b.healthy, b.open)), counting);
         self.by_link.clear();
         for (i, b) in self.backends.iter().enumerate() {
             let l = b.link as usize;
@@ -174,14 +169,14 @@ impl Balancer {
     #[cfg(test)]
     pub(crate) fn set_open(&mut self, i: usize, open: u32) {
         self.backends[i].open = open;
-        self.refresh(i);
+        self.opened_or_closed(i);
     }
 
     /// Takes backend `i` out of rotation or puts it back (tests).
     #[cfg(test)]
     pub(crate) fn set_healthy(&mut self, i: usize, healthy: bool) {
         self.backends[i].healthy = healthy;
-        self.refresh(i);
+        self.rotation.set(i, healthy, self.backends[i].open);
     }
 
     /// The wiring changed: `links` are its backends now. Backends it keeps
@@ -248,7 +243,7 @@ impl Balancer {
                     be.healthy = up;
                     be.streak = 0;
                     changes.push((be.link, up));
-                    self.tree.set(i, up, be.open);
+                    self.rotation.set(i, up, be.open);
                 }
             } else {
                 be.streak = 0;
@@ -298,125 +293,24 @@ impl Balancer {
 /// No backend on this wire.
 const NONE: u32 = u32::MAX;
 
-/// A segment tree over the backends by index. Each node holds, for the
-/// backends under it, how many are in rotation and the fewest open
-/// connections among those (`u32::MAX` when none is), so the balancer's
-/// questions each take one walk from the root: how many are in rotation,
-/// which one has a given rank among them, what rank one has, and which in
-/// rotation with the fewest connections comes first at or after an index,
-/// cyclically.
-#[derive(Debug, Default)]
-struct Rotation {
-    /// Leaves from `size` on (`size` a power of two, at least 1); node `k`'s
-    /// children are `2k` and `2k + 1`; node 0 is unused.
-    nodes: Vec<Count>,
-    size: usize,
-    /// The backends counted (leaves past it stay empty).
-    len: usize,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Count {
-    in_rotation: u32,
-    fewest: u32,
-}
-
-const EMPTY: Count = Count { in_rotation: 0, fewest: u32::MAX };
-
-impl Count {
-    fn leaf(healthy: bool, open: u32) -> Count {
-        if healthy {
-            Count { in_rotation: 1, fewest: open }
-        } else {
-            EMPTY
-        }
-    }
-
-    fn join(a: Count, b: Count) -> Count {
-        Count { in_rotation: a.in_rotation + b.in_rotation, fewest: a.fewest.min(b.fewest) }
+/// `i % n` without a division when `i` < `n` already (the usual case: `next`
+/// is only past the end when the rotation shrank).
+#[inline]
+fn wrap(i: usize, n: usize) -> usize {
+    if i < n {
+        i
+    } else {
+        i % n
     }
 }
 
-impl Rotation {
-    fn new(backends: impl ExactSizeIterator<Item = (bool, u32)>) -> Rotation {
-        let len = backends.len();
-        let size = len.next_power_of_two().max(1);
-        let mut nodes = vec![EMPTY; 2 * size];
-        for (i, (healthy, open)) in backends.enumerate() {
-            nodes[size + i] = Count::leaf(healthy, open);
-        }
-        for k in (1..size).rev() {
-            nodes[k] = Count::join(nodes[2 * k], nodes[2 * k + 1]);
-        }
-        Rotation { nodes, size, len }
-    }
-
-    fn set(&mut self, i: usize, healthy: bool, open: u32) {
-        let mut k = self.size + i;
-        self.nodes[k] = Count::leaf(healthy, open);
-        while k > 1 {
-            k /= 2;
-            self.nodes[k] = Count::join(self.nodes[2 * k], self.nodes[2 * k + 1]);
-        }
-    }
-
-    fn root(&self) -> Count {
-        self.nodes.get(1).copied().unwrap_or(EMPTY)
-    }
-
-    fn in_rotation(&self) -> usize {
-        self.root().in_rotation as usize
-    }
-
-    /// The index of the backend of rank `rank` among those in rotation
-    /// (`rank` < `in_rotation()`).
-    fn at_rank(&self, mut rank: usize) -> usize {
-        let mut k = 1;
-        while k < self.size {
-            let left = self.nodes[2 * k].in_rotation as usize;
-            if rank < left {
-                k *= 2;
-            } else {
-                rank -= left;
-                k = 2 * k + 1;
-            }
-        }
-        k - self.size
-    }
-
-    /// How many backends in rotation come before index `i`.
-    fn rank_of(&self, i: usize) -> usize {
-        let mut k = self.size + i;
-        let mut before = 0;
-        while k > 1 {
-            if k % 2 == 1 {
-                before += self.nodes[k - 1].in_rotation as usize;
-            }
-            k /= 2;
-        }
-        before
-    }
-
-    /// The first backend in rotation at or after index `from`, cyclically,
-    /// whose open connections are the fewest of all in rotation (some is).
-    fn fewest_from(&self, from: usize) -> usize {
-        let fewest = self.root().fewest;
-        self.first_with(1, 0, self.size, from, fewest)
-            .or_else(|| self.first_with(1, 0, self.size, 0, fewest))
-            .expect("a backend in rotation has the fewest connections")
-    }
-
-    /// The first leaf at or after `from` under node `k` (covering
-    /// `lo..hi`) with `fewest` open connections.
-    fn first_with(&self, k: usize, lo: usize, hi: usize, from: usize, fewest: u32) -> Option<usize> {
-        if hi <= from || self.nodes[k].fewest > fewest || lo >= self.len {
-            return None;
-        }
-        if k >= self.size {
-            return Some(lo);
-        }
-        let mid = (lo + hi) / 2;
-        self.first_with(2 * k, lo, mid, from, fewest).or_else(|| self.first_with(2 * k + 1, mid, hi, from, fewest))
+/// `(i + 1) % n` for `i` < `n`, without a division.
+#[inline]
+fn after(i: usize, n: usize) -> usize {
+    if i + 1 < n {
+        i + 1
+    } else {
+        0
     }
 }
 
@@ -539,7 +433,7 @@ mod tests {
     }
 
     /// The rules as they were written first, a scan of every backend per
-    /// pick: the tree must choose exactly as they did.
+    /// pick: the rotation must choose exactly as they did.
     struct Scan {
         algorithm: Algorithm,
         backends: Vec<(u16, u32, bool)>,
@@ -604,14 +498,17 @@ mod tests {
     }
 
     #[test]
-    fn the_tree_chooses_exactly_as_a_scan_of_every_backend() {
+    fn the_rotation_chooses_exactly_as_a_scan_of_every_backend() {
         for first in ALL {
             for seed in 1..=20u64 {
                 let mut algorithm = first;
                 let mut ops = Stream::new(seed, 99, StreamPurpose::Arrivals);
-                let n = 1 + ops.below(40) as u16;
+                // Odd seeds: up to 40 backends (one block of the rotation);
+                // even ones up to 300 on wires up to 320 (several blocks).
+                let wires: u16 = if seed % 2 == 1 { 64 } else { 320 };
+                let n = 1 + ops.below(u32::from(wires) * 5 / 8) as u16;
                 let links: Vec<u16> = (0..n).collect();
-                let mut tree = Balancer::new(&spec(algorithm), links.clone(), seed, 3);
+                let mut lb = Balancer::new(&spec(algorithm), links.clone(), seed, 3);
                 let mut scan = Scan {
                     algorithm,
                     backends: links.iter().map(|&l| (l, 0, true)).collect(),
@@ -623,19 +520,19 @@ mod tests {
                         // A request: both pick the same backend, which gets a connection.
                         0..=54 => {
                             let user = ops.below(1_000);
-                            let picked = tree.choose(user);
+                            let picked = lb.choose(user);
                             assert_eq!(picked, scan.choose(user), "{algorithm:?}, seed {seed}, step {step}");
                             if let Some(i) = picked {
-                                tree.connect(i);
+                                lb.connect(i);
                                 scan.backends[i].1 += 1;
                             }
                         }
                         // An answer closes one, found by its wire.
                         55..=89 => {
-                            let link = ops.below(64) as u16;
-                            if let Some(i) = tree.backend_of_link(link) {
+                            let link = ops.below(u32::from(wires)) as u16;
+                            if let Some(i) = lb.backend_of_link(link) {
                                 assert_eq!(scan.backends[i].0, link);
-                                tree.disconnect(link);
+                                lb.disconnect(link);
                                 scan.backends[i].1 = scan.backends[i].1.saturating_sub(1);
                             } else {
                                 assert!(!scan.backends.iter().any(|b| b.0 == link));
@@ -646,24 +543,24 @@ mod tests {
                             if !scan.backends.is_empty() {
                                 let i = ops.below(scan.backends.len() as u32) as usize;
                                 let healthy = !scan.backends[i].2;
-                                tree.set_healthy(i, healthy);
+                                lb.set_healthy(i, healthy);
                                 scan.backends[i].2 = healthy;
                             }
                         }
                         // Another algorithm, chosen in the inspector while running.
                         98 => {
                             let other = ALL[ops.below(ALL.len() as u32) as usize];
-                            tree.update(&spec(other));
+                            lb.update(&spec(other));
                             scan.algorithm = other;
                             algorithm = other;
                         }
                         // Rewired: some wires kept, some new.
                         _ => {
-                            let links: Vec<u16> = (0..64).filter(|_| ops.below(3) == 0).collect();
-                            tree.rewire(&links);
+                            let links: Vec<u16> = (0..wires).filter(|_| ops.below(3) == 0).collect();
+                            lb.rewire(&links);
                             scan.rewire(&links);
                             let now: Vec<(u16, u32, bool)> =
-                                tree.backends.iter().map(|b| (b.link, b.open, b.healthy)).collect();
+                                lb.backends.iter().map(|b| (b.link, b.open, b.healthy)).collect();
                             assert_eq!(now, scan.backends);
                         }
                     }
