@@ -497,7 +497,12 @@ pub fn ComparePanel() -> impl IntoView {
     let heading = NodeRef::<html::H2>::new();
     Effect::new(move |_| {
         if let Some(h) = heading.get() {
-            let _ = h.focus();
+            // On the next frame: a panel is shown after this runs (and a
+            // menu that opened it gives the focus back first), and a hidden
+            // element takes no focus.
+            request_animation_frame(move || {
+                let _ = h.focus();
+            });
         }
     });
     view! {

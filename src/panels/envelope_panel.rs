@@ -257,7 +257,12 @@ pub fn EnvelopePanel() -> impl IntoView {
     let heading = NodeRef::<leptos::html::H2>::new();
     Effect::new(move |_| {
         if let Some(h) = heading.get() {
-            let _ = h.focus();
+            // On the next frame: a panel is shown after this runs (and a
+            // menu that opened it gives the focus back first), and a hidden
+            // element takes no focus.
+            request_animation_frame(move || {
+                let _ = h.focus();
+            });
         }
     });
     let value = move |f: fn(&Envelope) -> String| {

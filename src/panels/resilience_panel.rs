@@ -244,7 +244,12 @@ pub fn ResiliencePanel() -> impl IntoView {
     // Opened: the keyboard (and a screen reader) starts at the heading.
     Effect::new(move |_| {
         if let Some(h) = heading.get() {
-            let _ = h.focus();
+            // On the next frame: a panel is shown after this runs (and a
+            // menu that opened it gives the focus back first), and a hidden
+            // element takes no focus.
+            request_animation_frame(move || {
+                let _ = h.focus();
+            });
         }
     });
     let options = ResilienceOptions::default();

@@ -93,9 +93,18 @@ pub fn Menu(
         if !unfolds {
             open.set(false);
             // The list hides, and the focus with it: back to the menu's
-            // button (a dialog or panel the command opened takes it after).
-            if let Some(b) = button.get_untracked() {
-                let _ = b.focus();
+            // button, unless a dialog or panel the command opened has
+            // already taken it (its heading), which it keeps.
+            let doc = document();
+            let taken = doc.active_element().is_some_and(|a| {
+                let in_menu =
+                    root.get_untracked().is_some_and(|r| r.contains(Some(a.unchecked_ref::<web_sys::Node>())));
+                !in_menu && doc.body().is_none_or(|b| a != *b.unchecked_ref::<web_sys::Element>())
+            });
+            if !taken {
+                if let Some(b) = button.get_untracked() {
+                    let _ = b.focus();
+                }
             }
         }
     };

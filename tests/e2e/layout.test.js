@@ -314,6 +314,22 @@ test('keyboard: G jumps into the diagram, Alt+arrows move between nodes, Esc clo
   await page.keyboard.press('Escape');
   assert.equal(await page.getByTestId('learn-menu').getAttribute('aria-expanded'), 'false');
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'learn-menu');
+  // A command that opens a dialog or a panel gives it the keyboard (its
+  // heading), rather than the menu taking it back as the list closes.
+  for (const [item, panel] of [['compare-button', 'compare-panel'], ['envelope-button', 'envelope-panel'], ['resilience-button', 'resilience-panel']]) {
+    await page.getByTestId('learn-menu').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.dataset.testid === 'lessons-button');
+    await page.getByTestId(item).focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId(panel).waitFor();
+    await page.waitForFunction(
+      (panel) => document.activeElement?.tagName === 'H2' && document.activeElement.closest(`[data-testid="${panel}"]`) !== null,
+      panel,
+      { timeout: 5000 },
+    );
+    await page.keyboard.press('Escape');
+  }
   assert.deepEqual(errors, []);
   await context.close();
 });
