@@ -28,7 +28,7 @@ use crate::base::page::{embedded, OpenLesson};
 use crate::editor::Editor;
 use crate::keeping::storage;
 use crate::lessons;
-use crate::panels::compare_view::{seconds, setting, Reading, Results, RunInfo};
+use crate::panels::compare_view::{applied_text, seconds, setting, Reading, Results, RunInfo};
 use crate::run::worker::JobWorker;
 use leptos::html;
 use leptos::prelude::*;
@@ -289,7 +289,7 @@ impl CompareUi {
                 if reading.finished && self.playing.get_untracked() {
                     self.playing.set(false);
                 }
-                self.reading.set(Some((*reading).into()));
+                self.reading.set(Some(*reading));
             }
             Reply::Refused { message } => {
                 self.message.set(Some((format!("The comparison refused it: {message}"), true)))
@@ -688,9 +688,9 @@ fn Running(ui: CompareUi, info: RunInfo) -> impl IntoView {
                 <button data-testid="compare-recover" on:click=move |_| ui.in_both(target.get_untracked(), Fault::Recover)>"Recover in both"</button>
             </span>
         </div>
-        {move || ui.reading.with(|r| r.as_ref().filter(|r| !r.faults.is_empty()).map(|r| view! {
+        {move || ui.reading.with(|r| r.as_ref().filter(|r| !r.applied.is_empty()).map(|r| view! {
             <ul class="compare-fault-log" data-testid="compare-fault-log" aria-label="Faults applied to both">
-                {r.faults.iter().map(|f| view! { <li>{f.clone()}</li> }).collect_view()}
+                {r.applied.iter().map(|f| view! { <li>{applied_text(f)}</li> }).collect_view()}
             </ul>
         }))}
         <Results reading=ui.reading info=info />

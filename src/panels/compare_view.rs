@@ -20,7 +20,7 @@ use crate::panels::charts::{Chart, ChartData, Line};
 use leptos::prelude::*;
 use scalelab_engine::compare::Range;
 use scalelab_engine::compare::{Difference, Figures, Metric, Verdict};
-use scalelab_engine::pair_run::PairReading;
+use scalelab_engine::pair_run::{AppliedFault, PairReading, SecondView};
 use scalelab_engine::Fault;
 
 /// The colours of A and B, in the charts and the side tags (styles/compare.css).
@@ -45,54 +45,18 @@ pub struct RunInfo {
     pub warmup_s: f64,
 }
 
-/// One second of a run, for the charts: its end, the p99 of the requests
-/// that succeeded in it (none: no success), and the requests that failed.
-type SecondView = (f64, Option<f64>, f64);
+/// Both designs at one simulated time, as the engine read them.
+pub type Reading = PairReading;
 
-/// Both designs at one simulated time.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Reading {
-    pub a: Figures,
-    pub b: Figures,
-    pub diffs: Vec<Difference>,
-    pub end_s: f64,
-    pub finished: bool,
-    pub behind: bool,
-    /// Faults applied to both, in words.
-    pub faults: Vec<String>,
-    pub series: [Vec<SecondView>; 2],
-}
-
-impl From<PairReading> for Reading {
-    fn from(r: PairReading) -> Reading {
-        let seconds = |v: Vec<scalelab_engine::pair_run::SecondView>| -> Vec<SecondView> {
-            v.into_iter().map(|p| (p.t_s, p.p99_ms, p.failed as f64)).collect()
-        };
-        // The panel applies only fail and recover in both.
-        let faults = r
-            .applied
-            .iter()
-            .map(|f| {
-                let did = match f.fault {
-                    Fault::Fail => "failed",
-                    Fault::Recover => "recovered",
-                    _ => "changed",
-                };
-                format!("t = {:.1} s: {} {did} in both", f.t_s, f.id)
-            })
-            .collect();
-        let [a, b] = r.series;
-        Reading {
-            a: r.a,
-            b: r.b,
-            diffs: r.diffs,
-            end_s: r.end_s,
-            finished: r.finished,
-            behind: r.behind,
-            faults,
-            series: [seconds(a), seconds(b)],
-        }
-    }
+/// A fault applied to both, in words: "t = 28.1 s: db failed in both" (the
+/// panel applies only fail and recover in both).
+pub fn applied_text(f: &AppliedFault) -> String {
+    let did = match f.fault {
+        Fault::Fail => "failed",
+        Fault::Recover => "recovered",
+        _ => "changed",
+    };
+    format!("t = {:.1} s: {} {did} in both", f.t_s, f.id)
 }
 
 /// Simulated seconds as set in a scenario: "3,600 s", "2.5 s".
@@ -214,7 +178,7 @@ pub fn Results(reading: RwSignal<Option<Reading>>, info: RunInfo) -> impl IntoVi
                             .map(|(l, c, s)| Line {
                                 label: l.into(),
                                 color: c,
-                                points: s.iter().filter_map(|p| Some((p.0, y(p)?))).collect(),
+                                points: s.iter().filter_map(|p| Some((p.t_s, y(p)?))).collect(),
                             })
                             .collect()
                     })
@@ -238,8 +202,8 @@ pub fn Results(reading: RwSignal<Option<Reading>>, info: RunInfo) -> impl IntoVi
                 <div class="compare-lower">
                     {move || reading.with(|r| r.as_ref().map(|r| view! { <DiffTable rows=r.diffs.clone() /> }))}
                     <div class="compare-charts">
-                        <Chart test_id="compare-chart-p99" data=chart("p99 latency", "ms", |p| p.1) />
-                        <Chart test_id="compare-chart-errors" data=chart("Failed requests", "req/s", |p| Some(p.2)) />
+                        <Chart test_id="compare-chart-p99" data=chart("p99 latency", "ms", |p| p.p99_ms) />
+                        <Chart test_id="compare-chart-errors" data=chart("Failed requests", "req/s", |p| Some(p.failed as f64)) />
                     </div>
                 </div>
             </div>

@@ -361,6 +361,16 @@ async function particles(site, design) {
   return { figure: 'particles', speed: Number(speed), seconds: secs, ...frameStats(r), errors };
 }
 
+/** Clicks the command `id`, opening the menu that holds it first if it is folded away. */
+async function clickInMenu(page, id) {
+  const item = page.getByTestId(id).first();
+  if (!(await item.isVisible())) {
+    const menu = await item.evaluate((el) => el.closest('.menu')?.querySelector('.menu-button')?.dataset.testid ?? null);
+    if (menu) await page.getByTestId(menu).click();
+  }
+  await item.click();
+}
+
 // The live page while the resilience report of lesson 5 (9 trials; another
 // lesson with BENCH_REPORT_LESSON) is worked on in the engine's worker: every
 // frame from the click on Run until the table is shown, and how long the
@@ -369,12 +379,7 @@ async function report(site) {
   const lesson = env('BENCH_REPORT_LESSON', 5);
   const { page, context, errors } = await site.open(`/?lesson=${lesson}`);
   await page.waitForTimeout(3000);
-  const item = page.getByTestId('resilience-button').first();
-  if (!(await item.isVisible())) {
-    const menu = await item.evaluate((el) => el.closest('.menu')?.querySelector('.menu-button')?.dataset.testid ?? null);
-    if (menu) await page.getByTestId(menu).click();
-  }
-  await item.click();
+  await clickInMenu(page, 'resilience-button');
   await page.getByTestId('resilience-run').click();
   const r = await page.evaluate(recordFrames, { until: '[data-testid="resilience-table"]' });
   const trials = await page.locator('[data-testid="resilience-table"] tbody tr').count();
@@ -476,12 +481,7 @@ async function compare(site) {
   const secs = env('BENCH_COMPARE_S', 15);
   const { page, context, errors } = await site.open('/?lesson=9');
   await page.waitForTimeout(3000);
-  const button = page.getByTestId('compare-button').first();
-  if (!(await button.isVisible())) {
-    const menu = await button.evaluate((el) => el.closest('.menu')?.querySelector('.menu-button')?.dataset.testid ?? null);
-    if (menu) await page.getByTestId(menu).click();
-  }
-  await button.click();
+  await clickInMenu(page, 'compare-button');
   await page.getByTestId('compare-run').click();
   await page.getByTestId('compare-speed').selectOption('100');
   const simTime = () =>
