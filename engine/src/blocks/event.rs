@@ -101,6 +101,8 @@ struct Lane {
     entries: VecDeque<Entry>,
 }
 
+/// Events the sorted list holds before the list switches to the heap for good.
+const SMALL_MAX: usize = 16;
 /// At most this many lanes; network hops with other delays use the heap.
 const MAX_LANES: usize = 32;
 /// Heap size from which hops go to lanes.
@@ -117,9 +119,17 @@ const LANES_FROM: usize = 64;
 /// architecture showed the binary heap holding every hop under way (tens of
 /// thousands of entries) and taking a third of all instructions; a radix heap
 /// was tried and was slower (each event moved down its buckets as often as a
-/// heap sifts it).
+/// heap sifts it). Until the list first holds more than `SMALL_MAX` events it
+/// is one sorted `Vec` instead (an M/M/1 model holds three): taking the
+/// earliest out is then one `pop`, without the heap's unpredictable
+/// comparisons (M/M/1 measured 5% faster).
 #[derive(Debug, Default)]
 pub struct EventQueue {
+    /// While the list is small (`big` false), its events sorted by key, the
+    /// earliest last: taking one out is a `Vec::pop`, filing one a short scan.
+    small: Vec<Entry>,
+    /// Whether the list outgrew `small` and uses the heap (and lanes) since.
+    big: bool,
     heap: BinaryHeap<Entry>,
     lanes: Vec<Lane>,
     heads: BinaryHeap<Head>,
@@ -139,19 +149,44 @@ impl EventQueue {
         let key = (at as u128) << 64 | self.next_seq as u128;
         self.next_seq += 1;
         self.len += 1;
-        let entry = Entry { key, event };
-        // A small heap is cheaper than the lanes' bookkeeping (an M/M/1 model
-        // holds three events), so lanes start only when the heap is large.
-        if self.heap.len() >= LANES_FROM && matches!(event, Event::Deliver { .. }) && self.put_in_lane(entry, at) {
+        if !self.big {
+            self.put_in_small(Entry { key, event });
             return;
         }
-        self.heap.push(entry);
+        // A small heap is cheaper than the lanes' bookkeeping (an M/M/1 model
+        // holds three events), so lanes start only when the heap is large.
+        if self.heap.len() >= LANES_FROM && matches!(event, Event::Deliver { .. }) && self.put_in_lane(key, event, at) {
+            return;
+        }
+        self.heap.push(Entry { key, event });
+    }
+
+    /// Files an event in the sorted `small`; moves everything to the heap when
+    /// there are more than `SMALL_MAX`. Kept out of line, as `put_in_lane`.
+    #[inline(never)]
+    fn put_in_small(&mut self, entry: Entry) {
+        if self.small.len() == SMALL_MAX {
+            self.big = true;
+            self.heap.extend(self.small.drain(..));
+            self.heap.push(entry);
+            return;
+        }
+        // The slots of later events, from the earliest: most new events come
+        // after only a few of them.
+        let mut i = self.small.len();
+        self.small.push(entry);
+        while i > 0 && self.small[i - 1].key < entry.key {
+            self.small[i] = self.small[i - 1];
+            i -= 1;
+        }
+        self.small[i] = entry;
     }
 
     /// Files a hop in the lane of its delay; false when it must go to the heap.
     /// Kept out of line so that `schedule` stays small enough to inline.
     #[inline(never)]
-    fn put_in_lane(&mut self, entry: Entry, at: Nanos) -> bool {
+    fn put_in_lane(&mut self, key: u128, event: Event, at: Nanos) -> bool {
+        let entry = Entry { key, event };
         let Some(delay) = at.checked_sub(self.now) else { return false };
         if let Some(i) = self.lanes.iter().position(|l| l.delay == delay) {
             let lane = &mut self.lanes[i];
@@ -178,6 +213,9 @@ impl EventQueue {
     /// Time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
+        if !self.big {
+            return self.small.last().map(|e| (e.key >> 64) as Nanos);
+        }
         let key = match (self.heap.peek(), self.heads.peek()) {
             (Some(e), Some(h)) => e.key.min(h.key),
             (Some(e), None) => e.key,
@@ -189,25 +227,49 @@ impl EventQueue {
 
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, Event)> {
-        let from_lane = match (self.heap.peek(), self.heads.peek()) {
-            (Some(e), Some(h)) => h.key < e.key,
-            (None, Some(_)) => true,
-            (_, None) => false,
-        };
-        let entry = if from_lane {
-            let mut head = self.heads.peek_mut().expect("a lane head");
-            let lane = &mut self.lanes[head.lane as usize].entries;
-            let entry = lane.pop_front().expect("a lane with a head has entries");
-            match lane.front() {
-                // The lane's next event replaces its head (one sift down).
-                Some(next) => head.key = next.key,
-                None => {
-                    std::collections::binary_heap::PeekMut::pop(head);
-                }
+        // Keys are below u128::MAX: the sequence number never reaches u64::MAX.
+        self.take_below(u128::MAX)
+    }
+
+    /// Takes out the earliest event if it is due before `limit`: `peek_time`
+    /// and `pop` in one look at the list's front.
+    #[inline]
+    pub fn pop_before(&mut self, limit: Nanos) -> Option<(Nanos, Event)> {
+        self.take_below((limit as u128) << 64)
+    }
+
+    #[inline(always)]
+    fn take_below(&mut self, limit: u128) -> Option<(Nanos, Event)> {
+        let entry = if !self.big {
+            match self.small.last() {
+                Some(e) if e.key < limit => self.small.pop().expect("a last entry"),
+                _ => return None,
             }
-            entry
         } else {
-            self.heap.pop()?
+            let (from_lane, first) = match (self.heap.peek(), self.heads.peek()) {
+                (Some(e), Some(h)) if h.key < e.key => (true, h.key),
+                (None, Some(h)) => (true, h.key),
+                (Some(e), _) => (false, e.key),
+                (None, None) => return None,
+            };
+            if first >= limit {
+                return None;
+            }
+            if from_lane {
+                let mut head = self.heads.peek_mut().expect("a lane head");
+                let lane = &mut self.lanes[head.lane as usize].entries;
+                let entry = lane.pop_front().expect("a lane with a head has entries");
+                match lane.front() {
+                    // The lane's next event replaces its head (one sift down).
+                    Some(next) => head.key = next.key,
+                    None => {
+                        std::collections::binary_heap::PeekMut::pop(head);
+                    }
+                }
+                entry
+            } else {
+                self.heap.pop().expect("a first entry")
+            }
         };
         self.len -= 1;
         let at = (entry.key >> 64) as Nanos;
@@ -225,7 +287,7 @@ impl EventQueue {
 
     /// Events the list has room for without growing: its memory high-water mark.
     pub fn capacity(&self) -> usize {
-        self.heap.capacity()
+        self.small.capacity() + self.heap.capacity()
     }
 }
 
@@ -269,6 +331,18 @@ mod tests {
         // there are lanes (the heap), and other events at random times, pushed
         // and popped in random interleavings: the queue hands out exactly the
         // sorted order of a reference.
+        random_interleavings(usize::MAX);
+    }
+
+    #[test]
+    fn the_small_sorted_list_keeps_time_then_scheduling_order() {
+        // At most SMALL_MAX events pending: the list never leaves `small`.
+        random_interleavings(SMALL_MAX);
+    }
+
+    /// Pushes and pops at random, at most `max_pending` events pending,
+    /// checking each pop against a sorted reference.
+    fn random_interleavings(max_pending: usize) {
         let mut q = EventQueue::new();
         let mut reference = std::collections::BTreeMap::new();
         let mut seq = 0u32;
@@ -282,7 +356,7 @@ mod tests {
         };
         for round in 0..300_000u32 {
             let r = next();
-            if r % 3 != 0 || reference.is_empty() {
+            if (r % 3 != 0 || reference.is_empty()) && reference.len() < max_pending {
                 let (at, event) = if r % 2 == 0 {
                     // 40 distinct delays: more than MAX_LANES.
                     (now + 1_000 * (next() % 40), Event::Deliver { req: seq, frame: 0, up: false })
@@ -296,11 +370,17 @@ mod tests {
                 let (&(at, s), &event) = reference.iter().next().unwrap();
                 reference.remove(&(at, s));
                 assert_eq!(q.peek_time(), Some(at), "round {round}");
-                assert_eq!(q.pop(), Some((at, event)), "round {round}");
+                if round % 2 == 0 {
+                    assert_eq!(q.pop(), Some((at, event)), "round {round}");
+                } else {
+                    assert_eq!(q.pop_before(at), None, "round {round}: nothing is due before {at}");
+                    assert_eq!(q.pop_before(at + 1), Some((at, event)), "round {round}");
+                }
                 now = at;
             }
             assert_eq!(q.len(), reference.len());
         }
+        assert_eq!(q.big, max_pending > SMALL_MAX, "the list switched to the heap only when it had to");
         while let Some((&(at, s), &event)) = reference.iter().next() {
             reference.remove(&(at, s));
             assert_eq!(q.pop(), Some((at, event)));

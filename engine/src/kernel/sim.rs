@@ -380,14 +380,10 @@ impl Simulation {
         let limit = until.min(self.end);
         let mut done = 0;
         while done < max_events {
-            match self.queue.peek_time() {
-                Some(t) if t < limit => {}
-                _ => {
-                    self.now = self.now.max(limit);
-                    return Progress { events: done, reached: true, finished: self.now >= self.end };
-                }
-            }
-            let (t, event) = self.queue.pop().expect("peeked");
+            let Some((t, event)) = self.queue.pop_before(limit) else {
+                self.now = self.now.max(limit);
+                return Progress { events: done, reached: true, finished: self.now >= self.end };
+            };
             self.now = t;
             self.events += 1;
             done += 1;
