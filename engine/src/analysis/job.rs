@@ -165,31 +165,29 @@ impl Session {
     /// `reply`); a comparison starts, or is steered. Returns when the session
     /// wants its next [`tick`](Session::tick).
     pub fn receive(&mut self, job: Job, reply: &mut dyn FnMut(Reply)) -> Next {
-        let steer = |session: &mut Option<CompareSession>,
-                     f: &mut dyn FnMut(&mut CompareSession) -> Result<(), String>| {
-            match session {
-                Some(s) => f(s).err().map(|message| Reply::Refused { message }),
-                None => Some(Reply::Refused { message: "run a comparison first".into() }),
-            }
-        };
-        let refused = match job {
-            Job::Compare { a, b, speed } => match (read(&a), read(&b)) {
+        let refused = match (job, &mut self.compare) {
+            (Job::Compare { a, b, speed }, _) => match (read(&a), read(&b)) {
                 (Ok(a), Ok(b)) => {
                     self.compare = Some(CompareSession::new(a, b, speed));
                     None
                 }
                 (Err(failed), _) | (_, Err(failed)) => Some(failed),
             },
-            Job::Play { speed } => steer(&mut self.compare, &mut |s| {
+            (Job::Play { speed }, Some(s)) => {
                 s.play(speed);
-                Ok(())
-            }),
-            Job::Pause => steer(&mut self.compare, &mut |s| {
+                None
+            }
+            (Job::Pause, Some(s)) => {
                 s.pause();
-                Ok(())
-            }),
-            Job::InBoth { id, fault } => steer(&mut self.compare, &mut |s| s.in_both(id.clone(), fault)),
-            job => {
+                None
+            }
+            (Job::InBoth { id, fault }, Some(s)) => {
+                s.in_both(id, fault).err().map(|message| Reply::Refused { message })
+            }
+            (Job::Play { .. } | Job::Pause | Job::InBoth { .. }, None) => {
+                Some(Reply::Refused { message: "run a comparison first".into() })
+            }
+            (job, _) => {
                 run(&job, reply);
                 None
             }
