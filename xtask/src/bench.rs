@@ -998,7 +998,7 @@ fn frames(root: &Path, rep: &mut Report) -> Result {
     let secs = num(v, "seconds")?;
     let p95 = num(v, "p95_ms")?;
     rep.row(
-        &format!("frame time, lesson 13 at 1x ({traffic}), animation on, {secs:.0} s"),
+        &format!("frame time, lesson 13 at 1x ({traffic}), animation and charts on, {secs:.0} s"),
         format!(
             "p50 {} / p95 {} / p99 {} ms (max {} ms){}",
             ms(num(v, "p50_ms")?),
@@ -1052,7 +1052,7 @@ fn frames(root: &Path, rep: &mut Report) -> Result {
         ),
         _ => rep.row(
             "chart redraw",
-            "no redraw measured (the page was built without the ?perf marks?)".into(),
+            "no redraw measured (charts folded away, or the page built without the ?perf marks)".into(),
             "< 2 ms",
             Mark::Failed,
         ),
