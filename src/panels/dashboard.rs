@@ -168,7 +168,7 @@ pub fn Dashboard() -> impl IntoView {
                             <tbody>
                                 {move || snap.with(|s| s.as_ref().map(|s| s.regions.iter().map(|r| view! {
                                     <tr data-testid=format!("region-{}", r.region)>
-                                        <th scope="row">{r.label}</th>
+                                        <th scope="row">{r.label.to_string()}</th>
                                         <td>{format::number(r.ok_rps + r.failed_rps)}</td>
                                         <td>{format::percent(r.error_ratio)}</td>
                                         <td>{format::ms(r.latency_p50_ms)}</td>
@@ -192,7 +192,7 @@ pub fn Dashboard() -> impl IntoView {
                             }
                             occurred.into_iter().map(|(cause, n)| {
                                 let rate = *n as f64 / s.span_s;
-                                view! { <li class="active" data-cause=*cause><span>{cause.replace('_', " ")}</span><span>{format!("{}/s", format::number(rate))}</span></li> }
+                                view! { <li class="active" data-cause=cause.to_string()><span>{cause.replace('_', " ")}</span><span>{format!("{}/s", format::number(rate))}</span></li> }
                             }).collect_view().into_any()
                         }))}
                     </ul>

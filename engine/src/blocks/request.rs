@@ -16,7 +16,7 @@ pub const NO_TRACE: u32 = u32::MAX;
 pub const MAX_DEPTH: usize = 8;
 
 /// The kind of work a request asks for (the `mix` of a traffic source).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum Kind {
@@ -41,7 +41,7 @@ impl Kind {
 
 /// Why a request failed. Every request ends either in success or in exactly one
 /// of these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum Cause {

@@ -7,7 +7,7 @@ use crate::blocks::geo::Region;
 use crate::model::kinds::NodeKind;
 
 /// Whether a node is serving.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum Health {
     Up,

@@ -13,7 +13,7 @@
 use crate::base::time::Nanos;
 use crate::kernel::trace::Visit;
 use crate::model::kinds::NodeKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Latency classes per doubling: the tail's edge is within 19% of the p99.
 const CLASSES_PER_OCTAVE: u32 = 4;
@@ -181,7 +181,7 @@ impl BreakdownSums {
 }
 
 /// One node's share of the latency, in milliseconds per request.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HopShare {
     pub node: String,
     pub kind: NodeKind,
@@ -193,7 +193,7 @@ pub struct HopShare {
     pub waiting_ms: f64,
     /// A web server's calls waiting for a connection of its pool: its own
     /// part (the callees had not got the call yet). Left out when none.
-    #[serde(skip_serializing_if = "is_zero_ms")]
+    #[serde(default, skip_serializing_if = "is_zero_ms")]
     pub pool_ms: f64,
 }
 
@@ -209,7 +209,7 @@ impl HopShare {
 }
 
 /// The breakdown over a group of requests.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BreakdownPart {
     pub requests: u64,
     /// Their mean latency: the sum of every hop's own parts.
@@ -237,7 +237,7 @@ impl BreakdownPart {
 }
 
 /// Where the time of successful traced requests went.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LatencyBreakdown {
     /// Traced requests it is made from.
     pub requests: u64,

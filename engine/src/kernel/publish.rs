@@ -12,10 +12,10 @@ use crate::metrics::log::LogEntry;
 use crate::metrics::series::SecondPoint;
 use crate::model::goal::GoalStatus;
 use crate::model::kinds::NodeKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One reading of a live run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Published {
     pub snapshot: Snapshot,
     /// The per-second series, oldest first.
@@ -81,5 +81,31 @@ mod tests {
         sim.run_until(40_000_000_000, u64::MAX);
         unread.run_until(40_000_000_000, u64::MAX);
         assert_eq!(sim.publish(0, true), unread.publish(0, true));
+    }
+
+    /// The engine's worker posts readings as JSON text: what the page reads
+    /// back must be the reading, to the last bit of every float.
+    #[test]
+    fn a_reading_survives_its_json_round_trip_exactly() {
+        for lesson in [
+            "05-database-replication",
+            "09-data-centers",
+            "10-queue-and-workers",
+            "11-monitoring-and-automation",
+            "13-millions-of-users",
+            "15-retry-storms-and-metastable-failures",
+        ] {
+            let path = format!("{}/../lessons/{lesson}.json", env!("CARGO_MANIFEST_DIR"));
+            let mut sim = Simulation::new(Scenario::from_json(&std::fs::read_to_string(path).unwrap()).unwrap());
+            sim.trace_next();
+            for until_s in [0, 1, 12] {
+                sim.run_until(until_s * 1_000_000_000, u64::MAX);
+                let p = sim.publish(0, true);
+                let text = serde_json::to_string(&p).unwrap();
+                let back: Published =
+                    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{lesson} at {until_s} s: {e}"));
+                assert_eq!(back, p, "{lesson} at {until_s} s");
+            }
+        }
     }
 }

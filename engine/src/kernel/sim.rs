@@ -68,7 +68,7 @@ pub(crate) use crate::components::Component;
 /// `client_timeout` in `failed`, so not an outcome of their own): work done
 /// for nobody. `retries` are the attempts beyond each request's first, so a
 /// request's attempts are `generated + retries`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outcomes {
     pub generated: u64,
     pub ok: u64,

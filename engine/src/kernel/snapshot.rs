@@ -9,7 +9,8 @@ use crate::base::time::Nanos;
 use crate::blocks::request::Cause;
 use crate::kernel::sim::{Outcomes, Simulation};
 use crate::metrics::stats::{NodeCounters, NodeSummary};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Readings kept between two snapshots.
 #[derive(Debug)]
@@ -160,7 +161,7 @@ impl SnapshotBase {
 }
 
 /// The system since the previous snapshot.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Simulated time now, and the simulated seconds this snapshot covers.
     pub now_s: f64,
@@ -177,7 +178,8 @@ pub struct Snapshot {
     /// Attempts sent per request sent (1 without retries; `None` when none
     /// was sent).
     pub attempts_per_request: Option<f64>,
-    pub failed_by_cause: Vec<(&'static str, u64)>,
+    /// Failures by cause (a cause's name, as reports write it), most first.
+    pub failed_by_cause: Vec<(Cow<'static, str>, u64)>,
     /// Failed share of the requests that ended in the span (0 when none ended).
     pub error_ratio: f64,
     /// Latency of successful requests answered in the span; `None` when there were none.
@@ -211,11 +213,11 @@ pub struct Snapshot {
 }
 
 /// One user region since the previous snapshot.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegionLive {
     /// The region's name in scenario files (`"eu"`), and for people (`"Europe"`).
-    pub region: &'static str,
-    pub label: &'static str,
+    pub region: Cow<'static, str>,
+    pub label: Cow<'static, str>,
     pub ok_rps: f64,
     pub failed_rps: f64,
     pub error_ratio: f64,
@@ -223,7 +225,7 @@ pub struct RegionLive {
     pub latency_p99_ms: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkLive {
     pub from: String,
     pub to: String,
@@ -231,12 +233,12 @@ pub struct LinkLive {
     pub rps: f64,
     /// The caller's circuit breaker on this link, now (left out when the
     /// caller has none).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breaker: Option<BreakerView>,
 }
 
 /// A circuit breaker on a link, as the diagram shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BreakerView {
     pub state: crate::blocks::breaker::State,
     /// The failed share of the calls in its window while closed; the one
@@ -244,7 +246,7 @@ pub struct BreakerView {
     pub failure_share: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NodeLive {
     pub id: String,
     pub kind: crate::model::kinds::NodeKind,
@@ -268,16 +270,16 @@ pub struct NodeLive {
     pub group: Option<(u32, u32)>,
     /// The share of arriving requests failed by injected errors, while they
     /// are injected (left out otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injected_errors: Option<f64>,
     /// A web server with a connection pool, now (left out otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<PoolLive>,
 }
 
 /// A caller's connection pools now, summed over the wires it calls over
 /// (one pool per wire, made on its first call).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PoolLive {
     /// Connections out with a call.
     pub in_use: u32,
@@ -451,8 +453,8 @@ impl Simulation {
                 breaker: self.breaker_view(wire.from as usize, w as u16),
             })
             .collect();
-        let failed: Vec<(&'static str, u64)> =
-            Cause::ALL.iter().map(|&c| (c.name(), s.totals.failed[c as usize])).collect();
+        let failed: Vec<(Cow<'static, str>, u64)> =
+            Cause::ALL.iter().map(|&c| (Cow::Borrowed(c.name()), s.totals.failed[c as usize])).collect();
         let failed_n: u64 = failed.iter().map(|(_, n)| n).sum();
         let ok_n = s.totals.ok;
         let h = s.latency;
@@ -503,8 +505,8 @@ fn since(now: &Outcomes, before: &Outcomes) -> Outcomes {
 fn region_live(region: crate::blocks::geo::Region, ok: u64, failed: u64, h: &Histogram, span_s: f64) -> RegionLive {
     let per_s = |n: u64| if span_s > 0.0 { n as f64 / span_s } else { 0.0 };
     RegionLive {
-        region: region.name(),
-        label: region.label(),
+        region: Cow::Borrowed(region.name()),
+        label: Cow::Borrowed(region.label()),
         ok_rps: per_s(ok),
         failed_rps: per_s(failed),
         error_ratio: failed as f64 / (ok + failed).max(1) as f64,

@@ -20,7 +20,7 @@
 use crate::base::time::Nanos;
 use crate::blocks::geo::Region;
 use crate::blocks::request::{Cause, Kind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// One request in this many (by number) is traced for the latency breakdown.
@@ -452,7 +452,7 @@ pub(crate) fn interpret(buf: &TraceBuf, now: Nanos, out: &mut Reading) {
 }
 
 /// Where a traced request stands.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum TraceOutcome {
     InFlight,
@@ -465,7 +465,7 @@ pub enum TraceOutcome {
 }
 
 /// One node on a traced request's path (times in milliseconds).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceHop {
     pub node: String,
     pub kind: crate::model::kinds::NodeKind,
@@ -484,16 +484,21 @@ pub struct TraceHop {
     /// The request failed here, and why.
     pub failed: Option<Cause>,
     /// Which attempt of the request this is (left out for the first).
-    #[serde(skip_serializing_if = "is_first")]
+    #[serde(default = "first", skip_serializing_if = "is_first")]
     pub attempt: u8,
     /// The waits before retries made from this hop (the users' before their
     /// attempts, a web server's before its calls'), left out when none.
-    #[serde(skip_serializing_if = "is_zero_ms")]
+    #[serde(default, skip_serializing_if = "is_zero_ms")]
     pub backoff_ms: f64,
     /// The time a web server's calls waited for a connection of its pool
     /// (part of the whole, like the backoff), left out when none.
-    #[serde(skip_serializing_if = "is_zero_ms")]
+    #[serde(default, skip_serializing_if = "is_zero_ms")]
     pub pool_ms: f64,
+}
+
+/// What a left-out `attempt` was.
+fn first() -> u8 {
+    1
 }
 
 fn is_first(n: &u8) -> bool {
@@ -505,7 +510,7 @@ fn is_zero_ms(x: &f64) -> bool {
 }
 
 /// A request's path, hop by hop, and its outcome.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
     pub number: u64,
     pub kind: Kind,

@@ -3,12 +3,12 @@
 //! fixed size; the page shows the latest entries.
 
 use crate::base::time::Nanos;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 pub const LOG_CAPACITY: usize = 500;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -16,7 +16,7 @@ pub enum Severity {
     Error,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogEntry {
     /// Sequence number since the start (lets a reader fetch only new entries).
     pub seq: u64,

@@ -2,14 +2,14 @@
 //! simulated second, kept in a ring of fixed size so memory never grows.
 
 use crate::blocks::request::Cause;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Seconds of history kept.
 pub const SERIES_CAPACITY: usize = 600;
 
 /// One simulated second, whole system.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SecondPoint {
     /// The second this point covers ends at `t_s` seconds of simulated time.
     pub t_s: u64,
@@ -32,7 +32,7 @@ pub struct SecondPoint {
 }
 
 /// One simulated second at one node.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodePoint {
     pub throughput_rps: f64,
     /// `busy_workers / available_workers` (0 when none was available).

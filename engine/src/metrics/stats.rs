@@ -170,7 +170,7 @@ impl NodeStats {
 }
 
 /// Summary of one node over an interval, in the units the reports use.
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeSummary {
     pub arrivals: u64,
     pub throughput_rps: f64,
@@ -187,10 +187,10 @@ pub struct NodeSummary {
     /// Requests that failed here because the node was down.
     pub failed_down: u64,
     /// Requests that failed here with an injected error (left out when none).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub errors: u64,
     /// Requests shed from the queue (left out when none).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub shed: u64,
     /// Time-averaged requests at the node (waiting or holding a worker).
     pub mean_in_node: f64,
@@ -199,43 +199,43 @@ pub struct NodeSummary {
     pub stale_reads: u64,
     /// Hits a cache took as misses to refresh early (see
     /// `NodeCounters::early_refreshes`); left out when 0.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub early_refreshes: u64,
     /// Reads a web server answered from another reader's fill (see
     /// `NodeCounters::coalesced`); left out when 0.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub coalesced: u64,
     /// Users who lost their session here (see `NodeCounters::sessions_lost`).
     pub sessions_lost: u64,
     /// Requests a rate limiter turned away (see `NodeCounters::rate_limited`).
     /// Left out when 0, so reports of designs without a limiter keep their bytes.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub rate_limited: u64,
     /// A caller's attempts that passed their timeout (see
     /// `NodeCounters::call_timeouts`); left out when 0.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub call_timeouts: u64,
     /// A caller's retries (see `NodeCounters::retries`); left out when 0.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub retries: u64,
     /// Attempts an open circuit breaker refused (see
     /// `NodeCounters::circuit_open`); left out when 0.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub circuit_open: u64,
     /// Calls that asked a connection pool for a connection, those that
     /// waited for one, their mean wait over all of them (the calls that
     /// got one at once count as 0), and the waits that reached the pool's
     /// `max_wait_ms` (see `NodeCounters::pool_calls`); each left out when 0.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub pool_calls: u64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub pool_waits: u64,
-    #[serde(skip_serializing_if = "is_zero_f")]
+    #[serde(default, skip_serializing_if = "is_zero_f")]
     pub pool_wait_ms: f64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub pool_timeouts: u64,
     /// Caches that were asked anything in the interval.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheSummary>,
 }
 
@@ -250,7 +250,7 @@ fn is_zero_f(x: &f64) -> bool {
 }
 
 /// What a cache did over an interval.
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CacheSummary {
     pub hits: u64,
     pub misses: u64,

@@ -49,33 +49,33 @@ pub const MAX_DRILLS: usize = 10;
 pub const MAX_HOLD_S: u32 = 3600;
 
 /// A goal as written in a scenario (`"goal": {...}`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Goal {
     /// Seconds the checks must hold together (rounded up to whole windows).
     pub hold_s: u32,
     pub checks: Vec<Check>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drills: Vec<Drill>,
 }
 
 /// One number to keep above or below a bound.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     pub metric: GoalMetric,
     /// The node the metric is read at (metrics of one node).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
     /// A node kind: the worst node of that kind counts (the busiest database,
     /// the coldest cache); for single points of failure, only that kind counts.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<NodeKind>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub below: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub above: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GoalMetric {
     /// The users' configured peak rate, requests/s (so lowering the traffic
@@ -153,7 +153,7 @@ impl GoalMetric {
 }
 
 /// An experiment the learner performs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Drill {
     /// Fail a node or a whole data center and leave it down.
@@ -162,9 +162,9 @@ pub enum Drill {
         fail: String,
         errors_below: f64,
         within_s: u32,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         lost_writes_below: Option<u64>,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         sessions_lost_below: Option<u64>,
     },
     /// Fail a node or a data center, see the failure in the error rate, then
@@ -202,11 +202,11 @@ pub enum Drill {
 
 /// An expected range of the error rate: at least `errors_above`, under
 /// `errors_below` (at least one of them).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBand {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors_above: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors_below: Option<f64>,
 }
 
@@ -406,7 +406,7 @@ pub struct CheckStatus {
     pub passing: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DrillState {
     NotTried,
@@ -415,7 +415,7 @@ pub enum DrillState {
     Failed,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DrillStatus {
     pub label: String,
     pub state: DrillState,
@@ -424,7 +424,7 @@ pub struct DrillStatus {
 }
 
 /// The goal as it stands now.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GoalStatus {
     pub checks: Vec<CheckStatus>,
     pub drills: Vec<DrillStatus>,

@@ -1193,10 +1193,10 @@ fn each_user_region_has_its_own_latency_and_errors() {
     sim.run_until(20 * S, u64::MAX);
     let snap = sim.take_snapshot();
     let rtt = scalelab_engine::geo::rtt_ms(scalelab_engine::geo::Region::UsEast, scalelab_engine::geo::Region::Europe);
-    let names: Vec<&str> = snap.regions.iter().map(|r| r.region).collect();
+    let names: Vec<&str> = snap.regions.iter().map(|r| &*r.region).collect();
     assert_eq!(names, vec!["us-east", "eu"]);
     let (east, eu) = (&snap.regions[0], &snap.regions[1]);
-    assert_eq!((east.label, eu.label), ("North America (east)", "Europe"));
+    assert_eq!((&*east.label, &*eu.label), ("North America (east)", "Europe"));
     // Constant 1 ms service and 10 ms to DNS each way: 21 ms, plus the ocean.
     assert!((east.latency_p50_ms.unwrap() - 21.0).abs() < 0.2, "{east:?}");
     assert!((eu.latency_p50_ms.unwrap() - (21.0 + rtt)).abs() < 0.5, "{eu:?} rtt {rtt}");

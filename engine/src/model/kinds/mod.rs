@@ -21,7 +21,7 @@ use crate::model::parse::{Obj, Parser};
 use crate::model::scenario::{Node, Scenario, StationSpec};
 use crate::model::spof::Graph;
 use crate::model::validate::Wiring;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// What is true of every node of a kind.
@@ -309,6 +309,16 @@ impl LinkRole {
 impl Serialize for NodeKind {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.name())
+    }
+}
+
+/// Read back from its name, as [`Serialize`] writes it (the engine's worker
+/// sends readings that name kinds).
+impl<'de> Deserialize<'de> for NodeKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        NodeKind::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("no kind of node is called {name:?}")))
     }
 }
 
