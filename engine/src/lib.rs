@@ -37,7 +37,7 @@ pub mod metrics;
 pub mod model;
 
 // The paths the CLI, the web app and the tests have always used.
-pub use analysis::{before_after, compare, compare_session, envelope, job, pair_run, resilience, theory};
+pub use analysis::{before_after, compare, compare_session, envelope, job, live_session, pair_run, resilience, theory};
 pub use base::{histogram, limits, order, rng, suggest, time, ziggurat};
 pub use blocks::{
     alerts, autoscale, breaker, cache_store, dns, event, geo, keys, pool, pricing, profile, replication, request,
@@ -47,7 +47,7 @@ pub use kernel::{breakdown, edit, publish, recent, report, sim, snapshot, trace}
 pub use metrics::{confidence, hops, log, series, stats};
 pub use model::{cost, error, fault, fields, goal, kinds, migrate, parse, scenario, spof, validate};
 
-pub use edit::{diff, edited, Edit, EditError, Fault};
+pub use edit::{diff, edited, sync_check, Edit, EditError, Fault};
 pub use error::{Issue, ScenarioError};
 pub use hops::Hop;
 pub use kinds::{LinkRole, NodeKind};

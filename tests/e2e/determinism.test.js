@@ -152,3 +152,100 @@ test('the engine worker\'s A/B comparison, paced by its clock, ends where the CL
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the engine worker\'s live run, steered by the page\'s messages, reads what the CLI\'s session reads', async () => {
+  // What the page sends the live run: lesson 5, paused, watched (the
+  // breakdown, web-1's theory, one request in two for the dots), stepped 5 s,
+  // then a change of design (web-2 a size larger, the editor's version 2), a
+  // fault, two refused commands, a followed request and 3 s more of steps.
+  const lesson = JSON.parse(readFileSync(join(repoRoot, 'lessons', '05-database-replication.json'), 'utf8'));
+  const larger = structuredClone(lesson);
+  larger.nodes.find((n) => n.id === 'web-2').size = '8xlarge';
+  const steps = (n) => Array.from({ length: n }, () => ({ job: 'step' }));
+  const jobs = [
+    { job: 'live', scenario: JSON.stringify(lesson), version: 1, playing: false, speed: 1 },
+    { job: 'watch', watch: { breakdown: true, trace: false, theory: 'web-1', sample_every: 2 } },
+    ...steps(50),
+    { job: 'sync', scenario: JSON.stringify(larger), version: 2 },
+    { job: 'fault', id: 'replica-1', fault: { fault: 'fail' } },
+    { job: 'fault', id: 'users', fault: { fault: 'fail' } },
+    { job: 'partition', a: 'web-1', b: 'web-2', cut: true },
+    { job: 'watch', watch: { breakdown: true, trace: true, theory: 'web-1', sample_every: 2 } },
+    { job: 'trace_next' },
+    ...steps(30),
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'scalelab-det-'));
+  const file = join(dir, 'session.json');
+  writeFileSync(file, JSON.stringify(jobs));
+  const native = execFileSync(cli, ['session', file], { encoding: 'utf8', maxBuffer: 1 << 28 })
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  const { page, errors, context } = await site.openPage('/');
+  const heard = await page.evaluate(
+    (jobs) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(new URL('scalelab-worker_loader.js', document.baseURI));
+        const replies = [];
+        const hops = [];
+        worker.onerror = (e) => reject(new Error(`the worker stopped: ${e.message}`));
+        worker.onmessage = (m) => {
+          if (m.data instanceof ArrayBuffer) {
+            // The dots' hops: the simulated time, then 32-byte records.
+            const view = new DataView(m.data);
+            const records = [];
+            for (let at = 8; at + 32 <= m.data.byteLength; at += 32) {
+              records.push({ start: view.getBigUint64(at + 8, true), end: view.getBigUint64(at + 16, true) });
+            }
+            hops.push({ now: String(view.getBigUint64(0, true)), bytes: m.data.byteLength, records });
+            return;
+          }
+          const reply = JSON.parse(m.data);
+          if (reply.reply === 'ready') {
+            for (const job of jobs) worker.postMessage(JSON.stringify(job));
+            return;
+          }
+          replies.push(reply);
+          if (reply.reply === 'live' && reply.reading.published.snapshot.now_s === 8) {
+            worker.terminate();
+            resolve({
+              replies,
+              hops: hops.map((h) => ({
+                now: h.now,
+                whole: (h.bytes - 8) % 32 === 0,
+                count: h.records.length,
+                ordered: h.records.every((r) => r.start <= r.end),
+              })),
+            });
+          }
+        };
+      }),
+    jobs,
+  );
+  const live = (replies) => replies.filter((r) => r.reply === 'live').map((r) => r.reading);
+  const refused = (replies) => replies.filter((r) => r.reply === 'refused').map((r) => r.message);
+  const [mine, theirs] = [live(heard.replies), live(native)];
+  // Readings may come fewer in the browser (commands heard together are
+  // read together), so the last reading and the log they add up to compare.
+  const last = (readings) => {
+    const { published, ...rest } = readings.at(-1);
+    const { log, ...shown } = published;
+    return { ...rest, shown, log: readings.flatMap((r) => r.published.log) };
+  };
+  assert.equal(theirs.at(-1).published.snapshot.now_s, 8);
+  assert.deepEqual(last(mine), last(theirs));
+  const end = last(mine);
+  assert.equal(end.version, 2, 'the reading says it reflects the changed design');
+  assert.ok(end.shown.breakdown && end.shown.trace && end.theory, 'what was watched is read');
+  const said = end.log.map((e) => e.text);
+  assert.ok(said.includes('web-2 settings changed') && said.includes('replica-1 failed'), said.join('; '));
+  assert.deepEqual(refused(heard.replies), refused(native));
+  assert.equal(refused(native).length, 2);
+  assert.match(refused(native)[0], /users cannot fail/);
+  // The dots' hops came as buffers of whole records, the last at the end.
+  assert.ok(heard.hops.length >= 2 && heard.hops.every((h) => h.whole && h.ordered), JSON.stringify(heard.hops.slice(0, 3)));
+  assert.ok(heard.hops.reduce((n, h) => n + h.count, 0) > 1000, 'one request in two followed');
+  assert.equal(heard.hops.at(-1).now, '8000000000');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

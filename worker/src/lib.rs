@@ -6,6 +6,9 @@
 //! ticked again: at once through a message channel (a zero-delay task,
 //! where a nested `setTimeout(0)` would wait 4 ms), or after a timeout.
 //!
+//! A live run's sampled hops (the page's dots) follow each tick as one
+//! transferred buffer of fixed-size records, never a message per dot.
+//!
 //! Messages posted to a worker before it listens are lost, and this module
 //! listens only once its WebAssembly has been compiled, so the first thing
 //! it says is [`Reply::Ready`]; the page sends the job on hearing it.
@@ -15,6 +18,7 @@
 //! loader `scalelab-worker_loader.js`, which the page starts.
 
 use scalelab_engine::compare_session::{Next, SLICE_MS};
+use scalelab_engine::hops::{self, Hop};
 use scalelab_engine::job::{Job, Reply, Session};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
@@ -59,6 +63,7 @@ pub fn start() {
         match Job::from_json(&text) {
             Ok(job) => {
                 let next = SESSION.with_borrow_mut(|s| s.receive(job, &mut |reply| post(&reply)));
+                post_hops();
                 schedule(next);
             }
             Err(message) => post(&Reply::Failed { message }),
@@ -75,7 +80,23 @@ fn tick() {
     let now = || scope().performance().map_or(0.0, |p| p.now());
     let started = now();
     let next = SESSION.with_borrow_mut(|s| s.tick(started, &mut || now() - started < SLICE_MS, &mut |r| post(&r)));
+    post_hops();
     schedule(next);
+}
+
+/// Posts the live run's hops logged since the last post, with the simulated
+/// time now, as one transferred buffer ([`hops::pack`]): the page tells it
+/// from a reply by its type (a reply is text).
+fn post_hops() {
+    thread_local! {
+        static HOPS: RefCell<Vec<Hop>> = const { RefCell::new(Vec::new()) };
+    }
+    HOPS.with_borrow_mut(|buffer| {
+        let Some(now) = SESSION.with_borrow_mut(|s| s.drain_hops(buffer)) else { return };
+        let bytes = js_sys::Uint8Array::from(hops::pack(now, buffer).as_slice());
+        let transfer = js_sys::Array::of1(&bytes.buffer());
+        let _ = scope().post_message_with_transfer(&bytes.buffer(), &transfer);
+    });
 }
 
 /// Asks for a tick when `next` says, unless an earlier one is already asked for.

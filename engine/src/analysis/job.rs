@@ -19,9 +19,13 @@
 
 use crate::analysis::before_after::{BeforeAfter, Row};
 use crate::analysis::compare_session::{CompareSession, Next};
+use crate::analysis::live_session::{LiveReading, LiveSession, Watch};
 use crate::analysis::pair_run::PairReading;
 use crate::analysis::resilience::{ResilienceOptions, ResilienceReport, ResilienceRun, TrialKind};
+use crate::base::time::Nanos;
+use crate::kernel::edit::Edit;
 use crate::kernel::sim::Simulation;
+use crate::metrics::hops::Hop;
 use crate::model::fault::Fault;
 use crate::model::scenario::Scenario;
 use serde::{Deserialize, Serialize};
@@ -50,6 +54,25 @@ pub enum Job {
     /// Fail (or recover) `id` in both designs of the comparison at one time;
     /// a refusal is answered with [`Reply::Refused`].
     InBoth { id: String, fault: Fault },
+    /// Start the live run of the editor's `version` of a design (a new run
+    /// from its start: loading, restarting); answered with [`Reply::Live`]
+    /// four times a second while it plays, and at once after each command.
+    Live { scenario: String, version: u64, playing: bool, speed: f64 },
+    /// Bring the live run to the editor's `version` of the design, as the
+    /// run goes on (refused with [`Reply::Refused`], nothing changed).
+    Sync { scenario: String, version: u64 },
+    /// Fail, slow, recover… `id` in the live run (refused in words).
+    Fault { id: String, fault: Fault },
+    /// Cut (or heal) the network between `a` and `b` in the live run.
+    Partition { a: String, b: String, cut: bool },
+    /// Move a paused live run on by a tenth of a simulated second.
+    Step,
+    /// What the page has on screen, so the live run computes only that.
+    Watch { watch: Watch },
+    /// Follow the next request to start in the live run.
+    TraceNext,
+    /// Follow request `number` (a clicked dot) in the live run.
+    FollowTrace { number: u64 },
 }
 
 /// What a worker says back.
@@ -71,6 +94,8 @@ pub enum Reply {
     BeforeAfter { rows: Vec<Row> },
     /// Both designs of the comparison at one simulated time.
     Compared { reading: Box<PairReading> },
+    /// The live run now.
+    Live { reading: Box<LiveReading> },
     /// A command to the comparison was refused and changed nothing, in words.
     Refused { message: String },
     /// The job could not be done, in words a user can act on.
@@ -154,10 +179,12 @@ fn scenario_text(scenario: &Scenario) -> String {
     serde_json::to_string(scenario).expect("a scenario always serialises")
 }
 
-/// What a worker keeps between messages: the comparison it runs, if any.
+/// What a worker keeps between messages: the comparison or the live run it
+/// runs, if any (a worker is started for one or the other).
 #[derive(Default)]
 pub struct Session {
     compare: Option<CompareSession>,
+    live: Option<LiveSession>,
 }
 
 impl Session {
@@ -184,6 +211,23 @@ impl Session {
             (Job::InBoth { id, fault }, Some(s)) => {
                 s.in_both(id, fault).err().map(|message| Reply::Refused { message })
             }
+            (Job::Live { scenario, version, playing, speed }, _) => match read(&scenario) {
+                Ok(scenario) => {
+                    let watch = self.live.take().map(|l| l.watching().clone()).unwrap_or_default();
+                    let mut live = LiveSession::new(scenario, version, playing, speed);
+                    live.watch(watch);
+                    self.live = Some(live);
+                    None
+                }
+                Err(failed) => Some(failed),
+            },
+            (Job::Play { .. } | Job::Pause, None) if self.live.is_none() => {
+                Some(Reply::Refused { message: "nothing runs yet: start the live run or a comparison first".into() })
+            }
+            (job, None) if job.steers_live() => match (&mut self.live, job) {
+                (None, _) => Some(Reply::Refused { message: "start the live run first".into() }),
+                (Some(live), job) => live_command(live, job),
+            },
             (Job::Play { .. } | Job::Pause | Job::InBoth { .. }, None) => {
                 Some(Reply::Refused { message: "run a comparison first".into() })
             }
@@ -195,23 +239,80 @@ impl Session {
         if let Some(r) = refused {
             reply(r);
         }
-        if self.compare.is_some() {
+        if self.compare.is_some() || self.live.is_some() {
             Next::Now
         } else {
             Next::Idle
         }
     }
 
+    /// Moves the live run's hops logged since the last call into `out` and
+    /// returns the simulated time they were drained at (`None`: no live run).
+    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Option<Nanos> {
+        self.live.as_mut().map(|l| l.drain_hops(out))
+    }
+
     /// Runs the comparison for as long as `more()` allows at wall-clock time
     /// `now_ms`, passing its reading to `reply` when one is due.
     pub fn tick(&mut self, now_ms: f64, more: &mut dyn FnMut() -> bool, reply: &mut dyn FnMut(Reply)) -> Next {
-        let Some(compare) = &mut self.compare else { return Next::Idle };
-        let (reading, next) = compare.tick(now_ms, more);
+        if let Some(compare) = &mut self.compare {
+            let (reading, next) = compare.tick(now_ms, more);
+            if let Some(reading) = reading {
+                reply(Reply::Compared { reading: Box::new(reading) });
+            }
+            return next;
+        }
+        let Some(live) = &mut self.live else { return Next::Idle };
+        let (reading, next) = live.tick(now_ms, more);
         if let Some(reading) = reading {
-            reply(Reply::Compared { reading: Box::new(reading) });
+            reply(Reply::Live { reading: Box::new(reading) });
         }
         next
     }
+}
+
+impl Job {
+    /// A command to the live run (play and pause steer the comparison when
+    /// there is one).
+    fn steers_live(&self) -> bool {
+        matches!(
+            self,
+            Job::Play { .. }
+                | Job::Pause
+                | Job::Sync { .. }
+                | Job::Fault { .. }
+                | Job::Partition { .. }
+                | Job::Step
+                | Job::Watch { .. }
+                | Job::TraceNext
+                | Job::FollowTrace { .. }
+        )
+    }
+}
+
+/// Does a command to the live run; a refusal comes back as the reply to send.
+fn live_command(live: &mut LiveSession, job: Job) -> Option<Reply> {
+    let refused = |e: crate::kernel::edit::EditError| Some(Reply::Refused { message: e.to_string() });
+    match job {
+        Job::Play { speed } => live.play(speed),
+        Job::Pause => live.pause(),
+        Job::Step => live.step(),
+        Job::Watch { watch } => live.watch(watch),
+        Job::TraceNext => live.trace_next(),
+        Job::FollowTrace { number } => {
+            live.follow_trace(number);
+        }
+        Job::Sync { scenario, version } => match read(&scenario) {
+            Ok(target) => return live.sync(&target, version).map_or_else(refused, |()| None),
+            Err(failed) => return Some(failed),
+        },
+        Job::Fault { id, fault } => return live.apply(Edit::Fault { id, fault }).map_or_else(refused, |()| None),
+        Job::Partition { a, b, cut } => {
+            return live.apply(Edit::Partition { a, b, cut }).map_or_else(refused, |()| None)
+        }
+        _ => {}
+    }
+    None
 }
 
 /// A design as a job carries it, or the reply that refuses it.
@@ -265,6 +366,16 @@ pub fn run(job: &Job, reply: &mut dyn FnMut(Reply)) {
         },
         Job::Compare { .. } | Job::Play { .. } | Job::Pause | Job::InBoth { .. } => {
             reply(Reply::Failed { message: "a comparison runs in a session, not as a one-shot job".into() })
+        }
+        Job::Live { .. }
+        | Job::Sync { .. }
+        | Job::Fault { .. }
+        | Job::Partition { .. }
+        | Job::Step
+        | Job::Watch { .. }
+        | Job::TraceNext
+        | Job::FollowTrace { .. } => {
+            reply(Reply::Failed { message: "the live run runs in a session, not as a one-shot job".into() })
         }
     }
 }
@@ -368,7 +479,7 @@ mod tests {
         }
         let replies = replies.into_inner();
         assert!(
-            matches!(&replies[0], Reply::Refused { message } if message == "run a comparison first"),
+            matches!(&replies[0], Reply::Refused { message } if message.starts_with("nothing runs yet")),
             "{replies:?}"
         );
         assert!(matches!(&replies[1], Reply::Refused { message } if message.contains("design A refuses it")));
@@ -379,6 +490,60 @@ mod tests {
         let mut answers = Vec::new();
         session.receive(Job::Report { scenario: STARTER.into() }, &mut |r| answers.push(r));
         assert!(matches!(answers.as_slice(), [Reply::Report { .. }]));
+    }
+
+    #[test]
+    fn a_session_keeps_the_live_run_and_steers_it_by_messages() {
+        let mut session = Session::default();
+        let replies = std::cell::RefCell::new(Vec::new());
+        let mut hear = |r: Reply| replies.borrow_mut().push(Reply::from_json(&r.to_json()));
+        let send = |session: &mut Session, job: Job, hear: &mut dyn FnMut(Reply)| {
+            session.receive(Job::from_json(&job.to_json()).unwrap(), hear)
+        };
+        send(&mut session, Job::Step, &mut hear);
+        let live = Job::Live { scenario: STARTER.into(), version: 3, playing: true, speed: 10.0 };
+        assert_eq!(send(&mut session, live, &mut hear), Next::Now);
+        let watch = Watch { breakdown: false, trace: false, theory: Some("web-1".into()), sample_every: 4 };
+        send(&mut session, Job::Watch { watch }, &mut hear);
+        let mut clock = 0.0;
+        for _ in 0..60 {
+            clock += 16.0;
+            session.tick(clock, &mut || true, &mut hear);
+        }
+        // The second server with twice the workers, as the editor's version 4.
+        let target =
+            STARTER.replacen("\"workers\": 32", "\"workers\": 64", 2).replacen("\"workers\": 64", "\"workers\": 32", 1);
+        send(&mut session, Job::Sync { scenario: target, version: 4 }, &mut hear);
+        send(&mut session, Job::Fault { id: "users".into(), fault: Fault::Fail }, &mut hear);
+        send(&mut session, Job::Partition { a: "web-1".into(), b: "nowhere".into(), cut: true }, &mut hear);
+        send(&mut session, Job::Pause, &mut hear);
+        session.tick(clock + 16.0, &mut || true, &mut hear);
+        let mut hops = Vec::new();
+        let drained_at = session.drain_hops(&mut hops).expect("a live run");
+        let replies = replies.into_inner();
+        assert!(
+            matches!(&replies[0], Reply::Refused { message } if message == "start the live run first"),
+            "{replies:?}"
+        );
+        let readings: Vec<&LiveReading> = replies
+            .iter()
+            .filter_map(|r| if let Reply::Live { reading } = r { Some(&**reading) } else { None })
+            .collect();
+        let refusals: Vec<&str> = replies
+            .iter()
+            .filter_map(|r| if let Reply::Refused { message } = r { Some(message.as_str()) } else { None })
+            .collect();
+        assert_eq!(refusals.len(), 3, "{refusals:?}");
+        assert!(refusals[1].contains("users cannot fail"), "{refusals:?}");
+        assert!(refusals[2].contains("no data center"), "{refusals:?}");
+        let first = readings.first().expect("readings");
+        let last = readings.last().unwrap();
+        assert_eq!((first.version, last.version), (3, 4), "the reading says which design it reflects");
+        assert_eq!(last.published.snapshot.now_s, 9.44, "59 ticks of 16 ms at 10x, then paused");
+        assert!(last.theory.is_some(), "web-1's theory, as watched");
+        assert!(readings.windows(2).all(|w| w[1].published.snapshot.now_s >= w[0].published.snapshot.now_s));
+        assert_eq!(drained_at, 9_440_000_000);
+        assert!(!hops.is_empty(), "one request in about four followed for the dots");
     }
 
     #[test]

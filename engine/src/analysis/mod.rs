@@ -8,6 +8,7 @@ pub mod compare;
 pub mod compare_session;
 pub mod envelope;
 pub mod job;
+pub mod live_session;
 pub mod pair_run;
 pub mod resilience;
 pub mod theory;

@@ -382,7 +382,7 @@ mod tests {
 /// What theory predicts for one node: `workers` identical workers, one FIFO
 /// queue, Poisson arrivals, service times with mean `service_ms` and
 /// coefficient of variation `cv`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {
     /// The model in queueing notation, and the formula used.
     pub model: String,
@@ -399,7 +399,7 @@ pub struct Prediction {
 }
 
 /// Whether theory describes a node, and what it says.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum NodeTheory {
     /// The model applies under the assumptions listed.
@@ -625,7 +625,7 @@ fn short(x: f64) -> String {
 }
 
 /// Theory beside the simulation for one node, over the last seconds.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TheoryCheck {
     /// Seconds measured (up to the window asked for).
     pub window_s: u32,

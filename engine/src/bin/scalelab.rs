@@ -9,6 +9,8 @@
 //! scalelab lesson PATH [--seed N] [--for S] [--expect met|not-met]
 //!                                               check a lesson (or a folder of them) and
 //!                                               print its goal's verdict for the preset
+//! scalelab session FILE                         send a JSON array of messages to the engine's
+//!                                               worker session, print each reply (a JSON line)
 //! ```
 //! Exit codes: 0 success, 1 invalid scenario (or a lesson whose verdict is
 //! not the expected one), 2 bad command line or unreadable file.
@@ -47,7 +49,11 @@ const USAGE: &str = "usage:
   scalelab lesson PATH [--seed N] [--for SECONDS] [--expect met|not-met]
                                                       check a lesson (FILE.json beside its FILE.md, or a
                                                       folder of them), run its preset alone and print
-                                                      its goal's verdict (see lessons/WRITING.md)";
+                                                      its goal's verdict (see lessons/WRITING.md)
+  scalelab session FILE                               send the messages in FILE (a JSON array of what the page sends
+                                                      the engine's worker: {\"job\": \"live\", ...}, {\"job\": \"step\"}, ...)
+                                                      to a session, as the worker does, and print every reply as a JSON
+                                                      line; its clock does not move, so a live run moves only by steps";
 
 struct Args {
     command: String,
@@ -64,7 +70,7 @@ struct Args {
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let command = args.next().ok_or("missing command")?;
-    if !["run", "validate", "resilience", "lesson", "compare"].contains(&command.as_str()) {
+    if !["run", "validate", "resilience", "lesson", "compare", "session"].contains(&command.as_str()) {
         return Err(format!("unknown command \"{command}\""));
     }
     let (mut file, mut other) = (None, None);
@@ -152,6 +158,45 @@ fn load_file(file: &str, args: &Args) -> Result<Scenario, ExitCode> {
     })
 }
 
+/// `scalelab session FILE`: the messages of FILE through a worker's session,
+/// each reply printed as one line, then ticks until the session is idle.
+fn session(file: &str) -> ExitCode {
+    use scalelab_engine::compare_session::Next;
+    use scalelab_engine::job::{Job, Session};
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("scalelab: cannot read {file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let messages: Vec<serde_json::Value> = match serde_json::from_str(&text) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("scalelab: {file}: not a JSON array of messages ({e})");
+            return ExitCode::from(1);
+        }
+    };
+    let mut session = Session::default();
+    let mut print = |reply: scalelab_engine::job::Reply| out!("{}", reply.to_json());
+    for (i, message) in messages.iter().enumerate() {
+        let job = match Job::from_json(&message.to_string()) {
+            Ok(job) => job,
+            Err(e) => {
+                eprintln!("scalelab: {file}: message {}: {e}", i + 1);
+                return ExitCode::from(1);
+            }
+        };
+        let mut next = session.receive(job, &mut print);
+        // As the worker does: tick while the session asks at once. The clock
+        // stands still, so nothing plays: a live run moves only by steps.
+        while next == Next::Now {
+            next = session.tick(0.0, &mut || true, &mut print);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(a) => a,
@@ -162,6 +207,9 @@ fn main() -> ExitCode {
     };
     if args.command == "lesson" {
         return lesson::check(&args);
+    }
+    if args.command == "session" {
+        return session(&args.file);
     }
     let scenario = match load(&args) {
         Ok(s) => s,

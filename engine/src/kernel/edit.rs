@@ -274,13 +274,27 @@ pub fn diff(old: &Scenario, new: &Scenario) -> Vec<Edit> {
     edits
 }
 
+/// Whether a run of `from` can be brought to `target` ([`Simulation::sync_to`]),
+/// and if not why: the destination read as a file, then every edit of
+/// [`diff`] checked in turn on a copy. Only the design decides, never the
+/// run's state, so a page can know the answer before the run (in a worker)
+/// hears of the change.
+pub fn sync_check(from: &Scenario, target: &Scenario) -> Result<(), EditError> {
+    let value = serde_json::to_value(target).map_err(|e| EditError::NotApplicable(e.to_string()))?;
+    crate::model::parse::parse_value(&value).map_err(|e| EditError::Invalid(e.issues()))?;
+    let mut s = from.clone();
+    for edit in diff(from, target) {
+        s = edited(&s, &edit)?;
+    }
+    Ok(())
+}
+
 impl Simulation {
     /// Brings the running simulation to `target` (see [`diff`]), applying the
-    /// edits one by one; on the first refusal it stops and reports it.
+    /// edits one by one, or refuses (as [`sync_check`] says) and changes nothing.
     pub fn sync_to(&mut self, target: &Scenario) -> Result<(), EditError> {
-        // Check the destination first, so a refusal leaves the run untouched.
-        let value = serde_json::to_value(target).map_err(|e| EditError::NotApplicable(e.to_string()))?;
-        crate::model::parse::parse_value(&value).map_err(|e| EditError::Invalid(e.issues()))?;
+        // Check everything first, so a refusal leaves the run untouched.
+        sync_check(&self.scenario, target)?;
         let geography_changed = self.scenario.data_centers != target.data_centers
             || self.scenario.nodes.iter().any(|n| target.node_index(&n.id).is_some_and(|i| target.nodes[i].dc != n.dc));
         for edit in diff(&self.scenario, target) {

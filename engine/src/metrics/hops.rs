@@ -88,9 +88,94 @@ impl HopLog {
     }
 }
 
+/// Bytes of one hop in [`pack`]'s buffer.
+pub const PACKED_HOP: usize = 32;
+/// Bytes before the first hop: the simulated time the hops were drained at.
+const PACKED_HEAD: usize = 8;
+
+/// Hops as one buffer of fixed 32-byte little-endian records after the
+/// simulated time `now`, so the engine's worker can hand a frame's hops to the
+/// page as one transferable buffer instead of a message per dot.
+pub fn pack(now: Nanos, hops: &[Hop]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(PACKED_HEAD + hops.len() * PACKED_HOP);
+    out.extend_from_slice(&now.to_le_bytes());
+    for h in hops {
+        out.extend_from_slice(&h.link.to_le_bytes());
+        out.extend_from_slice(&h.from.to_le_bytes());
+        out.extend_from_slice(&h.to.to_le_bytes());
+        out.push(h.kind as u8);
+        out.push(u8::from(h.response) | (u8::from(h.failed) << 1));
+        out.extend_from_slice(&h.start.to_le_bytes());
+        out.extend_from_slice(&h.end.to_le_bytes());
+        out.extend_from_slice(&h.request.to_le_bytes());
+    }
+    out
+}
+
+/// Reads [`pack`]'s buffer back into `out` (cleared first) and returns its
+/// simulated time; `None` for a buffer that is not one (nothing is read).
+pub fn unpack(bytes: &[u8], out: &mut Vec<Hop>) -> Option<Nanos> {
+    out.clear();
+    let (head, body) = bytes.split_at_checked(PACKED_HEAD)?;
+    if !body.len().is_multiple_of(PACKED_HOP) {
+        return None;
+    }
+    let u16_at = |r: &[u8], i: usize| u16::from_le_bytes([r[i], r[i + 1]]);
+    let u64_at = |r: &[u8], i: usize| u64::from_le_bytes(r[i..i + 8].try_into().expect("8 bytes"));
+    for r in body.chunks_exact(PACKED_HOP) {
+        let Some(&kind) = Kind::ALL.get(r[6] as usize) else {
+            out.clear();
+            return None;
+        };
+        out.push(Hop {
+            link: u16_at(r, 0),
+            from: u16_at(r, 2),
+            to: u16_at(r, 4),
+            kind,
+            response: r[7] & 1 != 0,
+            failed: r[7] & 2 != 0,
+            start: u64_at(r, 8),
+            end: u64_at(r, 16),
+            request: u64_at(r, 24),
+        });
+    }
+    Some(u64_at(head, 0))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_sampled;
+    use super::*;
+
+    #[test]
+    fn packed_hops_read_back_as_they_were() {
+        let hops: Vec<Hop> = (0..50u64)
+            .map(|i| Hop {
+                link: (i * 7) as u16,
+                from: (i * 3 + 65_000) as u16,
+                to: i as u16,
+                start: i * 1_000_003,
+                end: u64::MAX - i,
+                kind: Kind::ALL[(i % 4) as usize],
+                response: i % 2 == 0,
+                failed: i % 3 == 0,
+                request: i << 40,
+            })
+            .collect();
+        let bytes = pack(123_456_789, &hops);
+        assert_eq!(bytes.len(), 8 + 50 * PACKED_HOP);
+        let mut back = vec![hops[0]];
+        assert_eq!(unpack(&bytes, &mut back), Some(123_456_789));
+        assert_eq!(back, hops);
+        assert_eq!(unpack(&pack(5, &[]), &mut back), Some(5));
+        assert!(back.is_empty());
+        // Not a packed buffer: refused, nothing read.
+        assert_eq!(unpack(&bytes[..bytes.len() - 1], &mut back), None);
+        assert_eq!(unpack(&[1, 2, 3], &mut back), None);
+        let mut bad_kind = pack(0, &hops[..3]);
+        bad_kind[8 + 2 * PACKED_HOP + 6] = 9;
+        assert_eq!(unpack(&bad_kind, &mut back), None);
+        assert!(back.is_empty());
+    }
 
     #[test]
     fn every_one_follows_all_and_zero_none() {

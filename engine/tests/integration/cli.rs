@@ -115,6 +115,44 @@ fn compare_prints_the_pairing_and_the_reading_at_the_end() {
 }
 
 #[test]
+fn session_prints_every_reply_to_the_messages_the_page_would_send() {
+    let dir = scratch("session");
+    let lesson =
+        std::fs::read_to_string(format!("{}/../lessons/03-vertical-scaling.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut messages = vec![
+        serde_json::json!({"job": "live", "scenario": lesson, "version": 7, "playing": false, "speed": 1}),
+        serde_json::json!({"job": "fault", "id": "users", "fault": {"fault": "fail"}}),
+    ];
+    messages.extend(std::iter::repeat_n(serde_json::json!({"job": "step"}), 20));
+    let file = dir.join("session.json");
+    std::fs::write(&file, Value::Array(messages.clone()).to_string()).unwrap();
+    let out = scalelab(&["session", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let replies: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // A reading on starting, the refusal in words, and a reading per step.
+    assert_eq!(replies.len(), 22);
+    assert_eq!(replies[1]["reply"], "refused");
+    assert!(replies[1]["message"].as_str().unwrap().contains("users cannot fail"));
+    let last = &replies[21]["reading"];
+    assert_eq!((last["version"].as_u64(), last["published"]["snapshot"]["now_s"].as_f64()), (Some(7), Some(2.0)));
+    assert!(last["published"]["snapshot"]["sent_rps"].as_f64().unwrap() > 0.0);
+    // The same messages, the same replies.
+    assert_eq!(stdout(&out), stdout(&scalelab(&["session", file.to_str().unwrap()])));
+    // What is not a list of messages is refused in words, exit code 1.
+    std::fs::write(&file, "{\"job\": \"step\"}").unwrap();
+    let out = scalelab(&["session", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not a JSON array of messages"), "{}", stderr(&out));
+    std::fs::write(&file, "[{\"job\": \"step\"}, {\"job\": \"dance\"}]").unwrap();
+    let out = scalelab(&["session", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("message 2"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("start the live run first"), "{}", stdout(&out));
+    let out = scalelab(&["session", dir.join("missing.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn a_reader_that_stops_reading_ends_the_output_without_a_panic() {
     use std::process::Stdio;
     // As `scalelab run FILE | head -c 0` does: the reader is gone before the
