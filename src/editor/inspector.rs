@@ -177,8 +177,8 @@ impl Editor {
             self.refuse("A partition needs a second data center");
             return;
         }
-        let result = self.runner.try_update_value(|r| {
-            others.iter().try_for_each(|b| r.sim.apply(Edit::Partition { a: id.to_string(), b: b.clone(), cut }))
+        let result = self.run.try_update_value(|r| {
+            others.iter().try_for_each(|b| r.apply(Edit::Partition { a: id.to_string(), b: b.clone(), cut }))
         });
         match result {
             Some(Ok(())) if cut => self.say(format!("{id} is cut off from the other data centers")),
@@ -283,7 +283,7 @@ impl Editor {
             Fault::Flush => format!("{id} flushed: it starts cold"),
             Fault::Partition | Fault::Heal => format!("{id}: network changed"),
         };
-        let result = self.runner.try_update_value(|r| r.sim.apply(Edit::Fault { id: id.to_string(), fault }));
+        let result = self.run.try_update_value(|r| r.apply(Edit::Fault { id: id.to_string(), fault }));
         match result {
             Some(Ok(())) => self.say(what),
             Some(Err(e)) => self.refuse(super::reason(&e)),
@@ -780,21 +780,31 @@ fn SpikeControl(id: String) -> impl IntoView {
     }
 }
 
-/// Seconds of simulated time the theory is checked over: long enough that a
-/// queue near saturation does not make the simulated wait swing far from the
-/// mean the formula gives (ten seconds of an M/M/1 at 80% often miss by 40%).
-const THEORY_WINDOW_S: u32 = 30;
-
 /// Queueing theory beside the simulated numbers of a node (both from the
-/// engine: `Simulation::theory_check`), with the assumptions stated, or why
-/// theory does not apply.
+/// engine: `Simulation::theory_check`, over the last
+/// [`THEORY_WINDOW_S`](scalelab_engine::live_session::THEORY_WINDOW_S)
+/// seconds), with the assumptions stated, or why theory does not apply. The
+/// live run reads it while this is shown.
 #[component]
 fn TheoryBeside(id: String, snapshot: RwSignal<Option<Snapshot>>) -> impl IntoView {
     use scalelab_engine::theory::NodeTheory;
     let editor = expect_context::<Editor>();
+    let live = expect_context::<crate::state::live::Live>();
+    let watched = Some(id.clone());
+    editor.run.update_value(|r| r.watch(|w| w.theory = watched.clone()));
+    on_cleanup(move || {
+        // Unless another node's took its place meanwhile.
+        let _ = editor.run.try_update_value(|r| {
+            r.watch(|w| {
+                if w.theory == watched {
+                    w.theory = None
+                }
+            })
+        });
+    });
     let check = move || {
         snapshot.track();
-        editor.runner.try_with_value(|r| r.sim.theory_check(&id, THEORY_WINDOW_S)).flatten()
+        live.theory.with(|t| t.as_ref().filter(|(of, _)| *of == id).map(|(_, c)| c.clone()))
     };
     view! {
         <section class="theory" data-testid="theory">

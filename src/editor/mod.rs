@@ -1,20 +1,21 @@
 //! The diagram editor: the document (a scenario), the selection, undo/redo, and
 //! the one way every change goes through ([`Editor::commit`]).
 //!
-//! The document is the source of truth for the diagram; the running engine is
-//! brought to it with `Simulation::sync_to`, which applies the difference as
-//! live edits. Every edit is checked by the engine before anything changes, so
-//! a refused change leaves both the diagram and the run as they were.
+//! The document is the source of truth for the diagram; the live run is
+//! brought to each version of it ([`LiveRun::sync`], the engine's `sync_to`,
+//! which applies the difference as live edits). Every change is checked by
+//! the engine's rules before anything changes, so a refused change leaves
+//! both the diagram and the run as they were.
 
 pub mod diagram;
 pub mod inspector;
 pub mod node_actions;
 pub mod palette;
 
-use crate::run::runner::Runner;
+use crate::run::live_run::LiveRun;
 use leptos::prelude::*;
 use scalelab_engine::scenario::{Link, Node, Scenario};
-use scalelab_engine::{edited, Edit, EditError, NodeKind, Simulation};
+use scalelab_engine::{edited, Edit, EditError, NodeKind};
 use serde_json::json;
 
 /// Node box size and snapping grid, in diagram units.
@@ -60,7 +61,8 @@ pub struct Editor {
     pub announcement: RwSignal<String>,
     /// The node a keyboard or click-to-connect link starts from.
     pub connecting_from: RwSignal<Option<String>>,
-    pub runner: StoredValue<Runner, LocalStorage>,
+    /// The live run of the design (the page steers it; it holds the simulation).
+    pub run: StoredValue<LiveRun, LocalStorage>,
     undo: StoredValue<Vec<Scenario>>,
     redo: StoredValue<Vec<Scenario>>,
     pub can_undo: RwSignal<bool>,
@@ -79,14 +81,14 @@ pub struct Editor {
 impl Editor {
     pub fn new(mut scenario: Scenario) -> Editor {
         lay_out_missing(&mut scenario);
-        let runner = Runner::new(Simulation::new(scenario.clone()));
+        let run = LiveRun::new(scenario.clone());
         Editor {
             doc: RwSignal::new(scenario),
             selection: RwSignal::new(Selection::default()),
             notice: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
             connecting_from: RwSignal::new(None),
-            runner: StoredValue::new_local(runner),
+            run: StoredValue::new_local(run),
             undo: StoredValue::new(Vec::new()),
             redo: StoredValue::new(Vec::new()),
             can_undo: RwSignal::new(false),
@@ -138,7 +140,7 @@ impl Editor {
         if old == new {
             return Ok(());
         }
-        self.runner.try_update_value(|r| r.sim.sync_to(&new)).unwrap_or(Ok(()))?;
+        self.run.try_update_value(|r| r.sync(&new)).unwrap_or(Ok(()))?;
         self.undo.update_value(|u| {
             u.push(old);
             if u.len() > HISTORY {
@@ -195,7 +197,7 @@ impl Editor {
             return;
         };
         let current = self.doc.get_untracked();
-        match self.runner.try_update_value(|r| r.sim.sync_to(&target)).unwrap_or(Ok(())) {
+        match self.run.try_update_value(|r| r.sync(&target)).unwrap_or(Ok(())) {
             Ok(()) => {
                 to.update_value(|v| v.push(current));
                 self.doc.set(target);
@@ -234,10 +236,7 @@ impl Editor {
     pub fn load(&self, mut scenario: Scenario, what: &str) {
         lay_out_missing(&mut scenario);
         let old = self.doc.get_untracked();
-        let speed = self.runner.with_value(|r| r.speed);
-        let mut runner = Runner::new(Simulation::new(scenario.clone()));
-        runner.speed = speed;
-        self.runner.set_value(runner);
+        self.run.update_value(|r| r.restart(scenario.clone()));
         if old != scenario {
             self.undo.update_value(|u| u.push(old));
             self.redo.update_value(Vec::clear);
@@ -255,10 +254,7 @@ impl Editor {
     /// Restarts the run of the current design from time 0.
     pub fn reset(&self) {
         let doc = self.doc.get_untracked();
-        let speed = self.runner.with_value(|r| r.speed);
-        let mut runner = Runner::new(Simulation::new(doc));
-        runner.speed = speed;
-        self.runner.set_value(runner);
+        self.run.update_value(|r| r.restart(doc));
         self.generation.update(|g| *g += 1);
         self.say("Simulation restarted from time 0");
     }

@@ -7,7 +7,6 @@ use crate::base::format;
 use crate::editor::Editor;
 use leptos::prelude::*;
 use scalelab_engine::trace::{Trace, TraceHop, TraceOutcome};
-use scalelab_engine::Simulation;
 
 /// Which request the panel follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,23 +33,13 @@ pub fn use_tracing() -> Tracing {
     Effect::new(move |first: Option<()>| {
         editor.generation.track();
         if first.is_some() {
-            t.close();
+            t.close(editor);
         }
     });
     t
 }
 
 impl Tracing {
-    /// Reads the followed request's trace from the engine (each time the page
-    /// publishes its numbers, so an in-flight request is seen moving on).
-    pub fn refresh(&self, sim: &Simulation) {
-        if self.following() {
-            // A clicked dot and the next request alike are the engine's
-            // "asked" trace, kept however many others end.
-            self.show(sim.asked_trace());
-        }
-    }
-
     /// Whether a request is being followed (then each reading carries its trace).
     pub fn following(&self) -> bool {
         self.follow.try_get_untracked().flatten().is_some()
@@ -65,22 +54,28 @@ impl Tracing {
 
     /// Asks the engine to trace the next request born.
     pub fn next(&self, editor: Editor) {
-        editor.runner.update_value(|r| r.sim.trace_next());
+        editor.run.update_value(|r| {
+            r.watch(|w| w.trace = true);
+            r.trace_next();
+        });
         self.trace.set(None);
         self.follow.set(Some(Follow::Next));
     }
 
-    /// Follows request `number` (a clicked dot).
+    /// Follows request `number` (a clicked dot); its trace comes with the
+    /// next reading (at once: the run reads after a command).
     pub fn pick(&self, editor: Editor, number: u64) {
-        let kept = editor.runner.try_update_value(|r| r.sim.follow_trace(number)).unwrap_or(false);
+        editor.run.update_value(|r| {
+            r.watch(|w| w.trace = true);
+            r.follow_trace(number);
+        });
         self.trace.set(None);
         self.follow.set(Some(Follow::Request(number)));
-        if kept {
-            editor.runner.with_value(|r| self.refresh(&r.sim));
-        }
     }
 
-    pub fn close(&self) {
+    /// Stops following (the run stops reading a trace).
+    pub fn close(&self, editor: Editor) {
+        let _ = editor.run.try_update_value(|r| r.watch(|w| w.trace = false));
         self.follow.set(None);
         self.trace.set(None);
     }
@@ -215,6 +210,7 @@ fn typing_in_field(ev: &web_sys::KeyboardEvent) -> bool {
 #[component]
 pub fn TracePanel() -> impl IntoView {
     let tracing = expect_context::<Tracing>();
+    let editor = expect_context::<Editor>();
     let esc = window_event_listener(leptos::ev::keydown, move |ev| {
         // Not `default_prevented`: the page's own shortcut handler takes Esc too (it cancels a
         // placement or a connection) and marks it handled.
@@ -226,7 +222,7 @@ pub fn TracePanel() -> impl IntoView {
         }
         let dialog_open = document().query_selector("[aria-modal=\"true\"]").ok().flatten().is_some();
         if !dialog_open {
-            tracing.close();
+            tracing.close(editor);
         }
     });
     on_cleanup(move || esc.remove());
@@ -238,7 +234,7 @@ pub fn TracePanel() -> impl IntoView {
                         Some(n) => format!("Request #{}", format::count(n + 1)),
                         None => "Request trace".to_string(),
                     }}</h3>
-                    <button data-testid="trace-close" aria-label="Close the trace" title="Close (Esc)" on:click=move |_| tracing.close()>"×"</button>
+                    <button data-testid="trace-close" aria-label="Close the trace" title="Close (Esc)" on:click=move |_| tracing.close(editor)>"×"</button>
                 </header>
                 <div class="trace-body">
                 {move || tracing.trace.with(|t| match t {

@@ -5,5 +5,5 @@
 
 pub mod bindings;
 pub mod frame_loop;
-pub mod runner;
+pub mod live_run;
 pub mod worker;

@@ -12,7 +12,8 @@
 
 use crate::canvas::particles::{Particles, View, Wire};
 use crate::editor::diagram::{wire_between, View as DiagramView};
-use scalelab_engine::{Hop, Scenario, Simulation};
+use crate::run::live_run::LiveRun;
+use scalelab_engine::{Hop, Scenario};
 use wasm_bindgen::JsCast;
 
 /// Wall milliseconds between retunings of the sampling rate.
@@ -104,7 +105,7 @@ impl Animation {
 
     /// Stops sampling and empties the canvas (animation hidden, or reduced
     /// motion): the engine then logs no hops at all.
-    pub fn hide(&mut self, sim: &mut Simulation, canvas: &web_sys::HtmlCanvasElement) {
+    pub fn hide(&mut self, sim: &mut LiveRun, canvas: &web_sys::HtmlCanvasElement) {
         sim.set_sample_every(0);
         let mut drained = std::mem::take(&mut self.hops);
         sim.drain_hops(&mut drained);
@@ -124,7 +125,7 @@ impl Animation {
     /// simulation ran (0 while paused, so the dots hold still).
     pub fn frame(
         &mut self,
-        sim: &mut Simulation,
+        sim: &mut LiveRun,
         doc: &Scenario,
         wall_dt_ms: f64,
         view: DiagramView,
@@ -133,9 +134,8 @@ impl Animation {
     ) {
         self.blank = false;
         sim.set_sample_every(self.every);
-        let now = sim.now();
+        let now = sim.drain_hops(&mut self.hops);
         self.particles.advance(now, wall_dt_ms);
-        sim.drain_hops(&mut self.hops);
         if let Some(counts) = &mut self.counts {
             counts.add(&self.hops);
         }
@@ -186,7 +186,7 @@ impl Animation {
 
     /// Where each engine node slot's box is in the diagram (removed nodes and
     /// nodes the diagram does not show: `None`), by one pass over each.
-    fn locate_boxes(&mut self, sim: &Simulation, doc: &Scenario) {
+    fn locate_boxes(&mut self, sim: &LiveRun, doc: &Scenario) {
         self.boxes = boxes_by_slot(sim, doc);
         self.boxes_known = true;
     }
@@ -194,7 +194,7 @@ impl Animation {
 
 /// Where each engine node slot's box is in `doc` (top-left, world units):
 /// the first node of the slot's id, as [`Scenario::node_index`] finds it.
-fn boxes_by_slot(sim: &Simulation, doc: &Scenario) -> Vec<Option<(f64, f64)>> {
+fn boxes_by_slot(sim: &LiveRun, doc: &Scenario) -> Vec<Option<(f64, f64)>> {
     let mut index = std::collections::HashMap::with_capacity(doc.nodes.len());
     for (i, n) in doc.nodes.iter().enumerate() {
         index.entry(n.id.as_str()).or_insert(i);
@@ -243,7 +243,7 @@ impl HopCounts {
 
     /// Writes the counts as JSON on the canvas's `data-hop-counts`:
     /// `{"from_s":…,"to_s":…,"wires":{"users→lb":[down, failed],…}}`.
-    fn publish(&self, sim: &Simulation, canvas: &web_sys::HtmlCanvasElement) {
+    fn publish(&self, sim: &LiveRun, canvas: &web_sys::HtmlCanvasElement) {
         let mut json = format!(
             "{{\"from_s\":{},\"to_s\":{},\"wires\":{{",
             self.first.unwrap_or(0) as f64 / 1e9,
@@ -301,18 +301,22 @@ mod tests {
     /// node gone for good (none).
     #[test]
     fn the_slot_table_is_what_a_search_by_id_finds() {
-        let mut doc = Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap();
-        let mut sim = Simulation::new(doc.clone());
-        let back = doc.nodes[1].clone();
-        let links: Vec<_> = doc.links.iter().filter(|l| l.from == back.id || l.to == back.id).cloned().collect();
-        sim.apply(Edit::RemoveNode { id: back.id.clone() }).unwrap();
-        sim.apply(Edit::AddNode { node: back }).unwrap();
+        let start = Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap();
+        let mut run = LiveRun::new(start.clone());
+        let back = start.nodes[1].clone();
+        let links: Vec<_> = start.links.iter().filter(|l| l.from == back.id || l.to == back.id).cloned().collect();
+        let mut doc = scalelab_engine::edited(&start, &Edit::RemoveNode { id: back.id.clone() }).unwrap();
+        run.sync(&doc).unwrap();
+        doc = scalelab_engine::edited(&doc, &Edit::AddNode { node: back }).unwrap();
         for link in links {
-            sim.apply(Edit::AddLink { link }).unwrap();
+            doc = scalelab_engine::edited(&doc, &Edit::AddLink { link }).unwrap();
         }
-        let gone = doc.nodes.last().unwrap().id.clone();
-        sim.apply(Edit::RemoveNode { id: gone.clone() }).unwrap();
-        doc = sim.scenario().clone();
+        run.sync(&doc).unwrap();
+        let gone = start.nodes.last().unwrap().id.clone();
+        doc = scalelab_engine::edited(&doc, &Edit::RemoveNode { id: gone }).unwrap();
+        run.sync(&doc).unwrap();
+        run.tick(8.0, || 0.0).expect("the slots come with a reading");
+        let sim = &run;
         for (i, n) in doc.nodes.iter_mut().enumerate() {
             n.x = Some(10.0 * i as f64);
             n.y = Some(7.0 * i as f64 + 1.0);
@@ -323,7 +327,7 @@ mod tests {
                 Some((node.x.unwrap_or(0.0), node.y.unwrap_or(0.0)))
             })
             .collect();
-        let table = boxes_by_slot(&sim, &doc);
+        let table = boxes_by_slot(sim, &doc);
         assert_eq!(table, searched);
         assert_eq!(table.len(), doc.nodes.len() + 2, "the slots of a node put back and of a node gone");
         assert!(table.iter().filter(|b| b.is_none()).count() == 1, "{table:?}");

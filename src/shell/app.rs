@@ -1,7 +1,8 @@
 //! The playground: controls on top, palette left, diagram centre, inspector
-//! right, dashboard below. The simulation lives outside the reactive graph
-//! (in the editor's stored runner); a frame loop steps it and publishes a
-//! snapshot a few times a second.
+//! right, dashboard below. The simulation lives outside the reactive graph,
+//! in the editor's live run (`run::live_run`); the frame loop ticks it and
+//! publishes each reading it gives, a few times a second and at once after a
+//! command.
 
 use crate::base::format;
 use crate::editor::diagram::{is_typing, Diagram, Pick, View};
@@ -14,15 +15,12 @@ use crate::shell::animation::{Animation, Sampling};
 use crate::state::Live;
 use leptos::html;
 use leptos::prelude::*;
+use scalelab_engine::live_session::LiveReading;
 use scalelab_engine::publish::Published;
 use scalelab_engine::scenario::{NodeSpec, Rate, Scenario};
 use scalelab_engine::{Edit, NodeKind};
 use wasm_bindgen::JsCast;
 
-/// How often the numbers on screen are refreshed, in wall-clock milliseconds.
-const SNAPSHOT_EVERY_MS: f64 = 250.0;
-/// Simulated time one press of "Step" advances while paused.
-const STEP_NS: u64 = 100_000_000;
 /// The traffic dial: daily users from 1 to 100 million on a log scale.
 const DIAL_STEPS: f64 = 800.0;
 /// Wall time the dots get to move after a "Step" while paused: the step's
@@ -100,6 +98,7 @@ pub fn App() -> impl IntoView {
         goal: RwSignal::new(None),
         headline: RwSignal::new(Default::default()),
         breakdown: RwSignal::new(None),
+        theory: RwSignal::new(None),
         parts: crate::state::live::Parts::new(),
     };
     provide_context(live);
@@ -124,7 +123,6 @@ pub fn App() -> impl IntoView {
     let _resize = window_event_listener(leptos::ev::resize, move |_| repaint.0.update(|v| *v += 1));
     crate::base::input::track();
     let drawer = crate::shell::drawer::use_drawer(layout, repaint.0);
-    let log_seq = StoredValue::new(0u64);
     let animation = StoredValue::new_local(Animation::new());
     let sampling = RwSignal::new(Sampling::default());
     let dark = StoredValue::new(crate::panels::charts::page_is_dark());
@@ -133,44 +131,38 @@ pub fn App() -> impl IntoView {
 
     let breakdown_shown = crate::panels::breakdown_panel::BreakdownShown(RwSignal::new(false));
     provide_context(breakdown_shown);
-    let publish = move || {
-        let read = editor.runner.try_update_value(|r| {
-            // Traced for the breakdown only while its panel is on the page.
-            r.sim.set_breakdown(breakdown_shown.0.get_untracked());
-            (r.sim.publish(log_seq.get_value(), tracing.following()), r.behind)
-        });
-        if let Some((published, behind)) = read {
-            let Published { snapshot: snap, series, log: entries, node_slots: slots, goal, headline, breakdown, trace } =
-                published;
-            tracing.show(trace);
-            if live.breakdown.with_untracked(|b| *b != breakdown) {
-                live.breakdown.set(breakdown);
-            }
-            if live.headline.with_untracked(|h| *h != headline) {
-                live.headline.set(headline);
-            }
-            if live.goal.with_untracked(|g| *g != goal) {
-                live.goal.set(goal);
-            }
-            if live.slots.with_untracked(|s| *s != slots) {
-                live.slots.set(slots);
-            }
-            if let Some(last) = entries.last() {
-                log_seq.set_value(last.seq + 1);
-            }
-            if !entries.is_empty() {
-                live.log.update(|l| {
-                    l.extend(entries);
-                    let excess = l.len().saturating_sub(100);
-                    l.drain(..excess);
-                });
-            }
-            // The boxes and wires first, each only if its figures changed.
-            live.parts.publish(Some(&snap));
-            live.snapshot.set(Some(snap));
-            live.series.set(series);
-            live.behind.set(behind);
+    let publish = move |reading: LiveReading| {
+        let LiveReading { published, behind, theory, .. } = reading;
+        let Published { snapshot: snap, series, log: entries, node_slots: slots, goal, headline, breakdown, trace } =
+            published;
+        tracing.show(trace);
+        if live.breakdown.with_untracked(|b| *b != breakdown) {
+            live.breakdown.set(breakdown);
         }
+        if live.headline.with_untracked(|h| *h != headline) {
+            live.headline.set(headline);
+        }
+        if live.goal.with_untracked(|g| *g != goal) {
+            live.goal.set(goal);
+        }
+        if live.slots.with_untracked(|s| *s != slots) {
+            live.slots.set(slots);
+        }
+        if live.theory.with_untracked(|t| *t != theory) {
+            live.theory.set(theory);
+        }
+        if !entries.is_empty() {
+            live.log.update(|l| {
+                l.extend(entries);
+                let excess = l.len().saturating_sub(100);
+                l.drain(..excess);
+            });
+        }
+        // The boxes and wires first, each only if its figures changed.
+        live.parts.publish(Some(&snap));
+        live.snapshot.set(Some(snap));
+        live.series.set(series);
+        live.behind.set(behind);
     };
 
     // The dots look up where the boxes are again after any change of design.
@@ -182,7 +174,6 @@ pub fn App() -> impl IntoView {
     // A rebuilt simulation starts with an empty log and series.
     Effect::new(move |_| {
         editor.generation.track();
-        log_seq.set_value(0);
         live.log.set(Vec::new());
         live.series.set(Vec::new());
         live.snapshot.set(None);
@@ -191,59 +182,56 @@ pub fn App() -> impl IntoView {
         live.goal.set(None);
         live.headline.set(Default::default());
         live.breakdown.set(None);
+        live.theory.set(None);
         animation.update_value(Animation::clear);
     });
 
-    {
-        let mut since_snapshot = 0.0;
-        use_frame_loop(move |elapsed_ms| {
-            let Some(is_playing) = playing.try_get_untracked() else { return };
-            if is_playing {
-                editor.runner.try_update_value(|r| {
-                    r.speed = speed.get_untracked();
-                    let budget = crate::run::runner::engine_ms_per_frame(r.speed);
-                    r.advance_within(elapsed_ms, budget, crate::run::frame_loop::now_ms);
-                });
+    use_frame_loop(move |elapsed_ms| {
+        let Some(is_playing) = playing.try_get_untracked() else { return };
+        // What the page shows decides what the run computes.
+        let breakdown = breakdown_shown.0.get_untracked();
+        let reading = editor
+            .run
+            .try_update_value(|r| {
+                r.set_playing(is_playing, speed.get_untracked());
+                r.watch(|w| w.breakdown = breakdown);
+                let budget = crate::run::live_run::engine_ms_per_frame(r.speed());
+                r.tick(budget, crate::run::frame_loop::now_ms)
+            })
+            .flatten();
+        // The dots move with wall time while playing, hold still while
+        // paused (so pan and zoom still redraw them), and catch up after a step.
+        let wall_ms = if is_playing {
+            elapsed_ms
+        } else if stepped.get_value() {
+            stepped.set_value(false);
+            STEP_WALL_MS
+        } else {
+            0.0
+        };
+        if let Some(canvas) = canvas.get_untracked() {
+            let show = animate.get_untracked();
+            let v = view.get_untracked();
+            let is_dark = dark.get_value();
+            editor.run.update_value(|r| {
+                animation.update_value(|a| {
+                    if show {
+                        editor.doc.with_untracked(|doc| a.frame(r, doc, wall_ms, v, &canvas, is_dark));
+                    } else {
+                        a.hide(r, &canvas);
+                    }
+                })
+            });
+        }
+        if let Some(reading) = reading {
+            publish(reading);
+            dark.set_value(crate::panels::charts::page_is_dark());
+            let now = animation.with_value(Animation::sampling);
+            if sampling.get_untracked() != now {
+                sampling.set(now);
             }
-            // The dots move with wall time while playing, hold still while
-            // paused (so pan and zoom still redraw them), and catch up after a step.
-            let wall_ms = if is_playing {
-                elapsed_ms
-            } else if stepped.get_value() {
-                stepped.set_value(false);
-                STEP_WALL_MS
-            } else {
-                0.0
-            };
-            if let Some(canvas) = canvas.get_untracked() {
-                let show = animate.get_untracked();
-                let v = view.get_untracked();
-                let is_dark = dark.get_value();
-                editor.runner.update_value(|r| {
-                    animation.update_value(|a| {
-                        if show {
-                            editor.doc.with_untracked(|doc| a.frame(&mut r.sim, doc, wall_ms, v, &canvas, is_dark));
-                        } else {
-                            a.hide(&mut r.sim, &canvas);
-                        }
-                    })
-                });
-            }
-            if !is_playing {
-                return;
-            }
-            since_snapshot += elapsed_ms;
-            if since_snapshot >= SNAPSHOT_EVERY_MS {
-                since_snapshot = 0.0;
-                publish();
-                dark.set_value(crate::panels::charts::page_is_dark());
-                let now = animation.with_value(Animation::sampling);
-                if sampling.get_untracked() != now {
-                    sampling.set(now);
-                }
-            }
-        });
-    }
+        }
+    });
 
     // Palette drag: follow the pointer anywhere, drop on the diagram.
     let _move = window_event_listener(leptos::ev::pointermove, move |ev| {
@@ -705,9 +693,8 @@ pub fn App() -> impl IntoView {
                     <div class="run-more" role="group" aria-label="Run">
                         <button data-testid="step" disabled=move || playing.get() title="Advance 0.1 s of simulated time"
                             on:click=move |_| {
-                                editor.runner.try_update_value(|r| { let t = r.sim.now() + STEP_NS; r.sim.run_until(t, u64::MAX); });
+                                editor.run.update_value(|r| r.step());
                                 stepped.set_value(true);
-                                publish();
                             }>"Step"</button>
                         <button data-testid="reset" title="Run the design again from time 0" on:click=move |_| editor.reset()>"Reset"</button>
                         <label class="inline">

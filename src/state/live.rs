@@ -22,6 +22,9 @@ pub struct Live {
     pub headline: RwSignal<scalelab_engine::confidence::Headline>,
     /// Where the time of recent requests went, by node and cause.
     pub breakdown: RwSignal<Option<scalelab_engine::breakdown::LatencyBreakdown>>,
+    /// Queueing theory beside the simulation for the node the inspector
+    /// shows (its id, and the check), as the engine last read it.
+    pub theory: RwSignal<Option<(String, scalelab_engine::theory::TheoryCheck)>>,
     /// The snapshot's figures of each node box and each wire, a signal apiece.
     pub parts: Parts,
 }

@@ -19,7 +19,7 @@
 
 use crate::analysis::before_after::{BeforeAfter, Row};
 use crate::analysis::compare_session::{CompareSession, Next};
-use crate::analysis::live_session::{LiveReading, LiveSession, Watch};
+use crate::analysis::live_session::{LiveSession, RawReading, Watch};
 use crate::analysis::pair_run::PairReading;
 use crate::analysis::resilience::{ResilienceOptions, ResilienceReport, ResilienceRun, TrialKind};
 use crate::base::time::Nanos;
@@ -94,8 +94,8 @@ pub enum Reply {
     BeforeAfter { rows: Vec<Row> },
     /// Both designs of the comparison at one simulated time.
     Compared { reading: Box<PairReading> },
-    /// The live run now.
-    Live { reading: Box<LiveReading> },
+    /// The live run now (read with [`RawReading::reading`]).
+    Live { reading: RawReading },
     /// A command to the comparison was refused and changed nothing, in words.
     Refused { message: String },
     /// The job could not be done, in words a user can act on.
@@ -265,7 +265,7 @@ impl Session {
         let Some(live) = &mut self.live else { return Next::Idle };
         let (reading, next) = live.tick(now_ms, more);
         if let Some(reading) = reading {
-            reply(Reply::Live { reading: Box::new(reading) });
+            reply(Reply::Live { reading: RawReading::of(&reading) });
         }
         next
     }
@@ -525,9 +525,9 @@ mod tests {
             matches!(&replies[0], Reply::Refused { message } if message == "start the live run first"),
             "{replies:?}"
         );
-        let readings: Vec<&LiveReading> = replies
+        let readings: Vec<crate::analysis::live_session::LiveReading> = replies
             .iter()
-            .filter_map(|r| if let Reply::Live { reading } = r { Some(&**reading) } else { None })
+            .filter_map(|r| if let Reply::Live { reading } = r { Some(reading.reading().unwrap()) } else { None })
             .collect();
         let refusals: Vec<&str> = replies
             .iter()

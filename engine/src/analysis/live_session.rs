@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 pub const SLICE_EVENTS: u64 = 2_000;
 /// Simulated time one step adds while paused.
 pub const STEP_NS: Nanos = 100_000_000;
-/// Simulated seconds the theory check looks back over.
+/// Simulated seconds the theory check looks back over: long enough that a
+/// queue near saturation does not make the simulated wait swing far from the
+/// mean the formula gives (ten seconds of an M/M/1 at 80% often miss by 40%).
 pub const THEORY_WINDOW_S: u32 = 30;
 
 /// What the page has on screen, so the run computes only what is read.
@@ -52,8 +54,29 @@ pub struct LiveReading {
     /// The last tick ran out of time before reaching where the clock said.
     pub behind: bool,
     pub published: Published,
-    /// Theory beside the simulation for [`Watch::theory`], when it has one.
-    pub theory: Option<TheoryCheck>,
+    /// Theory beside the simulation for the node [`Watch::theory`] names
+    /// (its id, and the check), when it has one.
+    pub theory: Option<(String, TheoryCheck)>,
+}
+
+/// A [`LiveReading`] as a message carries it: a JSON value, read only by
+/// [`RawReading::reading`]. A page that reads other replies (a report, a
+/// comparison) then never compiles the reader of a live reading, the
+/// largest of them. (A value, not raw text: the replies are an internally
+/// tagged enum, which buffers what it reads.)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawReading(serde_json::Value);
+
+impl RawReading {
+    pub fn of(reading: &LiveReading) -> RawReading {
+        RawReading(serde_json::to_value(reading).expect("a reading always serialises"))
+    }
+
+    /// The reading, or why the value is not one (a worker of another version).
+    pub fn reading(&self) -> Result<LiveReading, String> {
+        LiveReading::deserialize(&self.0).map_err(|e| format!("the live run's reading could not be read ({e})"))
+    }
 }
 
 /// The live run being paced.
@@ -179,8 +202,8 @@ impl LiveSession {
 
     /// Runs for as long as `more()` allows towards where the clock says the
     /// run should be by `now_ms`. Returns the reading when one is due (four
-    /// times a second while playing, at once after a command), and when to
-    /// tick next.
+    /// times a second while playing, at once after a command, and at the
+    /// run's end), and when to tick next.
     pub fn tick(&mut self, now_ms: f64, more: &mut dyn FnMut() -> bool) -> (Option<LiveReading>, Next) {
         let elapsed = self.last_ms.map_or(0.0, |last| (now_ms - last).clamp(0.0, MAX_GAP_MS));
         self.last_ms = Some(now_ms);
@@ -200,7 +223,10 @@ impl LiveSession {
             };
         }
         self.since_publish_ms += elapsed;
-        let due = self.publish_now || (self.playing && !finished && self.since_publish_ms >= PUBLISH_EVERY_MS);
+        // The run's end is read as soon as it is reached.
+        let ended_now = !finished && self.sim.now() >= self.sim.end();
+        let due =
+            self.publish_now || ended_now || (self.playing && !finished && self.since_publish_ms >= PUBLISH_EVERY_MS);
         let reading = due.then(|| {
             self.since_publish_ms = 0.0;
             self.publish_now = false;
@@ -224,7 +250,8 @@ impl LiveSession {
         if let Some(last) = published.log.last() {
             self.log_from = last.seq + 1;
         }
-        let theory = self.watch.theory.as_deref().and_then(|id| self.sim.theory_check(id, THEORY_WINDOW_S));
+        let theory =
+            self.watch.theory.as_ref().and_then(|id| Some((id.clone(), self.sim.theory_check(id, THEORY_WINDOW_S)?)));
         LiveReading { version: self.version, behind: self.behind, published, theory }
     }
 }
@@ -334,6 +361,27 @@ mod tests {
     }
 
     #[test]
+    fn the_end_of_the_run_is_read_as_soon_as_it_is_reached() {
+        let mut doc = lesson(3);
+        doc.duration_s = 2.0;
+        let mut session = LiveSession::new(doc, 1, true, 1.0);
+        let mut clock = 0.0;
+        let mut last = drive(&mut session, &mut clock, 0.0, u32::MAX);
+        // 2,100 ms of wall time in ticks of 30 ms: readings every 250 ms, the
+        // last one at the end, and then none (nothing changes any more).
+        let mut after_end = 0;
+        for _ in 0..70 {
+            if let Some(r) = drive(&mut session, &mut clock, 30.0, u32::MAX) {
+                after_end += usize::from(last.as_ref().is_some_and(|l| l.published.snapshot.now_s == 2.0));
+                last = Some(r);
+            }
+        }
+        assert_eq!(last.expect("readings").published.snapshot.now_s, 2.0, "the end is read");
+        assert_eq!(after_end, 0, "and nothing after it");
+        assert_eq!(session.tick(clock + 30.0, &mut || true).1, Next::Idle);
+    }
+
+    #[test]
     fn a_run_that_cannot_keep_up_says_so_and_owes_nothing() {
         let mut session = LiveSession::new(lesson(3), 1, true, 100.0);
         let mut clock = 0.0;
@@ -403,7 +451,8 @@ mod tests {
         let watched = last.expect("readings while playing");
         assert!(watched.published.breakdown.is_some());
         assert!(watched.published.trace.is_some(), "the next request was followed");
-        let theory = watched.theory.as_ref().expect("web-1 has workers");
+        let (id, theory) = watched.theory.as_ref().expect("web-1 has workers");
+        assert_eq!(id, "web-1");
         assert!(theory.window_s > 0 && theory.arrival_rps > 0.0, "{theory:?}");
         // Every request followed: the hops of the dots, at the time they were drained.
         let mut hops = Vec::new();
