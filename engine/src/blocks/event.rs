@@ -294,6 +294,26 @@ impl EventQueue {
         Some((at, entry.event))
     }
 
+    /// The request (and its frame) the earliest event is about, when the
+    /// list is large (a small list's requests are in the cache anyway): the
+    /// event loop fetches its memory while it runs the current event.
+    #[inline]
+    pub fn next_request(&self) -> Option<(u32, u8)> {
+        if !self.big {
+            return None;
+        }
+        let entry = match (self.heap.peek(), self.heads.peek()) {
+            (Some(e), Some(h)) if h.key < e.key => self.lanes[h.lane as usize].entries.front()?,
+            (None, Some(h)) => self.lanes[h.lane as usize].entries.front()?,
+            (Some(e), _) => e,
+            (None, None) => return None,
+        };
+        match entry.event {
+            Event::Deliver { req, frame, .. } | Event::ServiceDone { req, frame, .. } => Some((req, frame)),
+            _ => None,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -387,6 +407,11 @@ mod tests {
                 let (&(at, s), &event) = reference.iter().next().unwrap();
                 reference.remove(&(at, s));
                 assert_eq!(q.peek_time(), Some(at), "round {round}");
+                let about = match event {
+                    Event::Deliver { req, frame, .. } if q.big => Some((req, frame)),
+                    _ => None,
+                };
+                assert_eq!(q.next_request(), about, "round {round}");
                 if round % 2 == 0 {
                     assert_eq!(q.pop(), Some((at, event)), "round {round}");
                 } else {
