@@ -6,6 +6,7 @@
 pub mod histogram;
 pub mod limits;
 pub mod order;
+pub mod prefetch;
 pub mod rng;
 pub mod suggest;
 pub mod time;

@@ -144,49 +144,66 @@ impl EventQueue {
         EventQueue::default()
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn schedule(&mut self, at: Nanos, event: Event) {
         let key = (at as u128) << 64 | self.next_seq as u128;
         self.next_seq += 1;
         self.len += 1;
         if !self.big {
-            self.put_in_small(Entry { key, event });
-            return;
+            if self.small.len() < SMALL_MAX {
+                self.put_in_small(key, event);
+                return;
+            }
+            self.leave_small();
         }
         // A small heap is cheaper than the lanes' bookkeeping (an M/M/1 model
         // holds three events), so lanes start only when the heap is large.
-        if self.heap.len() >= LANES_FROM && matches!(event, Event::Deliver { .. }) && self.put_in_lane(key, event, at) {
-            return;
+        if let Event::Deliver { req, frame, up } = event {
+            if self.heap.len() >= LANES_FROM && self.put_in_lane(key, at, req, frame, up) {
+                return;
+            }
         }
         self.heap.push(Entry { key, event });
     }
 
-    /// Files an event in the sorted `small`; moves everything to the heap when
-    /// there are more than `SMALL_MAX`. Kept out of line, as `put_in_lane`.
-    #[inline(never)]
-    fn put_in_small(&mut self, entry: Entry) {
-        if self.small.len() == SMALL_MAX {
-            self.big = true;
-            self.heap.extend(self.small.drain(..));
-            self.heap.push(entry);
-            return;
-        }
+    /// Files an event in the sorted `small` (which has room for it). Inlined
+    /// into `schedule`, itself inlined, so the event goes from the registers
+    /// it was made in straight into the list: passed to a function out of
+    /// line, an `Event` (12 bytes) goes through memory, stored field by field
+    /// and loaded back in wider words, a load the processor cannot forward
+    /// from those stores (M/M/1 1.5% faster, lesson 13 1.6%).
+    #[inline(always)]
+    fn put_in_small(&mut self, key: u128, event: Event) {
         // The slots of later events, from the earliest: most new events come
         // after only a few of them.
-        let mut i = self.small.len();
-        self.small.push(entry);
-        while i > 0 && self.small[i - 1].key < entry.key {
+        let n = self.small.len();
+        self.small.push(Entry { key, event });
+        let mut i = n;
+        while i > 0 && self.small[i - 1].key < key {
             self.small[i] = self.small[i - 1];
             i -= 1;
         }
-        self.small[i] = entry;
+        if i != n {
+            self.small[i] = Entry { key, event };
+        }
+    }
+
+    /// Moves the sorted `small` into the heap for good: the list has held
+    /// more than `SMALL_MAX` events.
+    #[cold]
+    #[inline(never)]
+    fn leave_small(&mut self) {
+        self.big = true;
+        self.heap.extend(self.small.drain(..));
     }
 
     /// Files a hop in the lane of its delay; false when it must go to the heap.
-    /// Kept out of line so that `schedule` stays small enough to inline.
+    /// Kept out of line so that `schedule` stays small enough to inline; the
+    /// hop comes as its fields, in registers, for the reason `put_in_small`
+    /// gives.
     #[inline(never)]
-    fn put_in_lane(&mut self, key: u128, event: Event, at: Nanos) -> bool {
-        let entry = Entry { key, event };
+    fn put_in_lane(&mut self, key: u128, at: Nanos, req: u32, frame: u8, up: bool) -> bool {
+        let entry = Entry { key, event: Event::Deliver { req, frame, up } };
         let Some(delay) = at.checked_sub(self.now) else { return false };
         if let Some(i) = self.lanes.iter().position(|l| l.delay == delay) {
             let lane = &mut self.lanes[i];
@@ -275,6 +292,26 @@ impl EventQueue {
         let at = (entry.key >> 64) as Nanos;
         self.now = at;
         Some((at, entry.event))
+    }
+
+    /// The request (and its frame) the earliest event is about, when the
+    /// list is large (a small list's requests are in the cache anyway): the
+    /// event loop fetches its memory while it runs the current event.
+    #[inline]
+    pub fn next_request(&self) -> Option<(u32, u8)> {
+        if !self.big {
+            return None;
+        }
+        let entry = match (self.heap.peek(), self.heads.peek()) {
+            (Some(e), Some(h)) if h.key < e.key => self.lanes[h.lane as usize].entries.front()?,
+            (None, Some(h)) => self.lanes[h.lane as usize].entries.front()?,
+            (Some(e), _) => e,
+            (None, None) => return None,
+        };
+        match entry.event {
+            Event::Deliver { req, frame, .. } | Event::ServiceDone { req, frame, .. } => Some((req, frame)),
+            _ => None,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -370,6 +407,11 @@ mod tests {
                 let (&(at, s), &event) = reference.iter().next().unwrap();
                 reference.remove(&(at, s));
                 assert_eq!(q.peek_time(), Some(at), "round {round}");
+                let about = match event {
+                    Event::Deliver { req, frame, .. } if q.big => Some((req, frame)),
+                    _ => None,
+                };
+                assert_eq!(q.next_request(), about, "round {round}");
                 if round % 2 == 0 {
                     assert_eq!(q.pop(), Some((at, event)), "round {round}");
                 } else {

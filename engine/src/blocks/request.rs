@@ -341,6 +341,23 @@ impl Arena {
         &mut self.slots[id as usize]
     }
 
+    /// Asks the processor to bring the slot of `id` (its header and frame
+    /// `frame`) into the cache, ahead of the event that will read them: a
+    /// hint only, which changes no result. A large design's slots do not
+    /// all fit in the cache, and each event would otherwise wait for its
+    /// request's memory.
+    #[inline(always)]
+    pub fn prefetch(&self, id: u32, frame: u8) {
+        if let Some(slot) = self.slots.get(id as usize) {
+            // The fields other than the frames lie at both ends of the slot
+            // (the compiler's layout); the frame the event is about, between.
+            crate::base::prefetch::prefetch(slot);
+            crate::base::prefetch::prefetch(&slot.generation);
+            crate::base::prefetch::prefetch(&slot.mobile);
+            crate::base::prefetch::prefetch(&slot.frames[(frame as usize).min(MAX_DEPTH - 1)]);
+        }
+    }
+
     /// Requests currently alive.
     pub fn live(&self) -> usize {
         self.live

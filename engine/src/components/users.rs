@@ -13,6 +13,9 @@ use std::num::NonZeroU64;
 #[derive(Debug)]
 pub struct Users {
     pub rps: f64,
+    /// `1.0 / rps`, the mean gap in seconds, set with `rps`: one division
+    /// per request less (the same value, so the same draws).
+    mean_gap_s: f64,
     /// The one link the users send into (`None` while the diagram leaves them
     /// unconnected: their requests then fail with `no_route`).
     pub link: Option<u16>,
@@ -67,6 +70,7 @@ impl Users {
         let (cumulative_mix, single_kind) = mix_tables(spec);
         Users {
             rps: spec.rps(),
+            mean_gap_s: 1.0 / spec.rps(),
             link,
             cdn_link: None,
             cumulative_mix,
@@ -118,6 +122,7 @@ impl Users {
         let profile_changed = self.profiled.as_ref().map(|p| *p.profile()) != profiled(spec).map(|p| *p.profile());
         let rate_changed = self.rps != spec.rps() || profile_changed;
         self.rps = spec.rps();
+        self.mean_gap_s = 1.0 / self.rps;
         if rate_changed {
             self.profiled = profiled(spec);
         }
@@ -197,7 +202,7 @@ impl Users {
         if self.rps <= 0.0 {
             return None;
         }
-        let gap_s = self.arrivals.exponential(1.0 / self.rps);
+        let gap_s = self.arrivals.exponential(self.mean_gap_s);
         Some((gap_s * 1e9 + 0.5) as Nanos)
     }
 

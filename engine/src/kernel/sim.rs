@@ -387,6 +387,9 @@ impl Simulation {
             self.now = t;
             self.events += 1;
             done += 1;
+            if let Some((req, frame)) = self.queue.next_request() {
+                self.arena.prefetch(req, frame);
+            }
             self.dispatch(event);
         }
         let reached = self.queue.peek_time().is_none_or(|t| t >= limit);
