@@ -23,7 +23,12 @@
 //! and the share that gives the budget is set at once, not halved or doubled a
 //! step at a time. The estimate is averaged over about a second of wall
 //! time and the share changes only when the dots it predicts leave a band of
-//! ±7% around the budget, so it holds still on a steady stream.
+//! ±7% around the budget, so it holds still on a steady stream. It restarts
+//! from the last retuning's span when the speed changes by more than half.
+//! When more than twice the budget floods in (at the start, following every
+//! request, or after a speed-up) it retunes after three frames instead of
+//! 250 ms: past that the dots ignore new hops, and a request whose hop is
+//! ignored is drawn skipping a wire.
 //!
 //! **Fine shares.** Lesson 13 at 0.1x with a budget of 10,000 wants about one
 //! request in 1.8: one in 1 would be 18,000 dots, one in 2 about 9,000. Below
@@ -44,6 +49,10 @@ const WINDOW_MS: f64 = 1000.0;
 /// The share changes only when the dots it predicts leave this band around
 /// the budget, so it does not flicker between neighbours.
 const KEEP_BAND: (f64, f64) = (0.93, 1.07);
+
+/// Wall milliseconds of frames (three at 60 fps) after which a flood of
+/// hops, more than twice the budget, retunes the share early.
+const FLOOD_AFTER_MS: f64 = 45.0;
 
 /// Shares remembered with the request number they start at (4 a second at
 /// most: 16 s and more).
@@ -163,11 +172,18 @@ impl Sampler {
         self.span_ms = (self.span_ms + wall_dt_ms) * keep;
         self.since_ms += wall_dt_ms;
         let since_sim = *self.since_sim.get_or_insert(sim_now);
-        if self.since_ms < RETUNE_EVERY_MS {
+        // Past twice the budget the dots ignore new hops (and a request
+        // whose hop is ignored skips a wire): at the start, following every
+        // request, or when the run is sped up, retune as soon as a few frames
+        // say so rather than after 250 ms.
+        let budget_dots = budget.max(1) as f64;
+        let flooding = self.since_ms >= FLOOD_AFTER_MS
+            && self.share.rate() * self.since_life_ms / self.since_ms > 2.0 * budget_dots;
+        if self.since_ms < RETUNE_EVERY_MS && !flooding {
             return None;
         }
         let speed = sim_now.saturating_sub(since_sim) as f64 / self.since_ms;
-        if self.speed.is_some_and(|was| !(was / 1.5..=was * 1.5).contains(&speed)) {
+        if flooding || self.speed.is_some_and(|was| !(was / 1.5..=was * 1.5).contains(&speed)) {
             self.full_life_ms = self.since_life_ms;
             self.span_ms = self.since_ms;
         }
@@ -176,7 +192,7 @@ impl Sampler {
         self.since_life_ms = 0.0;
         self.since_sim = Some(sim_now);
         let all = self.dots_if_all()?;
-        let budget = budget.max(1) as f64;
+        let budget = budget_dots;
         let ratio = self.share.rate() * all / budget;
         let saturated = self.share == Share::ALL && ratio < KEEP_BAND.1;
         if saturated || (KEEP_BAND.0..=KEEP_BAND.1).contains(&ratio) {
@@ -394,6 +410,32 @@ pub(crate) mod tests {
         assert!((0.93 * b..=1.07 * b).contains(&mean(&tail)), "mean {}", mean(&tail));
         let (lo, hi) = (*tail.iter().min().unwrap(), *tail.iter().max().unwrap());
         assert!(lo as f64 >= 0.85 * b && hi as f64 <= 1.15 * b, "{lo}..{hi}");
+    }
+
+    /// Sped up from 0.1x (every request followed, under the budget) to 10x:
+    /// a hundred times the hops, 15,333 a frame. Past twice the budget new hops
+    /// are ignored; the flood is seen after three frames (not after the 250
+    /// ms of a retuning: there 65,680 hops were ignored over 15 frames), so no
+    /// more than three frames' hops are ignored, and the dots stay at the cap
+    /// no longer than those three frames and the 150 ms (9 frames) the dots
+    /// then admitted live. Then the budget holds.
+    #[test]
+    fn a_hundredfold_speed_up_is_seen_within_three_frames() {
+        let budget = crate::canvas::particles::DEFAULT_BUDGET;
+        let hops = [1_000_000, 0, 500_000, 2_000_000];
+        let mut s = Stream::new(budget);
+        s.run(5.0, 23_000.0, 0.1, &hops);
+        assert_eq!(s.share, Share::ALL);
+        let skipped = s.particles.skipped();
+        let jump = s.run(5.0, 23_000.0, 10.0, &hops);
+        let at_cap = jump.iter().filter(|&&n| n >= s.particles.hard_cap()).count();
+        let ignored = s.particles.skipped() - skipped;
+        println!("speed-up: {at_cap} frames at the cap, {ignored} hops ignored");
+        assert!(ignored <= 3 * 15_333, "{ignored} hops ignored");
+        assert!(at_cap <= 12, "{at_cap} frames at the cap");
+        let tail = &jump[2 * 60..];
+        let b = budget as f64;
+        assert!((0.93 * b..=1.07 * b).contains(&mean(tail)), "mean {}", mean(tail));
     }
 
     /// What the bench measures, natively: lesson 13 with a budget of 10,000
