@@ -3,3 +3,4 @@
 
 pub mod particles;
 pub mod raster;
+pub mod sampling;

@@ -27,16 +27,13 @@
 //! `wall_dt_ms` of 0 to freeze every dot where it is.
 //!
 //! **Budget.** Following every request of a busy design would put hundreds of
-//! thousands of dots on screen. [`Particles::suggested_sample_every`] tells the
-//! caller which sampling rate keeps about [`Particles::budget`] dots on screen,
-//! by Little's law: dots on screen = hops per wall second x mean wall life of a
-//! dot. The life of each dot is known when it arrives (the longer of
-//! `MIN_LIFE_MS` and its remaining simulated time at the current speed, which
-//! `advance` measures), so the prediction does not wait for dots to finish, a
-//! wait that at 0.1x with second-long hops would take tens of seconds. Lives
-//! are averaged over about the last half second of wall time. As a safety net
-//! for the frames before the rate has adapted (a jump from 1x to 100x),
-//! [`Particles::ingest`] ignores hops once twice the budget is on screen.
+//! thousands of dots on screen. [`crate::canvas::sampling::Sampler`] picks
+//! which share of the requests the engine follows so that about
+//! [`Particles::budget`] dots are on screen, from the wall life of each dot
+//! ([`Particles::wall_life_ms`]: known when it arrives, the longer of
+//! `MIN_LIFE_MS` and its remaining simulated time at the current speed). As a
+//! safety net for the frames before the share has adapted (a jump from 1x to
+//! 100x), [`Particles::ingest`] ignores hops once twice the budget is on screen.
 //!
 //! **Drawing.** Boundary calls per frame do not grow with the dots: Rust
 //! stamps each dot, a precomputed anti-aliased disc, into a pixel buffer the
@@ -251,10 +248,6 @@ pub struct Particles {
     now: Nanos,
     /// Simulated nanoseconds per wall millisecond, measured by `advance`.
     speed: f64,
-    /// Expected wall lives of recent dots (ms), and their count, both decaying
-    /// with wall time: their ratio is the recent mean life.
-    life_sum: f64,
-    life_weight: f64,
     /// Hops ignored because twice the budget was on screen.
     skipped: u64,
     /// The canvas's pixels, kept between frames (see [`crate::canvas::raster`]).
@@ -267,13 +260,6 @@ impl Default for Particles {
     }
 }
 
-/// Wall milliseconds over which dot lives are averaged (exponential decay).
-const LIFE_WINDOW_MS: f64 = 500.0;
-
-/// Sampling changes only when the predicted count leaves this band around the
-/// budget, so the rate does not flicker between neighbours.
-const KEEP_BAND: (f64, f64) = (0.85, 1.15);
-
 impl Particles {
     pub fn new() -> Self {
         Particles {
@@ -281,8 +267,6 @@ impl Particles {
             budget: DEFAULT_BUDGET,
             now: 0,
             speed: 1e6,
-            life_sum: 0.0,
-            life_weight: 0.0,
             skipped: 0,
             raster: RefCell::new(Raster::default()),
         }
@@ -313,14 +297,13 @@ impl Particles {
         self.active.clear();
     }
 
-    /// Mean wall life of the dots that arrived over the last half second or
-    /// so, in milliseconds (at least [`MIN_LIFE_MS`]).
-    pub fn mean_life_ms(&self) -> f64 {
-        if self.life_weight > 1e-9 {
-            (self.life_sum / self.life_weight).max(MIN_LIFE_MS)
-        } else {
-            MIN_LIFE_MS
-        }
+    /// How long the dot of `hop`, arriving now, will stay on screen, in wall
+    /// milliseconds at the current speed: the longer of [`MIN_LIFE_MS`] and
+    /// the simulated time left until its end.
+    pub fn wall_life_ms(&self, hop: &Hop) -> f64 {
+        let end = hop.end.max(hop.start);
+        let remaining = end - hop.start.max(self.now).min(end);
+        (remaining as f64 / self.speed).max(MIN_LIFE_MS)
     }
 
     /// Adds one dot per hop. `wire(hop)` gives the curve the hop travels, in
@@ -331,10 +314,6 @@ impl Particles {
         for hop in hops {
             let Some(wire) = wire(hop) else { continue };
             let end = hop.end.max(hop.start);
-            // Its wall life at the current speed, for the sampling budget.
-            let remaining = end - hop.start.max(self.now).min(end);
-            self.life_sum += (remaining as f64 / self.speed).max(MIN_LIFE_MS);
-            self.life_weight += 1.0;
             if self.active.len() >= cap {
                 self.skipped += 1;
                 continue;
@@ -361,11 +340,6 @@ impl Particles {
             self.speed = (now_ns - self.now) as f64 / dt;
         }
         self.now = now_ns;
-        if dt > 0.0 {
-            let keep = (-dt / LIFE_WINDOW_MS).exp();
-            self.life_sum *= keep;
-            self.life_weight *= keep;
-        }
         let mut i = 0;
         while i < self.active.len() {
             let p = &mut self.active[i];
@@ -378,31 +352,6 @@ impl Particles {
                 i += 1;
             }
         }
-    }
-
-    /// The sampling rate (follow one request in this many) that should keep
-    /// about [`budget`](Self::budget) dots on screen, given the rate `current`
-    /// in force and the hops it produced per second of wall time (hops drained
-    /// from the engine over the last fraction of a second, divided by the wall
-    /// seconds). Never 0; at most twice or half `current` per call, so call it
-    /// a few times a second (not while paused: no hops would read as sparse
-    /// traffic).
-    pub fn suggested_sample_every(&self, current: u32, hops_per_second_wall: f64) -> u32 {
-        let current = current.max(1);
-        let rate = if hops_per_second_wall.is_finite() { hops_per_second_wall.max(0.0) } else { 0.0 };
-        // Little's law: dots on screen = arrival rate x mean time on screen.
-        let predicted = rate * self.mean_life_ms() / 1000.0;
-        let budget = self.budget.max(1) as f64;
-        let ratio = predicted / budget;
-        if (KEEP_BAND.0..=KEEP_BAND.1).contains(&ratio) {
-            return current;
-        }
-        // On-screen count scales as 1 / sample_every. Round up: just under the
-        // budget rather than just over.
-        let ideal = (current as f64 * ratio).ceil();
-        let lo = current.div_ceil(2) as f64;
-        let hi = (current as f64 * 2.0).min(u32::MAX as f64);
-        ideal.clamp(lo, hi).max(1.0) as u32
     }
 
     /// The request of the dot nearest to the world point `(x, y)`, if one is
@@ -471,6 +420,7 @@ impl Particles {
 mod tests {
     use super::*;
     use crate::canvas::raster;
+    use crate::canvas::sampling::tests::Stream;
 
     const VIEW: View = View { tx: 0.0, ty: 0.0, scale: 1.0, width: 1000.0, height: 1000.0, dpr: 1.0 };
 
@@ -661,122 +611,9 @@ mod tests {
     }
 
     #[test]
-    fn sampling_never_zero_and_at_most_doubles_or_halves() {
-        let p = Particles::new();
-        assert_eq!(p.suggested_sample_every(1, 1e9), 2);
-        assert_eq!(p.suggested_sample_every(100, 1e12), 200);
-        assert_eq!(p.suggested_sample_every(100, 0.0), 50);
-        assert_eq!(p.suggested_sample_every(1, 0.0), 1);
-        assert_eq!(p.suggested_sample_every(0, 0.0), 1);
-        assert_eq!(p.suggested_sample_every(3, f64::NAN), 2);
-        assert_eq!(p.suggested_sample_every(u32::MAX, 1e300), u32::MAX);
-        // At the budget: no change. 2000 dots / 0.15 s life = 13,333 hops/s.
-        assert_eq!(p.suggested_sample_every(7, 13_333.0), 7);
-    }
-
-    /// A steady stream: `rate` requests per simulated second, `hops` hops each
-    /// (durations from `hop_ns`), sampled one in n by request number, at `speed`;
-    /// 60 frames a second; the sampling adapted four times a second. Returns
-    /// the on-screen counts of each frame and the final sampling.
-    struct Stream {
-        particles: Particles,
-        every: u32,
-        request: u64,
-        now: Nanos,
-        hops_since: u64,
-        wall_since: f64,
-        buf: Vec<Hop>,
-    }
-
-    impl Stream {
-        fn new(every: u32) -> Stream {
-            Stream {
-                particles: Particles::new(),
-                every,
-                request: 0,
-                now: 0,
-                hops_since: 0,
-                wall_since: 0.0,
-                buf: Vec::new(),
-            }
-        }
-
-        fn run(&mut self, seconds: f64, rate: f64, speed: f64, hop_ns: &[Nanos]) -> Vec<usize> {
-            let dt = 1000.0 / 60.0;
-            let mut counts = Vec::new();
-            for _ in 0..(seconds * 60.0) as usize {
-                let next = self.now + (dt * 1e6 * speed) as Nanos;
-                // Requests born in (now, next], evenly spaced; sampled by number.
-                let born_until = (next as f64 * rate / 1e9) as u64;
-                self.buf.clear();
-                while self.request < born_until {
-                    self.request += 1;
-                    if self.request.is_multiple_of(self.every as u64) {
-                        let t = (self.request as f64 * 1e9 / rate) as Nanos;
-                        let mut s = t;
-                        for (i, &d) in hop_ns.iter().enumerate() {
-                            let kind = Kind::ALL[i % 4];
-                            // Hops logged with start <= now, as the engine does.
-                            self.buf.push(hop(s.min(next), s.min(next) + d, kind, i == 3));
-                            s += d;
-                        }
-                    }
-                }
-                self.now = next;
-                self.particles.advance(self.now, dt);
-                self.particles.ingest(&self.buf, &wire);
-                self.hops_since += self.buf.len() as u64;
-                self.wall_since += dt;
-                if self.wall_since >= 250.0 {
-                    let hps = self.hops_since as f64 / (self.wall_since / 1000.0);
-                    self.every = self.particles.suggested_sample_every(self.every, hps);
-                    self.hops_since = 0;
-                    self.wall_since = 0.0;
-                }
-                counts.push(self.particles.on_screen());
-            }
-            counts
-        }
-    }
-
-    fn mean(v: &[usize]) -> f64 {
-        v.iter().sum::<usize>() as f64 / v.len() as f64
-    }
-
-    #[test]
-    fn budget_adaptation_converges_near_the_budget() {
-        let budget = DEFAULT_BUDGET as f64;
-        // Busy and fast: 23,000 requests/s, 4 short hops each (one zero-length),
-        // so every dot lives the minimum 150 ms; 13,800 dots at n = 1.
-        let mut s = Stream::new(1);
-        s.run(5.0, 23_000.0, 1.0, &[1_000_000, 0, 500_000, 2_000_000]);
-        let tail = s.run(5.0, 23_000.0, 1.0, &[1_000_000, 0, 500_000, 2_000_000]);
-        let (lo, hi) = (*tail.iter().min().unwrap(), *tail.iter().max().unwrap());
-        println!("busy: sample 1 in {}, on screen {lo}..{hi}, mean {:.0}", s.every, mean(&tail));
-        assert!((0.8 * budget..=1.15 * budget).contains(&mean(&tail)), "mean {}", mean(&tail));
-        assert!(lo as f64 >= 0.6 * budget && hi as f64 <= 1.3 * budget, "{lo}..{hi}");
-
-        // Slow motion with long hops (1 s simulated at 0.1x: 10 s on screen),
-        // starting from a far too sparse sampling.
-        let hops = [1_000_000_000, 1_000_000_000];
-        let mut s = Stream::new(100_000);
-        s.run(40.0, 5_000.0, 0.1, &hops);
-        let tail = s.run(20.0, 5_000.0, 0.1, &hops);
-        println!("slow: sample 1 in {}, mean on screen {:.0}", s.every, mean(&tail));
-        assert!((0.75 * budget..=1.2 * budget).contains(&mean(&tail)), "mean {}", mean(&tail));
-
-        // Light traffic: every request is followed and the rate stays at 1.
-        let mut s = Stream::new(64);
-        s.run(5.0, 50.0, 1.0, &[1_000_000, 1_000_000]);
-        assert_eq!(s.every, 1);
-        let tail = s.run(2.0, 50.0, 1.0, &[1_000_000, 1_000_000]);
-        assert!(mean(&tail) < 0.1 * budget);
-    }
-
-    #[test]
     fn no_allocation_growth_in_a_steady_stream() {
         let hops = [1_000_000, 0, 3_000_000, 2_000_000];
-        let mut s = Stream::new(1);
+        let mut s = Stream::new(DEFAULT_BUDGET);
         s.run(5.0, 23_000.0, 1.0, &hops);
         let mut raster = Raster::default();
         s.particles.render(s.now, VIEW, false, &mut raster);

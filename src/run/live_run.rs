@@ -15,7 +15,7 @@
 
 use scalelab_engine::live_session::{LiveReading, LiveSession, Watch};
 use scalelab_engine::time::Nanos;
-use scalelab_engine::{edited, sync_check, Edit, EditError, Hop, Scenario};
+use scalelab_engine::{edited, sync_check, Edit, EditError, Hop, Scenario, Share};
 
 /// Wall-clock milliseconds of engine work per frame at real time or slower:
 /// about half of a 60 Hz frame, leaving the rest for drawing the dots, charts
@@ -169,9 +169,15 @@ impl LiveRun {
         self.session.drain_hops(out)
     }
 
-    /// Follow about one request in `every` for the dots (0: none).
-    pub fn set_sample_every(&mut self, every: u32) {
-        self.watch(|w| w.sample_every = every);
+    /// The requests followed for the dots.
+    pub fn set_sample_share(&mut self, share: Share) {
+        self.watch(|w| w.sample = share);
+    }
+
+    /// Requests generated so far: a share set now applies from this request
+    /// number on.
+    pub fn requests_generated(&self) -> u64 {
+        self.session.requests_generated()
     }
 
     /// Node slots the run has (hops name slots).

@@ -5,34 +5,39 @@
 //! drains the hops the engine logged, turns each into a dot on the wire it
 //! crosses (the same curve the diagram draws, see
 //! [`crate::editor::diagram::wire_between`]) and draws the dots. Four times a
-//! second it retunes the engine's sampling ("follow one request in N") so about
-//! [`Particles::budget`] dots are on screen whatever the traffic and speed.
-//! Sampling is by request number, so it never changes what the simulation
-//! computes, only which requests are shown.
+//! second the [`Sampler`] may retune the share of requests the engine follows
+//! so about [`Particles::budget`] dots are on screen whatever the traffic and
+//! speed. Sampling is by request number, so it never changes what the
+//! simulation computes, only which requests are shown.
 
 use crate::canvas::particles::{Particles, View, Wire};
+use crate::canvas::sampling::Sampler;
 use crate::editor::diagram::{wire_between, View as DiagramView};
 use crate::run::live_run::LiveRun;
-use scalelab_engine::{Hop, Scenario};
+use scalelab_engine::{Hop, Scenario, Share};
 use wasm_bindgen::JsCast;
 
-/// Wall milliseconds between retunings of the sampling rate.
-const RETUNE_EVERY_MS: f64 = 250.0;
-
-/// What the sampling control shows: one request in `every` is drawn, and
-/// `on_screen` dots are in flight.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What the sampling line shows: the share of requests followed, and
+/// `on_screen` dots in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sampling {
-    pub every: u32,
+    pub share: Share,
     pub on_screen: usize,
+}
+
+impl Default for Sampling {
+    /// As the animation starts: following every request, no dot yet.
+    fn default() -> Self {
+        Sampling { share: Share::ALL, on_screen: 0 }
+    }
 }
 
 pub struct Animation {
     particles: Particles,
     hops: Vec<Hop>,
-    every: u32,
-    hops_since: u64,
-    wall_since: f64,
+    sampler: Sampler,
+    /// Wall milliseconds since the hop counts were last published.
+    counted_ms: f64,
     /// World position (top-left) of each engine node slot's box, kept until
     /// the design changes ([`Animation::forget_boxes`]).
     boxes: Vec<Option<(f64, f64)>>,
@@ -72,9 +77,8 @@ impl Animation {
         Animation {
             particles,
             hops: Vec::new(),
-            every: 1,
-            hops_since: 0,
-            wall_since: 0.0,
+            sampler: Sampler::new(),
+            counted_ms: 0.0,
             boxes: Vec::new(),
             boxes_known: false,
             blank: false,
@@ -86,8 +90,8 @@ impl Animation {
     pub fn clear(&mut self) {
         self.particles.clear();
         self.forget_boxes();
-        self.hops_since = 0;
-        self.wall_since = 0.0;
+        self.sampler.restart();
+        self.counted_ms = 0.0;
         if let Some(counts) = &mut self.counts {
             *counts = HopCounts::default();
         }
@@ -100,13 +104,13 @@ impl Animation {
     }
 
     pub fn sampling(&self) -> Sampling {
-        Sampling { every: self.every, on_screen: self.particles.on_screen() }
+        Sampling { share: self.sampler.share(), on_screen: self.particles.on_screen() }
     }
 
     /// Stops sampling and empties the canvas (animation hidden, or reduced
     /// motion): the engine then logs no hops at all.
     pub fn hide(&mut self, sim: &mut LiveRun, canvas: &web_sys::HtmlCanvasElement) {
-        sim.set_sample_every(0);
+        sim.set_sample_share(Share::NONE);
         let mut drained = std::mem::take(&mut self.hops);
         sim.drain_hops(&mut drained);
         drained.clear();
@@ -133,12 +137,14 @@ impl Animation {
         dark: bool,
     ) {
         self.blank = false;
-        sim.set_sample_every(self.every);
+        sim.set_sample_share(self.sampler.share());
         let now = sim.drain_hops(&mut self.hops);
         self.particles.advance(now, wall_dt_ms);
         if let Some(counts) = &mut self.counts {
             counts.add(&self.hops);
         }
+        let particles = &self.particles;
+        self.sampler.observe(&self.hops, |hop| particles.wall_life_ms(hop));
 
         if !self.hops.is_empty() {
             if !self.boxes_known || self.boxes.len() != sim.node_slot_count() {
@@ -156,13 +162,13 @@ impl Animation {
         }
 
         if wall_dt_ms > 0.0 {
-            self.hops_since += self.hops.len() as u64;
-            self.wall_since += wall_dt_ms;
-            if self.wall_since >= RETUNE_EVERY_MS {
-                let per_second = self.hops_since as f64 / (self.wall_since / 1000.0);
-                self.every = self.particles.suggested_sample_every(self.every, per_second);
-                self.hops_since = 0;
-                self.wall_since = 0.0;
+            // From the next request on (no request is born before the next step).
+            if let Some(share) = self.sampler.tick(wall_dt_ms, now, self.particles.budget, sim.requests_generated()) {
+                sim.set_sample_share(share);
+            }
+            self.counted_ms += wall_dt_ms;
+            if self.counted_ms >= crate::canvas::sampling::RETUNE_EVERY_MS {
+                self.counted_ms = 0.0;
                 if let Some(counts) = &self.counts {
                     counts.publish(sim, canvas);
                 }

@@ -846,10 +846,7 @@ pub fn App() -> impl IntoView {
                                 return format!("Flow: link thickness = requests/s · numbers: {window}");
                             }
                             let s = sampling.get();
-                            let which = match s.every {
-                                0 | 1 => "every request".to_string(),
-                                n => format!("about 1 in {} requests", format::count(n.into())),
-                            };
+                            let which = crate::canvas::sampling::describe(s.share);
                             format!("Showing {which} · {} dots · numbers: {window}", format::count(s.on_screen as u64))
                         }}</p>
                         <Show when=move || animate.get()>

@@ -141,6 +141,40 @@ test('at a million daily users x 10 speed the sampling thins out and the dots st
   await context.close();
 });
 
+test('at 10,000 requests/s in real time a share in hundredths is followed and holds about 2,000 dots', async () => {
+  const { page, errors, context } = await open();
+  // 10,000 requests/s of the starter design at 1x want about a fifth of the
+  // requests followed: between one in 1 and one in 10 the share is in
+  // hundredths, not rounded to one in 4 or one in 5 (1,600 or 2,500 dots).
+  await page.getByTestId('traffic').evaluate((el) => {
+    el.value = '600';
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await snapshots(page, 16);
+  // Then the line of each of the next 12 snapshots (3 s of frames).
+  const seen = [];
+  for (let i = 0; i < 12; i++) {
+    await snapshots(page, 1);
+    const shown = await text(page, 'sampling');
+    const m = shown.match(/^Showing about (\d+)% of requests · ([\d,]+) dots · numbers: last [1-5] s$/);
+    assert.ok(m, `the share is a percentage: ${shown}`);
+    seen.push({ share: Number(m[1]), dots: Number(m[2].replace(/,/g, '')) });
+  }
+  const shares = seen.map((s) => s.share);
+  const dots = seen.map((s) => s.dots);
+  const mean = dots.reduce((a, b) => a + b, 0) / dots.length;
+  // The share moves only when the dots it predicts leave ±7% of the budget:
+  // at most a neighbour or two apart over 3 s.
+  assert.ok(Math.max(...shares) - Math.min(...shares) <= 0.15 * Math.max(...shares), `shares ${shares}`);
+  // Each reading is of one instant (the count's own spread is a few %); the
+  // mean of 12 within 15% of the budget, every one within 30%.
+  assert.ok(mean >= 1700 && mean <= 2300, `mean ${mean} of ${dots}`);
+  assert.ok(dots.every((d) => d >= 1400 && d <= 2600), `dots ${dots}`);
+  await screenshot(page, 'animation-share');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('failed requests are drawn red', async () => {
   const { page, errors, context } = await open({ colorScheme: 'dark' });
   await page.getByTestId('node-db').click();

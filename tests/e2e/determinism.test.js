@@ -164,13 +164,13 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
   const steps = (n) => Array.from({ length: n }, () => ({ job: 'step' }));
   const jobs = [
     { job: 'live', scenario: JSON.stringify(lesson), version: 1, playing: false, speed: 1 },
-    { job: 'watch', watch: { breakdown: true, trace: false, theory: 'web-1', sample_every: 2 } },
+    { job: 'watch', watch: { breakdown: true, trace: false, theory: 'web-1', sample: { taken: 1, every: 2 } } },
     ...steps(50),
     { job: 'sync', scenario: JSON.stringify(larger), version: 2 },
     { job: 'fault', id: 'replica-1', fault: { fault: 'fail' } },
     { job: 'fault', id: 'users', fault: { fault: 'fail' } },
     { job: 'partition', a: 'web-1', b: 'web-2', cut: true },
-    { job: 'watch', watch: { breakdown: true, trace: true, theory: 'web-1', sample_every: 2 } },
+    { job: 'watch', watch: { breakdown: true, trace: true, theory: 'web-1', sample: { taken: 1, every: 2 } } },
     { job: 'trace_next' },
     ...steps(30),
   ];

@@ -503,7 +503,12 @@ mod tests {
         send(&mut session, Job::Step, &mut hear);
         let live = Job::Live { scenario: STARTER.into(), version: 3, playing: true, speed: 10.0 };
         assert_eq!(send(&mut session, live, &mut hear), Next::Now);
-        let watch = Watch { breakdown: false, trace: false, theory: Some("web-1".into()), sample_every: 4 };
+        let watch = Watch {
+            breakdown: false,
+            trace: false,
+            theory: Some("web-1".into()),
+            sample: crate::metrics::hops::Share::one_in(4),
+        };
         send(&mut session, Job::Watch { watch }, &mut hear);
         let mut clock = 0.0;
         for _ in 0..60 {

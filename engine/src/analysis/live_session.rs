@@ -20,7 +20,7 @@ use crate::base::time::Nanos;
 use crate::kernel::edit::{Edit, EditError};
 use crate::kernel::publish::Published;
 use crate::kernel::sim::Simulation;
-use crate::metrics::hops::Hop;
+use crate::metrics::hops::{Hop, Share};
 use crate::model::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 
@@ -42,8 +42,8 @@ pub struct Watch {
     pub trace: bool,
     /// The node whose theory check the inspector shows.
     pub theory: Option<String>,
-    /// Follow about one request in this many for the dots (0: none).
-    pub sample_every: u32,
+    /// The requests followed for the dots (none by default).
+    pub sample: Share,
 }
 
 /// One reading of the live run, for the page.
@@ -129,8 +129,10 @@ impl LiveSession {
     /// Computes what `watch` says is on screen (and nothing more).
     pub fn watch(&mut self, watch: Watch) {
         self.sim.set_breakdown(watch.breakdown);
-        self.sim.set_sample_every(watch.sample_every);
-        if self.watch != watch {
+        self.sim.set_sample_share(watch.sample);
+        // What is read changed: read it at once (the dots' share changes
+        // nothing that is read).
+        if (Watch { sample: watch.sample, ..self.watch.clone() }) != watch {
             self.publish_now = true;
         }
         self.watch = watch;
@@ -198,6 +200,12 @@ impl LiveSession {
 
     pub fn now(&self) -> Nanos {
         self.sim.now()
+    }
+
+    /// Requests generated so far: a share of the dots set now applies from
+    /// this request number on.
+    pub fn requests_generated(&self) -> u64 {
+        self.sim.totals().generated
     }
 
     /// Runs for as long as `more()` allows towards where the clock says the
@@ -441,7 +449,7 @@ mod tests {
         assert_eq!(reading.theory, None);
         assert_eq!(reading.published.breakdown, None, "not traced while not shown");
         // Watch the breakdown, a trace and a node's theory: each reading has them.
-        session.watch(Watch { breakdown: true, trace: true, theory: Some("web-1".into()), sample_every: 1 });
+        session.watch(Watch { breakdown: true, trace: true, theory: Some("web-1".into()), sample: Share::ALL });
         session.trace_next();
         session.play(10.0);
         let mut last = None;

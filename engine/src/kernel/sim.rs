@@ -473,7 +473,14 @@ impl Simulation {
 
     /// Follow one request in `every` for the animation (0: none).
     pub fn set_sample_every(&mut self, every: u32) {
-        self.hops.sample_every = every;
+        self.hops.share = crate::metrics::hops::Share::one_in(every);
+    }
+
+    /// Follow about `share.taken` requests in every `share.every` for the
+    /// animation, from the next request generated on (see
+    /// [`Outcomes::generated`] for its number).
+    pub fn set_sample_share(&mut self, share: crate::metrics::hops::Share) {
+        self.hops.share = share;
     }
 
     /// Moves the hops logged since the last call into `out`.
@@ -649,7 +656,7 @@ impl Simulation {
             return;
         }
         let number = self.totals.generated;
-        let sampled = crate::metrics::hops::is_sampled(number, self.hops.sample_every);
+        let sampled = self.hops.share.follows(number);
         let req = self.arena.alloc(kind, user, self.now, in_window, sampled);
         // By a hash of the number, not the number itself: every eighth
         // request behind a round robin over two, four or eight servers
@@ -726,7 +733,7 @@ impl Simulation {
         // its first wire (taking no simulated time), so failures show in
         // proportion even when the cap turns requests away.
         let number = self.totals.generated;
-        if let Some(link) = link.filter(|_| crate::metrics::hops::is_sampled(number, self.hops.sample_every)) {
+        if let Some(link) = link.filter(|_| self.hops.share.follows(number)) {
             let wire = self.net.wires[link as usize];
             self.log_hop(link, wire.to, wire.from, self.now, kind, true, true, number);
         }

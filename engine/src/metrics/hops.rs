@@ -1,6 +1,6 @@
 //! Sampled request hops for the animation.
 //!
-//! About one request in `sample_every` is followed, and each wire it crosses
+//! About `taken` requests in every `every` are followed ([`Share`]), and each wire it crosses
 //! (down with the request, up with the response) is logged as a hop. The browser
 //! drains the log every frame and draws each hop as a particle moving along its
 //! wire at the simulated times.
@@ -44,20 +44,57 @@ pub struct Hop {
 /// route, kind and outcome is sampled in proportion to its traffic.
 #[inline]
 pub fn is_sampled(number: u64, every: u32) -> bool {
-    if every == 0 {
-        return false;
-    }
+    Share::one_in(every).follows(number)
+}
+
+/// The number through a 64-bit mixing function (the finaliser of SplitMix64).
+#[inline]
+fn mix(number: u64) -> u64 {
     let mut z = number.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    z.is_multiple_of(every as u64)
+    z ^ (z >> 31)
+}
+
+/// Which requests the animation follows: about `taken` in every `every`
+/// (request `n` when `mix(n) % every < taken`). One in `every` is
+/// [`is_sampled`]'s rule exactly; a share such as 55 in 100 lets the
+/// animation aim between one in 1 and one in 2. `every == 0` follows none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Share {
+    pub taken: u32,
+    pub every: u32,
+}
+
+impl Share {
+    pub const NONE: Share = Share { taken: 0, every: 0 };
+    pub const ALL: Share = Share { taken: 1, every: 1 };
+
+    /// One request in `every` (0: none).
+    pub const fn one_in(every: u32) -> Share {
+        Share { taken: 1, every }
+    }
+
+    /// The fraction of requests followed.
+    pub fn rate(self) -> f64 {
+        if self.every == 0 {
+            0.0
+        } else {
+            (self.taken as f64 / self.every as f64).min(1.0)
+        }
+    }
+
+    /// Whether request `number` is one of those followed.
+    #[inline]
+    pub fn follows(self, number: u64) -> bool {
+        self.every != 0 && mix(number) % (self.every as u64) < self.taken as u64
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct HopLog {
-    /// Follow about one request in this many (see [`is_sampled`]); 0 follows none.
-    pub sample_every: u32,
+    /// The requests followed (see [`Share`]); none by default.
+    pub share: Share,
     hops: VecDeque<Hop>,
     /// Hops lost because the log was full.
     pub dropped: u64,
@@ -175,6 +212,26 @@ mod tests {
         bad_kind[8 + 2 * PACKED_HOP + 6] = 9;
         assert_eq!(unpack(&bad_kind, &mut back), None);
         assert!(back.is_empty());
+    }
+
+    #[test]
+    fn a_share_follows_its_fraction_and_one_in_n_is_the_old_rule() {
+        let n = 400_000u64;
+        for (taken, every) in [(55u32, 100u32), (3, 4), (1, 3), (99, 100)] {
+            let share = Share { taken, every };
+            let followed = (0..n).filter(|&i| share.follows(i)).count() as f64;
+            let p = share.rate();
+            let sd = (n as f64 * p * (1.0 - p)).sqrt();
+            assert!((followed - n as f64 * p).abs() < 5.0 * sd, "{taken} in {every}: {followed} of {n}");
+        }
+        // A larger share follows every request a smaller one of the same
+        // `every` does (the residues below `taken` grow with it).
+        assert!((0..10_000)
+            .all(|i| !Share { taken: 40, every: 100 }.follows(i) || Share { taken: 60, every: 100 }.follows(i)));
+        assert!((0..10_000).all(|i| Share { taken: 100, every: 100 }.follows(i) && !Share::NONE.follows(i)));
+        for every in [1u32, 2, 7, 30] {
+            assert!((0..10_000).all(|i| Share::one_in(every).follows(i) == is_sampled(i, every)));
+        }
     }
 
     #[test]

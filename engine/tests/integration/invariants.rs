@@ -7,7 +7,7 @@
 //! in arbitrary pieces is the same run as one call.
 
 use proptest::prelude::*;
-use scalelab_engine::{AttemptOutcomes, Cause, Report, Scenario, Simulation};
+use scalelab_engine::{AttemptOutcomes, Cause, Report, Scenario, Share, Simulation};
 use serde_json::{json, Value};
 
 /// A random valid scenario: 1-3 web servers, behind a load balancer (any
@@ -552,9 +552,9 @@ fn report_during_warm_up_is_sane() {
 fn animation_sampling_does_not_change_the_results() {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/determinism-mixed.json")).unwrap();
-    let run = |every: u32| {
+    let run = |share: Share| {
         let mut sim = Simulation::new(Scenario::from_json(&text).unwrap());
-        sim.set_sample_every(every);
+        sim.set_sample_share(share);
         let mut hops = vec![];
         let mut seen = 0;
         while !sim.run_until(sim.now() + 50_000_000, u64::MAX).finished {
@@ -564,11 +564,16 @@ fn animation_sampling_does_not_change_the_results() {
         }
         (sim.report().to_json_pretty(), seen)
     };
-    let (plain, none) = run(0);
-    let (sampled, hops) = run(7);
+    let (plain, none) = run(Share::NONE);
+    let (sampled, hops) = run(Share::one_in(7));
     assert_eq!(none, 0);
     assert!(hops > 10_000, "{hops} hops");
     assert_eq!(plain, sampled);
+    // A share in hundredths (as the animation follows between one in 1 and
+    // one in 10) follows more and changes nothing either.
+    let (shared, more) = run(Share { taken: 55, every: 100 });
+    assert!(more > 3 * hops, "{more} hops at 55 in 100, {hops} at one in 7");
+    assert_eq!(plain, shared);
 }
 
 /// Down hops per wire (by the wire's ends) and per request kind on the
