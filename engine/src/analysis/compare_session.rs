@@ -123,8 +123,9 @@ impl CompareSession {
     }
 }
 
-/// A speed the clock can use: positive and finite, else 1×.
-fn clean_speed(speed: f64) -> f64 {
+/// A speed the clock can use: positive and finite, else 1× (the live run's
+/// too).
+pub(crate) fn clean_speed(speed: f64) -> f64 {
     if speed.is_finite() && speed > 0.0 {
         speed
     } else {

@@ -14,7 +14,7 @@
 //! says which version it reflects, so the page never shows figures of a
 //! design it no longer has.
 
-use crate::analysis::compare_session::{Next, CAUGHT_UP_WAIT_MS, MAX_GAP_MS, PUBLISH_EVERY_MS};
+use crate::analysis::compare_session::{clean_speed, Next, CAUGHT_UP_WAIT_MS, MAX_GAP_MS, PUBLISH_EVERY_MS};
 use crate::analysis::theory::TheoryCheck;
 use crate::base::time::Nanos;
 use crate::kernel::edit::{Edit, EditError};
@@ -261,15 +261,6 @@ impl LiveSession {
         let theory =
             self.watch.theory.as_ref().and_then(|id| Some((id.clone(), self.sim.theory_check(id, THEORY_WINDOW_S)?)));
         LiveReading { version: self.version, behind: self.behind, published, theory }
-    }
-}
-
-/// A speed the clock can use: positive and finite, else 1×.
-fn clean_speed(speed: f64) -> f64 {
-    if speed.is_finite() && speed > 0.0 {
-        speed
-    } else {
-        1.0
     }
 }
 
