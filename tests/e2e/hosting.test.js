@@ -63,7 +63,14 @@ async function open(path, options = {}) {
   page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
   page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
-  page.on('requestfailed', (r) => failed.push(`failed ${r.url()}`));
+  // A request the browser cancels because the test goes to the next address
+  // (a lesson's worker still loading as the page is left) is aborted, not
+  // failed: a file missing under the sub-path answers 404 above, and any other
+  // network error still counts.
+  page.on('requestfailed', (r) => {
+    const why = r.failure()?.errorText;
+    if (why !== 'net::ERR_ABORTED') failed.push(`failed ${r.url()} (${why})`);
+  });
   if (path !== null) await page.goto(`${site.baseUrl}${path}`);
   return { page, context, errors, failed };
 }
