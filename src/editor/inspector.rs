@@ -702,7 +702,7 @@ fn NodePanel(
                     }
                 })}
             </dl>
-            {is_station.then(|| view! { <TheoryBeside id=id_theory.clone() snapshot=snapshot /> })}
+            {is_station.then(|| view! { <TheoryBeside id=id_theory.clone() /> })}
             <div class="actions">
                 {(!is_users).then(|| view! {
                     <button class="danger" data-testid="fault-fail" disabled=move || health.get() == Health::Down on:click=move |_| editor.fault(&id_fail, Fault::Fail)>"Fail"</button>
@@ -786,7 +786,7 @@ fn SpikeControl(id: String) -> impl IntoView {
 /// seconds), with the assumptions stated, or why theory does not apply. The
 /// live run reads it while this is shown.
 #[component]
-fn TheoryBeside(id: String, snapshot: RwSignal<Option<Snapshot>>) -> impl IntoView {
+fn TheoryBeside(id: String) -> impl IntoView {
     use scalelab_engine::theory::NodeTheory;
     let editor = expect_context::<Editor>();
     let live = expect_context::<crate::state::live::Live>();
@@ -802,10 +802,8 @@ fn TheoryBeside(id: String, snapshot: RwSignal<Option<Snapshot>>) -> impl IntoVi
             })
         });
     });
-    let check = move || {
-        snapshot.track();
-        live.theory.with(|t| t.as_ref().filter(|(of, _)| *of == id).map(|(_, c)| c.clone()))
-    };
+    // Each reading that changes the check sets it anew.
+    let check = move || live.theory.with(|t| t.as_ref().filter(|(of, _)| *of == id).map(|(_, c)| c.clone()));
     view! {
         <section class="theory" data-testid="theory">
             <h3>"Queueing theory"</h3>

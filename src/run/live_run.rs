@@ -9,13 +9,13 @@
 //! worker (slice S6 of `docs/plans/performance.md`), where each of these
 //! calls becomes the `Job` of the same name (`scalelab_engine::job`).
 //!
-//! Refusals are decided here before anything is sent ([`sync_check`], and
-//! [`edited`] for a fault), from the design the run has, so the editor can
-//! roll a change back at once, as it did when it held the run itself.
+//! A refused change is refused by the session at once and changes nothing
+//! (the engine's `sync_to` checks everything before it applies anything), so
+//! the editor rolls it back as it did when it held the run itself.
 
 use scalelab_engine::live_session::{LiveReading, LiveSession, Watch};
 use scalelab_engine::time::Nanos;
-use scalelab_engine::{edited, sync_check, Edit, EditError, Hop, Scenario, Share};
+use scalelab_engine::{Edit, EditError, Hop, Scenario, Share};
 
 /// Wall-clock milliseconds of engine work per frame at real time or slower:
 /// about half of a 60 Hz frame, leaving the rest for drawing the dots, charts
@@ -38,31 +38,26 @@ pub fn engine_ms_per_frame(speed: f64) -> f64 {
 /// The live run of the editor's design.
 pub struct LiveRun {
     session: LiveSession,
-    /// The design the run has (the last one given), to check changes against.
-    design: Scenario,
-    /// The editor's version of it: bumped by every change given.
+    /// The editor's version of the design the run has: bumped by every
+    /// change it takes.
     version: u64,
     watch: Watch,
     playing: bool,
     speed: f64,
     /// Each node slot's id, as the last reading gave them.
     slots: Vec<String>,
-    /// Whether the last reading said the run was behind the clock.
-    behind: bool,
 }
 
 impl LiveRun {
     /// Starts running `scenario`, playing, at 1×.
     pub fn new(scenario: Scenario) -> LiveRun {
         LiveRun {
-            session: LiveSession::new(scenario.clone(), 1, true, 1.0),
-            design: scenario,
+            session: LiveSession::new(scenario, 1, true, 1.0),
             version: 1,
             watch: Watch::default(),
             playing: true,
             speed: 1.0,
             slots: Vec::new(),
-            behind: false,
         }
     }
 
@@ -71,22 +66,16 @@ impl LiveRun {
     pub fn restart(&mut self, scenario: Scenario) {
         self.version += 1;
         self.slots.clear();
-        self.behind = false;
-        self.session = LiveSession::new(scenario.clone(), self.version, self.playing, self.speed);
+        self.session = LiveSession::new(scenario, self.version, self.playing, self.speed);
         self.session.watch(self.watch.clone());
-        self.design = scenario;
     }
 
     /// Brings the run to `target` as it goes on, or refuses (nothing
-    /// changed) for the reason the run gives, decided before it is told.
+    /// changed) for the reason the run gives.
     pub fn sync(&mut self, target: &Scenario) -> Result<(), EditError> {
-        if *target == self.design {
-            return Ok(());
-        }
-        sync_check(&self.design, target)?;
+        self.session.sync(target, self.version + 1)?;
         self.version += 1;
-        self.design = target.clone();
-        self.session.sync(target, self.version)
+        Ok(())
     }
 
     /// A fault or a partition in the run, or its refusal (nothing changed).
@@ -96,10 +85,7 @@ impl LiveRun {
                 "{edit:?} is a change of design: the editor gives it as a new version"
             )));
         }
-        let design = edited(&self.design, &edit)?;
-        self.session.apply(edit)?;
-        self.design = design;
-        Ok(())
+        self.session.apply(edit)
     }
 
     /// Plays at `speed`, or pauses; told to the run only when it changes.
@@ -154,13 +140,7 @@ impl LiveRun {
         let (reading, _) = self.session.tick(started, &mut || clock_ms() - started < budget_ms);
         let reading = reading?;
         self.slots = reading.published.node_slots.iter().map(|(id, ..)| id.clone()).collect();
-        self.behind = reading.behind;
         Some(reading)
-    }
-
-    /// Whether the last reading said the run could not keep up with the clock.
-    pub fn behind(&self) -> bool {
-        self.behind
     }
 
     /// Moves the hops logged since the last call into `out`; returns the
@@ -210,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn a_change_the_run_would_refuse_is_refused_here_and_nothing_is_sent() {
+    fn a_change_the_run_refuses_is_refused_at_once_and_changes_nothing() {
         let mut run = LiveRun::new(starter());
         let first = run.tick(8.0, clock()).expect("a reading at once");
         assert_eq!(first.version, 1);

@@ -88,8 +88,6 @@ pub struct LiveSession {
     speed: f64,
     /// The wall clock at the last tick (`None`: the next tick counts no time).
     last_ms: Option<f64>,
-    /// Where the clock says the run should be.
-    target: Nanos,
     behind: bool,
     since_publish_ms: f64,
     /// A reading is owed at the next tick.
@@ -110,7 +108,6 @@ impl LiveSession {
             playing,
             speed: clean_speed(speed),
             last_ms: None,
-            target: 0,
             behind: false,
             since_publish_ms: 0.0,
             publish_now: true,
@@ -219,9 +216,9 @@ impl LiveSession {
         if self.playing && !finished {
             // As the page's frames did: from where the run stands, so time a
             // slow run could not keep up with is not owed later.
-            self.target = self.sim.now().saturating_add((elapsed * 1e6 * self.speed) as Nanos);
+            let target = self.sim.now().saturating_add((elapsed * 1e6 * self.speed) as Nanos);
             self.behind = loop {
-                let progress = self.sim.run_until(self.target, SLICE_EVENTS);
+                let progress = self.sim.run_until(target, SLICE_EVENTS);
                 if progress.reached {
                     break false;
                 }
