@@ -15,7 +15,11 @@
 //! ```
 //!
 //! where wall age is the wall-clock time since the simulation reached the hop's
-//! start. A dot therefore never crosses its wire in less than [`MIN_LIFE_MS`] of
+//! start. That moment falls inside a frame, not at its end: a hop that began a
+//! third of the way through a 120 ms frame is already 80 ms old when the frame
+//! that drains it draws it first. (Counting age from that first frame made a
+//! dot of slow frames live two of them, 240 ms, and a busy machine's screen
+//! held 1.6 times the budget.) A dot therefore never crosses its wire in less than [`MIN_LIFE_MS`] of
 //! wall time, and a hop slower than that follows simulated time exactly (once the
 //! wall term has caught up, a few frames at most). A dot is dropped when its
 //! progress reaches 1: the simulation has passed `end` *and* it has been on
@@ -31,7 +35,8 @@
 //! which share of the requests the engine follows so that about
 //! [`Particles::budget`] dots are on screen, from the wall life of each dot
 //! ([`Particles::wall_life_ms`]: known when it arrives, the longer of
-//! `MIN_LIFE_MS` and its remaining simulated time at the current speed). As a
+//! `MIN_LIFE_MS` and its simulated time at the current speed, both from when
+//! the simulation reached its start). As a
 //! safety net for the frames before the share has adapted (a jump from 1x to
 //! 100x), [`Particles::ingest`] ignores hops once twice the budget is on screen.
 //!
@@ -244,8 +249,11 @@ pub struct Particles {
     active: Vec<Particle>,
     /// Dots the sampling rate aims to keep on screen.
     pub budget: usize,
-    /// Simulated time at the last `advance`.
+    /// Simulated time at the last `advance`, and at the one before.
     now: Nanos,
+    before: Nanos,
+    /// Wall milliseconds the last `advance` moved on (0 while paused).
+    last_dt_ms: f64,
     /// Simulated nanoseconds per wall millisecond, measured by `advance`.
     speed: f64,
     /// Hops ignored because twice the budget was on screen.
@@ -266,6 +274,8 @@ impl Particles {
             active: Vec::new(),
             budget: DEFAULT_BUDGET,
             now: 0,
+            before: 0,
+            last_dt_ms: 0.0,
             speed: 1e6,
             skipped: 0,
             raster: RefCell::new(Raster::default()),
@@ -297,13 +307,26 @@ impl Particles {
         self.active.clear();
     }
 
-    /// How long the dot of `hop`, arriving now, will stay on screen, in wall
-    /// milliseconds at the current speed: the longer of [`MIN_LIFE_MS`] and
-    /// the simulated time left until its end.
+    /// How long the dot of `hop`, arriving now, lives, in wall milliseconds
+    /// at the current speed from when the simulation reached its start (so
+    /// part of it may be past): the longer of [`MIN_LIFE_MS`] and its
+    /// simulated time. Frames then see it on screen for that long on
+    /// average, however far apart they come.
     pub fn wall_life_ms(&self, hop: &Hop) -> f64 {
         let end = hop.end.max(hop.start);
         let remaining = end - hop.start.max(self.now).min(end);
-        (remaining as f64 / self.speed).max(MIN_LIFE_MS)
+        (self.age_on_arrival_ms(hop.start) + remaining as f64 / self.speed).max(MIN_LIFE_MS)
+    }
+
+    /// Wall milliseconds since the simulation reached `start`, for a hop
+    /// drained now: the part of the last frame's wall time after it (a hop
+    /// is drained in the frame that reached it, so at most that frame).
+    fn age_on_arrival_ms(&self, start: Nanos) -> f64 {
+        if self.now <= self.before || start >= self.now {
+            return 0.0;
+        }
+        let after = (self.now - start.max(self.before)) as f64 / (self.now - self.before) as f64;
+        after * self.last_dt_ms
     }
 
     /// Adds one dot per hop. `wire(hop)` gives the curve the hop travels, in
@@ -324,7 +347,7 @@ impl Particles {
                 start: hop.start,
                 end,
                 inv_len: if len == 0 { 0.0 } else { 1.0 / len as f64 },
-                age_ms: 0.0,
+                age_ms: self.age_on_arrival_ms(hop.start),
                 colour: Colour::of(hop),
                 request: hop.request,
             });
@@ -339,12 +362,18 @@ impl Particles {
         if dt > 0.0 && now_ns > self.now {
             self.speed = (now_ns - self.now) as f64 / dt;
         }
+        let before = self.now;
+        self.before = before;
         self.now = now_ns;
+        self.last_dt_ms = dt;
         let mut i = 0;
         while i < self.active.len() {
             let p = &mut self.active[i];
-            if now_ns >= p.start {
+            if p.start <= before {
                 p.age_ms += dt;
+            } else if now_ns >= p.start {
+                // Reached during this frame: only the part after it.
+                p.age_ms += dt * (now_ns - p.start) as f64 / (now_ns - before) as f64;
             }
             if p.finished(now_ns) {
                 self.active.swap_remove(i);
@@ -498,6 +527,7 @@ mod tests {
     fn a_short_hop_crosses_its_wire_in_the_minimum_wall_time() {
         let mut p = Particles::new();
         // Zero-length hop: simulated progress is 1 at once, the wall term paces it.
+        p.advance(5_000, 16.0);
         p.ingest(&[hop(5_000, 5_000, Kind::Write, false)], &wire);
         p.advance(5_000, MIN_LIFE_MS / 4.0);
         assert_eq!(centres(&p, 5_000, VIEW), vec![(150.0, 300.0)]);
@@ -505,6 +535,32 @@ mod tests {
         assert_eq!(centres(&p, 10_000, VIEW), vec![(200.0, 400.0)]);
         p.advance(20_000, MIN_LIFE_MS / 2.0);
         assert_eq!(p.on_screen(), 0, "dropped after its minimum life");
+    }
+
+    /// A frame of 120 ms wall moves simulated time from 0 to 120 ms (1x); a
+    /// hop that began at 40 ms is 80 ms old when that frame draws it first,
+    /// and is gone 150 ms after its start, not 150 ms after that frame.
+    #[test]
+    fn a_dot_ages_from_when_the_simulation_reached_its_hop() {
+        let mut p = Particles::new();
+        p.advance(120_000_000, 120.0);
+        let short = hop(40_000_000, 40_000_000, Kind::Read, false);
+        assert_eq!(p.wall_life_ms(&short), MIN_LIFE_MS);
+        p.ingest(&[short], &wire);
+        let (x, _) = centres(&p, 120_000_000, VIEW)[0];
+        assert!((x - (100.0 + 200.0 * 80.0 / MIN_LIFE_MS)).abs() < 1e-9, "{x}");
+        // 70 ms later it has lived its 150 ms.
+        p.advance(190_000_000, 70.0);
+        assert_eq!(p.on_screen(), 0);
+
+        // A dot held before its hop begins (190 ms) ages only from then: a
+        // third of the way into the next frame of 30 ms, so 20 ms by its end.
+        p.ingest(&[hop(200_000_000, 200_000_000, Kind::Read, false)], &wire);
+        p.advance(220_000_000, 30.0);
+        let (x, _) = centres(&p, 220_000_000, VIEW)[0];
+        assert!((x - (100.0 + 200.0 * 20.0 / MIN_LIFE_MS)).abs() < 1e-9, "{x}");
+        // A long hop (1 s) lives its simulated time from its start.
+        assert_eq!(p.wall_life_ms(&hop(200_000_000, 1_200_000_000, Kind::Read, false)), 1000.0);
     }
 
     #[test]
