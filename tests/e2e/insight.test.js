@@ -192,8 +192,9 @@ test('trace a request: its hops add up to its latency, and a failed one says whe
  * The dots drawn on the diagram's canvas that stand alone (a blob of opaque
  * pixels the size of one dot, no other dot within 16 px), each with its centre
  * in page coordinates and what a press there lands on: a node's output
- * `port`, a `node`'s box, a `wire`, or the `background`; `node` names the
- * node or the wire's ends.
+ * `port`, a `node`'s box, one `wire`, several `wires`, or the `background`;
+ * `node` names the node, `link` the wire. Dots over the users node are left
+ * out (a trace lists the nodes a request visits, not where it came from).
  */
 async function lonelyDots(page) {
   return page.evaluate(() => {
@@ -237,19 +238,31 @@ async function lonelyDots(page) {
         const node = el?.closest('g[data-node]')?.getAttribute('data-node');
         if (el?.closest('circle.port')) return { x, y, on: 'port', node };
         if (node) return { x, y, on: 'node', node };
-        const link = el?.closest('g.link')?.getAttribute('data-testid');
-        if (link) return { x, y, on: 'wire', link };
+        // Where wires meet (at a node's input), a press can land on
+        // several: only a dot over one wire says which wire it rides.
+        const links = new Set(document.elementsFromPoint(x, y).map((e) => e.closest('g.link')?.getAttribute('data-testid')).filter(Boolean));
+        if (links.size === 1) return { x, y, on: 'wire', link: [...links][0] };
+        if (links.size > 1) return { x, y, on: 'wires' };
         return { x, y, on: 'background' };
-      });
+      })
+      // The users node is where requests come from, not a hop of their trace.
+      .filter((d) => d.node !== 'users');
   });
 }
 
 test('paused, a click on a dot traces that request, over a port, a node or a wire', async () => {
   const { page, errors, context } = await open();
   const nodes = await page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
-  // Slow motion fills the wires with dots; pause so they hold still.
+  // Slow motion shows every request as a dot; pause so they hold still. A
+  // step moves the dots on by its 0.1 s as if played at 1x, so they spread
+  // along the wires as they do while playing: at 3,000 daily users (about
+  // 28 requests/s) a step starts a few requests, whose dots stand apart.
+  const users = page.getByTestId('traffic-users');
+  await users.fill('3000');
+  await users.press('Enter');
+  await page.waitForFunction(() => /3,000 users/.test(document.querySelector('[data-testid="traffic-value"]').textContent));
   await page.getByTestId('speed').selectOption('0.1');
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="sampling"]')?.textContent.match(/([\d,]+) dots/)?.[1].replace(/,/g, '')) >= 10,
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="sampling"]')?.textContent.match(/([\d,]+) dots/)?.[1].replace(/,/g, '')) >= 1,
     null, { timeout: 30000 });
   await page.getByTestId('play-toggle').click();
   await frames(page, 2);
