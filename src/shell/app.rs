@@ -154,7 +154,7 @@ pub fn App() -> impl IntoView {
         if !entries.is_empty() {
             live.log.update(|l| {
                 l.extend(entries);
-                let excess = l.len().saturating_sub(100);
+                let excess = l.len().saturating_sub(crate::run::live_run::LOG_KEPT);
                 l.drain(..excess);
             });
         }
@@ -188,6 +188,7 @@ pub fn App() -> impl IntoView {
 
     use_frame_loop(move |elapsed_ms| {
         let Some(is_playing) = playing.try_get_untracked() else { return };
+        let frame_ms = crate::run::frame_loop::now_ms();
         // What the page shows decides what the run computes.
         let breakdown = breakdown_shown.0.get_untracked();
         let reading = editor
@@ -195,10 +196,12 @@ pub fn App() -> impl IntoView {
             .try_update_value(|r| {
                 r.set_playing(is_playing, speed.get_untracked());
                 r.watch(|w| w.breakdown = breakdown);
-                let budget = crate::run::live_run::engine_ms_per_frame(r.speed());
-                r.tick(budget, crate::run::frame_loop::now_ms)
+                r.tick(frame_ms)
             })
             .flatten();
+        for said in editor.run.try_update_value(crate::run::live_run::LiveRun::take_said).unwrap_or_default() {
+            editor.say(said);
+        }
         // The dots move with wall time while playing, hold still while
         // paused (so pan and zoom still redraw them), and catch up after a step.
         let wall_ms = if is_playing {
@@ -216,7 +219,7 @@ pub fn App() -> impl IntoView {
             editor.run.update_value(|r| {
                 animation.update_value(|a| {
                     if show {
-                        editor.doc.with_untracked(|doc| a.frame(r, doc, wall_ms, v, &canvas, is_dark));
+                        editor.doc.with_untracked(|doc| a.frame(r, doc, frame_ms, wall_ms, v, &canvas, is_dark));
                     } else {
                         a.hide(r, &canvas);
                     }
@@ -230,6 +233,15 @@ pub fn App() -> impl IntoView {
             if sampling.get_untracked() != now {
                 sampling.set(now);
             }
+        }
+    });
+
+    // The run is in a worker, which frames do not pace: a hidden tab, which
+    // gets no frames, pauses it, as when the frames ran it; the next frame
+    // after the tab is shown plays it again if the page says it plays.
+    let _hidden = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        if document().hidden() {
+            editor.run.update_value(|r| r.set_playing(false, r.speed()));
         }
     });
 

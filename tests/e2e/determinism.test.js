@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSite, repoRoot } from './harness.js';
+import { reportsInWorker, startSite, repoRoot } from './harness.js';
 
 let site;
 before(async () => {
@@ -36,8 +36,8 @@ for (const name of ['design-example', 'determinism-mixed']) {
     const json = readFileSync(file, 'utf8');
     const native = JSON.parse(execFileSync(cli, ['run', file], { encoding: 'utf8' }));
     const { page, errors, context } = await site.openPage('/');
-    await page.waitForFunction(() => window.wasmBindings !== undefined, null, { timeout: 60000 });
-    assertSameReport(await page.evaluate((j) => window.wasmBindings.run_scenario_report(j), json), native);
+    const [report] = await reportsInWorker(page, [json]);
+    assertSameReport(report.text, native);
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -191,13 +191,26 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
         worker.onerror = (e) => reject(new Error(`the worker stopped: ${e.message}`));
         worker.onmessage = (m) => {
           if (m.data instanceof ArrayBuffer) {
-            // The dots' hops: the simulated time, then 32-byte records.
+            // The dots' hops: a 32-byte head (the simulated time, the
+            // design's version, the first request of the share, the share),
+            // then 32-byte records.
             const view = new DataView(m.data);
             const records = [];
-            for (let at = 8; at + 32 <= m.data.byteLength; at += 32) {
-              records.push({ start: view.getBigUint64(at + 8, true), end: view.getBigUint64(at + 16, true) });
+            for (let at = 32; at + 32 <= m.data.byteLength; at += 32) {
+              records.push({
+                start: view.getBigUint64(at + 8, true),
+                end: view.getBigUint64(at + 16, true),
+                request: view.getBigUint64(at + 24, true),
+              });
             }
-            hops.push({ now: String(view.getBigUint64(0, true)), bytes: m.data.byteLength, records });
+            hops.push({
+              now: String(view.getBigUint64(0, true)),
+              version: Number(view.getBigUint64(8, true)),
+              from: view.getBigUint64(16, true),
+              share: [view.getUint32(24, true), view.getUint32(28, true)],
+              bytes: m.data.byteLength,
+              records,
+            });
             return;
           }
           const reply = JSON.parse(m.data);
@@ -212,9 +225,12 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
               replies,
               hops: hops.map((h) => ({
                 now: h.now,
-                whole: (h.bytes - 8) % 32 === 0,
+                version: h.version,
+                share: h.share,
+                whole: h.bytes >= 32 && (h.bytes - 32) % 32 === 0,
                 count: h.records.length,
                 ordered: h.records.every((r) => r.start <= r.end),
+                after: h.records.every((r) => r.request >= h.from),
               })),
             });
           }
@@ -244,6 +260,13 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
   assert.match(refused(native)[0], /users cannot fail/);
   // The dots' hops came as buffers of whole records, the last at the end.
   assert.ok(heard.hops.length >= 2 && heard.hops.every((h) => h.whole && h.ordered), JSON.stringify(heard.hops.slice(0, 3)));
+  // Each says the share it was followed under: none before the first watch
+  // message (posted after the start, before any request), then one in two
+  // from the first request; and the version of the design the run had.
+  assert.deepEqual([heard.hops[0].share, heard.hops[0].count], [[0, 0], 0]);
+  const halves = heard.hops.slice(1);
+  assert.ok(halves.every((h) => h.share.join('/') === '1/2' && h.after), JSON.stringify(halves.slice(0, 3)));
+  assert.deepEqual([heard.hops[0].version, heard.hops.at(-1).version], [1, 2]);
   assert.ok(heard.hops.reduce((n, h) => n + h.count, 0) > 1000, 'one request in two followed');
   assert.equal(heard.hops.at(-1).now, '8000000000');
   assert.deepEqual(errors, []);

@@ -22,10 +22,9 @@ use crate::analysis::compare_session::{CompareSession, Next};
 use crate::analysis::live_session::{LiveSession, RawReading, Watch};
 use crate::analysis::pair_run::PairReading;
 use crate::analysis::resilience::{ResilienceOptions, ResilienceReport, ResilienceRun, TrialKind};
-use crate::base::time::Nanos;
 use crate::kernel::edit::Edit;
 use crate::kernel::sim::Simulation;
-use crate::metrics::hops::Hop;
+use crate::metrics::hops::{Drained, Hop};
 use crate::model::fault::Fault;
 use crate::model::scenario::Scenario;
 use serde::{Deserialize, Serialize};
@@ -131,6 +130,17 @@ impl Job {
     /// The job of computing `scenario`'s resilience report.
     pub fn resilience(scenario: &Scenario) -> Job {
         Job::Resilience { scenario: scenario_text(scenario) }
+    }
+
+    /// The job of (re)starting the live run of `scenario`, the editor's
+    /// `version` of it.
+    pub fn live(scenario: &Scenario, version: u64, playing: bool, speed: f64) -> Job {
+        Job::Live { scenario: scenario_text(scenario), version, playing, speed }
+    }
+
+    /// The job of bringing the live run to the editor's `version` of the design.
+    pub fn sync(scenario: &Scenario, version: u64) -> Job {
+        Job::Sync { scenario: scenario_text(scenario), version }
     }
 
     /// The job of measuring a lesson step's before/after table.
@@ -247,8 +257,8 @@ impl Session {
     }
 
     /// Moves the live run's hops logged since the last call into `out` and
-    /// returns the simulated time they were drained at (`None`: no live run).
-    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Option<Nanos> {
+    /// says when they were drained and under which share (`None`: no live run).
+    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Option<Drained> {
         self.live.as_mut().map(|l| l.drain_hops(out))
     }
 
@@ -524,7 +534,7 @@ mod tests {
         send(&mut session, Job::Pause, &mut hear);
         session.tick(clock + 16.0, &mut || true, &mut hear);
         let mut hops = Vec::new();
-        let drained_at = session.drain_hops(&mut hops).expect("a live run");
+        let drained_at = session.drain_hops(&mut hops).expect("a live run").now;
         let replies = replies.into_inner();
         assert!(
             matches!(&replies[0], Reply::Refused { message } if message == "start the live run first"),

@@ -1,10 +1,11 @@
 //! The live run as a session: the [`Simulation`] the page shows, kept between
-//! messages and paced by a wall clock, so it can run in the engine's worker
-//! while the page's thread only draws. The page sends what changes (the
-//! design, a fault, play and pause, what is on screen) and hears a
-//! [`LiveReading`] four times a second, and the sampled hops of its dots.
+//! messages and paced by a wall clock, in the engine's worker while the
+//! page's thread only draws. The page sends what changes (the design, a
+//! fault, play and pause, what is on screen) and hears a [`LiveReading`]
+//! four times a second, and the sampled hops of its dots, with the share
+//! they were followed under ([`Drained`]).
 //!
-//! The pacing is the page's frame loop's (`src/run/runner.rs`), moved: each
+//! The pacing is what the page's frames did when they ran the engine: each
 //! tick advances the run by the wall time since the last one times the
 //! speed, at most [`MAX_GAP_MS`] of it, and a run that cannot keep up says
 //! it is behind rather than replaying what it missed. The clock is passed
@@ -20,7 +21,7 @@ use crate::base::time::Nanos;
 use crate::kernel::edit::{Edit, EditError};
 use crate::kernel::publish::Published;
 use crate::kernel::sim::Simulation;
-use crate::metrics::hops::{Hop, Share};
+use crate::metrics::hops::{Drained, Hop, Share};
 use crate::model::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 
@@ -95,6 +96,8 @@ pub struct LiveSession {
     /// The next log entry the page has not had.
     log_from: u64,
     watch: Watch,
+    /// The first request followed under `watch.sample`.
+    share_from: u64,
 }
 
 impl LiveSession {
@@ -113,6 +116,7 @@ impl LiveSession {
             publish_now: true,
             log_from: 0,
             watch: Watch::default(),
+            share_from: 0,
         };
         session.watch(Watch::default());
         session
@@ -126,6 +130,10 @@ impl LiveSession {
     /// Computes what `watch` says is on screen (and nothing more).
     pub fn watch(&mut self, watch: Watch) {
         self.sim.set_breakdown(watch.breakdown);
+        if watch.sample != self.watch.sample {
+            // No request is born between here and the next step.
+            self.share_from = self.requests_generated();
+        }
         self.sim.set_sample_share(watch.sample);
         // What is read changed: read it at once (the dots' share changes
         // nothing that is read).
@@ -188,11 +196,12 @@ impl LiveSession {
         kept
     }
 
-    /// Moves the hops logged since the last call into `out`, and returns the
-    /// simulated time now, which the dots are drawn at.
-    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Nanos {
+    /// Moves the hops logged since the last call into `out`, and says the
+    /// simulated time now (the dots are drawn at it) and under which share
+    /// they were followed.
+    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Drained {
         self.sim.drain_hops(out);
-        self.sim.now()
+        Drained { now: self.sim.now(), version: self.version, share: self.watch.sample, share_from: self.share_from }
     }
 
     pub fn now(&self) -> Nanos {
@@ -437,6 +446,7 @@ mod tests {
         assert_eq!(reading.theory, None);
         assert_eq!(reading.published.breakdown, None, "not traced while not shown");
         // Watch the breakdown, a trace and a node's theory: each reading has them.
+        let all_from = session.requests_generated();
         session.watch(Watch { breakdown: true, trace: true, theory: Some("web-1".into()), sample: Share::ALL });
         session.trace_next();
         session.play(10.0);
@@ -452,9 +462,23 @@ mod tests {
         assert!(theory.window_s > 0 && theory.arrival_rps > 0.0, "{theory:?}");
         // Every request followed: the hops of the dots, at the time they were drained.
         let mut hops = Vec::new();
-        let now = session.drain_hops(&mut hops);
-        assert_eq!(now, session.now());
+        let drained = session.drain_hops(&mut hops);
+        assert_eq!(drained.now, session.now());
+        assert_eq!((drained.version, drained.share, drained.share_from), (1, Share::ALL, all_from));
+        assert!(all_from > 0 && hops.iter().all(|h| h.request >= all_from), "none followed before");
         assert!(!hops.is_empty() && hops.iter().all(|h| h.start <= h.end));
+        // A new share applies from the next request born, and says so.
+        let born = session.requests_generated();
+        let half = Share { taken: 50, every: 100 };
+        session.watch(Watch { sample: half, ..session.watching().clone() });
+        for _ in 0..5 {
+            drive(&mut session, &mut clock, 16.0, u32::MAX);
+        }
+        let drained = session.drain_hops(&mut hops);
+        assert_eq!((drained.share, drained.share_from), (half, born));
+        assert!(
+            hops.iter().any(|h| h.request >= born) && hops.iter().all(|h| h.request < born || half.follows(h.request))
+        );
         // A reading survives its round trip as a message exactly.
         let back: LiveReading = serde_json::from_str(&serde_json::to_string(&watched).unwrap()).unwrap();
         assert_eq!(back, watched);
