@@ -13,6 +13,14 @@
 //! fault or a partition): both decide from the designs alone, so the editor
 //! can still roll a refused change back at once.
 //!
+//! **The page sets the pace.** The run says its next reading, or its next
+//! buffer of hops, only once the page has said it took the last
+//! ([`Job::Took`], sent by [`LiveRun::tick`] when a frame finds something
+//! new): a page slower than the worker (a phone, a throttled tab) then
+//! reads what it can, the newest, and never a queue of messages it cannot
+//! keep up with. A reading carries only the series' new seconds; the page
+//! keeps the series.
+//!
 //! **One run at a time.** A restart (a loaded design, a reset) starts the run
 //! at a new version of the design; what the worker says of the run before it
 //! (readings and hops already on their way) is dropped by that version.
@@ -31,6 +39,7 @@
 use scalelab_engine::hops::{self, Drained};
 use scalelab_engine::job::{Job, Reply};
 use scalelab_engine::live_session::{LiveReading, Watch};
+use scalelab_engine::series::SERIES_CAPACITY;
 use scalelab_engine::time::Nanos;
 use scalelab_engine::{edited, sync_check, Edit, EditError, Hop, Scenario, Share};
 use std::cell::RefCell;
@@ -86,6 +95,9 @@ pub struct Inbox {
     /// Words for the user the run said (a refusal the page did not foresee,
     /// the worker failing).
     said: Vec<String>,
+    /// A reading, a buffer of hops came in (of any version) since the page
+    /// last said it took what came.
+    came: (bool, bool),
 }
 
 impl Inbox {
@@ -93,13 +105,20 @@ impl Inbox {
     pub fn reply(&mut self, reply: Reply) {
         match reply {
             Reply::Live { reading } => match reading.reading() {
-                Ok(reading) if reading.version < self.started => {}
+                Ok(reading) if reading.version < self.started => self.came.0 = true,
                 Ok(mut reading) => {
+                    self.came.0 = true;
+                    // Only the newest is shown, with what the older ones
+                    // added (the run says one at a time, so this is rare).
                     if let Some(older) = self.reading.take() {
                         let mut log = older.published.log;
                         log.append(&mut reading.published.log);
                         log.drain(..log.len().saturating_sub(LOG_KEPT));
                         reading.published.log = log;
+                        let mut series = older.published.series;
+                        series.append(&mut reading.published.series);
+                        series.drain(..series.len().saturating_sub(SERIES_CAPACITY));
+                        reading.published.series = series;
                     }
                     self.reading = Some(reading);
                 }
@@ -114,6 +133,7 @@ impl Inbox {
     /// A buffer of hops ([`hops::pack`]) that came in at wall time `now_ms`.
     pub fn hops(&mut self, bytes: &[u8], now_ms: f64) {
         let mut hops = Vec::new();
+        self.came.1 = true;
         match hops::unpack(bytes, &mut hops) {
             Some(drained) if drained.version < self.started => {}
             Some(drained) => {
@@ -275,9 +295,16 @@ impl LiveRun {
     }
 
     /// Takes what the run said since the last frame, at wall time `now_ms`:
-    /// the newest reading, carrying the log entries of any it replaces.
+    /// the newest reading (its log entries and series seconds are those
+    /// since the last one taken). Tells the run what came in, so it may say
+    /// more; the hops that came are taken by this frame's
+    /// [`LiveRun::drain_hops`].
     pub fn tick(&mut self, now_ms: f64) -> Option<LiveReading> {
         self.engine.poll(now_ms);
+        let came = std::mem::take(&mut self.inbox.borrow_mut().came);
+        if came != (false, false) {
+            self.engine.send(&Job::Took { reading: came.0, hops: came.1 });
+        }
         let reading = self.inbox.borrow_mut().reading.take()?;
         self.slots = reading.published.node_slots.iter().map(|(id, ..)| id.clone()).collect();
         Some(reading)
@@ -396,11 +423,13 @@ mod tests {
         assert_eq!(stepped.published.snapshot.now_s, 0.26);
     }
 
-    /// Readings that come together are read as one, the newest, with every
-    /// log entry of those it replaces, in order.
+    /// The run says one reading at a time: what happens before the page
+    /// takes it comes with the next, every log entry once and in order, and
+    /// every second of the series once.
     #[test]
-    fn readings_taken_together_keep_every_log_entry() {
+    fn each_log_entry_and_each_second_comes_once_in_order() {
         let mut run = LiveRun::start(starter());
+        run.set_playing(true, 10.0);
         run.tick(0.0);
         let db = || Edit::Fault { id: "db".into(), fault: Fault::Fail };
         let recover = Edit::Fault { id: "db".into(), fault: Fault::Recover };
@@ -408,10 +437,20 @@ mod tests {
         run.engine.poll(16.0);
         run.apply(vec![recover]).unwrap();
         run.engine.poll(32.0);
-        let reading = run.tick(48.0).expect("a reading");
-        let said: Vec<&str> = reading.published.log.iter().map(|e| e.text.as_str()).collect();
-        assert_eq!(said.len(), 2, "{said:?}");
-        assert!(reading.published.log[0].seq < reading.published.log[1].seq);
+        let (mut log, mut seconds, mut now_s) = (Vec::new(), Vec::new(), 0.0);
+        for t in 3..200 {
+            if let Some(reading) = run.tick(t as f64 * 16.0) {
+                now_s = reading.published.snapshot.now_s;
+                log.extend(reading.published.log.iter().map(|e| (e.seq, e.text.clone())));
+                seconds.extend(reading.published.series.iter().map(|p| p.t_s));
+            }
+        }
+        let said: Vec<&str> = log.iter().map(|(_, text)| text.as_str()).collect();
+        let at = |text| said.iter().position(|s| *s == text).unwrap_or_else(|| panic!("{text}: {said:?}"));
+        assert!(at("db failed") < at("db recovered"), "{said:?}");
+        assert!(log.windows(2).all(|w| w[0].0 < w[1].0), "once each, in order: {log:?}");
+        assert!(now_s >= 25.0, "{now_s} s");
+        assert_eq!(seconds, (1..=now_s as u64).collect::<Vec<_>>(), "each second once");
     }
 
     /// After a restart, what the run before it still says is dropped: its
@@ -438,14 +477,18 @@ mod tests {
         assert!(clock < 40_000_000, "{clock}");
     }
 
-    /// While no frame takes what the run says (a hidden tab), the inbox
-    /// holds one reading (with at most the log entries the page keeps) and
-    /// half a second of hop buffers, however long the run goes on.
+    /// While no frame takes what the run says (a hidden tab, a page far
+    /// slower than the worker), the run says no more: the inbox holds one
+    /// reading and one buffer of hops however long the run goes on. The
+    /// next frame takes them; the reading then owed has every log entry
+    /// since, in order (at most the log entries the page keeps).
     #[test]
     fn nothing_piles_up_while_no_frame_comes() {
         let mut run = LiveRun::start(starter());
         run.set_sample_share(Share::ALL);
+        let mut hops = Vec::new();
         run.tick(0.0);
+        run.drain_hops(&mut hops, 0.0);
         for t in 1..=400 {
             if t % 40 == 0 {
                 let db = if t % 80 == 0 { Fault::Recover } else { Fault::Fail };
@@ -453,9 +496,14 @@ mod tests {
             }
             run.engine.poll(t as f64 * 16.0);
         }
-        assert_eq!(run.inbox.borrow().hops.len(), HOP_BUFFERS_KEPT);
-        let reading = run.tick(401.0 * 16.0).expect("the newest reading");
+        assert_eq!(run.inbox.borrow().hops.len(), 1);
+        let said = run.tick(401.0 * 16.0).expect("the reading said before");
+        assert!(said.published.snapshot.now_s < 1.0, "{}", said.published.snapshot.now_s);
+        run.drain_hops(&mut hops, 401.0 * 16.0);
+        let reading = run.tick(402.0 * 16.0).expect("the reading owed");
         assert!(reading.published.snapshot.now_s > 6.0);
+        run.drain_hops(&mut hops, 402.0 * 16.0);
+        assert!(hops.len() > 1000, "the hops since the first buffer: {}", hops.len());
         let seqs: Vec<u64> = reading.published.log.iter().map(|e| e.seq).collect();
         assert!(seqs.len() >= 10 && seqs.len() <= LOG_KEPT, "{seqs:?}");
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order: {seqs:?}");

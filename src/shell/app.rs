@@ -161,7 +161,14 @@ pub fn App() -> impl IntoView {
         // The boxes and wires first, each only if its figures changed.
         live.parts.publish(Some(&snap));
         live.snapshot.set(Some(snap));
-        live.series.set(series);
+        // A reading carries the seconds since the last: the page keeps the
+        // run's last SERIES_CAPACITY, as the run does.
+        if !series.is_empty() {
+            live.series.update(|s| {
+                s.extend(series);
+                s.drain(..s.len().saturating_sub(scalelab_engine::series::SERIES_CAPACITY));
+            });
+        }
         live.behind.set(behind);
     };
 

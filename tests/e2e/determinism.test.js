@@ -189,8 +189,12 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
         const replies = [];
         const hops = [];
         worker.onerror = (e) => reject(new Error(`the worker stopped: ${e.message}`));
+        // As the page does: say each reading and each buffer of hops was
+        // taken, or the run says no more.
+        const took = (what) => worker.postMessage(JSON.stringify({ job: 'took', reading: what === 'reading', hops: what === 'hops' }));
         worker.onmessage = (m) => {
           if (m.data instanceof ArrayBuffer) {
+            took('hops');
             // The dots' hops: a 32-byte head (the simulated time, the
             // design's version, the first request of the share, the share),
             // then 32-byte records.
@@ -219,6 +223,7 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
             return;
           }
           replies.push(reply);
+          if (reply.reply === 'live') took('reading');
           if (reply.reply === 'live' && reply.reading.published.snapshot.now_s === 8) {
             worker.terminate();
             resolve({
@@ -242,16 +247,20 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
   const refused = (replies) => replies.filter((r) => r.reply === 'refused').map((r) => r.message);
   const [mine, theirs] = [live(heard.replies), live(native)];
   // Readings may come fewer in the browser (commands heard together are
-  // read together), so the last reading and the log they add up to compare.
+  // read together, and the run waits for the page to take each reading),
+  // so the last reading, and the log and the series they add up to, compare.
   const last = (readings) => {
     const { published, ...rest } = readings.at(-1);
-    const { log, ...shown } = published;
-    return { ...rest, shown, log: readings.flatMap((r) => r.published.log) };
+    const { log, series, ...shown } = published;
+    return { ...rest, shown, log: readings.flatMap((r) => r.published.log), series: readings.flatMap((r) => r.published.series) };
   };
   assert.equal(theirs.at(-1).published.snapshot.now_s, 8);
   assert.deepEqual(last(mine), last(theirs));
   const end = last(mine);
   assert.equal(end.version, 2, 'the reading says it reflects the changed design');
+  // Each whole second once, in order (the eighth closes at the run's next
+  // event, the tick of 8 s, after the last step).
+  assert.deepEqual(end.series.map((p) => p.t_s), [1, 2, 3, 4, 5, 6, 7], 'each second once, in order');
   assert.ok(end.shown.breakdown && end.shown.trace && end.theory, 'what was watched is read');
   const said = end.log.map((e) => e.text);
   assert.ok(said.includes('web-2 settings changed') && said.includes('replica-1 failed'), said.join('; '));

@@ -72,6 +72,9 @@ pub enum Job {
     TraceNext,
     /// Follow request `number` (a clicked dot) in the live run.
     FollowTrace { number: u64 },
+    /// The page took the live run's last reading, its last buffer of hops,
+    /// or both: the run may say the next (it says nothing more until then).
+    Took { reading: bool, hops: bool },
 }
 
 /// What a worker says back.
@@ -256,10 +259,19 @@ impl Session {
         }
     }
 
-    /// Moves the live run's hops logged since the last call into `out` and
-    /// says when they were drained and under which share (`None`: no live run).
+    /// The live run's last reading was taken at once (a page that reads
+    /// everything it hears, as the CLI's session does).
+    pub fn took_reading(&mut self) {
+        if let Some(live) = &mut self.live {
+            live.took(true, false);
+        }
+    }
+
+    /// Moves the live run's hops logged since the last buffer into `out` and
+    /// says when they were drained and under which share (`None`: no live
+    /// run, or nothing to say yet: [`LiveSession::drain_hops`]).
     pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Option<Drained> {
-        self.live.as_mut().map(|l| l.drain_hops(out))
+        self.live.as_mut().and_then(|l| l.drain_hops(out))
     }
 
     /// Runs the comparison for as long as `more()` allows at wall-clock time
@@ -296,6 +308,7 @@ impl Job {
                 | Job::Watch { .. }
                 | Job::TraceNext
                 | Job::FollowTrace { .. }
+                | Job::Took { .. }
         )
     }
 }
@@ -312,6 +325,7 @@ fn live_command(live: &mut LiveSession, job: Job) -> Option<Reply> {
         Job::FollowTrace { number } => {
             live.follow_trace(number);
         }
+        Job::Took { reading, hops } => live.took(reading, hops),
         Job::Sync { scenario, version } => match read(&scenario) {
             Ok(target) => return live.sync(&target, version).map_or_else(refused, |()| None),
             Err(failed) => return Some(failed),
@@ -384,7 +398,8 @@ pub fn run(job: &Job, reply: &mut dyn FnMut(Reply)) {
         | Job::Step
         | Job::Watch { .. }
         | Job::TraceNext
-        | Job::FollowTrace { .. } => {
+        | Job::FollowTrace { .. }
+        | Job::Took { .. } => {
             reply(Reply::Failed { message: "the live run runs in a session, not as a one-shot job".into() })
         }
     }
@@ -524,6 +539,8 @@ mod tests {
         for _ in 0..60 {
             clock += 16.0;
             session.tick(clock, &mut || true, &mut hear);
+            // A page that takes each reading at once.
+            send(&mut session, Job::Took { reading: true, hops: false }, &mut hear);
         }
         // The second server with twice the workers, as the editor's version 4.
         let target =
