@@ -192,6 +192,9 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
         // As the page does: say each reading and each buffer of hops was
         // taken, or the run says no more.
         const took = (what) => worker.postMessage(JSON.stringify({ job: 'took', reading: what === 'reading', hops: what === 'hops' }));
+        // Done once both the reading and a buffer of hops say the run's end,
+        // 8 s (the hops come as the page takes them, not with each command).
+        const end = { reading: false, hops: false };
         worker.onmessage = (m) => {
           if (m.data instanceof ArrayBuffer) {
             took('hops');
@@ -215,7 +218,8 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
               bytes: m.data.byteLength,
               records,
             });
-            return;
+            end.hops ||= hops.at(-1).now === '8000000000';
+            return finish();
           }
           const reply = JSON.parse(m.data);
           if (reply.reply === 'ready') {
@@ -224,7 +228,11 @@ test('the engine worker\'s live run, steered by the page\'s messages, reads what
           }
           replies.push(reply);
           if (reply.reply === 'live') took('reading');
-          if (reply.reply === 'live' && reply.reading.published.snapshot.now_s === 8) {
+          end.reading ||= reply.reply === 'live' && reply.reading.published.snapshot.now_s === 8;
+          finish();
+        };
+        const finish = () => {
+          if (end.reading && end.hops) {
             worker.terminate();
             resolve({
               replies,
