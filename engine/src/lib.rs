@@ -49,7 +49,7 @@ pub use model::{cost, error, fault, fields, goal, kinds, migrate, parse, scenari
 
 pub use edit::{diff, edited, sync_check, Edit, EditError, Fault};
 pub use error::{Issue, ScenarioError};
-pub use hops::{Drained, Hop, Share};
+pub use hops::{Hop, Share};
 pub use kinds::{LinkRole, NodeKind};
 pub use log::{LogEntry, Severity};
 pub use report::Report;

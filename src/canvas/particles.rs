@@ -282,11 +282,9 @@ impl Particles {
         }
     }
 
-    /// Dots on screen now (unless outside the view): those whose hop the
-    /// clock has reached. Hops that came ahead of their time (the dots are
-    /// drawn a little behind the run) are held, not shown, until then.
+    /// Dots currently held (drawn unless outside the view).
     pub fn on_screen(&self) -> usize {
-        self.active.iter().filter(|p| p.start <= self.now).count()
+        self.active.len()
     }
 
     /// Hops ignored so far because twice the budget was already on screen.
@@ -320,21 +318,15 @@ impl Particles {
         (self.age_on_arrival_ms(hop.start) + remaining as f64 / self.speed).max(MIN_LIFE_MS)
     }
 
-    /// Wall milliseconds since the dots' clock passed `start`, for a hop
-    /// that arrives now: within the last frame, its part after `start`; a
-    /// hop that arrives later than that (the engine's worker was late) is as
-    /// old as the clock says, at the speed it runs, so it is drawn where it
-    /// would be had it come in time.
+    /// Wall milliseconds since the simulation reached `start`, for a hop
+    /// drained now: the part of the last frame's wall time after it (a hop
+    /// is drained in the frame that reached it, so at most that frame).
     fn age_on_arrival_ms(&self, start: Nanos) -> f64 {
-        if start >= self.now {
+        if self.now <= self.before || start >= self.now {
             return 0.0;
         }
-        if start >= self.before && self.now > self.before {
-            let after = (self.now - start) as f64 / (self.now - self.before) as f64;
-            return after * self.last_dt_ms;
-        }
-        let late = if self.now > self.before { self.last_dt_ms } else { 0.0 };
-        late + (self.before.saturating_sub(start)) as f64 / self.speed
+        let after = (self.now - start.max(self.before)) as f64 / (self.now - self.before) as f64;
+        after * self.last_dt_ms
     }
 
     /// Adds one dot per hop. `wire(hop)` gives the curve the hop travels, in
@@ -569,22 +561,6 @@ mod tests {
         assert!((x - (100.0 + 200.0 * 20.0 / MIN_LIFE_MS)).abs() < 1e-9, "{x}");
         // A long hop (1 s) lives its simulated time from its start.
         assert_eq!(p.wall_life_ms(&hop(200_000_000, 1_200_000_000, Kind::Read, false)), 1000.0);
-
-        // A hop ahead of the clock is held, not on screen, until reached:
-        // one dot of two is.
-        p.ingest(&[hop(300_000_000, 300_000_000, Kind::Read, false)], &wire);
-        assert_eq!(p.on_screen(), 1);
-        assert_eq!(centres(&p, 220_000_000, VIEW).len(), 1, "only the dot reached is drawn");
-
-        // A hop that arrives a frame late (the worker was slow) is as old as
-        // the clock says: the frame of 16 ms and the 20 ms before it.
-        p.advance(236_000_000, 16.0);
-        let late = hop(200_000_000, 200_000_000, Kind::Read, false);
-        assert_eq!(p.wall_life_ms(&late), MIN_LIFE_MS);
-        p.clear();
-        p.ingest(&[late], &wire);
-        let (x, _) = centres(&p, 236_000_000, VIEW)[0];
-        assert!((x - (100.0 + 200.0 * 36.0 / MIN_LIFE_MS)).abs() < 1e-9, "{x}");
     }
 
     #[test]

@@ -154,14 +154,14 @@ impl Sampler {
     /// `wall_dt_ms` of wall time passed while playing (not while paused: no
     /// hops would read as no traffic), and the simulation is at `sim_now`.
     /// Every [`RETUNE_EVERY_MS`] it picks the share that keeps about `budget`
-    /// dots on screen and returns it when it changed. The run says from
-    /// which request on it follows it ([`Sampler::followed`]); until then
-    /// the hops are of the shares before.
+    /// dots on screen and returns it when it changed; `next_request` is the
+    /// number the next request generated will have, the first the new share
+    /// applies to.
     ///
     /// When the speed changed by more than half since the last retuning (the
     /// user slowed the run down or sped it up), the average restarts from the
     /// last 250 ms: what came in at the old speed says little about the new.
-    pub fn tick(&mut self, wall_dt_ms: f64, sim_now: Nanos, budget: usize) -> Option<Share> {
+    pub fn tick(&mut self, wall_dt_ms: f64, sim_now: Nanos, budget: usize, next_request: u64) -> Option<Share> {
         if !(wall_dt_ms.is_finite() && wall_dt_ms > 0.0) {
             return None;
         }
@@ -203,22 +203,11 @@ impl Sampler {
             return None;
         }
         self.share = share;
-        Some(share)
-    }
-
-    /// The run follows `share` from request number `from` on.
-    pub fn followed(&mut self, share: Share, from: u64) {
-        if self.history.back() == Some(&(from, share)) {
-            return;
-        }
-        // A run restarted (numbers from 0 again) or a share taken back.
-        while self.history.back().is_some_and(|&(first, _)| first >= from) {
-            self.history.pop_back();
-        }
         if self.history.len() == HISTORY {
             self.history.pop_front();
         }
-        self.history.push_back((from, share));
+        self.history.push_back((next_request, share));
+        Some(share)
     }
 }
 
@@ -328,9 +317,8 @@ pub(crate) mod tests {
                 let particles = &self.particles;
                 self.sampler.observe(&self.buf, |h| particles.wall_life_ms(h));
                 self.particles.ingest(&self.buf, &wire);
-                if let Some(share) = self.sampler.tick(dt, self.now, self.particles.budget) {
+                if let Some(share) = self.sampler.tick(dt, self.now, self.particles.budget, self.request) {
                     self.share = share;
-                    self.sampler.followed(share, self.request);
                 }
                 counts.push(self.particles.on_screen());
             }
@@ -511,9 +499,7 @@ pub(crate) mod tests {
             sim.drain_hops(&mut hops);
             sampler.observe(&hops, |h| particles.wall_life_ms(h));
             particles.ingest(&hops, &wire);
-            if let Some(share) = sampler.tick(dt, sim.now(), particles.budget) {
-                sampler.followed(share, sim.totals().generated);
-            }
+            sampler.tick(dt, sim.now(), particles.budget, sim.totals().generated);
             if frame == 5 * 60 {
                 skipped_before = particles.skipped();
             }

@@ -178,7 +178,7 @@ impl Editor {
             return;
         }
         let result = self.run.try_update_value(|r| {
-            r.apply(others.iter().map(|b| Edit::Partition { a: id.to_string(), b: b.clone(), cut }).collect())
+            others.iter().try_for_each(|b| r.apply(Edit::Partition { a: id.to_string(), b: b.clone(), cut }))
         });
         match result {
             Some(Ok(())) if cut => self.say(format!("{id} is cut off from the other data centers")),
@@ -283,7 +283,7 @@ impl Editor {
             Fault::Flush => format!("{id} flushed: it starts cold"),
             Fault::Partition | Fault::Heal => format!("{id}: network changed"),
         };
-        let result = self.run.try_update_value(|r| r.apply(vec![Edit::Fault { id: id.to_string(), fault }]));
+        let result = self.run.try_update_value(|r| r.apply(Edit::Fault { id: id.to_string(), fault }));
         match result {
             Some(Ok(())) => self.say(what),
             Some(Err(e)) => self.refuse(super::reason(&e)),

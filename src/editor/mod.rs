@@ -81,7 +81,7 @@ pub struct Editor {
 impl Editor {
     pub fn new(mut scenario: Scenario) -> Editor {
         lay_out_missing(&mut scenario);
-        let run = LiveRun::start(scenario.clone());
+        let run = LiveRun::new(scenario.clone());
         Editor {
             doc: RwSignal::new(scenario),
             selection: RwSignal::new(Selection::default()),

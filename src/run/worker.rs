@@ -5,7 +5,6 @@
 //! gives it); dropping it stops the worker at once, which is how a job is
 //! cancelled (nothing else holds its work).
 
-use crate::run::live_run::{Engine, Inbox};
 use scalelab_engine::job::{Job, Reply};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -37,18 +36,6 @@ impl JobWorker {
     /// Refused (with words for the user) only if the browser will not start
     /// a worker at all.
     pub fn start(job: &Job, on_reply: impl Fn(Reply) + 'static) -> Result<JobWorker, String> {
-        JobWorker::start_with_bytes(job, on_reply, |bytes| {
-            Some(Reply::Failed { message: format!("the engine's worker sent {} bytes, not text", bytes.len()) })
-        })
-    }
-
-    /// The same, for a job that also sends bytes (a live run's hops):
-    /// `on_bytes` takes them, or turns them into a reply to hear.
-    pub fn start_with_bytes(
-        job: &Job,
-        on_reply: impl Fn(Reply) + 'static,
-        on_bytes: impl Fn(Vec<u8>) -> Option<Reply> + 'static,
-    ) -> Result<JobWorker, String> {
         let worker = Worker::new(&loader_url()?)
             .map_err(|e| format!("the browser would not start the engine's worker ({})", js_words(&e)))?;
         let on_reply = Rc::new(on_reply);
@@ -56,15 +43,8 @@ impl JobWorker {
         let (sender, queue) = (worker.clone(), waiting.clone());
         let hear = on_reply.clone();
         let message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data();
-            let reply = match data.as_string() {
+            let reply = match event.data().as_string() {
                 Some(text) => Reply::from_json(&text),
-                None if data.is_instance_of::<js_sys::ArrayBuffer>() => {
-                    match on_bytes(js_sys::Uint8Array::new(&data).to_vec()) {
-                        Some(reply) => reply,
-                        None => return,
-                    }
-                }
                 None => Reply::Failed { message: "the engine's worker answered something other than text".into() },
             };
             match reply {
@@ -132,40 +112,4 @@ fn js_words(value: &JsValue) -> String {
         .map(|e| String::from(e.message()))
         .or_else(|| value.as_string())
         .unwrap_or_else(|| format!("{value:?}"))
-}
-
-/// The live run's engine on the page: a worker of its own, started with the
-/// first job (the run's start) and kept for the page's life.
-pub struct WorkerEngine {
-    worker: Option<JobWorker>,
-    inbox: Rc<RefCell<Inbox>>,
-}
-
-impl WorkerEngine {
-    pub fn new(inbox: Rc<RefCell<Inbox>>) -> WorkerEngine {
-        WorkerEngine { worker: None, inbox }
-    }
-}
-
-impl Engine for WorkerEngine {
-    fn send(&mut self, job: &Job) {
-        let sent = match &self.worker {
-            Some(worker) => worker.send(job),
-            None => {
-                let (replies, hops) = (self.inbox.clone(), self.inbox.clone());
-                JobWorker::start_with_bytes(
-                    job,
-                    move |reply| replies.borrow_mut().reply(reply),
-                    move |bytes| {
-                        hops.borrow_mut().hops(&bytes, crate::run::frame_loop::now_ms());
-                        None
-                    },
-                )
-                .map(|worker| self.worker = Some(worker))
-            }
-        };
-        if let Err(message) = sent {
-            self.inbox.borrow_mut().reply(Reply::Failed { message });
-        }
-    }
 }

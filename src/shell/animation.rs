@@ -112,7 +112,7 @@ impl Animation {
     pub fn hide(&mut self, sim: &mut LiveRun, canvas: &web_sys::HtmlCanvasElement) {
         sim.set_sample_share(Share::NONE);
         let mut drained = std::mem::take(&mut self.hops);
-        sim.drain_hops(&mut drained, 0.0);
+        sim.drain_hops(&mut drained);
         drained.clear();
         self.hops = drained;
         if !self.blank {
@@ -125,14 +125,12 @@ impl Animation {
         }
     }
 
-    /// One frame at wall time `now_ms`: `wall_dt_ms` of wall time has passed
-    /// during which the simulation ran (0 while paused, so the dots hold still).
-    #[allow(clippy::too_many_arguments)]
+    /// One frame: `wall_dt_ms` of wall time has passed during which the
+    /// simulation ran (0 while paused, so the dots hold still).
     pub fn frame(
         &mut self,
         sim: &mut LiveRun,
         doc: &Scenario,
-        now_ms: f64,
         wall_dt_ms: f64,
         view: DiagramView,
         canvas: &web_sys::HtmlCanvasElement,
@@ -140,10 +138,7 @@ impl Animation {
     ) {
         self.blank = false;
         sim.set_sample_share(self.sampler.share());
-        let (now, followed) = sim.drain_hops(&mut self.hops, now_ms);
-        if let Some((share, from)) = followed {
-            self.sampler.followed(share, from);
-        }
+        let now = sim.drain_hops(&mut self.hops);
         self.particles.advance(now, wall_dt_ms);
         if let Some(counts) = &mut self.counts {
             counts.add(&self.hops);
@@ -167,7 +162,8 @@ impl Animation {
         }
 
         if wall_dt_ms > 0.0 {
-            if let Some(share) = self.sampler.tick(wall_dt_ms, now, self.particles.budget) {
+            // From the next request on (no request is born before the next step).
+            if let Some(share) = self.sampler.tick(wall_dt_ms, now, self.particles.budget, sim.requests_generated()) {
                 sim.set_sample_share(share);
             }
             self.counted_ms += wall_dt_ms;
@@ -312,7 +308,7 @@ mod tests {
     #[test]
     fn the_slot_table_is_what_a_search_by_id_finds() {
         let start = Scenario::from_json(crate::base::builtin::STARTER_SCENARIO).unwrap();
-        let mut run = LiveRun::start(start.clone());
+        let mut run = LiveRun::new(start.clone());
         let back = start.nodes[1].clone();
         let links: Vec<_> = start.links.iter().filter(|l| l.from == back.id || l.to == back.id).cloned().collect();
         let mut doc = scalelab_engine::edited(&start, &Edit::RemoveNode { id: back.id.clone() }).unwrap();
@@ -325,7 +321,7 @@ mod tests {
         let gone = start.nodes.last().unwrap().id.clone();
         doc = scalelab_engine::edited(&doc, &Edit::RemoveNode { id: gone }).unwrap();
         run.sync(&doc).unwrap();
-        run.tick(0.0).expect("the slots come with a reading");
+        run.tick(8.0, || 0.0).expect("the slots come with a reading");
         let sim = &run;
         for (i, n) in doc.nodes.iter_mut().enumerate() {
             n.x = Some(10.0 * i as f64);

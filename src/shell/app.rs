@@ -154,21 +154,14 @@ pub fn App() -> impl IntoView {
         if !entries.is_empty() {
             live.log.update(|l| {
                 l.extend(entries);
-                let excess = l.len().saturating_sub(crate::run::live_run::LOG_KEPT);
+                let excess = l.len().saturating_sub(100);
                 l.drain(..excess);
             });
         }
         // The boxes and wires first, each only if its figures changed.
         live.parts.publish(Some(&snap));
         live.snapshot.set(Some(snap));
-        // A reading carries the seconds since the last: the page keeps the
-        // run's last SERIES_CAPACITY, as the run does.
-        if !series.is_empty() {
-            live.series.update(|s| {
-                s.extend(series);
-                s.drain(..s.len().saturating_sub(scalelab_engine::series::SERIES_CAPACITY));
-            });
-        }
+        live.series.set(series);
         live.behind.set(behind);
     };
 
@@ -195,7 +188,6 @@ pub fn App() -> impl IntoView {
 
     use_frame_loop(move |elapsed_ms| {
         let Some(is_playing) = playing.try_get_untracked() else { return };
-        let frame_ms = crate::run::frame_loop::now_ms();
         // What the page shows decides what the run computes.
         let breakdown = breakdown_shown.0.get_untracked();
         let reading = editor
@@ -203,12 +195,10 @@ pub fn App() -> impl IntoView {
             .try_update_value(|r| {
                 r.set_playing(is_playing, speed.get_untracked());
                 r.watch(|w| w.breakdown = breakdown);
-                r.tick(frame_ms)
+                let budget = crate::run::live_run::engine_ms_per_frame(r.speed());
+                r.tick(budget, crate::run::frame_loop::now_ms)
             })
             .flatten();
-        for said in editor.run.try_update_value(crate::run::live_run::LiveRun::take_said).unwrap_or_default() {
-            editor.say(said);
-        }
         // The dots move with wall time while playing, hold still while
         // paused (so pan and zoom still redraw them), and catch up after a step.
         let wall_ms = if is_playing {
@@ -226,7 +216,7 @@ pub fn App() -> impl IntoView {
             editor.run.update_value(|r| {
                 animation.update_value(|a| {
                     if show {
-                        editor.doc.with_untracked(|doc| a.frame(r, doc, frame_ms, wall_ms, v, &canvas, is_dark));
+                        editor.doc.with_untracked(|doc| a.frame(r, doc, wall_ms, v, &canvas, is_dark));
                     } else {
                         a.hide(r, &canvas);
                     }
@@ -240,15 +230,6 @@ pub fn App() -> impl IntoView {
             if sampling.get_untracked() != now {
                 sampling.set(now);
             }
-        }
-    });
-
-    // The run is in a worker, which frames do not pace: a hidden tab, which
-    // gets no frames, pauses it, as when the frames ran it; the next frame
-    // after the tab is shown plays it again if the page says it plays.
-    let _hidden = window_event_listener(leptos::ev::visibilitychange, move |_| {
-        if document().hidden() {
-            editor.run.update_value(|r| r.set_playing(false, r.speed()));
         }
     });
 

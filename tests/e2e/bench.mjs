@@ -3,26 +3,33 @@
 // JSON line per file with the events per second (median of BENCH_REPEATS runs).
 // `FILE@SECONDS` runs the file with its duration_s set to SECONDS (the design
 // unchanged), as the native `scalelab-bench run FILE --duration SECONDS` does.
-// Each run is a report job in the page's engine worker (where the live run and
-// every report run), timed in the page from sending the job to hearing the
-// report: the engine's run, and one message each way.
+// The timing is taken inside the page around one synchronous engine call, so it
+// measures the engine, not the test harness.
 import { readFileSync } from 'node:fs';
-import { reportsInWorker, startSite } from './harness.js';
+import { startSite } from './harness.js';
 
 const files = process.argv.slice(2);
 const repeats = Number(process.env.BENCH_REPEATS || 3);
 const site = await startSite();
 try {
   const { page, errors } = await site.openPage('/');
-  // Pause the live page so its own worker does not share the cores.
+  await page.waitForFunction(() => window.wasmBindings !== undefined, null, { timeout: 30000 });
+  // Pause the live page so its animation frames do not share the main thread.
   await page.getByTestId('play-toggle').click();
   for (const arg of files) {
     const [file, duration] = arg.split('@');
     const doc = JSON.parse(readFileSync(file, 'utf8'));
     if (duration) doc.duration_s = Number(duration);
     const json = JSON.stringify(doc);
-    const runs = await reportsInWorker(page, Array.from({ length: repeats }, () => json));
-    const rates = runs.map(({ text, ms }) => JSON.parse(text).events / (ms / 1000));
+    const rates = [];
+    for (let i = 0; i < repeats; i++) {
+      const { events, ms } = await page.evaluate((j) => {
+        const t0 = performance.now();
+        const events = window.wasmBindings.run_scenario_events(j);
+        return { events, ms: performance.now() - t0 };
+      }, json);
+      rates.push(events / (ms / 1000));
+    }
     rates.sort((a, b) => a - b);
     console.log(JSON.stringify({ file: arg, events_per_s: rates[Math.floor(rates.length / 2)], runs: rates }));
   }

@@ -434,36 +434,3 @@ export async function place(page, kind, x, y) {
   const after = await page.$$eval('g[data-node]', (els) => els.map((e) => e.getAttribute('data-node')));
   return after.find((id) => !before.includes(id));
 }
-
-// Runs each scenario text in `scenarios` to its end in one engine worker of
-// the page (the worker the live run, the reports and the comparisons use),
-// one after the other, and gives for each the report's text and the wall
-// milliseconds from sending the job to hearing the report, timed in the page.
-export async function reportsInWorker(page, scenarios) {
-  return page.evaluate(
-    (scenarios) =>
-      new Promise((resolve, reject) => {
-        const worker = new Worker(new URL('scalelab-worker_loader.js', document.baseURI));
-        const done = [];
-        let sent = 0;
-        const next = () => {
-          if (done.length === scenarios.length) {
-            worker.terminate();
-            resolve(done);
-            return;
-          }
-          sent = performance.now();
-          worker.postMessage(JSON.stringify({ job: 'report', scenario: scenarios[done.length] }));
-        };
-        worker.onerror = (e) => reject(new Error(`the worker stopped: ${e.message}`));
-        worker.onmessage = (m) => {
-          const reply = JSON.parse(m.data);
-          if (reply.reply === 'ready') return next();
-          if (reply.reply !== 'report') return reject(new Error(`the worker said ${m.data.slice(0, 300)}`));
-          done.push({ text: reply.text, ms: performance.now() - sent });
-          next();
-        };
-      }),
-    scenarios,
-  );
-}

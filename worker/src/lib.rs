@@ -85,15 +85,15 @@ fn tick() {
 }
 
 /// Posts the live run's hops logged since the last post, with the simulated
-/// time now and the share they were followed under, as one transferred buffer ([`hops::pack`]): the page tells it
+/// time now, as one transferred buffer ([`hops::pack`]): the page tells it
 /// from a reply by its type (a reply is text).
 fn post_hops() {
     thread_local! {
         static HOPS: RefCell<Vec<Hop>> = const { RefCell::new(Vec::new()) };
     }
     HOPS.with_borrow_mut(|buffer| {
-        let Some(drained) = SESSION.with_borrow_mut(|s| s.drain_hops(buffer)) else { return };
-        let bytes = js_sys::Uint8Array::from(hops::pack(drained, buffer).as_slice());
+        let Some(now) = SESSION.with_borrow_mut(|s| s.drain_hops(buffer)) else { return };
+        let bytes = js_sys::Uint8Array::from(hops::pack(now, buffer).as_slice());
         let transfer = js_sys::Array::of1(&bytes.buffer());
         let _ = scope().post_message_with_transfer(&bytes.buffer(), &transfer);
     });

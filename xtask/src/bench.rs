@@ -1373,9 +1373,9 @@ engine/scenarios/bench-mm1.json; lesson 13 is lessons/13-millions-of-users.json 
 each server whatever their number, about 2.4 million requests per run), written by the bench into target/bench/fanout/ \
 for each algorithm; `scalelab-bench run` on the two in turn, events/s by CPU time, the ratio of each pair, median. \
 DESIGN.md asks that the cost of an event not grow with fan-out: 300 servers within 1.5× of 4.\n\
-- **engine, headless Chromium**: the same two runs as report jobs in the page's engine worker (the module the live \
-run and every report run in) of the release site (tests/e2e/bench.mjs), timed in the page from sending the job to \
-hearing the report, the live page paused; the ratio is to the native wall-time figure.\n\
+- **engine, headless Chromium**: the same two runs through the page's `run_scenario_events` binding in the release \
+site (tests/e2e/bench.mjs), timed inside the page around the one call, the live page paused; the ratio is to the \
+native wall-time figure.\n\
 - **frame time**: tests/e2e/bench-page.mjs opens the page with lesson 13 in a share link (`#s=` with raw DEFLATE + \
 base64url of the JSON, as src/keeping/storage.rs makes them), at 1x with the animation on, waits 3 s, then records every \
 `requestAnimationFrame` timestamp for 20 s; frame time = interval between frames (p50/p95/p99). Dropped frames = \

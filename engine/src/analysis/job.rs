@@ -22,9 +22,10 @@ use crate::analysis::compare_session::{CompareSession, Next};
 use crate::analysis::live_session::{LiveSession, RawReading, Watch};
 use crate::analysis::pair_run::PairReading;
 use crate::analysis::resilience::{ResilienceOptions, ResilienceReport, ResilienceRun, TrialKind};
+use crate::base::time::Nanos;
 use crate::kernel::edit::Edit;
 use crate::kernel::sim::Simulation;
-use crate::metrics::hops::{Drained, Hop};
+use crate::metrics::hops::Hop;
 use crate::model::fault::Fault;
 use crate::model::scenario::Scenario;
 use serde::{Deserialize, Serialize};
@@ -72,9 +73,6 @@ pub enum Job {
     TraceNext,
     /// Follow request `number` (a clicked dot) in the live run.
     FollowTrace { number: u64 },
-    /// The page took the live run's last reading, its last buffer of hops,
-    /// or both: the run may say the next (it says nothing more until then).
-    Took { reading: bool, hops: bool },
 }
 
 /// What a worker says back.
@@ -133,17 +131,6 @@ impl Job {
     /// The job of computing `scenario`'s resilience report.
     pub fn resilience(scenario: &Scenario) -> Job {
         Job::Resilience { scenario: scenario_text(scenario) }
-    }
-
-    /// The job of (re)starting the live run of `scenario`, the editor's
-    /// `version` of it.
-    pub fn live(scenario: &Scenario, version: u64, playing: bool, speed: f64) -> Job {
-        Job::Live { scenario: scenario_text(scenario), version, playing, speed }
-    }
-
-    /// The job of bringing the live run to the editor's `version` of the design.
-    pub fn sync(scenario: &Scenario, version: u64) -> Job {
-        Job::Sync { scenario: scenario_text(scenario), version }
     }
 
     /// The job of measuring a lesson step's before/after table.
@@ -259,19 +246,10 @@ impl Session {
         }
     }
 
-    /// The live run's last reading was taken at once (a page that reads
-    /// everything it hears, as the CLI's session does).
-    pub fn took_reading(&mut self) {
-        if let Some(live) = &mut self.live {
-            live.took(true, false);
-        }
-    }
-
-    /// Moves the live run's hops logged since the last buffer into `out` and
-    /// says when they were drained and under which share (`None`: no live
-    /// run, or nothing to say yet: [`LiveSession::drain_hops`]).
-    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Option<Drained> {
-        self.live.as_mut().and_then(|l| l.drain_hops(out))
+    /// Moves the live run's hops logged since the last call into `out` and
+    /// returns the simulated time they were drained at (`None`: no live run).
+    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Option<Nanos> {
+        self.live.as_mut().map(|l| l.drain_hops(out))
     }
 
     /// Runs the comparison for as long as `more()` allows at wall-clock time
@@ -308,7 +286,6 @@ impl Job {
                 | Job::Watch { .. }
                 | Job::TraceNext
                 | Job::FollowTrace { .. }
-                | Job::Took { .. }
         )
     }
 }
@@ -325,7 +302,6 @@ fn live_command(live: &mut LiveSession, job: Job) -> Option<Reply> {
         Job::FollowTrace { number } => {
             live.follow_trace(number);
         }
-        Job::Took { reading, hops } => live.took(reading, hops),
         Job::Sync { scenario, version } => match read(&scenario) {
             Ok(target) => return live.sync(&target, version).map_or_else(refused, |()| None),
             Err(failed) => return Some(failed),
@@ -398,8 +374,7 @@ pub fn run(job: &Job, reply: &mut dyn FnMut(Reply)) {
         | Job::Step
         | Job::Watch { .. }
         | Job::TraceNext
-        | Job::FollowTrace { .. }
-        | Job::Took { .. } => {
+        | Job::FollowTrace { .. } => {
             reply(Reply::Failed { message: "the live run runs in a session, not as a one-shot job".into() })
         }
     }
@@ -539,8 +514,6 @@ mod tests {
         for _ in 0..60 {
             clock += 16.0;
             session.tick(clock, &mut || true, &mut hear);
-            // A page that takes each reading at once.
-            send(&mut session, Job::Took { reading: true, hops: false }, &mut hear);
         }
         // The second server with twice the workers, as the editor's version 4.
         let target =
@@ -551,7 +524,7 @@ mod tests {
         send(&mut session, Job::Pause, &mut hear);
         session.tick(clock + 16.0, &mut || true, &mut hear);
         let mut hops = Vec::new();
-        let drained_at = session.drain_hops(&mut hops).expect("a live run").now;
+        let drained_at = session.drain_hops(&mut hops).expect("a live run");
         let replies = replies.into_inner();
         assert!(
             matches!(&replies[0], Reply::Refused { message } if message == "start the live run first"),

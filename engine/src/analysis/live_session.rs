@@ -1,11 +1,10 @@
 //! The live run as a session: the [`Simulation`] the page shows, kept between
-//! messages and paced by a wall clock, in the engine's worker while the
-//! page's thread only draws. The page sends what changes (the design, a
-//! fault, play and pause, what is on screen) and hears a [`LiveReading`]
-//! four times a second, and the sampled hops of its dots, with the share
-//! they were followed under ([`Drained`]).
+//! messages and paced by a wall clock, so it can run in the engine's worker
+//! while the page's thread only draws. The page sends what changes (the
+//! design, a fault, play and pause, what is on screen) and hears a
+//! [`LiveReading`] four times a second, and the sampled hops of its dots.
 //!
-//! The pacing is what the page's frames did when they ran the engine: each
+//! The pacing is the page's frame loop's (`src/run/runner.rs`), moved: each
 //! tick advances the run by the wall time since the last one times the
 //! speed, at most [`MAX_GAP_MS`] of it, and a run that cannot keep up says
 //! it is behind rather than replaying what it missed. The clock is passed
@@ -14,18 +13,6 @@
 //! Every change of design carries the editor's version, and every reading
 //! says which version it reflects, so the page never shows figures of a
 //! design it no longer has.
-//!
-//! **The page sets the pace of what is said.** A page on a slow machine
-//! cannot read four readings a second and a buffer of hops per tick as fast
-//! as a worker on another core says them; messages would queue on its
-//! thread and it would stop answering the user. So the session says a
-//! reading only once the page has said it took the last one
-//! ([`LiveSession::took`]), and a buffer of hops likewise: a reading owed
-//! meanwhile is said when the page is ready, with every log entry and
-//! series point since the last one said, and the hops wait in the run's
-//! bounded log. Each reading carries only the series' points after those
-//! already said (the page keeps the series), so a reading does not grow
-//! with the run's length.
 
 use crate::analysis::compare_session::{clean_speed, Next, CAUGHT_UP_WAIT_MS, MAX_GAP_MS, PUBLISH_EVERY_MS};
 use crate::analysis::theory::TheoryCheck;
@@ -33,7 +20,7 @@ use crate::base::time::Nanos;
 use crate::kernel::edit::{Edit, EditError};
 use crate::kernel::publish::Published;
 use crate::kernel::sim::Simulation;
-use crate::metrics::hops::{Drained, Hop, Share};
+use crate::metrics::hops::{Hop, Share};
 use crate::model::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 
@@ -108,15 +95,6 @@ pub struct LiveSession {
     /// The next log entry the page has not had.
     log_from: u64,
     watch: Watch,
-    /// The first request followed under `watch.sample`.
-    share_from: u64,
-    /// The first second of the series the page has not had.
-    series_from_s: u64,
-    /// The page took the last reading said (or none was said yet).
-    reading_taken: bool,
-    /// The page took the last buffer of hops said, and that buffer's head.
-    hops_taken: bool,
-    hops_said: Option<Drained>,
 }
 
 impl LiveSession {
@@ -135,11 +113,6 @@ impl LiveSession {
             publish_now: true,
             log_from: 0,
             watch: Watch::default(),
-            share_from: 0,
-            series_from_s: 0,
-            reading_taken: true,
-            hops_taken: true,
-            hops_said: None,
         };
         session.watch(Watch::default());
         session
@@ -153,10 +126,6 @@ impl LiveSession {
     /// Computes what `watch` says is on screen (and nothing more).
     pub fn watch(&mut self, watch: Watch) {
         self.sim.set_breakdown(watch.breakdown);
-        if watch.sample != self.watch.sample {
-            // No request is born between here and the next step.
-            self.share_from = self.requests_generated();
-        }
         self.sim.set_sample_share(watch.sample);
         // What is read changed: read it at once (the dots' share changes
         // nothing that is read).
@@ -219,36 +188,11 @@ impl LiveSession {
         kept
     }
 
-    /// The page took what was said: the last reading, the last buffer of
-    /// hops, or both. More of each may be said now.
-    pub fn took(&mut self, reading: bool, hops: bool) {
-        self.reading_taken |= reading;
-        self.hops_taken |= hops;
-    }
-
-    /// Moves the hops logged since the last buffer said into `out`, and says
-    /// the simulated time now (the dots are drawn at it) and under which
-    /// share they were followed; `None` (nothing moved) while the page has
-    /// not taken the last buffer, or when there is nothing new to say (no
-    /// hop, and the time, the version and the share as last said).
-    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Option<Drained> {
-        out.clear();
-        if !self.hops_taken {
-            return None;
-        }
+    /// Moves the hops logged since the last call into `out`, and returns the
+    /// simulated time now, which the dots are drawn at.
+    pub fn drain_hops(&mut self, out: &mut Vec<Hop>) -> Nanos {
         self.sim.drain_hops(out);
-        let drained = Drained {
-            now: self.sim.now(),
-            version: self.version,
-            share: self.watch.sample,
-            share_from: self.share_from,
-        };
-        if out.is_empty() && self.hops_said == Some(drained) {
-            return None;
-        }
-        self.hops_taken = false;
-        self.hops_said = Some(drained);
-        Some(drained)
+        self.sim.now()
     }
 
     pub fn now(&self) -> Nanos {
@@ -264,7 +208,7 @@ impl LiveSession {
     /// Runs for as long as `more()` allows towards where the clock says the
     /// run should be by `now_ms`. Returns the reading when one is due (four
     /// times a second while playing, at once after a command, and at the
-    /// run's end) and the page took the last, and when to tick next.
+    /// run's end), and when to tick next.
     pub fn tick(&mut self, now_ms: f64, more: &mut dyn FnMut() -> bool) -> (Option<LiveReading>, Next) {
         let elapsed = self.last_ms.map_or(0.0, |last| (now_ms - last).clamp(0.0, MAX_GAP_MS));
         self.last_ms = Some(now_ms);
@@ -286,12 +230,11 @@ impl LiveSession {
         self.since_publish_ms += elapsed;
         // The run's end is read as soon as it is reached.
         let ended_now = !finished && self.sim.now() >= self.sim.end();
-        // Owed until it is said: the end, and a reading four times a second.
-        self.publish_now |= ended_now || (self.playing && !finished && self.since_publish_ms >= PUBLISH_EVERY_MS);
-        let reading = (self.publish_now && self.reading_taken).then(|| {
+        let due =
+            self.publish_now || ended_now || (self.playing && !finished && self.since_publish_ms >= PUBLISH_EVERY_MS);
+        let reading = due.then(|| {
             self.since_publish_ms = 0.0;
             self.publish_now = false;
-            self.reading_taken = false;
             self.reading()
         });
         let next = if self.playing && self.sim.now() < self.sim.end() {
@@ -306,15 +249,11 @@ impl LiveSession {
         (reading, next)
     }
 
-    /// What the page shows now; log entries and seconds of the series it has
-    /// not had yet.
+    /// What the page shows now; log entries it has not had yet.
     fn reading(&mut self) -> LiveReading {
-        let published = self.sim.publish(self.log_from, self.series_from_s, self.watch.trace);
+        let published = self.sim.publish(self.log_from, self.watch.trace);
         if let Some(last) = published.log.last() {
             self.log_from = last.seq + 1;
-        }
-        if let Some(last) = published.series.last() {
-            self.series_from_s = last.t_s + 1;
         }
         let theory =
             self.watch.theory.as_ref().and_then(|id| Some((id.clone(), self.sim.theory_check(id, THEORY_WINDOW_S)?)));
@@ -328,19 +267,15 @@ mod tests {
     use crate::analysis::pair_run::tests::lesson;
     use crate::model::fault::Fault;
 
-    /// A clock that moves `step_ms` per tick; each tick may run `slices`
-    /// slices. The page takes each reading at once.
+    /// A clock that moves `step_ms` per tick; each tick may run `slices` slices.
     fn drive(s: &mut LiveSession, clock: &mut f64, step_ms: f64, slices: u32) -> Option<LiveReading> {
         *clock += step_ms;
         let mut n = 0;
-        let reading = s
-            .tick(*clock, &mut || {
-                n += 1;
-                n <= slices
-            })
-            .0;
-        s.took(true, true);
-        reading
+        s.tick(*clock, &mut || {
+            n += 1;
+            n <= slices
+        })
+        .0
     }
 
     /// Lesson 5 with its second web server a size larger.
@@ -359,27 +294,19 @@ mod tests {
         assert_ne!(doc, target);
         let mut session = LiveSession::new(doc.clone(), 1, true, 10.0);
         let mut clock = 0.0;
-        // The series as the page keeps it: each reading's new seconds added.
-        let mut series = Vec::new();
-        let mut keep = |reading: Option<LiveReading>| {
-            if let Some(r) = &reading {
-                series.extend(r.published.series.iter().cloned());
-            }
-            reading
-        };
         // 101 ticks: the first counts no time, then 100 × 16 ms at 10×: 16 s.
         for _ in 0..101 {
-            keep(drive(&mut session, &mut clock, 16.0, u32::MAX));
+            drive(&mut session, &mut clock, 16.0, u32::MAX);
         }
         assert_eq!(session.now(), 16_000_000_000);
         session.sync(&target, 2).unwrap();
         session.apply(Edit::Fault { id: "replica-1".into(), fault: Fault::Fail }).unwrap();
         for _ in 0..50 {
-            keep(drive(&mut session, &mut clock, 16.0, u32::MAX));
+            drive(&mut session, &mut clock, 16.0, u32::MAX);
         }
-        let paced = keep(drive(&mut session, &mut clock, 0.0, u32::MAX)).unwrap_or_else(|| {
+        let paced = drive(&mut session, &mut clock, 0.0, u32::MAX).unwrap_or_else(|| {
             session.pause();
-            keep(drive(&mut session, &mut clock, 0.0, u32::MAX)).expect("a reading on pausing")
+            drive(&mut session, &mut clock, 0.0, u32::MAX).expect("a reading on pausing")
         });
         assert_eq!(paced.version, 2, "the reading says which design it reflects");
         assert_eq!(paced.published.snapshot.now_s, 24.0);
@@ -389,64 +316,11 @@ mod tests {
         direct.sync_to(&target).unwrap();
         direct.apply(Edit::Fault { id: "replica-1".into(), fault: Fault::Fail }).unwrap();
         direct.run_until(24_000_000_000, u64::MAX);
-        let expected = direct.publish(0, 0, false);
+        let expected = direct.publish(0, false);
         assert_eq!(paced.published.snapshot, expected.snapshot);
-        assert_eq!(series, expected.series, "the seconds of all the readings");
-        assert!(paced.published.series.len() < expected.series.len(), "a reading carries only new seconds");
+        assert_eq!(paced.published.series, expected.series);
         assert_eq!(paced.published.headline, expected.headline);
         assert_eq!(paced.published.goal, expected.goal);
-    }
-
-    /// Until the page says it took the last reading (or buffer of hops),
-    /// the run says no other; what it owes meanwhile comes together once
-    /// the page is ready: the newest figures, every log entry and every
-    /// second of the series since the last reading said.
-    #[test]
-    fn the_page_sets_the_pace_of_what_is_said() {
-        let mut session = LiveSession::new(lesson(5), 1, true, 10.0);
-        session.watch(Watch { sample: Share::ALL, ..Watch::default() });
-        let (mut clock, mut hops) = (0.0, Vec::new());
-        let mut tick = |s: &mut LiveSession| {
-            clock += 16.0;
-            s.tick(clock, &mut || true).0
-        };
-        let first = tick(&mut session).expect("a reading at once");
-        assert_eq!(first.published.series, Vec::new(), "no whole second yet");
-        assert!(session.drain_hops(&mut hops).is_some(), "the first buffer");
-        // 200 ticks of 16 ms at 10x (32 simulated seconds) and a fault, all
-        // unread: nothing more is said.
-        let mut said = 0;
-        for i in 0..200 {
-            if i == 100 {
-                session.apply(Edit::Fault { id: "replica-1".into(), fault: Fault::Fail }).unwrap();
-            }
-            said += usize::from(tick(&mut session).is_some());
-            assert_eq!(session.drain_hops(&mut hops), None);
-            assert!(hops.is_empty());
-        }
-        assert_eq!(said, 0);
-        // The page takes the reading: the next tick says what was owed.
-        session.took(true, false);
-        let owed = tick(&mut session).expect("the reading owed");
-        assert_eq!(owed.published.snapshot.now_s, session.now() as f64 / 1e9);
-        let seconds: Vec<u64> = owed.published.series.iter().map(|p| p.t_s).collect();
-        assert_eq!(seconds, (1..=session.now() / 1_000_000_000).collect::<Vec<_>>(), "every second since");
-        assert!(owed.published.log.iter().any(|e| e.text == "replica-1 failed"), "{:?}", owed.published.log);
-        assert_eq!(tick(&mut session), None, "and nothing after it until taken");
-        assert_eq!(session.drain_hops(&mut hops), None, "the hops wait for their own word");
-        session.took(false, true);
-        let drained = session.drain_hops(&mut hops).expect("the hops since the first buffer");
-        assert_eq!(drained.now, session.now());
-        assert!(hops.len() > 1000, "{} hops", hops.len());
-        // Taken, paused and read: with nothing new, nothing is said.
-        session.took(true, true);
-        session.pause();
-        assert!(tick(&mut session).is_some(), "read on pausing");
-        session.took(true, true);
-        assert_eq!((tick(&mut session), session.drain_hops(&mut hops)), (None, None));
-        // A step is new: its reading and its hops are said.
-        session.step();
-        assert!(tick(&mut session).is_some() && session.drain_hops(&mut hops).is_some());
     }
 
     #[test]
@@ -563,7 +437,6 @@ mod tests {
         assert_eq!(reading.theory, None);
         assert_eq!(reading.published.breakdown, None, "not traced while not shown");
         // Watch the breakdown, a trace and a node's theory: each reading has them.
-        let all_from = session.requests_generated();
         session.watch(Watch { breakdown: true, trace: true, theory: Some("web-1".into()), sample: Share::ALL });
         session.trace_next();
         session.play(10.0);
@@ -579,23 +452,9 @@ mod tests {
         assert!(theory.window_s > 0 && theory.arrival_rps > 0.0, "{theory:?}");
         // Every request followed: the hops of the dots, at the time they were drained.
         let mut hops = Vec::new();
-        let drained = session.drain_hops(&mut hops).expect("the page took the last buffer");
-        assert_eq!(drained.now, session.now());
-        assert_eq!((drained.version, drained.share, drained.share_from), (1, Share::ALL, all_from));
-        assert!(all_from > 0 && hops.iter().all(|h| h.request >= all_from), "none followed before");
+        let now = session.drain_hops(&mut hops);
+        assert_eq!(now, session.now());
         assert!(!hops.is_empty() && hops.iter().all(|h| h.start <= h.end));
-        // A new share applies from the next request born, and says so.
-        let born = session.requests_generated();
-        let half = Share { taken: 50, every: 100 };
-        session.watch(Watch { sample: half, ..session.watching().clone() });
-        for _ in 0..5 {
-            drive(&mut session, &mut clock, 16.0, u32::MAX);
-        }
-        let drained = session.drain_hops(&mut hops).expect("the page took the last buffer");
-        assert_eq!((drained.share, drained.share_from), (half, born));
-        assert!(
-            hops.iter().any(|h| h.request >= born) && hops.iter().all(|h| h.request < born || half.follows(h.request))
-        );
         // A reading survives its round trip as a message exactly.
         let back: LiveReading = serde_json::from_str(&serde_json::to_string(&watched).unwrap()).unwrap();
         assert_eq!(back, watched);

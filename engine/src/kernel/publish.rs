@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Published {
     pub snapshot: Snapshot,
-    /// The per-second series from the second asked for on, oldest first
-    /// (the page keeps the series and adds what is new).
+    /// The per-second series, oldest first.
     pub series: Vec<SecondPoint>,
     /// Log entries from the sequence number asked for on.
     pub log: Vec<LogEntry>,
@@ -35,13 +34,12 @@ pub struct Published {
 
 impl Simulation {
     /// Everything the page shows now: log entries from sequence number
-    /// `log_from` on, the series' points from second `series_from_s` on,
-    /// and the asked trace only if `with_trace` (it is built afresh each
-    /// time, so it is left out while nobody follows one).
-    pub fn publish(&self, log_from: u64, series_from_s: u64, with_trace: bool) -> Published {
+    /// `log_from` on, and the asked trace only if `with_trace` (it is built
+    /// afresh each time, so it is left out while nobody follows one).
+    pub fn publish(&self, log_from: u64, with_trace: bool) -> Published {
         Published {
             snapshot: self.live_snapshot(),
-            series: self.series().iter().filter(|p| p.t_s >= series_from_s).cloned().collect(),
+            series: self.series().iter().cloned().collect(),
             log: self.log().since(log_from).cloned().collect(),
             node_slots: self.node_slots(),
             goal: self.goal_status().cloned(),
@@ -65,26 +63,24 @@ mod tests {
         let mut sim = Simulation::new(Scenario::from_json(&text).unwrap());
         sim.trace_next();
         sim.run_until(30_000_000_000, u64::MAX);
-        let p = sim.publish(3, 0, true);
+        let p = sim.publish(3, true);
         assert_eq!(p.snapshot, sim.live_snapshot());
         assert_eq!(p.series, sim.series().iter().cloned().collect::<Vec<_>>());
         assert!(p.series.len() >= 29, "{} seconds", p.series.len());
-        let later = sim.publish(3, 20, true).series;
-        assert_eq!(later[..], p.series[p.series.iter().position(|s| s.t_s == 20).unwrap()..], "from second 20 on");
         assert!(p.log.iter().all(|e| e.seq >= 3));
         assert_eq!(p.log.len(), sim.log().since(3).count());
         assert_eq!(p.node_slots, sim.node_slots());
         assert_eq!(p.headline, sim.headline());
         assert!(p.breakdown.is_some() && p.breakdown == sim.latency_breakdown());
         assert!(p.trace.is_some() && p.trace == sim.asked_trace(), "the next request was traced");
-        assert_eq!(sim.publish(3, 0, false).trace, None, "left out while nobody follows one");
+        assert_eq!(sim.publish(3, false).trace, None, "left out while nobody follows one");
         // Reading changes nothing: the run goes on as if it had not been read.
         let mut unread = Simulation::new(Scenario::from_json(&text).unwrap());
         unread.trace_next();
         unread.run_until(30_000_000_000, u64::MAX);
         sim.run_until(40_000_000_000, u64::MAX);
         unread.run_until(40_000_000_000, u64::MAX);
-        assert_eq!(sim.publish(0, 0, true), unread.publish(0, 0, true));
+        assert_eq!(sim.publish(0, true), unread.publish(0, true));
     }
 
     /// The engine's worker posts readings as JSON text: what the page reads
@@ -104,7 +100,7 @@ mod tests {
             sim.trace_next();
             for until_s in [0, 1, 12] {
                 sim.run_until(until_s * 1_000_000_000, u64::MAX);
-                let p = sim.publish(0, 0, true);
+                let p = sim.publish(0, true);
                 let text = serde_json::to_string(&p).unwrap();
                 let back: Published =
                     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{lesson} at {until_s} s: {e}"));

@@ -125,37 +125,17 @@ impl HopLog {
     }
 }
 
-/// What the live run says with the hops it drains: when, and under which
-/// share they were followed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Drained {
-    /// Simulated time now: the dots are drawn at it.
-    pub now: Nanos,
-    /// The editor's version of the design the run has; a restarted run
-    /// starts at a new one, so hops of the run before can be told apart.
-    pub version: u64,
-    /// The share followed now, and the first request number it applies to
-    /// (requests born before were followed under the shares before it).
-    pub share: Share,
-    pub share_from: u64,
-}
-
 /// Bytes of one hop in [`pack`]'s buffer.
 pub const PACKED_HOP: usize = 32;
-/// Bytes before the first hop: [`Drained`] (`now`, `version`, `share_from`,
-/// then the share's `taken` and `every`).
-pub const PACKED_HEAD: usize = 32;
+/// Bytes before the first hop: the simulated time the hops were drained at.
+const PACKED_HEAD: usize = 8;
 
-/// Hops as one buffer of fixed 32-byte little-endian records after a 32-byte
-/// head (what [`Drained`] says), so the engine's worker can hand a frame's
-/// hops to the page as one transferable buffer instead of a message per dot.
-pub fn pack(drained: Drained, hops: &[Hop]) -> Vec<u8> {
+/// Hops as one buffer of fixed 32-byte little-endian records after the
+/// simulated time `now`, so the engine's worker can hand a frame's hops to the
+/// page as one transferable buffer instead of a message per dot.
+pub fn pack(now: Nanos, hops: &[Hop]) -> Vec<u8> {
     let mut out = Vec::with_capacity(PACKED_HEAD + hops.len() * PACKED_HOP);
-    out.extend_from_slice(&drained.now.to_le_bytes());
-    out.extend_from_slice(&drained.version.to_le_bytes());
-    out.extend_from_slice(&drained.share_from.to_le_bytes());
-    out.extend_from_slice(&drained.share.taken.to_le_bytes());
-    out.extend_from_slice(&drained.share.every.to_le_bytes());
+    out.extend_from_slice(&now.to_le_bytes());
     for h in hops {
         out.extend_from_slice(&h.link.to_le_bytes());
         out.extend_from_slice(&h.from.to_le_bytes());
@@ -170,20 +150,15 @@ pub fn pack(drained: Drained, hops: &[Hop]) -> Vec<u8> {
 }
 
 /// Reads [`pack`]'s buffer back into `out` (cleared first) and returns its
-/// head; `None` for a buffer that is not one (nothing is read).
-pub fn unpack(bytes: &[u8], out: &mut Vec<Hop>) -> Option<Drained> {
+/// simulated time; `None` for a buffer that is not one (nothing is read).
+pub fn unpack(bytes: &[u8], out: &mut Vec<Hop>) -> Option<Nanos> {
     out.clear();
     let (head, body) = bytes.split_at_checked(PACKED_HEAD)?;
     if !body.len().is_multiple_of(PACKED_HOP) {
         return None;
     }
     let u16_at = |r: &[u8], i: usize| u16::from_le_bytes([r[i], r[i + 1]]);
-    let u32_at = |r: &[u8], i: usize| u32::from_le_bytes(r[i..i + 4].try_into().expect("4 bytes"));
     let u64_at = |r: &[u8], i: usize| u64::from_le_bytes(r[i..i + 8].try_into().expect("8 bytes"));
-    let share = Share { taken: u32_at(head, 24), every: u32_at(head, 28) };
-    if share.taken > share.every {
-        return None;
-    }
     for r in body.chunks_exact(PACKED_HOP) {
         let Some(&kind) = Kind::ALL.get(r[6] as usize) else {
             out.clear();
@@ -201,7 +176,7 @@ pub fn unpack(bytes: &[u8], out: &mut Vec<Hop>) -> Option<Drained> {
             request: u64_at(r, 24),
         });
     }
-    Some(Drained { now: u64_at(head, 0), version: u64_at(head, 8), share, share_from: u64_at(head, 16) })
+    Some(u64_at(head, 0))
 }
 
 #[cfg(test)]
@@ -223,30 +198,20 @@ mod tests {
                 request: i << 40,
             })
             .collect();
-        let head = Drained {
-            now: 123_456_789,
-            version: 1 << 40,
-            share: Share { taken: 55, every: 100 },
-            share_from: u64::MAX - 3,
-        };
-        let bytes = pack(head, &hops);
-        assert_eq!(bytes.len(), PACKED_HEAD + 50 * PACKED_HOP);
+        let bytes = pack(123_456_789, &hops);
+        assert_eq!(bytes.len(), 8 + 50 * PACKED_HOP);
         let mut back = vec![hops[0]];
-        assert_eq!(unpack(&bytes, &mut back), Some(head));
+        assert_eq!(unpack(&bytes, &mut back), Some(123_456_789));
         assert_eq!(back, hops);
-        let empty = Drained { now: 5, version: 1, share: Share::ALL, share_from: 0 };
-        assert_eq!(unpack(&pack(empty, &[]), &mut back), Some(empty));
+        assert_eq!(unpack(&pack(5, &[]), &mut back), Some(5));
         assert!(back.is_empty());
         // Not a packed buffer: refused, nothing read.
         assert_eq!(unpack(&bytes[..bytes.len() - 1], &mut back), None);
         assert_eq!(unpack(&[1, 2, 3], &mut back), None);
-        let mut bad_kind = pack(head, &hops[..3]);
-        bad_kind[PACKED_HEAD + 2 * PACKED_HOP + 6] = 9;
+        let mut bad_kind = pack(0, &hops[..3]);
+        bad_kind[8 + 2 * PACKED_HOP + 6] = 9;
         assert_eq!(unpack(&bad_kind, &mut back), None);
         assert!(back.is_empty());
-        let mut bad_share = pack(head, &hops[..3]);
-        bad_share[24] = 101;
-        assert_eq!(unpack(&bad_share, &mut back), None);
     }
 
     #[test]
